@@ -1,0 +1,54 @@
+// Platform.h — the one place that knows which operating system we are on.
+//
+// What it does: defines the native socket handle type, the invalid-handle
+// value and the few constants that differ between POSIX and Winsock2, and
+// provides NetworkInit, the RAII guard that calls WSAStartup on Windows.
+// What it owns: nothing.
+// Threads: everything here is safe to use from any thread.
+//
+// Every other engine file includes this header instead of <sys/socket.h> or
+// <winsock2.h>; platform #ifdefs outside this header and SocketOps.cpp are a
+// bug.
+#pragma once
+
+#include <cstdint>
+
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#endif
+
+namespace engine {
+
+#if defined(_WIN32)
+using NativeSocket = SOCKET;
+inline constexpr NativeSocket kInvalidSocket = INVALID_SOCKET;
+inline constexpr bool kIsWindows = true;
+#else
+using NativeSocket = int;
+inline constexpr NativeSocket kInvalidSocket = -1;
+inline constexpr bool kIsWindows = false;
+#endif
+
+/// Address families, re-exported so callers need no system header.
+inline constexpr int kAfInet = AF_INET;
+inline constexpr int kAfInet6 = AF_INET6;
+inline constexpr int kSockStream = SOCK_STREAM;
+
+/// Starts the socket library for the lifetime of the process (WSAStartup on
+/// Windows, and SIGPIPE ignored on POSIX so a write to a closed peer returns
+/// EPIPE instead of killing the process). Idempotent and thread-safe; every
+/// engine entry point that creates a socket calls it, so users need not.
+void ensureNetworkInitialized();
+
+}  // namespace engine
