@@ -63,20 +63,24 @@ void AsyncChat::handleRead() {
         const Terminator terminator = getTerminator();
         if (!terminator.framesInput()) {
             // no terminator, collect it all
-            const std::string_view all = live();
-            clearIn();
+            // (collect first, then empty the buffer: the hook sees CPython's state)
             trace(Hook::CollectIncomingData);
-            collectIncomingData(all);
+            collectIncomingData(live());
+            clearIn();
         } else if (terminator.isCount()) {
             // numeric terminator
             const std::uint64_t n = terminator.countValue();
             if (lb < n) {
-                const std::string_view all = live();
-                clearIn();
-                const std::uint64_t stored = m_terminator.isCount() ? m_terminator.countValue() : n;
-                m_terminator = Terminator::count(static_cast<long long>(stored - std::min<std::uint64_t>(stored, lb)));
                 trace(Hook::CollectIncomingData);
-                collectIncomingData(all);
+                collectIncomingData(live());
+                clearIn();
+                // self.terminator = self.terminator - lb, on the terminator as
+                // the hook left it. CPython can go negative here if the hook
+                // set a smaller count; we stop at 0 (docs/conformance.md, R7).
+                if (m_terminator.isCount()) {
+                    const std::uint64_t stored = m_terminator.countValue();
+                    m_terminator = Terminator::count(static_cast<long long>(stored - std::min<std::uint64_t>(stored, lb)));
+                }
             } else {
                 const auto take = static_cast<std::size_t>(n);
                 const std::string_view head = live().substr(0, take);
@@ -124,9 +128,9 @@ void AsyncChat::handleRead() {
                     break;
                 }
                 // no prefix, collect it all
-                clearIn();
                 trace(Hook::CollectIncomingData);
                 collectIncomingData(buf);
+                clearIn();
             }
         }
     }

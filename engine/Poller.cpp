@@ -239,9 +239,16 @@ public:
                 rc = ::epoll_ctl(m_ep, EPOLL_CTL_MOD, e.fd, &reg);
             }
             if (rc != 0) {
+                if (errno == EPERM) {
+                    // A regular file (file_dispatcher on a file): epoll refuses
+                    // it, poll() reports it always ready. Do the same.
+                    m_registered[fd] = 0;
+                    e.ready = e.want & (kReadyIn | kReadyOut);
+                    continue;
+                }
                 // The fd is not valid (closed behind asyncore's back): report it
                 // the way poll() does, with POLLNVAL.
-                if (errno == EBADF || errno == ENOENT || errno == EPERM) {
+                if (errno == EBADF || errno == ENOENT) {
                     m_registered[fd] = 0;
                     if (ev != 0) e.ready = kReadyNval;
                     continue;

@@ -99,7 +99,8 @@ bool isConnectInProgress(const std::error_code& ec) {
 bool isDisconnect(const std::error_code& ec) {
     return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
 #if defined(ESHUTDOWN)
-           (ec.category() == std::generic_category() && ec.value() == ESHUTDOWN) ||
+           (ec.value() == ESHUTDOWN &&
+            (ec.category() == std::generic_category() || ec.category() == std::system_category())) ||
 #endif
 #if defined(_WIN32)
            ec.value() == WSAESHUTDOWN ||
