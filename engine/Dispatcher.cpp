@@ -312,7 +312,8 @@ std::string Dispatcher::repr() const {
         status += " connected";
     if (!addr.isEmpty()) status += " " + addr.host() + ":" + std::to_string(addr.port());
     char ptr[32];
-    std::snprintf(ptr, sizeof ptr, "%p", static_cast<const void*>(this));
+    std::snprintf(ptr, sizeof ptr, "0x%llx",
+                  static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(this)));
     return "<" + status + " at " + ptr + ">";
 }
 

@@ -18,6 +18,7 @@
 #include <sys/select.h>
 #endif
 #if defined(__linux__)
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #endif
@@ -239,6 +240,8 @@ public:
                 rc = ::epoll_ctl(m_ep, EPOLL_CTL_MOD, e.fd, &reg);
             }
             if (rc != 0) {
+                if (have != 0) --m_live;  // whatever failed, it is no longer registered
+                m_registered[fd] = 0;
                 if (errno == EPERM) {
                     // A regular file (file_dispatcher on a file): epoll refuses
                     // it, poll() reports it always ready. Do the same.
@@ -277,6 +280,21 @@ public:
         if (n < 0) {
             clearSlots(entries);
             throw std::system_error(sockops::lastError(), "epoll_wait");
+        }
+        if (n == 0 && readyCount == 0 && timeoutMs(timeout) != 0) {
+            // The kernel silently drops a registration when its descriptor is
+            // closed behind the loop's back, where poll() would say POLLNVAL
+            // (L10). An idle timeout is the cheap moment to look: one fcntl
+            // per channel, never on a busy loop.
+            for (PollEntry& e : entries) {
+                if (e.want != 0 && ::fcntl(e.fd, F_GETFD) == -1 && errno == EBADF) {
+                    e.ready = kReadyNval;
+                    std::uint32_t& reg = m_registered[static_cast<std::size_t>(e.fd)];
+                    if (reg != 0) --m_live;
+                    reg = 0;
+                    ++readyCount;
+                }
+            }
         }
         for (int k = 0; k < n; ++k) {
             const epoll_event& ev = m_events[static_cast<std::size_t>(k)];
