@@ -146,6 +146,15 @@ void AsyncChat::push(std::string_view data) {
     initiateSend();
 }
 
+void AsyncChat::push(std::string&& data) {
+    if (data.size() > std::max<std::size_t>(acOutBufferSize, 1)) {
+        push(std::string_view(data));
+        return;
+    }
+    m_fifo.appendData(std::move(data));
+    initiateSend();
+}
+
 void AsyncChat::pushWithProducer(std::unique_ptr<Producer> producer) {
     if (!producer) return;
     m_fifo.appendProducer(std::move(producer));

@@ -68,6 +68,10 @@ public:
 
     // --- Output (P) ---------------------------------------------------------------
     void push(std::string_view data);
+    /// push() that takes over `data` without a copy when it fits in one slice.
+    void push(std::string&& data);
+    void push(const std::string& data) { push(std::string_view(data)); }
+    void push(const char* data) { push(std::string_view(data)); }
     void pushWithProducer(std::unique_ptr<Producer> producer);
     void closeWhenDone();
     void initiateSend();

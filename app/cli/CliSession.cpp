@@ -1,0 +1,291 @@
+// CliSession.cpp — the consumer loop of linewright-cli.
+#include "app/cli/CliSession.h"
+
+#include "app/Version.h"
+#include "app/cli/SignalWatcher.h"
+#include "app/cli/StdinPump.h"
+#include "engine/EventJson.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace cli {
+
+using engine::ChannelId;
+using engine::Event;
+using engine::EventKind;
+
+namespace {
+// How long a requested stop may take before the run is abandoned.
+constexpr auto kStopGrace = std::chrono::seconds(5);
+
+std::string formatSeconds(std::chrono::steady_clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(d).count());
+    return buf;
+}
+}  // namespace
+
+CliSession::CliSession(CliOptions options, std::FILE* out, std::FILE* err)
+    : m_o(std::move(options)), m_out(out), m_err(err),
+      m_printer(out, err, m_o.mode == Mode::Listen, m_o.terminator.framesInput()) {}
+
+CliSession::~CliSession() {
+    if (m_pump) m_pump->stop();
+}
+
+void CliSession::say(const std::string& line) {
+    std::fprintf(m_err, "linewright-cli: %s\n", line.c_str());
+    std::fflush(m_err);
+}
+
+int CliSession::run() {
+    // Outputs first: an unwritable --record file is a usage error, found
+    // before anything touches the network.
+    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath)) {
+        say("--record: " + m_record.error());
+        return 2;
+    }
+    if (m_o.json) m_json.adopt(m_out, "stdout");
+
+    engine::ReactorOptions ro;
+    ro.backend = m_o.backend;
+    ro.level = (m_o.json || !m_o.recordPath.empty()) ? engine::EventLevel::Full
+               : m_o.quiet                           ? engine::EventLevel::Lifecycle
+                                                     : engine::EventLevel::Messages;
+    ro.traceLoop = m_o.traceLoop;
+    try {
+        m_reactor = std::make_unique<engine::Reactor>(ro);
+    } catch (const std::exception& e) {
+        say(std::string("cannot start the reactor: ") + e.what());
+        return 1;
+    }
+    const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
+                                                      std::string(engine::backendName(ro.backend)),
+                                                      std::string(engine::eventLevelName(ro.level)));
+    m_json.writeHeader(header);
+    m_record.writeHeader(header);
+    if (m_o.count) m_reactor->setMessageLimit(m_o.count);
+
+    engine::ChannelOptions co;
+    co.terminator = m_o.terminator;
+    co.inBufferSize = m_o.inBuffer;
+    co.outBufferSize = m_o.outBuffer;
+    co.maxMessage = m_o.maxMessage;
+    co.highWater = m_o.highWater;
+    co.echo = m_o.echo;
+    if (m_o.mode == Mode::Listen) {
+        m_main = m_reactor->openServer(m_o.host, m_o.port, co);
+    } else {
+        m_main = m_reactor->openClient(m_o.host, m_o.port, co, m_o.family);
+        pushSends(m_main);  // queued until connected
+    }
+
+    SignalWatcher signals([this](int sig) {
+        m_signal = sig;
+        m_reactor->shutdown();
+    });
+
+    if (m_o.readsStdin()) {
+        const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
+        m_pump = std::make_unique<StdinPump>(
+            ending, [this](std::string bytes) { onStdinLine(bytes); }, [this] { onStdinEof(); });
+        m_pump->start();
+    }
+
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = m_o.timeout ? std::optional(start + *m_o.timeout) : std::nullopt;
+    std::vector<Event> batch;
+    while (!m_stopped) {
+        const auto now = std::chrono::steady_clock::now();
+        auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
+        if (deadline && !m_timedOut) wait = std::min(wait, *deadline - now);
+        if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
+        const auto waitMs = std::max<std::chrono::milliseconds>(
+            std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(wait));
+        if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
+
+        const auto after = std::chrono::steady_clock::now();
+        if (deadline && !m_timedOut && !m_stopped && after >= *deadline) {
+            m_timedOut = true;
+            requestStop();
+        }
+        if (m_stopRequested && !m_stopped && after >= *m_stopRequested + kStopGrace) {
+            say("the engine did not stop within 5 s; giving up");
+            std::fflush(nullptr);
+            std::_Exit(1);
+        }
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (m_pump) m_pump->stop();
+    m_json.close();
+    m_record.close();
+    if (m_failure.empty() && m_json.failed()) m_failure = m_json.error();
+    if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
+    if (m_o.stats) printStats(elapsed);
+    return conclude();
+}
+
+void CliSession::pushSends(ChannelId ch) {
+    for (const std::string& data : m_o.sends) {
+        if (m_o.interval.count() > 0 || m_o.repeat > 1)
+            m_reactor->pushRepeat(ch, data, m_o.repeat, m_o.interval);
+        else
+            m_reactor->push(ch, data);
+    }
+    for (const std::string& path : m_o.sendFiles) m_reactor->pushFile(ch, path);
+}
+
+void CliSession::handle(const std::vector<Event>& batch) {
+    m_json.writeEvents(batch);
+    m_record.writeEvents(batch);
+    if (human()) m_printer.print(batch);
+    for (const Event& e : batch) onEvent(e);
+    if (m_failure.empty()) {
+        if (m_json.failed())
+            m_failure = m_json.error();
+        else if (m_record.failed())
+            m_failure = m_record.error();
+        else if (m_printer.outputFailed())
+            m_failure = std::string("cannot write stdout: ") + std::strerror(errno ? errno : EPIPE);
+        if (!m_failure.empty()) requestStop();
+    }
+}
+
+void CliSession::onEvent(const Event& e) {
+    const ChannelId ch = e.channel;
+    switch (e.kind) {
+    case EventKind::Listening:
+        if (ch == m_main) say("listening on " + e.info);  // even when quiet: port 0 needs it
+        break;
+    case EventKind::Accepted: {
+        std::lock_guard<std::mutex> lock(m_liveMutex);
+        m_live.insert(ch);
+        if (m_finishing) {
+            m_reactor->closeWhenDone(ch);
+        } else {
+            pushSends(ch);  // a greeting for every connection
+        }
+        break;
+    }
+    case EventKind::Connected:
+        if (ch == m_main) m_connected = true;
+        break;
+    case EventKind::HighWater:
+    case EventKind::LowWater:
+        if (e.kind == EventKind::HighWater)
+            m_aboveHighWater.insert(ch);
+        else
+            m_aboveHighWater.erase(ch);
+        if (m_pump) m_pump->setThrottled(!m_aboveHighWater.empty());
+        break;
+    case EventKind::LimitReached:
+        m_limitReached = true;
+        beginFinish();
+        break;
+    case EventKind::Closed: {
+        m_aboveHighWater.erase(ch);
+        if (m_pump) m_pump->setThrottled(!m_aboveHighWater.empty());
+        bool noneLeft = false;
+        {
+            std::lock_guard<std::mutex> lock(m_liveMutex);
+            m_live.erase(ch);
+            noneLeft = m_live.empty();
+        }
+        if (ch == m_main) {
+            if (e.closeReason() == engine::CloseReason::Error) {
+                if (m_failure.empty()) m_failure = e.info;
+                requestStop();
+            } else if (m_o.mode == Mode::Connect) {
+                if (e.closeReason() == engine::CloseReason::Peer && m_failure.empty()) {
+                    if (e.error != 0)
+                        m_failure = e.error == static_cast<int>(std::errc::connection_reset)
+                                        ? "connection reset by peer"
+                                        : "connection lost: " + e.info;
+                    else if (m_o.count && !m_limitReached && e.state)
+                        m_failure = "connection closed by peer after " + std::to_string(e.state->messagesIn) +
+                                    " of " + std::to_string(m_o.count) + " messages";
+                }
+                requestStop();
+            }
+        }
+        if (m_finishing && noneLeft) requestStop();
+        break;
+    }
+    case EventKind::Stopped: m_stopped = true; break;
+    default: break;
+    }
+}
+
+void CliSession::beginFinish() {
+    if (m_finishing) return;
+    m_finishing = true;
+    if (m_o.mode == Mode::Connect) {
+        m_reactor->closeWhenDone(m_main);  // replies still queued go out first
+        return;
+    }
+    m_reactor->close(m_main);  // no new connections
+    std::lock_guard<std::mutex> lock(m_liveMutex);
+    for (ChannelId id : m_live) m_reactor->closeWhenDone(id);
+    if (m_live.empty()) requestStop();
+}
+
+void CliSession::requestStop() {
+    if (m_stopRequested) return;
+    m_stopRequested = std::chrono::steady_clock::now();
+    m_reactor->shutdown();
+}
+
+void CliSession::onStdinLine(const std::string& bytes) {
+    // Runs on the pump's thread: only thread-safe calls here.
+    if (m_o.mode == Mode::Connect) {
+        m_reactor->push(m_main, bytes);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_liveMutex);
+    for (ChannelId id : m_live) m_reactor->push(id, bytes);
+}
+
+void CliSession::onStdinEof() {
+    // Like ncat: the peer sees end-of-file, and replies still come back.
+    if (m_o.mode == Mode::Connect) m_reactor->halfClose(m_main);
+}
+
+void CliSession::printStats(std::chrono::steady_clock::duration elapsed) {
+    const engine::ReactorStats s = m_reactor->stats();
+    const double secs = std::max(1e-9, std::chrono::duration<double>(elapsed).count());
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(s.messagesIn) / secs);
+    std::string conns = m_o.mode == Mode::Listen
+                            ? std::to_string(s.accepted) + " accepted (peak " + std::to_string(s.peakChannels > 0 ? s.peakChannels - 1 : 0) +
+                                  " open at once)"
+                            : std::string(m_connected ? "1 (connected)" : "1 (never connected)");
+    say("stats: " + formatSeconds(elapsed) + " s; connections: " + conns + "; messages: " +
+        std::to_string(s.messagesIn) + " in (" + rate + "/s), " + std::to_string(s.messagesOut) + " out; bytes: " +
+        std::to_string(s.bytesIn) + " in, " + std::to_string(s.bytesOut) + " out; loop passes: " +
+        std::to_string(s.passes) + "; events: " + std::to_string(s.events));
+}
+
+int CliSession::conclude() {
+    if (!m_failure.empty()) {
+        if (!(human() && m_printer.alreadySaid(m_failure))) say(m_failure);
+        return 1;
+    }
+    if (m_timedOut) {
+        if (m_o.count && !m_limitReached) {
+            say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
+                std::to_string(m_o.count) + " messages received");
+            return 1;
+        }
+        if (m_o.mode == Mode::Connect && !m_connected) {
+            say("timed out after " + m_o.timeoutText + " s connecting to " + m_o.host + " port " +
+                std::to_string(m_o.port));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,87 @@
+// CliSession.h — one run of linewright-cli: a Reactor, its events, and the
+// exit status.
+//
+// What it does: opens the outputs (--json on stdout, --record FILE), starts
+// a Reactor at the event level the outputs need (every event for --json or
+// --record, messages for the human output, lifecycle only for --quiet, where
+// the hot path just counts), opens the client or the listener, pushes --send
+// data, pumps stdin, and then consumes events batch by batch until the
+// reactor has stopped. It decides when to stop — a client's connection
+// closed, --count reached (queued replies are sent first), --timeout, a
+// signal, an output that cannot be written — and what the exit status is:
+// 0 success, 1 a runtime failure with exactly one line on stderr saying why.
+// What it owns: the Reactor, the writers, the stdin pump, the signal watcher.
+// Threads: run() on the main thread; the stdin pump and the signal watcher
+// call into it from their own threads only through thread-safe paths (the
+// Reactor's commands and the mutex-guarded set of live channels).
+#pragma once
+
+#include "app/cli/CliOptions.h"
+#include "app/cli/EventPrinter.h"
+#include "app/cli/JsonLinesWriter.h"
+
+#include "engine/Reactor.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+class StdinPump;
+
+class CliSession {
+public:
+    CliSession(CliOptions options, std::FILE* out, std::FILE* err);
+    ~CliSession();
+    CliSession(const CliSession&) = delete;
+    CliSession& operator=(const CliSession&) = delete;
+
+    /// Runs to the end; returns the exit status (0, 1, or 2 for an
+    /// unwritable --record file).
+    int run();
+
+private:
+    bool human() const { return !m_o.quiet && !m_o.json; }
+    void say(const std::string& line);
+    void handle(const std::vector<engine::Event>& batch);
+    void onEvent(const engine::Event& e);
+    void pushSends(engine::ChannelId ch);
+    void beginFinish();
+    void requestStop();
+    void onStdinLine(const std::string& bytes);
+    void onStdinEof();
+    void printStats(std::chrono::steady_clock::duration elapsed);
+    int conclude();
+
+    CliOptions m_o;
+    std::FILE* m_out;
+    std::FILE* m_err;
+    EventPrinter m_printer;
+    JsonLinesWriter m_json;
+    JsonLinesWriter m_record;
+    std::unique_ptr<engine::Reactor> m_reactor;
+    std::unique_ptr<StdinPump> m_pump;
+
+    engine::ChannelId m_main = 0;  // the client, or the listener
+    std::mutex m_liveMutex;
+    std::set<engine::ChannelId> m_live;  // guarded by m_liveMutex: accepted channels (listen) still open
+    std::set<engine::ChannelId> m_aboveHighWater;
+
+    bool m_connected = false;
+    bool m_limitReached = false;
+    bool m_finishing = false;
+    bool m_stopped = false;
+    bool m_timedOut = false;
+    std::atomic<int> m_signal{0};
+    std::optional<std::chrono::steady_clock::time_point> m_stopRequested;
+    std::string m_failure;
+};
+
+}  // namespace cli

@@ -1,0 +1,129 @@
+// EventPrinter.cpp — events → stdout messages and stderr status lines.
+#include "app/cli/EventPrinter.h"
+
+#include "engine/Escape.h"
+
+namespace cli {
+
+using engine::Event;
+using engine::EventKind;
+
+EventPrinter::EventPrinter(std::FILE* out, std::FILE* err, bool listen, bool framed)
+    : m_out(out), m_err(err), m_listen(listen), m_framedDefault(framed) {}
+
+std::string EventPrinter::channelTag(engine::ChannelId ch) const {
+    return m_listen ? "#" + std::to_string(ch) + " " : std::string();
+}
+
+void EventPrinter::message(engine::ChannelId ch, const std::string& bytes, const char* note) {
+    m_outBuf += channelTag(ch);
+    m_outBuf += "< ";
+    engine::appendEscaped(m_outBuf, bytes);
+    if (note) {
+        m_outBuf += "  [";
+        m_outBuf += note;
+        m_outBuf += "]";
+    }
+    m_outBuf += '\n';
+}
+
+void EventPrinter::status(engine::ChannelId ch, const std::string& text) {
+    m_errBuf += "linewright-cli: " + (ch ? channelTag(ch) : std::string()) + text + "\n";
+}
+
+void EventPrinter::print(const std::vector<Event>& events) {
+    for (const Event& e : events) one(e);
+    if (!m_outBuf.empty()) {
+        if (std::fwrite(m_outBuf.data(), 1, m_outBuf.size(), m_out) != m_outBuf.size() || std::fflush(m_out) != 0)
+            m_outFailed = true;
+        m_outBuf.clear();
+    }
+    if (!m_errBuf.empty()) {
+        std::fwrite(m_errBuf.data(), 1, m_errBuf.size(), m_err);
+        std::fflush(m_err);
+        m_errBuf.clear();
+    }
+}
+
+void EventPrinter::one(const Event& e) {
+    const engine::ChannelId ch = e.channel;
+    switch (e.kind) {
+    case EventKind::Collect: {
+        auto f = m_framed.find(ch);
+        const bool framed = f == m_framed.end() ? m_framedDefault : f->second;
+        if (framed)
+            m_partial[ch] += e.data;
+        else
+            message(ch, e.data);
+        break;
+    }
+    case EventKind::FoundTerminator: {
+        auto it = m_partial.find(ch);
+        message(ch, it == m_partial.end() ? std::string() : it->second);
+        if (it != m_partial.end()) it->second.clear();
+        break;
+    }
+    case EventKind::TerminatorSet: m_framed[ch] = e.terminator().framesInput(); break;
+    case EventKind::Connected: status(0, "connected to " + e.info + " (from " + e.aux + ")"); break;
+    case EventKind::Accepted: status(ch, "accepted from " + e.info); break;
+    case EventKind::HalfClosed: status(ch, "sent end-of-file (half-closed); still reading"); break;
+    case EventKind::Closed: {
+        if (auto it = m_partial.find(ch); it != m_partial.end()) {
+            if (!it->second.empty()) message(ch, it->second, "unterminated");
+            m_partial.erase(it);
+        }
+        m_framed.erase(ch);
+        m_closed.insert(ch);
+        if (!m_listen) {
+            // A client's failures (refused, reset, …) end the run; the
+            // session reports them in its one final line.
+            if (e.closeReason() == engine::CloseReason::Peer && e.error == 0)
+                status(0, "connection closed by peer");
+            else if (e.closeReason() == engine::CloseReason::Local)
+                status(0, "connection closed (" + e.info + ")");
+            break;
+        }
+        std::string line;
+        switch (e.closeReason()) {
+        case engine::CloseReason::Peer: line = "closed by peer (" + e.info + ")"; break;
+        case engine::CloseReason::Local: line = "closed (" + e.info + ")"; break;
+        case engine::CloseReason::Error: line = "closed on error (" + e.info + ")"; break;
+        }
+        if (e.state && e.state->role != engine::ChannelRole::Listener && e.closeReason() != engine::CloseReason::Error)
+            line += ", " + std::to_string(e.state->bytesIn) + " bytes in, " + std::to_string(e.state->bytesOut) +
+                    " out";
+        status(ch, line);
+        break;
+    }
+    case EventKind::Error:
+        // After a channel's `closed`, errors about it come from our own
+        // commands racing with the close (a stdin line, end of stdin): not
+        // worth a line. In connect mode the message reads exactly like the
+        // final failure line, which is then not repeated.
+        if (ch != 0 && m_closed.count(ch)) break;
+        status(ch, (m_listen ? "error: " : "") + e.info);
+        m_said.insert(e.info);
+        break;
+    case EventKind::Warning:
+        if (e.warningCode() == engine::WarningCode::NoTerminator) {
+            if (auto it = m_partial.find(ch); it != m_partial.end() && !it->second.empty()) {
+                message(ch, it->second, "no terminator within the message limit");
+                it->second.clear();
+            }
+        }
+        if (e.warningCode() == engine::WarningCode::Residue) {
+            status(ch, "warning: " + e.info + ": " + engine::renderEscaped(e.data));
+        } else if (e.warningCode() != engine::WarningCode::Unterminated) {
+            // (an unterminated message is printed with its bytes instead)
+            status(ch, "warning: " + e.info);
+        }
+        break;
+    case EventKind::HighWater:
+        status(ch, "backpressure: " + std::to_string(e.size) + " bytes queued (mark " + std::to_string(e.count) + ")");
+        break;
+    case EventKind::LowWater: status(ch, "backpressure over"); break;
+    default: break;
+    }
+}
+
+}  // namespace cli

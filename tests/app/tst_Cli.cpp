@@ -1,0 +1,521 @@
+// tst_Cli.cpp — linewright-cli end to end, run as a user runs it: a real
+// process (QProcess) against real loopback peers (QTcpServer/QTcpSocket, and
+// linewright-cli itself).
+//
+// Covered: --help/--version; every kind of bad input (exit 2, one line on
+// stderr, nothing on stdout); runtime failures (refused, unresolvable,
+// address in use, reset, timeout: exit 1, one line); echo in human, --json
+// and --record form; --send, stdin mode with half-close at end of input,
+// --count and --timeout stopping by themselves; the message limit; SIGTERM.
+// Every wait has a deadline; nothing sleeps.
+#include <QByteArray>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStringList>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
+namespace {
+
+const QString kCli = QStringLiteral(LW_CLI_PATH);
+constexpr int kWait = 10000;
+
+QStringList lines(const QByteArray& text) {
+    QStringList out = QString::fromUtf8(text).split('\n');
+    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
+    return out;
+}
+
+/// A finished run: exit status and both outputs.
+struct Run {
+    int status = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runCli(const QStringList& args, const QByteArray& input = {}, int timeoutMs = kWait) {
+    QProcess p;
+    p.start(kCli, args);
+    Run r;
+    if (!p.waitForStarted(kWait)) return r;
+    if (!input.isEmpty()) p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(kWait);
+        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+/// A linewright-cli running in the background (a server, mostly).
+class Background {
+public:
+    explicit Background(const QStringList& args) {
+        m_p.start(kCli, args);
+        m_p.waitForStarted(kWait);
+    }
+    ~Background() {
+        if (m_p.state() != QProcess::NotRunning) {
+            m_p.kill();
+            m_p.waitForFinished(kWait);
+        }
+    }
+    /// Waits for the "listening on HOST:PORT" line; 0 if it never came.
+    quint16 port() {
+        static const QRegularExpression re(R"(listening on (\S+):(\d+))");
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < kWait) {
+            const auto m = re.match(QString::fromUtf8(m_err));
+            if (m.hasMatch()) return m.captured(2).toUShort();
+            if (m_p.state() == QProcess::NotRunning) return 0;
+            m_p.waitForReadyRead(100);
+            m_err += m_p.readAllStandardError();
+            m_out += m_p.readAllStandardOutput();
+        }
+        return 0;
+    }
+    /// Stops it with SIGTERM (where there are signals) and collects the rest.
+    int stop() {
+        m_p.terminate();
+        return finish();
+    }
+    int finish(int timeoutMs = kWait) {
+        if (!m_p.waitForFinished(timeoutMs)) return -1;
+        m_err += m_p.readAllStandardError();
+        m_out += m_p.readAllStandardOutput();
+        return m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -1;
+    }
+    /// Reads stdout until it contains `what` (or the deadline).
+    bool waitStdout(const QByteArray& what) {
+        QElapsedTimer t;
+        t.start();
+        while (!m_out.contains(what) && t.elapsed() < kWait) {
+            m_p.waitForReadyRead(100);
+            m_out += m_p.readAllStandardOutput();
+            m_err += m_p.readAllStandardError();
+        }
+        return m_out.contains(what);
+    }
+    QProcess& process() { return m_p; }
+    const QByteArray& out() const { return m_out; }
+    const QByteArray& err() const { return m_err; }
+
+private:
+    QProcess m_p;
+    QByteArray m_out;
+    QByteArray m_err;
+};
+
+/// Reads from `s` until `n` bytes arrived in all (or the deadline).
+QByteArray readBytes(QTcpSocket& s, int n) {
+    QByteArray got;
+    QElapsedTimer t;
+    t.start();
+    while (got.size() < n && t.elapsed() < kWait) {
+        if (s.bytesAvailable() == 0 && !s.waitForReadyRead(200)) {
+            if (s.state() != QAbstractSocket::ConnectedState) break;
+            continue;
+        }
+        got += s.readAll();
+    }
+    return got;
+}
+
+bool connectTo(QTcpSocket& s, quint16 port) {
+    s.connectToHost(QStringLiteral("127.0.0.1"), port);
+    return s.waitForConnected(kWait);
+}
+
+/// Makes closing `s` send a reset (RST) rather than an orderly FIN.
+void resetOnClose(QTcpSocket& s) {
+    linger lg{};
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    ::setsockopt(static_cast<decltype(::socket(0, 0, 0))>(s.socketDescriptor()), SOL_SOCKET, SO_LINGER,
+                 reinterpret_cast<const char*>(&lg), sizeof lg);
+}
+
+/// A port that was free a moment ago.
+quint16 freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void helpAndVersion();
+    void badInput_data();
+    void badInput();
+    void unwritableRecordFile();
+    void connectRefused();
+    void unresolvableHost();
+    void addressInUse();
+    void peerReset();
+    void timeoutBeforeCount();
+    void timeoutAsPlannedEnd();
+    void echoServerHuman();
+    void echoServerJson();
+    void recordFile();
+    void closedBeforeCount();
+    void sendAndCount();
+    void stdinLinesThenHalfClose();
+    void listenCountStopsByItself();
+    void cliAgainstCli();
+    void maxMessagePassesBytesOn();
+    void greetingOnAccept();
+};
+
+void TestCli::helpAndVersion() {
+    const Run h = runCli({"--help"});
+    QCOMPARE(h.status, 0);
+    QVERIFY(h.out.startsWith("Usage: linewright-cli connect HOST PORT"));
+    QVERIFY(h.out.contains("--terminator"));
+    QVERIFY(h.err.isEmpty());
+    const Run v = runCli({"--version"});
+    QCOMPARE(v.status, 0);
+    QVERIFY2(QRegularExpression(R"(^linewright-cli \d+\.\d+\.\d+\n)").match(QString::fromUtf8(v.out)).hasMatch(),
+             v.out.constData());
+    const Run hv = runCli({"connect", "-h"});  // anywhere on the line
+    QCOMPARE(hv.status, 0);
+}
+
+void TestCli::badInput_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("nothing") << QStringList{} << "missing command";
+    QTest::newRow("unknown command") << QStringList{"dial", "x", "1"} << "unknown command 'dial'";
+    QTest::newRow("connect without port") << QStringList{"connect", "127.0.0.1"} << "connect needs a HOST and a PORT";
+    QTest::newRow("connect extra") << QStringList{"connect", "h", "1", "2"} << "connect takes only";
+    QTest::newRow("port 0") << QStringList{"connect", "127.0.0.1", "0"} << "invalid port '0'";
+    QTest::newRow("port 70000") << QStringList{"connect", "127.0.0.1", "70000"} << "invalid port '70000'";
+    QTest::newRow("port text") << QStringList{"connect", "127.0.0.1", "http"} << "invalid port 'http'";
+    QTest::newRow("listen 70000") << QStringList{"listen", "70000"} << "invalid port '70000'";
+    QTest::newRow("listen bad address") << QStringList{"listen", "[::1"} << "invalid address";
+    QTest::newRow("bad escape") << QStringList{"listen", "0", "-t", "a\\qb"} << "unknown escape '\\q' at position 2";
+    QTest::newRow("trailing backslash") << QStringList{"listen", "0", "--terminator=ab\\"} << "lone backslash";
+    QTest::newRow("bad hex") << QStringList{"listen", "0", "-t", "\\xZZ"} << "two hex digits";
+    QTest::newRow("empty terminator") << QStringList{"listen", "0", "-t", ""} << "the terminator is empty";
+    QTest::newRow("count:0") << QStringList{"listen", "0", "-t", "count:0"} << "count:0 frames nothing";
+    QTest::newRow("count:x") << QStringList{"listen", "0", "-t", "count:x"} << "not a count";
+    QTest::newRow("bad backend") << QStringList{"listen", "0", "--backend", "kqueue"} << "unknown backend 'kqueue'";
+    QTest::newRow("count 0") << QStringList{"listen", "0", "--count", "0"} << "--count";
+    QTest::newRow("timeout negative") << QStringList{"listen", "0", "--timeout", "-1"} << "--timeout";
+    QTest::newRow("timeout text") << QStringList{"listen", "0", "-w", "soon"} << "--timeout";
+    QTest::newRow("in-buffer 0") << QStringList{"listen", "0", "--in-buffer", "0"} << "--in-buffer";
+    QTest::newRow("size garbage") << QStringList{"listen", "0", "--max-message", "4X"} << "--max-message";
+    QTest::newRow("missing file") << QStringList{"connect", "h", "1", "--send-file", "/no/such/file"}
+                                  << "cannot read '/no/such/file': No such file or directory";
+    QTest::newRow("directory as file") << QStringList{"connect", "h", "1", "-f", "/"} << "it is a directory";
+    QTest::newRow("unknown option") << QStringList{"listen", "0", "--frobnicate"} << "unknown option '--frobnicate'";
+    QTest::newRow("unknown short") << QStringList{"listen", "0", "-x"} << "unknown option '-x'";
+    QTest::newRow("value missing") << QStringList{"listen", "0", "--terminator"} << "needs a value";
+    QTest::newRow("flag with value") << QStringList{"listen", "0", "--echo=yes"} << "takes no value";
+    QTest::newRow("interval without send") << QStringList{"connect", "h", "1", "--interval", "5"} << "no --send";
+    QTest::newRow("family mismatch") << QStringList{"connect", "::1", "80", "-4"} << "is not an IPv4 address";
+    QTest::newRow("bad send escape") << QStringList{"connect", "h", "1", "--send", "\\x1"} << "two hex digits";
+}
+
+void TestCli::badInput() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+    const Run r = runCli(args);
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    const QStringList l = lines(r.err);
+    QCOMPARE(l.size(), 1);
+    QVERIFY2(l.first().startsWith("linewright-cli: "), r.err.constData());
+    QVERIFY2(l.first().contains(mentions), r.err.constData());
+}
+
+void TestCli::unwritableRecordFile() {
+    const Run r = runCli({"listen", "0", "--record", "/no/such/dir/session.jsonl"});
+    QCOMPARE(r.status, 2);
+    QCOMPARE(lines(r.err).size(), 1);
+    QVERIFY2(r.err.contains("cannot write '/no/such/dir/session.jsonl'"), r.err.constData());
+}
+
+void TestCli::connectRefused() {
+    const quint16 port = freePort();
+    for (const QStringList& extra : {QStringList{}, QStringList{"--quiet"}, QStringList{"--json"}}) {
+        const Run r = runCli(QStringList{"connect", "127.0.0.1", QString::number(port), "--no-stdin"} + extra);
+        QCOMPARE(r.status, 1);
+        const QStringList l = lines(r.err);
+        QCOMPARE(l.size(), 1);
+        QVERIFY2(l.first() == QString("linewright-cli: connect to 127.0.0.1:%1: Connection refused").arg(port),
+                 r.err.constData());
+    }
+}
+
+void TestCli::unresolvableHost() {
+    const Run r = runCli({"connect", "no-such-host.invalid", "80", "--no-stdin"}, {}, 60000);
+    QCOMPARE(r.status, 1);
+    const QStringList l = lines(r.err);
+    QCOMPARE(l.size(), 1);
+    QVERIFY2(l.first().contains("cannot resolve no-such-host.invalid"), r.err.constData());
+}
+
+void TestCli::addressInUse() {
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+    const Run r = runCli({"listen", QString::number(taken.serverPort()), "--quiet"});
+    QCOMPARE(r.status, 1);
+    const QStringList l = lines(r.err);
+    QCOMPARE(l.size(), 1);
+    QVERIFY2(l.first().contains(QString("cannot listen on 127.0.0.1:%1: Address already in use").arg(taken.serverPort())),
+             r.err.constData());
+}
+
+void TestCli::peerReset() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--send", "unread data\\n"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    QVERIFY(s->bytesAvailable() > 0 || s->waitForReadyRead(kWait));
+    resetOnClose(*s);
+    s->abort();
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 1);
+    const QStringList l = lines(p.readAllStandardError());
+    QVERIFY2(l.size() >= 1 && l.last() == "linewright-cli: connection reset by peer", qPrintable(l.join('|')));
+    QCOMPARE(l.filter("reset").size(), 1);
+}
+
+void TestCli::timeoutBeforeCount() {
+    Background server({"listen", "0", "--quiet"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    const Run r = runCli({"connect", "127.0.0.1", QString::number(port), "--count", "5", "--timeout", "0.3", "--no-stdin"});
+    QCOMPARE(r.status, 1);
+    const QStringList l = lines(r.err);
+    QVERIFY2(l.last() == "linewright-cli: timed out after 0.3 s: 0 of 5 messages received", r.err.constData());
+}
+
+void TestCli::timeoutAsPlannedEnd() {
+    QElapsedTimer t;
+    t.start();
+    const Run r = runCli({"listen", "0", "--timeout", "0.2", "--quiet"});
+    QCOMPARE(r.status, 0);
+    QVERIFY(t.elapsed() >= 200);
+    QCOMPARE(lines(r.err).size(), 1);  // only "listening on"
+}
+
+void TestCli::echoServerHuman() {
+    Background server({"listen", "0", "--echo", "--terminator", "\\r\\n"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    QVERIFY(server.err().contains(QString("listening on 127.0.0.1:%1").arg(port).toUtf8()));
+    QTcpSocket c;
+    QVERIFY(connectTo(c, port));
+    c.write("hello\r\n\r\nsplit\r");
+    c.flush();
+    c.write(QByteArray("\n\x01tail", 6));
+    QCOMPARE(readBytes(c, 16), QByteArray("hello\r\n\r\nsplit\r\n"));
+    c.disconnectFromHost();
+    QVERIFY(server.waitStdout("[unterminated]"));
+    QCOMPARE(server.stop(), 0);
+    const QStringList out = lines(server.out());
+    QCOMPARE(out, (QStringList{"#2 < hello", "#2 < ", "#2 < split", "#2 < \\x01tail  [unterminated]"}));
+    QVERIFY2(server.err().contains("#2 accepted from 127.0.0.1:"), server.err().constData());
+    QVERIFY2(server.err().contains("#2 closed by peer (eof), 21 bytes in, 16 out"), server.err().constData());
+}
+
+void TestCli::echoServerJson() {
+    Background server({"listen", "0", "--echo", "--json", "-t", "\\n"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    QTcpSocket c;
+    QVERIFY(connectTo(c, port));
+    c.write("one\ntwo\n");
+    QCOMPARE(readBytes(c, 8), QByteArray("one\ntwo\n"));
+    c.disconnectFromHost();
+    QVERIFY(server.waitStdout("\"event\":\"closed\",\"reason\":\"peer\""));
+    QCOMPARE(server.stop(), 0);
+    const QStringList l = lines(server.out());
+    QVERIFY(l.size() > 5);
+    const QJsonObject header = QJsonDocument::fromJson(l.first().toUtf8()).object();
+    QCOMPARE(header.value("format").toString(), QString("linewright-session"));
+    QCOMPARE(header.value("version").toInt(), 1);
+    QStringList kinds;
+    QByteArray collected;
+    for (int i = 1; i < l.size(); ++i) {
+        const QJsonObject e = QJsonDocument::fromJson(l[i].toUtf8()).object();
+        QCOMPARE(e.value("seq").toInt(), i);  // numbered from 1 without gaps
+        kinds << e.value("event").toString();
+        if (e.value("event") == "collect") collected += QByteArray::fromBase64(e.value("data_b64").toString().toUtf8());
+    }
+    QCOMPARE(collected, QByteArray("onetwo"));
+    QCOMPARE(kinds.first(), QString("listening"));
+    QCOMPARE(kinds.last(), QString("stopped"));
+    // The accepted channel's life, in order, as asynchat lives it.
+    QStringList life = kinds.filter(QRegularExpression("^(accepted|collect|found_terminator|push|sent|closed)$"));
+    QCOMPARE(life.mid(0, 4), (QStringList{"accepted", "collect", "found_terminator", "push"}));
+    QVERIFY(life.contains("sent"));
+    QCOMPARE(kinds.count("found_terminator"), 2);
+}
+
+void TestCli::recordFile() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.jsonl");
+    Background server({"listen", "0", "--echo", "--quiet", "--record", path});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    const Run r = runCli({"connect", "127.0.0.1", QString::number(port), "--send", "rec\\n", "--count", "1"});
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, QByteArray("< rec\n"));
+    QCOMPARE(server.stop(), 0);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList l = lines(f.readAll());
+    QVERIFY(l.first().contains("\"format\":\"linewright-session\""));
+    QVERIFY(l.last().contains("\"event\":\"stopped\""));
+    QVERIFY(!l.filter("\"event\":\"found_terminator\"").isEmpty());
+    QVERIFY(server.out().isEmpty());  // --quiet: nothing on stdout
+}
+
+void TestCli::closedBeforeCount() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--send", "q\\n", "--count", "3",
+                   "--quiet"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    QCOMPARE(readBytes(*s, 2), QByteArray("q\n"));
+    s->write("only one\n");
+    QVERIFY(s->waitForBytesWritten(kWait));
+    s->disconnectFromHost();
+    QVERIFY(s->state() == QAbstractSocket::UnconnectedState || s->waitForDisconnected(kWait));
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 1);
+    QCOMPARE(lines(p.readAllStandardError()),
+             QStringList{"linewright-cli: connection closed by peer after 1 of 3 messages"});
+}
+
+void TestCli::sendAndCount() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--send", "PING\\r\\n", "-t", "\\r\\n",
+                   "--count", "1"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    QCOMPARE(readBytes(*s, 6), QByteArray("PING\r\n"));
+    s->write("PONG\r\n");
+    s->flush();
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 0);
+    QCOMPARE(p.readAllStandardOutput(), QByteArray("< PONG\n"));
+}
+
+void TestCli::stdinLinesThenHalfClose() {
+    // Each stdin line goes out with the terminator; at the end of stdin the
+    // client half-closes, so the peer sees end-of-file.
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        QProcess p;
+        p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "-t", "\\r\\n"});
+        QVERIFY(server.waitForNewConnection(kWait));
+        std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+        p.write("first line\nsecond\r\nno newline");
+        QVERIFY(p.waitForBytesWritten(kWait));
+        p.closeWriteChannel();
+        QCOMPARE(readBytes(*s, 32), QByteArray("first line\r\nsecond\r\nno newline\r\n"));
+        QVERIFY(s->state() == QAbstractSocket::UnconnectedState || s->waitForDisconnected(kWait));  // EOF
+        QVERIFY(p.waitForFinished(kWait));
+        QCOMPARE(p.exitCode(), 0);
+    }
+    // Against an echo server: the replies still come back after the
+    // half-close, then the server closes and the client ends with 0.
+    Background server({"listen", "0", "--echo", "--quiet"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    const Run r = runCli({"connect", "127.0.0.1", QString::number(port)}, "alpha\nbeta\n");
+    QCOMPARE(r.status, 0);
+    QCOMPARE(r.out, QByteArray("< alpha\n< beta\n"));
+    QVERIFY2(r.err.contains("half-closed"), r.err.constData());
+    QVERIFY2(r.err.contains("connection closed by peer"), r.err.constData());
+}
+
+void TestCli::listenCountStopsByItself() {
+    Background server({"listen", "0", "--echo", "--count", "3", "--quiet", "--stats"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    QTcpSocket c;
+    QVERIFY(connectTo(c, port));
+    c.write("1\n2\n3\n");
+    QCOMPARE(readBytes(c, 6), QByteArray("1\n2\n3\n"));  // the replies come before the close
+    QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    QCOMPARE(server.finish(), 0);
+    QVERIFY2(server.err().contains("stats: "), server.err().constData());
+    QVERIFY2(server.err().contains("messages: 3 in"), server.err().constData());
+}
+
+void TestCli::cliAgainstCli() {
+    for (const char* backend : {"select", "poll", "epoll"}) {
+        Background server({"listen", "0", "--echo", "--quiet", "--backend", backend});
+        const quint16 port = server.port();
+        QVERIFY(port);
+        const Run r = runCli({"connect", "localhost", QString::number(port), "--send", "a\\nb\\n", "--count", "2",
+                              "--backend", backend});
+        QCOMPARE(r.status, 0);
+        QCOMPARE(r.out, QByteArray("< a\n< b\n"));
+        QCOMPARE(server.stop(), 0);
+    }
+}
+
+void TestCli::maxMessagePassesBytesOn() {
+    Background server({"listen", "0", "--echo", "--max-message", "16"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    QTcpSocket c;
+    QVERIFY(connectTo(c, port));
+    const QByteArray blob(40, 'q');
+    c.write(blob);
+    QCOMPARE(readBytes(c, 40), blob);  // nothing lost
+    c.disconnectFromHost();
+    QCOMPARE(server.stop(), 0);
+    QVERIFY2(server.err().contains("warning: no terminator '\\n' within"), server.err().constData());
+    QVERIFY2(server.out().contains("[no terminator within the message limit]"), server.out().constData());
+}
+
+void TestCli::greetingOnAccept() {
+    Background server({"listen", "0", "--send", "220 hello\\r\\n", "--quiet"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    for (int i = 0; i < 2; ++i) {
+        QTcpSocket c;
+        QVERIFY(connectTo(c, port));
+        QCOMPARE(readBytes(c, 11), QByteArray("220 hello\r\n"));
+    }
+    QCOMPARE(server.stop(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_Cli.moc"
