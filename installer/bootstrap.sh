@@ -6,6 +6,7 @@
 #   installer/bootstrap.sh test [ARGS...]  build (default) and run the whole suite; ARGS go to ctest
 #   installer/bootstrap.sh asan [ARGS...]  the same under AddressSanitizer + UBSan (build/asan)
 #   installer/bootstrap.sh tsan [ARGS...]  build under ThreadSanitizer, run the 'threaded' tests (build/tsan)
+#   installer/bootstrap.sh package         build (default) and make the packages in build/default/packages
 #
 # CI=true turns warnings into errors (LW_WERROR=ON); so does LW_WERROR=ON.
 set -euo pipefail
@@ -20,6 +21,21 @@ DEPS=(
     qt6-base-dev-tools
     libgl-dev
     python3
+    # packaging (installer/CMakeLists.txt): dpkg-shlibdeps computes the .deb's
+    # dependencies and CPack needs `file` for it; help2man writes the man pages.
+    dpkg-dev
+    file
+    help2man
+    # checks of the desktop files (tests registered in installer/CMakeLists.txt)
+    desktop-file-utils
+    appstream
+    libxml2-utils
+    # installer/test-deb.sh: a clean Debian to install the .deb into, and a
+    # display for starting the installed GUI (--host mode)
+    debootstrap
+    xvfb
+    xauth
+    x11-utils
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,7 +45,7 @@ die() { say "$*" >&2; exit 1; }
 
 usage() {
     echo "usage:"
-    sed -n '5,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '5,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 install_deps() {
@@ -142,6 +158,18 @@ case $cmd in
         # presets fail on an empty run.)
         say "tsan runs only the tests labelled 'threaded'"
         run_tests tsan --no-tests=ignore "$@"
+        ;;
+    package)
+        install_deps
+        build default
+        # CPack installs the build into a staging tree and packs it: on Linux
+        # a .deb and a .tar.gz (installer/CMakeLists.txt says what goes in).
+        # Old packages go first, so that only this version's are left.
+        rm -f build/default/packages/*.deb build/default/packages/*.tar.gz
+        say "packaging (cpack)"
+        cpack --config build/default/CPackConfig.cmake
+        say "packages:"
+        ls -l build/default/packages/*.* | sed 's/^/  /'
         ;;
     -h | --help | help)
         usage
