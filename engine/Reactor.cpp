@@ -619,7 +619,15 @@ void Reactor::Impl::execute(cmd::Snapshot& c) {
         for (auto& [id, ch] : m_channels) emitSnapshot(*ch);
         return;
     }
-    if (Channel* ch = find(c.channel, "take a snapshot")) emitSnapshot(*ch);
+    // A snapshot is a query, often racing with the channel's close: for a
+    // channel that existed and has closed, its `closed` event already carried
+    // the final state, so there is nothing to report. An id that never
+    // existed is still an error.
+    if (auto it = m_channels.find(c.channel); it != m_channels.end()) {
+        emitSnapshot(*it->second);
+    } else if (c.channel == 0 || c.channel >= m_nextId.load()) {
+        find(c.channel, "take a snapshot");
+    }
 }
 
 void Reactor::Impl::execute(cmd::Pause&) {
