@@ -1,0 +1,137 @@
+// main.cpp — the linewright GUI: parse the command line, open the window.
+//
+// Usage: linewright [--listen [HOST:]PORT] [--connect HOST:PORT]
+//                   [--terminator SPEC] [--echo] | --version | --help
+// --version and --help are answered without a display (no QApplication).
+#include "app/Version.h"
+#include "engine/Escape.h"
+#include "ui/ChannelParams.h"
+#include "ui/ConnectDialog.h"
+#include "ui/MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QMessageBox>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: linewright [options]\n"
+    "\n"
+    "The Linewright desktop workbench for terminator-framed TCP protocols.\n"
+    "\n"
+    "Options:\n"
+    "  --listen [HOST:]PORT   listen at start (HOST defaults to 127.0.0.1; PORT 0: any free port)\n"
+    "  --connect HOST:PORT    connect at start (after --listen, if both are given)\n"
+    "  --terminator SPEC      terminator for both: \\r\\n (default), \\n, count:N, none, or escaped bytes\n"
+    "  --echo                 the listener echoes every message back\n"
+    "  -h, --help             show this help\n"
+    "  -v, --version          show the version\n";
+
+bool wants(int argc, char** argv, const char* a, const char* b) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], a) == 0 || std::strcmp(argv[i], b) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Answered before QApplication, which needs a display.
+    if (wants(argc, argv, "--version", "-v")) {
+        std::printf("linewright %s\nQt %s (Widgets)\n", lw::kVersion, qVersion());
+        return 0;
+    }
+    if (wants(argc, argv, "--help", "-h")) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Linewright"));
+    QApplication::setApplicationName(QStringLiteral("linewright"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Linewright"));
+    QApplication::setApplicationVersion(QString::fromLatin1(lw::kVersion));
+    // The freedesktop.org application id: the desktop file and icons go by it.
+    QApplication::setDesktopFileName(QStringLiteral("io.github.linewright.Linewright"));
+    QIcon icon = QIcon::fromTheme(QStringLiteral("io.github.linewright.Linewright"));
+    if (icon.isNull()) {
+        for (const int size : {16, 22, 24, 32, 48, 64, 128, 256})
+            icon.addFile(QStringLiteral(":/icons/%1x%1/apps/io.github.linewright.Linewright.png").arg(size));
+    }
+    QApplication::setWindowIcon(icon);
+
+    QCommandLineParser parser;
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Listen at start."),
+                                    QStringLiteral("[HOST:]PORT"));
+    const QCommandLineOption connectTo(QStringLiteral("connect"), QStringLiteral("Connect at start."),
+                                       QStringLiteral("HOST:PORT"));
+    const QCommandLineOption terminator(QStringLiteral("terminator"), QStringLiteral("Terminator spec."),
+                                        QStringLiteral("SPEC"), QStringLiteral("\\r\\n"));
+    const QCommandLineOption echo(QStringLiteral("echo"), QStringLiteral("Echo on the listener."));
+    parser.addOptions({listen, connectTo, terminator, echo});
+    if (!parser.parse(QApplication::arguments())) {
+        std::fprintf(stderr, "linewright: %s\n\n%s", qPrintable(parser.errorText()), kUsage);
+        return 2;
+    }
+
+    engine::Terminator term = engine::Terminator::bytes("\r\n");
+    if (parser.isSet(terminator)) {
+        const QByteArray spec = parser.value(terminator).toUtf8();
+        std::string error;
+        const auto t = engine::parseTerminatorSpec(std::string_view(spec.constData(), static_cast<std::size_t>(spec.size())), &error);
+        if (!t) {
+            std::fprintf(stderr, "linewright: --terminator: %s\n", error.c_str());
+            return 2;
+        }
+        term = *t;
+    }
+    ui::ListenParams listenParams;
+    if (parser.isSet(listen)) {
+        QString host = QStringLiteral("127.0.0.1");
+        std::uint16_t port = 0;
+        const QString value = parser.value(listen);
+        bool ok = false;
+        const uint bare = value.toUInt(&ok);
+        if (ok && bare <= 65535) {
+            port = static_cast<std::uint16_t>(bare);
+        } else if (!ui::splitHostPort(value, host, port)) {
+            std::fprintf(stderr, "linewright: --listen wants [HOST:]PORT, not '%s'\n", qPrintable(value));
+            return 2;
+        }
+        listenParams.host = host;
+        listenParams.port = port;
+        listenParams.terminator = term;
+        listenParams.echo = parser.isSet(echo);
+    }
+    ui::ConnectParams connectParams;
+    if (parser.isSet(connectTo)) {
+        if (!ui::splitHostPort(parser.value(connectTo), connectParams.host, connectParams.port)) {
+            std::fprintf(stderr, "linewright: --connect wants HOST:PORT, not '%s'\n", qPrintable(parser.value(connectTo)));
+            return 2;
+        }
+        connectParams.terminator = term;
+    }
+
+    std::unique_ptr<ui::MainWindow> window;
+    try {
+        window = std::make_unique<ui::MainWindow>();
+    } catch (const std::exception& e) {
+        QMessageBox::critical(nullptr, QStringLiteral("Linewright"),
+                              QStringLiteral("The engine could not start: %1").arg(QString::fromLocal8Bit(e.what())));
+        return 1;
+    }
+    window->show();
+    if (parser.isSet(listen)) window->listenOn(listenParams);
+    if (parser.isSet(connectTo)) {
+        // After the listener (if any) is up: the engine runs commands in order.
+        window->connectTo(connectParams);
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,577 @@
+// lw_ui_flood.cpp — the GUI flood benchmark (docs/performance.md, "GUI flood").
+//
+// Measures the GUI targets with the real data layer and a real
+// QTableView (fixed row height, no resizeColumnsToContents) shown in an
+// offscreen window:
+//
+//  1. Log: 1,000,000 events with 64-byte payloads (synthesized collect
+//     events, appended in batches of 3,000 as the bridge appends drains)
+//     a. memory: VmRSS growth from before the store existed (< 400 MB);
+//     b. scroll: scrollTo() a random row + a forced, synchronous repaint,
+//        each timed (< 50 ms, worst case);
+//     c. filter: setFilter() with a text matching 5 % of the rows, timed
+//        until filterApplied (< 1 s).
+//  2. Flood: 100,000 events/s for 10 s through the real EngineBridge: a
+//     Reactor server (terminator \r\n, event level full) and a raw loopback
+//     client thread sending paced 64-byte lines, 50,000 lines/s (each line is
+//     a collect + a found_terminator event). The view follows the end of the
+//     log as it grows. UiLatencyMonitor measures the worst event-loop delay
+//     (< 100 ms).
+//
+// Prints a table with PASS / FAIL per target; exits 1 if one fails.
+// Usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N]
+//                    [--scrolls N] [--skip-log] [--skip-flood]
+//                    [--flood-messages] [--flood-filter TEXT]
+// (the last two: the view shows messages / a filtered log during the flood).
+// Build it optimised (CMAKE_BUILD_TYPE Release or RelWithDebInfo): the
+// figures of an -O0 tree say nothing.
+#include "ui/EngineBridge.h"
+#include "ui/EventLogModel.h"
+#include "ui/EventLogStore.h"
+#include "ui/UiLatencyMonitor.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEvent>
+#include <QEventLoop>
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    double rate = 100000;      // events/s offered in the flood
+    double seconds = 10;
+    std::size_t rows = 1000000;
+    int scrolls = 200;
+    bool log = true;
+    bool flood = true;
+    bool floodMessages = false;  // the view in messages mode during the flood
+    QString floodFilter;         // a text filter active during the flood
+};
+
+struct Result {
+    std::string target;
+    std::string measured;
+    std::string limit;
+    bool pass = true;
+    bool isTarget = true;
+};
+std::vector<Result> g_results;
+
+void report(std::string target, std::string measured, std::string limit, bool pass) {
+    g_results.push_back({std::move(target), std::move(measured), std::move(limit), pass, true});
+}
+void info(std::string what, std::string measured) {
+    g_results.push_back({std::move(what), std::move(measured), "", true, false});
+}
+
+/// `v` with `decimals` decimals.
+std::string num(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+/// CPU time of the calling thread, in ms (separates our cost from being
+/// preempted on a busy machine).
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+/// VmRSS of this process, in KiB.
+long rssKb() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    return -1;
+}
+
+/// Runs the event loop until `pred()` or `timeoutMs`. Returns pred().
+bool runUntil(const std::function<bool()>& pred, int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (!pred() && t.elapsed() < timeoutMs) {
+        QEventLoop loop;
+        QTimer::singleShot(5, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return pred();
+}
+
+/// Runs the event loop for `ms`.
+void runFor(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+/// Counts paint events of a widget.
+class PaintCounter : public QObject {
+public:
+    int paints = 0;
+    bool eventFilter(QObject* o, QEvent* e) override {
+        if (e->type() == QEvent::Paint) ++paints;
+        return QObject::eventFilter(o, e);
+    }
+};
+
+void setUpView(QTableView& view) {
+    view.resize(1280, 800);
+    view.verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view.verticalHeader()->setDefaultSectionSize(20);
+    view.verticalHeader()->hide();
+    view.horizontalHeader()->setStretchLastSection(true);
+    view.setSelectionBehavior(QAbstractItemView::SelectRows);
+    view.setWordWrap(false);
+    view.setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    view.show();
+}
+
+void setColumnWidths(QTableView& view) {
+    view.setColumnWidth(ui::EventLogModel::ColTime, 130);
+    view.setColumnWidth(ui::EventLogModel::ColDelta, 90);
+    view.setColumnWidth(ui::EventLogModel::ColChannel, 70);
+    view.setColumnWidth(ui::EventLogModel::ColDirection, 40);
+    view.setColumnWidth(ui::EventLogModel::ColMethod, 170);
+    view.setColumnWidth(ui::EventLogModel::ColSize, 60);
+}
+
+/// A 64-byte line: "line 0000042 tag x05 " padded, then \r\n.
+std::string payload(std::uint64_t i) {
+    char head[32];
+    std::snprintf(head, sizeof head, "line %07llu tag x%02u ", static_cast<unsigned long long>(i),
+                  static_cast<unsigned>(i % 20));
+    std::string s(head);
+    s.resize(62, 'p');
+    s += "\r\n";
+    return s;
+}
+
+// --- 1. The million-event log ------------------------------------------------------------
+
+void logBenchmark(const Options& o, QTableView& view) {
+    std::printf("log: %zu events with 64-byte payloads…\n", o.rows);
+    std::fflush(stdout);
+    const long rss0 = rssKb();
+    auto store = std::make_unique<ui::EventLogStore>();
+    auto model = std::make_unique<ui::EventLogModel>(store.get());
+    view.setModel(model.get());
+    setColumnWidths(view);
+
+    QElapsedTimer ingest;
+    ingest.start();
+    constexpr std::size_t kBatch = 3000;
+    std::vector<engine::Event> batch;
+    std::uint64_t seq = 0;
+    for (std::size_t done = 0; done < o.rows;) {
+        const std::size_t n = std::min(kBatch, o.rows - done);
+        batch.clear();
+        batch.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            engine::Event& e = batch.emplace_back();
+            e.seq = ++seq;
+            e.tUs = static_cast<std::int64_t>(seq) * 10;  // 100,000 events/s
+            e.kind = engine::EventKind::Collect;
+            e.channel = static_cast<engine::ChannelId>(1 + seq % 8);
+            e.data = payload(seq - 1);
+            e.size = static_cast<std::int64_t>(e.data.size());
+        }
+        store->append(batch);
+        model->appendFromStore();
+        done += n;
+        if ((done / kBatch) % 10 == 0) QCoreApplication::processEvents();
+    }
+    QCoreApplication::processEvents();
+    const double ingestMs = static_cast<double>(ingest.nsecsElapsed()) / 1e6;
+    const long rss1 = rssKb();
+    info("log: ingest " + std::to_string(o.rows) + " events (store + model + view)",
+         num(ingestMs, 0) + " ms (" + num(static_cast<double>(o.rows) / ingestMs / 1000.0, 2) + " M events/s)");
+
+    // b. Scrolling.
+    std::mt19937_64 rng(42);
+    std::uniform_int_distribution<int> pick(0, model->rowCount() - 1);
+    std::vector<double> scrollMs;
+    std::vector<double> jumpMs;
+    std::vector<double> cpuMs;  // GUI-thread CPU time of each of the above
+    int wrong = 0;
+    QScrollBar* bar = view.verticalScrollBar();
+    for (int i = 0; i < o.scrolls; ++i) {
+        const int row = pick(rng);
+        QElapsedTimer t;
+        double cpu = threadCpuMs();
+        t.start();
+        view.scrollTo(model->index(row, ui::EventLogModel::ColData), QAbstractItemView::PositionAtCenter);
+        view.viewport()->repaint();
+        scrollMs.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+        cpuMs.push_back(threadCpuMs() - cpu);
+        const int shown = view.indexAt(view.viewport()->rect().center()).row();
+        if (std::abs(shown - row) > 1) ++wrong;
+        // The same through the scroll bar (dragging the thumb).
+        cpu = threadCpuMs();
+        t.restart();
+        bar->setValue(std::uniform_int_distribution<int>(bar->minimum(), bar->maximum())(rng));
+        view.viewport()->repaint();
+        jumpMs.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+        cpuMs.push_back(threadCpuMs() - cpu);
+    }
+    const long rss2 = rssKb();
+    std::sort(scrollMs.begin(), scrollMs.end());
+    std::sort(jumpMs.begin(), jumpMs.end());
+    std::sort(cpuMs.begin(), cpuMs.end());
+    const auto pct = [](const std::vector<double>& v, double p) {
+        return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+    };
+    const double worstScroll = std::max(scrollMs.back(), jumpMs.back());
+    report("log: scrollTo(random row) + repaint, worst of " + std::to_string(o.scrolls * 2),
+           num(worstScroll, 2) + " ms", "< 50 ms", worstScroll < 50.0 && wrong == 0);
+    info("log: scrollTo + repaint, median / p95 / max",
+         num(pct(scrollMs, 0.5), 2) + " / " + num(pct(scrollMs, 0.95), 2) + " / " + num(scrollMs.back(), 2) + " ms");
+    info("log: scroll bar jump + repaint, median / p95 / max",
+         num(pct(jumpMs, 0.5), 2) + " / " + num(pct(jumpMs, 0.95), 2) + " / " + num(jumpMs.back(), 2) + " ms");
+    info("log: GUI-thread CPU time per scroll, median / p95 / max",
+         num(pct(cpuMs, 0.5), 2) + " / " + num(pct(cpuMs, 0.95), 2) + " / " + num(cpuMs.back(), 2) + " ms");
+    if (wrong) info("log: scrollTo landed on the wrong row", std::to_string(wrong) + " times");
+
+    // a. Memory.
+    const double mb = static_cast<double>(std::max(rss1, rss2) - rss0) / 1024.0;
+    report("log: memory, VmRSS growth for " + std::to_string(o.rows) + " events", num(mb, 0) + " MB", "< 400 MB",
+           mb < 400.0);
+    info("log: EventLogStore::memoryBytes()", num(static_cast<double>(store->memoryBytes()) / 1048576.0, 0) + " MB");
+
+    // Search (F3): the whole log, no match.
+    {
+        QElapsedTimer t;
+        t.start();
+        const int found = model->findNext(QStringLiteral("no such text"), -1, false, false);
+        info("log: findNext through every row (no match)",
+             num(static_cast<double>(t.nsecsElapsed()) / 1e6, 0) + " ms" + (found < 0 ? "" : " (found?!)"));
+    }
+
+    // c. Filtering.
+    const auto applyFilter = [&](const ui::EventFilter& f, qint64& modelMs, qsizetype& matches, double& uiWorst) {
+        ui::UiLatencyMonitor monitor;
+        bool done = false;
+        const QMetaObject::Connection c =
+            QObject::connect(model.get(), &ui::EventLogModel::filterApplied, [&](qint64 ms, qsizetype n) {
+                modelMs = ms;
+                matches = n;
+                done = true;
+            });
+        QElapsedTimer t;
+        t.start();
+        model->setFilter(f);
+        runUntil([&] { return done; }, 60000);
+        const double wall = static_cast<double>(t.nsecsElapsed()) / 1e6;
+        view.viewport()->repaint();
+        QObject::disconnect(c);
+        uiWorst = static_cast<double>(monitor.worstEverMs());
+        return wall;
+    };
+    ui::EventFilter f;
+    f.text = QStringLiteral("tag x05");
+    qint64 modelMs = 0;
+    qsizetype matches = 0;
+    double uiWorst = 0;
+    const double filterMs = applyFilter(f, modelMs, matches, uiWorst);
+    const auto expected = static_cast<qsizetype>(o.rows / 20 + (o.rows % 20 > 5 ? 1 : 0));
+    report("log: text filter (5 % match) until filterApplied", num(filterMs, 0) + " ms", "< 1000 ms",
+           filterMs < 1000.0 && matches == expected);
+    info("log: filter matches (expected " + std::to_string(expected) + ")",
+         std::to_string(matches) + ", UI worst delay meanwhile " + num(uiWorst, 0) + " ms");
+    ui::EventFilter cs = f;
+    cs.caseSensitive = true;
+    cs.text = QStringLiteral("TAG");
+    const double csMs = applyFilter(cs, modelMs, matches, uiWorst);
+    info("log: case-sensitive filter, no match", num(csMs, 0) + " ms (" + std::to_string(matches) + " rows)");
+    ui::EventFilter ch;
+    ch.channels = {3};
+    const double chMs = applyFilter(ch, modelMs, matches, uiWorst);
+    info("log: channel filter (1 of 8)", num(chMs, 0) + " ms (" + std::to_string(matches) + " rows)");
+    const double clearMs = applyFilter(ui::EventFilter{}, modelMs, matches, uiWorst);
+    info("log: clearing the filter", num(clearMs, 1) + " ms");
+
+    view.setModel(nullptr);
+}
+
+// --- 2. The flood ------------------------------------------------------------------------
+
+/// Sends paced 64-byte lines to 127.0.0.1:port from a thread of its own.
+class FloodClient {
+public:
+    FloodClient(std::uint16_t port, double linesPerSec, double seconds)
+        : m_port(port), m_rate(linesPerSec), m_seconds(seconds) {}
+    ~FloodClient() {
+        if (m_thread.joinable()) m_thread.join();
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    bool connect() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (m_fd < 0) return false;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(m_port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+        int one = 1;
+        ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return true;
+    }
+    void start() { m_thread = std::thread([this] { run(); }); }
+    bool finished() const { return m_done.load(std::memory_order_acquire); }
+    std::uint64_t linesSent() const { return m_sent.load(std::memory_order_acquire); }
+    double elapsedSeconds() const { return m_elapsed.load(std::memory_order_acquire); }
+
+private:
+    void run() {
+        const auto start = Clock::now();
+        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_seconds));
+        std::uint64_t sent = 0;
+        std::string buf;
+        for (auto now = start; now < end; now = Clock::now()) {
+            const double t = std::chrono::duration<double>(now - start).count();
+            const auto due = static_cast<std::uint64_t>(t * m_rate);
+            if (due <= sent) {
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+                continue;
+            }
+            const std::uint64_t n = std::min<std::uint64_t>(due - sent, 4096);
+            buf.clear();
+            for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
+            std::size_t off = 0;
+            while (off < buf.size()) {
+                const ssize_t w = ::send(m_fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
+                if (w <= 0) {
+                    m_done.store(true, std::memory_order_release);
+                    return;
+                }
+                off += static_cast<std::size_t>(w);
+            }
+            sent += n;
+            m_sent.store(sent, std::memory_order_release);
+        }
+        m_elapsed.store(std::chrono::duration<double>(Clock::now() - start).count(), std::memory_order_release);
+        m_done.store(true, std::memory_order_release);
+    }
+
+    std::uint16_t m_port;
+    double m_rate;
+    double m_seconds;
+    int m_fd = -1;
+    std::thread m_thread;
+    std::atomic<bool> m_done{false};
+    std::atomic<std::uint64_t> m_sent{0};
+    std::atomic<double> m_elapsed{0.0};
+};
+
+void floodBenchmark(const Options& o, QTableView& view) {
+    std::printf("flood: %.0f events/s for %.0f s through EngineBridge…\n", o.rate, o.seconds);
+    std::fflush(stdout);
+    ui::EngineBridge bridge;
+    view.setModel(bridge.eventModel());
+    setColumnWidths(view);
+    if (o.floodMessages) bridge.eventModel()->setMode(ui::EventLogModel::Mode::Messages);
+    if (!o.floodFilter.isEmpty()) {
+        ui::EventFilter f;
+        f.text = o.floodFilter;
+        bridge.eventModel()->setFilter(f);
+    }
+    std::printf("flood: the view shows %s%s\n", o.floodMessages ? "messages" : "events",
+                o.floodFilter.isEmpty() ? "" : qPrintable(QStringLiteral(", filtered by \"%1\"").arg(o.floodFilter)));
+    engine::ChannelOptions opts;
+    opts.terminator = engine::Terminator::bytes("\r\n");
+    const engine::ChannelId server = bridge.openServer(QStringLiteral("127.0.0.1"), 0, opts);
+    std::uint16_t port = 0;
+    runUntil(
+        [&] {
+            const ui::EventLogStore& s = bridge.store();
+            for (std::size_t i = 0; i < s.size(); ++i)
+                if (s.record(i).kind == engine::EventKind::Listening && s.record(i).channel == server)
+                    port = static_cast<std::uint16_t>(s.record(i).size);
+            return port != 0;
+        },
+        10000);
+    if (!port) {
+        report("flood: server listening", "no", "yes", false);
+        return;
+    }
+    FloodClient client(port, o.rate / 2.0, o.seconds);  // 2 events per line
+    if (!client.connect()) {
+        report("flood: client connected", "no", "yes", false);
+        return;
+    }
+    runUntil([&] { return bridge.channelModel()->openChannels() >= 2; }, 10000);
+
+    // Follow the end of the log, as a live view does.
+    QObject::connect(&bridge, &ui::EngineBridge::eventsAppended, &view, [&view] { view.scrollToBottom(); });
+    PaintCounter paints;
+    view.viewport()->installEventFilter(&paints);
+    std::uint64_t batches = 0;
+    QObject::connect(&bridge, &ui::EngineBridge::eventsAppended, &view, [&batches] { ++batches; });
+
+    const std::size_t before = bridge.store().size();
+    const long rss0 = rssKb();
+    ui::UiLatencyMonitor monitor;
+    std::vector<qint64> perSecond;
+    QObject::connect(&monitor, &ui::UiLatencyMonitor::updated, &view, [&perSecond](qint64 w) { perSecond.push_back(w); });
+    QElapsedTimer wall;
+    const double cpu0 = threadCpuMs();
+    wall.start();
+    client.start();
+    runUntil([&] { return client.finished(); }, static_cast<int>(o.seconds * 1000) + 30000);
+    const double floodSeconds = client.elapsedSeconds();
+    const double guiCpuMs = threadCpuMs() - cpu0;
+    const std::size_t inWindow = bridge.store().size() - before;
+    const qint64 worstInWindow = monitor.worstEverMs();
+    // Let the tail arrive: every line framed.
+    const std::uint64_t lines = client.linesSent();
+    const auto framed = [&bridge] {
+        std::uint64_t n = 0;
+        for (engine::ChannelId c : bridge.channelModel()->channels())
+            if (const ui::ChannelInfo* i = bridge.channelModel()->info(c); i && i->role == engine::ChannelRole::Accepted)
+                n += i->messagesIn;
+        return n;
+    };
+    runUntil([&] { return framed() >= lines; }, 30000);
+    const double tailSeconds = static_cast<double>(wall.nsecsElapsed()) / 1e9 - floodSeconds;
+    const qint64 worst = monitor.worstEverMs();
+    const std::size_t total = bridge.store().size() - before;
+    const long rss1 = rssKb();
+
+    const double offered = static_cast<double>(lines) * 2.0 / floodSeconds;
+    const double delivered = static_cast<double>(inWindow) / floodSeconds;
+    report("flood: rate reached (events/s into the store while sending)", num(delivered, 0), ">= " + num(o.rate * 0.98, 0),
+           delivered >= o.rate * 0.98);
+    report("flood: worst UI event-loop delay over " + num(o.seconds, 0) + " s", std::to_string(worst) + " ms",
+           "< 100 ms", worst < 100);
+    info("flood: offered by the client", num(offered, 0) + " events/s (" + std::to_string(lines) + " lines)");
+    info("flood: events in the log afterwards", std::to_string(total) + " (tail drained in " + num(tailSeconds, 2) + " s)");
+    info("flood: worst delay during the send window", std::to_string(worstInWindow) + " ms");
+    std::string seconds;
+    for (qint64 w : perSecond) seconds += (seconds.empty() ? "" : " ") + std::to_string(w);
+    info("flood: worst delay per second (ms)", seconds);
+    info("flood: batches appended / viewport repaints",
+         std::to_string(batches) + " / " + std::to_string(paints.paints) + " (" + num(paints.paints / floodSeconds, 0) +
+             " fps)");
+    info("flood: GUI-thread CPU time while sending", num(guiCpuMs / 1000.0, 2) + " s of " + num(floodSeconds, 2) +
+                                                          " s (" + num(guiCpuMs / 10.0 / floodSeconds, 0) + " %)");
+    info("flood: VmRSS growth (log of the flood)", num(static_cast<double>(rss1 - rss0) / 1024.0, 0) + " MB");
+
+    // The same log: messages mode and a text filter (extras, not targets).
+    {
+        bool done = false;
+        qsizetype rows = 0;
+        const QMetaObject::Connection c = QObject::connect(
+            bridge.eventModel(), &ui::EventLogModel::filterApplied, [&](qint64, qsizetype n) { done = true; rows = n; });
+        bridge.reactor().close(server);
+        QElapsedTimer t;
+        t.start();
+        bridge.eventModel()->setMode(ui::EventLogModel::Mode::Messages);
+        runUntil([&] { return done; }, 60000);
+        info("flood log: switch to messages mode", num(static_cast<double>(t.nsecsElapsed()) / 1e6, 0) + " ms" + " (" +
+                                                       std::to_string(rows) + " rows)");
+        done = false;
+        ui::EventFilter f;
+        f.text = QStringLiteral("tag x05");
+        t.restart();
+        bridge.eventModel()->setFilter(f);
+        runUntil([&] { return done; }, 60000);
+        info("flood log: text filter in messages mode", num(static_cast<double>(t.nsecsElapsed()) / 1e6, 0) + " ms" +
+                                                            " (" + std::to_string(rows) + " rows)");
+        QObject::disconnect(c);
+    }
+    view.setModel(nullptr);
+}
+
+std::string machine() {
+    std::string cpu = "?";
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0) {
+            cpu = line.substr(line.find(':') + 2);
+            break;
+        }
+    return std::to_string(std::thread::hardware_concurrency()) + " cores, " + cpu + ", Qt " + qVersion() + ", " +
+           QGuiApplication::platformName().toStdString();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    Options o;
+    const QStringList args = QCoreApplication::arguments();
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString& a = args[i];
+        const auto next = [&]() -> QString { return i + 1 < args.size() ? args[++i] : QString(); };
+        if (a == QLatin1String("--rate")) o.rate = next().toDouble();
+        else if (a == QLatin1String("--seconds")) o.seconds = next().toDouble();
+        else if (a == QLatin1String("--rows")) o.rows = next().toULongLong();
+        else if (a == QLatin1String("--scrolls")) o.scrolls = next().toInt();
+        else if (a == QLatin1String("--skip-log")) o.log = false;
+        else if (a == QLatin1String("--skip-flood")) o.flood = false;
+        else if (a == QLatin1String("--flood-messages")) o.floodMessages = true;
+        else if (a == QLatin1String("--flood-filter")) o.floodFilter = next();
+        else {
+            std::fprintf(stderr,
+                         "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
+                         "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT]\n");
+            return 2;
+        }
+    }
+    if (o.rate <= 0 || o.seconds <= 0 || o.rows < 20 || o.scrolls < 1) {
+        std::fprintf(stderr, "lw_ui_flood: --rate, --seconds, --scrolls must be positive and --rows at least 20\n");
+        return 2;
+    }
+    QTableView view;
+    setUpView(view);
+    runFor(50);
+
+    if (o.log) logBenchmark(o, view);
+    if (o.flood) floodBenchmark(o, view);
+
+    std::printf("\nGUI flood benchmark — %s\n\n", machine().c_str());
+    std::size_t w = 0;
+    for (const Result& r : g_results) w = std::max(w, r.target.size());
+    bool ok = true;
+    for (const Result& r : g_results) {
+        if (r.isTarget) {
+            std::printf("%-*s  %-26s  %-12s  %s\n", static_cast<int>(w), r.target.c_str(), r.measured.c_str(),
+                        r.limit.c_str(), r.pass ? "PASS" : "FAIL");
+            ok = ok && r.pass;
+        } else {
+            std::printf("%-*s  %s\n", static_cast<int>(w), ("  " + r.target).c_str(), r.measured.c_str());
+        }
+    }
+    std::printf("\n%s\n", ok ? "all targets met" : "SOME TARGETS MISSED");
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,117 @@
+// DataTestSupport.h — building engine::Events by hand for the data-layer
+// tests (store, models), with seq and t_us numbered like a Reactor does.
+#pragma once
+
+#include "engine/Event.h"
+#include "engine/Terminator.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+/// Appends events with consecutive seq numbers (from 1) and t_us 1000·seq.
+class EventScript {
+public:
+    std::vector<engine::Event> take() {
+        std::vector<engine::Event> out;
+        out.swap(m_events);
+        return out;
+    }
+    std::uint64_t lastSeq() const { return m_seq; }
+
+    engine::Event& add(engine::EventKind kind, engine::ChannelId channel) {
+        engine::Event& e = m_events.emplace_back();
+        e.seq = ++m_seq;
+        e.tUs = static_cast<std::int64_t>(m_seq) * 1000;
+        e.kind = kind;
+        e.channel = channel;
+        return e;
+    }
+    engine::Event& listening(engine::ChannelId ch, std::string local, std::int64_t port) {
+        engine::Event& e = add(engine::EventKind::Listening, ch);
+        e.info = std::move(local);
+        e.size = port;
+        return e;
+    }
+    engine::Event& accepted(engine::ChannelId ch, engine::ChannelId listener, std::string peer, std::string local) {
+        engine::Event& e = add(engine::EventKind::Accepted, ch);
+        e.parent = listener;
+        e.info = std::move(peer);
+        e.aux = std::move(local);
+        return e;
+    }
+    engine::Event& connecting(engine::ChannelId ch, std::string address, std::string host) {
+        engine::Event& e = add(engine::EventKind::Connecting, ch);
+        e.info = std::move(address);
+        e.aux = std::move(host);
+        return e;
+    }
+    engine::Event& connected(engine::ChannelId ch, std::string peer, std::string local) {
+        engine::Event& e = add(engine::EventKind::Connected, ch);
+        e.info = std::move(peer);
+        e.aux = std::move(local);
+        return e;
+    }
+    engine::Event& collect(engine::ChannelId ch, std::string bytes) {
+        engine::Event& e = add(engine::EventKind::Collect, ch);
+        e.size = static_cast<std::int64_t>(bytes.size());
+        e.data = std::move(bytes);
+        return e;
+    }
+    engine::Event& found(engine::ChannelId ch, const engine::Terminator& t, std::int64_t messageBytes) {
+        engine::Event& e = add(engine::EventKind::FoundTerminator, ch);
+        e.setTerminator(t);
+        e.size = messageBytes;
+        return e;
+    }
+    /// collect(bytes) + found_terminator(t).
+    void line(engine::ChannelId ch, const std::string& bytes, const std::string& term = "\r\n") {
+        collect(ch, bytes);
+        found(ch, engine::Terminator::bytes(term), static_cast<std::int64_t>(bytes.size()));
+    }
+    engine::Event& push(engine::ChannelId ch, std::int64_t bytes) {
+        engine::Event& e = add(engine::EventKind::Push, ch);
+        e.sub = static_cast<std::uint8_t>(engine::ProducerKind::Bytes);
+        e.size = bytes;
+        return e;
+    }
+    engine::Event& sent(engine::ChannelId ch, std::string bytes) {
+        engine::Event& e = add(engine::EventKind::Sent, ch);
+        e.size = static_cast<std::int64_t>(bytes.size());
+        e.data = std::move(bytes);
+        return e;
+    }
+    engine::Event& error(engine::ChannelId ch, int err, std::string message) {
+        engine::Event& e = add(engine::EventKind::Error, ch);
+        e.error = err;
+        e.info = std::move(message);
+        return e;
+    }
+    engine::Event& closed(engine::ChannelId ch, engine::CloseReason why, std::string detail = {},
+                          std::shared_ptr<const engine::ChannelState> state = nullptr) {
+        engine::Event& e = add(engine::EventKind::Closed, ch);
+        e.sub = static_cast<std::uint8_t>(why);
+        e.info = std::move(detail);
+        e.state = std::move(state);
+        return e;
+    }
+    engine::Event& terminatorSet(engine::ChannelId ch, const engine::Terminator& t) {
+        engine::Event& e = add(engine::EventKind::TerminatorSet, ch);
+        e.setTerminator(t);
+        return e;
+    }
+    engine::Event& snapshot(engine::ChannelId ch, engine::ChannelState s) {
+        engine::Event& e = add(engine::EventKind::ChannelState, ch);
+        e.state = std::make_shared<const engine::ChannelState>(std::move(s));
+        return e;
+    }
+
+private:
+    std::vector<engine::Event> m_events;
+    std::uint64_t m_seq = 0;
+};
+
+}  // namespace testsupport

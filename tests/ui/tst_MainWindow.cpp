@@ -1,0 +1,519 @@
+// tst_MainWindow.cpp — end to end, in one window: listen on 127.0.0.1:0,
+// connect to it, talk both ways through the composer, change the terminator
+// in the inspector and see the next found_terminator honour it, and provoke
+// errors (connection refused, port in use, an unreadable file), which must
+// show as error rows and a non-modal banner, never as a modal dialog.
+#include "ui/ChannelInspector.h"
+#include "ui/ChannelModel.h"
+#include "ui/Composer.h"
+#include "ui/ConnectDialog.h"
+#include "ui/ConversationView.h"
+#include "ui/EngineBridge.h"
+#include "ui/EscapeEdit.h"
+#include "ui/EventLogModel.h"
+#include "ui/ListenDialog.h"
+#include "ui/MainWindow.h"
+#include "ui/NotificationBanner.h"
+#include "ui/PayloadView.h"
+#include "ui/StatusBarWidgets.h"
+#include "ui/TerminatorEdit.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using engine::ChannelId;
+using engine::EventKind;
+using ui::MainWindow;
+
+namespace {
+
+constexpr int kWaitMs = 10000;
+
+// A loopback port nothing listens on (bound, read, closed).
+std::uint16_t closedPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+std::uint16_t portOf(const QString& address) {
+    return static_cast<std::uint16_t>(address.mid(address.lastIndexOf(u':') + 1).toUInt());
+}
+
+// The first store row of `kind` on `channel` (with `data`, if given) at or after `from`, or -1.
+qsizetype findEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray* data = nullptr,
+                    qsizetype from = 0) {
+    const ui::EventLogStore& s = w.bridge()->store();
+    for (std::size_t row = static_cast<std::size_t>(from); row < s.size(); ++row) {
+        const ui::LogRecord& r = s.record(row);
+        if (r.channel != channel || r.kind != kind) continue;
+        if (data) {
+            const std::string_view d = s.data(row);
+            if (QByteArray(d.data(), static_cast<qsizetype>(d.size())) != *data) continue;
+        }
+        return static_cast<qsizetype>(row);
+    }
+    return -1;
+}
+
+bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray& data, qsizetype from = 0) {
+    return findEvent(w, channel, kind, &data, from) >= 0;
+}
+
+bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, qsizetype from = 0) {
+    return findEvent(w, channel, kind, nullptr, from) >= 0;
+}
+
+const ui::ChannelInfo* info(MainWindow& w, ChannelId id) {
+    return w.bridge()->channelModel()->info(id);
+}
+
+// The accepted connection of `listener` (0 while none).
+ChannelId acceptedOf(MainWindow& w, ChannelId listener) {
+    for (ChannelId id : w.bridge()->channelModel()->channels()) {
+        const ui::ChannelInfo* i = info(w, id);
+        if (i && i->parent == listener && i->role == engine::ChannelRole::Accepted) return id;
+    }
+    return 0;
+}
+
+void clickOk(QDialog* dialog) {
+    auto* box = dialog->findChild<QDialogButtonBox*>();
+    QVERIFY(box);
+    QPushButton* ok = box->button(QDialogButtonBox::Ok);
+    QVERIFY(ok->isEnabled());
+    QTest::mouseClick(ok, Qt::LeftButton);
+}
+
+// The view rows (in the conversation) whose Method column reads `method`.
+QStringList methodsOf(MainWindow& w, ChannelId channel) {
+    QStringList out;
+    const ui::EventLogModel* m = w.bridge()->eventModel();
+    for (int row = 0; row < m->rowCount(); ++row) {
+        if (m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() != channel) continue;
+        out << m->index(row, ui::EventLogModel::ColMethod).data().toString();
+    }
+    return out;
+}
+
+}  // namespace
+
+class tst_MainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void listenConnectAndTalkBothWays();
+    void terminatorChangeIsHonoured();
+    void connectionRefusedIsNonModal();
+    void portInUseAndUnreadableFile();
+    void messagesModeFindAndCopy();
+    void repeatEveryIntervalUntilStop();
+    void peerResetIsReported();
+    void settingsPersist();
+
+private:
+    // Listens through the dialog on 127.0.0.1:0, connects through the dialog;
+    // returns {listener, client, accepted}.
+    struct Pair {
+        ChannelId listener = 0, client = 0, accepted = 0;
+    };
+    void openPair(MainWindow& w, Pair& p);
+};
+
+void tst_MainWindow::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(QStringLiteral("Linewright"));
+    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+}
+
+void tst_MainWindow::init() {
+    QSettings().clear();
+    // Formatting slips (a missing %n) must not pass unnoticed.
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("^QString::arg")));
+}
+
+void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
+    w.action(QStringLiteral("listen"))->trigger();
+    auto* listen = w.findChild<ui::ListenDialog*>();
+    QVERIFY(listen);
+    QCOMPARE(listen->hostBox()->currentText(), QStringLiteral("127.0.0.1"));  // the default host
+    listen->portBox()->setValue(0);
+    clickOk(listen);
+    p.listener = w.currentChannel();
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.listener, EventKind::Listening), kWaitMs);
+    const std::uint16_t port = portOf(info(w, p.listener)->local);
+    QVERIFY(port != 0);
+
+    w.action(QStringLiteral("connect"))->trigger();
+    auto* dialog = w.findChild<ui::ConnectDialog*>();
+    QVERIFY(dialog);
+    // Offered: the listener just opened.
+    QCOMPARE(dialog->portBox()->value(), int(port));
+    QCOMPARE(dialog->hostBox()->currentText(), QStringLiteral("127.0.0.1"));
+    clickOk(dialog);
+    p.client = w.currentChannel();
+    QVERIFY(p.client != p.listener);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.client) && info(w, p.client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, p.listener) != 0, kWaitMs);
+    p.accepted = acceptedOf(w, p.listener);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->phase == engine::ChannelPhase::Connected, kWaitMs);
+}
+
+void tst_MainWindow::listenConnectAndTalkBothWays() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+
+    // The client is selected: type, press Enter.
+    QCOMPARE(w.currentChannel(), p.client);
+    QCOMPARE(w.composer()->target(), p.client);
+    w.composer()->editor()->setFocus();
+    QTest::keyClicks(w.composer()->editor(), "hello\\tworld");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Push), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Sent, QByteArray("hello\tworld\r\n")), kWaitMs);
+    // The other side collected it and found the terminator.
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("hello\tworld")), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("\r\n")), kWaitMs);
+
+    // Reply from the accepted side: select it under Channels.
+    w.selectChannel(p.accepted);
+    QCOMPARE(w.composer()->target(), p.accepted);
+    w.action(QStringLiteral("focusComposer"))->trigger();
+    QTest::keyClicks(w.composer()->editor(), "250 OK");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Enter);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Sent, QByteArray("250 OK\r\n")), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("250 OK")), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::FoundTerminator, QByteArray("\r\n")), kWaitMs);
+
+    // The conversation shows both sides with their asynchat method names.
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, p.accepted).contains(QStringLiteral("found_terminator")), kWaitMs);
+    const QStringList client = methodsOf(w, p.client);
+    QVERIFY2(client.contains(QStringLiteral("push")), qPrintable(client.join(u',')));
+    QVERIFY2(client.contains(QStringLiteral("send")), qPrintable(client.join(u',')));
+    QVERIFY2(client.contains(QStringLiteral("collect_incoming_data")), qPrintable(client.join(u',')));
+    const QStringList accepted = methodsOf(w, p.accepted);
+    QVERIFY2(accepted.contains(QStringLiteral("collect_incoming_data")), qPrintable(accepted.join(u',')));
+    QVERIFY2(accepted.contains(QStringLiteral("handle_accepted")), qPrintable(accepted.join(u',')));
+
+    // Channel counters reach the Channels panel and the status bar.
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.client)->messagesIn >= 1 && info(w, p.accepted)->messagesIn >= 1, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusFigures()->channelsText().startsWith(QLatin1String("3 ")), kWaitMs);
+
+    // "Selected channel only" narrows the conversation to the accepted side.
+    w.action(QStringLiteral("selectedOnly"))->setChecked(true);
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, p.client).isEmpty(), kWaitMs);
+    QVERIFY(!methodsOf(w, p.accepted).isEmpty());
+    w.action(QStringLiteral("selectedOnly"))->setChecked(false);
+    QTRY_VERIFY_WITH_TIMEOUT(!methodsOf(w, p.client).isEmpty(), kWaitMs);
+
+    // Close the client: both sides see it end.
+    w.selectChannel(p.client);
+    w.action(QStringLiteral("close"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.client)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    // Reconnect opens a new client to the same listener.
+    const ChannelId again = w.reconnectChannel();
+    QVERIFY(again != 0 && again != p.client);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, again) && info(w, again)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+}
+
+void tst_MainWindow::terminatorChangeIsHonoured() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+
+    // On the accepted side, pick the "\n" preset in the inspector (keyboard).
+    w.selectChannel(p.accepted);
+    ui::TerminatorEdit* edit = w.inspector()->terminatorEdit();
+    QTRY_COMPARE(edit->choice(), ui::TerminatorEdit::Crlf);
+    const qsizetype before = static_cast<qsizetype>(w.bridge()->store().size());
+    edit->presetBox()->setFocus();
+    QTest::keyClick(edit->presetBox(), Qt::Key_Down);  // \r\n -> \n
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("\n"), before), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(w.inspector()->terminatorInForce(), QStringLiteral("\\n"), kWaitMs);
+
+    // The client still appends \r\n: the accepted side now frames on \n alone,
+    // so the message it found ends with the \r.
+    w.selectChannel(p.client);
+    w.composer()->editor()->setFocus();
+    QTest::keyClicks(w.composer()->editor(), "one");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("\n"), before), kWaitMs);
+    const qsizetype found = findEvent(w, p.accepted, EventKind::FoundTerminator, nullptr, before);
+    QCOMPARE(w.bridge()->store().record(static_cast<std::size_t>(found)).size, 4);  // "one\r"
+    QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("one\r"), before));
+
+    // A custom terminator, typed with an escape and applied with Enter.
+    w.selectChannel(p.accepted);
+    edit->setChoice(ui::TerminatorEdit::Custom);
+    edit->customEdit()->setFocus();
+    edit->customEdit()->selectAll();
+    QTest::keyClicks(edit->customEdit(), "END\\x21");
+    QTest::keyClick(edit->customEdit(), Qt::Key_Return);
+    const qsizetype mid = static_cast<qsizetype>(w.bridge()->store().size());
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("END!"), before), kWaitMs);
+    w.selectChannel(p.client);
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    QTest::keyClicks(w.composer()->editor(), "abcEND!xy");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("END!"), mid), kWaitMs);
+    QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("abc"), mid));
+
+    // An invalid custom escape is marked and nothing is applied.
+    w.selectChannel(p.accepted);
+    edit->setChoice(ui::TerminatorEdit::Custom);
+    edit->customEdit()->setFocus();
+    edit->customEdit()->selectAll();
+    QTest::keyClicks(edit->customEdit(), "\\z");
+    QVERIFY(!edit->isValid());
+    QVERIFY(!w.inspector()->applyTerminatorButton()->isEnabled());
+    const qsizetype end = static_cast<qsizetype>(w.bridge()->store().size());
+    QTest::keyClick(edit->customEdit(), Qt::Key_Return);
+    QTest::qWait(0);
+    w.bridge()->drainNow();
+    QVERIFY(!hasEvent(w, p.accepted, EventKind::TerminatorSet, end));
+}
+
+void tst_MainWindow::connectionRefusedIsNonModal() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    const std::uint16_t port = closedPort();
+    // Ctrl+K works even from the composer (a text edit would take it as "delete to end of line").
+    w.composer()->editor()->setFocus();
+    QTest::keyClick(w.composer()->editor(), Qt::Key_K, Qt::ControlModifier);
+    auto* dialog = w.findChild<ui::ConnectDialog*>();
+    QVERIFY(dialog);
+    dialog->hostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(port));  // host:port in one go
+    clickOk(dialog);
+    const ChannelId id = w.currentChannel();
+    QVERIFY(id != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, id, EventKind::Error), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, id)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    // A banner, not a dialog.
+    QTRY_VERIFY_WITH_TIMEOUT(w.banner()->isVisible(), kWaitMs);
+    QVERIFY2(w.banner()->text().contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(w.banner()->text()));
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+    // The error row is in the conversation.
+    const ui::EventLogModel* m = w.bridge()->eventModel();
+    bool errorRow = false;
+    for (int row = 0; row < m->rowCount(); ++row)
+        errorRow |= m->index(row, 0).data(ui::EventLogModel::KindRole).toInt() == int(EventKind::Error) &&
+                    m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() == id;
+    QVERIFY(errorRow);
+    // The window still responds: the composer refuses to send to a closed channel.
+    QVERIFY(!w.composer()->sendButton()->isEnabled());
+    // Reconnect tries again (and fails again, without blocking).
+    const ChannelId again = w.reconnectChannel();
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, again, EventKind::Error), kWaitMs);
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+}
+
+void tst_MainWindow::portInUseAndUnreadableFile() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId first = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, first, EventKind::Listening), kWaitMs);
+    lp.port = portOf(info(w, first)->local);
+    const ChannelId second = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, second, EventKind::Error), kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.banner()->text().contains(QLatin1String("in use"), Qt::CaseInsensitive), qPrintable(w.banner()->text()), kWaitMs);
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+
+    // A file that cannot be read: an error on the channel, the channel lives on.
+    ui::ConnectParams cp;
+    cp.port = lp.port;
+    const ChannelId client = w.connectTo(cp);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTemporaryDir dir;
+    w.composer()->sendFile(dir.filePath(QStringLiteral("missing.bin")));
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::Error), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.banner()->text().contains(QLatin1String("missing.bin")), kWaitMs);
+    QCOMPARE(info(w, client)->phase, engine::ChannelPhase::Connected);
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+
+    // A readable file goes through a file producer.
+    QFile f(dir.filePath(QStringLiteral("lines.txt")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("line one\r\nline two\r\n");
+    f.close();
+    w.composer()->sendFile(f.fileName());
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::ProducerExhausted), kWaitMs);
+    const ChannelId accepted = acceptedOf(w, first);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, accepted, EventKind::Collect, QByteArray("line two")), kWaitMs);
+}
+
+void tst_MainWindow::messagesModeFindAndCopy() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    // A message split over two pushes: "par" then "tial" + \r\n.
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    QTest::keyClicks(w.composer()->editor(), "par");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("par")), kWaitMs);
+    w.composer()->setAppendTerminator(true);
+    QTest::keyClicks(w.composer()->editor(), "tial");
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator), kWaitMs);
+
+    // Messages view: one row "partial" + \r\n.
+    w.action(QStringLiteral("messages"))->trigger();
+    QVERIFY(w.conversation()->messagesMode());
+    ui::EventLogModel* m = w.bridge()->eventModel();
+    int messageRow = -1;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int row = 0; row < m->rowCount(); ++row)
+                if (m->rowType(row) == ui::EventLogModel::RowType::Message && m->rowBytes(row) == "partial")
+                    messageRow = row;
+            return messageRow >= 0;
+        }(),
+        kWaitMs);
+    QCOMPARE(m->rowTerminator(messageRow), QByteArray("\r\n"));
+
+    // Find it, show its bytes, copy it.
+    w.conversation()->setFindText(QStringLiteral("partial"));
+    QVERIFY(w.conversation()->findNext());
+    QCOMPARE(w.conversation()->currentRow(), messageRow);
+    QTRY_VERIFY(w.payloadView()->escapedText().startsWith(QLatin1String("partial\\r\\n")));
+    QVERIFY(w.payloadView()->hexText().contains(QLatin1String("70 61 72 74 69 61 6c 0d  0a")) ||
+            w.payloadView()->hexText().contains(QLatin1String("70 61 72 74 69 61 6c 0d 0a")));
+    w.conversation()->copySelection(ui::ConversationView::CopyFormat::Escaped);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("partial\\r\\n"));
+    w.conversation()->copySelection(ui::ConversationView::CopyFormat::Hex);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("70 61 72 74 69 61 6c 0d 0a"));
+    w.conversation()->copySelection(ui::ConversationView::CopyFormat::Base64);
+    QCOMPARE(QApplication::clipboard()->text(), QString::fromLatin1(QByteArray("partial\r\n").toBase64()));
+    QVERIFY(!w.conversation()->findNext() || w.conversation()->currentRow() == messageRow);  // wraps to itself
+
+    // Back to events: the kind filter narrows to found_terminator rows.
+    w.action(QStringLiteral("messages"))->trigger();
+    w.conversation()->setKinds({EventKind::FoundTerminator});
+    w.conversation()->applyFilterNow();
+    QTRY_VERIFY_WITH_TIMEOUT(!m->isApplyingFilter() && m->rowCount() >= 1, kWaitMs);
+    for (int row = 0; row < m->rowCount(); ++row)
+        QCOMPARE(m->index(row, 0).data(ui::EventLogModel::KindRole).toInt(), int(EventKind::FoundTerminator));
+}
+
+void tst_MainWindow::repeatEveryIntervalUntilStop() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    // A burst through one repeat producer…
+    w.composer()->editor()->setText(QStringLiteral("burst"));
+    QVERIFY(w.composer()->repeat(1000, 0));
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->messagesIn >= 1000, kWaitMs);
+    // …then one every 10 ms until Stop.
+    w.composer()->editor()->setText(QStringLiteral("tick"));
+    QVERIFY(!w.composer()->repeat(0, 0));  // "until Stop" needs an interval
+    QVERIFY(w.composer()->repeat(0, 10));
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->messagesIn >= 1005, kWaitMs);
+    w.discardBuffers();  // what Stop does
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Discarded), kWaitMs);
+    // No more ticks once the channel has drained.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const std::uint64_t before = info(w, p.accepted)->messagesIn;
+            QTest::qWait(100);
+            return info(w, p.accepted)->messagesIn == before;
+        }(),
+        kWaitMs);
+}
+
+void tst_MainWindow::peerResetIsReported() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    // A peer of our own that aborts the connection (SO_LINGER 0: RST, not FIN).
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(portOf(info(w, listener)->local));
+    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, listener) != 0, kWaitMs);
+    const ChannelId accepted = acceptedOf(w, listener);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, accepted, EventKind::Accepted), kWaitMs);
+    linger off{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    ::close(fd);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, accepted)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.banner()->isVisible() &&
+                                  w.banner()->text().contains(QLatin1String("reset"), Qt::CaseInsensitive),
+                              qPrintable(w.banner()->text()), kWaitMs);
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+}
+
+void tst_MainWindow::settingsPersist() {
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        ui::ListenParams lp;
+        lp.port = 0;
+        lp.echo = true;
+        w.listenOn(lp);
+        w.composer()->setHistory({QStringLiteral("earlier line")});
+        w.action(QStringLiteral("messages"))->setChecked(true);
+        w.close();
+    }
+    MainWindow again;
+    QVERIFY(again.conversation()->messagesMode());
+    QCOMPARE(again.composer()->history(), QStringList{QStringLiteral("earlier line")});
+    auto* dialog = again.openListenDialog();
+    QVERIFY(dialog->echoBox()->isChecked());  // the last Listen… is offered again
+    dialog->reject();
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_MainWindow.moc"

@@ -1,0 +1,154 @@
+// MainWindow.h — the Linewright window: channels, conversation, composer,
+// inspector and the bytes of the selected row, over one EngineBridge.
+//
+// What it does: lays out the panels (Channels on the left, the conversation
+// with the composer under it in the middle, the channel inspector on the
+// right, the selected row's bytes at the bottom), owns the actions (menus,
+// toolbar, shortcuts), turns what the user asks into engine commands
+// (connect, listen, push, push a file, repeat, set the terminator or the
+// buffer sizes, close, close when done, discard, reconnect), asks for
+// channel snapshots while the selected channel is busy, and reports errors
+// without ever blocking: an error row in the conversation, a banner above
+// it and a status-bar message. Layout, recent targets and preferences
+// persist (QSettings).
+// What it owns: the EngineBridge (and through it the engine), every panel.
+// Threads: GUI thread.
+#pragma once
+
+#include "engine/Event.h"
+#include "ui/ChannelParams.h"
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPalette>
+#include <QPointer>
+#include <QSet>
+
+#include <memory>
+#include <vector>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QTimer;
+class QTreeView;
+
+namespace ui {
+
+class ChannelInspector;
+class Composer;
+class ConnectDialog;
+class ConversationView;
+class EngineBridge;
+class ListenDialog;
+class NotificationBanner;
+class PayloadView;
+class StatusBarWidgets;
+class UiLatencyMonitor;
+struct ChannelInfo;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    /// Starts the engine. Throws what EngineBridge's constructor throws.
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    EngineBridge* bridge() const { return m_bridge.get(); }
+    ConversationView* conversation() const { return m_conversation; }
+    Composer* composer() const { return m_composer; }
+    ChannelInspector* inspector() const { return m_inspector; }
+    PayloadView* payloadView() const { return m_payload; }
+    NotificationBanner* banner() const { return m_banner; }
+    QTreeView* channelsView() const { return m_channels; }
+    StatusBarWidgets* statusFigures() const { return m_figures; }
+
+    /// Opens a listening channel / a client channel (what the dialogs do on
+    /// OK), remembers it under Recent, and selects it.
+    engine::ChannelId listenOn(const ListenParams& params);
+    engine::ChannelId connectTo(const ConnectParams& params);
+
+    void selectChannel(engine::ChannelId id);
+    engine::ChannelId currentChannel() const { return m_current; }
+
+    /// The Connect… / Listen… dialogs (window-modal, opened without blocking).
+    ConnectDialog* openConnectDialog();
+    ListenDialog* openListenDialog();
+
+    /// Channel actions on the selected channel.
+    void closeChannel();
+    void closeChannelWhenDone();
+    void discardBuffers();
+    engine::ChannelId reconnectChannel();
+
+    /// The action with this object name ("connect", "listen", "close", …).
+    QAction* action(const QString& name) const;
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildToolBar();
+    void buildDocks();
+    void restoreSettings();
+    void saveSettings();
+    void rebuildRecentMenu();
+    void showShortcuts();
+    void showAbout();
+
+    void onBatch(const std::vector<engine::Event>& batch);
+    void onEventsAppended();
+    void onChannelSelectionChanged();
+    void refreshCurrent();
+    void updateChannelActions();
+    void updateScope();
+    void requestSnapshot();
+    void updateStatus();
+    void moveChannelSelection(int step);
+    void revealEvent(std::uint64_t seq);
+    void notify(const QString& text, int severity, std::uint64_t seq);
+    const ChannelInfo* currentInfo() const;
+    QString channelTitle(const ChannelInfo& info) const;
+    ConnectParams defaultConnectParams() const;
+
+    std::unique_ptr<EngineBridge> m_bridge;
+    QPalette m_systemPalette;  // the palette the application started with
+    UiLatencyMonitor* m_latency = nullptr;
+
+    QTreeView* m_channels = nullptr;
+    ConversationView* m_conversation = nullptr;
+    Composer* m_composer = nullptr;
+    ChannelInspector* m_inspector = nullptr;
+    PayloadView* m_payload = nullptr;
+    NotificationBanner* m_banner = nullptr;
+    StatusBarWidgets* m_figures = nullptr;
+    QDockWidget* m_channelsDock = nullptr;
+    QDockWidget* m_inspectorDock = nullptr;
+    QDockWidget* m_payloadDock = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QTimer* m_snapshotTimer = nullptr;
+    QTimer* m_statusTimer = nullptr;
+    QTimer* m_refreshTimer = nullptr;
+    QHash<QString, QAction*> m_actions;
+
+    engine::ChannelId m_current = 0;
+    bool m_currentTouched = false;  // the selected channel had events since the last refresh
+    bool m_refreshNow = false;      // ... and one of them changes what can be done
+    bool m_snapshotDirty = false;   // ... since the last snapshot request
+    bool m_scopeDirty = false;      // a connection was accepted under the selected listener
+    QSet<engine::ChannelId> m_established;        // listening / connected / accepted seen
+    QSet<engine::ChannelId> m_snapshotsInFlight;  // snapshot() posted, channel_state not back yet
+    QHash<engine::ChannelId, ConnectParams> m_clientParams;
+    QHash<engine::ChannelId, ListenParams> m_listenParams;
+    engine::ChannelId m_lastListener = 0;
+    bool m_listenedSinceConnect = false;
+    ConnectParams m_lastConnect;
+    ListenParams m_lastListen;
+    QPointer<ConnectDialog> m_connectDialog;
+    QPointer<ListenDialog> m_listenDialog;
+};
+
+}  // namespace ui

@@ -1,0 +1,50 @@
+// PayloadView.h — the bytes of the selected conversation row, in full: as
+// escaped text, as a hex dump, and the row's details.
+//
+// What it does: shows one row of the event log (an event or a whole
+// message): a header line (seq, time, channel, method, size), the escaped
+// bytes with the terminator marked, a `hexdump -C` style dump, and the
+// event's text details (addresses, error messages). Very large payloads are
+// shown up to a cap, with the rest counted.
+// What it owns: its child widgets.
+// Threads: GUI thread.
+#pragma once
+
+#include <QModelIndex>
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace ui {
+
+class PayloadHighlighter;
+
+class PayloadView : public QWidget {
+    Q_OBJECT
+public:
+    /// Bytes shown before cutting (escaped text / hex dump).
+    static constexpr qsizetype kMaxShown = 256 * 1024;
+
+    explicit PayloadView(QWidget* parent = nullptr);
+
+    /// Shows the row of `index` (any column of an EventLogModel); invalid: nothing.
+    void showRow(const QModelIndex& index);
+    void clear();
+
+    QString headerText() const;
+    QString escapedText() const;
+    QString hexText() const;
+
+private:
+    QLabel* m_header = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QPlainTextEdit* m_escaped = nullptr;
+    QPlainTextEdit* m_hex = nullptr;
+    QPlainTextEdit* m_details = nullptr;
+    PayloadHighlighter* m_highlighter = nullptr;
+    bool m_autoDetails = false;  // Details was chosen for a row without bytes, not by the user
+};
+
+}  // namespace ui

@@ -1,0 +1,180 @@
+// Settings.cpp — QSettings-backed preferences and recent targets.
+#include "ui/Settings.h"
+
+#include "engine/Escape.h"
+
+#include <QCoreApplication>
+#include <QSettings>
+
+namespace ui {
+namespace {
+
+const QString kRecent = QStringLiteral("recent/targets");
+const QString kHistory = QStringLiteral("composer/history");
+
+engine::Terminator terminatorFrom(const QString& spec) {
+    const QByteArray utf8 = spec.toUtf8();
+    auto t = engine::parseTerminatorSpec(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())));
+    return t ? *t : engine::Terminator::bytes("\r\n");
+}
+
+QString specOf(const engine::Terminator& t) {
+    return QString::fromStdString(engine::terminatorSpec(t));
+}
+
+}  // namespace
+
+QString RecentTarget::label() const {
+    const QString where = hostPort(host, port);
+    QString s = kind == Kind::Connect ? QCoreApplication::translate("ui::RecentTarget", "Connect %1").arg(where)
+                                      : QCoreApplication::translate("ui::RecentTarget", "Listen %1").arg(where);
+    s += QStringLiteral("   ") + terminatorSpec;
+    if (kind == Kind::Listen && echo) s += QCoreApplication::translate("ui::RecentTarget", "   echo");
+    if (family == Family::IPv4) s += QStringLiteral("   IPv4");
+    if (family == Family::IPv6) s += QStringLiteral("   IPv6");
+    return s;
+}
+
+ConnectParams RecentTarget::connectParams() const {
+    ConnectParams p;
+    p.host = host;
+    p.port = port;
+    p.family = family;
+    p.terminator = terminatorFrom(terminatorSpec);
+    p.inBufferSize = inBufferSize;
+    p.outBufferSize = outBufferSize;
+    return p;
+}
+
+ListenParams RecentTarget::listenParams() const {
+    ListenParams p;
+    p.host = host;
+    p.port = port;
+    p.terminator = terminatorFrom(terminatorSpec);
+    p.echo = echo;
+    p.inBufferSize = inBufferSize;
+    p.outBufferSize = outBufferSize;
+    return p;
+}
+
+RecentTarget RecentTarget::from(const ConnectParams& p) {
+    RecentTarget t;
+    t.kind = Kind::Connect;
+    t.host = p.host;
+    t.port = p.port;
+    t.family = p.family;
+    t.terminatorSpec = specOf(p.terminator);
+    t.inBufferSize = p.inBufferSize;
+    t.outBufferSize = p.outBufferSize;
+    return t;
+}
+
+RecentTarget RecentTarget::from(const ListenParams& p) {
+    RecentTarget t;
+    t.kind = Kind::Listen;
+    t.host = p.host;
+    t.port = p.port;
+    t.terminatorSpec = specOf(p.terminator);
+    t.echo = p.echo;
+    t.inBufferSize = p.inBufferSize;
+    t.outBufferSize = p.outBufferSize;
+    return t;
+}
+
+bool RecentTarget::sameEndpoint(const RecentTarget& o) const {
+    return kind == o.kind && host == o.host && port == o.port;
+}
+
+namespace settings {
+
+QList<RecentTarget> recentTargets() {
+    QSettings s;
+    QList<RecentTarget> out;
+    const int n = s.beginReadArray(kRecent);
+    for (int i = 0; i < n; ++i) {
+        s.setArrayIndex(i);
+        RecentTarget t;
+        t.kind = s.value(QStringLiteral("kind")).toString() == QLatin1String("listen") ? RecentTarget::Kind::Listen
+                                                                                      : RecentTarget::Kind::Connect;
+        t.host = s.value(QStringLiteral("host")).toString();
+        const int port = s.value(QStringLiteral("port")).toInt();
+        if (t.host.isEmpty() || port < 0 || port > 65535) continue;
+        t.port = static_cast<std::uint16_t>(port);
+        const int family = s.value(QStringLiteral("family"), 0).toInt();
+        t.family = family == 4 ? Family::IPv4 : (family == 6 ? Family::IPv6 : Family::Any);
+        t.terminatorSpec = s.value(QStringLiteral("terminator"), QStringLiteral("\\r\\n")).toString();
+        t.echo = s.value(QStringLiteral("echo"), false).toBool();
+        t.inBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("inBuffer"), 4096).toLongLong()));
+        t.outBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("outBuffer"), 4096).toLongLong()));
+        out.append(t);
+    }
+    s.endArray();
+    return out;
+}
+
+static void writeRecent(const QList<RecentTarget>& list) {
+    QSettings s;
+    s.remove(kRecent);
+    s.beginWriteArray(kRecent, static_cast<int>(list.size()));
+    for (int i = 0; i < list.size(); ++i) {
+        const RecentTarget& t = list.at(i);
+        s.setArrayIndex(i);
+        s.setValue(QStringLiteral("kind"),
+                   t.kind == RecentTarget::Kind::Listen ? QStringLiteral("listen") : QStringLiteral("connect"));
+        s.setValue(QStringLiteral("host"), t.host);
+        s.setValue(QStringLiteral("port"), static_cast<int>(t.port));
+        s.setValue(QStringLiteral("family"), t.family == Family::IPv4 ? 4 : (t.family == Family::IPv6 ? 6 : 0));
+        s.setValue(QStringLiteral("terminator"), t.terminatorSpec);
+        s.setValue(QStringLiteral("echo"), t.echo);
+        s.setValue(QStringLiteral("inBuffer"), static_cast<qlonglong>(t.inBufferSize));
+        s.setValue(QStringLiteral("outBuffer"), static_cast<qlonglong>(t.outBufferSize));
+    }
+    s.endArray();
+}
+
+void addRecentTarget(const RecentTarget& t) {
+    QList<RecentTarget> list = recentTargets();
+    list.removeIf([&](const RecentTarget& o) { return o.sameEndpoint(t); });
+    list.prepend(t);
+    while (list.size() > kMaxRecentTargets) list.removeLast();
+    writeRecent(list);
+}
+
+void clearRecentTargets() {
+    writeRecent({});
+}
+
+QStringList composerHistory() {
+    return QSettings().value(kHistory).toStringList();
+}
+
+void setComposerHistory(const QStringList& history) {
+    QSettings().setValue(kHistory, history);
+}
+
+bool boolValue(const QString& key, bool fallback) {
+    return QSettings().value(key, fallback).toBool();
+}
+
+void setBoolValue(const QString& key, bool value) {
+    QSettings().setValue(key, value);
+}
+
+int intValue(const QString& key, int fallback) {
+    return QSettings().value(key, fallback).toInt();
+}
+
+void setIntValue(const QString& key, int value) {
+    QSettings().setValue(key, value);
+}
+
+QByteArray bytesValue(const QString& key) {
+    return QSettings().value(key).toByteArray();
+}
+
+void setBytesValue(const QString& key, const QByteArray& value) {
+    QSettings().setValue(key, value);
+}
+
+}  // namespace settings
+}  // namespace ui
