@@ -951,9 +951,13 @@ void MainWindow::showAbout() {
     label->setText(tr("<h3>Linewright %1</h3>"
                       "<p>A workbench for terminator-framed TCP protocols, built on a C++ "
                       "reimplementation of Python's asyncore/asynchat.</p>"
-                      "<p>Qt %2 · engine backend %3</p>")
+                      "<p>Qt %2 (built with Qt %3) · engine backend %4</p>"
+                      "<p>Build: %5, %6, %7, %8</p>")
                        .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion()),
-                            latin1(engine::backendName(m_bridge->reactor().backend()))));
+                            QStringLiteral(QT_VERSION_STR),
+                            latin1(engine::backendName(m_bridge->reactor().backend())),
+                            QStringLiteral(LW_BUILD_TYPE), QStringLiteral(LW_COMPILER),
+                            QStringLiteral(LW_BUILD_SYSTEM), QStringLiteral(__DATE__)));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
     auto* col = new QVBoxLayout(dialog);
