@@ -27,6 +27,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -489,6 +491,10 @@ private slots:
     // ---- CPython differential ------------------------------------------------------
     void differential_data();
     void differential();
+
+    // ---- Fast by construction: a 1 GiB message in bounded memory --------------------
+    void gibibyteStreamsInBoundedMemory_data();
+    void gibibyteStreamsInBoundedMemory();
 };
 
 // A3 (fixed): the default terminator is None, so input before any
@@ -1385,6 +1391,85 @@ void TestAsyncChat::differential() {
     QCOMPARE(qb(join(p.chat->tokens, "|")), QByteArray(expected[size]));
     QVERIFY(!p.chat->emptyCollect);
     QCOMPARE(p.chat->errors, 0);
+}
+
+namespace {
+
+// Peak resident memory of this process (VmHWM), in KiB; 0 where /proc is missing.
+long peakRssKiB() {
+    FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    char line[256];
+    long kib = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::strtol(line + 6, nullptr, 10);
+    std::fclose(f);
+    return kib;
+}
+
+// Counts what it is given, keeps nothing.
+class Sink : public engine::AsyncChat {
+public:
+    using AsyncChat::AsyncChat;
+    std::uint64_t collected = 0;
+    std::size_t largestCollect = 0;
+    int found = 0;
+    void collectIncomingData(std::string_view data) override {
+        collected += data.size();
+        largestCollect = std::max(largestCollect, data.size());
+    }
+    void foundTerminator() override { ++found; }
+};
+
+}  // namespace
+
+void TestAsyncChat::gibibyteStreamsInBoundedMemory_data() {
+    QTest::addColumn<QByteArray>("terminator");  // empty: count:1 GiB
+    QTest::newRow("no terminator in sight (\\r\\n)") << QByteArray("\r\n");
+    QTest::newRow("behind count:1073741824") << QByteArray();
+}
+
+// Issue requirement: a 1 GiB message with no terminator, or behind a count
+// terminator, streams through in memory bounded by the buffer sizes. A writer
+// thread pushes 1 GiB of 'x' through a socketpair; the channel must see every
+// byte, never be handed more than one recv's worth at once, and the process's
+// peak memory must not grow by anything near the message size.
+void TestAsyncChat::gibibyteStreamsInBoundedMemory() {
+    QFETCH(QByteArray, terminator);
+    constexpr std::uint64_t kTotal = std::uint64_t(1) << 30;
+    constexpr std::size_t kChunk = 1 << 16;
+    auto [mine, theirs] = lwtest::socketPair();
+    engine::Loop loop;
+    Sink chat(std::move(mine), &loop);
+    chat.acInBufferSize = kChunk;
+    if (terminator.isEmpty())
+        chat.setTerminator(static_cast<long long>(kTotal));
+    else
+        chat.setTerminator(std::string_view(terminator.constData(), static_cast<std::size_t>(terminator.size())));
+
+    const long before = peakRssKiB();
+    std::thread writer([fd = theirs.get()] {
+        const std::string block(kChunk, 'x');
+        std::uint64_t sent = 0;
+        std::error_code ec;
+        while (sent < kTotal) {
+            const std::size_t n = engine::sockops::send(fd, block.data(), block.size(), ec);
+            if (ec) return;
+            sent += n;
+        }
+        engine::sockops::shutdownWrite(fd, ec);
+    });
+    const bool done = lwtest::runUntil(loop, [&] { return chat.collected >= kTotal || loop.empty(); },
+                                       engine::Backend::Poll, std::chrono::seconds(240));
+    writer.join();
+    QVERIFY(done);
+    QCOMPARE(chat.collected, kTotal);
+    QCOMPARE(chat.found, terminator.isEmpty() ? 1 : 0);
+    QVERIFY2(chat.largestCollect <= kChunk + 2, "a collect call was handed more than one recv's worth");
+    QVERIFY(chat.inputBuffer().size() < 2);  // at most the held-back "\r"
+    const long grownKiB = peakRssKiB() - before;
+    qInfo("peak memory grew by %ld KiB while 1 GiB streamed through", grownKiB);
+    QVERIFY2(grownKiB < 64 * 1024, "memory grew with the message");
 }
 
 QTEST_GUILESS_MAIN(TestAsyncChat)
