@@ -21,6 +21,8 @@ DEPS=(
     qt6-base-dev-tools
     libgl-dev
     python3
+    # the examples' tests talk to the HTTP example with curl
+    curl
     # packaging (installer/CMakeLists.txt): dpkg-shlibdeps computes the .deb's
     # dependencies and CPack needs `file` for it; help2man writes the man pages.
     dpkg-dev

@@ -13,6 +13,7 @@
 #include "ui/EventLogModel.h"
 #include "ui/Formatters.h"
 #include "ui/ListenDialog.h"
+#include "ui/LoopInspector.h"
 #include "ui/NotificationBanner.h"
 #include "ui/PayloadView.h"
 #include "ui/Settings.h"
@@ -115,6 +116,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     buildActions();
     buildMenus();
     buildToolBar();
+    buildTeaching();
 
     m_figures = new StatusBarWidgets(this);
     statusBar()->addPermanentWidget(m_figures);
@@ -209,6 +211,7 @@ MainWindow::~MainWindow() {
     // The bridge goes last of the members but the engine may still report
     // while it shuts down: nothing of ours may hear it by then.
     m_bridge->disconnect(this);
+    if (m_loopDock) m_loopDock->disconnect(m_loopInspector);  // hiding it later must not reach the bridge
     m_snapshotTimer->stop();
     m_statusTimer->stop();
     m_refreshTimer->stop();
@@ -930,6 +933,13 @@ void MainWindow::showShortcuts() {
         if (!a->shortcut().isEmpty()) row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     row(QStringLiteral("End"), tr("Jump to the newest event and follow"));
     row(QStringLiteral("Esc"), tr("Close the find bar"));
+    if (m_loopInspector) {
+        section(tr("Loop"));
+        for (QAction* a : {m_loopDock->toggleViewAction(), m_loopInspector->pauseAction(),
+                           m_loopInspector->stepAction(), m_loopInspector->resumeAction(),
+                           m_loopInspector->slowMotionAction()})
+            row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
+    }
     html += QStringLiteral("</table>");
     text->setHtml(html);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);

@@ -41,7 +41,9 @@ class Composer;
 class ConnectDialog;
 class ConversationView;
 class EngineBridge;
+class ExamplePane;
 class ListenDialog;
+class LoopInspector;
 class NotificationBanner;
 class PayloadView;
 class StatusBarWidgets;
@@ -63,6 +65,14 @@ public:
     NotificationBanner* banner() const { return m_banner; }
     QTreeView* channelsView() const { return m_channels; }
     StatusBarWidgets* statusFigures() const { return m_figures; }
+    /// Teaching mode: the Loop inspector and its dock (hidden until opened).
+    LoopInspector* loopInspector() const { return m_loopInspector; }
+    QDockWidget* loopDock() const { return m_loopDock; }
+    /// Teaching mode: the example pane ("About this example") and its dock.
+    ExamplePane* examplePane() const { return m_examplePane; }
+    QDockWidget* exampleDock() const { return m_exampleDock; }
+    /// Examples ▸ NAME: runs the built-in example, paused, in the example pane.
+    bool openExample(const QString& name);
 
     /// Opens a listening channel / a client channel (what the dialogs do on
     /// OK), remembers it under Recent, and selects it.
@@ -89,6 +99,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void buildTeaching();  // LoopInspector dock + Loop menu (MainWindowTeaching.cpp)
     void buildActions();
     void buildMenus();
     void buildToolBar();
@@ -127,6 +138,10 @@ private:
     StatusBarWidgets* m_figures = nullptr;
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;
+    LoopInspector* m_loopInspector = nullptr;
+    QDockWidget* m_loopDock = nullptr;
+    ExamplePane* m_examplePane = nullptr;
+    QDockWidget* m_exampleDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     QTimer* m_snapshotTimer = nullptr;

@@ -9,12 +9,17 @@ set(LW_UI_WIDGET_SOURCES
     ConversationView.cpp ConversationView.h
     EscapeEdit.cpp EscapeEdit.h
     EventDelegate.cpp EventDelegate.h
+    ExampleHost.cpp ExampleHost.h
+    ExamplePane.cpp ExamplePane.h
     ListenDialog.cpp ListenDialog.h
+    LoopInspector.cpp LoopInspector.h
     MainWindow.cpp MainWindow.h
+    MainWindowTeaching.cpp
     NotificationBanner.cpp NotificationBanner.h
     PayloadView.cpp PayloadView.h
     Settings.cpp Settings.h
     StatusBarWidgets.cpp StatusBarWidgets.h
     TerminatorEdit.cpp TerminatorEdit.h
     ViewColors.cpp ViewColors.h
+    WalkThrough.cpp WalkThrough.h
 )

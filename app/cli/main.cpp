@@ -4,6 +4,7 @@
 // usage error (one line on stderr). See --help and docs/cli.md.
 #include "app/cli/CliOptions.h"
 #include "app/cli/CliSession.h"
+#include "app/cli/ExampleCommand.h"
 #include "app/cli/SignalWatcher.h"
 
 #include <cstdio>
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
     cli::SignalWatcher::blockSignals();
     raiseOpenFileLimit();
     tuneAllocator();
+
+    if (cli::isExampleCommand(argc, argv))
+        return cli::runExampleCommand(argc, argv, stdout, stderr);
 
     const cli::ParseResult parsed = cli::parseCommandLine(argc, argv);
     switch (parsed.kind) {

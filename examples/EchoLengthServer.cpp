@@ -1,0 +1,33 @@
+// EchoLengthServer.cpp — the asynchat EchoServer, line for line.
+#include "examples/EchoLengthServer.h"
+
+#include "examples/EchoLengthHandler.h"
+
+#include <stdexcept>
+
+namespace examples {
+
+EchoLengthServer::EchoLengthServer(const std::string& host, std::uint16_t port, engine::Loop* map)
+    : Dispatcher(map) {
+    createSocket(engine::kAfInet, engine::kSockStream);
+    const auto a = engine::Address::fromNumeric(host, port);
+    if (!a)
+        throw std::invalid_argument("EchoServer: not a numeric address: " + host);
+    bind(*a);
+    m_port = boundPort(*this);
+    listen(1);
+}
+
+void EchoLengthServer::handleAccept() {
+    // Called when a client connects to our socket
+    auto clientInfo = accept();
+    if (!clientInfo)
+        return;  // accept() returned None
+    auto& handler = map().make<EchoLengthHandler>(std::move(clientInfo->sock));
+    handler.logger = logger;
+    // We only want to deal with one client at a time,
+    // so close as soon as we set up the handler.
+    handleClose();
+}
+
+}  // namespace examples

@@ -1,0 +1,31 @@
+// ExampleLog.h — where the examples' logging goes: Python's
+// logging.basicConfig(format='%(name)s: %(message)s') in one function.
+//
+// What it does: each example class has a `log` sink, called with the
+// logger's name ("EchoHandler") and the message, like `self.logger.debug()`.
+// The default writes "name: message\n" to stderr, as Python's logging does.
+// What it owns: nothing.
+// Threads: the loop thread of the example that calls it.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace engine { class Dispatcher; }
+
+namespace examples {
+
+using LogSink = std::function<void(std::string_view name, std::string_view message)>;
+
+/// "name: message" on stderr.
+inline void logToStderr(std::string_view name, std::string_view message) {
+    std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(name.size()), name.data(),
+                 static_cast<int>(message.size()), message.data());
+}
+
+/// Bound port of a listening dispatcher, for "port 0 = any free port".
+std::uint16_t boundPort(const engine::Dispatcher& d);
+
+}  // namespace examples

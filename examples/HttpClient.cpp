@@ -1,0 +1,41 @@
+// HttpClient.cpp — the asyncore HTTP client, line for line.
+#include "examples/HttpClient.h"
+
+#include "engine/Address.h"
+#include "engine/Escape.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace examples {
+
+HttpClient::HttpClient(const std::string& host, std::uint16_t port, const std::string& path, engine::Loop* map)
+    : Dispatcher(map) {
+    createSocket(engine::kAfInet, engine::kSockStream);
+    const auto a = engine::Address::fromNumeric(host, port);
+    if (!a)
+        throw std::invalid_argument("HTTPClient: not a numeric address: " + host);
+    connect(*a);
+    buffer = "GET " + path + " HTTP/1.0\r\n\r\n";
+}
+
+void HttpClient::handleClose() {
+    m_closed = true;
+    close();
+}
+
+void HttpClient::handleRead() {
+    const std::string data = recv(8192);
+    m_response += data;
+    if (print)
+        print(data);
+    else if (!data.empty())
+        std::fwrite(data.data(), 1, data.size(), stdout);
+}
+
+void HttpClient::handleWrite() {
+    const std::size_t sent = send(buffer);
+    buffer.erase(0, sent);
+}
+
+}  // namespace examples
