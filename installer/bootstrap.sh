@@ -23,6 +23,13 @@ DEPS=(
     python3
     # the examples' tests talk to the HTTP example with curl
     curl
+    # capture/replay tests (tests/app/tst_CliReplay.cpp): tshark reads the exported
+    # pcapng, tcpdump captures on lo (run as root)
+    tshark
+    tcpdump
+    # the fuzz step: libFuzzer needs Clang and its runtime
+    clang
+    libclang-rt-14-dev
     # packaging (installer/CMakeLists.txt): dpkg-shlibdeps computes the .deb's
     # dependencies and CPack needs `file` for it; help2man writes the man pages.
     dpkg-dev
@@ -71,6 +78,8 @@ install_deps() {
         sudo=(sudo)
     fi
     say "installing missing packages: ${missing[*]}"
+    # tshark's wireshark-common asks whether non-root users may capture: no.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo[@]}" debconf-set-selections
     "${sudo[@]}" apt-get update -q \
         || die "apt-get update failed; install them yourself: apt-get install ${missing[*]}"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \

@@ -321,6 +321,12 @@ std::string versionText() {
 std::string helpText() {
     return R"(Usage: linewright-cli connect HOST PORT [options]
        linewright-cli listen [HOST:]PORT [options]
+       linewright-cli replay FILE --to HOST:PORT [options]
+       linewright-cli mock FILE --listen [HOST:]PORT [options]
+       linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
+       linewright-cli import CAPTURE --list | --stream N -o SESSION
+       linewright-cli reframe FILE --terminator T
+       linewright-cli summary FILE
        linewright-cli --help | --version
 
 A workbench for terminator-framed TCP protocols, built on asyncore/asynchat.
@@ -385,6 +391,12 @@ Stopping:
   A client also stops when its connection closes (before --count is
   reached, that is a failure); SIGINT/SIGTERM stop cleanly (a second one
   exits at once).
+
+Session files (--record) are replayed against a server (replay), served
+to clients as a mock server (mock), exported for Wireshark and other tools
+(export), framed again with another terminator (reframe) and summarised
+(summary); import turns a TCP stream of a pcap/pcapng capture into one.
+Each has its own --help (linewright-cli replay --help); see docs/replay.md.
 
 Exit status: 0 success; 1 a runtime failure (refused, reset, unresolvable
 host, address in use, timeout), with one line on stderr; 2 a usage error

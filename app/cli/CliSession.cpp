@@ -42,12 +42,6 @@ void CliSession::say(const std::string& line) {
 }
 
 int CliSession::run() {
-    // Outputs first: an unwritable --record file is a usage error, found
-    // before anything touches the network.
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath)) {
-        say("--record: " + m_record.error());
-        return 2;
-    }
     if (m_o.json) m_json.adopt(m_out, "stdout");
 
     engine::ReactorOptions ro;
@@ -65,8 +59,15 @@ int CliSession::run() {
     const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
                                                       std::string(engine::backendName(ro.backend)),
                                                       std::string(engine::eventLevelName(ro.level)));
+    // Outputs before anything touches the network: an unwritable --record
+    // file is a usage error. (The header needs the reactor's start time; the
+    // reactor has opened no channel yet.)
+    std::string recordError;
+    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError)) {
+        say("--record: " + recordError);
+        return 2;
+    }
     m_json.writeHeader(header);
-    m_record.writeHeader(header);
     if (m_o.count) m_reactor->setMessageLimit(m_o.count);
 
     engine::ChannelOptions co;
@@ -140,7 +141,7 @@ void CliSession::pushSends(ChannelId ch) {
 
 void CliSession::handle(const std::vector<Event>& batch) {
     m_json.writeEvents(batch);
-    m_record.writeEvents(batch);
+    m_record.append(batch);  // encoded and written on the recorder's thread
     if (human()) m_printer.print(batch);
     for (const Event& e : batch) onEvent(e);
     if (m_failure.empty()) {

@@ -1,7 +1,8 @@
 // CliSession.h — one run of linewright-cli: a Reactor, its events, and the
 // exit status.
 //
-// What it does: opens the outputs (--json on stdout, --record FILE), starts
+// What it does: opens the outputs (--json on stdout, --record FILE through a
+// SessionRecorder, which encodes and writes on a thread of its own), starts
 // a Reactor at the event level the outputs need (every event for --json or
 // --record, messages for the human output, lifecycle only for --quiet, where
 // the hot path just counts), opens the client or the listener, pushes --send
@@ -21,6 +22,7 @@
 #include "app/cli/JsonLinesWriter.h"
 
 #include "engine/Reactor.h"
+#include "engine/SessionRecorder.h"
 
 #include <atomic>
 #include <chrono>
@@ -65,7 +67,7 @@ private:
     std::FILE* m_err;
     EventPrinter m_printer;
     JsonLinesWriter m_json;
-    JsonLinesWriter m_record;
+    engine::SessionRecorder m_record;
     std::unique_ptr<engine::Reactor> m_reactor;
     std::unique_ptr<StdinPump> m_pump;
 

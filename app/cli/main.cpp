@@ -1,4 +1,5 @@
-// main.cpp — linewright-cli: parse the command line, run one session.
+// main.cpp — linewright-cli: parse the command line, run one session (or one
+// of the session tools: replay, mock, export, import, reframe, summary).
 //
 // Exit status: 0 success, 1 a runtime failure (one line on stderr), 2 a
 // usage error (one line on stderr). See --help and docs/cli.md.
@@ -6,6 +7,8 @@
 #include "app/cli/CliSession.h"
 #include "app/cli/ExampleCommand.h"
 #include "app/cli/SignalWatcher.h"
+#include "app/cli/ToolCommands.h"
+#include "app/cli/ToolOptions.h"
 
 #include <cstdio>
 #include <exception>
@@ -51,6 +54,24 @@ int main(int argc, char** argv) {
 
     if (cli::isExampleCommand(argc, argv))
         return cli::runExampleCommand(argc, argv, stdout, stderr);
+    // The session tools (replay, mock, export, import, reframe, summary)
+    // have command lines of their own.
+    if (cli::isToolCommand(argc, argv)) {
+        const cli::ToolParseResult tool = cli::parseToolCommandLine(argc, argv);
+        switch (tool.kind) {
+        case cli::ToolParseResult::Kind::Help: std::fputs(tool.help.c_str(), stdout); return 0;
+        case cli::ToolParseResult::Kind::Error:
+            std::fprintf(stderr, "linewright-cli: %s\n", tool.error.c_str());
+            return 2;
+        case cli::ToolParseResult::Kind::Run: break;
+        }
+        try {
+            return cli::runTool(tool.options, stdout, stderr);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "linewright-cli: %s\n", e.what());
+            return 1;
+        }
+    }
 
     const cli::ParseResult parsed = cli::parseCommandLine(argc, argv);
     switch (parsed.kind) {

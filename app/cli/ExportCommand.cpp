@@ -1,0 +1,68 @@
+// ExportCommand.cpp — `linewright-cli export`: pcapng, transcript, raw bytes.
+#include "app/cli/ToolCommands.h"
+
+#include "engine/PcapngWriter.h"
+#include "engine/Transcript.h"
+
+namespace cli {
+
+int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
+    auto session = loadSession(o.input, err);
+    if (!session) return 1;
+    const auto conversations = engine::extractConversations(session->events, session->header.level);
+    std::string why;
+
+    if (!o.pcapngOut.empty()) {
+        engine::PcapngExportOptions po;
+        po.channel = o.channel;
+        po.comments = o.comments;
+        po.application = "linewright-cli";
+        engine::PcapngExportStats stats;
+        const bool ok = engine::PcapngWriter::write(o.pcapngOut, session->header, conversations, po, &stats, &why);
+        for (const std::string& n : stats.notes) sayTo(err, "note: " + n);
+        if (!ok) {
+            sayTo(err, "--pcapng: " + why);
+            return 1;
+        }
+        sayTo(err, "wrote " + o.pcapngOut + ": " + std::to_string(stats.conversations) + " connection" +
+                       (stats.conversations == 1 ? "" : "s") + ", " + std::to_string(stats.packets) + " packets, " +
+                       std::to_string(stats.comments) + " found_terminator comments");
+    }
+    if (!o.textOut.empty()) {
+        engine::TranscriptOptions to;
+        to.channel = o.channel;
+        to.wallClock = o.utc;
+        const std::string text = engine::Transcript::render(session->header, session->events, to);
+        if (!engine::Transcript::writeFile(o.textOut, text, &why)) {
+            sayTo(err, "--text: " + why);
+            return 1;
+        }
+        if (o.textOut != "-") sayTo(err, "wrote " + o.textOut + ": the transcript");
+    }
+    if (!o.rawClientOut.empty() || !o.rawServerOut.empty()) {
+        const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
+        if (!c) {
+            sayTo(err, o.input + ": " + why);
+            return 1;
+        }
+        if (!c->in.recorded || !c->out.recorded) {
+            sayTo(err, o.input + ": channel " + std::to_string(c->channel) + ": its bytes are not in the session (level '" +
+                           session->header.level + "')");
+            return 1;
+        }
+        for (const auto& [path, clientSide] : {std::pair{o.rawClientOut, true}, std::pair{o.rawServerOut, false}}) {
+            if (path.empty()) continue;
+            const std::string bytes = engine::Transcript::rawBytes(*c, clientSide);
+            if (!engine::Transcript::writeFile(path, bytes, &why)) {
+                sayTo(err, (clientSide ? "--raw-client: " : "--raw-server: ") + why);
+                return 1;
+            }
+            if (path != "-")
+                sayTo(err, "wrote " + path + ": " + std::to_string(bytes.size()) + " bytes the " +
+                               (clientSide ? "client" : "server") + " sent on channel " + std::to_string(c->channel));
+        }
+    }
+    return 0;
+}
+
+}  // namespace cli

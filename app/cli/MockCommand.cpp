@@ -1,0 +1,108 @@
+// MockCommand.cpp — `linewright-cli mock`: the server side of a recording,
+// served to every client that connects.
+#include "app/cli/SignalWatcher.h"
+#include "app/cli/ToolCommands.h"
+
+#include "engine/Mocker.h"
+
+#include <atomic>
+#include <chrono>
+
+namespace cli {
+
+int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
+    auto session = loadSession(o.input, err);
+    if (!session) return 1;
+    const auto conversations = engine::extractConversations(session->events, session->header.level);
+    engine::ReplayScriptOptions so;
+    so.requestTerminator = o.requestTerminator;
+    std::vector<engine::ReplayScript> scripts;
+    std::string why;
+    if (o.channel) {
+        const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
+        if (!c) {
+            sayTo(err, o.input + ": " + why);
+            return 1;
+        }
+        auto s = engine::ReplayScript::build(*c, so, &why);
+        if (!s) {
+            sayTo(err, o.input + ": " + why);
+            return 1;
+        }
+        scripts.push_back(std::move(*s));
+    } else {
+        for (const engine::Conversation& c : conversations) {
+            if (!c.hasTraffic()) continue;
+            auto s = engine::ReplayScript::build(c, so, &why);
+            if (!s) {
+                sayTo(err, "note: " + o.input + ": " + why + "; not served");
+                continue;
+            }
+            scripts.push_back(std::move(*s));
+        }
+        if (scripts.empty()) {
+            sayTo(err, o.input + ": no recorded connection can be served" +
+                           (why.empty() ? std::string(" (none carried any bytes)") : ": " + why));
+            return 1;
+        }
+    }
+
+    engine::MockOptions mo;
+    mo.host = o.listenHost;
+    mo.port = o.listenPort;
+    mo.backend = o.backend;
+    mo.maxClients = static_cast<std::size_t>(o.clients);
+    std::string description;
+    for (const engine::ReplayScript& s : scripts) {
+        if (!description.empty()) description += ", ";
+        description += "channel " + std::to_string(s.channel) + " (" + std::to_string(s.requests.size()) +
+                       " client messages framed by " + s.requestFramingSource + ")";
+    }
+    engine::Mocker mock(std::move(scripts), mo);
+    const bool quiet = o.quiet;
+    std::string error;
+    const bool started = mock.start(
+        [&](const engine::MockEvent& e) {
+            if (quiet) return;
+            switch (e.kind) {
+            case engine::MockEvent::Kind::Accepted:
+                sayTo(err, "client " + std::to_string(e.client) + " connected from " + e.text +
+                               " (recorded conversation " + std::to_string(e.index + 1) + ")");
+                break;
+            case engine::MockEvent::Kind::Mismatch:
+            case engine::MockEvent::Kind::Unexpected:
+                sayTo(err, "client " + std::to_string(e.client) + ": " + e.text);
+                break;
+            case engine::MockEvent::Kind::ClientClosed: sayTo(err, e.text); break;
+            case engine::MockEvent::Kind::Error: sayTo(err, "error: " + e.text); break;
+            default: break;
+            }
+        },
+        &error);
+    if (!started) {
+        sayTo(err, error);
+        return 1;
+    }
+    // Always said, even with --quiet: with port 0 it is how scripts learn the port.
+    sayTo(err, "mock listening on " + mock.address());
+    if (!quiet) sayTo(err, "serving " + description + " of " + o.input);
+
+    std::atomic<bool> signalled{false};
+    SignalWatcher signals([&](int) {
+        signalled = true;
+        mock.stop();
+    });
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    while (!mock.wait(std::chrono::milliseconds(200))) {
+        if (o.timeoutGiven && std::chrono::steady_clock::now() >= deadline) mock.stop();
+    }
+    const engine::MockStats s = mock.stats();
+    if (!quiet)
+        sayTo(err, "mock stopped: " + std::to_string(s.clients) + " clients served (" +
+                       std::to_string(s.clientsCompleted) + " sent every recorded message), " +
+                       std::to_string(s.requests) + " messages received, " + std::to_string(s.mismatches) +
+                       " differing from the recording, " + std::to_string(s.unexpected) + " beyond it");
+    return 0;
+}
+
+}  // namespace cli

@@ -1,0 +1,100 @@
+// ReplayCommand.cpp — `linewright-cli replay`: the client side of a recording
+// against a live server, compared reply by reply.
+#include "app/cli/SignalWatcher.h"
+#include "app/cli/ToolCommands.h"
+
+#include "engine/Escape.h"
+#include "engine/Replayer.h"
+
+#include <atomic>
+
+namespace cli {
+
+int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
+    auto session = loadSession(o.input, err);
+    if (!session) return 1;
+    const auto conversations = engine::extractConversations(session->events, session->header.level);
+    std::string why;
+    const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
+    if (!c) {
+        sayTo(err, o.input + ": " + why);
+        return 1;
+    }
+    engine::ReplayScriptOptions so;
+    so.replyTerminator = o.replyTerminator;
+    auto script = engine::ReplayScript::build(*c, so, &why);
+    if (!script) {
+        sayTo(err, o.input + ": " + why);
+        return 1;
+    }
+    const std::string target = o.host.find(':') != std::string::npos ? "[" + o.host + "]:" + std::to_string(o.port)
+                                                                      : o.host + ":" + std::to_string(o.port);
+    if (!o.quiet)
+        sayTo(err, "replaying channel " + std::to_string(c->channel) + " of " + o.input + " (recorded on the " +
+                       (script->recordedAsClient ? "client" : "server") + " side): " +
+                       std::to_string(script->requests.size()) + " requests, " +
+                       std::to_string(script->replies.size()) + " replies framed by " + script->replyFramingSource +
+                       "; pace " + std::string(engine::pacingName(o.pacing)) + ", to " + target);
+
+    engine::ReplayOptions ro;
+    ro.host = o.host;
+    ro.port = o.port;
+    ro.family = o.family;
+    ro.pacing = o.pacing;
+    ro.speed = o.speed;
+    ro.timeout = o.timeout;
+    ro.ignore = o.ignore;
+    ro.keepGoing = o.keepGoing;
+    ro.backend = o.backend;
+    engine::Replayer replayer(std::move(*script), ro);
+    std::atomic<bool> interrupted{false};
+    SignalWatcher signals([&](int) {
+        interrupted = true;
+        replayer.cancel();
+    });
+
+    const bool quiet = o.quiet;
+    const engine::ReplayResult r = replayer.run([&](const engine::ReplayEvent& e) {
+        // The replay thread; the main thread only waits meanwhile.
+        switch (e.kind) {
+        case engine::ReplayEvent::Kind::Connected:
+            if (!quiet) sayTo(err, "connected to " + e.text);
+            break;
+        case engine::ReplayEvent::Kind::RequestSent:
+            if (!quiet) std::fprintf(out, "> %zu %s\n", e.index, shortEscaped(e.bytes).c_str());
+            break;
+        case engine::ReplayEvent::Kind::ReplyMatched:
+            if (!quiet) std::fprintf(out, "< %zu %s\n", e.index, shortEscaped(e.bytes).c_str());
+            break;
+        case engine::ReplayEvent::Kind::Diverged:
+            if (!quiet) std::fprintf(out, "! %zu %s\n", e.index, e.text.c_str());
+            break;
+        default: break;
+        }
+        if (!quiet) std::fflush(out);
+    });
+
+    switch (r.status) {
+    case engine::ReplayResult::Status::Passed:
+        sayTo(err, "replay passed: " + r.summary());
+        return 0;
+    case engine::ReplayResult::Status::Diverged: {
+        for (const engine::Divergence& d : r.divergences) {
+            std::string report = d.report();
+            if (!report.empty() && report.back() == '\n') report.pop_back();
+            std::string first = report.substr(0, report.find('\n'));
+            sayTo(err, "divergence: " + first);
+            if (report.size() > first.size()) std::fprintf(err, "%s\n", report.substr(first.size() + 1).c_str());
+        }
+        sayTo(err, "replay failed: " + r.summary());
+        return 1;
+    }
+    case engine::ReplayResult::Status::Failed: sayTo(err, r.error); return 1;
+    case engine::ReplayResult::Status::Cancelled:
+        sayTo(err, std::string("replay interrupted") + (interrupted ? " by a signal" : "") + ": " + r.summary());
+        return 1;
+    }
+    return 1;
+}
+
+}  // namespace cli

@@ -1,0 +1,52 @@
+// ToolCommands.cpp — dispatch and the helpers the session tools share.
+#include "app/cli/ToolCommands.h"
+
+#include "engine/Escape.h"
+
+namespace cli {
+
+void sayTo(std::FILE* err, const std::string& line) {
+    std::fprintf(err, "linewright-cli: %s\n", line.c_str());
+    std::fflush(err);
+}
+
+std::optional<engine::LoadedSession> loadSession(const std::string& path, std::FILE* err) {
+    std::string error;
+    auto s = engine::SessionReader::load(path, &error);
+    if (!s) {
+        sayTo(err, error);
+        return std::nullopt;
+    }
+    if (!s->truncation.empty()) sayTo(err, "note: " + s->truncation);
+    for (const std::string& n : s->notes) sayTo(err, "note: " + n);
+    return s;
+}
+
+std::string terminatorText(const engine::Terminator& t) {
+    if (t.isBytes()) return "'" + engine::renderEscaped(t.bytesValue()) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+
+std::string shortEscaped(std::string_view bytes, std::size_t limit) {
+    std::string s = engine::renderEscaped(bytes);
+    if (s.size() > limit) {
+        s.resize(limit);
+        s += "…";
+    }
+    return s;
+}
+
+int runTool(const ToolOptions& o, std::FILE* out, std::FILE* err) {
+    switch (o.tool) {
+    case Tool::Replay: return runReplay(o, out, err);
+    case Tool::Mock: return runMock(o, out, err);
+    case Tool::Export: return runExport(o, out, err);
+    case Tool::Import: return runImport(o, out, err);
+    case Tool::Reframe: return runReframe(o, out, err);
+    case Tool::Summary: return runSummary(o, out, err);
+    }
+    return 1;
+}
+
+}  // namespace cli

@@ -1,0 +1,48 @@
+// ToolCommands.h — what linewright-cli's session tools do once their
+// command line is read: replay, mock, export, import, reframe, summary.
+//
+// What it does: runTool() dispatches to one run function per command; each
+// reads its input (SessionReader / CaptureImporter), does its work with the
+// engine (Replayer, Mocker, PcapngWriter, Transcript, Reframer) and returns
+// the exit status: 0 success, 1 a failure or a divergence (its report on
+// stderr), never 2 (the command line was checked before). Status lines go to
+// stderr prefixed "linewright-cli: "; data (messages, listings, summaries)
+// to stdout.
+// The shared helpers load a session with its notes reported, and pick the
+// conversation --channel names.
+// What it owns: nothing beyond a call.
+// Threads: main thread (replay and mock observers print from the engine's
+// thread while the main thread only waits).
+#pragma once
+
+#include "app/cli/ToolOptions.h"
+
+#include "engine/Conversation.h"
+#include "engine/SessionReader.h"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace cli {
+
+int runTool(const ToolOptions& options, std::FILE* out, std::FILE* err);
+
+int runReplay(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runMock(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runExport(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runImport(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runReframe(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runSummary(const ToolOptions& options, std::FILE* out, std::FILE* err);
+
+/// "linewright-cli: LINE\n" on `err`, flushed.
+void sayTo(std::FILE* err, const std::string& line);
+/// Loads a session; reports a cut-short file and other notes on `err`
+/// ("linewright-cli: note: …"), an error as one line. nullopt on error.
+std::optional<engine::LoadedSession> loadSession(const std::string& path, std::FILE* err);
+/// "'\r\n'", "count:5", "none".
+std::string terminatorText(const engine::Terminator& t);
+/// Escaped bytes, cut to `limit` characters with "…" after.
+std::string shortEscaped(std::string_view bytes, std::size_t limit = 200);
+
+}  // namespace cli
