@@ -215,15 +215,19 @@ void tst_EngineBridge::floodKeepsOrderAndCounts() {
         ++batches;
     });
     const qsizetype before = static_cast<qsizetype>(bridge.store().size());
-    constexpr std::uint64_t kLines = 20000;
+    // Each line makes at least two rows on the accepting side (collect, found
+    // terminator), so this flood is more than one slice's worth whatever the
+    // timing: it cannot all come in one batch.
+    constexpr std::uint64_t kLines = 30000;
+    static_assert(2 * kLines > EngineBridge::kMaxEventsPerSlice);
     bridge.reactor().pushRepeat(p.client, std::string(63, 'f') + "\n", kLines);
     QTRY_COMPARE_WITH_TIMEOUT(bridge.channelModel()->info(p.accepted)->messagesIn, kLines, 30000);
     QCOMPARE(rowsOf(bridge, EventKind::FoundTerminator, p.accepted).size(), std::size_t{kLines});
     const ui::EventLogStore& s = bridge.store();
     for (std::size_t i = 0; i < s.size(); ++i) QCOMPARE(s.record(i).seq, std::uint64_t{i + 1});
     QCOMPARE(sum, static_cast<qsizetype>(s.size()) - before);
-    QVERIFY(batches > 1);  // it came in batches, not all at once, and not one by one
-    QVERIFY(batches < int(s.size()));
+    QVERIFY(batches > 1);  // it came in batches (at least one slice each), not all at once,
+    QVERIFY(batches < int(s.size()));  // and not one by one
     QCOMPARE(bridge.eventModel()->rowCount(), int(s.size()));
     // Every byte arrived: the collects add up to the lines without terminators.
     std::uint64_t collected = 0;
