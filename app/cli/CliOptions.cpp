@@ -320,14 +320,14 @@ std::string versionText() {
 
 std::string helpText() {
     return R"(Usage: linewright-cli connect HOST PORT [options]
-       linewright-cli listen [HOST:]PORT [options]
-       linewright-cli replay FILE --to HOST:PORT [options]
-       linewright-cli mock FILE --listen [HOST:]PORT [options]
-       linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
-       linewright-cli import CAPTURE --list | --stream N -o SESSION
-       linewright-cli reframe FILE --terminator T
-       linewright-cli summary FILE
-       linewright-cli --help | --version
+  or:  linewright-cli listen [HOST:]PORT [options]
+  or:  linewright-cli replay FILE --to HOST:PORT [options]
+  or:  linewright-cli mock FILE --listen [HOST:]PORT [options]
+  or:  linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
+  or:  linewright-cli import CAPTURE --list | --stream N -o SESSION
+  or:  linewright-cli reframe FILE --terminator T
+  or:  linewright-cli summary FILE
+  or:  linewright-cli --help | --version
 
 A workbench for terminator-framed TCP protocols, built on asyncore/asynchat.
 connect opens one client channel; listen accepts connections (each one its
@@ -352,7 +352,8 @@ Sending:
   -s, --send TEXT      push TEXT (escapes allowed; nothing is appended:
                        write the terminator yourself). Repeatable. In listen
                        mode it goes to every connection when accepted.
-  -f, --send-file FILE push FILE, streamed in --out-buffer chunks. Repeatable.
+  -f, --send-file FILE
+                       push FILE, streamed in --out-buffer chunks. Repeatable.
       --repeat N       push each --send N times.
       --interval MS    push each --send once every MS milliseconds (N times
                        with --repeat, else until the end).
@@ -404,10 +405,19 @@ host, address in use, timeout), with one line on stderr; 2 a usage error
 --send-file, unwritable --record).
 
 Examples:
-  linewright-cli listen 7000 --echo
-  linewright-cli connect localhost 7000 --send 'PING\r\n' --terminator '\r\n' --count 1
-  linewright-cli listen 0 --echo --quiet --stats --terminator '\r\n'
-  linewright-cli connect 127.0.0.1 25 -t '\r\n' --json --record smtp.jsonl
+  An echo server on port 7000, and a client that sends one line to it:
+
+    linewright-cli listen 7000 --echo
+
+    linewright-cli connect localhost 7000 --send 'PING\r\n' --terminator '\r\n' --count 1
+
+  An echo server on a free port, quiet, with its counters at the end:
+
+    linewright-cli listen 0 --echo --quiet --stats --terminator '\r\n'
+
+  Talk to an SMTP server by hand, recording the session:
+
+    linewright-cli connect 127.0.0.1 25 -t '\r\n' --json --record smtp.lwsession
 )";
 }
 
