@@ -8,6 +8,7 @@
 // set_reuse_addr, quick_connect; DispatcherTests: basic, repr, log, log_info,
 // unhandled). Those run for every backend (select, poll, epoll) and for IPv4
 // and IPv6 on loopback. Nothing sleeps: loops run bounded passes.
+#include "SocketTestSupport.h"
 #include "TestSupport.h"
 
 #include "engine/Address.h"
@@ -45,9 +46,10 @@
 #include <unistd.h>
 #endif
 
-Q_DECLARE_METATYPE(engine::Backend)
 
 namespace {
+
+using namespace lwtest;
 
 using engine::Address;
 using engine::Backend;
@@ -55,171 +57,6 @@ using engine::Loop;
 using engine::NativeSocket;
 using engine::Socket;
 namespace sockops = engine::sockops;
-
-// --- Rows ----------------------------------------------------------------------
-
-bool ipv6Available() {
-    std::error_code ec;
-    Socket s(sockops::create(engine::kAfInet6, engine::kSockStream, ec));
-    if (ec) return false;
-    sockops::bind(s.get(), Address::loopback(engine::kAfInet6, 0), ec);
-    return !ec;
-}
-
-std::vector<std::pair<const char*, Backend>> backends() {
-    std::vector<std::pair<const char*, Backend>> out;
-    for (auto [name, b] : {std::pair{"select", Backend::Select}, std::pair{"poll", Backend::Poll},
-                           std::pair{"epoll", Backend::Epoll}})
-        if (engine::backendAvailable(b)) out.emplace_back(name, b);
-    return out;
-}
-
-void backendRows() {
-    QTest::addColumn<Backend>("backend");
-    for (auto [name, b] : backends()) QTest::newRow(name) << b;
-}
-
-void backendFamilyRows() {
-    QTest::addColumn<Backend>("backend");
-    QTest::addColumn<int>("family");
-    const bool v6 = ipv6Available();
-    for (auto [name, b] : backends()) {
-        QTest::addRow("%s/ipv4", name) << b << engine::kAfInet;
-        if (v6) QTest::addRow("%s/ipv6", name) << b << engine::kAfInet6;
-    }
-}
-
-void familyRows() {
-    QTest::addColumn<int>("family");
-    QTest::newRow("ipv4") << engine::kAfInet;
-    if (ipv6Available()) QTest::newRow("ipv6") << engine::kAfInet6;
-}
-
-// --- Raw socket helpers ----------------------------------------------------------
-
-/// Waits (bounded, no sleeping) until `fd` reports one of `events`.
-bool waitFd(NativeSocket fd, short events, int ms = 5000) {
-#if defined(_WIN32)
-    WSAPOLLFD p{};
-    p.fd = fd;
-    p.events = events;
-    return ::WSAPoll(&p, 1, ms) > 0;
-#else
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, ms) > 0;
-#endif
-}
-
-void check(const std::error_code& ec, const char* what) {
-    if (ec) throw std::system_error(ec, what);
-}
-
-Address localOf(NativeSocket s) {
-    std::error_code ec;
-    Address a = sockops::localAddress(s, ec);
-    check(ec, "getsockname");
-    return a;
-}
-
-/// A raw listening socket on loopback.
-struct RawListener {
-    Socket sock;
-    Address addr;
-    explicit RawListener(int family) {
-        std::error_code ec;
-        sock = Socket(sockops::create(family, engine::kSockStream, ec));
-        check(ec, "socket");
-        sockops::bind(sock.get(), Address::loopback(family, 0), ec);
-        check(ec, "bind");
-        sockops::listen(sock.get(), 16, ec);
-        check(ec, "listen");
-        addr = localOf(sock.get());
-    }
-    Socket acceptOne() {
-        if (!waitFd(sock.get(), POLLIN)) throw std::runtime_error("nothing to accept");
-        std::error_code ec;
-        Socket s(sockops::accept(sock.get(), nullptr, ec));
-        check(ec, "accept");
-        return s;
-    }
-};
-
-/// A raw client socket connected (non-blocking) to `to`, connect completed.
-Socket rawConnect(const Address& to) {
-    std::error_code ec;
-    Socket c(sockops::create(to.family(), engine::kSockStream, ec));
-    check(ec, "socket");
-    sockops::connect(c.get(), to, ec);
-    if (ec && !sockops::isConnectInProgress(ec)) check(ec, "connect");
-    if (!waitFd(c.get(), POLLOUT)) throw std::runtime_error("connect did not complete");
-    return c;
-}
-
-/// Two connected TCP sockets over loopback: {client, server side}.
-std::pair<Socket, Socket> tcpPair(int family) {
-    RawListener l(family);
-    Socket c = rawConnect(l.addr);
-    return {std::move(c), l.acceptOne()};
-}
-
-void lingerZero(NativeSocket s) {
-    linger lg{};
-    lg.l_onoff = 1;
-    lg.l_linger = 0;
-#if defined(_WIN32)
-    ::setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&lg), sizeof lg);
-#else
-    ::setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-#endif
-}
-
-/// Resets the connection: the peer sees ECONNRESET (RST), not an orderly FIN.
-void abortSocket(Socket& s) {
-    lingerZero(s.get());
-    s.reset();
-}
-
-int intOption(NativeSocket s, int level, int name) {
-    int v = 0;
-#if defined(_WIN32)
-    int len = sizeof v;
-    ::getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len);
-#else
-    socklen_t len = sizeof v;
-    ::getsockopt(s, level, name, &v, &len);
-#endif
-    return v;
-}
-
-std::size_t rawSend(NativeSocket s, std::string_view data) {
-    std::error_code ec;
-    const std::size_t n = sockops::send(s, data.data(), data.size(), ec);
-    check(ec, "send");
-    return n;
-}
-
-/// Reads what is available now (non-blocking); "" on EOF or nothing.
-std::string rawRecvNow(NativeSocket s, std::size_t n = 65536) {
-    std::string buf(n, '\0');
-    std::error_code ec;
-    const std::size_t got = sockops::recv(s, buf.data(), n, ec);
-    buf.resize(ec ? 0 : got);
-    return buf;
-}
-
-/// A refused connect: a port bound on loopback but never listened on.
-struct RefusingPort {
-    Socket sock;
-    Address addr;
-    explicit RefusingPort(int family) {
-        std::error_code ec;
-        sock = Socket(sockops::create(family, engine::kSockStream, ec));
-        check(ec, "socket");
-        sockops::bind(sock.get(), Address::loopback(family, 0), ec);
-        check(ec, "bind");
-        addr = localOf(sock.get());
-    }
-};
 
 #if !defined(_WIN32)
 bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }

@@ -3,6 +3,7 @@
 // of test_asyncore's DispatcherWithSendTests.test_send: a client that never
 // reads sends its data twice and a newline to a capture server, which must
 // receive the data twice. Runs for select, poll and epoll, IPv4 and IPv6.
+#include "SocketTestSupport.h"
 #include "TestSupport.h"
 
 #include "engine/Address.h"
@@ -28,9 +29,10 @@
 #include <poll.h>
 #endif
 
-Q_DECLARE_METATYPE(engine::Backend)
 
 namespace {
+
+using namespace lwtest;
 
 using engine::Address;
 using engine::Backend;
@@ -39,49 +41,6 @@ using engine::Loop;
 using engine::NativeSocket;
 using engine::Socket;
 namespace sockops = engine::sockops;
-
-std::vector<std::pair<const char*, Backend>> backends() {
-    std::vector<std::pair<const char*, Backend>> out;
-    for (auto [name, b] : {std::pair{"select", Backend::Select}, std::pair{"poll", Backend::Poll},
-                           std::pair{"epoll", Backend::Epoll}})
-        if (engine::backendAvailable(b)) out.emplace_back(name, b);
-    return out;
-}
-
-bool ipv6Available() {
-    std::error_code ec;
-    Socket s(sockops::create(engine::kAfInet6, engine::kSockStream, ec));
-    if (ec) return false;
-    sockops::bind(s.get(), Address::loopback(engine::kAfInet6, 0), ec);
-    return !ec;
-}
-
-void backendRows() {
-    QTest::addColumn<Backend>("backend");
-    for (auto [name, b] : backends()) QTest::newRow(name) << b;
-}
-
-void backendFamilyRows() {
-    QTest::addColumn<Backend>("backend");
-    QTest::addColumn<int>("family");
-    const bool v6 = ipv6Available();
-    for (auto [name, b] : backends()) {
-        QTest::addRow("%s/ipv4", name) << b << engine::kAfInet;
-        if (v6) QTest::addRow("%s/ipv6", name) << b << engine::kAfInet6;
-    }
-}
-
-bool waitFd(NativeSocket fd, short events, int ms = 5000) {
-#if defined(_WIN32)
-    WSAPOLLFD p{};
-    p.fd = fd;
-    p.events = events;
-    return ::WSAPoll(&p, 1, ms) > 0;
-#else
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, ms) > 0;
-#endif
-}
 
 /// Reads what is there now (the socketpair peers are blocking: make it not).
 std::string drain(NativeSocket s) {

@@ -11,6 +11,7 @@
 //   * select refuses fds >= FD_SETSIZE with engine::BackendError (L13).
 // Also: scale (2,000 channels on poll/epoll, 10,000 on epoll), adopt(), and
 // the LoopObserver. Nothing sleeps; every wait is bounded.
+#include "SocketTestSupport.h"
 #include "TestSupport.h"
 
 #include "engine/Address.h"
@@ -52,9 +53,10 @@
 #endif
 #endif
 
-Q_DECLARE_METATYPE(engine::Backend)
 
 namespace {
+
+using namespace lwtest;
 
 using engine::Address;
 using engine::Backend;
@@ -63,82 +65,6 @@ using engine::NativeSocket;
 using engine::Socket;
 namespace sockops = engine::sockops;
 using Clock = std::chrono::steady_clock;
-
-// --- Rows ----------------------------------------------------------------------
-
-std::vector<std::pair<const char*, Backend>> backends() {
-    std::vector<std::pair<const char*, Backend>> out;
-    for (auto [name, b] : {std::pair{"select", Backend::Select}, std::pair{"poll", Backend::Poll},
-                           std::pair{"epoll", Backend::Epoll}})
-        if (engine::backendAvailable(b)) out.emplace_back(name, b);
-    return out;
-}
-
-void backendRows() {
-    QTest::addColumn<Backend>("backend");
-    for (auto [name, b] : backends()) QTest::newRow(name) << b;
-}
-
-void pollLikeRows() {
-    QTest::addColumn<Backend>("backend");
-    for (auto [name, b] : backends())
-        if (b != Backend::Select) QTest::newRow(name) << b;
-}
-
-// --- Raw socket helpers ----------------------------------------------------------
-
-bool waitFd(NativeSocket fd, short events, int ms = 5000) {
-#if defined(_WIN32)
-    WSAPOLLFD p{};
-    p.fd = fd;
-    p.events = events;
-    return ::WSAPoll(&p, 1, ms) > 0;
-#else
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, ms) > 0;
-#endif
-}
-
-void check(const std::error_code& ec, const char* what) {
-    if (ec) throw std::system_error(ec, what);
-}
-
-std::pair<Socket, Socket> tcpPair() {
-    std::error_code ec;
-    Socket l(sockops::create(engine::kAfInet, engine::kSockStream, ec));
-    check(ec, "socket");
-    sockops::bind(l.get(), Address::loopback(engine::kAfInet, 0), ec);
-    check(ec, "bind");
-    sockops::listen(l.get(), 4, ec);
-    check(ec, "listen");
-    const Address at = sockops::localAddress(l.get(), ec);
-    Socket c(sockops::create(engine::kAfInet, engine::kSockStream, ec));
-    check(ec, "socket");
-    sockops::connect(c.get(), at, ec);
-    if (ec && !sockops::isConnectInProgress(ec)) check(ec, "connect");
-    if (!waitFd(l.get(), POLLIN) || !waitFd(c.get(), POLLOUT)) throw std::runtime_error("no connection");
-    Socket s(sockops::accept(l.get(), nullptr, ec));
-    check(ec, "accept");
-    return {std::move(c), std::move(s)};
-}
-
-void abortSocket(Socket& s) {
-    linger lg{};
-    lg.l_onoff = 1;
-    lg.l_linger = 0;
-#if defined(_WIN32)
-    ::setsockopt(s.get(), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&lg), sizeof lg);
-#else
-    ::setsockopt(s.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-#endif
-    s.reset();
-}
-
-void rawSend(NativeSocket s, std::string_view data) {
-    std::error_code ec;
-    (void)sockops::send(s, data.data(), data.size(), ec);
-    check(ec, "send");
-}
 
 double secondsSince(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
