@@ -1,6 +1,8 @@
 // CliOptions.cpp — argv → CliOptions, with one precise message per mistake.
 #include "app/cli/CliOptions.h"
 
+#include "app/cli/CommandLine.h"
+
 #include "app/Version.h"
 #include "engine/Address.h"
 #include "engine/Escape.h"
@@ -34,55 +36,6 @@ constexpr OptionSpec kOptions[] = {
     {"ipv4", '4', false},       {"ipv6", '6', false},      {"help", 'h', false},       {"version", 'V', false},
 };
 
-const OptionSpec* findLong(std::string_view name) {
-    for (const OptionSpec& o : kOptions)
-        if (o.longName == name) return &o;
-    return nullptr;
-}
-
-const OptionSpec* findShort(char c) {
-    for (const OptionSpec& o : kOptions)
-        if (o.shortName == c) return &o;
-    return nullptr;
-}
-
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-// A whole number of bytes: N, or N with K, M or G (powers of 1024).
-std::optional<std::size_t> parseSize(std::string_view text) {
-    if (text.empty()) return std::nullopt;
-    std::uint64_t mult = 1;
-    const char last = text.back();
-    if (last == 'k' || last == 'K') mult = 1ull << 10;
-    if (last == 'm' || last == 'M') mult = 1ull << 20;
-    if (last == 'g' || last == 'G') mult = 1ull << 30;
-    if (mult != 1) text.remove_suffix(1);
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    if (n > (1ull << 40) / mult) return std::nullopt;
-    return static_cast<std::size_t>(n * mult);
-}
-
-std::optional<std::uint64_t> parseCount(std::string_view text) {
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return n;
-}
-
-// Seconds as a decimal number ("2", "0.5"), more than 0 and at most a year.
-std::optional<std::chrono::milliseconds> parseSeconds(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(text.c_str(), &end);
-    if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0 || v > 366.0 * 86400)
-        return std::nullopt;
-    const auto ms = static_cast<long long>(std::ceil(v * 1000.0));
-    return std::chrono::milliseconds(ms < 1 ? 1 : ms);
-}
-
 class Parser {
 public:
     Parser(int argc, const char* const* argv) {
@@ -92,44 +45,14 @@ public:
     ParseResult run() {
         ParseResult r;
         std::vector<std::string> positional;
-        bool optionsEnded = false;
-        for (std::size_t i = 0; i < m_args.size(); ++i) {
-            const std::string& a = m_args[i];
-            if (optionsEnded || a.size() < 2 || a[0] != '-' || a == "-") {
-                positional.push_back(a);
+        ArgScanner<OptionSpec> args(m_args, kOptions);
+        for (auto item = args.next(); item.kind != ArgScanner<OptionSpec>::Kind::End; item = args.next()) {
+            if (item.kind == ArgScanner<OptionSpec>::Kind::Error) return error(item.value);
+            if (item.kind == ArgScanner<OptionSpec>::Kind::Positional) {
+                positional.push_back(std::move(item.value));
                 continue;
             }
-            if (a == "--") {
-                optionsEnded = true;
-                continue;
-            }
-            const OptionSpec* spec = nullptr;
-            std::string name;
-            std::optional<std::string> value;
-            if (a[1] == '-') {
-                const std::string body = a.substr(2);
-                const auto eq = body.find('=');
-                name = body.substr(0, eq);
-                if (eq != std::string::npos) value = body.substr(eq + 1);
-                spec = findLong(name);
-                if (!spec) return error("unknown option " + quote("--" + name) + " (see --help)");
-                name = "--" + name;
-                if (!spec->takesValue && value) return error("option " + name + " takes no value");
-            } else {
-                spec = findShort(a[1]);
-                name = "-" + std::string(1, a[1]);
-                if (!spec) return error("unknown option " + quote(name) + " (see --help)");
-                if (spec->takesValue && a.size() > 2) {
-                    value = a.substr(2);
-                } else if (!spec->takesValue && a.size() > 2) {
-                    return error("unknown option " + quote(a) + " (write short options separately)");
-                }
-                name = "--" + std::string(spec->longName);
-            }
-            if (spec->takesValue && !value) {
-                if (i + 1 >= m_args.size()) return error("option " + name + " needs a value");
-                value = m_args[++i];
-            }
+            const OptionSpec* spec = item.spec;
             if (spec->longName == "help") {
                 r.kind = ParseResult::Kind::Help;
                 return r;
@@ -138,7 +61,7 @@ public:
                 r.kind = ParseResult::Kind::Version;
                 return r;
             }
-            if (!apply(*spec, name, value.value_or(std::string()))) return error(m_error);
+            if (!apply(*spec, item.name, item.value)) return error(m_error);
         }
         if (!positionals(positional)) return error(m_error);
         if (!crossChecks()) return error(m_error);
@@ -249,7 +172,7 @@ private:
 
     bool positionals(const std::vector<std::string>& p) {
         if (p.empty())
-            return fail("missing command: expected 'connect HOST PORT' or 'listen [HOST:]PORT' (see --help)");
+            return fail("missing command: expected 'connect HOST PORT', 'listen [HOST:]PORT' or a session tool (see --help)");
         const std::string& cmd = p[0];
         if (cmd == "connect") {
             m_o.mode = Mode::Connect;
@@ -278,7 +201,8 @@ private:
             m_o.port = *n;
             return true;
         }
-        return fail("unknown command " + quote(cmd) + ": expected 'connect' or 'listen' (see --help)");
+        return fail("unknown command " + quote(cmd) +
+                    ": expected connect, listen, replay, mock, export, import, reframe, summary or example (see --help)");
     }
 
     bool crossChecks() {

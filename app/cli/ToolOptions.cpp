@@ -1,6 +1,8 @@
 // ToolOptions.cpp — argv → ToolOptions for the session tools.
 #include "app/cli/ToolOptions.h"
 
+#include "app/cli/CommandLine.h"
+
 #include "engine/Address.h"
 #include "engine/Escape.h"
 #include "engine/Reactor.h"
@@ -66,31 +68,6 @@ constexpr OptionSpec kOptions[] = {
     {"direction", 0, true, kReframe},
 };
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::optional<std::uint64_t> parseCount(std::string_view text) {
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return n;
-}
-
-std::optional<double> parsePositive(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(text.c_str(), &end);
-    if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0) return std::nullopt;
-    return v;
-}
-
-std::optional<std::chrono::milliseconds> parseSeconds(const std::string& text) {
-    const auto v = parsePositive(text);
-    if (!v || *v > 366.0 * 86400) return std::nullopt;
-    const auto ms = static_cast<long long>(std::ceil(*v * 1000.0));
-    return std::chrono::milliseconds(ms < 1 ? 1 : ms);
-}
-
 unsigned maskOf(Tool t) {
     switch (t) {
     case Tool::Replay: return kReplay;
@@ -134,57 +111,27 @@ public:
     ToolParseResult run() {
         // The command: the first argument that is not an option.
         std::vector<std::string> positional;
-        std::vector<std::pair<std::string, std::string>> raw;  // pending options, checked once the tool is known
-        bool ended = false;
+        std::vector<std::pair<const OptionSpec*, std::string>> raw;  // pending options, checked once the tool is known
         std::optional<Tool> tool;
-        for (std::size_t i = 0; i < m_args.size(); ++i) {
-            const std::string& a = m_args[i];
-            if (ended || a.size() < 2 || a[0] != '-' || a == "-") {
+        ArgScanner<OptionSpec> args(m_args, kOptions);
+        for (auto item = args.next(); item.kind != ArgScanner<OptionSpec>::Kind::End; item = args.next()) {
+            if (item.kind == ArgScanner<OptionSpec>::Kind::Error) return error(item.value);
+            if (item.kind == ArgScanner<OptionSpec>::Kind::Positional) {
                 if (!tool) {
-                    tool = toolOf(a);
-                    if (!tool) return error("unknown command " + quote(a) + " (see --help)");
+                    tool = toolOf(item.value);
+                    if (!tool) return error("unknown command " + quote(item.value) + " (see --help)");
                     m_o.tool = *tool;
                     continue;
                 }
-                positional.push_back(a);
+                positional.push_back(std::move(item.value));
                 continue;
             }
-            if (a == "--") {
-                ended = true;
-                continue;
-            }
-            const OptionSpec* spec = nullptr;
-            std::string name;
-            std::optional<std::string> value;
-            if (a[1] == '-') {
-                const std::string body = a.substr(2);
-                const auto eq = body.find('=');
-                name = body.substr(0, eq);
-                if (eq != std::string::npos) value = body.substr(eq + 1);
-                for (const OptionSpec& o : kOptions)
-                    if (o.longName == name) spec = &o;
-                if (!spec) return error("unknown option " + quote("--" + name) + " (see --help)");
-                if (!spec->takesValue && value) return error("option --" + name + " takes no value");
-            } else {
-                for (const OptionSpec& o : kOptions)
-                    if (o.shortName == a[1]) spec = &o;
-                if (!spec) return error("unknown option " + quote(a.substr(0, 2)) + " (see --help)");
-                if (spec->takesValue && a.size() > 2) {
-                    value = a.substr(2);
-                } else if (!spec->takesValue && a.size() > 2) {
-                    return error("unknown option " + quote(a) + " (write short options separately)");
-                }
-            }
-            name = "--" + std::string(spec->longName);
-            if (spec->takesValue && !value) {
-                if (i + 1 >= m_args.size()) return error("option " + name + " needs a value");
-                value = m_args[++i];
-            }
+            const OptionSpec* spec = item.spec;
             if (spec->longName == "help") {
                 m_help = true;
                 continue;
             }
-            raw.emplace_back(std::string(spec->longName), value.value_or(std::string()));
+            raw.emplace_back(spec, std::move(item.value));
         }
         if (!tool) return error("missing command (see --help)");
         const std::string cmd(toolName(*tool));
@@ -195,10 +142,8 @@ public:
             r.help = toolHelp(*tool);
             return r;
         }
-        for (const auto& [opt, value] : raw) {
-            const OptionSpec* spec = nullptr;
-            for (const OptionSpec& o : kOptions)
-                if (o.longName == opt) spec = &o;
+        for (const auto& [spec, value] : raw) {
+            const std::string opt(spec->longName);
             if (!(spec->tools & maskOf(*tool)))
                 return error("option --" + opt + " does not apply to " + cmd + " (see linewright-cli " + cmd + " --help)");
             if (!apply(opt, "--" + opt, value)) return error(m_error);
