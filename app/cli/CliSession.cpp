@@ -196,6 +196,7 @@ void CliSession::onEvent(const Event& e) {
             noneLeft = m_live.empty();
         }
         if (ch == m_main) {
+            m_mainClosed.store(true, std::memory_order_release);
             if (e.closeReason() == engine::CloseReason::Error) {
                 if (m_failure.empty()) m_failure = e.info;
                 requestStop();
@@ -251,7 +252,9 @@ void CliSession::onStdinLine(const std::string& bytes) {
 
 void CliSession::onStdinEof() {
     // Like ncat: the peer sees end-of-file, and replies still come back.
-    if (m_o.mode == Mode::Connect) m_reactor->halfClose(m_main);
+    // Once the connection is gone there is nothing to half-close (and no
+    // "cannot half-close" error to put in the session).
+    if (m_o.mode == Mode::Connect && !m_mainClosed.load(std::memory_order_acquire)) m_reactor->halfClose(m_main);
 }
 
 void CliSession::printStats(std::chrono::steady_clock::duration elapsed) {

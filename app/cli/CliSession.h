@@ -77,6 +77,8 @@ private:
     std::set<engine::ChannelId> m_aboveHighWater;
 
     bool m_connected = false;
+    /// The main channel has closed (read by the stdin pump's thread).
+    std::atomic<bool> m_mainClosed{false};
     bool m_limitReached = false;
     bool m_finishing = false;
     bool m_stopped = false;
