@@ -445,7 +445,9 @@ Tone toneOf(const LogRecord& r) noexcept {
     case EventKind::HalfClosed:
     case EventKind::Discarded: return Tone::Lifecycle;
     case EventKind::Closed:
-        return r.closeReason() == engine::CloseReason::Error ? Tone::Error : Tone::Lifecycle;
+        // A reset (or any errno) is not an orderly end, even when asyncore
+        // calls it a close: it reads as an error.
+        return r.closeReason() == engine::CloseReason::Error || r.error != 0 ? Tone::Error : Tone::Lifecycle;
     case EventKind::Error: return Tone::Error;
     case EventKind::Warning:
     case EventKind::HighWater:

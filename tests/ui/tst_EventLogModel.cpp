@@ -610,6 +610,8 @@ void tst_EventLogModel::coloursFollowKinds() {
     f.script.connected(1, "p", "l");
     f.script.error(1, 5, "bad");
     f.script.found(1, Terminator::bytes("\n"), 2);
+    f.script.closed(1, engine::CloseReason::Peer, "eof");
+    f.script.closed(2, engine::CloseReason::Peer, "connection reset by peer").error = 104;
     f.feed();
     const auto fg = [&](int row, int col = EventLogModel::ColMethod) {
         return f.role(row, Qt::ForegroundRole, col).value<QColor>();
@@ -621,6 +623,11 @@ void tst_EventLogModel::coloursFollowKinds() {
     QVERIFY(fg(4, EventLogModel::ColData) != fg(0, EventLogModel::ColData));  // the terminator stands out
     QVERIFY(f.role(3, Qt::BackgroundRole).value<QColor>().isValid());        // errors are tinted
     QVERIFY(!f.role(0, Qt::BackgroundRole).isValid());
+    // An orderly close is lifecycle; a reset by the peer reads as an error.
+    QCOMPARE(fg(5), fg(2));
+    QCOMPARE(fg(6), fg(3));
+    QVERIFY(f.role(6, Qt::BackgroundRole).value<QColor>().isValid());
+    QVERIFY(!f.role(5, Qt::BackgroundRole).isValid());
     // Dark palette: different, still valid colours.
     const QPalette old = QGuiApplication::palette();
     QPalette dark;
