@@ -16,6 +16,7 @@
 #pragma once
 
 #include "engine/Event.h"
+#include "engine/Conversation.h"
 #include "engine/EventJson.h"
 #include "engine/SessionReader.h"
 #include "ui/ChannelParams.h"
@@ -26,6 +27,7 @@
 #include <QPointer>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -40,6 +42,7 @@ namespace ui {
 
 enum class ExportKind;
 class BackgroundJobs;
+class MockDialog;
 class ReplayDialog;
 class SessionCapture;
 class SummaryDialog;
@@ -121,9 +124,11 @@ public:
     void saveSessionAs(const QString& path = QString());
     /// File ▸ Export: pcapng, transcript, raw bytes, on a worker.
     void exportSession(ExportKind kind, const QString& path = QString());
-    /// Session ▸ Replay…: gathers the conversations on a worker, then opens the dialog.
+    /// File ▸ Replay…: gathers the conversations on a worker, then opens the dialog.
     void openReplayDialog();
-    /// Session ▸ Summary…
+    /// File ▸ Serve as mock…: the same gathering, then the mock dialog.
+    void openMockDialog();
+    /// File ▸ Summary…
     SummaryDialog* openSummary();
 
 signals:
@@ -132,6 +137,7 @@ signals:
     void sessionSaved(bool ok, const QString& message);
     void sessionExported(bool ok, const QString& message);
     void replayDialogOpened(ui::ReplayDialog* dialog);
+    void mockDialogOpened(ui::MockDialog* dialog);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -144,6 +150,9 @@ private:
     void applyReadOnly();
     bool isPristine() const;
     QString sessionHeaderTitle() const;
+    QString sessionName() const;
+    /// Rebuilds the log's conversations on a worker; `done` on the GUI thread.
+    void gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done);
     void buildActions();
     void buildMenus();
     void buildToolBar();

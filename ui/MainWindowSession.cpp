@@ -13,6 +13,7 @@
 #include "ui/EventLogModel.h"
 #include "ui/Formatters.h"
 #include "ui/LoopInspector.h"
+#include "ui/MockDialog.h"
 #include "ui/NotificationBanner.h"
 #include "ui/ReplayDialog.h"
 #include "ui/SessionCapture.h"
@@ -124,6 +125,9 @@ void MainWindow::buildSession() {
     connect(make(QStringLiteral("replay"), tr("Re&play…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
                  tr("Replay a recorded conversation against a server and compare the replies")),
             &QAction::triggered, this, [this] { openReplayDialog(); });
+    connect(make(QStringLiteral("mock"), tr("Serve as &mock…"), QKeySequence(),
+                 tr("Serve the recorded server side to clients that connect")),
+            &QAction::triggered, this, [this] { openMockDialog(); });
     QAction* record = make(QStringLiteral("recordSession"), tr("&Record session"), QKeySequence(),
                            tr("Append this session's events to its session file"));
     record->setCheckable(true);
@@ -157,6 +161,7 @@ void MainWindow::buildSession() {
         file->insertSeparator(first);
         file->insertAction(first, action(QStringLiteral("summary")));
         file->insertAction(first, action(QStringLiteral("replay")));
+        file->insertAction(first, action(QStringLiteral("mock")));
         file->insertSeparator(first);
         file->insertAction(first, record);
         file->insertAction(first, byDefault);
@@ -466,12 +471,11 @@ SummaryDialog* MainWindow::openSummary() {
     return dialog;
 }
 
-void MainWindow::openReplayDialog() {
+void MainWindow::gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done) {
     const EventLogStore& store = m_bridge->store();
     const std::string level = m_readOnly ? m_loadedHeader.level : m_capture->header().level;
     const std::uint64_t generation = store.generation();
     const std::size_t rows = store.size();
-    const QString name = m_readOnly ? QFileInfo(m_sessionFile).fileName() : tr("live session");
     struct Outcome {
         std::vector<engine::Conversation> conversations;
         std::string error;
@@ -484,21 +488,41 @@ void MainWindow::openReplayDialog() {
             if (events) o.conversations = engine::extractConversations(*events, level);
             return o;
         },
-        [this, progress, name](Outcome& o) {
+        [this, progress, done = std::move(done)](Outcome& o) {
             if (progress) progress->close();
             if (!o.error.empty()) {
-                statusBar()->showMessage(tr("Replay: %1").arg(qs(o.error)), kStatusMs);
+                statusBar()->showMessage(tr("Cannot gather the conversations: %1").arg(qs(o.error)), kStatusMs);
                 return;
             }
-            auto* dialog = new ReplayDialog(std::move(o.conversations), name, this);
-            dialog->setAttribute(Qt::WA_DeleteOnClose);
-            dialog->show();
-            emit replayDialogOpened(dialog);
+            done(std::move(o.conversations));
         },
         [progress](int permille) {
             if (progress) progress->setValue(permille);
         });
     connect(progress, &QProgressDialog::canceled, this, [flag] { flag->store(true); });
+}
+
+QString MainWindow::sessionName() const {
+    return m_readOnly ? QFileInfo(m_sessionFile).fileName() : tr("live session");
+}
+
+void MainWindow::openReplayDialog() {
+    gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
+        auto* dialog = new ReplayDialog(std::move(conversations), sessionName(), this);
+        if (m_current != 0) dialog->selectChannel(m_current);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+        emit replayDialogOpened(dialog);
+    });
+}
+
+void MainWindow::openMockDialog() {
+    gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
+        auto* dialog = new MockDialog(std::move(conversations), sessionName(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+        emit mockDialogOpened(dialog);
+    });
 }
 
 }  // namespace ui

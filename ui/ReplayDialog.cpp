@@ -97,7 +97,9 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     target->addWidget(m_host, 1);
     target->addWidget(new QLabel(tr("port"), this));
     target->addWidget(m_port);
-    form->addRow(tr("&Target host:"), target);
+    auto* hostLabel = new QLabel(tr("&Target host:"), this);
+    hostLabel->setBuddy(m_host);
+    form->addRow(hostLabel, target);
 
     auto* pace = new QHBoxLayout;
     m_pacing = new QComboBox(this);
@@ -112,7 +114,9 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     pace->addWidget(m_pacing, 1);
     pace->addWidget(new QLabel(tr("speed"), this));
     pace->addWidget(m_speed);
-    form->addRow(tr("&Pacing:"), pace);
+    auto* paceLabel = new QLabel(tr("&Pacing:"), this);
+    paceLabel->setBuddy(m_pacing);
+    form->addRow(paceLabel, pace);
     m_timeout = new QSpinBox(this);
     m_timeout->setRange(1, 3600);
     m_timeout->setValue(5);
@@ -170,7 +174,9 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(progressBox);
     split->addWidget(resultBox);
+    split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 2);
+    split->setSizes({260, 420});
     auto* col = new QVBoxLayout(this);
     col->addLayout(form);
     col->addWidget(split, 1);
@@ -203,6 +209,11 @@ ReplayDialog::~ReplayDialog() {
     m_replayer.reset();
 }
 
+void ReplayDialog::selectChannel(engine::ChannelId channel) {
+    for (std::size_t i = 0; i < m_choices.size(); ++i)
+        if (m_conversations[m_choices[i]].channel == channel) m_conversation->setCurrentIndex(static_cast<int>(i));
+}
+
 void ReplayDialog::setTarget(const QString& host, quint16 port) {
     m_host->setText(host);
     m_port->setValue(port);
@@ -217,6 +228,9 @@ void ReplayDialog::onConversationChanged() {
     if (splitHostPort(qs(c.serverAddress()), host, port) && port != 0) setTarget(host, port);
     std::string why;
     const auto script = engine::ReplayScript::build(c, {}, &why);
+    m_requestsTotal = script ? script->requests.size() : 0;
+    m_repliesTotal = script ? script->replies.size() : 0;
+    if (!m_running) updateCounters();
     if (script)
         m_scriptInfo->setText(tr("%1 requests, %2 replies framed by %3; the server %4.")
                                   .arg(script->requests.size())

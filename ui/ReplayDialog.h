@@ -72,6 +72,8 @@ public:
     DivergenceView* divergenceView() const { return m_divergence; }
 
     void setTarget(const QString& host, quint16 port);
+    /// Picks the conversation of `channel`, if it is one of them.
+    void selectChannel(engine::ChannelId channel);
     /// Starts the replay with what the form says. False (and the reason
     /// shown) when the form is wrong or the conversation cannot be replayed.
     bool start();

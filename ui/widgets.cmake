@@ -17,6 +17,7 @@ set(LW_UI_WIDGET_SOURCES
     MainWindow.cpp MainWindow.h
     MainWindowSession.cpp
     MainWindowTeaching.cpp
+    MockDialog.cpp MockDialog.h
     NotificationBanner.cpp NotificationBanner.h
     PayloadView.cpp PayloadView.h
     ReplayDialog.cpp ReplayDialog.h

@@ -16,6 +16,7 @@
 #include "ui/EventLogModel.h"
 #include "ui/EventLogStore.h"
 #include "ui/MainWindow.h"
+#include "ui/MockDialog.h"
 #include "ui/NotificationBanner.h"
 #include "ui/ReplayDialog.h"
 #include "ui/SessionCapture.h"
@@ -26,6 +27,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSpinBox>
@@ -161,6 +163,7 @@ private slots:
     void corruptFileGivesError();
     void saveAsAndExport();
     void replayPassesThenReportsChangedReply();
+    void mockServesRecordedServer();
     void divergenceViewHighlights();
     void ignoreRulesParse();
     void fileArgument();
@@ -175,6 +178,7 @@ private:
 void tst_Session::initTestCase() {
     qRegisterMetaType<ui::MainWindow*>();
     qRegisterMetaType<ui::ReplayDialog*>();
+    qRegisterMetaType<ui::MockDialog*>();
     QStandardPaths::setTestModeEnabled(true);
     QApplication::setOrganizationName(QStringLiteral("Linewright"));
     QApplication::setApplicationName(QStringLiteral("linewright-test-session"));
@@ -512,6 +516,40 @@ void tst_Session::replayPassesThenReportsChangedReply() {
     QVERIFY(dialog->start());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kWaitMs);
     QCOMPARE(dialog->result()->status, engine::ReplayResult::Status::Passed);
+    dialog->close();
+}
+
+void tst_Session::mockServesRecordedServer() {
+    LineServer server;
+    MainWindow w;
+    w.capture()->setRecording(false);
+    talk(w, server);
+    if (QTest::currentTestFailed()) return;
+    QSignalSpy opened(&w, &MainWindow::mockDialogOpened);
+    w.openMockDialog();
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
+    auto* dialog = opened.at(0).at(0).value<ui::MockDialog*>();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->conversationBox()->count(), 2);  // every connection, or the one
+    QVERIFY(dialog->start());
+    QVERIFY(dialog->isServing());
+    const quint16 port = dialog->port();
+    QVERIFY(port != 0);
+    QVERIFY(dialog->statusLabel()->text().contains(QString::number(port)));
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(client.waitForConnected(kWaitMs));
+    QByteArray got;
+    client.write("alpha\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT((got += client.readAll()).contains("OK alpha\r\n"), kWaitMs);
+    client.write("zzz\r\n");  // not what the recording has: answered all the same, and counted
+    QTRY_VERIFY_WITH_TIMEOUT((got += client.readAll()).contains("OK beta\r\n"), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->stats().mismatches, std::uint64_t(1), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->log()->count() >= 4, kWaitMs);
+    dialog->stop();
+    QVERIFY(!dialog->isServing());
+    QCOMPARE(dialog->port(), quint16(0));
     dialog->close();
 }
 
