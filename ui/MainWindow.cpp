@@ -922,6 +922,10 @@ void MainWindow::showShortcuts() {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     }
+    section(tr("Sessions"));
+    for (const char* name : {"openSession", "saveSessionAs", "summary", "replay"})
+        if (QAction* a = action(QLatin1String(name)))
+            row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     section(tr("Composer"));
     row(QStringLiteral("Enter"), tr("Send the message (with the terminator if “+ terminator” is on)"));
     row(QStringLiteral("↑ / ↓"), tr("Earlier / later messages"));
