@@ -48,6 +48,11 @@
 
 #include <memory>
 
+#ifdef __linux__
+#include <csignal>
+#include <sys/resource.h>
+#endif
+
 using engine::ChannelId;
 using engine::EventKind;
 using ui::MainWindow;
@@ -158,6 +163,7 @@ private slots:
     void recordedSessionReopensIdentical();
     void recordingToggleStopsAndResumes();
     void unwritableFolderIsReportedNotFatal();
+    void writeErrorMidSessionIsReported();
     void readOnlyWindowShowsSameRows();
     void truncatedFileOpensWithBanner();
     void corruptFileGivesError();
@@ -312,6 +318,47 @@ void tst_Session::unwritableFolderIsReportedNotFatal() {
     // The session goes on.
     w.bridge()->reactor().close(l);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, l, EventKind::Closed), kWaitMs);
+}
+
+// A write that fails once the file is open (here: the file-size limit, as a
+// full disk would) turns recording off with a banner; the session goes on.
+void tst_Session::writeErrorMidSessionIsReported() {
+#ifdef __linux__
+    LineServer server;
+    MainWindow w;
+    w.capture()->setPath(m_dir.filePath(QStringLiteral("limited.lwsession")));
+    QSignalSpy failed(w.capture(), &ui::SessionCapture::failed);
+    ui::ConnectParams p;
+    p.host = QStringLiteral("127.0.0.1");
+    p.port = server.port();
+    const ChannelId c = w.connectTo(p);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, c) && info(w, c)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QVERIFY(w.capture()->flush());
+    QVERIFY(w.capture()->isOpen());
+    const auto written = static_cast<rlim_t>(QFileInfo(w.capture()->path()).size());
+
+    // From now on the process may not make a file larger than it is plus a little.
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    rlimit small = old;
+    small.rlim_cur = written + 64;
+    QCOMPARE(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    const std::string big(4096, 'x');
+    w.bridge()->reactor().push(c, big + "\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kWaitMs);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    QVERIFY(w.banner()->text().contains(QStringLiteral("Recording stopped")));
+    QVERIFY(!w.capture()->isRecording());
+    QVERIFY(!w.action(QStringLiteral("recordSession"))->isChecked());
+    auto* indicator = w.findChild<QLabel*>(QStringLiteral("recordingIndicator"));
+    QVERIFY(indicator->text().contains(QStringLiteral("failed")));
+    // The session goes on.
+    w.bridge()->reactor().push(c, "after\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, c, EventKind::Collect, "OK after"), kWaitMs);
+#else
+    QSKIP("needs RLIMIT_FSIZE");
+#endif
 }
 
 void tst_Session::readOnlyWindowShowsSameRows() {
