@@ -282,6 +282,8 @@ void MainWindow::showSession(const QString& path, engine::LoadedSession session)
     else if (!session.complete())
         statusBar()->showMessage(tr("The session has no `stopped` event: it was still running when the file was last written"),
                                  kStatusMs);
+    else
+        statusBar()->showMessage(tr("Opened %1 read-only").arg(QDir::toNativeSeparators(m_sessionFile)), kStatusMs);
 
     m_bridge->loadOffline(std::move(session.events), start);
     setWindowTitle(sessionHeaderTitle());

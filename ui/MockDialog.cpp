@@ -48,7 +48,7 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
                                     .arg(channelLabel(c.channel), qs(c.serverAddress()), qs(c.clientAddress())));
         m_choices.push_back(i);
     }
-    form->addRow(tr("&Serve:"), m_conversation);
+    form->addRow(tr("Ser&ve:"), m_conversation);
     auto* where = new QHBoxLayout;
     m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
     m_port = new QSpinBox(this);
