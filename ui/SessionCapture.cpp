@@ -37,6 +37,8 @@ SessionCapture::~SessionCapture() {
 }
 
 QString SessionCapture::defaultDirectory() {
+    const QString fromEnvironment = qEnvironmentVariable("LINEWRIGHT_SESSIONS_DIR");
+    if (!fromEnvironment.isEmpty()) return fromEnvironment;
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("sessions"));
 }
 

@@ -5,7 +5,8 @@
 // (moved, not copied: the GUI thread only hands them over) and passes them
 // to an engine::SessionRecorder, whose own thread encodes and writes them a
 // batch at a time. The file is created at the first batch, under
-// defaultDirectory() (QStandardPaths AppDataLocation + "sessions/") with a
+// defaultDirectory() (QStandardPaths AppDataLocation + "sessions/", or
+// $LINEWRIGHT_SESSIONS_DIR) with a
 // timestamped name (linewright-2026-11-24T14-10-03Z.lwsession), or at a path
 // set beforehand. setRecording(false) stops appending (the batches are
 // dropped, the file stays open); setRecording(true) continues in the same
@@ -48,7 +49,7 @@ public:
     /// Closes the file (what is queued is written first).
     ~SessionCapture() override;
 
-    /// <AppDataLocation>/sessions
+    /// $LINEWRIGHT_SESSIONS_DIR if set, else <AppDataLocation>/sessions
     static QString defaultDirectory();
     /// linewright-2026-11-24T14-10-03Z.lwsession for a session started at `start`.
     static QString defaultFileName(const QDateTime& start);

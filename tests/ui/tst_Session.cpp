@@ -173,6 +173,7 @@ private slots:
     void divergenceViewHighlights();
     void ignoreRulesParse();
     void fileArgument();
+    void sessionsFolderAndName();
 
 private:
     // A window talking to `server`: three lines and their replies, then QUIT
@@ -647,6 +648,22 @@ void tst_Session::fileArgument() {
     QCOMPARE(p.exitCode(), 0);
     QVERIFY(p.readAllStandardOutput().contains("Usage: linewright [options] [FILE]"));
 #endif
+}
+
+void tst_Session::sessionsFolderAndName() {
+    const QByteArray saved = qgetenv("LINEWRIGHT_SESSIONS_DIR");
+    qunsetenv("LINEWRIGHT_SESSIONS_DIR");
+    QVERIFY(ui::SessionCapture::defaultDirectory().endsWith(QStringLiteral("/sessions")));
+    QVERIFY(ui::SessionCapture::defaultDirectory().startsWith(
+        QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)));
+    qputenv("LINEWRIGHT_SESSIONS_DIR", m_dir.filePath(QStringLiteral("elsewhere")).toUtf8());
+    QCOMPARE(ui::SessionCapture::defaultDirectory(), m_dir.filePath(QStringLiteral("elsewhere")));
+    if (saved.isEmpty())
+        qunsetenv("LINEWRIGHT_SESSIONS_DIR");
+    else
+        qputenv("LINEWRIGHT_SESSIONS_DIR", saved);
+    const QDateTime t(QDate(2026, 11, 24), QTime(14, 10, 3), Qt::UTC);
+    QCOMPARE(ui::SessionCapture::defaultFileName(t), QStringLiteral("linewright-2026-11-24T14-10-03Z.lwsession"));
 }
 
 QTEST_MAIN(tst_Session)

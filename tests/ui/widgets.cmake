@@ -10,3 +10,8 @@ if(TARGET linewright)
     add_dependencies(tst_Session linewright)
 endif()
 lw_add_qt_test(NAME tst_TerminatorEdit SOURCES tst_TerminatorEdit.cpp LIBS lw_ui Qt6::Widgets LABELS ui)
+# The windows these tests open record their sessions, as the GUI does by
+# default: into the build tree, not the user's (or the test mode's) data folder.
+foreach(_t tst_ExamplePane tst_LoopInspector tst_MainWindow tst_Session)
+    set_property(TEST ${_t} APPEND PROPERTY ENVIRONMENT "LINEWRIGHT_SESSIONS_DIR=${CMAKE_CURRENT_BINARY_DIR}/recorded-sessions")
+endforeach()
