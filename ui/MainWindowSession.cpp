@@ -368,25 +368,38 @@ void MainWindow::saveSessionAs(const QString& requested) {
     const engine::SessionHeader header = m_readOnly ? m_loadedHeader : m_capture->header();
     const std::uint64_t generation = store.generation();
     const std::size_t rows = store.size();
+    // The log was cleared, but the recording has every event: copy that.
+    const bool fromRecording = !m_readOnly && generation != 0 && m_capture->isWhole();
+    const auto recorder = fromRecording ? m_capture->recorder() : nullptr;
+    const QString recording = m_capture->path();
+    struct Outcome {
+        std::string error;
+        std::uint64_t events = 0;
+    };
     QPointer<QProgressDialog> progress = makeProgress(this, tr("Saving %1…").arg(QFileInfo(path).fileName()));
-    auto flag = m_jobs->run<std::string>(
-        [&store, path, header, generation, rows](const std::atomic<bool>& cancel, const BackgroundJobs::Progress& report) {
-            std::string error;
-            if (!saveStore(path, header, store, generation, rows, cancel, report, &error)) return error.empty() ? std::string("failed") : error;
-            return std::string();
+    auto flag = m_jobs->run<Outcome>(
+        [&store, path, header, generation, rows, recorder, recording](const std::atomic<bool>& cancel,
+                                                                       const BackgroundJobs::Progress& report) {
+            Outcome o;
+            const bool ok = recorder ? copyRecording(recorder, recording, path, cancel, report, &o.events, &o.error)
+                                     : saveStore(path, header, store, generation, rows, cancel, report, &o.error);
+            if (!ok && o.error.empty()) o.error = "failed";
+            if (ok && !recorder) o.events = rows;
+            return o;
         },
-        [this, path, progress, rows, generation](std::string& error) {
+        [this, path, progress, generation, recorder](Outcome& o) {
             if (progress) progress->close();
-            if (!error.empty()) {
-                const QString message = tr("Save Session As: %1").arg(qs(error));
+            if (!o.error.empty()) {
+                const QString message = tr("Save Session As: %1").arg(qs(o.error));
                 notify(message, int(NotificationBanner::Severity::Error), 0);
                 emit sessionSaved(false, message);
                 return;
             }
-            QString message = tr("Saved %1 events to %2").arg(rows).arg(QDir::toNativeSeparators(path));
-            if (generation != 0 && !m_readOnly)
-                message += tr(" (the log had been cleared: earlier events are only in %1)")
-                               .arg(QDir::toNativeSeparators(m_capture->path()));
+            QString message = tr("Saved %1 events to %2").arg(o.events).arg(QDir::toNativeSeparators(path));
+            if (recorder)
+                message += tr(" (from the recording: the log had been cleared)");
+            else if (generation != 0 && !m_readOnly)
+                message += tr(" (the log had been cleared and the recording is not whole: earlier events are not included)");
             statusBar()->showMessage(message, kStatusMs);
             emit sessionSaved(true, message);
         },

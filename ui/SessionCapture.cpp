@@ -79,7 +79,7 @@ bool SessionCapture::openFile() {
             path = QDir(m_directory).filePath(QString(name).replace(QStringLiteral(".lwsession"),
                                                                     QStringLiteral("-%1.lwsession").arg(n)));
     }
-    auto recorder = std::make_unique<engine::SessionRecorder>();
+    auto recorder = std::make_shared<engine::SessionRecorder>();
     std::string why;
     if (!recorder->open(QFile::encodeName(path).toStdString(), m_header, &why)) {
         fail(tr("Cannot record the session: %1").arg(QString::fromStdString(why)));

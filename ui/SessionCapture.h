@@ -76,6 +76,12 @@ public:
     bool flush();
     /// Stops taking batches and closes the file (the window is closing).
     void finish();
+    /// The file holds every event of the session so far: it was recording
+    /// from the first event on, never paused, never failed.
+    bool isWhole() const { return isOpen() && !m_gaps && !m_failed && m_recording; }
+    /// The recorder (for a job that flushes and copies the file; its
+    /// methods may be called from any thread).
+    std::shared_ptr<engine::SessionRecorder> recorder() const { return m_recorder; }
     /// The session header the file starts with.
     const engine::SessionHeader& header() const noexcept { return m_header; }
 
@@ -92,7 +98,7 @@ private:
     void fail(const QString& message);
 
     EngineBridge* m_bridge = nullptr;
-    std::unique_ptr<engine::SessionRecorder> m_recorder;
+    std::shared_ptr<engine::SessionRecorder> m_recorder;  // shared with a Save As job that copies the file
     engine::SessionHeader m_header;
     QTimer* m_health = nullptr;
     QString m_directory;

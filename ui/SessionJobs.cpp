@@ -4,6 +4,7 @@
 #include "engine/Conversation.h"
 #include "engine/PcapngWriter.h"
 #include "engine/SessionReader.h"
+#include "engine/SessionRecorder.h"
 #include "engine/Transcript.h"
 #include "ui/EventLogStore.h"
 
@@ -139,6 +140,56 @@ bool saveStore(const QString& path, const engine::SessionHeader& header, const E
         if (error) *error = toStd(QStringLiteral("cannot write '%1': %2").arg(path, file.errorString()));
         return false;
     }
+    return true;
+}
+
+bool copyRecording(const std::shared_ptr<engine::SessionRecorder>& recorder, const QString& source,
+                   const QString& path, const std::atomic<bool>& cancel, const std::function<void(int)>& progress,
+                   std::uint64_t* eventsCopied, std::string* error) {
+    if (recorder && !recorder->flush()) {
+        if (error) *error = "the recording has failed: " + recorder->error();
+        return false;
+    }
+    QFile in(source);
+    if (!in.open(QIODevice::ReadOnly)) {
+        if (error) *error = toStd(QStringLiteral("cannot read '%1': %2").arg(source, in.errorString()));
+        return false;
+    }
+    const qint64 size = in.size();  // what was flushed; later batches may follow, they are not copied
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly)) {
+        if (error) *error = toStd(QStringLiteral("cannot write '%1': %2").arg(path, out.errorString()));
+        return false;
+    }
+    QByteArray carry;  // bytes after the last newline so far
+    qint64 done = 0;
+    std::uint64_t lines = 0;
+    while (done < size) {
+        if (cancel.load()) {
+            if (error) *error = "cancelled";
+            out.cancelWriting();
+            return false;
+        }
+        QByteArray chunk = in.read(qMin<qint64>(size - done, 1 << 20));
+        if (chunk.isEmpty()) break;
+        done += chunk.size();
+        chunk.prepend(carry);
+        const qsizetype nl = chunk.lastIndexOf('\n');
+        carry = chunk.mid(nl + 1);
+        chunk.truncate(nl + 1);
+        lines += static_cast<std::uint64_t>(chunk.count('\n'));
+        if (out.write(chunk) != chunk.size()) {
+            if (error) *error = toStd(QStringLiteral("cannot write '%1': %2").arg(path, out.errorString()));
+            out.cancelWriting();
+            return false;
+        }
+        if (progress) progress(static_cast<int>(done * 1000 / qMax<qint64>(size, 1)));
+    }
+    if (!out.commit()) {
+        if (error) *error = toStd(QStringLiteral("cannot write '%1': %2").arg(path, out.errorString()));
+        return false;
+    }
+    if (eventsCopied) *eventsCopied = lines > 0 ? lines - 1 : 0;  // the header line
     return true;
 }
 

@@ -32,6 +32,10 @@
 #include <string>
 #include <vector>
 
+namespace engine {
+class SessionRecorder;
+}
+
 namespace ui {
 
 class EventLogStore;
@@ -95,6 +99,14 @@ std::optional<std::vector<engine::Event>> collectEvents(const EventLogStore& sto
 bool saveStore(const QString& path, const engine::SessionHeader& header, const EventLogStore& store,
                std::uint64_t generation, std::size_t rows, const std::atomic<bool>& cancel,
                const std::function<void(int)>& progress, std::string* error);
+
+/// Save As of a session that has been recorded whole (its log was cleared
+/// since): flushes `recorder`, then copies its file `source` to `path` up to
+/// the last complete line (a prefix of whole lines is a valid session).
+/// Any thread (the recorder's methods are thread-safe).
+bool copyRecording(const std::shared_ptr<engine::SessionRecorder>& recorder, const QString& source,
+                   const QString& path, const std::atomic<bool>& cancel, const std::function<void(int)>& progress,
+                   std::uint64_t* eventsCopied, std::string* error);
 
 /// What can be exported.
 enum class ExportKind { Pcapng, Transcript, RawClient, RawServer };

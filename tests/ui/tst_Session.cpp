@@ -168,6 +168,7 @@ private slots:
     void truncatedFileOpensWithBanner();
     void corruptFileGivesError();
     void saveAsAndExport();
+    void saveAsAfterClearingTheLog();
     void replayPassesThenReportsChangedReply();
     void mockServesRecordedServer();
     void divergenceViewHighlights();
@@ -506,6 +507,46 @@ void tst_Session::saveAsAndExport() {
     QFile r(raw);
     QVERIFY(r.open(QIODevice::ReadOnly));
     QCOMPARE(r.readAll(), QByteArray("alpha\r\nbeta\r\ngamma\r\nQUIT\r\n"));
+}
+
+// The log was cleared: Save As still writes the whole session, from the
+// recording; when the recording is not whole either, it says what is missing.
+void tst_Session::saveAsAfterClearingTheLog() {
+    LineServer server;
+    MainWindow w;
+    w.capture()->setDirectory(m_dir.filePath(QStringLiteral("rec-clear")));
+    talk(w, server);
+    if (QTest::currentTestFailed()) return;
+    const std::size_t before = w.bridge()->store().size();
+    w.action(QStringLiteral("clearLog"))->trigger();
+    QCOMPARE(w.bridge()->store().size(), std::size_t(0));
+    ui::ListenParams lp;
+    const ChannelId l = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, l, EventKind::Listening), kWaitMs);
+    const std::size_t after = w.bridge()->store().size();
+
+    QSignalSpy saved(&w, &MainWindow::sessionSaved);
+    const QString copy = m_dir.filePath(QStringLiteral("whole.lwsession"));
+    w.saveSessionAs(copy);
+    QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kWaitMs);
+    QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+    QVERIFY(saved.at(0).at(1).toString().contains(QStringLiteral("from the recording")));
+    auto s = load(copy);
+    QVERIFY(s);
+    QVERIFY(s->truncation.empty());
+    QCOMPARE(s->events.size(), before + after);
+    QCOMPARE(s->events.front().seq, std::uint64_t(1));
+    for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, std::uint64_t(i + 1));  // no gaps
+
+    // Not whole any more: from the log, and said so.
+    w.action(QStringLiteral("recordSession"))->trigger();
+    w.action(QStringLiteral("clearLog"))->trigger();
+    w.bridge()->reactor().close(l);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, l, EventKind::Closed), kWaitMs);
+    w.saveSessionAs(m_dir.filePath(QStringLiteral("partial.lwsession")));
+    QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 2, kWaitMs);
+    QVERIFY(saved.at(1).at(0).toBool());
+    QVERIFY(saved.at(1).at(1).toString().contains(QStringLiteral("not included")));
 }
 
 void tst_Session::replayPassesThenReportsChangedReply() {
