@@ -6,6 +6,7 @@
 #include <QMetaObject>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <utility>
 
@@ -73,6 +74,10 @@ void EngineBridge::scheduleDrain() {
 
 void EngineBridge::drainNow() {
     if (!m_reactor) return;
+    if (m_offline) {
+        processSlice();
+        return;
+    }
     if (m_backlogPos >= m_backlog.size()) {
         m_reactor->drain(m_backlog);
         m_backlogPos = 0;
@@ -104,7 +109,7 @@ void EngineBridge::processSlice() {
 
     std::vector<engine::Event>& batch = m_slice;
     m_channels->applyEvents(batch);
-    emit batchReceived(batch);
+    if (!m_offline) emit batchReceived(batch);
 
     std::vector<std::pair<engine::ChannelId, QString>> errors;
     bool stopped = false;
@@ -117,9 +122,19 @@ void EngineBridge::processSlice() {
     const auto first = static_cast<qsizetype>(m_store.size());
     const auto count = static_cast<qsizetype>(batch.size());
     m_totalEvents += static_cast<quint64>(count);
-    m_store.append(batch);  // leaves `batch` empty
+    if (m_sink && !m_offline) {
+        m_store.appendCopy(batch);
+        m_sink(std::move(batch));
+        batch.clear();
+    } else {
+        m_store.append(batch);  // leaves `batch` empty
+    }
     m_events->appendFromStore();
     emit eventsAppended(first, count);
+    if (m_offline) {
+        if (m_backlogPos >= m_backlog.size()) emit loaded();
+        return;
+    }
     for (const auto& [channel, message] : errors) emit channelError(channel, message);
     if (stopped && !m_stopped) {
         m_stopped = true;
@@ -145,6 +160,35 @@ engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t po
     m_channels->setOptions(id, engine::ChannelRole::Listener, options,
                            port ? QStringLiteral("%1:%2").arg(host).arg(port) : QString());
     return id;
+}
+
+void EngineBridge::loadOffline(std::vector<engine::Event> events, const QDateTime& start) {
+    m_offline = true;
+    m_timer.stop();
+    m_soon.stop();
+    m_samples.clear();
+    m_startTime = start;
+    m_events->setStartTime(start);
+    m_backlog = std::move(events);
+    m_backlogPos = 0;
+    if (m_backlog.empty()) {
+        emit loaded();
+        return;
+    }
+    processSlice();
+}
+
+void EngineBridge::shutdownAndDrain(int timeoutMs) {
+    if (m_offline || !m_reactor || m_stopped) return;
+    m_reactor->shutdown();
+    QElapsedTimer clock;
+    clock.start();
+    while (!m_stopped && clock.elapsed() < timeoutMs) {
+        while (m_backlogPos < m_backlog.size()) processSlice();
+        if (m_stopped) break;
+        if (m_reactor->waitAndDrain(m_backlog, std::chrono::milliseconds(50))) m_backlogPos = 0;
+    }
+    while (m_backlogPos < m_backlog.size()) processSlice();
 }
 
 void EngineBridge::clearLog() {

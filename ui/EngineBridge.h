@@ -17,6 +17,12 @@
 // A huge backlog (the GUI was busy) is handed on in slices of at most
 // kMaxEventsPerSlice, one slice per event-loop turn, so one drain never
 // freezes the window.
+// A batch sink (setBatchSink, the session recorder) gets each batch after
+// step 3, whole: the store copies from it instead of moving out of it.
+// A window showing a session file (loadOffline) gets its events through the
+// same steps (slices, models, eventsAppended), but no batchReceived, sink,
+// channelError or reactorStopped: nothing happens live there; the reactor
+// is then never drained.
 // Rates for the status bar come from Reactor::stats() (exact at every
 // event level) and the event count, over the last second.
 //
@@ -44,6 +50,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -93,6 +100,21 @@ public:
     /// True once the `stopped` event came.
     bool isStopped() const noexcept { return m_stopped; }
 
+    /// Called with every live batch once it is in the store (moved: the
+    /// callee keeps it). GUI thread. An empty function removes it.
+    void setBatchSink(std::function<void(std::vector<engine::Event>&&)> sink) { m_sink = std::move(sink); }
+    /// Shows `events` (a session file's) instead of the reactor's: they go
+    /// through the models in slices, as a flood would; loaded() follows.
+    /// The reactor is no longer drained. `start` is the session's t_us = 0.
+    void loadOffline(std::vector<engine::Event> events, const QDateTime& start);
+    /// True after loadOffline().
+    bool isOffline() const noexcept { return m_offline; }
+
+    /// Shuts the reactor down and hands on every event up to `stopped`
+    /// (through the models and the sink, so a recording ends complete),
+    /// waiting at most `timeoutMs`. For closing the window. GUI thread.
+    void shutdownAndDrain(int timeoutMs = 2000);
+
     /// Empties the store (and so the log views); channels stay.
     void clearLog();
     /// Drains now (normally the timer and the reactor's notifications do).
@@ -110,6 +132,8 @@ signals:
     void logCleared();
     /// The reactor stopped (its `stopped` event was handled).
     void reactorStopped();
+    /// loadOffline()'s events are all in the store and the models.
+    void loaded();
 
 private:
     void onEventsAvailable();
@@ -140,6 +164,8 @@ private:
     bool m_stopped = false;
     QDateTime m_startTime;
     std::atomic<bool> m_drainPosted{false};
+    std::function<void(std::vector<engine::Event>&&)> m_sink;
+    bool m_offline = false;
     std::unique_ptr<engine::Reactor> m_reactor;  // last: its thread may call back into the members above
 };
 

@@ -90,24 +90,32 @@ void EventLogStore::storeData(LogRecord& r, const std::string& bytes) {
     m_payloadBytes += len;
 }
 
+LogRecord& EventLogStore::appendRecord(const engine::Event& e) {
+    LogRecord& r = m_records.grow();
+    r.seq = e.seq;
+    r.tUs = e.tUs;
+    r.size = e.size;
+    r.count = e.count;
+    r.channel = e.channel;
+    r.parent = e.parent;
+    r.error = e.error;
+    r.kind = e.kind;
+    r.sub = e.sub;
+    storeData(r, e.data);
+    return r;
+}
+
+EventLogStore::Attachment& EventLogStore::addAttachment(LogRecord& r) {
+    if (m_attachments.size() >= LogRecord::kNoAttachment) throw std::length_error("EventLogStore: too many attachments");
+    r.attachment = static_cast<std::uint32_t>(m_attachments.size());
+    return m_attachments.grow();
+}
+
 void EventLogStore::append(std::vector<engine::Event>& batch) {
     for (engine::Event& e : batch) {
-        LogRecord& r = m_records.grow();
-        r.seq = e.seq;
-        r.tUs = e.tUs;
-        r.size = e.size;
-        r.count = e.count;
-        r.channel = e.channel;
-        r.parent = e.parent;
-        r.error = e.error;
-        r.kind = e.kind;
-        r.sub = e.sub;
-        storeData(r, e.data);
+        LogRecord& r = appendRecord(e);
         if (!e.info.empty() || !e.aux.empty() || e.state || e.trace) {
-            if (m_attachments.size() >= LogRecord::kNoAttachment)
-                throw std::length_error("EventLogStore: too many attachments");
-            r.attachment = static_cast<std::uint32_t>(m_attachments.size());
-            Attachment& a = m_attachments.grow();
+            Attachment& a = addAttachment(r);
             a.info = std::move(e.info);
             a.aux = std::move(e.aux);
             a.state = std::move(e.state);
@@ -118,6 +126,23 @@ void EventLogStore::append(std::vector<engine::Event>& batch) {
         }
     }
     batch.clear();
+    m_published.store(m_records.size(), std::memory_order_release);
+}
+
+void EventLogStore::appendCopy(const std::vector<engine::Event>& batch) {
+    for (const engine::Event& e : batch) {
+        LogRecord& r = appendRecord(e);
+        if (!e.info.empty() || !e.aux.empty() || e.state || e.trace) {
+            Attachment& a = addAttachment(r);
+            a.info = e.info;
+            a.aux = e.aux;
+            a.state = e.state;  // shared, immutable
+            a.trace = e.trace;
+            m_attachmentBytes += a.info.capacity() + a.aux.capacity();
+            if (a.state) m_attachmentBytes += footprint(*a.state);
+            if (a.trace) m_attachmentBytes += footprint(*a.trace);
+        }
+    }
     m_published.store(m_records.size(), std::memory_order_release);
 }
 

@@ -129,6 +129,10 @@ public:
     /// Appends `batch` in order, moving the strings out of it; `batch` is
     /// left empty. Owner thread only.
     void append(std::vector<engine::Event>& batch);
+    /// The same, leaving `batch` as it was (its bytes are copied into the
+    /// arena either way; only the rare info/aux strings cost an extra copy),
+    /// so the batch can move on whole (to the session recorder). Owner thread only.
+    void appendCopy(const std::vector<engine::Event>& batch);
     /// Rows held. On the owner thread this is exact; other threads use
     /// publishedSize().
     std::size_t size() const noexcept { return m_published.load(std::memory_order_acquire); }
@@ -202,6 +206,8 @@ private:
     };
 
     void storeData(LogRecord& r, const std::string& bytes);
+    LogRecord& appendRecord(const engine::Event& e);
+    Attachment& addAttachment(LogRecord& r);
 
     detail::StableArray<LogRecord, 14> m_records;     // 16384 records (1 MiB) per chunk
     detail::StableArray<ArenaChunk, 8> m_arena;       // the payload chunks

@@ -117,6 +117,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     buildMenus();
     buildToolBar();
     buildTeaching();
+    buildSession();
 
     m_figures = new StatusBarWidgets(this);
     statusBar()->addPermanentWidget(m_figures);
@@ -208,6 +209,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
 }
 
 MainWindow::~MainWindow() {
+    shutdownSession();  // the recording ends with `stopped`; jobs are joined
     // The bridge goes last of the members but the engine may still report
     // while it shuts down: nothing of ours may hear it by then.
     m_bridge->disconnect(this);
@@ -516,6 +518,7 @@ void MainWindow::saveSettings() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
+    shutdownSession();
     if (m_connectDialog) m_connectDialog->close();
     if (m_listenDialog) m_listenDialog->close();
     event->accept();
@@ -841,7 +844,7 @@ void MainWindow::refreshCurrent() {
     if (!info) {
         m_composer->setTarget(0, QString(), std::nullopt, false);
         updateChannelActions();
-        setWindowTitle(tr("Linewright"));
+        setWindowTitle(m_readOnly ? sessionHeaderTitle() : tr("Linewright"));
         return;
     }
     const bool canSend = info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected;
@@ -857,7 +860,7 @@ void MainWindow::refreshCurrent() {
         m_composer->setFifo(open ? qMax(held, info->last.queuedBytes) : 0, open ? info->last.fifoEntries : 0);
     }
     updateChannelActions();
-    setWindowTitle(tr("%1 — Linewright").arg(channelTitle(*info)));
+    setWindowTitle(m_readOnly ? sessionHeaderTitle() : tr("%1 — Linewright").arg(channelTitle(*info)));
 }
 
 void MainWindow::updateChannelActions() {
@@ -871,10 +874,11 @@ void MainWindow::updateChannelActions() {
         ->setEnabled(info && (m_clientParams.contains(info->id) || m_listenParams.contains(info->id)));
     action(QStringLiteral("editTerminator"))->setEnabled(open);
     action(QStringLiteral("sendFile"))->setEnabled(open && stream && info->phase == engine::ChannelPhase::Connected);
+    if (m_readOnly) applyReadOnly();
 }
 
 void MainWindow::requestSnapshot() {
-    if (!m_snapshotDirty || m_current == 0) return;
+    if (!m_snapshotDirty || m_current == 0 || m_readOnly) return;
     const ChannelInfo* info = currentInfo();
     m_snapshotDirty = false;
     // Only channels that got going (listening, connected or accepted) and are
@@ -918,6 +922,10 @@ void MainWindow::showShortcuts() {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     }
+    section(tr("Sessions"));
+    for (const char* name : {"openSession", "saveSessionAs", "summary", "replay"})
+        if (QAction* a = action(QLatin1String(name)))
+            row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     section(tr("Composer"));
     row(QStringLiteral("Enter"), tr("Send the message (with the terminator if “+ terminator” is on)"));
     row(QStringLiteral("↑ / ↓"), tr("Earlier / later messages"));

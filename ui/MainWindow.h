@@ -16,6 +16,9 @@
 #pragma once
 
 #include "engine/Event.h"
+#include "engine/Conversation.h"
+#include "engine/EventJson.h"
+#include "engine/SessionReader.h"
 #include "ui/ChannelParams.h"
 
 #include <QHash>
@@ -24,6 +27,7 @@
 #include <QPointer>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,6 +40,12 @@ class QTreeView;
 
 namespace ui {
 
+enum class ExportKind;
+class BackgroundJobs;
+class MockDialog;
+class ReplayDialog;
+class SessionCapture;
+class SummaryDialog;
 class ChannelInspector;
 class Composer;
 class ConnectDialog;
@@ -95,11 +105,54 @@ public:
     /// The action with this object name ("connect", "listen", "close", …).
     QAction* action(const QString& name) const;
 
+    // --- Session files (MainWindowSession.cpp) ---------------------------------------
+    /// The recording of this window's live session (finished in a read-only window).
+    SessionCapture* capture() const { return m_capture; }
+    /// The window shows a session file; live commands are disabled.
+    bool isReadOnly() const { return m_readOnly; }
+    /// The file a read-only window shows.
+    QString sessionFile() const { return m_sessionFile; }
+    /// File ▸ Open Session…: loads `path` (asks for it when empty) on a
+    /// worker with a progress dialog, then shows it read-only — in this
+    /// window if nothing happened in it yet, else in a new one. Returns at
+    /// once; sessionOpened() or sessionOpenFailed() follows. `quietErrors`:
+    /// no dialog (the caller reports the failure).
+    void openSession(const QString& path = QString(), bool quietErrors = false);
+    /// Shows a loaded session read-only in this window.
+    void showSession(const QString& path, engine::LoadedSession session);
+    /// File ▸ Save Session As…: the whole log so far, on a worker.
+    void saveSessionAs(const QString& path = QString());
+    /// File ▸ Export: pcapng, transcript, raw bytes, on a worker.
+    void exportSession(ExportKind kind, const QString& path = QString());
+    /// File ▸ Replay…: gathers the conversations on a worker, then opens the dialog.
+    void openReplayDialog();
+    /// File ▸ Serve as mock…: the same gathering, then the mock dialog.
+    void openMockDialog();
+    /// File ▸ Summary…
+    SummaryDialog* openSummary();
+
+signals:
+    void sessionOpened(ui::MainWindow* window);
+    void sessionOpenFailed(const QString& message);
+    void sessionSaved(bool ok, const QString& message);
+    void sessionExported(bool ok, const QString& message);
+    void replayDialogOpened(ui::ReplayDialog* dialog);
+    void mockDialogOpened(ui::MockDialog* dialog);
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
     void buildTeaching();  // LoopInspector dock + Loop menu (MainWindowTeaching.cpp)
+    void buildSession();   // recording, session files, replay (MainWindowSession.cpp)
+    void shutdownSession();
+    void updateRecordingStatus();
+    void applyReadOnly();
+    bool isPristine() const;
+    QString sessionHeaderTitle() const;
+    QString sessionName() const;
+    /// Rebuilds the log's conversations on a worker; `done` on the GUI thread.
+    void gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done);
     void buildActions();
     void buildMenus();
     void buildToolBar();
@@ -164,6 +217,17 @@ private:
     ListenParams m_lastListen;
     QPointer<ConnectDialog> m_connectDialog;
     QPointer<ListenDialog> m_listenDialog;
+
+    // Session files (MainWindowSession.cpp).
+    SessionCapture* m_capture = nullptr;
+    BackgroundJobs* m_jobs = nullptr;
+    QLabel* m_recordLabel = nullptr;
+    QLabel* m_readOnlyStrip = nullptr;
+    bool m_readOnly = false;
+    QString m_sessionFile;
+    engine::SessionHeader m_loadedHeader;
+    engine::SessionSummary m_loadedSummary;
+    QStringList m_loadedNotes;
 };
 
 }  // namespace ui

@@ -7,6 +7,7 @@ set(LW_UI_WIDGET_SOURCES
     Composer.cpp Composer.h
     ConnectDialog.cpp ConnectDialog.h
     ConversationView.cpp ConversationView.h
+    DivergenceView.cpp DivergenceView.h
     EscapeEdit.cpp EscapeEdit.h
     EventDelegate.cpp EventDelegate.h
     ExampleHost.cpp ExampleHost.h
@@ -14,11 +15,17 @@ set(LW_UI_WIDGET_SOURCES
     ListenDialog.cpp ListenDialog.h
     LoopInspector.cpp LoopInspector.h
     MainWindow.cpp MainWindow.h
+    MainWindowSession.cpp
     MainWindowTeaching.cpp
+    MockDialog.cpp MockDialog.h
     NotificationBanner.cpp NotificationBanner.h
     PayloadView.cpp PayloadView.h
+    ReplayDialog.cpp ReplayDialog.h
+    SessionCapture.cpp SessionCapture.h
+    SessionJobs.cpp SessionJobs.h
     Settings.cpp Settings.h
     StatusBarWidgets.cpp StatusBarWidgets.h
+    SummaryDialog.cpp SummaryDialog.h
     TerminatorEdit.cpp TerminatorEdit.h
     ViewColors.cpp ViewColors.h
     WalkThrough.cpp WalkThrough.h

@@ -1,13 +1,18 @@
 // main.cpp — the linewright GUI: parse the command line, open the window.
 //
 // Usage: linewright [--listen [HOST:]PORT] [--connect HOST:PORT]
-//                   [--terminator SPEC] [--echo] | --version | --help
+//                   [--terminator SPEC] [--echo] [FILE] | --version | --help
 // --version and --help are answered without a display (no QApplication).
+// FILE (a session file, as the desktop file's `Exec=linewright %f` passes
+// it) is checked before the window: a missing or unreadable file, or one
+// that is not a session, is reported on stderr and in a dialog, exit 2.
+// A file that goes wrong further in is reported once it has been read.
 #include "app/Version.h"
 #include "engine/Escape.h"
 #include "ui/ChannelParams.h"
 #include "ui/ConnectDialog.h"
 #include "ui/MainWindow.h"
+#include "ui/SessionJobs.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -22,9 +27,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: linewright [options]\n"
+    "Usage: linewright [options] [FILE]\n"
     "\n"
     "The Linewright desktop workbench for terminator-framed TCP protocols.\n"
+    "With FILE, a recorded session (.lwsession), opens it read-only.\n"
+    "\n"
+    "Arguments:\n"
+    "  FILE                   a session file to open (read-only)\n"
     "\n"
     "Options:\n"
     "  --listen [HOST:]PORT   listen at start (HOST defaults to 127.0.0.1; PORT 0: any free port)\n"
@@ -76,9 +85,26 @@ int main(int argc, char** argv) {
                                         QStringLiteral("SPEC"), QStringLiteral("\\r\\n"));
     const QCommandLineOption echo(QStringLiteral("echo"), QStringLiteral("Echo on the listener."));
     parser.addOptions({listen, connectTo, terminator, echo});
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("A session file to open."), QStringLiteral("[FILE]"));
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "linewright: %s\n\n%s", qPrintable(parser.errorText()), kUsage);
         return 2;
+    }
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1) {
+        std::fprintf(stderr, "linewright: one session file at a time, not %lld\n\n%s",
+                     static_cast<long long>(files.size()), kUsage);
+        return 2;
+    }
+    const QString sessionFile = files.isEmpty() ? QString() : files.first();
+    if (!sessionFile.isEmpty()) {
+        const QString problem = ui::sessionFileProblem(sessionFile);
+        if (!problem.isEmpty()) {
+            std::fprintf(stderr, "linewright: %s\n", qPrintable(problem));
+            QMessageBox::critical(nullptr, QStringLiteral("Linewright"),
+                                  QStringLiteral("Cannot open the session:\n%1").arg(problem));
+            return 2;
+        }
     }
 
     engine::Terminator term = engine::Terminator::bytes("\r\n");
@@ -128,6 +154,12 @@ int main(int argc, char** argv) {
         return 1;
     }
     window->show();
+    if (!sessionFile.isEmpty()) {
+        // Read on a worker; an error deeper in the file is reported there (dialog) and here (stderr).
+        QObject::connect(window.get(), &ui::MainWindow::sessionOpenFailed, window.get(),
+                         [](const QString& message) { std::fprintf(stderr, "linewright: %s\n", qPrintable(message)); });
+        window->openSession(sessionFile);
+    }
     if (parser.isSet(listen)) window->listenOn(listenParams);
     if (parser.isSet(connectTo)) {
         // After the listener (if any) is up: the engine runs commands in order.

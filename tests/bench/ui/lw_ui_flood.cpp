@@ -21,13 +21,16 @@
 // Prints a table with PASS / FAIL per target; exits 1 if one fails.
 // Usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N]
 //                    [--scrolls N] [--skip-log] [--skip-flood]
-//                    [--flood-messages] [--flood-filter TEXT]
-// (the last two: the view shows messages / a filtered log during the flood).
+//                    [--flood-messages] [--flood-filter TEXT] [--record FILE]
+// (--flood-messages / --flood-filter: the view shows messages / a filtered
+// log during the flood; --record: the flood is recorded to FILE by a
+// SessionCapture, as the GUI records every session).
 // Build it optimised (CMAKE_BUILD_TYPE Release or RelWithDebInfo): the
 // figures of an -O0 tree say nothing.
 #include "ui/EngineBridge.h"
 #include "ui/EventLogModel.h"
 #include "ui/EventLogStore.h"
+#include "ui/SessionCapture.h"
 #include "ui/UiLatencyMonitor.h"
 
 #include <QApplication>
@@ -47,6 +50,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -72,6 +76,7 @@ struct Options {
     bool flood = true;
     bool floodMessages = false;  // the view in messages mode during the flood
     QString floodFilter;         // a text filter active during the flood
+    QString record;              // record the flood to this file
 };
 
 struct Result {
@@ -395,6 +400,12 @@ void floodBenchmark(const Options& o, QTableView& view) {
     std::printf("flood: %.0f events/s for %.0f s through EngineBridge…\n", o.rate, o.seconds);
     std::fflush(stdout);
     ui::EngineBridge bridge;
+    std::unique_ptr<ui::SessionCapture> capture;
+    if (!o.record.isEmpty()) {
+        capture = std::make_unique<ui::SessionCapture>(&bridge, true);
+        capture->setPath(o.record);
+        std::printf("flood: recorded to %s\n", qPrintable(o.record));
+    }
     view.setModel(bridge.eventModel());
     setColumnWidths(view);
     if (o.floodMessages) bridge.eventModel()->setMode(ui::EventLogModel::Mode::Messages);
@@ -483,6 +494,15 @@ void floodBenchmark(const Options& o, QTableView& view) {
     info("flood: GUI-thread CPU time while sending", num(guiCpuMs / 1000.0, 2) + " s of " + num(floodSeconds, 2) +
                                                           " s (" + num(guiCpuMs / 10.0 / floodSeconds, 0) + " %)");
     info("flood: VmRSS growth (log of the flood)", num(static_cast<double>(rss1 - rss0) / 1024.0, 0) + " MB");
+    if (capture) {
+        QElapsedTimer t;
+        t.start();
+        const bool ok = capture->flush();
+        info("flood: recording", std::to_string(capture->eventsWritten()) + " events, " +
+                                     num(static_cast<double>(capture->bytesWritten()) / 1048576.0, 0) + " MiB written" +
+                                     (ok ? "" : " (FAILED: " + capture->errorText().toStdString() + ")") + "; flushed in " +
+                                     num(static_cast<double>(t.nsecsElapsed()) / 1e6, 0) + " ms after the tail");
+    }
 
     // The same log: messages mode and a text filter (extras, not targets).
     {
@@ -541,10 +561,11 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--skip-flood")) o.flood = false;
         else if (a == QLatin1String("--flood-messages")) o.floodMessages = true;
         else if (a == QLatin1String("--flood-filter")) o.floodFilter = next();
+        else if (a == QLatin1String("--record")) o.record = next();
         else {
             std::fprintf(stderr,
                          "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
-                         "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT]\n");
+                         "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE]\n");
             return 2;
         }
     }
