@@ -80,9 +80,10 @@ void SessionRecorder::enqueue(std::vector<Event>&& events, std::size_t bytes) {
     if (!m_open || !m_error.empty()) return;
     // Backpressure: wait while the writer is far behind (but always accept a
     // batch into an empty queue, however large).
-    m_written.wait(lock, [&] {
-        return m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop;
-    });
+    if (!m_options.neverWait)
+        m_written.wait(lock, [&] {
+            return m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop;
+        });
     if (!m_error.empty() || m_stop) return;
     m_queue.push_back(std::move(events));
     m_queuedBytes += bytes;
@@ -154,6 +155,11 @@ bool SessionRecorder::close() {
         m_file = nullptr;
     }
     return m_error.empty();
+}
+
+bool SessionRecorder::backlogged() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_open && m_error.empty() && !m_queue.empty() && m_queuedBytes > m_options.maxQueuedBytes;
 }
 
 bool SessionRecorder::isOpen() const {

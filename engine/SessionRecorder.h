@@ -14,6 +14,7 @@
 // (maxQueuedBytes); append() waits while the queue is over the bound, which
 // slows the consumer down — the Reactor then stops reading from its
 // channels until the consumer catches up, so memory stays bounded end to end.
+// A consumer that must not wait asks backlogged() first and holds back.
 // The first write error is kept (error()); nothing is written after it.
 // What it owns: the file, the writer thread, the queued events.
 // Threads: every public method may be called from any thread; calls must
@@ -41,6 +42,10 @@ public:
         /// Events waiting to be written (approximate bytes) above which
         /// append() waits for the writer: 64 MiB.
         std::size_t maxQueuedBytes = std::size_t{64} << 20;
+        /// append() never waits: the bound is the consumer's to keep, by
+        /// asking backlogged() before each batch (a GUI thread must not
+        /// block on the disk).
+        bool neverWait = false;
     };
 
     SessionRecorder();
@@ -68,6 +73,10 @@ public:
     bool close();
 
     bool isOpen() const;
+    /// True while the queue is over its bound, i.e. while append() would
+    /// wait. A consumer that must never block (a GUI thread) asks first and
+    /// holds its batches back instead.
+    bool backlogged() const;
     bool failed() const;
     /// The first write error, "" if none.
     std::string error() const;

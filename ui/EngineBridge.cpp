@@ -78,6 +78,10 @@ void EngineBridge::drainNow() {
         processSlice();
         return;
     }
+    if (m_gate && !m_gate()) {
+        ++m_heldBack;  // the timer asks again in kDrainIntervalMs
+        return;
+    }
     if (m_backlogPos >= m_backlog.size()) {
         m_reactor->drain(m_backlog);
         m_backlogPos = 0;

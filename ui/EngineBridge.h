@@ -18,7 +18,8 @@
 // kMaxEventsPerSlice, one slice per event-loop turn, so one drain never
 // freezes the window.
 // A batch sink (setBatchSink, the session recorder) gets each batch after
-// step 3, whole: the store copies from it instead of moving out of it.
+// step 3, whole: the store copies from it instead of moving out of it. A
+// drain gate (setDrainGate) holds live drains back while the sink is behind.
 // A window showing a session file (loadOffline) gets its events through the
 // same steps (slices, models, eventsAppended), but no batchReceived, sink,
 // channelError or reactorStopped: nothing happens live there; the reactor
@@ -103,6 +104,13 @@ public:
     /// Called with every live batch once it is in the store (moved: the
     /// callee keeps it). GUI thread. An empty function removes it.
     void setBatchSink(std::function<void(std::vector<engine::Event>&&)> sink) { m_sink = std::move(sink); }
+    /// Asked before each live drain: while it says no (the recorder is far
+    /// behind the disk), nothing is drained or handed on — the events wait
+    /// in the reactor, which stops reading once they pile up — and the
+    /// drain timer asks again. The GUI thread never waits. Empty: always yes.
+    void setDrainGate(std::function<bool()> ready) { m_gate = std::move(ready); }
+    /// Live drains the gate has held back so far.
+    quint64 heldBackDrains() const noexcept { return m_heldBack; }
     /// Shows `events` (a session file's) instead of the reactor's: they go
     /// through the models in slices, as a flood would; loaded() follows.
     /// The reactor is no longer drained. `start` is the session's t_us = 0.
@@ -165,6 +173,8 @@ private:
     QDateTime m_startTime;
     std::atomic<bool> m_drainPosted{false};
     std::function<void(std::vector<engine::Event>&&)> m_sink;
+    std::function<bool()> m_gate;
+    quint64 m_heldBack = 0;
     bool m_offline = false;
     std::unique_ptr<engine::Reactor> m_reactor;  // last: its thread may call back into the members above
 };

@@ -30,6 +30,9 @@ SessionCapture::SessionCapture(EngineBridge* bridge, bool recording, QObject* pa
     m_health->setInterval(500);
     connect(m_health, &QTimer::timeout, this, &SessionCapture::checkHealth);
     bridge->setBatchSink([this](std::vector<engine::Event>&& batch) { take(std::move(batch)); });
+    // A recorder far behind a slow disk holds the drains back rather than
+    // making the GUI thread wait (the reactor then stops reading).
+    bridge->setDrainGate([this] { return !m_recorder || !m_recorder->backlogged(); });
 }
 
 SessionCapture::~SessionCapture() {
@@ -79,7 +82,9 @@ bool SessionCapture::openFile() {
             path = QDir(m_directory).filePath(QString(name).replace(QStringLiteral(".lwsession"),
                                                                     QStringLiteral("-%1.lwsession").arg(n)));
     }
-    auto recorder = std::make_shared<engine::SessionRecorder>();
+    engine::SessionRecorder::Options options;
+    options.neverWait = true;  // the bridge's drain gate keeps the bound
+    auto recorder = std::make_shared<engine::SessionRecorder>(options);
     std::string why;
     if (!recorder->open(QFile::encodeName(path).toStdString(), m_header, &why)) {
         fail(tr("Cannot record the session: %1").arg(QString::fromStdString(why)));
@@ -124,7 +129,10 @@ bool SessionCapture::flush() { return m_recorder ? m_recorder->flush() : true; }
 
 void SessionCapture::finish() {
     if (m_finished) return;
-    if (m_bridge) m_bridge->setBatchSink({});
+    if (m_bridge) {
+        m_bridge->setBatchSink({});
+        m_bridge->setDrainGate({});
+    }
     m_finished = true;
     m_recording = false;
     m_health->stop();

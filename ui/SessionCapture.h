@@ -13,9 +13,9 @@
 // file (seq then has a gap, which readers report as a note). A file that
 // cannot be created, or a write that fails (disk full), turns recording off
 // and emits failed(message) once — never an exception, never a wait on the
-// disk. The recorder bounds what is queued (64 MiB); past that the GUI
-// thread waits for the writer, which slows the engine down (the reactor
-// stops reading) rather than losing events.
+// disk. The recorder bounds what is queued (64 MiB): past that the bridge's
+// drain gate holds the events back in the reactor, which stops reading —
+// the engine slows down, no event is lost, and the GUI thread never waits.
 // What it owns: the SessionRecorder (its thread, the file).
 // Threads: GUI thread only. The recorder's thread never calls back.
 #pragma once

@@ -16,8 +16,17 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -70,6 +79,7 @@ private slots:
     void recordThenReopenIsIdentical();
     void flushPutsItOnDisk();
     void tinyQueueBound();
+    void neverWaitLeavesTheBoundToTheCaller();
     void cannotCreate();
     void diskFull();
     void afterClose();
@@ -152,6 +162,90 @@ void TestSessionRecorder::tinyQueueBound() {
     QVERIFY(s);
     QCOMPARE(s->events.size(), 1000u);
     for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, i + 1);
+}
+
+void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
+#if defined(_WIN32)
+    QSKIP("needs a named pipe (POSIX mkfifo)");
+#else
+    // The file is a pipe nobody reads yet: the writer thread blocks on it,
+    // as it would on a disk that cannot keep up.
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pipe").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    QVERIFY(rfd >= 0);
+    SessionRecorder::Options o;
+    o.maxQueuedBytes = 64u << 10;
+    o.neverWait = true;
+    SessionRecorder rec(o);
+    // The reader, started once the test has seen the backlog (or, if a check
+    // fails first, on the way out, so that the writer is never left stuck).
+    std::string received;
+    std::thread reader;
+    bool reading = false;
+    const auto startReading = [&] {
+        reading = true;
+        reader = std::thread([&] {
+            ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+            char buf[65536];
+            for (;;) {
+                const ssize_t n = ::read(rfd, buf, sizeof buf);
+                if (n <= 0) break;
+                received.append(buf, static_cast<std::size_t>(n));
+            }
+        });
+    };
+    struct Unstick {
+        std::function<void()> f;
+        ~Unstick() { f(); }
+    } unstick{[&] {
+        if (!reading) startReading();
+        rec.close();
+        if (reader.joinable()) reader.join();
+        ::close(rfd);
+    }};
+
+    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    std::uint64_t seq = 0;
+    const auto batchOf = [&seq](int n) {
+        std::vector<Event> batch(static_cast<std::size_t>(n));
+        for (Event& e : batch) {
+            e.seq = ++seq;
+            e.kind = engine::EventKind::Sent;
+            e.data = std::string(10000, 'x');
+            e.size = 10000;
+        }
+        return batch;
+    };
+    rec.append(batchOf(100));  // about 1.3 MB of JSON: far more than a pipe holds
+    // Once the writer has begun on it, it is stuck in that batch until
+    // someone reads: wait (bounded) for its first bytes in the pipe.
+    int inPipe = 0;
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         std::chrono::steady_clock::now() < deadline;) {
+        if (::ioctl(rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
+        std::this_thread::yield();
+    }
+    QVERIFY2(inPipe > 200, qPrintable(QString::number(inPipe)));
+    QVERIFY(!rec.backlogged());  // that batch is with the writer, not queued
+    // append() returns at once (waiting, it would never return: nobody
+    // reads), and the queue past its bound shows.
+    for (int b = 0; b < 10; ++b) rec.append(batchOf(10));
+    QVERIFY(rec.backlogged());
+    // A reader comes: everything reaches it, in order, and the backlog clears.
+    startReading();
+    QVERIFY(rec.flush());
+    QVERIFY(!rec.backlogged());
+    QVERIFY(rec.close());
+    reader.join();
+    const std::string copy = dir.filePath("copy.jsonl").toStdString();
+    std::ofstream(copy, std::ios::binary) << received;
+    const auto s = SessionReader::load(copy, nullptr);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), 200u);
+    for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, i + 1);
+#endif
 }
 
 void TestSessionRecorder::cannotCreate() {
