@@ -1,7 +1,9 @@
 // ExampleCommand.cpp — `linewright-cli example NAME`.
 #include "app/cli/ExampleCommand.h"
 
+#include "app/cli/CommandLine.h"
 #include "app/cli/SignalWatcher.h"
+#include "engine/Address.h"
 #include "engine/Dispatcher.h"
 #include "engine/Loop.h"
 #include "examples/ExampleRunner.h"
@@ -13,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cli {
 
@@ -32,26 +35,11 @@ const char* const kUsage =
     "  --connect PORT     start only the client, against 127.0.0.1:PORT\n"
     "  --message TEXT     the echo examples' message (default: the tutorial's)\n"
     "  --path PATH        the HTTP client's path (default /)\n"
-    "  --backend NAME     select | poll | epoll (default select, like asyncore)\n"
+    "  -b, --backend NAME select | poll | epoll (default select, like asyncore)\n"
     "  --trace            one line per loop pass on stderr: readable/writable,\n"
     "                     ready, and the hooks that ran, in order\n"
-    "  --quiet            no example logging on stderr\n"
-    "  --timeout SECONDS  give up after this long (default 30; 0: never)\n";
-
-bool parsePort(std::string_view s, std::uint16_t& port) {
-    if (s.empty() || s.size() > 5)
-        return false;
-    unsigned v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9')
-            return false;
-        v = v * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (v > 65535)
-        return false;
-    port = static_cast<std::uint16_t>(v);
-    return true;
-}
+    "  -q, --quiet        no example logging on stderr\n"
+    "  -w, --timeout S    give up after S seconds (default 30; 0: never)\n";
 
 /// Prints one line per loop pass: what each channel answered, what was
 /// ready, and the hooks in the order they ran.
@@ -113,79 +101,85 @@ int runExampleCommand(int argc, const char* const* argv, std::FILE* out, std::FI
         std::fprintf(err, "linewright-cli example: %s\n%s", why.c_str(), kUsage);
         return 2;
     };
-    for (int i = 2; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        auto value = [&]() -> std::optional<std::string_view> {
-            if (i + 1 >= argc)
-                return std::nullopt;
-            return std::string_view(argv[++i]);
-        };
-        if (a == "-h" || a == "--help") {
+    struct Spec {
+        std::string_view longName;
+        char shortName;
+        bool takesValue;
+    };
+    static constexpr Spec kSpecs[] = {
+        {"help", 'h', false},    {"list", 0, false},     {"server-only", 0, false}, {"trace", 0, false},
+        {"quiet", 'q', false},   {"port", 0, true},      {"connect", 0, true},      {"count", 0, true},
+        {"message", 0, true},    {"path", 0, true},      {"backend", 'b', true},    {"timeout", 'w', true},
+    };
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    ArgScanner<Spec> scanner(args, kSpecs);
+    using Kind = ArgScanner<Spec>::Kind;
+    for (auto item = scanner.next(); item.kind != Kind::End; item = scanner.next()) {
+        if (item.kind == Kind::Error)
+            return usage(item.value);
+        if (item.kind == Kind::Positional) {
+            if (!name.empty())
+                return usage("one example at a time (got " + quote(name) + " and " + quote(item.value) + ")");
+            name = item.value;
+            continue;
+        }
+        const std::string_view opt = item.spec->longName;
+        const std::string& v = item.value;
+        if (opt == "help") {
             std::fputs(kUsage, out);
             return 0;
-        } else if (a == "--list") {
+        } else if (opt == "list") {
             for (const auto& e : examples::allExamples())
                 std::fprintf(out, "%-12.*s %.*s\n", static_cast<int>(e.name.size()), e.name.data(),
                              static_cast<int>(e.title.size()), e.title.data());
             return 0;
-        } else if (a == "--server-only") {
+        } else if (opt == "server-only") {
             o.serverOnly = true;
-        } else if (a == "--trace") {
+        } else if (opt == "trace") {
             trace = true;
-        } else if (a == "--quiet") {
+        } else if (opt == "quiet") {
             quiet = true;
-        } else if (a == "--port" || a == "--connect") {
-            const auto v = value();
-            std::uint16_t p = 0;
-            if (!v || !parsePort(*v, p))
-                return usage(std::string(a) + " needs a port number");
-            if (a == "--port")
-                o.port = p;
+        } else if (opt == "port" || opt == "connect") {
+            const auto p = engine::parsePort(v, opt == "port");
+            if (!p)
+                return usage(item.name + ": invalid port " + quote(v) + ": expected a number from 1 to 65535" +
+                             (opt == "port" ? " (or 0 for any free port)" : ""));
+            if (opt == "port")
+                o.port = *p;
             else
-                o.connectPort = p;
-        } else if (a == "--count") {
-            const auto v = value();
-            std::uint16_t n = 0;
-            if (!v || !parsePort(*v, n))
-                return usage("--count needs a number");
-            o.count = n;
-        } else if (a == "--message") {
-            const auto v = value();
-            if (!v)
-                return usage("--message needs a value");
-            o.message = std::string(*v);
-        } else if (a == "--path") {
-            const auto v = value();
-            if (!v)
-                return usage("--path needs a value");
-            o.path = std::string(*v);
-        } else if (a == "--backend") {
-            const auto v = value();
-            const auto b = v ? engine::parseBackend(*v) : std::nullopt;
-            if (!b || !engine::backendAvailable(*b))
-                return usage("--backend needs select, poll or epoll");
+                o.connectPort = *p;
+        } else if (opt == "count") {
+            const auto n = parseCount(v);
+            if (!n || *n == 0 || *n > 0xffffffffu)
+                return usage(item.name + ": expected a number of connections (1, 2, ...), got " + quote(v));
+            o.count = static_cast<unsigned>(*n);
+        } else if (opt == "message") {
+            o.message = v;
+        } else if (opt == "path") {
+            o.path = v;
+        } else if (opt == "backend") {
+            const auto b = engine::parseBackend(v);
+            if (!b)
+                return usage(item.name + ": unknown backend " + quote(v) + "; expected select, poll or epoll");
+            if (!engine::backendAvailable(*b))
+                return usage(item.name + ": " + v + " is not available on this system");
             backend = *b;
-        } else if (a == "--timeout") {
-            const auto v = value();
-            try {
-                timeout = v ? std::stod(std::string(*v)) : -1;
-            } catch (const std::exception&) {
-                timeout = -1;
+        } else if (opt == "timeout") {
+            if (v == "0") {
+                timeout = 0;  // never
+            } else {
+                const auto t = parseSeconds(v);
+                if (!t)
+                    return usage(item.name + ": expected a number of seconds (e.g. 30 or 0.5; 0: never), got " +
+                                 quote(v));
+                timeout = std::chrono::duration<double>(*t).count();
             }
-            if (timeout < 0)
-                return usage("--timeout needs a number of seconds");
-        } else if (!a.empty() && a[0] == '-') {
-            return usage("unknown option " + std::string(a));
-        } else if (name.empty()) {
-            name = std::string(a);
-        } else {
-            return usage("one example at a time");
         }
     }
     if (name.empty())
         return usage("which example? (--list shows them)");
     if (!examples::findExample(name))
-        return usage("no example named \"" + name + "\" (--list shows them)");
+        return usage("no example named " + quote(name) + " (--list shows them)");
     if (o.serverOnly && o.connectPort)
         return usage("--server-only and --connect exclude each other");
     if (quiet)
