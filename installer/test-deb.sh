@@ -21,8 +21,10 @@
 #   4. apt-get install ./linewright_*.deb, which must pull the dependencies;
 #      then: both programs on the PATH and their --version equal to the
 #      package's; an echo round trip between two linewright-cli processes over
-#      127.0.0.1; the menu entry, icon, MIME type registered; the GUI started
-#      from the Exec line of its menu entry under Xvfb, alive with a window
+#      127.0.0.1, recorded to a session file; the menu entry, icon, MIME type
+#      registered; the GUI started from the Exec line of its menu entry under
+#      Xvfb, alive with a window; then started as a double-click on the
+#      session file starts it (%f), with a window showing that file
 #   5. apt-get remove, then purge: every file and directory the package alone
 #      owned is gone, the MIME type and menu caches forgot it; in the clean root
 #      also `apt-get autoremove` brings the package set back to what it was
@@ -273,11 +275,15 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [[ -n $port ]] || { cat "$listen_err"; die "the listener did not say its port"; }
+session_guest=$(guest_path "$tmp_in_root")/lw-echo.lwsession
 reply=$(in_root linewright-cli connect 127.0.0.1 "$port" --send 'hi from the .deb\n' --count 1 --timeout 10 \
-    2>"$work/connect.err" </dev/null) || { cat "$work/connect.err" "$listen_err"; die "linewright-cli connect failed"; }
+    --record "$session_guest" 2>"$work/connect.err" </dev/null) || { cat "$work/connect.err" "$listen_err"; die "linewright-cli connect failed"; }
 wait "$listener" || { cat "$listen_err"; die "the listener failed"; }
 [[ $reply == "< hi from the .deb" ]] || die "the client got '$reply', expected '< hi from the .deb'"
 ok "echo round trip: sent 'hi from the .deb', got it back ($reply)"
+summary=$(in_root linewright-cli summary "$session_guest" 2>&1) || { printf '%s\n' "$summary"; die "summary of the recorded session"; }
+grep -q 'messages' <<<"$summary" || { printf '%s\n' "$summary"; die "the summary names no messages"; }
+ok "the round trip, recorded with --record, reads back (linewright-cli summary)"
 
 # Desktop integration as the desktop's own tools see it (chroot: the root has
 # them; host: only what this machine has).
@@ -325,8 +331,23 @@ in_root xvfb-run -a -s '-screen 0 1280x800x24' sh -c "
 grep -i '"linewright' "$(host_path /tmp/lw-gui.windows)" | grep -v '1x1+' >"$work/windows" \
     || { cat "$(host_path /tmp/lw-gui.out)"; die "no Linewright window appeared"; }
 ok "GUI: running after 5 s with a window: $(head -1 "$work/windows" | sed 's/^ *//')"
+
+# A double-click on a session file: the Exec line with %f as the file.
+cmd=${exec_line//%f/$session_guest}
+say "opening the recorded session as a double-click does: $cmd"
+in_root xvfb-run -a -s '-screen 0 1280x800x24' sh -c "
+    $cmd >/tmp/lw-gui.out 2>&1 &
+    gui=\$!
+    sleep 5
+    if ! kill -0 \$gui 2>/dev/null; then echo 'the GUI exited'; exit 1; fi
+    xwininfo -root -tree >/tmp/lw-gui.windows
+    kill \$gui; wait \$gui 2>/dev/null; exit 0
+" >"$work/gui-file.log" 2>&1 || { cat "$work/gui-file.log" "$(host_path /tmp/lw-gui.out)"; die "the GUI did not stay up with the file"; }
+grep 'lw-echo\.lwsession' "$(host_path /tmp/lw-gui.windows)" >"$work/windows" \
+    || { cat "$(host_path /tmp/lw-gui.out)"; die "no window shows lw-echo.lwsession"; }
+ok "GUI: the session file opened in a window: $(head -1 "$work/windows" | sed 's/^ *//')"
 rm -f "$(host_path /tmp/lw-gui.out)" "$(host_path /tmp/lw-gui.windows)" \
-    "$tmp_in_root/lw-by-name.lwsession" "$tmp_in_root/lw-by-content"
+    "$tmp_in_root/lw-by-name.lwsession" "$tmp_in_root/lw-by-content" "$tmp_in_root/lw-echo.lwsession"
 
 # --- 5. remove --------------------------------------------------------------------
 
