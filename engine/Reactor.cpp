@@ -275,9 +275,9 @@ public:
         if (m_r.m_ctx.level < EventLevel::Messages) return;
         Event& e = emit(EventKind::FoundTerminator);
         e.size = static_cast<std::int64_t>(size);
-        // A count terminator has counted down to what its last piece took:
-        // the message's length is the count that was set.
-        e.setTerminator(matched.isCount() ? Terminator::count(static_cast<long long>(size)) : matched);
+        // As for a Channel: get_terminator() inside the call, so a count
+        // terminator reads count 0 (R8); `size` is the message's length.
+        e.setTerminator(matched.isCount() ? Terminator::count(0) : matched);
     }
     void error(const Dispatcher&) override {
         int code = 0;
