@@ -213,6 +213,23 @@ private:
 };
 
 // --- Hosted dispatchers ----------------------------------------------------------------------
+namespace {
+/// "20 queued bytes", "20 queued bytes and 1 producer", "1 producer (asked for more)".
+std::string queuedText(const Fifo& fifo) {
+    std::size_t producers = 0;
+    for (const Fifo::Entry& e : fifo)
+        if (e.kind == Fifo::Entry::Kind::Producer) ++producers;
+    const std::size_t bytes = fifo.queuedBytes();
+    std::string out;
+    if (bytes || !producers) out = std::to_string(bytes) + " queued bytes";
+    if (producers) {
+        out += (out.empty() ? "" : " and ") + std::to_string(producers) + (producers == 1 ? " producer" : " producers");
+        if (!bytes) out += " (its more() gives the next piece)";
+    }
+    return out;
+}
+}  // namespace
+
 // The tap the Reactor installs on each dispatcher of hosted work: it turns
 // what the dispatcher does into the events a Channel would emit.
 class HostedTap final : public DispatcherTap {
@@ -394,8 +411,8 @@ public:
             if (d.connecting && !d.connected && !in)
                 add("handle_connect_event → handle_connect, then handle_write");
             else if (m_chat)
-                add("handle_write: initiate_send " + std::to_string(m_chat->producerFifo().queuedBytes()) +
-                    " queued bytes (one send of at most " + std::to_string(m_chat->acOutBufferSize) + ")");
+                add("handle_write: initiate_send " + queuedText(m_chat->producerFifo()) + " (one send of at most " +
+                    std::to_string(m_chat->acOutBufferSize) + ")");
             else if (const auto* ws = dynamic_cast<const DispatcherWithSend*>(&d))
                 add("handle_write: initiate_send " + std::to_string(ws->outBuffer.size()) + " queued bytes");
             else
@@ -1190,8 +1207,7 @@ void Reactor::Impl::emitPreview() {
                 next += (next.empty() ? "" : "; then ") +
                         std::string(d->connecting && !d->connected ? "handle_connect_event → handle_connect"
                                                                    : "handle_write: initiate_send " +
-                                                                         std::to_string(ch->producerFifo().queuedBytes()) +
-                                                                         " queued bytes");
+                                                                         queuedText(ch->producerFifo()));
             wt.next = std::move(next);
         }
         trace->waiting.push_back(std::move(wt));
