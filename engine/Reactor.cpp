@@ -318,8 +318,10 @@ public:
     }
     void closed(const Dispatcher&) override { reportClosed(m_error.empty() ? "close" : m_error); }
     void destroyed(const Dispatcher&) override {
-        reportClosed("destroyed");
+        // Called from ~Dispatcher: the subclass parts are gone, ask them nothing.
+        m_chat = nullptr;
         m_d = nullptr;
+        reportClosed("destroyed");
     }
 
     /// `closed` with the final counters, once.
@@ -443,7 +445,7 @@ private:
     const ChannelRole m_role;
     const ChannelId m_parent;
     const std::string m_class;
-    const AsyncChat* m_chat;
+    const AsyncChat* m_chat;  // nullptr once destroyed
     bool m_peerEof = false;
     bool m_closed = false;
     std::string m_error;
