@@ -21,6 +21,8 @@
 // never receives the old one's events (we fix CPython's L8/L12 here; see
 // docs/conformance.md). Only ExitNow leaves loop(); anything a hook throws is
 // contained in its channel.
+// Two opt-in hooks, each a single pointer test when unset: a LoopObserver
+// hears every pass (the loop trace), a LoopRegistry every registration.
 // What it owns: the map holds non-owning pointers, except dispatchers handed
 // over with adopt(), which it deletes once they are closed.
 // Threads: one Loop per thread. A Loop and every dispatcher in it must be used
