@@ -834,7 +834,9 @@ QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) co
     }
     case ColChannel: {
         const auto label = m_labels.constFind(r.channel);
-        return label == m_labels.constEnd() ? channelLabel(r.channel) : *label + channelLabel(r.channel);
+        // "#3 EchoHandler": the id first, so a narrow column still shows it.
+        return label == m_labels.constEnd() ? channelLabel(r.channel)
+                                            : channelLabel(r.channel) + QLatin1Char(' ') + *label;
     }
     case ColDirection: return directionName(message ? Direction::In : direction(r.kind));
     case ColMethod:

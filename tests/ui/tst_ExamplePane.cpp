@@ -182,6 +182,13 @@ void TestExamplePane::examplesMenuShowsChannelsAndConversation() {
     QVERIFY(collects >= 4);
     QCOMPARE(found, std::size_t(2));
     QTRY_VERIFY(w.conversation()->model()->rowCount() > 10);
+    // The conversation names the example's channels by class.
+    ui::EventLogModel* model = w.conversation()->model();
+    bool labelled = false;
+    for (int row = 0; row < model->rowCount() && !labelled; ++row)
+        labelled = model->index(row, ui::EventLogModel::ColChannel).data().toString() ==
+                   QStringLiteral("#%1 EchoHandler").arg(handler);
+    QVERIFY(labelled);
 }
 
 QTEST_MAIN(TestExamplePane)
