@@ -154,6 +154,7 @@ void TestReactorHost::echoLengthAsEvents() {
     QCOMPARE(found[1]->terminator(), engine::Terminator::count(0));  // get_terminator() in the call (R8)
     QCOMPARE(found[1]->size, static_cast<std::int64_t>(body.size()));
     for (const Event* c : ev.of(EventKind::Collect, handler)) QVERIFY(c->size <= 64);  // ac_in_buffer_size
+    QVERIFY(ev.of(EventKind::Received, handler).empty());  // an async_chat's reads are its collects
     QVERIFY(ev.of(EventKind::Collect, handler).size() >= 4);  // 231 bytes in 64-byte reads
 
     // What the handler sent is the body, in sends of at most 64 bytes.
@@ -194,7 +195,14 @@ void TestReactorHost::everyExampleFinishes() {
     QCOMPARE(ev.the(HostPhase::Done).size, 1);
     const ChannelId ch = ev.channelOf(reader.toStdString());
     QVERIFY(ch != 0);
-    QVERIFY(!ev.of(EventKind::Collect, ch).empty() || !ev.of(EventKind::Received, ch).empty());
+    if (name == QLatin1String("echo")) {
+        // asyncore's EchoHandler is a dispatcher_with_send: recv, no collect.
+        QVERIFY(!ev.of(EventKind::Received, ch).empty());
+        QVERIFY(ev.of(EventKind::Collect, ch).empty());
+    } else {
+        QVERIFY(!ev.of(EventKind::Collect, ch).empty());
+        QVERIFY(ev.of(EventKind::Received, ch).empty());
+    }
     QVERIFY(!ev.of(EventKind::Sent, ch).empty());
 }
 
