@@ -36,7 +36,7 @@ ExampleHost::ExampleHost(EngineBridge* bridge, QObject* parent)
     qRegisterMetaType<ui::ExamplePass>();
     connect(m_bridge, &EngineBridge::batchReceived, this, &ExampleHost::onBatch);
     connect(m_slow, &QTimer::timeout, this, [this] {
-        if (m_running) m_bridge->reactor().step();
+        if (m_running && m_bridge) m_bridge->reactor().step();
     });
 }
 
@@ -44,6 +44,10 @@ ExampleHost::~ExampleHost() { stop(); }
 
 bool ExampleHost::start(const QString& name, bool paused, QString* error) {
     stop();
+    if (!m_bridge) {
+        if (error) *error = tr("the engine has stopped");
+        return false;
+    }
     if (!examples::findExample(name.toStdString())) {
         if (error) *error = tr("no such example: %1").arg(name);
         return false;
@@ -79,23 +83,27 @@ bool ExampleHost::start(const QString& name, bool paused, QString* error) {
 
 void ExampleHost::stop() {
     m_slow->stop();
-    if (m_running) m_bridge->reactor().stopHost(m_hostId);
+    // (with the bridge gone, so is its Reactor, which stopped the example)
+    if (m_running && m_bridge) m_bridge->reactor().stopHost(m_hostId);
     m_running = false;
 }
 
 void ExampleHost::pause() {
     m_slow->stop();
+    if (!m_bridge) return;
     m_bridge->reactor().pause();
     m_paused = true;
 }
 
 void ExampleHost::resume() {
     m_slow->stop();
+    if (!m_bridge) return;
     m_bridge->reactor().resume();
     m_paused = false;
 }
 
 void ExampleHost::step() {
+    if (!m_bridge) return;
     if (!m_paused) pause();
     m_bridge->reactor().step();
 }

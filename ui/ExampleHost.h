@@ -21,6 +21,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 
@@ -96,7 +97,7 @@ private:
     void flushLog();
     QString label(engine::ChannelId id) const;
 
-    EngineBridge* m_bridge;
+    QPointer<EngineBridge> m_bridge;  // the window may destroy it before us
     QTimer* m_slow;
     std::shared_ptr<LogQueue> m_log;
     engine::HostId m_hostId = 0;

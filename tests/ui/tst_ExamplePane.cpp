@@ -43,6 +43,7 @@ private slots:
     void tourPointsAtHooks();
     void stopClosesTheExamplesChannels();
     void examplesMenuShowsChannelsAndConversation();
+    void closingTheWindowWhileAnExampleRuns();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -189,6 +190,18 @@ void TestExamplePane::examplesMenuShowsChannelsAndConversation() {
         labelled = model->index(row, ui::EventLogModel::ColChannel).data().toString() ==
                    QStringLiteral("#%1 EchoHandler").arg(handler);
     QVERIFY(labelled);
+}
+
+void TestExamplePane::closingTheWindowWhileAnExampleRuns() {
+    // The window's members (the engine) go before its child widgets (the
+    // example pane): the pane must not reach for the engine then.
+    auto* w = new ui::MainWindow;
+    w->show();
+    QVERIFY(QTest::qWaitForWindowExposed(w));
+    QVERIFY(w->openExample(QStringLiteral("echo")));
+    QTRY_VERIFY(w->examplePane()->host()->port() != 0);
+    QVERIFY(w->examplePane()->host()->isRunning());
+    delete w;  // ASan (CI) catches a use after free here
 }
 
 QTEST_MAIN(TestExamplePane)
