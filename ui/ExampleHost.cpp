@@ -32,11 +32,15 @@ struct ExampleHost::LogQueue {
 };
 
 ExampleHost::ExampleHost(EngineBridge* bridge, QObject* parent)
-    : QObject(parent), m_bridge(bridge), m_slow(new QTimer(this)), m_log(std::make_shared<LogQueue>()) {
+    : QObject(parent),
+      m_bridge(bridge),
+      m_reactor(&bridge->reactor()),
+      m_slow(new QTimer(this)),
+      m_log(std::make_shared<LogQueue>()) {
     qRegisterMetaType<ui::ExamplePass>();
-    connect(m_bridge, &EngineBridge::batchReceived, this, &ExampleHost::onBatch);
+    connect(bridge, &EngineBridge::batchReceived, this, &ExampleHost::onBatch);
     connect(m_slow, &QTimer::timeout, this, [this] {
-        if (m_running && m_bridge) m_bridge->reactor().step();
+        if (m_running && m_bridge) m_reactor->step();
     });
 }
 
@@ -58,7 +62,7 @@ bool ExampleHost::start(const QString& name, bool paused, QString* error) {
     m_labels.clear();
     m_order.clear();
     m_log->take();
-    engine::Reactor& r = m_bridge->reactor();
+    engine::Reactor& r = *m_reactor;
     r.setLoopTrace(true);  // the passes are what the pane shows
     if (paused) {
         r.pause();
@@ -84,28 +88,28 @@ bool ExampleHost::start(const QString& name, bool paused, QString* error) {
 void ExampleHost::stop() {
     m_slow->stop();
     // (with the bridge gone, so is its Reactor, which stopped the example)
-    if (m_running && m_bridge) m_bridge->reactor().stopHost(m_hostId);
+    if (m_running && m_bridge) m_reactor->stopHost(m_hostId);
     m_running = false;
 }
 
 void ExampleHost::pause() {
     m_slow->stop();
     if (!m_bridge) return;
-    m_bridge->reactor().pause();
+    m_reactor->pause();
     m_paused = true;
 }
 
 void ExampleHost::resume() {
     m_slow->stop();
     if (!m_bridge) return;
-    m_bridge->reactor().resume();
+    m_reactor->resume();
     m_paused = false;
 }
 
 void ExampleHost::step() {
     if (!m_bridge) return;
     if (!m_paused) pause();
-    m_bridge->reactor().step();
+    m_reactor->step();
 }
 
 void ExampleHost::setDelay(int ms) {

@@ -30,6 +30,10 @@
 
 class QTimer;
 
+namespace engine {
+class Reactor;
+}
+
 namespace ui {
 
 class EngineBridge;
@@ -97,7 +101,8 @@ private:
     void flushLog();
     QString label(engine::ChannelId id) const;
 
-    QPointer<EngineBridge> m_bridge;  // the window may destroy it before us
+    QPointer<EngineBridge> m_bridge;  // the window may destroy it before us: check before using m_reactor
+    engine::Reactor* m_reactor;       // the bridge's
     QTimer* m_slow;
     std::shared_ptr<LogQueue> m_log;
     engine::HostId m_hostId = 0;
