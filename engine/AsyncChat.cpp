@@ -49,6 +49,7 @@ void AsyncChat::handleRead() {
         got = recvOrWouldBlock(m_inBuf.get() + m_inWr, want, wouldBlock);
         if (wouldBlock) return;  // R2: a spurious wakeup is not an error
     } catch (const std::system_error&) {
+        if (m_tap) m_tap->error(*this);
         trace(Hook::HandleError);
         handleError();  // R3
         return;
@@ -64,15 +65,13 @@ void AsyncChat::handleRead() {
         if (!terminator.framesInput()) {
             // no terminator, collect it all
             // (collect first, then empty the buffer: the hook sees CPython's state)
-            trace(Hook::CollectIncomingData);
-            collectIncomingData(live());
+            collect(live());
             clearIn();
         } else if (terminator.isCount()) {
             // numeric terminator
             const std::uint64_t n = terminator.countValue();
             if (lb < n) {
-                trace(Hook::CollectIncomingData);
-                collectIncomingData(live());
+                collect(live());
                 clearIn();
                 // self.terminator = self.terminator - lb, on the terminator as
                 // the hook left it. CPython can go negative here if the hook
@@ -85,12 +84,10 @@ void AsyncChat::handleRead() {
                 const auto take = static_cast<std::size_t>(n);
                 const std::string_view head = live().substr(0, take);
                 // The view stays valid: consumeIn only moves indices.
-                trace(Hook::CollectIncomingData);
-                collectIncomingData(head);
+                collect(head);
                 consumeIn(take);
                 m_terminator = Terminator::count(0);
-                trace(Hook::FoundTerminator);
-                foundTerminator();
+                found(terminator);
             }
         } else {
             // 3 cases:
@@ -108,28 +105,24 @@ void AsyncChat::handleRead() {
                 if (index > 0) {
                     // don't bother reporting the empty string
                     // (source of subtle bugs)
-                    trace(Hook::CollectIncomingData);
-                    collectIncomingData(buf.substr(0, index));
+                    collect(buf.substr(0, index));
                 }
                 consumeIn(index + t.size());
                 // This does the Right Thing if the terminator is changed here.
-                trace(Hook::FoundTerminator);
-                foundTerminator();
+                found(terminator);
             } else {
                 // check for a prefix of the terminator
                 const std::size_t k = findPrefixAtEnd(buf, t);
                 if (k) {
                     if (k != lb) {
                         // we found a prefix, collect up to the prefix
-                        trace(Hook::CollectIncomingData);
-                        collectIncomingData(buf.substr(0, lb - k));
+                        collect(buf.substr(0, lb - k));
                         keepLastIn(k);
                     }
                     break;
                 }
                 // no prefix, collect it all
-                trace(Hook::CollectIncomingData);
-                collectIncomingData(buf);
+                collect(buf);
                 clearIn();
             }
         }
@@ -209,6 +202,7 @@ void AsyncChat::initiateSend() {
             trace(Hook::Send);
             numSent = send(data);
         } catch (const std::system_error&) {
+            if (m_tap) m_tap->error(*this);
             trace(Hook::HandleError);
             handleError();
             return;

@@ -119,6 +119,17 @@ private:
     void consumeIn(std::size_t n) noexcept;      // ac_in_buffer = ac_in_buffer[n:]
     void keepLastIn(std::size_t n) noexcept;     // ac_in_buffer = ac_in_buffer[-n:]
     void clearIn() noexcept { m_inRd = m_inWr = 0; }
+    // The calls of the two hooks, traced and tapped.
+    void collect(std::string_view data) {
+        if (m_tap) m_tap->collected(*this, data);
+        trace(Hook::CollectIncomingData);
+        collectIncomingData(data);
+    }
+    void found(const Terminator& matched) {
+        if (m_tap) m_tap->terminatorFound(*this, matched);
+        trace(Hook::FoundTerminator);
+        foundTerminator();
+    }
     std::string m_incoming;   // for getData()
     Fifo m_fifo;              // producer_fifo
 };

@@ -12,6 +12,7 @@
 
 #include "engine/AsyncChat.h"
 #include "engine/Event.h"
+#include "engine/HostedWork.h"
 #include "engine/Terminator.h"
 
 #include <chrono>
@@ -146,12 +147,25 @@ struct SetMessageLimit {
 /// Close every channel (reason local, "shutdown") and stop the loop thread;
 /// `stopped` is the last event.
 struct Shutdown {};
+/// Run `factory` on the loop thread and host what it makes (HostedWork.h):
+/// each dispatcher it registers becomes a channel of its own (`hosted
+/// dispatcher`, then the usual events). `host` is filled by Reactor::post().
+struct Host {
+    HostId host = 0;
+    std::string label;
+    HostFactory factory;
+};
+/// Close the dispatchers of hosted work `host` and destroy it (`hosted stopped`).
+struct StopHost {
+    HostId host = 0;
+};
 
 }  // namespace cmd
 
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::Push, cmd::PushFile, cmd::PushRepeat,
                              cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::Snapshot, cmd::Pause,
-                             cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown>;
+                             cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
+                             cmd::Host, cmd::StopHost>;
 
 }  // namespace engine

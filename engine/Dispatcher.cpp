@@ -38,6 +38,7 @@ Dispatcher::Dispatcher(Socket sock, Loop* map) : Dispatcher(map) {
 }
 
 Dispatcher::~Dispatcher() {
+    if (m_tap) m_tap->destroyed(*this);
     if (m_map && m_serial != 0) m_map->delChannel(m_fileno, m_serial);
     // m_socket closes itself.
 }
@@ -78,6 +79,7 @@ void Dispatcher::listen(int backlog) {
     std::error_code ec;
     sockops::listen(m_socket.get(), backlog, ec);
     if (ec) throw std::system_error(ec, "listen");
+    if (m_tap) m_tap->listening(*this);
 }
 
 void Dispatcher::bind(const Address& a) {
@@ -94,10 +96,12 @@ void Dispatcher::connect(const Address& a) {
     sockops::connect(m_socket.get(), a, ec);
     if (ec && sockops::isConnectInProgress(ec)) {
         addr = a;
+        if (m_tap) m_tap->connecting(*this, a);
         return;
     }
     if (!ec || ec == std::errc::already_connected) {
         addr = a;
+        if (m_tap) m_tap->connecting(*this, a);
         trace(Hook::HandleConnectEvent);
         handleConnectEvent();
         return;
@@ -115,15 +119,20 @@ std::optional<Dispatcher::Accepted> Dispatcher::accept() {
         throw std::system_error(ec, "accept");
     }
     out.sock = Socket(c);
+    if (m_tap) m_tap->accepted(*this, out.addr);
     return out;
 }
 
 std::size_t Dispatcher::send(std::string_view data) {
     std::error_code ec;
     const std::size_t n = rawSend(data.data(), data.size(), ec);
-    if (!ec) return n;
+    if (!ec) {
+        if (m_tap) m_tap->sent(*this, data.substr(0, n));
+        return n;
+    }
     if (sockops::isWouldBlock(ec)) return 0;
     if (sockops::isDisconnect(ec)) {
+        if (m_tap) m_tap->received(*this, {});  // the peer has gone
         trace(Hook::HandleClose);
         handleClose();
         return 0;
@@ -150,6 +159,7 @@ std::size_t Dispatcher::recvOrWouldBlock(void* buf, std::size_t n, bool& wouldBl
     std::error_code ec;
     const std::size_t got = rawRecv(buf, n, ec);
     if (!ec) {
+        if (m_tap && n > 0) m_tap->received(*this, std::string_view(static_cast<const char*>(buf), got));
         if (got == 0 && n > 0) {
             // A closed connection is indicated by signaling a read condition
             // and having recv() return 0.
@@ -163,6 +173,7 @@ std::size_t Dispatcher::recvOrWouldBlock(void* buf, std::size_t n, bool& wouldBl
         return 0;
     }
     if (sockops::isDisconnect(ec)) {
+        if (m_tap) m_tap->received(*this, {});
         trace(Hook::HandleClose);
         handleClose();
         return 0;
@@ -180,6 +191,7 @@ void Dispatcher::close() {
     if (m_map && !wasClosed) m_map->retire(this);
     std::error_code ec;
     rawClose(ec);
+    if (m_tap && !wasClosed) m_tap->closed(*this);
     if (ec && ec != std::errc::not_connected && ec != std::errc::bad_file_descriptor)
         throw std::system_error(ec, "close");
 }
@@ -215,6 +227,7 @@ void Dispatcher::handleConnectEvent() {
     const int err = rawPendingError(ec);
     if (ec) throw std::system_error(ec, "getsockopt(SO_ERROR)");
     if (err != 0) throw std::system_error(sockops::errorFromNative(err), "connect");
+    if (m_tap) m_tap->connected(*this);
     trace(Hook::HandleConnect);
     handleConnect();
     connected = true;

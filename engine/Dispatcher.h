@@ -20,12 +20,15 @@
 // poll/epoll backends), just as asyncore routes OSError.
 // Python's public attributes (connected, accepting, connecting, addr, debug,
 // ignore_log_types) are public fields with the same meaning.
+// An optional DispatcherTap hears what happened (one null test per point when
+// none is set); the Reactor taps the dispatchers it hosts.
 // What it owns: its socket, which close() and the destructor close. It does
 // not own its Loop; the Loop does not own it unless it was adopt()ed.
 // Threads: loop thread only (the thread that runs its Loop).
 #pragma once
 
 #include "engine/Address.h"
+#include "engine/DispatcherTap.h"
 #include "engine/Loop.h"
 #include "engine/Platform.h"
 #include "engine/Socket.h"
@@ -126,6 +129,13 @@ public:
 
     /// "<ClassName [listening|connected] host:port at 0x…>" (D15).
     std::string repr() const;
+    /// The class name repr() shows (Python's class name for the examples).
+    std::string_view pythonClassName() const { return className(); }
+
+    // --- Tap (DispatcherTap.h) -----------------------------------------------------
+    /// Installs an observer of this dispatcher's activity (nullptr: none).
+    void setTap(DispatcherTap* tap) noexcept { m_tap = tap; }
+    DispatcherTap* tap() const noexcept { return m_tap; }
 
 protected:
     /// Names the class in repr(); subclasses may override.
@@ -149,6 +159,7 @@ protected:
     std::size_t recvOrWouldBlock(void* buf, std::size_t n, bool& wouldBlock);
 
     Socket m_socket;
+    DispatcherTap* m_tap = nullptr;  // see DispatcherTap.h; null unless hosted
 
 private:
     friend class Loop;

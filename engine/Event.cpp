@@ -24,7 +24,9 @@ constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
     "terminator_set", "buffers_set", "limits_set", "push", "sent", "producer_exhausted",
     "close_when_done", "half_closed", "discarded", "high_water", "low_water", "closed",
     "error", "warning", "loop", "channel_state", "limit_reached", "paused", "resumed", "stopped",
+    "received", "hosted", "preview",
 };
+constexpr std::array<std::string_view, 5> kHostPhaseNames = {"started", "dispatcher", "done", "stopped", "failed"};
 constexpr std::array<std::string_view, 3> kCloseReasonNames = {"peer", "local", "error"};
 constexpr std::array<std::string_view, 5> kProducerNames = {"bytes", "file", "repeat", "simple", "other"};
 constexpr std::array<std::string_view, 8> kWarningNames = {
@@ -57,6 +59,10 @@ std::string_view eventLevelName(EventLevel l) noexcept {
 }
 
 std::string_view eventKindName(EventKind k) noexcept { return nameOf(kKindNames, k); }
+std::string_view hostPhaseName(HostPhase p) noexcept { return nameOf(kHostPhaseNames, p); }
+std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept {
+    return lookup<HostPhase>(kHostPhaseNames, name);
+}
 std::optional<EventKind> parseEventKind(std::string_view name) noexcept {
     return lookup<EventKind>(kKindNames, name);
 }

@@ -73,8 +73,12 @@ enum class EventKind : std::uint8_t {
     Paused,             ///< "paused": the loop stopped dispatching.
     Resumed,            ///< "resumed": the loop runs freely again.
     Stopped,            ///< "stopped": the reactor stopped; always the last event.
+    // Added for hosted examples (kept after Stopped so the numbers above stay).
+    Received,           ///< "received": the bytes one recv() returned, on a hosted dispatcher that is not an async_chat.
+    Hosted,             ///< "hosted": hosted work started / a dispatcher of it joined / it is done / stopped (HostPhase).
+    Preview,            ///< "preview": while paused, what is waiting and what the next step will do (trace attached).
 };
-inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::Stopped) + 1;
+inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::Preview) + 1;
 std::string_view eventKindName(EventKind k) noexcept;
 std::optional<EventKind> parseEventKind(std::string_view name) noexcept;
 
@@ -101,6 +105,17 @@ enum class WarningCode : std::uint8_t {
 };
 std::string_view warningCodeName(WarningCode c) noexcept;
 std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept;
+
+/// What a `hosted` event reports (Reactor::host).
+enum class HostPhase : std::uint8_t {
+    Started,     ///< "started": the factory ran; info = label, size = the server's port (0: none).
+    Dispatcher,  ///< "dispatcher": a dispatcher of it became channel `channel`; info = its Python class name.
+    Done,        ///< "done": the work says it is over; size = 1 if ok, else 0. Its dispatchers are closed.
+    Stopped,     ///< "stopped": stopped by command before it was done; its dispatchers are closed.
+    Failed,      ///< "failed": the factory threw; info = the message.
+};
+std::string_view hostPhaseName(HostPhase p) noexcept;
+std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept;
 
 /// What a channel is for.
 enum class ChannelRole : std::uint8_t { Client, Listener, Accepted };
@@ -165,12 +180,23 @@ struct LoopTrace {
         Hook hook = Hook::HandleRead;
         friend bool operator==(const Dispatched&, const Dispatched&) = default;
     };
-    std::uint64_t pass = 0;
+    /// `preview` events only: one channel, as the next step would find it.
+    struct Waiting {
+        ChannelId channel = 0;
+        std::uint64_t bytes = 0;   ///< Bytes waiting in the socket (FIONREAD).
+        bool readable = false;     ///< What readable() answers now.
+        bool writable = false;     ///< What writable() answers now.
+        unsigned bits = 0;         ///< Readiness now (zero-timeout poll), ReadyBits.
+        std::string next;          ///< What the next step will do with it, in asyncore's terms.
+        friend bool operator==(const Waiting&, const Waiting&) = default;
+    };
+    std::uint64_t pass = 0;        ///< `preview`: the pass the next step will be.
     Backend backend = Backend::Poll;
     std::uint64_t waitedUs = 0;
     std::vector<Polled> polled;
     std::vector<Ready> ready;
     std::vector<Dispatched> dispatched;
+    std::vector<Waiting> waiting;  ///< `preview` only.
     friend bool operator==(const LoopTrace&, const LoopTrace&) = default;
 };
 
@@ -202,6 +228,9 @@ std::optional<Hook> parseHook(std::string_view name) noexcept;
 /// | warning           | WarningCode    | size = bytes concerned          | bytes (residue)   | info = message         |
 /// | limit_reached     |                | count = the limit               |                   |                        |
 /// | loop              |                | trace attached                  |                   |                        |
+/// | received          |                | size = bytes                    | the bytes         |                        |
+/// | hosted            | HostPhase      | count = host id, size = port / ok, parent = listener | | info = label / class / message, aux = the host's label |
+/// | preview           |                | trace attached (polled, ready, waiting) |           |                        |
 /// | channel_state     |                | state attached                  |                   |                        |
 /// `closed` also carries the channel's final ChannelState.
 struct Event {

@@ -337,6 +337,30 @@ void writeTrace(Writer& w, const LoopTrace& t) {
         e.end();
     }
     out.push_back(']');
+    if (t.waiting.empty()) return;
+    w.key("waiting");
+    out.push_back('[');
+    for (std::size_t i = 0; i < t.waiting.size(); ++i) {
+        if (i) out.push_back(',');
+        const LoopTrace::Waiting& wt = t.waiting[i];
+        Writer e(out);
+        e.unum("channel", wt.channel);
+        e.unum("bytes", wt.bytes);
+        e.boolean("readable", wt.readable);
+        e.boolean("writable", wt.writable);
+        e.key("events");
+        out.push_back('[');
+        bool first = true;
+        for (std::string_view name : readyBitNames(wt.bits)) {
+            if (!first) out.push_back(',');
+            first = false;
+            appendJsonString(out, name);
+        }
+        out.push_back(']');
+        e.str("next", wt.next);
+        e.end();
+    }
+    out.push_back(']');
 }
 
 }  // namespace
@@ -383,8 +407,21 @@ void writeEvent(std::string& out, const Event& e) {
         break;
     case EventKind::Collect:
     case EventKind::Sent:
+    case EventKind::Received:
         w.num("size", e.size);
         w.bytes("data_b64", "text", e.data);
+        break;
+    case EventKind::Hosted:
+        w.str("phase", hostPhaseName(static_cast<HostPhase>(e.sub)));
+        w.num("host", e.count);
+        w.str("label", e.info);
+        if (!e.aux.empty()) w.str("host_label", e.aux);
+        if (e.parent) w.unum("parent", e.parent);
+        if (static_cast<HostPhase>(e.sub) == HostPhase::Started) w.num("port", e.size);
+        if (static_cast<HostPhase>(e.sub) == HostPhase::Done) w.boolean("ok", e.size != 0);
+        break;
+    case EventKind::Preview:
+        if (e.trace) writeTrace(w, *e.trace);
         break;
     case EventKind::FoundTerminator:
         w.num("size", e.size);
@@ -858,6 +895,27 @@ bool readTrace(Reader& r, LoopTrace& t) {
         const Hook h = e.named<Hook>("hook", &parseHook);
         t.dispatched.push_back({ch, h});
     });
+    if (r.object().get("waiting")) {
+        items("waiting", [&](Reader& e) {
+            LoopTrace::Waiting wt;
+            wt.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+            wt.bytes = narrow<std::uint64_t>(e, e.num("bytes"), "bytes");
+            wt.readable = e.boolean("readable");
+            wt.writable = e.boolean("writable");
+            if (const Json* ev = e.field("events", Json::Type::Array, true)) {
+                for (const Json& name : ev->array) {
+                    const auto bit = name.type == Json::Type::String ? parseReadyBit(name.string) : std::nullopt;
+                    if (!bit) {
+                        e.fail("unknown readiness name");
+                        break;
+                    }
+                    wt.bits |= *bit;
+                }
+            }
+            wt.next = e.str("next");
+            t.waiting.push_back(std::move(wt));
+        });
+    }
     return r.ok();
 }
 
@@ -946,8 +1004,26 @@ std::optional<Event> decodeEvent(std::string_view line, std::string* error) {
         e.info = r.str("peer");
         e.aux = r.str("local");
         break;
+    case EventKind::Hosted: {
+        const HostPhase phase = r.named<HostPhase>("phase", &parseHostPhase);
+        e.sub = static_cast<std::uint8_t>(phase);
+        e.count = r.num("host");
+        e.info = r.str("label");
+        e.aux = r.str("host_label", false);
+        e.parent = narrow<ChannelId>(r, r.num("parent", false), "parent");
+        if (phase == HostPhase::Started) e.size = r.num("port", false);
+        if (phase == HostPhase::Done) e.size = r.boolean("ok") ? 1 : 0;
+        break;
+    }
+    case EventKind::Preview: {
+        auto t = std::make_shared<LoopTrace>();
+        readTrace(r, *t);
+        e.trace = std::move(t);
+        break;
+    }
     case EventKind::Collect:
     case EventKind::Sent:
+    case EventKind::Received:
         e.size = r.num("size");
         e.data = r.bytes("data_b64");
         if (r.ok() && static_cast<std::size_t>(e.size) != e.data.size()) r.fail("'size' does not match the bytes");

@@ -112,9 +112,11 @@ std::uint64_t Loop::addChannel(Dispatcher* d, NativeSocket fd) {
         // asyncore's map[fd] = self silently replaces an earlier object (D4).
         Slot& old = m_order[it->second];
         if (old.d) {
+            Dispatcher* const replaced = old.d;
             old.d->m_serial = 0;
             old.d = nullptr;
             --m_count;
+            if (m_registry) m_registry->removed(*replaced);
         }
         m_index.erase(it);
     }
@@ -127,6 +129,7 @@ std::uint64_t Loop::addChannel(Dispatcher* d, NativeSocket fd) {
     m_order.push_back(Slot{d, fd, serial});
     m_index.emplace(fd, m_order.size() - 1);
     ++m_count;
+    if (m_registry) m_registry->added(*d);
     return serial;
 }
 
@@ -137,9 +140,11 @@ void Loop::delChannel(NativeSocket fd, std::uint64_t serial) {
     if (s.serial != serial) return;
     for (auto& p : m_pollers)
         if (p) p->forget(fd);
+    Dispatcher* const d = s.d;
     s.d = nullptr;
     m_index.erase(it);
     --m_count;
+    if (m_registry && d) m_registry->removed(*d);
 }
 
 void Loop::retire(Dispatcher* d) {
@@ -212,6 +217,7 @@ void Loop::guarded(Dispatcher& d, NativeSocket fd, std::uint64_t serial, F&& f) 
 
 void Loop::handleError(Dispatcher& d, NativeSocket fd, std::uint64_t serial) {
     // Called from inside a catch handler: current_exception() is the error.
+    if (d.m_tap) d.m_tap->error(d);
     try {
         d.trace(Hook::HandleError);
         d.handleError();

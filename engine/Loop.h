@@ -21,6 +21,8 @@
 // never receives the old one's events (we fix CPython's L8/L12 here; see
 // docs/conformance.md). Only ExitNow leaves loop(); anything a hook throws is
 // contained in its channel.
+// Two opt-in hooks, each a single pointer test when unset: a LoopObserver
+// hears every pass (the loop trace), a LoopRegistry every registration.
 // What it owns: the map holds non-owning pointers, except dispatchers handed
 // over with adopt(), which it deletes once they are closed.
 // Threads: one Loop per thread. A Loop and every dispatcher in it must be used
@@ -98,6 +100,19 @@ public:
     virtual void passEnd(std::uint64_t pass, std::uint64_t waitedUs) { (void)pass; (void)waitedUs; }
 };
 
+/// Hears every registration in a Loop's map (add_channel, and del_channel or
+/// a replacement). `added` runs inside the registering call — for a socket
+/// given to the constructor, while the dispatcher is still being constructed:
+/// note the pointer, look at it later. With no registry set the map pays one
+/// pointer test per registration. (The Reactor uses it to find the
+/// dispatchers an example it hosts creates, e.g. for accepted connections.)
+class LoopRegistry {
+public:
+    virtual ~LoopRegistry() = default;
+    virtual void added(Dispatcher& d) = 0;
+    virtual void removed(Dispatcher& d) = 0;
+};
+
 namespace detail {
 class Poller;
 struct PollEntry;
@@ -149,6 +164,8 @@ public:
         return adopt(std::make_unique<T>(std::forward<Args>(args)..., this));
     }
 
+    void setRegistry(LoopRegistry* r) noexcept { m_registry = r; }
+    LoopRegistry* registry() const noexcept { return m_registry; }
     void setObserver(LoopObserver* o) noexcept { m_observer = o; }
     LoopObserver* observer() const noexcept { return m_observer; }
     std::uint64_t passes() const noexcept { return m_pass; }
@@ -184,6 +201,7 @@ private:
     std::unique_ptr<detail::Poller> m_pollers[3];
     std::vector<detail::PollEntry> m_pending;  // the current pass
     LoopObserver* m_observer = nullptr;
+    LoopRegistry* m_registry = nullptr;
     std::uint64_t m_pass = 0;
     int m_depth = 0;  // > 0 while a pass is dispatching
 };

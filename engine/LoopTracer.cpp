@@ -2,13 +2,16 @@
 #include "engine/LoopTracer.h"
 
 #include "engine/Channel.h"
+#include "engine/DispatcherTap.h"
 
 #include <memory>
 
 namespace engine {
 namespace {
-// The channel id of a Reactor channel; 0 for anything else (the Waker).
+// The channel id of a Reactor channel or of a hosted dispatcher (its tap
+// says); 0 for anything else (the Waker).
 ChannelId idOf(const Dispatcher& d) {
+    if (const DispatcherTap* t = d.tap()) return t->traceId();
     const auto* c = dynamic_cast<const Channel*>(&d);
     return c ? c->channelId() : 0;
 }

@@ -3,8 +3,9 @@
 // What it does: a LoopObserver that records, for one pass, what each channel
 // answered to readable()/writable(), which channels the wait reported ready
 // (and with which bits), and every hook dispatched, then emits it all as one
-// `loop` event when the pass ends. Only Channels are named; the Reactor's own
-// Waker is left out. Installed on the Loop only while the trace is on, so
+// `loop` event when the pass ends. Channels are named by their id, and so are
+// hosted dispatchers (Reactor::host; their DispatcherTap gives the id); the
+// Reactor's own Waker is left out. Installed on the Loop only while the trace is on, so
 // with the trace off the loop pays one null-pointer test per hook.
 // What it owns: the trace of the pass in progress.
 // Threads: loop thread only.

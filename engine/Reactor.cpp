@@ -18,6 +18,8 @@
 #include "engine/Reactor.h"
 
 #include "engine/Channel.h"
+#include "engine/DispatcherTap.h"
+#include "engine/DispatcherWithSend.h"
 #include "engine/EventQueue.h"
 #include "engine/FileProducer.h"
 #include "engine/LoopTracer.h"
@@ -69,19 +71,29 @@ std::string stripBrackets(const std::string& host) {
 
 }  // namespace
 
-class Reactor::Impl final : public ChannelHost {
+class HostedTap;
+
+class Reactor::Impl final : public ChannelHost, public LoopRegistry {
 public:
     explicit Impl(ReactorOptions options);
     ~Impl() override;
 
     void start();
     ChannelId post(Command command);
+    HostId postHost(std::string label, HostFactory factory);
     void postResolved(Resolved r);
     void wake();
 
     // ChannelHost (loop thread)
     void acceptConnection(Channel& listener, Socket sock, const Address& peer) override;
     void channelClosed(Channel& channel) override;
+
+    // LoopRegistry (loop thread; installed while work is hosted)
+    void added(Dispatcher& d) override;
+    void removed(Dispatcher& d) override;
+
+    /// The id traces and events give `d`: a Channel's, a hosted dispatcher's, else 0.
+    static ChannelId idOf(const Dispatcher& d);
 
     ReactorOptions m_opts;
     const std::chrono::system_clock::time_point m_wallStart = std::chrono::system_clock::now();
@@ -108,7 +120,9 @@ private:
     void mainLoop();
     void teardown();
     bool runTasks();
-    void waitForTask();
+    /// Waits for a command; `preview`: at most a short while (the preview is
+    /// refreshed, so that bytes a peer sends meanwhile show up).
+    void waitForTask(bool preview = false);
     std::optional<double> waitTimeout() const;
     void publish();
 
@@ -131,7 +145,26 @@ private:
     void execute(cmd::SetLoopTrace& c);
     void execute(cmd::SetMessageLimit& c);
     void execute(cmd::Shutdown& c);
+    void execute(cmd::Host& c);
+    void execute(cmd::StopHost& c);
     void execute(Resolved& r);
+
+    // --- Hosted work (loop thread) ---
+    friend class HostedTap;
+    struct HostRec {
+        std::string label;
+        std::unique_ptr<HostedWork> work;
+    };
+    /// Makes channels of the dispatchers registered since the last call.
+    void adoptPending();
+    /// Reports and ends hosted work that is done; frees the taps of dead dispatchers.
+    void checkHosts();
+    /// Closes every dispatcher of `id`, detaches their taps and destroys the work.
+    void endHost(HostId id);
+    HostedTap* hostedTap(ChannelId id) const;
+    /// While paused with the trace on: what is waiting, and what the next step does.
+    void emitPreview();
+    void emitHostedSnapshot(HostedTap& t);
 
     Channel& addChannel(std::unique_ptr<Channel> ch);
     /// The live channel `id`, or nullptr after an `error` event saying why
@@ -150,6 +183,7 @@ private:
     bool m_doorClosed = false;   // guarded by m_taskMutex
     bool m_wakePending = false;  // guarded by m_taskMutex: a wake is already on its way
     std::atomic<ChannelId> m_nextId{1};
+    std::atomic<HostId> m_nextHost{1};
 
     std::thread m_thread;
     std::promise<void> m_ready;
@@ -169,6 +203,257 @@ private:
     unsigned m_steps = 0;
     bool m_stopping = false;
     bool m_backlogWarned = false;
+
+    std::map<HostId, HostRec> m_hosts;
+    std::map<ChannelId, std::unique_ptr<HostedTap>> m_taps;  // hosted dispatchers by channel id
+    std::vector<Dispatcher*> m_pendingAdds;  // registered, not yet looked at
+    HostId m_currentHost = 0;                // the host whose factory is running
+    ChannelId m_lastAcceptor = 0;            // a hosted listener accepted since adoptPending()
+    std::shared_ptr<const LoopTrace> m_lastPreview;
+};
+
+// --- Hosted dispatchers ----------------------------------------------------------------------
+namespace {
+/// "20 queued bytes", "20 queued bytes and 1 producer", "1 producer (asked for more)".
+std::string queuedText(const Fifo& fifo) {
+    std::size_t producers = 0;
+    for (const Fifo::Entry& e : fifo)
+        if (e.kind == Fifo::Entry::Kind::Producer) ++producers;
+    const std::size_t bytes = fifo.queuedBytes();
+    std::string out;
+    if (bytes || !producers) out = std::to_string(bytes) + " queued bytes";
+    if (producers) {
+        out += (out.empty() ? "" : " and ") + std::to_string(producers) + (producers == 1 ? " producer" : " producers");
+        if (!bytes) out += " (its more() gives the next piece)";
+    }
+    return out;
+}
+}  // namespace
+
+// The tap the Reactor installs on each dispatcher of hosted work: it turns
+// what the dispatcher does into the events a Channel would emit.
+class HostedTap final : public DispatcherTap {
+public:
+    HostedTap(Reactor::Impl& r, Dispatcher& d, ChannelId id, HostId host, ChannelRole role, ChannelId parent)
+        : m_r(r), m_d(&d), m_id(id), m_host(host), m_role(role), m_parent(parent),
+          m_class(d.pythonClassName()), m_chat(dynamic_cast<AsyncChat*>(&d)) {}
+
+    std::uint32_t traceId() const override { return m_id; }
+    void listening(const Dispatcher& d) override {
+        Event& e = emit(EventKind::Listening);
+        std::error_code ec;
+        const Address local = sockops::localAddress(d.socketHandle(), ec);
+        e.size = ec ? 0 : local.port();
+        e.info = ec ? std::string() : local.toString();
+    }
+    void connecting(const Dispatcher&, const Address& a) override {
+        Event& e = emit(EventKind::Connecting);
+        e.size = a.port();
+        e.info = a.toString();
+    }
+    void connected(const Dispatcher& d) override {
+        Event& e = emit(EventKind::Connected);
+        std::error_code ec;
+        e.info = sockops::peerAddress(d.socketHandle(), ec).toString();
+        e.aux = sockops::localAddress(d.socketHandle(), ec).toString();
+    }
+    void accepted(const Dispatcher&, const Address&) override { m_r.m_lastAcceptor = m_id; }
+    void received(const Dispatcher&, std::string_view bytes) override {
+        if (bytes.empty()) {
+            m_peerEof = true;
+            return;
+        }
+        m_bytesIn += bytes.size();
+        m_r.m_ctx.totals.bytesIn += bytes.size();
+        if (m_chat || m_r.m_ctx.level < EventLevel::Full) return;  // async_chat: collect says it
+        Event& e = emit(EventKind::Received);
+        e.size = static_cast<std::int64_t>(bytes.size());
+        e.data.assign(bytes);
+    }
+    void sent(const Dispatcher&, std::string_view bytes) override {
+        m_bytesOut += bytes.size();
+        m_r.m_ctx.totals.bytesOut += bytes.size();
+        if (bytes.empty() || m_r.m_ctx.level < EventLevel::Full) return;
+        Event& e = emit(EventKind::Sent);
+        e.size = static_cast<std::int64_t>(bytes.size());
+        e.data.assign(bytes);
+    }
+    void collected(const Dispatcher&, std::string_view data) override {
+        m_pending += data.size();
+        if (m_r.m_ctx.level < EventLevel::Messages) return;
+        Event& e = emit(EventKind::Collect);
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data.assign(data);
+    }
+    void terminatorFound(const Dispatcher&, const Terminator& matched) override {
+        ++m_messagesIn;
+        ++m_r.m_ctx.totals.messagesIn;
+        const std::uint64_t size = std::exchange(m_pending, 0);
+        if (m_r.m_ctx.level < EventLevel::Messages) return;
+        Event& e = emit(EventKind::FoundTerminator);
+        e.size = static_cast<std::int64_t>(size);
+        // As for a Channel: get_terminator() inside the call, so a count
+        // terminator reads count 0 (R8); `size` is the message's length.
+        e.setTerminator(matched.isCount() ? Terminator::count(0) : matched);
+    }
+    void error(const Dispatcher&) override {
+        int code = 0;
+        std::string what = "unknown exception";
+        if (auto ep = std::current_exception()) {
+            try {
+                std::rethrow_exception(ep);
+            } catch (const std::system_error& x) {
+                code = x.code().value();
+                what = x.what();
+            } catch (const std::exception& x) {
+                what = x.what();
+            } catch (...) {
+            }
+        }
+        m_error = what;
+        m_errno = code;
+        Event& e = emit(EventKind::Error);
+        e.error = code;
+        e.info = m_class + ": " + what;
+    }
+    void closed(const Dispatcher&) override { reportClosed(m_error.empty() ? "close" : m_error); }
+    void destroyed(const Dispatcher&) override {
+        // Called from ~Dispatcher: the subclass parts are gone, ask them nothing.
+        m_chat = nullptr;
+        m_d = nullptr;
+        reportClosed("destroyed");
+    }
+
+    /// `closed` with the final counters, once.
+    void reportClosed(std::string detail) {
+        if (m_closed) return;
+        m_closed = true;
+        Event& e = emit(EventKind::Closed);
+        const CloseReason reason = !m_error.empty() ? CloseReason::Error : m_peerEof ? CloseReason::Peer : CloseReason::Local;
+        e.sub = static_cast<std::uint8_t>(reason);
+        e.error = m_errno;
+        e.info = std::move(detail);
+        auto st = std::make_shared<ChannelState>();
+        st->role = m_role;
+        st->phase = ChannelPhase::Closed;
+        st->parent = m_parent;
+        st->bytesIn = m_bytesIn;
+        st->bytesOut = m_bytesOut;
+        st->messagesIn = m_messagesIn;
+        if (m_chat) st->terminator = m_chat->getTerminator();
+        e.state = std::move(st);
+    }
+
+    ChannelState snapshot() const {
+        ChannelState st;
+        st.role = m_role;
+        st.parent = m_parent;
+        st.bytesIn = m_bytesIn;
+        st.bytesOut = m_bytesOut;
+        st.messagesIn = m_messagesIn;
+        if (!m_d || m_closed) {
+            st.phase = ChannelPhase::Closed;
+            return st;
+        }
+        Dispatcher& d = *m_d;
+        st.phase = d.accepting ? ChannelPhase::Listening
+                   : d.connected ? ChannelPhase::Connected
+                   : d.connecting ? ChannelPhase::Connecting
+                                  : ChannelPhase::Closed;
+        std::error_code ec;
+        if (d.socketHandle() != kInvalidSocket) {
+            st.local = sockops::localAddress(d.socketHandle(), ec).toString();
+            if (!d.accepting) st.peer = sockops::peerAddress(d.socketHandle(), ec).toString();
+        }
+        st.readable = d.readable();
+        st.writable = d.writable();
+        st.pendingMessage = m_pending;
+        if (m_chat) {
+            st.terminator = m_chat->getTerminator();
+            st.inBufferSize = m_chat->acInBufferSize;
+            st.outBufferSize = m_chat->acOutBufferSize;
+            st.residue.assign(m_chat->inputBuffer());
+            st.queuedBytes = m_chat->producerFifo().queuedBytes();
+            st.fifoEntries = m_chat->producerFifo().size();
+        } else if (const auto* ws = dynamic_cast<const DispatcherWithSend*>(&d)) {
+            st.terminator = Terminator::none();
+            st.queuedBytes = ws->outBuffer.size();
+            st.fifoEntries = ws->outBuffer.empty() ? 0 : 1;
+        } else {
+            st.terminator = Terminator::none();
+        }
+        return st;
+    }
+
+    /// What the next pass will do with this dispatcher, given readiness `bits`.
+    std::string nextStep(bool r, bool w, unsigned bits, std::uint64_t waiting) const {
+        if (!m_d) return {};
+        const Dispatcher& d = *m_d;
+        std::string out;
+        auto add = [&](std::string s) {
+            if (!out.empty()) out += "; then ";
+            out += std::move(s);
+        };
+        const bool in = r && (bits & (kReadyIn | kReadyHup | kReadyErr));
+        const bool wr = w && (bits & kReadyOut);
+        if (in) {
+            if (d.accepting)
+                add("handle_accept: a connection is waiting");
+            else if (d.connecting && !d.connected)
+                add("handle_connect_event → handle_connect");
+            else if (waiting == 0)
+                add("handle_read: recv returns b'' (the peer closed) → handle_close");
+            else if (m_chat)
+                add("handle_read: recv up to " + std::to_string(m_chat->acInBufferSize) + " of " +
+                    std::to_string(waiting) + " waiting bytes");
+            else
+                add("handle_read: " + std::to_string(waiting) + " bytes waiting for recv");
+        }
+        if (wr) {
+            if (d.connecting && !d.connected && !in)
+                add("handle_connect_event → handle_connect, then handle_write");
+            else if (m_chat)
+                add("handle_write: initiate_send " + queuedText(m_chat->producerFifo()) + " (one send of at most " +
+                    std::to_string(m_chat->acOutBufferSize) + ")");
+            else if (const auto* ws = dynamic_cast<const DispatcherWithSend*>(&d))
+                add("handle_write: initiate_send " + std::to_string(ws->outBuffer.size()) + " queued bytes");
+            else
+                add("handle_write");
+        }
+        if (out.empty()) {
+            if (r && waiting == 0 && !d.accepting) out = "nothing waiting: handle_read when bytes arrive";
+            else if (d.accepting) out = "no connection waiting";
+            else if (!r && !w) out = "neither readable() nor writable(): not waited on";
+        }
+        return out;
+    }
+
+    Dispatcher* dispatcher() const noexcept { return m_d; }
+    ChannelId id() const noexcept { return m_id; }
+    HostId host() const noexcept { return m_host; }
+    const std::string& className() const noexcept { return m_class; }
+    bool isClosed() const noexcept { return m_closed; }
+    bool isChat() const noexcept { return m_chat != nullptr; }
+
+private:
+    Event& emit(EventKind kind) { return m_r.m_events.emplace(kind, m_id); }
+
+    Reactor::Impl& m_r;
+    Dispatcher* m_d;
+    const ChannelId m_id;
+    const HostId m_host;
+    const ChannelRole m_role;
+    const ChannelId m_parent;
+    const std::string m_class;
+    const AsyncChat* m_chat;  // nullptr once destroyed
+    bool m_peerEof = false;
+    bool m_closed = false;
+    std::string m_error;
+    int m_errno = 0;
+    std::uint64_t m_pending = 0;
+    std::uint64_t m_bytesIn = 0;
+    std::uint64_t m_bytesOut = 0;
+    std::uint64_t m_messagesIn = 0;
 };
 
 // --- Construction and the door -------------------------------------------------------------
@@ -220,6 +505,12 @@ ChannelId Reactor::Impl::post(Command command) {
         m_wakePending = true;
         m_waker->wake();
     }
+    return id;
+}
+
+HostId Reactor::Impl::postHost(std::string label, HostFactory factory) {
+    const HostId id = m_nextHost++;
+    post(cmd::Host{id, std::move(label), std::move(factory)});
     return id;
 }
 
@@ -283,9 +574,15 @@ void Reactor::Impl::mainLoop() {
             m_backlogWarned = false;
         }
 
+        if (!m_hosts.empty() || !m_taps.empty()) {
+            adoptPending();
+            checkHosts();
+        }
+        const bool previewing = m_paused && m_steps == 0 && m_loop->observer() != nullptr;
+        if (previewing) emitPreview();
         publish();  // what the commands produced, before waiting
         if (m_paused && m_steps == 0) {
-            waitForTask();
+            waitForTask(previewing);
             continue;
         }
         try {
@@ -298,6 +595,10 @@ void Reactor::Impl::mainLoop() {
         }
         ++m_ctx.totals.passes;
         if (m_steps > 0) --m_steps;
+        if (!m_hosts.empty() || !m_taps.empty()) {
+            adoptPending();
+            checkHosts();
+        }
         m_timers.runExpired(TimerQueue::Clock::now());
         m_graveyard.clear();
         publish();
@@ -305,6 +606,23 @@ void Reactor::Impl::mainLoop() {
 }
 
 void Reactor::Impl::teardown() {
+    // Hosted work first: its dispatchers live in the Loop and report through us.
+    while (!m_hosts.empty()) {
+        const HostId id = m_hosts.begin()->first;
+        Event& e = m_events.emplace(EventKind::Hosted, kReactorChannel);
+        e.sub = static_cast<std::uint8_t>(HostPhase::Stopped);
+        e.count = id;
+        e.info = m_hosts.begin()->second.label;
+        endHost(id);
+    }
+    for (auto& [id, tap] : m_taps)
+        if (Dispatcher* d = tap->dispatcher()) {
+            d->closeNoThrow();
+            d->setTap(nullptr);
+        }
+    m_taps.clear();
+    m_loop->setRegistry(nullptr);
+    m_pendingAdds.clear();
     std::vector<ChannelId> ids;
     ids.reserve(m_channels.size());
     for (const auto& [id, ch] : m_channels) ids.push_back(id);
@@ -350,9 +668,12 @@ bool Reactor::Impl::runTasks() {
     return !tasks.empty();
 }
 
-void Reactor::Impl::waitForTask() {
+void Reactor::Impl::waitForTask(bool preview) {
     std::unique_lock<std::mutex> lock(m_taskMutex);
-    m_taskCv.wait(lock, [this] { return !m_tasks.empty(); });
+    if (preview)
+        m_taskCv.wait_for(lock, std::chrono::milliseconds(200), [this] { return !m_tasks.empty(); });
+    else
+        m_taskCv.wait(lock, [this] { return !m_tasks.empty(); });
 }
 
 std::optional<double> Reactor::Impl::waitTimeout() const {
@@ -413,6 +734,12 @@ void Reactor::Impl::channelClosed(Channel& channel) {
 
 Channel* Reactor::Impl::find(ChannelId id, std::string_view what) {
     if (auto it = m_channels.find(id); it != m_channels.end()) return it->second.get();
+    if (HostedTap* t = hostedTap(id); t && !t->isClosed()) {
+        emitError(id, 0,
+                  "cannot " + std::string(what) + ": channel " + std::to_string(id) + " is the example's " +
+                      t->className() + ", which runs its own code (Close and snapshots work)");
+        return nullptr;
+    }
     const bool existed = id != 0 && id < m_nextId.load();
     emitError(id, 0,
               "cannot " + std::string(what) + ": " +
@@ -611,12 +938,22 @@ void Reactor::Impl::execute(cmd::DiscardBuffers& c) {
 }
 
 void Reactor::Impl::execute(cmd::Close& c) {
+    if (HostedTap* t = hostedTap(c.channel); t && t->dispatcher() && !t->isClosed()) {
+        t->dispatcher()->closeNoThrow();
+        return;
+    }
     if (Channel* ch = find(c.channel, "close")) ch->closeLocally("close");
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {
     if (c.channel == kAllChannels) {
         for (auto& [id, ch] : m_channels) emitSnapshot(*ch);
+        for (auto& [id, t] : m_taps)
+            if (!t->isClosed()) emitHostedSnapshot(*t);
+        return;
+    }
+    if (HostedTap* t = hostedTap(c.channel)) {
+        if (!t->isClosed()) emitHostedSnapshot(*t);
         return;
     }
     // A snapshot is a query, often racing with the channel's close: for a
@@ -652,7 +989,10 @@ void Reactor::Impl::execute(cmd::Step&) {
     ++m_steps;
 }
 
-void Reactor::Impl::execute(cmd::SetLoopTrace& c) { m_loop->setObserver(c.on ? m_tracer.get() : nullptr); }
+void Reactor::Impl::execute(cmd::SetLoopTrace& c) {
+    m_loop->setObserver(c.on ? m_tracer.get() : nullptr);
+    if (!c.on) m_lastPreview.reset();
+}
 
 void Reactor::Impl::execute(cmd::SetMessageLimit& c) {
     m_ctx.messageLimit = c.messages;
@@ -664,6 +1004,222 @@ void Reactor::Impl::execute(cmd::SetMessageLimit& c) {
 }
 
 void Reactor::Impl::execute(cmd::Shutdown&) { m_stopping = true; }
+
+// --- Hosted work -----------------------------------------------------------------------------------
+
+ChannelId Reactor::Impl::idOf(const Dispatcher& d) {
+    if (const DispatcherTap* t = d.tap()) return t->traceId();
+    const auto* c = dynamic_cast<const Channel*>(&d);
+    return c ? c->channelId() : 0;
+}
+
+HostedTap* Reactor::Impl::hostedTap(ChannelId id) const {
+    auto it = m_taps.find(id);
+    return it == m_taps.end() ? nullptr : it->second.get();
+}
+
+void Reactor::Impl::added(Dispatcher& d) { m_pendingAdds.push_back(&d); }
+
+void Reactor::Impl::removed(Dispatcher& d) {
+    // A dispatcher that leaves the map before we looked at it (closed, or
+    // destroyed) is forgotten: the pointer may not stay valid.
+    std::erase(m_pendingAdds, &d);
+}
+
+void Reactor::Impl::execute(cmd::Host& c) {
+    m_loop->setRegistry(this);
+    m_currentHost = c.host;
+    std::unique_ptr<HostedWork> work;
+    std::string failure;
+    try {
+        if (!c.factory) throw std::invalid_argument("nothing to host");
+        work = c.factory(*m_loop);
+        if (!work) throw std::invalid_argument("the factory made nothing");
+    } catch (const std::exception& e) {
+        failure = e.what();
+    } catch (...) {
+        failure = "unknown exception";
+    }
+    if (!failure.empty()) {
+        // Whatever it registered before throwing is not ours to keep.
+        m_pendingAdds.clear();
+        m_currentHost = 0;
+        Event& e = m_events.emplace(EventKind::Hosted, kReactorChannel);
+        e.sub = static_cast<std::uint8_t>(HostPhase::Failed);
+        e.count = c.host;
+        e.info = c.label + ": " + failure;
+        if (m_hosts.empty() && m_taps.empty()) m_loop->setRegistry(nullptr);
+        return;
+    }
+    Event& e = m_events.emplace(EventKind::Hosted, kReactorChannel);
+    e.sub = static_cast<std::uint8_t>(HostPhase::Started);
+    e.count = c.host;
+    e.info = c.label;
+    e.size = work->port();
+    m_hosts.emplace(c.host, HostRec{c.label, std::move(work)});
+    adoptPending();
+    m_currentHost = 0;
+}
+
+void Reactor::Impl::execute(cmd::StopHost& c) {
+    auto it = m_hosts.find(c.host);
+    if (it == m_hosts.end()) {
+        emitError(kReactorChannel, 0, "cannot stop hosted work " + std::to_string(c.host) + ": it is not running");
+        return;
+    }
+    Event& e = m_events.emplace(EventKind::Hosted, kReactorChannel);
+    e.sub = static_cast<std::uint8_t>(HostPhase::Stopped);
+    e.count = c.host;
+    e.info = it->second.label;
+    endHost(c.host);
+}
+
+void Reactor::Impl::adoptPending() {
+    if (m_pendingAdds.empty()) {
+        m_lastAcceptor = 0;
+        return;
+    }
+    const std::vector<Dispatcher*> pending = std::exchange(m_pendingAdds, {});
+    const HostedTap* acceptor = hostedTap(m_lastAcceptor);
+    m_lastAcceptor = 0;
+    for (Dispatcher* d : pending) {
+        if (d->tap() || dynamic_cast<Channel*>(d) || d->fileno() == kInvalidSocket) continue;
+        if (m_waker && d == static_cast<Dispatcher*>(m_waker.get())) continue;
+        HostId host = m_currentHost;
+        if (acceptor) host = acceptor->host();
+        if (host == 0 && !m_hosts.empty()) host = m_hosts.rbegin()->first;  // made by a hook of hosted work
+        if (host == 0 || !m_hosts.count(host)) continue;  // not ours
+        const ChannelId id = m_nextId++;
+        const ChannelRole role = d->accepting               ? ChannelRole::Listener
+                                 : acceptor && d->connected ? ChannelRole::Accepted
+                                                            : ChannelRole::Client;
+        const ChannelId parent = role == ChannelRole::Accepted ? acceptor->id() : 0;
+        auto tap = std::make_unique<HostedTap>(*this, *d, id, host, role, parent);
+        HostedTap& t = *tap;
+        m_taps.emplace(id, std::move(tap));
+        d->setTap(&t);
+        // What it already did before we saw it, as the event that opens a channel.
+        std::error_code ec;
+        const NativeSocket fd = d->socketHandle();
+        if (role == ChannelRole::Listener) {
+            Event& e = m_events.emplace(EventKind::Listening, id);
+            const Address local = sockops::localAddress(fd, ec);
+            e.size = ec ? 0 : local.port();
+            e.info = ec ? std::string() : local.toString();
+        } else if (role == ChannelRole::Accepted) {
+            Event& e = m_events.emplace(EventKind::Accepted, id);
+            e.parent = parent;
+            e.info = d->addr.toString();
+            e.aux = sockops::localAddress(fd, ec).toString();
+        } else if (d->connecting) {
+            Event& e = m_events.emplace(EventKind::Connecting, id);
+            e.size = d->addr.port();
+            e.info = d->addr.toString();
+        } else if (d->connected) {
+            Event& e = m_events.emplace(EventKind::Connected, id);
+            e.info = d->addr.toString();
+            e.aux = sockops::localAddress(fd, ec).toString();
+        }
+        Event& h = m_events.emplace(EventKind::Hosted, id);
+        h.sub = static_cast<std::uint8_t>(HostPhase::Dispatcher);
+        h.count = host;
+        h.info = t.className();
+        h.aux = m_hosts[host].label;
+        h.parent = parent;
+    }
+}
+
+void Reactor::Impl::checkHosts() {
+    std::vector<HostId> finished;
+    for (auto& [id, h] : m_hosts)
+        if (h.work && h.work->done()) finished.push_back(id);
+    for (const HostId id : finished) {
+        auto it = m_hosts.find(id);
+        Event& e = m_events.emplace(EventKind::Hosted, kReactorChannel);
+        e.sub = static_cast<std::uint8_t>(HostPhase::Done);
+        e.count = id;
+        e.info = it->second.label;
+        e.size = it->second.work->ok() ? 1 : 0;
+        endHost(id);
+    }
+    // Dispatchers destroyed on their own (an adopted handler that closed).
+    std::erase_if(m_taps, [](const auto& kv) { return kv.second->dispatcher() == nullptr; });
+    if (m_hosts.empty() && m_taps.empty()) {
+        m_loop->setRegistry(nullptr);
+        m_pendingAdds.clear();
+    }
+}
+
+void Reactor::Impl::endHost(HostId id) {
+    auto it = m_hosts.find(id);
+    if (it == m_hosts.end()) return;
+    for (auto t = m_taps.begin(); t != m_taps.end();) {
+        if (t->second->host() != id) {
+            ++t;
+            continue;
+        }
+        if (Dispatcher* d = t->second->dispatcher()) {
+            d->closeNoThrow();  // `closed` through the tap
+            d->setTap(nullptr);
+        }
+        t = m_taps.erase(t);
+    }
+    std::unique_ptr<HostedWork> work = std::move(it->second.work);
+    m_hosts.erase(it);
+    work.reset();  // its dispatchers are closed and untapped: destroying them says nothing
+}
+
+void Reactor::Impl::emitHostedSnapshot(HostedTap& t) {
+    m_events.emplace(EventKind::ChannelState, t.id()).state = std::make_shared<const ChannelState>(t.snapshot());
+}
+
+void Reactor::Impl::emitPreview() {
+    auto trace = std::make_shared<LoopTrace>();
+    trace->pass = m_loop->passes() + 1;
+    trace->backend = m_opts.backend;
+    for (Dispatcher* d : m_loop->channels()) {
+        const ChannelId id = idOf(*d);
+        if (id == 0) continue;
+        const NativeSocket fd = d->fileno();
+        if (fd == kInvalidSocket) continue;
+        const bool r = d->readable();
+        const bool w = d->writable();
+        trace->polled.push_back({id, r, w});
+        std::error_code ec;
+        const unsigned bits = (r || w) ? sockops::readinessNow(fd, r, w, ec) : 0;
+        if (bits) trace->ready.push_back({id, bits});
+        LoopTrace::Waiting wt;
+        wt.channel = id;
+        wt.bytes = d->accepting ? 0 : sockops::bytesAvailable(fd, ec);
+        wt.readable = r;
+        wt.writable = w;
+        wt.bits = bits;
+        if (const DispatcherTap* tap = d->tap()) {
+            wt.next = static_cast<const HostedTap*>(tap)->nextStep(r, w, bits, wt.bytes);
+        } else if (auto* ch = dynamic_cast<Channel*>(d)) {
+            const bool in = r && (bits & (kReadyIn | kReadyHup | kReadyErr));
+            const bool out = w && (bits & kReadyOut);
+            std::string next;
+            if (in)
+                next = d->accepting ? "handle_accept: a connection is waiting"
+                       : wt.bytes == 0 ? "handle_read: recv returns b'' (the peer closed) → handle_close"
+                                       : "handle_read: recv up to " + std::to_string(ch->acInBufferSize) + " of " +
+                                             std::to_string(wt.bytes) + " waiting bytes";
+            if (out)
+                next += (next.empty() ? "" : "; then ") +
+                        std::string(d->connecting && !d->connected ? "handle_connect_event → handle_connect"
+                                                                   : "handle_write: initiate_send " +
+                                                                         queuedText(ch->producerFifo()));
+            wt.next = std::move(next);
+        }
+        trace->waiting.push_back(std::move(wt));
+    }
+    if (m_lastPreview && m_lastPreview->polled == trace->polled && m_lastPreview->ready == trace->ready &&
+        m_lastPreview->waiting == trace->waiting && m_lastPreview->pass == trace->pass)
+        return;  // nothing changed since the last one
+    m_lastPreview = trace;
+    m_events.emplace(EventKind::Preview, kReactorChannel).trace = std::move(trace);
+}
 
 // --- Reactor ---------------------------------------------------------------------------------------
 
@@ -710,6 +1266,8 @@ void Reactor::step() { post(cmd::Step{}); }
 void Reactor::setLoopTrace(bool on) { post(cmd::SetLoopTrace{on}); }
 void Reactor::setMessageLimit(std::uint64_t messages) { post(cmd::SetMessageLimit{messages}); }
 void Reactor::shutdown() { post(cmd::Shutdown{}); }
+HostId Reactor::host(std::string label, HostFactory factory) { return m_impl->postHost(std::move(label), std::move(factory)); }
+void Reactor::stopHost(HostId host) { post(cmd::StopHost{host}); }
 
 void Reactor::drain(std::vector<Event>& out) { m_impl->m_events.drain(out); }
 bool Reactor::waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds timeout) {

@@ -21,15 +21,23 @@
 // the Reactor, never reused; commands naming a channel that is gone produce
 // an `error` event, never a crash.
 // For teaching, the loop can be paused, stepped one pass at a time, and
-// traced (a `loop` event per pass); all of it costs nothing while off.
+// traced (a `loop` event per pass); all of it costs nothing while off. While
+// paused with the trace on, a `preview` event says, per channel, how many
+// bytes wait in its socket (FIONREAD), what readable()/writable() and a
+// zero-timeout poll answer, and what the next step will do (refreshed when
+// commands arrive and every 200 ms, sent only when something changed).
+// host() runs other code's dispatchers (the built-in examples) in the same
+// Loop, reported as channels (HostedWork.h, DispatcherTap.h).
 // What it owns: its thread, the Loop, every channel, the timers, the
-// resolver, and the events not yet drained.
+// resolver, hosted work (and the taps on its dispatchers), and the events
+// not yet drained.
 // Threads: every public method is safe to call from any thread, except that
 // the Reactor must not be destroyed while another thread still calls it.
 #pragma once
 
 #include "engine/Command.h"
 #include "engine/Event.h"
+#include "engine/HostedWork.h"
 #include "engine/Loop.h"
 #include "engine/ReactorStats.h"
 
@@ -98,6 +106,21 @@ public:
     void step();
     void setLoopTrace(bool on);
     void setMessageLimit(std::uint64_t messages);
+    /// Runs `factory` on the loop thread, in the Reactor's Loop, and hosts
+    /// what it makes until it is done() or stopHost(): every dispatcher it
+    /// registers there that is not a Channel — those the factory makes and
+    /// those they make later, such as accepted connections — becomes a
+    /// channel with an id of its own and reports through a DispatcherTap:
+    /// `hosted` (phase dispatcher, its Python class name), then the usual
+    /// listening / accepted / connecting / connected, collect,
+    /// found_terminator, received, sent, error and closed events; the loop
+    /// trace names it, and pause / step / slow motion apply to it. `hosted`
+    /// events with channel 0 say when the work started (with its port), is
+    /// done (with ok()), was stopped, or failed (the factory threw). Returns
+    /// the work's id.
+    HostId host(std::string label, HostFactory factory);
+    /// Closes the dispatchers of hosted work `host` and destroys it.
+    void stopHost(HostId host);
     /// Closes every channel and stops the loop thread; `stopped` is the last
     /// event. Returns at once; the destructor (or finished()) tells when done.
     void shutdown();
@@ -120,6 +143,7 @@ public:
 
 private:
     class Impl;
+    friend class HostedTap;  // Reactor.cpp: the tap on a hosted dispatcher
     std::unique_ptr<Impl> m_impl;
 };
 

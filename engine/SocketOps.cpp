@@ -4,6 +4,7 @@
 #include "engine/SocketOps.h"
 
 #include "engine/Address.h"
+#include "engine/Loop.h"
 #include "engine/Socket.h"
 
 #include <cerrno>
@@ -17,6 +18,8 @@
 #include <csignal>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #endif
 
@@ -305,6 +308,58 @@ int pendingError(NativeSocket s, std::error_code& ec) {
 
 std::error_code errorFromNative(int err) {
     return fromNative(err);
+}
+
+std::size_t bytesAvailable(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    u_long n = 0;
+    if (::ioctlsocket(s, FIONREAD, &n) != 0) {
+        ec = lastError();
+        return 0;
+    }
+#else
+    int n = 0;
+    if (::ioctl(s, FIONREAD, &n) != 0) {
+        ec = lastError();
+        return 0;
+    }
+    if (n < 0) n = 0;
+#endif
+    return static_cast<std::size_t>(n);
+}
+
+unsigned readinessNow(NativeSocket s, bool read, bool write, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    WSAPOLLFD p{};
+    p.fd = s;
+    p.events = static_cast<SHORT>((read ? POLLRDNORM : 0) | (write ? POLLWRNORM : 0));
+    const int r = ::WSAPoll(&p, 1, 0);
+#else
+    pollfd p{};
+    p.fd = s;
+    p.events = static_cast<short>((read ? POLLIN | POLLPRI : 0) | (write ? POLLOUT : 0));
+    int r = 0;
+    do {
+        r = ::poll(&p, 1, 0);
+    } while (r < 0 && errno == EINTR);
+#endif
+    if (r < 0) {
+        ec = lastError();
+        return 0;
+    }
+    if (r == 0) return 0;
+    unsigned bits = 0;
+    if (p.revents & (POLLIN | POLLRDNORM)) bits |= kReadyIn;
+#if !defined(_WIN32)
+    if (p.revents & POLLPRI) bits |= kReadyPri;
+#endif
+    if (p.revents & (POLLOUT | POLLWRNORM)) bits |= kReadyOut;
+    if (p.revents & POLLERR) bits |= kReadyErr;
+    if (p.revents & POLLHUP) bits |= kReadyHup;
+    if (p.revents & POLLNVAL) bits |= kReadyNval;
+    return bits;
 }
 
 Address localAddress(NativeSocket s, std::error_code& ec) {

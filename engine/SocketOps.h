@@ -47,6 +47,12 @@ std::size_t recv(NativeSocket s, void* buf, std::size_t len, std::error_code& ec
 
 /// getsockopt(SOL_SOCKET, SO_ERROR): the pending error, 0 if none.
 int pendingError(NativeSocket s, std::error_code& ec);
+/// Bytes waiting to be read from the socket's receive buffer (FIONREAD:
+/// POSIX ioctl, Winsock ioctlsocket); 0 on error, with ec set.
+std::size_t bytesAvailable(NativeSocket s, std::error_code& ec);
+/// Readiness now, without waiting (poll() / WSAPoll() with a zero timeout),
+/// for reading and/or writing: ReadyBits (Loop.h), 0 when nothing is ready.
+unsigned readinessNow(NativeSocket s, bool read, bool write, std::error_code& ec);
 Address localAddress(NativeSocket s, std::error_code& ec);
 Address peerAddress(NativeSocket s, std::error_code& ec);
 /// shutdown(SHUT_WR).

@@ -10,6 +10,7 @@
 // made; the connections a server accepts are adopted by the Loop.
 // Threads: the thread that runs the Loop.
 #pragma once
+#include "engine/HostedWork.h"
 #include "engine/Loop.h"
 #include "examples/ExampleLog.h"
 
@@ -65,15 +66,17 @@ struct ExampleOptions {
     std::function<void(std::string_view)> print;
 };
 
-class RunningExample {
+/// A running example; as engine::HostedWork, a Reactor can host it in its
+/// loop (Reactor::host, as the GUI's Examples menu does).
+class RunningExample : public engine::HostedWork {
 public:
-    virtual ~RunningExample() = default;
+    ~RunningExample() override = default;
     /// The conversation is over (client finished / server served its count).
-    virtual bool done() const = 0;
+    bool done() const override = 0;
     /// The client saw what it expected (true for server-only runs once done).
-    virtual bool ok() const = 0;
+    bool ok() const override = 0;
     /// The port the server listens on (0 if there is no server).
-    virtual std::uint16_t port() const = 0;
+    std::uint16_t port() const override = 0;
     /// The dispatchers made (server first), for naming them in a UI.
     virtual std::vector<engine::Dispatcher*> dispatchers() const = 0;
 };

@@ -126,7 +126,13 @@ void ChannelModel::applyOne(const engine::Event& e) {
         if (!e.info.empty()) i.peer = utf8(e.info);
         if (!e.aux.empty()) i.local = utf8(e.aux);
         break;
-    case K::Collect: i.bytesIn += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::Collect:
+    case K::Received: i.bytesIn += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::Hosted:
+        if (static_cast<engine::HostPhase>(e.sub) != engine::HostPhase::Dispatcher) return;
+        i.label = utf8(e.info);
+        i.example = utf8(e.aux);
+        break;
     case K::FoundTerminator:
         ++i.messagesIn;
         if (e.terminatorKind() == engine::Terminator::Kind::Bytes) {
@@ -407,7 +413,8 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case ColName: return QStringLiteral("%1 %2").arg(channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
+        case ColName:
+            return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
         case ColState: {
             QString s = latin1(engine::channelPhaseName(i.phase));
             if (i.halfClosed && i.phase != engine::ChannelPhase::Closed) s += tr(" (half-closed)");

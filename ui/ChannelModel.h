@@ -39,6 +39,8 @@ struct ChannelInfo {
     QString peer;                  ///< "127.0.0.1:7000"; for a connecting client, the address being tried.
     QString local;
     QString host;                  ///< A client's host as given ("localhost"), if known.
+    QString label;                 ///< A hosted example's dispatcher: its Python class ("EchoHandler"), else empty.
+    QString example;               ///< … and the example it belongs to ("echo-length").
     engine::ChannelState last;     ///< The latest snapshot (channel_state / closed), if any.
     bool hasSnapshot = false;
     std::uint64_t bytesIn = 0;

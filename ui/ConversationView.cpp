@@ -37,14 +37,14 @@ struct KindGroup {
 
 const KindGroup kGroups[] = {
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Data"),
-     {K::Collect, K::FoundTerminator, K::Push, K::Sent, K::ProducerExhausted}},
+     {K::Collect, K::FoundTerminator, K::Received, K::Push, K::Sent, K::ProducerExhausted}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Connection"),
      {K::Listening, K::Accepted, K::Connecting, K::Connected, K::CloseWhenDone, K::HalfClosed, K::Closed}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Settings and flow"),
      {K::TerminatorSet, K::BuffersSet, K::LimitsSet, K::Discarded, K::HighWater, K::LowWater}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Problems"), {K::Error, K::Warning}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Reactor"),
-     {K::LimitReached, K::Paused, K::Resumed, K::Stopped, K::ChannelState, K::Loop}},
+     {K::LimitReached, K::Paused, K::Resumed, K::Stopped, K::ChannelState, K::Loop, K::Preview, K::Hosted}},
 };
 
 QSet<K> allKinds() {
@@ -316,6 +316,7 @@ QSet<engine::EventKind> ConversationView::defaultKinds() {
     QSet<K> s = allKinds();
     s.remove(K::ChannelState);
     s.remove(K::Loop);
+    s.remove(K::Preview);
     return s;
 }
 

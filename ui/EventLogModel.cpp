@@ -651,7 +651,26 @@ void EventLogModel::reload() {
     rebuild();
 }
 
+void EventLogModel::scanLabels() {
+    // The channels of a hosted example are named by their Python class
+    // ("EchoHandler#7"), from their `hosted` event.
+    if (m_labelGeneration != m_store->generation()) {
+        m_labels.clear();
+        m_labelScanned = 0;
+        m_labelGeneration = m_store->generation();
+    }
+    const std::size_t total = m_store->size();
+    for (; m_labelScanned < total; ++m_labelScanned) {
+        const LogRecord& r = m_store->record(m_labelScanned);
+        if (r.kind == engine::EventKind::Hosted && static_cast<engine::HostPhase>(r.sub) == engine::HostPhase::Dispatcher) {
+            const std::string_view info = m_store->info(m_labelScanned);
+            m_labels.insert(r.channel, QString::fromUtf8(info.data(), static_cast<qsizetype>(info.size())));
+        }
+    }
+}
+
 void EventLogModel::appendFromStore() {
+    scanLabels();
     if (m_index->generation != m_store->generation()) resetEmpty();
     Index& idx = *m_index;
     const std::size_t total = m_store->size();
@@ -815,7 +834,12 @@ QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) co
         const ViewEntry* prev = entry(viewRow - 1, scratch);
         return prev ? formatDeltaUs(r.tUs - entryTime(*prev)) : QString();
     }
-    case ColChannel: return channelLabel(r.channel);
+    case ColChannel: {
+        const auto label = m_labels.constFind(r.channel);
+        // "#3 EchoHandler": the id first, so a narrow column still shows it.
+        return label == m_labels.constEnd() ? channelLabel(r.channel)
+                                            : channelLabel(r.channel) + QLatin1Char(' ') + *label;
+    }
     case ColDirection: return directionName(message ? Direction::In : direction(r.kind));
     case ColMethod:
         switch (e.type) {

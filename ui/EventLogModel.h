@@ -210,6 +210,11 @@ private:
     int m_lastProgress = -1;
     qsizetype m_syncThreshold = 20000;
     QDateTime m_startTime;
+    // Hosted examples' channels: channel → Python class name (scanLabels()).
+    void scanLabels();
+    QHash<engine::ChannelId, QString> m_labels;
+    std::size_t m_labelScanned = 0;
+    std::uint64_t m_labelGeneration = ~std::uint64_t(0);
 };
 
 }  // namespace ui

@@ -1,186 +1,201 @@
-// ExampleHost.cpp — the example's thread and its loop observer.
+// ExampleHost.cpp — an example hosted in the window's Reactor, seen through
+// the bridge's event batches.
 #include "ui/ExampleHost.h"
 
-#include "engine/Dispatcher.h"
-#include "engine/Loop.h"
+#include "engine/Reactor.h"
 #include "examples/ExampleRunner.h"
+#include "ui/EngineBridge.h"
 
-#include <QMetaObject>
+#include <QTimer>
 
-#include <future>
+#include <mutex>
 
 namespace ui {
 
 namespace {
-
 QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
+QString utf8(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+}  // namespace
 
-/// "<EchoHandler connected 127.0.0.1:5 at 0x…>" → "EchoHandler".
-QString pythonClassOf(const engine::Dispatcher& d) {
-    const std::string r = d.repr();
-    const auto start = r.find('<');
-    const auto end = r.find(' ', start == std::string::npos ? 0 : start + 1);
-    if (start == std::string::npos) return QStringLiteral("dispatcher");
-    return QString::fromStdString(r.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1));
-}
-
-QString label(const engine::Dispatcher& d) { return pythonClassOf(d) + QLatin1Char('#') + QString::number(d.id()); }
-
-class PassRecorder final : public engine::LoopObserver {
-public:
-    ExamplePass current;
-    void passBegin(std::uint64_t pass, engine::Backend backend) override {
-        current = ExamplePass{};
-        current.pass = pass;
-        current.backend = latin1(engine::backendName(backend));
+/// The example's log lines, written on the loop thread, read on the GUI thread.
+struct ExampleHost::LogQueue {
+    std::mutex mutex;
+    QStringList lines;
+    void add(QString line) {
+        std::lock_guard lock(mutex);
+        lines << std::move(line);
     }
-    void polled(const engine::Dispatcher& d, bool r, bool w) override {
-        if (r) current.readable << label(d);
-        if (w) current.writable << label(d);
-    }
-    void ready(const engine::Dispatcher& d, unsigned bits) override {
-        QStringList b;
-        if (bits & engine::kReadyIn) b << QStringLiteral("in");
-        if (bits & engine::kReadyOut) b << QStringLiteral("out");
-        if (bits & engine::kReadyPri) b << QStringLiteral("pri");
-        if (bits & engine::kReadyErr) b << QStringLiteral("err");
-        if (bits & engine::kReadyHup) b << QStringLiteral("hup");
-        current.ready << QStringLiteral("%1 (%2)").arg(label(d), b.join(QLatin1Char(',')));
-    }
-    void hook(const engine::Dispatcher& d, engine::Hook h) override {
-        current.hooks.push_back({pythonClassOf(d), latin1(engine::hookName(h)), d.id()});
+    QStringList take() {
+        std::lock_guard lock(mutex);
+        return std::exchange(lines, {});
     }
 };
 
-}  // namespace
-
-ExampleHost::ExampleHost(QObject* parent) : QObject(parent) { qRegisterMetaType<ui::ExamplePass>(); }
+ExampleHost::ExampleHost(EngineBridge* bridge, QObject* parent)
+    : QObject(parent),
+      m_bridge(bridge),
+      m_reactor(&bridge->reactor()),
+      m_slow(new QTimer(this)),
+      m_log(std::make_shared<LogQueue>()) {
+    qRegisterMetaType<ui::ExamplePass>();
+    connect(bridge, &EngineBridge::batchReceived, this, &ExampleHost::onBatch);
+    connect(m_slow, &QTimer::timeout, this, [this] {
+        if (m_running && m_bridge) m_reactor->step();
+    });
+}
 
 ExampleHost::~ExampleHost() { stop(); }
 
 bool ExampleHost::start(const QString& name, bool paused, QString* error) {
     stop();
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = false;
-        m_paused = paused;
-        m_steps = 0;
-    }
-    m_passes = 0;
-    m_port = 0;
-    m_name = name;
-    std::promise<std::string> started;  // "" or the error
-    auto result = started.get_future();
-    m_running = true;
-    m_thread = std::thread([this, n = name.toStdString(), p = std::move(started)]() mutable {
-        engine::Loop map;
-        PassRecorder recorder;
-        examples::ExampleOptions o;
-        o.logger = [this](std::string_view who, std::string_view msg) {
-            const QString line = latin1(who) + QStringLiteral(": ") + QString::fromUtf8(msg.data(), static_cast<qsizetype>(msg.size()));
-            QMetaObject::invokeMethod(this, [this, line] { emit logLine(line); }, Qt::QueuedConnection);
-        };
-        o.print = [this](std::string_view data) {
-            const QString line = QStringLiteral("print: ") + QString::fromUtf8(data.data(), static_cast<qsizetype>(data.size()));
-            QMetaObject::invokeMethod(this, [this, line] { emit logLine(line); }, Qt::QueuedConnection);
-        };
-        std::unique_ptr<examples::RunningExample> running;
-        try {
-            running = examples::startExample(n, map, o);
-        } catch (const std::exception& e) {
-            p.set_value(e.what());
-            m_running = false;
-            return;
-        }
-        m_port = running->port();
-        p.set_value(std::string());
-        map.setObserver(&recorder);
-        while (!running->done()) {
-            {
-                std::unique_lock lock(m_mutex);
-                m_cv.wait(lock, [this] { return m_stop || !m_paused || m_steps > 0; });
-                if (m_stop) break;
-            }
-            map.poll(0.1, engine::Backend::Select);
-            const ExamplePass pass = recorder.current;
-            if (pass.idle()) continue;  // a wait that timed out: not a step
-            int delay = 0;
-            {
-                std::lock_guard lock(m_mutex);
-                if (m_paused && m_steps > 0) --m_steps;
-                delay = m_delayMs;
-            }
-            QMetaObject::invokeMethod(this, [this, pass] {
-                ++m_passes;
-                emit passDone(pass);
-            }, Qt::QueuedConnection);
-            if (delay > 0) {
-                std::unique_lock lock(m_mutex);
-                m_cv.wait_for(lock, std::chrono::milliseconds(delay), [this] { return m_stop; });
-            }
-        }
-        map.setObserver(nullptr);
-        const bool done = running->done();
-        const bool ok = running->ok();
-        running.reset();
-        map.closeAll(true);
-        m_running = false;
-        if (done)
-            QMetaObject::invokeMethod(this, [this, ok] { emit finished(ok); }, Qt::QueuedConnection);
-    });
-    const std::string err = result.get();
-    if (!err.empty()) {
-        m_thread.join();
-        if (error) *error = QString::fromStdString(err);
+    if (!m_bridge) {
+        if (error) *error = tr("the engine has stopped");
         return false;
     }
+    if (!examples::findExample(name.toStdString())) {
+        if (error) *error = tr("no such example: %1").arg(name);
+        return false;
+    }
+    m_name = name;
+    m_passes = 0;
+    m_port = 0;
+    m_labels.clear();
+    m_order.clear();
+    m_log->take();
+    engine::Reactor& r = *m_reactor;
+    r.setLoopTrace(true);  // the passes are what the pane shows
+    if (paused) {
+        r.pause();
+        m_paused = true;
+    }
+    // The example's logging and the HTTP client's print() run on the loop
+    // thread: they only queue lines (the queue outlives this object if need be).
+    std::weak_ptr<LogQueue> log = m_log;
+    m_hostId = r.host(name.toStdString(), [n = name.toStdString(), log](engine::Loop& loop) {
+        examples::ExampleOptions o;
+        o.logger = [log](std::string_view who, std::string_view msg) {
+            if (auto q = log.lock()) q->add(utf8(who) + QStringLiteral(": ") + utf8(msg));
+        };
+        o.print = [log](std::string_view data) {
+            if (auto q = log.lock()) q->add(QStringLiteral("print: ") + utf8(data));
+        };
+        return std::unique_ptr<engine::HostedWork>(examples::startExample(n, loop, o));
+    });
+    m_running = true;
     return true;
 }
 
 void ExampleHost::stop() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = true;
-    }
-    m_cv.notify_all();
-    if (m_thread.joinable()) m_thread.join();
+    m_slow->stop();
+    // (with the bridge gone, so is its Reactor, which stopped the example)
+    if (m_running && m_bridge) m_reactor->stopHost(m_hostId);
     m_running = false;
 }
 
 void ExampleHost::pause() {
-    std::lock_guard lock(m_mutex);
+    m_slow->stop();
+    if (!m_bridge) return;
+    m_reactor->pause();
     m_paused = true;
-    m_steps = 0;
 }
 
 void ExampleHost::resume() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_paused = false;
-    }
-    m_cv.notify_all();
+    m_slow->stop();
+    if (!m_bridge) return;
+    m_reactor->resume();
+    m_paused = false;
 }
 
 void ExampleHost::step() {
-    {
-        std::lock_guard lock(m_mutex);
-        m_paused = true;
-        ++m_steps;
-    }
-    m_cv.notify_all();
+    if (!m_bridge) return;
+    if (!m_paused) pause();
+    m_reactor->step();
 }
 
 void ExampleHost::setDelay(int ms) {
-    {
-        std::lock_guard lock(m_mutex);
-        m_delayMs = ms;
+    if (ms <= 0) {
+        m_slow->stop();
+        return;
     }
-    m_cv.notify_all();
+    if (!m_paused) pause();
+    m_slow->start(ms);
 }
 
-bool ExampleHost::isPaused() const {
-    std::lock_guard lock(m_mutex);
-    return m_paused;
+QString ExampleHost::label(engine::ChannelId id) const {
+    return m_labels.value(id) + QLatin1Char('#') + QString::number(id);
+}
+
+void ExampleHost::flushLog() {
+    for (const QString& line : m_log->take()) emit logLine(line);
+}
+
+void ExampleHost::onBatch(const std::vector<engine::Event>& batch) {
+    using K = engine::EventKind;
+    for (const engine::Event& e : batch) {
+        switch (e.kind) {
+        case K::Hosted: {
+            if (static_cast<engine::HostId>(e.count) != m_hostId || m_hostId == 0) break;
+            switch (static_cast<engine::HostPhase>(e.sub)) {
+            case engine::HostPhase::Started:
+                m_port = static_cast<quint16>(e.size);
+                emit started(m_port);
+                break;
+            case engine::HostPhase::Dispatcher:
+                if (!m_labels.contains(e.channel)) m_order.push_back(e.channel);
+                m_labels.insert(e.channel, utf8(e.info));
+                break;
+            case engine::HostPhase::Done:
+                flushLog();
+                m_running = false;
+                m_slow->stop();
+                emit finished(e.size != 0);
+                break;
+            case engine::HostPhase::Failed:
+                flushLog();
+                m_running = false;
+                m_slow->stop();
+                emit logLine(tr("Could not start: %1").arg(utf8(e.info)));
+                emit finished(false);
+                break;
+            case engine::HostPhase::Stopped:
+                m_running = false;
+                m_slow->stop();
+                break;
+            }
+            break;
+        }
+        case K::Paused: m_paused = true; break;
+        case K::Resumed: m_paused = false; break;
+        case K::Loop: {
+            if (!e.trace || m_labels.isEmpty()) break;
+            const engine::LoopTrace& t = *e.trace;
+            ExamplePass p;
+            p.pass = t.pass;
+            p.backend = latin1(engine::backendName(t.backend));
+            for (const auto& q : t.polled) {
+                if (!m_labels.contains(q.channel)) continue;
+                if (q.readable) p.readable << label(q.channel);
+                if (q.writable) p.writable << label(q.channel);
+            }
+            for (const auto& r : t.ready) {
+                if (!m_labels.contains(r.channel)) continue;
+                QStringList bits;
+                for (std::string_view b : engine::readyBitNames(r.bits)) bits << latin1(b);
+                p.ready << QStringLiteral("%1 (%2)").arg(label(r.channel), bits.join(QLatin1Char(',')));
+            }
+            for (const auto& d : t.dispatched)
+                if (m_labels.contains(d.channel))
+                    p.hooks.push_back({m_labels.value(d.channel), latin1(engine::hookName(d.hook)), d.channel});
+            if (p.idle()) break;  // a pass about other channels, or a wait that timed out
+            flushLog();
+            ++m_passes;
+            emit passDone(p);
+            break;
+        }
+        default: break;
+        }
+    }
+    flushLog();
 }
 
 }  // namespace ui

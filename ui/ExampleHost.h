@@ -1,37 +1,48 @@
-// ExampleHost.h — runs one built-in example (examples/) for the GUI: its own
-// engine::Loop on a std::thread, with pause / step / resume / slow motion,
-// reporting the example's log lines and every loop pass to the GUI thread.
+// ExampleHost.h — runs one built-in example (examples/) for the GUI in the
+// main window's engine: hosted in the Reactor's own loop (Reactor::host), so
+// its dispatchers are channels like any other (channel list, conversation,
+// Loop inspector), and pause / step / resume / slow motion are the loop's.
 //
-// What it does: start() launches the thread, which constructs the example
-// (examples::startExample) in a Loop of its own and runs it pass by pass
-// until it is done or stop() is called. An observer on that Loop records
-// each pass — what each dispatcher answered to readable()/writable(), what
-// came back ready, the hooks in order — and hands it to the GUI thread as a
-// `passDone` signal (queued); log lines arrive as `logLine`. While paused the
-// thread waits; step() lets passes run until one of them dispatches
-// something (an idle pass that times out is not a step). Slow motion waits
-// `delay` ms after each busy pass.
-// What it owns: its thread, and through it the example's Loop and
-// dispatchers (created, run and destroyed on that thread).
-// Threads: public methods on the GUI thread; signals arrive there too.
+// What it does: start() posts the example to the EngineBridge's Reactor
+// (paused first, with the loop trace on, when asked). From the bridge's event
+// batches it learns the example's port and its dispatchers (`hosted` events:
+// channel id → Python class name), turns each traced loop pass that touched
+// them into an ExamplePass (`passDone`: readable()/writable(), ready, the
+// hooks in order, named "EchoHandler#7"), and reports the end (`finished`
+// with ok()). The example's log lines (its logging sink runs on the loop
+// thread) are queued under a lock and handed over as `logLine` with the next
+// batch. stop() stops the hosted work, which closes its dispatchers.
+// What it owns: the slow-motion timer and the log queue; not the bridge, and
+// not the example (the Reactor hosts it).
+// Threads: GUI thread (the log sink alone is called on the loop thread).
 #pragma once
+#include "engine/Event.h"
+#include "engine/HostedWork.h"
+
+#include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <vector>
+
+class QTimer;
+
+namespace engine {
+class Reactor;
+}
 
 namespace ui {
+
+class EngineBridge;
 
 /// One hook that ran, named the way the example names its classes.
 struct ExampleHook {
     QString pythonClass;  ///< "EchoHandler"
     QString hook;         ///< "found_terminator"
-    quint64 dispatcher = 0;  ///< engine::Dispatcher::id()
+    quint64 dispatcher = 0;  ///< the channel id the Reactor gave the dispatcher
 };
 
 struct ExamplePass {
@@ -48,47 +59,60 @@ class ExampleHost : public QObject {
     Q_OBJECT
 
 public:
-    explicit ExampleHost(QObject* parent = nullptr);
-    ~ExampleHost() override;  ///< stop()s and joins.
+    explicit ExampleHost(EngineBridge* bridge, QObject* parent = nullptr);
+    ~ExampleHost() override;  ///< stop()s.
 
-    /// Starts `name` (stopping any example still running). False, with
-    /// `error` set, if it could not start (a port in use, a bad name).
+    /// Starts `name` in the bridge's Reactor (stopping any example still
+    /// running), pausing the loop first when `paused`. False, with `error`
+    /// set, for an unknown name; a failure in the loop (a port in use)
+    /// arrives as a log line and `finished(false)`.
     bool start(const QString& name, bool paused, QString* error = nullptr);
     void stop();
     bool isRunning() const noexcept { return m_running; }
     QString name() const { return m_name; }
-    /// The port the example's server listens on (0: none).
+    /// The port the example's server listens on (0: none, or not known yet).
     quint16 port() const noexcept { return m_port; }
+    /// The Python class of hosted channel `id` ("" if it is not the example's).
+    QString classOf(engine::ChannelId id) const { return m_labels.value(id); }
+    /// The example's channels, in the order they appeared.
+    std::vector<engine::ChannelId> channels() const { return m_order; }
 
     void pause();
     void resume();
     void step();
-    /// Slow motion: `ms` after each busy pass (0: off).
+    /// Slow motion: pause and step every `ms` (0: off).
     void setDelay(int ms);
-    bool isPaused() const;
+    bool isPaused() const noexcept { return m_paused; }
     /// Passes reported so far.
     quint64 passes() const noexcept { return m_passes; }
 
 signals:
     void logLine(const QString& line);
     void passDone(const ui::ExamplePass& pass);
+    /// The server is listening on `port` (0: the example has no server).
+    void started(quint16 port);
     /// The example is over (client finished or server done); `ok` as the
-    /// example judges it.
+    /// example judges it. Not emitted when stopped.
     void finished(bool ok);
 
 private:
+    struct LogQueue;
+    void onBatch(const std::vector<engine::Event>& batch);
+    void flushLog();
+    QString label(engine::ChannelId id) const;
 
-    std::thread m_thread;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_cv;
+    QPointer<EngineBridge> m_bridge;  // the window may destroy it before us: check before using m_reactor
+    engine::Reactor* m_reactor;       // the bridge's
+    QTimer* m_slow;
+    std::shared_ptr<LogQueue> m_log;
+    engine::HostId m_hostId = 0;
+    bool m_running = false;
     bool m_paused = false;
-    int m_steps = 0;
-    int m_delayMs = 0;
-    bool m_stop = false;
-    std::atomic<bool> m_running{false};
-    std::atomic<quint16> m_port{0};
+    quint16 m_port = 0;
     quint64 m_passes = 0;
     QString m_name;
+    QHash<engine::ChannelId, QString> m_labels;
+    std::vector<engine::ChannelId> m_order;
 };
 
 }  // namespace ui

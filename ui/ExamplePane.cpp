@@ -60,9 +60,9 @@ int findMethod(const QString& text, const QString& cpp, const QString& method) {
 
 }  // namespace
 
-ExamplePane::ExamplePane(QWidget* parent)
+ExamplePane::ExamplePane(EngineBridge* bridge, QWidget* parent)
     : QWidget(parent),
-      m_host(new ExampleHost(this)),
+      m_host(new ExampleHost(bridge, this)),
       m_toolBar(new QToolBar(tr("Example"), this)),
       m_delay(new QSpinBox(this)),
       m_title(new QLabel(this)),
@@ -158,6 +158,15 @@ ExamplePane::ExamplePane(QWidget* parent)
     });
     connect(m_host, &ExampleHost::logLine, m_log, &QPlainTextEdit::appendPlainText);
     connect(m_host, &ExampleHost::passDone, this, &ExamplePane::onPass);
+    connect(m_host, &ExampleHost::started, this, [this](quint16 port) {
+        m_log->appendPlainText(m_host->isPaused()
+                                   ? tr("Started %1 on 127.0.0.1:%2, paused: press Step (Ctrl+F7) to run one loop "
+                                        "pass. Its channels are in the Channels panel, its passes in the Loop "
+                                        "inspector.")
+                                         .arg(m_name)
+                                         .arg(port)
+                                   : tr("Started %1 on 127.0.0.1:%2.").arg(m_name).arg(port));
+    });
     connect(m_host, &ExampleHost::finished, this, [this](bool ok) {
         m_log->appendPlainText(ok ? tr("— the example finished: the client got what it expected.")
                                   : tr("— the example finished, but the client did not get what it expected."));
@@ -169,7 +178,7 @@ ExamplePane::ExamplePane(QWidget* parent)
     updateControls();
 }
 
-ExamplePane::~ExamplePane() { m_host->stop(); }
+ExamplePane::~ExamplePane() = default;  // the host stops the example
 
 bool ExamplePane::start(const QString& name, bool paused) {
     const examples::ExampleInfo* info = examples::findExample(name.toStdString());
@@ -188,14 +197,7 @@ bool ExamplePane::start(const QString& name, bool paused) {
     m_tour->setTour(name);
     QString error;
     const bool ok = m_host->start(name, paused, &error);
-    if (!ok)
-        m_log->appendPlainText(tr("Could not start %1: %2").arg(name, error));
-    else
-        m_log->appendPlainText(paused ? tr("Started %1 on 127.0.0.1:%2, paused: press Step (Ctrl+F7) to run "
-                                           "one loop pass.")
-                                            .arg(name)
-                                            .arg(m_host->port())
-                                      : tr("Started %1 on 127.0.0.1:%2.").arg(name).arg(m_host->port()));
+    if (!ok) m_log->appendPlainText(tr("Could not start %1: %2").arg(name, error));
     m_slow->setChecked(false);
     updateControls();
     return ok;

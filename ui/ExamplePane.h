@@ -3,8 +3,10 @@
 // the controls (run, pause, step, resume, slow motion, stop) and the guided
 // tour.
 //
-// What it does: start(name) runs the example in an ExampleHost (its own
-// Loop and thread) paused, so the student steps from the first pass. Each
+// What it does: start(name) runs the example in an ExampleHost — hosted in
+// the window's Reactor, so its dispatchers are channels of the window and the
+// Loop inspector shows its passes — paused, so the student steps from the
+// first pass. Pause / Step / Resume / Slow motion here are the loop's own. Each
 // reported pass adds a row "pass N: hooks…" and the pane shows the source
 // file of the last hook that the example's own code defines, with that
 // method's line highlighted; a hook the example inherits (handle_read of
@@ -25,6 +27,7 @@ class QToolBar;
 
 namespace ui {
 
+class EngineBridge;
 class ExampleHost;
 struct ExamplePass;
 class WalkThrough;
@@ -33,7 +36,7 @@ class ExamplePane : public QWidget {
     Q_OBJECT
 
 public:
-    explicit ExamplePane(QWidget* parent = nullptr);
+    explicit ExamplePane(EngineBridge* bridge, QWidget* parent = nullptr);
     ~ExamplePane() override;
 
     /// Runs example `name` (paused unless `paused` is false). False and a

@@ -44,6 +44,7 @@ Direction direction(engine::EventKind kind) noexcept {
     using K = engine::EventKind;
     switch (kind) {
     case K::Collect:
+    case K::Received:
     case K::FoundTerminator: return Direction::In;
     case K::Push:
     case K::Sent:
@@ -152,6 +153,17 @@ QString methodName(engine::EventKind kind, std::uint8_t sub) {
     case K::Paused: return QStringLiteral("pause");
     case K::Resumed: return QStringLiteral("resume");
     case K::Stopped: return QStringLiteral("stopped");
+    case K::Received: return QStringLiteral("recv");
+    case K::Hosted:
+        switch (static_cast<engine::HostPhase>(sub)) {
+        case engine::HostPhase::Started: return QStringLiteral("example started");
+        case engine::HostPhase::Dispatcher: return QStringLiteral("add_channel");
+        case engine::HostPhase::Done: return QStringLiteral("example done");
+        case engine::HostPhase::Stopped: return QStringLiteral("example stopped");
+        case engine::HostPhase::Failed: return QStringLiteral("example failed");
+        }
+        return QStringLiteral("hosted");
+    case K::Preview: return QStringLiteral("next step");
     }
     return QStringLiteral("?");
 }
@@ -231,7 +243,29 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
         return aux.isEmpty() || aux == info ? info : QStringLiteral("%1 (%2)").arg(info, aux);
     case K::Connected: return aux.isEmpty() ? info : QStringLiteral("%1 → %2").arg(aux, info);
     case K::Collect:
+    case K::Received:
     case K::Sent: return escapedPreview(store.data(row), maxBytes);
+    case K::Hosted:
+        switch (static_cast<engine::HostPhase>(r.sub)) {
+        case engine::HostPhase::Started:
+            return r.size ? QStringLiteral("%1 on port %2").arg(info).arg(r.size) : info;
+        case engine::HostPhase::Dispatcher:
+            return QStringLiteral("%1%2 of %3").arg(info, channelLabel(r.channel), aux);
+        case engine::HostPhase::Done:
+            return QStringLiteral("%1: %2").arg(info, r.size ? QStringLiteral("ok") : QStringLiteral("not ok"));
+        case engine::HostPhase::Stopped:
+        case engine::HostPhase::Failed: return info;
+        }
+        return info;
+    case K::Preview:
+        if (const engine::LoopTrace* t = store.trace(row)) {
+            QStringList parts;
+            for (const auto& w : t->waiting)
+                if (!w.next.empty())
+                    parts << QStringLiteral("%1: %2").arg(channelLabel(w.channel), utf8(w.next));
+            return parts.isEmpty() ? QStringLiteral("nothing ready") : parts.join(QStringLiteral("; "));
+        }
+        return QStringLiteral("preview");
     case K::FoundTerminator:
     case K::TerminatorSet: {
         if (r.terminatorKind() == engine::Terminator::Kind::Count) return QStringLiteral("count:%1").arg(r.count);

@@ -177,6 +177,7 @@ QString LoopInspector::rowText(int row) const {
 
 QString LoopInspector::channelName(engine::ChannelId id) const {
     if (const ChannelInfo* info = m_bridge->channelModel()->info(id)) {
+        if (!info->label.isEmpty()) return QStringLiteral("%1#%2").arg(info->label).arg(id);  // an example's
         const char* role = info->role == engine::ChannelRole::Listener   ? "listener"
                            : info->role == engine::ChannelRole::Accepted ? "accepted"
                                                                           : "client";
@@ -207,7 +208,15 @@ void LoopInspector::onBatch(const std::vector<engine::Event>& batch) {
             }
             break;
         case engine::EventKind::Closed: m_states.erase(e.channel); break;
-        case engine::EventKind::Resumed: m_paused = false; updateState(); break;
+        case engine::EventKind::Resumed:
+            m_paused = false;
+            m_preview.reset();
+            updateState();
+            break;
+        case engine::EventKind::Preview:
+            m_preview = e.trace;
+            if (m_paused) updateState();
+            break;
         default: break;
         }
     }
@@ -240,7 +249,7 @@ void LoopInspector::addPass(const engine::Event& e) {
     }
     for (const auto& r : t.ready) ready << QStringLiteral("%1 (%2)").arg(channelName(r.channel), bitsText(r.bits));
     for (const auto& d : t.dispatched) {
-        hooks << QStringLiteral("#%1 %2").arg(d.channel).arg(hookText(d.hook));
+        hooks << QStringLiteral("%1 %2").arg(shortName(d.channel), hookText(d.hook));
         emit hookRan(d.channel, d.hook);
     }
     const bool idle = t.ready.empty() && t.dispatched.empty();
@@ -272,9 +281,35 @@ void LoopInspector::addPass(const engine::Event& e) {
     m_view->addTopLevelItem(item);
 }
 
+QString LoopInspector::shortName(engine::ChannelId id) const {
+    if (const ChannelInfo* info = m_bridge->channelModel()->info(id); info && !info->label.isEmpty())
+        return QStringLiteral("%1#%2").arg(info->label).arg(id);
+    return QStringLiteral("#%1").arg(id);
+}
+
+QString LoopInspector::previewText() const {
+    if (!m_paused || !m_preview) return {};
+    QStringList lines;
+    for (const auto& w : m_preview->waiting) {
+        QStringList what;
+        if (w.bytes) what << tr("%n byte(s) waiting in the socket", nullptr, static_cast<int>(w.bytes));
+        QStringList answers;
+        answers << (w.readable ? tr("readable") : tr("not readable"));
+        answers << (w.writable ? tr("writable") : tr("not writable"));
+        if (w.bits) answers << tr("ready: %1").arg(bitsText(w.bits));
+        what << answers.join(QStringLiteral(", "));
+        if (!w.next.empty()) what << tr("next: %1").arg(QString::fromStdString(w.next));
+        lines << QStringLiteral("%1 — %2").arg(channelName(w.channel), what.join(QStringLiteral("; ")));
+    }
+    if (lines.isEmpty()) return tr("Next step (pass %1): no channel.").arg(m_preview->pass);
+    return tr("Next step (pass %1), as the sockets stand now:\n").arg(m_preview->pass) +
+           lines.join(QLatin1Char('\n'));
+}
+
 QString LoopInspector::nextStepText() const {
     if (!m_paused) return {};
     QString text = tr("Paused. Peers can keep sending: their bytes wait in the socket until the next step. ");
+    if (const QString p = previewText(); !p.isEmpty()) text += QLatin1Char('\n') + p + QLatin1Char('\n');
     if (!m_last) return text + tr("Step (F7) runs one pass: it waits in the backend, then dispatches what is ready.");
     QStringList r, w;
     for (const auto& p : m_last->polled) {

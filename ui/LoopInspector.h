@@ -10,8 +10,11 @@
 // (nothing ready, no hook) fold into one row that counts them, so the view
 // stays readable at full speed; at most kMaxRows rows are kept.
 // Pause, Step (exactly one pass), Resume and Slow motion (paused, stepped by a
-// timer every `delay` ms) act on the Reactor; while paused a line says what
-// the next step will wait for. The trace is switched on only while the
+// timer every `delay` ms) act on the Reactor; while paused the text above the
+// passes says what waits (the Reactor's `preview`: bytes in each socket,
+// readable()/writable(), readiness) and what the next step will do with it.
+// Channels of a hosted example are named by their Python class
+// ("EchoHandler#7"): the examples run in this same loop. The trace is switched on only while the
 // inspector is visible (setTracing), so with the inspector closed the engine
 // records nothing and pays nothing.
 // What it owns: its widgets and actions; not the bridge.
@@ -67,8 +70,11 @@ public:
     std::uint64_t passesSeen() const noexcept { return m_passesSeen; }
     /// The text of row `row`, columns joined by " | " (for tests).
     QString rowText(int row) const;
-    /// The "next step" line shown while paused.
+    /// The "next step" text shown while paused.
     QString nextStepText() const;
+    /// Its part from the Reactor's `preview` (per channel: bytes waiting in
+    /// the socket, readable()/writable(), readiness, what the next step does).
+    QString previewText() const;
 
 public slots:
     void pause();
@@ -86,6 +92,7 @@ private:
     void addPass(const engine::Event& e);
     void updateState();
     QString channelName(engine::ChannelId id) const;
+    QString shortName(engine::ChannelId id) const;  ///< "#3", or "EchoHandler#3" for an example's
 
     EngineBridge* m_bridge;
     QToolBar* m_toolBar;
@@ -105,6 +112,7 @@ private:
     bool m_paused = false;
     bool m_follow = true;
     std::shared_ptr<const engine::LoopTrace> m_last;
+    std::shared_ptr<const engine::LoopTrace> m_preview;  // the latest `preview` while paused
     // While paused: the latest snapshot of each channel (asked for after
     // each pass), to say what is waiting and what the next step will do.
     std::map<engine::ChannelId, std::shared_ptr<const engine::ChannelState>> m_states;

@@ -2,6 +2,7 @@
 // inspector dock and the Loop menu (pause / step / resume / slow motion).
 // Kept apart from MainWindow.cpp so that teaching mode is one additive piece.
 #include "examples/ExampleRunner.h"
+#include "ui/ExampleHost.h"
 #include "ui/ExamplePane.h"
 #include "ui/LoopInspector.h"
 #include "ui/MainWindow.h"
@@ -24,7 +25,8 @@ void MainWindow::buildTeaching() {
     // The trace runs only while the inspector can be seen: closed, it costs
     // the engine nothing.
     connect(m_loopDock, &QDockWidget::visibilityChanged, m_loopInspector, [this](bool visible) {
-        m_loopInspector->setTracing(visible || m_loopInspector->isPaused());
+        m_loopInspector->setTracing(visible || m_loopInspector->isPaused() ||
+                                    (m_examplePane && m_examplePane->host()->isRunning()));
     });
 
     QAction* panel = m_loopDock->toggleViewAction();
@@ -47,7 +49,8 @@ void MainWindow::buildTeaching() {
 
     // Examples: the documentation's asyncore/asynchat programs, each on a
     // local port with its client, paused at the start, in the example pane.
-    m_examplePane = new ExamplePane(this);
+    // They run in this window's Reactor: their dispatchers are channels here.
+    m_examplePane = new ExamplePane(m_bridge.get(), this);
     m_exampleDock = new QDockWidget(tr("About this example"), this);
     m_exampleDock->setObjectName(QStringLiteral("ExampleDock"));
     m_exampleDock->setWidget(m_examplePane);
@@ -77,6 +80,9 @@ void MainWindow::buildTeaching() {
 }
 
 bool MainWindow::openExample(const QString& name) {
+    // The Loop inspector shows the example's passes and, paused, what waits.
+    if (!m_loopDock->isVisible()) m_loopDock->show();
+    m_loopInspector->setTracing(true);
     if (!m_exampleDock->isVisible()) {
         m_exampleDock->show();
         // Source on the left, passes and log on the right: it wants room.

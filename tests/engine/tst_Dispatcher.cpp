@@ -14,6 +14,7 @@
 #include "engine/Address.h"
 #include "engine/AsyncChat.h"
 #include "engine/Dispatcher.h"
+#include "engine/DispatcherTap.h"
 #include "engine/Loop.h"
 #include "engine/Socket.h"
 #include "engine/SocketOps.h"
@@ -272,10 +273,39 @@ public:
 
 }  // namespace
 
+namespace tapping {
+/// Records what a DispatcherTap hears, as "kind:bytes" lines.
+class RecordingTap final : public engine::DispatcherTap {
+public:
+    std::vector<std::string> heard;
+    void received(const engine::Dispatcher&, std::string_view b) override { heard.push_back("recv:" + std::string(b)); }
+    void sent(const engine::Dispatcher&, std::string_view b) override { heard.push_back("sent:" + std::string(b)); }
+    void collected(const engine::Dispatcher&, std::string_view b) override { heard.push_back("collect:" + std::string(b)); }
+    void terminatorFound(const engine::Dispatcher&, const engine::Terminator&) override { heard.push_back("found"); }
+    void closed(const engine::Dispatcher&) override { heard.push_back("closed"); }
+    void destroyed(const engine::Dispatcher&) override { heard.push_back("destroyed"); }
+};
+/// An async_chat that answers each line with "ok\n".
+class Liner final : public engine::AsyncChat {
+public:
+    using AsyncChat::AsyncChat;
+    void collectIncomingData(std::string_view) override {}
+    void foundTerminator() override { push("ok\n"); }
+};
+/// Hears add_channel / del_channel.
+class Registry final : public engine::LoopRegistry {
+public:
+    int adds = 0, removals = 0;
+    void added(engine::Dispatcher&) override { ++adds; }
+    void removed(engine::Dispatcher&) override { ++removals; }
+};
+}  // namespace tapping
+
 class TestDispatcher : public QObject {
     Q_OBJECT
 
 private slots:
+    void tapHearsWhatTheDispatcherDoes();
     // construction, map, attributes (D1–D5, D14, W4)
     void defaults();
     void defaultMapIsThreadDefault();
@@ -1552,6 +1582,37 @@ void TestDispatcher::defaultHandleErrorPrintsErrorLine() {
     QVERIFY(loop.empty());  // handle_close → close
 }
 #endif
+
+void TestDispatcher::tapHearsWhatTheDispatcherDoes() {
+    // Off by default: no tap, no registry.
+    engine::Loop loop;
+    QVERIFY(loop.registry() == nullptr);
+    tapping::Registry registry;
+    loop.setRegistry(&registry);
+    auto [mine, theirs] = lwtest::socketPair();
+    tapping::RecordingTap tap;
+    {
+        tapping::Liner chat(std::move(mine), &loop);
+        QVERIFY(chat.tap() == nullptr);
+        QCOMPARE(registry.adds, 1);
+        chat.setTap(&tap);
+        chat.setTerminator("\n");
+        chat.acInBufferSize = 3;
+        std::error_code ec;
+        engine::sockops::send(theirs.get(), "ab\ncd", 5, ec);
+        QVERIFY(lwtest::runUntil(loop, [&] { return std::count(tap.heard.begin(), tap.heard.end(), "found") == 1 &&
+                                                   std::find(tap.heard.begin(), tap.heard.end(), "sent:ok\n") !=
+                                                       tap.heard.end(); }));
+        engine::sockops::shutdownWrite(theirs.get(), ec);
+        QVERIFY(lwtest::runUntil(loop, [&] { return !tap.heard.empty() && tap.heard.back() == "closed"; }));
+        QCOMPARE(registry.removals, 1);
+    }
+    // recv() in pieces of 3, the line framed, the answer sent, the peer's EOF, the close, then the end.
+    const std::vector<std::string> expected{"recv:ab\n", "collect:ab", "found", "sent:ok\n", "recv:cd",
+                                            "collect:cd", "recv:", "closed", "destroyed"};
+    QCOMPARE(tap.heard, expected);
+    loop.setRegistry(nullptr);
+}
 
 QTEST_GUILESS_MAIN(TestDispatcher)
 #include "tst_Dispatcher.moc"

@@ -168,6 +168,36 @@ std::vector<Event> oneOfEach() {
     v.push_back(base(EventKind::Paused, 0));
     v.push_back(base(EventKind::Resumed, 0));
     v.push_back(base(EventKind::Stopped, 0));
+    e = base(EventKind::Received);
+    e.size = 5;
+    e.data = std::string("a\0b\r\n", 5);
+    v.push_back(e);
+    for (const engine::HostPhase p : {engine::HostPhase::Started, engine::HostPhase::Dispatcher,
+                                      engine::HostPhase::Done, engine::HostPhase::Stopped, engine::HostPhase::Failed}) {
+        e = base(EventKind::Hosted, p == engine::HostPhase::Dispatcher ? 7 : 0);
+        e.sub = static_cast<std::uint8_t>(p);
+        e.count = 2;
+        e.info = p == engine::HostPhase::Dispatcher ? "EchoHandler" : "echo-length";
+        if (p == engine::HostPhase::Dispatcher) {
+            e.aux = "echo-length";
+            e.parent = 5;
+        }
+        if (p == engine::HostPhase::Started) e.size = 40123;
+        if (p == engine::HostPhase::Done) e.size = 1;
+        v.push_back(e);
+    }
+    e = base(EventKind::Preview, 0);
+    {
+        auto t = std::make_shared<engine::LoopTrace>();
+        t->pass = 18;
+        t->backend = engine::Backend::Poll;
+        t->polled = {{7, true, false}};
+        t->ready = {{7, engine::kReadyIn}};
+        t->waiting = {{7, 150, true, false, engine::kReadyIn, "handle_read: recv up to 64 of 150 waiting bytes"},
+                      {5, 0, true, false, 0, "no connection waiting"}};
+        e.trace = t;
+    }
+    v.push_back(e);
     return v;
 }
 

@@ -133,6 +133,7 @@ void tst_Formatters::methodNames() {
 void tst_Formatters::directions() {
     QCOMPARE(ui::direction(EventKind::Collect), ui::Direction::In);
     QCOMPARE(ui::direction(EventKind::FoundTerminator), ui::Direction::In);
+    QCOMPARE(ui::direction(EventKind::Received), ui::Direction::In);
     QCOMPARE(ui::direction(EventKind::Push), ui::Direction::Out);
     QCOMPARE(ui::direction(EventKind::Sent), ui::Direction::Out);
     QCOMPARE(ui::direction(EventKind::Connected), ui::Direction::None);
