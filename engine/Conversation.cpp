@@ -190,6 +190,7 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
             c.connectedSeq = e.seq;
             break;
         case EventKind::Collect:
+        case EventKind::Received:  // a hosted plain dispatcher: what recv() returned
             b.sawCollect = true;
             b.appendIn(e.data, e);
             break;

@@ -192,7 +192,8 @@ void SessionReader::account(const Event& e) {
     case EventKind::Accepted:
     case EventKind::Connecting:
     case EventKind::Connected: c.connection = true; break;
-    case EventKind::Collect: c.evIn += e.data.size(); break;
+    case EventKind::Collect:
+    case EventKind::Received: c.evIn += e.data.size(); break;
     case EventKind::FoundTerminator:
         ++c.evMsgIn;
         if (e.terminatorKind() == Terminator::Kind::Bytes) c.evIn += e.data.size();

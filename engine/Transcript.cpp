@@ -53,6 +53,7 @@ std::string lifecycle(const Event& e) {
     case EventKind::Paused: return " paused";
     case EventKind::Resumed: return " resumed";
     case EventKind::Stopped: return " stopped";
+    case EventKind::Hosted: return " example " + std::string(hostPhaseName(static_cast<HostPhase>(e.sub))) + ": " + e.info;
     default: return {};
     }
 }

@@ -82,6 +82,7 @@ private slots:
     void halfCloseAndServerClose();
     void residueIsReceivedBytes();
     void countTerminatorRecords();
+    void receivedBytesOfAPlainDispatcher();
     void filePushOfUnknownSize();
     void pushesNeverSentAreLeftOut();
     void levelsThatLeaveBytesOut();
@@ -182,6 +183,24 @@ void TestConversation::countTerminatorRecords() {
     QCOMPARE(messagesOf(c.in), std::string("[abc][de~]"));
     QCOMPARE(c.in.messages[0].terminator, Terminator::count(3));
     QCOMPARE(c.in.messages[0].terminatorSize, 0u);
+}
+
+void TestConversation::receivedBytesOfAPlainDispatcher() {
+    // A hosted dispatcher that is not an async_chat (the asyncore echo
+    // server's handler) reports what recv() returned as `received`.
+    Builder b;
+    b.connected();
+    Event& r1 = b.add(EventKind::Received);
+    r1.data = "hel";
+    r1.size = 3;
+    Event& r2 = b.add(EventKind::Received);
+    r2.data = "lo\n";
+    r2.size = 3;
+    b.sent("hello\n");
+    const auto c = engine::extractConversations(b.events).at(0);
+    QCOMPARE(c.in.bytes, std::string("hello\n"));
+    QVERIFY(c.in.recorded);
+    QCOMPARE(c.out.bytes, std::string("hello\n"));
 }
 
 void TestConversation::filePushOfUnknownSize() {

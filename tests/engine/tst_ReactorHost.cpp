@@ -3,14 +3,18 @@
 // DispatcherTap), named in the loop trace, stepped one pass at a time; and
 // the paused preview (bytes waiting in the socket, what the next step does).
 // Loopback only; every wait is on a condition with a timeout.
+#include "engine/Conversation.h"
 #include "engine/Dispatcher.h"
+#include "engine/EventJson.h"
 #include "engine/Loop.h"
 #include "engine/Reactor.h"
 #include "engine/SocketOps.h"
+#include "engine/Transcript.h"
 #include "examples/ExampleRunner.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -204,6 +208,22 @@ void TestReactorHost::everyExampleFinishes() {
         QVERIFY(ev.of(EventKind::Received, ch).empty());
     }
     QVERIFY(!ev.of(EventKind::Sent, ch).empty());
+    // What replay, export and the transcript see of it: the handler's bytes
+    // in both directions (an echo gives back exactly what it read).
+    const auto conversations = engine::extractConversations(ev.all);
+    const auto c = std::find_if(conversations.begin(), conversations.end(),
+                                [ch](const engine::Conversation& x) { return x.channel == ch; });
+    QVERIFY(c != conversations.end());
+    QVERIFY(c->in.recorded && c->out.recorded);
+    QVERIFY(!c->in.bytes.empty());
+    if (name == QLatin1String("echo")) QCOMPARE(c->out.bytes, c->in.bytes);
+    if (name == QLatin1String("echo-length")) {  // "ECHO <n>\n" then the n bytes it echoes
+        QVERIFY(c->in.bytes.starts_with("ECHO " + std::to_string(c->out.bytes.size()) + "\n"));
+        QVERIFY(c->in.bytes.ends_with(c->out.bytes));
+    }
+    const std::string text = engine::Transcript::render(
+        engine::eventjson::makeHeader("tst", "1", r.startedAt()), ev.all, engine::TranscriptOptions{});
+    QVERIFY2(text.find("example started") != std::string::npos, text.c_str());
 }
 
 void TestReactorHost::traceNamesHostedDispatchers() {
