@@ -1,7 +1,8 @@
 // main.cpp — the linewright GUI: parse the command line, open the window.
 //
 // Usage: linewright [--listen [HOST:]PORT] [--connect HOST:PORT]
-//                   [--terminator SPEC] [--echo] [FILE] | --version | --help
+//                   [--terminator SPEC] [--echo] [--example NAME] [FILE]
+//                   | --version | --help
 // --version and --help are answered without a display (no QApplication).
 // FILE (a session file, as the desktop file's `Exec=linewright %f` passes
 // it) is checked before the window: a missing or unreadable file, or one
@@ -9,6 +10,7 @@
 // A file that goes wrong further in is reported once it has been read.
 #include "app/Version.h"
 #include "engine/Escape.h"
+#include "examples/ExampleRunner.h"
 #include "ui/ChannelParams.h"
 #include "ui/ConnectDialog.h"
 #include "ui/MainWindow.h"
@@ -40,6 +42,8 @@ constexpr const char* kUsage =
     "  --connect HOST:PORT    connect at start (after --listen, if both are given)\n"
     "  --terminator SPEC      terminator for both: \\r\\n (default), \\n, count:N, none, or escaped bytes\n"
     "  --echo                 the listener echoes every message back\n"
+    "  --example NAME         start a built-in example, paused, with the Loop inspector\n"
+    "                         and its source (echo, echo-length, http; as in the Examples menu)\n"
     "  -h, --help             show this help\n"
     "  -v, --version          show the version\n";
 
@@ -62,6 +66,17 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+#if defined(__unix__) && !defined(__APPLE__)
+    // Without a display Qt aborts with a page about platform plugins; say it plainly.
+    if (!wants(argc, argv, "-platform", "--platform") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") &&
+        qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+        std::fputs("linewright: no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+                   "For a terminal, linewright-cli does the same work headless; to try the window without\n"
+                   "a screen: xvfb-run linewright\n",
+                   stderr);
+        return 1;
+    }
+#endif
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Linewright"));
     QApplication::setApplicationName(QStringLiteral("linewright"));
@@ -84,7 +99,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption terminator(QStringLiteral("terminator"), QStringLiteral("Terminator spec."),
                                         QStringLiteral("SPEC"), QStringLiteral("\\r\\n"));
     const QCommandLineOption echo(QStringLiteral("echo"), QStringLiteral("Echo on the listener."));
-    parser.addOptions({listen, connectTo, terminator, echo});
+    const QCommandLineOption example(QStringLiteral("example"), QStringLiteral("Start a built-in example."),
+                                     QStringLiteral("NAME"));
+    parser.addOptions({listen, connectTo, terminator, echo, example});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("A session file to open."), QStringLiteral("[FILE]"));
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "linewright: %s\n\n%s", qPrintable(parser.errorText()), kUsage);
@@ -105,6 +122,20 @@ int main(int argc, char** argv) {
                                   QStringLiteral("Cannot open the session:\n%1").arg(problem));
             return 2;
         }
+    }
+
+    const QString exampleName = parser.value(example);
+    if (parser.isSet(example) && !examples::findExample(exampleName.toStdString())) {
+        QStringList names;
+        for (const examples::ExampleInfo& e : examples::allExamples())
+            names << QString::fromUtf8(e.name.data(), static_cast<qsizetype>(e.name.size()));
+        std::fprintf(stderr, "linewright: --example: no example named '%s' (there are: %s)\n", qPrintable(exampleName),
+                     qPrintable(names.join(QStringLiteral(", "))));
+        return 2;
+    }
+    if (parser.isSet(example) && !sessionFile.isEmpty()) {
+        std::fprintf(stderr, "linewright: --example runs live; it does not go with a session FILE (read-only)\n");
+        return 2;
     }
 
     engine::Terminator term = engine::Terminator::bytes("\r\n");
@@ -160,6 +191,7 @@ int main(int argc, char** argv) {
                          [](const QString& message) { std::fprintf(stderr, "linewright: %s\n", qPrintable(message)); });
         window->openSession(sessionFile);
     }
+    if (parser.isSet(example)) window->openExample(exampleName);
     if (parser.isSet(listen)) window->listenOn(listenParams);
     if (parser.isSet(connectTo)) {
         // After the listener (if any) is up: the engine runs commands in order.
