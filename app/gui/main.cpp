@@ -114,16 +114,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     const QString sessionFile = files.isEmpty() ? QString() : files.first();
-    if (!sessionFile.isEmpty()) {
-        const QString problem = ui::sessionFileProblem(sessionFile);
-        if (!problem.isEmpty()) {
-            std::fprintf(stderr, "linewright: %s\n", qPrintable(problem));
-            QMessageBox::critical(nullptr, QStringLiteral("Linewright"),
-                                  QStringLiteral("Cannot open the session:\n%1").arg(problem));
-            return 2;
-        }
-    }
-
     const QString exampleName = parser.value(example);
     if (parser.isSet(example) && !examples::findExample(exampleName.toStdString())) {
         QStringList names;
@@ -136,6 +126,16 @@ int main(int argc, char** argv) {
     if (parser.isSet(example) && !sessionFile.isEmpty()) {
         std::fprintf(stderr, "linewright: --example runs live; it does not go with a session FILE (read-only)\n");
         return 2;
+    }
+
+    if (!sessionFile.isEmpty()) {
+        const QString problem = ui::sessionFileProblem(sessionFile);
+        if (!problem.isEmpty()) {
+            std::fprintf(stderr, "linewright: %s\n", qPrintable(problem));
+            QMessageBox::critical(nullptr, QStringLiteral("Linewright"),
+                                  QStringLiteral("Cannot open the session:\n%1").arg(problem));
+            return 2;
+        }
     }
 
     engine::Terminator term = engine::Terminator::bytes("\r\n");
