@@ -40,11 +40,8 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         if (o.textOut != "-") sayTo(err, "wrote " + o.textOut + ": the transcript");
     }
     if (!o.rawClientOut.empty() || !o.rawServerOut.empty()) {
-        const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
-        if (!c) {
-            sayTo(err, o.input + ": " + why);
-            return 1;
-        }
+        const engine::Conversation* c = pickConversation(conversations, o, err);
+        if (!c) return 1;
         if (!c->in.recorded || !c->out.recorded) {
             sayTo(err, o.input + ": channel " + std::to_string(c->channel) + ": its bytes are not in the session (level '" +
                            session->header.level + "')");

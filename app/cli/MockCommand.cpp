@@ -19,11 +19,8 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     std::vector<engine::ReplayScript> scripts;
     std::string why;
     if (o.channel) {
-        const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
-        if (!c) {
-            sayTo(err, o.input + ": " + why);
-            return 1;
-        }
+        const engine::Conversation* c = pickConversation(conversations, o, err);
+        if (!c) return 1;
         auto s = engine::ReplayScript::build(*c, so, &why);
         if (!s) {
             sayTo(err, o.input + ": " + why);

@@ -11,12 +11,8 @@ int runReframe(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     auto session = loadSession(o.input, err);
     if (!session) return 1;
     const auto conversations = engine::extractConversations(session->events, session->header.level);
-    std::string why;
-    const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
-    if (!c) {
-        sayTo(err, o.input + ": " + why);
-        return 1;
-    }
+    const engine::Conversation* c = pickConversation(conversations, o, err);
+    if (!c) return 1;
     const engine::StreamDirection* d = &c->in;
     std::string which = "received on";
     switch (o.direction) {

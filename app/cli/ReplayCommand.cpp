@@ -15,11 +15,8 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     if (!session) return 1;
     const auto conversations = engine::extractConversations(session->events, session->header.level);
     std::string why;
-    const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
-    if (!c) {
-        sayTo(err, o.input + ": " + why);
-        return 1;
-    }
+    const engine::Conversation* c = pickConversation(conversations, o, err);
+    if (!c) return 1;
     engine::ReplayScriptOptions so;
     so.replyTerminator = o.replyTerminator;
     auto script = engine::ReplayScript::build(*c, so, &why);

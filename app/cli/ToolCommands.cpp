@@ -22,6 +22,14 @@ std::optional<engine::LoadedSession> loadSession(const std::string& path, std::F
     return s;
 }
 
+const engine::Conversation* pickConversation(const std::vector<engine::Conversation>& conversations,
+                                             const ToolOptions& o, std::FILE* err) {
+    std::string why;
+    const engine::Conversation* c = engine::selectConversation(conversations, o.channel, &why);
+    if (!c) sayTo(err, o.input + ": " + why);
+    return c;
+}
+
 std::string terminatorText(const engine::Terminator& t) {
     if (t.isBytes()) return "'" + engine::renderEscaped(t.bytesValue()) + "'";
     if (t.isCount()) return "count:" + std::to_string(t.countValue());

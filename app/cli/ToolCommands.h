@@ -40,6 +40,10 @@ void sayTo(std::FILE* err, const std::string& line);
 /// Loads a session; reports a cut-short file and other notes on `err`
 /// ("linewright-cli: note: …"), an error as one line. nullopt on error.
 std::optional<engine::LoadedSession> loadSession(const std::string& path, std::FILE* err);
+/// The conversation `o.channel` names (engine::selectConversation's rules);
+/// nullptr, with the reason on `err` ("FILE: …"), if there is none.
+const engine::Conversation* pickConversation(const std::vector<engine::Conversation>& conversations,
+                                             const ToolOptions& o, std::FILE* err);
 /// "'\r\n'", "count:5", "none".
 std::string terminatorText(const engine::Terminator& t);
 /// Escaped bytes, cut to `limit` characters with "…" after.
