@@ -1,6 +1,8 @@
 // PcapReader.cpp — pcap records, pcapng blocks, and the link/IP/TCP headers.
 #include "engine/PcapReader.h"
 
+#include "engine/InputFile.h"
+
 #include "engine/Address.h"
 
 #include <algorithm>
@@ -128,16 +130,12 @@ bool PcapReader::fail(const std::string& message) {
 
 bool PcapReader::open(const std::string& path) {
     m_name = path;
-    auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
-    if (!*f) {
-        const int err = errno;
-        return fail(std::string("cannot open it: ") + (err ? std::strerror(err) : "unknown error"));
-    }
-    f->seekg(0, std::ios::end);
-    const auto end = f->tellg();
-    f->seekg(0, std::ios::beg);
-    if (!*f || end < 0) return fail("cannot read it: it is not a regular file");
-    m_size = static_cast<std::uint64_t>(end);
+    std::optional<std::uint64_t> size;
+    std::string error;
+    auto f = openInputFile(path, size, error);
+    if (!f) return fail(error);
+    if (!size) return fail("cannot read it: it is not a regular file");
+    m_size = *size;
     m_in = std::move(f);
     return start();
 }

@@ -2,6 +2,8 @@
 // truncation tolerance, the running summary.
 #include "engine/SessionReader.h"
 
+#include "engine/InputFile.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -30,20 +32,11 @@ bool SessionReader::fail(const std::string& message) {
 
 bool SessionReader::open(const std::string& path) {
     m_name = path;
-    auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
-    if (!*f) {
-        const int err = errno;
-        return fail(std::string("cannot open it: ") + (err ? std::strerror(err) : "unknown error"));
-    }
-    f->seekg(0, std::ios::end);
-    const auto end = f->tellg();
-    f->seekg(0, std::ios::beg);
-    if (end > 0) m_total = static_cast<std::uint64_t>(end);
-    if (!*f) {
-        // A pipe or something else that does not seek: read it as it comes.
-        f->clear();
-        m_total = 0;
-    }
+    std::optional<std::uint64_t> size;
+    std::string error;
+    auto f = openInputFile(path, size, error);
+    if (!f) return fail(error);
+    m_total = size.value_or(0);  // 0: a pipe or the like, read as it comes
     m_in = std::move(f);
     return start();
 }
