@@ -1,7 +1,7 @@
 // EchoLengthClient.cpp — the asynchat EchoClient, line for line.
 #include "examples/EchoLengthClient.h"
 
-#include "engine/Address.h"
+#include "engine/net/Address.h"
 
 #include <memory>
 #include <stdexcept>

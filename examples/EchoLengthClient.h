@@ -43,8 +43,8 @@
 // What it owns: its socket, the message and the bytes received.
 // Threads: loop thread only.
 #pragma once
-#include "engine/AsyncChat.h"
-#include "engine/Producer.h"
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Producer.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

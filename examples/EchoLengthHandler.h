@@ -42,7 +42,7 @@
 // What it owns: its socket and the bytes received so far. Adopted by the Loop.
 // Threads: loop thread only.
 #pragma once
-#include "engine/AsyncChat.h"
+#include "engine/asyncore/AsyncChat.h"
 #include "examples/ExampleLog.h"
 
 #include <string>

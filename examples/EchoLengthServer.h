@@ -26,7 +26,7 @@
 // adopted by the Loop.
 // Threads: loop thread only.
 #pragma once
-#include "engine/Dispatcher.h"
+#include "engine/asyncore/Dispatcher.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // EchoServer.cpp — the asyncore echo server, line for line.
 #include "examples/EchoServer.h"
 
-#include "engine/Address.h"
+#include "engine/net/Address.h"
 
 #include <stdexcept>
 

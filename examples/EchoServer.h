@@ -26,7 +26,7 @@
 // deletes it once it has closed.
 // Threads: loop thread only.
 #pragma once
-#include "engine/DispatcherWithSend.h"
+#include "engine/asyncore/DispatcherWithSend.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

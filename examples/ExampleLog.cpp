@@ -1,5 +1,5 @@
-#include "engine/Dispatcher.h"
-#include "engine/SocketOps.h"
+#include "engine/asyncore/Dispatcher.h"
+#include "engine/net/SocketOps.h"
 #include "examples/ExampleLog.h"
 
 #include <system_error>

@@ -1,7 +1,7 @@
 // ExampleRunner.cpp — the examples' registry and their start-up.
 #include "examples/ExampleRunner.h"
 
-#include "engine/DispatcherWithSend.h"
+#include "engine/asyncore/DispatcherWithSend.h"
 #include "examples/EchoLengthClient.h"
 #include "examples/EchoLengthServer.h"
 #include "examples/EchoServer.h"

@@ -10,8 +10,8 @@
 // made; the connections a server accepts are adopted by the Loop.
 // Threads: the thread that runs the Loop.
 #pragma once
-#include "engine/HostedWork.h"
-#include "engine/Loop.h"
+#include "engine/reactor/HostedWork.h"
+#include "engine/asyncore/Loop.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 // HttpClient.cpp — the asyncore HTTP client, line for line.
 #include "examples/HttpClient.h"
 
-#include "engine/Address.h"
-#include "engine/Escape.h"
+#include "engine/net/Address.h"
+#include "engine/asyncore/Escape.h"
 
 #include <cstdio>
 #include <stdexcept>

@@ -25,7 +25,7 @@
 // What it owns: its socket, the request not yet sent, the response read.
 // Threads: loop thread only.
 #pragma once
-#include "engine/Dispatcher.h"
+#include "engine/asyncore/Dispatcher.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

@@ -47,7 +47,7 @@
 // What it owns: its socket and the request read so far. Adopted by the Loop.
 // Threads: loop thread only.
 #pragma once
-#include "engine/AsyncChat.h"
+#include "engine/asyncore/AsyncChat.h"
 #include "examples/ExampleLog.h"
 
 #include <map>

@@ -15,7 +15,7 @@
 // What it owns: its listening socket; handlers are adopted by the Loop.
 // Threads: loop thread only.
 #pragma once
-#include "engine/Dispatcher.h"
+#include "engine/asyncore/Dispatcher.h"
 #include "examples/ExampleLog.h"
 
 #include <cstdint>

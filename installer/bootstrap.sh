@@ -2,7 +2,7 @@
 # Linewright bootstrap: installs what the build needs (Debian), then builds and
 # runs or tests, using the presets in CMakePresets.json.
 #
-#   installer/bootstrap.sh run [ARGS...]   build (default) and start the program with ARGS
+#   installer/bootstrap.sh run [ARGS...]   build (default) and start the GUI (linewright) with ARGS
 #   installer/bootstrap.sh test [ARGS...]  build (default) and run the whole suite; ARGS go to ctest
 #   installer/bootstrap.sh asan [ARGS...]  the same under AddressSanitizer + UBSan (build/asan)
 #   installer/bootstrap.sh tsan [ARGS...]  build under ThreadSanitizer, run the 'threaded' tests (build/tsan)
@@ -21,6 +21,12 @@ DEPS=(
     qt6-base-dev-tools
     libgl-dev
     python3
+    # the engine: RE2 matches untrusted data (replay ignore rules, rules, scripts);
+    # CLI11 parses linewright-cli's command line; OpenSSL 3 for TLS
+    libre2-dev
+    libcli11-dev
+    libssl-dev
+    pkg-config
     # the examples' tests talk to the HTTP example with curl
     curl
     # capture/replay tests (tests/app/tst_CliReplay.cpp): tshark reads the exported
@@ -136,17 +142,11 @@ case $cmd in
     run)
         install_deps
         build default
-        gui=build/default/app/linewright
-        cli=build/default/app/linewright-cli
-        if [[ -x $gui ]]; then
-            say "starting $gui $*"
-            exec "$gui" "$@"
-        elif [[ -x $cli ]]; then
-            (($# > 0)) || set -- --help
-            say "no GUI built yet; starting $cli $*"
-            exec "$cli" "$@"
-        fi
-        die "nothing to run: neither $gui nor $cli was built"
+        # The GUI is built in app/gui, linewright-cli in app (app/CMakeLists.txt).
+        gui=build/default/app/gui/linewright
+        [[ -x $gui ]] || die "the build did not produce the GUI ($gui); see the build output above"
+        say "starting $gui $*"
+        exec "$gui" "$@"
         ;;
     test)
         install_deps

@@ -15,11 +15,11 @@
 // Threads: GUI thread.
 #pragma once
 
-#include "engine/Event.h"
-#include "engine/Conversation.h"
-#include "engine/EventJson.h"
-#include "engine/SessionReader.h"
-#include "ui/ChannelParams.h"
+#include "engine/reactor/Event.h"
+#include "engine/capture/Conversation.h"
+#include "engine/capture/EventJson.h"
+#include "engine/capture/SessionReader.h"
+#include "ui/model/ChannelParams.h"
 
 #include <QHash>
 #include <QMainWindow>

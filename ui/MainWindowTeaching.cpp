@@ -2,9 +2,9 @@
 // inspector dock and the Loop menu (pause / step / resume / slow motion).
 // Kept apart from MainWindow.cpp so that teaching mode is one additive piece.
 #include "examples/ExampleRunner.h"
-#include "ui/ExampleHost.h"
-#include "ui/ExamplePane.h"
-#include "ui/LoopInspector.h"
+#include "ui/teaching/ExampleHost.h"
+#include "ui/teaching/ExamplePane.h"
+#include "ui/teaching/LoopInspector.h"
 #include "ui/MainWindow.h"
 
 #include <QDockWidget>

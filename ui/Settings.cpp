@@ -1,7 +1,7 @@
 // Settings.cpp — QSettings-backed preferences and recent targets.
 #include "ui/Settings.h"
 
-#include "engine/Escape.h"
+#include "engine/asyncore/Escape.h"
 
 #include <QCoreApplication>
 #include <QSettings>

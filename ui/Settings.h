@@ -9,7 +9,7 @@
 // Threads: GUI thread.
 #pragma once
 
-#include "ui/ChannelParams.h"
+#include "ui/model/ChannelParams.h"
 
 #include <QByteArray>
 #include <QList>

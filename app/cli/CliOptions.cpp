@@ -4,9 +4,9 @@
 #include "app/cli/CommandLine.h"
 
 #include "app/Version.h"
-#include "engine/Address.h"
-#include "engine/Escape.h"
-#include "engine/Reactor.h"
+#include "engine/net/Address.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/reactor/Reactor.h"
 
 #include <cerrno>
 #include <charconv>

@@ -15,8 +15,8 @@
 // Threads: main thread.
 #pragma once
 
-#include "engine/Loop.h"
-#include "engine/Terminator.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/asyncore/Terminator.h"
 
 #include <chrono>
 #include <cstddef>

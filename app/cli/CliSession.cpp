@@ -4,7 +4,7 @@
 #include "app/Version.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
-#include "engine/EventJson.h"
+#include "engine/capture/EventJson.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -21,8 +21,8 @@
 #include "app/cli/EventPrinter.h"
 #include "app/cli/JsonLinesWriter.h"
 
-#include "engine/Reactor.h"
-#include "engine/SessionRecorder.h"
+#include "engine/reactor/Reactor.h"
+#include "engine/capture/SessionRecorder.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
 // EventPrinter.cpp — events → stdout messages and stderr status lines.
 #include "app/cli/EventPrinter.h"
 
-#include "engine/Escape.h"
+#include "engine/asyncore/Escape.h"
 
 namespace cli {
 

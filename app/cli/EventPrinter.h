@@ -13,7 +13,7 @@
 // Threads: the consumer (main) thread only.
 #pragma once
 
-#include "engine/Event.h"
+#include "engine/reactor/Event.h"
 
 #include <cstdio>
 #include <string>

@@ -3,9 +3,9 @@
 
 #include "app/cli/CommandLine.h"
 #include "app/cli/SignalWatcher.h"
-#include "engine/Address.h"
-#include "engine/Dispatcher.h"
-#include "engine/Loop.h"
+#include "engine/net/Address.h"
+#include "engine/asyncore/Dispatcher.h"
+#include "engine/asyncore/Loop.h"
 #include "examples/ExampleRunner.h"
 
 #include <atomic>

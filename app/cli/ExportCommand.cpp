@@ -1,8 +1,8 @@
 // ExportCommand.cpp — `linewright-cli export`: pcapng, transcript, raw bytes.
 #include "app/cli/ToolCommands.h"
 
-#include "engine/PcapngWriter.h"
-#include "engine/Transcript.h"
+#include "engine/capture/PcapngWriter.h"
+#include "engine/capture/Transcript.h"
 
 namespace cli {
 

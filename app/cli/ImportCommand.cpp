@@ -3,8 +3,8 @@
 #include "app/Version.h"
 #include "app/cli/ToolCommands.h"
 
-#include "engine/CaptureImporter.h"
-#include "engine/SessionRecorder.h"
+#include "engine/capture/CaptureImporter.h"
+#include "engine/capture/SessionRecorder.h"
 
 #include <cstdio>
 

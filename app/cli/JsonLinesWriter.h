@@ -8,8 +8,8 @@
 // Threads: the consumer (main) thread only.
 #pragma once
 
-#include "engine/Event.h"
-#include "engine/EventJson.h"
+#include "engine/reactor/Event.h"
+#include "engine/capture/EventJson.h"
 
 #include <cstdio>
 #include <string>

@@ -3,7 +3,7 @@
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
 
-#include "engine/Mocker.h"
+#include "engine/replay/Mocker.h"
 
 #include <atomic>
 #include <chrono>

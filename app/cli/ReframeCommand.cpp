@@ -2,8 +2,8 @@
 // again, offline, with another terminator.
 #include "app/cli/ToolCommands.h"
 
-#include "engine/Escape.h"
-#include "engine/Reframer.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/capture/Reframer.h"
 
 namespace cli {
 

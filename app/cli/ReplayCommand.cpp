@@ -3,8 +3,8 @@
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
 
-#include "engine/Escape.h"
-#include "engine/Replayer.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/replay/Replayer.h"
 
 #include <atomic>
 

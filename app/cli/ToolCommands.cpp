@@ -1,7 +1,7 @@
 // ToolCommands.cpp — dispatch and the helpers the session tools share.
 #include "app/cli/ToolCommands.h"
 
-#include "engine/Escape.h"
+#include "engine/asyncore/Escape.h"
 
 namespace cli {
 

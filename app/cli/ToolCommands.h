@@ -17,8 +17,8 @@
 
 #include "app/cli/ToolOptions.h"
 
-#include "engine/Conversation.h"
-#include "engine/SessionReader.h"
+#include "engine/capture/Conversation.h"
+#include "engine/capture/SessionReader.h"
 
 #include <cstdio>
 #include <optional>

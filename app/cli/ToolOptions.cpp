@@ -3,9 +3,9 @@
 
 #include "app/cli/CommandLine.h"
 
-#include "engine/Address.h"
-#include "engine/Escape.h"
-#include "engine/Reactor.h"
+#include "engine/net/Address.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/reactor/Reactor.h"
 
 #include <cerrno>
 #include <charconv>

@@ -19,10 +19,10 @@
 // Threads: main thread.
 #pragma once
 
-#include "engine/Event.h"
-#include "engine/Loop.h"
-#include "engine/Replayer.h"
-#include "engine/Terminator.h"
+#include "engine/reactor/Event.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/replay/Replayer.h"
+#include "engine/asyncore/Terminator.h"
 
 #include <chrono>
 #include <cstddef>

@@ -9,12 +9,12 @@
 // that is not a session, is reported on stderr and in a dialog, exit 2.
 // A file that goes wrong further in is reported once it has been read.
 #include "app/Version.h"
-#include "engine/Escape.h"
+#include "engine/asyncore/Escape.h"
 #include "examples/ExampleRunner.h"
-#include "ui/ChannelParams.h"
-#include "ui/ConnectDialog.h"
+#include "ui/model/ChannelParams.h"
+#include "ui/dialogs/ConnectDialog.h"
 #include "ui/MainWindow.h"
-#include "ui/SessionJobs.h"
+#include "ui/session/SessionJobs.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -3,7 +3,7 @@
 // files around them, in either byte order.
 #pragma once
 
-#include "engine/PcapReader.h"
+#include "engine/capture/PcapReader.h"
 
 #include <array>
 #include <cstdint>

@@ -10,9 +10,9 @@
 // Every wait has a deadline; nothing sleeps.
 #pragma once
 
-#include "engine/Conversation.h"
-#include "engine/EventJson.h"
-#include "engine/Reactor.h"
+#include "engine/capture/Conversation.h"
+#include "engine/capture/EventJson.h"
+#include "engine/reactor/Reactor.h"
 
 #include <atomic>
 #include <chrono>

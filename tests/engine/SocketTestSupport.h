@@ -9,10 +9,10 @@
 // Threads: the test's thread.
 #pragma once
 
-#include "engine/Address.h"
-#include "engine/Loop.h"
-#include "engine/Socket.h"
-#include "engine/SocketOps.h"
+#include "engine/net/Address.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/net/Socket.h"
+#include "engine/net/SocketOps.h"
 
 #include <QTest>
 

@@ -5,9 +5,9 @@
 // tests never sleep to wait.
 #pragma once
 
-#include "engine/Loop.h"
-#include "engine/Socket.h"
-#include "engine/SocketOps.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/net/Socket.h"
+#include "engine/net/SocketOps.h"
 
 #include <chrono>
 #include <functional>

@@ -1,8 +1,8 @@
 // readme_example.cpp — the README's AsyncChat example: a channel that frames
 // its input by "\r\n" and answers each line with its length.
-#include "engine/AsyncChat.h"
-#include "engine/Loop.h"
-#include "engine/SocketOps.h"
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/net/SocketOps.h"
 
 #include <cstdio>
 #include <string>

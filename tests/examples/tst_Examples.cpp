@@ -7,7 +7,7 @@
 // The C++ side runs in an engine::Loop on a std::thread of its own (the Loop
 // and its dispatchers are created, run and destroyed there); the other side
 // is a QProcess, waited for with waitForFinished. Nothing sleeps.
-#include "engine/Loop.h"
+#include "engine/asyncore/Loop.h"
 #include "examples/EchoLengthClient.h"
 #include "examples/ExampleRunner.h"
 

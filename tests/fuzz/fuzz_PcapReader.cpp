@@ -5,9 +5,9 @@
 // first one into a session (CaptureImporter::toSession), which also frames
 // it with asynchat's loop. Built with libFuzzer (LW_FUZZ, Clang) and, without
 // it, by corpus_main.cpp to replay the corpus in the ordinary test run.
-#include "engine/CaptureImporter.h"
-#include "engine/PcapReader.h"
-#include "engine/TcpReassembler.h"
+#include "engine/capture/CaptureImporter.h"
+#include "engine/capture/PcapReader.h"
+#include "engine/capture/TcpReassembler.h"
 
 #include <cstddef>
 #include <cstdint>

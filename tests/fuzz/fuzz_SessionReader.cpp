@@ -7,11 +7,11 @@
 // decodes but makes no sense cannot crash them either. Built with libFuzzer
 // (LW_FUZZ, Clang) and, without it, by corpus_main.cpp to replay the corpus
 // in the ordinary test run.
-#include "engine/Conversation.h"
-#include "engine/PcapngWriter.h"
-#include "engine/ReplayScript.h"
-#include "engine/SessionReader.h"
-#include "engine/Transcript.h"
+#include "engine/capture/Conversation.h"
+#include "engine/capture/PcapngWriter.h"
+#include "engine/replay/ReplayScript.h"
+#include "engine/capture/SessionReader.h"
+#include "engine/capture/Transcript.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,8 +2,8 @@
 // tests (store, models), with seq and t_us numbered like a Reactor does.
 #pragma once
 
-#include "engine/Event.h"
-#include "engine/Terminator.h"
+#include "engine/reactor/Event.h"
+#include "engine/asyncore/Terminator.h"
 
 #include <cstdint>
 #include <memory>

@@ -3,20 +3,20 @@
 // in the inspector and see the next found_terminator honour it, and provoke
 // errors (connection refused, port in use, an unreadable file), which must
 // show as error rows and a non-modal banner, never as a modal dialog.
-#include "ui/ChannelInspector.h"
-#include "ui/ChannelModel.h"
-#include "ui/Composer.h"
-#include "ui/ConnectDialog.h"
-#include "ui/ConversationView.h"
-#include "ui/EngineBridge.h"
-#include "ui/EscapeEdit.h"
-#include "ui/EventLogModel.h"
-#include "ui/ListenDialog.h"
+#include "ui/views/ChannelInspector.h"
+#include "ui/model/ChannelModel.h"
+#include "ui/views/Composer.h"
+#include "ui/dialogs/ConnectDialog.h"
+#include "ui/views/ConversationView.h"
+#include "ui/model/EngineBridge.h"
+#include "ui/views/EscapeEdit.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/dialogs/ListenDialog.h"
 #include "ui/MainWindow.h"
-#include "ui/NotificationBanner.h"
-#include "ui/PayloadView.h"
-#include "ui/StatusBarWidgets.h"
-#include "ui/TerminatorEdit.h"
+#include "ui/views/NotificationBanner.h"
+#include "ui/views/PayloadView.h"
+#include "ui/views/StatusBarWidgets.h"
+#include "ui/views/TerminatorEdit.h"
 
 #include <QAction>
 #include <QApplication>

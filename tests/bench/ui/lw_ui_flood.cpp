@@ -27,11 +27,11 @@
 // SessionCapture, as the GUI records every session).
 // Build it optimised (CMAKE_BUILD_TYPE Release or RelWithDebInfo): the
 // figures of an -O0 tree say nothing.
-#include "ui/EngineBridge.h"
-#include "ui/EventLogModel.h"
-#include "ui/EventLogStore.h"
-#include "ui/SessionCapture.h"
-#include "ui/UiLatencyMonitor.h"
+#include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/model/EventLogStore.h"
+#include "ui/session/SessionCapture.h"
+#include "ui/model/UiLatencyMonitor.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

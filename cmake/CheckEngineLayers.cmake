@@ -1,0 +1,38 @@
+# The engine's layers, lowest first. A file in engine/<layer>/ may include
+# headers of its own layer and of the layers before it in this list, never of
+# a later one, and always by their layered path ("engine/<layer>/X.h"). This
+# check runs at configure time and fails the configuration on the first
+# include that goes up a layer (or names no layer at all), with file and line.
+set(LW_ENGINE_LAYERS net asyncore reactor capture replay)
+
+set(_lw_layer_errors "")
+list(LENGTH LW_ENGINE_LAYERS _lw_nlayers)
+math(EXPR _lw_last "${_lw_nlayers} - 1")
+foreach(_i RANGE ${_lw_last})
+    list(GET LW_ENGINE_LAYERS ${_i} _lw_layer)
+    file(GLOB_RECURSE _lw_layer_files
+        "${CMAKE_CURRENT_SOURCE_DIR}/engine/${_lw_layer}/*.h"
+        "${CMAKE_CURRENT_SOURCE_DIR}/engine/${_lw_layer}/*.cpp")
+    foreach(_f IN LISTS _lw_layer_files)
+        file(STRINGS "${_f}" _lw_includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"engine/")
+        foreach(_inc IN LISTS _lw_includes)
+            string(REGEX MATCH "\"engine/([^/\"]+)/" _m "${_inc}")
+            set(_target_layer "${CMAKE_MATCH_1}")
+            list(FIND LW_ENGINE_LAYERS "${_target_layer}" _j)
+            if(_j EQUAL -1)
+                string(APPEND _lw_layer_errors "\n  ${_f}: ${_inc} (not a layer of the engine)")
+            elseif(_j GREATER _i)
+                string(APPEND _lw_layer_errors
+                    "\n  ${_f}: ${_inc} (engine/${_lw_layer} is below engine/${_target_layer})")
+            endif()
+        endforeach()
+    endforeach()
+endforeach()
+file(GLOB _lw_flat_files "${CMAKE_CURRENT_SOURCE_DIR}/engine/*.h" "${CMAKE_CURRENT_SOURCE_DIR}/engine/*.cpp")
+foreach(_f IN LISTS _lw_flat_files)
+    string(APPEND _lw_layer_errors "\n  ${_f}: outside every layer (put it in engine/<layer>/)")
+endforeach()
+if(_lw_layer_errors)
+    message(FATAL_ERROR "engine/ layers are ${LW_ENGINE_LAYERS} (lowest first); "
+        "a layer may include only its own and lower layers:${_lw_layer_errors}")
+endif()

@@ -1,0 +1,225 @@
+// AsyncChat.cpp — asynchat.async_chat: handle_read's framing loop and
+// initiate_send's producer fifo walk, line for line with CPython 3.11.
+#include "engine/asyncore/AsyncChat.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace engine {
+
+AsyncChat::AsyncChat(Loop* map) : Dispatcher(map) {}
+AsyncChat::AsyncChat(Socket sock, Loop* map) : Dispatcher(std::move(sock), map) {}
+
+std::string_view AsyncChat::inputBuffer() const noexcept {
+    return m_inBuf ? live() : std::string_view();
+}
+
+void AsyncChat::consumeIn(std::size_t n) noexcept {
+    m_inRd += std::min(n, m_inWr - m_inRd);
+    if (m_inRd == m_inWr) clearIn();
+}
+
+void AsyncChat::keepLastIn(std::size_t n) noexcept {
+    const std::size_t lb = m_inWr - m_inRd;
+    if (n < lb) m_inRd = m_inWr - n;
+}
+
+void AsyncChat::handleRead() {
+    const std::size_t want = std::max<std::size_t>(acInBufferSize, 1);
+    // Make room for one recv at the end of the live bytes. What is live here
+    // is at most the held-back terminator prefix, so moving it is cheap.
+    const std::size_t lb0 = m_inWr - m_inRd;
+    if (m_inRd > 0) {
+        if (lb0) std::memmove(m_inBuf.get(), m_inBuf.get() + m_inRd, lb0);
+        m_inRd = 0;
+        m_inWr = lb0;
+    }
+    if (m_inCap < lb0 + want) {
+        const std::size_t cap = std::max(lb0 + want, m_inCap + m_inCap / 2);
+        std::unique_ptr<char[]> grown(new char[cap]);
+        if (lb0) std::memcpy(grown.get(), m_inBuf.get(), lb0);
+        m_inBuf = std::move(grown);
+        m_inCap = cap;
+    }
+
+    std::size_t got = 0;
+    try {
+        bool wouldBlock = false;
+        trace(Hook::Recv);
+        got = recvOrWouldBlock(m_inBuf.get() + m_inWr, want, wouldBlock);
+        if (wouldBlock) return;  // R2: a spurious wakeup is not an error
+    } catch (const std::system_error&) {
+        if (m_tap) m_tap->error(*this);
+        trace(Hook::HandleError);
+        handleError();  // R3
+        return;
+    }
+    m_inWr += got;
+
+    // Continue to search for self.terminator in self.ac_in_buffer, while
+    // calling self.collect_incoming_data. The while loop is necessary because
+    // we might read several data+terminator combos with a single recv().
+    while (m_inWr > m_inRd) {
+        const std::size_t lb = m_inWr - m_inRd;
+        const Terminator terminator = getTerminator();
+        if (!terminator.framesInput()) {
+            // no terminator, collect it all
+            // (collect first, then empty the buffer: the hook sees CPython's state)
+            collect(live());
+            clearIn();
+        } else if (terminator.isCount()) {
+            // numeric terminator
+            const std::uint64_t n = terminator.countValue();
+            if (lb < n) {
+                collect(live());
+                clearIn();
+                // self.terminator = self.terminator - lb, on the terminator as
+                // the hook left it. CPython can go negative here if the hook
+                // set a smaller count; we stop at 0 (docs/conformance.md, R7).
+                if (m_terminator.isCount()) {
+                    const std::uint64_t stored = m_terminator.countValue();
+                    m_terminator = Terminator::count(static_cast<long long>(stored - std::min<std::uint64_t>(stored, lb)));
+                }
+            } else {
+                const auto take = static_cast<std::size_t>(n);
+                const std::string_view head = live().substr(0, take);
+                // The view stays valid: consumeIn only moves indices.
+                collect(head);
+                consumeIn(take);
+                m_terminator = Terminator::count(0);
+                found(terminator);
+            }
+        } else {
+            // 3 cases:
+            // 1) end of buffer matches terminator exactly:
+            //    collect data, transition
+            // 2) end of buffer matches some prefix:
+            //    collect data to the prefix
+            // 3) end of buffer does not match any prefix:
+            //    collect data
+            const std::string& t = terminator.bytesValue();
+            const std::string_view buf = live();
+            const std::size_t index = findTerminator(buf, t);
+            if (index != std::string_view::npos) {
+                // we found the terminator
+                if (index > 0) {
+                    // don't bother reporting the empty string
+                    // (source of subtle bugs)
+                    collect(buf.substr(0, index));
+                }
+                consumeIn(index + t.size());
+                // This does the Right Thing if the terminator is changed here.
+                found(terminator);
+            } else {
+                // check for a prefix of the terminator
+                const std::size_t k = findPrefixAtEnd(buf, t);
+                if (k) {
+                    if (k != lb) {
+                        // we found a prefix, collect up to the prefix
+                        collect(buf.substr(0, lb - k));
+                        keepLastIn(k);
+                    }
+                    break;
+                }
+                // no prefix, collect it all
+                collect(buf);
+                clearIn();
+            }
+        }
+    }
+}
+
+void AsyncChat::push(std::string_view data) {
+    const std::size_t sabs = std::max<std::size_t>(acOutBufferSize, 1);
+    if (data.size() > sabs) {
+        for (std::size_t i = 0; i < data.size(); i += sabs) m_fifo.appendData(std::string(data.substr(i, sabs)));
+    } else {
+        m_fifo.appendData(std::string(data));
+    }
+    initiateSend();
+}
+
+void AsyncChat::push(std::string&& data) {
+    if (data.size() > std::max<std::size_t>(acOutBufferSize, 1)) {
+        push(std::string_view(data));
+        return;
+    }
+    m_fifo.appendData(std::move(data));
+    initiateSend();
+}
+
+void AsyncChat::pushWithProducer(std::unique_ptr<Producer> producer) {
+    if (!producer) return;
+    m_fifo.appendProducer(std::move(producer));
+    initiateSend();
+}
+
+void AsyncChat::closeWhenDone() {
+    // automatically close this channel once the outgoing queue is empty
+    m_fifo.appendClose();
+}
+
+void AsyncChat::initiateSend() {
+    trace(Hook::InitiateSend);
+    while (!m_fifo.empty() && connected) {
+        Fifo::Entry& first = m_fifo.front();
+        if (first.kind == Fifo::Entry::Kind::Close) {
+            // handle the close marker (Python's None)
+            m_fifo.popFront();
+            trace(Hook::HandleClose);
+            handleClose();
+            return;
+        }
+        if (first.kind == Fifo::Entry::Kind::Producer) {
+            // handle classic producer behavior
+            std::string data = first.producer->more();
+            if (!data.empty()) {
+                m_fifo.prependData(std::move(data));
+            } else {
+                const std::unique_ptr<Producer> done = std::move(first.producer);
+                m_fifo.popFront();
+                onProducerExhausted(*done);
+            }
+            continue;
+        }
+
+        // A data entry. An empty one (push(b"")) is removed and still costs
+        // one send of nothing, as in CPython (P7).
+        const std::size_t obs = std::max<std::size_t>(acOutBufferSize, 1);
+        const std::size_t firstLen = first.pending().size();
+        std::string empty;
+        std::string_view data;
+        if (firstLen == 0) {
+            m_fifo.popFront();
+            data = empty;
+        } else {
+            data = first.pending().substr(0, obs);
+        }
+
+        // send the data
+        std::size_t numSent = 0;
+        try {
+            trace(Hook::Send);
+            numSent = send(data);
+        } catch (const std::system_error&) {
+            if (m_tap) m_tap->error(*this);
+            trace(Hook::HandleError);
+            handleError();
+            return;
+        }
+        onSent(data.substr(0, numSent));
+
+        if (numSent && !m_fifo.empty()) m_fifo.consumeFront(numSent);
+        // we tried to send some actual data
+        return;
+    }
+}
+
+void AsyncChat::discardBuffers() {
+    // Emergencies only!
+    clearIn();
+    m_incoming.clear();
+    m_fifo.clear();
+}
+
+}  // namespace engine

@@ -1,0 +1,104 @@
+// Terminator.cpp — the terminator value and the two searches async_chat uses.
+#include "engine/asyncore/Terminator.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+
+#if defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__)
+#define LW_HAVE_MEMMEM 1
+#endif
+
+namespace engine {
+
+Terminator Terminator::count(long long n) {
+    if (n < 0) throw std::invalid_argument("the number of received bytes must be positive");
+    return Terminator(Kind::Count, std::string(), static_cast<std::uint64_t>(n));
+}
+
+std::string Terminator::describe() const {
+    switch (m_kind) {
+    case Kind::None:
+        return "none";
+    case Kind::Count:
+        return "count:" + std::to_string(m_count);
+    case Kind::Bytes: {
+        std::string out = "b'";
+        static const char* hex = "0123456789abcdef";
+        for (const char ch : m_bytes) {
+            const auto c = static_cast<unsigned char>(ch);
+            switch (c) {
+            case '\r': out += "\\r"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            case '\\': out += "\\\\"; break;
+            case '\'': out += "\\'"; break;
+            default:
+                if (c >= 0x20 && c < 0x7f) {
+                    out += static_cast<char>(c);
+                } else {
+                    out += "\\x";
+                    out += hex[c >> 4];
+                    out += hex[c & 15];
+                }
+            }
+        }
+        out += '\'';
+        return out;
+    }
+    }
+    return {};
+}
+
+std::size_t findPrefixAtEnd(std::string_view haystack, std::string_view needle) noexcept {
+    if (needle.size() < 2 || haystack.empty()) return 0;
+    // Candidate prefixes start at the positions of the last len(needle)-1
+    // bytes that equal needle[0]; the leftmost candidate that matches is the
+    // longest prefix. (CPython tries l = len(needle)-1 down to 1.)
+    const std::size_t maxLen = std::min(needle.size() - 1, haystack.size());
+    const std::size_t from = haystack.size() - maxLen;
+    const char first = needle.front();
+    for (std::size_t i = from; i < haystack.size(); ++i) {
+        if (haystack[i] != first) continue;
+        const std::size_t l = haystack.size() - i;
+        if (std::memcmp(haystack.data() + i, needle.data(), l) == 0) return l;
+    }
+    return 0;
+}
+
+std::size_t findTerminator(std::string_view haystack, std::string_view needle) noexcept {
+    if (needle.empty() || haystack.size() < needle.size()) return std::string_view::npos;
+    if (needle.size() == 1) {
+        const void* p = std::memchr(haystack.data(), needle.front(), haystack.size());
+        return p ? static_cast<std::size_t>(static_cast<const char*>(p) - haystack.data()) : std::string_view::npos;
+    }
+    if (needle.size() <= 16) {
+        // Short terminators (the usual "\r\n", "\r\n\r\n"): memchr for the
+        // first byte, then compare the rest in place. Cheaper than memmem's
+        // set-up on every call, which dominated the echo profile.
+        const char* p = haystack.data();
+        const char* const end = haystack.data() + haystack.size() - (needle.size() - 1);
+        while (p < end) {
+            p = static_cast<const char*>(std::memchr(p, needle.front(), static_cast<std::size_t>(end - p)));
+            if (!p) return std::string_view::npos;
+            std::size_t i = 1;
+            while (i < needle.size() && p[i] == needle[i]) ++i;
+            if (i == needle.size()) return static_cast<std::size_t>(p - haystack.data());
+            ++p;
+        }
+        return std::string_view::npos;
+    }
+#if defined(LW_HAVE_MEMMEM)
+    // glibc's memmem is the Two-Way algorithm: linear in the worst case.
+    const void* p = ::memmem(haystack.data(), haystack.size(), needle.data(), needle.size());
+    return p ? static_cast<std::size_t>(static_cast<const char*>(p) - haystack.data()) : std::string_view::npos;
+#else
+    auto it = std::search(haystack.begin(), haystack.end(),
+                          std::boyer_moore_horspool_searcher(needle.begin(), needle.end()));
+    return it == haystack.end() ? std::string_view::npos : static_cast<std::size_t>(it - haystack.begin());
+#endif
+}
+
+}  // namespace engine

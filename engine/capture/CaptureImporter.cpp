@@ -1,0 +1,302 @@
+// CaptureImporter.cpp — capture → streams → one stream as session events.
+#include "engine/capture/CaptureImporter.h"
+
+#include "engine/asyncore/Escape.h"
+#include "engine/capture/Reframer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <system_error>
+
+namespace engine {
+
+namespace {
+
+constexpr std::size_t kMaxNotes = 10;
+// The one channel of an imported session: the client.
+constexpr ChannelId kChannel = 1;
+
+bool scan(PcapReader& reader, TcpReassembler& reassembler, CaptureListing& listing, std::string* error,
+          const CaptureImporter::Progress& progress) {
+    CapturedPacket p;
+    TcpSegment seg;
+    std::string why;
+    std::uint64_t reported = 0;
+    while (reader.next(p)) {
+        if (progress && reader.bytesRead() - reported >= (1u << 20)) {
+            reported = reader.bytesRead();
+            if (!progress(reported, reader.totalBytes())) {
+                if (error) *error = "cancelled";
+                return false;
+            }
+        }
+        ++listing.packets;
+        switch (PcapReader::decodeTcp(p, seg, &why)) {
+        case DecodeResult::Tcp:
+            ++listing.tcpPackets;
+            reassembler.add(seg, p.number, p.timestampNs);
+            break;
+        case DecodeResult::NotTcp: ++listing.otherPackets; break;
+        case DecodeResult::Fragment: ++listing.fragments; break;
+        case DecodeResult::Malformed:
+            ++listing.malformed;
+            if (listing.notes.size() < kMaxNotes)
+                listing.notes.push_back("frame " + std::to_string(p.number) + " (byte offset " +
+                                        std::to_string(p.fileOffset) + "): " + why);
+            break;
+        }
+    }
+    if (reader.failed()) {
+        if (error) *error = reader.error();
+        return false;
+    }
+    if (progress) progress(reader.bytesRead(), reader.totalBytes());
+    listing.format = reader.format();
+    listing.linkTypes = reader.linkTypes();
+    return true;
+}
+
+std::optional<CaptureListing> listFrom(PcapReader& reader, bool opened, std::string* error,
+                                       const CaptureImporter::Progress& progress) {
+    if (!opened) {
+        if (error) *error = reader.error();
+        return std::nullopt;
+    }
+    CaptureListing listing;
+    TcpReassembler reassembler;
+    reassembler.keepOnly(static_cast<std::size_t>(-1));  // sizes only, no payload
+    if (!scan(reader, reassembler, listing, error, progress)) return std::nullopt;
+    listing.streams = reassembler.streams();
+    return listing;
+}
+
+std::optional<LoadedSession> importFrom(PcapReader& reader, bool opened, std::size_t index,
+                                        const CaptureImportOptions& options, std::string* error,
+                                        const CaptureImporter::Progress& progress) {
+    if (!opened) {
+        if (error) *error = reader.error();
+        return std::nullopt;
+    }
+    CaptureListing listing;
+    TcpReassembler reassembler;
+    reassembler.keepOnly(index);
+    if (!scan(reader, reassembler, listing, error, progress)) return std::nullopt;
+    if (index >= reassembler.streamCount()) {
+        if (error) {
+            const std::size_t n = reassembler.streamCount();
+            *error = n == 0 ? "the capture has no TCP streams" + std::string(listing.packets ? "" : " (it has no packets)")
+                            : "the capture has " + std::to_string(n) + " TCP stream" + (n == 1 ? "" : "s") + " (0" +
+                                  (n > 1 ? " to " + std::to_string(n - 1) : std::string()) + "); there is no stream " +
+                                  std::to_string(index);
+        }
+        return std::nullopt;
+    }
+    const ReassembledStream stream = reassembler.stream(index);
+    if (!stream.info.complete() && !options.allowGaps) {
+        if (error) {
+            std::string why;
+            std::size_t shown = 0;
+            for (const std::string& p : stream.info.problems) {
+                if (p.find("missing") == std::string::npos && p.find("snap length") == std::string::npos) continue;
+                if (shown++ == 3) break;
+                why += "; " + p;
+            }
+            *error = "stream " + std::to_string(index) + " is incomplete" + why +
+                     ". Import it anyway with --allow-gaps (the missing bytes are left out)";
+        }
+        return std::nullopt;
+    }
+    return CaptureImporter::toSession(stream, options);
+}
+
+// "127.0.0.1:7000" → "127.0.0.1", 7000; "[::1]:7000" → "::1", 7000.
+void splitEndpoint(const std::string& text, std::string& host, std::int64_t& port) {
+    const std::size_t colon = text.rfind(':');
+    host = colon == std::string::npos ? text : text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    port = 0;
+    if (colon != std::string::npos)
+        for (char c : text.substr(colon + 1)) port = port * 10 + (c - '0');
+}
+
+std::string quoted(const Terminator& t) {
+    if (t.isBytes()) return "'" + renderEscaped(t.bytesValue()) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+
+}  // namespace
+
+std::optional<CaptureListing> CaptureImporter::list(const std::string& path, std::string* error,
+                                                    const Progress& progress) {
+    PcapReader r;
+    const bool ok = r.open(path);
+    return listFrom(r, ok, error, progress);
+}
+
+std::optional<CaptureListing> CaptureImporter::listData(std::string data, std::string name, std::string* error) {
+    PcapReader r;
+    const bool ok = r.openData(std::move(data), std::move(name));
+    return listFrom(r, ok, error, {});
+}
+
+std::optional<LoadedSession> CaptureImporter::importStream(const std::string& path, std::size_t stream,
+                                                           const CaptureImportOptions& options, std::string* error,
+                                                           const Progress& progress) {
+    PcapReader r;
+    const bool ok = r.open(path);
+    return importFrom(r, ok, stream, options, error, progress);
+}
+
+std::optional<LoadedSession> CaptureImporter::importData(std::string data, std::string name, std::size_t stream,
+                                                         const CaptureImportOptions& options, std::string* error) {
+    PcapReader r;
+    const bool ok = r.openData(std::move(data), std::move(name));
+    return importFrom(r, ok, stream, options, error, {});
+}
+
+LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const CaptureImportOptions& options) {
+    LoadedSession s;
+    const std::int64_t t0 = stream.info.firstNs;
+    s.header = eventjson::makeHeader(
+        options.tool, options.toolVersion,
+        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(t0))),
+        std::string(), "full");
+
+    std::vector<Event>& ev = s.events;
+    std::uint64_t seq = 0;
+    std::int64_t lastUs = 0;
+    auto add = [&](EventKind kind, std::int64_t ns, ChannelId channel = kChannel) -> Event& {
+        Event e;
+        e.seq = ++seq;
+        e.tUs = std::max(lastUs, (ns - t0) / 1000);
+        lastUs = e.tUs;
+        e.channel = channel;
+        e.kind = kind;
+        ev.push_back(std::move(e));
+        return ev.back();
+    };
+
+    std::string serverHost;
+    std::int64_t serverPort = 0;
+    splitEndpoint(stream.info.server, serverHost, serverPort);
+    {
+        Event& e = add(EventKind::Connecting, stream.synNs >= 0 ? stream.synNs : t0);
+        e.info = stream.info.server;
+        e.aux = serverHost;
+        e.size = serverPort;
+    }
+    {
+        Event& e = add(EventKind::Connected, stream.establishedNs >= 0 ? stream.establishedNs : t0);
+        e.info = stream.info.server;
+        e.aux = stream.info.client;
+    }
+
+    // The client's messages (one push each): its stream framed by the terminator.
+    std::string c2s;
+    for (const ReassembledChunk& c : stream.chunks)
+        if (c.direction == 0) c2s += c.bytes;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> pushes;  // offset, size
+    for (const FramedMessage& m : Reframer::frame(c2s, TerminatorSchedule(options.terminator)))
+        pushes.emplace_back(m.offset, m.wireSize());
+    std::size_t nextPush = 0;
+    std::uint64_t c2sAt = 0;
+
+    // The server's bytes through asynchat's framing, chunk by chunk.
+    Reframer framer{TerminatorSchedule(options.terminator)};
+    framer.setKeepMessages(false);
+    std::int64_t chunkNs = t0;
+    std::uint64_t found = 0;
+    framer.setHooks({[&](std::string_view data) {
+                         Event& e = add(EventKind::Collect, chunkNs);
+                         e.size = static_cast<std::int64_t>(data.size());
+                         e.data.assign(data);
+                     },
+                     [&](const Terminator& inForce, std::uint64_t bodySize) {
+                         Event& e = add(EventKind::FoundTerminator, chunkNs);
+                         e.setTerminator(inForce);
+                         e.size = static_cast<std::int64_t>(bodySize);
+                         ++found;
+                     }});
+
+    bool halfClosed = false;
+    auto maybeHalfClose = [&](std::int64_t beforeNs) {
+        // The client's FIN, if it came first: it shut its side down.
+        if (halfClosed || stream.finNs[0] < 0 || stream.finNs[0] > beforeNs) return;
+        if (stream.finNs[1] >= 0 && stream.finNs[1] < stream.finNs[0]) return;
+        halfClosed = true;
+        add(EventKind::HalfClosed, stream.finNs[0]);
+    };
+
+    std::uint64_t bytesIn = 0;
+    std::uint64_t bytesOut = 0;
+    for (const ReassembledChunk& c : stream.chunks) {
+        maybeHalfClose(c.timestampNs);
+        chunkNs = c.timestampNs;
+        if (c.direction == 0) {
+            const std::uint64_t end = c2sAt + c.bytes.size();
+            while (nextPush < pushes.size() && pushes[nextPush].first < end) {
+                Event& e = add(EventKind::Push, c.timestampNs);
+                e.sub = static_cast<std::uint8_t>(ProducerKind::Bytes);
+                e.size = static_cast<std::int64_t>(pushes[nextPush].second);
+                ++nextPush;
+            }
+            Event& e = add(EventKind::Sent, c.timestampNs);
+            e.size = static_cast<std::int64_t>(c.bytes.size());
+            e.data = c.bytes;
+            c2sAt = end;
+            bytesOut += c.bytes.size();
+        } else {
+            framer.feed(c.bytes, c.timestampNs);
+            bytesIn += c.bytes.size();
+        }
+    }
+
+    // The end of the connection, as the client saw it.
+    std::int64_t endNs = stream.info.lastNs;
+    maybeHalfClose(endNs);
+    const bool serverFin = stream.finNs[1] >= 0;
+    const bool reset = stream.resetNs >= 0;
+    if (serverFin || reset) {
+        const std::int64_t closeNs = std::max({stream.finNs[1], stream.resetNs, stream.finNs[0]});
+        chunkNs = closeNs;
+        if (const std::string_view residue = framer.residue(); !residue.empty()) {
+            Event& e = add(EventKind::Warning, closeNs);
+            e.sub = static_cast<std::uint8_t>(WarningCode::Residue);
+            e.info = std::to_string(residue.size()) + " byte(s) held back as a possible start of the terminator " +
+                     quoted(options.terminator) + " were never delivered";
+            e.size = static_cast<std::int64_t>(residue.size());
+            e.data.assign(residue);
+        }
+        if (options.terminator.framesInput() && framer.pendingBytes() > 0) {
+            Event& e = add(EventKind::Warning, closeNs);
+            e.sub = static_cast<std::uint8_t>(WarningCode::Unterminated);
+            e.info = "the last message (" + std::to_string(framer.pendingBytes()) + " bytes) never saw its terminator " +
+                     quoted(options.terminator);
+            e.size = static_cast<std::int64_t>(framer.pendingBytes());
+        }
+        Event& e = add(EventKind::Closed, closeNs);
+        if (reset && (!serverFin || stream.resetNs <= stream.finNs[1])) {
+            const bool byServer = stream.resetFrom == 1;
+            e.sub = static_cast<std::uint8_t>(byServer ? CloseReason::Peer : CloseReason::Local);
+            e.info = byServer ? "Connection reset by peer" : "close";
+            e.error = byServer ? static_cast<int>(std::errc::connection_reset) : 0;
+        } else {
+            e.sub = static_cast<std::uint8_t>(CloseReason::Peer);
+            e.info = "eof";
+        }
+        auto state = std::make_shared<ChannelState>();
+        state->bytesIn = bytesIn;
+        state->bytesOut = bytesOut;
+        state->messagesIn = found;
+        state->messagesOut = pushes.size();
+        e.state = std::move(state);
+        endNs = std::max(endNs, closeNs);
+    }
+    add(EventKind::Stopped, endNs, kReactorChannel);
+    s.summary = SessionReader::summarize(s.events);
+    return s;
+}
+
+}  // namespace engine

@@ -1,0 +1,303 @@
+// Conversation.cpp — from events to per-connection byte streams.
+#include "engine/capture/Conversation.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+namespace engine {
+
+bool Conversation::serverClosed() const noexcept {
+    if (!closed) return false;
+    if (localIsClient()) return closeReason == CloseReason::Peer;
+    // On the server side a "shutdown" close is the tool being stopped, not
+    // the protocol ending the connection.
+    return closeReason == CloseReason::Local && closeDetail != "shutdown";
+}
+
+bool Conversation::clientClosed() const noexcept {
+    if (localIsClient())
+        return halfClosedUs >= 0 || (closed && closeReason == CloseReason::Local && closeDetail != "shutdown");
+    return closed && closeReason == CloseReason::Peer;
+}
+
+namespace {
+
+struct PendingPush {
+    std::int64_t size = 0;  // -1: unknown until its producer is exhausted
+    std::int64_t tUs = 0;
+    std::uint64_t seq = 0;
+};
+
+struct Builder {
+    Conversation c;
+    bool isConnection = false;         // not a listener, not the reactor
+    std::uint64_t inMessageStart = 0;  // stream offset where the current in message began
+    std::vector<PendingPush> pushes;
+    std::deque<std::size_t> filePushes;  // pushes whose producer is a file, oldest first
+    bool sawSent = false;
+    bool sawPush = false;
+    bool sawCollect = false;
+
+    void appendIn(std::string_view data, const Event& e) {
+        if (data.empty()) return;
+        c.in.chunks.push_back({c.in.bytes.size(), data.size(), e.tUs, e.seq});
+        c.in.bytes.append(data);
+    }
+    void appendOut(std::string_view data, const Event& e) {
+        if (data.empty()) return;
+        c.out.chunks.push_back({c.out.bytes.size(), data.size(), e.tUs, e.seq});
+        c.out.bytes.append(data);
+    }
+
+    void found(const Event& e) {
+        const Terminator inForce = e.terminator();
+        Terminator framing = inForce;
+        std::uint64_t termSize = 0;
+        if (inForce.isBytes()) {
+            appendIn(inForce.bytesValue(), e);
+            termSize = inForce.bytesValue().size();
+        } else if (inForce.isCount()) {
+            // asynchat reports count 0 inside found_terminator (R8): the
+            // record's size is the count that framed it.
+            framing = Terminator::count(e.size > 0 ? e.size : 0);
+        }
+        StreamMessage m;
+        m.offset = inMessageStart;
+        m.size = c.in.bytes.size() - inMessageStart;
+        m.tUs = m.wireUs = e.tUs;
+        m.seq = m.wireSeq = e.seq;
+        m.terminated = true;
+        m.terminator = framing;
+        m.terminatorSize = termSize;
+        c.in.messages.push_back(std::move(m));
+        inMessageStart = c.in.bytes.size();
+        c.inputTerminator = framing;
+    }
+
+    void finish() {
+        // The unterminated tail of the input.
+        if (c.in.bytes.size() > inMessageStart) {
+            StreamMessage m;
+            m.offset = inMessageStart;
+            m.size = c.in.bytes.size() - inMessageStart;
+            const StreamChunk& last = c.in.chunks.back();
+            m.tUs = m.wireUs = last.tUs;
+            m.seq = m.wireSeq = last.seq;
+            m.terminated = false;
+            if (c.inputTerminator) m.terminator = *c.inputTerminator;
+            c.in.messages.push_back(std::move(m));
+        }
+        // Output messages: one per push, clipped to what was actually sent.
+        const std::uint64_t total = c.out.bytes.size();
+        std::uint64_t at = 0;
+        for (std::size_t i = 0; i < pushes.size() && at < total; ++i) {
+            const PendingPush& p = pushes[i];
+            std::uint64_t size = 0;
+            if (p.size >= 0) {
+                size = static_cast<std::uint64_t>(p.size);
+            } else {
+                // Unknown and never resolved: up to the next push of known
+                // size would be a guess; take the rest of what was sent.
+                std::uint64_t later = 0;
+                for (std::size_t j = i + 1; j < pushes.size(); ++j)
+                    if (pushes[j].size > 0) later += static_cast<std::uint64_t>(pushes[j].size);
+                size = total - at > later ? total - at - later : total - at;
+            }
+            if (size == 0) continue;  // push(b"") sends nothing
+            size = std::min(size, total - at);
+            StreamMessage m;
+            m.offset = at;
+            m.size = size;
+            m.tUs = p.tUs;
+            m.seq = p.seq;
+            c.out.messages.push_back(std::move(m));
+            at += size;
+        }
+        if (at < total) {
+            // Bytes no push accounts for (a session written by another tool):
+            // one message per sent chunk.
+            for (const StreamChunk& ch : c.out.chunks) {
+                if (ch.offset + ch.size <= at) continue;
+                StreamMessage m;
+                m.offset = std::max(ch.offset, at);
+                m.size = ch.offset + ch.size - m.offset;
+                m.tUs = ch.tUs;
+                m.seq = ch.seq;
+                c.out.messages.push_back(std::move(m));
+            }
+        }
+        // When each message's first byte went out.
+        std::size_t k = 0;
+        for (StreamMessage& m : c.out.messages) {
+            while (k < c.out.chunks.size() && c.out.chunks[k].offset + c.out.chunks[k].size <= m.offset) ++k;
+            if (k < c.out.chunks.size()) {
+                m.wireUs = c.out.chunks[k].tUs;
+                m.wireSeq = c.out.chunks[k].seq;
+            }
+        }
+    }
+};
+
+}  // namespace
+
+std::vector<Conversation> extractConversations(const std::vector<Event>& events, std::string_view level) {
+    std::map<ChannelId, std::size_t> index;
+    std::vector<Builder> builders;
+    auto builderFor = [&](const Event& e) -> Builder& {
+        auto [it, fresh] = index.try_emplace(e.channel, builders.size());
+        if (fresh) {
+            builders.emplace_back();
+            builders.back().c.channel = e.channel;
+            builders.back().c.firstUs = e.tUs;
+            builders.back().c.firstSeq = e.seq;
+        }
+        Builder& b = builders[it->second];
+        b.c.lastUs = e.tUs;
+        return b;
+    };
+
+    for (const Event& e : events) {
+        if (e.channel == kReactorChannel) continue;
+        Builder& b = builderFor(e);
+        Conversation& c = b.c;
+        switch (e.kind) {
+        case EventKind::Listening: b.isConnection = false; c.role = ChannelRole::Listener; break;
+        case EventKind::Accepted:
+            b.isConnection = true;
+            c.role = ChannelRole::Accepted;
+            c.parent = e.parent;
+            c.peer = e.info;
+            c.local = e.aux;
+            c.connectedUs = e.tUs;
+            c.connectedSeq = e.seq;
+            break;
+        case EventKind::Connecting:
+            if (c.role != ChannelRole::Accepted) {
+                b.isConnection = true;
+                c.role = ChannelRole::Client;
+                c.peer = e.info;  // the address tried; `connected` confirms it
+            }
+            break;
+        case EventKind::Connected:
+            if (c.role != ChannelRole::Accepted) {
+                b.isConnection = true;
+                c.role = ChannelRole::Client;
+            }
+            c.peer = e.info;
+            c.local = e.aux;
+            c.connectedUs = e.tUs;
+            c.connectedSeq = e.seq;
+            break;
+        case EventKind::Collect:
+        case EventKind::Received:  // a hosted plain dispatcher: what recv() returned
+            b.sawCollect = true;
+            b.appendIn(e.data, e);
+            break;
+        case EventKind::FoundTerminator:
+            b.sawCollect = true;
+            b.found(e);
+            break;
+        case EventKind::TerminatorSet: {
+            Terminator t = e.terminator();
+            c.inputTerminator = t;
+            break;
+        }
+        case EventKind::Warning:
+            // The partial terminator asynchat held back at end of file: bytes
+            // that were received but never delivered.
+            if (e.warningCode() == WarningCode::Residue) b.appendIn(e.data, e);
+            break;
+        case EventKind::Push:
+            b.sawPush = true;
+            b.pushes.push_back({e.size < 0 ? -1 : e.size, e.tUs, e.seq});
+            if (e.producerKind() == ProducerKind::File) b.filePushes.push_back(b.pushes.size() - 1);
+            break;
+        case EventKind::Sent:
+            b.sawSent = true;
+            b.appendOut(e.data, e);
+            break;
+        case EventKind::ProducerExhausted:
+            if (e.producerKind() == ProducerKind::File && !b.filePushes.empty()) {
+                const std::size_t i = b.filePushes.front();
+                b.filePushes.pop_front();
+                if (b.pushes[i].size < 0) {
+                    // Everything sent so far, minus the pushes before it.
+                    std::int64_t before = 0;
+                    bool known = true;
+                    for (std::size_t j = 0; j < i; ++j) {
+                        if (b.pushes[j].size < 0) known = false;
+                        before += std::max<std::int64_t>(b.pushes[j].size, 0);
+                    }
+                    const auto sent = static_cast<std::int64_t>(c.out.bytes.size());
+                    if (known && sent >= before) b.pushes[i].size = sent - before;
+                }
+            }
+            break;
+        case EventKind::HalfClosed:
+            c.halfClosedUs = e.tUs;
+            c.halfClosedSeq = e.seq;
+            break;
+        case EventKind::Closed:
+            c.closed = true;
+            c.closeReason = e.closeReason();
+            c.closeDetail = e.info;
+            c.closeErrno = e.error;
+            c.closedUs = e.tUs;
+            c.closedSeq = e.seq;
+            if (e.state) {
+                c.closedBytesIn = static_cast<std::int64_t>(e.state->bytesIn);
+                c.closedBytesOut = static_cast<std::int64_t>(e.state->bytesOut);
+            }
+            break;
+        default: break;
+        }
+    }
+
+    std::vector<Conversation> out;
+    for (Builder& b : builders) {
+        if (!b.isConnection) continue;
+        b.finish();
+        Conversation& c = b.c;
+        if (level.empty()) {
+            // Not stated: infer it from what is there.
+            c.in.recorded = b.sawCollect || c.closedBytesIn <= 0;
+            c.out.recorded = b.sawSent || (!b.sawPush && c.closedBytesOut <= 0);
+        } else {
+            c.in.recorded = level == "full" || level == "messages";
+            c.out.recorded = level == "full";
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+const Conversation* selectConversation(const std::vector<Conversation>& conversations,
+                                       std::optional<ChannelId> channel, std::string* error) {
+    auto listing = [&] {
+        std::string s;
+        for (const Conversation& c : conversations) {
+            if (!s.empty()) s += ", ";
+            s += "#" + std::to_string(c.channel) + " (" + std::string(channelRoleName(c.role)) + ", " +
+                 std::to_string(c.in.bytes.size() + c.out.bytes.size()) + " bytes)";
+        }
+        return s;
+    };
+    if (channel) {
+        for (const Conversation& c : conversations)
+            if (c.channel == *channel) return &c;
+        if (error)
+            *error = "the session has no connection on channel " + std::to_string(*channel) +
+                     (conversations.empty() ? std::string(" (it has no connections at all)")
+                                            : "; its connections are " + listing());
+        return nullptr;
+    }
+    for (const Conversation& c : conversations)
+        if (c.hasTraffic()) return &c;
+    if (error)
+        *error = conversations.empty() ? std::string("the session has no connections")
+                                       : "no connection in the session carried any bytes (connections: " + listing() + ")";
+    return nullptr;
+}
+
+}  // namespace engine

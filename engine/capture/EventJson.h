@@ -1,0 +1,69 @@
+// EventJson.h — the session format: events as JSON Lines, and back.
+//
+// What it does: encodes the header line of a session and one line per Event,
+// exactly as docs/session-format.md describes them (format
+// "linewright-session", version 1), and decodes them again. Bytes travel as
+// `data_b64` (standard base64, exact) next to `text` (the escaped rendering
+// of Escape.h, for people and grep). Field order is fixed, so equal events
+// encode to equal lines. Decoding ignores fields it does not know (a later
+// minor addition stays readable) but refuses a header of a newer version and
+// lines that are not what they claim to be, with a message saying why.
+// A `closed` event's ChannelState is written as its four counters only; a
+// decoded one carries those counters (phase closed) and nothing else.
+// What it owns: nothing; pure functions. Qt-free.
+// Threads: any.
+#pragma once
+
+#include "engine/reactor/Event.h"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace engine {
+
+/// The first line of a session file (and of `linewright-cli --json`).
+struct SessionHeader {
+    static constexpr std::string_view kFormat = "linewright-session";
+    static constexpr int kVersion = 1;
+    int version = kVersion;
+    std::string tool;          ///< "linewright-cli", "linewright".
+    std::string toolVersion;   ///< "0.1.0".
+    std::string start;         ///< Wall-clock time of t_us = 0, ISO 8601 UTC: "2025-05-01T12:00:00.123456Z".
+    std::int64_t startUnixUs = 0;  ///< The same, in microseconds since the Unix epoch.
+    std::string backend;       ///< "epoll", "poll", "select" ("" if not recorded).
+    std::string level;         ///< "full", "messages", "lifecycle" ("" if not recorded).
+    friend bool operator==(const SessionHeader&, const SessionHeader&) = default;
+};
+
+namespace eventjson {
+
+/// A header for a session that started at `start`.
+SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono::system_clock::time_point start,
+                         std::string backend = {}, std::string level = {});
+/// "2025-05-01T12:00:00.123456Z".
+std::string formatUtc(std::chrono::system_clock::time_point t);
+
+/// Appends the header line, newline included.
+void appendHeader(std::string& out, const SessionHeader& header);
+/// Appends one event line, newline included.
+void appendEvent(std::string& out, const Event& event);
+/// One event as a JSON object, without the newline.
+std::string encodeEvent(const Event& event);
+
+/// Reads a header line (a trailing newline is allowed). nullopt and `error`
+/// set when it is not a linewright session header of a version we read.
+std::optional<SessionHeader> decodeHeader(std::string_view line, std::string* error = nullptr);
+/// Reads an event line. nullopt and `error` set when it is not one.
+std::optional<Event> decodeEvent(std::string_view line, std::string* error = nullptr);
+
+/// Standard base64 (RFC 4648, with padding).
+void appendBase64(std::string& out, std::string_view bytes);
+std::string base64Encode(std::string_view bytes);
+/// nullopt if `text` is not valid padded base64.
+std::optional<std::string> base64Decode(std::string_view text);
+
+}  // namespace eventjson
+}  // namespace engine

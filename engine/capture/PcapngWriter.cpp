@@ -1,0 +1,440 @@
+// PcapngWriter.cpp — packet synthesis (Ethernet, IPv4/IPv6, TCP) and pcapng blocks.
+#include "engine/capture/PcapngWriter.h"
+
+#include "engine/net/Address.h"
+#include "engine/asyncore/Escape.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <tuple>
+
+namespace engine {
+
+namespace {
+
+// --- Little-endian block writing ----------------------------------------------------------------
+
+void put16(std::string& o, std::uint32_t v) {
+    o.push_back(static_cast<char>(v & 0xff));
+    o.push_back(static_cast<char>((v >> 8) & 0xff));
+}
+void put32(std::string& o, std::uint32_t v) {
+    put16(o, v & 0xffff);
+    put16(o, v >> 16);
+}
+void pad4(std::string& o) {
+    while (o.size() % 4) o.push_back('\0');
+}
+void option(std::string& o, std::uint16_t code, std::string_view value) {
+    put16(o, code);
+    put16(o, static_cast<std::uint32_t>(value.size()));
+    o.append(value);
+    pad4(o);
+}
+void endOptions(std::string& o) {
+    put16(o, 0);
+    put16(o, 0);
+}
+void block(std::string& out, std::uint32_t type, const std::string& body) {
+    const auto len = static_cast<std::uint32_t>(12 + body.size());
+    put32(out, type);
+    put32(out, len);
+    out += body;
+    put32(out, len);
+}
+
+// --- Packets ----------------------------------------------------------------------------------
+
+struct Endpoint {
+    int family = kAfInet;
+    std::array<std::uint8_t, 16> ip{};
+    std::uint16_t port = 0;
+    std::array<std::uint8_t, 6> mac{};
+};
+
+bool parseEndpoint(const std::string& text, Endpoint& out) {
+    std::string host, port;
+    if (text.empty() || !splitHostPort(text, host, port)) return false;
+    const auto p = parsePort(port, true);
+    if (!p) return false;
+    const auto a = Address::fromNumeric(host, *p);
+    if (!a) return false;
+    out.family = a->family();
+    out.port = *p;
+    out.ip = {};
+    if (out.family == kAfInet) {
+        sockaddr_in in{};
+        std::memcpy(&in, a->sockaddrPtr(), std::min(sizeof in, a->sockaddrLen()));
+        std::memcpy(out.ip.data(), &in.sin_addr, 4);
+    } else {
+        sockaddr_in6 in6{};
+        std::memcpy(&in6, a->sockaddrPtr(), std::min(sizeof in6, a->sockaddrLen()));
+        std::memcpy(out.ip.data(), &in6.sin6_addr, 16);
+    }
+    return true;
+}
+
+std::uint32_t sumBytes(std::uint32_t sum, const unsigned char* p, std::size_t n) {
+    for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<std::uint32_t>((p[i] << 8) | p[i + 1]);
+    if (n % 2) sum += static_cast<std::uint32_t>(p[n - 1] << 8);
+    return sum;
+}
+std::uint16_t fold(std::uint32_t sum) {
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum & 0xffff);
+}
+void be16(std::string& o, std::size_t at, std::uint32_t v) {
+    o[at] = static_cast<char>((v >> 8) & 0xff);
+    o[at + 1] = static_cast<char>(v & 0xff);
+}
+void be32(std::string& o, std::size_t at, std::uint32_t v) {
+    be16(o, at, v >> 16);
+    be16(o, at + 2, v & 0xffff);
+}
+const unsigned char* ubytes(const std::string& s, std::size_t at = 0) {
+    return reinterpret_cast<const unsigned char*>(s.data()) + at;
+}
+
+struct Packet {
+    std::int64_t unixUs = 0;
+    std::size_t conversation = 0;
+    std::size_t order = 0;
+    std::string frame;
+    std::vector<std::string> comments;
+};
+
+// One synthesized TCP connection.
+class Connection {
+public:
+    Connection(const Endpoint& client, const Endpoint& server, std::size_t index, std::int64_t baseUs,
+               std::vector<Packet>& out)
+        : m_ep{client, server}, m_index(index), m_base(baseUs), m_out(out) {
+        m_ep[0].mac = {0x02, 0, 0, 0, 0, 0x01};
+        m_ep[1].mac = {0x02, 0, 0, 0, 0, 0x02};
+        // Fixed initial sequence numbers: exports of one session are identical.
+        m_seq[0] = 0x1a2b0000u + static_cast<std::uint32_t>(index) * 0x10000u;
+        m_seq[1] = 0x5c6d0000u + static_cast<std::uint32_t>(index) * 0x10000u;
+    }
+
+    static constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
+
+    /// A segment from side `from` (0 client, 1 server). Returns its packet.
+    Packet& send(int from, std::int64_t tUs, std::uint8_t flags, std::string_view payload = {}) {
+        const int to = 1 - from;
+        const auto f = static_cast<std::size_t>(from);
+        const auto t = static_cast<std::size_t>(to);
+        const Endpoint& s = m_ep[f];
+        const Endpoint& d = m_ep[t];
+        const std::uint32_t ack = (flags & kAck) ? m_seq[t] : 0;
+
+        std::string tcp(20, '\0');
+        be16(tcp, 0, s.port);
+        be16(tcp, 2, d.port);
+        be32(tcp, 4, m_seq[f]);
+        be32(tcp, 8, ack);
+        tcp[12] = static_cast<char>(5 << 4);
+        tcp[13] = static_cast<char>(flags);
+        be16(tcp, 14, 65535);
+        tcp.append(payload);
+        // Checksum over the pseudo-header and the segment.
+        std::uint32_t sum = 0;
+        const std::size_t alen = s.family == kAfInet ? 4 : 16;
+        sum = sumBytes(sum, s.ip.data(), alen);
+        sum = sumBytes(sum, d.ip.data(), alen);
+        if (s.family == kAfInet) {
+            sum += 6;
+            sum += static_cast<std::uint32_t>(tcp.size());
+        } else {
+            const auto len = static_cast<std::uint32_t>(tcp.size());
+            sum += len >> 16;
+            sum += len & 0xffff;
+            sum += 6;
+        }
+        sum = sumBytes(sum, ubytes(tcp), tcp.size());
+        be16(tcp, 16, fold(sum));
+
+        std::string ip;
+        if (s.family == kAfInet) {
+            ip.assign(20, '\0');
+            ip[0] = 0x45;
+            be16(ip, 2, static_cast<std::uint32_t>(20 + tcp.size()));
+            be16(ip, 4, m_ipId[f]++);
+            be16(ip, 6, 0x4000);  // don't fragment
+            ip[8] = 64;
+            ip[9] = 6;
+            std::memcpy(ip.data() + 12, s.ip.data(), 4);
+            std::memcpy(ip.data() + 16, d.ip.data(), 4);
+            be16(ip, 10, fold(sumBytes(0, ubytes(ip), 20)));
+        } else {
+            ip.assign(40, '\0');
+            ip[0] = 0x60;
+            be16(ip, 4, static_cast<std::uint32_t>(tcp.size()));
+            ip[6] = 6;
+            ip[7] = 64;
+            std::memcpy(ip.data() + 8, s.ip.data(), 16);
+            std::memcpy(ip.data() + 24, d.ip.data(), 16);
+        }
+
+        Packet p;
+        p.unixUs = m_base + tUs;
+        p.conversation = m_index;
+        p.order = m_out.size();
+        p.frame.append(reinterpret_cast<const char*>(d.mac.data()), 6);
+        p.frame.append(reinterpret_cast<const char*>(s.mac.data()), 6);
+        p.frame.push_back(s.family == kAfInet ? '\x08' : '\x86');
+        p.frame.push_back(s.family == kAfInet ? '\x00' : '\xdd');
+        p.frame += ip;
+        p.frame += tcp;
+        m_seq[f] += static_cast<std::uint32_t>(payload.size()) + ((flags & (kSyn | kFin)) ? 1u : 0u);
+        m_out.push_back(std::move(p));
+        return m_out.back();
+    }
+
+private:
+    std::array<Endpoint, 2> m_ep;
+    std::size_t m_index;
+    std::int64_t m_base;
+    std::vector<Packet>& m_out;
+    std::array<std::uint32_t, 2> m_seq{};
+    std::array<std::uint32_t, 2> m_ipId{{1, 1}};
+};
+
+std::string quoted(const Terminator& t) {
+    if (t.isBytes()) return "'" + renderEscaped(t.bytesValue()) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+
+// Inbound events closer than this are taken to come from one read.
+constexpr std::int64_t kSameReadUs = 50;
+
+// A run of bytes one side sent at one moment.
+struct Piece {
+    int from = 0;  // 0 client, 1 server
+    std::int64_t tUs = 0;
+    std::uint64_t seq = 0;
+    bool inbound = false;        // received by the recording channel
+    std::uint64_t offset = 0;    // in that direction's stream
+    std::uint64_t size = 0;
+};
+
+void exportConversation(const Conversation& c, std::size_t index, std::int64_t baseUs, const PcapngExportOptions& o,
+                        std::vector<Packet>& packets, PcapngExportStats& stats) {
+    const std::string who = "channel " + std::to_string(c.channel);
+    Endpoint client, server;
+    if (!parseEndpoint(c.clientAddress(), client)) {
+        stats.notes.push_back(who + ": the client's address '" + c.clientAddress() +
+                              "' is not recorded; 192.0.2.1 stands in for it");
+        parseEndpoint("192.0.2.1:" + std::to_string(40000 + c.channel % 20000), client);
+    }
+    if (!parseEndpoint(c.serverAddress(), server)) {
+        stats.notes.push_back(who + ": the server's address '" + c.serverAddress() +
+                              "' is not recorded; 192.0.2.2 stands in for it");
+        parseEndpoint("192.0.2.2:7", server);
+    }
+    if (client.family != server.family) {
+        stats.notes.push_back(who + ": the client and server addresses are of different families; left out");
+        return;
+    }
+    Connection tcp(client, server, index, baseUs, packets);
+    const int local = c.localIsClient() ? 0 : 1;
+    const int remote = 1 - local;
+
+    // Handshake.
+    const std::int64_t upUs = c.connectedUs >= 0 ? c.connectedUs : c.firstUs;
+    const std::int64_t synUs = c.localIsClient() ? std::min(c.firstUs, upUs) : upUs;
+    tcp.send(0, synUs, Connection::kSyn);
+    tcp.send(1, upUs, Connection::kSyn | Connection::kAck);
+    tcp.send(0, upUs, Connection::kAck);
+
+    // Data: both directions' chunks in event order. A `sent` event is one
+    // send(): one segment. What one read delivered shows as several events
+    // (collects, and the terminators found between them) emitted within
+    // microseconds of each other: inbound chunks less than kSameReadUs apart
+    // are joined into one segment.
+    std::vector<Piece> pieces;
+    for (const StreamChunk& ch : c.in.chunks) pieces.push_back({remote, ch.tUs, ch.seq, true, ch.offset, ch.size});
+    for (const StreamChunk& ch : c.out.chunks) pieces.push_back({local, ch.tUs, ch.seq, false, ch.offset, ch.size});
+    std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.seq < b.seq; });
+    std::vector<Piece> joined;
+    for (const Piece& p : pieces) {
+        if (!joined.empty()) {
+            Piece& last = joined.back();
+            if (last.inbound && p.inbound && p.tUs - last.tUs <= kSameReadUs && last.offset + last.size == p.offset) {
+                last.size += p.size;
+                continue;
+            }
+        }
+        joined.push_back(p);
+    }
+
+    // Comments: found_terminator boundaries of the inbound direction, by the
+    // offset of each message's last byte.
+    std::vector<std::pair<std::uint64_t, std::string>> marks;
+    std::size_t number = 0;
+    for (const StreamMessage& m : c.in.messages) {
+        if (!m.terminated) continue;
+        ++number;
+        if (!o.comments || m.size == 0) continue;
+        marks.emplace_back(m.offset + m.size - 1,
+                           "found_terminator " + std::to_string(number) + " on channel " + std::to_string(c.channel) +
+                               ": " + std::to_string(m.size - m.terminatorSize) + "-byte message, terminator " +
+                               quoted(m.terminator));
+    }
+    std::size_t nextMark = 0;
+
+    const std::size_t maxSeg = std::max<std::size_t>(o.maxSegment, 1);
+    const std::int64_t halfUs = c.halfClosedUs;
+    bool localFinSent = false;
+    for (const Piece& p : joined) {
+        if (halfUs >= 0 && !localFinSent && p.inbound && p.tUs > halfUs) {
+            // We half-closed before these bytes came: our FIN goes first.
+            tcp.send(local, halfUs, Connection::kFin | Connection::kAck);
+            localFinSent = true;
+        }
+        const std::string& stream = p.inbound ? c.in.bytes : c.out.bytes;
+        for (std::uint64_t at = 0; at < p.size; at += maxSeg) {
+            const std::uint64_t n = std::min<std::uint64_t>(maxSeg, p.size - at);
+            const std::uint64_t begin = p.offset + at;
+            Packet& pkt = tcp.send(p.from, p.tUs, Connection::kAck | Connection::kPsh,
+                                   std::string_view(stream).substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(n)));
+            if (p.inbound) {
+                while (nextMark < marks.size() && marks[nextMark].first < begin + n) {
+                    if (marks[nextMark].first >= begin) {
+                        pkt.comments.push_back(marks[nextMark].second);
+                        ++stats.comments;
+                    }
+                    ++nextMark;
+                }
+            }
+        }
+    }
+
+    // The end.
+    if (halfUs >= 0 && !localFinSent) {
+        tcp.send(local, halfUs, Connection::kFin | Connection::kAck);
+        localFinSent = true;
+    }
+    if (c.closed) {
+        const std::int64_t t = std::max(c.closedUs, c.lastUs);
+        const bool peerReset = c.closeReason != CloseReason::Local && c.closeErrno != 0;
+        if (peerReset) {
+            tcp.send(remote, t, Connection::kRst | Connection::kAck);
+        } else if (c.closeReason == CloseReason::Peer) {
+            // The peer's FIN, then ours (asynchat closes at end of file), then its ACK.
+            tcp.send(remote, t, Connection::kFin | Connection::kAck);
+            if (!localFinSent) tcp.send(local, t, Connection::kFin | Connection::kAck);
+            tcp.send(remote, t, Connection::kAck);
+        } else if (c.connectedEver()) {
+            // We closed: our FIN (unless a half-close sent it), the peer's, our ACK.
+            if (!localFinSent) tcp.send(local, t, Connection::kFin | Connection::kAck);
+            tcp.send(remote, t, Connection::kFin | Connection::kAck);
+            tcp.send(local, t, Connection::kAck);
+        }
+    }
+}
+
+}  // namespace
+
+std::string PcapngWriter::render(const SessionHeader& header, const std::vector<Conversation>& conversations,
+                                 const PcapngExportOptions& options, PcapngExportStats* statsOut) {
+    PcapngExportStats stats;
+    std::vector<Packet> packets;
+    std::size_t index = 0;
+    for (const Conversation& c : conversations) {
+        if (options.channel && c.channel != *options.channel) continue;
+        const std::string who = "channel " + std::to_string(c.channel);
+        if (!c.in.recorded || !c.out.recorded) {
+            stats.notes.push_back(who + ": its bytes are not in the session (recorded at level '" +
+                                  header.level + "'); left out");
+            continue;
+        }
+        if (!c.connectedEver()) continue;  // never connected: no packets to show
+        exportConversation(c, index++, header.startUnixUs, options, packets, stats);
+        ++stats.conversations;
+    }
+    std::stable_sort(packets.begin(), packets.end(), [](const Packet& a, const Packet& b) {
+        return std::tie(a.unixUs, a.conversation, a.order) < std::tie(b.unixUs, b.conversation, b.order);
+    });
+
+    std::string out;
+    {
+        std::string shb;
+        put32(shb, 0x1a2b3c4d);
+        put16(shb, 1);
+        put16(shb, 0);
+        put32(shb, 0xffffffffu);  // section length: not given
+        put32(shb, 0xffffffffu);
+        option(shb, 1, "Exported by linewright from a session started " + header.start + " (" + header.tool + " " +
+                           header.toolVersion + ")");
+        option(shb, 4, options.application);
+        endOptions(shb);
+        block(out, 0x0a0d0d0a, shb);
+    }
+    {
+        std::string idb;
+        put16(idb, 1);  // LINKTYPE_ETHERNET
+        put16(idb, 0);
+        put32(idb, 262144);
+        option(idb, 2, "linewright");
+        option(idb, 9, std::string(1, '\x06'));  // if_tsresol: microseconds
+        endOptions(idb);
+        block(out, 1, idb);
+    }
+    for (const Packet& p : packets) {
+        std::string epb;
+        const auto ts = static_cast<std::uint64_t>(std::max<std::int64_t>(p.unixUs, 0));
+        put32(epb, 0);
+        put32(epb, static_cast<std::uint32_t>(ts >> 32));
+        put32(epb, static_cast<std::uint32_t>(ts & 0xffffffffu));
+        put32(epb, static_cast<std::uint32_t>(p.frame.size()));
+        put32(epb, static_cast<std::uint32_t>(p.frame.size()));
+        epb += p.frame;
+        pad4(epb);
+        if (!p.comments.empty()) {
+            for (const std::string& c : p.comments) option(epb, 1, c);
+            endOptions(epb);
+        }
+        block(out, 6, epb);
+    }
+    stats.packets = packets.size();
+    if (statsOut) *statsOut = std::move(stats);
+    return out;
+}
+
+bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
+                         const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
+                         PcapngExportStats* statsOut, std::string* error) {
+    PcapngExportStats stats;
+    const std::string bytes = render(header, conversations, options, &stats);
+    if (stats.conversations == 0) {
+        if (error) {
+            *error = options.channel ? "channel " + std::to_string(*options.channel) + " is not a connection with traffic to export"
+                                     : std::string("the session has no connection to export");
+            for (const std::string& n : stats.notes) *error += "; " + n;
+        }
+        if (statsOut) *statsOut = std::move(stats);
+        return false;
+    }
+    errno = 0;
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    bool ok = f != nullptr;
+    int err = errno;
+    if (f) {
+        errno = 0;
+        ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+        err = errno;
+        if (std::fclose(f) != 0 && ok) {
+            ok = false;
+            err = errno;
+        }
+    }
+    if (!ok && error) *error = "cannot write '" + path + "': " + std::strerror(err ? err : EIO);
+    if (statsOut) *statsOut = std::move(stats);
+    return ok;
+}
+
+}  // namespace engine

@@ -1,0 +1,65 @@
+// PcapngWriter.h — exports recorded conversations as a pcapng capture that
+// Wireshark and tshark open like any other.
+//
+// What it does: for each Conversation (Conversation.h) it synthesizes the
+// packets of a TCP connection on Ethernet, over IPv4 or IPv6 as recorded:
+// the three-way handshake (the SYN when the client started connecting, the
+// SYN-ACK and ACK when it was up), one segment per recorded write and per
+// read (the events of one read — collects and the terminators found
+// between them, emitted microseconds apart — are joined; large segments are
+// split at maxSegment bytes), each acknowledging everything the other side sent so
+// far, and the end as recorded — FINs for an orderly close (a half-close
+// sends ours early), an RST for a reset by the peer, nothing for a
+// connection still open when the session ended. Sequence and
+// acknowledgement numbers are consistent, IPv4 and TCP checksums are right,
+// and timestamps are the events' own (session start + t_us, microseconds).
+// So Wireshark's Follow TCP Stream gives back exactly the recorded bytes in
+// each direction. The segment holding the last byte of each message a
+// channel framed with found_terminator carries a packet comment
+// ("found_terminator 3 on channel 2: 5-byte message, terminator '\r\n'").
+// Conversations whose bytes the session lacks (recorded below level full)
+// are left out, with a note. Addresses come from the recorded
+// `connected`/`accepted` events; one that cannot be read is replaced by
+// 192.0.2.1 (client) or 192.0.2.2 (server), with a note.
+// What it owns: nothing beyond a call.
+// Threads: any.
+#pragma once
+
+#include "engine/capture/Conversation.h"
+#include "engine/capture/EventJson.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+struct PcapngExportOptions {
+    std::optional<ChannelId> channel;  ///< Only this conversation (default: all).
+    bool comments = true;              ///< Mark found_terminator boundaries.
+    std::string application = "linewright";  ///< shb_userappl.
+    std::size_t maxSegment = 65000;    ///< Largest TCP payload per packet (≥ 1).
+};
+
+struct PcapngExportStats {
+    std::size_t conversations = 0;
+    std::size_t packets = 0;
+    std::size_t comments = 0;
+    std::vector<std::string> notes;
+};
+
+class PcapngWriter {
+public:
+    /// The capture's bytes.
+    static std::string render(const SessionHeader& header, const std::vector<Conversation>& conversations,
+                              const PcapngExportOptions& options, PcapngExportStats* stats = nullptr);
+    /// Writes render()'s bytes to `path`. False with `error` when there is
+    /// nothing to export or the file cannot be written.
+    static bool write(const std::string& path, const SessionHeader& header,
+                      const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
+                      PcapngExportStats* stats, std::string* error);
+};
+
+}  // namespace engine

@@ -1,0 +1,195 @@
+// Reframer.cpp — AsyncChat::handleRead() over an in-memory transport.
+#include "engine/capture/Reframer.h"
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/asyncore/Loop.h"
+
+#include <algorithm>
+#include <cstring>
+#include <system_error>
+
+namespace engine {
+
+// --- TerminatorSchedule ---------------------------------------------------------------------
+
+bool TerminatorSchedule::isConstant() const noexcept {
+    return std::all_of(m_list.begin(), m_list.end(), [this](const Terminator& t) { return t == m_after; });
+}
+
+namespace {
+std::string specOf(const Terminator& t) {
+    if (t.isBytes()) return "'" + terminatorSpec(t) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+}  // namespace
+
+std::string TerminatorSchedule::describe() const {
+    if (isConstant()) return specOf(m_after);
+    // Runs of equal terminators: "'\n' x3, count:4, then '\n'".
+    std::string out = "per message: ";
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < m_list.size();) {
+        std::size_t j = i;
+        while (j < m_list.size() && m_list[j] == m_list[i]) ++j;
+        if (shown == 4) {
+            out += "…, ";
+            break;
+        }
+        out += specOf(m_list[i]);
+        if (j - i > 1) out += " x" + std::to_string(j - i);
+        out += ", ";
+        ++shown;
+        i = j;
+    }
+    out += "then " + specOf(m_after);
+    return out;
+}
+
+// --- The chat on an in-memory transport -----------------------------------------------------
+
+class Reframer::Chat final : public AsyncChat {
+public:
+    Chat(Reframer& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {}
+
+    void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
+    void foundTerminator() override { m_owner.onFound(); }
+    // There is no socket, so nothing to close: handleRead() only calls this
+    // when the transport reports end of file, which ours never does.
+    void handleClose() override {}
+
+protected:
+    std::string_view className() const override { return "Reframer"; }
+
+    // The transport: hand out the fed bytes, then "would block" (R2: the
+    // framing loop returns quietly and waits for the next feed()).
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        std::string_view& in = m_owner.m_input;
+        if (in.empty()) {
+            ec = std::make_error_code(std::errc::operation_would_block);
+            return 0;
+        }
+        ec.clear();
+        const std::size_t n = std::min(len, in.size());
+        std::memcpy(buf, in.data(), n);
+        in.remove_prefix(n);
+        return n;
+    }
+
+private:
+    Reframer& m_owner;
+};
+
+namespace {
+// The Loop the chat names as its map. It is never run and the chat never
+// registers in it (it has no socket); it only keeps the chat off the
+// thread's default map.
+Loop& idleLoop() {
+    thread_local Loop loop;
+    return loop;
+}
+}  // namespace
+
+Reframer::Reframer(TerminatorSchedule schedule, std::size_t readSize)
+    : m_schedule(std::move(schedule)), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
+    m_chat->acInBufferSize = std::max<std::size_t>(readSize, 1);
+    m_chat->setTerminator(m_schedule.forMessage(0));
+}
+
+Reframer::~Reframer() = default;
+
+void Reframer::setHooks(Hooks hooks) { m_hooks = std::move(hooks); }
+
+std::string_view Reframer::residue() const { return m_chat->inputBuffer(); }
+
+void Reframer::feed(std::string_view bytes, std::int64_t tUs, std::uint64_t tag) {
+    if (m_finished || bytes.empty()) return;
+    m_input = bytes;
+    m_chunkUs = tUs;
+    m_chunkTag = tag;
+    m_fed += bytes.size();
+    while (!m_input.empty()) m_chat->handleRead();
+}
+
+void Reframer::onCollect(std::string_view data) {
+    if (!m_started) {
+        m_started = true;
+        m_msgOffset = m_delivered;
+        m_msgStartUs = m_chunkUs;
+        m_msgStartTag = m_chunkTag;
+    }
+    m_delivered += data.size();
+    m_pendingSize += data.size();
+    if (m_keep) m_pending.append(data);
+    if (m_hooks.collect) m_hooks.collect(data);
+}
+
+void Reframer::onFound() {
+    const Terminator inForce = m_chat->getTerminator();
+    const Terminator& scheduled = m_schedule.forMessage(m_found);
+    if (!m_started) {
+        m_msgOffset = m_delivered;
+        m_msgStartUs = m_chunkUs;
+        m_msgStartTag = m_chunkTag;
+    }
+    const std::uint64_t bodySize = m_pendingSize;
+    if (m_hooks.foundTerminator) m_hooks.foundTerminator(inForce, bodySize);
+    std::string termBytes = inForce.isBytes() ? inForce.bytesValue() : std::string();
+    m_delivered += termBytes.size();
+    if (m_keep) {
+        FramedMessage m;
+        m.offset = m_msgOffset;
+        m.body = std::move(m_pending);
+        m.terminatorBytes = std::move(termBytes);
+        m.terminated = true;
+        m.terminator = scheduled;
+        m.tUs = m_chunkUs;
+        m.tag = m_chunkTag;
+        m.startUs = m_msgStartUs;
+        m.startTag = m_msgStartTag;
+        m_messages.push_back(std::move(m));
+    }
+    m_pending.clear();
+    m_pendingSize = 0;
+    m_started = false;
+    ++m_found;
+    // The next message's terminator (a count is set again for every record).
+    m_chat->setTerminator(m_schedule.forMessage(m_found));
+}
+
+void Reframer::finish() {
+    if (m_finished) return;
+    m_finished = true;
+    const std::string_view held = residue();
+    if (m_pendingSize == 0 && held.empty()) return;
+    if (!m_started) {
+        m_msgOffset = m_delivered;
+        m_msgStartUs = m_chunkUs;
+        m_msgStartTag = m_chunkTag;
+    }
+    if (m_keep) {
+        FramedMessage m;
+        m.offset = m_msgOffset;
+        m.body = std::move(m_pending);
+        m.body.append(held);
+        m.terminated = false;
+        m.terminator = m_schedule.forMessage(m_found);
+        m.tUs = m_chunkUs;
+        m.tag = m_chunkTag;
+        m.startUs = m_msgStartUs;
+        m.startTag = m_msgStartTag;
+        m_messages.push_back(std::move(m));
+    }
+    m_pending.clear();
+    m_pendingSize = 0;
+}
+
+std::vector<FramedMessage> Reframer::frame(std::string_view stream, const TerminatorSchedule& schedule) {
+    Reframer r(schedule, std::max<std::size_t>(stream.size(), 1));
+    r.feed(stream);
+    r.finish();
+    return r.takeMessages();
+}
+
+}  // namespace engine

@@ -1,0 +1,224 @@
+// SessionRecorder.cpp — a queue of event batches and the thread that writes them.
+#include "engine/capture/SessionRecorder.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace engine {
+
+namespace {
+std::string writeError(const std::string& path, int err) {
+    return "cannot write '" + path + "': " + std::strerror(err ? err : EIO);
+}
+}  // namespace
+
+SessionRecorder::SessionRecorder() : SessionRecorder(Options{}) {}
+SessionRecorder::SessionRecorder(Options options) : m_options(options) {}
+
+SessionRecorder::~SessionRecorder() { close(); }
+
+std::size_t SessionRecorder::weight(const Event& e) noexcept {
+    // Roughly what the event costs in memory: the record, its strings, and
+    // the base64 it will become.
+    return sizeof(Event) + e.data.size() * 2 + e.info.size() + e.aux.size();
+}
+
+bool SessionRecorder::open(const std::string& path, const SessionHeader& header, std::string* error) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_open || m_file) {
+        if (error) *error = "the recorder is already writing '" + m_path + "'";
+        return false;
+    }
+    m_path = path;
+    errno = 0;
+    m_file = std::fopen(path.c_str(), "wb");
+    if (!m_file) {
+        if (error) *error = writeError(path, errno);
+        return false;
+    }
+    // Our own batches are the buffering: let stdio pass them straight on.
+    std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16);
+    std::string line;
+    eventjson::appendHeader(line, header);
+    if (!writeOut(line)) {
+        if (error) *error = m_error;
+        std::fclose(m_file);
+        m_file = nullptr;
+        return false;
+    }
+    m_bytes = line.size();
+    m_open = true;
+    m_stop = false;
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+bool SessionRecorder::writeOut(const std::string& text) {
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), m_file) != text.size() || std::fflush(m_file) != 0) {
+        m_error = writeError(m_path, errno);
+        return false;
+    }
+    return true;
+}
+
+void SessionRecorder::append(const std::vector<Event>& events) {
+    if (events.empty()) return;
+    std::vector<Event> copy(events);
+    append(std::move(copy));
+}
+
+void SessionRecorder::append(std::vector<Event>&& events) {
+    if (events.empty()) return;
+    std::size_t bytes = 0;
+    for (const Event& e : events) bytes += weight(e);
+    enqueue(std::move(events), bytes);
+}
+
+void SessionRecorder::enqueue(std::vector<Event>&& events, std::size_t bytes) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (!m_open || !m_error.empty()) return;
+    // Backpressure: wait while the writer is far behind (but always accept a
+    // batch into an empty queue, however large).
+    if (!m_options.neverWait)
+        m_written.wait(lock, [&] {
+            return m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop;
+        });
+    if (!m_error.empty() || m_stop) return;
+    m_queue.push_back(std::move(events));
+    m_queuedBytes += bytes;
+    ++m_appended;
+    m_wake.notify_one();
+}
+
+void SessionRecorder::run() {
+    std::string text;
+    std::vector<std::vector<Event>> work;
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [&] { return !m_queue.empty() || m_stop; });
+        if (m_queue.empty()) break;  // stopping, nothing left
+        work.swap(m_queue);
+        m_queuedBytes = 0;
+        const bool failedBefore = !m_error.empty();
+        lock.unlock();
+
+        // Encode and write outside the lock: appenders never wait for the disk.
+        text.clear();
+        std::uint64_t events = 0;
+        for (const std::vector<Event>& batch : work) {
+            for (const Event& e : batch) eventjson::appendEvent(text, e);
+            events += batch.size();
+        }
+        std::string err;
+        if (!failedBefore) {
+            errno = 0;
+            if (std::fwrite(text.data(), 1, text.size(), m_file) != text.size() || std::fflush(m_file) != 0)
+                err = writeError(m_path, errno);
+        }
+        const std::size_t batches = work.size();
+        work.clear();
+
+        lock.lock();
+        if (!err.empty() && m_error.empty()) m_error = err;
+        if (m_error.empty()) {
+            m_events += events;
+            m_bytes += text.size();
+        }
+        m_done += batches;
+        m_written.notify_all();
+    }
+}
+
+bool SessionRecorder::flush() {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (!m_open) return m_error.empty();
+    const std::uint64_t target = m_appended;
+    m_written.wait(lock, [&] { return m_done >= target || !m_error.empty(); });
+    return m_error.empty();
+}
+
+bool SessionRecorder::close() {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (!m_open) return m_error.empty();
+        m_stop = true;
+        m_wake.notify_one();
+        m_written.notify_all();
+    }
+    if (m_thread.joinable()) m_thread.join();
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_open = false;
+    if (m_file) {
+        errno = 0;
+        if (std::fclose(m_file) != 0 && m_error.empty()) m_error = writeError(m_path, errno);
+        m_file = nullptr;
+    }
+    return m_error.empty();
+}
+
+bool SessionRecorder::backlogged() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_open && m_error.empty() && !m_queue.empty() && m_queuedBytes > m_options.maxQueuedBytes;
+}
+
+bool SessionRecorder::isOpen() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_open;
+}
+
+bool SessionRecorder::failed() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return !m_error.empty();
+}
+
+std::string SessionRecorder::error() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_error;
+}
+
+std::uint64_t SessionRecorder::eventsWritten() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_events;
+}
+
+std::uint64_t SessionRecorder::bytesWritten() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_bytes;
+}
+
+bool SessionRecorder::writeFile(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
+                                std::string* error) {
+    errno = 0;
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) {
+        if (error) *error = writeError(path, errno);
+        return false;
+    }
+    std::string text;
+    eventjson::appendHeader(text, header);
+    bool ok = true;
+    int err = 0;
+    auto put = [&] {
+        errno = 0;
+        if (ok && std::fwrite(text.data(), 1, text.size(), f) != text.size()) {
+            ok = false;
+            err = errno;
+        }
+        text.clear();
+    };
+    for (const Event& e : events) {
+        eventjson::appendEvent(text, e);
+        if (text.size() >= (1u << 20)) put();
+    }
+    put();
+    errno = 0;
+    if (std::fclose(f) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok && error) *error = writeError(path, err);
+    return ok;
+}
+
+}  // namespace engine

@@ -1,0 +1,140 @@
+// Transcript.cpp — events and conversations to escaped text lines.
+#include "engine/capture/Transcript.h"
+
+#include "engine/asyncore/Escape.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+namespace engine {
+
+namespace {
+
+struct Line {
+    std::uint64_t seq = 0;
+    int sub = 0;  // orders lines of one event
+    std::int64_t tUs = 0;
+    ChannelId channel = 0;
+    std::string text;  // after the channel column
+};
+
+std::string quoted(const Terminator& t) {
+    if (t.isBytes()) return "'" + renderEscaped(t.bytesValue()) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+
+std::string lifecycle(const Event& e) {
+    switch (e.kind) {
+    case EventKind::Listening: return " listening on " + e.info;
+    case EventKind::Accepted:
+        return " accepted from " + e.info + " on " + e.aux + " (listener #" + std::to_string(e.parent) + ")";
+    case EventKind::Connecting: return " connecting to " + e.info + (e.aux.empty() ? "" : " (" + e.aux + ")");
+    case EventKind::Connected: return " connected to " + e.info + " from " + e.aux;
+    case EventKind::TerminatorSet: return " terminator set to " + quoted(e.terminator());
+    case EventKind::HalfClosed: return " half-closed (our side is shut down; still reading)";
+    case EventKind::CloseWhenDone: return " close_when_done";
+    case EventKind::Discarded:
+        return " discard_buffers: " + std::to_string(e.size) + " bytes, " + std::to_string(e.count) + " fifo entries";
+    case EventKind::Closed: {
+        std::string s = e.closeReason() == CloseReason::Peer    ? " closed by peer (" + e.info + ")"
+                        : e.closeReason() == CloseReason::Local ? " closed locally (" + e.info + ")"
+                                                                : " closed on error: " + e.info;
+        if (e.state)
+            s += ": " + std::to_string(e.state->bytesIn) + " bytes in, " + std::to_string(e.state->bytesOut) + " out";
+        return s;
+    }
+    case EventKind::Error: return " error: " + e.info;
+    case EventKind::Warning: return " warning: " + e.info;
+    case EventKind::LimitReached: return " message limit reached (" + std::to_string(e.count) + ")";
+    case EventKind::Paused: return " paused";
+    case EventKind::Resumed: return " resumed";
+    case EventKind::Stopped: return " stopped";
+    case EventKind::Hosted: return " example " + std::string(hostPhaseName(static_cast<HostPhase>(e.sub))) + ": " + e.info;
+    default: return {};
+    }
+}
+
+}  // namespace
+
+std::string Transcript::render(const SessionHeader& header, const std::vector<Event>& events,
+                               const TranscriptOptions& options) {
+    std::vector<Line> lines;
+    for (const Event& e : events) {
+        if (options.channel && e.channel != *options.channel && e.channel != kReactorChannel) continue;
+        std::string text = lifecycle(e);
+        if (!text.empty()) lines.push_back({e.seq, 1, e.tUs, e.channel, std::move(text)});
+    }
+    for (const Conversation& c : extractConversations(events, header.level)) {
+        if (options.channel && c.channel != *options.channel) continue;
+        for (const StreamMessage& m : c.in.messages) {
+            std::string text = "< ";
+            appendEscaped(text, c.in.messageBytes(m));
+            if (!m.terminated) text += "  [unterminated]";
+            // At the event that ended it (a tail: at its last bytes).
+            lines.push_back({m.seq, 0, m.tUs, c.channel, std::move(text)});
+        }
+        for (const StreamMessage& m : c.out.messages) {
+            if (m.wireUs < 0) continue;
+            std::string text = "> ";
+            appendEscaped(text, c.out.messageBytes(m));
+            lines.push_back({m.wireSeq, 0, m.wireUs, c.channel, std::move(text)});
+        }
+    }
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const Line& a, const Line& b) { return a.seq != b.seq ? a.seq < b.seq : a.sub < b.sub; });
+
+    std::string out = "# linewright transcript of a session started " + header.start + " (" + header.tool + " " +
+                      header.toolVersion + (header.level.empty() ? "" : ", level " + header.level) + ")\n";
+    out += "# '<' received by the channel, '>' sent by it; bytes escaped: \\r \\n \\t \\0 \\\\ \\xNN\n";
+    out += options.wallClock ? "# times: UTC\n" : "# times: seconds since the start\n";
+    char buf[64];
+    for (const Line& l : lines) {
+        if (options.wallClock) {
+            const auto tp = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::microseconds(header.startUnixUs + l.tUs)));
+            out += eventjson::formatUtc(tp);
+        } else {
+            std::snprintf(buf, sizeof buf, "%12.6f", static_cast<double>(l.tUs) / 1e6);
+            out += buf;
+        }
+        out += l.channel ? "  #" + std::to_string(l.channel) : std::string("    ");
+        out += ' ';  // lifecycle texts start with a space of their own: "#2  closed …", "#2 < hello"
+        out += l.text;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string Transcript::rawBytes(const Conversation& c, bool clientToServer) {
+    return clientToServer ? c.clientToServer().bytes : c.serverToClient().bytes;
+}
+
+bool Transcript::writeFile(const std::string& path, std::string_view bytes, std::string* error) {
+    const bool toStdout = path == "-";
+    errno = 0;
+    std::FILE* f = toStdout ? stdout : std::fopen(path.c_str(), "wb");
+    if (!f) {
+        if (error) *error = "cannot write '" + path + "': " + std::strerror(errno ? errno : EIO);
+        return false;
+    }
+    errno = 0;
+    bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    int err = errno;
+    if (toStdout) {
+        if (std::fflush(f) != 0 && ok) {
+            ok = false;
+            err = errno;
+        }
+    } else if (std::fclose(f) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok && error) *error = "cannot write '" + (toStdout ? std::string("stdout") : path) + "': " + std::strerror(err ? err : EIO);
+    return ok;
+}
+
+}  // namespace engine

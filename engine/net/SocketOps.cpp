@@ -1,0 +1,455 @@
+// SocketOps.cpp — POSIX and Winsock2 implementations of the socket syscalls.
+// Together with Platform.h this is the only file with platform #ifdefs for
+// sockets.
+#include "engine/net/SocketOps.h"
+
+#include "engine/net/Address.h"
+#include "engine/net/ReadyBits.h"
+#include "engine/net/Socket.h"
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#if defined(_WIN32)
+#pragma comment(lib, "ws2_32.lib")
+#else
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#endif
+
+namespace engine {
+
+void ensureNetworkInitialized() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+#if defined(_WIN32)
+        WSADATA data;
+        WSAStartup(MAKEWORD(2, 2), &data);
+#else
+        // A write to a socket whose peer has gone must come back as EPIPE,
+        // never as a process-killing SIGPIPE. send() also passes MSG_NOSIGNAL
+        // where it exists; ignoring the signal covers write(2) on pipes and
+        // platforms without that flag.
+        std::signal(SIGPIPE, SIG_IGN);
+#endif
+    });
+}
+
+void Socket::reset() noexcept {
+    if (m_fd != kInvalidSocket) {
+        std::error_code ec;
+        sockops::close(m_fd, ec);
+        m_fd = kInvalidSocket;
+    }
+}
+
+namespace sockops {
+
+namespace {
+
+#if defined(_WIN32)
+using SockLen = int;
+inline std::error_code fromNative(int e) { return std::error_code(e, std::system_category()); }
+#else
+using SockLen = socklen_t;
+inline std::error_code fromNative(int e) { return std::error_code(e, std::generic_category()); }
+#endif
+
+// Retries a syscall while it fails with EINTR (PEP 475 semantics).
+template <class F>
+auto retryEintr(F f) {
+    for (;;) {
+        auto r = f();
+#if defined(_WIN32)
+        return r;
+#else
+        if (r == -1 && errno == EINTR) continue;
+        return r;
+#endif
+    }
+}
+
+}  // namespace
+
+std::error_code lastError() {
+#if defined(_WIN32)
+    return fromNative(WSAGetLastError());
+#else
+    return fromNative(errno);
+#endif
+}
+
+bool isWouldBlock(const std::error_code& ec) {
+    return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+}
+
+bool isConnectInProgress(const std::error_code& ec) {
+    if (ec == std::errc::operation_in_progress || ec == std::errc::connection_already_in_progress ||
+        isWouldBlock(ec))
+        return true;
+#if defined(_WIN32)
+    if (ec.value() == WSAEINVAL) return true;  // asyncore treats WSAEINVAL as "in progress" on Windows
+#endif
+    return false;
+}
+
+bool isDisconnect(const std::error_code& ec) {
+    return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
+#if defined(ESHUTDOWN)
+           (ec.value() == ESHUTDOWN &&
+            (ec.category() == std::generic_category() || ec.category() == std::system_category())) ||
+#endif
+#if defined(_WIN32)
+           ec.value() == WSAESHUTDOWN ||
+#endif
+           ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
+           ec == std::errc::bad_file_descriptor;
+}
+
+std::string describe(const std::error_code& ec) {
+    return ec.message();
+}
+
+NativeSocket create(int family, int type, std::error_code& ec) {
+    ensureNetworkInitialized();
+    ec.clear();
+#if defined(_WIN32)
+    NativeSocket s = ::WSASocketW(family, type, 0, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT | WSA_FLAG_OVERLAPPED);
+    if (s == INVALID_SOCKET) {
+        ec = lastError();
+        return kInvalidSocket;
+    }
+#elif defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+    NativeSocket s = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        ec = lastError();
+        return kInvalidSocket;
+    }
+#else
+    NativeSocket s = ::socket(family, type, 0);
+    if (s < 0) {
+        ec = lastError();
+        return kInvalidSocket;
+    }
+    ::fcntl(s, F_SETFD, FD_CLOEXEC);
+#endif
+#if defined(SO_NOSIGPIPE)
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    setNonBlocking(s, true, ec);
+    if (ec) {
+        std::error_code ignored;
+        close(s, ignored);
+        return kInvalidSocket;
+    }
+    return s;
+}
+
+void close(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    if (::closesocket(s) != 0) ec = lastError();
+#else
+    // close() is not retried on EINTR: the descriptor is gone either way on Linux.
+    if (::close(s) != 0) ec = lastError();
+#endif
+}
+
+void setNonBlocking(NativeSocket s, bool on, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    u_long mode = on ? 1 : 0;
+    if (::ioctlsocket(s, FIONBIO, &mode) != 0) ec = lastError();
+#else
+    int flags = ::fcntl(s, F_GETFL, 0);
+    if (flags < 0) {
+        ec = lastError();
+        return;
+    }
+    const int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (wanted != flags && ::fcntl(s, F_SETFL, wanted) < 0) ec = lastError();
+#endif
+}
+
+namespace {
+void setIntOption(NativeSocket s, int level, int name, int value, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    const char* p = reinterpret_cast<const char*>(&value);
+#else
+    const void* p = &value;
+#endif
+    if (::setsockopt(s, level, name, p, static_cast<SockLen>(sizeof value)) != 0) ec = lastError();
+}
+}  // namespace
+
+void setReuseAddr(NativeSocket s, std::error_code& ec) {
+    setIntOption(s, SOL_SOCKET, SO_REUSEADDR, 1, ec);
+}
+
+void setNoDelay(NativeSocket s, bool on, std::error_code& ec) {
+    setIntOption(s, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, ec);
+}
+
+void setV6Only(NativeSocket s, bool on, std::error_code& ec) {
+    setIntOption(s, IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0, ec);
+}
+
+void bind(NativeSocket s, const Address& a, std::error_code& ec) {
+    ec.clear();
+    if (::bind(s, a.sockaddrPtr(), static_cast<SockLen>(a.sockaddrLen())) != 0) ec = lastError();
+}
+
+void listen(NativeSocket s, int backlog, std::error_code& ec) {
+    ec.clear();
+    if (::listen(s, backlog) != 0) ec = lastError();
+}
+
+void connect(NativeSocket s, const Address& a, std::error_code& ec) {
+    ec.clear();
+    int r = retryEintr([&] { return ::connect(s, a.sockaddrPtr(), static_cast<SockLen>(a.sockaddrLen())); });
+    if (r != 0) ec = lastError();
+}
+
+NativeSocket accept(NativeSocket s, Address* peer, std::error_code& ec) {
+    ec.clear();
+    sockaddr_storage ss{};
+    SockLen len = sizeof ss;
+#if defined(__linux__)
+    NativeSocket c = retryEintr(
+        [&] { return ::accept4(s, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC); });
+#else
+    NativeSocket c = retryEintr([&] { return ::accept(s, reinterpret_cast<sockaddr*>(&ss), &len); });
+#endif
+    if (c == kInvalidSocket) {
+        ec = lastError();
+        return kInvalidSocket;
+    }
+#if !defined(__linux__)
+#if !defined(_WIN32)
+    ::fcntl(c, F_SETFD, FD_CLOEXEC);
+#endif
+#if defined(SO_NOSIGPIPE)
+    int one = 1;
+    ::setsockopt(c, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    std::error_code nb;
+    setNonBlocking(c, true, nb);
+#endif
+    if (peer) *peer = Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
+    return c;
+}
+
+std::size_t send(NativeSocket s, const void* data, std::size_t len, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    const int n = ::send(s, static_cast<const char*>(data), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0);
+    if (n == SOCKET_ERROR) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#else
+#if defined(MSG_NOSIGNAL)
+    constexpr int flags = MSG_NOSIGNAL;
+#else
+    constexpr int flags = 0;
+#endif
+    const ssize_t n = retryEintr([&] { return ::send(s, data, len, flags); });
+    if (n < 0) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#endif
+}
+
+std::size_t recv(NativeSocket s, void* buf, std::size_t len, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    const int n = ::recv(s, static_cast<char*>(buf), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0);
+    if (n == SOCKET_ERROR) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#else
+    const ssize_t n = retryEintr([&] { return ::recv(s, buf, len, 0); });
+    if (n < 0) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#endif
+}
+
+int pendingError(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+    int err = 0;
+    SockLen len = sizeof err;
+#if defined(_WIN32)
+    char* p = reinterpret_cast<char*>(&err);
+#else
+    void* p = &err;
+#endif
+    if (::getsockopt(s, SOL_SOCKET, SO_ERROR, p, &len) != 0) {
+        ec = lastError();
+        return 0;
+    }
+    return err;
+}
+
+std::error_code errorFromNative(int err) {
+    return fromNative(err);
+}
+
+std::size_t bytesAvailable(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    u_long n = 0;
+    if (::ioctlsocket(s, FIONREAD, &n) != 0) {
+        ec = lastError();
+        return 0;
+    }
+#else
+    int n = 0;
+    if (::ioctl(s, FIONREAD, &n) != 0) {
+        ec = lastError();
+        return 0;
+    }
+    if (n < 0) n = 0;
+#endif
+    return static_cast<std::size_t>(n);
+}
+
+unsigned readinessNow(NativeSocket s, bool read, bool write, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    WSAPOLLFD p{};
+    p.fd = s;
+    p.events = static_cast<SHORT>((read ? POLLRDNORM : 0) | (write ? POLLWRNORM : 0));
+    const int r = ::WSAPoll(&p, 1, 0);
+#else
+    pollfd p{};
+    p.fd = s;
+    p.events = static_cast<short>((read ? POLLIN | POLLPRI : 0) | (write ? POLLOUT : 0));
+    int r = 0;
+    do {
+        r = ::poll(&p, 1, 0);
+    } while (r < 0 && errno == EINTR);
+#endif
+    if (r < 0) {
+        ec = lastError();
+        return 0;
+    }
+    if (r == 0) return 0;
+    unsigned bits = 0;
+    if (p.revents & (POLLIN | POLLRDNORM)) bits |= kReadyIn;
+#if !defined(_WIN32)
+    if (p.revents & POLLPRI) bits |= kReadyPri;
+#endif
+    if (p.revents & (POLLOUT | POLLWRNORM)) bits |= kReadyOut;
+    if (p.revents & POLLERR) bits |= kReadyErr;
+    if (p.revents & POLLHUP) bits |= kReadyHup;
+    if (p.revents & POLLNVAL) bits |= kReadyNval;
+    return bits;
+}
+
+Address localAddress(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+    sockaddr_storage ss{};
+    SockLen len = sizeof ss;
+    if (::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        ec = lastError();
+        return {};
+    }
+    return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
+}
+
+Address peerAddress(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+    sockaddr_storage ss{};
+    SockLen len = sizeof ss;
+    if (::getpeername(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        ec = lastError();
+        return {};
+    }
+    return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
+}
+
+void shutdownWrite(NativeSocket s, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    if (::shutdown(s, SD_SEND) != 0) ec = lastError();
+#else
+    if (::shutdown(s, SHUT_WR) != 0) ec = lastError();
+#endif
+}
+
+bool socketPair(NativeSocket out[2], std::error_code& ec) {
+    ensureNetworkInitialized();
+    ec.clear();
+#if defined(_WIN32)
+    // Windows has no socketpair(): connect two TCP sockets over loopback.
+    NativeSocket listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (listener == INVALID_SOCKET) {
+        ec = lastError();
+        return false;
+    }
+    Socket guard(listener);
+    Address a = Address::loopback(AF_INET, 0);
+    if (::bind(listener, a.sockaddrPtr(), static_cast<int>(a.sockaddrLen())) != 0 || ::listen(listener, 1) != 0) {
+        ec = lastError();
+        return false;
+    }
+    std::error_code e2;
+    Address bound = localAddress(listener, e2);
+    if (e2) {
+        ec = e2;
+        return false;
+    }
+    NativeSocket c = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (c == INVALID_SOCKET || ::connect(c, bound.sockaddrPtr(), static_cast<int>(bound.sockaddrLen())) != 0) {
+        ec = lastError();
+        if (c != INVALID_SOCKET) ::closesocket(c);
+        return false;
+    }
+    NativeSocket d = ::accept(listener, nullptr, nullptr);
+    if (d == INVALID_SOCKET) {
+        ec = lastError();
+        ::closesocket(c);
+        return false;
+    }
+    out[0] = c;
+    out[1] = d;
+    return true;
+#else
+    int sv[2];
+#if defined(SOCK_CLOEXEC)
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+#else
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+#endif
+        ec = lastError();
+        return false;
+    }
+#if defined(SO_NOSIGPIPE)
+    int one = 1;
+    ::setsockopt(sv[0], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    ::setsockopt(sv[1], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    out[0] = sv[0];
+    out[1] = sv[1];
+    return true;
+#endif
+}
+
+}  // namespace sockops
+}  // namespace engine

@@ -1,0 +1,693 @@
+// Channel.cpp — asynchat hooks → events and counters; commands → asynchat.
+#include "engine/reactor/Channel.h"
+
+#include "engine/asyncore/Escape.h"
+#include "engine/asyncore/FileProducer.h"
+#include "engine/net/SocketOps.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#if !defined(_WIN32)
+#include <sys/select.h>  // FD_SETSIZE, for the select backend's descriptor limit
+#endif
+
+namespace engine {
+namespace {
+
+// Connections taken per accept readiness event. asyncore takes one; taking a
+// batch keeps a burst of connects from costing one loop pass each.
+constexpr int kAcceptBatch = 64;
+// Fifo entries a snapshot lists one by one (the rest are only counted).
+constexpr std::size_t kListedFifoEntries = 64;
+
+bool isResourceExhaustion(const std::error_code& ec) {
+    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+}
+
+std::string quoted(const Terminator& t) { return "'" + terminatorSpec(t) + "'"; }
+
+// The message of the exception being handled (handleError runs inside a
+// catch block); `ec` gets its error code when it is a std::system_error.
+std::string currentExceptionMessage(std::error_code& ec) {
+    const std::exception_ptr ep = std::current_exception();
+    if (!ep) return "unknown error";
+    try {
+        std::rethrow_exception(ep);
+    } catch (const std::system_error& e) {
+        ec = e.code();
+        return e.what();
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+// The replies of one read, handed to the fifo without a copy: more() gives
+// the whole buffer away once (the fifo takes it as a data entry, P9). Until
+// then its bytes are counted in `held`, so backpressure sees them (the fifo
+// counts data entries only).
+class ReplyBatch final : public Producer {
+public:
+    ReplyBatch(std::string bytes, std::size_t& held) : m_bytes(std::move(bytes)), m_held(held) {
+        m_held += m_bytes.size();
+    }
+    ~ReplyBatch() override { m_held -= m_bytes.size(); }
+    ReplyBatch(const ReplyBatch&) = delete;
+    ReplyBatch& operator=(const ReplyBatch&) = delete;
+    std::string more() override {
+        m_held -= m_bytes.size();
+        return std::exchange(m_bytes, std::string());
+    }
+    std::string_view kind() const override { return "bytes"; }
+    long long remaining() const override { return static_cast<long long>(m_bytes.size()); }
+
+private:
+    std::string m_bytes;
+    std::size_t& m_held;
+};
+
+ProducerKind producerKindOf(std::string_view kind) {
+    if (kind == "file") return ProducerKind::File;
+    if (kind == "repeat") return ProducerKind::Repeat;
+    if (kind == "simple") return ProducerKind::Simple;
+    return ProducerKind::Other;
+}
+
+}  // namespace
+
+Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role, const ChannelOptions& options)
+    : AsyncChat(&loop), m_ctx(ctx), m_id(id), m_role(role), m_parent(0), m_opts(options),
+      m_phase(ChannelPhase::Resolving) {
+    acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
+    acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
+    AsyncChat::setTerminator(m_opts.terminator);
+    cacheTerminator();
+    m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
+}
+
+Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent, const ChannelOptions& options,
+                 Socket sock)
+    : AsyncChat(std::move(sock), &loop), m_ctx(ctx), m_id(id), m_role(ChannelRole::Accepted), m_parent(parent),
+      m_opts(options), m_phase(ChannelPhase::Connected) {
+    acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
+    acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
+    AsyncChat::setTerminator(m_opts.terminator);
+    cacheTerminator();
+    m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
+    m_peer = addr.toString();
+    std::error_code ec;
+    m_local = sockops::localAddress(socketHandle(), ec).toString();
+}
+
+Channel::~Channel() {
+    // Empty the fifo now: echo replies in it count themselves out of
+    // m_batchedBytes, which is gone by the time ~AsyncChat runs.
+    discardBuffers();
+}
+
+void Channel::cacheTerminator() {
+    const Terminator& t = m_opts.terminator;
+    m_frames = t.framesInput();
+    m_countTerminator = m_frames && t.isCount();
+    m_termBytes = t.isBytes() ? t.bytesValue() : std::string();
+}
+
+void Channel::emitError(int error, std::string message) {
+    Event& e = emit(EventKind::Error);
+    e.error = error;
+    e.info = std::move(message);
+}
+
+void Channel::emitWarning(WarningCode code, std::string message, std::int64_t size, std::string_view data) {
+    Event& e = emit(EventKind::Warning);
+    e.sub = static_cast<std::uint8_t>(code);
+    e.info = std::move(message);
+    e.size = size;
+    e.data.assign(data);
+}
+
+// --- Commands -------------------------------------------------------------------------
+
+namespace {
+// select() cannot watch descriptors at or past FD_SETSIZE on POSIX (Windows'
+// fd_set is a list and has no such bound per descriptor).
+bool backendCanWatch(Backend backend, NativeSocket fd) {
+    if (backend != Backend::Select) return true;
+    if constexpr (kIsWindows) {
+        return true;
+    } else {
+        return static_cast<long long>(fd) < static_cast<long long>(FD_SETSIZE);
+    }
+}
+
+std::system_error selectLimitError(NativeSocket fd) {
+    return std::system_error(std::make_error_code(std::errc::too_many_files_open),
+                             "select() cannot watch descriptor " + std::to_string(static_cast<long long>(fd)) +
+                                 " (FD_SETSIZE); use the poll or epoll backend");
+}
+}  // namespace
+
+void Channel::listenOn(const Address& address, int backlog) {
+    try {
+        createSocket(address.family());
+        if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
+        setReuseAddr();
+        if (address.family() == kAfInet6) {
+            std::error_code ignored;  // "::" means IPv6 only unless asked otherwise
+            sockops::setV6Only(socketHandle(), true, ignored);
+        }
+        bind(address);
+        listen(backlog);
+    } catch (const std::system_error& e) {
+        std::string message = "cannot listen on " + address.toString() + ": " + sockops::describe(e.code());
+        emitError(e.code().value(), message);
+        finish(CloseReason::Error, std::move(message), e.code().value());
+        return;
+    }
+    std::error_code ec;
+    const Address local = sockops::localAddress(socketHandle(), ec);
+    m_local = ec ? address.toString() : local.toString();
+    m_phase = ChannelPhase::Listening;
+    Event& e = emit(EventKind::Listening);
+    e.info = m_local;
+    e.size = ec ? address.port() : local.port();
+}
+
+void Channel::connectTo(std::vector<Address> candidates, std::string host) {
+    m_candidates = std::move(candidates);
+    m_nextCandidate = 0;
+    m_host = std::move(host);
+    if (m_phase == ChannelPhase::Resolving) m_phase = ChannelPhase::Connecting;
+    attemptConnect();
+}
+
+void Channel::attemptConnect() {
+    std::string lastMessage = "no address to connect to";
+    int lastError = 0;
+    while (m_nextCandidate < m_candidates.size()) {
+        m_attempt = m_candidates[m_nextCandidate++];
+        try {
+            createSocket(m_attempt.family());
+            if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
+            Event& e = emit(EventKind::Connecting);
+            e.info = m_attempt.toString();
+            e.aux = m_host;
+            e.size = m_attempt.port();
+            connect(m_attempt);  // completes later, or now (then handleConnect has run)
+            return;
+        } catch (const std::system_error& e) {
+            lastError = e.code().value();
+            lastMessage = "connect to " + m_attempt.toString() + ": " + sockops::describe(e.code());
+            emitError(lastError, lastMessage);
+            closeNoThrow();
+        }
+    }
+    finish(CloseReason::Error, std::move(lastMessage), lastError);
+}
+
+void Channel::resolveFailed(std::string_view message) {
+    emitError(0, std::string(message));
+    finish(CloseReason::Error, std::string(message), 0);
+}
+
+void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t copy) {
+    Event& e = emit(EventKind::Push);
+    e.sub = static_cast<std::uint8_t>(kind);
+    e.size = static_cast<std::int64_t>(data.size());
+    e.count = copy;
+    ++m_messagesOut;
+    ++m_ctx.totals.messagesOut;
+    push(data);
+    checkWater();
+    maybeHalfClose();
+}
+
+void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size,
+                           std::int64_t copies, std::string_view info) {
+    Event& e = emit(EventKind::Push);
+    e.sub = static_cast<std::uint8_t>(kind);
+    e.size = size;
+    e.count = copies;
+    e.info.assign(info);
+    const auto messages = static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1));
+    m_messagesOut += messages;
+    m_ctx.totals.messagesOut += messages;
+    pushWithProducer(std::move(producer));
+    checkWater();
+    maybeHalfClose();
+}
+
+void Channel::applyTerminator(const Terminator& t) {
+    m_opts.terminator = t;
+    AsyncChat::setTerminator(t);
+    cacheTerminator();
+    emit(EventKind::TerminatorSet).setTerminator(t);
+}
+
+void Channel::applyBufferSizes(std::size_t in, std::size_t out) {
+    m_opts.inBufferSize = std::max<std::size_t>(in, 1);
+    m_opts.outBufferSize = std::max<std::size_t>(out, 1);
+    acInBufferSize = m_opts.inBufferSize;
+    acOutBufferSize = m_opts.outBufferSize;
+    Event& e = emit(EventKind::BuffersSet);
+    e.size = static_cast<std::int64_t>(m_opts.inBufferSize);
+    e.count = static_cast<std::int64_t>(m_opts.outBufferSize);
+}
+
+void Channel::applyLimits(std::size_t maxMessage, std::size_t highWater) {
+    m_opts.maxMessage = std::max<std::size_t>(maxMessage, 1);
+    m_opts.highWater = std::max<std::size_t>(highWater, 1);
+    Event& e = emit(EventKind::LimitsSet);
+    e.size = static_cast<std::int64_t>(m_opts.maxMessage);
+    e.count = static_cast<std::int64_t>(m_opts.highWater);
+    checkWater();
+}
+
+void Channel::requestCloseWhenDone() {
+    m_closeWhenDone = true;
+    if (m_phase == ChannelPhase::Connected) m_phase = ChannelPhase::Closing;
+    emit(EventKind::CloseWhenDone);
+    closeWhenDone();  // P4: no initiate_send; the close happens on the next write event
+}
+
+void Channel::requestHalfClose() {
+    if (m_halfClosed || m_halfClosePending) return;
+    m_halfClosePending = true;
+    maybeHalfClose();
+}
+
+void Channel::maybeHalfClose() {
+    if (!m_halfClosePending || m_halfClosed || !connected || !producerFifo().empty() || isClosed()) return;
+    m_halfClosePending = false;
+    m_halfClosed = true;
+    std::error_code ec;
+    sockops::shutdownWrite(socketHandle(), ec);
+    if (ec && !sockops::isDisconnect(ec)) {
+        emitError(ec.value(), "shutdown(SHUT_WR): " + sockops::describe(ec));
+        return;
+    }
+    // (A disconnect errno means the peer is gone already; reading will say so.)
+    emit(EventKind::HalfClosed);
+}
+
+void Channel::discard() {
+    const std::string_view residue = inputBuffer();
+    Event& e = emit(EventKind::Discarded);
+    e.size = static_cast<std::int64_t>(residue.size() + queuedOutput() + m_message.size() + m_echoOut.size());
+    e.count = static_cast<std::int64_t>(producerFifo().size());
+    discardBuffers();
+    m_message.clear();
+    m_echoOut.clear();
+    m_echoReady = 0;
+    m_echoReplies = 0;
+    m_pending = 0;
+    // W3: the close marker went with the fifo; the channel no longer closes by itself.
+    if (m_closeWhenDone) {
+        m_closeWhenDone = false;
+        if (m_phase == ChannelPhase::Closing && !m_halfClosePending) m_phase = ChannelPhase::Connected;
+    }
+    checkWater();
+    maybeHalfClose();
+}
+
+void Channel::closeLocally(std::string_view detail) { finish(CloseReason::Local, std::string(detail), 0); }
+
+ChannelState Channel::snapshot() {
+    ChannelState s;
+    s.role = m_role;
+    s.phase = m_phase;
+    s.parent = m_parent;
+    s.peer = m_peer;
+    s.local = m_local;
+    s.bytesIn = m_bytesIn;
+    s.bytesOut = m_bytesOut;
+    s.messagesIn = m_messagesIn;
+    s.messagesOut = m_messagesOut;
+    s.terminator = getTerminator();
+    s.inBufferSize = acInBufferSize;
+    s.outBufferSize = acOutBufferSize;
+    s.maxMessage = m_opts.maxMessage;
+    s.highWater = m_opts.highWater;
+    s.echo = m_opts.echo;
+    if (!isClosed()) {
+        s.readable = readable();
+        s.writable = writable() && !accepting;
+    }
+    s.residue = std::string(inputBuffer());
+    s.pendingMessage = m_pending;
+    s.queuedBytes = queuedOutput();
+    s.fifoEntries = producerFifo().size();
+    for (const Fifo::Entry& entry : producerFifo()) {
+        if (s.fifo.size() == kListedFifoEntries) break;
+        switch (entry.kind) {
+        case Fifo::Entry::Kind::Data:
+            s.fifo.push_back({"bytes", static_cast<long long>(entry.pending().size())});
+            break;
+        case Fifo::Entry::Kind::Producer:
+            s.fifo.push_back({std::string(entry.producer->kind()), entry.producer->remaining()});
+            break;
+        case Fifo::Entry::Kind::Close:
+            s.fifo.push_back({"close", 0});
+            break;
+        }
+    }
+    return s;
+}
+
+// --- Input -----------------------------------------------------------------------------
+
+void Channel::collectIncomingData(std::string_view data) {
+    m_pending += data.size();
+    if (m_ctx.level >= EventLevel::Messages) {
+        Event& e = emit(EventKind::Collect);
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data.assign(data);
+    }
+    if (m_opts.echo) {
+        if (!m_frames) {
+            // Nothing frames the input: each chunk goes back as it comes.
+            echoReply(data);
+        } else if (m_batchEcho) {
+            m_echoOut.append(data);  // sent once its terminator is found
+        } else {
+            m_message.append(data);
+        }
+    }
+    if (m_frames && m_pending > m_opts.maxMessage) {
+        if (m_countTerminator) {
+            // A long counted record is expected, not an error: only bound
+            // what an echo holds on to by passing the part on now.
+            passOnPartial();
+        } else {
+            emitWarning(WarningCode::NoTerminator,
+                        "no terminator " + quoted(m_opts.terminator) + " within " + std::to_string(m_pending) +
+                            " bytes (the message limit is " + std::to_string(m_opts.maxMessage) +
+                            "); the bytes so far were passed on without it",
+                        static_cast<std::int64_t>(m_pending));
+            passOnPartial();
+            m_pending = 0;
+        }
+    }
+}
+
+void Channel::foundTerminator() {
+    ++m_messagesIn;
+    ++m_ctx.totals.messagesIn;
+    if (m_ctx.level >= EventLevel::Messages) {
+        Event& e = emit(EventKind::FoundTerminator);
+        e.setTerminator(getTerminator());  // the terminator in force: 0 for a count (R8)
+        e.size = static_cast<std::int64_t>(m_pending);
+    }
+    if (m_opts.echo) {
+        if (m_batchEcho) {
+            m_echoOut.append(m_termBytes);
+            m_echoReady = m_echoOut.size();
+            ++m_echoReplies;
+        } else {
+            m_message.append(m_termBytes);
+            echoReply(m_message);
+            m_message.clear();
+        }
+    }
+    m_pending = 0;
+    if (m_countTerminator) AsyncChat::setTerminator(m_opts.terminator);  // fixed-size records
+    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
+        m_ctx.limitReported = true;
+        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
+            static_cast<std::int64_t>(m_ctx.messageLimit);
+    }
+}
+
+void Channel::echoReply(std::string_view reply) {
+    if (m_batchEcho) {
+        m_echoOut.append(reply);
+        m_echoReady = m_echoOut.size();
+        ++m_echoReplies;
+        return;
+    }
+    if (isClosed() || m_halfClosed) return;
+    pushBytes(reply);
+}
+
+void Channel::passOnPartial() {
+    if (m_batchEcho) {
+        m_echoReady = m_echoOut.size();  // the message so far goes out with this read's replies
+    } else if (!m_message.empty()) {
+        echoReply(m_message);
+        m_message.clear();
+    }
+}
+
+void Channel::flushEcho() {
+    m_messagesOut += m_echoReplies;
+    m_ctx.totals.messagesOut += m_echoReplies;
+    m_echoReplies = 0;
+    std::string replies;
+    if (m_echoReady == m_echoOut.size()) {
+        // The usual case: hand the buffer over, start a new one of its size.
+        const std::size_t capacity = m_echoOut.capacity();
+        replies = std::exchange(m_echoOut, std::string());
+        m_echoOut.reserve(capacity);
+    } else {
+        // Keep the start of a message whose terminator has not come yet.
+        replies.assign(m_echoOut, 0, m_echoReady);
+        m_echoOut.erase(0, m_echoReady);
+    }
+    m_echoReady = 0;
+    if (!isClosed() && !m_halfClosed) {
+        pushWithProducer(std::make_unique<ReplyBatch>(std::move(replies), m_batchedBytes));
+        checkWater();
+    }
+}
+
+void Channel::handleRead() {
+    AsyncChat::handleRead();
+    if (m_echoReady) flushEcho();
+}
+
+std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
+    const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+    if (ec) {
+        if (!sockops::isWouldBlock(ec)) m_ioError = ec;
+    } else if (n == 0) {
+        if (len > 0) m_peerEof = true;
+    } else {
+        m_bytesIn += n;
+        m_ctx.totals.bytesIn += n;
+    }
+    return n;
+}
+
+// --- Output ------------------------------------------------------------------------------
+
+void Channel::handleWrite() {
+    AsyncChat::handleWrite();
+    maybeHalfClose();
+}
+
+std::size_t Channel::rawSend(const void* data, std::size_t len, std::error_code& ec) {
+    const std::size_t n = AsyncChat::rawSend(data, len, ec);
+    if (ec && !sockops::isWouldBlock(ec)) m_ioError = ec;
+    return n;
+}
+
+void Channel::onSent(std::string_view written) {
+    if (written.empty()) return;
+    m_bytesOut += written.size();
+    m_ctx.totals.bytesOut += written.size();
+    if (m_ctx.level == EventLevel::Full) {
+        Event& e = emit(EventKind::Sent);
+        e.size = static_cast<std::int64_t>(written.size());
+        e.data.assign(written);
+    }
+    // initiateSend() drops the written bytes from the fifo after this call.
+    if (m_aboveHigh) checkWater(written.size());
+}
+
+void Channel::onProducerExhausted(const Producer& p) {
+    if (m_ctx.level == EventLevel::Full)
+        emit(EventKind::ProducerExhausted).sub = static_cast<std::uint8_t>(producerKindOf(p.kind()));
+    if (const auto* f = dynamic_cast<const FileProducer*>(&p); f && f->error())
+        emitWarning(WarningCode::ProducerError,
+                    "reading '" + f->path() + "' failed: " + f->error().message() + "; the file was sent only in part");
+}
+
+std::size_t Channel::queuedOutput() const { return producerFifo().queuedBytes() + m_batchedBytes; }
+
+void Channel::checkWater(std::size_t inFlight) {
+    const std::size_t queued = queuedOutput() - std::min(inFlight, queuedOutput());
+    if (!m_aboveHigh && queued > m_opts.highWater) {
+        m_aboveHigh = true;
+        m_readPaused = m_opts.echo;  // an echo's output grows with its input: stop reading
+        Event& e = emit(EventKind::HighWater);
+        e.size = static_cast<std::int64_t>(queued);
+        e.count = static_cast<std::int64_t>(m_opts.highWater);
+    } else if (m_aboveHigh && queued <= m_opts.highWater / 2) {
+        m_aboveHigh = false;
+        m_readPaused = false;
+        Event& e = emit(EventKind::LowWater);
+        e.size = static_cast<std::int64_t>(queued);
+        e.count = static_cast<std::int64_t>(m_opts.highWater);
+    }
+}
+
+// --- Connections -------------------------------------------------------------------------
+
+void Channel::handleConnect() {
+    if (m_phase == ChannelPhase::Connecting) m_phase = ChannelPhase::Connected;
+    m_peer = addr.toString();
+    std::error_code ec;
+    m_local = sockops::localAddress(socketHandle(), ec).toString();
+    m_candidates.clear();
+    m_nextCandidate = 0;
+    Event& e = emit(EventKind::Connected);
+    e.info = m_peer;
+    e.aux = m_local;
+}
+
+void Channel::handleAccept() {
+    for (int i = 0; i < kAcceptBatch && accepting; ++i) {
+        std::optional<Accepted> a;
+        try {
+            a = accept();
+        } catch (const std::system_error& e) {
+            if (!isResourceExhaustion(e.code())) throw;  // handleError: the listener closes (D9)
+            dropPendingConnection(e.code());
+            return;
+        }
+        if (!a) return;
+        trace(Hook::HandleAccepted);
+        handleAccepted(std::move(a->sock), a->addr);
+    }
+}
+
+void Channel::handleAccepted(Socket sock, const Address& peer) {
+    if (!backendCanWatch(m_ctx.backend, sock.get())) {
+        emitWarning(WarningCode::AcceptFailed, std::string(selectLimitError(sock.get()).what()) +
+                                                   "; the connection from " + peer.toString() + " was closed");
+        return;  // `sock` closes here
+    }
+    m_ctx.host.acceptConnection(*this, std::move(sock), peer);
+}
+
+void Channel::dropPendingConnection(const std::error_code& why) {
+    // Give up the spare descriptor, accept the connection that is waiting and
+    // close it at once, then take the spare back. Without this, a full
+    // descriptor table keeps the listener readable and the loop spinning.
+    m_ctx.reserve.reset();
+    std::error_code ec;
+    Address peer;
+    Socket dropped(sockops::accept(socketHandle(), &peer, ec));
+    dropped.reset();
+    m_ctx.reserve = Socket(sockops::create(kAfInet, kSockStream, ec));
+    emitWarning(WarningCode::AcceptFailed,
+                "accept on " + m_local + ": " + sockops::describe(why) +
+                    (peer.isEmpty() ? std::string() : "; the connection from " + peer.toString() + " was closed") +
+                    (why == std::errc::too_many_files_open ? " (raise the open-files limit: ulimit -n)" : ""));
+}
+
+void Channel::handleClose() {
+    if (isClosed()) return;
+    if (m_phase == ChannelPhase::Connecting) {
+        // A failed connect reported as an exceptional condition (Windows).
+        const std::string message = "connect to " + m_attempt.toString() + ": connection failed";
+        emitError(0, message);
+        closeNoThrow();
+        if (m_nextCandidate < m_candidates.size()) {
+            attemptConnect();
+            return;
+        }
+        finish(CloseReason::Error, message, 0);
+        return;
+    }
+    if (m_peerEof) {
+        finish(CloseReason::Peer, "eof", 0);
+    } else if (m_ioError && sockops::isDisconnect(m_ioError)) {
+        finish(CloseReason::Peer, sockops::describe(m_ioError), m_ioError.value());
+    } else if (m_closeWhenDone && !closeMarkerQueued()) {
+        finish(CloseReason::Local, "close_when_done", 0);
+    } else {
+        finish(CloseReason::Peer, "hangup", 0);
+    }
+}
+
+void Channel::handleError() {
+    std::error_code ec;
+    const std::string what = currentExceptionMessage(ec);
+    if (isClosed()) return;
+    if (m_phase == ChannelPhase::Connecting) {
+        const std::string message =
+            "connect to " + m_attempt.toString() + ": " + (ec ? sockops::describe(ec) : what);
+        emitError(ec.value(), message);
+        closeNoThrow();
+        if (m_nextCandidate < m_candidates.size()) {
+            attemptConnect();
+            return;
+        }
+        finish(CloseReason::Error, message, ec.value());
+        return;
+    }
+    if (ec && sockops::isDisconnect(ec)) {
+        finish(CloseReason::Peer, sockops::describe(ec), ec.value());
+        return;
+    }
+    emitError(ec.value(), what);
+    finish(CloseReason::Error, what, ec.value());
+}
+
+bool Channel::closeMarkerQueued() const {
+    for (const Fifo::Entry& e : producerFifo())
+        if (e.kind == Fifo::Entry::Kind::Close) return true;
+    return false;
+}
+
+void Channel::finish(CloseReason reason, std::string detail, int error) {
+    if (isClosed()) return;
+    m_phase = ChannelPhase::Closed;
+    m_readPaused = false;
+
+    // What asynchat would leave behind without a word.
+    if (const std::string_view residue = inputBuffer(); !residue.empty())
+        emitWarning(WarningCode::Residue,
+                    std::to_string(residue.size()) + " byte(s) held back as a possible start of the terminator " +
+                        quoted(m_opts.terminator) + " were never delivered",
+                    static_cast<std::int64_t>(residue.size()), residue);
+    if (m_frames && m_pending > 0 && m_role != ChannelRole::Listener)
+        emitWarning(WarningCode::Unterminated,
+                    "the last message (" + std::to_string(m_pending) + " bytes) never saw its terminator " +
+                        quoted(m_opts.terminator),
+                    static_cast<std::int64_t>(m_pending));
+    std::size_t producers = 0;  // other than echo replies, which queuedOutput() counts
+    for (const Fifo::Entry& e : producerFifo())
+        if (e.kind == Fifo::Entry::Kind::Producer && !dynamic_cast<const ReplyBatch*>(e.producer.get())) ++producers;
+    if (const std::size_t queued = queuedOutput(); queued > 0 || producers > 0)
+        emitWarning(WarningCode::Unsent,
+                    std::to_string(queued) + " queued byte(s)" +
+                        (producers ? " and " + std::to_string(producers) + " producer(s)" : std::string()) +
+                        " were never sent",
+                    static_cast<std::int64_t>(queued));
+
+    auto state = std::make_shared<ChannelState>(snapshot());
+    closeNoThrow();
+    Event& e = emit(EventKind::Closed);
+    e.sub = static_cast<std::uint8_t>(reason);
+    e.error = error;
+    e.info = std::move(detail);
+    e.state = std::move(state);
+    m_ctx.host.channelClosed(*this);
+}
+
+// --- asyncore's logging, as events --------------------------------------------------------
+
+void Channel::log(std::string_view message) { emitWarning(WarningCode::Log, "log: " + std::string(message)); }
+
+void Channel::logInfo(std::string_view message, std::string_view type) {
+    if (ignoreLogTypes.find(type) != ignoreLogTypes.end()) return;
+    emitWarning(WarningCode::Log, std::string(type) + ": " + std::string(message));
+}
+
+}  // namespace engine

@@ -1,0 +1,220 @@
+// Channel.h — the Reactor's async_chat: one client, listener or accepted
+// connection, reporting what asynchat does as events.
+//
+// What it does: an AsyncChat whose hooks turn into events (`collect`,
+// `found_terminator`, `sent`, `closed`, …) and counters, and which carries
+// out the Reactor's commands on itself (listen, connect to each resolved
+// address in turn, push, set the terminator or buffer sizes, close_when_done,
+// half-close, discard, close). On top of asynchat it adds what a tool needs:
+//   * echo: each found_terminator pushes the message back, then the
+//     terminator (with no framing terminator, each collected chunk goes back
+//     as it comes). Below EventLevel::Full the replies of one handleRead()
+//     are pushed once, at its end: the same bytes on the wire, one send; the
+//     start of a message still waiting for its terminator stays behind.
+//   * a count terminator frames fixed-size records: it is set again after
+//     each record (asynchat alone would fall back to "collect all", R8).
+//   * a message limit: past `maxMessage` bytes without the terminator the
+//     message so far is passed on (echoed, reported) and a `no_terminator`
+//     warning says so; nothing is dropped and nothing grows without bound.
+//   * backpressure: queued output above `highWater` is reported
+//     (`high_water`, then `low_water` at half the mark), and an echoing
+//     channel stops reading meanwhile, so a slow reader cannot grow its fifo
+//     without bound.
+//   * at close, what asynchat would silently lose is reported: the held-back
+//     partial terminator (R15, `residue` with the bytes), a message never
+//     terminated (`unterminated`), output never sent (`unsent`).
+//   * accept() running out of descriptors (EMFILE) closes the pending
+//     connection through a reserved descriptor instead of closing the
+//     listener (asyncore's D9), and says so (`accept_failed`).
+// What it owns: its socket, buffers and fifo (through AsyncChat). It does not
+// own its Loop or the ChannelContext; the Reactor owns the Channel.
+// Threads: loop thread only.
+#pragma once
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/reactor/Command.h"
+#include "engine/reactor/Event.h"
+#include "engine/reactor/EventQueue.h"
+#include "engine/reactor/ReactorStats.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace engine {
+
+class Channel;
+
+/// What a Channel needs its owner to do. Implemented by the Reactor.
+class ChannelHost {
+public:
+    virtual ~ChannelHost() = default;
+    /// `listener` accepted `sock` from `peer`: make it a channel.
+    virtual void acceptConnection(Channel& listener, Socket sock, const Address& peer) = 0;
+    /// `channel` has just closed (its `closed` event is out); it must stay
+    /// alive until the current loop pass is over.
+    virtual void channelClosed(Channel& channel) = 0;
+};
+
+/// State shared by all the channels of one Reactor. Loop thread only.
+struct ChannelContext {
+    ChannelContext(EventQueue& q, ChannelHost& h) : events(q), host(h) {}
+    EventQueue& events;
+    ChannelHost& host;
+    Backend backend = Backend::Poll;
+    EventLevel level = EventLevel::Full;
+    /// The event backlog is over budget: no channel reads until it drains.
+    bool inputPaused = false;
+    /// Totals over every channel (the hot path adds to these directly).
+    ReactorStats totals;
+    /// found_terminator count at which `limit_reached` is emitted (0: never).
+    std::uint64_t messageLimit = 0;
+    bool limitReported = false;
+    /// A spare descriptor, given up to accept-and-close a connection when
+    /// accept() fails with EMFILE (muduo's and libuv's trick).
+    Socket reserve;
+};
+
+class Channel final : public AsyncChat {
+public:
+    /// A client or listener channel, with no socket yet.
+    Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role, const ChannelOptions& options);
+    /// An accepted connection: adopts `sock` (throws std::system_error as
+    /// Dispatcher(Socket) does when the connection is already unusable).
+    Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent, const ChannelOptions& options,
+            Socket sock);
+    ~Channel() override;
+
+    ChannelId channelId() const noexcept { return m_id; }
+    ChannelRole role() const noexcept { return m_role; }
+    ChannelPhase phase() const noexcept { return m_phase; }
+    ChannelId parentId() const noexcept { return m_parent; }
+    const ChannelOptions& options() const noexcept { return m_opts; }
+    bool isClosed() const noexcept { return m_phase == ChannelPhase::Closed; }
+    bool isHalfClosed() const noexcept { return m_halfClosed; }
+    /// The peer's and our address as text ("" until known).
+    const std::string& peerAddress() const noexcept { return m_peer; }
+    const std::string& localAddress() const noexcept { return m_local; }
+
+    // --- Commands, carried out on the loop thread ----------------------------------
+    /// Binds and listens; emits `listening`, or `error` + `closed`.
+    void listenOn(const Address& address, int backlog);
+    /// Connects to each candidate in turn until one succeeds; `host` is the
+    /// name as given, for the events.
+    void connectTo(std::vector<Address> candidates, std::string host);
+    /// The name could not be resolved: `error` + `closed`.
+    void resolveFailed(std::string_view message);
+    /// push(); `kind`/`copies` only qualify the `push` event.
+    void pushBytes(std::string_view data, ProducerKind kind = ProducerKind::Bytes, std::int64_t copy = 0);
+    /// push_with_producer().
+    void pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size, std::int64_t copies,
+                      std::string_view info);
+    void applyTerminator(const Terminator& t);
+    void applyBufferSizes(std::size_t in, std::size_t out);
+    void applyLimits(std::size_t maxMessage, std::size_t highWater);
+    void requestCloseWhenDone();
+    void requestHalfClose();
+    void discard();
+    /// close() now, reported as closed by us with `detail`.
+    void closeLocally(std::string_view detail);
+    /// What a `channel_state` event shows.
+    ChannelState snapshot();
+
+    // --- async_chat / asyncore hooks --------------------------------------------------
+    bool readable() override { return !m_ctx.inputPaused && !m_readPaused; }
+    void collectIncomingData(std::string_view data) override;
+    void foundTerminator() override;
+    void handleRead() override;
+    void handleWrite() override;
+    void handleConnect() override;
+    void handleAccept() override;
+    void handleAccepted(Socket sock, const Address& peer) override;
+    void handleClose() override;
+    void handleError() override;
+    void log(std::string_view message) override;
+    void logInfo(std::string_view message, std::string_view type = "info") override;
+
+protected:
+    std::string_view className() const override { return "Channel"; }
+    void onSent(std::string_view written) override;
+    void onProducerExhausted(const Producer& p) override;
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override;
+    std::size_t rawSend(const void* data, std::size_t len, std::error_code& ec) override;
+
+private:
+    Event& emit(EventKind kind) { return m_ctx.events.emplace(kind, m_id); }
+    void emitError(int error, std::string message);
+    void emitWarning(WarningCode code, std::string message, std::int64_t size = 0, std::string_view data = {});
+    void cacheTerminator();
+    void attemptConnect();
+    void echoReply(std::string_view reply);
+    /// Max message reached: what an echo holds of the message goes out now.
+    void passOnPartial();
+    void flushEcho();
+    /// Reports crossing the high-water mark either way; `inFlight` bytes of
+    /// the fifo are already written (onSent runs before they are dropped).
+    void checkWater(std::size_t inFlight = 0);
+    /// Bytes queued for sending: the fifo's data entries plus echo replies
+    /// not yet taken from their producers.
+    std::size_t queuedOutput() const;
+    void maybeHalfClose();
+    void dropPendingConnection(const std::error_code& why);
+    /// Closes, reports what was left behind, emits `closed`, tells the host.
+    void finish(CloseReason reason, std::string detail, int error);
+    bool closeMarkerQueued() const;
+
+    ChannelContext& m_ctx;
+    const ChannelId m_id;
+    const ChannelRole m_role;
+    const ChannelId m_parent;
+    ChannelOptions m_opts;
+    ChannelPhase m_phase;
+
+    // The configured terminator, cached for the hot path.
+    bool m_frames = true;           // it frames input (not None / b'' / 0)
+    bool m_countTerminator = false;
+    std::string m_termBytes;        // a bytes terminator's bytes
+
+    // Input accounting.
+    std::uint64_t m_pending = 0;    // bytes collected since the last record boundary
+    std::string m_message;          // echo (one push per reply): the message so far
+    std::string m_echoOut;          // echo (batched): the replies of this handleRead(), then
+                                    // the start of the next message
+    std::size_t m_echoReady = 0;    // bytes of m_echoOut that are complete replies
+    std::size_t m_batchedBytes = 0; // bytes in ReplyBatch producers still in the fifo
+    std::uint64_t m_echoReplies = 0;
+    bool m_batchEcho = false;
+
+    // Counters.
+    std::uint64_t m_bytesIn = 0;
+    std::uint64_t m_bytesOut = 0;
+    std::uint64_t m_messagesIn = 0;
+    std::uint64_t m_messagesOut = 0;
+
+    // Output state.
+    bool m_aboveHigh = false;
+    bool m_readPaused = false;
+    bool m_closeWhenDone = false;
+    bool m_halfClosePending = false;
+    bool m_halfClosed = false;
+
+    // Why the channel is closing, learned at the transport.
+    bool m_peerEof = false;
+    std::error_code m_ioError;
+
+    // Connecting.
+    std::vector<Address> m_candidates;
+    std::size_t m_nextCandidate = 0;
+    std::string m_host;
+    Address m_attempt;
+
+    // Addresses as text, kept for events after the socket is gone.
+    std::string m_peer;
+    std::string m_local;
+};
+
+}  // namespace engine

@@ -1,0 +1,171 @@
+// Command.h — what other threads may ask of a Reactor: small value types.
+//
+// What it does: one struct per request (open a client or a server, push
+// bytes / a file / repeated bytes, set the terminator or the buffer sizes,
+// close_when_done, discard_buffers, close, loop control, snapshot, shut
+// down), and Command, the std::variant of them that Reactor::post() takes.
+// ChannelOptions are what a new channel starts with; a listener passes its
+// current ones on to every channel it accepts.
+// What it owns: its strings.
+// Threads: plain values; built anywhere, carried out on the loop thread.
+#pragma once
+
+#include "engine/asyncore/BufferSizes.h"
+#include "engine/reactor/Event.h"
+#include "engine/reactor/HostedWork.h"
+#include "engine/asyncore/Terminator.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace engine {
+
+/// What a channel starts with. A listener's options (as later commands change
+/// them) are inherited by every channel it accepts.
+struct ChannelOptions {
+    static constexpr std::size_t kDefaultMaxMessage = 4u << 20;  // 4 MiB
+    static constexpr std::size_t kDefaultHighWater = 4u << 20;   // 4 MiB
+
+    /// The terminator. A count terminator frames fixed-size records: the
+    /// channel sets it again after each record (asynchat alone would fall
+    /// back to "collect everything", R8).
+    Terminator terminator = Terminator::bytes("\n");
+    std::size_t inBufferSize = kAcInBufferSize;    ///< ac_in_buffer_size (≥ 1)
+    std::size_t outBufferSize = kAcOutBufferSize;  ///< ac_out_buffer_size (≥ 1)
+    /// Bytes a message may reach without its terminator before they are
+    /// passed on without one (and a `no_terminator` warning says so).
+    std::size_t maxMessage = kDefaultMaxMessage;
+    /// Queued output above which `high_water` is reported (and an echoing
+    /// channel stops reading until it drains to half of it).
+    std::size_t highWater = kDefaultHighWater;
+    /// Each found_terminator pushes the message back, then the terminator.
+    bool echo = false;
+};
+
+/// Every channel, for commands that take "one channel or all" (Snapshot).
+inline constexpr ChannelId kAllChannels = 0;
+
+namespace cmd {
+
+/// Connect to HOST:PORT. Names are resolved off the loop thread; every
+/// address found is tried in turn until one connects. `family` 0 (any),
+/// kAfInet or kAfInet6. `id` is filled by Reactor::post().
+struct OpenClient {
+    ChannelId id = 0;
+    std::string host;
+    std::uint16_t port = 0;
+    int family = 0;
+    ChannelOptions options;
+};
+/// Listen on HOST:PORT (port 0: any free port; the `listening` event says
+/// which). The default host is loopback; all interfaces only when asked
+/// ("0.0.0.0" or "::").
+struct OpenServer {
+    static constexpr int kDefaultBacklog = 4096;
+    ChannelId id = 0;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    int backlog = kDefaultBacklog;
+    ChannelOptions options;
+};
+/// push(bytes).
+struct Push {
+    ChannelId channel = 0;
+    std::string data;
+};
+/// push_with_producer(FileProducer(path)).
+struct PushFile {
+    ChannelId channel = 0;
+    std::string path;
+};
+/// `copies` copies of `data`: all at once through a RepeatProducer when
+/// `interval` is zero, else one push every `interval` (copies 0: until the
+/// channel closes or its buffers are discarded).
+struct PushRepeat {
+    ChannelId channel = 0;
+    std::string data;
+    std::uint64_t copies = 1;
+    std::chrono::milliseconds interval{0};
+};
+/// set_terminator(). On a listener: what it hands to channels it accepts.
+struct SetTerminator {
+    ChannelId channel = 0;
+    Terminator terminator;
+};
+/// ac_in_buffer_size / ac_out_buffer_size (each ≥ 1).
+struct SetBufferSizes {
+    ChannelId channel = 0;
+    std::size_t inBufferSize = kAcInBufferSize;
+    std::size_t outBufferSize = kAcOutBufferSize;
+};
+/// The message limit and the high-water mark (each ≥ 1).
+struct SetLimits {
+    ChannelId channel = 0;
+    std::size_t maxMessage = ChannelOptions::kDefaultMaxMessage;
+    std::size_t highWater = ChannelOptions::kDefaultHighWater;
+};
+/// close_when_done().
+struct CloseWhenDone {
+    ChannelId channel = 0;
+};
+/// shutdown(SHUT_WR) once everything queued has been sent: the peer sees
+/// end-of-file while the channel still reads (what ncat does at stdin EOF).
+struct HalfClose {
+    ChannelId channel = 0;
+};
+/// discard_buffers() (also stops a paced PushRepeat).
+struct DiscardBuffers {
+    ChannelId channel = 0;
+};
+/// close() now; queued output is dropped (P13).
+struct Close {
+    ChannelId channel = 0;
+};
+/// One `channel_state` event per channel (kAllChannels) or for one channel.
+struct Snapshot {
+    ChannelId channel = kAllChannels;
+};
+/// Stop dispatching: the loop waits for commands only.
+struct Pause {};
+/// Run freely again.
+struct Resume {};
+/// While paused: run exactly one loop pass (it waits for readiness as a
+/// running loop would; any command ends the wait).
+struct Step {};
+/// The loop trace: one `loop` event per pass.
+struct SetLoopTrace {
+    bool on = true;
+};
+/// Emit `limit_reached` once `messages` messages have been received in all
+/// (0: no limit). The reactor only reports it; what to do is the caller's.
+struct SetMessageLimit {
+    std::uint64_t messages = 0;
+};
+/// Close every channel (reason local, "shutdown") and stop the loop thread;
+/// `stopped` is the last event.
+struct Shutdown {};
+/// Run `factory` on the loop thread and host what it makes (HostedWork.h):
+/// each dispatcher it registers becomes a channel of its own (`hosted
+/// dispatcher`, then the usual events). `host` is filled by Reactor::post().
+struct Host {
+    HostId host = 0;
+    std::string label;
+    HostFactory factory;
+};
+/// Close the dispatchers of hosted work `host` and destroy it (`hosted stopped`).
+struct StopHost {
+    HostId host = 0;
+};
+
+}  // namespace cmd
+
+using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::Push, cmd::PushFile, cmd::PushRepeat,
+                             cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
+                             cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::Snapshot, cmd::Pause,
+                             cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
+                             cmd::Host, cmd::StopHost>;
+
+}  // namespace engine

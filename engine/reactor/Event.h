@@ -1,0 +1,265 @@
+// Event.h — the one event record that leaves the Reactor: what the CLI
+// prints, what a session file holds and what the GUI shows.
+//
+// What it does: defines Event (a sequence number, a microsecond timestamp, a
+// channel id, a kind, a few small numbers and, for the kinds that have them,
+// the exact bytes) plus the enums that qualify a kind, and the two larger
+// attachments that only `channel_state` / `closed` (ChannelState) and `loop`
+// (LoopTrace) events carry. EventJson.h turns events into JSON Lines and back;
+// docs/session-format.md documents every field.
+// What it owns: its strings and a shared, immutable attachment.
+// Threads: a plain value type; any thread. Events are built on the loop thread
+// and handed to consumers in batches (EventQueue).
+#pragma once
+
+#include "engine/asyncore/Loop.h"
+#include "engine/asyncore/Terminator.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace engine {
+
+/// How much a Reactor reports. Whatever the level, every channel counts its
+/// bytes and messages; only the events differ.
+enum class EventLevel : std::uint8_t {
+    /// Connections, command acknowledgements, errors and warnings. No event
+    /// per read or write: the hot path only bumps counters. An echoing
+    /// channel then sends the replies of one read with a single push.
+    Lifecycle,
+    /// Lifecycle, plus `collect` and `found_terminator`.
+    Messages,
+    /// Messages, plus `sent`, `producer_exhausted`, and a `push` per echo
+    /// reply (one push per found_terminator, as CPython's echo server does).
+    Full,
+};
+std::string_view eventLevelName(EventLevel l) noexcept;
+
+/// A channel's id: a small integer given by the Reactor, stable for the
+/// session and never reused. 0 is the reactor itself.
+using ChannelId = std::uint32_t;
+inline constexpr ChannelId kReactorChannel = 0;
+
+/// Every kind of event. The JSON name of each is in eventKindName().
+enum class EventKind : std::uint8_t {
+    Listening,          ///< "listening": a server channel is bound and listening.
+    Accepted,           ///< "accepted": a listener accepted a connection (a new channel).
+    Connecting,         ///< "connecting": a client channel starts connect() to one address.
+    Connected,          ///< "connected": handle_connect ran.
+    Collect,            ///< "collect": one collect_incoming_data() call, with its bytes.
+    FoundTerminator,    ///< "found_terminator": one found_terminator() call.
+    TerminatorSet,      ///< "terminator_set": set_terminator() by command.
+    BuffersSet,         ///< "buffers_set": ac_in_buffer_size / ac_out_buffer_size changed.
+    LimitsSet,          ///< "limits_set": max message / high-water mark changed.
+    Push,               ///< "push": push() or push_with_producer().
+    Sent,               ///< "sent": the bytes one send() actually wrote.
+    ProducerExhausted,  ///< "producer_exhausted": a producer's more() returned empty.
+    CloseWhenDone,      ///< "close_when_done": the close marker was queued.
+    HalfClosed,         ///< "half_closed": shutdown(SHUT_WR) once the fifo drained.
+    Discarded,          ///< "discarded": discard_buffers().
+    HighWater,          ///< "high_water": queued output rose above the high-water mark.
+    LowWater,           ///< "low_water": queued output fell back to half the mark.
+    Closed,             ///< "closed": the channel is closed (always its last event).
+    Error,              ///< "error": something failed (errno and message).
+    Warning,            ///< "warning": something the user should know (see WarningCode).
+    Loop,               ///< "loop": one loop pass, only with the loop trace on.
+    ChannelState,       ///< "channel_state": a snapshot of one channel.
+    LimitReached,       ///< "limit_reached": the message limit was reached.
+    Paused,             ///< "paused": the loop stopped dispatching.
+    Resumed,            ///< "resumed": the loop runs freely again.
+    Stopped,            ///< "stopped": the reactor stopped; always the last event.
+    // Added for hosted examples (kept after Stopped so the numbers above stay).
+    Received,           ///< "received": the bytes one recv() returned, on a hosted dispatcher that is not an async_chat.
+    Hosted,             ///< "hosted": hosted work started / a dispatcher of it joined / it is done / stopped (HostPhase).
+    Preview,            ///< "preview": while paused, what is waiting and what the next step will do (trace attached).
+};
+inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::Preview) + 1;
+std::string_view eventKindName(EventKind k) noexcept;
+std::optional<EventKind> parseEventKind(std::string_view name) noexcept;
+
+/// Who closed a channel (`closed` events).
+enum class CloseReason : std::uint8_t { Peer, Local, Error };
+std::string_view closeReasonName(CloseReason r) noexcept;
+std::optional<CloseReason> parseCloseReason(std::string_view name) noexcept;
+
+/// What was pushed (`push`, `producer_exhausted`).
+enum class ProducerKind : std::uint8_t { Bytes, File, Repeat, Simple, Other };
+std::string_view producerKindName(ProducerKind k) noexcept;
+std::optional<ProducerKind> parseProducerKind(std::string_view name) noexcept;
+
+/// What a `warning` is about.
+enum class WarningCode : std::uint8_t {
+    NoTerminator,   ///< "no_terminator": max message reached; the bytes went on without a terminator.
+    Residue,        ///< "residue": at close, bytes held back as a partial terminator (R15), with the bytes.
+    Unterminated,   ///< "unterminated": at close, a message was collected but never terminated.
+    Unsent,         ///< "unsent": at close, queued output that was never sent.
+    AcceptFailed,   ///< "accept_failed": accept() failed (e.g. EMFILE); the connection was dropped.
+    Backlog,        ///< "backlog": consumers are slow; reading pauses until they catch up.
+    Log,            ///< "log": a message asyncore would have printed (log/log_info).
+    ProducerError,  ///< "producer_error": a producer stopped early (e.g. a file read error).
+};
+std::string_view warningCodeName(WarningCode c) noexcept;
+std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept;
+
+/// What a `hosted` event reports (Reactor::host).
+enum class HostPhase : std::uint8_t {
+    Started,     ///< "started": the factory ran; info = label, size = the server's port (0: none).
+    Dispatcher,  ///< "dispatcher": a dispatcher of it became channel `channel`; info = its Python class name.
+    Done,        ///< "done": the work says it is over; size = 1 if ok, else 0. Its dispatchers are closed.
+    Stopped,     ///< "stopped": stopped by command before it was done; its dispatchers are closed.
+    Failed,      ///< "failed": the factory threw; info = the message.
+};
+std::string_view hostPhaseName(HostPhase p) noexcept;
+std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept;
+
+/// What a channel is for.
+enum class ChannelRole : std::uint8_t { Client, Listener, Accepted };
+std::string_view channelRoleName(ChannelRole r) noexcept;
+std::optional<ChannelRole> parseChannelRole(std::string_view name) noexcept;
+
+/// Where a channel is in its life.
+enum class ChannelPhase : std::uint8_t { Resolving, Connecting, Connected, Listening, Closing, Closed };
+std::string_view channelPhaseName(ChannelPhase p) noexcept;
+std::optional<ChannelPhase> parseChannelPhase(std::string_view name) noexcept;
+
+/// One entry of a channel's producer fifo, as a snapshot shows it.
+struct FifoEntryState {
+    std::string kind;         ///< "bytes", a producer's kind() ("file", "repeat", "simple"), or "close".
+    long long remaining = 0;  ///< Bytes still to send; -1 when the producer cannot tell.
+    friend bool operator==(const FifoEntryState&, const FifoEntryState&) = default;
+};
+
+/// A snapshot of one channel (the `channel_state` event; `closed` carries the
+/// final one, of which the session format keeps the counters).
+struct ChannelState {
+    ChannelRole role = ChannelRole::Client;
+    ChannelPhase phase = ChannelPhase::Closed;
+    ChannelId parent = 0;          ///< The listener of an accepted channel, else 0.
+    std::string peer;              ///< "127.0.0.1:7000", "" when none.
+    std::string local;
+    std::uint64_t bytesIn = 0;     ///< Bytes recv() returned.
+    std::uint64_t bytesOut = 0;    ///< Bytes send() wrote.
+    std::uint64_t messagesIn = 0;  ///< found_terminator() calls.
+    std::uint64_t messagesOut = 0; ///< push commands and echo replies.
+    Terminator terminator;         ///< The terminator in force (get_terminator()).
+    std::uint64_t inBufferSize = 0;
+    std::uint64_t outBufferSize = 0;
+    std::uint64_t maxMessage = 0;
+    std::uint64_t highWater = 0;
+    bool echo = false;
+    bool readable = false;         ///< What readable() answers now.
+    bool writable = false;         ///< What writable() answers now.
+    std::string residue;           ///< AsyncChat::inputBuffer(): received, not yet delivered.
+    std::uint64_t pendingMessage = 0;  ///< Bytes collected since the last found_terminator.
+    std::uint64_t queuedBytes = 0;     ///< Fifo::queuedBytes().
+    std::uint64_t fifoEntries = 0;     ///< Entries in the fifo.
+    std::vector<FifoEntryState> fifo;  ///< The first entries (at most 64), head first.
+    friend bool operator==(const ChannelState&, const ChannelState&) = default;
+};
+
+/// One loop pass, as the loop trace records it.
+struct LoopTrace {
+    struct Polled {
+        ChannelId channel = 0;
+        bool readable = false;
+        bool writable = false;
+        friend bool operator==(const Polled&, const Polled&) = default;
+    };
+    struct Ready {
+        ChannelId channel = 0;
+        unsigned bits = 0;  ///< ReadyBits.
+        friend bool operator==(const Ready&, const Ready&) = default;
+    };
+    struct Dispatched {
+        ChannelId channel = 0;
+        Hook hook = Hook::HandleRead;
+        friend bool operator==(const Dispatched&, const Dispatched&) = default;
+    };
+    /// `preview` events only: one channel, as the next step would find it.
+    struct Waiting {
+        ChannelId channel = 0;
+        std::uint64_t bytes = 0;   ///< Bytes waiting in the socket (FIONREAD).
+        bool readable = false;     ///< What readable() answers now.
+        bool writable = false;     ///< What writable() answers now.
+        unsigned bits = 0;         ///< Readiness now (zero-timeout poll), ReadyBits.
+        std::string next;          ///< What the next step will do with it, in asyncore's terms.
+        friend bool operator==(const Waiting&, const Waiting&) = default;
+    };
+    std::uint64_t pass = 0;        ///< `preview`: the pass the next step will be.
+    Backend backend = Backend::Poll;
+    std::uint64_t waitedUs = 0;
+    std::vector<Polled> polled;
+    std::vector<Ready> ready;
+    std::vector<Dispatched> dispatched;
+    std::vector<Waiting> waiting;  ///< `preview` only.
+    friend bool operator==(const LoopTrace&, const LoopTrace&) = default;
+};
+
+/// The names of ReadyBits in a trace: "in", "pri", "out", "err", "hup", "nval".
+std::vector<std::string_view> readyBitNames(unsigned bits);
+std::optional<unsigned> parseReadyBit(std::string_view name) noexcept;
+std::optional<Hook> parseHook(std::string_view name) noexcept;
+
+/// The event record. Which fields a kind uses (unused ones stay 0 / empty):
+///
+/// | kind              | sub            | numbers                         | data              | info / aux             |
+/// |-------------------|----------------|---------------------------------|-------------------|------------------------|
+/// | listening         |                | size = port                     |                   | local address          |
+/// | accepted          |                | parent = listener               |                   | peer / local address   |
+/// | connecting        |                | size = port                     |                   | address / host as given|
+/// | connected         |                |                                 |                   | peer / local address   |
+/// | collect           |                | size = bytes                    | the bytes         |                        |
+/// | found_terminator  | Terminator::Kind | size = message bytes, count = terminator count | terminator bytes |  |
+/// | terminator_set    | Terminator::Kind | count = terminator count      | terminator bytes  |                        |
+/// | buffers_set       |                | size = in, count = out          |                   |                        |
+/// | limits_set        |                | size = max message, count = high water |            |                        |
+/// | push              | ProducerKind   | size = bytes (-1 unknown), count = copies (repeat) | | info = file path       |
+/// | sent              |                | size = bytes                    | the bytes         |                        |
+/// | producer_exhausted| ProducerKind   |                                 |                   |                        |
+/// | discarded         |                | size = bytes dropped, count = fifo entries dropped | |                      |
+/// | high/low_water    |                | size = queued bytes, count = mark |                 |                        |
+/// | closed            | CloseReason    | error = errno (0 if none)       |                   | info = detail          |
+/// | error             |                | error = errno (0 if none)       |                   | info = message         |
+/// | warning           | WarningCode    | size = bytes concerned          | bytes (residue)   | info = message         |
+/// | limit_reached     |                | count = the limit               |                   |                        |
+/// | loop              |                | trace attached                  |                   |                        |
+/// | received          |                | size = bytes                    | the bytes         |                        |
+/// | hosted            | HostPhase      | count = host id, size = port / ok, parent = listener | | info = label / class / message, aux = the host's label |
+/// | preview           |                | trace attached (polled, ready, waiting) |           |                        |
+/// | channel_state     |                | state attached                  |                   |                        |
+/// `closed` also carries the channel's final ChannelState.
+struct Event {
+    std::uint64_t seq = 0;      ///< 1, 2, 3, … per reactor, without gaps.
+    std::int64_t tUs = 0;       ///< Microseconds since the reactor started (steady clock).
+    std::int64_t size = 0;      ///< See the table.
+    std::int64_t count = 0;     ///< See the table.
+    ChannelId channel = 0;      ///< 0: the reactor itself.
+    ChannelId parent = 0;       ///< accepted: the listener.
+    std::int32_t error = 0;     ///< error, closed: the system error value (errno), 0 if none.
+    EventKind kind = EventKind::Warning;
+    std::uint8_t sub = 0;       ///< The kind's qualifier enum, as a number (see the table).
+    std::string data;           ///< Exact bytes (collect, sent, residue) or a terminator's bytes.
+    std::string info;           ///< A message, an address, a path or a close detail.
+    std::string aux;            ///< A second address or the host as given.
+    std::shared_ptr<const ChannelState> state;  ///< channel_state, closed.
+    std::shared_ptr<const LoopTrace> trace;     ///< loop.
+
+    CloseReason closeReason() const noexcept { return static_cast<CloseReason>(sub); }
+    ProducerKind producerKind() const noexcept { return static_cast<ProducerKind>(sub); }
+    WarningCode warningCode() const noexcept { return static_cast<WarningCode>(sub); }
+    Terminator::Kind terminatorKind() const noexcept { return static_cast<Terminator::Kind>(sub); }
+    /// The terminator of found_terminator / terminator_set events.
+    Terminator terminator() const;
+    /// Stores `t` in sub / count / data.
+    void setTerminator(const Terminator& t);
+
+    /// Field-by-field equality; attachments compare by value.
+    friend bool operator==(const Event& a, const Event& b);
+};
+
+}  // namespace engine

@@ -1,0 +1,48 @@
+// LoopTracer.cpp — collect one pass, emit it at passEnd.
+#include "engine/reactor/LoopTracer.h"
+
+#include "engine/reactor/Channel.h"
+#include "engine/asyncore/DispatcherTap.h"
+
+#include <memory>
+
+namespace engine {
+namespace {
+// The channel id of a Reactor channel or of a hosted dispatcher (its tap
+// says); 0 for anything else (the Waker).
+ChannelId idOf(const Dispatcher& d) {
+    if (const DispatcherTap* t = d.tap()) return t->traceId();
+    const auto* c = dynamic_cast<const Channel*>(&d);
+    return c ? c->channelId() : 0;
+}
+}  // namespace
+
+void LoopTracer::passBegin(std::uint64_t pass, Backend backend) {
+    m_trace = LoopTrace{};
+    m_trace.pass = pass;
+    m_trace.backend = backend;
+    m_inPass = true;
+}
+
+void LoopTracer::polled(const Dispatcher& d, bool readable, bool writable) {
+    if (const ChannelId id = idOf(d)) m_trace.polled.push_back({id, readable, writable});
+}
+
+void LoopTracer::ready(const Dispatcher& d, unsigned bits) {
+    if (const ChannelId id = idOf(d)) m_trace.ready.push_back({id, bits});
+}
+
+void LoopTracer::hook(const Dispatcher& d, Hook h) {
+    if (!m_inPass) return;  // hooks run by commands between passes are not part of one
+    if (const ChannelId id = idOf(d)) m_trace.dispatched.push_back({id, h});
+}
+
+void LoopTracer::passEnd(std::uint64_t pass, std::uint64_t waitedUs) {
+    m_inPass = false;
+    m_trace.pass = pass;
+    m_trace.waitedUs = waitedUs;
+    m_events.emplace(EventKind::Loop, kReactorChannel).trace = std::make_shared<const LoopTrace>(std::move(m_trace));
+    m_trace = LoopTrace{};
+}
+
+}  // namespace engine

@@ -1,0 +1,472 @@
+// Mocker.cpp — the mock thread: a listener and one AsyncChat per client,
+// each walking its script.
+#include "engine/replay/Mocker.h"
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/net/SocketOps.h"
+#include "engine/asyncore/Waker.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace engine {
+
+namespace {
+
+// The replies to send in each slot: index 0 is the greeting (on connect),
+// index i the answer to request i (1-based): [first, end) of s.replies.
+std::vector<std::pair<std::size_t, std::size_t>> answerRanges(const ReplayScript& s) {
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    std::size_t at = 0;
+    for (std::size_t slot = 0; slot <= s.requests.size(); ++slot) {
+        std::size_t end = at;
+        while (end < s.replies.size() && (s.replies[end].answers <= slot || slot == s.requests.size())) ++end;
+        r.emplace_back(at, end);
+        at = end;
+    }
+    return r;
+}
+
+std::string describeMismatch(std::string_view expected, std::string_view got) {
+    const auto where = std::mismatch(expected.begin(), expected.end(), got.begin(), got.end());
+    const auto offset = static_cast<std::size_t>(where.second - got.begin());
+    std::string s = "differs from the recording at byte " + std::to_string(offset) + ": expected \"";
+    const std::size_t from = offset > 24 ? offset - 24 : 0;
+    appendEscaped(s, expected.substr(std::min(from, expected.size()), 64));
+    s += "\", received \"";
+    appendEscaped(s, got.substr(from, 64));
+    s += "\"";
+    return s;
+}
+
+}  // namespace
+
+class Mocker::Impl {
+public:
+    Impl(std::vector<ReplayScript> scripts, MockOptions options);
+    ~Impl();
+
+    bool start(Observer observer, std::string* error);
+    void stop();
+    bool wait(std::chrono::milliseconds timeout);
+    bool finished() const;
+    MockStats stats() const;
+    std::string address() const {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_address;
+    }
+    std::uint16_t port() const {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_port;
+    }
+
+private:
+    class Listener;
+    class Client;
+    friend class Listener;
+    friend class Client;
+
+    void run(std::promise<std::string> ready);
+    void emit(MockEvent e) {
+        if (m_observer) m_observer(e);
+    }
+    void accepted(Socket sock, const Address& peer);
+    void clientGone(Client& c);
+    template <class F>
+    void count(F&& f) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        f(m_stats);
+    }
+
+    std::vector<ReplayScript> m_scripts;
+    std::vector<std::vector<std::pair<std::size_t, std::size_t>>> m_ranges;
+    MockOptions m_options;
+    Observer m_observer;
+
+    Loop m_loop;
+    std::unique_ptr<Waker> m_waker;
+    std::unique_ptr<Listener> m_listener;
+    std::vector<Client*> m_clients;  // open clients (owned by the Loop through adopt())
+    std::uint64_t m_nextClient = 1;
+    bool m_stopping = false;
+
+    std::thread m_thread;
+    std::atomic<bool> m_stop{false};
+    bool m_launched = false;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_doneCv;
+    bool m_finished = false;   // guarded by m_mutex
+    MockStats m_stats;         // guarded by m_mutex
+    std::string m_address;     // guarded by m_mutex
+    std::uint16_t m_port = 0;  // guarded by m_mutex
+};
+
+class Mocker::Impl::Listener final : public Dispatcher {
+public:
+    Listener(Impl& owner, Loop* loop) : Dispatcher(loop), m_owner(owner) {}
+    bool writable() override { return false; }
+    void handleAccept() override {
+        // Take every pending connection (a burst of clients costs one wakeup).
+        for (int i = 0; i < 64 && accepting; ++i) {
+            std::optional<Accepted> a;
+            try {
+                a = accept();
+            } catch (const std::system_error& e) {
+                MockEvent ev;
+                ev.kind = MockEvent::Kind::Error;
+                ev.text = "accept failed: " + sockops::describe(e.code());
+                m_owner.emit(std::move(ev));
+                return;
+            }
+            if (!a) return;
+            handleAccepted(std::move(a->sock), a->addr);
+        }
+    }
+    void handleAccepted(Socket sock, const Address& peer) override { m_owner.accepted(std::move(sock), peer); }
+    void handleClose() override { closeNoThrow(); }
+    void handleError() override {}  // a failed accept is reported and the listener goes on
+
+protected:
+    std::string_view className() const override { return "MockListener"; }
+
+private:
+    Impl& m_owner;
+};
+
+class Mocker::Impl::Client final : public AsyncChat {
+public:
+    Client(Impl& owner, Socket sock, std::uint64_t number, std::size_t script, Loop* loop)
+        : AsyncChat(std::move(sock), loop), m_owner(owner), m_number(number), m_scriptIndex(script),
+          m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]) {
+        acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
+        acOutBufferSize = 65536;
+        setTerminator(m_script.requestFraming.forMessage(0));
+    }
+
+    std::uint64_t number() const noexcept { return m_number; }
+    std::size_t scriptIndex() const noexcept { return m_scriptIndex; }
+
+    void begin() {
+        answer(0);  // the greeting
+        maybeEnd();
+    }
+
+    bool readable() override { return !m_eof; }
+    void collectIncomingData(std::string_view data) override { m_request.append(data); }
+    void foundTerminator() override {
+        const Terminator inForce = getTerminator();
+        if (inForce.isBytes()) m_request += inForce.bytesValue();
+        ++m_received;
+        setTerminator(m_script.requestFraming.forMessage(m_received));
+        onRequest(std::exchange(m_request, std::string()));
+    }
+    void handleClose() override {
+        if (m_closed) return;
+        if (m_eof && !m_peerEnded) {
+            // End of file: what the client sent without a terminator is its
+            // last request; answer it if the recording did, and close once
+            // the answers are out (the client may have only half-closed).
+            m_peerEnded = true;
+            std::string tail = std::exchange(m_request, std::string()) + std::string(inputBuffer());
+            if (!tail.empty()) {
+                ++m_received;
+                onRequest(std::move(tail));
+            }
+            if (m_closed) return;
+            if (!producerFifo().empty() && connected) {
+                closeWhenDone();  // its marker calls handleClose() again, which ends
+                initiateSend();
+                return;
+            }
+        }
+        end();
+    }
+    void handleError() override {
+        end();
+    }
+    void shutdown() { end(); }
+
+protected:
+    std::string_view className() const override { return "MockClient"; }
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+        if (!ec && n == 0 && len > 0) m_eof = true;
+        if (!ec && n > 0) m_owner.count([n](MockStats& s) { s.bytesIn += n; });
+        return n;
+    }
+    void onSent(std::string_view written) override {
+        const std::size_t n = written.size();
+        if (n) m_owner.count([n](MockStats& s) { s.bytesOut += n; });
+    }
+
+private:
+    void onRequest(std::string request) {
+        const std::size_t i = m_received;  // 1-based
+        m_owner.count([](MockStats& s) { ++s.requests; });
+        MockEvent e;
+        e.client = m_number;
+        e.index = i;
+        e.bytes = request;
+        if (i > m_script.requests.size()) {
+            ++m_unexpected;
+            m_owner.count([](MockStats& s) { ++s.unexpected; });
+            e.kind = MockEvent::Kind::Unexpected;
+            e.text = "request " + std::to_string(i) + " is not in the recording (it has " +
+                     std::to_string(m_script.requests.size()) + "); not answered";
+            m_owner.emit(std::move(e));
+            return;
+        }
+        e.kind = MockEvent::Kind::Request;
+        m_owner.emit(e);
+        const std::string& recorded = m_script.requests[i - 1].bytes;
+        if (request != recorded) {
+            ++m_mismatches;
+            m_owner.count([](MockStats& s) { ++s.mismatches; });
+            MockEvent m;
+            m.kind = MockEvent::Kind::Mismatch;
+            m.client = m_number;
+            m.index = i;
+            m.bytes = request;
+            m.text = "request " + std::to_string(i) + " " + describeMismatch(recorded, request);
+            if (m_firstMismatch.empty()) m_firstMismatch = m.text;
+            m_owner.emit(std::move(m));
+        }
+        answer(i);
+        maybeEnd();
+    }
+
+    void answer(std::size_t slot) {
+        const auto [from, to] = m_ranges[slot];
+        std::string out;
+        for (std::size_t k = from; k < to; ++k) out += m_script.replies[k].message.wire();
+        if (out.empty()) return;
+        MockEvent e;
+        e.kind = MockEvent::Kind::Answered;
+        e.client = m_number;
+        e.index = slot;
+        e.bytes = out;
+        push(std::move(out));
+        m_owner.emit(std::move(e));
+    }
+
+    void maybeEnd() {
+        if (m_received < m_script.requests.size() || m_closing) return;
+        if (m_script.serverCloses) {
+            m_closing = true;
+            closeWhenDone();
+            initiateSend();
+        }
+    }
+
+    void end() {
+        if (m_closed) return;
+        m_closed = true;
+        closeNoThrow();
+        const bool complete = m_received >= m_script.requests.size();
+        std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
+                             std::to_string(m_scriptIndex + 1) + "): " + std::to_string(std::min(m_received, m_script.requests.size())) +
+                             " of " + std::to_string(m_script.requests.size()) + " recorded requests";
+        if (m_mismatches) report += ", " + std::to_string(m_mismatches) + " differing (first: " + m_firstMismatch + ")";
+        if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " beyond the recording";
+        report += complete ? (m_mismatches ? "" : ", as recorded") : ", closed early";
+        MockEvent e;
+        e.kind = MockEvent::Kind::ClientClosed;
+        e.client = m_number;
+        e.text = std::move(report);
+        m_owner.emit(std::move(e));
+        m_owner.count([complete](MockStats& s) {
+            ++s.clientsFinished;
+            if (complete) ++s.clientsCompleted;
+        });
+        m_owner.clientGone(*this);
+    }
+
+    Impl& m_owner;
+    const std::uint64_t m_number;
+    const std::size_t m_scriptIndex;
+    const ReplayScript& m_script;
+    const std::vector<std::pair<std::size_t, std::size_t>>& m_ranges;
+    std::string m_request;
+    std::size_t m_received = 0;
+    std::size_t m_mismatches = 0;
+    std::size_t m_unexpected = 0;
+    std::string m_firstMismatch;
+    bool m_eof = false;
+    bool m_peerEnded = false;
+    bool m_closing = false;
+    bool m_closed = false;
+};
+
+Mocker::Impl::Impl(std::vector<ReplayScript> scripts, MockOptions options)
+    : m_scripts(std::move(scripts)), m_options(std::move(options)) {
+    if (m_scripts.empty()) throw std::invalid_argument("a mock needs at least one recorded conversation");
+    for (const ReplayScript& s : m_scripts) m_ranges.push_back(answerRanges(s));
+    m_waker = std::make_unique<Waker>(m_loop);
+}
+
+Mocker::Impl::~Impl() {
+    stop();
+    if (m_thread.joinable()) m_thread.join();
+    m_listener.reset();
+    m_waker.reset();
+}
+
+bool Mocker::Impl::start(Observer observer, std::string* error) {
+    if (m_launched) {
+        if (error) *error = "the mock is already running";
+        return false;
+    }
+    m_launched = true;
+    m_observer = std::move(observer);
+    std::promise<std::string> ready;
+    auto outcome = ready.get_future();
+    m_thread = std::thread([this, p = std::move(ready)]() mutable { run(std::move(p)); });
+    const std::string why = outcome.get();
+    if (!why.empty()) {
+        m_thread.join();
+        if (error) *error = why;
+        return false;
+    }
+    return true;
+}
+
+void Mocker::Impl::run(std::promise<std::string> ready) {
+    // Listen.
+    std::string resolveError;
+    const auto addresses = Address::resolve(m_options.host, m_options.port, 0, resolveError);
+    std::string failure;
+    if (addresses.empty()) failure = resolveError;
+    for (const Address& a : addresses) {
+        try {
+            m_listener = std::make_unique<Listener>(*this, &m_loop);
+            m_listener->createSocket(a.family());
+            m_listener->setReuseAddr();
+            m_listener->bind(a);
+            m_listener->listen(128);
+            std::error_code ec;
+            const Address local = sockops::localAddress(m_listener->socketHandle(), ec);
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_address = local.toString();
+            m_port = local.port();
+            failure.clear();
+            break;
+        } catch (const std::system_error& e) {
+            failure = "cannot listen on " + a.toString() + ": " + sockops::describe(e.code());
+            m_listener.reset();
+        }
+    }
+    if (!m_listener) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_finished = true;
+        }
+        ready.set_value(failure);
+        return;
+    }
+    ready.set_value(std::string());
+    MockEvent e;
+    e.kind = MockEvent::Kind::Listening;
+    e.text = address();
+    emit(std::move(e));
+
+    while (!m_stopping) {
+        if (m_stop) break;
+        try {
+            m_loop.poll(1.0, m_options.backend);
+        } catch (const std::exception& ex) {
+            MockEvent err;
+            err.kind = MockEvent::Kind::Error;
+            err.text = ex.what();
+            emit(std::move(err));
+            break;
+        }
+    }
+    // Shut down: every client closes (and reports), then the listener.
+    m_stopping = true;
+    const std::vector<Client*> open = m_clients;
+    for (Client* c : open) c->shutdown();
+    if (m_listener) m_listener->closeNoThrow();
+    m_loop.poll(0.0, m_options.backend);  // lets the loop delete the closed clients
+    MockEvent stopped;
+    stopped.kind = MockEvent::Kind::Stopped;
+    emit(std::move(stopped));
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_finished = true;
+    }
+    m_doneCv.notify_all();
+}
+
+void Mocker::Impl::accepted(Socket sock, const Address& peer) {
+    if (m_stopping) return;
+    const std::uint64_t number = m_nextClient++;
+    const std::size_t script = static_cast<std::size_t>((number - 1) % m_scripts.size());
+    Client* c = nullptr;
+    try {
+        c = &m_loop.adopt(std::make_unique<Client>(*this, std::move(sock), number, script, &m_loop));
+    } catch (const std::system_error& ex) {
+        MockEvent e;
+        e.kind = MockEvent::Kind::Error;
+        e.text = "client " + std::to_string(number) + " (" + peer.toString() + ") was gone before it could be served: " +
+                 sockops::describe(ex.code());
+        emit(std::move(e));
+        return;
+    }
+    m_clients.push_back(c);
+    count([](MockStats& s) { ++s.clients; });
+    MockEvent e;
+    e.kind = MockEvent::Kind::Accepted;
+    e.client = number;
+    e.index = script;
+    e.text = peer.toString();
+    emit(std::move(e));
+    c->begin();
+}
+
+void Mocker::Impl::clientGone(Client& c) {
+    m_clients.erase(std::remove(m_clients.begin(), m_clients.end(), &c), m_clients.end());
+    if (m_options.maxClients && !m_stopping) {
+        const MockStats s = stats();
+        if (s.clientsFinished >= m_options.maxClients) m_stop = true;
+    }
+}
+
+void Mocker::Impl::stop() {
+    m_stop = true;
+    if (m_waker) m_waker->wake();
+}
+
+bool Mocker::Impl::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    return m_doneCv.wait_for(lock, timeout, [this] { return m_finished; });
+}
+
+bool Mocker::Impl::finished() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_finished;
+}
+
+MockStats Mocker::Impl::stats() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_stats;
+}
+
+Mocker::Mocker(std::vector<ReplayScript> scripts, MockOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(scripts), std::move(options))) {}
+Mocker::~Mocker() = default;
+bool Mocker::start(Observer observer, std::string* error) { return m_impl->start(std::move(observer), error); }
+std::string Mocker::address() const { return m_impl->address(); }
+std::uint16_t Mocker::port() const { return m_impl->port(); }
+void Mocker::stop() { m_impl->stop(); }
+bool Mocker::wait(std::chrono::milliseconds timeout) { return m_impl->wait(timeout); }
+bool Mocker::finished() const { return m_impl->finished(); }
+MockStats Mocker::stats() const { return m_impl->stats(); }
+
+}  // namespace engine

@@ -1,0 +1,108 @@
+// Mocker.h — serves recorded conversations as a mock server: each client
+// that connects gets the recorded server side, in lockstep.
+//
+// What it does: a Mocker listens (loopback by default) and, for every
+// connection it accepts, plays the server side of one ReplayScript: it
+// sends what the server sent before the first request (a greeting), then
+// frames the client's bytes with the script's request framing — on an
+// AsyncChat, asynchat's own loop — and answers request i with what the
+// server sent between request i and request i+1 in the recording. After the
+// last request it closes the connection when the recorded server did.
+// Clients are independent: each has its own position in its script. With
+// several scripts (a session whose listener accepted several connections)
+// client k gets script (k-1) mod n — the first client the first recorded
+// conversation, the second the second, and round again.
+// The mock answers whatever the client sends; a request that differs from
+// the recorded one is still answered, and reported (MockEvent::Mismatch),
+// as is one more than the recording has (left unanswered).
+// What it owns: the mock thread, its Loop, the listener and the clients.
+// Threads: start(), stop(), wait() and stats() may be called from any
+// thread; the observer runs on the mock thread and must return quickly; it
+// is called until the mock thread ends (the last event is Stopped), so what
+// it touches must outlive the Mocker or its wait(). The destructor stops and
+// joins.
+#pragma once
+
+#include "engine/asyncore/Loop.h"
+#include "engine/replay/ReplayScript.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace engine {
+
+struct MockOptions {
+    std::string host = "127.0.0.1";  ///< All interfaces only when asked ("0.0.0.0", "::").
+    std::uint16_t port = 0;          ///< 0: any free port (port() says which).
+    Backend backend = defaultBackend();
+    /// Stop by itself once this many clients have come and gone (0: never).
+    std::size_t maxClients = 0;
+    std::size_t inBufferSize = 65536;
+};
+
+struct MockEvent {
+    enum class Kind : std::uint8_t {
+        Listening,     ///< text: the address.
+        Accepted,      ///< client, text: the client's address; index: the script (0-based).
+        Request,       ///< client, index: 1-based request; bytes: it.
+        Mismatch,      ///< client, index: 1-based request; text: how it differs from the recording.
+        Unexpected,    ///< client, index: 1-based request the recording does not have; bytes: it.
+        Answered,      ///< client, index: 1-based request (0: the greeting); bytes: what was sent.
+        ClientClosed,  ///< client, text: a one-line report of that client.
+        Error,         ///< text: what failed.
+        Stopped,
+    };
+    Kind kind = Kind::Listening;
+    std::uint64_t client = 0;  ///< 1, 2, 3… in the order clients connected.
+    std::size_t index = 0;
+    std::string bytes;
+    std::string text;
+};
+
+struct MockStats {
+    std::uint64_t clients = 0;           ///< Connections accepted.
+    std::uint64_t clientsFinished = 0;   ///< …of which are closed again.
+    std::uint64_t clientsCompleted = 0;  ///< …that sent every recorded request.
+    std::uint64_t requests = 0;          ///< Requests received, over all clients.
+    std::uint64_t mismatches = 0;        ///< Requests that differed from the recording.
+    std::uint64_t unexpected = 0;        ///< Requests beyond the recording.
+    std::uint64_t bytesIn = 0;
+    std::uint64_t bytesOut = 0;
+};
+
+class Mocker {
+public:
+    using Observer = std::function<void(const MockEvent&)>;
+
+    /// At least one script.
+    Mocker(std::vector<ReplayScript> scripts, MockOptions options);
+    ~Mocker();
+    Mocker(const Mocker&) = delete;
+    Mocker& operator=(const Mocker&) = delete;
+
+    /// Binds and listens, then serves on the mock thread. Returns once
+    /// listening (true) or failed (false, `error` like "cannot listen on
+    /// 127.0.0.1:7000: Address already in use"). Once.
+    bool start(Observer observer, std::string* error);
+    /// The address and port it listens on (after a successful start()).
+    std::string address() const;
+    std::uint16_t port() const;
+    /// Closes every connection and stops. Any thread; never blocks.
+    void stop();
+    /// Waits for the mock thread to end (stop(), or maxClients reached).
+    bool wait(std::chrono::milliseconds timeout);
+    bool finished() const;
+    MockStats stats() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace engine

@@ -1,0 +1,202 @@
+// ReplayScript.cpp — requests, replies and their order from a Conversation.
+#include "engine/replay/ReplayScript.h"
+
+#include "engine/asyncore/Escape.h"
+
+#include <algorithm>
+
+namespace engine {
+
+std::uint64_t ReplayScript::requestBytes() const noexcept {
+    std::uint64_t n = 0;
+    for (const ScriptRequest& r : requests) n += r.bytes.size();
+    return n;
+}
+
+std::uint64_t ReplayScript::replyBytes() const noexcept {
+    std::uint64_t n = 0;
+    for (const ScriptReply& r : replies) n += r.message.wireSize();
+    return n;
+}
+
+namespace {
+
+std::string quoted(const Terminator& t) {
+    if (t.isBytes()) return "'" + renderEscaped(t.bytesValue()) + "'";
+    if (t.isCount()) return "count:" + std::to_string(t.countValue());
+    return "none";
+}
+
+// The framing a recorded found_terminator sequence used, message by message.
+TerminatorSchedule recordedSchedule(const Conversation& c) {
+    std::vector<Terminator> list;
+    for (const StreamMessage& m : c.in.messages)
+        if (m.terminated) list.push_back(m.terminator);
+    Terminator after = c.inputTerminator ? *c.inputTerminator : (list.empty() ? Terminator::none() : list.back());
+    if (after.isCount() && !list.empty() && list.back().isCount()) after = list.back();
+    return TerminatorSchedule(std::move(list), std::move(after));
+}
+
+// Every message ends with `t` — and, when `alone`, holds it nowhere else
+// (framing by `t` then gives back exactly these messages; otherwise it may
+// cut one into several, which is fine for replies, compared framed alike on
+// both sides, but not for requests, each of which a mock answers).
+bool endsEach(const Terminator& t, const std::vector<std::string_view>& messages, bool alone) {
+    if (!t.isBytes() || t.bytesValue().empty() || messages.empty()) return false;
+    const std::string& tb = t.bytesValue();
+    for (std::string_view m : messages) {
+        if (m.size() < tb.size() || m.substr(m.size() - tb.size()) != tb) return false;
+        if (alone && findTerminator(m, tb) != m.size() - tb.size()) return false;
+    }
+    return true;
+}
+
+TerminatorSchedule bySizes(const std::vector<std::string_view>& messages) {
+    std::vector<Terminator> list;
+    list.reserve(messages.size());
+    for (std::string_view m : messages) list.push_back(Terminator::count(static_cast<long long>(m.size())));
+    return TerminatorSchedule(std::move(list), Terminator::none());
+}
+
+// See the header: runs of requests sent back to back get one reply each.
+void dealOutPipelinedReplies(ReplayScript& s) {
+    std::size_t i = 0;
+    while (i < s.requests.size()) {
+        std::size_t k = 1;  // requests i … i+k-1 went out with no reply between them
+        while (i + k < s.requests.size() && s.requests[i + k].repliesBefore == s.requests[i].repliesBefore) ++k;
+        if (k >= 2) {
+            const std::size_t first = s.requests[i].repliesBefore;
+            std::size_t end = first;
+            while (end < s.replies.size() && s.replies[end].requestsBefore == i + k) ++end;
+            const std::size_t m = end - first;
+            const std::size_t greeting = (i == 0 && first == 0 && m > k) ? m - k : 0;
+            for (std::size_t j = first; j < end; ++j) {
+                const std::size_t n = j - first;
+                if (n < greeting)
+                    s.replies[j].answers = 0;
+                else
+                    s.replies[j].answers = n - greeting < k - 1 ? i + 1 + (n - greeting) : i + k;
+            }
+        }
+        i += k;
+    }
+}
+
+}  // namespace
+
+std::optional<ReplayScript> ReplayScript::build(const Conversation& c, const ReplayScriptOptions& options,
+                                                std::string* error) {
+    const std::string who = "channel " + std::to_string(c.channel);
+    const StreamDirection& c2s = c.clientToServer();
+    const StreamDirection& s2c = c.serverToClient();
+    if (!c.out.recorded) {
+        if (error)
+            *error = who + ": what it sent is not in the session (it was recorded below level 'full', without "
+                           "'sent' events); record with --record or --json to replay it";
+        return std::nullopt;
+    }
+    if (!c.in.recorded) {
+        if (error)
+            *error = who + ": what it received is not in the session (it was recorded at level 'lifecycle', "
+                           "without 'collect' events)";
+        return std::nullopt;
+    }
+    if (!c.hasTraffic()) {
+        if (error) *error = who + ": the connection carried no bytes; there is nothing to replay";
+        return std::nullopt;
+    }
+
+    ReplayScript s;
+    s.channel = c.channel;
+    s.recordedAsClient = c.localIsClient();
+    s.clientAddress = c.clientAddress();
+    s.serverAddress = c.serverAddress();
+    s.connectedUs = c.connectedUs >= 0 ? c.connectedUs : c.firstUs;
+    s.clientHalfCloses = c.localIsClient() && c.halfClosedUs >= 0;
+    s.serverCloses = c.serverClosed();
+
+    // Requests.
+    std::vector<std::string_view> requestViews;
+    for (const StreamMessage& m : c2s.messages) {
+        ScriptRequest r;
+        r.bytes.assign(c2s.messageBytes(m));
+        if (s.recordedAsClient && m.wireUs >= 0) {
+            r.tUs = m.wireUs;
+            r.position = m.wireSeq;
+        } else {
+            r.tUs = m.tUs;
+            r.position = m.seq;
+        }
+        s.requests.push_back(std::move(r));
+    }
+    for (const ScriptRequest& r : s.requests) requestViews.emplace_back(r.bytes);
+
+    // What the server produced, piece by piece, in the recording's order.
+    if (s.recordedAsClient) {
+        for (const StreamChunk& ch : s2c.chunks)
+            s.serverChunks.push_back({s2c.bytes.substr(static_cast<std::size_t>(ch.offset), static_cast<std::size_t>(ch.size)),
+                                      ch.tUs, ch.seq});
+    } else {
+        for (const StreamMessage& m : s2c.messages)
+            s.serverChunks.push_back({std::string(s2c.messageBytes(m)), m.tUs, m.seq});
+    }
+
+    // Reply framing.
+    std::vector<std::string_view> replyViews;
+    for (const StreamMessage& m : s2c.messages) replyViews.push_back(s2c.messageBytes(m));
+    if (options.replyTerminator) {
+        s.replyFraming = TerminatorSchedule(*options.replyTerminator);
+        s.replyFramingSource = "the given terminator " + quoted(*options.replyTerminator);
+    } else if (s.recordedAsClient) {
+        s.replyFraming = recordedSchedule(c);
+        s.replyFramingSource = "the terminators the client framed them with (" + s.replyFraming.describe() + ")";
+    } else if (c.inputTerminator && endsEach(*c.inputTerminator, replyViews, false)) {
+        s.replyFraming = TerminatorSchedule(*c.inputTerminator);
+        s.replyFramingSource = "the channel's terminator " + quoted(*c.inputTerminator);
+    } else {
+        s.replyFraming = bySizes(replyViews);
+        s.replyFramingSource = "the sizes of the recorded replies";
+    }
+
+    // Request framing (what a mock frames the client's messages with).
+    if (options.requestTerminator) {
+        s.requestFraming = TerminatorSchedule(*options.requestTerminator);
+        s.requestFramingSource = "the given terminator " + quoted(*options.requestTerminator);
+    } else if (!s.recordedAsClient) {
+        s.requestFraming = recordedSchedule(c);
+        s.requestFramingSource = "the terminators the server framed them with (" + s.requestFraming.describe() + ")";
+    } else if (c.inputTerminator && endsEach(*c.inputTerminator, requestViews, true)) {
+        s.requestFraming = TerminatorSchedule(*c.inputTerminator);
+        s.requestFramingSource = "the channel's terminator " + quoted(*c.inputTerminator);
+    } else {
+        s.requestFraming = bySizes(requestViews);
+        s.requestFramingSource = "the sizes of the recorded requests";
+    }
+
+    // The expected replies: the server's stream through asynchat's framing,
+    // chunk by chunk so each reply knows when it was complete.
+    Reframer framer(s.replyFraming);
+    for (const ScriptChunk& ch : s.serverChunks) framer.feed(ch.bytes, ch.tUs, ch.position);
+    framer.finish();
+    for (FramedMessage& m : framer.takeMessages()) s.replies.push_back({std::move(m), 0});
+
+    // Cross-references.
+    std::size_t j = 0;
+    for (ScriptRequest& r : s.requests) {
+        while (j < s.replies.size() && s.replies[j].message.tag < r.position) ++j;
+        r.repliesBefore = j;
+    }
+    std::size_t i = 0;
+    for (ScriptReply& r : s.replies) {
+        while (i < s.requests.size() && s.requests[i].position < r.message.tag) ++i;
+        r.requestsBefore = i;
+        r.answers = i;
+    }
+    if (s.recordedAsClient) dealOutPipelinedReplies(s);
+    if (s.clientHalfCloses)
+        for (const ScriptReply& r : s.replies)
+            if (r.message.tag < c.halfClosedSeq) ++s.halfCloseAfter;
+    return s;
+}
+
+}  // namespace engine

@@ -1,0 +1,856 @@
+// Replayer.cpp — the replay thread: a Loop, one AsyncChat connection, a
+// timer queue for pacing and timeouts, and the comparison of replies.
+#include "engine/replay/Replayer.h"
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/net/SocketOps.h"
+#include "engine/asyncore/TimerQueue.h"
+#include "engine/asyncore/Waker.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+namespace engine {
+
+std::string_view pacingName(Pacing p) noexcept {
+    switch (p) {
+    case Pacing::Original: return "original";
+    case Pacing::Fast: return "fast";
+    case Pacing::Lockstep: return "lockstep";
+    }
+    return "?";
+}
+
+std::optional<Pacing> parsePacing(std::string_view name) noexcept {
+    if (name == "original") return Pacing::Original;
+    if (name == "fast") return Pacing::Fast;
+    if (name == "lockstep") return Pacing::Lockstep;
+    return std::nullopt;
+}
+
+std::string_view divergenceKindName(Divergence::Kind k) noexcept {
+    switch (k) {
+    case Divergence::Kind::Different: return "different";
+    case Divergence::Kind::Missing: return "missing";
+    case Divergence::Kind::Unexpected: return "unexpected";
+    case Divergence::Kind::ClosedEarly: return "closed_early";
+    case Divergence::Kind::NotClosed: return "not_closed";
+    }
+    return "?";
+}
+
+std::string_view replayStatusName(ReplayResult::Status s) noexcept {
+    switch (s) {
+    case ReplayResult::Status::Passed: return "passed";
+    case ReplayResult::Status::Diverged: return "diverged";
+    case ReplayResult::Status::Failed: return "failed";
+    case ReplayResult::Status::Cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string seconds(std::int64_t us) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(us) / 1e6);
+    return buf;
+}
+
+// The escaped bytes around `offset`: at most 32 bytes before it and 48
+// after; `caret` is set to the column of the byte at `offset`.
+std::string excerpt(std::string_view bytes, std::size_t offset, std::size_t& caret) {
+    offset = std::min(offset, bytes.size());
+    const std::size_t from = offset > 32 ? offset - 32 : 0;
+    const std::size_t to = std::min(bytes.size(), offset + 48);
+    std::string s = from ? "..." : "";
+    appendEscaped(s, bytes.substr(from, offset - from));
+    caret = s.size();
+    appendEscaped(s, bytes.substr(offset, to - offset));
+    if (to < bytes.size()) s += "...";
+    return s;
+}
+
+}  // namespace
+
+std::string Divergence::report() const {
+    std::string out = summary + "\n";
+    if (kind == Kind::ClosedEarly || kind == Kind::NotClosed) return out;
+    std::size_t caret = 0;
+    const std::string exp = expected.empty() ? std::string("(nothing)") : excerpt(expected, offset, caret);
+    const std::string got = received.empty() ? std::string("(nothing)") : excerpt(received, offset, caret);
+    out += "  expected: " + exp + "\n";
+    out += "  received: " + got + "\n";
+    if (!received.empty() && kind != Kind::Unexpected)
+        out += std::string(12 + caret, ' ') + "^ byte " + std::to_string(offset) + "\n";
+    return out;
+}
+
+std::string ReplayResult::summary() const {
+    std::string s = std::to_string(requestsSent) + " of " + std::to_string(requestsTotal) + " requests sent, " +
+                    std::to_string(repliesMatched) + " of " + std::to_string(repliesExpected) + " replies matched";
+    if (repliesReceived > repliesExpected)
+        s += " (" + std::to_string(repliesReceived - repliesExpected) + " unexpected)";
+    s += ", " + std::to_string(divergences.size()) + (divergences.size() == 1 ? " divergence" : " divergences");
+    s += ", in " + seconds(elapsedUs) + " s";
+    return s;
+}
+
+// --- Comparison with ignore rules -------------------------------------------------------------
+
+namespace {
+
+struct Rule {
+    std::size_t reply = 0;
+    std::regex re;
+};
+
+// Byte ranges of `s` that the applicable rules match, sorted and merged.
+std::vector<std::pair<std::size_t, std::size_t>> ignoredRanges(std::string_view s, const std::vector<Rule>& rules,
+                                                               std::size_t reply) {
+    std::vector<std::pair<std::size_t, std::size_t>> r;
+    for (const Rule& rule : rules) {
+        if (rule.reply != 0 && rule.reply != reply) continue;
+        for (auto it = std::cregex_iterator(s.data(), s.data() + s.size(), rule.re); it != std::cregex_iterator();
+             ++it) {
+            const auto pos = static_cast<std::size_t>(it->position());
+            const auto len = static_cast<std::size_t>(it->length());
+            if (len) r.emplace_back(pos, pos + len);
+        }
+    }
+    std::sort(r.begin(), r.end());
+    std::vector<std::pair<std::size_t, std::size_t>> merged;
+    for (const auto& p : r) {
+        if (!merged.empty() && p.first <= merged.back().second)
+            merged.back().second = std::max(merged.back().second, p.second);
+        else
+            merged.push_back(p);
+    }
+    return merged;
+}
+
+// A message as literal runs separated by ignored parts.
+struct Token {
+    bool ignored = false;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+std::vector<Token> tokenize(std::size_t size, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
+    std::vector<Token> t;
+    std::size_t at = 0;
+    for (const auto& [b, e] : ranges) {
+        if (b > at) t.push_back({false, at, b});
+        t.push_back({true, b, e});
+        at = e;
+    }
+    if (at < size || t.empty()) t.push_back({false, at, size});
+    return t;
+}
+
+// nullopt when `expected` and `received` match (ignored parts aside), else
+// the offset in `received` of the first difference.
+std::optional<std::size_t> firstDifference(std::string_view expected, std::string_view received,
+                                           const std::vector<Rule>& rules, std::size_t reply) {
+    bool anyRule = false;
+    for (const Rule& r : rules) anyRule = anyRule || r.reply == 0 || r.reply == reply;
+    if (!anyRule) {
+        const auto [e, g] = std::mismatch(expected.begin(), expected.end(), received.begin(), received.end());
+        if (e == expected.end() && g == received.end()) return std::nullopt;
+        return static_cast<std::size_t>(g - received.begin());
+    }
+    const auto te = tokenize(expected.size(), ignoredRanges(expected, rules, reply));
+    const auto tg = tokenize(received.size(), ignoredRanges(received, rules, reply));
+    std::size_t i = 0;
+    for (; i < te.size() && i < tg.size(); ++i) {
+        if (te[i].ignored != tg[i].ignored) return tg[i].begin;
+        if (te[i].ignored) continue;
+        const std::string_view a = expected.substr(te[i].begin, te[i].end - te[i].begin);
+        const std::string_view b = received.substr(tg[i].begin, tg[i].end - tg[i].begin);
+        const auto [x, y] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+        if (x != a.end() || y != b.end()) return tg[i].begin + static_cast<std::size_t>(y - b.begin());
+    }
+    if (i < te.size() || i < tg.size()) return i < tg.size() ? tg[i].begin : received.size();
+    return std::nullopt;
+}
+
+}  // namespace
+
+// --- The replay --------------------------------------------------------------------------------
+
+class Replayer::Impl {
+public:
+    Impl(ReplayScript script, ReplayOptions options);
+    ~Impl();
+
+    void start(Observer observer);
+    void cancel();
+    bool wait(std::chrono::milliseconds timeout);
+    bool finished() const;
+    ReplayResult result() const;
+
+private:
+    class Client;
+    friend class Client;
+    using Clock = std::chrono::steady_clock;
+    enum class Phase { Connecting, Running, WaitingForClose, Done };
+
+    void run();
+    void emit(ReplayEvent e);
+    void connectNext();
+    void onConnected();
+    void onTransportFailure(const std::string& why);
+    void onCollect(std::string_view data);
+    void afterRead();
+    void onReply(std::string body, std::string terminator, bool terminated);
+    void onServerClosed(const std::string& how);
+    void sendRequest(std::size_t i);
+    void maybeHalfClose();
+    void pump();
+    void maybeEnd();
+    void armWatchdog();
+    void onWatchdog();
+    void diverge(Divergence d);
+    void finish(ReplayResult::Status status, std::string error = {});
+    std::int64_t elapsedUs() const;
+    std::string expectedWire(std::size_t j) const { return m_script.replies[j].message.wire(); }
+
+    ReplayScript m_script;
+    ReplayOptions m_options;
+    std::vector<Rule> m_rules;
+    Observer m_observer;
+
+    // Loop thread state.
+    Loop m_loop;
+    std::unique_ptr<Waker> m_waker;
+    TimerQueue m_timers;
+    std::unique_ptr<Client> m_client;
+    std::vector<Address> m_addresses;
+    std::size_t m_nextAddress = 0;
+    std::string m_lastConnectError;
+    Phase m_phase = Phase::Connecting;
+    Clock::time_point m_started;
+    std::size_t m_nextRequest = 0;
+    std::size_t m_repliesDone = 0;          // complete replies received
+    bool m_halfClosed = false;              // the half-close was asked for
+    std::string m_partial;                  // the body of the reply in progress
+    bool m_partialDiverged = false;         // an early mismatch was already reported for it
+    bool m_earlyMismatch = false;           // the reply in progress already differs (not reported yet)
+    TimerQueue::TimerId m_watchdog = 0;
+    std::uint64_t m_bytesSent = 0;
+    std::uint64_t m_bytesReceived = 0;
+    std::vector<Divergence> m_divergences;
+    std::size_t m_matched = 0;
+
+    std::thread m_thread;
+    std::atomic<bool> m_cancel{false};
+    std::atomic<bool> m_launched{false};
+    mutable std::mutex m_mutex;
+    std::condition_variable m_doneCv;
+    bool m_finished = false;     // guarded by m_mutex
+    ReplayResult m_result;       // guarded by m_mutex
+};
+
+// The connection: asynchat framing with the script's reply framing.
+class Replayer::Impl::Client final : public AsyncChat {
+public:
+    Client(Impl& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {
+        acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
+        acOutBufferSize = 65536;
+        setTerminator(owner.m_script.replyFraming.forMessage(0));
+    }
+
+    bool readable() override { return !m_eof; }
+    void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
+    void foundTerminator() override {
+        const Terminator inForce = getTerminator();
+        ++m_found;
+        setTerminator(m_owner.m_script.replyFraming.forMessage(m_found));
+        m_owner.onReply(std::move(m_owner.m_partial), inForce.isBytes() ? inForce.bytesValue() : std::string(), true);
+    }
+    void handleConnect() override {
+        m_connected = true;
+        m_owner.onConnected();
+    }
+    void handleWrite() override {
+        AsyncChat::handleWrite();
+        maybeHalfClose();
+    }
+    void handleRead() override {
+        AsyncChat::handleRead();
+        m_owner.afterRead();
+    }
+    void handleClose() override {
+        if (!m_connected) {
+            const std::error_code ec = lastError();
+            closeNoThrow();
+            m_owner.onTransportFailure(ec ? sockops::describe(ec) : std::string("connection failed"));
+            return;
+        }
+        const std::string how = m_eof ? std::string("closed the connection") : "reset the connection (" + m_how + ")";
+        m_eof = true;
+        closeNoThrow();
+        m_owner.onServerClosed(how);
+    }
+    void handleError() override {
+        std::error_code ec;
+        std::string what = "unknown error";
+        try {
+            if (auto p = std::current_exception()) std::rethrow_exception(p);
+        } catch (const std::system_error& e) {
+            ec = e.code();
+            what = sockops::describe(ec);
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        closeNoThrow();
+        if (!m_connected) {
+            m_owner.onTransportFailure(what);
+            return;
+        }
+        m_eof = true;
+        m_owner.onServerClosed("failed (" + what + ")");
+    }
+    void requestHalfClose() {
+        m_halfClose = true;
+        maybeHalfClose();
+    }
+    /// Bytes received but not delivered: asynchat's held-back terminator prefix.
+    std::string residue() const { return std::string(inputBuffer()); }
+    void abandon() { closeNoThrow(); }
+
+protected:
+    std::string_view className() const override { return "Replayer"; }
+    void onSent(std::string_view written) override { m_owner.m_bytesSent += written.size(); }
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+        if (ec) {
+            if (!sockops::isWouldBlock(ec)) {
+                m_how = sockops::describe(ec);
+                m_error = ec;
+            }
+        } else if (n == 0 && len > 0) {
+            m_eof = true;
+        } else {
+            m_owner.m_bytesReceived += n;
+        }
+        return n;
+    }
+
+private:
+    std::error_code lastError() {
+        if (m_error) return m_error;
+        std::error_code ec;
+        const int err = rawPendingError(ec);
+        return err ? sockops::errorFromNative(err) : std::error_code();
+    }
+    void maybeHalfClose() {
+        if (!m_halfClose || m_halfClosed || !producerFifo().empty() || !connected) return;
+        std::error_code ec;
+        sockops::shutdownWrite(socketHandle(), ec);
+        m_halfClosed = true;
+    }
+
+    Impl& m_owner;
+    std::size_t m_found = 0;
+    bool m_connected = false;
+    bool m_eof = false;
+    bool m_halfClose = false;
+    bool m_halfClosed = false;
+    std::error_code m_error;
+    std::string m_how = "error";
+};
+
+Replayer::Impl::Impl(ReplayScript script, ReplayOptions options)
+    : m_script(std::move(script)), m_options(std::move(options)) {
+    if (auto why = Replayer::checkOptions(m_options)) throw std::invalid_argument(*why);
+    for (const IgnoreRule& r : m_options.ignore)
+        m_rules.push_back({r.reply, std::regex(r.pattern, std::regex::ECMAScript)});
+    m_waker = std::make_unique<Waker>(m_loop);
+    m_result.requestsTotal = m_script.requests.size();
+    m_result.repliesExpected = m_script.replies.size();
+}
+
+Replayer::Impl::~Impl() {
+    cancel();
+    if (m_thread.joinable()) m_thread.join();
+    // The client leaves the Loop before the Loop goes.
+    m_client.reset();
+    m_waker.reset();
+}
+
+void Replayer::Impl::start(Observer observer) {
+    if (m_launched.exchange(true)) return;
+    m_observer = std::move(observer);
+    m_started = Clock::now();
+    m_thread = std::thread([this] { run(); });
+}
+
+void Replayer::Impl::cancel() {
+    m_cancel = true;
+    if (m_waker) m_waker->wake();
+}
+
+bool Replayer::Impl::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    return m_doneCv.wait_for(lock, timeout, [this] { return m_finished; });
+}
+
+bool Replayer::Impl::finished() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_finished;
+}
+
+ReplayResult Replayer::Impl::result() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_result;
+}
+
+std::int64_t Replayer::Impl::elapsedUs() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_started).count();
+}
+
+void Replayer::Impl::emit(ReplayEvent e) {
+    e.elapsedUs = elapsedUs();
+    if (m_observer) m_observer(e);
+}
+
+void Replayer::Impl::run() {
+    std::string resolveError;
+    m_addresses = Address::resolve(m_options.host, m_options.port, m_options.family, resolveError);
+    if (m_addresses.empty()) {
+        finish(ReplayResult::Status::Failed, resolveError);
+    } else {
+        connectNext();
+    }
+    while (m_phase != Phase::Done) {
+        if (m_cancel) {
+            finish(ReplayResult::Status::Cancelled);
+            break;
+        }
+        double wait = 1.0;
+        if (const auto next = m_timers.nextDeadline()) {
+            const auto left = std::chrono::duration<double>(*next - Clock::now()).count();
+            wait = std::clamp(left, 0.0, 1.0);
+        }
+        try {
+            m_loop.poll(wait, m_options.backend);
+        } catch (const std::exception& e) {
+            finish(ReplayResult::Status::Failed, e.what());
+            break;
+        }
+        m_timers.runExpired(Clock::now());
+    }
+    if (m_client) m_client->abandon();
+}
+
+void Replayer::Impl::connectNext() {
+    if (m_nextAddress >= m_addresses.size()) {
+        finish(ReplayResult::Status::Failed, m_lastConnectError);
+        return;
+    }
+    const Address a = m_addresses[m_nextAddress++];
+    if (!m_client) m_client = std::make_unique<Client>(*this, &m_loop);
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Connecting;
+    e.text = a.toString();
+    emit(std::move(e));
+    try {
+        m_client->createSocket(a.family());
+        armWatchdog();
+        m_client->connect(a);
+    } catch (const std::system_error& ex) {
+        m_client->abandon();
+        onTransportFailure(sockops::describe(ex.code()));
+    }
+}
+
+void Replayer::Impl::onTransportFailure(const std::string& why) {
+    if (m_phase != Phase::Connecting) return;
+    const Address& tried = m_addresses[m_nextAddress - 1];
+    m_lastConnectError = "connect to " + tried.toString() + ": " + why;
+    connectNext();
+}
+
+void Replayer::Impl::onConnected() {
+    m_phase = Phase::Running;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.target = m_client->addr.toString();
+    }
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Connected;
+    e.text = m_client->addr.toString();
+    emit(std::move(e));
+    const auto now = Clock::now();
+    switch (m_options.pacing) {
+    case Pacing::Fast:
+        while (m_nextRequest < m_script.requests.size() && m_phase == Phase::Running) sendRequest(m_nextRequest++);
+        break;
+    case Pacing::Original:
+        for (std::size_t i = 0; i < m_script.requests.size(); ++i) {
+            const std::int64_t delay = std::max<std::int64_t>(0, m_script.requests[i].tUs - m_script.connectedUs);
+            const auto at = now + std::chrono::microseconds(static_cast<std::int64_t>(
+                                      std::llround(static_cast<double>(delay) / m_options.speed)));
+            m_timers.add(at, 1, [this] {
+                if (m_phase == Phase::Running && m_nextRequest < m_script.requests.size()) {
+                    sendRequest(m_nextRequest++);
+                    maybeEnd();
+                    armWatchdog();
+                }
+            });
+        }
+        break;
+    case Pacing::Lockstep: break;
+    }
+    pump();
+}
+
+void Replayer::Impl::sendRequest(std::size_t i) {
+    const ScriptRequest& r = m_script.requests[i];
+    m_client->push(std::string_view(r.bytes));
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.requestsSent = i + 1;
+    }
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::RequestSent;
+    e.index = i + 1;
+    e.bytes = r.bytes;
+    emit(std::move(e));
+    maybeHalfClose();
+}
+
+void Replayer::Impl::maybeHalfClose() {
+    // After the last request — and, unless the pace is fast, once the replies
+    // that came before the recorded half-close are in (a server that closes
+    // at end of file would otherwise drop replies it had not sent yet).
+    if (!m_script.clientHalfCloses || m_halfClosed || !m_client) return;
+    if (m_nextRequest < m_script.requests.size()) return;
+    if (m_options.pacing != Pacing::Fast && m_repliesDone < m_script.halfCloseAfter) return;
+    m_halfClosed = true;
+    m_client->requestHalfClose();
+}
+
+void Replayer::Impl::pump() {
+    if (m_phase != Phase::Running) return;
+    if (m_options.pacing == Pacing::Lockstep) {
+        while (m_phase == Phase::Running && m_nextRequest < m_script.requests.size() &&
+               m_repliesDone >= m_script.requests[m_nextRequest].repliesBefore)
+            sendRequest(m_nextRequest++);
+    }
+    maybeHalfClose();
+    maybeEnd();
+    armWatchdog();
+}
+
+void Replayer::Impl::maybeEnd() {
+    if (m_phase != Phase::Running) return;
+    if (m_nextRequest < m_script.requests.size() || m_repliesDone < m_script.replies.size()) return;
+    if (m_script.serverCloses) {
+        m_phase = Phase::WaitingForClose;
+        armWatchdog();
+        return;
+    }
+    finish(m_divergences.empty() ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
+}
+
+void Replayer::Impl::armWatchdog() {
+    if (m_watchdog) m_timers.cancel(m_watchdog);
+    m_watchdog = 0;
+    if (m_phase == Phase::Done) return;
+    // Running: only while something is due — a reply the next request waits
+    // for, or (everything sent) the remaining replies.
+    if (m_phase == Phase::Running) {
+        const bool allSent = m_nextRequest >= m_script.requests.size();
+        const bool waitingForReply =
+            allSent ? m_repliesDone < m_script.replies.size()
+                    : (m_options.pacing == Pacing::Lockstep &&
+                       m_repliesDone < m_script.requests[m_nextRequest].repliesBefore);
+        if (!waitingForReply) return;
+    }
+    m_watchdog = m_timers.add(Clock::now() + m_options.timeout, 2, [this] {
+        m_watchdog = 0;
+        onWatchdog();
+    });
+}
+
+void Replayer::Impl::onWatchdog() {
+    const std::string limit = seconds(std::chrono::duration_cast<std::chrono::microseconds>(m_options.timeout).count());
+    switch (m_phase) {
+    case Phase::Connecting: {
+        const Address& tried = m_addresses[m_nextAddress - 1];
+        m_lastConnectError = "connect to " + tried.toString() + ": no answer within " + limit + " s";
+        if (m_client) m_client->abandon();
+        connectNext();
+        return;
+    }
+    case Phase::Running: {
+        // The recorded stream ended in an unterminated tail (no terminator
+        // ever framed it): received in full, it is complete by definition.
+        if (m_repliesDone < m_script.replies.size() && !m_script.replies[m_repliesDone].message.terminated) {
+            std::string tail = m_partial + (m_client ? m_client->residue() : std::string());
+            if (!firstDifference(m_script.replies[m_repliesDone].message.body, tail, m_rules, m_repliesDone + 1)) {
+                m_partial.clear();
+                onReply(std::move(tail), std::string(), false);
+                return;
+            }
+        }
+        Divergence d;
+        d.kind = Divergence::Kind::Missing;
+        d.reply = m_repliesDone + 1;
+        d.requestsSent = m_nextRequest;
+        d.expected = expectedWire(m_repliesDone);
+        d.received = m_partial;
+        d.offset = firstDifference(d.expected, d.received, m_rules, d.reply).value_or(d.received.size());
+        d.summary = "reply " + std::to_string(d.reply) + " of " + std::to_string(m_script.replies.size()) +
+                    " did not come within " + limit + " s (after " + std::to_string(d.requestsSent) + " of " +
+                    std::to_string(m_script.requests.size()) + " requests)" +
+                    (d.received.empty() ? std::string() : "; only part of it arrived");
+        diverge(std::move(d));
+        finish(ReplayResult::Status::Diverged);
+        return;
+    }
+    case Phase::WaitingForClose: {
+        Divergence d;
+        d.kind = Divergence::Kind::NotClosed;
+        d.requestsSent = m_nextRequest;
+        d.summary = "the server did not close the connection within " + limit +
+                    " s after the last reply; the recording shows it closing";
+        diverge(std::move(d));
+        finish(ReplayResult::Status::Diverged);
+        return;
+    }
+    case Phase::Done: return;
+    }
+}
+
+void Replayer::Impl::onCollect(std::string_view data) {
+    if (m_phase == Phase::Done) return;
+    m_partial.append(data);
+    armWatchdog();  // progress: the wait for this reply starts again
+    // A reply that has already gone wrong need not be waited for (only when
+    // no ignore rule could make it match in the end): afterRead() reports it
+    // unless the same read completes it (then onReply() reports it whole).
+    if (m_partialDiverged || m_earlyMismatch || m_repliesDone >= m_script.replies.size()) return;
+    const std::size_t reply = m_repliesDone + 1;
+    for (const Rule& r : m_rules)
+        if (r.reply == 0 || r.reply == reply) return;
+    const FramedMessage& exp = m_script.replies[m_repliesDone].message;
+    const std::string_view body = exp.body;
+    // Only the bytes this call added need checking: the earlier ones matched.
+    const std::size_t from = m_partial.size() - data.size();
+    const std::size_t to = std::min(body.size(), m_partial.size());
+    const bool prefixDiffers =
+        from < to && std::string_view(m_partial).substr(from, to - from) != body.substr(from, to - from);
+    const bool tooLong = exp.terminated && m_partial.size() > body.size();
+    m_earlyMismatch = prefixDiffers || tooLong;
+}
+
+void Replayer::Impl::afterRead() {
+    if (!m_earlyMismatch || m_phase == Phase::Done) return;
+    m_earlyMismatch = false;
+    m_partialDiverged = true;
+    const std::size_t reply = m_repliesDone + 1;
+    const FramedMessage& exp = m_script.replies[m_repliesDone].message;
+    const std::string_view body = exp.body;
+    Divergence d;
+    d.kind = Divergence::Kind::Different;
+    d.reply = reply;
+    d.requestsSent = m_nextRequest;
+    d.expected = exp.wire();
+    d.received = m_partial;
+    const auto where = std::mismatch(body.begin(), body.end(), m_partial.begin(), m_partial.end());
+    d.offset = static_cast<std::size_t>(where.second - m_partial.begin());
+    d.summary = "reply " + std::to_string(reply) + " of " + std::to_string(m_script.replies.size()) +
+                " differs from the recording at byte " + std::to_string(d.offset) + " (after " +
+                std::to_string(d.requestsSent) + " of " + std::to_string(m_script.requests.size()) +
+                " requests; its end has not come yet)";
+    diverge(std::move(d));
+    if (!m_options.keepGoing) finish(ReplayResult::Status::Diverged);
+}
+
+void Replayer::Impl::onReply(std::string body, std::string terminator, bool terminated) {
+    if (m_phase == Phase::Done) return;
+    m_partial.clear();
+    const bool alreadyReported = std::exchange(m_partialDiverged, false);
+    m_earlyMismatch = false;
+    const std::size_t j = m_repliesDone++;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.repliesReceived = m_repliesDone;
+    }
+    std::string wire = body + terminator;
+    if (j >= m_script.replies.size()) {
+        Divergence d;
+        d.kind = Divergence::Kind::Unexpected;
+        d.reply = j + 1;
+        d.requestsSent = m_nextRequest;
+        d.received = wire;
+        d.summary = "reply " + std::to_string(j + 1) + " was not expected: the recording has " +
+                    std::to_string(m_script.replies.size()) + (m_script.replies.size() == 1 ? " reply" : " replies");
+        diverge(std::move(d));
+        if (!m_options.keepGoing) finish(ReplayResult::Status::Diverged);
+        return;
+    }
+    const FramedMessage& exp = m_script.replies[j].message;
+    std::optional<std::size_t> diff;
+    if (terminated != exp.terminated || terminator != exp.terminatorBytes) {
+        diff = firstDifference(exp.body, body, m_rules, j + 1).value_or(body.size());
+    } else {
+        diff = firstDifference(exp.body, body, m_rules, j + 1);
+    }
+    if (!diff) {
+        ++m_matched;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_result.repliesMatched = m_matched;
+        }
+        ReplayEvent e;
+        e.kind = ReplayEvent::Kind::ReplyMatched;
+        e.index = j + 1;
+        e.bytes = std::move(wire);
+        emit(std::move(e));
+    } else if (!alreadyReported) {
+        Divergence d;
+        d.kind = Divergence::Kind::Different;
+        d.reply = j + 1;
+        d.requestsSent = m_nextRequest;
+        d.expected = exp.wire();
+        d.received = std::move(wire);
+        d.offset = *diff;
+        d.ignoredExpected = ignoredRanges(exp.body, m_rules, j + 1);
+        d.ignoredReceived = ignoredRanges(body, m_rules, j + 1);
+        d.summary = "reply " + std::to_string(j + 1) + " of " + std::to_string(m_script.replies.size()) +
+                    " differs from the recording at byte " + std::to_string(*diff) + " (after " +
+                    std::to_string(d.requestsSent) + " of " + std::to_string(m_script.requests.size()) + " requests)";
+        if (!terminated && exp.terminated) d.summary += "; the connection ended before its terminator";
+        diverge(std::move(d));
+        if (!m_options.keepGoing) {
+            finish(ReplayResult::Status::Diverged);
+            return;
+        }
+    }
+    pump();
+}
+
+void Replayer::Impl::onServerClosed(const std::string& how) {
+    if (m_phase == Phase::Done) return;
+    // What was received but never framed is the last (unterminated) reply.
+    std::string tail = std::move(m_partial);
+    if (m_client) tail += m_client->residue();
+    m_partial.clear();
+    if (!tail.empty()) {
+        onReply(std::move(tail), std::string(), false);
+        if (m_phase == Phase::Done) return;
+    }
+    if (m_repliesDone < m_script.replies.size()) {
+        Divergence d;
+        d.kind = Divergence::Kind::Missing;
+        d.reply = m_repliesDone + 1;
+        d.requestsSent = m_nextRequest;
+        d.expected = expectedWire(m_repliesDone);
+        d.summary = "the server " + how + " before reply " + std::to_string(d.reply) + " of " +
+                    std::to_string(m_script.replies.size()) + " (after " + std::to_string(d.requestsSent) + " of " +
+                    std::to_string(m_script.requests.size()) + " requests)";
+        diverge(std::move(d));
+        finish(ReplayResult::Status::Diverged);
+        return;
+    }
+    if (m_nextRequest < m_script.requests.size()) {
+        Divergence d;
+        d.kind = Divergence::Kind::ClosedEarly;
+        d.requestsSent = m_nextRequest;
+        d.summary = "the server " + how + " before request " + std::to_string(m_nextRequest + 1) + " of " +
+                    std::to_string(m_script.requests.size()) + " was sent; the recording shows it open until then";
+        diverge(std::move(d));
+        finish(ReplayResult::Status::Diverged);
+        return;
+    }
+    finish(m_divergences.empty() ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
+}
+
+void Replayer::Impl::diverge(Divergence d) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.divergences.push_back(d);
+    }
+    m_divergences.push_back(d);
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Diverged;
+    e.index = d.reply;
+    e.text = d.summary;
+    e.divergence = std::move(d);
+    emit(std::move(e));
+}
+
+void Replayer::Impl::finish(ReplayResult::Status status, std::string error) {
+    if (m_phase == Phase::Done) return;
+    m_phase = Phase::Done;
+    if (m_client) m_client->abandon();
+    ReplayResult copy;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.status = status;
+        m_result.error = std::move(error);
+        m_result.bytesSent = m_bytesSent;
+        m_result.bytesReceived = m_bytesReceived;
+        m_result.elapsedUs = elapsedUs();
+        copy = m_result;
+    }
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Finished;
+    e.text = copy.status == ReplayResult::Status::Failed ? copy.error : copy.summary();
+    emit(std::move(e));
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_finished = true;
+    }
+    m_doneCv.notify_all();
+}
+
+// --- Replayer --------------------------------------------------------------------------------
+
+Replayer::Replayer(ReplayScript script, ReplayOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(script), std::move(options))) {}
+
+Replayer::~Replayer() = default;
+
+std::optional<std::string> Replayer::checkOptions(const ReplayOptions& options) {
+    if (!(options.speed > 0) || !std::isfinite(options.speed))
+        return "the speed must be a number greater than 0, got " + std::to_string(options.speed);
+    if (options.timeout.count() <= 0) return std::string("the timeout must be greater than 0");
+    for (const IgnoreRule& r : options.ignore) {
+        try {
+            std::regex re(r.pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            return "the ignore pattern '" + r.pattern + "' is not a valid regular expression: " + e.what();
+        }
+    }
+    return std::nullopt;
+}
+
+void Replayer::start(Observer observer) { m_impl->start(std::move(observer)); }
+void Replayer::cancel() { m_impl->cancel(); }
+bool Replayer::wait(std::chrono::milliseconds timeout) { return m_impl->wait(timeout); }
+bool Replayer::finished() const { return m_impl->finished(); }
+ReplayResult Replayer::result() const { return m_impl->result(); }
+
+ReplayResult Replayer::run(Observer observer) {
+    start(std::move(observer));
+    while (!wait(std::chrono::hours(1))) {
+    }
+    return result();
+}
+
+}  // namespace engine

@@ -1,0 +1,183 @@
+// Replayer.h — replays the client side of a recorded conversation against a
+// live server and compares what the server answers with the recording.
+//
+// What it does: a Replayer connects to a target (every address a name
+// resolves to, in turn), sends the script's requests (ReplayScript.h) in
+// order and frames what comes back with the script's reply framing — on an
+// AsyncChat, so replies are framed by asynchat's own loop exactly as the
+// recorded ones were — and compares each reply with the recorded one as it
+// completes. Pacing:
+//   original  each request at its recorded time since the connection, divided
+//             by `speed` (2.0 is twice as fast);
+//   fast      every request at once;
+//   lockstep  a request only once the replies that preceded it in the
+//             recording have arrived.
+// A reply matches when it is byte for byte the recorded one, except for the
+// parts the ignore rules (regular expressions, for every reply or for one)
+// match in both. The first divergence — a reply that differs (with the first
+// differing byte), one that never comes (the server closed, or nothing within
+// the timeout), one too many, a close too early or one that does not come —
+// ends the replay, unless keepGoing asks for all of them. The end of the
+// conversation is replayed as recorded: the client half-closes after its
+// last request if it did (at a pace other than fast, once the replies that
+// preceded the recorded half-close are in), and when the server closed the
+// connection the replayer waits for that close too.
+// Progress is reported as ReplayEvents to an observer, so a GUI can show it
+// live; the final ReplayResult says what happened in numbers.
+// What it owns: the replay thread, its Loop, the connection, the script.
+// Threads: start(), cancel(), wait(), finished() and result() may be called
+// from any thread; the observer runs on the replay thread and must return
+// quickly (a GUI posts a queued call from it); it is called until the replay
+// has finished (the last event is Finished), so what it touches must outlive
+// the Replayer or its wait(). The destructor cancels and joins.
+#pragma once
+
+#include "engine/asyncore/Loop.h"
+#include "engine/replay/ReplayScript.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace engine {
+
+enum class Pacing : std::uint8_t { Original, Fast, Lockstep };
+std::string_view pacingName(Pacing p) noexcept;
+std::optional<Pacing> parsePacing(std::string_view name) noexcept;
+
+/// Parts of replies that may legitimately differ (dates, ids).
+struct IgnoreRule {
+    std::size_t reply = 0;  ///< The reply (1-based) it applies to; 0: every reply.
+    /// An ECMAScript regular expression, matched against the reply's bytes
+    /// (its terminator excluded). What it matches in the recorded reply and in
+    /// the received one is left out of the comparison.
+    std::string pattern;
+};
+
+struct ReplayOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    int family = 0;  ///< 0, kAfInet or kAfInet6.
+    Pacing pacing = Pacing::Lockstep;
+    double speed = 1.0;  ///< Original pacing: recorded delays are divided by it (> 0).
+    /// The longest wait for the connection, for a reply that is due, and for
+    /// a close the recording shows.
+    std::chrono::milliseconds timeout{5000};
+    std::vector<IgnoreRule> ignore;
+    bool keepGoing = false;  ///< Report every divergence instead of stopping at the first.
+    Backend backend = defaultBackend();
+    std::size_t inBufferSize = 65536;  ///< ac_in_buffer_size of the replaying channel.
+};
+
+/// Where a replay departed from the recording.
+struct Divergence {
+    enum class Kind : std::uint8_t {
+        Different,   ///< A reply differs from the recorded one.
+        Missing,     ///< A recorded reply did not come (closed, or the timeout passed).
+        Unexpected,  ///< A reply the recording does not have.
+        ClosedEarly, ///< The server closed before every request was sent.
+        NotClosed,   ///< The recording shows the server closing; it did not.
+    };
+    Kind kind = Kind::Different;
+    std::size_t reply = 0;          ///< 1-based number of the reply concerned (0: none).
+    std::size_t requestsSent = 0;   ///< Requests sent when it was found.
+    std::size_t offset = 0;         ///< First differing byte within the reply (Different, Missing).
+    std::string expected;           ///< The recorded reply, terminator included ("" if none).
+    std::string received;           ///< What came instead (possibly partial; "" if nothing).
+    /// Byte ranges [begin, end) the ignore rules left out of the comparison,
+    /// in `expected` and in `received` (for a side-by-side view to grey out).
+    std::vector<std::pair<std::size_t, std::size_t>> ignoredExpected;
+    std::vector<std::pair<std::size_t, std::size_t>> ignoredReceived;
+    std::string summary;            ///< One line: "reply 3 differs from the recording at byte 5".
+
+    /// The summary, then the expected and received bytes escaped (\r \n \xNN),
+    /// with a caret under the first difference; long replies are cut around it.
+    std::string report() const;
+};
+std::string_view divergenceKindName(Divergence::Kind k) noexcept;
+
+/// One step of a replay, for progress views.
+struct ReplayEvent {
+    enum class Kind : std::uint8_t {
+        Connecting,    ///< text: the address tried.
+        Connected,     ///< text: the address connected to.
+        RequestSent,   ///< index: 1-based request; bytes: it.
+        ReplyMatched,  ///< index: 1-based reply; bytes: it.
+        Diverged,      ///< divergence set.
+        Finished,      ///< text: the result's summary.
+    };
+    Kind kind = Kind::Connecting;
+    std::size_t index = 0;
+    std::string bytes;
+    std::string text;
+    std::int64_t elapsedUs = 0;  ///< Since start().
+    std::optional<Divergence> divergence;
+};
+
+struct ReplayResult {
+    enum class Status : std::uint8_t {
+        Passed,     ///< Every reply matched (and the close, when recorded).
+        Diverged,   ///< At least one divergence.
+        Failed,     ///< The replay could not run: no connection (error says why).
+        Cancelled,  ///< cancel() was called.
+    };
+    Status status = Status::Failed;
+    std::string error;              ///< Failed: "connect to 127.0.0.1:7000: Connection refused".
+    std::string target;             ///< The address connected to.
+    std::size_t requestsTotal = 0;
+    std::size_t requestsSent = 0;
+    std::size_t repliesExpected = 0;
+    std::size_t repliesReceived = 0;
+    std::size_t repliesMatched = 0;
+    std::uint64_t bytesSent = 0;
+    std::uint64_t bytesReceived = 0;
+    std::int64_t elapsedUs = 0;
+    std::vector<Divergence> divergences;
+
+    /// "5 of 5 requests sent, 5 of 5 replies matched, 0 divergences, in 0.012 s".
+    std::string summary() const;
+};
+std::string_view replayStatusName(ReplayResult::Status s) noexcept;
+
+class Replayer {
+public:
+    using Observer = std::function<void(const ReplayEvent&)>;
+
+    /// Throws std::invalid_argument when an ignore rule is not a valid
+    /// regular expression or the speed is not positive (checkOptions() says
+    /// so without throwing).
+    Replayer(ReplayScript script, ReplayOptions options);
+    /// Cancels a running replay and joins its thread.
+    ~Replayer();
+    Replayer(const Replayer&) = delete;
+    Replayer& operator=(const Replayer&) = delete;
+
+    /// What is wrong with `options`, or nullopt.
+    static std::optional<std::string> checkOptions(const ReplayOptions& options);
+
+    /// Starts the replay thread (once).
+    void start(Observer observer = {});
+    /// Stops a running replay: status Cancelled. Any thread; never blocks.
+    void cancel();
+    /// Waits for the end, up to `timeout`. True once finished.
+    bool wait(std::chrono::milliseconds timeout);
+    bool finished() const;
+    /// The outcome; final once finished().
+    ReplayResult result() const;
+
+    /// start() and wait until the end, on the calling thread.
+    ReplayResult run(Observer observer = {});
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace engine

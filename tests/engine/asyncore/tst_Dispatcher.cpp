@@ -1,0 +1,1618 @@
+// tst_Dispatcher.cpp — engine::Dispatcher against asyncore.dispatcher
+// (conformance items D1–D16 and E1–E8).
+//
+// The socket-level cases port the behaviours CPython's test_asyncore.py
+// checks (BaseTestAPI: handle_connect, handle_accept, handle_accepted,
+// handle_read, handle_write, handle_close, handle_close_after_conn_broken,
+// handle_expt, handle_error, connection_attributes, create_socket, bind,
+// set_reuse_addr, quick_connect; DispatcherTests: basic, repr, log, log_info,
+// unhandled). Those run for every backend (select, poll, epoll) and for IPv4
+// and IPv6 on loopback. Nothing sleeps: loops run bounded passes.
+#include "SocketTestSupport.h"
+#include "TestSupport.h"
+
+#include "engine/net/Address.h"
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Dispatcher.h"
+#include "engine/asyncore/DispatcherTap.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/net/Socket.h"
+#include "engine/net/SocketOps.h"
+
+#include <QRegularExpression>
+#include <QTest>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+
+namespace {
+
+using namespace lwtest;
+
+using engine::Address;
+using engine::Backend;
+using engine::Loop;
+using engine::NativeSocket;
+using engine::Socket;
+namespace sockops = engine::sockops;
+
+#if !defined(_WIN32)
+bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
+bool isNonBlocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
+
+/// Captures what is written to stdout (fd 1) or stderr (fd 2) while `f` runs.
+std::string captureFd(int fd, const std::function<void()>& f) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::FILE* tmp = std::tmpfile();
+    if (!tmp) throw std::runtime_error("tmpfile");
+    const int saved = ::dup(fd);
+    ::dup2(::fileno(tmp), fd);
+    try {
+        f();
+    } catch (...) {
+        std::fflush(stdout);
+        std::fflush(stderr);
+        ::dup2(saved, fd);
+        ::close(saved);
+        std::fclose(tmp);
+        throw;
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(saved, fd);
+    ::close(saved);
+    std::string out;
+    std::rewind(tmp);
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, tmp)) > 0) out.append(buf, n);
+    std::fclose(tmp);
+    return out;
+}
+
+/// Lowers RLIMIT_NOFILE for its lifetime (and restores it).
+class NoFileLimit {
+public:
+    explicit NoFileLimit(rlim_t soft) {
+        ::getrlimit(RLIMIT_NOFILE, &m_saved);
+        rlimit l = m_saved;
+        l.rlim_cur = soft;
+        m_ok = ::setrlimit(RLIMIT_NOFILE, &l) == 0;
+    }
+    ~NoFileLimit() { restore(); }
+    void restore() {
+        if (m_ok) ::setrlimit(RLIMIT_NOFILE, &m_saved);
+        m_ok = false;
+    }
+    NoFileLimit(const NoFileLimit&) = delete;
+    NoFileLimit& operator=(const NoFileLimit&) = delete;
+
+private:
+    rlimit m_saved{};
+    bool m_ok = false;
+};
+#endif
+
+// --- The probe: a dispatcher that records every hook ------------------------------
+
+using Journal = std::vector<std::string>;
+
+class Probe : public engine::Dispatcher {
+public:
+    explicit Probe(Loop* map, Journal* journal = nullptr, std::string name = "p")
+        : Dispatcher(map), m_journal(journal), m_name(std::move(name)) {}
+    Probe(Socket sock, Loop* map, Journal* journal = nullptr, std::string name = "p")
+        : Dispatcher(std::move(sock), map), m_journal(journal), m_name(std::move(name)) {}
+
+    // Behaviour switches; unset means "record, then do what asyncore does".
+    std::function<bool()> readableFn, writableFn;
+    std::function<void()> onRead, onWrite, onExpt, onConnect, onAccept, onClose, onError;
+    std::function<void(Socket, const Address&)> onAccepted;
+    bool traceEvents = false;  // also journal the *_event layer
+
+    std::map<std::string, int, std::less<>> calls;
+    std::vector<std::pair<std::string, std::string>> logs;  // (type, message)
+    std::exception_ptr lastError;
+    bool connectedInConnect = true;
+    bool connectingInConnect = false;
+
+    int n(std::string_view hook) const {
+        auto it = calls.find(hook);
+        return it == calls.end() ? 0 : it->second;
+    }
+    NativeSocket releaseSocket() { return m_socket.release(); }
+
+    bool readable() override {
+        note("readable", false);
+        return readableFn ? readableFn() : Dispatcher::readable();
+    }
+    bool writable() override {
+        note("writable", false);
+        return writableFn ? writableFn() : Dispatcher::writable();
+    }
+    void handleReadEvent() override {
+        note("read_event", traceEvents);
+        Dispatcher::handleReadEvent();
+    }
+    void handleWriteEvent() override {
+        note("write_event", traceEvents);
+        Dispatcher::handleWriteEvent();
+    }
+    void handleExptEvent() override {
+        note("expt_event", traceEvents);
+        Dispatcher::handleExptEvent();
+    }
+    void handleConnectEvent() override {
+        note("connect_event", traceEvents);
+        Dispatcher::handleConnectEvent();
+    }
+    void handleRead() override {
+        note("read");
+        if (onRead) onRead();
+    }
+    void handleWrite() override {
+        note("write");
+        if (onWrite) onWrite();
+    }
+    void handleExpt() override {
+        note("expt");
+        onExpt ? onExpt() : Dispatcher::handleExpt();
+    }
+    void handleConnect() override {
+        note("connect");
+        connectedInConnect = connected;
+        connectingInConnect = connecting;
+        if (onConnect) onConnect();
+    }
+    void handleAccept() override {
+        note("accept");
+        onAccept ? onAccept() : Dispatcher::handleAccept();
+    }
+    void handleAccepted(Socket sock, const Address& peer) override {
+        note("accepted");
+        onAccepted ? onAccepted(std::move(sock), peer) : Dispatcher::handleAccepted(std::move(sock), peer);
+    }
+    void handleClose() override {
+        note("close");
+        onClose ? onClose() : Dispatcher::handleClose();
+    }
+    void handleError() override {
+        note("error");
+        lastError = std::current_exception();
+        onError ? onError() : Dispatcher::handleError();
+    }
+    void logInfo(std::string_view message, std::string_view type = "info") override {
+        logs.emplace_back(std::string(type), std::string(message));
+    }
+
+protected:
+    std::string_view className() const override { return "Probe"; }
+
+private:
+    void note(std::string_view hook, bool journal = true) {
+        ++calls[std::string(hook)];
+        if (journal && m_journal) m_journal->push_back(m_name + ":" + std::string(hook));
+    }
+    Journal* m_journal;
+    std::string m_name;
+};
+
+/// A listening Probe on loopback:0 (BaseServer). Accepted connections become
+/// Probes in `handlers` (BaseTestHandler) unless onAccepted is replaced.
+struct Server {
+    Loop& loop;
+    Probe probe;
+    Address address;
+    std::vector<std::unique_ptr<Probe>> handlers;
+    std::function<void(Probe&)> configure;  // runs on each new handler
+
+    Server(Loop& l, int family) : loop(l), probe(&l, nullptr, "server") {
+        probe.createSocket(family);
+        probe.setReuseAddr();
+        probe.bind(Address::loopback(family, 0));
+        probe.listen(5);
+        address = localOf(probe.socketHandle());
+        probe.onAccepted = [this](Socket s, const Address&) {
+            handlers.push_back(std::make_unique<Probe>(std::move(s), &loop, nullptr, "handler"));
+            if (configure) configure(*handlers.back());
+        };
+    }
+};
+
+std::error_code errorOf(const std::exception_ptr& ep) {
+    if (!ep) return {};
+    try {
+        std::rethrow_exception(ep);
+    } catch (const std::system_error& e) {
+        return e.code();
+    } catch (...) {
+    }
+    return std::make_error_code(std::errc::invalid_argument);
+}
+
+/// An async_chat whose handleConnect() pushes a greeting (E3).
+class GreetingChat : public engine::AsyncChat {
+public:
+    using AsyncChat::AsyncChat;
+    bool connectedInside = true;
+    std::size_t queuedInside = 0;
+    std::uint64_t connectPass = 0;
+    void collectIncomingData(std::string_view) override {}
+    void foundTerminator() override {}
+    void handleConnect() override {
+        connectedInside = connected;
+        connectPass = map().passes();
+        push("hello\r\n");
+        queuedInside = producerFifo().size();
+    }
+};
+
+}  // namespace
+
+namespace tapping {
+/// Records what a DispatcherTap hears, as "kind:bytes" lines.
+class RecordingTap final : public engine::DispatcherTap {
+public:
+    std::vector<std::string> heard;
+    void received(const engine::Dispatcher&, std::string_view b) override { heard.push_back("recv:" + std::string(b)); }
+    void sent(const engine::Dispatcher&, std::string_view b) override { heard.push_back("sent:" + std::string(b)); }
+    void collected(const engine::Dispatcher&, std::string_view b) override { heard.push_back("collect:" + std::string(b)); }
+    void terminatorFound(const engine::Dispatcher&, const engine::Terminator&) override { heard.push_back("found"); }
+    void closed(const engine::Dispatcher&) override { heard.push_back("closed"); }
+    void destroyed(const engine::Dispatcher&) override { heard.push_back("destroyed"); }
+};
+/// An async_chat that answers each line with "ok\n".
+class Liner final : public engine::AsyncChat {
+public:
+    using AsyncChat::AsyncChat;
+    void collectIncomingData(std::string_view) override {}
+    void foundTerminator() override { push("ok\n"); }
+};
+/// Hears add_channel / del_channel.
+class Registry final : public engine::LoopRegistry {
+public:
+    int adds = 0, removals = 0;
+    void added(engine::Dispatcher&) override { ++adds; }
+    void removed(engine::Dispatcher&) override { ++removals; }
+};
+}  // namespace tapping
+
+class TestDispatcher : public QObject {
+    Q_OBJECT
+
+private slots:
+    void tapHearsWhatTheDispatcherDoes();
+    // construction, map, attributes (D1–D5, D14, W4)
+    void defaults();
+    void defaultMapIsThreadDefault();
+    void adoptConnectedSocket_data() { familyRows(); }
+    void adoptConnectedSocket();
+    void adoptUnconnectedSocket();
+#if !defined(_WIN32)
+    void adoptBrokenSocketThrowsAndLeavesMap();
+#endif
+    void createSocket_data() { familyRows(); }
+    void createSocket();
+    void setSocketRegistersWithoutConnecting();
+    void addChannelReplacesSameFd();
+    void delChannel();
+    void bindListen_data() { familyRows(); }
+    void bindListen();
+    void setReuseAddr();
+    // connect (D6, E3–E5)
+    void handleConnect_data() { backendFamilyRows(); }
+    void handleConnect();
+    void connectSynchronousOnIsConn_data() { familyRows(); }
+    void connectSynchronousOnIsConn();
+    void connectErrorThrows();
+    void handleConnectEventDirect();
+    void pushInHandleConnectGoesOutInSameEvent_data() { backendRows(); }
+    void pushInHandleConnectGoesOutInSameEvent();
+    void handleConnectThrowsRunsAgain_data() { backendRows(); }
+    void handleConnectThrowsRunsAgain();
+    void refusedConnect_data() { backendFamilyRows(); }
+    void refusedConnect();
+    // accept (D7–D9)
+    void acceptNothingPending();
+    void acceptReturnsConnection_data() { familyRows(); }
+    void acceptReturnsConnection();
+    void handleAccept_data() { backendFamilyRows(); }
+    void handleAccept();
+    void handleAccepted_data() { backendFamilyRows(); }
+    void handleAccepted();
+    void defaultHandleAcceptedClosesAndWarns();
+#if !defined(_WIN32)
+    void acceptEmfileClosesListener_data() { backendRows(); }
+    void acceptEmfileClosesListener();
+#endif
+    void quickConnect_data() { backendFamilyRows(); }
+    void quickConnect();
+    // read/write/close through the loop (test_asyncore BaseTestAPI)
+    void handleRead_data() { backendFamilyRows(); }
+    void handleRead();
+    void handleWrite_data() { backendFamilyRows(); }
+    void handleWrite();
+    void handleClose_data() { backendFamilyRows(); }
+    void handleClose();
+    void handleCloseAfterConnBroken_data() { backendFamilyRows(); }
+    void handleCloseAfterConnBroken();
+#if !defined(_WIN32)
+    void handleExpt_data() { backendFamilyRows(); }
+    void handleExpt();
+    void defaultHandleExptFiresAgain_data() { backendRows(); }
+    void defaultHandleExptFiresAgain();
+#endif
+    void handleErrorInsideCatch_data() { backendFamilyRows(); }
+    void handleErrorInsideCatch();
+    void defaultHandleErrorLogsAndCloses_data() { backendRows(); }
+    void defaultHandleErrorLogsAndCloses();
+    void connectionAttributes_data() { backendFamilyRows(); }
+    void connectionAttributes();
+    // send / recv / close (D10–D13)
+    void sendWouldBlockReturnsZero();
+    void sendDisconnectCallsHandleClose();
+    void sendOtherErrorThrows();
+    void recvReturnsData();
+    void recvEofCallsHandleClose();
+    void recvResetCallsHandleClose();
+    void recvWouldBlockThrows();
+    void recvOtherErrorThrows();
+    void disconnectErrnoSet();
+    void closeResetsStateAndIsIdempotent();
+    void closeWithoutSocket();
+    // event layer (E1, E2, E6)
+    void handleReadEventBranches();
+    void handleWriteEventBranches();
+    void handleExptEventBranches();
+    void unhandledHooksWarn();
+    // repr and logging (D15, D16)
+    void reprForms();
+#if !defined(_WIN32)
+    void logGoesToStderr();
+    void logInfoGoesToStdout();
+    void unhandledGoesToStdoutOnlyWhenNotIgnored();
+    void defaultHandleErrorPrintsErrorLine();
+#endif
+};
+
+// =================================================================================
+// Construction, map, attributes
+// =================================================================================
+
+void TestDispatcher::defaults() {
+    // test_basic, D14, D1: no socket, not registered, asyncore's defaults.
+    Loop loop;
+    engine::Dispatcher d(&loop);
+    QVERIFY(d.readable());
+    QVERIFY(d.writable());
+    QVERIFY(!d.connected);
+    QVERIFY(!d.accepting);
+    QVERIFY(!d.connecting);
+    QVERIFY(!d.debug);
+    QVERIFY(d.addr.isEmpty());
+    QCOMPARE(d.ignoreLogTypes, (std::set<std::string, std::less<>>{"warning"}));
+    QCOMPARE(d.socketHandle(), engine::kInvalidSocket);
+    QCOMPARE(d.fileno(), engine::kInvalidSocket);
+    QVERIFY(loop.empty());
+    QCOMPARE(&d.map(), &loop);
+}
+
+void TestDispatcher::defaultMapIsThreadDefault() {
+    // D1: map=None means the module-level socket_map (one per thread here).
+    Loop& def = Loop::threadDefault();
+    const std::size_t before = def.size();
+    engine::Dispatcher d;
+    QCOMPARE(&d.map(), &def);
+    d.createSocket();
+    QCOMPARE(def.size(), before + 1);
+    QCOMPARE(def.get(d.fileno()), &d);
+    d.close();
+    QCOMPARE(def.size(), before);
+}
+
+void TestDispatcher::adoptConnectedSocket() {
+    // D2: dispatcher(sock) makes it non-blocking, registers it, connected=True,
+    // addr=getpeername().
+    QFETCH(int, family);
+    auto [client, server] = tcpPair(family);
+    const Address clientAddr = localOf(client.get());
+    std::error_code ec;
+    sockops::setNonBlocking(server.get(), false, ec);  // as from a blocking source
+    QVERIFY(!ec);
+    const NativeSocket fd = server.get();
+    Loop loop;
+    Probe d(std::move(server), &loop);
+    QCOMPARE(d.socketHandle(), fd);
+    QCOMPARE(d.fileno(), fd);
+    QCOMPARE(loop.get(fd), &d);
+    QCOMPARE(loop.size(), std::size_t{1});
+    QVERIFY(d.connected);
+    QVERIFY(!d.connecting);
+    QVERIFY(!d.accepting);
+    QVERIFY(d.addr == clientAddr);
+#if !defined(_WIN32)
+    QVERIFY(isNonBlocking(fd));
+#endif
+}
+
+void TestDispatcher::adoptUnconnectedSocket() {
+    // D2: getpeername() fails with ENOTCONN → registered but not connected.
+    std::error_code ec;
+    Socket s(sockops::create(engine::kAfInet, engine::kSockStream, ec));
+    QVERIFY(!ec);
+    const NativeSocket fd = s.get();
+    Loop loop;
+    Probe d(std::move(s), &loop);
+    QVERIFY(!d.connected);
+    QVERIFY(d.addr.isEmpty());
+    QCOMPARE(loop.get(fd), &d);
+}
+
+#if !defined(_WIN32)
+void TestDispatcher::adoptBrokenSocketThrowsAndLeavesMap() {
+    // D2: any other getpeername() error (here ENOTSOCK on a pipe) removes the
+    // object from the map and re-raises.
+    int p[2];
+    QCOMPARE(::pipe(p), 0);
+    ::close(p[1]);
+    Loop loop;
+    bool threw = false;
+    try {
+        Probe d{Socket(p[0]), &loop};
+    } catch (const std::system_error& e) {
+        threw = true;
+        QCOMPARE(e.code().value(), ENOTSOCK);
+    }
+    QVERIFY(threw);
+    QVERIFY(loop.empty());
+    QVERIFY(loop.channels().empty());
+    QVERIFY(!fdIsOpen(p[0]));  // the Socket it was given was still owned, and closed
+}
+#endif
+
+void TestDispatcher::createSocket() {
+    // D3 / test_create_socket: stream socket of the family, non-blocking,
+    // non-inheritable, registered.
+    QFETCH(int, family);
+    Loop loop;
+    Probe d(&loop);
+    d.createSocket(family);
+    QVERIFY(d.socketHandle() != engine::kInvalidSocket);
+    QCOMPARE(d.fileno(), d.socketHandle());
+    QCOMPARE(loop.get(d.fileno()), &d);
+    QCOMPARE(intOption(d.socketHandle(), SOL_SOCKET, SO_TYPE), engine::kSockStream);
+    QVERIFY(!d.connected);
+#if defined(SO_DOMAIN)
+    QCOMPARE(intOption(d.socketHandle(), SOL_SOCKET, SO_DOMAIN), family);
+#endif
+#if !defined(_WIN32)
+    QVERIFY(isNonBlocking(d.socketHandle()));
+    QVERIFY((::fcntl(d.socketHandle(), F_GETFD) & FD_CLOEXEC) != 0);
+#endif
+}
+
+void TestDispatcher::setSocketRegistersWithoutConnecting() {
+    // set_socket(): self.socket = sock; register under its fd. connected is untouched.
+    auto [a, b] = lwtest::socketPair();
+    const NativeSocket fd = a.get();
+    Loop loop;
+    Probe d(&loop);
+    d.setSocket(std::move(a));
+    QCOMPARE(d.fileno(), fd);
+    QCOMPARE(loop.get(fd), &d);
+    QVERIFY(!d.connected);
+}
+
+void TestDispatcher::addChannelReplacesSameFd() {
+    // D4: map[fd] = self silently replaces an earlier object with that fd.
+    Loop loop;
+    Probe first(&loop, nullptr, "first");
+    first.createSocket();
+    const NativeSocket fd = first.fileno();
+    Probe second(&loop, nullptr, "second");
+    second.setSocket(Socket(fd));  // the same descriptor, registered again
+    QCOMPARE(loop.get(fd), &second);
+    QCOMPARE(loop.size(), std::size_t{1});
+    QCOMPARE(loop.channels(), std::vector<engine::Dispatcher*>{&second});
+    second.delChannel();
+    QVERIFY(loop.empty());
+    QCOMPARE(second.fileno(), engine::kInvalidSocket);
+    (void)second.releaseSocket();  // `first` owns the descriptor
+    first.close();
+    QVERIFY(loop.empty());
+}
+
+void TestDispatcher::delChannel() {
+    // D4: del_channel removes the entry (if present) and forgets the fd; the
+    // socket stays open. add_channel registers it again.
+    Loop loop;
+    Probe d(&loop);
+    d.createSocket();
+    const NativeSocket fd = d.fileno();
+    d.delChannel();
+    QVERIFY(loop.empty());
+    QCOMPARE(d.fileno(), engine::kInvalidSocket);
+    QCOMPARE(d.socketHandle(), fd);
+    d.delChannel();  // idempotent
+    QVERIFY(loop.empty());
+    d.addChannel();
+    QCOMPARE(loop.get(fd), &d);
+    QCOMPARE(d.fileno(), fd);
+}
+
+void TestDispatcher::bindListen() {
+    // D5 / test_bind: bind sets addr (as given), listen sets accepting; a
+    // second bind to that port fails.
+    QFETCH(int, family);
+    Loop loop;
+    Probe s1(&loop);
+    s1.createSocket(family);
+    const Address want = Address::loopback(family, 0);
+    s1.bind(want);
+    QVERIFY(s1.addr == want);  // asyncore stores the argument, port 0 included
+    QVERIFY(!s1.accepting);
+    s1.listen(5);
+    QVERIFY(s1.accepting);
+    QVERIFY(!s1.connected);
+    const std::uint16_t port = localOf(s1.socketHandle()).port();
+    QVERIFY(port != 0);
+
+    Probe s2(&loop);
+    s2.createSocket(family);
+    bool threw = false;
+    try {
+        s2.bind(Address::loopback(family, port));
+    } catch (const std::system_error& e) {
+        threw = true;
+        QVERIFY(e.code() == std::errc::address_in_use);
+    }
+    QVERIFY(threw);
+}
+
+void TestDispatcher::setReuseAddr() {
+    // D5 / test_set_reuse_addr.
+    Loop loop;
+    std::error_code ec;
+    Probe s(Socket(sockops::create(engine::kAfInet, engine::kSockStream, ec)), &loop);
+    QCOMPARE(intOption(s.socketHandle(), SOL_SOCKET, SO_REUSEADDR), 0);
+    s.close();
+    s.createSocket();
+    s.setReuseAddr();
+    QVERIFY(intOption(s.socketHandle(), SOL_SOCKET, SO_REUSEADDR) != 0);
+}
+
+// =================================================================================
+// Connect
+// =================================================================================
+
+void TestDispatcher::handleConnect() {
+    // test_handle_connect + D6 + E3: connect() returns at once (in progress);
+    // handleConnect() runs on the first event with connected still false.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    Probe client(&loop, nullptr, "client");
+    client.createSocket(family);
+    client.connect(server.address);
+    QVERIFY(client.connecting);
+    QVERIFY(!client.connected);
+    QVERIFY(client.addr == server.address);
+    QCOMPARE(client.n("connect"), 0);  // not synchronous for TCP
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("connect") > 0; }, backend));
+    QCOMPARE(client.n("connect"), 1);
+    QVERIFY(!client.connectedInConnect);  // E3: connected is set after handle_connect
+    QVERIFY(client.connectingInConnect);
+    QVERIFY(client.connected);
+    QVERIFY(!client.connecting);
+    QCOMPARE(client.n("error"), 0);
+    QCOMPARE(server.probe.n("error"), 0);
+}
+
+void TestDispatcher::connectSynchronousOnIsConn() {
+    // D6: connect_ex() == EISCONN runs handle_connect_event synchronously, so
+    // handleConnect() executes inside connect() and its exceptions reach the
+    // caller (CPython: verified by calling connect() twice).
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    Probe client(&loop);
+    client.createSocket(family);
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.connected; }));
+    QCOMPARE(client.n("connect"), 1);
+
+    client.connect(server.address);  // EISCONN
+    QCOMPARE(client.n("connect"), 2);
+    QVERIFY(!client.connectedInConnect);
+    QVERIFY(client.connected);
+    QVERIFY(!client.connecting);
+
+    client.onConnect = [] { throw std::runtime_error("from handle_connect"); };
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, client.connect(server.address));
+    QCOMPARE(client.n("connect"), 3);
+    QVERIFY(!client.connected);  // E4: the flags were not updated
+    QVERIFY(client.connecting);
+    QCOMPARE(client.n("error"), 0);  // not routed to handle_error: the caller got it
+}
+
+void TestDispatcher::connectErrorThrows() {
+    // D6: any other connect_ex() result raises; connecting stays True.
+    Loop loop;
+    Probe d(&loop);
+    d.createSocket(engine::kAfInet);
+    bool threw = false;
+    try {
+        d.connect(Address::loopback(engine::kAfInet6, 9));  // wrong family
+    } catch (const std::system_error&) {
+        threw = true;
+    }
+    QVERIFY(threw);
+    QVERIFY(d.connecting);
+    QVERIFY(!d.connected);
+    QCOMPARE(d.n("connect"), 0);
+}
+
+void TestDispatcher::handleConnectEventDirect() {
+    // E3: SO_ERROR == 0 → handleConnect() first, then connected/connecting.
+    Loop loop;
+    Probe ok(&loop);
+    ok.createSocket();
+    ok.connecting = true;
+    ok.handleConnectEvent();
+    QCOMPARE(ok.n("connect"), 1);
+    QVERIFY(!ok.connectedInConnect);
+    QVERIFY(ok.connected);
+    QVERIFY(!ok.connecting);
+
+    // SO_ERROR != 0 → raises OSError(err); handleConnect() is not called.
+    RefusingPort refusing(engine::kAfInet);
+    Probe bad(&loop);
+    bad.createSocket();
+    bad.connect(refusing.addr);
+    QVERIFY(waitFd(bad.socketHandle(), POLLOUT));
+    bool threw = false;
+    try {
+        bad.handleConnectEvent();
+    } catch (const std::system_error& e) {
+        threw = true;
+        QVERIFY(e.code() == std::errc::connection_refused);
+    }
+    QVERIFY(threw);
+    QCOMPARE(bad.n("connect"), 0);
+    QVERIFY(!bad.connected);
+    QVERIFY(bad.connecting);
+}
+
+void TestDispatcher::pushInHandleConnectGoesOutInSameEvent() {
+    // E3 (most surprising #4): inside handle_connect `connected` is False, so a
+    // push() there only queues; the handle_write that follows in the same
+    // event sends it.
+    QFETCH(Backend, backend);
+    Loop loop;
+    RawListener listener(engine::kAfInet);
+    GreetingChat chat(&loop);
+    chat.createSocket();
+    chat.connect(listener.addr);
+    Socket peer = listener.acceptOne();
+    for (int i = 0; i < 100 && chat.connectPass == 0; ++i) loop.poll(0.05, backend);
+    QVERIFY(chat.connectPass != 0);
+    QCOMPARE(loop.passes(), chat.connectPass);  // we stopped right after that pass
+    QVERIFY(!chat.connectedInside);
+    QCOMPARE(chat.queuedInside, std::size_t{1});  // queued, not sent, inside the hook
+    QVERIFY(chat.connected);
+    QVERIFY(chat.producerFifo().empty());  // sent within the same pass
+    QVERIFY(waitFd(peer.get(), POLLIN));  // on the wire
+    QCOMPARE(rawRecvNow(peer.get()), std::string("hello\r\n"));
+}
+
+void TestDispatcher::handleConnectThrowsRunsAgain() {
+    // E4: if handle_connect raises, connected stays False and connecting True,
+    // so handle_connect runs again on the next event (CPython: verified).
+    QFETCH(Backend, backend);
+    Loop loop;
+    Server server(loop, engine::kAfInet);
+    Probe client(&loop);
+    client.createSocket();
+    client.onConnect = [&] {
+        if (client.n("connect") == 1) throw std::runtime_error("first connect fails");
+    };
+    client.onError = [] {};  // record only; do not close
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("connect") >= 1; }, backend));
+    QCOMPARE(client.n("error"), 1);
+    QVERIFY(!client.connected);
+    QVERIFY(client.connecting);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("connect") >= 2; }, backend));
+    QVERIFY(client.connected);
+    QVERIFY(!client.connecting);
+    QCOMPARE(client.n("error"), 1);
+}
+
+void TestDispatcher::refusedConnect() {
+    // E5: a refused non-blocking connect never calls handle_connect; the
+    // OSError(ECONNREFUSED) goes to handle_error, whose default logs an
+    // "error" and calls handle_close — on every backend (ECONNREFUSED is not a
+    // disconnect errno).
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    RefusingPort refusing(family);
+    Loop loop;
+    Probe client(&loop);
+    client.createSocket(family);
+    client.connect(refusing.addr);  // EINPROGRESS on Linux loopback
+    QVERIFY(client.connecting);
+    QVERIFY(lwtest::runUntil(loop, [&] { return loop.empty(); }, backend));
+    QCOMPARE(client.n("connect"), 0);
+    QCOMPARE(client.n("error"), 1);
+    QVERIFY(errorOf(client.lastError) == std::errc::connection_refused);
+    QCOMPARE(client.n("close"), 1);
+    QCOMPARE(client.logs.size(), std::size_t{2});  // handle_error's line, handle_close's warning
+    QCOMPARE(client.logs[0].first, std::string("error"));
+    QCOMPARE(client.logs[1], (std::pair<std::string, std::string>{"warning", "unhandled close event"}));
+    QVERIFY(!client.connected);
+    QVERIFY(!client.connecting);
+}
+
+// =================================================================================
+// Accept
+// =================================================================================
+
+void TestDispatcher::acceptNothingPending() {
+    // D7/D8: accept() is None on EWOULDBLOCK; handle_accept then does not call
+    // handle_accepted (also when a read event arrives spuriously).
+    Loop loop;
+    Probe l(&loop);
+    l.createSocket();
+    l.bind(Address::loopback(engine::kAfInet, 0));
+    l.listen(5);
+    QVERIFY(!l.accept().has_value());
+    l.handleAccept();
+    l.handleReadEvent();
+    QCOMPARE(l.n("accept"), 2);
+    QCOMPARE(l.n("accepted"), 0);
+    QCOMPARE(l.n("error"), 0);
+    QVERIFY(l.accepting);
+    QCOMPARE(loop.get(l.fileno()), &l);
+}
+
+void TestDispatcher::acceptReturnsConnection() {
+    // D7: accept() returns (conn, addr): a non-blocking socket and the peer.
+    QFETCH(int, family);
+    Loop loop;
+    Probe l(&loop);
+    l.createSocket(family);
+    l.bind(Address::loopback(family, 0));
+    l.listen(5);
+    Socket client = rawConnect(localOf(l.socketHandle()));
+    QVERIFY(waitFd(l.socketHandle(), POLLIN));
+    auto got = l.accept();
+    QVERIFY(got.has_value());
+    QVERIFY(got->sock.valid());
+    QVERIFY(got->addr == localOf(client.get()));
+#if !defined(_WIN32)
+    QVERIFY(isNonBlocking(got->sock.get()));
+#endif
+    QCOMPARE(loop.size(), std::size_t{1});  // accepting does not register the new socket
+    QVERIFY(!l.accept().has_value());
+}
+
+void TestDispatcher::handleAccept() {
+    // test_handle_accept: handle_accept is called when a client connects.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Probe listener(&loop, nullptr, "listener");
+    listener.createSocket(family);
+    listener.bind(Address::loopback(family, 0));
+    listener.listen(5);
+    listener.onAccept = [] {};  // do not accept: just record
+    Probe client(&loop, nullptr, "client");
+    client.createSocket(family);
+    client.connect(localOf(listener.socketHandle()));
+    QVERIFY(lwtest::runUntil(loop, [&] { return listener.n("accept") > 0; }, backend));
+    QCOMPARE(listener.n("read"), 0);     // accepting: handle_accept instead of handle_read
+    QCOMPARE(listener.n("write"), 0);    // accepting sockets never get write events
+    QCOMPARE(listener.n("connect"), 0);
+    QCOMPARE(listener.n("error"), 0);
+    QCOMPARE(client.n("error"), 0);
+}
+
+void TestDispatcher::handleAccepted() {
+    // test_handle_accepted: the default handle_accept calls
+    // handle_accepted(sock, addr) with the new connection.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Probe listener(&loop, nullptr, "listener");
+    listener.createSocket(family);
+    listener.bind(Address::loopback(family, 0));
+    listener.listen(5);
+    Address peer;
+    bool sockValid = false;
+    listener.onAccepted = [&](Socket s, const Address& a) {
+        sockValid = s.valid();
+        peer = a;
+    };
+    Probe client(&loop, nullptr, "client");
+    client.createSocket(family);
+    client.connect(localOf(listener.socketHandle()));
+    QVERIFY(lwtest::runUntil(loop, [&] { return listener.n("accepted") > 0; }, backend));
+    QCOMPARE(listener.n("accepted"), 1);
+    QVERIFY(sockValid);
+    QVERIFY(peer == localOf(client.socketHandle()));
+    QCOMPARE(listener.n("error"), 0);
+}
+
+void TestDispatcher::defaultHandleAcceptedClosesAndWarns() {
+    // D7: the default handle_accepted closes the socket and logs a warning.
+    Loop loop;
+    Probe listener(&loop);
+    listener.createSocket();
+    listener.bind(Address::loopback(engine::kAfInet, 0));
+    listener.listen(5);
+    Socket client = rawConnect(localOf(listener.socketHandle()));
+    QVERIFY(waitFd(listener.socketHandle(), POLLIN));
+    listener.handleReadEvent();
+    QCOMPARE(listener.n("accepted"), 1);
+    QCOMPARE(listener.logs.size(), std::size_t{1});
+    QCOMPARE(listener.logs[0], (std::pair<std::string, std::string>{"warning", "unhandled accepted event"}));
+    QVERIFY(waitFd(client.get(), POLLIN));
+    std::error_code ec;
+    char c;
+    QCOMPARE(sockops::recv(client.get(), &c, 1, ec), std::size_t{0});  // EOF: it was closed
+    QVERIFY(!ec);
+}
+
+#if !defined(_WIN32)
+void TestDispatcher::acceptEmfileClosesListener() {
+    // D9 (Edge, bug-compat, copied): EMFILE from accept() propagates;
+    // handle_error runs and its default closes the *listening* socket
+    // (CPython 3.11: verified). The same on every backend: EMFILE is not a
+    // disconnect errno.
+    QFETCH(Backend, backend);
+    Loop loop;
+    Probe listener(&loop);
+    listener.createSocket();
+    listener.bind(Address::loopback(engine::kAfInet, 0));
+    listener.listen(5);
+    loop.poll(0.0, backend);  // the backend's own descriptors exist from here on
+    Socket client = rawConnect(localOf(listener.socketHandle()));
+    QVERIFY(waitFd(listener.socketHandle(), POLLIN));
+    const int lowestFree = ::open("/dev/null", O_RDONLY);
+    QVERIFY(lowestFree >= 0);
+    ::close(lowestFree);
+    {
+        NoFileLimit limit(static_cast<rlim_t>(lowestFree));  // no new descriptor can be made
+        loop.poll(0.0, backend);
+    }
+    QCOMPARE(listener.n("accept"), 1);
+    QCOMPARE(listener.n("accepted"), 0);
+    QCOMPARE(listener.n("error"), 1);
+    QVERIFY(errorOf(listener.lastError) == std::errc::too_many_files_open);
+    QCOMPARE(listener.n("close"), 1);
+    QVERIFY(!listener.accepting);
+    QVERIFY(loop.empty());
+}
+#endif
+
+void TestDispatcher::quickConnect() {
+    // test_quick_connect (bpo-10340): a client that resets right after
+    // connecting. The handler built from the accepted socket must not raise:
+    // getpeername() fails with ENOTCONN and it is simply not connected.
+    // CPython 3.11 on Linux: handler connected=False, then one handle_close.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    bool connectedAtStart = true;
+    server.configure = [&connectedAtStart](Probe& h) {
+        connectedAtStart = h.connected;
+        h.writableFn = [] { return false; };
+        h.onRead = [&h] { (void)h.recv(10); };
+    };
+    {
+        Socket c = rawConnect(server.address);
+        abortSocket(c);
+    }
+    QVERIFY(lwtest::runUntil(loop, [&] { return !server.handlers.empty(); }, backend));
+    loop.loop(0.01, backend, 5);
+    QCOMPARE(server.probe.n("error"), 0);
+    QCOMPARE(server.handlers.size(), std::size_t{1});
+    Probe& h = *server.handlers[0];
+    QVERIFY(!connectedAtStart);  // getpeername: ENOTCONN
+    QVERIFY(h.addr.isEmpty());
+    QCOMPARE(h.n("error"), 0);
+    QCOMPARE(h.n("close"), 1);
+    QCOMPARE(loop.get(h.fileno()), nullptr);
+}
+
+// =================================================================================
+// Read / write / close / error through the loop
+// =================================================================================
+
+void TestDispatcher::handleRead() {
+    // test_handle_read: handle_read is called on data received.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    server.configure = [](Probe& h) {
+        h.writableFn = [] { return false; };
+        h.send(std::string(1024, 'x'));
+    };
+    Probe client(&loop);
+    client.createSocket(family);
+    client.connect(server.address);
+    std::string got;
+    client.onRead = [&] { got += client.recv(4096); };
+    QVERIFY(lwtest::runUntil(loop, [&] { return got.size() >= 1024; }, backend));
+    QCOMPARE(got, std::string(1024, 'x'));
+    QCOMPARE(client.n("error"), 0);
+}
+
+void TestDispatcher::handleWrite() {
+    // test_handle_write: a connected dispatcher is writable by default (W4).
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    Probe client(&loop);
+    client.createSocket(family);
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("write") > 0; }, backend));
+    QCOMPARE(client.n("connect"), 1);  // E2: connect event first, then handle_write
+    QCOMPARE(client.n("error"), 0);
+}
+
+void TestDispatcher::handleClose() {
+    // test_handle_close (and L9): the peer closes; a recv() returns b'' and
+    // handle_close runs exactly once.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    server.configure = [](Probe& h) { h.close(); };
+    Probe client(&loop);
+    client.createSocket(family);
+    client.writableFn = [&] { return !client.connected; };
+    client.onRead = [&] { (void)client.recv(1024); };
+    client.onClose = [&] { client.close(); };
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("close") > 0; }, backend));
+    loop.loop(0.01, backend, 3);
+    QCOMPARE(client.n("close"), 1);
+    QCOMPARE(client.n("error"), 0);
+    QVERIFY(!client.connected);
+    QCOMPARE(loop.get(client.fileno()), nullptr);
+}
+
+void TestDispatcher::handleCloseAfterConnBroken() {
+    // test_handle_close_after_conn_broken (bpo-5661, bpo-11265): sending to a
+    // connection the peer has closed gives ECONNRESET/EPIPE, which closes the
+    // channel instead of raising.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    const std::string data(128, '\0');
+    Loop loop;
+    Server server(loop, family);
+    server.configure = [&data](Probe& h) {
+        h.writableFn = [] { return false; };
+        h.onRead = [&h, &data] {
+            (void)h.recv(data.size());
+            h.close();
+        };
+    };
+    Probe client(&loop);
+    client.createSocket(family);
+    bool flag = false;
+    client.onWrite = [&] { (void)client.send(data); };
+    client.onClose = [&] {
+        flag = true;
+        client.close();
+    };
+    client.onExpt = client.onClose;
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return flag; }, backend));
+    QCOMPARE(client.n("error"), 0);
+    QCOMPARE(server.probe.n("error"), 0);
+    QCOMPARE(client.n("close") + client.n("expt"), 1);
+}
+
+#if !defined(_WIN32)
+void TestDispatcher::handleExpt() {
+    // test_handle_expt / E6: out-of-band data reaches handle_expt (SO_ERROR 0).
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    server.configure = [](Probe& h) {
+        h.writableFn = [] { return false; };
+        const char oob = '\xf4';
+        QCOMPARE(::send(h.socketHandle(), &oob, 1, MSG_OOB), ssize_t{1});
+    };
+    Probe client(&loop);
+    client.createSocket(family);
+    client.writableFn = [&] { return !client.connected; };
+    char got = 0;
+    client.onExpt = [&] { (void)::recv(client.socketHandle(), &got, 1, MSG_OOB); };
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("expt") > 0; }, backend));
+    QCOMPARE(got, '\xf4');
+    QCOMPARE(client.n("close"), 0);
+    QCOMPARE(client.n("error"), 0);
+}
+
+void TestDispatcher::defaultHandleExptFiresAgain() {
+    // E7: the default handle_expt does not read the OOB byte, so the
+    // condition is reported again on every pass.
+    QFETCH(Backend, backend);
+    Loop loop;
+    auto [c, s] = tcpPair(engine::kAfInet);
+    Probe d(std::move(s), &loop);
+    d.writableFn = [] { return false; };
+    const char oob = '!';
+    QCOMPARE(::send(c.get(), &oob, 1, MSG_OOB), ssize_t{1});
+    QVERIFY(waitFd(d.socketHandle(), POLLPRI));
+    loop.loop(0.05, backend, 3);
+    QCOMPARE(d.n("expt"), 3);
+    QCOMPARE(d.n("read"), 0);
+    QCOMPARE(d.logs.size(), std::size_t{3});
+    QCOMPARE(d.logs[0], (std::pair<std::string, std::string>{"warning", "unhandled incoming priority event"}));
+}
+#endif
+
+void TestDispatcher::handleErrorInsideCatch() {
+    // test_handle_error + E8: handle_error runs inside the except block, so
+    // the exception can be re-raised and inspected there.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    Probe client(&loop);
+    client.createSocket(family);
+    client.onWrite = [] { throw std::domain_error("float division by zero"); };
+    bool flag = false;
+    bool rightType = false;
+    client.onError = [&] {
+        flag = true;
+        try {
+            throw;  // Python's bare `raise`
+        } catch (const std::domain_error& e) {
+            rightType = std::string(e.what()) == "float division by zero";
+        } catch (...) {
+        }
+    };
+    client.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return flag; }, backend));
+    QVERIFY(rightType);
+    QVERIFY(client.lastError != nullptr);
+}
+
+void TestDispatcher::defaultHandleErrorLogsAndCloses() {
+    // E8: the default handle_error logs with type "error" (the channel's repr
+    // and the exception text) and then calls handle_close.
+    QFETCH(Backend, backend);
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    d.writableFn = [] { return false; };
+    d.onRead = [] { throw std::runtime_error("I don't like spam!"); };
+    const std::string repr = d.repr();
+    QVERIFY(rawSend(b.get(), "x") == 1);
+    loop.loop(0.05, backend, 2);
+    QCOMPARE(d.n("read"), 1);
+    QCOMPARE(d.n("error"), 1);
+    QCOMPARE(d.n("close"), 1);
+    QVERIFY(loop.empty());
+    // logs: the error line, then the default handle_close's warning
+    QCOMPARE(d.logs.size(), std::size_t{2});
+    QCOMPARE(d.logs[0].first, std::string("error"));
+    QVERIFY2(d.logs[0].second.find("I don't like spam!") != std::string::npos, d.logs[0].second.c_str());
+    QVERIFY2(d.logs[0].second.find(repr) != std::string::npos, d.logs[0].second.c_str());
+    QCOMPARE(d.logs[1], (std::pair<std::string, std::string>{"warning", "unhandled close event"}));
+}
+
+void TestDispatcher::connectionAttributes() {
+    // test_connection_attributes + D13: connected/accepting through a
+    // connection's life.
+    QFETCH(Backend, backend);
+    QFETCH(int, family);
+    Loop loop;
+    Server server(loop, family);
+    server.configure = [](Probe& h) { h.writableFn = [] { return false; }; };
+    Probe client(&loop);
+    client.createSocket(family);
+    client.writableFn = [&] { return !client.connected; };
+    client.connect(server.address);
+    QVERIFY(!server.probe.connected);
+    QVERIFY(server.probe.accepting);
+    QVERIFY(!client.accepting);
+
+    QVERIFY(lwtest::runUntil(loop, [&] { return client.connected && !server.handlers.empty(); }, backend));
+    QVERIFY(!server.probe.connected);
+    QVERIFY(server.probe.accepting);
+    QVERIFY(client.connected);
+    QVERIFY(!client.accepting);
+
+    client.close();
+    QVERIFY(!server.probe.connected);
+    QVERIFY(server.probe.accepting);
+    QVERIFY(!client.connected);
+    QVERIFY(!client.accepting);
+
+    server.probe.close();
+    QVERIFY(!server.probe.connected);
+    QVERIFY(!server.probe.accepting);
+    QCOMPARE(client.n("close"), 0);  // close() never calls handle_close
+    QCOMPARE(server.probe.n("close"), 0);
+}
+
+// =================================================================================
+// send / recv / close
+// =================================================================================
+
+void TestDispatcher::sendWouldBlockReturnsZero() {
+    // D10: EWOULDBLOCK → 0, nothing else happens.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    const std::string chunk(65536, 'z');
+    std::size_t total = 0;
+    int zeros = 0;
+    for (int i = 0; i < 10000 && zeros == 0; ++i) {
+        const std::size_t n = d.send(chunk);
+        total += n;
+        zeros += n == 0 ? 1 : 0;
+    }
+    QCOMPARE(zeros, 1);
+    QVERIFY(total > 0);
+    QCOMPARE(d.n("close"), 0);
+    QVERIFY(d.connected);
+}
+
+void TestDispatcher::sendDisconnectCallsHandleClose() {
+    // D10: a disconnect errno (EPIPE here) calls handle_close and returns 0.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    b.reset();
+    QCOMPARE(d.send("data"), std::size_t{0});
+    QCOMPARE(d.n("close"), 1);
+    QCOMPARE(d.n("error"), 0);
+    QVERIFY(loop.empty());  // the default handle_close closed it
+}
+
+void TestDispatcher::sendOtherErrorThrows() {
+    // D10: anything else is re-raised. A failed connect leaves ECONNREFUSED
+    // pending; send() reports it (CPython: verified).
+    RefusingPort refusing(engine::kAfInet);
+    Loop loop;
+    Probe d(&loop);
+    d.createSocket();
+    d.connect(refusing.addr);
+    QVERIFY(waitFd(d.socketHandle(), POLLOUT));
+    bool threw = false;
+    try {
+        (void)d.send("x");
+    } catch (const std::system_error& e) {
+        threw = true;
+        QVERIFY(e.code() == std::errc::connection_refused);
+    }
+    QVERIFY(threw);
+    QCOMPARE(d.n("close"), 0);
+}
+
+void TestDispatcher::recvReturnsData() {
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    QCOMPARE(rawSend(b.get(), "hello world"), std::size_t{11});
+    QVERIFY(waitFd(d.socketHandle(), POLLIN));
+    QCOMPARE(d.recv(5), std::string("hello"));
+    char buf[64];
+    QCOMPARE(d.recv(buf, sizeof buf), std::size_t{6});
+    QCOMPARE(std::string(buf, 6), std::string(" world"));
+    QCOMPARE(d.n("close"), 0);
+}
+
+void TestDispatcher::recvEofCallsHandleClose() {
+    // D11: recv() gets b'' → handle_close() first, then b'' is returned.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    bool connectedDuringClose = false;
+    d.onClose = [&] {
+        connectedDuringClose = d.connected;
+        d.close();
+    };
+    b.reset();
+    QCOMPARE(d.recv(100), std::string());
+    QCOMPARE(d.n("close"), 1);
+    QVERIFY(connectedDuringClose);  // handle_close ran before anything else reset state
+    QVERIFY(loop.empty());
+}
+
+void TestDispatcher::recvResetCallsHandleClose() {
+    // D11: ECONNRESET (a disconnect errno) → handle_close(), b''.
+    auto [c, s] = tcpPair(engine::kAfInet);
+    Loop loop;
+    Probe d(std::move(s), &loop);
+    abortSocket(c);
+    QVERIFY(waitFd(d.socketHandle(), POLLIN));
+    QCOMPARE(d.recv(100), std::string());
+    QCOMPARE(d.n("close"), 1);
+    QCOMPARE(d.n("error"), 0);
+}
+
+void TestDispatcher::recvWouldBlockThrows() {
+    // D11: EWOULDBLOCK is re-raised by dispatcher.recv (only async_chat
+    // ignores it): a plain dispatcher gets handle_error on a spurious wakeup.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    bool threw = false;
+    try {
+        (void)d.recv(10);
+    } catch (const std::system_error& e) {
+        threw = true;
+        QVERIFY(sockops::isWouldBlock(e.code()));
+    }
+    QVERIFY(threw);
+    QCOMPARE(d.n("close"), 0);
+    QVERIFY(d.connected);
+}
+
+void TestDispatcher::recvOtherErrorThrows() {
+    // D11: other errors re-raise (ECONNREFUSED pending after a failed connect).
+    RefusingPort refusing(engine::kAfInet);
+    Loop loop;
+    Probe d(&loop);
+    d.createSocket();
+    d.connect(refusing.addr);
+    QVERIFY(waitFd(d.socketHandle(), POLLOUT));
+    bool threw = false;
+    try {
+        (void)d.recv(10);
+    } catch (const std::system_error& e) {
+        threw = true;
+        QVERIFY(e.code() == std::errc::connection_refused);
+    }
+    QVERIFY(threw);
+    QCOMPARE(d.n("close"), 0);
+}
+
+void TestDispatcher::disconnectErrnoSet() {
+    // D12: _DISCONNECTED = {ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,
+    // EPIPE, EBADF}; ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH are not in it.
+    using std::errc;
+    for (errc e : {errc::connection_reset, errc::not_connected, errc::connection_aborted, errc::broken_pipe,
+                   errc::bad_file_descriptor})
+        QVERIFY2(sockops::isDisconnect(std::make_error_code(e)), std::make_error_code(e).message().c_str());
+#if defined(ESHUTDOWN)
+    QVERIFY(sockops::isDisconnect(std::error_code(ESHUTDOWN, std::generic_category())));
+    QVERIFY(sockops::isDisconnect(std::error_code(ESHUTDOWN, std::system_category())));
+#endif
+    for (errc e : {errc::timed_out, errc::connection_refused, errc::host_unreachable,
+                   errc::operation_would_block, errc::too_many_files_open, errc::interrupted})
+        QVERIFY2(!sockops::isDisconnect(std::make_error_code(e)), std::make_error_code(e).message().c_str());
+}
+
+void TestDispatcher::closeResetsStateAndIsIdempotent() {
+    // D13: close() clears connected/accepting/connecting, leaves the map,
+    // closes the socket, never calls handle_close, and may be repeated.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    Probe d(std::move(a), &loop);
+    const NativeSocket fd = d.fileno();
+    d.accepting = true;
+    d.connecting = true;
+    QVERIFY(d.connected);
+    d.close();
+    QVERIFY(!d.connected);
+    QVERIFY(!d.accepting);
+    QVERIFY(!d.connecting);
+    QVERIFY(loop.empty());
+    QCOMPARE(d.fileno(), engine::kInvalidSocket);
+#if !defined(_WIN32)
+    QVERIFY(!fdIsOpen(fd));
+#else
+    (void)fd;
+#endif
+    d.close();
+    QCOMPARE(d.n("close"), 0);
+    QVERIFY(waitFd(b.get(), POLLIN));
+    QCOMPARE(rawRecvNow(b.get()), std::string());  // the peer sees EOF
+}
+
+void TestDispatcher::closeWithoutSocket() {
+    Loop loop;
+    Probe d(&loop);
+    d.close();
+    d.close();
+    QVERIFY(loop.empty());
+    QCOMPARE(d.n("close"), 0);
+}
+
+// =================================================================================
+// Event layer
+// =================================================================================
+
+void TestDispatcher::handleReadEventBranches() {
+    // E1: accepting → handle_accept; not connected → (connect event if
+    // connecting) + handle_read; connected → handle_read.
+    Loop loop;
+    Journal j;
+    {
+        Probe d(&loop, &j, "acc");
+        d.createSocket();
+        d.bind(Address::loopback(engine::kAfInet, 0));
+        d.listen(5);
+        d.onAccept = [] {};
+        d.handleReadEvent();
+    }
+    {
+        Probe d(&loop, &j, "conn");
+        d.createSocket();
+        d.connecting = true;
+        d.handleReadEvent();
+        QVERIFY(d.connected);
+    }
+    {
+        Probe d(&loop, &j, "udp");  // neither connected nor connecting
+        d.createSocket();
+        d.handleReadEvent();
+        QVERIFY(!d.connected);
+    }
+    {
+        Probe d(&loop, &j, "up");
+        d.createSocket();
+        d.connected = true;
+        d.connecting = true;  // ignored once connected
+        d.handleReadEvent();
+    }
+    QCOMPARE(j, (Journal{"acc:accept", "conn:connect", "conn:read", "udp:read", "up:read"}));
+}
+
+void TestDispatcher::handleWriteEventBranches() {
+    // E2: accepting → ignored; connecting → connect event, then handle_write;
+    // otherwise handle_write.
+    Loop loop;
+    Journal j;
+    {
+        Probe d(&loop, &j, "acc");
+        d.createSocket();
+        d.bind(Address::loopback(engine::kAfInet, 0));
+        d.listen(5);
+        d.handleWriteEvent();
+    }
+    {
+        Probe d(&loop, &j, "conn");
+        d.createSocket();
+        d.connecting = true;
+        d.handleWriteEvent();
+        QVERIFY(d.connected);
+        QVERIFY(!d.connecting);
+    }
+    {
+        Probe d(&loop, &j, "idle");
+        d.createSocket();
+        d.handleWriteEvent();
+    }
+    {
+        Probe d(&loop, &j, "up");
+        d.createSocket();
+        d.connected = true;
+        d.handleWriteEvent();
+    }
+    QCOMPARE(j, (Journal{"conn:connect", "conn:write", "idle:write", "up:write"}));
+}
+
+void TestDispatcher::handleExptEventBranches() {
+    // E6: SO_ERROR == 0 → handle_expt; != 0 → handle_close.
+    Loop loop;
+    Probe ok(&loop);
+    ok.createSocket();
+    ok.onExpt = [] {};
+    ok.handleExptEvent();
+    QCOMPARE(ok.n("expt"), 1);
+    QCOMPARE(ok.n("close"), 0);
+
+    RefusingPort refusing(engine::kAfInet);
+    Probe bad(&loop);
+    bad.createSocket();
+    bad.connect(refusing.addr);
+    QVERIFY(waitFd(bad.socketHandle(), POLLOUT));
+    bad.handleExptEvent();
+    QCOMPARE(bad.n("expt"), 0);
+    QCOMPARE(bad.n("close"), 1);
+}
+
+void TestDispatcher::unhandledHooksWarn() {
+    // test_unhandled through logInfo: the default hooks log "warning" lines.
+    Loop loop;
+    Probe d(&loop);
+    d.engine::Dispatcher::handleExpt();
+    d.engine::Dispatcher::handleRead();
+    d.engine::Dispatcher::handleWrite();
+    d.engine::Dispatcher::handleConnect();
+    d.engine::Dispatcher::handleClose();
+    using L = std::pair<std::string, std::string>;
+    QCOMPARE(d.logs, (std::vector<L>{{"warning", "unhandled incoming priority event"},
+                                     {"warning", "unhandled read event"},
+                                     {"warning", "unhandled write event"},
+                                     {"warning", "unhandled connect event"},
+                                     {"warning", "unhandled close event"}}));
+}
+
+// =================================================================================
+// repr and logging
+// =================================================================================
+
+void TestDispatcher::reprForms() {
+    // D15 / test_repr: "<Class [listening|connected] host:port at 0x…>", with
+    // 0x… the object's address (Python: id(self)).
+    Loop loop;
+    engine::Dispatcher plain(&loop);
+    const QString r = QString::fromStdString(plain.repr());
+    const QRegularExpression shape(QStringLiteral("^<Dispatcher at 0x([0-9a-f]+)>$"));
+    const auto m = shape.match(r);
+    QVERIFY2(m.hasMatch(), qPrintable(r));
+    bool ok = false;
+    QCOMPARE(m.captured(1).toULongLong(&ok, 16), static_cast<qulonglong>(reinterpret_cast<quintptr>(&plain)));
+    QVERIFY(ok);
+
+    Probe l(&loop);
+    l.createSocket();
+    l.listen(5);  // accepting but addr is None: no "listening"
+    QVERIFY(QString::fromStdString(l.repr()).startsWith("<Probe at 0x"));
+    l.close();
+    l.createSocket();
+    l.bind(Address::loopback(engine::kAfInet, 0));
+    l.listen(5);
+    QVERIFY2(QString::fromStdString(l.repr()).startsWith("<Probe listening 127.0.0.1:0 at 0x"), l.repr().c_str());
+
+    Server server(loop, engine::kAfInet);
+    Probe c(&loop);
+    c.createSocket();
+    c.connect(server.address);
+    QVERIFY(lwtest::runUntil(loop, [&] { return c.connected; }));
+    const std::string hostPort = "127.0.0.1:" + std::to_string(server.address.port());
+    QVERIFY2(c.repr().rfind("<Probe connected " + hostPort + " at 0x", 0) == 0, c.repr().c_str());
+    c.close();
+    QVERIFY2(c.repr().rfind("<Probe " + hostPort + " at 0x", 0) == 0, c.repr().c_str());  // addr is kept
+}
+
+#if !defined(_WIN32)
+void TestDispatcher::logGoesToStderr() {
+    // test_log: log(msg) writes "log: msg" to stderr.
+    engine::Dispatcher d(nullptr);
+    const std::string out = captureFd(2, [&] {
+        d.log("Lovely spam! Wonderful spam!");
+        d.log("I don't like spam!");
+    });
+    QCOMPARE(out, std::string("log: Lovely spam! Wonderful spam!\nlog: I don't like spam!\n"));
+}
+
+void TestDispatcher::logInfoGoesToStdout() {
+    // test_log_info: log_info(msg, type='info') prints "type: msg" to stdout.
+    engine::Dispatcher d(nullptr);
+    const std::string out = captureFd(1, [&] {
+        d.logInfo("Have you got anything without spam?", "EGGS");
+        d.logInfo("Why can't she have egg bacon spam and sausage?");
+        d.logInfo("THAT'S got spam in it!", "SPAM");
+        d.logInfo("not shown", "warning");  // ignore_log_types = {'warning'}
+    });
+    QCOMPARE(out, std::string("EGGS: Have you got anything without spam?\n"
+                              "info: Why can't she have egg bacon spam and sausage?\n"
+                              "SPAM: THAT'S got spam in it!\n"));
+    d.ignoreLogTypes = {"info"};
+    const std::string out2 = captureFd(1, [&] {
+        d.logInfo("hidden");
+        d.logInfo("shown", "warning");
+    });
+    QCOMPARE(out2, std::string("warning: shown\n"));
+}
+
+void TestDispatcher::unhandledGoesToStdoutOnlyWhenNotIgnored() {
+    // test_unhandled: with ignore_log_types emptied the default hooks print
+    // their warnings; by default they are silent (D16).
+    engine::Dispatcher quiet(nullptr);
+    QCOMPARE(captureFd(1, [&] {
+                 quiet.handleExpt();
+                 quiet.handleRead();
+                 quiet.handleWrite();
+                 quiet.handleConnect();
+             }),
+             std::string());
+    engine::Dispatcher d(nullptr);
+    d.ignoreLogTypes.clear();
+    const std::string out = captureFd(1, [&] {
+        d.handleExpt();
+        d.handleRead();
+        d.handleWrite();
+        d.handleConnect();
+    });
+    QCOMPARE(out, std::string("warning: unhandled incoming priority event\n"
+                              "warning: unhandled read event\n"
+                              "warning: unhandled write event\n"
+                              "warning: unhandled connect event\n"));
+}
+
+void TestDispatcher::defaultHandleErrorPrintsErrorLine() {
+    // E8/D16: the default handle_error's line (type "error") is not ignored,
+    // so it reaches stdout; the default handle_close's warning does not.
+    auto [a, b] = lwtest::socketPair();
+    Loop loop;
+    engine::Dispatcher d(std::move(a), &loop);
+    const std::string out = captureFd(1, [&] {
+        try {
+            throw std::runtime_error("spam, spam, spam");
+        } catch (...) {
+            d.handleError();
+        }
+    });
+    QVERIFY2(QString::fromStdString(out).startsWith("error: "), out.c_str());
+    QVERIFY2(out.find("spam, spam, spam") != std::string::npos, out.c_str());
+    QCOMPARE(std::count(out.begin(), out.end(), '\n'), std::ptrdiff_t{1});
+    QVERIFY(loop.empty());  // handle_close → close
+}
+#endif
+
+void TestDispatcher::tapHearsWhatTheDispatcherDoes() {
+    // Off by default: no tap, no registry.
+    engine::Loop loop;
+    QVERIFY(loop.registry() == nullptr);
+    tapping::Registry registry;
+    loop.setRegistry(&registry);
+    auto [mine, theirs] = lwtest::socketPair();
+    tapping::RecordingTap tap;
+    {
+        tapping::Liner chat(std::move(mine), &loop);
+        QVERIFY(chat.tap() == nullptr);
+        QCOMPARE(registry.adds, 1);
+        chat.setTap(&tap);
+        chat.setTerminator("\n");
+        chat.acInBufferSize = 3;
+        std::error_code ec;
+        engine::sockops::send(theirs.get(), "ab\ncd", 5, ec);
+        QVERIFY(lwtest::runUntil(loop, [&] { return std::count(tap.heard.begin(), tap.heard.end(), "found") == 1 &&
+                                                   std::find(tap.heard.begin(), tap.heard.end(), "sent:ok\n") !=
+                                                       tap.heard.end(); }));
+        engine::sockops::shutdownWrite(theirs.get(), ec);
+        QVERIFY(lwtest::runUntil(loop, [&] { return !tap.heard.empty() && tap.heard.back() == "closed"; }));
+        QCOMPARE(registry.removals, 1);
+    }
+    // recv() in pieces of 3, the line framed, the answer sent, the peer's EOF, the close, then the end.
+    const std::vector<std::string> expected{"recv:ab\n", "collect:ab", "found", "sent:ok\n", "recv:cd",
+                                            "collect:cd", "recv:", "closed", "destroyed"};
+    QCOMPARE(tap.heard, expected);
+    loop.setRegistry(nullptr);
+}
+
+QTEST_GUILESS_MAIN(TestDispatcher)
+#include "tst_Dispatcher.moc"

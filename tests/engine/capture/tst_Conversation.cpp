@@ -1,0 +1,265 @@
+// tst_Conversation.cpp — engine::extractConversations(): the wire bytes and
+// messages of each recorded connection.
+//
+// Covered, on sessions recorded by real Reactors over loopback (a client and
+// the server it talked to): the received stream is the collect bytes with
+// the terminators put back, equal to what the peer sent and to the `closed`
+// byte counters; the sent stream is the sent bytes, cut into messages at the
+// pushes; the client/server view of both sides; a half-close; the residue of
+// a partial terminator at close. On hand-made events: a count terminator's
+// records, a file push of unknown size resolved by its producer_exhausted,
+// pushes never sent, levels that leave bytes out; selectConversation().
+#include "engine/capture/Conversation.h"
+
+#include "ReplayTestSupport.h"
+
+#include <QTest>
+
+namespace {
+
+using engine::ChannelId;
+using engine::Conversation;
+using engine::Event;
+using engine::EventKind;
+using engine::Terminator;
+
+std::string messagesOf(const engine::StreamDirection& d) {
+    std::string s;
+    for (const engine::StreamMessage& m : d.messages) s += "[" + std::string(d.messageBytes(m)) + (m.terminated ? "" : "~") + "]";
+    return s;
+}
+
+/// Events for hand-made sessions.
+class Builder {
+public:
+    Event& add(EventKind k, ChannelId ch = 1) {
+        Event e;
+        e.seq = ++m_seq;
+        e.tUs = static_cast<std::int64_t>(m_seq) * 10;
+        e.channel = ch;
+        e.kind = k;
+        events.push_back(std::move(e));
+        return events.back();
+    }
+    void collect(std::string data, ChannelId ch = 1) {
+        Event& e = add(EventKind::Collect, ch);
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data = std::move(data);
+    }
+    void found(const Terminator& t, std::int64_t size, ChannelId ch = 1) {
+        Event& e = add(EventKind::FoundTerminator, ch);
+        e.setTerminator(t);
+        e.size = size;
+    }
+    void push(std::int64_t size, engine::ProducerKind kind = engine::ProducerKind::Bytes, ChannelId ch = 1) {
+        Event& e = add(EventKind::Push, ch);
+        e.sub = static_cast<std::uint8_t>(kind);
+        e.size = size;
+    }
+    void sent(std::string data, ChannelId ch = 1) {
+        Event& e = add(EventKind::Sent, ch);
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data = std::move(data);
+    }
+    void connected(ChannelId ch = 1) {
+        Event& e = add(EventKind::Connected, ch);
+        e.info = "127.0.0.1:7000";
+        e.aux = "127.0.0.1:50000";
+    }
+    std::vector<Event> events;
+
+private:
+    std::uint64_t m_seq = 0;
+};
+
+}  // namespace
+
+class TestConversation : public QObject {
+    Q_OBJECT
+
+private slots:
+    void bothSidesOfARealConnection();
+    void halfCloseAndServerClose();
+    void residueIsReceivedBytes();
+    void countTerminatorRecords();
+    void receivedBytesOfAPlainDispatcher();
+    void filePushOfUnknownSize();
+    void pushesNeverSentAreLeftOut();
+    void levelsThatLeaveBytesOut();
+    void selectingAConversation();
+};
+
+void TestConversation::bothSidesOfARealConnection() {
+    lwtest::ScriptedServer server([](std::size_t i, const std::string& body) -> std::optional<std::string> {
+        return "reply " + std::to_string(i) + ": " + body + "\r\n";
+    });
+    lwtest::ClientScript script;
+    script.requests = {"alpha\r\n", "beta\r\n", "\r\n"};
+    const lwtest::Recorded client = lwtest::recordClient(server.port(), script);
+    const lwtest::Recorded serverSide = server.stop();
+
+    const auto cc = client.conversations();
+    QCOMPARE(cc.size(), 1u);
+    const Conversation& c = cc[0];
+    QCOMPARE(c.role, engine::ChannelRole::Client);
+    QVERIFY(c.localIsClient());
+    QCOMPARE(c.serverAddress(), "127.0.0.1:" + std::to_string(server.port()));
+    QVERIFY(c.in.recorded && c.out.recorded);
+    QCOMPARE(c.out.bytes, std::string("alpha\r\nbeta\r\n\r\n"));
+    QCOMPARE(messagesOf(c.out), std::string("[alpha\r\n][beta\r\n][\r\n]"));
+    // The client frames with '\n': the server's CR stays in the message.
+    QCOMPARE(c.in.bytes, std::string("reply 1: alpha\r\r\nreply 2: beta\r\r\nreply 3: \r\r\n"));
+    QCOMPARE(messagesOf(c.in), std::string("[reply 1: alpha\r\r\n][reply 2: beta\r\r\n][reply 3: \r\r\n]"));
+    QCOMPARE(c.in.messages[0].terminator, Terminator::bytes("\n"));
+    QCOMPARE(c.in.messages[0].terminatorSize, 1u);
+    QVERIFY(c.closed);
+    QCOMPARE(c.closeReason, engine::CloseReason::Local);
+    QCOMPARE(c.closedBytesIn, static_cast<std::int64_t>(c.in.bytes.size()));
+    QCOMPARE(c.closedBytesOut, static_cast<std::int64_t>(c.out.bytes.size()));
+    QVERIFY(c.clientClosed());
+    QVERIFY(!c.serverClosed());
+    for (const engine::StreamMessage& m : c.out.messages) QVERIFY(m.wireSeq >= m.seq && m.wireUs >= 0);
+
+    // The same connection seen by the server.
+    const auto sc = serverSide.conversations();
+    QCOMPARE(sc.size(), 1u);
+    const Conversation& s = sc[0];
+    QCOMPARE(s.role, engine::ChannelRole::Accepted);
+    QVERIFY(!s.localIsClient());
+    QCOMPARE(s.clientToServer().bytes, c.clientToServer().bytes);
+    QCOMPARE(s.serverToClient().bytes, c.serverToClient().bytes);
+    QCOMPARE(s.clientAddress(), c.clientAddress());
+    QCOMPARE(s.serverAddress(), c.serverAddress());
+    QCOMPARE(messagesOf(s.in), std::string("[alpha\r\n][beta\r\n][\r\n]"));  // framed by its '\n'
+    QCOMPARE(s.out.messages.size(), 3u);                                    // one push per reply
+    QVERIFY(s.clientClosed());
+}
+
+void TestConversation::halfCloseAndServerClose() {
+    lwtest::ScriptedServer::Options so;
+    so.closeAfter = 2;
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo, so);
+    lwtest::ClientScript script;
+    script.requests = {"one\n", "two\n"};
+    script.end = lwtest::ClientScript::End::WaitForServerClose;
+    const auto c = lwtest::recordClient(server.port(), script).conversations().at(0);
+    QVERIFY(c.serverClosed());
+    QVERIFY(!c.clientClosed());
+    QCOMPARE(c.closeDetail, std::string("eof"));
+
+    lwtest::ScriptedServer server2(lwtest::ScriptedServer::echo);
+    script.end = lwtest::ClientScript::End::HalfClose;
+    script.requests = {"x\n"};
+    const auto h = lwtest::recordClient(server2.port(), script).conversations().at(0);
+    QVERIFY(h.halfClosedUs >= 0);
+    QVERIFY(h.clientClosed());
+    const auto serverSide = server2.stop().conversations().at(0);
+    QVERIFY(serverSide.clientClosed());  // it saw end of file
+}
+
+void TestConversation::residueIsReceivedBytes() {
+    // The server sends a reply cut in the middle of the terminator, then closes.
+    lwtest::ScriptedServer::Options so;
+    so.closeAfter = 1;
+    lwtest::ScriptedServer server([](std::size_t, const std::string&) -> std::optional<std::string> { return "ok\r\nhalf\r"; },
+                                  so);
+    lwtest::ClientScript script;
+    script.requests = {"q\n"};
+    script.terminator = Terminator::bytes("\r\n");
+    script.end = lwtest::ClientScript::End::WaitForServerClose;
+    const auto c = lwtest::recordClient(server.port(), script).conversations().at(0);
+    QCOMPARE(c.in.bytes, std::string("ok\r\nhalf\r"));
+    QCOMPARE(messagesOf(c.in), std::string("[ok\r\n][half\r~]"));
+    QCOMPARE(c.closedBytesIn, 9);
+}
+
+void TestConversation::countTerminatorRecords() {
+    Builder b;
+    b.connected();
+    b.collect("abc");
+    b.found(Terminator::count(0), 3);  // asynchat's view inside found_terminator (R8)
+    b.collect("de");
+    const auto c = engine::extractConversations(b.events).at(0);
+    QCOMPARE(messagesOf(c.in), std::string("[abc][de~]"));
+    QCOMPARE(c.in.messages[0].terminator, Terminator::count(3));
+    QCOMPARE(c.in.messages[0].terminatorSize, 0u);
+}
+
+void TestConversation::receivedBytesOfAPlainDispatcher() {
+    // A hosted dispatcher that is not an async_chat (the asyncore echo
+    // server's handler) reports what recv() returned as `received`.
+    Builder b;
+    b.connected();
+    Event& r1 = b.add(EventKind::Received);
+    r1.data = "hel";
+    r1.size = 3;
+    Event& r2 = b.add(EventKind::Received);
+    r2.data = "lo\n";
+    r2.size = 3;
+    b.sent("hello\n");
+    const auto c = engine::extractConversations(b.events).at(0);
+    QCOMPARE(c.in.bytes, std::string("hello\n"));
+    QVERIFY(c.in.recorded);
+    QCOMPARE(c.out.bytes, std::string("hello\n"));
+}
+
+void TestConversation::filePushOfUnknownSize() {
+    Builder b;
+    b.connected();
+    b.push(2);
+    b.push(-1, engine::ProducerKind::File);
+    b.push(3);
+    b.sent("ab");
+    b.sent("FILEDATA");
+    b.add(EventKind::ProducerExhausted).sub = static_cast<std::uint8_t>(engine::ProducerKind::File);
+    b.sent("xyz");
+    const auto c = engine::extractConversations(b.events).at(0);
+    QCOMPARE(messagesOf(c.out), std::string("[ab][FILEDATA][xyz]"));
+    QCOMPARE(c.out.messages[1].wireSeq, c.out.chunks[1].seq);
+}
+
+void TestConversation::pushesNeverSentAreLeftOut() {
+    Builder b;
+    b.connected();
+    b.push(3);
+    b.push(4);
+    b.sent("abc");
+    b.sent("de");  // the rest was dropped at close (an `unsent` warning)
+    const auto c = engine::extractConversations(b.events).at(0);
+    QCOMPARE(messagesOf(c.out), std::string("[abc][de]"));
+}
+
+void TestConversation::levelsThatLeaveBytesOut() {
+    Builder b;
+    b.connected();
+    b.collect("hi");
+    b.found(Terminator::bytes("\n"), 2);
+    b.push(3);
+    QVERIFY(!engine::extractConversations(b.events, "messages").at(0).out.recorded);
+    QVERIFY(engine::extractConversations(b.events, "messages").at(0).in.recorded);
+    QVERIFY(!engine::extractConversations(b.events, "lifecycle").at(0).in.recorded);
+    QVERIFY(engine::extractConversations(b.events, "full").at(0).out.recorded);
+    // Not stated: a push without any `sent` means the sent bytes were not recorded.
+    QVERIFY(!engine::extractConversations(b.events, "").at(0).out.recorded);
+}
+
+void TestConversation::selectingAConversation() {
+    Builder b;
+    b.add(EventKind::Listening, 1).info = "127.0.0.1:7000";
+    b.add(EventKind::Accepted, 2).parent = 1;  // no traffic
+    b.add(EventKind::Accepted, 3).parent = 1;
+    b.collect("x", 3);
+    const auto cs = engine::extractConversations(b.events);
+    QCOMPARE(cs.size(), 2u);  // the listener is not a connection
+    std::string why;
+    QCOMPARE(engine::selectConversation(cs, std::nullopt, &why)->channel, 3u);
+    QCOMPARE(engine::selectConversation(cs, 2u, &why)->channel, 2u);
+    QVERIFY(!engine::selectConversation(cs, 9u, &why));
+    QCOMPARE(why, std::string("the session has no connection on channel 9; its connections are #2 (accepted, 0 bytes), "
+                              "#3 (accepted, 1 bytes)"));
+    QVERIFY(!engine::selectConversation({}, std::nullopt, &why));
+    QCOMPARE(why, std::string("the session has no connections"));
+}
+
+QTEST_GUILESS_MAIN(TestConversation)
+#include "tst_Conversation.moc"

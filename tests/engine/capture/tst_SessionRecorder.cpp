@@ -1,0 +1,308 @@
+// tst_SessionRecorder.cpp — engine::SessionRecorder: a live session written
+// off the caller's thread, in batches, and read back identical.
+//
+// Covered: record → reopen round trip of a real Reactor session, batch by
+// batch as a consumer drains them, giving the identical event sequence;
+// flush() puts everything appended so far on disk (read by another reader
+// while recording goes on); the queue bound (a tiny one still writes every
+// event, in order); a file that cannot be created; a disk that fills up
+// (/dev/full); appends after close; writeFile(). The kill -9 case is
+// tests/app/tst_CliReplay.cpp's (a real process killed).
+#include "engine/capture/SessionReader.h"
+#include "engine/capture/SessionRecorder.h"
+
+#include "ReplayTestSupport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace {
+
+using engine::Event;
+using engine::SessionReader;
+using engine::SessionRecorder;
+namespace eventjson = engine::eventjson;
+
+std::string slurp(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+/// Runs an echo conversation with a Reactor client and hands each drained
+/// batch to `sink` as it comes, the way the GUI and the CLI do.
+lwtest::Recorded liveSession(const std::function<void(const std::vector<Event>&)>& sink) {
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    engine::ReactorOptions ro;
+    ro.level = engine::EventLevel::Full;
+    engine::Reactor r(ro);
+    lwtest::Recorded rec;
+    rec.header = eventjson::makeHeader("tst", "1", r.startedAt(), "poll", "full");
+    const engine::ChannelId ch = r.openClient("127.0.0.1", server.port());
+    for (int i = 0; i < 50; ++i) r.push(ch, "line " + std::to_string(i) + "\n");
+    std::vector<Event> batch;
+    std::size_t found = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool stopped = false;
+    while (!stopped && std::chrono::steady_clock::now() < deadline) {
+        if (!r.waitAndDrain(batch, std::chrono::milliseconds(100))) continue;
+        sink(batch);
+        for (Event& e : batch) {
+            if (e.kind == engine::EventKind::FoundTerminator && ++found == 50) r.closeWhenDone(ch);  // every echo is back
+            if (e.kind == engine::EventKind::Closed && e.channel == ch) r.shutdown();
+            if (e.kind == engine::EventKind::Stopped) stopped = true;
+            rec.events.push_back(std::move(e));
+        }
+    }
+    return rec;
+}
+
+}  // namespace
+
+class TestSessionRecorder : public QObject {
+    Q_OBJECT
+
+private slots:
+    void recordThenReopenIsIdentical();
+    void flushPutsItOnDisk();
+    void tinyQueueBound();
+    void neverWaitLeavesTheBoundToTheCaller();
+    void cannotCreate();
+    void diskFull();
+    void afterClose();
+    void writeFile();
+};
+
+void TestSessionRecorder::recordThenReopenIsIdentical() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.jsonl").toStdString();
+    SessionRecorder rec;
+    lwtest::Recorded live;
+    std::string error;
+    bool opened = false;
+    live = liveSession([&](const std::vector<Event>& batch) {
+        if (!opened) {
+            // The header needs the session's start; open on the first batch.
+            opened = true;
+            QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now()), &error));
+        }
+        rec.append(batch);
+    });
+    QVERIFY(rec.close());
+    QVERIFY(!rec.failed());
+    QCOMPARE(rec.eventsWritten(), live.events.size());
+    QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(slurp(path).size()));
+
+    const auto s = SessionReader::load(path, &error);
+    QVERIFY2(s, error.c_str());
+    QVERIFY(s->complete());
+    QCOMPARE(s->events.size(), live.events.size());
+    for (std::size_t i = 0; i < live.events.size(); ++i) {
+        QCOMPARE(eventjson::encodeEvent(s->events[i]), eventjson::encodeEvent(live.events[i]));
+        if (live.events[i].kind != engine::EventKind::Closed) QVERIFY(s->events[i] == live.events[i]);
+    }
+    QCOMPARE(s->summary.messagesIn, 50u);
+}
+
+void TestSessionRecorder::flushPutsItOnDisk() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.jsonl").toStdString();
+    SessionRecorder rec;
+    QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    QVERIFY(rec.isOpen());
+    QCOMPARE(rec.path(), path);
+    std::vector<Event> batch(3);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].seq = i + 1;
+        batch[i].kind = engine::EventKind::Paused;
+    }
+    rec.append(batch);
+    QVERIFY(rec.flush());
+    // Another reader sees the three events while the recorder is still open.
+    const auto s = SessionReader::load(path, nullptr);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), 3u);
+    QVERIFY(!s->complete());
+    QVERIFY(rec.close());
+}
+
+void TestSessionRecorder::tinyQueueBound() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.jsonl").toStdString();
+    SessionRecorder::Options o;
+    o.maxQueuedBytes = 1;  // every append waits for the writer
+    SessionRecorder rec(o);
+    QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    std::uint64_t seq = 0;
+    for (int b = 0; b < 200; ++b) {
+        std::vector<Event> batch(5);
+        for (Event& e : batch) {
+            e.seq = ++seq;
+            e.kind = engine::EventKind::Sent;
+            e.data = std::string(100, static_cast<char>('a' + b % 26));
+            e.size = 100;
+        }
+        rec.append(std::move(batch));
+    }
+    QVERIFY(rec.close());
+    const auto s = SessionReader::load(path, nullptr);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), 1000u);
+    for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, i + 1);
+}
+
+void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
+#if defined(_WIN32)
+    QSKIP("needs a named pipe (POSIX mkfifo)");
+#else
+    // The file is a pipe nobody reads yet: the writer thread blocks on it,
+    // as it would on a disk that cannot keep up.
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pipe").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    QVERIFY(rfd >= 0);
+    SessionRecorder::Options o;
+    o.maxQueuedBytes = 64u << 10;
+    o.neverWait = true;
+    SessionRecorder rec(o);
+    // The reader, started once the test has seen the backlog (or, if a check
+    // fails first, on the way out, so that the writer is never left stuck).
+    std::string received;
+    std::thread reader;
+    bool reading = false;
+    const auto startReading = [&] {
+        reading = true;
+        reader = std::thread([&] {
+            ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+            char buf[65536];
+            for (;;) {
+                const ssize_t n = ::read(rfd, buf, sizeof buf);
+                if (n <= 0) break;
+                received.append(buf, static_cast<std::size_t>(n));
+            }
+        });
+    };
+    struct Unstick {
+        std::function<void()> f;
+        ~Unstick() { f(); }
+    } unstick{[&] {
+        if (!reading) startReading();
+        rec.close();
+        if (reader.joinable()) reader.join();
+        ::close(rfd);
+    }};
+
+    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    std::uint64_t seq = 0;
+    const auto batchOf = [&seq](int n) {
+        std::vector<Event> batch(static_cast<std::size_t>(n));
+        for (Event& e : batch) {
+            e.seq = ++seq;
+            e.kind = engine::EventKind::Sent;
+            e.data = std::string(10000, 'x');
+            e.size = 10000;
+        }
+        return batch;
+    };
+    rec.append(batchOf(100));  // about 1.3 MB of JSON: far more than a pipe holds
+    // Once the writer has begun on it, it is stuck in that batch until
+    // someone reads: wait (bounded) for its first bytes in the pipe.
+    int inPipe = 0;
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         std::chrono::steady_clock::now() < deadline;) {
+        if (::ioctl(rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
+        std::this_thread::yield();
+    }
+    QVERIFY2(inPipe > 200, qPrintable(QString::number(inPipe)));
+    QVERIFY(!rec.backlogged());  // that batch is with the writer, not queued
+    // append() returns at once (waiting, it would never return: nobody
+    // reads), and the queue past its bound shows.
+    for (int b = 0; b < 10; ++b) rec.append(batchOf(10));
+    QVERIFY(rec.backlogged());
+    // A reader comes: everything reaches it, in order, and the backlog clears.
+    startReading();
+    QVERIFY(rec.flush());
+    QVERIFY(!rec.backlogged());
+    QVERIFY(rec.close());
+    reader.join();
+    const std::string copy = dir.filePath("copy.jsonl").toStdString();
+    std::ofstream(copy, std::ios::binary) << received;
+    const auto s = SessionReader::load(copy, nullptr);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), 200u);
+    for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, i + 1);
+#endif
+}
+
+void TestSessionRecorder::cannotCreate() {
+    SessionRecorder rec;
+    std::string error;
+    QVERIFY(!rec.open("/no/such/dir/s.jsonl", eventjson::makeHeader("tst", "1", std::chrono::system_clock::now()), &error));
+    QCOMPARE(error, std::string("cannot write '/no/such/dir/s.jsonl': No such file or directory"));
+    QVERIFY(!rec.isOpen());
+    rec.append(std::vector<Event>(1));  // ignored
+    QVERIFY(rec.close());
+}
+
+void TestSessionRecorder::diskFull() {
+    SessionRecorder rec;
+    std::string error;
+    QVERIFY(!rec.open("/dev/full", eventjson::makeHeader("tst", "1", std::chrono::system_clock::now()), &error));
+    QCOMPARE(error, std::string("cannot write '/dev/full': No space left on device"));
+}
+
+void TestSessionRecorder::afterClose() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.jsonl").toStdString();
+    SessionRecorder rec;
+    QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    QVERIFY(rec.close());
+    rec.append(std::vector<Event>(1));
+    QVERIFY(rec.close());
+    QCOMPARE(rec.eventsWritten(), 0u);
+    // Closed, it can record another file.
+    const std::string second = dir.filePath("t.jsonl").toStdString();
+    std::string error;
+    QVERIFY2(rec.open(second, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now()), &error), error.c_str());
+    QVERIFY(!rec.open(second, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now()), &error));
+    QCOMPARE(error, "the recorder is already writing '" + second + "'");
+    std::vector<Event> one(1);
+    one[0].seq = 1;
+    one[0].kind = engine::EventKind::Stopped;
+    rec.append(one);
+    QVERIFY(rec.close());
+    const auto s = SessionReader::load(second, &error);
+    QVERIFY2(s, error.c_str());
+    QVERIFY(s->complete());
+}
+
+void TestSessionRecorder::writeFile() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("w.jsonl").toStdString();
+    const lwtest::Recorded live = liveSession([](const std::vector<Event>&) {});
+    std::string error;
+    QVERIFY2(SessionRecorder::writeFile(path, live.header, live.events, &error), error.c_str());
+    const auto s = SessionReader::load(path, &error);
+    QVERIFY2(s, error.c_str());
+    QCOMPARE(s->header, live.header);
+    QCOMPARE(s->events.size(), live.events.size());
+    QVERIFY(!SessionRecorder::writeFile("/dev/full", live.header, live.events, &error));
+    QCOMPARE(error, std::string("cannot write '/dev/full': No space left on device"));
+}
+
+QTEST_GUILESS_MAIN(TestSessionRecorder)
+#include "tst_SessionRecorder.moc"

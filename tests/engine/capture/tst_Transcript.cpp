@@ -1,0 +1,155 @@
+// tst_Transcript.cpp — engine::Transcript: a session as escaped text lines.
+//
+// Covered: the exact text of a hand-made session (listener, an accepted
+// connection, a message split over reads, binary bytes, a push, a warning,
+// an unterminated tail, the close, stopped), in seconds and in UTC; one
+// channel only; raw bytes of each direction of a real conversation;
+// writing files (and what cannot be written).
+#include "engine/capture/Transcript.h"
+
+#include "ReplayTestSupport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+using engine::Event;
+using engine::EventKind;
+using engine::Terminator;
+using engine::Transcript;
+
+class Builder {
+public:
+    Event& add(EventKind k, engine::ChannelId ch, std::int64_t tUs) {
+        Event e;
+        e.seq = ++m_seq;
+        e.tUs = tUs;
+        e.channel = ch;
+        e.kind = k;
+        events.push_back(std::move(e));
+        return events.back();
+    }
+    std::vector<Event> events;
+
+private:
+    std::uint64_t m_seq = 0;
+};
+
+std::vector<Event> sample() {
+    Builder b;
+    Event& l = b.add(EventKind::Listening, 1, 412);
+    l.info = "127.0.0.1:7000";
+    l.size = 7000;
+    Event& a = b.add(EventKind::Accepted, 2, 90311);
+    a.parent = 1;
+    a.info = "127.0.0.1:50412";
+    a.aux = "127.0.0.1:7000";
+    Event& c1 = b.add(EventKind::Collect, 2, 90502);
+    c1.data = "he";
+    c1.size = 2;
+    Event& c2 = b.add(EventKind::Collect, 2, 90600);
+    c2.data = std::string("llo\0\xff", 5);
+    c2.size = 5;
+    Event& f = b.add(EventKind::FoundTerminator, 2, 90601);
+    f.setTerminator(Terminator::bytes("\r\n"));
+    f.size = 7;
+    Event& p = b.add(EventKind::Push, 2, 90700);
+    p.size = 4;
+    Event& s = b.add(EventKind::Sent, 2, 90750);
+    s.data = "ok\r\n";
+    s.size = 4;
+    Event& t = b.add(EventKind::Collect, 2, 100000);
+    t.data = "tail";
+    t.size = 4;
+    Event& w = b.add(EventKind::Warning, 2, 5123000);
+    w.sub = static_cast<std::uint8_t>(engine::WarningCode::Unterminated);
+    w.info = "the last message (4 bytes) never saw its terminator '\\r\\n'";
+    w.size = 4;
+    Event& cl = b.add(EventKind::Closed, 2, 5123001);
+    cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+    cl.info = "eof";
+    auto st = std::make_shared<engine::ChannelState>();
+    st->bytesIn = 13;
+    st->bytesOut = 4;
+    cl.state = st;
+    b.add(EventKind::Stopped, 0, 5123007);
+    return b.events;
+}
+
+engine::SessionHeader header() {
+    engine::SessionHeader h;
+    h.tool = "linewright-cli";
+    h.toolVersion = "0.1.0";
+    h.start = "2026-05-01T12:00:00.123456Z";
+    h.startUnixUs = 1777636800123456;
+    h.level = "full";
+    return h;
+}
+
+}  // namespace
+
+class TestTranscript : public QObject {
+    Q_OBJECT
+
+private slots:
+    void text();
+    void wallClockAndOneChannel();
+    void rawBytesAndFiles();
+};
+
+void TestTranscript::text() {
+    const std::string expected =
+        "# linewright transcript of a session started 2026-05-01T12:00:00.123456Z (linewright-cli 0.1.0, level full)\n"
+        "# '<' received by the channel, '>' sent by it; bytes escaped: \\r \\n \\t \\0 \\\\ \\xNN\n"
+        "# times: seconds since the start\n"
+        "    0.000412  #1  listening on 127.0.0.1:7000\n"
+        "    0.090311  #2  accepted from 127.0.0.1:50412 on 127.0.0.1:7000 (listener #1)\n"
+        "    0.090601  #2 < hello\\0\\xff\\r\\n\n"
+        "    0.090750  #2 > ok\\r\\n\n"
+        "    0.100000  #2 < tail  [unterminated]\n"
+        "    5.123000  #2  warning: the last message (4 bytes) never saw its terminator '\\r\\n'\n"
+        "    5.123001  #2  closed by peer (eof): 13 bytes in, 4 out\n"
+        "    5.123007      stopped\n";
+    QCOMPARE(Transcript::render(header(), sample()), expected);
+}
+
+void TestTranscript::wallClockAndOneChannel() {
+    engine::TranscriptOptions o;
+    o.wallClock = true;
+    o.channel = 1;
+    const std::string expected =
+        "# linewright transcript of a session started 2026-05-01T12:00:00.123456Z (linewright-cli 0.1.0, level full)\n"
+        "# '<' received by the channel, '>' sent by it; bytes escaped: \\r \\n \\t \\0 \\\\ \\xNN\n"
+        "# times: UTC\n"
+        "2026-05-01T12:00:00.123868Z  #1  listening on 127.0.0.1:7000\n"
+        "2026-05-01T12:00:05.246463Z      stopped\n";
+    QCOMPARE(Transcript::render(header(), sample(), o), expected);
+}
+
+void TestTranscript::rawBytesAndFiles() {
+    lwtest::ScriptedServer server([](std::size_t, const std::string& b) -> std::optional<std::string> { return "<" + b + ">\n"; });
+    lwtest::ClientScript cs;
+    cs.requests = {"a\n", "b\n"};
+    const auto c = lwtest::recordClient(server.port(), cs).conversations().at(0);
+    QCOMPARE(Transcript::rawBytes(c, true), std::string("a\nb\n"));
+    QCOMPARE(Transcript::rawBytes(c, false), std::string("<a>\n<b>\n"));
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("raw.bin").toStdString();
+    std::string error;
+    QVERIFY(Transcript::writeFile(path, std::string("x\0y", 3), &error));
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream got;
+    got << f.rdbuf();
+    QCOMPARE(got.str(), std::string("x\0y", 3));
+    QVERIFY(!Transcript::writeFile("/no/such/dir/raw.bin", "x", &error));
+    QCOMPARE(error, std::string("cannot write '/no/such/dir/raw.bin': No such file or directory"));
+    QVERIFY(!Transcript::writeFile("/dev/full", std::string(1 << 20, 'x'), &error));
+    QCOMPARE(error, std::string("cannot write '/dev/full': No space left on device"));
+}
+
+QTEST_GUILESS_MAIN(TestTranscript)
+#include "tst_Transcript.moc"

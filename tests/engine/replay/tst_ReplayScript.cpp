@@ -1,0 +1,232 @@
+// tst_ReplayScript.cpp — engine::ReplayScript: requests, replies and their
+// order, from either side of a recorded connection.
+//
+// Covered: a client-side recording gives requests = its pushes and replies
+// = its found_terminator messages (framed as recorded); a server-side
+// recording of the same connection gives the same requests and replies;
+// a greeting counts as replies before the first request; pipelined requests
+// (several before any reply); how the framing is chosen (recorded, the
+// channel's terminator, the recorded sizes, a given terminator); the end
+// (half-close, server close); what cannot be replayed.
+#include "engine/replay/ReplayScript.h"
+
+#include "ReplayTestSupport.h"
+
+#include <QTest>
+
+#include <cstring>
+
+namespace {
+
+using engine::ReplayScript;
+using engine::ReplayScriptOptions;
+using engine::Terminator;
+
+ReplayScript scriptOf(const lwtest::Recorded& r, const ReplayScriptOptions& o = {}) {
+    const auto cs = r.conversations();
+    std::string why;
+    const engine::Conversation* c = engine::selectConversation(cs, std::nullopt, &why);
+    if (!c) throw std::runtime_error(why);
+    auto s = ReplayScript::build(*c, o, &why);
+    if (!s) throw std::runtime_error(why);
+    return *s;
+}
+
+std::vector<std::string> requests(const ReplayScript& s) {
+    std::vector<std::string> out;
+    for (const auto& r : s.requests) out.push_back(r.bytes);
+    return out;
+}
+std::vector<std::string> replies(const ReplayScript& s) {
+    std::vector<std::string> out;
+    for (const auto& r : s.replies) out.push_back(r.message.wire());
+    return out;
+}
+std::vector<std::size_t> repliesBefore(const ReplayScript& s) {
+    std::vector<std::size_t> out;
+    for (const auto& r : s.requests) out.push_back(r.repliesBefore);
+    return out;
+}
+
+}  // namespace
+
+class TestReplayScript : public QObject {
+    Q_OBJECT
+
+private slots:
+    void clientAndServerSideAgree();
+    void greetingComesFirst();
+    void pipelinedRequests();
+    void typedAheadRequestsAndAGreeting();
+    void framingChoices();
+    void endOfTheConversation();
+    void whatCannotBeReplayed();
+};
+
+void TestReplayScript::clientAndServerSideAgree() {
+    lwtest::ScriptedServer server([](std::size_t i, const std::string& b) -> std::optional<std::string> {
+        return i == 2 ? std::optional<std::string>("two\nlines\n") : b + "!\n";
+    });
+    lwtest::ClientScript cs;
+    cs.requests = {"a\n", "b\n", "c\n"};
+    cs.replies = {1, 2, 1};
+    const ReplayScript client = scriptOf(lwtest::recordClient(server.port(), cs));
+    const ReplayScript srv = scriptOf(server.stop());
+
+    QVERIFY(client.recordedAsClient);
+    QVERIFY(!srv.recordedAsClient);
+    const std::vector<std::string> req{"a\n", "b\n", "c\n"};
+    const std::vector<std::string> rep{"a!\n", "two\n", "lines\n", "c!\n"};
+    QCOMPARE(requests(client), req);
+    QCOMPARE(requests(srv), req);
+    QCOMPARE(replies(client), rep);
+    QCOMPARE(replies(srv), rep);  // the channel's '\n' frames every push exactly
+    QCOMPARE(repliesBefore(client), (std::vector<std::size_t>{0, 1, 3}));
+    QCOMPARE(repliesBefore(srv), (std::vector<std::size_t>{0, 1, 3}));
+    QCOMPARE(client.replies[2].requestsBefore, 2u);
+    QCOMPARE(client.replyFraming.describe(), std::string("'\\n'"));
+    QCOMPARE(srv.replyFramingSource, std::string("the channel's terminator '\\n'"));
+    QCOMPARE(client.clientAddress, srv.clientAddress);
+    QCOMPARE(client.serverAddress, srv.serverAddress);
+    QCOMPARE(client.requestBytes(), 6u);
+    QCOMPARE(client.replyBytes(), 16u);
+}
+
+void TestReplayScript::greetingComesFirst() {
+    lwtest::ScriptedServer::Options so;
+    so.greeting = "220 ready\n";
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo, so);
+    lwtest::ClientScript cs;
+    cs.greeting = 1;
+    cs.requests = {"HELO\n"};
+    const ReplayScript client = scriptOf(lwtest::recordClient(server.port(), cs));
+    QCOMPARE(replies(client), (std::vector<std::string>{"220 ready\n", "HELO\n"}));
+    QCOMPARE(repliesBefore(client), (std::vector<std::size_t>{1}));
+    const ReplayScript srv = scriptOf(server.stop());
+    QCOMPARE(repliesBefore(srv), (std::vector<std::size_t>{1}));
+    QCOMPARE(srv.serverChunks.front().bytes, std::string("220 ready\n"));
+    QVERIFY(srv.serverChunks.front().position < srv.requests.front().position);
+}
+
+void TestReplayScript::pipelinedRequests() {
+    // Two requests pushed at once (one push), then one more.
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    lwtest::ClientScript cs;
+    cs.requests = {"p\nq\n", "r\n"};
+    cs.replies = {2, 1};
+    const ReplayScript client = scriptOf(lwtest::recordClient(server.port(), cs));
+    QCOMPARE(requests(client), (std::vector<std::string>{"p\nq\n", "r\n"}));
+    QCOMPARE(repliesBefore(client), (std::vector<std::size_t>{0, 2}));
+    // The server framed them as three messages.
+    const ReplayScript srv = scriptOf(server.stop());
+    QCOMPARE(requests(srv), (std::vector<std::string>{"p\n", "q\n", "r\n"}));
+    // For a mock, the two replies that followed the pipelined pair are dealt
+    // out one per request.
+    std::vector<std::size_t> answers;
+    for (const auto& r : client.replies) answers.push_back(r.answers);
+    QCOMPARE(answers, (std::vector<std::size_t>{1, 1, 2}));  // "p\nq\n" is one request: both its replies answer it
+    // A mock of the client-side recording frames requests as recorded: the
+    // first request holds the terminator inside, so by sizes.
+    QCOMPARE(client.requestFramingSource, std::string("the sizes of the recorded requests"));
+    QCOMPARE(client.requestFraming.forMessage(0), Terminator::count(4));
+}
+
+void TestReplayScript::typedAheadRequestsAndAGreeting() {
+    // A client-side recording: three requests went out before anything came
+    // back (typed ahead), then the server's greeting and three answers.
+    std::vector<engine::Event> ev;
+    auto add = [&](engine::EventKind k, std::string data = {}) {
+        engine::Event e;
+        e.seq = ev.size() + 1;
+        e.tUs = static_cast<std::int64_t>(e.seq);
+        e.channel = 1;
+        e.kind = k;
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data = std::move(data);
+        ev.push_back(std::move(e));
+    };
+    add(engine::EventKind::Connected);
+    for (const char* r : {"a\n", "b\n", "c\n"}) {
+        add(engine::EventKind::Push, r);
+        add(engine::EventKind::Sent, r);
+    }
+    for (const char* r : {"hi", "a", "b", "c"}) {
+        add(engine::EventKind::Collect, r);
+        add(engine::EventKind::FoundTerminator);
+        ev.back().setTerminator(Terminator::bytes("\n"));
+        ev.back().size = static_cast<std::int64_t>(std::strlen(r));
+    }
+    const auto cs = engine::extractConversations(ev);
+    std::string why;
+    const auto s = ReplayScript::build(cs.at(0), {}, &why);
+    QVERIFY2(s, why.c_str());
+    QCOMPARE(replies(*s), (std::vector<std::string>{"hi\n", "a\n", "b\n", "c\n"}));
+    QCOMPARE(repliesBefore(*s), (std::vector<std::size_t>{0, 0, 0}));  // replay sends them as they went: at once
+    std::vector<std::size_t> answers, before;
+    for (const auto& r : s->replies) {
+        answers.push_back(r.answers);
+        before.push_back(r.requestsBefore);
+    }
+    QCOMPARE(before, (std::vector<std::size_t>{3, 3, 3, 3}));
+    // A mock greets first, then answers each request in turn.
+    QCOMPARE(answers, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+void TestReplayScript::framingChoices() {
+    // Replies that do not end with the server's terminator: framed by their sizes.
+    lwtest::ScriptedServer server([](std::size_t, const std::string&) -> std::optional<std::string> { return "OK"; });
+    lwtest::ClientScript cs;
+    cs.requests = {"x\n", "y\n"};
+    cs.terminator = Terminator::bytes("K");  // the client frames the replies by their last byte
+    lwtest::recordClient(server.port(), cs);
+    const lwtest::Recorded rec = server.stop();
+    const ReplayScript srv = scriptOf(rec);
+    QCOMPARE(srv.replyFramingSource, std::string("the sizes of the recorded replies"));
+    QCOMPARE(replies(srv), (std::vector<std::string>{"OK", "OK"}));
+    QCOMPARE(srv.replyFraming.forMessage(1), Terminator::count(2));
+
+    ReplayScriptOptions given;
+    given.replyTerminator = Terminator::bytes("K");
+    const ReplayScript g = scriptOf(rec, given);
+    QCOMPARE(g.replyFramingSource, std::string("the given terminator 'K'"));
+    QCOMPARE(replies(g), (std::vector<std::string>{"OK", "OK"}));
+    QCOMPARE(g.replies[0].message.body, std::string("O"));
+}
+
+void TestReplayScript::endOfTheConversation() {
+    lwtest::ScriptedServer::Options so;
+    so.closeAfter = 1;
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo, so);
+    lwtest::ClientScript cs;
+    cs.requests = {"bye\n"};
+    cs.end = lwtest::ClientScript::End::WaitForServerClose;
+    const ReplayScript a = scriptOf(lwtest::recordClient(server.port(), cs));
+    QVERIFY(a.serverCloses);
+    QVERIFY(!a.clientHalfCloses);
+    QVERIFY(scriptOf(server.stop()).serverCloses);
+
+    lwtest::ScriptedServer server2(lwtest::ScriptedServer::echo);
+    cs.end = lwtest::ClientScript::End::HalfClose;
+    const ReplayScript b = scriptOf(lwtest::recordClient(server2.port(), cs));
+    QVERIFY(b.clientHalfCloses);
+}
+
+void TestReplayScript::whatCannotBeReplayed() {
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    lwtest::ClientScript cs;
+    cs.requests = {"x\n"};
+    lwtest::Recorded rec = lwtest::recordClient(server.port(), cs);
+    auto cs2 = engine::extractConversations(rec.events, "messages");
+    std::string why;
+    QVERIFY(!ReplayScript::build(cs2.at(0), {}, &why));
+    QVERIFY2(why.find("recorded below level 'full'") != std::string::npos, why.c_str());
+
+    lwtest::ClientScript silent;
+    lwtest::ScriptedServer server2(lwtest::ScriptedServer::echo);
+    const auto quiet = lwtest::recordClient(server2.port(), silent).conversations();
+    QVERIFY(!ReplayScript::build(quiet.at(0), {}, &why));
+    QVERIFY2(why.find("carried no bytes") != std::string::npos, why.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestReplayScript)
+#include "tst_ReplayScript.moc"

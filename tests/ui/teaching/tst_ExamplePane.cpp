@@ -1,0 +1,208 @@
+// tst_ExamplePane.cpp — teaching mode's examples in the window: the pane runs
+// an example paused in the window's own Reactor, one Step is one loop pass
+// (one row), the source follows the hook that ran, the guided tour points at
+// hooks, and the Examples menu makes the example's dispatchers channels of
+// the window (channel list, conversation rows, Loop inspector passes and the
+// paused preview). Every wait is QTRY_* / QSignalSpy::wait.
+#include "ui/model/ChannelModel.h"
+#include "ui/views/ConversationView.h"
+#include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/model/EventLogStore.h"
+#include "ui/teaching/ExampleHost.h"
+#include "ui/teaching/ExamplePane.h"
+#include "ui/teaching/LoopInspector.h"
+#include "ui/MainWindow.h"
+#include "ui/teaching/WalkThrough.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+using ui::ExamplePane;
+
+namespace {
+/// The channel of the example's dispatcher of Python class `label` (0: none).
+engine::ChannelId channelOf(const ui::ExampleHost& host, const QString& label) {
+    for (engine::ChannelId id : host.channels())
+        if (host.classOf(id) == label) return id;
+    return 0;
+}
+}  // namespace
+
+class TestExamplePane : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void stepsOnePassAtATimeAndHighlightsTheHook();
+    void everyExampleRunsToTheEnd_data();
+    void everyExampleRunsToTheEnd();
+    void tourPointsAtHooks();
+    void stopClosesTheExamplesChannels();
+    void examplesMenuShowsChannelsAndConversation();
+    void closingTheWindowWhileAnExampleRuns();
+};
+
+void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QVERIFY(pane.start(QStringLiteral("echo-length")));
+    QVERIFY(pane.host()->isRunning());
+    QVERIFY(pane.host()->isPaused());
+    QTRY_VERIFY(pane.host()->port() != 0);
+    QTRY_VERIFY(channelOf(*pane.host(), QStringLiteral("EchoClient")) != 0);
+    QCOMPARE(pane.passRows(), 0);
+    QCOMPARE(pane.currentFile(), QStringLiteral("EchoLengthServer.cpp"));  // the tour's first step
+
+    // One Step, one pass, one row — and the source shows a hook of the example.
+    pane.stepAction()->trigger();
+    QTRY_COMPARE(pane.passRows(), 1);
+    QCOMPARE(pane.host()->passes(), quint64(1));
+    QVERIFY(pane.highlightedLine() > 0);
+    // Step on until the handler's found_terminator has run: the pane names
+    // the C++ method that implements it.
+    for (int i = 2; i < 30 && !pane.hookText().contains(QStringLiteral("EchoLengthHandler::foundTerminator")); ++i) {
+        pane.stepAction()->trigger();
+        QTRY_COMPARE(pane.passRows(), i);
+    }
+    QVERIFY2(pane.hookText().contains(QStringLiteral("EchoHandler.found_terminator → EchoLengthHandler::foundTerminator")),
+             qPrintable(pane.hookText()));
+    QCOMPARE(pane.currentFile(), QStringLiteral("EchoLengthHandler.cpp"));
+    QCOMPARE(pane.host()->passes(), quint64(pane.passRows()));
+
+    QSignalSpy finished(pane.host(), &ui::ExampleHost::finished);
+    pane.host()->resume();
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.first().first().toBool(), true);
+}
+
+void TestExamplePane::everyExampleRunsToTheEnd_data() {
+    QTest::addColumn<QString>("name");
+    QTest::newRow("echo") << "echo";
+    QTest::newRow("echo-length") << "echo-length";
+    QTest::newRow("http") << "http";
+}
+
+void TestExamplePane::everyExampleRunsToTheEnd() {
+    QFETCH(QString, name);
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QSignalSpy finished(pane.host(), &ui::ExampleHost::finished);
+    QVERIFY(pane.start(name, false));
+    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.first().first().toBool());
+    QVERIFY(pane.passRows() > 0);
+    QVERIFY(!pane.host()->isRunning());
+}
+
+void TestExamplePane::tourPointsAtHooks() {
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QVERIFY(pane.start(QStringLiteral("echo-length")));
+    ui::WalkThrough* tour = pane.walkThrough();
+    QCOMPARE(tour->stepCount(), 5);
+    QCOMPARE(tour->stepIndex(), 0);
+    QCOMPARE(pane.currentFile(), QStringLiteral("EchoLengthServer.cpp"));  // handle_accept
+    tour->next();
+    QCOMPARE(pane.currentFile(), QStringLiteral("EchoLengthClient.cpp"));  // handle_connect
+    tour->next();
+    QVERIFY(tour->currentText().contains(QStringLiteral("set_terminator(231)")));
+    QCOMPARE(pane.currentFile(), QStringLiteral("EchoLengthHandler.cpp"));  // found_terminator
+    QVERIFY(pane.highlightedLine() > 0);
+    for (const char* n : {"echo", "http"}) QVERIFY(!ui::tour(QLatin1String(n)).empty());
+    pane.stop();
+    QVERIFY(!pane.host()->isRunning());
+}
+
+void TestExamplePane::stopClosesTheExamplesChannels() {
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QVERIFY(pane.start(QStringLiteral("echo")));
+    QTRY_VERIFY(channelOf(*pane.host(), QStringLiteral("EchoServer")) != 0);
+    const engine::ChannelId server = channelOf(*pane.host(), QStringLiteral("EchoServer"));
+    QTRY_VERIFY(bridge.channelModel()->info(server) != nullptr);
+    QVERIFY(bridge.channelModel()->info(server)->phase == engine::ChannelPhase::Listening);
+    pane.stop();
+    QTRY_COMPARE(bridge.channelModel()->info(server)->phase, engine::ChannelPhase::Closed);
+}
+
+void TestExamplePane::examplesMenuShowsChannelsAndConversation() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(!w.exampleDock()->isVisible());
+    auto* a = w.findChild<QAction*>(QStringLiteral("example-echo-length"));
+    QVERIFY(a);
+    a->trigger();
+    QTRY_VERIFY(w.exampleDock()->isVisible());
+    QTRY_VERIFY(w.loopDock()->isVisible());
+    ExamplePane* pane = w.examplePane();
+    QCOMPARE(pane->exampleName(), QStringLiteral("echo-length"));
+    QVERIFY(pane->host()->isRunning());
+    QTRY_VERIFY(channelOf(*pane->host(), QStringLiteral("EchoClient")) != 0);
+
+    // The example's dispatchers are channels of the window, named by class.
+    ui::ChannelModel* channels = w.bridge()->channelModel();
+    const engine::ChannelId server = channelOf(*pane->host(), QStringLiteral("EchoServer"));
+    QTRY_VERIFY(channels->info(server) && channels->info(server)->label == QStringLiteral("EchoServer"));
+
+    // Step (paused from the start): one pass each, in the Loop inspector too,
+    // with the example's class names; the pane follows the hooks.
+    ui::LoopInspector* loop = w.loopInspector();
+    QVERIFY(loop->isPaused());
+    for (int i = 1; i <= 3; ++i) {
+        pane->stepAction()->trigger();
+        QTRY_COMPARE(pane->passRows(), i);
+    }
+    bool named = false;
+    for (int r = 0; r < loop->rowCount(); ++r) named |= loop->rowText(r).contains(QStringLiteral("EchoServer#"));
+    QVERIFY(named);
+    QVERIFY(!pane->hookText().isEmpty());
+    // Paused: the inspector says what waits and what the next step does.
+    QTRY_VERIFY(loop->previewText().contains(QStringLiteral("next: ")));
+
+    // Run to the end: the handler's rows are in the conversation.
+    QSignalSpy finished(pane->host(), &ui::ExampleHost::finished);
+    pane->host()->resume();
+    QVERIFY(finished.wait(20000));
+    const engine::ChannelId handler = channelOf(*pane->host(), QStringLiteral("EchoHandler"));
+    QVERIFY(handler != 0);
+    QTRY_VERIFY(channels->info(handler) && channels->info(handler)->messagesIn == 2);
+    QCOMPARE(channels->info(handler)->parent, server);
+    const ui::EventLogStore& store = w.bridge()->store();
+    std::size_t collects = 0, found = 0;
+    for (std::size_t row = 0; row < store.size(); ++row) {
+        const ui::LogRecord& r = store.record(row);
+        if (r.channel != handler) continue;
+        collects += r.kind == engine::EventKind::Collect;
+        found += r.kind == engine::EventKind::FoundTerminator;
+    }
+    QVERIFY(collects >= 4);
+    QCOMPARE(found, std::size_t(2));
+    QTRY_VERIFY(w.conversation()->model()->rowCount() > 10);
+    // The conversation names the example's channels by class.
+    ui::EventLogModel* model = w.conversation()->model();
+    bool labelled = false;
+    for (int row = 0; row < model->rowCount() && !labelled; ++row)
+        labelled = model->index(row, ui::EventLogModel::ColChannel).data().toString() ==
+                   QStringLiteral("#%1 EchoHandler").arg(handler);
+    QVERIFY(labelled);
+}
+
+void TestExamplePane::closingTheWindowWhileAnExampleRuns() {
+    // The window's members (the engine) go before its child widgets (the
+    // example pane): the pane must not reach for the engine then.
+    auto* w = new ui::MainWindow;
+    w->show();
+    QVERIFY(QTest::qWaitForWindowExposed(w));
+    QVERIFY(w->openExample(QStringLiteral("echo")));
+    QTRY_VERIFY(w->examplePane()->host()->port() != 0);
+    QVERIFY(w->examplePane()->host()->isRunning());
+    delete w;  // ASan (CI) catches a use after free here
+}
+
+QTEST_MAIN(TestExamplePane)
+#include "tst_ExamplePane.moc"

@@ -1,0 +1,236 @@
+// tst_Composer.cpp — typing a message: escapes, hex, the appended
+// terminator, Enter, history, and mistakes that block sending.
+#include "ui/views/Composer.h"
+#include "ui/views/EscapeEdit.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
+
+using engine::Terminator;
+using ui::Composer;
+
+class tst_Composer : public QObject {
+    Q_OBJECT
+private slots:
+    void enterSendsWithTerminator_data();
+    void enterSendsWithTerminator();
+    void appendTerminatorOff();
+    void countTerminatorAppendsNothing();
+    void invalidEscapeBlocksSending();
+    void hexMode();
+    void switchingSyntaxCarriesTheBytes();
+    void history();
+    void noTargetNoSend();
+    void repeatAndStop();
+    void pastedLineBreaksBecomeEscapes();
+
+private:
+    static void show(Composer& c) {
+        c.resize(900, 80);
+        c.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&c));
+        c.editor()->setFocus();
+    }
+};
+
+void tst_Composer::enterSendsWithTerminator_data() {
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QByteArray>("sent");
+    QTest::newRow("plain") << "hello" << QByteArray("hello\r\n");
+    QTest::newRow("escapes") << "a\\tb\\x41\\\\" << QByteArray("a\tbA\\\r\n");
+    QTest::newRow("nul") << "x\\0y" << QByteArray("x\0y\r\n", 5);
+    QTest::newRow("utf8") << QString::fromUtf8("h\u00e9") << QByteArray("h\xc3\xa9\r\n");
+}
+
+void tst_Composer::enterSendsWithTerminator() {
+    QFETCH(QString, typed);
+    QFETCH(QByteArray, sent);
+    Composer c;
+    c.setTarget(3, QStringLiteral("#3"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    bool ascii = true;
+    for (const QChar ch : typed) ascii &= ch.unicode() < 0x80;
+    if (ascii)
+        QTest::keyClicks(c.editor(), typed);
+    else
+        c.editor()->insertPlainText(typed);  // QTest types ASCII only
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), sent);
+    QCOMPARE(c.editor()->text(), QString());  // cleared for the next line
+}
+
+void tst_Composer::appendTerminatorOff() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    c.setAppendTerminator(false);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "GET / HTTP/1.0\\r\\n\\r\\n");
+    QTest::keyClick(c.editor(), Qt::Key_Enter);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("GET / HTTP/1.0\r\n\r\n"));
+}
+
+void tst_Composer::countTerminatorAppendsNothing() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::count(4), true);
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "abcd");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("abcd"));
+    QVERIFY(!c.findChild<QCheckBox*>()->isEnabled());
+}
+
+void tst_Composer::invalidEscapeBlocksSending() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "bad \\xZ1 escape");
+    QVERIFY(!c.editor()->isValid());
+    QVERIFY(!c.sendButton()->isEnabled());
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);
+    QCOMPARE(c.editor()->text(), QStringLiteral("bad \\xZ1 escape"));  // kept for fixing
+    QVERIFY(c.editor()->errorMessage().contains(QLatin1String("position 5")));
+    // Marked in place: the wavy underline starts at the backslash.
+    bool marked = false;
+    for (const QTextLayout::FormatRange& r : c.editor()->document()->firstBlock().layout()->formats())
+        if (r.format.underlineStyle() == QTextCharFormat::WaveUnderline) marked = r.start == 4;
+    QVERIFY(marked);
+    // Completing an escape enables sending again (the button follows every keystroke).
+    c.editor()->setText(QString());
+    QTest::keyClicks(c.editor(), "DATA\\");
+    QVERIFY(!c.sendButton()->isEnabled());
+    QTest::keyClicks(c.editor(), "r");
+    QVERIFY(c.editor()->isValid());
+    QVERIFY(c.sendButton()->isEnabled());
+}
+
+void tst_Composer::hexMode() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.setSyntax(ui::ByteSyntax::Hex);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "68 69 00 0x7f");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("hi\0\x7f\r\n", 6));
+    QTest::keyClicks(c.editor(), "6g");
+    QVERIFY(!c.editor()->isValid());
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QTest::keyClick(c.editor(), Qt::Key_Backspace);
+    QTest::keyClicks(c.editor(), "1");
+    QVERIFY(c.editor()->isValid());
+    QTest::keyClicks(c.editor(), "2");
+    QVERIFY(!c.editor()->isValid());  // odd number of digits
+    QVERIFY(c.editor()->errorMessage().contains(QLatin1String("partner")));
+}
+
+void tst_Composer::switchingSyntaxCarriesTheBytes() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QTest::keyClicks(c.editor(), "hi\\n");
+    c.setSyntax(ui::ByteSyntax::Hex);
+    QCOMPARE(c.editor()->text(), QStringLiteral("68 69 0a"));
+    c.setSyntax(ui::ByteSyntax::Escaped);
+    QCOMPARE(c.editor()->text(), QStringLiteral("hi\\n"));
+}
+
+void tst_Composer::history() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QSignalSpy changed(&c, &Composer::historyChanged);
+    for (const char* line : {"one", "two", "three"}) {
+        QTest::keyClicks(c.editor(), line);
+        QTest::keyClick(c.editor(), Qt::Key_Return);
+    }
+    QCOMPARE(c.history(), QStringList({"one", "two", "three"}));
+    QCOMPARE(changed.size(), 3);
+    QTest::keyClicks(c.editor(), "draft");
+    QTest::keyClick(c.editor(), Qt::Key_Up);
+    QCOMPARE(c.editor()->text(), QStringLiteral("three"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);
+    QTest::keyClick(c.editor(), Qt::Key_Up);
+    QCOMPARE(c.editor()->text(), QStringLiteral("one"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);  // stays at the oldest
+    QCOMPARE(c.editor()->text(), QStringLiteral("one"));
+    QTest::keyClick(c.editor(), Qt::Key_Down);
+    QCOMPARE(c.editor()->text(), QStringLiteral("two"));
+    QTest::keyClick(c.editor(), Qt::Key_Down);
+    QTest::keyClick(c.editor(), Qt::Key_Down);
+    QCOMPARE(c.editor()->text(), QStringLiteral("draft"));  // back to what was being typed
+    // Sending the same line twice keeps one entry.
+    c.editor()->setText(QStringLiteral("three"));
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(c.history().size(), 3);
+}
+
+void tst_Composer::noTargetNoSend() {
+    Composer c;
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "hello");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);
+    QCOMPARE(c.editor()->text(), QStringLiteral("hello"));
+    // A channel that cannot send (still connecting, or a listener).
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), false);
+    QVERIFY(!c.sendButton()->isEnabled());
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);
+}
+
+void tst_Composer::repeatAndStop() {
+    Composer c;
+    c.setTarget(5, QStringLiteral("#5"), Terminator::bytes("\n"), true);
+    show(c);
+    QSignalSpy repeat(&c, &Composer::repeatRequested);
+    QSignalSpy stop(&c, &Composer::stopRequested);
+    c.setAppendTerminator(false);
+    QVERIFY(!c.repeat(10, 0));  // nothing to repeat
+    c.setAppendTerminator(true);
+    QTest::keyClicks(c.editor(), "ping");
+    QVERIFY(c.repeat(1000, 0));
+    QVERIFY(c.repeat(0, 50));
+    QCOMPARE(repeat.size(), 2);
+    QCOMPARE(repeat.at(0).at(0).toByteArray(), QByteArray("ping\n"));
+    QCOMPARE(repeat.at(0).at(1).value<std::uint64_t>(), std::uint64_t(1000));
+    QCOMPARE(repeat.at(1).at(2).toInt(), 50);
+    c.setFifo(2048, 3);
+    const auto stopButtons = c.findChildren<QAbstractButton*>();
+    for (QAbstractButton* b : stopButtons)
+        if (b->text() == Composer::tr("S&top")) b->click();
+    QCOMPARE(stop.size(), 1);
+}
+
+void tst_Composer::pastedLineBreaksBecomeEscapes() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b"));
+    c.editor()->paste();
+    QCOMPARE(c.editor()->text(), QStringLiteral("USER a\\r\\nPASS b"));
+    QCOMPARE(c.editor()->blockCount(), 1);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("USER a\r\nPASS b\r\n"));
+}
+
+QTEST_MAIN(tst_Composer)
+#include "tst_Composer.moc"

@@ -1,0 +1,215 @@
+// tst_ConversationView.cpp — the conversation widget over a hand-made log:
+// the delegate's pieces (escapes, terminators, cut marks, messages in
+// progress), the kind / direction / text filters, find next / previous,
+// copying as rows, escaped text, hex and base64, and following the tail.
+#include "DataTestSupport.h"
+
+#include "ui/views/ConversationView.h"
+#include "ui/views/EventDelegate.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/model/EventLogStore.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTest>
+
+using engine::EventKind;
+using engine::Terminator;
+using Piece = ui::EventDelegate::Piece;
+
+namespace {
+
+QString describe(const QList<Piece>& pieces) {
+    QStringList out;
+    for (const Piece& p : pieces) {
+        const char* k = p.kind == Piece::Plain ? "P" : p.kind == Piece::Escape ? "E" : p.kind == Piece::Terminator ? "T" : "M";
+        out << QStringLiteral("%1[%2]").arg(QLatin1String(k), p.text);
+    }
+    return out.join(u' ');
+}
+
+}  // namespace
+
+class tst_ConversationView : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void delegatePieces();
+    void messagesInProgress();
+    void filters();
+    void findWrapsAround();
+    void copyFormats();
+    void followsTheTail();
+
+private:
+    int rowOf(EventKind kind, int nth = 0) const;
+    std::unique_ptr<ui::EventLogStore> m_store;
+    std::unique_ptr<ui::EventLogModel> m_model;
+    std::unique_ptr<ui::ConversationView> m_view;
+    testsupport::EventScript m_script;
+};
+
+void tst_ConversationView::init() {
+    m_store = std::make_unique<ui::EventLogStore>();
+    m_model = std::make_unique<ui::EventLogModel>(m_store.get());
+    m_view = std::make_unique<ui::ConversationView>(m_model.get());
+    m_view->delegate()->setTerminatorLookup([](engine::ChannelId) { return QByteArray("\r\n"); });
+    m_view->resize(1000, 400);
+    m_script = {};
+    m_script.listening(1, "127.0.0.1:7000", 7000);
+    m_script.accepted(3, 1, "127.0.0.1:5000", "127.0.0.1:7000");
+    m_script.connected(2, "127.0.0.1:7000", "127.0.0.1:5000");
+    m_script.push(2, 12);
+    m_script.sent(2, "a\tb\r\nhello\r\n");
+    m_script.collect(3, "a\tb");
+    m_script.found(3, Terminator::bytes("\r\n"), 3);
+    m_script.collect(3, "hel");
+    m_script.error(2, 111, "connect to 127.0.0.1:1: Connection refused");
+    auto batch = m_script.take();
+    m_store->append(batch);
+    m_model->appendFromStore();
+}
+
+void tst_ConversationView::cleanup() {
+    m_view.reset();
+    m_model.reset();
+    m_store.reset();
+}
+
+int tst_ConversationView::rowOf(EventKind kind, int nth) const {
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        if (m_model->index(row, 0).data(ui::EventLogModel::KindRole).toInt() == int(kind) && nth-- == 0) return row;
+    return -1;
+}
+
+void tst_ConversationView::delegatePieces() {
+    const ui::EventDelegate* d = m_view->delegate();
+    auto data = [&](int row) { return m_model->index(row, ui::EventLogModel::ColData); };
+    // Sent bytes: escapes apart, the channel's terminator marked wherever it is.
+    QCOMPARE(describe(d->pieces(data(rowOf(EventKind::Sent)))),
+             QStringLiteral("P[a] E[\\t] P[b] T[\\r\\n] P[hello] T[\\r\\n]"));
+    // Collected bytes.
+    QCOMPARE(describe(d->pieces(data(rowOf(EventKind::Collect)))), QStringLiteral("P[a] E[\\t] P[b]"));
+    // found_terminator: just the terminator.
+    QCOMPARE(describe(d->pieces(data(rowOf(EventKind::FoundTerminator)))), QStringLiteral("T[\\r\\n]"));
+    // Lifecycle and errors: plain text.
+    const QList<Piece> err = d->pieces(data(rowOf(EventKind::Error)));
+    QCOMPARE(err.size(), 1);
+    QCOMPARE(err.at(0).kind, Piece::Plain);
+    QVERIFY(err.at(0).text.contains(QLatin1String("refused")));
+    // The tokens of a cut preview: the mark is one token.
+    qsizetype mark = -1;
+    const QStringList tokens = ui::escapedTokens(QStringLiteral("ab\\x00 … (+300 bytes)\\r\\n"), &mark);
+    QCOMPARE(tokens, QStringList({"a", "b", "\\x00", " … (+300 bytes)", "\\r", "\\n"}));
+    QCOMPARE(mark, 3);
+}
+
+void tst_ConversationView::messagesInProgress() {
+    m_view->setMessagesMode(true);
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    int message = -1, progress = -1;
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const auto type = m_model->rowType(row);
+        if (type == ui::EventLogModel::RowType::Message) message = row;
+        if (type == ui::EventLogModel::RowType::InProgress) progress = row;
+    }
+    QVERIFY(message >= 0 && progress >= 0);
+    const ui::EventDelegate* d = m_view->delegate();
+    QCOMPARE(describe(d->pieces(m_model->index(message, ui::EventLogModel::ColData))),
+             QStringLiteral("P[a] E[\\t] P[b] T[\\r\\n]"));
+    const QList<Piece> p = d->pieces(m_model->index(progress, ui::EventLogModel::ColData));
+    QCOMPARE(p.constFirst().text, QStringLiteral("hel"));
+    QCOMPARE(p.constLast().kind, Piece::Muted);  // "collecting…"
+    QVERIFY(m_view->messagesAction()->isChecked());
+}
+
+void tst_ConversationView::filters() {
+    // Direction: in only.
+    m_view->setDirection(ui::Direction::In);
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    QCOMPARE(m_model->rowCount(), 3);  // collect, found_terminator, collect
+    // Kinds: errors only, direction reset.
+    m_view->setDirection(std::nullopt);
+    m_view->setKinds({EventKind::Error});
+    m_view->applyFilterNow();
+    QTRY_COMPARE(m_model->rowCount(), 1);
+    // Text, with an escape: the rows holding a tab.
+    m_view->setKinds({});
+    m_view->setFilterText(QStringLiteral("a\\tb"));
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    QCOMPARE(m_model->rowCount(), 2);  // sent and collect
+    // Scope: the selected channel only.
+    m_view->setFilterText(QString());
+    m_view->setSelectedChannels({3}, QStringLiteral("#3"));
+    m_view->setScopeToSelection(true);
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        QCOMPARE(m_model->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt(), 3u);
+    // The default hides snapshots only.
+    QVERIFY(!ui::ConversationView::defaultKinds().contains(EventKind::ChannelState));
+    QVERIFY(ui::ConversationView::defaultKinds().contains(EventKind::Collect));
+}
+
+void tst_ConversationView::findWrapsAround() {
+    m_view->setFindText(QStringLiteral("\\t"));
+    QVERIFY(m_view->findNext());
+    const int first = m_view->currentRow();
+    QCOMPARE(first, rowOf(EventKind::Sent));
+    QVERIFY(m_view->findNext());
+    QCOMPARE(m_view->currentRow(), rowOf(EventKind::Collect));
+    QVERIFY(m_view->findNext());  // wraps to the top
+    QCOMPARE(m_view->currentRow(), first);
+    QVERIFY(m_view->findPrevious());  // wraps to the bottom
+    QCOMPARE(m_view->currentRow(), rowOf(EventKind::Collect));
+    QVERIFY(!m_view->followTail());  // finding stops following
+    m_view->setFindText(QStringLiteral("no such text"));
+    QVERIFY(!m_view->findNext());
+}
+
+void tst_ConversationView::copyFormats() {
+    m_view->selectRow(rowOf(EventKind::Sent));
+    using F = ui::ConversationView::CopyFormat;
+    QCOMPARE(m_view->selectionText(F::Escaped), QStringLiteral("a\\tb\\r\\nhello\\r\\n"));
+    QCOMPARE(m_view->selectionText(F::Hex), QString::fromLatin1(QByteArray("a\tb\r\nhello\r\n").toHex(' ')));
+    QCOMPARE(m_view->selectionText(F::Base64), QString::fromLatin1(QByteArray("a\tb\r\nhello\r\n").toBase64()));
+    QCOMPARE(m_view->selectionText(F::Text), QStringLiteral("a\tb\r\nhello\r\n"));
+    const QString row = m_view->selectionText(F::Rows);
+    QVERIFY2(row.contains(QLatin1String("\tsend\t")) && row.endsWith(QLatin1String("a\\tb\\r\\nhello\\r\\n")), qPrintable(row));
+    m_view->copySelection(F::Escaped);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("a\\tb\\r\\nhello\\r\\n"));
+}
+
+void tst_ConversationView::followsTheTail() {
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    QVERIFY(m_view->followTail());
+    for (int i = 0; i < 500; ++i) m_script.collect(3, "line");
+    auto batch = m_script.take();
+    m_store->append(batch);
+    m_model->appendFromStore();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    QScrollBar* bar = m_view->table()->verticalScrollBar();
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    // Scrolling up stops following; new rows then leave the view alone.
+    m_view->setFollowTail(false);
+    bar->setValue(0);
+    for (int i = 0; i < 100; ++i) m_script.collect(3, "more");
+    batch = m_script.take();
+    m_store->append(batch);
+    m_model->appendFromStore();
+    QCOMPARE(bar->value(), 0);
+    // End follows again.
+    m_view->table()->setFocus();
+    QTest::keyClick(m_view->table(), Qt::Key_End);
+    QVERIFY(m_view->followTail());
+    QTRY_COMPARE(bar->value(), bar->maximum());
+}
+
+QTEST_MAIN(tst_ConversationView)
+#include "tst_ConversationView.moc"

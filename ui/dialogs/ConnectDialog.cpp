@@ -1,0 +1,160 @@
+// ConnectDialog.cpp — client channel parameters.
+#include "ui/dialogs/ConnectDialog.h"
+
+#include "ui/views/EscapeEdit.h"
+#include "ui/views/TerminatorEdit.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace ui {
+
+bool splitHostPort(const QString& text, QString& host, std::uint16_t& port) {
+    const QString t = text.trimmed();
+    qsizetype colon = -1;
+    if (t.startsWith(u'[')) {
+        const qsizetype close = t.indexOf(u']');
+        if (close < 0 || close + 1 >= t.size() || t.at(close + 1) != u':') return false;
+        host = t.mid(1, close - 1);
+        colon = close + 1;
+    } else {
+        colon = t.lastIndexOf(u':');
+        if (colon <= 0 || t.indexOf(u':') != colon) return false;  // none, or a bare IPv6 address
+        host = t.left(colon);
+    }
+    bool ok = false;
+    const uint p = t.mid(colon + 1).toUInt(&ok);
+    if (!ok || p == 0 || p > 65535) return false;
+    port = static_cast<std::uint16_t>(p);
+    return true;
+}
+
+ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Connect"));
+
+    m_host = new QComboBox(this);
+    m_host->setEditable(true);
+    m_host->setInsertPolicy(QComboBox::NoInsert);
+    m_host->lineEdit()->setPlaceholderText(tr("host name or address, or host:port"));
+    m_host->setMinimumContentsLength(28);
+    m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+
+    m_port = new QSpinBox(this);
+    m_port->setRange(1, 65535);
+    m_port->setValue(7000);
+
+    m_family = new QComboBox(this);
+    m_family->addItem(tr("Any (try every address)"));
+    m_family->addItem(tr("IPv4 only"));
+    m_family->addItem(tr("IPv6 only"));
+
+    m_terminator = new TerminatorEdit(this);
+
+    m_inBuffer = new QSpinBox(this);
+    m_inBuffer->setRange(1, 64 << 20);
+    m_inBuffer->setValue(4096);
+    m_inBuffer->setSuffix(tr(" bytes"));
+    m_inBuffer->setToolTip(tr("ac_in_buffer_size: the most one recv() reads"));
+    m_outBuffer = new QSpinBox(this);
+    m_outBuffer->setRange(1, 64 << 20);
+    m_outBuffer->setValue(4096);
+    m_outBuffer->setSuffix(tr(" bytes"));
+    m_outBuffer->setToolTip(tr("ac_out_buffer_size: the most one send() is given"));
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->addRow(tr("&Host:"), m_host);
+    form->addRow(tr("&Port:"), m_port);
+    form->addRow(tr("&Family:"), m_family);
+    form->addRow(tr("&Terminator:"), m_terminator);
+    form->addRow(tr("&In buffer:"), m_inBuffer);
+    form->addRow(tr("&Out buffer:"), m_outBuffer);
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &ConnectDialog::reject);
+
+    auto* col = new QVBoxLayout(this);
+    col->addLayout(form);
+    col->addWidget(m_buttons);
+
+    connect(m_host, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
+    connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
+    connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
+    connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ConnectDialog::accept);
+    setParams(ConnectParams{});
+}
+
+void ConnectDialog::setRecentTargets(const QList<RecentTarget>& recent) {
+    m_recent.clear();
+    const QString current = m_host->currentText();
+    m_host->clear();
+    for (const RecentTarget& t : recent) {
+        if (t.kind != RecentTarget::Kind::Connect) continue;
+        m_recent.append(t);
+        m_host->addItem(hostPort(t.host, t.port));
+    }
+    m_host->setEditText(current);
+}
+
+void ConnectDialog::recentChosen(int index) {
+    if (index < 0 || index >= m_recent.size()) return;
+    setParams(m_recent.at(index).connectParams());
+}
+
+void ConnectDialog::setParams(const ConnectParams& p) {
+    m_host->setEditText(p.host);
+    m_port->setValue(p.port == 0 ? 7000 : p.port);
+    m_family->setCurrentIndex(p.family == Family::IPv4 ? 1 : (p.family == Family::IPv6 ? 2 : 0));
+    m_terminator->setTerminator(p.terminator);
+    m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
+    m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
+    validate();
+}
+
+ConnectParams ConnectDialog::params() const {
+    ConnectParams p;
+    QString host = m_host->currentText().trimmed();
+    std::uint16_t port = static_cast<std::uint16_t>(m_port->value());
+    QString splitHost;
+    std::uint16_t splitPort = 0;
+    if (splitHostPort(host, splitHost, splitPort)) {
+        host = splitHost;
+        port = splitPort;
+    }
+    p.host = host;
+    p.port = port;
+    p.family = m_family->currentIndex() == 1 ? Family::IPv4 : (m_family->currentIndex() == 2 ? Family::IPv6 : Family::Any);
+    if (const auto t = m_terminator->terminator()) p.terminator = *t;
+    p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
+    p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
+    return p;
+}
+
+bool ConnectDialog::isInputValid() const {
+    return !m_host->currentText().trimmed().isEmpty() && m_terminator->isValid();
+}
+
+void ConnectDialog::validate() {
+    QString problem;
+    if (m_host->currentText().trimmed().isEmpty())
+        problem = tr("Enter the host to connect to.");
+    else if (!m_terminator->isValid())
+        problem = tr("The terminator is not valid.");
+    QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
+    ok->setEnabled(problem.isEmpty());
+    ok->setToolTip(problem);
+}
+
+void ConnectDialog::accept() {
+    if (!isInputValid()) return;
+    QDialog::accept();
+}
+
+}  // namespace ui

@@ -1,0 +1,61 @@
+// ConnectDialog.h — "Connect…": the parameters of a new client channel.
+//
+// What it does: host (with the recent targets to pick from; "host:port" may
+// be typed in one go), port, address family, terminator and the asynchat
+// buffer sizes. The Connect button stays disabled while the input is
+// invalid, and says why in a tooltip. The dialog only collects parameters;
+// the main window opens the channel.
+// What it owns: its child widgets.
+// Threads: GUI thread.
+#pragma once
+
+#include "ui/model/ChannelParams.h"
+#include "ui/Settings.h"
+
+#include <QDialog>
+#include <QList>
+
+class QComboBox;
+class QDialogButtonBox;
+class QSpinBox;
+
+namespace ui {
+
+class TerminatorEdit;
+
+class ConnectDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit ConnectDialog(QWidget* parent = nullptr);
+
+    void setParams(const ConnectParams& p);
+    /// The parameters as entered (check isInputValid() first).
+    ConnectParams params() const;
+    bool isInputValid() const;
+    /// The connect targets the host box offers (newest first).
+    void setRecentTargets(const QList<RecentTarget>& recent);
+
+    QComboBox* hostBox() const { return m_host; }
+    QSpinBox* portBox() const { return m_port; }
+    TerminatorEdit* terminatorEdit() const { return m_terminator; }
+
+    void accept() override;
+
+private:
+    void validate();
+    void recentChosen(int index);
+
+    QComboBox* m_host = nullptr;
+    QSpinBox* m_port = nullptr;
+    QComboBox* m_family = nullptr;
+    TerminatorEdit* m_terminator = nullptr;
+    QSpinBox* m_inBuffer = nullptr;
+    QSpinBox* m_outBuffer = nullptr;
+    QDialogButtonBox* m_buttons = nullptr;
+    QList<RecentTarget> m_recent;
+};
+
+/// Splits "host:port" / "[v6]:port" into its parts; false if `text` has no port.
+bool splitHostPort(const QString& text, QString& host, std::uint16_t& port);
+
+}  // namespace ui

@@ -1,0 +1,121 @@
+// ListenDialog.cpp — listening channel parameters.
+#include "ui/dialogs/ListenDialog.h"
+
+#include "ui/views/EscapeEdit.h"
+#include "ui/views/TerminatorEdit.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace ui {
+
+ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Listen"));
+
+    m_host = new QComboBox(this);
+    m_host->setEditable(true);
+    m_host->setInsertPolicy(QComboBox::NoInsert);
+    m_host->addItem(QStringLiteral("127.0.0.1"));
+    m_host->addItem(QStringLiteral("::1"));
+    m_host->addItem(QStringLiteral("0.0.0.0"));
+    m_host->addItem(QStringLiteral("::"));
+    m_host->setItemData(0, tr("IPv4 loopback: only this machine can connect"), Qt::ToolTipRole);
+    m_host->setItemData(1, tr("IPv6 loopback: only this machine can connect"), Qt::ToolTipRole);
+    m_host->setItemData(2, tr("Every IPv4 interface: other machines can connect"), Qt::ToolTipRole);
+    m_host->setItemData(3, tr("Every IPv6 interface: other machines can connect"), Qt::ToolTipRole);
+    m_host->setMinimumContentsLength(20);
+    m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+
+    m_port = new QSpinBox(this);
+    m_port->setRange(0, 65535);
+    m_port->setValue(7000);
+    m_port->setSpecialValueText(tr("0 (any free port)"));
+    m_port->setToolTip(tr("0 lets the system pick a free port; the listening event shows which"));
+
+    m_terminator = new TerminatorEdit(this);
+
+    m_echo = new QCheckBox(tr("&Echo every message back"), this);
+    m_echo->setToolTip(tr("Each found_terminator() pushes the message and the terminator back (an echo server)"));
+
+    m_inBuffer = new QSpinBox(this);
+    m_inBuffer->setRange(1, 64 << 20);
+    m_inBuffer->setValue(4096);
+    m_inBuffer->setSuffix(tr(" bytes"));
+    m_inBuffer->setToolTip(tr("ac_in_buffer_size of each accepted connection"));
+    m_outBuffer = new QSpinBox(this);
+    m_outBuffer->setRange(1, 64 << 20);
+    m_outBuffer->setValue(4096);
+    m_outBuffer->setSuffix(tr(" bytes"));
+    m_outBuffer->setToolTip(tr("ac_out_buffer_size of each accepted connection"));
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->addRow(tr("&Host:"), m_host);
+    form->addRow(tr("&Port:"), m_port);
+    form->addRow(tr("&Terminator:"), m_terminator);
+    form->addRow(QString(), m_echo);
+    form->addRow(tr("&In buffer:"), m_inBuffer);
+    form->addRow(tr("&Out buffer:"), m_outBuffer);
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Listen"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ListenDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &ListenDialog::reject);
+
+    auto* col = new QVBoxLayout(this);
+    col->addLayout(form);
+    col->addWidget(m_buttons);
+
+    connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
+    connect(m_terminator, &TerminatorEdit::changed, this, &ListenDialog::validate);
+    connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ListenDialog::accept);
+    setParams(ListenParams{});
+}
+
+void ListenDialog::setParams(const ListenParams& p) {
+    m_host->setEditText(p.host.isEmpty() ? QStringLiteral("127.0.0.1") : p.host);
+    m_port->setValue(p.port);
+    m_terminator->setTerminator(p.terminator);
+    m_echo->setChecked(p.echo);
+    m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
+    m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
+    validate();
+}
+
+ListenParams ListenDialog::params() const {
+    ListenParams p;
+    p.host = m_host->currentText().trimmed();
+    p.port = static_cast<std::uint16_t>(m_port->value());
+    if (const auto t = m_terminator->terminator()) p.terminator = *t;
+    p.echo = m_echo->isChecked();
+    p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
+    p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
+    return p;
+}
+
+bool ListenDialog::isInputValid() const {
+    return !m_host->currentText().trimmed().isEmpty() && m_terminator->isValid();
+}
+
+void ListenDialog::validate() {
+    QString problem;
+    if (m_host->currentText().trimmed().isEmpty())
+        problem = tr("Enter the address to listen on (127.0.0.1 for this machine only).");
+    else if (!m_terminator->isValid())
+        problem = tr("The terminator is not valid.");
+    QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
+    ok->setEnabled(problem.isEmpty());
+    ok->setToolTip(problem);
+}
+
+void ListenDialog::accept() {
+    if (!isInputValid()) return;
+    QDialog::accept();
+}
+
+}  // namespace ui

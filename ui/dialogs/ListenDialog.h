@@ -1,0 +1,54 @@
+// ListenDialog.h — "Listen…": the parameters of a new listening channel.
+//
+// What it does: host (loopback by default; all interfaces only when chosen),
+// port (0: any free port, the `listening` event tells which), terminator,
+// echo, and the buffer sizes every accepted connection inherits. The dialog
+// only collects parameters; the main window opens the channel.
+// What it owns: its child widgets.
+// Threads: GUI thread.
+#pragma once
+
+#include "ui/model/ChannelParams.h"
+#include "ui/Settings.h"
+
+#include <QDialog>
+#include <QList>
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QSpinBox;
+
+namespace ui {
+
+class TerminatorEdit;
+
+class ListenDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit ListenDialog(QWidget* parent = nullptr);
+
+    void setParams(const ListenParams& p);
+    ListenParams params() const;
+    bool isInputValid() const;
+
+    QComboBox* hostBox() const { return m_host; }
+    QSpinBox* portBox() const { return m_port; }
+    QCheckBox* echoBox() const { return m_echo; }
+    TerminatorEdit* terminatorEdit() const { return m_terminator; }
+
+    void accept() override;
+
+private:
+    void validate();
+
+    QComboBox* m_host = nullptr;
+    QSpinBox* m_port = nullptr;
+    TerminatorEdit* m_terminator = nullptr;
+    QCheckBox* m_echo = nullptr;
+    QSpinBox* m_inBuffer = nullptr;
+    QSpinBox* m_outBuffer = nullptr;
+    QDialogButtonBox* m_buttons = nullptr;
+};
+
+}  // namespace ui

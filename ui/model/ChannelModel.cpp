@@ -1,0 +1,496 @@
+// ChannelModel.cpp — the channel tree, folded from events.
+#include "ui/model/ChannelModel.h"
+
+#include "ui/model/Formatters.h"
+
+#include <QGuiApplication>
+#include <QPalette>
+
+#include <algorithm>
+
+namespace ui {
+namespace {
+
+QString utf8(const std::string& s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
+
+bool sameTerminator(const engine::Terminator& t, const engine::Event& e) {
+    if (static_cast<std::uint8_t>(t.kind()) != e.sub) return false;
+    switch (t.kind()) {
+    case engine::Terminator::Kind::Bytes: return t.bytesValue() == e.data;
+    case engine::Terminator::Kind::Count: return static_cast<std::int64_t>(t.countValue()) == e.count;
+    case engine::Terminator::Kind::None: return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+ChannelModel::ChannelModel(QObject* parent) : QAbstractItemModel(parent) {}
+ChannelModel::~ChannelModel() = default;
+
+// --- Folding events --------------------------------------------------------------------------------
+
+int ChannelModel::nodeFor(engine::ChannelId id, engine::ChannelRole role, engine::ChannelId parent,
+                          std::int64_t tUs) {
+    if (auto it = m_byId.find(id); it != m_byId.end()) return it->second;
+    const int n = static_cast<int>(m_nodes.size());
+    Node node;
+    node.info.id = id;
+    node.info.role = role;
+    node.info.parent = parent;
+    node.info.openedUs = tUs;
+    switch (role) {
+    case engine::ChannelRole::Listener: node.info.phase = engine::ChannelPhase::Listening; break;
+    case engine::ChannelRole::Accepted: node.info.phase = engine::ChannelPhase::Connected; break;
+    case engine::ChannelRole::Client: node.info.phase = engine::ChannelPhase::Connecting; break;
+    }
+    if (role == engine::ChannelRole::Accepted && parent != 0) {
+        if (auto p = m_byId.find(parent); p != m_byId.end() && m_nodes[static_cast<std::size_t>(p->second)].alive) {
+            const Node& listener = m_nodes[static_cast<std::size_t>(p->second)];
+            node.parentNode = p->second;
+            if (listener.info.terminatorKnown) {
+                node.info.terminator = listener.info.terminator;
+                node.info.terminatorKnown = true;
+            }
+        }
+    }
+    m_nodes.push_back(std::move(node));
+    m_byId.emplace(id, n);
+    m_pending.push_back(n);
+    ++m_open;
+    return n;
+}
+
+void ChannelModel::touch(int node) {
+    Node& n = m_nodes[static_cast<std::size_t>(node)];
+    if (n.row < 0 || n.changed) return;  // not announced yet, or already noted
+    n.changed = true;
+    m_touched.push_back(node);
+}
+
+void ChannelModel::setPhase(Node& n, engine::ChannelPhase phase) {
+    const bool wasOpen = n.info.phase != engine::ChannelPhase::Closed;
+    const bool isOpen = phase != engine::ChannelPhase::Closed;
+    n.info.phase = phase;
+    if (wasOpen && !isOpen) --m_open;
+    if (!wasOpen && isOpen) ++m_open;
+}
+
+void ChannelModel::applySnapshot(Node& n, const engine::ChannelState& s) {
+    ChannelInfo& i = n.info;
+    i.last = s;
+    i.hasSnapshot = true;
+    i.bytesIn = s.bytesIn;
+    i.bytesOut = s.bytesOut;
+    i.messagesIn = s.messagesIn;
+    i.messagesOut = s.messagesOut;
+    if (!s.peer.empty()) i.peer = utf8(s.peer);
+    if (!s.local.empty()) i.local = utf8(s.local);
+    // A decoded `closed` state carries only the counters; its terminator says nothing.
+    if (s.phase != engine::ChannelPhase::Closed || s.terminator.framesInput()) {
+        i.terminator = s.terminator;
+        i.terminatorKnown = true;
+    }
+    setPhase(n, s.phase);
+}
+
+void ChannelModel::applyOne(const engine::Event& e) {
+    using K = engine::EventKind;
+    if (e.channel == engine::kReactorChannel) return;
+    engine::ChannelRole role = engine::ChannelRole::Client;
+    if (e.kind == K::Listening) role = engine::ChannelRole::Listener;
+    if (e.kind == K::Accepted) role = engine::ChannelRole::Accepted;
+    if (e.kind == K::ChannelState && e.state) role = e.state->role;
+    const int id = nodeFor(e.channel, role, e.kind == K::Accepted ? e.parent : (e.state ? e.state->parent : 0), e.tUs);
+    Node& n = m_nodes[static_cast<std::size_t>(id)];
+    ChannelInfo& i = n.info;
+    if (i.openedUs < 0) i.openedUs = e.tUs;
+    switch (e.kind) {
+    case K::Listening:
+        setPhase(n, engine::ChannelPhase::Listening);
+        i.local = utf8(e.info);
+        break;
+    case K::Connecting:
+        setPhase(n, engine::ChannelPhase::Connecting);
+        i.peer = utf8(e.info);
+        if (!e.aux.empty()) i.host = utf8(e.aux);
+        break;
+    case K::Accepted:
+        setPhase(n, engine::ChannelPhase::Connected);
+        i.peer = utf8(e.info);
+        i.local = utf8(e.aux);
+        break;
+    case K::Connected:
+        setPhase(n, engine::ChannelPhase::Connected);
+        if (!e.info.empty()) i.peer = utf8(e.info);
+        if (!e.aux.empty()) i.local = utf8(e.aux);
+        break;
+    case K::Collect:
+    case K::Received: i.bytesIn += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::Hosted:
+        if (static_cast<engine::HostPhase>(e.sub) != engine::HostPhase::Dispatcher) return;
+        i.label = utf8(e.info);
+        i.example = utf8(e.aux);
+        break;
+    case K::FoundTerminator:
+        ++i.messagesIn;
+        if (e.terminatorKind() == engine::Terminator::Kind::Bytes) {
+            i.bytesIn += e.data.size();
+            // A count terminator reports count:0 here (R8): only bytes terminators say what is in force.
+            if (!i.terminatorKnown || !sameTerminator(i.terminator, e)) {
+                i.terminator = e.terminator();
+                i.terminatorKnown = true;
+            }
+        }
+        break;
+    case K::TerminatorSet:
+        i.terminator = e.terminator();
+        i.terminatorKnown = true;
+        break;
+    case K::Push:
+        i.messagesOut += e.producerKind() == engine::ProducerKind::Bytes
+                             ? 1u
+                             : static_cast<std::uint64_t>(std::max<std::int64_t>(e.count, 1));
+        break;
+    case K::Sent: i.bytesOut += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::CloseWhenDone:
+        if (i.phase == engine::ChannelPhase::Connected) setPhase(n, engine::ChannelPhase::Closing);
+        break;
+    case K::HalfClosed: i.halfClosed = true; break;
+    case K::Error:
+        i.lastError = e.error;
+        i.lastErrorText = utf8(e.info);
+        break;
+    case K::ChannelState:
+        if (e.state) applySnapshot(n, *e.state);
+        break;
+    case K::Closed:
+        if (e.state) applySnapshot(n, *e.state);
+        setPhase(n, engine::ChannelPhase::Closed);
+        i.closedUs = e.tUs;
+        if (e.closeReason() == engine::CloseReason::Error && i.lastErrorText.isEmpty()) {
+            i.lastError = e.error;
+            i.lastErrorText = utf8(e.info);
+        }
+        break;
+    default: return;  // nothing shown changes
+    }
+    touch(id);
+}
+
+void ChannelModel::applyEvents(const std::vector<engine::Event>& batch) {
+    for (const engine::Event& e : batch) applyOne(e);
+    flush();
+}
+
+void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, const engine::ChannelOptions& options,
+                              const QString& address) {
+    const int n = nodeFor(id, role, 0, -1);
+    ChannelInfo& i = m_nodes[static_cast<std::size_t>(n)].info;
+    i.terminator = options.terminator;
+    i.terminatorKnown = true;
+    if (!address.isEmpty()) {
+        if (role == engine::ChannelRole::Listener)
+            i.local = address;
+        else if (i.host.isEmpty())
+            i.host = address;
+    }
+    touch(n);
+    flush();
+}
+
+void ChannelModel::flush() {
+    // New nodes: top level first (listeners must exist before their children), then
+    // one insertion per parent.
+    if (!m_pending.empty()) {
+        std::vector<int> top;
+        std::vector<int> parents;  // in order of first appearance
+        std::unordered_map<int, std::vector<int>> children;
+        for (int n : m_pending) {
+            const int p = m_nodes[static_cast<std::size_t>(n)].parentNode;
+            if (p < 0) {
+                top.push_back(n);
+            } else {
+                auto [it, fresh] = children.try_emplace(p);
+                if (fresh) parents.push_back(p);
+                it->second.push_back(n);
+            }
+        }
+        m_pending.clear();
+        if (!top.empty()) {
+            const int first = static_cast<int>(m_top.size());
+            beginInsertRows(QModelIndex(), first, first + static_cast<int>(top.size()) - 1);
+            for (int n : top) {
+                m_nodes[static_cast<std::size_t>(n)].row = static_cast<int>(m_top.size());
+                m_top.push_back(n);
+            }
+            endInsertRows();
+        }
+        for (int p : parents) {
+            const std::vector<int>& add = children[p];
+            Node& parentNode = m_nodes[static_cast<std::size_t>(p)];
+            const int first = static_cast<int>(parentNode.children.size());
+            beginInsertRows(indexOfNode(p, 0), first, first + static_cast<int>(add.size()) - 1);
+            for (int n : add) {
+                m_nodes[static_cast<std::size_t>(n)].row = static_cast<int>(parentNode.children.size());
+                parentNode.children.push_back(n);
+            }
+            endInsertRows();
+            // The listener's aggregate columns changed too.
+            touch(p);
+        }
+    }
+    if (m_touched.empty()) return;
+    // Changed rows: one dataChanged per run of adjacent rows under one parent.
+    std::sort(m_touched.begin(), m_touched.end(), [this](int a, int b) {
+        const Node& x = m_nodes[static_cast<std::size_t>(a)];
+        const Node& y = m_nodes[static_cast<std::size_t>(b)];
+        return x.parentNode != y.parentNode ? x.parentNode < y.parentNode : x.row < y.row;
+    });
+    std::vector<int> parentsToo;
+    std::size_t i = 0;
+    while (i < m_touched.size()) {
+        std::size_t j = i;
+        const Node& a = m_nodes[static_cast<std::size_t>(m_touched[i])];
+        while (j + 1 < m_touched.size()) {
+            const Node& b = m_nodes[static_cast<std::size_t>(m_touched[j + 1])];
+            const Node& c = m_nodes[static_cast<std::size_t>(m_touched[j])];
+            if (b.parentNode != a.parentNode || b.row != c.row + 1) break;
+            ++j;
+        }
+        emit dataChanged(indexOfNode(m_touched[i], 0), indexOfNode(m_touched[j], ColumnCount - 1));
+        if (a.parentNode >= 0) parentsToo.push_back(a.parentNode);
+        i = j + 1;
+    }
+    for (int n : m_touched) m_nodes[static_cast<std::size_t>(n)].changed = false;
+    m_touched.clear();
+    // A listener shows its connections' totals.
+    std::sort(parentsToo.begin(), parentsToo.end());
+    parentsToo.erase(std::unique(parentsToo.begin(), parentsToo.end()), parentsToo.end());
+    for (int p : parentsToo)
+        if (!m_nodes[static_cast<std::size_t>(p)].changed)
+            emit dataChanged(indexOfNode(p, ColBytesIn), indexOfNode(p, ColMsgsOut));
+}
+
+// --- Removing --------------------------------------------------------------------------------------
+
+int ChannelModel::removeClosed() {
+    int removed = 0;
+    const auto closed = [this](int n) {
+        const Node& node = m_nodes[static_cast<std::size_t>(n)];
+        return node.info.phase == engine::ChannelPhase::Closed && node.children.empty();
+    };
+    const auto drop = [this, &removed](int n) {
+        Node& node = m_nodes[static_cast<std::size_t>(n)];
+        node.alive = false;
+        node.row = -1;
+        m_byId.erase(node.info.id);
+        node.info = ChannelInfo{};
+        ++removed;
+    };
+    // Removes the runs of removable entries of `list` (children of `parent`), last run first.
+    const auto sweep = [&](std::vector<int>& list, int parentNode) {
+        int end = static_cast<int>(list.size());
+        while (end > 0) {
+            int b = end - 1;
+            while (b >= 0 && !closed(list[static_cast<std::size_t>(b)])) --b;
+            if (b < 0) break;
+            int a = b;
+            while (a > 0 && closed(list[static_cast<std::size_t>(a - 1)])) --a;
+            beginRemoveRows(parentNode < 0 ? QModelIndex() : indexOfNode(parentNode, 0), a, b);
+            for (int k = a; k <= b; ++k) drop(list[static_cast<std::size_t>(k)]);
+            list.erase(list.begin() + a, list.begin() + b + 1);
+            for (std::size_t k = static_cast<std::size_t>(a); k < list.size(); ++k)
+                m_nodes[static_cast<std::size_t>(list[k])].row = static_cast<int>(k);
+            endRemoveRows();
+            end = a;
+        }
+    };
+    for (int t : m_top) sweep(m_nodes[static_cast<std::size_t>(t)].children, t);
+    sweep(m_top, -1);
+    return removed;
+}
+
+void ChannelModel::clear() {
+    beginResetModel();
+    m_nodes.clear();
+    m_byId.clear();
+    m_top.clear();
+    m_pending.clear();
+    m_touched.clear();
+    m_open = 0;
+    endResetModel();
+}
+
+// --- Looking up ------------------------------------------------------------------------------------
+
+QModelIndex ChannelModel::indexOfNode(int node, int column) const {
+    const Node& n = m_nodes[static_cast<std::size_t>(node)];
+    if (n.row < 0) return QModelIndex();
+    return createIndex(n.row, column, static_cast<quintptr>(n.parentNode + 1));
+}
+
+QModelIndex ChannelModel::indexForChannel(engine::ChannelId id) const {
+    auto it = m_byId.find(id);
+    return it == m_byId.end() ? QModelIndex() : indexOfNode(it->second, 0);
+}
+
+const ChannelInfo* ChannelModel::info(engine::ChannelId id) const {
+    auto it = m_byId.find(id);
+    return it == m_byId.end() ? nullptr : &m_nodes[static_cast<std::size_t>(it->second)].info;
+}
+
+std::vector<engine::ChannelId> ChannelModel::channels() const {
+    std::vector<engine::ChannelId> v;
+    v.reserve(m_byId.size());
+    for (const Node& n : m_nodes)
+        if (n.alive) v.push_back(n.info.id);
+    return v;
+}
+
+const ChannelModel::Node* ChannelModel::nodeOf(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this) return nullptr;
+    const auto parentNode = static_cast<long long>(index.internalId()) - 1;
+    const std::vector<int>& list =
+        parentNode < 0 ? m_top : m_nodes[static_cast<std::size_t>(parentNode)].children;
+    if (index.row() < 0 || static_cast<std::size_t>(index.row()) >= list.size()) return nullptr;
+    return &m_nodes[static_cast<std::size_t>(list[static_cast<std::size_t>(index.row())])];
+}
+
+QModelIndex ChannelModel::index(int row, int column, const QModelIndex& parent) const {
+    if (row < 0 || column < 0 || column >= ColumnCount) return QModelIndex();
+    if (!parent.isValid()) {
+        if (static_cast<std::size_t>(row) >= m_top.size()) return QModelIndex();
+        return createIndex(row, column, quintptr{0});
+    }
+    if (parent.column() != 0) return QModelIndex();
+    const Node* p = nodeOf(parent);
+    if (!p || static_cast<std::size_t>(row) >= p->children.size()) return QModelIndex();
+    const int pnode = m_nodes[static_cast<std::size_t>(p->children[static_cast<std::size_t>(row)])].parentNode;
+    return createIndex(row, column, static_cast<quintptr>(pnode + 1));
+}
+
+QModelIndex ChannelModel::parent(const QModelIndex& child) const {
+    if (!child.isValid() || child.internalId() == 0) return QModelIndex();
+    return indexOfNode(static_cast<int>(child.internalId() - 1), 0);
+}
+
+int ChannelModel::rowCount(const QModelIndex& parent) const {
+    if (!parent.isValid()) return static_cast<int>(m_top.size());
+    if (parent.column() != 0) return 0;
+    const Node* p = nodeOf(parent);
+    return p ? static_cast<int>(p->children.size()) : 0;
+}
+
+int ChannelModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+
+QVariant ChannelModel::data(const QModelIndex& index, int role) const {
+    const Node* node = nodeOf(index);
+    if (!node) return QVariant();
+    const ChannelInfo& i = node->info;
+    const bool listener = i.role == engine::ChannelRole::Listener;
+    // A listener moves no bytes itself: it shows the totals of its connections.
+    const auto total = [&](std::uint64_t ChannelInfo::*field) {
+        if (!listener) return i.*field;
+        std::uint64_t sum = i.*field;
+        for (int c : node->children) sum += m_nodes[static_cast<std::size_t>(c)].info.*field;
+        return sum;
+    };
+    const auto value = [&](int column) -> QVariant {
+        switch (column) {
+        case ColName: return static_cast<uint>(i.id);
+        case ColState: return static_cast<int>(i.phase);
+        case ColPeer: return listener ? i.local : i.peer;
+        case ColBytesIn: return static_cast<qulonglong>(total(&ChannelInfo::bytesIn));
+        case ColBytesOut: return static_cast<qulonglong>(total(&ChannelInfo::bytesOut));
+        case ColMsgsIn: return static_cast<qulonglong>(total(&ChannelInfo::messagesIn));
+        case ColMsgsOut: return static_cast<qulonglong>(total(&ChannelInfo::messagesOut));
+        case ColTerminator: return i.terminatorKnown ? terminatorText(i.terminator) : QString();
+        default: return QVariant();
+        }
+    };
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case ColName:
+            return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
+        case ColState: {
+            QString s = latin1(engine::channelPhaseName(i.phase));
+            if (i.halfClosed && i.phase != engine::ChannelPhase::Closed) s += tr(" (half-closed)");
+            if (i.lastError && i.phase != engine::ChannelPhase::Closed) s += tr(" (error)");
+            return s;
+        }
+        case ColPeer:
+            if (listener) return i.local;
+            if (i.phase == engine::ChannelPhase::Connecting && !i.host.isEmpty() && !i.peer.contains(i.host))
+                return i.peer.isEmpty() ? i.host : QStringLiteral("%1 (%2)").arg(i.peer, i.host);
+            return i.peer;
+        case ColBytesIn:
+        case ColBytesOut:
+        case ColMsgsIn:
+        case ColMsgsOut: return QString::number(value(index.column()).toULongLong());
+        case ColTerminator: return value(ColTerminator);
+        default: return QVariant();
+        }
+    case Qt::ToolTipRole: {
+        QStringList lines;
+        lines << QStringLiteral("%1 %2, %3").arg(channelLabel(i.id), latin1(engine::channelRoleName(i.role)),
+                                                  latin1(engine::channelPhaseName(i.phase)));
+        if (i.parent) lines << tr("accepted by %1").arg(channelLabel(i.parent));
+        if (!i.local.isEmpty()) lines << tr("local %1").arg(i.local);
+        if (!i.peer.isEmpty()) lines << tr("peer %1").arg(i.peer);
+        if (!i.host.isEmpty()) lines << tr("host %1").arg(i.host);
+        if (i.terminatorKnown) lines << tr("terminator %1").arg(terminatorText(i.terminator));
+        if (!i.lastErrorText.isEmpty())
+            lines << (i.lastError ? tr("last error [errno %1] %2").arg(i.lastError).arg(i.lastErrorText)
+                                  : tr("last error %1").arg(i.lastErrorText));
+        if (listener && !node->children.empty()) lines << tr("%n connection(s) shown", nullptr, static_cast<int>(node->children.size()));
+        return lines.join(QLatin1Char('\n'));
+    }
+    case Qt::TextAlignmentRole:
+        if (index.column() >= ColBytesIn && index.column() <= ColMsgsOut)
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        return QVariant();
+    case Qt::ForegroundRole:
+        if (i.phase == engine::ChannelPhase::Closed) return QGuiApplication::palette().color(QPalette::PlaceholderText);
+        return QVariant();
+    case ChannelIdRole: return static_cast<uint>(i.id);
+    case RoleRole: return static_cast<int>(i.role);
+    case PhaseRole: return static_cast<int>(i.phase);
+    case IsOpenRole: return i.phase != engine::ChannelPhase::Closed;
+    case SortRole: return value(index.column());
+    default: return QVariant();
+    }
+}
+
+QVariant ChannelModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal) return QVariant();
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case ColName: return tr("Channel");
+        case ColState: return tr("State");
+        case ColPeer: return tr("Peer");
+        case ColBytesIn: return tr("Bytes in");
+        case ColBytesOut: return tr("Bytes out");
+        case ColMsgsIn: return tr("Msgs in");
+        case ColMsgsOut: return tr("Msgs out");
+        case ColTerminator: return tr("Terminator");
+        default: return QVariant();
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case ColPeer: return tr("The remote address (for a listener: the address it listens on).");
+        case ColBytesIn: return tr("Bytes received (a listener: all its connections).");
+        case ColBytesOut: return tr("Bytes sent (a listener: all its connections).");
+        case ColMsgsIn: return tr("found_terminator calls.");
+        case ColMsgsOut: return tr("Pushes (commands, echo replies, repeated copies).");
+        case ColTerminator: return tr("The terminator in force (set_terminator).");
+        default: return QVariant();
+        }
+    }
+    return QVariant();
+}
+
+}  // namespace ui

@@ -1,0 +1,134 @@
+// ChannelModel.h — every channel of a session as a tree: listeners with the
+// connections they accepted beneath them, clients at the top level.
+//
+// What it does: applyEvents() folds each batch of events into one
+// ChannelInfo per channel (role, phase, addresses, terminator, byte and
+// message counters) and tells the views with at most one beginInsertRows()
+// per parent and one dataChanged() per run of changed rows. Counters come
+// from the events: collect + found_terminator (bytes in, counting the
+// terminator's bytes; messages in), sent (bytes out), push (messages out);
+// every `channel_state` snapshot and the final state of `closed` replace
+// them with the engine's exact figures. At EventLevel::Lifecycle (no
+// collect / sent events) they change only on snapshots and at close.
+// A terminator is known from terminator_set, found_terminator, snapshots,
+// the listener (for an accepted channel), or setOptions() (the bridge tells
+// what a channel was opened with).
+// Closed channels stay (phase "closed") until removeClosed().
+// What it owns: the ChannelInfo of every channel.
+// Threads: GUI thread only.
+#pragma once
+
+#include "engine/reactor/Command.h"
+#include "engine/reactor/Event.h"
+#include "engine/asyncore/Terminator.h"
+
+#include <QAbstractItemModel>
+#include <QString>
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace ui {
+
+struct ChannelInfo {
+    engine::ChannelId id = 0;
+    engine::ChannelRole role = engine::ChannelRole::Client;
+    engine::ChannelPhase phase = engine::ChannelPhase::Connecting;
+    engine::ChannelId parent = 0;  ///< The listener of an accepted channel, else 0.
+    QString peer;                  ///< "127.0.0.1:7000"; for a connecting client, the address being tried.
+    QString local;
+    QString host;                  ///< A client's host as given ("localhost"), if known.
+    QString label;                 ///< A hosted example's dispatcher: its Python class ("EchoHandler"), else empty.
+    QString example;               ///< … and the example it belongs to ("echo-length").
+    engine::ChannelState last;     ///< The latest snapshot (channel_state / closed), if any.
+    bool hasSnapshot = false;
+    std::uint64_t bytesIn = 0;
+    std::uint64_t bytesOut = 0;
+    std::uint64_t messagesIn = 0;
+    std::uint64_t messagesOut = 0;
+    engine::Terminator terminator;
+    bool terminatorKnown = false;
+    bool halfClosed = false;
+    std::int32_t lastError = 0;    ///< errno of the last `error` event (0: none).
+    QString lastErrorText;
+    std::int64_t openedUs = -1;    ///< t_us of the first event seen, -1 if none.
+    std::int64_t closedUs = -1;    ///< t_us of `closed`, -1 while open.
+};
+
+class ChannelModel : public QAbstractItemModel {
+    Q_OBJECT
+
+public:
+    enum Column { ColName, ColState, ColPeer, ColBytesIn, ColBytesOut, ColMsgsIn, ColMsgsOut, ColTerminator, ColumnCount };
+    enum Role {
+        ChannelIdRole = Qt::UserRole + 1,  ///< uint (engine::ChannelId).
+        // --- additions ---
+        RoleRole,   ///< int (engine::ChannelRole).
+        PhaseRole,  ///< int (engine::ChannelPhase).
+        IsOpenRole, ///< bool: not closed.
+        SortRole,   ///< The raw value of the column (numbers as qulonglong) for sorting proxies.
+    };
+
+    explicit ChannelModel(QObject* parent = nullptr);
+    ~ChannelModel() override;
+
+    /// Folds `batch` in (in order).
+    void applyEvents(const std::vector<engine::Event>& batch);
+    /// What channel `id` was opened with (its terminator, at least). Call it
+    /// right after posting OpenClient / OpenServer; a channel not seen yet is
+    /// created (phase connecting / listening).
+    void setOptions(engine::ChannelId id, engine::ChannelRole role, const engine::ChannelOptions& options,
+                    const QString& address = QString());
+
+    QModelIndex indexForChannel(engine::ChannelId id) const;
+    /// The channel's info, or nullptr if the model has never seen it.
+    const ChannelInfo* info(engine::ChannelId id) const;
+    /// Every channel id known, in the order they appeared.
+    std::vector<engine::ChannelId> channels() const;
+    /// Channels not closed.
+    int openChannels() const noexcept { return m_open; }
+    /// Channels known (open or closed, not removed).
+    int channelCount() const noexcept { return static_cast<int>(m_byId.size()); }
+
+    /// Forgets closed channels (a closed listener stays while it still has
+    /// children that are open). Returns how many went.
+    int removeClosed();
+    /// Forgets everything.
+    void clear();
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = QModelIndex()) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex& parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Node {
+        ChannelInfo info;
+        int parentNode = -1;       ///< -1: top level.
+        int row = -1;              ///< Row under its parent; -1 until announced.
+        std::vector<int> children; ///< Node numbers, in row order.
+        bool alive = true;
+        bool changed = false;      ///< Changed in the current batch (announced nodes only).
+    };
+
+    int nodeFor(engine::ChannelId id, engine::ChannelRole role, engine::ChannelId parent, std::int64_t tUs);
+    void applyOne(const engine::Event& e);
+    void applySnapshot(Node& n, const engine::ChannelState& s);
+    void setPhase(Node& n, engine::ChannelPhase phase);
+    void touch(int node);
+    void flush();
+    const Node* nodeOf(const QModelIndex& index) const;
+    QModelIndex indexOfNode(int node, int column) const;
+
+    std::vector<Node> m_nodes;
+    std::unordered_map<engine::ChannelId, int> m_byId;
+    std::vector<int> m_top;
+    std::vector<int> m_pending;  ///< Created this batch, not announced yet (creation order).
+    std::vector<int> m_touched;  ///< Announced nodes changed this batch.
+    int m_open = 0;
+};
+
+}  // namespace ui

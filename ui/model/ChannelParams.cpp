@@ -1,0 +1,39 @@
+// ChannelParams.cpp — dialog parameters to engine options.
+#include "ui/model/ChannelParams.h"
+
+#include "engine/net/Platform.h"
+
+namespace ui {
+
+int engineFamily(Family f) {
+    switch (f) {
+    case Family::IPv4: return engine::kAfInet;
+    case Family::IPv6: return engine::kAfInet6;
+    case Family::Any: break;
+    }
+    return 0;
+}
+
+engine::ChannelOptions ConnectParams::options() const {
+    engine::ChannelOptions o;
+    o.terminator = terminator;
+    o.inBufferSize = inBufferSize;
+    o.outBufferSize = outBufferSize;
+    return o;
+}
+
+engine::ChannelOptions ListenParams::options() const {
+    engine::ChannelOptions o;
+    o.terminator = terminator;
+    o.inBufferSize = inBufferSize;
+    o.outBufferSize = outBufferSize;
+    o.echo = echo;
+    return o;
+}
+
+QString hostPort(const QString& host, std::uint16_t port) {
+    if (host.contains(u':')) return QStringLiteral("[%1]:%2").arg(host).arg(port);
+    return QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
+}  // namespace ui

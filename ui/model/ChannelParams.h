@@ -1,0 +1,51 @@
+// ChannelParams.h — what the Connect… and Listen… dialogs produce.
+//
+// What it does: the parameters of a new client or listening channel as the
+// user chose them, kept by the main window so "Reconnect" can open the same
+// channel again, and turned into engine::ChannelOptions when posted.
+// What it owns: its strings.
+// Threads: value types; any thread.
+#pragma once
+
+#include "engine/reactor/Command.h"
+#include "engine/asyncore/Terminator.h"
+
+#include <QString>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ui {
+
+/// The address family choice: any, IPv4 only, IPv6 only.
+enum class Family { Any, IPv4, IPv6 };
+
+/// The engine's family value for `f` (0, AF_INET or AF_INET6).
+int engineFamily(Family f);
+
+struct ConnectParams {
+    QString host = QStringLiteral("127.0.0.1");
+    std::uint16_t port = 7000;
+    Family family = Family::Any;
+    engine::Terminator terminator = engine::Terminator::bytes("\r\n");
+    std::size_t inBufferSize = 4096;
+    std::size_t outBufferSize = 4096;
+
+    engine::ChannelOptions options() const;
+};
+
+struct ListenParams {
+    QString host = QStringLiteral("127.0.0.1");
+    std::uint16_t port = 7000;  ///< 0: any free port.
+    engine::Terminator terminator = engine::Terminator::bytes("\r\n");
+    bool echo = false;
+    std::size_t inBufferSize = 4096;
+    std::size_t outBufferSize = 4096;
+
+    engine::ChannelOptions options() const;
+};
+
+/// "host:port", with brackets around an IPv6 host.
+QString hostPort(const QString& host, std::uint16_t port);
+
+}  // namespace ui

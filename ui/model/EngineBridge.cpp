@@ -1,0 +1,224 @@
+// EngineBridge.cpp — the Reactor's events, drained onto the GUI thread.
+#include "ui/model/EngineBridge.h"
+
+#include "ui/model/Formatters.h"
+
+#include <QMetaObject>
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <utility>
+
+namespace ui {
+
+EngineBridge::EngineBridge(engine::ReactorOptions options, QObject* parent) : QObject(parent) {
+    m_clock.start();
+    m_channels = new ChannelModel(this);
+    m_events = new EventLogModel(&m_store, this);
+
+    // Called on the loop thread whenever the reactor's queue goes from empty to
+    // non-empty: post one queued call, and no more until it has run.
+    std::function<void()> userCallback = std::move(options.eventsAvailable);
+    options.eventsAvailable = [this, userCallback = std::move(userCallback)] {
+        if (userCallback) userCallback();
+        onEventsAvailable();
+    };
+    m_reactor = std::make_unique<engine::Reactor>(std::move(options));
+    m_startTime = toDateTime(m_reactor->startedAt());
+    m_events->setStartTime(m_startTime);
+
+    m_timer.setInterval(kDrainIntervalMs);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        scheduleDrain();  // the same pace as prompt drains
+        sampleRates();
+    });
+    m_timer.start();
+    m_soon.setSingleShot(true);
+    connect(&m_soon, &QTimer::timeout, this, &EngineBridge::drainNow);
+}
+
+EngineBridge::~EngineBridge() {
+    m_timer.stop();
+    m_soon.stop();
+    // Joins the loop thread: no callback can touch us afterwards.
+    m_reactor.reset();
+    // The models read m_store (the event model's worker thread too): they go
+    // before it does, not later with the QObject children.
+    delete m_events;
+    m_events = nullptr;
+    delete m_channels;
+    m_channels = nullptr;
+}
+
+void EngineBridge::onEventsAvailable() {
+    // Loop thread. postEvent is thread-safe; `this` outlives the loop thread.
+    if (m_drainPosted.exchange(true, std::memory_order_acq_rel)) return;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_drainPosted.store(false, std::memory_order_release);
+            scheduleDrain();
+        },
+        Qt::QueuedConnection);
+}
+
+void EngineBridge::scheduleDrain() {
+    const qint64 since = m_clock.elapsed() - m_lastDrainMs;
+    if (since >= kMinDrainGapMs) {
+        drainNow();
+    } else if (!m_soon.isActive()) {
+        m_soon.start(static_cast<int>(kMinDrainGapMs - since));
+    }
+}
+
+void EngineBridge::drainNow() {
+    if (!m_reactor) return;
+    if (m_offline) {
+        processSlice();
+        return;
+    }
+    if (m_gate && !m_gate()) {
+        ++m_heldBack;  // the timer asks again in kDrainIntervalMs
+        return;
+    }
+    if (m_backlogPos >= m_backlog.size()) {
+        m_reactor->drain(m_backlog);
+        m_backlogPos = 0;
+    }
+    processSlice();
+}
+
+void EngineBridge::processSlice() {
+    if (m_backlogPos >= m_backlog.size()) return;
+    m_lastDrainMs = m_clock.elapsed();  // the pace applies to drains that bring work (and a repaint)
+    const std::size_t left = m_backlog.size() - m_backlogPos;
+    if (m_backlogPos == 0 && left <= kMaxEventsPerSlice) {
+        m_slice.swap(m_backlog);  // the common case: the whole drain at once
+        m_backlog.clear();
+    } else {
+        const std::size_t n = std::min(left, kMaxEventsPerSlice);
+        m_slice.clear();
+        m_slice.reserve(n);
+        const auto first = m_backlog.begin() + static_cast<std::ptrdiff_t>(m_backlogPos);
+        std::move(first, first + static_cast<std::ptrdiff_t>(n), std::back_inserter(m_slice));
+        m_backlogPos += n;
+        if (m_backlogPos >= m_backlog.size()) {
+            m_backlog.clear();
+            m_backlogPos = 0;
+        } else {
+            m_soon.start(0);  // the next slice on the next event-loop turn
+        }
+    }
+
+    std::vector<engine::Event>& batch = m_slice;
+    m_channels->applyEvents(batch);
+    if (!m_offline) emit batchReceived(batch);
+
+    std::vector<std::pair<engine::ChannelId, QString>> errors;
+    bool stopped = false;
+    for (const engine::Event& e : batch) {
+        if (e.kind == engine::EventKind::Error)
+            errors.emplace_back(e.channel, QString::fromUtf8(e.info.data(), static_cast<qsizetype>(e.info.size())));
+        else if (e.kind == engine::EventKind::Stopped)
+            stopped = true;
+    }
+    const auto first = static_cast<qsizetype>(m_store.size());
+    const auto count = static_cast<qsizetype>(batch.size());
+    m_totalEvents += static_cast<quint64>(count);
+    if (m_sink && !m_offline) {
+        m_store.appendCopy(batch);
+        m_sink(std::move(batch));
+        batch.clear();
+    } else {
+        m_store.append(batch);  // leaves `batch` empty
+    }
+    m_events->appendFromStore();
+    emit eventsAppended(first, count);
+    if (m_offline) {
+        if (m_backlogPos >= m_backlog.size()) emit loaded();
+        return;
+    }
+    for (const auto& [channel, message] : errors) emit channelError(channel, message);
+    if (stopped && !m_stopped) {
+        m_stopped = true;
+        emit reactorStopped();
+    }
+    // Nothing more can come: stop waking up; the rates drop to zero.
+    if (m_stopped && m_backlogPos >= m_backlog.size() && m_reactor->finished()) {
+        m_timer.stop();
+        m_samples.clear();
+    }
+}
+
+engine::ChannelId EngineBridge::openClient(const QString& host, std::uint16_t port,
+                                           const engine::ChannelOptions& options, int family) {
+    const engine::ChannelId id = m_reactor->openClient(host.toStdString(), port, options, family);
+    m_channels->setOptions(id, engine::ChannelRole::Client, options, host);
+    return id;
+}
+
+engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t port,
+                                           const engine::ChannelOptions& options, int backlog) {
+    const engine::ChannelId id = m_reactor->openServer(host.toStdString(), port, options, backlog);
+    m_channels->setOptions(id, engine::ChannelRole::Listener, options,
+                           port ? QStringLiteral("%1:%2").arg(host).arg(port) : QString());
+    return id;
+}
+
+void EngineBridge::loadOffline(std::vector<engine::Event> events, const QDateTime& start) {
+    m_offline = true;
+    m_timer.stop();
+    m_soon.stop();
+    m_samples.clear();
+    m_startTime = start;
+    m_events->setStartTime(start);
+    m_backlog = std::move(events);
+    m_backlogPos = 0;
+    if (m_backlog.empty()) {
+        emit loaded();
+        return;
+    }
+    processSlice();
+}
+
+void EngineBridge::shutdownAndDrain(int timeoutMs) {
+    if (m_offline || !m_reactor || m_stopped) return;
+    m_reactor->shutdown();
+    QElapsedTimer clock;
+    clock.start();
+    while (!m_stopped && clock.elapsed() < timeoutMs) {
+        while (m_backlogPos < m_backlog.size()) processSlice();
+        if (m_stopped) break;
+        if (m_reactor->waitAndDrain(m_backlog, std::chrono::milliseconds(50))) m_backlogPos = 0;
+    }
+    while (m_backlogPos < m_backlog.size()) processSlice();
+}
+
+void EngineBridge::clearLog() {
+    m_store.clear();
+    m_events->appendFromStore();  // sees the new generation: resets
+    emit logCleared();
+}
+
+void EngineBridge::sampleRates() {
+    const qint64 now = m_clock.elapsed();
+    if (!m_samples.empty() && now - m_samples.back().ms < 100) return;
+    const engine::ReactorStats s = m_reactor->stats();
+    m_samples.push_back({now, s.bytesIn, s.bytesOut, m_totalEvents});
+    while (m_samples.size() > 2 && now - m_samples[1].ms >= 1000) m_samples.pop_front();
+}
+
+double EngineBridge::rate(std::uint64_t Sample::*field) const {
+    if (m_samples.size() < 2) return 0.0;
+    const Sample& a = m_samples.front();
+    const Sample& b = m_samples.back();
+    const double dt = static_cast<double>(b.ms - a.ms) / 1000.0;
+    return dt > 0 ? static_cast<double>(b.*field - a.*field) / dt : 0.0;
+}
+
+double EngineBridge::bytesInPerSec() const { return rate(&Sample::bytesIn); }
+double EngineBridge::bytesOutPerSec() const { return rate(&Sample::bytesOut); }
+double EngineBridge::eventsPerSec() const { return rate(&Sample::events); }
+
+}  // namespace ui

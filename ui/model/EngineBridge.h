@@ -1,0 +1,182 @@
+// EngineBridge.h — where the engine meets Qt: owns the Reactor, drains its
+// events into the log and the models on the GUI thread.
+//
+// What it does: starts an engine::Reactor (its own loop thread) and drains
+// its events on the GUI thread — promptly when the reactor says events are
+// available (a queued call, coalesced by an atomic flag, so a flood leaves
+// at most one call pending), and every kDrainIntervalMs anyway; drains that
+// bring events are at least kMinDrainGapMs apart, so a flood is handed on
+// about 60 times a second. For each drained batch, in this order:
+//   1. channelModel()->applyEvents(batch);
+//   2. emit batchReceived(batch) — the events are still whole (strings,
+//      snapshots); they are NOT in the store yet;
+//   3. the batch moves into store(); eventModel()->appendFromStore();
+//   4. emit eventsAppended(firstRow, count) — store rows [first, first+count);
+//   5. emit channelError(channel, message) for each `error` event of the
+//      batch, and reactorStopped() after the `stopped` event.
+// A huge backlog (the GUI was busy) is handed on in slices of at most
+// kMaxEventsPerSlice, one slice per event-loop turn, so one drain never
+// freezes the window.
+// A batch sink (setBatchSink, the session recorder) gets each batch after
+// step 3, whole: the store copies from it instead of moving out of it. A
+// drain gate (setDrainGate) holds live drains back while the sink is behind.
+// A window showing a session file (loadOffline) gets its events through the
+// same steps (slices, models, eventsAppended), but no batchReceived, sink,
+// channelError or reactorStopped: nothing happens live there; the reactor
+// is then never drained.
+// Rates for the status bar come from Reactor::stats() (exact at every
+// event level) and the event count, over the last second.
+//
+// What it owns: the Reactor (and so its thread), the EventLogStore, one
+// ChannelModel and one EventLogModel over the store. The destructor shuts
+// the reactor down and joins its thread (fast: closing sockets).
+// Threads: GUI thread only, except reactor(), whose commands may be posted
+// from any thread. This is the only translation unit that holds a Reactor
+// and is a QObject.
+#pragma once
+
+#include "engine/reactor/Command.h"
+#include "engine/reactor/Event.h"
+#include "engine/reactor/Reactor.h"
+#include "ui/model/ChannelModel.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/model/EventLogStore.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace ui {
+
+class EngineBridge : public QObject {
+    Q_OBJECT
+
+public:
+    /// The drain timer's period.
+    static constexpr int kDrainIntervalMs = 30;
+    /// Prompt drains come at most this often (about 60 a second): each one
+    /// ends in a repaint of the log, and repainting at 120 Hz during a flood
+    /// cost the GUI thread half a core (docs/performance.md, "GUI flood").
+    static constexpr int kMinDrainGapMs = 16;
+    /// The most events handed on per event-loop turn.
+    static constexpr std::size_t kMaxEventsPerSlice = 50000;
+
+    /// Starts the reactor. Throws what engine::Reactor's constructor throws
+    /// (std::system_error, engine::BackendError). A `eventsAvailable` in
+    /// `options` is kept and called as well.
+    explicit EngineBridge(engine::ReactorOptions options = {}, QObject* parent = nullptr);
+    ~EngineBridge() override;
+
+    engine::Reactor& reactor() noexcept { return *m_reactor; }
+    EventLogStore& store() noexcept { return m_store; }
+    const EventLogStore& store() const noexcept { return m_store; }
+    ChannelModel* channelModel() noexcept { return m_channels; }
+    EventLogModel* eventModel() noexcept { return m_events; }
+
+    /// Reactor::openClient / openServer, also telling the channel model what
+    /// the channel starts with (its terminator shows at once).
+    engine::ChannelId openClient(const QString& host, std::uint16_t port, const engine::ChannelOptions& options = {},
+                                 int family = 0);
+    engine::ChannelId openServer(const QString& host, std::uint16_t port, const engine::ChannelOptions& options = {},
+                                 int backlog = engine::cmd::OpenServer::kDefaultBacklog);
+
+    /// The wall-clock time of t_us = 0.
+    QDateTime startTime() const { return m_startTime; }
+
+    /// Over the last second (bytes: as the reactor counts them, at any level).
+    double bytesInPerSec() const;
+    double bytesOutPerSec() const;
+    double eventsPerSec() const;
+    /// Events received since the start (clearLog() does not reset it).
+    quint64 totalEvents() const noexcept { return m_totalEvents; }
+    /// True once the `stopped` event came.
+    bool isStopped() const noexcept { return m_stopped; }
+
+    /// Called with every live batch once it is in the store (moved: the
+    /// callee keeps it). GUI thread. An empty function removes it.
+    void setBatchSink(std::function<void(std::vector<engine::Event>&&)> sink) { m_sink = std::move(sink); }
+    /// Asked before each live drain: while it says no (the recorder is far
+    /// behind the disk), nothing is drained or handed on — the events wait
+    /// in the reactor, which stops reading once they pile up — and the
+    /// drain timer asks again. The GUI thread never waits. Empty: always yes.
+    void setDrainGate(std::function<bool()> ready) { m_gate = std::move(ready); }
+    /// Live drains the gate has held back so far.
+    quint64 heldBackDrains() const noexcept { return m_heldBack; }
+    /// Shows `events` (a session file's) instead of the reactor's: they go
+    /// through the models in slices, as a flood would; loaded() follows.
+    /// The reactor is no longer drained. `start` is the session's t_us = 0.
+    void loadOffline(std::vector<engine::Event> events, const QDateTime& start);
+    /// True after loadOffline().
+    bool isOffline() const noexcept { return m_offline; }
+
+    /// Shuts the reactor down and hands on every event up to `stopped`
+    /// (through the models and the sink, so a recording ends complete),
+    /// waiting at most `timeoutMs`. For closing the window. GUI thread.
+    void shutdownAndDrain(int timeoutMs = 2000);
+
+    /// Empties the store (and so the log views); channels stay.
+    void clearLog();
+    /// Drains now (normally the timer and the reactor's notifications do).
+    void drainNow();
+
+signals:
+    /// Store rows [firstRow, firstRow + count) are new.
+    void eventsAppended(qsizetype firstRow, qsizetype count);
+    /// A batch, before it moves into the store (direct connections only:
+    /// the reference is valid during the emission).
+    void batchReceived(const std::vector<engine::Event>& batch);
+    /// An `error` event (after it is in the store and the models).
+    void channelError(engine::ChannelId channel, QString message);
+    /// clearLog() ran.
+    void logCleared();
+    /// The reactor stopped (its `stopped` event was handled).
+    void reactorStopped();
+    /// loadOffline()'s events are all in the store and the models.
+    void loaded();
+
+private:
+    void onEventsAvailable();
+    void scheduleDrain();
+    void processSlice();
+    void sampleRates();
+
+    struct Sample {
+        qint64 ms = 0;
+        std::uint64_t bytesIn = 0;
+        std::uint64_t bytesOut = 0;
+        std::uint64_t events = 0;
+    };
+    double rate(std::uint64_t Sample::*field) const;
+
+    EventLogStore m_store;
+    ChannelModel* m_channels = nullptr;
+    EventLogModel* m_events = nullptr;
+    QTimer m_timer;
+    QTimer m_soon;  // single-shot: the next drain, kept kMinDrainGapMs after the last
+    QElapsedTimer m_clock;
+    qint64 m_lastDrainMs = -1000;
+    std::vector<engine::Event> m_backlog;  // drained, not yet handed on
+    std::size_t m_backlogPos = 0;
+    std::vector<engine::Event> m_slice;
+    std::deque<Sample> m_samples;
+    quint64 m_totalEvents = 0;
+    bool m_stopped = false;
+    QDateTime m_startTime;
+    std::atomic<bool> m_drainPosted{false};
+    std::function<void(std::vector<engine::Event>&&)> m_sink;
+    std::function<bool()> m_gate;
+    quint64 m_heldBack = 0;
+    bool m_offline = false;
+    std::unique_ptr<engine::Reactor> m_reactor;  // last: its thread may call back into the members above
+};
+
+}  // namespace ui

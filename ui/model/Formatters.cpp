@@ -1,0 +1,343 @@
+// Formatters.cpp — escaped text, hex dumps, method names, times.
+#include "ui/model/Formatters.h"
+
+#include "engine/asyncore/Escape.h"
+#include "ui/model/EventLogStore.h"
+
+#include <QLatin1StringView>
+#include <QStringBuilder>
+#include <QTime>
+
+#include <string>
+
+namespace ui {
+namespace {
+
+QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
+QString utf8(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Appends `v` as exactly `digits` lower-case hex digits.
+void appendHex(std::string& out, std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) out.push_back(kHexDigits[(v >> (4 * i)) & 0xf]);
+}
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+    std::int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+
+// "+1.000123" style, without the sign, for |us|.
+void appendSeconds(QString& out, std::uint64_t us) {
+    out += QString::number(us / 1000000u);
+    out += QLatin1Char('.');
+    const QString frac = QString::number(us % 1000000u);
+    out += QString(6 - frac.size(), QLatin1Char('0'));
+    out += frac;
+}
+
+}  // namespace
+
+Direction direction(engine::EventKind kind) noexcept {
+    using K = engine::EventKind;
+    switch (kind) {
+    case K::Collect:
+    case K::Received:
+    case K::FoundTerminator: return Direction::In;
+    case K::Push:
+    case K::Sent:
+    case K::ProducerExhausted: return Direction::Out;
+    default: return Direction::None;
+    }
+}
+
+QString directionName(Direction d) {
+    switch (d) {
+    case Direction::In: return QStringLiteral("in");
+    case Direction::Out: return QStringLiteral("out");
+    case Direction::None: break;
+    }
+    return {};
+}
+
+QString escapedText(std::string_view bytes, std::string_view terminator) {
+    std::string out;
+    out.reserve(bytes.size() + terminator.size() + 8);
+    engine::appendEscaped(out, bytes);
+    engine::appendEscaped(out, terminator);
+    return latin1(out);
+}
+
+QString escapedPreview(std::string_view bytes, std::size_t maxBytes) {
+    if (bytes.size() <= maxBytes) return escapedText(bytes);
+    std::string out;
+    out.reserve(maxBytes + 32);
+    engine::appendEscaped(out, bytes.substr(0, maxBytes));
+    QString s = latin1(out);
+    s += QStringLiteral(" … (+%1 bytes)").arg(static_cast<qulonglong>(bytes.size() - maxBytes));
+    return s;
+}
+
+QString hexDump(std::string_view bytes) { return hexDump(bytes, bytes.size()); }
+
+QString hexDump(std::string_view bytes, std::size_t maxBytes) {
+    const std::size_t n = std::min(bytes.size(), maxBytes);
+    const int offsetDigits = n > 0xffffffffu ? 16 : 8;
+    std::string out;
+    out.reserve((n / 16 + 1) * 80);
+    for (std::size_t line = 0; line < n; line += 16) {
+        if (line) out.push_back('\n');
+        appendHex(out, line, offsetDigits);
+        out += "  ";
+        for (std::size_t i = 0; i < 16; ++i) {
+            if (i == 8) out.push_back(' ');
+            if (line + i < n) {
+                appendHex(out, static_cast<unsigned char>(bytes[line + i]), 2);
+                out.push_back(' ');
+            } else {
+                out += "   ";
+            }
+        }
+        out += " |";
+        for (std::size_t i = 0; i < 16 && line + i < n; ++i) {
+            const auto c = static_cast<unsigned char>(bytes[line + i]);
+            out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
+        }
+        out.push_back('|');
+    }
+    if (n < bytes.size()) {
+        if (n) out.push_back('\n');
+        out += "… " + std::to_string(bytes.size() - n) + " more bytes";
+        return utf8(out);
+    }
+    return latin1(out);
+}
+
+QString methodName(const LogRecord& record) { return methodName(record.kind, record.sub); }
+
+QString methodName(engine::EventKind kind, std::uint8_t sub) {
+    using K = engine::EventKind;
+    switch (kind) {
+    case K::Listening: return QStringLiteral("listen");
+    case K::Accepted: return QStringLiteral("handle_accepted");
+    case K::Connecting: return QStringLiteral("connect");
+    case K::Connected: return QStringLiteral("handle_connect");
+    case K::Collect: return QStringLiteral("collect_incoming_data");
+    case K::FoundTerminator: return QStringLiteral("found_terminator");
+    case K::TerminatorSet: return QStringLiteral("set_terminator");
+    case K::BuffersSet: return QStringLiteral("ac_in/out_buffer_size");
+    case K::LimitsSet: return QStringLiteral("set_limits");
+    case K::Push:
+        return static_cast<engine::ProducerKind>(sub) == engine::ProducerKind::Bytes
+                   ? QStringLiteral("push")
+                   : QStringLiteral("push_with_producer");
+    case K::Sent: return QStringLiteral("send");
+    case K::ProducerExhausted: return QStringLiteral("producer.more");
+    case K::CloseWhenDone: return QStringLiteral("close_when_done");
+    case K::HalfClosed: return QStringLiteral("shutdown(SHUT_WR)");
+    case K::Discarded: return QStringLiteral("discard_buffers");
+    case K::HighWater: return QStringLiteral("high_water");
+    case K::LowWater: return QStringLiteral("low_water");
+    case K::Closed:
+        return static_cast<engine::CloseReason>(sub) == engine::CloseReason::Local ? QStringLiteral("close")
+                                                                                  : QStringLiteral("handle_close");
+    case K::Error: return QStringLiteral("handle_error");
+    case K::Warning:
+        return static_cast<engine::WarningCode>(sub) == engine::WarningCode::Log ? QStringLiteral("log_info")
+                                                                                 : QStringLiteral("warning");
+    case K::Loop: return QStringLiteral("asyncore.loop");
+    case K::ChannelState: return QStringLiteral("snapshot");
+    case K::LimitReached: return QStringLiteral("limit_reached");
+    case K::Paused: return QStringLiteral("pause");
+    case K::Resumed: return QStringLiteral("resume");
+    case K::Stopped: return QStringLiteral("stopped");
+    case K::Received: return QStringLiteral("recv");
+    case K::Hosted:
+        switch (static_cast<engine::HostPhase>(sub)) {
+        case engine::HostPhase::Started: return QStringLiteral("example started");
+        case engine::HostPhase::Dispatcher: return QStringLiteral("add_channel");
+        case engine::HostPhase::Done: return QStringLiteral("example done");
+        case engine::HostPhase::Stopped: return QStringLiteral("example stopped");
+        case engine::HostPhase::Failed: return QStringLiteral("example failed");
+        }
+        return QStringLiteral("hosted");
+    case K::Preview: return QStringLiteral("next step");
+    }
+    return QStringLiteral("?");
+}
+
+QString kindName(engine::EventKind kind) { return latin1(engine::eventKindName(kind)); }
+
+QString formatTimeUs(std::int64_t tUs, QDateTime start) {
+    if (!start.isValid()) {
+        QString s;
+        if (tUs < 0) s += QLatin1Char('-');
+        appendSeconds(s, tUs < 0 ? 0u - static_cast<std::uint64_t>(tUs) : static_cast<std::uint64_t>(tUs));
+        return s;
+    }
+    const std::int64_t totalUs = start.toMSecsSinceEpoch() * 1000 + tUs;
+    const QDateTime t = start.addMSecs(floorDiv(tUs, 1000));
+    const std::int64_t micros = totalUs - floorDiv(totalUs, 1000000) * 1000000;
+    const QTime clock = t.time();
+    QString s;
+    s.reserve(15);
+    const auto two = [&s](int v) {
+        s += QLatin1Char(static_cast<char>('0' + v / 10));
+        s += QLatin1Char(static_cast<char>('0' + v % 10));
+    };
+    two(clock.hour());
+    s += QLatin1Char(':');
+    two(clock.minute());
+    s += QLatin1Char(':');
+    two(clock.second());
+    s += QLatin1Char('.');
+    const QString frac = QString::number(micros);
+    s += QString(6 - frac.size(), QLatin1Char('0'));
+    s += frac;
+    return s;
+}
+
+QString formatDeltaUs(std::int64_t deltaUs) {
+    QString s;
+    s += deltaUs < 0 ? QLatin1Char('-') : QLatin1Char('+');
+    appendSeconds(s, deltaUs < 0 ? 0u - static_cast<std::uint64_t>(deltaUs) : static_cast<std::uint64_t>(deltaUs));
+    return s;
+}
+
+QString formatBytes(std::uint64_t bytes) {
+    if (bytes < 1024) return QStringLiteral("%1 B").arg(bytes);
+    static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = static_cast<double>(bytes) / 1024.0;
+    std::size_t unit = 0;
+    while (v >= 1024.0 && unit + 1 < std::size(kUnits)) {
+        v /= 1024.0;
+        ++unit;
+    }
+    return QStringLiteral("%1 %2").arg(v, 0, 'f', v < 100.0 ? 1 : 0).arg(QLatin1String(kUnits[unit]));
+}
+
+QDateTime toDateTime(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(ms));
+}
+
+QString channelLabel(engine::ChannelId id) {
+    if (id == engine::kReactorChannel) return QStringLiteral("reactor");
+    return QLatin1Char('#') + QString::number(id);
+}
+
+QString terminatorText(const engine::Terminator& t) { return latin1(engine::terminatorSpec(t)); }
+
+QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t maxBytes) {
+    using K = engine::EventKind;
+    const LogRecord& r = store.record(row);
+    const QString info = utf8(store.info(row));
+    const QString aux = utf8(store.aux(row));
+    switch (r.kind) {
+    case K::Listening: return info.isEmpty() ? QStringLiteral("port %1").arg(r.size) : info;
+    case K::Accepted:
+        return QStringLiteral("%1 → %2 (listener %3)").arg(info, aux, channelLabel(r.parent));
+    case K::Connecting:
+        return aux.isEmpty() || aux == info ? info : QStringLiteral("%1 (%2)").arg(info, aux);
+    case K::Connected: return aux.isEmpty() ? info : QStringLiteral("%1 → %2").arg(aux, info);
+    case K::Collect:
+    case K::Received:
+    case K::Sent: return escapedPreview(store.data(row), maxBytes);
+    case K::Hosted:
+        switch (static_cast<engine::HostPhase>(r.sub)) {
+        case engine::HostPhase::Started:
+            return r.size ? QStringLiteral("%1 on port %2").arg(info).arg(r.size) : info;
+        case engine::HostPhase::Dispatcher:
+            return QStringLiteral("%1%2 of %3").arg(info, channelLabel(r.channel), aux);
+        case engine::HostPhase::Done:
+            return QStringLiteral("%1: %2").arg(info, r.size ? QStringLiteral("ok") : QStringLiteral("not ok"));
+        case engine::HostPhase::Stopped:
+        case engine::HostPhase::Failed: return info;
+        }
+        return info;
+    case K::Preview:
+        if (const engine::LoopTrace* t = store.trace(row)) {
+            QStringList parts;
+            for (const auto& w : t->waiting)
+                if (!w.next.empty())
+                    parts << QStringLiteral("%1: %2").arg(channelLabel(w.channel), utf8(w.next));
+            return parts.isEmpty() ? QStringLiteral("nothing ready") : parts.join(QStringLiteral("; "));
+        }
+        return QStringLiteral("preview");
+    case K::FoundTerminator:
+    case K::TerminatorSet: {
+        if (r.terminatorKind() == engine::Terminator::Kind::Count) return QStringLiteral("count:%1").arg(r.count);
+        if (r.terminatorKind() == engine::Terminator::Kind::None) return QStringLiteral("none");
+        return escapedPreview(store.data(row), maxBytes);
+    }
+    case K::BuffersSet: return QStringLiteral("in %1, out %2").arg(r.size).arg(r.count);
+    case K::LimitsSet: return QStringLiteral("max message %1, high water %2").arg(r.size).arg(r.count);
+    case K::Push: {
+        const QString bytes = r.size < 0 ? QStringLiteral("? bytes") : QStringLiteral("%1 bytes").arg(r.size);
+        switch (r.producerKind()) {
+        case engine::ProducerKind::Bytes: return bytes;
+        case engine::ProducerKind::File: return QStringLiteral("file %1 (%2)").arg(info, bytes);
+        case engine::ProducerKind::Repeat:
+            return r.count == 0 ? QStringLiteral("repeat until closed × %1").arg(bytes)
+                                : QStringLiteral("repeat %1 × %2").arg(r.count).arg(bytes);
+        case engine::ProducerKind::Simple:
+        case engine::ProducerKind::Other: break;
+        }
+        return QStringLiteral("%1 producer (%2)").arg(latin1(engine::producerKindName(r.producerKind())), bytes);
+    }
+    case K::ProducerExhausted:
+        return QStringLiteral("%1 producer exhausted").arg(latin1(engine::producerKindName(r.producerKind())));
+    case K::CloseWhenDone: return QStringLiteral("close once the output is sent");
+    case K::HalfClosed: return QStringLiteral("write side shut down");
+    case K::Discarded: return QStringLiteral("%1 bytes, %2 fifo entries dropped").arg(r.size).arg(r.count);
+    case K::HighWater: return QStringLiteral("%1 bytes queued (mark %2)").arg(r.size).arg(r.count);
+    case K::LowWater: return QStringLiteral("%1 bytes queued (back under %2)").arg(r.size).arg(r.count);
+    case K::Closed: {
+        QString s;
+        switch (r.closeReason()) {
+        case engine::CloseReason::Peer: s = QStringLiteral("closed by the peer"); break;
+        case engine::CloseReason::Local: s = QStringLiteral("closed locally"); break;
+        case engine::CloseReason::Error: s = QStringLiteral("closed on error"); break;
+        }
+        if (r.error) s += QStringLiteral(" [errno %1]").arg(r.error);
+        if (!info.isEmpty()) s += QStringLiteral(": ") + info;
+        return s;
+    }
+    case K::Error: return r.error ? QStringLiteral("[errno %1] %2").arg(r.error).arg(info) : info;
+    case K::Warning: {
+        QString s = latin1(engine::warningCodeName(r.warningCode())) + QStringLiteral(": ") + info;
+        if (r.dataLength) s += QStringLiteral(" [") + escapedPreview(store.data(row), maxBytes) + QLatin1Char(']');
+        return s;
+    }
+    case K::Loop:
+        if (const engine::LoopTrace* t = store.trace(row))
+            return QStringLiteral("pass %1 (%2): waited %3 µs, %4 polled, %5 ready, %6 dispatched")
+                .arg(t->pass)
+                .arg(latin1(engine::backendName(t->backend)))
+                .arg(t->waitedUs)
+                .arg(t->polled.size())
+                .arg(t->ready.size())
+                .arg(t->dispatched.size());
+        return QStringLiteral("loop pass");
+    case K::ChannelState:
+        if (const engine::ChannelState* s = store.state(row))
+            return QStringLiteral("%1 %2: in %3 B / %4 msgs, out %5 B / %6 msgs, queued %7 B, terminator %8")
+                .arg(latin1(engine::channelRoleName(s->role)), latin1(engine::channelPhaseName(s->phase)))
+                .arg(s->bytesIn)
+                .arg(s->messagesIn)
+                .arg(s->bytesOut)
+                .arg(s->messagesOut)
+                .arg(s->queuedBytes)
+                .arg(terminatorText(s->terminator));
+        return QStringLiteral("snapshot");
+    case K::LimitReached: return QStringLiteral("%1 messages received").arg(r.count);
+    case K::Paused: return QStringLiteral("loop paused");
+    case K::Resumed: return QStringLiteral("loop resumed");
+    case K::Stopped: return QStringLiteral("reactor stopped");
+    }
+    return info;
+}
+
+}  // namespace ui

@@ -1,0 +1,223 @@
+// MockDialog.cpp — a recorded server side, served live.
+#include "ui/session/MockDialog.h"
+
+#include "engine/asyncore/Escape.h"
+#include "engine/replay/ReplayScript.h"
+#include "ui/model/Formatters.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMetaObject>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace ui {
+namespace {
+
+constexpr std::size_t kMaxLogLines = 2000;
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+QString shortEscaped(const std::string& bytes) {
+    const std::string e = engine::renderEscaped(std::string_view(bytes).substr(0, 160));
+    return QString::fromLatin1(e.data(), static_cast<qsizetype>(e.size())) +
+           (bytes.size() > 160 ? QStringLiteral("…") : QString());
+}
+
+}  // namespace
+
+MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString sessionName, QWidget* parent)
+    : QDialog(parent), m_conversations(std::move(conversations)),
+      m_logged(std::make_shared<std::atomic<std::size_t>>(0)) {
+    setWindowTitle(tr("Serve as mock — %1").arg(sessionName));
+    setObjectName(QStringLiteral("MockDialog"));
+    auto* form = new QFormLayout;
+    m_conversation = new QComboBox(this);
+    m_conversation->addItem(tr("Every recorded connection, in turn (client k gets connection k)"));
+    for (std::size_t i = 0; i < m_conversations.size(); ++i) {
+        const engine::Conversation& c = m_conversations[i];
+        if (!c.hasTraffic()) continue;
+        m_conversation->addItem(tr("%1 — server %2, client %3")
+                                    .arg(channelLabel(c.channel), qs(c.serverAddress()), qs(c.clientAddress())));
+        m_choices.push_back(i);
+    }
+    form->addRow(tr("Ser&ve:"), m_conversation);
+    auto* where = new QHBoxLayout;
+    m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
+    m_port = new QSpinBox(this);
+    m_port->setRange(0, 65535);
+    m_port->setValue(0);
+    m_port->setSpecialValueText(tr("any free port"));
+    where->addWidget(m_host, 1);
+    where->addWidget(new QLabel(tr("port"), this));
+    where->addWidget(m_port);
+    auto* whereLabel = new QLabel(tr("&Listen on:"), this);
+    whereLabel->setBuddy(m_host);
+    form->addRow(whereLabel, where);
+
+    m_status = new QLabel(tr("Not serving."), this);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_figures = new QLabel(this);
+    m_log = new QListWidget(this);
+    QFont mono(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::TypeWriter);
+    m_log->setFont(mono);
+
+    auto* buttons = new QDialogButtonBox(this);
+    m_start = buttons->addButton(tr("&Start"), QDialogButtonBox::ActionRole);
+    m_stop = buttons->addButton(tr("S&top"), QDialogButtonBox::ActionRole);
+    QPushButton* close = buttons->addButton(QDialogButtonBox::Close);
+    m_stop->setEnabled(false);
+    connect(m_start, &QPushButton::clicked, this, [this] { start(); });
+    connect(m_stop, &QPushButton::clicked, this, &MockDialog::stop);
+    connect(close, &QPushButton::clicked, this, &QDialog::reject);
+
+    auto* col = new QVBoxLayout(this);
+    col->addLayout(form);
+    col->addWidget(m_status);
+    col->addWidget(m_figures);
+    col->addWidget(m_log, 1);
+    col->addWidget(buttons);
+    m_tick = new QTimer(this);
+    m_tick->setInterval(200);
+    connect(m_tick, &QTimer::timeout, this, [this] {
+        updateFigures();
+        if (m_mocker && m_mocker->finished()) stop();  // it ended by itself (an error)
+    });
+    if (m_choices.empty()) {
+        m_start->setEnabled(false);
+        m_status->setText(tr("This session has no connection that carried bytes: nothing to serve."));
+    }
+    resize(820, 560);
+}
+
+MockDialog::~MockDialog() { m_mocker.reset(); }
+
+quint16 MockDialog::port() const { return m_mocker ? m_mocker->port() : 0; }
+engine::MockStats MockDialog::stats() const { return m_mocker ? m_mocker->stats() : engine::MockStats{}; }
+
+bool MockDialog::start() {
+    if (m_mocker || m_choices.empty()) return false;
+    std::vector<engine::ReplayScript> scripts;
+    QStringList skipped;
+    const int pick = m_conversation->currentIndex();
+    for (std::size_t i = 0; i < m_choices.size(); ++i) {
+        if (pick > 0 && static_cast<std::size_t>(pick - 1) != i) continue;
+        const engine::Conversation& c = m_conversations[m_choices[i]];
+        std::string why;
+        auto script = engine::ReplayScript::build(c, {}, &why);
+        if (script)
+            scripts.push_back(std::move(*script));
+        else
+            skipped << tr("%1: %2").arg(channelLabel(c.channel), qs(why));
+    }
+    if (scripts.empty()) {
+        m_status->setText(tr("Cannot serve: %1").arg(skipped.join(QStringLiteral("; "))));
+        return false;
+    }
+    engine::MockOptions o;
+    o.host = m_host->text().trimmed().toStdString();
+    o.port = static_cast<std::uint16_t>(m_port->value());
+    auto mocker = std::make_unique<engine::Mocker>(std::move(scripts), o);
+    m_logged = std::make_shared<std::atomic<std::size_t>>(0);
+    auto logged = m_logged;
+    std::string error;
+    // The mock thread: a queued call per event, until the log is full (then
+    // only the rare ones); the figures come from stats().
+    const bool ok = mocker->start(
+        [this, logged](const engine::MockEvent& e) {
+            using K = engine::MockEvent::Kind;
+            const bool rare = e.kind == K::Listening || e.kind == K::Error || e.kind == K::Stopped;
+            if (rare || logged->fetch_add(1) < kMaxLogLines)
+                QMetaObject::invokeMethod(this, [this, e] { onEvent(e); }, Qt::QueuedConnection);
+        },
+        &error);
+    if (!ok) {
+        m_status->setText(QStringLiteral("<b style=\"color:#b00\">%1</b>").arg(qs(error).toHtmlEscaped()));
+        return false;
+    }
+    m_mocker = std::move(mocker);
+    m_log->clear();
+    QString text = tr("<b>Serving</b> on %1 — point a client at it; Stop ends every connection.")
+                       .arg(qs(m_mocker->address()).toHtmlEscaped());
+    if (!skipped.isEmpty()) text += tr("<br>Left out: %1").arg(skipped.join(QStringLiteral("; ")).toHtmlEscaped());
+    m_status->setText(text);
+    setServing(true);
+    updateFigures();
+    emit serving(m_mocker->port());
+    return true;
+}
+
+void MockDialog::stop() {
+    if (!m_mocker) return;
+    m_mocker->stop();
+    m_mocker->wait(std::chrono::milliseconds(2000));
+    updateFigures();
+    m_mocker.reset();  // joins; pending queued calls still run (they only touch the log)
+    m_status->setText(tr("Stopped."));
+    setServing(false);
+    emit stopped();
+}
+
+void MockDialog::setServing(bool on) {
+    m_start->setEnabled(!on);
+    m_stop->setEnabled(on);
+    m_conversation->setEnabled(!on);
+    m_host->setEnabled(!on);
+    m_port->setEnabled(!on);
+    if (on)
+        m_tick->start();
+    else
+        m_tick->stop();
+}
+
+void MockDialog::updateFigures() {
+    if (!m_mocker) return;
+    const engine::MockStats s = m_mocker->stats();
+    m_figures->setText(tr("Clients: %1 (%2 gone, %3 sent every recorded request) · requests: %4 · differing: %5 · "
+                          "beyond the recording: %6 · bytes in %7, out %8")
+                           .arg(s.clients)
+                           .arg(s.clientsFinished)
+                           .arg(s.clientsCompleted)
+                           .arg(s.requests)
+                           .arg(s.mismatches)
+                           .arg(s.unexpected)
+                           .arg(s.bytesIn)
+                           .arg(s.bytesOut));
+}
+
+void MockDialog::onEvent(const engine::MockEvent& e) {
+    using K = engine::MockEvent::Kind;
+    QString line;
+    const QString who = tr("client %1").arg(e.client);
+    switch (e.kind) {
+    case K::Listening: line = tr("listening on %1").arg(qs(e.text)); break;
+    case K::Accepted: line = tr("%1 connected from %2 (serves recorded connection %3)").arg(who, qs(e.text)).arg(e.index + 1); break;
+    case K::Request: line = tr("%1 > %2 %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
+    case K::Mismatch: line = tr("%1 ! request %2 differs: %3").arg(who).arg(e.index).arg(qs(e.text)); break;
+    case K::Unexpected: line = tr("%1 ! request %2 is beyond the recording: %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
+    case K::Answered: line = tr("%1 < %2 %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
+    case K::ClientClosed: line = tr("%1 gone: %2").arg(who, qs(e.text)); break;
+    case K::Error: line = tr("error: %1").arg(qs(e.text)); break;
+    case K::Stopped: line = tr("stopped"); break;
+    }
+    if (static_cast<std::size_t>(m_log->count()) < kMaxLogLines + 10) {
+        m_log->addItem(line);
+        if (static_cast<std::size_t>(m_log->count()) == kMaxLogLines) m_log->addItem(tr("… (the rest is counted above)"));
+        m_log->scrollToBottom();
+    }
+}
+
+void MockDialog::reject() {
+    stop();
+    QDialog::reject();
+}
+
+}  // namespace ui

@@ -1,0 +1,140 @@
+// ReplayDialog.h — replays a recorded conversation against a live server,
+// with a live progress view and the result side by side.
+//
+// What it does: lists the session's conversations that carried bytes (the
+// first selected), and takes the target (host:port, the recorded server's
+// address by default), the pacing (lockstep, fast, or original with a speed
+// factor), the timeout and the ignore rules (one ECMAScript regular
+// expression per line; "N:REGEX" for reply N only). Start builds the script
+// (engine::ReplayScript) and runs an engine::Replayer; while it runs the
+// dialog shows requests sent and replies matched out of their totals, a
+// progress bar, the elapsed time and a log of the first few thousand steps.
+// At the end: PASSED, or FAILED with the divergence(s) in a DivergenceView
+// (expected vs received, escaped, differing bytes highlighted, reply number
+// and byte offset), and the result's summary line. Cancel stops a replay.
+// The Replayer calls its observer on its own thread: the observer only
+// bumps atomic counters and posts a queued call for the rare events
+// (connect, divergence, the end, the first log lines), so the engine thread
+// never waits for the UI and a fast replay cannot flood the event queue; a
+// 100 ms timer shows the counters.
+// What it owns: the conversations (copies), the Replayer while one runs.
+// Threads: GUI thread. The destructor cancels a running replay and joins it.
+#pragma once
+
+#include "engine/capture/Conversation.h"
+#include "engine/replay/Replayer.h"
+
+#include <QDialog>
+#include <QElapsedTimer>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QTimer;
+
+namespace ui {
+
+class DivergenceView;
+
+class ReplayDialog : public QDialog {
+    Q_OBJECT
+public:
+    ReplayDialog(std::vector<engine::Conversation> conversations, QString sessionName, QWidget* parent = nullptr);
+    ~ReplayDialog() override;
+
+    /// Parses the ignore rules (one per line; "N:REGEX" for reply N).
+    static std::vector<engine::IgnoreRule> parseIgnoreRules(const QString& text);
+
+    QComboBox* conversationBox() const { return m_conversation; }
+    QLineEdit* hostEdit() const { return m_host; }
+    QSpinBox* portBox() const { return m_port; }
+    QComboBox* pacingBox() const { return m_pacing; }
+    QDoubleSpinBox* speedBox() const { return m_speed; }
+    QPlainTextEdit* ignoreEdit() const { return m_ignore; }
+    QPushButton* startButton() const { return m_start; }
+    QPushButton* cancelButton() const { return m_cancel; }
+    QProgressBar* progressBar() const { return m_progress; }
+    QLabel* resultLabel() const { return m_result; }
+    QLabel* countersLabel() const { return m_counters; }
+    DivergenceView* divergenceView() const { return m_divergence; }
+
+    void setTarget(const QString& host, quint16 port);
+    /// Picks the conversation of `channel`, if it is one of them.
+    void selectChannel(engine::ChannelId channel);
+    /// Starts the replay with what the form says. False (and the reason
+    /// shown) when the form is wrong or the conversation cannot be replayed.
+    bool start();
+    void cancel();
+    bool isRunning() const { return m_running; }
+    /// The last replay's result, once it has finished.
+    const std::optional<engine::ReplayResult>& result() const { return m_lastResult; }
+
+signals:
+    /// A replay ended (passed, diverged, failed or cancelled).
+    void finished(engine::ReplayResult::Status status);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void reject() override;
+
+private:
+    void onConversationChanged();
+    void onEvent(const engine::ReplayEvent& e);
+    void onFinished();
+    void updateCounters();
+    void showError(const QString& text);
+    void setRunning(bool on);
+
+    std::vector<std::size_t> m_choices;  // indices into m_conversations, one per combo entry
+    std::vector<engine::Conversation> m_conversations;
+    QString m_sessionName;
+
+    QComboBox* m_conversation = nullptr;
+    QLabel* m_scriptInfo = nullptr;
+    QLineEdit* m_host = nullptr;
+    QSpinBox* m_port = nullptr;
+    QComboBox* m_pacing = nullptr;
+    QDoubleSpinBox* m_speed = nullptr;
+    QSpinBox* m_timeout = nullptr;
+    QCheckBox* m_keepGoing = nullptr;
+    QPlainTextEdit* m_ignore = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_close = nullptr;
+    QLabel* m_counters = nullptr;
+    QLabel* m_elapsed = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QListWidget* m_log = nullptr;
+    QLabel* m_result = nullptr;
+    QComboBox* m_divergenceChoice = nullptr;
+    DivergenceView* m_divergence = nullptr;
+    QTimer* m_tick = nullptr;
+    QElapsedTimer m_clock;
+
+    struct Shared {
+        std::atomic<std::size_t> sent{0};
+        std::atomic<std::size_t> matched{0};
+        std::atomic<std::size_t> logged{0};
+    };
+    std::shared_ptr<Shared> m_shared;
+    std::unique_ptr<engine::Replayer> m_replayer;  // destroyed (joined) first in the destructor
+    std::size_t m_requestsTotal = 0;
+    std::size_t m_repliesTotal = 0;
+    bool m_running = false;
+    std::optional<engine::ReplayResult> m_lastResult;
+};
+
+}  // namespace ui

@@ -1,0 +1,346 @@
+// Composer.cpp — the message line, producers and the fifo gauge.
+#include "ui/views/Composer.h"
+
+#include "engine/asyncore/Escape.h"
+#include "ui/views/EscapeEdit.h"
+#include "ui/views/ViewColors.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+
+namespace ui {
+
+Composer::Composer(QWidget* parent) : QWidget(parent) {
+    m_targetLabel = new QLabel(tr("No channel"), this);
+    m_targetLabel->setTextFormat(Qt::PlainText);
+    m_targetLabel->setToolTip(tr("The channel Enter pushes to (select one under Channels)"));
+
+    m_syntaxBox = new QComboBox(this);
+    m_syntaxBox->addItem(tr("Text"));
+    m_syntaxBox->addItem(tr("Hex"));
+    m_syntaxBox->setToolTip(tr("Type escaped text (\\r \\n \\t \\0 \\\\ \\xNN) or hex bytes (0d 0a)"));
+
+    m_edit = new EscapeEdit(this);
+    m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    m_edit->setAccessibleName(tr("Message"));
+
+    m_appendTerm = new QCheckBox(tr("+ terminator"), this);
+    m_appendTerm->setChecked(true);
+    m_appendTerm->setToolTip(tr("Append the channel's terminator to what you send"));
+
+    m_send = new QPushButton(tr("&Send"), this);
+    m_send->setToolTip(tr("Push the message (Enter)"));
+
+    m_fileButton = new QToolButton(this);
+    m_fileButton->setText(tr("Send &file…"));
+    m_fileButton->setToolTip(tr("push_with_producer(file_producer): stream a file to the channel"));
+
+    m_copies = new QSpinBox(this);
+    m_copies->setRange(0, 99999999);
+    m_copies->setValue(100);
+    m_copies->setPrefix(tr("× "));
+    m_copies->setSpecialValueText(tr("× until Stop"));
+    m_copies->setToolTip(tr("How many copies of the message to send (0: until Stop, with an interval)"));
+    m_copies->setAccessibleName(tr("Copies"));
+
+    m_interval = new QSpinBox(this);
+    m_interval->setRange(0, 600000);
+    m_interval->setValue(0);
+    m_interval->setSuffix(tr(" ms"));
+    m_interval->setSpecialValueText(tr("at once"));
+    m_interval->setPrefix(tr("every "));
+    m_interval->setToolTip(tr("0: all copies at once through one repeat producer; otherwise one copy every T ms"));
+    m_interval->setAccessibleName(tr("Interval"));
+
+    m_repeatButton = new QToolButton(this);
+    m_repeatButton->setText(tr("&Repeat"));
+    m_repeatButton->setToolTip(tr("Send the message N times (a repeat producer), or once every T ms"));
+
+    m_stopButton = new QToolButton(this);
+    m_stopButton->setText(tr("S&top"));
+    m_stopButton->setToolTip(tr("discard_buffers(): drop queued output and stop a paced repeat"));
+
+    m_fifoBar = new QProgressBar(this);
+    m_fifoBar->setRange(0, 1000);
+    m_fifoBar->setValue(0);
+    m_fifoBar->setTextVisible(true);
+    m_fifoBar->setFormat(tr("fifo empty"));
+    m_fifoBar->setToolTip(tr("The producer fifo: bytes still to send, against the most queued since it was last empty"));
+    m_fifoBar->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("999.9 MiB queued · 999 entries")) + 12);
+    m_fifoBar->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+
+    m_note = new QLabel(this);
+    m_note->setTextFormat(Qt::PlainText);
+    m_note->setWordWrap(true);
+    m_note->setVisible(false);
+
+    auto* line = new QHBoxLayout;
+    line->setContentsMargins(0, 0, 0, 0);
+    line->addWidget(m_targetLabel);
+    line->addWidget(m_syntaxBox);
+    line->addWidget(m_edit, 1);
+    line->addWidget(m_appendTerm);
+    line->addWidget(m_send);
+
+    auto* tools = new QHBoxLayout;
+    tools->setContentsMargins(0, 0, 0, 0);
+    tools->addWidget(m_fileButton);
+    tools->addSpacing(8);
+    tools->addWidget(m_copies);
+    tools->addWidget(m_interval);
+    tools->addWidget(m_repeatButton);
+    tools->addWidget(m_stopButton);
+    tools->addStretch(1);
+    tools->addWidget(m_fifoBar);
+
+    auto* col = new QVBoxLayout(this);
+    col->setContentsMargins(6, 4, 6, 4);
+    col->setSpacing(4);
+    col->addLayout(line);
+    col->addWidget(m_note);
+    col->addLayout(tools);
+
+    setFocusProxy(m_edit);
+
+    connect(m_edit, &EscapeEdit::submitted, this, [this] { send(); });
+    connect(m_edit, &EscapeEdit::historyRequested, this, &Composer::navigateHistory);
+    connect(m_edit, &EscapeEdit::edited, this, [this] {
+        if (m_edit->isValid())
+            showNote({}, false);
+        else
+            showNote(m_edit->errorMessage(), true);
+        updateActions();
+    });
+    connect(m_send, &QPushButton::clicked, this, [this] { send(); });
+    connect(m_fileButton, &QToolButton::clicked, this, &Composer::chooseFile);
+    connect(m_repeatButton, &QToolButton::clicked, this, [this] {
+        repeat(static_cast<std::uint64_t>(m_copies->value()), m_interval->value());
+    });
+    connect(m_stopButton, &QToolButton::clicked, this, [this] {
+        if (m_target != 0) emit stopRequested();
+    });
+    connect(m_syntaxBox, &QComboBox::currentIndexChanged, this, [this](int index) {
+        const ByteSyntax to = index == 1 ? ByteSyntax::Hex : ByteSyntax::Escaped;
+        const ByteSyntax from = m_edit->syntax();
+        if (from == to) return;
+        // Carry the bytes over when they read well; otherwise keep the text.
+        const ParsedBytes p = m_edit->parsed();
+        m_edit->setSyntax(to);
+        if (p.ok()) m_edit->setText(bytesToText(*p.bytes, to));
+        m_edit->setFocus();
+    });
+    updateActions();
+}
+
+void Composer::setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
+                         bool canSend) {
+    m_target = id;
+    m_terminator = terminator;
+    m_canSend = canSend && id != 0;
+    m_targetLabel->setText(id == 0 ? tr("No channel") : label);
+    QString term;
+    if (terminator && terminator->isBytes() && !terminator->bytesValue().empty()) {
+        term = QString::fromStdString(engine::renderEscaped(terminator->bytesValue()));
+        m_appendTerm->setText(tr("+ %1").arg(term));
+        m_appendTerm->setToolTip(tr("Append the channel's terminator (%1) to what you send").arg(term));
+        m_appendTerm->setEnabled(true);
+    } else {
+        m_appendTerm->setText(tr("+ terminator"));
+        m_appendTerm->setToolTip(tr("The channel has no byte terminator in force; nothing would be appended"));
+        m_appendTerm->setEnabled(false);
+    }
+    if (id == 0)
+        m_edit->setPlaceholderText(tr("Select a channel to send to"));
+    else if (!m_canSend)
+        m_edit->setPlaceholderText(tr("This channel cannot send now"));
+    else
+        m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    if (id == 0) setFifo(0, 0);
+    updateActions();
+}
+
+void Composer::setFifo(std::uint64_t pendingBytes, std::uint64_t entries) {
+    const QLocale locale;
+    if (entries == 0 && pendingBytes == 0) {
+        m_fifoPeak = 0;
+        m_fifoBar->setValue(0);
+        m_fifoBar->setFormat(tr("fifo empty"));
+        return;
+    }
+    m_fifoPeak = qMax(m_fifoPeak, pendingBytes);
+    const double frac = m_fifoPeak > 0 ? static_cast<double>(pendingBytes) / static_cast<double>(m_fifoPeak) : 1.0;
+    m_fifoBar->setValue(static_cast<int>(frac * 1000));
+    const QString queued = locale.formattedDataSize(static_cast<qint64>(pendingBytes), 1);
+    m_fifoBar->setFormat(entries == 1 ? tr("%1 queued · 1 entry").arg(queued)
+                                      : tr("%1 queued · %2 entries").arg(queued, locale.toString(static_cast<qulonglong>(entries))));
+}
+
+void Composer::setAppendTerminator(bool on) {
+    m_appendTerm->setChecked(on);
+}
+
+bool Composer::appendTerminator() const {
+    return m_appendTerm->isChecked();
+}
+
+void Composer::setSyntax(ByteSyntax syntax) {
+    m_syntaxBox->setCurrentIndex(syntax == ByteSyntax::Hex ? 1 : 0);
+}
+
+ByteSyntax Composer::syntax() const {
+    return m_edit->syntax();
+}
+
+void Composer::setHistory(const QStringList& history) {
+    m_history = history.mid(qMax<qsizetype>(0, history.size() - kHistoryLimit));
+    m_historyPos = -1;
+}
+
+std::optional<QByteArray> Composer::message() const {
+    const ParsedBytes p = m_edit->parsed();
+    if (!p.ok()) return std::nullopt;
+    QByteArray out = *p.bytes;
+    if (m_appendTerm->isChecked() && m_appendTerm->isEnabled() && m_terminator && m_terminator->isBytes()) {
+        const std::string& t = m_terminator->bytesValue();
+        out.append(t.data(), static_cast<qsizetype>(t.size()));
+    }
+    return out;
+}
+
+bool Composer::send() {
+    const auto bytes = message();
+    if (!bytes) {
+        showNote(m_edit->errorMessage(), true);
+        m_edit->setFocus();
+        return false;
+    }
+    if (m_target == 0) {
+        showNote(tr("Select a channel to send to (Channels panel, or Alt+↑/↓)."), true);
+        emit notice(tr("Select a channel first"));
+        return false;
+    }
+    if (!m_canSend) {
+        showNote(tr("This channel cannot send now (not connected, closed, or a listener)."), true);
+        return false;
+    }
+    if (bytes->isEmpty()) {
+        showNote(tr("Nothing to send."), false);
+        return false;
+    }
+    addToHistory(m_edit->text());
+    emit sendRequested(*bytes);
+    m_edit->setText({});
+    showNote({}, false);
+    return true;
+}
+
+void Composer::sendFile(const QString& path) {
+    if (m_target == 0 || !m_canSend) {
+        showNote(tr("Select a connected channel before sending a file."), true);
+        return;
+    }
+    if (path.isEmpty()) return;
+    emit sendFileRequested(path);
+}
+
+bool Composer::repeat(std::uint64_t copies, int intervalMs) {
+    const auto bytes = message();
+    if (!bytes) {
+        showNote(m_edit->errorMessage(), true);
+        return false;
+    }
+    if (m_target == 0 || !m_canSend) {
+        showNote(tr("Select a connected channel before repeating."), true);
+        return false;
+    }
+    if (bytes->isEmpty()) {
+        showNote(tr("Type the message to repeat first."), true);
+        m_edit->setFocus();
+        return false;
+    }
+    if (copies == 0 && intervalMs <= 0) {
+        showNote(tr("“Until Stop” needs an interval: set “every … ms”."), true);
+        return false;
+    }
+    if (!m_edit->text().isEmpty()) addToHistory(m_edit->text());
+    emit repeatRequested(*bytes, copies, intervalMs);
+    showNote(intervalMs > 0 ? tr("Repeating every %1 ms; Stop (discard_buffers) ends it.").arg(intervalMs) : QString(),
+             false);
+    return true;
+}
+
+void Composer::focusEditor() {
+    m_edit->setFocus(Qt::ShortcutFocusReason);
+    m_edit->selectAll();
+}
+
+void Composer::navigateHistory(int step) {
+    if (m_history.isEmpty()) return;
+    if (m_historyPos == -1) {
+        if (step > 0) return;
+        m_draft = m_edit->text();
+        m_historyPos = static_cast<int>(m_history.size());
+    }
+    const int next = m_historyPos + step;
+    if (next < 0) return;
+    if (next >= m_history.size()) {
+        m_historyPos = -1;
+        m_edit->setText(m_draft);
+        return;
+    }
+    m_historyPos = next;
+    m_edit->setText(m_history.at(next));
+}
+
+void Composer::chooseFile() {
+    if (m_target == 0 || !m_canSend) {
+        showNote(tr("Select a connected channel before sending a file."), true);
+        return;
+    }
+    auto* dialog = new QFileDialog(this, tr("Send a file"));
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this, &Composer::sendFile);
+    // Without a window manager nobody hands the keyboard back when the dialog goes.
+    connect(dialog, &QDialog::finished, this, [this] { window()->activateWindow(); });
+    dialog->open();
+}
+
+void Composer::updateActions() {
+    const bool ready = m_target != 0 && m_canSend;
+    m_send->setEnabled(ready && m_edit->isValid());
+    m_repeatButton->setEnabled(ready && m_edit->isValid());
+    m_fileButton->setEnabled(ready);
+    m_stopButton->setEnabled(ready);
+}
+
+void Composer::addToHistory(const QString& text) {
+    if (text.isEmpty()) return;
+    if (m_history.isEmpty() || m_history.constLast() != text) {
+        m_history.append(text);
+        while (m_history.size() > kHistoryLimit) m_history.removeFirst();
+        emit historyChanged();
+    }
+    m_historyPos = -1;
+    m_draft.clear();
+}
+
+void Composer::showNote(const QString& text, bool error) {
+    m_note->setText(text);
+    m_note->setVisible(!text.isEmpty());
+    QPalette p;  // only the role set here is the label's own; the rest follows the window
+    if (error) p.setColor(QPalette::WindowText, ViewColors::forPalette(palette()).error);
+    m_note->setPalette(p);
+}
+
+}  // namespace ui

@@ -1,0 +1,120 @@
+// Composer.h — where the user types what a channel should push.
+//
+// What it does: one line of escaped text (`\r \n \t \0 \\ \xNN`) or hex, with
+// mistakes marked in place; "append terminator" (on by default) adds the
+// target channel's terminator; Enter sends; Up/Down page through the
+// history. Below it: send a file (a file producer), send N copies or one
+// every T ms (a repeat producer), stop (discard_buffers), and a gauge of the
+// target's producer fifo filling and draining.
+// The composer only asks: its signals say what to push, the owner (the main
+// window) posts it to the engine.
+// What it owns: its child widgets and the history list.
+// Threads: GUI thread.
+#pragma once
+
+#include "engine/reactor/Event.h"
+#include "engine/asyncore/Terminator.h"
+#include "ui/views/ByteSyntax.h"
+
+#include <QByteArray>
+#include <QStringList>
+#include <QWidget>
+
+#include <optional>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QToolButton;
+
+namespace ui {
+
+class EscapeEdit;
+
+class Composer : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kHistoryLimit = 200;
+
+    explicit Composer(QWidget* parent = nullptr);
+
+    /// The channel the composer sends to (0: none). `canSend` is false while
+    /// the channel cannot push (not connected yet, closed, a listener).
+    void setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
+                   bool canSend);
+    engine::ChannelId target() const { return m_target; }
+
+    /// The target's producer fifo, from its latest snapshot: the bytes still
+    /// to send (buffered plus what its producers still hold) and its entries.
+    /// The gauge shows them against the most seen since the fifo was last
+    /// empty, so it fills as work is queued and drains as it is sent.
+    void setFifo(std::uint64_t pendingBytes, std::uint64_t entries);
+
+    void setAppendTerminator(bool on);
+    bool appendTerminator() const;
+    void setSyntax(ByteSyntax syntax);
+    ByteSyntax syntax() const;
+
+    QStringList history() const { return m_history; }
+    void setHistory(const QStringList& history);
+
+    /// The bytes Enter would send now (with the terminator if appended), or
+    /// nullopt when the text is invalid.
+    std::optional<QByteArray> message() const;
+
+    EscapeEdit* editor() const { return m_edit; }
+    QPushButton* sendButton() const { return m_send; }
+
+    /// Sends the current text (what Enter does). False if nothing was sent.
+    bool send();
+    /// Asks to push the file at `path` (what "Send file…" does once a file is picked).
+    void sendFile(const QString& path);
+    /// Asks to push the current text `copies` times, one every `intervalMs` (0: all at once).
+    bool repeat(std::uint64_t copies, int intervalMs);
+
+    void focusEditor();
+    /// Opens a file dialog (not blocking) and sends the file picked.
+    void chooseFile();
+
+signals:
+    void sendRequested(const QByteArray& bytes);
+    void sendFileRequested(const QString& path);
+    void repeatRequested(const QByteArray& bytes, std::uint64_t copies, int intervalMs);
+    void stopRequested();
+    void historyChanged();
+    /// A short note for the status bar ("select a connected channel first").
+    void notice(const QString& text);
+
+private:
+    void navigateHistory(int step);
+    void updateActions();
+    void addToHistory(const QString& text);
+    void showNote(const QString& text, bool error);
+
+    engine::ChannelId m_target = 0;
+    std::optional<engine::Terminator> m_terminator;
+    bool m_canSend = false;
+
+    QLabel* m_targetLabel = nullptr;
+    QComboBox* m_syntaxBox = nullptr;
+    EscapeEdit* m_edit = nullptr;
+    QCheckBox* m_appendTerm = nullptr;
+    QPushButton* m_send = nullptr;
+    QToolButton* m_fileButton = nullptr;
+    QSpinBox* m_copies = nullptr;
+    QSpinBox* m_interval = nullptr;
+    QToolButton* m_repeatButton = nullptr;
+    QToolButton* m_stopButton = nullptr;
+    QProgressBar* m_fifoBar = nullptr;
+    QLabel* m_note = nullptr;
+
+    std::uint64_t m_fifoPeak = 0;
+    QStringList m_history;
+    int m_historyPos = -1;  // -1: editing a fresh line
+    QString m_draft;
+};
+
+}  // namespace ui
