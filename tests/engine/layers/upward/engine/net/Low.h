@@ -1,0 +1,2 @@
+#pragma once
+#include "engine/reactor/High.h"  // up a layer: refused
