@@ -7,6 +7,8 @@
 // What it owns: nothing.
 // Threads: the loop thread of the example that calls it.
 #pragma once
+#include "engine/asyncore/Escape.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -19,10 +21,13 @@ namespace examples {
 
 using LogSink = std::function<void(std::string_view name, std::string_view message)>;
 
-/// "name: message" on stderr.
+/// "name: message" on stderr. The message carries a peer's bytes (the
+/// examples log what they receive), so it goes through engine::terminalSafe():
+/// line breaks stay, escape sequences do not reach the terminal.
 inline void logToStderr(std::string_view name, std::string_view message) {
+    const std::string safe = engine::terminalSafe(message, engine::TerminalText::Multiline);
     std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(name.size()), name.data(),
-                 static_cast<int>(message.size()), message.data());
+                 static_cast<int>(safe.size()), safe.data());
 }
 
 /// Bound port of a listening dispatcher, for "port 0 = any free port".

@@ -29,8 +29,10 @@ void HttpClient::handleRead() {
     m_response += data;
     if (print)
         print(data);
-    else if (!data.empty())
-        std::fwrite(data.data(), 1, data.size(), stdout);
+    else if (!data.empty()) {
+        const std::string safe = engine::terminalSafe(data, engine::TerminalText::Multiline);
+        std::fwrite(safe.data(), 1, safe.size(), stdout);
+    }
 }
 
 void HttpClient::handleWrite() {

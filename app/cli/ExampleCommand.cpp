@@ -5,6 +5,7 @@
 #include "app/cli/SignalWatcher.h"
 #include "engine/net/Address.h"
 #include "engine/asyncore/Dispatcher.h"
+#include "engine/asyncore/Escape.h"
 #include "engine/asyncore/Loop.h"
 #include "examples/ExampleRunner.h"
 
@@ -184,8 +185,9 @@ int runExampleCommand(int argc, const char* const* argv, std::FILE* out, std::FI
         return usage("--server-only and --connect exclude each other");
     if (quiet)
         o.logger = [](std::string_view, std::string_view) {};
-    o.print = [out](std::string_view data) {
-        std::fwrite(data.data(), 1, data.size(), out);
+    o.print = [out](std::string_view data) {  // a peer's bytes: nothing raw reaches the terminal
+        const std::string safe = engine::terminalSafe(data, engine::TerminalText::Multiline);
+        std::fwrite(safe.data(), 1, safe.size(), out);
         std::fflush(out);
     };
 

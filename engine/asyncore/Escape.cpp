@@ -101,6 +101,79 @@ void appendEscaped(std::string& out, std::string_view bytes) {
     }
 }
 
+namespace {
+
+/// The length of the valid UTF-8 sequence at the start of `s` (2 to 4), or 0
+/// when it is not one: overlong forms, surrogates, code points past U+10FFFF
+/// and the C1 controls U+0080–U+009F (a terminal may act on them) are refused.
+std::size_t utf8Sequence(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (s.size() < n)
+        return 0;
+    for (std::size_t i = 1; i < n; ++i) {
+        if ((b(i) & 0xc0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (b(i) & 0x3fu);
+    }
+    const bool overlong = (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000);
+    const bool bad = overlong || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f);
+    return bad ? 0 : n;
+}
+
+}  // namespace
+
+void appendTerminalSafe(std::string& out, std::string_view bytes, TerminalText mode) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.reserve(out.size() + bytes.size());
+    for (std::size_t i = 0; i < bytes.size();) {
+        const char c = bytes[i];
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 0x20 && u < 0x7f) || (mode == TerminalText::Multiline && (c == '\n' || c == '\t'))) {
+            out.push_back(c);
+            ++i;
+            continue;
+        }
+        if (u >= 0x80) {
+            if (const std::size_t n = utf8Sequence(bytes.substr(i)); n != 0) {
+                out.append(bytes.substr(i, n));
+                i += n;
+                continue;
+            }
+        }
+        switch (c) {
+        case '\r': out += "\\r"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\x";
+            out.push_back(kHex[u >> 4]);
+            out.push_back(kHex[u & 0x0f]);
+        }
+        ++i;
+    }
+}
+
+std::string terminalSafe(std::string_view bytes, TerminalText mode) {
+    std::string out;
+    appendTerminalSafe(out, bytes, mode);
+    return out;
+}
+
 std::string renderEscaped(std::string_view bytes) {
     std::string out;
     appendEscaped(out, bytes);

@@ -8,6 +8,13 @@
 // other byte becomes `\xNN` (lower-case hex), so parseEscaped(renderEscaped(b))
 // == b for every byte string b. `\0` is always one NUL byte (there are no
 // octal escapes), so `\01` is NUL followed by '1'.
+// terminalSafe() is the one gate for text that did not come from the program
+// itself (a peer's bytes, a field of a shared session file, a name in an
+// error message) on its way to a terminal: it keeps printable ASCII, valid
+// UTF-8 other than the C1 controls, and — when asked — line breaks and tabs,
+// and writes every other byte as `\xNN` (CR as `\r`), so no escape
+// sequence (clear screen, OSC 52 clipboard writes, title changes) gets
+// through.
 // parseTerminatorSpec() reads a terminator as the CLI and GUI take it:
 // `none`, `count:N`, or escaped bytes; terminatorSpec() is its inverse.
 // What it owns: nothing; pure functions.
@@ -37,6 +44,17 @@ std::optional<std::string> parseEscaped(std::string_view text, EscapeError* erro
 void appendEscaped(std::string& out, std::string_view bytes);
 /// The escaped rendering of `bytes`.
 std::string renderEscaped(std::string_view bytes);
+
+/// What terminalSafe() keeps of the layout characters.
+enum class TerminalText : unsigned char {
+    Line,       ///< one line: LF and TAB are escaped too (`\n`, `\t`)
+    Multiline,  ///< LF and TAB are kept as they are
+};
+
+/// Appends `bytes` to `out`, safe to print on a terminal (see above).
+void appendTerminalSafe(std::string& out, std::string_view bytes, TerminalText mode = TerminalText::Line);
+/// `bytes`, safe to print on a terminal.
+std::string terminalSafe(std::string_view bytes, TerminalText mode = TerminalText::Line);
 
 /// Reads a terminator spec: "none", "count:N" (N a whole number ≥ 1), or
 /// escaped bytes (at least one byte). The empty string, "count:0" and

@@ -130,6 +130,7 @@ private slots:
     void cliRunsEachExample_data();
     void cliRunsEachExample();
     void cliServerOnlyAnswersCPython();
+    void cliExampleEscapesPeerBytes();
 };
 
 void TestExamples::initTestCase() {
@@ -322,6 +323,52 @@ void TestExamples::cliServerOnlyAnswersCPython() {
     QCOMPARE(client.exitCode(), 0);
     QVERIFY(server.waitForFinished(30000));
     QCOMPARE(server.exitCode(), 0);
+}
+
+// A peer's bytes reach the terminal only through engine::terminalSafe(): a
+// request whose path and header carry "clear screen" and an OSC 52 clipboard
+// write is logged with those bytes escaped, on the server side, and a
+// response carrying them is printed escaped on the client side.
+void TestExamples::cliExampleEscapesPeerBytes() {
+    const QByteArray hostile = "\x1b[2J\x1b]52;c;aGk=\x07";
+    QProcess server;
+    server.start(LW_CLI, {"example", "http", "--server-only"});
+    QVERIFY(server.waitForStarted(10000));
+    const quint16 port = readListeningPort(server);
+    QVERIFY(port != 0);
+    QProcess client;
+    const QString send = QStringLiteral(
+        "import socket,sys\n"
+        "s=socket.create_connection(('127.0.0.1',%1))\n"
+        "s.sendall(b'GET /a\\x1b[2J HTTP/1.0\\r\\nX-Evil: \\x1b]52;c;aGk=\\x07\\r\\n\\r\\n')\n"
+        "while s.recv(65536): pass\n").arg(port);
+    QVERIFY(runProcess(client, python(), {"-c", send}));
+    QCOMPARE(client.exitCode(), 0);
+    QVERIFY(server.waitForFinished(30000));
+    const QByteArray log = server.readAllStandardError() + server.readAllStandardOutput();
+    QVERIFY2(log.contains("/a\\x1b[2J"), log.constData());
+    QVERIFY2(!log.contains('\x1b') && !log.contains('\x07'), "a raw escape byte reached the terminal");
+
+    // The client side: the http example's client prints what a server sends.
+    QProcess evilServer;
+    const QString serve = QStringLiteral(
+        "import socket,sys\n"
+        "l=socket.socket(); l.bind(('127.0.0.1',0)); l.listen(1)\n"
+        "print(l.getsockname()[1], flush=True)\n"
+        "c,_=l.accept(); c.recv(65536)\n"
+        "c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\nbody\\x1b[2J\\x1b]52;c;aGk=\\x07\\n'); c.close()\n");
+    evilServer.start(python(), {"-c", serve});
+    QVERIFY(evilServer.waitForStarted(10000));
+    while (!evilServer.canReadLine())
+        QVERIFY(evilServer.waitForReadyRead(10000));
+    const QByteArray evilPort = evilServer.readLine().trimmed();
+    QProcess httpClient;
+    QByteArray out;
+    QVERIFY(runProcess(httpClient, LW_CLI, {"example", "http", "--connect", QString::fromLatin1(evilPort)}, &out));
+    out += httpClient.readAllStandardError();
+    QVERIFY(evilServer.waitForFinished(10000));
+    QVERIFY2(out.contains("body\\x1b[2J"), out.constData());
+    QVERIFY2(!out.contains('\x1b') && !out.contains('\x07'), "a raw escape byte reached the terminal");
 }
 
 QTEST_GUILESS_MAIN(TestExamples)

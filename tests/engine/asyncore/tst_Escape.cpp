@@ -4,6 +4,8 @@
 
 #include <QTest>
 
+#include <cstdint>
+
 #include <string>
 
 Q_DECLARE_METATYPE(std::string)
@@ -27,6 +29,9 @@ private slots:
     void terminatorSpecErrors_data();
     void terminatorSpecErrors();
     void terminatorSpecRoundTrip();
+    void terminalSafe_data();
+    void terminalSafe();
+    void terminalSafeLetsNoControlByteThrough();
 };
 
 void TestEscape::parse_data() {
@@ -152,6 +157,86 @@ void TestEscape::terminatorSpecRoundTrip() {
     }
     QCOMPARE(engine::terminatorSpec(Terminator::bytes("\r\n")), std::string("\\r\\n"));
     QCOMPARE(engine::terminatorSpec(Terminator::count(4)), std::string("count:4"));
+}
+
+void TestEscape::terminalSafe_data() {
+    QTest::addColumn<QByteArray>("in");
+    QTest::addColumn<bool>("multiline");
+    QTest::addColumn<QByteArray>("out");
+    QTest::newRow("plain") << QByteArray("GET / HTTP/1.1") << false << QByteArray("GET / HTTP/1.1");
+    QTest::newRow("clear screen") << QByteArray("\x1b[2J\x1b[H") << false << QByteArray("\\x1b[2J\\x1b[H");
+    QTest::newRow("OSC 52 clipboard") << QByteArray("\x1b]52;c;aGk=\x07") << false
+                                      << QByteArray("\\x1b]52;c;aGk=\\x07");
+    QTest::newRow("CR LF one line") << QByteArray("a\r\nb\tc") << false << QByteArray("a\\r\\nb\\tc");
+    QTest::newRow("CR LF multiline") << QByteArray("a\r\nb\tc") << true << QByteArray("a\\r\nb\tc");
+    QTest::newRow("NUL and DEL") << QByteArray("a\0b\x7f", 4) << false << QByteArray("a\\x00b\\x7f");
+    QTest::newRow("UTF-8 kept") << QByteArray("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") << false
+                                << QByteArray("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    QTest::newRow("C1 CSI as UTF-8") << QByteArray("\xc2\x9b" "2J") << false << QByteArray("\\xc2\\x9b2J");
+    QTest::newRow("lone C1 byte") << QByteArray("\x9b" "31m") << false << QByteArray("\\x9b31m");
+    QTest::newRow("overlong") << QByteArray("\xc0\x9b") << false << QByteArray("\\xc0\\x9b");
+    QTest::newRow("truncated") << QByteArray("\xe2\x82") << false << QByteArray("\\xe2\\x82");
+    QTest::newRow("surrogate") << QByteArray("\xed\xa0\x80") << false << QByteArray("\\xed\\xa0\\x80");
+    QTest::newRow("backslash as is") << QByteArray("a\\b") << false << QByteArray("a\\b");
+}
+
+void TestEscape::terminalSafe() {
+    QFETCH(QByteArray, in);
+    QFETCH(bool, multiline);
+    QFETCH(QByteArray, out);
+    const auto got = engine::terminalSafe(std::string_view(in.constData(), static_cast<std::size_t>(in.size())),
+                                          multiline ? engine::TerminalText::Multiline : engine::TerminalText::Line);
+    QCOMPARE(QByteArray::fromStdString(got), out);
+}
+
+// Every 1- and 2-byte string and a spread of 3-byte ones: nothing below 0x20
+// but (in multiline mode) LF and TAB, no DEL, and no C1 control reaches the output.
+void TestEscape::terminalSafeLetsNoControlByteThrough() {
+    // The output may hold printable ASCII, LF/TAB in multiline mode, and
+    // whole UTF-8 sequences (decoded here independently of the escaper) for
+    // code points from U+00A0 up: no C0, no DEL, no C1, no stray byte.
+    auto check = [](const std::string& in) {
+        for (const auto mode : {engine::TerminalText::Line, engine::TerminalText::Multiline}) {
+            const std::string out = engine::terminalSafe(in, mode);
+            for (std::size_t i = 0; i < out.size();) {
+                const auto u = static_cast<unsigned char>(out[i]);
+                if (u < 0x80) {
+                    const bool layout = mode == engine::TerminalText::Multiline && (out[i] == '\n' || out[i] == '\t');
+                    if ((u < 0x20 && !layout) || u == 0x7f)
+                        return false;
+                    ++i;
+                    continue;
+                }
+                std::size_t n = 0;
+                std::uint32_t cp = 0;
+                if (u >= 0xc2 && u <= 0xdf) { n = 2; cp = u & 0x1fu; }
+                else if (u >= 0xe0 && u <= 0xef) { n = 3; cp = u & 0x0fu; }
+                else if (u >= 0xf0 && u <= 0xf4) { n = 4; cp = u & 0x07u; }
+                else return false;  // a continuation byte or an invalid lead
+                if (i + n > out.size())
+                    return false;
+                for (std::size_t k = 1; k < n; ++k) {
+                    const auto c = static_cast<unsigned char>(out[i + k]);
+                    if ((c & 0xc0u) != 0x80u)
+                        return false;
+                    cp = (cp << 6) | (c & 0x3fu);
+                }
+                if (cp < 0xa0)
+                    return false;  // C1 controls (or an overlong form)
+                i += n;
+            }
+        }
+        return true;
+    };
+    for (int a = 0; a < 256; ++a) {
+        QVERIFY(check(std::string(1, static_cast<char>(a))));
+        for (int b = 0; b < 256; ++b)
+            QVERIFY(check(std::string{static_cast<char>(a), static_cast<char>(b)}));
+    }
+    for (int a = 0xc0; a < 256; a += 3)
+        for (int b = 0x70; b < 0xc0; b += 5)
+            for (int c = 0; c < 256; c += 7)
+                QVERIFY(check(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)}));
 }
 
 QTEST_GUILESS_MAIN(TestEscape)
