@@ -16,6 +16,7 @@
 #include "engine/asyncore/Poller.h"
 #include "engine/net/SocketOps.h"
 
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <system_error>
@@ -92,6 +93,14 @@ Loop::~Loop() {
     }
 }
 
+void Loop::checkThread() noexcept {
+#ifndef NDEBUG
+    const std::thread::id me = std::this_thread::get_id();
+    if (m_thread == std::thread::id()) m_thread = me;
+    assert(m_thread == me && "Loop: used from another thread than the one that runs it (see Loop.h)");
+#endif
+}
+
 Loop& Loop::threadDefault() {
     static thread_local Loop map;
     return map;
@@ -111,6 +120,7 @@ std::vector<Dispatcher*> Loop::channels() const {
 }
 
 std::uint64_t Loop::addChannel(Dispatcher* d, NativeSocket fd) {
+    checkThread();
     auto it = m_index.find(fd);
     if (it != m_index.end()) {
         // asyncore's map[fd] = self silently replaces an earlier object (D4).
@@ -138,6 +148,7 @@ std::uint64_t Loop::addChannel(Dispatcher* d, NativeSocket fd) {
 }
 
 void Loop::delChannel(NativeSocket fd, std::uint64_t serial) {
+    checkThread();
     auto it = m_index.find(fd);
     if (it == m_index.end()) return;
     Slot& s = m_order[it->second];
@@ -238,6 +249,7 @@ void Loop::handleError(Dispatcher& d, NativeSocket fd, std::uint64_t serial) {
 }
 
 void Loop::poll(std::optional<double> timeout, Backend backend) {
+    checkThread();
     reap();
     if (empty()) return;
     detail::Poller& p = poller(backend);  // throws BackendError if unavailable

@@ -26,7 +26,11 @@
 // What it owns: the map holds non-owning pointers, except dispatchers handed
 // over with adopt(), which it deletes once they are closed.
 // Threads: one Loop per thread. A Loop and every dispatcher in it must be used
-// only from the thread that runs it. (Reactor is the thread-safe door.)
+// only from the thread that runs it. (Reactor is the thread-safe door;
+// LoopThread makes, runs and destroys a Loop on a thread of its own.) Debug
+// builds check it: the first thread that registers a dispatcher or runs a
+// pass owns the Loop, and registering, unregistering or polling from any
+// other thread is an assertion failure.
 #pragma once
 
 #include "engine/net/Platform.h"
@@ -39,6 +43,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -185,6 +190,8 @@ private:
     void handleError(Dispatcher& d, NativeSocket fd, std::uint64_t serial);
     void reap();
     detail::Poller& poller(Backend b);
+    /// Debug builds: the calling thread is the Loop's (the first to use it).
+    void checkThread() noexcept;
 
     std::vector<Slot> m_order;  // insertion order, with holes (d == nullptr)
     std::unordered_map<NativeSocket, std::size_t> m_index;  // fd → index in m_order
@@ -199,6 +206,7 @@ private:
     LoopRegistry* m_registry = nullptr;
     std::uint64_t m_pass = 0;
     int m_depth = 0;  // > 0 while a pass is dispatching
+    [[maybe_unused]] std::thread::id m_thread;  // the owning thread, once known (checked in debug builds)
 };
 
 /// asyncore.loop(timeout=30.0, use_poll=False, map=None, count=None), with the

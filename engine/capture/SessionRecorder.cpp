@@ -24,7 +24,7 @@ std::size_t SessionRecorder::weight(const Event& e) noexcept {
 }
 
 bool SessionRecorder::open(const std::string& path, const SessionHeader& header, std::string* error) {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (m_open || m_file) {
         if (error) *error = "the recorder is already writing '" + m_path + "'";
         return false;
@@ -76,14 +76,13 @@ void SessionRecorder::append(std::vector<Event>&& events) {
 }
 
 void SessionRecorder::enqueue(std::vector<Event>&& events, std::size_t bytes) {
-    std::unique_lock<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (!m_open || !m_error.empty()) return;
     // Backpressure: wait while the writer is far behind (but always accept a
     // batch into an empty queue, however large).
     if (!m_options.neverWait)
-        m_written.wait(lock, [&] {
-            return m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop;
-        });
+        while (!(m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop))
+            lock.wait(m_written);
     if (!m_error.empty() || m_stop) return;
     m_queue.push_back(std::move(events));
     m_queuedBytes += bytes;
@@ -94,9 +93,9 @@ void SessionRecorder::enqueue(std::vector<Event>&& events, std::size_t bytes) {
 void SessionRecorder::run() {
     std::string text;
     std::vector<std::vector<Event>> work;
-    std::unique_lock<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (;;) {
-        m_wake.wait(lock, [&] { return !m_queue.empty() || m_stop; });
+        while (m_queue.empty() && !m_stop) lock.wait(m_wake);
         if (m_queue.empty()) break;  // stopping, nothing left
         work.swap(m_queue);
         m_queuedBytes = 0;
@@ -131,23 +130,23 @@ void SessionRecorder::run() {
 }
 
 bool SessionRecorder::flush() {
-    std::unique_lock<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (!m_open) return m_error.empty();
     const std::uint64_t target = m_appended;
-    m_written.wait(lock, [&] { return m_done >= target || !m_error.empty(); });
+    while (m_done < target && m_error.empty()) lock.wait(m_written);
     return m_error.empty();
 }
 
 bool SessionRecorder::close() {
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
+        MutexLock lock(m_mutex);
         if (!m_open) return m_error.empty();
         m_stop = true;
         m_wake.notify_one();
         m_written.notify_all();
     }
     if (m_thread.joinable()) m_thread.join();
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_open = false;
     if (m_file) {
         errno = 0;
@@ -158,32 +157,32 @@ bool SessionRecorder::close() {
 }
 
 bool SessionRecorder::backlogged() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_open && m_error.empty() && !m_queue.empty() && m_queuedBytes > m_options.maxQueuedBytes;
 }
 
 bool SessionRecorder::isOpen() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_open;
 }
 
 bool SessionRecorder::failed() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return !m_error.empty();
 }
 
 std::string SessionRecorder::error() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_error;
 }
 
 std::uint64_t SessionRecorder::eventsWritten() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_events;
 }
 
 std::uint64_t SessionRecorder::bytesWritten() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_bytes;
 }
 

@@ -24,12 +24,12 @@
 
 #include "engine/reactor/Event.h"
 #include "engine/capture/EventJson.h"
+#include "engine/net/ThreadSafety.h"
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,32 +58,33 @@ public:
     /// Creates (truncates) `path`, writes `header`, starts the writer thread.
     /// False with `error` ("cannot write 'PATH': No such file or directory")
     /// if the file cannot be created or written. Only once per recorder.
-    bool open(const std::string& path, const SessionHeader& header, std::string* error = nullptr);
+    bool open(const std::string& path, const SessionHeader& header, std::string* error = nullptr)
+        LW_EXCLUDES(m_mutex);
 
     /// Queues a batch (in order). Returns at once unless the queue is over
     /// its bound. Ignored when not open or after a write error.
-    void append(const std::vector<Event>& events);
-    void append(std::vector<Event>&& events);
+    void append(const std::vector<Event>& events) LW_EXCLUDES(m_mutex);
+    void append(std::vector<Event>&& events) LW_EXCLUDES(m_mutex);
 
     /// Blocks until every event appended so far is written and flushed to
     /// the operating system. False if a write failed.
-    bool flush();
+    bool flush() LW_EXCLUDES(m_mutex);
     /// Writes what is queued, flushes, closes the file, joins the writer.
     /// False if any write failed. Idempotent.
-    bool close();
+    bool close() LW_EXCLUDES(m_mutex);
 
-    bool isOpen() const;
+    bool isOpen() const LW_EXCLUDES(m_mutex);
     /// True while the queue is over its bound, i.e. while append() would
     /// wait. A consumer that must never block (a GUI thread) asks first and
     /// holds its batches back instead.
-    bool backlogged() const;
-    bool failed() const;
+    bool backlogged() const LW_EXCLUDES(m_mutex);
+    bool failed() const LW_EXCLUDES(m_mutex);
     /// The first write error, "" if none.
-    std::string error() const;
+    std::string error() const LW_EXCLUDES(m_mutex);
     const std::string& path() const noexcept { return m_path; }
     /// Events and bytes written so far (the header line included in bytes).
-    std::uint64_t eventsWritten() const;
-    std::uint64_t bytesWritten() const;
+    std::uint64_t eventsWritten() const LW_EXCLUDES(m_mutex);
+    std::uint64_t bytesWritten() const LW_EXCLUDES(m_mutex);
 
     /// Writes a complete session file at once (the GUI's "save as" of a
     /// session it holds in memory), on the calling thread.
@@ -92,27 +93,27 @@ public:
 
 private:
     static std::size_t weight(const Event& e) noexcept;
-    void enqueue(std::vector<Event>&& events, std::size_t bytes);
-    void run();
-    bool writeOut(const std::string& text);  // writer thread (and open())
+    void enqueue(std::vector<Event>&& events, std::size_t bytes) LW_EXCLUDES(m_mutex);
+    void run() LW_EXCLUDES(m_mutex);
+    bool writeOut(const std::string& text) LW_REQUIRES(m_mutex);  // open()
 
     Options m_options;
     std::string m_path;
     std::FILE* m_file = nullptr;  // written by the writer thread only once it runs
     std::thread m_thread;
 
-    mutable std::mutex m_mutex;
+    mutable Mutex m_mutex;
     std::condition_variable m_wake;     // the writer: work or stop
     std::condition_variable m_written;  // appenders and flush(): progress
-    std::vector<std::vector<Event>> m_queue;  // guarded by m_mutex
-    std::size_t m_queuedBytes = 0;            // guarded by m_mutex
-    std::uint64_t m_appended = 0;             // batches appended; guarded by m_mutex
-    std::uint64_t m_done = 0;                 // batches written; guarded by m_mutex
-    std::uint64_t m_events = 0;               // guarded by m_mutex
-    std::uint64_t m_bytes = 0;                // guarded by m_mutex
-    bool m_open = false;                      // guarded by m_mutex
-    bool m_stop = false;                      // guarded by m_mutex
-    std::string m_error;                      // guarded by m_mutex
+    std::vector<std::vector<Event>> m_queue LW_GUARDED_BY(m_mutex);
+    std::size_t m_queuedBytes LW_GUARDED_BY(m_mutex) = 0;
+    std::uint64_t m_appended LW_GUARDED_BY(m_mutex) = 0;  // batches appended
+    std::uint64_t m_done LW_GUARDED_BY(m_mutex) = 0;      // batches written
+    std::uint64_t m_events LW_GUARDED_BY(m_mutex) = 0;
+    std::uint64_t m_bytes LW_GUARDED_BY(m_mutex) = 0;
+    bool m_open LW_GUARDED_BY(m_mutex) = false;
+    bool m_stop LW_GUARDED_BY(m_mutex) = false;
+    std::string m_error LW_GUARDED_BY(m_mutex);
 };
 
 }  // namespace engine

@@ -2,25 +2,27 @@
 // wanted" flag checked under a mutex before the callback runs.
 #include "engine/net/Resolver.h"
 
-#include <mutex>
+#include "engine/net/ThreadSafety.h"
+
 #include <system_error>
 #include <thread>
 
 namespace engine {
 
 struct Resolver::State {
-    std::mutex mutex;
-    bool alive = true;  // guarded by mutex
-    Callback callback;  // guarded by mutex
+    Mutex mutex;
+    bool alive LW_GUARDED_BY(mutex) = true;
+    Callback callback LW_GUARDED_BY(mutex);
 };
 
 Resolver::Resolver(Callback onResult) : m_state(std::make_shared<State>()) {
+    MutexLock lock(m_state->mutex);  // no other thread knows the state yet; this keeps the analysis simple
     m_state->callback = std::move(onResult);
 }
 
 Resolver::~Resolver() {
     // After this block no callback can start, and none is running.
-    std::lock_guard<std::mutex> lock(m_state->mutex);
+    MutexLock lock(m_state->mutex);
     m_state->alive = false;
     m_state->callback = nullptr;
 }
@@ -35,7 +37,7 @@ void Resolver::resolve(std::uint64_t ticket, std::string host, std::uint16_t por
             error = e.what();
         }
         if (found.empty() && error.empty()) error = "no address found";
-        std::lock_guard<std::mutex> lock(state->mutex);
+        MutexLock lock(state->mutex);
         if (state->alive && state->callback) state->callback(ticket, std::move(found), std::move(error));
     }).detach();
 }

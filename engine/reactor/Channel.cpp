@@ -19,8 +19,6 @@ namespace {
 // Connections taken per accept readiness event. asyncore takes one; taking a
 // batch keeps a burst of connects from costing one loop pass each.
 constexpr int kAcceptBatch = 64;
-// Fifo entries a snapshot lists one by one (the rest are only counted).
-constexpr std::size_t kListedFifoEntries = 64;
 
 bool isResourceExhaustion(const std::error_code& ec) {
     return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
@@ -80,7 +78,7 @@ ProducerKind producerKindOf(std::string_view kind) {
 }  // namespace
 
 Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role, const ChannelOptions& options)
-    : AsyncChat(&loop), m_ctx(ctx), m_id(id), m_role(role), m_parent(0), m_opts(options),
+    : AsyncChat(&loop), m_ctx(ctx), m_report(ctx, id, role, 0), m_opts(options),
       m_phase(ChannelPhase::Resolving) {
     acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
@@ -91,7 +89,7 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role
 
 Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent, const ChannelOptions& options,
                  Socket sock)
-    : AsyncChat(std::move(sock), &loop), m_ctx(ctx), m_id(id), m_role(ChannelRole::Accepted), m_parent(parent),
+    : AsyncChat(std::move(sock), &loop), m_ctx(ctx), m_report(ctx, id, ChannelRole::Accepted, parent),
       m_opts(options), m_phase(ChannelPhase::Connected) {
     acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
@@ -114,20 +112,6 @@ void Channel::cacheTerminator() {
     m_frames = t.framesInput();
     m_countTerminator = m_frames && t.isCount();
     m_termBytes = t.isBytes() ? t.bytesValue() : std::string();
-}
-
-void Channel::emitError(int error, std::string message) {
-    Event& e = emit(EventKind::Error);
-    e.error = error;
-    e.info = std::move(message);
-}
-
-void Channel::emitWarning(WarningCode code, std::string message, std::int64_t size, std::string_view data) {
-    Event& e = emit(EventKind::Warning);
-    e.sub = static_cast<std::uint8_t>(code);
-    e.info = std::move(message);
-    e.size = size;
-    e.data.assign(data);
 }
 
 // --- Commands -------------------------------------------------------------------------
@@ -164,7 +148,7 @@ void Channel::listenOn(const Address& address, int backlog) {
         listen(backlog);
     } catch (const std::system_error& e) {
         std::string message = "cannot listen on " + address.toString() + ": " + sockops::describe(e.code());
-        emitError(e.code().value(), message);
+        m_report.error(e.code().value(), message);
         finish(CloseReason::Error, std::move(message), e.code().value());
         return;
     }
@@ -172,9 +156,7 @@ void Channel::listenOn(const Address& address, int backlog) {
     const Address local = sockops::localAddress(socketHandle(), ec);
     m_local = ec ? address.toString() : local.toString();
     m_phase = ChannelPhase::Listening;
-    Event& e = emit(EventKind::Listening);
-    e.info = m_local;
-    e.size = ec ? address.port() : local.port();
+    m_report.listening(m_local, ec ? address.port() : local.port());
 }
 
 void Channel::connectTo(std::vector<Address> candidates, std::string host) {
@@ -193,16 +175,13 @@ void Channel::attemptConnect() {
         try {
             createSocket(m_attempt.family());
             if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
-            Event& e = emit(EventKind::Connecting);
-            e.info = m_attempt.toString();
-            e.aux = m_host;
-            e.size = m_attempt.port();
+            m_report.connecting(m_attempt, m_host);
             connect(m_attempt);  // completes later, or now (then handleConnect has run)
             return;
         } catch (const std::system_error& e) {
             lastError = e.code().value();
             lastMessage = "connect to " + m_attempt.toString() + ": " + sockops::describe(e.code());
-            emitError(lastError, lastMessage);
+            m_report.error(lastError, lastMessage);
             closeNoThrow();
         }
     }
@@ -210,17 +189,12 @@ void Channel::attemptConnect() {
 }
 
 void Channel::resolveFailed(std::string_view message) {
-    emitError(0, std::string(message));
+    m_report.error(0, std::string(message));
     finish(CloseReason::Error, std::string(message), 0);
 }
 
 void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t copy) {
-    Event& e = emit(EventKind::Push);
-    e.sub = static_cast<std::uint8_t>(kind);
-    e.size = static_cast<std::int64_t>(data.size());
-    e.count = copy;
-    ++m_messagesOut;
-    ++m_ctx.totals.messagesOut;
+    m_report.pushed(kind, static_cast<std::int64_t>(data.size()), copy, {}, 1);
     push(data);
     checkWater();
     maybeHalfClose();
@@ -228,14 +202,7 @@ void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t c
 
 void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size,
                            std::int64_t copies, std::string_view info) {
-    Event& e = emit(EventKind::Push);
-    e.sub = static_cast<std::uint8_t>(kind);
-    e.size = size;
-    e.count = copies;
-    e.info.assign(info);
-    const auto messages = static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1));
-    m_messagesOut += messages;
-    m_ctx.totals.messagesOut += messages;
+    m_report.pushed(kind, size, copies, info, static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1)));
     pushWithProducer(std::move(producer));
     checkWater();
     maybeHalfClose();
@@ -287,7 +254,7 @@ void Channel::maybeHalfClose() {
     std::error_code ec;
     sockops::shutdownWrite(socketHandle(), ec);
     if (ec && !sockops::isDisconnect(ec)) {
-        emitError(ec.value(), "shutdown(SHUT_WR): " + sockops::describe(ec));
+        m_report.error(ec.value(), "shutdown(SHUT_WR): " + sockops::describe(ec));
         return;
     }
     // (A disconnect errno means the peer is gone already; reading will say so.)
@@ -304,7 +271,7 @@ void Channel::discard() {
     m_echoOut.clear();
     m_echoReady = 0;
     m_echoReplies = 0;
-    m_pending = 0;
+    m_report.messageEnded();
     // W3: the close marker went with the fifo; the channel no longer closes by itself.
     if (m_closeWhenDone) {
         m_closeWhenDone = false;
@@ -317,19 +284,11 @@ void Channel::discard() {
 void Channel::closeLocally(std::string_view detail) { finish(CloseReason::Local, std::string(detail), 0); }
 
 ChannelState Channel::snapshot() {
-    ChannelState s;
-    s.role = m_role;
-    s.phase = m_phase;
-    s.parent = m_parent;
+    ChannelState s = m_report.state(m_phase);
     s.peer = m_peer;
     s.local = m_local;
-    s.bytesIn = m_bytesIn;
-    s.bytesOut = m_bytesOut;
-    s.messagesIn = m_messagesIn;
-    s.messagesOut = m_messagesOut;
-    s.terminator = getTerminator();
-    s.inBufferSize = acInBufferSize;
-    s.outBufferSize = acOutBufferSize;
+    ChannelReporter::describe(s, *this);  // terminator, buffer sizes, residue, fifo
+    s.queuedBytes = queuedOutput();        // with the echo replies not yet in the fifo as data
     s.maxMessage = m_opts.maxMessage;
     s.highWater = m_opts.highWater;
     s.echo = m_opts.echo;
@@ -337,36 +296,13 @@ ChannelState Channel::snapshot() {
         s.readable = readable();
         s.writable = writable() && !accepting;
     }
-    s.residue = std::string(inputBuffer());
-    s.pendingMessage = m_pending;
-    s.queuedBytes = queuedOutput();
-    s.fifoEntries = producerFifo().size();
-    for (const Fifo::Entry& entry : producerFifo()) {
-        if (s.fifo.size() == kListedFifoEntries) break;
-        switch (entry.kind) {
-        case Fifo::Entry::Kind::Data:
-            s.fifo.push_back({"bytes", static_cast<long long>(entry.pending().size())});
-            break;
-        case Fifo::Entry::Kind::Producer:
-            s.fifo.push_back({std::string(entry.producer->kind()), entry.producer->remaining()});
-            break;
-        case Fifo::Entry::Kind::Close:
-            s.fifo.push_back({"close", 0});
-            break;
-        }
-    }
     return s;
 }
 
 // --- Input -----------------------------------------------------------------------------
 
 void Channel::collectIncomingData(std::string_view data) {
-    m_pending += data.size();
-    if (m_ctx.level >= EventLevel::Messages) {
-        Event& e = emit(EventKind::Collect);
-        e.size = static_cast<std::int64_t>(data.size());
-        e.data.assign(data);
-    }
+    m_report.collected(data);
     if (m_opts.echo) {
         if (!m_frames) {
             // Nothing frames the input: each chunk goes back as it comes.
@@ -377,31 +313,25 @@ void Channel::collectIncomingData(std::string_view data) {
             m_message.append(data);
         }
     }
-    if (m_frames && m_pending > m_opts.maxMessage) {
+    if (const std::uint64_t pending = m_report.counters().pending; m_frames && pending > m_opts.maxMessage) {
         if (m_countTerminator) {
             // A long counted record is expected, not an error: only bound
             // what an echo holds on to by passing the part on now.
             passOnPartial();
         } else {
-            emitWarning(WarningCode::NoTerminator,
-                        "no terminator " + quoted(m_opts.terminator) + " within " + std::to_string(m_pending) +
-                            " bytes (the message limit is " + std::to_string(m_opts.maxMessage) +
-                            "); the bytes so far were passed on without it",
-                        static_cast<std::int64_t>(m_pending));
+            m_report.warning(WarningCode::NoTerminator,
+                             "no terminator " + quoted(m_opts.terminator) + " within " + std::to_string(pending) +
+                                 " bytes (the message limit is " + std::to_string(m_opts.maxMessage) +
+                                 "); the bytes so far were passed on without it",
+                             static_cast<std::int64_t>(pending));
             passOnPartial();
-            m_pending = 0;
+            m_report.messageEnded();
         }
     }
 }
 
 void Channel::foundTerminator() {
-    ++m_messagesIn;
-    ++m_ctx.totals.messagesIn;
-    if (m_ctx.level >= EventLevel::Messages) {
-        Event& e = emit(EventKind::FoundTerminator);
-        e.setTerminator(getTerminator());  // the terminator in force: 0 for a count (R8)
-        e.size = static_cast<std::int64_t>(m_pending);
-    }
+    m_report.terminatorFound(getTerminator());  // the terminator in force: 0 for a count (R8)
     if (m_opts.echo) {
         if (m_batchEcho) {
             m_echoOut.append(m_termBytes);
@@ -413,7 +343,6 @@ void Channel::foundTerminator() {
             m_message.clear();
         }
     }
-    m_pending = 0;
     if (m_countTerminator) AsyncChat::setTerminator(m_opts.terminator);  // fixed-size records
     if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
         m_ctx.limitReported = true;
@@ -443,9 +372,7 @@ void Channel::passOnPartial() {
 }
 
 void Channel::flushEcho() {
-    m_messagesOut += m_echoReplies;
-    m_ctx.totals.messagesOut += m_echoReplies;
-    m_echoReplies = 0;
+    m_report.messagesSent(std::exchange(m_echoReplies, 0));
     std::string replies;
     if (m_echoReady == m_echoOut.size()) {
         // The usual case: hand the buffer over, start a new one of its size.
@@ -476,8 +403,7 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
     } else if (n == 0) {
         if (len > 0) m_peerEof = true;
     } else {
-        m_bytesIn += n;
-        m_ctx.totals.bytesIn += n;
+        m_report.received(n);
     }
     return n;
 }
@@ -497,13 +423,7 @@ std::size_t Channel::rawSend(const void* data, std::size_t len, std::error_code&
 
 void Channel::onSent(std::string_view written) {
     if (written.empty()) return;
-    m_bytesOut += written.size();
-    m_ctx.totals.bytesOut += written.size();
-    if (m_ctx.level == EventLevel::Full) {
-        Event& e = emit(EventKind::Sent);
-        e.size = static_cast<std::int64_t>(written.size());
-        e.data.assign(written);
-    }
+    m_report.sent(written);
     // initiateSend() drops the written bytes from the fifo after this call.
     if (m_aboveHigh) checkWater(written.size());
 }
@@ -512,8 +432,8 @@ void Channel::onProducerExhausted(const Producer& p) {
     if (m_ctx.level == EventLevel::Full)
         emit(EventKind::ProducerExhausted).sub = static_cast<std::uint8_t>(producerKindOf(p.kind()));
     if (const auto* f = dynamic_cast<const FileProducer*>(&p); f && f->error())
-        emitWarning(WarningCode::ProducerError,
-                    "reading '" + f->path() + "' failed: " + f->error().message() + "; the file was sent only in part");
+        m_report.warning(WarningCode::ProducerError,
+                         "reading '" + f->path() + "' failed: " + f->error().message() + "; the file was sent only in part");
 }
 
 std::size_t Channel::queuedOutput() const { return producerFifo().queuedBytes() + m_batchedBytes; }
@@ -544,9 +464,7 @@ void Channel::handleConnect() {
     m_local = sockops::localAddress(socketHandle(), ec).toString();
     m_candidates.clear();
     m_nextCandidate = 0;
-    Event& e = emit(EventKind::Connected);
-    e.info = m_peer;
-    e.aux = m_local;
+    m_report.connected(m_peer, m_local);
 }
 
 void Channel::handleAccept() {
@@ -567,8 +485,8 @@ void Channel::handleAccept() {
 
 void Channel::handleAccepted(Socket sock, const Address& peer) {
     if (!backendCanWatch(m_ctx.backend, sock.get())) {
-        emitWarning(WarningCode::AcceptFailed, std::string(selectLimitError(sock.get()).what()) +
-                                                   "; the connection from " + peer.toString() + " was closed");
+        m_report.warning(WarningCode::AcceptFailed, std::string(selectLimitError(sock.get()).what()) +
+                                                        "; the connection from " + peer.toString() + " was closed");
         return;  // `sock` closes here
     }
     m_ctx.host.acceptConnection(*this, std::move(sock), peer);
@@ -584,10 +502,10 @@ void Channel::dropPendingConnection(const std::error_code& why) {
     Socket dropped(sockops::accept(socketHandle(), &peer, ec));
     dropped.reset();
     m_ctx.reserve = Socket(sockops::create(kAfInet, kSockStream, ec));
-    emitWarning(WarningCode::AcceptFailed,
-                "accept on " + m_local + ": " + sockops::describe(why) +
-                    (peer.isEmpty() ? std::string() : "; the connection from " + peer.toString() + " was closed") +
-                    (why == std::errc::too_many_files_open ? " (raise the open-files limit: ulimit -n)" : ""));
+    m_report.warning(WarningCode::AcceptFailed,
+                     "accept on " + m_local + ": " + sockops::describe(why) +
+                         (peer.isEmpty() ? std::string() : "; the connection from " + peer.toString() + " was closed") +
+                         (why == std::errc::too_many_files_open ? " (raise the open-files limit: ulimit -n)" : ""));
 }
 
 void Channel::handleClose() {
@@ -595,7 +513,7 @@ void Channel::handleClose() {
     if (m_phase == ChannelPhase::Connecting) {
         // A failed connect reported as an exceptional condition (Windows).
         const std::string message = "connect to " + m_attempt.toString() + ": connection failed";
-        emitError(0, message);
+        m_report.error(0, message);
         closeNoThrow();
         if (m_nextCandidate < m_candidates.size()) {
             attemptConnect();
@@ -622,7 +540,7 @@ void Channel::handleError() {
     if (m_phase == ChannelPhase::Connecting) {
         const std::string message =
             "connect to " + m_attempt.toString() + ": " + (ec ? sockops::describe(ec) : what);
-        emitError(ec.value(), message);
+        m_report.error(ec.value(), message);
         closeNoThrow();
         if (m_nextCandidate < m_candidates.size()) {
             attemptConnect();
@@ -635,7 +553,7 @@ void Channel::handleError() {
         finish(CloseReason::Peer, sockops::describe(ec), ec.value());
         return;
     }
-    emitError(ec.value(), what);
+    m_report.error(ec.value(), what);
     finish(CloseReason::Error, what, ec.value());
 }
 
@@ -652,42 +570,39 @@ void Channel::finish(CloseReason reason, std::string detail, int error) {
 
     // What asynchat would leave behind without a word.
     if (const std::string_view residue = inputBuffer(); !residue.empty())
-        emitWarning(WarningCode::Residue,
-                    std::to_string(residue.size()) + " byte(s) held back as a possible start of the terminator " +
-                        quoted(m_opts.terminator) + " were never delivered",
-                    static_cast<std::int64_t>(residue.size()), residue);
-    if (m_frames && m_pending > 0 && m_role != ChannelRole::Listener)
-        emitWarning(WarningCode::Unterminated,
-                    "the last message (" + std::to_string(m_pending) + " bytes) never saw its terminator " +
-                        quoted(m_opts.terminator),
-                    static_cast<std::int64_t>(m_pending));
+        m_report.warning(WarningCode::Residue,
+                         std::to_string(residue.size()) + " byte(s) held back as a possible start of the terminator " +
+                             quoted(m_opts.terminator) + " were never delivered",
+                         static_cast<std::int64_t>(residue.size()), residue);
+    if (const std::uint64_t pending = m_report.counters().pending;
+        m_frames && pending > 0 && role() != ChannelRole::Listener)
+        m_report.warning(WarningCode::Unterminated,
+                              "the last message (" + std::to_string(pending) + " bytes) never saw its terminator " +
+                                  quoted(m_opts.terminator),
+                              static_cast<std::int64_t>(pending));
     std::size_t producers = 0;  // other than echo replies, which queuedOutput() counts
     for (const Fifo::Entry& e : producerFifo())
         if (e.kind == Fifo::Entry::Kind::Producer && !dynamic_cast<const ReplyBatch*>(e.producer.get())) ++producers;
     if (const std::size_t queued = queuedOutput(); queued > 0 || producers > 0)
-        emitWarning(WarningCode::Unsent,
-                    std::to_string(queued) + " queued byte(s)" +
-                        (producers ? " and " + std::to_string(producers) + " producer(s)" : std::string()) +
-                        " were never sent",
-                    static_cast<std::int64_t>(queued));
+        m_report.warning(WarningCode::Unsent,
+                         std::to_string(queued) + " queued byte(s)" +
+                             (producers ? " and " + std::to_string(producers) + " producer(s)" : std::string()) +
+                             " were never sent",
+                         static_cast<std::int64_t>(queued));
 
-    auto state = std::make_shared<ChannelState>(snapshot());
+    ChannelState last = snapshot();
     closeNoThrow();
-    Event& e = emit(EventKind::Closed);
-    e.sub = static_cast<std::uint8_t>(reason);
-    e.error = error;
-    e.info = std::move(detail);
-    e.state = std::move(state);
+    m_report.closed(reason, error, std::move(detail), std::move(last));
     m_ctx.host.channelClosed(*this);
 }
 
 // --- asyncore's logging, as events --------------------------------------------------------
 
-void Channel::log(std::string_view message) { emitWarning(WarningCode::Log, "log: " + std::string(message)); }
+void Channel::log(std::string_view message) { m_report.warning(WarningCode::Log, "log: " + std::string(message)); }
 
 void Channel::logInfo(std::string_view message, std::string_view type) {
     if (ignoreLogTypes.find(type) != ignoreLogTypes.end()) return;
-    emitWarning(WarningCode::Log, std::string(type) + ": " + std::string(message));
+    m_report.warning(WarningCode::Log, std::string(type) + ": " + std::string(message));
 }
 
 }  // namespace engine

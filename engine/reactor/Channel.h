@@ -26,16 +26,18 @@
 //   * accept() running out of descriptors (EMFILE) closes the pending
 //     connection through a reserved descriptor instead of closing the
 //     listener (asyncore's D9), and says so (`accept_failed`).
-// What it owns: its socket, buffers and fifo (through AsyncChat). It does not
-// own its Loop or the ChannelContext; the Reactor owns the Channel.
+// Its events and counters go through a ChannelReporter (ChannelReporter.h),
+// the same that reports the dispatchers of hosted work.
+// What it owns: its socket, buffers and fifo (through AsyncChat), its
+// reporter. It does not own its Loop or the ChannelContext (declared in
+// ChannelReporter.h); the Reactor owns the Channel.
 // Threads: loop thread only.
 #pragma once
 
 #include "engine/asyncore/AsyncChat.h"
+#include "engine/reactor/ChannelReporter.h"
 #include "engine/reactor/Command.h"
 #include "engine/reactor/Event.h"
-#include "engine/reactor/EventQueue.h"
-#include "engine/reactor/ReactorStats.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -60,25 +62,6 @@ public:
     virtual void channelClosed(Channel& channel) = 0;
 };
 
-/// State shared by all the channels of one Reactor. Loop thread only.
-struct ChannelContext {
-    ChannelContext(EventQueue& q, ChannelHost& h) : events(q), host(h) {}
-    EventQueue& events;
-    ChannelHost& host;
-    Backend backend = Backend::Poll;
-    EventLevel level = EventLevel::Full;
-    /// The event backlog is over budget: no channel reads until it drains.
-    bool inputPaused = false;
-    /// Totals over every channel (the hot path adds to these directly).
-    ReactorStats totals;
-    /// found_terminator count at which `limit_reached` is emitted (0: never).
-    std::uint64_t messageLimit = 0;
-    bool limitReported = false;
-    /// A spare descriptor, given up to accept-and-close a connection when
-    /// accept() fails with EMFILE (muduo's and libuv's trick).
-    Socket reserve;
-};
-
 class Channel final : public AsyncChat {
 public:
     /// A client or listener channel, with no socket yet.
@@ -89,10 +72,12 @@ public:
             Socket sock);
     ~Channel() override;
 
-    ChannelId channelId() const noexcept { return m_id; }
-    ChannelRole role() const noexcept { return m_role; }
+    ChannelId channelId() const noexcept { return m_report.id(); }
+    ChannelRole role() const noexcept { return m_report.role(); }
     ChannelPhase phase() const noexcept { return m_phase; }
-    ChannelId parentId() const noexcept { return m_parent; }
+    ChannelId parentId() const noexcept { return m_report.parent(); }
+    /// Its events and counters.
+    ChannelReporter& reporter() noexcept { return m_report; }
     const ChannelOptions& options() const noexcept { return m_opts; }
     bool isClosed() const noexcept { return m_phase == ChannelPhase::Closed; }
     bool isHalfClosed() const noexcept { return m_halfClosed; }
@@ -146,9 +131,7 @@ protected:
     std::size_t rawSend(const void* data, std::size_t len, std::error_code& ec) override;
 
 private:
-    Event& emit(EventKind kind) { return m_ctx.events.emplace(kind, m_id); }
-    void emitError(int error, std::string message);
-    void emitWarning(WarningCode code, std::string message, std::int64_t size = 0, std::string_view data = {});
+    Event& emit(EventKind kind) { return m_report.emit(kind); }
     void cacheTerminator();
     void attemptConnect();
     void echoReply(std::string_view reply);
@@ -168,9 +151,7 @@ private:
     bool closeMarkerQueued() const;
 
     ChannelContext& m_ctx;
-    const ChannelId m_id;
-    const ChannelRole m_role;
-    const ChannelId m_parent;
+    ChannelReporter m_report;
     ChannelOptions m_opts;
     ChannelPhase m_phase;
 
@@ -179,8 +160,7 @@ private:
     bool m_countTerminator = false;
     std::string m_termBytes;        // a bytes terminator's bytes
 
-    // Input accounting.
-    std::uint64_t m_pending = 0;    // bytes collected since the last record boundary
+    // Input accounting (the bytes of the message in progress: m_report.counters().pending).
     std::string m_message;          // echo (one push per reply): the message so far
     std::string m_echoOut;          // echo (batched): the replies of this handleRead(), then
                                     // the start of the next message
@@ -188,12 +168,6 @@ private:
     std::size_t m_batchedBytes = 0; // bytes in ReplyBatch producers still in the fifo
     std::uint64_t m_echoReplies = 0;
     bool m_batchEcho = false;
-
-    // Counters.
-    std::uint64_t m_bytesIn = 0;
-    std::uint64_t m_bytesOut = 0;
-    std::uint64_t m_messagesIn = 0;
-    std::uint64_t m_messagesOut = 0;
 
     // Output state.
     bool m_aboveHigh = false;

@@ -25,7 +25,7 @@ void EventQueue::publish() {
         for (const Event& e : m_staged) bytes += footprint(e);
     bool wasEmpty = false;
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
+        MutexLock lock(m_mutex);
         wasEmpty = m_shared.empty();
         if (wasEmpty) {
             // The common case: hand the whole vector over, keep its twin's capacity.
@@ -47,7 +47,7 @@ void EventQueue::publish() {
 void EventQueue::setStopped() {
     publish();
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
+        MutexLock lock(m_mutex);
         m_stopped.store(true, std::memory_order_release);
     }
     m_cv.notify_all();
@@ -62,7 +62,7 @@ void EventQueue::takeLocked(std::vector<Event>& out) {
 void EventQueue::drain(std::vector<Event>& out) {
     bool relieved = false;
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
+        MutexLock lock(m_mutex);
         takeLocked(out);
         relieved = m_backlogged.exchange(false, std::memory_order_acq_rel);
     }
@@ -71,10 +71,11 @@ void EventQueue::drain(std::vector<Event>& out) {
 
 bool EventQueue::waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds timeout) {
     bool relieved = false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_cv.wait_for(lock, timeout,
-                      [this] { return !m_shared.empty() || m_stopped.load(std::memory_order_acquire); });
+        MutexLock lock(m_mutex);
+        while (m_shared.empty() && !m_stopped.load(std::memory_order_acquire))
+            if (lock.waitUntil(m_cv, deadline) == std::cv_status::timeout) break;
         takeLocked(out);
         relieved = m_backlogged.exchange(false, std::memory_order_acq_rel);
     }
@@ -83,7 +84,7 @@ bool EventQueue::waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds
 }
 
 bool EventQueue::finished() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_stopped.load(std::memory_order_acquire) && m_shared.empty();
 }
 

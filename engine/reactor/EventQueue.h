@@ -19,6 +19,7 @@
 // setNotifier()/setReliefCallback(): before the loop thread starts.
 #pragma once
 
+#include "engine/net/ThreadSafety.h"
 #include "engine/reactor/Event.h"
 
 #include <atomic>
@@ -27,7 +28,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <vector>
 
 namespace engine {
@@ -48,9 +48,9 @@ public:
     Event& emplace(EventKind kind, ChannelId channel);
     /// Hands the staged events to consumers; calls the notifier if the shared
     /// side was empty. Cheap when nothing is staged.
-    void publish();
+    void publish() LW_EXCLUDES(m_mutex);
     /// Publishes, then marks the stream as finished and wakes every waiter.
-    void setStopped();
+    void setStopped() LW_EXCLUDES(m_mutex);
     bool hasStaged() const noexcept { return !m_staged.empty(); }
     /// Events numbered so far (the last sequence number).
     std::uint64_t lastSeq() const noexcept { return m_seq; }
@@ -59,12 +59,12 @@ public:
     // --- Any thread ----------------------------------------------------------------
     /// Moves every published event to `out` (which is cleared first), oldest
     /// first. Never blocks for long: one swap under the lock.
-    void drain(std::vector<Event>& out);
+    void drain(std::vector<Event>& out) LW_EXCLUDES(m_mutex);
     /// Like drain(), but waits up to `timeout` for at least one event (or for
     /// the end of the stream). Returns false if nothing came.
-    bool waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds timeout);
+    bool waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds timeout) LW_EXCLUDES(m_mutex);
     /// True once setStopped() ran and every event has been drained.
-    bool finished() const;
+    bool finished() const LW_EXCLUDES(m_mutex);
     /// True once setStopped() ran (events may remain to drain).
     bool stopped() const noexcept { return m_stopped.load(std::memory_order_acquire); }
     /// True while undrained events exceed the backlog limit.
@@ -78,7 +78,7 @@ private:
     static std::size_t footprint(const Event& e) noexcept {
         return sizeof(Event) + e.data.size() + e.info.size() + e.aux.size();
     }
-    void takeLocked(std::vector<Event>& out);
+    void takeLocked(std::vector<Event>& out) LW_REQUIRES(m_mutex);
 
     // Loop-thread state.
     std::vector<Event> m_staged;
@@ -89,10 +89,10 @@ private:
     std::function<void()> m_relief;
 
     // Shared state.
-    mutable std::mutex m_mutex;
+    mutable Mutex m_mutex;
     std::condition_variable m_cv;
-    std::vector<Event> m_shared;        // guarded by m_mutex
-    std::size_t m_sharedBytes = 0;      // guarded by m_mutex
+    std::vector<Event> m_shared LW_GUARDED_BY(m_mutex);
+    std::size_t m_sharedBytes LW_GUARDED_BY(m_mutex) = 0;
     std::atomic<bool> m_stopped{false};
     std::atomic<bool> m_backlogged{false};
 };

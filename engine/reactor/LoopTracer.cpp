@@ -1,20 +1,15 @@
 // LoopTracer.cpp — collect one pass, emit it at passEnd.
 #include "engine/reactor/LoopTracer.h"
 
-#include "engine/reactor/Channel.h"
-#include "engine/asyncore/DispatcherTap.h"
+#include "engine/reactor/ChannelReporter.h"
 
 #include <memory>
 
 namespace engine {
 namespace {
-// The channel id of a Reactor channel or of a hosted dispatcher (its tap
-// says); 0 for anything else (the Waker).
-ChannelId idOf(const Dispatcher& d) {
-    if (const DispatcherTap* t = d.tap()) return t->traceId();
-    const auto* c = dynamic_cast<const Channel*>(&d);
-    return c ? c->channelId() : 0;
-}
+// The channel id of a Reactor channel or of a hosted dispatcher; 0 for
+// anything else (the Waker).
+ChannelId idOf(const Dispatcher& d) { return ChannelReporter::idOf(d); }
 }  // namespace
 
 void LoopTracer::passBegin(std::uint64_t pass, Backend backend) {

@@ -1,10 +1,12 @@
 // Reactor.h — the engine on its own thread: asynchat channels driven by
 // commands, reporting events.
 //
-// What it does: a Reactor owns a Loop and runs it on a std::thread of its
-// own. Every other thread reaches it through one door: a command is posted
-// (Reactor::post() or the typed helpers, which never block beyond a short
-// lock) and the loop is woken (a Waker: eventfd, pipe, or socket pair).
+// What it does: a Reactor runs a Loop on a LoopThread of its own
+// (LoopThread.h: the thread, the Loop, its Waker and timers, and the queue
+// of posted tasks). Every other thread reaches it through one door: a
+// command is posted (Reactor::post() or the typed helpers, which never block
+// beyond a short lock) and the loop is woken (a Waker: eventfd, pipe, or
+// socket pair).
 // Events leave in batches through an EventQueue: drain() swaps out everything
 // published so far; the optional "events available" notifier runs on the
 // loop thread whenever the queue goes from empty to non-empty. The loop
@@ -27,10 +29,12 @@
 // zero-timeout poll answer, and what the next step will do (refreshed when
 // commands arrive and every 200 ms, sent only when something changed).
 // host() runs other code's dispatchers (the built-in examples) in the same
-// Loop, reported as channels (HostedWork.h, DispatcherTap.h).
-// What it owns: its thread, the Loop, every channel, the timers, the
-// resolver, hosted work (and the taps on its dispatchers), and the events
-// not yet drained.
+// Loop, reported as channels (HostedWork.h, HostedWorkRunner.h); Channels and
+// hosted dispatchers report through the same ChannelReporter, and the paused
+// preview is LoopPreview.h.
+// What it owns: its LoopThread (and so the thread, the Loop, the timers and
+// the queued commands), every channel, the resolver, the hosted work (its
+// HostedWorkRunner), and the events not yet drained.
 // Threads: every public method is safe to call from any thread, except that
 // the Reactor must not be destroyed while another thread still calls it.
 #pragma once
@@ -139,7 +143,6 @@ public:
 
 private:
     class Impl;
-    friend class HostedTap;  // Reactor.cpp: the tap on a hosted dispatcher
     std::unique_ptr<Impl> m_impl;
 };
 

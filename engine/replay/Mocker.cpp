@@ -1,19 +1,15 @@
-// Mocker.cpp — the mock thread: a listener and one AsyncChat per client,
-// each walking its script.
+// Mocker.cpp — the mock thread (a LoopThread): a listener and one AsyncChat
+// per client, each walking its script.
 #include "engine/replay/Mocker.h"
 
 #include "engine/asyncore/AsyncChat.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/net/SocketOps.h"
-#include "engine/asyncore/Waker.h"
+#include "engine/net/ThreadSafety.h"
+#include "engine/reactor/LoopThread.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <future>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 namespace engine {
@@ -57,13 +53,13 @@ public:
     void stop();
     bool wait(std::chrono::milliseconds timeout);
     bool finished() const;
-    MockStats stats() const;
-    std::string address() const {
-        std::lock_guard<std::mutex> lock(m_mutex);
+    MockStats stats() const LW_EXCLUDES(m_mutex);
+    std::string address() const LW_EXCLUDES(m_mutex) {
+        MutexLock lock(m_mutex);
         return m_address;
     }
-    std::uint16_t port() const {
-        std::lock_guard<std::mutex> lock(m_mutex);
+    std::uint16_t port() const LW_EXCLUDES(m_mutex) {
+        MutexLock lock(m_mutex);
         return m_port;
     }
 
@@ -73,15 +69,16 @@ private:
     friend class Listener;
     friend class Client;
 
-    void run(std::promise<std::string> ready);
+    void listen();     // the mock thread's first step; throws when it cannot listen
+    void closeAll();   // its last: every client, then the listener
     void emit(MockEvent e) {
         if (m_observer) m_observer(e);
     }
     void accepted(Socket sock, const Address& peer);
     void clientGone(Client& c);
     template <class F>
-    void count(F&& f) {
-        std::lock_guard<std::mutex> lock(m_mutex);
+    void count(F&& f) LW_EXCLUDES(m_mutex) {
+        MutexLock lock(m_mutex);
         f(m_stats);
     }
 
@@ -90,22 +87,18 @@ private:
     MockOptions m_options;
     Observer m_observer;
 
-    Loop m_loop;
-    std::unique_ptr<Waker> m_waker;
+    // The mock thread, its Loop; what follows is its state.
+    LoopThread m_loop;
     std::unique_ptr<Listener> m_listener;
     std::vector<Client*> m_clients;  // open clients (owned by the Loop through adopt())
     std::uint64_t m_nextClient = 1;
     bool m_stopping = false;
 
-    std::thread m_thread;
-    std::atomic<bool> m_stop{false};
     bool m_launched = false;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_doneCv;
-    bool m_finished = false;   // guarded by m_mutex
-    MockStats m_stats;         // guarded by m_mutex
-    std::string m_address;     // guarded by m_mutex
-    std::uint16_t m_port = 0;  // guarded by m_mutex
+    mutable Mutex m_mutex;
+    MockStats m_stats LW_GUARDED_BY(m_mutex);
+    std::string m_address LW_GUARDED_BY(m_mutex);
+    std::uint16_t m_port LW_GUARDED_BY(m_mutex) = 0;
 };
 
 class Mocker::Impl::Listener final : public Dispatcher {
@@ -305,17 +298,14 @@ private:
 };
 
 Mocker::Impl::Impl(std::vector<ReplayScript> scripts, MockOptions options)
-    : m_scripts(std::move(scripts)), m_options(std::move(options)) {
+    : m_scripts(std::move(scripts)), m_options(std::move(options)), m_loop(m_options.backend) {
     if (m_scripts.empty()) throw std::invalid_argument("a mock needs at least one recorded conversation");
     for (const ReplayScript& s : m_scripts) m_ranges.push_back(answerRanges(s));
-    m_waker = std::make_unique<Waker>(m_loop);
 }
 
 Mocker::Impl::~Impl() {
     stop();
-    if (m_thread.joinable()) m_thread.join();
-    m_listener.reset();
-    m_waker.reset();
+    m_loop.join();  // the listener and the clients went on the mock thread (closeAll())
 }
 
 bool Mocker::Impl::start(Observer observer, std::string* error) {
@@ -325,34 +315,46 @@ bool Mocker::Impl::start(Observer observer, std::string* error) {
     }
     m_launched = true;
     m_observer = std::move(observer);
-    std::promise<std::string> ready;
-    auto outcome = ready.get_future();
-    m_thread = std::thread([this, p = std::move(ready)]() mutable { run(std::move(p)); });
-    const std::string why = outcome.get();
-    if (!why.empty()) {
-        m_thread.join();
-        if (error) *error = why;
+    LoopThread::Hooks hooks;
+    hooks.started = [this] { listen(); };
+    hooks.failed = [this](std::exception_ptr e) {
+        MockEvent err;
+        err.kind = MockEvent::Kind::Error;
+        err.text = "unknown error";
+        try {
+            std::rethrow_exception(std::move(e));
+        } catch (const std::exception& ex) {
+            err.text = ex.what();
+        } catch (...) {
+        }
+        emit(std::move(err));
+    };
+    hooks.stopping = [this] { closeAll(); };
+    try {
+        m_loop.start(std::move(hooks));  // returns once listening, or throws why not
+    } catch (const std::exception& e) {
+        if (error) *error = e.what();
         return false;
     }
     return true;
 }
 
-void Mocker::Impl::run(std::promise<std::string> ready) {
-    // Listen.
+void Mocker::Impl::listen() {
     std::string resolveError;
     const auto addresses = Address::resolve(m_options.host, m_options.port, 0, resolveError);
     std::string failure;
-    if (addresses.empty()) failure = resolveError;
+    if (addresses.empty())
+        failure = resolveError.empty() ? "cannot listen on " + m_options.host + ": no address" : resolveError;
     for (const Address& a : addresses) {
         try {
-            m_listener = std::make_unique<Listener>(*this, &m_loop);
+            m_listener = std::make_unique<Listener>(*this, &m_loop.loop());
             m_listener->createSocket(a.family());
             m_listener->setReuseAddr();
             m_listener->bind(a);
             m_listener->listen(128);
             std::error_code ec;
             const Address local = sockops::localAddress(m_listener->socketHandle(), ec);
-            std::lock_guard<std::mutex> lock(m_mutex);
+            MutexLock lock(m_mutex);
             m_address = local.toString();
             m_port = local.port();
             failure.clear();
@@ -362,46 +364,26 @@ void Mocker::Impl::run(std::promise<std::string> ready) {
             m_listener.reset();
         }
     }
-    if (!m_listener) {
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_finished = true;
-        }
-        ready.set_value(failure);
-        return;
-    }
-    ready.set_value(std::string());
+    if (!m_listener) throw std::runtime_error(failure);
     MockEvent e;
     e.kind = MockEvent::Kind::Listening;
     e.text = address();
     emit(std::move(e));
+    // Then the LoopThread polls (without a time limit: stop() is a posted
+    // task, which wakes it) until stop() or maxClients, and closeAll() ends.
+}
 
-    while (!m_stopping) {
-        if (m_stop) break;
-        try {
-            m_loop.poll(1.0, m_options.backend);
-        } catch (const std::exception& ex) {
-            MockEvent err;
-            err.kind = MockEvent::Kind::Error;
-            err.text = ex.what();
-            emit(std::move(err));
-            break;
-        }
-    }
+void Mocker::Impl::closeAll() {
     // Shut down: every client closes (and reports), then the listener.
     m_stopping = true;
     const std::vector<Client*> open = m_clients;
     for (Client* c : open) c->shutdown();
     if (m_listener) m_listener->closeNoThrow();
-    m_loop.poll(0.0, m_options.backend);  // lets the loop delete the closed clients
+    m_loop.loop().poll(0.0, m_options.backend);  // lets the loop delete the closed clients
+    m_listener.reset();
     MockEvent stopped;
     stopped.kind = MockEvent::Kind::Stopped;
     emit(std::move(stopped));
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_finished = true;
-    }
-    m_doneCv.notify_all();
 }
 
 void Mocker::Impl::accepted(Socket sock, const Address& peer) {
@@ -410,7 +392,7 @@ void Mocker::Impl::accepted(Socket sock, const Address& peer) {
     const std::size_t script = static_cast<std::size_t>((number - 1) % m_scripts.size());
     Client* c = nullptr;
     try {
-        c = &m_loop.adopt(std::make_unique<Client>(*this, std::move(sock), number, script, &m_loop));
+        c = &m_loop.loop().adopt(std::make_unique<Client>(*this, std::move(sock), number, script, &m_loop.loop()));
     } catch (const std::system_error& ex) {
         MockEvent e;
         e.kind = MockEvent::Kind::Error;
@@ -434,27 +416,18 @@ void Mocker::Impl::clientGone(Client& c) {
     m_clients.erase(std::remove(m_clients.begin(), m_clients.end(), &c), m_clients.end());
     if (m_options.maxClients && !m_stopping) {
         const MockStats s = stats();
-        if (s.clientsFinished >= m_options.maxClients) m_stop = true;
+        if (s.clientsFinished >= m_options.maxClients) m_loop.quit();
     }
 }
 
-void Mocker::Impl::stop() {
-    m_stop = true;
-    if (m_waker) m_waker->wake();
-}
+void Mocker::Impl::stop() { m_loop.quit(); }
 
-bool Mocker::Impl::wait(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    return m_doneCv.wait_for(lock, timeout, [this] { return m_finished; });
-}
+bool Mocker::Impl::wait(std::chrono::milliseconds timeout) { return m_loop.wait(timeout); }
 
-bool Mocker::Impl::finished() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_finished;
-}
+bool Mocker::Impl::finished() const { return m_loop.finished(); }
 
 MockStats Mocker::Impl::stats() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_stats;
 }
 

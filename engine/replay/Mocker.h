@@ -15,12 +15,14 @@
 // The mock answers whatever the client sends; a request that differs from
 // the recorded one is still answered, and reported (MockEvent::Mismatch),
 // as is one more than the recording has (left unanswered).
-// What it owns: the mock thread, its Loop, the listener and the clients.
+// What it owns: the mock thread (a LoopThread: the thread and its Loop),
+// the listener and the clients.
 // Threads: start(), stop(), wait() and stats() may be called from any
-// thread; the observer runs on the mock thread and must return quickly; it
-// is called until the mock thread ends (the last event is Stopped), so what
-// it touches must outlive the Mocker or its wait(). The destructor stops and
-// joins.
+// thread (stop() posts to the mock thread); the Loop, the listener and the
+// clients are made, used and destroyed on the mock thread only. The
+// observer runs on the mock thread and must return quickly; it is called
+// until the mock thread ends (the last event is Stopped), so what it touches
+// must outlive the Mocker or its wait(). The destructor stops and joins.
 #pragma once
 
 #include "engine/asyncore/Loop.h"

@@ -1,12 +1,13 @@
-// Replayer.cpp — the replay thread: a Loop, one AsyncChat connection, a
-// timer queue for pacing and timeouts, and the comparison of replies.
+// Replayer.cpp — the replay thread (a LoopThread: its Loop, and its timer
+// queue for pacing and timeouts), one AsyncChat connection, and the
+// comparison of replies.
 #include "engine/replay/Replayer.h"
 
 #include "engine/asyncore/AsyncChat.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
-#include "engine/asyncore/Waker.h"
+#include "engine/reactor/LoopThread.h"
 
 #include <algorithm>
 #include <atomic>
@@ -16,7 +17,6 @@
 #include <mutex>
 #include <regex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 namespace engine {
@@ -204,7 +204,7 @@ private:
     using Clock = std::chrono::steady_clock;
     enum class Phase { Connecting, Running, WaitingForClose, Done };
 
-    void run();
+    void begin();  // the loop thread's first step: resolve, connect
     void emit(ReplayEvent e);
     void connectNext();
     void onConnected();
@@ -229,10 +229,8 @@ private:
     std::vector<Rule> m_rules;
     Observer m_observer;
 
-    // Loop thread state.
-    Loop m_loop;
-    std::unique_ptr<Waker> m_waker;
-    TimerQueue m_timers;
+    // The replay thread, its Loop and timers; what follows is its state.
+    LoopThread m_loop;
     std::unique_ptr<Client> m_client;
     std::vector<Address> m_addresses;
     std::size_t m_nextAddress = 0;
@@ -251,8 +249,6 @@ private:
     std::vector<Divergence> m_divergences;
     std::size_t m_matched = 0;
 
-    std::thread m_thread;
-    std::atomic<bool> m_cancel{false};
     std::atomic<bool> m_launched{false};
     mutable std::mutex m_mutex;
     std::condition_variable m_doneCv;
@@ -372,33 +368,57 @@ private:
 };
 
 Replayer::Impl::Impl(ReplayScript script, ReplayOptions options)
-    : m_script(std::move(script)), m_options(std::move(options)) {
+    : m_script(std::move(script)), m_options(std::move(options)), m_loop(m_options.backend) {
     if (auto why = Replayer::checkOptions(m_options)) throw std::invalid_argument(*why);
     for (const IgnoreRule& r : m_options.ignore)
         m_rules.push_back({r.reply, std::regex(r.pattern, std::regex::ECMAScript)});
-    m_waker = std::make_unique<Waker>(m_loop);
     m_result.requestsTotal = m_script.requests.size();
     m_result.repliesExpected = m_script.replies.size();
 }
 
 Replayer::Impl::~Impl() {
     cancel();
-    if (m_thread.joinable()) m_thread.join();
-    // The client leaves the Loop before the Loop goes.
-    m_client.reset();
-    m_waker.reset();
+    m_loop.join();  // the client left the Loop on the loop thread (`stopping`)
 }
 
 void Replayer::Impl::start(Observer observer) {
     if (m_launched.exchange(true)) return;
     m_observer = std::move(observer);
     m_started = Clock::now();
-    m_thread = std::thread([this] { run(); });
+    LoopThread::Hooks hooks;
+    hooks.started = [this] { begin(); };
+    hooks.beforeWait = [this] {
+        if (m_phase == Phase::Done) m_loop.quit();
+    };
+    hooks.failed = [this](std::exception_ptr e) {
+        std::string what = "unknown error";
+        try {
+            std::rethrow_exception(std::move(e));
+        } catch (const std::exception& x) {
+            what = x.what();
+        } catch (...) {
+        }
+        finish(ReplayResult::Status::Failed, what);
+    };
+    hooks.stopping = [this] {
+        // The client leaves the Loop before the Loop goes, on its thread.
+        if (m_client) m_client->abandon();
+        m_client.reset();
+    };
+    try {
+        m_loop.start(std::move(hooks));
+    } catch (const std::exception& e) {
+        // The thread could not start (its Waker's descriptors): it has ended,
+        // so finishing here races with nothing.
+        finish(ReplayResult::Status::Failed, e.what());
+    }
 }
 
 void Replayer::Impl::cancel() {
-    m_cancel = true;
-    if (m_waker) m_waker->wake();
+    // Runs after what the loop thread is doing: a replay that is over already stays as it ended.
+    m_loop.post([this] {
+        if (m_phase != Phase::Done) finish(ReplayResult::Status::Cancelled);
+    });
 }
 
 bool Replayer::Impl::wait(std::chrono::milliseconds timeout) {
@@ -425,7 +445,10 @@ void Replayer::Impl::emit(ReplayEvent e) {
     if (m_observer) m_observer(e);
 }
 
-void Replayer::Impl::run() {
+void Replayer::Impl::begin() {
+    // Then the LoopThread polls (until a timer is due, or without limit: a
+    // cancel() is a posted task, which wakes it) and runs the due timers,
+    // until finish() (beforeWait quits once the phase is Done).
     std::string resolveError;
     m_addresses = Address::resolve(m_options.host, m_options.port, m_options.family, resolveError);
     if (m_addresses.empty()) {
@@ -433,25 +456,6 @@ void Replayer::Impl::run() {
     } else {
         connectNext();
     }
-    while (m_phase != Phase::Done) {
-        if (m_cancel) {
-            finish(ReplayResult::Status::Cancelled);
-            break;
-        }
-        double wait = 1.0;
-        if (const auto next = m_timers.nextDeadline()) {
-            const auto left = std::chrono::duration<double>(*next - Clock::now()).count();
-            wait = std::clamp(left, 0.0, 1.0);
-        }
-        try {
-            m_loop.poll(wait, m_options.backend);
-        } catch (const std::exception& e) {
-            finish(ReplayResult::Status::Failed, e.what());
-            break;
-        }
-        m_timers.runExpired(Clock::now());
-    }
-    if (m_client) m_client->abandon();
 }
 
 void Replayer::Impl::connectNext() {
@@ -460,7 +464,7 @@ void Replayer::Impl::connectNext() {
         return;
     }
     const Address a = m_addresses[m_nextAddress++];
-    if (!m_client) m_client = std::make_unique<Client>(*this, &m_loop);
+    if (!m_client) m_client = std::make_unique<Client>(*this, &m_loop.loop());
     ReplayEvent e;
     e.kind = ReplayEvent::Kind::Connecting;
     e.text = a.toString();
@@ -502,7 +506,7 @@ void Replayer::Impl::onConnected() {
             const std::int64_t delay = std::max<std::int64_t>(0, m_script.requests[i].tUs - m_script.connectedUs);
             const auto at = now + std::chrono::microseconds(static_cast<std::int64_t>(
                                       std::llround(static_cast<double>(delay) / m_options.speed)));
-            m_timers.add(at, 1, [this] {
+            m_loop.timers().add(at, 1, [this] {
                 if (m_phase == Phase::Running && m_nextRequest < m_script.requests.size()) {
                     sendRequest(m_nextRequest++);
                     maybeEnd();
@@ -566,7 +570,7 @@ void Replayer::Impl::maybeEnd() {
 }
 
 void Replayer::Impl::armWatchdog() {
-    if (m_watchdog) m_timers.cancel(m_watchdog);
+    if (m_watchdog) m_loop.timers().cancel(m_watchdog);
     m_watchdog = 0;
     if (m_phase == Phase::Done) return;
     // Running: only while something is due — a reply the next request waits
@@ -579,7 +583,7 @@ void Replayer::Impl::armWatchdog() {
                        m_repliesDone < m_script.requests[m_nextRequest].repliesBefore);
         if (!waitingForReply) return;
     }
-    m_watchdog = m_timers.add(Clock::now() + m_options.timeout, 2, [this] {
+    m_watchdog = m_loop.timers().add(Clock::now() + m_options.timeout, 2, [this] {
         m_watchdog = 0;
         onWatchdog();
     });

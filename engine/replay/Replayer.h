@@ -24,12 +24,15 @@
 // connection the replayer waits for that close too.
 // Progress is reported as ReplayEvents to an observer, so a GUI can show it
 // live; the final ReplayResult says what happened in numbers.
-// What it owns: the replay thread, its Loop, the connection, the script.
+// What it owns: the replay thread (a LoopThread: the thread, its Loop and
+// timers), the connection, the script.
 // Threads: start(), cancel(), wait(), finished() and result() may be called
-// from any thread; the observer runs on the replay thread and must return
-// quickly (a GUI posts a queued call from it); it is called until the replay
-// has finished (the last event is Finished), so what it touches must outlive
-// the Replayer or its wait(). The destructor cancels and joins.
+// from any thread (cancel() posts to the replay thread); the Loop and the
+// connection are made, used and destroyed on the replay thread only. The
+// observer runs on the replay thread and must return quickly (a GUI posts a
+// queued call from it); it is called until the replay has finished (the last
+// event is Finished), so what it touches must outlive the Replayer or its
+// wait(). The destructor cancels and joins.
 #pragma once
 
 #include "engine/asyncore/Loop.h"
