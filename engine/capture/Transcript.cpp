@@ -2,12 +2,14 @@
 #include "engine/capture/Transcript.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/UtcTime.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 namespace engine {
 
@@ -58,6 +60,17 @@ std::string lifecycle(const Event& e) {
     }
 }
 
+// The wall-clock time of `tUs`: the header's start plus it (both from the
+// file, so their sum may not fit: then formatUtc says the time is out of range).
+std::string wallClock(std::int64_t startUnixUs, std::int64_t tUs) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    const std::int64_t us = tUs > 0   ? (startUnixUs > kMax - tUs ? kMax : startUnixUs + tUs)
+                            : tUs < 0 ? (startUnixUs < kMin - tUs ? kMin : startUnixUs + tUs)
+                                      : startUnixUs;
+    return formatUtc(std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(us)));
+}
+
 }  // namespace
 
 std::string Transcript::render(const SessionHeader& header, const std::vector<Event>& events,
@@ -94,9 +107,7 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
     char buf[64];
     for (const Line& l : lines) {
         if (options.wallClock) {
-            const auto tp = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                std::chrono::microseconds(header.startUnixUs + l.tUs)));
-            out += eventjson::formatUtc(tp);
+            out += wallClock(header.startUnixUs, l.tUs);
         } else {
             std::snprintf(buf, sizeof buf, "%12.6f", static_cast<double>(l.tUs) / 1e6);
             out += buf;
