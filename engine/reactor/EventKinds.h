@@ -62,7 +62,7 @@ enum class FieldType : std::uint8_t {
 
 /// When a field is written, and whether a reader insists on it.
 enum class Presence : std::uint8_t {
-    Required,        ///< Always written; a line without it is refused, naming the field.
+    Required,        ///< Always written (a group: whenever attached); a line without it is refused, naming the field.
     IfSet,           ///< Written when not 0 / empty (a group: when attached); optional (a group: read when its `key` is there).
     ForSub,          ///< Only when sub == `sub`: then written, and required.
     OptionalForSub,  ///< Written only when sub == `sub`; read only then, optional.
