@@ -60,7 +60,7 @@ struct Builder {
         } else if (inForce.isCount()) {
             // asynchat reports count 0 inside found_terminator (R8): the
             // record's size is the count that framed it.
-            framing = Terminator::count(e.size > 0 ? e.size : 0);
+            framing = Terminator::count(e.messageSize() > 0 ? e.messageSize() : 0);
         }
         StreamMessage m;
         m.offset = inMessageStart;
@@ -166,9 +166,9 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
         case EventKind::Accepted:
             b.isConnection = true;
             c.role = ChannelRole::Accepted;
-            c.parent = e.parent;
-            c.peer = e.info;
-            c.local = e.aux;
+            c.parent = e.listener();
+            c.peer = e.peer();
+            c.local = e.local();
             c.connectedUs = e.tUs;
             c.connectedSeq = e.seq;
             break;
@@ -176,7 +176,7 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
             if (c.role != ChannelRole::Accepted) {
                 b.isConnection = true;
                 c.role = ChannelRole::Client;
-                c.peer = e.info;  // the address tried; `connected` confirms it
+                c.peer = e.address();  // the address tried; `connected` confirms it
             }
             break;
         case EventKind::Connected:
@@ -184,15 +184,15 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
                 b.isConnection = true;
                 c.role = ChannelRole::Client;
             }
-            c.peer = e.info;
-            c.local = e.aux;
+            c.peer = e.peer();
+            c.local = e.local();
             c.connectedUs = e.tUs;
             c.connectedSeq = e.seq;
             break;
         case EventKind::Collect:
         case EventKind::Received:  // a hosted plain dispatcher: what recv() returned
             b.sawCollect = true;
-            b.appendIn(e.data, e);
+            b.appendIn(e.bytes(), e);
             break;
         case EventKind::FoundTerminator:
             b.sawCollect = true;
@@ -206,16 +206,16 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
         case EventKind::Warning:
             // The partial terminator asynchat held back at end of file: bytes
             // that were received but never delivered.
-            if (e.warningCode() == WarningCode::Residue) b.appendIn(e.data, e);
+            if (e.warningCode() == WarningCode::Residue) b.appendIn(e.bytes(), e);
             break;
         case EventKind::Push:
             b.sawPush = true;
-            b.pushes.push_back({e.size < 0 ? -1 : e.size, e.tUs, e.seq});
+            b.pushes.push_back({e.pushedSize() < 0 ? -1 : e.pushedSize(), e.tUs, e.seq});
             if (e.producerKind() == ProducerKind::File) b.filePushes.push_back(b.pushes.size() - 1);
             break;
         case EventKind::Sent:
             b.sawSent = true;
-            b.appendOut(e.data, e);
+            b.appendOut(e.bytes(), e);
             break;
         case EventKind::ProducerExhausted:
             if (e.producerKind() == ProducerKind::File && !b.filePushes.empty()) {
@@ -241,13 +241,13 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
         case EventKind::Closed:
             c.closed = true;
             c.closeReason = e.closeReason();
-            c.closeDetail = e.info;
-            c.closeErrno = e.error;
+            c.closeDetail = e.detail();
+            c.closeErrno = e.errorCode();
             c.closedUs = e.tUs;
             c.closedSeq = e.seq;
-            if (e.state) {
-                c.closedBytesIn = static_cast<std::int64_t>(e.state->bytesIn);
-                c.closedBytesOut = static_cast<std::int64_t>(e.state->bytesOut);
+            if (const ChannelState* state = e.channelState()) {
+                c.closedBytesIn = static_cast<std::int64_t>(state->bytesIn);
+                c.closedBytesOut = static_cast<std::int64_t>(state->bytesOut);
             }
             break;
         default: break;

@@ -2,14 +2,20 @@
 //
 // What it does: encodes the header line of a session and one line per Event,
 // exactly as docs/session-format.md describes them (format
-// "linewright-session", version 1), and decodes them again. Bytes travel as
+// "linewright-session", version 1), and decodes them again. Each kind's
+// fields, the Event member each is kept in and which are required come from
+// the kind table (engine/reactor/EventKinds.h); this file only knows how
+// each type of field is written and read (JsonWriter.h, JsonReader.h,
+// Base64.h, UtcTime.h do the JSON, the base64 and the dates). Bytes travel as
 // `data_b64` (standard base64, exact) next to `text` (the escaped rendering
 // of Escape.h, for people and grep). Field order is fixed, so equal events
 // encode to equal lines. Decoding ignores fields it does not know (a later
 // minor addition stays readable) but refuses a header of a newer version and
 // lines that are not what they claim to be, with a message saying why.
 // A `closed` event's ChannelState is written as its four counters only; a
-// decoded one carries those counters (phase closed) and nothing else.
+// decoded one carries those counters (phase closed) and nothing else. A line
+// that lacks a field its kind requires is refused with a message naming the
+// field ("invalid collect event: missing field 'size'").
 // What it owns: nothing; pure functions. Qt-free.
 // Threads: any.
 #pragma once
@@ -40,11 +46,9 @@ struct SessionHeader {
 
 namespace eventjson {
 
-/// A header for a session that started at `start`.
+/// A header for a session that started at `start` (`start` as formatUtc() writes it).
 SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono::system_clock::time_point start,
                          std::string backend = {}, std::string level = {});
-/// "2025-05-01T12:00:00.123456Z".
-std::string formatUtc(std::chrono::system_clock::time_point t);
 
 /// Appends the header line, newline included.
 void appendHeader(std::string& out, const SessionHeader& header);
@@ -58,12 +62,6 @@ std::string encodeEvent(const Event& event);
 std::optional<SessionHeader> decodeHeader(std::string_view line, std::string* error = nullptr);
 /// Reads an event line. nullopt and `error` set when it is not one.
 std::optional<Event> decodeEvent(std::string_view line, std::string* error = nullptr);
-
-/// Standard base64 (RFC 4648, with padding).
-void appendBase64(std::string& out, std::string_view bytes);
-std::string base64Encode(std::string_view bytes);
-/// nullopt if `text` is not valid padded base64.
-std::optional<std::string> base64Decode(std::string_view text);
 
 }  // namespace eventjson
 }  // namespace engine

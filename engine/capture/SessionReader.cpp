@@ -186,22 +186,22 @@ void SessionReader::account(const Event& e) {
     case EventKind::Connecting:
     case EventKind::Connected: c.connection = true; break;
     case EventKind::Collect:
-    case EventKind::Received: c.evIn += e.data.size(); break;
+    case EventKind::Received: c.evIn += e.bytes().size(); break;
     case EventKind::FoundTerminator:
         ++c.evMsgIn;
-        if (e.terminatorKind() == Terminator::Kind::Bytes) c.evIn += e.data.size();
+        c.evIn += e.terminatorBytes().size();  // asynchat consumed them; they crossed the wire
         break;
     case EventKind::Warning:
-        if (e.warningCode() == WarningCode::Residue) c.evIn += e.data.size();
+        if (e.warningCode() == WarningCode::Residue) c.evIn += e.bytes().size();
         break;
     case EventKind::Push: ++c.evMsgOut; break;
-    case EventKind::Sent: c.evOut += e.data.size(); break;
+    case EventKind::Sent: c.evOut += e.bytes().size(); break;
     case EventKind::Closed:
-        if (e.state) {
-            c.ctrIn = e.state->bytesIn;
-            c.ctrOut = e.state->bytesOut;
-            c.ctrMsgIn = e.state->messagesIn;
-            c.ctrMsgOut = e.state->messagesOut;
+        if (const ChannelState* state = e.channelState()) {
+            c.ctrIn = state->bytesIn;
+            c.ctrOut = state->bytesOut;
+            c.ctrMsgIn = state->messagesIn;
+            c.ctrMsgOut = state->messagesOut;
         }
         break;
     default: break;

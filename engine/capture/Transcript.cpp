@@ -2,12 +2,14 @@
 #include "engine/capture/Transcript.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/UtcTime.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 namespace engine {
 
@@ -28,34 +30,50 @@ std::string quoted(const Terminator& t) {
 }
 
 std::string lifecycle(const Event& e) {
+    using std::string;
     switch (e.kind) {
-    case EventKind::Listening: return " listening on " + e.info;
+    case EventKind::Listening: return " listening on " + string(e.address());
     case EventKind::Accepted:
-        return " accepted from " + e.info + " on " + e.aux + " (listener #" + std::to_string(e.parent) + ")";
-    case EventKind::Connecting: return " connecting to " + e.info + (e.aux.empty() ? "" : " (" + e.aux + ")");
-    case EventKind::Connected: return " connected to " + e.info + " from " + e.aux;
+        return " accepted from " + string(e.peer()) + " on " + string(e.local()) + " (listener #" +
+               std::to_string(e.listener()) + ")";
+    case EventKind::Connecting:
+        return " connecting to " + string(e.address()) + (e.host().empty() ? "" : " (" + string(e.host()) + ")");
+    case EventKind::Connected: return " connected to " + string(e.peer()) + " from " + string(e.local());
     case EventKind::TerminatorSet: return " terminator set to " + quoted(e.terminator());
     case EventKind::HalfClosed: return " half-closed (our side is shut down; still reading)";
     case EventKind::CloseWhenDone: return " close_when_done";
     case EventKind::Discarded:
-        return " discard_buffers: " + std::to_string(e.size) + " bytes, " + std::to_string(e.count) + " fifo entries";
+        return " discard_buffers: " + std::to_string(e.droppedBytes()) + " bytes, " +
+               std::to_string(e.droppedEntries()) + " fifo entries";
     case EventKind::Closed: {
-        std::string s = e.closeReason() == CloseReason::Peer    ? " closed by peer (" + e.info + ")"
-                        : e.closeReason() == CloseReason::Local ? " closed locally (" + e.info + ")"
-                                                                : " closed on error: " + e.info;
-        if (e.state)
-            s += ": " + std::to_string(e.state->bytesIn) + " bytes in, " + std::to_string(e.state->bytesOut) + " out";
+        const string detail(e.detail());
+        string s = e.closeReason() == CloseReason::Peer    ? " closed by peer (" + detail + ")"
+                   : e.closeReason() == CloseReason::Local ? " closed locally (" + detail + ")"
+                                                           : " closed on error: " + detail;
+        if (const ChannelState* state = e.channelState())
+            s += ": " + std::to_string(state->bytesIn) + " bytes in, " + std::to_string(state->bytesOut) + " out";
         return s;
     }
-    case EventKind::Error: return " error: " + e.info;
-    case EventKind::Warning: return " warning: " + e.info;
-    case EventKind::LimitReached: return " message limit reached (" + std::to_string(e.count) + ")";
+    case EventKind::Error: return " error: " + string(e.message());
+    case EventKind::Warning: return " warning: " + string(e.message());
+    case EventKind::LimitReached: return " message limit reached (" + std::to_string(e.messageLimit()) + ")";
     case EventKind::Paused: return " paused";
     case EventKind::Resumed: return " resumed";
     case EventKind::Stopped: return " stopped";
-    case EventKind::Hosted: return " example " + std::string(hostPhaseName(static_cast<HostPhase>(e.sub))) + ": " + e.info;
+    case EventKind::Hosted: return " example " + string(hostPhaseName(e.hostPhase())) + ": " + string(e.label());
     default: return {};
     }
+}
+
+// The wall-clock time of `tUs`: the header's start plus it (both from the
+// file, so their sum may not fit: then formatUtc says the time is out of range).
+std::string wallClock(std::int64_t startUnixUs, std::int64_t tUs) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    const std::int64_t us = tUs > 0   ? (startUnixUs > kMax - tUs ? kMax : startUnixUs + tUs)
+                            : tUs < 0 ? (startUnixUs < kMin - tUs ? kMin : startUnixUs + tUs)
+                                      : startUnixUs;
+    return formatUtc(std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(us)));
 }
 
 }  // namespace
@@ -94,9 +112,7 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
     char buf[64];
     for (const Line& l : lines) {
         if (options.wallClock) {
-            const auto tp = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                std::chrono::microseconds(header.startUnixUs + l.tUs)));
-            out += eventjson::formatUtc(tp);
+            out += wallClock(header.startUnixUs, l.tUs);
         } else {
             std::snprintf(buf, sizeof buf, "%12.6f", static_cast<double>(l.tUs) / 1e6);
             out += buf;

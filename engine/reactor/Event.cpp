@@ -1,5 +1,8 @@
-// Event.cpp — names of the event enums, and Event's helpers.
+// Event.cpp — names of the event enums, and Event's helpers. (The kinds' own
+// names are in the kind table, EventKinds.cpp.)
 #include "engine/reactor/Event.h"
+
+#include "engine/reactor/EventKinds.h"
 
 #include <array>
 
@@ -19,19 +22,6 @@ std::string_view nameOf(const std::array<std::string_view, N>& names, E e) noexc
     return i < N ? names[i] : std::string_view("?");
 }
 
-constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
-    "listening", "accepted", "connecting", "connected", "collect", "found_terminator",
-    "terminator_set", "buffers_set", "limits_set", "push", "sent", "producer_exhausted",
-    "close_when_done", "half_closed", "discarded", "high_water", "low_water", "closed",
-    "error", "warning", "loop", "channel_state", "limit_reached", "paused", "resumed", "stopped",
-    "received", "hosted", "preview",
-};
-constexpr std::array<std::string_view, 5> kHostPhaseNames = {"started", "dispatcher", "done", "stopped", "failed"};
-constexpr std::array<std::string_view, 3> kCloseReasonNames = {"peer", "local", "error"};
-constexpr std::array<std::string_view, 5> kProducerNames = {"bytes", "file", "repeat", "simple", "other"};
-constexpr std::array<std::string_view, 8> kWarningNames = {
-    "no_terminator", "residue", "unterminated", "unsent", "accept_failed", "backlog", "log", "producer_error",
-};
 constexpr std::array<std::string_view, 3> kRoleNames = {"client", "listener", "accepted"};
 constexpr std::array<std::string_view, 6> kPhaseNames = {
     "resolving", "connecting", "connected", "listening", "closing", "closed",
@@ -58,25 +48,21 @@ std::string_view eventLevelName(EventLevel l) noexcept {
     return "?";
 }
 
-std::string_view eventKindName(EventKind k) noexcept { return nameOf(kKindNames, k); }
 std::string_view hostPhaseName(HostPhase p) noexcept { return nameOf(kHostPhaseNames, p); }
 std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept {
     return lookup<HostPhase>(kHostPhaseNames, name);
-}
-std::optional<EventKind> parseEventKind(std::string_view name) noexcept {
-    return lookup<EventKind>(kKindNames, name);
 }
 std::string_view closeReasonName(CloseReason r) noexcept { return nameOf(kCloseReasonNames, r); }
 std::optional<CloseReason> parseCloseReason(std::string_view name) noexcept {
     return lookup<CloseReason>(kCloseReasonNames, name);
 }
-std::string_view producerKindName(ProducerKind k) noexcept { return nameOf(kProducerNames, k); }
+std::string_view producerKindName(ProducerKind k) noexcept { return nameOf(kProducerKindNames, k); }
 std::optional<ProducerKind> parseProducerKind(std::string_view name) noexcept {
-    return lookup<ProducerKind>(kProducerNames, name);
+    return lookup<ProducerKind>(kProducerKindNames, name);
 }
-std::string_view warningCodeName(WarningCode c) noexcept { return nameOf(kWarningNames, c); }
+std::string_view warningCodeName(WarningCode c) noexcept { return nameOf(kWarningCodeNames, c); }
 std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept {
-    return lookup<WarningCode>(kWarningNames, name);
+    return lookup<WarningCode>(kWarningCodeNames, name);
 }
 std::string_view channelRoleName(ChannelRole r) noexcept { return nameOf(kRoleNames, r); }
 std::optional<ChannelRole> parseChannelRole(std::string_view name) noexcept {

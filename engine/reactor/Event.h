@@ -5,7 +5,9 @@
 // channel id, a kind, a few small numbers and, for the kinds that have them,
 // the exact bytes) plus the enums that qualify a kind, and the two larger
 // attachments that only `channel_state` / `closed` (ChannelState) and `loop`
-// (LoopTrace) events carry. EventJson.h turns events into JSON Lines and back;
+// (LoopTrace) events carry; accessors that read each kind's members by what
+// they mean. EventKinds.h describes each kind once (name, fields, members);
+// EventJson.h turns events into JSON Lines and back from that description;
 // docs/session-format.md documents every field.
 // What it owns: its strings and a shared, immutable attachment.
 // Threads: a plain value type; any thread. Events are built on the loop thread
@@ -205,61 +207,149 @@ std::vector<std::string_view> readyBitNames(unsigned bits);
 std::optional<unsigned> parseReadyBit(std::string_view name) noexcept;
 std::optional<Hook> parseHook(std::string_view name) noexcept;
 
-/// The event record. Which fields a kind uses (unused ones stay 0 / empty):
-///
-/// | kind              | sub            | numbers                         | data              | info / aux             |
-/// |-------------------|----------------|---------------------------------|-------------------|------------------------|
-/// | listening         |                | size = port                     |                   | local address          |
-/// | accepted          |                | parent = listener               |                   | peer / local address   |
-/// | connecting        |                | size = port                     |                   | address / host as given|
-/// | connected         |                |                                 |                   | peer / local address   |
-/// | collect           |                | size = bytes                    | the bytes         |                        |
-/// | found_terminator  | Terminator::Kind | size = message bytes, count = terminator count | terminator bytes |  |
-/// | terminator_set    | Terminator::Kind | count = terminator count      | terminator bytes  |                        |
-/// | buffers_set       |                | size = in, count = out          |                   |                        |
-/// | limits_set        |                | size = max message, count = high water |            |                        |
-/// | push              | ProducerKind   | size = bytes (-1 unknown), count = copies (repeat) | | info = file path       |
-/// | sent              |                | size = bytes                    | the bytes         |                        |
-/// | producer_exhausted| ProducerKind   |                                 |                   |                        |
-/// | discarded         |                | size = bytes dropped, count = fifo entries dropped | |                      |
-/// | high/low_water    |                | size = queued bytes, count = mark |                 |                        |
-/// | closed            | CloseReason    | error = errno (0 if none)       |                   | info = detail          |
-/// | error             |                | error = errno (0 if none)       |                   | info = message         |
-/// | warning           | WarningCode    | size = bytes concerned          | bytes (residue)   | info = message         |
-/// | limit_reached     |                | count = the limit               |                   |                        |
-/// | loop              |                | trace attached                  |                   |                        |
-/// | received          |                | size = bytes                    | the bytes         |                        |
-/// | hosted            | HostPhase      | count = host id, size = port / ok, parent = listener | | info = label / class / message, aux = the host's label |
-/// | preview           |                | trace attached (polled, ready, waiting) |           |                        |
-/// | channel_state     |                | state attached                  |                   |                        |
-/// `closed` also carries the channel's final ChannelState.
+/// The event record: a few generic members that each kind uses for its own
+/// values (unused ones stay 0 / empty). Which member holds what, kind by
+/// kind, is described once, in the kind table of EventKinds.cpp (each JSON
+/// field of the session format and the member it is kept in); the accessors
+/// below read them by meaning (peer(), bytes(), terminator(), errorCode() …).
 struct Event {
     std::uint64_t seq = 0;      ///< 1, 2, 3, … per reactor, without gaps.
     std::int64_t tUs = 0;       ///< Microseconds since the reactor started (steady clock).
-    std::int64_t size = 0;      ///< See the table.
-    std::int64_t count = 0;     ///< See the table.
+    std::int64_t size = 0;      ///< A port, a byte count, a size… (see the kind table).
+    std::int64_t count = 0;     ///< A second number: a count, a mark, a host id… (see the kind table).
     ChannelId channel = 0;      ///< 0: the reactor itself.
-    ChannelId parent = 0;       ///< accepted: the listener.
+    ChannelId parent = 0;       ///< accepted, hosted: the listener.
     std::int32_t error = 0;     ///< error, closed: the system error value (errno), 0 if none.
     EventKind kind = EventKind::Warning;
-    std::uint8_t sub = 0;       ///< The kind's qualifier enum, as a number (see the table).
-    std::string data;           ///< Exact bytes (collect, sent, residue) or a terminator's bytes.
-    std::string info;           ///< A message, an address, a path or a close detail.
-    std::string aux;            ///< A second address or the host as given.
+    std::uint8_t sub = 0;       ///< The kind's qualifier enum, as a number (a terminator's kind, a ProducerKind…).
+    std::string data;           ///< Exact bytes (collect, sent, received, residue) or a terminator's bytes.
+    std::string info;           ///< A message, an address, a path, a close detail or a label.
+    std::string aux;            ///< A second address, the host as given or the hosted work's label.
     std::shared_ptr<const ChannelState> state;  ///< channel_state, closed.
-    std::shared_ptr<const LoopTrace> trace;     ///< loop.
+    std::shared_ptr<const LoopTrace> trace;     ///< loop, preview.
 
-    CloseReason closeReason() const noexcept { return static_cast<CloseReason>(sub); }
-    ProducerKind producerKind() const noexcept { return static_cast<ProducerKind>(sub); }
-    WarningCode warningCode() const noexcept { return static_cast<WarningCode>(sub); }
+    // --- What the kind carries, by what it means -------------------------------------
+    // Read events through these rather than through the generic members
+    // above: each names what the value is for the kinds that have it, and
+    // gives 0 / "" / nullptr for a kind that does not (the kind table says
+    // which member each kind keeps it in). The enum qualifiers (closeReason(),
+    // producerKind(), warningCode(), hostPhase(), terminatorKind()) only
+    // convert `sub`: ask them of the kinds they qualify.
+
+    /// collect, sent, received: the exact bytes; warning: the bytes concerned (a residue).
+    std::string_view bytes() const noexcept {
+        return kind == EventKind::Collect || kind == EventKind::Sent || kind == EventKind::Received ||
+                       kind == EventKind::Warning
+                   ? std::string_view(data)
+                   : std::string_view();
+    }
+    /// listening: the local address; connecting: the address tried.
+    std::string_view address() const noexcept {
+        return kind == EventKind::Listening || kind == EventKind::Connecting ? std::string_view(info)
+                                                                             : std::string_view();
+    }
+    /// connecting: the host as it was given (a name, or the address).
+    std::string_view host() const noexcept {
+        return kind == EventKind::Connecting ? std::string_view(aux) : std::string_view();
+    }
+    /// listening, connecting: the port; hosted (started): the server's port, 0 if none.
+    std::int64_t port() const noexcept {
+        return kind == EventKind::Listening || kind == EventKind::Connecting ||
+                       (kind == EventKind::Hosted && hostPhase() == HostPhase::Started)
+                   ? size
+                   : 0;
+    }
+    /// accepted, connected: the remote address.
+    std::string_view peer() const noexcept { return isConnection() ? std::string_view(info) : std::string_view(); }
+    /// accepted, connected: the local address.
+    std::string_view local() const noexcept { return isConnection() ? std::string_view(aux) : std::string_view(); }
+    /// accepted: the listener; hosted (dispatcher): the listener that accepted it, 0 if none.
+    ChannelId listener() const noexcept {
+        return kind == EventKind::Accepted || kind == EventKind::Hosted ? parent : ChannelId{0};
+    }
+
+    /// found_terminator: the bytes collected since the previous one.
+    std::int64_t messageSize() const noexcept { return kind == EventKind::FoundTerminator ? size : 0; }
     Terminator::Kind terminatorKind() const noexcept { return static_cast<Terminator::Kind>(sub); }
-    /// The terminator of found_terminator / terminator_set events.
+    /// found_terminator, terminator_set: the terminator (a count terminator in
+    /// found_terminator is count 0: asynchat's get_terminator() inside the call, R8).
     Terminator terminator() const;
+    /// The same terminator's bytes when it is a bytes terminator, else "".
+    std::string_view terminatorBytes() const noexcept {
+        return hasTerminator() && terminatorKind() == Terminator::Kind::Bytes ? std::string_view(data)
+                                                                              : std::string_view();
+    }
+    /// The same terminator's count when it is a count terminator, else 0.
+    std::int64_t terminatorCount() const noexcept {
+        return hasTerminator() && terminatorKind() == Terminator::Kind::Count ? count : 0;
+    }
     /// Stores `t` in sub / count / data.
     void setTerminator(const Terminator& t);
 
+    /// buffers_set: ac_in_buffer_size / ac_out_buffer_size.
+    std::int64_t inBufferSize() const noexcept { return kind == EventKind::BuffersSet ? size : 0; }
+    std::int64_t outBufferSize() const noexcept { return kind == EventKind::BuffersSet ? count : 0; }
+    /// limits_set: the message limit / the high-water mark.
+    std::int64_t maxMessage() const noexcept { return kind == EventKind::LimitsSet ? size : 0; }
+    std::int64_t highWaterMark() const noexcept { return kind == EventKind::LimitsSet ? count : 0; }
+
+    /// push, producer_exhausted: what was pushed.
+    ProducerKind producerKind() const noexcept { return static_cast<ProducerKind>(sub); }
+    /// push: its bytes, -1 when unknown (a file that is not a regular file).
+    std::int64_t pushedSize() const noexcept { return kind == EventKind::Push ? size : 0; }
+    /// push of a repeat producer: the copies (a paced repeat: the number of this copy).
+    std::int64_t copies() const noexcept { return kind == EventKind::Push ? count : 0; }
+    /// push of a file: its path.
+    std::string_view path() const noexcept { return kind == EventKind::Push ? std::string_view(info) : std::string_view(); }
+
+    /// discarded: bytes and fifo entries dropped.
+    std::int64_t droppedBytes() const noexcept { return kind == EventKind::Discarded ? size : 0; }
+    std::int64_t droppedEntries() const noexcept { return kind == EventKind::Discarded ? count : 0; }
+    /// high_water, low_water: the queued output and the mark.
+    std::int64_t queued() const noexcept { return isWater() ? size : 0; }
+    std::int64_t mark() const noexcept { return isWater() ? count : 0; }
+
+    /// closed: who closed it.
+    CloseReason closeReason() const noexcept { return static_cast<CloseReason>(sub); }
+    /// closed: "eof", "close_when_done", "close", "shutdown" or the error's message.
+    std::string_view detail() const noexcept { return kind == EventKind::Closed ? std::string_view(info) : std::string_view(); }
+    /// error, closed: the system error value (errno), 0 if none.
+    std::int32_t errorCode() const noexcept { return kind == EventKind::Error || kind == EventKind::Closed ? error : 0; }
+    /// error, warning: the message.
+    std::string_view message() const noexcept {
+        return kind == EventKind::Error || kind == EventKind::Warning ? std::string_view(info) : std::string_view();
+    }
+    /// warning: what it is about, and the bytes concerned (0 if it does not say).
+    WarningCode warningCode() const noexcept { return static_cast<WarningCode>(sub); }
+    std::int64_t warningSize() const noexcept { return kind == EventKind::Warning ? size : 0; }
+    /// limit_reached: the message limit.
+    std::int64_t messageLimit() const noexcept { return kind == EventKind::LimitReached ? count : 0; }
+
+    /// hosted: the phase, the work's id, and the label (started / done /
+    /// stopped: the work's name; dispatcher: its Python class name; failed: the message).
+    HostPhase hostPhase() const noexcept { return static_cast<HostPhase>(sub); }
+    std::int64_t hostId() const noexcept { return kind == EventKind::Hosted ? count : 0; }
+    std::string_view label() const noexcept { return kind == EventKind::Hosted ? std::string_view(info) : std::string_view(); }
+    /// hosted (dispatcher): the work's name.
+    std::string_view hostLabel() const noexcept { return kind == EventKind::Hosted ? std::string_view(aux) : std::string_view(); }
+    /// hosted (done): what the work says of itself.
+    bool hostOk() const noexcept { return kind == EventKind::Hosted && hostPhase() == HostPhase::Done && size != 0; }
+
+    /// loop, preview: the pass (nullptr if none is attached).
+    const LoopTrace* loopTrace() const noexcept { return trace.get(); }
+    /// channel_state: the snapshot; closed: the final state (decoded from a
+    /// file: its four counters only). nullptr if none is attached.
+    const ChannelState* channelState() const noexcept { return state.get(); }
+
     /// Field-by-field equality; attachments compare by value.
     friend bool operator==(const Event& a, const Event& b);
+
+private:
+    bool isConnection() const noexcept { return kind == EventKind::Accepted || kind == EventKind::Connected; }
+    bool isWater() const noexcept { return kind == EventKind::HighWater || kind == EventKind::LowWater; }
+    bool hasTerminator() const noexcept {
+        return kind == EventKind::FoundTerminator || kind == EventKind::TerminatorSet;
+    }
 };
 
 }  // namespace engine

@@ -11,14 +11,15 @@
 namespace ui {
 namespace {
 
-QString utf8(const std::string& s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+QString utf8(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 QString latin1(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
 
+// Whether the terminator `e` reports is `t` (without building a Terminator).
 bool sameTerminator(const engine::Terminator& t, const engine::Event& e) {
-    if (static_cast<std::uint8_t>(t.kind()) != e.sub) return false;
+    if (t.kind() != e.terminatorKind()) return false;
     switch (t.kind()) {
-    case engine::Terminator::Kind::Bytes: return t.bytesValue() == e.data;
-    case engine::Terminator::Kind::Count: return static_cast<std::int64_t>(t.countValue()) == e.count;
+    case engine::Terminator::Kind::Bytes: return t.bytesValue() == e.terminatorBytes();
+    case engine::Terminator::Kind::Count: return static_cast<std::int64_t>(t.countValue()) == e.terminatorCount();
     case engine::Terminator::Kind::None: return true;
     }
     return false;
@@ -98,45 +99,46 @@ void ChannelModel::applySnapshot(Node& n, const engine::ChannelState& s) {
 void ChannelModel::applyOne(const engine::Event& e) {
     using K = engine::EventKind;
     if (e.channel == engine::kReactorChannel) return;
+    const engine::ChannelState* state = e.channelState();
     engine::ChannelRole role = engine::ChannelRole::Client;
     if (e.kind == K::Listening) role = engine::ChannelRole::Listener;
     if (e.kind == K::Accepted) role = engine::ChannelRole::Accepted;
-    if (e.kind == K::ChannelState && e.state) role = e.state->role;
-    const int id = nodeFor(e.channel, role, e.kind == K::Accepted ? e.parent : (e.state ? e.state->parent : 0), e.tUs);
+    if (e.kind == K::ChannelState && state) role = state->role;
+    const int id = nodeFor(e.channel, role, e.kind == K::Accepted ? e.listener() : (state ? state->parent : 0), e.tUs);
     Node& n = m_nodes[static_cast<std::size_t>(id)];
     ChannelInfo& i = n.info;
     if (i.openedUs < 0) i.openedUs = e.tUs;
     switch (e.kind) {
     case K::Listening:
         setPhase(n, engine::ChannelPhase::Listening);
-        i.local = utf8(e.info);
+        i.local = utf8(e.address());
         break;
     case K::Connecting:
         setPhase(n, engine::ChannelPhase::Connecting);
-        i.peer = utf8(e.info);
-        if (!e.aux.empty()) i.host = utf8(e.aux);
+        i.peer = utf8(e.address());
+        if (!e.host().empty()) i.host = utf8(e.host());
         break;
     case K::Accepted:
         setPhase(n, engine::ChannelPhase::Connected);
-        i.peer = utf8(e.info);
-        i.local = utf8(e.aux);
+        i.peer = utf8(e.peer());
+        i.local = utf8(e.local());
         break;
     case K::Connected:
         setPhase(n, engine::ChannelPhase::Connected);
-        if (!e.info.empty()) i.peer = utf8(e.info);
-        if (!e.aux.empty()) i.local = utf8(e.aux);
+        if (!e.peer().empty()) i.peer = utf8(e.peer());
+        if (!e.local().empty()) i.local = utf8(e.local());
         break;
     case K::Collect:
-    case K::Received: i.bytesIn += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::Received: i.bytesIn += e.bytes().size(); break;
     case K::Hosted:
-        if (static_cast<engine::HostPhase>(e.sub) != engine::HostPhase::Dispatcher) return;
-        i.label = utf8(e.info);
-        i.example = utf8(e.aux);
+        if (e.hostPhase() != engine::HostPhase::Dispatcher) return;
+        i.label = utf8(e.label());
+        i.example = utf8(e.hostLabel());
         break;
     case K::FoundTerminator:
         ++i.messagesIn;
         if (e.terminatorKind() == engine::Terminator::Kind::Bytes) {
-            i.bytesIn += e.data.size();
+            i.bytesIn += e.terminatorBytes().size();
             // A count terminator reports count:0 here (R8): only bytes terminators say what is in force.
             if (!i.terminatorKnown || !sameTerminator(i.terminator, e)) {
                 i.terminator = e.terminator();
@@ -151,27 +153,27 @@ void ChannelModel::applyOne(const engine::Event& e) {
     case K::Push:
         i.messagesOut += e.producerKind() == engine::ProducerKind::Bytes
                              ? 1u
-                             : static_cast<std::uint64_t>(std::max<std::int64_t>(e.count, 1));
+                             : static_cast<std::uint64_t>(std::max<std::int64_t>(e.copies(), 1));
         break;
-    case K::Sent: i.bytesOut += static_cast<std::uint64_t>(std::max<std::int64_t>(e.size, 0)); break;
+    case K::Sent: i.bytesOut += e.bytes().size(); break;
     case K::CloseWhenDone:
         if (i.phase == engine::ChannelPhase::Connected) setPhase(n, engine::ChannelPhase::Closing);
         break;
     case K::HalfClosed: i.halfClosed = true; break;
     case K::Error:
-        i.lastError = e.error;
-        i.lastErrorText = utf8(e.info);
+        i.lastError = e.errorCode();
+        i.lastErrorText = utf8(e.message());
         break;
     case K::ChannelState:
-        if (e.state) applySnapshot(n, *e.state);
+        if (state) applySnapshot(n, *state);
         break;
     case K::Closed:
-        if (e.state) applySnapshot(n, *e.state);
+        if (state) applySnapshot(n, *state);
         setPhase(n, engine::ChannelPhase::Closed);
         i.closedUs = e.tUs;
         if (e.closeReason() == engine::CloseReason::Error && i.lastErrorText.isEmpty()) {
-            i.lastError = e.error;
-            i.lastErrorText = utf8(e.info);
+            i.lastError = e.errorCode();
+            i.lastErrorText = utf8(e.detail());
         }
         break;
     default: return;  // nothing shown changes

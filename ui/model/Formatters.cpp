@@ -2,6 +2,7 @@
 #include "ui/model/Formatters.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/reactor/EventKinds.h"
 #include "ui/model/EventLogStore.h"
 
 #include <QLatin1StringView>
@@ -29,6 +30,25 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
     return q;
 }
 
+// The event of `row` without its bytes: its numbers and strings, for the
+// accessors. (Attachments are not needed: the store hands them out itself.)
+engine::Event withoutBytes(const EventLogStore& store, std::size_t row) {
+    const LogRecord& r = store.record(row);
+    engine::Event e;
+    e.seq = r.seq;
+    e.tUs = r.tUs;
+    e.size = r.size;
+    e.count = r.count;
+    e.channel = r.channel;
+    e.parent = r.parent;
+    e.error = r.error;
+    e.kind = r.kind;
+    e.sub = r.sub;
+    e.info.assign(store.info(row));
+    e.aux.assign(store.aux(row));
+    return e;
+}
+
 // "+1.000123" style, without the sign, for |us|.
 void appendSeconds(QString& out, std::uint64_t us) {
     out += QString::number(us / 1000000u);
@@ -41,16 +61,12 @@ void appendSeconds(QString& out, std::uint64_t us) {
 }  // namespace
 
 Direction direction(engine::EventKind kind) noexcept {
-    using K = engine::EventKind;
-    switch (kind) {
-    case K::Collect:
-    case K::Received:
-    case K::FoundTerminator: return Direction::In;
-    case K::Push:
-    case K::Sent:
-    case K::ProducerExhausted: return Direction::Out;
-    default: return Direction::None;
+    switch (engine::eventFlow(kind)) {
+    case engine::EventFlow::In: return Direction::In;
+    case engine::EventFlow::Out: return Direction::Out;
+    case engine::EventFlow::None: break;
     }
+    return Direction::None;
 }
 
 QString directionName(Direction d) {
@@ -117,56 +133,7 @@ QString hexDump(std::string_view bytes, std::size_t maxBytes) {
 
 QString methodName(const LogRecord& record) { return methodName(record.kind, record.sub); }
 
-QString methodName(engine::EventKind kind, std::uint8_t sub) {
-    using K = engine::EventKind;
-    switch (kind) {
-    case K::Listening: return QStringLiteral("listen");
-    case K::Accepted: return QStringLiteral("handle_accepted");
-    case K::Connecting: return QStringLiteral("connect");
-    case K::Connected: return QStringLiteral("handle_connect");
-    case K::Collect: return QStringLiteral("collect_incoming_data");
-    case K::FoundTerminator: return QStringLiteral("found_terminator");
-    case K::TerminatorSet: return QStringLiteral("set_terminator");
-    case K::BuffersSet: return QStringLiteral("ac_in/out_buffer_size");
-    case K::LimitsSet: return QStringLiteral("set_limits");
-    case K::Push:
-        return static_cast<engine::ProducerKind>(sub) == engine::ProducerKind::Bytes
-                   ? QStringLiteral("push")
-                   : QStringLiteral("push_with_producer");
-    case K::Sent: return QStringLiteral("send");
-    case K::ProducerExhausted: return QStringLiteral("producer.more");
-    case K::CloseWhenDone: return QStringLiteral("close_when_done");
-    case K::HalfClosed: return QStringLiteral("shutdown(SHUT_WR)");
-    case K::Discarded: return QStringLiteral("discard_buffers");
-    case K::HighWater: return QStringLiteral("high_water");
-    case K::LowWater: return QStringLiteral("low_water");
-    case K::Closed:
-        return static_cast<engine::CloseReason>(sub) == engine::CloseReason::Local ? QStringLiteral("close")
-                                                                                  : QStringLiteral("handle_close");
-    case K::Error: return QStringLiteral("handle_error");
-    case K::Warning:
-        return static_cast<engine::WarningCode>(sub) == engine::WarningCode::Log ? QStringLiteral("log_info")
-                                                                                 : QStringLiteral("warning");
-    case K::Loop: return QStringLiteral("asyncore.loop");
-    case K::ChannelState: return QStringLiteral("snapshot");
-    case K::LimitReached: return QStringLiteral("limit_reached");
-    case K::Paused: return QStringLiteral("pause");
-    case K::Resumed: return QStringLiteral("resume");
-    case K::Stopped: return QStringLiteral("stopped");
-    case K::Received: return QStringLiteral("recv");
-    case K::Hosted:
-        switch (static_cast<engine::HostPhase>(sub)) {
-        case engine::HostPhase::Started: return QStringLiteral("example started");
-        case engine::HostPhase::Dispatcher: return QStringLiteral("add_channel");
-        case engine::HostPhase::Done: return QStringLiteral("example done");
-        case engine::HostPhase::Stopped: return QStringLiteral("example stopped");
-        case engine::HostPhase::Failed: return QStringLiteral("example failed");
-        }
-        return QStringLiteral("hosted");
-    case K::Preview: return QStringLiteral("next step");
-    }
-    return QStringLiteral("?");
-}
+QString methodName(engine::EventKind kind, std::uint8_t sub) { return latin1(engine::eventMethodName(kind, sub)); }
 
 QString kindName(engine::EventKind kind) { return latin1(engine::eventKindName(kind)); }
 
@@ -232,31 +199,34 @@ QString terminatorText(const engine::Terminator& t) { return latin1(engine::term
 
 QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t maxBytes) {
     using K = engine::EventKind;
-    const LogRecord& r = store.record(row);
-    const QString info = utf8(store.info(row));
-    const QString aux = utf8(store.aux(row));
-    switch (r.kind) {
-    case K::Listening: return info.isEmpty() ? QStringLiteral("port %1").arg(r.size) : info;
+    // The event without its bytes (a payload can be megabytes; what is shown
+    // of it is a preview taken from the store).
+    const engine::Event e = withoutBytes(store, row);
+    const auto u = [](std::string_view s) { return utf8(s); };
+    switch (e.kind) {
+    case K::Listening: return e.address().empty() ? QStringLiteral("port %1").arg(e.port()) : u(e.address());
     case K::Accepted:
-        return QStringLiteral("%1 → %2 (listener %3)").arg(info, aux, channelLabel(r.parent));
+        return QStringLiteral("%1 → %2 (listener %3)").arg(u(e.peer()), u(e.local()), channelLabel(e.listener()));
     case K::Connecting:
-        return aux.isEmpty() || aux == info ? info : QStringLiteral("%1 (%2)").arg(info, aux);
-    case K::Connected: return aux.isEmpty() ? info : QStringLiteral("%1 → %2").arg(aux, info);
+        return e.host().empty() || u(e.host()) == u(e.address())
+                   ? u(e.address())
+                   : QStringLiteral("%1 (%2)").arg(u(e.address()), u(e.host()));
+    case K::Connected: return e.local().empty() ? u(e.peer()) : QStringLiteral("%1 → %2").arg(u(e.local()), u(e.peer()));
     case K::Collect:
     case K::Received:
     case K::Sent: return escapedPreview(store.data(row), maxBytes);
     case K::Hosted:
-        switch (static_cast<engine::HostPhase>(r.sub)) {
+        switch (e.hostPhase()) {
         case engine::HostPhase::Started:
-            return r.size ? QStringLiteral("%1 on port %2").arg(info).arg(r.size) : info;
+            return e.port() ? QStringLiteral("%1 on port %2").arg(u(e.label())).arg(e.port()) : u(e.label());
         case engine::HostPhase::Dispatcher:
-            return QStringLiteral("%1%2 of %3").arg(info, channelLabel(r.channel), aux);
+            return QStringLiteral("%1%2 of %3").arg(u(e.label()), channelLabel(e.channel), u(e.hostLabel()));
         case engine::HostPhase::Done:
-            return QStringLiteral("%1: %2").arg(info, r.size ? QStringLiteral("ok") : QStringLiteral("not ok"));
+            return QStringLiteral("%1: %2").arg(u(e.label()), e.hostOk() ? QStringLiteral("ok") : QStringLiteral("not ok"));
         case engine::HostPhase::Stopped:
-        case engine::HostPhase::Failed: return info;
+        case engine::HostPhase::Failed: return u(e.label());
         }
-        return info;
+        return u(e.label());
     case K::Preview:
         if (const engine::LoopTrace* t = store.trace(row)) {
             QStringList parts;
@@ -268,47 +238,53 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
         return QStringLiteral("preview");
     case K::FoundTerminator:
     case K::TerminatorSet: {
-        if (r.terminatorKind() == engine::Terminator::Kind::Count) return QStringLiteral("count:%1").arg(r.count);
-        if (r.terminatorKind() == engine::Terminator::Kind::None) return QStringLiteral("none");
+        if (e.terminatorKind() == engine::Terminator::Kind::Count)
+            return QStringLiteral("count:%1").arg(e.terminatorCount());
+        if (e.terminatorKind() == engine::Terminator::Kind::None) return QStringLiteral("none");
         return escapedPreview(store.data(row), maxBytes);
     }
-    case K::BuffersSet: return QStringLiteral("in %1, out %2").arg(r.size).arg(r.count);
-    case K::LimitsSet: return QStringLiteral("max message %1, high water %2").arg(r.size).arg(r.count);
+    case K::BuffersSet: return QStringLiteral("in %1, out %2").arg(e.inBufferSize()).arg(e.outBufferSize());
+    case K::LimitsSet:
+        return QStringLiteral("max message %1, high water %2").arg(e.maxMessage()).arg(e.highWaterMark());
     case K::Push: {
-        const QString bytes = r.size < 0 ? QStringLiteral("? bytes") : QStringLiteral("%1 bytes").arg(r.size);
-        switch (r.producerKind()) {
+        const QString bytes =
+            e.pushedSize() < 0 ? QStringLiteral("? bytes") : QStringLiteral("%1 bytes").arg(e.pushedSize());
+        switch (e.producerKind()) {
         case engine::ProducerKind::Bytes: return bytes;
-        case engine::ProducerKind::File: return QStringLiteral("file %1 (%2)").arg(info, bytes);
+        case engine::ProducerKind::File: return QStringLiteral("file %1 (%2)").arg(u(e.path()), bytes);
         case engine::ProducerKind::Repeat:
-            return r.count == 0 ? QStringLiteral("repeat until closed × %1").arg(bytes)
-                                : QStringLiteral("repeat %1 × %2").arg(r.count).arg(bytes);
+            return e.copies() == 0 ? QStringLiteral("repeat until closed × %1").arg(bytes)
+                                   : QStringLiteral("repeat %1 × %2").arg(e.copies()).arg(bytes);
         case engine::ProducerKind::Simple:
         case engine::ProducerKind::Other: break;
         }
-        return QStringLiteral("%1 producer (%2)").arg(latin1(engine::producerKindName(r.producerKind())), bytes);
+        return QStringLiteral("%1 producer (%2)").arg(latin1(engine::producerKindName(e.producerKind())), bytes);
     }
     case K::ProducerExhausted:
-        return QStringLiteral("%1 producer exhausted").arg(latin1(engine::producerKindName(r.producerKind())));
+        return QStringLiteral("%1 producer exhausted").arg(latin1(engine::producerKindName(e.producerKind())));
     case K::CloseWhenDone: return QStringLiteral("close once the output is sent");
     case K::HalfClosed: return QStringLiteral("write side shut down");
-    case K::Discarded: return QStringLiteral("%1 bytes, %2 fifo entries dropped").arg(r.size).arg(r.count);
-    case K::HighWater: return QStringLiteral("%1 bytes queued (mark %2)").arg(r.size).arg(r.count);
-    case K::LowWater: return QStringLiteral("%1 bytes queued (back under %2)").arg(r.size).arg(r.count);
+    case K::Discarded:
+        return QStringLiteral("%1 bytes, %2 fifo entries dropped").arg(e.droppedBytes()).arg(e.droppedEntries());
+    case K::HighWater: return QStringLiteral("%1 bytes queued (mark %2)").arg(e.queued()).arg(e.mark());
+    case K::LowWater: return QStringLiteral("%1 bytes queued (back under %2)").arg(e.queued()).arg(e.mark());
     case K::Closed: {
         QString s;
-        switch (r.closeReason()) {
+        switch (e.closeReason()) {
         case engine::CloseReason::Peer: s = QStringLiteral("closed by the peer"); break;
         case engine::CloseReason::Local: s = QStringLiteral("closed locally"); break;
         case engine::CloseReason::Error: s = QStringLiteral("closed on error"); break;
         }
-        if (r.error) s += QStringLiteral(" [errno %1]").arg(r.error);
-        if (!info.isEmpty()) s += QStringLiteral(": ") + info;
+        if (e.errorCode()) s += QStringLiteral(" [errno %1]").arg(e.errorCode());
+        if (!e.detail().empty()) s += QStringLiteral(": ") + u(e.detail());
         return s;
     }
-    case K::Error: return r.error ? QStringLiteral("[errno %1] %2").arg(r.error).arg(info) : info;
+    case K::Error:
+        return e.errorCode() ? QStringLiteral("[errno %1] %2").arg(e.errorCode()).arg(u(e.message())) : u(e.message());
     case K::Warning: {
-        QString s = latin1(engine::warningCodeName(r.warningCode())) + QStringLiteral(": ") + info;
-        if (r.dataLength) s += QStringLiteral(" [") + escapedPreview(store.data(row), maxBytes) + QLatin1Char(']');
+        QString s = latin1(engine::warningCodeName(e.warningCode())) + QStringLiteral(": ") + u(e.message());
+        const std::string_view bytes = store.data(row);
+        if (!bytes.empty()) s += QStringLiteral(" [") + escapedPreview(bytes, maxBytes) + QLatin1Char(']');
         return s;
     }
     case K::Loop:
@@ -332,12 +308,12 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
                 .arg(s->queuedBytes)
                 .arg(terminatorText(s->terminator));
         return QStringLiteral("snapshot");
-    case K::LimitReached: return QStringLiteral("%1 messages received").arg(r.count);
+    case K::LimitReached: return QStringLiteral("%1 messages received").arg(e.messageLimit());
     case K::Paused: return QStringLiteral("loop paused");
     case K::Resumed: return QStringLiteral("loop resumed");
     case K::Stopped: return QStringLiteral("reactor stopped");
     }
-    return info;
+    return utf8(store.info(row));
 }
 
 }  // namespace ui

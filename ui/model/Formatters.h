@@ -28,8 +28,9 @@ class EventLogStore;
 
 /// Which way an event's bytes travel.
 enum class Direction { In, Out, None };
-/// In: collect, found_terminator. Out: push, sent, producer_exhausted.
-/// Everything else (lifecycle, settings, errors) is None.
+/// In: collect, received, found_terminator. Out: push, sent, producer_exhausted.
+/// Everything else (lifecycle, settings, errors) is None. (The kind table,
+/// engine/reactor/EventKinds.h, says which.)
 Direction direction(engine::EventKind kind) noexcept;
 /// "in", "out", "" (None).
 QString directionName(Direction d);
@@ -53,7 +54,7 @@ QString hexDump(std::string_view bytes, std::size_t maxBytes);
 /// "found_terminator", "push" / "push_with_producer", "send", "handle_connect",
 /// "handle_accepted", "handle_close" (peer or error) / "close" (local),
 /// "handle_error", "close_when_done", "discard_buffers", "set_terminator",
-/// "listen", "connect", … (see the .cpp for the whole table).
+/// "listen", "connect", … (the kind table, engine/reactor/EventKinds.cpp, has them all).
 QString methodName(const LogRecord& record);
 QString methodName(engine::EventKind kind, std::uint8_t sub);
 /// The event kind's session-format name: "found_terminator".

@@ -1,10 +1,22 @@
 // tst_EventJson.cpp — the session format (docs/session-format.md): header
 // and event lines, exact encodings, round trips for every event kind, and
 // the errors a reader gives for lines that are not what they claim to be.
+// The kind table (engine/reactor/EventKinds.h) drives both directions: every
+// kind, with every value of its qualifier and every field its row lists,
+// round-trips and writes exactly those fields; a line without a field the
+// row requires is refused naming that field, one without an optional field
+// is read; and Event's accessors read what the row maps each field to.
 #include "engine/capture/EventJson.h"
+
+#include "engine/capture/Base64.h"
+#include "engine/capture/JsonReader.h"
+#include "engine/capture/JsonWriter.h"
+#include "engine/reactor/EventKinds.h"
 
 #include <QTest>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -201,16 +213,160 @@ std::vector<Event> oneOfEach() {
     return v;
 }
 
+// --- Events built from the kind table ------------------------------------------------------------
+
+using engine::EventField;
+using engine::EventKindInfo;
+using engine::EventSlot;
+using engine::FieldType;
+using engine::Presence;
+
+bool writtenFor(const EventField& f, std::uint8_t sub) {
+    switch (f.presence) {
+    case Presence::Required:
+    case Presence::IfSet: return true;
+    case Presence::ForSub:
+    case Presence::OptionalForSub:
+    case Presence::WrittenForSub: return sub == f.sub;
+    }
+    return false;
+}
+
+/// The values of sub a kind has: each of its names, or just 0.
+std::vector<std::uint8_t> subsOf(const EventKindInfo& k) {
+    for (const EventField& f : k.fields)
+        if (f.type == FieldType::Name) {
+            std::vector<std::uint8_t> v;
+            for (std::size_t i = 0; i < f.names.size(); ++i) v.push_back(static_cast<std::uint8_t>(i));
+            return v;
+        }
+    return {0};
+}
+
+std::shared_ptr<engine::LoopTrace> sampleTrace() {
+    auto t = std::make_shared<engine::LoopTrace>();
+    t->pass = 9;
+    t->backend = engine::Backend::Select;
+    t->waitedUs = 77;
+    t->polled = {{2, true, true}};
+    t->ready = {{2, engine::kReadyOut}};
+    t->dispatched = {{2, engine::Hook::HandleWrite}};
+    t->waiting = {{2, 3, true, true, engine::kReadyOut, "handle_write: send 3 queued bytes"}};
+    return t;
+}
+
+/// An event of `k` whose qualifier is `sub` and whose every field written
+/// for that qualifier holds a distinct value that is not the default.
+Event filled(const EventKindInfo& k, std::uint8_t sub) {
+    Event e = base(k.kind);
+    e.sub = sub;
+    std::int64_t n = 11;
+    for (const EventField& f : k.fields) {
+        if (!writtenFor(f, sub)) continue;
+        n += 10;
+        const std::string text = std::string(f.key) + " \xc3\xa9 \"q\"";
+        switch (f.type) {
+        case FieldType::Number:
+            if (f.slot == EventSlot::Size) e.size = n;
+            if (f.slot == EventSlot::Count) e.count = n + 1;
+            if (f.slot == EventSlot::Parent) e.parent = static_cast<engine::ChannelId>(n + 2);
+            if (f.slot == EventSlot::Error) e.error = static_cast<std::int32_t>(n + 3);
+            break;
+        case FieldType::Text: (f.slot == EventSlot::Aux ? e.aux : e.info) = text; break;
+        case FieldType::Bytes: e.data = std::string("\0\xff\r\n", 4) + text; break;
+        case FieldType::Flag: (f.slot == EventSlot::Count ? e.count : e.size) = 1; break;
+        case FieldType::Name: break;  // sub
+        case FieldType::Terminator: e.setTerminator(Terminator::bytes("\r\n.")); break;
+        case FieldType::Group:
+            if (f.slot == EventSlot::Trace) e.trace = sampleTrace();
+            if (f.slot == EventSlot::State) {
+                auto st = std::make_shared<engine::ChannelState>();
+                st->role = engine::ChannelRole::Listener;
+                st->phase = engine::ChannelPhase::Listening;
+                st->local = "127.0.0.1:1";
+                st->terminator = Terminator::count(3);
+                st->fifo = {{"repeat", -1}};
+                st->fifoEntries = 1;
+                e.state = st;
+            }
+            if (f.slot == EventSlot::Counters) {
+                auto st = std::make_shared<engine::ChannelState>();
+                st->phase = engine::ChannelPhase::Closed;  // what a decoded `closed` keeps
+                st->bytesIn = 5;
+                st->bytesOut = 6;
+                st->messagesIn = 7;
+                st->messagesOut = 8;
+                e.state = st;
+            }
+            break;
+        }
+    }
+    if (k.sizeIsByteCount) e.size = static_cast<std::int64_t>(e.data.size());
+    return e;
+}
+
+std::string label(const EventKindInfo& k, std::uint8_t sub) {
+    std::string s(k.name);
+    for (const EventField& f : k.fields)
+        if (f.type == FieldType::Name) s += "/" + std::string(f.names[sub]);
+    return s;
+}
+
+engine::JsonValue parsed(const std::string& line) {
+    engine::JsonValue v;
+    std::string error;
+    if (!engine::parseJsonObjectLine(line, v, &error)) QTest::qFail(error.c_str(), __FILE__, __LINE__);
+    return v;
+}
+
+void put(std::string& out, const engine::JsonValue& v) {
+    using T = engine::JsonValue::Type;
+    switch (v.type) {
+    case T::Null: out += "null"; break;
+    case T::Bool: out += v.boolean ? "true" : "false"; break;
+    case T::Number: out += std::to_string(v.number); break;
+    case T::String: engine::appendJsonString(out, v.string); break;
+    case T::Array:
+        out += '[';
+        for (std::size_t i = 0; i < v.array.size(); ++i) {
+            if (i) out += ',';
+            put(out, v.array[i]);
+        }
+        out += ']';
+        break;
+    case T::Object:
+        out += '{';
+        for (std::size_t i = 0; i < v.keys.size(); ++i) {
+            if (i) out += ',';
+            engine::appendJsonString(out, v.keys[i]);
+            out += ':';
+            put(out, v.values[i]);
+        }
+        out += '}';
+        break;
+    }
+}
+
+/// `line` without its member `key`.
+std::string without(const std::string& line, std::string_view key) {
+    engine::JsonValue v = parsed(line);
+    for (std::size_t i = 0; i < v.keys.size(); ++i)
+        if (v.keys[i] == key) {
+            v.keys.erase(v.keys.begin() + static_cast<std::ptrdiff_t>(i));
+            v.values.erase(v.values.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
+    std::string out;
+    put(out, v);
+    return out;
+}
+
 }  // namespace
 
 class TestEventJson : public QObject {
     Q_OBJECT
 
 private slots:
-    void base64_data();
-    void base64();
-    void base64Invalid();
-    void formatUtc();
     void headerRoundTrip();
     void headerErrors();
     void exactEventLine();
@@ -220,41 +376,11 @@ private slots:
     void decodeErrors_data();
     void decodeErrors();
     void unknownFieldsAreIgnored();
+    void kindTableRoundTrips();
+    void missingRequiredFieldIsRefused();
+    void optionalFieldsMayBeMissing();
+    void accessorsReadWhatTheTableSays();
 };
-
-void TestEventJson::base64_data() {
-    QTest::addColumn<std::string>("plain");
-    QTest::addColumn<std::string>("encoded");
-    // RFC 4648, section 10.
-    QTest::newRow("empty") << std::string() << std::string();
-    QTest::newRow("f") << std::string("f") << std::string("Zg==");
-    QTest::newRow("fo") << std::string("fo") << std::string("Zm8=");
-    QTest::newRow("foo") << std::string("foo") << std::string("Zm9v");
-    QTest::newRow("foob") << std::string("foob") << std::string("Zm9vYg==");
-    QTest::newRow("fooba") << std::string("fooba") << std::string("Zm9vYmE=");
-    QTest::newRow("foobar") << std::string("foobar") << std::string("Zm9vYmFy");
-    QTest::newRow("binary") << std::string("\0\xff\xfe\x80", 4) << std::string("AP/+gA==");
-}
-
-void TestEventJson::base64() {
-    QFETCH(std::string, plain);
-    QFETCH(std::string, encoded);
-    QCOMPARE(ej::base64Encode(plain), encoded);
-    QCOMPARE(ej::base64Decode(encoded).value_or("<error>"), plain);
-}
-
-void TestEventJson::base64Invalid() {
-    for (const char* bad : {"Zg=", "Z===", "Zm9v!", "Zg==Zg==", "Zm=v", "Z"}) QVERIFY2(!ej::base64Decode(bad), bad);
-}
-
-void TestEventJson::formatUtc() {
-    using namespace std::chrono;
-    QCOMPARE(ej::formatUtc(system_clock::time_point{}), std::string("1970-01-01T00:00:00.000000Z"));
-    QCOMPARE(ej::formatUtc(system_clock::time_point{seconds(951782400) + microseconds(7)}),
-             std::string("2000-02-29T00:00:00.000007Z"));
-    QCOMPARE(ej::formatUtc(system_clock::time_point{seconds(4102444799) + microseconds(999999)}),
-             std::string("2099-12-31T23:59:59.999999Z"));
-}
 
 void TestEventJson::headerRoundTrip() {
     const auto start = std::chrono::system_clock::time_point{std::chrono::microseconds(1700000000123456LL)};
@@ -398,6 +524,164 @@ void TestEventJson::unknownFieldsAreIgnored() {
     QCOMPARE(e->kind, EventKind::Connected);
     QCOMPARE(e->info, std::string("a"));
     QCOMPARE(e->aux, std::string("b"));
+}
+
+void TestEventJson::kindTableRoundTrips() {
+    QCOMPARE(engine::eventKinds().size(), engine::kEventKindCount);
+    for (const EventKindInfo& k : engine::eventKinds()) {
+        QCOMPARE(engine::parseEventKind(k.name), std::optional<EventKind>(k.kind));
+        for (const std::uint8_t sub : subsOf(k)) {
+            const Event e = filled(k, sub);
+            const std::string line = ej::encodeEvent(e);
+            std::string error;
+            const auto back = ej::decodeEvent(line, &error);
+            QVERIFY2(back.has_value(), (label(k, sub) + ": " + line + " : " + error).c_str());
+            QVERIFY2(*back == e, (label(k, sub) + ": " + line + " read back as " + ej::encodeEvent(*back)).c_str());
+            // It wrote the four common fields, then exactly the row's fields for this sub, in order.
+            const engine::JsonValue j = parsed(line);
+            std::vector<std::string> want = {"seq", "t_us", "channel", "event"};
+            for (const EventField& f : k.fields) {
+                if (!writtenFor(f, sub)) continue;
+                want.emplace_back(f.key);
+                if (f.type == FieldType::Bytes) want.emplace_back(f.textKey);
+            }
+            std::vector<std::string> got;
+            for (const std::string& key : j.keys) got.push_back(key);
+            if (std::any_of(k.fields.begin(), k.fields.end(), [](const EventField& f) { return f.type == FieldType::Group; })) {
+                // A group writes several keys, starting with its own.
+                for (const std::string& key : want) QVERIFY2(j.get(key), (label(k, sub) + " lacks " + key).c_str());
+            } else {
+                QVERIFY2(got == want, (label(k, sub) + ": " + line).c_str());
+            }
+        }
+    }
+}
+
+void TestEventJson::missingRequiredFieldIsRefused() {
+    int checked = 0;
+    for (const EventKindInfo& k : engine::eventKinds()) {
+        for (const std::uint8_t sub : subsOf(k)) {
+            const std::string line = ej::encodeEvent(filled(k, sub));
+            for (const EventField& f : k.fields) {
+                if (!f.requiredFor(sub)) continue;
+                std::string error;
+                const std::string cut = without(line, f.key);
+                QVERIFY2(!ej::decodeEvent(cut, &error).has_value(), (label(k, sub) + ": read without " + std::string(f.key)).c_str());
+                QCOMPARE(error, "invalid " + std::string(k.name) + " event: missing field '" + std::string(f.key) + "'");
+                ++checked;
+            }
+        }
+    }
+    QVERIFY(checked > 40);
+    // The four fields every event has.
+    for (const char* key : {"seq", "t_us", "channel", "event"}) {
+        std::string error;
+        QVERIFY(!ej::decodeEvent(without(R"({"seq":1,"t_us":2,"channel":0,"event":"paused"})", key), &error));
+        QCOMPARE(error, "invalid event: missing field '" + std::string(key) + "'");
+    }
+}
+
+void TestEventJson::optionalFieldsMayBeMissing() {
+    for (const EventKindInfo& k : engine::eventKinds()) {
+        for (const std::uint8_t sub : subsOf(k)) {
+            const std::string line = ej::encodeEvent(filled(k, sub));
+            for (const EventField& f : k.fields) {
+                if (f.requiredFor(sub) || !writtenFor(f, sub)) continue;
+                std::string error;
+                const auto e = ej::decodeEvent(without(line, f.key), &error);
+                QVERIFY2(e.has_value(), (label(k, sub) + " without " + std::string(f.key) + ": " + error).c_str());
+                // What the field held is gone (a field written when set is then not written), nothing else.
+                if (f.presence == Presence::IfSet && f.type != FieldType::Bytes && f.type != FieldType::Group)
+                    QVERIFY2(ej::encodeEvent(*e) == without(line, f.key),
+                             (label(k, sub) + " without " + std::string(f.key) + ": " + ej::encodeEvent(*e)).c_str());
+            }
+        }
+    }
+}
+
+void TestEventJson::accessorsReadWhatTheTableSays() {
+    // Each accessor, and the field it reads in each kind that has it. For
+    // every other kind it must give nothing.
+    using Get = std::function<std::string(const Event&)>;
+    const auto n = [](auto v) { return std::to_string(v); };
+    struct Accessor {
+        const char* name;
+        Get get;
+        std::vector<std::pair<EventKind, std::string_view>> fields;
+    };
+    using K = EventKind;
+    const std::vector<Accessor> accessors = {
+        {"bytes", [](const Event& e) { return std::string(e.bytes()); },
+         {{K::Collect, "data_b64"}, {K::Sent, "data_b64"}, {K::Received, "data_b64"}, {K::Warning, "data_b64"}}},
+        {"address", [](const Event& e) { return std::string(e.address()); }, {{K::Listening, "address"}, {K::Connecting, "address"}}},
+        {"host", [](const Event& e) { return std::string(e.host()); }, {{K::Connecting, "host"}}},
+        {"port", [&](const Event& e) { return n(e.port()); }, {{K::Listening, "port"}, {K::Connecting, "port"}, {K::Hosted, "port"}}},
+        {"peer", [](const Event& e) { return std::string(e.peer()); }, {{K::Accepted, "peer"}, {K::Connected, "peer"}}},
+        {"local", [](const Event& e) { return std::string(e.local()); }, {{K::Accepted, "local"}, {K::Connected, "local"}}},
+        {"listener", [&](const Event& e) { return n(e.listener()); }, {{K::Accepted, "parent"}, {K::Hosted, "parent"}}},
+        {"messageSize", [&](const Event& e) { return n(e.messageSize()); }, {{K::FoundTerminator, "size"}}},
+        {"inBufferSize", [&](const Event& e) { return n(e.inBufferSize()); }, {{K::BuffersSet, "in_buffer"}}},
+        {"outBufferSize", [&](const Event& e) { return n(e.outBufferSize()); }, {{K::BuffersSet, "out_buffer"}}},
+        {"maxMessage", [&](const Event& e) { return n(e.maxMessage()); }, {{K::LimitsSet, "max_message"}}},
+        {"highWaterMark", [&](const Event& e) { return n(e.highWaterMark()); }, {{K::LimitsSet, "high_water"}}},
+        {"pushedSize", [&](const Event& e) { return n(e.pushedSize()); }, {{K::Push, "size"}}},
+        {"copies", [&](const Event& e) { return n(e.copies()); }, {{K::Push, "copies"}}},
+        {"path", [](const Event& e) { return std::string(e.path()); }, {{K::Push, "path"}}},
+        {"droppedBytes", [&](const Event& e) { return n(e.droppedBytes()); }, {{K::Discarded, "size"}}},
+        {"droppedEntries", [&](const Event& e) { return n(e.droppedEntries()); }, {{K::Discarded, "entries"}}},
+        {"queued", [&](const Event& e) { return n(e.queued()); }, {{K::HighWater, "queued"}, {K::LowWater, "queued"}}},
+        {"mark", [&](const Event& e) { return n(e.mark()); }, {{K::HighWater, "mark"}, {K::LowWater, "mark"}}},
+        {"detail", [](const Event& e) { return std::string(e.detail()); }, {{K::Closed, "detail"}}},
+        {"errorCode", [&](const Event& e) { return n(e.errorCode()); }, {{K::Error, "errno"}, {K::Closed, "errno"}}},
+        {"message", [](const Event& e) { return std::string(e.message()); }, {{K::Error, "message"}, {K::Warning, "message"}}},
+        {"warningSize", [&](const Event& e) { return n(e.warningSize()); }, {{K::Warning, "size"}}},
+        {"messageLimit", [&](const Event& e) { return n(e.messageLimit()); }, {{K::LimitReached, "messages"}}},
+        {"hostId", [&](const Event& e) { return n(e.hostId()); }, {{K::Hosted, "host"}}},
+        {"label", [](const Event& e) { return std::string(e.label()); }, {{K::Hosted, "label"}}},
+        {"hostLabel", [](const Event& e) { return std::string(e.hostLabel()); }, {{K::Hosted, "host_label"}}},
+        {"hostOk", [](const Event& e) { return std::string(e.hostOk() ? "true" : ""); }, {{K::Hosted, "ok"}}},
+    };
+    const auto jsonValue = [](const engine::JsonValue& v, std::string_view key) -> std::string {
+        using T = engine::JsonValue::Type;
+        switch (v.type) {
+        case T::Number: return std::to_string(v.number);
+        case T::Bool: return v.boolean ? "true" : "";
+        case T::String:
+            return key.size() > 4 && key.substr(key.size() - 4) == "_b64" ? engine::base64::decode(v.string).value_or("?")
+                                                                         : v.string;
+        default: return "?";
+        }
+    };
+    for (const EventKindInfo& k : engine::eventKinds()) {
+        for (const std::uint8_t sub : subsOf(k)) {
+            const Event e = filled(k, sub);
+            const engine::JsonValue j = parsed(ej::encodeEvent(e));
+            for (const Accessor& a : accessors) {
+                std::string want;  // nothing, unless this kind has the field (and wrote it)
+                for (const auto& [kind, key] : a.fields) {
+                    if (kind != k.kind) continue;
+                    QVERIFY2(k.field(key), (std::string(k.name) + " has no field " + std::string(key)).c_str());
+                    if (const engine::JsonValue* v = j.get(key)) want = jsonValue(*v, key);
+                }
+                const std::string got = a.get(e);
+                const bool nothing = got.empty() || got == "0";
+                if (want.empty())
+                    QVERIFY2(nothing, (label(k, sub) + ": " + a.name + "() gives '" + got + "'").c_str());
+                else
+                    QVERIFY2(got == want, (label(k, sub) + ": " + a.name + "() gives '" + got + "', the field '" + want + "'").c_str());
+            }
+            // The terminator, the attachments.
+            if (const EventField* f = k.field("terminator")) {
+                QCOMPARE(f->slot, EventSlot::Terminator);
+                QCOMPARE(e.terminator(), Terminator::bytes("\r\n."));
+                QCOMPARE(e.terminatorBytes(), std::string_view("\r\n."));
+            } else {
+                QVERIFY(e.terminatorBytes().empty());
+            }
+            QCOMPARE(e.loopTrace() != nullptr, k.field("pass") != nullptr);
+            QCOMPARE(e.channelState() != nullptr, k.field("role") != nullptr || k.field("bytes_in") != nullptr);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEventJson)

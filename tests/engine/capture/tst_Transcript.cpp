@@ -3,7 +3,7 @@
 // Covered: the exact text of a hand-made session (listener, an accepted
 // connection, a message split over reads, binary bytes, a push, a warning,
 // an unterminated tail, the close, stopped), in seconds and in UTC; one
-// channel only; raw bytes of each direction of a real conversation;
+// channel only; a UTC column whose times do not fit (a corrupt header); raw bytes of each direction of a real conversation;
 // writing files (and what cannot be written).
 #include "engine/capture/Transcript.h"
 
@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace {
@@ -98,6 +99,7 @@ class TestTranscript : public QObject {
 private slots:
     void text();
     void wallClockAndOneChannel();
+    void wallClockOutOfRange();
     void rawBytesAndFiles();
 };
 
@@ -128,6 +130,35 @@ void TestTranscript::wallClockAndOneChannel() {
         "2026-05-01T12:00:00.123868Z  #1  listening on 127.0.0.1:7000\n"
         "2026-05-01T12:00:05.246463Z      stopped\n";
     QCOMPARE(Transcript::render(header(), sample(), o), expected);
+}
+
+void TestTranscript::wallClockOutOfRange() {
+    // A corrupt header: its start plus a time does not fit in 64 bits (nor
+    // in any calendar). The UTC column says so instead of overflowing.
+    engine::SessionHeader h = header();
+    h.startUnixUs = std::numeric_limits<std::int64_t>::max() - 1000;
+    engine::TranscriptOptions o;
+    o.wallClock = true;
+    o.channel = 1;
+    const std::string text = Transcript::render(h, sample(), o);
+    // 412 µs after the start: past the calendar's last year, but it fits.
+    const std::string late = std::to_string(std::numeric_limits<std::int64_t>::max() - 1000 + 412);
+    QVERIFY2(text.find("\nout-of-range time (" + late + " us since 1970)  #1  listening on 127.0.0.1:7000\n") !=
+                 std::string::npos,
+             text.c_str());
+    // 5.123007 s after it: the sum does not fit; it stops at the largest time.
+    const std::string max = std::to_string(std::numeric_limits<std::int64_t>::max());
+    QVERIFY2(text.find("\nout-of-range time (" + max + " us since 1970)      stopped\n") != std::string::npos,
+             text.c_str());
+    h.startUnixUs = std::numeric_limits<std::int64_t>::min();
+    Event before;
+    before.seq = 1;
+    before.tUs = -5;
+    before.kind = EventKind::Paused;
+    const std::string min = std::to_string(std::numeric_limits<std::int64_t>::min());
+    QVERIFY2(Transcript::render(h, {before}, o).find("out-of-range time (" + min + " us since 1970)      paused") !=
+                 std::string::npos,
+             Transcript::render(h, {before}, o).c_str());
 }
 
 void TestTranscript::rawBytesAndFiles() {
