@@ -339,15 +339,6 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     return Program().parse(args);
 }
 
-std::string helpText(std::string_view command) {
-    Program p;
-    const CLI::App* app = command.empty() ? nullptr : p.command(command);
-    if (!command.empty() && !app) return {};
-    std::vector<std::string> args{std::string(command), "--help"};
-    if (command.empty()) args.erase(args.begin());
-    return p.parse(args).text;
-}
-
 std::string versionText() {
     std::string backends;
     for (engine::Backend b : {engine::Backend::Select, engine::Backend::Poll, engine::Backend::Epoll}) {

@@ -37,7 +37,6 @@
 #include "app/cli/ToolOptions.h"
 
 #include <string>
-#include <string_view>
 
 namespace cli {
 
@@ -56,8 +55,6 @@ struct ParsedCommandLine {
 
 ParsedCommandLine parseCommandLine(int argc, const char* const* argv);
 
-/// The --help text of the program ("") or of one command.
-std::string helpText(std::string_view command = {});
 /// The --version text.
 std::string versionText();
 
