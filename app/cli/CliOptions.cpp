@@ -1,348 +1,195 @@
-// CliOptions.cpp — argv → CliOptions, with one precise message per mistake.
+// CliOptions.cpp — connect and listen on CLI11: their options, help pages
+// and checks.
 #include "app/cli/CliOptions.h"
 
-#include "app/cli/CommandLine.h"
+#include "app/cli/HelpFormatter.h"
+#include "app/cli/OptionGroups.h"
+#include "app/cli/Values.h"
 
-#include "app/Version.h"
-#include "engine/net/Address.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/net/Address.h"
 #include "engine/reactor/Reactor.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cerrno>
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <string_view>
 
 namespace cli {
+
 namespace {
 
-struct OptionSpec {
-    std::string_view longName;
-    char shortName;  // 0: none
-    bool takesValue;
-};
+std::string checkReadableFile(const std::string& v) {
+    errno = 0;
+    std::ifstream f(v, std::ios::binary);
+    const int err = errno;
+    std::error_code ec;
+    if (!v.empty() && f && !std::filesystem::is_directory(v, ec)) return {};
+    const std::string why = std::filesystem::is_directory(v, ec) ? "it is a directory"
+                            : err                                ? std::strerror(err)
+                                                                 : "cannot open it";
+    return "cannot read " + quote(v) + ": " + why;
+}
 
-constexpr OptionSpec kOptions[] = {
-    {"terminator", 't', true},  {"echo", 'e', false},      {"send", 's', true},        {"send-file", 'f', true},
-    {"repeat", 0, true},        {"interval", 0, true},     {"stdin", 'i', false},      {"no-stdin", 0, false},
-    {"json", 'j', false},       {"quiet", 'q', false},     {"stats", 0, false},        {"record", 'r', true},
-    {"backend", 'b', true},     {"in-buffer", 0, true},    {"out-buffer", 0, true},    {"max-message", 0, true},
-    {"high-water", 0, true},    {"trace-loop", 0, false},  {"count", 'c', true},       {"timeout", 'w', true},
-    {"ipv4", '4', false},       {"ipv6", '6', false},      {"help", 'h', false},       {"version", 'V', false},
-};
+void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
+    d.setGroup("Framing");
+    addTerminatorOption(d, app,
+                        "escaped bytes ('\\r\\n', '\\n', '\\x00', '\\r\\n\\r\\n'), count:N (records of N bytes) or "
+                        "none (no framing). Default: '\\n' (also frames CRLF lines; the CR stays in the message).",
+                        [&o](const engine::Terminator& t) { o.terminator = t; });
+    addMaxMessageOption(d, app, o.maxMessage);
 
-class Parser {
-public:
-    Parser(int argc, const char* const* argv) {
-        for (int i = 1; i < argc; ++i) m_args.emplace_back(argv[i]);
-    }
-
-    ParseResult run() {
-        ParseResult r;
-        std::vector<std::string> positional;
-        ArgScanner<OptionSpec> args(m_args, kOptions);
-        for (auto item = args.next(); item.kind != ArgScanner<OptionSpec>::Kind::End; item = args.next()) {
-            if (item.kind == ArgScanner<OptionSpec>::Kind::Error) return error(item.value);
-            if (item.kind == ArgScanner<OptionSpec>::Kind::Positional) {
-                positional.push_back(std::move(item.value));
-                continue;
-            }
-            const OptionSpec* spec = item.spec;
-            if (spec->longName == "help") {
-                r.kind = ParseResult::Kind::Help;
-                return r;
-            }
-            if (spec->longName == "version") {
-                r.kind = ParseResult::Kind::Version;
-                return r;
-            }
-            if (!apply(*spec, item.name, item.value)) return error(m_error);
-        }
-        if (!positionals(positional)) return error(m_error);
-        if (!crossChecks()) return error(m_error);
-        r.kind = ParseResult::Kind::Run;
-        r.options = m_o;
-        return r;
-    }
-
-private:
-    ParseResult error(std::string message) {
-        ParseResult r;
-        r.kind = ParseResult::Kind::Error;
-        r.error = std::move(message);
-        return r;
-    }
-    bool fail(std::string message) {
-        m_error = std::move(message);
-        return false;
-    }
-
-    bool size(const std::string& name, const std::string& v, std::size_t& out) {
-        const auto n = parseSize(v);
-        if (!n || *n == 0)
-            return fail(name + ": expected a size of at least 1 byte (e.g. 4096, 64K, 4M), got " + quote(v));
-        out = *n;
-        return true;
-    }
-
-    bool apply(const OptionSpec& spec, const std::string& name, const std::string& v) {
-        const std::string_view o = spec.longName;
-        if (o == "terminator") {
-            std::string why;
-            auto t = engine::parseTerminatorSpec(v, &why);
-            if (!t) return fail(name + ": " + why);
-            m_o.terminator = *t;
-        } else if (o == "echo") {
-            m_o.echo = true;
-        } else if (o == "send") {
+    d.setGroup("Sending");
+    d.repeatable(
+        app, "-s,--send", "TEXT",
+        "push TEXT (escapes allowed; nothing is appended: write the terminator yourself). Repeatable. In listen mode "
+        "it goes to every connection when accepted.",
+        [](const std::string& v) {
             engine::EscapeError e;
-            auto bytes = engine::parseEscaped(v, &e);
-            if (!bytes) return fail(name + ": " + e.message);
-            m_o.sends.push_back(std::move(*bytes));
-        } else if (o == "send-file") {
-            std::ifstream f(v, std::ios::binary);
-            std::error_code ec;
-            if (v.empty() || !f || std::filesystem::is_directory(v, ec)) {
-                const std::string why = std::filesystem::is_directory(v, ec) ? "it is a directory"
-                                        : errno                           ? std::strerror(errno)
-                                                                          : "cannot open it";
-                return fail(name + ": cannot read " + quote(v) + ": " + why);
-            }
-            m_o.sendFiles.push_back(v);
-        } else if (o == "repeat") {
+            return engine::parseEscaped(v, &e) ? std::string() : e.message;
+        },
+        [&o](const std::string& v) { o.sends.push_back(*engine::parseEscaped(v, nullptr)); });
+    d.repeatable(app, "-f,--send-file", "FILE", "push FILE, streamed in --out-buffer chunks. Repeatable.",
+                 checkReadableFile, [&o](const std::string& v) { o.sendFiles.push_back(v); });
+    d.value(
+        app, "--repeat", "N", "push each --send N times.",
+        [](const std::string& v) {
             const auto n = parseCount(v);
-            if (!n || *n == 0) return fail(name + ": expected a number of copies of at least 1, got " + quote(v));
-            m_o.repeat = *n;
-            m_o.repeatGiven = true;
-        } else if (o == "interval") {
+            return n && *n != 0 ? std::string() : "expected a number of copies of at least 1, got " + quote(v);
+        },
+        [&o](const std::string& v) {
+            o.repeat = *parseCount(v);
+            o.repeatGiven = true;
+        });
+    d.value(
+        app, "--interval", "MS", "push each --send once every MS milliseconds (N times with --repeat, else until the end).",
+        [](const std::string& v) {
             const auto n = parseCount(v);
-            if (!n || *n == 0 || *n > 86400000ull)
-                return fail(name + ": expected milliseconds between copies (1 to 86400000), got " + quote(v));
-            m_o.interval = std::chrono::milliseconds(static_cast<long long>(*n));
-        } else if (o == "stdin") {
-            m_o.stdinMode = StdinMode::On;
-        } else if (o == "no-stdin") {
-            m_o.stdinMode = StdinMode::Off;
-        } else if (o == "json") {
-            m_o.json = true;
-        } else if (o == "quiet") {
-            m_o.quiet = true;
-        } else if (o == "stats") {
-            m_o.stats = true;
-        } else if (o == "record") {
-            if (v.empty()) return fail(name + ": expected a file name");
-            m_o.recordPath = v;
-        } else if (o == "backend") {
-            const auto b = engine::parseBackend(v);
-            if (!b) return fail(name + ": unknown backend " + quote(v) + "; expected select, poll or epoll");
-            if (!engine::backendAvailable(*b)) return fail(name + ": " + v + " is not available on this system");
-            m_o.backend = *b;
-            m_backendGiven = true;
-        } else if (o == "in-buffer") {
-            return size(name, v, m_o.inBuffer);
-        } else if (o == "out-buffer") {
-            return size(name, v, m_o.outBuffer);
-        } else if (o == "max-message") {
-            return size(name, v, m_o.maxMessage);
-        } else if (o == "high-water") {
-            return size(name, v, m_o.highWater);
-        } else if (o == "trace-loop") {
-            m_o.traceLoop = true;
-        } else if (o == "count") {
+            return n && *n != 0 && *n <= 86400000ull
+                       ? std::string()
+                       : "expected milliseconds between copies (1 to 86400000), got " + quote(v);
+        },
+        [&o](const std::string& v) { o.interval = std::chrono::milliseconds(static_cast<long long>(*parseCount(v))); });
+    d.flag(app, "-e,--echo",
+           "push every message back, followed by the terminator (with --terminator none: every chunk as it comes).",
+           [&o] { o.echo = true; });
+    d.flag(app, "-i,--stdin",
+           "push each line read from stdin, ending it with the terminator (default in connect mode without --send or "
+           "--send-file; in listen mode lines go to every connection). Stdin is read as bytes, any bytes; a line "
+           "longer than 64K goes out in pieces as it is read. At end of stdin a client half-closes.",
+           [&o] { o.stdinMode = StdinMode::On; });
+    d.flag(app, "--no-stdin", "do not read stdin.", [&o] { o.stdinMode = StdinMode::Off; });
+
+    d.setGroup("Output");
+    d.flag(app, "-j,--json",
+           "the event stream on stdout as JSON Lines (the session format of docs/session-format.md).",
+           [&o] { o.json = true; });
+    addQuietOption(d, app,
+                   "no per-message or per-connection output; the \"listening on\" line and failures still go to "
+                   "stderr.",
+                   o.quiet);
+    d.flag(app, "--stats", "final counters on stderr.", [&o] { o.stats = true; });
+    d.value(
+        app, "-r,--record", "FILE", "write the session (every event) to FILE.",
+        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        [&o](const std::string& v) { o.recordPath = v; });
+    d.flag(app, "--trace-loop", "one `loop` event per loop pass (with --json/--record).",
+           [&o] { o.traceLoop = true; });
+
+    d.setGroup("Engine");
+    addBackendOption(d, app, "select, poll or epoll (default: epoll where available).", [&o](engine::Backend b) {
+        o.backend = b;
+        o.backendGiven = true;
+    });
+    addBufferOptions(d, app, o.inBuffer, o.outBuffer, o.highWater);
+    addFamilyOptions(d, app, o.family);
+
+    d.setGroup("Stopping");
+    d.value(
+        app, "-c,--count", "N", "stop after N messages received (in all); queued replies are sent first.",
+        [](const std::string& v) {
             const auto n = parseCount(v);
-            if (!n || *n == 0) return fail(name + ": expected a number of messages of at least 1, got " + quote(v));
-            m_o.count = *n;
-        } else if (o == "timeout") {
-            const auto t = parseSeconds(v);
-            if (!t) return fail(name + ": expected a number of seconds greater than 0 (e.g. 5 or 0.5), got " + quote(v));
-            m_o.timeout = *t;
-            m_o.timeoutText = v;
-        } else if (o == "ipv4") {
-            m_o.family = engine::kAfInet;
-        } else if (o == "ipv6") {
-            m_o.family = engine::kAfInet6;
-        }
-        return true;
-    }
-
-    bool positionals(const std::vector<std::string>& p) {
-        if (p.empty())
-            return fail("missing command: expected 'connect HOST PORT', 'listen [HOST:]PORT' or a session tool (see --help)");
-        const std::string& cmd = p[0];
-        if (cmd == "connect") {
-            m_o.mode = Mode::Connect;
-            if (p.size() != 3)
-                return fail(std::string(p.size() < 3 ? "connect needs" : "connect takes only") +
-                            " a HOST and a PORT: linewright-cli connect HOST PORT [options]");
-            m_o.host = p[1];
-            if (m_o.host.empty()) return fail("connect: the HOST is empty");
-            const auto port = engine::parsePort(p[2]);
-            if (!port) return fail("invalid port " + quote(p[2]) + ": expected a number from 1 to 65535");
-            m_o.port = *port;
-            return true;
-        }
-        if (cmd == "listen") {
-            m_o.mode = Mode::Listen;
-            if (p.size() != 2)
-                return fail(std::string(p.size() < 2 ? "listen needs" : "listen takes only") +
-                            " one [HOST:]PORT: linewright-cli listen [HOST:]PORT [options]");
-            std::string host, port;
-            if (!engine::splitHostPort(p[1], host, port))
-                return fail("invalid address " + quote(p[1]) + ": expected PORT, HOST:PORT or [IPv6]:PORT");
-            const auto n = engine::parsePort(port, true);
-            if (!n)
-                return fail("invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)");
-            m_o.host = host.empty() ? std::string("127.0.0.1") : host;
-            m_o.port = *n;
-            return true;
-        }
-        return fail("unknown command " + quote(cmd) +
-                    ": expected connect, listen, replay, mock, export, import, reframe, summary or example (see --help)");
-    }
-
-    bool crossChecks() {
-        if (!m_backendGiven) m_o.backend = engine::defaultBackend();
-        if (m_o.family != 0) {
-            std::string host = m_o.host;
-            if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-            if (const auto numeric = engine::Address::fromNumeric(host, 1); numeric && numeric->family() != m_o.family)
-                return fail(quote(m_o.host) + " is not an " + (m_o.family == engine::kAfInet ? "IPv4" : "IPv6") +
-                            " address, but " + (m_o.family == engine::kAfInet ? "-4" : "-6") + " asks for one");
-        }
-        if (m_o.interval.count() > 0 && m_o.sends.empty())
-            return fail("--interval paces the --send data, but there is no --send");
-        if (m_o.repeatGiven && m_o.sends.empty()) return fail("--repeat repeats the --send data, but there is no --send");
-        if (m_o.interval.count() > 0 && !m_o.repeatGiven) m_o.repeat = 0;  // paced: until the end
-        return true;
-    }
-
-    std::vector<std::string> m_args;
-    CliOptions m_o;
-    bool m_backendGiven = false;
-    std::string m_error;
-};
+            return n && *n != 0 ? std::string() : "expected a number of messages of at least 1, got " + quote(v);
+        },
+        [&o](const std::string& v) { o.count = *parseCount(v); });
+    addTimeoutOption(d, app,
+                     "stop after S seconds (decimals allowed). That is a failure if --count was not reached or the "
+                     "connection never came up; otherwise the planned end.",
+                     [&o](std::chrono::milliseconds t, const std::string& text) {
+                         o.timeout = t;
+                         o.timeoutText = text;
+                     });
+}
 
 }  // namespace
 
-ParseResult parseCommandLine(int argc, const char* const* argv) { return Parser(argc, argv).run(); }
+CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, HelpFormatter& help, CliOptions& o) {
+    const bool connect = mode == Mode::Connect;
+    CLI::App* app = program.add_subcommand(
+        connect ? "connect" : "listen",
+        connect ? "open one client channel to HOST PORT." : "accept connections on [HOST:]PORT, each its own channel.");
+    addSessionOptions(*app, d, o);
 
-std::string versionText() {
-    std::string backends;
-    for (engine::Backend b : {engine::Backend::Select, engine::Backend::Poll, engine::Backend::Epoll}) {
-        if (!engine::backendAvailable(b)) continue;
-        if (!backends.empty()) backends += ", ";
-        backends += engine::backendName(b);
-    }
-    return "linewright-cli " + std::string(lw::kVersion) + "\n" + "Backends: " + backends + " (default " +
-           std::string(engine::backendName(engine::defaultBackend())) + "). Session format: linewright-session v1.\n";
+    HelpPage page;
+    page.usage = {connect ? "connect HOST PORT [options]" : "listen [HOST:]PORT [options]"};
+    page.description =
+        connect ? "Opens one client channel to HOST PORT (a name, or an IPv4 or IPv6 literal; every address\n"
+                  "found is tried in turn) and frames what arrives with the terminator. Received\n"
+                  "messages are printed one per line on stdout, bytes escaped (\\r \\n \\t \\0 \\\\\n"
+                  "\\xNN); status goes to stderr.\n"
+                : "Accepts connections on [HOST:]PORT, each one its own channel with the listener's\n"
+                  "terminator and buffer sizes. listen binds 127.0.0.1 unless a host is given; all\n"
+                  "interfaces only when asked (0.0.0.0:PORT or [::]:PORT). Port 0 picks a free port;\n"
+                  "the line \"linewright-cli: listening on HOST:PORT\" on stderr says which.\n";
+    page.groupNotes["Engine"] = "Sizes take K, M, G suffixes (powers of 1024).\n";
+    page.groupNotes["Stopping"] =
+        "  A client also stops when its connection closes (before --count is\n"
+        "  reached, that is a failure); SIGINT/SIGTERM stop cleanly (a second one\n"
+        "  exits at once).\n";
+    page.footer = "Exit status: 0 success; 1 a runtime failure, with one line on stderr; 2 a usage\n"
+                  "error. See linewright-cli --help for examples.\n";
+    help.setPage(app, std::move(page));
+    return app;
 }
 
-std::string helpText() {
-    return R"(Usage: linewright-cli connect HOST PORT [options]
-  or:  linewright-cli listen [HOST:]PORT [options]
-  or:  linewright-cli replay FILE --to HOST:PORT [options]
-  or:  linewright-cli mock FILE --listen [HOST:]PORT [options]
-  or:  linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
-  or:  linewright-cli import CAPTURE --list | --stream N -o SESSION
-  or:  linewright-cli reframe FILE --terminator T
-  or:  linewright-cli summary FILE
-  or:  linewright-cli --help | --version
+std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptions& o) {
+    o.mode = mode;
+    if (mode == Mode::Connect) {
+        if (p.size() != 2)
+            return std::string(p.size() < 2 ? "connect needs" : "connect takes only") +
+                   " a HOST and a PORT: linewright-cli connect HOST PORT [options]";
+        o.host = p[0];
+        if (o.host.empty()) return "connect: the HOST is empty";
+        const auto port = engine::parsePort(p[1]);
+        if (!port) return "invalid port " + quote(p[1]) + ": expected a number from 1 to 65535";
+        o.port = *port;
+    } else {
+        if (p.size() != 1)
+            return std::string(p.empty() ? "listen needs" : "listen takes only") +
+                   " one [HOST:]PORT: linewright-cli listen [HOST:]PORT [options]";
+        std::string host, port;
+        if (!engine::splitHostPort(p[0], host, port))
+            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
+        const auto n = engine::parsePort(port, true);
+        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
+        o.host = host.empty() ? std::string("127.0.0.1") : host;
+        o.port = *n;
+    }
 
-A workbench for terminator-framed TCP protocols, built on asyncore/asynchat.
-connect opens one client channel; listen accepts connections (each one its
-own channel, with the listener's terminator and buffer sizes). Received
-messages are printed one per line on stdout, bytes escaped (\r \n \t \0 \\
-\xNN); status goes to stderr.
-
-listen binds 127.0.0.1 unless a host is given; all interfaces only when
-asked (0.0.0.0:PORT or [::]:PORT). Port 0 picks a free port; the line
-"linewright-cli: listening on HOST:PORT" on stderr says which.
-
-Framing:
-  -t, --terminator T   escaped bytes ('\r\n', '\n', '\x00', '\r\n\r\n'),
-                       count:N (records of N bytes) or none (no framing).
-                       Default: '\n' (also frames CRLF lines; the CR stays
-                       in the message).
-      --max-message N  a message may grow to N bytes without its terminator;
-                       past that it is passed on without one, with a warning
-                       (default 4M).
-
-Sending:
-  -s, --send TEXT      push TEXT (escapes allowed; nothing is appended:
-                       write the terminator yourself). Repeatable. In listen
-                       mode it goes to every connection when accepted.
-  -f, --send-file FILE
-                       push FILE, streamed in --out-buffer chunks. Repeatable.
-      --repeat N       push each --send N times.
-      --interval MS    push each --send once every MS milliseconds (N times
-                       with --repeat, else until the end).
-  -e, --echo           push every message back, followed by the terminator
-                       (with --terminator none: every chunk as it comes).
-  -i, --stdin          push each line read from stdin, ending it with the
-                       terminator (default in connect mode without --send or
-                       --send-file; in listen mode lines go to every
-                       connection). At end of stdin a client half-closes.
-      --no-stdin       do not read stdin.
-
-Output:
-  -j, --json           the event stream on stdout as JSON Lines (the session
-                       format of docs/session-format.md).
-  -q, --quiet          no per-message or per-connection output; the
-                       "listening on" line and failures still go to stderr.
-      --stats          final counters on stderr.
-  -r, --record FILE    write the session (every event) to FILE.
-      --trace-loop     one `loop` event per loop pass (with --json/--record).
-
-Engine:
-  -b, --backend B      select, poll or epoll (default: epoll where available).
-      --in-buffer N    ac_in_buffer_size: bytes per recv (default 64K).
-      --out-buffer N   ac_out_buffer_size: bytes per send (default 64K).
-      --high-water N   queued output that counts as backpressure (default 4M);
-                       an --echo channel stops reading while above it.
-  -4, --ipv4 / -6, --ipv6   resolve HOST to that family only.
-Sizes take K, M, G suffixes (powers of 1024).
-
-Stopping:
-  -c, --count N        stop after N messages received (in all); queued
-                       replies are sent first.
-  -w, --timeout S      stop after S seconds (decimals allowed). That is a
-                       failure if --count was not reached or the connection
-                       never came up; otherwise the planned end.
-  A client also stops when its connection closes (before --count is
-  reached, that is a failure); SIGINT/SIGTERM stop cleanly (a second one
-  exits at once).
-
-Session files (--record) are replayed against a server (replay), served
-to clients as a mock server (mock), exported for Wireshark and other tools
-(export), framed again with another terminator (reframe) and summarised
-(summary); import turns a TCP stream of a pcap/pcapng capture into one.
-Each has its own --help (linewright-cli replay --help); see docs/replay.md.
-
-Exit status: 0 success; 1 a runtime failure (refused, reset, unresolvable
-host, address in use, timeout), with one line on stderr; 2 a usage error
-(bad option or value, port 0 for connect or above 65535, unreadable
---send-file, unwritable --record).
-
-Examples:
-  An echo server on port 7000, and a client that sends one line to it:
-
-    linewright-cli listen 7000 --echo
-
-    linewright-cli connect localhost 7000 --send 'PING\r\n' --terminator '\r\n' --count 1
-
-  An echo server on a free port, quiet, with its counters at the end:
-
-    linewright-cli listen 0 --echo --quiet --stats --terminator '\r\n'
-
-  Talk to an SMTP server by hand, recording the session:
-
-    linewright-cli connect 127.0.0.1 25 -t '\r\n' --json --record smtp.lwsession
-)";
+    if (!o.backendGiven) o.backend = engine::defaultBackend();
+    if (o.family != 0) {
+        std::string host = o.host;
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (const auto numeric = engine::Address::fromNumeric(host, 1); numeric && numeric->family() != o.family)
+            return quote(o.host) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") + " address, but " +
+                   (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
+    }
+    if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
+    if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";
+    if (o.interval.count() > 0 && !o.repeatGiven) o.repeat = 0;  // paced: until the end
+    return {};
 }
 
 }  // namespace cli

@@ -1,16 +1,18 @@
-// CliOptions.h — linewright-cli's command line: what it may say, and the
-// parser that turns argv into CliOptions or into one clear error.
+// CliOptions.h — what `linewright-cli connect` and `listen` may say: their
+// options (defined once, on CLI11, for both commands) and the checks that
+// turn a parsed command line into CliOptions or into one clear error.
 //
-// What it does: parseCommandLine() reads
-//   linewright-cli connect HOST PORT [options]
-//   linewright-cli listen [HOST:]PORT [options]
-//   linewright-cli --help | --version
-// with GNU-style options anywhere after the program name (`--opt value`,
-// `--opt=value`, `-o value`, `-ovalue`, `--` ends the options). Everything
-// that can be checked without the network is checked here — the terminator
-// spec, ports, sizes, counts, the backend, and that --send-file files can be
-// read — so a bad command line always ends with exit status 2 and one line
-// naming the offending argument. helpText() is what --help prints.
+// What it does: addSessionCommand() defines `connect HOST PORT [options]`
+// or `listen [HOST:]PORT [options]` as a CLI11 subcommand with the session
+// options in their help groups — Framing (terminator, max message),
+// Sending, Output (json, quiet, stats, record, trace), Engine (backend,
+// buffers, address family), Stopping (count, timeout) — bound to one
+// CliOptions, and its help page. Every value is checked as it is parsed
+// (the terminator spec, sizes with their bounds, counts, seconds, the
+// backend, that --send-file files can be read); finishSession() then reads
+// the positional arguments (HOST and PORT, [HOST:]PORT) and checks what
+// depends on several options, so a bad command line always ends with exit
+// status 2 and one line naming the offending argument (CommandLine.h).
 // What it owns: nothing; CliOptions is a value type.
 // Threads: main thread.
 #pragma once
@@ -25,7 +27,14 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace cli {
+
+class HelpFormatter;
+class OptionDefiner;
 
 enum class Mode { Connect, Listen };
 enum class StdinMode { Auto, On, Off };
@@ -54,6 +63,7 @@ struct CliOptions {
     bool stats = false;
     std::string recordPath;
     engine::Backend backend = engine::Backend::Poll;
+    bool backendGiven = false;  ///< Else finishSession() picks engine::defaultBackend().
     std::size_t inBuffer = kDefaultBuffer;
     std::size_t outBuffer = kDefaultBuffer;
     std::size_t maxMessage = kDefaultMaxMessage;
@@ -70,18 +80,12 @@ struct CliOptions {
     }
 };
 
-struct ParseResult {
-    enum class Kind { Run, Help, Version, Error };
-    Kind kind = Kind::Error;
-    CliOptions options;
-    std::string error;  ///< Kind::Error: one line, without the program name.
-};
-
-ParseResult parseCommandLine(int argc, const char* const* argv);
-
-/// The --help text.
-std::string helpText();
-/// The --version text.
-std::string versionText();
+/// Defines `connect` or `listen` under `program`, its options bound to `o`,
+/// and its help page; returns the subcommand.
+CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, HelpFormatter& help, CliOptions& o);
+/// Once the options are parsed: the positional arguments (not the command
+/// word) and the checks across options. "" when all is well, else the
+/// message (one line, without the program name).
+std::string finishSession(Mode mode, const std::vector<std::string>& positionals, CliOptions& o);
 
 }  // namespace cli

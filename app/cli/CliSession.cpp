@@ -92,7 +92,7 @@ int CliSession::run() {
     if (m_o.readsStdin()) {
         const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
         m_pump = std::make_unique<StdinPump>(
-            ending, [this](std::string bytes) { onStdinLine(bytes); }, [this] { onStdinEof(); });
+            ending, [this](std::string bytes) { return onStdinLine(bytes); }, [this] { onStdinEof(); });
         m_pump->start();
     }
 
@@ -143,7 +143,14 @@ void CliSession::handle(const std::vector<Event>& batch) {
     m_json.writeEvents(batch);
     m_record.append(batch);  // encoded and written on the recorder's thread
     if (human()) m_printer.print(batch);
-    for (const Event& e : batch) onEvent(e);
+    std::size_t pushAnswers = 0;  // every push command is answered by a push event, or an error
+    for (const Event& e : batch) {
+        onEvent(e);
+        if (e.kind == EventKind::Push || e.kind == EventKind::Error) ++pushAnswers;
+    }
+    // After the whole batch: a high_water after a push is seen before the
+    // pump may go on.
+    if (m_pump && pushAnswers > 0) m_pump->acknowledge(pushAnswers);
     if (m_failure.empty()) {
         if (m_json.failed())
             m_failure = m_json.error();
@@ -240,14 +247,15 @@ void CliSession::requestStop() {
     m_reactor->shutdown();
 }
 
-void CliSession::onStdinLine(const std::string& bytes) {
+std::size_t CliSession::onStdinLine(const std::string& bytes) {
     // Runs on the pump's thread: only thread-safe calls here.
     if (m_o.mode == Mode::Connect) {
         m_reactor->push(m_main, bytes);
-        return;
+        return 1;
     }
     std::lock_guard<std::mutex> lock(m_liveMutex);
     for (ChannelId id : m_live) m_reactor->push(id, bytes);
+    return m_live.size();
 }
 
 void CliSession::onStdinEof() {

@@ -6,8 +6,9 @@
 // a Reactor at the event level the outputs need (every event for --json or
 // --record, messages for the human output, lifecycle only for --quiet, where
 // the hot path just counts), opens the client or the listener, pushes --send
-// data, pumps stdin, and then consumes events batch by batch until the
-// reactor has stopped. It decides when to stop — a client's connection
+// data, pumps stdin (telling the pump about high water and about the
+// reactor's answers to pushes, which pace it: StdinPump.h), and then
+// consumes events batch by batch until the reactor has stopped. It decides when to stop — a client's connection
 // closed, --count reached (queued replies are sent first), --timeout, a
 // signal, an output that cannot be written — and what the exit status is:
 // 0 success, 1 a runtime failure with exactly one line on stderr saying why.
@@ -57,7 +58,7 @@ private:
     void pushSends(engine::ChannelId ch);
     void beginFinish();
     void requestStop();
-    void onStdinLine(const std::string& bytes);
+    std::size_t onStdinLine(const std::string& bytes);
     void onStdinEof();
     void printStats(std::chrono::steady_clock::duration elapsed);
     int conclude();

@@ -1,100 +1,61 @@
-// CommandLine.h — what every linewright-cli parser shares: the scanner that
-// splits argv into options and positional arguments, and the value parsers
-// (sizes, counts, seconds) with their exact rules.
+// CommandLine.h — linewright-cli's whole command line, on CLI11: the
+// commands, their options, their help, and the parse that turns argv into
+// what to run or into one clear error.
 //
-// What it does: ArgScanner walks the arguments one at a time, GNU style:
-// `--name`, `--name=value`, `--name value`, `-x`, `-xVALUE`, `-x VALUE`; a
-// lone `-` is positional; `--` ends the options. Each mistake (an unknown
-// option, a value given to a flag, a missing value, short flags run
-// together) comes back as one precise message. It walks lazily, so a
-// parser may stop at --help before looking at what follows.
-// What it owns: nothing (it reads the caller's arguments and option table).
-// Threads: any; no shared state.
+// What it does: parseCommandLine() reads
+//   linewright-cli connect HOST PORT [options]        (CliOptions.h)
+//   linewright-cli listen [HOST:]PORT [options]
+//   linewright-cli replay|mock|export|import|reframe|summary FILE …  (ToolOptions.h)
+//   linewright-cli example NAME [options]             (ExampleCommand.h)
+//   linewright-cli --help | --version                 (and COMMAND --help)
+// The commands are CLI11 subcommands; their options are defined once per
+// option group (OptionGroups.h) and the help pages are generated from those
+// definitions (HelpFormatter.h).
+// The syntax is GNU's, as before CLI11: options anywhere after the program
+// name, also before the command (`--opt value`, `--opt=value`, `-o value`,
+// `-ovalue`); a lone `-` is an argument; `--` ends the options. CLI11 is
+// more lenient than that in places (it takes `-eq` for `-e -q` and
+// `--echo=yes` for --echo, and words its own errors), so a first pass reads
+// argv against the CLI11 definitions and refuses, in command-line order,
+// what GNU getopt would refuse: an unknown option (or one that belongs to
+// another command), a value given to a flag, short flags run together, a
+// missing value. It also finds the command word, --help (the help of the
+// command, if one is named; it wins over anything after it) and --version
+// (alone only). CLI11 then parses the options in a plain form, in the same
+// order, checking and storing each value as it comes; the first value
+// refused is the error. Last, each command reads its positional arguments
+// and checks what depends on several options.
+// Exit statuses: a usage error is 2 (main.cpp), with one line on stderr,
+// "linewright-cli: WHY" (example: "linewright-cli example: WHY" and its
+// usage).
+// What it owns: nothing beyond the call (the CLI11 apps live for one parse).
+// Threads: main thread.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <span>
+#include "app/cli/CliOptions.h"
+#include "app/cli/ExampleCommand.h"
+#include "app/cli/ToolOptions.h"
+
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace cli {
 
-/// 'text', for messages.
-std::string quote(std::string_view s);
-
-/// A whole number of bytes: N, or N with K, M or G (powers of 1024); at most 1 TiB.
-std::optional<std::size_t> parseSize(std::string_view text);
-/// A whole number, nothing else around it.
-std::optional<std::uint64_t> parseCount(std::string_view text);
-/// A finite decimal number greater than 0.
-std::optional<double> parsePositive(const std::string& text);
-/// Seconds as a decimal number ("2", "0.5"): more than 0, at most a year,
-/// rounded up to whole milliseconds (at least 1).
-std::optional<std::chrono::milliseconds> parseSeconds(const std::string& text);
-
-/// `Spec` is an option table's row: `longName` (std::string_view),
-/// `shortName` (char, 0 for none) and `takesValue` (bool).
-template <class Spec>
-class ArgScanner {
-public:
-    enum class Kind { End, Positional, Option, Error };
-    struct Item {
-        Kind kind = Kind::End;
-        const Spec* spec = nullptr;  ///< Option: its row.
-        std::string name;            ///< Option: "--long", also when given as -x.
-        std::string value;           ///< Option: its value; Positional: the argument; Error: the message.
-    };
-
-    ArgScanner(const std::vector<std::string>& args, std::span<const Spec> specs) : m_args(args), m_specs(specs) {}
-
-    Item next() {
-        if (m_pos >= m_args.size()) return {};
-        const std::string& a = m_args[m_pos++];
-        if (m_ended || a.size() < 2 || a[0] != '-' || a == "-") return {Kind::Positional, nullptr, {}, a};
-        if (a == "--") {
-            m_ended = true;
-            return next();
-        }
-        const Spec* spec = nullptr;
-        std::optional<std::string> value;
-        if (a[1] == '-') {
-            const std::string body = a.substr(2);
-            const auto eq = body.find('=');
-            const std::string name = body.substr(0, eq);
-            if (eq != std::string::npos) value = body.substr(eq + 1);
-            for (const Spec& s : m_specs)
-                if (s.longName == name) spec = &s;
-            if (!spec) return error("unknown option " + quote("--" + name) + " (see --help)");
-            if (!spec->takesValue && value) return error("option --" + name + " takes no value");
-        } else {
-            for (const Spec& s : m_specs)
-                if (s.shortName == a[1]) spec = &s;
-            if (!spec) return error("unknown option " + quote(a.substr(0, 2)) + " (see --help)");
-            if (a.size() > 2) {
-                if (!spec->takesValue) return error("unknown option " + quote(a) + " (write short options separately)");
-                value = a.substr(2);
-            }
-        }
-        Item item{Kind::Option, spec, "--" + std::string(spec->longName), {}};
-        if (spec->takesValue && !value) {
-            if (m_pos >= m_args.size()) return error("option " + item.name + " needs a value");
-            value = m_args[m_pos++];
-        }
-        item.value = value.value_or(std::string());
-        return item;
-    }
-
-private:
-    static Item error(std::string message) { return {Kind::Error, nullptr, {}, std::move(message)}; }
-
-    const std::vector<std::string>& m_args;
-    std::span<const Spec> m_specs;
-    std::size_t m_pos = 0;
-    bool m_ended = false;
+struct ParsedCommandLine {
+    enum class Kind { Session, Tool, Example, Help, Version, Error };
+    Kind kind = Kind::Error;
+    CliOptions session;   ///< Kind::Session (connect, listen).
+    ToolOptions tool;     ///< Kind::Tool.
+    ExampleArgs example;  ///< Kind::Example.
+    /// Help, Version: what to print on stdout. Error: the message, one line,
+    /// without the prefix.
+    std::string text;
+    std::string prefix = "linewright-cli";  ///< Error: the line is "PREFIX: TEXT".
+    std::string usage;                      ///< Error: printed after that line ("" for none).
 };
+
+ParsedCommandLine parseCommandLine(int argc, const char* const* argv);
+
+/// The --version text.
+std::string versionText();
 
 }  // namespace cli

@@ -1,13 +1,17 @@
 // ExampleCommand.cpp — `linewright-cli example NAME`.
 #include "app/cli/ExampleCommand.h"
 
-#include "app/cli/CommandLine.h"
+#include "app/cli/HelpFormatter.h"
+#include "app/cli/OptionGroups.h"
 #include "app/cli/SignalWatcher.h"
+#include "app/cli/Values.h"
 #include "engine/net/Address.h"
 #include "engine/asyncore/Dispatcher.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/asyncore/Loop.h"
 #include "examples/ExampleRunner.h"
+
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -21,26 +25,6 @@
 namespace cli {
 
 namespace {
-
-const char* const kUsage =
-    "usage: linewright-cli example NAME [options]\n"
-    "       linewright-cli example --list\n"
-    "\n"
-    "Runs one of the asyncore/asynchat documentation's examples, written in C++\n"
-    "on the engine, on 127.0.0.1 (a server, and a client connected to it).\n"
-    "\n"
-    "  NAME               echo | echo-length | http\n"
-    "  --port N           the server's port (default 0: any free port)\n"
-    "  --server-only      start only the server (for clients of your own)\n"
-    "  --count N          with --server-only: stop after N connections\n"
-    "  --connect PORT     start only the client, against 127.0.0.1:PORT\n"
-    "  --message TEXT     the echo examples' message (default: the tutorial's)\n"
-    "  --path PATH        the HTTP client's path (default /)\n"
-    "  -b, --backend NAME select | poll | epoll (default select, like asyncore)\n"
-    "  --trace            one line per loop pass on stderr: readable/writable,\n"
-    "                     ready, and the hooks that ran, in order\n"
-    "  -q, --quiet        no example logging on stderr\n"
-    "  -w, --timeout S    give up after S seconds (default 30; 0: never)\n";
 
 /// Prints one line per loop pass: what each channel answered, what was
 /// ready, and the hooks in the order they ran.
@@ -87,103 +71,86 @@ private:
 
 }  // namespace
 
-bool isExampleCommand(int argc, const char* const* argv) {
-    return argc >= 2 && std::string_view(argv[1]) == "example";
+CLI::App* addExampleCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ExampleArgs& a) {
+    CLI::App* app = program.add_subcommand("example", "run one of the asyncore/asynchat documentation's examples.");
+    HelpPage page;
+    page.usage = {"example NAME [options]", "example --list"};
+    page.description =
+        "Runs one of the asyncore/asynchat documentation's examples, written in C++\n"
+        "on the engine, on 127.0.0.1 (a server, and a client connected to it).\n"
+        "NAME: echo | echo-length | http.\n";
+    help.setPage(app, std::move(page));
+
+    d.setGroup("Options");
+    d.flag(*app, "--list", "list the examples.", [&a] { a.list = true; });
+    const auto port = [](bool zero) {
+        return [zero](const std::string& v) {
+            return engine::parsePort(v, zero) ? std::string()
+                                              : "invalid port " + quote(v) + ": expected a number from 1 to 65535" +
+                                                    (zero ? " (or 0 for any free port)" : "");
+        };
+    };
+    d.value(*app, "--port", "N", "the server's port (default 0: any free port).", port(true),
+            [&a](const std::string& v) { a.options.port = *engine::parsePort(v, true); });
+    d.flag(*app, "--server-only", "start only the server (for clients of your own).",
+           [&a] { a.options.serverOnly = true; });
+    d.value(
+        *app, "--count", "N", "with --server-only: stop after N connections.",
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 && *n <= 0xffffffffu ? std::string()
+                                                     : "expected a number of connections (1, 2, ...), got " + quote(v);
+        },
+        [&a](const std::string& v) { a.options.count = static_cast<unsigned>(*parseCount(v)); });
+    d.value(*app, "--connect", "PORT", "start only the client, against 127.0.0.1:PORT.", port(false),
+            [&a](const std::string& v) { a.options.connectPort = *engine::parsePort(v); });
+    d.value(*app, "--message", "TEXT", "the echo examples' message (default: the tutorial's).", nullptr,
+            [&a](const std::string& v) { a.options.message = v; });
+    d.value(*app, "--path", "PATH", "the HTTP client's path (default /).", nullptr,
+            [&a](const std::string& v) { a.options.path = v; });
+    addBackendOption(d, *app, "select | poll | epoll (default select, like asyncore).",
+                     [&a](engine::Backend b) { a.backend = b; });
+    d.flag(*app, "--trace",
+           "one line per loop pass on stderr: readable/writable, ready, and the hooks that ran, in order.",
+           [&a] { a.trace = true; });
+    addQuietOption(d, *app, "no example logging on stderr.", a.quiet);
+    d.value(
+        *app, "-w,--timeout", "S", "give up after S seconds (default 30; 0: never).",
+        [](const std::string& v) {
+            return v == "0" || parseSeconds(v) ? std::string()
+                                               : "expected a number of seconds (e.g. 30 or 0.5; 0: never), got " +
+                                                     quote(v);
+        },
+        [&a](const std::string& v) {
+            a.timeout = v == "0" ? 0.0 : std::chrono::duration<double>(*parseSeconds(v)).count();
+        });
+    return app;
 }
 
-int runExampleCommand(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
-    examples::ExampleOptions o;
-    std::string name;
-    engine::Backend backend = engine::Backend::Select;
-    bool trace = false;
-    bool quiet = false;
-    double timeout = 30.0;
-    auto usage = [&](const std::string& why) {
-        std::fprintf(err, "linewright-cli example: %s\n%s", why.c_str(), kUsage);
-        return 2;
-    };
-    struct Spec {
-        std::string_view longName;
-        char shortName;
-        bool takesValue;
-    };
-    static constexpr Spec kSpecs[] = {
-        {"help", 'h', false},    {"list", 0, false},     {"server-only", 0, false}, {"trace", 0, false},
-        {"quiet", 'q', false},   {"port", 0, true},      {"connect", 0, true},      {"count", 0, true},
-        {"message", 0, true},    {"path", 0, true},      {"backend", 'b', true},    {"timeout", 'w', true},
-    };
-    const std::vector<std::string> args(argv + 2, argv + argc);
-    ArgScanner<Spec> scanner(args, kSpecs);
-    using Kind = ArgScanner<Spec>::Kind;
-    for (auto item = scanner.next(); item.kind != Kind::End; item = scanner.next()) {
-        if (item.kind == Kind::Error)
-            return usage(item.value);
-        if (item.kind == Kind::Positional) {
-            if (!name.empty())
-                return usage("one example at a time (got " + quote(name) + " and " + quote(item.value) + ")");
-            name = item.value;
-            continue;
-        }
-        const std::string_view opt = item.spec->longName;
-        const std::string& v = item.value;
-        if (opt == "help") {
-            std::fputs(kUsage, out);
-            return 0;
-        } else if (opt == "list") {
-            for (const auto& e : examples::allExamples())
-                std::fprintf(out, "%-12.*s %.*s\n", static_cast<int>(e.name.size()), e.name.data(),
-                             static_cast<int>(e.title.size()), e.title.data());
-            return 0;
-        } else if (opt == "server-only") {
-            o.serverOnly = true;
-        } else if (opt == "trace") {
-            trace = true;
-        } else if (opt == "quiet") {
-            quiet = true;
-        } else if (opt == "port" || opt == "connect") {
-            const auto p = engine::parsePort(v, opt == "port");
-            if (!p)
-                return usage(item.name + ": invalid port " + quote(v) + ": expected a number from 1 to 65535" +
-                             (opt == "port" ? " (or 0 for any free port)" : ""));
-            if (opt == "port")
-                o.port = *p;
-            else
-                o.connectPort = *p;
-        } else if (opt == "count") {
-            const auto n = parseCount(v);
-            if (!n || *n == 0 || *n > 0xffffffffu)
-                return usage(item.name + ": expected a number of connections (1, 2, ...), got " + quote(v));
-            o.count = static_cast<unsigned>(*n);
-        } else if (opt == "message") {
-            o.message = v;
-        } else if (opt == "path") {
-            o.path = v;
-        } else if (opt == "backend") {
-            const auto b = engine::parseBackend(v);
-            if (!b)
-                return usage(item.name + ": unknown backend " + quote(v) + "; expected select, poll or epoll");
-            if (!engine::backendAvailable(*b))
-                return usage(item.name + ": " + v + " is not available on this system");
-            backend = *b;
-        } else if (opt == "timeout") {
-            if (v == "0") {
-                timeout = 0;  // never
-            } else {
-                const auto t = parseSeconds(v);
-                if (!t)
-                    return usage(item.name + ": expected a number of seconds (e.g. 30 or 0.5; 0: never), got " +
-                                 quote(v));
-                timeout = std::chrono::duration<double>(*t).count();
-            }
-        }
+std::string finishExample(const std::vector<std::string>& positionals, ExampleArgs& a) {
+    if (positionals.size() > 1)
+        return "one example at a time (got " + quote(positionals[0]) + " and " + quote(positionals[1]) + ")";
+    if (!positionals.empty()) a.name = positionals[0];
+    if (a.list) return {};
+    if (a.name.empty()) return "which example? (--list shows them)";
+    if (!examples::findExample(a.name)) return "no example named " + quote(a.name) + " (--list shows them)";
+    if (a.options.serverOnly && a.options.connectPort) return "--server-only and --connect exclude each other";
+    return {};
+}
+
+int runExampleCommand(const ExampleArgs& a, std::FILE* out, std::FILE* err) {
+    if (a.list) {
+        for (const auto& e : examples::allExamples())
+            std::fprintf(out, "%-12.*s %.*s\n", static_cast<int>(e.name.size()), e.name.data(),
+                         static_cast<int>(e.title.size()), e.title.data());
+        return 0;
     }
-    if (name.empty())
-        return usage("which example? (--list shows them)");
-    if (!examples::findExample(name))
-        return usage("no example named " + quote(name) + " (--list shows them)");
-    if (o.serverOnly && o.connectPort)
-        return usage("--server-only and --connect exclude each other");
-    if (quiet)
+    examples::ExampleOptions o = a.options;
+    const std::string& name = a.name;
+    const engine::Backend backend = a.backend;
+    const bool trace = a.trace;
+    const double timeout = a.timeout;
+    if (a.quiet)
         o.logger = [](std::string_view, std::string_view) {};
     o.print = [out](std::string_view data) {  // a peer's bytes: nothing raw reaches the terminal
         const std::string safe = engine::terminalSafe(data, engine::TerminalText::Multiline);

@@ -4,6 +4,8 @@
 #include "engine/capture/PcapngWriter.h"
 #include "engine/capture/Transcript.h"
 
+#include <algorithm>
+
 namespace cli {
 
 int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
@@ -29,6 +31,14 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
                        std::to_string(stats.comments) + " found_terminator comments");
     }
     if (!o.textOut.empty()) {
+        // A channel the session never mentions is refused as the other
+        // outputs refuse it, not written as an empty transcript. (A listener
+        // has no conversation of its own but does have a transcript.)
+        if (o.channel && std::none_of(session->events.begin(), session->events.end(),
+                                      [&o](const engine::Event& e) { return e.channel == *o.channel; })) {
+            pickConversation(conversations, o, err);  // says why
+            return 1;
+        }
         engine::TranscriptOptions to;
         to.channel = o.channel;
         to.wallClock = o.utc;

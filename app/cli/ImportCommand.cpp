@@ -7,10 +7,40 @@
 #include "engine/capture/SessionRecorder.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
 namespace cli {
 
 namespace {
+
+/// A device such as /dev/zero seeks to 0, so the capture reader takes it
+/// for an empty file ("the file is empty"). Such an input is judged by its
+/// first bytes instead, exactly as the reader judges a file holding them
+/// ("not a pcap or pcapng capture (it starts with 00 00 00 00)"). Regular
+/// files are the reader's alone, and pipes are left unread (reading would
+/// take their bytes; the reader refuses them anyway).
+std::optional<std::string> deviceHeaderProblem(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || std::filesystem::is_regular_file(status) || std::filesystem::is_fifo(status) ||
+        std::filesystem::is_directory(status))
+        return std::nullopt;
+    std::ifstream f(path, std::ios::binary);
+    char head[24];
+    f.read(head, sizeof head);
+    const auto n = f.gcount();
+    if (n < 4) return std::nullopt;  // empty or too short: the reader says which
+    engine::PcapReader reader;
+    if (reader.openData(std::string(head, static_cast<std::size_t>(n)), path)) return std::nullopt;
+    return reader.error();
+}
+
+/// "FILE: why", naming the file once (the reader's messages name it already).
+std::string aboutFile(const std::string& path, const std::string& why) {
+    return why.compare(0, path.size() + 2, path + ": ") == 0 ? why : path + ": " + why;
+}
 std::string secondsText(double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", s);
@@ -19,11 +49,15 @@ std::string secondsText(double s) {
 }  // namespace
 
 int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
+    if (const auto problem = deviceHeaderProblem(o.input)) {
+        sayTo(err, *problem);
+        return 1;
+    }
     std::string why;
     if (o.list) {
         const auto listing = engine::CaptureImporter::list(o.input, &why);
         if (!listing) {
-            sayTo(err, why);
+            sayTo(err, aboutFile(o.input, why));
             return 1;
         }
         std::string links;
@@ -63,7 +97,7 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     io.toolVersion = lw::kVersion;
     const auto session = engine::CaptureImporter::importStream(o.input, *o.stream, io, &why);
     if (!session) {
-        sayTo(err, o.input + ": " + why);
+        sayTo(err, aboutFile(o.input, why));
         return 1;
     }
     if (!engine::SessionRecorder::writeFile(o.output, session->header, session->events, &why)) {

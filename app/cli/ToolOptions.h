@@ -1,20 +1,22 @@
 // ToolOptions.h — the command lines of linewright-cli's session tools:
 // replay, mock, export, import, reframe and summary.
 //
-// What it does: isToolCommand() tells whether argv names one of them (the
-// first argument that is not an option); parseToolCommandLine() reads
+// What it does: addToolCommands() defines them as CLI11 subcommands of the
+// program, each with its options bound to one ToolOptions and its help page:
 //   linewright-cli replay FILE --to HOST:PORT [options]
 //   linewright-cli mock FILE --listen [HOST:]PORT [options]
 //   linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
 //   linewright-cli import CAPTURE --list | --stream N -o SESSION [options]
 //   linewright-cli reframe FILE --terminator T [options]
 //   linewright-cli summary FILE
-// with the same GNU-style syntax as connect/listen (CliOptions.h): options
-// anywhere, `--opt value`, `--opt=value`, `-o value`, `-ovalue`, `--`. What
-// can be checked without reading the input or touching the network is
-// checked here (addresses, terminators, regular expressions, numbers, that
-// the input file can be opened), so a bad command line ends with exit status
-// 2 and one line naming the argument. toolHelp() is each command's --help.
+// with the same syntax as connect/listen (CommandLine.h). The options they
+// share (--channel, --backend, --quiet, --timeout, --terminator, -4/-6) are
+// the shared groups of OptionGroups.h. What can be checked without reading
+// the input or touching the network is checked — each value as it is
+// parsed (addresses, terminators, regular expressions, numbers), then by
+// finishTool() the input file (that it can be opened) and what depends on
+// several options — so a bad command line ends with exit status 2 and one
+// line naming the argument.
 // What it owns: nothing; ToolOptions is a value type.
 // Threads: main thread.
 #pragma once
@@ -32,7 +34,14 @@
 #include <string_view>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace cli {
+
+class HelpFormatter;
+class OptionDefiner;
 
 enum class Tool { Replay, Mock, Export, Import, Reframe, Summary };
 
@@ -44,11 +53,13 @@ struct ToolOptions {
     std::string input;                           ///< The session (or capture) file.
     std::optional<engine::ChannelId> channel;    ///< --channel
     engine::Backend backend = engine::Backend::Poll;
+    bool backendGiven = false;                   ///< Else finishTool() picks engine::defaultBackend().
     bool quiet = false;
 
     // replay
     std::string host;                            ///< --to HOST
     std::uint16_t port = 0;                      ///< --to PORT
+    bool toGiven = false;
     int family = 0;                              ///< -4 / -6
     engine::Pacing pacing = engine::Pacing::Lockstep;
     double speed = 1.0;
@@ -62,6 +73,7 @@ struct ToolOptions {
     // mock
     std::string listenHost = "127.0.0.1";
     std::uint16_t listenPort = 0;
+    bool listenGiven = false;
     std::uint64_t clients = 0;                   ///< --clients: stop after that many
     std::optional<engine::Terminator> requestTerminator;
 
@@ -85,19 +97,14 @@ struct ToolOptions {
     ReframeDirection direction = ReframeDirection::Received;
 };
 
-struct ToolParseResult {
-    enum class Kind { Run, Help, Error };
-    Kind kind = Kind::Error;
-    ToolOptions options;
-    std::string error;  ///< Kind::Error: one line, without the program name.
-    std::string help;   ///< Kind::Help: the text to print.
-};
-
-/// True when the first non-option argument is replay, mock, export, import,
-/// reframe or summary.
-bool isToolCommand(int argc, const char* const* argv);
-ToolParseResult parseToolCommandLine(int argc, const char* const* argv);
-std::string toolHelp(Tool tool);
+/// Defines replay, mock, export, import, reframe and summary under
+/// `program`, their options bound to `o`, with their help pages.
+void addToolCommands(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o);
+/// The tool a subcommand name stands for.
+std::optional<Tool> toolOf(std::string_view name);
 std::string_view toolName(Tool tool);
+/// Once the options are parsed: the positional arguments (the input file)
+/// and the checks across options. "" when all is well, else the message.
+std::string finishTool(Tool tool, const std::vector<std::string>& positionals, ToolOptions& o);
 
 }  // namespace cli

@@ -1,14 +1,13 @@
-// main.cpp — linewright-cli: parse the command line, run one session (or one
-// of the session tools: replay, mock, export, import, reframe, summary).
+// main.cpp — linewright-cli: parse the command line (CommandLine.h), run one
+// session (connect, listen), one of the session tools (replay, mock,
+// export, import, reframe, summary) or an example.
 //
 // Exit status: 0 success, 1 a runtime failure (one line on stderr), 2 a
 // usage error (one line on stderr). See --help and docs/cli.md.
-#include "app/cli/CliOptions.h"
 #include "app/cli/CliSession.h"
-#include "app/cli/ExampleCommand.h"
+#include "app/cli/CommandLine.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
-#include "app/cli/ToolOptions.h"
 
 #include <cstdio>
 #include <exception>
@@ -52,36 +51,25 @@ int main(int argc, char** argv) {
     raiseOpenFileLimit();
     tuneAllocator();
 
-    if (cli::isExampleCommand(argc, argv))
-        return cli::runExampleCommand(argc, argv, stdout, stderr);
-    // The session tools (replay, mock, export, import, reframe, summary)
-    // have command lines of their own.
-    if (cli::isToolCommand(argc, argv)) {
-        const cli::ToolParseResult tool = cli::parseToolCommandLine(argc, argv);
-        switch (tool.kind) {
-        case cli::ToolParseResult::Kind::Help: std::fputs(tool.help.c_str(), stdout); return 0;
-        case cli::ToolParseResult::Kind::Error:
-            std::fprintf(stderr, "linewright-cli: %s\n", tool.error.c_str());
-            return 2;
-        case cli::ToolParseResult::Kind::Run: break;
-        }
+    const cli::ParsedCommandLine parsed = cli::parseCommandLine(argc, argv);
+    switch (parsed.kind) {
+    case cli::ParsedCommandLine::Kind::Help:
+    case cli::ParsedCommandLine::Kind::Version: std::fputs(parsed.text.c_str(), stdout); return 0;
+    case cli::ParsedCommandLine::Kind::Error:
+        std::fprintf(stderr, "%s: %s\n%s", parsed.prefix.c_str(), parsed.text.c_str(), parsed.usage.c_str());
+        return 2;
+    case cli::ParsedCommandLine::Kind::Example: return cli::runExampleCommand(parsed.example, stdout, stderr);
+    case cli::ParsedCommandLine::Kind::Tool:
         try {
-            return cli::runTool(tool.options, stdout, stderr);
+            return cli::runTool(parsed.tool, stdout, stderr);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "linewright-cli: %s\n", e.what());
             return 1;
         }
-    }
-
-    const cli::ParseResult parsed = cli::parseCommandLine(argc, argv);
-    switch (parsed.kind) {
-    case cli::ParseResult::Kind::Help: std::fputs(cli::helpText().c_str(), stdout); return 0;
-    case cli::ParseResult::Kind::Version: std::fputs(cli::versionText().c_str(), stdout); return 0;
-    case cli::ParseResult::Kind::Error: std::fprintf(stderr, "linewright-cli: %s\n", parsed.error.c_str()); return 2;
-    case cli::ParseResult::Kind::Run: break;
+    case cli::ParsedCommandLine::Kind::Session: break;
     }
     try {
-        cli::CliSession session(parsed.options, stdout, stderr);
+        cli::CliSession session(parsed.session, stdout, stderr);
         return session.run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "linewright-cli: %s\n", e.what());

@@ -7,6 +7,9 @@
 // address in use, reset, timeout: exit 1, one line); echo in human, --json
 // and --record form; --send, stdin mode with half-close at end of input,
 // --count and --timeout stopping by themselves; the message limit; SIGTERM.
+// Hardening: stdin as bytes (NUL included), streamed in bounded pieces;
+// decimal-only seconds, bounded buffer sizes, --version alone; export and
+// import failures said once and plainly; the GNU syntax kept on CLI11.
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -187,6 +190,19 @@ private slots:
     void cliAgainstCli();
     void maxMessagePassesBytesOn();
     void greetingOnAccept();
+    // Hardening of the command line and of stdin.
+    void stdinIsBinary();
+    void stdinLongLineIsStreamed();
+    void stdinMemoryStaysBounded();
+    void timeoutIsDecimalOnly_data();
+    void timeoutIsDecimalOnly();
+    void bufferSizesAreBounded_data();
+    void bufferSizesAreBounded();
+    void versionStandsAlone();
+    void exportTextUnknownChannelFails();
+    void importDeviceSaysBadMagic();
+    void importStreamNamesFileOnce();
+    void gnuSyntaxAndHelpPerCommand();
 };
 
 void TestCli::helpAndVersion() {
@@ -519,6 +535,272 @@ void TestCli::greetingOnAccept() {
         QCOMPARE(readBytes(c, 11), QByteArray("220 hello\r\n"));
     }
     QCOMPARE(server.stop(), 0);
+}
+
+void TestCli::stdinIsBinary() {
+    // Every byte of stdin is sent, NUL bytes included: fgets-style reading
+    // used to cut a line at its first NUL.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--quiet"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    const QByteArray nuls(3000, '\0');
+    p.write(QByteArray("ab\0cd\nline2\n", 12) + nuls + "\n");
+    QVERIFY(p.waitForBytesWritten(kWait));
+    p.closeWriteChannel();
+    const QByteArray expected = QByteArray("ab\0cd\nline2\n", 12) + nuls + "\n";
+    QCOMPARE(readBytes(*s, int(expected.size())), expected);
+    QVERIFY(s->state() == QAbstractSocket::UnconnectedState || s->waitForDisconnected(kWait));  // half-closed at EOF
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void TestCli::stdinLongLineIsStreamed() {
+    // A line without a newline is not held until its end: its bytes go out
+    // as they are read, the terminator after the last of them. A CRLF cut
+    // by the boundary between two reads is still one line ending.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--quiet", "-t", "<T>"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    auto writeAll = [&p](const QByteArray& data) {  // into the pipe, all of it
+        p.write(data);
+        while (p.bytesToWrite() > 0)
+            if (!p.waitForBytesWritten(kWait)) return false;
+        return true;
+    };
+    const QByteArray longLine(300 * 1024, 'x');
+    QVERIFY(writeAll(longLine));  // no newline yet, stdin still open
+    // At most one 64K piece is held back.
+    QByteArray got = readBytes(*s, 200 * 1024);
+    QVERIFY2(got.size() >= 200 * 1024 && got == longLine.left(got.size()), QByteArray::number(got.size()).constData());
+    QVERIFY(writeAll("\n"));
+    got += readBytes(*s, int(longLine.size()) + 3 - int(got.size()));
+    QCOMPARE(got, longLine + "<T>");
+    // A 64K piece that ends in a CR: the CR waits for what follows.
+    QVERIFY(writeAll(QByteArray(65535, 'b') + "\r"));
+    QCOMPARE(readBytes(*s, 65535), QByteArray(65535, 'b'));
+    QVERIFY(writeAll("\ntail"));
+    p.closeWriteChannel();
+    QCOMPARE(readBytes(*s, 10), QByteArray("<T>tail<T>"));
+    QVERIFY(s->state() == QAbstractSocket::UnconnectedState || s->waitForDisconnected(kWait));
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void TestCli::stdinMemoryStaysBounded() {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LW_TST_CLI_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(LW_TST_CLI_SANITIZED)
+    QSKIP("a sanitizer's shadow memory counts in the resident size");
+#elif !defined(__linux__)
+    QSKIP("reads the peak resident size from /proc");
+#else
+    // 64 MiB on one line: the client's peak memory stays far below that
+    // (it used to hold the whole line, and more, before sending any of it).
+    QTemporaryDir dir;
+    const QString input = dir.filePath("line.bin");
+    constexpr qint64 kSize = 64 << 20;
+    {
+        QFile f(input);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray block(1 << 20, 'y');
+        for (qint64 n = 0; n < kSize; n += block.size()) QVERIFY(f.write(block) == block.size());
+    }
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.setStandardInputFile(input);
+    p.start(kCli, {"connect", "127.0.0.1", QString::number(server.serverPort()), "--quiet"});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    qint64 got = 0;
+    bool allY = true;
+    QElapsedTimer t;
+    t.start();
+    while (got < kSize + 1 && t.elapsed() < 60000) {
+        if (s->bytesAvailable() == 0 && !s->waitForReadyRead(200)) {
+            if (s->state() != QAbstractSocket::ConnectedState) break;
+            continue;
+        }
+        const QByteArray chunk = s->readAll();
+        for (qsizetype i = 0; i < chunk.size(); ++i)
+            if (chunk[i] != (got + i == kSize ? '\n' : 'y')) allY = false;
+        got += chunk.size();
+    }
+    QCOMPARE(got, kSize + 1);
+    QVERIFY(allY);
+    // Still running (the connection is open): its peak resident size so far.
+    QFile status(QString("/proc/%1/status").arg(p.processId()));
+    QVERIFY(status.open(QIODevice::ReadOnly));
+    const QRegularExpression re(R"(VmHWM:\s+(\d+) kB)");
+    const auto m = re.match(QString::fromLatin1(status.readAll()));
+    QVERIFY(m.hasMatch());
+    const qint64 peakKiB = m.captured(1).toLongLong();
+    QVERIFY2(peakKiB < 40 * 1024, qPrintable(QString("peak RSS %1 KiB for a 64 MiB line").arg(peakKiB)));
+    s->disconnectFromHost();
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 0);
+#endif
+}
+
+void TestCli::timeoutIsDecimalOnly_data() {
+    QTest::addColumn<QString>("value");
+    QTest::newRow("hex float") << "0x10";
+    QTest::newRow("exponent") << "1e3";
+    QTest::newRow("infinity") << "inf";
+    QTest::newRow("sign") << "+5";
+    QTest::newRow("space") << " 5";
+}
+
+void TestCli::timeoutIsDecimalOnly() {
+    QFETCH(QString, value);
+    const QString port = QString::number(freePort());
+    const Run bad = runCli({"connect", "127.0.0.1", port, "--no-stdin", "--timeout", value});
+    QCOMPARE(bad.status, 2);
+    QVERIFY(bad.out.isEmpty());
+    QCOMPARE(lines(bad.err).size(), 1);
+    QVERIFY2(bad.err.contains("--timeout: expected a number of seconds"), bad.err.constData());
+    // Decimal numbers still go (here: refused by the closed port, status 1).
+    for (const char* good : {"5", "0.5", ".5", "2."}) {
+        const Run r = runCli({"connect", "127.0.0.1", port, "--no-stdin", "--timeout", good});
+        QVERIFY2(r.status == 1 && r.err.contains("Connection refused"), r.err.constData());
+    }
+}
+
+void TestCli::bufferSizesAreBounded_data() {
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<QString>("tooLarge");
+    QTest::addColumn<QString>("largest");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("in-buffer") << "--in-buffer" << "64G" << "16M" << "at most 16M (16777216 bytes)";
+    QTest::newRow("out-buffer") << "--out-buffer" << "16385K" << "16384K" << "at most 16M (16777216 bytes)";
+    QTest::newRow("max-message") << "--max-message" << "2G" << "1G" << "at most 1G (1073741824 bytes)";
+    QTest::newRow("high-water") << "--high-water" << "1025M" << "1024M" << "at most 1G (1073741824 bytes)";
+}
+
+void TestCli::bufferSizesAreBounded() {
+    QFETCH(QString, option);
+    QFETCH(QString, tooLarge);
+    QFETCH(QString, largest);
+    QFETCH(QString, says);
+    const QString port = QString::number(freePort());
+    const Run bad = runCli({"connect", "127.0.0.1", port, "--no-stdin", option, tooLarge});
+    QCOMPARE(bad.status, 2);
+    QVERIFY(bad.out.isEmpty());
+    QCOMPARE(lines(bad.err).size(), 1);
+    QVERIFY2(bad.err.contains((option + ": '" + tooLarge + "' is too large: " + says).toUtf8()), bad.err.constData());
+    const Run ok = runCli({"connect", "127.0.0.1", port, "--no-stdin", option + "=" + largest});
+    QVERIFY2(ok.status == 1 && ok.err.contains("Connection refused"), ok.err.constData());
+}
+
+void TestCli::versionStandsAlone() {
+    for (const QStringList& args : {QStringList{"--version", "extra"}, QStringList{"-V", "connect", "h", "1"},
+                                    QStringList{"listen", "0", "--version"}}) {
+        const Run r = runCli(args);
+        QCOMPARE(r.status, 2);
+        QVERIFY(r.out.isEmpty());
+        QCOMPARE(lines(r.err).size(), 1);
+        QVERIFY2(r.err.startsWith("linewright-cli: --version takes no other arguments"), r.err.constData());
+    }
+    QCOMPARE(runCli({"-V"}).status, 0);
+}
+
+void TestCli::exportTextUnknownChannelFails() {
+    QTemporaryDir dir;
+    const QString session = dir.filePath("s.jsonl");
+    Background server({"listen", "0", "--echo", "--quiet"});
+    const quint16 port = server.port();
+    QVERIFY(port);
+    const Run rec = runCli({"connect", "127.0.0.1", QString::number(port), "--send", "x\\n", "--count", "1",
+                            "--quiet", "--record", session});
+    QCOMPARE(rec.status, 0);
+    // The raw export names the channels there are; the transcript says the same.
+    const Run raw = runCli({"export", session, "--raw-client", dir.filePath("c.bin"), "--channel", "99"});
+    QCOMPARE(raw.status, 1);
+    QCOMPARE(lines(raw.err).size(), 1);
+    QVERIFY2(raw.err.contains("the session has no connection on channel 99"), raw.err.constData());
+    const Run text = runCli({"export", session, "--text", "-", "--channel", "99"});
+    QCOMPARE(text.status, 1);
+    QVERIFY(text.out.isEmpty());
+    QCOMPARE(text.err, raw.err);
+    // A channel that is there still gives its transcript.
+    const Run one = runCli({"export", session, "--text", "-", "--channel", "1"});
+    QCOMPARE(one.status, 0);
+    QVERIFY2(one.out.contains("#1 > x\\n"), one.out.constData());
+}
+
+void TestCli::importDeviceSaysBadMagic() {
+#if defined(_WIN32)
+    QSKIP("no /dev/zero");
+#else
+    for (const QStringList& args : {QStringList{"import", "/dev/zero", "--list"},
+                                    QStringList{"import", "/dev/zero", "--stream", "0", "-o", "/dev/null"}}) {
+        const Run r = runCli(args);
+        QCOMPARE(r.status, 1);
+        QCOMPARE(lines(r.err),
+                 QStringList{"linewright-cli: /dev/zero: not a pcap or pcapng capture (it starts with 00 00 00 00)"});
+    }
+#endif
+}
+
+void TestCli::importStreamNamesFileOnce() {
+    QTemporaryDir dir;
+    const QString truncated = dir.filePath("cut.pcap");
+    const QString empty = dir.filePath("empty.pcap");
+    const QByteArray header = QByteArray::fromHex("d4c3b2a1020004000000000000000000ffff000001000000");
+    {
+        QFile f(truncated);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(header + QByteArray::fromHex("00000000000000000010000000100000") + QByteArray(40, 'x'));
+        QFile g(empty);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(header);
+    }
+    for (const QString& capture : {truncated, empty}) {
+        const Run r = runCli({"import", capture, "--stream", "0", "-o", dir.filePath("x.jsonl")});
+        QCOMPARE(r.status, 1);
+        QCOMPARE(lines(r.err).size(), 1);
+        QVERIFY2(r.err.startsWith(("linewright-cli: " + capture + ": ").toUtf8()), r.err.constData());
+        QCOMPARE(r.err.count(capture.toUtf8()), 1);
+    }
+}
+
+void TestCli::gnuSyntaxAndHelpPerCommand() {
+    // Options before the command word, --opt=value, -oVALUE and -- (the
+    // syntax scripts were written against), against a real peer.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QProcess p;
+    p.start(kCli, {"-t\\r\\n", "--send=A\\r\\n", "connect", "-c1", "--", "127.0.0.1",
+                   QString::number(server.serverPort())});
+    QVERIFY(server.waitForNewConnection(kWait));
+    std::unique_ptr<QTcpSocket> s(server.nextPendingConnection());
+    QCOMPARE(readBytes(*s, 3), QByteArray("A\r\n"));
+    s->write("B\r\n");
+    s->flush();
+    QVERIFY(p.waitForFinished(kWait));
+    QCOMPARE(p.exitCode(), 0);
+    QCOMPARE(p.readAllStandardOutput(), QByteArray("< B\n"));
+
+    // Every command has its --help, generated from its options.
+    for (const char* cmd : {"connect", "listen", "replay", "mock", "export", "import", "reframe", "summary", "example"}) {
+        const Run h = runCli({cmd, "--help"});
+        QCOMPARE(h.status, 0);
+        QVERIFY2(h.out.startsWith(QByteArray("Usage: linewright-cli ") + cmd), h.out.constData());
+        QVERIFY(h.err.isEmpty());
+    }
+    const Run h = runCli({"--help"});
+    for (const char* option : {"-t, --terminator T", "--max-message N", "-f, --send-file FILE", "--in-buffer N",
+                               "-w, --timeout S", "-V, --version"})
+        QVERIFY2(h.out.contains(option), option);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
