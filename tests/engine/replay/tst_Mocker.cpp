@@ -11,6 +11,8 @@
 // maxClients; a port in use; the progress events.
 #include "engine/replay/Mocker.h"
 #include "engine/replay/Replayer.h"
+#include "engine/net/Address.h"
+#include "engine/net/Socket.h"
 #include "engine/net/SocketOps.h"
 
 #include "ReplayTestSupport.h"
