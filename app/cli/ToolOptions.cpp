@@ -5,6 +5,7 @@
 
 #include "engine/net/Address.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/asyncore/Pattern.h"
 #include "engine/reactor/Reactor.h"
 
 #include <cerrno>
@@ -14,7 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 namespace cli {
 namespace {
@@ -236,11 +236,10 @@ private:
                 pattern = v.substr(colon + 1);
             }
             if (pattern.empty()) return fail(name + ": the regular expression is empty");
-            try {
-                std::regex re(pattern, std::regex::ECMAScript);
-            } catch (const std::regex_error& e) {
-                return fail(name + ": " + quote(pattern) + " is not a valid regular expression: " + e.what());
-            }
+            std::string why;
+            if (!engine::Pattern::compile(pattern, &why))
+                return fail(name + ": " + quote(engine::Pattern::excerpt(pattern)) +
+                            " is not a valid regular expression: " + why);
             rule.pattern = pattern;
             m_o.ignore.push_back(std::move(rule));
         } else if (o == "keep-going") {
