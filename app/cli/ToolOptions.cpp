@@ -406,7 +406,7 @@ expected and received bytes, escaped), 2 for a bad command line.
                        for a close the recording shows (default 5).
   --ignore REGEX       leave out what REGEX matches (in the recorded and the
                        received reply) when comparing, e.g. dates or ids.
-                       Repeatable. ECMAScript syntax.
+                       Repeatable. RE2 syntax, on bytes (docs/replay.md).
   --ignore-reply N:REGEX   the same for reply N only (1-based).
   -k, --keep-going     report every divergence, not only the first.
   --reply-terminator T frame the replies with T instead of the recording's.
