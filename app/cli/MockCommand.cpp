@@ -49,6 +49,7 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     mo.port = o.listenPort;
     mo.backend = o.backend;
     mo.maxClients = static_cast<std::size_t>(o.clients);
+    mo.maxRequestBytes = o.maxRequestBytes;
     std::string description;
     for (const engine::ReplayScript& s : scripts) {
         if (!description.empty()) description += ", ";

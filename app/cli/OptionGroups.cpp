@@ -148,30 +148,31 @@ void addFamilyOptions(OptionDefiner& d, CLI::App& app, int& family) {
 }
 
 namespace {
-void addSize(OptionDefiner& d, CLI::App& app, const std::string& names, std::string description, std::size_t max,
+}  // namespace
+
+void addSizeOption(OptionDefiner& d, CLI::App& app, const std::string& names, std::string description, std::size_t max,
              std::size_t& out) {
     d.value(
         app, names, "N", std::move(description), [max](const std::string& v) { return checkSize(v, max); },
         [&out](const std::string& v) { out = *parseSize(v); });
 }
-}  // namespace
 
 void addBufferOptions(OptionDefiner& d, CLI::App& app, std::size_t& inBuffer, std::size_t& outBuffer,
                       std::size_t& highWater) {
-    addSize(d, app, "--in-buffer", "ac_in_buffer_size: bytes per recv (default 64K, at most " +
+    addSizeOption(d, app, "--in-buffer", "ac_in_buffer_size: bytes per recv (default 64K, at most " +
                                        sizeText(kMaxBufferSize) + ").",
             kMaxBufferSize, inBuffer);
-    addSize(d, app, "--out-buffer", "ac_out_buffer_size: bytes per send, and the chunk size of --send-file (default 64K, at most " +
+    addSizeOption(d, app, "--out-buffer", "ac_out_buffer_size: bytes per send, and the chunk size of --send-file (default 64K, at most " +
                                         sizeText(kMaxBufferSize) + ").",
             kMaxBufferSize, outBuffer);
-    addSize(d, app, "--high-water",
+    addSizeOption(d, app, "--high-water",
             "queued output that counts as backpressure (default 4M, at most " + sizeText(kMaxLimitSize) +
                 "); an --echo channel stops reading while above it, and so does stdin.",
             kMaxLimitSize, highWater);
 }
 
 void addMaxMessageOption(OptionDefiner& d, CLI::App& app, std::size_t& maxMessage) {
-    addSize(d, app, "--max-message",
+    addSizeOption(d, app, "--max-message",
             "a message may grow to N bytes without its terminator; past that it is passed on without one, with a "
             "warning (default 4M, at most " +
                 sizeText(kMaxLimitSize) + ").",

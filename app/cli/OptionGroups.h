@@ -106,6 +106,9 @@ inline constexpr std::size_t kMaxLimitSize = std::size_t{1} << 30;
 /// N (at most kMaxLimitSize): sizes with K, M, G suffixes.
 void addBufferOptions(OptionDefiner& d, CLI::App& app, std::size_t& inBuffer, std::size_t& outBuffer,
                       std::size_t& highWater);
+/// NAMES N: a size with K, M, G suffixes, at least 1 byte and at most max.
+void addSizeOption(OptionDefiner& d, CLI::App& app, const std::string& names, std::string description,
+                   std::size_t max, std::size_t& out);
 /// --max-message N (at most kMaxLimitSize).
 void addMaxMessageOption(OptionDefiner& d, CLI::App& app, std::size_t& maxMessage);
 

@@ -42,6 +42,8 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     ro.timeout = o.timeout;
     ro.ignore = o.ignore;
     ro.keepGoing = o.keepGoing;
+    ro.maxDivergences = o.maxDivergences;
+    ro.maxReplyBytes = o.maxReplyBytes;
     ro.backend = o.backend;
     engine::Replayer replayer(std::move(*script), ro);
     std::atomic<bool> interrupted{false};

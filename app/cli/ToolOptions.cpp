@@ -7,6 +7,7 @@
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/asyncore/Pattern.h"
 #include "engine/net/Address.h"
 #include "engine/reactor/Reactor.h"
 
@@ -16,7 +17,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 namespace cli {
 
@@ -64,12 +64,10 @@ std::string checkIgnore(const std::string& v, bool perReply) {
         pattern = v.substr(colon + 1);
     }
     if (pattern.empty()) return "the regular expression is empty";
-    try {
-        // The engine's matcher (engine::Replayer), with its syntax.
-        std::regex re(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-        return quote(pattern) + " is not a valid regular expression: " + e.what();
-    }
+    // The engine's matcher (engine::Replayer), with its syntax and limits.
+    std::string why;
+    if (!engine::Pattern::compile(pattern, &why))
+        return quote(engine::Pattern::excerpt(pattern)) + " is not a valid regular expression: " + why;
     return {};
 }
 
@@ -151,18 +149,31 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
             o.speedGiven = true;
         });
     addTimeout(d, app, o,
-               "the longest wait for the connection, for a reply, and for a close the recording shows (default 5).");
+               "the longest wait for the connection, for a reply (until its end, however long it keeps streaming), and for a close the recording shows (default 5).");
     d.repeatable(
         app, "--ignore", "REGEX",
         "leave out what REGEX matches (in the recorded and the received reply) when comparing, e.g. dates or ids. "
-        "Repeatable. ECMAScript syntax.",
+        "Repeatable. RE2 syntax, on bytes (docs/replay.md).",
         [](const std::string& v) { return checkIgnore(v, false); },
         [&o](const std::string& v) { o.ignore.push_back(ignoreRule(v, false)); });
     d.repeatable(
         app, "--ignore-reply", "N:REGEX", "the same for reply N only (1-based).",
         [](const std::string& v) { return checkIgnore(v, true); },
         [&o](const std::string& v) { o.ignore.push_back(ignoreRule(v, true)); });
-    d.flag(app, "-k,--keep-going", "report every divergence, not only the first.", [&o] { o.keepGoing = true; });
+    d.flag(app, "-k,--keep-going", "report every divergence, not only the first (at most --max-divergences).",
+           [&o] { o.keepGoing = true; });
+    d.value(
+        app, "--max-divergences", "N", "with --keep-going: end the replay at the Nth divergence (default 100).",
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 && *n <= 1000000 ? std::string()
+                                                 : "expected a number of divergences from 1 to 1000000, got " + quote(v);
+        },
+        [&o](const std::string& v) { o.maxDivergences = static_cast<std::size_t>(*parseCount(v)); });
+    addSizeOption(d, app, "--max-reply",
+                  "a reply may grow to N bytes before its end comes (default 16M, at most " + sizeText(kMaxLimitSize) +
+                      "); past that the replay ends with a divergence.",
+                  kMaxLimitSize, o.maxReplyBytes);
     d.value(app, "--reply-terminator", "T", "frame the replies with T instead of the recording's.", checkTerminator,
             [&o](const std::string& v) { o.replyTerminator = engine::parseTerminatorSpec(v, nullptr); });
     addQuietOption(d, app, "no line per request and reply on stdout.", o.quiet);
@@ -203,6 +214,10 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
     d.value(app, "--request-terminator", "T",
             "frame the clients' messages with T (default: as the recording framed them).", checkTerminator,
             [&o](const std::string& v) { o.requestTerminator = engine::parseTerminatorSpec(v, nullptr); });
+    addSizeOption(d, app, "--max-request",
+                  "a client's message may grow to N bytes without its terminator (default 16M, at most " +
+                      sizeText(kMaxLimitSize) + "); past that the client is told so and closed.",
+                  kMaxLimitSize, o.maxRequestBytes);
     addQuietOption(d, app, "no line per client.", o.quiet);
     addBackend(d, app, o);
 }

@@ -68,6 +68,8 @@ struct ToolOptions {
     bool timeoutGiven = false;
     std::vector<engine::IgnoreRule> ignore;
     bool keepGoing = false;
+    std::size_t maxDivergences = 100;            ///< --max-divergences (engine::ReplayOptions)
+    std::size_t maxReplyBytes = std::size_t{16} << 20;  ///< --max-reply
     std::optional<engine::Terminator> replyTerminator;
 
     // mock
@@ -76,6 +78,7 @@ struct ToolOptions {
     bool listenGiven = false;
     std::uint64_t clients = 0;                   ///< --clients: stop after that many
     std::optional<engine::Terminator> requestTerminator;
+    std::size_t maxRequestBytes = std::size_t{16} << 20;  ///< --max-request (engine::MockOptions)
 
     // export
     std::string pcapngOut;

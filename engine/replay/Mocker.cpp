@@ -9,6 +9,7 @@
 #include "engine/reactor/LoopThread.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -152,8 +153,17 @@ public:
     }
 
     bool readable() override { return !m_eof; }
-    void collectIncomingData(std::string_view data) override { m_request.append(data); }
+    void collectIncomingData(std::string_view data) override {
+        if (m_closed) return;
+        const std::size_t limit = requestLimit();
+        if (data.size() > limit - std::min(m_request.size(), limit)) {
+            cutOff(m_request.size() + data.size(), limit);
+            return;
+        }
+        m_request.append(data);
+    }
     void foundTerminator() override {
+        if (m_closed) return;  // cut off earlier in the same read
         const Terminator inForce = getTerminator();
         if (inForce.isBytes()) m_request += inForce.bytesValue();
         ++m_received;
@@ -200,39 +210,108 @@ protected:
     }
 
 private:
+    using Clock = std::chrono::steady_clock;
+
+    // A warning's kind, for the summaries: 0 Mismatch, 1 Unexpected.
+    struct Pending {
+        std::uint64_t count = 0;
+        std::size_t lastIndex = 0;
+    };
+
     void onRequest(std::string request) {
         const std::size_t i = m_received;  // 1-based
         m_owner.count([](MockStats& s) { ++s.requests; });
+        if (i > m_script.requests.size()) {
+            ++m_unexpected;
+            m_owner.count([](MockStats& s) { ++s.unexpected; });
+            warn(MockEvent::Kind::Unexpected, i, std::move(request), [&] {
+                return "request " + std::to_string(i) + " is not in the recording (it has " +
+                       std::to_string(m_script.requests.size()) + "); not answered";
+            });
+            return;
+        }
         MockEvent e;
         e.client = m_number;
         e.index = i;
         e.bytes = request;
-        if (i > m_script.requests.size()) {
-            ++m_unexpected;
-            m_owner.count([](MockStats& s) { ++s.unexpected; });
-            e.kind = MockEvent::Kind::Unexpected;
-            e.text = "request " + std::to_string(i) + " is not in the recording (it has " +
-                     std::to_string(m_script.requests.size()) + "); not answered";
-            m_owner.emit(std::move(e));
-            return;
-        }
         e.kind = MockEvent::Kind::Request;
-        m_owner.emit(e);
+        m_owner.emit(std::move(e));
         const std::string& recorded = m_script.requests[i - 1].bytes;
         if (request != recorded) {
             ++m_mismatches;
             m_owner.count([](MockStats& s) { ++s.mismatches; });
-            MockEvent m;
-            m.kind = MockEvent::Kind::Mismatch;
-            m.client = m_number;
-            m.index = i;
-            m.bytes = request;
-            m.text = "request " + std::to_string(i) + " " + describeMismatch(recorded, request);
-            if (m_firstMismatch.empty()) m_firstMismatch = m.text;
-            m_owner.emit(std::move(m));
+            std::string text = "request " + std::to_string(i) + " " + describeMismatch(recorded, request);
+            if (m_firstMismatch.empty()) m_firstMismatch = text;
+            warn(MockEvent::Kind::Mismatch, i, std::move(request), [&] { return text; });
         }
         answer(i);
         maybeEnd();
+    }
+
+    // A Mismatch or Unexpected event: one by one up to warningsPerClient,
+    // then counted and summarised at most once per summaryInterval.
+    template <class Text>
+    void warn(MockEvent::Kind kind, std::size_t index, std::string bytes, Text&& text) {
+        const MockOptions& o = m_owner.m_options;
+        if (m_warned < o.warningsPerClient) {
+            ++m_warned;
+            if (m_warned == o.warningsPerClient) m_nextSummary = Clock::now() + o.summaryInterval;
+            MockEvent e;
+            e.kind = kind;
+            e.client = m_number;
+            e.index = index;
+            e.bytes = std::move(bytes);
+            e.text = text();
+            m_owner.emit(std::move(e));
+            return;
+        }
+        Pending& p = m_pending[kind == MockEvent::Kind::Mismatch ? 0 : 1];
+        ++p.count;
+        p.lastIndex = index;
+        const auto now = Clock::now();
+        if (now >= m_nextSummary) {
+            summarise();
+            m_nextSummary = now + o.summaryInterval;
+        }
+    }
+
+    void summarise() {
+        for (int k = 0; k < 2; ++k) {
+            Pending& p = m_pending[k];
+            if (!p.count) continue;
+            MockEvent e;
+            e.kind = k == 0 ? MockEvent::Kind::Mismatch : MockEvent::Kind::Unexpected;
+            e.client = m_number;
+            e.index = p.lastIndex;
+            e.summarised = p.count;
+            e.text = "… " + std::to_string(p.count) + " more " + (p.count == 1 ? "request " : "requests ") +
+                     (k == 0 ? "differing from the recording" : "beyond the recording") + " (the last: request " +
+                     std::to_string(p.lastIndex) + ")" + (k == 0 ? "" : "; not answered");
+            p = {};
+            m_owner.emit(std::move(e));
+        }
+    }
+
+    // The longest request kept: the limit, or the longest recorded one.
+    std::size_t requestLimit() const {
+        const std::size_t next = m_received;  // 0-based index of the request in progress
+        const std::size_t recorded = next < m_script.requests.size() ? m_script.requests[next].bytes.size() : 0;
+        return std::max(m_owner.m_options.maxRequestBytes, recorded);
+    }
+
+    void cutOff(std::size_t size, std::size_t limit) {
+        m_request.clear();
+        m_request.shrink_to_fit();
+        m_cutOff = "request " + std::to_string(m_received + 1) + " exceeds the limit of " + std::to_string(limit) +
+                   " bytes";
+        MockEvent e;
+        e.kind = MockEvent::Kind::Error;
+        e.client = m_number;
+        e.index = m_received + 1;
+        e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): " + m_cutOff + " (" +
+                 std::to_string(size) + " bytes came without its terminator); closing the connection";
+        m_owner.emit(std::move(e));
+        end();
     }
 
     void answer(std::size_t slot) {
@@ -262,13 +341,17 @@ private:
         if (m_closed) return;
         m_closed = true;
         closeNoThrow();
+        summarise();  // what was not reported yet, before the client's report
         const bool complete = m_received >= m_script.requests.size();
         std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
                              std::to_string(m_scriptIndex + 1) + "): " + std::to_string(std::min(m_received, m_script.requests.size())) +
                              " of " + std::to_string(m_script.requests.size()) + " recorded requests";
         if (m_mismatches) report += ", " + std::to_string(m_mismatches) + " differing (first: " + m_firstMismatch + ")";
         if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " beyond the recording";
-        report += complete ? (m_mismatches ? "" : ", as recorded") : ", closed early";
+        if (!m_cutOff.empty())
+            report += ", closed by the mock: " + m_cutOff;
+        else
+            report += complete ? (m_mismatches ? "" : ", as recorded") : ", closed early";
         MockEvent e;
         e.kind = MockEvent::Kind::ClientClosed;
         e.client = m_number;
@@ -291,6 +374,10 @@ private:
     std::size_t m_mismatches = 0;
     std::size_t m_unexpected = 0;
     std::string m_firstMismatch;
+    std::string m_cutOff;                  // why the mock closed it ("" if it did not)
+    std::size_t m_warned = 0;              // warnings reported one by one
+    Pending m_pending[2];                  // warnings not reported yet: Mismatch, Unexpected
+    Clock::time_point m_nextSummary{};     // the earliest time for the next summary
     bool m_eof = false;
     bool m_peerEnded = false;
     bool m_closing = false;

@@ -14,7 +14,15 @@
 // conversation, the second the second, and round again.
 // The mock answers whatever the client sends; a request that differs from
 // the recorded one is still answered, and reported (MockEvent::Mismatch),
-// as is one more than the recording has (left unanswered).
+// as is one more than the recording has (left unanswered). A client that
+// keeps sending such requests does not flood the observer: the first
+// warningsPerClient are reported one by one, then a summary event stands for
+// the rest ("… 9995 more requests beyond the recording"), at most once per
+// summaryInterval and once more when the client goes; the stats and the
+// client's closing report count them all.
+// What a client can make it hold is bounded: a request may grow to
+// maxRequestBytes without its terminator; past that the client is told off
+// (MockEvent::Error) and closed.
 // What it owns: the mock thread (a LoopThread: the thread and its Loop),
 // the listener and the clients.
 // Threads: start(), stop(), wait() and stats() may be called from any
@@ -46,6 +54,16 @@ struct MockOptions {
     /// Stop by itself once this many clients have come and gone (0: never).
     std::size_t maxClients = 0;
     std::size_t inBufferSize = 65536;
+    /// The most a client's request may grow to before its terminator, in
+    /// bytes; a request the recording holds longer may grow to its recorded
+    /// size. Past it the client is closed, with an Error event ("client 2
+    /// (127.0.0.1:50412): request 1 exceeds the limit of 16777216 bytes …").
+    std::size_t maxRequestBytes = std::size_t{16} << 20;
+    /// Mismatch and Unexpected events reported one by one per client; the
+    /// rest are summarised.
+    std::size_t warningsPerClient = 5;
+    /// The least time between two summaries of the same client.
+    std::chrono::milliseconds summaryInterval{1000};
 };
 
 struct MockEvent {
@@ -65,6 +83,10 @@ struct MockEvent {
     std::size_t index = 0;
     std::string bytes;
     std::string text;
+    /// A Mismatch or Unexpected event with `summarised` > 0 is a summary: it
+    /// stands for that many requests of its kind not reported one by one;
+    /// index is the last of them, bytes is empty, text says how many.
+    std::uint64_t summarised = 0;
 };
 
 struct MockStats {

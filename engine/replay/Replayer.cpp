@@ -5,6 +5,7 @@
 
 #include "engine/asyncore/AsyncChat.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/asyncore/Pattern.h"
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
@@ -15,7 +16,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
-#include <regex>
 #include <stdexcept>
 #include <utility>
 
@@ -111,8 +111,26 @@ namespace {
 
 struct Rule {
     std::size_t reply = 0;
-    std::regex re;
+    Pattern pattern;
 };
+
+// How much of a reply a divergence keeps past its first difference: the
+// report shows 48 bytes after it, a side-by-side view a screenful. Bounds
+// what a long run of divergences holds (keepGoing).
+constexpr std::size_t kKeptAfterOffset = 64 * 1024;
+
+std::string keptPart(std::string_view bytes, std::size_t offset) {
+    if (offset >= bytes.size() || bytes.size() - offset <= kKeptAfterOffset) return std::string(bytes);
+    return std::string(bytes.substr(0, offset + kKeptAfterOffset));
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> clipped(std::vector<std::pair<std::size_t, std::size_t>> ranges,
+                                                         std::size_t size) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    for (auto& [b, e] : ranges)
+        if (b < size) out.emplace_back(b, std::min(e, size));
+    return out;
+}
 
 // Byte ranges of `s` that the applicable rules match, sorted and merged.
 std::vector<std::pair<std::size_t, std::size_t>> ignoredRanges(std::string_view s, const std::vector<Rule>& rules,
@@ -120,12 +138,7 @@ std::vector<std::pair<std::size_t, std::size_t>> ignoredRanges(std::string_view 
     std::vector<std::pair<std::size_t, std::size_t>> r;
     for (const Rule& rule : rules) {
         if (rule.reply != 0 && rule.reply != reply) continue;
-        for (auto it = std::cregex_iterator(s.data(), s.data() + s.size(), rule.re); it != std::cregex_iterator();
-             ++it) {
-            const auto pos = static_cast<std::size_t>(it->position());
-            const auto len = static_cast<std::size_t>(it->length());
-            if (len) r.emplace_back(pos, pos + len);
-        }
+        for (const ByteRange& m : rule.pattern.findAll(s)) r.push_back(m);
     }
     std::sort(r.begin(), r.end());
     std::vector<std::pair<std::size_t, std::size_t>> merged;
@@ -210,6 +223,8 @@ private:
     void onConnected();
     void onTransportFailure(const std::string& why);
     void onCollect(std::string_view data);
+    void onReplyTooLong(std::size_t size);
+    std::size_t replyLimit(std::size_t j) const;
     void afterRead();
     void onReply(std::string body, std::string terminator, bool terminated);
     void onServerClosed(const std::string& how);
@@ -246,7 +261,7 @@ private:
     TimerQueue::TimerId m_watchdog = 0;
     std::uint64_t m_bytesSent = 0;
     std::uint64_t m_bytesReceived = 0;
-    std::vector<Divergence> m_divergences;
+    std::size_t m_divergenceCount = 0;     // divergences so far (their copies are in m_result)
     std::size_t m_matched = 0;
 
     std::atomic<bool> m_launched{false};
@@ -371,7 +386,7 @@ Replayer::Impl::Impl(ReplayScript script, ReplayOptions options)
     : m_script(std::move(script)), m_options(std::move(options)), m_loop(m_options.backend) {
     if (auto why = Replayer::checkOptions(m_options)) throw std::invalid_argument(*why);
     for (const IgnoreRule& r : m_options.ignore)
-        m_rules.push_back({r.reply, std::regex(r.pattern, std::regex::ECMAScript)});
+        m_rules.push_back({r.reply, *Pattern::compile(r.pattern, nullptr, m_options.patternLimits)});
     m_result.requestsTotal = m_script.requests.size();
     m_result.repliesExpected = m_script.replies.size();
 }
@@ -566,7 +581,7 @@ void Replayer::Impl::maybeEnd() {
         armWatchdog();
         return;
     }
-    finish(m_divergences.empty() ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
+    finish(m_divergenceCount == 0 ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
 }
 
 void Replayer::Impl::armWatchdog() {
@@ -614,13 +629,16 @@ void Replayer::Impl::onWatchdog() {
         d.kind = Divergence::Kind::Missing;
         d.reply = m_repliesDone + 1;
         d.requestsSent = m_nextRequest;
-        d.expected = expectedWire(m_repliesDone);
-        d.received = m_partial;
-        d.offset = firstDifference(d.expected, d.received, m_rules, d.reply).value_or(d.received.size());
+        const std::string expected = expectedWire(m_repliesDone);
+        d.offset = firstDifference(expected, m_partial, m_rules, d.reply).value_or(m_partial.size());
+        d.expected = keptPart(expected, d.offset);
+        d.received = keptPart(m_partial, d.offset);
         d.summary = "reply " + std::to_string(d.reply) + " of " + std::to_string(m_script.replies.size()) +
-                    " did not come within " + limit + " s (after " + std::to_string(d.requestsSent) + " of " +
-                    std::to_string(m_script.requests.size()) + " requests)" +
-                    (d.received.empty() ? std::string() : "; only part of it arrived");
+                    (m_partial.empty() ? " did not come within " : " did not end within ") + limit + " s (after " +
+                    std::to_string(d.requestsSent) + " of " + std::to_string(m_script.requests.size()) +
+                    " requests)" +
+                    (m_partial.empty() ? std::string()
+                                       : "; only part of it arrived: " + std::to_string(m_partial.size()) + " bytes");
         diverge(std::move(d));
         finish(ReplayResult::Status::Diverged);
         return;
@@ -641,8 +659,14 @@ void Replayer::Impl::onWatchdog() {
 
 void Replayer::Impl::onCollect(std::string_view data) {
     if (m_phase == Phase::Done) return;
+    // A reply that never ends is cut at the limit (the memory it may take),
+    // and its time is bounded by the watchdog, which progress does not push
+    // back: a server that keeps streaming is stopped either way.
+    if (data.size() > replyLimit(m_repliesDone) - std::min(m_partial.size(), replyLimit(m_repliesDone))) {
+        onReplyTooLong(m_partial.size() + data.size());
+        return;
+    }
     m_partial.append(data);
-    armWatchdog();  // progress: the wait for this reply starts again
     // A reply that has already gone wrong need not be waited for (only when
     // no ignore rule could make it match in the end): afterRead() reports it
     // unless the same read completes it (then onReply() reports it whole).
@@ -661,6 +685,34 @@ void Replayer::Impl::onCollect(std::string_view data) {
     m_earlyMismatch = prefixDiffers || tooLong;
 }
 
+std::size_t Replayer::Impl::replyLimit(std::size_t j) const {
+    // A recorded reply longer than the limit may come back as long.
+    const std::size_t recorded = j < m_script.replies.size() ? m_script.replies[j].message.body.size() : 0;
+    return std::max(m_options.maxReplyBytes, recorded);
+}
+
+void Replayer::Impl::onReplyTooLong(std::size_t size) {
+    const std::size_t j = m_repliesDone;
+    const bool recorded = j < m_script.replies.size();
+    const std::string_view body = recorded ? std::string_view(m_script.replies[j].message.body) : std::string_view();
+    Divergence d;
+    d.kind = recorded ? Divergence::Kind::Different : Divergence::Kind::Unexpected;
+    d.reply = j + 1;
+    d.requestsSent = m_nextRequest;
+    const auto where = std::mismatch(body.begin(), body.end(), m_partial.begin(), m_partial.end());
+    d.offset = static_cast<std::size_t>(where.second - m_partial.begin());
+    if (recorded) d.expected = keptPart(m_script.replies[j].message.wire(), d.offset);
+    d.received = keptPart(m_partial, d.offset);
+    m_partial.clear();
+    m_partial.shrink_to_fit();
+    d.summary = "reply " + std::to_string(j + 1) + (recorded ? " of " + std::to_string(m_script.replies.size()) : "") +
+                " exceeds the limit of " + std::to_string(replyLimit(j)) + " bytes: " + std::to_string(size) +
+                " bytes came without its end (after " + std::to_string(d.requestsSent) + " of " +
+                std::to_string(m_script.requests.size()) + " requests)";
+    diverge(std::move(d));
+    finish(ReplayResult::Status::Diverged);
+}
+
 void Replayer::Impl::afterRead() {
     if (!m_earlyMismatch || m_phase == Phase::Done) return;
     m_earlyMismatch = false;
@@ -672,10 +724,10 @@ void Replayer::Impl::afterRead() {
     d.kind = Divergence::Kind::Different;
     d.reply = reply;
     d.requestsSent = m_nextRequest;
-    d.expected = exp.wire();
-    d.received = m_partial;
     const auto where = std::mismatch(body.begin(), body.end(), m_partial.begin(), m_partial.end());
     d.offset = static_cast<std::size_t>(where.second - m_partial.begin());
+    d.expected = keptPart(exp.wire(), d.offset);
+    d.received = keptPart(m_partial, d.offset);
     d.summary = "reply " + std::to_string(reply) + " of " + std::to_string(m_script.replies.size()) +
                 " differs from the recording at byte " + std::to_string(d.offset) + " (after " +
                 std::to_string(d.requestsSent) + " of " + std::to_string(m_script.requests.size()) +
@@ -700,7 +752,7 @@ void Replayer::Impl::onReply(std::string body, std::string terminator, bool term
         d.kind = Divergence::Kind::Unexpected;
         d.reply = j + 1;
         d.requestsSent = m_nextRequest;
-        d.received = wire;
+        d.received = keptPart(wire, 0);
         d.summary = "reply " + std::to_string(j + 1) + " was not expected: the recording has " +
                     std::to_string(m_script.replies.size()) + (m_script.replies.size() == 1 ? " reply" : " replies");
         diverge(std::move(d));
@@ -730,11 +782,11 @@ void Replayer::Impl::onReply(std::string body, std::string terminator, bool term
         d.kind = Divergence::Kind::Different;
         d.reply = j + 1;
         d.requestsSent = m_nextRequest;
-        d.expected = exp.wire();
-        d.received = std::move(wire);
         d.offset = *diff;
-        d.ignoredExpected = ignoredRanges(exp.body, m_rules, j + 1);
-        d.ignoredReceived = ignoredRanges(body, m_rules, j + 1);
+        d.expected = keptPart(exp.wire(), d.offset);
+        d.received = keptPart(wire, d.offset);
+        d.ignoredExpected = clipped(ignoredRanges(exp.body, m_rules, j + 1), d.expected.size());
+        d.ignoredReceived = clipped(ignoredRanges(body, m_rules, j + 1), d.received.size());
         d.summary = "reply " + std::to_string(j + 1) + " of " + std::to_string(m_script.replies.size()) +
                     " differs from the recording at byte " + std::to_string(*diff) + " (after " +
                     std::to_string(d.requestsSent) + " of " + std::to_string(m_script.requests.size()) + " requests)";
@@ -781,21 +833,25 @@ void Replayer::Impl::onServerClosed(const std::string& how) {
         finish(ReplayResult::Status::Diverged);
         return;
     }
-    finish(m_divergences.empty() ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
+    finish(m_divergenceCount == 0 ? ReplayResult::Status::Passed : ReplayResult::Status::Diverged);
 }
 
 void Replayer::Impl::diverge(Divergence d) {
+    const bool last = ++m_divergenceCount >= m_options.maxDivergences;
+    if (last && m_options.keepGoing)
+        d.summary += "; that makes " + std::to_string(m_options.maxDivergences) +
+                     " divergences, the limit: the replay stops here";
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_result.divergences.push_back(d);
     }
-    m_divergences.push_back(d);
     ReplayEvent e;
     e.kind = ReplayEvent::Kind::Diverged;
     e.index = d.reply;
     e.text = d.summary;
     e.divergence = std::move(d);
     emit(std::move(e));
+    if (last) finish(ReplayResult::Status::Diverged);
 }
 
 void Replayer::Impl::finish(ReplayResult::Status status, std::string error) {
@@ -834,12 +890,12 @@ std::optional<std::string> Replayer::checkOptions(const ReplayOptions& options) 
     if (!(options.speed > 0) || !std::isfinite(options.speed))
         return "the speed must be a number greater than 0, got " + std::to_string(options.speed);
     if (options.timeout.count() <= 0) return std::string("the timeout must be greater than 0");
+    if (options.maxReplyBytes == 0) return std::string("the reply size limit must be at least 1 byte");
+    if (options.maxDivergences == 0) return std::string("the divergence limit must be at least 1");
     for (const IgnoreRule& r : options.ignore) {
-        try {
-            std::regex re(r.pattern, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            return "the ignore pattern '" + r.pattern + "' is not a valid regular expression: " + e.what();
-        }
+        std::string why;
+        if (!Pattern::compile(r.pattern, &why, options.patternLimits))
+            return "the ignore pattern '" + Pattern::excerpt(r.pattern) + "' is not a valid regular expression: " + why;
     }
     return std::nullopt;
 }

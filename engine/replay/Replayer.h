@@ -13,11 +13,17 @@
 //   lockstep  a request only once the replies that preceded it in the
 //             recording have arrived.
 // A reply matches when it is byte for byte the recorded one, except for the
-// parts the ignore rules (regular expressions, for every reply or for one)
-// match in both. The first divergence — a reply that differs (with the first
-// differing byte), one that never comes (the server closed, or nothing within
-// the timeout), one too many, a close too early or one that does not come —
-// ends the replay, unless keepGoing asks for all of them. The end of the
+// parts the ignore rules (regular expressions in RE2 syntax, matched on bytes
+// by engine/asyncore/Pattern.h, for every reply or for one) match in both.
+// The first divergence — a reply that differs (with the first differing
+// byte), one that does not come or does not end (the server closed, or the
+// timeout passed), one too many, a close too early or one that does not
+// come — ends the replay, unless keepGoing asks for all of them (up to
+// maxDivergences).
+// What a hostile server can make it hold is bounded: a reply in progress
+// grows to at most maxReplyBytes (then the replay ends with a divergence),
+// the timeout ends a reply that keeps streaming, and a divergence keeps at
+// most 64 KiB of each side past its first difference. The end of the
 // conversation is replayed as recorded: the client half-closes after its
 // last request if it did (at a pace other than fast, once the replies that
 // preceded the recorded half-close are in), and when the server closed the
@@ -36,6 +42,7 @@
 #pragma once
 
 #include "engine/asyncore/Loop.h"
+#include "engine/asyncore/Pattern.h"
 #include "engine/replay/ReplayScript.h"
 
 #include <chrono>
@@ -58,9 +65,10 @@ std::optional<Pacing> parsePacing(std::string_view name) noexcept;
 /// Parts of replies that may legitimately differ (dates, ids).
 struct IgnoreRule {
     std::size_t reply = 0;  ///< The reply (1-based) it applies to; 0: every reply.
-    /// An ECMAScript regular expression, matched against the reply's bytes
-    /// (its terminator excluded). What it matches in the recorded reply and in
-    /// the received one is left out of the comparison.
+    /// A regular expression in RE2 syntax (engine/asyncore/Pattern.h),
+    /// matched against the reply's bytes (its terminator excluded). What it
+    /// matches in the recorded reply and in the received one is left out of
+    /// the comparison.
     std::string pattern;
 };
 
@@ -70,11 +78,21 @@ struct ReplayOptions {
     int family = 0;  ///< 0, kAfInet or kAfInet6.
     Pacing pacing = Pacing::Lockstep;
     double speed = 1.0;  ///< Original pacing: recorded delays are divided by it (> 0).
-    /// The longest wait for the connection, for a reply that is due, and for
-    /// a close the recording shows.
+    /// The longest wait for the connection, for a reply that is due — from
+    /// the moment it is due until its end, however many of its bytes keep
+    /// coming meanwhile — and for a close the recording shows.
     std::chrono::milliseconds timeout{5000};
     std::vector<IgnoreRule> ignore;
+    /// What the ignore rules' patterns may be (length, compiled size).
+    PatternLimits patternLimits;
     bool keepGoing = false;  ///< Report every divergence instead of stopping at the first.
+    /// keepGoing: the replay ends at this many divergences (at least 1).
+    std::size_t maxDivergences = 100;
+    /// The most a reply may grow to before its end comes, in bytes (at least
+    /// 1); a reply the recording holds longer may grow to its recorded size.
+    /// Past it the replay ends with a divergence ("reply 2 of 4 exceeds the
+    /// limit of 16777216 bytes: …"), keepGoing or not.
+    std::size_t maxReplyBytes = std::size_t{16} << 20;
     Backend backend = defaultBackend();
     std::size_t inBufferSize = 65536;  ///< ac_in_buffer_size of the replaying channel.
 };
@@ -92,8 +110,11 @@ struct Divergence {
     std::size_t reply = 0;          ///< 1-based number of the reply concerned (0: none).
     std::size_t requestsSent = 0;   ///< Requests sent when it was found.
     std::size_t offset = 0;         ///< First differing byte within the reply (Different, Missing).
-    std::string expected;           ///< The recorded reply, terminator included ("" if none).
-    std::string received;           ///< What came instead (possibly partial; "" if nothing).
+    /// The recorded reply, terminator included ("" if none), and what came
+    /// instead (possibly partial; "" if nothing). Each is cut 64 KiB past
+    /// `offset` when longer.
+    std::string expected;
+    std::string received;
     /// Byte ranges [begin, end) the ignore rules left out of the comparison,
     /// in `expected` and in `received` (for a side-by-side view to grey out).
     std::vector<std::pair<std::size_t, std::size_t>> ignoredExpected;
@@ -154,8 +175,8 @@ public:
     using Observer = std::function<void(const ReplayEvent&)>;
 
     /// Throws std::invalid_argument when an ignore rule is not a valid
-    /// regular expression or the speed is not positive (checkOptions() says
-    /// so without throwing).
+    /// regular expression (or is over its limits), the speed is not positive
+    /// or a limit is 0 (checkOptions() says so without throwing).
     Replayer(ReplayScript script, ReplayOptions options);
     /// Cancels a running replay and joins its thread.
     ~Replayer();

@@ -9,6 +9,9 @@
 // message that differs (answered and reported) or goes beyond the recording
 // (not answered); an unterminated last message answered at end of file;
 // maxClients; a port in use; the progress events.
+// Hostile clients: one whose request passes maxRequestBytes is told off and
+// closed; 10,000 requests beyond the recording give a few warnings one by
+// one and summaries for the rest (every one counted), not 10,000 events.
 #include "engine/replay/Mocker.h"
 #include "engine/replay/Replayer.h"
 #include "engine/net/Address.h"
@@ -19,6 +22,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -148,6 +152,8 @@ private slots:
     void unterminatedLastMessageAtEndOfFile();
     void maxClientsStopsIt();
     void portInUse();
+    void clientOverItsLimitIsClosed();
+    void repeatedWarningsAreSummarised();
 };
 
 void TestMocker::servesTheRecordedServerSide() {
@@ -317,6 +323,89 @@ void TestMocker::portInUse() {
     QVERIFY(!second.start({}, &error));
     QCOMPARE(error, "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use");
     QVERIFY(second.finished());
+}
+
+void TestMocker::clientOverItsLimitIsClosed() {
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    lwtest::ClientScript cs;
+    cs.requests = {"ping\n"};
+    const ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    EventLog log;
+    MockOptions o;
+    o.maxRequestBytes = 64 * 1024;
+    Mocker mock({s}, o);
+    std::string error;
+    QVERIFY(mock.start(log.observer(), &error));
+    Client c(mock.port());
+    c.send(std::string(1 << 20, 'A'));  // a megabyte, no terminator (the send fails once the mock closes)
+    QTRY_COMPARE_WITH_TIMEOUT(mock.stats().clientsFinished, 1u, 10000);
+    c.waitForClose();  // end of file or a reset: either way it returns
+    std::string errors, closed;
+    for (const MockEvent& e : log.events()) {
+        if (e.kind == MockEvent::Kind::Error) errors += e.text + "\n";
+        if (e.kind == MockEvent::Kind::ClientClosed) closed += e.text;
+    }
+    QVERIFY2(errors.rfind("client 1 (127.0.0.1:", 0) == 0, errors.c_str());
+    QVERIFY2(errors.find("): request 1 exceeds the limit of 65536 bytes (") != std::string::npos, errors.c_str());
+    QVERIFY2(errors.find(" bytes came without its terminator); closing the connection\n") != std::string::npos,
+             errors.c_str());
+    QCOMPARE(std::count(errors.begin(), errors.end(), '\n'), 1);
+    QVERIFY2(closed.find("closed by the mock: request 1 exceeds the limit of 65536 bytes") != std::string::npos,
+             closed.c_str());
+    QCOMPARE(mock.stats().requests, 0u);
+    // The mock goes on serving others.
+    Client next(mock.port());
+    next.send("ping\n");
+    QCOMPARE(next.read(5), std::string("ping\n"));
+}
+
+void TestMocker::repeatedWarningsAreSummarised() {
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    lwtest::ClientScript cs;
+    cs.requests = {"ping\n"};
+    const ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    EventLog log;
+    Mocker mock({s}, {});
+    std::string error;
+    QVERIFY(mock.start(log.observer(), &error));
+    const auto start = std::chrono::steady_clock::now();
+    constexpr std::size_t kExtra = 10000;
+    Client c(mock.port());
+    std::string flood = "pong\n";
+    for (std::size_t i = 0; i < kExtra; ++i) flood += "x\n";
+    c.send(flood);
+    c.halfClose();
+    QVERIFY(c.waitForClose());
+    QCOMPARE(c.received(), std::string("ping\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(mock.stats().clientsFinished, 1u, 10000);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+    QCOMPARE(mock.stats().mismatches, 1u);
+    QCOMPARE(mock.stats().unexpected, kExtra);
+    std::size_t oneByOne = 0, summaries = 0;
+    std::uint64_t summarised = 0;
+    std::string closed, last;
+    for (const MockEvent& e : log.events()) {
+        if (e.kind == MockEvent::Kind::Mismatch || e.kind == MockEvent::Kind::Unexpected) {
+            if (e.summarised) {
+                ++summaries;
+                summarised += e.summarised;
+                last = e.text;
+                QVERIFY(e.bytes.empty());
+            } else {
+                ++oneByOne;
+            }
+        }
+        if (e.kind == MockEvent::Kind::ClientClosed) closed = e.text;
+    }
+    QCOMPARE(oneByOne, MockOptions{}.warningsPerClient);  // the mismatch and 4 extra requests
+    QCOMPARE(oneByOne + summarised, kExtra + 1);         // every one accounted for
+    QVERIFY2(summaries >= 1 && summaries <= 2 + static_cast<std::size_t>(seconds.count()), std::to_string(summaries).c_str());
+    QVERIFY2(last.find(" more requests beyond the recording (the last: request 10001); not answered") !=
+                 std::string::npos,
+             last.c_str());
+    QVERIFY2(closed.find("1 of 1 recorded requests, 1 differing (first: request 1 differs") != std::string::npos &&
+                 closed.find("10000 beyond the recording") != std::string::npos,
+             closed.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestMocker)

@@ -9,6 +9,12 @@
 // does not close when the recording shows it closing; keep-going; early
 // detection of a reply that has already gone wrong; a refused connection;
 // cancel(); the progress events and the report's format.
+// Hostile servers and patterns: 60,000-byte replies under `[0-9]+`,
+// `Date: .*` and 50 KB under `Z+` (std::regex overflowed the stack); a
+// 100,000-byte pattern and 30,000 '(' refused with a message; a reply past
+// maxReplyBytes ends the replay with a divergence (keepGoing too); a reply
+// that keeps streaming is ended by the timeout (keepGoing too);
+// maxDivergences ends a keepGoing replay.
 #include "engine/replay/Replayer.h"
 
 #include "ReplayTestSupport.h"
@@ -61,6 +67,54 @@ ReplayResult replay(const ReplayScript& s, std::uint16_t port, ReplayOptions o =
     });
 }
 
+/// A line server whose answer to every message is `copies` copies of
+/// `chunk`, one every `interval` (Reactor::pushRepeat): a reply that keeps
+/// streaming, bounded in time and size.
+class StreamingServer {
+public:
+    StreamingServer(std::string chunk, std::uint64_t copies, std::chrono::milliseconds interval)
+        : m_chunk(std::move(chunk)), m_copies(copies), m_interval(interval) {
+        m_listener = m_reactor.openServer("127.0.0.1", 0);
+        std::promise<std::uint16_t> port;
+        auto portFuture = port.get_future();
+        m_thread = std::thread([this, p = std::move(port)]() mutable { run(std::move(p)); });
+        if (portFuture.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+            throw std::runtime_error("the server did not start");
+        m_port = portFuture.get();
+    }
+    ~StreamingServer() {
+        m_reactor.shutdown();
+        m_thread.join();
+    }
+    std::uint16_t port() const { return m_port; }
+
+private:
+    void run(std::promise<std::uint16_t> port) {
+        std::vector<engine::Event> batch;
+        bool portSet = false;
+        for (bool stopped = false; !stopped;) {
+            if (!m_reactor.waitAndDrain(batch, std::chrono::milliseconds(100))) continue;
+            for (const engine::Event& e : batch) {
+                if (e.kind == engine::EventKind::Listening && !portSet) {
+                    port.set_value(static_cast<std::uint16_t>(e.size));
+                    portSet = true;
+                }
+                if (e.kind == engine::EventKind::FoundTerminator) m_reactor.pushRepeat(e.channel, m_chunk, m_copies, m_interval);
+                if (e.kind == engine::EventKind::Stopped) stopped = true;
+            }
+        }
+        if (!portSet) port.set_value(0);
+    }
+
+    std::string m_chunk;
+    std::uint64_t m_copies;
+    std::chrono::milliseconds m_interval;
+    engine::Reactor m_reactor;
+    engine::ChannelId m_listener = 0;
+    std::uint16_t m_port = 0;
+    std::thread m_thread;
+};
+
 std::string describe(const ReplayResult& r) {
     std::string s = std::string(engine::replayStatusName(r.status)) + ": " + r.summary() + " " + r.error;
     for (const Divergence& d : r.divergences) s += "\n" + d.report();
@@ -90,6 +144,11 @@ private slots:
     void originalPacingKeepsTheRecordedGaps();
     void unframedRepliesCompleteWhenTheyStop();
     void badOptions();
+    void longRepliesUnderIgnoreRules();
+    void hostilePatternsAreRefused();
+    void replyOverTheLimitEndsTheReplay();
+    void streamingReplyEndsAtTheTimeout();
+    void keepGoingStopsAtTheDivergenceLimit();
 };
 
 void TestReplayer::passesAgainstTheSameServer_data() {
@@ -416,6 +475,147 @@ void TestReplayer::badOptions() {
                                      "  expected: abc\\r\\n\n"
                                      "  received: abX\\r\\n\n"
                                      "              ^ byte 2\n"));
+}
+
+void TestReplayer::longRepliesUnderIgnoreRules() {
+    // Recorded replies of 60,000 bytes (and 50 KB); the server now sends
+    // other bytes where the rules allow it. std::regex crashed the replay
+    // thread (stack overflow) on each of these.
+    auto server = [](bool again) {
+        return [again](std::size_t i, const std::string&) -> std::optional<std::string> {
+            switch (i) {
+            case 1: return "id " + std::string(60000 - 3, again ? '2' : '1') + "\n";
+            case 2: return "Date: " + std::string(60000 - 6, again ? 'b' : 'a') + "\n";
+            default: return std::string(50 * 1024 + (again ? 3 : 0), 'Z') + "\n";
+            }
+        };
+    };
+    lwtest::ScriptedServer first(server(false));
+    lwtest::ClientScript cs;
+    cs.requests = {"1\n", "2\n", "3\n"};
+    const ReplayScript s = scriptOf(lwtest::recordClient(first.port(), cs));
+    QCOMPARE(s.replies.at(0).message.body.size(), 60000u);
+    lwtest::ScriptedServer second(server(true));
+    const auto start = std::chrono::steady_clock::now();
+    ReplayOptions o;
+    o.ignore = {{1, "[0-9]+"}, {2, "Date: .*"}, {3, "Z+"}};
+    const ReplayResult r = replay(s, second.port(), o);
+    QVERIFY2(r.status == ReplayResult::Status::Passed, describe(r).c_str());
+    QCOMPARE(r.repliesMatched, 3u);
+    // Without the rules, each differs.
+    o.ignore = {{0, "Z+"}};
+    o.keepGoing = true;
+    const ReplayResult d = replay(s, second.port(), o);
+    QCOMPARE(d.status, ReplayResult::Status::Diverged);
+    QCOMPARE(d.divergences.size(), 2u);
+    QCOMPARE(d.divergences[0].offset, 3u);
+    QCOMPARE(d.divergences[1].offset, 6u);
+    QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+}
+
+void TestReplayer::hostilePatternsAreRefused() {
+    for (const std::string& p : {std::string(100000, 'a'), std::string(30000, '(')}) {
+        ReplayOptions o;
+        o.ignore = {{0, p}};
+        const auto why = Replayer::checkOptions(o);
+        QVERIFY(why);
+        QVERIFY2(why->find("is not a valid regular expression: pattern too long (" + std::to_string(p.size()) +
+                           " bytes; the limit is 4096)") != std::string::npos,
+                 why->c_str());
+        QVERIFY2(why->size() < 200, why->c_str());  // the pattern is cut short in the message
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Replayer(ReplayScript{}, o));
+    }
+    // RE2 syntax: no backreferences.
+    ReplayOptions backref;
+    backref.ignore = {{2, "(a)\\1"}};
+    const auto why = Replayer::checkOptions(backref);
+    QVERIFY(why);
+    QCOMPARE(*why, std::string("the ignore pattern '(a)\\1' is not a valid regular expression: invalid escape "
+                               "sequence: \\1"));
+    ReplayOptions limits;
+    limits.maxReplyBytes = 0;
+    QVERIFY(Replayer::checkOptions(limits));
+    limits.maxReplyBytes = 1;
+    limits.maxDivergences = 0;
+    QVERIFY(Replayer::checkOptions(limits));
+}
+
+void TestReplayer::replyOverTheLimitEndsTheReplay() {
+    const ReplayScript s = scriptOf(recordFour());
+    // Reply 2 is a megabyte with no end; an ignore rule is in force, so no
+    // early mismatch stops it: only the limit does.
+    lwtest::ScriptedServer endless([](std::size_t i, const std::string& body) -> std::optional<std::string> {
+        if (i == 2) return std::string(1 << 20, 'A');
+        return numbered(i, body);
+    });
+    for (const bool keepGoing : {false, true}) {
+        ReplayOptions o;
+        o.ignore = {{0, "[0-9]+"}};
+        o.maxReplyBytes = 64 * 1024;
+        o.keepGoing = keepGoing;
+        o.timeout = std::chrono::milliseconds(3000);
+        const auto start = std::chrono::steady_clock::now();
+        const ReplayResult r = replay(s, endless.port(), o);
+        QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2500));
+        QCOMPARE(r.status, ReplayResult::Status::Diverged);
+        QCOMPARE(r.divergences.size(), 1u);
+        QCOMPARE(r.repliesMatched, 1u);
+        const Divergence& d = r.divergences[0];
+        QCOMPARE(d.kind, Divergence::Kind::Different);
+        QCOMPARE(d.reply, 2u);
+        QVERIFY2(d.summary.rfind("reply 2 of 4 exceeds the limit of 65536 bytes: ", 0) == 0, d.summary.c_str());
+        QVERIFY2(d.summary.find(" bytes came without its end (after 2 of 4 requests)") != std::string::npos,
+                 d.summary.c_str());
+        QCOMPARE(d.offset, 0u);
+        QVERIFY(d.received.size() <= 64 * 1024);  // a part of it is kept, not all
+        QVERIFY(d.received.find_first_not_of('A') == std::string::npos);
+    }
+}
+
+void TestReplayer::streamingReplyEndsAtTheTimeout() {
+    const ReplayScript s = scriptOf(recordFour());
+    // One byte every 5 ms for up to 20 s: the reply never ends, and it keeps
+    // coming, which used to push the timeout back again and again.
+    StreamingServer trickle("x", 4000, std::chrono::milliseconds(5));
+    ReplayOptions o;
+    o.timeout = std::chrono::milliseconds(300);
+    o.ignore = {{0, "x+"}};  // no early mismatch: only the timeout can end it
+    auto start = std::chrono::steady_clock::now();
+    ReplayResult r = replay(s, trickle.port(), o);
+    QVERIFY2(std::chrono::steady_clock::now() - start < std::chrono::seconds(5), describe(r).c_str());
+    QCOMPARE(r.status, ReplayResult::Status::Diverged);
+    QCOMPARE(r.divergences.size(), 1u);
+    QCOMPARE(r.divergences[0].kind, Divergence::Kind::Missing);
+    QCOMPARE(r.divergences[0].reply, 1u);
+    QVERIFY2(r.divergences[0].summary.find("reply 1 of 4 did not end within 0.300 s (after 1 of 4 requests); only "
+                                           "part of it arrived: ") != std::string::npos,
+             r.divergences[0].summary.c_str());
+    // keepGoing without rules: the reply differs at once (reported), and the
+    // timeout still ends the wait for its end.
+    o.ignore.clear();
+    o.keepGoing = true;
+    start = std::chrono::steady_clock::now();
+    r = replay(s, trickle.port(), o);
+    QVERIFY2(std::chrono::steady_clock::now() - start < std::chrono::seconds(5), describe(r).c_str());
+    QCOMPARE(r.status, ReplayResult::Status::Diverged);
+    QCOMPARE(r.divergences.size(), 2u);
+    QCOMPARE(r.divergences[0].kind, Divergence::Kind::Different);
+    QCOMPARE(r.divergences[1].kind, Divergence::Kind::Missing);
+}
+
+void TestReplayer::keepGoingStopsAtTheDivergenceLimit() {
+    const ReplayScript s = scriptOf(recordFour());
+    lwtest::ScriptedServer other([](std::size_t, const std::string&) -> std::optional<std::string> { return "other\n"; });
+    ReplayOptions o;
+    o.keepGoing = true;
+    o.maxDivergences = 2;
+    const ReplayResult r = replay(s, other.port(), o);
+    QCOMPARE(r.status, ReplayResult::Status::Diverged);
+    QCOMPARE(r.divergences.size(), 2u);
+    QVERIFY2(r.divergences[1].summary.find("that makes 2 divergences, the limit: the replay stops here") !=
+                 std::string::npos,
+             r.divergences[1].summary.c_str());
+    QVERIFY(r.requestsSent < 4u);
 }
 
 QTEST_GUILESS_MAIN(TestReplayer)
