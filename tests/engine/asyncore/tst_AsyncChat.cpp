@@ -1,5 +1,5 @@
 // tst_AsyncChat.cpp — engine::AsyncChat against CPython 3.11.7's asynchat:
-// the input path (A3, R1–R5, R10, R13, R16, R17, R19), the output path
+// the input path (A3, R1–R5, R10, R13, R16, R17, R19, R20), the output path
 // (P2–P16), the predicates and discard_buffers (W1–W4), ports of
 // Lib/test/test_asynchat.py, and a differential test that replays 238
 // streams × 4 read sizes whose exact event sequences CPython produced
@@ -456,6 +456,8 @@ private slots:
     void exceptionFromHook();
     void readableAlways();
     void incomingHelpers();
+    void countReplacedInsideCollect_data();
+    void countReplacedInsideCollect();
     void storedTerminatorFramesAsTheHook_data();
     void storedTerminatorFramesAsTheHook();
     void storedTerminatorTapHearsTheMatchedTerminator_data();
@@ -844,6 +846,44 @@ void TestAsyncChat::incomingHelpers() {
     QVERIFY(p.feedAndClose("one\ntwo\n"));
     QCOMPARE(qb(p.chat->records.at(0).payload), QByteArray("got:one"));
     QCOMPARE(qb(p.chat->records.at(1).payload), QByteArray("got:two"));
+}
+
+// R20 (fixed): collect_incoming_data() replaces a count terminator that the
+// buffer only partly meets (count 25, 10-byte reads) with bytes or None.
+// CPython then computes `terminator - lb` on the new value, raises TypeError,
+// calls handle_error and closes (check_chat.py: ['c0123456789', 'E', 'h'] for
+// each). The engine keeps the new terminator and frames the rest by it, as a
+// change made anywhere else would (R13).
+void TestAsyncChat::countReplacedInsideCollect_data() {
+    QTest::addColumn<QByteArray>("replacement");  // "N" = None, else bytes
+    QTest::addColumn<QByteArray>("log");
+    QTest::addColumn<QByteArray>("termAfter");
+    QTest::newRow("bytes \\n") << QByteArray("\n") << QByteArray("c:0123456789 c:ab f c:cd f h")
+                               << QByteArray("B\\x0a");
+    QTest::newRow("None") << QByteArray("N") << QByteArray("c:0123456789 c:ab\\x0acd\\x0a h") << QByteArray("N");
+    QTest::newRow("empty bytes") << QByteArray("") << QByteArray("c:0123456789 c:ab\\x0acd\\x0a h")
+                                 << QByteArray("B");
+}
+
+void TestAsyncChat::countReplacedInsideCollect() {
+    QFETCH(QByteArray, replacement);
+    QFETCH(QByteArray, log);
+    QFETCH(QByteArray, termAfter);
+    for (const bool stored : {false, true}) {
+        Pair p;
+        p.chat->useStoredTerminator(stored);
+        p.chat->setTerminator(25);
+        p.chat->acInBufferSize = 10;
+        const Terminator next = replacement == "N" ? Terminator::none() : Terminator::bytes(replacement.toStdString());
+        bool once = false;
+        p.chat->onCollect = [&once, next](Probe& c, std::string_view) {
+            if (!std::exchange(once, true)) c.setTerminator(next);
+        };
+        QVERIFY(p.feedAndClose("0123456789ab\ncd\n"));
+        QCOMPARE(qb(p.chat->logText()), log);
+        QCOMPARE(p.chat->errors, 0);
+        QCOMPARE(qb(tdesc(p.chat->getTerminator())), termAfter);
+    }
 }
 
 // useStoredTerminator() reads the stored terminator in place instead of
