@@ -3,7 +3,7 @@
 # floor, side by side in one run on loopback. See docs/performance.md.
 #
 #   tests/bench/run_bench.sh BUILD_DIR [--out FILE] [--repeat N] [--quick] [--strict]
-#                            [--old-cli PATH] [--only a,b,c,d]
+#                            [--old-cli PATH] [--only a,b,c,d] [--pipeline-lines N]
 #
 # BUILD_DIR is a configured build tree holding lw_loadgen and lw_raw_echo
 # (the project's tree, where they live in tests/bench/, or a standalone one
@@ -23,6 +23,9 @@
 #                a change), measured as the peer `linewright-old` in the same
 #                rounds as the first: a before/after in one run
 #   --only LIST  only these scenarios, a comma-separated subset of a,b,c,d
+#   --pipeline-lines N  lines per connection in (a) (default 20000; the raw
+#                floor moves 50 x 20000 lines in ~20 ms, so one hiccup of the
+#                machine moves the ratio: 100000 or more gives steadier figures)
 #
 # Each round of a scenario runs every peer once, the order rotated from one
 # round to the next, so that a change of load on the machine falls on all of
@@ -39,7 +42,7 @@
 set -u -o pipefail
 
 usage() {
-    sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -51,11 +54,13 @@ QUICK=0
 STRICT=0
 CLI_OLD="${LW_CLI_OLD:-}"
 ONLY="a,b,c,d"
+A_LINES_ARG=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="${2:-}"; shift 2 || usage ;;
         --old-cli) CLI_OLD="${2:-}"; shift 2 || usage ;;
         --only) ONLY="${2:-}"; shift 2 || usage ;;
+        --pipeline-lines) A_LINES_ARG="${2:-}"; shift 2 || usage ;;
         --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
         --quick) QUICK=1; shift ;;
         --strict) STRICT=1; shift ;;
@@ -67,6 +72,7 @@ done
 [ -n "$BUILD" ] || usage
 [ -d "$BUILD" ] || { echo "run_bench.sh: no build directory $BUILD" >&2; exit 2; }
 case "$REPEAT" in ''|*[!0-9]*|0) echo "run_bench.sh: --repeat takes a positive number" >&2; exit 2 ;; esac
+case "$A_LINES_ARG" in ''|[1-9]|[1-9][0-9]*) ;; *) echo "run_bench.sh: --pipeline-lines takes a positive number" >&2; exit 2 ;; esac
 case ",$ONLY," in *,[!abcd,]*|*,[abcd][!,]*|,,) echo "run_bench.sh: --only takes a comma-separated subset of a,b,c,d" >&2; exit 2 ;; esac
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 BUILD="$(cd "$BUILD" && pwd)"
@@ -137,6 +143,7 @@ D_BYTES=1073741824
 if [ "$QUICK" = 1 ]; then
     A_LINES=2000; B_LINES=2000; C_CONNS=1000; D_BYTES=67108864
 fi
+[ -n "$A_LINES_ARG" ] && A_LINES="$A_LINES_ARG"
 SIZE=64
 
 # ---- servers -----------------------------------------------------------
@@ -342,7 +349,7 @@ export LW_B_NPROC="$(nproc)" LW_B_CPU="$CPU_MODEL" LW_B_KERNEL="$(uname -srm)" L
 export LW_B_PYVER="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
 export LW_B_CMD="tests/bench/run_bench.sh $ORIG_ARGS" LW_B_CLI="$CLI" LW_B_STRICT="$STRICT"
 export LW_B_A="${A_CONNS}x${A_LINES}" LW_B_B="$B_LINES" LW_B_C="$C_CONNS" LW_B_D="$D_BYTES"
-export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick') --repeat $REPEAT --only $ONLY"
+export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick') --repeat $REPEAT --only $ONLY --pipeline-lines $A_LINES"
 export LW_B_HAVE_OLD="$HAVE_OLD" LW_B_CLI_OLD="$CLI_OLD" LW_B_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_B_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
