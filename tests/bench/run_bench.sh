@@ -3,7 +3,7 @@
 # floor, side by side in one run on loopback. See docs/performance.md.
 #
 #   tests/bench/run_bench.sh BUILD_DIR [--out FILE] [--repeat N] [--quick] [--strict]
-#                            [--old-cli PATH] [--only a,b,c,d] [--pipeline-lines N]
+#                            [--old-cli PATH] [--only a,b,c,d] [--pipeline-lines N] [--no-cpython]
 #
 # BUILD_DIR is a configured build tree holding lw_loadgen and lw_raw_echo
 # (the project's tree, where they live in tests/bench/, or a standalone one
@@ -26,6 +26,8 @@
 #   --pipeline-lines N  lines per connection in (a) (default 20000; the raw
 #                floor moves 50 x 20000 lines in ~20 ms, so one hiccup of the
 #                machine moves the ratio: 100000 or more gives steadier figures)
+#   --no-cpython leave CPython out (its column and the 10x target are n/a):
+#                for long runs of (a), where CPython alone would take minutes
 #
 # Each round of a scenario runs every peer once, the order rotated from one
 # round to the next, so that a change of load on the machine falls on all of
@@ -42,7 +44,7 @@
 set -u -o pipefail
 
 usage() {
-    sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -55,12 +57,14 @@ STRICT=0
 CLI_OLD="${LW_CLI_OLD:-}"
 ONLY="a,b,c,d"
 A_LINES_ARG=""
+NO_CPYTHON=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="${2:-}"; shift 2 || usage ;;
         --old-cli) CLI_OLD="${2:-}"; shift 2 || usage ;;
         --only) ONLY="${2:-}"; shift 2 || usage ;;
         --pipeline-lines) A_LINES_ARG="${2:-}"; shift 2 || usage ;;
+        --no-cpython) NO_CPYTHON=1; shift ;;
         --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
         --quick) QUICK=1; shift ;;
         --strict) STRICT=1; shift ;;
@@ -125,7 +129,7 @@ if [ -n "$CLI_OLD" ]; then
     [ "$HAVE_CLI" = 1 ] || { echo "run_bench.sh: --old-cli needs the (new) linewright-cli too" >&2; exit 2; }
     HAVE_OLD=1
 fi
-"$PYTHON" -c 'import asynchat' 2>/dev/null || {
+[ "$NO_CPYTHON" = 1 ] || "$PYTHON" -c 'import asynchat' 2>/dev/null || {
     echo "run_bench.sh: $PYTHON has no asynchat module (CPython <= 3.11 needed)" >&2; exit 1; }
 
 # 10,000 concurrent connections: every server started below inherits this.
@@ -293,6 +297,11 @@ measure() {
 }
 
 # The linewright peers of a scenario: the CLI, and the old one when given.
+# The CPython peer of a scenario, unless --no-cpython.
+cpy_peer() { # "PEER TIMEOUT SERVER_ARGS"
+    [ "$NO_CPYTHON" = 1 ] || printf '%s\n' "$1"
+}
+
 lw_peers() { # SUFFIX TIMEOUT SERVER_ARGS
     local suffix="$1"; shift
     [ "$HAVE_CLI" = 1 ] && printf '%s\n' "linewright$suffix $*"
@@ -312,29 +321,29 @@ START=$SECONDS
 
 if want a; then
     echo "== (a) pipeline: $A_CONNS conns x $A_LINES lines x $SIZE B"
-    mapfile -t peers < <(lw_peers "" 120 "$LW_ECHO")
-    measure a_pipeline "${peers[@]}" "cpython 120" "raw 60" \
+    mapfile -t peers < <(lw_peers "" 120 "$LW_ECHO"; cpy_peer "cpython 120")
+    measure a_pipeline "${peers[@]}" "raw 60" \
         -- pipeline --conns "$A_CONNS" --lines "$A_LINES" --size "$SIZE"
 fi
 
 if want b; then
     echo "== (b) ping-pong: 1 conn x $B_LINES round trips"
-    mapfile -t peers < <(lw_peers "" 60 "$LW_ECHO")
-    measure b_pingpong "${peers[@]}" "cpython 60" "raw 60" -- pingpong --lines "$B_LINES" --size "$SIZE"
+    mapfile -t peers < <(lw_peers "" 60 "$LW_ECHO"; cpy_peer "cpython 60")
+    measure b_pingpong "${peers[@]}" "raw 60" -- pingpong --lines "$B_LINES" --size "$SIZE"
 fi
 
 if want c; then
     echo "== (c) fan-out: $C_CONNS concurrent conns, one line each"
-    mapfile -t peers < <(lw_peers -poll 120 "$LW_ECHO --backend poll")
-    measure c_fanout_poll "${peers[@]}" "cpython-poll 150 --poll" -- fanout --conns "$C_CONNS" --size "$SIZE"
+    mapfile -t peers < <(lw_peers -poll 120 "$LW_ECHO --backend poll"; cpy_peer "cpython-poll 150 --poll")
+    measure c_fanout_poll "${peers[@]}" -- fanout --conns "$C_CONNS" --size "$SIZE"
     mapfile -t peers < <(lw_peers -epoll 120 "$LW_ECHO --backend epoll")
     measure c_fanout_epoll "${peers[@]}" "raw-epoll 60" -- fanout --conns "$C_CONNS" --size "$SIZE"
 fi
 
 if want d; then
     echo "== (d) bulk: one $D_BYTES-byte message behind count:$D_BYTES, receiver discards"
-    mapfile -t peers < <(lw_peers "" 120 "--quiet --terminator count:$D_BYTES")
-    measure d_bulk "${peers[@]}" "cpython 120 --count-terminator $D_BYTES" "raw 60 --discard" \
+    mapfile -t peers < <(lw_peers "" 120 "--quiet --terminator count:$D_BYTES"; cpy_peer "cpython 120 --count-terminator $D_BYTES")
+    measure d_bulk "${peers[@]}" "raw 60 --discard" \
         -- bulk --bytes "$D_BYTES"
 fi
 
@@ -349,7 +358,7 @@ export LW_B_NPROC="$(nproc)" LW_B_CPU="$CPU_MODEL" LW_B_KERNEL="$(uname -srm)" L
 export LW_B_PYVER="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
 export LW_B_CMD="tests/bench/run_bench.sh $ORIG_ARGS" LW_B_CLI="$CLI" LW_B_STRICT="$STRICT"
 export LW_B_A="${A_CONNS}x${A_LINES}" LW_B_B="$B_LINES" LW_B_C="$C_CONNS" LW_B_D="$D_BYTES"
-export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick') --repeat $REPEAT --only $ONLY --pipeline-lines $A_LINES"
+export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick')$([ "$NO_CPYTHON" = 1 ] && echo ' --no-cpython') --repeat $REPEAT --only $ONLY --pipeline-lines $A_LINES"
 export LW_B_HAVE_OLD="$HAVE_OLD" LW_B_CLI_OLD="$CLI_OLD" LW_B_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_B_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
