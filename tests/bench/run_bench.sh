@@ -85,6 +85,7 @@ PYTHON="${PYTHON:-python3}"
 [ -n "$OUT" ] || OUT="$BUILD/bench-results.json"
 RUNS="${OUT%.json}.runs.jsonl"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-bench.XXXXXX")"
+trap 'rm -rf "$LOGDIR"' EXIT  # until the servers' cleanup below takes over
 : > "$RUNS"
 
 # ---- the tools ---------------------------------------------------------
