@@ -5,6 +5,16 @@
 #include <algorithm>
 #include <cstring>
 
+// frameStep() runs once per record; without this GCC keeps it out of line
+// (two call sites), and its entry and exit cost as much as its work.
+#if defined(__GNUC__) || defined(__clang__)
+#define LW_FRAME_STEP_INLINE [[gnu::always_inline]] inline
+#elif defined(_MSC_VER)
+#define LW_FRAME_STEP_INLINE __forceinline
+#else
+#define LW_FRAME_STEP_INLINE inline
+#endif
+
 namespace engine {
 
 AsyncChat::AsyncChat(Loop* map) : Dispatcher(map) {}
@@ -22,6 +32,87 @@ void AsyncChat::consumeIn(std::size_t n) noexcept {
 void AsyncChat::keepLastIn(std::size_t n) noexcept {
     const std::size_t lb = m_inWr - m_inRd;
     if (n < lb) m_inRd = m_inWr - n;
+}
+
+// One pass of handle_read's loop over the live input with `terminator` in
+// force. Returns false when the rest of the buffer waits for more input.
+// `terminator` may be m_terminator itself, which a hook may change: nothing
+// below reads it once a hook has run (what is needed is taken before).
+LW_FRAME_STEP_INLINE bool AsyncChat::frameStep(const Terminator& terminator) {
+    const std::string_view buf = live();
+    const std::size_t lb = buf.size();
+    if (terminator.isBytes() && !terminator.bytesValue().empty()) {
+        // 3 cases:
+        // 1) end of buffer matches terminator exactly:
+        //    collect data, transition
+        // 2) end of buffer matches some prefix:
+        //    collect data to the prefix
+        // 3) end of buffer does not match any prefix:
+        //    collect data
+        const std::string_view t = terminator.bytesValue();
+        const std::size_t index = findTerminator(buf, t);
+        if (index != std::string_view::npos) {
+            // we found the terminator
+            const std::size_t tlen = t.size();
+            const std::size_t at = m_inRd + index;  // where it is in m_inBuf
+            if (index > 0) {
+                // don't bother reporting the empty string
+                // (source of subtle bugs)
+                collect(buf.substr(0, index));
+            }
+            consumeIn(index + tlen);
+            // This does the Right Thing if the terminator is changed here.
+            if (m_tap) tapFound(terminator, at, tlen);
+            trace(Hook::FoundTerminator);
+            foundTerminator();
+            return true;
+        }
+        // check for a prefix of the terminator
+        const std::size_t k = findPrefixAtEnd(buf, t);
+        if (k) {
+            if (k != lb) {
+                // we found a prefix, collect up to the prefix
+                collect(buf.substr(0, lb - k));
+                keepLastIn(k);
+            }
+            return false;
+        }
+        // no prefix, collect it all
+        collect(buf);
+        clearIn();
+        return true;
+    }
+    if (terminator.isCount() && terminator.countValue() > 0) {
+        // numeric terminator
+        const std::uint64_t n = terminator.countValue();
+        if (lb < n) {
+            collect(buf);
+            clearIn();
+            // self.terminator = self.terminator - lb, on the terminator as
+            // the hook left it. CPython can go negative here if the hook set
+            // a smaller count; we stop at 0 (docs/conformance.md, R7). A hook
+            // that set bytes or None here keeps it (CPython raises TypeError
+            // on the subtraction and closes; docs/conformance.md, R20).
+            if (m_terminator.isCount()) {
+                const std::uint64_t stored = m_terminator.countValue();
+                m_terminator = Terminator::count(static_cast<long long>(stored - std::min<std::uint64_t>(stored, lb)));
+            }
+            return true;
+        }
+        // The view stays valid: consumeIn only moves indices.
+        collect(buf.substr(0, static_cast<std::size_t>(n)));
+        consumeIn(static_cast<std::size_t>(n));
+        m_terminator = Terminator::count(0);
+        if (m_tap) m_tap->terminatorFound(*this, Terminator::count(static_cast<long long>(n)));
+        trace(Hook::FoundTerminator);
+        foundTerminator();
+        return true;
+    }
+    // no terminator, collect it all
+    // (collect first, then empty the buffer: the hook sees CPython's state)
+    collect(buf);
+    clearIn();
+    return true;
 }
 
 void AsyncChat::handleRead() {
@@ -60,73 +151,24 @@ void AsyncChat::handleRead() {
     // calling self.collect_incoming_data. The while loop is necessary because
     // we might read several data+terminator combos with a single recv().
     while (m_inWr > m_inRd) {
-        const std::size_t lb = m_inWr - m_inRd;
-        const Terminator terminator = getTerminator();
-        if (!terminator.framesInput()) {
-            // no terminator, collect it all
-            // (collect first, then empty the buffer: the hook sees CPython's state)
-            collect(live());
-            clearIn();
-        } else if (terminator.isCount()) {
-            // numeric terminator
-            const std::uint64_t n = terminator.countValue();
-            if (lb < n) {
-                collect(live());
-                clearIn();
-                // self.terminator = self.terminator - lb, on the terminator as
-                // the hook left it. CPython can go negative here if the hook
-                // set a smaller count; we stop at 0 (docs/conformance.md, R7).
-                if (m_terminator.isCount()) {
-                    const std::uint64_t stored = m_terminator.countValue();
-                    m_terminator = Terminator::count(static_cast<long long>(stored - std::min<std::uint64_t>(stored, lb)));
-                }
-            } else {
-                const auto take = static_cast<std::size_t>(n);
-                const std::string_view head = live().substr(0, take);
-                // The view stays valid: consumeIn only moves indices.
-                collect(head);
-                consumeIn(take);
-                m_terminator = Terminator::count(0);
-                found(terminator);
-            }
-        } else {
-            // 3 cases:
-            // 1) end of buffer matches terminator exactly:
-            //    collect data, transition
-            // 2) end of buffer matches some prefix:
-            //    collect data to the prefix
-            // 3) end of buffer does not match any prefix:
-            //    collect data
-            const std::string& t = terminator.bytesValue();
-            const std::string_view buf = live();
-            const std::size_t index = findTerminator(buf, t);
-            if (index != std::string_view::npos) {
-                // we found the terminator
-                if (index > 0) {
-                    // don't bother reporting the empty string
-                    // (source of subtle bugs)
-                    collect(buf.substr(0, index));
-                }
-                consumeIn(index + t.size());
-                // This does the Right Thing if the terminator is changed here.
-                found(terminator);
-            } else {
-                // check for a prefix of the terminator
-                const std::size_t k = findPrefixAtEnd(buf, t);
-                if (k) {
-                    if (k != lb) {
-                        // we found a prefix, collect up to the prefix
-                        collect(buf.substr(0, lb - k));
-                        keepLastIn(k);
-                    }
-                    break;
-                }
-                // no prefix, collect it all
-                collect(buf);
-                clearIn();
-            }
-        }
+        // terminator = self.get_terminator(), at every step (R5). A class
+        // that said it does not override the hook (useStoredTerminator) has
+        // it read in place: no virtual call and no copy per record.
+        const bool more = m_storedTerminator && !m_tap ? frameStep(m_terminator) : frameStep(getTerminator());
+        if (!more) break;
     }
+}
+
+void AsyncChat::tapFound(const Terminator& matched, std::size_t at, std::size_t len) {
+    if (&matched != &m_terminator) {
+        m_tap->terminatorFound(*this, matched);
+        return;
+    }
+    // Read in place with no tap when the step began: collect_incoming_data
+    // installed this one, and may have changed m_terminator too. The bytes
+    // that ended the record are still where they were matched (the buffer
+    // only moves or grows at the start of a handleRead).
+    m_tap->terminatorFound(*this, Terminator::bytes(std::string_view(m_inBuf.get() + at, len)));
 }
 
 void AsyncChat::push(std::string_view data) {

@@ -6,18 +6,23 @@
 //           the input buffer, then splits the buffer by the terminator in
 //           force, calling collectIncomingData() with the bytes of a record
 //           and foundTerminator() at each boundary. The terminator is re-read
-//           at every step, so a change inside either hook applies to the
-//           bytes still buffered (R13). A partial terminator at the end of the
-//           buffer is held back (find_prefix_at_end, R10) until more arrives.
-//           collectIncomingData() receives a view into the input buffer:
-//           received bytes are copied once (by recv) and never again.
+//           at every step (getTerminator(), or the stored one in place after
+//           useStoredTerminator()), so a change inside either hook applies
+//           to the bytes still buffered (R13). A partial terminator at the
+//           end of the buffer is held back (find_prefix_at_end, R10) until
+//           more arrives. The buffer is consumed by moving an offset, never
+//           by erasing its front; only a held-back prefix is moved, at the
+//           next read. collectIncomingData() receives a view into the input
+//           buffer: received bytes are copied once (by recv) and never again.
 //   output  push() queues bytes in slices of acOutBufferSize,
 //           pushWithProducer() queues a producer, closeWhenDone() queues the
 //           close marker; initiateSend() makes at most one send() per call
 //           (P8) and the loop calls it again on each write event.
 // Faithful to CPython 3.11 except where docs/conformance.md says otherwise;
 // the decisions that differ: the default terminator is None (A3), buffer sizes
-// default to 4096 as the documentation says (R1), push() copies (P14).
+// default to 4096 as the documentation says (R1), push() copies (P14), a
+// count lowered below zero in collect stops at 0 (R7), and a count replaced
+// by bytes or None in collect is kept instead of raising TypeError (R20).
 // What it owns: its input buffer, its fifo and every producer pushed to it.
 // Threads: loop thread only.
 #pragma once
@@ -59,6 +64,8 @@ public:
     void setTerminator(long long count) { m_terminator = Terminator::count(count); }
     void setTerminator(int count) { setTerminator(static_cast<long long>(count)); }
     void setTerminator(std::nullptr_t) { m_terminator = Terminator::none(); }
+    /// get_terminator(): the hook handleRead() calls at every step of its
+    /// loop (R5), so an override decides the framing. See useStoredTerminator().
     virtual Terminator getTerminator() const { return m_terminator; }
 
     // --- The two hooks every subclass provides (R14) ---------------------------
@@ -108,8 +115,17 @@ protected:
     /// Called when a producer is dropped because more() returned empty.
     virtual void onProducerExhausted(const Producer& p) { (void)p; }
 
+    /// For a subclass that does not override getTerminator(): handleRead()
+    /// then reads the stored terminator in place at each step instead of
+    /// calling getTerminator() and copying what it returns (a virtual call
+    /// and a Terminator copy per record; the framing is the same, R5's call
+    /// is what is saved). Off by default, so an override is always honoured;
+    /// a subclass that overrides getTerminator() must leave it off.
+    void useStoredTerminator(bool on = true) noexcept { m_storedTerminator = on; }
+
 private:
     Terminator m_terminator;  // None by default (A3)
+    bool m_storedTerminator = false;  // useStoredTerminator()
     // ac_in_buffer: bytes [m_inRd, m_inWr) of m_inBuf are live. A raw array,
     // not a std::string, so each recv() lands in uninitialised memory.
     std::unique_ptr<char[]> m_inBuf;
@@ -120,17 +136,17 @@ private:
     void consumeIn(std::size_t n) noexcept;      // ac_in_buffer = ac_in_buffer[n:]
     void keepLastIn(std::size_t n) noexcept;     // ac_in_buffer = ac_in_buffer[-n:]
     void clearIn() noexcept { m_inRd = m_inWr = 0; }
-    // The calls of the two hooks, traced and tapped.
+    // One step of handleRead()'s loop with `terminator` in force; false when
+    // the rest of the buffer waits for more input.
+    bool frameStep(const Terminator& terminator);
+    // collect_incoming_data(), traced and tapped.
     void collect(std::string_view data) {
         if (m_tap) m_tap->collected(*this, data);
         trace(Hook::CollectIncomingData);
         collectIncomingData(data);
     }
-    void found(const Terminator& matched) {
-        if (m_tap) m_tap->terminatorFound(*this, matched);
-        trace(Hook::FoundTerminator);
-        foundTerminator();
-    }
+    // The tap's terminatorFound() for a bytes terminator matched at m_inBuf[at].
+    void tapFound(const Terminator& matched, std::size_t at, std::size_t len);
     std::string m_incoming;   // for getData()
     Fifo m_fifo;              // producer_fifo
 };

@@ -142,8 +142,7 @@ protected:
     virtual std::string_view className() const { return "Dispatcher"; }
     /// Records that hook `h` is about to run, when the Loop has an observer.
     void trace(Hook h) const {
-        if (m_map)
-            if (LoopObserver* o = m_map->observer()) o->hook(*this, h);
+        if (LoopObserver* o = m_map->observer()) o->hook(*this, h);  // m_map is never null
     }
 
     // The transport under the dispatcher (`self.socket`). FileDispatcher
@@ -163,7 +162,7 @@ protected:
 
 private:
     friend class Loop;
-    Loop* m_map;
+    Loop* m_map;  // never null: the constructor falls back to the thread's default map
     NativeSocket m_fileno = kInvalidSocket;
     std::uint64_t m_serial = 0;  // registration serial in m_map, 0 when not registered
     std::uint64_t m_id;

@@ -13,9 +13,8 @@
 
 namespace engine {
 
-Terminator Terminator::count(long long n) {
-    if (n < 0) throw std::invalid_argument("the number of received bytes must be positive");
-    return Terminator(Kind::Count, std::string(), static_cast<std::uint64_t>(n));
+void Terminator::throwNegativeCount() {
+    throw std::invalid_argument("the number of received bytes must be positive");
 }
 
 std::string Terminator::describe() const {
@@ -68,28 +67,7 @@ std::size_t findPrefixAtEnd(std::string_view haystack, std::string_view needle) 
     return 0;
 }
 
-std::size_t findTerminator(std::string_view haystack, std::string_view needle) noexcept {
-    if (needle.empty() || haystack.size() < needle.size()) return std::string_view::npos;
-    if (needle.size() == 1) {
-        const void* p = std::memchr(haystack.data(), needle.front(), haystack.size());
-        return p ? static_cast<std::size_t>(static_cast<const char*>(p) - haystack.data()) : std::string_view::npos;
-    }
-    if (needle.size() <= 16) {
-        // Short terminators (the usual "\r\n", "\r\n\r\n"): memchr for the
-        // first byte, then compare the rest in place. Cheaper than memmem's
-        // set-up on every call, which dominated the echo profile.
-        const char* p = haystack.data();
-        const char* const end = haystack.data() + haystack.size() - (needle.size() - 1);
-        while (p < end) {
-            p = static_cast<const char*>(std::memchr(p, needle.front(), static_cast<std::size_t>(end - p)));
-            if (!p) return std::string_view::npos;
-            std::size_t i = 1;
-            while (i < needle.size() && p[i] == needle[i]) ++i;
-            if (i == needle.size()) return static_cast<std::size_t>(p - haystack.data());
-            ++p;
-        }
-        return std::string_view::npos;
-    }
+std::size_t detail::findLongTerminator(std::string_view haystack, std::string_view needle) noexcept {
 #if defined(LW_HAVE_MEMMEM)
     // glibc's memmem is the Two-Way algorithm: linear in the worst case.
     const void* p = ::memmem(haystack.data(), haystack.size(), needle.data(), needle.size());

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,10 @@ public:
     static Terminator bytes(std::string_view b) { return Terminator(Kind::Bytes, std::string(b), 0); }
     /// A byte count. Negative values throw std::invalid_argument with CPython's
     /// message "the number of received bytes must be positive" (A2); 0 is allowed.
-    static Terminator count(long long n);
+    static Terminator count(long long n) {
+        if (n < 0) throwNegativeCount();
+        return Terminator(Kind::Count, std::string(), static_cast<std::uint64_t>(n));
+    }
 
     Kind kind() const noexcept { return m_kind; }
     bool isNone() const noexcept { return m_kind == Kind::None; }
@@ -52,6 +56,7 @@ public:
     }
 
 private:
+    [[noreturn]] static void throwNegativeCount();
     Terminator(Kind k, std::string b, std::uint64_t c) : m_kind(k), m_bytes(std::move(b)), m_count(c) {}
     Kind m_kind = Kind::None;
     std::string m_bytes;
@@ -66,9 +71,33 @@ private:
 /// are compared.
 std::size_t findPrefixAtEnd(std::string_view haystack, std::string_view needle) noexcept;
 
-/// The leftmost occurrence of `needle` in `haystack`, or npos. memchr for a
-/// one-byte needle, a linear-time substring search (glibc/BSD memmem, else
-/// Boyer-Moore-Horspool) for longer ones. `needle` must not be empty.
-std::size_t findTerminator(std::string_view haystack, std::string_view needle) noexcept;
+namespace detail {
+std::size_t findLongTerminator(std::string_view haystack, std::string_view needle) noexcept;
+}
+
+/// The leftmost occurrence of `needle` in `haystack`, or npos. memchr for
+/// the first byte of a needle of up to 16 bytes (the usual "\r\n", "\n",
+/// "\r\n\r\n"), then the rest compared in place: inline, as handleRead()
+/// calls it once per record. A linear-time substring search (glibc/BSD
+/// memmem, else Boyer-Moore-Horspool) for longer ones. npos for an empty needle.
+inline std::size_t findTerminator(std::string_view haystack, std::string_view needle) noexcept {
+    const std::size_t n = needle.size();
+    if (n == 0 || haystack.size() < n) return std::string_view::npos;
+    if (n > 16) return detail::findLongTerminator(haystack, needle);
+    const char* const base = haystack.data();
+    const char* p = base;
+    // The last position where the needle can start, plus one.
+    const char* const end = base + (haystack.size() - n + 1);
+    const char first = needle.front();
+    while (p < end) {
+        p = static_cast<const char*>(std::memchr(p, first, static_cast<std::size_t>(end - p)));
+        if (!p) return std::string_view::npos;
+        std::size_t i = 1;
+        while (i < n && p[i] == needle[i]) ++i;
+        if (i == n) return static_cast<std::size_t>(p - base);
+        ++p;
+    }
+    return std::string_view::npos;
+}
 
 }  // namespace engine

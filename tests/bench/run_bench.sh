@@ -3,6 +3,7 @@
 # floor, side by side in one run on loopback. See docs/performance.md.
 #
 #   tests/bench/run_bench.sh BUILD_DIR [--out FILE] [--repeat N] [--quick] [--strict]
+#                            [--old-cli PATH] [--only a,b,c,d] [--pipeline-lines N] [--no-cpython]
 #
 # BUILD_DIR is a configured build tree holding lw_loadgen and lw_raw_echo
 # (the project's tree, where they live in tests/bench/, or a standalone one
@@ -13,12 +14,27 @@
 #
 #   --out FILE   the machine-readable result (JSON; default BUILD_DIR/bench-results.json;
 #                every single run also goes to FILE's .runs.jsonl beside it)
-#   --repeat N   runs per scenario and peer, the median is reported (default 3;
-#                the whole run takes about 1.5 min on 2 cores, most of it CPython)
+#   --repeat N   rounds per scenario, the median of each peer is reported
+#                (default 3; the whole run takes about 1.5 min on 2 cores, most
+#                of it CPython)
 #   --quick      a smoke run with every scenario scaled down (not for figures)
 #   --strict     exit 1 when a target of the issue is missed
+#   --old-cli PATH  a second linewright-cli (e.g. a build of the commit before
+#                a change), measured as the peer `linewright-old` in the same
+#                rounds as the first: a before/after in one run
+#   --only LIST  only these scenarios, a comma-separated subset of a,b,c,d
+#   --pipeline-lines N  lines per connection in (a) (default 20000; the raw
+#                floor moves 50 x 20000 lines in ~20 ms, so one hiccup of the
+#                machine moves the ratio: 100000 or more gives steadier figures)
+#   --no-cpython leave CPython out (its column and the 10x target are n/a):
+#                for long runs of (a), where CPython alone would take minutes
 #
-# Environment: LW_CLI (path of linewright-cli), PYTHON (default python3).
+# Each round of a scenario runs every peer once, the order rotated from one
+# round to the next, so that a change of load on the machine falls on all of
+# them alike (a shared machine is rarely quiet for a whole run).
+#
+# Environment: LW_CLI (path of linewright-cli), LW_CLI_OLD (as --old-cli),
+# PYTHON (default python3).
 #
 # Every server is started on an ephemeral loopback port and stopped by the
 # PID this script got when it started it; every client run is bounded by
@@ -28,7 +44,7 @@
 set -u -o pipefail
 
 usage() {
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -38,9 +54,17 @@ OUT=""
 REPEAT=3
 QUICK=0
 STRICT=0
+CLI_OLD="${LW_CLI_OLD:-}"
+ONLY="a,b,c,d"
+A_LINES_ARG=""
+NO_CPYTHON=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="${2:-}"; shift 2 || usage ;;
+        --old-cli) CLI_OLD="${2:-}"; shift 2 || usage ;;
+        --only) ONLY="${2:-}"; shift 2 || usage ;;
+        --pipeline-lines) A_LINES_ARG="${2:-}"; shift 2 || usage ;;
+        --no-cpython) NO_CPYTHON=1; shift ;;
         --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
         --quick) QUICK=1; shift ;;
         --strict) STRICT=1; shift ;;
@@ -52,12 +76,16 @@ done
 [ -n "$BUILD" ] || usage
 [ -d "$BUILD" ] || { echo "run_bench.sh: no build directory $BUILD" >&2; exit 2; }
 case "$REPEAT" in ''|*[!0-9]*|0) echo "run_bench.sh: --repeat takes a positive number" >&2; exit 2 ;; esac
+case "$A_LINES_ARG" in ''|[1-9]|[1-9][0-9]*) ;; *) echo "run_bench.sh: --pipeline-lines takes a positive number" >&2; exit 2 ;; esac
+case ",$ONLY," in *,[!abcd,]*|*,[abcd][!,]*|,,) echo "run_bench.sh: --only takes a comma-separated subset of a,b,c,d" >&2; exit 2 ;; esac
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
 BUILD="$(cd "$BUILD" && pwd)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
 [ -n "$OUT" ] || OUT="$BUILD/bench-results.json"
 RUNS="${OUT%.json}.runs.jsonl"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-bench.XXXXXX")"
+trap 'rm -rf "$LOGDIR"' EXIT  # until the servers' cleanup below takes over
 : > "$RUNS"
 
 # ---- the tools ---------------------------------------------------------
@@ -96,7 +124,13 @@ if [ ! -x "$CLI" ]; then
 
 EOF
 fi
-"$PYTHON" -c 'import asynchat' 2>/dev/null || {
+HAVE_OLD=0
+if [ -n "$CLI_OLD" ]; then
+    [ -x "$CLI_OLD" ] || { echo "run_bench.sh: --old-cli: no executable $CLI_OLD" >&2; exit 2; }
+    [ "$HAVE_CLI" = 1 ] || { echo "run_bench.sh: --old-cli needs the (new) linewright-cli too" >&2; exit 2; }
+    HAVE_OLD=1
+fi
+[ "$NO_CPYTHON" = 1 ] || "$PYTHON" -c 'import asynchat' 2>/dev/null || {
     echo "run_bench.sh: $PYTHON has no asynchat module (CPython <= 3.11 needed)" >&2; exit 1; }
 
 # 10,000 concurrent connections: every server started below inherits this.
@@ -114,6 +148,7 @@ D_BYTES=1073741824
 if [ "$QUICK" = 1 ]; then
     A_LINES=2000; B_LINES=2000; C_CONNS=1000; D_BYTES=67108864
 fi
+[ -n "$A_LINES_ARG" ] && A_LINES="$A_LINES_ARG"
 SIZE=64
 
 # ---- servers -----------------------------------------------------------
@@ -170,7 +205,9 @@ start_server() {
     case "$peer" in
         linewright*)
             SERVER_PORT="$(free_port)"
-            "$CLI" listen "127.0.0.1:$SERVER_PORT" "$@" >"$out" 2>"$err" &
+            local cli="$CLI"
+            case "$peer" in linewright-old*) cli="$CLI_OLD" ;; esac
+            "$cli" listen "127.0.0.1:$SERVER_PORT" "$@" >"$out" 2>"$err" &
             SERVER_PID=$!; PIDS+=("$SERVER_PID")
             wait_listening "$SERVER_PORT" "$SERVER_PID" || { SERVER_PORT=""; }
             ;;
@@ -213,65 +250,103 @@ record() { # scenario peer run json
 }
 
 FAILED=0
-# measure SCENARIO PEER RUNS TIMEOUT SERVER_ARGS -- LOADGEN_ARGS
-# Starts a fresh server for every run (fresh port, no state carried over).
-measure() {
-    local scen="$1" peer="$2" runs="$3" tmo="$4"; shift 4
-    local sargs=() largs=() r json
+# run_one SCENARIO PEER RUN TIMEOUT SERVER_ARGS -- LOADGEN_ARGS
+# One run on a fresh server (fresh port, no state carried over); 1 when the
+# server did not start.
+run_one() {
+    local scen="$1" peer="$2" r="$3" tmo="$4"; shift 4
+    local sargs=() largs=() json
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do sargs+=("$1"); shift; done
     shift
     largs=("$@")
-    for r in $(seq 1 "$runs"); do
-        if ! start_server "$peer" "${sargs[@]}"; then
-            record "$scen" "$peer" "$r" '{"ok": false, "error": "server did not start"}'
-            FAILED=1
-            return
-        fi
-        json="$(timeout -k 5 "$((tmo + 15))" "$LOADGEN" "${largs[@]}" --port "$SERVER_PORT" --timeout "$tmo")"
-        [ -n "$json" ] || json='{"ok": false, "error": "lw_loadgen killed by timeout or crashed"}'
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            json="${json%\}}, \"server_died\": true}"
-        fi
-        stop_server
-        record "$scen" "$peer" "$r" "$json"
-        case "$json" in *'"ok": true'*) ;; *) FAILED=1 ;; esac
-        printf '  %-18s %-16s run %s: %s\n' "$scen" "$peer" "$r" "$json" | cut -c1-230
+    if ! start_server "$peer" "${sargs[@]}"; then
+        record "$scen" "$peer" "$r" '{"ok": false, "error": "server did not start"}'
+        FAILED=1
+        return 1
+    fi
+    json="$(timeout -k 5 "$((tmo + 15))" "$LOADGEN" "${largs[@]}" --port "$SERVER_PORT" --timeout "$tmo")"
+    [ -n "$json" ] || json='{"ok": false, "error": "lw_loadgen killed by timeout or crashed"}'
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        json="${json%\}}, \"server_died\": true}"
+    fi
+    stop_server
+    record "$scen" "$peer" "$r" "$json"
+    case "$json" in *'"ok": true'*) ;; *) FAILED=1 ;; esac
+    printf '  %-18s %-19s run %s: %s\n' "$scen" "$peer" "$r" "$json" | cut -c1-230
+}
+
+# measure SCENARIO "PEER TIMEOUT SERVER_ARGS..." ... -- LOADGEN_ARGS
+# REPEAT rounds; each round runs every peer once, starting one peer further
+# on each round (p1 p2 p3, then p2 p3 p1, ...). Server arguments are split on
+# spaces (none of them holds one). A peer whose server does not start is
+# dropped for the rest of the scenario.
+measure() {
+    local scen="$1"; shift
+    local specs=() largs=() spec=() dead=" " r k i n
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do specs+=("$1"); shift; done
+    shift
+    largs=("$@")
+    n=${#specs[@]}
+    for r in $(seq 1 "$REPEAT"); do
+        for k in $(seq 0 $((n - 1))); do
+            i=$(((k + r - 1) % n))
+            read -r -a spec <<<"${specs[$i]}"
+            case "$dead" in *" ${spec[0]} "*) continue ;; esac
+            run_one "$scen" "${spec[0]}" "$r" "${spec[1]}" "${spec[@]:2}" -- "${largs[@]}" || dead="$dead${spec[0]} "
+        done
     done
 }
 
-LW_ECHO=(--echo --quiet --terminator '\r\n')
+# The linewright peers of a scenario: the CLI, and the old one when given.
+# The CPython peer of a scenario, unless --no-cpython.
+cpy_peer() { # "PEER TIMEOUT SERVER_ARGS"
+    [ "$NO_CPYTHON" = 1 ] || printf '%s\n' "$1"
+}
 
-echo "== Linewright benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), repeat=$REPEAT$([ "$QUICK" = 1 ] && echo ', QUICK (scaled down)')"
+lw_peers() { # SUFFIX TIMEOUT SERVER_ARGS
+    local suffix="$1"; shift
+    [ "$HAVE_CLI" = 1 ] && printf '%s\n' "linewright$suffix $*"
+    [ "$HAVE_OLD" = 1 ] && printf '%s\n' "linewright-old$suffix $*"
+    return 0
+}
+
+LW_ECHO='--echo --quiet --terminator \r\n'
+
+echo "== Linewright benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), repeat=$REPEAT$([ "$QUICK" = 1 ] && echo ', QUICK (scaled down)'), scenarios $ONLY"
 echo "   loadgen=$LOADGEN"
 echo "   cli=$([ "$HAVE_CLI" = 1 ] && echo "$CLI" || echo 'ABSENT')"
+[ "$HAVE_OLD" = 1 ] && echo "   old cli=$CLI_OLD"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 START=$SECONDS
 
-echo "== (a) pipeline: $A_CONNS conns x $A_LINES lines x $SIZE B"
-PIPE=(pipeline --conns "$A_CONNS" --lines "$A_LINES" --size "$SIZE")
-[ "$HAVE_CLI" = 1 ] && measure a_pipeline linewright "$REPEAT" 120 "${LW_ECHO[@]}" -- "${PIPE[@]}"
-measure a_pipeline cpython "$REPEAT" 120 -- "${PIPE[@]}"
-measure a_pipeline raw "$REPEAT" 60 -- "${PIPE[@]}"
-
-echo "== (b) ping-pong: 1 conn x $B_LINES round trips"
-PING=(pingpong --lines "$B_LINES" --size "$SIZE")
-[ "$HAVE_CLI" = 1 ] && measure b_pingpong linewright "$REPEAT" 60 "${LW_ECHO[@]}" -- "${PING[@]}"
-measure b_pingpong cpython "$REPEAT" 60 -- "${PING[@]}"
-measure b_pingpong raw "$REPEAT" 60 -- "${PING[@]}"
-
-echo "== (c) fan-out: $C_CONNS concurrent conns, one line each"
-FAN=(fanout --conns "$C_CONNS" --size "$SIZE")
-if [ "$HAVE_CLI" = 1 ]; then
-    measure c_fanout_poll linewright-poll "$REPEAT" 120 "${LW_ECHO[@]}" --backend poll -- "${FAN[@]}"
-    measure c_fanout_epoll linewright-epoll "$REPEAT" 120 "${LW_ECHO[@]}" --backend epoll -- "${FAN[@]}"
+if want a; then
+    echo "== (a) pipeline: $A_CONNS conns x $A_LINES lines x $SIZE B"
+    mapfile -t peers < <(lw_peers "" 120 "$LW_ECHO"; cpy_peer "cpython 120")
+    measure a_pipeline "${peers[@]}" "raw 60" \
+        -- pipeline --conns "$A_CONNS" --lines "$A_LINES" --size "$SIZE"
 fi
-measure c_fanout_poll cpython-poll "$REPEAT" 150 --poll -- "${FAN[@]}"
-measure c_fanout_epoll raw-epoll "$REPEAT" 60 -- "${FAN[@]}"
 
-echo "== (d) bulk: one $D_BYTES-byte message behind count:$D_BYTES, receiver discards"
-BULK=(bulk --bytes "$D_BYTES")
-[ "$HAVE_CLI" = 1 ] && measure d_bulk linewright "$REPEAT" 120 --quiet --terminator "count:$D_BYTES" -- "${BULK[@]}"
-measure d_bulk cpython "$REPEAT" 120 --count-terminator "$D_BYTES" -- "${BULK[@]}"
-measure d_bulk raw "$REPEAT" 60 --discard -- "${BULK[@]}"
+if want b; then
+    echo "== (b) ping-pong: 1 conn x $B_LINES round trips"
+    mapfile -t peers < <(lw_peers "" 60 "$LW_ECHO"; cpy_peer "cpython 60")
+    measure b_pingpong "${peers[@]}" "raw 60" -- pingpong --lines "$B_LINES" --size "$SIZE"
+fi
+
+if want c; then
+    echo "== (c) fan-out: $C_CONNS concurrent conns, one line each"
+    mapfile -t peers < <(lw_peers -poll 120 "$LW_ECHO --backend poll"; cpy_peer "cpython-poll 150 --poll")
+    measure c_fanout_poll "${peers[@]}" -- fanout --conns "$C_CONNS" --size "$SIZE"
+    mapfile -t peers < <(lw_peers -epoll 120 "$LW_ECHO --backend epoll")
+    measure c_fanout_epoll "${peers[@]}" "raw-epoll 60" -- fanout --conns "$C_CONNS" --size "$SIZE"
+fi
+
+if want d; then
+    echo "== (d) bulk: one $D_BYTES-byte message behind count:$D_BYTES, receiver discards"
+    mapfile -t peers < <(lw_peers "" 120 "--quiet --terminator count:$D_BYTES"; cpy_peer "cpython 120 --count-terminator $D_BYTES")
+    measure d_bulk "${peers[@]}" "raw 60 --discard" \
+        -- bulk --bytes "$D_BYTES"
+fi
 
 ELAPSED=$((SECONDS - START))
 
@@ -284,12 +359,15 @@ export LW_B_NPROC="$(nproc)" LW_B_CPU="$CPU_MODEL" LW_B_KERNEL="$(uname -srm)" L
 export LW_B_PYVER="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
 export LW_B_CMD="tests/bench/run_bench.sh $ORIG_ARGS" LW_B_CLI="$CLI" LW_B_STRICT="$STRICT"
 export LW_B_A="${A_CONNS}x${A_LINES}" LW_B_B="$B_LINES" LW_B_C="$C_CONNS" LW_B_D="$D_BYTES"
-export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick') --repeat $REPEAT"
+export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick')$([ "$NO_CPYTHON" = 1 ] && echo ' --no-cpython') --repeat $REPEAT --only $ONLY --pipeline-lines $A_LINES"
+export LW_B_HAVE_OLD="$HAVE_OLD" LW_B_CLI_OLD="$CLI_OLD" LW_B_LOAD_BEFORE="$LOAD_BEFORE"
+export LW_B_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
 import json, os, statistics, datetime
 
 runs = [json.loads(l) for l in open(os.environ["LW_B_RUNS"]) if l.strip()]
 have_cli = os.environ["LW_B_HAVE_CLI"] == "1"
+have_old = os.environ["LW_B_HAVE_OLD"] == "1"
 
 def med(scen, peer, key):
     vals = [r["result"].get(key) for r in runs
@@ -342,23 +420,48 @@ for label, unit, scen, key, lw, cpy, raw in rows:
     print(f"{label:<22} {unit:<9} {cell(v_lw) if have_cli else 'SKIPPED':>11} "
           f"{cell(v_cp) if cpy else '-':>11} {cell(v_raw) if raw else '-':>11} "
           f"{rc(r_cp) if cpy else '-':>10} {rc(r_raw) if raw else '-':>8}")
-    summary["rows"].append({"scenario": scen, "metric": key, "unit": unit,
-                            "linewright": v_lw, "linewright_peer": lw,
-                            "cpython": v_cp, "cpython_peer": cpy,
-                            "raw": v_raw, "raw_peer": raw,
-                            "linewright_over_cpython": r_cp, "linewright_over_raw": r_raw})
+    row = {"scenario": scen, "metric": key, "unit": unit,
+           "linewright": v_lw, "linewright_peer": lw,
+           "cpython": v_cp, "cpython_peer": cpy,
+           "raw": v_raw, "raw_peer": raw,
+           "linewright_over_cpython": r_cp, "linewright_over_raw": r_raw}
+    if have_old:
+        old = lw.replace("linewright", "linewright-old", 1)
+        v_old = med(scen, old, key)
+        row.update({"linewright_old": v_old, "linewright_old_peer": old,
+                    "linewright_old_over_raw": ratio(v_old, v_raw),
+                    "linewright_over_old": ratio(v_lw, v_old)})
+    summary["rows"].append(row)
+
+if have_old:
+    print()
+    print("before/after, the same rounds (linewright = --cli / LW_CLI, old = --old-cli):")
+    hdr2 = f"{'scenario':<22} {'metric':<9} {'linewright':>11} {'old':>11} {'new/old':>8} {'new/raw':>8} {'old/raw':>8}"
+    print(hdr2)
+    print("-" * len(hdr2))
+    for row, (label, unit, *_rest) in zip(summary["rows"], rows):
+        def c2(v):
+            return "-" if v is None else (f"{v:.3g}" if v < 1000 else fmt(v))
+        def r2(r):
+            return "-" if r is None else f"{r:.2f}x"
+        print(f"{label:<22} {unit:<9} {c2(row['linewright']):>11} {c2(row['linewright_old']):>11} "
+              f"{r2(row['linewright_over_old']):>8} {r2(row['linewright_over_raw']):>8} "
+              f"{r2(row['linewright_old_over_raw']):>8}")
 
 n_conns = max([r["result"].get("conns", 0) for r in runs if r["scenario"].startswith("c_")] or [0])
 served = {}
 print()
 print("fan-out, connections served (worst run):")
 for scen, peer in (("c_fanout_poll", "linewright-poll"), ("c_fanout_epoll", "linewright-epoll"),
+                   ("c_fanout_poll", "linewright-old-poll"), ("c_fanout_epoll", "linewright-old-epoll"),
                    ("c_fanout_poll", "cpython-poll"), ("c_fanout_epoll", "raw-epoll")):
     if peer.startswith("linewright") and not have_cli:
         continue
+    if peer.startswith("linewright-old") and not have_old:
+        continue
     vals = [r["result"].get("served", 0) for r in runs if r["scenario"] == scen and r["peer"] == peer]
     served[peer] = min(vals) if vals else None
-    print(f"  {peer:<18} {served[peer]} of {n_conns}")
+    print(f"  {peer:<20} {served[peer]} of {n_conns}")
 
 def get(scen, peer, key):
     return med(scen, peer, key) if have_cli or not peer.startswith("linewright") else None
@@ -393,6 +496,7 @@ print()
 print("notes: medians of the runs; for the p99 row a ratio above 1 means linewright is slower;")
 print("       CPython's asyncore has no epoll, so (c)/poll compares with CPython and (c)/epoll")
 print("       with the raw floor; (d)'s CPython handler counts and drops the bytes (no target).")
+print(f"load average (1, 5, 15 min): {os.environ['LW_B_LOAD_BEFORE']} before, {os.environ['LW_B_LOAD_AFTER']} after")
 
 result = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -404,6 +508,8 @@ result = {
     "machine": {"nproc": int(os.environ["LW_B_NPROC"]), "cpu": os.environ["LW_B_CPU"],
                 "kernel": os.environ["LW_B_KERNEL"], "python": os.environ["LW_B_PYVER"]},
     "linewright_cli": os.environ["LW_B_CLI"] if have_cli else None,
+    "linewright_old_cli": os.environ["LW_B_CLI_OLD"] if have_old else None,
+    "load_average": {"before": os.environ["LW_B_LOAD_BEFORE"], "after": os.environ["LW_B_LOAD_AFTER"]},
     "summary": summary["rows"],
     "fanout_served_worst": served,
     "targets": targets,

@@ -1,9 +1,11 @@
 // tst_AsyncChat.cpp — engine::AsyncChat against CPython 3.11.7's asynchat:
-// the input path (A3, R1–R5, R10, R13, R16, R17, R19), the output path
+// the input path (A3, R1–R5, R10, R13, R16, R17, R19, R20), the output path
 // (P2–P16), the predicates and discard_buffers (W1–W4), ports of
 // Lib/test/test_asynchat.py, and a differential test that replays 238
 // streams × 4 read sizes whose exact event sequences CPython produced
-// (cpython_oracle/framing_cases.inc, made by gen_framing_cases.py).
+// (cpython_oracle/framing_cases.inc, made by gen_framing_cases.py) — once
+// through get_terminator() and once with the terminator read in place
+// (useStoredTerminator), which must frame alike.
 //
 // Expected values come from cpython_oracle/check_chat.py (scenarios) and
 // check_targeted.py (three-way framing); each test names the checklist item
@@ -13,6 +15,7 @@
 #include "engine/net/Address.h"
 #include "engine/asyncore/AsyncChat.h"
 #include "engine/asyncore/Dispatcher.h"
+#include "engine/asyncore/DispatcherTap.h"
 #include "engine/asyncore/Fifo.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/asyncore/Producer.h"
@@ -236,6 +239,9 @@ public:
 
     std::string takeData() { return getData(); }
     void collectDefault(std::string_view d) { collectIncomingDataDefault(d); }
+    // Probe overrides getTerminator() but, without terminatorOverride, returns
+    // the stored one: reading it in place must frame exactly the same.
+    using AsyncChat::useStoredTerminator;
 
     std::string summary() const {
         std::string out;
@@ -450,6 +456,12 @@ private slots:
     void exceptionFromHook();
     void readableAlways();
     void incomingHelpers();
+    void countReplacedInsideCollect_data();
+    void countReplacedInsideCollect();
+    void storedTerminatorFramesAsTheHook_data();
+    void storedTerminatorFramesAsTheHook();
+    void storedTerminatorTapHearsTheMatchedTerminator_data();
+    void storedTerminatorTapHearsTheMatchedTerminator();
 
     // ---- P: the output path -----------------------------------------------------
     void pushSlicesByOutBufferSize();
@@ -491,6 +503,8 @@ private slots:
     // ---- CPython differential ------------------------------------------------------
     void differential_data();
     void differential();
+    void differentialStoredTerminator_data() { differential_data(); }
+    void differentialStoredTerminator();
 
     // ---- Fast by construction: a 1 GiB message in bounded memory --------------------
     void gibibyteStreamsInBoundedMemory_data();
@@ -832,6 +846,196 @@ void TestAsyncChat::incomingHelpers() {
     QVERIFY(p.feedAndClose("one\ntwo\n"));
     QCOMPARE(qb(p.chat->records.at(0).payload), QByteArray("got:one"));
     QCOMPARE(qb(p.chat->records.at(1).payload), QByteArray("got:two"));
+}
+
+// R20 (fixed): collect_incoming_data() replaces a count terminator that the
+// buffer only partly meets (count 25, 10-byte reads) with bytes or None.
+// CPython then computes `terminator - lb` on the new value, raises TypeError,
+// calls handle_error and closes (check_chat.py: ['c0123456789', 'E', 'h'] for
+// each). The engine keeps the new terminator and frames the rest by it, as a
+// change made anywhere else would (R13).
+void TestAsyncChat::countReplacedInsideCollect_data() {
+    QTest::addColumn<QByteArray>("replacement");  // "N" = None, else bytes
+    QTest::addColumn<QByteArray>("log");
+    QTest::addColumn<QByteArray>("termAfter");
+    QTest::newRow("bytes \\n") << QByteArray("\n") << QByteArray("c:0123456789 c:ab f c:cd f h")
+                               << QByteArray("B\\x0a");
+    QTest::newRow("None") << QByteArray("N") << QByteArray("c:0123456789 c:ab\\x0acd\\x0a h") << QByteArray("N");
+    QTest::newRow("empty bytes") << QByteArray("") << QByteArray("c:0123456789 c:ab\\x0acd\\x0a h")
+                                 << QByteArray("B");
+}
+
+void TestAsyncChat::countReplacedInsideCollect() {
+    QFETCH(QByteArray, replacement);
+    QFETCH(QByteArray, log);
+    QFETCH(QByteArray, termAfter);
+    for (const bool stored : {false, true}) {
+        Pair p;
+        p.chat->useStoredTerminator(stored);
+        p.chat->setTerminator(25);
+        p.chat->acInBufferSize = 10;
+        const Terminator next = replacement == "N" ? Terminator::none() : Terminator::bytes(replacement.toStdString());
+        bool once = false;
+        p.chat->onCollect = [&once, next](Probe& c, std::string_view) {
+            if (!std::exchange(once, true)) c.setTerminator(next);
+        };
+        QVERIFY(p.feedAndClose("0123456789ab\ncd\n"));
+        QCOMPARE(qb(p.chat->logText()), log);
+        QCOMPARE(p.chat->errors, 0);
+        QCOMPARE(qb(tdesc(p.chat->getTerminator())), termAfter);
+    }
+}
+
+// useStoredTerminator() reads the stored terminator in place instead of
+// calling get_terminator() at each step. Whatever the hooks do to the
+// terminator, the buffer or the channel, the framing must be the hook's:
+// each scenario runs both ways and every event, the records' terminators,
+// the rest of the buffer and the final terminator must be the same. (The
+// hook's side is pinned against CPython by the tests above.)
+void TestAsyncChat::storedTerminatorFramesAsTheHook_data() {
+    QTest::addColumn<int>("scenario");
+    QTest::addColumn<qulonglong>("readSize");
+    const char* names[] = {"bytes->bytes in collect",      "count 25, state inside collect",
+                           "count set inside collect",     "count -> bytes in collect",
+                           "bytes -> count in collect",    "close in found",
+                           "discard in found",             "collect throws",
+                           "found throws",                 "crlfcrlf held back",
+                           "bytes -> None in found",       "collect changes it twice"};
+    for (int i = 0; i < static_cast<int>(std::size(names)); ++i)
+        for (const std::size_t k : {std::size_t{1}, std::size_t{3}, std::size_t{10}, kWhole})
+            QTest::addRow("%s/%s", names[i], modeName(k)) << i << static_cast<qulonglong>(k);
+}
+
+void TestAsyncChat::storedTerminatorFramesAsTheHook() {
+    QFETCH(int, scenario);
+    QFETCH(qulonglong, readSize);
+    auto run = [scenario, readSize](bool stored) {
+        Pair p;
+        Probe& c = *p.chat;
+        c.useStoredTerminator(stored);
+        c.acInBufferSize = static_cast<std::size_t>(readSize);
+        std::vector<std::string> seen;  // inside collect: terminator / buffered bytes
+        c.onCollect = [&seen](Probe& ch, std::string_view) {
+            seen.push_back(tdesc(ch.getTerminator()) + "/" + esc(ch.inputBuffer()));
+        };
+        std::string data = "ab,cd\nef,gh\nij\n";
+        switch (scenario) {
+        case 0:
+            c.setTerminator("\n");
+            c.onCollect = [&seen](Probe& ch, std::string_view) {
+                seen.push_back(tdesc(ch.getTerminator()));
+                if (ch.getTerminator() == Terminator::bytes("\n")) ch.setTerminator(",");
+            };
+            break;
+        case 1:
+            c.setTerminator(25);
+            data = std::string(30, 'x');
+            break;
+        case 2:
+            c.setTerminator(7);
+            c.onCollect = [](Probe& ch, std::string_view) {
+                if (ch.getTerminator().countValue() == 7) ch.setTerminator(3);
+            };
+            break;
+        case 3:
+            c.setTerminator(9);
+            c.onCollect = [](Probe& ch, std::string_view) {
+                if (ch.getTerminator().isCount()) ch.setTerminator("\n");
+            };
+            break;
+        case 4:
+            c.setTerminator("\n");
+            c.onCollect = [](Probe& ch, std::string_view) {
+                if (ch.getTerminator().isBytes()) ch.setTerminator(4);
+            };
+            break;
+        case 5:
+            c.setTerminator("\n");
+            c.schedule = {Step{Step::Close, {}}};
+            break;
+        case 6:
+            c.setTerminator("\n");
+            c.schedule = {Step{Step::Discard, {}}};
+            break;
+        case 7:
+            c.setTerminator("\n");
+            c.onCollect = [](Probe&, std::string_view) { throw std::runtime_error("boom"); };
+            break;
+        case 8:
+            c.setTerminator("\n");
+            c.onFound = [](Probe&) { throw std::runtime_error("boom"); };
+            break;
+        case 9:
+            c.setTerminator("\r\n\r\n");
+            data = "GET / HTTP/1.0\r\nHost: x\r\n\r\nbody\r\n\r\r\n\r\n\r\n";
+            break;
+        case 10:
+            c.setTerminator("\n");
+            c.schedule = {Step{Step::Set, Terminator::none()}};
+            break;
+        case 11:
+            c.setTerminator("\n");
+            c.onCollect = [](Probe& ch, std::string_view) {
+                // A long terminator, then the short one again: the record in
+                // hand is still cut by the one in force when it was found.
+                ch.setTerminator(std::string(40, '#'));
+                ch.setTerminator(",,");
+            };
+            data = "ab,,cd\nef,,gh\nij\n";
+            break;
+        default: break;
+        }
+        if (!sendAll(p.peer.get(), data)) return std::string("send failed");
+        std::error_code ec;
+        engine::sockops::shutdownWrite(p.peer.get(), ec);
+        lwtest::runUntil(p.loop, [&c] { return !c.connected; });
+        return join(c.tokens, "|") + " rest:" + esc(c.inputBuffer()) + " term:" + tdesc(c.getTerminator()) +
+               " errors:" + std::to_string(c.errors) + " seen:" + join(seen, ",") + " " + c.summary();
+    };
+    const std::string hook = run(false);
+    const std::string inPlace = run(true);
+    QCOMPARE(qb(inPlace), qb(hook));
+}
+
+namespace {
+
+// Records what a DispatcherTap hears of the input path.
+class InputTap final : public engine::DispatcherTap {
+public:
+    std::vector<std::string> heard;
+    void collected(const engine::Dispatcher&, std::string_view data) override { heard.push_back("c:" + esc(data)); }
+    void terminatorFound(const engine::Dispatcher&, const Terminator& matched) override {
+        heard.push_back("f:" + tdesc(matched));
+    }
+};
+
+}  // namespace
+
+// A tap hears the terminator that ended each record, even when the hook that
+// installed the tap (collect_incoming_data, in the middle of a step read in
+// place) changed the stored terminator at the same time.
+void TestAsyncChat::storedTerminatorTapHearsTheMatchedTerminator_data() {
+    QTest::addColumn<bool>("stored");
+    QTest::newRow("get_terminator() at each step") << false;
+    QTest::newRow("stored terminator in place") << true;
+}
+
+void TestAsyncChat::storedTerminatorTapHearsTheMatchedTerminator() {
+    QFETCH(bool, stored);
+    Pair p;
+    InputTap tap;
+    p.chat->useStoredTerminator(stored);
+    p.chat->setTerminator("\r\n");
+    p.chat->onCollect = [&tap](Probe& c, std::string_view) {
+        if (c.tap() == nullptr) {
+            c.setTap(&tap);
+            c.setTerminator(";");
+        }
+    };
+    QVERIFY(p.feedAndClose("ab\r\ncd;ef;"));
+    p.chat->setTap(nullptr);
+    QCOMPARE(qb(join(tap.heard, " ")), QByteArray("f:B\\x0d\\x0a c:cd f:B; c:ef f:B;"));
+    QCOMPARE(qb(p.chat->logText()), QByteArray("c:ab f c:cd f c:ef f h"));
 }
 
 // P2: a push longer than ac_out_buffer_size is queued in slices of that size;
@@ -1383,6 +1587,25 @@ void TestAsyncChat::differential() {
     const OracleCase& c = kOracleCases[index];
     const char* expected[] = {c.at1, c.at3, c.at10, c.atWhole};
     Pair p;
+    p.chat->acInBufferSize = kReadSizes[size];
+    p.chat->setTerminator(parseTerm(c.init));
+    for (const std::string& s : split(c.schedule, '|')) p.chat->schedule.push_back(parseStep(s));
+    QVERIFY(p.feedAndClose(unesc(c.stream)));
+    p.chat->tokens.push_back("r" + esc(p.chat->inputBuffer()));
+    QCOMPARE(qb(join(p.chat->tokens, "|")), QByteArray(expected[size]));
+    QVERIFY(!p.chat->emptyCollect);
+    QCOMPARE(p.chat->errors, 0);
+}
+
+// The whole differential table again with the terminator read in place
+// (useStoredTerminator): every CPython event sequence must come out the same.
+void TestAsyncChat::differentialStoredTerminator() {
+    QFETCH(int, index);
+    QFETCH(int, size);
+    const OracleCase& c = kOracleCases[index];
+    const char* expected[] = {c.at1, c.at3, c.at10, c.atWhole};
+    Pair p;
+    p.chat->useStoredTerminator();
     p.chat->acInBufferSize = kReadSizes[size];
     p.chat->setTerminator(parseTerm(c.init));
     for (const std::string& s : split(c.schedule, '|')) p.chat->schedule.push_back(parseStep(s));

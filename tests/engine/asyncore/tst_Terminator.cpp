@@ -20,6 +20,7 @@
 #include <QTest>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -247,6 +248,7 @@ private slots:
     void findPrefixAtEndMatchesDefinition();
     void findTerminator_data();
     void findTerminator();
+    void findTerminatorMatchesFind();
 
     // ---- R: framing a stream three ways ----------------------------------------
     void framing_data();
@@ -468,6 +470,41 @@ void TestTerminator::findTerminator() {
         std::string_view(haystack.constData(), static_cast<std::size_t>(haystack.size())),
         std::string_view(needle.constData(), static_cast<std::size_t>(needle.size())));
     QCOMPARE(got == std::string_view::npos ? -1LL : static_cast<qlonglong>(got), expected);
+}
+
+// findTerminator() against std::string_view::find on every needle length
+// from 1 to 24 (the inline memchr path up to 16 bytes, memmem past it), on
+// haystacks over a small alphabet so that near-misses are common; a fixed
+// seed keeps it reproducible. An empty needle finds nothing.
+void TestTerminator::findTerminatorMatchesFind() {
+    QCOMPARE(engine::findTerminator("abc", ""), std::string_view::npos);
+    QCOMPARE(engine::findTerminator("", "a"), std::string_view::npos);
+    std::uint32_t state = 12345;
+    auto next = [&state] {
+        state = state * 1664525u + 1013904223u;
+        return state >> 16;
+    };
+    const char alphabet[] = {'a', 'b', '\r', '\n'};
+    int checked = 0;
+    for (std::size_t n = 1; n <= 24; ++n) {
+        for (int round = 0; round < 300; ++round) {
+            std::string needle;
+            for (std::size_t i = 0; i < n; ++i) needle += alphabet[next() % (n > 4 ? 2 : 4)];
+            std::string hay;
+            const std::size_t len = next() % 120;
+            for (std::size_t i = 0; i < len; ++i) hay += alphabet[next() % (n > 4 ? 2 : 4)];
+            if (round % 3 == 0 && len > n) hay.replace(next() % (len - n), n, needle);  // plant one
+            const std::size_t want = std::string_view(hay).find(needle);
+            const std::size_t got = engine::findTerminator(hay, needle);
+            if (got != want)
+                QFAIL(qPrintable(QStringLiteral("findTerminator(%1, %2) = %3, want %4")
+                                     .arg(QString::fromStdString(esc(hay)), QString::fromStdString(esc(needle)))
+                                     .arg(static_cast<qlonglong>(got))
+                                     .arg(static_cast<qlonglong>(want))));
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, 24 * 300);
 }
 
 // R5–R13, R15 through a real socket: each case whole, in 1-byte reads and in

@@ -7,6 +7,7 @@ dispatcher.send, the way the C++ tests override rawSend().
 """
 import errno
 import socket
+import sys
 import warnings
 
 with warnings.catch_warnings():
@@ -40,6 +41,7 @@ class Probe(asynchat.async_chat):
 
     def handle_error(self):
         self.ev.append("E")
+        self.err = repr(sys.exc_info()[1])
         self.handle_close()
 
     def send(self, data):
@@ -270,3 +272,15 @@ for term in (None, b"\n"):
     b.sendall(b"abc")
     asyncore.loop(map=m, count=1, use_poll=True)
     print(term, seen)
+
+title("R20 count replaced by bytes/None inside the collect of a partial count "
+      "(25, 10-byte reads, '0123456789ab\\ncd\\n')")
+for new in (b"\n", None, b""):
+    c, b, m = pair(); c.set_terminator(25); c.ac_in_buffer_size = 10
+    def replace(ch, new=new):
+        if not getattr(ch, "done", False):
+            ch.done = True; ch.set_terminator(new)
+    c.on_collect = replace
+    b.sendall(b"0123456789ab\ncd\n"); b.shutdown(socket.SHUT_WR)
+    while m: asyncore.loop(map=m, count=1, use_poll=True)
+    print(repr(new), c.ev, repr(c.ac_in_buffer), repr(c.terminator), getattr(c, "err", None))
