@@ -3,50 +3,46 @@
 //
 // What it does: lays out the panels (Channels on the left, the conversation
 // with the composer under it in the middle, the channel inspector on the
-// right, the selected row's bytes at the bottom), owns the actions (menus,
-// toolbar, shortcuts), turns what the user asks into engine commands
-// (connect, listen, push, push a file, repeat, set the terminator or the
-// buffer sizes, close, close when done, discard, reconnect), asks for
-// channel snapshots while the selected channel is busy, and reports errors
-// without ever blocking: an error row in the conversation, a banner above
-// it and a status-bar message. Layout, recent targets and preferences
-// persist (QSettings).
-// What it owns: the EngineBridge (and through it the engine), every panel.
+// right, the selected row's bytes at the bottom, the teaching docks below),
+// assembles the menus and the toolbar from its own actions (find, filter,
+// focus, view, help) and its controllers', restores and saves the layout and
+// the preferences (QSettings), shows the status figures, and glues the parts
+// together: what a controller reports goes to the banner above the
+// conversation and the status bar (never a blocking dialog), and a session
+// file shown read-only turns every live part off. The work is done by three
+// controllers, one per concern:
+//  - ChannelsController: connect / listen / reconnect / close, the selected
+//    channel, the composer's target, the commands to the engine;
+//  - SessionController (ui/session): recording, open / save / export,
+//    summary, replay, mock, the read-only window;
+//  - TeachingController (ui/teaching): the Loop inspector and the examples.
+// The functions below that belong to one of them forward to it.
+// What it owns: the EngineBridge (and through it the engine), every panel,
+// the controllers (they go before the bridge: see the members).
 // Threads: GUI thread.
 #pragma once
 
-#include "engine/reactor/Event.h"
-#include "engine/capture/Conversation.h"
-#include "engine/capture/EventJson.h"
 #include "engine/capture/SessionReader.h"
+#include "engine/reactor/Event.h"
+#include "ui/ActionSet.h"
 #include "ui/model/ChannelParams.h"
 
-#include <QHash>
 #include <QMainWindow>
 #include <QPalette>
-#include <QPointer>
-#include <QSet>
 
-#include <functional>
+#include <cstdint>
 #include <memory>
-#include <vector>
 
 class QAction;
 class QDockWidget;
-class QLabel;
-class QMenu;
 class QTimer;
 class QTreeView;
 
 namespace ui {
 
 enum class ExportKind;
-class BackgroundJobs;
-class MockDialog;
-class ReplayDialog;
-class SessionCapture;
-class SummaryDialog;
 class ChannelInspector;
+class ChannelsController;
 class Composer;
 class ConnectDialog;
 class ConversationView;
@@ -54,11 +50,16 @@ class EngineBridge;
 class ExamplePane;
 class ListenDialog;
 class LoopInspector;
+class MockDialog;
 class NotificationBanner;
 class PayloadView;
+class ReplayDialog;
+class SessionCapture;
+class SessionController;
 class StatusBarWidgets;
+class SummaryDialog;
+class TeachingController;
 class UiLatencyMonitor;
-struct ChannelInfo;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -75,22 +76,29 @@ public:
     NotificationBanner* banner() const { return m_banner; }
     QTreeView* channelsView() const { return m_channels; }
     StatusBarWidgets* statusFigures() const { return m_figures; }
-    /// Teaching mode: the Loop inspector and its dock (hidden until opened).
-    LoopInspector* loopInspector() const { return m_loopInspector; }
-    QDockWidget* loopDock() const { return m_loopDock; }
-    /// Teaching mode: the example pane ("About this example") and its dock.
-    ExamplePane* examplePane() const { return m_examplePane; }
-    QDockWidget* exampleDock() const { return m_exampleDock; }
+
+    ChannelsController* channelsController() const { return m_channelsController.get(); }
+    SessionController* sessionController() const { return m_sessionController.get(); }
+    TeachingController* teachingController() const { return m_teachingController.get(); }
+
+    // --- Teaching (TeachingController) ----------------------------------------------------
+    /// The Loop inspector and its dock (hidden until opened).
+    LoopInspector* loopInspector() const;
+    QDockWidget* loopDock() const;
+    /// The example pane ("About this example") and its dock.
+    ExamplePane* examplePane() const;
+    QDockWidget* exampleDock() const;
     /// Examples ▸ NAME: runs the built-in example, paused, in the example pane.
     bool openExample(const QString& name);
 
+    // --- Channels (ChannelsController) ----------------------------------------------------
     /// Opens a listening channel / a client channel (what the dialogs do on
     /// OK), remembers it under Recent, and selects it.
     engine::ChannelId listenOn(const ListenParams& params);
     engine::ChannelId connectTo(const ConnectParams& params);
 
     void selectChannel(engine::ChannelId id);
-    engine::ChannelId currentChannel() const { return m_current; }
+    engine::ChannelId currentChannel() const;
 
     /// The Connect… / Listen… dialogs (window-modal, opened without blocking).
     ConnectDialog* openConnectDialog();
@@ -102,16 +110,17 @@ public:
     void discardBuffers();
     engine::ChannelId reconnectChannel();
 
-    /// The action with this object name ("connect", "listen", "close", …).
+    /// The action with this object name ("connect", "listen", "close", …),
+    /// the window's or a controller's.
     QAction* action(const QString& name) const;
 
-    // --- Session files (MainWindowSession.cpp) ---------------------------------------
+    // --- Session files (SessionController) --------------------------------------------------
     /// The recording of this window's live session (finished in a read-only window).
-    SessionCapture* capture() const { return m_capture; }
+    SessionCapture* capture() const;
     /// The window shows a session file; live commands are disabled.
-    bool isReadOnly() const { return m_readOnly; }
+    bool isReadOnly() const;
     /// The file a read-only window shows.
-    QString sessionFile() const { return m_sessionFile; }
+    QString sessionFile() const;
     /// File ▸ Open Session…: loads `path` (asks for it when empty) on a
     /// worker with a progress dialog, then shows it read-only — in this
     /// window if nothing happened in it yet, else in a new one. Returns at
@@ -143,40 +152,24 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void buildTeaching();  // LoopInspector dock + Loop menu (MainWindowTeaching.cpp)
-    void buildSession();   // recording, session files, replay (MainWindowSession.cpp)
-    void shutdownSession();
-    void updateRecordingStatus();
-    void applyReadOnly();
-    bool isPristine() const;
-    QString sessionHeaderTitle() const;
-    QString sessionName() const;
-    /// Rebuilds the log's conversations on a worker; `done` on the GUI thread.
-    void gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done);
+    void buildViews();
+    void buildDocks();
+    void buildControllers();
     void buildActions();
     void buildMenus();
     void buildToolBar();
-    void buildDocks();
+    void connectParts();
     void restoreSettings();
     void saveSettings();
-    void rebuildRecentMenu();
     void showShortcuts();
     void showAbout();
 
-    void onBatch(const std::vector<engine::Event>& batch);
-    void onEventsAppended();
-    void onChannelSelectionChanged();
-    void refreshCurrent();
-    void updateChannelActions();
-    void updateScope();
-    void requestSnapshot();
+    void enterReadOnly();
+    void updateTitle(const QString& channelTitle);
     void updateStatus();
-    void moveChannelSelection(int step);
     void revealEvent(std::uint64_t seq);
     void notify(const QString& text, int severity, std::uint64_t seq);
-    const ChannelInfo* currentInfo() const;
-    QString channelTitle(const ChannelInfo& info) const;
-    ConnectParams defaultConnectParams() const;
+    void showStatus(const QString& text);
 
     std::unique_ptr<EngineBridge> m_bridge;
     QPalette m_systemPalette;  // the palette the application started with
@@ -191,43 +184,15 @@ private:
     StatusBarWidgets* m_figures = nullptr;
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;
-    LoopInspector* m_loopInspector = nullptr;
-    QDockWidget* m_loopDock = nullptr;
-    ExamplePane* m_examplePane = nullptr;
-    QDockWidget* m_exampleDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
-    QMenu* m_recentMenu = nullptr;
-    QTimer* m_snapshotTimer = nullptr;
     QTimer* m_statusTimer = nullptr;
-    QTimer* m_refreshTimer = nullptr;
-    QHash<QString, QAction*> m_actions;
+    ActionSet m_actions{this};  // the window's own: clear log, quit, find, filter, focus, view, help
 
-    engine::ChannelId m_current = 0;
-    bool m_currentTouched = false;  // the selected channel had events since the last refresh
-    bool m_refreshNow = false;      // ... and one of them changes what can be done
-    bool m_snapshotDirty = false;   // ... since the last snapshot request
-    bool m_scopeDirty = false;      // a connection was accepted under the selected listener
-    QSet<engine::ChannelId> m_established;        // listening / connected / accepted seen
-    QSet<engine::ChannelId> m_snapshotsInFlight;  // snapshot() posted, channel_state not back yet
-    QHash<engine::ChannelId, ConnectParams> m_clientParams;
-    QHash<engine::ChannelId, ListenParams> m_listenParams;
-    engine::ChannelId m_lastListener = 0;
-    bool m_listenedSinceConnect = false;
-    ConnectParams m_lastConnect;
-    ListenParams m_lastListen;
-    QPointer<ConnectDialog> m_connectDialog;
-    QPointer<ListenDialog> m_listenDialog;
-
-    // Session files (MainWindowSession.cpp).
-    SessionCapture* m_capture = nullptr;
-    BackgroundJobs* m_jobs = nullptr;
-    QLabel* m_recordLabel = nullptr;
-    QLabel* m_readOnlyStrip = nullptr;
-    bool m_readOnly = false;
-    QString m_sessionFile;
-    engine::SessionHeader m_loadedHeader;
-    engine::SessionSummary m_loadedSummary;
-    QStringList m_loadedNotes;
+    // The controllers: children of the window, held here so that they go
+    // (and their connections with them) before the bridge they use.
+    std::unique_ptr<TeachingController> m_teachingController;
+    std::unique_ptr<SessionController> m_sessionController;
+    std::unique_ptr<ChannelsController> m_channelsController;
 };
 
 }  // namespace ui

@@ -9,13 +9,15 @@
 // selects rows.
 //
 // Rows are never formatted ahead of time: data() formats the cells the view
-// asks for, from the store. With no filter in Events mode the view row is
-// the store row (no index at all); otherwise the model keeps a compact index
-// (16 bytes a row). Changing the mode or the filter builds a new index on a
-// worker thread (cancelled when another change comes; small logs are done
-// on the spot), then swaps it in with one model reset and emits
-// filterApplied(). The GUI thread picks the result up every kPollMs: the
-// worker shares a mutex and atomics with it, nothing of Qt.
+// asks for, from the store. Which store rows the view rows are is an
+// EventIndex (ui/model/EventIndex.h, Qt-free: the filter predicate, the
+// index, the worker thread): with no filter in Events mode the view row is
+// the store row (no entries at all); otherwise 16 bytes a row. Changing the
+// mode or the filter builds a new index on the EventIndexWorker's thread
+// (cancelled when another change comes; small logs are done on the spot),
+// then swaps it in with one model reset and emits filterApplied(). The GUI
+// thread picks the result up every kPollMs: the worker shares a mutex and
+// atomics with it, nothing of Qt.
 // appendFromStore() — call it after the store grew — filters only the new
 // rows and announces them with one
 // beginInsertRows()/endInsertRows() (plus, in Messages mode, at most one
@@ -28,13 +30,14 @@
 // whole message (across collect boundaries) and its terminator.
 // Case-insensitive compares ASCII letters without case.
 //
-// What it owns: the index and a worker thread (started on first need).
+// What it owns: the index and the worker (started on first need).
 // Threads: GUI thread only (the worker is internal; see EventLogStore for
 // how it reads the store safely). If the store is cleared, the model shows
 // nothing until appendFromStore() or reload() runs, which rebuild it.
 #pragma once
 
 #include "engine/reactor/Event.h"
+#include "ui/model/EventIndex.h"
 #include "ui/model/EventLogStore.h"
 #include "ui/model/Formatters.h"
 
@@ -103,14 +106,9 @@ public:
         MessageFirstRowRole,  ///< qlonglong: a message's first store row (an event: its own row).
     };
     Q_ENUM(Role)
-    enum class Mode { Events, Messages };
-    /// What a row stands for.
-    enum class RowType {
-        Event,         ///< One event.
-        Message,       ///< A message ended by found_terminator.
-        Unterminated,  ///< Bytes collected, then the channel closed / discarded them / hit the message limit.
-        InProgress,    ///< A message still being collected.
-    };
+    using Mode = EventIndex::Mode;
+    /// What a row stands for (Event, Message, Unterminated, InProgress: see EventIndex).
+    using RowType = EventIndex::RowType;
 
     /// Bytes of a message or event the Display role shows before cutting.
     static constexpr std::size_t kDisplayBytes = 256;
@@ -177,20 +175,17 @@ signals:
     /// While a large log is re-indexed: 0…100.
     void filterProgress(int percent);
 
-public:
-    // Internals shared with the .cpp's helpers (not part of the API).
-    struct ViewEntry;
-    struct Index;
-    class Matcher;
-    class Builder;
-    class Worker;
-
 private:
+    using ViewEntry = EventIndex::Entry;
+
+    /// The filter, compiled for EventIndex (the names and directions come from Formatters).
+    static std::shared_ptr<const EventMatcher> compile(const EventFilter& filter);
+    std::shared_ptr<EventIndex> newIndex() const;
     void rebuild();
-    void installIndex(std::shared_ptr<Index> index, qint64 ms);
+    void installIndex(std::shared_ptr<EventIndex> index, qint64 ms);
     void resetEmpty();
     void pollJob();
-    void onJobDone(std::uint64_t jobId, std::shared_ptr<Index> index);
+    void onJobDone(std::uint64_t jobId, std::shared_ptr<EventIndex> index);
     void updateTrailer();
     const ViewEntry* entry(int viewRow, ViewEntry& scratch) const;
     QVariant cellText(const ViewEntry& e, int column, int viewRow) const;
@@ -201,8 +196,8 @@ private:
     const EventLogStore* m_store;
     Mode m_mode = Mode::Events;
     EventFilter m_filter;
-    std::shared_ptr<Index> m_index;
-    std::unique_ptr<Worker> m_worker;
+    std::shared_ptr<EventIndex> m_index;
+    std::unique_ptr<EventIndexWorker> m_worker;
     std::uint64_t m_jobSerial = 0;
     std::uint64_t m_pendingJob = 0;
     QElapsedTimer m_jobClock;

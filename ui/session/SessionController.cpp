@@ -1,62 +1,45 @@
-// MainWindowSession.cpp — the window's session files: recording the live
-// session, Open Session (read-only), Save Session As, Export, Summary and
-// Replay. Everything slow runs on BackgroundJobs; the UI thread only hands
-// batches over and shows results.
-#include "ui/MainWindow.h"
+// SessionController.cpp — recording, session files (open read-only, save,
+// export), summary, replay and mock. Everything slow runs on BackgroundJobs;
+// the GUI thread only hands batches over and shows results.
+#include "ui/session/SessionController.h"
 
 #include "engine/capture/Conversation.h"
-#include "ui/views/ChannelInspector.h"
+#include "ui/Settings.h"
+#include "ui/dialogs/SummaryDialog.h"
 #include "ui/model/ChannelModel.h"
-#include "ui/views/Composer.h"
-#include "ui/views/ConversationView.h"
 #include "ui/model/EngineBridge.h"
 #include "ui/model/EventLogModel.h"
 #include "ui/model/Formatters.h"
-#include "ui/teaching/LoopInspector.h"
 #include "ui/session/MockDialog.h"
-#include "ui/views/NotificationBanner.h"
 #include "ui/session/ReplayDialog.h"
 #include "ui/session/SessionCapture.h"
 #include "ui/session/SessionJobs.h"
-#include "ui/Settings.h"
-#include "ui/dialogs/SummaryDialog.h"
 
-#include <QAbstractButton>
-#include <QAbstractSpinBox>
 #include <QAction>
-#include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
-#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QLineEdit>
+#include <QMainWindow>
 #include <QMenu>
-#include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QProgressDialog>
-#include <QStatusBar>
 #include <QUrl>
 #include <QVBoxLayout>
-
-#include <cstdio>
 
 namespace ui {
 namespace {
 
-constexpr int kStatusMs = 10000;
 const QString kRecordByDefault = QStringLiteral("session/recordByDefault");
 const QString kLastSessionDir = QStringLiteral("session/lastDirectory");
 const QString kSessionFilter = QObject::tr("Linewright sessions (*.lwsession *.jsonl);;All files (*)");
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-// The actions that change the live session: off in a read-only window.
-const char* const kLiveActions[] = {"connect",       "listen",     "sendFile",       "close",       "closeWhenDone",
-                                    "discard",       "reconnect",  "editTerminator", "clearLog",    "removeClosed",
-                                    "recordSession", "focusComposer"};
+using Severity = NotificationBanner::Severity;
 
 QProgressDialog* makeProgress(QWidget* parent, const QString& label) {
     auto* p = new QProgressDialog(label, QObject::tr("Cancel"), 0, 1000, parent);
@@ -71,30 +54,29 @@ QProgressDialog* makeProgress(QWidget* parent, const QString& label) {
 
 }  // namespace
 
-void MainWindow::buildSession() {
+SessionController::SessionController(EngineBridge* bridge, QMainWindow* window,
+                                     std::function<engine::ChannelId()> currentChannel, QObject* parent)
+    : QObject(parent), m_bridge(bridge), m_window(window), m_currentChannel(std::move(currentChannel)),
+      m_actions(window) {
     m_jobs = new BackgroundJobs(this);
-    m_capture = new SessionCapture(m_bridge.get(), settings::boolValue(kRecordByDefault, true), this);
-    connect(m_capture, &SessionCapture::stateChanged, this, &MainWindow::updateRecordingStatus);
+    m_capture = new SessionCapture(m_bridge, settings::boolValue(kRecordByDefault, true), this);
+    connect(m_capture, &SessionCapture::stateChanged, this, &SessionController::updateRecordingStatus);
     connect(m_capture, &SessionCapture::failed, this, [this](const QString& message) {
-        notify(message, int(NotificationBanner::Severity::Error), 0);
+        emit notice(message, Severity::Error, 0);
         if (QAction* a = action(QStringLiteral("recordSession"))) a->setChecked(false);
     });
+    buildActions();
+    m_recordLabel = new QLabel(window);
+    m_recordLabel->setObjectName(QStringLiteral("recordingIndicator"));
+    updateRecordingStatus();
+}
 
-    auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip) {
-        auto* a = new QAction(text, this);
-        a->setObjectName(name);
-        if (!key.isEmpty()) a->setShortcut(key);
-        a->setToolTip(key.isEmpty() ? tip : tr("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
-        a->setStatusTip(tip);
-        addAction(a);
-        m_actions.insert(name, a);
-        return a;
+SessionController::~SessionController() = default;
+
+void SessionController::buildActions() {
+    const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip) {
+        return m_actions.add(name, text, key, tip);
     };
-    // Ctrl+O opens a session (as everywhere); Send file… moves to Ctrl+Shift+O.
-    if (QAction* send = action(QStringLiteral("sendFile"))) {
-        send->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
-        send->setToolTip(tr("%1 (%2)").arg(send->statusTip(), send->shortcut().toString(QKeySequence::NativeText)));
-    }
     connect(make(QStringLiteral("openSession"), tr("&Open Session…"), QKeySequence::Open,
                  tr("Open a recorded session file, read-only")),
             &QAction::triggered, this, [this] { openSession(); });
@@ -112,12 +94,12 @@ void MainWindow::buildSession() {
         {"exportRawClient", tr("Raw bytes the &client sent…"), ExportKind::RawClient},
         {"exportRawServer", tr("Raw bytes the &server sent…"), ExportKind::RawServer},
     };
-    QMenu* exportMenu = new QMenu(tr("&Export"), this);
+    m_exportMenu = new QMenu(tr("&Export"), m_window);
     for (const Exp& e : exports) {
         QAction* a = make(QLatin1String(e.name), e.text, QKeySequence(), tr("Export the session: %1").arg(QString(e.text).remove(u'&').remove(u'…')));
         const ExportKind kind = e.kind;
         connect(a, &QAction::triggered, this, [this, kind] { exportSession(kind); });
-        exportMenu->addAction(a);
+        m_exportMenu->addAction(a);
     }
     connect(make(QStringLiteral("summary"), tr("Session s&ummary…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I),
                  tr("Channels, duration, bytes and messages per channel and direction")),
@@ -134,8 +116,7 @@ void MainWindow::buildSession() {
     record->setChecked(m_capture->isRecording());
     connect(record, &QAction::toggled, this, [this](bool on) {
         m_capture->setRecording(on);
-        statusBar()->showMessage(on ? tr("Recording the session") : tr("Recording paused: new events are not written"),
-                                 kStatusMs);
+        emit statusMessage(on ? tr("Recording the session") : tr("Recording paused: new events are not written"));
     });
     QAction* byDefault = make(QStringLiteral("recordByDefault"), tr("Record new sessions by &default"), QKeySequence(),
                               tr("Whether a new window records its session"));
@@ -148,50 +129,26 @@ void MainWindow::buildSession() {
                 const QString dir = SessionCapture::defaultDirectory();
                 QDir().mkpath(dir);
                 if (!QDesktopServices::openUrl(QUrl::fromLocalFile(dir)))
-                    statusBar()->showMessage(tr("Sessions are recorded in %1").arg(QDir::toNativeSeparators(dir)), kStatusMs);
+                    emit statusMessage(tr("Sessions are recorded in %1").arg(QDir::toNativeSeparators(dir)));
             });
-
-    // File menu: the session entries first.
-    QMenu* file = menuBar()->actions().isEmpty() ? nullptr : menuBar()->actions().first()->menu();
-    if (file) {
-        QAction* first = file->actions().isEmpty() ? nullptr : file->actions().first();
-        file->insertAction(first, action(QStringLiteral("openSession")));
-        file->insertAction(first, action(QStringLiteral("saveSessionAs")));
-        file->insertMenu(first, exportMenu);
-        file->insertSeparator(first);
-        file->insertAction(first, action(QStringLiteral("summary")));
-        file->insertAction(first, action(QStringLiteral("replay")));
-        file->insertAction(first, action(QStringLiteral("mock")));
-        file->insertSeparator(first);
-        file->insertAction(first, record);
-        file->insertAction(first, byDefault);
-        file->insertAction(first, action(QStringLiteral("showSessions")));
-        file->insertSeparator(first);
-    }
-
-    m_recordLabel = new QLabel(this);
-    m_recordLabel->setObjectName(QStringLiteral("recordingIndicator"));
-    statusBar()->insertPermanentWidget(0, m_recordLabel);
-    updateRecordingStatus();
 }
 
-void MainWindow::shutdownSession() {
-    if (!m_capture) return;
+void SessionController::shutdown() {
     if (!m_readOnly && m_capture->isOpen()) m_bridge->shutdownAndDrain();  // the file ends with `stopped`
     m_capture->finish();
     m_jobs->shutdown();
 }
 
-bool MainWindow::isPristine() const {
+bool SessionController::isPristine() const {
     return !m_readOnly && m_bridge->store().empty() && m_bridge->channelModel()->channels().empty() &&
            m_capture->path().isEmpty();
 }
 
-QString MainWindow::sessionHeaderTitle() const {
+QString SessionController::readOnlyTitle() const {
     return tr("%1 — read-only — Linewright").arg(QFileInfo(m_sessionFile).fileName());
 }
 
-void MainWindow::updateRecordingStatus() {
+void SessionController::updateRecordingStatus() {
     if (!m_recordLabel) return;
     if (m_readOnly) {
         m_recordLabel->setText(tr("<b>READ-ONLY</b> %1").arg(QFileInfo(m_sessionFile).fileName().toHtmlEscaped()));
@@ -219,51 +176,35 @@ void MainWindow::updateRecordingStatus() {
 
 // --- Read-only ---------------------------------------------------------------------------
 
-void MainWindow::applyReadOnly() {
-    for (const char* name : kLiveActions)
-        if (QAction* a = action(QLatin1String(name))) a->setEnabled(false);
-}
-
-void MainWindow::showSession(const QString& path, engine::LoadedSession session) {
+void SessionController::showSession(const QString& path, engine::LoadedSession session) {
     m_readOnly = true;
     m_sessionFile = QFileInfo(path).absoluteFilePath();
     m_capture->finish();
-    m_snapshotTimer->stop();
+    // The window turns its live parts off: the channels, the composer and
+    // the inspector, the loop controls, the live actions.
+    emit readOnlyStarted();
     m_loadedHeader = session.header;
     m_loadedSummary = session.summary;
     m_loadedNotes.clear();
     for (const std::string& n : session.notes) m_loadedNotes << qs(n);
     if (!session.truncation.empty()) m_loadedNotes.prepend(qs(session.truncation));
 
-    // Nothing may reach the (idle) engine of this window.
-    m_composer->disconnect(this);
-    m_inspector->disconnect(this);
-    m_composer->hide();
-    for (QWidget* w : m_inspector->findChildren<QWidget*>())
-        if (qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QLineEdit*>(w) ||
-            qobject_cast<QComboBox*>(w))
-            w->setEnabled(false);
-    if (m_loopDock) m_loopDock->hide();
-    if (m_loopInspector)
-        for (QAction* a : {m_loopDock->toggleViewAction(), m_loopInspector->pauseAction(), m_loopInspector->stepAction(),
-                           m_loopInspector->resumeAction(), m_loopInspector->slowMotionAction()})
-            a->setEnabled(false);
-    if (m_recentMenu) m_recentMenu->setEnabled(false);
     if (QAction* a = action(QStringLiteral("recordSession"))) {
         const QSignalBlocker block(a);
         a->setChecked(false);
+        a->setEnabled(false);
     }
-    applyReadOnly();
 
     // A strip above the conversation that says what this is.
     if (!m_readOnlyStrip) {
-        m_readOnlyStrip = new QLabel(centralWidget());
+        m_readOnlyStrip = new QLabel(m_window->centralWidget());
         m_readOnlyStrip->setObjectName(QStringLiteral("readOnlyStrip"));
         m_readOnlyStrip->setWordWrap(true);
         m_readOnlyStrip->setTextInteractionFlags(Qt::TextSelectableByMouse);
         m_readOnlyStrip->setMargin(6);
         m_readOnlyStrip->setStyleSheet(QStringLiteral("QLabel{background:#fff4ce;color:#3a2c00;border-bottom:1px solid #e0c870}"));
-        if (auto* layout = qobject_cast<QVBoxLayout*>(centralWidget()->layout())) layout->insertWidget(0, m_readOnlyStrip);
+        if (auto* layout = qobject_cast<QVBoxLayout*>(m_window->centralWidget()->layout()))
+            layout->insertWidget(0, m_readOnlyStrip);
     }
     const QDateTime start = QDateTime::fromMSecsSinceEpoch(m_loadedHeader.startUnixUs / 1000, Qt::UTC);
     QString strip = tr("<b>Read-only</b> — %1, recorded by %2 %3 on %4 UTC; %5 events%6. Live commands are disabled; "
@@ -278,30 +219,28 @@ void MainWindow::showSession(const QString& path, engine::LoadedSession session)
     m_readOnlyStrip->setText(strip);
     m_readOnlyStrip->show();
     if (!session.truncation.empty())
-        notify(tr("Truncated session: %1").arg(qs(session.truncation)), int(NotificationBanner::Severity::Warning), 0);
+        emit notice(tr("Truncated session: %1").arg(qs(session.truncation)), Severity::Warning, 0);
     else if (!session.complete())
-        statusBar()->showMessage(tr("The session has no `stopped` event: it was still running when the file was last written"),
-                                 kStatusMs);
+        emit statusMessage(tr("The session has no `stopped` event: it was still running when the file was last written"));
     else
-        statusBar()->showMessage(tr("Opened %1 read-only").arg(QDir::toNativeSeparators(m_sessionFile)), kStatusMs);
+        emit statusMessage(tr("Opened %1 read-only").arg(QDir::toNativeSeparators(m_sessionFile)));
 
     m_bridge->loadOffline(std::move(session.events), start);
-    setWindowTitle(sessionHeaderTitle());
     updateRecordingStatus();
-    onChannelSelectionChanged();
+    emit sessionShown();
 }
 
-void MainWindow::openSession(const QString& requested, bool quietErrors) {
+void SessionController::openSession(const QString& requested, bool quietErrors) {
     QString path = requested;
     if (path.isEmpty()) {
         QString dir = settings::bytesValue(kLastSessionDir).isEmpty()
                           ? SessionCapture::defaultDirectory()
                           : QString::fromUtf8(settings::bytesValue(kLastSessionDir));
-        path = QFileDialog::getOpenFileName(this, tr("Open Session"), dir, kSessionFilter);
+        path = QFileDialog::getOpenFileName(m_window, tr("Open Session"), dir, kSessionFilter);
         if (path.isEmpty()) return;
         settings::setBytesValue(kLastSessionDir, QFileInfo(path).absolutePath().toUtf8());
     }
-    QPointer<QProgressDialog> progress = makeProgress(this, tr("Reading %1…").arg(QFileInfo(path).fileName()));
+    QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Reading %1…").arg(QFileInfo(path).fileName()));
     struct Outcome {
         std::optional<engine::LoadedSession> session;
         std::string error;
@@ -321,30 +260,27 @@ void MainWindow::openSession(const QString& requested, bool quietErrors) {
             if (progress) progress->close();
             if (!o.session) {
                 if (cancelled) {
-                    statusBar()->showMessage(tr("Opening %1 cancelled").arg(path), kStatusMs);
+                    emit statusMessage(tr("Opening %1 cancelled").arg(path));
                     return;
                 }
                 const QString message = tr("Cannot open the session %1:\n%2").arg(QDir::toNativeSeparators(path), qs(o.error));
                 if (!quietErrors) {
-                    auto* box = new QMessageBox(QMessageBox::Critical, tr("Open Session"), message, QMessageBox::Ok, this);
+                    auto* box =
+                        new QMessageBox(QMessageBox::Critical, tr("Open Session"), message, QMessageBox::Ok, m_window);
                     box->setObjectName(QStringLiteral("openSessionError"));
                     box->setAttribute(Qt::WA_DeleteOnClose);
                     box->open();
                 }
-                statusBar()->showMessage(message, kStatusMs);
+                emit statusMessage(message);
                 emit sessionOpenFailed(message);
                 return;
             }
-            MainWindow* target = this;
-            if (!isPristine()) {
-                target = new MainWindow;
-                target->setAttribute(Qt::WA_DeleteOnClose);
-            }
+            SessionController* target = isPristine() || !m_newWindow ? this : m_newWindow();
             target->showSession(path, std::move(*o.session));
-            target->show();
-            target->raise();
-            target->activateWindow();
-            emit sessionOpened(target);
+            target->host()->show();
+            target->host()->raise();
+            target->host()->activateWindow();
+            emit sessionOpened(target->host());
         },
         [progress](int permille) {
             if (progress) progress->setValue(permille);
@@ -354,12 +290,12 @@ void MainWindow::openSession(const QString& requested, bool quietErrors) {
 
 // --- Save, export ------------------------------------------------------------------------
 
-void MainWindow::saveSessionAs(const QString& requested) {
+void SessionController::saveSessionAs(const QString& requested) {
     QString path = requested;
     if (path.isEmpty()) {
         const QString base = m_readOnly ? QFileInfo(m_sessionFile).completeBaseName() + QStringLiteral("-copy")
                                         : SessionCapture::defaultFileName(m_bridge->startTime()).chopped(10);
-        path = QFileDialog::getSaveFileName(this, tr("Save Session As"),
+        path = QFileDialog::getSaveFileName(m_window, tr("Save Session As"),
                                             QDir(QDir::homePath()).filePath(base + QStringLiteral(".lwsession")),
                                             kSessionFilter);
         if (path.isEmpty()) return;
@@ -376,7 +312,7 @@ void MainWindow::saveSessionAs(const QString& requested) {
         std::string error;
         std::uint64_t events = 0;
     };
-    QPointer<QProgressDialog> progress = makeProgress(this, tr("Saving %1…").arg(QFileInfo(path).fileName()));
+    QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Saving %1…").arg(QFileInfo(path).fileName()));
     auto flag = m_jobs->run<Outcome>(
         [&store, path, header, generation, rows, recorder, recording](const std::atomic<bool>& cancel,
                                                                        const BackgroundJobs::Progress& report) {
@@ -391,7 +327,7 @@ void MainWindow::saveSessionAs(const QString& requested) {
             if (progress) progress->close();
             if (!o.error.empty()) {
                 const QString message = tr("Save Session As: %1").arg(qs(o.error));
-                notify(message, int(NotificationBanner::Severity::Error), 0);
+                emit notice(message, Severity::Error, 0);
                 emit sessionSaved(false, message);
                 return;
             }
@@ -400,7 +336,7 @@ void MainWindow::saveSessionAs(const QString& requested) {
                 message += tr(" (from the recording: the log had been cleared)");
             else if (generation != 0 && !m_readOnly)
                 message += tr(" (the log had been cleared and the recording is not whole: earlier events are not included)");
-            statusBar()->showMessage(message, kStatusMs);
+            emit statusMessage(message);
             emit sessionSaved(true, message);
         },
         [progress](int permille) {
@@ -409,7 +345,7 @@ void MainWindow::saveSessionAs(const QString& requested) {
     connect(progress, &QProgressDialog::canceled, this, [flag] { flag->store(true); });
 }
 
-void MainWindow::exportSession(ExportKind kind, const QString& requested) {
+void SessionController::exportSession(ExportKind kind, const QString& requested) {
     QString path = requested;
     if (path.isEmpty()) {
         QString filter, suffix;
@@ -421,7 +357,7 @@ void MainWindow::exportSession(ExportKind kind, const QString& requested) {
         }
         const QString base = m_readOnly ? QFileInfo(m_sessionFile).completeBaseName()
                                         : SessionCapture::defaultFileName(m_bridge->startTime()).chopped(10);
-        path = QFileDialog::getSaveFileName(this, tr("Export"), QDir(QDir::homePath()).filePath(base + suffix), filter);
+        path = QFileDialog::getSaveFileName(m_window, tr("Export"), QDir(QDir::homePath()).filePath(base + suffix), filter);
         if (path.isEmpty()) return;
     }
     const EventLogStore& store = m_bridge->store();
@@ -431,8 +367,10 @@ void MainWindow::exportSession(ExportKind kind, const QString& requested) {
     // Raw bytes: the selected connection, if one is selected.
     engine::ChannelId channel = 0;
     if (kind == ExportKind::RawClient || kind == ExportKind::RawServer)
-        if (const ChannelInfo* info = currentInfo(); info && info->role != engine::ChannelRole::Listener) channel = info->id;
-    QPointer<QProgressDialog> progress = makeProgress(this, tr("Exporting to %1…").arg(QFileInfo(path).fileName()));
+        if (const ChannelInfo* info = m_bridge->channelModel()->info(m_currentChannel());
+            info && info->role != engine::ChannelRole::Listener)
+            channel = info->id;
+    QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Exporting to %1…").arg(QFileInfo(path).fileName()));
     auto flag = m_jobs->run<ExportResult>(
         [&store, kind, path, header, generation, rows, channel](const std::atomic<bool>& cancel,
                                                                   const BackgroundJobs::Progress& report) {
@@ -447,11 +385,11 @@ void MainWindow::exportSession(ExportKind kind, const QString& requested) {
         },
         [this, progress](ExportResult& r) {
             if (progress) progress->close();
-            for (const QString& n : r.notes) statusBar()->showMessage(n, kStatusMs);
+            for (const QString& n : r.notes) emit statusMessage(n);
             if (r.ok)
-                statusBar()->showMessage(r.message, kStatusMs);
+                emit statusMessage(r.message);
             else
-                notify(tr("Export: %1").arg(r.message), int(NotificationBanner::Severity::Error), 0);
+                emit notice(tr("Export: %1").arg(r.message), Severity::Error, 0);
             emit sessionExported(r.ok, r.message);
         },
         [progress](int permille) {
@@ -462,7 +400,7 @@ void MainWindow::exportSession(ExportKind kind, const QString& requested) {
 
 // --- Summary, replay ---------------------------------------------------------------------
 
-SummaryDialog* MainWindow::openSummary() {
+SummaryDialog* SessionController::openSummary() {
     SessionFigures f = SessionFigures::gather(*m_bridge->channelModel(), m_bridge->store(),
                                               m_bridge->eventModel() ? m_bridge->startTime() : QDateTime());
     if (m_readOnly) {
@@ -480,13 +418,13 @@ SummaryDialog* MainWindow::openSummary() {
         if (!m_capture->path().isEmpty()) f.notes << tr("recorded to %1").arg(QDir::toNativeSeparators(m_capture->path()));
         if (m_bridge->store().generation() != 0) f.notes << tr("the log was cleared: figures of events are since then");
     }
-    auto* dialog = new SummaryDialog(f, this);
+    auto* dialog = new SummaryDialog(f, m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show();
     return dialog;
 }
 
-void MainWindow::gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done) {
+void SessionController::gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done) {
     const EventLogStore& store = m_bridge->store();
     const std::string level = m_readOnly ? m_loadedHeader.level : m_capture->header().level;
     const std::uint64_t generation = store.generation();
@@ -495,7 +433,7 @@ void MainWindow::gatherConversations(std::function<void(std::vector<engine::Conv
         std::vector<engine::Conversation> conversations;
         std::string error;
     };
-    QPointer<QProgressDialog> progress = makeProgress(this, tr("Gathering the conversations…"));
+    QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Gathering the conversations…"));
     auto flag = m_jobs->run<Outcome>(
         [&store, level, generation, rows](const std::atomic<bool>& cancel, const BackgroundJobs::Progress& report) {
             Outcome o;
@@ -506,7 +444,7 @@ void MainWindow::gatherConversations(std::function<void(std::vector<engine::Conv
         [this, progress, done = std::move(done)](Outcome& o) {
             if (progress) progress->close();
             if (!o.error.empty()) {
-                statusBar()->showMessage(tr("Cannot gather the conversations: %1").arg(qs(o.error)), kStatusMs);
+                emit statusMessage(tr("Cannot gather the conversations: %1").arg(qs(o.error)));
                 return;
             }
             done(std::move(o.conversations));
@@ -517,23 +455,23 @@ void MainWindow::gatherConversations(std::function<void(std::vector<engine::Conv
     connect(progress, &QProgressDialog::canceled, this, [flag] { flag->store(true); });
 }
 
-QString MainWindow::sessionName() const {
+QString SessionController::sessionName() const {
     return m_readOnly ? QFileInfo(m_sessionFile).fileName() : tr("live session");
 }
 
-void MainWindow::openReplayDialog() {
+void SessionController::openReplayDialog() {
     gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
-        auto* dialog = new ReplayDialog(std::move(conversations), sessionName(), this);
-        if (m_current != 0) dialog->selectChannel(m_current);
+        auto* dialog = new ReplayDialog(std::move(conversations), sessionName(), m_window);
+        if (const engine::ChannelId current = m_currentChannel(); current != 0) dialog->selectChannel(current);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
         emit replayDialogOpened(dialog);
     });
 }
 
-void MainWindow::openMockDialog() {
+void SessionController::openMockDialog() {
     gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
-        auto* dialog = new MockDialog(std::move(conversations), sessionName(), this);
+        auto* dialog = new MockDialog(std::move(conversations), sessionName(), m_window);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
         emit mockDialogOpened(dialog);

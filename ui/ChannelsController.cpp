@@ -1,0 +1,544 @@
+// ChannelsController.cpp — opening channels, following the selected one,
+// channel commands, and what the user must hear about from each batch.
+#include "ui/ChannelsController.h"
+
+#include "ui/Settings.h"
+#include "ui/dialogs/ConnectDialog.h"
+#include "ui/dialogs/ListenDialog.h"
+#include "ui/model/ChannelModel.h"
+#include "ui/model/EngineBridge.h"
+#include "ui/model/Formatters.h"
+#include "ui/views/ChannelInspector.h"
+#include "ui/views/Composer.h"
+#include "ui/views/ConversationView.h"
+
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
+#include <QAction>
+#include <QComboBox>
+#include <QDialog>
+#include <QLineEdit>
+#include <QMenu>
+#include <QSpinBox>
+#include <QTimer>
+#include <QTreeView>
+
+#include <chrono>
+#include <string>
+
+namespace ui {
+namespace {
+
+constexpr int kSnapshotIntervalMs = 250;
+constexpr int kRefreshMs = 100;
+
+using Severity = NotificationBanner::Severity;
+
+std::string toStd(const QByteArray& b) {
+    return {b.constData(), static_cast<std::size_t>(b.size())};
+}
+
+// The port a "host:port" / "[v6]:port" address ends with (0 if none).
+std::uint16_t portOf(const QString& address) {
+    const qsizetype colon = address.lastIndexOf(u':');
+    if (colon < 0) return 0;
+    bool ok = false;
+    const uint p = address.mid(colon + 1).toUInt(&ok);
+    return ok && p <= 65535 ? static_cast<std::uint16_t>(p) : 0;
+}
+
+// The actions that change the live session: off in a read-only window.
+const char* const kLiveActions[] = {"connect", "listen",    "sendFile",      "close",         "closeWhenDone",
+                                    "discard", "reconnect", "editTerminator", "removeClosed"};
+
+}  // namespace
+
+ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, const Views& views, QObject* parent)
+    : QObject(parent), m_bridge(bridge), m_window(window), m_views(views), m_actions(window) {
+    buildActions();
+    m_recentMenu = new QMenu(tr("&Recent"), window);
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &ChannelsController::rebuildRecentMenu);
+    rebuildRecentMenu();
+
+    m_snapshotTimer = new QTimer(this);
+    m_snapshotTimer->setInterval(kSnapshotIntervalMs);
+    connect(m_snapshotTimer, &QTimer::timeout, this, &ChannelsController::requestSnapshot);
+    m_snapshotTimer->start();
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(kRefreshMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, [this] {
+        m_currentTouched = false;
+        refreshCurrent();
+    });
+
+    // Engine → channels.
+    connect(m_bridge, &EngineBridge::batchReceived, this, &ChannelsController::onBatch);
+    connect(m_bridge, &EngineBridge::eventsAppended, this, &ChannelsController::onEventsAppended);
+
+    // The Channels list.
+    QTreeView* list = m_views.channels;
+    connect(list->selectionModel(), &QItemSelectionModel::currentChanged, this, &ChannelsController::selectionChanged);
+    connect(m_bridge->channelModel(), &QAbstractItemModel::rowsInserted, this,
+            [list](const QModelIndex& parentIndex, int, int) {
+                if (parentIndex.isValid()) list->expand(parentIndex);
+            });
+
+    // Composer → engine.
+    Composer* composer = m_views.composer;
+    connect(composer, &Composer::sendRequested, this, [this, composer](const QByteArray& bytes) {
+        if (composer->target() != 0) m_bridge->reactor().push(composer->target(), toStd(bytes));
+    });
+    connect(composer, &Composer::sendFileRequested, this, [this, composer](const QString& path) {
+        if (composer->target() == 0) return;
+        m_bridge->reactor().pushFile(composer->target(), path.toStdString());
+        emit statusMessage(tr("Sending %1 to %2").arg(path, channelLabel(composer->target())));
+    });
+    connect(composer, &Composer::repeatRequested, this,
+            [this, composer](const QByteArray& bytes, std::uint64_t copies, int intervalMs) {
+                if (composer->target() == 0) return;
+                m_bridge->reactor().pushRepeat(composer->target(), toStd(bytes), copies,
+                                               std::chrono::milliseconds(intervalMs));
+            });
+    connect(composer, &Composer::stopRequested, this, &ChannelsController::discardBuffers);
+
+    // Inspector → engine.
+    connect(m_views.inspector, &ChannelInspector::terminatorApplyRequested, this,
+            [this](engine::ChannelId id, const engine::Terminator& t) {
+                m_bridge->reactor().setTerminator(id, t);
+                emit statusMessage(tr("%1: set_terminator(%2)").arg(channelLabel(id), terminatorText(t)));
+            });
+    connect(m_views.inspector, &ChannelInspector::bufferSizesApplyRequested, this,
+            [this](engine::ChannelId id, std::size_t in, std::size_t out) {
+                m_bridge->reactor().setBufferSizes(id, in, out);
+            });
+    connect(m_views.inspector, &ChannelInspector::refreshRequested, this,
+            [this](engine::ChannelId id) { m_bridge->reactor().snapshot(id); });
+}
+
+ChannelsController::~ChannelsController() {
+    m_snapshotTimer->stop();
+    m_refreshTimer->stop();
+}
+
+void ChannelsController::buildActions() {
+    const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
+                             auto slot) {
+        QAction* a = m_actions.add(name, text, key, tip);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    make(QStringLiteral("connect"), tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
+         tr("Open a client channel to a host and port"), [this] { openConnectDialog(); });
+    make(QStringLiteral("listen"), tr("&Listen…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
+         tr("Open a listening channel (a server)"), [this] { openListenDialog(); });
+    // Ctrl+O opens a session (as everywhere): Send file… is Ctrl+Shift+O.
+    make(QStringLiteral("sendFile"), tr("Send &file…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+         tr("Push a file to the selected channel (a file producer)"), [this] { m_views.composer->chooseFile(); });
+    make(QStringLiteral("removeClosed"), tr("&Remove closed channels"), QKeySequence(),
+         tr("Take closed channels off the Channels list"), [this] {
+             const int n = m_bridge->channelModel()->removeClosed();
+             emit statusMessage(n == 1 ? tr("Removed 1 closed channel") : tr("Removed %1 closed channels").arg(n));
+         });
+
+    make(QStringLiteral("close"), tr("&Close"), QKeySequence(Qt::CTRL | Qt::Key_W),
+         tr("close() the selected channel now; queued output is dropped"), [this] { closeChannel(); });
+    make(QStringLiteral("closeWhenDone"), tr("Close &when done"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W),
+         tr("close_when_done(): close once everything queued is sent"), [this] { closeChannelWhenDone(); });
+    make(QStringLiteral("discard"), tr("&Discard buffers"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D),
+         tr("discard_buffers(): drop queued input and output, stop a paced repeat"), [this] { discardBuffers(); });
+    make(QStringLiteral("reconnect"), tr("&Reconnect"), QKeySequence(Qt::CTRL | Qt::Key_R),
+         tr("Open the selected client (or listener) again with the same parameters"),
+         [this] { reconnectChannel(); });
+    make(QStringLiteral("editTerminator"), tr("Set &terminator…"), QKeySequence(Qt::CTRL | Qt::Key_T),
+         tr("Edit the selected channel's terminator in the inspector"), [this] { emit terminatorEditRequested(); });
+    make(QStringLiteral("prevChannel"), tr("&Previous channel"), QKeySequence(Qt::ALT | Qt::Key_Up),
+         tr("Select the channel above"), [this] { moveChannelSelection(-1); });
+    make(QStringLiteral("nextChannel"), tr("&Next channel"), QKeySequence(Qt::ALT | Qt::Key_Down),
+         tr("Select the channel below"), [this] { moveChannelSelection(+1); });
+
+    // The Channels list's context menu.
+    for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "editTerminator", "sendFile"})
+        m_views.channels->addAction(action(QLatin1String(name)));
+}
+
+void ChannelsController::restoreLastTargets() {
+    const QList<RecentTarget> recent = settings::recentTargets();
+    for (const RecentTarget& t : recent) {
+        if (t.kind == RecentTarget::Kind::Connect) {
+            m_lastConnect = t.connectParams();
+            break;
+        }
+    }
+    for (const RecentTarget& t : recent) {
+        if (t.kind == RecentTarget::Kind::Listen) {
+            m_lastListen = t.listenParams();
+            break;
+        }
+    }
+}
+
+void ChannelsController::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QList<RecentTarget> recent = settings::recentTargets();
+    if (recent.isEmpty()) {
+        QAction* none = m_recentMenu->addAction(tr("(none yet)"));
+        none->setEnabled(false);
+        return;
+    }
+    int n = 0;
+    for (const RecentTarget& t : recent) {
+        ++n;
+        QString label = t.label();
+        label.replace(QLatin1Char('&'), QStringLiteral("&&"));
+        if (n <= 9) label = QStringLiteral("&%1  %2").arg(n).arg(label);
+        QAction* a = m_recentMenu->addAction(label);
+        connect(a, &QAction::triggered, this, [this, t] {
+            if (t.kind == RecentTarget::Kind::Connect)
+                connectTo(t.connectParams());
+            else
+                listenOn(t.listenParams());
+        });
+    }
+    m_recentMenu->addSeparator();
+    QAction* clear = m_recentMenu->addAction(tr("Clear recent"));
+    connect(clear, &QAction::triggered, this, [] { settings::clearRecentTargets(); });
+}
+
+void ChannelsController::setReadOnly() {
+    m_readOnly = true;
+    m_snapshotTimer->stop();
+    // Nothing may reach the (idle) engine of this window.
+    m_views.composer->disconnect(this);
+    m_views.inspector->disconnect(this);
+    m_views.composer->hide();
+    for (QWidget* w : m_views.inspector->findChildren<QWidget*>())
+        if (qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QLineEdit*>(w) ||
+            qobject_cast<QComboBox*>(w))
+            w->setEnabled(false);
+    m_recentMenu->setEnabled(false);
+    updateChannelActions();
+}
+
+void ChannelsController::closeDialogs() {
+    if (m_connectDialog) m_connectDialog->close();
+    if (m_listenDialog) m_listenDialog->close();
+}
+
+// --- Opening channels ----------------------------------------------------------------
+
+ConnectParams ChannelsController::defaultConnectParams() const {
+    ConnectParams p = m_lastConnect;
+    // Just listened? Offer to connect to that listener.
+    if (m_listenedSinceConnect && m_lastListener != 0) {
+        if (const ChannelInfo* info = m_bridge->channelModel()->info(m_lastListener)) {
+            const std::uint16_t port = portOf(info->local);
+            const ListenParams lp = m_listenParams.value(m_lastListener);
+            if (port != 0) {
+                QString host = lp.host;
+                if (host == QLatin1String("0.0.0.0") || host.isEmpty()) host = QStringLiteral("127.0.0.1");
+                if (host == QLatin1String("::")) host = QStringLiteral("::1");
+                p.host = host;
+                p.port = port;
+                p.terminator = lp.terminator;
+            }
+        }
+    }
+    return p;
+}
+
+ConnectDialog* ChannelsController::openConnectDialog() {
+    if (m_connectDialog) {
+        m_connectDialog->raise();
+        m_connectDialog->activateWindow();
+        return m_connectDialog;
+    }
+    auto* dialog = new ConnectDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setRecentTargets(settings::recentTargets());
+    dialog->setParams(defaultConnectParams());
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { connectTo(dialog->params()); });
+    // Without a window manager nobody hands the keyboard back when the dialog goes.
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    m_connectDialog = dialog;
+    dialog->open();
+    dialog->hostBox()->setFocus();
+    dialog->hostBox()->lineEdit()->selectAll();
+    return dialog;
+}
+
+ListenDialog* ChannelsController::openListenDialog() {
+    if (m_listenDialog) {
+        m_listenDialog->raise();
+        m_listenDialog->activateWindow();
+        return m_listenDialog;
+    }
+    auto* dialog = new ListenDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setParams(m_lastListen);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { listenOn(dialog->params()); });
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    m_listenDialog = dialog;
+    dialog->open();
+    dialog->portBox()->setFocus();
+    dialog->portBox()->selectAll();
+    return dialog;
+}
+
+engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
+    const engine::ChannelId id = m_bridge->openServer(params.host, params.port, params.options());
+    m_listenParams.insert(id, params);
+    m_lastListen = params;
+    m_lastListener = id;
+    m_listenedSinceConnect = true;
+    settings::addRecentTarget(RecentTarget::from(params));
+    emit statusMessage(tr("%1: listening on %2…").arg(channelLabel(id), hostPort(params.host, params.port)));
+    selectChannel(id);
+    return id;
+}
+
+engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
+    const engine::ChannelId id =
+        m_bridge->openClient(params.host, params.port, params.options(), engineFamily(params.family));
+    m_clientParams.insert(id, params);
+    m_lastConnect = params;
+    m_listenedSinceConnect = false;
+    settings::addRecentTarget(RecentTarget::from(params));
+    emit statusMessage(tr("%1: connecting to %2…").arg(channelLabel(id), hostPort(params.host, params.port)));
+    selectChannel(id);
+    m_views.composer->focusEditor();
+    return id;
+}
+
+// --- Channel actions -------------------------------------------------------------------
+
+void ChannelsController::closeChannel() {
+    if (m_current == 0) return;
+    m_bridge->reactor().close(m_current);
+}
+
+void ChannelsController::closeChannelWhenDone() {
+    if (m_current == 0) return;
+    m_bridge->reactor().closeWhenDone(m_current);
+}
+
+void ChannelsController::discardBuffers() {
+    if (m_current == 0) return;
+    m_bridge->reactor().discardBuffers(m_current);
+    emit statusMessage(tr("%1: discard_buffers()").arg(channelLabel(m_current)));
+}
+
+engine::ChannelId ChannelsController::reconnectChannel() {
+    const ChannelInfo* info = currentInfo();
+    if (!info) return 0;
+    const engine::ChannelId old = info->id;
+    const bool open = info->phase != engine::ChannelPhase::Closed;
+    if (m_clientParams.contains(old)) {
+        if (open) m_bridge->reactor().close(old);
+        return connectTo(m_clientParams.value(old));
+    }
+    if (m_listenParams.contains(old)) {
+        ListenParams p = m_listenParams.value(old);
+        // A listener on "any free port" comes back on the port it had.
+        if (p.port == 0) p.port = portOf(info->local);
+        if (open) m_bridge->reactor().close(old);
+        return listenOn(p);
+    }
+    emit statusMessage(tr("Only clients and listeners can be reopened."));
+    return 0;
+}
+
+void ChannelsController::selectChannel(engine::ChannelId id) {
+    const QModelIndex idx = m_bridge->channelModel()->indexForChannel(id);
+    if (idx.isValid()) {
+        m_views.channels->setCurrentIndex(idx);
+        m_views.channels->scrollTo(idx);
+    } else {
+        m_current = id;
+        selectionChanged();
+    }
+}
+
+void ChannelsController::moveChannelSelection(int step) {
+    QTreeView* list = m_views.channels;
+    const QModelIndex cur = list->currentIndex();
+    QModelIndex next;
+    if (!cur.isValid())
+        next = m_bridge->channelModel()->index(0, 0);
+    else
+        next = step < 0 ? list->indexAbove(cur) : list->indexBelow(cur);
+    if (next.isValid()) list->setCurrentIndex(next);
+}
+
+// --- Events ---------------------------------------------------------------------------------
+
+void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
+    using K = engine::EventKind;
+    QSet<engine::ChannelId> errored;
+    for (const engine::Event& e : batch) {
+        if (e.channel == m_current && m_current != 0) {
+            m_currentTouched = true;
+            // Busy: ask for a fresh snapshot (not in answer to a snapshot, though).
+            if (e.kind != K::ChannelState) m_snapshotDirty = true;
+            // What changes what the user may do next is shown at once.
+            switch (e.kind) {
+            case K::Listening:
+            case K::Connected:
+            case K::Closed:
+            case K::TerminatorSet:
+            case K::BuffersSet:
+            case K::HalfClosed:
+            case K::Error: m_refreshNow = true; break;
+            default: break;
+            }
+        }
+        if (e.kind == K::Accepted && e.parent == m_current && m_current != 0) m_scopeDirty = true;
+        if (e.kind == K::ChannelState) m_snapshotsInFlight.remove(e.channel);
+        if (e.kind == K::Listening || e.kind == K::Connected || e.kind == K::Accepted) m_established.insert(e.channel);
+        switch (e.kind) {
+        case K::Error: {
+            errored.insert(e.channel);
+            // Our own snapshot request met a channel that had just closed: not the user's business.
+            if (e.info.rfind("cannot take a snapshot", 0) == 0 && m_snapshotsInFlight.remove(e.channel)) break;
+            const QString where = e.channel == engine::kReactorChannel ? tr("Engine") : channelLabel(e.channel);
+            emit notice(tr("%1: %2").arg(where, QString::fromStdString(e.info)), Severity::Error, e.seq);
+            break;
+        }
+        case K::Warning:
+            if (e.warningCode() == engine::WarningCode::ProducerError ||
+                e.warningCode() == engine::WarningCode::AcceptFailed || e.warningCode() == engine::WarningCode::Backlog)
+                emit notice(tr("%1: %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)), Severity::Warning,
+                            e.seq);
+            break;
+        case K::Closed:
+            // Closed on an error, or by the peer with an errno (a reset: asyncore
+            // turns ECONNRESET into handle_close, so no `error` event precedes it).
+            if ((e.closeReason() == engine::CloseReason::Error || e.error != 0) && !errored.contains(e.channel)) {
+                QString detail = QString::fromStdString(e.info);
+                if (detail.isEmpty()) detail = tr("closed on error");
+                const QString who = e.closeReason() == engine::CloseReason::Peer ? tr("closed by the peer: ") : QString();
+                emit notice(tr("%1: %2%3").arg(channelLabel(e.channel), who, detail), Severity::Error, e.seq);
+            }
+            break;
+        case K::Listening:
+            if (m_listenParams.contains(e.channel))
+                emit statusMessage(tr("%1: listening on %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)));
+            break;
+        case K::Connected:
+            emit statusMessage(tr("%1: connected to %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)));
+            break;
+        default: break;
+        }
+    }
+}
+
+void ChannelsController::onEventsAppended() {
+    if (m_scopeDirty) {
+        m_scopeDirty = false;
+        updateScope();
+    }
+    // The selected channel's panels follow at most ten times a second, but
+    // a change of phase or terminator shows at once.
+    if (m_refreshNow) {
+        m_refreshNow = false;
+        m_currentTouched = false;
+        m_refreshTimer->stop();
+        refreshCurrent();
+    } else if (m_currentTouched && !m_refreshTimer->isActive()) {
+        m_refreshTimer->start();
+    }
+}
+
+// --- The selected channel ----------------------------------------------------------------------
+
+void ChannelsController::selectionChanged() {
+    const QModelIndex idx = m_views.channels->currentIndex();
+    if (idx.isValid()) m_current = static_cast<engine::ChannelId>(idx.data(ChannelModel::ChannelIdRole).toUInt());
+    m_snapshotDirty = true;
+    updateScope();
+    refreshCurrent();
+    requestSnapshot();
+}
+
+void ChannelsController::updateScope() {
+    const ChannelInfo* info = currentInfo();
+    if (!info) {
+        m_views.conversation->setSelectedChannels({}, QString());
+        return;
+    }
+    QSet<engine::ChannelId> set{info->id};
+    if (info->role == engine::ChannelRole::Listener) {
+        for (engine::ChannelId id : m_bridge->channelModel()->channels()) {
+            const ChannelInfo* child = m_bridge->channelModel()->info(id);
+            if (child && child->parent == info->id) set.insert(id);
+        }
+    }
+    m_views.conversation->setSelectedChannels(set, channelLabel(info->id));
+}
+
+const ChannelInfo* ChannelsController::currentInfo() const {
+    return m_current == 0 ? nullptr : m_bridge->channelModel()->info(m_current);
+}
+
+QString ChannelsController::channelTitle(const ChannelInfo& info) const {
+    QString where = info.role == engine::ChannelRole::Listener ? info.local : info.peer;
+    if (where.isEmpty()) where = info.host;
+    return where.isEmpty() ? channelLabel(info.id) : tr("%1 %2").arg(channelLabel(info.id), where);
+}
+
+void ChannelsController::refreshCurrent() {
+    const ChannelInfo* info = currentInfo();
+    Composer* composer = m_views.composer;
+    m_views.inspector->showChannel(info);
+    if (!info) {
+        composer->setTarget(0, QString(), std::nullopt, false);
+        updateChannelActions();
+        emit currentTitleChanged(QString());
+        return;
+    }
+    const bool canSend = info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected;
+    composer->setTarget(info->id, channelTitle(*info),
+                        info->terminatorKnown ? std::optional<engine::Terminator>(info->terminator) : std::nullopt,
+                        canSend);
+    if (info->hasSnapshot) {
+        // Buffered bytes, or what the producers still hold if they can tell (a file, a repeat).
+        std::uint64_t held = 0;
+        for (const engine::FifoEntryState& f : info->last.fifo)
+            if (f.remaining > 0) held += static_cast<std::uint64_t>(f.remaining);
+        const bool open = info->phase != engine::ChannelPhase::Closed;
+        composer->setFifo(open ? qMax(held, info->last.queuedBytes) : 0, open ? info->last.fifoEntries : 0);
+    }
+    updateChannelActions();
+    emit currentTitleChanged(channelTitle(*info));
+}
+
+void ChannelsController::updateChannelActions() {
+    if (m_readOnly) {
+        for (const char* name : kLiveActions) action(QLatin1String(name))->setEnabled(false);
+        return;
+    }
+    const ChannelInfo* info = currentInfo();
+    const bool open = info && info->phase != engine::ChannelPhase::Closed;
+    const bool stream = info && info->role != engine::ChannelRole::Listener;
+    action(QStringLiteral("close"))->setEnabled(open);
+    action(QStringLiteral("closeWhenDone"))->setEnabled(open && stream);
+    action(QStringLiteral("discard"))->setEnabled(open && stream);
+    action(QStringLiteral("reconnect"))
+        ->setEnabled(info && (m_clientParams.contains(info->id) || m_listenParams.contains(info->id)));
+    action(QStringLiteral("editTerminator"))->setEnabled(open);
+    action(QStringLiteral("sendFile"))->setEnabled(open && stream && info->phase == engine::ChannelPhase::Connected);
+}
+
+void ChannelsController::requestSnapshot() {
+    if (!m_snapshotDirty || m_current == 0 || m_readOnly) return;
+    const ChannelInfo* info = currentInfo();
+    m_snapshotDirty = false;
+    // Only channels that got going (listening, connected or accepted) and are
+    // not closed: a snapshot of one still connecting may well meet it closed
+    // (refused), and the engine answers that with an error event.
+    if (!info || !m_established.contains(m_current) || info->phase == engine::ChannelPhase::Closed) return;
+    m_snapshotsInFlight.insert(m_current);
+    m_bridge->reactor().snapshot(m_current);
+}
+
+}  // namespace ui

@@ -1,0 +1,158 @@
+// ChannelsController.h — the window's channels: opening them, following the
+// selected one, and the commands sent to it.
+//
+// What it does: opens listening and client channels (the Connect… and
+// Listen… dialogs, File ▸ Recent, the command line through MainWindow),
+// remembers how each was opened so that Reconnect opens it again, and turns
+// the Channel menu (close, close when done, discard buffers, reconnect,
+// previous / next channel), the composer (push, push a file, a paced
+// repeat, stop) and the inspector (set_terminator, buffer sizes, snapshot)
+// into engine commands. It follows the channel selected in the Channels
+// list: the composer's target, the inspector, the conversation's "selected
+// channel only" scope and which channel actions are enabled; while that
+// channel is busy it asks for a snapshot (at most every 250 ms) and
+// refreshes those panels at most ten times a second (at once when its phase
+// or terminator changes). It reads every batch for what the user must hear
+// about (errors, resets, failed accepts, producer errors, listening,
+// connected) and says it through notice() and statusMessage(); the window
+// shows them. In a read-only window (setReadOnly()) it sends nothing.
+// What it owns: its actions (children of the window, see ActionSet), the
+// Recent menu, its timers, and the Connect… / Listen… dialogs while open
+// (window-modal, deleted on close). Not owned: the bridge and the views it
+// drives (the window lays them out).
+// Threads: GUI thread.
+#pragma once
+
+#include "engine/reactor/Event.h"
+#include "ui/ActionSet.h"
+#include "ui/model/ChannelParams.h"
+#include "ui/views/NotificationBanner.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+class QAction;
+class QMenu;
+class QTimer;
+class QTreeView;
+class QWidget;
+
+namespace ui {
+
+class ChannelInspector;
+class Composer;
+class ConnectDialog;
+class ConversationView;
+class EngineBridge;
+class ListenDialog;
+struct ChannelInfo;
+
+class ChannelsController : public QObject {
+    Q_OBJECT
+public:
+    /// The views it drives (the window's).
+    struct Views {
+        QTreeView* channels = nullptr;
+        ConversationView* conversation = nullptr;
+        Composer* composer = nullptr;
+        ChannelInspector* inspector = nullptr;
+    };
+
+    /// Makes its actions and the Recent menu in `window` and starts following
+    /// the selection and the engine's batches.
+    ChannelsController(EngineBridge* bridge, QWidget* window, const Views& views, QObject* parent = nullptr);
+    ~ChannelsController() override;
+
+    /// Opens a listening channel / a client channel (what the dialogs do on
+    /// OK), remembers it under Recent, and selects it.
+    engine::ChannelId listenOn(const ListenParams& params);
+    engine::ChannelId connectTo(const ConnectParams& params);
+    /// The Connect… / Listen… dialogs (window-modal, opened without blocking).
+    ConnectDialog* openConnectDialog();
+    ListenDialog* openListenDialog();
+
+    void selectChannel(engine::ChannelId id);
+    engine::ChannelId currentChannel() const { return m_current; }
+    /// The selected channel's row in the channel model, or nullptr.
+    const ChannelInfo* currentInfo() const;
+    /// The selection changed (or what is shown for it may have): follow it.
+    void selectionChanged();
+
+    /// Channel actions on the selected channel.
+    void closeChannel();
+    void closeChannelWhenDone();
+    void discardBuffers();
+    engine::ChannelId reconnectChannel();
+
+    /// connect, listen, sendFile, removeClosed, close, closeWhenDone,
+    /// discard, reconnect, editTerminator, prevChannel, nextChannel; or nullptr.
+    QAction* action(const QString& name) const { return m_actions.value(name); }
+    /// File ▸ Recent (rebuilt each time it opens).
+    QMenu* recentMenu() const { return m_recentMenu; }
+
+    /// The Connect… / Listen… defaults: the newest recent targets.
+    void restoreLastTargets();
+    /// The window shows a session file: no snapshots, nothing reaches the
+    /// engine from the composer or the inspector, which become read-only;
+    /// the Recent menu and the channel actions stay off.
+    void setReadOnly();
+    /// The window closes: so do the dialogs.
+    void closeDialogs();
+
+signals:
+    /// Something the user must hear about (the banner and the status bar).
+    void notice(const QString& text, ui::NotificationBanner::Severity severity, std::uint64_t seq);
+    /// A passing message (the status bar).
+    void statusMessage(const QString& text);
+    /// What the selected channel is called now ("#3 127.0.0.1:7000"; empty:
+    /// none), after every refresh (the window's title says it).
+    void currentTitleChanged(const QString& title);
+    /// Channel ▸ Set terminator…: the window brings the inspector's editor up.
+    void terminatorEditRequested();
+
+private:
+    void buildActions();
+    void rebuildRecentMenu();
+    void onBatch(const std::vector<engine::Event>& batch);
+    void onEventsAppended();
+    void refreshCurrent();
+    void updateChannelActions();
+    void updateScope();
+    void requestSnapshot();
+    void moveChannelSelection(int step);
+    QString channelTitle(const ChannelInfo& info) const;
+    ConnectParams defaultConnectParams() const;
+
+    EngineBridge* m_bridge;
+    QWidget* m_window;
+    Views m_views;
+    ActionSet m_actions;
+    QMenu* m_recentMenu = nullptr;
+    QTimer* m_snapshotTimer = nullptr;
+    QTimer* m_refreshTimer = nullptr;
+    bool m_readOnly = false;
+
+    engine::ChannelId m_current = 0;
+    bool m_currentTouched = false;  // the selected channel had events since the last refresh
+    bool m_refreshNow = false;      // ... and one of them changes what can be done
+    bool m_snapshotDirty = false;   // ... since the last snapshot request
+    bool m_scopeDirty = false;      // a connection was accepted under the selected listener
+    QSet<engine::ChannelId> m_established;        // listening / connected / accepted seen
+    QSet<engine::ChannelId> m_snapshotsInFlight;  // snapshot() posted, channel_state not back yet
+    QHash<engine::ChannelId, ConnectParams> m_clientParams;
+    QHash<engine::ChannelId, ListenParams> m_listenParams;
+    engine::ChannelId m_lastListener = 0;
+    bool m_listenedSinceConnect = false;
+    ConnectParams m_lastConnect;
+    ListenParams m_lastListen;
+    QPointer<ConnectDialog> m_connectDialog;
+    QPointer<ListenDialog> m_listenDialog;
+};
+
+}  // namespace ui

@@ -1,0 +1,137 @@
+// SessionController.h — the window's session files: recording the live
+// session, Open Session (read-only), Save Session As, Export, Summary,
+// Replay and Serve as mock.
+//
+// What it does: records the live session (SessionCapture; File ▸ Record
+// session, Record new sessions by default, Show recorded sessions, and the
+// REC indicator for the status bar), and runs everything slow on
+// BackgroundJobs with a progress dialog — reading a session, saving, exporting
+// (pcapng, transcript, raw bytes), gathering the conversations for the
+// Replay… and Serve as mock… dialogs — the GUI thread only handing batches
+// over and showing results. Opening a session shows it read-only in this
+// window if nothing happened in it yet, else in a new window (made by the
+// factory the window gives): showSession() finishes the recording, emits
+// readOnlyStarted() for the window to turn its live parts off, puts a strip
+// above the conversation that says what the file is, loads the events and
+// emits sessionShown(). Errors are reported through notice(), passing news
+// through statusMessage(); neither ever blocks.
+// What it owns: the recording, the background jobs, its actions (children
+// of the window, see ActionSet), the Export menu, the indicator and the
+// strip (children of the window), and what it read from the file shown.
+// Threads: GUI thread.
+#pragma once
+
+#include "engine/capture/Conversation.h"
+#include "engine/capture/EventJson.h"
+#include "engine/capture/SessionReader.h"
+#include "engine/reactor/Event.h"
+#include "ui/ActionSet.h"
+#include "ui/views/NotificationBanner.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+class QAction;
+class QLabel;
+class QMainWindow;
+class QMenu;
+
+namespace ui {
+
+enum class ExportKind;
+class BackgroundJobs;
+class EngineBridge;
+class MockDialog;
+class ReplayDialog;
+class SessionCapture;
+class SummaryDialog;
+
+class SessionController : public QObject {
+    Q_OBJECT
+public:
+    /// Starts recording (if recording new sessions is on). `currentChannel`
+    /// tells which channel is selected (raw exports and Replay start there).
+    SessionController(EngineBridge* bridge, QMainWindow* window, std::function<engine::ChannelId()> currentChannel,
+                      QObject* parent = nullptr);
+    ~SessionController() override;
+
+    /// Makes the window a session opened in a new window is shown in (one
+    /// that deletes itself on close) and gives its SessionController.
+    void setWindowFactory(std::function<SessionController*()> factory) { m_newWindow = std::move(factory); }
+    QMainWindow* host() const { return m_window; }
+
+    /// The recording of the live session (finished in a read-only window).
+    SessionCapture* capture() const { return m_capture; }
+    bool isReadOnly() const { return m_readOnly; }
+    /// The file a read-only window shows.
+    QString sessionFile() const { return m_sessionFile; }
+    /// "NAME — read-only — Linewright": the title of a read-only window.
+    QString readOnlyTitle() const;
+
+    /// See MainWindow: openSession, showSession, saveSessionAs,
+    /// exportSession, openReplayDialog, openMockDialog, openSummary.
+    void openSession(const QString& path = QString(), bool quietErrors = false);
+    void showSession(const QString& path, engine::LoadedSession session);
+    void saveSessionAs(const QString& path = QString());
+    void exportSession(ExportKind kind, const QString& path = QString());
+    void openReplayDialog();
+    void openMockDialog();
+    SummaryDialog* openSummary();
+    /// Ends the recording (the live file ends with `stopped`) and joins the jobs.
+    void shutdown();
+
+    /// openSession, saveSessionAs, exportPcapng, exportTranscript,
+    /// exportRawClient, exportRawServer, summary, replay, mock,
+    /// recordSession, recordByDefault, showSessions; or nullptr.
+    QAction* action(const QString& name) const { return m_actions.value(name); }
+    QMenu* exportMenu() const { return m_exportMenu; }
+    /// "● REC 1.2 MiB" / "○ not recording" / "READ-ONLY name", for the status bar.
+    QLabel* recordingIndicator() const { return m_recordLabel; }
+
+signals:
+    void sessionOpened(QMainWindow* window);
+    void sessionOpenFailed(const QString& message);
+    void sessionSaved(bool ok, const QString& message);
+    void sessionExported(bool ok, const QString& message);
+    void replayDialogOpened(ui::ReplayDialog* dialog);
+    void mockDialogOpened(ui::MockDialog* dialog);
+    /// Something the user must hear about (the banner and the status bar).
+    void notice(const QString& text, ui::NotificationBanner::Severity severity, std::uint64_t seq);
+    /// A passing message (the status bar).
+    void statusMessage(const QString& text);
+    /// showSession() began: the window turns its live parts off.
+    void readOnlyStarted();
+    /// showSession() loaded the events.
+    void sessionShown();
+
+private:
+    void buildActions();
+    void updateRecordingStatus();
+    bool isPristine() const;
+    QString sessionName() const;
+    /// Rebuilds the log's conversations on a worker; `done` on the GUI thread.
+    void gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done);
+
+    EngineBridge* m_bridge;
+    QMainWindow* m_window;
+    std::function<engine::ChannelId()> m_currentChannel;
+    std::function<SessionController*()> m_newWindow;
+    ActionSet m_actions;
+    QMenu* m_exportMenu = nullptr;
+    SessionCapture* m_capture = nullptr;
+    BackgroundJobs* m_jobs = nullptr;
+    QLabel* m_recordLabel = nullptr;
+    QLabel* m_readOnlyStrip = nullptr;
+    bool m_readOnly = false;
+    QString m_sessionFile;
+    engine::SessionHeader m_loadedHeader;
+    engine::SessionSummary m_loadedSummary;
+    QStringList m_loadedNotes;
+};
+
+}  // namespace ui
