@@ -84,6 +84,7 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
     AsyncChat::setTerminator(m_opts.terminator);
     cacheTerminator();
+    useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
     m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
 }
 
@@ -95,6 +96,7 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
     AsyncChat::setTerminator(m_opts.terminator);
     cacheTerminator();
+    useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
     m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
     m_peer = addr.toString();
     std::error_code ec;
