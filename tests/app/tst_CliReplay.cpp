@@ -171,6 +171,7 @@ class TestCliReplay : public QObject {
 private slots:
     void initTestCase();
     void recordThenReplayAgainstCPython();
+    void replayBoundsAStreamingServer();
     void serverSideRecordingReplays();
     void mockServedToCPythonClient();
     void exportReadByTshark();
@@ -247,6 +248,33 @@ void TestCliReplay::recordThenReplayAgainstCPython() {
     const Run ignored = cli({"replay", session, "--to", QString("127.0.0.1:%1").arg(changed.port), "--ignore-reply",
                              "4:^250 .*$", "-q"});
     QVERIFY2(ignored.status == 0, ignored.all().toUtf8().constData());
+}
+
+// A server that answers one request with bytes that never end: the replay
+// stops at --max-reply with a divergence that says so (exit 1), in bounded
+// time and memory, with or without ignore rules (an --ignore 'Z+' over a long
+// reply once overflowed std::regex's stack).
+void TestCliReplay::replayBoundsAStreamingServer() {
+    PythonServer server;
+    QVERIFY(server.port);
+    const QString session = recordAgainstPython(server.port, "flood.jsonl");
+    QVERIFY(!session.isEmpty());
+    PythonServer flood({"--flood", "RCPT TO:<d@e.f>"});
+    QVERIFY(flood.port);
+    const QString to = QString("127.0.0.1:%1").arg(flood.port);
+    // Without rules the first differing byte ends it at once.
+    const Run differs = cli({"replay", session, "--to", to, "--max-reply", "256K", "-q"});
+    QVERIFY2(differs.status == 1, differs.all().toUtf8().constData());
+    QVERIFY2(differs.err.contains("reply 4 of 6 differs from the recording at byte 4"), differs.all().toUtf8().constData());
+    // A rule that takes the flood out leaves the reply growing: the limit ends it.
+    for (const QStringList& extra : {QStringList{"--ignore", "Z+"}, QStringList{"--ignore", "Z+", "-k", "--ignore", "[0-9]+"}}) {
+        QElapsedTimer t;
+        t.start();
+        const Run r = cli(QStringList{"replay", session, "--to", to, "--max-reply", "256K", "-q"} + extra);
+        QVERIFY2(r.status == 1, r.all().toUtf8().constData());
+        QVERIFY2(r.err.contains("reply 4 of 6 exceeds the limit of 262144 bytes"), r.all().toUtf8().constData());
+        QVERIFY2(t.elapsed() < kWait, r.all().toUtf8().constData());
+    }
 }
 
 void TestCliReplay::serverSideRecordingReplays() {
@@ -509,6 +537,13 @@ void TestCliReplay::usageErrors_data() {
     QTest::newRow("bad pace") << QStringList{"replay", f, "--to", "1", "--pace", "slow"} << "unknown pacing 'slow'";
     QTest::newRow("speed without original") << QStringList{"replay", f, "--to", "1", "--speed", "2"} << "--speed scales the original timing";
     QTest::newRow("bad regex") << QStringList{"replay", f, "--to", "1", "--ignore", "(x"} << "is not a valid regular expression";
+    QTest::newRow("ignore too long") << QStringList{"replay", f, "--to", "1", "--ignore", QString(5000, 'a')} << "pattern too long (5000 bytes; the limit is 4096)";
+    QTest::newRow("ignore too deep") << QStringList{"replay", f, "--to", "1", "--ignore", QString(3000, '(')} << "is not a valid regular expression";
+    QTest::newRow("max-reply 0") << QStringList{"replay", f, "--to", "1", "--max-reply", "0"} << "--max-reply: expected a size of at least 1 byte";
+    QTest::newRow("max-reply 2G") << QStringList{"replay", f, "--to", "1", "--max-reply", "2G"} << "--max-reply: '2G' is too large: at most 1G";
+    QTest::newRow("max-divergences 0") << QStringList{"replay", f, "--to", "1", "--max-divergences", "0"} << "expected a number of divergences from 1 to 1000000";
+    QTest::newRow("max-request of replay") << QStringList{"replay", f, "--to", "1", "--max-request", "1M"} << "option --max-request does not apply to replay";
+    QTest::newRow("max-request bad") << QStringList{"mock", f, "--listen", "0", "--max-request", "12Q"} << "--max-request: expected a size";
     QTest::newRow("bad ignore-reply") << QStringList{"replay", f, "--to", "1", "--ignore-reply", "x"} << "expected N:REGEX";
     QTest::newRow("port 0") << QStringList{"replay", f, "--to", "127.0.0.1:0"} << "invalid port '0'";
     QTest::newRow("option of another tool") << QStringList{"replay", f, "--to", "1", "--pcapng", "x"} << "option --pcapng does not apply to replay";

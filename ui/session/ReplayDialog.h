@@ -4,7 +4,7 @@
 // What it does: lists the session's conversations that carried bytes (the
 // first selected), and takes the target (host:port, the recorded server's
 // address by default), the pacing (lockstep, fast, or original with a speed
-// factor), the timeout and the ignore rules (one ECMAScript regular
+// factor), the timeout and the ignore rules (one RE2 regular
 // expression per line; "N:REGEX" for reply N only). Start builds the script
 // (engine::ReplayScript) and runs an engine::Replayer; while it runs the
 // dialog shows requests sent and replies matched out of their totals, a
