@@ -6,8 +6,9 @@
 // wakes costs one loop pass. The descriptor is an eventfd on Linux, a pipe on
 // other POSIX systems, and a connected loopback socket pair on Windows (where
 // select() and WSAPoll() accept only sockets).
-// The Reactor coalesces wakes with an atomic flag (as libuv's uv_async_send
-// does), so wake() is called at most once per batch of posted commands.
+// LoopThread (engine/reactor) coalesces wakes with a flag kept under its
+// door's lock (as libuv's uv_async_send does), so wake() is called at most
+// once per batch of posted tasks.
 // What it owns: its descriptors (both ends of the pipe / socket pair).
 // Threads: wake() is safe from any thread; everything else is loop thread only.
 #pragma once
