@@ -551,17 +551,6 @@ void MainWindow::discardBuffers() { m_channelsController->discardBuffers(); }
 engine::ChannelId MainWindow::reconnectChannel() { return m_channelsController->reconnectChannel(); }
 
 SessionCapture* MainWindow::capture() const { return m_sessionController->capture(); }
-bool MainWindow::isReadOnly() const { return m_sessionController->isReadOnly(); }
-QString MainWindow::sessionFile() const { return m_sessionController->sessionFile(); }
-void MainWindow::openSession(const QString& path, bool quietErrors) { m_sessionController->openSession(path, quietErrors); }
-void MainWindow::showSession(const QString& path, engine::LoadedSession session) {
-    m_sessionController->showSession(path, std::move(session));
-}
-void MainWindow::saveSessionAs(const QString& path) { m_sessionController->saveSessionAs(path); }
-void MainWindow::exportSession(ExportKind kind, const QString& path) { m_sessionController->exportSession(kind, path); }
-void MainWindow::openReplayDialog() { m_sessionController->openReplayDialog(); }
-void MainWindow::openMockDialog() { m_sessionController->openMockDialog(); }
-SummaryDialog* MainWindow::openSummary() { return m_sessionController->openSummary(); }
 
 // --- Help ---------------------------------------------------------------------------------
 

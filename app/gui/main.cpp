@@ -14,6 +14,7 @@
 #include "ui/model/ChannelParams.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/MainWindow.h"
+#include "ui/session/SessionController.h"
 #include "ui/session/SessionJobs.h"
 
 #include <QApplication>
@@ -189,7 +190,7 @@ int main(int argc, char** argv) {
         // Read on a worker; an error deeper in the file is reported there (dialog) and here (stderr).
         QObject::connect(window.get(), &ui::MainWindow::sessionOpenFailed, window.get(),
                          [](const QString& message) { std::fprintf(stderr, "linewright: %s\n", qPrintable(message)); });
-        window->openSession(sessionFile);
+        window->sessionController()->openSession(sessionFile);
     }
     if (parser.isSet(example)) window->openExample(exampleName);
     if (parser.isSet(listen)) window->listenOn(listenParams);

@@ -67,20 +67,30 @@ public:
 
     /// The recording of the live session (finished in a read-only window).
     SessionCapture* capture() const { return m_capture; }
+    /// The window shows a session file; live commands are disabled.
     bool isReadOnly() const { return m_readOnly; }
     /// The file a read-only window shows.
     QString sessionFile() const { return m_sessionFile; }
     /// "NAME — read-only — Linewright": the title of a read-only window.
     QString readOnlyTitle() const;
 
-    /// See MainWindow: openSession, showSession, saveSessionAs,
-    /// exportSession, openReplayDialog, openMockDialog, openSummary.
+    /// File ▸ Open Session…: loads `path` (asks for it when empty) on a
+    /// worker with a progress dialog, then shows it read-only — in this
+    /// window if nothing happened in it yet, else in a new one. Returns at
+    /// once; sessionOpened() or sessionOpenFailed() follows. `quietErrors`:
+    /// no dialog (the caller reports the failure).
     void openSession(const QString& path = QString(), bool quietErrors = false);
+    /// Shows a loaded session read-only in this window.
     void showSession(const QString& path, engine::LoadedSession session);
+    /// File ▸ Save Session As…: the whole log so far, on a worker.
     void saveSessionAs(const QString& path = QString());
+    /// File ▸ Export: pcapng, transcript, raw bytes, on a worker.
     void exportSession(ExportKind kind, const QString& path = QString());
+    /// File ▸ Replay…: gathers the conversations on a worker, then opens the dialog.
     void openReplayDialog();
+    /// File ▸ Serve as mock…: the same gathering, then the mock dialog.
     void openMockDialog();
+    /// File ▸ Summary…
     SummaryDialog* openSummary();
     /// Ends the recording (the live file ends with `stopped`) and joins the jobs.
     void shutdown();

@@ -16,6 +16,7 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
 #include "ui/MainWindow.h"
+#include "ui/session/SessionController.h"
 #include "ui/session/MockDialog.h"
 #include "ui/views/NotificationBanner.h"
 #include "ui/session/ReplayDialog.h"
@@ -375,14 +376,14 @@ void tst_Session::readOnlyWindowShowsSameRows() {
     const std::size_t liveEvents = live->bridge()->store().size();
 
     QSignalSpy opened(live.get(), &MainWindow::sessionOpened);
-    live->openSession(path);
+    live->sessionController()->openSession(path);
     QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
     auto* ro = opened.at(0).at(0).value<MainWindow*>();
     QVERIFY(ro);
     QVERIFY(ro != live.get());  // the live window was in use: a new one
     std::unique_ptr<MainWindow> owner(ro);
     ro->setAttribute(Qt::WA_DeleteOnClose, false);
-    QVERIFY(ro->isReadOnly());
+    QVERIFY(ro->sessionController()->isReadOnly());
     QTRY_COMPARE_WITH_TIMEOUT(ro->bridge()->store().size(), liveEvents, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(ro->bridge()->eventModel()->rowCount(), liveRows, kWaitMs);
     for (int row = 0; row < liveRows; ++row)
@@ -408,7 +409,7 @@ void tst_Session::readOnlyWindowShowsSameRows() {
     QVERIFY(ro->capture()->path().isEmpty());
     QVERIFY(!ro->capture()->isRecording());
     // The summary counts the same.
-    ui::SummaryDialog* sum = ro->openSummary();
+    ui::SummaryDialog* sum = ro->sessionController()->openSummary();
     QVERIFY(sum->headerText().contains(QStringLiteral("Events: %1").arg(liveEvents)));
     QVERIFY(sum->table()->topLevelItemCount() >= 2);  // the channel and the total
     const ui::ChannelInfo* ci = info(*live, live->bridge()->channelModel()->channels().front());
@@ -422,10 +423,10 @@ void tst_Session::truncatedFileOpensWithBanner() {
     writeFile(path, QByteArray(kHeader) + kBody + R"({"seq":5,"t_us":50,"channel":2,"event":"col)");
     MainWindow w;
     QSignalSpy opened(&w, &MainWindow::sessionOpened);
-    w.openSession(path);
+    w.sessionController()->openSession(path);
     QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
     QCOMPARE(opened.at(0).at(0).value<MainWindow*>(), &w);  // pristine: in this window
-    QVERIFY(w.isReadOnly());
+    QVERIFY(w.sessionController()->isReadOnly());
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->store().size(), std::size_t(4), kWaitMs);
     QVERIFY(w.banner()->text().contains(QStringLiteral("Truncated")));
     QVERIFY(w.banner()->text().contains(QStringLiteral("line 6")));
@@ -441,7 +442,7 @@ void tst_Session::corruptFileGivesError() {
     w.show();
     QSignalSpy failed(&w, &MainWindow::sessionOpenFailed);
     QSignalSpy opened(&w, &MainWindow::sessionOpened);
-    w.openSession(path);
+    w.sessionController()->openSession(path);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kWaitMs);
     QCOMPARE(opened.count(), 0);
     const QString message = failed.at(0).at(0).toString();
@@ -450,9 +451,9 @@ void tst_Session::corruptFileGivesError() {
     QVERIFY(box);
     QVERIFY(box->text().contains(QStringLiteral("line 6")));
     box->close();
-    QVERIFY(!w.isReadOnly());
+    QVERIFY(!w.sessionController()->isReadOnly());
     // A missing file, too.
-    w.openSession(m_dir.filePath(QStringLiteral("nothing-here.lwsession")), true);
+    w.sessionController()->openSession(m_dir.filePath(QStringLiteral("nothing-here.lwsession")), true);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, kWaitMs);
 }
 
@@ -467,7 +468,7 @@ void tst_Session::saveAsAndExport() {
 
     QSignalSpy saved(&w, &MainWindow::sessionSaved);
     const QString copy = m_dir.filePath(QStringLiteral("saved.lwsession"));
-    w.saveSessionAs(copy);
+    w.sessionController()->saveSessionAs(copy);
     QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kWaitMs);
     QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
     auto s = load(copy);
@@ -476,14 +477,14 @@ void tst_Session::saveAsAndExport() {
     for (std::size_t i = 0; i < shown.size(); ++i) QVERIFY2(same(s->events[i], shown[i]), qPrintable(describe(s->events[i], shown[i])));
 
     // Saving into a folder that does not exist fails with a message, not a crash.
-    w.saveSessionAs(m_dir.filePath(QStringLiteral("no/such/dir/x.lwsession")));
+    w.sessionController()->saveSessionAs(m_dir.filePath(QStringLiteral("no/such/dir/x.lwsession")));
     QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 2, kWaitMs);
     QVERIFY(!saved.at(1).at(0).toBool());
     QVERIFY(w.banner()->text().contains(QStringLiteral("Save Session As")));
 
     QSignalSpy exported(&w, &MainWindow::sessionExported);
     const QString pcap = m_dir.filePath(QStringLiteral("s.pcapng"));
-    w.exportSession(ui::ExportKind::Pcapng, pcap);
+    w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
     QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
     QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(exported.at(0).at(1).toString()));
     QFile f(pcap);
@@ -491,7 +492,7 @@ void tst_Session::saveAsAndExport() {
     QCOMPARE(f.read(4), QByteArray("\x0a\x0d\x0d\x0a", 4));  // a Section Header Block
 
     const QString text = m_dir.filePath(QStringLiteral("s.txt"));
-    w.exportSession(ui::ExportKind::Transcript, text);
+    w.sessionController()->exportSession(ui::ExportKind::Transcript, text);
     QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, kWaitMs);
     QVERIFY(exported.at(1).at(0).toBool());
     QFile t(text);
@@ -501,7 +502,7 @@ void tst_Session::saveAsAndExport() {
     QVERIFY(transcript.contains("< OK alpha\\r\\n"));
 
     const QString raw = m_dir.filePath(QStringLiteral("client.bin"));
-    w.exportSession(ui::ExportKind::RawClient, raw);
+    w.sessionController()->exportSession(ui::ExportKind::RawClient, raw);
     QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, kWaitMs);
     QVERIFY(exported.at(2).at(0).toBool());
     QFile r(raw);
@@ -527,7 +528,7 @@ void tst_Session::saveAsAfterClearingTheLog() {
 
     QSignalSpy saved(&w, &MainWindow::sessionSaved);
     const QString copy = m_dir.filePath(QStringLiteral("whole.lwsession"));
-    w.saveSessionAs(copy);
+    w.sessionController()->saveSessionAs(copy);
     QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kWaitMs);
     QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
     QVERIFY(saved.at(0).at(1).toString().contains(QStringLiteral("from the recording")));
@@ -543,7 +544,7 @@ void tst_Session::saveAsAfterClearingTheLog() {
     w.action(QStringLiteral("clearLog"))->trigger();
     w.bridge()->reactor().close(l);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, l, EventKind::Closed), kWaitMs);
-    w.saveSessionAs(m_dir.filePath(QStringLiteral("partial.lwsession")));
+    w.sessionController()->saveSessionAs(m_dir.filePath(QStringLiteral("partial.lwsession")));
     QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 2, kWaitMs);
     QVERIFY(saved.at(1).at(0).toBool());
     QVERIFY(saved.at(1).at(1).toString().contains(QStringLiteral("not included")));
@@ -557,7 +558,7 @@ void tst_Session::replayPassesThenReportsChangedReply() {
     if (QTest::currentTestFailed()) return;
 
     QSignalSpy opened(&w, &MainWindow::replayDialogOpened);
-    w.openReplayDialog();
+    w.sessionController()->openReplayDialog();
     QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
     auto* dialog = opened.at(0).at(0).value<ui::ReplayDialog*>();
     QVERIFY(dialog);
@@ -615,7 +616,7 @@ void tst_Session::mockServesRecordedServer() {
     talk(w, server);
     if (QTest::currentTestFailed()) return;
     QSignalSpy opened(&w, &MainWindow::mockDialogOpened);
-    w.openMockDialog();
+    w.sessionController()->openMockDialog();
     QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
     auto* dialog = opened.at(0).at(0).value<ui::MockDialog*>();
     QVERIFY(dialog);
