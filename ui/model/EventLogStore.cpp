@@ -179,16 +179,7 @@ const engine::LoopTrace* EventLogStore::trace(std::size_t row) const noexcept {
 
 engine::Event EventLogStore::event(std::size_t row) const {
     const LogRecord& r = m_records[row];
-    engine::Event e;
-    e.seq = r.seq;
-    e.tUs = r.tUs;
-    e.size = r.size;
-    e.count = r.count;
-    e.channel = r.channel;
-    e.parent = r.parent;
-    e.error = r.error;
-    e.kind = r.kind;
-    e.sub = r.sub;
+    engine::Event e = r.numbers();
     e.data.assign(data(row));
     if (r.hasAttachment()) {
         const Attachment& a = m_attachments[r.attachment];

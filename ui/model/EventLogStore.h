@@ -66,6 +66,21 @@ struct LogRecord {
     engine::ProducerKind producerKind() const noexcept { return static_cast<engine::ProducerKind>(sub); }
     engine::WarningCode warningCode() const noexcept { return static_cast<engine::WarningCode>(sub); }
     engine::Terminator::Kind terminatorKind() const noexcept { return static_cast<engine::Terminator::Kind>(sub); }
+    /// An Event with this record's numbers (seq, time, sizes, channels,
+    /// error, kind, qualifier) and no bytes or strings.
+    engine::Event numbers() const {
+        engine::Event e;
+        e.seq = seq;
+        e.tUs = tUs;
+        e.size = size;
+        e.count = count;
+        e.channel = channel;
+        e.parent = parent;
+        e.error = error;
+        e.kind = kind;
+        e.sub = sub;
+        return e;
+    }
 };
 static_assert(sizeof(LogRecord) == 64, "LogRecord is meant to stay one cache line");
 

@@ -33,17 +33,7 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
 // The event of `row` without its bytes: its numbers and strings, for the
 // accessors. (Attachments are not needed: the store hands them out itself.)
 engine::Event withoutBytes(const EventLogStore& store, std::size_t row) {
-    const LogRecord& r = store.record(row);
-    engine::Event e;
-    e.seq = r.seq;
-    e.tUs = r.tUs;
-    e.size = r.size;
-    e.count = r.count;
-    e.channel = r.channel;
-    e.parent = r.parent;
-    e.error = r.error;
-    e.kind = r.kind;
-    e.sub = r.sub;
+    engine::Event e = store.record(row).numbers();
     e.info.assign(store.info(row));
     e.aux.assign(store.aux(row));
     return e;
