@@ -60,6 +60,23 @@ void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& 
     o.end();
 }
 
+/// KEY: [ {…}, … ]: one object per item, written by `fill(objectWriter, item)`.
+template <typename Items, typename Fill>
+void writeObjects(JsonObjectWriter& w, std::string_view key, const Items& items, Fill fill) {
+    w.key(key);
+    std::string& out = w.raw();
+    out.push_back('[');
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out.push_back(',');
+        first = false;
+        JsonObjectWriter e(out);
+        fill(e, item);
+        e.end();
+    }
+    out.push_back(']');
+}
+
 void writeState(JsonObjectWriter& w, const ChannelState& s) {
     w.str("role", channelRoleName(s.role));
     w.str("state", channelPhaseName(s.phase));
@@ -82,71 +99,38 @@ void writeState(JsonObjectWriter& w, const ChannelState& s) {
     w.unum("pending_message", s.pendingMessage);
     w.unum("queued", s.queuedBytes);
     w.unum("fifo_entries", s.fifoEntries);
-    w.key("fifo");
-    std::string& out = w.raw();
-    out.push_back('[');
-    for (std::size_t i = 0; i < s.fifo.size(); ++i) {
-        if (i) out.push_back(',');
-        JsonObjectWriter e(out);
-        e.str("kind", s.fifo[i].kind);
-        e.num("remaining", s.fifo[i].remaining);
-        e.end();
-    }
-    out.push_back(']');
+    writeObjects(w, "fifo", s.fifo, [](JsonObjectWriter& e, const auto& f) {
+        e.str("kind", f.kind);
+        e.num("remaining", f.remaining);
+    });
 }
 
 void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
     w.unum("pass", t.pass);
     w.str("backend", backendName(t.backend));
     w.unum("waited_us", t.waitedUs);
-    std::string& out = w.raw();
-    w.key("polled");
-    out.push_back('[');
-    for (std::size_t i = 0; i < t.polled.size(); ++i) {
-        if (i) out.push_back(',');
-        JsonObjectWriter e(out);
-        e.unum("channel", t.polled[i].channel);
-        e.boolean("readable", t.polled[i].readable);
-        e.boolean("writable", t.polled[i].writable);
-        e.end();
-    }
-    out.push_back(']');
-    w.key("ready");
-    out.push_back('[');
-    for (std::size_t i = 0; i < t.ready.size(); ++i) {
-        if (i) out.push_back(',');
-        JsonObjectWriter e(out);
-        e.unum("channel", t.ready[i].channel);
-        e.strings("events", readyBitNames(t.ready[i].bits));
-        e.end();
-    }
-    out.push_back(']');
-    w.key("dispatched");
-    out.push_back('[');
-    for (std::size_t i = 0; i < t.dispatched.size(); ++i) {
-        if (i) out.push_back(',');
-        JsonObjectWriter e(out);
-        e.unum("channel", t.dispatched[i].channel);
-        e.str("hook", hookName(t.dispatched[i].hook));
-        e.end();
-    }
-    out.push_back(']');
+    writeObjects(w, "polled", t.polled, [](JsonObjectWriter& e, const auto& p) {
+        e.unum("channel", p.channel);
+        e.boolean("readable", p.readable);
+        e.boolean("writable", p.writable);
+    });
+    writeObjects(w, "ready", t.ready, [](JsonObjectWriter& e, const auto& r) {
+        e.unum("channel", r.channel);
+        e.strings("events", readyBitNames(r.bits));
+    });
+    writeObjects(w, "dispatched", t.dispatched, [](JsonObjectWriter& e, const auto& d) {
+        e.unum("channel", d.channel);
+        e.str("hook", hookName(d.hook));
+    });
     if (t.waiting.empty()) return;
-    w.key("waiting");
-    out.push_back('[');
-    for (std::size_t i = 0; i < t.waiting.size(); ++i) {
-        if (i) out.push_back(',');
-        const LoopTrace::Waiting& wt = t.waiting[i];
-        JsonObjectWriter e(out);
+    writeObjects(w, "waiting", t.waiting, [](JsonObjectWriter& e, const LoopTrace::Waiting& wt) {
         e.unum("channel", wt.channel);
         e.unum("bytes", wt.bytes);
         e.boolean("readable", wt.readable);
         e.boolean("writable", wt.writable);
         e.strings("events", readyBitNames(wt.bits));
         e.str("next", wt.next);
-        e.end();
-    }
-    out.push_back(']');
+    });
 }
 
 
