@@ -17,6 +17,7 @@
 // Threads: main thread.
 #pragma once
 
+#include "app/cli/Forward.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/asyncore/Terminator.h"
 
@@ -27,14 +28,7 @@
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace cli {
-
-class HelpFormatter;
-class OptionDefiner;
 
 enum class Mode { Connect, Listen };
 enum class StdinMode { Auto, On, Off };

@@ -17,6 +17,7 @@
 // Threads: main thread (plus the signal watcher's).
 #pragma once
 
+#include "app/cli/Forward.h"
 #include "engine/asyncore/Loop.h"
 #include "examples/ExampleRunner.h"
 
@@ -24,14 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace cli {
-
-class HelpFormatter;
-class OptionDefiner;
 
 struct ExampleArgs {
     examples::ExampleOptions options;  ///< --port, --server-only, --count, --connect, --message, --path

@@ -21,6 +21,7 @@
 // Threads: main thread.
 #pragma once
 
+#include "app/cli/Forward.h"
 #include "engine/reactor/Event.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/replay/Replayer.h"
@@ -34,14 +35,7 @@
 #include <string_view>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
 namespace cli {
-
-class HelpFormatter;
-class OptionDefiner;
 
 enum class Tool { Replay, Mock, Export, Import, Reframe, Summary };
 
