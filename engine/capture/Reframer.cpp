@@ -112,12 +112,30 @@ void Reframer::feed(std::string_view bytes, std::int64_t tUs, std::uint64_t tag)
     while (!m_input.empty()) m_chat->handleRead();
 }
 
+void Reframer::markStart() {
+    m_msgOffset = m_delivered;
+    m_msgStartUs = m_chunkUs;
+    m_msgStartTag = m_chunkTag;
+}
+
+void Reframer::keepMessage(std::string body, std::string terminatorBytes, bool terminated, const Terminator& t) {
+    FramedMessage m;
+    m.offset = m_msgOffset;
+    m.body = std::move(body);
+    m.terminatorBytes = std::move(terminatorBytes);
+    m.terminated = terminated;
+    m.terminator = t;
+    m.tUs = m_chunkUs;
+    m.tag = m_chunkTag;
+    m.startUs = m_msgStartUs;
+    m.startTag = m_msgStartTag;
+    m_messages.push_back(std::move(m));
+}
+
 void Reframer::onCollect(std::string_view data) {
     if (!m_started) {
         m_started = true;
-        m_msgOffset = m_delivered;
-        m_msgStartUs = m_chunkUs;
-        m_msgStartTag = m_chunkTag;
+        markStart();
     }
     m_delivered += data.size();
     m_pendingSize += data.size();
@@ -128,28 +146,12 @@ void Reframer::onCollect(std::string_view data) {
 void Reframer::onFound() {
     const Terminator inForce = m_chat->getTerminator();
     const Terminator& scheduled = m_schedule.forMessage(m_found);
-    if (!m_started) {
-        m_msgOffset = m_delivered;
-        m_msgStartUs = m_chunkUs;
-        m_msgStartTag = m_chunkTag;
-    }
+    if (!m_started) markStart();
     const std::uint64_t bodySize = m_pendingSize;
     if (m_hooks.foundTerminator) m_hooks.foundTerminator(inForce, bodySize);
     std::string termBytes = inForce.isBytes() ? inForce.bytesValue() : std::string();
     m_delivered += termBytes.size();
-    if (m_keep) {
-        FramedMessage m;
-        m.offset = m_msgOffset;
-        m.body = std::move(m_pending);
-        m.terminatorBytes = std::move(termBytes);
-        m.terminated = true;
-        m.terminator = scheduled;
-        m.tUs = m_chunkUs;
-        m.tag = m_chunkTag;
-        m.startUs = m_msgStartUs;
-        m.startTag = m_msgStartTag;
-        m_messages.push_back(std::move(m));
-    }
+    if (m_keep) keepMessage(std::move(m_pending), std::move(termBytes), true, scheduled);
     m_pending.clear();
     m_pendingSize = 0;
     m_started = false;
@@ -163,23 +165,11 @@ void Reframer::finish() {
     m_finished = true;
     const std::string_view held = residue();
     if (m_pendingSize == 0 && held.empty()) return;
-    if (!m_started) {
-        m_msgOffset = m_delivered;
-        m_msgStartUs = m_chunkUs;
-        m_msgStartTag = m_chunkTag;
-    }
+    if (!m_started) markStart();
     if (m_keep) {
-        FramedMessage m;
-        m.offset = m_msgOffset;
-        m.body = std::move(m_pending);
-        m.body.append(held);
-        m.terminated = false;
-        m.terminator = m_schedule.forMessage(m_found);
-        m.tUs = m_chunkUs;
-        m.tag = m_chunkTag;
-        m.startUs = m_msgStartUs;
-        m.startTag = m_msgStartTag;
-        m_messages.push_back(std::move(m));
+        std::string body = std::move(m_pending);
+        body.append(held);
+        keepMessage(std::move(body), std::string(), false, m_schedule.forMessage(m_found));
     }
     m_pending.clear();
     m_pendingSize = 0;

@@ -136,6 +136,10 @@ private:
     friend class Chat;
     void onCollect(std::string_view data);
     void onFound();
+    /// The message in progress starts here (offset, time, tag of the chunk).
+    void markStart();
+    /// Appends the message in progress to m_messages with these parts.
+    void keepMessage(std::string body, std::string terminatorBytes, bool terminated, const Terminator& t);
 
     TerminatorSchedule m_schedule;
     std::unique_ptr<Chat> m_chat;
