@@ -8,6 +8,7 @@
 // set_reuse_addr, quick_connect; DispatcherTests: basic, repr, log, log_info,
 // unhandled). Those run for every backend (select, poll, epoll) and for IPv4
 // and IPv6 on loopback. Nothing sleeps: loops run bounded passes.
+#include "DispatcherTestSupport.h"
 #include "SocketTestSupport.h"
 #include "TestSupport.h"
 
@@ -60,40 +61,6 @@ using engine::Socket;
 namespace sockops = engine::sockops;
 
 #if !defined(_WIN32)
-bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
-bool isNonBlocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
-
-/// Captures what is written to stdout (fd 1) or stderr (fd 2) while `f` runs.
-std::string captureFd(int fd, const std::function<void()>& f) {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::FILE* tmp = std::tmpfile();
-    if (!tmp) throw std::runtime_error("tmpfile");
-    const int saved = ::dup(fd);
-    ::dup2(::fileno(tmp), fd);
-    try {
-        f();
-    } catch (...) {
-        std::fflush(stdout);
-        std::fflush(stderr);
-        ::dup2(saved, fd);
-        ::close(saved);
-        std::fclose(tmp);
-        throw;
-    }
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::dup2(saved, fd);
-    ::close(saved);
-    std::string out;
-    std::rewind(tmp);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, tmp)) > 0) out.append(buf, n);
-    std::fclose(tmp);
-    return out;
-}
-
 /// Lowers RLIMIT_NOFILE for its lifetime (and restores it).
 class NoFileLimit {
 public:
@@ -117,110 +84,6 @@ private:
 };
 #endif
 
-// --- The probe: a dispatcher that records every hook ------------------------------
-
-using Journal = std::vector<std::string>;
-
-class Probe : public engine::Dispatcher {
-public:
-    explicit Probe(Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(map), m_journal(journal), m_name(std::move(name)) {}
-    Probe(Socket sock, Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(std::move(sock), map), m_journal(journal), m_name(std::move(name)) {}
-
-    // Behaviour switches; unset means "record, then do what asyncore does".
-    std::function<bool()> readableFn, writableFn;
-    std::function<void()> onRead, onWrite, onExpt, onConnect, onAccept, onClose, onError;
-    std::function<void(Socket, const Address&)> onAccepted;
-    bool traceEvents = false;  // also journal the *_event layer
-
-    std::map<std::string, int, std::less<>> calls;
-    std::vector<std::pair<std::string, std::string>> logs;  // (type, message)
-    std::exception_ptr lastError;
-    bool connectedInConnect = true;
-    bool connectingInConnect = false;
-
-    int n(std::string_view hook) const {
-        auto it = calls.find(hook);
-        return it == calls.end() ? 0 : it->second;
-    }
-    NativeSocket releaseSocket() { return m_socket.release(); }
-
-    bool readable() override {
-        note("readable", false);
-        return readableFn ? readableFn() : Dispatcher::readable();
-    }
-    bool writable() override {
-        note("writable", false);
-        return writableFn ? writableFn() : Dispatcher::writable();
-    }
-    void handleReadEvent() override {
-        note("read_event", traceEvents);
-        Dispatcher::handleReadEvent();
-    }
-    void handleWriteEvent() override {
-        note("write_event", traceEvents);
-        Dispatcher::handleWriteEvent();
-    }
-    void handleExptEvent() override {
-        note("expt_event", traceEvents);
-        Dispatcher::handleExptEvent();
-    }
-    void handleConnectEvent() override {
-        note("connect_event", traceEvents);
-        Dispatcher::handleConnectEvent();
-    }
-    void handleRead() override {
-        note("read");
-        if (onRead) onRead();
-    }
-    void handleWrite() override {
-        note("write");
-        if (onWrite) onWrite();
-    }
-    void handleExpt() override {
-        note("expt");
-        onExpt ? onExpt() : Dispatcher::handleExpt();
-    }
-    void handleConnect() override {
-        note("connect");
-        connectedInConnect = connected;
-        connectingInConnect = connecting;
-        if (onConnect) onConnect();
-    }
-    void handleAccept() override {
-        note("accept");
-        onAccept ? onAccept() : Dispatcher::handleAccept();
-    }
-    void handleAccepted(Socket sock, const Address& peer) override {
-        note("accepted");
-        onAccepted ? onAccepted(std::move(sock), peer) : Dispatcher::handleAccepted(std::move(sock), peer);
-    }
-    void handleClose() override {
-        note("close");
-        onClose ? onClose() : Dispatcher::handleClose();
-    }
-    void handleError() override {
-        note("error");
-        lastError = std::current_exception();
-        onError ? onError() : Dispatcher::handleError();
-    }
-    void logInfo(std::string_view message, std::string_view type = "info") override {
-        logs.emplace_back(std::string(type), std::string(message));
-    }
-
-protected:
-    std::string_view className() const override { return "Probe"; }
-
-private:
-    void note(std::string_view hook, bool journal = true) {
-        ++calls[std::string(hook)];
-        if (journal && m_journal) m_journal->push_back(m_name + ":" + std::string(hook));
-    }
-    Journal* m_journal;
-    std::string m_name;
-};
-
 /// A listening Probe on loopback:0 (BaseServer). Accepted connections become
 /// Probes in `handlers` (BaseTestHandler) unless onAccepted is replaced.
 struct Server {
@@ -242,17 +105,6 @@ struct Server {
         };
     }
 };
-
-std::error_code errorOf(const std::exception_ptr& ep) {
-    if (!ep) return {};
-    try {
-        std::rethrow_exception(ep);
-    } catch (const std::system_error& e) {
-        return e.code();
-    } catch (...) {
-    }
-    return std::make_error_code(std::errc::invalid_argument);
-}
 
 /// An async_chat whose handleConnect() pushes a greeting (E3).
 class GreetingChat : public engine::AsyncChat {
