@@ -6,7 +6,10 @@
 // by one (unset: it records, then does what asyncore does), and whose
 // logInfo() keeps the lines instead of printing them. It owns its socket, as
 // any Dispatcher does, and nothing else; `destroyed`, if set, must outlive it.
-// errorOf(): the error_code inside an exception_ptr. POSIX only: fdIsOpen(),
+// errorOf(): the error_code inside an exception_ptr; thrownBy(): the code of
+// the std::system_error a function throws. listenOnLoopback(), connectTo(),
+// connectRefused(): the usual socket set-ups of a dispatcher under test.
+// POSIX only: fdIsOpen(),
 // isNonBlocking(), captureFd() (what fd 1 or 2 receives while a function
 // runs).
 // Threads: the test's thread.
@@ -16,6 +19,8 @@
 #include "engine/asyncore/Loop.h"
 #include "engine/net/Address.h"
 #include "engine/net/Socket.h"
+
+#include "SocketTestSupport.h"
 
 #include <cstdio>
 #include <exception>
@@ -82,6 +87,37 @@ inline std::error_code errorOf(const std::exception_ptr& ep) {
     } catch (...) {
     }
     return std::make_error_code(std::errc::invalid_argument);
+}
+
+/// The code of the std::system_error `f` throws; nullopt if it throws
+/// nothing (any other exception goes on to the caller).
+inline std::optional<std::error_code> thrownBy(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::system_error& e) {
+        return e.code();
+    }
+    return std::nullopt;
+}
+
+/// createSocket(family), bind to loopback:0, listen(5).
+inline void listenOnLoopback(engine::Dispatcher& d, int family = engine::kAfInet) {
+    d.createSocket(family);
+    d.bind(engine::Address::loopback(family, 0));
+    d.listen(5);
+}
+
+/// createSocket() of `to`'s family, then connect(to).
+inline void connectTo(engine::Dispatcher& d, const engine::Address& to) {
+    d.createSocket(to.family());
+    d.connect(to);
+}
+
+/// connectTo() a port that refuses; true once the refusal has come back
+/// (the socket is writable, ECONNREFUSED pending).
+inline bool connectRefused(engine::Dispatcher& d, const RefusingPort& port) {
+    connectTo(d, port.addr);
+    return waitFd(d.socketHandle(), POLLOUT);
 }
 
 using Journal = std::vector<std::string>;

@@ -389,9 +389,7 @@ void TestLoop::acceptingIsNeverWritable() {
     Loop loop;
     Probe l(&loop);
     l.traceEvents = true;
-    l.createSocket();
-    l.bind(Address::loopback(engine::kAfInet, 0));
-    l.listen(5);
+    listenOnLoopback(l);
     std::error_code ec;
     const Address at = sockops::localAddress(l.socketHandle(), ec);
     Socket client(sockops::create(engine::kAfInet, engine::kSockStream, ec));
@@ -870,14 +868,7 @@ void TestLoop::closedBehindTheLoopsBack() {
     ::close(fd);
     interested = true;
     if (backend == Backend::Select) {
-        bool threw = false;
-        try {
-            loop.poll(0.05, backend);
-        } catch (const std::system_error& e) {
-            threw = true;
-            QVERIFY(e.code() == std::errc::bad_file_descriptor);
-        }
-        QVERIFY(threw);
+        QVERIFY(thrownBy([&] { loop.poll(0.05, backend); }) == std::errc::bad_file_descriptor);
         QCOMPARE(c->n("close"), 0);
         c->delChannel();
     } else {
@@ -1082,14 +1073,7 @@ void TestLoop::closeAllErrors() {
     Loop loop;
     Channel c1(loop, nullptr, "1"), c2(loop, nullptr, "2"), c3(loop, nullptr, "3");
     c2->closeError = std::make_error_code(std::errc::io_error);
-    bool threw = false;
-    try {
-        loop.closeAll();
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::io_error);
-    }
-    QVERIFY(threw);
+    QVERIFY(thrownBy([&] { loop.closeAll(); }) == std::errc::io_error);
     QCOMPARE(loop.get(c1->fileno()), nullptr);
     QVERIFY(!c1->connected);
     QVERIFY(!c2->connected);
