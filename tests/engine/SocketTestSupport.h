@@ -111,16 +111,22 @@ inline engine::Address localOf(engine::NativeSocket s) {
     return a;
 }
 
+/// A raw stream socket bound to loopback port 0 (not listening).
+inline engine::Socket boundToLoopback(int family) {
+    std::error_code ec;
+    engine::Socket s(engine::sockops::create(family, engine::kSockStream, ec));
+    check(ec, "socket");
+    engine::sockops::bind(s.get(), engine::Address::loopback(family, 0), ec);
+    check(ec, "bind");
+    return s;
+}
+
 /// A raw listening socket on loopback.
 struct RawListener {
     engine::Socket sock;
     engine::Address addr;
-    explicit RawListener(int family) {
+    explicit RawListener(int family) : sock(boundToLoopback(family)) {
         std::error_code ec;
-        sock = engine::Socket(engine::sockops::create(family, engine::kSockStream, ec));
-        check(ec, "socket");
-        engine::sockops::bind(sock.get(), engine::Address::loopback(family, 0), ec);
-        check(ec, "bind");
         engine::sockops::listen(sock.get(), 16, ec);
         check(ec, "listen");
         addr = localOf(sock.get());
@@ -202,14 +208,7 @@ inline std::string rawRecvNow(engine::NativeSocket s, std::size_t n = 65536) {
 struct RefusingPort {
     engine::Socket sock;
     engine::Address addr;
-    explicit RefusingPort(int family) {
-        std::error_code ec;
-        sock = engine::Socket(engine::sockops::create(family, engine::kSockStream, ec));
-        check(ec, "socket");
-        engine::sockops::bind(sock.get(), engine::Address::loopback(family, 0), ec);
-        check(ec, "bind");
-        addr = localOf(sock.get());
-    }
+    explicit RefusingPort(int family) : sock(boundToLoopback(family)), addr(localOf(sock.get())) {}
 };
 
 }  // namespace lwtest

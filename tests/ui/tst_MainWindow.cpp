@@ -46,13 +46,19 @@ namespace {
 
 constexpr int kWaitMs = 10000;
 
-// A loopback port nothing listens on (bound, read, closed).
-std::uint16_t closedPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// 127.0.0.1:port as a sockaddr.
+sockaddr_in loopbackV4(std::uint16_t port) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
+    a.sin_port = htons(port);
+    return a;
+}
+
+// A loopback port nothing listens on (bound, read, closed).
+std::uint16_t closedPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopbackV4(0);
     ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     socklen_t len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
@@ -109,6 +115,27 @@ void clickOk(QDialog* dialog) {
     QTest::mouseClick(ok, Qt::LeftButton);
 }
 
+// Shows `w` and waits until it is on screen.
+bool shown(MainWindow& w) {
+    w.show();
+    return QTest::qWaitForWindowExposed(&w);
+}
+
+// Types `text` into the composer and presses `key` (Return: send).
+void typeInComposer(MainWindow& w, const char* text, Qt::Key key = Qt::Key_Return) {
+    QTest::keyClicks(w.composer()->editor(), text);
+    QTest::keyClick(w.composer()->editor(), key);
+}
+
+// Selects `channel`, picks a custom terminator in the inspector and types `text` into it.
+void typeCustomTerminator(MainWindow& w, ChannelId channel, ui::TerminatorEdit* edit, const char* text) {
+    w.selectChannel(channel);
+    edit->setChoice(ui::TerminatorEdit::Custom);
+    edit->customEdit()->setFocus();
+    edit->customEdit()->selectAll();
+    QTest::keyClicks(edit->customEdit(), text);
+}
+
 // The view rows (in the conversation) whose Method column reads `method`.
 QStringList methodsOf(MainWindow& w, ChannelId channel) {
     QStringList out;
@@ -137,8 +164,8 @@ private slots:
     void settingsPersist();
 
 private:
-    // Listens through the dialog on 127.0.0.1:0, connects through the dialog;
-    // returns {listener, client, accepted}.
+    // Shows the window, listens through the dialog on 127.0.0.1:0, connects
+    // through the dialog; returns {listener, client, accepted}.
     struct Pair {
         ChannelId listener = 0, client = 0, accepted = 0;
     };
@@ -158,6 +185,7 @@ void tst_MainWindow::init() {
 }
 
 void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
+    QVERIFY(shown(w));
     w.action(QStringLiteral("listen"))->trigger();
     auto* listen = w.findChild<ui::ListenDialog*>();
     QVERIFY(listen);
@@ -186,8 +214,6 @@ void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
 
 void tst_MainWindow::listenConnectAndTalkBothWays() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
     Pair p;
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
@@ -197,8 +223,7 @@ void tst_MainWindow::listenConnectAndTalkBothWays() {
     QCOMPARE(w.currentChannel(), p.client);
     QCOMPARE(w.composer()->target(), p.client);
     w.composer()->editor()->setFocus();
-    QTest::keyClicks(w.composer()->editor(), "hello\\tworld");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    typeInComposer(w, "hello\\tworld");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Push), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Sent, QByteArray("hello\tworld\r\n")), kWaitMs);
     // The other side collected it and found the terminator.
@@ -209,8 +234,7 @@ void tst_MainWindow::listenConnectAndTalkBothWays() {
     w.selectChannel(p.accepted);
     QCOMPARE(w.composer()->target(), p.accepted);
     w.action(QStringLiteral("focusComposer"))->trigger();
-    QTest::keyClicks(w.composer()->editor(), "250 OK");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Enter);
+    typeInComposer(w, "250 OK", Qt::Key_Enter);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Sent, QByteArray("250 OK\r\n")), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("250 OK")), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::FoundTerminator, QByteArray("\r\n")), kWaitMs);
@@ -250,8 +274,6 @@ void tst_MainWindow::listenConnectAndTalkBothWays() {
 
 void tst_MainWindow::terminatorChangeIsHonoured() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
     Pair p;
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
@@ -270,36 +292,26 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     // so the message it found ends with the \r.
     w.selectChannel(p.client);
     w.composer()->editor()->setFocus();
-    QTest::keyClicks(w.composer()->editor(), "one");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    typeInComposer(w, "one");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("\n"), before), kWaitMs);
     const qsizetype found = findEvent(w, p.accepted, EventKind::FoundTerminator, nullptr, before);
     QCOMPARE(w.bridge()->store().record(static_cast<std::size_t>(found)).size, 4);  // "one\r"
     QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("one\r"), before));
 
     // A custom terminator, typed with an escape and applied with Enter.
-    w.selectChannel(p.accepted);
-    edit->setChoice(ui::TerminatorEdit::Custom);
-    edit->customEdit()->setFocus();
-    edit->customEdit()->selectAll();
-    QTest::keyClicks(edit->customEdit(), "END\\x21");
+    typeCustomTerminator(w, p.accepted, edit, "END\\x21");
     QTest::keyClick(edit->customEdit(), Qt::Key_Return);
     const qsizetype mid = static_cast<qsizetype>(w.bridge()->store().size());
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("END!"), before), kWaitMs);
     w.selectChannel(p.client);
     w.composer()->setAppendTerminator(false);
     w.composer()->editor()->setFocus();
-    QTest::keyClicks(w.composer()->editor(), "abcEND!xy");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    typeInComposer(w, "abcEND!xy");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("END!"), mid), kWaitMs);
     QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("abc"), mid));
 
     // An invalid custom escape is marked and nothing is applied.
-    w.selectChannel(p.accepted);
-    edit->setChoice(ui::TerminatorEdit::Custom);
-    edit->customEdit()->setFocus();
-    edit->customEdit()->selectAll();
-    QTest::keyClicks(edit->customEdit(), "\\z");
+    typeCustomTerminator(w, p.accepted, edit, "\\z");
     QVERIFY(!edit->isValid());
     QVERIFY(!w.inspector()->applyTerminatorButton()->isEnabled());
     const qsizetype end = static_cast<qsizetype>(w.bridge()->store().size());
@@ -311,8 +323,7 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
 
 void tst_MainWindow::connectionRefusedIsNonModal() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     const std::uint16_t port = closedPort();
     // Ctrl+K works even from the composer (a text edit would take it as "delete to end of line").
     w.composer()->editor()->setFocus();
@@ -346,8 +357,7 @@ void tst_MainWindow::connectionRefusedIsNonModal() {
 
 void tst_MainWindow::portInUseAndUnreadableFile() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     ui::ListenParams lp;
     lp.port = 0;
     const ChannelId first = w.listenOn(lp);
@@ -383,20 +393,16 @@ void tst_MainWindow::portInUseAndUnreadableFile() {
 
 void tst_MainWindow::messagesModeFindAndCopy() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
     Pair p;
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
     // A message split over two pushes: "par" then "tial" + \r\n.
     w.composer()->setAppendTerminator(false);
     w.composer()->editor()->setFocus();
-    QTest::keyClicks(w.composer()->editor(), "par");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    typeInComposer(w, "par");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("par")), kWaitMs);
     w.composer()->setAppendTerminator(true);
-    QTest::keyClicks(w.composer()->editor(), "tial");
-    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    typeInComposer(w, "tial");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator), kWaitMs);
 
     // Messages view: one row "partial" + \r\n.
@@ -440,8 +446,6 @@ void tst_MainWindow::messagesModeFindAndCopy() {
 
 void tst_MainWindow::repeatEveryIntervalUntilStop() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
     Pair p;
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
@@ -468,19 +472,15 @@ void tst_MainWindow::repeatEveryIntervalUntilStop() {
 
 void tst_MainWindow::peerResetIsReported() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     ui::ListenParams lp;
     lp.port = 0;
     const ChannelId listener = w.listenOn(lp);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
     // A peer of our own that aborts the connection (SO_LINGER 0: RST, not FIN).
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(portOf(info(w, listener)->local));
-    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const sockaddr_in a = loopbackV4(portOf(info(w, listener)->local));
+    QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
     QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, listener) != 0, kWaitMs);
     const ChannelId accepted = acceptedOf(w, listener);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, accepted, EventKind::Accepted), kWaitMs);
@@ -497,8 +497,7 @@ void tst_MainWindow::peerResetIsReported() {
 void tst_MainWindow::settingsPersist() {
     {
         MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(shown(w));
         ui::ListenParams lp;
         lp.port = 0;
         lp.echo = true;

@@ -8,6 +8,7 @@
 // set_reuse_addr, quick_connect; DispatcherTests: basic, repr, log, log_info,
 // unhandled). Those run for every backend (select, poll, epoll) and for IPv4
 // and IPv6 on loopback. Nothing sleeps: loops run bounded passes.
+#include "DispatcherTestSupport.h"
 #include "SocketTestSupport.h"
 #include "TestSupport.h"
 
@@ -60,40 +61,6 @@ using engine::Socket;
 namespace sockops = engine::sockops;
 
 #if !defined(_WIN32)
-bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
-bool isNonBlocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
-
-/// Captures what is written to stdout (fd 1) or stderr (fd 2) while `f` runs.
-std::string captureFd(int fd, const std::function<void()>& f) {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::FILE* tmp = std::tmpfile();
-    if (!tmp) throw std::runtime_error("tmpfile");
-    const int saved = ::dup(fd);
-    ::dup2(::fileno(tmp), fd);
-    try {
-        f();
-    } catch (...) {
-        std::fflush(stdout);
-        std::fflush(stderr);
-        ::dup2(saved, fd);
-        ::close(saved);
-        std::fclose(tmp);
-        throw;
-    }
-    std::fflush(stdout);
-    std::fflush(stderr);
-    ::dup2(saved, fd);
-    ::close(saved);
-    std::string out;
-    std::rewind(tmp);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, tmp)) > 0) out.append(buf, n);
-    std::fclose(tmp);
-    return out;
-}
-
 /// Lowers RLIMIT_NOFILE for its lifetime (and restores it).
 class NoFileLimit {
 public:
@@ -117,110 +84,6 @@ private:
 };
 #endif
 
-// --- The probe: a dispatcher that records every hook ------------------------------
-
-using Journal = std::vector<std::string>;
-
-class Probe : public engine::Dispatcher {
-public:
-    explicit Probe(Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(map), m_journal(journal), m_name(std::move(name)) {}
-    Probe(Socket sock, Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(std::move(sock), map), m_journal(journal), m_name(std::move(name)) {}
-
-    // Behaviour switches; unset means "record, then do what asyncore does".
-    std::function<bool()> readableFn, writableFn;
-    std::function<void()> onRead, onWrite, onExpt, onConnect, onAccept, onClose, onError;
-    std::function<void(Socket, const Address&)> onAccepted;
-    bool traceEvents = false;  // also journal the *_event layer
-
-    std::map<std::string, int, std::less<>> calls;
-    std::vector<std::pair<std::string, std::string>> logs;  // (type, message)
-    std::exception_ptr lastError;
-    bool connectedInConnect = true;
-    bool connectingInConnect = false;
-
-    int n(std::string_view hook) const {
-        auto it = calls.find(hook);
-        return it == calls.end() ? 0 : it->second;
-    }
-    NativeSocket releaseSocket() { return m_socket.release(); }
-
-    bool readable() override {
-        note("readable", false);
-        return readableFn ? readableFn() : Dispatcher::readable();
-    }
-    bool writable() override {
-        note("writable", false);
-        return writableFn ? writableFn() : Dispatcher::writable();
-    }
-    void handleReadEvent() override {
-        note("read_event", traceEvents);
-        Dispatcher::handleReadEvent();
-    }
-    void handleWriteEvent() override {
-        note("write_event", traceEvents);
-        Dispatcher::handleWriteEvent();
-    }
-    void handleExptEvent() override {
-        note("expt_event", traceEvents);
-        Dispatcher::handleExptEvent();
-    }
-    void handleConnectEvent() override {
-        note("connect_event", traceEvents);
-        Dispatcher::handleConnectEvent();
-    }
-    void handleRead() override {
-        note("read");
-        if (onRead) onRead();
-    }
-    void handleWrite() override {
-        note("write");
-        if (onWrite) onWrite();
-    }
-    void handleExpt() override {
-        note("expt");
-        onExpt ? onExpt() : Dispatcher::handleExpt();
-    }
-    void handleConnect() override {
-        note("connect");
-        connectedInConnect = connected;
-        connectingInConnect = connecting;
-        if (onConnect) onConnect();
-    }
-    void handleAccept() override {
-        note("accept");
-        onAccept ? onAccept() : Dispatcher::handleAccept();
-    }
-    void handleAccepted(Socket sock, const Address& peer) override {
-        note("accepted");
-        onAccepted ? onAccepted(std::move(sock), peer) : Dispatcher::handleAccepted(std::move(sock), peer);
-    }
-    void handleClose() override {
-        note("close");
-        onClose ? onClose() : Dispatcher::handleClose();
-    }
-    void handleError() override {
-        note("error");
-        lastError = std::current_exception();
-        onError ? onError() : Dispatcher::handleError();
-    }
-    void logInfo(std::string_view message, std::string_view type = "info") override {
-        logs.emplace_back(std::string(type), std::string(message));
-    }
-
-protected:
-    std::string_view className() const override { return "Probe"; }
-
-private:
-    void note(std::string_view hook, bool journal = true) {
-        ++calls[std::string(hook)];
-        if (journal && m_journal) m_journal->push_back(m_name + ":" + std::string(hook));
-    }
-    Journal* m_journal;
-    std::string m_name;
-};
-
 /// A listening Probe on loopback:0 (BaseServer). Accepted connections become
 /// Probes in `handlers` (BaseTestHandler) unless onAccepted is replaced.
 struct Server {
@@ -242,17 +105,6 @@ struct Server {
         };
     }
 };
-
-std::error_code errorOf(const std::exception_ptr& ep) {
-    if (!ep) return {};
-    try {
-        std::rethrow_exception(ep);
-    } catch (const std::system_error& e) {
-        return e.code();
-    } catch (...) {
-    }
-    return std::make_error_code(std::errc::invalid_argument);
-}
 
 /// An async_chat whose handleConnect() pushes a greeting (E3).
 class GreetingChat : public engine::AsyncChat {
@@ -480,14 +332,9 @@ void TestDispatcher::adoptBrokenSocketThrowsAndLeavesMap() {
     QCOMPARE(::pipe(p), 0);
     ::close(p[1]);
     Loop loop;
-    bool threw = false;
-    try {
-        Probe d{Socket(p[0]), &loop};
-    } catch (const std::system_error& e) {
-        threw = true;
-        QCOMPARE(e.code().value(), ENOTSOCK);
-    }
-    QVERIFY(threw);
+    const std::optional<std::error_code> e = thrownBy([&] { Probe d{Socket(p[0]), &loop}; });
+    QVERIFY(e);
+    QCOMPARE(e->value(), ENOTSOCK);
     QVERIFY(loop.empty());
     QVERIFY(loop.channels().empty());
     QVERIFY(!fdIsOpen(p[0]));  // the Socket it was given was still owned, and closed
@@ -583,14 +430,7 @@ void TestDispatcher::bindListen() {
 
     Probe s2(&loop);
     s2.createSocket(family);
-    bool threw = false;
-    try {
-        s2.bind(Address::loopback(family, port));
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::address_in_use);
-    }
-    QVERIFY(threw);
+    QVERIFY(thrownBy([&] { s2.bind(Address::loopback(family, port)); }) == std::errc::address_in_use);
 }
 
 void TestDispatcher::setReuseAddr() {
@@ -617,8 +457,7 @@ void TestDispatcher::handleConnect() {
     Loop loop;
     Server server(loop, family);
     Probe client(&loop, nullptr, "client");
-    client.createSocket(family);
-    client.connect(server.address);
+    connectTo(client, server.address);
     QVERIFY(client.connecting);
     QVERIFY(!client.connected);
     QVERIFY(client.addr == server.address);
@@ -641,8 +480,7 @@ void TestDispatcher::connectSynchronousOnIsConn() {
     Loop loop;
     Server server(loop, family);
     Probe client(&loop);
-    client.createSocket(family);
-    client.connect(server.address);
+    connectTo(client, server.address);
     QVERIFY(lwtest::runUntil(loop, [&] { return client.connected; }));
     QCOMPARE(client.n("connect"), 1);
 
@@ -665,13 +503,7 @@ void TestDispatcher::connectErrorThrows() {
     Loop loop;
     Probe d(&loop);
     d.createSocket(engine::kAfInet);
-    bool threw = false;
-    try {
-        d.connect(Address::loopback(engine::kAfInet6, 9));  // wrong family
-    } catch (const std::system_error&) {
-        threw = true;
-    }
-    QVERIFY(threw);
+    QVERIFY(thrownBy([&] { d.connect(Address::loopback(engine::kAfInet6, 9)); }).has_value());  // wrong family
     QVERIFY(d.connecting);
     QVERIFY(!d.connected);
     QCOMPARE(d.n("connect"), 0);
@@ -692,17 +524,8 @@ void TestDispatcher::handleConnectEventDirect() {
     // SO_ERROR != 0 → raises OSError(err); handleConnect() is not called.
     RefusingPort refusing(engine::kAfInet);
     Probe bad(&loop);
-    bad.createSocket();
-    bad.connect(refusing.addr);
-    QVERIFY(waitFd(bad.socketHandle(), POLLOUT));
-    bool threw = false;
-    try {
-        bad.handleConnectEvent();
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::connection_refused);
-    }
-    QVERIFY(threw);
+    QVERIFY(connectRefused(bad, refusing));
+    QVERIFY(thrownBy([&] { bad.handleConnectEvent(); }) == std::errc::connection_refused);
     QCOMPARE(bad.n("connect"), 0);
     QVERIFY(!bad.connected);
     QVERIFY(bad.connecting);
@@ -716,8 +539,7 @@ void TestDispatcher::pushInHandleConnectGoesOutInSameEvent() {
     Loop loop;
     RawListener listener(engine::kAfInet);
     GreetingChat chat(&loop);
-    chat.createSocket();
-    chat.connect(listener.addr);
+    connectTo(chat, listener.addr);
     Socket peer = listener.acceptOne();
     for (int i = 0; i < 100 && chat.connectPass == 0; ++i) loop.poll(0.05, backend);
     QVERIFY(chat.connectPass != 0);
@@ -787,9 +609,7 @@ void TestDispatcher::acceptNothingPending() {
     // handle_accepted (also when a read event arrives spuriously).
     Loop loop;
     Probe l(&loop);
-    l.createSocket();
-    l.bind(Address::loopback(engine::kAfInet, 0));
-    l.listen(5);
+    listenOnLoopback(l);
     QVERIFY(!l.accept().has_value());
     l.handleAccept();
     l.handleReadEvent();
@@ -805,9 +625,7 @@ void TestDispatcher::acceptReturnsConnection() {
     QFETCH(int, family);
     Loop loop;
     Probe l(&loop);
-    l.createSocket(family);
-    l.bind(Address::loopback(family, 0));
-    l.listen(5);
+    listenOnLoopback(l, family);
     Socket client = rawConnect(localOf(l.socketHandle()));
     QVERIFY(waitFd(l.socketHandle(), POLLIN));
     auto got = l.accept();
@@ -827,13 +645,10 @@ void TestDispatcher::handleAccept() {
     QFETCH(int, family);
     Loop loop;
     Probe listener(&loop, nullptr, "listener");
-    listener.createSocket(family);
-    listener.bind(Address::loopback(family, 0));
-    listener.listen(5);
+    listenOnLoopback(listener, family);
     listener.onAccept = [] {};  // do not accept: just record
     Probe client(&loop, nullptr, "client");
-    client.createSocket(family);
-    client.connect(localOf(listener.socketHandle()));
+    connectTo(client, localOf(listener.socketHandle()));
     QVERIFY(lwtest::runUntil(loop, [&] { return listener.n("accept") > 0; }, backend));
     QCOMPARE(listener.n("read"), 0);     // accepting: handle_accept instead of handle_read
     QCOMPARE(listener.n("write"), 0);    // accepting sockets never get write events
@@ -849,9 +664,7 @@ void TestDispatcher::handleAccepted() {
     QFETCH(int, family);
     Loop loop;
     Probe listener(&loop, nullptr, "listener");
-    listener.createSocket(family);
-    listener.bind(Address::loopback(family, 0));
-    listener.listen(5);
+    listenOnLoopback(listener, family);
     Address peer;
     bool sockValid = false;
     listener.onAccepted = [&](Socket s, const Address& a) {
@@ -859,8 +672,7 @@ void TestDispatcher::handleAccepted() {
         peer = a;
     };
     Probe client(&loop, nullptr, "client");
-    client.createSocket(family);
-    client.connect(localOf(listener.socketHandle()));
+    connectTo(client, localOf(listener.socketHandle()));
     QVERIFY(lwtest::runUntil(loop, [&] { return listener.n("accepted") > 0; }, backend));
     QCOMPARE(listener.n("accepted"), 1);
     QVERIFY(sockValid);
@@ -872,9 +684,7 @@ void TestDispatcher::defaultHandleAcceptedClosesAndWarns() {
     // D7: the default handle_accepted closes the socket and logs a warning.
     Loop loop;
     Probe listener(&loop);
-    listener.createSocket();
-    listener.bind(Address::loopback(engine::kAfInet, 0));
-    listener.listen(5);
+    listenOnLoopback(listener);
     Socket client = rawConnect(localOf(listener.socketHandle()));
     QVERIFY(waitFd(listener.socketHandle(), POLLIN));
     listener.handleReadEvent();
@@ -897,9 +707,7 @@ void TestDispatcher::acceptEmfileClosesListener() {
     QFETCH(Backend, backend);
     Loop loop;
     Probe listener(&loop);
-    listener.createSocket();
-    listener.bind(Address::loopback(engine::kAfInet, 0));
-    listener.listen(5);
+    listenOnLoopback(listener);
     loop.poll(0.0, backend);  // the backend's own descriptors exist from here on
     Socket client = rawConnect(localOf(listener.socketHandle()));
     QVERIFY(waitFd(listener.socketHandle(), POLLIN));
@@ -966,8 +774,7 @@ void TestDispatcher::handleRead() {
         h.send(std::string(1024, 'x'));
     };
     Probe client(&loop);
-    client.createSocket(family);
-    client.connect(server.address);
+    connectTo(client, server.address);
     std::string got;
     client.onRead = [&] { got += client.recv(4096); };
     QVERIFY(lwtest::runUntil(loop, [&] { return got.size() >= 1024; }, backend));
@@ -982,8 +789,7 @@ void TestDispatcher::handleWrite() {
     Loop loop;
     Server server(loop, family);
     Probe client(&loop);
-    client.createSocket(family);
-    client.connect(server.address);
+    connectTo(client, server.address);
     QVERIFY(lwtest::runUntil(loop, [&] { return client.n("write") > 0; }, backend));
     QCOMPARE(client.n("connect"), 1);  // E2: connect event first, then handle_write
     QCOMPARE(client.n("error"), 0);
@@ -1213,17 +1019,8 @@ void TestDispatcher::sendOtherErrorThrows() {
     RefusingPort refusing(engine::kAfInet);
     Loop loop;
     Probe d(&loop);
-    d.createSocket();
-    d.connect(refusing.addr);
-    QVERIFY(waitFd(d.socketHandle(), POLLOUT));
-    bool threw = false;
-    try {
-        (void)d.send("x");
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::connection_refused);
-    }
-    QVERIFY(threw);
+    QVERIFY(connectRefused(d, refusing));
+    QVERIFY(thrownBy([&] { (void)d.send("x"); }) == std::errc::connection_refused);
     QCOMPARE(d.n("close"), 0);
 }
 
@@ -1275,14 +1072,8 @@ void TestDispatcher::recvWouldBlockThrows() {
     auto [a, b] = lwtest::socketPair();
     Loop loop;
     Probe d(std::move(a), &loop);
-    bool threw = false;
-    try {
-        (void)d.recv(10);
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(sockops::isWouldBlock(e.code()));
-    }
-    QVERIFY(threw);
+    const std::optional<std::error_code> e = thrownBy([&] { (void)d.recv(10); });
+    QVERIFY(e && sockops::isWouldBlock(*e));
     QCOMPARE(d.n("close"), 0);
     QVERIFY(d.connected);
 }
@@ -1292,17 +1083,8 @@ void TestDispatcher::recvOtherErrorThrows() {
     RefusingPort refusing(engine::kAfInet);
     Loop loop;
     Probe d(&loop);
-    d.createSocket();
-    d.connect(refusing.addr);
-    QVERIFY(waitFd(d.socketHandle(), POLLOUT));
-    bool threw = false;
-    try {
-        (void)d.recv(10);
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::connection_refused);
-    }
-    QVERIFY(threw);
+    QVERIFY(connectRefused(d, refusing));
+    QVERIFY(thrownBy([&] { (void)d.recv(10); }) == std::errc::connection_refused);
     QCOMPARE(d.n("close"), 0);
 }
 
@@ -1369,9 +1151,7 @@ void TestDispatcher::handleReadEventBranches() {
     Journal j;
     {
         Probe d(&loop, &j, "acc");
-        d.createSocket();
-        d.bind(Address::loopback(engine::kAfInet, 0));
-        d.listen(5);
+        listenOnLoopback(d);
         d.onAccept = [] {};
         d.handleReadEvent();
     }
@@ -1405,9 +1185,7 @@ void TestDispatcher::handleWriteEventBranches() {
     Journal j;
     {
         Probe d(&loop, &j, "acc");
-        d.createSocket();
-        d.bind(Address::loopback(engine::kAfInet, 0));
-        d.listen(5);
+        listenOnLoopback(d);
         d.handleWriteEvent();
     }
     {
@@ -1444,9 +1222,7 @@ void TestDispatcher::handleExptEventBranches() {
 
     RefusingPort refusing(engine::kAfInet);
     Probe bad(&loop);
-    bad.createSocket();
-    bad.connect(refusing.addr);
-    QVERIFY(waitFd(bad.socketHandle(), POLLOUT));
+    QVERIFY(connectRefused(bad, refusing));
     bad.handleExptEvent();
     QCOMPARE(bad.n("expt"), 0);
     QCOMPARE(bad.n("close"), 1);
@@ -1491,15 +1267,12 @@ void TestDispatcher::reprForms() {
     l.listen(5);  // accepting but addr is None: no "listening"
     QVERIFY(QString::fromStdString(l.repr()).startsWith("<Probe at 0x"));
     l.close();
-    l.createSocket();
-    l.bind(Address::loopback(engine::kAfInet, 0));
-    l.listen(5);
+    listenOnLoopback(l);
     QVERIFY2(QString::fromStdString(l.repr()).startsWith("<Probe listening 127.0.0.1:0 at 0x"), l.repr().c_str());
 
     Server server(loop, engine::kAfInet);
     Probe c(&loop);
-    c.createSocket();
-    c.connect(server.address);
+    connectTo(c, server.address);
     QVERIFY(lwtest::runUntil(loop, [&] { return c.connected; }));
     const std::string hostPort = "127.0.0.1:" + std::to_string(server.address.port());
     QVERIFY2(c.repr().rfind("<Probe connected " + hostPort + " at 0x", 0) == 0, c.repr().c_str());

@@ -11,6 +11,7 @@
 //   * select refuses fds >= FD_SETSIZE with engine::BackendError (L13).
 // Also: scale (2,000 channels on poll/epoll, 10,000 on epoll), adopt(), and
 // the LoopObserver. Nothing sleeps; every wait is bounded.
+#include "DispatcherTestSupport.h"
 #include "SocketTestSupport.h"
 #include "TestSupport.h"
 
@@ -71,8 +72,6 @@ double secondsSince(Clock::time_point t0) {
 }
 
 #if !defined(_WIN32)
-bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
-
 /// Raises the soft RLIMIT_NOFILE to at least `want` (capped at the hard limit)
 /// for its lifetime. Returns the soft limit now in force.
 class NoFileAtLeast {
@@ -103,128 +102,7 @@ private:
     rlim_t m_hard = 0;
     bool m_changed = false;
 };
-
-std::string captureStderr(const std::function<void()>& f) {
-    std::fflush(stderr);
-    std::FILE* tmp = std::tmpfile();
-    if (!tmp) throw std::runtime_error("tmpfile");
-    const int saved = ::dup(2);
-    ::dup2(::fileno(tmp), 2);
-    std::exception_ptr failure;
-    try {
-        f();
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    std::fflush(stderr);
-    ::dup2(saved, 2);
-    ::close(saved);
-    std::string out;
-    std::rewind(tmp);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, tmp)) > 0) out.append(buf, n);
-    std::fclose(tmp);
-    if (failure) std::rethrow_exception(failure);
-    return out;
-}
 #endif
-
-// --- The probe ---------------------------------------------------------------------
-
-using Journal = std::vector<std::string>;
-
-class Probe : public engine::Dispatcher {
-public:
-    explicit Probe(Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(map), m_journal(journal), m_name(std::move(name)) {}
-    Probe(Socket sock, Loop* map, Journal* journal = nullptr, std::string name = "p")
-        : Dispatcher(std::move(sock), map), m_journal(journal), m_name(std::move(name)) {}
-    ~Probe() override {
-        if (destroyed) *destroyed = true;
-    }
-
-    std::function<bool()> readableFn, writableFn;
-    std::function<void()> onReadEvent, onRead, onWrite, onExpt, onClose, onError;
-    std::optional<std::error_code> closeError;  // rawClose() reports this
-    bool exitNowOnClose = false;                // rawClose() throws ExitNow once
-    bool traceEvents = false;
-    bool* destroyed = nullptr;
-
-    std::map<std::string, int, std::less<>> calls;
-    std::vector<std::pair<std::string, std::string>> logs;
-    std::exception_ptr lastError;
-
-    int n(std::string_view hook) const {
-        auto it = calls.find(hook);
-        return it == calls.end() ? 0 : it->second;
-    }
-    NativeSocket releaseSocket() { return m_socket.release(); }
-
-    bool readable() override {
-        note("readable", false);
-        return readableFn ? readableFn() : true;
-    }
-    bool writable() override {
-        note("writable", false);
-        return writableFn ? writableFn() : true;
-    }
-    void handleReadEvent() override {
-        note("read_event", traceEvents);
-        if (onReadEvent) onReadEvent();
-        Dispatcher::handleReadEvent();
-    }
-    void handleWriteEvent() override {
-        note("write_event", traceEvents);
-        Dispatcher::handleWriteEvent();
-    }
-    void handleExptEvent() override {
-        note("expt_event", traceEvents);
-        Dispatcher::handleExptEvent();
-    }
-    void handleRead() override {
-        note("read");
-        if (onRead) onRead();
-    }
-    void handleWrite() override {
-        note("write");
-        if (onWrite) onWrite();
-    }
-    void handleExpt() override {
-        note("expt");
-        if (onExpt) onExpt();
-    }
-    void handleClose() override {
-        note("close");
-        onClose ? onClose() : Dispatcher::handleClose();
-    }
-    void handleError() override {
-        note("error");
-        lastError = std::current_exception();
-        onError ? onError() : Dispatcher::handleError();
-    }
-    void logInfo(std::string_view message, std::string_view type = "info") override {
-        logs.emplace_back(std::string(type), std::string(message));
-    }
-
-protected:
-    void rawClose(std::error_code& ec) override {
-        if (exitNowOnClose) {
-            exitNowOnClose = false;
-            throw engine::ExitNow();
-        }
-        Dispatcher::rawClose(ec);
-        if (closeError) ec = *closeError;
-    }
-
-private:
-    void note(std::string_view hook, bool journal = true) {
-        ++calls[std::string(hook)];
-        if (journal && m_journal) m_journal->push_back(m_name + ":" + std::string(hook));
-    }
-    Journal* m_journal;
-    std::string m_name;
-};
 
 /// A socketpair end wrapped in a Probe, with the peer kept for the test.
 struct Channel {
@@ -238,17 +116,6 @@ struct Channel {
     Probe* operator->() const { return probe.get(); }
     Probe& operator*() const { return *probe; }
 };
-
-std::error_code errorOf(const std::exception_ptr& ep) {
-    if (!ep) return {};
-    try {
-        std::rethrow_exception(ep);
-    } catch (const std::system_error& e) {
-        return e.code();
-    } catch (...) {
-    }
-    return std::make_error_code(std::errc::invalid_argument);
-}
 
 /// Records what a LoopObserver sees.
 struct Recorder : engine::LoopObserver {
@@ -522,9 +389,7 @@ void TestLoop::acceptingIsNeverWritable() {
     Loop loop;
     Probe l(&loop);
     l.traceEvents = true;
-    l.createSocket();
-    l.bind(Address::loopback(engine::kAfInet, 0));
-    l.listen(5);
+    listenOnLoopback(l);
     std::error_code ec;
     const Address at = sockops::localAddress(l.socketHandle(), ec);
     Socket client(sockops::create(engine::kAfInet, engine::kSockStream, ec));
@@ -753,7 +618,7 @@ void TestLoop::handleErrorThrowingIsContained() {
     bad->onError = [] { throw std::logic_error("handle_error is broken"); };
     bool threw = false;
 #if !defined(_WIN32)
-    const std::string err = captureStderr([&] {
+    const std::string err = captureFd(2, [&] {
         try {
             loop.poll(1.0, backend);
         } catch (...) {
@@ -1003,14 +868,7 @@ void TestLoop::closedBehindTheLoopsBack() {
     ::close(fd);
     interested = true;
     if (backend == Backend::Select) {
-        bool threw = false;
-        try {
-            loop.poll(0.05, backend);
-        } catch (const std::system_error& e) {
-            threw = true;
-            QVERIFY(e.code() == std::errc::bad_file_descriptor);
-        }
-        QVERIFY(threw);
+        QVERIFY(thrownBy([&] { loop.poll(0.05, backend); }) == std::errc::bad_file_descriptor);
         QCOMPARE(c->n("close"), 0);
         c->delChannel();
     } else {
@@ -1215,14 +1073,7 @@ void TestLoop::closeAllErrors() {
     Loop loop;
     Channel c1(loop, nullptr, "1"), c2(loop, nullptr, "2"), c3(loop, nullptr, "3");
     c2->closeError = std::make_error_code(std::errc::io_error);
-    bool threw = false;
-    try {
-        loop.closeAll();
-    } catch (const std::system_error& e) {
-        threw = true;
-        QVERIFY(e.code() == std::errc::io_error);
-    }
-    QVERIFY(threw);
+    QVERIFY(thrownBy([&] { loop.closeAll(); }) == std::errc::io_error);
     QCOMPARE(loop.get(c1->fileno()), nullptr);
     QVERIFY(!c1->connected);
     QVERIFY(!c2->connected);

@@ -14,6 +14,7 @@
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/Terminator.h"
 
+#include "ChatTestSupport.h"
 #include "TestSupport.h"
 
 #include <QByteArray>
@@ -32,39 +33,11 @@ using namespace std::string_literals;
 
 namespace {
 
-QByteArray qb(std::string_view s) { return QByteArray(s.data(), static_cast<qsizetype>(s.size())); }
+using lwtest::esc;
+using lwtest::qb;
+using lwtest::Step;
+using lwtest::tdesc;
 
-// The oracle's escaping: printable ASCII except '\' and '|' as-is, else \xHH.
-std::string esc(std::string_view b) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (const char ch : b) {
-        const auto x = static_cast<unsigned char>(ch);
-        if (x >= 0x21 && x <= 0x7e && x != '\\' && x != '|') {
-            out += ch;
-        } else {
-            out += "\\x";
-            out += kHex[x >> 4];
-            out += kHex[x & 15u];
-        }
-    }
-    return out;
-}
-
-std::string tdesc(const Terminator& t) {
-    switch (t.kind()) {
-    case Terminator::Kind::None: return "N";
-    case Terminator::Kind::Count: return "#" + std::to_string(t.countValue());
-    case Terminator::Kind::Bytes: return "B" + esc(t.bytesValue());
-    }
-    return "?";
-}
-
-// One step of a terminator schedule, applied inside found_terminator() number i.
-struct Step {
-    enum Kind { Set, Keep, Close, Discard } kind = Keep;
-    Terminator term;
-};
 Step set(Terminator t) { return Step{Step::Set, std::move(t)}; }
 Step keep() { return Step{Step::Keep, {}}; }
 
@@ -100,12 +73,7 @@ public:
         const std::size_t i = records.size() - 1;
         if (i >= schedule.size()) return;
         const Step& s = schedule[i];
-        switch (s.kind) {
-        case Step::Set: setTerminator(s.term); break;
-        case Step::Keep: break;
-        case Step::Close: close(); break;
-        case Step::Discard: discardBuffers(); break;
-        }
+        s.applyTo(*this);
     }
     void handleRead() override {
         ++reads;

@@ -79,6 +79,10 @@ private:
 
 /// Whose destructor says where it ran, and whether the task holding it ran.
 struct Witness {
+    Witness(std::atomic<int>& d, std::atomic<int>& elsewhere, const LoopThread& t)
+        : destroyed(&d), destroyedElsewhere(&elsewhere), thread(&t) {}
+    Witness(const Witness&) = delete;
+    Witness& operator=(const Witness&) = delete;
     std::atomic<int>* destroyed = nullptr;
     std::atomic<int>* destroyedElsewhere = nullptr;  // not on the loop thread
     const LoopThread* thread = nullptr;
@@ -87,6 +91,15 @@ struct Witness {
         if (!thread->isInLoopThread()) ++*destroyedElsewhere;
     }
 };
+
+/// Posts a task that holds the loop thread until `release` opens, and waits
+/// until it runs (`inside` opens): what is posted next queues behind it.
+bool holdLoop(LoopThread& t, Latch& inside, Latch& release) {
+    return t.post([&inside, &release] {
+        inside.open();
+        release.wait();
+    }) && inside.wait();
+}
 
 }  // namespace
 
@@ -234,11 +247,7 @@ void TestLoopThread::quitFromOutsideRunsWhatCameBefore() {
     t.start(std::move(h));
     // Hold the loop in a task so that what follows queues up behind it.
     Latch inside, release;
-    QVERIFY(t.post([&] {
-        inside.open();
-        release.wait();
-    }));
-    QVERIFY(inside.wait());
+    QVERIFY(holdLoop(t, inside, release));
     std::vector<int> ran;
     for (int i = 0; i < 100; ++i) QVERIFY(t.post([&ran, i] { ran.push_back(i); }));
     t.quit();
@@ -288,10 +297,7 @@ void TestLoopThread::queuedTasksAreDestroyedUnrunWhenTheLoopEnds() {
     }));
     QVERIFY(inside.wait());
     for (int i = 0; i < kQueued; ++i) {
-        auto w = std::make_shared<Witness>();
-        w->destroyed = &destroyed;
-        w->destroyedElsewhere = &destroyedElsewhere;
-        w->thread = &t;
+        auto w = std::make_shared<Witness>(destroyed, destroyedElsewhere, t);
         QVERIFY(t.post([w, &ran] { ++ran; }));  // queued behind the quitting task
     }
     release.open();
@@ -300,10 +306,7 @@ void TestLoopThread::queuedTasksAreDestroyedUnrunWhenTheLoopEnds() {
     QCOMPARE(destroyed.load(), kQueued);
     QCOMPARE(destroyedElsewhere.load(), 0);  // destroyed on the loop thread, before its Loop went
     // A post after the end is refused, and its task destroyed here.
-    auto late = std::make_shared<Witness>();
-    late->destroyed = &destroyed;
-    late->destroyedElsewhere = &destroyedElsewhere;
-    late->thread = &t;
+    auto late = std::make_shared<Witness>(destroyed, destroyedElsewhere, t);
     QVERIFY(!t.post([late, &ran] { ++ran; }));
     late.reset();
     QCOMPARE(destroyed.load(), kQueued + 1);
@@ -319,16 +322,9 @@ void TestLoopThread::destructorWithTasksPending() {
         LoopThread::Hooks h;
         h.stopping = [&] { ++stopping; };
         t.start(std::move(h));
-        QVERIFY(t.post([&] {
-            inside.open();
-            release.wait();
-        }));
-        QVERIFY(inside.wait());
+        QVERIFY(holdLoop(t, inside, release));
         for (int i = 0; i < kQueued; ++i) {
-            auto w = std::make_shared<Witness>();
-            w->destroyed = &destroyed;
-            w->destroyedElsewhere = &destroyedElsewhere;
-            w->thread = &t;
+            auto w = std::make_shared<Witness>(destroyed, destroyedElsewhere, t);
             QVERIFY(t.post([w, &ran] { ++ran; }));
         }
         release.open();
@@ -345,10 +341,7 @@ void TestLoopThread::neverStartedDestroysItsTasks() {
     {
         LoopThread t;
         for (int i = 0; i < 10; ++i) {
-            auto w = std::make_shared<Witness>();
-            w->destroyed = &destroyed;
-            w->destroyedElsewhere = &destroyedElsewhere;
-            w->thread = &t;
+            auto w = std::make_shared<Witness>(destroyed, destroyedElsewhere, t);
             QVERIFY(t.post([w, &ran] { ++ran; }));
         }
         QVERIFY(!t.finished());
@@ -483,11 +476,7 @@ void TestLoopThread::throwingTaskEndsTheLoop() {
     h.stopping = [&] { ++stopping; };
     t.start(std::move(h));
     Latch inside, release;
-    QVERIFY(t.post([&] {
-        inside.open();
-        release.wait();
-    }));
-    QVERIFY(inside.wait());
+    QVERIFY(holdLoop(t, inside, release));
     QVERIFY(t.post([] { throw std::runtime_error("task failed"); }));
     QVERIFY(t.post([&] { ++laterRan; }));  // same batch, after the throw: dropped
     release.open();

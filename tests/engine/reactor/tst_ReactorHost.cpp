@@ -106,6 +106,13 @@ std::vector<std::string> messages(const Events& ev, ChannelId ch) {
     return out;
 }
 
+/// Reactor options with the loop trace on.
+ReactorOptions tracingLoop() {
+    ReactorOptions o;
+    o.traceLoop = true;
+    return o;
+}
+
 }  // namespace
 
 class TestReactorHost : public QObject {
@@ -227,9 +234,7 @@ void TestReactorHost::everyExampleFinishes() {
 }
 
 void TestReactorHost::traceNamesHostedDispatchers() {
-    ReactorOptions o;
-    o.traceLoop = true;
-    Reactor r(o);
+    Reactor r(tracingLoop());
     Events ev(r);
     r.host("echo-length", example("echo-length"));
     QVERIFY(ev.waitHosted(HostPhase::Done));
@@ -250,9 +255,7 @@ void TestReactorHost::traceNamesHostedDispatchers() {
 }
 
 void TestReactorHost::stepIsOnePassWithAnExampleHosted() {
-    ReactorOptions o;
-    o.traceLoop = true;
-    Reactor r(o);
+    Reactor r(tracingLoop());
     Events ev(r);
     r.pause();
     QVERIFY(ev.waitUntil([&] { return !ev.of(EventKind::Paused).empty(); }));
@@ -282,9 +285,7 @@ void TestReactorHost::stepIsOnePassWithAnExampleHosted() {
 }
 
 void TestReactorHost::previewCountsWaitingBytes() {
-    ReactorOptions o;
-    o.traceLoop = true;
-    Reactor r(o);
+    Reactor r(tracingLoop());
     Events ev(r);
     engine::ChannelOptions opts;
     opts.inBufferSize = 64;
@@ -331,9 +332,7 @@ void TestReactorHost::previewCountsWaitingBytes() {
 }
 
 void TestReactorHost::previewOfAHostedHandler() {
-    ReactorOptions o;
-    o.traceLoop = true;
-    Reactor r(o);
+    Reactor r(tracingLoop());
     Events ev(r);
     r.pause();
     r.host("echo-length", example("echo-length"));

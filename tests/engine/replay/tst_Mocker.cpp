@@ -50,6 +50,14 @@ ReplayScript scriptOf(const lwtest::Recorded& r) {
     return scriptOf(*c);
 }
 
+/// The script of one client that sent `request` to an echo server.
+ReplayScript recordedEcho(std::string request) {
+    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
+    lwtest::ClientScript cs;
+    cs.requests = {std::move(request)};
+    return scriptOf(lwtest::recordClient(server.port(), cs));
+}
+
 /// A blocking loopback client driven from the test thread.
 class Client {
 public:
@@ -245,10 +253,7 @@ void TestMocker::conversationsInTurn() {
 }
 
 void TestMocker::differingAndExtraMessages() {
-    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
-    lwtest::ClientScript cs;
-    cs.requests = {"ping\n"};
-    const ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    const ReplayScript s = recordedEcho("ping\n");
     EventLog log;
     Mocker mock({s}, {});
     std::string error;
@@ -279,10 +284,7 @@ void TestMocker::unterminatedLastMessageAtEndOfFile() {
     // A last request without its terminator, answered after the client's
     // end of file (a recorded linewright server closes at end of file, so
     // the script is extended by hand).
-    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
-    lwtest::ClientScript cs;
-    cs.requests = {"a\n"};
-    ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    ReplayScript s = recordedEcho("a\n");
     s.requests.push_back({"tail", s.requests[0].tUs + 1, s.serverChunks.back().position + 1, 1});
     engine::ScriptReply extra;
     extra.message.body = "for the tail\n";
@@ -326,10 +328,7 @@ void TestMocker::portInUse() {
 }
 
 void TestMocker::clientOverItsLimitIsClosed() {
-    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
-    lwtest::ClientScript cs;
-    cs.requests = {"ping\n"};
-    const ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    const ReplayScript s = recordedEcho("ping\n");
     EventLog log;
     MockOptions o;
     o.maxRequestBytes = 64 * 1024;
@@ -360,10 +359,7 @@ void TestMocker::clientOverItsLimitIsClosed() {
 }
 
 void TestMocker::repeatedWarningsAreSummarised() {
-    lwtest::ScriptedServer server(lwtest::ScriptedServer::echo);
-    lwtest::ClientScript cs;
-    cs.requests = {"ping\n"};
-    const ReplayScript s = scriptOf(lwtest::recordClient(server.port(), cs));
+    const ReplayScript s = recordedEcho("ping\n");
     EventLog log;
     Mocker mock({s}, {});
     std::string error;

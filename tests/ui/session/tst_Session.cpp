@@ -47,6 +47,7 @@
 #include <QMetaType>
 #include <QTreeWidget>
 
+#include <functional>
 #include <memory>
 
 #ifdef __linux__
@@ -108,6 +109,28 @@ bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray
 }
 
 const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
+
+bool isConnected(MainWindow& w, ChannelId id) {
+    return info(w, id) && info(w, id)->phase == engine::ChannelPhase::Connected;
+}
+
+/// Connect parameters for a client of `server` (127.0.0.1).
+ui::ConnectParams clientOf(const LineServer& server) {
+    ui::ConnectParams p;
+    p.host = QStringLiteral("127.0.0.1");
+    p.port = server.port();
+    return p;
+}
+
+/// Runs `open` and returns the `Dialog` that `opened` announced: nullptr
+/// unless it came, once, within kWaitMs.
+template <typename Dialog>
+Dialog* announcedDialog(MainWindow& w, void (MainWindow::*opened)(Dialog*), const std::function<void()>& open) {
+    QSignalSpy spy(&w, opened);
+    open();
+    if (!QTest::qWaitFor([&] { return spy.count() == 1; }, kWaitMs)) return nullptr;
+    return spy.at(0).at(0).value<Dialog*>();
+}
 
 std::optional<engine::LoadedSession> load(const QString& path) {
     std::string error;
@@ -200,12 +223,10 @@ void tst_Session::init() {
 }
 
 ChannelId tst_Session::talk(MainWindow& w, LineServer& server) {
-    ui::ConnectParams p;
-    p.host = QStringLiteral("127.0.0.1");
-    p.port = server.port();
+    ui::ConnectParams p = clientOf(server);
     p.terminator = engine::Terminator::bytes("\r\n");
     const ChannelId c = w.connectTo(p);
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(info(w, c) && info(w, c)->phase == engine::ChannelPhase::Connected, kWaitMs); }();
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, c), kWaitMs); }();
     for (const char* line : {"alpha", "beta", "gamma"}) {
         w.bridge()->reactor().push(c, std::string(line) + "\r\n");
         const QByteArray reply = QByteArray("OK ") + line;
@@ -263,11 +284,8 @@ void tst_Session::recordingToggleStopsAndResumes() {
     LineServer server;
     MainWindow w;
     w.capture()->setDirectory(m_dir.filePath(QStringLiteral("rec2")));
-    ui::ConnectParams p;
-    p.host = QStringLiteral("127.0.0.1");
-    p.port = server.port();
-    const ChannelId c = w.connectTo(p);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, c) && info(w, c)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    const ChannelId c = w.connectTo(clientOf(server));
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, c), kWaitMs);
     QVERIFY(w.capture()->flush());
     const std::uint64_t before = w.capture()->eventsWritten();
     QVERIFY(before > 0);
@@ -331,11 +349,8 @@ void tst_Session::writeErrorMidSessionIsReported() {
     MainWindow w;
     w.capture()->setPath(m_dir.filePath(QStringLiteral("limited.lwsession")));
     QSignalSpy failed(w.capture(), &ui::SessionCapture::failed);
-    ui::ConnectParams p;
-    p.host = QStringLiteral("127.0.0.1");
-    p.port = server.port();
-    const ChannelId c = w.connectTo(p);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, c) && info(w, c)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    const ChannelId c = w.connectTo(clientOf(server));
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, c), kWaitMs);
     QVERIFY(w.capture()->flush());
     QVERIFY(w.capture()->isOpen());
     const auto written = static_cast<rlim_t>(QFileInfo(w.capture()->path()).size());
@@ -557,10 +572,7 @@ void tst_Session::replayPassesThenReportsChangedReply() {
     talk(w, server);
     if (QTest::currentTestFailed()) return;
 
-    QSignalSpy opened(&w, &MainWindow::replayDialogOpened);
-    w.sessionController()->openReplayDialog();
-    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
-    auto* dialog = opened.at(0).at(0).value<ui::ReplayDialog*>();
+    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); });
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     // The target defaults to the recorded server.
@@ -615,10 +627,7 @@ void tst_Session::mockServesRecordedServer() {
     w.capture()->setRecording(false);
     talk(w, server);
     if (QTest::currentTestFailed()) return;
-    QSignalSpy opened(&w, &MainWindow::mockDialogOpened);
-    w.sessionController()->openMockDialog();
-    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
-    auto* dialog = opened.at(0).at(0).value<ui::MockDialog*>();
+    auto* dialog = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); });
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 2);  // every connection, or the one
     QVERIFY(dialog->start());

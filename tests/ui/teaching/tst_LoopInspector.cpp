@@ -27,6 +27,7 @@ struct Counter {
     int loops = 0;
     int paused = 0;
     int snapshots = 0;
+    Counter(EngineBridge& b, QObject* ctx) { attach(b, ctx); }
     void attach(EngineBridge& b, QObject* ctx) {
         QObject::connect(&b, &EngineBridge::batchReceived, ctx, [this](const std::vector<engine::Event>& batch) {
             for (const auto& e : batch) {
@@ -53,6 +54,14 @@ bool connectPair(EngineBridge& bridge, Pair& p) {
     return p.peer != nullptr;
 }
 
+/// Waits (QTRY_*'s default five seconds) for the bridge's client to be connected.
+bool clientConnects(EngineBridge& bridge, const Pair& p) {
+    return QTest::qWaitFor([&] {
+        const ui::ChannelInfo* i = bridge.channelModel()->info(p.client);
+        return i && i->phase == engine::ChannelPhase::Connected;
+    });
+}
+
 /// Round trip through the reactor's command door: once the snapshot is
 /// back, every pass that ran before it has been reported.
 bool barrier(EngineBridge& bridge, Counter& c) {
@@ -76,8 +85,7 @@ private slots:
 
 void TestLoopInspector::traceIsEmptyWhileOff() {
     EngineBridge bridge;
-    Counter c;
-    c.attach(bridge, this);
+    Counter c(bridge, this);
     LoopInspector inspector(&bridge);
     QVERIFY(!inspector.isTracing());
     Pair p;
@@ -94,14 +102,11 @@ void TestLoopInspector::traceIsEmptyWhileOff() {
 
 void TestLoopInspector::stepRunsExactlyOnePass() {
     EngineBridge bridge;
-    Counter c;
-    c.attach(bridge, this);
+    Counter c(bridge, this);
     LoopInspector inspector(&bridge);
     inspector.setTracing(true);
     Pair p;
-    QVERIFY(connectPair(bridge, p));
-    QTRY_VERIFY(bridge.channelModel()->info(p.client) &&
-                bridge.channelModel()->info(p.client)->phase == engine::ChannelPhase::Connected);
+    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
 
     inspector.pause();
     QTRY_COMPARE(c.paused, 1);
@@ -183,14 +188,11 @@ void TestLoopInspector::idlePassesFold() {
 
 void TestLoopInspector::slowMotionSteps() {
     EngineBridge bridge;
-    Counter c;
-    c.attach(bridge, this);
+    Counter c(bridge, this);
     LoopInspector inspector(&bridge);
     inspector.setTracing(true);
     Pair p;
-    QVERIFY(connectPair(bridge, p));
-    QTRY_VERIFY(bridge.channelModel()->info(p.client) &&
-                bridge.channelModel()->info(p.client)->phase == engine::ChannelPhase::Connected);
+    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
     inspector.setSlowMotionDelay(50);
     inspector.setSlowMotion(true);
     QVERIFY(inspector.isPaused());
