@@ -148,7 +148,7 @@ void SessionRecorder::run() {
         for (std::size_t b = 0; b < work.size(); ++b) {
             const std::vector<Event>& batch = work[b];
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                eventjson::appendEvent(text, batch[i]);
+                eventjson::appendEvent(text, batch[i], m_options.rendering);
                 ++events;
                 if (text.size() >= m_options.writeChunkBytes) {
                     const Event* next = i + 1 < batch.size() ? &batch[i + 1]

@@ -4,7 +4,8 @@
 // What it does: open() creates the file and writes the header line at once
 // (so a file that cannot be created is reported to the caller, not later);
 // append() hands over a batch of events and returns at once; a writer thread
-// encodes the queued batches (EventJson.h) and hands the text to the
+// encodes the queued batches (EventJson.h; byte fields as base64 only unless
+// Options::rendering asks for their text too) and hands the text to the
 // operating system (write + fflush, no fsync) every writeChunkBytes and
 // whenever it has nothing more queued, so it never holds encoded text back.
 // Crash safety: events appended but not yet written may span at most
@@ -59,6 +60,10 @@ public:
         std::int64_t maxLagUs = 100'000;
         /// The writer writes (and flushes) at least every this many encoded bytes.
         std::size_t writeChunkBytes = std::size_t{256} << 10;
+        /// Byte fields as base64 only (the default: a compact file, see
+        /// docs/session-format.md "Compact files"), or with their escaped
+        /// `text` rendering as well.
+        eventjson::Rendering rendering = eventjson::Rendering::BytesOnly;
     };
 
     SessionRecorder();

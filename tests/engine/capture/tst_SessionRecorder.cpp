@@ -1,5 +1,6 @@
 // tst_SessionRecorder.cpp — engine::SessionRecorder: a live session written
-// off the caller's thread, in batches, and read back identical.
+// off the caller's thread, in batches, compact (base64 without the `text`
+// rendering), and read back identical.
 //
 // Covered: record → reopen round trip of a real Reactor session, batch by
 // batch as a consumer drains them, giving the identical event sequence;
@@ -110,7 +111,11 @@ void TestSessionRecorder::recordThenReopenIsIdentical() {
     QVERIFY(rec.close());
     QVERIFY(!rec.failed());
     QCOMPARE(rec.eventsWritten(), live.events.size());
-    QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(slurp(path).size()));
+    const std::string text = slurp(path);
+    QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(text.size()));
+    // Compact by default: bytes as base64 only, no escaped rendering.
+    QVERIFY(text.find("\"data_b64\"") != std::string::npos);
+    QVERIFY(text.find("\"text\":") == std::string::npos);
 
     const auto s = SessionReader::load(path, &error);
     QVERIFY2(s, error.c_str());
