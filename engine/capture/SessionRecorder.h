@@ -10,8 +10,11 @@
 // whenever it has nothing more queued, so it never holds encoded text back.
 // Crash safety: events appended but not yet written may span at most
 // maxLag of event time (t_us); append() waits while a batch would stretch
-// them further. So the file on disk trails the newest appended event by at
-// most maxLag plus one chunk, however busy the session: a process killed
+// them further (unless neverWait; a batch that alone spans more is taken
+// once everything before it is written). So the file on disk trails the
+// newest appended event by at most maxLag plus one chunk, however busy the
+// session — what the consumer has not appended yet (e.g. events still in
+// the Reactor's queue) is its own to keep short: a process killed
 // with kill -9 leaves a file (in the page cache) that ends at most that far
 // before the kill — at worst in the middle of a line, which SessionReader
 // accepts and reports. Nothing is fsync'ed: after a power loss or a kernel
