@@ -50,6 +50,13 @@ int CliSession::run() {
                : m_o.quiet                           ? engine::EventLevel::Lifecycle
                                                      : engine::EventLevel::Messages;
     ro.traceLoop = m_o.traceLoop;
+    // --record: the events the reactor holds undrained are part of how far
+    // the file trails the session (a kill -9 loses them too). The recorder
+    // keeps its own queue within 100 ms of event time and makes this loop
+    // wait when it is behind, so the reactor's queue must be short as well:
+    // 4 MiB is some 20,000 events, tens of milliseconds at full speed, after
+    // which the reactor stops reading until the recorder catches up.
+    if (!m_o.recordPath.empty()) ro.eventBacklogLimit = std::size_t{4} << 20;
     try {
         m_reactor = std::make_unique<engine::Reactor>(ro);
     } catch (const std::exception& e) {

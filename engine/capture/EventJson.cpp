@@ -31,19 +31,22 @@ SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono:
 
 namespace {
 
-/// `b64Key` (exact, base64) then `textKey` (escaped, for people).
-void writeBytes(JsonObjectWriter& w, std::string_view b64Key, std::string_view textKey, std::string_view v) {
+/// `b64Key` (exact, base64) then, unless `withText` is false, `textKey`
+/// (escaped, for people).
+void writeBytes(JsonObjectWriter& w, std::string_view b64Key, std::string_view textKey, std::string_view v,
+                bool withText) {
     w.key(b64Key);
     std::string& out = w.raw();
     out.push_back('"');
     base64::append(out, v);
     out.push_back('"');
+    if (!withText) return;
     std::string text;
     appendEscaped(text, v);
     w.str(textKey, text);
 }
 
-void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& t) {
+void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& t, bool withText) {
     w.key(k);
     JsonObjectWriter o(w.raw());
     switch (t.kind()) {
@@ -54,7 +57,7 @@ void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& 
         break;
     case Terminator::Kind::Bytes:
         o.str("kind", "bytes");
-        writeBytes(o, "data_b64", "text", t.bytesValue());
+        writeBytes(o, "data_b64", "text", t.bytesValue(), withText);
         break;
     }
     o.end();
@@ -77,7 +80,7 @@ void writeObjects(JsonObjectWriter& w, std::string_view key, const Items& items,
     out.push_back(']');
 }
 
-void writeState(JsonObjectWriter& w, const ChannelState& s) {
+void writeState(JsonObjectWriter& w, const ChannelState& s, bool withText) {
     w.str("role", channelRoleName(s.role));
     w.str("state", channelPhaseName(s.phase));
     w.unum("parent", s.parent);
@@ -87,7 +90,7 @@ void writeState(JsonObjectWriter& w, const ChannelState& s) {
     w.unum("bytes_out", s.bytesOut);
     w.unum("messages_in", s.messagesIn);
     w.unum("messages_out", s.messagesOut);
-    writeTerminator(w, "terminator", s.terminator);
+    writeTerminator(w, "terminator", s.terminator, withText);
     w.unum("in_buffer", s.inBufferSize);
     w.unum("out_buffer", s.outBufferSize);
     w.unum("max_message", s.maxMessage);
@@ -95,7 +98,7 @@ void writeState(JsonObjectWriter& w, const ChannelState& s) {
     w.boolean("echo", s.echo);
     w.boolean("readable", s.readable);
     w.boolean("writable", s.writable);
-    writeBytes(w, "residue_b64", "residue", s.residue);
+    writeBytes(w, "residue_b64", "residue", s.residue, withText);
     w.unum("pending_message", s.pendingMessage);
     w.unum("queued", s.queuedBytes);
     w.unum("fifo_entries", s.fifoEntries);
@@ -171,7 +174,7 @@ bool written(const EventField& f, const Event& e) {
     return false;
 }
 
-void writeField(JsonObjectWriter& w, const EventField& f, const Event& e) {
+void writeField(JsonObjectWriter& w, const EventField& f, const Event& e, bool withText) {
     switch (f.type) {
     case FieldType::Number:
         if (f.slot == EventSlot::Parent)
@@ -180,17 +183,17 @@ void writeField(JsonObjectWriter& w, const EventField& f, const Event& e) {
             w.num(f.key, numberIn(e, f.slot));
         break;
     case FieldType::Text: w.str(f.key, textIn(e, f.slot)); break;
-    case FieldType::Bytes: writeBytes(w, f.key, f.textKey, e.data); break;
+    case FieldType::Bytes: writeBytes(w, f.key, f.textKey, e.data, withText); break;
     case FieldType::Flag: w.boolean(f.key, numberIn(e, f.slot) != 0); break;
     case FieldType::Name: w.str(f.key, nameOf(f.names, e.sub)); break;
-    case FieldType::Terminator: writeTerminator(w, f.key, e.terminator()); break;
+    case FieldType::Terminator: writeTerminator(w, f.key, e.terminator(), withText); break;
     case FieldType::Group:
         switch (f.slot) {
         case EventSlot::Trace:
             if (e.trace) writeTrace(w, *e.trace);
             break;
         case EventSlot::State:
-            if (e.state) writeState(w, *e.state);
+            if (e.state) writeState(w, *e.state, withText);
             break;
         case EventSlot::Counters:
             if (e.state) {
@@ -206,7 +209,7 @@ void writeField(JsonObjectWriter& w, const EventField& f, const Event& e) {
     }
 }
 
-void writeEvent(std::string& out, const Event& e) {
+void writeEvent(std::string& out, const Event& e, bool withText) {
     JsonObjectWriter w(out);
     const EventKindInfo& kind = eventKindInfo(e.kind);
     w.unum("seq", e.seq);
@@ -214,7 +217,7 @@ void writeEvent(std::string& out, const Event& e) {
     w.unum("channel", e.channel);
     w.str("event", kind.name);
     for (const EventField& f : kind.fields)
-        if (written(f, e)) writeField(w, f, e);
+        if (written(f, e)) writeField(w, f, e, withText);
     w.end();
 }
 
@@ -234,14 +237,14 @@ void appendHeader(std::string& out, const SessionHeader& h) {
     out.push_back('\n');
 }
 
-void appendEvent(std::string& out, const Event& event) {
-    writeEvent(out, event);
+void appendEvent(std::string& out, const Event& event, Rendering rendering) {
+    writeEvent(out, event, rendering == Rendering::WithText);
     out.push_back('\n');
 }
 
-std::string encodeEvent(const Event& event) {
+std::string encodeEvent(const Event& event, Rendering rendering) {
     std::string out;
-    writeEvent(out, event);
+    writeEvent(out, event, rendering == Rendering::WithText);
     return out;
 }
 

@@ -8,7 +8,7 @@
 // each type of field is written and read (JsonWriter.h, JsonReader.h,
 // Base64.h, UtcTime.h do the JSON, the base64 and the dates). Bytes travel as
 // `data_b64` (standard base64, exact) next to `text` (the escaped rendering
-// of Escape.h, for people and grep). Field order is fixed, so equal events
+// of Escape.h, for people and grep; optional, see Rendering). Field order is fixed, so equal events
 // encode to equal lines. Decoding ignores fields it does not know (a later
 // minor addition stays readable) but refuses a header of a newer version and
 // lines that are not what they claim to be, with a message saying why.
@@ -52,10 +52,17 @@ SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono:
 
 /// Appends the header line, newline included.
 void appendHeader(std::string& out, const SessionHeader& header);
+/// Whether byte fields carry their escaped rendering (`text`, `residue`)
+/// next to the exact base64. The rendering is derived from the base64 and
+/// optional in the format (docs/session-format.md, "Compact files"):
+/// readers never need it. What people read (`--json`) has it; recordings
+/// (SessionRecorder) leave it out, which makes them much smaller.
+enum class Rendering { WithText, BytesOnly };
+
 /// Appends one event line, newline included.
-void appendEvent(std::string& out, const Event& event);
+void appendEvent(std::string& out, const Event& event, Rendering rendering = Rendering::WithText);
 /// One event as a JSON object, without the newline.
-std::string encodeEvent(const Event& event);
+std::string encodeEvent(const Event& event, Rendering rendering = Rendering::WithText);
 
 /// Reads a header line (a trailing newline is allowed). nullopt and `error`
 /// set when it is not a linewright session header of a version we read.

@@ -78,16 +78,46 @@ void SessionRecorder::append(std::vector<Event>&& events) {
 void SessionRecorder::enqueue(std::vector<Event>&& events, std::size_t bytes) {
     MutexLock lock(m_mutex);
     if (!m_open || !m_error.empty()) return;
-    // Backpressure: wait while the writer is far behind (but always accept a
-    // batch into an empty queue, however large).
+    // Backpressure: wait while the writer is far behind, in bytes or in event
+    // time (but always accept a batch when everything before it is written,
+    // however large or long it is).
+    const std::int64_t newest = events.back().tUs;
     if (!m_options.neverWait)
-        while (!(m_queue.empty() || m_queuedBytes + bytes <= m_options.maxQueuedBytes || !m_error.empty() || m_stop))
-            lock.wait(m_written);
+        while (!(fits(newest, bytes) || !m_error.empty() || m_stop)) lock.wait(m_written);
     if (!m_error.empty() || m_stop) return;
+    if (m_unwrittenSince < 0) m_unwrittenSince = events.front().tUs;
     m_queue.push_back(std::move(events));
     m_queuedBytes += bytes;
     ++m_appended;
     m_wake.notify_one();
+}
+
+bool SessionRecorder::fits(std::int64_t newest, std::size_t bytes) const {
+    if (m_unwrittenSince < 0) return true;
+    if (!m_queue.empty() && m_queuedBytes + bytes > m_options.maxQueuedBytes) return false;
+    return newest - m_unwrittenSince <= m_options.maxLagUs;
+}
+
+void SessionRecorder::noteWritten(const std::string& err, std::uint64_t events, std::size_t bytes,
+                                  const Event* next) {
+    MutexLock lock(m_mutex);
+    if (!err.empty() && m_error.empty()) m_error = err;
+    if (m_error.empty()) {
+        m_events += events;
+        m_bytes += bytes;
+    }
+    if (next)
+        m_unwrittenSince = next->tUs;
+    else
+        m_unwrittenSince = m_queue.empty() ? -1 : m_queue.front().front().tUs;
+    m_written.notify_all();
+}
+
+std::string SessionRecorder::writeChunk(const std::string& text) {
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), m_file) != text.size() || std::fflush(m_file) != 0)
+        return writeError(m_path, errno);
+    return {};
 }
 
 void SessionRecorder::run() {
@@ -99,31 +129,40 @@ void SessionRecorder::run() {
         if (m_queue.empty()) break;  // stopping, nothing left
         work.swap(m_queue);
         m_queuedBytes = 0;
-        const bool failedBefore = !m_error.empty();
+        bool failed = !m_error.empty();
         lock.unlock();
 
-        // Encode and write outside the lock: appenders never wait for the disk.
+        // Encode and write outside the lock: appenders never wait for the
+        // disk. Write every chunk as soon as it is encoded, so a long backlog
+        // reaches the file piece by piece, and say how far the file got.
         text.clear();
         std::uint64_t events = 0;
-        for (const std::vector<Event>& batch : work) {
-            for (const Event& e : batch) eventjson::appendEvent(text, e);
-            events += batch.size();
+        auto put = [&](const Event* next) {
+            std::string err;
+            if (!failed) err = writeChunk(text);
+            failed = failed || !err.empty();
+            noteWritten(err, events, text.size(), next);
+            text.clear();
+            events = 0;
+        };
+        for (std::size_t b = 0; b < work.size(); ++b) {
+            const std::vector<Event>& batch = work[b];
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                eventjson::appendEvent(text, batch[i], m_options.rendering);
+                ++events;
+                if (text.size() >= m_options.writeChunkBytes) {
+                    const Event* next = i + 1 < batch.size() ? &batch[i + 1]
+                                        : b + 1 < work.size() ? &work[b + 1].front()
+                                                              : nullptr;
+                    put(next);
+                }
+            }
         }
-        std::string err;
-        if (!failedBefore) {
-            errno = 0;
-            if (std::fwrite(text.data(), 1, text.size(), m_file) != text.size() || std::fflush(m_file) != 0)
-                err = writeError(m_path, errno);
-        }
+        if (events > 0 || text.size() > 0) put(nullptr);
         const std::size_t batches = work.size();
         work.clear();
 
         lock.lock();
-        if (!err.empty() && m_error.empty()) m_error = err;
-        if (m_error.empty()) {
-            m_events += events;
-            m_bytes += text.size();
-        }
         m_done += batches;
         m_written.notify_all();
     }

@@ -4,15 +4,26 @@
 // What it does: open() creates the file and writes the header line at once
 // (so a file that cannot be created is reported to the caller, not later);
 // append() hands over a batch of events and returns at once; a writer thread
-// encodes each batch (EventJson.h) and writes it with one write and one
-// flush, so the file on disk trails the session by at most the batches in
-// flight. A process killed with kill -9 therefore leaves a file that ends
-// after its last written batch — at worst in the middle of a line, which
-// SessionReader accepts and reports. close() writes what is left, flushes,
-// closes the file and joins the thread.
-// Backpressure: events queued but not yet written are bounded
-// (maxQueuedBytes); append() waits while the queue is over the bound, which
-// slows the consumer down — the Reactor then stops reading from its
+// encodes the queued batches (EventJson.h; byte fields as base64 only unless
+// Options::rendering asks for their text too) and hands the text to the
+// operating system (write + fflush, no fsync) every writeChunkBytes and
+// whenever it has nothing more queued, so it never holds encoded text back.
+// Crash safety: events appended but not yet written may span at most
+// maxLag of event time (t_us); append() waits while a batch would stretch
+// them further (unless neverWait; a batch that alone spans more is taken
+// once everything before it is written). So the file on disk trails the
+// newest appended event by at most maxLag plus one chunk, however busy the
+// session — what the consumer has not appended yet (e.g. events still in
+// the Reactor's queue) is its own to keep short: a process killed
+// with kill -9 leaves a file (in the page cache) that ends at most that far
+// before the kill — at worst in the middle of a line, which SessionReader
+// accepts and reports. Nothing is fsync'ed: after a power loss or a kernel
+// crash the file holds what the kernel's writeback had put on the disk
+// (typically up to the last 5–30 s are lost) and may end in a torn line.
+// close() writes what is left, flushes, closes the file and joins the thread.
+// Backpressure: besides maxLag, events queued but not yet written are
+// bounded (maxQueuedBytes); append() waits while either bound is passed,
+// which slows the consumer down — the Reactor then stops reading from its
 // channels until the consumer catches up, so memory stays bounded end to end.
 // A consumer that must not wait asks backlogged() first and holds back.
 // The first write error is kept (error()); nothing is written after it.
@@ -46,6 +57,16 @@ public:
         /// asking backlogged() before each batch (a GUI thread must not
         /// block on the disk).
         bool neverWait = false;
+        /// Event time (t_us) that appended but unwritten events may span:
+        /// append() waits while a batch would stretch them further
+        /// (unless neverWait). Bounds how far the file trails the session.
+        std::int64_t maxLagUs = 100'000;
+        /// The writer writes (and flushes) at least every this many encoded bytes.
+        std::size_t writeChunkBytes = std::size_t{256} << 10;
+        /// Byte fields as base64 only (the default: a compact file, see
+        /// docs/session-format.md "Compact files"), or with their escaped
+        /// `text` rendering as well.
+        eventjson::Rendering rendering = eventjson::Rendering::BytesOnly;
     };
 
     SessionRecorder();
@@ -74,8 +95,9 @@ public:
     bool close() LW_EXCLUDES(m_mutex);
 
     bool isOpen() const LW_EXCLUDES(m_mutex);
-    /// True while the queue is over its bound, i.e. while append() would
-    /// wait. A consumer that must never block (a GUI thread) asks first and
+    /// True while the queue is over its byte bound (maxQueuedBytes). (The
+    /// maxLag bound is not reported here: holding batches back in the
+    /// consumer would not bring the file closer to the session.) A consumer that must never block (a GUI thread) asks first and
     /// holds its batches back instead.
     bool backlogged() const LW_EXCLUDES(m_mutex);
     bool failed() const LW_EXCLUDES(m_mutex);
@@ -95,6 +117,14 @@ private:
     static std::size_t weight(const Event& e) noexcept;
     void enqueue(std::vector<Event>&& events, std::size_t bytes) LW_EXCLUDES(m_mutex);
     void run() LW_EXCLUDES(m_mutex);
+    // Whether a batch reaching `newest` (t_us) of `bytes` may be queued now.
+    bool fits(std::int64_t newest, std::size_t bytes) const LW_REQUIRES(m_mutex);
+    // The writer wrote `events` (`bytes`); `next` is the first event it has
+    // not written yet (nullptr: all it took from the queue).
+    void noteWritten(const std::string& err, std::uint64_t events, std::size_t bytes, const Event* next)
+        LW_EXCLUDES(m_mutex);
+    // Writes and flushes `text` (writer thread); "" or the error.
+    std::string writeChunk(const std::string& text);
     bool writeOut(const std::string& text) LW_REQUIRES(m_mutex);  // open()
 
     Options m_options;
@@ -110,6 +140,8 @@ private:
     std::uint64_t m_appended LW_GUARDED_BY(m_mutex) = 0;  // batches appended
     std::uint64_t m_done LW_GUARDED_BY(m_mutex) = 0;      // batches written
     std::uint64_t m_events LW_GUARDED_BY(m_mutex) = 0;
+    // t_us of the oldest appended event not yet written; -1 when all are.
+    std::int64_t m_unwrittenSince LW_GUARDED_BY(m_mutex) = -1;
     std::uint64_t m_bytes LW_GUARDED_BY(m_mutex) = 0;
     bool m_open LW_GUARDED_BY(m_mutex) = false;
     bool m_stop LW_GUARDED_BY(m_mutex) = false;

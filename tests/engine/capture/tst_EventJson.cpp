@@ -6,6 +6,8 @@
 // round-trips and writes exactly those fields; a line without a field the
 // row requires is refused naming that field, one without an optional field
 // is read; and Event's accessors read what the row maps each field to.
+// The compact rendering (Rendering::BytesOnly: base64 without `text`) writes
+// no rendering and round-trips every kind.
 #include "engine/capture/EventJson.h"
 
 #include "engine/capture/Base64.h"
@@ -371,6 +373,8 @@ private slots:
     void headerErrors();
     void exactEventLine();
     void everyKindRoundTrips();
+    void bytesOnlyLeavesOutTheRendering();
+    void bytesOnlyRoundTrips();
     void closedKeepsItsCounters();
     void jsonStringsAreValid();
     void decodeErrors_data();
@@ -444,6 +448,46 @@ void TestEventJson::everyKindRoundTrips() {
     for (std::size_t k = 0; k < seen.size(); ++k)
         if (static_cast<EventKind>(k) != EventKind::Closed)
             QVERIFY2(seen[k], std::string(engine::eventKindName(static_cast<EventKind>(k))).c_str());
+}
+
+void TestEventJson::bytesOnlyLeavesOutTheRendering() {
+    // The compact form of docs/session-format.md ("Compact files"): the
+    // exact base64 without its escaped rendering, everywhere bytes appear.
+    Event e = base(EventKind::Collect);
+    e.seq = 7;
+    e.tUs = 1234;
+    e.data = std::string("a\r\n\0", 4);
+    e.size = 4;
+    QCOMPARE(ej::encodeEvent(e, ej::Rendering::BytesOnly),
+             std::string(R"({"seq":7,"t_us":1234,"channel":3,"event":"collect","size":4,"data_b64":"YQ0KAA=="})"));
+    Event f = base(EventKind::FoundTerminator);
+    f.setTerminator(Terminator::bytes("\r\n"));
+    f.size = 1;
+    QCOMPARE(ej::encodeEvent(f, ej::Rendering::BytesOnly),
+             std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"found_terminator",)"
+                         R"("size":1,"terminator":{"kind":"bytes","data_b64":"DQo="}})"));
+    // The default (what --json prints) keeps the rendering.
+    QVERIFY(ej::encodeEvent(e).find("\"text\"") != std::string::npos);
+}
+
+void TestEventJson::bytesOnlyRoundTrips() {
+    // Every kind, written compact, reads back as the same event, and no line
+    // carries a rendering ("text", "residue") any more.
+    std::size_t compact = 0;
+    std::size_t full = 0;
+    for (const Event& e : oneOfEach()) {
+        const std::string line = ej::encodeEvent(e, ej::Rendering::BytesOnly);
+        QVERIFY2(line.find("\"text\":") == std::string::npos, line.c_str());
+        QVERIFY2(line.find("\"residue\":") == std::string::npos, line.c_str());
+        std::string error;
+        const auto back = ej::decodeEvent(line, &error);
+        QVERIFY2(back.has_value(), (line + " : " + error).c_str());
+        if (e.kind != EventKind::Closed) QVERIFY2(*back == e, line.c_str());
+        QCOMPARE(ej::encodeEvent(*back, ej::Rendering::BytesOnly), line);
+        compact += line.size();
+        full += ej::encodeEvent(e).size();
+    }
+    QVERIFY2(compact < full, qPrintable(QString("%1 vs %2").arg(compact).arg(full)));
 }
 
 void TestEventJson::closedKeepsItsCounters() {

@@ -1,12 +1,16 @@
 // tst_SessionRecorder.cpp — engine::SessionRecorder: a live session written
-// off the caller's thread, in batches, and read back identical.
+// off the caller's thread, in batches, compact (base64 without the `text`
+// rendering), and read back identical.
 //
 // Covered: record → reopen round trip of a real Reactor session, batch by
 // batch as a consumer drains them, giving the identical event sequence;
 // flush() puts everything appended so far on disk (read by another reader
 // while recording goes on); the queue bound (a tiny one still writes every
 // event, in order); a file that cannot be created; a disk that fills up
-// (/dev/full); appends after close; writeFile(). The kill -9 case is
+// (/dev/full); appends after close; writeFile(); the event-time bound
+// (maxLagUs: once append() returns, every event more than maxLag older than
+// its batch is on disk, so a busy recording never trails by more; written
+// in chunks, a long batch reaches the file piece by piece). The kill -9 case is
 // tests/app/tst_CliReplay.cpp's (a real process killed).
 #include "engine/capture/SessionReader.h"
 #include "engine/capture/SessionRecorder.h"
@@ -16,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -79,6 +84,8 @@ private slots:
     void recordThenReopenIsIdentical();
     void flushPutsItOnDisk();
     void tinyQueueBound();
+    void lagIsBoundedInEventTime();
+    void longBatchIsWrittenInChunks();
     void neverWaitLeavesTheBoundToTheCaller();
     void cannotCreate();
     void diskFull();
@@ -104,7 +111,11 @@ void TestSessionRecorder::recordThenReopenIsIdentical() {
     QVERIFY(rec.close());
     QVERIFY(!rec.failed());
     QCOMPARE(rec.eventsWritten(), live.events.size());
-    QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(slurp(path).size()));
+    const std::string text = slurp(path);
+    QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(text.size()));
+    // Compact by default: bytes as base64 only, no escaped rendering.
+    QVERIFY(text.find("\"data_b64\"") != std::string::npos);
+    QVERIFY(text.find("\"text\":") == std::string::npos);
 
     const auto s = SessionReader::load(path, &error);
     QVERIFY2(s, error.c_str());
@@ -162,6 +173,103 @@ void TestSessionRecorder::tinyQueueBound() {
     QVERIFY(s);
     QCOMPARE(s->events.size(), 1000u);
     for (std::size_t i = 0; i < s->events.size(); ++i) QCOMPARE(s->events[i].seq, i + 1);
+}
+
+void TestSessionRecorder::lagIsBoundedInEventTime() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.jsonl").toStdString();
+    SessionRecorder::Options o;
+    o.maxLagUs = 100'000;  // the default
+    SessionRecorder rec(o);
+    QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    // Batches made beforehand, so that appending is much faster than
+    // encoding: batch k spans 50 ms of event time from k seconds on.
+    constexpr int kBatches = 8;
+    constexpr int kPerBatch = 2000;
+    std::vector<std::vector<Event>> batches;
+    std::uint64_t seq = 0;
+    for (int b = 0; b < kBatches; ++b) {
+        std::vector<Event> batch(kPerBatch);
+        for (int i = 0; i < kPerBatch; ++i) {
+            Event& e = batch[static_cast<std::size_t>(i)];
+            e.seq = ++seq;
+            e.tUs = b * 1'000'000 + i * 25;
+            e.channel = 2;
+            e.kind = engine::EventKind::Sent;
+            e.data = std::string(500, static_cast<char>('a' + b));
+            e.size = 500;
+        }
+        batches.push_back(std::move(batch));
+    }
+    std::uint64_t appended = 0;
+    for (std::vector<Event>& batch : batches) {
+        const std::uint64_t before = appended;
+        appended += batch.size();
+        rec.append(std::move(batch));
+        // Everything appended before this batch is more than 100 ms older
+        // than it: on disk by the time append() returns.
+        QVERIFY2(rec.eventsWritten() >= before,
+                 qPrintable(QString("%1 of %2 written").arg(rec.eventsWritten()).arg(before)));
+        const std::string text = slurp(path);
+        const auto lines = static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+        QVERIFY(lines >= before + 1);  // the header, and those events, are in the file
+    }
+    QVERIFY(rec.close());
+    const auto s = SessionReader::load(path, nullptr);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), std::size_t{kBatches * kPerBatch});
+}
+
+void TestSessionRecorder::longBatchIsWrittenInChunks() {
+#if defined(_WIN32)
+    QSKIP("needs a named pipe (POSIX mkfifo)");
+#else
+    // One batch far larger than a chunk, written into a pipe read a piece at
+    // a time: the first bytes arrive while the writer is still encoding the
+    // batch, and eventsWritten() grows chunk by chunk, not only at its end.
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pipe").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    QVERIFY(rfd >= 0);
+    SessionRecorder::Options o;
+    o.writeChunkBytes = 16u << 10;
+    SessionRecorder rec(o);
+    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    std::vector<Event> batch(400);
+    std::uint64_t seq = 0;
+    for (Event& e : batch) {
+        e.seq = ++seq;
+        e.kind = engine::EventKind::Sent;
+        e.data = std::string(1000, 'x');
+        e.size = 1000;
+    }
+    rec.append(std::move(batch));  // about 560 KB of JSON; a pipe holds 64 KiB
+    // The writer is blocked on the full pipe in the middle of the batch; what
+    // it reports written is a whole number of chunks, more than none.
+    std::uint64_t written = 0;
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         written == 0 && std::chrono::steady_clock::now() < deadline;)
+        written = rec.eventsWritten();
+    const bool midway = written > 0 && written < 400;
+    std::string received;
+    std::thread reader([&] {
+        ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::read(rfd, buf, sizeof buf);
+            if (n <= 0) break;
+            received.append(buf, static_cast<std::size_t>(n));
+        }
+    });
+    const bool closed = rec.close();
+    reader.join();
+    ::close(rfd);
+    QVERIFY2(midway, qPrintable(QString::number(written)));
+    QVERIFY(closed);
+    QCOMPARE(rec.eventsWritten(), 400u);
+    QCOMPARE(static_cast<std::size_t>(std::count(received.begin(), received.end(), '\n')), std::size_t{401});
+#endif
 }
 
 void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
