@@ -6,7 +6,9 @@
 namespace cli {
 
 void sayTo(std::FILE* err, const std::string& line) {
-    std::fprintf(err, "linewright-cli: %s\n", line.c_str());
+    // The boundary for status lines: whatever they quote (a file's name or
+    // fields, an engine message) reaches the terminal without control bytes.
+    std::fprintf(err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
     std::fflush(err);
 }
 

@@ -35,7 +35,9 @@ int runImport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runReframe(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runSummary(const ToolOptions& options, std::FILE* out, std::FILE* err);
 
-/// "linewright-cli: LINE\n" on `err`, flushed.
+/// "linewright-cli: LINE\n" on `err`, flushed; LINE goes through
+/// engine::terminalSafe() (line breaks kept), so no control byte it quotes
+/// reaches the terminal.
 void sayTo(std::FILE* err, const std::string& line);
 /// Loads a session; reports a cut-short file and other notes on `err`
 /// ("linewright-cli: note: …"), an error as one line. nullopt on error.

@@ -20,7 +20,10 @@
 // Conversations whose bytes the session lacks (recorded below level full)
 // are left out, with a note. Addresses come from the recorded
 // `connected`/`accepted` events; one that cannot be read is replaced by
-// 192.0.2.1 (client) or 192.0.2.2 (server), with a note.
+// 192.0.2.1 (client) or 192.0.2.2 (server), with a note. Text taken from
+// the session (the header's start/tool/version in the section comment, an
+// address in a note) goes through terminalSafe(): no control bytes in
+// comments or notes.
 // What it owns: nothing beyond a call.
 // Threads: any.
 #pragma once

@@ -13,7 +13,10 @@
 // A received message is what one found_terminator ended, its terminator
 // included (an unterminated tail at the close is marked so); a sent message
 // is one push, at the time its first byte went out. Times are seconds since
-// the session started, or wall-clock UTC when asked.
+// the session started, or wall-clock UTC when asked. Text the file holds
+// (header fields, addresses, close details, messages) goes through
+// terminalSafe(), so a transcript printed to a terminal carries no control
+// bytes.
 // rawBytes() gives one direction of a conversation exactly as it crossed the
 // wire, for files that other tools read.
 // What it owns: nothing beyond a call.
