@@ -95,6 +95,8 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
         app, "-r,--record", "FILE", "write the session (every event) to FILE.",
         [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
         [&o](const std::string& v) { o.recordPath = v; });
+    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
+           [&o] { o.force = true; });
     d.flag(app, "--trace-loop", "one `loop` event per loop pass (with --json/--record).",
            [&o] { o.traceLoop = true; });
 

@@ -38,6 +38,19 @@ std::string terminatorText(const engine::Terminator& t) {
     return "none";
 }
 
+engine::OutputFileOptions outputFile(bool force) {
+    engine::OutputFileOptions f;
+    f.overwrite = force;
+    return f;
+}
+
+std::string outputError(const std::string& why) {
+    constexpr std::string_view kExists = "it is not overwritten";
+    if (why.size() >= kExists.size() && why.compare(why.size() - kExists.size(), kExists.size(), kExists) == 0)
+        return why + " (--force overwrites it)";
+    return why;
+}
+
 std::string shortEscaped(std::string_view bytes, std::size_t limit) {
     std::string s = engine::renderEscaped(bytes);
     if (s.size() > limit) {

@@ -244,6 +244,8 @@ void addExport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     addChannelOption(d, app, "only this connection (raw outputs: default the first that carried bytes).", o.channel);
     d.flag(app, "--no-comments", "no packet comments in the pcapng.", [&o] { o.comments = false; });
     d.flag(app, "--utc", "transcript times in UTC instead of seconds since the start.", [&o] { o.utc = true; });
+    d.flag(app, "--force", "overwrite output files that exist (never through a symbolic link).",
+           [&o] { o.force = true; });
 }
 
 void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -276,6 +278,8 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
         o.reframeTerminator = t;
     });
     d.flag(app, "--allow-gaps", "import a stream with missing bytes (left out).", [&o] { o.allowGaps = true; });
+    d.flag(app, "--force", "let -o overwrite an existing file (never through a symbolic link).",
+           [&o] { o.force = true; });
 }
 
 void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {

@@ -3,6 +3,7 @@
 
 #include "engine/net/Address.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/OutputFile.h"
 
 #include <algorithm>
 #include <array>
@@ -419,10 +420,10 @@ bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
         if (statsOut) *statsOut = std::move(stats);
         return false;
     }
-    errno = 0;
-    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::string openError;
+    std::FILE* f = openForWriting(path, options.file, &openError);
     bool ok = f != nullptr;
-    int err = errno;
+    int err = 0;
     if (f) {
         errno = 0;
         ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
@@ -432,7 +433,7 @@ bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
             err = errno;
         }
     }
-    if (!ok && error) *error = "cannot write '" + path + "': " + std::strerror(err ? err : EIO);
+    if (!ok && error) *error = f ? "cannot write '" + path + "': " + std::strerror(err ? err : EIO) : openError;
     if (statsOut) *statsOut = std::move(stats);
     return ok;
 }

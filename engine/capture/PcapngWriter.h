@@ -28,6 +28,8 @@
 // Threads: any.
 #pragma once
 
+#include "engine/capture/OutputFile.h"
+
 #include "engine/capture/Conversation.h"
 #include "engine/capture/EventJson.h"
 
@@ -44,6 +46,7 @@ struct PcapngExportOptions {
     bool comments = true;              ///< Mark found_terminator boundaries.
     std::string application = "linewright";  ///< shb_userappl.
     std::size_t maxSegment = 65000;    ///< Largest TCP payload per packet (≥ 1).
+    OutputFileOptions file;            ///< How write() opens its file (OutputFile.h: no links, no overwrite).
 };
 
 struct PcapngExportStats {

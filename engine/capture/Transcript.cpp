@@ -133,14 +133,11 @@ std::string Transcript::rawBytes(const Conversation& c, bool clientToServer) {
     return clientToServer ? c.clientToServer().bytes : c.serverToClient().bytes;
 }
 
-bool Transcript::writeFile(const std::string& path, std::string_view bytes, std::string* error) {
+bool Transcript::writeFile(const std::string& path, std::string_view bytes, std::string* error,
+                           const OutputFileOptions& file) {
     const bool toStdout = path == "-";
-    errno = 0;
-    std::FILE* f = toStdout ? stdout : std::fopen(path.c_str(), "wb");
-    if (!f) {
-        if (error) *error = "cannot write '" + path + "': " + std::strerror(errno ? errno : EIO);
-        return false;
-    }
+    std::FILE* f = toStdout ? stdout : openForWriting(path, file, error);
+    if (!f) return false;
     errno = 0;
     bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     int err = errno;

@@ -23,6 +23,8 @@
 // Threads: any.
 #pragma once
 
+#include "engine/capture/OutputFile.h"
+
 #include "engine/capture/Conversation.h"
 #include "engine/capture/EventJson.h"
 
@@ -44,8 +46,11 @@ public:
                               const TranscriptOptions& options = {});
     /// The bytes the client (true) or the server (false) of `c` sent.
     static std::string rawBytes(const Conversation& c, bool clientToServer);
-    /// Writes `bytes` to `path` ("-": stdout). False with `error` if it cannot.
-    static bool writeFile(const std::string& path, std::string_view bytes, std::string* error);
+    /// Writes `bytes` to `path` ("-": stdout), a file opened as OutputFile.h
+    /// says (no links, no overwrite without `file.overwrite`). False with
+    /// `error` if it cannot.
+    static bool writeFile(const std::string& path, std::string_view bytes, std::string* error,
+                          const OutputFileOptions& file = {});
 };
 
 }  // namespace engine

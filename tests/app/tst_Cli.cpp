@@ -12,7 +12,9 @@
 // import failures said once and plainly; the GNU syntax kept on CLI11;
 // a session file's text (header fields, addresses, close details, event
 // names, its own name) reaching the terminal only escaped; summary of a
-// device refused early; seq gaps and negative times warned once per file.
+// device refused early; seq gaps and negative times warned once per file;
+// --record and the exports keep existing files unless --force, never follow
+// a link, and create files 0600.
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -209,6 +211,8 @@ private slots:
     void sessionFileTextIsEscaped();
     void summaryOfADeviceStopsEarly();
     void seqGapsAndNegativeTimesWarnOnce();
+    void recordKeepsExistingFiles();
+    void exportsKeepExistingFiles();
 };
 
 void TestCli::helpAndVersion() {
@@ -824,6 +828,11 @@ QString controlBytesIn(const QByteArray& text) {
     return {};
 }
 
+QByteArray readFile(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
+}
+
 // A session whose fields (header, address, peer, local, close detail, or an
 // event name) carry ESC [2J (clear screen), OSC 52 (clipboard write) + BEL,
 // C1 CSI and DEL, as JSON escapes the reader decodes.
@@ -943,6 +952,71 @@ void TestCli::seqGapsAndNegativeTimesWarnOnce() {
     QCOMPARE(err[1], "linewright-cli: note: " + path +
                          ": warning: 50 events have a negative t_us, a time before the session started (the first "
                          "at line 2: t_us -1)");
+}
+
+void TestCli::recordKeepsExistingFiles() {
+    // A refused connect used to overwrite the earlier recording: now an
+    // existing file is kept unless --force, links are never followed, and
+    // a new file is created 0600.
+    QTemporaryDir dir;
+    const QString session = dir.filePath("talk.jsonl");
+    QFile f(session);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("the earlier recording\n");
+    f.close();
+    const quint16 port = freePort();
+    const QStringList connect{"connect", "127.0.0.1", QString::number(port), "--no-stdin", "--record"};
+    const Run kept = runCli(connect + QStringList{session});
+    QCOMPARE(kept.status, 2);
+    QCOMPARE(lines(kept.err),
+             QStringList{"linewright-cli: --record: '" + session + "' already exists; it is not overwritten (--force overwrites it)"});
+    QCOMPARE(readFile(session), QByteArray("the earlier recording\n"));
+    const Run forced = runCli(connect + QStringList{session, "--force"});
+    QCOMPARE(forced.status, 1);  // refused, and recorded as such
+    QVERIFY(readFile(session).startsWith("{\"format\":\"linewright-session\""));
+#if !defined(_WIN32)
+    const QString fresh = dir.filePath("fresh.jsonl");
+    QCOMPARE(runCli(connect + QStringList{fresh}).status, 1);
+    QCOMPARE(QFile::permissions(fresh) & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ReadOther |
+                                          QFileDevice::WriteOther),
+             QFileDevice::Permissions{});
+    // A dangling link does not create its target, --force or not.
+    const QString target = dir.filePath("target.jsonl");
+    const QString link = dir.filePath("link.jsonl");
+    QVERIFY(QFile::link(target, link));
+    for (const QStringList& extra : {QStringList{}, QStringList{"--force"}}) {
+        const Run r = runCli(connect + QStringList{link} + extra);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("is a symbolic link; links are not followed"), r.err.constData());
+        QVERIFY(!QFile::exists(target));
+    }
+#endif
+}
+
+void TestCli::exportsKeepExistingFiles() {
+    QTemporaryDir dir;
+    const QString session = dir.filePath("s.jsonl");
+    {
+        QFile f(session);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(craftedSession("none"));
+    }
+    for (const QString& option : {QString("--pcapng"), QString("--text"), QString("--raw-client"), QString("--raw-server")}) {
+        const QString out = dir.filePath("out" + option);
+        {
+            QFile f(out);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("keep\n");
+        }
+        const Run kept = runCli({"export", session, option, out});
+        QCOMPARE(kept.status, 1);
+        QCOMPARE(lines(kept.err), QStringList{"linewright-cli: " + option + ": '" + out +
+                                               "' already exists; it is not overwritten (--force overwrites it)"});
+        QCOMPARE(readFile(out), QByteArray("keep\n"));
+        const Run forced = runCli({"export", session, option, out, "--force"});
+        QVERIFY2(forced.status == 0, forced.err.constData());
+        QVERIFY(readFile(out) != QByteArray("keep\n"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCli)
