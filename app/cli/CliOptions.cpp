@@ -22,6 +22,9 @@ namespace cli {
 namespace {
 
 std::string checkReadableFile(const std::string& v) {
+    std::error_code fifoEc;
+    // A named pipe is not opened here: opening it waits for a writer.
+    if (!v.empty() && std::filesystem::is_fifo(v, fifoEc)) return {};
     errno = 0;
     std::ifstream f(v, std::ios::binary);
     const int err = errno;

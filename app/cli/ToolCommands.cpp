@@ -14,7 +14,9 @@ void sayTo(std::FILE* err, const std::string& line) {
 
 std::optional<engine::LoadedSession> loadSession(const std::string& path, std::FILE* err) {
     std::string error;
-    auto s = engine::SessionReader::load(path, &error);
+    auto s = engine::SessionReader::load(path, &error, {}, [err, path] {
+        sayTo(err, path + ": a named pipe; waiting for a writer");
+    });
     if (!s) {
         sayTo(err, error);
         return std::nullopt;

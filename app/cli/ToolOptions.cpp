@@ -330,7 +330,11 @@ void addSummary(CLI::App& program, HelpFormatter& help) {
 
 std::string readable(const std::string& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "cannot read " + quote(path) + ": it is a directory";
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status)) return "cannot read " + quote(path) + ": it is a directory";
+    // A named pipe is not opened here: opening it waits for a writer, and
+    // one open is the reader's (which says so when it waits).
+    if (std::filesystem::is_fifo(status)) return {};
     errno = 0;
     std::ifstream f(path, std::ios::binary);
     if (!f) return "cannot read " + quote(path) + ": " + (errno ? std::strerror(errno) : "cannot open it");

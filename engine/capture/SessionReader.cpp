@@ -93,7 +93,7 @@ bool SessionReader::open(const std::string& path) {
     m_name = path;
     std::optional<std::uint64_t> size;
     std::string error;
-    auto f = openInputFile(path, size, error);
+    auto f = openInputFile(path, size, error, m_waiting);
     if (!f) return fail(error);
     m_total = size.value_or(0);  // 0: a pipe or the like, read as it comes
     m_in = std::move(f);
@@ -335,8 +335,10 @@ std::optional<LoadedSession> SessionReader::drain(SessionReader& r, std::string*
 }
 
 std::optional<LoadedSession> SessionReader::load(const std::string& path, std::string* error,
-                                                 const std::function<bool(std::uint64_t, std::uint64_t)>& progress) {
+                                                 const std::function<bool(std::uint64_t, std::uint64_t)>& progress,
+                                                 std::function<void()> waiting) {
     SessionReader r;
+    r.setWaitingNotice(std::move(waiting));
     if (!r.open(path)) {
         if (error) *error = r.error();
         return std::nullopt;

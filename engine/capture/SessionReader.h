@@ -93,6 +93,8 @@ public:
     /// Opens `path` and reads its header. False with error() set if the file
     /// cannot be read or does not start with a session header we read.
     bool open(const std::string& path);
+    /// Called once if opening a named pipe waits for a writer (InputFile.h).
+    void setWaitingNotice(std::function<void()> waiting) { m_waiting = std::move(waiting); }
     /// The same over bytes in memory; `name` is used in messages.
     bool openData(std::string data, std::string name = "<memory>");
 
@@ -122,8 +124,10 @@ public:
 
     /// Reads a whole file. `progress(done, total)` is called now and then
     /// (bytes); returning false cancels (then nullopt, error "cancelled").
+    /// `waiting`: see setWaitingNotice().
     static std::optional<LoadedSession> load(const std::string& path, std::string* error,
-                                             const std::function<bool(std::uint64_t, std::uint64_t)>& progress = {});
+                                             const std::function<bool(std::uint64_t, std::uint64_t)>& progress = {},
+                                             std::function<void()> waiting = {});
     /// The summary of events held in memory (an imported capture, a session
     /// being recorded).
     static SessionSummary summarize(const std::vector<Event>& events);
@@ -149,6 +153,7 @@ private:
 
     std::unique_ptr<std::istream> m_in;
     std::string m_name;
+    std::function<void()> m_waiting;
     std::size_t m_maxLine = kDefaultMaxLine;
     std::string m_buf;         // read-ahead
     std::size_t m_bufPos = 0;

@@ -14,7 +14,8 @@
 // names, its own name) reaching the terminal only escaped; summary of a
 // device refused early; seq gaps and negative times warned once per file;
 // --record and the exports keep existing files unless --force, never follow
-// a link, and create files 0600.
+// a link, and create files 0600; a named pipe as input waits for its
+// writer, saying so.
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -34,6 +35,7 @@
 #include <winsock2.h>
 #else
 #include <sys/socket.h>
+#include <sys/stat.h>
 #endif
 
 namespace {
@@ -213,6 +215,7 @@ private slots:
     void seqGapsAndNegativeTimesWarnOnce();
     void recordKeepsExistingFiles();
     void exportsKeepExistingFiles();
+    void namedPipeWaitsForAWriter();
 };
 
 void TestCli::helpAndVersion() {
@@ -1017,6 +1020,36 @@ void TestCli::exportsKeepExistingFiles() {
         QVERIFY2(forced.status == 0, forced.err.constData());
         QVERIFY(readFile(out) != QByteArray("keep\n"));
     }
+}
+
+void TestCli::namedPipeWaitsForAWriter() {
+#if defined(_WIN32)
+    QSKIP("no named pipes in the file system");
+#else
+    // The option check used to open the input as well: a FIFO with no
+    // writer hung there, silently. Now only the reader opens it, and says
+    // it is waiting; once a writer comes, the session is read.
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath("pipe.jsonl");
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    Background summary({"summary", fifo});
+    QProcess& p = summary.process();
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    while (!err.contains("waiting for a writer") && p.state() != QProcess::NotRunning && t.elapsed() < kWait) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    QVERIFY2(err.contains("linewright-cli: " + QFile::encodeName(fifo) + ": a named pipe; waiting for a writer"),
+             err.constData());
+    QFile w(fifo);
+    QVERIFY(w.open(QIODevice::WriteOnly));  // the reader has it open: this does not block
+    w.write(craftedSession("none"));
+    w.close();
+    QCOMPARE(summary.finish(), 0);
+    QVERIFY2(summary.out().contains("events: 5 (complete"), summary.out().constData());
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCli)
