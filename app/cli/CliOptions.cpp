@@ -22,6 +22,9 @@ namespace cli {
 namespace {
 
 std::string checkReadableFile(const std::string& v) {
+    std::error_code fifoEc;
+    // A named pipe is not opened here: opening it waits for a writer.
+    if (!v.empty() && std::filesystem::is_fifo(v, fifoEc)) return {};
     errno = 0;
     std::ifstream f(v, std::ios::binary);
     const int err = errno;
@@ -95,6 +98,8 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
         app, "-r,--record", "FILE", "write the session (every event) to FILE.",
         [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
         [&o](const std::string& v) { o.recordPath = v; });
+    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
+           [&o] { o.force = true; });
     d.flag(app, "--trace-loop", "one `loop` event per loop pass (with --json/--record).",
            [&o] { o.traceLoop = true; });
 

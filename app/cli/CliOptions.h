@@ -56,6 +56,7 @@ struct CliOptions {
     bool quiet = false;
     bool stats = false;
     std::string recordPath;
+    bool force = false;  ///< --force: --record may overwrite an existing file.
     engine::Backend backend = engine::Backend::Poll;
     bool backendGiven = false;  ///< Else finishSession() picks engine::defaultBackend().
     std::size_t inBuffer = kDefaultBuffer;

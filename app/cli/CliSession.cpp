@@ -4,6 +4,8 @@
 #include "app/Version.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
+#include "app/cli/ToolCommands.h"
+#include "engine/asyncore/Escape.h"
 #include "engine/capture/EventJson.h"
 
 #include <algorithm>
@@ -37,7 +39,7 @@ CliSession::~CliSession() {
 }
 
 void CliSession::say(const std::string& line) {
-    std::fprintf(m_err, "linewright-cli: %s\n", line.c_str());
+    std::fprintf(m_err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
     std::fflush(m_err);
 }
 
@@ -70,8 +72,11 @@ int CliSession::run() {
     // file is a usage error. (The header needs the reactor's start time; the
     // reactor has opened no channel yet.)
     std::string recordError;
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError)) {
-        say("--record: " + recordError);
+    // The file is created 0600, never through a symbolic link, and an
+    // existing one is kept unless --force: a run that fails (a refused
+    // connect) cannot destroy an earlier recording.
+    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError, outputFile(m_o.force))) {
+        say("--record: " + outputError(recordError));
         return 2;
     }
     m_json.writeHeader(header);

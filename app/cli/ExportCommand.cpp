@@ -19,11 +19,12 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         po.channel = o.channel;
         po.comments = o.comments;
         po.application = "linewright-cli";
+        po.file = outputFile(o.force);
         engine::PcapngExportStats stats;
         const bool ok = engine::PcapngWriter::write(o.pcapngOut, session->header, conversations, po, &stats, &why);
         for (const std::string& n : stats.notes) sayTo(err, "note: " + n);
         if (!ok) {
-            sayTo(err, "--pcapng: " + why);
+            sayTo(err, "--pcapng: " + outputError(why));
             return 1;
         }
         sayTo(err, "wrote " + o.pcapngOut + ": " + std::to_string(stats.conversations) + " connection" +
@@ -43,8 +44,8 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         to.channel = o.channel;
         to.wallClock = o.utc;
         const std::string text = engine::Transcript::render(session->header, session->events, to);
-        if (!engine::Transcript::writeFile(o.textOut, text, &why)) {
-            sayTo(err, "--text: " + why);
+        if (!engine::Transcript::writeFile(o.textOut, text, &why, outputFile(o.force))) {
+            sayTo(err, "--text: " + outputError(why));
             return 1;
         }
         if (o.textOut != "-") sayTo(err, "wrote " + o.textOut + ": the transcript");
@@ -60,8 +61,8 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         for (const auto& [path, clientSide] : {std::pair{o.rawClientOut, true}, std::pair{o.rawServerOut, false}}) {
             if (path.empty()) continue;
             const std::string bytes = engine::Transcript::rawBytes(*c, clientSide);
-            if (!engine::Transcript::writeFile(path, bytes, &why)) {
-                sayTo(err, (clientSide ? "--raw-client: " : "--raw-server: ") + why);
+            if (!engine::Transcript::writeFile(path, bytes, &why, outputFile(o.force))) {
+                sayTo(err, (clientSide ? "--raw-client: " : "--raw-server: ") + outputError(why));
                 return 1;
             }
             if (path != "-")

@@ -100,8 +100,8 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         sayTo(err, aboutFile(o.input, why));
         return 1;
     }
-    if (!engine::SessionRecorder::writeFile(o.output, session->header, session->events, &why)) {
-        sayTo(err, "--output: " + why);
+    if (!engine::SessionRecorder::writeFile(o.output, session->header, session->events, &why, outputFile(o.force))) {
+        sayTo(err, "--output: " + outputError(why));
         return 1;
     }
     const engine::SessionSummary& s = session->summary;

@@ -1,6 +1,8 @@
 // JsonLinesWriter.cpp — buffered JSON Lines output with error tracking.
 #include "app/cli/JsonLinesWriter.h"
 
+#include "engine/capture/OutputFile.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -8,13 +10,9 @@ namespace cli {
 
 JsonLinesWriter::~JsonLinesWriter() { close(); }
 
-bool JsonLinesWriter::open(const std::string& path) {
-    errno = 0;
-    m_file = std::fopen(path.c_str(), "wb");
-    if (!m_file) {
-        m_error = "cannot write '" + path + "': " + std::strerror(errno ? errno : EIO);
-        return false;
-    }
+bool JsonLinesWriter::open(const std::string& path, const engine::OutputFileOptions& file) {
+    m_file = engine::openForWriting(path, file, &m_error);
+    if (!m_file) return false;
     m_owned = true;
     m_name = "'" + path + "'";
     std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16);

@@ -10,6 +10,7 @@
 
 #include "engine/reactor/Event.h"
 #include "engine/capture/EventJson.h"
+#include "engine/capture/OutputFile.h"
 
 #include <cstdio>
 #include <string>
@@ -24,8 +25,9 @@ public:
     JsonLinesWriter(const JsonLinesWriter&) = delete;
     JsonLinesWriter& operator=(const JsonLinesWriter&) = delete;
 
-    /// Creates (truncates) `path`. False with error() set if it cannot.
-    bool open(const std::string& path);
+    /// Creates `path` (engine::openForWriting(): 0600, no links, an existing
+    /// file only with `file.overwrite`). False with error() set if it cannot.
+    bool open(const std::string& path, const engine::OutputFileOptions& file = {});
     /// Writes to `f` (stdout), which stays open.
     void adopt(std::FILE* f, std::string name);
     bool active() const noexcept { return m_file != nullptr; }

@@ -66,7 +66,7 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
             if (!quiet) std::fprintf(out, "< %zu %s\n", e.index, shortEscaped(e.bytes).c_str());
             break;
         case engine::ReplayEvent::Kind::Diverged:
-            if (!quiet) std::fprintf(out, "! %zu %s\n", e.index, e.text.c_str());
+            if (!quiet) std::fprintf(out, "! %zu %s\n", e.index, engine::terminalSafe(e.text).c_str());
             break;
         default: break;
         }
@@ -83,7 +83,9 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
             if (!report.empty() && report.back() == '\n') report.pop_back();
             std::string first = report.substr(0, report.find('\n'));
             sayTo(err, "divergence: " + first);
-            if (report.size() > first.size()) std::fprintf(err, "%s\n", report.substr(first.size() + 1).c_str());
+            if (report.size() > first.size()) std::fprintf(err, "%s\n",
+                             engine::terminalSafe(report.substr(first.size() + 1), engine::TerminalText::Multiline)
+                                 .c_str());
         }
         sayTo(err, "replay failed: " + r.summary());
         return 1;

@@ -1,6 +1,8 @@
 // SummaryCommand.cpp — `linewright-cli summary`: what a session file holds.
 #include "app/cli/ToolCommands.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <cstdio>
 
 namespace cli {
@@ -18,12 +20,14 @@ int runSummary(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     if (!session) return 1;
     const engine::SessionHeader& h = session->header;
     const engine::SessionSummary& s = session->summary;
+    // Everything quoted from the file (and its name) is escaped, one line each.
+    const auto safe = [](const std::string& v) { return engine::terminalSafe(v); };
     std::string text;
-    text += "session: " + o.input + "\n";
-    text += "format: linewright-session v" + std::to_string(h.version) + ", written by " + h.tool + " " +
-            h.toolVersion + (h.level.empty() ? "" : ", level " + h.level) +
-            (h.backend.empty() ? "" : ", backend " + h.backend) + "\n";
-    text += "started: " + h.start + "\n";
+    text += "session: " + safe(o.input) + "\n";
+    text += "format: linewright-session v" + std::to_string(h.version) + ", written by " + safe(h.tool) + " " +
+            safe(h.toolVersion) + (h.level.empty() ? "" : ", level " + safe(h.level)) +
+            (h.backend.empty() ? "" : ", backend " + safe(h.backend)) + "\n";
+    text += "started: " + safe(h.start) + "\n";
     text += "duration: " + secondsText(s.durationUs()) + " s\n";
     text += "events: " + std::to_string(s.events) +
             (s.stopped ? " (complete: it ends with 'stopped')"
@@ -42,18 +46,18 @@ int runSummary(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         if (!c.closed) {
             end = "still open at the end";
         } else if (c.closeReason == engine::CloseReason::Peer) {
-            end = "closed by peer (" + c.closeDetail + ")";
+            end = "closed by peer (" + safe(c.closeDetail) + ")";
         } else if (c.closeReason == engine::CloseReason::Local) {
-            end = "closed locally (" + c.closeDetail + ")";
+            end = "closed locally (" + safe(c.closeDetail) + ")";
         } else {
-            end = "failed: " + c.closeDetail;
+            end = "failed: " + safe(c.closeDetail);
         }
         std::size_t found = 0;
         for (const engine::StreamMessage& m : c.in.messages)
             if (m.terminated) ++found;
         text += "  #" + std::to_string(c.channel) + " " + std::string(engine::channelRoleName(c.role)) + ": client " +
-                (c.clientAddress().empty() ? "?" : c.clientAddress()) + ", server " +
-                (c.serverAddress().empty() ? "?" : c.serverAddress()) + "; " + std::to_string(c.in.bytes.size()) +
+                (c.clientAddress().empty() ? "?" : safe(c.clientAddress())) + ", server " +
+                (c.serverAddress().empty() ? "?" : safe(c.serverAddress())) + "; " + std::to_string(c.in.bytes.size()) +
                 " bytes received in " + std::to_string(found) + " messages, " + std::to_string(c.out.bytes.size()) +
                 " bytes sent in " + std::to_string(c.out.messages.size()) + " pushes; " + end + "\n";
     }

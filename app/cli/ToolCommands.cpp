@@ -6,13 +6,17 @@
 namespace cli {
 
 void sayTo(std::FILE* err, const std::string& line) {
-    std::fprintf(err, "linewright-cli: %s\n", line.c_str());
+    // The boundary for status lines: whatever they quote (a file's name or
+    // fields, an engine message) reaches the terminal without control bytes.
+    std::fprintf(err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
     std::fflush(err);
 }
 
 std::optional<engine::LoadedSession> loadSession(const std::string& path, std::FILE* err) {
     std::string error;
-    auto s = engine::SessionReader::load(path, &error);
+    auto s = engine::SessionReader::load(path, &error, {}, [err, path] {
+        sayTo(err, path + ": a named pipe; waiting for a writer");
+    });
     if (!s) {
         sayTo(err, error);
         return std::nullopt;
@@ -34,6 +38,19 @@ std::string terminatorText(const engine::Terminator& t) {
     if (t.isBytes()) return "'" + engine::renderEscaped(t.bytesValue()) + "'";
     if (t.isCount()) return "count:" + std::to_string(t.countValue());
     return "none";
+}
+
+engine::OutputFileOptions outputFile(bool force) {
+    engine::OutputFileOptions f;
+    f.overwrite = force;
+    return f;
+}
+
+std::string outputError(const std::string& why) {
+    constexpr std::string_view kExists = "it is not overwritten";
+    if (why.size() >= kExists.size() && why.compare(why.size() - kExists.size(), kExists.size(), kExists) == 0)
+        return why + " (--force overwrites it)";
+    return why;
 }
 
 std::string shortEscaped(std::string_view bytes, std::size_t limit) {

@@ -18,6 +18,7 @@
 #include "app/cli/ToolOptions.h"
 
 #include "engine/capture/Conversation.h"
+#include "engine/capture/OutputFile.h"
 #include "engine/capture/SessionReader.h"
 
 #include <cstdio>
@@ -35,7 +36,9 @@ int runImport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runReframe(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runSummary(const ToolOptions& options, std::FILE* out, std::FILE* err);
 
-/// "linewright-cli: LINE\n" on `err`, flushed.
+/// "linewright-cli: LINE\n" on `err`, flushed; LINE goes through
+/// engine::terminalSafe() (line breaks kept), so no control byte it quotes
+/// reaches the terminal.
 void sayTo(std::FILE* err, const std::string& line);
 /// Loads a session; reports a cut-short file and other notes on `err`
 /// ("linewright-cli: note: …"), an error as one line. nullopt on error.
@@ -46,6 +49,12 @@ const engine::Conversation* pickConversation(const std::vector<engine::Conversat
                                              const ToolOptions& o, std::FILE* err);
 /// "'\r\n'", "count:5", "none".
 std::string terminatorText(const engine::Terminator& t);
+/// How the session tools open their output files: 0600, never through a
+/// symbolic link, an existing file only with --force.
+engine::OutputFileOptions outputFile(bool force);
+/// An output's error, with the hint "(--force overwrites it)" when the file
+/// was refused because it exists.
+std::string outputError(const std::string& why);
 /// Escaped bytes, cut to `limit` characters with "…" after.
 std::string shortEscaped(std::string_view bytes, std::size_t limit = 200);
 

@@ -244,6 +244,8 @@ void addExport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     addChannelOption(d, app, "only this connection (raw outputs: default the first that carried bytes).", o.channel);
     d.flag(app, "--no-comments", "no packet comments in the pcapng.", [&o] { o.comments = false; });
     d.flag(app, "--utc", "transcript times in UTC instead of seconds since the start.", [&o] { o.utc = true; });
+    d.flag(app, "--force", "overwrite output files that exist (never through a symbolic link).",
+           [&o] { o.force = true; });
 }
 
 void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -276,6 +278,8 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
         o.reframeTerminator = t;
     });
     d.flag(app, "--allow-gaps", "import a stream with missing bytes (left out).", [&o] { o.allowGaps = true; });
+    d.flag(app, "--force", "let -o overwrite an existing file (never through a symbolic link).",
+           [&o] { o.force = true; });
 }
 
 void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -326,7 +330,11 @@ void addSummary(CLI::App& program, HelpFormatter& help) {
 
 std::string readable(const std::string& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "cannot read " + quote(path) + ": it is a directory";
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status)) return "cannot read " + quote(path) + ": it is a directory";
+    // A named pipe is not opened here: opening it waits for a writer, and
+    // one open is the reader's (which says so when it waits).
+    if (std::filesystem::is_fifo(status)) return {};
     errno = 0;
     std::ifstream f(path, std::ios::binary);
     if (!f) return "cannot read " + quote(path) + ": " + (errno ? std::strerror(errno) : "cannot open it");

@@ -79,6 +79,7 @@ struct ToolOptions {
     std::string textOut;
     std::string rawClientOut;
     std::string rawServerOut;
+    bool force = false;  ///< --force: export and import outputs may overwrite existing files.
     bool comments = true;
     bool utc = false;
 

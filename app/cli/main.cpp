@@ -9,6 +9,8 @@
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <cstdio>
 #include <exception>
 
@@ -56,14 +58,16 @@ int main(int argc, char** argv) {
     case cli::ParsedCommandLine::Kind::Help:
     case cli::ParsedCommandLine::Kind::Version: std::fputs(parsed.text.c_str(), stdout); return 0;
     case cli::ParsedCommandLine::Kind::Error:
-        std::fprintf(stderr, "%s: %s\n%s", parsed.prefix.c_str(), parsed.text.c_str(), parsed.usage.c_str());
+        // The message may quote an argument: escaped like every status line.
+        std::fprintf(stderr, "%s: %s\n%s", parsed.prefix.c_str(),
+                     engine::terminalSafe(parsed.text, engine::TerminalText::Multiline).c_str(), parsed.usage.c_str());
         return 2;
     case cli::ParsedCommandLine::Kind::Example: return cli::runExampleCommand(parsed.example, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Tool:
         try {
             return cli::runTool(parsed.tool, stdout, stderr);
         } catch (const std::exception& e) {
-            std::fprintf(stderr, "linewright-cli: %s\n", e.what());
+            cli::sayTo(stderr, e.what());
             return 1;
         }
     case cli::ParsedCommandLine::Kind::Session: break;

@@ -3,6 +3,7 @@
 
 #include "engine/net/Address.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/OutputFile.h"
 
 #include <algorithm>
 #include <array>
@@ -226,12 +227,12 @@ void exportConversation(const Conversation& c, std::size_t index, std::int64_t b
     const std::string who = "channel " + std::to_string(c.channel);
     Endpoint client, server;
     if (!parseEndpoint(c.clientAddress(), client)) {
-        stats.notes.push_back(who + ": the client's address '" + c.clientAddress() +
+        stats.notes.push_back(who + ": the client's address '" + terminalSafe(c.clientAddress()) +
                               "' is not recorded; 192.0.2.1 stands in for it");
         parseEndpoint("192.0.2.1:" + std::to_string(40000 + c.channel % 20000), client);
     }
     if (!parseEndpoint(c.serverAddress(), server)) {
-        stats.notes.push_back(who + ": the server's address '" + c.serverAddress() +
+        stats.notes.push_back(who + ": the server's address '" + terminalSafe(c.serverAddress()) +
                               "' is not recorded; 192.0.2.2 stands in for it");
         parseEndpoint("192.0.2.2:7", server);
     }
@@ -349,7 +350,7 @@ std::string PcapngWriter::render(const SessionHeader& header, const std::vector<
         const std::string who = "channel " + std::to_string(c.channel);
         if (!c.in.recorded || !c.out.recorded) {
             stats.notes.push_back(who + ": its bytes are not in the session (recorded at level '" +
-                                  header.level + "'); left out");
+                                  terminalSafe(header.level) + "'); left out");
             continue;
         }
         if (!c.connectedEver()) continue;  // never connected: no packets to show
@@ -368,8 +369,8 @@ std::string PcapngWriter::render(const SessionHeader& header, const std::vector<
         put16(shb, 0);
         put32(shb, 0xffffffffu);  // section length: not given
         put32(shb, 0xffffffffu);
-        option(shb, 1, "Exported by linewright from a session started " + header.start + " (" + header.tool + " " +
-                           header.toolVersion + ")");
+        option(shb, 1, "Exported by linewright from a session started " +
+                           terminalSafe(header.start + " (" + header.tool + " " + header.toolVersion + ")"));
         option(shb, 4, options.application);
         endOptions(shb);
         block(out, 0x0a0d0d0a, shb);
@@ -419,10 +420,10 @@ bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
         if (statsOut) *statsOut = std::move(stats);
         return false;
     }
-    errno = 0;
-    std::FILE* f = std::fopen(path.c_str(), "wb");
+    std::string openError;
+    std::FILE* f = openForWriting(path, options.file, &openError);
     bool ok = f != nullptr;
-    int err = errno;
+    int err = 0;
     if (f) {
         errno = 0;
         ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
@@ -432,7 +433,7 @@ bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
             err = errno;
         }
     }
-    if (!ok && error) *error = "cannot write '" + path + "': " + std::strerror(err ? err : EIO);
+    if (!ok && error) *error = f ? "cannot write '" + path + "': " + std::strerror(err ? err : EIO) : openError;
     if (statsOut) *statsOut = std::move(stats);
     return ok;
 }

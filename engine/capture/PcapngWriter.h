@@ -20,10 +20,15 @@
 // Conversations whose bytes the session lacks (recorded below level full)
 // are left out, with a note. Addresses come from the recorded
 // `connected`/`accepted` events; one that cannot be read is replaced by
-// 192.0.2.1 (client) or 192.0.2.2 (server), with a note.
+// 192.0.2.1 (client) or 192.0.2.2 (server), with a note. Text taken from
+// the session (the header's start/tool/version in the section comment, an
+// address in a note) goes through terminalSafe(): no control bytes in
+// comments or notes.
 // What it owns: nothing beyond a call.
 // Threads: any.
 #pragma once
+
+#include "engine/capture/OutputFile.h"
 
 #include "engine/capture/Conversation.h"
 #include "engine/capture/EventJson.h"
@@ -41,6 +46,7 @@ struct PcapngExportOptions {
     bool comments = true;              ///< Mark found_terminator boundaries.
     std::string application = "linewright";  ///< shb_userappl.
     std::size_t maxSegment = 65000;    ///< Largest TCP payload per packet (≥ 1).
+    OutputFileOptions file;            ///< How write() opens its file (OutputFile.h: no links, no overwrite).
 };
 
 struct PcapngExportStats {

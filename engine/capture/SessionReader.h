@@ -12,7 +12,15 @@
 //     killed mid-write (kill -9) leaves: it is dropped, reading ends normally
 //     and truncation() says so, naming the line and the byte offset;
 //   * a session without `stopped` is reported as incomplete (complete()),
-//     gaps in seq as notes; neither is an error.
+//     gaps in seq and negative t_us as one warning note each at the end
+//     (with a count and the first line), none of them an error;
+//   * the header is checked (docs/session-format.md, "Header"): a line 1
+//     longer than kMaxHeaderLine, a `level` or `backend` we do not know, a
+//     `start` that is not an ISO 8601 UTC time, or a string field longer
+//     than kMaxHeaderField or holding control bytes is refused.
+// A session file is untrusted input: error(), truncation() and notes() are
+// passed through terminalSafe() (engine/asyncore/Escape.h), so what they
+// quote of the file (and its name) cannot reach a terminal as control bytes.
 // A running SessionSummary (connections, duration, bytes, messages) is kept
 // while reading. Lines are bounded (maxLineBytes) so no input makes the
 // reader allocate without limit.
@@ -69,6 +77,11 @@ class SessionReader {
 public:
     /// Longest line accepted by default: 512 MiB (a 4 MiB message is ~6 MiB of JSON).
     static constexpr std::size_t kDefaultMaxLine = std::size_t{512} << 20;
+    /// Longest header line (line 1) accepted: a file that does not start with
+    /// a header (a device, a binary file) is refused after this many bytes.
+    static constexpr std::size_t kMaxHeaderLine = std::size_t{64} << 10;
+    /// Longest value of a header string field (tool, tool_version, start, backend, level).
+    static constexpr std::size_t kMaxHeaderField = 256;
 
     SessionReader();
     ~SessionReader();
@@ -80,6 +93,8 @@ public:
     /// Opens `path` and reads its header. False with error() set if the file
     /// cannot be read or does not start with a session header we read.
     bool open(const std::string& path);
+    /// Called once if opening a named pipe waits for a writer (InputFile.h).
+    void setWaitingNotice(std::function<void()> waiting) { m_waiting = std::move(waiting); }
     /// The same over bytes in memory; `name` is used in messages.
     bool openData(std::string data, std::string name = "<memory>");
 
@@ -109,8 +124,10 @@ public:
 
     /// Reads a whole file. `progress(done, total)` is called now and then
     /// (bytes); returning false cancels (then nullopt, error "cancelled").
+    /// `waiting`: see setWaitingNotice().
     static std::optional<LoadedSession> load(const std::string& path, std::string* error,
-                                             const std::function<bool(std::uint64_t, std::uint64_t)>& progress = {});
+                                             const std::function<bool(std::uint64_t, std::uint64_t)>& progress = {},
+                                             std::function<void()> waiting = {});
     /// The summary of events held in memory (an imported capture, a session
     /// being recorded).
     static SessionSummary summarize(const std::vector<Event>& events);
@@ -122,6 +139,7 @@ private:
     bool start();
     LineResult readLine(std::string& line, bool& hadNewline);
     bool fail(const std::string& message);
+    void finish();
     void account(const Event& e);
     static std::optional<LoadedSession> drain(SessionReader& r, std::string* error,
                                               const std::function<bool(std::uint64_t, std::uint64_t)>& progress);
@@ -135,6 +153,7 @@ private:
 
     std::unique_ptr<std::istream> m_in;
     std::string m_name;
+    std::function<void()> m_waiting;
     std::size_t m_maxLine = kDefaultMaxLine;
     std::string m_buf;         // read-ahead
     std::size_t m_bufPos = 0;
@@ -148,7 +167,11 @@ private:
     std::string m_error;
     std::string m_truncation;
     std::vector<std::string> m_notes;
-    std::size_t m_gapNotes = 0;
+    std::uint64_t m_gaps = 0;           // seq gaps, said once by finish()
+    std::uint64_t m_missing = 0;        // events the gaps leave out
+    std::string m_firstGap;
+    std::uint64_t m_negativeTimes = 0;  // events with t_us < 0, said once by finish()
+    std::string m_firstNegativeTime;
     std::map<ChannelId, ChannelTotals> m_channels;
     mutable SessionSummary m_summary;
 };

@@ -23,19 +23,16 @@ std::size_t SessionRecorder::weight(const Event& e) noexcept {
     return sizeof(Event) + e.data.size() * 2 + e.info.size() + e.aux.size();
 }
 
-bool SessionRecorder::open(const std::string& path, const SessionHeader& header, std::string* error) {
+bool SessionRecorder::open(const std::string& path, const SessionHeader& header, std::string* error,
+                           const OutputFileOptions& file) {
     MutexLock lock(m_mutex);
     if (m_open || m_file) {
         if (error) *error = "the recorder is already writing '" + m_path + "'";
         return false;
     }
     m_path = path;
-    errno = 0;
-    m_file = std::fopen(path.c_str(), "wb");
-    if (!m_file) {
-        if (error) *error = writeError(path, errno);
-        return false;
-    }
+    m_file = openForWriting(path, file, error);
+    if (!m_file) return false;
     // Our own batches are the buffering: let stdio pass them straight on.
     std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16);
     std::string line;
@@ -226,13 +223,9 @@ std::uint64_t SessionRecorder::bytesWritten() const {
 }
 
 bool SessionRecorder::writeFile(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
-                                std::string* error) {
-    errno = 0;
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) {
-        if (error) *error = writeError(path, errno);
-        return false;
-    }
+                                std::string* error, const OutputFileOptions& file) {
+    std::FILE* f = openForWriting(path, file, error);
+    if (!f) return false;
     std::string text;
     eventjson::appendHeader(text, header);
     bool ok = true;

@@ -35,6 +35,7 @@
 
 #include "engine/reactor/Event.h"
 #include "engine/capture/EventJson.h"
+#include "engine/capture/OutputFile.h"
 #include "engine/net/ThreadSafety.h"
 
 #include <condition_variable>
@@ -76,11 +77,14 @@ public:
     SessionRecorder(const SessionRecorder&) = delete;
     SessionRecorder& operator=(const SessionRecorder&) = delete;
 
-    /// Creates (truncates) `path`, writes `header`, starts the writer thread.
-    /// False with `error` ("cannot write 'PATH': No such file or directory")
-    /// if the file cannot be created or written. Only once per recorder.
-    bool open(const std::string& path, const SessionHeader& header, std::string* error = nullptr)
-        LW_EXCLUDES(m_mutex);
+    /// Creates `path` (OutputFile.h: mode 0600, never through a symbolic
+    /// link, an existing file only with `file.overwrite`), writes `header`,
+    /// starts the writer thread. False with `error` ("cannot write 'PATH': No
+    /// such file or directory", "'PATH' already exists; it is not
+    /// overwritten") if the file cannot be created or written. Only once per
+    /// recorder.
+    bool open(const std::string& path, const SessionHeader& header, std::string* error = nullptr,
+              const OutputFileOptions& file = {}) LW_EXCLUDES(m_mutex);
 
     /// Queues a batch (in order). Returns at once unless the queue is over
     /// its bound. Ignored when not open or after a write error.
@@ -110,8 +114,9 @@ public:
 
     /// Writes a complete session file at once (the GUI's "save as" of a
     /// session it holds in memory), on the calling thread.
+    /// The file is opened as open() opens it.
     static bool writeFile(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
-                          std::string* error = nullptr);
+                          std::string* error = nullptr, const OutputFileOptions& file = {});
 
 private:
     static std::size_t weight(const Event& e) noexcept;

@@ -83,7 +83,9 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
     std::vector<Line> lines;
     for (const Event& e : events) {
         if (options.channel && e.channel != *options.channel && e.channel != kReactorChannel) continue;
-        std::string text = lifecycle(e);
+        // Addresses, details and messages are the file's (or a peer's) text:
+        // escaped, as a line (the bytes columns are escaped by renderEscaped).
+        std::string text = terminalSafe(lifecycle(e));
         if (!text.empty()) lines.push_back({e.seq, 1, e.tUs, e.channel, std::move(text)});
     }
     for (const Conversation& c : extractConversations(events, header.level)) {
@@ -105,8 +107,10 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
     std::stable_sort(lines.begin(), lines.end(),
                      [](const Line& a, const Line& b) { return a.seq != b.seq ? a.seq < b.seq : a.sub < b.sub; });
 
-    std::string out = "# linewright transcript of a session started " + header.start + " (" + header.tool + " " +
-                      header.toolVersion + (header.level.empty() ? "" : ", level " + header.level) + ")\n";
+    std::string out = "# linewright transcript of a session started " +
+                      terminalSafe(header.start + " (" + header.tool + " " + header.toolVersion +
+                                   (header.level.empty() ? "" : ", level " + header.level) + ")") +
+                      "\n";
     out += "# '<' received by the channel, '>' sent by it; bytes escaped: \\r \\n \\t \\0 \\\\ \\xNN\n";
     out += options.wallClock ? "# times: UTC\n" : "# times: seconds since the start\n";
     char buf[64];
@@ -129,14 +133,11 @@ std::string Transcript::rawBytes(const Conversation& c, bool clientToServer) {
     return clientToServer ? c.clientToServer().bytes : c.serverToClient().bytes;
 }
 
-bool Transcript::writeFile(const std::string& path, std::string_view bytes, std::string* error) {
+bool Transcript::writeFile(const std::string& path, std::string_view bytes, std::string* error,
+                           const OutputFileOptions& file) {
     const bool toStdout = path == "-";
-    errno = 0;
-    std::FILE* f = toStdout ? stdout : std::fopen(path.c_str(), "wb");
-    if (!f) {
-        if (error) *error = "cannot write '" + path + "': " + std::strerror(errno ? errno : EIO);
-        return false;
-    }
+    std::FILE* f = toStdout ? stdout : openForWriting(path, file, error);
+    if (!f) return false;
     errno = 0;
     bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     int err = errno;

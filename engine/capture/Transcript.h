@@ -13,12 +13,17 @@
 // A received message is what one found_terminator ended, its terminator
 // included (an unterminated tail at the close is marked so); a sent message
 // is one push, at the time its first byte went out. Times are seconds since
-// the session started, or wall-clock UTC when asked.
+// the session started, or wall-clock UTC when asked. Text the file holds
+// (header fields, addresses, close details, messages) goes through
+// terminalSafe(), so a transcript printed to a terminal carries no control
+// bytes.
 // rawBytes() gives one direction of a conversation exactly as it crossed the
 // wire, for files that other tools read.
 // What it owns: nothing beyond a call.
 // Threads: any.
 #pragma once
+
+#include "engine/capture/OutputFile.h"
 
 #include "engine/capture/Conversation.h"
 #include "engine/capture/EventJson.h"
@@ -41,8 +46,11 @@ public:
                               const TranscriptOptions& options = {});
     /// The bytes the client (true) or the server (false) of `c` sent.
     static std::string rawBytes(const Conversation& c, bool clientToServer);
-    /// Writes `bytes` to `path` ("-": stdout). False with `error` if it cannot.
-    static bool writeFile(const std::string& path, std::string_view bytes, std::string* error);
+    /// Writes `bytes` to `path` ("-": stdout), a file opened as OutputFile.h
+    /// says (no links, no overwrite without `file.overwrite`). False with
+    /// `error` if it cannot.
+    static bool writeFile(const std::string& path, std::string_view bytes, std::string* error,
+                          const OutputFileOptions& file = {});
 };
 
 }  // namespace engine

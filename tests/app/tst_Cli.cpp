@@ -9,7 +9,13 @@
 // --count and --timeout stopping by themselves; the message limit; SIGTERM.
 // Hardening: stdin as bytes (NUL included), streamed in bounded pieces;
 // decimal-only seconds, bounded buffer sizes, --version alone; export and
-// import failures said once and plainly; the GNU syntax kept on CLI11.
+// import failures said once and plainly; the GNU syntax kept on CLI11;
+// a session file's text (header fields, addresses, close details, event
+// names, its own name) reaching the terminal only escaped; summary of a
+// device refused early; seq gaps and negative times warned once per file;
+// --record and the exports keep existing files unless --force, never follow
+// a link, and create files 0600; a named pipe as input waits for its
+// writer, saying so.
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -29,6 +35,7 @@
 #include <winsock2.h>
 #else
 #include <sys/socket.h>
+#include <sys/stat.h>
 #endif
 
 namespace {
@@ -203,6 +210,12 @@ private slots:
     void importDeviceSaysBadMagic();
     void importStreamNamesFileOnce();
     void gnuSyntaxAndHelpPerCommand();
+    void sessionFileTextIsEscaped();
+    void summaryOfADeviceStopsEarly();
+    void seqGapsAndNegativeTimesWarnOnce();
+    void recordKeepsExistingFiles();
+    void exportsKeepExistingFiles();
+    void namedPipeWaitsForAWriter();
 };
 
 void TestCli::helpAndVersion() {
@@ -801,6 +814,242 @@ void TestCli::gnuSyntaxAndHelpPerCommand() {
     for (const char* option : {"-t, --terminator T", "--max-message N", "-f, --send-file FILE", "--in-buffer N",
                                "-w, --timeout S", "-V, --version"})
         QVERIFY2(h.out.contains(option), option);
+}
+
+namespace {
+
+// Terminal control bytes: C0 other than LF and TAB, DEL, and C1 CSI (raw, or
+// UTF-8 encoded as C2 9B).
+QString controlBytesIn(const QByteArray& text) {
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        const bool c1 = u == 0x9b || (u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                                      static_cast<unsigned char>(text[i + 1]) < 0xa0);
+        if ((u < 0x20 && u != '\n' && u != '\t') || u == 0x7f || c1)
+            return QStringLiteral("byte 0x%1 at %2 in: %3").arg(u, 2, 16, QChar('0')).arg(i).arg(QString::fromLatin1(text.toPercentEncoding(" :/()',;=#<>")));
+    }
+    return {};
+}
+
+QByteArray readFile(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
+}
+
+// A session whose fields (header, address, peer, local, close detail, or an
+// event name) carry ESC [2J (clear screen), OSC 52 (clipboard write) + BEL,
+// C1 CSI and DEL, as JSON escapes the reader decodes.
+QByteArray craftedSession(const QString& field) {
+    const QString bad = QStringLiteral("x\\u001b[2J\\u001b]52;c;aGk=\\u0007\\u009b31m\\u007f");
+    auto val = [&](const QString& f, const QString& good) { return field == f ? bad : good; };
+    QString text = QStringLiteral(R"({"format":"linewright-session","version":1,"tool":"%1","tool_version":"%2",)"
+                                  R"("start":"%3","start_unix_us":1777636800000000,"backend":"%4","level":"%5"})")
+                       .arg(val("tool", "linewright-cli"), val("tool_version", "0.1.0"),
+                            val("start", "2026-05-01T12:00:00.000000Z"), val("backend", "epoll"), val("level", "full")) +
+                   "\n";
+    text += QStringLiteral(R"({"seq":1,"t_us":10,"channel":1,"event":"connecting","address":"%1","host":"h","port":7000})")
+                .arg(val("address", "127.0.0.1:7000")) + "\n";
+    text += QStringLiteral(R"({"seq":2,"t_us":20,"channel":1,"event":"connected","peer":"%1","local":"%2"})")
+                .arg(val("peer", "127.0.0.1:7000"), val("local", "127.0.0.1:50000")) + "\n";
+    text += QStringLiteral(R"({"seq":3,"t_us":25,"channel":1,"event":"found_terminator","size":2,"data_b64":"aGk=","text":"hi",)"
+                           R"("terminator":{"kind":"bytes","data_b64":"Cg==","text":"\\n"}})") + "\n";
+    text += QStringLiteral(R"({"seq":4,"t_us":30,"channel":1,"event":"%1","reason":"peer","detail":"%2","bytes_in":3,)"
+                           R"("bytes_out":0,"messages_in":1,"messages_out":0})")
+                .arg(val("event", "closed"), val("detail", "eof")) + "\n";
+    text += QStringLiteral(R"({"seq":5,"t_us":40,"channel":0,"event":"stopped"})") + "\n";
+    return text.toUtf8();
+}
+
+}  // namespace
+
+void TestCli::sessionFileTextIsEscaped() {
+    // A shared session file is untrusted: whatever its fields hold, summary,
+    // export --text - and --pcapng (stdout, stderr, and the pcapng's
+    // comments) and the error paths print no terminal control byte.
+    QTemporaryDir dir;
+    const QStringList fields{"none", "tool", "tool_version", "start", "backend", "level",
+                             "address", "peer", "local", "detail", "event"};
+    for (const QString& field : fields) {
+        const QString path = dir.filePath(field + ".jsonl");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(craftedSession(field));
+        f.close();
+        const QString pcapng = dir.filePath(field + ".pcapng");
+        const QList<QStringList> runs{{"summary", path},
+                                      {"export", path, "--text", "-"},
+                                      {"export", path, "--pcapng", pcapng}};
+        for (const QStringList& args : runs) {
+            const Run r = runCli(args);
+            const QString what = field + ": " + args.join(' ');
+            // The header's fields are refused (exit 1) with the value escaped;
+            // the events' fields are read and printed escaped.
+            const bool refused = field == "tool" || field == "tool_version" || field == "start" ||
+                                 field == "backend" || field == "level" || field == "event";
+            QVERIFY2(r.status == (refused ? 1 : 0), qPrintable(what + ": " + r.err));
+            if (refused) QVERIFY2(r.err.contains("\\x1b[2J\\x1b]52;c;aGk=\\x07"), qPrintable(what + ": " + r.err));
+            const QString outBad = controlBytesIn(r.out);
+            QVERIFY2(outBad.isEmpty(), qPrintable(what + ": stdout: " + outBad));
+            const QString errBad = controlBytesIn(r.err);
+            QVERIFY2(errBad.isEmpty(), qPrintable(what + ": stderr: " + errBad));
+        }
+        if (field == "detail" || field == "peer" || field == "local" || field == "address") {
+            // The crafted value is shown, escaped, where it belongs.
+            const Run text = runCli({"export", path, "--text", "-"});
+            QVERIFY2(text.out.contains("x\\x1b[2J\\x1b]52;c;aGk=\\x07\\xc2\\x9b31m\\x7f"), text.out.constData());
+        }
+        if (QFile::exists(pcapng)) {
+            QFile p(pcapng);
+            QVERIFY(p.open(QIODevice::ReadOnly));
+            const QByteArray bytes = p.readAll();
+            QVERIFY2(!bytes.contains("\x1b[2J") && !bytes.contains("\x1b]52"), qPrintable(field));
+        }
+    }
+#if !defined(_WIN32)
+    // The file's own name is quoted too.
+    const QString named = dir.filePath(QString::fromLatin1("n\x1b]52;c;aGk=\x07.jsonl"));
+    QFile f(named);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(craftedSession("event"));
+    f.close();
+    const Run r = runCli({"summary", named});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(controlBytesIn(r.err).isEmpty(), qPrintable(controlBytesIn(r.err)));
+#endif
+}
+
+void TestCli::summaryOfADeviceStopsEarly() {
+#if defined(_WIN32)
+    QSKIP("no /dev/zero");
+#else
+    // Not a session: refused once the first line passes the header's bound,
+    // not after the 512 MiB a data line may take.
+    const Run r = runCli({"summary", "/dev/zero"});
+    QCOMPARE(r.status, 1);
+    QVERIFY(r.out.isEmpty());
+    QCOMPARE(lines(r.err).size(), 1);
+    QVERIFY2(r.err.contains("/dev/zero: line 1 is longer than 65536 bytes"), r.err.constData());
+#endif
+}
+
+void TestCli::seqGapsAndNegativeTimesWarnOnce() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("gaps.jsonl");
+    QByteArray text = R"({"format":"linewright-session","version":1,"tool":"t","tool_version":"1",)"
+                      R"("start":"2026-05-01T12:00:00Z","start_unix_us":1777636800000000})"
+                      "\n";
+    for (int seq = 1; seq <= 99; seq += 2)
+        text += QStringLiteral(R"({"seq":%1,"t_us":%2,"channel":0,"event":"paused"})").arg(seq).arg(-seq).toUtf8() + "\n";
+    text += R"({"seq":100,"t_us":5,"channel":0,"event":"stopped"})" "\n";
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    const Run r = runCli({"summary", path});
+    QCOMPARE(r.status, 0);
+    const QStringList err = lines(r.err);
+    QCOMPARE(err.size(), 2);
+    QCOMPARE(err[0], "linewright-cli: note: " + path +
+                         ": warning: seq has 49 gaps (49 events are not in the file; the first at line 3: seq "
+                         "jumps from 1 to 3)");
+    QCOMPARE(err[1], "linewright-cli: note: " + path +
+                         ": warning: 50 events have a negative t_us, a time before the session started (the first "
+                         "at line 2: t_us -1)");
+}
+
+void TestCli::recordKeepsExistingFiles() {
+    // A refused connect used to overwrite the earlier recording: now an
+    // existing file is kept unless --force, links are never followed, and
+    // a new file is created 0600.
+    QTemporaryDir dir;
+    const QString session = dir.filePath("talk.jsonl");
+    QFile f(session);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("the earlier recording\n");
+    f.close();
+    const quint16 port = freePort();
+    const QStringList connect{"connect", "127.0.0.1", QString::number(port), "--no-stdin", "--record"};
+    const Run kept = runCli(connect + QStringList{session});
+    QCOMPARE(kept.status, 2);
+    QCOMPARE(lines(kept.err),
+             QStringList{"linewright-cli: --record: '" + session + "' already exists; it is not overwritten (--force overwrites it)"});
+    QCOMPARE(readFile(session), QByteArray("the earlier recording\n"));
+    const Run forced = runCli(connect + QStringList{session, "--force"});
+    QCOMPARE(forced.status, 1);  // refused, and recorded as such
+    QVERIFY(readFile(session).startsWith("{\"format\":\"linewright-session\""));
+#if !defined(_WIN32)
+    const QString fresh = dir.filePath("fresh.jsonl");
+    QCOMPARE(runCli(connect + QStringList{fresh}).status, 1);
+    QCOMPARE(QFile::permissions(fresh) & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ReadOther |
+                                          QFileDevice::WriteOther),
+             QFileDevice::Permissions{});
+    // A dangling link does not create its target, --force or not.
+    const QString target = dir.filePath("target.jsonl");
+    const QString link = dir.filePath("link.jsonl");
+    QVERIFY(QFile::link(target, link));
+    for (const QStringList& extra : {QStringList{}, QStringList{"--force"}}) {
+        const Run r = runCli(connect + QStringList{link} + extra);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("is a symbolic link; links are not followed"), r.err.constData());
+        QVERIFY(!QFile::exists(target));
+    }
+#endif
+}
+
+void TestCli::exportsKeepExistingFiles() {
+    QTemporaryDir dir;
+    const QString session = dir.filePath("s.jsonl");
+    {
+        QFile f(session);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(craftedSession("none"));
+    }
+    for (const QString& option : {QString("--pcapng"), QString("--text"), QString("--raw-client"), QString("--raw-server")}) {
+        const QString out = dir.filePath("out" + option);
+        {
+            QFile f(out);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("keep\n");
+        }
+        const Run kept = runCli({"export", session, option, out});
+        QCOMPARE(kept.status, 1);
+        QCOMPARE(lines(kept.err), QStringList{"linewright-cli: " + option + ": '" + out +
+                                               "' already exists; it is not overwritten (--force overwrites it)"});
+        QCOMPARE(readFile(out), QByteArray("keep\n"));
+        const Run forced = runCli({"export", session, option, out, "--force"});
+        QVERIFY2(forced.status == 0, forced.err.constData());
+        QVERIFY(readFile(out) != QByteArray("keep\n"));
+    }
+}
+
+void TestCli::namedPipeWaitsForAWriter() {
+#if defined(_WIN32)
+    QSKIP("no named pipes in the file system");
+#else
+    // The option check used to open the input as well: a FIFO with no
+    // writer hung there, silently. Now only the reader opens it, and says
+    // it is waiting; once a writer comes, the session is read.
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath("pipe.jsonl");
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    Background summary({"summary", fifo});
+    QProcess& p = summary.process();
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    while (!err.contains("waiting for a writer") && p.state() != QProcess::NotRunning && t.elapsed() < kWait) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    QVERIFY2(err.contains("linewright-cli: " + QFile::encodeName(fifo) + ": a named pipe; waiting for a writer"),
+             err.constData());
+    QFile w(fifo);
+    QVERIFY(w.open(QIODevice::WriteOnly));  // the reader has it open: this does not block
+    w.write(craftedSession("none"));
+    w.close();
+    QCOMPARE(summary.finish(), 0);
+    QVERIFY2(summary.out().contains("events: 5 (complete"), summary.out().constData());
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -482,7 +482,7 @@ void TestCliReplay::corruptedInputs() {
     {
         QFile f(bad);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"format":"linewright-session","version":1,"tool":"t","tool_version":"1","start":"x","start_unix_us":0})"
+        f.write(R"({"format":"linewright-session","version":1,"tool":"t","tool_version":"1","start":"1970-01-01T00:00:00.000000Z","start_unix_us":0})"
                 "\n"
                 R"({"seq":1,"t_us":0,"channel":1,"event":"collect","size":3,"data_b64":"@@@@","text":"x"})"
                 "\n");
@@ -493,7 +493,7 @@ void TestCliReplay::corruptedInputs() {
         const Run r = cli(args);
         QCOMPARE(r.status, 1);
         QCOMPARE(lines(r.err), QStringList{"linewright-cli: " + bad +
-                                           ": line 2 (byte offset 104): invalid collect event: field 'data_b64' is not valid base64"});
+                                           ": line 2 (byte offset 130): invalid collect event: field 'data_b64' is not valid base64"});
     }
     const QString cap = m_dir.filePath("bad.pcap");
     {

@@ -69,26 +69,42 @@ void SessionCapture::setRecording(bool on) {
 }
 
 bool SessionCapture::openFile() {
-    QString path = m_requestedPath;
-    if (path.isEmpty()) {
-        if (!QDir().mkpath(m_directory)) {
-            fail(tr("Cannot record the session: cannot create the folder %1").arg(QDir::toNativeSeparators(m_directory)));
-            return false;
-        }
-        QString name = defaultFileName(QDateTime::currentDateTimeUtc());
-        path = QDir(m_directory).filePath(name);
-        // Two windows started in the same second: keep both.
-        for (int n = 2; QFileInfo::exists(path); ++n)
-            path = QDir(m_directory).filePath(QString(name).replace(QStringLiteral(".lwsession"),
-                                                                    QStringLiteral("-%1.lwsession").arg(n)));
-    }
     engine::SessionRecorder::Options options;
     options.neverWait = true;  // the bridge's drain gate keeps the bound
     auto recorder = std::make_shared<engine::SessionRecorder>(options);
     std::string why;
-    if (!recorder->open(QFile::encodeName(path).toStdString(), m_header, &why)) {
-        fail(tr("Cannot record the session: %1").arg(QString::fromStdString(why)));
-        return false;
+    QString path = m_requestedPath;
+    if (!path.isEmpty()) {
+        // A path the user named: created new (never through a link, an
+        // existing file is not overwritten: engine/capture/OutputFile.h).
+        if (!recorder->open(QFile::encodeName(path).toStdString(), m_header, &why)) {
+            fail(tr("Cannot record the session: %1").arg(QString::fromStdString(why)));
+            return false;
+        }
+    } else {
+        if (!QDir().mkpath(m_directory)) {
+            fail(tr("Cannot record the session: cannot create the folder %1").arg(QDir::toNativeSeparators(m_directory)));
+            return false;
+        }
+        const QString name = defaultFileName(QDateTime::currentDateTimeUtc());
+        // Two windows started in the same second: keep both. The recorder
+        // never overwrites, so a name taken between the check and the open
+        // (or a link of that name) just moves on to the next one.
+        const auto taken = [](const QString& p) { return QFileInfo::exists(p) || QFileInfo(p).isSymLink(); };
+        bool opened = false;
+        for (int n = 1; n <= 1000 && !opened; ++n) {
+            path = QDir(m_directory).filePath(
+                n == 1 ? name : QString(name).replace(QStringLiteral(".lwsession"), QStringLiteral("-%1.lwsession").arg(n)));
+            if (taken(path)) continue;
+            opened = recorder->open(QFile::encodeName(path).toStdString(), m_header, &why);
+            if (!opened && !taken(path)) break;  // a real failure, not a name taken meanwhile
+        }
+        if (!opened) {
+            fail(tr("Cannot record the session: %1")
+                     .arg(why.empty() ? tr("no free file name in %1").arg(QDir::toNativeSeparators(m_directory))
+                                      : QString::fromStdString(why)));
+            return false;
+        }
     }
     m_recorder = std::move(recorder);
     m_path = path;

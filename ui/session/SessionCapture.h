@@ -7,10 +7,12 @@
 // batch at a time. The file is created at the first batch, under
 // defaultDirectory() (QStandardPaths AppDataLocation + "sessions/", or
 // $LINEWRIGHT_SESSIONS_DIR) with a
-// timestamped name (linewright-2026-11-24T14-10-03Z.lwsession), or at a path
-// set beforehand. setRecording(false) stops appending (the batches are
+// timestamped name (linewright-2026-11-24T14-10-03Z.lwsession; -2, -3 …
+// appended while that name is taken), or at a path set beforehand. The file
+// is created 0600 and never overwrites an existing file nor follows a
+// symbolic link (engine/capture/OutputFile.h). setRecording(false) stops appending (the batches are
 // dropped, the file stays open); setRecording(true) continues in the same
-// file (seq then has a gap, which readers report as a note). A file that
+// file (seq then has a gap, which readers report in a warning note). A file that
 // cannot be created, or a write that fails (disk full), turns recording off
 // and emits failed(message) once — never an exception, never a wait on the
 // disk. The recorder bounds what is queued (64 MiB): past that the bridge's

@@ -199,6 +199,10 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
                           const std::vector<engine::Event>& events, engine::ChannelId channel) {
     ExportResult r;
     const std::string out = QFile::encodeName(path).toStdString();
+    // The save dialog has asked before an existing file is replaced; links
+    // are still not followed (engine/capture/OutputFile.h).
+    engine::OutputFileOptions file;
+    file.overwrite = true;
     std::string why;
     const std::optional<engine::ChannelId> only = channel ? std::optional<engine::ChannelId>(channel) : std::nullopt;
     switch (kind) {
@@ -207,6 +211,7 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
         engine::PcapngExportOptions po;
         po.channel = only;
         po.application = "linewright";
+        po.file = file;
         engine::PcapngExportStats stats;
         r.ok = engine::PcapngWriter::write(out, header, conversations, po, &stats, &why);
         for (const std::string& n : stats.notes) r.notes << QString::fromStdString(n);
@@ -222,7 +227,7 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
         engine::TranscriptOptions to;
         to.channel = only;
         const std::string text = engine::Transcript::render(header, events, to);
-        r.ok = engine::Transcript::writeFile(out, text, &why);
+        r.ok = engine::Transcript::writeFile(out, text, &why, file);
         r.message = r.ok ? QObject::tr("Exported %1: the transcript (%2 bytes)").arg(path).arg(text.size())
                          : QString::fromStdString(why);
         break;
@@ -243,7 +248,7 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
             break;
         }
         const std::string bytes = engine::Transcript::rawBytes(*c, clientSide);
-        r.ok = engine::Transcript::writeFile(out, bytes, &why);
+        r.ok = engine::Transcript::writeFile(out, bytes, &why, file);
         r.message = r.ok ? QObject::tr("Exported %1: %2 bytes the %3 sent on channel #%4")
                                .arg(path)
                                .arg(bytes.size())

@@ -70,6 +70,11 @@ private slots:
     void corruptions_data();
     void corruptions();
     void gapsBlankLinesAndCrlf();
+    void gapsAndNegativeTimesAreSaidOnce();
+    void headerIsChecked_data();
+    void headerIsChecked();
+    void errorsAreEscaped();
+    void headerLineIsBounded();
     void lineLimit();
     void files();
     void summary();
@@ -184,7 +189,104 @@ void TestSessionReader::gapsBlankLinesAndCrlf() {
     QVERIFY(s);
     QCOMPARE(s->events.size(), 2u);
     QCOMPARE(s->notes.size(), 2u);
-    QCOMPARE(s->notes[0], std::string("s.jsonl: line 5: seq jumps from 1 to 5 (3 events are not in the file)"));
+    QCOMPARE(s->notes[0], std::string("s.jsonl: warning: seq has 1 gap (3 events are not in the file; the first at "
+                                      "line 5: seq jumps from 1 to 5)"));
+}
+
+void TestSessionReader::gapsAndNegativeTimesAreSaidOnce() {
+    // Many gaps and many negative times: one warning line each, with a count.
+    std::string text = kHeader;
+    for (int seq = 1; seq <= 200; seq += 2)
+        text += "{\"seq\":" + std::to_string(seq) + ",\"t_us\":" + std::to_string(-seq) +
+                ",\"channel\":0,\"event\":\"paused\"}\n";
+    const auto s = loadText(text);
+    QVERIFY(s);
+    QCOMPARE(s->events.size(), 100u);
+    QCOMPARE(s->notes.size(), 3u);
+    QCOMPARE(s->notes[0], std::string("s.jsonl: warning: seq has 99 gaps (99 events are not in the file; the first "
+                                      "at line 3: seq jumps from 1 to 3)"));
+    QCOMPARE(s->notes[1], std::string("s.jsonl: warning: 100 events have a negative t_us, a time before the session "
+                                      "started (the first at line 2: t_us -1)"));
+}
+
+void TestSessionReader::headerIsChecked_data() {
+    QTest::addColumn<QByteArray>("field");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<QString>("error");
+    const QString prefix = "s.jsonl: line 1: invalid session header: ";
+    QTest::newRow("level unknown") << QByteArray("level") << QByteArray("everything")
+                                   << prefix + "field 'level' is 'everything'; expected full, messages or lifecycle";
+    QTest::newRow("backend unknown") << QByteArray("backend") << QByteArray("kqueue")
+                                     << prefix + "field 'backend' is 'kqueue'; expected select, poll or epoll";
+    QTest::newRow("start not a time") << QByteArray("start") << QByteArray("yesterday")
+                                      << prefix + "field 'start' is not an ISO 8601 UTC time like "
+                                                  "2026-05-01T12:00:00.123456Z ('yesterday')";
+    QTest::newRow("start no such day") << QByteArray("start") << QByteArray("2026-02-30T12:00:00.000000Z")
+                                       << prefix + "field 'start' is not an ISO 8601 UTC time like "
+                                                   "2026-05-01T12:00:00.123456Z ('2026-02-30T12:00:00.000000Z')";
+    QTest::newRow("tool too long") << QByteArray("tool") << QByteArray(300, 'x')
+                                   << prefix + "field 'tool' is 300 bytes long (at most 256)";
+    // Control bytes are refused, and quoted escaped: ESC, OSC 52, BEL, CSI (C1), DEL.
+    QTest::newRow("tool ESC") << QByteArray("tool") << QByteArray("\\u001b[2J")
+                              << prefix + "field 'tool' holds control bytes or bytes that are not UTF-8 ('\\x1b[2J')";
+    QTest::newRow("tool_version OSC 52") << QByteArray("tool_version") << QByteArray("\\u001b]52;c;aGk=\\u0007")
+                                         << prefix + "field 'tool_version' holds control bytes or bytes that are not "
+                                                     "UTF-8 ('\\x1b]52;c;aGk=\\x07')";
+    QTest::newRow("backend C1 CSI") << QByteArray("backend") << QByteArray("\\u009b2J")
+                                    << prefix + "field 'backend' holds control bytes or bytes that are not UTF-8 "
+                                                "('\\xc2\\x9b2J')";
+    QTest::newRow("level DEL") << QByteArray("level") << QByteArray("full\\u007f")
+                               << prefix + "field 'level' holds control bytes or bytes that are not UTF-8 ('full\\x7f')";
+    QTest::newRow("start newline") << QByteArray("start") << QByteArray("2026-05-01T12:00:00Z\\n")
+                                   << prefix + "field 'start' holds control bytes or bytes that are not UTF-8 "
+                                               "('2026-05-01T12:00:00Z\\n')";
+}
+
+void TestSessionReader::headerIsChecked() {
+    QFETCH(QByteArray, field);
+    QFETCH(QByteArray, value);
+    QFETCH(QString, error);
+    QMap<QByteArray, QByteArray> fields{{"tool", "t"},
+                                        {"tool_version", "1"},
+                                        {"start", "2026-05-01T12:00:00.000000Z"},
+                                        {"backend", "poll"},
+                                        {"level", "full"}};
+    fields[field] = value;
+    std::string text = R"({"format":"linewright-session","version":1,"start_unix_us":1777636800000000)";
+    for (auto it = fields.cbegin(); it != fields.cend(); ++it)
+        text += ",\"" + it.key().toStdString() + "\":\"" + it.value().toStdString() + "\"";
+    text += "}\n" + line(1);
+    std::string why;
+    QVERIFY(!loadText(text, &why));
+    QCOMPARE(QString::fromStdString(why), error);
+    // The same header with the good value reads.
+    fields[field] = field == "tool" ? "t" : field == "tool_version" ? "1" : field == "start" ? "2026-05-01T12:00:00Z"
+                                          : field == "backend"                               ? "epoll"
+                                                                                             : "lifecycle";
+    text = R"({"format":"linewright-session","version":1,"start_unix_us":1777636800000000)";
+    for (auto it = fields.cbegin(); it != fields.cend(); ++it)
+        text += ",\"" + it.key().toStdString() + "\":\"" + it.value().toStdString() + "\"";
+    text += "}\n" + line(1);
+    QVERIFY2(loadText(text, &why), why.c_str());
+}
+
+void TestSessionReader::errorsAreEscaped() {
+    // An unknown event name quoted in the error, and the file's name: no control byte gets through.
+    std::string why;
+    QVERIFY(!SessionReader::loadData(kHeader + line(1, R"("channel":0,"event":"x\u001b]52;c;aGk=\u0007\u001b[2J")"),
+                                     "n\x1b[1m.jsonl", &why));
+    QCOMPARE(why, std::string("n\\x1b[1m.jsonl: line 2 (byte offset ") + std::to_string(kHeader.size()) +
+                      "): unknown event kind 'x\\x1b]52;c;aGk=\\x07\\x1b[2J'");
+}
+
+void TestSessionReader::headerLineIsBounded() {
+    // A file that is not a session (a device's zeros) is refused after
+    // kMaxHeaderLine bytes, not after the 512 MiB a data line may take.
+    SessionReader r;
+    QVERIFY(!r.openData(std::string(SessionReader::kMaxHeaderLine * 4, '\0'), "zeros"));
+    QCOMPARE(r.error(), "zeros: line 1 is longer than " + std::to_string(SessionReader::kMaxHeaderLine) +
+                            " bytes (at byte offset 0); this is not a session file");
+    QVERIFY(r.bytesRead() == 0);
 }
 
 void TestSessionReader::lineLimit() {

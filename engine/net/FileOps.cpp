@@ -1,0 +1,97 @@
+// FileOps.cpp — see FileOps.h.
+#include "engine/net/FileOps.h"
+
+#include <cerrno>
+
+#if defined(_WIN32)
+#include <filesystem>
+#include <system_error>
+#else
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace engine::fileops {
+
+#if defined(_WIN32)
+
+OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode*/) {
+    OpenedFile r;
+    std::error_code ec;
+    const auto st = std::filesystem::symlink_status(path, ec);
+    if (!ec && std::filesystem::is_symlink(st)) {
+        r.outcome = OpenOutcome::Symlink;
+        return r;
+    }
+    const bool exists = !ec && std::filesystem::exists(st);
+    if (exists && std::filesystem::is_regular_file(st) && !overwrite) {
+        r.outcome = OpenOutcome::Exists;
+        return r;
+    }
+    errno = 0;
+    r.file = std::fopen(path.c_str(), exists ? "wb" : "wbx");
+    if (!r.file) {
+        r.error = errno ? errno : EIO;
+        r.outcome = r.error == EEXIST ? OpenOutcome::Exists : OpenOutcome::Failed;
+        return r;
+    }
+    r.outcome = OpenOutcome::Opened;
+    return r;
+}
+
+#else
+
+namespace {
+int openRetrying(const char* path, int flags, mode_t mode) {
+    int fd = -1;
+    do {
+        fd = ::open(path, flags, mode);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+}  // namespace
+
+OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode) {
+    OpenedFile r;
+    constexpr int kBase = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
+    // O_EXCL with O_CREAT never follows a link at the last component.
+    int fd = openRetrying(path.c_str(), kBase | O_CREAT | O_EXCL, static_cast<mode_t>(mode));
+    if (fd < 0 && errno == EEXIST) {
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) {
+            r.error = errno;
+            return r;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            r.outcome = OpenOutcome::Symlink;
+            return r;
+        }
+        const bool regular = S_ISREG(st.st_mode);
+        if (regular && !overwrite) {
+            r.outcome = OpenOutcome::Exists;
+            return r;
+        }
+        fd = openRetrying(path.c_str(), kBase | (regular ? O_TRUNC : 0), 0);
+        if (fd < 0 && errno == ELOOP) {  // a link swapped in since lstat()
+            r.outcome = OpenOutcome::Symlink;
+            return r;
+        }
+    }
+    if (fd < 0) {
+        r.error = errno ? errno : EIO;
+        return r;
+    }
+    r.file = ::fdopen(fd, "wb");
+    if (!r.file) {
+        r.error = errno ? errno : EIO;
+        ::close(fd);
+        return r;
+    }
+    r.outcome = OpenOutcome::Opened;
+    return r;
+}
+
+#endif
+
+}  // namespace engine::fileops
