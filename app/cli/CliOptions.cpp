@@ -36,7 +36,7 @@ std::string checkReadableFile(const std::string& v) {
     return "cannot read " + quote(v) + ": " + why;
 }
 
-void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
+void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode) {
     d.setGroup("Framing");
     addTerminatorOption(d, app,
                         "escaped bytes ('\\r\\n', '\\n', '\\x00', '\\r\\n\\r\\n'), count:N (records of N bytes) or "
@@ -109,6 +109,7 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
         o.backendGiven = true;
     });
     addBufferOptions(d, app, o.inBuffer, o.outBuffer, o.highWater);
+    if (mode == Mode::Listen) addMaxBufferedOption(d, app, o.maxBuffered);
     addFamilyOptions(d, app, o.family);
 
     d.setGroup("Stopping");
@@ -135,7 +136,7 @@ CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, Help
     CLI::App* app = program.add_subcommand(
         connect ? "connect" : "listen",
         connect ? "open one client channel to HOST PORT." : "accept connections on [HOST:]PORT, each its own channel.");
-    addSessionOptions(*app, d, o);
+    addSessionOptions(*app, d, o, mode);
 
     HelpPage page;
     page.usage = {connect ? "connect HOST PORT [options]" : "listen [HOST:]PORT [options]"};

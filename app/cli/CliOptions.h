@@ -37,6 +37,7 @@ struct CliOptions {
     static constexpr std::size_t kDefaultBuffer = 65536;  // CPython 3.11's ac_in/out_buffer_size
     static constexpr std::size_t kDefaultMaxMessage = 4u << 20;
     static constexpr std::size_t kDefaultHighWater = 4u << 20;
+    static constexpr std::size_t kDefaultMaxBuffered = 256u << 20;  // engine::ChannelOptions' default
 
     Mode mode = Mode::Connect;
     std::string host;        ///< As given ("" → 127.0.0.1 for listen).
@@ -63,6 +64,7 @@ struct CliOptions {
     std::size_t outBuffer = kDefaultBuffer;
     std::size_t maxMessage = kDefaultMaxMessage;
     std::size_t highWater = kDefaultHighWater;
+    std::size_t maxBuffered = kDefaultMaxBuffered;  ///< listen: --max-buffered.
     bool traceLoop = false;
     std::uint64_t count = 0;  ///< 0: no limit.
     std::optional<std::chrono::milliseconds> timeout;

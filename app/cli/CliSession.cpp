@@ -88,6 +88,7 @@ int CliSession::run() {
     co.outBufferSize = m_o.outBuffer;
     co.maxMessage = m_o.maxMessage;
     co.highWater = m_o.highWater;
+    co.maxBuffered = m_o.maxBuffered;
     co.echo = m_o.echo;
     if (m_o.mode == Mode::Listen) {
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);

@@ -179,4 +179,13 @@ void addMaxMessageOption(OptionDefiner& d, CLI::App& app, std::size_t& maxMessag
             kMaxLimitSize, maxMessage);
 }
 
+void addMaxBufferedOption(OptionDefiner& d, CLI::App& app, std::size_t& maxBuffered) {
+    addSizeOption(d, app, "--max-buffered",
+                  "input the accepted connections may hold together before it is framed (default 256M, at most " +
+                      sizeText(kMaxBudgetSize) +
+                      "); past it the largest holders stop being read until the total falls below 3/4 of it, "
+                      "with a warning. Nothing is dropped.",
+                  kMaxBudgetSize, maxBuffered);
+}
+
 }  // namespace cli

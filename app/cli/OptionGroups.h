@@ -111,5 +111,11 @@ void addSizeOption(OptionDefiner& d, CLI::App& app, const std::string& names, st
                    std::size_t max, std::size_t& out);
 /// --max-message N (at most kMaxLimitSize).
 void addMaxMessageOption(OptionDefiner& d, CLI::App& app, std::size_t& maxMessage);
+/// The largest --max-buffered (a listener's total input budget): 64G (2G
+/// where std::size_t has 32 bits).
+inline constexpr std::size_t kMaxBudgetSize = std::size_t{1} << (sizeof(std::size_t) >= 8 ? 36 : 31);
+/// --max-buffered N (listen: the input its connections may hold together
+/// unframed; at most kMaxBudgetSize).
+void addMaxBufferedOption(OptionDefiner& d, CLI::App& app, std::size_t& maxBuffered);
 
 }  // namespace cli

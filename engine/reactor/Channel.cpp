@@ -86,6 +86,8 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role
     cacheTerminator();
     useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
     m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
+    if (role == ChannelRole::Listener && m_opts.maxBuffered > 0)
+        m_budget = std::make_shared<InputBudget>(ctx, id, m_opts.maxBuffered);
 }
 
 Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent, const ChannelOptions& options,
@@ -104,6 +106,7 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent
 }
 
 Channel::~Channel() {
+    if (m_budgetMember) m_budget->leave(*this);
     // Empty the fifo now: echo replies in it count themselves out of
     // m_batchedBytes, which is gone by the time ~AsyncChat runs.
     discardBuffers();
@@ -274,6 +277,7 @@ void Channel::discard() {
     m_echoReady = 0;
     m_echoReplies = 0;
     m_report.messageEnded();
+    updateBudget();
     // W3: the close marker went with the fifo; the channel no longer closes by itself.
     if (m_closeWhenDone) {
         m_closeWhenDone = false;
@@ -281,6 +285,17 @@ void Channel::discard() {
     }
     checkWater();
     maybeHalfClose();
+}
+
+void Channel::joinBudget(std::shared_ptr<InputBudget> budget) {
+    if (!budget || m_budgetMember || isClosed()) return;
+    m_budget = std::move(budget);
+    m_budget->join(*this);
+    updateBudget();
+}
+
+std::size_t Channel::bufferedInput() const {
+    return inputBuffer().size() + static_cast<std::size_t>(m_report.counters().pending);
 }
 
 void Channel::closeLocally(std::string_view detail) { finish(CloseReason::Local, std::string(detail), 0); }
@@ -394,8 +409,12 @@ void Channel::flushEcho() {
 }
 
 void Channel::handleRead() {
+    // Paused by the input budget during this pass, after the poll had found
+    // the socket readable: the bytes stay in the socket.
+    if (m_budgetPaused) return;
     AsyncChat::handleRead();
     if (m_echoReady) flushEcho();
+    updateBudget();
 }
 
 std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
@@ -595,6 +614,7 @@ void Channel::finish(CloseReason reason, std::string detail, int error) {
     ChannelState last = snapshot();
     closeNoThrow();
     m_report.closed(reason, error, std::move(detail), std::move(last));
+    if (m_budgetMember) m_budget->leave(*this);  // may resume the listener's other connections
     m_ctx.host.channelClosed(*this);
 }
 

@@ -23,13 +23,16 @@
 //   * at close, what asynchat would silently lose is reported: the held-back
 //     partial terminator (R15, `residue` with the bytes), a message never
 //     terminated (`unterminated`), output never sent (`unsent`).
+//   * an input budget (ChannelOptions::maxBuffered, InputBudget.h): a
+//     listener's connections share one; past it the largest holders of
+//     input not yet framed stop reading until the total falls again.
 //   * accept() running out of descriptors (EMFILE) closes the pending
 //     connection through a reserved descriptor instead of closing the
 //     listener (asyncore's D9), and says so (`accept_failed`).
 // Its events and counters go through a ChannelReporter (ChannelReporter.h),
 // the same that reports the dispatchers of hosted work.
 // What it owns: its socket, buffers and fifo (through AsyncChat), its
-// reporter. It does not own its Loop or the ChannelContext (declared in
+// reporter, a share of its listener's InputBudget (a listener: of its own). It does not own its Loop or the ChannelContext (declared in
 // ChannelReporter.h); the Reactor owns the Channel.
 // Threads: loop thread only.
 #pragma once
@@ -38,6 +41,7 @@
 #include "engine/reactor/ChannelReporter.h"
 #include "engine/reactor/Command.h"
 #include "engine/reactor/Event.h"
+#include "engine/reactor/InputBudget.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -108,9 +112,18 @@ public:
     void closeLocally(std::string_view detail);
     /// What a `channel_state` event shows.
     ChannelState snapshot();
+    /// A listener's input budget, shared with the connections it accepts
+    /// (null: none, or not a listener).
+    const std::shared_ptr<InputBudget>& inputBudget() const noexcept { return m_budget; }
+    /// An accepted connection shares its listener's `budget` (null: none).
+    void joinBudget(std::shared_ptr<InputBudget> budget);
+    /// Input held and not yet framed: ac_in_buffer plus the message being collected.
+    std::size_t bufferedInput() const;
+    /// Paused by its listener's input budget.
+    bool isBudgetPaused() const noexcept { return m_budgetPaused; }
 
     // --- async_chat / asyncore hooks --------------------------------------------------
-    bool readable() override { return !m_ctx.inputPaused && !m_readPaused; }
+    bool readable() override { return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused; }
     void collectIncomingData(std::string_view data) override;
     void foundTerminator() override;
     void handleRead() override;
@@ -149,6 +162,12 @@ private:
     /// Closes, reports what was left behind, emits `closed`, tells the host.
     void finish(CloseReason reason, std::string detail, int error);
     bool closeMarkerQueued() const;
+    /// Tells the input budget what this connection holds now.
+    void updateBudget() {
+        if (m_budgetMember) m_budget->update(*this, bufferedInput());
+    }
+
+    friend class InputBudget;
 
     ChannelContext& m_ctx;
     ChannelReporter m_report;
@@ -175,6 +194,14 @@ private:
     bool m_closeWhenDone = false;
     bool m_halfClosePending = false;
     bool m_halfClosed = false;
+
+    // The input budget: a listener's own, or the one an accepted connection
+    // shares; the rest is InputBudget's bookkeeping.
+    std::shared_ptr<InputBudget> m_budget;
+    std::size_t m_budgetHeld = 0;   // what the budget counts for this channel
+    std::size_t m_budgetIndex = 0;  // its place among the budget's members
+    bool m_budgetMember = false;
+    bool m_budgetPaused = false;
 
     // Why the channel is closing, learned at the transport.
     bool m_peerEof = false;

@@ -28,6 +28,7 @@ namespace engine {
 struct ChannelOptions {
     static constexpr std::size_t kDefaultMaxMessage = 4u << 20;  // 4 MiB
     static constexpr std::size_t kDefaultHighWater = 4u << 20;   // 4 MiB
+    static constexpr std::size_t kDefaultMaxBuffered = 256u << 20;  // 256 MiB
 
     /// The terminator. A count terminator frames fixed-size records: the
     /// channel sets it again after each record (asynchat alone would fall
@@ -41,6 +42,14 @@ struct ChannelOptions {
     /// Queued output above which `high_water` is reported (and an echoing
     /// channel stops reading until it drains to half of it).
     std::size_t highWater = kDefaultHighWater;
+    /// A listener's input budget: the bytes its accepted connections may
+    /// hold together as input not yet framed (each one's ac_in_buffer plus
+    /// the message being collected). Past it the listener stops reading from
+    /// the largest holders until the total falls below 3/4 of it (an
+    /// `input_budget` warning, then `input_resumed`); nothing is dropped or
+    /// closed. 0: no budget. Only a listener's value matters (set when it is
+    /// opened); the connections it accepts share its budget.
+    std::size_t maxBuffered = kDefaultMaxBuffered;
     /// Each found_terminator pushes the message back, then the terminator.
     bool echo = false;
 };

@@ -104,6 +104,8 @@ enum class WarningCode : std::uint8_t {
     Backlog,        ///< "backlog": consumers are slow; reading pauses until they catch up.
     Log,            ///< "log": a message asyncore would have printed (log/log_info).
     ProducerError,  ///< "producer_error": a producer stopped early (e.g. a file read error).
+    InputBudget,    ///< "input_budget": a listener's connections hold more unframed input than its budget; reading paused on the largest holders.
+    InputResumed,   ///< "input_resumed": that input fell below 3/4 of the budget; reading resumed.
 };
 std::string_view warningCodeName(WarningCode c) noexcept;
 std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept;

@@ -363,6 +363,7 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
         return;
     }
     ch->reporter().accepted(ch->peerAddress().empty() ? peer.toString() : ch->peerAddress(), ch->localAddress());
+    ch->joinBudget(listener.inputBudget());
     ++m_ctx.totals.accepted;
     addChannel(std::move(ch));
 }

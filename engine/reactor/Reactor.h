@@ -19,7 +19,9 @@
 // Channels (see Channel.h) are clients (names resolved on a helper thread,
 // every address tried in turn, IPv4 and IPv6), listeners (loopback by
 // default), and the connections a listener accepts, which inherit its
-// terminator, buffer sizes and limits. Ids are small integers handed out by
+// terminator, buffer sizes and limits, and share its input budget (past
+// ChannelOptions::maxBuffered of unframed input, its largest holders stop
+// reading: InputBudget.h). Ids are small integers handed out by
 // the Reactor, never reused; commands naming a channel that is gone produce
 // an `error` event, never a crash.
 // For teaching, the loop can be paused, stepped one pass at a time, and

@@ -197,6 +197,10 @@ private slots:
     void cliAgainstCli();
     void maxMessagePassesBytesOn();
     void greetingOnAccept();
+    void maxBufferedRefusesBadValues_data();
+    void maxBufferedRefusesBadValues();
+    void maxBufferedPausesAndSays_data();
+    void maxBufferedPausesAndSays();
     // Hardening of the command line and of stdin.
     void stdinIsBinary();
     void stdinLongLineIsStreamed();
@@ -536,6 +540,86 @@ void TestCli::maxMessagePassesBytesOn() {
     QCOMPARE(server.stop(), 0);
     QVERIFY2(server.err().contains("warning: no terminator '\\n' within"), server.err().constData());
     QVERIFY2(server.out().contains("[no terminator within the message limit]"), server.out().constData());
+}
+
+void TestCli::maxBufferedRefusesBadValues_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("zero") << QStringList{"listen", "0", "--max-buffered", "0"} << "expected a size of at least 1 byte";
+    QTest::newRow("garbage") << QStringList{"listen", "0", "--max-buffered", "lots"} << "got 'lots'";
+    QTest::newRow("negative") << QStringList{"listen", "0", "--max-buffered=-1M"} << "--max-buffered";
+    QTest::newRow("too large") << QStringList{"listen", "0", "--max-buffered", "65G"}
+                               << "'65G' is too large: at most 64G (68719476736 bytes)";
+    QTest::newRow("connect") << QStringList{"connect", "127.0.0.1", "1", "--no-stdin", "--max-buffered", "1M"}
+                             << "--max-buffered does not apply to connect";
+}
+
+void TestCli::maxBufferedRefusesBadValues() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, says);
+    const Run r = runCli(args);
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    QCOMPARE(lines(r.err).size(), 1);
+    QVERIFY2(r.err.contains("--max-buffered"), r.err.constData());
+    QVERIFY2(r.err.contains(says.toUtf8()), r.err.constData());
+}
+
+void TestCli::maxBufferedPausesAndSays_data() {
+    QTest::addColumn<bool>("json");
+    QTest::newRow("text") << false;
+    QTest::newRow("json") << true;
+}
+
+void TestCli::maxBufferedPausesAndSays() {
+    // Four connections each send 32K without a terminator against a 64K
+    // budget: the listener says it paused the largest holders, then, once the
+    // terminators came, that it resumed; every message arrives whole.
+    QFETCH(bool, json);
+    QStringList args{"listen", "0", "--max-buffered", "64K", "--in-buffer", "4K"};
+    if (json) args << "--json";
+    Background server(args);
+    const quint16 port = server.port();
+    QVERIFY(port);
+    constexpr int kClients = 4;
+    const QByteArray body(32 * 1024, 'b');
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(std::make_unique<QTcpSocket>());
+        QVERIFY(connectTo(*clients.back(), port));
+        clients.back()->write(body);
+    }
+    const QByteArray paused = json ? QByteArray(R"("code":"input_budget")") : QByteArray("warning: input budget exceeded");
+    const QByteArray resumed = json ? QByteArray(R"("code":"input_resumed")") : QByteArray("reading resumed on");
+    QByteArray seen;  // both outputs, as they come
+    const auto pump = [&] {
+        for (auto& c : clients) c->waitForBytesWritten(0);  // keep the sockets' buffers moving
+        server.process().waitForReadyRead(50);
+        seen += server.process().readAllStandardOutput();
+        seen += server.process().readAllStandardError();
+    };
+    const auto waitFor = [&](const QByteArray& what) {
+        QElapsedTimer t;
+        t.start();
+        while (!seen.contains(what) && t.elapsed() < kWait) pump();
+        return seen.contains(what);
+    };
+    QVERIFY2(waitFor(paused), seen.right(2000).constData());
+    for (auto& c : clients) c->write("\n");
+    QVERIFY2(waitFor(resumed), seen.right(2000).constData());
+    const QByteArray framed = json ? QByteArray(R"("event":"found_terminator")") : QByteArray("< " + body);
+    QElapsedTimer t;
+    t.start();
+    while (seen.count(framed) < kClients && t.elapsed() < kWait) pump();
+    for (auto& c : clients) c->disconnectFromHost();
+    QCOMPARE(server.stop(), 0);
+    seen += server.out() + server.err();
+    QCOMPARE(seen.count(framed), kClients);
+    // Once per crossing each way, not per read (the rest of the messages may
+    // cross the budget again after the resume).
+    QVERIFY(seen.count(paused) >= 1);
+    QCOMPARE(seen.count(resumed), seen.count(paused));
+    if (json) QVERIFY(seen.contains(R"("size":)"));
 }
 
 void TestCli::greetingOnAccept() {

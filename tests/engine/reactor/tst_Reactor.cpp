@@ -5,7 +5,8 @@
 // each channel's life from listening/connecting to closed); echo at every
 // event level and on every backend; what asynchat would lose at close
 // (R15's held-back terminator prefix, an unterminated message, unsent
-// output); the message limit; backpressure (high water, and an undrained
+// output); the message limit; a listener's input budget (its largest
+// holders of unframed input stop reading, then resume); backpressure (high water, and an undrained
 // event queue); files and repeated producers; pause / step / resume and the
 // loop trace; names and IPv6; commands naming channels that are gone;
 // shutdown with channels open; commands racing with peer closes and with
@@ -25,6 +26,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -347,6 +350,7 @@ private slots:
     void concurrentPostersKeepTheirOrder();
     void notifierRunsOnEmptyToNonEmpty();
     void messageLimitReported();
+    void inputBudgetPausesLargestHolders();
 };
 
 void TestReactor::startAndShutdown() {
@@ -1063,4 +1067,127 @@ void TestReactor::messageLimitReported() {
 }
 
 QTEST_GUILESS_MAIN(TestReactor)
+void TestReactor::inputBudgetPausesLargestHolders() {
+    // A 64 KiB budget, 8 connections each sending 12 KiB (more than budget/8)
+    // without a terminator, read 2 KiB at a time: the listener must stop
+    // reading from the largest holders, keep the total within the budget plus
+    // one read per connection, then, once the terminators come, resume and
+    // frame every byte.
+    constexpr std::size_t kBudget = 64 * 1024;
+    constexpr std::size_t kRead = 2048;
+    constexpr std::size_t kClients = 8;
+    constexpr std::size_t kBody = 12 * 1024;
+    Reactor r(options(engine::defaultBackend(), EventLevel::Full));
+    Events ev(r);
+    ChannelOptions o = lineOptions("\n");
+    o.maxBuffered = kBudget;
+    o.inBufferSize = kRead;
+    const ChannelId server = r.openServer("127.0.0.1", 0, o);
+    const std::uint16_t port = listeningPort(ev, server);
+    QVERIFY(port != 0);
+    std::vector<std::unique_ptr<Peer>> peers;
+    std::vector<std::string> bodies;
+    for (std::size_t i = 0; i < kClients; ++i) {
+        peers.push_back(std::make_unique<Peer>(port));
+        bodies.emplace_back(kBody, static_cast<char>('a' + i));
+    }
+    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::Accepted) == kClients; }));
+    for (std::size_t i = 0; i < kClients; ++i) peers[i]->send(bodies[i]);
+
+    const auto isBudget = [](const Event& e, engine::WarningCode c) {
+        return e.kind == EventKind::Warning && e.warningCode() == c;
+    };
+    const auto countWarnings = [&](engine::WarningCode c) {
+        return std::count_if(ev.all.begin(), ev.all.end(), [&](const Event& e) { return isBudget(e, c); });
+    };
+    QVERIFY(ev.waitUntil([&] { return countWarnings(engine::WarningCode::InputBudget) > 0; }));
+    // Over budget, the stalled connections are served one at a time: one of
+    // them reads its whole body.
+    QVERIFY(ev.waitUntil([&] {
+        for (const Event* a : ev.of(EventKind::Accepted))
+            if (ev.collected(a->channel).size() == kBody) return true;
+        return false;
+    }));
+    // Over budget and nothing framed yet: some connections do not read.
+    r.snapshot();
+    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::ChannelState) >= kClients + 1; }));
+    std::size_t notReading = 0;
+    std::uint64_t pendingNow = 0;
+    for (const Event* st : ev.of(EventKind::ChannelState)) {
+        if (stateOf(*st).role != engine::ChannelRole::Accepted) continue;
+        if (!stateOf(*st).readable) ++notReading;
+        pendingNow += stateOf(*st).pendingMessage;
+    }
+    QVERIFY(notReading > 0);
+    QVERIFY(notReading < kClients);  // the one holder served alone reads on
+    QVERIFY(pendingNow > kBudget && pendingNow <= kBudget + kClients * kRead);
+    for (auto& p : peers) p->send("\n");
+    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::FoundTerminator) == kClients; }));
+    QVERIFY(ev.waitUntil([&] { return countWarnings(engine::WarningCode::InputResumed) > 0; }));
+
+    // Every byte framed, nothing lost, each message whole.
+    std::vector<std::string> seen;
+    for (const Event* a : ev.of(EventKind::Accepted)) {
+        QCOMPARE(ev.count(EventKind::FoundTerminator, a->channel), std::size_t{1});
+        seen.push_back(ev.collected(a->channel));
+        QCOMPARE(ev.first(EventKind::FoundTerminator, a->channel).size, static_cast<std::int64_t>(kBody));
+    }
+    std::sort(seen.begin(), seen.end());
+    QCOMPARE(seen, bodies);
+
+    // Replay the stream: what each connection holds, the total, and what the
+    // `input_budget` warning says at the moment it is emitted.
+    std::map<ChannelId, std::size_t> held;
+    std::size_t total = 0;
+    std::size_t peak = 0;
+    int crossings = 0;
+    bool over = false;  // by the warnings: they alternate, one per crossing each way
+    for (const Event& e : ev.all) {
+        if (e.kind == EventKind::Collect) {
+            held[e.channel] += e.data.size();
+            total += e.data.size();
+            peak = std::max(peak, total);
+        } else if (e.kind == EventKind::FoundTerminator) {
+            total -= held[e.channel];
+            held[e.channel] = 0;
+        } else if (isBudget(e, engine::WarningCode::InputBudget)) {
+            ++crossings;
+            QVERIFY2(!over, "input_budget twice without input_resumed between");
+            over = true;
+            QCOMPARE(e.channel, server);
+            QCOMPARE(static_cast<std::size_t>(e.size), total);  // the figures are the engine's own
+            QVERIFY(total > kBudget);
+            // It names the largest holders with what they hold; everyone
+            // else holds no more than the smallest of them.
+            const std::regex named(R"((\d+) \((\d+) bytes\))");
+            std::size_t smallestNamed = SIZE_MAX;
+            std::vector<ChannelId> paused;
+            for (std::sregex_iterator it(e.info.begin(), e.info.end(), named), end; it != end; ++it) {
+                const auto id = static_cast<ChannelId>(std::stoul((*it)[1].str()));
+                const auto bytes = static_cast<std::size_t>(std::stoull((*it)[2].str()));
+                QCOMPARE(held[id], bytes);
+                smallestNamed = std::min(smallestNamed, bytes);
+                paused.push_back(id);
+            }
+            QVERIFY2(!paused.empty(), e.info.c_str());
+            QVERIFY2(paused.size() < kClients, "not every connection should be paused at once");
+            for (const auto& [id, bytes] : held)
+                if (std::find(paused.begin(), paused.end(), id) == paused.end()) QVERIFY(bytes <= smallestNamed);
+        } else if (isBudget(e, engine::WarningCode::InputResumed)) {
+            QVERIFY2(over, "input_resumed without input_budget before");
+            over = false;
+            QCOMPARE(e.channel, server);
+            QCOMPARE(static_cast<std::size_t>(e.size), total);
+            QVERIFY(total < kBudget - kBudget / 4);
+        }
+    }
+    // Once per crossing, not per read (a second crossing may follow the
+    // resume, when the connections read the rest of their messages).
+    QVERIFY(crossings >= 1);
+    QVERIFY(!over);
+    QVERIFY2(peak <= kBudget + kClients * kRead,
+             ("peak " + std::to_string(peak) + " > budget + one read per connection").c_str());
+    QVERIFY(peak > kBudget);
+}
+
 #include "tst_Reactor.moc"
