@@ -14,6 +14,7 @@
 #include "engine/reactor/Event.h"
 #include "engine/reactor/HostedWork.h"
 #include "engine/asyncore/Terminator.h"
+#include "engine/tls/TlsConfig.h"
 
 #include <chrono>
 #include <cstddef>
@@ -52,6 +53,9 @@ struct ChannelOptions {
     std::size_t maxBuffered = kDefaultMaxBuffered;
     /// Each found_terminator pushes the message back, then the terminator.
     bool echo = false;
+    /// TLS from the first byte, or a STARTTLS upgrade later (TlsConfig.h).
+    /// A listener's value applies to the connections it accepts.
+    TlsConfig tls;
 };
 
 /// Every channel, for commands that take "one channel or all" (Snapshot).

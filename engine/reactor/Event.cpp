@@ -113,7 +113,8 @@ void Event::setTerminator(const Terminator& t) {
 bool operator==(const Event& a, const Event& b) {
     return a.seq == b.seq && a.tUs == b.tUs && a.size == b.size && a.count == b.count && a.channel == b.channel &&
            a.parent == b.parent && a.error == b.error && a.kind == b.kind && a.sub == b.sub && a.data == b.data &&
-           a.info == b.info && a.aux == b.aux && sameState(a.state, b.state) && sameTrace(a.trace, b.trace);
+           a.info == b.info && a.aux == b.aux && sameState(a.state, b.state) && sameTrace(a.trace, b.trace) &&
+           (a.tls == b.tls || (a.tls && b.tls && *a.tls == *b.tls));
 }
 
 }  // namespace engine

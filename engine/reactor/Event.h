@@ -16,6 +16,7 @@
 
 #include "engine/asyncore/Loop.h"
 #include "engine/asyncore/Terminator.h"
+#include "engine/tls/TlsInfo.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -79,8 +80,12 @@ enum class EventKind : std::uint8_t {
     Received,           ///< "received": the bytes one recv() returned, on a hosted dispatcher that is not an async_chat.
     Hosted,             ///< "hosted": hosted work started / a dispatcher of it joined / it is done / stopped (HostPhase).
     Preview,            ///< "preview": while paused, what is waiting and what the next step will do (trace attached).
+    // TLS (engine/tls; kept after Preview so the numbers above stay).
+    TlsHandshake,       ///< "tls_handshake": a TLS handshake finished (TlsHandshakeInfo attached).
+    TlsClose,           ///< "tls_close": the TLS session ended (sub: TlsCloseKind).
+    StartTls,           ///< "starttls": a STARTTLS upgrade: info = the protocol ("smtp", "after-match"); the handshake starts now.
 };
-inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::Preview) + 1;
+inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::StartTls) + 1;
 std::string_view eventKindName(EventKind k) noexcept;
 std::optional<EventKind> parseEventKind(std::string_view name) noexcept;
 
@@ -229,6 +234,7 @@ struct Event {
     std::string aux;            ///< A second address, the host as given or the hosted work's label.
     std::shared_ptr<const ChannelState> state;  ///< channel_state, closed.
     std::shared_ptr<const LoopTrace> trace;     ///< loop, preview.
+    std::shared_ptr<const TlsHandshakeInfo> tls;  ///< tls_handshake.
 
     // --- What the kind carries, by what it means -------------------------------------
     // Read events through these rather than through the generic members
@@ -336,6 +342,15 @@ struct Event {
     std::string_view hostLabel() const noexcept { return kind == EventKind::Hosted ? std::string_view(aux) : std::string_view(); }
     /// hosted (done): what the work says of itself.
     bool hostOk() const noexcept { return kind == EventKind::Hosted && hostPhase() == HostPhase::Done && size != 0; }
+
+    /// tls_handshake: what was negotiated (nullptr if none is attached).
+    const TlsHandshakeInfo* tlsInfo() const noexcept { return kind == EventKind::TlsHandshake ? tls.get() : nullptr; }
+    /// tls_close: how the TLS session ended.
+    TlsCloseKind tlsCloseKind() const noexcept { return static_cast<TlsCloseKind>(sub); }
+    /// starttls: the dialogue ("smtp", "imap", "pop3", "ftp", "after-match").
+    std::string_view startTlsProtocol() const noexcept {
+        return kind == EventKind::StartTls ? std::string_view(info) : std::string_view();
+    }
 
     /// loop, preview: the pass (nullptr if none is attached).
     const LoopTrace* loopTrace() const noexcept { return trace.get(); }

@@ -123,6 +123,9 @@ constexpr std::array<EventKindInfo, kEventKindCount> kKinds = {{
     {K::Received, "received", kStreamBytes, true, F::In, "recv"},
     {K::Hosted, "hosted", kHosted, false, F::None, "hosted", kHostedMethods},
     {K::Preview, "preview", kTrace, false, F::None, "next step"},
+    {K::TlsHandshake, "tls_handshake", {}, false, F::None, "do_handshake"},
+    {K::TlsClose, "tls_close", {}, false, F::None, "SSL_shutdown"},
+    {K::StartTls, "starttls", {}, false, F::None, "starttls"},
 }};
 
 constexpr EventKindInfo kUnknown{K::Warning, "?", {}, false, F::None, "?"};

@@ -217,6 +217,12 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
         case engine::HostPhase::Failed: return u(e.label());
         }
         return u(e.label());
+    case K::TlsHandshake:
+        if (const engine::TlsHandshakeInfo* t = e.tlsInfo())
+            return QStringLiteral("%1 %2").arg(u(t->version), u(t->cipher));
+        return QStringLiteral("TLS handshake");
+    case K::TlsClose: return u(engine::tlsCloseKindName(e.tlsCloseKind()));
+    case K::StartTls: return u(e.startTlsProtocol());
     case K::Preview:
         if (const engine::LoopTrace* t = store.trace(row)) {
             QStringList parts;
