@@ -16,6 +16,11 @@
 // decoded one carries those counters (phase closed) and nothing else. A line
 // that lacks a field its kind requires is refused with a message naming the
 // field ("invalid collect event: missing field 'size'").
+// A `tls_handshake` event's TlsHandshakeInfo is written inline, its peer
+// chain as an array of objects; because a session file is untrusted, a
+// reader refuses a chain, a list of names or a string longer than the
+// limits below, and a writer keeps within them (it cuts what is longer, so
+// whatever it writes reads back).
 // What it owns: nothing; pure functions. Qt-free.
 // Threads: any.
 #pragma once
@@ -23,6 +28,7 @@
 #include "engine/reactor/Event.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +51,12 @@ struct SessionHeader {
 };
 
 namespace eventjson {
+
+/// Limits on a tls_handshake event (docs/session-format.md): certificates in
+/// `peer_chain`, names in one certificate's `san`, bytes in any of its strings.
+inline constexpr std::size_t kMaxTlsChain = 16;
+inline constexpr std::size_t kMaxTlsSans = 512;
+inline constexpr std::size_t kMaxTlsString = 1024;
 
 /// A header for a session that started at `start` (`start` as formatUtc() writes it).
 SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono::system_clock::time_point start,

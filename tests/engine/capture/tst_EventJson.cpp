@@ -31,6 +31,36 @@ namespace ej = engine::eventjson;
 
 namespace {
 
+engine::CertificateInfo sampleCertificate(int i) {
+    engine::CertificateInfo c;
+    c.subject = "CN=host" + std::to_string(i) + ",O=Example \xc3\xa9";
+    c.issuer = "CN=Example CA " + std::to_string(i + 1);
+    c.notBefore = "2026-01-01T00:00:00Z";
+    c.notAfter = "2027-01-01T00:00:00Z";
+    c.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1", "IP:::1"};
+    c.sha256 = "AB:CD:" + std::to_string(i);
+    c.serial = "0" + std::to_string(i) + "FF";
+    c.keyType = "EC P-256";
+    return c;
+}
+
+/// A handshake with every field set (a chain of `chain` certificates).
+std::shared_ptr<engine::TlsHandshakeInfo> sampleTls(int chain = 2) {
+    auto t = std::make_shared<engine::TlsHandshakeInfo>();
+    t->server = false;
+    t->startTls = true;
+    t->version = "TLSv1.3";
+    t->cipher = "TLS_AES_256_GCM_SHA384";
+    t->alpn = "h2";
+    t->serverName = "localhost";
+    t->resumed = true;
+    for (int i = 0; i < chain; ++i) t->peerChain.push_back(sampleCertificate(i));
+    t->verified = true;
+    t->verifyResult = "ok";
+    t->localFingerprint = "01:02";
+    return t;
+}
+
 Event base(EventKind k, engine::ChannelId ch = 3) {
     Event e;
     e.seq = 42;
@@ -212,6 +242,31 @@ std::vector<Event> oneOfEach() {
         e.trace = t;
     }
     v.push_back(e);
+    e = base(EventKind::TlsHandshake);
+    e.tls = sampleTls();
+    v.push_back(e);
+    e = base(EventKind::TlsHandshake);  // a server with a generated certificate, a client without one
+    {
+        auto t = std::make_shared<engine::TlsHandshakeInfo>();
+        t->server = true;
+        t->version = "TLSv1.2";
+        t->cipher = "ECDHE-RSA-AES128-GCM-SHA256";
+        t->verifySkipped = true;
+        t->verifyResult = "self-signed certificate";
+        t->localFingerprint = "AA:BB";
+        e.tls = t;
+    }
+    v.push_back(e);
+    e = base(EventKind::TlsClose);
+    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::CloseNotify);
+    v.push_back(e);
+    e = base(EventKind::TlsClose);
+    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::Truncated);
+    e.info = "the peer closed the connection without close_notify";
+    v.push_back(e);
+    e = base(EventKind::StartTls);
+    e.info = "smtp";
+    v.push_back(e);
     return v;
 }
 
@@ -281,6 +336,7 @@ Event filled(const EventKindInfo& k, std::uint8_t sub) {
         case FieldType::Terminator: e.setTerminator(Terminator::bytes("\r\n.")); break;
         case FieldType::Group:
             if (f.slot == EventSlot::Trace) e.trace = sampleTrace();
+            if (f.slot == EventSlot::Tls) e.tls = sampleTls(3);
             if (f.slot == EventSlot::State) {
                 auto st = std::make_shared<engine::ChannelState>();
                 st->role = engine::ChannelRole::Listener;
@@ -684,6 +740,7 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
         {"label", [](const Event& e) { return std::string(e.label()); }, {{K::Hosted, "label"}}},
         {"hostLabel", [](const Event& e) { return std::string(e.hostLabel()); }, {{K::Hosted, "host_label"}}},
         {"hostOk", [](const Event& e) { return std::string(e.hostOk() ? "true" : ""); }, {{K::Hosted, "ok"}}},
+        {"startTlsProtocol", [](const Event& e) { return std::string(e.startTlsProtocol()); }, {{K::StartTls, "protocol"}}},
     };
     const auto jsonValue = [](const engine::JsonValue& v, std::string_view key) -> std::string {
         using T = engine::JsonValue::Type;
@@ -723,6 +780,12 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
                 QVERIFY(e.terminatorBytes().empty());
             }
             QCOMPARE(e.loopTrace() != nullptr, k.field("pass") != nullptr);
+            QCOMPARE(e.tlsInfo() != nullptr, k.field("version") != nullptr);
+            if (k.kind == K::TlsClose) {
+                const engine::JsonValue* v = j.get("kind");
+                QVERIFY(v);
+                QCOMPARE(std::string(engine::tlsCloseKindName(e.tlsCloseKind())), v->string);
+            }
             QCOMPARE(e.channelState() != nullptr, k.field("role") != nullptr || k.field("bytes_in") != nullptr);
         }
     }
