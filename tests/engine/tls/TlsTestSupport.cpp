@@ -101,6 +101,16 @@ void release(Made& m) {
     EVP_PKEY_free(m.key);
 }
 
+// openssl's printf()s to a pipe are block-buffered: its command answers
+// ("SSL_do_handshake -> 1") would arrive late. stdbuf (coreutils) unbuffers them.
+void startUnbuffered(QProcess& proc, const QString& exe, const QStringList& args) {
+    const QString stdbuf = QStandardPaths::findExecutable(QStringLiteral("stdbuf"));
+    if (stdbuf.isEmpty())
+        proc.start(exe, args);
+    else
+        proc.start(stdbuf, QStringList{"-o0", "-e0", exe} + args);
+}
+
 }  // namespace
 
 TestPki::TestPki() : m_tmp(std::make_unique<QTemporaryDir>()) {
@@ -167,7 +177,8 @@ std::unique_ptr<OpensslPeer> OpensslPeer::server(const QStringList& args, std::s
         std::unique_ptr<OpensslPeer> p(new OpensslPeer);
         p->m_port = freePort();
         p->m_proc.setProcessChannelMode(QProcess::MergedChannels);
-        p->m_proc.start(exe, QStringList{"s_server", "-accept", QStringLiteral("127.0.0.1:%1").arg(p->m_port)} + args);
+        startUnbuffered(p->m_proc, exe,
+                        QStringList{"s_server", "-accept", QStringLiteral("127.0.0.1:%1").arg(p->m_port)} + args);
         if (!p->m_proc.waitForStarted(5000)) {
             if (why) *why = "openssl s_server did not start";
             return nullptr;
@@ -187,7 +198,7 @@ std::unique_ptr<OpensslPeer> OpensslPeer::client(std::uint16_t port, const QStri
     std::unique_ptr<OpensslPeer> p(new OpensslPeer);
     p->m_port = port;
     p->m_proc.setProcessChannelMode(QProcess::MergedChannels);
-    p->m_proc.start(exe, QStringList{"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(port)} + args);
+    startUnbuffered(p->m_proc, exe, QStringList{"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(port)} + args);
     if (!p->m_proc.waitForStarted(5000)) {
         if (why) *why = "openssl s_client did not start";
         return nullptr;
