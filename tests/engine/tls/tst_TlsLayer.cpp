@@ -21,6 +21,8 @@
 #include "engine/tls/TlsContext.h"
 #include "engine/tls/TlsLayer.h"
 
+#include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -190,6 +192,9 @@ Pair tlsPair(Loop& loop, const TlsConfig& ccfg, const TlsConfig& scfg) {
 
 class tst_TlsLayer : public QObject {
     Q_OBJECT
+    Loop* m_loop = nullptr;
+    Backend m_backend = Backend::Poll;
+
 private slots:
     void initTestCase() { (void)lwtest::tls::pki(); }
 
@@ -392,6 +397,54 @@ private slots:
         QVERIFY(lwtest::runUntil(loop, [&] { return s.eof || s.errors; }, backend));
         QVERIFY2(!s.errors, s.error.c_str());
         QCOMPARE(s.closeKind, std::optional<TlsCloseKind>(TlsCloseKind::Truncated));
+    }
+
+    // --- Against gnutls-cli (a second TLS stack) ---------------------------------------
+    void serverTalksToGnutlsClient_data() { backendVersionRows(); }
+    void serverTalksToGnutlsClient() {
+        QFETCH(Backend, backend);
+        QFETCH(int, version);
+        const QString exe = QStandardPaths::findExecutable("gnutls-cli");
+        if (exe.isEmpty()) QSKIP("gnutls-cli is not installed");
+        lwtest::RawListener listener(kAfInet);
+        QProcess cli;
+        cli.setProcessChannelMode(QProcess::MergedChannels);
+        const QString prio = version == 12 ? "NORMAL:-VERS-ALL:+VERS-TLS1.2" : "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+        cli.start(exe, {"--x509cafile", QString::fromStdString(lwtest::tls::pki().caCert), "--priority", prio, "--port",
+                        QString::number(listener.addr.port()), "127.0.0.1"});
+        QVERIFY(cli.waitForStarted(5000));
+        QByteArray out;
+        auto pump = [&](const QByteArray& text) {
+            const auto deadline = Clock::now() + 10s;
+            while (Clock::now() < deadline) {
+                out += cli.readAll();
+                if (out.contains(text)) return true;
+                if (m_loop && !m_loop->empty()) m_loop->poll(0.01, m_backend);
+                cli.waitForReadyRead(10);
+            }
+            return false;
+        };
+        Loop loop;
+        m_loop = &loop;
+        m_backend = backend;
+        TlsApp s(listener.acceptOne(), &loop);
+        s.useTls(TlsContext::create(serverConfig(0), TlsRole::Server));
+        QVERIFY(lwtest::runUntil(loop, [&] { return s.hs || s.errors; }, backend));
+        QVERIFY2(s.hs, s.error.c_str());
+        QCOMPARE(s.hs->version, versionName(version));
+        QVERIFY2(pump("Handshake was completed"), out.constData());
+        cli.write("from gnutls\n");
+        cli.waitForBytesWritten(2000);
+        QVERIFY(lwtest::runUntil(loop, [&] { return s.got == "from gnutls\n" || s.errors; }, backend));
+        s.out = "from linewright\n";
+        QVERIFY2(pump("from linewright"), out.constData());
+        cli.closeWriteChannel();  // gnutls-cli then says bye (close_notify)
+        QVERIFY(lwtest::runUntil(loop, [&] { return s.eof || s.errors; }, backend));
+        QVERIFY2(!s.errors, s.error.c_str());
+        QCOMPARE(s.closeKind, std::optional<TlsCloseKind>(TlsCloseKind::CloseNotify));
+        m_loop = nullptr;
+        cli.kill();
+        cli.waitForFinished(5000);
     }
 
     // --- Layer against layer -------------------------------------------------------
