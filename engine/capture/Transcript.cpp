@@ -93,7 +93,7 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
         if (!text.empty()) lines.push_back({e.seq, 1, e.tUs, e.channel, std::move(text)});
         if (const TlsHandshakeInfo* t = e.tlsInfo())  // the peer's chain, a certificate a line
             for (std::size_t i = 0; i < t->peerChain.size(); ++i)
-                lines.push_back({e.seq, static_cast<int>(2 + i), e.tUs, e.channel, "   " + certificateText(t->peerChain[i], i)});
+                lines.push_back({e.seq, static_cast<int>(2 + i), e.tUs, e.channel, "    " + certificateText(t->peerChain[i], i)});
     }
     for (const Conversation& c : extractConversations(events, header.level)) {
         if (options.channel && c.channel != *options.channel) continue;

@@ -145,7 +145,7 @@ void TestTranscript::tlsRows() {
         "    0.006001  #1  closed by peer (eof): 23 bytes in, 16 out\n"
         "    0.007000      stopped\n";
     const std::string text = Transcript::render(lwtest::tlsSessionHeader(), lwtest::startTlsSession());
-    QCOMPARE(text, expected);
+    QVERIFY2(text == expected, text.c_str());
     for (const char c : text) QVERIFY(static_cast<unsigned char>(c) >= 0x20 || c == '\n');
     // An unverified handshake and a truncated close say so.
     auto events = lwtest::startTlsSession(engine::TlsCloseKind::Truncated);
