@@ -169,8 +169,6 @@ public:
     std::shared_ptr<const engine::ChannelState> sharedState(std::size_t row) const;
     /// The LoopTrace of loop events, else nullptr.
     const engine::LoopTrace* trace(std::size_t row) const noexcept;
-    /// The TlsHandshakeInfo of tls_handshake events, else nullptr.
-    const engine::TlsHandshakeInfo* tls(std::size_t row) const noexcept;
     /// The full event, as it was appended (attachments are shared, not copied).
     engine::Event event(std::size_t row) const;
 
@@ -216,7 +214,6 @@ private:
         std::string aux;
         std::shared_ptr<const engine::ChannelState> state;
         std::shared_ptr<const engine::LoopTrace> trace;
-        std::shared_ptr<const engine::TlsHandshakeInfo> tls;
     };
     struct ArenaChunk {
         std::unique_ptr<char[]> bytes;

@@ -2,7 +2,6 @@
 #include "ui/model/Formatters.h"
 
 #include "engine/asyncore/Escape.h"
-#include "engine/capture/TlsText.h"
 #include "engine/reactor/EventKinds.h"
 #include "ui/model/EventLogStore.h"
 
@@ -218,12 +217,12 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
         case engine::HostPhase::Failed: return u(e.label());
         }
         return u(e.label());
-    // (TlsText.h: one line, what the peer's certificate says escaped)
     case K::TlsHandshake:
-        if (const engine::TlsHandshakeInfo* t = store.tls(row)) return u(engine::tlsHandshakeText(*t));
+        if (const engine::TlsHandshakeInfo* t = e.tlsInfo())
+            return QStringLiteral("%1 %2").arg(u(t->version), u(t->cipher));
         return QStringLiteral("TLS handshake");
-    case K::TlsClose:
-    case K::StartTls: return u(engine::tlsEventText(e));
+    case K::TlsClose: return u(engine::tlsCloseKindName(e.tlsCloseKind()));
+    case K::StartTls: return u(e.startTlsProtocol());
     case K::Preview:
         if (const engine::LoopTrace* t = store.trace(row)) {
             QStringList parts;

@@ -100,11 +100,6 @@ void tst_EventLogStore::eventRoundTripsEveryField() {
     w.info = "a partial terminator was held back";
     s.closed(2, engine::CloseReason::Peer, "eof", std::make_shared<const engine::ChannelState>(st));
     s.add(engine::EventKind::Accepted, 4).parent = 1;
-    engine::Event& hs = s.add(engine::EventKind::TlsHandshake, 4);  // no info, no aux: the TLS attachment alone
-    auto tls = std::make_shared<engine::TlsHandshakeInfo>();
-    tls->version = "TLSv1.3";
-    tls->peerChain.push_back({"CN=a", "CN=b", "", "", {"DNS:a"}, "AA", "01", "EC P-256"});
-    hs.tls = tls;
 
     std::vector<engine::Event> original = s.take();
     std::vector<engine::Event> batch = original;
@@ -118,9 +113,6 @@ void tst_EventLogStore::eventRoundTripsEveryField() {
     QVERIFY(store.trace(1) != nullptr);
     QCOMPARE(store.trace(1)->pass, std::uint64_t{7});
     QCOMPARE(store.record(4).parent, engine::ChannelId{1});
-    QVERIFY(store.tls(5) != nullptr);
-    QCOMPARE(store.tls(5)->peerChain.at(0).subjectAltNames.at(0), std::string("DNS:a"));
-    QVERIFY(store.tls(4) == nullptr);
 }
 
 void tst_EventLogStore::payloadsAcrossChunksAndLargeOnes() {
