@@ -16,11 +16,6 @@
 // decoded one carries those counters (phase closed) and nothing else. A line
 // that lacks a field its kind requires is refused with a message naming the
 // field ("invalid collect event: missing field 'size'").
-// A `tls_handshake` event's TlsHandshakeInfo is written inline, its peer
-// chain as an array of objects; because a session file is untrusted, a
-// reader refuses a chain, a list of names or a string longer than the
-// limits below, and a writer keeps within them (it cuts what is longer, so
-// whatever it writes reads back).
 // What it owns: nothing; pure functions. Qt-free.
 // Threads: any.
 #pragma once
@@ -28,7 +23,6 @@
 #include "engine/reactor/Event.h"
 
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,8 +46,12 @@ struct SessionHeader {
 
 namespace eventjson {
 
-/// Limits on a tls_handshake event (docs/session-format.md): certificates in
-/// `peer_chain`, names in one certificate's `san`, bytes in any of its strings.
+/// Limits on a tls_handshake event (docs/session-format.md, "TLS"), whose
+/// TlsHandshakeInfo is written inline with its peer chain as an array of
+/// objects: certificates in `peer_chain`, names in one certificate's `san`,
+/// characters in any of its strings. A session file is untrusted: a reader
+/// refuses a line beyond them; a writer keeps within them (it cuts what is
+/// longer), so whatever it writes reads back.
 inline constexpr std::size_t kMaxTlsChain = 16;
 inline constexpr std::size_t kMaxTlsSans = 512;
 inline constexpr std::size_t kMaxTlsString = 1024;

@@ -81,7 +81,7 @@ constexpr EventField kHosted[] = {
     flag("ok", S::Size, P::ForSub, sub(HostPhase::Done)),
 };
 constexpr EventField kTlsHandshake[] = {group("version", S::Tls)};  // version, cipher, …, peer_chain
-constexpr EventField kTlsClose[] = {name("kind", kTlsCloseKindNames), text("detail", S::Info, P::IfSet)};
+constexpr EventField kTlsClose[] = {name("kind", kTlsCloseKindNames), text("by", S::Info, P::IfSet)};  // by: "peer", "local"
 constexpr EventField kStartTls[] = {text("protocol", S::Info)};
 
 // The methods of the kinds whose method depends on the qualifier.
