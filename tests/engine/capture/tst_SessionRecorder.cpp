@@ -113,9 +113,13 @@ void TestSessionRecorder::recordThenReopenIsIdentical() {
     QCOMPARE(rec.eventsWritten(), live.events.size());
     const std::string text = slurp(path);
     QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(text.size()));
-    // Compact by default: bytes as base64 only, no escaped rendering.
-    QVERIFY(text.find("\"data_b64\"") != std::string::npos);
-    QVERIFY(text.find("\"text\":") == std::string::npos);
+    // Version 2 by default: lines leave out what the lines before say
+    // (no seq, dt for t_us), printable bytes as their rendering.
+    QVERIFY(text.starts_with(R"({"format":"linewright-session","version":2,)"));
+    QVERIFY(text.find("\"seq\":") == std::string::npos);
+    QVERIFY(text.find("\"t_us\":") == std::string::npos);
+    QVERIFY(text.find("\"dt\":") != std::string::npos);
+    QVERIFY(text.find("\"text\":") != std::string::npos);
 
     const auto s = SessionReader::load(path, &error);
     QVERIFY2(s, error.c_str());
