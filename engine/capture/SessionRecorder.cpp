@@ -232,7 +232,9 @@ bool SessionRecorder::writeFile(const std::string& path, const SessionHeader& he
     std::FILE* f = openForWriting(path, file, error);
     if (!f) return false;
     std::string text;
-    eventjson::appendHeader(text, header);
+    SessionHeader full = header;  // every line whole: version 1, whatever file the events came from
+    full.version = SessionHeader::kFullVersion;
+    eventjson::appendHeader(text, full);
     bool ok = true;
     int err = 0;
     auto put = [&] {

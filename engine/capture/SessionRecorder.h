@@ -118,7 +118,8 @@ public:
     std::uint64_t bytesWritten() const LW_EXCLUDES(m_mutex);
 
     /// Writes a complete session file at once (the GUI's "save as" of a
-    /// session it holds in memory), on the calling thread.
+    /// session it holds in memory), on the calling thread, as version 1
+    /// (every field on every line; `header.version` is not used).
     /// The file is opened as open() opens it.
     static bool writeFile(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
                           std::string* error = nullptr, const OutputFileOptions& file = {});
