@@ -22,6 +22,8 @@ using engine::EventKind;
 namespace {
 // How long a requested stop may take before the run is abandoned.
 constexpr auto kStopGrace = std::chrono::seconds(5);
+// Bytes of undrained events past which the reactor stops reading.
+constexpr std::size_t kEventBacklog = std::size_t{4} << 20;
 
 std::string formatSeconds(std::chrono::steady_clock::duration d) {
     char buf[32];
@@ -52,13 +54,16 @@ int CliSession::run() {
                : m_o.quiet                           ? engine::EventLevel::Lifecycle
                                                      : engine::EventLevel::Messages;
     ro.traceLoop = m_o.traceLoop;
-    // --record: the events the reactor holds undrained are part of how far
-    // the file trails the session (a kill -9 loses them too). The recorder
-    // keeps its own queue within 100 ms of event time and makes this loop
-    // wait when it is behind, so the reactor's queue must be short as well:
-    // 4 MiB is some 20,000 events, tens of milliseconds at full speed, after
-    // which the reactor stops reading until the recorder catches up.
-    if (!m_o.recordPath.empty()) ro.eventBacklogLimit = std::size_t{4} << 20;
+    // The events the reactor holds undrained are memory beyond the listener's
+    // input budget (their bytes are a copy of what the channels read), so
+    // they are kept short in every mode: 4 MiB is some 20,000 events, tens of
+    // milliseconds at full speed, after which the reactor stops reading until
+    // this loop has drained them (the default of 64 MiB is for consumers that
+    // drain less often). With --record it also bounds how far the file
+    // trails the session (a kill -9 loses the undrained events too): the
+    // recorder keeps its own queue within 100 ms of event time and makes
+    // this loop wait when it is behind.
+    ro.eventBacklogLimit = kEventBacklog;
     try {
         m_reactor = std::make_unique<engine::Reactor>(ro);
     } catch (const std::exception& e) {

@@ -4,6 +4,8 @@
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/TlsText.h"
 
+#include <algorithm>
+
 namespace cli {
 
 using engine::Event;
@@ -16,16 +18,55 @@ std::string EventPrinter::channelTag(engine::ChannelId ch) const {
     return m_listen ? "#" + std::to_string(ch) + " " : std::string();
 }
 
-void EventPrinter::message(engine::ChannelId ch, const std::string& bytes, const char* note) {
+void EventPrinter::message(engine::ChannelId ch, std::string_view bytes, const char* note, std::string_view more) {
     m_outBuf += channelTag(ch);
     m_outBuf += "< ";
     engine::appendEscaped(m_outBuf, bytes);
+    engine::appendEscaped(m_outBuf, more);
     if (note) {
         m_outBuf += "  [";
         m_outBuf += note;
         m_outBuf += "]";
     }
     m_outBuf += '\n';
+    if (m_outBuf.size() >= kFlushAt) flushOut();
+}
+
+void EventPrinter::collectPart(engine::ChannelId ch, std::string_view data) {
+    std::string& part = m_partial[ch];
+    // A message that reaches a piece is printed as it comes: held, it would
+    // grow with whatever a peer sends before its terminator.
+    while (part.size() + data.size() >= kPrintChunk) {
+        const std::size_t take = kPrintChunk - part.size();
+        message(ch, part, "continues", data.substr(0, take));
+        m_continued.insert(ch);
+        m_held -= part.size();
+        part.clear();
+        data.remove_prefix(take);
+    }
+    part.append(data);
+    m_held += data.size();
+    m_peakHeld = std::max(m_peakHeld, m_held);
+}
+
+void EventPrinter::endMessage(engine::ChannelId ch, const char* note, bool always) {
+    auto it = m_partial.find(ch);
+    const bool continued = m_continued.erase(ch) != 0;
+    const std::string_view held = it == m_partial.end() ? std::string_view() : std::string_view(it->second);
+    // After a "[continues]" piece the message's last line comes even when it
+    // holds nothing more: it says how the message ended.
+    if (always || continued || !held.empty()) message(ch, held, note);
+    if (it != m_partial.end()) {
+        m_held -= it->second.size();
+        it->second.clear();
+    }
+}
+
+void EventPrinter::flushOut() {
+    if (m_outBuf.empty()) return;
+    if (std::fwrite(m_outBuf.data(), 1, m_outBuf.size(), m_out) != m_outBuf.size() || std::fflush(m_out) != 0)
+        m_outFailed = true;
+    m_outBuf.clear();
 }
 
 void EventPrinter::status(engine::ChannelId ch, const std::string& text) {
@@ -34,11 +75,7 @@ void EventPrinter::status(engine::ChannelId ch, const std::string& text) {
 
 void EventPrinter::print(const std::vector<Event>& events) {
     for (const Event& e : events) one(e);
-    if (!m_outBuf.empty()) {
-        if (std::fwrite(m_outBuf.data(), 1, m_outBuf.size(), m_out) != m_outBuf.size() || std::fflush(m_out) != 0)
-            m_outFailed = true;
-        m_outBuf.clear();
-    }
+    flushOut();
     if (!m_errBuf.empty()) {
         std::fwrite(m_errBuf.data(), 1, m_errBuf.size(), m_err);
         std::fflush(m_err);
@@ -53,26 +90,19 @@ void EventPrinter::one(const Event& e) {
         auto f = m_framed.find(ch);
         const bool framed = f == m_framed.end() ? m_framedDefault : f->second;
         if (framed)
-            m_partial[ch] += e.data;
+            collectPart(ch, e.data);
         else
             message(ch, e.data);
         break;
     }
-    case EventKind::FoundTerminator: {
-        auto it = m_partial.find(ch);
-        message(ch, it == m_partial.end() ? std::string() : it->second);
-        if (it != m_partial.end()) it->second.clear();
-        break;
-    }
+    case EventKind::FoundTerminator: endMessage(ch, nullptr, true); break;
     case EventKind::TerminatorSet: m_framed[ch] = e.terminator().framesInput(); break;
     case EventKind::Connected: status(0, "connected to " + e.info + " (from " + e.aux + ")"); break;
     case EventKind::Accepted: status(ch, "accepted from " + e.info); break;
     case EventKind::HalfClosed: status(ch, "sent end-of-file (half-closed); still reading"); break;
     case EventKind::Closed: {
-        if (auto it = m_partial.find(ch); it != m_partial.end()) {
-            if (!it->second.empty()) message(ch, it->second, "unterminated");
-            m_partial.erase(it);
-        }
+        endMessage(ch, "unterminated", false);
+        m_partial.erase(ch);
         m_framed.erase(ch);
         m_closed.insert(ch);
         if (!m_listen) {
@@ -106,12 +136,8 @@ void EventPrinter::one(const Event& e) {
         m_said.insert(e.info);
         break;
     case EventKind::Warning:
-        if (e.warningCode() == engine::WarningCode::NoTerminator) {
-            if (auto it = m_partial.find(ch); it != m_partial.end() && !it->second.empty()) {
-                message(ch, it->second, "no terminator within the message limit");
-                it->second.clear();
-            }
-        }
+        if (e.warningCode() == engine::WarningCode::NoTerminator)
+            endMessage(ch, "no terminator within the message limit", false);
         if (e.warningCode() == engine::WarningCode::Residue) {
             status(ch, "warning: " + e.info + ": " + engine::renderEscaped(e.data));
         } else if (e.warningCode() != engine::WarningCode::Unterminated) {

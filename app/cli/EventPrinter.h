@@ -5,18 +5,27 @@
 // \0 \\ \xNN), reassembled from `collect` events; in listen mode each line
 // starts with the channel ("#2 "). A message cut short (no terminator within
 // the limit, or the connection closed first) is printed too, so no received
-// byte goes unseen. stderr gets status lines ("connected to …", "#2 accepted
+// byte goes unseen. A long message is not held until its end: once a
+// channel's message reaches kPrintChunk bytes it is printed in pieces of
+// that size as it arrives, each piece a line of its own marked
+// "[continues]" (the next line of that channel carries on the same message),
+// so what the printer holds is at most one piece per channel whatever the
+// peers send. Output is written at least every kFlushAt bytes within a batch.
+// stderr gets status lines ("connected to …", "#2 accepted
 // from …", "#2 closed by peer (eof)"), errors and warnings, each prefixed
 // "linewright-cli: ". Quiet mode prints nothing here; the session decides
 // what else must reach stderr.
-// What it owns: the partly received message of each channel.
+// What it owns: the partly received message of each channel (less than one
+// piece each).
 // Threads: the consumer (main) thread only.
 #pragma once
 
 #include "engine/reactor/Event.h"
 
+#include <cstddef>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -29,15 +38,32 @@ public:
     /// frames input (else every collected chunk is a line of its own).
     EventPrinter(std::FILE* out, std::FILE* err, bool listen, bool framed);
 
+    /// A message reaching this many bytes is printed in pieces of this size.
+    static constexpr std::size_t kPrintChunk = std::size_t{64} << 10;
+    /// Output collected in one batch is written out when it reaches this.
+    static constexpr std::size_t kFlushAt = std::size_t{256} << 10;
+
     void print(const std::vector<engine::Event>& events);
     /// Whether the error `message` was already written to stderr.
     bool alreadySaid(const std::string& message) const { return m_said.count(message) != 0; }
     /// stdout could not be written (e.g. the reader went away).
     bool outputFailed() const noexcept { return m_outFailed; }
+    /// Bytes of partly received messages held now, over all channels.
+    std::size_t heldBytes() const noexcept { return m_held; }
+    /// The most heldBytes() has been.
+    std::size_t peakHeldBytes() const noexcept { return m_peakHeld; }
 
 private:
     void one(const engine::Event& e);
-    void message(engine::ChannelId ch, const std::string& bytes, const char* note = nullptr);
+    void message(engine::ChannelId ch, std::string_view bytes, const char* note = nullptr,
+                 std::string_view more = {});
+    /// Collected bytes of a framed channel: held, or printed in pieces.
+    void collectPart(engine::ChannelId ch, std::string_view data);
+    /// Prints what `ch` holds of its message (with `note`, or none), unless it
+    /// holds nothing and printed no piece of it (`always`: print anyway), and
+    /// starts a new message.
+    void endMessage(engine::ChannelId ch, const char* note, bool always);
+    void flushOut();
     void status(engine::ChannelId ch, const std::string& text);
     std::string channelTag(engine::ChannelId ch) const;
 
@@ -47,6 +73,9 @@ private:
     std::unordered_map<engine::ChannelId, bool> m_framed;  // per channel, after terminator_set
     bool m_framedDefault;
     std::unordered_map<engine::ChannelId, std::string> m_partial;
+    std::unordered_set<engine::ChannelId> m_continued;  // printed a piece of the current message
+    std::size_t m_held = 0;  // the sizes in m_partial
+    std::size_t m_peakHeld = 0;
     std::unordered_set<std::string> m_said;  // error messages written
     std::unordered_set<engine::ChannelId> m_closed;
     std::string m_outBuf;

@@ -34,22 +34,42 @@ SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono:
 
 namespace {
 
+/// How byte fields are written: version 1 with or without the text
+/// rendering, or version 2 (`compact`): whichever of the two is shorter.
+struct Style {
+    Style(bool text) : withText(text) {}  // a plain bool: version 1
+    Style(bool text, bool c) : withText(text), compact(c) {}
+    bool withText = false;
+    bool compact = false;
+};
+
 /// `b64Key` (exact, base64) then, unless `withText` is false, `textKey`
-/// (escaped, for people).
+/// (escaped, for people). Compact: only `textKey` when it is not longer.
 void writeBytes(JsonObjectWriter& w, std::string_view b64Key, std::string_view textKey, std::string_view v,
-                bool withText) {
+                Style style) {
+    if (style.compact) {
+        std::string text;
+        appendEscaped(text, v);
+        // The rendering is printable ASCII: in JSON only " and \ take two bytes.
+        std::size_t jsonSize = text.size();
+        for (char c : text) jsonSize += (c == '"' || c == '\\') ? 1 : 0;
+        if (jsonSize <= (v.size() + 2) / 3 * 4) {
+            w.str(textKey, text);
+            return;
+        }
+    }
     w.key(b64Key);
     std::string& out = w.raw();
     out.push_back('"');
     base64::append(out, v);
     out.push_back('"');
-    if (!withText) return;
+    if (!style.withText || style.compact) return;
     std::string text;
     appendEscaped(text, v);
     w.str(textKey, text);
 }
 
-void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& t, bool withText) {
+void writeTerminator(JsonObjectWriter& w, std::string_view k, const Terminator& t, Style withText) {
     w.key(k);
     JsonObjectWriter o(w.raw());
     switch (t.kind()) {
@@ -83,7 +103,7 @@ void writeObjects(JsonObjectWriter& w, std::string_view key, const Items& items,
     out.push_back(']');
 }
 
-void writeState(JsonObjectWriter& w, const ChannelState& s, bool withText) {
+void writeState(JsonObjectWriter& w, const ChannelState& s, Style withText) {
     w.str("role", channelRoleName(s.role));
     w.str("state", channelPhaseName(s.phase));
     w.unum("parent", s.parent);
@@ -210,7 +230,7 @@ bool written(const EventField& f, const Event& e) {
     return false;
 }
 
-void writeField(JsonObjectWriter& w, const EventField& f, const Event& e, bool withText) {
+void writeField(JsonObjectWriter& w, const EventField& f, const Event& e, Style withText) {
     switch (f.type) {
     case FieldType::Number:
         if (f.slot == EventSlot::Parent)
@@ -248,16 +268,58 @@ void writeField(JsonObjectWriter& w, const EventField& f, const Event& e, bool w
     }
 }
 
-void writeEvent(std::string& out, const Event& e, bool withText) {
+// Version 2: whether `f` is left out of `e`'s line because a reader takes
+// it from the lines before (`c`) or from the rest of the line, or because it
+// holds its default (0, "", false, the first name, no bytes).
+bool derived(const EventField& f, const Event& e, const CompactContext& c) {
+    const EventKindInfo& kind = eventKindInfo(e.kind);
+    if (f.type == FieldType::Number && f.slot == EventSlot::Size && kind.sizeIsByteCount) return true;
+    if (e.kind == EventKind::FoundTerminator) {
+        const auto m = c.messages.find(e.channel);
+        if (f.type == FieldType::Number && f.slot == EventSlot::Size)
+            return e.size == (m == c.messages.end() ? 0 : m->second.pending);
+        if (f.type == FieldType::Terminator)
+            return m != c.messages.end() && m->second.hasTerminator && m->second.terminator == e.terminator();
+    }
+    switch (f.type) {
+    case FieldType::Number: return (f.slot == EventSlot::Parent ? std::int64_t{e.parent} : numberIn(e, f.slot)) == 0;
+    case FieldType::Flag: return numberIn(e, f.slot) == 0;
+    case FieldType::Text: return textIn(e, f.slot).empty();
+    case FieldType::Name: return e.sub == 0;
+    case FieldType::Bytes: return e.data.empty();
+    default: return false;
+    }
+}
+
+// Whether `a - b` fits in an int64 (a dt), checked without overflowing.
+bool differenceFits(std::int64_t a, std::int64_t b) {
+    if (b >= 0) return a >= std::numeric_limits<std::int64_t>::min() + b;
+    return a <= std::numeric_limits<std::int64_t>::max() + b;
+}
+
+void writeEvent(std::string& out, const Event& e, bool withText, CompactContext* compact = nullptr) {
     JsonObjectWriter w(out);
     const EventKindInfo& kind = eventKindInfo(e.kind);
-    w.unum("seq", e.seq);
-    w.num("t_us", e.tUs);
-    w.unum("channel", e.channel);
+    if (!compact) {
+        w.unum("seq", e.seq);
+        w.num("t_us", e.tUs);
+        w.unum("channel", e.channel);
+    } else {
+        if (e.seq != compact->seq + 1) w.unum("seq", e.seq);
+        if (e.tUs != compact->tUs) {
+            if (differenceFits(e.tUs, compact->tUs))
+                w.num("dt", e.tUs - compact->tUs);
+            else
+                w.num("t_us", e.tUs);
+        }
+        if (e.channel != compact->channel) w.unum("channel", e.channel);
+    }
     w.str("event", kind.name);
+    const Style style(withText && !compact, compact != nullptr);
     for (const EventField& f : kind.fields)
-        if (written(f, e)) writeField(w, f, e, withText);
+        if (written(f, e) && !(compact && derived(f, e, *compact))) writeField(w, f, e, style);
     w.end();
+    if (compact) compact->advance(e);
 }
 
 }  // namespace
@@ -287,11 +349,43 @@ std::string encodeEvent(const Event& event, Rendering rendering) {
     return out;
 }
 
+void CompactContext::advance(const Event& e) {
+    seq = e.seq;
+    tUs = e.tUs;
+    channel = e.channel;
+    switch (e.kind) {
+    case EventKind::Collect: messages[e.channel].pending += e.size; break;
+    case EventKind::FoundTerminator: {
+        Message& m = messages[e.channel];
+        m.pending = 0;
+        m.hasTerminator = true;
+        m.terminator = e.terminator();
+        break;
+    }
+    case EventKind::Closed: messages.erase(e.channel); break;
+    default: break;
+    }
+}
+
+void appendCompactEvent(std::string& out, const Event& event, CompactContext& context) {
+    writeEvent(out, event, false, &context);
+    out.push_back('\n');
+}
+
 // --- Reading -------------------------------------------------------------------------------------
 
 namespace {
 
-std::string readBytes(JsonFields& r, std::string_view b64Key, bool required = true) {
+// The bytes of `b64Key`; in a version 2 line (`textKey` given) they may be
+// in `textKey` instead, as their escaped rendering.
+std::string readBytes(JsonFields& r, std::string_view b64Key, bool required = true, std::string_view textKey = {}) {
+    if (!textKey.empty() && !r.has(b64Key) && r.has(textKey)) {
+        const JsonValue* t = r.field(textKey, JsonValue::Type::String, true);
+        if (!t) return {};
+        auto bytes = parseEscaped(t->string);
+        if (!bytes) r.fail("field '" + std::string(textKey) + "' is not a valid escaped rendering of bytes");
+        return bytes.value_or(std::string());
+    }
     const JsonValue* v = r.field(b64Key, JsonValue::Type::String, required);
     if (!v) return {};
     auto decoded = base64::decode(v->string);
@@ -312,7 +406,9 @@ E named(JsonFields& r, std::string_view k, std::optional<E> (*parse)(std::string
 }
 
 // The index of the name in `names`; 0 (and a failure) if it is not one of them.
-std::uint8_t readName(JsonFields& r, std::string_view k, std::span<const std::string_view> names) {
+std::uint8_t readName(JsonFields& r, std::string_view k, std::span<const std::string_view> names,
+                      bool required = true) {
+    if (!required && !r.has(k)) return 0;
     const std::string s = r.str(k);
     if (!r.ok()) return 0;
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -321,7 +417,7 @@ std::uint8_t readName(JsonFields& r, std::string_view k, std::span<const std::st
     return 0;
 }
 
-Terminator readTerminator(JsonFields& outer, std::string_view k) {
+Terminator readTerminator(JsonFields& outer, std::string_view k, bool compact = false) {
     const JsonValue* v = outer.field(k, JsonValue::Type::Object, true);
     if (!v) return Terminator::none();
     JsonFields r(*v);
@@ -334,7 +430,7 @@ Terminator readTerminator(JsonFields& outer, std::string_view k) {
         if (n < 0) r.fail("a count terminator cannot be negative");
         t = Terminator::count(n < 0 ? 0 : n);
     } else if (kind == "bytes") {
-        t = Terminator::bytes(readBytes(r, "data_b64"));
+        t = Terminator::bytes(readBytes(r, "data_b64", true, compact ? "text" : ""));
     } else {
         r.fail("unknown terminator kind '" + kind + "'");
     }
@@ -351,7 +447,7 @@ T narrow(JsonFields& r, std::int64_t v, std::string_view what) {
     return static_cast<T>(v);
 }
 
-bool readState(JsonFields& r, ChannelState& s) {
+bool readState(JsonFields& r, ChannelState& s, bool compact) {
     s.role = named<ChannelRole>(r, "role", &parseChannelRole);
     s.phase = named<ChannelPhase>(r, "state", &parseChannelPhase);
     s.parent = narrow<ChannelId>(r, r.num("parent"), "parent");
@@ -361,7 +457,7 @@ bool readState(JsonFields& r, ChannelState& s) {
     s.bytesOut = narrow<std::uint64_t>(r, r.num("bytes_out"), "bytes_out");
     s.messagesIn = narrow<std::uint64_t>(r, r.num("messages_in"), "messages_in");
     s.messagesOut = narrow<std::uint64_t>(r, r.num("messages_out"), "messages_out");
-    s.terminator = readTerminator(r, "terminator");
+    s.terminator = readTerminator(r, "terminator", compact);
     s.inBufferSize = narrow<std::uint64_t>(r, r.num("in_buffer"), "in_buffer");
     s.outBufferSize = narrow<std::uint64_t>(r, r.num("out_buffer"), "out_buffer");
     s.maxMessage = narrow<std::uint64_t>(r, r.num("max_message"), "max_message");
@@ -369,7 +465,7 @@ bool readState(JsonFields& r, ChannelState& s) {
     s.echo = r.boolean("echo");
     s.readable = r.boolean("readable");
     s.writable = r.boolean("writable");
-    s.residue = readBytes(r, "residue_b64");
+    s.residue = readBytes(r, "residue_b64", true, compact ? "residue" : "");
     s.pendingMessage = narrow<std::uint64_t>(r, r.num("pending_message"), "pending_message");
     s.queuedBytes = narrow<std::uint64_t>(r, r.num("queued"), "queued");
     s.fifoEntries = narrow<std::uint64_t>(r, r.num("fifo_entries"), "fifo_entries");
@@ -553,8 +649,10 @@ bool readFor(const EventField& f, std::uint8_t sub) {
     return false;
 }
 
-void readField(JsonFields& r, const EventField& f, Event& e) {
-    const bool required = f.requiredFor(e.sub);
+// Compact (version 2): nothing is required; what is absent is its default,
+// or derived afterwards (decodeCompactEvent).
+void readField(JsonFields& r, const EventField& f, Event& e, bool compact = false) {
+    const bool required = f.requiredFor(e.sub) && !compact;
     switch (f.type) {
     case FieldType::Number: {
         const std::int64_t v = r.num(f.key, required);
@@ -568,14 +666,18 @@ void readField(JsonFields& r, const EventField& f, Event& e) {
         break;
     }
     case FieldType::Text: (f.slot == EventSlot::Aux ? e.aux : e.info) = r.str(f.key, required); break;
-    case FieldType::Bytes: e.data = readBytes(r, f.key, required); break;
+    case FieldType::Bytes: e.data = readBytes(r, f.key, required, compact ? f.textKey : ""); break;
     case FieldType::Flag: {
         const std::int64_t v = r.boolean(f.key, required) ? 1 : 0;
         (f.slot == EventSlot::Count ? e.count : e.size) = v;
         break;
     }
-    case FieldType::Name: e.sub = readName(r, f.key, f.names); break;
-    case FieldType::Terminator: e.setTerminator(readTerminator(r, f.key)); break;
+    case FieldType::Name: e.sub = readName(r, f.key, f.names, required); break;
+    case FieldType::Terminator:
+        if (compact && e.kind == EventKind::FoundTerminator && !r.has(f.key))
+            break;  // the channel's previous one (decodeCompactEvent)
+        e.setTerminator(readTerminator(r, f.key, compact));
+        break;
     case FieldType::Group:
         if (!required && !r.has(f.key)) break;
         switch (f.slot) {
@@ -593,7 +695,7 @@ void readField(JsonFields& r, const EventField& f, Event& e) {
         }
         case EventSlot::State: {
             auto s = std::make_shared<ChannelState>();
-            readState(r, *s);
+            readState(r, *s, compact);
             e.state = std::move(s);
             break;
         }
@@ -674,6 +776,58 @@ std::optional<Event> decodeEvent(std::string_view line, std::string* error) {
         if (error) *error = "invalid " + kindName + " event: " + r.error();
         return std::nullopt;
     }
+    return e;
+}
+
+std::optional<Event> decodeCompactEvent(std::string_view line, CompactContext& c, std::string* error) {
+    JsonValue j;
+    if (!parseJsonObjectLine(line, j, error)) return std::nullopt;
+    JsonFields r(j);
+    Event e;
+    e.seq = r.has("seq") ? narrow<std::uint64_t>(r, r.num("seq"), "seq") : c.seq + 1;
+    if (r.has("t_us")) {
+        e.tUs = r.num("t_us");
+    } else {
+        const std::int64_t dt = r.num("dt", false);
+        if (dt == std::numeric_limits<std::int64_t>::min() || !differenceFits(c.tUs, -dt))
+            r.fail("field 'dt' is out of range");
+        else
+            e.tUs = c.tUs + dt;
+    }
+    e.channel = r.has("channel") ? narrow<ChannelId>(r, r.num("channel"), "channel") : c.channel;
+    const std::string kindName = r.str("event");
+    if (!r.ok()) {
+        if (error) *error = "invalid event: " + r.error();
+        return std::nullopt;
+    }
+    const auto k = parseEventKind(kindName);
+    if (!k) {
+        if (error) *error = "unknown event kind '" + kindName + "'";
+        return std::nullopt;
+    }
+    e.kind = *k;
+    const EventKindInfo& kind = eventKindInfo(e.kind);
+    for (const EventField& f : kind.fields)
+        if (readFor(f, e.sub)) readField(r, f, e, true);
+    if (kind.sizeIsByteCount && !r.has("size")) e.size = static_cast<std::int64_t>(e.data.size());
+    if (e.kind == EventKind::FoundTerminator && r.ok()) {
+        const auto m = c.messages.find(e.channel);
+        if (!r.has("size")) e.size = m == c.messages.end() ? 0 : m->second.pending;
+        if (!r.has("terminator")) {
+            if (m == c.messages.end() || !m->second.hasTerminator)
+                r.fail("missing field 'terminator' (channel " + std::to_string(e.channel) +
+                       " has no earlier found_terminator to take it from)");
+            else
+                e.setTerminator(m->second.terminator);
+        }
+    }
+    if (kind.sizeIsByteCount && r.ok() && static_cast<std::size_t>(e.size) != e.data.size())
+        r.fail("'size' does not match the bytes");
+    if (!r.ok()) {
+        if (error) *error = "invalid " + kindName + " event: " + r.error();
+        return std::nullopt;
+    }
+    c.advance(e);
     return e;
 }
 

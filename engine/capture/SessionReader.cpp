@@ -188,7 +188,9 @@ bool SessionReader::next(Event& out) {
         m_consumed += line.size() + (nl ? 1 : 0);
         if (blank(line)) continue;
         std::string why;
-        auto e = eventjson::decodeEvent(line, &why);
+        auto e = m_header.version >= SessionHeader::kCompactVersion
+                     ? eventjson::decodeCompactEvent(line, m_compact, &why)
+                     : eventjson::decodeEvent(line, &why);
         if (!e) {
             if (!nl) {
                 // What a writer killed in the middle of a line leaves.

@@ -164,6 +164,7 @@ private:
     std::uint64_t m_lastSeq = 0;
     bool m_done = false;
     SessionHeader m_header;
+    eventjson::CompactContext m_compact;  // version 2 files: what a line leaves out
     std::string m_error;
     std::string m_truncation;
     std::vector<std::string> m_notes;

@@ -36,7 +36,9 @@ bool SessionRecorder::open(const std::string& path, const SessionHeader& header,
     // Our own batches are the buffering: let stdio pass them straight on.
     std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16);
     std::string line;
-    eventjson::appendHeader(line, header);
+    SessionHeader h = header;
+    h.version = m_options.compact ? SessionHeader::kCompactVersion : SessionHeader::kFullVersion;
+    eventjson::appendHeader(line, h);
     if (!writeOut(line)) {
         if (error) *error = m_error;
         std::fclose(m_file);
@@ -145,7 +147,10 @@ void SessionRecorder::run() {
         for (std::size_t b = 0; b < work.size(); ++b) {
             const std::vector<Event>& batch = work[b];
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                eventjson::appendEvent(text, batch[i], m_options.rendering);
+                if (m_options.compact)
+                    eventjson::appendCompactEvent(text, batch[i], m_context);
+                else
+                    eventjson::appendEvent(text, batch[i], m_options.rendering);
                 ++events;
                 if (text.size() >= m_options.writeChunkBytes) {
                     const Event* next = i + 1 < batch.size() ? &batch[i + 1]
@@ -227,7 +232,9 @@ bool SessionRecorder::writeFile(const std::string& path, const SessionHeader& he
     std::FILE* f = openForWriting(path, file, error);
     if (!f) return false;
     std::string text;
-    eventjson::appendHeader(text, header);
+    SessionHeader full = header;  // every line whole: version 1, whatever file the events came from
+    full.version = SessionHeader::kFullVersion;
+    eventjson::appendHeader(text, full);
     bool ok = true;
     int err = 0;
     auto put = [&] {

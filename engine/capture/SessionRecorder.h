@@ -4,8 +4,8 @@
 // What it does: open() creates the file and writes the header line at once
 // (so a file that cannot be created is reported to the caller, not later);
 // append() hands over a batch of events and returns at once; a writer thread
-// encodes the queued batches (EventJson.h; byte fields as base64 only unless
-// Options::rendering asks for their text too) and hands the text to the
+// encodes the queued batches (EventJson.h; version 2 lines unless
+// Options::compact is off, whatever version the header passed to open() says) and hands the text to the
 // operating system (write + fflush, no fsync) every writeChunkBytes and
 // whenever it has nothing more queued, so it never holds encoded text back.
 // Crash safety: events appended but not yet written may span at most
@@ -64,7 +64,12 @@ public:
         std::int64_t maxLagUs = 100'000;
         /// The writer writes (and flushes) at least every this many encoded bytes.
         std::size_t writeChunkBytes = std::size_t{256} << 10;
-        /// Byte fields as base64 only (the default: a compact file, see
+        /// Version 2 lines (the default: each line leaves out what the lines
+        /// before it say; docs/session-format.md, "Version 2"), the header's
+        /// version set to match; or, when false, version 1 lines with every
+        /// field, their byte fields as `rendering` says.
+        bool compact = true;
+        /// Version 1 only: byte fields as base64 only (see
         /// docs/session-format.md "Compact files"), or with their escaped
         /// `text` rendering as well.
         eventjson::Rendering rendering = eventjson::Rendering::BytesOnly;
@@ -113,7 +118,8 @@ public:
     std::uint64_t bytesWritten() const LW_EXCLUDES(m_mutex);
 
     /// Writes a complete session file at once (the GUI's "save as" of a
-    /// session it holds in memory), on the calling thread.
+    /// session it holds in memory), on the calling thread, as version 1
+    /// (every field on every line; `header.version` is not used).
     /// The file is opened as open() opens it.
     static bool writeFile(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
                           std::string* error = nullptr, const OutputFileOptions& file = {});
@@ -151,6 +157,7 @@ private:
     bool m_open LW_GUARDED_BY(m_mutex) = false;
     bool m_stop LW_GUARDED_BY(m_mutex) = false;
     std::string m_error LW_GUARDED_BY(m_mutex);
+    eventjson::CompactContext m_context;  // writer thread only (version 2 lines)
 };
 
 }  // namespace engine

@@ -48,15 +48,20 @@ data = open(path, 'rb').read()
 lines = data.split(b'\n')
 complete = lines[:-1]  # the last piece has no newline (or is empty)
 head = json.loads(complete[0])
-last = None
-for raw in reversed(complete[1:]):
+# Version 1 lines carry t_us; version 2 lines may carry dt (from the previous
+# line) or nothing (the same time) instead.
+t_us, last = 0, None
+for raw in complete[1:]:
     try:
-        last = json.loads(raw); break
+        e = json.loads(raw)
     except ValueError:
-        continue
+        break
+    t_us = e["t_us"] if "t_us" in e else t_us + e.get("dt", 0)
+    last = e
 events = len(complete) - 1
 if last is None:
     print("nan 0 0 0"); sys.exit()
+last = {"t_us": t_us}
 t_s = last["t_us"] / 1e6
 lag_ms = (kill_us - head["start_unix_us"] - last["t_us"]) / 1000
 print(f"{lag_ms:.1f} {events} {events / t_s if t_s > 0 else 0:.0f} {os.path.getsize(path) / max(events, 1):.1f}")

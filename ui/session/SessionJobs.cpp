@@ -110,7 +110,10 @@ bool saveStore(const QString& path, const engine::SessionHeader& header, const E
     };
     if (!file.open(QIODevice::WriteOnly)) return failWith(file.errorString());
     std::string text;
-    engine::eventjson::appendHeader(text, header);
+    // Every line is written whole (version 1), whatever file the events came from.
+    engine::SessionHeader full = header;
+    full.version = engine::SessionHeader::kFullVersion;
+    engine::eventjson::appendHeader(text, full);
     for (std::size_t row = 0; row < rows;) {
         if (cancel.load()) {
             if (error) *error = "cancelled";

@@ -468,10 +468,10 @@ void TestEventJson::headerErrors() {
     QVERIFY(QString::fromStdString(error).contains("not valid JSON"));
     QVERIFY(!ej::decodeHeader(R"({"format":"something-else","version":1})", &error));
     QVERIFY(QString::fromStdString(error).contains("not a linewright session"));
-    QVERIFY(!ej::decodeHeader(R"({"format":"linewright-session","version":2,"tool":"x","tool_version":"1",)"
+    QVERIFY(!ej::decodeHeader(R"({"format":"linewright-session","version":3,"tool":"x","tool_version":"1",)"
                               R"("start":"","start_unix_us":0})",
                               &error));
-    QVERIFY2(QString::fromStdString(error).contains("version 2 is not supported"), error.c_str());
+    QVERIFY2(QString::fromStdString(error).contains("version 3 is not supported"), error.c_str());
     QVERIFY(!ej::decodeHeader(R"({"format":"linewright-session","version":1})", &error));
     QVERIFY2(QString::fromStdString(error).contains("missing field 'tool'"), error.c_str());
 }

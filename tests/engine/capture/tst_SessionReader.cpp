@@ -159,7 +159,7 @@ void TestSessionReader::corruptions_data() {
     QTest::newRow("binary") << QByteArray("\x89PNG\r\n\x1a\n", 8) << "s.jsonl: line 1: not valid JSON: invalid number at offset 0";
     QTest::newRow("newer version")
         << QByteArray("{\"format\":\"linewright-session\",\"version\":7}\n")
-        << "s.jsonl: line 1: session format version 7 is not supported (this build reads 1 to 1)";
+        << "s.jsonl: line 1: session format version 7 is not supported (this build reads 1 to 2)";
     QTest::newRow("header cut short") << QByteArray("{\"format\":\"linewright-ses")
                                       << "s.jsonl: line 1 is incomplete (the file ends 25 bytes into the header): not valid JSON: unterminated string at offset 25";
     QTest::newRow("bad json in the middle")

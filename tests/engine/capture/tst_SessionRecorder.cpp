@@ -113,9 +113,13 @@ void TestSessionRecorder::recordThenReopenIsIdentical() {
     QCOMPARE(rec.eventsWritten(), live.events.size());
     const std::string text = slurp(path);
     QCOMPARE(rec.bytesWritten(), static_cast<std::uint64_t>(text.size()));
-    // Compact by default: bytes as base64 only, no escaped rendering.
-    QVERIFY(text.find("\"data_b64\"") != std::string::npos);
-    QVERIFY(text.find("\"text\":") == std::string::npos);
+    // Version 2 by default: lines leave out what the lines before say
+    // (no seq, dt for t_us), printable bytes as their rendering.
+    QVERIFY(text.starts_with(R"({"format":"linewright-session","version":2,)"));
+    QVERIFY(text.find("\"seq\":") == std::string::npos);
+    QVERIFY(text.find("\"t_us\":") == std::string::npos);
+    QVERIFY(text.find("\"dt\":") != std::string::npos);
+    QVERIFY(text.find("\"text\":") != std::string::npos);
 
     const auto s = SessionReader::load(path, &error);
     QVERIFY2(s, error.c_str());
@@ -408,6 +412,14 @@ void TestSessionRecorder::writeFile() {
     QVERIFY2(s, error.c_str());
     QCOMPARE(s->header, live.header);
     QCOMPARE(s->events.size(), live.events.size());
+    // Version 1 lines, so the header says 1 even when the events were read
+    // from a version 2 file.
+    engine::SessionHeader v2 = live.header;
+    v2.version = engine::SessionHeader::kCompactVersion;
+    const std::string again = dir.filePath("w2.jsonl").toStdString();
+    QVERIFY2(SessionRecorder::writeFile(again, v2, live.events, &error), error.c_str());
+    QVERIFY(slurp(again).starts_with(R"({"format":"linewright-session","version":1,)"));
+    QVERIFY(slurp(again).find("\"seq\":1,\"t_us\":") != std::string::npos);
     QVERIFY(!SessionRecorder::writeFile("/dev/full", live.header, live.events, &error));
     QCOMPARE(error, std::string("cannot write '/dev/full': No space left on device"));
 }
