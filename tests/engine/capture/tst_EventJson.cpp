@@ -237,8 +237,8 @@ std::vector<Event> oneOfEach() {
         t->backend = engine::Backend::Poll;
         t->polled = {{7, true, false}};
         t->ready = {{7, engine::kReadyIn}};
-        t->waiting = {{7, 150, true, false, engine::kReadyIn, "handle_read: recv up to 64 of 150 waiting bytes"},
-                      {5, 0, true, false, 0, "no connection waiting"}};
+        t->waiting = {{7, 150, true, false, engine::kReadyIn, false, false, "handle_read: recv up to 64 of 150 waiting bytes"},
+                      {5, 0, true, false, 0, false, false, "no connection waiting"}};
         e.trace = t;
     }
     v.push_back(e);
@@ -308,7 +308,7 @@ std::shared_ptr<engine::LoopTrace> sampleTrace() {
     t->polled = {{2, true, true}};
     t->ready = {{2, engine::kReadyOut}};
     t->dispatched = {{2, engine::Hook::HandleWrite}};
-    t->waiting = {{2, 3, true, true, engine::kReadyOut, "handle_write: send 3 queued bytes"}};
+    t->waiting = {{2, 3, true, true, engine::kReadyOut, false, false, "handle_write: send 3 queued bytes"}};
     return t;
 }
 
