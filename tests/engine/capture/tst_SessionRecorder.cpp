@@ -60,12 +60,21 @@ std::vector<Event> sentBatch(std::size_t n, std::size_t bytes, std::uint64_t& se
 }
 
 #if !defined(_WIN32)
-/// Makes a named pipe at `path` and opens its reading end without waiting
-/// for a writer; the descriptor, or -1.
-int openFifoReader(const std::string& path) {
-    if (::mkfifo(path.c_str(), 0600) != 0) return -1;
-    return ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
-}
+/// A named pipe in a temporary folder with its reading end open (without
+/// waiting for a writer; rfd -1 if that failed). It owns the folder and the
+/// descriptor, closed when it goes.
+struct NamedPipe {
+    QTemporaryDir dir;
+    std::string path = dir.filePath("pipe").toStdString();
+    int rfd = ::mkfifo(path.c_str(), 0600) == 0 ? ::open(path.c_str(), O_RDONLY | O_NONBLOCK) : -1;
+
+    NamedPipe() = default;
+    ~NamedPipe() {
+        if (rfd >= 0) ::close(rfd);
+    }
+    NamedPipe(const NamedPipe&) = delete;
+    NamedPipe& operator=(const NamedPipe&) = delete;
+};
 
 /// Reads `rfd` (switched to blocking) into `received` until end of file.
 void readToEof(int rfd, std::string& received) {
@@ -250,14 +259,12 @@ void TestSessionRecorder::longBatchIsWrittenInChunks() {
     // One batch far larger than a chunk, written into a pipe read a piece at
     // a time: the first bytes arrive while the writer is still encoding the
     // batch, and eventsWritten() grows chunk by chunk, not only at its end.
-    QTemporaryDir dir;
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    const int rfd = openFifoReader(fifo);
-    QVERIFY(rfd >= 0);
+    NamedPipe pipe;
+    QVERIFY(pipe.rfd >= 0);
     SessionRecorder::Options o;
     o.writeChunkBytes = 16u << 10;
     SessionRecorder rec(o);
-    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    QVERIFY(rec.open(pipe.path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
     std::uint64_t seq = 0;
     rec.append(sentBatch(400, 1000, seq));  // about 560 KB of JSON; a pipe holds 64 KiB
     // The writer is blocked on the full pipe in the middle of the batch; what
@@ -268,10 +275,9 @@ void TestSessionRecorder::longBatchIsWrittenInChunks() {
         written = rec.eventsWritten();
     const bool midway = written > 0 && written < 400;
     std::string received;
-    std::thread reader([&] { readToEof(rfd, received); });
+    std::thread reader([&] { readToEof(pipe.rfd, received); });
     const bool closed = rec.close();
     reader.join();
-    ::close(rfd);
     QVERIFY2(midway, qPrintable(QString::number(written)));
     QVERIFY(closed);
     QCOMPARE(rec.eventsWritten(), 400u);
@@ -285,10 +291,8 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
 #else
     // The file is a pipe nobody reads yet: the writer thread blocks on it,
     // as it would on a disk that cannot keep up.
-    QTemporaryDir dir;
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    const int rfd = openFifoReader(fifo);
-    QVERIFY(rfd >= 0);
+    NamedPipe pipe;
+    QVERIFY(pipe.rfd >= 0);
     SessionRecorder::Options o;
     o.maxQueuedBytes = 64u << 10;
     o.neverWait = true;
@@ -300,7 +304,7 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
     bool reading = false;
     const auto startReading = [&] {
         reading = true;
-        reader = std::thread([&] { readToEof(rfd, received); });
+        reader = std::thread([&] { readToEof(pipe.rfd, received); });
     };
     struct Unstick {
         std::function<void()> f;
@@ -309,10 +313,9 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
         if (!reading) startReading();
         rec.close();
         if (reader.joinable()) reader.join();
-        ::close(rfd);
     }};
 
-    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    QVERIFY(rec.open(pipe.path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
     std::uint64_t seq = 0;
     const auto batchOf = [&seq](std::size_t n) { return sentBatch(n, 10000, seq); };
     rec.append(batchOf(100));  // about 1.3 MB of JSON: far more than a pipe holds
@@ -321,7 +324,7 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
     int inPipe = 0;
     for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
          std::chrono::steady_clock::now() < deadline;) {
-        if (::ioctl(rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
+        if (::ioctl(pipe.rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
         std::this_thread::yield();
     }
     QVERIFY2(inPipe > 200, qPrintable(QString::number(inPipe)));
@@ -336,7 +339,7 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
     QVERIFY(!rec.backlogged());
     QVERIFY(rec.close());
     reader.join();
-    const std::string copy = dir.filePath("copy.jsonl").toStdString();
+    const std::string copy = pipe.dir.filePath("copy.jsonl").toStdString();
     std::ofstream(copy, std::ios::binary) << received;
     const auto s = SessionReader::load(copy, nullptr);
     QVERIFY(s);
