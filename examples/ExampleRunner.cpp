@@ -88,6 +88,21 @@ public:
     std::uint16_t m_port = 0;
 };
 
+/// An example running in `map`: its server (logging to o.logger) listening on
+/// o.host:o.port when `wantServer`; the client is the caller's to add.
+template <class Server, class Client>
+std::unique_ptr<Running<Server, Client>> withServer(engine::Loop& map, const ExampleOptions& o, bool wantServer) {
+    auto r = std::make_unique<Running<Server, Client>>();
+    r->map = &map;
+    r->count = o.count;
+    if (wantServer) {
+        r->server = std::make_unique<Server>(o.host, o.port, &map);
+        r->server->logger = o.logger;
+        r->m_port = r->server->port();
+    }
+    return r;
+}
+
 }  // namespace
 
 std::string defaultEchoMessage() {
@@ -147,14 +162,7 @@ std::unique_ptr<RunningExample> startExample(std::string_view name, engine::Loop
     const std::string message = o.message.empty() ? defaultEchoMessage() : o.message;
 
     if (name == "echo") {
-        auto r = std::make_unique<Running<AsyncoreEchoServer, EchoSendClient>>();
-        r->map = &map;
-        r->count = o.count;
-        if (wantServer) {
-            r->server = std::make_unique<AsyncoreEchoServer>(o.host, o.port, &map);
-            r->server->logger = o.logger;
-            r->m_port = r->server->port();
-        }
+        auto r = withServer<AsyncoreEchoServer, EchoSendClient>(map, o, wantServer);
         if (wantClient)
             r->client = std::make_unique<EchoSendClient>(o.host, o.connectPort.value_or(r->m_port), message, &map);
         r->clientDone = [](const EchoSendClient& c) { return c.closed(); };
@@ -164,14 +172,7 @@ std::unique_ptr<RunningExample> startExample(std::string_view name, engine::Loop
         return r;
     }
     if (name == "echo-length") {
-        auto r = std::make_unique<Running<EchoLengthServer, EchoLengthClient>>();
-        r->map = &map;
-        r->count = o.count;
-        if (wantServer) {
-            r->server = std::make_unique<EchoLengthServer>(o.host, o.port, &map);
-            r->server->logger = o.logger;
-            r->m_port = r->server->port();
-        }
+        auto r = withServer<EchoLengthServer, EchoLengthClient>(map, o, wantServer);
         if (wantClient) {
             r->client =
                 std::make_unique<EchoLengthClient>(o.host, o.connectPort.value_or(r->m_port), message, &map, o.logger);
@@ -182,14 +183,7 @@ std::unique_ptr<RunningExample> startExample(std::string_view name, engine::Loop
         return r;
     }
     if (name == "http") {
-        auto r = std::make_unique<Running<HttpServer, HttpClient>>();
-        r->map = &map;
-        r->count = o.count;
-        if (wantServer) {
-            r->server = std::make_unique<HttpServer>(o.host, o.port, &map);
-            r->server->logger = o.logger;
-            r->m_port = r->server->port();
-        }
+        auto r = withServer<HttpServer, HttpClient>(map, o, wantServer);
         if (wantClient) {
             r->client = std::make_unique<HttpClient>(o.host, o.connectPort.value_or(r->m_port), o.path, &map);
             r->client->print = o.print;

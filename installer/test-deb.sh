@@ -315,19 +315,27 @@ if in_root sh -c 'command -v gio' >/dev/null; then
     ok "gio: a .lwsession file and an extensionless session file are both $MIME_TYPE"
 fi
 
-# The GUI, started the way a menu starts it: the Exec line without its field
-# codes (a menu launch with no file leaves %f empty).
-exec_line=$(sed -n 's/^Exec=//p' "$desktop")
-cmd=$(sed -E 's/ ?%[fFuUik]//g' <<<"$exec_line")
-say "starting the GUI under Xvfb as its menu entry does: $cmd"
-in_root xvfb-run -a -s '-screen 0 1280x800x24' sh -c "
+# Runs the GUI command $1 under Xvfb for 5 s, then lists the windows into
+# /tmp/lw-gui.windows (its output: /tmp/lw-gui.out; the run's log: $2).
+# Fails, saying $3, when it does not stay up.
+gui_stays_up() {
+    local cmd=$1 log=$2 what=$3
+    in_root xvfb-run -a -s '-screen 0 1280x800x24' sh -c "
     $cmd >/tmp/lw-gui.out 2>&1 &
     gui=\$!
     sleep 5
     if ! kill -0 \$gui 2>/dev/null; then echo 'the GUI exited'; exit 1; fi
     xwininfo -root -tree >/tmp/lw-gui.windows
     kill \$gui; wait \$gui 2>/dev/null; exit 0
-" >"$work/gui.log" 2>&1 || { cat "$work/gui.log" "$(host_path /tmp/lw-gui.out)"; die "the GUI did not stay up"; }
+" >"$log" 2>&1 || { cat "$log" "$(host_path /tmp/lw-gui.out)"; die "$what"; }
+}
+
+# The GUI, started the way a menu starts it: the Exec line without its field
+# codes (a menu launch with no file leaves %f empty).
+exec_line=$(sed -n 's/^Exec=//p' "$desktop")
+cmd=$(sed -E 's/ ?%[fFuUik]//g' <<<"$exec_line")
+say "starting the GUI under Xvfb as its menu entry does: $cmd"
+gui_stays_up "$cmd" "$work/gui.log" "the GUI did not stay up"
 grep -i '"linewright' "$(host_path /tmp/lw-gui.windows)" | grep -v '1x1+' >"$work/windows" \
     || { cat "$(host_path /tmp/lw-gui.out)"; die "no Linewright window appeared"; }
 ok "GUI: running after 5 s with a window: $(head -1 "$work/windows" | sed 's/^ *//')"
@@ -335,14 +343,7 @@ ok "GUI: running after 5 s with a window: $(head -1 "$work/windows" | sed 's/^ *
 # A double-click on a session file: the Exec line with %f as the file.
 cmd=${exec_line//%f/$session_guest}
 say "opening the recorded session as a double-click does: $cmd"
-in_root xvfb-run -a -s '-screen 0 1280x800x24' sh -c "
-    $cmd >/tmp/lw-gui.out 2>&1 &
-    gui=\$!
-    sleep 5
-    if ! kill -0 \$gui 2>/dev/null; then echo 'the GUI exited'; exit 1; fi
-    xwininfo -root -tree >/tmp/lw-gui.windows
-    kill \$gui; wait \$gui 2>/dev/null; exit 0
-" >"$work/gui-file.log" 2>&1 || { cat "$work/gui-file.log" "$(host_path /tmp/lw-gui.out)"; die "the GUI did not stay up with the file"; }
+gui_stays_up "$cmd" "$work/gui-file.log" "the GUI did not stay up with the file"
 grep 'lw-echo\.lwsession' "$(host_path /tmp/lw-gui.windows)" >"$work/windows" \
     || { cat "$(host_path /tmp/lw-gui.out)"; die "no window shows lw-echo.lwsession"; }
 ok "GUI: the session file opened in a window: $(head -1 "$work/windows" | sed 's/^ *//')"

@@ -56,16 +56,25 @@ bool scan(PcapReader& reader, TcpReassembler& reassembler, CaptureListing& listi
     return true;
 }
 
-std::optional<CaptureListing> listFrom(PcapReader& reader, bool opened, std::string* error,
-                                       const CaptureImporter::Progress& progress) {
+/// scan() of a reader that `opened` (else its error), keeping the payload of
+/// stream `keep` only.
+bool scanOpened(PcapReader& reader, bool opened, std::size_t keep, TcpReassembler& reassembler,
+                CaptureListing& listing, std::string* error, const CaptureImporter::Progress& progress) {
     if (!opened) {
         if (error) *error = reader.error();
-        return std::nullopt;
+        return false;
     }
+    reassembler.keepOnly(keep);
+    return scan(reader, reassembler, listing, error, progress);
+}
+
+std::optional<CaptureListing> listFrom(PcapReader& reader, bool opened, std::string* error,
+                                       const CaptureImporter::Progress& progress) {
     CaptureListing listing;
     TcpReassembler reassembler;
-    reassembler.keepOnly(static_cast<std::size_t>(-1));  // sizes only, no payload
-    if (!scan(reader, reassembler, listing, error, progress)) return std::nullopt;
+    // No stream's payload is kept: sizes only.
+    if (!scanOpened(reader, opened, static_cast<std::size_t>(-1), reassembler, listing, error, progress))
+        return std::nullopt;
     listing.streams = reassembler.streams();
     return listing;
 }
@@ -73,14 +82,9 @@ std::optional<CaptureListing> listFrom(PcapReader& reader, bool opened, std::str
 std::optional<LoadedSession> importFrom(PcapReader& reader, bool opened, std::size_t index,
                                         const CaptureImportOptions& options, std::string* error,
                                         const CaptureImporter::Progress& progress) {
-    if (!opened) {
-        if (error) *error = reader.error();
-        return std::nullopt;
-    }
     CaptureListing listing;
     TcpReassembler reassembler;
-    reassembler.keepOnly(index);
-    if (!scan(reader, reassembler, listing, error, progress)) return std::nullopt;
+    if (!scanOpened(reader, opened, index, reassembler, listing, error, progress)) return std::nullopt;
     if (index >= reassembler.streamCount()) {
         if (error) {
             const std::size_t n = reassembler.streamCount();

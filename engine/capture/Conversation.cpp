@@ -141,6 +141,14 @@ struct Builder {
     }
 };
 
+/// The addresses and the moment of an `accepted` or `connected` event.
+void noteConnected(Conversation& c, const Event& e) {
+    c.peer = e.peer();
+    c.local = e.local();
+    c.connectedUs = e.tUs;
+    c.connectedSeq = e.seq;
+}
+
 }  // namespace
 
 std::vector<Conversation> extractConversations(const std::vector<Event>& events, std::string_view level) {
@@ -169,10 +177,7 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
             b.isConnection = true;
             c.role = ChannelRole::Accepted;
             c.parent = e.listener();
-            c.peer = e.peer();
-            c.local = e.local();
-            c.connectedUs = e.tUs;
-            c.connectedSeq = e.seq;
+            noteConnected(c, e);
             break;
         case EventKind::Connecting:
             if (c.role != ChannelRole::Accepted) {
@@ -186,10 +191,7 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
                 b.isConnection = true;
                 c.role = ChannelRole::Client;
             }
-            c.peer = e.peer();
-            c.local = e.local();
-            c.connectedUs = e.tUs;
-            c.connectedSeq = e.seq;
+            noteConnected(c, e);
             break;
         case EventKind::Collect:
         case EventKind::Received:  // a hosted plain dispatcher: what recv() returned

@@ -29,6 +29,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ProcessTestSupport.h"
+
 #include <memory>
 
 #if defined(_WIN32)
@@ -43,96 +45,17 @@ namespace {
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 10000;
 
-QStringList lines(const QByteArray& text) {
-    QStringList out = QString::fromUtf8(text).split('\n');
-    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
-    return out;
-}
-
-/// A finished run: exit status and both outputs.
-struct Run {
-    int status = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using lwtest::lines;
+using lwtest::Run;
 
 Run runCli(const QStringList& args, const QByteArray& input = {}, int timeoutMs = kWait) {
-    QProcess p;
-    p.start(kCli, args);
-    Run r;
-    if (!p.waitForStarted(kWait)) return r;
-    if (!input.isEmpty()) p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(kWait);
-        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return lwtest::runProcess(kCli, args, input, timeoutMs, kWait);
 }
 
 /// A linewright-cli running in the background (a server, mostly).
-class Background {
+class Background : public lwtest::Background {
 public:
-    explicit Background(const QStringList& args) {
-        m_p.start(kCli, args);
-        m_p.waitForStarted(kWait);
-    }
-    ~Background() {
-        if (m_p.state() != QProcess::NotRunning) {
-            m_p.kill();
-            m_p.waitForFinished(kWait);
-        }
-    }
-    /// Waits for the "listening on HOST:PORT" line; 0 if it never came.
-    quint16 port() {
-        static const QRegularExpression re(R"(listening on (\S+):(\d+))");
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < kWait) {
-            const auto m = re.match(QString::fromUtf8(m_err));
-            if (m.hasMatch()) return m.captured(2).toUShort();
-            if (m_p.state() == QProcess::NotRunning) return 0;
-            m_p.waitForReadyRead(100);
-            m_err += m_p.readAllStandardError();
-            m_out += m_p.readAllStandardOutput();
-        }
-        return 0;
-    }
-    /// Stops it with SIGTERM (where there are signals) and collects the rest.
-    int stop() {
-        m_p.terminate();
-        return finish();
-    }
-    int finish(int timeoutMs = kWait) {
-        if (!m_p.waitForFinished(timeoutMs)) return -1;
-        m_err += m_p.readAllStandardError();
-        m_out += m_p.readAllStandardOutput();
-        return m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -1;
-    }
-    /// Reads stdout until it contains `what` (or the deadline).
-    bool waitStdout(const QByteArray& what) {
-        QElapsedTimer t;
-        t.start();
-        while (!m_out.contains(what) && t.elapsed() < kWait) {
-            m_p.waitForReadyRead(100);
-            m_out += m_p.readAllStandardOutput();
-            m_err += m_p.readAllStandardError();
-        }
-        return m_out.contains(what);
-    }
-    QProcess& process() { return m_p; }
-    const QByteArray& out() const { return m_out; }
-    const QByteArray& err() const { return m_err; }
-
-private:
-    QProcess m_p;
-    QByteArray m_out;
-    QByteArray m_err;
+    explicit Background(const QStringList& args) : lwtest::Background(kCli, args, kWait) {}
 };
 
 /// Reads from `s` until `n` bytes arrived in all (or the deadline).

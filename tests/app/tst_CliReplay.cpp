@@ -30,6 +30,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ProcessTestSupport.h"
+
 #if !defined(_WIN32)
 #include <unistd.h>
 #endif
@@ -41,92 +43,19 @@ const QString kPython = QStringLiteral(LW_PYTHON);
 const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
-QStringList lines(const QByteArray& text) {
-    QStringList out = QString::fromUtf8(text).split('\n');
-    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
-    return out;
-}
-
-struct Run {
-    int status = -1;
-    QByteArray out;
-    QByteArray err;
-    QString all() const { return QString::fromUtf8(out + "\n---stderr---\n" + err); }
-};
+using lwtest::lines;
+using lwtest::Run;
 
 Run run(const QString& program, const QStringList& args, const QByteArray& input = {}, int timeoutMs = kWait) {
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(kWait)) {
-        r.err = "(could not start " + program.toUtf8() + ")";
-        return r;
-    }
-    if (!input.isEmpty()) p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(kWait);
-        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return lwtest::runProcess(program, args, input, timeoutMs, kWait);
 }
 
 Run cli(const QStringList& args, const QByteArray& input = {}) { return run(kCli, args, input); }
 
 /// A process in the background: a server, a mock, tcpdump.
-class Background {
+class Background : public lwtest::Background {
 public:
-    Background(const QString& program, const QStringList& args) {
-        m_p.start(program, args);
-        m_started = m_p.waitForStarted(kWait);
-    }
-    ~Background() {
-        if (m_p.state() != QProcess::NotRunning) {
-            m_p.kill();
-            m_p.waitForFinished(kWait);
-        }
-    }
-    bool started() const { return m_started; }
-    /// Reads both outputs until `re` matches one of them; its first capture, or "".
-    QString waitFor(const QRegularExpression& re) {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < kWait) {
-            m_out += m_p.readAllStandardOutput();
-            m_err += m_p.readAllStandardError();
-            for (const QByteArray* b : {&m_out, &m_err}) {
-                const auto m = re.match(QString::fromUtf8(*b));
-                if (m.hasMatch()) return m.captured(1);
-            }
-            if (m_p.state() == QProcess::NotRunning) return {};
-            m_p.waitForReadyRead(100);
-        }
-        return {};
-    }
-    int finish(int timeoutMs = kWait) {
-        if (!m_p.waitForFinished(timeoutMs)) return -1;
-        m_out += m_p.readAllStandardOutput();
-        m_err += m_p.readAllStandardError();
-        return m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -1;
-    }
-    int stop() {
-        m_p.terminate();
-        return finish();
-    }
-    QProcess& process() { return m_p; }
-    const QByteArray& out() const { return m_out; }
-    const QByteArray& err() const { return m_err; }
-
-private:
-    QProcess m_p;
-    bool m_started = false;
-    QByteArray m_out;
-    QByteArray m_err;
+    Background(const QString& program, const QStringList& args) : lwtest::Background(program, args, kWait) {}
 };
 
 /// The CPython asynchat line server (replay/line_server.py).

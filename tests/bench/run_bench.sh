@@ -391,6 +391,14 @@ def fmt(v, unit=""):
 def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
+def cell(v):
+    """A figure in a table cell: 3 digits, or fmt()'s k/M form; '-' for none."""
+    return "-" if v is None else (f"{v:.3g}" if v < 1000 else fmt(v))
+
+def times(r, none="-"):
+    """A ratio in a table cell ("1.23x"); `none` when there is none."""
+    return none if r is None else f"{r:.2f}x"
+
 A, B, C, D = (os.environ["LW_B_" + k] for k in ("A", "B", "C", "D"))
 conns_c = f"{int(C)//1000}k" if int(C) >= 1000 else C
 size_d = f"{int(D) >> 30} GiB" if int(D) >= 1 << 30 else f"{int(D) >> 20} MiB"
@@ -413,13 +421,9 @@ for label, unit, scen, key, lw, cpy, raw in rows:
     v_cp = med(scen, cpy, key) if cpy else None
     v_raw = med(scen, raw, key) if raw else None
     r_cp, r_raw = ratio(v_lw, v_cp), ratio(v_lw, v_raw)
-    def cell(v):
-        return "-" if v is None else (f"{v:.3g}" if v < 1000 else fmt(v))
-    def rc(r):
-        return "n/a" if r is None else f"{r:.2f}x"
     print(f"{label:<22} {unit:<9} {cell(v_lw) if have_cli else 'SKIPPED':>11} "
           f"{cell(v_cp) if cpy else '-':>11} {cell(v_raw) if raw else '-':>11} "
-          f"{rc(r_cp) if cpy else '-':>10} {rc(r_raw) if raw else '-':>8}")
+          f"{times(r_cp, 'n/a') if cpy else '-':>10} {times(r_raw, 'n/a') if raw else '-':>8}")
     row = {"scenario": scen, "metric": key, "unit": unit,
            "linewright": v_lw, "linewright_peer": lw,
            "cpython": v_cp, "cpython_peer": cpy,
@@ -440,13 +444,9 @@ if have_old:
     print(hdr2)
     print("-" * len(hdr2))
     for row, (label, unit, *_rest) in zip(summary["rows"], rows):
-        def c2(v):
-            return "-" if v is None else (f"{v:.3g}" if v < 1000 else fmt(v))
-        def r2(r):
-            return "-" if r is None else f"{r:.2f}x"
-        print(f"{label:<22} {unit:<9} {c2(row['linewright']):>11} {c2(row['linewright_old']):>11} "
-              f"{r2(row['linewright_over_old']):>8} {r2(row['linewright_over_raw']):>8} "
-              f"{r2(row['linewright_old_over_raw']):>8}")
+        print(f"{label:<22} {unit:<9} {cell(row['linewright']):>11} {cell(row['linewright_old']):>11} "
+              f"{times(row['linewright_over_old']):>8} {times(row['linewright_over_raw']):>8} "
+              f"{times(row['linewright_old_over_raw']):>8}")
 
 n_conns = max([r["result"].get("conns", 0) for r in runs if r["scenario"].startswith("c_")] or [0])
 served = {}

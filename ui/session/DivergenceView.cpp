@@ -2,6 +2,7 @@
 #include "ui/session/DivergenceView.h"
 
 #include "engine/asyncore/Escape.h"
+#include "ui/session/SessionDialogParts.h"
 
 #include <QGridLayout>
 #include <QLabel>
@@ -33,9 +34,7 @@ QTextEdit* makePane(QWidget* parent, const QString& name) {
     t->setObjectName(name);
     t->setLineWrapMode(QTextEdit::WidgetWidth);
     t->setWordWrapMode(QTextOption::WrapAnywhere);
-    QFont mono(QStringLiteral("monospace"));
-    mono.setStyleHint(QFont::TypeWriter);
-    t->setFont(mono);
+    t->setFont(monospaceFont());
     return t;
 }
 

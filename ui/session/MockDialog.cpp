@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 #include "engine/replay/ReplayScript.h"
 #include "ui/model/Formatters.h"
+#include "ui/session/SessionDialogParts.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -25,11 +26,8 @@ constexpr std::size_t kMaxLogLines = 2000;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QString shortEscaped(const std::string& bytes) {
-    const std::string e = engine::renderEscaped(std::string_view(bytes).substr(0, 160));
-    return QString::fromLatin1(e.data(), static_cast<qsizetype>(e.size())) +
-           (bytes.size() > 160 ? QStringLiteral("…") : QString());
-}
+/// A request or an answer in the log: its first 160 bytes, escaped.
+QString shortEscaped(const std::string& bytes) { return ui::shortEscaped(bytes, 160); }
 
 }  // namespace
 
@@ -49,26 +47,18 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
         m_choices.push_back(i);
     }
     form->addRow(tr("Ser&ve:"), m_conversation);
-    auto* where = new QHBoxLayout;
     m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);
     m_port->setValue(0);
     m_port->setSpecialValueText(tr("any free port"));
-    where->addWidget(m_host, 1);
-    where->addWidget(new QLabel(tr("port"), this));
-    where->addWidget(m_port);
-    auto* whereLabel = new QLabel(tr("&Listen on:"), this);
-    whereLabel->setBuddy(m_host);
-    form->addRow(whereLabel, where);
+    addPairRow(form, this, tr("&Listen on:"), m_host, tr("port"), m_port);
 
     m_status = new QLabel(tr("Not serving."), this);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_figures = new QLabel(this);
     m_log = new QListWidget(this);
-    QFont mono(QStringLiteral("monospace"));
-    mono.setStyleHint(QFont::TypeWriter);
-    m_log->setFont(mono);
+    m_log->setFont(monospaceFont());
 
     auto* buttons = new QDialogButtonBox(this);
     m_start = buttons->addButton(tr("&Start"), QDialogButtonBox::ActionRole);

@@ -6,6 +6,7 @@
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/session/DivergenceView.h"
 #include "ui/model/Formatters.h"
+#include "ui/session/SessionDialogParts.h"
 
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -36,10 +37,8 @@ constexpr std::size_t kMaxLogLines = 2000;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QString shortEscaped(const std::string& bytes) {
-    const std::string e = engine::renderEscaped(std::string_view(bytes).substr(0, 200));
-    return QString::fromLatin1(e.data(), static_cast<qsizetype>(e.size())) + (bytes.size() > 200 ? QStringLiteral("…") : QString());
-}
+/// A request or a reply in the log: its first 200 bytes, escaped.
+QString shortEscaped(const std::string& bytes) { return ui::shortEscaped(bytes, 200); }
 
 }  // namespace
 
@@ -87,21 +86,14 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     m_scriptInfo->setWordWrap(true);
     form->addRow(QString(), m_scriptInfo);
 
-    auto* target = new QHBoxLayout;
     m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
     m_host->setObjectName(QStringLiteral("host"));
     m_port = new QSpinBox(this);
     m_port->setRange(1, 65535);
     m_port->setValue(7000);
     m_port->setObjectName(QStringLiteral("port"));
-    target->addWidget(m_host, 1);
-    target->addWidget(new QLabel(tr("port"), this));
-    target->addWidget(m_port);
-    auto* hostLabel = new QLabel(tr("&Target host:"), this);
-    hostLabel->setBuddy(m_host);
-    form->addRow(hostLabel, target);
+    addPairRow(form, this, tr("&Target host:"), m_host, tr("port"), m_port);
 
-    auto* pace = new QHBoxLayout;
     m_pacing = new QComboBox(this);
     m_pacing->addItem(tr("Lockstep (wait for the replies that came before)"), int(engine::Pacing::Lockstep));
     m_pacing->addItem(tr("Fast (every request at once)"), int(engine::Pacing::Fast));
@@ -111,12 +103,7 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     m_speed->setValue(1.0);
     m_speed->setSuffix(QStringLiteral(" ×"));
     m_speed->setToolTip(tr("Original timing: recorded delays are divided by this (2 is twice as fast)"));
-    pace->addWidget(m_pacing, 1);
-    pace->addWidget(new QLabel(tr("speed"), this));
-    pace->addWidget(m_speed);
-    auto* paceLabel = new QLabel(tr("&Pacing:"), this);
-    paceLabel->setBuddy(m_pacing);
-    form->addRow(paceLabel, pace);
+    addPairRow(form, this, tr("&Pacing:"), m_pacing, tr("speed"), m_speed);
     m_timeout = new QSpinBox(this);
     m_timeout->setRange(1, 3600);
     m_timeout->setValue(5);
@@ -139,9 +126,7 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     m_progress->setValue(0);
     m_log = new QListWidget(progressBox);
     m_log->setUniformItemSizes(true);
-    QFont mono(QStringLiteral("monospace"));
-    mono.setStyleHint(QFont::TypeWriter);
-    m_log->setFont(mono);
+    m_log->setFont(monospaceFont());
     auto* pl = new QVBoxLayout(progressBox);
     auto* line = new QHBoxLayout;
     line->addWidget(m_counters, 1);

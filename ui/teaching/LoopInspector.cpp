@@ -37,6 +37,18 @@ QString timeText(std::int64_t tUs) {
     return QString::number(static_cast<double>(tUs) / 1e6, 'f', 6) + QStringLiteral(" s");
 }
 
+/// An action of the loop's tool bar: its shortcut works anywhere in the
+/// application, not only when the inspector has the focus.
+QAction* newAction(QObject* parent, const QString& text, const QString& name, const QKeySequence& key,
+                   const QString& tip) {
+    auto* a = new QAction(text, parent);
+    a->setObjectName(name);
+    a->setShortcut(key);
+    a->setToolTip(tip);
+    a->setShortcutContext(Qt::ApplicationShortcut);
+    return a;
+}
+
 }  // namespace
 
 LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
@@ -48,25 +60,15 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
       m_view(new QTreeWidget(this)),
       m_slowTimer(new QTimer(this)) {
     setObjectName(QStringLiteral("loopInspector"));
-    m_pause = new QAction(tr("&Pause loop"), this);
-    m_pause->setObjectName(QStringLiteral("loopPause"));
-    m_pause->setShortcut(QKeySequence(Qt::Key_F6));
-    m_pause->setToolTip(tr("Stop dispatching after the current pass (F6)"));
-    m_step = new QAction(tr("&Step one pass"), this);
-    m_step->setObjectName(QStringLiteral("loopStep"));
-    m_step->setShortcut(QKeySequence(Qt::Key_F7));
-    m_step->setToolTip(tr("Let exactly one loop pass run: wait, then dispatch what is ready (F7)"));
-    m_resume = new QAction(tr("&Resume loop"), this);
-    m_resume->setObjectName(QStringLiteral("loopResume"));
-    m_resume->setShortcut(QKeySequence(Qt::Key_F8));
-    m_resume->setToolTip(tr("Run freely again (F8)"));
-    m_slow = new QAction(tr("S&low motion"), this);
-    m_slow->setObjectName(QStringLiteral("loopSlow"));
+    m_pause = newAction(this, tr("&Pause loop"), QStringLiteral("loopPause"), QKeySequence(Qt::Key_F6),
+                        tr("Stop dispatching after the current pass (F6)"));
+    m_step = newAction(this, tr("&Step one pass"), QStringLiteral("loopStep"), QKeySequence(Qt::Key_F7),
+                       tr("Let exactly one loop pass run: wait, then dispatch what is ready (F7)"));
+    m_resume = newAction(this, tr("&Resume loop"), QStringLiteral("loopResume"), QKeySequence(Qt::Key_F8),
+                         tr("Run freely again (F8)"));
+    m_slow = newAction(this, tr("S&low motion"), QStringLiteral("loopSlow"), QKeySequence(Qt::SHIFT | Qt::Key_F7),
+                       tr("One pass every few hundred milliseconds (Shift+F7)"));
     m_slow->setCheckable(true);
-    m_slow->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F7));
-    m_slow->setToolTip(tr("One pass every few hundred milliseconds (Shift+F7)"));
-    for (QAction* a : {m_pause, m_step, m_resume, m_slow})
-        a->setShortcutContext(Qt::ApplicationShortcut);
 
     m_delay->setRange(50, 5000);
     m_delay->setSingleStep(50);

@@ -47,6 +47,47 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
+/// `n` `sent` events of `bytes` bytes (`fill`) each, numbered on from `seq`.
+std::vector<Event> sentBatch(std::size_t n, std::size_t bytes, std::uint64_t& seq, char fill = 'x') {
+    std::vector<Event> batch(n);
+    for (Event& e : batch) {
+        e.seq = ++seq;
+        e.kind = engine::EventKind::Sent;
+        e.data = std::string(bytes, fill);
+        e.size = static_cast<std::int64_t>(bytes);
+    }
+    return batch;
+}
+
+#if !defined(_WIN32)
+/// A named pipe in a temporary folder with its reading end open (without
+/// waiting for a writer; rfd -1 if that failed). It owns the folder and the
+/// descriptor, closed when it goes.
+struct NamedPipe {
+    QTemporaryDir dir;
+    std::string path = dir.filePath("pipe").toStdString();
+    int rfd = ::mkfifo(path.c_str(), 0600) == 0 ? ::open(path.c_str(), O_RDONLY | O_NONBLOCK) : -1;
+
+    NamedPipe() = default;
+    ~NamedPipe() {
+        if (rfd >= 0) ::close(rfd);
+    }
+    NamedPipe(const NamedPipe&) = delete;
+    NamedPipe& operator=(const NamedPipe&) = delete;
+};
+
+/// Reads `rfd` (switched to blocking) into `received` until end of file.
+void readToEof(int rfd, std::string& received) {
+    ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(rfd, buf, sizeof buf);
+        if (n <= 0) break;
+        received.append(buf, static_cast<std::size_t>(n));
+    }
+}
+#endif
+
 /// Runs an echo conversation with a Reactor client and hands each drained
 /// batch to `sink` as it comes, the way the GUI and the CLI do.
 lwtest::Recorded liveSession(const std::function<void(const std::vector<Event>&)>& sink) {
@@ -162,16 +203,7 @@ void TestSessionRecorder::tinyQueueBound() {
     SessionRecorder rec(o);
     QVERIFY(rec.open(path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
     std::uint64_t seq = 0;
-    for (int b = 0; b < 200; ++b) {
-        std::vector<Event> batch(5);
-        for (Event& e : batch) {
-            e.seq = ++seq;
-            e.kind = engine::EventKind::Sent;
-            e.data = std::string(100, static_cast<char>('a' + b % 26));
-            e.size = 100;
-        }
-        rec.append(std::move(batch));
-    }
+    for (int b = 0; b < 200; ++b) rec.append(sentBatch(5, 100, seq, static_cast<char>('a' + b % 26)));
     QVERIFY(rec.close());
     const auto s = SessionReader::load(path, nullptr);
     QVERIFY(s);
@@ -231,24 +263,14 @@ void TestSessionRecorder::longBatchIsWrittenInChunks() {
     // One batch far larger than a chunk, written into a pipe read a piece at
     // a time: the first bytes arrive while the writer is still encoding the
     // batch, and eventsWritten() grows chunk by chunk, not only at its end.
-    QTemporaryDir dir;
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
-    const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-    QVERIFY(rfd >= 0);
+    NamedPipe pipe;
+    QVERIFY(pipe.rfd >= 0);
     SessionRecorder::Options o;
     o.writeChunkBytes = 16u << 10;
     SessionRecorder rec(o);
-    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
-    std::vector<Event> batch(400);
+    QVERIFY(rec.open(pipe.path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
     std::uint64_t seq = 0;
-    for (Event& e : batch) {
-        e.seq = ++seq;
-        e.kind = engine::EventKind::Sent;
-        e.data = std::string(1000, 'x');
-        e.size = 1000;
-    }
-    rec.append(std::move(batch));  // about 560 KB of JSON; a pipe holds 64 KiB
+    rec.append(sentBatch(400, 1000, seq));  // about 560 KB of JSON; a pipe holds 64 KiB
     // The writer is blocked on the full pipe in the middle of the batch; what
     // it reports written is a whole number of chunks, more than none.
     std::uint64_t written = 0;
@@ -257,18 +279,9 @@ void TestSessionRecorder::longBatchIsWrittenInChunks() {
         written = rec.eventsWritten();
     const bool midway = written > 0 && written < 400;
     std::string received;
-    std::thread reader([&] {
-        ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
-        char buf[65536];
-        for (;;) {
-            const ssize_t n = ::read(rfd, buf, sizeof buf);
-            if (n <= 0) break;
-            received.append(buf, static_cast<std::size_t>(n));
-        }
-    });
+    std::thread reader([&] { readToEof(pipe.rfd, received); });
     const bool closed = rec.close();
     reader.join();
-    ::close(rfd);
     QVERIFY2(midway, qPrintable(QString::number(written)));
     QVERIFY(closed);
     QCOMPARE(rec.eventsWritten(), 400u);
@@ -282,11 +295,8 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
 #else
     // The file is a pipe nobody reads yet: the writer thread blocks on it,
     // as it would on a disk that cannot keep up.
-    QTemporaryDir dir;
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
-    const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-    QVERIFY(rfd >= 0);
+    NamedPipe pipe;
+    QVERIFY(pipe.rfd >= 0);
     SessionRecorder::Options o;
     o.maxQueuedBytes = 64u << 10;
     o.neverWait = true;
@@ -298,15 +308,7 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
     bool reading = false;
     const auto startReading = [&] {
         reading = true;
-        reader = std::thread([&] {
-            ::fcntl(rfd, F_SETFL, ::fcntl(rfd, F_GETFL) & ~O_NONBLOCK);
-            char buf[65536];
-            for (;;) {
-                const ssize_t n = ::read(rfd, buf, sizeof buf);
-                if (n <= 0) break;
-                received.append(buf, static_cast<std::size_t>(n));
-            }
-        });
+        reader = std::thread([&] { readToEof(pipe.rfd, received); });
     };
     struct Unstick {
         std::function<void()> f;
@@ -315,28 +317,18 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
         if (!reading) startReading();
         rec.close();
         if (reader.joinable()) reader.join();
-        ::close(rfd);
     }};
 
-    QVERIFY(rec.open(fifo, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
+    QVERIFY(rec.open(pipe.path, eventjson::makeHeader("tst", "1", std::chrono::system_clock::now())));
     std::uint64_t seq = 0;
-    const auto batchOf = [&seq](int n) {
-        std::vector<Event> batch(static_cast<std::size_t>(n));
-        for (Event& e : batch) {
-            e.seq = ++seq;
-            e.kind = engine::EventKind::Sent;
-            e.data = std::string(10000, 'x');
-            e.size = 10000;
-        }
-        return batch;
-    };
+    const auto batchOf = [&seq](std::size_t n) { return sentBatch(n, 10000, seq); };
     rec.append(batchOf(100));  // about 1.3 MB of JSON: far more than a pipe holds
     // Once the writer has begun on it, it is stuck in that batch until
     // someone reads: wait (bounded) for its first bytes in the pipe.
     int inPipe = 0;
     for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
          std::chrono::steady_clock::now() < deadline;) {
-        if (::ioctl(rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
+        if (::ioctl(pipe.rfd, FIONREAD, &inPipe) == 0 && inPipe > 200) break;  // past the header line
         std::this_thread::yield();
     }
     QVERIFY2(inPipe > 200, qPrintable(QString::number(inPipe)));
@@ -351,7 +343,7 @@ void TestSessionRecorder::neverWaitLeavesTheBoundToTheCaller() {
     QVERIFY(!rec.backlogged());
     QVERIFY(rec.close());
     reader.join();
-    const std::string copy = dir.filePath("copy.jsonl").toStdString();
+    const std::string copy = pipe.dir.filePath("copy.jsonl").toStdString();
     std::ofstream(copy, std::ios::binary) << received;
     const auto s = SessionReader::load(copy, nullptr);
     QVERIFY(s);

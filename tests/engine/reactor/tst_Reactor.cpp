@@ -20,6 +20,9 @@
 
 #include <QTest>
 
+#include "ReactorTestSupport.h"
+#include "SocketTestSupport.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -41,7 +44,6 @@
 #include <sys/socket.h>
 #endif
 
-Q_DECLARE_METATYPE(engine::Backend)
 Q_DECLARE_METATYPE(engine::EventLevel)
 
 namespace {
@@ -60,73 +62,12 @@ using engine::Socket;
 using engine::Terminator;
 namespace sockops = engine::sockops;
 
-constexpr ChannelId kAny = 0xffffffffu;
+constexpr ChannelId kAny = lwtest::kAnyChannel;
 
-// --- Events ----------------------------------------------------------------------
-
-/// Collects a reactor's events on the test thread and waits on them.
-class Events {
-public:
-    explicit Events(Reactor& r) : m_r(r) {}
-
-    /// Drains until `pred()` holds or `timeout` passes. Returns pred().
-    bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!pred()) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now >= deadline) return pred();
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-            if (m_r.waitAndDrain(m_batch, std::min<std::chrono::milliseconds>(left, 200ms)))
-                for (Event& e : m_batch) all.push_back(std::move(e));
-        }
-        return true;
-    }
-    const Event* find(EventKind k, ChannelId ch = kAny) const {
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) return &e;
-        return nullptr;
-    }
-    /// The first event of kind `k` (of channel `ch`); when there is none the
-    /// test fails and an empty event stands in.
-    const Event& first(EventKind k, ChannelId ch = kAny) const {
-        if (const Event* e = find(k, ch)) return *e;
-        static const Event none;
-        const std::string what =
-            "no '" + std::string(engine::eventKindName(k)) + "' event for channel " + std::to_string(ch);
-        QTest::qFail(what.c_str(), __FILE__, __LINE__);
-        return none;
-    }
-    bool waitFor(EventKind k, ChannelId ch = kAny, std::chrono::milliseconds timeout = 10s) {
-        return waitUntil([&] { return find(k, ch) != nullptr; }, timeout);
-    }
-    std::size_t count(EventKind k, ChannelId ch = kAny) const {
-        std::size_t n = 0;
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) ++n;
-        return n;
-    }
-    std::vector<const Event*> of(EventKind k, ChannelId ch = kAny) const {
-        std::vector<const Event*> out;
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) out.push_back(&e);
-        return out;
-    }
-    /// The bytes of every `collect` of `ch`, in order.
-    std::string collected(ChannelId ch) const {
-        std::string s;
-        for (const Event& e : all)
-            if (e.kind == EventKind::Collect && e.channel == ch) s += e.data;
-        return s;
-    }
-    /// Waits for the end of the stream.
-    bool waitStopped(std::chrono::milliseconds timeout = 10s) { return waitFor(EventKind::Stopped, kAny, timeout); }
-
-    std::vector<Event> all;
-
-private:
-    Reactor& m_r;
-    std::vector<Event> m_batch;
-};
+using lwtest::backends;
+using lwtest::Events;
+using lwtest::ipv6Available;
+using lwtest::waitFd;
 
 std::uint16_t listeningPort(Events& ev, ChannelId server) {
     if (!ev.waitFor(EventKind::Listening, server)) return 0;
@@ -155,29 +96,11 @@ ChannelId acceptedId(Events& ev, std::size_t nth = 0) {
 
 // --- Raw peers ----------------------------------------------------------------------
 
-bool waitFd(engine::NativeSocket fd, short events, int ms = 10000) {
-#if defined(_WIN32)
-    WSAPOLLFD p{};
-    p.fd = fd;
-    p.events = events;
-    return ::WSAPoll(&p, 1, ms) > 0;
-#else
-    pollfd p{fd, events, 0};
-    return ::poll(&p, 1, ms) > 0;
-#endif
-}
-
 /// A loopback client socket, driven by the test thread.
 class Peer {
 public:
-    Peer(std::uint16_t port, int family = engine::kAfInet) {
-        std::error_code ec;
-        m_sock = Socket(sockops::create(family, engine::kSockStream, ec));
-        if (ec) throw std::system_error(ec, "socket");
-        sockops::connect(m_sock.get(), Address::loopback(family, port), ec);
-        if (ec && !sockops::isConnectInProgress(ec)) throw std::system_error(ec, "connect");
-        if (!waitFd(m_sock.get(), POLLOUT)) throw std::runtime_error("connect did not complete");
-    }
+    Peer(std::uint16_t port, int family = engine::kAfInet)
+        : m_sock(lwtest::rawConnect(Address::loopback(family, port))) {}
     explicit Peer(Socket s) : m_sock(std::move(s)) {}
 
     /// Sends everything (waiting for room); on failure the test fails.
@@ -190,7 +113,7 @@ public:
                 return;
             }
             if (ec) {
-                if (!waitFd(m_sock.get(), POLLOUT)) {
+                if (!waitFd(m_sock.get(), POLLOUT, 10000)) {
                     QTest::qFail("peer send: no room for 10 s", __FILE__, __LINE__);
                     return;
                 }
@@ -225,13 +148,7 @@ public:
     }
     void closeNow() { m_sock.reset(); }
     /// An abortive close: the other side sees a reset (RST).
-    void reset() {
-        linger lg{};
-        lg.l_onoff = 1;
-        lg.l_linger = 0;
-        ::setsockopt(m_sock.get(), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&lg), sizeof lg);
-        m_sock.reset();
-    }
+    void reset() { lwtest::abortSocket(m_sock); }
     void shutdownWrite() {
         std::error_code ec;
         sockops::shutdownWrite(m_sock.get(), ec);
@@ -279,22 +196,6 @@ private:
     std::string m_in;
     bool m_eof = false;
 };
-
-std::vector<std::pair<const char*, Backend>> backends() {
-    std::vector<std::pair<const char*, Backend>> out;
-    for (auto [name, b] : {std::pair{"select", Backend::Select}, std::pair{"poll", Backend::Poll},
-                           std::pair{"epoll", Backend::Epoll}})
-        if (engine::backendAvailable(b)) out.emplace_back(name, b);
-    return out;
-}
-
-bool ipv6Available() {
-    std::error_code ec;
-    Socket s(sockops::create(engine::kAfInet6, engine::kSockStream, ec));
-    if (ec) return false;
-    sockops::bind(s.get(), Address::loopback(engine::kAfInet6, 0), ec);
-    return !ec;
-}
 
 ReactorOptions options(Backend b = engine::defaultBackend(), EventLevel level = EventLevel::Full) {
     ReactorOptions o;

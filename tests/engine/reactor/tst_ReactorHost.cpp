@@ -14,6 +14,8 @@
 
 #include <QTest>
 
+#include "ReactorTestSupport.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -30,28 +32,10 @@ using engine::HostPhase;
 using engine::Reactor;
 using engine::ReactorOptions;
 
-constexpr ChannelId kAny = 0xffffffffu;
-
-class Events {
+/// A reactor's events, with the `hosted` ones found by phase.
+class Events : public lwtest::Events {
 public:
-    explicit Events(Reactor& r) : m_r(r) {}
-    bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!pred()) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now >= deadline) return pred();
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-            if (m_r.waitAndDrain(m_batch, std::min<std::chrono::milliseconds>(left, 200ms)))
-                for (Event& e : m_batch) all.push_back(std::move(e));
-        }
-        return true;
-    }
-    std::vector<const Event*> of(EventKind k, ChannelId ch = kAny) const {
-        std::vector<const Event*> out;
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) out.push_back(&e);
-        return out;
-    }
+    using lwtest::Events::Events;
     const Event* hosted(HostPhase p) const {
         for (const Event& e : all)
             if (e.kind == EventKind::Hosted && static_cast<HostPhase>(e.sub) == p) return &e;
@@ -74,11 +58,6 @@ public:
     bool waitHosted(HostPhase p, std::chrono::milliseconds timeout = 10s) {
         return waitUntil([&] { return hosted(p) != nullptr; }, timeout);
     }
-    std::vector<Event> all;
-
-private:
-    Reactor& m_r;
-    std::vector<Event> m_batch;
 };
 
 engine::HostFactory example(const std::string& name, bool serverOnly = false) {

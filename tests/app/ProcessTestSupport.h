@@ -1,0 +1,159 @@
+// ProcessTestSupport.h — running a program as a user runs it, for the
+// end-to-end tests in tests/app (tst_Cli, tst_CliReplay).
+//
+// lines(): text split into lines (no empty last one). Run: a finished run's
+// exit status and both outputs. runProcess(): runs a program to its end with
+// some input on stdin, bounded by a deadline (killed when it passes).
+// Background: a program left running (a server, a mock, tcpdump) whose
+// outputs are collected while the test waits for something to appear in
+// them; killed when it goes out of scope. Each object owns its QProcess;
+// every wait has a deadline, nothing sleeps.
+// Threads: the test's thread.
+#pragma once
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+namespace lwtest {
+
+inline QStringList lines(const QByteArray& text) {
+    QStringList out = QString::fromUtf8(text).split('\n');
+    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
+    return out;
+}
+
+/// A finished run: exit status (-1: did not start, did not finish in time,
+/// or crashed) and both outputs.
+struct Run {
+    int status = -1;
+    QByteArray out;
+    QByteArray err;
+    QString all() const { return QString::fromUtf8(out + "\n---stderr---\n" + err); }
+};
+
+/// Runs `program` with `args`, writes `input` to its stdin and closes it,
+/// and waits up to `timeoutMs` for it to end (`waitMs` for it to start and,
+/// when killed, to go).
+inline Run runProcess(const QString& program, const QStringList& args, const QByteArray& input, int timeoutMs,
+                      int waitMs) {
+    QProcess p;
+    p.start(program, args);
+    Run r;
+    if (!p.waitForStarted(waitMs)) {
+        r.err = "(could not start " + program.toUtf8() + ")";
+        return r;
+    }
+    if (!input.isEmpty()) p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(waitMs);
+        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+/// A program running in the background: a server, a mock, tcpdump.
+class Background {
+public:
+    /// Starts `program`; every wait of this object is bounded by `waitMs`.
+    Background(const QString& program, const QStringList& args, int waitMs) : m_wait(waitMs) {
+        m_p.start(program, args);
+        m_started = m_p.waitForStarted(m_wait);
+    }
+    ~Background() {
+        if (m_p.state() != QProcess::NotRunning) {
+            m_p.kill();
+            m_p.waitForFinished(m_wait);
+        }
+    }
+    Background(const Background&) = delete;
+    Background& operator=(const Background&) = delete;
+
+    bool started() const { return m_started; }
+
+    /// Reads both outputs until `re` matches one of them; its first capture,
+    /// or "" (the deadline passed, or the program ended first).
+    QString waitFor(const QRegularExpression& re) {
+        QString captured;
+        pumpUntil([&] {
+            for (const QByteArray* b : {&m_out, &m_err}) {
+                const auto m = re.match(QString::fromUtf8(*b));
+                if (m.hasMatch()) {
+                    captured = m.captured(1);
+                    return true;
+                }
+            }
+            return false;
+        });
+        return captured;
+    }
+
+    /// Waits for linewright-cli's "listening on HOST:PORT" line on stderr;
+    /// the port, or 0 if it never came.
+    quint16 port() {
+        static const QRegularExpression re(R"(listening on (\S+):(\d+))");
+        quint16 port = 0;
+        pumpUntil([&] {
+            const auto m = re.match(QString::fromUtf8(m_err));
+            if (m.hasMatch()) port = m.captured(2).toUShort();
+            return m.hasMatch();
+        });
+        return port;
+    }
+
+    /// Reads stdout until it contains `what` (or the deadline).
+    bool waitStdout(const QByteArray& what) {
+        return pumpUntil([&] { return m_out.contains(what); });
+    }
+
+    /// Stops it with SIGTERM (where there are signals) and collects the rest.
+    int stop() {
+        m_p.terminate();
+        return finish();
+    }
+    /// Waits for its end and collects the rest; its exit code, or -1.
+    int finish(int timeoutMs = -1) {
+        if (!m_p.waitForFinished(timeoutMs < 0 ? m_wait : timeoutMs)) return -1;
+        m_out += m_p.readAllStandardOutput();
+        m_err += m_p.readAllStandardError();
+        return m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -1;
+    }
+
+    QProcess& process() { return m_p; }
+    const QByteArray& out() const { return m_out; }
+    const QByteArray& err() const { return m_err; }
+
+private:
+    /// Collects both outputs until `done()` holds (true), the program ends
+    /// without it, or the deadline passes (false).
+    bool pumpUntil(const std::function<bool()>& done) {
+        QElapsedTimer t;
+        t.start();
+        for (;;) {
+            m_out += m_p.readAllStandardOutput();
+            m_err += m_p.readAllStandardError();
+            if (done()) return true;
+            if (m_p.state() == QProcess::NotRunning || t.elapsed() >= m_wait) return false;
+            m_p.waitForReadyRead(100);
+        }
+    }
+
+    QProcess m_p;
+    int m_wait;
+    bool m_started = false;
+    QByteArray m_out;
+    QByteArray m_err;
+};
+
+}  // namespace lwtest
