@@ -117,12 +117,12 @@ std::string keyLogEnvironment() {
 
 }  // namespace
 
-std::string checkKeyLogFile(const std::string& path) {
+std::string checkKeyLogFile(const std::string& path, bool create) {
     if (path.empty()) return "expected a file name";
+    const std::string isLink = quote(path) + " is a symbolic link; links are not followed (name the file itself)";
     std::error_code ec;
     const auto link = fs::symlink_status(path, ec);
-    if (!ec && fs::is_symlink(link))
-        return quote(path) + " is a symbolic link; links are not followed (name the file itself)";
+    if (!ec && fs::is_symlink(link)) return isLink;
     if (!ec && fs::is_directory(link)) return "cannot write " + quote(path) + ": it is a directory";
     if (!ec && fs::exists(link) && !fs::is_regular_file(link)) return {};  // a FIFO or a device, written as it is
     if (!ec && fs::is_regular_file(link)) {
@@ -133,13 +133,21 @@ std::string checkKeyLogFile(const std::string& path) {
         std::fclose(f);
         return {};
     }
-    // A new file: created now, 0600 (it holds secrets), never through a link.
+    // A new file: its directory must be there.
+    fs::path parent = fs::path(path).parent_path();
+    if (parent.empty()) parent = ".";
+    const auto dir = fs::status(parent, ec);
+    if (!fs::is_directory(dir))
+        return "cannot create " + quote(path) + ": " +
+               (fs::exists(dir) ? quote(parent.string()) + " is not a directory"
+                                : "there is no directory " + quote(parent.string()));
+    if (!create) return {};
+    // Created now, 0600 (it holds secrets), never through a link.
     const engine::fileops::OpenedFile created = engine::fileops::openNoFollow(path, false, 0600);
     switch (created.outcome) {
     case engine::fileops::OpenOutcome::Opened: std::fclose(created.file); return {};
     case engine::fileops::OpenOutcome::Exists: return {};  // created meanwhile: appended to
-    case engine::fileops::OpenOutcome::Symlink:
-        return quote(path) + " is a symbolic link; links are not followed (name the file itself)";
+    case engine::fileops::OpenOutcome::Symlink: return isLink;
     case engine::fileops::OpenOutcome::Failed: break;
     }
     return "cannot create " + quote(path) + ": " + std::strerror(created.error ? created.error : EIO);
@@ -280,9 +288,6 @@ std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t, s
         c.minVersion > c.maxVersion)
         return "--tls-min " + std::string(engine::tlsVersionName(c.minVersion)) + " is above --tls-max " +
                std::string(engine::tlsVersionName(c.maxVersion));
-    if (!notSupported.empty())
-        return command + " " + (c.enabled ? "--tls" : t.startTlsGiven ? "--starttls" : "--starttls-after") +
-               " is not supported yet: " + std::string(notSupported);
     if (c.keyLogFile.empty()) {
         const std::string env = keyLogEnvironment();
         if (!env.empty()) {
@@ -290,10 +295,14 @@ std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t, s
             t.keyLogFromEnvironment = true;
         }
     }
-    if (!c.keyLogFile.empty()) {
-        const std::string why = checkKeyLogFile(c.keyLogFile);
-        if (!why.empty()) return (t.keyLogFromEnvironment ? "SSLKEYLOGFILE: " : "--keylog: ") + why;
-    }
+    const char* keyLogName = t.keyLogFromEnvironment ? "SSLKEYLOGFILE: " : "--keylog: ";
+    if (!c.keyLogFile.empty())
+        if (const std::string why = checkKeyLogFile(c.keyLogFile, false); !why.empty()) return keyLogName + why;
+    if (!notSupported.empty())
+        return command + " " + (c.enabled ? "--tls" : t.startTlsGiven ? "--starttls" : "--starttls-after") +
+               " is not supported yet: " + std::string(notSupported);
+    if (!c.keyLogFile.empty())
+        if (const std::string why = checkKeyLogFile(c.keyLogFile, true); !why.empty()) return keyLogName + why;
     return {};
 }
 

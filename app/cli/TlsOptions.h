@@ -71,8 +71,11 @@ std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t,
                       std::string_view notSupported = {});
 
 /// "" when `path` may be opened to append a key log to, else why not
-/// ("'k.log' is a symbolic link; links are not followed (name the file itself)").
-std::string checkKeyLogFile(const std::string& path);
+/// ("'k.log' is a symbolic link; links are not followed (name the file
+/// itself)"). An existing regular file is opened for appending and closed
+/// (never truncated); `create`: a new file is created now, 0600, so that
+/// the run finds it writable.
+std::string checkKeyLogFile(const std::string& path, bool create);
 
 /// The help note of the TLS group (defaults, what listen does differently).
 std::string tlsGroupNote(TlsRole role);
