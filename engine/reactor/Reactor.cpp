@@ -136,6 +136,7 @@ private:
     void execute(cmd::HalfClose& c);
     void execute(cmd::DiscardBuffers& c);
     void execute(cmd::Close& c);
+    void execute(cmd::StartTls& c);
     void execute(cmd::Snapshot& c);
     void execute(cmd::Pause& c);
     void execute(cmd::Resume& c);
@@ -584,6 +585,13 @@ void Reactor::Impl::execute(cmd::DiscardBuffers& c) {
 void Reactor::Impl::execute(cmd::Close& c) {
     if (m_hosting->close(c.channel)) return;
     if (Channel* ch = find(c.channel, "close")) ch->closeLocally("close");
+}
+
+void Reactor::Impl::execute(cmd::StartTls& c) {
+    Channel* ch = find(c.channel, "start TLS");
+    if (!ch) return;
+    // The channel side of the upgrade comes with the TLS layer (branch tls).
+    emitError(c.channel, 0, "cannot start TLS: not implemented yet");
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {
