@@ -366,7 +366,8 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
     ch->reporter().accepted(ch->peerAddress().empty() ? peer.toString() : ch->peerAddress(), ch->localAddress());
     ch->joinBudget(listener.inputBudget());
     ++m_ctx.totals.accepted;
-    addChannel(std::move(ch));
+    Channel& added = addChannel(std::move(ch));
+    added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
 }
 
 void Reactor::Impl::channelClosed(Channel& channel) {
@@ -588,10 +589,7 @@ void Reactor::Impl::execute(cmd::Close& c) {
 }
 
 void Reactor::Impl::execute(cmd::StartTls& c) {
-    Channel* ch = find(c.channel, "start TLS");
-    if (!ch) return;
-    // The channel side of the upgrade comes with the TLS layer (branch tls).
-    emitError(c.channel, 0, "cannot start TLS: not implemented yet");
+    if (Channel* ch = find(c.channel, "start TLS")) ch->startTlsNow(c.tls);
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {
