@@ -150,6 +150,7 @@ private:
     bool m_shutdownWritePending = false;
     bool m_transportShut = false;
     bool m_failed = false;
+    std::string m_failReason;
     std::optional<TlsCloseKind> m_closeKind;
     std::optional<Clock::time_point> m_deadline;
     TlsHandshakeInfo m_info;
