@@ -18,8 +18,14 @@
 #include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QStringList>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <memory>
 
 namespace {
 
@@ -69,6 +75,58 @@ Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArra
     return r;
 }
 
+/// A port that was free a moment ago.
+quint16 freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+/// Waits until something accepts connections on 127.0.0.1:port.
+bool waitForPort(quint16 port) {
+    return QTest::qWaitFor(
+        [port] {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, port);
+            return s.waitForConnected(200);
+        },
+        kWait);
+}
+
+/// A peer program running in the background, ended (by its PID, through
+/// QProcess) when the test is done with it.
+class Peer {
+public:
+    Peer(const QString& program, const QStringList& args, const QString& dir = {}) {
+        if (!dir.isEmpty()) m_p.setWorkingDirectory(dir);
+        m_p.setProcessChannelMode(QProcess::MergedChannels);
+        m_p.start(program, args);
+        m_p.waitForStarted(kWait);
+    }
+    ~Peer() {
+        if (m_p.state() != QProcess::NotRunning) {
+            m_p.terminate();
+            if (!m_p.waitForFinished(kWait)) {
+                m_p.kill();
+                m_p.waitForFinished(kWait);
+            }
+        }
+    }
+    QByteArray output() {
+        m_out += m_p.readAll();
+        return m_out;
+    }
+    bool running() const { return m_p.state() == QProcess::Running; }
+    QProcess& process() { return m_p; }
+
+private:
+    QProcess m_p;
+    QByteArray m_out;
+};
+
+/// A program from PATH, or "" (the test then QSKIPs, naming the package).
+QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
+
 bool writeFile(const QString& path, const QByteArray& data) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
@@ -89,9 +147,25 @@ private slots:
     void helpListsTlsOptionsPerCommand();
     void toolsRefuseTlsForNow_data();
     void toolsRefuseTlsForNow();
+    // Against real peers on loopback.
+    void opensslServer_data();
+    void opensslServer();
+    void verificationFailuresExitOne();
+    void keyLogForWireshark();
+    void redisOverTls();
+    void smtpStartTlsWithAiosmtpd();
+    void startTlsRefused454();
+    void curlAgainstListenTls();
+    void swaksAgainstListenStartTls();
 
 private:
+    /// Makes a CA, a server certificate for localhost/127.0.0.1 signed by it,
+    /// and an unrelated CA, with the openssl command; false when it is missing.
+    bool makeCertificates();
+    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+
     QTemporaryDir m_dir;
+    bool m_certs = false;
     QString m_pem;    ///< a readable, non-empty file
     QString m_empty;  ///< an empty file
 };
@@ -306,6 +380,330 @@ void TestCliTls::toolsRefuseTlsForNow() {
     const Run r = runCli(args);
     QCOMPARE(r.status, 2);
     QVERIFY2(lines(r.err) == QStringList{"linewright-cli: " + line}, r.err.constData());
+}
+
+bool TestCliTls::makeCertificates() {
+    if (m_certs) return true;
+    const QString openssl = tool("openssl");
+    if (openssl.isEmpty()) return false;
+    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
+    const QList<QStringList> steps = {
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
+        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
+        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
+    };
+    if (!writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")) return false;
+    for (const QStringList& args : steps) {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(openssl, args);
+        if (!p.waitForFinished(kWait) || p.exitCode() != 0) {
+            qWarning("openssl %s: %s", qPrintable(args.join(' ')), p.readAll().constData());
+            return false;
+        }
+    }
+    m_certs = true;
+    return true;
+}
+
+void TestCliTls::opensslServer_data() {
+    QTest::addColumn<QString>("version");
+    QTest::newRow("TLS 1.2") << "-tls1_2";
+    QTest::newRow("TLS 1.3") << "-tls1_3";
+}
+
+void TestCliTls::opensslServer() {
+    QFETCH(QString, version);
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    // -rev: every line comes back reversed, over TLS of that version only.
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), version, "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const Run r = runCli({"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"), "--send",
+                          "hello\\n", "--count", "1", "--json"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    QVERIFY2(r.out.contains("\"event\":\"tls_handshake\""), r.out.constData());
+    QVERIFY2(r.out.contains("\"text\":\"olleh\""), r.out.constData());
+    QVERIFY2(r.err.isEmpty(), r.err.constData());
+
+    // The version bounds reach the handshake: a 1.2-only client cannot talk
+    // to a 1.3-only server, and the reverse.
+    const QStringList bound = version == "-tls1_3" ? QStringList{"--tls-max", "1.2"} : QStringList{"--tls-min", "1.3"};
+    const Run v = runCli(QStringList{"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"),
+                                     "--send", "x\\n", "--count", "1", "--quiet"} + bound);
+    QCOMPARE(v.status, 1);
+    QVERIFY2(lines(v.err).size() == 1 && v.err.startsWith("linewright-cli: TLS handshake failed: "), v.err.constData());
+}
+
+void TestCliTls::verificationFailuresExitOne() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString p = QString::number(port);
+    struct Case {
+        QStringList args;
+        QString why;
+    };
+    const QList<Case> cases = {
+        {{"localhost", p, "--tls", "--cafile", path("wrongca.pem")}, "unable to get local issuer certificate"},
+        {{"localhost", p, "--tls"}, "unable to get local issuer certificate"},  // the system store does not know our CA
+        {{"127.0.0.1", p, "--tls", "--cafile", path("ca.pem"), "--sni", "mail.example.com"}, "hostname mismatch"},
+    };
+    for (const Case& c : cases) {
+        // Quiet or not, JSON or not: status 1, and the last line says why.
+        for (const QString& mode : {QString("--quiet"), QString("--json"), QString()}) {
+            QStringList args = QStringList{"connect"} + c.args + QStringList{"--send", "x\\n", "--count", "1"};
+            if (!mode.isEmpty()) args << mode;
+            const Run r = runCli(args);
+            QCOMPARE(r.status, 1);
+            const QStringList l = lines(r.err);
+            QVERIFY2(!l.isEmpty(), r.err.constData());
+            if (!mode.isEmpty()) QVERIFY2(l.size() == 1, r.err.constData());
+            QVERIFY2(std::any_of(l.begin(), l.end(),
+                                 [&](const QString& x) {
+                                     return x.startsWith("linewright-cli: TLS handshake failed: certificate verify failed: " + c.why);
+                                 }),
+                     r.err.constData());
+        }
+    }
+    // --insecure: the exchange goes on, with a warning saying what verification would have found.
+    const Run r = runCli({"connect", "localhost", p, "--tls", "--insecure", "--cafile", path("wrongca.pem"), "--send",
+                          "abc\\n", "--count", "1"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("< cba\n"));
+    QVERIFY2(r.err.contains("not verified") && r.err.contains("unable to get local issuer certificate"), r.err.constData());
+}
+
+void TestCliTls::keyLogForWireshark() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), "-tls1_3", "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString log = path("wireshark.keys");
+    const QStringList args = {"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"),
+                              "--send", "x\\n", "--count", "1"};
+    const Run first = runCli(args + QStringList{"--keylog", log});
+    QVERIFY2(first.status == 0, first.err.constData());
+    QVERIFY2(first.err.contains("TLS key log: appending session secrets to " + log.toUtf8()), first.err.constData());
+    QFile f(log);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray one = f.readAll();
+    f.close();
+    QVERIFY2(one.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") && one.contains("CLIENT_TRAFFIC_SECRET_0 "), one.constData());
+    QCOMPARE(f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                                QFileDevice::WriteOther),
+             QFileDevice::Permissions());
+    // A second run through SSLKEYLOGFILE appends: both sessions are in the file.
+    const Run second = runCli(args, {"SSLKEYLOGFILE=" + log});
+    QVERIFY2(second.status == 0, second.err.constData());
+    QVERIFY2(second.err.contains("(from SSLKEYLOGFILE)"), second.err.constData());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray both = f.readAll();
+    QVERIFY(both.startsWith(one));
+    QCOMPARE(both.count("CLIENT_TRAFFIC_SECRET_0 "), 2);
+}
+
+void TestCliTls::redisOverTls() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString redis = tool("redis-server");
+    if (redis.isEmpty()) QSKIP("redis-server (Debian package redis-server) is needed");
+    const quint16 port = freePort();
+    Peer server(redis, {"--port", "0", "--tls-port", QString::number(port), "--tls-cert-file", path("server.pem"),
+                        "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"), "--tls-auth-clients",
+                        "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString p = QString::number(port);
+    const Run ok = runCli({"connect", "localhost", p, "--tls", "--cafile", path("ca.pem"), "-t", "\\r\\n", "--send",
+                           "PING\\r\\nSET lw:key hello\\r\\nGET lw:key\\r\\n", "--count", "4"});
+    QVERIFY2(ok.status == 0, ok.err.constData());
+    QCOMPARE(ok.out, QByteArray("< +PONG\n< +OK\n< $5\n< hello\n"));
+    const Run wrong = runCli({"connect", "localhost", p, "--tls", "--cafile", path("wrongca.pem"), "-t", "\\r\\n",
+                              "--send", "PING\\r\\n", "--count", "1", "--quiet"});
+    QCOMPARE(wrong.status, 1);
+    QVERIFY2(lines(wrong.err).size() == 1 &&
+                 wrong.err.startsWith("linewright-cli: TLS handshake failed: certificate verify failed: "),
+             wrong.err.constData());
+    QVERIFY(wrong.out.isEmpty());
+}
+
+void TestCliTls::smtpStartTlsWithAiosmtpd() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString python = QStringLiteral("/usr/bin/python3");
+    {
+        QProcess probe;
+        probe.start(python, {"-c", "import aiosmtpd"});
+        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
+            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    }
+    const quint16 port = freePort();
+    // STARTTLS required: MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
+    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
+                         path("server.pem"), "--tlskey", path("server.key")});
+    QVERIFY2(waitForPort(port), server.output().constData());
+
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("SSLKEYLOGFILE");
+    cli.setProcessEnvironment(env);
+    cli.start(kCli, {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
+                     "-t", "\\r\\n", "--json"});
+    QVERIFY(cli.waitForStarted(kWait));
+    // Typed as a person would, after the upgrade; stdin stays open until the
+    // server's goodbye (an asyncio TLS server takes close_notify for the end).
+    cli.write("EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+              "Subject: over STARTTLS\n\nlinewright body line\n.\nQUIT\n");
+    QByteArray out;
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     out += cli.readAllStandardOutput();
+                     return out.contains("\"text\":\"221 Bye\"") || cli.state() == QProcess::NotRunning;
+                 },
+                 kWait),
+             out.constData());
+    cli.closeWriteChannel();
+    QVERIFY(cli.state() == QProcess::NotRunning || cli.waitForFinished(kWait));
+    out += cli.readAllStandardOutput();
+    const QByteArray err = cli.readAllStandardError();
+    QVERIFY2(cli.exitCode() == 0, err.constData());
+    // The dialogue in plaintext, then the handshake, then the mail inside TLS.
+    const qsizetype starttls = out.indexOf("\"event\":\"starttls\"");
+    const qsizetype handshake = out.indexOf("\"event\":\"tls_handshake\"");
+    const qsizetype mail = out.indexOf("\"text\":\"MAIL FROM:<a@example.com>\\\\r\\\\n\"");
+    QVERIFY2(out.contains("\"text\":\"220 Ready to start TLS\""), out.constData());
+    QVERIFY2(starttls > 0 && handshake > starttls && mail > handshake, out.constData());
+    QVERIFY2(out.contains("\"text\":\"354 End data with <CR><LF>.<CR><LF>\""), out.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return server.output().contains("linewright body line"); }, kWait),
+             server.output().constData());
+}
+
+void TestCliTls::startTlsRefused454() {
+    // An SMTP server that offers STARTTLS and then refuses it.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    std::unique_ptr<QTcpSocket> peer;
+    QByteArray got;
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        peer.reset(server.nextPendingConnection());
+        peer->write("220 refuser ESMTP\r\n");
+        connect(peer.get(), &QTcpSocket::readyRead, this, [&] {
+            got += peer->readAll();
+            while (got.contains("\r\n")) {
+                const QByteArray line = got.left(got.indexOf("\r\n"));
+                got.remove(0, line.size() + 2);
+                if (line.startsWith("EHLO")) peer->write("250-refuser\r\n250 STARTTLS\r\n");
+                if (line == "STARTTLS") peer->write("454 4.7.0 TLS not available due to temporary reason\r\n");
+            }
+        });
+    });
+    for (const QString& mode : {QString("--quiet"), QString()}) {
+        QProcess cli;
+        QStringList args{"connect", "127.0.0.1", QString::number(server.serverPort()), "--starttls", "smtp",
+                         "--send", "MAIL FROM:<a@example.com>\\r\\n", "-t", "\\r\\n"};
+        if (!mode.isEmpty()) args << mode;
+        cli.start(kCli, args);
+        QVERIFY(cli.waitForStarted(kWait));
+        QVERIFY(QTest::qWaitFor([&] { return cli.state() == QProcess::NotRunning; }, kWait));
+        const QByteArray err = cli.readAllStandardError();
+        QCOMPARE(cli.exitCode(), 1);
+        QVERIFY2(err.contains("454 4.7.0 TLS not available"), err.constData());
+        if (!mode.isEmpty()) QVERIFY2(lines(err).size() == 1, err.constData());
+        // Nothing of the user's went out in plaintext.
+        QVERIFY2(!got.contains("MAIL FROM"), got.constData());
+        peer.reset();
+        got.clear();
+    }
+}
+
+void TestCliTls::curlAgainstListenTls() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString curl = tool("curl");
+    if (curl.isEmpty()) QSKIP("curl (Debian package curl) is needed");
+    Peer listener(kCli, {"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "-t", "\\r\\n",
+                         "--send", "HTTP/1.1 200 OK\\r\\nContent-Length: 15\\r\\nConnection: close\\r\\n\\r\\nhello over tls\\n",
+                         "--count", "5"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QProcess c;
+    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + m.captured(1) + "/canned"});
+    QVERIFY(c.waitForFinished(kWait));
+    QVERIFY2(c.exitCode() == 0, c.readAllStandardError().constData());
+    QCOMPARE(c.readAllStandardOutput(), QByteArray("hello over tls\n"));
+    QVERIFY(QTest::qWaitFor([&] { return !listener.running(); }, kWait));
+    QVERIFY2(listener.output().contains("#2 < GET /canned HTTP/1.1"), listener.output().constData());
+    QCOMPARE(listener.process().exitCode(), 0);
+
+    // The same listener without --cert: a generated certificate, which curl
+    // refuses until told not to verify; its fingerprint is printed.
+    Peer selfSigned(kCli, {"listen", "0", "--tls", "--send", "HTTP/1.1 204 No Content\\r\\nConnection: close\\r\\n\\r\\n"});
+    QVERIFY(QTest::qWaitFor([&] { return selfSigned.output().contains("fingerprint"); }, kWait));
+    const QString text = QString::fromUtf8(selfSigned.output());
+    const auto fp = QRegularExpression(R"(SHA-256 fingerprint ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n)").match(text);
+    QVERIFY2(fp.hasMatch(), qPrintable(text));
+    const auto port = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
+    QProcess refused;
+    refused.start(curl, {"-sS", "https://127.0.0.1:" + port + "/"});
+    QVERIFY(refused.waitForFinished(kWait));
+    QCOMPARE(refused.exitCode(), 60);  // CURLE_PEER_FAILED_VERIFICATION
+    QProcess insecure;
+    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port + "/"});
+    QVERIFY(insecure.waitForFinished(kWait));
+    QCOMPARE(insecure.readAllStandardOutput(), QByteArray("204"));
+}
+
+void TestCliTls::swaksAgainstListenStartTls() {
+    const QString swaks = tool("swaks");
+    if (swaks.isEmpty()) QSKIP("swaks (Debian package swaks) is needed");
+    // A person at the listener's terminal plays the SMTP server: the greeting
+    // on accept, then each reply typed on stdin. The upgrade happens after
+    // the client's STARTTLS line matched and the next reply (220) went out.
+    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
+                         "--stdin"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QProcess client;
+    client.setProcessChannelMode(QProcess::MergedChannels);
+    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
+                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
+    QVERIFY(client.waitForStarted(kWait));
+    // What to answer to each command the listener prints.
+    const QList<QPair<QByteArray, QByteArray>> script = {
+        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
+        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
+        {"#2 < EHLO swaks.example", "250 lw\n"},
+        {"#2 < MAIL FROM:<a@example.com>", "250 ok\n"},
+        {"#2 < RCPT TO:<b@example.com>", "250 ok\n"},
+        {"#2 < DATA", "354 go on\n"},
+        {"#2 < .", "250 queued\n"},
+        {"#2 < QUIT", "221 bye\n"},
+    };
+    QByteArray said;  // what swaks said
+    qsizetype from = 0;
+    for (const auto& [expect, reply] : script) {
+        qsizetype at = -1;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         at = listener.output().indexOf(expect + "\n", from);
+                         return at >= 0 || !listener.running();
+                     },
+                     kWait) && at >= 0,
+                 (expect + "\n--- listener:\n" + listener.output() + "\n--- swaks:\n" + (said += client.readAll())).constData());
+        from = at + expect.size();
+        listener.process().write(reply);
+    }
+    QVERIFY(QTest::qWaitFor([&] { return client.state() == QProcess::NotRunning; }, kWait));
+    said += client.readAll();
+    QVERIFY2(client.exitCode() == 0, said.constData());
+    QVERIFY2(said.contains("TLS started"), said.constData());
+    QVERIFY2(said.contains("sent through linewright"), said.constData());
+    QVERIFY2(listener.output().contains("#2 < sent through linewright"), listener.output().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliTls)
