@@ -2,6 +2,7 @@
 #include "app/cli/EventPrinter.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 
 namespace cli {
 
@@ -122,6 +123,15 @@ void EventPrinter::one(const Event& e) {
         status(ch, "backpressure: " + std::to_string(e.size) + " bytes queued (mark " + std::to_string(e.count) + ")");
         break;
     case EventKind::LowWater: status(ch, "backpressure over"); break;
+    case EventKind::StartTls:
+    case EventKind::TlsClose: status(ch, engine::tlsEventText(e)); break;
+    case EventKind::TlsHandshake:
+        // (TlsText.h escapes what the peer's certificate says)
+        status(ch, engine::tlsEventText(e));
+        if (const engine::TlsHandshakeInfo* t = e.tlsInfo())
+            for (std::size_t i = 0; i < t->peerChain.size(); ++i)
+                status(ch, "  " + engine::certificateText(t->peerChain[i], i));
+        break;
     default: break;
     }
 }

@@ -1,6 +1,8 @@
 // Conversation.cpp — from events to per-connection byte streams.
 #include "engine/capture/Conversation.h"
 
+#include "engine/capture/TlsText.h"
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -234,6 +236,20 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
                 }
             }
             break;
+        case EventKind::StartTls:
+        case EventKind::TlsHandshake:
+        case EventKind::TlsClose: {
+            TlsMark m;
+            m.kind = e.kind;
+            m.tUs = e.tUs;
+            m.seq = e.seq;
+            m.inOffset = c.in.bytes.size();
+            m.outOffset = c.out.bytes.size();
+            m.text = tlsEventText(e);
+            if (e.kind == EventKind::TlsHandshake) m.handshake = e.tls;
+            c.tls.push_back(std::move(m));
+            break;
+        }
         case EventKind::HalfClosed:
             c.halfClosedUs = e.tUs;
             c.halfClosedSeq = e.seq;
@@ -270,6 +286,12 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
         out.push_back(std::move(c));
     }
     return out;
+}
+
+const TlsHandshakeInfo* Conversation::tlsHandshake() const noexcept {
+    for (auto it = tls.rbegin(); it != tls.rend(); ++it)
+        if (it->handshake) return it->handshake.get();
+    return nullptr;
 }
 
 const Conversation* selectConversation(const std::vector<Conversation>& conversations,

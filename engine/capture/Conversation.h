@@ -17,6 +17,9 @@
 // direction preceded which message of the other. The protocol view (client
 // to server, server to client) follows from the role: a client channel has
 // the client on the local side, an accepted channel has the server there.
+// A channel that ran TLS keeps its TLS events (starttls, tls_handshake,
+// tls_close) as marks, each with how far each stream had got: the streams
+// are the plaintext, as the channel saw it.
 // What it owns: copies of the bytes; nothing else.
 // Threads: plain values and pure functions; any thread.
 #pragma once
@@ -27,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +79,17 @@ struct StreamDirection {
     }
 };
 
+/// A TLS event of a connection (starttls, tls_handshake, tls_close).
+struct TlsMark {
+    EventKind kind = EventKind::TlsHandshake;
+    std::int64_t tUs = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t inOffset = 0;   ///< Bytes received before it.
+    std::uint64_t outOffset = 0;  ///< Bytes sent before it.
+    std::string text;             ///< tlsEventText(): one line, terminal-safe.
+    std::shared_ptr<const TlsHandshakeInfo> handshake;  ///< tls_handshake: what was negotiated.
+};
+
 struct Conversation {
     ChannelId channel = 0;
     ChannelRole role = ChannelRole::Client;  ///< Client or Accepted.
@@ -104,9 +119,12 @@ struct Conversation {
     std::optional<Terminator> inputTerminator;
     StreamDirection in;   ///< Received by the channel.
     StreamDirection out;  ///< Sent by the channel.
+    std::vector<TlsMark> tls;  ///< Its TLS events, in order.
 
     bool connectedEver() const noexcept { return connectedUs >= 0; }
     bool hasTraffic() const noexcept { return !in.bytes.empty() || !out.bytes.empty(); }
+    /// The last TLS handshake (nullptr: the connection never ran TLS).
+    const TlsHandshakeInfo* tlsHandshake() const noexcept;
     /// A client channel is the client; an accepted one is the server.
     bool localIsClient() const noexcept { return role == ChannelRole::Client; }
     const StreamDirection& clientToServer() const noexcept { return localIsClient() ? out : in; }

@@ -9,9 +9,12 @@
 #include "engine/capture/UtcTime.h"
 #include "engine/reactor/EventKinds.h"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
+#include <span>
 #include <utility>
+#include <vector>
 
 namespace engine::eventjson {
 
@@ -136,6 +139,38 @@ void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
     });
 }
 
+void writeCertificate(JsonObjectWriter& e, const CertificateInfo& c) {
+    const auto text = [&e](std::string_view k, std::string_view v) { e.str(k, clampedUtf8(v, kMaxTlsString)); };
+    text("subject", c.subject);
+    text("issuer", c.issuer);
+    text("not_before", c.notBefore);
+    text("not_after", c.notAfter);
+    std::vector<std::string> sans;
+    for (std::size_t i = 0; i < c.subjectAltNames.size() && i < kMaxTlsSans; ++i)
+        sans.push_back(clampedUtf8(c.subjectAltNames[i], kMaxTlsString));
+    e.strings("san", sans);
+    text("sha256", c.sha256);
+    text("serial", c.serial);
+    text("key_type", c.keyType);
+}
+
+// Within the limits of EventJson.h, so that what is written reads back.
+void writeTls(JsonObjectWriter& w, const TlsHandshakeInfo& t) {
+    const auto text = [&w](std::string_view k, std::string_view v) { w.str(k, clampedUtf8(v, kMaxTlsString)); };
+    text("version", t.version);
+    text("cipher", t.cipher);
+    text("alpn", t.alpn);
+    text("server_name", t.serverName);
+    w.boolean("resumed", t.resumed);
+    w.boolean("server", t.server);
+    w.boolean("starttls", t.startTls);
+    w.boolean("verified", t.verified);
+    w.boolean("verify_skipped", t.verifySkipped);
+    text("verify_result", t.verifyResult);
+    text("local_fingerprint", t.localFingerprint);
+    const std::span<const CertificateInfo> chain(t.peerChain.data(), std::min(t.peerChain.size(), kMaxTlsChain));
+    writeObjects(w, "peer_chain", chain, writeCertificate);
+}
 
 std::string_view nameOf(std::span<const std::string_view> names, std::uint8_t v) {
     return v < names.size() ? names[v] : std::string_view("?");
@@ -163,6 +198,7 @@ bool written(const EventField& f, const Event& e) {
         case EventSlot::Info:
         case EventSlot::Aux: return !textIn(e, f.slot).empty();
         case EventSlot::Trace: return e.trace != nullptr;
+        case EventSlot::Tls: return e.tls != nullptr;
         case EventSlot::State:
         case EventSlot::Counters: return e.state != nullptr;
         default: return numberIn(e, f.slot) != 0;
@@ -191,6 +227,9 @@ void writeField(JsonObjectWriter& w, const EventField& f, const Event& e, bool w
         switch (f.slot) {
         case EventSlot::Trace:
             if (e.trace) writeTrace(w, *e.trace);
+            break;
+        case EventSlot::Tls:
+            if (e.tls) writeTls(w, *e.tls);
             break;
         case EventSlot::State:
             if (e.state) writeState(w, *e.state, withText);
@@ -419,6 +458,88 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
     return r.ok();
 }
 
+// The characters (code points) of a string a reader got: its bytes other
+// than UTF-8 continuation bytes. Each counts as one, so a string of stray
+// continuation bytes is bounded by its size in bytes instead.
+bool withinChars(std::string_view s, std::size_t maxChars) {
+    if (s.size() > 4 * maxChars) return false;
+    std::size_t chars = 0;
+    for (const char c : s)
+        if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++chars;
+    return chars <= maxChars;
+}
+
+std::string boundedStr(JsonFields& r, std::string_view k, bool required = true) {
+    std::string v = r.str(k, required);
+    if (!withinChars(v, kMaxTlsString)) {
+        r.fail("field '" + std::string(k) + "' is longer than " + std::to_string(kMaxTlsString) + " characters");
+        v.clear();
+    }
+    return v;
+}
+
+void readCertificate(JsonFields& r, CertificateInfo& c) {
+    c.subject = boundedStr(r, "subject");
+    c.issuer = boundedStr(r, "issuer");
+    c.notBefore = boundedStr(r, "not_before", false);
+    c.notAfter = boundedStr(r, "not_after", false);
+    if (const JsonValue* san = r.field("san", JsonValue::Type::Array, false)) {
+        if (san->array.size() > kMaxTlsSans) {
+            r.fail("field 'san' has " + std::to_string(san->array.size()) + " names, more than " +
+                   std::to_string(kMaxTlsSans));
+            return;
+        }
+        for (const JsonValue& name : san->array) {
+            if (name.type != JsonValue::Type::String) {
+                r.fail("'san' entries must be strings");
+                return;
+            }
+            if (!withinChars(name.string, kMaxTlsString)) {
+                r.fail("a name in 'san' is longer than " + std::to_string(kMaxTlsString) + " characters");
+                return;
+            }
+            c.subjectAltNames.push_back(name.string);
+        }
+    }
+    c.sha256 = boundedStr(r, "sha256");
+    c.serial = boundedStr(r, "serial", false);
+    c.keyType = boundedStr(r, "key_type", false);
+}
+
+bool readTls(JsonFields& r, TlsHandshakeInfo& t) {
+    t.version = boundedStr(r, "version");
+    t.cipher = boundedStr(r, "cipher");
+    t.alpn = boundedStr(r, "alpn", false);
+    t.serverName = boundedStr(r, "server_name", false);
+    t.resumed = r.boolean("resumed", false);
+    t.server = r.boolean("server");
+    t.startTls = r.boolean("starttls", false);
+    t.verified = r.boolean("verified");
+    t.verifySkipped = r.boolean("verify_skipped", false);
+    if (r.ok() && t.verified && t.verifySkipped) r.fail("'verified' and 'verify_skipped' cannot both be true");
+    t.verifyResult = boundedStr(r, "verify_result");
+    t.localFingerprint = boundedStr(r, "local_fingerprint", false);
+    if (const JsonValue* chain = r.field("peer_chain", JsonValue::Type::Array, true)) {
+        if (chain->array.size() > kMaxTlsChain) {
+            r.fail("field 'peer_chain' has " + std::to_string(chain->array.size()) + " certificates, more than " +
+                   std::to_string(kMaxTlsChain));
+            return false;
+        }
+        for (std::size_t i = 0; i < chain->array.size() && r.ok(); ++i) {
+            const JsonValue& item = chain->array[i];
+            if (item.type != JsonValue::Type::Object) {
+                r.fail("'peer_chain' entries must be objects");
+                break;
+            }
+            JsonFields e(item);
+            CertificateInfo c;
+            readCertificate(e, c);
+            if (!e.ok()) r.fail("in 'peer_chain' certificate " + std::to_string(i + 1) + ": " + e.error());
+            t.peerChain.push_back(std::move(c));
+        }
+    }
+    return r.ok();
+}
 
 // Whether the field is read for an event whose sub is `sub` (see Presence).
 bool readFor(const EventField& f, std::uint8_t sub) {
@@ -462,6 +583,12 @@ void readField(JsonFields& r, const EventField& f, Event& e) {
             auto t = std::make_shared<LoopTrace>();
             readTrace(r, *t);
             e.trace = std::move(t);
+            break;
+        }
+        case EventSlot::Tls: {
+            auto t = std::make_shared<TlsHandshakeInfo>();
+            readTls(r, *t);
+            e.tls = std::move(t);
             break;
         }
         case EventSlot::State: {

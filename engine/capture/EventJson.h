@@ -46,6 +46,16 @@ struct SessionHeader {
 
 namespace eventjson {
 
+/// Limits on a tls_handshake event (docs/session-format.md, "TLS"), whose
+/// TlsHandshakeInfo is written inline with its peer chain as an array of
+/// objects: certificates in `peer_chain`, names in one certificate's `san`,
+/// characters in any of its strings. A session file is untrusted: a reader
+/// refuses a line beyond them; a writer keeps within them (it cuts what is
+/// longer), so whatever it writes reads back.
+inline constexpr std::size_t kMaxTlsChain = 16;
+inline constexpr std::size_t kMaxTlsSans = 512;
+inline constexpr std::size_t kMaxTlsString = 1024;
+
 /// A header for a session that started at `start` (`start` as formatUtc() writes it).
 SessionHeader makeHeader(std::string tool, std::string toolVersion, std::chrono::system_clock::time_point start,
                          std::string backend = {}, std::string level = {});

@@ -36,6 +36,8 @@ private:
     }
     bool parseValue(JsonValue& out, int depth) {
         if (depth > 32) return fail("nesting too deep");
+        if (++m_values > kMaxJsonValues)
+            return fail("more than " + std::to_string(kMaxJsonValues) + " values in one line");
         if (m_i >= m_s.size()) return fail("unexpected end of line");
         switch (m_s[m_i]) {
         case '{': return parseObject(out, depth);
@@ -203,6 +205,7 @@ private:
 
     std::string_view m_s;
     std::size_t m_i = 0;
+    std::size_t m_values = 0;
     std::string m_error;
 };
 

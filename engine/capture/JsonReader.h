@@ -4,8 +4,11 @@
 // What it does: parseJsonObjectLine() parses one line (a trailing CR/LF is
 // allowed) into a JsonValue that must be an object; it refuses what is not
 // JSON ("not valid JSON: expected ':' at offset 12"), fractions and
-// exponents (the format has whole numbers only), unpaired surrogates, and
-// nesting deeper than 32. JsonFields reads the members of one object with a
+// exponents (the format has whole numbers only), unpaired surrogates,
+// nesting deeper than 32, and more than kMaxJsonValues values in one line
+// (each value costs far more memory parsed than the few bytes it takes in
+// the line, and a session line may be hundreds of MiB: `[0,0,0,…]` must not
+// make that tens of GiB). JsonFields reads the members of one object with a
 // complaint for the first thing that is missing or of the wrong type
 // ("missing field 'size'", "field 'seq' has the wrong type"); later failures
 // do not overwrite it.
@@ -21,6 +24,9 @@
 #include <vector>
 
 namespace engine {
+
+/// The most values (numbers, strings, arrays, objects, … at any depth) one line may hold.
+inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 18;
 
 struct JsonValue {
     enum class Type { Null, Bool, Number, String, Array, Object };

@@ -64,6 +64,33 @@ void appendJsonString(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
+std::string clampedUtf8(std::string_view s, std::size_t maxChars) {
+    static constexpr std::string_view kReplacement = "\xef\xbf\xbd";
+    static constexpr std::string_view kEllipsis = "\xe2\x80\xa6";
+    std::string out;
+    std::size_t chars = 0;
+    std::size_t keep = 0;  // out's size after maxChars - 1 characters
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (chars + 1 == maxChars) keep = out.size();
+        if (chars == maxChars) {
+            out.resize(keep);
+            out += kEllipsis;
+            return out;
+        }
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u < 0x80) {
+            out.push_back(s[i]);
+        } else if (const std::size_t n = utf8Length(s, i)) {
+            out.append(s.substr(i, n));
+            i += n - 1;
+        } else {
+            out += kReplacement;
+        }
+        ++chars;
+    }
+    return out;
+}
+
 void JsonObjectWriter::key(std::string_view k) {
     if (!m_first) m_out.push_back(',');
     m_first = false;

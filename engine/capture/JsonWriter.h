@@ -11,6 +11,7 @@
 // Threads: any; one writer per string.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,12 @@ namespace engine {
 
 /// Appends `s` as a JSON string, quotes included.
 void appendJsonString(std::string& out, std::string_view s);
+
+/// `s` as a reader gets it back from appendJsonString() (each byte that is
+/// not part of valid UTF-8 becomes U+FFFD), cut to at most `maxChars`
+/// characters (code points, `maxChars` >= 1): a longer string keeps its
+/// first `maxChars` - 1 and ends in "…" (U+2026).
+std::string clampedUtf8(std::string_view s, std::size_t maxChars);
 
 class JsonObjectWriter {
 public:

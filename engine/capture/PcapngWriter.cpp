@@ -3,6 +3,7 @@
 
 #include "engine/net/Address.h"
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/JsonWriter.h"
 #include "engine/capture/OutputFile.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <tuple>
 
 namespace engine {
@@ -209,6 +211,15 @@ std::string quoted(const Terminator& t) {
     return "none";
 }
 
+// A TLS note stays well within a pcapng option (at most 64 KiB).
+constexpr std::size_t kMaxTlsComment = 4096;
+
+std::string tlsPayloadNote(const TlsMark& m) {
+    return m.kind == EventKind::TlsHandshake
+               ? std::string(" [the TCP payload here is the decrypted plaintext; the TLS records are not in this capture]")
+               : std::string();
+}
+
 // Inbound events closer than this are taken to come from one read.
 constexpr std::int64_t kSameReadUs = 50;
 
@@ -287,6 +298,21 @@ void exportConversation(const Conversation& c, std::size_t index, std::int64_t b
     }
     std::size_t nextMark = 0;
 
+    // TLS events (the streams are the plaintext; the TLS records are not in
+    // the capture): each is noted on the first packet after it.
+    std::vector<std::string> tlsNotes;
+    std::size_t nextTls = 0;
+    const auto noteTls = [&](Packet& pkt, std::uint64_t beforeSeq) {
+        for (; nextTls < c.tls.size() && c.tls[nextTls].seq < beforeSeq; ++nextTls) {
+            if (!o.comments) continue;
+            // (the text is terminal-safe already; the cut keeps an option within 64 KiB)
+            pkt.comments.push_back(clampedUtf8("channel " + std::to_string(c.channel) + ": " + c.tls[nextTls].text +
+                                                   tlsPayloadNote(c.tls[nextTls]),
+                                               kMaxTlsComment));
+            ++stats.comments;
+        }
+    };
+
     const std::size_t maxSeg = std::max<std::size_t>(o.maxSegment, 1);
     const std::int64_t halfUs = c.halfClosedUs;
     bool localFinSent = false;
@@ -302,6 +328,7 @@ void exportConversation(const Conversation& c, std::size_t index, std::int64_t b
             const std::uint64_t begin = p.offset + at;
             Packet& pkt = tcp.send(p.from, p.tUs, Connection::kAck | Connection::kPsh,
                                    std::string_view(stream).substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(n)));
+            if (at == 0) noteTls(pkt, p.seq);
             if (p.inbound) {
                 while (nextMark < marks.size() && marks[nextMark].first < begin + n) {
                     if (marks[nextMark].first >= begin) {
@@ -314,28 +341,34 @@ void exportConversation(const Conversation& c, std::size_t index, std::int64_t b
         }
     }
 
-    // The end.
+    // The end. TLS events after the last bytes (a tls_close) are noted on
+    // its first packet, or on the last packet there is.
+    const auto end = [&](Packet& pkt) -> Packet& {
+        noteTls(pkt, std::numeric_limits<std::uint64_t>::max());
+        return pkt;
+    };
     if (halfUs >= 0 && !localFinSent) {
-        tcp.send(local, halfUs, Connection::kFin | Connection::kAck);
+        end(tcp.send(local, halfUs, Connection::kFin | Connection::kAck));
         localFinSent = true;
     }
     if (c.closed) {
         const std::int64_t t = std::max(c.closedUs, c.lastUs);
         const bool peerReset = c.closeReason != CloseReason::Local && c.closeErrno != 0;
         if (peerReset) {
-            tcp.send(remote, t, Connection::kRst | Connection::kAck);
+            end(tcp.send(remote, t, Connection::kRst | Connection::kAck));
         } else if (c.closeReason == CloseReason::Peer) {
             // The peer's FIN, then ours (asynchat closes at end of file), then its ACK.
-            tcp.send(remote, t, Connection::kFin | Connection::kAck);
+            end(tcp.send(remote, t, Connection::kFin | Connection::kAck));
             if (!localFinSent) tcp.send(local, t, Connection::kFin | Connection::kAck);
             tcp.send(remote, t, Connection::kAck);
         } else if (c.connectedEver()) {
             // We closed: our FIN (unless a half-close sent it), the peer's, our ACK.
-            if (!localFinSent) tcp.send(local, t, Connection::kFin | Connection::kAck);
+            if (!localFinSent) end(tcp.send(local, t, Connection::kFin | Connection::kAck));
             tcp.send(remote, t, Connection::kFin | Connection::kAck);
             tcp.send(local, t, Connection::kAck);
         }
     }
+    if (nextTls < c.tls.size()) noteTls(packets.back(), std::numeric_limits<std::uint64_t>::max());
 }
 
 }  // namespace

@@ -17,6 +17,11 @@
 // each direction. The segment holding the last byte of each message a
 // channel framed with found_terminator carries a packet comment
 // ("found_terminator 3 on channel 2: 5-byte message, terminator '\r\n'").
+// A TLS channel's streams are its plaintext, exported the same way (a
+// Follow TCP Stream shows what the application saw); its TLS events are
+// noted in a comment on the first packet after each ("channel 2: TLS 1.3
+// TLS_AES_256_GCM_SHA384, verified (CN=localhost) [the TCP payload here is
+// the decrypted plaintext; …]", "channel 2: TLS closed (close_notify)").
 // Conversations whose bytes the session lacks (recorded below level full)
 // are left out, with a note. Addresses come from the recorded
 // `connected`/`accepted` events; one that cannot be read is replaced by

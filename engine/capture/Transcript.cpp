@@ -2,6 +2,7 @@
 #include "engine/capture/Transcript.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 #include "engine/capture/UtcTime.h"
 
 #include <algorithm>
@@ -61,6 +62,9 @@ std::string lifecycle(const Event& e) {
     case EventKind::Resumed: return " resumed";
     case EventKind::Stopped: return " stopped";
     case EventKind::Hosted: return " example " + string(hostPhaseName(e.hostPhase())) + ": " + string(e.label());
+    case EventKind::TlsHandshake:
+    case EventKind::TlsClose:
+    case EventKind::StartTls: return " " + tlsEventText(e);
     default: return {};
     }
 }
@@ -87,6 +91,9 @@ std::string Transcript::render(const SessionHeader& header, const std::vector<Ev
         // escaped, as a line (the bytes columns are escaped by renderEscaped).
         std::string text = terminalSafe(lifecycle(e));
         if (!text.empty()) lines.push_back({e.seq, 1, e.tUs, e.channel, std::move(text)});
+        if (const TlsHandshakeInfo* t = e.tlsInfo())  // the peer's chain, a certificate a line
+            for (std::size_t i = 0; i < t->peerChain.size(); ++i)
+                lines.push_back({e.seq, static_cast<int>(2 + i), e.tUs, e.channel, "    " + certificateText(t->peerChain[i], i)});
     }
     for (const Conversation& c : extractConversations(events, header.level)) {
         if (options.channel && c.channel != *options.channel) continue;

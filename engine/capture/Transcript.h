@@ -10,6 +10,10 @@
 //       0.090504  #2 < hello\r\n
 //       0.090610  #2 > hello\r\n
 //       5.123007  #2  closed by peer (eof): 7 bytes in, 7 out
+// A TLS channel has a line for each TLS event (TlsText.h), between the
+// plaintext messages as they happened:
+//       0.090400  #2  TLS 1.3 TLS_AES_256_GCM_SHA384, verified (CN=localhost)
+//       5.122900  #2  TLS closed (close_notify)
 // A received message is what one found_terminator ended, its terminator
 // included (an unterminated tail at the close is marked so); a sent message
 // is one push, at the time its first byte went out. Times are seconds since

@@ -80,6 +80,9 @@ constexpr EventField kHosted[] = {
     number("port", S::Size, P::OptionalForSub, sub(HostPhase::Started)),
     flag("ok", S::Size, P::ForSub, sub(HostPhase::Done)),
 };
+constexpr EventField kTlsHandshake[] = {group("version", S::Tls)};  // version, cipher, …, peer_chain
+constexpr EventField kTlsClose[] = {name("kind", kTlsCloseKindNames), text("by", S::Info, P::IfSet)};  // by: "peer", "local"
+constexpr EventField kStartTls[] = {text("protocol", S::Info)};
 
 // The methods of the kinds whose method depends on the qualifier.
 constexpr std::string_view kPushMethods[] = {"push"};  // bytes; any producer: push_with_producer
@@ -123,9 +126,9 @@ constexpr std::array<EventKindInfo, kEventKindCount> kKinds = {{
     {K::Received, "received", kStreamBytes, true, F::In, "recv"},
     {K::Hosted, "hosted", kHosted, false, F::None, "hosted", kHostedMethods},
     {K::Preview, "preview", kTrace, false, F::None, "next step"},
-    {K::TlsHandshake, "tls_handshake", {}, false, F::None, "do_handshake"},
-    {K::TlsClose, "tls_close", {}, false, F::None, "SSL_shutdown"},
-    {K::StartTls, "starttls", {}, false, F::None, "starttls"},
+    {K::TlsHandshake, "tls_handshake", kTlsHandshake, false, F::None, "do_handshake"},
+    {K::TlsClose, "tls_close", kTlsClose, false, F::None, "SSL_shutdown"},
+    {K::StartTls, "starttls", kStartTls, false, F::None, "starttls"},
 }};
 
 constexpr EventKindInfo kUnknown{K::Warning, "?", {}, false, F::None, "?"};
@@ -141,7 +144,8 @@ constexpr bool slotFitsType(const EventField& f) {
     case FieldType::Flag: return f.slot == S::Size || f.slot == S::Count;
     case FieldType::Name: return f.slot == S::Sub && !f.names.empty() && f.names.size() <= 256;
     case FieldType::Terminator: return f.slot == S::Terminator;
-    case FieldType::Group: return f.slot == S::Trace || f.slot == S::State || f.slot == S::Counters;
+    case FieldType::Group:
+        return f.slot == S::Trace || f.slot == S::State || f.slot == S::Counters || f.slot == S::Tls;
     }
     return false;
 }
@@ -192,6 +196,7 @@ static_assert(kProducerKindNames.size() == static_cast<std::size_t>(ProducerKind
 static_assert(kCloseReasonNames.size() == static_cast<std::size_t>(CloseReason::Error) + 1);
 static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::TlsUnverified) + 1);
 static_assert(kHostPhaseNames.size() == static_cast<std::size_t>(HostPhase::Failed) + 1);
+static_assert(kTlsCloseKindNames.size() == static_cast<std::size_t>(TlsCloseKind::Truncated) + 1);
 
 }  // namespace
 

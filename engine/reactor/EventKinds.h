@@ -33,6 +33,8 @@ inline constexpr std::array<std::string_view, 11> kWarningCodeNames = {
     "input_budget", "input_resumed", "tls_unverified",
 };
 inline constexpr std::array<std::string_view, 5> kHostPhaseNames = {"started", "dispatcher", "done", "stopped", "failed"};
+/// tls_close: TlsCloseKind (the same names as tlsCloseKindName()).
+inline constexpr std::array<std::string_view, 2> kTlsCloseKindNames = {"close_notify", "truncated"};
 
 /// Where a field's value lives in an Event.
 enum class EventSlot : std::uint8_t {
@@ -48,6 +50,7 @@ enum class EventSlot : std::uint8_t {
     Trace,       ///< Event::trace: the LoopTrace's fields, inline
     State,       ///< Event::state: the ChannelState's fields, inline
     Counters,    ///< Event::state: only its four byte and message counters, inline
+    Tls,         ///< Event::tls: the TlsHandshakeInfo's fields (its chain an array of objects), inline
 };
 
 /// How a field's value is written in JSON.
@@ -58,7 +61,7 @@ enum class FieldType : std::uint8_t {
     Flag,        ///< true / false, kept as 1 / 0
     Name,        ///< one of `names`, kept as its index
     Terminator,  ///< {"kind":"bytes","data_b64":…,"text":…}, {"kind":"count","count":N}, {"kind":"none"}
-    Group,       ///< several fields of an attachment (slot Trace, State or Counters); `key` is the first
+    Group,       ///< several fields of an attachment (slot Trace, State, Counters or Tls); `key` is the first
 };
 
 /// When a field is written, and whether a reader insists on it.

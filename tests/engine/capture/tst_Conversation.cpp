@@ -8,10 +8,12 @@
 // pushes; the client/server view of both sides; a half-close; the residue of
 // a partial terminator at close. On hand-made events: a count terminator's
 // records, a file push of unknown size resolved by its producer_exhausted,
-// pushes never sent, levels that leave bytes out; selectConversation().
+// pushes never sent, levels that leave bytes out; selectConversation();
+// the TLS marks of a STARTTLS session.
 #include "engine/capture/Conversation.h"
 
 #include "ReplayTestSupport.h"
+#include "TlsTestSupport.h"
 
 #include <QTest>
 
@@ -87,6 +89,7 @@ private slots:
     void pushesNeverSentAreLeftOut();
     void levelsThatLeaveBytesOut();
     void selectingAConversation();
+    void tlsMarks();
 };
 
 void TestConversation::bothSidesOfARealConnection() {
@@ -259,6 +262,40 @@ void TestConversation::selectingAConversation() {
                               "#3 (accepted, 1 bytes)"));
     QVERIFY(!engine::selectConversation({}, std::nullopt, &why));
     QCOMPARE(why, std::string("the session has no connections"));
+}
+
+void TestConversation::tlsMarks() {
+    // A STARTTLS upgrade: the streams are the plaintext, whole, and the TLS
+    // events are kept with how far each stream had got.
+    const auto cs = engine::extractConversations(lwtest::startTlsSession());
+    QCOMPARE(cs.size(), 1u);
+    const engine::Conversation& c = cs[0];
+    QCOMPARE(c.out.bytes, std::string("STARTTLS\r\nQUIT\r\n"));
+    QCOMPARE(c.in.bytes, std::string("220 go ahead\r\n221 bye\r\n"));
+    QCOMPARE(c.tls.size(), 3u);
+    QCOMPARE(c.tls[0].kind, EventKind::StartTls);
+    QCOMPARE(c.tls[0].text, std::string("STARTTLS (smtp): TLS handshake begins"));
+    QCOMPARE(c.tls[1].kind, EventKind::TlsHandshake);
+    QCOMPARE(c.tls[1].inOffset, 14u);
+    QCOMPARE(c.tls[1].outOffset, 10u);
+    QCOMPARE(c.tls[1].tUs, 3000);
+    QVERIFY(c.tls[1].handshake);
+    QVERIFY(c.tls[1].text.find("verified (CN=localhost\\x1b]0;pwned\\x07") != std::string::npos);
+    QCOMPARE(c.tls[2].kind, EventKind::TlsClose);
+    QCOMPARE(c.tls[2].text, std::string("TLS closed (close_notify)"));
+    QCOMPARE(c.tls[2].inOffset, 23u);
+    QCOMPARE(c.tls[2].outOffset, 16u);
+    QVERIFY(c.tlsHandshake());
+    QCOMPARE(c.tlsHandshake()->peerChain.size(), 2u);
+    // A plaintext connection has none.
+    auto plain = lwtest::startTlsSession();
+    std::erase_if(plain, [](const Event& e) {
+        return e.kind == EventKind::StartTls || e.kind == EventKind::TlsHandshake || e.kind == EventKind::TlsClose;
+    });
+    const auto ps = engine::extractConversations(plain);
+    QVERIFY(ps.at(0).tls.empty());
+    QVERIFY(!ps.at(0).tlsHandshake());
+    QCOMPARE(ps.at(0).in.bytes, c.in.bytes);
 }
 
 QTEST_GUILESS_MAIN(TestConversation)

@@ -31,6 +31,36 @@ namespace ej = engine::eventjson;
 
 namespace {
 
+engine::CertificateInfo sampleCertificate(int i) {
+    engine::CertificateInfo c;
+    c.subject = "CN=host" + std::to_string(i) + ",O=Example \xc3\xa9";
+    c.issuer = "CN=Example CA " + std::to_string(i + 1);
+    c.notBefore = "2026-01-01T00:00:00Z";
+    c.notAfter = "2027-01-01T00:00:00Z";
+    c.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1", "IP:::1"};
+    c.sha256 = "AB:CD:" + std::to_string(i);
+    c.serial = "0" + std::to_string(i) + "FF";
+    c.keyType = "EC P-256";
+    return c;
+}
+
+/// A handshake with every field set (a chain of `chain` certificates).
+std::shared_ptr<engine::TlsHandshakeInfo> sampleTls(int chain = 2) {
+    auto t = std::make_shared<engine::TlsHandshakeInfo>();
+    t->server = false;
+    t->startTls = true;
+    t->version = "TLSv1.3";
+    t->cipher = "TLS_AES_256_GCM_SHA384";
+    t->alpn = "h2";
+    t->serverName = "localhost";
+    t->resumed = true;
+    for (int i = 0; i < chain; ++i) t->peerChain.push_back(sampleCertificate(i));
+    t->verified = true;
+    t->verifyResult = "ok";
+    t->localFingerprint = "01:02";
+    return t;
+}
+
 Event base(EventKind k, engine::ChannelId ch = 3) {
     Event e;
     e.seq = 42;
@@ -212,6 +242,31 @@ std::vector<Event> oneOfEach() {
         e.trace = t;
     }
     v.push_back(e);
+    e = base(EventKind::TlsHandshake);
+    e.tls = sampleTls();
+    v.push_back(e);
+    e = base(EventKind::TlsHandshake);  // a server with a generated certificate, a client without one
+    {
+        auto t = std::make_shared<engine::TlsHandshakeInfo>();
+        t->server = true;
+        t->version = "TLSv1.2";
+        t->cipher = "ECDHE-RSA-AES128-GCM-SHA256";
+        t->verifySkipped = true;
+        t->verifyResult = "self-signed certificate";
+        t->localFingerprint = "AA:BB";
+        e.tls = t;
+    }
+    v.push_back(e);
+    e = base(EventKind::TlsClose);
+    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::CloseNotify);
+    v.push_back(e);
+    e = base(EventKind::TlsClose);
+    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::Truncated);
+    e.info = "the peer closed the connection without close_notify";
+    v.push_back(e);
+    e = base(EventKind::StartTls);
+    e.info = "smtp";
+    v.push_back(e);
     return v;
 }
 
@@ -281,6 +336,7 @@ Event filled(const EventKindInfo& k, std::uint8_t sub) {
         case FieldType::Terminator: e.setTerminator(Terminator::bytes("\r\n.")); break;
         case FieldType::Group:
             if (f.slot == EventSlot::Trace) e.trace = sampleTrace();
+            if (f.slot == EventSlot::Tls) e.tls = sampleTls(3);
             if (f.slot == EventSlot::State) {
                 auto st = std::make_shared<engine::ChannelState>();
                 st->role = engine::ChannelRole::Listener;
@@ -384,6 +440,12 @@ private slots:
     void missingRequiredFieldIsRefused();
     void optionalFieldsMayBeMissing();
     void accessorsReadWhatTheTableSays();
+    void tlsLinesAreExact();
+    void tlsDecodeErrors_data();
+    void tlsDecodeErrors();
+    void tlsWriterStaysWithinTheLimits();
+    void clampedUtf8();
+    void tooManyValuesInOneLine();
 };
 
 void TestEventJson::headerRoundTrip() {
@@ -684,6 +746,7 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
         {"label", [](const Event& e) { return std::string(e.label()); }, {{K::Hosted, "label"}}},
         {"hostLabel", [](const Event& e) { return std::string(e.hostLabel()); }, {{K::Hosted, "host_label"}}},
         {"hostOk", [](const Event& e) { return std::string(e.hostOk() ? "true" : ""); }, {{K::Hosted, "ok"}}},
+        {"startTlsProtocol", [](const Event& e) { return std::string(e.startTlsProtocol()); }, {{K::StartTls, "protocol"}}},
     };
     const auto jsonValue = [](const engine::JsonValue& v, std::string_view key) -> std::string {
         using T = engine::JsonValue::Type;
@@ -723,9 +786,169 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
                 QVERIFY(e.terminatorBytes().empty());
             }
             QCOMPARE(e.loopTrace() != nullptr, k.field("pass") != nullptr);
+            QCOMPARE(e.tlsInfo() != nullptr, k.field("version") != nullptr);
+            if (k.kind == K::TlsClose) {
+                const engine::JsonValue* v = j.get("kind");
+                QVERIFY(v);
+                QCOMPARE(std::string(engine::tlsCloseKindName(e.tlsCloseKind())), v->string);
+            }
             QCOMPARE(e.channelState() != nullptr, k.field("role") != nullptr || k.field("bytes_in") != nullptr);
         }
     }
+}
+
+void TestEventJson::tlsLinesAreExact() {
+    Event e = base(EventKind::TlsHandshake);
+    e.tls = sampleTls(1);
+    const std::string line = ej::encodeEvent(e);
+    QCOMPARE(line, std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"tls_handshake","version":"TLSv1.3",)"
+                               R"("cipher":"TLS_AES_256_GCM_SHA384","alpn":"h2","server_name":"localhost","resumed":true,)"
+                               R"("server":false,"starttls":true,"verified":true,"verify_skipped":false,"verify_result":"ok",)"
+                               R"("local_fingerprint":"01:02","peer_chain":[{"subject":"CN=host0,O=Example )" "\xc3\xa9" R"(",)"
+                               R"("issuer":"CN=Example CA 1","not_before":"2026-01-01T00:00:00Z","not_after":"2027-01-01T00:00:00Z",)"
+                               R"("san":["DNS:localhost","IP:127.0.0.1","IP:::1"],"sha256":"AB:CD:0","serial":"00FF",)"
+                               R"("key_type":"EC P-256"}]})"));
+    // The same line compact: nothing in it is bytes, so it is the same.
+    QCOMPARE(ej::encodeEvent(e, ej::Rendering::BytesOnly), line);
+    Event c = base(EventKind::TlsClose);
+    c.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::Truncated);
+    QCOMPARE(ej::encodeEvent(c), std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"tls_close","kind":"truncated"})"));
+    QCOMPARE(ej::decodeEvent(ej::encodeEvent(c))->tlsCloseKind(), engine::TlsCloseKind::Truncated);
+    Event s = base(EventKind::StartTls);
+    s.info = "imap";
+    QCOMPARE(ej::encodeEvent(s), std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"starttls","protocol":"imap"})"));
+    QCOMPARE(ej::decodeEvent(ej::encodeEvent(s))->startTlsProtocol(), std::string_view("imap"));
+    // Only the fields the format requires: the optional ones read as empty / false.
+    const auto minimal = ej::decodeEvent(R"({"seq":1,"t_us":0,"channel":2,"event":"tls_handshake","version":"TLSv1.2",)"
+                                         R"("cipher":"AES128-SHA","server":true,"verified":false,"verify_result":"ok",)"
+                                         R"("peer_chain":[{"subject":"CN=a","issuer":"CN=b","sha256":"00"}],"later":[1]})");
+    QVERIFY(minimal.has_value());
+    QVERIFY(minimal->tlsInfo());
+    QCOMPARE(minimal->tlsInfo()->peerChain.size(), std::size_t(1));
+    QVERIFY(minimal->tlsInfo()->peerChain[0].subjectAltNames.empty());
+    QVERIFY(minimal->tlsInfo()->alpn.empty());
+    QVERIFY(!minimal->tlsInfo()->verifySkipped);
+}
+
+void TestEventJson::tlsDecodeErrors_data() {
+    QTest::addColumn<std::string>("line");
+    QTest::addColumn<QString>("mentions");
+    const std::string head = R"({"seq":1,"t_us":0,"channel":2,"event":"tls_handshake","version":"TLSv1.3","cipher":"X",)"
+                             R"("server":false,"verified":true,"verify_result":"ok","peer_chain":)";
+    const auto cert = [](const std::string& subject, const std::string& san = R"(["DNS:a"])") {
+        std::string c = R"({"subject":)";
+        engine::appendJsonString(c, subject);
+        return c + R"(,"issuer":"CN=i","not_before":"","not_after":"","san":)" + san + R"(,"sha256":"00"})";
+    };
+    std::string chain17 = "[";
+    for (int i = 0; i < 17; ++i) chain17 += (i ? "," : "") + cert("CN=" + std::to_string(i));
+    chain17 += "]";
+    std::string sans513 = "[";
+    for (int i = 0; i < 513; ++i) sans513 += std::string(i ? "," : "") + "\"DNS:x\"";
+    sans513 += "]";
+    QTest::newRow("chain of 17") << head + chain17 + "}" << QString("'peer_chain' has 17 certificates, more than 16");
+    QTest::newRow("513 names") << head + "[" + cert("CN=a", sans513) + "]}" << QString("'san' has 513 names, more than 512");
+    QTest::newRow("long subject") << head + "[" + cert(std::string(1025, 'A')) + "]}"
+                                  << QString("certificate 1: field 'subject' is longer than 1024 characters");
+    QTest::newRow("long subject, 2-byte characters")
+        << head + "[" + cert(std::string(1020, 'A')) + "," + cert([] {
+               std::string s;
+               for (int i = 0; i < 1025; ++i) s += "\xc3\xa9";
+               return s;
+           }()) + "]}"
+        << QString("certificate 2: field 'subject' is longer than 1024 characters");
+    QTest::newRow("stray continuation bytes")
+        << head + "[" + cert(std::string(4097, '\x80')) + "]}" << QString("field 'subject' is longer than 1024 characters");
+    QTest::newRow("long name") << head + "[" + cert("CN=a", "[\"" + std::string(1025, 'n') + "\"]") + "]}"
+                               << QString("a name in 'san' is longer than 1024 characters");
+    QTest::newRow("name not a string") << head + "[" + cert("CN=a", "[1]") + "]}" << QString("'san' entries must be strings");
+    QTest::newRow("certificate not an object") << head + R"(["CN=a"]})" << QString("'peer_chain' entries must be objects");
+    QTest::newRow("certificate without subject") << head + R"([{"issuer":"x","sha256":"00"}]})"
+                                                 << QString("invalid tls_handshake event: in 'peer_chain' certificate 1: missing field 'subject'");
+    QTest::newRow("chain not an array") << head + R"({}})" << QString("field 'peer_chain' has the wrong type");
+    QTest::newRow("long version")
+        << R"({"seq":1,"t_us":0,"channel":2,"event":"tls_handshake","version":")" + std::string(2000, 'v') +
+               R"(","cipher":"X","server":false,"verified":true,"verify_result":"ok","peer_chain":[]})"
+        << QString("field 'version' is longer than 1024 characters");
+    QTest::newRow("verified and skipped")
+        << std::string(R"({"seq":1,"t_us":0,"channel":2,"event":"tls_handshake","version":"v","cipher":"X","server":false,)"
+                       R"("verified":true,"verify_skipped":true,"verify_result":"ok","peer_chain":[]})")
+        << QString("'verified' and 'verify_skipped' cannot both be true");
+    QTest::newRow("verified a string")
+        << std::string(R"({"seq":1,"t_us":0,"channel":2,"event":"tls_handshake","version":"v","cipher":"X","server":false,)"
+                       R"("verified":"yes","verify_result":"ok","peer_chain":[]})")
+        << QString("field 'verified' has the wrong type");
+    QTest::newRow("unknown close kind") << std::string(R"({"seq":1,"t_us":0,"channel":2,"event":"tls_close","kind":"rude"})")
+                                        << QString("invalid tls_close event: field 'kind' has an unknown value 'rude'");
+    QTest::newRow("starttls without protocol") << std::string(R"({"seq":1,"t_us":0,"channel":2,"event":"starttls"})")
+                                               << QString("invalid starttls event: missing field 'protocol'");
+}
+
+void TestEventJson::tlsDecodeErrors() {
+    QFETCH(std::string, line);
+    QFETCH(QString, mentions);
+    std::string error;
+    QVERIFY(!ej::decodeEvent(line, &error).has_value());
+    QVERIFY2(QString::fromStdString(error).contains(mentions), error.c_str());
+    QVERIFY2(error.size() < 400, error.c_str());  // says what is wrong, does not quote the file back
+}
+
+void TestEventJson::tlsWriterStaysWithinTheLimits() {
+    // What the engine hands over is not bounded; what is written is, so it
+    // always reads back (a peer may present a chain of 40 certificates).
+    auto t = sampleTls(0);
+    for (int i = 0; i < 40; ++i) {
+        engine::CertificateInfo c = sampleCertificate(i);
+        c.subject = "CN=" + std::string(3000, 'x') + "\xff\xfe";
+        c.subjectAltNames.assign(600, "DNS:" + std::string(1100, 'd'));
+        t->peerChain.push_back(c);
+    }
+    t->verifyResult = std::string(5000, '\xe9');  // not UTF-8: each byte becomes U+FFFD
+    Event e = base(EventKind::TlsHandshake);
+    e.tls = t;
+    const std::string line = ej::encodeEvent(e);
+    std::string error;
+    const auto back = ej::decodeEvent(line, &error);
+    QVERIFY2(back.has_value(), error.c_str());
+    const engine::TlsHandshakeInfo* b = back->tlsInfo();
+    QVERIFY(b);
+    QCOMPARE(b->peerChain.size(), ej::kMaxTlsChain);
+    QCOMPARE(b->peerChain[15].subjectAltNames.size(), ej::kMaxTlsSans);
+    const std::string ellipsis = "\xe2\x80\xa6";
+    QCOMPARE(b->peerChain[0].subject, "CN=" + std::string(1020, 'x') + ellipsis);
+    QCOMPARE(b->peerChain[0].subjectAltNames[0], "DNS:" + std::string(1019, 'd') + ellipsis);
+    std::string replaced;
+    for (int i = 0; i < 1023; ++i) replaced += "\xef\xbf\xbd";
+    QCOMPARE(b->verifyResult, replaced + ellipsis);
+    // Within the limits, nothing is cut.
+    Event small = base(EventKind::TlsHandshake);
+    small.tls = sampleTls(16);
+    QCOMPARE(*ej::decodeEvent(ej::encodeEvent(small)), small);
+}
+
+void TestEventJson::clampedUtf8() {
+    QCOMPARE(engine::clampedUtf8("abc", 3), std::string("abc"));
+    QCOMPARE(engine::clampedUtf8("abcd", 3), std::string("ab\xe2\x80\xa6"));
+    QCOMPARE(engine::clampedUtf8("\xc3\xa9\xc3\xa9\xc3\xa9", 3), std::string("\xc3\xa9\xc3\xa9\xc3\xa9"));
+    QCOMPARE(engine::clampedUtf8("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 3), std::string("\xc3\xa9\xc3\xa9\xe2\x80\xa6"));
+    QCOMPARE(engine::clampedUtf8("a\xff" "b", 5), std::string("a\xef\xbf\xbd" "b"));
+    QCOMPARE(engine::clampedUtf8("ab", 1), std::string("\xe2\x80\xa6"));
+    QCOMPARE(engine::clampedUtf8("", 1), std::string());
+}
+
+void TestEventJson::tooManyValuesInOneLine() {
+    // A hostile line of many small values would cost far more parsed than its
+    // size; it is refused, while a line just under the limit still reads.
+    const auto line = [](std::size_t zeros) {
+        std::string s = R"({"seq":1,"t_us":0,"channel":0,"event":"stopped","future":[)";
+        for (std::size_t i = 0; i < zeros; ++i) s += i ? ",0" : "0";
+        return s + "]}";
+    };
+    std::string error;
+    // The object and its 5 members (the last the array) are 6 values.
+    QVERIFY2(ej::decodeEvent(line(engine::kMaxJsonValues - 6), &error).has_value(), error.c_str());
+    QVERIFY(!ej::decodeEvent(line(engine::kMaxJsonValues - 5), &error).has_value());
+    QVERIFY2(QString::fromStdString(error).contains("more than 262144 values in one line"), error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestEventJson)

@@ -9,13 +9,21 @@
 // each message's last byte (and none with comments off); a half-close; a
 // reset; one channel only; several connections interleaved by time; notes
 // for what cannot be exported; write errors. tshark's reading of the same
-// files is checked end to end in tests/app/tst_CliReplay.cpp.
+// files is checked end to end in tests/app/tst_CliReplay.cpp. A STARTTLS
+// session: the plaintext streams as for any connection, the upgrade and the
+// handshake noted on the first packet after them, the TLS close on the
+// peer's FIN, what the certificate says escaped; tshark reads those
+// comments back (skipped when tshark is not installed).
 #include "engine/capture/PcapngWriter.h"
 #include "engine/capture/PcapReader.h"
 #include "engine/capture/TcpReassembler.h"
 
 #include "ReplayTestSupport.h"
+#include "TlsTestSupport.h"
 
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -109,6 +117,7 @@ private slots:
     void oneChannelAndSeveral();
     void notes();
     void writeErrors();
+    void tlsNotes();
 };
 
 void TestPcapngWriter::packetsOfAConnection() {
@@ -258,6 +267,73 @@ void TestPcapngWriter::writeErrors() {
     QCOMPARE(error, std::string("cannot write '/no/such/dir/x.pcapng': No such file or directory"));
     QVERIFY(!PcapngWriter::write("/dev/full", rec.header, rec.conversations(), {}, &stats, &error));
     QCOMPARE(error, std::string("cannot write '/dev/full': No space left on device"));
+}
+
+void TestPcapngWriter::tlsNotes() {
+    const auto header = lwtest::tlsSessionHeader();
+    const auto cs = engine::extractConversations(lwtest::startTlsSession(), header.level);
+    engine::PcapngExportStats stats;
+    const std::string bytes = PcapngWriter::render(header, cs, {}, &stats);
+    const Read r = readBack(bytes);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    // The plaintext, as for any connection.
+    engine::TcpReassembler ra;
+    for (std::size_t i = 0; i < r.segments.size(); ++i) ra.add(r.segments[i], i + 1, r.packets[i].timestampNs);
+    std::string c2s, s2c;
+    for (const auto& c : ra.stream(0).chunks) (c.direction == 0 ? c2s : s2c) += c.bytes;
+    QCOMPARE(c2s, std::string("STARTTLS\r\nQUIT\r\n"));
+    QCOMPARE(s2c, std::string("220 go ahead\r\n221 bye\r\n"));
+    // Each packet's comments, with its payload and flags.
+    std::vector<std::pair<std::string, std::vector<std::string>>> commented;
+    for (std::size_t i = 0; i < r.packets.size(); ++i)
+        if (!r.packets[i].comments.empty())
+            commented.emplace_back(flagsOf(r.segments[i]) + " " + std::string(r.segments[i].payload), r.packets[i].comments);
+    QCOMPARE(commented.size(), 4u);
+    QCOMPARE(commented[0].first, std::string("P. 220 go ahead\r\n"));  // found_terminator 1
+    QCOMPARE(commented[1].first, std::string("P. QUIT\r\n"));          // the first packet after the upgrade
+    QCOMPARE(commented[1].second.size(), 2u);
+    QCOMPARE(commented[1].second[0], std::string("channel 1: STARTTLS (smtp): TLS handshake begins"));
+    QCOMPARE(commented[1].second[1],
+             std::string("channel 1: TLS 1.3 TLS_AES_256_GCM_SHA384, after STARTTLS, SNI localhost, verified "
+                         "(CN=localhost\\x1b]0;pwned\\x07,O=Evil\\xc2\\x9b2J) [the TCP payload here is the decrypted "
+                         "plaintext; the TLS records are not in this capture]"));
+    QCOMPARE(commented[2].first, std::string("P. 221 bye\r\n"));
+    QCOMPARE(commented[3].first, std::string("F. "));  // the peer's FIN
+    QCOMPARE(commented[3].second, std::vector<std::string>{"channel 1: TLS closed (close_notify)"});
+    QCOMPARE(stats.comments, 5u);
+    for (const auto& [what, comments] : commented)
+        for (const std::string& c : comments)
+            for (const char ch : c) QVERIFY2(static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f, c.c_str());
+    // Without comments, none.
+    PcapngExportOptions off;
+    off.comments = false;
+    for (const CapturedPacket& p : readBack(PcapngWriter::render(header, cs, off)).packets) QVERIFY(p.comments.empty());
+    // A connection still open at the end: a close that follows the last
+    // bytes is noted on the last packet there is (here the last message's).
+    auto open = lwtest::startTlsSession();
+    std::erase_if(open, [](const engine::Event& e) { return e.kind == engine::EventKind::Closed; });
+    const Read o = readBack(PcapngWriter::render(header, engine::extractConversations(open, header.level), {}));
+    std::string last;
+    for (const std::string& c : o.packets.back().comments) last += c + "|";
+    QVERIFY2(last == "found_terminator 2 on channel 1: 7-byte message, terminator '\\r\\n'|channel 1: TLS closed (close_notify)|",
+             last.c_str());
+
+    // tshark reads the notes.
+    const QString tshark = QStandardPaths::findExecutable("tshark");
+    if (tshark.isEmpty()) QSKIP("tshark is not installed (Debian: apt-get install tshark); the rest passed");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath("tls.pcapng");
+    std::string error;
+    QVERIFY2(PcapngWriter::write(path.toStdString(), header, cs, {}, nullptr, &error), error.c_str());
+    QProcess p;
+    p.start(tshark, {"-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.comment", "-Y", "frame.comment"});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY2(out.contains("channel 1: STARTTLS (smtp): TLS handshake begins"), qPrintable(out));
+    QVERIFY2(out.contains("channel 1: TLS 1.3 TLS_AES_256_GCM_SHA384, after STARTTLS"), qPrintable(out));
+    QVERIFY2(out.contains("channel 1: TLS closed (close_notify)"), qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestPcapngWriter)

@@ -9,10 +9,17 @@
 // `stopped`, a line over the limit, a read of a directory — is an error
 // naming the line; seq gaps and blank lines; CRLF line ends; the summary;
 // load() with progress and cancel; and, cut at every byte and with bytes
-// flipped everywhere, no crash.
+// flipped everywhere, no crash. A STARTTLS session written by
+// SessionRecorder (compact) reads back event for event, the handshake's
+// chain included; a hostile tls_handshake line (a chain of 17, a subject
+// with control bytes beyond the limit) is an error naming the line, quoted
+// escaped.
 #include "engine/capture/SessionReader.h"
 
 #include "ReplayTestSupport.h"
+#include "TlsTestSupport.h"
+
+#include "engine/capture/SessionRecorder.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -80,6 +87,8 @@ private slots:
     void summary();
     void progressAndCancel();
     void neverCrashes();
+    void tlsSessionReadsBack();
+    void hostileTlsLines();
 };
 
 void TestSessionReader::readsBackEventForEvent() {
@@ -375,6 +384,62 @@ void TestSessionReader::neverCrashes() {
             if (!loadText(bad, &error)) QVERIFY(!error.empty());
         }
     }
+}
+
+void TestSessionReader::tlsSessionReadsBack() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = dir.filePath("tls.lwsession").toStdString();
+    const auto events = lwtest::startTlsSession();
+    std::string error;
+    QVERIFY2(engine::SessionRecorder::writeFile(path, lwtest::tlsSessionHeader(), events, &error), error.c_str());
+    SessionReader r;
+    QVERIFY2(r.open(path), r.error().c_str());
+    std::vector<Event> back;
+    Event e;
+    while (r.next(e)) back.push_back(e);
+    QVERIFY2(!r.failed(), r.error().c_str());
+    QVERIFY(r.complete());
+    QCOMPARE(back.size(), events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        QCOMPARE(eventjson::encodeEvent(back[i]), eventjson::encodeEvent(events[i]));
+        if (events[i].kind != EventKind::Closed) QVERIFY(back[i] == events[i]);
+    }
+    const auto hs = std::find_if(back.begin(), back.end(), [](const Event& x) { return x.kind == EventKind::TlsHandshake; });
+    QVERIFY(hs != back.end());
+    const engine::TlsHandshakeInfo* info = hs->tlsInfo();
+    QVERIFY(info);
+    QCOMPARE(info->peerChain.size(), 2u);
+    QCOMPARE(info->peerChain[0].subject, lwtest::tlsClientHandshake()->peerChain[0].subject);
+    // The summary counts the plaintext.
+    QCOMPARE(r.summary().bytesIn, 23u);
+    QCOMPARE(r.summary().bytesOut, 16u);
+}
+
+void TestSessionReader::hostileTlsLines() {
+    std::string chain = "[";
+    for (int i = 0; i < 17; ++i) chain += std::string(i ? "," : "") + R"({"subject":"a","issuer":"b","sha256":"c"})";
+    chain += "]";
+    const std::string head = R"("channel":1,"event":"tls_handshake","version":"TLSv1.3","cipher":"X","server":false,)"
+                             R"("verified":false,"verify_result":"x",)";
+    std::string why;
+    QVERIFY(!loadText(kHeader + line(1, head + R"("peer_chain":)" + chain), &why));
+    QCOMPARE(why, "s.jsonl: line 2 (byte offset " + std::to_string(kHeader.size()) +
+                      "): invalid tls_handshake event: field 'peer_chain' has 17 certificates, more than 16");
+    // A subject of control bytes over the limit: refused, and the message
+    // does not carry the bytes.
+    std::string subject;
+    for (int i = 0; i < 600; ++i) subject += "\\u001b[2J";
+    QVERIFY(!loadText(kHeader + line(1, head + R"("peer_chain":[{"subject":")" + subject + R"(","issuer":"b","sha256":"c"}])"), &why));
+    QCOMPARE(why, "s.jsonl: line 2 (byte offset " + std::to_string(kHeader.size()) +
+                      "): invalid tls_handshake event: in 'peer_chain' certificate 1: field 'subject' is longer than 1024 "
+                      "characters");
+    // Within the limits the same bytes read, kept as they are (escaped where shown).
+    const auto ok = loadText(kHeader + line(1, head + R"("peer_chain":[{"subject":"\u001b[2J\u0007","issuer":"b","sha256":"c"}])"), &why);
+    QVERIFY2(ok, why.c_str());
+    const engine::TlsHandshakeInfo* info = ok->events.at(0).tlsInfo();
+    QVERIFY(info);
+    QCOMPARE(info->peerChain.at(0).subject, std::string("\x1b[2J\x07"));
 }
 
 QTEST_GUILESS_MAIN(TestSessionReader)

@@ -4,10 +4,13 @@
 // connection, a message split over reads, binary bytes, a push, a warning,
 // an unterminated tail, the close, stopped), in seconds and in UTC; one
 // channel only; a UTC column whose times do not fit (a corrupt header); raw bytes of each direction of a real conversation;
-// writing files (and what cannot be written).
+// writing files (and what cannot be written); a STARTTLS session's TLS
+// rows (the upgrade, the handshake and each certificate, the close), with
+// what the peer's certificate says escaped.
 #include "engine/capture/Transcript.h"
 
 #include "ReplayTestSupport.h"
+#include "TlsTestSupport.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -98,6 +101,7 @@ class TestTranscript : public QObject {
 
 private slots:
     void text();
+    void tlsRows();
     void wallClockAndOneChannel();
     void wallClockOutOfRange();
     void rawBytesAndFiles();
@@ -117,6 +121,46 @@ void TestTranscript::text() {
         "    5.123001  #2  closed by peer (eof): 13 bytes in, 4 out\n"
         "    5.123007      stopped\n";
     QCOMPARE(Transcript::render(header(), sample()), expected);
+}
+
+void TestTranscript::tlsRows() {
+    const std::string expected =
+        "# linewright transcript of a session started 2026-05-01T12:00:00.000000Z (linewright-cli 0.1.0, level full)\n"
+        "# '<' received by the channel, '>' sent by it; bytes escaped: \\r \\n \\t \\0 \\\\ \\xNN\n"
+        "# times: seconds since the start\n"
+        "    0.000100  #1  connecting to 127.0.0.1:2525 (localhost)\n"
+        "    0.000200  #1  connected to 127.0.0.1:2525 from 127.0.0.1:50000\n"
+        "    0.001001  #1 > STARTTLS\\r\\n\n"
+        "    0.002001  #1 < 220 go ahead\\r\\n\n"
+        "    0.002100  #1  STARTTLS (smtp): TLS handshake begins\n"
+        "    0.003000  #1  TLS 1.3 TLS_AES_256_GCM_SHA384, after STARTTLS, SNI localhost, verified "
+        "(CN=localhost\\x1b]0;pwned\\x07,O=Evil\\xc2\\x9b2J)\n"
+        "    0.003000  #1     certificate 1: CN=localhost\\x1b]0;pwned\\x07,O=Evil\\xc2\\x9b2J; issuer CN=Test CA; "
+        "valid 2026-01-01T00:00:00Z to 2027-01-01T00:00:00Z; DNS:localhost, IP:127.0.0.1; EC P-256; SHA-256 AA:BB:CC\n"
+        "    0.003000  #1     certificate 2: CN=Test CA; issuer CN=Test CA; valid 2026-01-01T00:00:00Z to "
+        "2036-01-01T00:00:00Z; RSA 2048; SHA-256 DD:EE:FF\n"
+        "    0.004001  #1 > QUIT\\r\\n\n"
+        "    0.005001  #1 < 221 bye\\r\\n\n"
+        "    0.006000  #1  TLS closed (close_notify)\n"
+        "    0.006001  #1  closed by peer (eof): 23 bytes in, 16 out\n"
+        "    0.007000      stopped\n";
+    const std::string text = Transcript::render(lwtest::tlsSessionHeader(), lwtest::startTlsSession());
+    QVERIFY2(text == expected, text.c_str());
+    for (const char c : text) QVERIFY(static_cast<unsigned char>(c) >= 0x20 || c == '\n');
+    // An unverified handshake and a truncated close say so.
+    auto events = lwtest::startTlsSession(engine::TlsCloseKind::Truncated);
+    for (Event& e : events)
+        if (e.kind == EventKind::TlsHandshake) {
+            auto t = std::make_shared<engine::TlsHandshakeInfo>(*e.tls);
+            t->verified = false;
+            t->verifyResult = "certificate has expired";
+            e.tls = t;
+        }
+    const std::string bad = Transcript::render(lwtest::tlsSessionHeader(), events);
+    QVERIFY2(bad.find("#1  TLS 1.3 TLS_AES_256_GCM_SHA384, after STARTTLS, SNI localhost, UNVERIFIED: certificate has "
+                      "expired (CN=localhost") != std::string::npos,
+             bad.c_str());
+    QVERIFY2(bad.find("#1  TLS closed (truncated: no close_notify, data may be missing)\n") != std::string::npos, bad.c_str());
 }
 
 void TestTranscript::wallClockAndOneChannel() {

@@ -1,0 +1,120 @@
+// TlsTestSupport.h — a hand-made session of a client that upgrades with
+// STARTTLS, for the tests of what stores and shows TLS events (Conversation,
+// Transcript, PcapngWriter, the CLI's printer). The peer's certificate says
+// hostile things (an ESC sequence, a BEL, a C1 CSI) that must come out escaped.
+#pragma once
+
+#include "engine/capture/EventJson.h"
+#include "engine/reactor/Event.h"
+#include "engine/tls/TlsInfo.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lwtest {
+
+/// A verified TLS 1.3 handshake of a client, with a chain of two.
+inline std::shared_ptr<engine::TlsHandshakeInfo> tlsClientHandshake() {
+    auto t = std::make_shared<engine::TlsHandshakeInfo>();
+    t->version = "TLSv1.3";
+    t->cipher = "TLS_AES_256_GCM_SHA384";
+    t->serverName = "localhost";
+    t->startTls = true;
+    t->verified = true;
+    t->verifyResult = "ok";
+    engine::CertificateInfo leaf;
+    leaf.subject = "CN=localhost\x1b]0;pwned\x07,O=Evil\xc2\x9b" "2J";
+    leaf.issuer = "CN=Test CA";
+    leaf.notBefore = "2026-01-01T00:00:00Z";
+    leaf.notAfter = "2027-01-01T00:00:00Z";
+    leaf.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1"};
+    leaf.sha256 = "AA:BB:CC";
+    leaf.serial = "01";
+    leaf.keyType = "EC P-256";
+    engine::CertificateInfo ca;
+    ca.subject = "CN=Test CA";
+    ca.issuer = "CN=Test CA";
+    ca.notBefore = "2026-01-01T00:00:00Z";
+    ca.notAfter = "2036-01-01T00:00:00Z";
+    ca.sha256 = "DD:EE:FF";
+    ca.serial = "02";
+    ca.keyType = "RSA 2048";
+    t->peerChain = {leaf, ca};
+    return t;
+}
+
+class TlsSessionBuilder {
+public:
+    engine::Event& add(engine::EventKind k, std::int64_t tUs, engine::ChannelId ch = 1) {
+        engine::Event e;
+        e.seq = ++m_seq;
+        e.tUs = tUs;
+        e.channel = ch;
+        e.kind = k;
+        events.push_back(std::move(e));
+        return events.back();
+    }
+    void sent(std::int64_t tUs, const std::string& bytes) {
+        engine::Event& p = add(engine::EventKind::Push, tUs);
+        p.size = static_cast<std::int64_t>(bytes.size());
+        engine::Event& s = add(engine::EventKind::Sent, tUs + 1);
+        s.data = bytes;
+        s.size = static_cast<std::int64_t>(bytes.size());
+    }
+    void received(std::int64_t tUs, const std::string& line) {  // without its "\r\n"
+        engine::Event& c = add(engine::EventKind::Collect, tUs);
+        c.data = line;
+        c.size = static_cast<std::int64_t>(line.size());
+        engine::Event& f = add(engine::EventKind::FoundTerminator, tUs + 1);
+        f.setTerminator(engine::Terminator::bytes("\r\n"));
+        f.size = static_cast<std::int64_t>(line.size());
+    }
+    std::vector<engine::Event> events;
+
+private:
+    std::uint64_t m_seq = 0;
+};
+
+/// connect, "STARTTLS", "220 go ahead", starttls smtp, the handshake,
+/// "QUIT", "221 bye", tls_close (close_notify), closed by peer, stopped.
+inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = engine::TlsCloseKind::CloseNotify) {
+    using K = engine::EventKind;
+    TlsSessionBuilder b;
+    engine::Event& cg = b.add(K::Connecting, 100);
+    cg.info = "127.0.0.1:2525";
+    cg.aux = "localhost";
+    cg.size = 2525;
+    engine::Event& cd = b.add(K::Connected, 200);
+    cd.info = "127.0.0.1:2525";
+    cd.aux = "127.0.0.1:50000";
+    b.sent(1000, "STARTTLS\r\n");
+    b.received(2000, "220 go ahead");
+    b.add(K::StartTls, 2100).info = "smtp";
+    b.add(K::TlsHandshake, 3000).tls = tlsClientHandshake();
+    b.sent(4000, "QUIT\r\n");
+    b.received(5000, "221 bye");
+    engine::Event& tc = b.add(K::TlsClose, 6000);
+    tc.sub = static_cast<std::uint8_t>(close);
+    engine::Event& cl = b.add(K::Closed, 6001);
+    cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+    cl.info = "eof";
+    auto st = std::make_shared<engine::ChannelState>();
+    st->bytesIn = 23;
+    st->bytesOut = 16;
+    cl.state = st;
+    b.add(K::Stopped, 7000, 0);
+    return b.events;
+}
+
+inline engine::SessionHeader tlsSessionHeader() {
+    engine::SessionHeader h;
+    h.tool = "linewright-cli";
+    h.toolVersion = "0.1.0";
+    h.start = "2026-05-01T12:00:00.000000Z";
+    h.startUnixUs = 1777636800000000;
+    h.level = "full";
+    return h;
+}
+
+}  // namespace lwtest
