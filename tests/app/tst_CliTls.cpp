@@ -426,6 +426,8 @@ void TestCliTls::opensslServer() {
                           "hello\\n", "--count", "1", "--json"});
     QVERIFY2(r.status == 0, r.err.constData());
     QVERIFY2(r.out.contains("\"event\":\"tls_handshake\""), r.out.constData());
+    const QByteArray expected = version == "-tls1_3" ? "\"version\":\"TLSv1.3\"" : "\"version\":\"TLSv1.2\"";
+    QVERIFY2(r.out.contains(expected) && r.out.contains("\"verified\":true"), r.out.constData());
     QVERIFY2(r.out.contains("\"text\":\"olleh\""), r.out.constData());
     QVERIFY2(r.err.isEmpty(), r.err.constData());
 
@@ -476,6 +478,7 @@ void TestCliTls::verificationFailuresExitOne() {
                           "abc\\n", "--count", "1"});
     QVERIFY2(r.status == 0, r.err.constData());
     QCOMPARE(r.out, QByteArray("< cba\n"));
+    QVERIFY2(r.err.contains("UNVERIFIED"), r.err.constData());
     QVERIFY2(r.err.contains("not verified") && r.err.contains("unable to get local issuer certificate"), r.err.constData());
 }
 
