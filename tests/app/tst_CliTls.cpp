@@ -1,0 +1,717 @@
+// tst_CliTls.cpp — linewright-cli's TLS options, run as a user runs them (a
+// real process, QProcess).
+//
+// Covered: every bad combination of TLS options is a usage error (exit 2,
+// one line on stderr naming the option, nothing on stdout): TLS options
+// without --tls/--starttls, --tls with --starttls, --key without --cert and
+// the reverse, unreadable or empty files, a bad RE2 pattern (RE2's own
+// complaint), versions and min above max, ALPN lists, SNI names, the
+// handshake timeout, options that do not apply to a command (listen
+// --insecure), the key log file rules (--keylog and SSLKEYLOGFILE: never a
+// symbolic link, never a directory, a missing directory said so; an
+// existing file appended to, not truncated; SSLKEYLOGFILE ignored when TLS
+// is off); the help pages list the options per command.
+// Every wait has a deadline; nothing sleeps.
+#include <QByteArray>
+#include <QFile>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QRegularExpression>
+#include <QStringList>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <memory>
+
+namespace {
+
+const QString kCli = QStringLiteral(LW_CLI_PATH);
+constexpr int kWait = 15000;
+
+QStringList lines(const QByteArray& text) {
+    QStringList out = QString::fromUtf8(text).split('\n');
+    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
+    return out;
+}
+
+struct Run {
+    int status = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+/// Runs linewright-cli to its end; `env` entries ("NAME=value", "NAME=" to
+/// remove) change its environment.
+Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArray& input = {}, int timeoutMs = kWait) {
+    QProcess p;
+    QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+    e.remove(QStringLiteral("SSLKEYLOGFILE"));
+    for (const QString& kv : env) {
+        const auto eq = kv.indexOf('=');
+        if (kv.mid(eq + 1).isEmpty())
+            e.remove(kv.left(eq));
+        else
+            e.insert(kv.left(eq), kv.mid(eq + 1));
+    }
+    p.setProcessEnvironment(e);
+    p.start(kCli, args);
+    Run r;
+    if (!p.waitForStarted(kWait)) return r;
+    if (!input.isEmpty()) p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(kWait);
+        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+/// A port that was free a moment ago.
+quint16 freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+/// Waits until something accepts connections on 127.0.0.1:port.
+bool waitForPort(quint16 port) {
+    return QTest::qWaitFor(
+        [port] {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, port);
+            return s.waitForConnected(200);
+        },
+        kWait);
+}
+
+/// A peer program running in the background, ended (by its PID, through
+/// QProcess) when the test is done with it.
+class Peer {
+public:
+    Peer(const QString& program, const QStringList& args, const QString& dir = {}) {
+        if (!dir.isEmpty()) m_p.setWorkingDirectory(dir);
+        m_p.setProcessChannelMode(QProcess::MergedChannels);
+        m_p.start(program, args);
+        m_p.waitForStarted(kWait);
+    }
+    ~Peer() {
+        if (m_p.state() != QProcess::NotRunning) {
+            m_p.terminate();
+            if (!m_p.waitForFinished(kWait)) {
+                m_p.kill();
+                m_p.waitForFinished(kWait);
+            }
+        }
+    }
+    QByteArray output() {
+        m_out += m_p.readAll();
+        return m_out;
+    }
+    bool running() const { return m_p.state() == QProcess::Running; }
+    QProcess& process() { return m_p; }
+
+private:
+    QProcess m_p;
+    QByteArray m_out;
+};
+
+/// A program from PATH, or "" (the test then QSKIPs, naming the package).
+QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
+
+bool writeFile(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+    return f.write(data) == data.size();
+}
+
+}  // namespace
+
+class TestCliTls : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void usageErrors_data();
+    void usageErrors();
+    void keyLogFileRules();
+    void keyLogEnvironmentIgnoredWithoutTls();
+    void helpListsTlsOptionsPerCommand();
+    void toolsRefuseTlsForNow_data();
+    void toolsRefuseTlsForNow();
+    // Against real peers on loopback.
+    void opensslServer_data();
+    void opensslServer();
+    void verificationFailuresExitOne();
+    void keyLogForWireshark();
+    void redisOverTls();
+    void smtpStartTlsWithAiosmtpd();
+    void startTlsRefused454();
+    void curlAgainstListenTls();
+    void swaksAgainstListenStartTls();
+
+private:
+    /// Makes a CA, a server certificate for localhost/127.0.0.1 signed by it,
+    /// and an unrelated CA, with the openssl command; false when it is missing.
+    bool makeCertificates();
+    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+
+    QTemporaryDir m_dir;
+    bool m_certs = false;
+    QString m_pem;    ///< a readable, non-empty file
+    QString m_empty;  ///< an empty file
+};
+
+void TestCliTls::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    m_pem = m_dir.filePath("some.pem");
+    m_empty = m_dir.filePath("empty.pem");
+    QVERIFY(writeFile(m_pem, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"));
+    QVERIFY(writeFile(m_empty, {}));
+}
+
+void TestCliTls::usageErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("line");  // the whole line after "linewright-cli: ", or a regex when it starts with ^
+    auto row = [](const char* name, QStringList args, QString line) { QTest::newRow(name) << args << line; };
+
+    // TLS options without TLS.
+    row("cafile without tls", {"connect", "h", "1", "--cafile", "@PEM"},
+        "--cafile configures TLS, but TLS is not on: add --tls, --starttls PROTO or --starttls-after REGEX");
+    row("insecure without tls", {"connect", "h", "1", "--insecure"},
+        "--insecure configures TLS, but TLS is not on: add --tls, --starttls PROTO or --starttls-after REGEX");
+    row("sni without tls", {"connect", "h", "1", "--sni", "example.com", "--alpn", "h2"},
+        "--sni configures TLS, but TLS is not on: add --tls, --starttls PROTO or --starttls-after REGEX");
+    row("keylog without tls", {"connect", "h", "1", "--keylog", "k.log"},
+        "--keylog configures TLS, but TLS is not on: add --tls, --starttls PROTO or --starttls-after REGEX");
+    row("tls-timeout without tls", {"connect", "h", "1", "--tls-timeout", "500"},
+        "--tls-timeout configures TLS, but TLS is not on: add --tls, --starttls PROTO or --starttls-after REGEX");
+    row("listen cert without tls", {"listen", "0", "--cert", "@PEM", "--key", "@PEM"},
+        "--cert configures TLS, but TLS is not on: add --tls or --starttls-after REGEX");
+    row("listen tls-min without tls", {"listen", "0", "--tls-min", "1.2"},
+        "--tls-min configures TLS, but TLS is not on: add --tls or --starttls-after REGEX");
+
+    // Two ways of starting TLS at once.
+    row("tls and starttls", {"connect", "h", "1", "--tls", "--starttls", "smtp"},
+        "--tls starts TLS with the first byte, --starttls upgrades a plaintext connection later: give one of them");
+    row("tls and starttls-after", {"listen", "0", "--starttls-after", "^STARTTLS", "--tls"},
+        "--tls starts TLS with the first byte, --starttls-after upgrades a plaintext connection later: give one of "
+        "them");
+    row("starttls and starttls-after", {"connect", "h", "1", "--starttls", "imap", "--starttls-after", "OK"},
+        "--starttls runs the protocol's own dialogue, --starttls-after waits for a message: give one of them");
+
+    // Certificate and key.
+    row("key without cert", {"connect", "h", "1", "--tls", "--key", "@PEM"},
+        "--key is the private key of a certificate: add --cert FILE");
+    row("cert without key", {"listen", "0", "--tls", "--cert", "@PEM"}, "--cert needs its private key: add --key FILE");
+    row("missing cafile", {"connect", "h", "1", "--tls", "--cafile", "/no/such/ca.pem"},
+        "--cafile: cannot read '/no/such/ca.pem': No such file or directory");
+    row("missing cert", {"listen", "0", "--tls", "--cert", "/no/such/cert.pem", "--key", "@PEM"},
+        "--cert: cannot read '/no/such/cert.pem': No such file or directory");
+    row("missing key", {"listen", "0", "--tls", "--cert", "@PEM", "--key", "/no/such/key.pem"},
+        "--key: cannot read '/no/such/key.pem': No such file or directory");
+    row("directory as cafile", {"connect", "h", "1", "--tls", "--cafile", "/"}, "--cafile: cannot read '/': it is a directory");
+    row("empty key", {"connect", "h", "1", "--tls", "--cert", "@PEM", "--key", "@EMPTY"}, "^--key: '.*empty\\.pem' is empty$");
+
+    // STARTTLS.
+    row("unknown starttls", {"connect", "h", "1", "--starttls", "http"},
+        "--starttls: unknown protocol 'http'; expected smtp, imap, pop3 or ftp");
+    row("bad pattern", {"connect", "h", "1", "--starttls-after", "220 (ready"},
+        "--starttls-after: '220 (ready' is not a valid regular expression: missing ): 220 (ready");
+    row("lookahead pattern", {"listen", "0", "--starttls-after", "(?=STARTTLS)"},
+        "^--starttls-after: '\\(\\?=STARTTLS\\)' is not a valid regular expression: .+");
+    row("empty pattern", {"listen", "0", "--starttls-after", ""}, "--starttls-after: the regular expression is empty");
+
+    // Versions, ALPN, SNI, timeout.
+    row("tls-min 1.4", {"connect", "h", "1", "--tls", "--tls-min", "1.4"},
+        "--tls-min: expected a TLS version: 1.0, 1.1, 1.2 or 1.3, got '1.4'");
+    row("tls-max any", {"connect", "h", "1", "--tls", "--tls-max", "any"},
+        "--tls-max: expected a TLS version: 1.0, 1.1, 1.2 or 1.3, got 'any'");
+    row("min above max", {"connect", "h", "1", "--tls", "--tls-min", "1.3", "--tls-max", "TLSv1.2"},
+        "--tls-min 1.3 is above --tls-max 1.2");
+    row("alpn empty item", {"connect", "h", "1", "--tls", "--alpn", "h2,,http/1.1"},
+        "--alpn: expected protocol names separated by commas (e.g. h2,http/1.1), got 'h2,,http/1.1'");
+    row("alpn trailing comma", {"connect", "h", "1", "--tls", "--alpn", "h2,"},
+        "--alpn: expected protocol names separated by commas (e.g. h2,http/1.1), got 'h2,'");
+    row("alpn space", {"connect", "h", "1", "--tls", "--alpn", "h2, http/1.1"},
+        "--alpn: expected protocol names separated by commas (e.g. h2,http/1.1), got 'h2, http/1.1'");
+    row("alpn too long", {"connect", "h", "1", "--tls", "--alpn", QString(256, 'a')},
+        "^--alpn: the protocol name 'a{16}…' is longer than 255 bytes$");
+    row("sni with space", {"connect", "h", "1", "--tls", "--sni", "a b"},
+        "--sni: expected a host name (e.g. mail.example.com), got 'a b'");
+    row("sni empty", {"connect", "h", "1", "--tls", "--sni", ""},
+        "--sni: expected a host name (e.g. mail.example.com), got ''");
+    row("timeout 0", {"connect", "h", "1", "--tls", "--tls-timeout", "0"},
+        "--tls-timeout: expected milliseconds from 1 to 3600000, got '0'");
+    row("timeout text", {"listen", "0", "--tls", "--tls-timeout", "5s"},
+        "--tls-timeout: expected milliseconds from 1 to 3600000, got '5s'");
+    row("timeout too long", {"listen", "0", "--tls", "--tls-timeout", "3600001"},
+        "--tls-timeout: expected milliseconds from 1 to 3600000, got '3600001'");
+
+    // Options that only a client has.
+    row("listen starttls", {"listen", "0", "--starttls", "smtp"},
+        "option --starttls does not apply to listen (see linewright-cli listen --help)");
+    row("listen insecure", {"listen", "0", "--tls", "--insecure"},
+        "option --insecure does not apply to listen (see linewright-cli listen --help)");
+    row("listen sni", {"listen", "0", "--tls", "--sni", "x"},
+        "option --sni does not apply to listen (see linewright-cli listen --help)");
+    row("mock starttls", {"mock", "f", "--listen", "0", "--starttls", "pop3"},
+        "option --starttls does not apply to mock (see linewright-cli mock --help)");
+    row("value missing", {"connect", "h", "1", "--tls", "--cafile"}, "option --cafile needs a value");
+    row("tls takes no value", {"connect", "h", "1", "--tls=yes"}, "option --tls takes no value");
+}
+
+void TestCliTls::usageErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, line);
+    for (QString& a : args) {
+        if (a == "@PEM") a = m_pem;
+        if (a == "@EMPTY") a = m_empty;
+    }
+    const Run r = runCli(args);
+    QCOMPARE(r.status, 2);
+    QVERIFY(r.out.isEmpty());
+    const QStringList l = lines(r.err);
+    QVERIFY2(l.size() == 1, r.err.constData());
+    QVERIFY2(l.first().startsWith("linewright-cli: "), r.err.constData());
+    const QString said = l.first().mid(16);
+    if (line.startsWith('^'))
+        QVERIFY2(QRegularExpression(line).match(said).hasMatch(), r.err.constData());
+    else
+        QCOMPARE(said, line);
+}
+
+void TestCliTls::keyLogFileRules() {
+    const QString real = m_dir.filePath("keys.log");
+    const QString link = m_dir.filePath("link.log");
+    QVERIFY(writeFile(real, "CLIENT_RANDOM 00 11\n"));
+    QVERIFY(QFile::link(real, link));
+    const QString dangling = m_dir.filePath("dangling.log");
+    QVERIFY(QFile::link(m_dir.filePath("nowhere.log"), dangling));
+
+    struct Case {
+        QStringList args;
+        QStringList env;
+        QString line;
+    };
+    const QList<Case> cases = {
+        {{"connect", "h", "1", "--tls", "--keylog", link}, {}, "--keylog: '" + link + "' is a symbolic link; links are not followed (name the file itself)"},
+        {{"listen", "0", "--tls", "--keylog", dangling}, {}, "--keylog: '" + dangling + "' is a symbolic link; links are not followed (name the file itself)"},
+        {{"connect", "h", "1", "--tls", "--keylog", m_dir.path()}, {}, "--keylog: cannot write '" + m_dir.path() + "': it is a directory"},
+        {{"connect", "h", "1", "--tls", "--keylog", "/no/such/dir/k.log"}, {}, "--keylog: cannot create '/no/such/dir/k.log': there is no directory '/no/such/dir'"},
+        {{"connect", "h", "1", "--starttls", "smtp"}, {"SSLKEYLOGFILE=" + link}, "SSLKEYLOGFILE: '" + link + "' is a symbolic link; links are not followed (name the file itself)"},
+        {{"listen", "0", "--starttls-after", "x"}, {"SSLKEYLOGFILE=/no/such/dir/k.log"}, "SSLKEYLOGFILE: cannot create '/no/such/dir/k.log': there is no directory '/no/such/dir'"},
+    };
+    for (const Case& c : cases) {
+        const Run r = runCli(c.args, c.env);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(lines(r.err) == QStringList{"linewright-cli: " + c.line}, r.err.constData());
+    }
+    // Nothing was created through the links, and the real file is as it was.
+    QVERIFY(!QFile::exists(m_dir.filePath("nowhere.log")));
+    QFile f(real);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("CLIENT_RANDOM 00 11\n"));
+}
+
+void TestCliTls::keyLogEnvironmentIgnoredWithoutTls() {
+    // SSLKEYLOGFILE pointing at a link is refused only when TLS is used:
+    // a plaintext run does not look at it.
+    const QString link = m_dir.filePath("env-link.log");
+    QVERIFY(QFile::link(m_dir.filePath("env-target.log"), link));
+    const Run r = runCli({"listen", "0", "--timeout", "0.1", "--quiet"}, {"SSLKEYLOGFILE=" + link});
+    QCOMPARE(r.status, 0);
+    QVERIFY2(!r.err.contains("SSLKEYLOGFILE") && !r.err.contains("key log"), r.err.constData());
+    QVERIFY(!QFile::exists(m_dir.filePath("env-target.log")));
+}
+
+void TestCliTls::helpListsTlsOptionsPerCommand() {
+    const QStringList client = {"--tls", "--starttls PROTO", "--starttls-after REGEX", "--insecure", "--cafile FILE",
+                                "--cert FILE", "--key FILE", "--alpn LIST", "--sni NAME", "--tls-min V",
+                                "--tls-max V", "--keylog FILE", "--tls-timeout MS"};
+    const QStringList clientOnly = {"--starttls PROTO", "--insecure", "--sni NAME"};
+    for (const QStringList& cmd : {QStringList{"--help"}, QStringList{"connect", "--help"}, QStringList{"replay", "--help"},
+                                   QStringList{"listen", "--help"}, QStringList{"mock", "--help"}}) {
+        const Run r = runCli(cmd);
+        QCOMPARE(r.status, 0);
+        const QString help = QString::fromUtf8(r.out);
+        QVERIFY2(help.contains("\nTLS:\n"), r.out.constData());
+        const bool server = cmd.first() == "listen" || cmd.first() == "mock";
+        for (const QString& o : client) {
+            const bool expected = !(server && clientOnly.contains(o));
+            const QRegularExpression line("^      " + QRegularExpression::escape(o) + "( |$)",
+                                          QRegularExpression::MultilineOption);
+            QVERIFY2(line.match(help).hasMatch() == expected, qPrintable(cmd.join(' ') + ": " + o));
+        }
+    }
+}
+
+void TestCliTls::toolsRefuseTlsForNow_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("line");
+    QTest::newRow("replay --tls") << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--tls"}
+                                  << "replay --tls is not supported yet: the replayer and the mock server have no TLS "
+                                     "channel yet (see docs/tls.md)";
+    QTest::newRow("replay --starttls") << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--starttls", "smtp"}
+                                       << "replay --starttls is not supported yet: the replayer and the mock server "
+                                          "have no TLS channel yet (see docs/tls.md)";
+    QTest::newRow("mock --starttls-after")
+        << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "^STARTTLS"}
+        << "mock --starttls-after is not supported yet: the replayer and the mock server have no TLS channel yet (see "
+           "docs/tls.md)";
+    // The other checks come first.
+    QTest::newRow("mock --key alone") << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--key", "@FILE"}
+                                      << "--key is the private key of a certificate: add --cert FILE";
+}
+
+void TestCliTls::toolsRefuseTlsForNow() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, line);
+    for (QString& a : args)
+        if (a == "@FILE") a = m_pem;
+    const Run r = runCli(args);
+    QCOMPARE(r.status, 2);
+    QVERIFY2(lines(r.err) == QStringList{"linewright-cli: " + line}, r.err.constData());
+}
+
+bool TestCliTls::makeCertificates() {
+    if (m_certs) return true;
+    const QString openssl = tool("openssl");
+    if (openssl.isEmpty()) return false;
+    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
+    const QList<QStringList> steps = {
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
+        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
+        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
+    };
+    if (!writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")) return false;
+    for (const QStringList& args : steps) {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(openssl, args);
+        if (!p.waitForFinished(kWait) || p.exitCode() != 0) {
+            qWarning("openssl %s: %s", qPrintable(args.join(' ')), p.readAll().constData());
+            return false;
+        }
+    }
+    m_certs = true;
+    return true;
+}
+
+void TestCliTls::opensslServer_data() {
+    QTest::addColumn<QString>("version");
+    QTest::newRow("TLS 1.2") << "-tls1_2";
+    QTest::newRow("TLS 1.3") << "-tls1_3";
+}
+
+void TestCliTls::opensslServer() {
+    QFETCH(QString, version);
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    // -rev: every line comes back reversed, over TLS of that version only.
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), version, "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const Run r = runCli({"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"), "--send",
+                          "hello\\n", "--count", "1", "--json"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    QVERIFY2(r.out.contains("\"event\":\"tls_handshake\""), r.out.constData());
+    const QByteArray expected = version == "-tls1_3" ? "\"version\":\"TLSv1.3\"" : "\"version\":\"TLSv1.2\"";
+    QVERIFY2(r.out.contains(expected) && r.out.contains("\"verified\":true"), r.out.constData());
+    QVERIFY2(r.out.contains("\"text\":\"olleh\""), r.out.constData());
+    QVERIFY2(r.err.isEmpty(), r.err.constData());
+
+    // The version bounds reach the handshake: a 1.2-only client cannot talk
+    // to a 1.3-only server, and the reverse.
+    const QStringList bound = version == "-tls1_3" ? QStringList{"--tls-max", "1.2"} : QStringList{"--tls-min", "1.3"};
+    const Run v = runCli(QStringList{"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"),
+                                     "--send", "x\\n", "--count", "1", "--quiet"} + bound);
+    QCOMPARE(v.status, 1);
+    QVERIFY2(lines(v.err).size() == 1 && v.err.startsWith("linewright-cli: TLS handshake failed: "), v.err.constData());
+}
+
+void TestCliTls::verificationFailuresExitOne() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString p = QString::number(port);
+    struct Case {
+        QStringList args;
+        QString why;
+    };
+    const QList<Case> cases = {
+        {{"localhost", p, "--tls", "--cafile", path("wrongca.pem")}, "unable to get local issuer certificate"},
+        {{"localhost", p, "--tls"}, "unable to get local issuer certificate"},  // the system store does not know our CA
+        {{"127.0.0.1", p, "--tls", "--cafile", path("ca.pem"), "--sni", "mail.example.com"}, "hostname mismatch"},
+    };
+    for (const Case& c : cases) {
+        // Quiet or not, JSON or not: status 1, and the last line says why.
+        for (const QString& mode : {QString("--quiet"), QString("--json"), QString()}) {
+            QStringList args = QStringList{"connect"} + c.args + QStringList{"--send", "x\\n", "--count", "1"};
+            if (!mode.isEmpty()) args << mode;
+            const Run r = runCli(args);
+            QCOMPARE(r.status, 1);
+            const QStringList l = lines(r.err);
+            QVERIFY2(!l.isEmpty(), r.err.constData());
+            if (!mode.isEmpty()) QVERIFY2(l.size() == 1, r.err.constData());
+            QVERIFY2(std::any_of(l.begin(), l.end(),
+                                 [&](const QString& x) {
+                                     return x.startsWith("linewright-cli: TLS handshake failed: certificate verify failed: " + c.why);
+                                 }),
+                     r.err.constData());
+        }
+    }
+    // --insecure: the exchange goes on, with a warning saying what verification would have found.
+    const Run r = runCli({"connect", "localhost", p, "--tls", "--insecure", "--cafile", path("wrongca.pem"), "--send",
+                          "abc\\n", "--count", "1"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("< cba\n"));
+    QVERIFY2(r.err.contains("UNVERIFIED"), r.err.constData());
+    QVERIFY2(r.err.contains("not verified") && r.err.contains("unable to get local issuer certificate"), r.err.constData());
+}
+
+void TestCliTls::keyLogForWireshark() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const quint16 port = freePort();
+    Peer server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path("server.pem"),
+                                  "-key", path("server.key"), "-tls1_3", "-rev", "-quiet"});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString log = path("wireshark.keys");
+    const QStringList args = {"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"),
+                              "--send", "x\\n", "--count", "1"};
+    const Run first = runCli(args + QStringList{"--keylog", log});
+    QVERIFY2(first.status == 0, first.err.constData());
+    QVERIFY2(first.err.contains("TLS key log: appending session secrets to " + log.toUtf8()), first.err.constData());
+    QFile f(log);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray one = f.readAll();
+    f.close();
+    QVERIFY2(one.contains("CLIENT_HANDSHAKE_TRAFFIC_SECRET ") && one.contains("CLIENT_TRAFFIC_SECRET_0 "), one.constData());
+    QCOMPARE(f.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                                QFileDevice::WriteOther),
+             QFileDevice::Permissions());
+    // A second run through SSLKEYLOGFILE appends: both sessions are in the file.
+    const Run second = runCli(args, {"SSLKEYLOGFILE=" + log});
+    QVERIFY2(second.status == 0, second.err.constData());
+    QVERIFY2(second.err.contains("(from SSLKEYLOGFILE)"), second.err.constData());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray both = f.readAll();
+    QVERIFY(both.startsWith(one));
+    QCOMPARE(both.count("CLIENT_TRAFFIC_SECRET_0 "), 2);
+}
+
+void TestCliTls::redisOverTls() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString redis = tool("redis-server");
+    if (redis.isEmpty()) QSKIP("redis-server (Debian package redis-server) is needed");
+    const quint16 port = freePort();
+    Peer server(redis, {"--port", "0", "--tls-port", QString::number(port), "--tls-cert-file", path("server.pem"),
+                        "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"), "--tls-auth-clients",
+                        "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const QString p = QString::number(port);
+    const Run ok = runCli({"connect", "localhost", p, "--tls", "--cafile", path("ca.pem"), "-t", "\\r\\n", "--send",
+                           "PING\\r\\nSET lw:key hello\\r\\nGET lw:key\\r\\n", "--count", "4"});
+    QVERIFY2(ok.status == 0, ok.err.constData());
+    QCOMPARE(ok.out, QByteArray("< +PONG\n< +OK\n< $5\n< hello\n"));
+    const Run wrong = runCli({"connect", "localhost", p, "--tls", "--cafile", path("wrongca.pem"), "-t", "\\r\\n",
+                              "--send", "PING\\r\\n", "--count", "1", "--quiet"});
+    QCOMPARE(wrong.status, 1);
+    QVERIFY2(lines(wrong.err).size() == 1 &&
+                 wrong.err.startsWith("linewright-cli: TLS handshake failed: certificate verify failed: "),
+             wrong.err.constData());
+    QVERIFY(wrong.out.isEmpty());
+}
+
+void TestCliTls::smtpStartTlsWithAiosmtpd() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString python = QStringLiteral("/usr/bin/python3");
+    {
+        QProcess probe;
+        probe.start(python, {"-c", "import aiosmtpd"});
+        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
+            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    }
+    const quint16 port = freePort();
+    // STARTTLS required: MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
+    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
+                         path("server.pem"), "--tlskey", path("server.key")});
+    QVERIFY2(waitForPort(port), server.output().constData());
+
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("SSLKEYLOGFILE");
+    cli.setProcessEnvironment(env);
+    cli.start(kCli, {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
+                     "-t", "\\r\\n", "--json"});
+    QVERIFY(cli.waitForStarted(kWait));
+    // Typed as a person would, after the upgrade; stdin stays open until the
+    // server's goodbye (an asyncio TLS server takes close_notify for the end).
+    cli.write("EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+              "Subject: over STARTTLS\n\nlinewright body line\n.\nQUIT\n");
+    QByteArray out;
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     out += cli.readAllStandardOutput();
+                     return out.contains("\"text\":\"221 Bye\"") || cli.state() == QProcess::NotRunning;
+                 },
+                 kWait),
+             out.constData());
+    cli.closeWriteChannel();
+    QVERIFY(cli.state() == QProcess::NotRunning || cli.waitForFinished(kWait));
+    out += cli.readAllStandardOutput();
+    const QByteArray err = cli.readAllStandardError();
+    QVERIFY2(cli.exitCode() == 0, err.constData());
+    // The dialogue in plaintext, then the handshake, then the mail inside TLS.
+    const qsizetype starttls = out.indexOf("\"event\":\"starttls\"");
+    const qsizetype handshake = out.indexOf("\"event\":\"tls_handshake\"");
+    const qsizetype mail = out.indexOf("\"text\":\"MAIL FROM:<a@example.com>\\\\r\\\\n\"");
+    QVERIFY2(out.contains("\"text\":\"220 Ready to start TLS\""), out.constData());
+    QVERIFY2(starttls > 0 && handshake > starttls && mail > handshake, out.constData());
+    QVERIFY2(out.contains("\"text\":\"354 End data with <CR><LF>.<CR><LF>\""), out.constData());
+    QVERIFY2(QTest::qWaitFor([&] { return server.output().contains("linewright body line"); }, kWait),
+             server.output().constData());
+}
+
+void TestCliTls::startTlsRefused454() {
+    // An SMTP server that offers STARTTLS and then refuses it.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    std::unique_ptr<QTcpSocket> peer;
+    QByteArray got;  // not yet answered
+    QByteArray all;  // everything the client sent
+    connect(&server, &QTcpServer::newConnection, this, [&] {
+        peer.reset(server.nextPendingConnection());
+        peer->write("220 refuser ESMTP\r\n");
+        connect(peer.get(), &QTcpSocket::readyRead, this, [&] {
+            const QByteArray bytes = peer->readAll();
+            got += bytes;
+            all += bytes;
+            while (got.contains("\r\n")) {
+                const QByteArray line = got.left(got.indexOf("\r\n"));
+                got.remove(0, line.size() + 2);
+                if (line.startsWith("EHLO")) peer->write("250-refuser\r\n250 STARTTLS\r\n");
+                if (line == "STARTTLS") peer->write("454 4.7.0 TLS not available due to temporary reason\r\n");
+            }
+        });
+    });
+    for (const QString& mode : {QString("--quiet"), QString()}) {
+        QProcess cli;
+        QStringList args{"connect", "127.0.0.1", QString::number(server.serverPort()), "--starttls", "smtp",
+                         "--send", "MAIL FROM:<a@example.com>\\r\\n", "-t", "\\r\\n"};
+        if (!mode.isEmpty()) args << mode;
+        cli.start(kCli, args);
+        QVERIFY(cli.waitForStarted(kWait));
+        QVERIFY(QTest::qWaitFor([&] { return cli.state() == QProcess::NotRunning; }, kWait));
+        const QByteArray err = cli.readAllStandardError();
+        QCOMPARE(cli.exitCode(), 1);
+        QVERIFY2(err.contains("454 4.7.0 TLS not available"), err.constData());
+        if (!mode.isEmpty()) QVERIFY2(lines(err).size() == 1, err.constData());
+        // Nothing of the user's went out in plaintext.
+        QVERIFY2(all.contains("STARTTLS\r\n") && !all.contains("MAIL FROM"), all.constData());
+        peer.reset();
+        got.clear();
+        all.clear();
+    }
+}
+
+void TestCliTls::curlAgainstListenTls() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString curl = tool("curl");
+    if (curl.isEmpty()) QSKIP("curl (Debian package curl) is needed");
+    Peer listener(kCli, {"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "-t", "\\r\\n",
+                         "--send", "HTTP/1.1 200 OK\\r\\nContent-Length: 15\\r\\nConnection: close\\r\\n\\r\\nhello over tls\\n",
+                         "--count", "5"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QProcess c;
+    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + m.captured(1) + "/canned"});
+    QVERIFY(c.waitForFinished(kWait));
+    QVERIFY2(c.exitCode() == 0, c.readAllStandardError().constData());
+    QCOMPARE(c.readAllStandardOutput(), QByteArray("hello over tls\n"));
+    QVERIFY(QTest::qWaitFor([&] { return !listener.running(); }, kWait));
+    QVERIFY2(listener.output().contains("#2 < GET /canned HTTP/1.1"), listener.output().constData());
+    QCOMPARE(listener.process().exitCode(), 0);
+
+    // The same listener without --cert: a generated certificate, which curl
+    // refuses until told not to verify; its fingerprint is printed.
+    Peer selfSigned(kCli, {"listen", "0", "--tls", "--send", "HTTP/1.1 204 No Content\\r\\nConnection: close\\r\\n\\r\\n"});
+    QVERIFY(QTest::qWaitFor([&] { return selfSigned.output().contains("fingerprint"); }, kWait));
+    const QString text = QString::fromUtf8(selfSigned.output());
+    const auto fp = QRegularExpression(R"(SHA-256 fingerprint ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n)").match(text);
+    QVERIFY2(fp.hasMatch(), qPrintable(text));
+    const auto port = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
+    QProcess refused;
+    refused.start(curl, {"-sS", "https://127.0.0.1:" + port + "/"});
+    QVERIFY(refused.waitForFinished(kWait));
+    QCOMPARE(refused.exitCode(), 60);  // CURLE_PEER_FAILED_VERIFICATION
+    QProcess insecure;
+    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port + "/"});
+    QVERIFY(insecure.waitForFinished(kWait));
+    QCOMPARE(insecure.readAllStandardOutput(), QByteArray("204"));
+}
+
+void TestCliTls::swaksAgainstListenStartTls() {
+    const QString swaks = tool("swaks");
+    if (swaks.isEmpty()) QSKIP("swaks (Debian package swaks) is needed");
+    // A person at the listener's terminal plays the SMTP server: the greeting
+    // on accept, then each reply typed on stdin. The upgrade happens after
+    // the client's STARTTLS line matched and the next reply (220) went out.
+    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
+                         "--stdin"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QProcess client;
+    client.setProcessChannelMode(QProcess::MergedChannels);
+    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
+                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
+    QVERIFY(client.waitForStarted(kWait));
+    // What to answer to each command the listener prints.
+    const QList<QPair<QByteArray, QByteArray>> script = {
+        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
+        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
+        {"#2 < EHLO swaks.example", "250 lw\n"},
+        {"#2 < MAIL FROM:<a@example.com>", "250 ok\n"},
+        {"#2 < RCPT TO:<b@example.com>", "250 ok\n"},
+        {"#2 < DATA", "354 go on\n"},
+        {"#2 < .", "250 queued\n"},
+        {"#2 < QUIT", "221 bye\n"},
+    };
+    QByteArray said;  // what swaks said
+    qsizetype from = 0;
+    for (const auto& [expect, reply] : script) {
+        qsizetype at = -1;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         at = listener.output().indexOf(expect + "\n", from);
+                         return at >= 0 || !listener.running();
+                     },
+                     kWait) && at >= 0,
+                 (expect + "\n--- listener:\n" + listener.output() + "\n--- swaks:\n" + (said += client.readAll())).constData());
+        from = at + expect.size();
+        listener.process().write(reply);
+    }
+    QVERIFY(QTest::qWaitFor([&] { return client.state() == QProcess::NotRunning; }, kWait));
+    said += client.readAll();
+    QVERIFY2(client.exitCode() == 0, said.constData());
+    QVERIFY2(said.contains("TLS started"), said.constData());
+    QVERIFY2(said.contains("sent through linewright"), said.constData());
+    QVERIFY2(listener.output().contains("#2 < sent through linewright"), listener.output().constData());
+}
+
+QTEST_GUILESS_MAIN(TestCliTls)
+#include "tst_CliTls.moc"
