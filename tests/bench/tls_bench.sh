@@ -275,6 +275,30 @@ server_bytes_in() { # kind
     esac
 }
 
+# CPU seconds (user + system, all threads) a live process has used so far.
+proc_cpu() { # pid
+    local st
+    st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+    st="${st##*) }"
+    awk -v t="$CLK_TCK" '{ printf "%.2f", ($12 + $13) / t }' <<<"$st"
+}
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+# The client's CPU (user + system, with its children): GNU time when
+# installed (Debian package time), else not measured.
+TIME_BIN=""
+[ -x /usr/bin/time ] && /usr/bin/time -f '%U %S' -o /dev/null true 2>/dev/null && TIME_BIN=/usr/bin/time
+timed() { # FILE CMD...: runs CMD, its CPU seconds into FILE
+    local f="$1"; shift
+    if [ -n "$TIME_BIN" ]; then
+        "$TIME_BIN" -f '%U %S' -o "$f" "$@"
+    else
+        : >"$f"; "$@"
+    fi
+}
+cpu_of() { # FILE written by timed -> seconds or null
+    awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { printf "%.2f", $1 + $2; found = 1 } END { if (!found) printf "null" }' "$1" 2>/dev/null || printf null
+}
+
 record() { # scenario peer run json
     printf '{"scenario": "%s", "peer": "%s", "run": %s, "result": %s}\n' "$1" "$2" "$3" "$4" >>"$RUNS"
 }
@@ -299,18 +323,19 @@ run_bulk() {
     else
         start_server floor --discard "${TLS_FLOOR[@]}" || { record bulk "$peer" "$r" '{"ok": false, "error": "server did not start"}'; FAILED=1; return 1; }
     fi
-    local cout="$LOGDIR/client.out" cerr="$LOGDIR/client.err"
+    local cout="$LOGDIR/client.out" cerr="$LOGDIR/client.err" ctime="$LOGDIR/client.time" scpu
     t0=$EPOCHREALTIME
     case "$sender" in
         floor)
-            timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
+            timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
         floorpipe)
-            head -c "$BYTES" /dev/zero | timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --stdin --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
+            head -c "$BYTES" /dev/zero | timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --stdin --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
         lw)
-            head -c "$BYTES" /dev/zero | timeout -k 5 "$CLIENT_TIMEOUT" "$CLI" connect 127.0.0.1 "$SERVER_PORT" --tls --insecure --quiet --terminator none >"$cout" 2>"$cerr"; rc=$? ;;
+            head -c "$BYTES" /dev/zero | timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$CLI" connect 127.0.0.1 "$SERVER_PORT" --tls --insecure --quiet --terminator none >"$cout" 2>"$cerr"; rc=$? ;;
     esac
     t1=$EPOCHREALTIME
     secs="$(elapsed "$t0" "$t1")"
+    scpu="$(proc_cpu "$SERVER_PID")"
     stop_server
     got="$(server_bytes_in "$skind")"
     local err=""
@@ -321,8 +346,10 @@ run_bulk() {
     elif [ "$got" != "$BYTES" ]; then
         err="the server received $got of $BYTES bytes"
     fi
-    json="$(awk -v b="$BYTES" -v s="$secs" -v g="${got:-null}" -v rc="$rc" 'BEGIN {
-        printf "{\"bytes\": %d, \"seconds\": %s, \"mb_per_s\": %.1f, \"server_bytes_in\": %s, \"client_status\": %d", b, s, b / 1e6 / s, g, rc }')"
+    json="$(awk -v b="$BYTES" -v s="$secs" -v g="${got:-null}" -v rc="$rc" -v sc="${scpu:-null}" -v cc="$(cpu_of "$ctime")" 'BEGIN {
+        printf "{\"bytes\": %d, \"seconds\": %s, \"mb_per_s\": %.1f, \"server_bytes_in\": %s, \"client_status\": %d", b, s, b / 1e6 / s, g, rc
+        printf ", \"server_cpu_s\": %s, \"client_cpu_s\": %s", sc, cc
+        if (sc != "null" && cc != "null") printf ", \"cpu_ms_per_mb\": %.4f", (sc + cc) * 1e3 / (b / 1e6) }')"
     local inner
     inner="$(grep -h -o '"handshake_s": [0-9.e-]*\|"protocol": "[^"]*"\|"cipher": "[^"]*"' "$cout" "$SERVER_OUT" 2>/dev/null | sort -u | paste -sd, - | sed 's/,/, /g')"
     [ -n "$inner" ] && json="$json, $inner"
@@ -347,9 +374,10 @@ run_client() {
         FAILED=1
         return 1
     fi
-    json="$(timeout -k 5 "$((CLIENT_TIMEOUT + 15))" "$FLOOR" "$@" --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" 2>"$LOGDIR/client.err")"
+    json="$(timed "$LOGDIR/client.time" timeout -k 5 "$((CLIENT_TIMEOUT + 15))" "$FLOOR" "$@" --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" 2>"$LOGDIR/client.err")"
     [ -n "$json" ] || json="{\"ok\": false, \"error\": \"lw_tls_floor killed by timeout or crashed: $(tail -n 1 "$LOGDIR/client.err" | tr -d '"\\')\"}"
     kill -0 "$SERVER_PID" 2>/dev/null || json="${json%\}}, \"server_died\": true}"
+    json="${json%\}}, \"server_cpu_s\": $(proc_cpu "$SERVER_PID" | grep . || echo null), \"client_cpu_s\": $(cpu_of "$LOGDIR/client.time")}"
     stop_server
     record "$scen" "$peer" "$r" "$json"
     case "$json" in *'"ok": true'*) ;; *) FAILED=1 ;; esac
@@ -453,6 +481,18 @@ def spread(scen, peer, key):
     vals = [v for v in vals if isinstance(v, (int, float))]
     return (min(vals), max(vals)) if vals else None
 
+def med_of(scen, peer, fn):
+    vals = []
+    for r in runs:
+        if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok"):
+            try:
+                v = fn(r["result"])
+            except (TypeError, KeyError, ZeroDivisionError):
+                v = None
+            if isinstance(v, (int, float)):
+                vals.append(v)
+    return statistics.median(vals) if vals else None
+
 def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
 
@@ -481,18 +521,29 @@ bulk_names = {
 }
 if any(r["scenario"] == "bulk" for r in runs):
     print()
-    print(f"bulk: {size_b} over one TLS connection (MB/s, wall time around the client; median, [min-max])")
+    print(f"bulk: {size_b} over one TLS connection (MB/s from the wall time around the client; median [min-max];")
+    print(f"      CPU ms per MB sent, sender + receiver, median: the cost, which load on the machine moves less)")
     floor = med("bulk", "floor-floor", "mb_per_s")
+    floor_cpu = med("bulk", "floor-floor", "cpu_ms_per_mb")
     summary["bulk"] = []
     for peer, label in bulk_names.items():
         if not any(r["scenario"] == "bulk" and r["peer"] == peer for r in runs):
             continue
         v = med("bulk", peer, "mb_per_s")
         s = spread("bulk", peer, "mb_per_s")
-        print(f"  {peer:<16} {fmt(v):>9} MB/s  {rc(ratio(v, floor)):>6} of the floor"
-              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]  {label}")
+        cpu = med("bulk", peer, "cpu_ms_per_mb")
+        mb = int(env["LW_T_BYTES"]) / 1e6
+        c_cli = med_of("bulk", peer, lambda x: x["client_cpu_s"] * 1e3 / mb)
+        c_srv = med_of("bulk", peer, lambda x: x["server_cpu_s"] * 1e3 / mb)
+        cpu_txt = "n/a" if cpu is None else f"{cpu:.3f} ({c_cli:.3f} + {c_srv:.3f})" if c_cli is not None and c_srv is not None else f"{cpu:.3f}"
+        print(f"  {peer:<16} {fmt(v):>9} MB/s {rc(ratio(v, floor)):>6} of the floor"
+              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]  CPU {cpu_txt} ms/MB"
+              f" {rc(ratio(cpu, floor_cpu)):>6}")
+        print(f"  {'':<16} {label}")
         summary["bulk"].append({"pair": peer, "what": label, "mb_per_s": v, "min_max": s,
-                                "over_floor": ratio(v, floor)})
+                                "over_floor": ratio(v, floor), "cpu_ms_per_mb": cpu,
+                                "client_cpu_ms_per_mb": c_cli, "server_cpu_ms_per_mb": c_srv,
+                                "cpu_over_floor": ratio(cpu, floor_cpu)})
 
 if any(r["scenario"] == "lines" for r in runs):
     print()
@@ -503,7 +554,10 @@ if any(r["scenario"] == "lines" for r in runs):
             continue
         vals[peer] = med("lines", peer, "lines_per_s")
         s = spread("lines", peer, "lines_per_s")
-        print(f"  {peer:<12} {fmt(vals[peer]):>9}  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]")
+        ns = med_of("lines", peer, lambda x: x["server_cpu_s"] * 1e9 / x["lines"])
+        print(f"  {peer:<12} {fmt(vals[peer]):>9}  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]"
+              f"  server CPU {fmt(ns)} ns/line")
+        vals[peer + "_server_ns_per_line"] = ns
     r_lw = ratio(vals.get("lw-tls"), vals.get("lw-plain"))
     r_fl = ratio(vals.get("floor-tls"), vals.get("floor-plain"))
     r_tf = ratio(vals.get("lw-tls"), vals.get("floor-tls"))
@@ -522,9 +576,11 @@ if any(r["scenario"] == "handshakes" for r in runs):
         vals[peer] = med("handshakes", peer, "handshakes_per_s")
         p99 = med("handshakes", peer, "handshake_p99_ms")
         s = spread("handshakes", peer, "handshakes_per_s")
+        us = med_of("handshakes", peer, lambda x: x["server_cpu_s"] * 1e6 / x["done"])
         what = "connections/s (no TLS)" if peer.endswith("plain") else "handshakes/s"
         print(f"  {peer:<12} {fmt(vals[peer]):>9} {what:<22} handshake p99 {fmt(p99)} ms"
-              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]")
+              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]  server CPU {fmt(us)} us/conn")
+        vals[peer + "_server_us_per_conn"] = us
     r_hs = ratio(vals.get("lw-tls"), vals.get("floor-tls"))
     print(f"  linewright / floor (TLS): {rc(r_hs)}")
     summary["handshakes"] = {"per_s": vals, "lw_over_floor": r_hs}
