@@ -125,7 +125,8 @@ std::optional<Dispatcher::Accepted> Dispatcher::accept() {
 
 std::size_t Dispatcher::send(std::string_view data) {
     std::error_code ec;
-    const std::size_t n = rawSend(data.data(), data.size(), ec);
+    const std::size_t n =
+        m_layer ? m_layer->send(data.data(), data.size(), ec) : rawSend(data.data(), data.size(), ec);
     if (!ec) {
         if (m_tap) m_tap->sent(*this, data.substr(0, n));
         return n;
@@ -157,7 +158,7 @@ std::string Dispatcher::recv(std::size_t n) {
 std::size_t Dispatcher::recvOrWouldBlock(void* buf, std::size_t n, bool& wouldBlock) {
     wouldBlock = false;
     std::error_code ec;
-    const std::size_t got = rawRecv(buf, n, ec);
+    const std::size_t got = m_layer ? m_layer->recv(buf, n, ec) : rawRecv(buf, n, ec);
     if (!ec) {
         if (m_tap && n > 0) m_tap->received(*this, std::string_view(static_cast<const char*>(buf), got));
         if (got == 0 && n > 0) {
@@ -189,6 +190,7 @@ void Dispatcher::close() {
     const bool wasClosed = m_closed;
     m_closed = true;
     if (m_map && !wasClosed) m_map->retire(this);
+    if (m_layer && !wasClosed) m_layer->closing();
     std::error_code ec;
     rawClose(ec);
     if (m_tap && !wasClosed) m_tap->closed(*this);
@@ -328,6 +330,28 @@ std::string Dispatcher::repr() const {
     std::snprintf(ptr, sizeof ptr, "0x%llx",
                   static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(this)));
     return "<" + status + " at " + ptr + ">";
+}
+
+void Dispatcher::setLayer(std::unique_ptr<StreamLayer> layer) {
+    m_layer = std::move(layer);
+    if (m_layer) m_layer->attach(*this);
+}
+
+std::size_t Dispatcher::transportSend(const void* data, std::size_t len, std::error_code& ec) {
+    return rawSend(data, len, ec);
+}
+
+std::size_t Dispatcher::transportRecv(void* buf, std::size_t len, std::error_code& ec) {
+    return rawRecv(buf, len, ec);
+}
+
+void Dispatcher::transportShutdownWrite(std::error_code& ec) {
+    ec.clear();
+    if (!m_socket) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    sockops::shutdownWrite(m_socket.get(), ec);
 }
 
 std::size_t Dispatcher::rawSend(const void* data, std::size_t len, std::error_code& ec) {

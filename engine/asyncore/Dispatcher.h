@@ -20,6 +20,10 @@
 // poll/epoll backends), just as asyncore routes OSError.
 // Python's public attributes (connected, accepting, connecting, addr, debug,
 // ignore_log_types) are public fields with the same meaning.
+// A StreamLayer (StreamLayer.h; TLS) may be installed with setLayer(), also on
+// a live dispatcher (STARTTLS): send()/recv() then go through it, the tap
+// sees plaintext, and the Loop asks the layer what it needs (see
+// StreamLayer.h). close() lets the layer say goodbye (close_notify) first.
 // An optional DispatcherTap hears what happened (one null test per point when
 // none is set); the Reactor taps the dispatchers it hosts.
 // What it owns: its socket, which close() and the destructor close. It does
@@ -30,11 +34,13 @@
 #include "engine/net/Address.h"
 #include "engine/asyncore/DispatcherTap.h"
 #include "engine/asyncore/Loop.h"
+#include "engine/asyncore/StreamLayer.h"
 #include "engine/net/Platform.h"
 #include "engine/net/Socket.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,7 +49,7 @@
 
 namespace engine {
 
-class Dispatcher {
+class Dispatcher : private StreamTransport {
 public:
     /// dispatcher(sock=None, map=None): no socket yet, not in the map.
     /// `map` nullptr means the thread's default map (asyncore.socket_map).
@@ -137,6 +143,12 @@ public:
     void setTap(DispatcherTap* tap) noexcept { m_tap = tap; }
     DispatcherTap* tap() const noexcept { return m_tap; }
 
+    // --- Stream layer (StreamLayer.h) ---------------------------------------------
+    /// Installs `layer` under send()/recv() (nullptr removes the current one,
+    /// which is destroyed). Attaches it to this dispatcher's transport.
+    void setLayer(std::unique_ptr<StreamLayer> layer);
+    StreamLayer* layer() const noexcept { return m_layer.get(); }
+
 protected:
     /// Names the class in repr(); subclasses may override.
     virtual std::string_view className() const { return "Dispatcher"; }
@@ -158,10 +170,15 @@ protected:
     std::size_t recvOrWouldBlock(void* buf, std::size_t n, bool& wouldBlock);
 
     Socket m_socket;
+    std::unique_ptr<StreamLayer> m_layer;  // null unless setLayer()
     DispatcherTap* m_tap = nullptr;  // see DispatcherTap.h; null unless hosted
 
 private:
     friend class Loop;
+    // StreamTransport: the layer's way down to rawSend/rawRecv.
+    std::size_t transportSend(const void* data, std::size_t len, std::error_code& ec) override;
+    std::size_t transportRecv(void* buf, std::size_t len, std::error_code& ec) override;
+    void transportShutdownWrite(std::error_code& ec) override;
     Loop* m_map;  // never null: the constructor falls back to the thread's default map
     NativeSocket m_fileno = kInvalidSocket;
     std::uint64_t m_serial = 0;  // registration serial in m_map, 0 when not registered

@@ -16,6 +16,8 @@
 #include "engine/asyncore/Poller.h"
 #include "engine/net/SocketOps.h"
 
+#include "engine/asyncore/StreamLayer.h"
+
 #include <cassert>
 #include <chrono>
 #include <cstdio>
@@ -269,6 +271,9 @@ void Loop::poll(std::optional<double> timeout, Backend backend) {
     // Ask every channel, in insertion order, what it wants. Channels added by
     // these calls wait for the next pass.
     m_pending.clear();
+    m_layered.clear();
+    bool anyPending = false;
+    std::optional<StreamLayer::Clock::time_point> nearest;
     const std::size_t n0 = m_order.size();
     for (std::size_t i = 0; i < n0; ++i) {
         const Slot s = m_order[i];
@@ -280,6 +285,21 @@ void Loop::poll(std::optional<double> timeout, Backend backend) {
         });
         if (!stillRegistered(s.fd, s.serial)) continue;
         if (obs) obs->polled(*s.d, r, w);
+        // A stream layer (TLS) on a connected channel: its own wants are ORed
+        // in; while it blocks the application (handshake) only they count.
+        StreamLayer* const layer = (s.d->connected && !s.d->accepting) ? s.d->layer() : nullptr;
+        bool lr = false, lw = false, pending = false;
+        if (layer) {
+            guarded(*s.d, s.fd, s.serial, [&] {
+                if (layer->applicationBlocked()) r = w = false;
+                lr = layer->wantsRead();
+                lw = layer->wantsWrite();
+                pending = r && layer->pendingInput() > 0;
+                if (auto dl = layer->deadline(); dl && (!nearest || *dl < *nearest)) nearest = dl;
+            });
+            if (!stillRegistered(s.fd, s.serial)) continue;
+            if (obs) obs->layerWants(*s.d, lr && !r, lw && !w);
+        }
         unsigned want = 0;
         const bool canWrite = w && !s.d->accepting;
         if (backend == Backend::Select) {
@@ -290,11 +310,30 @@ void Loop::poll(std::optional<double> timeout, Backend backend) {
             if (r) want |= kReadyIn | kReadyPri;
             if (canWrite) want |= kReadyOut;
         }
-        m_pending.push_back(detail::PollEntry{s.d, s.fd, s.serial, want, 0});
+        detail::PollEntry e{s.d, s.fd, s.serial, want, 0};
+        if (layer) {
+            e.app = want;
+            e.layer = (lr ? kReadyIn : 0u) | (lw ? kReadyOut : 0u);
+            e.want = want | e.layer;
+            e.pending = pending;
+            anyPending = anyPending || pending;
+            m_layered.push_back(m_pending.size());
+        }
+        m_pending.push_back(e);
+    }
+
+    // Input waiting inside a layer: do not block. A layer deadline: wake for it.
+    std::optional<double> wait = timeout;
+    if (anyPending) {
+        wait = 0.0;
+    } else if (nearest) {
+        const auto left = std::chrono::duration<double>(*nearest - StreamLayer::Clock::now()).count();
+        const double until = left > 0 ? left : 0.0;
+        if (!wait || until < *wait) wait = until;
     }
 
     const auto t0 = obs ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    const std::size_t ready = p.wait(m_pending, timeout);
+    std::size_t ready = p.wait(m_pending, wait);
     std::uint64_t waited = 0;
     if (obs) {
         waited = static_cast<std::uint64_t>(
@@ -302,6 +341,7 @@ void Loop::poll(std::optional<double> timeout, Backend backend) {
         for (const detail::PollEntry& e : m_pending)
             if (e.ready && stillRegistered(e.fd, e.serial)) obs->ready(*e.d, e.ready);
     }
+    if (!m_layered.empty()) ready += serveLayers(backend);
     if (ready > 0) {
         if (backend == Backend::Select)
             dispatchSelect();
@@ -309,6 +349,64 @@ void Loop::poll(std::optional<double> timeout, Backend backend) {
             dispatchPoll();
     }
     if (obs) obs->passEnd(pass, waited);
+}
+
+// The stream layers' part of a pass, before any application hook: expired
+// deadlines, then the readiness each layer asked for. Afterwards each layered
+// entry keeps only the bits its application asked for (plus a read when the
+// layer holds input, and hangups/errors). Returns how many entries became
+// ready for the application only through pending input.
+std::size_t Loop::serveLayers(Backend backend) {
+    std::size_t extra = 0;
+    const auto now = StreamLayer::Clock::now();
+    for (const std::size_t i : m_layered) {
+        detail::PollEntry& e = m_pending[i];
+        if (!stillRegistered(e.fd, e.serial)) continue;
+        Dispatcher& d = *e.d;
+        auto step = [&](auto&& f) {
+            if (backend == Backend::Select)
+                guarded(d, e.fd, e.serial, f);
+            else
+                guardedPoll(d, e.fd, e.serial, f);
+        };
+        if (StreamLayer* l = d.layer()) {
+            if (auto dl = l->deadline(); dl && *dl <= now) step([&] { l->onDeadline(); });
+        }
+        if (!stillRegistered(e.fd, e.serial)) continue;
+        const unsigned trouble = kReadyHup | kReadyErr | kReadyNval;
+        if (StreamLayer* l = d.layer(); l && (e.ready & (e.layer | trouble)) && e.layer) {
+            const bool rd = (e.ready & (kReadyIn | trouble)) && (e.layer & kReadyIn);
+            const bool wr = (e.ready & kReadyOut) && (e.layer & kReadyOut);
+            if (rd || wr) step([&] { l->onReady(rd, wr); });
+        }
+        const bool before = e.ready != 0;
+        e.ready &= e.app | trouble;
+        if (e.pending) e.ready |= kReadyIn;
+        if (e.ready && !before) ++extra;
+    }
+    return extra;
+}
+
+template <class F>
+void Loop::guardedPoll(Dispatcher& d, NativeSocket fd, std::uint64_t serial, F&& f) {
+    try {
+        f();
+    } catch (const ExitNow&) {
+        throw;
+    } catch (const std::system_error& e) {
+        if (sockops::isDisconnect(e.code())) {
+            if (stillRegistered(fd, serial)) {
+                guarded(d, fd, serial, [&] {
+                    d.trace(Hook::HandleClose);
+                    d.handleClose();
+                });
+            }
+        } else {
+            handleError(d, fd, serial);
+        }
+    } catch (...) {
+        handleError(d, fd, serial);
+    }
 }
 
 void Loop::dispatchSelect() {

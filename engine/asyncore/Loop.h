@@ -92,6 +92,12 @@ public:
     virtual void passBegin(std::uint64_t pass, Backend backend) { (void)pass; (void)backend; }
     /// What one channel answered before the wait.
     virtual void polled(const Dispatcher& d, bool readable, bool writable) { (void)d; (void)readable; (void)writable; }
+    /// A channel with a stream layer (StreamLayer.h, TLS): what the layer
+    /// itself wants this pass beyond the application — `read`: it waits for
+    /// the socket to be readable while the application's readable() is false
+    /// (or blocked by a handshake); `write` likewise for writable(). Called
+    /// after polled(), only for channels with a layer.
+    virtual void layerWants(const Dispatcher& d, bool read, bool write) { (void)d; (void)read; (void)write; }
     /// The wait returned this channel ready with `bits` (ReadyBits).
     virtual void ready(const Dispatcher& d, unsigned bits) { (void)d; (void)bits; }
     /// A hook is about to run on `d`.
@@ -187,6 +193,9 @@ private:
     void readwrite(Dispatcher& d, NativeSocket fd, std::uint64_t serial, unsigned bits);
     template <class F>
     void guarded(Dispatcher& d, NativeSocket fd, std::uint64_t serial, F&& f);
+    template <class F>
+    void guardedPoll(Dispatcher& d, NativeSocket fd, std::uint64_t serial, F&& f);  // readwrite()'s rules
+    std::size_t serveLayers(Backend backend);
     void handleError(Dispatcher& d, NativeSocket fd, std::uint64_t serial);
     void reap();
     detail::Poller& poller(Backend b);
@@ -202,6 +211,7 @@ private:
     std::unordered_map<Dispatcher*, std::size_t> m_graveyardIndex;
     std::unique_ptr<detail::Poller> m_pollers[3];
     std::vector<detail::PollEntry> m_pending;  // the current pass
+    std::vector<std::size_t> m_layered;        // indices in m_pending of channels with a stream layer
     LoopObserver* m_observer = nullptr;
     LoopRegistry* m_registry = nullptr;
     std::uint64_t m_pass = 0;

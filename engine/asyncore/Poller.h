@@ -31,6 +31,9 @@ struct PollEntry {
     std::uint64_t serial;
     unsigned want;   // ReadyBits asked for
     unsigned ready;  // ReadyBits reported (filled by wait)
+    unsigned app = 0;    // Loop: the bits the application asked for (want without the layer's)
+    unsigned layer = 0;  // Loop: the bits its stream layer asked for (0 without a layer)
+    bool pending = false;  // Loop: the layer holds input for the application (dispatch a read)
 };
 
 class Poller {

@@ -40,6 +40,24 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode
     return r;
 }
 
+OpenedFile openAppendNoFollow(const std::string& path, unsigned /*mode*/) {
+    OpenedFile r;
+    std::error_code ec;
+    const auto st = std::filesystem::symlink_status(path, ec);
+    if (!ec && std::filesystem::is_symlink(st)) {
+        r.outcome = OpenOutcome::Symlink;
+        return r;
+    }
+    errno = 0;
+    r.file = std::fopen(path.c_str(), "ab");
+    if (!r.file) {
+        r.error = errno ? errno : EIO;
+        return r;
+    }
+    r.outcome = OpenOutcome::Opened;
+    return r;
+}
+
 #else
 
 namespace {
@@ -83,6 +101,34 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode) 
         return r;
     }
     r.file = ::fdopen(fd, "wb");
+    if (!r.file) {
+        r.error = errno ? errno : EIO;
+        ::close(fd);
+        return r;
+    }
+    r.outcome = OpenOutcome::Opened;
+    return r;
+}
+
+OpenedFile openAppendNoFollow(const std::string& path, unsigned mode) {
+    OpenedFile r;
+    const int fd =
+        openRetrying(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode));
+    if (fd < 0) {
+        if (errno == ELOOP) {
+            r.outcome = OpenOutcome::Symlink;
+            return r;
+        }
+        r.error = errno ? errno : EIO;
+        return r;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        r.error = EINVAL;
+        ::close(fd);
+        return r;
+    }
+    r.file = ::fdopen(fd, "ab");
     if (!r.file) {
         r.error = errno ? errno : EIO;
         ::close(fd);

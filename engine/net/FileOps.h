@@ -35,4 +35,10 @@ struct OpenedFile {
 
 OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode);
 
+/// Opens `path` for appending (a key log): created with `mode` if missing, an
+/// existing regular file appended to (its mode unchanged), a symbolic link at
+/// the last component refused (Symlink), anything else but a regular file,
+/// device or FIFO refused as Failed (EINVAL).
+OpenedFile openAppendNoFollow(const std::string& path, unsigned mode);
+
 }  // namespace engine::fileops

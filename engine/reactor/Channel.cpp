@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 #include "engine/asyncore/FileProducer.h"
 #include "engine/net/SocketOps.h"
+#include "engine/reactor/ChannelTls.h"
 
 #include <algorithm>
 #include <exception>
@@ -106,6 +107,8 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent
 }
 
 Channel::~Channel() {
+    // The layer outlives m_tls (the Dispatcher owns it): it must not call back.
+    if (tls::TlsLayer* l = tlsLayer()) l->setListener(nullptr);
     if (m_budgetMember) m_budget->leave(*this);
     // Empty the fifo now: echo replies in it count themselves out of
     // m_batchedBytes, which is gone by the time ~AsyncChat runs.
@@ -160,11 +163,22 @@ void Channel::listenOn(const Address& address, int backlog) {
     std::error_code ec;
     const Address local = sockops::localAddress(socketHandle(), ec);
     m_local = ec ? address.toString() : local.toString();
+    // TLS, or STARTTLS's server side: one context for every connection
+    // accepted (a generated certificate is made once, here).
+    if (m_opts.tls.wanted() && !tlsSetUp(m_opts.tls, true, "listen on " + m_local)) {
+        finish(CloseReason::Error, "TLS set-up failed", 0);
+        return;
+    }
     m_phase = ChannelPhase::Listening;
-    m_report.listening(m_local, ec ? address.port() : local.port());
+    m_report.listening(m_local, ec ? address.port() : local.port(),
+                       m_tls ? m_tls->context->localFingerprint() : std::string());
 }
 
 void Channel::connectTo(std::vector<Address> candidates, std::string host) {
+    if (m_opts.tls.wanted() && !m_tls && !tlsSetUp(m_opts.tls, false, "connect to " + host)) {
+        finish(CloseReason::Error, "TLS set-up failed", 0);
+        return;
+    }
     m_candidates = std::move(candidates);
     m_nextCandidate = 0;
     m_host = std::move(host);
@@ -200,7 +214,13 @@ void Channel::resolveFailed(std::string_view message) {
 
 void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t copy) {
     m_report.pushed(kind, static_cast<std::int64_t>(data.size()), copy, {}, 1);
-    push(data);
+    if (!m_tls) {
+        push(data);
+    } else {
+        guardedIo([&] { push(data); });  // a TLS layer's errors are thrown
+        if (isClosed()) return;
+        tlsAfterPush();
+    }
     checkWater();
     maybeHalfClose();
 }
@@ -208,7 +228,13 @@ void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t c
 void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size,
                            std::int64_t copies, std::string_view info) {
     m_report.pushed(kind, size, copies, info, static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1)));
-    pushWithProducer(std::move(producer));
+    if (!m_tls) {
+        pushWithProducer(std::move(producer));
+    } else {
+        guardedIo([&] { pushWithProducer(std::move(producer)); });
+        if (isClosed()) return;
+        tlsAfterPush();
+    }
     checkWater();
     maybeHalfClose();
 }
@@ -256,6 +282,12 @@ void Channel::maybeHalfClose() {
     if (!m_halfClosePending || m_halfClosed || !connected || !producerFifo().empty() || isClosed()) return;
     m_halfClosePending = false;
     m_halfClosed = true;
+    if (StreamLayer* l = layer()) {
+        // TLS: close_notify, then shutdown(SHUT_WR) once it has gone out.
+        guardedIo([&] { l->shutdownWrite(); });
+        if (!isClosed()) emit(EventKind::HalfClosed);
+        return;
+    }
     std::error_code ec;
     sockops::shutdownWrite(socketHandle(), ec);
     if (ec && !sockops::isDisconnect(ec)) {
@@ -278,6 +310,11 @@ void Channel::discard() {
     m_echoReplies = 0;
     m_report.messageEnded();
     updateBudget();
+    // An upgrade waiting behind the output: the marker went with the fifo.
+    if (m_tlsHold && producerFifo().empty() && m_tls) {
+        tlsInstall(true);
+        if (isClosed()) return;
+    }
     // W3: the close marker went with the fifo; the channel no longer closes by itself.
     if (m_closeWhenDone) {
         m_closeWhenDone = false;
@@ -410,20 +447,25 @@ void Channel::flushEcho() {
 
 void Channel::handleRead() {
     // Paused by the input budget during this pass, after the poll had found
-    // the socket readable: the bytes stay in the socket.
-    if (m_budgetPaused) return;
+    // the socket readable: the bytes stay in the socket. Likewise while a
+    // TLS upgrade waits: the peer's next bytes are TLS.
+    if (m_budgetPaused || m_tlsHold) return;
     AsyncChat::handleRead();
     if (m_echoReady) flushEcho();
     updateBudget();
+    if (m_tls) tlsAfterRead();
 }
 
 std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
-    const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+    std::size_t n = AsyncChat::rawRecv(buf, len, ec);
     if (ec) {
         if (!sockops::isWouldBlock(ec)) m_ioError = ec;
     } else if (n == 0) {
         if (len > 0) m_peerEof = true;
-    } else {
+    } else if (!layer()) {
+        // (With a TLS layer these are ciphertext: the layer's plaintext is
+        // counted as it is received, PlainCounter.)
+        if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
         m_report.received(n);
     }
     return n;
@@ -432,6 +474,11 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
 // --- Output ------------------------------------------------------------------------------
 
 void Channel::handleWrite() {
+    if (m_tlsCloseAfterFlush) {
+        // close_when_done over TLS: the last records have left the layer.
+        if (StreamLayer* l = layer(); !l || !l->wantsWrite()) finish(CloseReason::Local, "close_when_done", 0);
+        return;
+    }
     AsyncChat::handleWrite();
     maybeHalfClose();
 }
@@ -450,6 +497,11 @@ void Channel::onSent(std::string_view written) {
 }
 
 void Channel::onProducerExhausted(const Producer& p) {
+    if (dynamic_cast<const UpgradeMarker*>(&p)) {
+        // Everything queued before the upgrade has been sent: TLS from here.
+        tlsInstall(true);
+        return;
+    }
     if (m_ctx.level == EventLevel::Full)
         emit(EventKind::ProducerExhausted).sub = static_cast<std::uint8_t>(producerKindOf(p.kind()));
     if (const auto* f = dynamic_cast<const FileProducer*>(&p); f && f->error())
@@ -486,6 +538,7 @@ void Channel::handleConnect() {
     m_candidates.clear();
     m_nextCandidate = 0;
     m_report.connected(m_peer, m_local);
+    if (m_tls) tlsConnected();
 }
 
 void Channel::handleAccept() {
@@ -548,6 +601,11 @@ void Channel::handleClose() {
     } else if (m_ioError && sockops::isDisconnect(m_ioError)) {
         finish(CloseReason::Peer, sockops::describe(m_ioError), m_ioError.value());
     } else if (m_closeWhenDone && !closeMarkerQueued()) {
+        if (StreamLayer* l = layer(); l && l->wantsWrite() && !m_ioError) {
+            // TLS still holds records for the socket: close once they are out.
+            m_tlsCloseAfterFlush = true;
+            return;
+        }
         finish(CloseReason::Local, "close_when_done", 0);
     } else {
         finish(CloseReason::Peer, "hangup", 0);
@@ -603,7 +661,9 @@ void Channel::finish(CloseReason reason, std::string detail, int error) {
                               static_cast<std::int64_t>(pending));
     std::size_t producers = 0;  // other than echo replies, which queuedOutput() counts
     for (const Fifo::Entry& e : producerFifo())
-        if (e.kind == Fifo::Entry::Kind::Producer && !dynamic_cast<const ReplyBatch*>(e.producer.get())) ++producers;
+        if (e.kind == Fifo::Entry::Kind::Producer && !dynamic_cast<const ReplyBatch*>(e.producer.get()) &&
+            !dynamic_cast<const UpgradeMarker*>(e.producer.get()))
+            ++producers;
     if (const std::size_t queued = queuedOutput(); queued > 0 || producers > 0)
         m_report.warning(WarningCode::Unsent,
                          std::to_string(queued) + " queued byte(s)" +
@@ -613,6 +673,9 @@ void Channel::finish(CloseReason reason, std::string detail, int error) {
 
     ChannelState last = snapshot();
     closeNoThrow();
+    m_tlsHold = false;
+    m_tlsCloseAfterFlush = false;
+    tlsFinishing();
     m_report.closed(reason, error, std::move(detail), std::move(last));
     if (m_budgetMember) m_budget->leave(*this);  // may resume the listener's other connections
     m_ctx.host.channelClosed(*this);

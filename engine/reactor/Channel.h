@@ -29,6 +29,19 @@
 //   * accept() running out of descriptors (EMFILE) closes the pending
 //     connection through a reserved descriptor instead of closing the
 //     listener (asyncore's D9), and says so (`accept_failed`).
+//   * TLS (ChannelOptions::tls, ChannelTls.cpp): a TlsLayer under the
+//     dispatcher from the first byte (a client once connected; every
+//     connection a TLS listener accepts, with the listener's one context),
+//     or a STARTTLS upgrade later: a client dialogue (StartTlsDialog) over
+//     the lines received before framing, the server side's "upgrade after a
+//     received line matches", or cmd::StartTls. An upgrade waits behind the
+//     output already queued (a marker in the fifo: the go-ahead a server
+//     pushes goes out in plaintext, then the handshake starts) and the
+//     channel reads nothing meanwhile; bytes read after the go-ahead in the
+//     same recv are handed to the layer, not framed. Framing, echo, hooks
+//     and counters see plaintext as over TCP. Events: `starttls`,
+//     `tls_handshake`, `tls_close`, `error` (handshake, verification,
+//     refused STARTTLS: the channel closes), `tls_unverified` warnings.
 // Its events and counters go through a ChannelReporter (ChannelReporter.h),
 // the same that reports the dispatchers of hosted work.
 // What it owns: its socket, buffers and fifo (through AsyncChat), its
@@ -54,6 +67,10 @@
 namespace engine {
 
 class Channel;
+namespace tls {
+class TlsContext;
+class TlsLayer;
+}  // namespace tls
 
 /// What a Channel needs its owner to do. Implemented by the Reactor.
 class ChannelHost {
@@ -122,8 +139,24 @@ public:
     /// Paused by its listener's input budget.
     bool isBudgetPaused() const noexcept { return m_budgetPaused; }
 
+    // --- TLS (ChannelTls.cpp) --------------------------------------------------------------
+    /// cmd::StartTls: the TLS handshake starts once the output queued so far
+    /// has been sent (client role for a client, server for an accepted
+    /// connection). An `error` event (the channel stays as it was) when it
+    /// cannot: a listener, TLS already on or under way, a bad configuration.
+    void startTlsNow(const TlsConfig& config);
+    /// An accepted connection: TLS from the first byte, or the server side
+    /// of a STARTTLS upgrade, as its `listener`'s options say.
+    void inheritTls(const Channel& listener);
+    /// A TLS listener's context, shared by the connections it accepts; a
+    /// channel's own otherwise (null: no TLS).
+    std::shared_ptr<tls::TlsContext> tlsContext() const;
+    /// The TLS session under the channel (null: none, or not yet).
+    tls::TlsLayer* tlsLayer() const noexcept;
+
     // --- async_chat / asyncore hooks --------------------------------------------------
-    bool readable() override { return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused; }
+    bool readable() override { return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused && !m_tlsHold; }
+    bool writable() override { return AsyncChat::writable() || m_tlsCloseAfterFlush; }
     void collectIncomingData(std::string_view data) override;
     void foundTerminator() override;
     void handleRead() override;
@@ -166,6 +199,27 @@ private:
     void updateBudget() {
         if (m_budgetMember) m_budget->update(*this, bufferedInput());
     }
+
+    // TLS (ChannelTls.cpp).
+    struct Tls;
+    class PlainCounter;
+    class UpgradeMarker;
+    /// Makes m_tls for `config` in `role` (a TlsContext); false after an
+    /// `error` (the caller decides whether the channel closes).
+    bool tlsSetUp(const TlsConfig& config, bool server, std::string_view what);
+    void tlsConnected();          // handleConnect: TLS from the first byte, or the dialogue's first step
+    std::size_t tlsScan(char* buf, std::size_t n);  // rawRecv under a dialogue: lines, the cut
+    void tlsAfterRead();          // handleRead: the dialogue's sends, failure or upgrade
+    void tlsAfterPush();          // a push by the application: the go-ahead of a server upgrade
+    void tlsQueueUpgrade();       // the marker: handshake once the queued output is out
+    void tlsInstall(bool startTls);  // the layer, now
+    void tlsFinishing();          // finish(): `tls_close` for a session this end closes
+    void tlsHandshakeDone(const TlsHandshakeInfo& info);
+    void tlsClosed(TlsCloseKind kind);
+    /// Runs `f` (which may send through the TLS layer) outside the Loop's
+    /// guard: an exception is handled as handleError() would be.
+    template <class F>
+    void guardedIo(F&& f);
 
     friend class InputBudget;
 
@@ -213,9 +267,25 @@ private:
     std::string m_host;
     Address m_attempt;
 
+    // TLS: null for a cleartext channel that was never asked for TLS.
+    std::unique_ptr<Tls> m_tls;
+    bool m_tlsHold = false;             // an upgrade waits: read nothing (readable() false)
+    bool m_tlsCloseAfterFlush = false;  // close_when_done reached: close once the layer has flushed
+
     // Addresses as text, kept for events after the socket is gone.
     std::string m_peer;
     std::string m_local;
 };
+
+template <class F>
+void Channel::guardedIo(F&& f) {
+    try {
+        f();
+    } catch (const ExitNow&) {
+        throw;
+    } catch (...) {
+        handleError();
+    }
+}
 
 }  // namespace engine

@@ -34,10 +34,11 @@ std::string queuedText(const Fifo& fifo) {
 
 }  // namespace
 
-void ChannelReporter::listening(std::string local, std::uint16_t port) {
+void ChannelReporter::listening(std::string local, std::uint16_t port, std::string fingerprint) {
     Event& e = emit(EventKind::Listening);
     e.size = port;
     e.info = std::move(local);
+    e.aux = std::move(fingerprint);
 }
 
 void ChannelReporter::connecting(const Address& to, std::string host) {

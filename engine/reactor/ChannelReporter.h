@@ -81,8 +81,9 @@ public:
     Event& emit(EventKind kind) { return m_ctx.events.emplace(kind, m_id); }
 
     // --- Opening ---------------------------------------------------------------------------------
-    /// `listening`: bound to `local` (as text), port `port`.
-    void listening(std::string local, std::uint16_t port);
+    /// `listening`: bound to `local` (as text), port `port`; a TLS listener
+    /// with a generated certificate gives its SHA-256 `fingerprint` (aux).
+    void listening(std::string local, std::uint16_t port, std::string fingerprint = {});
     /// `connecting` to `to`; `host` is the name as given ("" for none).
     void connecting(const Address& to, std::string host = {});
     /// `connected`, with the peer's and our address as text.

@@ -137,6 +137,17 @@ struct DiscardBuffers {
 struct Close {
     ChannelId channel = 0;
 };
+/// Upgrade a live plaintext channel to TLS now (STARTTLS done by hand): the
+/// channel is the TLS client when it connected, the TLS server when it was
+/// accepted. Output already queued goes out in plaintext first; the
+/// handshake starts once it has been sent, and the channel reads nothing
+/// meanwhile (the peer's first TLS bytes are not taken for plaintext).
+/// `tls` as ChannelOptions::tls (enabled and startTls are ignored).
+/// A listener, a closed channel or one already in TLS: an `error` event.
+struct StartTls {
+    ChannelId channel = 0;
+    TlsConfig tls;
+};
 /// One `channel_state` event per channel (kAllChannels) or for one channel.
 struct Snapshot {
     ChannelId channel = kAllChannels;
@@ -177,7 +188,7 @@ struct StopHost {
 
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::Push, cmd::PushFile, cmd::PushRepeat,
                              cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
-                             cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::Snapshot, cmd::Pause,
+                             cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
                              cmd::Host, cmd::StopHost>;
 

@@ -190,7 +190,7 @@ constexpr bool tableIsSound() {
 static_assert(tableIsSound(), "the event kind table is inconsistent (see kindIsSound)");
 static_assert(kProducerKindNames.size() == static_cast<std::size_t>(ProducerKind::Other) + 1);
 static_assert(kCloseReasonNames.size() == static_cast<std::size_t>(CloseReason::Error) + 1);
-static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::InputResumed) + 1);
+static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::TlsUnverified) + 1);
 static_assert(kHostPhaseNames.size() == static_cast<std::size_t>(HostPhase::Failed) + 1);
 
 }  // namespace

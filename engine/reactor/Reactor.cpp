@@ -136,6 +136,7 @@ private:
     void execute(cmd::HalfClose& c);
     void execute(cmd::DiscardBuffers& c);
     void execute(cmd::Close& c);
+    void execute(cmd::StartTls& c);
     void execute(cmd::Snapshot& c);
     void execute(cmd::Pause& c);
     void execute(cmd::Resume& c);
@@ -365,7 +366,8 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
     ch->reporter().accepted(ch->peerAddress().empty() ? peer.toString() : ch->peerAddress(), ch->localAddress());
     ch->joinBudget(listener.inputBudget());
     ++m_ctx.totals.accepted;
-    addChannel(std::move(ch));
+    Channel& added = addChannel(std::move(ch));
+    added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
 }
 
 void Reactor::Impl::channelClosed(Channel& channel) {
@@ -584,6 +586,10 @@ void Reactor::Impl::execute(cmd::DiscardBuffers& c) {
 void Reactor::Impl::execute(cmd::Close& c) {
     if (m_hosting->close(c.channel)) return;
     if (Channel* ch = find(c.channel, "close")) ch->closeLocally("close");
+}
+
+void Reactor::Impl::execute(cmd::StartTls& c) {
+    if (Channel* ch = find(c.channel, "start TLS")) ch->startTlsNow(c.tls);
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {

@@ -34,14 +34,18 @@ public:
     };
     /// `protocol` must not be None. AfterMatch needs `afterPattern`
     /// (an RE2 pattern; throws std::invalid_argument with RE2's message when
-    /// it does not compile). `ehloName` is the name SMTP's EHLO gives.
+    /// it does not compile); it is matched (anywhere, as Pattern::contains)
+    /// against each line without its "\r\n". The server side exists only
+    /// for AfterMatch (the built-in dialogues are client side; others throw
+    /// std::invalid_argument). `ehloName` is the name SMTP's EHLO gives.
     StartTlsDialog(StartTlsProtocol protocol, std::string_view afterPattern, bool serverSide,
                    std::string ehloName = "linewright.localhost");
     /// What to do right after the connection is up (client side: usually
     /// nothing, every built-in dialogue waits for the greeting).
     Step start();
     /// One received line, with or without its "\r\n". After a step with
-    /// upgrade or failed set, further lines return an empty Step.
+    /// upgrade or failed set, further lines return an empty Step. A failure's
+    /// reason quotes the line escaped (Pattern::excerpt) and cut short.
     Step onLine(std::string_view line);
     /// True once a step said upgrade or failed.
     bool finished() const noexcept { return m_finished; }
@@ -52,7 +56,10 @@ private:
     bool m_server;
     std::string m_ehlo;
     std::optional<Pattern> m_pattern;
+    static std::string refusal(std::string_view protocol, std::string_view line);
+
     int m_state = 0;
+    int m_multiCode = -1;  // SMTP/FTP: the code of the multi-line reply being read, -1 none
     bool m_finished = false;
     bool m_starttlsOffered = false;
 };

@@ -1,0 +1,252 @@
+// ChannelTls.cpp — a Channel's TLS: the layer from the first byte, STARTTLS
+// dialogues and upgrades, and the events they make (see Channel.h).
+//
+// The stages of a channel's TLS (Channel::Tls::stage):
+//   Pending    TLS from the first byte, not connected yet (a client).
+//   Dialogue   plaintext; every received line goes to a StartTlsDialog
+//              before it is framed (Channel::rawRecv → tlsScan), and what
+//              the dialogue says to send is pushed after the read.
+//   AwaitReply server side, the line matched: the channel reads nothing
+//              until the application pushes its go-ahead (the next push).
+//   Flushing   the upgrade marker is in the fifo behind the output queued
+//              before it; reading is held. When initiate_send reaches the
+//              marker the layer is installed (Handshake).
+//   Handshake  the TlsLayer is under the dispatcher; the Loop serves it.
+//   Up         handshake done: plaintext flows through the layer.
+//   Done       the dialogue failed, or the session ended.
+// Bytes read in the same recv after the line that completed a dialogue are
+// kept (stash) and given to the layer (TlsLayer::prependInput): they are the
+// peer's first TLS bytes, never framed as plaintext.
+#include "engine/reactor/Channel.h"
+
+#include "engine/reactor/ChannelTls.h"
+
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+namespace engine {
+namespace {
+
+// A line longer than this while a STARTTLS dialogue runs fails it (no
+// server's reply line comes close; an endless one would grow without bound).
+constexpr std::size_t kMaxDialogueLine = 64 * 1024;
+
+}  // namespace
+
+// --- Setting up -------------------------------------------------------------------------------
+
+bool Channel::tlsSetUp(const TlsConfig& config, bool server, std::string_view what) {
+    auto t = std::make_unique<Tls>(*this);
+    t->config = config;
+    t->server = server;
+    try {
+        if (config.startTls != StartTlsProtocol::None) {
+            // Checks the pattern and the protocol now; the dialogue itself
+            // starts when the connection does.
+            t->dialog = std::make_unique<tls::StartTlsDialog>(config.startTls, config.startTlsAfter, server);
+            t->protocol = std::string(startTlsProtocolName(config.startTls));
+        }
+        t->context = tls::TlsContext::create(config, server ? tls::TlsRole::Server : tls::TlsRole::Client);
+    } catch (const std::exception& e) {
+        m_report.error(0, "cannot " + std::string(what) + " with TLS: " + e.what());
+        return false;
+    }
+    m_tls = std::move(t);
+    return true;
+}
+
+std::shared_ptr<tls::TlsContext> Channel::tlsContext() const { return m_tls ? m_tls->context : nullptr; }
+
+tls::TlsLayer* Channel::tlsLayer() const noexcept { return m_tls ? m_tls->layer : nullptr; }
+
+void Channel::tlsConnected() {
+    if (!m_tls || m_tls->stage != Tls::Stage::Pending) return;
+    if (m_tls->dialog) {
+        m_tls->stage = Tls::Stage::Dialogue;
+        const tls::StartTlsDialog::Step step = m_tls->dialog->start();
+        if (!step.send.empty()) pushBytes(step.send);
+        return;
+    }
+    tlsInstall(false);
+}
+
+void Channel::inheritTls(const Channel& listener) {
+    if (!listener.m_tls || !listener.m_tls->context || isClosed()) return;
+    auto t = std::make_unique<Tls>(*this);
+    t->config = listener.m_tls->config;
+    t->server = true;
+    t->context = listener.m_tls->context;
+    t->protocol = listener.m_tls->protocol;
+    if (t->config.startTls != StartTlsProtocol::None) {
+        try {
+            t->dialog = std::make_unique<tls::StartTlsDialog>(t->config.startTls, t->config.startTlsAfter, true);
+        } catch (const std::exception& e) {  // the listener checked it: not expected
+            m_report.error(0, std::string("STARTTLS: ") + e.what());
+            finish(CloseReason::Error, e.what(), 0);
+            return;
+        }
+        t->stage = Tls::Stage::Dialogue;
+        m_tls = std::move(t);
+        return;
+    }
+    m_tls = std::move(t);
+    tlsInstall(false);
+}
+
+void Channel::startTlsNow(const TlsConfig& config) {
+    if (role() == ChannelRole::Listener) {
+        m_report.error(0, "cannot start TLS: channel " + std::to_string(channelId()) + " is a listener");
+        return;
+    }
+    if (m_phase != ChannelPhase::Connected && m_phase != ChannelPhase::Closing) {
+        m_report.error(0, "cannot start TLS: channel " + std::to_string(channelId()) + " is not connected yet");
+        return;
+    }
+    if (m_tls && m_tls->stage != Tls::Stage::Dialogue) {
+        m_report.error(0, std::string("cannot start TLS: channel ") + std::to_string(channelId()) +
+                              (m_tls->layer ? " already uses TLS" : " is already being upgraded"));
+        return;
+    }
+    TlsConfig c = config;
+    c.enabled = true;
+    c.startTls = StartTlsProtocol::None;
+    const bool server = role() == ChannelRole::Accepted;
+    std::unique_ptr<Tls> previous = std::move(m_tls);  // a dialogue under way is replaced
+    if (!tlsSetUp(c, server, "start TLS")) {
+        m_tls = std::move(previous);
+        return;
+    }
+    m_tls->protocol = "command";
+    if (previous) m_tls->line = std::move(previous->line);
+    guardedIo([&] { tlsQueueUpgrade(); });
+}
+
+// --- The dialogue, over the received lines ------------------------------------------------------
+
+std::size_t Channel::tlsScan(char* buf, std::size_t n) {
+    Tls& t = *m_tls;
+    std::size_t pos = 0;
+    while (pos < n) {
+        const std::string_view rest(buf + pos, n - pos);
+        const std::size_t nl = rest.find('\n');
+        if (nl == std::string_view::npos) {
+            t.line.append(rest);
+            if (t.line.size() > kMaxDialogueLine) {
+                t.failure = "STARTTLS " + t.protocol + ": a line of more than " + std::to_string(kMaxDialogueLine) +
+                            " bytes without a line end";
+                t.stage = Tls::Stage::Done;
+            }
+            return n;
+        }
+        t.line.append(rest.substr(0, nl + 1));
+        pos += nl + 1;
+        const tls::StartTlsDialog::Step step = t.dialog->onLine(t.line);
+        t.line.clear();
+        t.toSend += step.send;
+        if (step.failed) {
+            t.failure = step.reason;
+            t.stage = Tls::Stage::Done;
+            return pos;  // the rest of the read is not delivered: the channel closes
+        }
+        if (step.upgrade) {
+            t.stash.assign(buf + pos, n - pos);
+            t.upgradeAfterRead = true;
+            m_tlsHold = true;  // nothing more is read as plaintext
+            return pos;
+        }
+    }
+    return n;
+}
+
+void Channel::tlsAfterRead() {
+    if (!m_tls || isClosed()) return;
+    Tls& t = *m_tls;
+    if (!t.toSend.empty()) pushBytes(std::exchange(t.toSend, std::string()));
+    if (isClosed()) return;
+    if (!t.failure.empty()) {
+        const std::string reason = std::exchange(t.failure, std::string());
+        m_report.error(0, reason);
+        finish(CloseReason::Error, reason, 0);
+        return;
+    }
+    if (!t.upgradeAfterRead) return;
+    t.upgradeAfterRead = false;
+    if (t.server && !m_opts.echo) {
+        // The application has just received the line that matched; its next
+        // push is the go-ahead, after which the handshake starts.
+        t.stage = Tls::Stage::AwaitReply;
+        return;
+    }
+    // A client's dialogue is over (the go-ahead came), or an echo has pushed
+    // its reply already.
+    tlsQueueUpgrade();
+}
+
+void Channel::tlsAfterPush() {
+    if (m_tls && m_tls->stage == Tls::Stage::AwaitReply && !isClosed()) tlsQueueUpgrade();
+}
+
+void Channel::tlsQueueUpgrade() {
+    m_tls->stage = Tls::Stage::Flushing;
+    m_tlsHold = true;
+    pushWithProducer(std::make_unique<UpgradeMarker>());  // now, if nothing is queued before it
+}
+
+void Channel::tlsInstall(bool startTls) {
+    Tls& t = *m_tls;
+    m_tlsHold = false;
+    if (startTls) emit(EventKind::StartTls).info = t.protocol;
+    std::unique_ptr<tls::TlsLayer> layer;
+    try {
+        layer = std::make_unique<tls::TlsLayer>(t.context, t.server ? std::string() : m_host, &t);
+    } catch (const std::exception& e) {
+        const std::string message = std::string("cannot start TLS: ") + e.what();
+        t.stage = Tls::Stage::Done;
+        m_report.error(0, message);
+        finish(CloseReason::Error, message, 0);
+        return;
+    }
+    layer->setStartTls(startTls);
+    if (!t.stash.empty()) layer->prependInput(std::exchange(t.stash, std::string()));
+    t.layer = layer.get();
+    t.stage = Tls::Stage::Handshake;
+    setLayer(std::make_unique<PlainCounter>(*this, std::move(layer)));
+}
+
+// --- What the layer tells -------------------------------------------------------------------------
+
+void Channel::tlsHandshakeDone(const TlsHandshakeInfo& info) {
+    Tls& t = *m_tls;
+    t.stage = Tls::Stage::Up;
+    auto shown = std::make_shared<TlsHandshakeInfo>(info);
+    if (shown->server && shown->localFingerprint.empty()) shown->localFingerprint = t.context->localFingerprint();
+    const bool unverified = !shown->server && shown->verifySkipped;
+    const std::string result = shown->verifyResult;
+    emit(EventKind::TlsHandshake).tls = std::move(shown);
+    if (unverified)
+        m_report.warning(WarningCode::TlsUnverified,
+                         "the server's certificate was not verified (verification is off); the check would have "
+                         "said: " + (result.empty() ? std::string("nothing") : result));
+}
+
+void Channel::tlsClosed(TlsCloseKind kind) {
+    if (m_tls->closeReported) return;
+    m_tls->closeReported = true;
+    m_peerEof = true;
+    Event& e = emit(EventKind::TlsClose);
+    e.sub = static_cast<std::uint8_t>(kind);
+    e.info = "peer";
+}
+
+void Channel::tlsFinishing() {
+    if (!m_tls || !m_tls->layer || m_tls->closeReported || !m_tls->layer->handshakeDone()) return;
+    m_tls->closeReported = true;
+    Event& e = emit(EventKind::TlsClose);
+    // closeNoThrow() has let the layer send its close_notify (when it could).
+    e.sub = static_cast<std::uint8_t>(m_tls->layer->closeNotifySent() ? TlsCloseKind::CloseNotify
+                                                                       : TlsCloseKind::Truncated);
+    e.info = "local";
+}
+
+}  // namespace engine

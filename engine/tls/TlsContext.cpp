@@ -1,0 +1,185 @@
+// TlsContext.cpp — see TlsContext.h.
+#include "engine/tls/TlsContext.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace engine::tls {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    const std::string why = takeErrors();
+    throw std::runtime_error(why.empty() ? what : what + ": " + why);
+}
+
+bool isIpLiteral(const std::string& host) {
+    if (host.empty()) return false;
+    ASN1_OCTET_STRING* ip = a2i_IPADDRESS(host.c_str());
+    ERR_clear_error();
+    if (!ip) return false;
+    ASN1_OCTET_STRING_free(ip);
+    return true;
+}
+
+// The server's ALPN choice: the first of our list the client offers.
+int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+               void* arg) {
+    const auto* ours = static_cast<const std::string*>(arg);
+    unsigned char* sel = nullptr;
+    unsigned char selLen = 0;
+    if (SSL_select_next_proto(&sel, &selLen, reinterpret_cast<const unsigned char*>(ours->data()),
+                              static_cast<unsigned>(ours->size()), in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    *outlen = selLen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace
+
+int opensslVersion(TlsVersion v) noexcept {
+    switch (v) {
+    case TlsVersion::Any: return 0;
+    case TlsVersion::Tls1_0: return TLS1_VERSION;
+    case TlsVersion::Tls1_1: return TLS1_1_VERSION;
+    case TlsVersion::Tls1_2: return TLS1_2_VERSION;
+    case TlsVersion::Tls1_3: return TLS1_3_VERSION;
+    }
+    return 0;
+}
+
+TlsContext::TlsContext(const TlsConfig& config, TlsRole role) : m_config(config), m_role(role) {}
+
+TlsContext::~TlsContext() {
+    if (m_ctx) SSL_CTX_free(m_ctx);
+}
+
+std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole role) {
+    ERR_clear_error();
+    std::shared_ptr<TlsContext> self(new TlsContext(config, role));
+    const bool server = role == TlsRole::Server;
+    self->m_ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    if (!self->m_ctx) fail("cannot create a TLS context");
+    SSL_CTX* ctx = self->m_ctx;
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
+    if (config.minVersion != TlsVersion::Any && config.maxVersion != TlsVersion::Any &&
+        config.minVersion > config.maxVersion)
+        throw std::runtime_error("TLS minimum version " + std::string(tlsVersionName(config.minVersion)) +
+                                 " is above the maximum " + std::string(tlsVersionName(config.maxVersion)));
+    if (config.minVersion != TlsVersion::Any) {
+        // TLS 1.0/1.1 need OpenSSL's security level 0 on Debian's defaults.
+        if (config.minVersion < TlsVersion::Tls1_2) SSL_CTX_set_security_level(ctx, 0);
+        if (SSL_CTX_set_min_proto_version(ctx, opensslVersion(config.minVersion)) != 1)
+            fail("cannot set the minimum TLS version " + std::string(tlsVersionName(config.minVersion)));
+    }
+    if (config.maxVersion != TlsVersion::Any) {
+        if (config.maxVersion < TlsVersion::Tls1_2) SSL_CTX_set_security_level(ctx, 0);
+        if (SSL_CTX_set_max_proto_version(ctx, opensslVersion(config.maxVersion)) != 1)
+            fail("cannot set the maximum TLS version " + std::string(tlsVersionName(config.maxVersion)));
+    }
+
+    // Trust: a CA file, else (client) the system store.
+    if (!config.caFile.empty()) {
+        if (SSL_CTX_load_verify_locations(ctx, config.caFile.c_str(), nullptr) != 1)
+            fail("cannot load CA file '" + config.caFile + "'");
+    } else if (!server) {
+        if (SSL_CTX_set_default_verify_paths(ctx) != 1) fail("cannot load the system's trusted certificates");
+    }
+
+    // Our certificate: given, or (server) generated.
+    if (!config.certFile.empty() || !config.keyFile.empty()) {
+        if (config.certFile.empty()) throw std::runtime_error("a TLS key was given without its certificate (--cert)");
+        const std::string& keyFile = config.keyFile.empty() ? config.certFile : config.keyFile;
+        if (SSL_CTX_use_certificate_chain_file(ctx, config.certFile.c_str()) != 1)
+            fail("cannot load certificate file '" + config.certFile + "'");
+        if (SSL_CTX_use_PrivateKey_file(ctx, keyFile.c_str(), SSL_FILETYPE_PEM) != 1)
+            fail("cannot load key file '" + keyFile + "'");
+        if (SSL_CTX_check_private_key(ctx) != 1)
+            fail("key '" + keyFile + "' does not match certificate '" + config.certFile + "'");
+    } else if (server) {
+        const GeneratedCertificate gen = generateSelfSigned();
+        useCertificate(ctx, gen);
+        self->m_localFingerprint = gen.sha256;
+    }
+
+    // Verification mode. A client always runs the check so that the result
+    // can be reported, and fails the handshake on it only when verify is on.
+    if (server) {
+        if (config.verify && !config.caFile.empty()) {
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+            STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(config.caFile.c_str());
+            if (names) SSL_CTX_set_client_CA_list(ctx, names);
+            ERR_clear_error();
+        } else {
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+        }
+        // TLS 1.2 clients may renegotiate (s_client's `R`), as most servers allow.
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+        // Some session resumption for repeated connections to one listener.
+        SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>("linewright"), 10);
+    } else {
+        SSL_CTX_set_verify(ctx, config.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    }
+
+    // ALPN.
+    if (!config.alpn.empty()) {
+        for (const std::string& p : config.alpn) {
+            if (p.empty() || p.size() > 255) throw std::runtime_error("ALPN protocol name '" + p + "' is not 1..255 bytes");
+            self->m_alpnWire += static_cast<char>(p.size());
+            self->m_alpnWire += p;
+        }
+        if (server) {
+            SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, &self->m_alpnWire);
+        } else if (SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(self->m_alpnWire.data()),
+                                           static_cast<unsigned>(self->m_alpnWire.size())) != 0) {
+            fail("cannot set the ALPN list");
+        }
+    }
+
+    // Key log: the file asked for, else $SSLKEYLOGFILE.
+    std::string keyLog = config.keyLogFile;
+    if (keyLog.empty()) {
+        if (const char* env = std::getenv("SSLKEYLOGFILE"); env && *env) keyLog = env;
+    }
+    if (!keyLog.empty()) {
+        self->m_keyLog = KeyLog::open(keyLog);  // throws std::system_error, a runtime_error
+        KeyLog::attach(ctx, self->m_keyLog);
+    }
+    return self;
+}
+
+std::string TlsContext::peerName(const std::string& host) const {
+    return m_config.serverName.empty() ? host : m_config.serverName;
+}
+
+SSL* TlsContext::newSsl(const std::string& host) const {
+    ERR_clear_error();
+    SSL* ssl = SSL_new(m_ctx);
+    if (!ssl) fail("cannot create a TLS connection");
+    if (m_role == TlsRole::Client) {
+        const std::string name = peerName(host);
+        if (!name.empty()) {
+            bool ok = true;
+            if (isIpLiteral(name)) {
+                // No SNI for an address; the certificate must name the IP.
+                X509_VERIFY_PARAM* vp = SSL_get0_param(ssl);
+                ok = X509_VERIFY_PARAM_set1_ip_asc(vp, name.c_str()) == 1;
+            } else {
+                ok = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                              const_cast<char*>(name.c_str())) == 1 && SSL_set1_host(ssl, name.c_str()) == 1;
+            }
+            if (!ok) {
+                SSL_free(ssl);
+                fail("cannot use '" + name + "' as the TLS server name");
+            }
+        }
+    }
+    return ssl;
+}
+
+}  // namespace engine::tls

@@ -1,0 +1,513 @@
+// TlsLayer.cpp — see TlsLayer.h.
+//
+// OpenSSL runs over two memory BIOs: ciphertext read from the socket is
+// written into m_rbio, ciphertext OpenSSL produces is drained from m_wbio into
+// m_out and written to the socket as far as it takes it. So OpenSSL itself
+// never sees EWOULDBLOCK from the socket: WANT_READ means "feed me", and the
+// only back-pressure is m_out's bound (kMaxPendingOutput).
+#include "engine/tls/TlsLayer.h"
+
+#include "engine/net/SocketOps.h"
+#include "engine/tls/Certificate.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace engine::tls {
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024 + 512;  // one full record and its header
+constexpr std::size_t kWriteChunk = 64 * 1024;
+
+std::string printable(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c < 0x7f) {
+            out += ch;
+        } else {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::error_code wouldBlock() { return std::make_error_code(std::errc::operation_would_block); }
+
+}  // namespace
+
+TlsLayer::TlsLayer(std::shared_ptr<const TlsContext> context, std::string host, Listener* listener)
+    : m_context(std::move(context)), m_host(std::move(host)), m_listener(listener) {
+    m_ssl = m_context->newSsl(m_host);  // throws
+    m_rbio = BIO_new(BIO_s_mem());
+    m_wbio = BIO_new(BIO_s_mem());
+    if (!m_rbio || !m_wbio) {
+        BIO_free(m_rbio);
+        BIO_free(m_wbio);
+        SSL_free(m_ssl);
+        throw std::runtime_error("cannot create TLS buffers: " + takeErrors());
+    }
+    BIO_set_mem_eof_return(m_rbio, -1);  // empty means "retry", not EOF
+    BIO_set_mem_eof_return(m_wbio, -1);
+    SSL_set_bio(m_ssl, m_rbio, m_wbio);  // m_ssl owns both now
+    m_info.server = m_context->role() == TlsRole::Server;
+    if (m_info.server)
+        SSL_set_accept_state(m_ssl);
+    else
+        SSL_set_connect_state(m_ssl);
+}
+
+TlsLayer::~TlsLayer() { SSL_free(m_ssl); }
+
+void TlsLayer::attach(StreamTransport& t) {
+    m_transport = &t;
+    const std::uint32_t ms = m_context->config().handshakeTimeoutMs;
+    if (!m_handshakeDone && ms > 0) m_deadline = Clock::now() + std::chrono::milliseconds(ms);
+}
+
+void TlsLayer::prependInput(std::string_view ciphertext) {
+    if (ciphertext.empty()) return;
+    BIO_write(m_rbio, ciphertext.data(), static_cast<int>(ciphertext.size()));
+    m_rbioStalled = false;
+}
+
+// --- Transport ------------------------------------------------------------------
+
+bool TlsLayer::readTransport() {
+    if (m_transportEof || !m_transport) return false;
+    char buf[kReadChunk];
+    std::error_code ec;
+    const std::size_t n = m_transport->transportRecv(buf, sizeof buf, ec);
+    if (ec) {
+        if (sockops::isWouldBlock(ec)) return false;
+        if (!sockops::isDisconnect(ec)) throw std::system_error(ec, "recv");
+        // A reset is an end without close_notify, like EOF.
+    }
+    if (ec || n == 0) {
+        m_transportEof = true;
+        BIO_set_mem_eof_return(m_rbio, 0);  // now empty means EOF
+        m_rbioStalled = false;
+        return true;
+    }
+    BIO_write(m_rbio, buf, static_cast<int>(n));
+    m_rbioStalled = false;
+    return true;
+}
+
+void TlsLayer::drainWriteBio() {
+    char buf[kReadChunk];
+    for (;;) {
+        const int n = BIO_read(m_wbio, buf, sizeof buf);
+        if (n <= 0) break;
+        if (m_outPos > 0 && m_outPos == m_out.size()) {
+            m_out.clear();
+            m_outPos = 0;
+        }
+        m_out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+// Sends m_out as far as the socket takes it. Throws std::system_error on a
+// transport error (a disconnect errno included: the Loop closes on it).
+void TlsLayer::flush() {
+    drainWriteBio();
+    while (m_transport && m_outPos < m_out.size()) {
+        std::error_code ec;
+        const std::size_t n = m_transport->transportSend(m_out.data() + m_outPos, m_out.size() - m_outPos, ec);
+        if (ec) {
+            if (sockops::isWouldBlock(ec)) return;
+            throw std::system_error(ec, "send");
+        }
+        if (n == 0) return;
+        m_outPos += n;
+    }
+    if (m_outPos == m_out.size()) {
+        m_out.clear();
+        m_outPos = 0;
+        if (m_closeNotifySent && m_shutdownWritePending && !m_transportShut && m_transport) {
+            std::error_code ec;
+            m_transport->transportShutdownWrite(ec);  // errors: the peer is gone; reads will say so
+            m_transportShut = true;
+            m_shutdownWritePending = false;
+        }
+    }
+}
+
+// --- Failure --------------------------------------------------------------------
+
+void TlsLayer::fail(const std::string& reason) {
+    if (!m_failed) {
+        m_failed = true;
+        m_failReason = reason;
+        try {
+            flush();  // an alert OpenSSL queued for the peer
+        } catch (...) {
+        }
+        if (m_listener) m_listener->failed(reason);
+    }
+    throw StreamLayerError(m_failReason);
+}
+
+void TlsLayer::noteClosed(TlsCloseKind kind) {
+    if (m_closeKind) return;
+    m_closeKind = kind;
+    if (m_listener) m_listener->closed(kind);
+}
+
+std::string TlsLayer::sslErrorText(int ret, int err) {
+    (void)ret;
+    std::string errors = takeErrors();
+    const long vr = SSL_get_verify_result(m_ssl);
+    if (vr != X509_V_OK && errors.find("certificate verify failed") != std::string::npos) {
+        X509* leaf = SSL_get0_peer_certificate(m_ssl);
+        return "certificate verify failed: " + verifyResultText(vr, leaf);
+    }
+    if (m_transportEof && (errors.empty() || errors.find("unexpected eof") != std::string::npos))
+        return "the peer closed the connection";
+    if (errors.empty()) {
+        if (err == SSL_ERROR_SYSCALL) return "transport error";
+        return "error " + std::to_string(err);
+    }
+    return errors;
+}
+
+// --- Handshake ------------------------------------------------------------------
+
+void TlsLayer::driveHandshake() {
+    if (m_failed) throw StreamLayerError(m_failReason);
+    m_handshakeStarted = true;
+    for (;;) {
+        ERR_clear_error();
+        const int r = SSL_do_handshake(m_ssl);
+        if (r == 1) {
+            flush();
+            finishHandshake();
+            return;
+        }
+        const int err = SSL_get_error(m_ssl, r);
+        if (err == SSL_ERROR_WANT_READ) {
+            flush();
+            if (readTransport()) continue;
+            return;
+        }
+        if (err == SSL_ERROR_WANT_WRITE) {
+            flush();
+            return;
+        }
+        const std::string why = sslErrorText(r, err);
+        fail("TLS handshake failed: " + why);
+    }
+}
+
+void TlsLayer::finishHandshake() {
+    m_handshakeDone = true;
+    m_deadline.reset();
+    const TlsConfig& cfg = m_context->config();
+    m_info.version = SSL_get_version(m_ssl);
+    if (const SSL_CIPHER* c = SSL_get_current_cipher(m_ssl)) m_info.cipher = SSL_CIPHER_get_name(c);
+    const unsigned char* alpn = nullptr;
+    unsigned alpnLen = 0;
+    SSL_get0_alpn_selected(m_ssl, &alpn, &alpnLen);
+    m_info.alpn = alpn ? printable(std::string_view(reinterpret_cast<const char*>(alpn), alpnLen)) : "";
+    const char* sni = SSL_get_servername(m_ssl, TLSEXT_NAMETYPE_host_name);
+    m_info.serverName = sni ? printable(sni) : "";
+    m_info.resumed = SSL_session_reused(m_ssl) == 1;
+    m_info.peerChain = peerChainInfo(m_ssl);
+    const long vr = SSL_get_verify_result(m_ssl);
+    X509* leaf = SSL_get0_peer_certificate(m_ssl);
+    if (!m_info.server) {
+        m_info.verifySkipped = !cfg.verify;
+        m_info.verified = cfg.verify && vr == X509_V_OK;
+        m_info.verifyResult = leaf ? verifyResultText(vr, leaf) : "no certificate from the server";
+    } else if (cfg.verify && !cfg.caFile.empty()) {
+        m_info.verified = leaf && vr == X509_V_OK;
+        m_info.verifyResult = leaf ? verifyResultText(vr, leaf) : "no client certificate";
+    } else {
+        m_info.verifyResult = "no client certificate requested";
+    }
+    m_info.localFingerprint = m_info.server ? m_context->localFingerprint() : "";
+    if (m_listener) m_listener->handshakeDone(m_info);
+    if (m_shutdownWritePending && !m_closeNotifySent) shutdownWrite();
+}
+
+// --- Application side -----------------------------------------------------------
+
+std::size_t TlsLayer::recv(void* buf, std::size_t len, std::error_code& ec) {
+    ec.clear();
+    if (m_failed) throw StreamLayerError(m_failReason);
+    if (m_closeKind) return 0;  // the end was already reported
+    if (!m_handshakeDone) {
+        driveHandshake();
+        if (!m_handshakeDone) {
+            ec = wouldBlock();
+            return 0;
+        }
+    }
+    if (len == 0) return 0;
+    for (;;) {
+        ERR_clear_error();
+        std::size_t got = 0;
+        const int r = SSL_read_ex(m_ssl, buf, len, &got);
+        if (r == 1) {
+            flush();  // anything OpenSSL answered meanwhile (KeyUpdate, renegotiation)
+            return got;
+        }
+        const int err = SSL_get_error(m_ssl, r);
+        if (err == SSL_ERROR_WANT_READ) {
+            flush();
+            if (readTransport()) continue;
+            m_rbioStalled = true;
+            if (!m_retry.empty()) retryWrite();  // a renegotiation may have freed it
+            ec = wouldBlock();
+            return 0;
+        }
+        if (err == SSL_ERROR_WANT_WRITE) {
+            flush();
+            ec = wouldBlock();
+            return 0;
+        }
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            flush();
+            noteClosed(TlsCloseKind::CloseNotify);
+            return 0;
+        }
+        if (m_transportEof) {
+            const unsigned long e = ERR_peek_error();
+            if (err == SSL_ERROR_SYSCALL || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                ERR_clear_error();
+                noteClosed(TlsCloseKind::Truncated);
+                return 0;
+            }
+        }
+        const std::string why = sslErrorText(r, err);
+        fail("TLS error: " + why);
+    }
+}
+
+void TlsLayer::retryWrite() {
+    while (!m_retry.empty()) {
+        ERR_clear_error();
+        std::size_t written = 0;
+        const int r = SSL_write_ex(m_ssl, m_retry.data(), m_retry.size(), &written);
+        if (r == 1) {
+            m_retry.erase(0, written);
+            m_retryWantsRead = false;
+            continue;
+        }
+        const int err = SSL_get_error(m_ssl, r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            m_retryWantsRead = err == SSL_ERROR_WANT_READ;
+            break;
+        }
+        const std::string why = sslErrorText(r, err);
+        fail("TLS error while sending: " + why);
+    }
+    flush();
+}
+
+std::size_t TlsLayer::send(const void* data, std::size_t len, std::error_code& ec) {
+    ec.clear();
+    if (m_failed) throw StreamLayerError(m_failReason);
+    if (m_closeNotifySent || m_shutdownWritePending) {
+        ec = std::make_error_code(std::errc::broken_pipe);
+        return 0;
+    }
+    try {
+        if (!m_handshakeDone) {
+            driveHandshake();
+            if (!m_handshakeDone) {
+                ec = wouldBlock();
+                return 0;
+            }
+        }
+        flush();
+        if (!m_retry.empty()) {
+            if (m_retryWantsRead) readTransport();
+            retryWrite();
+            if (!m_retry.empty()) {
+                ec = wouldBlock();
+                return 0;
+            }
+        }
+        if (m_out.size() - m_outPos >= kMaxPendingOutput) {
+            ec = wouldBlock();
+            return 0;
+        }
+        if (len == 0) return 0;
+        const std::size_t chunk = std::min(len, kWriteChunk);
+        ERR_clear_error();
+        std::size_t written = 0;
+        const int r = SSL_write_ex(m_ssl, data, chunk, &written);
+        if (r == 1) {
+            flush();
+            return written;
+        }
+        const int err = SSL_get_error(m_ssl, r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            // OpenSSL must be called again with the same bytes: keep them and
+            // count them as taken, so the caller's buffer may move or change.
+            m_retry.assign(static_cast<const char*>(data), chunk);
+            m_retryWantsRead = err == SSL_ERROR_WANT_READ;
+            flush();
+            return chunk;
+        }
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            ec = std::make_error_code(std::errc::broken_pipe);
+            return 0;
+        }
+        const std::string why = sslErrorText(r, err);
+        fail("TLS error while sending: " + why);
+    } catch (const std::system_error& e) {
+        // A transport error while flushing: report it as send(2) would.
+        ec = e.code();
+        return 0;
+    }
+}
+
+void TlsLayer::shutdownWrite() {
+    if (m_closeNotifySent || m_failed) return;
+    if (!m_handshakeDone) {
+        m_shutdownWritePending = true;  // after the handshake
+        return;
+    }
+    ERR_clear_error();
+    SSL_shutdown(m_ssl);  // queues close_notify; we do not wait for the peer's
+    ERR_clear_error();
+    m_closeNotifySent = true;
+    m_shutdownWritePending = true;  // shut TCP's write side once flushed
+    try {
+        flush();
+    } catch (const std::system_error&) {
+        // The peer is gone; the next read says so.
+    }
+}
+
+void TlsLayer::closing() noexcept {
+    try {
+        if (m_handshakeDone && !m_failed && !m_closeNotifySent && m_transport) {
+            ERR_clear_error();
+            SSL_shutdown(m_ssl);
+            ERR_clear_error();
+            m_closeNotifySent = true;
+            flush();
+        }
+    } catch (...) {
+    }
+    m_transport = nullptr;  // the socket is about to close
+}
+
+bool TlsLayer::requestKeyUpdate(bool updatePeer, std::string* why) {
+    if (!m_handshakeDone || SSL_version(m_ssl) < TLS1_3_VERSION) {
+        if (why) *why = "a key update needs an established TLS 1.3 session";
+        return false;
+    }
+    ERR_clear_error();
+    if (SSL_key_update(m_ssl, updatePeer ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED) != 1) {
+        if (why) *why = takeErrors();
+        return false;
+    }
+    // The KeyUpdate message goes out with the next write; force it now.
+    ERR_clear_error();
+    SSL_do_handshake(m_ssl);
+    ERR_clear_error();
+    try {
+        flush();
+    } catch (const std::system_error& e) {
+        if (why) *why = e.what();
+        return false;
+    }
+    return true;
+}
+
+bool TlsLayer::renegotiate(std::string* why) {
+    if (!m_handshakeDone || SSL_version(m_ssl) >= TLS1_3_VERSION) {
+        if (why) *why = "renegotiation needs an established TLS 1.2 (or older) session";
+        return false;
+    }
+    ERR_clear_error();
+    if (SSL_renegotiate(m_ssl) != 1) {
+        if (why) *why = takeErrors();
+        return false;
+    }
+    ERR_clear_error();
+    SSL_do_handshake(m_ssl);  // sends the ClientHello / HelloRequest
+    ERR_clear_error();
+    try {
+        flush();
+    } catch (const std::system_error& e) {
+        if (why) *why = e.what();
+        return false;
+    }
+    return true;
+}
+
+// --- Loop side ------------------------------------------------------------------
+
+bool TlsLayer::wantsRead() const noexcept {
+    if (m_failed || m_transportEof || !m_transport) return false;
+    if (!m_handshakeDone) return m_handshakeStarted || m_info.server;
+    return (!m_retry.empty() && m_retryWantsRead) || SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl);
+}
+
+bool TlsLayer::wantsWrite() const noexcept {
+    if (m_failed || !m_transport) return false;
+    if (m_outPos < m_out.size() || BIO_ctrl_pending(m_wbio) > 0) return true;
+    if (!m_handshakeDone && !m_handshakeStarted && !m_info.server) return true;  // the ClientHello
+    return !m_retry.empty() && !m_retryWantsRead;
+}
+
+std::size_t TlsLayer::pendingInput() const noexcept {
+    if (!m_handshakeDone || m_failed) return 0;
+    std::size_t n = static_cast<std::size_t>(std::max(0, SSL_pending(m_ssl)));
+    if (!m_rbioStalled) n += BIO_ctrl_pending(m_rbio);
+    return n;
+}
+
+std::optional<StreamLayer::Clock::time_point> TlsLayer::deadline() const noexcept {
+    if (m_handshakeDone || m_failed) return std::nullopt;
+    return m_deadline;
+}
+
+void TlsLayer::onReady(bool readable, bool writable) {
+    if (m_failed) return;
+    if (writable) flush();
+    if (!m_handshakeDone) {
+        driveHandshake();  // reads as far as the socket has input
+        return;
+    }
+    if (readable && (!m_retry.empty() || SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl))) {
+        readTransport();
+        if (!m_retry.empty()) {
+            retryWrite();
+        } else {
+            ERR_clear_error();
+            const int r = SSL_do_handshake(m_ssl);  // a renegotiation we started
+            if (r != 1) {
+                const int err = SSL_get_error(m_ssl, r);
+                if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+                    const std::string why = sslErrorText(r, err);
+                    fail("TLS renegotiation failed: " + why);
+                }
+            }
+        }
+    }
+    flush();
+}
+
+void TlsLayer::onDeadline() {
+    if (m_handshakeDone || m_failed || !m_deadline) return;
+    if (Clock::now() < *m_deadline) return;
+    const std::uint32_t ms = m_context->config().handshakeTimeoutMs;
+    fail("TLS handshake timed out after " + std::to_string(ms) + " ms (the peer " +
+         (m_handshakeStarted ? "stopped answering" : "never started it") + ")");
+}
+
+}  // namespace engine::tls
