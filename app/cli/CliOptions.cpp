@@ -85,6 +85,8 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
            [&o] { o.stdinMode = StdinMode::On; });
     d.flag(app, "--no-stdin", "do not read stdin.", [&o] { o.stdinMode = StdinMode::Off; });
 
+    addTlsOptions(d, app, mode == Mode::Connect ? TlsRole::Client : TlsRole::Server, o.tls);
+
     d.setGroup("Output");
     d.flag(app, "-j,--json",
            "the event stream on stdout as JSON Lines (the session format of docs/session-format.md).",
@@ -149,6 +151,7 @@ CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, Help
                   "terminator and buffer sizes. listen binds 127.0.0.1 unless a host is given; all\n"
                   "interfaces only when asked (0.0.0.0:PORT or [::]:PORT). Port 0 picks a free port;\n"
                   "the line \"linewright-cli: listening on HOST:PORT\" on stderr says which.\n";
+    page.groupNotes["TLS"] = tlsGroupNote(connect ? TlsRole::Client : TlsRole::Server);
     page.groupNotes["Engine"] = "Sizes take K, M, G suffixes (powers of 1024).\n";
     page.groupNotes["Stopping"] =
         "  A client also stops when its connection closes (before --count is\n"
@@ -195,7 +198,8 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
     if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
     if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";
     if (o.interval.count() > 0 && !o.repeatGiven) o.repeat = 0;  // paced: until the end
-    return {};
+    return finishTls(mode == Mode::Connect ? TlsRole::Client : TlsRole::Server, mode == Mode::Connect ? "connect" : "listen",
+                     o.tls, kChannelsRunTls ? "" : "this build's engine does not run TLS on its channels yet");
 }
 
 }  // namespace cli

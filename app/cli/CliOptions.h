@@ -5,7 +5,7 @@
 // What it does: addSessionCommand() defines `connect HOST PORT [options]`
 // or `listen [HOST:]PORT [options]` as a CLI11 subcommand with the session
 // options in their help groups — Framing (terminator, max message),
-// Sending, Output (json, quiet, stats, record, trace), Engine (backend,
+// Sending, TLS (TlsOptions.h), Output (json, quiet, stats, record, trace), Engine (backend,
 // buffers, address family), Stopping (count, timeout) — bound to one
 // CliOptions, and its help page. Every value is checked as it is parsed
 // (the terminator spec, sizes with their bounds, counts, seconds, the
@@ -18,6 +18,7 @@
 #pragma once
 
 #include "app/cli/Forward.h"
+#include "app/cli/TlsOptions.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/asyncore/Terminator.h"
 
@@ -52,6 +53,8 @@ struct CliOptions {
     std::chrono::milliseconds interval{0};  ///< --interval: one copy every so often.
     bool repeatGiven = false;
     StdinMode stdinMode = StdinMode::Auto;
+
+    TlsOptions tls;  ///< --tls, --starttls, … (TlsOptions.h): ChannelOptions::tls.
 
     bool json = false;
     bool quiet = false;

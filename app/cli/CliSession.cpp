@@ -90,6 +90,10 @@ int CliSession::run() {
     co.highWater = m_o.highWater;
     co.maxBuffered = m_o.maxBuffered;
     co.echo = m_o.echo;
+    co.tls = m_o.tls.config;
+    if (m_o.tls.wanted() && !co.tls.keyLogFile.empty() && !m_o.quiet)
+        say("TLS key log: appending session secrets to " + co.tls.keyLogFile +
+            (m_o.tls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
     if (m_o.mode == Mode::Listen) {
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);
     } else {

@@ -5,6 +5,7 @@
 #include "app/Version.h"
 #include "app/cli/HelpFormatter.h"
 #include "app/cli/OptionGroups.h"
+#include "app/cli/TlsOptions.h"
 #include "app/cli/Values.h"
 
 #include "engine/reactor/Reactor.h"
@@ -100,6 +101,7 @@ public:
         page.description = kProgramDescription;
         page.listCommands = true;
         page.optionsOf = {command("connect"), m_root.get()};
+        page.groupNotes["TLS"] = tlsGroupNote(TlsRole::Client);
         page.groupNotes["Engine"] = "Sizes take K, M, G suffixes (powers of 1024).\n";
         page.groupNotes["Stopping"] =
             "  A client also stops when its connection closes (before --count is\n"

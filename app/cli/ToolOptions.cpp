@@ -34,6 +34,14 @@ std::string usageOf(Tool t) {
     return {};
 }
 
+// replay and mock take the TLS options of connect and listen, and check
+// them, but cannot run TLS yet: engine::Replayer and engine::Mocker drive
+// their own dispatchers, which have no TLS layer.
+const char* const kToolTlsNote =
+    "  Not supported yet: the options are checked as for connect/listen, then\n"
+    "  --tls/--starttls is refused (status 2). See docs/tls.md.\n";
+const char* const kToolTlsMissing = "the replayer and the mock server have no TLS channel yet (see docs/tls.md)";
+
 std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
 
 /// HOST:PORT, PORT or [IPv6]:PORT; port 0 only for a listener.
@@ -115,6 +123,7 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     page.footer = "Examples:\n"
                   "  linewright-cli replay session.jsonl --to 127.0.0.1:7000\n"
                   "  linewright-cli replay smtp.jsonl --to mail:25 --ignore '[0-9]{2}:[0-9]{2}:[0-9]{2}'\n";
+    page.groupNotes["TLS"] = kToolTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Replay, "replay a recorded client against a server, comparing the replies.",
                              std::move(page));
     d.setGroup("Options");
@@ -179,6 +188,7 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     addQuietOption(d, app, "no line per request and reply on stdout.", o.quiet);
     addBackend(d, app, o);
     addFamilyOptions(d, app, o.family);
+    addTlsOptions(d, app, TlsRole::Client, o.tls);
 }
 
 void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -193,6 +203,7 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
         "round again; --channel serves one to all.\n"
         "The line \"linewright-cli: mock listening on HOST:PORT\" goes to stderr.\n";
     page.footer = "SIGINT/SIGTERM stop it (status 0).\n";
+    page.groupNotes["TLS"] = kToolTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Mock, "serve a recorded server to clients.", std::move(page));
     d.setGroup("Options");
     d.value(
@@ -220,6 +231,7 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
                   kMaxLimitSize, o.maxRequestBytes);
     addQuietOption(d, app, "no line per client.", o.quiet);
     addBackend(d, app, o);
+    addTlsOptions(d, app, TlsRole::Server, o.tls);
 }
 
 void addExport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -381,6 +393,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
     switch (tool) {
     case Tool::Replay:
         if (!o.toGiven) return "replay needs the server to replay against: --to HOST:PORT";
+        if (std::string why = finishTls(TlsRole::Client, cmd, o.tls, kToolTlsMissing); !why.empty()) return why;
         if (o.speedGiven && o.pacing != engine::Pacing::Original)
             return "--speed scales the original timing; it needs --pace original";
         if (o.family != 0) {
@@ -391,6 +404,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         break;
     case Tool::Mock:
         if (!o.listenGiven) return "mock needs an address to listen on: --listen [HOST:]PORT (0 for any free port)";
+        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls, kToolTlsMissing); !why.empty()) return why;
         break;
     case Tool::Export:
         if (o.pcapngOut.empty() && o.textOut.empty() && o.rawClientOut.empty() && o.rawServerOut.empty())

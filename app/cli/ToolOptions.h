@@ -22,6 +22,7 @@
 #pragma once
 
 #include "app/cli/Forward.h"
+#include "app/cli/TlsOptions.h"
 #include "engine/reactor/Event.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/replay/Replayer.h"
@@ -65,6 +66,10 @@ struct ToolOptions {
     std::size_t maxDivergences = 100;            ///< --max-divergences (engine::ReplayOptions)
     std::size_t maxReplyBytes = std::size_t{16} << 20;  ///< --max-reply
     std::optional<engine::Terminator> replyTerminator;
+
+    // replay (client), mock (server): TlsOptions.h. Not run yet: the
+    // replayer and the mocker have no TLS channel, so asking is refused.
+    TlsOptions tls;
 
     // mock
     std::string listenHost = "127.0.0.1";
