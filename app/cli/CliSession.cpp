@@ -32,7 +32,12 @@ std::string formatSeconds(std::chrono::steady_clock::duration d) {
 
 CliSession::CliSession(CliOptions options, std::FILE* out, std::FILE* err)
     : m_o(std::move(options)), m_out(out), m_err(err),
-      m_printer(out, err, m_o.mode == Mode::Listen, m_o.terminator.framesInput()) {}
+      m_printer(out, err, m_o.mode == Mode::Listen, m_o.terminator.framesInput()),
+      // A client's built-in STARTTLS dialogue (EHLO, STARTTLS, …) runs first;
+      // --send data and stdin wait for the TLS handshake, so that nothing of
+      // the user's goes out in plaintext or in the middle of the dialogue.
+      m_holdUntilTls(m_o.mode == Mode::Connect && m_o.tls.config.startTls != engine::StartTlsProtocol::None &&
+                     m_o.tls.config.startTls != engine::StartTlsProtocol::AfterMatch) {}
 
 CliSession::~CliSession() {
     if (m_pump) m_pump->stop();
@@ -98,7 +103,7 @@ int CliSession::run() {
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);
     } else {
         m_main = m_reactor->openClient(m_o.host, m_o.port, co, m_o.family);
-        pushSends(m_main);  // queued until connected
+        if (!m_holdUntilTls) pushSends(m_main);  // queued until connected
     }
 
     SignalWatcher signals([this](int sig) {
@@ -106,12 +111,7 @@ int CliSession::run() {
         m_reactor->shutdown();
     });
 
-    if (m_o.readsStdin()) {
-        const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
-        m_pump = std::make_unique<StdinPump>(
-            ending, [this](std::string bytes) { return onStdinLine(bytes); }, [this] { onStdinEof(); });
-        m_pump->start();
-    }
+    if (!m_holdUntilTls) startStdin();
 
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = m_o.timeout ? std::optional(start + *m_o.timeout) : std::nullopt;
@@ -144,6 +144,14 @@ int CliSession::run() {
     if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
     if (m_o.stats) printStats(elapsed);
     return conclude();
+}
+
+void CliSession::startStdin() {
+    if (!m_o.readsStdin() || m_pump) return;
+    const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
+    m_pump = std::make_unique<StdinPump>(
+        ending, [this](std::string bytes) { return onStdinLine(bytes); }, [this] { onStdinEof(); });
+    m_pump->start();
 }
 
 void CliSession::pushSends(ChannelId ch) {
@@ -183,7 +191,21 @@ void CliSession::onEvent(const Event& e) {
     const ChannelId ch = e.channel;
     switch (e.kind) {
     case EventKind::Listening:
-        if (ch == m_main) say("listening on " + e.info);  // even when quiet: port 0 needs it
+        if (ch == m_main) {
+            say("listening on " + e.info);  // even when quiet: port 0 needs it
+            // Even when quiet: a client checks the certificate against it.
+            if (!e.aux.empty())
+                say("TLS: no --cert/--key given, so a self-signed certificate was generated; SHA-256 fingerprint " +
+                    e.aux);
+        }
+        break;
+    case EventKind::TlsHandshake:
+        if (ch == m_main && m_holdUntilTls) {
+            // The STARTTLS dialogue is over and TLS is up: now the user's data.
+            m_holdUntilTls = false;
+            pushSends(m_main);
+            startStdin();
+        }
         break;
     case EventKind::Accepted: {
         std::lock_guard<std::mutex> lock(m_liveMutex);

@@ -7,7 +7,9 @@
 // --record, messages for the human output, lifecycle only for --quiet, where
 // the hot path just counts), opens the client or the listener, pushes --send
 // data, pumps stdin (telling the pump about high water and about the
-// reactor's answers to pushes, which pace it: StdinPump.h), and then
+// reactor's answers to pushes, which pace it: StdinPump.h; with a client's
+// built-in STARTTLS dialogue, --send and stdin wait for the TLS handshake),
+// and then
 // consumes events batch by batch until the reactor has stopped. It decides when to stop — a client's connection
 // closed, --count reached (queued replies are sent first), --timeout, a
 // signal, an output that cannot be written — and what the exit status is:
@@ -56,6 +58,7 @@ private:
     void handle(const std::vector<engine::Event>& batch);
     void onEvent(const engine::Event& e);
     void pushSends(engine::ChannelId ch);
+    void startStdin();
     void beginFinish();
     void requestStop();
     std::size_t onStdinLine(const std::string& bytes);
@@ -77,6 +80,8 @@ private:
     std::set<engine::ChannelId> m_live;  // guarded by m_liveMutex: accepted channels (listen) still open
     std::set<engine::ChannelId> m_aboveHighWater;
 
+    /// connect --starttls PROTO: --send and stdin wait for the handshake.
+    bool m_holdUntilTls = false;
     bool m_connected = false;
     /// The main channel has closed (read by the stdin pump's thread).
     std::atomic<bool> m_mainClosed{false};

@@ -42,7 +42,7 @@ namespace cli {
 /// Whether the engine's channels run TLS yet (engine::ChannelOptions::tls,
 /// engine/reactor/Channel). While they do not, connect and listen refuse
 /// --tls and --starttls (status 2) rather than run in plaintext.
-inline constexpr bool kChannelsRunTls = false;
+inline constexpr bool kChannelsRunTls = true;
 
 /// Which end of the TLS connection a command is.
 enum class TlsRole { Client, Server };
