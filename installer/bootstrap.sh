@@ -51,6 +51,19 @@ DEPS=(
     xvfb
     xauth
     x11-utils
+    # TLS (issue 12): real peers nobody here wrote, for the TLS/STARTTLS tests
+    # (tests/engine/tls, tests/engine/reactor/tst_ChannelTls, tests/app/tst_CliTls)
+    # and tests/bench/tls_bench.sh: openssl s_server/s_client and the openssl
+    # command that makes the benchmark's certificate, gnutls-cli/gnutls-serv (a
+    # second TLS stack), redis-server/redis-cli with --tls-port, swaks and
+    # aiosmtpd (SMTP STARTTLS both ways), socat (plaintext peers on TLS ports)
+    openssl
+    gnutls-bin
+    redis-server
+    redis-tools
+    swaks
+    python3-aiosmtpd
+    socat
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
