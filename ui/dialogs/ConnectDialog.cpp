@@ -158,10 +158,10 @@ QString ConnectDialog::problem() const {
 }
 
 void ConnectDialog::validate() {
-    const QString problem = this->problem();
+    const QString why = problem();
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(problem.isEmpty());
-    ok->setToolTip(problem);
+    ok->setEnabled(why.isEmpty());
+    ok->setToolTip(why);
 }
 
 void ConnectDialog::accept() {

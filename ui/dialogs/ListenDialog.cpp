@@ -119,10 +119,10 @@ QString ListenDialog::problem() const {
 }
 
 void ListenDialog::validate() {
-    const QString problem = this->problem();
+    const QString why = problem();
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(problem.isEmpty());
-    ok->setToolTip(problem);
+    ok->setEnabled(why.isEmpty());
+    ok->setToolTip(why);
 }
 
 void ListenDialog::accept() {
