@@ -5,6 +5,7 @@
 #include "ui/Settings.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/ListenDialog.h"
+#include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
 #include "ui/model/Formatters.h"
@@ -48,8 +49,8 @@ std::uint16_t portOf(const QString& address) {
 }
 
 // The actions that change the live session: off in a read-only window.
-const char* const kLiveActions[] = {"connect", "listen",    "sendFile",      "close",         "closeWhenDone",
-                                    "discard", "reconnect", "editTerminator", "removeClosed"};
+const char* const kLiveActions[] = {"connect",   "listen",   "sendFile",       "close",       "closeWhenDone",
+                                    "discard",   "reconnect", "editTerminator", "removeClosed", "startTls"};
 
 }  // namespace
 
@@ -150,6 +151,10 @@ void ChannelsController::buildActions() {
     make(QStringLiteral("reconnect"), tr("&Reconnect"), QKeySequence(Qt::CTRL | Qt::Key_R),
          tr("Open the selected client (or listener) again with the same parameters"),
          [this] { reconnectChannel(); });
+    make(QStringLiteral("startTls"), tr("Start T&LS…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T),
+         tr("Upgrade the selected connection to TLS now (STARTTLS by hand): as the TLS client if it connected, "
+            "as the server if it was accepted"),
+         [this] { openStartTlsDialog(); });
     make(QStringLiteral("editTerminator"), tr("Set &terminator…"), QKeySequence(Qt::CTRL | Qt::Key_T),
          tr("Edit the selected channel's terminator in the inspector"), [this] { emit terminatorEditRequested(); });
     make(QStringLiteral("prevChannel"), tr("&Previous channel"), QKeySequence(Qt::ALT | Qt::Key_Up),
@@ -158,7 +163,7 @@ void ChannelsController::buildActions() {
          tr("Select the channel below"), [this] { moveChannelSelection(+1); });
 
     // The Channels list's context menu.
-    for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "editTerminator", "sendFile"})
+    for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "startTls", "editTerminator", "sendFile"})
         m_views.channels->addAction(action(QLatin1String(name)));
 }
 
@@ -223,6 +228,7 @@ void ChannelsController::setReadOnly() {
 void ChannelsController::closeDialogs() {
     if (m_connectDialog) m_connectDialog->close();
     if (m_listenDialog) m_listenDialog->close();
+    if (m_startTlsDialog) m_startTlsDialog->close();
 }
 
 // --- Opening channels ----------------------------------------------------------------
@@ -348,6 +354,47 @@ engine::ChannelId ChannelsController::reconnectChannel() {
     return 0;
 }
 
+namespace {
+// Whether `info` is a live connection that Start TLS can upgrade.
+bool canStartTls(const ChannelInfo* info) {
+    return info && info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected &&
+           info->tlsPhase != TlsPhase::Established && info->tlsPhase != TlsPhase::Handshaking;
+}
+}  // namespace
+
+TlsUpgradeDialog* ChannelsController::openStartTlsDialog() {
+    if (m_readOnly) return nullptr;
+    const ChannelInfo* info = currentInfo();
+    if (!canStartTls(info)) {
+        emit statusMessage(tr("Start TLS needs a connected channel that is not a listener and not in TLS yet."));
+        return nullptr;
+    }
+    if (m_startTlsDialog) m_startTlsDialog->close();
+    const bool server = info->role == engine::ChannelRole::Accepted;
+    auto* dialog = new TlsUpgradeDialog(info->id, channelTitle(*info), server, m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // What the channel was opened with (a STARTTLS client, a listener's connection), else the last upgrade's.
+    engine::TlsConfig offer = m_lastUpgrade;
+    if (m_clientParams.contains(info->id) && m_clientParams.value(info->id).tls.wanted())
+        offer = m_clientParams.value(info->id).tls;
+    else if (server && m_listenParams.contains(info->parent) && m_listenParams.value(info->parent).tls.wanted())
+        offer = m_listenParams.value(info->parent).tls;
+    if (server && offer == m_lastUpgrade && m_lastUpgrade == engine::TlsConfig{}) offer = serverTlsDefaults();
+    dialog->setConfig(offer);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { startTls(dialog->channel(), dialog->config()); });
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    m_startTlsDialog = dialog;
+    dialog->open();
+    return dialog;
+}
+
+void ChannelsController::startTls(engine::ChannelId channel, const engine::TlsConfig& tls) {
+    if (m_readOnly || channel == 0) return;
+    m_lastUpgrade = tls;
+    m_bridge->startTls(channel, tls);
+    emit statusMessage(tr("%1: starting TLS…").arg(channelLabel(channel)));
+}
+
 void ChannelsController::selectChannel(engine::ChannelId id) {
     const QModelIndex idx = m_bridge->channelModel()->indexForChannel(id);
     if (idx.isValid()) {
@@ -388,6 +435,9 @@ void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
             case K::TerminatorSet:
             case K::BuffersSet:
             case K::HalfClosed:
+            case K::StartTls:
+            case K::TlsHandshake:
+            case K::TlsClose:
             case K::Error: m_refreshNow = true; break;
             default: break;
             }
@@ -426,6 +476,20 @@ void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
             break;
         case K::Connected:
             emit statusMessage(tr("%1: connected to %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)));
+            break;
+        case K::TlsHandshake:
+            if (const engine::TlsHandshakeInfo* t = e.tlsInfo()) {
+                const QString line = tr("%1: %2").arg(channelLabel(e.channel), tlsHandshakeSummary(*t));
+                if (tlsUnverifiedPeer(*t))
+                    emit notice(line, Severity::Warning, e.seq);
+                else
+                    emit statusMessage(line);
+            }
+            break;
+        case K::TlsClose:
+            if (e.tlsCloseKind() == engine::TlsCloseKind::Truncated)
+                emit notice(tr("%1: TLS %2").arg(channelLabel(e.channel), tlsCloseText(e.tlsCloseKind())),
+                            Severity::Warning, e.seq);
             break;
         default: break;
         }
@@ -526,6 +590,7 @@ void ChannelsController::updateChannelActions() {
     action(QStringLiteral("reconnect"))
         ->setEnabled(info && (m_clientParams.contains(info->id) || m_listenParams.contains(info->id)));
     action(QStringLiteral("editTerminator"))->setEnabled(open);
+    action(QStringLiteral("startTls"))->setEnabled(canStartTls(info));
     action(QStringLiteral("sendFile"))->setEnabled(open && stream && info->phase == engine::ChannelPhase::Connected);
 }
 

@@ -51,6 +51,7 @@ class ConnectDialog;
 class ConversationView;
 class EngineBridge;
 class ListenDialog;
+class TlsUpgradeDialog;
 struct ChannelInfo;
 
 class ChannelsController : public QObject {
@@ -89,9 +90,14 @@ public:
     void closeChannelWhenDone();
     void discardBuffers();
     engine::ChannelId reconnectChannel();
+    /// Channel ▸ Start TLS…: the dialog for the selected channel (connected,
+    /// not a listener, not already in TLS); nullptr if it cannot be upgraded.
+    TlsUpgradeDialog* openStartTlsDialog();
+    /// Posts the upgrade (what the dialog's Start does).
+    void startTls(engine::ChannelId channel, const engine::TlsConfig& tls);
 
     /// connect, listen, sendFile, removeClosed, close, closeWhenDone,
-    /// discard, reconnect, editTerminator, prevChannel, nextChannel; or nullptr.
+    /// discard, reconnect, startTls, editTerminator, prevChannel, nextChannel; or nullptr.
     QAction* action(const QString& name) const { return m_actions.value(name); }
     /// File ▸ Recent (rebuilt each time it opens).
     QMenu* recentMenu() const { return m_recentMenu; }
@@ -153,6 +159,8 @@ private:
     ListenParams m_lastListen;
     QPointer<ConnectDialog> m_connectDialog;
     QPointer<ListenDialog> m_listenDialog;
+    QPointer<TlsUpgradeDialog> m_startTlsDialog;
+    engine::TlsConfig m_lastUpgrade;  // what Start TLS… offers when the channel has nothing better
 };
 
 }  // namespace ui

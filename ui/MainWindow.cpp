@@ -343,6 +343,7 @@ void MainWindow::buildMenus() {
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
     channel->addAction(action(QStringLiteral("sendFile")));
+    channel->addAction(action(QStringLiteral("startTls")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("prevChannel")));
     channel->addAction(action(QStringLiteral("nextChannel")));
@@ -568,7 +569,7 @@ void MainWindow::showShortcuts() {
     };
     section(tr("Channels"));
     for (const char* name : {"connect", "listen", "close", "closeWhenDone", "discard", "reconnect", "editTerminator",
-                             "sendFile", "prevChannel", "nextChannel"}) {
+                             "sendFile", "startTls", "prevChannel", "nextChannel"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     }

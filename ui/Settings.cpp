@@ -22,6 +22,58 @@ QString specOf(const engine::Terminator& t) {
     return QString::fromStdString(engine::terminatorSpec(t));
 }
 
+QString qs(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+
+// "tls", "starttls smtp", "starttls after-match" (the Recent menu's words); "" without TLS.
+QString tlsLabel(const engine::TlsConfig& t) {
+    if (!t.wanted()) return {};
+    QString s = t.startTls == engine::StartTlsProtocol::None ? QStringLiteral("TLS")
+                                                              : QStringLiteral("STARTTLS ") + qs(engine::startTlsProtocolName(t.startTls));
+    return s;
+}
+
+void writeTls(QSettings& s, const engine::TlsConfig& t) {
+    s.setValue(QStringLiteral("tls/enabled"), t.enabled);
+    s.setValue(QStringLiteral("tls/starttls"), qs(engine::startTlsProtocolName(t.startTls)));
+    s.setValue(QStringLiteral("tls/starttlsAfter"), QString::fromStdString(t.startTlsAfter));
+    s.setValue(QStringLiteral("tls/verify"), t.verify);
+    s.setValue(QStringLiteral("tls/cafile"), QString::fromStdString(t.caFile));
+    s.setValue(QStringLiteral("tls/cert"), QString::fromStdString(t.certFile));
+    s.setValue(QStringLiteral("tls/key"), QString::fromStdString(t.keyFile));
+    s.setValue(QStringLiteral("tls/sni"), QString::fromStdString(t.serverName));
+    QStringList alpn;
+    for (const std::string& a : t.alpn) alpn << QString::fromStdString(a);
+    s.setValue(QStringLiteral("tls/alpn"), alpn.join(QLatin1Char(',')));
+    s.setValue(QStringLiteral("tls/min"), qs(engine::tlsVersionName(t.minVersion)));
+    s.setValue(QStringLiteral("tls/max"), qs(engine::tlsVersionName(t.maxVersion)));
+    s.setValue(QStringLiteral("tls/keylog"), QString::fromStdString(t.keyLogFile));
+}
+
+// What writeTls() wrote; `fallback` for what is missing or unreadable (an older file, a hand edit).
+engine::TlsConfig readTls(const QSettings& s, const engine::TlsConfig& fallback) {
+    engine::TlsConfig t = fallback;
+    const auto str = [&s](const char* key) { return s.value(QLatin1String(key)).toString().toStdString(); };
+    t.enabled = s.value(QStringLiteral("tls/enabled"), t.enabled).toBool();
+    const std::string proto = str("tls/starttls");
+    if (proto == "after-match")
+        t.startTls = engine::StartTlsProtocol::AfterMatch;
+    else if (const auto p = engine::parseStartTlsProtocol(proto))
+        t.startTls = *p;
+    t.startTlsAfter = str("tls/starttlsAfter");
+    t.verify = s.value(QStringLiteral("tls/verify"), t.verify).toBool();
+    t.caFile = str("tls/cafile");
+    t.certFile = str("tls/cert");
+    t.keyFile = str("tls/key");
+    t.serverName = str("tls/sni");
+    t.alpn.clear();
+    for (const QString& a : s.value(QStringLiteral("tls/alpn")).toString().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        t.alpn.push_back(a.trimmed().toStdString());
+    if (const auto v = engine::parseTlsVersion(str("tls/min"))) t.minVersion = *v;
+    if (const auto v = engine::parseTlsVersion(str("tls/max"))) t.maxVersion = *v;
+    t.keyLogFile = str("tls/keylog");
+    return t;
+}
+
 }  // namespace
 
 QString RecentTarget::label() const {
@@ -30,6 +82,7 @@ QString RecentTarget::label() const {
                                       : QCoreApplication::translate("ui::RecentTarget", "Listen %1").arg(where);
     s += QStringLiteral("   ") + terminatorSpec;
     if (kind == Kind::Listen && echo) s += QCoreApplication::translate("ui::RecentTarget", "   echo");
+    if (tls.wanted()) s += QStringLiteral("   ") + tlsLabel(tls);
     if (family == Family::IPv4) s += QStringLiteral("   IPv4");
     if (family == Family::IPv6) s += QStringLiteral("   IPv6");
     return s;
@@ -43,6 +96,7 @@ ConnectParams RecentTarget::connectParams() const {
     p.terminator = terminatorFrom(terminatorSpec);
     p.inBufferSize = inBufferSize;
     p.outBufferSize = outBufferSize;
+    p.tls = tls;
     return p;
 }
 
@@ -54,6 +108,7 @@ ListenParams RecentTarget::listenParams() const {
     p.echo = echo;
     p.inBufferSize = inBufferSize;
     p.outBufferSize = outBufferSize;
+    p.tls = tls;
     return p;
 }
 
@@ -66,6 +121,7 @@ RecentTarget RecentTarget::from(const ConnectParams& p) {
     t.terminatorSpec = specOf(p.terminator);
     t.inBufferSize = p.inBufferSize;
     t.outBufferSize = p.outBufferSize;
+    t.tls = p.tls;
     return t;
 }
 
@@ -78,6 +134,7 @@ RecentTarget RecentTarget::from(const ListenParams& p) {
     t.echo = p.echo;
     t.inBufferSize = p.inBufferSize;
     t.outBufferSize = p.outBufferSize;
+    t.tls = p.tls;
     return t;
 }
 
@@ -106,6 +163,7 @@ QList<RecentTarget> recentTargets() {
         t.echo = s.value(QStringLiteral("echo"), false).toBool();
         t.inBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("inBuffer"), 4096).toLongLong()));
         t.outBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("outBuffer"), 4096).toLongLong()));
+        t.tls = readTls(s, t.kind == RecentTarget::Kind::Listen ? serverTlsDefaults() : engine::TlsConfig{});
         out.append(t);
     }
     s.endArray();
@@ -128,6 +186,7 @@ static void writeRecent(const QList<RecentTarget>& list) {
         s.setValue(QStringLiteral("echo"), t.echo);
         s.setValue(QStringLiteral("inBuffer"), static_cast<qlonglong>(t.inBufferSize));
         s.setValue(QStringLiteral("outBuffer"), static_cast<qlonglong>(t.outBufferSize));
+        writeTls(s, t.tls);
     }
     s.endArray();
 }

@@ -29,6 +29,8 @@ struct RecentTarget {
     bool echo = false;
     std::size_t inBufferSize = 4096;
     std::size_t outBufferSize = 4096;
+    /// TLS / STARTTLS as last chosen (every field, so the dialog comes back as it was).
+    engine::TlsConfig tls;
 
     /// "Connect 127.0.0.1:7000  \r\n" — what the Recent menu shows.
     QString label() const;

@@ -12,6 +12,35 @@
 
 namespace testsupport {
 
+/// A TLS 1.3 handshake as a client sees it: a two-certificate chain,
+/// verified unless `verified` is false (then verification was off).
+inline engine::TlsHandshakeInfo sampleTls(bool verified = true) {
+    engine::TlsHandshakeInfo t;
+    t.version = "TLSv1.3";
+    t.cipher = "TLS_AES_256_GCM_SHA384";
+    t.alpn = "h2";
+    t.serverName = "localhost";
+    engine::CertificateInfo leaf;
+    leaf.subject = "CN=localhost,O=Linewright Test";
+    leaf.issuer = "CN=Linewright Test CA";
+    leaf.notBefore = "2026-12-01T00:00:00Z";
+    leaf.notAfter = "2027-12-01T00:00:00Z";
+    leaf.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1"};
+    leaf.sha256 = "AB:CD:EF:01";
+    leaf.keyType = "EC P-256";
+    engine::CertificateInfo ca;
+    ca.subject = "CN=Linewright Test CA";
+    ca.issuer = "CN=Linewright Test CA";
+    ca.notBefore = "2026-01-01T00:00:00Z";
+    ca.notAfter = "2036-01-01T00:00:00Z";
+    ca.sha256 = "12:34:56:78";
+    t.peerChain = {leaf, ca};
+    t.verified = verified;
+    t.verifySkipped = !verified;
+    t.verifyResult = verified ? "ok" : "self-signed certificate in certificate chain";
+    return t;
+}
+
 /// Appends events with consecutive seq numbers (from 1) and t_us 1000·seq.
 class EventScript {
 public:
@@ -88,6 +117,22 @@ public:
         engine::Event& e = add(engine::EventKind::Error, ch);
         e.error = err;
         e.info = std::move(message);
+        return e;
+    }
+    /// tls_handshake with `info` attached (as the engine's TLS layer sends it).
+    engine::Event& tlsHandshake(engine::ChannelId ch, engine::TlsHandshakeInfo info) {
+        engine::Event& e = add(engine::EventKind::TlsHandshake, ch);
+        e.tls = std::make_shared<const engine::TlsHandshakeInfo>(std::move(info));
+        return e;
+    }
+    engine::Event& tlsClose(engine::ChannelId ch, engine::TlsCloseKind kind) {
+        engine::Event& e = add(engine::EventKind::TlsClose, ch);
+        e.sub = static_cast<std::uint8_t>(kind);
+        return e;
+    }
+    engine::Event& startTls(engine::ChannelId ch, std::string protocol) {
+        engine::Event& e = add(engine::EventKind::StartTls, ch);
+        e.info = std::move(protocol);
         return e;
     }
     engine::Event& closed(engine::ChannelId ch, engine::CloseReason why, std::string detail = {},

@@ -1,6 +1,7 @@
 // ConnectDialog.cpp — client channel parameters.
 #include "ui/dialogs/ConnectDialog.h"
 
+#include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
@@ -80,13 +81,18 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     connect(m_buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &ConnectDialog::reject);
 
+    m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Client, this);
+
     auto* col = new QVBoxLayout(this);
     col->addLayout(form);
+    col->addWidget(m_tls);
     col->addWidget(m_buttons);
+    col->setSizeConstraint(QLayout::SetFixedSize);  // shrinks back when the TLS fields hide
 
     connect(m_host, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
     connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
+    connect(m_tls, &TlsOptionsBox::changed, this, &ConnectDialog::validate);
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ConnectDialog::accept);
     setParams(ConnectParams{});
 }
@@ -115,6 +121,7 @@ void ConnectDialog::setParams(const ConnectParams& p) {
     m_terminator->setTerminator(p.terminator);
     m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
+    m_tls->setConfig(p.tls);
     validate();
 }
 
@@ -134,22 +141,27 @@ ConnectParams ConnectDialog::params() const {
     if (const auto t = m_terminator->terminator()) p.terminator = *t;
     p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
+    p.tls = m_tls->config();
     return p;
 }
 
 bool ConnectDialog::isInputValid() const {
-    return !m_host->currentText().trimmed().isEmpty() && m_terminator->isValid();
+    return problem().isEmpty();
+}
+
+QString ConnectDialog::problem() const {
+    if (m_host->currentText().trimmed().isEmpty())
+        return tr("Enter the host to connect to.");
+    if (!m_terminator->isValid())
+        return tr("The terminator is not valid.");
+    return m_tls->problem();
 }
 
 void ConnectDialog::validate() {
-    QString problem;
-    if (m_host->currentText().trimmed().isEmpty())
-        problem = tr("Enter the host to connect to.");
-    else if (!m_terminator->isValid())
-        problem = tr("The terminator is not valid.");
+    const QString why = problem();
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(problem.isEmpty());
-    ok->setToolTip(problem);
+    ok->setEnabled(why.isEmpty());
+    ok->setToolTip(why);
 }
 
 void ConnectDialog::accept() {

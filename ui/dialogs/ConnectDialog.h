@@ -2,7 +2,7 @@
 //
 // What it does: host (with the recent targets to pick from; "host:port" may
 // be typed in one go), port, address family, terminator and the asynchat
-// buffer sizes. The Connect button stays disabled while the input is
+// buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
 // invalid, and says why in a tooltip. The dialog only collects parameters;
 // the main window opens the channel.
 // What it owns: its child widgets.
@@ -22,6 +22,7 @@ class QSpinBox;
 namespace ui {
 
 class TerminatorEdit;
+class TlsOptionsBox;
 
 class ConnectDialog : public QDialog {
     Q_OBJECT
@@ -38,6 +39,9 @@ public:
     QComboBox* hostBox() const { return m_host; }
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
+    TlsOptionsBox* tlsBox() const { return m_tls; }
+    /// Why OK is off ("" when the input is valid).
+    QString problem() const;
 
     void accept() override;
 
@@ -51,6 +55,7 @@ private:
     TerminatorEdit* m_terminator = nullptr;
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
+    TlsOptionsBox* m_tls = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     QList<RecentTarget> m_recent;
 };

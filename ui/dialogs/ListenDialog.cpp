@@ -1,6 +1,7 @@
 // ListenDialog.cpp — listening channel parameters.
 #include "ui/dialogs/ListenDialog.h"
 
+#include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
@@ -67,12 +68,17 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     connect(m_buttons, &QDialogButtonBox::accepted, this, &ListenDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &ListenDialog::reject);
 
+    m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Server, this);
+
     auto* col = new QVBoxLayout(this);
     col->addLayout(form);
+    col->addWidget(m_tls);
     col->addWidget(m_buttons);
+    col->setSizeConstraint(QLayout::SetFixedSize);  // shrinks back when the TLS fields hide
 
     connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
     connect(m_terminator, &TerminatorEdit::changed, this, &ListenDialog::validate);
+    connect(m_tls, &TlsOptionsBox::changed, this, &ListenDialog::validate);
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ListenDialog::accept);
     setParams(ListenParams{});
 }
@@ -84,6 +90,7 @@ void ListenDialog::setParams(const ListenParams& p) {
     m_echo->setChecked(p.echo);
     m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
+    m_tls->setConfig(p.tls);
     validate();
 }
 
@@ -95,22 +102,27 @@ ListenParams ListenDialog::params() const {
     p.echo = m_echo->isChecked();
     p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
+    p.tls = m_tls->config();
     return p;
 }
 
 bool ListenDialog::isInputValid() const {
-    return !m_host->currentText().trimmed().isEmpty() && m_terminator->isValid();
+    return problem().isEmpty();
+}
+
+QString ListenDialog::problem() const {
+    if (m_host->currentText().trimmed().isEmpty())
+        return tr("Enter the address to listen on (127.0.0.1 for this machine only).");
+    if (!m_terminator->isValid())
+        return tr("The terminator is not valid.");
+    return m_tls->problem();
 }
 
 void ListenDialog::validate() {
-    QString problem;
-    if (m_host->currentText().trimmed().isEmpty())
-        problem = tr("Enter the address to listen on (127.0.0.1 for this machine only).");
-    else if (!m_terminator->isValid())
-        problem = tr("The terminator is not valid.");
+    const QString why = problem();
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(problem.isEmpty());
-    ok->setToolTip(problem);
+    ok->setEnabled(why.isEmpty());
+    ok->setToolTip(why);
 }
 
 void ListenDialog::accept() {

@@ -2,7 +2,8 @@
 //
 // What it does: host (loopback by default; all interfaces only when chosen),
 // port (0: any free port, the `listening` event tells which), terminator,
-// echo, and the buffer sizes every accepted connection inherits. The dialog
+// echo, the buffer sizes every accepted connection inherits, and TLS or STARTTLS
+// for them (TlsOptionsBox; OK stays off while its input is wrong). The dialog
 // only collects parameters; the main window opens the channel.
 // What it owns: its child widgets.
 // Threads: GUI thread.
@@ -22,6 +23,7 @@ class QSpinBox;
 namespace ui {
 
 class TerminatorEdit;
+class TlsOptionsBox;
 
 class ListenDialog : public QDialog {
     Q_OBJECT
@@ -36,6 +38,9 @@ public:
     QSpinBox* portBox() const { return m_port; }
     QCheckBox* echoBox() const { return m_echo; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
+    TlsOptionsBox* tlsBox() const { return m_tls; }
+    /// Why OK is off ("" when the input is valid).
+    QString problem() const;
 
     void accept() override;
 
@@ -48,6 +53,7 @@ private:
     QCheckBox* m_echo = nullptr;
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
+    TlsOptionsBox* m_tls = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
 };
 

@@ -4,7 +4,11 @@
 #include "ui/model/Formatters.h"
 
 #include <QGuiApplication>
+#include <QIcon>
+#include <QPainter>
+#include <QPainterPath>
 #include <QPalette>
+#include <QPixmap>
 
 #include <algorithm>
 
@@ -25,7 +29,88 @@ bool sameTerminator(const engine::Terminator& t, const engine::Event& e) {
     return false;
 }
 
+enum class Padlock { Secure, Unverified, Ended, Pending };
+
+// A padlock drawn for the palette in force (no icon theme is needed, and it
+// is sharp at any scale): closed and in the text colour when verified; red
+// with a "!" when the peer is unverified; open and grey once TLS has ended;
+// an outline while the handshake is pending.
+QPixmap padlockPixmap(Padlock kind, int size, const QPalette& p) {
+    QPixmap pm(size, size);
+    pm.fill(Qt::transparent);
+    QPainter g(&pm);
+    g.setRenderHint(QPainter::Antialiasing);
+    const bool dark = p.color(QPalette::Base).lightness() < 128;
+    QColor body = p.color(QPalette::Text);
+    if (kind == Padlock::Unverified) body = QColor::fromHsl(0, 200, dark ? 150 : 105);
+    if (kind == Padlock::Ended || kind == Padlock::Pending) body = p.color(QPalette::PlaceholderText);
+    const qreal s = size;
+    const qreal pen = qMax<qreal>(1.0, s / 9.0);
+    // The shackle: an arch above the body (lifted and open on one side once ended).
+    QPainterPath shackle;
+    const qreal left = s * 0.30, right = s * 0.70, top = s * 0.08, base = s * 0.48;
+    const qreal lift = kind == Padlock::Ended ? s * 0.10 : 0.0;
+    shackle.moveTo(left, base - lift);
+    shackle.lineTo(left, top + (right - left) / 2 - lift);
+    shackle.arcTo(QRectF(left, top - lift, right - left, right - left), 180, -180);
+    shackle.lineTo(right, kind == Padlock::Ended ? base - lift - s * 0.12 : base);
+    g.setPen(QPen(body, pen, Qt::SolidLine, Qt::RoundCap));
+    g.setBrush(Qt::NoBrush);
+    g.drawPath(shackle);
+    const QRectF box(s * 0.16, s * 0.44, s * 0.68, s * 0.50);
+    if (kind == Padlock::Pending) {
+        g.drawRoundedRect(box, s * 0.08, s * 0.08);
+    } else {
+        g.setPen(Qt::NoPen);
+        g.setBrush(body);
+        g.drawRoundedRect(box, s * 0.08, s * 0.08);
+    }
+    if (kind == Padlock::Unverified) {
+        // "!" in the body.
+        g.setPen(QPen(p.color(QPalette::Base), pen * 1.2, Qt::SolidLine, Qt::RoundCap));
+        g.drawLine(QPointF(s * 0.5, box.top() + box.height() * 0.22), QPointF(s * 0.5, box.top() + box.height() * 0.58));
+        g.drawPoint(QPointF(s * 0.5, box.top() + box.height() * 0.80));
+    }
+    return pm;
+}
+
+QIcon padlockIcon(Padlock kind) {
+    struct Cache {
+        qint64 key = -1;
+        QIcon icons[4];
+    };
+    static Cache cache;
+    const QPalette p = QGuiApplication::palette();
+    if (cache.key != p.cacheKey()) {
+        cache.key = p.cacheKey();
+        for (int k = 0; k < 4; ++k) {
+            QIcon icon;
+            for (int size : {16, 24, 32, 48}) icon.addPixmap(padlockPixmap(static_cast<Padlock>(k), size, p));
+            cache.icons[k] = icon;
+        }
+    }
+    return cache.icons[static_cast<int>(kind)];
+}
+
 }  // namespace
+
+QString ChannelModel::tlsText(const ChannelInfo& i) {
+    switch (i.tlsPhase) {
+    case TlsPhase::None: return QString();
+    case TlsPhase::Requested:
+        if (i.role == engine::ChannelRole::Listener) return tr("TLS");
+        return i.phase == engine::ChannelPhase::Closed ? QString() : tr("TLS…");
+    case TlsPhase::Handshaking: return i.phase == engine::ChannelPhase::Closed ? tr("TLS failed") : tr("TLS handshake…");
+    case TlsPhase::Established: {
+        QString s = i.tls ? tlsVersionText(i.tls->version) : tr("TLS");
+        if (i.tls && tlsUnverifiedPeer(*i.tls)) s += tr(" — UNVERIFIED");
+        return s;
+    }
+    case TlsPhase::Closed: return tr("TLS closed");
+    case TlsPhase::Truncated: return tr("TLS truncated");
+    }
+    return QString();
+}
 
 ChannelModel::ChannelModel(QObject* parent) : QAbstractItemModel(parent) {}
 ChannelModel::~ChannelModel() = default;
@@ -53,6 +138,10 @@ int ChannelModel::nodeFor(engine::ChannelId id, engine::ChannelRole role, engine
             if (listener.info.terminatorKnown) {
                 node.info.terminator = listener.info.terminator;
                 node.info.terminatorKnown = true;
+            }
+            if (listener.info.tlsAsked) {
+                node.info.tlsAsked = true;
+                node.info.tlsPhase = TlsPhase::Requested;
             }
         }
     }
@@ -167,6 +256,17 @@ void ChannelModel::applyOne(const engine::Event& e) {
     case K::ChannelState:
         if (state) applySnapshot(n, *state);
         break;
+    case K::StartTls:
+        i.tlsPhase = TlsPhase::Handshaking;
+        i.tlsStartedBy = utf8(e.startTlsProtocol());
+        break;
+    case K::TlsHandshake:
+        i.tlsPhase = TlsPhase::Established;
+        if (e.tls) i.tls = e.tls;  // shared with the event: no copy of the chain
+        break;
+    case K::TlsClose:
+        i.tlsPhase = e.tlsCloseKind() == engine::TlsCloseKind::Truncated ? TlsPhase::Truncated : TlsPhase::Closed;
+        break;
     case K::Closed:
         if (state) applySnapshot(n, *state);
         setPhase(n, engine::ChannelPhase::Closed);
@@ -192,6 +292,11 @@ void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, co
     ChannelInfo& i = m_nodes[static_cast<std::size_t>(n)].info;
     i.terminator = options.terminator;
     i.terminatorKnown = true;
+    if (options.tls.wanted()) {
+        i.tlsAsked = true;
+        i.tlsInsecure = role != engine::ChannelRole::Listener && !options.tls.verify;
+        if (i.tlsPhase == TlsPhase::None) i.tlsPhase = TlsPhase::Requested;
+    }
     if (!address.isEmpty()) {
         if (role == engine::ChannelRole::Listener)
             i.local = address;
@@ -199,6 +304,17 @@ void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, co
             i.host = address;
     }
     touch(n);
+    flush();
+}
+
+void ChannelModel::setTlsRequested(engine::ChannelId id, const engine::TlsConfig& tls) {
+    const auto it = m_byId.find(id);
+    if (it == m_byId.end()) return;
+    ChannelInfo& i = m_nodes[static_cast<std::size_t>(it->second)].info;
+    i.tlsAsked = true;
+    i.tlsInsecure = i.role == engine::ChannelRole::Client && !tls.verify;
+    if (i.tlsPhase != TlsPhase::Established) i.tlsPhase = TlsPhase::Requested;
+    touch(it->second);
     flush();
 }
 
@@ -421,6 +537,8 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
             QString s = latin1(engine::channelPhaseName(i.phase));
             if (i.halfClosed && i.phase != engine::ChannelPhase::Closed) s += tr(" (half-closed)");
             if (i.lastError && i.phase != engine::ChannelPhase::Closed) s += tr(" (error)");
+            const QString tls = tlsText(i);
+            if (!tls.isEmpty()) s += QStringLiteral(" · ") + tls;
             return s;
         }
         case ColPeer:
@@ -444,6 +562,22 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
         if (!i.peer.isEmpty()) lines << tr("peer %1").arg(i.peer);
         if (!i.host.isEmpty()) lines << tr("host %1").arg(i.host);
         if (i.terminatorKnown) lines << tr("terminator %1").arg(terminatorText(i.terminator));
+        if (i.tls && i.tlsPhase != TlsPhase::None) {
+            const engine::TlsHandshakeInfo& t = *i.tls;
+            lines << tr("%1 %2%3").arg(tlsVersionText(t.version), QString::fromStdString(t.cipher),
+                                       t.alpn.empty() ? QString() : tr(", ALPN %1").arg(QString::fromStdString(t.alpn)));
+            lines << tr("peer certificate: %1").arg(tlsVerificationText(t));
+            if (!t.peerChain.empty()) lines << tr("peer: %1").arg(QString::fromStdString(t.peerChain.front().subject));
+            if (i.tlsPhase == TlsPhase::Closed) lines << tr("TLS ended: close_notify");
+            if (i.tlsPhase == TlsPhase::Truncated) lines << tr("TLS ended without close_notify (truncated)");
+        } else if (i.tlsPhase == TlsPhase::Requested) {
+            lines << (i.role == engine::ChannelRole::Listener ? tr("TLS for every connection it accepts")
+                                                              : tr("TLS asked for; no handshake yet"));
+            if (i.tlsInsecure) lines << tr("certificate verification OFF");
+        } else if (i.tlsPhase == TlsPhase::Handshaking) {
+            lines << tr("TLS handshake under way%1")
+                         .arg(i.tlsStartedBy.isEmpty() ? QString() : tr(" (STARTTLS %1)").arg(i.tlsStartedBy));
+        }
         if (!i.lastErrorText.isEmpty())
             lines << (i.lastError ? tr("last error [errno %1] %2").arg(i.lastError).arg(i.lastErrorText)
                                   : tr("last error %1").arg(i.lastErrorText));
@@ -457,11 +591,28 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
         if (i.phase == engine::ChannelPhase::Closed) return QGuiApplication::palette().color(QPalette::PlaceholderText);
         return QVariant();
+    case Qt::DecorationRole:
+        if (index.column() != ColState) return QVariant();
+        switch (i.tlsPhase) {
+        case TlsPhase::None: return QVariant();
+        case TlsPhase::Requested:
+        case TlsPhase::Handshaking:
+            return i.phase == engine::ChannelPhase::Closed && i.role != engine::ChannelRole::Listener
+                       ? QVariant()
+                       : QVariant(padlockIcon(i.role == engine::ChannelRole::Listener ? Padlock::Secure : Padlock::Pending));
+        case TlsPhase::Established:
+            return padlockIcon(i.tls && tlsUnverifiedPeer(*i.tls) ? Padlock::Unverified : Padlock::Secure);
+        case TlsPhase::Closed:
+        case TlsPhase::Truncated: return padlockIcon(Padlock::Ended);
+        }
+        return QVariant();
     case ChannelIdRole: return static_cast<uint>(i.id);
     case RoleRole: return static_cast<int>(i.role);
     case PhaseRole: return static_cast<int>(i.phase);
     case IsOpenRole: return i.phase != engine::ChannelPhase::Closed;
     case SortRole: return value(index.column());
+    case TlsPhaseRole: return static_cast<int>(i.tlsPhase);
+    case TlsVerifiedRole: return i.tlsPhase == TlsPhase::Established && i.tls && tlsVerified(*i.tls);
     default: return QVariant();
     }
 }

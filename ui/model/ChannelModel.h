@@ -26,10 +26,22 @@
 #include <QString>
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
 namespace ui {
+
+/// Where a channel stands with TLS (folded from starttls, tls_handshake and
+/// tls_close, and from what it was opened with).
+enum class TlsPhase : std::uint8_t {
+    None,         ///< Plaintext, no TLS asked for.
+    Requested,    ///< Opened with TLS (or STARTTLS) asked for; no handshake yet. A listener: its connections will use it.
+    Handshaking,  ///< A `starttls` event (or Start TLS): the handshake is under way.
+    Established,  ///< tls_handshake came: ChannelInfo::tls says what was negotiated.
+    Closed,       ///< tls_close, close_notify: the TLS session ended cleanly.
+    Truncated,    ///< tls_close, truncated: it ended without close_notify.
+};
 
 struct ChannelInfo {
     engine::ChannelId id = 0;
@@ -54,6 +66,13 @@ struct ChannelInfo {
     QString lastErrorText;
     std::int64_t openedUs = -1;    ///< t_us of the first event seen, -1 if none.
     std::int64_t closedUs = -1;    ///< t_us of `closed`, -1 while open.
+    // --- TLS (per channel: the log's rows keep only their kind) ---
+    TlsPhase tlsPhase = TlsPhase::None;
+    /// The latest handshake's details (shared with its event; nullptr before one).
+    std::shared_ptr<const engine::TlsHandshakeInfo> tls;
+    bool tlsAsked = false;       ///< Opened with ChannelOptions::tls.wanted() (a listener: for its connections).
+    bool tlsInsecure = false;    ///< … with verification turned off (a client).
+    QString tlsStartedBy;        ///< The STARTTLS dialogue that upgraded it ("smtp", "after-match"), if any.
 };
 
 class ChannelModel : public QAbstractItemModel {
@@ -68,7 +87,12 @@ public:
         PhaseRole,  ///< int (engine::ChannelPhase).
         IsOpenRole, ///< bool: not closed.
         SortRole,   ///< The raw value of the column (numbers as qulonglong) for sorting proxies.
+        TlsPhaseRole,    ///< int (ui::TlsPhase).
+        TlsVerifiedRole, ///< bool: a TLS peer whose certificate was verified (false: none, or unverified).
     };
+    /// "TLS 1.3", "TLS 1.3 — UNVERIFIED", "TLS closed", "TLS…", "" (what the
+    /// State column adds after the phase, and the inspector's headline).
+    static QString tlsText(const ChannelInfo& info);
 
     explicit ChannelModel(QObject* parent = nullptr);
     ~ChannelModel() override;
@@ -80,6 +104,10 @@ public:
     /// created (phase connecting / listening).
     void setOptions(engine::ChannelId id, engine::ChannelRole role, const engine::ChannelOptions& options,
                     const QString& address = QString());
+
+    /// A TLS upgrade of live channel `id` was asked for (Start TLS): it shows
+    /// a pending padlock until its `tls_handshake`. Unknown channels are ignored.
+    void setTlsRequested(engine::ChannelId id, const engine::TlsConfig& tls);
 
     QModelIndex indexForChannel(engine::ChannelId id) const;
     /// The channel's info, or nullptr if the model has never seen it.

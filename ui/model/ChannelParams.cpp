@@ -19,7 +19,14 @@ engine::ChannelOptions ConnectParams::options() const {
     o.terminator = terminator;
     o.inBufferSize = inBufferSize;
     o.outBufferSize = outBufferSize;
+    o.tls = tls;
     return o;
+}
+
+engine::TlsConfig serverTlsDefaults() {
+    engine::TlsConfig c;
+    c.verify = false;
+    return c;
 }
 
 engine::ChannelOptions ListenParams::options() const {
@@ -28,6 +35,7 @@ engine::ChannelOptions ListenParams::options() const {
     o.inBufferSize = inBufferSize;
     o.outBufferSize = outBufferSize;
     o.echo = echo;
+    o.tls = tls;
     return o;
 }
 

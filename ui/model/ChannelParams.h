@@ -30,9 +30,15 @@ struct ConnectParams {
     engine::Terminator terminator = engine::Terminator::bytes("\r\n");
     std::size_t inBufferSize = 4096;
     std::size_t outBufferSize = 4096;
+    /// TLS / STARTTLS (off by default; verification on once TLS is on).
+    engine::TlsConfig tls;
 
     engine::ChannelOptions options() const;
 };
+
+/// A listener's TLS defaults: off, and no client certificate asked for
+/// (verify false: for a server it means "require and verify one").
+engine::TlsConfig serverTlsDefaults();
 
 struct ListenParams {
     QString host = QStringLiteral("127.0.0.1");
@@ -41,6 +47,8 @@ struct ListenParams {
     bool echo = false;
     std::size_t inBufferSize = 4096;
     std::size_t outBufferSize = 4096;
+    /// TLS for every connection it accepts (from the first byte, or STARTTLS after a match).
+    engine::TlsConfig tls = serverTlsDefaults();
 
     engine::ChannelOptions options() const;
 };

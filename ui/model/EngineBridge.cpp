@@ -166,6 +166,11 @@ engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t po
     return id;
 }
 
+void EngineBridge::startTls(engine::ChannelId channel, const engine::TlsConfig& tls) {
+    m_reactor->post(engine::cmd::StartTls{channel, tls});
+    m_channels->setTlsRequested(channel, tls);
+}
+
 void EngineBridge::loadOffline(std::vector<engine::Event> events, const QDateTime& start) {
     m_offline = true;
     m_timer.stop();

@@ -89,6 +89,13 @@ public:
     engine::ChannelId openServer(const QString& host, std::uint16_t port, const engine::ChannelOptions& options = {},
                                  int backlog = engine::cmd::OpenServer::kDefaultBacklog);
 
+    /// Posts cmd::StartTls: upgrade live channel `channel` to TLS now (it is
+    /// the TLS client if it connected, the server if it was accepted), and
+    /// tells the channel model a handshake is asked for (a pending padlock
+    /// until the `tls_handshake` event, or an `error` event if the engine
+    /// refuses: a listener, a closed channel, one already in TLS).
+    void startTls(engine::ChannelId channel, const engine::TlsConfig& tls);
+
     /// The wall-clock time of t_us = 0.
     QDateTime startTime() const { return m_startTime; }
 

@@ -4,6 +4,7 @@
 #include "ui/model/EventLogModel.h"
 
 #include "engine/asyncore/Escape.h"
+#include "ui/model/Formatters.h"
 
 #include <QColor>
 #include <QGuiApplication>
@@ -64,6 +65,11 @@ Tone toneOf(const LogRecord& r) noexcept {
         // calls it a close: it reads as an error.
         return r.closeReason() == engine::CloseReason::Error || r.error != 0 ? Tone::Error : Tone::Lifecycle;
     case EventKind::Error: return Tone::Error;
+    case EventKind::TlsHandshake:
+    case EventKind::StartTls: return Tone::Lifecycle;
+    case EventKind::TlsClose:
+        return static_cast<engine::TlsCloseKind>(r.sub) == engine::TlsCloseKind::Truncated ? Tone::Warning
+                                                                                            : Tone::Lifecycle;
     case EventKind::Warning:
     case EventKind::HighWater:
     case EventKind::LimitReached: return Tone::Warning;
@@ -552,7 +558,11 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
         if (message) return QVariant();
         const Tone tone = toneOf(r);
         if (tone == Tone::Error) return t.errorBg;
-        if (r.kind == EventKind::Warning) return t.warningBg;
+        if (r.kind == EventKind::Warning || (r.kind == EventKind::TlsClose && tone == Tone::Warning)) return t.warningBg;
+        // A peer nobody vouched for (verification off, or it failed): tinted, like a warning.
+        if (r.kind == EventKind::TlsHandshake)
+            if (const engine::TlsHandshakeInfo* tls = m_store->tls(e->row); tls && tlsUnverifiedPeer(*tls))
+                return t.warningBg;
         return QVariant();
     }
     case StoreRowRole: return static_cast<qlonglong>(e->row);

@@ -42,6 +42,17 @@ std::size_t footprint(const engine::ChannelState& s) {
     for (const auto& f : s.fifo) n += f.kind.capacity();
     return n;
 }
+std::size_t footprint(const engine::TlsHandshakeInfo& t) {
+    std::size_t n = sizeof(t) + t.version.capacity() + t.cipher.capacity() + t.alpn.capacity() +
+                    t.serverName.capacity() + t.verifyResult.capacity() + t.localFingerprint.capacity() +
+                    t.peerChain.capacity() * sizeof(engine::CertificateInfo);
+    for (const engine::CertificateInfo& c : t.peerChain) {
+        n += c.subject.capacity() + c.issuer.capacity() + c.notBefore.capacity() + c.notAfter.capacity() +
+             c.sha256.capacity() + c.serial.capacity() + c.keyType.capacity();
+        for (const std::string& san : c.subjectAltNames) n += sizeof(san) + san.capacity();
+    }
+    return n;
+}
 std::size_t footprint(const engine::LoopTrace& t) {
     return sizeof(t) + t.polled.capacity() * sizeof(engine::LoopTrace::Polled) +
            t.ready.capacity() * sizeof(engine::LoopTrace::Ready) +
@@ -114,15 +125,17 @@ EventLogStore::Attachment& EventLogStore::addAttachment(LogRecord& r) {
 void EventLogStore::append(std::vector<engine::Event>& batch) {
     for (engine::Event& e : batch) {
         LogRecord& r = appendRecord(e);
-        if (!e.info.empty() || !e.aux.empty() || e.state || e.trace) {
+        if (!e.info.empty() || !e.aux.empty() || e.state || e.trace || e.tls) {
             Attachment& a = addAttachment(r);
             a.info = std::move(e.info);
             a.aux = std::move(e.aux);
             a.state = std::move(e.state);
             a.trace = std::move(e.trace);
+            a.tls = std::move(e.tls);
             m_attachmentBytes += a.info.capacity() + a.aux.capacity();
             if (a.state) m_attachmentBytes += footprint(*a.state);
             if (a.trace) m_attachmentBytes += footprint(*a.trace);
+            if (a.tls) m_attachmentBytes += footprint(*a.tls);
         }
     }
     batch.clear();
@@ -132,15 +145,17 @@ void EventLogStore::append(std::vector<engine::Event>& batch) {
 void EventLogStore::appendCopy(const std::vector<engine::Event>& batch) {
     for (const engine::Event& e : batch) {
         LogRecord& r = appendRecord(e);
-        if (!e.info.empty() || !e.aux.empty() || e.state || e.trace) {
+        if (!e.info.empty() || !e.aux.empty() || e.state || e.trace || e.tls) {
             Attachment& a = addAttachment(r);
             a.info = e.info;
             a.aux = e.aux;
             a.state = e.state;  // shared, immutable
             a.trace = e.trace;
+            a.tls = e.tls;
             m_attachmentBytes += a.info.capacity() + a.aux.capacity();
             if (a.state) m_attachmentBytes += footprint(*a.state);
             if (a.trace) m_attachmentBytes += footprint(*a.trace);
+            if (a.tls) m_attachmentBytes += footprint(*a.tls);
         }
     }
     m_published.store(m_records.size(), std::memory_order_release);
@@ -177,6 +192,11 @@ const engine::LoopTrace* EventLogStore::trace(std::size_t row) const noexcept {
     return r.hasAttachment() ? m_attachments[r.attachment].trace.get() : nullptr;
 }
 
+const engine::TlsHandshakeInfo* EventLogStore::tls(std::size_t row) const noexcept {
+    const LogRecord& r = m_records[row];
+    return r.hasAttachment() ? m_attachments[r.attachment].tls.get() : nullptr;
+}
+
 engine::Event EventLogStore::event(std::size_t row) const {
     const LogRecord& r = m_records[row];
     engine::Event e = r.numbers();
@@ -187,6 +207,7 @@ engine::Event EventLogStore::event(std::size_t row) const {
         e.aux = a.aux;
         e.state = a.state;
         e.trace = a.trace;
+        e.tls = a.tls;
     }
     return e;
 }

@@ -6,7 +6,8 @@
 // bytes into a payload arena made of 1 MiB chunks (a payload larger than a
 // quarter chunk gets a chunk of its own), so the log never reallocates a
 // large block and never copies what it already holds. The rare parts — an
-// info / aux string, a ChannelState, a LoopTrace — go to a side table that
+// info / aux string, a ChannelState, a LoopTrace, a TLS handshake's
+// details — go to a side table that
 // only the events carrying them point into. Rows are numbered 0, 1, 2, … in
 // append order; record(row), data(row), info(row), … read them back in
 // O(1), event(row) rebuilds the full engine::Event (to save or copy it).
@@ -169,6 +170,9 @@ public:
     std::shared_ptr<const engine::ChannelState> sharedState(std::size_t row) const;
     /// The LoopTrace of loop events, else nullptr.
     const engine::LoopTrace* trace(std::size_t row) const noexcept;
+    /// The TlsHandshakeInfo of tls_handshake events, else nullptr (rare:
+    /// one per handshake, kept in the side table like a snapshot).
+    const engine::TlsHandshakeInfo* tls(std::size_t row) const noexcept;
     /// The full event, as it was appended (attachments are shared, not copied).
     engine::Event event(std::size_t row) const;
 
@@ -214,6 +218,7 @@ private:
         std::string aux;
         std::shared_ptr<const engine::ChannelState> state;
         std::shared_ptr<const engine::LoopTrace> trace;
+        std::shared_ptr<const engine::TlsHandshakeInfo> tls;
     };
     struct ArenaChunk {
         std::unique_ptr<char[]> bytes;

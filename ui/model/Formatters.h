@@ -76,6 +76,26 @@ QString channelLabel(engine::ChannelId id);
 /// A terminator as the GUI and CLI take it: `\r\n`, `count:5`, `none`.
 QString terminatorText(const engine::Terminator& t);
 
+/// A negotiated TLS version as people say it: "TLSv1.3" → "TLS 1.3",
+/// "TLSv1" → "TLS 1.0"; anything else as it is.
+QString tlsVersionText(std::string_view version);
+/// Whether a handshake's peer is trusted: verification done and passed.
+inline bool tlsVerified(const engine::TlsHandshakeInfo& t) noexcept { return t.verified && !t.verifySkipped; }
+/// A peer that presented a certificate nobody vouched for (verification
+/// off, or it failed) — what gets the "unverified" mark. A server that asked
+/// for no client certificate has nothing to verify: false.
+inline bool tlsUnverifiedPeer(const engine::TlsHandshakeInfo& t) noexcept {
+    return !tlsVerified(t) && !(t.server && t.peerChain.empty());
+}
+/// "verified", "NOT VERIFIED (verification off): certificate has expired",
+/// "verification failed: hostname mismatch".
+QString tlsVerificationText(const engine::TlsHandshakeInfo& t);
+/// One line: "TLS 1.3 TLS_AES_256_GCM_SHA384, ALPN h2, SNI example.org,
+/// verified" (what a tls_handshake row shows).
+QString tlsHandshakeSummary(const engine::TlsHandshakeInfo& t);
+/// "close_notify (ended cleanly)" / "truncated (no close_notify: data may be missing)".
+QString tlsCloseText(engine::TlsCloseKind k);
+
 /// One line describing an event that carries no bytes of its own (or whose
 /// bytes are not the point): "127.0.0.1:7000 ← 127.0.0.1:53412 (listener #1)",
 /// "[errno 111] connect to 127.0.0.1:9: Connection refused", "64 bytes",

@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QTextDocument>
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -65,6 +66,25 @@ ChannelInspector::ChannelInspector(QWidget* parent) : QWidget(parent) {
     m_title->setFont(tf);
     m_title->setWordWrap(true);
     m_addresses = valueLabel(m_body);
+
+    // TLS (shown for channels with TLS only).
+    auto* tlsBox = new QGroupBox(tr("TLS"), m_body);
+    m_tlsBox = tlsBox;
+    m_tlsStatus = valueLabel(tlsBox);
+    m_tlsStatus->setTextFormat(Qt::RichText);
+    m_tlsChain = new QTreeWidget(tlsBox);
+    m_tlsChain->setColumnCount(2);
+    m_tlsChain->setHeaderLabels({tr("Certificate"), tr("Value")});
+    m_tlsChain->setUniformRowHeights(true);
+    m_tlsChain->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tlsChain->setWordWrap(false);
+    m_tlsChain->header()->setStretchLastSection(true);
+    m_tlsChain->header()->resizeSection(0, fontMetrics().horizontalAdvance(QStringLiteral("Not after (expires)")) + 24);
+    m_tlsChain->setMinimumHeight(fontMetrics().height() * 6);
+    m_tlsChain->setToolTip(tr("The certificates the peer presented, its own first (select a value to copy it)"));
+    auto* tlsCol = new QVBoxLayout(tlsBox);
+    tlsCol->addWidget(m_tlsStatus);
+    tlsCol->addWidget(m_tlsChain);
 
     // Terminator.
     auto* termBox = new QGroupBox(tr("Terminator"), m_body);
@@ -154,6 +174,7 @@ ChannelInspector::ChannelInspector(QWidget* parent) : QWidget(parent) {
     body->setContentsMargins(6, 6, 6, 6);
     body->addWidget(m_title);
     body->addWidget(m_addresses);
+    body->addWidget(tlsBox);
     body->addWidget(termBox);
     body->addWidget(inBox);
     body->addWidget(bufBox);
@@ -224,6 +245,7 @@ void ChannelInspector::showChannel(const ChannelInfo* info) {
     if (!same) {
         m_termDirty = false;
         m_buffersDirty = false;
+        m_tlsShown = nullptr;
     }
     m_channel = info->id;
     m_empty->setVisible(false);
@@ -239,6 +261,8 @@ void ChannelInspector::showChannel(const ChannelInfo* info) {
     if (info->role == engine::ChannelRole::Accepted) addr << tr("accepted by %1").arg(channelLabel(info->parent));
     if (info->lastError != 0 || !info->lastErrorText.isEmpty()) addr << tr("last error: %1").arg(info->lastErrorText);
     m_addresses->setText(addr.join(QLatin1Char('\n')));
+
+    renderTls(*info);
 
     // Terminator.
     m_termInForce->setText(info->terminatorKnown ? terminatorText(info->terminator) : tr("(not known yet)"));
@@ -351,6 +375,114 @@ void ChannelInspector::renderInputBuffer(const ChannelInfo& info) {
         notes << tr("Message being collected: %1 so far.").arg(QLocale().formattedDataSize(static_cast<qint64>(s.pendingMessage)));
     m_inputNote->setText(notes.join(QLatin1Char('\n')));
 }
+
+void ChannelInspector::renderTls(const ChannelInfo& info) {
+    if (info.tlsPhase == TlsPhase::None) {
+        m_tlsBox->setVisible(false);
+        m_tlsChain->clear();
+        m_tlsShown = nullptr;
+        return;
+    }
+    m_tlsBox->setVisible(true);
+    const ViewColors colors = ViewColors::forPalette(palette());
+    const auto span = [](const QColor& c, const QString& text, bool bold = false) {
+        return QStringLiteral("<span style=\"color:%1;%2\">%3</span>")
+            .arg(c.name(), bold ? QStringLiteral(" font-weight:bold") : QString(), text.toHtmlEscaped());
+    };
+    const auto q = [](const std::string& s) { return QString::fromStdString(s); };
+    QStringList lines;
+    const engine::TlsHandshakeInfo* t = info.tls.get();
+    switch (info.tlsPhase) {
+    case TlsPhase::None: break;
+    case TlsPhase::Requested:
+        lines << (info.role == engine::ChannelRole::Listener
+                      ? tr("Every connection it accepts uses TLS.").toHtmlEscaped()
+                      : tr("TLS asked for; no handshake yet.").toHtmlEscaped());
+        if (info.tlsInsecure)
+            lines << span(colors.error, tr("⚠ Certificate verification is OFF for this channel."), true);
+        break;
+    case TlsPhase::Handshaking:
+        lines << (info.tlsStartedBy.isEmpty() ? tr("TLS handshake under way.")
+                                              : tr("STARTTLS (%1): handshake under way.").arg(info.tlsStartedBy))
+                     .toHtmlEscaped();
+        break;
+    case TlsPhase::Established:
+    case TlsPhase::Closed:
+    case TlsPhase::Truncated:
+        if (info.tlsPhase == TlsPhase::Closed) lines << span(colors.muted, tr("TLS ended: close_notify (cleanly)."), true);
+        if (info.tlsPhase == TlsPhase::Truncated)
+            lines << span(colors.warning, tr("TLS ended without close_notify: truncated, data may be missing."), true);
+        if (!t) break;
+        lines << tr("<b>%1</b> %2").arg(tlsVersionText(t->version).toHtmlEscaped(), q(t->cipher).toHtmlEscaped());
+        if (!t->alpn.empty()) lines << tr("ALPN: %1").arg(q(t->alpn).toHtmlEscaped());
+        if (!t->serverName.empty()) lines << tr("Server name (SNI): %1").arg(q(t->serverName).toHtmlEscaped());
+        lines << tr("This end: TLS %1%2%3")
+                     .arg(t->server ? tr("server") : tr("client"), t->startTls ? tr(", after STARTTLS") : QString(),
+                          t->resumed ? tr(", session resumed") : QString())
+                     .toHtmlEscaped();
+        if (tlsVerified(*t))
+            lines << span(colors.good, tr("✔ Peer certificate verified"), true) +
+                         (t->verifyResult.empty() || t->verifyResult == "ok"
+                              ? QString()
+                              : QStringLiteral(" (%1)").arg(q(t->verifyResult).toHtmlEscaped()));
+        else if (tlsUnverifiedPeer(*t))
+            lines << span(colors.error, tr("⚠ UNVERIFIED: %1").arg(tlsVerificationText(*t)), true);
+        else
+            lines << span(colors.muted, tr("No client certificate asked for."));
+        if (!t->localFingerprint.empty())
+            lines << tr("This end's generated self-signed certificate, SHA-256:<br><tt>%1</tt>")
+                         .arg(q(t->localFingerprint).toHtmlEscaped());
+        break;
+    }
+    m_tlsStatus->setText(lines.join(QStringLiteral("<br>")));
+
+    // The chain: rebuilt only when another handshake is shown.
+    if (m_tlsShown == t) return;
+    m_tlsShown = t;
+    m_tlsChain->clear();
+    m_tlsChain->setVisible(t && !t->peerChain.empty());
+    if (!t) return;
+    QList<QTreeWidgetItem*> items;
+    for (std::size_t n = 0; n < t->peerChain.size(); ++n) {
+        const engine::CertificateInfo& c = t->peerChain[n];
+        auto* cert = new QTreeWidgetItem;
+        cert->setText(0, n == 0 ? tr("%1. peer").arg(n + 1) : tr("%1. issuer").arg(n + 1));
+        cert->setText(1, q(c.subject));
+        cert->setToolTip(1, q(c.subject));
+        const auto add = [cert](const QString& name, const QString& value) {
+            auto* item = new QTreeWidgetItem(cert);
+            item->setText(0, name);
+            item->setText(1, value);
+            item->setToolTip(1, value);
+            item->setFlags(item->flags() | Qt::ItemIsSelectable);
+        };
+        add(tr("Subject"), q(c.subject));
+        add(tr("Issuer"), q(c.issuer));
+        add(tr("Not before"), q(c.notBefore));
+        add(tr("Not after (expires)"), q(c.notAfter));
+        QStringList sans;
+        for (const std::string& san : c.subjectAltNames) sans << q(san);
+        if (!sans.isEmpty()) add(tr("Alt. names"), sans.join(QStringLiteral(", ")));
+        add(tr("SHA-256"), q(c.sha256));
+        if (!c.keyType.empty()) add(tr("Key"), q(c.keyType));
+        if (!c.serial.empty()) add(tr("Serial"), q(c.serial));
+        if (n == 0 && tlsUnverifiedPeer(*t)) {
+            cert->setForeground(0, colors.error);
+            cert->setText(0, tr("%1. peer — UNVERIFIED").arg(n + 1));
+        }
+        items.append(cert);
+    }
+    m_tlsChain->addTopLevelItems(items);
+    if (!items.isEmpty()) items.front()->setExpanded(true);
+}
+
+QString ChannelInspector::tlsStatusText() const {
+    QTextDocument doc;
+    doc.setHtml(m_tlsStatus->text());
+    return doc.toPlainText();
+}
+
+bool ChannelInspector::tlsSectionVisible() const { return !m_tlsBox->isHidden(); }
 
 QString ChannelInspector::terminatorInForce() const {
     return m_termInForce->text();

@@ -6,6 +6,10 @@
 // they may start the terminator (find_prefix_at_end) marked;
 // ac_in_buffer_size / ac_out_buffer_size with an editor; what readable() and
 // writable() answer; the producer fifo entry by entry; and the counters.
+// A channel with TLS gets a TLS section: the negotiated version, cipher,
+// ALPN and SNI, the verification result (an unverified peer in red, in
+// words), and the peer's certificate chain, leaf first (subject, issuer,
+// validity, SANs, SHA-256 fingerprint), or that TLS has ended.
 // The figures come from the channel's latest snapshot (the owner asks the
 // engine for one when the channel has been busy); the inspector only emits
 // what the user asks for.
@@ -46,6 +50,10 @@ public:
     /// The input buffer as shown (escaped), and the held-back part.
     QString inputBufferText() const;
     QString heldBackText() const;
+    /// The TLS section as shown (plain text of the status; the chain widget).
+    QString tlsStatusText() const;
+    QTreeWidget* tlsChain() const { return m_tlsChain; }
+    bool tlsSectionVisible() const;
 
     /// Applies what the terminator editor holds (what Apply / Enter do).
     bool applyTerminator();
@@ -58,6 +66,7 @@ signals:
 private:
     void updateButtons();
     void renderInputBuffer(const ChannelInfo& info);
+    void renderTls(const ChannelInfo& info);
 
     engine::ChannelId m_channel = 0;
     bool m_termDirty = false;
@@ -69,6 +78,10 @@ private:
     QLabel* m_empty = nullptr;
     QLabel* m_title = nullptr;
     QLabel* m_addresses = nullptr;
+    QWidget* m_tlsBox = nullptr;
+    QLabel* m_tlsStatus = nullptr;
+    QTreeWidget* m_tlsChain = nullptr;
+    const void* m_tlsShown = nullptr;  // the handshake info the chain shows (rebuilt only when it changes)
     QLabel* m_termInForce = nullptr;
     TerminatorEdit* m_termEdit = nullptr;
     QPushButton* m_applyTerm = nullptr;

@@ -42,6 +42,7 @@ const KindGroup kGroups[] = {
      {K::Listening, K::Accepted, K::Connecting, K::Connected, K::CloseWhenDone, K::HalfClosed, K::Closed}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Settings and flow"),
      {K::TerminatorSet, K::BuffersSet, K::LimitsSet, K::Discarded, K::HighWater, K::LowWater}},
+    {QT_TRANSLATE_NOOP("ui::ConversationView", "TLS"), {K::StartTls, K::TlsHandshake, K::TlsClose}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Problems"), {K::Error, K::Warning}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Reactor"),
      {K::LimitReached, K::Paused, K::Resumed, K::Stopped, K::ChannelState, K::Loop, K::Preview, K::Hosted}},

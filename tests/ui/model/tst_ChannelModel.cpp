@@ -7,6 +7,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QIcon>
+#include <QImage>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -49,6 +51,11 @@ private slots:
     void errorsAreKept();
     void unknownChannelsStillShow();
     void clear();
+    void tlsHandshakeShowsPadlockAndVersion();
+    void tlsUnverifiedIsMarked();
+    void tlsCloseShowsEnded();
+    void tlsListenerPassesItOn();
+    void tlsStartTlsAndRequested();
 };
 
 void tst_ChannelModel::listenerWithAcceptedChildren() {
@@ -324,6 +331,122 @@ void tst_ChannelModel::clear() {
     QCOMPARE(f.model.rowCount(), 0);
     QCOMPARE(f.model.openChannels(), 0);
     QVERIFY(f.model.info(1) == nullptr);
+}
+
+void tst_ChannelModel::tlsHandshakeShowsPadlockAndVersion() {
+    Fixture f;
+    f.script.connecting(1, "127.0.0.1:7443", "localhost");
+    f.script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("connected"));
+    const QModelIndex state = f.model.indexForChannel(1).siblingAtColumn(ChannelModel::ColState);
+    QVERIFY(state.data(Qt::DecorationRole).isNull());  // plaintext: no padlock
+    QSignalSpy changed(&f.model, &QAbstractItemModel::dataChanged);
+    f.script.tlsHandshake(1, testsupport::sampleTls());
+    f.feed();
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("connected · TLS 1.3"));
+    QVERIFY(!state.data(Qt::DecorationRole).value<QIcon>().isNull());
+    QCOMPARE(state.data(ChannelModel::TlsPhaseRole).toInt(), static_cast<int>(ui::TlsPhase::Established));
+    QVERIFY(state.data(ChannelModel::TlsVerifiedRole).toBool());
+    const ui::ChannelInfo* info = f.model.info(1);
+    QVERIFY(info && info->tls);
+    QCOMPARE(info->tls->peerChain.size(), std::size_t{2});
+    const QString tip = state.data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("TLS 1.3 TLS_AES_256_GCM_SHA384, ALPN h2")), qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("peer certificate: verified")), qPrintable(tip));
+    // Rows after the handshake cost nothing TLS-wise: the info is the event's, shared.
+    f.script.line(1, "hello");
+    f.feed();
+    QCOMPARE(f.model.info(1)->tls.get(), info->tls.get());
+}
+
+void tst_ChannelModel::tlsUnverifiedIsMarked() {
+    Fixture f;
+    f.script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
+    f.script.tlsHandshake(1, testsupport::sampleTls(false));
+    f.script.connected(2, "127.0.0.1:7443", "127.0.0.1:50001");
+    f.script.tlsHandshake(2, testsupport::sampleTls(true));
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("connected · TLS 1.3 — UNVERIFIED"));
+    const QModelIndex s1 = f.model.indexForChannel(1).siblingAtColumn(ChannelModel::ColState);
+    const QModelIndex s2 = f.model.indexForChannel(2).siblingAtColumn(ChannelModel::ColState);
+    QVERIFY(!s1.data(ChannelModel::TlsVerifiedRole).toBool());
+    // A distinct padlock: not the verified one.
+    const QImage unverified = s1.data(Qt::DecorationRole).value<QIcon>().pixmap(16, 16).toImage();
+    const QImage verified = s2.data(Qt::DecorationRole).value<QIcon>().pixmap(16, 16).toImage();
+    QVERIFY(!unverified.isNull() && !verified.isNull());
+    QVERIFY(unverified != verified);
+    QVERIFY(s1.data(Qt::ToolTipRole).toString().contains(QStringLiteral("NOT VERIFIED (verification off)")));
+    // A server that asked for no client certificate is not "unverified".
+    engine::TlsHandshakeInfo server = testsupport::sampleTls(false);
+    server.server = true;
+    server.peerChain.clear();
+    f.script.listening(3, "127.0.0.1:7443", 7443);
+    f.script.accepted(4, 3, "127.0.0.1:50002", "127.0.0.1:7443");
+    f.script.tlsHandshake(4, server);
+    f.feed();
+    QCOMPARE(f.cell(4, ChannelModel::ColState), QStringLiteral("connected · TLS 1.3"));
+}
+
+void tst_ChannelModel::tlsCloseShowsEnded() {
+    Fixture f;
+    f.script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
+    f.script.tlsHandshake(1, testsupport::sampleTls());
+    f.script.connected(2, "127.0.0.1:7443", "127.0.0.1:50001");
+    f.script.tlsHandshake(2, testsupport::sampleTls());
+    f.feed();
+    f.script.tlsClose(1, engine::TlsCloseKind::CloseNotify);
+    f.script.tlsClose(2, engine::TlsCloseKind::Truncated);
+    f.script.closed(2, engine::CloseReason::Peer);
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("connected · TLS closed"));
+    QCOMPARE(f.cell(2, ChannelModel::ColState), QStringLiteral("closed · TLS truncated"));
+    QCOMPARE(f.model.info(2)->tlsPhase, ui::TlsPhase::Truncated);
+    QVERIFY(f.model.info(2)->tls);  // what was negotiated stays for the inspector
+}
+
+void tst_ChannelModel::tlsListenerPassesItOn() {
+    Fixture f;
+    engine::ChannelOptions o;
+    o.tls.enabled = true;
+    o.tls.verify = false;
+    f.model.setOptions(1, ChannelRole::Listener, o, QStringLiteral("127.0.0.1:7443"));
+    f.script.listening(1, "127.0.0.1:7443", 7443);
+    f.script.accepted(2, 1, "127.0.0.1:50001", "127.0.0.1:7443");
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("listening · TLS"));
+    QCOMPARE(f.cell(2, ChannelModel::ColState), QStringLiteral("connected · TLS…"));
+    QVERIFY(!f.model.info(2)->tlsInsecure);  // a server's "verify" is about client certificates
+    // A client asking for TLS without verification says so before the handshake.
+    engine::ChannelOptions c;
+    c.tls.enabled = true;
+    c.tls.verify = false;
+    f.model.setOptions(3, ChannelRole::Client, c, QStringLiteral("localhost"));
+    QVERIFY(f.model.info(3)->tlsInsecure);
+    QVERIFY(f.model.indexForChannel(3).siblingAtColumn(ChannelModel::ColState).data(Qt::ToolTipRole).toString().contains(
+        QStringLiteral("verification OFF")));
+}
+
+void tst_ChannelModel::tlsStartTlsAndRequested() {
+    Fixture f;
+    f.script.connected(1, "127.0.0.1:7025", "127.0.0.1:50000");
+    f.feed();
+    engine::TlsConfig tls;
+    tls.enabled = true;
+    f.model.setTlsRequested(1, tls);
+    QCOMPARE(f.model.info(1)->tlsPhase, ui::TlsPhase::Requested);
+    f.model.setTlsRequested(99, tls);  // unknown: ignored
+    QVERIFY(f.model.info(99) == nullptr);
+    f.script.startTls(1, "smtp");
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("connected · TLS handshake…"));
+    QCOMPARE(f.model.info(1)->tlsStartedBy, QStringLiteral("smtp"));
+    // The handshake failed: the channel closed before tls_handshake.
+    f.script.error(1, 0, "TLS handshake failed: certificate verify failed");
+    f.script.closed(1, engine::CloseReason::Error);
+    f.feed();
+    QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("closed · TLS failed"));
 }
 
 QTEST_MAIN(tst_ChannelModel)

@@ -91,6 +91,7 @@ private slots:
     void clearLogKeepsChannels();
     void shutdownStops();
     void destroyWhileFlooding();
+    void startTlsIsPostedToTheEngine();
 };
 
 void tst_EngineBridge::serverAndClientExchangeLines() {
@@ -323,6 +324,38 @@ void tst_EngineBridge::destroyWhileFlooding() {
     t.start();
     bridge.reset();
     QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+}
+
+// Start TLS… posts cmd::StartTls through the bridge: the model shows the
+// upgrade as asked for at once, and the engine answers on that channel (a
+// handshake attempt, or an error while its TLS layer is not built in); a
+// listener cannot be upgraded, which the engine answers with an error.
+void tst_EngineBridge::startTlsIsPostedToTheEngine() {
+    EngineBridge bridge;
+    Pair p;
+    CONNECT_PAIR(bridge, p, false);
+    engine::TlsConfig tls;
+    tls.enabled = true;
+    tls.verify = false;
+    tls.handshakeTimeoutMs = 2000;
+    const std::size_t before = bridge.store().size();
+    bridge.startTls(p.client, tls);
+    QCOMPARE(bridge.channelModel()->info(p.client)->tlsPhase, ui::TlsPhase::Requested);
+    QVERIFY(bridge.channelModel()->info(p.client)->tlsInsecure);
+    const auto answered = [&] {
+        for (std::size_t i = before; i < bridge.store().size(); ++i) {
+            const ui::LogRecord& r = bridge.store().record(i);
+            if (r.channel != p.client) continue;
+            if (r.kind == EventKind::Error || r.kind == EventKind::StartTls || r.kind == EventKind::TlsHandshake ||
+                r.kind == EventKind::Closed)
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(answered(), 10000);
+    QSignalSpy errors(&bridge, &EngineBridge::channelError);
+    bridge.startTls(p.server, tls);
+    QTRY_VERIFY_WITH_TIMEOUT(!rowsOf(bridge, EventKind::Error, p.server).empty(), 10000);
 }
 
 QTEST_MAIN(tst_EngineBridge)

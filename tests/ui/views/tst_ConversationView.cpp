@@ -43,6 +43,7 @@ private slots:
     void findWrapsAround();
     void copyFormats();
     void followsTheTail();
+    void tlsRows();
 
 private:
     int rowOf(EventKind kind, int nth = 0) const;
@@ -209,6 +210,55 @@ void tst_ConversationView::followsTheTail() {
     QTest::keyClick(m_view->table(), Qt::Key_End);
     QVERIFY(m_view->followTail());
     QTRY_COMPARE(bar->value(), bar->maximum());
+}
+
+void tst_ConversationView::tlsRows() {
+    m_script.startTls(2, "smtp");
+    m_script.tlsHandshake(2, testsupport::sampleTls(true));
+    m_script.tlsHandshake(3, testsupport::sampleTls(false));
+    m_script.tlsClose(2, engine::TlsCloseKind::CloseNotify);
+    m_script.tlsClose(3, engine::TlsCloseKind::Truncated);
+    auto batch = m_script.take();
+    m_store->append(batch);
+    m_model->appendFromStore();
+    // Shown with the default kinds (the Kinds menu has a TLS group).
+    m_view->setKinds(ui::ConversationView::defaultKinds());
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    const int start = rowOf(EventKind::StartTls);
+    const int verified = rowOf(EventKind::TlsHandshake, 0);
+    const int unverified = rowOf(EventKind::TlsHandshake, 1);
+    const int clean = rowOf(EventKind::TlsClose, 0);
+    const int cut = rowOf(EventKind::TlsClose, 1);
+    QVERIFY(start >= 0 && verified >= 0 && unverified >= 0 && clean >= 0 && cut >= 0);
+    const auto text = [&](int row, int col) { return m_model->index(row, col).data().toString(); };
+    QCOMPARE(text(verified, ui::EventLogModel::ColMethod), QStringLiteral("do_handshake"));
+    QCOMPARE(text(verified, ui::EventLogModel::ColData),
+             QStringLiteral("TLS 1.3 TLS_AES_256_GCM_SHA384, ALPN h2, SNI localhost, verified"));
+    QVERIFY2(text(unverified, ui::EventLogModel::ColData)
+                 .endsWith(QStringLiteral("NOT VERIFIED (verification off): self-signed certificate in certificate chain")),
+             qPrintable(text(unverified, ui::EventLogModel::ColData)));
+    QCOMPARE(text(start, ui::EventLogModel::ColData), QStringLiteral("STARTTLS (smtp): the handshake starts"));
+    QCOMPARE(text(clean, ui::EventLogModel::ColMethod), QStringLiteral("SSL_shutdown"));
+    QCOMPARE(text(clean, ui::EventLogModel::ColData), QStringLiteral("close_notify (ended cleanly)"));
+    QVERIFY(text(cut, ui::EventLogModel::ColData).startsWith(QStringLiteral("truncated")));
+    // An unverified peer and a truncated close are tinted; a verified handshake and a clean close are not.
+    const auto bg = [&](int row) { return m_model->index(row, ui::EventLogModel::ColData).data(Qt::BackgroundRole); };
+    QVERIFY(bg(verified).isNull());
+    QVERIFY(!bg(unverified).isNull());
+    QVERIFY(bg(clean).isNull());
+    QVERIFY(!bg(cut).isNull());
+    // The details stay with the row (saving the session keeps the chain).
+    const auto storeRow = static_cast<std::size_t>(
+        m_model->index(verified, 0).data(ui::EventLogModel::StoreRowRole).toLongLong());
+    QVERIFY(m_store->tls(storeRow));
+    QCOMPARE(m_store->tls(storeRow)->peerChain.size(), std::size_t{2});
+    const engine::Event back = m_store->event(storeRow);
+    QVERIFY(back.tlsInfo() && *back.tlsInfo() == testsupport::sampleTls(true));
+    // The TLS kinds filter alone.
+    m_view->setKinds({EventKind::TlsHandshake});
+    m_view->applyFilterNow();
+    QTRY_COMPARE(m_model->rowCount(), 2);
 }
 
 QTEST_MAIN(tst_ConversationView)

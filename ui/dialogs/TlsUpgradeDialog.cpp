@@ -1,0 +1,68 @@
+// TlsUpgradeDialog.cpp — the options of a TLS upgrade of a live channel.
+#include "ui/dialogs/TlsUpgradeDialog.h"
+
+#include "ui/dialogs/TlsOptionsBox.h"
+
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace ui {
+
+TlsUpgradeDialog::TlsUpgradeDialog(engine::ChannelId channel, const QString& title, bool server, QWidget* parent)
+    : QDialog(parent), m_channel(channel) {
+    setWindowTitle(tr("Start TLS on %1").arg(title));
+    auto* intro = new QLabel(this);
+    intro->setWordWrap(true);
+    intro->setText(server ? tr("Upgrade %1 to TLS now, as the TLS server (the peer connected to a listener of "
+                               "yours): send the go-ahead your protocol uses first (e.g. <tt>220 Ready to start "
+                               "TLS</tt>). Output already queued goes out in plaintext; then the handshake starts.")
+                                .arg(title.toHtmlEscaped())
+                          : tr("Upgrade %1 to TLS now, as the TLS client: do it once the server has said go ahead "
+                               "(e.g. <tt>220</tt> after <tt>STARTTLS</tt>). Output already queued goes out in "
+                               "plaintext; then the handshake starts.")
+                                .arg(title.toHtmlEscaped()));
+    m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Upgrade, this);
+    m_tls->setServerSide(server);
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Start TLS"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &TlsUpgradeDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &TlsUpgradeDialog::reject);
+    connect(m_tls, &TlsOptionsBox::changed, this, &TlsUpgradeDialog::validate);
+    auto* col = new QVBoxLayout(this);
+    col->addWidget(intro);
+    col->addWidget(m_tls);
+    col->addWidget(m_buttons);
+    col->setSizeConstraint(QLayout::SetFixedSize);
+    validate();
+}
+
+void TlsUpgradeDialog::setConfig(const engine::TlsConfig& config) {
+    m_tls->setConfig(config);
+    validate();
+}
+
+engine::TlsConfig TlsUpgradeDialog::config() const {
+    engine::TlsConfig c = m_tls->config();
+    c.enabled = true;
+    c.startTls = engine::StartTlsProtocol::None;
+    c.startTlsAfter.clear();
+    return c;
+}
+
+QString TlsUpgradeDialog::problem() const { return m_tls->problem(); }
+
+void TlsUpgradeDialog::validate() {
+    const QString p = problem();
+    QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
+    ok->setEnabled(p.isEmpty());
+    ok->setToolTip(p);
+}
+
+void TlsUpgradeDialog::accept() {
+    if (!problem().isEmpty()) return;
+    QDialog::accept();
+}
+
+}  // namespace ui
