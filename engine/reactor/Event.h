@@ -178,6 +178,11 @@ struct LoopTrace {
         ChannelId channel = 0;
         bool readable = false;
         bool writable = false;
+        /// The channel's stream layer (TLS) waits for the socket to be
+        /// readable / writable for itself while the application's
+        /// readable() / writable() does not (or a handshake blocks it).
+        bool layerWantsRead = false;
+        bool layerWantsWrite = false;
         friend bool operator==(const Polled&, const Polled&) = default;
     };
     struct Ready {
@@ -197,6 +202,8 @@ struct LoopTrace {
         bool readable = false;     ///< What readable() answers now.
         bool writable = false;     ///< What writable() answers now.
         unsigned bits = 0;         ///< Readiness now (zero-timeout poll), ReadyBits.
+        bool layerWantsRead = false;   ///< As Polled::layerWantsRead, now.
+        bool layerWantsWrite = false;  ///< As Polled::layerWantsWrite, now.
         std::string next;          ///< What the next step will do with it, in asyncore's terms.
         friend bool operator==(const Waiting&, const Waiting&) = default;
     };

@@ -20,9 +20,17 @@ void LoopPreview::update(Loop& loop, Backend backend) {
         if (fd == kInvalidSocket) continue;
         const bool r = d->readable();
         const bool w = d->writable();
-        trace->polled.push_back({id, r, w});
+        // A stream layer (TLS) on a connected channel: what it waits for
+        // beyond the application, as Loop::poll() will ask it.
+        bool lr = false, lw = false;
+        if (const StreamLayer* layer = (d->connected && !d->accepting) ? d->layer() : nullptr) {
+            const bool blocked = layer->applicationBlocked();
+            lr = layer->wantsRead() && (blocked || !r);
+            lw = layer->wantsWrite() && (blocked || !w);
+        }
+        trace->polled.push_back({id, r, w, lr, lw});
         std::error_code ec;
-        const unsigned bits = (r || w) ? sockops::readinessNow(fd, r, w, ec) : 0;
+        const unsigned bits = (r || w || lr || lw) ? sockops::readinessNow(fd, r || lr, w || lw, ec) : 0;
         if (bits) trace->ready.push_back({id, bits});
         LoopTrace::Waiting wt;
         wt.channel = id;
@@ -30,6 +38,8 @@ void LoopPreview::update(Loop& loop, Backend backend) {
         wt.readable = r;
         wt.writable = w;
         wt.bits = bits;
+        wt.layerWantsRead = lr;
+        wt.layerWantsWrite = lw;
         wt.next = ChannelReporter::nextStep(*d, r, w, bits, wt.bytes);
         trace->waiting.push_back(std::move(wt));
     }

@@ -23,6 +23,15 @@ void LoopTracer::polled(const Dispatcher& d, bool readable, bool writable) {
     if (const ChannelId id = idOf(d)) m_trace.polled.push_back({id, readable, writable});
 }
 
+void LoopTracer::layerWants(const Dispatcher& d, bool read, bool write) {
+    if (!read && !write) return;
+    const ChannelId id = idOf(d);
+    // polled() for this channel ran just before.
+    if (id == 0 || m_trace.polled.empty() || m_trace.polled.back().channel != id) return;
+    m_trace.polled.back().layerWantsRead = read;
+    m_trace.polled.back().layerWantsWrite = write;
+}
+
 void LoopTracer::ready(const Dispatcher& d, unsigned bits) {
     if (const ChannelId id = idOf(d)) m_trace.ready.push_back({id, bits});
 }

@@ -1,7 +1,8 @@
 // LoopTracer.h — the opt-in loop trace: one `loop` event per loop pass.
 //
 // What it does: a LoopObserver that records, for one pass, what each channel
-// answered to readable()/writable(), which channels the wait reported ready
+// answered to readable()/writable() (and, for a channel with a TLS layer, when
+// that layer wants the socket while the application does not), which channels the wait reported ready
 // (and with which bits), and every hook dispatched, then emits it all as one
 // `loop` event when the pass ends. Channels are named by their id, and so are
 // hosted dispatchers (Reactor::host; their DispatcherTap gives the id); the
@@ -23,6 +24,7 @@ public:
 
     void passBegin(std::uint64_t pass, Backend backend) override;
     void polled(const Dispatcher& d, bool readable, bool writable) override;
+    void layerWants(const Dispatcher& d, bool read, bool write) override;
     void ready(const Dispatcher& d, unsigned bits) override;
     void hook(const Dispatcher& d, Hook h) override;
     void passEnd(std::uint64_t pass, std::uint64_t waitedUs) override;

@@ -39,7 +39,29 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
     return SSL_TLSEXT_ERR_OK;
 }
 
+int leafIndex() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr,
+                                                  [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+                                                      X509_free(static_cast<X509*>(ptr));
+                                                  });
+    return index;
+}
+
+// Keeps the leaf certificate of a failed verification, so that the reason can
+// name what the certificate is for (the session drops it on failure).
+int keepFailedLeaf(int ok, X509_STORE_CTX* store) {
+    if (!ok && X509_STORE_CTX_get_error_depth(store) == 0) {
+        auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+        X509* leaf = X509_STORE_CTX_get_current_cert(store);
+        if (ssl && leaf && !SSL_get_ex_data(ssl, leafIndex()) && X509_up_ref(leaf) == 1)
+            SSL_set_ex_data(ssl, leafIndex(), leaf);
+    }
+    return ok;
+}
+
 }  // namespace
+
+X509* failedLeafOf(const SSL* ssl) noexcept { return static_cast<X509*>(SSL_get_ex_data(ssl, leafIndex())); }
 
 int opensslVersion(TlsVersion v) noexcept {
     switch (v) {
@@ -97,8 +119,13 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole 
         const std::string& keyFile = config.keyFile.empty() ? config.certFile : config.keyFile;
         if (SSL_CTX_use_certificate_chain_file(ctx, config.certFile.c_str()) != 1)
             fail("cannot load certificate file '" + config.certFile + "'");
-        if (SSL_CTX_use_PrivateKey_file(ctx, keyFile.c_str(), SSL_FILETYPE_PEM) != 1)
+        if (SSL_CTX_use_PrivateKey_file(ctx, keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+            if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+                ERR_clear_error();
+                throw std::runtime_error("key '" + keyFile + "' does not match certificate '" + config.certFile + "'");
+            }
             fail("cannot load key file '" + keyFile + "'");
+        }
         if (SSL_CTX_check_private_key(ctx) != 1)
             fail("key '" + keyFile + "' does not match certificate '" + config.certFile + "'");
     } else if (server) {
@@ -111,7 +138,7 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole 
     // can be reported, and fails the handshake on it only when verify is on.
     if (server) {
         if (config.verify && !config.caFile.empty()) {
-            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, keepFailedLeaf);
             STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(config.caFile.c_str());
             if (names) SSL_CTX_set_client_CA_list(ctx, names);
             ERR_clear_error();
@@ -123,7 +150,7 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole 
         // Some session resumption for repeated connections to one listener.
         SSL_CTX_set_session_id_context(ctx, reinterpret_cast<const unsigned char*>("linewright"), 10);
     } else {
-        SSL_CTX_set_verify(ctx, config.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+        SSL_CTX_set_verify(ctx, config.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, keepFailedLeaf);
     }
 
     // ALPN.

@@ -81,6 +81,10 @@ private:
     std::string m_alpnWire;  // ALPN list in wire format (length-prefixed)
 };
 
+/// The peer's leaf certificate when its verification failed at depth 0 (kept
+/// by the context's verify callback: the session drops it), else null. Owned by `ssl`.
+X509* failedLeafOf(const SSL* ssl) noexcept;
+
 /// OpenSSL's version constant for a bound (0 for Any).
 int opensslVersion(TlsVersion v) noexcept;
 

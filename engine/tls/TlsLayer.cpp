@@ -168,6 +168,7 @@ std::string TlsLayer::sslErrorText(int ret, int err) {
     const long vr = SSL_get_verify_result(m_ssl);
     if (vr != X509_V_OK && errors.find("certificate verify failed") != std::string::npos) {
         X509* leaf = SSL_get0_peer_certificate(m_ssl);
+        if (!leaf) leaf = failedLeafOf(m_ssl);
         return "certificate verify failed: " + verifyResultText(vr, leaf);
     }
     if (m_transportEof && (errors.empty() || errors.find("unexpected eof") != std::string::npos))
@@ -196,6 +197,7 @@ void TlsLayer::driveHandshake() {
         if (err == SSL_ERROR_WANT_READ) {
             flush();
             if (readTransport()) continue;
+            m_rbioStalled = true;
             return;
         }
         if (err == SSL_ERROR_WANT_WRITE) {
@@ -223,6 +225,7 @@ void TlsLayer::finishHandshake() {
     m_info.peerChain = peerChainInfo(m_ssl);
     const long vr = SSL_get_verify_result(m_ssl);
     X509* leaf = SSL_get0_peer_certificate(m_ssl);
+    if (!leaf) leaf = failedLeafOf(m_ssl);
     if (!m_info.server) {
         m_info.verifySkipped = !cfg.verify;
         m_info.verified = cfg.verify && vr == X509_V_OK;
@@ -454,13 +457,19 @@ bool TlsLayer::renegotiate(std::string* why) {
 bool TlsLayer::wantsRead() const noexcept {
     if (m_failed || m_transportEof || !m_transport) return false;
     if (!m_handshakeDone) return m_handshakeStarted || m_info.server;
-    return (!m_retry.empty() && m_retryWantsRead) || SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl);
+    if (!m_retry.empty() && m_retryWantsRead) return true;
+    // A renegotiation or key change in progress: keep its records coming (the
+    // application's reads or the kept write consume them), within a bound.
+    return (SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl)) && BIO_ctrl_pending(m_rbio) < kMaxBufferedInput;
 }
 
 bool TlsLayer::wantsWrite() const noexcept {
     if (m_failed || !m_transport) return false;
     if (m_outPos < m_out.size() || BIO_ctrl_pending(m_wbio) > 0) return true;
     if (!m_handshakeDone && !m_handshakeStarted && !m_info.server) return true;  // the ClientHello
+    // Input already given (prependInput) for a handshake not yet driven: ask
+    // for a pass now (the socket itself may stay idle).
+    if (!m_handshakeDone && !m_rbioStalled && BIO_ctrl_pending(m_rbio) > 0) return true;
     return !m_retry.empty() && !m_retryWantsRead;
 }
 
@@ -483,22 +492,12 @@ void TlsLayer::onReady(bool readable, bool writable) {
         driveHandshake();  // reads as far as the socket has input
         return;
     }
-    if (readable && (!m_retry.empty() || SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl))) {
-        readTransport();
-        if (!m_retry.empty()) {
-            retryWrite();
-        } else {
-            ERR_clear_error();
-            const int r = SSL_do_handshake(m_ssl);  // a renegotiation we started
-            if (r != 1) {
-                const int err = SSL_get_error(m_ssl, r);
-                if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-                    const std::string why = sslErrorText(r, err);
-                    fail("TLS renegotiation failed: " + why);
-                }
-            }
-        }
-    }
+    // Mid-session handshake records are only buffered here: SSL_read (the
+    // application's next read, dispatched through pendingInput()) or the kept
+    // write consumes them — SSL_do_handshake would fail on interleaved
+    // application data ("unexpected record").
+    if (readable) readTransport();
+    if (!m_retry.empty()) retryWrite();
     flush();
 }
 

@@ -118,6 +118,8 @@ public:
 
     /// Bound on ciphertext waiting for the socket before send() says would-block.
     static constexpr std::size_t kMaxPendingOutput = 256 * 1024;
+    /// Bound on ciphertext read ahead for a mid-session handshake the application does not read.
+    static constexpr std::size_t kMaxBufferedInput = 256 * 1024;
 
 private:
     void driveHandshake();
