@@ -517,6 +517,34 @@ private slots:
         QVERIFY(ev.errors().empty());
     }
 
+    void halfCloseSendsCloseNotify() {
+        needOpenssl();
+        Reactor r;
+        Events ev(r);
+        ChannelOptions so;
+        so.tls = serverTls();
+        const ChannelId l = r.openServer("127.0.0.1", 0, so);
+        const quint16 port = listeningPort(ev, l);
+        QVERIFY(port != 0);
+        ChannelOptions co;
+        co.tls = clientTls();
+        const ChannelId c = r.openClient("127.0.0.1", port, co);
+        r.push(c, "last words\n");
+        r.halfClose(c);  // after the push: close_notify, then shutdown(SHUT_WR)
+        QVERIFY(ev.waitUntil([&] { return ev.accepted(l) != 0; }));
+        const ChannelId a = ev.accepted(l);
+        QVERIFY2(ev.waitFor(EventKind::Closed, a), dump(ev).c_str());
+        QCOMPARE(ev.collected(a), std::string("last words\n"));
+        QVERIFY(ev.find(EventKind::HalfClosed, c));
+        const Event* tc = ev.find(EventKind::TlsClose, a);
+        QVERIFY2(tc, dump(ev).c_str());
+        QCOMPARE(static_cast<TlsCloseKind>(tc->sub), TlsCloseKind::CloseNotify);
+        QCOMPARE(tc->info, std::string("peer"));
+        QCOMPARE(ev.get(EventKind::Closed, a).closeReason(), engine::CloseReason::Peer);
+        QVERIFY(ev.waitFor(EventKind::Closed, c));  // the listener's end closed in turn
+        QVERIFY(ev.errors().empty());
+    }
+
     void closeNotifyVersusTruncation_data() {
         QTest::addColumn<QString>("how");
         QTest::addColumn<int>("kind");
