@@ -14,6 +14,7 @@
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
@@ -39,10 +40,11 @@ struct Run {
 
 /// Runs `program` with `args`, writes `input` to its stdin and closes it,
 /// and waits up to `timeoutMs` for it to end (`waitMs` for it to start and,
-/// when killed, to go).
+/// when killed, to go). `env`, when given, is the program's environment.
 inline Run runProcess(const QString& program, const QStringList& args, const QByteArray& input, int timeoutMs,
-                      int waitMs) {
+                      int waitMs, const QProcessEnvironment* env = nullptr) {
     QProcess p;
+    if (env) p.setProcessEnvironment(*env);
     p.start(program, args);
     Run r;
     if (!p.waitForStarted(waitMs)) {

@@ -24,6 +24,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "ProcessTestSupport.h"
+
 #include <algorithm>
 #include <memory>
 
@@ -32,22 +34,12 @@ namespace {
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
-QStringList lines(const QByteArray& text) {
-    QStringList out = QString::fromUtf8(text).split('\n');
-    if (!out.isEmpty() && out.last().isEmpty()) out.removeLast();
-    return out;
-}
-
-struct Run {
-    int status = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using lwtest::lines;
+using lwtest::Run;
 
 /// Runs linewright-cli to its end; `env` entries ("NAME=value", "NAME=" to
 /// remove) change its environment.
 Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArray& input = {}, int timeoutMs = kWait) {
-    QProcess p;
     QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
     e.remove(QStringLiteral("SSLKEYLOGFILE"));
     for (const QString& kv : env) {
@@ -57,22 +49,7 @@ Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArra
         else
             e.insert(kv.left(eq), kv.mid(eq + 1));
     }
-    p.setProcessEnvironment(e);
-    p.start(kCli, args);
-    Run r;
-    if (!p.waitForStarted(kWait)) return r;
-    if (!input.isEmpty()) p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(kWait);
-        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return lwtest::runProcess(kCli, args, input, timeoutMs, kWait, &e);
 }
 
 /// A port that was free a moment ago.
