@@ -82,6 +82,21 @@ void dealOutPipelinedReplies(ReplayScript& s) {
     }
 }
 
+// See the header: a typed-ahead conversation whose greeting crossed the first
+// request (it arrived after that request went out, before the next one) is a
+// greeting and one reply per request, when the counts and the order allow it.
+void takeACrossedGreeting(ReplayScript& s) {
+    const std::size_t q = s.requests.size();
+    if (q < 2 || s.replies.size() != q + 1) return;
+    bool pipelined = false, greeted = false;
+    for (std::size_t i = 1; i < q; ++i) pipelined |= s.requests[i].repliesBefore == s.requests[i - 1].repliesBefore;
+    for (const ScriptReply& r : s.replies) greeted |= r.answers == 0;
+    if (!pipelined || greeted) return;
+    for (std::size_t j = 1; j <= q; ++j)
+        if (s.replies[j].requestsBefore < j) return;  // reply j came before request j went out
+    for (std::size_t j = 0; j <= q; ++j) s.replies[j].answers = j;
+}
+
 }  // namespace
 
 std::optional<ReplayScript> ReplayScript::build(const Conversation& c, const ReplayScriptOptions& options,
@@ -192,7 +207,10 @@ std::optional<ReplayScript> ReplayScript::build(const Conversation& c, const Rep
         r.requestsBefore = i;
         r.answers = i;
     }
-    if (s.recordedAsClient) dealOutPipelinedReplies(s);
+    if (s.recordedAsClient) {
+        dealOutPipelinedReplies(s);
+        takeACrossedGreeting(s);
+    }
     if (s.clientHalfCloses)
         for (const ScriptReply& r : s.replies)
             if (r.message.tag < c.halfClosedSeq) ++s.halfCloseAfter;

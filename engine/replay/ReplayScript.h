@@ -29,7 +29,12 @@
 // greeting), so the replies that followed such a run of k requests are dealt
 // out one per request, the rest to the last; and when the run opens the
 // conversation and more than k replies followed it, the first extra ones are
-// taken for a greeting the server sent on its own.
+// taken for a greeting the server sent on its own. A greeting can also cross
+// the first request of a typed-ahead client (it arrived after that request
+// went out, before the next): when the requests were typed ahead, no reply
+// was taken for a greeting, there is exactly one reply more than requests and
+// each reply came after the request it would answer, the first reply is the
+// greeting and the others answer one request each, in order.
 // How the connection ended is kept too: whether the client half-closed, and
 // whether the server closed it.
 // What it owns: copies of the bytes.
