@@ -9,6 +9,9 @@
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
+#include "engine/replay/ReplayTls.h"
+#include "engine/tls/TlsContext.h"
+#include "engine/tls/TlsLayer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -220,7 +223,9 @@ private:
     void begin();  // the loop thread's first step: resolve, connect
     void emit(ReplayEvent e);
     void connectNext();
-    void onConnected();
+    void onConnected(std::shared_ptr<const TlsHandshakeInfo> tls);
+    void onTlsStarted();
+    void onTlsFailure(const std::string& why);
     void onTransportFailure(const std::string& why);
     void onCollect(std::string_view data);
     void onReplyTooLong(std::size_t size);
@@ -246,6 +251,7 @@ private:
 
     // The replay thread, its Loop and timers; what follows is its state.
     LoopThread m_loop;
+    std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by begin() when options.tls.enabled
     std::unique_ptr<Client> m_client;
     std::vector<Address> m_addresses;
     std::size_t m_nextAddress = 0;
@@ -272,7 +278,7 @@ private:
 };
 
 // The connection: asynchat framing with the script's reply framing.
-class Replayer::Impl::Client final : public AsyncChat {
+class Replayer::Impl::Client final : public AsyncChat, private tls::TlsLayer::Listener {
 public:
     Client(Impl& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {
         acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
@@ -290,7 +296,11 @@ public:
     }
     void handleConnect() override {
         m_connected = true;
-        m_owner.onConnected();
+        if (m_owner.m_tlsContext) {
+            startTls();
+            return;
+        }
+        m_owner.onConnected(nullptr);
     }
     void handleWrite() override {
         AsyncChat::handleWrite();
@@ -307,6 +317,19 @@ public:
             m_owner.onTransportFailure(ec ? sockops::describe(ec) : std::string("connection failed"));
             return;
         }
+        if (m_closeHandled) return;
+        if (handshaking()) {
+            const std::string how = m_eof ? std::string("the server closed the connection") : "the server reset the connection (" + m_how + ")";
+            m_eof = true;
+            closeNoThrow();
+            m_owner.onTlsFailure("TLS handshake failed: " + how);
+            return;
+        }
+        if (m_tls && !m_eof) {
+            drainTls();  // may end in a handleClose() of its own, at the end of the stream
+            if (m_closeHandled) return;
+        }
+        m_closeHandled = true;
         const std::string how = m_eof ? std::string("closed the connection") : "reset the connection (" + m_how + ")";
         m_eof = true;
         closeNoThrow();
@@ -327,6 +350,11 @@ public:
         closeNoThrow();
         if (!m_connected) {
             m_owner.onTransportFailure(what);
+            return;
+        }
+        if (handshaking()) {
+            m_eof = true;
+            m_owner.onTlsFailure(m_tlsFailure.empty() ? "TLS handshake failed: " + what : m_tlsFailure);
             return;
         }
         m_eof = true;
@@ -350,6 +378,8 @@ protected:
                 m_how = sockops::describe(ec);
                 m_error = ec;
             }
+        } else if (m_tls) {
+            // Ciphertext: the plaintext is counted, and its end seen, by the layer (PlainTap).
         } else if (n == 0 && len > 0) {
             m_eof = true;
         } else {
@@ -359,6 +389,44 @@ protected:
     }
 
 private:
+    bool handshaking() const noexcept { return m_tls && !m_tls->handshakeDone(); }
+    // A hangup (POLLHUP: the server closed, after this end's half-close)
+    // can come while TLS still holds replies: asynchat reads a record at a
+    // time, and the socket or the layer may have more. They are read before
+    // the close is taken as it is — as long as reading brings something.
+    void drainTls() {
+        for (int i = 0; i < 4096 && !m_eof && !m_closeHandled && connected; ++i) {
+            const std::uint64_t before = m_owner.m_bytesReceived;
+            handleRead();
+            if (m_owner.m_bytesReceived == before) break;
+        }
+    }
+    // The TLS client handshake, once TCP is up: the requests wait for it.
+    void startTls() {
+        std::unique_ptr<tls::TlsLayer> layer;
+        try {
+            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, m_owner.m_options.host,
+                                                   static_cast<tls::TlsLayer::Listener*>(this));
+        } catch (const std::exception& e) {
+            closeNoThrow();
+            m_owner.onTlsFailure(std::string("cannot start TLS: ") + e.what());
+            return;
+        }
+        m_tls = layer.get();
+        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+            if (n == 0)
+                m_eof = true;
+            else
+                m_owner.m_bytesReceived += n;
+        }));
+        m_owner.onTlsStarted();
+    }
+    // tls::TlsLayer::Listener: called from inside the layer's calls.
+    void handshakeDone(const TlsHandshakeInfo& info) override {
+        m_owner.onConnected(std::make_shared<const TlsHandshakeInfo>(info));
+    }
+    void failed(const std::string& reason) override { m_tlsFailure = reason; }
+
     std::error_code lastError() {
         if (m_error) return m_error;
         std::error_code ec;
@@ -367,9 +435,13 @@ private:
     }
     void maybeHalfClose() {
         if (!m_halfClose || m_halfClosed || !producerFifo().empty() || !connected) return;
+        m_halfClosed = true;
+        if (StreamLayer* l = layer()) {
+            l->shutdownWrite();  // close_notify, then the socket's write side once it is flushed
+            return;
+        }
         std::error_code ec;
         sockops::shutdownWrite(socketHandle(), ec);
-        m_halfClosed = true;
     }
 
     Impl& m_owner;
@@ -380,6 +452,9 @@ private:
     bool m_halfClosed = false;
     std::error_code m_error;
     std::string m_how = "error";
+    tls::TlsLayer* m_tls = nullptr;  // inside the PlainTap the dispatcher owns; null without TLS
+    std::string m_tlsFailure;        // the layer's reason, when it failed
+    bool m_closeHandled = false;     // the connected client's close was reported
 };
 
 Replayer::Impl::Impl(ReplayScript script, ReplayOptions options)
@@ -464,6 +539,14 @@ void Replayer::Impl::begin() {
     // Then the LoopThread polls (until a timer is due, or without limit: a
     // cancel() is a posted task, which wakes it) and runs the due timers,
     // until finish() (beforeWait quits once the phase is Done).
+    if (m_options.tls.enabled) {
+        try {
+            m_tlsContext = tls::TlsContext::create(m_options.tls, tls::TlsRole::Client);
+        } catch (const std::exception& e) {
+            finish(ReplayResult::Status::Failed, std::string("cannot replay with TLS: ") + e.what());
+            return;
+        }
+    }
     std::string resolveError;
     m_addresses = Address::resolve(m_options.host, m_options.port, m_options.family, resolveError);
     if (m_addresses.empty()) {
@@ -501,15 +584,32 @@ void Replayer::Impl::onTransportFailure(const std::string& why) {
     connectNext();
 }
 
-void Replayer::Impl::onConnected() {
+void Replayer::Impl::onTlsStarted() {
+    // The handshake's time is the layer's (tls.handshakeTimeoutMs): it fails
+    // the connection with its own words when it passes.
+    if (m_watchdog) m_loop.timers().cancel(m_watchdog);
+    m_watchdog = 0;
+}
+
+void Replayer::Impl::onTlsFailure(const std::string& why) {
+    if (m_phase != Phase::Connecting) return;
+    // A handshake that failed is not retried at the next address: the
+    // server answered, and what it said (or did not prove) is the outcome.
+    finish(ReplayResult::Status::Failed, "connect to " + m_addresses[m_nextAddress - 1].toString() + ": " + why);
+}
+
+void Replayer::Impl::onConnected(std::shared_ptr<const TlsHandshakeInfo> tls) {
+    if (m_phase != Phase::Connecting) return;
     m_phase = Phase::Running;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_result.target = m_client->addr.toString();
+        m_result.tls = tls;
     }
     ReplayEvent e;
     e.kind = ReplayEvent::Kind::Connected;
     e.text = m_client->addr.toString();
+    e.tls = std::move(tls);
     emit(std::move(e));
     const auto now = Clock::now();
     switch (m_options.pacing) {
@@ -892,6 +992,8 @@ std::optional<std::string> Replayer::checkOptions(const ReplayOptions& options) 
     if (options.timeout.count() <= 0) return std::string("the timeout must be greater than 0");
     if (options.maxReplyBytes == 0) return std::string("the reply size limit must be at least 1 byte");
     if (options.maxDivergences == 0) return std::string("the divergence limit must be at least 1");
+    if (options.tls.startTls != StartTlsProtocol::None)
+        return std::string("the replayer does not run STARTTLS: only TLS from the first byte (tls.enabled)");
     for (const IgnoreRule& r : options.ignore) {
         std::string why;
         if (!Pattern::compile(r.pattern, &why, options.patternLimits))
