@@ -106,7 +106,8 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
                        std::to_string(s.clientsCompleted) + " sent every recorded message), " +
                        std::to_string(s.requests) + " messages received, " + std::to_string(s.mismatches) +
                        " differing from the recording, " + std::to_string(s.unexpected) + " beyond it" +
-                       (o.tls.config.enabled ? ", " + std::to_string(s.tlsFailures) + " failed TLS handshakes"
+                       (o.tls.config.enabled ? ", " + std::to_string(s.tlsFailures) +
+                                                   (s.tlsFailures == 1 ? " failed TLS handshake" : " failed TLS handshakes")
                                              : std::string()));
     return 0;
 }
