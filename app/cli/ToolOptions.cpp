@@ -42,16 +42,17 @@ const char* const kReplayTlsNote =
     "  unless --insecure; the host name checked and sent as SNI) before the\n"
     "  first request; requests and replies are compared on the plaintext. A\n"
     "  failed handshake or verification ends the replay with status 1 and one\n"
-    "  line naming the reason. --starttls and --starttls-after are not\n"
-    "  supported by replay (status 2). See docs/tls.md.\n";
+    "  line naming the reason. --starttls PROTO or --starttls-after REGEX\n"
+    "  (either: the recorded dialogue is what is replayed) replays a\n"
+    "  recording made with STARTTLS: the plaintext up to its starttls event,\n"
+    "  then the handshake, then the rest inside TLS. See docs/tls.md.\n";
 const char* const kMockTlsNote =
     "  --tls: every client is served over TLS, with --cert/--key or, without\n"
     "  them, a generated self-signed certificate whose SHA-256 fingerprint is\n"
     "  printed. A client whose handshake fails gets an error line and is not\n"
     "  served; the mock goes on. --starttls-after is not supported by mock\n"
     "  (status 2). See docs/tls.md.\n";
-const char* const kToolStartTlsMissing =
-    "the replayer and the mock server run TLS from the first byte only (--tls); see docs/tls.md";
+const char* const kToolStartTlsMissing = "the mock server runs TLS from the first byte only (--tls); see docs/tls.md";
 
 std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
 
@@ -405,10 +406,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
     switch (tool) {
     case Tool::Replay:
         if (!o.toGiven) return "replay needs the server to replay against: --to HOST:PORT";
-        if (std::string why = finishTls(TlsRole::Client, cmd, o.tls,
-                                        o.tls.config.startTls != engine::StartTlsProtocol::None ? kToolStartTlsMissing : "");
-            !why.empty())
-            return why;
+        if (std::string why = finishTls(TlsRole::Client, cmd, o.tls); !why.empty()) return why;
         if (o.speedGiven && o.pacing != engine::Pacing::Original)
             return "--speed scales the original timing; it needs --pace original";
         if (o.family != 0) {

@@ -40,7 +40,17 @@
 // protocol version refused, a peer that speaks no TLS) fails the replay:
 // status Failed, error "connect to 127.0.0.1:4433: TLS handshake failed:
 // certificate verify failed: self-signed certificate" — the TLS layer's own
-// words. STARTTLS (tls.startTls) is not supported: checkOptions() refuses it.
+// words.
+// STARTTLS (tls.startTls not None, any protocol): the conversation is
+// replayed in plaintext up to where the recording was upgraded
+// (ReplayScript::startTls) — the dialogue's requests (EHLO, STARTTLS) sent
+// and its replies compared like any others — then, once the last of it has
+// gone out, the TLS client handshake runs and the rest is replayed inside
+// TLS. No request goes out meanwhile, at any pace. Connected comes twice:
+// on TCP, then after the upgrade with `tls` set (tls->startTls true). A
+// recording without a starttls event fails the replay (status Failed); a
+// handshake that fails there fails it too ("STARTTLS with 127.0.0.1:25
+// (after 2 of 5 requests): TLS handshake failed: …").
 // What it owns: the replay thread (a LoopThread: the thread, its Loop and
 // timers), the connection, the script.
 // Threads: start(), cancel(), wait(), finished() and result() may be called
@@ -108,9 +118,11 @@ struct ReplayOptions {
     std::size_t maxReplyBytes = std::size_t{16} << 20;
     Backend backend = defaultBackend();
     std::size_t inBufferSize = 65536;  ///< ac_in_buffer_size of the replaying channel.
-    /// TLS from the first byte when tls.enabled (a client: tls.verify,
-    /// caFile, certFile/keyFile, serverName, alpn, versions, keyLogFile,
-    /// handshakeTimeoutMs). tls.startTls must be None.
+    /// TLS from the first byte when tls.enabled, or at the recorded STARTTLS
+    /// point when tls.startTls is not None (either protocol value: the
+    /// recorded dialogue is what is replayed); a client: tls.verify, caFile,
+    /// certFile/keyFile, serverName, alpn, versions, keyLogFile,
+    /// handshakeTimeoutMs. Not both.
     TlsConfig tls;
 };
 

@@ -14,7 +14,11 @@
 // (an error line for that client, not served, and the mock goes on) and to
 // the replayer; `mock --tls` without a certificate prints the generated
 // one's fingerprint, which a Python client sees, and which a verifying
-// replay refuses.
+// replay refuses. A session recorded with `connect --starttls smtp` against
+// aiosmtpd replayed with --starttls at every pace: the dialogue in
+// plaintext, the upgrade where the recording has it, the mail inside TLS;
+// a wrong CA there, and --starttls for a recording that has no upgrade, end
+// it with one line.
 // openssl and Python 3 with asynchat are required: when one is missing the
 // test fails and says which package to install. Every wait has a deadline;
 // nothing sleeps.
@@ -110,6 +114,7 @@ private slots:
     void cleartextRecordingReplayedOverTls();
     void mockServesTlsClients();
     void mockWithGeneratedCertificate();
+    void replayStartTlsAgainstAiosmtpd();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -358,6 +363,80 @@ void TestCliReplayTls::mockWithGeneratedCertificate() {
     const Run insecure = cli({"replay", session, "--to", "127.0.0.1:" + QString::number(port), "--tls", "--insecure", "-q"});
     QVERIFY2(insecure.status == 0, qPrintable(insecure.all()));
     QCOMPARE(mock.stop(), 0);
+}
+
+void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
+    const QString python = QStringLiteral("/usr/bin/python3");
+    if (run(python, {"-c", "import aiosmtpd"}).status != 0)
+        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    const quint16 port = freePort();
+    // STARTTLS offered (and required before MAIL), with the test CA's certificate.
+    lwtest::Background server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
+                                       path("server.pem"), "--tlskey", path("server.key")},
+                              kWait);
+    QVERIFY(waitForPort(port));
+
+    // Recorded with connect --starttls smtp; stdin (after the upgrade) stays
+    // open until the goodbye, as a person would type it.
+    const QString session = path("starttls.jsonl");
+    {
+        QProcess c;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("SSLKEYLOGFILE");
+        c.setProcessEnvironment(env);
+        c.start(kCli, {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
+                       "-t", "\\r\\n", "--record", session});
+        QVERIFY(c.waitForStarted(kWait));
+        c.write("EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+                "Subject: replayed\n\nover STARTTLS\n.\nQUIT\n");
+        QByteArray out;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         out += c.readAllStandardOutput();
+                         return out.contains("221 Bye") || c.state() == QProcess::NotRunning;
+                     },
+                     kWait),
+                 out.constData());
+        c.closeWriteChannel();
+        QVERIFY(c.state() == QProcess::NotRunning || c.waitForFinished(kWait));
+        QVERIFY2(c.exitCode() == 0 && out.contains("221 Bye"), (out + c.readAllStandardError()).constData());
+    }
+
+    const QString to = "localhost:" + QString::number(port);
+    for (const char* pace : {"lockstep", "fast", "original"}) {
+        const Run r = cli({"replay", session, "--to", to, "--starttls", "smtp", "--cafile", path("ca.pem"), "--pace", pace});
+        QVERIFY2(r.status == 0, qPrintable(QString(pace) + ": " + r.all()));
+        QVERIFY2(r.err.contains("; STARTTLS after request 2 and reply 6, as recorded\n"), qPrintable(r.all()));
+        QVERIFY2(QRegularExpression(R"(linewright-cli: STARTTLS: TLS 1\.[23] \S+, after STARTTLS, SNI localhost, verified)")
+                     .match(QString::fromUtf8(r.err))
+                     .hasMatch(),
+                 qPrintable(r.all()));
+        QVERIFY2(r.err.contains("replay passed: 11 of 11 requests sent, 15 of 15 replies matched, 0 divergences"),
+                 qPrintable(r.all()));
+        // The dialogue went out in plaintext before the handshake, the mail after it.
+        const qsizetype goAhead = r.out.indexOf("< 6 220 Ready to start TLS");
+        QVERIFY2(r.out.indexOf("> 2 STARTTLS\\r\\n") >= 0 && goAhead >= 0 &&
+                     r.out.indexOf("> 3 EHLO client.example") > goAhead,
+                 qPrintable(r.all()));
+    }
+
+    // The wrong CA: the upgrade fails, one line, after the dialogue.
+    const Run wrong = cli({"replay", session, "--to", to, "--starttls", "smtp", "--cafile", path("wrongca.pem"), "-q"});
+    QVERIFY2(wrong.status == 1, qPrintable(wrong.all()));
+    QVERIFY2(lines(wrong.err) == QStringList{"linewright-cli: STARTTLS with 127.0.0.1:" + QString::number(port) +
+                                             " (after 2 of 11 requests): TLS handshake failed: certificate verify "
+                                             "failed: unable to get local issuer certificate"},
+             qPrintable(wrong.all()));
+
+    // A recording without an upgrade cannot be replayed with one.
+    const QString plain = recordEcho("no-starttls.jsonl");
+    QVERIFY(!plain.isEmpty());
+    const Run none = cli({"replay", plain, "--to", to, "--starttls", "smtp", "-q"});
+    QCOMPARE(none.status, 1);
+    QVERIFY2(lines(none.err) == QStringList{"linewright-cli: " + plain +
+                                            ": channel 1 was not upgraded with STARTTLS (the recording has no starttls "
+                                            "event); replay it without --starttls, or with --tls against a TLS port"},
+             qPrintable(none.all()));
 }
 
 QTEST_GUILESS_MAIN(TestCliReplayTls)

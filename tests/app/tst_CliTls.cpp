@@ -331,21 +331,15 @@ void TestCliTls::helpListsTlsOptionsPerCommand() {
     }
 }
 
-// replay and mock run TLS from the first byte (tst_CliReplayTls), not STARTTLS.
+// mock runs TLS from the first byte (tst_CliReplayTls), not STARTTLS;
+// replay runs both.
 void TestCliTls::toolsRefuseStartTls_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("line");
-    QTest::newRow("replay --starttls") << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--starttls", "smtp"}
-                                       << "replay --starttls is not supported yet: the replayer and the mock server "
-                                          "run TLS from the first byte only (--tls); see docs/tls.md";
-    QTest::newRow("replay --starttls-after")
-        << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--starttls-after", "^220"}
-        << "replay --starttls-after is not supported yet: the replayer and the mock server run TLS from the first "
-           "byte only (--tls); see docs/tls.md";
     QTest::newRow("mock --starttls-after")
         << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "^STARTTLS"}
-        << "mock --starttls-after is not supported yet: the replayer and the mock server run TLS from the first byte "
-           "only (--tls); see docs/tls.md";
+        << "mock --starttls-after is not supported yet: the mock server runs TLS from the first byte only (--tls); "
+           "see docs/tls.md";
     // The other checks come first.
     QTest::newRow("mock --key alone") << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--key", "@FILE"}
                                       << "--key is the private key of a certificate: add --cert FILE";
