@@ -7,7 +7,8 @@
 // a greeting counts as replies before the first request; pipelined requests
 // (several before any reply); how the framing is chosen (recorded, the
 // channel's terminator, the recorded sizes, a given terminator); the end
-// (half-close, server close); what cannot be replayed.
+// (half-close, server close); what cannot be replayed; where a STARTTLS
+// upgrade happened (startTls), and none without a starttls event.
 #include "engine/replay/ReplayScript.h"
 
 #include "ReplayTestSupport.h"
@@ -58,6 +59,7 @@ private slots:
     void greetingComesFirst();
     void pipelinedRequests();
     void typedAheadRequestsAndAGreeting();
+    void startTlsPoint();
     void framingChoices();
     void endOfTheConversation();
     void whatCannotBeReplayed();
@@ -170,6 +172,54 @@ void TestReplayScript::typedAheadRequestsAndAGreeting() {
     QCOMPARE(before, (std::vector<std::size_t>{3, 3, 3, 3}));
     // A mock greets first, then answers each request in turn.
     QCOMPARE(answers, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+void TestReplayScript::startTlsPoint() {
+    // A client-side recording of an SMTP submission with STARTTLS: the
+    // greeting, EHLO and its reply, STARTTLS and its go-ahead in plaintext,
+    // the `starttls` event, then EHLO again (inside TLS) and its reply.
+    std::vector<engine::Event> ev;
+    auto add = [&](engine::EventKind k, std::string data = {}) {
+        engine::Event e;
+        e.seq = ev.size() + 1;
+        e.tUs = static_cast<std::int64_t>(e.seq);
+        e.channel = 1;
+        e.kind = k;
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data = std::move(data);
+        ev.push_back(std::move(e));
+    };
+    auto receive = [&](const char* line) {
+        add(engine::EventKind::Collect, line);
+        add(engine::EventKind::FoundTerminator);
+        ev.back().setTerminator(Terminator::bytes("\r\n"));
+        ev.back().size = static_cast<std::int64_t>(std::strlen(line));
+    };
+    auto send = [&](const char* line) {
+        add(engine::EventKind::Push, line);
+        add(engine::EventKind::Sent, line);
+    };
+    add(engine::EventKind::Connected);
+    receive("220 mail ESMTP");
+    send("EHLO a\r\n");
+    receive("250 STARTTLS");
+    send("STARTTLS\r\n");
+    receive("220 go ahead");
+    const auto plain = engine::extractConversations(ev);
+    std::string why;
+    QVERIFY(!ReplayScript::build(plain.at(0), {}, &why)->startTls);  // no starttls event: none
+    add(engine::EventKind::StartTls);
+    ev.back().info = "smtp";
+    send("EHLO a\r\n");
+    receive("250 ok");
+    const auto cs = engine::extractConversations(ev);
+    const auto s = ReplayScript::build(cs.at(0), {}, &why);
+    QVERIFY2(s, why.c_str());
+    QCOMPARE(requests(*s), (std::vector<std::string>{"EHLO a\r\n", "STARTTLS\r\n", "EHLO a\r\n"}));
+    QCOMPARE(replies(*s).size(), std::size_t{4});
+    QVERIFY(s->startTls);
+    QCOMPARE(s->startTls->requests, std::size_t{2});  // EHLO, STARTTLS
+    QCOMPARE(s->startTls->replies, std::size_t{3});   // the greeting, 250, 220 go ahead
 }
 
 void TestReplayScript::framingChoices() {
