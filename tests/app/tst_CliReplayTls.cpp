@@ -114,6 +114,7 @@ private slots:
     void cleartextRecordingReplayedOverTls();
     void mockServesTlsClients();
     void mockWithGeneratedCertificate();
+    void clientCertificates();
     void replayStartTlsAgainstAiosmtpd();
 
 private:
@@ -145,6 +146,9 @@ void TestCliReplayTls::makeCertificates() {
         QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
         QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
                     "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
+        QStringList{"req"} + ec + QStringList{"-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=replayer"},
+        QStringList{"x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                    "-out", path("client.pem"), "-days", "2"},
     };
     QVERIFY(writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n"));
     for (const QStringList& args : steps) {
@@ -363,6 +367,29 @@ void TestCliReplayTls::mockWithGeneratedCertificate() {
     const Run insecure = cli({"replay", session, "--to", "127.0.0.1:" + QString::number(port), "--tls", "--insecure", "-q"});
     QVERIFY2(insecure.status == 0, qPrintable(insecure.all()));
     QCOMPARE(mock.stop(), 0);
+}
+
+// mock --tls --cafile asks every client for a certificate: the replayer
+// presents one with --cert/--key and is served; one that presents none is
+// not, and the mock says why.
+void TestCliReplayTls::clientCertificates() {
+    const QString session = recordEcho("client-cert.jsonl");
+    QVERIFY(!session.isEmpty());
+    Cli mock({"mock", session, "--listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"),
+              "--cafile", path("ca.pem"), "--clients", "1"});
+    const quint16 port = mock.port();
+    QVERIFY(port);
+    const QString to = "localhost:" + QString::number(port);
+    const Run without = cli({"replay", session, "--to", to, "--tls", "--cafile", path("ca.pem"), "-q"});
+    QCOMPARE(without.status, 1);
+    QVERIFY2(!mock.waitFor(QRegularExpression(R"(error: client 1 \(127\.0\.0\.1:\d+\): (TLS handshake failed: [^\n]*certificate[^\n]*); not served)")).isEmpty(),
+             mock.err().constData());
+    const Run with = cli({"replay", session, "--to", to, "--tls", "--cafile", path("ca.pem"), "--cert",
+                          path("client.pem"), "--key", path("client.key"), "-q"});
+    QVERIFY2(with.status == 0, qPrintable(with.all()));
+    QCOMPARE(mock.finish(), 0);  // --clients 1: the one served
+    QVERIFY2(QRegularExpression(R"(client 2 connected from [^\n]*, verified \(CN=replayer\))").match(QString::fromUtf8(mock.err())).hasMatch(),
+             mock.err().constData());
 }
 
 void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
