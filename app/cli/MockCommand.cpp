@@ -3,6 +3,7 @@
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
 
+#include "engine/capture/TlsText.h"
 #include "engine/replay/Mocker.h"
 
 #include <atomic>
@@ -50,6 +51,7 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     mo.backend = o.backend;
     mo.maxClients = static_cast<std::size_t>(o.clients);
     mo.maxRequestBytes = o.maxRequestBytes;
+    mo.tls = o.tls.config;
     std::string description;
     for (const engine::ReplayScript& s : scripts) {
         if (!description.empty()) description += ", ";
@@ -65,7 +67,8 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
             switch (e.kind) {
             case engine::MockEvent::Kind::Accepted:
                 sayTo(err, "client " + std::to_string(e.client) + " connected from " + e.text +
-                               " (recorded conversation " + std::to_string(e.index + 1) + ")");
+                               " (recorded conversation " + std::to_string(e.index + 1) + ")" +
+                               (e.tls ? ": " + engine::tlsHandshakeText(*e.tls) : std::string()));
                 break;
             case engine::MockEvent::Kind::Mismatch:
             case engine::MockEvent::Kind::Unexpected:
@@ -83,6 +86,9 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     }
     // Always said, even with --quiet: with port 0 it is how scripts learn the port.
     sayTo(err, "mock listening on " + mock.address());
+    // Even when quiet: a client checks the certificate against it.
+    if (const std::string fp = mock.tlsFingerprint(); !fp.empty())
+        sayTo(err, "TLS: no --cert/--key given, so a self-signed certificate was generated; SHA-256 fingerprint " + fp);
     if (!quiet) sayTo(err, "serving " + description + " of " + o.input);
 
     std::atomic<bool> signalled{false};
@@ -99,7 +105,10 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         sayTo(err, "mock stopped: " + std::to_string(s.clients) + " clients served (" +
                        std::to_string(s.clientsCompleted) + " sent every recorded message), " +
                        std::to_string(s.requests) + " messages received, " + std::to_string(s.mismatches) +
-                       " differing from the recording, " + std::to_string(s.unexpected) + " beyond it");
+                       " differing from the recording, " + std::to_string(s.unexpected) + " beyond it" +
+                       (o.tls.config.enabled ? ", " + std::to_string(s.tlsFailures) +
+                                                   (s.tlsFailures == 1 ? " failed TLS handshake" : " failed TLS handshakes")
+                                             : std::string()));
     return 0;
 }
 

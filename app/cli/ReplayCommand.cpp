@@ -4,6 +4,7 @@
 #include "app/cli/ToolCommands.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 #include "engine/replay/Replayer.h"
 
 #include <atomic>
@@ -31,7 +32,32 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
                        (script->recordedAsClient ? "client" : "server") + " side): " +
                        std::to_string(script->requests.size()) + " requests, " +
                        std::to_string(script->replies.size()) + " replies framed by " + script->replyFramingSource +
-                       "; pace " + std::string(engine::pacingName(o.pacing)) + ", to " + target);
+                       "; pace " + std::string(engine::pacingName(o.pacing)) + ", to " + target +
+                       (o.tls.config.enabled ? " over TLS" : "") +
+                       (script->startTls && o.tls.config.startTls != engine::StartTlsProtocol::None
+                            ? "; STARTTLS after request " + std::to_string(script->startTls->requests) + " and reply " +
+                                  std::to_string(script->startTls->replies) + ", as recorded"
+                            : std::string()));
+    if (o.tls.config.startTls != engine::StartTlsProtocol::None && !script->startTls) {
+        sayTo(err, o.input + ": channel " + std::to_string(c->channel) +
+                       " was not upgraded with STARTTLS (the recording has no starttls event); replay it without "
+                       "--starttls, or with --tls against a TLS port");
+        return 1;
+    }
+    // The recording ran TLS and the replay will not (or the other way
+    // round): said once, since the server will most likely not answer.
+    if (!o.quiet) {
+        const engine::TlsHandshakeInfo* recorded = c->tlsHandshake();
+        if (recorded && !o.tls.wanted())
+            sayTo(err, std::string("note: the recorded connection ran TLS") +
+                           (script->startTls ? "; add --starttls PROTO to upgrade where it did"
+                                             : "; add --tls to replay over TLS"));
+        else if (!recorded && o.tls.config.enabled)
+            sayTo(err, "note: the recorded connection did not run TLS; replaying its plaintext over TLS");
+        else if (script->startTls && o.tls.config.enabled)
+            sayTo(err, "note: the recorded connection was upgraded with STARTTLS; replaying all of it over TLS "
+                       "from the first byte (--starttls PROTO upgrades where it did)");
+    }
 
     engine::ReplayOptions ro;
     ro.host = o.host;
@@ -45,6 +71,7 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     ro.maxDivergences = o.maxDivergences;
     ro.maxReplyBytes = o.maxReplyBytes;
     ro.backend = o.backend;
+    ro.tls = o.tls.config;
     engine::Replayer replayer(std::move(*script), ro);
     std::atomic<bool> interrupted{false};
     SignalWatcher signals([&](int) {
@@ -57,7 +84,20 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         // The replay thread; the main thread only waits meanwhile.
         switch (e.kind) {
         case engine::ReplayEvent::Kind::Connected:
-            if (!quiet) sayTo(err, "connected to " + e.text);
+            if (!quiet && !(e.tls && e.tls->startTls)) sayTo(err, "connected to " + e.text);
+            if (e.tls) {
+                // (TlsText.h escapes what the server's certificate says)
+                if (!quiet) {
+                    sayTo(err, (e.tls->startTls ? "STARTTLS: " : "") + engine::tlsHandshakeText(*e.tls));
+                    for (std::size_t i = 0; i < e.tls->peerChain.size(); ++i)
+                        sayTo(err, "  " + engine::certificateText(e.tls->peerChain[i], i));
+                }
+                // Even when quiet, as connect --insecure says it.
+                if (e.tls->verifySkipped)
+                    sayTo(err, "warning: the server's certificate was not verified (--insecure); the check would "
+                               "have said: " +
+                                   (e.tls->verifyResult.empty() ? std::string("nothing") : e.tls->verifyResult));
+            }
             break;
         case engine::ReplayEvent::Kind::RequestSent:
             if (!quiet) std::fprintf(out, "> %zu %s\n", e.index, shortEscaped(e.bytes).c_str());

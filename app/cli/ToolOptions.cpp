@@ -34,13 +34,25 @@ std::string usageOf(Tool t) {
     return {};
 }
 
-// replay and mock take the TLS options of connect and listen, and check
-// them, but cannot run TLS yet: engine::Replayer and engine::Mocker drive
-// their own dispatchers, which have no TLS layer.
-const char* const kToolTlsNote =
-    "  Not supported yet: the options are checked as for connect/listen, then\n"
-    "  --tls/--starttls is refused (status 2). See docs/tls.md.\n";
-const char* const kToolTlsMissing = "the replayer and the mock server have no TLS channel yet (see docs/tls.md)";
+// replay and mock take the TLS options of connect and listen and run TLS
+// from the first byte (engine::Replayer, engine::Mocker); STARTTLS is
+// checked as for connect/listen, then refused.
+const char* const kReplayTlsNote =
+    "  --tls: the replay's connection runs a TLS client handshake (verified\n"
+    "  unless --insecure; the host name checked and sent as SNI) before the\n"
+    "  first request; requests and replies are compared on the plaintext. A\n"
+    "  failed handshake or verification ends the replay with status 1 and one\n"
+    "  line naming the reason. --starttls PROTO or --starttls-after REGEX\n"
+    "  (either: the recorded dialogue is what is replayed) replays a\n"
+    "  recording made with STARTTLS: the plaintext up to its starttls event,\n"
+    "  then the handshake, then the rest inside TLS. See docs/tls.md.\n";
+const char* const kMockTlsNote =
+    "  --tls: every client is served over TLS, with --cert/--key or, without\n"
+    "  them, a generated self-signed certificate whose SHA-256 fingerprint is\n"
+    "  printed. A client whose handshake fails gets an error line and is not\n"
+    "  served; the mock goes on. --starttls-after is not supported by mock\n"
+    "  (status 2). See docs/tls.md.\n";
+const char* const kToolStartTlsMissing = "the mock server runs TLS from the first byte only (--tls); see docs/tls.md";
 
 std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
 
@@ -122,8 +134,9 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
         "expected and received bytes, escaped), 2 for a bad command line.\n";
     page.footer = "Examples:\n"
                   "  linewright-cli replay session.jsonl --to 127.0.0.1:7000\n"
+                  "  linewright-cli replay https.jsonl --to localhost:8443 --tls --cafile ca.pem\n"
                   "  linewright-cli replay smtp.jsonl --to mail:25 --ignore '[0-9]{2}:[0-9]{2}:[0-9]{2}'\n";
-    page.groupNotes["TLS"] = kToolTlsNote;
+    page.groupNotes["TLS"] = kReplayTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Replay, "replay a recorded client against a server, comparing the replies.",
                              std::move(page));
     d.setGroup("Options");
@@ -203,7 +216,7 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
         "round again; --channel serves one to all.\n"
         "The line \"linewright-cli: mock listening on HOST:PORT\" goes to stderr.\n";
     page.footer = "SIGINT/SIGTERM stop it (status 0).\n";
-    page.groupNotes["TLS"] = kToolTlsNote;
+    page.groupNotes["TLS"] = kMockTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Mock, "serve a recorded server to clients.", std::move(page));
     d.setGroup("Options");
     d.value(
@@ -393,7 +406,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
     switch (tool) {
     case Tool::Replay:
         if (!o.toGiven) return "replay needs the server to replay against: --to HOST:PORT";
-        if (std::string why = finishTls(TlsRole::Client, cmd, o.tls, kToolTlsMissing); !why.empty()) return why;
+        if (std::string why = finishTls(TlsRole::Client, cmd, o.tls); !why.empty()) return why;
         if (o.speedGiven && o.pacing != engine::Pacing::Original)
             return "--speed scales the original timing; it needs --pace original";
         if (o.family != 0) {
@@ -404,7 +417,10 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         break;
     case Tool::Mock:
         if (!o.listenGiven) return "mock needs an address to listen on: --listen [HOST:]PORT (0 for any free port)";
-        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls, kToolTlsMissing); !why.empty()) return why;
+        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls,
+                                        o.tls.config.startTls != engine::StartTlsProtocol::None ? kToolStartTlsMissing : "");
+            !why.empty())
+            return why;
         break;
     case Tool::Export:
         if (o.pcapngOut.empty() && o.textOut.empty() && o.rawClientOut.empty() && o.rawServerOut.empty())

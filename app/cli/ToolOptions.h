@@ -67,8 +67,8 @@ struct ToolOptions {
     std::size_t maxReplyBytes = std::size_t{16} << 20;  ///< --max-reply
     std::optional<engine::Terminator> replyTerminator;
 
-    // replay (client), mock (server): TlsOptions.h. Not run yet: the
-    // replayer and the mocker have no TLS channel, so asking is refused.
+    // replay (client), mock (server): TlsOptions.h. TLS from the first byte
+    // (--tls); STARTTLS is refused (the replayer and the mocker do not run it).
     TlsOptions tls;
 
     // mock

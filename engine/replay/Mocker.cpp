@@ -7,6 +7,9 @@
 #include "engine/net/SocketOps.h"
 #include "engine/net/ThreadSafety.h"
 #include "engine/reactor/LoopThread.h"
+#include "engine/replay/ReplayTls.h"
+#include "engine/tls/TlsContext.h"
+#include "engine/tls/TlsLayer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -63,6 +66,7 @@ public:
         MutexLock lock(m_mutex);
         return m_port;
     }
+    std::string tlsFingerprint() const { return m_tlsContext ? m_tlsContext->localFingerprint() : std::string(); }
 
 private:
     class Listener;
@@ -76,6 +80,7 @@ private:
         if (m_observer) m_observer(e);
     }
     void accepted(Socket sock, const Address& peer);
+    void served(Client& c, std::shared_ptr<const TlsHandshakeInfo> tls);
     void clientGone(Client& c);
     template <class F>
     void count(F&& f) LW_EXCLUDES(m_mutex) {
@@ -87,6 +92,7 @@ private:
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> m_ranges;
     MockOptions m_options;
     Observer m_observer;
+    std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by start() when options.tls.enabled; read-only after
 
     // The mock thread, its Loop; what follows is its state.
     LoopThread m_loop;
@@ -134,11 +140,11 @@ private:
     Impl& m_owner;
 };
 
-class Mocker::Impl::Client final : public AsyncChat {
+class Mocker::Impl::Client final : public AsyncChat, private tls::TlsLayer::Listener {
 public:
     Client(Impl& owner, Socket sock, std::uint64_t number, std::size_t script, Loop* loop)
         : AsyncChat(std::move(sock), loop), m_owner(owner), m_number(number), m_scriptIndex(script),
-          m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]) {
+          m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]), m_served(!owner.m_tlsContext) {
         acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
         acOutBufferSize = 65536;
         setTerminator(m_script.requestFraming.forMessage(0));
@@ -150,6 +156,29 @@ public:
     void begin() {
         answer(0);  // the greeting
         maybeEnd();
+    }
+
+    /// TLS: the server handshake comes first; the client is served once it
+    /// is done (handshakeDone()). False when the layer could not be made
+    /// (the client is closed and reported).
+    bool startTls() {
+        std::unique_ptr<tls::TlsLayer> layer;
+        try {
+            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
+                                                   static_cast<tls::TlsLayer::Listener*>(this));
+        } catch (const std::exception& e) {
+            m_tlsFailure = std::string("cannot start TLS: ") + e.what();
+            end();
+            return false;
+        }
+        m_tls = layer.get();
+        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+            if (n == 0)
+                m_eof = true;
+            else
+                m_owner.count([n](MockStats& s) { s.bytesIn += n; });
+        }));
+        return true;
     }
 
     bool readable() override { return !m_eof; }
@@ -170,8 +199,34 @@ public:
         setTerminator(m_script.requestFraming.forMessage(m_received));
         onRequest(std::exchange(m_request, std::string()));
     }
+    bool writable() override { return m_closeAfterFlush || AsyncChat::writable(); }
+    void handleWrite() override {
+        if (m_closeAfterFlush) {
+            // The close after the last answer, over TLS: its records have left the layer.
+            if (StreamLayer* l = layer(); !l || !l->wantsWrite()) end();
+            return;
+        }
+        AsyncChat::handleWrite();
+    }
     void handleClose() override {
         if (m_closed) return;
+        if (m_closeAfterFlush) {  // the peer went before the last records could
+            end();
+            return;
+        }
+        if (m_tls && m_served && !m_eof) {
+            // A hangup can come while TLS still holds requests (asynchat
+            // reads a record at a time): they are read first, as long as
+            // reading brings something; the end of the stream calls
+            // handleClose() again.
+            for (int i = 0; i < 4096 && !m_eof && !m_closed && connected; ++i) {
+                const std::size_t before = m_received;
+                const std::size_t pending = m_request.size();
+                handleRead();
+                if (m_received == before && m_request.size() == pending) break;
+            }
+            if (m_closed) return;
+        }
         if (m_eof && !m_peerEnded) {
             // End of file: what the client sent without a terminator is its
             // last request; answer it if the recording did, and close once
@@ -189,9 +244,25 @@ public:
                 return;
             }
         }
+        if (StreamLayer* l = layer(); m_tls && l && l->wantsWrite() && connected) {
+            // TLS still holds records for the socket: close once they are out.
+            m_closeAfterFlush = true;
+            return;
+        }
         end();
     }
     void handleError() override {
+        if (!m_served && m_tlsFailure.empty()) {
+            m_tlsFailure = "TLS handshake failed";
+            try {
+                if (auto p = std::current_exception()) std::rethrow_exception(p);
+            } catch (const std::system_error& e) {
+                m_tlsFailure += ": " + sockops::describe(e.code());
+            } catch (const std::exception& e) {
+                m_tlsFailure += std::string(": ") + e.what();
+            } catch (...) {
+            }
+        }
         end();
     }
     void shutdown() { end(); }
@@ -200,6 +271,7 @@ protected:
     std::string_view className() const override { return "MockClient"; }
     std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
         const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+        if (m_tls) return n;  // ciphertext: the PlainTap counts the plaintext and sees its end
         if (!ec && n == 0 && len > 0) m_eof = true;
         if (!ec && n > 0) m_owner.count([n](MockStats& s) { s.bytesIn += n; });
         return n;
@@ -211,6 +283,13 @@ protected:
 
 private:
     using Clock = std::chrono::steady_clock;
+
+    // tls::TlsLayer::Listener: called from inside the layer's calls.
+    void handshakeDone(const TlsHandshakeInfo& info) override {
+        m_served = true;
+        m_owner.served(*this, std::make_shared<const TlsHandshakeInfo>(info));
+    }
+    void failed(const std::string& reason) override { m_tlsFailure = reason; }
 
     // A warning's kind, for the summaries: 0 Mismatch, 1 Unexpected.
     struct Pending {
@@ -341,6 +420,21 @@ private:
         if (m_closed) return;
         m_closed = true;
         closeNoThrow();
+        if (!m_served) {
+            // Over TLS, a client whose handshake did not complete was never
+            // served: an error line of its own, and the mock goes on.
+            MockEvent e;
+            e.kind = MockEvent::Kind::Error;
+            e.client = m_number;
+            e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): " +
+                     (m_tlsFailure.empty() ? std::string("closed before its TLS handshake was done")
+                                           : m_tlsFailure) +
+                     "; not served";
+            m_owner.emit(std::move(e));
+            m_owner.count([](MockStats& s) { ++s.tlsFailures; });
+            m_owner.clientGone(*this);
+            return;
+        }
         summarise();  // what was not reported yet, before the client's report
         const bool complete = m_received >= m_script.requests.size();
         std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
@@ -382,6 +476,10 @@ private:
     bool m_peerEnded = false;
     bool m_closing = false;
     bool m_closed = false;
+    bool m_served;                   // false while a TLS handshake is to be done first
+    bool m_closeAfterFlush = false;  // TLS: end() once the layer has sent what it holds
+    tls::TlsLayer* m_tls = nullptr;  // inside the PlainTap the dispatcher owns; null without TLS
+    std::string m_tlsFailure;        // why the handshake failed ("" if it did not)
 };
 
 Mocker::Impl::Impl(std::vector<ReplayScript> scripts, MockOptions options)
@@ -401,6 +499,18 @@ bool Mocker::Impl::start(Observer observer, std::string* error) {
         return false;
     }
     m_launched = true;
+    if (m_options.tls.startTls != StartTlsProtocol::None) {
+        if (error) *error = "the mock does not run STARTTLS: only TLS from the first byte (tls.enabled)";
+        return false;
+    }
+    if (m_options.tls.enabled) {
+        try {
+            m_tlsContext = tls::TlsContext::create(m_options.tls, tls::TlsRole::Server);
+        } catch (const std::exception& e) {
+            if (error) *error = std::string("cannot serve with TLS: ") + e.what();
+            return false;
+        }
+    }
     m_observer = std::move(observer);
     LoopThread::Hooks hooks;
     hooks.started = [this] { listen(); };
@@ -489,14 +599,23 @@ void Mocker::Impl::accepted(Socket sock, const Address& peer) {
         return;
     }
     m_clients.push_back(c);
+    if (m_tlsContext) {
+        c->startTls();  // served() once the handshake is done
+        return;
+    }
+    served(*c, nullptr);
+}
+
+void Mocker::Impl::served(Client& c, std::shared_ptr<const TlsHandshakeInfo> tls) {
     count([](MockStats& s) { ++s.clients; });
     MockEvent e;
     e.kind = MockEvent::Kind::Accepted;
-    e.client = number;
-    e.index = script;
-    e.text = peer.toString();
+    e.client = c.number();
+    e.index = c.scriptIndex();
+    e.text = c.addr.toString();
+    e.tls = std::move(tls);
     emit(std::move(e));
-    c->begin();
+    c.begin();
 }
 
 void Mocker::Impl::clientGone(Client& c) {
@@ -523,6 +642,7 @@ Mocker::Mocker(std::vector<ReplayScript> scripts, MockOptions options)
 Mocker::~Mocker() = default;
 bool Mocker::start(Observer observer, std::string* error) { return m_impl->start(std::move(observer), error); }
 std::string Mocker::address() const { return m_impl->address(); }
+std::string Mocker::tlsFingerprint() const { return m_impl->tlsFingerprint(); }
 std::uint16_t Mocker::port() const { return m_impl->port(); }
 void Mocker::stop() { m_impl->stop(); }
 bool Mocker::wait(std::chrono::milliseconds timeout) { return m_impl->wait(timeout); }

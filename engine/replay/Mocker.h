@@ -23,6 +23,17 @@
 // What a client can make it hold is bounded: a request may grow to
 // maxRequestBytes without its terminator; past that the client is told off
 // (MockEvent::Error) and closed.
+// TLS (options.tls.enabled, `mock --tls`): every accepted connection first
+// runs a TLS server handshake (engine/tls TlsLayer) with options.tls's
+// certificate and key, or with neither an ephemeral self-signed certificate
+// generated at start() (tlsFingerprint() gives its SHA-256 fingerprint); a
+// caFile with verify asks the client for a certificate. A client is served
+// — Accepted (with what the handshake negotiated), then the greeting — only
+// once its handshake is done; one whose handshake fails (a plaintext client,
+// a certificate it refused, the handshake timeout) gets an Error event
+// ("client 2 (127.0.0.1:50412): TLS handshake failed: … ; not served") and
+// no Accepted/ClientClosed, and the mock goes on serving. STARTTLS
+// (tls.startTls) is not supported: start() refuses it.
 // What it owns: the mock thread (a LoopThread: the thread and its Loop),
 // the listener and the clients.
 // Threads: start(), stop(), wait() and stats() may be called from any
@@ -35,6 +46,8 @@
 
 #include "engine/asyncore/Loop.h"
 #include "engine/replay/ReplayScript.h"
+#include "engine/tls/TlsConfig.h"
+#include "engine/tls/TlsInfo.h"
 
 #include <chrono>
 #include <cstddef>
@@ -64,12 +77,16 @@ struct MockOptions {
     std::size_t warningsPerClient = 5;
     /// The least time between two summaries of the same client.
     std::chrono::milliseconds summaryInterval{1000};
+    /// TLS from the first byte when tls.enabled (a server: certFile/keyFile
+    /// or a generated certificate, caFile to ask for client certificates,
+    /// alpn, versions, keyLogFile, handshakeTimeoutMs). tls.startTls must be None.
+    TlsConfig tls;
 };
 
 struct MockEvent {
     enum class Kind : std::uint8_t {
         Listening,     ///< text: the address.
-        Accepted,      ///< client, text: the client's address; index: the script (0-based).
+        Accepted,      ///< client, text: the client's address; index: the script (0-based); tls: over TLS.
         Request,       ///< client, index: 1-based request; bytes: it.
         Mismatch,      ///< client, index: 1-based request; text: how it differs from the recording.
         Unexpected,    ///< client, index: 1-based request the recording does not have; bytes: it.
@@ -87,10 +104,12 @@ struct MockEvent {
     /// stands for that many requests of its kind not reported one by one;
     /// index is the last of them, bytes is empty, text says how many.
     std::uint64_t summarised = 0;
+    /// Accepted over TLS: what the client's handshake negotiated; else null.
+    std::shared_ptr<const TlsHandshakeInfo> tls;
 };
 
 struct MockStats {
-    std::uint64_t clients = 0;           ///< Connections accepted.
+    std::uint64_t clients = 0;           ///< Connections served (over TLS: once their handshake is done).
     std::uint64_t clientsFinished = 0;   ///< …of which are closed again.
     std::uint64_t clientsCompleted = 0;  ///< …that sent every recorded request.
     std::uint64_t requests = 0;          ///< Requests received, over all clients.
@@ -98,6 +117,8 @@ struct MockStats {
     std::uint64_t unexpected = 0;        ///< Requests beyond the recording.
     std::uint64_t bytesIn = 0;
     std::uint64_t bytesOut = 0;
+    /// TLS: connections whose handshake failed (not served, not in `clients`).
+    std::uint64_t tlsFailures = 0;
 };
 
 class Mocker {
@@ -112,10 +133,14 @@ public:
 
     /// Binds and listens, then serves on the mock thread. Returns once
     /// listening (true) or failed (false, `error` like "cannot listen on
-    /// 127.0.0.1:7000: Address already in use"). Once.
+    /// 127.0.0.1:7000: Address already in use", or "cannot serve with TLS:
+    /// cannot load certificate file …"). Once.
     bool start(Observer observer, std::string* error);
     /// The address and port it listens on (after a successful start()).
     std::string address() const;
+    /// With TLS and no certificate given: the SHA-256 fingerprint of the
+    /// generated one (uppercase hex pairs joined by ':'); else "". After start().
+    std::string tlsFingerprint() const;
     std::uint16_t port() const;
     /// Closes every connection and stops. Any thread; never blocks.
     void stop();

@@ -214,6 +214,16 @@ std::optional<ReplayScript> ReplayScript::build(const Conversation& c, const Rep
     if (s.clientHalfCloses)
         for (const ScriptReply& r : s.replies)
             if (r.message.tag < c.halfClosedSeq) ++s.halfCloseAfter;
+    for (const TlsMark& m : c.tls) {
+        if (m.kind != EventKind::StartTls) continue;
+        ReplayScript::StartTlsPoint p;
+        for (const ScriptRequest& r : s.requests)
+            if (r.position < m.seq) ++p.requests;
+        for (const ScriptReply& r : s.replies)
+            if (r.message.tag < m.seq) ++p.replies;
+        s.startTls = p;
+        break;
+    }
     return s;
 }
 

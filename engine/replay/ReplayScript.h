@@ -36,7 +36,9 @@
 // each reply came after the request it would answer, the first reply is the
 // greeting and the others answer one request each, in order.
 // How the connection ended is kept too: whether the client half-closed, and
-// whether the server closed it.
+// whether the server closed it. A connection upgraded with STARTTLS keeps
+// where (startTls): its requests and replies are the plaintext on both sides
+// of the upgrade, the dialogue (EHLO, STARTTLS and their answers) included.
 // What it owns: copies of the bytes.
 // Threads: a plain value; any thread.
 #pragma once
@@ -99,6 +101,15 @@ struct ReplayScript {
     bool clientHalfCloses = false;  ///< The client shut its side down after its last request…
     std::size_t halfCloseAfter = 0; ///< …once this many replies had come.
     bool serverCloses = false;      ///< The server closed the connection at the end.
+
+    /// Where a STARTTLS upgrade happened (the recording's first `starttls`
+    /// event): after this many requests had gone out and this many replies
+    /// had come; the TLS handshake followed, and the rest is inside TLS.
+    struct StartTlsPoint {
+        std::size_t requests = 0;
+        std::size_t replies = 0;
+    };
+    std::optional<StartTlsPoint> startTls;
 
     std::uint64_t requestBytes() const noexcept;
     std::uint64_t replyBytes() const noexcept;

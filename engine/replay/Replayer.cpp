@@ -9,6 +9,9 @@
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
+#include "engine/replay/ReplayTls.h"
+#include "engine/tls/TlsContext.h"
+#include "engine/tls/TlsLayer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -220,7 +223,13 @@ private:
     void begin();  // the loop thread's first step: resolve, connect
     void emit(ReplayEvent e);
     void connectNext();
-    void onConnected();
+    void onConnected(std::shared_ptr<const TlsHandshakeInfo> tls);
+    void onUpgraded(std::shared_ptr<const TlsHandshakeInfo> tls);
+    bool blocked() const noexcept;  // a STARTTLS upgrade holds the next request back
+    void maybeUpgrade();
+    void sendDue();
+    void onTlsStarted();
+    void onTlsFailure(const std::string& why);
     void onTransportFailure(const std::string& why);
     void onCollect(std::string_view data);
     void onReplyTooLong(std::size_t size);
@@ -246,6 +255,10 @@ private:
 
     // The replay thread, its Loop and timers; what follows is its state.
     LoopThread m_loop;
+    std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by begin() when options.tls asks for TLS
+    enum class Upgrade { None, Waiting, Handshaking, Done };
+    Upgrade m_upgrade = Upgrade::None;      // STARTTLS at the script's startTls point
+    std::size_t m_due = 0;                  // original pacing: requests whose time has come
     std::unique_ptr<Client> m_client;
     std::vector<Address> m_addresses;
     std::size_t m_nextAddress = 0;
@@ -272,7 +285,7 @@ private:
 };
 
 // The connection: asynchat framing with the script's reply framing.
-class Replayer::Impl::Client final : public AsyncChat {
+class Replayer::Impl::Client final : public AsyncChat, private tls::TlsLayer::Listener {
 public:
     Client(Impl& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {
         acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
@@ -290,10 +303,15 @@ public:
     }
     void handleConnect() override {
         m_connected = true;
-        m_owner.onConnected();
+        if (m_owner.m_tlsContext && m_owner.m_options.tls.enabled) {
+            startTls(false);
+            return;
+        }
+        m_owner.onConnected(nullptr);
     }
     void handleWrite() override {
         AsyncChat::handleWrite();
+        tryUpgrade();
         maybeHalfClose();
     }
     void handleRead() override {
@@ -307,6 +325,19 @@ public:
             m_owner.onTransportFailure(ec ? sockops::describe(ec) : std::string("connection failed"));
             return;
         }
+        if (m_closeHandled) return;
+        if (handshaking()) {
+            const std::string how = m_eof ? std::string("the server closed the connection") : "the server reset the connection (" + m_how + ")";
+            m_eof = true;
+            closeNoThrow();
+            m_owner.onTlsFailure("TLS handshake failed: " + how);
+            return;
+        }
+        if (m_tls && !m_eof) {
+            drainTls();  // may end in a handleClose() of its own, at the end of the stream
+            if (m_closeHandled) return;
+        }
+        m_closeHandled = true;
         const std::string how = m_eof ? std::string("closed the connection") : "reset the connection (" + m_how + ")";
         m_eof = true;
         closeNoThrow();
@@ -329,12 +360,23 @@ public:
             m_owner.onTransportFailure(what);
             return;
         }
+        if (handshaking()) {
+            m_eof = true;
+            m_owner.onTlsFailure(m_tlsFailure.empty() ? "TLS handshake failed: " + what : m_tlsFailure);
+            return;
+        }
         m_eof = true;
         m_owner.onServerClosed("failed (" + what + ")");
     }
     void requestHalfClose() {
         m_halfClose = true;
         maybeHalfClose();
+    }
+    /// STARTTLS: the TLS client handshake, once what was queued before (the
+    /// upgrade command) has gone out.
+    void upgradeWhenFlushed() {
+        m_upgradeQueued = true;
+        tryUpgrade();
     }
     /// Bytes received but not delivered: asynchat's held-back terminator prefix.
     std::string residue() const { return std::string(inputBuffer()); }
@@ -350,6 +392,8 @@ protected:
                 m_how = sockops::describe(ec);
                 m_error = ec;
             }
+        } else if (m_tls) {
+            // Ciphertext: the plaintext is counted, and its end seen, by the layer (PlainTap).
         } else if (n == 0 && len > 0) {
             m_eof = true;
         } else {
@@ -359,6 +403,55 @@ protected:
     }
 
 private:
+    bool handshaking() const noexcept { return m_tls && !m_tls->handshakeDone(); }
+    // A hangup (POLLHUP: the server closed, after this end's half-close)
+    // can come while TLS still holds replies: asynchat reads a record at a
+    // time, and the socket or the layer may have more. They are read before
+    // the close is taken as it is — as long as reading brings something.
+    void drainTls() {
+        for (int i = 0; i < 4096 && !m_eof && !m_closeHandled && connected; ++i) {
+            const std::uint64_t before = m_owner.m_bytesReceived;
+            handleRead();
+            if (m_owner.m_bytesReceived == before) break;
+        }
+    }
+    void tryUpgrade() {
+        if (!m_upgradeQueued || !producerFifo().empty() || !connected) return;
+        m_upgradeQueued = false;
+        startTls(true);
+    }
+    // The TLS client handshake, once TCP is up (or at the STARTTLS point):
+    // the requests wait for it.
+    void startTls(bool upgrade) {
+        std::unique_ptr<tls::TlsLayer> layer;
+        try {
+            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, m_owner.m_options.host,
+                                                   static_cast<tls::TlsLayer::Listener*>(this));
+        } catch (const std::exception& e) {
+            closeNoThrow();
+            m_owner.onTlsFailure(std::string("cannot start TLS: ") + e.what());
+            return;
+        }
+        layer->setStartTls(upgrade);
+        m_tls = layer.get();
+        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+            if (n == 0)
+                m_eof = true;
+            else
+                m_owner.m_bytesReceived += n;
+        }));
+        if (!upgrade) m_owner.onTlsStarted();
+    }
+    // tls::TlsLayer::Listener: called from inside the layer's calls.
+    void handshakeDone(const TlsHandshakeInfo& info) override {
+        auto shared = std::make_shared<const TlsHandshakeInfo>(info);
+        if (info.startTls)
+            m_owner.onUpgraded(std::move(shared));
+        else
+            m_owner.onConnected(std::move(shared));
+    }
+    void failed(const std::string& reason) override { m_tlsFailure = reason; }
+
     std::error_code lastError() {
         if (m_error) return m_error;
         std::error_code ec;
@@ -367,9 +460,13 @@ private:
     }
     void maybeHalfClose() {
         if (!m_halfClose || m_halfClosed || !producerFifo().empty() || !connected) return;
+        m_halfClosed = true;
+        if (StreamLayer* l = layer()) {
+            l->shutdownWrite();  // close_notify, then the socket's write side once it is flushed
+            return;
+        }
         std::error_code ec;
         sockops::shutdownWrite(socketHandle(), ec);
-        m_halfClosed = true;
     }
 
     Impl& m_owner;
@@ -380,6 +477,10 @@ private:
     bool m_halfClosed = false;
     std::error_code m_error;
     std::string m_how = "error";
+    tls::TlsLayer* m_tls = nullptr;  // inside the PlainTap the dispatcher owns; null without TLS
+    std::string m_tlsFailure;        // the layer's reason, when it failed
+    bool m_closeHandled = false;     // the connected client's close was reported
+    bool m_upgradeQueued = false;    // STARTTLS: start TLS once the fifo is empty
 };
 
 Replayer::Impl::Impl(ReplayScript script, ReplayOptions options)
@@ -464,6 +565,23 @@ void Replayer::Impl::begin() {
     // Then the LoopThread polls (until a timer is due, or without limit: a
     // cancel() is a posted task, which wakes it) and runs the due timers,
     // until finish() (beforeWait quits once the phase is Done).
+    if (m_options.tls.startTls != StartTlsProtocol::None) {
+        if (!m_script.startTls) {
+            finish(ReplayResult::Status::Failed,
+                   "the recorded connection was not upgraded with STARTTLS (its recording has no starttls event): "
+                   "replay it without STARTTLS, or with TLS from the first byte");
+            return;
+        }
+        m_upgrade = Upgrade::Waiting;
+    }
+    if (m_options.tls.wanted()) {
+        try {
+            m_tlsContext = tls::TlsContext::create(m_options.tls, tls::TlsRole::Client);
+        } catch (const std::exception& e) {
+            finish(ReplayResult::Status::Failed, std::string("cannot replay with TLS: ") + e.what());
+            return;
+        }
+    }
     std::string resolveError;
     m_addresses = Address::resolve(m_options.host, m_options.port, m_options.family, resolveError);
     if (m_addresses.empty()) {
@@ -501,29 +619,96 @@ void Replayer::Impl::onTransportFailure(const std::string& why) {
     connectNext();
 }
 
-void Replayer::Impl::onConnected() {
+void Replayer::Impl::onTlsStarted() {
+    // The handshake's time is the layer's (tls.handshakeTimeoutMs): it fails
+    // the connection with its own words when it passes.
+    if (m_watchdog) m_loop.timers().cancel(m_watchdog);
+    m_watchdog = 0;
+}
+
+void Replayer::Impl::onTlsFailure(const std::string& why) {
+    if (m_phase == Phase::Done) return;
+    // A handshake that failed is not retried at the next address: the
+    // server answered, and what it said (or did not prove) is the outcome.
+    const std::string where = m_addresses[m_nextAddress - 1].toString();
+    if (m_phase == Phase::Connecting) {
+        finish(ReplayResult::Status::Failed, "connect to " + where + ": " + why);
+        return;
+    }
+    finish(ReplayResult::Status::Failed, "STARTTLS with " + where + " (after " + std::to_string(m_nextRequest) + " of " +
+                                             std::to_string(m_script.requests.size()) + " requests): " + why);
+}
+
+bool Replayer::Impl::blocked() const noexcept {
+    return (m_upgrade == Upgrade::Waiting || m_upgrade == Upgrade::Handshaking) &&
+           m_nextRequest >= m_script.startTls->requests;
+}
+
+void Replayer::Impl::maybeUpgrade() {
+    // The recording's starttls event came after these requests and replies:
+    // the plaintext dialogue has been replayed (and its replies compared),
+    // and the handshake starts once the last of it has gone out.
+    if (m_upgrade != Upgrade::Waiting || m_phase != Phase::Running) return;
+    if (m_nextRequest < m_script.startTls->requests || m_repliesDone < m_script.startTls->replies) return;
+    m_upgrade = Upgrade::Handshaking;
+    if (m_watchdog) m_loop.timers().cancel(m_watchdog);  // the handshake's time is the layer's
+    m_watchdog = 0;
+    m_client->upgradeWhenFlushed();
+}
+
+void Replayer::Impl::onUpgraded(std::shared_ptr<const TlsHandshakeInfo> tls) {
+    if (m_phase != Phase::Running || m_upgrade != Upgrade::Handshaking) return;
+    m_upgrade = Upgrade::Done;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_result.tls = tls;
+    }
+    // Connected again, now over TLS (tls->startTls says it was an upgrade).
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Connected;
+    e.text = m_client->addr.toString();
+    e.tls = std::move(tls);
+    emit(std::move(e));
+    if (m_options.pacing == Pacing::Fast)
+        while (m_nextRequest < m_script.requests.size() && m_phase == Phase::Running) sendRequest(m_nextRequest++);
+    else if (m_options.pacing == Pacing::Original)
+        sendDue();
+    pump();
+}
+
+void Replayer::Impl::sendDue() {
+    while (m_phase == Phase::Running && m_nextRequest < m_due && !blocked()) sendRequest(m_nextRequest++);
+    maybeUpgrade();
+}
+
+void Replayer::Impl::onConnected(std::shared_ptr<const TlsHandshakeInfo> tls) {
+    if (m_phase != Phase::Connecting) return;
     m_phase = Phase::Running;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_result.target = m_client->addr.toString();
+        m_result.tls = tls;
     }
     ReplayEvent e;
     e.kind = ReplayEvent::Kind::Connected;
     e.text = m_client->addr.toString();
+    e.tls = std::move(tls);
     emit(std::move(e));
     const auto now = Clock::now();
     switch (m_options.pacing) {
     case Pacing::Fast:
-        while (m_nextRequest < m_script.requests.size() && m_phase == Phase::Running) sendRequest(m_nextRequest++);
+        while (m_nextRequest < m_script.requests.size() && m_phase == Phase::Running && !blocked())
+            sendRequest(m_nextRequest++);
         break;
     case Pacing::Original:
         for (std::size_t i = 0; i < m_script.requests.size(); ++i) {
             const std::int64_t delay = std::max<std::int64_t>(0, m_script.requests[i].tUs - m_script.connectedUs);
             const auto at = now + std::chrono::microseconds(static_cast<std::int64_t>(
                                       std::llround(static_cast<double>(delay) / m_options.speed)));
-            m_loop.timers().add(at, 1, [this] {
-                if (m_phase == Phase::Running && m_nextRequest < m_script.requests.size()) {
-                    sendRequest(m_nextRequest++);
+            m_loop.timers().add(at, 1, [this, i] {
+                if (m_phase == Phase::Running) {
+                    m_due = std::max(m_due, i + 1);
+                    sendDue();
                     maybeEnd();
                     armWatchdog();
                 }
@@ -556,6 +741,7 @@ void Replayer::Impl::maybeHalfClose() {
     // at end of file would otherwise drop replies it had not sent yet).
     if (!m_script.clientHalfCloses || m_halfClosed || !m_client) return;
     if (m_nextRequest < m_script.requests.size()) return;
+    if (m_upgrade == Upgrade::Waiting || m_upgrade == Upgrade::Handshaking) return;  // not before the upgrade
     if (m_options.pacing != Pacing::Fast && m_repliesDone < m_script.halfCloseAfter) return;
     m_halfClosed = true;
     m_client->requestHalfClose();
@@ -563,11 +749,13 @@ void Replayer::Impl::maybeHalfClose() {
 
 void Replayer::Impl::pump() {
     if (m_phase != Phase::Running) return;
+    maybeUpgrade();
     if (m_options.pacing == Pacing::Lockstep) {
-        while (m_phase == Phase::Running && m_nextRequest < m_script.requests.size() &&
+        while (m_phase == Phase::Running && m_nextRequest < m_script.requests.size() && !blocked() &&
                m_repliesDone >= m_script.requests[m_nextRequest].repliesBefore)
             sendRequest(m_nextRequest++);
     }
+    maybeUpgrade();
     maybeHalfClose();
     maybeEnd();
     armWatchdog();
@@ -575,6 +763,7 @@ void Replayer::Impl::pump() {
 
 void Replayer::Impl::maybeEnd() {
     if (m_phase != Phase::Running) return;
+    if (m_upgrade == Upgrade::Waiting || m_upgrade == Upgrade::Handshaking) return;  // the upgrade comes first
     if (m_nextRequest < m_script.requests.size() || m_repliesDone < m_script.replies.size()) return;
     if (m_script.serverCloses) {
         m_phase = Phase::WaitingForClose;
@@ -588,6 +777,7 @@ void Replayer::Impl::armWatchdog() {
     if (m_watchdog) m_loop.timers().cancel(m_watchdog);
     m_watchdog = 0;
     if (m_phase == Phase::Done) return;
+    if (m_upgrade == Upgrade::Handshaking) return;  // the TLS layer bounds its handshake
     // Running: only while something is due — a reply the next request waits
     // for, or (everything sent) the remaining replies.
     if (m_phase == Phase::Running) {
@@ -892,6 +1082,8 @@ std::optional<std::string> Replayer::checkOptions(const ReplayOptions& options) 
     if (options.timeout.count() <= 0) return std::string("the timeout must be greater than 0");
     if (options.maxReplyBytes == 0) return std::string("the reply size limit must be at least 1 byte");
     if (options.maxDivergences == 0) return std::string("the divergence limit must be at least 1");
+    if (options.tls.enabled && options.tls.startTls != StartTlsProtocol::None)
+        return std::string("TLS from the first byte and a STARTTLS upgrade exclude each other");
     for (const IgnoreRule& r : options.ignore) {
         std::string why;
         if (!Pattern::compile(r.pattern, &why, options.patternLimits))

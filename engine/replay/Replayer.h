@@ -30,6 +30,27 @@
 // connection the replayer waits for that close too.
 // Progress is reported as ReplayEvents to an observer, so a GUI can show it
 // live; the final ReplayResult says what happened in numbers.
+// TLS (options.tls.enabled, `replay --tls`): once TCP is up the connection
+// runs a TLS client handshake (engine/tls TlsLayer; verification on unless
+// options.tls.verify is false, the host name checked and sent as SNI unless
+// options.tls.serverName says otherwise) and the first request goes out
+// only once it is done; requests and replies are the plaintext, compared as
+// without TLS. The handshake's time is bounded by tls.handshakeTimeoutMs,
+// not by `timeout`. A failed handshake (a certificate not verified, a
+// protocol version refused, a peer that speaks no TLS) fails the replay:
+// status Failed, error "connect to 127.0.0.1:4433: TLS handshake failed:
+// certificate verify failed: self-signed certificate" — the TLS layer's own
+// words.
+// STARTTLS (tls.startTls not None, any protocol): the conversation is
+// replayed in plaintext up to where the recording was upgraded
+// (ReplayScript::startTls) — the dialogue's requests (EHLO, STARTTLS) sent
+// and its replies compared like any others — then, once the last of it has
+// gone out, the TLS client handshake runs and the rest is replayed inside
+// TLS. No request goes out meanwhile, at any pace. Connected comes twice:
+// on TCP, then after the upgrade with `tls` set (tls->startTls true). A
+// recording without a starttls event fails the replay (status Failed); a
+// handshake that fails there fails it too ("STARTTLS with 127.0.0.1:25
+// (after 2 of 5 requests): TLS handshake failed: …").
 // What it owns: the replay thread (a LoopThread: the thread, its Loop and
 // timers), the connection, the script.
 // Threads: start(), cancel(), wait(), finished() and result() may be called
@@ -44,6 +65,8 @@
 #include "engine/asyncore/Loop.h"
 #include "engine/asyncore/Pattern.h"
 #include "engine/replay/ReplayScript.h"
+#include "engine/tls/TlsConfig.h"
+#include "engine/tls/TlsInfo.h"
 
 #include <chrono>
 #include <cstddef>
@@ -95,6 +118,12 @@ struct ReplayOptions {
     std::size_t maxReplyBytes = std::size_t{16} << 20;
     Backend backend = defaultBackend();
     std::size_t inBufferSize = 65536;  ///< ac_in_buffer_size of the replaying channel.
+    /// TLS from the first byte when tls.enabled, or at the recorded STARTTLS
+    /// point when tls.startTls is not None (either protocol value: the
+    /// recorded dialogue is what is replayed); a client: tls.verify, caFile,
+    /// certFile/keyFile, serverName, alpn, versions, keyLogFile,
+    /// handshakeTimeoutMs. Not both.
+    TlsConfig tls;
 };
 
 /// Where a replay departed from the recording.
@@ -131,7 +160,7 @@ std::string_view divergenceKindName(Divergence::Kind k) noexcept;
 struct ReplayEvent {
     enum class Kind : std::uint8_t {
         Connecting,    ///< text: the address tried.
-        Connected,     ///< text: the address connected to.
+        Connected,     ///< text: the address connected to; tls: the handshake, over TLS (after it).
         RequestSent,   ///< index: 1-based request; bytes: it.
         ReplyMatched,  ///< index: 1-based reply; bytes: it.
         Diverged,      ///< divergence set.
@@ -143,18 +172,22 @@ struct ReplayEvent {
     std::string text;
     std::int64_t elapsedUs = 0;  ///< Since start().
     std::optional<Divergence> divergence;
+    /// Connected over TLS: what the handshake negotiated; else null.
+    std::shared_ptr<const TlsHandshakeInfo> tls;
 };
 
 struct ReplayResult {
     enum class Status : std::uint8_t {
         Passed,     ///< Every reply matched (and the close, when recorded).
         Diverged,   ///< At least one divergence.
-        Failed,     ///< The replay could not run: no connection (error says why).
+        Failed,     ///< The replay could not run: no connection, or its TLS handshake failed (error says why).
         Cancelled,  ///< cancel() was called.
     };
     Status status = Status::Failed;
     std::string error;              ///< Failed: "connect to 127.0.0.1:7000: Connection refused".
     std::string target;             ///< The address connected to.
+    /// Over TLS: what the handshake negotiated (null without TLS, or before it was done).
+    std::shared_ptr<const TlsHandshakeInfo> tls;
     std::size_t requestsTotal = 0;
     std::size_t requestsSent = 0;
     std::size_t repliesExpected = 0;

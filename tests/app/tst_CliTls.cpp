@@ -122,8 +122,8 @@ private slots:
     void keyLogFileRules();
     void keyLogEnvironmentIgnoredWithoutTls();
     void helpListsTlsOptionsPerCommand();
-    void toolsRefuseTlsForNow_data();
-    void toolsRefuseTlsForNow();
+    void toolsRefuseStartTls_data();
+    void toolsRefuseStartTls();
     // Against real peers on loopback.
     void opensslServer_data();
     void opensslServer();
@@ -331,25 +331,21 @@ void TestCliTls::helpListsTlsOptionsPerCommand() {
     }
 }
 
-void TestCliTls::toolsRefuseTlsForNow_data() {
+// mock runs TLS from the first byte (tst_CliReplayTls), not STARTTLS;
+// replay runs both.
+void TestCliTls::toolsRefuseStartTls_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("line");
-    QTest::newRow("replay --tls") << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--tls"}
-                                  << "replay --tls is not supported yet: the replayer and the mock server have no TLS "
-                                     "channel yet (see docs/tls.md)";
-    QTest::newRow("replay --starttls") << QStringList{"replay", "@FILE", "--to", "127.0.0.1:7", "--starttls", "smtp"}
-                                       << "replay --starttls is not supported yet: the replayer and the mock server "
-                                          "have no TLS channel yet (see docs/tls.md)";
     QTest::newRow("mock --starttls-after")
         << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "^STARTTLS"}
-        << "mock --starttls-after is not supported yet: the replayer and the mock server have no TLS channel yet (see "
-           "docs/tls.md)";
+        << "mock --starttls-after is not supported yet: the mock server runs TLS from the first byte only (--tls); "
+           "see docs/tls.md";
     // The other checks come first.
     QTest::newRow("mock --key alone") << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--key", "@FILE"}
                                       << "--key is the private key of a certificate: add --cert FILE";
 }
 
-void TestCliTls::toolsRefuseTlsForNow() {
+void TestCliTls::toolsRefuseStartTls() {
     QFETCH(QStringList, args);
     QFETCH(QString, line);
     for (QString& a : args)

@@ -7,14 +7,13 @@
 // a greeting counts as replies before the first request; pipelined requests
 // (several before any reply); how the framing is chosen (recorded, the
 // channel's terminator, the recorded sizes, a given terminator); the end
-// (half-close, server close); what cannot be replayed.
+// (half-close, server close); what cannot be replayed; where a STARTTLS
+// upgrade happened (startTls), and none without a starttls event.
 #include "engine/replay/ReplayScript.h"
 
 #include "ReplayTestSupport.h"
 
 #include <QTest>
-
-#include <cstring>
 
 namespace {
 
@@ -59,6 +58,7 @@ private slots:
     void pipelinedRequests();
     void typedAheadRequestsAndAGreeting();
     void typedAheadRequestsCrossTheGreeting();
+    void startTlsPoint();
     void framingChoices();
     void endOfTheConversation();
     void whatCannotBeReplayed();
@@ -134,9 +134,10 @@ void TestReplayScript::pipelinedRequests() {
 
 namespace {
 
-// A client-side recording made of `steps`, in order: ">x" pushes and sends
-// "x\n", "<x" receives the message "x" (terminator "\n").
-ReplayScript clientSideScript(const std::vector<std::string>& steps) {
+// The events of a client-side recording made of `steps`, in order: ">x"
+// pushes and sends x + `terminator`, "<x" receives the message x framed by
+// `terminator`, "!P" is a `starttls` event for protocol P.
+std::vector<engine::Event> clientSideEvents(const std::vector<std::string>& steps, const std::string& terminator = "\n") {
     std::vector<engine::Event> ev;
     auto add = [&](engine::EventKind k, std::string data = {}) {
         engine::Event e;
@@ -152,16 +153,23 @@ ReplayScript clientSideScript(const std::vector<std::string>& steps) {
     for (const std::string& step : steps) {
         const std::string text = step.substr(1);
         if (step[0] == '>') {
-            add(engine::EventKind::Push, text + "\n");
-            add(engine::EventKind::Sent, text + "\n");
-        } else {
+            add(engine::EventKind::Push, text + terminator);
+            add(engine::EventKind::Sent, text + terminator);
+        } else if (step[0] == '<') {
             add(engine::EventKind::Collect, text);
             add(engine::EventKind::FoundTerminator);
-            ev.back().setTerminator(Terminator::bytes("\n"));
+            ev.back().setTerminator(Terminator::bytes(terminator));
             ev.back().size = static_cast<std::int64_t>(text.size());
+        } else {
+            add(engine::EventKind::StartTls);
+            ev.back().info = text;
         }
     }
-    const auto cs = engine::extractConversations(ev);
+    return ev;
+}
+
+ReplayScript clientSideScript(const std::vector<std::string>& steps, const std::string& terminator = "\n") {
+    const auto cs = engine::extractConversations(clientSideEvents(steps, terminator));
     std::string why;
     auto s = ReplayScript::build(cs.at(0), {}, &why);
     if (!s) throw std::runtime_error(why);
@@ -201,6 +209,21 @@ void TestReplayScript::typedAheadRequestsCrossTheGreeting() {
     // Not when a reply would come before its request went out.
     QCOMPARE(answers(clientSideScript({">a", "<hi", "<a", "<b", ">b", ">c", "<c"})),
              (std::vector<std::size_t>{1, 1, 1, 2}));
+}
+
+void TestReplayScript::startTlsPoint() {
+    // A client-side recording of an SMTP submission with STARTTLS: the
+    // greeting, EHLO and its reply, STARTTLS and its go-ahead in plaintext,
+    // the `starttls` event, then EHLO again (inside TLS) and its reply.
+    std::vector<std::string> steps{"<220 mail ESMTP", ">EHLO a", "<250 STARTTLS", ">STARTTLS", "<220 go ahead"};
+    QVERIFY(!clientSideScript(steps, "\r\n").startTls);  // no starttls event: none
+    steps.insert(steps.end(), {"!smtp", ">EHLO a", "<250 ok"});
+    const ReplayScript s = clientSideScript(steps, "\r\n");
+    QCOMPARE(requests(s), (std::vector<std::string>{"EHLO a\r\n", "STARTTLS\r\n", "EHLO a\r\n"}));
+    QCOMPARE(replies(s).size(), std::size_t{4});
+    QVERIFY(s.startTls);
+    QCOMPARE(s.startTls->requests, std::size_t{2});  // EHLO, STARTTLS
+    QCOMPARE(s.startTls->replies, std::size_t{3});   // the greeting, 250, 220 go ahead
 }
 
 void TestReplayScript::framingChoices() {

@@ -1,0 +1,55 @@
+// ReplayTls.h — the TLS layer under a replayer's or a mock's connection
+// (Replayer.cpp, Mocker.cpp), internal to engine/replay.
+//
+// What it does: PlainTap is the layer those dispatchers are given: the
+// engine/tls TlsLayer, plus a report of the plaintext it delivers (bytes
+// counted, end of stream) — once a layer is in place a dispatcher's rawRecv
+// sees ciphertext, so the counting and the end of file the replay and the
+// mock need move here, as in the reactor's channels (ChannelTls.h).
+// What it owns: the TlsLayer.
+// Threads: the connection's loop thread only.
+#pragma once
+
+#include "engine/asyncore/StreamLayer.h"
+#include "engine/tls/TlsLayer.h"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <utility>
+
+namespace engine::replaytls {
+
+class PlainTap final : public StreamLayer {
+public:
+    /// `received(n)` after each plaintext read: n bytes, or 0 for the end of stream.
+    PlainTap(std::unique_ptr<tls::TlsLayer> inner, std::function<void(std::size_t)> received)
+        : m_inner(std::move(inner)), m_received(std::move(received)) {}
+    tls::TlsLayer& inner() noexcept { return *m_inner; }
+
+    void attach(StreamTransport& t) override { m_inner->attach(t); }
+    std::string_view name() const noexcept override { return m_inner->name(); }
+    std::size_t send(const void* data, std::size_t len, std::error_code& ec) override {
+        return m_inner->send(data, len, ec);
+    }
+    std::size_t recv(void* buf, std::size_t len, std::error_code& ec) override {
+        const std::size_t n = m_inner->recv(buf, len, ec);
+        if (!ec && (n > 0 || len > 0) && m_received) m_received(n);
+        return n;
+    }
+    void shutdownWrite() override { m_inner->shutdownWrite(); }
+    void closing() noexcept override { m_inner->closing(); }
+    bool wantsRead() const noexcept override { return m_inner->wantsRead(); }
+    bool wantsWrite() const noexcept override { return m_inner->wantsWrite(); }
+    bool applicationBlocked() const noexcept override { return m_inner->applicationBlocked(); }
+    std::size_t pendingInput() const noexcept override { return m_inner->pendingInput(); }
+    std::optional<Clock::time_point> deadline() const noexcept override { return m_inner->deadline(); }
+    void onReady(bool readable, bool writable) override { m_inner->onReady(readable, writable); }
+    void onDeadline() override { m_inner->onDeadline(); }
+
+private:
+    std::unique_ptr<tls::TlsLayer> m_inner;
+    std::function<void(std::size_t)> m_received;
+};
+
+}  // namespace engine::replaytls
