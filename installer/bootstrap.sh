@@ -62,6 +62,8 @@ DEPS=(
     redis-server
     redis-tools
     swaks
+    # swaks --tls (tst_CliTls) needs Net::SSLeay, only a Recommends of swaks
+    libnet-ssleay-perl
     python3-aiosmtpd
     socat
 )
