@@ -1,10 +1,12 @@
 // TlsLayer.cpp — see TlsLayer.h.
 //
-// OpenSSL runs over two memory BIOs: ciphertext read from the socket is
-// written into m_rbio, ciphertext OpenSSL produces is drained from m_wbio into
-// m_out and written to the socket as far as it takes it. So OpenSSL itself
-// never sees EWOULDBLOCK from the socket: WANT_READ means "feed me", and the
-// only back-pressure is m_out's bound (kMaxPendingOutput).
+// OpenSSL reads from a memory BIO: ciphertext read from the socket is written
+// into m_rbio. It writes into a sink BIO of our own (outputMethod) that
+// appends the ciphertext straight to m_out, which flush() writes to the
+// socket as far as it takes it: one copy out of OpenSSL's record buffer, none
+// through an intermediate buffer. So OpenSSL itself never sees EWOULDBLOCK
+// from the socket: WANT_READ means "feed me", and the only back-pressure is
+// m_out's bound (kMaxPendingOutput).
 #include "engine/tls/TlsLayer.h"
 
 #include "engine/net/SocketOps.h"
@@ -21,7 +23,10 @@
 namespace engine::tls {
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024 + 512;  // one full record and its header
+// Ciphertext read from the socket at a time (on the stack): up to four full
+// records, so a stream of records costs a recv() per four, not per record.
+// SSL_read still returns one record's plaintext per call, as before.
+constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kWriteChunk = 64 * 1024;
 
 std::string printable(std::string_view s) {
@@ -44,11 +49,50 @@ std::error_code wouldBlock() { return std::make_error_code(std::errc::operation_
 
 }  // namespace
 
+// The sink OpenSSL writes ciphertext into: TlsLayer::takeOutput (never a
+// would-block, like a memory BIO). Made once, shared by every layer.
+struct TlsLayer::OutputSink {
+    static int write(BIO* b, const char* data, int len) {
+        BIO_clear_retry_flags(b);
+        if (len <= 0) return 0;
+        static_cast<TlsLayer*>(BIO_get_data(b))->takeOutput(data, static_cast<std::size_t>(len));
+        return len;
+    }
+    static long ctrl(BIO* b, int cmd, long num, void* ptr) {
+        (void)b;
+        (void)num;
+        (void)ptr;
+        switch (cmd) {
+        case BIO_CTRL_FLUSH: return 1;  // m_out is flushed by the layer, to the socket
+        case BIO_CTRL_PENDING:
+        case BIO_CTRL_WPENDING: return 0;
+        default: return 0;
+        }
+    }
+    static int create(BIO* b) {
+        BIO_set_init(b, 1);
+        return 1;
+    }
+    static const BIO_METHOD* method() {
+        static BIO_METHOD* const m = [] {
+            BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "linewright TLS output");
+            if (meth) {
+                BIO_meth_set_write(meth, &OutputSink::write);
+                BIO_meth_set_ctrl(meth, &OutputSink::ctrl);
+                BIO_meth_set_create(meth, &OutputSink::create);
+            }
+            return meth;
+        }();
+        return m;
+    }
+};
+
 TlsLayer::TlsLayer(std::shared_ptr<const TlsContext> context, std::string host, Listener* listener)
     : m_context(std::move(context)), m_host(std::move(host)), m_listener(listener) {
     m_ssl = m_context->newSsl(m_host);  // throws
     m_rbio = BIO_new(BIO_s_mem());
-    m_wbio = BIO_new(BIO_s_mem());
+    const BIO_METHOD* sink = OutputSink::method();
+    m_wbio = sink ? BIO_new(sink) : nullptr;
     if (!m_rbio || !m_wbio) {
         BIO_free(m_rbio);
         BIO_free(m_wbio);
@@ -56,7 +100,7 @@ TlsLayer::TlsLayer(std::shared_ptr<const TlsContext> context, std::string host, 
         throw std::runtime_error("cannot create TLS buffers: " + takeErrors());
     }
     BIO_set_mem_eof_return(m_rbio, -1);  // empty means "retry", not EOF
-    BIO_set_mem_eof_return(m_wbio, -1);
+    BIO_set_data(m_wbio, this);
     SSL_set_bio(m_ssl, m_rbio, m_wbio);  // m_ssl owns both now
     m_info.server = m_context->role() == TlsRole::Server;
     if (m_info.server)
@@ -102,23 +146,22 @@ bool TlsLayer::readTransport() {
     return true;
 }
 
-void TlsLayer::drainWriteBio() {
-    char buf[kReadChunk];
-    for (;;) {
-        const int n = BIO_read(m_wbio, buf, sizeof buf);
-        if (n <= 0) break;
-        if (m_outPos > 0 && m_outPos == m_out.size()) {
+void TlsLayer::takeOutput(const char* data, std::size_t len) {
+    if (m_outPos > 0) {
+        if (m_outPos == m_out.size()) {
             m_out.clear();
             m_outPos = 0;
+        } else if (m_outPos >= kWriteChunk) {
+            m_out.erase(0, m_outPos);  // the socket is slow: keep the front from growing
+            m_outPos = 0;
         }
-        m_out.append(buf, static_cast<std::size_t>(n));
     }
+    m_out.append(data, len);
 }
 
 // Sends m_out as far as the socket takes it. Throws std::system_error on a
 // transport error (a disconnect errno included: the Loop closes on it).
 void TlsLayer::flush() {
-    drainWriteBio();
     while (m_transport && m_outPos < m_out.size()) {
         std::error_code ec;
         const std::size_t n = m_transport->transportSend(m_out.data() + m_outPos, m_out.size() - m_outPos, ec);
@@ -169,7 +212,13 @@ std::string TlsLayer::sslErrorText(int ret, int err) {
     if (vr != X509_V_OK && errors.find("certificate verify failed") != std::string::npos) {
         X509* leaf = SSL_get0_peer_certificate(m_ssl);
         if (!leaf) leaf = failedLeafOf(m_ssl);
-        return "certificate verify failed: " + verifyResultText(vr, leaf);
+        // Which certificate: the one whose check failed (the CA that expired
+        // is not the server's own), else the peer's.
+        const FailedCertificate failed = failedCertificateOf(m_ssl);
+        const std::string which = failed.cert   ? certificateIdentity(failed.cert, failed.depth)
+                                  : leaf        ? certificateIdentity(leaf, 0)
+                                                : std::string();
+        return "certificate verify failed: " + verifyResultText(vr, leaf) + (which.empty() ? "" : " (" + which + ")");
     }
     if (m_transportEof && (errors.empty() || errors.find("unexpected eof") != std::string::npos))
         return "the peer closed the connection";
@@ -345,29 +394,40 @@ std::size_t TlsLayer::send(const void* data, std::size_t len, std::error_code& e
             return 0;
         }
         if (len == 0) return 0;
+        // With partial writes on, each SSL_write_ex makes one record (16 KiB
+        // at most): go on to the whole chunk while the output stays under its
+        // bound, so a chunk costs one pass and one send(), as over TCP.
         const std::size_t chunk = std::min(len, kWriteChunk);
-        ERR_clear_error();
-        std::size_t written = 0;
-        const int r = SSL_write_ex(m_ssl, data, chunk, &written);
-        if (r == 1) {
-            flush();
-            return written;
+        const char* bytes = static_cast<const char*>(data);
+        std::size_t taken = 0;
+        while (taken < chunk) {
+            ERR_clear_error();
+            std::size_t written = 0;
+            const int r = SSL_write_ex(m_ssl, bytes + taken, chunk - taken, &written);
+            if (r == 1) {
+                taken += written;
+                if (m_out.size() - m_outPos >= kMaxPendingOutput) break;
+                continue;
+            }
+            const int err = SSL_get_error(m_ssl, r);
+            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                // OpenSSL must be called again with the same bytes: keep them and
+                // count them as taken, so the caller's buffer may move or change.
+                m_retry.assign(bytes + taken, chunk - taken);
+                m_retryWantsRead = err == SSL_ERROR_WANT_READ;
+                taken = chunk;
+                break;
+            }
+            if (err == SSL_ERROR_ZERO_RETURN) {
+                if (taken > 0) break;
+                ec = std::make_error_code(std::errc::broken_pipe);
+                return 0;
+            }
+            const std::string why = sslErrorText(r, err);
+            fail("TLS error while sending: " + why);
         }
-        const int err = SSL_get_error(m_ssl, r);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            // OpenSSL must be called again with the same bytes: keep them and
-            // count them as taken, so the caller's buffer may move or change.
-            m_retry.assign(static_cast<const char*>(data), chunk);
-            m_retryWantsRead = err == SSL_ERROR_WANT_READ;
-            flush();
-            return chunk;
-        }
-        if (err == SSL_ERROR_ZERO_RETURN) {
-            ec = std::make_error_code(std::errc::broken_pipe);
-            return 0;
-        }
-        const std::string why = sslErrorText(r, err);
-        fail("TLS error while sending: " + why);
+        flush();
+        return taken;
     } catch (const std::system_error& e) {
         // A transport error while flushing: report it as send(2) would.
         ec = e.code();
@@ -465,7 +525,7 @@ bool TlsLayer::wantsRead() const noexcept {
 
 bool TlsLayer::wantsWrite() const noexcept {
     if (m_failed || !m_transport) return false;
-    if (m_outPos < m_out.size() || BIO_ctrl_pending(m_wbio) > 0) return true;
+    if (m_outPos < m_out.size()) return true;
     if (!m_handshakeDone && !m_handshakeStarted && !m_info.server) return true;  // the ClientHello
     // Input already given (prependInput) for a handshake not yet driven: ask
     // for a pass now (the socket itself may stay idle).

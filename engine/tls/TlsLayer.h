@@ -125,7 +125,8 @@ private:
     void driveHandshake();
     bool readTransport();           // socket → read BIO; false on would-block
     void flush();                   // write BIO → socket, as far as it goes
-    void drainWriteBio();           // write BIO → m_out
+    struct OutputSink;              // the write BIO: OpenSSL's ciphertext → m_out
+    void takeOutput(const char* data, std::size_t len);
     void retryWrite();              // the kept write, again
     void finishHandshake();
     [[noreturn]] void fail(const std::string& reason);
@@ -138,7 +139,7 @@ private:
     StreamTransport* m_transport = nullptr;
     SSL* m_ssl = nullptr;
     BIO* m_rbio = nullptr;  // owned by m_ssl
-    BIO* m_wbio = nullptr;  // owned by m_ssl
+    BIO* m_wbio = nullptr;  // owned by m_ssl; an OutputSink into m_out
     std::string m_out;      // ciphertext not yet taken by the socket
     std::size_t m_outPos = 0;
     std::string m_retry;    // plaintext of an SSL_write to be retried as is
