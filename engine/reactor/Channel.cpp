@@ -225,6 +225,19 @@ void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t c
     maybeHalfClose();
 }
 
+void Channel::pushBytes(std::string&& data, ProducerKind kind, std::int64_t copy) {
+    m_report.pushed(kind, static_cast<std::int64_t>(data.size()), copy, {}, 1);
+    if (!m_tls) {
+        push(std::move(data));
+    } else {
+        guardedIo([&] { push(std::move(data)); });  // a TLS layer's errors are thrown
+        if (isClosed()) return;
+        tlsAfterPush();
+    }
+    checkWater();
+    maybeHalfClose();
+}
+
 void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size,
                            std::int64_t copies, std::string_view info) {
     m_report.pushed(kind, size, copies, info, static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1)));
