@@ -398,7 +398,10 @@ void Channel::collectIncomingData(std::string_view data) {
 }
 
 void Channel::foundTerminator() {
-    m_report.terminatorFound(getTerminator());  // the terminator in force: 0 for a count (R8)
+    // The terminator in force: 0 for a count (R8). Lines received while a
+    // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)
+    // are delivered and reported, but they are not the session's messages.
+    m_report.terminatorFound(getTerminator(), !(m_tls && m_tls->stage == Tls::Stage::Dialogue));
     if (m_opts.echo) {
         if (m_batchEcho) {
             m_echoOut.append(m_termBytes);
