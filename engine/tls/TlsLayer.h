@@ -127,6 +127,10 @@ private:
     void flush();                   // write BIO → socket, as far as it goes
     struct OutputSink;              // the write BIO: OpenSSL's ciphertext → m_out
     void takeOutput(const char* data, std::size_t len);
+    struct InputSource;             // the read BIO: m_inBuf → OpenSSL
+    std::size_t takeInput(char* out, std::size_t len);
+    void reserveInput(std::size_t n);  // room for n more bytes at m_inWr
+    std::size_t inputBuffered() const noexcept { return m_inWr - m_inRd; }
     void retryWrite();              // the kept write, again
     void finishHandshake();
     [[noreturn]] void fail(const std::string& reason);
@@ -138,8 +142,12 @@ private:
     Listener* m_listener;
     StreamTransport* m_transport = nullptr;
     SSL* m_ssl = nullptr;
-    BIO* m_rbio = nullptr;  // owned by m_ssl
+    BIO* m_rbio = nullptr;  // owned by m_ssl; an InputSource over m_inBuf
     BIO* m_wbio = nullptr;  // owned by m_ssl; an OutputSink into m_out
+    std::unique_ptr<char[]> m_inBuf;  // ciphertext read, not yet taken by OpenSSL: [m_inRd, m_inWr)
+    std::size_t m_inCap = 0;
+    std::size_t m_inRd = 0;
+    std::size_t m_inWr = 0;
     std::string m_out;      // ciphertext not yet taken by the socket
     std::size_t m_outPos = 0;
     std::string m_retry;    // plaintext of an SSL_write to be retried as is
