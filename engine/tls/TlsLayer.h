@@ -1,5 +1,6 @@
-// TlsLayer.h — TLS under a Dispatcher: a StreamLayer on OpenSSL 3 with memory
-// BIOs, non-blocking, for client and server roles.
+// TlsLayer.h — TLS under a Dispatcher: a StreamLayer on OpenSSL 3 over BIOs
+// of its own (the layer's input and output buffers, no copy in between),
+// non-blocking, for client and server roles.
 //
 // What it does: encrypts what the dispatcher sends and decrypts what it
 // receives; async_chat above it sees plaintext exactly as over TCP.
@@ -15,9 +16,12 @@
 //               block on an idle socket while data waits inside OpenSSL.
 //   writing     plaintext is taken while the ciphertext not yet accepted by
 //               the socket stays under a bound (then send() says would-block
-//               and wantsWrite() asks the Loop to flush); an SSL_write that
+//               and wantsWrite() asks the Loop to flush); one send() takes up
+//               to 64 KiB (several records), like a TCP send; an SSL_write that
 //               must be retried (renegotiation, WANT_READ) is retried with
 //               the same bytes, which the layer keeps.
+//   reading     (socket side) up to 64 KiB of ciphertext per recv; recv()
+//               still returns one record's plaintext at most.
 //   closing     close_notify from the peer: recv() returns 0 (end of stream)
 //               and closed(CloseNotify); EOF without it: recv() returns 0 and
 //               closed(Truncated). shutdownWrite() sends close_notify then
