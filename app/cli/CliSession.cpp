@@ -155,7 +155,7 @@ void CliSession::startStdin() {
     if (!m_o.readsStdin() || m_pump) return;
     const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
     m_pump = std::make_unique<StdinPump>(
-        ending, [this](std::string bytes) { return onStdinLine(bytes); }, [this] { onStdinEof(); });
+        ending, [this](std::string bytes) { return onStdinLine(std::move(bytes)); }, [this] { onStdinEof(); });
     m_pump->start();
 }
 
@@ -291,15 +291,23 @@ void CliSession::requestStop() {
     m_reactor->shutdown();
 }
 
-std::size_t CliSession::onStdinLine(const std::string& bytes) {
-    // Runs on the pump's thread: only thread-safe calls here.
+std::size_t CliSession::onStdinLine(std::string bytes) {
+    // Runs on the pump's thread: only thread-safe calls here. The bytes are
+    // moved, not copied, into the (last) push command.
     if (m_o.mode == Mode::Connect) {
-        m_reactor->push(m_main, bytes);
+        m_reactor->push(m_main, std::move(bytes));
         return 1;
     }
     std::lock_guard<std::mutex> lock(m_liveMutex);
-    for (ChannelId id : m_live) m_reactor->push(id, bytes);
-    return m_live.size();
+    const std::size_t n = m_live.size();
+    std::size_t left = n;
+    for (ChannelId id : m_live) {
+        if (--left == 0)
+            m_reactor->push(id, std::move(bytes));
+        else
+            m_reactor->push(id, bytes);
+    }
+    return n;
 }
 
 void CliSession::onStdinEof() {

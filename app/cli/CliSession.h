@@ -61,7 +61,7 @@ private:
     void startStdin();
     void beginFinish();
     void requestStop();
-    std::size_t onStdinLine(const std::string& bytes);
+    std::size_t onStdinLine(std::string bytes);
     void onStdinEof();
     void printStats(std::chrono::steady_clock::duration elapsed);
     int conclude();

@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(_WIN32)
@@ -95,9 +96,11 @@ struct StdinPump::State {
             if (pending.size() >= kChunk) {
                 // A long line: what there is goes now, but a CR at its end
                 // waits (it may be half of a CRLF).
-                const std::size_t keep = pending.back() == '\r' ? 1 : 0;
-                std::string piece = pending.substr(0, pending.size() - keep);
-                pending.erase(0, pending.size() - keep);
+                // The piece is moved out, not copied.
+                const bool keepCr = pending.back() == '\r';
+                if (keepCr) pending.pop_back();
+                std::string piece = std::exchange(pending, std::string());
+                if (keepCr) pending.push_back('\r');
                 lineStarted = true;
                 if (!emit(std::move(piece))) return false;
             }

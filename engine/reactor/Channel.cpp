@@ -225,6 +225,19 @@ void Channel::pushBytes(std::string_view data, ProducerKind kind, std::int64_t c
     maybeHalfClose();
 }
 
+void Channel::pushBytes(std::string&& data, ProducerKind kind, std::int64_t copy) {
+    m_report.pushed(kind, static_cast<std::int64_t>(data.size()), copy, {}, 1);
+    if (!m_tls) {
+        push(std::move(data));
+    } else {
+        guardedIo([&] { push(std::move(data)); });  // a TLS layer's errors are thrown
+        if (isClosed()) return;
+        tlsAfterPush();
+    }
+    checkWater();
+    maybeHalfClose();
+}
+
 void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size,
                            std::int64_t copies, std::string_view info) {
     m_report.pushed(kind, size, copies, info, static_cast<std::uint64_t>(std::max<std::int64_t>(copies, 1)));
@@ -385,7 +398,10 @@ void Channel::collectIncomingData(std::string_view data) {
 }
 
 void Channel::foundTerminator() {
-    m_report.terminatorFound(getTerminator());  // the terminator in force: 0 for a count (R8)
+    // The terminator in force: 0 for a count (R8). Lines received while a
+    // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)
+    // are delivered and reported, but they are not the session's messages.
+    m_report.terminatorFound(getTerminator(), !(m_tls && m_tls->stage == Tls::Stage::Dialogue));
     if (m_opts.echo) {
         if (m_batchEcho) {
             m_echoOut.append(m_termBytes);

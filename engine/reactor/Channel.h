@@ -116,6 +116,8 @@ public:
     void resolveFailed(std::string_view message);
     /// push(); `kind`/`copies` only qualify the `push` event.
     void pushBytes(std::string_view data, ProducerKind kind = ProducerKind::Bytes, std::int64_t copy = 0);
+    /// pushBytes() that hands `data` to the fifo without a copy (AsyncChat::push(std::string&&)).
+    void pushBytes(std::string&& data, ProducerKind kind = ProducerKind::Bytes, std::int64_t copy = 0);
     /// push_with_producer().
     void pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size, std::int64_t copies,
                       std::string_view info);

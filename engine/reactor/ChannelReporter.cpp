@@ -61,9 +61,11 @@ void ChannelReporter::accepted(std::string peer, std::string local) {
     e.aux = std::move(local);
 }
 
-void ChannelReporter::terminatorFound(const Terminator& inForce) {
-    ++m_counters.messagesIn;
-    ++m_ctx.totals.messagesIn;
+void ChannelReporter::terminatorFound(const Terminator& inForce, bool counted) {
+    if (counted) {
+        ++m_counters.messagesIn;
+        ++m_ctx.totals.messagesIn;
+    }
     const std::uint64_t size = std::exchange(m_counters.pending, 0);
     if (m_ctx.level < EventLevel::Messages) return;
     Event& e = emit(EventKind::FoundTerminator);

@@ -61,7 +61,7 @@ struct ChannelContext {
 struct ChannelCounters {
     std::uint64_t bytesIn = 0;      ///< Bytes recv() returned.
     std::uint64_t bytesOut = 0;     ///< Bytes send() wrote.
-    std::uint64_t messagesIn = 0;   ///< found_terminator() calls.
+    std::uint64_t messagesIn = 0;   ///< found_terminator() calls, but for a STARTTLS dialogue's lines.
     std::uint64_t messagesOut = 0;  ///< Pushes and echo replies.
     std::uint64_t pending = 0;      ///< Bytes collected since the last record boundary.
 };
@@ -126,8 +126,10 @@ public:
     }
     /// found_terminator() with `inForce` (get_terminator() inside the call,
     /// so a count reads 0, R8): the message is counted and reported
-    /// (EventLevel::Messages) with its size, and the next one starts.
-    void terminatorFound(const Terminator& inForce);
+    /// (EventLevel::Messages) with its size, and the next one starts. A line
+    /// of a STARTTLS dialogue (`counted` false) is reported, not counted: it
+    /// is not one of the session's messages (--count, messagesIn).
+    void terminatorFound(const Terminator& inForce, bool counted = true);
     /// The message in progress is over without a terminator (passed on, or discarded).
     void messageEnded() noexcept { m_counters.pending = 0; }
     /// `push` of `size` bytes (`copies` for a repeat, `info` a file's path),

@@ -154,7 +154,7 @@ struct ChannelState {
     std::string local;
     std::uint64_t bytesIn = 0;     ///< Bytes recv() returned.
     std::uint64_t bytesOut = 0;    ///< Bytes send() wrote.
-    std::uint64_t messagesIn = 0;  ///< found_terminator() calls.
+    std::uint64_t messagesIn = 0;  ///< found_terminator() calls, but for a STARTTLS dialogue's lines.
     std::uint64_t messagesOut = 0; ///< push commands and echo replies.
     Terminator terminator;         ///< The terminator in force (get_terminator()).
     std::uint64_t inBufferSize = 0;

@@ -479,7 +479,7 @@ void Reactor::Impl::execute(Resolved& r) {
 }
 
 void Reactor::Impl::execute(cmd::Push& c) {
-    if (Channel* ch = findSender(c.channel, "push")) ch->pushBytes(c.data);
+    if (Channel* ch = findSender(c.channel, "push")) ch->pushBytes(std::move(c.data));
 }
 
 void Reactor::Impl::execute(cmd::PushFile& c) {

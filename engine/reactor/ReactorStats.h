@@ -21,7 +21,7 @@ struct ReactorStats {
     std::uint64_t peakChannels = 0;    ///< The most channels open at once.
     std::uint64_t bytesIn = 0;         ///< Bytes recv() returned.
     std::uint64_t bytesOut = 0;        ///< Bytes send() wrote.
-    std::uint64_t messagesIn = 0;      ///< found_terminator() calls.
+    std::uint64_t messagesIn = 0;      ///< found_terminator() calls, but for a STARTTLS dialogue's lines.
     std::uint64_t messagesOut = 0;     ///< Pushes (commands, echo replies, repeated copies).
 };
 

@@ -335,6 +335,12 @@ std::string verifyResultText(long result, X509* leaf) {
     return text;
 }
 
+std::string certificateIdentity(X509* cert, int depth) {
+    if (!cert) return "depth " + std::to_string(depth);
+    return "subject " + nameText(X509_get_subject_name(cert)) + ", issuer " + nameText(X509_get_issuer_name(cert)) +
+           ", depth " + std::to_string(depth);
+}
+
 std::string takeErrors() {
     std::string out;
     std::string last;

@@ -9,6 +9,7 @@
 //   certificateInfo()     one X509 as a CertificateInfo (TlsInfo.h).
 //   peerChainInfo()       the peer's chain of a connection, leaf first.
 //   verifyResultText()    an X509_V_* result in words ("ok" for X509_V_OK).
+//   certificateIdentity() which certificate: subject, issuer, depth in the chain.
 //   takeErrors()          OpenSSL's error queue of this thread in words,
 //                         emptied ("wrong version number; …"); "" when empty.
 //   KeyLog                one NSS key log file ("CLIENT_RANDOM …" lines),
@@ -58,6 +59,10 @@ std::string sha256Fingerprint(X509* cert);
 /// hostname mismatch reads "hostname mismatch (certificate is for DNS:a, DNS:b)"
 /// when `leaf` is given.
 std::string verifyResultText(long result, X509* leaf = nullptr);
+
+/// Which certificate: "subject CN=a, issuer CN=b, depth 0" (names in RFC 2253,
+/// escaped; depth 0 is the peer's own certificate, 1 the one that signed it, …).
+std::string certificateIdentity(X509* cert, int depth);
 
 /// ERR_get_error() until empty, each as its reason string ("wrong version
 /// number", "certificate verify failed"), joined with "; ". "" when empty.

@@ -5,8 +5,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <new>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 
 namespace engine::tls {
 namespace {
@@ -47,21 +53,94 @@ int leafIndex() {
     return index;
 }
 
+// The first failed check's certificate and depth (a FailedCertificate the SSL owns).
+int failedIndex() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr,
+                                                  [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+                                                      auto* f = static_cast<FailedCertificate*>(ptr);
+                                                      if (f) X509_free(f->cert);
+                                                      delete f;
+                                                  });
+    return index;
+}
+
 // Keeps the leaf certificate of a failed verification, so that the reason can
-// name what the certificate is for (the session drops it on failure).
+// name what the certificate is for (the session drops it on failure), and the
+// certificate of the first failed check at any depth, so that it can say
+// which one failed.
 int keepFailedLeaf(int ok, X509_STORE_CTX* store) {
-    if (!ok && X509_STORE_CTX_get_error_depth(store) == 0) {
-        auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-        X509* leaf = X509_STORE_CTX_get_current_cert(store);
-        if (ssl && leaf && !SSL_get_ex_data(ssl, leafIndex()) && X509_up_ref(leaf) == 1)
-            SSL_set_ex_data(ssl, leafIndex(), leaf);
+    if (ok) return ok;
+    auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    X509* cert = X509_STORE_CTX_get_current_cert(store);
+    const int depth = X509_STORE_CTX_get_error_depth(store);
+    if (!ssl) return ok;
+    if (depth == 0 && cert && !SSL_get_ex_data(ssl, leafIndex()) && X509_up_ref(cert) == 1)
+        SSL_set_ex_data(ssl, leafIndex(), cert);
+    if (!SSL_get_ex_data(ssl, failedIndex())) {
+        auto* f = new (std::nothrow) FailedCertificate;
+        if (f) {
+            f->depth = depth;
+            if (cert && X509_up_ref(cert) == 1) f->cert = cert;
+            if (SSL_set_ex_data(ssl, failedIndex(), f) != 1) {
+                X509_free(f->cert);
+                delete f;
+            }
+        }
     }
+    return ok;
+}
+
+// Verification off (--insecure): the check still runs, for the report, but
+// the system's bundle file (what SSL_CTX_set_default_verify_paths loads) is
+// parsed whole, every certificate in it, a fixed ~0.1 s of CPU per client.
+// The system's hashed directory holds the same certificates where there is
+// one (Debian's /etc/ssl/certs) and is read lazily, only the files named by
+// the hash of a subject looked for. So: that directory (SSL_CERT_DIR, else
+// OpenSSL's default) alone when it has hashed entries, and the report is
+// made against it; false (load the default paths, file too) otherwise.
+bool useHashedSystemDir(SSL_CTX* ctx) {
+    std::string dirs;
+    if (const char* env = std::getenv(X509_get_default_cert_dir_env()); env && *env)
+        dirs = env;
+    else if (const char* d = X509_get_default_cert_dir())
+        dirs = d;
+#if defined(_WIN32)
+    constexpr char kSeparator = ';';
+#else
+    constexpr char kSeparator = ':';
+#endif
+    bool hashed = false;
+    for (std::size_t at = 0; at <= dirs.size() && !hashed;) {
+        const std::size_t end = std::min(dirs.find(kSeparator, at), dirs.size());
+        const std::string one = dirs.substr(at, end - at);
+        at = end + 1;
+        if (one.empty()) continue;
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it(one, ec), last; !ec && it != last; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            // <8 hex digits>.<digit>: what c_rehash / openssl rehash make.
+            if (name.size() >= 10 && name[8] == '.' && std::isdigit(static_cast<unsigned char>(name[9])) &&
+                std::all_of(name.begin(), name.begin() + 8, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+                hashed = true;
+                break;
+            }
+        }
+    }
+    if (!hashed) return false;
+    X509_LOOKUP* lookup = X509_STORE_add_lookup(SSL_CTX_get_cert_store(ctx), X509_LOOKUP_hash_dir());
+    const bool ok = lookup && X509_LOOKUP_add_dir(lookup, nullptr, X509_FILETYPE_DEFAULT) == 1;
+    ERR_clear_error();
     return ok;
 }
 
 }  // namespace
 
 X509* failedLeafOf(const SSL* ssl) noexcept { return static_cast<X509*>(SSL_get_ex_data(ssl, leafIndex())); }
+
+FailedCertificate failedCertificateOf(const SSL* ssl) noexcept {
+    const auto* f = static_cast<const FailedCertificate*>(SSL_get_ex_data(ssl, failedIndex()));
+    return f ? *f : FailedCertificate{};
+}
 
 int opensslVersion(TlsVersion v) noexcept {
     switch (v) {
@@ -110,7 +189,9 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole 
         if (SSL_CTX_load_verify_locations(ctx, config.caFile.c_str(), nullptr) != 1)
             fail("cannot load CA file '" + config.caFile + "'");
     } else if (!server) {
-        if (SSL_CTX_set_default_verify_paths(ctx) != 1) fail("cannot load the system's trusted certificates");
+        if (config.verify || !useHashedSystemDir(ctx)) {
+            if (SSL_CTX_set_default_verify_paths(ctx) != 1) fail("cannot load the system's trusted certificates");
+        }
     }
 
     // Our certificate: given, or (server) generated.

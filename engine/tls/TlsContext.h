@@ -85,6 +85,15 @@ private:
 /// by the context's verify callback: the session drops it), else null. Owned by `ssl`.
 X509* failedLeafOf(const SSL* ssl) noexcept;
 
+/// The certificate whose check failed first, at any depth of the peer's chain
+/// (0: the peer's own, 1: the one that signed it, …), kept by the context's
+/// verify callback; cert is null when no check failed. Owned by `ssl`.
+struct FailedCertificate {
+    X509* cert = nullptr;
+    int depth = -1;
+};
+FailedCertificate failedCertificateOf(const SSL* ssl) noexcept;
+
 /// OpenSSL's version constant for a bound (0 for Any).
 int opensslVersion(TlsVersion v) noexcept;
 

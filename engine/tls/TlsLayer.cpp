@@ -1,10 +1,14 @@
 // TlsLayer.cpp — see TlsLayer.h.
 //
-// OpenSSL runs over two memory BIOs: ciphertext read from the socket is
-// written into m_rbio, ciphertext OpenSSL produces is drained from m_wbio into
-// m_out and written to the socket as far as it takes it. So OpenSSL itself
-// never sees EWOULDBLOCK from the socket: WANT_READ means "feed me", and the
-// only back-pressure is m_out's bound (kMaxPendingOutput).
+// OpenSSL runs over two BIOs of our own, each over a buffer of the layer's:
+// ciphertext is read from the socket straight into m_inBuf, which the source
+// BIO (InputSource) hands to OpenSSL as it asks; the ciphertext OpenSSL
+// produces goes through the sink BIO (OutputSink) straight into m_out, which
+// flush() writes to the socket as far as it takes it. No copy through an
+// intermediate buffer either way. OpenSSL itself never sees EWOULDBLOCK from
+// the socket: WANT_READ means "feed me" (the source is empty: a retry, or
+// EOF once the socket said so), and the only back-pressure is m_out's bound
+// (kMaxPendingOutput).
 #include "engine/tls/TlsLayer.h"
 
 #include "engine/net/SocketOps.h"
@@ -21,7 +25,10 @@
 namespace engine::tls {
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024 + 512;  // one full record and its header
+// Ciphertext read from the socket at a time (into m_inBuf): up to four full
+// records, so a stream of records costs a recv() per four, not per record.
+// SSL_read still returns one record's plaintext per call, as before.
+constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kWriteChunk = 64 * 1024;
 
 std::string printable(std::string_view s) {
@@ -44,19 +51,102 @@ std::error_code wouldBlock() { return std::make_error_code(std::errc::operation_
 
 }  // namespace
 
+// The source OpenSSL reads ciphertext from: TlsLayer::takeInput (a retry when
+// empty, EOF once the transport ended: as a memory BIO with its EOF return
+// set). Made once, shared by every layer.
+struct TlsLayer::InputSource {
+    static int read(BIO* b, char* out, int len) {
+        BIO_clear_retry_flags(b);
+        auto* self = static_cast<TlsLayer*>(BIO_get_data(b));
+        if (len <= 0 || !out) return 0;
+        const std::size_t n = self->takeInput(out, static_cast<std::size_t>(len));
+        if (n > 0) return static_cast<int>(n);
+        if (self->m_transportEof) return 0;
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    static long ctrl(BIO* b, int cmd, long num, void* ptr) {
+        (void)num;
+        (void)ptr;
+        const auto* self = static_cast<const TlsLayer*>(BIO_get_data(b));
+        switch (cmd) {
+        case BIO_CTRL_PENDING: return self ? static_cast<long>(self->inputBuffered()) : 0;
+        case BIO_CTRL_EOF: return self && self->m_transportEof && self->inputBuffered() == 0 ? 1 : 0;
+        case BIO_CTRL_FLUSH: return 1;
+        default: return 0;
+        }
+    }
+    static int create(BIO* b) {
+        BIO_set_init(b, 1);
+        return 1;
+    }
+    static const BIO_METHOD* method() {
+        static BIO_METHOD* const m = [] {
+            BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "linewright TLS input");
+            if (meth) {
+                BIO_meth_set_read(meth, &InputSource::read);
+                BIO_meth_set_ctrl(meth, &InputSource::ctrl);
+                BIO_meth_set_create(meth, &InputSource::create);
+            }
+            return meth;
+        }();
+        return m;
+    }
+};
+
+// The sink OpenSSL writes ciphertext into: TlsLayer::takeOutput (never a
+// would-block, like a memory BIO). Made once, shared by every layer.
+struct TlsLayer::OutputSink {
+    static int write(BIO* b, const char* data, int len) {
+        BIO_clear_retry_flags(b);
+        if (len <= 0) return 0;
+        static_cast<TlsLayer*>(BIO_get_data(b))->takeOutput(data, static_cast<std::size_t>(len));
+        return len;
+    }
+    static long ctrl(BIO* b, int cmd, long num, void* ptr) {
+        (void)b;
+        (void)num;
+        (void)ptr;
+        switch (cmd) {
+        case BIO_CTRL_FLUSH: return 1;  // m_out is flushed by the layer, to the socket
+        case BIO_CTRL_PENDING:
+        case BIO_CTRL_WPENDING: return 0;
+        default: return 0;
+        }
+    }
+    static int create(BIO* b) {
+        BIO_set_init(b, 1);
+        return 1;
+    }
+    static const BIO_METHOD* method() {
+        static BIO_METHOD* const m = [] {
+            BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "linewright TLS output");
+            if (meth) {
+                BIO_meth_set_write(meth, &OutputSink::write);
+                BIO_meth_set_ctrl(meth, &OutputSink::ctrl);
+                BIO_meth_set_create(meth, &OutputSink::create);
+            }
+            return meth;
+        }();
+        return m;
+    }
+};
+
 TlsLayer::TlsLayer(std::shared_ptr<const TlsContext> context, std::string host, Listener* listener)
     : m_context(std::move(context)), m_host(std::move(host)), m_listener(listener) {
     m_ssl = m_context->newSsl(m_host);  // throws
-    m_rbio = BIO_new(BIO_s_mem());
-    m_wbio = BIO_new(BIO_s_mem());
+    const BIO_METHOD* source = InputSource::method();
+    m_rbio = source ? BIO_new(source) : nullptr;
+    const BIO_METHOD* sink = OutputSink::method();
+    m_wbio = sink ? BIO_new(sink) : nullptr;
     if (!m_rbio || !m_wbio) {
         BIO_free(m_rbio);
         BIO_free(m_wbio);
         SSL_free(m_ssl);
         throw std::runtime_error("cannot create TLS buffers: " + takeErrors());
     }
-    BIO_set_mem_eof_return(m_rbio, -1);  // empty means "retry", not EOF
-    BIO_set_mem_eof_return(m_wbio, -1);
+    BIO_set_data(m_rbio, this);
+    BIO_set_data(m_wbio, this);
     SSL_set_bio(m_ssl, m_rbio, m_wbio);  // m_ssl owns both now
     m_info.server = m_context->role() == TlsRole::Server;
     if (m_info.server)
@@ -75,50 +165,83 @@ void TlsLayer::attach(StreamTransport& t) {
 
 void TlsLayer::prependInput(std::string_view ciphertext) {
     if (ciphertext.empty()) return;
-    BIO_write(m_rbio, ciphertext.data(), static_cast<int>(ciphertext.size()));
+    reserveInput(ciphertext.size());
+    std::memcpy(m_inBuf.get() + m_inWr, ciphertext.data(), ciphertext.size());
+    m_inWr += ciphertext.size();
     m_rbioStalled = false;
 }
 
 // --- Transport ------------------------------------------------------------------
 
+void TlsLayer::reserveInput(std::size_t n) {
+    if (m_inRd == m_inWr) m_inRd = m_inWr = 0;
+    if (m_inCap - m_inWr >= n) return;
+    const std::size_t live = m_inWr - m_inRd;
+    if (m_inCap - live >= n) {
+        // Room at the front (what OpenSSL has taken): move the rest there,
+        // at most a partial record in the usual case.
+        std::memmove(m_inBuf.get(), m_inBuf.get() + m_inRd, live);
+    } else {
+        const std::size_t cap = std::max(live + n, m_inCap * 2);
+        std::unique_ptr<char[]> bigger(new char[cap]);
+        if (live > 0) std::memcpy(bigger.get(), m_inBuf.get() + m_inRd, live);
+        m_inBuf = std::move(bigger);
+        m_inCap = cap;
+    }
+    m_inRd = 0;
+    m_inWr = live;
+}
+
+std::size_t TlsLayer::takeInput(char* out, std::size_t len) {
+    const std::size_t n = std::min(len, m_inWr - m_inRd);
+    if (n == 0) return 0;
+    std::memcpy(out, m_inBuf.get() + m_inRd, n);
+    m_inRd += n;
+    if (m_inRd == m_inWr) {
+        // All taken: an idle connection keeps no buffer (a listener may hold
+        // thousands of them).
+        m_inBuf.reset();
+        m_inCap = m_inRd = m_inWr = 0;
+    }
+    return n;
+}
+
 bool TlsLayer::readTransport() {
     if (m_transportEof || !m_transport) return false;
-    char buf[kReadChunk];
+    reserveInput(kReadChunk);
     std::error_code ec;
-    const std::size_t n = m_transport->transportRecv(buf, sizeof buf, ec);
+    const std::size_t n = m_transport->transportRecv(m_inBuf.get() + m_inWr, m_inCap - m_inWr, ec);
     if (ec) {
         if (sockops::isWouldBlock(ec)) return false;
         if (!sockops::isDisconnect(ec)) throw std::system_error(ec, "recv");
         // A reset is an end without close_notify, like EOF.
     }
     if (ec || n == 0) {
-        m_transportEof = true;
-        BIO_set_mem_eof_return(m_rbio, 0);  // now empty means EOF
+        m_transportEof = true;  // now empty means EOF (InputSource)
         m_rbioStalled = false;
         return true;
     }
-    BIO_write(m_rbio, buf, static_cast<int>(n));
+    m_inWr += n;
     m_rbioStalled = false;
     return true;
 }
 
-void TlsLayer::drainWriteBio() {
-    char buf[kReadChunk];
-    for (;;) {
-        const int n = BIO_read(m_wbio, buf, sizeof buf);
-        if (n <= 0) break;
-        if (m_outPos > 0 && m_outPos == m_out.size()) {
+void TlsLayer::takeOutput(const char* data, std::size_t len) {
+    if (m_outPos > 0) {
+        if (m_outPos == m_out.size()) {
             m_out.clear();
             m_outPos = 0;
+        } else if (m_outPos >= kWriteChunk) {
+            m_out.erase(0, m_outPos);  // the socket is slow: keep the front from growing
+            m_outPos = 0;
         }
-        m_out.append(buf, static_cast<std::size_t>(n));
     }
+    m_out.append(data, len);
 }
 
 // Sends m_out as far as the socket takes it. Throws std::system_error on a
 // transport error (a disconnect errno included: the Loop closes on it).
 void TlsLayer::flush() {
-    drainWriteBio();
     while (m_transport && m_outPos < m_out.size()) {
         std::error_code ec;
         const std::size_t n = m_transport->transportSend(m_out.data() + m_outPos, m_out.size() - m_outPos, ec);
@@ -169,7 +292,13 @@ std::string TlsLayer::sslErrorText(int ret, int err) {
     if (vr != X509_V_OK && errors.find("certificate verify failed") != std::string::npos) {
         X509* leaf = SSL_get0_peer_certificate(m_ssl);
         if (!leaf) leaf = failedLeafOf(m_ssl);
-        return "certificate verify failed: " + verifyResultText(vr, leaf);
+        // Which certificate: the one whose check failed (the CA that expired
+        // is not the server's own), else the peer's.
+        const FailedCertificate failed = failedCertificateOf(m_ssl);
+        const std::string which = failed.cert   ? certificateIdentity(failed.cert, failed.depth)
+                                  : leaf        ? certificateIdentity(leaf, 0)
+                                                : std::string();
+        return "certificate verify failed: " + verifyResultText(vr, leaf) + (which.empty() ? "" : " (" + which + ")");
     }
     if (m_transportEof && (errors.empty() || errors.find("unexpected eof") != std::string::npos))
         return "the peer closed the connection";
@@ -345,29 +474,40 @@ std::size_t TlsLayer::send(const void* data, std::size_t len, std::error_code& e
             return 0;
         }
         if (len == 0) return 0;
+        // With partial writes on, each SSL_write_ex makes one record (16 KiB
+        // at most): go on to the whole chunk while the output stays under its
+        // bound, so a chunk costs one pass and one send(), as over TCP.
         const std::size_t chunk = std::min(len, kWriteChunk);
-        ERR_clear_error();
-        std::size_t written = 0;
-        const int r = SSL_write_ex(m_ssl, data, chunk, &written);
-        if (r == 1) {
-            flush();
-            return written;
+        const char* bytes = static_cast<const char*>(data);
+        std::size_t taken = 0;
+        while (taken < chunk) {
+            ERR_clear_error();
+            std::size_t written = 0;
+            const int r = SSL_write_ex(m_ssl, bytes + taken, chunk - taken, &written);
+            if (r == 1) {
+                taken += written;
+                if (m_out.size() - m_outPos >= kMaxPendingOutput) break;
+                continue;
+            }
+            const int err = SSL_get_error(m_ssl, r);
+            if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+                // OpenSSL must be called again with the same bytes: keep them and
+                // count them as taken, so the caller's buffer may move or change.
+                m_retry.assign(bytes + taken, chunk - taken);
+                m_retryWantsRead = err == SSL_ERROR_WANT_READ;
+                taken = chunk;
+                break;
+            }
+            if (err == SSL_ERROR_ZERO_RETURN) {
+                if (taken > 0) break;
+                ec = std::make_error_code(std::errc::broken_pipe);
+                return 0;
+            }
+            const std::string why = sslErrorText(r, err);
+            fail("TLS error while sending: " + why);
         }
-        const int err = SSL_get_error(m_ssl, r);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            // OpenSSL must be called again with the same bytes: keep them and
-            // count them as taken, so the caller's buffer may move or change.
-            m_retry.assign(static_cast<const char*>(data), chunk);
-            m_retryWantsRead = err == SSL_ERROR_WANT_READ;
-            flush();
-            return chunk;
-        }
-        if (err == SSL_ERROR_ZERO_RETURN) {
-            ec = std::make_error_code(std::errc::broken_pipe);
-            return 0;
-        }
-        const std::string why = sslErrorText(r, err);
-        fail("TLS error while sending: " + why);
+        flush();
+        return taken;
     } catch (const std::system_error& e) {
         // A transport error while flushing: report it as send(2) would.
         ec = e.code();
@@ -460,23 +600,23 @@ bool TlsLayer::wantsRead() const noexcept {
     if (!m_retry.empty() && m_retryWantsRead) return true;
     // A renegotiation or key change in progress: keep its records coming (the
     // application's reads or the kept write consume them), within a bound.
-    return (SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl)) && BIO_ctrl_pending(m_rbio) < kMaxBufferedInput;
+    return (SSL_in_init(m_ssl) || SSL_renegotiate_pending(m_ssl)) && inputBuffered() < kMaxBufferedInput;
 }
 
 bool TlsLayer::wantsWrite() const noexcept {
     if (m_failed || !m_transport) return false;
-    if (m_outPos < m_out.size() || BIO_ctrl_pending(m_wbio) > 0) return true;
+    if (m_outPos < m_out.size()) return true;
     if (!m_handshakeDone && !m_handshakeStarted && !m_info.server) return true;  // the ClientHello
     // Input already given (prependInput) for a handshake not yet driven: ask
     // for a pass now (the socket itself may stay idle).
-    if (!m_handshakeDone && !m_rbioStalled && BIO_ctrl_pending(m_rbio) > 0) return true;
+    if (!m_handshakeDone && !m_rbioStalled && inputBuffered() > 0) return true;
     return !m_retry.empty() && !m_retryWantsRead;
 }
 
 std::size_t TlsLayer::pendingInput() const noexcept {
     if (!m_handshakeDone || m_failed) return 0;
     std::size_t n = static_cast<std::size_t>(std::max(0, SSL_pending(m_ssl)));
-    if (!m_rbioStalled) n += BIO_ctrl_pending(m_rbio);
+    if (!m_rbioStalled) n += inputBuffered();
     return n;
 }
 

@@ -1,5 +1,6 @@
-// TlsLayer.h — TLS under a Dispatcher: a StreamLayer on OpenSSL 3 with memory
-// BIOs, non-blocking, for client and server roles.
+// TlsLayer.h — TLS under a Dispatcher: a StreamLayer on OpenSSL 3 over BIOs
+// of its own (the layer's input and output buffers, no copy in between),
+// non-blocking, for client and server roles.
 //
 // What it does: encrypts what the dispatcher sends and decrypts what it
 // receives; async_chat above it sees plaintext exactly as over TCP.
@@ -15,9 +16,12 @@
 //               block on an idle socket while data waits inside OpenSSL.
 //   writing     plaintext is taken while the ciphertext not yet accepted by
 //               the socket stays under a bound (then send() says would-block
-//               and wantsWrite() asks the Loop to flush); an SSL_write that
+//               and wantsWrite() asks the Loop to flush); one send() takes up
+//               to 64 KiB (several records), like a TCP send; an SSL_write that
 //               must be retried (renegotiation, WANT_READ) is retried with
 //               the same bytes, which the layer keeps.
+//   reading     (socket side) up to 64 KiB of ciphertext per recv; recv()
+//               still returns one record's plaintext at most.
 //   closing     close_notify from the peer: recv() returns 0 (end of stream)
 //               and closed(CloseNotify); EOF without it: recv() returns 0 and
 //               closed(Truncated). shutdownWrite() sends close_notify then
@@ -125,7 +129,12 @@ private:
     void driveHandshake();
     bool readTransport();           // socket → read BIO; false on would-block
     void flush();                   // write BIO → socket, as far as it goes
-    void drainWriteBio();           // write BIO → m_out
+    struct OutputSink;              // the write BIO: OpenSSL's ciphertext → m_out
+    void takeOutput(const char* data, std::size_t len);
+    struct InputSource;             // the read BIO: m_inBuf → OpenSSL
+    std::size_t takeInput(char* out, std::size_t len);
+    void reserveInput(std::size_t n);  // room for n more bytes at m_inWr
+    std::size_t inputBuffered() const noexcept { return m_inWr - m_inRd; }
     void retryWrite();              // the kept write, again
     void finishHandshake();
     [[noreturn]] void fail(const std::string& reason);
@@ -137,8 +146,12 @@ private:
     Listener* m_listener;
     StreamTransport* m_transport = nullptr;
     SSL* m_ssl = nullptr;
-    BIO* m_rbio = nullptr;  // owned by m_ssl
-    BIO* m_wbio = nullptr;  // owned by m_ssl
+    BIO* m_rbio = nullptr;  // owned by m_ssl; an InputSource over m_inBuf
+    BIO* m_wbio = nullptr;  // owned by m_ssl; an OutputSink into m_out
+    std::unique_ptr<char[]> m_inBuf;  // ciphertext read, not yet taken by OpenSSL: [m_inRd, m_inWr)
+    std::size_t m_inCap = 0;
+    std::size_t m_inRd = 0;
+    std::size_t m_inWr = 0;
     std::string m_out;      // ciphertext not yet taken by the socket
     std::size_t m_outPos = 0;
     std::string m_retry;    // plaintext of an SSL_write to be retried as is

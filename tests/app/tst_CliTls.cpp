@@ -128,12 +128,16 @@ private slots:
     void opensslServer_data();
     void opensslServer();
     void verificationFailuresExitOne();
+    void verificationFailureNamesTheCertificate();
     void keyLogForWireshark();
     void redisOverTls();
     void smtpStartTlsWithAiosmtpd();
     void startTlsRefused454();
     void curlAgainstListenTls();
     void swaksAgainstListenStartTls();
+    void countSkipsStartTlsDialogueClient();
+    void countSkipsStartTlsDialogueListener();
+    void startTlsListenerTimesOutWithoutClientHello();
 
 private:
     /// Makes a CA, a server certificate for localhost/127.0.0.1 signed by it,
@@ -455,6 +459,78 @@ void TestCliTls::verificationFailuresExitOne() {
     QVERIFY2(r.err.contains("not verified") && r.err.contains("unable to get local issuer certificate"), r.err.constData());
 }
 
+void TestCliTls::verificationFailureNamesTheCertificate() {
+    // Certificates made by the openssl command: an expired server
+    // certificate, a server certificate signed by an expired CA, a
+    // certificate for another host, a self-signed one. The one line on
+    // stderr says why and names the certificate that failed: its subject,
+    // its issuer and its depth in the chain (0 the server's own, 1 its CA).
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString openssl = tool("openssl");
+    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
+    QVERIFY(writeFile(path("ca.cnf"), "[ca]\ndefault_ca = lw\n[lw]\ndatabase = index.txt\nnew_certs_dir = .\n"
+                                      "serial = serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
+                                      "[any]\ncommonName = supplied\norganizationName = optional\n"));
+    QVERIFY(writeFile(path("index.txt"), {}));
+    QVERIFY(writeFile(path("serial"), "1000\n"));
+    QVERIFY(writeFile(path("caext.cnf"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"));
+    QVERIFY(writeFile(path("other.cnf"), "subjectAltName=DNS:other.example\n"));
+    const QStringList past = {"-startdate", "20200101000000Z", "-enddate", "20200201000000Z"};
+    const QList<QStringList> steps = {
+        // The server's own certificate (localhost), expired; signed by the good CA.
+        QStringList{"ca", "-batch", "-config", path("ca.cnf"), "-cert", path("ca.pem"), "-keyfile", path("ca.key"), "-in",
+                    path("server.csr"), "-out", path("expired.pem"), "-notext", "-extfile", path("ext.cnf")} + past,
+        // A CA that expired, and a valid server certificate it signed.
+        QStringList{"req"} + ec + QStringList{"-keyout", path("oldca.key"), "-out", path("oldca.csr"), "-subj", "/CN=Expired Test CA"},
+        QStringList{"ca", "-batch", "-config", path("ca.cnf"), "-selfsign", "-keyfile", path("oldca.key"), "-in",
+                    path("oldca.csr"), "-out", path("oldca.pem"), "-notext", "-extfile", path("caext.cnf")} + past,
+        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("oldca.pem"), "-CAkey", path("oldca.key"),
+                    "-CAcreateserial", "-out", path("byoldca.pem"), "-days", "2", "-extfile", path("ext.cnf")},
+        // Valid, signed by the good CA, for another host.
+        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                    "-CAcreateserial", "-out", path("other.pem"), "-days", "2", "-extfile", path("other.cnf")},
+        // Self-signed, for localhost.
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("self.key"), "-out", path("self.pem"), "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"},
+    };
+    for (const QStringList& args : steps) {
+        QProcess p;
+        p.setWorkingDirectory(m_dir.path());
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(openssl, args);
+        QVERIFY2(p.waitForFinished(kWait) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                 qPrintable("openssl " + args.join(' ') + ": " + QString::fromUtf8(p.readAll())));
+    }
+    const QString server = "subject O=Linewright Test,CN=localhost, ";
+    struct Case {
+        const char* cert;
+        const char* key;
+        const char* cafile;
+        QString line;
+    };
+    const QList<Case> cases = {
+        {"expired.pem", "server.key", "ca.pem",
+         "certificate has expired (" + server + "issuer CN=Linewright Test CA, depth 0)"},
+        {"byoldca.pem", "server.key", "oldca.pem", "certificate has expired (subject CN=Expired Test CA, issuer CN=Expired Test CA, depth 1)"},
+        {"other.pem", "server.key", "ca.pem",
+         "hostname mismatch (certificate is for DNS:other.example) (" + server + "issuer CN=Linewright Test CA, depth 0)"},
+        {"self.pem", "self.key", "ca.pem", "self-signed certificate (subject CN=localhost, issuer CN=localhost, depth 0)"},
+    };
+    for (const Case& c : cases) {
+        const quint16 port = freePort();
+        Peer peer(openssl, {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert", path(c.cert), "-key",
+                            path(c.key), "-rev", "-quiet"});
+        QVERIFY2(waitForPort(port), peer.output().constData());
+        for (const QString& mode : {QString("--quiet"), QString("--json")}) {
+            const Run r = runCli({"connect", "localhost", QString::number(port), "--tls", "--cafile", path(c.cafile),
+                                  "--send", "x\\n", "--count", "1", mode});
+            QCOMPARE(r.status, 1);
+            QCOMPARE(lines(r.err),
+                     QStringList{"linewright-cli: TLS handshake failed: certificate verify failed: " + c.line});
+        }
+    }
+}
+
 void TestCliTls::keyLogForWireshark() {
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
     const quint16 port = freePort();
@@ -684,6 +760,116 @@ void TestCliTls::swaksAgainstListenStartTls() {
     QVERIFY2(said.contains("TLS started"), said.constData());
     QVERIFY2(said.contains("sent through linewright"), said.constData());
     QVERIFY2(listener.output().contains("#2 < sent through linewright"), listener.output().constData());
+}
+
+void TestCliTls::countSkipsStartTlsDialogueClient() {
+    // --count counts the session's messages, not the STARTTLS dialogue's
+    // lines (the 220 greeting, the EHLO replies, "220 Ready to start TLS"):
+    // with --count 1 the run ends at the first line after the upgrade.
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString python = QStringLiteral("/usr/bin/python3");
+    {
+        QProcess probe;
+        probe.start(python, {"-c", "import aiosmtpd"});
+        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
+            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    }
+    const quint16 port = freePort();
+    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
+                         path("server.pem"), "--tlskey", path("server.key")});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const Run r = runCli({"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
+                          "-t", "\\r\\n", "--send", "NOOP\\r\\n", "--count", "1", "--json", "--stats"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    // The dialogue's lines were delivered (and are in the output) …
+    QVERIFY2(r.out.contains("\"text\":\"220 Ready to start TLS\""), r.out.constData());
+    // … and the one counted message is the answer to NOOP, inside TLS.
+    const qsizetype handshake = r.out.indexOf("\"event\":\"tls_handshake\"");
+    const qsizetype noop = r.out.indexOf("\"text\":\"250 OK\"");
+    QVERIFY2(handshake > 0 && noop > handshake, r.out.constData());
+    QVERIFY2(r.out.contains("\"event\":\"limit_reached\""), r.out.constData());
+    QVERIFY2(r.err.contains("messages: 1 in"), r.err.constData());
+}
+
+void TestCliTls::countSkipsStartTlsDialogueListener() {
+    const QString swaks = tool("swaks");
+    if (swaks.isEmpty()) QSKIP("swaks (Debian package swaks) is needed");
+    // The listener's side: EHLO and STARTTLS before the upgrade are the
+    // dialogue; --count 2 ends the run at the second command inside TLS
+    // (MAIL FROM), not at STARTTLS.
+    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
+                         "--stdin", "--count", "2", "--stats"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QProcess client;
+    client.setProcessChannelMode(QProcess::MergedChannels);
+    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
+                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
+    QVERIFY(client.waitForStarted(kWait));
+    const QList<QPair<QByteArray, QByteArray>> script = {
+        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
+        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
+        {"#2 < EHLO swaks.example", "250 lw\n"},
+    };
+    qsizetype from = 0;
+    for (const auto& [expect, reply] : script) {
+        qsizetype at = -1;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         at = listener.output().indexOf(expect + "\n", from);
+                         return at >= 0 || !listener.running();
+                     },
+                     kWait) && at >= 0,
+                 (expect + "\n--- listener:\n" + listener.output()).constData());
+        from = at + expect.size();
+        listener.process().write(reply);
+    }
+    // MAIL FROM is the second message: the listener stops by itself.
+    QVERIFY2(QTest::qWaitFor([&] { return !listener.running(); }, kWait), listener.output().constData());
+    QCOMPARE(listener.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(listener.process().exitCode() == 0, listener.output().constData());
+    const QByteArray out = listener.output();
+    QVERIFY2(out.contains("#2 < MAIL FROM:<a@example.com>") && !out.contains("RCPT TO"), out.constData());
+    QVERIFY2(out.contains("messages: 2 in"), out.constData());
+    QVERIFY(client.state() == QProcess::NotRunning || client.waitForFinished(kWait));
+}
+
+void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
+    // After the match the listener sends its go-ahead (here the --echo of
+    // the STARTTLS line) and waits for the client's ClientHello. A client
+    // that never sends it is dropped after --tls-timeout, with one line
+    // saying so; the listener goes on serving.
+    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--echo", "--tls-timeout",
+                         "300"});
+    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
+    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
+    QVERIFY(m.hasMatch());
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, m.captured(1).toUShort());
+    QVERIFY(s.waitForConnected(kWait));
+    s.write("STARTTLS\r\n");
+    QByteArray got;
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     got += s.readAll();
+                     return got.contains("STARTTLS\r\n");
+                 },
+                 kWait),
+             got.constData());
+    // Silence: no ClientHello. The listener closes the connection …
+    QVERIFY2(QTest::qWaitFor(
+                 [&] {
+                     got += s.readAll();
+                     return s.state() == QAbstractSocket::UnconnectedState;
+                 },
+                 kWait),
+             listener.output().constData());
+    // … and says why, naming the timeout.
+    QVERIFY2(QTest::qWaitFor([&] { return listener.output().contains("TLS handshake timed out after 300 ms"); }, kWait),
+             listener.output().constData());
+    QVERIFY2(listener.output().contains("the peer never started it"), listener.output().constData());
+    QVERIFY(listener.running());
 }
 
 QTEST_GUILESS_MAIN(TestCliTls)

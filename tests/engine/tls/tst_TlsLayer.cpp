@@ -290,15 +290,19 @@ private slots:
         QTest::addColumn<QString>("host");
         QTest::addColumn<bool>("otherCa");
         QTest::addColumn<QString>("expected");
+        QTest::addColumn<QString>("which");  // the certificate the failure names
+        const QString byCa = "(subject CN=localhost,O=Linewright Tests, issuer CN=Linewright Test CA,O=Linewright Tests, depth 0)";
+        const QString other = "(subject CN=other.example,O=Linewright Tests, issuer CN=Linewright Test CA,O=Linewright Tests, depth 0)";
+        const QString self = "(subject CN=localhost,O=Linewright Tests, issuer CN=localhost,O=Linewright Tests, depth 0)";
         for (auto [name, b] : lwtest::backends()) {
-            QTest::addRow("%s/expired", name) << b << "expired" << "localhost" << false << "certificate has expired";
+            QTest::addRow("%s/expired", name) << b << "expired" << "localhost" << false << "certificate has expired" << byCa;
             QTest::addRow("%s/wrong-name", name)
                 << b << "wrong" << "localhost" << false
-                << "hostname mismatch (certificate is for DNS:other.example)";
-            QTest::addRow("%s/wrong-ip", name) << b << "wrong" << "127.0.0.1" << false << "IP address mismatch";
-            QTest::addRow("%s/self-signed", name) << b << "self" << "localhost" << false << "self-signed certificate";
+                << "hostname mismatch (certificate is for DNS:other.example)" << other;
+            QTest::addRow("%s/wrong-ip", name) << b << "wrong" << "127.0.0.1" << false << "IP address mismatch" << other;
+            QTest::addRow("%s/self-signed", name) << b << "self" << "localhost" << false << "self-signed certificate" << self;
             QTest::addRow("%s/wrong-ca", name)
-                << b << "server" << "localhost" << true << "unable to get local issuer certificate";
+                << b << "server" << "localhost" << true << "unable to get local issuer certificate" << byCa;
         }
     }
     void verificationFailuresSayWhy() {
@@ -308,6 +312,7 @@ private slots:
         QFETCH(QString, host);
         QFETCH(bool, otherCa);
         QFETCH(QString, expected);
+        QFETCH(QString, which);
         const auto& p = lwtest::tls::pki();
         std::string cert = p.serverCert, key = p.serverKey;
         if (certKind == "expired") cert = p.expiredCert, key = p.expiredKey;
@@ -325,6 +330,9 @@ private slots:
         QCOMPARE(c->error, c->failedReason);
         QVERIFY2(c->failedReason.find("TLS handshake failed: certificate verify failed: " + expected.toStdString()) == 0,
                  c->failedReason.c_str());
+        // It names the certificate that failed, at the end of the one line.
+        QVERIFY2(QString::fromStdString(c->failedReason).endsWith(" " + which), c->failedReason.c_str());
+        QVERIFY(c->failedReason.find('\n') == std::string::npos);
         // With verification off the same server is accepted, and the report
         // still says what the check found.
         cfg.verify = false;
