@@ -452,7 +452,8 @@ void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     QVERIFY2(wrong.status == 1, qPrintable(wrong.all()));
     QVERIFY2(lines(wrong.err) == QStringList{"linewright-cli: STARTTLS with 127.0.0.1:" + QString::number(port) +
                                              " (after 2 of 11 requests): TLS handshake failed: certificate verify "
-                                             "failed: unable to get local issuer certificate"},
+                                             "failed: unable to get local issuer certificate (subject O=Linewright Test,"
+                                             "CN=localhost, issuer CN=Linewright Test CA, depth 0)"},
              qPrintable(wrong.all()));
 
     // A recording without an upgrade cannot be replayed with one.
