@@ -119,6 +119,20 @@ public:
         return error.empty() ? 0 : 1;
     }
 
+    /// The end of a run over many connections: "ok", and the error (the
+    /// timeout with how many were unfinished, else the first failure's);
+    /// printed; returns the exit status.
+    int finishMany(bool ok, bool timedOut, uint64_t unfinished, const std::string& firstError)
+    {
+        boolean("ok", ok);
+        if (timedOut)
+            str("error", "timeout with " + std::to_string(unfinished) + " connections unfinished");
+        else if (!firstError.empty())
+            str("error", firstError);
+        print();
+        return ok ? 0 : 1;
+    }
+
 private:
     void key(const char* k)
     {
@@ -279,6 +293,41 @@ inline int waitReady(int ep, std::vector<epoll_event>& events, Clock::time_point
         return 0;
     error = std::string("epoll_wait: ") + std::strerror(errno);
     return -1;
+}
+
+/// The loop of a client whose connections open over time: refill() (start
+/// more), then until finished(): wait (bounded by the deadline), onReady(key)
+/// for each ready event's key, refill(). Returns false when the deadline
+/// passed; an epoll_wait failure ends it too, into `error` unless set.
+template <class Finished, class OnReady, class Refill>
+bool driveConnections(int ep, Clock::time_point deadline, std::string& error, Finished finished, OnReady onReady,
+                      Refill refill)
+{
+    std::vector<epoll_event> events(4096);
+    refill();
+    while (!finished()) {
+        std::string waitError;
+        const int k = waitReady(ep, events, deadline, waitError);
+        if (k < 0) {
+            if (waitError == "timeout")
+                return false;
+            if (error.empty())
+                error = waitError;
+            return true;
+        }
+        for (int i = 0; i < k; ++i)
+            onReady(events[static_cast<size_t>(i)].data.u64);
+        refill();
+    }
+    return true;
+}
+
+/// Makes close(fd) reset the connection (SO_LINGER 0): no TIME_WAIT sockets
+/// pile up between runs.
+inline void resetOnClose(int fd)
+{
+    const linger abortive{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
 }
 
 // ---- the byte pattern ----------------------------------------------------

@@ -6,7 +6,11 @@
 #   on exit), the record of every run (RUNS, one JSON line each), the
 #   rotation of peers from one round to the next, the machine's CPU model,
 #   and the exit status after the summary.
-# It only defines functions and PIDS and sets the exit trap; it runs nothing.
+# It only defines functions and PIDS, sets the exit trap and exports
+# LW_BENCH_DIR (this folder: the summaries import bench_summary.py from it);
+# it runs nothing.
+
+export LW_BENCH_DIR="$HERE"
 
 # ---- the tools ---------------------------------------------------------
 

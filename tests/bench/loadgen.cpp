@@ -371,7 +371,6 @@ int runFanout(const Options& o)
     std::vector<double> lat;
     lat.reserve(n);
     const int ep = epoll_create1(EPOLL_CLOEXEC);
-    std::vector<epoll_event> events(4096);
     uint64_t next = 0, connecting = 0, served = 0, failed = 0, open = 0, peakOpen = 0;
     std::string firstError;
 
@@ -456,31 +455,18 @@ int runFanout(const Options& o)
 
     const auto t0 = Clock::now();
     const auto deadline = deadlineFrom(t0, o.timeout);
-    bool timedOut = false;
-    startSome();
-    while (served + failed < n) {
-        std::string waitError;
-        const int k = waitReady(ep, events, deadline, waitError);
-        if (k < 0) {
-            timedOut = waitError == "timeout";
-            if (!timedOut && firstError.empty())
-                firstError = waitError;
-            break;
-        }
-        for (int i = 0; i < k; ++i)
-            progress(conns[events[static_cast<size_t>(i)].data.u64]);
-        startSome();
-    }
+    const bool timedOut = !driveConnections(
+        ep, deadline, firstError, [&] { return served + failed >= n; },
+        [&](uint64_t key) { progress(conns[key]); }, startSome);
     const double secs = secondsSince(t0);
     // The measured interval is over. Abort the connections (RST) unless
     // --graceful-close: 10,000 client sockets in TIME_WAIT per run would
     // slow the next runs' port allocation and skew the comparison.
-    const linger abortive{1, 0};
     for (auto& c : conns) {
         if (c.fd < 0)
             continue;
         if (!o.gracefulClose)
-            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+            resetOnClose(c.fd);
         close(c.fd);
     }
     close(ep);
@@ -488,13 +474,8 @@ int runFanout(const Options& o)
     j.integer("served", served).integer("failed", failed).integer("peak_open", peakOpen).num("seconds", secs)
         .num("served_per_s", static_cast<double>(served) / secs)
         .num("latency_p50_ms", percentile(lat, 50)).num("latency_p99_ms", percentile(lat, 99))
-        .num("latency_max_ms", lat.empty() ? 0 : lat.back()).boolean("verified", o.verify).boolean("ok", ok);
-    if (timedOut)
-        j.str("error", "timeout with " + std::to_string(n - served - failed) + " connections unfinished");
-    else if (!firstError.empty())
-        j.str("error", firstError);
-    j.print();
-    return ok ? 0 : 1;
+        .num("latency_max_ms", lat.empty() ? 0 : lat.back()).boolean("verified", o.verify);
+    return j.finishMany(ok, timedOut, n - served - failed, firstError);
 }
 
 // ---- bulk ----------------------------------------------------------------

@@ -256,17 +256,16 @@ export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick')$([ "$NO_CPYTHON" 
 export LW_B_HAVE_OLD="$HAVE_OLD" LW_B_CLI_OLD="$CLI_OLD" LW_B_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_B_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
-import json, os, statistics, datetime
+import os, sys, datetime
+sys.path.insert(0, os.environ["LW_BENCH_DIR"])
+from bench_summary import load_runs, median, ratio, print_targets, print_failed, write_result
 
-runs = [json.loads(l) for l in open(os.environ["LW_B_RUNS"]) if l.strip()]
+runs = load_runs(os.environ["LW_B_RUNS"])
 have_cli = os.environ["LW_B_HAVE_CLI"] == "1"
 have_old = os.environ["LW_B_HAVE_OLD"] == "1"
 
 def med(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return statistics.median(vals) if vals else None
+    return median(runs, scen, peer, key)
 
 def count(scen, peer):
     rs = [r for r in runs if r["scenario"] == scen and r["peer"] == peer]
@@ -280,9 +279,6 @@ def fmt(v, unit=""):
     if v >= 1e3:
         return f"{v/1e3:.1f} k{unit}"
     return f"{v:.2f}{unit}"
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
 
 def cell(v):
     """A figure in a table cell: 3 digits, or fmt()'s k/M form; '-' for none."""
@@ -370,18 +366,8 @@ for peer in ("linewright-poll", "linewright-epoll"):
     target(f"(c) all {n_conns} served, {peer}", None if s is None else s == n_conns)
 d_lw, d_raw = get("d_bulk", "linewright", "mb_per_s"), med("d_bulk", "raw", "mb_per_s")
 target("(d) linewright >= 0.8x raw floor", None if d_lw is None or d_raw is None else d_lw >= 0.8 * d_raw)
-print()
-print("targets of the issue:")
-for t in targets:
-    m = t["met"]
-    print(f"  {'MET   ' if m else ('n/a   ' if m is None else 'MISSED')} {t['target']}")
-
-failed_runs = [r for r in runs if not r["result"].get("ok")]
-if failed_runs:
-    print()
-    print(f"FAILED RUNS ({len(failed_runs)}):")
-    for r in failed_runs:
-        print(f"  {r['scenario']} {r['peer']} run {r['run']}: {r['result'].get('error', '?')}")
+print_targets("targets of the issue:", targets)
+print_failed(runs)
 if not have_cli:
     print()
     print("NOTE: linewright-cli was absent: the linewright column and every ratio to it are n/a.")
@@ -408,10 +394,6 @@ result = {
     "targets": targets,
     "runs": runs,
 }
-with open(os.environ["LW_B_OUT"], "w") as f:
-    json.dump(result, f, indent=2)
-print(f"\nresults: {os.environ['LW_B_OUT']}   (every run: {os.environ['LW_B_RUNS']})")
-missed = any(t["met"] is False for t in targets)
-open(os.environ["LW_B_RUNS"] + ".missed", "w").write("1" if missed else "0")
+write_result(os.environ["LW_B_OUT"], os.environ["LW_B_RUNS"], result, targets)
 PY
 finish $?

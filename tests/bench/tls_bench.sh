@@ -320,36 +320,32 @@ if want bulk; then
     done
 fi
 
-if want lines; then
-    echo "== lines: $CONNS conns x $LINES pipelined lines x $SIZE B, echoed"
-    peers=(floor-tls floor-plain)
+# echo_rounds SCENARIO CLIENT_ARGS...: REPEAT rounds of `lw_tls_floor
+# CLIENT_ARGS` against the echo servers: the floor's and linewright's (when
+# there), each with TLS and without (the client then with --plain).
+echo_rounds() {
+    local scen="$1" r p peers=(floor-tls floor-plain); shift
     [ "$HAVE_CLI" = 1 ] && peers+=(lw-tls lw-plain)
     for r in $(seq 1 "$REPEAT"); do
         while read -r p; do
             case "$p" in
-                floor-tls) run_client lines "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" lines "$LINES" --conns "$CONNS" --size "$SIZE" ;;
-                floor-plain) run_client lines "$p" "$r" floor "--echo --plain" lines "$LINES" --conns "$CONNS" --size "$SIZE" --plain ;;
-                lw-tls) run_client lines "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" lines "$LINES" --conns "$CONNS" --size "$SIZE" ;;
-                lw-plain) run_client lines "$p" "$r" lw "$LW_ECHO" lines "$LINES" --conns "$CONNS" --size "$SIZE" --plain ;;
+                floor-tls) run_client "$scen" "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" "$@" ;;
+                floor-plain) run_client "$scen" "$p" "$r" floor "--echo --plain" "$@" --plain ;;
+                lw-tls) run_client "$scen" "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" "$@" ;;
+                lw-plain) run_client "$scen" "$p" "$r" lw "$LW_ECHO" "$@" --plain ;;
             esac
         done < <(rotate "$r" "${peers[@]}")
     done
+}
+
+if want lines; then
+    echo "== lines: $CONNS conns x $LINES pipelined lines x $SIZE B, echoed"
+    echo_rounds lines lines "$LINES" --conns "$CONNS" --size "$SIZE"
 fi
 
 if want handshakes; then
     echo "== handshakes: $HS connections, at most $CONC handshaking at once, one echoed line each, all held open"
-    peers=(floor-tls floor-plain)
-    [ "$HAVE_CLI" = 1 ] && peers+=(lw-tls lw-plain)
-    for r in $(seq 1 "$REPEAT"); do
-        while read -r p; do
-            case "$p" in
-                floor-tls) run_client handshakes "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" ;;
-                floor-plain) run_client handshakes "$p" "$r" floor "--echo --plain" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" --plain ;;
-                lw-tls) run_client handshakes "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" ;;
-                lw-plain) run_client handshakes "$p" "$r" lw "$LW_ECHO" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" --plain ;;
-            esac
-        done < <(rotate "$r" "${peers[@]}")
-    done
+    echo_rounds handshakes handshakes "$HS" --concurrency "$CONC" --size "$SIZE"
 fi
 
 ELAPSED=$((SECONDS - START))
@@ -364,23 +360,20 @@ export LW_T_CLI="$CLI" LW_T_BYTES="$BYTES" LW_T_LINES="$LINES" LW_T_CONNS="$CONN
 export LW_T_KEYTYPE="$KEYTYPE" LW_T_OPENSSL="$(openssl version)" LW_T_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_T_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
-import json, os, statistics, datetime
+import os, sys, statistics, datetime
+sys.path.insert(0, os.environ["LW_BENCH_DIR"])
+import bench_summary
+from bench_summary import load_runs, ratio, print_targets, print_failed, write_result
 
 env = os.environ
-runs = [json.loads(l) for l in open(env["LW_T_RUNS"]) if l.strip()]
+runs = load_runs(env["LW_T_RUNS"])
 have_cli = env["LW_T_HAVE_CLI"] == "1"
 
 def med(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return statistics.median(vals) if vals else None
+    return bench_summary.median(runs, scen, peer, key)
 
 def spread(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return (min(vals), max(vals)) if vals else None
+    return bench_summary.spread(runs, scen, peer, key)
 
 def med_of(scen, peer, fn):
     vals = []
@@ -393,9 +386,6 @@ def med_of(scen, peer, fn):
             if isinstance(v, (int, float)):
                 vals.append(v)
     return statistics.median(vals) if vals else None
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
 
 def fmt(v):
     if v is None:
@@ -491,18 +481,8 @@ if "bulk" in summary:
     v = next((b["over_floor"] for b in summary["bulk"] if b["pair"] == "lw-lw"), None)
     targets.append({"target": "bulk: linewright connect --tls -> listen --tls >= 0.8x the floor",
                     "met": None if v is None else v >= 0.8})
-    print()
-    print("target of issue 12:")
-    for t in targets:
-        m = t["met"]
-        print(f"  {'MET   ' if m else ('n/a   ' if m is None else 'MISSED')} {t['target']}")
-
-failed = [r for r in runs if not r["result"].get("ok")]
-if failed:
-    print()
-    print(f"FAILED RUNS ({len(failed)}):")
-    for r in failed:
-        print(f"  {r['scenario']} {r['peer']} run {r['run']}: {r['result'].get('error', '?')}")
+    print_targets("target of issue 12:", targets)
+print_failed(runs)
 if not have_cli:
     print()
     print(f"NOTE: linewright-cli {env['LW_T_WHY_NO_CLI']}: only the floor was measured.")
@@ -524,9 +504,6 @@ result = {
     "targets": targets,
     "runs": runs,
 }
-with open(env["LW_T_OUT"], "w") as f:
-    json.dump(result, f, indent=2)
-print(f"\nresults: {env['LW_T_OUT']}   (every run: {env['LW_T_RUNS']})")
-open(env["LW_T_RUNS"] + ".missed", "w").write("1" if any(t["met"] is False for t in targets) else "0")
+write_result(env["LW_T_OUT"], env["LW_T_RUNS"], result, targets)
 PY
 finish $?

@@ -361,32 +361,31 @@ struct Io {
         }
     }
 
+    // One SSL_* call on an empty error queue: its result when positive,
+    // else -1 with st saying why.
+    template <class Call>
+    int sslCall(Call call, IoStatus& st)
+    {
+        ERR_clear_error();
+        errno = 0;
+        const int r = call();
+        if (r > 0)
+            return r;
+        st = sslStatus(r);
+        return -1;
+    }
+
     // true when the handshake is done (at once in plain mode).
     bool handshake(IoStatus& st)
     {
-        if (!ssl)
-            return true;
-        ERR_clear_error();
-        errno = 0;
-        const int r = SSL_do_handshake(ssl);
-        if (r == 1)
-            return true;
-        st = sslStatus(r);
-        return false;
+        return !ssl || sslCall([&] { return SSL_do_handshake(ssl); }, st) > 0;
     }
 
     // > 0: bytes; else st says why.
     ssize_t read(char* b, size_t n, IoStatus& st)
     {
-        if (ssl) {
-            ERR_clear_error();
-            errno = 0;
-            const int r = SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30)));
-            if (r > 0)
-                return r;
-            st = sslStatus(r);
-            return -1;
-        }
+        if (ssl)
+            return sslCall([&] { return SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
         for (;;) {
             const ssize_t r = recv(fd, b, n, 0);
             if (r > 0)
@@ -410,15 +409,8 @@ struct Io {
     // > 0: bytes taken; else st says why (retry with the same bytes).
     ssize_t write(const char* b, size_t n, IoStatus& st)
     {
-        if (ssl) {
-            ERR_clear_error();
-            errno = 0;
-            const int r = SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30)));
-            if (r > 0)
-                return r;
-            st = sslStatus(r);
-            return -1;
-        }
+        if (ssl)
+            return sslCall([&] { return SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
         for (;;) {
             const ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
             if (r >= 0)
@@ -910,7 +902,6 @@ int runHandshakes(const Options& o)
     hsMs.reserve(n);
     doneMs.reserve(n);
     const int ep = epoll_create1(EPOLL_CLOEXEC);
-    std::vector<epoll_event> events(4096);
     uint64_t next = 0, active = 0, done = 0, failed = 0;
     std::string firstError, proto, cipher;
 
@@ -1007,30 +998,19 @@ int runHandshakes(const Options& o)
 
     const auto t0 = Clock::now();
     const auto deadline = deadlineFrom(t0, o.timeout);
-    bool timedOut = false;
-    startSome();
-    while (done + failed < n) {
-        std::string waitError;
-        const int k = waitReady(ep, events, deadline, waitError);
-        if (k < 0) {
-            timedOut = waitError == "timeout";
-            if (!timedOut && firstError.empty())
-                firstError = waitError;
-            break;
-        }
-        for (int i = 0; i < k; ++i) {
-            Conn& c = conns[events[static_cast<size_t>(i)].data.u64];
+    const bool timedOut = !driveConnections(
+        ep, deadline, firstError, [&] { return done + failed >= n; },
+        [&](uint64_t key) {
+            Conn& c = conns[key];
             if (c.state != State::Done && c.state != State::Failed)
                 progress(c);
-        }
-        startSome();
-    }
+        },
+        startSome);
     const double secs = secondsSince(t0);
     // Over: reset every connection (no close_notify, no TIME_WAIT).
-    const linger abortive{1, 0};
     for (auto& c : conns) {
         if (c.io.fd >= 0)
-            setsockopt(c.io.fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+            resetOnClose(c.io.fd);
         c.io.reset();
     }
     close(ep);
@@ -1040,13 +1020,8 @@ int runHandshakes(const Options& o)
         .num("handshakes_per_s", static_cast<double>(done) / secs)
         .num("handshake_p50_ms", percentile(hsMs, 50)).num("handshake_p99_ms", percentile(hsMs, 99))
         .num("done_p99_ms", percentile(doneMs, 99))
-        .str("protocol", proto).str("cipher", cipher).boolean("ok", ok);
-    if (timedOut)
-        j.str("error", "timeout with " + std::to_string(n - done - failed) + " connections unfinished");
-    else if (!firstError.empty())
-        j.str("error", firstError);
-    j.print();
-    return ok ? 0 : 1;
+        .str("protocol", proto).str("cipher", cipher);
+    return j.finishMany(ok, timedOut, n - done - failed, firstError);
 }
 
 } // namespace
