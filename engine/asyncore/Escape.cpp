@@ -78,8 +78,27 @@ std::optional<std::string> parseEscaped(std::string_view text, EscapeError* erro
     return out;
 }
 
-void appendEscaped(std::string& out, std::string_view bytes) {
+void appendHexEscape(std::string& out, unsigned char c) {
     static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0x0f]);
+}
+
+std::string printableAscii(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f)
+            out.push_back(c);
+        else
+            appendHexEscape(out, u);
+    }
+    return out;
+}
+
+void appendEscaped(std::string& out, std::string_view bytes) {
     out.reserve(out.size() + bytes.size());
     for (const char c : bytes) {
         const auto u = static_cast<unsigned char>(c);
@@ -91,13 +110,10 @@ void appendEscaped(std::string& out, std::string_view bytes) {
         case '\\': out += "\\\\"; continue;
         default: break;
         }
-        if (u >= 0x20 && u < 0x7f) {
+        if (u >= 0x20 && u < 0x7f)
             out.push_back(c);
-        } else {
-            out += "\\x";
-            out.push_back(kHex[u >> 4]);
-            out.push_back(kHex[u & 0x0f]);
-        }
+        else
+            appendHexEscape(out, u);
     }
 }
 
@@ -138,7 +154,6 @@ std::size_t utf8Sequence(std::string_view s) {
 }  // namespace
 
 void appendTerminalSafe(std::string& out, std::string_view bytes, TerminalText mode) {
-    static constexpr char kHex[] = "0123456789abcdef";
     out.reserve(out.size() + bytes.size());
     for (std::size_t i = 0; i < bytes.size();) {
         const char c = bytes[i];
@@ -159,10 +174,7 @@ void appendTerminalSafe(std::string& out, std::string_view bytes, TerminalText m
         case '\r': out += "\\r"; break;
         case '\n': out += "\\n"; break;
         case '\t': out += "\\t"; break;
-        default:
-            out += "\\x";
-            out.push_back(kHex[u >> 4]);
-            out.push_back(kHex[u & 0x0f]);
+        default: appendHexEscape(out, u);
         }
         ++i;
     }

@@ -45,6 +45,12 @@ void appendEscaped(std::string& out, std::string_view bytes);
 /// The escaped rendering of `bytes`.
 std::string renderEscaped(std::string_view bytes);
 
+/// Appends the byte `c` as `\xNN` (lower-case hex).
+void appendHexEscape(std::string& out, unsigned char c);
+/// `bytes` with printable ASCII kept as it is and every other byte as
+/// `\xNN` (nothing else escaped: for one-line display, not for reading back).
+std::string printableAscii(std::string_view bytes);
+
 /// What terminalSafe() keeps of the layout characters.
 enum class TerminalText : unsigned char {
     Line,       ///< one line: LF and TAB are escaped too (`\n`, `\t`)

@@ -442,7 +442,7 @@ void Loop::dispatchPoll() {
 // asyncore.readwrite(obj, flags) (L7), except that it stops as soon as the
 // channel has left the map, so handle_close runs once (L8 fixed).
 void Loop::readwrite(Dispatcher& d, NativeSocket fd, std::uint64_t serial, unsigned bits) {
-    try {
+    guardedPoll(d, fd, serial, [&] {
         if (bits & kReadyIn) {
             d.trace(Hook::HandleReadEvent);
             d.handleReadEvent();
@@ -459,22 +459,7 @@ void Loop::readwrite(Dispatcher& d, NativeSocket fd, std::uint64_t serial, unsig
             d.trace(Hook::HandleClose);
             d.handleClose();
         }
-    } catch (const ExitNow&) {
-        throw;
-    } catch (const std::system_error& e) {
-        if (sockops::isDisconnect(e.code())) {
-            if (stillRegistered(fd, serial)) {
-                guarded(d, fd, serial, [&] {
-                    d.trace(Hook::HandleClose);
-                    d.handleClose();
-                });
-            }
-        } else {
-            handleError(d, fd, serial);
-        }
-    } catch (...) {
-        handleError(d, fd, serial);
-    }
+    });
 }
 
 void Loop::closeAll(bool ignoreAll) {

@@ -1,6 +1,8 @@
 // Terminator.cpp — the terminator value and the two searches async_chat uses.
 #include "engine/asyncore/Terminator.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -25,7 +27,6 @@ std::string Terminator::describe() const {
         return "count:" + std::to_string(m_count);
     case Kind::Bytes: {
         std::string out = "b'";
-        static const char* hex = "0123456789abcdef";
         for (const char ch : m_bytes) {
             const auto c = static_cast<unsigned char>(ch);
             switch (c) {
@@ -35,13 +36,10 @@ std::string Terminator::describe() const {
             case '\\': out += "\\\\"; break;
             case '\'': out += "\\'"; break;
             default:
-                if (c >= 0x20 && c < 0x7f) {
+                if (c >= 0x20 && c < 0x7f)
                     out += static_cast<char>(c);
-                } else {
-                    out += "\\x";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                }
+                else
+                    appendHexEscape(out, c);
             }
         }
         out += '\'';

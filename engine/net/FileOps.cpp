@@ -68,6 +68,19 @@ int openRetrying(const char* path, int flags, mode_t mode) {
     } while (fd < 0 && errno == EINTR);
     return fd;
 }
+
+// The open descriptor `fd` as r.file (fdopen with `mode`): Opened, or the
+// error with fd closed.
+OpenedFile adopt(OpenedFile r, int fd, const char* mode) {
+    r.file = ::fdopen(fd, mode);
+    if (!r.file) {
+        r.error = errno ? errno : EIO;
+        ::close(fd);
+        return r;
+    }
+    r.outcome = OpenOutcome::Opened;
+    return r;
+}
 }  // namespace
 
 OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode) {
@@ -100,14 +113,7 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode) 
         r.error = errno ? errno : EIO;
         return r;
     }
-    r.file = ::fdopen(fd, "wb");
-    if (!r.file) {
-        r.error = errno ? errno : EIO;
-        ::close(fd);
-        return r;
-    }
-    r.outcome = OpenOutcome::Opened;
-    return r;
+    return adopt(r, fd, "wb");
 }
 
 OpenedFile openAppendNoFollow(const std::string& path, unsigned mode) {
@@ -128,14 +134,7 @@ OpenedFile openAppendNoFollow(const std::string& path, unsigned mode) {
         ::close(fd);
         return r;
     }
-    r.file = ::fdopen(fd, "ab");
-    if (!r.file) {
-        r.error = errno ? errno : EIO;
-        ::close(fd);
-        return r;
-    }
-    r.outcome = OpenOutcome::Opened;
-    return r;
+    return adopt(r, fd, "ab");
 }
 
 #endif

@@ -81,12 +81,7 @@ ProducerKind producerKindOf(std::string_view kind) {
 Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelRole role, const ChannelOptions& options)
     : AsyncChat(&loop), m_ctx(ctx), m_report(ctx, id, role, 0), m_opts(options),
       m_phase(ChannelPhase::Resolving) {
-    acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
-    acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
-    AsyncChat::setTerminator(m_opts.terminator);
-    cacheTerminator();
-    useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
-    m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
+    applyOptions();
     if (role == ChannelRole::Listener && m_opts.maxBuffered > 0)
         m_budget = std::make_shared<InputBudget>(ctx, id, m_opts.maxBuffered);
 }
@@ -95,12 +90,7 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent
                  Socket sock)
     : AsyncChat(std::move(sock), &loop), m_ctx(ctx), m_report(ctx, id, ChannelRole::Accepted, parent),
       m_opts(options), m_phase(ChannelPhase::Connected) {
-    acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
-    acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
-    AsyncChat::setTerminator(m_opts.terminator);
-    cacheTerminator();
-    useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
-    m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
+    applyOptions();
     m_peer = addr.toString();
     std::error_code ec;
     m_local = sockops::localAddress(socketHandle(), ec).toString();
@@ -113,6 +103,15 @@ Channel::~Channel() {
     // Empty the fifo now: echo replies in it count themselves out of
     // m_batchedBytes, which is gone by the time ~AsyncChat runs.
     discardBuffers();
+}
+
+void Channel::applyOptions() {
+    acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
+    acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
+    AsyncChat::setTerminator(m_opts.terminator);
+    cacheTerminator();
+    useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
+    m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
 }
 
 void Channel::cacheTerminator() {

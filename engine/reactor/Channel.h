@@ -180,6 +180,7 @@ protected:
 
 private:
     Event& emit(EventKind kind) { return m_report.emit(kind); }
+    void applyOptions();  // both constructors: buffer sizes, terminator, echo batching
     void cacheTerminator();
     void attemptConnect();
     void echoReply(std::string_view reply);

@@ -1,6 +1,7 @@
 // Certificate.cpp — see Certificate.h.
 #include "engine/tls/Certificate.h"
 
+#include "engine/asyncore/Escape.h"
 #include "engine/net/FileOps.h"
 
 #include <openssl/asn1.h>
@@ -48,20 +49,7 @@ std::string bioText(BIO* b) {
 
 // Printable ASCII only: anything else as \xHH, so peer text is safe to show.
 std::string printable(const unsigned char* p, std::size_t n) {
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        const unsigned char c = p[i];
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
+    return printableAscii(std::string_view(reinterpret_cast<const char*>(p), n));
 }
 
 std::string nameText(const X509_NAME* name) {

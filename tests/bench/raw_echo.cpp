@@ -11,6 +11,8 @@
 // the peer is slow to read, the server stops reading from it until the
 // pending bytes are written (back-pressure, no unbounded queue).
 
+#include "bench_common.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,6 +35,8 @@
 
 namespace {
 
+using bench::raiseFdLimit;
+
 volatile sig_atomic_t g_stop = 0;
 
 void onSignal(int) { g_stop = 1; }
@@ -51,23 +55,13 @@ struct Conn {
     std::exit(1);
 }
 
-void raiseFdLimit()
-{
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
+} // namespace
 
-void usage()
+[[noreturn]] void bench::usage(const char* why)
 {
-    std::fprintf(stderr,
-        "usage: lw_raw_echo PORT [--discard] [--host ADDR] [--buf BYTES]\n");
+    std::fprintf(stderr, "lw_raw_echo: %s\nusage: lw_raw_echo PORT [--discard] [--host ADDR] [--buf BYTES]\n", why);
     std::exit(2);
 }
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -84,18 +78,18 @@ int main(int argc, char** argv)
         } else if (a == "--buf" && i + 1 < argc) {
             bufSize = std::strtoul(argv[++i], nullptr, 10);
             if (bufSize == 0)
-                usage();
+                bench::usage("bad --buf");
         } else if (port < 0 && !a.empty() && a[0] != '-') {
             char* end = nullptr;
             port = std::strtol(argv[i], &end, 10);
             if (*end != '\0' || port < 0 || port > 65535)
-                usage();
+                bench::usage("bad PORT");
         } else {
-            usage();
+            bench::usage("unknown option");
         }
     }
     if (port < 0)
-        usage();
+        bench::usage("no PORT");
 
     raiseFdLimit();
     signal(SIGPIPE, SIG_IGN);
@@ -104,26 +98,9 @@ int main(int argc, char** argv)
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
 
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-        std::fprintf(stderr, "lw_raw_echo: bad IPv4 address %s\n", host.c_str());
-        return 2;
-    }
-    const int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int lfd = bench::listenPrintingPort(host, port);
     if (lfd < 0)
-        die("socket");
-    const int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        die("bind");
-    if (listen(lfd, SOMAXCONN) != 0)
         die("listen");
-    socklen_t alen = sizeof addr;
-    getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &alen);
-    std::printf("%u\n", static_cast<unsigned>(ntohs(addr.sin_port)));
-    std::fflush(stdout);
 
     const int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0)
@@ -187,7 +164,7 @@ int main(int argc, char** argv)
                     const int cfd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
                     if (cfd < 0)
                         break; // EAGAIN, or EMFILE: retried on the next wakeup
-                    setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    bench::setNoDelay(cfd);
                     Conn& c = conns[cfd];
                     c.fd = cfd;
                     if (!discard)

@@ -85,44 +85,21 @@ PYTHON="${PYTHON:-python3}"
 [ -n "$OUT" ] || OUT="$BUILD/bench-results.json"
 RUNS="${OUT%.json}.runs.jsonl"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-bench.XXXXXX")"
-trap 'rm -rf "$LOGDIR"' EXIT  # until the servers' cleanup below takes over
 : > "$RUNS"
+. "$HERE/bench_lib.sh"
 
 # ---- the tools ---------------------------------------------------------
 
-find_tool() { # name -> path or empty
-    local p
-    for p in "$BUILD/tests/bench/$1" "$BUILD/$1"; do
-        [ -x "$p" ] && { echo "$p"; return; }
-    done
-}
+need_tools run_bench.sh lw_loadgen lw_raw_echo
 LOADGEN="$(find_tool lw_loadgen)"
 RAW="$(find_tool lw_raw_echo)"
-if [ -z "$LOADGEN" ] || [ -z "$RAW" ]; then
-    echo "== building lw_loadgen and lw_raw_echo in $BUILD"
-    cmake --build "$BUILD" --target lw_loadgen lw_raw_echo >"$LOGDIR/build.log" 2>&1 || {
-        cat "$LOGDIR/build.log" >&2
-        echo "run_bench.sh: could not build the bench tools in $BUILD; configure one with" >&2
-        echo "  cmake -S $HERE -B DIR && tests/bench/run_bench.sh DIR" >&2
-        exit 1
-    }
-    LOADGEN="$(find_tool lw_loadgen)"
-    RAW="$(find_tool lw_raw_echo)"
-    [ -n "$LOADGEN" ] && [ -n "$RAW" ] || { echo "run_bench.sh: lw_loadgen/lw_raw_echo not found in $BUILD" >&2; exit 1; }
-fi
 CLI="${LW_CLI:-$BUILD/app/linewright-cli}"
 HAVE_CLI=1
 if [ ! -x "$CLI" ]; then
     HAVE_CLI=0
-    cat <<EOF
-
-  ###################################################################
-  ##  linewright-cli NOT FOUND at $CLI
-  ##  The linewright column is SKIPPED: only CPython asynchat and the
-  ##  raw floor are measured. Build app/ or set LW_CLI=/path/to/cli.
-  ###################################################################
-
-EOF
+    banner "linewright-cli NOT FOUND at $CLI" \
+        "The linewright column is SKIPPED: only CPython asynchat and the" \
+        "raw floor are measured. Build app/ or set LW_CLI=/path/to/cli."
 fi
 HAVE_OLD=0
 if [ -n "$CLI_OLD" ]; then
@@ -153,100 +130,18 @@ SIZE=64
 
 # ---- servers -----------------------------------------------------------
 
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    PIDS=()
-}
-trap 'cleanup; rm -rf "$LOGDIR"' EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
-
-SERVER_PID=""
-SERVER_PORT=""
-
-free_port() {
-    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Wait until 127.0.0.1:$1 accepts a connection (max ~10 s) while $2 lives.
-wait_listening() {
-    local i
-    for i in $(seq 1 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
-
-# Wait for the port number a server prints as its first stdout line.
-wait_port_line() { # file pid
-    local i p
-    for i in $(seq 1 100); do
-        p="$(head -n 1 "$1" 2>/dev/null)"
-        if [ -n "$p" ]; then echo "$p"; return 0; fi
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-
 # start_server PEER ARGS...: sets SERVER_PID and SERVER_PORT; 1 on failure.
 start_server() {
     local peer="$1"; shift
     local out="$LOGDIR/$peer.$RANDOM.out" err="$LOGDIR/$peer.err"
     SERVER_PID=""; SERVER_PORT=""
     case "$peer" in
-        linewright*)
-            SERVER_PORT="$(free_port)"
-            local cli="$CLI"
-            case "$peer" in linewright-old*) cli="$CLI_OLD" ;; esac
-            "$cli" listen "127.0.0.1:$SERVER_PORT" "$@" >"$out" 2>"$err" &
-            SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            wait_listening "$SERVER_PORT" "$SERVER_PID" || { SERVER_PORT=""; }
-            ;;
-        cpython*)
-            "$PYTHON" "$HERE/asynchat_echo.py" --port 0 "$@" >"$out" 2>"$err" &
-            SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            SERVER_PORT="$(wait_port_line "$out" "$SERVER_PID")" || SERVER_PORT=""
-            ;;
-        raw*)
-            "$RAW" 0 "$@" >"$out" 2>"$err" &
-            SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            SERVER_PORT="$(wait_port_line "$out" "$SERVER_PID")" || SERVER_PORT=""
-            ;;
+        linewright-old*) serve_cli "$CLI_OLD" "$out" "$err" "$@" ;;
+        linewright*) serve_cli "$CLI" "$out" "$err" "$@" ;;
+        cpython*) serve_port_line "$out" "$err" "$PYTHON" "$HERE/asynchat_echo.py" --port 0 "$@" ;;
+        raw*) serve_port_line "$out" "$err" "$RAW" 0 "$@" ;;
     esac
-    if [ -z "$SERVER_PORT" ]; then
-        echo "  !! $peer did not start listening; its stderr:" >&2
-        sed 's/^/     /' "$err" >&2
-        stop_server
-        return 1
-    fi
-}
-
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    local pid="$SERVER_PID" i keep=()
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
-    PIDS=("${keep[@]}")
-    SERVER_PID=""
-}
-
-record() { # scenario peer run json
-    printf '{"scenario": "%s", "peer": "%s", "run": %s, "result": %s}\n' "$1" "$2" "$3" "$4" >>"$RUNS"
+    server_listening "$peer" "$err"
 }
 
 FAILED=0
@@ -282,15 +177,14 @@ run_one() {
 # dropped for the rest of the scenario.
 measure() {
     local scen="$1"; shift
-    local specs=() largs=() spec=() dead=" " r k i n
+    local specs=() largs=() spec=() order=() dead=" " r s
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do specs+=("$1"); shift; done
     shift
     largs=("$@")
-    n=${#specs[@]}
     for r in $(seq 1 "$REPEAT"); do
-        for k in $(seq 0 $((n - 1))); do
-            i=$(((k + r - 1) % n))
-            read -r -a spec <<<"${specs[$i]}"
+        mapfile -t order < <(rotate "$r" "${specs[@]}")
+        for s in "${order[@]}"; do
+            read -r -a spec <<<"$s"
             case "$dead" in *" ${spec[0]} "*) continue ;; esac
             run_one "$scen" "${spec[0]}" "$r" "${spec[1]}" "${spec[@]:2}" -- "${largs[@]}" || dead="$dead${spec[0]} "
         done
@@ -352,8 +246,7 @@ ELAPSED=$((SECONDS - START))
 
 # ---- summary -----------------------------------------------------------
 
-CPU_MODEL="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
-[ -n "$CPU_MODEL" ] || CPU_MODEL="$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)"
+CPU_MODEL="$(cpu_model)"
 export LW_B_RUNS="$RUNS" LW_B_OUT="$OUT" LW_B_HAVE_CLI="$HAVE_CLI" LW_B_QUICK="$QUICK" LW_B_REPEAT="$REPEAT"
 export LW_B_NPROC="$(nproc)" LW_B_CPU="$CPU_MODEL" LW_B_KERNEL="$(uname -srm)" LW_B_ELAPSED="$ELAPSED"
 export LW_B_PYVER="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
@@ -363,17 +256,16 @@ export LW_B_ARGS="$BUILD$([ "$QUICK" = 1 ] && echo ' --quick')$([ "$NO_CPYTHON" 
 export LW_B_HAVE_OLD="$HAVE_OLD" LW_B_CLI_OLD="$CLI_OLD" LW_B_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_B_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
-import json, os, statistics, datetime
+import os, sys, datetime
+sys.path.insert(0, os.environ["LW_BENCH_DIR"])
+from bench_summary import load_runs, median, ratio, print_targets, print_failed, write_result
 
-runs = [json.loads(l) for l in open(os.environ["LW_B_RUNS"]) if l.strip()]
+runs = load_runs(os.environ["LW_B_RUNS"])
 have_cli = os.environ["LW_B_HAVE_CLI"] == "1"
 have_old = os.environ["LW_B_HAVE_OLD"] == "1"
 
 def med(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return statistics.median(vals) if vals else None
+    return median(runs, scen, peer, key)
 
 def count(scen, peer):
     rs = [r for r in runs if r["scenario"] == scen and r["peer"] == peer]
@@ -387,9 +279,6 @@ def fmt(v, unit=""):
     if v >= 1e3:
         return f"{v/1e3:.1f} k{unit}"
     return f"{v:.2f}{unit}"
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
 
 def cell(v):
     """A figure in a table cell: 3 digits, or fmt()'s k/M form; '-' for none."""
@@ -477,18 +366,8 @@ for peer in ("linewright-poll", "linewright-epoll"):
     target(f"(c) all {n_conns} served, {peer}", None if s is None else s == n_conns)
 d_lw, d_raw = get("d_bulk", "linewright", "mb_per_s"), med("d_bulk", "raw", "mb_per_s")
 target("(d) linewright >= 0.8x raw floor", None if d_lw is None or d_raw is None else d_lw >= 0.8 * d_raw)
-print()
-print("targets of the issue:")
-for t in targets:
-    m = t["met"]
-    print(f"  {'MET   ' if m else ('n/a   ' if m is None else 'MISSED')} {t['target']}")
-
-failed_runs = [r for r in runs if not r["result"].get("ok")]
-if failed_runs:
-    print()
-    print(f"FAILED RUNS ({len(failed_runs)}):")
-    for r in failed_runs:
-        print(f"  {r['scenario']} {r['peer']} run {r['run']}: {r['result'].get('error', '?')}")
+print_targets("targets of the issue:", targets)
+print_failed(runs)
 if not have_cli:
     print()
     print("NOTE: linewright-cli was absent: the linewright column and every ratio to it are n/a.")
@@ -515,17 +394,6 @@ result = {
     "targets": targets,
     "runs": runs,
 }
-with open(os.environ["LW_B_OUT"], "w") as f:
-    json.dump(result, f, indent=2)
-print(f"\nresults: {os.environ['LW_B_OUT']}   (every run: {os.environ['LW_B_RUNS']})")
-missed = any(t["met"] is False for t in targets)
-open(os.environ["LW_B_RUNS"] + ".missed", "w").write("1" if missed else "0")
+write_result(os.environ["LW_B_OUT"], os.environ["LW_B_RUNS"], result, targets)
 PY
-SUMMARY_RC=$?
-echo "   elapsed: ${ELAPSED}s"
-MISSED="$(cat "$RUNS.missed" 2>/dev/null || echo 0)"
-rm -f "$RUNS.missed"
-[ "$SUMMARY_RC" = 0 ] || FAILED=1
-if [ "$FAILED" = 1 ]; then exit 1; fi
-if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then exit 1; fi
-exit 0
+finish $?

@@ -109,29 +109,13 @@ PYTHON="${PYTHON:-python3}"
 [ -n "$OUT" ] || OUT="$BUILD/tls-bench-results.json"
 RUNS="${OUT%.json}.runs.jsonl"
 LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-tls-bench.XXXXXX")"
-trap 'rm -rf "$LOGDIR"' EXIT  # until the servers' cleanup below takes over
 : > "$RUNS"
+. "$HERE/bench_lib.sh"
 
 # ---- the tools ---------------------------------------------------------
 
-find_tool() { # name -> path or empty
-    local p
-    for p in "$BUILD/tests/bench/$1" "$BUILD/$1"; do
-        [ -x "$p" ] && { echo "$p"; return; }
-    done
-}
+need_tools tls_bench.sh lw_tls_floor
 FLOOR="$(find_tool lw_tls_floor)"
-if [ -z "$FLOOR" ]; then
-    echo "== building lw_tls_floor in $BUILD"
-    cmake --build "$BUILD" --target lw_tls_floor >"$LOGDIR/build.log" 2>&1 || {
-        cat "$LOGDIR/build.log" >&2
-        echo "tls_bench.sh: could not build lw_tls_floor in $BUILD; configure one with" >&2
-        echo "  cmake -S $HERE -B DIR && tests/bench/tls_bench.sh DIR" >&2
-        exit 1
-    }
-    FLOOR="$(find_tool lw_tls_floor)"
-    [ -n "$FLOOR" ] || { echo "tls_bench.sh: lw_tls_floor not found in $BUILD" >&2; exit 1; }
-fi
 CLI="${LW_CLI:-$BUILD/app/linewright-cli}"
 HAVE_CLI=1
 WHY_NO_CLI=""
@@ -141,15 +125,9 @@ elif ! case "$("$CLI" listen --help 2>&1)" in *--tls*) true ;; *) false ;; esac;
     HAVE_CLI=0; WHY_NO_CLI="$CLI has no --tls option"
 fi
 if [ "$HAVE_CLI" = 0 ]; then
-    cat <<EOF
-
-  ###################################################################
-  ##  linewright-cli: $WHY_NO_CLI
-  ##  The linewright peers are SKIPPED: only the floor is measured.
-  ##  Build app/ with TLS or set LW_CLI=/path/to/cli.
-  ###################################################################
-
-EOF
+    banner "linewright-cli: $WHY_NO_CLI" \
+        "The linewright peers are SKIPPED: only the floor is measured." \
+        "Build app/ with TLS or set LW_CLI=/path/to/cli."
 fi
 
 # ---- the certificate ---------------------------------------------------
@@ -183,48 +161,7 @@ SIZE=64
 
 # ---- servers -----------------------------------------------------------
 
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
-    done
-    PIDS=()
-}
-trap 'cleanup; rm -rf "$LOGDIR"' EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
-
-SERVER_PID="" SERVER_PORT="" SERVER_OUT="" SERVER_ERR=""
-
-free_port() {
-    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Wait until 127.0.0.1:$1 accepts a connection (max ~10 s) while $2 lives.
-wait_listening() {
-    local i
-    for i in $(seq 1 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
-
-# Wait for the port number a server prints as its first stdout line.
-wait_port_line() { # file pid
-    local i p
-    for i in $(seq 1 100); do
-        p="$(head -n 1 "$1" 2>/dev/null)"
-        if [ -n "$p" ]; then echo "$p"; return 0; fi
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
+SERVER_OUT="" SERVER_ERR=""
 
 # start_server KIND ARGS...: KIND lw or floor; sets SERVER_PID/PORT/OUT/ERR.
 start_server() {
@@ -232,39 +169,10 @@ start_server() {
     SERVER_OUT="$LOGDIR/server.$RANDOM.out"; SERVER_ERR="${SERVER_OUT%.out}.err"
     SERVER_PID=""; SERVER_PORT=""
     case "$kind" in
-        lw)
-            SERVER_PORT="$(free_port)"
-            "$CLI" listen "127.0.0.1:$SERVER_PORT" "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" &
-            SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            wait_listening "$SERVER_PORT" "$SERVER_PID" || SERVER_PORT=""
-            ;;
-        floor)
-            "$FLOOR" serve --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_ERR" &
-            SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            SERVER_PORT="$(wait_port_line "$SERVER_OUT" "$SERVER_PID")" || SERVER_PORT=""
-            ;;
+        lw) serve_cli "$CLI" "$SERVER_OUT" "$SERVER_ERR" "$@" ;;
+        floor) serve_port_line "$SERVER_OUT" "$SERVER_ERR" "$FLOOR" serve --port 0 "$@" ;;
     esac
-    if [ -z "$SERVER_PORT" ]; then
-        echo "  !! $kind server did not start listening; its stderr:" >&2
-        sed 's/^/     /' "$SERVER_ERR" >&2
-        stop_server
-        return 1
-    fi
-}
-
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    local pid="$SERVER_PID" i keep=()
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
-    PIDS=("${keep[@]}")
-    SERVER_PID=""
+    server_listening "$kind server" "$SERVER_ERR"
 }
 
 # What a stopped server received, in bytes; empty when unknown.
@@ -297,10 +205,6 @@ timed() { # FILE CMD...: runs CMD, its CPU seconds into FILE
 }
 cpu_of() { # FILE written by timed -> seconds or null
     awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { printf "%.2f", $1 + $2; found = 1 } END { if (!found) printf "null" }' "$1" 2>/dev/null || printf null
-}
-
-record() { # scenario peer run json
-    printf '{"scenario": "%s", "peer": "%s", "run": %s, "result": %s}\n' "$1" "$2" "$3" "$4" >>"$RUNS"
 }
 
 elapsed() { # t0 t1 (EPOCHREALTIME values) -> seconds
@@ -391,15 +295,6 @@ run_client() {
     printf '  %-11s %-15s run %s: %s\n' "$scen" "$peer" "$r" "$json" | cut -c1-230
 }
 
-# rotate R WORDS...: WORDS rotated by R-1 (round 1 as given, round 2 from the second...).
-rotate() {
-    local r="$1"; shift
-    local a=("$@") n=$# k
-    for k in $(seq 0 $((n - 1))); do
-        printf '%s\n' "${a[$(((k + r - 1) % n))]}"
-    done
-}
-
 LW_ECHO="--echo --quiet --terminator \\r\\n"
 CERT_ARGS_FLOOR="--cert $CERT --key $KEY"
 CERT_ARGS_LW="--tls --cert $CERT --key $KEY"
@@ -425,44 +320,39 @@ if want bulk; then
     done
 fi
 
-if want lines; then
-    echo "== lines: $CONNS conns x $LINES pipelined lines x $SIZE B, echoed"
-    peers=(floor-tls floor-plain)
+# echo_rounds SCENARIO CLIENT_ARGS...: REPEAT rounds of `lw_tls_floor
+# CLIENT_ARGS` against the echo servers: the floor's and linewright's (when
+# there), each with TLS and without (the client then with --plain).
+echo_rounds() {
+    local scen="$1" r p peers=(floor-tls floor-plain); shift
     [ "$HAVE_CLI" = 1 ] && peers+=(lw-tls lw-plain)
     for r in $(seq 1 "$REPEAT"); do
         while read -r p; do
             case "$p" in
-                floor-tls) run_client lines "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" lines "$LINES" --conns "$CONNS" --size "$SIZE" ;;
-                floor-plain) run_client lines "$p" "$r" floor "--echo --plain" lines "$LINES" --conns "$CONNS" --size "$SIZE" --plain ;;
-                lw-tls) run_client lines "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" lines "$LINES" --conns "$CONNS" --size "$SIZE" ;;
-                lw-plain) run_client lines "$p" "$r" lw "$LW_ECHO" lines "$LINES" --conns "$CONNS" --size "$SIZE" --plain ;;
+                floor-tls) run_client "$scen" "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" "$@" ;;
+                floor-plain) run_client "$scen" "$p" "$r" floor "--echo --plain" "$@" --plain ;;
+                lw-tls) run_client "$scen" "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" "$@" ;;
+                lw-plain) run_client "$scen" "$p" "$r" lw "$LW_ECHO" "$@" --plain ;;
             esac
         done < <(rotate "$r" "${peers[@]}")
     done
+}
+
+if want lines; then
+    echo "== lines: $CONNS conns x $LINES pipelined lines x $SIZE B, echoed"
+    echo_rounds lines lines "$LINES" --conns "$CONNS" --size "$SIZE"
 fi
 
 if want handshakes; then
     echo "== handshakes: $HS connections, at most $CONC handshaking at once, one echoed line each, all held open"
-    peers=(floor-tls floor-plain)
-    [ "$HAVE_CLI" = 1 ] && peers+=(lw-tls lw-plain)
-    for r in $(seq 1 "$REPEAT"); do
-        while read -r p; do
-            case "$p" in
-                floor-tls) run_client handshakes "$p" "$r" floor "--echo $CERT_ARGS_FLOOR" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" ;;
-                floor-plain) run_client handshakes "$p" "$r" floor "--echo --plain" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" --plain ;;
-                lw-tls) run_client handshakes "$p" "$r" lw "$LW_ECHO $CERT_ARGS_LW" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" ;;
-                lw-plain) run_client handshakes "$p" "$r" lw "$LW_ECHO" handshakes "$HS" --concurrency "$CONC" --size "$SIZE" --plain ;;
-            esac
-        done < <(rotate "$r" "${peers[@]}")
-    done
+    echo_rounds handshakes handshakes "$HS" --concurrency "$CONC" --size "$SIZE"
 fi
 
 ELAPSED=$((SECONDS - START))
 
 # ---- summary -----------------------------------------------------------
 
-CPU_MODEL="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
-[ -n "$CPU_MODEL" ] || CPU_MODEL="$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)"
+CPU_MODEL="$(cpu_model)"
 export LW_T_RUNS="$RUNS" LW_T_OUT="$OUT" LW_T_HAVE_CLI="$HAVE_CLI" LW_T_WHY_NO_CLI="$WHY_NO_CLI"
 export LW_T_QUICK="$QUICK" LW_T_REPEAT="$REPEAT" LW_T_NPROC="$(nproc)" LW_T_CPU="$CPU_MODEL"
 export LW_T_KERNEL="$(uname -srm)" LW_T_ELAPSED="$ELAPSED" LW_T_CMD="tests/bench/tls_bench.sh $ORIG_ARGS"
@@ -470,23 +360,20 @@ export LW_T_CLI="$CLI" LW_T_BYTES="$BYTES" LW_T_LINES="$LINES" LW_T_CONNS="$CONN
 export LW_T_KEYTYPE="$KEYTYPE" LW_T_OPENSSL="$(openssl version)" LW_T_LOAD_BEFORE="$LOAD_BEFORE"
 export LW_T_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 "$PYTHON" - <<'PY'
-import json, os, statistics, datetime
+import os, sys, statistics, datetime
+sys.path.insert(0, os.environ["LW_BENCH_DIR"])
+import bench_summary
+from bench_summary import load_runs, ratio, print_targets, print_failed, write_result
 
 env = os.environ
-runs = [json.loads(l) for l in open(env["LW_T_RUNS"]) if l.strip()]
+runs = load_runs(env["LW_T_RUNS"])
 have_cli = env["LW_T_HAVE_CLI"] == "1"
 
 def med(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return statistics.median(vals) if vals else None
+    return bench_summary.median(runs, scen, peer, key)
 
 def spread(scen, peer, key):
-    vals = [r["result"].get(key) for r in runs
-            if r["scenario"] == scen and r["peer"] == peer and r["result"].get("ok")]
-    vals = [v for v in vals if isinstance(v, (int, float))]
-    return (min(vals), max(vals)) if vals else None
+    return bench_summary.spread(runs, scen, peer, key)
 
 def med_of(scen, peer, fn):
     vals = []
@@ -499,9 +386,6 @@ def med_of(scen, peer, fn):
             if isinstance(v, (int, float)):
                 vals.append(v)
     return statistics.median(vals) if vals else None
-
-def ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
 
 def fmt(v):
     if v is None:
@@ -597,18 +481,8 @@ if "bulk" in summary:
     v = next((b["over_floor"] for b in summary["bulk"] if b["pair"] == "lw-lw"), None)
     targets.append({"target": "bulk: linewright connect --tls -> listen --tls >= 0.8x the floor",
                     "met": None if v is None else v >= 0.8})
-    print()
-    print("target of issue 12:")
-    for t in targets:
-        m = t["met"]
-        print(f"  {'MET   ' if m else ('n/a   ' if m is None else 'MISSED')} {t['target']}")
-
-failed = [r for r in runs if not r["result"].get("ok")]
-if failed:
-    print()
-    print(f"FAILED RUNS ({len(failed)}):")
-    for r in failed:
-        print(f"  {r['scenario']} {r['peer']} run {r['run']}: {r['result'].get('error', '?')}")
+    print_targets("target of issue 12:", targets)
+print_failed(runs)
 if not have_cli:
     print()
     print(f"NOTE: linewright-cli {env['LW_T_WHY_NO_CLI']}: only the floor was measured.")
@@ -630,16 +504,6 @@ result = {
     "targets": targets,
     "runs": runs,
 }
-with open(env["LW_T_OUT"], "w") as f:
-    json.dump(result, f, indent=2)
-print(f"\nresults: {env['LW_T_OUT']}   (every run: {env['LW_T_RUNS']})")
-open(env["LW_T_RUNS"] + ".missed", "w").write("1" if any(t["met"] is False for t in targets) else "0")
+write_result(env["LW_T_OUT"], env["LW_T_RUNS"], result, targets)
 PY
-SUMMARY_RC=$?
-echo "   elapsed: ${ELAPSED}s"
-MISSED="$(cat "$RUNS.missed" 2>/dev/null || echo 0)"
-rm -f "$RUNS.missed"
-[ "$SUMMARY_RC" = 0 ] || FAILED=1
-if [ "$FAILED" = 1 ]; then exit 1; fi
-if [ "$STRICT" = 1 ] && [ "$MISSED" = 1 ]; then exit 1; fi
-exit 0
+finish $?

@@ -53,15 +53,9 @@
 //
 // Plain C++20 over POSIX, Linux epoll and OpenSSL 3: no Qt, no engine.
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include "bench_common.h"
+
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -84,14 +78,22 @@
 #include <unordered_map>
 #include <vector>
 
+[[noreturn]] void bench::usage(const char* why)
+{
+    std::fprintf(stderr,
+        "lw_tls_floor: %s\n"
+        "usage: lw_tls_floor serve (--discard|--echo) [--port P] [--host ADDR] [--cert F --key F] [--rsa] [--buf BYTES]\n"
+        "       lw_tls_floor send BYTES --port P [--stdin]\n"
+        "       lw_tls_floor lines N --port P [--conns C] [--size B] [--window W] [--no-verify]\n"
+        "       lw_tls_floor handshakes N --port P [--concurrency C] [--no-echo] [--size B]\n"
+        "  clients: [--host ADDR] [--timeout S]; all: [--plain] [--tls-max 1.2|1.3] [--no-read-ahead]\n",
+        why);
+    std::exit(2);
+}
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using namespace bench;
 
 volatile sig_atomic_t g_stop = 0;
 void onSignal(int) { g_stop = 1; }
@@ -119,31 +121,6 @@ struct Options {
     int tlsMax = 0;
     double timeout = 120.0;
 };
-
-[[noreturn]] void usage(const char* why)
-{
-    std::fprintf(stderr,
-        "lw_tls_floor: %s\n"
-        "usage: lw_tls_floor serve (--discard|--echo) [--port P] [--host ADDR] [--cert F --key F] [--rsa] [--buf BYTES]\n"
-        "       lw_tls_floor send BYTES --port P [--stdin]\n"
-        "       lw_tls_floor lines N --port P [--conns C] [--size B] [--window W] [--no-verify]\n"
-        "       lw_tls_floor handshakes N --port P [--concurrency C] [--no-echo] [--size B]\n"
-        "  clients: [--host ADDR] [--timeout S]; all: [--plain] [--tls-max 1.2|1.3] [--no-read-ahead]\n",
-        why);
-    std::exit(2);
-}
-
-uint64_t parseCount(const char* s)
-{
-    char* end = nullptr;
-    errno = 0;
-    if (s[0] == '-')
-        usage("bad number");
-    const unsigned long long v = std::strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0')
-        usage("bad number");
-    return v;
-}
 
 Options parse(int argc, char** argv)
 {
@@ -224,56 +201,6 @@ Options parse(int argc, char** argv)
     }
     return o;
 }
-
-// ---- JSON output ---------------------------------------------------------
-
-class Json {
-public:
-    Json& str(const char* k, std::string_view v)
-    {
-        key(k);
-        out_ += '"';
-        for (char c : v) {
-            if (c == '"' || c == '\\') { out_ += '\\'; out_ += c; }
-            else if (static_cast<unsigned char>(c) < 0x20) out_ += ' ';
-            else out_ += c;
-        }
-        out_ += '"';
-        return *this;
-    }
-    Json& num(const char* k, double v)
-    {
-        key(k);
-        char b[64];
-        std::snprintf(b, sizeof b, "%.6g", v);
-        out_ += b;
-        return *this;
-    }
-    Json& integer(const char* k, uint64_t v)
-    {
-        key(k);
-        out_ += std::to_string(v);
-        return *this;
-    }
-    Json& boolean(const char* k, bool v)
-    {
-        key(k);
-        out_ += v ? "true" : "false";
-        return *this;
-    }
-    void print() const { std::printf("{%s}\n", out_.c_str()); std::fflush(stdout); }
-
-private:
-    void key(const char* k)
-    {
-        if (!out_.empty())
-            out_ += ", ";
-        out_ += '"';
-        out_ += k;
-        out_ += "\": ";
-    }
-    std::string out_;
-};
 
 // ---- OpenSSL ---------------------------------------------------------------
 
@@ -434,32 +361,31 @@ struct Io {
         }
     }
 
+    // One SSL_* call on an empty error queue: its result when positive,
+    // else -1 with st saying why.
+    template <class Call>
+    int sslCall(Call call, IoStatus& st)
+    {
+        ERR_clear_error();
+        errno = 0;
+        const int r = call();
+        if (r > 0)
+            return r;
+        st = sslStatus(r);
+        return -1;
+    }
+
     // true when the handshake is done (at once in plain mode).
     bool handshake(IoStatus& st)
     {
-        if (!ssl)
-            return true;
-        ERR_clear_error();
-        errno = 0;
-        const int r = SSL_do_handshake(ssl);
-        if (r == 1)
-            return true;
-        st = sslStatus(r);
-        return false;
+        return !ssl || sslCall([&] { return SSL_do_handshake(ssl); }, st) > 0;
     }
 
     // > 0: bytes; else st says why.
     ssize_t read(char* b, size_t n, IoStatus& st)
     {
-        if (ssl) {
-            ERR_clear_error();
-            errno = 0;
-            const int r = SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30)));
-            if (r > 0)
-                return r;
-            st = sslStatus(r);
-            return -1;
-        }
+        if (ssl)
+            return sslCall([&] { return SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
         for (;;) {
             const ssize_t r = recv(fd, b, n, 0);
             if (r > 0)
@@ -483,15 +409,8 @@ struct Io {
     // > 0: bytes taken; else st says why (retry with the same bytes).
     ssize_t write(const char* b, size_t n, IoStatus& st)
     {
-        if (ssl) {
-            ERR_clear_error();
-            errno = 0;
-            const int r = SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30)));
-            if (r > 0)
-                return r;
-            st = sslStatus(r);
-            return -1;
-        }
+        if (ssl)
+            return sslCall([&] { return SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
         for (;;) {
             const ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
             if (r >= 0)
@@ -541,115 +460,6 @@ const char* statusWord(IoStatus s, bool tls = true)
     }
 }
 
-void raiseFdLimit()
-{
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
-sockaddr_in g_addr{};
-
-void resolve(const Options& o)
-{
-    g_addr.sin_family = AF_INET;
-    g_addr.sin_port = htons(static_cast<uint16_t>(o.port));
-    if (inet_pton(AF_INET, o.host.c_str(), &g_addr.sin_addr) != 1)
-        usage("--host must be an IPv4 address");
-}
-
-void setNoDelay(int fd)
-{
-    const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-// A non-blocking socket, connect() started; -1 with errno on failure.
-int connectStart()
-{
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    setNoDelay(fd);
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&g_addr), sizeof g_addr) != 0 && errno != EINPROGRESS) {
-        const int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
-// A blocking connect, then non-blocking; -1 with errno on failure.
-int connectNow()
-{
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&g_addr), sizeof g_addr) != 0) {
-        const int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    setNoDelay(fd);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    return fd;
-}
-
-int remainingMs(Clock::time_point deadline)
-{
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1000));
-}
-
-Clock::time_point deadlineFrom(Clock::time_point t0, double seconds)
-{
-    return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-// kBlockLines lines of `size` bytes; line k is printable bytes starting at a
-// k-dependent letter, then "\r\n" (lw_loadgen's pattern). Streams repeat it.
-constexpr uint64_t kBlockLines = 1024;
-
-std::string makeBlock(uint64_t size, uint64_t lines)
-{
-    std::string b;
-    b.reserve(size * lines);
-    for (uint64_t k = 0; k < lines; ++k) {
-        for (uint64_t j = 0; j + 2 < size; ++j)
-            b += static_cast<char>('!' + (k + j) % 94);
-        b += "\r\n";
-    }
-    return b;
-}
-
-bool matches(const std::string& block, uint64_t off, const char* data, size_t n)
-{
-    const uint64_t blen = block.size();
-    while (n > 0) {
-        const uint64_t pos = off % blen;
-        const size_t take = static_cast<size_t>(std::min<uint64_t>(blen - pos, n));
-        if (std::memcmp(block.data() + pos, data, take) != 0)
-            return false;
-        data += take;
-        n -= take;
-        off += take;
-    }
-    return true;
-}
-
-double percentile(std::vector<double>& v, double p)
-{
-    if (v.empty())
-        return 0.0;
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<size_t>(p / 100.0 * static_cast<double>(v.size()) + 0.999999);
-    return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-
 uint32_t interestFor(IoStatus st)
 {
     return st == IoStatus::WantWrite ? EPOLLOUT : EPOLLIN;
@@ -662,22 +472,11 @@ int runServe(const Options& o)
     raiseFdLimit();
     SSL_CTX* ctx = o.plain ? nullptr : makeContext(o, true);
 
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(o.port));
-    if (inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1)
-        usage("--host must be an IPv4 address");
-    const int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (lfd < 0 || bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(lfd, SOMAXCONN) != 0) {
+    const int lfd = listenPrintingPort(o.host, o.port);
+    if (lfd < 0) {
         std::fprintf(stderr, "lw_tls_floor: cannot listen on %s:%ld: %s\n", o.host.c_str(), o.port, std::strerror(errno));
         return 1;
     }
-    socklen_t alen = sizeof addr;
-    getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &alen);
-    std::printf("%u\n", static_cast<unsigned>(ntohs(addr.sin_port)));
-    std::fflush(stdout);
 
     const int ep = epoll_create1(EPOLL_CLOEXEC);
     epoll_event lev{};
@@ -821,18 +620,12 @@ int runSend(const Options& o)
     const auto deadline = deadlineFrom(t0, o.timeout);
     Io io;
     io.fd = connectNow();
-    if (io.fd < 0) {
-        j.boolean("ok", false).str("error", std::string("connect: ") + std::strerror(errno)).print();
-        return 1;
-    }
-    if (!io.start(ctx, false)) {
-        j.boolean("ok", false).str("error", io.error).print();
-        return 1;
-    }
+    if (io.fd < 0)
+        return j.finish(std::string("connect: ") + std::strerror(errno));
+    if (!io.start(ctx, false))
+        return j.finish(io.error);
     const int ep = epoll_create1(EPOLL_CLOEXEC);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-    epoll_ctl(ep, EPOLL_CTL_ADD, io.fd, &ev);
+    watch(ep, io.fd, 0);
 
     const std::string chunk = makeBlock(64, 16384); // 1 MiB of line-shaped bytes
     std::vector<char> in(o.fromStdin ? 1u << 20 : 0);
@@ -923,17 +716,11 @@ int runSend(const Options& o)
         }
     };
     bool going = pump();
+    std::vector<epoll_event> events(1);
     while (going) {
-        if (Clock::now() >= deadline) {
-            error = shut ? "timeout waiting for the server to close" : "timeout while sending";
+        if (waitReady(ep, events, deadline, error,
+                      shut ? "timeout waiting for the server to close" : "timeout while sending") < 0)
             break;
-        }
-        epoll_event got{};
-        const int k = epoll_wait(ep, &got, 1, remainingMs(deadline));
-        if (k < 0 && errno != EINTR) {
-            error = std::string("epoll_wait: ") + std::strerror(errno);
-            break;
-        }
         going = pump();
     }
     const double secs = secondsSince(t0);
@@ -942,15 +729,12 @@ int runSend(const Options& o)
     j.integer("sent", sent).integer("received", received).num("seconds", secs).num("handshake_s", handshakeS)
         .num("send_seconds", sentAt).num("mb_per_s", static_cast<double>(sent) / 1e6 / secs)
         .num("gbit_per_s", static_cast<double>(sent) * 8 / 1e9 / secs)
-        .str("protocol", io.protocol()).str("cipher", io.cipher()).str("end", endedBy)
-        .boolean("ok", error.empty());
-    if (!error.empty())
-        j.str("error", error);
-    j.print();
+        .str("protocol", io.protocol()).str("cipher", io.cipher()).str("end", endedBy);
+    const int status = j.finish(error);
     close(ep);
     io.reset();
     SSL_CTX_free(ctx);
-    return error.empty() ? 0 : 1;
+    return status;
 }
 
 // ---- lines ---------------------------------------------------------------
@@ -977,18 +761,11 @@ int runLines(const Options& o)
     for (uint64_t i = 0; i < o.conns; ++i) {
         auto c = std::make_unique<Conn>();
         c->io.fd = connectNow();
-        if (c->io.fd < 0) {
-            j.boolean("ok", false).str("error", std::string("connect: ") + std::strerror(errno)).print();
-            return 1;
-        }
-        if (!c->io.start(ctx, false)) {
-            j.boolean("ok", false).str("error", c->io.error).print();
-            return 1;
-        }
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-        ev.data.u64 = i;
-        epoll_ctl(ep, EPOLL_CTL_ADD, c->io.fd, &ev);
+        if (c->io.fd < 0)
+            return j.finish(std::string("connect: ") + std::strerror(errno));
+        if (!c->io.start(ctx, false))
+            return j.finish(c->io.error);
+        watch(ep, c->io.fd, i);
         conns.push_back(std::move(c));
     }
 
@@ -1079,15 +856,7 @@ int runLines(const Options& o)
             }
             continue;
         }
-        if (Clock::now() >= deadline) {
-            error = "timeout";
-            break;
-        }
-        const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), remainingMs(deadline));
-        if (n < 0 && errno != EINTR) {
-            error = std::string("epoll_wait: ") + std::strerror(errno);
-            break;
-        }
+        const int n = waitReady(ep, events, deadline, error);
         for (int i = 0; i < n && error.empty(); ++i)
             pump(*conns[events[static_cast<size_t>(i)].data.u64]);
     }
@@ -1104,11 +873,8 @@ int runLines(const Options& o)
     j.integer("lines", echoed / o.size).integer("bytes_echoed", echoed).num("seconds", secs)
         .num("handshakes_s", handshakesDone)
         .num("lines_per_s", lines / secs).num("mb_per_s", static_cast<double>(echoed) / 1e6 / secs)
-        .str("protocol", proto).str("cipher", cipher).boolean("verified", o.verify).boolean("ok", error.empty());
-    if (!error.empty())
-        j.str("error", error);
-    j.print();
-    return error.empty() ? 0 : 1;
+        .str("protocol", proto).str("cipher", cipher).boolean("verified", o.verify);
+    return j.finish(error);
 }
 
 // ---- handshakes ------------------------------------------------------------
@@ -1136,7 +902,6 @@ int runHandshakes(const Options& o)
     hsMs.reserve(n);
     doneMs.reserve(n);
     const int ep = epoll_create1(EPOLL_CLOEXEC);
-    std::vector<epoll_event> events(4096);
     uint64_t next = 0, active = 0, done = 0, failed = 0;
     std::string firstError, proto, cipher;
 
@@ -1160,14 +925,10 @@ int runHandshakes(const Options& o)
     auto progress = [&](Conn& c) {
         IoStatus st = IoStatus::Ok;
         if (c.state == State::Connecting) {
-            int err = 0;
-            socklen_t len = sizeof err;
-            getsockopt(c.io.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            if (err != 0)
+            const int err = connectState(c.io.fd);
+            if (err > 0)
                 return fail(c, std::string("connect: ") + std::strerror(err));
-            sockaddr_in peer{};
-            socklen_t plen = sizeof peer;
-            if (getpeername(c.io.fd, reinterpret_cast<sockaddr*>(&peer), &plen) != 0)
+            if (err < 0)
                 return; // not connected yet
             if (!c.io.start(ctx, false))
                 return fail(c, c.io.error);
@@ -1231,38 +992,25 @@ int runHandshakes(const Options& o)
                 fail(c, std::string("connect: ") + std::strerror(errno));
                 continue;
             }
-            epoll_event ev{};
-            ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-            ev.data.u64 = idx;
-            epoll_ctl(ep, EPOLL_CTL_ADD, c.io.fd, &ev);
+            watch(ep, c.io.fd, idx);
         }
     };
 
     const auto t0 = Clock::now();
     const auto deadline = deadlineFrom(t0, o.timeout);
-    bool timedOut = false;
-    startSome();
-    while (done + failed < n) {
-        if (Clock::now() >= deadline) {
-            timedOut = true;
-            break;
-        }
-        const int k = epoll_wait(ep, events.data(), static_cast<int>(events.size()), remainingMs(deadline));
-        if (k < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < k; ++i) {
-            Conn& c = conns[events[static_cast<size_t>(i)].data.u64];
+    const bool timedOut = !driveConnections(
+        ep, deadline, firstError, [&] { return done + failed >= n; },
+        [&](uint64_t key) {
+            Conn& c = conns[key];
             if (c.state != State::Done && c.state != State::Failed)
                 progress(c);
-        }
-        startSome();
-    }
+        },
+        startSome);
     const double secs = secondsSince(t0);
     // Over: reset every connection (no close_notify, no TIME_WAIT).
-    const linger abortive{1, 0};
     for (auto& c : conns) {
         if (c.io.fd >= 0)
-            setsockopt(c.io.fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+            resetOnClose(c.io.fd);
         c.io.reset();
     }
     close(ep);
@@ -1272,13 +1020,8 @@ int runHandshakes(const Options& o)
         .num("handshakes_per_s", static_cast<double>(done) / secs)
         .num("handshake_p50_ms", percentile(hsMs, 50)).num("handshake_p99_ms", percentile(hsMs, 99))
         .num("done_p99_ms", percentile(doneMs, 99))
-        .str("protocol", proto).str("cipher", cipher).boolean("ok", ok);
-    if (timedOut)
-        j.str("error", "timeout with " + std::to_string(n - done - failed) + " connections unfinished");
-    else if (!firstError.empty())
-        j.str("error", firstError);
-    j.print();
-    return ok ? 0 : 1;
+        .str("protocol", proto).str("cipher", cipher);
+    return j.finishMany(ok, timedOut, n - done - failed, firstError);
 }
 
 } // namespace
@@ -1294,7 +1037,7 @@ int main(int argc, char** argv)
         sigaction(SIGTERM, &sa, nullptr);
         return runServe(o);
     }
-    resolve(o);
+    resolve(o.host, o.port);
     if (o.mode == "send")
         return runSend(o);
     if (o.mode == "lines")

@@ -60,12 +60,19 @@ inline void backendRows() {
     for (auto [name, b] : backends()) QTest::newRow(name) << b;
 }
 
-/// Column "backend": poll and epoll only (the poll-style dispatch rules).
-inline void pollLikeRows() {
-    QTest::addColumn<engine::Backend>("backend");
-    for (auto [name, b] : backends())
-        if (b != engine::Backend::Select) QTest::newRow(name) << b;
-}
+/// For a test class whose initTestCase_data() is backendRows(), so that each
+/// of its tests runs once per backend: a test that does not use a loop runs
+/// on the first backend only; a test of poll's dispatch rules skips select.
+#define LW_BACKEND_INDEPENDENT()                                                         \
+    do {                                                                                 \
+        QFETCH_GLOBAL(engine::Backend, backend);                                         \
+        if (backend != ::lwtest::backends().front().second)                              \
+            QSKIP("does not depend on the backend: runs on the first one only");         \
+    } while (false)
+#define LW_SKIP_SELECT(backend)                                                          \
+    do {                                                                                 \
+        if ((backend) == engine::Backend::Select) QSKIP("poll and epoll only (readwrite's rules)"); \
+    } while (false)
 
 /// Columns "backend", "family": every backend over IPv4 and (where it works) IPv6.
 inline void backendFamilyRows() {

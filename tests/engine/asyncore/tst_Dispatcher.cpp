@@ -176,54 +176,15 @@ private slots:
     void bindListen();
     void setReuseAddr();
     // connect (D6, E3–E5)
-    void handleConnect_data() { backendFamilyRows(); }
-    void handleConnect();
     void connectSynchronousOnIsConn_data() { familyRows(); }
     void connectSynchronousOnIsConn();
     void connectErrorThrows();
     void handleConnectEventDirect();
-    void pushInHandleConnectGoesOutInSameEvent_data() { backendRows(); }
-    void pushInHandleConnectGoesOutInSameEvent();
-    void handleConnectThrowsRunsAgain_data() { backendRows(); }
-    void handleConnectThrowsRunsAgain();
-    void refusedConnect_data() { backendFamilyRows(); }
-    void refusedConnect();
     // accept (D7–D9)
     void acceptNothingPending();
     void acceptReturnsConnection_data() { familyRows(); }
     void acceptReturnsConnection();
-    void handleAccept_data() { backendFamilyRows(); }
-    void handleAccept();
-    void handleAccepted_data() { backendFamilyRows(); }
-    void handleAccepted();
     void defaultHandleAcceptedClosesAndWarns();
-#if !defined(_WIN32)
-    void acceptEmfileClosesListener_data() { backendRows(); }
-    void acceptEmfileClosesListener();
-#endif
-    void quickConnect_data() { backendFamilyRows(); }
-    void quickConnect();
-    // read/write/close through the loop (test_asyncore BaseTestAPI)
-    void handleRead_data() { backendFamilyRows(); }
-    void handleRead();
-    void handleWrite_data() { backendFamilyRows(); }
-    void handleWrite();
-    void handleClose_data() { backendFamilyRows(); }
-    void handleClose();
-    void handleCloseAfterConnBroken_data() { backendFamilyRows(); }
-    void handleCloseAfterConnBroken();
-#if !defined(_WIN32)
-    void handleExpt_data() { backendFamilyRows(); }
-    void handleExpt();
-    void defaultHandleExptFiresAgain_data() { backendRows(); }
-    void defaultHandleExptFiresAgain();
-#endif
-    void handleErrorInsideCatch_data() { backendFamilyRows(); }
-    void handleErrorInsideCatch();
-    void defaultHandleErrorLogsAndCloses_data() { backendRows(); }
-    void defaultHandleErrorLogsAndCloses();
-    void connectionAttributes_data() { backendFamilyRows(); }
-    void connectionAttributes();
     // send / recv / close (D10–D13)
     void sendWouldBlockReturnsZero();
     void sendDisconnectCallsHandleClose();
@@ -249,6 +210,48 @@ private slots:
     void unhandledGoesToStdoutOnlyWhenNotIgnored();
     void defaultHandleErrorPrintsErrorLine();
 #endif
+};
+
+// The cases that go through a loop: each runs once per backend.
+class TestDispatcherLoop : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase_data() { backendRows(); }
+    // connect, accept (D6–D9, E3–E5) and read/write/close (test_asyncore BaseTestAPI)
+    void handleConnect_data() { familyRows(); }
+    void handleConnect();
+    void pushInHandleConnectGoesOutInSameEvent();
+    void handleConnectThrowsRunsAgain();
+    void refusedConnect_data() { familyRows(); }
+    void refusedConnect();
+    void handleAccept_data() { familyRows(); }
+    void handleAccept();
+    void handleAccepted_data() { familyRows(); }
+    void handleAccepted();
+#if !defined(_WIN32)
+    void acceptEmfileClosesListener();
+#endif
+    void quickConnect_data() { familyRows(); }
+    void quickConnect();
+    void handleRead_data() { familyRows(); }
+    void handleRead();
+    void handleWrite_data() { familyRows(); }
+    void handleWrite();
+    void handleClose_data() { familyRows(); }
+    void handleClose();
+    void handleCloseAfterConnBroken_data() { familyRows(); }
+    void handleCloseAfterConnBroken();
+#if !defined(_WIN32)
+    void handleExpt_data() { familyRows(); }
+    void handleExpt();
+    void defaultHandleExptFiresAgain();
+#endif
+    void handleErrorInsideCatch_data() { familyRows(); }
+    void handleErrorInsideCatch();
+    void defaultHandleErrorLogsAndCloses();
+    void connectionAttributes_data() { familyRows(); }
+    void connectionAttributes();
 };
 
 // =================================================================================
@@ -449,10 +452,10 @@ void TestDispatcher::setReuseAddr() {
 // Connect
 // =================================================================================
 
-void TestDispatcher::handleConnect() {
+void TestDispatcherLoop::handleConnect() {
     // test_handle_connect + D6 + E3: connect() returns at once (in progress);
     // handleConnect() runs on the first event with connected still false.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -531,11 +534,11 @@ void TestDispatcher::handleConnectEventDirect() {
     QVERIFY(bad.connecting);
 }
 
-void TestDispatcher::pushInHandleConnectGoesOutInSameEvent() {
+void TestDispatcherLoop::pushInHandleConnectGoesOutInSameEvent() {
     // E3 (most surprising #4): inside handle_connect `connected` is False, so a
     // push() there only queues; the handle_write that follows in the same
     // event sends it.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     RawListener listener(engine::kAfInet);
     GreetingChat chat(&loop);
@@ -552,10 +555,10 @@ void TestDispatcher::pushInHandleConnectGoesOutInSameEvent() {
     QCOMPARE(rawRecvNow(peer.get()), std::string("hello\r\n"));
 }
 
-void TestDispatcher::handleConnectThrowsRunsAgain() {
+void TestDispatcherLoop::handleConnectThrowsRunsAgain() {
     // E4: if handle_connect raises, connected stays False and connecting True,
     // so handle_connect runs again on the next event (CPython: verified).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Server server(loop, engine::kAfInet);
     Probe client(&loop);
@@ -575,12 +578,12 @@ void TestDispatcher::handleConnectThrowsRunsAgain() {
     QCOMPARE(client.n("error"), 1);
 }
 
-void TestDispatcher::refusedConnect() {
+void TestDispatcherLoop::refusedConnect() {
     // E5: a refused non-blocking connect never calls handle_connect; the
     // OSError(ECONNREFUSED) goes to handle_error, whose default logs an
     // "error" and calls handle_close — on every backend (ECONNREFUSED is not a
     // disconnect errno).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     RefusingPort refusing(family);
     Loop loop;
@@ -639,9 +642,9 @@ void TestDispatcher::acceptReturnsConnection() {
     QVERIFY(!l.accept().has_value());
 }
 
-void TestDispatcher::handleAccept() {
+void TestDispatcherLoop::handleAccept() {
     // test_handle_accept: handle_accept is called when a client connects.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Probe listener(&loop, nullptr, "listener");
@@ -657,10 +660,10 @@ void TestDispatcher::handleAccept() {
     QCOMPARE(client.n("error"), 0);
 }
 
-void TestDispatcher::handleAccepted() {
+void TestDispatcherLoop::handleAccepted() {
     // test_handle_accepted: the default handle_accept calls
     // handle_accepted(sock, addr) with the new connection.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Probe listener(&loop, nullptr, "listener");
@@ -699,12 +702,12 @@ void TestDispatcher::defaultHandleAcceptedClosesAndWarns() {
 }
 
 #if !defined(_WIN32)
-void TestDispatcher::acceptEmfileClosesListener() {
+void TestDispatcherLoop::acceptEmfileClosesListener() {
     // D9 (Edge, bug-compat, copied): EMFILE from accept() propagates;
     // handle_error runs and its default closes the *listening* socket
     // (CPython 3.11: verified). The same on every backend: EMFILE is not a
     // disconnect errno.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Probe listener(&loop);
     listenOnLoopback(listener);
@@ -728,12 +731,12 @@ void TestDispatcher::acceptEmfileClosesListener() {
 }
 #endif
 
-void TestDispatcher::quickConnect() {
+void TestDispatcherLoop::quickConnect() {
     // test_quick_connect (bpo-10340): a client that resets right after
     // connecting. The handler built from the accepted socket must not raise:
     // getpeername() fails with ENOTCONN and it is simply not connected.
     // CPython 3.11 on Linux: handler connected=False, then one handle_close.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -763,9 +766,9 @@ void TestDispatcher::quickConnect() {
 // Read / write / close / error through the loop
 // =================================================================================
 
-void TestDispatcher::handleRead() {
+void TestDispatcherLoop::handleRead() {
     // test_handle_read: handle_read is called on data received.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -782,9 +785,9 @@ void TestDispatcher::handleRead() {
     QCOMPARE(client.n("error"), 0);
 }
 
-void TestDispatcher::handleWrite() {
+void TestDispatcherLoop::handleWrite() {
     // test_handle_write: a connected dispatcher is writable by default (W4).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -795,10 +798,10 @@ void TestDispatcher::handleWrite() {
     QCOMPARE(client.n("error"), 0);
 }
 
-void TestDispatcher::handleClose() {
+void TestDispatcherLoop::handleClose() {
     // test_handle_close (and L9): the peer closes; a recv() returns b'' and
     // handle_close runs exactly once.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -817,11 +820,11 @@ void TestDispatcher::handleClose() {
     QCOMPARE(loop.get(client.fileno()), nullptr);
 }
 
-void TestDispatcher::handleCloseAfterConnBroken() {
+void TestDispatcherLoop::handleCloseAfterConnBroken() {
     // test_handle_close_after_conn_broken (bpo-5661, bpo-11265): sending to a
     // connection the peer has closed gives ECONNRESET/EPIPE, which closes the
     // channel instead of raising.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     const std::string data(128, '\0');
     Loop loop;
@@ -850,9 +853,9 @@ void TestDispatcher::handleCloseAfterConnBroken() {
 }
 
 #if !defined(_WIN32)
-void TestDispatcher::handleExpt() {
+void TestDispatcherLoop::handleExpt() {
     // test_handle_expt / E6: out-of-band data reaches handle_expt (SO_ERROR 0).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -873,10 +876,10 @@ void TestDispatcher::handleExpt() {
     QCOMPARE(client.n("error"), 0);
 }
 
-void TestDispatcher::defaultHandleExptFiresAgain() {
+void TestDispatcherLoop::defaultHandleExptFiresAgain() {
     // E7: the default handle_expt does not read the OOB byte, so the
     // condition is reported again on every pass.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     auto [c, s] = tcpPair(engine::kAfInet);
     Probe d(std::move(s), &loop);
@@ -892,10 +895,10 @@ void TestDispatcher::defaultHandleExptFiresAgain() {
 }
 #endif
 
-void TestDispatcher::handleErrorInsideCatch() {
+void TestDispatcherLoop::handleErrorInsideCatch() {
     // test_handle_error + E8: handle_error runs inside the except block, so
     // the exception can be re-raised and inspected there.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -919,10 +922,10 @@ void TestDispatcher::handleErrorInsideCatch() {
     QVERIFY(client.lastError != nullptr);
 }
 
-void TestDispatcher::defaultHandleErrorLogsAndCloses() {
+void TestDispatcherLoop::defaultHandleErrorLogsAndCloses() {
     // E8: the default handle_error logs with type "error" (the channel's repr
     // and the exception text) and then calls handle_close.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     auto [a, b] = lwtest::socketPair();
     Loop loop;
     Probe d(std::move(a), &loop);
@@ -943,10 +946,10 @@ void TestDispatcher::defaultHandleErrorLogsAndCloses() {
     QCOMPARE(d.logs[1], (std::pair<std::string, std::string>{"warning", "unhandled close event"}));
 }
 
-void TestDispatcher::connectionAttributes() {
+void TestDispatcherLoop::connectionAttributes() {
     // test_connection_attributes + D13: connected/accepting through a
     // connection's life.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(int, family);
     Loop loop;
     Server server(loop, family);
@@ -1387,5 +1390,36 @@ void TestDispatcher::tapHearsWhatTheDispatcherDoes() {
     loop.setRegistry(nullptr);
 }
 
-QTEST_GUILESS_MAIN(TestDispatcher)
+namespace {
+// Whether the command line names test functions (Qt Test's `name` or
+// `name:tag` arguments) and `test` has none of them: then it sits this run out.
+bool namesOnlyOthers(const QObject& test, int argc, char** argv) {
+    static const QStringList withValue{"-o", "-maxwarnings", "-eventdelay", "-keydelay", "-mousedelay",
+                                       "-iterations", "-median", "-minimumvalue", "-minimumtotal", "-seed",
+                                       "-platform"};
+    bool named = false;
+    for (int i = 1; i < argc; ++i) {
+        const QString a = QString::fromLocal8Bit(argv[i]);
+        if (a.startsWith('-') || withValue.contains(QString::fromLocal8Bit(argv[i - 1]))) continue;
+        named = true;
+        const QByteArray fn = a.section(':', 0, 0).toLatin1() + "()";
+        if (test.metaObject()->indexOfMethod(fn.constData()) >= 0) return false;
+    }
+    return named;
+}
+}  // namespace
+
+// Two test objects in one run: TestDispatcher once, TestDispatcherLoop once
+// per backend. Test functions named on the command line run in the object
+// that has them.
+int main(int argc, char* argv[]) {
+    QCoreApplication app(argc, argv);
+    TestDispatcher once;
+    TestDispatcherLoop perBackend;
+    int failed = 0;
+    for (QObject* test : {static_cast<QObject*>(&once), static_cast<QObject*>(&perBackend)})
+        if (!namesOnlyOthers(*test, argc, argv)) failed += QTest::qExec(test, argc, argv);
+    return failed;
+}
+
 #include "tst_Dispatcher.moc"

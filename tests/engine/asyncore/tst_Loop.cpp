@@ -157,70 +157,50 @@ class TestLoop : public QObject {
     Q_OBJECT
 
 private slots:
+    // Every test runs once per backend (select, poll, epoll where available).
+    void initTestCase_data() { backendRows(); }
     // L1, L3, L6: the outer loop and idle passes
     void backendNames();
-    void emptyMapReturnsAtOnce_data() { backendRows(); }
     void emptyMapReturnsAtOnce();
-    void countLimitsPasses_data() { backendRows(); }
     void countLimitsPasses();
-    void runsUntilMapIsEmpty_data() { backendRows(); }
     void runsUntilMapIsEmpty();
     void moduleLoopUsesThreadDefault();
-    void idlePassWaitsForTimeout_data() { backendRows(); }
     void idlePassWaitsForTimeout();
-    void idlePassWithoutTimeoutIsRefused_data() { backendRows(); }
     void idlePassWithoutTimeoutIsRefused();
-    void uninterestedChannelGetsNoHangup_data() { backendRows(); }
     void uninterestedChannelGetsNoHangup();
     // L2, L6: what each pass asks
-    void readableWritableAskedOncePerPass_data() { backendRows(); }
     void readableWritableAskedOncePerPass();
-    void acceptingIsNeverWritable_data() { backendRows(); }
     void acceptingIsNeverWritable();
 #if !defined(_WIN32)
-    void exptInterestFollowsBackend_data() { backendRows(); }
     void exptInterestFollowsBackend();
 #endif
     // L4, L11: dispatch order
-    void dispatchOrder_data() { backendRows(); }
     void dispatchOrder();
-    void closedDuringReadGetsNothingMore_data() { backendRows(); }
     void closedDuringReadGetsNothingMore();
     // L5, L7, L15: exceptions
     void exceptionRouting_data();
     void exceptionRouting();
-    void handleErrorSeesCurrentException_data() { backendRows(); }
     void handleErrorSeesCurrentException();
     void exitNowPropagates_data();
     void exitNowPropagates();
-    void handleErrorThrowingIsContained_data() { backendRows(); }
     void handleErrorThrowingIsContained();
-    void readableThrowingGoesToHandleError_data() { backendRows(); }
     void readableThrowingGoesToHandleError();
     // L7: readwrite flag handling
     void readwriteSingleFlags_data();
     void readwriteSingleFlags();
-    void readwriteFlagOrder_data() { pollLikeRows(); }
     void readwriteFlagOrder();
-    void readwriteExceptionSkipsRemainingFlags_data() { pollLikeRows(); }
     void readwriteExceptionSkipsRemainingFlags();
     // L8, L9, L10, L12: closes and stale descriptors
-    void peerResetClosesOnce_data() { backendRows(); }
     void peerResetClosesOnce();
-    void peerResetWithoutRecvClosesOnce_data() { pollLikeRows(); }
     void peerResetWithoutRecvClosesOnce();
-    void orderlyShutdownClosesOnce_data() { backendRows(); }
     void orderlyShutdownClosesOnce();
     void handleCloseTwiceIsSafe();
 #if !defined(_WIN32)
     void closedBehindTheLoopsBack_data();
     void closedBehindTheLoopsBack();
-    void fdReuseInOnePassIsNotMisdelivered_data() { backendRows(); }
     void fdReuseInOnePassIsNotMisdelivered();
     // L13: select limits, EINTR
-    void selectRefusesFdPastFdSetSize_data() { backendRows(); }
     void selectRefusesFdPastFdSetSize();
-    void eintrIsRetried_data() { backendRows(); }
     void eintrIsRetried();
 #endif
     // L14: close_all
@@ -228,13 +208,10 @@ private slots:
     void closeAllDefaultMap();
     void closeAllErrors();
     // ownership and observation
-    void adoptedDispatcherDeletedAfterPass_data() { backendRows(); }
     void adoptedDispatcherDeletedAfterPass();
-    void observerSeesThePass_data() { backendRows(); }
     void observerSeesThePass();
     // scale
 #if !defined(_WIN32)
-    void twoThousandChannels_data() { backendRows(); }
     void twoThousandChannels();
     void tenThousandChannelsOnEpoll();
 #endif
@@ -245,6 +222,7 @@ private slots:
 // =================================================================================
 
 void TestLoop::backendNames() {
+    LW_BACKEND_INDEPENDENT();
     QCOMPARE(engine::backendName(Backend::Select), std::string_view("select"));
     QCOMPARE(engine::backendName(Backend::Poll), std::string_view("poll"));
     QCOMPARE(engine::backendName(Backend::Epoll), std::string_view("epoll"));
@@ -263,7 +241,7 @@ void TestLoop::backendNames() {
 
 void TestLoop::emptyMapReturnsAtOnce() {
     // L1: an empty map returns at once, whatever the timeout (CPython: verified).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     const auto t0 = Clock::now();
     loop.loop(30.0, backend);
@@ -277,7 +255,7 @@ void TestLoop::emptyMapReturnsAtOnce() {
 
 void TestLoop::countLimitsPasses() {
     // L1: with count, at most `count` passes while the map is non-empty.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -291,7 +269,7 @@ void TestLoop::countLimitsPasses() {
 
 void TestLoop::runsUntilMapIsEmpty() {
     // L1: count=None runs while the map is non-empty.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -305,6 +283,7 @@ void TestLoop::runsUntilMapIsEmpty() {
 }
 
 void TestLoop::moduleLoopUsesThreadDefault() {
+    LW_BACKEND_INDEPENDENT();
     // L1: map=None means the module's socket_map.
     auto [a, b] = lwtest::socketPair();
     Probe p(std::move(a), nullptr);
@@ -321,7 +300,7 @@ void TestLoop::moduleLoopUsesThreadDefault() {
 void TestLoop::idlePassWaitsForTimeout() {
     // L3 (select: time.sleep(timeout)) and L6 (poll: poll() with no fds still
     // waits for the timeout; CPython: verified 0.3 s).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -339,7 +318,7 @@ void TestLoop::idlePassWaitsForTimeout() {
 void TestLoop::idlePassWithoutTimeoutIsRefused() {
     // L3 edge (fixed): CPython raises TypeError from time.sleep(None) (select)
     // or blocks forever (poll). We refuse both with engine::BackendError.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -351,7 +330,7 @@ void TestLoop::idlePassWithoutTimeoutIsRefused() {
 void TestLoop::uninterestedChannelGetsNoHangup() {
     // L6: an fd with no wanted flags is not registered, so it gets no
     // HUP/ERR/NVAL either; select never looks at it.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -369,7 +348,7 @@ void TestLoop::uninterestedChannelGetsNoHangup() {
 
 void TestLoop::readableWritableAskedOncePerPass() {
     // L2/L6: readable() and writable() once per object per pass.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel a(loop), b(loop);
     a->writableFn = [] { return false; };
@@ -385,7 +364,7 @@ void TestLoop::readableWritableAskedOncePerPass() {
 void TestLoop::acceptingIsNeverWritable() {
     // L2/L6: an accepting socket is not put in the write set even if
     // writable() says yes (and handle_write_event would ignore it anyway).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Probe l(&loop);
     l.traceEvents = true;
@@ -407,7 +386,7 @@ void TestLoop::exptInterestFollowsBackend() {
     // writable(); poll asks POLLPRI only when readable(). So a write-only
     // channel with OOB data pending gets handle_expt on select and not on
     // poll/epoll (CPython 3.11: select ['write', 'expt'], poll ['write']).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Journal j;
     auto [cl, sv] = tcpPair();
@@ -429,7 +408,7 @@ void TestLoop::dispatchOrder() {
     // L4: select dispatches every read, then every write (then expt), in map
     // insertion order. L11: poll handles all flags of one fd before the next;
     // epoll behaves like poll. Insertion order is chosen to differ from fd order.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Journal j;
     auto [a1, b1] = lwtest::socketPair();
@@ -452,7 +431,7 @@ void TestLoop::closedDuringReadGetsNothingMore() {
     // L4: select looks each fd up again before each dispatch, so an object
     // closed during its read dispatch gets no write/expt dispatch in that
     // pass. poll/epoll do the same here (CPython's readwrite does not: L8).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Journal j;
     Channel c(loop, &j, "A");
@@ -484,31 +463,28 @@ std::function<void()> thrower(const QString& kind) {
 }  // namespace
 
 void TestLoop::exceptionRouting_data() {
-    QTest::addColumn<Backend>("backend");
     QTest::addColumn<QString>("phase");
     QTest::addColumn<QString>("kind");
-    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("disconnect");
     const char* kinds[] = {"runtime_error", "ECONNRESET", "EPIPE", "EBADF", "ETIMEDOUT",
                            "ECONNREFUSED", "EWOULDBLOCK", "int"};
-    for (auto [name, b] : backends()) {
-        for (const char* phase : {"read", "write"}) {
-            for (const char* kind : kinds) {
-                const bool disconnect = QByteArray(kind) == "ECONNRESET" || QByteArray(kind) == "EPIPE" ||
-                                        QByteArray(kind) == "EBADF";
-                // select: everything → handle_error (L5); poll/epoll: disconnect
-                // errnos → handle_close, the rest → handle_error (L7).
-                const char* expected = (b != Backend::Select && disconnect) ? "close" : "error";
-                QTest::addRow("%s/%s/%s", name, phase, kind) << b << phase << kind << expected;
-            }
+    for (const char* phase : {"read", "write"}) {
+        for (const char* kind : kinds) {
+            const bool disconnect = QByteArray(kind) == "ECONNRESET" || QByteArray(kind) == "EPIPE" ||
+                                    QByteArray(kind) == "EBADF";
+            QTest::addRow("%s/%s", phase, kind) << phase << kind << disconnect;
         }
     }
 }
 
 void TestLoop::exceptionRouting() {
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(QString, phase);
     QFETCH(QString, kind);
-    QFETCH(QString, expected);
+    QFETCH(bool, disconnect);
+    // select: everything → handle_error (L5); poll/epoll: disconnect errnos →
+    // handle_close, the rest → handle_error (L7).
+    const QString expected = (backend != Backend::Select && disconnect) ? "close" : "error";
     Loop loop;
     Channel c(loop);
     c->onError = [&] { c->close(); };  // so that a second pass has nothing to do
@@ -532,7 +508,7 @@ void TestLoop::exceptionRouting() {
 void TestLoop::handleErrorSeesCurrentException() {
     // handle_error runs inside the except block: current_exception() is the
     // original exception, for each backend's catch path.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = [] { return false; };
@@ -544,20 +520,17 @@ void TestLoop::handleErrorSeesCurrentException() {
 }
 
 void TestLoop::exitNowPropagates_data() {
-    QTest::addColumn<Backend>("backend");
     QTest::addColumn<QString>("where");
-    for (auto [name, b] : backends()) {
-        for (const char* where : {"read", "write", "readable", "handle_error", "expt"})
-            QTest::addRow("%s/%s", name, where) << b << where;
-        if (b != Backend::Select) QTest::addRow("%s/hangup_close", name) << b << "hangup_close";
-    }
+    for (const char* where : {"read", "write", "readable", "handle_error", "expt", "hangup_close"})
+        QTest::newRow(where) << where;
 }
 
 void TestLoop::exitNowPropagates() {
     // L15 / test_readwriteexc: ExitNow from any handler leaves loop() on
     // every backend — also from handle_error and from readable().
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(QString, where);
+    if (where == "hangup_close" && backend == Backend::Select) QSKIP("select has no hangup flag");
     const auto exitNow = [] { throw engine::ExitNow(); };
     Loop loop;
     if (where == "expt") {
@@ -608,7 +581,7 @@ void TestLoop::handleErrorThrowingIsContained() {
     // Decision (Loop.cpp): if handle_error itself throws, the loop writes a
     // line to stderr and closes that channel; nothing escapes loop() and the
     // other channels of the pass are still dispatched.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Journal j;
     Channel bad(loop, &j, "bad"), good(loop, &j, "good");
@@ -646,7 +619,7 @@ void TestLoop::readableThrowingGoesToHandleError() {
     // Decision (deviation, Edge): CPython calls readable()/writable() outside
     // any try, so an exception there leaves loop(). Ours routes it to
     // handle_error like any hook (the default then closes the channel).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->readableFn = []() -> bool { throw std::runtime_error("readable broke"); };
@@ -663,21 +636,18 @@ void TestLoop::readableThrowingGoesToHandleError() {
 
 void TestLoop::readwriteSingleFlags_data() {
     // test_readwrite: each flag alone calls exactly one handler.
-    QTest::addColumn<Backend>("backend");
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QString>("handler");
-    for (auto [name, b] : backends()) {
-        if (b == Backend::Select) continue;
-        QTest::addRow("%s/POLLIN", name) << b << "IN" << "read_event";
-        QTest::addRow("%s/POLLOUT", name) << b << "OUT" << "write_event";
+    QTest::newRow("POLLIN") << "IN" << "read_event";
+    QTest::newRow("POLLOUT") << "OUT" << "write_event";
 #if !defined(_WIN32)
-        QTest::addRow("%s/POLLPRI", name) << b << "PRI" << "expt_event";
+    QTest::newRow("POLLPRI") << "PRI" << "expt_event";
 #endif
-    }
 }
 
 void TestLoop::readwriteSingleFlags() {
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
+    LW_SKIP_SELECT(backend);
     QFETCH(QString, flag);
     QFETCH(QString, handler);
     Loop loop;
@@ -719,7 +689,8 @@ void TestLoop::readwriteSingleFlags() {
 void TestLoop::readwriteFlagOrder() {
     // L7: POLLIN → read, POLLOUT → write, POLLPRI → expt, HUP/ERR/NVAL →
     // handle_close, in that order for one fd, while the channel stays open.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
+    LW_SKIP_SELECT(backend);
     Loop loop;
     Recorder rec;
     loop.setObserver(&rec);
@@ -747,7 +718,8 @@ void TestLoop::readwriteFlagOrder() {
 
 void TestLoop::readwriteExceptionSkipsRemainingFlags() {
     // L7: an exception skips the remaining flags of that fd.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
+    LW_SKIP_SELECT(backend);
     Loop loop;
     Journal j;
     Channel c(loop, &j, "c");
@@ -769,7 +741,7 @@ void TestLoop::peerResetClosesOnce() {
     // Linux; handle_read's recv hits ECONNRESET → handle_close → close, and
     // POLLHUP must not call handle_close a second time. CPython's poll backend
     // calls it twice; its select backend once. Ours: once on every backend.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Recorder rec;
     loop.setObserver(&rec);
@@ -798,7 +770,8 @@ void TestLoop::peerResetClosesOnce() {
 
 void TestLoop::peerResetWithoutRecvClosesOnce() {
     // L7/L8: a handler that does not read: POLLHUP|POLLERR → handle_close once.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
+    LW_SKIP_SELECT(backend);
     Loop loop;
     auto [cl, sv] = tcpPair();
     Probe p(std::move(sv), &loop);
@@ -813,7 +786,7 @@ void TestLoop::peerResetWithoutRecvClosesOnce() {
 
 void TestLoop::orderlyShutdownClosesOnce() {
     // L9: a FIN is POLLIN alone on Linux; recv() returns b'' → handle_close once.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Recorder rec;
     loop.setObserver(&rec);
@@ -832,6 +805,7 @@ void TestLoop::orderlyShutdownClosesOnce() {
 }
 
 void TestLoop::handleCloseTwiceIsSafe() {
+    LW_BACKEND_INDEPENDENT();
     // L8: handle_close must at least be safe to call twice.
     Loop loop;
     Channel c(loop);
@@ -843,12 +817,9 @@ void TestLoop::handleCloseTwiceIsSafe() {
 
 #if !defined(_WIN32)
 void TestLoop::closedBehindTheLoopsBack_data() {
-    QTest::addColumn<Backend>("backend");
     QTest::addColumn<bool>("waitedBefore");
-    for (auto [name, b] : backends()) {
-        QTest::addRow("%s/fresh", name) << b << false;
-        QTest::addRow("%s/registered", name) << b << true;
-    }
+    QTest::newRow("fresh") << false;
+    QTest::newRow("registered") << true;
 }
 
 void TestLoop::closedBehindTheLoopsBack() {
@@ -856,7 +827,7 @@ void TestLoop::closedBehindTheLoopsBack() {
     // CPython: select raises OSError(EBADF) out of loop(); poll gets POLLNVAL
     // and calls handle_close (verified). Epoll must behave like poll, also
     // when the fd was already registered with the kernel in an earlier pass.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     QFETCH(bool, waitedBefore);
     Loop loop;
     Channel c(loop);
@@ -883,7 +854,7 @@ void TestLoop::fdReuseInOnePassIsNotMisdelivered() {
     // L12 (Edge — FIXED): A's handler closes B and creates C, which gets B's fd
     // number. CPython then delivers B's pending events to C (cpython#75114).
     // Ours looks channels up by fd *and* registration serial: C gets nothing.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Journal j;
     Channel a(loop, &j, "A"), b(loop, &j, "B");
@@ -925,7 +896,7 @@ void TestLoop::selectRefusesFdPastFdSetSize() {
     // L13 (Edge): select cannot wait on an fd >= FD_SETSIZE. CPython raises
     // ValueError out of loop(); ours throws engine::BackendError. poll and
     // epoll have no such limit.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     NoFileAtLeast limit(1600);
     qInfo("RLIMIT_NOFILE soft=%llu hard=%llu, FD_SETSIZE=%d", static_cast<unsigned long long>(limit.soft()),
           static_cast<unsigned long long>(limit.hard()), FD_SETSIZE);
@@ -975,7 +946,7 @@ void TestLoop::eintrIsRetried() {
     // L13: EINTR is retried inside the backend (PEP 475); loop() never sees it.
     // The signal is aimed at this thread (QtTest runs a watchdog thread that
     // could otherwise take a process-directed signal).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
     c->writableFn = [] { return false; };  // readable, but nothing arrives
@@ -1034,6 +1005,7 @@ void TestLoop::eintrIsRetried() {
 // =================================================================================
 
 void TestLoop::closeAllClosesEverything() {
+    LW_BACKEND_INDEPENDENT();
     // L14 / test_closeall: close() (not handle_close) on each, then clear.
     Loop loop;
     std::vector<std::unique_ptr<Channel>> chans;
@@ -1054,6 +1026,7 @@ void TestLoop::closeAllClosesEverything() {
 }
 
 void TestLoop::closeAllDefaultMap() {
+    LW_BACKEND_INDEPENDENT();
     // test_closeall_default: close_all() without a map uses socket_map.
     std::vector<std::unique_ptr<Probe>> probes;
     for (int i = 0; i < 3; ++i) {
@@ -1067,6 +1040,7 @@ void TestLoop::closeAllDefaultMap() {
 }
 
 void TestLoop::closeAllErrors() {
+    LW_BACKEND_INDEPENDENT();
     // L14: errors from close() other than EBADF propagate unless ignore_all
     // (the map is then not cleared: CPython raises before map.clear());
     // ExitNow always propagates.
@@ -1106,7 +1080,7 @@ void TestLoop::closeAllErrors() {
 void TestLoop::adoptedDispatcherDeletedAfterPass() {
     // adopt(): the loop deletes an owned dispatcher once it has closed, after
     // the pass (so `this` stays valid inside its hooks).
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     auto [a, b] = lwtest::socketPair();
     bool destroyed = false;
@@ -1129,7 +1103,7 @@ void TestLoop::adoptedDispatcherDeletedAfterPass() {
 }
 
 void TestLoop::observerSeesThePass() {
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Recorder rec;
     loop.setObserver(&rec);
@@ -1157,7 +1131,7 @@ void TestLoop::twoThousandChannels() {
     // 2,000 socketpair channels (1,000 pairs, both ends registered): every
     // byte arrives with poll and epoll; select refuses the map (fds past
     // FD_SETSIZE) with BackendError.
-    QFETCH(Backend, backend);
+    QFETCH_GLOBAL(Backend, backend);
     constexpr int kPairs = 1000;
     NoFileAtLeast limit(2 * kPairs + 200);
     QVERIFY2(limit.soft() >= 2 * kPairs + 64, "RLIMIT_NOFILE too low for 2,000 channels");
@@ -1187,6 +1161,8 @@ void TestLoop::twoThousandChannels() {
 }
 
 void TestLoop::tenThousandChannelsOnEpoll() {
+    QFETCH_GLOBAL(Backend, backend);
+    if (backend != Backend::Epoll) QSKIP("epoll only");
     // 10,000 channels on epoll, when RLIMIT_NOFILE can be raised that far
     // in-process (up to the hard limit). Otherwise as many as the limit
     // allows, with the limit printed.

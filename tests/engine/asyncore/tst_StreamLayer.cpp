@@ -19,6 +19,7 @@
 #include <QTest>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -120,150 +121,133 @@ public:
     }
 };
 
+/// One test's setup, on the backend of the current row: an application on
+/// one end of a loopback TCP pair, behind a FakeLayer; `peer` is the other
+/// end.
+struct Layered {
+    Backend backend;
+    Loop loop;
+    Socket peer;
+    std::unique_ptr<App> app;
+    FakeLayer* layer = nullptr;
+
+    Layered() : backend(currentBackend()) {
+        auto [a, b] = lwtest::tcpPair();
+        peer = std::move(b);
+        app = std::make_unique<App>(std::move(a), &loop);
+        auto l = std::make_unique<FakeLayer>();
+        layer = l.get();
+        app->setLayer(std::move(l));
+    }
+    static Backend currentBackend() {
+        QFETCH_GLOBAL(Backend, backend);
+        return backend;
+    }
+    bool runUntil(const std::function<bool()>& done) { return lwtest::runUntil(loop, done, backend); }
+    void poll(double timeout) { loop.poll(timeout, backend); }
+};
+
 }  // namespace
 
 class tst_StreamLayer : public QObject {
     Q_OBJECT
 private slots:
-    void layerReadWantWhileAppDoesNotRead_data() { lwtest::backendRows(); }
+    // Every test runs once per backend.
+    void initTestCase_data() { lwtest::backendRows(); }
+
     void layerReadWantWhileAppDoesNotRead() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        auto layer = std::make_unique<FakeLayer>();
-        FakeLayer* l = layer.get();
-        app.setLayer(std::move(layer));
+        Layered f;
         WantsObserver obs;
-        loop.setObserver(&obs);
-        l->wantR = true;
-        lwtest::rawSend(b.get(), "x");
-        QVERIFY(lwtest::runUntil(loop, [&] { return l->readyReads > 0; }, backend));
-        QCOMPARE(app.reads, 0);
+        f.loop.setObserver(&obs);
+        f.layer->wantR = true;
+        lwtest::rawSend(f.peer.get(), "x");
+        QVERIFY(f.runUntil([&] { return f.layer->readyReads > 0; }));
+        QCOMPARE(f.app->reads, 0);
         QVERIFY(obs.readWants > 0);
-        loop.setObserver(nullptr);
+        f.loop.setObserver(nullptr);
     }
 
-    void layerWriteWantWhileAppDoesNotWrite_data() { lwtest::backendRows(); }
     void layerWriteWantWhileAppDoesNotWrite() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        auto layer = std::make_unique<FakeLayer>();
-        FakeLayer* l = layer.get();
-        app.setLayer(std::move(layer));
-        l->wantW = true;
-        QVERIFY(lwtest::runUntil(loop, [&] { return l->readyWrites > 0; }, backend));
-        QCOMPARE(app.writes, 0);
+        Layered f;
+        f.layer->wantW = true;
+        QVERIFY(f.runUntil([&] { return f.layer->readyWrites > 0; }));
+        QCOMPARE(f.app->writes, 0);
         // Without the layer's want, a pass with nobody wanting anything waits it out.
         const auto t0 = Clock::now();
-        loop.poll(0.05, backend);
-        QCOMPARE(l->readyWrites, 1);
+        f.poll(0.05);
+        QCOMPARE(f.layer->readyWrites, 1);
         QVERIFY(Clock::now() - t0 >= std::chrono::milliseconds(40));
     }
 
-    void blockedLayerKeepsApplicationHooksAway_data() { lwtest::backendRows(); }
     void blockedLayerKeepsApplicationHooksAway() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        auto layer = std::make_unique<FakeLayer>();
-        FakeLayer* l = layer.get();
-        app.setLayer(std::move(layer));
-        app.r = app.w = true;
-        l->blocked = true;
-        l->wantR = true;
-        lwtest::rawSend(b.get(), "y");
-        QVERIFY(lwtest::runUntil(loop, [&] { return l->readyReads > 0; }, backend));
-        for (int i = 0; i < 3; ++i) loop.poll(0.01, backend);
-        QCOMPARE(app.reads, 0);
-        QCOMPARE(app.writes, 0);
+        Layered f;
+        f.app->r = f.app->w = true;
+        f.layer->blocked = true;
+        f.layer->wantR = true;
+        lwtest::rawSend(f.peer.get(), "y");
+        QVERIFY(f.runUntil([&] { return f.layer->readyReads > 0; }));
+        for (int i = 0; i < 3; ++i) f.poll(0.01);
+        QCOMPARE(f.app->reads, 0);
+        QCOMPARE(f.app->writes, 0);
         // Unblocked, the application's hooks run again.
-        l->blocked = false;
-        QVERIFY(lwtest::runUntil(loop, [&] { return app.writes > 0; }, backend));
+        f.layer->blocked = false;
+        QVERIFY(f.runUntil([&] { return f.app->writes > 0; }));
     }
 
-    void pendingInputIsReadWithoutBlocking_data() { lwtest::backendRows(); }
     void pendingInputIsReadWithoutBlocking() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        auto layer = std::make_unique<FakeLayer>();
-        FakeLayer* l = layer.get();
-        app.setLayer(std::move(layer));
-        app.r = true;
-        l->held = "inside";  // the socket itself is idle
+        Layered f;
+        f.app->r = true;
+        f.layer->held = "inside";  // the socket itself is idle
         const auto t0 = Clock::now();
-        loop.poll(5.0, backend);
+        f.poll(5.0);
         QVERIFY2(Clock::now() - t0 < std::chrono::seconds(2), "the loop blocked on an idle socket with input held");
-        QCOMPARE(app.got, std::string("inside"));
+        QCOMPARE(f.app->got, std::string("inside"));
         // Held input is not dispatched to an application that does not read.
-        app.r = false;
-        l->held = "later";
-        loop.poll(0.02, backend);
-        QCOMPARE(app.got, std::string("inside"));
+        f.app->r = false;
+        f.layer->held = "later";
+        f.poll(0.02);
+        QCOMPARE(f.app->got, std::string("inside"));
     }
 
-    void deadlineBoundsTheWaitAndFails_data() { lwtest::backendRows(); }
     void deadlineBoundsTheWaitAndFails() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        auto layer = std::make_unique<FakeLayer>();
-        FakeLayer* l = layer.get();
-        app.setLayer(std::move(layer));
-        l->blocked = true;
-        l->wantR = true;
-        l->due = Clock::now() + std::chrono::milliseconds(100);
+        Layered f;
+        f.layer->blocked = true;
+        f.layer->wantR = true;
+        f.layer->due = Clock::now() + std::chrono::milliseconds(100);
         const auto t0 = Clock::now();
-        QVERIFY(lwtest::runUntil(loop, [&] { return l->deadlines > 0; }, backend));
+        QVERIFY(f.runUntil([&] { return f.layer->deadlines > 0; }));
         QVERIFY(Clock::now() - t0 < std::chrono::seconds(3));
-        QCOMPARE(app.errors, 1);
-        QCOMPARE(app.lastError, std::string("fake layer: deadline passed"));
-        QCOMPARE(l->closings, 1);  // close() let the layer say goodbye
-        QVERIFY(loop.empty());
+        QCOMPARE(f.app->errors, 1);
+        QCOMPARE(f.app->lastError, std::string("fake layer: deadline passed"));
+        QCOMPARE(f.layer->closings, 1);  // close() let the layer say goodbye
+        QVERIFY(f.loop.empty());
         // A plain poll with that deadline: the wait returned early.
-        Loop loop2;
-        auto [c, d] = lwtest::tcpPair();
-        App app2(std::move(c), &loop2);
-        auto layer2 = std::make_unique<FakeLayer>();
-        FakeLayer* l2 = layer2.get();
-        app2.setLayer(std::move(layer2));
-        l2->due = Clock::now() + std::chrono::milliseconds(50);
+        Layered f2;
+        f2.layer->due = Clock::now() + std::chrono::milliseconds(50);
         const auto t1 = Clock::now();
-        loop2.poll(10.0, backend);
+        f2.poll(10.0);
         QVERIFY2(Clock::now() - t1 < std::chrono::seconds(3), "poll() did not wake for the layer's deadline");
-        QCOMPARE(l2->deadlines, 1);
+        QCOMPARE(f2.layer->deadlines, 1);
     }
 
-    void sendAndRecvGoThroughTheLayer_data() { lwtest::backendRows(); }
     void sendAndRecvGoThroughTheLayer() {
-        QFETCH(Backend, backend);
-        Loop loop;
-        auto [a, b] = lwtest::tcpPair();
-        App app(std::move(a), &loop);
-        app.setLayer(std::make_unique<FakeLayer>());
-        QCOMPARE(app.send("abc"), std::size_t(3));
-        QVERIFY(lwtest::waitFd(b.get(), POLLIN));
-        QCOMPARE(lwtest::rawRecvNow(b.get()), std::string("bcd"));
-        app.r = true;
-        lwtest::rawSend(b.get(), "IFMMP");
-        QVERIFY(lwtest::runUntil(loop, [&] { return app.got.size() >= 5; }, backend));
-        QCOMPARE(app.got, std::string("HELLO"));
+        Layered f;
+        QCOMPARE(f.app->send("abc"), std::size_t(3));
+        QVERIFY(lwtest::waitFd(f.peer.get(), POLLIN));
+        QCOMPARE(lwtest::rawRecvNow(f.peer.get()), std::string("bcd"));
+        f.app->r = true;
+        lwtest::rawSend(f.peer.get(), "IFMMP");
+        QVERIFY(f.runUntil([&] { return f.app->got.size() >= 5; }));
+        QCOMPARE(f.app->got, std::string("HELLO"));
         // Removing the layer goes back to the raw socket.
-        app.setLayer(nullptr);
-        QCOMPARE(app.send("abc"), std::size_t(3));
-        QVERIFY(lwtest::waitFd(b.get(), POLLIN));
-        QCOMPARE(lwtest::rawRecvNow(b.get()), std::string("abc"));
+        f.app->setLayer(nullptr);
+        QCOMPARE(f.app->send("abc"), std::size_t(3));
+        QVERIFY(lwtest::waitFd(f.peer.get(), POLLIN));
+        QCOMPARE(lwtest::rawRecvNow(f.peer.get()), std::string("abc"));
     }
 
-    void layerIgnoredUntilConnected_data() { lwtest::backendRows(); }
     void layerIgnoredUntilConnected() {
-        QFETCH(Backend, backend);
+        QFETCH_GLOBAL(Backend, backend);
         Loop loop;
         lwtest::RawListener listener(kAfInet);
         App app(&loop);

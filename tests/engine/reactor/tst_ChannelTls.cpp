@@ -29,10 +29,10 @@
 #include "engine/tls/TlsInfo.h"
 
 #include "SocketTestSupport.h"
+#include "tls/TlsTestSupport.h"  // lw_tls_test_support: the test PKI
 
 #include <QProcess>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <chrono>
@@ -233,27 +233,34 @@ quint16 listeningPort(Events& ev, ChannelId server) {
 
 bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
 
+/// How `ch`'s TLS ended, from its first tls_close event: "close_notify from
+/// peer", "truncated from local", …; "no tls_close" when there is none.
+std::string tlsCloseOf(const Events& ev, ChannelId ch) {
+    const Event* e = ev.find(EventKind::TlsClose, ch);
+    if (!e) return "no tls_close";
+    const auto kind = static_cast<TlsCloseKind>(e->sub);
+    const char* what = kind == TlsCloseKind::CloseNotify ? "close_notify" : kind == TlsCloseKind::Truncated ? "truncated" : "other";
+    return std::string(what) + " from " + e->info;
+}
+
+/// Column "flag" (an openssl option) and "version" (what the handshake says).
+void tlsVersionRows() {
+    QTest::addColumn<QString>("flag");
+    QTest::addColumn<QString>("version");
+    QTest::newRow("TLS 1.2") << "-tls1_2" << "TLSv1.2";
+    QTest::newRow("TLS 1.3") << "-tls1_3" << "TLSv1.3";
+}
+
 }  // namespace
 
 class tst_ChannelTls : public QObject {
     Q_OBJECT
 
-    QTemporaryDir m_dir;
     QString m_openssl;
     QString m_python;
-    QString m_ca, m_cert, m_key;  // a CA and a server certificate it signed (localhost, 127.0.0.1)
+    QString m_ca, m_cert, m_key;  // the test PKI's CA and the server certificate it signed (localhost, 127.0.0.1)
 
-    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
-
-    bool runOpenssl(const QStringList& args) {
-        QProcess p;
-        p.start(m_openssl, args);
-        if (!p.waitForFinished(30000) || p.exitCode() != 0) {
-            qWarning("openssl %s failed: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
-            return false;
-        }
-        return true;
-    }
+    static QString pkiFile(const std::string& path) { return QString::fromStdString(path); }
 
     TlsConfig clientTls() const {
         TlsConfig t;
@@ -288,37 +295,27 @@ class tst_ChannelTls : public QObject {
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_dir.isValid());
-        m_openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+        m_openssl = lwtest::tls::opensslExecutable();
         m_python = QStringLiteral(LW_PYTHON3);
         if (m_python.isEmpty()) m_python = QStandardPaths::findExecutable(QStringLiteral("python3"));
-        if (m_openssl.isEmpty()) return;
-        m_ca = path("ca.pem");
-        m_cert = path("server.pem");
-        m_key = path("server.key");
-        QVERIFY(runOpenssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-                            path("ca.key"), "-out", m_ca, "-days", "2", "-subj", "/CN=Linewright Test CA",
-                            "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-                            "keyUsage=critical,keyCertSign,cRLSign"}));
-        QVERIFY(runOpenssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", m_key,
-                            "-out", path("server.csr"), "-subj", "/CN=localhost"}));
-        QFile ext(path("ext.cnf"));
-        QVERIFY(ext.open(QIODevice::WriteOnly));
-        ext.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                  "extendedKeyUsage=serverAuth\n");
-        ext.close();
-        QVERIFY(runOpenssl({"x509", "-req", "-in", path("server.csr"), "-CA", m_ca, "-CAkey", path("ca.key"),
-                            "-CAcreateserial", "-out", m_cert, "-days", "2", "-extfile", path("ext.cnf")}));
+        const lwtest::tls::TestPki& pki = lwtest::tls::pki();
+        m_ca = pkiFile(pki.caCert);
+        m_cert = pkiFile(pki.serverCert);
+        m_key = pkiFile(pki.serverKey);
     }
+
+    /// A tls_peer.py peer (MODE ARGS...) started and listening: its port, 0
+    /// when it did not start.
+    quint16 startPyPeer(Peer& py, const QStringList& modeAndArgs) {
+        if (!py.start(m_python, QStringList{peerScript()} + modeAndArgs)) return 0;
+        return py.waitPort("PORT ");
+    }
+    /// The peer ended, with status 0.
+    static bool exitedOk(Peer& py) { return py.waitExit() && py.p.exitCode() == 0; }
 
     // --- TLS from the first byte ---------------------------------------------------------
 
-    void clientAgainstSServer_data() {
-        QTest::addColumn<QString>("flag");
-        QTest::addColumn<QString>("version");
-        QTest::newRow("TLS 1.2") << "-tls1_2" << "TLSv1.2";
-        QTest::newRow("TLS 1.3") << "-tls1_3" << "TLSv1.3";
-    }
+    void clientAgainstSServer_data() { tlsVersionRows(); }
     void clientAgainstSServer() {
         QFETCH(QString, flag);
         QFETCH(QString, version);
@@ -352,10 +349,7 @@ private slots:
         QVERIFY(ev.count(EventKind::FoundTerminator, c) >= 1);
         r.close(c);
         QVERIFY(ev.waitFor(EventKind::Closed, c));
-        const Event* tc = ev.find(EventKind::TlsClose, c);
-        QVERIFY2(tc, dump(ev).c_str());
-        QCOMPARE(tc->info, std::string("local"));
-        QCOMPARE(static_cast<TlsCloseKind>(tc->sub), TlsCloseKind::CloseNotify);
+        QCOMPARE(tlsCloseOf(ev, c), std::string("close_notify from local"));
         // Its counters are plaintext: what was pushed and what came back.
         const Event* closed = ev.find(EventKind::Closed, c);
         QVERIFY(closed && closed->state);
@@ -383,13 +377,8 @@ private slots:
         ChannelOptions o;
         o.tls = clientTls();
         o.tls.serverName = serverName.toStdString();
-        if (!withCa) o.tls.caFile = m_dir.filePath("empty-ca.pem").toStdString();
-        if (!withCa) {
-            // A CA file that holds a different CA: the server's chain is unknown.
-            QVERIFY(runOpenssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                                "-keyout", path("other.key"), "-out", path("empty-ca.pem"), "-days", "1", "-subj",
-                                "/CN=Another CA"}));
-        }
+        // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
+        if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
         const ChannelId c = r.openClient("127.0.0.1", port, o);
         QVERIFY(ev.waitFor(EventKind::Closed, c));
         const std::string errors = ev.errors(c);
@@ -429,12 +418,7 @@ private slots:
         QVERIFY(ev.waitUntil([&] { return contains(ev.collected(c), "cba\n"); }));
     }
 
-    void listenerAgainstSClient_data() {
-        QTest::addColumn<QString>("flag");
-        QTest::addColumn<QString>("version");
-        QTest::newRow("TLS 1.2") << "-tls1_2" << "TLSv1.2";
-        QTest::newRow("TLS 1.3") << "-tls1_3" << "TLSv1.3";
-    }
+    void listenerAgainstSClient_data() { tlsVersionRows(); }
     void listenerAgainstSClient() {
         QFETCH(QString, flag);
         QFETCH(QString, version);
@@ -504,15 +488,9 @@ private slots:
         r.closeWhenDone(c);
         QVERIFY(ev.waitFor(EventKind::Closed, a));
         QVERIFY(ev.waitFor(EventKind::Closed, c));
-        const Event* fromPeer = ev.find(EventKind::TlsClose, a);
-        QVERIFY2(fromPeer, dump(ev).c_str());
-        QCOMPARE(static_cast<TlsCloseKind>(fromPeer->sub), TlsCloseKind::CloseNotify);
-        QCOMPARE(fromPeer->info, std::string("peer"));
+        QCOMPARE(tlsCloseOf(ev, a), std::string("close_notify from peer"));
         QCOMPARE(ev.get(EventKind::Closed, a).closeReason(), engine::CloseReason::Peer);
-        const Event* ours = ev.find(EventKind::TlsClose, c);
-        QVERIFY(ours);
-        QCOMPARE(ours->info, std::string("local"));
-        QCOMPARE(static_cast<TlsCloseKind>(ours->sub), TlsCloseKind::CloseNotify);
+        QCOMPARE(tlsCloseOf(ev, c), std::string("close_notify from local"));
         QCOMPARE(ev.get(EventKind::Closed, c).closeReason(), engine::CloseReason::Local);
         QVERIFY(ev.errors().empty());
     }
@@ -536,10 +514,7 @@ private slots:
         QVERIFY2(ev.waitFor(EventKind::Closed, a), dump(ev).c_str());
         QCOMPARE(ev.collected(a), std::string("last words\n"));
         QVERIFY(ev.find(EventKind::HalfClosed, c));
-        const Event* tc = ev.find(EventKind::TlsClose, a);
-        QVERIFY2(tc, dump(ev).c_str());
-        QCOMPARE(static_cast<TlsCloseKind>(tc->sub), TlsCloseKind::CloseNotify);
-        QCOMPARE(tc->info, std::string("peer"));
+        QCOMPARE(tlsCloseOf(ev, a), std::string("close_notify from peer"));
         QCOMPARE(ev.get(EventKind::Closed, a).closeReason(), engine::CloseReason::Peer);
         QVERIFY(ev.waitFor(EventKind::Closed, c));  // the listener's end closed in turn
         QVERIFY(ev.errors().empty());
@@ -547,18 +522,17 @@ private slots:
 
     void closeNotifyVersusTruncation_data() {
         QTest::addColumn<QString>("how");
-        QTest::addColumn<int>("kind");
-        QTest::newRow("close_notify") << "notify" << int(TlsCloseKind::CloseNotify);
-        QTest::newRow("truncated") << "truncate" << int(TlsCloseKind::Truncated);
+        QTest::addColumn<QString>("ended");
+        QTest::newRow("close_notify") << "notify" << "close_notify from peer";
+        QTest::newRow("truncated") << "truncate" << "truncated from peer";
     }
     void closeNotifyVersusTruncation() {
         QFETCH(QString, how);
-        QFETCH(int, kind);
+        QFETCH(QString, ended);
         needOpenssl();
         needPython();
         Peer py;
-        QVERIFY(py.start(m_python, {peerScript(), "close", m_cert, m_key, how}));
-        const quint16 port = py.waitPort("PORT ");
+        const quint16 port = startPyPeer(py, {"close", m_cert, m_key, how});
         QVERIFY2(port != 0, py.err.constData());
         Reactor r;
         Events ev(r);
@@ -568,13 +542,9 @@ private slots:
         const ChannelId c = r.openClient("127.0.0.1", port, o);
         QVERIFY2(ev.waitFor(EventKind::Closed, c), dump(ev).c_str());
         QCOMPARE(ev.collected(c), std::string("bye\r\n"));
-        const Event* tc = ev.find(EventKind::TlsClose, c);
-        QVERIFY2(tc, dump(ev).c_str());
-        QCOMPARE(int(tc->sub), kind);
-        QCOMPARE(tc->info, std::string("peer"));
+        QCOMPARE(tlsCloseOf(ev, c), ended.toStdString());
         QCOMPARE(ev.get(EventKind::Closed, c).closeReason(), engine::CloseReason::Peer);
-        QVERIFY(py.waitExit());
-        QVERIFY2(py.p.exitCode() == 0, py.err.constData());
+        QVERIFY2(exitedOk(py), py.err.constData());
     }
 
     void plaintextPeerOnTlsPort() {
@@ -601,8 +571,7 @@ private slots:
         needOpenssl();
         needPython();
         Peer py;
-        QVERIFY(py.start(m_python, {peerScript(), "smtp", m_cert, m_key}));
-        const quint16 port = py.waitPort("PORT ");
+        const quint16 port = startPyPeer(py, {"smtp", m_cert, m_key});
         QVERIFY2(port != 0, py.err.constData());
         Reactor r;
         Events ev(r);
@@ -633,18 +602,14 @@ private slots:
         QVERIFY2(contains(secure, "over TLS") && contains(secure, "PONG") && contains(secure, "221 2.0.0 bye"),
                  secure.c_str());
         QVERIFY(ev.errors(c).empty());
-        const Event* tc = ev.find(EventKind::TlsClose, c);
-        QVERIFY(tc);
-        QCOMPARE(static_cast<TlsCloseKind>(tc->sub), TlsCloseKind::CloseNotify);
-        QVERIFY(py.waitExit());
-        QVERIFY2(py.p.exitCode() == 0, py.err.constData());
+        QVERIFY(contains(tlsCloseOf(ev, c), "close_notify"));
+        QVERIFY2(exitedOk(py), py.err.constData());
     }
 
     void starttlsRefused() {
         needPython();
         Peer py;
-        QVERIFY(py.start(m_python, {peerScript(), "refuse"}));
-        const quint16 port = py.waitPort("PORT ");
+        const quint16 port = startPyPeer(py, {"refuse"});
         QVERIFY2(port != 0, py.err.constData());
         Reactor r;
         Events ev(r);
@@ -725,8 +690,7 @@ private slots:
         ev.peers.push_back(&py);
         QVERIFY(py.start(m_python, {peerScript(), "pipeline", QString::number(port), m_ca}));
         QVERIFY2(ev.waitUntil([&] { return py.out.contains("OK"); }), (dump(ev) + py.err.toStdString()).c_str());
-        QVERIFY(py.waitExit());
-        QVERIFY2(py.p.exitCode() == 0, py.err.constData());
+        QVERIFY2(exitedOk(py), py.err.constData());
         const ChannelId a = ev.accepted(l);
         QVERIFY(handshakeOf(ev, a) && handshakeOf(ev, a)->startTls);
         // Exactly the command was plaintext; the ClientHello behind it was not framed.
@@ -784,7 +748,7 @@ private slots:
         QVERIFY(ev.waitUntil([&] { return !ev.errors(9999).empty(); }));
         r.close(c);
         QVERIFY(ev.waitFor(EventKind::Closed, a));
-        QCOMPARE(static_cast<TlsCloseKind>(ev.get(EventKind::TlsClose, a).sub), TlsCloseKind::CloseNotify);
+        QVERIFY(contains(tlsCloseOf(ev, a), "close_notify"));
     }
 
     void startTlsCommandBadConfig() {
@@ -795,7 +759,7 @@ private slots:
         const ChannelId c = r.openClient("127.0.0.1", port, {});
         QVERIFY(ev.waitFor(EventKind::Connected, c));
         TlsConfig bad;
-        bad.caFile = m_dir.filePath("no-such-ca.pem").toStdString();
+        bad.caFile = lwtest::tls::pki().path("no-such-ca.pem");
         r.post(engine::cmd::StartTls{c, bad});
         QVERIFY(ev.waitUntil([&] { return !ev.errors(c).empty(); }));
         QVERIFY2(contains(ev.errors(c), "no-such-ca.pem"), ev.errors(c).c_str());

@@ -1,0 +1,179 @@
+# bench_lib.sh — what run_bench.sh and tls_bench.sh share, sourced by both
+# (bash) once BUILD, LOGDIR, RUNS and PYTHON are set:
+#   the bench tools (find_tool, need_tools), the loud banner for a missing
+#   linewright-cli, the servers (started on loopback, stopped by the PID this
+#   script got when it started them; every server's PID in PIDS, all stopped
+#   on exit), the record of every run (RUNS, one JSON line each), the
+#   rotation of peers from one round to the next, the machine's CPU model,
+#   and the exit status after the summary.
+# It only defines functions and PIDS, sets the exit trap and exports
+# LW_BENCH_DIR (this folder: the summaries import bench_summary.py from it);
+# it runs nothing.
+
+export LW_BENCH_DIR="$HERE"
+
+# ---- the tools ---------------------------------------------------------
+
+find_tool() { # name -> path or empty
+    local p
+    for p in "$BUILD/tests/bench/$1" "$BUILD/$1"; do
+        [ -x "$p" ] && { echo "$p"; return; }
+    done
+}
+
+# need_tools SCRIPT TOOL...: builds the TOOLs in BUILD (only them) when one
+# is missing; exits 1, saying how to get a build tree, when that fails.
+need_tools() {
+    local script="$1" t missing=0; shift
+    for t in "$@"; do [ -n "$(find_tool "$t")" ] || missing=1; done
+    [ "$missing" = 1 ] || return 0
+    echo "== building $* in $BUILD"
+    cmake --build "$BUILD" --target "$@" >"$LOGDIR/build.log" 2>&1 || {
+        cat "$LOGDIR/build.log" >&2
+        echo "$script: could not build $* in $BUILD; configure one with" >&2
+        echo "  cmake -S $HERE -B DIR && tests/bench/$script DIR" >&2
+        exit 1
+    }
+    for t in "$@"; do
+        [ -n "$(find_tool "$t")" ] || { echo "$script: $t not found in $BUILD" >&2; exit 1; }
+    done
+}
+
+# banner LINE...: the LINEs in a box of #, loud enough to be seen in a log.
+banner() {
+    local line
+    echo
+    echo "  ###################################################################"
+    for line in "$@"; do echo "  ##  $line"; done
+    echo "  ###################################################################"
+    echo
+}
+
+# ---- servers -----------------------------------------------------------
+
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    PIDS=()
+}
+trap 'cleanup; rm -rf "$LOGDIR"' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+SERVER_PID="" SERVER_PORT=""
+
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Wait until 127.0.0.1:$1 accepts a connection (max ~10 s) while $2 lives.
+wait_listening() {
+    local i
+    for i in $(seq 1 100); do
+        kill -0 "$2" 2>/dev/null || return 1
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# Wait for the port number a server prints as its first stdout line.
+wait_port_line() { # file pid
+    local i p
+    for i in $(seq 1 100); do
+        p="$(head -n 1 "$1" 2>/dev/null)"
+        if [ -n "$p" ]; then echo "$p"; return 0; fi
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# serve_cli CLI OUT ERR ARGS...: `CLI listen 127.0.0.1:PORT ARGS` on a free
+# port; sets SERVER_PID, and SERVER_PORT once it accepts connections.
+serve_cli() {
+    local cli="$1" out="$2" err="$3"; shift 3
+    SERVER_PORT="$(free_port)"
+    "$cli" listen "127.0.0.1:$SERVER_PORT" "$@" >"$out" 2>"$err" &
+    SERVER_PID=$!; PIDS+=("$SERVER_PID")
+    wait_listening "$SERVER_PORT" "$SERVER_PID" || SERVER_PORT=""
+}
+
+# serve_port_line OUT ERR CMD...: a server that picks its port and prints it
+# as its first line; sets SERVER_PID, and SERVER_PORT once it is printed.
+serve_port_line() {
+    local out="$1" err="$2"; shift 2
+    "$@" >"$out" 2>"$err" &
+    SERVER_PID=$!; PIDS+=("$SERVER_PID")
+    SERVER_PORT="$(wait_port_line "$out" "$SERVER_PID")" || SERVER_PORT=""
+}
+
+# server_listening NAME ERR: 0 when the server just started has a port; else
+# says so with its stderr (ERR), stops it and returns 1.
+server_listening() {
+    [ -z "$SERVER_PORT" ] || return 0
+    echo "  !! $1 did not start listening; its stderr:" >&2
+    sed 's/^/     /' "$2" >&2
+    stop_server
+    return 1
+}
+
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    local pid="$SERVER_PID" i keep=()
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    for i in "${PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
+    PIDS=("${keep[@]}")
+    SERVER_PID=""
+}
+
+# ---- runs --------------------------------------------------------------
+
+record() { # scenario peer run json
+    printf '{"scenario": "%s", "peer": "%s", "run": %s, "result": %s}\n' "$1" "$2" "$3" "$4" >>"$RUNS"
+}
+
+# rotate R WORDS...: WORDS rotated by R-1 (round 1 as given, round 2 from the
+# second...), one a line: each round runs every peer once, in turn first, so
+# that a change of load on the machine falls on all of them alike.
+rotate() {
+    local r="$1"; shift
+    local a=("$@") n=$# k
+    for k in $(seq 0 $((n - 1))); do
+        printf '%s\n' "${a[$(((k + r - 1) % n))]}"
+    done
+}
+
+# ---- summary -----------------------------------------------------------
+
+cpu_model() {
+    local m
+    m="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
+    [ -n "$m" ] || m="$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)"
+    echo "$m"
+}
+
+# finish SUMMARY_STATUS: exits 0 when every run completed (FAILED=0) and the
+# summary ran, 1 otherwise; with STRICT=1 also 1 when the summary wrote "1"
+# to RUNS.missed (a target missed).
+finish() {
+    local missed
+    echo "   elapsed: ${ELAPSED}s"
+    missed="$(cat "$RUNS.missed" 2>/dev/null || echo 0)"
+    rm -f "$RUNS.missed"
+    [ "$1" = 0 ] || FAILED=1
+    if [ "$FAILED" = 1 ]; then exit 1; fi
+    if [ "$STRICT" = 1 ] && [ "$missed" = 1 ]; then exit 1; fi
+    exit 0
+}
