@@ -164,6 +164,7 @@ private slots:
     void upstreamRefusedThenServed();
     void halfCloseIsPropagated();
     void neverReadingClientBoundsMemory();
+    void jsonAndRecordLinkBothLegs();
 };
 
 void TestCliProxy::usageErrors_data() {
@@ -345,6 +346,40 @@ void TestCliProxy::neverReadingClientBoundsMemory() {
     QCOMPARE(proxy.stop(), 0);
     client.p.process().closeWriteChannel();
     server.p.process().closeWriteChannel();
+}
+
+void TestCliProxy::jsonAndRecordLinkBothLegs() {
+    QTemporaryDir dir;
+    const QString file = dir.filePath("proxied.lwsession");
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    Proxy proxy(server.serverPort(), {"--json", "--record", file, "-t", "\\r\\n"});
+    QVERIFY(proxy.port != 0);
+    QTcpSocket c;
+    c.connectToHost(QHostAddress::LocalHost, proxy.port);
+    QVERIFY(c.waitForConnected(kWait));
+    c.write("PING\r\n");
+    QVERIFY(c.waitForBytesWritten(kWait));
+    QVERIFY(server.waitForNewConnection(kWait));
+    QTcpSocket* s = server.nextPendingConnection();
+    QByteArray got;
+    while (got.size() < 6 && s->waitForReadyRead(kWait)) got += s->readAll();
+    QCOMPARE(got, QByteArray("PING\r\n"));
+    // The accepted leg (channel 2) names its upstream leg (3), which names it back.
+    QVERIFY(proxy.waitStdout(QStringLiteral("\"event\":\"accepted\",\"parent\":1,")));
+    QVERIFY(!proxy.waitFor(QRegularExpression(QStringLiteral("\"channel\":2,\"event\":\"accepted\"[^\\n]*\"upstream\":(3)")))
+                 .isEmpty());
+    QVERIFY(!proxy.waitFor(QRegularExpression(QStringLiteral("\"channel\":3,\"event\":\"connecting\"[^\\n]*\"proxy_for\":(2)")))
+                 .isEmpty());
+    QCOMPARE(proxy.stop(), 0);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray recorded = f.readAll();
+    QVERIFY(recorded.contains("\"upstream\":3"));
+    QVERIFY(recorded.contains("\"proxy_for\":2"));
+    // Each leg on its own channel: PING read (and framed) on 2, sent on by 3.
+    QVERIFY(recorded.contains("\"channel\":2,\"event\":\"collect\""));
+    QVERIFY(recorded.contains("\"channel\":3,\"event\":\"connected\""));
 }
 
 QTEST_GUILESS_MAIN(TestCliProxy)
