@@ -131,9 +131,101 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
                      });
 }
 
+void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
+    d.setGroup("Upstream");
+    d.value(
+        app, "--to", "HOST:PORT",
+        "the server every accepted connection is proxied to (required): a name, an IPv4 address, or [IPv6]:PORT.",
+        [](const std::string& v) {
+            std::string host, port;
+            if (!engine::splitHostPort(v, host, port) || host.empty())
+                return "expected HOST:PORT or [IPv6]:PORT, got " + quote(v);
+            if (!engine::parsePort(port)) return "invalid port " + quote(port) + ": expected a number from 1 to 65535";
+            return std::string();
+        },
+        [&o](const std::string& v) {
+            std::string host, port;
+            engine::splitHostPort(v, host, port);
+            o.toHost = host;
+            o.toPort = *engine::parsePort(port);
+        });
+
+    d.setGroup("Framing");
+    addTerminatorOption(d, app,
+                        "frame both directions with T: escaped bytes ('\r\n', '\n', '\r\n\r\n'), count:N or none. "
+                        "Default: '\n' (also frames CRLF lines). Framing only cuts messages for display and "
+                        "recording; the bytes are forwarded exactly as received.",
+                        [&o](const engine::Terminator& t) {
+                            o.terminator = t;
+                            o.serverTerminator = t;
+                        });
+    d.value(app, "--client-terminator", "T", "frame what the client sends (client → server) with T.", checkTerminator,
+            [&o](const std::string& v) { o.terminator = *engine::parseTerminatorSpec(v, nullptr); });
+    d.value(app, "--server-terminator", "T", "frame what the server sends (server → client) with T.", checkTerminator,
+            [&o](const std::string& v) { o.serverTerminator = *engine::parseTerminatorSpec(v, nullptr); });
+    addMaxMessageOption(d, app, o.maxMessage);
+
+    d.setGroup("Output");
+    d.flag(app, "-j,--json",
+           "the event stream on stdout as JSON Lines (docs/session-format.md); each accepted connection's "
+           "`accepted` event names its upstream leg (\"upstream\"), whose `connecting` names it back (\"proxy_for\").",
+           [&o] { o.json = true; });
+    addQuietOption(d, app, "no per-message or per-connection output; the \"listening on\" line and failures still go to stderr.",
+                   o.quiet);
+    d.flag(app, "--stats", "final counters on stderr.", [&o] { o.stats = true; });
+    d.value(
+        app, "-r,--record", "FILE", "write the session (every event, both legs of every connection) to FILE.",
+        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        [&o](const std::string& v) { o.recordPath = v; });
+    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
+           [&o] { o.force = true; });
+
+    d.setGroup("Engine");
+    addBackendOption(d, app, "select, poll or epoll (default: epoll where available).", [&o](engine::Backend b) {
+        o.backend = b;
+        o.backendGiven = true;
+    });
+    addBufferOptions(d, app, o.inBuffer, o.outBuffer, o.highWater);
+    addMaxBufferedOption(d, app, o.maxBuffered);
+    addFamilyOptions(d, app, o.family);
+
+    d.setGroup("Stopping");
+    addTimeoutOption(d, app, "stop after S seconds (decimals allowed).",
+                     [&o](std::chrono::milliseconds t, const std::string& text) {
+                         o.timeout = t;
+                         o.timeoutText = text;
+                     });
+}
+
+CLI::App* addProxyCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help, CliOptions& o) {
+    CLI::App* app = program.add_subcommand(
+        "proxy", "accept connections on [HOST:]LISTEN_PORT and proxy each one to --to HOST:PORT, framing both ways.");
+    addProxyOptions(*app, d, o);
+    HelpPage page;
+    page.usage = {"proxy [HOST:]LISTEN_PORT --to HOST:PORT [options]"};
+    page.description =
+        "Accepts connections on [HOST:]LISTEN_PORT (127.0.0.1 unless a host is given; port 0\n"
+        "picks a free port, named on stderr) and opens, for each one, a connection of its\n"
+        "own to --to HOST:PORT. Bytes go both ways exactly as received; each direction is\n"
+        "framed with its own terminator only to cut messages for display and recording.\n"
+        "Messages are printed one per line on stdout, bytes escaped: \"#N > \" from the\n"
+        "client to the server, \"#N < \" back (N: the accepted connection's channel).\n"
+        "End-of-file on one side becomes a half-close (shutdown(SHUT_WR)) of the other;\n"
+        "an upstream that cannot be reached closes the client's connection with an\n"
+        "error, and the proxy keeps serving. A side that cannot take data as fast as the\n"
+        "other sends it stops the proxy reading from the other side (--high-water).\n";
+    page.groupNotes["Engine"] = "Sizes take K, M, G suffixes (powers of 1024).\n";
+    page.groupNotes["Stopping"] = "  SIGINT/SIGTERM stop cleanly (a second one exits at once).\n";
+    page.footer = "Exit status: 0 success; 1 a runtime failure, with one line on stderr; 2 a usage\n"
+                  "error. See docs/proxy.md.\n";
+    help.setPage(app, std::move(page));
+    return app;
+}
+
 }  // namespace
 
 CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, HelpFormatter& help, CliOptions& o) {
+    if (mode == Mode::Proxy) return addProxyCommand(program, d, help, o);
     const bool connect = mode == Mode::Connect;
     CLI::App* app = program.add_subcommand(
         connect ? "connect" : "listen",
@@ -174,6 +266,27 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
         const auto port = engine::parsePort(p[1]);
         if (!port) return "invalid port " + quote(p[1]) + ": expected a number from 1 to 65535";
         o.port = *port;
+    } else if (mode == Mode::Proxy) {
+        if (p.size() != 1)
+            return std::string(p.empty() ? "proxy needs" : "proxy takes only") +
+                   " one [HOST:]LISTEN_PORT: linewright-cli proxy [HOST:]LISTEN_PORT --to HOST:PORT [options]";
+        std::string host, port;
+        if (!engine::splitHostPort(p[0], host, port))
+            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
+        const auto n = engine::parsePort(port, true);
+        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
+        o.host = host.empty() ? std::string("127.0.0.1") : host;
+        o.port = *n;
+        if (o.toPort == 0) return "proxy needs --to HOST:PORT: the server to proxy to";
+        if (!o.backendGiven) o.backend = engine::defaultBackend();
+        if (o.family != 0) {
+            std::string to = o.toHost;
+            if (to.size() >= 2 && to.front() == '[' && to.back() == ']') to = to.substr(1, to.size() - 2);
+            if (const auto numeric = engine::Address::fromNumeric(to, 1); numeric && numeric->family() != o.family)
+                return "--to " + quote(o.toHost) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") +
+                       " address, but " + (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
+        }
+        return {};
     } else {
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +

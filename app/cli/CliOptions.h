@@ -31,7 +31,7 @@
 
 namespace cli {
 
-enum class Mode { Connect, Listen };
+enum class Mode { Connect, Listen, Proxy };
 enum class StdinMode { Auto, On, Off };
 
 struct CliOptions {
@@ -45,7 +45,11 @@ struct CliOptions {
     std::uint16_t port = 0;  ///< listen: 0 picks a free port.
     int family = 0;          ///< -4 / -6, else 0.
 
-    engine::Terminator terminator = engine::Terminator::bytes("\n");
+    engine::Terminator terminator = engine::Terminator::bytes("\n");  ///< proxy: client → server
+    /// proxy: the upstream HOST:PORT (--to) and the server → client terminator.
+    std::string toHost;
+    std::uint16_t toPort = 0;
+    engine::Terminator serverTerminator = engine::Terminator::bytes("\n");
     bool echo = false;
     std::vector<std::string> sends;      ///< --send, unescaped.
     std::vector<std::string> sendFiles;  ///< --send-file paths.
@@ -80,7 +84,7 @@ struct CliOptions {
     }
 };
 
-/// Defines `connect` or `listen` under `program`, its options bound to `o`,
+/// Defines `connect`, `listen` or `proxy` under `program`, its options bound to `o`,
 /// and its help page; returns the subcommand.
 CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, HelpFormatter& help, CliOptions& o);
 /// Once the options are parsed: the positional arguments (not the command

@@ -34,7 +34,7 @@ std::string formatSeconds(std::chrono::steady_clock::duration d) {
 
 CliSession::CliSession(CliOptions options, std::FILE* out, std::FILE* err)
     : m_o(std::move(options)), m_out(out), m_err(err),
-      m_printer(out, err, m_o.mode == Mode::Listen, m_o.terminator.framesInput()),
+      m_printer(out, err, m_o.mode != Mode::Connect, m_o.terminator.framesInput()),
       // A client's built-in STARTTLS dialogue (EHLO, STARTTLS, …) runs first;
       // --send data and stdin wait for the TLS handshake, so that nothing of
       // the user's goes out in plaintext or in the middle of the dialogue.
@@ -104,7 +104,14 @@ int CliSession::run() {
     if (m_o.tls.wanted() && !co.tls.keyLogFile.empty() && !m_o.quiet)
         say("TLS key log: appending session secrets to " + co.tls.keyLogFile +
             (m_o.tls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
-    if (m_o.mode == Mode::Listen) {
+    if (m_o.mode == Mode::Proxy) {
+        co.proxy.host = m_o.toHost;
+        co.proxy.port = m_o.toPort;
+        co.proxy.family = m_o.family;
+        co.proxy.serverTerminator = m_o.serverTerminator;
+        m_printer.setProxy(m_o.serverTerminator.framesInput());
+        m_main = m_reactor->openServer(m_o.host, m_o.port, co);
+    } else if (m_o.mode == Mode::Listen) {
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);
     } else {
         m_main = m_reactor->openClient(m_o.host, m_o.port, co, m_o.family);
@@ -322,7 +329,7 @@ void CliSession::printStats(std::chrono::steady_clock::duration elapsed) {
     const double secs = std::max(1e-9, std::chrono::duration<double>(elapsed).count());
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(s.messagesIn) / secs);
-    std::string conns = m_o.mode == Mode::Listen
+    std::string conns = m_o.mode != Mode::Connect
                             ? std::to_string(s.accepted) + " accepted (peak " + std::to_string(s.peakChannels > 0 ? s.peakChannels - 1 : 0) +
                                   " open at once)"
                             : std::string(m_connected ? "1 (connected)" : "1 (never connected)");

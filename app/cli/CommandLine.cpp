@@ -78,6 +78,7 @@ public:
 
         addSessionCommand(*m_root, Mode::Connect, m_defs, *m_help, m_result.session);
         addSessionCommand(*m_root, Mode::Listen, m_defs, *m_help, m_result.session);
+        addSessionCommand(*m_root, Mode::Proxy, m_defs, *m_help, m_result.session);
         addToolCommands(*m_root, m_defs, *m_help, m_result.tool);
         m_example = addExampleCommand(*m_root, m_defs, *m_help, m_result.example);
         m_commands = m_root->get_subcommands({});
@@ -90,6 +91,7 @@ public:
         HelpPage page;
         page.usage = {"connect HOST PORT [options]",
                       "listen [HOST:]PORT [options]",
+                      "proxy [HOST:]LISTEN_PORT --to HOST:PORT [options]",
                       "replay FILE --to HOST:PORT [options]",
                       "mock FILE --listen [HOST:]PORT [options]",
                       "export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT",
@@ -319,8 +321,11 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
 
     // --- The positional arguments and the checks across options.
     std::string why;
-    if (cmd->get_name() == "connect" || cmd->get_name() == "listen") {
-        why = finishSession(cmd->get_name() == "connect" ? Mode::Connect : Mode::Listen, positionals, m_result.session);
+    if (cmd->get_name() == "connect" || cmd->get_name() == "listen" || cmd->get_name() == "proxy") {
+        why = finishSession(cmd->get_name() == "connect"  ? Mode::Connect
+                            : cmd->get_name() == "listen" ? Mode::Listen
+                                                          : Mode::Proxy,
+                            positionals, m_result.session);
         m_result.kind = ParsedCommandLine::Kind::Session;
     } else if (cmd == m_example) {
         why = finishExample(positionals, m_result.example);

@@ -14,13 +14,24 @@ using engine::EventKind;
 EventPrinter::EventPrinter(std::FILE* out, std::FILE* err, bool listen, bool framed)
     : m_out(out), m_err(err), m_listen(listen), m_framedDefault(framed) {}
 
+const EventPrinter::Leg* EventPrinter::legOf(engine::ChannelId ch) const {
+    if (!m_proxy) return nullptr;
+    auto it = m_legs.find(ch);
+    return it == m_legs.end() ? nullptr : &it->second;
+}
+
 std::string EventPrinter::channelTag(engine::ChannelId ch) const {
+    if (const Leg* leg = legOf(ch)) return "#" + std::to_string(leg->connection) + (leg->upstream ? " upstream: " : " ");
     return m_listen ? "#" + std::to_string(ch) + " " : std::string();
 }
 
 void EventPrinter::message(engine::ChannelId ch, std::string_view bytes, const char* note, std::string_view more) {
-    m_outBuf += channelTag(ch);
-    m_outBuf += "< ";
+    if (const Leg* leg = legOf(ch)) {
+        m_outBuf += "#" + std::to_string(leg->connection) + (leg->upstream ? " < " : " > ");
+    } else {
+        m_outBuf += channelTag(ch);
+        m_outBuf += "< ";
+    }
     engine::appendEscaped(m_outBuf, bytes);
     engine::appendEscaped(m_outBuf, more);
     if (note) {
@@ -97,8 +108,17 @@ void EventPrinter::one(const Event& e) {
     }
     case EventKind::FoundTerminator: endMessage(ch, nullptr, true); break;
     case EventKind::TerminatorSet: m_framed[ch] = e.terminator().framesInput(); break;
-    case EventKind::Connected: status(0, "connected to " + e.info + " (from " + e.aux + ")"); break;
-    case EventKind::Accepted: status(ch, "accepted from " + e.info); break;
+    case EventKind::Connected:
+        status(legOf(ch) ? ch : 0, "connected to " + e.info + " (from " + e.aux + ")");
+        break;
+    case EventKind::Accepted:
+        if (m_proxy && e.upstream() != 0) {
+            m_legs[ch] = Leg{ch, false};
+            m_legs[e.upstream()] = Leg{ch, true};
+            m_framed[e.upstream()] = m_serverFramed;
+        }
+        status(ch, "accepted from " + e.info);
+        break;
     case EventKind::HalfClosed: status(ch, "sent end-of-file (half-closed); still reading"); break;
     case EventKind::Closed: {
         endMessage(ch, "unterminated", false);
@@ -124,6 +144,7 @@ void EventPrinter::one(const Event& e) {
             line += ", " + std::to_string(e.state->bytesIn) + " bytes in, " + std::to_string(e.state->bytesOut) +
                     " out";
         status(ch, line);
+        m_legs.erase(ch);
         break;
     }
     case EventKind::Error:

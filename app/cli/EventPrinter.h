@@ -43,6 +43,14 @@ public:
     /// Output collected in one batch is written out when it reaches this.
     static constexpr std::size_t kFlushAt = std::size_t{256} << 10;
 
+    /// Proxy mode: each accepted connection and its upstream leg print as
+    /// one connection, "#N > " client → server, "#N < " server → client;
+    /// `serverFramed`: the server's terminator frames input.
+    void setProxy(bool serverFramed) {
+        m_proxy = true;
+        m_serverFramed = serverFramed;
+    }
+
     void print(const std::vector<engine::Event>& events);
     /// Whether the error `message` was already written to stderr.
     bool alreadySaid(const std::string& message) const { return m_said.count(message) != 0; }
@@ -66,6 +74,12 @@ private:
     void flushOut();
     void status(engine::ChannelId ch, const std::string& text);
     std::string channelTag(engine::ChannelId ch) const;
+    /// Proxy mode: the accepted leg a channel belongs to, and whether it is the upstream leg.
+    struct Leg {
+        engine::ChannelId connection = 0;
+        bool upstream = false;
+    };
+    const Leg* legOf(engine::ChannelId ch) const;
 
     std::FILE* m_out;
     std::FILE* m_err;
@@ -81,6 +95,9 @@ private:
     std::string m_outBuf;
     std::string m_errBuf;
     bool m_outFailed = false;
+    bool m_proxy = false;
+    bool m_serverFramed = true;
+    std::unordered_map<engine::ChannelId, Leg> m_legs;
 };
 
 }  // namespace cli

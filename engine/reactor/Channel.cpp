@@ -97,6 +97,10 @@ Channel::Channel(ChannelContext& ctx, Loop& loop, ChannelId id, ChannelId parent
 }
 
 Channel::~Channel() {
+    if (m_proxyPeer) {
+        m_proxyPeer->m_proxyPeer = nullptr;
+        m_proxyPeer->m_proxyPaused = false;
+    }
     // The layer outlives m_tls (the Dispatcher owns it): it must not call back.
     if (tls::TlsLayer* l = tlsLayer()) l->setListener(nullptr);
     if (m_budgetMember) m_budget->leave(*this);
@@ -193,7 +197,7 @@ void Channel::attemptConnect() {
         try {
             createSocket(m_attempt.family());
             if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
-            m_report.connecting(m_attempt, m_host);
+            m_report.connecting(m_attempt, m_host, m_proxyUpstream ? m_proxyPeerId : 0);
             connect(m_attempt);  // completes later, or now (then handleConnect has run)
             return;
         } catch (const std::system_error& e) {
@@ -298,6 +302,7 @@ void Channel::maybeHalfClose() {
         // TLS: close_notify, then shutdown(SHUT_WR) once it has gone out.
         guardedIo([&] { l->shutdownWrite(); });
         if (!isClosed()) emit(EventKind::HalfClosed);
+        proxyMaybeDone();
         return;
     }
     std::error_code ec;
@@ -308,6 +313,7 @@ void Channel::maybeHalfClose() {
     }
     // (A disconnect errno means the peer is gone already; reading will say so.)
     emit(EventKind::HalfClosed);
+    proxyMaybeDone();
 }
 
 void Channel::discard() {
@@ -482,6 +488,7 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
         // counted as it is received, PlainCounter.)
         if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
         m_report.received(n);
+        if (m_proxyPeer) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
     }
     return n;
 }
@@ -531,12 +538,14 @@ void Channel::checkWater(std::size_t inFlight) {
     if (!m_aboveHigh && queued > m_opts.highWater) {
         m_aboveHigh = true;
         m_readPaused = m_opts.echo;  // an echo's output grows with its input: stop reading
+        if (m_proxyPeer) m_proxyPeer->m_proxyPaused = true;  // so does a proxy leg's with the other's input
         Event& e = emit(EventKind::HighWater);
         e.size = static_cast<std::int64_t>(queued);
         e.count = static_cast<std::int64_t>(m_opts.highWater);
     } else if (m_aboveHigh && queued <= m_opts.highWater / 2) {
         m_aboveHigh = false;
         m_readPaused = false;
+        if (m_proxyPeer) m_proxyPeer->m_proxyPaused = false;
         Event& e = emit(EventKind::LowWater);
         e.size = static_cast<std::int64_t>(queued);
         e.count = static_cast<std::int64_t>(m_opts.highWater);
@@ -554,6 +563,7 @@ void Channel::handleConnect() {
     m_nextCandidate = 0;
     m_report.connected(m_peer, m_local);
     if (m_tls) tlsConnected();
+    maybeHalfClose();  // a proxy's client may have sent end-of-file while this leg was connecting
 }
 
 void Channel::handleAccept() {
@@ -611,7 +621,20 @@ void Channel::handleClose() {
         finish(CloseReason::Error, message, 0);
         return;
     }
-    if (m_peerEof) {
+    if (!m_peerEof && !m_ioError && m_proxyPeer && !m_readEof && !m_closeWhenDone) {
+        // A hangup (POLLHUP: both ways shut down) on a proxy leg: what the
+        // peer sent before its end-of-file is still in the socket and goes
+        // on first; the recv that returns 0 ends this leg's direction.
+        for (int i = 0; i < 4096 && !isClosed() && !m_peerEof; ++i) {
+            const std::uint64_t before = m_report.counters().bytesIn;
+            AsyncChat::handleRead();
+            if (m_report.counters().bytesIn == before) break;
+        }
+        if (isClosed() || m_peerEof) return;
+    }
+    if (m_peerEof && m_proxied && m_proxyPeer && !m_readEof) {
+        proxyEof();  // the other way may still carry data: a half-close, not a close
+    } else if (m_peerEof) {
         finish(CloseReason::Peer, "eof", 0);
     } else if (m_ioError && sockops::isDisconnect(m_ioError)) {
         finish(CloseReason::Peer, sockops::describe(m_ioError), m_ioError.value());
@@ -659,6 +682,10 @@ bool Channel::closeMarkerQueued() const {
 
 void Channel::finish(CloseReason reason, std::string detail, int error) {
     if (isClosed()) return;
+    // A proxy's upstream leg that never connected: the accepted leg closes with an error.
+    const bool neverConnected =
+        m_proxyUpstream && (m_phase == ChannelPhase::Resolving || m_phase == ChannelPhase::Connecting);
+    const std::string peerWhy = m_proxyPeer ? detail : std::string();
     m_phase = ChannelPhase::Closed;
     m_readPaused = false;
 
@@ -694,6 +721,62 @@ void Channel::finish(CloseReason reason, std::string detail, int error) {
     m_report.closed(reason, error, std::move(detail), std::move(last));
     if (m_budgetMember) m_budget->leave(*this);  // may resume the listener's other connections
     m_ctx.host.channelClosed(*this);
+    if (Channel* peer = std::exchange(m_proxyPeer, nullptr)) {
+        peer->m_proxyPeer = nullptr;
+        peer->m_proxyPaused = false;
+        m_proxyPaused = false;
+        peer->proxyPeerClosed(neverConnected, peerWhy);
+    }
+}
+
+// --- Proxying ------------------------------------------------------------------------------
+
+void Channel::linkProxy(Channel& other, bool upstream) {
+    m_proxyPeer = &other;
+    m_proxyPeerId = other.channelId();
+    m_proxied = true;
+    m_proxyUpstream = upstream;
+}
+
+void Channel::proxyForward(std::string_view bytes) {
+    if (isClosed() || m_halfClosed || m_halfClosePending) return;
+    // initiate_send: sent now if the socket takes it, else queued (nothing
+    // goes before the connect); a send error is this leg's, not the reader's.
+    guardedIo([&] { push(bytes); });
+    if (isClosed()) return;
+    checkWater();
+}
+
+void Channel::proxyEof() {
+    m_readEof = true;
+    if (m_proxyPeer) m_proxyPeer->requestHalfClose();
+    proxyMaybeDone();
+}
+
+void Channel::proxyMaybeDone() {
+    if (!m_proxied || isClosed() || !m_readEof || !m_halfClosed) return;
+    finish(CloseReason::Peer, "eof", 0);
+}
+
+void Channel::proxyPeerClosed(bool neverConnected, const std::string& why) {
+    if (isClosed()) return;
+    if (neverConnected) {
+        std::string message = "proxy: the upstream could not be reached (" + why + "); the client's connection is closed";
+        m_report.error(0, message);
+        finish(CloseReason::Error, std::move(message), 0);
+        return;
+    }
+    if (m_readEof && m_halfClosed) {
+        finish(CloseReason::Peer, "eof", 0);
+        return;
+    }
+    if (m_phase == ChannelPhase::Resolving || m_phase == ChannelPhase::Connecting) {
+        finish(CloseReason::Local, "the proxied client's connection closed", 0);
+        return;
+    }
+    // What was forwarded still goes out; then the connection closes, as the
+    // other leg's did.
+    requestCloseWhenDone();
 }
 
 // --- asyncore's logging, as events --------------------------------------------------------

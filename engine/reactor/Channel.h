@@ -29,6 +29,13 @@
 //   * accept() running out of descriptors (EMFILE) closes the pending
 //     connection through a reserved descriptor instead of closing the
 //     listener (asyncore's D9), and says so (`accept_failed`).
+//   * proxying (ChannelOptions::proxy, linkProxy()): two channels linked as
+//     the legs of one proxied connection. What one leg reads is forwarded
+//     to the other at the read, exactly as received, before it is framed;
+//     end-of-file becomes a half-close of the other leg, a close or error
+//     makes the other close once its queue is sent (an upstream that never
+//     connected: at once, with an `error`), and a leg above its high-water
+//     mark stops the other reading until it drains to half the mark.
 //   * TLS (ChannelOptions::tls, ChannelTls.cpp): a TlsLayer under the
 //     dispatcher from the first byte (a client once connected; every
 //     connection a TLS listener accepts, with the listener's one context),
@@ -141,6 +148,15 @@ public:
     /// Paused by its listener's input budget.
     bool isBudgetPaused() const noexcept { return m_budgetPaused; }
 
+    // --- Proxying ---------------------------------------------------------------------------
+    /// Links this channel and `other` as the two legs of a proxied
+    /// connection; `upstream`: this one is the leg the reactor connects.
+    void linkProxy(Channel& other, bool upstream);
+    /// The other leg (null: not proxied, or it has closed).
+    Channel* proxyPeer() const noexcept { return m_proxyPeer; }
+    /// Reading paused because the other leg's queue is above its high-water mark.
+    bool isProxyPaused() const noexcept { return m_proxyPaused; }
+
     // --- TLS (ChannelTls.cpp) --------------------------------------------------------------
     /// cmd::StartTls: the TLS handshake starts once the output queued so far
     /// has been sent (client role for a client, server for an accepted
@@ -157,7 +173,9 @@ public:
     tls::TlsLayer* tlsLayer() const noexcept;
 
     // --- async_chat / asyncore hooks --------------------------------------------------
-    bool readable() override { return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused && !m_tlsHold; }
+    bool readable() override {
+        return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused && !m_tlsHold && !m_proxyPaused && !m_readEof;
+    }
     bool writable() override { return AsyncChat::writable() || m_tlsCloseAfterFlush; }
     void collectIncomingData(std::string_view data) override;
     void foundTerminator() override;
@@ -202,6 +220,17 @@ private:
     void updateBudget() {
         if (m_budgetMember) m_budget->update(*this, bufferedInput());
     }
+
+    // Proxying.
+    /// Bytes the other leg read: queued as they are.
+    void proxyForward(std::string_view bytes);
+    /// End-of-file from our peer: half-close the other leg, read no more.
+    void proxyEof();
+    /// Both ways are over (end-of-file read, ours sent): close.
+    void proxyMaybeDone();
+    /// The other leg has closed (`neverConnected`: an upstream that never
+    /// got through, `why` saying what happened).
+    void proxyPeerClosed(bool neverConnected, const std::string& why);
 
     // TLS (ChannelTls.cpp).
     struct Tls;
@@ -269,6 +298,14 @@ private:
     std::size_t m_nextCandidate = 0;
     std::string m_host;
     Address m_attempt;
+
+    // Proxying: the other leg (owned by the Reactor; unlinked when either closes).
+    Channel* m_proxyPeer = nullptr;
+    ChannelId m_proxyPeerId = 0;
+    bool m_proxied = false;          // a leg of a proxied connection, linked or no longer
+    bool m_proxyUpstream = false;    // the leg the reactor connects
+    bool m_proxyPaused = false;      // the other leg's queue is above its high-water mark
+    bool m_readEof = false;          // proxied: end-of-file read; waiting for the other way to end
 
     // TLS: null for a cleartext channel that was never asked for TLS.
     std::unique_ptr<Tls> m_tls;

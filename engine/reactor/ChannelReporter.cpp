@@ -41,8 +41,9 @@ void ChannelReporter::listening(std::string local, std::uint16_t port, std::stri
     e.aux = std::move(fingerprint);
 }
 
-void ChannelReporter::connecting(const Address& to, std::string host) {
+void ChannelReporter::connecting(const Address& to, std::string host, ChannelId proxyFor) {
     Event& e = emit(EventKind::Connecting);
+    e.parent = proxyFor;
     e.size = to.port();
     e.info = to.toString();
     e.aux = std::move(host);
@@ -54,8 +55,9 @@ void ChannelReporter::connected(std::string peer, std::string local) {
     e.aux = std::move(local);
 }
 
-void ChannelReporter::accepted(std::string peer, std::string local) {
+void ChannelReporter::accepted(std::string peer, std::string local, ChannelId upstream) {
     Event& e = emit(EventKind::Accepted);
+    e.count = upstream;
     e.parent = m_parent;
     e.info = std::move(peer);
     e.aux = std::move(local);

@@ -84,12 +84,14 @@ public:
     /// `listening`: bound to `local` (as text), port `port`; a TLS listener
     /// with a generated certificate gives its SHA-256 `fingerprint` (aux).
     void listening(std::string local, std::uint16_t port, std::string fingerprint = {});
-    /// `connecting` to `to`; `host` is the name as given ("" for none).
-    void connecting(const Address& to, std::string host = {});
+    /// `connecting` to `to`; `host` is the name as given ("" for none); a
+    /// proxy's upstream leg names the accepted leg it serves (`proxyFor`).
+    void connecting(const Address& to, std::string host = {}, ChannelId proxyFor = 0);
     /// `connected`, with the peer's and our address as text.
     void connected(std::string peer, std::string local);
     /// `accepted` from `peer` by the listener parent().
-    void accepted(std::string peer, std::string local);
+    /// A proxying listener's connection names its `upstream` leg.
+    void accepted(std::string peer, std::string local, ChannelId upstream = 0);
 
     // --- Traffic: counters always, events at the level that shows them -----------------------------
     /// recv() returned `n` bytes (no event: `collect` or `received` say it).

@@ -24,6 +24,26 @@
 
 namespace engine {
 
+/// A proxying listener's upstream (ChannelOptions::proxy): every connection
+/// it accepts gets a client channel of its own connected to host:port, and
+/// the two are linked as one proxied connection. Bytes read on either leg
+/// are forwarded to the other exactly as received (at the read, before
+/// framing: the terminators only decide where messages are cut for events
+/// and recordings). The accepted leg frames with the listener's terminator
+/// (client → server), the upstream leg with `serverTerminator`.
+/// End-of-file on one leg becomes shutdown(SHUT_WR) on the other once what
+/// was forwarded has been sent; a leg that closes otherwise makes the other
+/// close once its queue is sent; an upstream that cannot be reached closes
+/// the accepted leg with an `error`. A leg whose queue passes the high-water
+/// mark stops the other leg reading until it drains to half the mark.
+struct ProxyTarget {
+    std::string host;        ///< A name or a numeric address.
+    std::uint16_t port = 0;  ///< 0: not a proxy.
+    int family = 0;          ///< 0 (any), kAfInet or kAfInet6.
+    Terminator serverTerminator = Terminator::bytes("\n");
+    bool wanted() const noexcept { return port != 0; }
+};
+
 /// What a channel starts with. A listener's options (as later commands change
 /// them) are inherited by every channel it accepts.
 struct ChannelOptions {
@@ -56,6 +76,8 @@ struct ChannelOptions {
     /// TLS from the first byte, or a STARTTLS upgrade later (TlsConfig.h).
     /// A listener's value applies to the connections it accepts.
     TlsConfig tls;
+    /// A listener: proxy every connection it accepts to this upstream (ProxyTarget).
+    ProxyTarget proxy;
 };
 
 /// Every channel, for commands that take "one channel or all" (Snapshot).

@@ -284,6 +284,14 @@ struct Event {
         return kind == EventKind::Accepted || kind == EventKind::Hosted ? parent : ChannelId{0};
     }
 
+    /// accepted by a proxying listener: the upstream leg of the proxied
+    /// connection (a client channel the reactor connects), else 0.
+    ChannelId upstream() const noexcept {
+        return kind == EventKind::Accepted ? static_cast<ChannelId>(count) : ChannelId{0};
+    }
+    /// connecting of a proxy's upstream leg: the accepted leg it serves, else 0.
+    ChannelId proxyFor() const noexcept { return kind == EventKind::Connecting ? parent : ChannelId{0}; }
+
     /// found_terminator: the bytes collected since the previous one.
     std::int64_t messageSize() const noexcept { return kind == EventKind::FoundTerminator ? size : 0; }
     Terminator::Kind terminatorKind() const noexcept { return static_cast<Terminator::Kind>(sub); }

@@ -38,8 +38,11 @@ constexpr std::uint8_t sub(E e) {
 // --- The fields of each kind, in the order they are written -----------------------------------
 
 constexpr EventField kListening[] = {text("address", S::Info), number("port", S::Size)};
-constexpr EventField kAccepted[] = {number("parent", S::Parent), text("peer", S::Info), text("local", S::Aux)};
-constexpr EventField kConnecting[] = {text("address", S::Info), text("host", S::Aux), number("port", S::Size)};
+// upstream / proxy_for: the two legs of a proxied connection name each other (0: not proxied).
+constexpr EventField kAccepted[] = {number("parent", S::Parent), text("peer", S::Info), text("local", S::Aux),
+                                    number("upstream", S::Count, P::IfSet)};
+constexpr EventField kConnecting[] = {text("address", S::Info), text("host", S::Aux), number("port", S::Size),
+                                      number("proxy_for", S::Parent, P::IfSet)};
 constexpr EventField kConnected[] = {text("peer", S::Info), text("local", S::Aux)};
 constexpr EventField kStreamBytes[] = {number("size", S::Size), bytes()};  // collect, sent, received
 constexpr EventField kFoundTerminator[] = {number("size", S::Size), terminator()};

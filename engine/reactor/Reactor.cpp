@@ -149,6 +149,9 @@ private:
     void execute(Resolved& r);
 
     Channel& addChannel(std::unique_ptr<Channel> ch);
+    /// Connects `ch` (a client channel) to host:port: at once for a numeric
+    /// address, else once the resolver has answered.
+    void startConnect(Channel& ch, const std::string& host, std::uint16_t port, int family);
     /// The live channel `id`, or nullptr after an `error` event saying why
     /// `what` cannot be done.
     Channel* find(ChannelId id, std::string_view what);
@@ -363,11 +366,28 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
                  sockops::describe(e.code());
         return;
     }
-    ch->reporter().accepted(ch->peerAddress().empty() ? peer.toString() : ch->peerAddress(), ch->localAddress());
+    const ProxyTarget& proxy = listener.options().proxy;
+    const ChannelId upstreamId = proxy.wanted() ? m_nextId++ : 0;
+    ch->reporter().accepted(ch->peerAddress().empty() ? peer.toString() : ch->peerAddress(), ch->localAddress(),
+                            upstreamId);
     ch->joinBudget(listener.inputBudget());
     ++m_ctx.totals.accepted;
     Channel& added = addChannel(std::move(ch));
-    added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
+    if (!proxy.wanted()) {
+        added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
+        return;
+    }
+    // A proxied connection: its upstream leg, framed with the server's terminator.
+    ChannelOptions o = listener.options();
+    o.terminator = proxy.serverTerminator;
+    o.echo = false;
+    o.tls = TlsConfig{};
+    o.proxy = ProxyTarget{};
+    ++m_ctx.totals.channelsOpened;
+    Channel& up = addChannel(std::make_unique<Channel>(m_ctx, m_thread.loop(), upstreamId, ChannelRole::Client, o));
+    added.linkProxy(up, false);
+    up.linkProxy(added, true);
+    startConnect(up, proxy.host, proxy.port, proxy.family);
 }
 
 void Reactor::Impl::channelClosed(Channel& channel) {
@@ -426,25 +446,29 @@ void Reactor::Impl::emitSnapshot(Channel& ch) { ch.reporter().snapshot(ch.snapsh
 void Reactor::Impl::execute(cmd::OpenClient& c) {
     ++m_ctx.totals.channelsOpened;
     Channel& ch = addChannel(std::make_unique<Channel>(m_ctx, m_thread.loop(), c.id, ChannelRole::Client, c.options));
-    if (c.host.empty()) {
+    startConnect(ch, c.host, c.port, c.family);
+}
+
+void Reactor::Impl::startConnect(Channel& ch, const std::string& host, std::uint16_t port, int family) {
+    if (host.empty()) {
         ch.resolveFailed("cannot connect: no host given");
         return;
     }
-    if (c.port == 0) {
-        ch.resolveFailed("cannot connect to " + c.host + ": port 0 is not a port one can connect to");
+    if (port == 0) {
+        ch.resolveFailed("cannot connect to " + host + ": port 0 is not a port one can connect to");
         return;
     }
-    if (auto numeric = Address::fromNumeric(stripBrackets(c.host), c.port)) {
-        if (c.family != 0 && numeric->family() != c.family) {
-            ch.resolveFailed("cannot connect to " + c.host + ": not an address of the requested family");
+    if (auto numeric = Address::fromNumeric(stripBrackets(host), port)) {
+        if (family != 0 && numeric->family() != family) {
+            ch.resolveFailed("cannot connect to " + host + ": not an address of the requested family");
             return;
         }
-        ch.connectTo({*numeric}, c.host);
+        ch.connectTo({*numeric}, host);
         return;
     }
     const std::uint64_t ticket = m_nextTicket++;
-    m_resolving.emplace(ticket, PendingResolve{c.id, c.host, 0});
-    m_resolver->resolve(ticket, c.host, c.port, c.family);
+    m_resolving.emplace(ticket, PendingResolve{ch.channelId(), host, 0});
+    m_resolver->resolve(ticket, host, port, family);
 }
 
 void Reactor::Impl::execute(cmd::OpenServer& c) {
