@@ -37,7 +37,11 @@ constexpr std::uint8_t sub(E e) {
 
 // --- The fields of each kind, in the order they are written -----------------------------------
 
-constexpr EventField kListening[] = {text("address", S::Info), number("port", S::Size)};
+constexpr EventField kListening[] = {
+    text("address", S::Info),
+    number("port", S::Size),
+    text("local_fingerprint", S::Aux, P::IfSet),  // TLS with a generated certificate: its SHA-256
+};
 constexpr EventField kAccepted[] = {number("parent", S::Parent), text("peer", S::Info), text("local", S::Aux)};
 constexpr EventField kConnecting[] = {text("address", S::Info), text("host", S::Aux), number("port", S::Size)};
 constexpr EventField kConnected[] = {text("peer", S::Info), text("local", S::Aux)};
