@@ -2,6 +2,8 @@
 // channel commands, and what the user must hear about from each batch.
 #include "ui/ChannelsController.h"
 
+#include "engine/capture/TlsText.h"
+
 #include "ui/Settings.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/ListenDialog.h"
@@ -488,7 +490,7 @@ void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
             break;
         case K::TlsClose:
             if (e.tlsCloseKind() == engine::TlsCloseKind::Truncated)
-                emit notice(tr("%1: TLS %2").arg(channelLabel(e.channel), tlsCloseText(e.tlsCloseKind())),
+                emit notice(tr("%1: %2").arg(channelLabel(e.channel), QString::fromStdString(engine::tlsEventText(e))),
                             Severity::Warning, e.seq);
             break;
         default: break;

@@ -131,6 +131,14 @@ void writeState(JsonObjectWriter& w, const ChannelState& s, Style withText) {
     });
 }
 
+/// A channel's TLS layer wanting the socket while the application does not:
+/// written only when true, so plaintext traces stay as they were.
+template <class Entry>
+void writeLayerWants(JsonObjectWriter& e, const Entry& p) {
+    if (p.layerWantsRead) e.boolean("layer_wants_read", true);
+    if (p.layerWantsWrite) e.boolean("layer_wants_write", true);
+}
+
 void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
     w.unum("pass", t.pass);
     w.str("backend", backendName(t.backend));
@@ -139,6 +147,7 @@ void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
         e.unum("channel", p.channel);
         e.boolean("readable", p.readable);
         e.boolean("writable", p.writable);
+        writeLayerWants(e, p);
     });
     writeObjects(w, "ready", t.ready, [](JsonObjectWriter& e, const auto& r) {
         e.unum("channel", r.channel);
@@ -155,12 +164,16 @@ void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
         e.boolean("readable", wt.readable);
         e.boolean("writable", wt.writable);
         e.strings("events", readyBitNames(wt.bits));
+        writeLayerWants(e, wt);
         e.str("next", wt.next);
     });
 }
 
+// TLS strings within the limits of EventJson.h, so that what is written reads back.
+void boundedText(JsonObjectWriter& w, std::string_view k, std::string_view v) { w.str(k, clampedUtf8(v, kMaxTlsString)); }
+
 void writeCertificate(JsonObjectWriter& e, const CertificateInfo& c) {
-    const auto text = [&e](std::string_view k, std::string_view v) { e.str(k, clampedUtf8(v, kMaxTlsString)); };
+    const auto text = [&e](std::string_view k, std::string_view v) { boundedText(e, k, v); };
     text("subject", c.subject);
     text("issuer", c.issuer);
     text("not_before", c.notBefore);
@@ -174,9 +187,8 @@ void writeCertificate(JsonObjectWriter& e, const CertificateInfo& c) {
     text("key_type", c.keyType);
 }
 
-// Within the limits of EventJson.h, so that what is written reads back.
 void writeTls(JsonObjectWriter& w, const TlsHandshakeInfo& t) {
-    const auto text = [&w](std::string_view k, std::string_view v) { w.str(k, clampedUtf8(v, kMaxTlsString)); };
+    const auto text = [&w](std::string_view k, std::string_view v) { boundedText(w, k, v); };
     text("version", t.version);
     text("cipher", t.cipher);
     text("alpn", t.alpn);
@@ -447,6 +459,70 @@ T narrow(JsonFields& r, std::int64_t v, std::string_view what) {
     return static_cast<T>(v);
 }
 
+/// KEY: [ {…}, … ]: `each(fields)` for each object, in order, until one
+/// fails ("in 'KEY': …", or "in 'KEY' ITEM N: …" when `item` names them).
+/// More than `max` objects is refused before any is read ("field 'KEY' has
+/// N NOUNS, more than MAX").
+struct ArrayRules {
+    bool required = true;
+    std::size_t max = std::numeric_limits<std::size_t>::max();
+    std::string_view nouns = "entries";
+    std::string_view item = {};
+};
+
+bool arrayWithin(JsonFields& r, std::string_view key, const JsonValue& arr, const ArrayRules& rules) {
+    if (arr.array.size() <= rules.max) return true;
+    r.fail("field '" + std::string(key) + "' has " + std::to_string(arr.array.size()) + " " + std::string(rules.nouns) +
+           ", more than " + std::to_string(rules.max));
+    return false;
+}
+
+template <typename Each>
+void readObjects(JsonFields& r, std::string_view key, Each each, const ArrayRules& rules = {}) {
+    const JsonValue* arr = r.field(key, JsonValue::Type::Array, rules.required);
+    if (!arr || !arrayWithin(r, key, *arr, rules)) return;
+    for (std::size_t i = 0; i < arr->array.size() && r.ok(); ++i) {
+        const JsonValue& item = arr->array[i];
+        if (item.type != JsonValue::Type::Object) {
+            r.fail("'" + std::string(key) + "' entries must be objects");
+            return;
+        }
+        JsonFields e(item);
+        each(e);
+        if (!e.ok())
+            r.fail("in '" + std::string(key) + "'" +
+                   (rules.item.empty() ? std::string() : " " + std::string(rules.item) + " " + std::to_string(i + 1)) +
+                   ": " + e.error());
+    }
+}
+
+/// KEY: [ "…", … ]: `each(string)` for each, in order, until it returns false
+/// (having said why); the same rules as readObjects.
+template <typename Each>
+void readStrings(JsonFields& r, std::string_view key, Each each, const ArrayRules& rules = {}) {
+    const JsonValue* arr = r.field(key, JsonValue::Type::Array, rules.required);
+    if (!arr || !arrayWithin(r, key, *arr, rules)) return;
+    for (const JsonValue& v : arr->array) {
+        if (v.type != JsonValue::Type::String) {
+            r.fail("'" + std::string(key) + "' entries must be strings");
+            return;
+        }
+        if (!each(v.string)) return;
+    }
+}
+
+/// `events`: readiness names, as ReadyBits.
+unsigned readReadyBits(JsonFields& e) {
+    unsigned bits = 0;
+    readStrings(e, "events", [&](const std::string& name) {
+        const auto bit = parseReadyBit(name);
+        if (!bit) e.fail("unknown readiness name");
+        bits |= bit.value_or(0u);
+        return bit.has_value();
+    });
+    return bits;
+}
+
 bool readState(JsonFields& r, ChannelState& s, bool compact) {
     s.role = named<ChannelRole>(r, "role", &parseChannelRole);
     s.phase = named<ChannelPhase>(r, "state", &parseChannelPhase);
@@ -469,20 +545,12 @@ bool readState(JsonFields& r, ChannelState& s, bool compact) {
     s.pendingMessage = narrow<std::uint64_t>(r, r.num("pending_message"), "pending_message");
     s.queuedBytes = narrow<std::uint64_t>(r, r.num("queued"), "queued");
     s.fifoEntries = narrow<std::uint64_t>(r, r.num("fifo_entries"), "fifo_entries");
-    if (const JsonValue* fifo = r.field("fifo", JsonValue::Type::Array, true)) {
-        for (const JsonValue& item : fifo->array) {
-            if (item.type != JsonValue::Type::Object) {
-                r.fail("fifo entries must be objects");
-                break;
-            }
-            JsonFields e(item);
-            FifoEntryState f;
-            f.kind = e.str("kind");
-            f.remaining = e.num("remaining");
-            if (!e.ok()) r.fail("in 'fifo': " + e.error());
-            s.fifo.push_back(std::move(f));
-        }
-    }
+    readObjects(r, "fifo", [&](JsonFields& e) {
+        FifoEntryState f;
+        f.kind = e.str("kind");
+        f.remaining = e.num("remaining");
+        s.fifo.push_back(std::move(f));
+    });
     return r.ok();
 }
 
@@ -494,63 +562,39 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
     else if (r.ok())
         r.fail("unknown backend '" + backend + "'");
     t.waitedUs = narrow<std::uint64_t>(r, r.num("waited_us"), "waited_us");
-    auto items = [&](std::string_view k, auto&& each) {
-        if (const JsonValue* arr = r.field(k, JsonValue::Type::Array, true)) {
-            for (const JsonValue& item : arr->array) {
-                if (item.type != JsonValue::Type::Object) {
-                    r.fail("'" + std::string(k) + "' entries must be objects");
-                    return;
-                }
-                JsonFields e(item);
-                each(e);
-                if (!e.ok()) r.fail("in '" + std::string(k) + "': " + e.error());
-            }
-        }
-    };
-    items("polled", [&](JsonFields& e) {
-        t.polled.push_back({narrow<ChannelId>(e, e.num("channel"), "channel"), e.boolean("readable"),
-                            e.boolean("writable")});
+    readObjects(r, "polled", [&](JsonFields& e) {
+        LoopTrace::Polled p;
+        p.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+        p.readable = e.boolean("readable");
+        p.writable = e.boolean("writable");
+        p.layerWantsRead = e.boolean("layer_wants_read", false);
+        p.layerWantsWrite = e.boolean("layer_wants_write", false);
+        t.polled.push_back(p);
     });
-    items("ready", [&](JsonFields& e) {
-        unsigned bits = 0;
-        if (const JsonValue* ev = e.field("events", JsonValue::Type::Array, true)) {
-            for (const JsonValue& name : ev->array) {
-                const auto bit = name.type == JsonValue::Type::String ? parseReadyBit(name.string) : std::nullopt;
-                if (!bit) {
-                    e.fail("unknown readiness name");
-                    break;
-                }
-                bits |= *bit;
-            }
-        }
-        t.ready.push_back({narrow<ChannelId>(e, e.num("channel"), "channel"), bits});
+    readObjects(r, "ready", [&](JsonFields& e) {
+        const ChannelId ch = narrow<ChannelId>(e, e.num("channel"), "channel");
+        t.ready.push_back({ch, readReadyBits(e)});
     });
-    items("dispatched", [&](JsonFields& e) {
+    readObjects(r, "dispatched", [&](JsonFields& e) {
         const ChannelId ch = narrow<ChannelId>(e, e.num("channel"), "channel");
         const Hook h = named<Hook>(e, "hook", &parseHook);
         t.dispatched.push_back({ch, h});
     });
-    if (r.object().get("waiting")) {
-        items("waiting", [&](JsonFields& e) {
+    readObjects(
+        r, "waiting",
+        [&](JsonFields& e) {
             LoopTrace::Waiting wt;
             wt.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
             wt.bytes = narrow<std::uint64_t>(e, e.num("bytes"), "bytes");
             wt.readable = e.boolean("readable");
             wt.writable = e.boolean("writable");
-            if (const JsonValue* ev = e.field("events", JsonValue::Type::Array, true)) {
-                for (const JsonValue& name : ev->array) {
-                    const auto bit = name.type == JsonValue::Type::String ? parseReadyBit(name.string) : std::nullopt;
-                    if (!bit) {
-                        e.fail("unknown readiness name");
-                        break;
-                    }
-                    wt.bits |= *bit;
-                }
-            }
+            wt.bits = readReadyBits(e);
+            wt.layerWantsRead = e.boolean("layer_wants_read", false);
+            wt.layerWantsWrite = e.boolean("layer_wants_write", false);
             wt.next = e.str("next");
             t.waiting.push_back(std::move(wt));
-        });
-    }
+        },
+        {.required = false});
     return r.ok();
 }
 
@@ -579,24 +623,17 @@ void readCertificate(JsonFields& r, CertificateInfo& c) {
     c.issuer = boundedStr(r, "issuer");
     c.notBefore = boundedStr(r, "not_before", false);
     c.notAfter = boundedStr(r, "not_after", false);
-    if (const JsonValue* san = r.field("san", JsonValue::Type::Array, false)) {
-        if (san->array.size() > kMaxTlsSans) {
-            r.fail("field 'san' has " + std::to_string(san->array.size()) + " names, more than " +
-                   std::to_string(kMaxTlsSans));
-            return;
-        }
-        for (const JsonValue& name : san->array) {
-            if (name.type != JsonValue::Type::String) {
-                r.fail("'san' entries must be strings");
-                return;
-            }
-            if (!withinChars(name.string, kMaxTlsString)) {
+    readStrings(
+        r, "san",
+        [&](const std::string& name) {
+            if (!withinChars(name, kMaxTlsString)) {
                 r.fail("a name in 'san' is longer than " + std::to_string(kMaxTlsString) + " characters");
-                return;
+                return false;
             }
-            c.subjectAltNames.push_back(name.string);
-        }
-    }
+            c.subjectAltNames.push_back(name);
+            return true;
+        },
+        {.required = false, .max = kMaxTlsSans, .nouns = "names"});
     c.sha256 = boundedStr(r, "sha256");
     c.serial = boundedStr(r, "serial", false);
     c.keyType = boundedStr(r, "key_type", false);
@@ -615,25 +652,14 @@ bool readTls(JsonFields& r, TlsHandshakeInfo& t) {
     if (r.ok() && t.verified && t.verifySkipped) r.fail("'verified' and 'verify_skipped' cannot both be true");
     t.verifyResult = boundedStr(r, "verify_result");
     t.localFingerprint = boundedStr(r, "local_fingerprint", false);
-    if (const JsonValue* chain = r.field("peer_chain", JsonValue::Type::Array, true)) {
-        if (chain->array.size() > kMaxTlsChain) {
-            r.fail("field 'peer_chain' has " + std::to_string(chain->array.size()) + " certificates, more than " +
-                   std::to_string(kMaxTlsChain));
-            return false;
-        }
-        for (std::size_t i = 0; i < chain->array.size() && r.ok(); ++i) {
-            const JsonValue& item = chain->array[i];
-            if (item.type != JsonValue::Type::Object) {
-                r.fail("'peer_chain' entries must be objects");
-                break;
-            }
-            JsonFields e(item);
+    readObjects(
+        r, "peer_chain",
+        [&](JsonFields& e) {
             CertificateInfo c;
             readCertificate(e, c);
-            if (!e.ok()) r.fail("in 'peer_chain' certificate " + std::to_string(i + 1) + ": " + e.error());
             t.peerChain.push_back(std::move(c));
-        }
-    }
+        },
+        {.max = kMaxTlsChain, .nouns = "certificates", .item = "certificate"});
     return r.ok();
 }
 
@@ -748,6 +774,39 @@ std::optional<SessionHeader> decodeHeader(std::string_view line, std::string* er
     return h;
 }
 
+namespace {
+
+// The rest of an event line once seq, t_us and channel are read: its kind
+// (`event`), then the kind's fields. False, with `error` set, when the
+// line is not what it claims to be.
+bool readKindAndFields(JsonFields& r, Event& e, bool compact, std::string* error) {
+    const std::string kindName = r.str("event");
+    if (!r.ok()) {
+        if (error) *error = "invalid event: " + r.error();
+        return false;
+    }
+    const auto k = parseEventKind(kindName);
+    if (!k) {
+        if (error) *error = "unknown event kind '" + kindName + "'";
+        return false;
+    }
+    e.kind = *k;
+    for (const EventField& f : eventKindInfo(e.kind).fields)
+        if (readFor(f, e.sub)) readField(r, f, e, compact);
+    return true;
+}
+
+// The checks after the fields (and, compact, what was derived from them).
+bool checked(JsonFields& r, const Event& e, std::string* error) {
+    if (eventKindInfo(e.kind).sizeIsByteCount && r.ok() && static_cast<std::size_t>(e.size) != e.data.size())
+        r.fail("'size' does not match the bytes");
+    if (r.ok()) return true;
+    if (error) *error = "invalid " + std::string(eventKindName(e.kind)) + " event: " + r.error();
+    return false;
+}
+
+}  // namespace
+
 std::optional<Event> decodeEvent(std::string_view line, std::string* error) {
     JsonValue j;
     if (!parseJsonObjectLine(line, j, error)) return std::nullopt;
@@ -756,26 +815,7 @@ std::optional<Event> decodeEvent(std::string_view line, std::string* error) {
     e.seq = narrow<std::uint64_t>(r, r.num("seq"), "seq");
     e.tUs = r.num("t_us");
     e.channel = narrow<ChannelId>(r, r.num("channel"), "channel");
-    const std::string kindName = r.str("event");
-    if (!r.ok()) {
-        if (error) *error = "invalid event: " + r.error();
-        return std::nullopt;
-    }
-    const auto k = parseEventKind(kindName);
-    if (!k) {
-        if (error) *error = "unknown event kind '" + kindName + "'";
-        return std::nullopt;
-    }
-    e.kind = *k;
-    const EventKindInfo& kind = eventKindInfo(e.kind);
-    for (const EventField& f : kind.fields)
-        if (readFor(f, e.sub)) readField(r, f, e);
-    if (kind.sizeIsByteCount && r.ok() && static_cast<std::size_t>(e.size) != e.data.size())
-        r.fail("'size' does not match the bytes");
-    if (!r.ok()) {
-        if (error) *error = "invalid " + kindName + " event: " + r.error();
-        return std::nullopt;
-    }
+    if (!readKindAndFields(r, e, false, error) || !checked(r, e, error)) return std::nullopt;
     return e;
 }
 
@@ -795,21 +835,8 @@ std::optional<Event> decodeCompactEvent(std::string_view line, CompactContext& c
             e.tUs = c.tUs + dt;
     }
     e.channel = r.has("channel") ? narrow<ChannelId>(r, r.num("channel"), "channel") : c.channel;
-    const std::string kindName = r.str("event");
-    if (!r.ok()) {
-        if (error) *error = "invalid event: " + r.error();
-        return std::nullopt;
-    }
-    const auto k = parseEventKind(kindName);
-    if (!k) {
-        if (error) *error = "unknown event kind '" + kindName + "'";
-        return std::nullopt;
-    }
-    e.kind = *k;
-    const EventKindInfo& kind = eventKindInfo(e.kind);
-    for (const EventField& f : kind.fields)
-        if (readFor(f, e.sub)) readField(r, f, e, true);
-    if (kind.sizeIsByteCount && !r.has("size")) e.size = static_cast<std::int64_t>(e.data.size());
+    if (!readKindAndFields(r, e, true, error)) return std::nullopt;
+    if (eventKindInfo(e.kind).sizeIsByteCount && !r.has("size")) e.size = static_cast<std::int64_t>(e.data.size());
     if (e.kind == EventKind::FoundTerminator && r.ok()) {
         const auto m = c.messages.find(e.channel);
         if (!r.has("size")) e.size = m == c.messages.end() ? 0 : m->second.pending;
@@ -821,12 +848,7 @@ std::optional<Event> decodeCompactEvent(std::string_view line, CompactContext& c
                 e.setTerminator(m->second.terminator);
         }
     }
-    if (kind.sizeIsByteCount && r.ok() && static_cast<std::size_t>(e.size) != e.data.size())
-        r.fail("'size' does not match the bytes");
-    if (!r.ok()) {
-        if (error) *error = "invalid " + kindName + " event: " + r.error();
-        return std::nullopt;
-    }
+    if (!checked(r, e, error)) return std::nullopt;
     c.advance(e);
     return e;
 }

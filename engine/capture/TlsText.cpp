@@ -18,6 +18,7 @@ std::string leaf(const TlsHandshakeInfo& t) {
 }  // namespace
 
 std::string tlsVersionText(std::string_view version) {
+    if (version == "TLSv1") return "TLS 1.0";  // OpenSSL's name for it
     if (version.starts_with("TLSv")) return "TLS " + safe(version.substr(4));
     if (version.empty()) return "TLS";
     return safe(version);
@@ -31,18 +32,19 @@ std::string tlsHandshakeText(const TlsHandshakeInfo& t) {
     if (!t.alpn.empty()) s += ", ALPN " + safe(t.alpn);
     if (!t.serverName.empty()) s += ", SNI " + safe(t.serverName);
     if (t.resumed) s += ", resumed";
-    const std::string result = t.verifyResult.empty() ? std::string("no reason given") : safe(t.verifyResult);
-    if (t.server && t.peerChain.empty() && !t.verified) {
-        s += ", no client certificate";
-    } else if (t.verified) {
-        s += ", verified" + leaf(t);
-    } else if (t.verifySkipped) {
-        s += ", UNVERIFIED (verification off): " + result + leaf(t);
-    } else {
-        s += ", UNVERIFIED: " + result + leaf(t);
-    }
+    s += ", " + tlsVerificationText(t);
     if (!t.localFingerprint.empty()) s += ", own certificate SHA-256 " + safe(t.localFingerprint);
     return s;
+}
+
+std::string tlsVerificationText(const TlsHandshakeInfo& t) {
+    const std::string result = t.verifyResult.empty() ? std::string("no reason given") : safe(t.verifyResult);
+    if (t.server && t.peerChain.empty() && !t.verified) return "no client certificate";
+    if (t.verified && !t.verifySkipped) return "verified" + leaf(t);
+    if (t.verifySkipped && t.verifyResult == "ok")
+        return "UNVERIFIED (verification off; the check would have passed)" + leaf(t);
+    if (t.verifySkipped) return "UNVERIFIED (verification off): " + result + leaf(t);
+    return "UNVERIFIED: " + result + leaf(t);
 }
 
 std::string certificateText(const CertificateInfo& c, std::size_t index) {

@@ -26,10 +26,15 @@
 
 namespace engine {
 
-/// "TLSv1.3" as "TLS 1.3" (other names as they are), escaped.
+/// "TLSv1.3" as "TLS 1.3", "TLSv1" as "TLS 1.0" (other names as they are), escaped.
 std::string tlsVersionText(std::string_view version);
 /// The handshake in one line (see above).
 std::string tlsHandshakeText(const TlsHandshakeInfo& t);
+/// Its part about the peer's certificate: "verified (CN=localhost)",
+/// "UNVERIFIED: certificate has expired (CN=old.example)", "UNVERIFIED
+/// (verification off): self-signed certificate (CN=…)", "UNVERIFIED
+/// (verification off; the check would have passed) (CN=…)", "no client certificate".
+std::string tlsVerificationText(const TlsHandshakeInfo& t);
 /// "certificate 1: CN=…; issuer CN=…; valid 2026-01-01T00:00:00Z to …; DNS:a, IP:…; EC P-256; SHA-256 AB:…"
 /// (`index` counts from 0, the leaf; shown from 1).
 std::string certificateText(const CertificateInfo& c, std::size_t index);

@@ -264,6 +264,11 @@ struct Event {
         return kind == EventKind::Listening || kind == EventKind::Connecting ? std::string_view(info)
                                                                              : std::string_view();
     }
+    /// listening with TLS and a generated self-signed certificate: its SHA-256
+    /// fingerprint (as TlsHandshakeInfo::localFingerprint); else "".
+    std::string_view localFingerprint() const noexcept {
+        return kind == EventKind::Listening ? std::string_view(aux) : std::string_view();
+    }
     /// connecting: the host as it was given (a name, or the address).
     std::string_view host() const noexcept {
         return kind == EventKind::Connecting ? std::string_view(aux) : std::string_view();

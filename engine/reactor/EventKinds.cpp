@@ -37,7 +37,11 @@ constexpr std::uint8_t sub(E e) {
 
 // --- The fields of each kind, in the order they are written -----------------------------------
 
-constexpr EventField kListening[] = {text("address", S::Info), number("port", S::Size)};
+constexpr EventField kListening[] = {
+    text("address", S::Info),
+    number("port", S::Size),
+    text("local_fingerprint", S::Aux, P::IfSet),  // TLS with a generated certificate: its SHA-256
+};
 // upstream / proxy_for: the two legs of a proxied connection name each other (0: not proxied).
 constexpr EventField kAccepted[] = {number("parent", S::Parent), text("peer", S::Info), text("local", S::Aux),
                                     number("upstream", S::Count, P::IfSet)};

@@ -162,7 +162,11 @@ TlsOptionsBox::TlsOptionsBox(Mode mode, QWidget* parent) : QGroupBox(parent), m_
     form->addRow(tr("&Key:"), fileRow(m_keyFile, tr("Private key (PEM)"), false));
     form->addRow(m_serverNameLabel, m_serverName);
     form->addRow(tr("A&LPN:"), m_alpn);
-    form->addRow(tr("&Versions:"), versions);
+    // Two boxes in a layout: the label needs its buddy set by hand, or its
+    // mnemonic shows as a literal "&".
+    auto* versionsLabel = new QLabel(tr("&Versions:"), this);
+    versionsLabel->setBuddy(m_minVersion);
+    form->addRow(versionsLabel, versions);
     form->addRow(tr("Key lo&g file:"), fileRow(m_keyLog, tr("Key log file (NSS format)"), true));
     m_fields->setLayout(form);
     if (mode == Mode::Upgrade) m_start->hide();

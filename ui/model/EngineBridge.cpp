@@ -3,6 +3,7 @@
 
 #include "ui/model/Formatters.h"
 
+#include <QFileInfo>
 #include <QMetaObject>
 
 #include <algorithm>
@@ -151,8 +152,23 @@ void EngineBridge::processSlice() {
     }
 }
 
+void EngineBridge::noteKeyLog(const engine::TlsConfig& tls, bool on) {
+    if (!on) return;
+    QString path = QString::fromStdString(tls.keyLogFile);
+    if (path.isEmpty()) path = qEnvironmentVariable("SSLKEYLOGFILE");
+    if (path.isEmpty()) return;
+    path = QFileInfo(path).absoluteFilePath();
+    for (const TlsKeyLog& k : m_keyLogs)
+        if (k.path == path) return;
+    // Measured before the command is posted: the engine appends only later,
+    // at a handshake.
+    const QFileInfo file(path);
+    m_keyLogs.push_back({path, file.exists() ? file.size() : 0});
+}
+
 engine::ChannelId EngineBridge::openClient(const QString& host, std::uint16_t port,
                                            const engine::ChannelOptions& options, int family) {
+    noteKeyLog(options.tls, options.tls.wanted());
     const engine::ChannelId id = m_reactor->openClient(host.toStdString(), port, options, family);
     m_channels->setOptions(id, engine::ChannelRole::Client, options, host);
     return id;
@@ -160,6 +176,7 @@ engine::ChannelId EngineBridge::openClient(const QString& host, std::uint16_t po
 
 engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t port,
                                            const engine::ChannelOptions& options, int backlog) {
+    noteKeyLog(options.tls, options.tls.wanted());
     const engine::ChannelId id = m_reactor->openServer(host.toStdString(), port, options, backlog);
     m_channels->setOptions(id, engine::ChannelRole::Listener, options,
                            port ? QStringLiteral("%1:%2").arg(host).arg(port) : QString());
@@ -167,6 +184,7 @@ engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t po
 }
 
 void EngineBridge::startTls(engine::ChannelId channel, const engine::TlsConfig& tls) {
+    noteKeyLog(tls, true);  // Start TLS: TLS now, whatever `enabled` says
     m_reactor->post(engine::cmd::StartTls{channel, tls});
     m_channels->setTlsRequested(channel, tls);
 }

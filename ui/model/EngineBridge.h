@@ -57,6 +57,17 @@
 
 namespace ui {
 
+/// A TLS key log file (NSS format) a window's channels were opened with:
+/// TlsConfig::keyLogFile, or $SSLKEYLOGFILE where that was empty (the
+/// engine's rule). `from`: its size before the first of them was opened —
+/// the lines before it are not this session's (the file is appended to, and
+/// may be shared with other programs).
+struct TlsKeyLog {
+    QString path;
+    qint64 from = 0;
+    friend bool operator==(const TlsKeyLog&, const TlsKeyLog&) = default;
+};
+
 class EngineBridge : public QObject {
     Q_OBJECT
 
@@ -88,6 +99,10 @@ public:
                                  int family = 0);
     engine::ChannelId openServer(const QString& host, std::uint16_t port, const engine::ChannelOptions& options = {},
                                  int backlog = engine::cmd::OpenServer::kDefaultBacklog);
+
+    /// Every TLS key log file this window's channels were opened with, in
+    /// the order first asked (see TlsKeyLog).
+    const std::vector<TlsKeyLog>& tlsKeyLogs() const noexcept { return m_keyLogs; }
 
     /// Posts cmd::StartTls: upgrade live channel `channel` to TLS now (it is
     /// the TLS client if it connected, the server if it was accepted), and
@@ -151,6 +166,8 @@ signals:
     void loaded();
 
 private:
+    /// Records the key log a channel opened with `tls` writes to (TLS `on`).
+    void noteKeyLog(const engine::TlsConfig& tls, bool on);
     void onEventsAvailable();
     void scheduleDrain();
     void processSlice();
@@ -166,6 +183,7 @@ private:
 
     EventLogStore m_store;
     ChannelModel* m_channels = nullptr;
+    std::vector<TlsKeyLog> m_keyLogs;
     EventLogModel* m_events = nullptr;
     QTimer m_timer;
     QTimer m_soon;  // single-shot: the next drain, kept kMinDrainGapMs after the last

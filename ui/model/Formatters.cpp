@@ -2,6 +2,7 @@
 #include "ui/model/Formatters.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 #include "engine/reactor/EventKinds.h"
 #include "ui/model/EventLogStore.h"
 
@@ -187,45 +188,13 @@ QString channelLabel(engine::ChannelId id) {
 
 QString terminatorText(const engine::Terminator& t) { return latin1(engine::terminatorSpec(t)); }
 
-QString tlsVersionText(std::string_view version) {
-    const QString v = utf8(version);
-    if (v == QLatin1String("TLSv1")) return QStringLiteral("TLS 1.0");
-    if (v.startsWith(QLatin1String("TLSv"))) return QStringLiteral("TLS ") + v.mid(4);
-    return v;
-}
+// The TLS lines are the engine's (engine/capture/TlsText.h): the CLI, the
+// transcript, the pcapng comments and the window say the same.
+QString tlsVersionText(std::string_view version) { return utf8(engine::tlsVersionText(version)); }
 
-QString tlsVerificationText(const engine::TlsHandshakeInfo& t) {
-    const QString why = utf8(t.verifyResult);
-    if (tlsVerified(t)) return QStringLiteral("verified");
-    if (t.server && t.peerChain.empty()) return QStringLiteral("no client certificate");
-    if (t.verifySkipped)
-        return why.isEmpty() || why == QLatin1String("ok")
-                   ? QStringLiteral("NOT VERIFIED (verification off; the check would have passed)")
-                   : QStringLiteral("NOT VERIFIED (verification off): %1").arg(why);
-    return why.isEmpty() ? QStringLiteral("NOT VERIFIED") : QStringLiteral("verification failed: %1").arg(why);
-}
+QString tlsVerificationText(const engine::TlsHandshakeInfo& t) { return utf8(engine::tlsVerificationText(t)); }
 
-QString tlsHandshakeSummary(const engine::TlsHandshakeInfo& t) {
-    QString s = tlsVersionText(t.version);
-    if (!t.cipher.empty()) s += QLatin1Char(' ') + utf8(t.cipher);
-    if (!t.alpn.empty()) s += QStringLiteral(", ALPN ") + utf8(t.alpn);
-    if (!t.serverName.empty()) s += QStringLiteral(", SNI ") + utf8(t.serverName);
-    if (t.resumed) s += QStringLiteral(", resumed");
-    if (t.startTls) s += QStringLiteral(", after STARTTLS");
-    s += QStringLiteral(", ") + tlsVerificationText(t);
-    if (!t.localFingerprint.empty())
-        s += QStringLiteral(", self-signed certificate SHA-256 ") + utf8(t.localFingerprint);
-    return s;
-}
-
-QString tlsCloseText(engine::TlsCloseKind k) {
-    switch (k) {
-    case engine::TlsCloseKind::CloseNotify: return QStringLiteral("close_notify (ended cleanly)");
-    case engine::TlsCloseKind::Truncated:
-        return QStringLiteral("truncated (no close_notify: data may be missing)");
-    }
-    return QStringLiteral("?");
-}
+QString tlsHandshakeSummary(const engine::TlsHandshakeInfo& t) { return utf8(engine::tlsHandshakeText(t)); }
 
 QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t maxBytes) {
     using K = engine::EventKind;
@@ -234,7 +203,13 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
     const engine::Event e = withoutBytes(store, row);
     const auto u = [](std::string_view s) { return utf8(s); };
     switch (e.kind) {
-    case K::Listening: return e.address().empty() ? QStringLiteral("port %1").arg(e.port()) : u(e.address());
+    case K::Listening: {
+        QString s = e.address().empty() ? QStringLiteral("port %1").arg(e.port()) : u(e.address());
+        if (!e.localFingerprint().empty())
+            s += QStringLiteral(", TLS with a generated self-signed certificate, SHA-256 ") +
+                 utf8(engine::terminalSafe(e.localFingerprint()));
+        return s;
+    }
     case K::Accepted:
         return QStringLiteral("%1 → %2 (listener %3)").arg(u(e.peer()), u(e.local()), channelLabel(e.listener()));
     case K::Connecting:
@@ -260,10 +235,8 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
     case K::TlsHandshake:
         if (const engine::TlsHandshakeInfo* t = store.tls(row)) return tlsHandshakeSummary(*t);
         return QStringLiteral("TLS handshake");
-    case K::TlsClose: return tlsCloseText(e.tlsCloseKind());
-    case K::StartTls:
-        return e.startTlsProtocol().empty() ? QStringLiteral("upgrade to TLS now")
-                                            : QStringLiteral("STARTTLS (%1): the handshake starts").arg(u(e.startTlsProtocol()));
+    case K::TlsClose:
+    case K::StartTls: return utf8(engine::tlsEventText(e));
     case K::Preview:
         if (const engine::LoopTrace* t = store.trace(row)) {
             QStringList parts;

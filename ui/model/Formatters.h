@@ -76,6 +76,8 @@ QString channelLabel(engine::ChannelId id);
 /// A terminator as the GUI and CLI take it: `\r\n`, `count:5`, `none`.
 QString terminatorText(const engine::Terminator& t);
 
+/// The engine's TLS lines (engine/capture/TlsText.h), as QStrings: the
+/// window says what the CLI, the transcript and the pcapng comments say.
 /// A negotiated TLS version as people say it: "TLSv1.3" → "TLS 1.3",
 /// "TLSv1" → "TLS 1.0"; anything else as it is.
 QString tlsVersionText(std::string_view version);
@@ -87,14 +89,12 @@ inline bool tlsVerified(const engine::TlsHandshakeInfo& t) noexcept { return t.v
 inline bool tlsUnverifiedPeer(const engine::TlsHandshakeInfo& t) noexcept {
     return !tlsVerified(t) && !(t.server && t.peerChain.empty());
 }
-/// "verified", "NOT VERIFIED (verification off): certificate has expired",
-/// "verification failed: hostname mismatch".
+/// "verified (CN=localhost)", "UNVERIFIED (verification off): certificate has
+/// expired (CN=…)", "UNVERIFIED: hostname mismatch (CN=…)", "no client certificate".
 QString tlsVerificationText(const engine::TlsHandshakeInfo& t);
 /// One line: "TLS 1.3 TLS_AES_256_GCM_SHA384, ALPN h2, SNI example.org,
-/// verified" (what a tls_handshake row shows).
+/// verified (CN=example.org)" (what a tls_handshake row shows).
 QString tlsHandshakeSummary(const engine::TlsHandshakeInfo& t);
-/// "close_notify (ended cleanly)" / "truncated (no close_notify: data may be missing)".
-QString tlsCloseText(engine::TlsCloseKind k);
 
 /// One line describing an event that carries no bytes of its own (or whose
 /// bytes are not the point): "127.0.0.1:7000 ← 127.0.0.1:53412 (listener #1)",

@@ -101,6 +101,9 @@ void SessionController::buildActions() {
         connect(a, &QAction::triggered, this, [this, kind] { exportSession(kind); });
         m_exportMenu->addAction(a);
     }
+    if (QAction* pcapng = action(QStringLiteral("exportPcapng")))
+        pcapng->setToolTip(tr("Export the session: pcapng (Wireshark). When its TLS channels wrote a key log (Key log "
+                              "file in the TLS options), this session's secrets go beside it as NAME.keys"));
     connect(make(QStringLiteral("summary"), tr("Session s&ummary…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I),
                  tr("Channels, duration, bytes and messages per channel and direction")),
             &QAction::triggered, this, [this] { openSummary(); });
@@ -370,10 +373,13 @@ void SessionController::exportSession(ExportKind kind, const QString& requested)
         if (const ChannelInfo* info = m_bridge->channelModel()->info(m_currentChannel());
             info && info->role != engine::ChannelRole::Listener)
             channel = info->id;
+    // The key logs the live session's TLS channels wrote (a session file records none).
+    std::vector<TlsKeyLog> keyLogs;
+    if (kind == ExportKind::Pcapng && !m_readOnly) keyLogs = m_bridge->tlsKeyLogs();
     QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Exporting to %1…").arg(QFileInfo(path).fileName()));
     auto flag = m_jobs->run<ExportResult>(
-        [&store, kind, path, header, generation, rows, channel](const std::atomic<bool>& cancel,
-                                                                  const BackgroundJobs::Progress& report) {
+        [&store, kind, path, header, generation, rows, channel, keyLogs](const std::atomic<bool>& cancel,
+                                                                           const BackgroundJobs::Progress& report) {
             std::string error;
             auto events = collectEvents(store, generation, rows, cancel, report, &error);
             if (!events) {
@@ -381,7 +387,7 @@ void SessionController::exportSession(ExportKind kind, const QString& requested)
                 r.message = qs(error);
                 return r;
             }
-            return exportEvents(kind, path, header, *events, channel);
+            return exportEvents(kind, path, header, *events, channel, keyLogs);
         },
         [this, progress](ExportResult& r) {
             if (progress) progress->close();

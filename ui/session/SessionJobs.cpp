@@ -8,6 +8,7 @@
 #include "engine/capture/Transcript.h"
 #include "ui/model/EventLogStore.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -198,8 +199,84 @@ bool copyRecording(const std::shared_ptr<engine::SessionRecorder>& recorder, con
 
 // --- Export ------------------------------------------------------------------------------
 
+namespace {
+
+// A line of the NSS key log format: LABEL CLIENT_RANDOM SECRET (hex).
+bool isKeyLogLine(const QByteArray& line) {
+    const QList<QByteArray> parts = line.split(' ');
+    if (parts.size() != 3 || parts[0].isEmpty() || parts[1].isEmpty() || parts[2].isEmpty()) return false;
+    for (const char c : parts[0])
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    for (const QByteArray& hex : {parts[1], parts[2]})
+        for (const char c : hex)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+    return true;
+}
+
+// A key log grows by a few hundred bytes a handshake: this is far beyond any session's.
+constexpr qint64 kMaxKeyLogBytes = qint64(64) << 20;
+
+}  // namespace
+
+QString keyLogPathBeside(const QString& pcapng) {
+    return pcapng.endsWith(QLatin1String(".pcapng"), Qt::CaseInsensitive) ? pcapng.chopped(7) + QStringLiteral(".keys")
+                                                                         : pcapng + QStringLiteral(".keys");
+}
+
+QString writeKeyLogBeside(const QString& pcapng, const std::vector<engine::Conversation>& conversations,
+                          std::optional<engine::ChannelId> only, const std::vector<TlsKeyLog>& keyLogs,
+                          const engine::OutputFileOptions& file) {
+    const bool ranTls = std::any_of(conversations.begin(), conversations.end(), [&](const engine::Conversation& c) {
+        return (!only || c.channel == *only) && c.tlsHandshake() != nullptr;
+    });
+    if (!ranTls) return {};
+    QString s = QObject::tr(" Its TLS connections are in it as the decrypted plaintext (not the TLS records).");
+    if (keyLogs.empty())
+        return s + QObject::tr(" No TLS key log was written: to decrypt a capture of the encrypted traffic "
+                               "(tcpdump, Wireshark), set a Key log file in the TLS options of Connect… or Listen… "
+                               "before connecting (or SSLKEYLOGFILE); a session file does not record one.");
+    std::string keys;
+    int secrets = 0;
+    QStringList problems;
+    for (const TlsKeyLog& k : keyLogs) {
+        QFile f(k.path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            problems << QObject::tr("%1: %2").arg(QDir::toNativeSeparators(k.path), f.errorString());
+            continue;
+        }
+        const qint64 size = f.size();
+        const qint64 from = k.from <= size ? k.from : 0;  // emptied since: all of it is newer
+        if (size - from > kMaxKeyLogBytes || !f.seek(from)) {
+            problems << QObject::tr("%1: more than 64 MiB since this session began").arg(QDir::toNativeSeparators(k.path));
+            continue;
+        }
+        QByteArray bytes = f.read(size - from);
+        bytes.truncate(bytes.lastIndexOf('\n') + 1);  // a line still being written is left out
+        for (const QByteArray& line : bytes.split('\n'))
+            if (isKeyLogLine(line)) {
+                keys.append(line.constData(), static_cast<std::size_t>(line.size()));
+                keys.push_back('\n');
+                ++secrets;
+            }
+    }
+    if (!problems.isEmpty()) s += QObject::tr(" The TLS key log could not be read: %1.").arg(problems.join(QStringLiteral("; ")));
+    if (secrets == 0)
+        return s + QObject::tr(" The TLS key log holds no secrets of this session, so none was written beside it.");
+    const QString keysPath = keyLogPathBeside(pcapng);
+    std::string why;
+    if (!engine::Transcript::writeFile(QFile::encodeName(keysPath).toStdString(), keys, &why, file))
+        return s + QObject::tr(" The TLS key log could not be written: %1").arg(QString::fromStdString(why));
+    return s + QObject::tr(" Beside it, %1: this session's TLS secrets (%2 lines, NSS key log format; keep it "
+                           "private) to decrypt a capture of the encrypted traffic: tshark -r CAPTURE -o "
+                           "tls.keylog_file:%3")
+                   .arg(QDir::toNativeSeparators(keysPath))
+                   .arg(secrets)
+                   .arg(QFileInfo(keysPath).fileName());
+}
+
 ExportResult exportEvents(ExportKind kind, const QString& path, const engine::SessionHeader& header,
-                          const std::vector<engine::Event>& events, engine::ChannelId channel) {
+                          const std::vector<engine::Event>& events, engine::ChannelId channel,
+                          const std::vector<TlsKeyLog>& keyLogs) {
     ExportResult r;
     const std::string out = QFile::encodeName(path).toStdString();
     // The save dialog has asked before an existing file is replaced; links
@@ -224,6 +301,7 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
                                .arg(stats.packets)
                                .arg(stats.comments)
                          : QString::fromStdString(why);
+        if (r.ok) r.message += writeKeyLogBeside(path, conversations, only, keyLogs, file);
         break;
     }
     case ExportKind::Transcript: {

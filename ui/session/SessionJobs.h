@@ -17,7 +17,10 @@
 #pragma once
 
 #include "engine/reactor/Event.h"
+#include "engine/capture/Conversation.h"
 #include "engine/capture/EventJson.h"
+#include "engine/capture/OutputFile.h"
+#include "ui/model/EngineBridge.h"
 
 #include <QObject>
 #include <QPointer>
@@ -119,9 +122,25 @@ struct ExportResult {
 
 /// Exports `events` (a session of `header`) to `path`. `channel`: only that
 /// connection (0: all for pcapng and the transcript, the first that carried
-/// bytes for raw bytes). Any thread.
+/// bytes for raw bytes). A pcapng export whose connections ran TLS also
+/// writes, with writeKeyLogBeside(), the session's lines of `keyLogs`. Any thread.
 ExportResult exportEvents(ExportKind kind, const QString& path, const engine::SessionHeader& header,
-                          const std::vector<engine::Event>& events, engine::ChannelId channel);
+                          const std::vector<engine::Event>& events, engine::ChannelId channel,
+                          const std::vector<TlsKeyLog>& keyLogs = {});
+
+/// "NAME.keys" beside "NAME.pcapng" (any other name: NAME + ".keys").
+QString keyLogPathBeside(const QString& pcapng);
+/// For a pcapng export at `pcapng` of `conversations` (only channel `only`,
+/// if given): when one ran TLS, writes the lines of `keyLogs` written since
+/// this session began (TlsKeyLog::from; only well-formed NSS key log lines,
+/// whole ones) to keyLogPathBeside() — a new file 0600, never through a
+/// link — and returns the sentences the export's message gains: that the
+/// capture holds the TLS connections as plaintext, and where the key log
+/// went, or why there is none and how to get one. "" when no connection
+/// ran TLS. Any thread.
+QString writeKeyLogBeside(const QString& pcapng, const std::vector<engine::Conversation>& conversations,
+                          std::optional<engine::ChannelId> only, const std::vector<TlsKeyLog>& keyLogs,
+                          const engine::OutputFileOptions& file);
 
 /// Why `path` cannot be opened as a session (it is missing, unreadable, or
 /// does not start with a session header), or "" when it looks fine. Reads

@@ -6,6 +6,7 @@
 #include "ui/model/EngineBridge.h"
 
 #include <QAction>
+#include <QFont>
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollBar>
@@ -31,6 +32,17 @@ QString bitsText(unsigned bits) {
     for (std::string_view n : engine::readyBitNames(bits))
         out << QString::fromLatin1(n.data(), static_cast<qsizetype>(n.size()));
     return out.join(QLatin1Char(','));
+}
+
+/// Why a channel shows "TLS wants read/write" (the tool tip of those cells).
+QString layerWantsTip() {
+    return LoopInspector::tr(
+        "TLS wants read / TLS wants write: the channel's TLS layer needs the socket readable or writable for "
+        "itself (to go on with the handshake, to read the rest of a TLS record, to send records it has "
+        "written) although the application's readable() / writable() answered False, or while the handshake "
+        "holds the application back. The loop still asks the "
+        "backend about the socket for the layer, and when it is ready the layer does its part first; "
+        "handle_read / handle_write run only when there is application data for them.");
 }
 
 QString timeText(std::int64_t tUs) {
@@ -244,11 +256,8 @@ void LoopInspector::addPass(const engine::Event& e) {
         const std::string_view n = engine::backendName(t.backend);
         return QString::fromLatin1(n.data(), static_cast<qsizetype>(n.size()));
     }();
-    QStringList readable, writable, ready, hooks;
-    for (const auto& p : t.polled) {
-        if (p.readable) readable << channelName(p.channel);
-        if (p.writable) writable << channelName(p.channel);
-    }
+    const PolledSets sets = polledSets(t.polled);
+    QStringList ready, hooks;
     for (const auto& r : t.ready) ready << QStringLiteral("%1 (%2)").arg(channelName(r.channel), bitsText(r.bits));
     for (const auto& d : t.dispatched) {
         hooks << QStringLiteral("%1 %2").arg(shortName(d.channel), hookText(d.hook));
@@ -266,8 +275,17 @@ void LoopInspector::addPass(const engine::Event& e) {
     item->setText(ColPass, QString::number(t.pass));
     item->setText(ColTime, timeText(e.tUs));
     item->setText(ColBackend, backend);
-    item->setText(ColReadable, readable.join(QStringLiteral(", ")));
-    item->setText(ColWritable, writable.join(QStringLiteral(", ")));
+    item->setText(ColReadable, sets.readable.join(QStringLiteral(", ")));
+    item->setText(ColWritable, sets.writable.join(QStringLiteral(", ")));
+    if (sets.layerRead) item->setToolTip(ColReadable, layerWantsTip());
+    if (sets.layerWrite) item->setToolTip(ColWritable, layerWantsTip());
+    for (const auto& [col, marked] : {std::pair{ColReadable, sets.layerRead}, std::pair{ColWritable, sets.layerWrite}}) {
+        if (!marked) continue;
+        QFont f = item->font(col);
+        f.setItalic(true);
+        item->setFont(col, f);
+        item->setForeground(col, palette().color(QPalette::Link));
+    }
     item->setText(ColReady, ready.join(QStringLiteral(", ")));
     item->setText(ColHooks, idle ? tr("1 idle pass: nothing ready, no hook") : hooks.join(QStringLiteral(" → ")));
     item->setToolTip(ColHooks, hooks.join(QLatin1Char('\n')));
@@ -281,6 +299,26 @@ void LoopInspector::addPass(const engine::Event& e) {
         m_idleRow = nullptr;
     }
     m_view->addTopLevelItem(item);
+}
+
+LoopInspector::PolledSets LoopInspector::polledSets(const std::vector<engine::LoopTrace::Polled>& polled) const {
+    PolledSets s;
+    for (const auto& p : polled) {
+        const QString name = channelName(p.channel);
+        // The layer's want is marked whether or not the application said
+        // yes too: during a handshake its yes is held back.
+        if (p.layerWantsRead)
+            s.readable << tr("%1 (TLS wants read)").arg(name);
+        else if (p.readable)
+            s.readable << name;
+        if (p.layerWantsWrite)
+            s.writable << tr("%1 (TLS wants write)").arg(name);
+        else if (p.writable)
+            s.writable << name;
+        s.layerRead = s.layerRead || p.layerWantsRead;
+        s.layerWrite = s.layerWrite || p.layerWantsWrite;
+    }
+    return s;
 }
 
 QString LoopInspector::shortName(engine::ChannelId id) const {
@@ -298,6 +336,8 @@ QString LoopInspector::previewText() const {
         QStringList answers;
         answers << (w.readable ? tr("readable") : tr("not readable"));
         answers << (w.writable ? tr("writable") : tr("not writable"));
+        if (w.layerWantsRead) answers << tr("its TLS layer wants the socket readable");
+        if (w.layerWantsWrite) answers << tr("its TLS layer wants the socket writable");
         if (w.bits) answers << tr("ready: %1").arg(bitsText(w.bits));
         what << answers.join(QStringLiteral(", "));
         if (!w.next.empty()) what << tr("next: %1").arg(QString::fromStdString(w.next));
@@ -313,11 +353,9 @@ QString LoopInspector::nextStepText() const {
     QString text = tr("Paused. Peers can keep sending: their bytes wait in the socket until the next step. ");
     if (const QString p = previewText(); !p.isEmpty()) text += QLatin1Char('\n') + p + QLatin1Char('\n');
     if (!m_last) return text + tr("Step (F7) runs one pass: it waits in the backend, then dispatches what is ready.");
-    QStringList r, w;
-    for (const auto& p : m_last->polled) {
-        if (p.readable) r << channelName(p.channel);
-        if (p.writable) w << channelName(p.channel);
-    }
+    const PolledSets last = polledSets(m_last->polled);
+    const QStringList& r = last.readable;
+    const QStringList& w = last.writable;
     QStringList waiting;
     for (const auto& [id, st] : m_states) {
         if (!st || st->phase == engine::ChannelPhase::Closed) continue;
@@ -342,6 +380,9 @@ QString LoopInspector::nextStepText() const {
     if (!waiting.isEmpty())
         text += tr("Waiting: %1. Bytes a peer has sent since are in the socket; the next recv() takes them. ")
                     .arg(waiting.join(QStringLiteral(" · ")));
+    if (last.layerRead || last.layerWrite)
+        text += tr("A channel marked \"TLS wants read/write\" is watched for its TLS layer although the application "
+                   "said no: the layer has work of its own on the socket (a handshake, a partial record). ");
     return text + tr("The next step asks every channel readable()/writable() again (last time: readable %1; "
                      "writable %2), waits until one is ready, and dispatches it: handle_read → "
                      "collect_incoming_data → found_terminator for data that has arrived, handle_write → "

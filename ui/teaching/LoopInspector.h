@@ -14,7 +14,10 @@
 // passes says what waits (the Reactor's `preview`: bytes in each socket,
 // readable()/writable(), readiness) and what the next step will do with it.
 // Channels of a hosted example are named by their Python class
-// ("EchoHandler#7"): the examples run in this same loop. The trace is switched on only while the
+// ("EchoHandler#7"): the examples run in this same loop. A channel whose TLS
+// layer wants the socket while the application's readable()/writable() says
+// no or is held back (a handshake, a partial record) is listed as "(TLS wants read)" /
+// "(TLS wants write)", with a tool tip that says why. The trace is switched on only while the
 // inspector is visible (setTracing), so with the inspector closed the engine
 // records nothing and pays nothing.
 // What it owns: its widgets and actions; not the bridge.
@@ -23,6 +26,7 @@
 #include "engine/reactor/Event.h"
 
 #include <QPointer>
+#include <QStringList>
 #include <QWidget>
 
 #include <cstdint>
@@ -92,6 +96,15 @@ private:
     void addPass(const engine::Event& e);
     void updateState();
     QString channelName(engine::ChannelId id) const;
+    /// The readable / writable columns of a pass: the channels that said
+    /// True, and those whose TLS layer wants the socket, though the
+    /// application does not or is held back by the handshake, marked
+    /// ("#2 client (TLS wants read)").
+    struct PolledSets {
+        QStringList readable, writable;
+        bool layerRead = false, layerWrite = false;  ///< Some entry is a TLS layer's want.
+    };
+    PolledSets polledSets(const std::vector<engine::LoopTrace::Polled>& polled) const;
     QString shortName(engine::ChannelId id) const;  ///< "#3", or "EchoHandler#3" for an example's
 
     EngineBridge* m_bridge;

@@ -426,7 +426,7 @@ void ChannelInspector::renderTls(const ChannelInfo& info) {
                               ? QString()
                               : QStringLiteral(" (%1)").arg(q(t->verifyResult).toHtmlEscaped()));
         else if (tlsUnverifiedPeer(*t))
-            lines << span(colors.error, tr("⚠ UNVERIFIED: %1").arg(tlsVerificationText(*t)), true);
+            lines << span(colors.error, QStringLiteral("⚠ %1").arg(tlsVerificationText(*t)), true);
         else
             lines << span(colors.muted, tr("No client certificate asked for."));
         if (!t->localFingerprint.empty())

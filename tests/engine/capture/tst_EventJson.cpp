@@ -77,6 +77,8 @@ std::vector<Event> oneOfEach() {
     e.info = "127.0.0.1:7000";
     e.size = 7000;
     v.push_back(e);
+    e.aux = "AB:CD:EF";  // listen --tls with a generated certificate
+    v.push_back(e);
     e = base(EventKind::Accepted);
     e.parent = 1;
     e.info = "127.0.0.1:50000";
@@ -172,7 +174,7 @@ std::vector<Event> oneOfEach() {
         t->pass = 17;
         t->backend = engine::Backend::Epoll;
         t->waitedUs = 250;
-        t->polled = {{1, true, false}, {3, true, true}};
+        t->polled = {{1, true, false}, {3, true, true}, {4, false, false, true, false}, {5, true, false, false, true}};
         t->ready = {{3, engine::kReadyIn | engine::kReadyOut}};
         t->dispatched = {{3, engine::Hook::HandleReadEvent}, {3, engine::Hook::CollectIncomingData}};
         e.trace = t;
@@ -238,7 +240,8 @@ std::vector<Event> oneOfEach() {
         t->polled = {{7, true, false}};
         t->ready = {{7, engine::kReadyIn}};
         t->waiting = {{7, 150, true, false, engine::kReadyIn, false, false, "handle_read: recv up to 64 of 150 waiting bytes"},
-                      {5, 0, true, false, 0, false, false, "no connection waiting"}};
+                      {5, 0, true, false, 0, false, false, "no connection waiting"},
+                      {8, 0, false, false, 0, true, true, "TLS handshake"}};
         e.trace = t;
     }
     v.push_back(e);
@@ -441,6 +444,8 @@ private slots:
     void optionalFieldsMayBeMissing();
     void accessorsReadWhatTheTableSays();
     void tlsLinesAreExact();
+    void traceLayerWants();
+    void listeningFingerprint();
     void tlsDecodeErrors_data();
     void tlsDecodeErrors();
     void tlsWriterStaysWithinTheLimits();
@@ -747,6 +752,7 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
         {"hostLabel", [](const Event& e) { return std::string(e.hostLabel()); }, {{K::Hosted, "host_label"}}},
         {"hostOk", [](const Event& e) { return std::string(e.hostOk() ? "true" : ""); }, {{K::Hosted, "ok"}}},
         {"startTlsProtocol", [](const Event& e) { return std::string(e.startTlsProtocol()); }, {{K::StartTls, "protocol"}}},
+        {"localFingerprint", [](const Event& e) { return std::string(e.localFingerprint()); }, {{K::Listening, "local_fingerprint"}}},
     };
     const auto jsonValue = [](const engine::JsonValue& v, std::string_view key) -> std::string {
         using T = engine::JsonValue::Type;
@@ -828,6 +834,85 @@ void TestEventJson::tlsLinesAreExact() {
     QVERIFY(minimal->tlsInfo()->peerChain[0].subjectAltNames.empty());
     QVERIFY(minimal->tlsInfo()->alpn.empty());
     QVERIFY(!minimal->tlsInfo()->verifySkipped);
+}
+
+void TestEventJson::traceLayerWants() {
+    // What a TLS layer wants of the socket while the application does not:
+    // written only when true, read back, and absent (older files) reads false.
+    Event e = base(EventKind::Loop, 0);
+    auto t = std::make_shared<engine::LoopTrace>();
+    t->pass = 4;
+    t->polled = {{2, false, false, true, false}, {3, true, false, false, true}, {5, true, false}};
+    e.trace = t;
+    const std::string line = ej::encodeEvent(e);
+    QVERIFY2(line.find(R"({"channel":2,"readable":false,"writable":false,"layer_wants_read":true})") != std::string::npos,
+             line.c_str());
+    QVERIFY2(line.find(R"({"channel":3,"readable":true,"writable":false,"layer_wants_write":true})") != std::string::npos,
+             line.c_str());
+    QVERIFY2(line.find(R"({"channel":5,"readable":true,"writable":false})") != std::string::npos, line.c_str());
+    for (const auto rendering : {ej::Rendering::WithText, ej::Rendering::BytesOnly}) {
+        const auto back = ej::decodeEvent(ej::encodeEvent(e, rendering));
+        QVERIFY(back && back->loopTrace());
+        QCOMPARE(*back->loopTrace(), *t);
+    }
+    ej::CompactContext w, r;
+    std::string compact;
+    ej::appendCompactEvent(compact, e, w);
+    compact.pop_back();  // the newline
+    const auto c = ej::decodeCompactEvent(compact, r);
+    QVERIFY(c && c->loopTrace());
+    QCOMPARE(*c->loopTrace(), *t);
+    // A preview's waiting channel carries them too.
+    Event p = base(EventKind::Preview, 0);
+    auto pt = std::make_shared<engine::LoopTrace>();
+    pt->waiting = {{2, 0, false, false, 0, true, true, "TLS handshake: handle_read"}};
+    p.trace = pt;
+    const std::string pline = ej::encodeEvent(p);
+    QVERIFY2(pline.find(R"("layer_wants_read":true,"layer_wants_write":true)") != std::string::npos, pline.c_str());
+    const auto pback = ej::decodeEvent(pline);
+    QVERIFY(pback && pback->loopTrace());
+    QCOMPARE(*pback->loopTrace(), *pt);
+    // A file written before the fields existed.
+    const auto old = ej::decodeEvent(R"({"seq":1,"t_us":0,"channel":0,"event":"loop","pass":1,"backend":"poll",)"
+                                     R"("waited_us":0,"polled":[{"channel":2,"readable":true,"writable":false}],)"
+                                     R"("ready":[],"dispatched":[]})");
+    QVERIFY(old && old->loopTrace());
+    QCOMPARE(old->loopTrace()->polled.size(), std::size_t(1));
+    QVERIFY(!old->loopTrace()->polled[0].layerWantsRead && !old->loopTrace()->polled[0].layerWantsWrite);
+    // Not a boolean: refused, naming the field.
+    std::string why;
+    QVERIFY(!ej::decodeEvent(R"({"seq":1,"t_us":0,"channel":0,"event":"loop","pass":1,"backend":"poll",)"
+                             R"("waited_us":0,"polled":[{"channel":2,"readable":true,"writable":false,)"
+                             R"("layer_wants_read":"yes"}],"ready":[],"dispatched":[]})",
+                             &why));
+    QVERIFY2(why.find("layer_wants_read") != std::string::npos, why.c_str());
+}
+
+void TestEventJson::listeningFingerprint() {
+    // listen --tls with a generated certificate: the listening event says its
+    // SHA-256 fingerprint, under the name tls_handshake uses for it.
+    Event e = base(EventKind::Listening, 1);
+    e.info = "127.0.0.1:7000";
+    e.size = 7000;
+    e.aux = "3F:9A:00";
+    const std::string line = ej::encodeEvent(e);
+    QCOMPARE(line, std::string(R"({"seq":42,"t_us":123456,"channel":1,"event":"listening","address":"127.0.0.1:7000",)"
+                               R"("port":7000,"local_fingerprint":"3F:9A:00"})"));
+    const auto back = ej::decodeEvent(line);
+    QVERIFY(back);
+    QCOMPARE(back->localFingerprint(), std::string_view("3F:9A:00"));
+    ej::CompactContext w, r;
+    std::string compact;
+    ej::appendCompactEvent(compact, e, w);
+    compact.pop_back();  // the newline
+    QVERIFY2(compact.find(R"("local_fingerprint":"3F:9A:00")") != std::string::npos, compact.c_str());
+    QCOMPARE(ej::decodeCompactEvent(compact, r)->localFingerprint(), std::string_view("3F:9A:00"));
+    // Without TLS (or with --cert/--key) there is none, and none is written.
+    e.aux.clear();
+    QVERIFY(ej::encodeEvent(e).find("fingerprint") == std::string::npos);
+    const auto plain = ej::decodeEvent(R"({"seq":1,"t_us":0,"channel":1,"event":"listening","address":"127.0.0.1:7000","port":7000})");
+    QVERIFY(plain);
+    QVERIFY(plain->localFingerprint().empty());
 }
 
 void TestEventJson::tlsDecodeErrors_data() {

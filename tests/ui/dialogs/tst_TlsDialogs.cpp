@@ -88,6 +88,10 @@ void tst_TlsDialogs::connectDefaultsAndTlsOn() {
     QVERIFY(tls->insecureWarning()->isHidden());
     // Options reach the channel's options.
     QVERIFY(d.params().options().tls == c);
+    // Every label with a mnemonic has a buddy (else the "&" shows as it is).
+    for (const QLabel* l : tls->findChildren<QLabel*>())
+        if (l->text().contains(QLatin1Char('&')) && !l->text().contains(QLatin1Char('<')))
+            QVERIFY2(l->buddy() != nullptr, qPrintable(l->text()));
 }
 
 void tst_TlsDialogs::turningVerificationOffShowsAWarning() {

@@ -377,7 +377,7 @@ void tst_ChannelModel::tlsUnverifiedIsMarked() {
     const QImage verified = s2.data(Qt::DecorationRole).value<QIcon>().pixmap(16, 16).toImage();
     QVERIFY(!unverified.isNull() && !verified.isNull());
     QVERIFY(unverified != verified);
-    QVERIFY(s1.data(Qt::ToolTipRole).toString().contains(QStringLiteral("NOT VERIFIED (verification off)")));
+    QVERIFY(s1.data(Qt::ToolTipRole).toString().contains(QStringLiteral("peer certificate: UNVERIFIED (verification off)")));
     // A server that asked for no client certificate is not "unverified".
     engine::TlsHandshakeInfo server = testsupport::sampleTls(false);
     server.server = true;

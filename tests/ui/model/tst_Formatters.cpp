@@ -183,6 +183,13 @@ void tst_Formatters::summaries() {
     s.push(3, 64);
     s.collect(3, "a\r\nb");
     s.terminatorSet(3, engine::Terminator::count(16));
+    s.listening(5, "127.0.0.1:7443", 7443).aux = "3F:9A";  // listen --tls, generated certificate
+    s.listening(6, "127.0.0.1:7000", 7000);
+    engine::TlsHandshakeInfo old = testsupport::sampleTls(false);
+    old.version = "TLSv1";
+    old.verifySkipped = true;
+    old.verifyResult = "ok";
+    s.tlsHandshake(7, old);
     std::vector<engine::Event> batch = s.take();
     ui::EventLogStore store;
     store.append(batch);
@@ -192,6 +199,13 @@ void tst_Formatters::summaries() {
     QCOMPARE(ui::eventSummary(store, 3), QStringLiteral("64 bytes"));
     QCOMPARE(ui::eventSummary(store, 4), QStringLiteral("a\\r\\nb"));
     QCOMPARE(ui::eventSummary(store, 5), QStringLiteral("count:16"));
+    QCOMPARE(ui::eventSummary(store, 6),
+             QStringLiteral("127.0.0.1:7443, TLS with a generated self-signed certificate, SHA-256 3F:9A"));
+    QCOMPARE(ui::eventSummary(store, 7), QStringLiteral("127.0.0.1:7000"));
+    // A handshake row is the engine's line (the CLI's, the transcript's).
+    const QString tls = ui::eventSummary(store, 8);
+    QVERIFY2(tls.startsWith(QStringLiteral("TLS 1.0 ")), qPrintable(tls));
+    QVERIFY2(tls.contains(QStringLiteral("UNVERIFIED (verification off; the check would have passed)")), qPrintable(tls));
 }
 
 QTEST_GUILESS_MAIN(tst_Formatters)

@@ -27,6 +27,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -192,6 +193,7 @@ private slots:
     void truncatedFileOpensWithBanner();
     void corruptFileGivesError();
     void saveAsAndExport();
+    void pcapngExportWritesTheTlsKeyLogBeside();
     void saveAsAfterClearingTheLog();
     void replayPassesThenReportsChangedReply();
     void mockServesRecordedServer();
@@ -523,6 +525,96 @@ void tst_Session::saveAsAndExport() {
     QFile r(raw);
     QVERIFY(r.open(QIODevice::ReadOnly));
     QCOMPARE(r.readAll(), QByteArray("alpha\r\nbeta\r\ngamma\r\nQUIT\r\n"));
+}
+
+namespace {
+
+/// A TLS listener (generated certificate) and a client to it in `w`, both
+/// writing secrets to `keyLog` ("" for none); waits for both handshakes.
+void tlsPair(MainWindow& w, const QString& keyLog) {
+    engine::ChannelOptions o;
+    o.terminator = engine::Terminator::bytes("\r\n");
+    o.tls.enabled = true;
+    o.tls.verify = false;  // the listener asks for no client certificate; the client takes the self-signed one
+    o.tls.keyLogFile = keyLog.toStdString();
+    const ChannelId listener = w.bridge()->openServer(QStringLiteral("127.0.0.1"), 0, o);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, listener) && info(w, listener)->phase == engine::ChannelPhase::Listening &&
+                                 info(w, listener)->local.contains(QLatin1Char(':')),
+                             kWaitMs);
+    const auto port = static_cast<std::uint16_t>(info(w, listener)->local.section(QLatin1Char(':'), -1).toUInt());
+    QVERIFY(port != 0);
+    const ChannelId client = w.bridge()->openClient(QStringLiteral("127.0.0.1"), port, o);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->tlsPhase == ui::TlsPhase::Established, kWaitMs);
+    w.bridge()->reactor().push(client, "hello\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::Sent), kWaitMs);
+}
+
+}  // namespace
+
+// A pcapng export of a session whose TLS channels wrote a key log puts this
+// session's lines of it beside the capture (NAME.keys, 0600) and says so;
+// without a key log it says how to get one.
+void tst_Session::pcapngExportWritesTheTlsKeyLogBeside() {
+    qunsetenv("SSLKEYLOGFILE");
+    const QString keyLog = m_dir.filePath(QStringLiteral("secrets.log"));
+    {
+        QFile f(keyLog);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("# an earlier run\nCLIENT_RANDOM 0011 2233\n");  // not this session's: left out
+    }
+    {
+        MainWindow w;
+        w.capture()->setRecording(false);
+        tlsPair(w, keyLog);
+        if (QTest::currentTestFailed()) return;
+        QSignalSpy exported(&w, &MainWindow::sessionExported);
+        const QString pcap = m_dir.filePath(QStringLiteral("tls.pcapng"));
+        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        const QString message = exported.at(0).at(1).toString();
+        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
+        const QString keys = m_dir.filePath(QStringLiteral("tls.keys"));
+        QCOMPARE(ui::keyLogPathBeside(pcap), keys);
+        QVERIFY2(message.contains(QDir::toNativeSeparators(keys)) && message.contains(QStringLiteral("NSS key log")),
+                 qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("decrypted plaintext")), qPrintable(message));
+        QFile k(keys);
+        QVERIFY(k.open(QIODevice::ReadOnly));
+        const QByteArray written = k.readAll();
+        QVERIFY2(!written.contains("CLIENT_RANDOM 0011 2233") && !written.contains('#'), written.constData());
+        const QList<QByteArray> lines = written.trimmed().split('\n');
+        QVERIFY2(lines.size() >= 2, written.constData());
+        // TLS 1.3 (both ends in this engine): the traffic secrets, each once per handshake end.
+        QVERIFY2(written.contains("CLIENT_TRAFFIC_SECRET_0 ") || written.contains("CLIENT_RANDOM "), written.constData());
+        for (const QByteArray& line : lines) QCOMPARE(line.count(' '), 2);
+        QFile source(keyLog);
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QVERIFY(source.readAll().endsWith(written));  // exactly what the session appended
+#ifndef Q_OS_WIN
+        QCOMPARE(k.permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther),
+                 QFile::Permissions());
+#endif
+        // A transcript export has nothing to do with key logs.
+        w.sessionController()->exportSession(ui::ExportKind::Transcript, m_dir.filePath(QStringLiteral("tls.txt")));
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, kWaitMs);
+        QVERIFY(!exported.at(1).at(1).toString().contains(QStringLiteral("key log")));
+    }
+    {
+        MainWindow w;
+        w.capture()->setRecording(false);
+        tlsPair(w, QString());
+        if (QTest::currentTestFailed()) return;
+        QSignalSpy exported(&w, &MainWindow::sessionExported);
+        const QString pcap = m_dir.filePath(QStringLiteral("nokeys.pcapng"));
+        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        const QString message = exported.at(0).at(1).toString();
+        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("No TLS key log was written")) &&
+                     message.contains(QStringLiteral("Key log file in the TLS options")),
+                 qPrintable(message));
+        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("nokeys.keys"))));
+    }
 }
 
 // The log was cleared: Save As still writes the whole session, from the

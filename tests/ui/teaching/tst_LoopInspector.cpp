@@ -14,6 +14,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <memory>
 
@@ -81,6 +82,8 @@ private slots:
     void idlePassesFold();
     void slowMotionSteps();
     void mainWindowTracesOnlyWhileTheDockIsOpen();
+    void tlsLayerWantsAreMarked();
+    void tlsHandshakeShowsLayerWants();
 };
 
 void TestLoopInspector::traceIsEmptyWhileOff() {
@@ -223,6 +226,84 @@ void TestLoopInspector::mainWindowTracesOnlyWhileTheDockIsOpen() {
     QVERIFY(w.loopInspector()->isPaused());
     QVERIFY(w.loopInspector()->isTracing());
     w.loopInspector()->resume();
+}
+
+void TestLoopInspector::tlsLayerWantsAreMarked() {
+    // A pass in which channel 2's TLS layer wants the socket readable and
+    // channel 3's wants it writable, though neither application does: both
+    // are listed, marked, with a tool tip that says why; a plain channel is not.
+    EngineBridge bridge;
+    LoopInspector inspector(&bridge);
+    engine::Event e;
+    e.kind = engine::EventKind::Loop;
+    auto t = std::make_shared<engine::LoopTrace>();
+    t->pass = 7;
+    t->polled = {{2, false, false, true, false}, {3, true, false, false, true}, {4, true, false}};
+    t->ready = {{3, engine::kReadyOut}};
+    e.trace = t;
+    emit bridge.batchReceived({e});
+    QCOMPARE(inspector.rowCount(), 1);
+    const QString row = inspector.rowText(0);
+    QVERIFY2(row.contains(QStringLiteral("| #2 (TLS wants read), #3, #4 |")), qPrintable(row));
+    QVERIFY2(row.contains(QStringLiteral("| #3 (TLS wants write) |")), qPrintable(row));
+    auto* view = inspector.findChild<QTreeWidget*>(QStringLiteral("loopPasses"));
+    QVERIFY(view && view->topLevelItem(0));
+    const QString tip = view->topLevelItem(0)->toolTip(3);  // readable()
+    QVERIFY2(tip.contains(QStringLiteral("TLS layer needs the socket")), qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("readable() / writable() answered False")), qPrintable(tip));
+    QCOMPARE(view->topLevelItem(0)->toolTip(4), tip);  // writable()
+    // A pass without any: no mark, no tip.
+    t = std::make_shared<engine::LoopTrace>(*t);
+    t->pass = 8;
+    t->polled = {{4, true, false}};
+    e.trace = t;
+    emit bridge.batchReceived({e});
+    QCOMPARE(inspector.rowCount(), 2);
+    QVERIFY(!inspector.rowText(1).contains(QStringLiteral("TLS")));
+    QVERIFY(view->topLevelItem(1)->toolTip(3).isEmpty());
+    // Paused, the preview says it of a waiting channel.
+    inspector.pause();
+    engine::Event pv;
+    pv.kind = engine::EventKind::Preview;
+    auto pt = std::make_shared<engine::LoopTrace>();
+    pt->pass = 9;
+    pt->waiting = {{2, 0, false, false, 0, true, false, "the TLS layer reads"}};
+    pv.trace = pt;
+    emit bridge.batchReceived({pv});
+    QVERIFY2(inspector.previewText().contains(QStringLiteral("its TLS layer wants the socket readable")),
+             qPrintable(inspector.previewText()));
+    inspector.resume();
+}
+
+void TestLoopInspector::tlsHandshakeShowsLayerWants() {
+    // A live TLS handshake (a listener with a generated certificate and a
+    // client to it, in the same loop): while it runs the application is held
+    // back and only the TLS layers want the sockets, which the inspector shows.
+    EngineBridge bridge;
+    LoopInspector inspector(&bridge);
+    inspector.setTracing(true);
+    std::uint16_t port = 0;
+    int handshakes = 0;
+    connect(&bridge, &EngineBridge::batchReceived, this, [&](const std::vector<engine::Event>& batch) {
+        for (const auto& e : batch) {
+            if (e.kind == engine::EventKind::Listening) port = static_cast<std::uint16_t>(e.port());
+            if (e.kind == engine::EventKind::TlsHandshake) ++handshakes;
+        }
+    });
+    engine::ChannelOptions server;
+    server.tls.enabled = true;
+    server.tls.verify = false;  // no client certificate asked for
+    bridge.openServer(QStringLiteral("127.0.0.1"), 0, server);
+    QTRY_VERIFY_WITH_TIMEOUT(port != 0, 10000);
+    engine::ChannelOptions client;
+    client.tls.enabled = true;
+    client.tls.verify = false;  // the generated certificate is self-signed
+    bridge.openClient(QStringLiteral("127.0.0.1"), port, client);
+    QTRY_COMPARE_WITH_TIMEOUT(handshakes, 2, 20000);
+    bool marked = false;
+    for (int r = 0; r < inspector.rowCount() && !marked; ++r)
+        marked = inspector.rowText(r).contains(QStringLiteral("(TLS wants read)"));
+    QVERIFY2(marked, "no pass showed a TLS layer wanting to read during the handshake");
 }
 
 QTEST_MAIN(TestLoopInspector)
