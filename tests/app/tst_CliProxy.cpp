@@ -340,8 +340,16 @@ void TestCliProxy::neverReadingClientBoundsMemory() {
     const qint64 sent = blocked.toLongLong();
     QVERIFY2(sent < (64ll << 20), qPrintable(QString::number(sent)));
 #if defined(__linux__)
+    // Under AddressSanitizer the proxy's resident size holds the shadow memory
+    // and the quarantine of freed blocks, not just what it buffers: there the
+    // bound is looser, and the server's blocked sends above are the real check.
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr qint64 kBoundKiB = 256 * 1024;
+#else
+    constexpr qint64 kBoundKiB = 64 * 1024;
+#endif
     const qint64 rss = rssKiB(proxy.pid());
-    QVERIFY2(rss > 0 && rss < 64 * 1024, qPrintable(QString::number(rss)));
+    QVERIFY2(rss > 0 && rss < kBoundKiB, qPrintable(QString::number(rss)));
 #endif
     QCOMPARE(proxy.stop(), 0);
     client.p.process().closeWriteChannel();
