@@ -9,7 +9,7 @@
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
-#include "engine/replay/ReplayTls.h"
+#include "engine/tls/PlainTap.h"
 #include "engine/tls/TlsContext.h"
 #include "engine/tls/TlsLayer.h"
 
@@ -434,7 +434,7 @@ private:
         }
         layer->setStartTls(upgrade);
         m_tls = layer.get();
-        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
             if (n == 0)
                 m_eof = true;
             else
