@@ -20,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <random>
@@ -31,15 +32,10 @@ const QString kPeers = QStringLiteral(LW_PROXY_PEERS);
 constexpr int kWait = 20000;
 
 using lwtest::Background;
+using lwtest::freePort;
 using lwtest::Run;
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
-
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
 
 #define REQUIRE_PROGRAM(name)                                                                  \
     do {                                                                                       \

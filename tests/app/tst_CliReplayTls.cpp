@@ -34,6 +34,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 namespace {
@@ -43,8 +44,13 @@ const QString kPython = QStringLiteral(LW_PYTHON);
 const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
+using lwtest::freePort;
 using lwtest::lines;
+using lwtest::readFile;
 using lwtest::Run;
+using lwtest::tool;
+
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 Run run(const QString& program, const QStringList& args, const QByteArray& input = {}) {
     // No key log from the environment: only what a test asks for.
@@ -55,45 +61,10 @@ Run run(const QString& program, const QStringList& args, const QByteArray& input
 
 Run cli(const QStringList& args, const QByteArray& input = {}) { return run(kCli, args, input); }
 
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
-
-/// A port that was free a moment ago (for openssl s_server, which cannot say which it took).
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-/// Waits until something accepts connections on 127.0.0.1:port.
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
-
-bool writeFile(const QString& path, const QByteArray& data) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-    return f.write(data) == data.size();
-}
-
-QByteArray readFile(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-/// The CPython asynchat line server (replay/line_server.py): "220 ready",
-/// "250 <line>" for each line, "221 bye" and close for QUIT.
-class PythonServer : public lwtest::Background {
+/// The CPython asynchat line server (replay/line_server.py).
+class PythonServer : public lwtest::PythonServer {
 public:
-    PythonServer() : lwtest::Background(kPython, {kScripts + "/line_server.py"}, kWait) {
-        port = waitFor(QRegularExpression(R"(^(\d+)\n)")).toUShort();
-    }
-    quint16 port = 0;
+    PythonServer() : lwtest::PythonServer(kPython, kScripts, kWait) {}
 };
 
 /// linewright-cli in the background (listen, mock); port() once it listens.
@@ -139,22 +110,8 @@ void TestCliReplayTls::initTestCase() {
 }
 
 void TestCliReplayTls::makeCertificates() {
-    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
-    const QList<QStringList> steps = {
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
-        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=replayer"},
-        QStringList{"x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("client.pem"), "-days", "2"},
-    };
-    QVERIFY(writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n"));
-    for (const QStringList& args : steps) {
-        const Run r = run(tool("openssl"), args);
-        QVERIFY2(r.status == 0, qPrintable("openssl " + args.join(' ') + ": " + r.all()));
-    }
+    const QString failed = lwtest::makeTestPki(tool("openssl"), m_dir.path(), true, kWait);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
 QString TestCliReplayTls::recordCleartext(const QString& name) {
@@ -163,14 +120,7 @@ QString TestCliReplayTls::recordCleartext(const QString& name) {
         QTest::qFail("the CPython line server did not start", __FILE__, __LINE__);
         return {};
     }
-    const QString file = path(name);
-    const Run r = cli({"connect", "127.0.0.1", QString::number(server.port), "-t", "\\r\\n", "--record", file, "--quiet"},
-                      "HELO linewright\nQUIT\n");
-    if (r.status != 0) {
-        QTest::qFail(("recording failed: " + r.all()).toUtf8().constData(), __FILE__, __LINE__);
-        return {};
-    }
-    return file;
+    return lwtest::recordWithCli(kCli, server.port, path(name), "HELO linewright\nQUIT\n", kWait);
 }
 
 QString TestCliReplayTls::recordEcho(const QString& name) {
@@ -180,16 +130,9 @@ QString TestCliReplayTls::recordEcho(const QString& name) {
         QTest::qFail("linewright-cli listen --echo did not start", __FILE__, __LINE__);
         return {};
     }
-    const QString file = path(name);
     // Each line of stdin is one request; at its end the client half-closes
     // and the echo server closes.
-    const Run rec = cli({"connect", "127.0.0.1", QString::number(port), "-t", "\\r\\n", "--record", file, "--quiet"},
-                        "one\ntwo\n");
-    if (rec.status != 0) {
-        QTest::qFail(("recording failed: " + rec.all()).toUtf8().constData(), __FILE__, __LINE__);
-        return {};
-    }
-    return file;
+    return lwtest::recordWithCli(kCli, port, path(name), "one\ntwo\n", kWait);
 }
 
 // Recorded over TLS against openssl s_server -rev (each line comes back

@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <algorithm>
@@ -34,8 +35,11 @@ namespace {
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
+using lwtest::freePort;
 using lwtest::lines;
 using lwtest::Run;
+using lwtest::tool;
+using lwtest::writeFile;
 
 /// Runs linewright-cli to its end; `env` entries ("NAME=value", "NAME=" to
 /// remove) change its environment.
@@ -52,23 +56,7 @@ Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArra
     return lwtest::runProcess(kCli, args, input, timeoutMs, kWait, &e);
 }
 
-/// A port that was free a moment ago.
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-/// Waits until something accepts connections on 127.0.0.1:port.
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 /// A peer program running in the background, ended (by its PID, through
 /// QProcess) when the test is done with it.
@@ -100,15 +88,6 @@ private:
     QProcess m_p;
     QByteArray m_out;
 };
-
-/// A program from PATH, or "" (the test then QSKIPs, naming the package).
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
-
-bool writeFile(const QString& path, const QByteArray& data) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-    return f.write(data) == data.size();
-}
 
 }  // namespace
 
@@ -363,23 +342,10 @@ bool TestCliTls::makeCertificates() {
     if (m_certs) return true;
     const QString openssl = tool("openssl");
     if (openssl.isEmpty()) return false;
-    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
-    const QList<QStringList> steps = {
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
-        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
-    };
-    if (!writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")) return false;
-    for (const QStringList& args : steps) {
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(openssl, args);
-        if (!p.waitForFinished(kWait) || p.exitCode() != 0) {
-            qWarning("openssl %s: %s", qPrintable(args.join(' ')), p.readAll().constData());
-            return false;
-        }
+    const QString failed = lwtest::makeTestPki(openssl, m_dir.path(), false, kWait);
+    if (!failed.isEmpty()) {
+        qWarning("%s", qPrintable(failed));
+        return false;
     }
     m_certs = true;
     return true;
