@@ -89,6 +89,22 @@ private:
     QByteArray m_out;
 };
 
+/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
+bool hasAiosmtpd() {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
+}
+
+/// aiosmtpd on 127.0.0.1:port, STARTTLS required with `cert` and `key`:
+/// MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
+class Aiosmtpd : public Peer {
+public:
+    Aiosmtpd(quint16 port, const QString& cert, const QString& key)
+        : Peer(QStringLiteral("/usr/bin/python3"),
+               {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert", cert, "--tlskey", key}) {}
+};
+
 }  // namespace
 
 class TestCliTls : public QObject {
@@ -552,17 +568,9 @@ void TestCliTls::redisOverTls() {
 
 void TestCliTls::smtpStartTlsWithAiosmtpd() {
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    const QString python = QStringLiteral("/usr/bin/python3");
-    {
-        QProcess probe;
-        probe.start(python, {"-c", "import aiosmtpd"});
-        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
-            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
-    }
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
     const quint16 port = freePort();
-    // STARTTLS required: MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
-    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
-                         path("server.pem"), "--tlskey", path("server.key")});
+    Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
 
     QProcess cli;
@@ -733,16 +741,9 @@ void TestCliTls::countSkipsStartTlsDialogueClient() {
     // lines (the 220 greeting, the EHLO replies, "220 Ready to start TLS"):
     // with --count 1 the run ends at the first line after the upgrade.
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    const QString python = QStringLiteral("/usr/bin/python3");
-    {
-        QProcess probe;
-        probe.start(python, {"-c", "import aiosmtpd"});
-        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
-            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
-    }
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
     const quint16 port = freePort();
-    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
-                         path("server.pem"), "--tlskey", path("server.key")});
+    Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
     const Run r = runCli({"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
                           "-t", "\\r\\n", "--send", "NOOP\\r\\n", "--count", "1", "--json", "--stats"});
