@@ -73,6 +73,13 @@ public:
     explicit Cli(const QStringList& args) : lwtest::Background(kCli, args, kWait) {}
 };
 
+/// `linewright-cli listen --tls --echo` (CRLF lines) with `cert` and `key`.
+class TlsEcho : public Cli {
+public:
+    TlsEcho(const QString& cert, const QString& key)
+        : Cli({"listen", "0", "--tls", "--cert", cert, "--key", key, "--echo", "-t", "\\r\\n", "--quiet"}) {}
+};
+
 }  // namespace
 
 class TestCliReplayTls : public QObject {
@@ -177,8 +184,7 @@ void TestCliReplayTls::replayOverTlsAgainstOpensslServer() {
 void TestCliReplayTls::replayRefusesWhatItCannotVerify() {
     const QString session = recordEcho("refuse.jsonl");
     QVERIFY(!session.isEmpty());
-    Cli tls({"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--echo", "-t", "\\r\\n",
-             "--quiet"});
+    TlsEcho tls(path("server.pem"), path("server.key"));
     const quint16 port = tls.port();
     QVERIFY(port);
     const QString to = "127.0.0.1:" + QString::number(port);
@@ -224,8 +230,7 @@ void TestCliReplayTls::replayRefusesWhatItCannotVerify() {
 void TestCliReplayTls::cleartextRecordingReplayedOverTls() {
     const QString session = recordEcho("echo.jsonl");
     QVERIFY(!session.isEmpty());
-    Cli tls({"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--echo", "-t", "\\r\\n",
-             "--quiet"});
+    TlsEcho tls(path("server.pem"), path("server.key"));
     const quint16 port = tls.port();
     QVERIFY(port);
     for (const char* pace : {"lockstep", "fast", "original"}) {
