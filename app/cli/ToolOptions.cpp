@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 namespace cli {
 
@@ -68,11 +69,20 @@ std::string checkAddress(const std::string& v, bool listener) {
     return {};
 }
 
-void storeAddress(const std::string& v, bool listener, std::string& host, std::uint16_t& port) {
-    std::string h, p;
-    engine::splitHostPort(v, h, p);
-    host = h.empty() ? std::string("127.0.0.1") : h;
-    port = *engine::parsePort(p, listener);
+/// An address option (checkAddress): stores the host (127.0.0.1 when none
+/// is given) and the port, and notes that it was given.
+void addAddressOption(OptionDefiner& d, CLI::App& app, const std::string& names, const std::string& metavar,
+                      std::string description, bool listener, std::string& host, std::uint16_t& port, bool& given) {
+    d.value(
+        app, names, metavar, std::move(description),
+        [listener](const std::string& v) { return checkAddress(v, listener); },
+        [listener, &host, &port, &given](const std::string& v) {
+            std::string h, p;
+            engine::splitHostPort(v, h, p);
+            host = h.empty() ? std::string("127.0.0.1") : h;
+            port = *engine::parsePort(p, listener);
+            given = true;
+        });
 }
 
 std::string checkIgnore(const std::string& v, bool perReply) {
@@ -140,13 +150,7 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     CLI::App& app = *addTool(program, help, Tool::Replay, "replay a recorded client against a server, comparing the replies.",
                              std::move(page));
     d.setGroup("Options");
-    d.value(
-        app, "--to", "HOST:PORT", "the server (IPv6: [::1]:7000).",
-        [](const std::string& v) { return checkAddress(v, false); },
-        [&o](const std::string& v) {
-            storeAddress(v, false, o.host, o.port);
-            o.toGiven = true;
-        });
+    addAddressOption(d, app, "--to", "HOST:PORT", "the server (IPv6: [::1]:7000).", false, o.host, o.port, o.toGiven);
     addChannelOption(d, app,
                      "the recorded connection to replay (default: the first that carried bytes; `summary FILE` lists "
                      "them).",
@@ -219,13 +223,8 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
     page.groupNotes["TLS"] = kMockTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Mock, "serve a recorded server to clients.", std::move(page));
     d.setGroup("Options");
-    d.value(
-        app, "-l,--listen", "[HOST:]PORT", "127.0.0.1 unless a host is given; 0: any port.",
-        [](const std::string& v) { return checkAddress(v, true); },
-        [&o](const std::string& v) {
-            storeAddress(v, true, o.listenHost, o.listenPort);
-            o.listenGiven = true;
-        });
+    addAddressOption(d, app, "-l,--listen", "[HOST:]PORT", "127.0.0.1 unless a host is given; 0: any port.", true,
+                     o.listenHost, o.listenPort, o.listenGiven);
     addChannelOption(d, app, "serve only this recorded connection.", o.channel);
     d.value(
         app, "--clients", "N", "stop after N clients have come and gone.",
