@@ -538,16 +538,7 @@ bool TlsLayer::requestKeyUpdate(bool updatePeer, std::string* why) {
         return false;
     }
     // The KeyUpdate message goes out with the next write; force it now.
-    ERR_clear_error();
-    SSL_do_handshake(m_ssl);
-    ERR_clear_error();
-    try {
-        flush();
-    } catch (const std::system_error& e) {
-        if (why) *why = e.what();
-        return false;
-    }
-    return true;
+    return sendHandshakeNow(why);
 }
 
 bool TlsLayer::renegotiate(std::string* why) {
@@ -560,8 +551,12 @@ bool TlsLayer::renegotiate(std::string* why) {
         if (why) *why = takeErrors();
         return false;
     }
+    return sendHandshakeNow(why);  // the ClientHello / HelloRequest
+}
+
+bool TlsLayer::sendHandshakeNow(std::string* why) {
     ERR_clear_error();
-    SSL_do_handshake(m_ssl);  // sends the ClientHello / HelloRequest
+    SSL_do_handshake(m_ssl);
     ERR_clear_error();
     try {
         flush();
