@@ -28,6 +28,7 @@
 #include "ProcessTestSupport.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 namespace {
@@ -88,6 +89,52 @@ private:
     QProcess m_p;
     QByteArray m_out;
 };
+
+/// The port of the linewright-cli `listener` from its "listening on
+/// 127.0.0.1:PORT" line, once it printed it; "" if it did not.
+QString listeningPort(Peer& listener) {
+    static const QRegularExpression re(R"(listening on 127\.0\.0\.1:(\d+))");
+    QString port;
+    const bool ended = QTest::qWaitFor(
+        [&] {
+            port = re.match(QString::fromUtf8(listener.output())).captured(1);
+            return !port.isEmpty() || !listener.running();
+        },
+        kWait);
+    return ended ? port : QString();
+}
+
+/// Starts swaks (`swaks`, its path) as `client`: one mail from a@example.com
+/// to b@example.com over STARTTLS to 127.0.0.1:port, its outputs merged.
+bool startSwaks(QProcess& client, const QString& swaks, const QString& port) {
+    client.setProcessChannelMode(QProcess::MergedChannels);
+    client.start(swaks, {"--server", "127.0.0.1", "--port", port, "--tls", "--from", "a@example.com", "--to",
+                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
+    return client.waitForStarted(kWait);
+}
+
+/// Plays the server at the `listener`'s terminal: waits for each line it
+/// prints (`expect`, in order) and types the reply. "" when every line came,
+/// else the line missing, the listener's output and, with `more`, what it
+/// gives (the client's output).
+QByteArray answerLines(Peer& listener, const QList<QPair<QByteArray, QByteArray>>& script,
+                       const std::function<QByteArray()>& more = {}) {
+    qsizetype from = 0;
+    for (const auto& [expect, reply] : script) {
+        qsizetype at = -1;
+        const bool seen = QTest::qWaitFor(
+                              [&] {
+                                  at = listener.output().indexOf(expect + "\n", from);
+                                  return at >= 0 || !listener.running();
+                              },
+                              kWait) &&
+                          at >= 0;
+        if (!seen) return expect + "\n--- listener:\n" + listener.output() + (more ? "\n--- swaks:\n" + more() : QByteArray());
+        from = at + expect.size();
+        listener.process().write(reply);
+    }
+    return {};
+}
 
 /// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
 bool hasAiosmtpd() {
@@ -657,11 +704,10 @@ void TestCliTls::curlAgainstListenTls() {
     Peer listener(kCli, {"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "-t", "\\r\\n",
                          "--send", "HTTP/1.1 200 OK\\r\\nContent-Length: 15\\r\\nConnection: close\\r\\n\\r\\nhello over tls\\n",
                          "--count", "5"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QProcess c;
-    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + m.captured(1) + "/canned"});
+    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + port + "/canned"});
     QVERIFY(c.waitForFinished(kWait));
     QVERIFY2(c.exitCode() == 0, c.readAllStandardError().constData());
     QCOMPARE(c.readAllStandardOutput(), QByteArray("hello over tls\n"));
@@ -676,13 +722,13 @@ void TestCliTls::curlAgainstListenTls() {
     const QString text = QString::fromUtf8(selfSigned.output());
     const auto fp = QRegularExpression(R"(SHA-256 fingerprint ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n)").match(text);
     QVERIFY2(fp.hasMatch(), qPrintable(text));
-    const auto port = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
+    const auto selfSignedPort = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
     QProcess refused;
-    refused.start(curl, {"-sS", "https://127.0.0.1:" + port + "/"});
+    refused.start(curl, {"-sS", "https://127.0.0.1:" + selfSignedPort + "/"});
     QVERIFY(refused.waitForFinished(kWait));
     QCOMPARE(refused.exitCode(), 60);  // CURLE_PEER_FAILED_VERIFICATION
     QProcess insecure;
-    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port + "/"});
+    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + selfSignedPort + "/"});
     QVERIFY(insecure.waitForFinished(kWait));
     QCOMPARE(insecure.readAllStandardOutput(), QByteArray("204"));
 }
@@ -695,14 +741,10 @@ void TestCliTls::swaksAgainstListenStartTls() {
     // the client's STARTTLS line matched and the next reply (220) went out.
     Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
                          "--stdin"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QProcess client;
-    client.setProcessChannelMode(QProcess::MergedChannels);
-    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
-                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
-    QVERIFY(client.waitForStarted(kWait));
+    QVERIFY(startSwaks(client, swaks, port));
     // What to answer to each command the listener prints.
     const QList<QPair<QByteArray, QByteArray>> script = {
         {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
@@ -715,19 +757,8 @@ void TestCliTls::swaksAgainstListenStartTls() {
         {"#2 < QUIT", "221 bye\n"},
     };
     QByteArray said;  // what swaks said
-    qsizetype from = 0;
-    for (const auto& [expect, reply] : script) {
-        qsizetype at = -1;
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         at = listener.output().indexOf(expect + "\n", from);
-                         return at >= 0 || !listener.running();
-                     },
-                     kWait) && at >= 0,
-                 (expect + "\n--- listener:\n" + listener.output() + "\n--- swaks:\n" + (said += client.readAll())).constData());
-        from = at + expect.size();
-        listener.process().write(reply);
-    }
+    const QByteArray missing = answerLines(listener, script, [&] { return said += client.readAll(); });
+    QVERIFY2(missing.isEmpty(), missing.constData());
     QVERIFY(QTest::qWaitFor([&] { return client.state() == QProcess::NotRunning; }, kWait));
     said += client.readAll();
     QVERIFY2(client.exitCode() == 0, said.constData());
@@ -766,32 +797,17 @@ void TestCliTls::countSkipsStartTlsDialogueListener() {
     // (MAIL FROM), not at STARTTLS.
     Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
                          "--stdin", "--count", "2", "--stats"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QProcess client;
-    client.setProcessChannelMode(QProcess::MergedChannels);
-    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
-                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
-    QVERIFY(client.waitForStarted(kWait));
+    QVERIFY(startSwaks(client, swaks, port));
     const QList<QPair<QByteArray, QByteArray>> script = {
         {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
         {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
         {"#2 < EHLO swaks.example", "250 lw\n"},
     };
-    qsizetype from = 0;
-    for (const auto& [expect, reply] : script) {
-        qsizetype at = -1;
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         at = listener.output().indexOf(expect + "\n", from);
-                         return at >= 0 || !listener.running();
-                     },
-                     kWait) && at >= 0,
-                 (expect + "\n--- listener:\n" + listener.output()).constData());
-        from = at + expect.size();
-        listener.process().write(reply);
-    }
+    const QByteArray missing = answerLines(listener, script);
+    QVERIFY2(missing.isEmpty(), missing.constData());
     // MAIL FROM is the second message: the listener stops by itself.
     QVERIFY2(QTest::qWaitFor([&] { return !listener.running(); }, kWait), listener.output().constData());
     QCOMPARE(listener.process().exitStatus(), QProcess::NormalExit);
@@ -809,11 +825,10 @@ void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
     // saying so; the listener goes on serving.
     Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--echo", "--tls-timeout",
                          "300"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QTcpSocket s;
-    s.connectToHost(QHostAddress::LocalHost, m.captured(1).toUShort());
+    s.connectToHost(QHostAddress::LocalHost, port.toUShort());
     QVERIFY(s.waitForConnected(kWait));
     s.write("STARTTLS\r\n");
     QByteArray got;
