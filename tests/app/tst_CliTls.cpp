@@ -136,6 +136,31 @@ QByteArray answerLines(Peer& listener, const QList<QPair<QByteArray, QByteArray>
     return {};
 }
 
+/// A person at the terminal of `linewright-cli listen --starttls-after
+/// ^STARTTLS` (CRLF, "220 lw ESMTP" on accept, replies from stdin, `extra`)
+/// plays the SMTP server for swaks (`swaks`, its path; startSwaks). started:
+/// both run.
+class SwaksAgainstListener {
+public:
+    SwaksAgainstListener(const QString& swaks, const QStringList& extra)
+        : listener(kCli, QStringList{"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send",
+                                     "220 lw ESMTP\\r\\n", "--stdin"} +
+                             extra) {
+        const QString port = listeningPort(listener);
+        started = !port.isEmpty() && startSwaks(client, swaks, port);
+    }
+    Peer listener;
+    QProcess client;
+    bool started = false;
+};
+
+/// The listener's replies up to the upgrade: EHLO, STARTTLS, EHLO again inside TLS.
+const QList<QPair<QByteArray, QByteArray>> kUpgradeDialogue = {
+    {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
+    {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
+    {"#2 < EHLO swaks.example", "250 lw\n"},
+};
+
 /// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
 bool hasAiosmtpd() {
     QProcess probe;
@@ -739,17 +764,10 @@ void TestCliTls::swaksAgainstListenStartTls() {
     // A person at the listener's terminal plays the SMTP server: the greeting
     // on accept, then each reply typed on stdin. The upgrade happens after
     // the client's STARTTLS line matched and the next reply (220) went out.
-    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
-                         "--stdin"});
-    const QString port = listeningPort(listener);
-    QVERIFY2(!port.isEmpty(), listener.output().constData());
-    QProcess client;
-    QVERIFY(startSwaks(client, swaks, port));
+    SwaksAgainstListener smtp(swaks, {});
+    QVERIFY2(smtp.started, smtp.listener.output().constData());
     // What to answer to each command the listener prints.
-    const QList<QPair<QByteArray, QByteArray>> script = {
-        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
-        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
-        {"#2 < EHLO swaks.example", "250 lw\n"},
+    const QList<QPair<QByteArray, QByteArray>> script = kUpgradeDialogue + QList<QPair<QByteArray, QByteArray>>{
         {"#2 < MAIL FROM:<a@example.com>", "250 ok\n"},
         {"#2 < RCPT TO:<b@example.com>", "250 ok\n"},
         {"#2 < DATA", "354 go on\n"},
@@ -757,14 +775,14 @@ void TestCliTls::swaksAgainstListenStartTls() {
         {"#2 < QUIT", "221 bye\n"},
     };
     QByteArray said;  // what swaks said
-    const QByteArray missing = answerLines(listener, script, [&] { return said += client.readAll(); });
+    const QByteArray missing = answerLines(smtp.listener, script, [&] { return said += smtp.client.readAll(); });
     QVERIFY2(missing.isEmpty(), missing.constData());
-    QVERIFY(QTest::qWaitFor([&] { return client.state() == QProcess::NotRunning; }, kWait));
-    said += client.readAll();
-    QVERIFY2(client.exitCode() == 0, said.constData());
+    QVERIFY(QTest::qWaitFor([&] { return smtp.client.state() == QProcess::NotRunning; }, kWait));
+    said += smtp.client.readAll();
+    QVERIFY2(smtp.client.exitCode() == 0, said.constData());
     QVERIFY2(said.contains("TLS started"), said.constData());
     QVERIFY2(said.contains("sent through linewright"), said.constData());
-    QVERIFY2(listener.output().contains("#2 < sent through linewright"), listener.output().constData());
+    QVERIFY2(smtp.listener.output().contains("#2 < sent through linewright"), smtp.listener.output().constData());
 }
 
 void TestCliTls::countSkipsStartTlsDialogueClient() {
@@ -795,27 +813,18 @@ void TestCliTls::countSkipsStartTlsDialogueListener() {
     // The listener's side: EHLO and STARTTLS before the upgrade are the
     // dialogue; --count 2 ends the run at the second command inside TLS
     // (MAIL FROM), not at STARTTLS.
-    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
-                         "--stdin", "--count", "2", "--stats"});
-    const QString port = listeningPort(listener);
-    QVERIFY2(!port.isEmpty(), listener.output().constData());
-    QProcess client;
-    QVERIFY(startSwaks(client, swaks, port));
-    const QList<QPair<QByteArray, QByteArray>> script = {
-        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
-        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
-        {"#2 < EHLO swaks.example", "250 lw\n"},
-    };
-    const QByteArray missing = answerLines(listener, script);
+    SwaksAgainstListener smtp(swaks, {"--count", "2", "--stats"});
+    QVERIFY2(smtp.started, smtp.listener.output().constData());
+    const QByteArray missing = answerLines(smtp.listener, kUpgradeDialogue);
     QVERIFY2(missing.isEmpty(), missing.constData());
     // MAIL FROM is the second message: the listener stops by itself.
-    QVERIFY2(QTest::qWaitFor([&] { return !listener.running(); }, kWait), listener.output().constData());
-    QCOMPARE(listener.process().exitStatus(), QProcess::NormalExit);
-    QVERIFY2(listener.process().exitCode() == 0, listener.output().constData());
-    const QByteArray out = listener.output();
+    QVERIFY2(QTest::qWaitFor([&] { return !smtp.listener.running(); }, kWait), smtp.listener.output().constData());
+    QCOMPARE(smtp.listener.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(smtp.listener.process().exitCode() == 0, smtp.listener.output().constData());
+    const QByteArray out = smtp.listener.output();
     QVERIFY2(out.contains("#2 < MAIL FROM:<a@example.com>") && !out.contains("RCPT TO"), out.constData());
     QVERIFY2(out.contains("messages: 2 in"), out.constData());
-    QVERIFY(client.state() == QProcess::NotRunning || client.waitForFinished(kWait));
+    QVERIFY(smtp.client.state() == QProcess::NotRunning || smtp.client.waitForFinished(kWait));
 }
 
 void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
