@@ -36,8 +36,8 @@ std::string usageOf(Tool t) {
 }
 
 // replay and mock take the TLS options of connect and listen and run TLS
-// from the first byte (engine::Replayer, engine::Mocker); STARTTLS is
-// checked as for connect/listen, then refused.
+// from the first byte or STARTTLS where the recording did (engine::Replayer,
+// engine::Mocker).
 const char* const kReplayTlsNote =
     "  --tls: the replay's connection runs a TLS client handshake (verified\n"
     "  unless --insecure; the host name checked and sent as SNI) before the\n"
@@ -51,9 +51,10 @@ const char* const kMockTlsNote =
     "  --tls: every client is served over TLS, with --cert/--key or, without\n"
     "  them, a generated self-signed certificate whose SHA-256 fingerprint is\n"
     "  printed. A client whose handshake fails gets an error line and is not\n"
-    "  served; the mock goes on. --starttls-after is not supported by mock\n"
-    "  (status 2). See docs/tls.md.\n";
-const char* const kToolStartTlsMissing = "the mock server runs TLS from the first byte only (--tls); see docs/tls.md";
+    "  served; the mock goes on. --starttls-after REGEX serves a recording made\n"
+    "  with STARTTLS: the plaintext dialogue, then, after the client's request\n"
+    "  at the recorded starttls event (it must match REGEX) and the go-ahead,\n"
+    "  the TLS server handshake and the rest inside TLS. See docs/tls.md.\n";
 
 std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
 
@@ -416,10 +417,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         break;
     case Tool::Mock:
         if (!o.listenGiven) return "mock needs an address to listen on: --listen [HOST:]PORT (0 for any free port)";
-        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls,
-                                        o.tls.config.startTls != engine::StartTlsProtocol::None ? kToolStartTlsMissing : "");
-            !why.empty())
-            return why;
+        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls); !why.empty()) return why;
         break;
     case Tool::Export:
         if (o.pcapngOut.empty() && o.textOut.empty() && o.rawClientOut.empty() && o.rawServerOut.empty())

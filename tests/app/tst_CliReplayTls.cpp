@@ -18,7 +18,13 @@
 // aiosmtpd replayed with --starttls at every pace: the dialogue in
 // plaintext, the upgrade where the recording has it, the mail inside TLS;
 // a wrong CA there, and --starttls for a recording that has no upgrade, end
-// it with one line.
+// it with one line. `mock --starttls-after` serving a STARTTLS conversation
+// recorded on the server side (listen --starttls-after, typed replies, swaks
+// as the client): swaks --tls and openssl s_client -starttls smtp complete
+// the mail over it, verified; a client that stays in plaintext after the
+// go-ahead, and one that does not ask for the upgrade where the recording
+// did, each get one error line and the mock goes on; a recording without
+// an upgrade is refused with one line.
 // openssl and Python 3 with asynchat are required: when one is missing the
 // test fails and says which package to install. Every wait has a deadline;
 // nothing sleeps.
@@ -94,6 +100,7 @@ private slots:
     void mockWithGeneratedCertificate();
     void clientCertificates();
     void replayStartTlsAgainstAiosmtpd();
+    void mockServesStartTls();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -412,6 +419,122 @@ void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     QVERIFY2(lines(none.err) == QStringList{"linewright-cli: " + plain +
                                             ": channel 1 was not upgraded with STARTTLS (the recording has no starttls "
                                             "event); replay it without --starttls, or with --tls against a TLS port"},
+             qPrintable(none.all()));
+}
+
+// Recorded on the server side, where each reply's request is known: listen
+// --starttls-after with the replies typed on stdin as swaks's commands come.
+// Then the mock serves that conversation to real STARTTLS clients.
+void TestCliReplayTls::mockServesStartTls() {
+    const QString swaks = tool("swaks");
+    if (swaks.isEmpty() || run(QStringLiteral("/usr/bin/perl"), {"-MNet::SSLeay", "-e", "1"}).status != 0)
+        QSKIP("swaks and Net::SSLeay (Debian packages swaks, libnet-ssleay-perl) are needed");
+    const QStringList swaksArgs = {"--to", "b@example.com", "--from", "a@example.com", "--helo", "client.example",
+                                   "--data", "Subject: mock\\n\\nover STARTTLS\\n", "--tls", "--tls-verify",
+                                   "--tls-ca-path", path("ca.pem"), "--timeout", "10"};
+    const QString session = path("smtp-server.jsonl");
+    {
+        Cli server({"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
+                    "--stdin", "--cert", path("server.pem"), "--key", path("server.key"), "--record", session});
+        const quint16 port = server.port();
+        QVERIFY(port);
+        lwtest::Background client(swaks, QStringList{"--server", "127.0.0.1:" + QString::number(port)} + swaksArgs, kWait);
+        // (what the server received so far, the reply to type then)
+        const QList<QPair<QString, QByteArray>> dialogue = {
+            {R"(< EHLO client\.example\n)", "250-lw\n250 STARTTLS\n"},
+            {R"(< STARTTLS\n)", "220 go ahead\n"},
+            {R"((?s)EHLO.*< EHLO client\.example\n)", "250-lw\n250 AUTH PLAIN\n"},
+            {R"(< MAIL FROM:<a@example\.com>\n)", "250 OK\n"},
+            {R"(< RCPT TO:<b@example\.com>\n)", "250 OK\n"},
+            {R"(< DATA\n)", "354 go on\n"},
+            {R"(< \.\n)", "250 queued\n"},
+            {R"(< QUIT\n)", "221 bye\n"},
+        };
+        for (const auto& [received, reply] : dialogue) {
+            QVERIFY2(server.waitFor(QRegularExpression("(" + received + ")")).size() > 0,
+                     qPrintable(received + "\n" + server.out() + server.err()));
+            server.process().write(reply);
+            QVERIFY(server.process().waitForBytesWritten(kWait));
+        }
+        QCOMPARE(client.finish(), 0);
+        QVERIFY2(client.out().contains("<~  221 bye"), (client.out() + server.out() + server.err()).constData());
+        QVERIFY(server.waitFor(QRegularExpression("(closed by peer)")).size() > 0);
+        QCOMPARE(server.stop(), 0);
+    }
+
+    Cli mock({"mock", session, "--listen", "0", "--starttls-after", "^STARTTLS", "--cert", path("server.pem"), "--key",
+              path("server.key"), "--clients", "4"});
+    const quint16 port = mock.port();
+    QVERIFY(port);
+    QVERIFY2(mock.waitFor(QRegularExpression(R"((; STARTTLS after request 2 and reply 4, as recorded\) of ))")).size() > 0,
+             mock.err().constData());
+
+    // 1: swaks, the same mail: every reply as recorded, the upgrade verified.
+    const Run s = run(swaks, QStringList{"--server", "127.0.0.1:" + QString::number(port)} + swaksArgs);
+    QVERIFY2(s.status == 0, qPrintable(s.all()));
+    QVERIFY2(s.out.contains("=== TLS started with cipher") && s.out.contains("<~  250 queued") &&
+                 s.out.contains("<~  221 bye"),
+             qPrintable(s.all()));
+    QVERIFY2(mock.waitFor(QRegularExpression(R"((client 1 \(127\.0\.0\.1:\d+, conversation 1\): 12 of 12 recorded requests, as recorded))"))
+                 .size() > 0,
+             mock.err().constData());
+
+    // 2: openssl s_client -starttls smtp: its own EHLO (differs, answered),
+    // STARTTLS, the handshake verified, then the mail typed inside TLS.
+    const Run o = run(tool("openssl"),
+                      {"s_client", "-connect", "127.0.0.1:" + QString::number(port), "-starttls", "smtp", "-CAfile",
+                       path("ca.pem"), "-verify_return_error", "-crlf", "-quiet", "-no_ign_eof"},
+                      "EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+                      "Subject: mock\n\nover STARTTLS\n\n.\nQUIT\n");
+    QVERIFY2(o.status == 0, qPrintable(o.all()));
+    QVERIFY2(!mock.waitFor(QRegularExpression(R"((client 2 \(127\.0\.0\.1:\d+, conversation 1\): 12 of 12 recorded requests, 1 differing))"))
+                  .isEmpty(),
+             mock.err().constData());
+
+    // 3: a client that goes on in plaintext after the go-ahead (in the same
+    // write as STARTTLS): the handshake fails, one error line.
+    {
+        QTcpSocket c;
+        c.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(c.waitForConnected(kWait));
+        c.write("EHLO x\r\nSTARTTLS\r\nEHLO again\r\n");
+        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY2(!mock.waitFor(QRegularExpression(R"(error: (client 3 \(127\.0\.0\.1:\d+\): STARTTLS: TLS handshake failed: [^\n]+)\n)"))
+                      .isEmpty(),
+                 mock.err().constData());
+    }
+    // 4: a client whose second request is not STARTTLS: told off and closed.
+    {
+        QTcpSocket c;
+        c.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(c.waitForConnected(kWait));
+        c.write("EHLO x\r\nMAIL FROM:<a@b>\r\n");
+        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY2(!mock.waitFor(QRegularExpression(R"((error: client 4 \(127\.0\.0\.1:\d+\): request 2 "MAIL FROM:<a@b>\\r\\n" does not ask for the upgrade \(it does not match the STARTTLS pattern '\^STARTTLS')[^\n]*; closing the connection\n)"))
+                      .isEmpty(),
+                 mock.err().constData());
+        QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    }
+    // --clients 4: it ends by itself (perhaps already).
+    QVERIFY2(!mock.waitFor(QRegularExpression(R"((mock stopped: [^\n]*)\n)")).isEmpty(), mock.err().constData());
+    QVERIFY(mock.process().state() == QProcess::NotRunning || mock.process().waitForFinished(kWait));
+    QCOMPARE(mock.process().exitCode(), 0);
+    QVERIFY2(mock.err().contains("4 clients served (2 sent every recorded message), ") &&
+                 mock.err().contains(", 1 failed TLS handshake\n"),
+             mock.err().constData());
+    QVERIFY2(QRegularExpression(R"(client 1: STARTTLS after request 2: TLS 1\.[23] \S+, server, after STARTTLS)")
+                 .match(QString::fromUtf8(mock.err()))
+                 .hasMatch(),
+             mock.err().constData());
+
+    // A recording without an upgrade cannot be served with one.
+    const QString plain = recordEcho("no-starttls-mock.jsonl");
+    QVERIFY(!plain.isEmpty());
+    const Run none = cli({"mock", plain, "--listen", "0", "--starttls-after", "^STARTTLS", "--channel", "1", "-q"});
+    QCOMPARE(none.status, 1);
+    QVERIFY2(lines(none.err) == QStringList{"linewright-cli: " + plain +
+                                            ": channel 1 was not upgraded with STARTTLS (the recording has no starttls "
+                                            "event); serve it without --starttls-after, or with --tls"},
              qPrintable(none.all()));
 }
 

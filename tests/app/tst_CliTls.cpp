@@ -402,15 +402,18 @@ void TestCliTls::helpListsTlsOptionsPerCommand() {
     }
 }
 
-// mock runs TLS from the first byte (tst_CliReplayTls), not STARTTLS;
-// replay runs both.
+// mock and replay run TLS from the first byte and STARTTLS
+// (tst_CliReplayTls), one at a time; a bad pattern is refused as it is read.
 void TestCliTls::toolsRefuseStartTls_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("line");
-    QTest::newRow("mock --starttls-after")
-        << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "^STARTTLS"}
-        << "mock --starttls-after is not supported yet: the mock server runs TLS from the first byte only (--tls); "
-           "see docs/tls.md";
+    QTest::newRow("mock --tls --starttls-after")
+        << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--starttls-after", "^STARTTLS"}
+        << "--tls starts TLS with the first byte, --starttls-after upgrades a plaintext connection later: give one of "
+           "them";
+    QTest::newRow("mock --starttls-after (")
+        << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "("}
+        << "--starttls-after: '(' is not a valid regular expression: missing ): (";
     // The other checks come first.
     QTest::newRow("mock --key alone") << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--key", "@FILE"}
                                       << "--key is the private key of a certificate: add --cert FILE";

@@ -194,6 +194,7 @@ void MockDialog::onEvent(const engine::MockEvent& e) {
     case K::Mismatch: line = tr("%1 ! request %2 differs: %3").arg(who).arg(e.index).arg(qs(e.text)); break;
     case K::Unexpected: line = tr("%1 ! request %2 is beyond the recording: %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
     case K::Answered: line = tr("%1 < %2 %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
+    case K::Upgraded: line = tr("%1 upgraded with STARTTLS after request %2").arg(who).arg(e.index); break;
     case K::ClientClosed: line = tr("%1 gone: %2").arg(who, qs(e.text)); break;
     case K::Error: line = tr("error: %1").arg(qs(e.text)); break;
     case K::Stopped: line = tr("stopped"); break;
