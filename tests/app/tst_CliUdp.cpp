@@ -227,6 +227,40 @@ private slots:
         const Run summary = cli({"summary", rec});
         QVERIFY2(summary.status == 0, qPrintable(summary.all()));
     }
+
+    void exportPcapngDecodesAsSyslog() {
+        const QString logger = QStandardPaths::findExecutable("logger");
+        const QString tshark = QStandardPaths::findExecutable("tshark");
+        if (logger.isEmpty() || tshark.isEmpty()) QSKIP("logger or tshark is not installed");
+        QTemporaryDir dir;
+        const QString rec = dir.filePath("syslog.jsonl");
+        const QString cap = dir.filePath("syslog.pcapng");
+        Background server(kCli, {"udp", "listen", "0", "--echo", "--record", rec, "--count", "1", "--timeout", "20"},
+                          kWait);
+        const quint16 port = server.port();
+        QVERIFY(port != 0);
+        const Run l = runProcess(logger, {"-n", "127.0.0.1", "-P", QString::number(port), "-d", "-t", "lwtest",
+                                          "exported line"},
+                                 {}, kWait, kWait);
+        QVERIFY2(l.status == 0, qPrintable(l.all()));
+        QCOMPARE(server.finish(20000), 0);
+        const Run e = cli({"export", rec, "--pcapng", cap});
+        QVERIFY2(e.status == 0, qPrintable(e.all()));
+        QVERIFY2(e.err.contains("2 UDP datagrams"), e.err.constData());
+        // tshark: both packets (in, and the echo out) decode as syslog, with good UDP checksums.
+        const Run t = runProcess(tshark,
+                                 {"-r", cap, "-o", "udp.check_checksum:TRUE", "-d",
+                                  "udp.port==" + QString::number(port) + ",syslog", "-T", "fields", "-e",
+                                  "udp.checksum.status", "-e", "syslog.msg"},
+                                 {}, 60000, kWait);
+        QVERIFY2(t.status == 0, qPrintable(t.all()));
+        const QStringList rows = lines(t.out);
+        QCOMPARE(rows.size(), 2);
+        for (const QString& row : rows) {
+            QVERIFY2(row.startsWith("1\t"), qPrintable(row));  // 1: checksum good
+            QVERIFY2(row.endsWith("exported line"), qPrintable(row));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliUdp)
