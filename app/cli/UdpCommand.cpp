@@ -19,6 +19,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -305,7 +307,6 @@ private:
     std::atomic<bool> m_stdinDone{false};
     std::atomic<std::uint64_t> m_expected{0};  // datagrams asked for (stdin lines are added on the pump's thread)
     std::uint64_t m_answered = 0;              // datagram_sent, or an error / unreachable answering one
-    std::uint64_t m_received = 0;
     std::optional<std::chrono::steady_clock::time_point> m_lingerUntil;
     bool m_limitReached = false;
     bool m_stopped = false;
@@ -319,9 +320,13 @@ private:
 int UdpSession::run() {
     if (m_o.json) m_json.adopt(m_out, "stdout");
     engine::ReactorOptions ro;
-    // datagram_sent answers each send (the stdin pump's pacing and the end
-    // of `udp send` count on it), so the level is always Full.
-    ro.level = engine::EventLevel::Full;
+    // send: datagram_sent answers each send (the stdin pump's pacing and the
+    // end of `udp send` count on it), so its level is always Full. listen:
+    // as the TCP commands (every event for --json / --record, messages for
+    // people, lifecycle only for --quiet, where the hot path just counts).
+    ro.level = (!m_o.listen || m_o.json || !m_o.recordPath.empty()) ? engine::EventLevel::Full
+               : m_o.quiet                                          ? engine::EventLevel::Lifecycle
+                                                                    : engine::EventLevel::Messages;
     ro.eventBacklogLimit = kEventBacklog;
     try {
         m_reactor = std::make_unique<engine::Reactor>(ro);
@@ -404,7 +409,7 @@ int UdpSession::run() {
         return 1;
     }
     if (m_timedOut && m_o.count && !m_limitReached) {
-        say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_received) + " of " +
+        say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
             std::to_string(m_o.count) + " messages received");
         return 1;
     }
@@ -489,7 +494,6 @@ void UdpSession::onEvent(const Event& e) {
     case EventKind::Connected:
         startSending();
         break;
-    case EventKind::Datagram: ++m_received; break;
     case EventKind::Error:
         // A datagram that could not be sent (too large, the queue full): the
         // channel goes on, but `udp send` did not do what it was asked.

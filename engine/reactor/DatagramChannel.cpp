@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <exception>
+#include <stdexcept>
 
 namespace engine {
 
