@@ -1,6 +1,7 @@
 // tst_CliUdp.cpp — `linewright-cli udp listen` and `udp send`, run as a user
 // runs them, on loopback: against each other (IPv4 and IPv6, echo
-// byte-exact, the largest datagram and a larger one, a closed port), against
+// byte-exact, the largest datagram and a larger one, a closed port, multicast
+// on the loopback interface), against
 // logger(1) (syslog over UDP) and socat both ways, the usage errors, and a
 // recorded session. Waits are on outputs and exits, with deadlines.
 #include "ProcessTestSupport.h"
@@ -226,6 +227,20 @@ private slots:
         // The session tools read it back.
         const Run summary = cli({"summary", rec});
         QVERIFY2(summary.status == 0, qPrintable(summary.all()));
+    }
+
+    void multicastOnLoopback() {
+        Background rx(kCli, {"udp", "listen", "0", "--multicast", "239.255.0.77", "--multicast-if", "127.0.0.1",
+                             "--count", "1", "--timeout", "20"},
+                      kWait);
+        const quint16 port = rx.port();
+        if (port == 0 && rx.err().contains("multicast")) QSKIP("cannot join a multicast group on loopback here");
+        QVERIFY2(port != 0, rx.err().constData());
+        const Run tx = cli({"udp", "send", "239.255.0.77", QString::number(port), "--multicast-if", "127.0.0.1",
+                            "--multicast-ttl", "0", "--send", "to the group"});
+        QVERIFY2(tx.status == 0, qPrintable(tx.all()));
+        QCOMPARE(rx.finish(20000), 0);
+        QVERIFY2(rx.out().contains(" < to the group"), rx.out().constData());
     }
 
     void exportPcapngDecodesAsSyslog() {
