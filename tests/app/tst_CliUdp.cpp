@@ -107,6 +107,10 @@ private slots:
         QCOMPARE(got[1].value("text").toString(), QString("second"));
         QVERIFY(got[0].value("peer").toString().endsWith(":" + QString::number(port)));
         // The human output of the listener names each sender.
+        QVERIFY(server.waitStdout(" < second"));
+        const QString want = QString(host.contains(':') ? R"(^\[::1\]:\d+ < second$)" : R"(^127\.0\.0\.1:\d+ < second$)");
+        QVERIFY2(QRegularExpression(want, QRegularExpression::MultilineOption).match(QString::fromUtf8(server.out())).hasMatch(),
+                 server.out().constData());
         QVERIFY(server.stop() == 0);
     }
 
