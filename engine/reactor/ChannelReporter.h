@@ -132,6 +132,13 @@ public:
     /// of a STARTTLS dialogue (`counted` false) is reported, not counted: it
     /// is not one of the session's messages (--count, messagesIn).
     void terminatorFound(const Terminator& inForce, bool counted = true);
+    /// UDP: one message of a datagram from `peer`, counted as a message in,
+    /// and `datagram` (EventLevel::Messages); `wholeSize` the datagram's size
+    /// when a terminator cut it (0: the message is the datagram).
+    void datagram(std::string_view message, std::string peer, std::size_t wholeSize);
+    /// UDP: a datagram sent to `peer`: its bytes and one message out counted,
+    /// and `datagram_sent` (EventLevel::Full).
+    void datagramSent(std::string_view bytes, std::string peer);
     /// The message in progress is over without a terminator (passed on, or discarded).
     void messageEnded() noexcept { m_counters.pending = 0; }
     /// `push` of `size` bytes (`copies` for a repeat, `info` a file's path),

@@ -90,6 +90,11 @@ constexpr EventField kHosted[] = {
 constexpr EventField kTlsHandshake[] = {group("version", S::Tls)};  // version, cipher, …, peer_chain
 constexpr EventField kTlsClose[] = {name("kind", kTlsCloseKindNames), text("by", S::Info, P::IfSet)};  // by: "peer", "local"
 constexpr EventField kStartTls[] = {text("protocol", S::Info)};
+// datagram, datagram_sent: the bytes and the other end ("datagram": the whole
+// datagram's size when a terminator cut it into several messages).
+constexpr EventField kDatagram[] = {number("size", S::Size), bytes(), text("peer", S::Info),
+                                    number("datagram", S::Count, P::IfSet)};
+constexpr EventField kDatagramSent[] = {number("size", S::Size), bytes(), text("peer", S::Info)};
 
 // The methods of the kinds whose method depends on the qualifier.
 constexpr std::string_view kPushMethods[] = {"push"};  // bytes; any producer: push_with_producer
@@ -136,6 +141,8 @@ constexpr std::array<EventKindInfo, kEventKindCount> kKinds = {{
     {K::TlsHandshake, "tls_handshake", kTlsHandshake, false, F::None, "do_handshake"},
     {K::TlsClose, "tls_close", kTlsClose, false, F::None, "SSL_shutdown"},
     {K::StartTls, "starttls", kStartTls, false, F::None, "starttls"},
+    {K::Datagram, "datagram", kDatagram, true, F::In, "recvfrom"},
+    {K::DatagramSent, "datagram_sent", kDatagramSent, true, F::Out, "sendto"},
 }};
 
 constexpr EventKindInfo kUnknown{K::Warning, "?", {}, false, F::None, "?"};
@@ -201,7 +208,7 @@ constexpr bool tableIsSound() {
 static_assert(tableIsSound(), "the event kind table is inconsistent (see kindIsSound)");
 static_assert(kProducerKindNames.size() == static_cast<std::size_t>(ProducerKind::Other) + 1);
 static_assert(kCloseReasonNames.size() == static_cast<std::size_t>(CloseReason::Error) + 1);
-static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::TlsUnverified) + 1);
+static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::Unreachable) + 1);
 static_assert(kHostPhaseNames.size() == static_cast<std::size_t>(HostPhase::Failed) + 1);
 static_assert(kTlsCloseKindNames.size() == static_cast<std::size_t>(TlsCloseKind::Truncated) + 1);
 

@@ -270,6 +270,23 @@ std::vector<Event> oneOfEach() {
     e = base(EventKind::StartTls);
     e.info = "smtp";
     v.push_back(e);
+    e = base(EventKind::Datagram);
+    e.data = std::string("<13>hi\0", 7);
+    e.size = 7;
+    e.info = "[::1]:5140";
+    v.push_back(e);
+    e.count = 20;  // a piece of a 20-byte datagram
+    v.push_back(e);
+    e = base(EventKind::DatagramSent);
+    e.data = "reply";
+    e.size = 5;
+    e.info = "127.0.0.1:40000";
+    v.push_back(e);
+    e = base(EventKind::Warning);
+    e.sub = static_cast<std::uint8_t>(engine::WarningCode::Unreachable);
+    e.info = "127.0.0.1:9 is unreachable";
+    e.size = 1;
+    v.push_back(e);
     return v;
 }
 
@@ -729,11 +746,14 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
     using K = EventKind;
     const std::vector<Accessor> accessors = {
         {"bytes", [](const Event& e) { return std::string(e.bytes()); },
-         {{K::Collect, "data_b64"}, {K::Sent, "data_b64"}, {K::Received, "data_b64"}, {K::Warning, "data_b64"}}},
+         {{K::Collect, "data_b64"}, {K::Sent, "data_b64"}, {K::Received, "data_b64"}, {K::Warning, "data_b64"},
+          {K::Datagram, "data_b64"}, {K::DatagramSent, "data_b64"}}},
         {"address", [](const Event& e) { return std::string(e.address()); }, {{K::Listening, "address"}, {K::Connecting, "address"}}},
         {"host", [](const Event& e) { return std::string(e.host()); }, {{K::Connecting, "host"}}},
         {"port", [&](const Event& e) { return n(e.port()); }, {{K::Listening, "port"}, {K::Connecting, "port"}, {K::Hosted, "port"}}},
-        {"peer", [](const Event& e) { return std::string(e.peer()); }, {{K::Accepted, "peer"}, {K::Connected, "peer"}}},
+        {"peer", [](const Event& e) { return std::string(e.peer()); },
+         {{K::Accepted, "peer"}, {K::Connected, "peer"}, {K::Datagram, "peer"}, {K::DatagramSent, "peer"}}},
+        {"datagramSize", [&](const Event& e) { return n(e.datagramSize()); }, {{K::Datagram, "datagram"}}},
         {"local", [](const Event& e) { return std::string(e.local()); }, {{K::Accepted, "local"}, {K::Connected, "local"}}},
         {"listener", [&](const Event& e) { return n(e.listener()); }, {{K::Accepted, "parent"}, {K::Hosted, "parent"}}},
         {"messageSize", [&](const Event& e) { return n(e.messageSize()); }, {{K::FoundTerminator, "size"}}},
