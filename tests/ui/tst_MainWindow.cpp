@@ -156,6 +156,7 @@ private slots:
     void init();
     void listenConnectAndTalkBothWays();
     void terminatorChangeIsHonoured();
+    void terminatorAppliesOnlyWhenChosen();
     void connectionRefusedIsNonModal();
     void portInUseAndUnreadableFile();
     void messagesModeFindAndCopy();
@@ -284,7 +285,8 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     QTRY_COMPARE(edit->choice(), ui::TerminatorEdit::Crlf);
     const qsizetype before = static_cast<qsizetype>(w.bridge()->store().size());
     edit->presetBox()->setFocus();
-    QTest::keyClick(edit->presetBox(), Qt::Key_Down);  // \r\n -> \n
+    QTest::keyClick(edit->presetBox(), Qt::Key_Down);    // \r\n -> \n
+    QTest::keyClick(edit->presetBox(), Qt::Key_Return);  // chosen
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("\n"), before), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(w.inspector()->terminatorInForce(), QStringLiteral("\\n"), kWaitMs);
 
@@ -319,6 +321,49 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     QTest::qWait(0);
     w.bridge()->drainNow();
     QVERIFY(!hasEvent(w, p.accepted, EventKind::TerminatorSet, end));
+}
+
+// Issue 18, bug 2: Ctrl+T then the arrow keys applied every preset passed
+// over (a set_terminator row each, the composer's "+ terminator" following).
+void tst_MainWindow::terminatorAppliesOnlyWhenChosen() {
+    MainWindow w;
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(w.currentChannel(), p.client);
+    ui::TerminatorEdit* edit = w.inspector()->terminatorEdit();
+    QTRY_COMPARE(edit->choice(), ui::TerminatorEdit::Crlf);
+    auto* append = w.composer()->findChild<QCheckBox*>();
+    QVERIFY(append);
+    QCOMPARE(append->text(), QStringLiteral("+ \\r\\n"));
+    const qsizetype before = static_cast<qsizetype>(w.bridge()->store().size());
+
+    // Ctrl+T from the composer, then pass over \n, \r\n\r\n, \0 and back to \n.
+    w.composer()->editor()->setFocus();
+    QTest::keyClick(w.composer()->editor(), Qt::Key_T, Qt::ControlModifier);
+    QCOMPARE(QApplication::focusWidget(), edit->presetBox());
+    for (Qt::Key k : {Qt::Key_Down, Qt::Key_Down, Qt::Key_Down, Qt::Key_Up, Qt::Key_Up})
+        QTest::keyClick(QApplication::focusWidget(), k);
+    QCOMPARE(edit->choice(), ui::TerminatorEdit::Lf);
+    // Enter chooses it: one set_terminator, \n (the engine runs commands in
+    // order, so any earlier one would be logged before it).
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::TerminatorSet, QByteArray("\n"), before), kWaitMs);
+    int sets = 0;
+    const ui::EventLogStore& store = w.bridge()->store();
+    for (std::size_t row = static_cast<std::size_t>(before); row < store.size(); ++row)
+        sets += store.record(row).kind == EventKind::TerminatorSet ? 1 : 0;
+    QCOMPARE(sets, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(append->text(), QStringLiteral("+ \\n"), kWaitMs);
+    // Leaving the editor afterwards applies nothing more.
+    w.composer()->editor()->setFocus();
+    w.composer()->editor()->setText(QStringLiteral("ping"));
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Sent, QByteArray("ping\n"), before), kWaitMs);
+    sets = 0;
+    for (std::size_t row = static_cast<std::size_t>(before); row < store.size(); ++row)
+        sets += store.record(row).kind == EventKind::TerminatorSet ? 1 : 0;
+    QCOMPARE(sets, 1);
 }
 
 void tst_MainWindow::connectionRefusedIsNonModal() {

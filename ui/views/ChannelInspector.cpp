@@ -93,7 +93,7 @@ ChannelInspector::ChannelInspector(QWidget* parent) : QWidget(parent) {
     m_termEdit = new TerminatorEdit(termBox);
     m_termEdit->setStacked(true);
     m_applyTerm = new QPushButton(tr("Set &terminator"), termBox);
-    m_applyTerm->setToolTip(tr("set_terminator() with the value above (presets apply at once; Enter in the field applies)"));
+    m_applyTerm->setToolTip(tr("set_terminator() with the value above (a preset applies when chosen: a click, or Enter; Enter in the count or custom field applies)"));
     auto* termCol = new QVBoxLayout(termBox);
     auto* forceRow = new QHBoxLayout;
     forceRow->addWidget(new QLabel(tr("In force:"), termBox));
