@@ -430,6 +430,8 @@ void MainWindow::connectParts() {
 }
 
 void MainWindow::enterReadOnly() {
+    // The window shows another session now: nothing from before stays in the Bytes pane.
+    m_payload->clear();
     m_channelsController->setReadOnly();
     m_composer->disconnect(this);
     m_teachingController->setReadOnly();

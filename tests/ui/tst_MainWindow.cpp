@@ -28,6 +28,7 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -157,6 +158,7 @@ private slots:
     void listenConnectAndTalkBothWays();
     void terminatorChangeIsHonoured();
     void terminatorAppliesOnlyWhenChosen();
+    void closedChannelViewsAreNotStale();
     void connectionRefusedIsNonModal();
     void portInUseAndUnreadableFile();
     void messagesModeFindAndCopy();
@@ -364,6 +366,41 @@ void tst_MainWindow::terminatorAppliesOnlyWhenChosen() {
     for (std::size_t row = static_cast<std::size_t>(before); row < store.size(); ++row)
         sets += store.record(row).kind == EventKind::TerminatorSet ? 1 : 0;
     QCOMPARE(sets, 1);
+}
+
+// Issue 18, bug 5: after a channel closed, the inspector still said "Message
+// being collected", the status bar "connected", the composer "cannot send now".
+void tst_MainWindow::closedChannelViewsAreNotStale() {
+    MainWindow w;
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    // Half a message reaches the accepted side.
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    typeInComposer(w, "partial");
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("partial")), kWaitMs);
+    w.selectChannel(p.accepted);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
+                              qPrintable(w.inspector()->inputNoteText()), kWaitMs);
+    // The client goes (the accepted side is closed by its peer); then the status bar says so.
+    w.selectChannel(p.client);
+    QVERIFY2(w.statusBar()->currentMessage().contains(QLatin1String("connected")), qPrintable(w.statusBar()->currentMessage()));
+    w.closeChannel();
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.statusBar()->currentMessage().contains(QLatin1String("closed")),
+                              qPrintable(w.statusBar()->currentMessage()), kWaitMs);
+    QVERIFY(!w.statusBar()->currentMessage().contains(QLatin1String("connected")));
+    // The client's composer says why it cannot send.
+    QVERIFY2(w.composer()->editor()->placeholderText().contains(QLatin1String("closed")),
+             qPrintable(w.composer()->editor()->placeholderText()));
+    // The accepted side: nothing buffered or being collected any more.
+    w.selectChannel(p.accepted);
+    QVERIFY2(!w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
+             qPrintable(w.inspector()->inputNoteText()));
+    QCOMPARE(w.inspector()->inputBufferText(), QString());
+    QVERIFY2(w.composer()->editor()->placeholderText().contains(QLatin1String("closed")),
+             qPrintable(w.composer()->editor()->placeholderText()));
 }
 
 void tst_MainWindow::connectionRefusedIsNonModal() {

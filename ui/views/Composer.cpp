@@ -143,10 +143,20 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
 }
 
 void Composer::setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
-                         bool canSend) {
+                         bool canSend, const QString& whyNot) {
+    const bool changed = id != m_target || (canSend && id != 0) != m_canSend || whyNot != m_whyNot;
     m_target = id;
     m_terminator = terminator;
     m_canSend = canSend && id != 0;
+    m_whyNot = m_canSend ? QString() : whyNot;
+    // A "cannot send" note was about what the target was: say what it is now, or nothing.
+    if (changed && m_noteAboutTarget) {
+        if (m_target != 0 && !m_canSend)
+            showNote(cannotSendText(), true);
+        else
+            showNote({}, false);
+        m_noteAboutTarget = m_target != 0 && !m_canSend;
+    }
     m_targetLabel->setText(id == 0 ? tr("No channel") : label);
     QString term;
     if (terminator && terminator->isBytes() && !terminator->bytesValue().empty()) {
@@ -162,7 +172,7 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
     if (id == 0)
         m_edit->setPlaceholderText(tr("Select a channel to send to"));
     else if (!m_canSend)
-        m_edit->setPlaceholderText(tr("This channel cannot send now"));
+        m_edit->setPlaceholderText(m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot);
     else
         m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
     if (id == 0) setFifo(0, 0);
@@ -226,11 +236,13 @@ bool Composer::send() {
     }
     if (m_target == 0) {
         showNote(tr("Select a channel to send to (Channels panel, or Alt+↑/↓)."), true);
+        m_noteAboutTarget = true;
         emit notice(tr("Select a channel first"));
         return false;
     }
     if (!m_canSend) {
-        showNote(tr("This channel cannot send now (not connected, closed, or a listener)."), true);
+        showNote(cannotSendText(), true);
+        m_noteAboutTarget = true;
         return false;
     }
     if (bytes->isEmpty()) {
@@ -247,6 +259,7 @@ bool Composer::send() {
 void Composer::sendFile(const QString& path) {
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before sending a file."), true);
+        m_noteAboutTarget = true;
         return;
     }
     if (path.isEmpty()) return;
@@ -261,6 +274,7 @@ bool Composer::repeat(std::uint64_t copies, int intervalMs) {
     }
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before repeating."), true);
+        m_noteAboutTarget = true;
         return false;
     }
     if (bytes->isEmpty()) {
@@ -305,6 +319,7 @@ void Composer::navigateHistory(int step) {
 void Composer::chooseFile() {
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before sending a file."), true);
+        m_noteAboutTarget = true;
         return;
     }
     auto* dialog = new QFileDialog(this, tr("Send a file"));
@@ -335,7 +350,15 @@ void Composer::addToHistory(const QString& text) {
     m_draft.clear();
 }
 
+QString Composer::cannotSendText() const {
+    return m_whyNot.isEmpty() ? tr("This channel cannot send now (not connected, closed, or a listener).")
+                              : tr("%1.").arg(m_whyNot);
+}
+
+QString Composer::noteText() const { return m_note->isHidden() ? QString() : m_note->text(); }
+
 void Composer::showNote(const QString& text, bool error) {
+    m_noteAboutTarget = false;
     m_note->setText(text);
     m_note->setVisible(!text.isEmpty());
     QPalette p;  // only the role set here is the label's own; the rest follows the window

@@ -167,17 +167,25 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
         const QModelIndex cur = m_table->currentIndex();
         m_keepSeq = cur.isValid() ? cur.data(EventLogModel::SeqRole).toULongLong() : 0;
+        m_hadCurrent = cur.isValid();
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         updateCountLabel();
+        bool kept = false;
         if (m_keepSeq != 0) {
             const int row = m_model->viewRowForSeq(m_keepSeq);
             if (row >= 0) {
                 m_table->selectionModel()->setCurrentIndex(m_model->index(row, 0), QItemSelectionModel::ClearAndSelect |
                                                                                         QItemSelectionModel::Rows);
                 if (!m_follow) m_table->scrollTo(m_model->index(row, 0), QAbstractItemView::PositionAtCenter);
+                kept = true;
             }
         }
+        // The row shown is gone (filtered out, another session): a reset
+        // drops the current index without a word, so say it here, or the
+        // Bytes pane goes on showing a row that is not there.
+        if (m_hadCurrent && !kept) emit currentRowChanged(QModelIndex());
+        m_hadCurrent = false;
         if (m_follow) m_table->scrollToBottom();
     });
     connect(m_model, &EventLogModel::filterApplied, this, &ConversationView::onFilterApplied);

@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QLabel>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -28,6 +29,7 @@ private slots:
     void switchingSyntaxCarriesTheBytes();
     void history();
     void noTargetNoSend();
+    void cannotSendNoteFollowsTheTarget();
     void repeatAndStop();
     void pastedLineBreaksBecomeEscapes();
 
@@ -194,6 +196,40 @@ void tst_Composer::noTargetNoSend() {
     QVERIFY(!c.sendButton()->isEnabled());
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.size(), 0);
+}
+
+// The note under the line, as shown ("" when none).
+static QString shownNote(const Composer& c) {
+    for (const QLabel* l : c.findChildren<QLabel*>())
+        if (l->wordWrap() && !l->isHidden()) return l->text();
+    return {};
+}
+
+// Issue 18, bug 5: "cannot send now" stayed after the channel changed state.
+void tst_Composer::cannotSendNoteFollowsTheTarget() {
+    Composer c;
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), false);  // connecting
+    show(c);
+    QTest::keyClicks(c.editor(), "hello");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QVERIFY2(shownNote(c).contains(QLatin1String("cannot send")), qPrintable(shownNote(c)));
+    // Connected: the note goes, the text is still there to send.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
+    QCOMPARE(shownNote(c), QString());
+    QCOMPARE(c.editor()->text(), QStringLiteral("hello"));
+    // Closed, with the reason: the field and a refused send say it.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), false, QStringLiteral("#2 is closed"));
+    QCOMPARE(shownNote(c), QString());  // nothing was refused yet
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("#2 is closed"));
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(shownNote(c), QStringLiteral("#2 is closed."));
+    QCOMPARE(c.noteText(), shownNote(c));
+    // Another channel that cannot send either: the note says why for that one.
+    c.setTarget(4, QStringLiteral("#4"), Terminator::bytes("\n"), false, QStringLiteral("#4 is a listener"));
+    QCOMPARE(shownNote(c), QStringLiteral("#4 is a listener."));
+    // No channel at all: the note about #4 goes.
+    c.setTarget(0, QString(), std::nullopt, false);
+    QCOMPARE(shownNote(c), QString());
 }
 
 void tst_Composer::repeatAndStop() {
