@@ -35,6 +35,8 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QStatusBar>
 #include <QTableView>
@@ -215,7 +217,12 @@ void MainWindow::buildActions() {
     make(QStringLiteral("clearLog"), tr("C&lear log"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete),
          tr("Forget every logged event (channels stay open)"), [this] { m_bridge->clearLog(); });
     make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, tr("Close every channel and quit"),
-         [this] { close(); });
+         [this] {
+             if (quitNeedsConfirmation())
+                 askToQuit();
+             else
+                 close();
+         });
 
     make(QStringLiteral("find"), tr("&Find…"), QKeySequence::Find, tr("Search the conversation"),
          [this] { m_conversation->showFindBar(); });
@@ -342,6 +349,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("reconnect")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
+    channel->addAction(m_composer->appendTerminatorAction());
     channel->addAction(action(QStringLiteral("sendFile")));
     channel->addAction(action(QStringLiteral("startTls")));
     channel->addSeparator();
@@ -369,7 +377,7 @@ void MainWindow::buildToolBar() {
     bar->addAction(action(QStringLiteral("discard")));
     bar->addAction(action(QStringLiteral("reconnect")));
     bar->addSeparator();
-    bar->addAction(action(QStringLiteral("messages")));
+    // "Messages view" is not here: the conversation's filter bar has it.
     bar->addAction(action(QStringLiteral("selectedOnly")));
     bar->addAction(action(QStringLiteral("clearLog")));
 }
@@ -527,7 +535,41 @@ void MainWindow::saveSettings() {
     settings::setComposerHistory(m_composer->history());
 }
 
+bool MainWindow::quitNeedsConfirmation() const {
+    return !m_quitConfirmed && !m_sessionController->isReadOnly() && m_bridge->channelModel()->openChannels() > 0;
+}
+
+QMessageBox* MainWindow::askToQuit() {
+    if (auto* open = findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) {
+        open->raise();
+        return open;
+    }
+    const int n = m_bridge->channelModel()->openChannels();
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Quit Linewright"),
+                                n == 1 ? tr("1 channel is open. Close it and quit?")
+                                       : tr("%1 channels are open. Close them and quit?").arg(n),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("quitConfirm"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* quit = box->addButton(tr("Close channels and &quit"), QMessageBox::AcceptRole);
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(quit);
+    connect(box, &QMessageBox::finished, this, [this, box, quit] {
+        if (box->clickedButton() != quit) return;
+        m_quitConfirmed = true;
+        close();
+    });
+    box->open();  // window-modal, not blocking
+    return box;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    // The window's close button asks too; a close() from the program does not.
+    if (event->spontaneous() && quitNeedsConfirmation()) {
+        event->ignore();
+        askToQuit();
+        return;
+    }
     saveSettings();
     m_sessionController->shutdown();
     m_channelsController->closeDialogs();

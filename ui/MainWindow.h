@@ -35,6 +35,7 @@
 
 class QAction;
 class QDockWidget;
+class QMessageBox;
 class QTimer;
 class QTreeView;
 
@@ -143,6 +144,11 @@ private:
     void showShortcuts();
     void showAbout();
 
+    /// Quit (Ctrl+Q) or the window's close button while channels are open
+    /// (not read-only, not confirmed yet): ask first.
+    bool quitNeedsConfirmation() const;
+    QMessageBox* askToQuit();
+
     void enterReadOnly();
     void updateTitle(const QString& channelTitle);
     void updateStatus();
@@ -165,6 +171,7 @@ private:
     QDockWidget* m_inspectorDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
     QTimer* m_statusTimer = nullptr;
+    bool m_quitConfirmed = false;  // "Close channels and quit" was chosen
     ActionSet m_actions{this};  // the window's own: clear log, quit, find, filter, focus, view, help
 
     // The controllers: children of the window, held here so that they go

@@ -19,6 +19,7 @@
 #include "ui/views/TerminatorEdit.h"
 
 #include <QAction>
+#include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -27,12 +28,16 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMenuBar>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeView>
 
 #include <netinet/in.h>
@@ -165,6 +170,9 @@ private slots:
     void repeatEveryIntervalUntilStop();
     void peerResetIsReported();
     void settingsPersist();
+    void quitAsksWhileChannelsAreOpen();
+    void oneMessagesToggle();
+    void tabAroundTheMessageFieldSkipsTheTerminatorBox();
 
 private:
     // Shows the window, listens through the dialog on 127.0.0.1:0, connects
@@ -594,6 +602,118 @@ void tst_MainWindow::settingsPersist() {
     auto* dialog = again.openListenDialog();
     QVERIFY(dialog->echoBox()->isChecked());  // the last Listen… is offered again
     dialog->reject();
+}
+
+// Issue 18, bug 8: Shift+Tab / Tab around the message field landed on the
+// "+ terminator" box, where typed spaces toggled it (Tab goes there first).
+void tst_MainWindow::tabAroundTheMessageFieldSkipsTheTerminatorBox() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    ui::ConnectParams cp;
+    cp.port = portOf(info(w, listener)->local);
+    const ChannelId client = w.connectTo(cp);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    auto* append = w.composer()->findChild<QCheckBox*>();
+    QVERIFY(append);
+    QTRY_VERIFY(append->isEnabled());
+    QVERIFY(append->isChecked());
+    QWidget* field = w.composer()->editor();
+    QWidget* send = w.composer()->sendButton();
+    QTRY_VERIFY(send->isEnabled());
+
+    // Tab out of the field and Shift+Tab back from Send: the box is passed over.
+    field->setFocus();
+    QTest::keyClicks(field, "abc");
+    QTest::keyClick(field, Qt::Key_Tab);
+    QVERIFY(QApplication::focusWidget() != append);
+    QCOMPARE(QApplication::focusWidget(), send);
+    QTest::keyClick(send, Qt::Key_Backtab, Qt::ShiftModifier);
+    QCOMPARE(QApplication::focusWidget(), field);
+    QTest::keyClicks(field, " d");
+    QVERIFY(append->isChecked());
+    QCOMPARE(w.composer()->editor()->text(), QStringLiteral("abc d"));
+    // The keyboard still reaches it: Channel ▸ Append the terminator.
+    QAction* toggle = w.composer()->appendTerminatorAction();
+    QVERIFY(w.menuBar()->findChildren<QMenu*>().size() > 0);
+    bool inMenu = false;
+    for (QMenu* m : w.menuBar()->findChildren<QMenu*>()) inMenu |= m->actions().contains(toggle);
+    QVERIFY(inMenu);
+    toggle->trigger();
+    QVERIFY(!append->isChecked());
+    QVERIFY(!w.composer()->appendTerminator());
+    append->click();
+    QVERIFY(toggle->isChecked());
+}
+
+// Issue 18, bug 8: Ctrl+Q quit at once while channels were open.
+void tst_MainWindow::quitAsksWhileChannelsAreOpen() {
+    {
+        // Nothing open: Ctrl+Q closes the window, no question.
+        MainWindow w;
+        QVERIFY(shown(w));
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        w.action(QStringLiteral("quit"))->trigger();  // Ctrl+Q (QKeySequence::Quit: none on offscreen)
+        QTRY_VERIFY(!w.isVisible());
+        QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("quitConfirm")));
+    }
+    MainWindow w;
+    QVERIFY(shown(w));
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    QTRY_COMPARE(w.bridge()->channelModel()->openChannels(), 1);
+
+    // Ctrl+Q asks; Cancel keeps the window and the channel.
+    w.action(QStringLiteral("quit"))->trigger();
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY((box = w.findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) && box->isVisible());
+    QVERIFY(w.isVisible());
+    QVERIFY2(box->text().contains(QLatin1String("1 channel is open")), qPrintable(box->text()));
+    box->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(!w.findChild<QMessageBox*>(QStringLiteral("quitConfirm")));
+    QVERIFY(w.isVisible());
+    QCOMPARE(info(w, listener)->phase, engine::ChannelPhase::Listening);
+
+    // Again, and quit: the window closes.
+    w.action(QStringLiteral("quit"))->trigger();
+    QTRY_VERIFY((box = w.findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) && box->isVisible());
+    QVERIFY(w.isVisible());
+    box->defaultButton()->click();
+    QTRY_VERIFY(!w.isVisible());
+}
+
+// Issue 18, bug 8: "Messages" (filter bar) and "Messages view" (toolbar) were
+// two toggles for one thing.
+void tst_MainWindow::oneMessagesToggle() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    QAction* messages = w.action(QStringLiteral("messages"));
+    QVERIFY(messages);
+    QList<QAbstractButton*> toggles;
+    for (QAbstractButton* b : w.findChildren<QAbstractButton*>())
+        if (b->isVisibleTo(&w) && b->isCheckable() && b->text().remove(u'&').startsWith(QLatin1String("Messages")))
+            toggles << b;
+    QCOMPARE(toggles.size(), 1);
+    auto* button = qobject_cast<QToolButton*>(toggles.front());
+    QVERIFY(button);
+    QCOMPARE(button->defaultAction(), messages);
+    QCOMPARE(button->text().remove(u'&'), messages->text().remove(u'&'));
+    // Button, action and view agree whichever is used.
+    button->click();
+    QVERIFY(messages->isChecked());
+    QVERIFY(w.conversation()->messagesMode());
+    messages->trigger();
+    QVERIFY(!button->isChecked());
+    QVERIFY(!w.conversation()->messagesMode());
+    w.conversation()->setMessagesMode(true);
+    QVERIFY(button->isChecked() && messages->isChecked());
 }
 
 QTEST_MAIN(tst_MainWindow)

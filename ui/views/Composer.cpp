@@ -5,6 +5,7 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/ViewColors.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -37,6 +38,16 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_appendTerm = new QCheckBox(tr("+ terminator"), this);
     m_appendTerm->setChecked(true);
     m_appendTerm->setToolTip(tr("Append the channel's terminator to what you send"));
+    // Not a Tab stop: a stray Tab or Shift+Tab around the message field must
+    // not leave the typing on it, where a space toggles it. The keyboard
+    // reaches it through appendTerminatorAction() (Channel menu).
+    m_appendTerm->setFocusPolicy(Qt::ClickFocus);
+    m_appendAction = new QAction(tr("&Append the terminator to messages"), this);
+    m_appendAction->setCheckable(true);
+    m_appendAction->setChecked(true);
+    m_appendAction->setToolTip(tr("What “+ terminator” beside the message field does"));
+    connect(m_appendAction, &QAction::toggled, m_appendTerm, &QCheckBox::setChecked);
+    connect(m_appendTerm, &QCheckBox::toggled, m_appendAction, &QAction::setChecked);
 
     m_send = new QPushButton(tr("&Send"), this);
     m_send->setToolTip(tr("Push the message (Enter)"));
@@ -164,10 +175,12 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
         m_appendTerm->setText(tr("+ %1").arg(term));
         m_appendTerm->setToolTip(tr("Append the channel's terminator (%1) to what you send").arg(term));
         m_appendTerm->setEnabled(true);
+        m_appendAction->setEnabled(true);
     } else {
         m_appendTerm->setText(tr("+ terminator"));
         m_appendTerm->setToolTip(tr("The channel has no byte terminator in force; nothing would be appended"));
         m_appendTerm->setEnabled(false);
+        m_appendAction->setEnabled(false);
     }
     if (id == 0)
         m_edit->setPlaceholderText(tr("Select a channel to send to"));

@@ -22,6 +22,7 @@
 
 #include <optional>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -56,6 +57,9 @@ public:
     void setFifo(std::uint64_t pendingBytes, std::uint64_t entries);
 
     void setAppendTerminator(bool on);
+    /// "+ terminator" as a checkable action (for a menu: the box itself is
+    /// not a Tab stop).
+    QAction* appendTerminatorAction() const { return m_appendAction; }
     bool appendTerminator() const;
     void setSyntax(ByteSyntax syntax);
     ByteSyntax syntax() const;
@@ -109,6 +113,7 @@ private:
     QComboBox* m_syntaxBox = nullptr;
     EscapeEdit* m_edit = nullptr;
     QCheckBox* m_appendTerm = nullptr;
+    QAction* m_appendAction = nullptr;
     QPushButton* m_send = nullptr;
     QToolButton* m_fileButton = nullptr;
     QSpinBox* m_copies = nullptr;
