@@ -182,12 +182,15 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
         m_appendTerm->setEnabled(false);
         m_appendAction->setEnabled(false);
     }
-    if (id == 0)
-        m_edit->setPlaceholderText(tr("Select a channel to send to"));
-    else if (!m_canSend)
-        m_edit->setPlaceholderText(m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot);
-    else
-        m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    const QString placeholder = id == 0       ? tr("Select a channel to send to")
+                                : !m_canSend ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
+                                             : tr("Type a message; Enter sends");
+    if (placeholder != m_edit->placeholderText()) {
+        m_edit->setPlaceholderText(placeholder);
+        // QPlainTextEdit repaints only when the placeholder shows or hides,
+        // not when its text changes: the old words would stay on screen.
+        m_edit->viewport()->update();
+    }
     if (id == 0) setFifo(0, 0);
     updateActions();
 }

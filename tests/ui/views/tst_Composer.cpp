@@ -8,6 +8,7 @@
 #include <QClipboard>
 #include <QLabel>
 #include <QMimeData>
+#include <QPaintEvent>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -30,6 +31,7 @@ private slots:
     void history();
     void noTargetNoSend();
     void cannotSendNoteFollowsTheTarget();
+    void placeholderChangeIsRepainted();
     void repeatAndStop();
     void pastedLineBreaksBecomeEscapes();
 
@@ -230,6 +232,44 @@ void tst_Composer::cannotSendNoteFollowsTheTarget() {
     // No channel at all: the note about #4 goes.
     c.setTarget(0, QString(), std::nullopt, false);
     QCOMPARE(shownNote(c), QString());
+}
+
+namespace {
+// Counts the paint events a widget gets that are wider than a text cursor
+// (the placeholder's words, not the cursor blinking).
+class PaintCounter : public QObject {
+public:
+    int paints = 0;
+    bool eventFilter(QObject*, QEvent* e) override {
+        if (e->type() == QEvent::Paint && static_cast<QPaintEvent*>(e)->region().boundingRect().width() > 40) ++paints;
+        return false;
+    }
+};
+}  // namespace
+
+// Issue 18, bug 5, seen under Xvfb: selecting a connection after its
+// listener left "#1 is a listener…" (before: "cannot send now") on screen in
+// the empty field: QPlainTextEdit does not repaint when only the
+// placeholder's words change.
+void tst_Composer::placeholderChangeIsRepainted() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), false, QStringLiteral("#1 is a listener"));
+    show(c);
+    QVERIFY(c.editor()->text().isEmpty());
+    PaintCounter counter;
+    c.editor()->viewport()->installEventFilter(&counter);
+    QTRY_VERIFY(c.editor()->viewport()->isVisible());
+    QCoreApplication::processEvents();
+    counter.paints = 0;
+    // Only the words change (nothing else around them does).
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), false, QStringLiteral("#1 is closed"));
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("#1 is closed"));
+    QTRY_VERIFY(counter.paints > 0);
+    QCoreApplication::processEvents();
+    counter.paints = 0;
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends"));
+    QTRY_VERIFY(counter.paints > 0);
 }
 
 void tst_Composer::repeatAndStop() {
