@@ -198,6 +198,15 @@ void MainWindow::buildControllers() {
         window->setAttribute(Qt::WA_DeleteOnClose);
         return window->sessionController();
     });
+    // An example asked for in a read-only window runs in a new live one.
+    m_teachingController->setWindowFactory([] {
+        auto* window = new MainWindow;
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+        window->raise();
+        window->activateWindow();
+        return window->teachingController();
+    });
 
     ChannelsController::Views views;
     views.channels = m_channels;
@@ -402,6 +411,7 @@ void MainWindow::connectParts() {
     connect(m_channelsController.get(), &ChannelsController::statusMessage, this, &MainWindow::showStatus);
     connect(m_sessionController.get(), &SessionController::notice, this, noticeToBanner);
     connect(m_sessionController.get(), &SessionController::statusMessage, this, &MainWindow::showStatus);
+    connect(m_teachingController.get(), &TeachingController::statusMessage, this, &MainWindow::showStatus);
 
     // Channels.
     connect(m_channelsController.get(), &ChannelsController::currentTitleChanged, this, &MainWindow::updateTitle);

@@ -74,6 +74,13 @@ QList<QAction*> TeachingController::loopActions() const {
 }
 
 bool TeachingController::openExample(const QString& name) {
+    if (m_readOnly) {
+        // A session file's window has no engine running: the example gets a
+        // live window of its own (and says so), else the reason.
+        if (TeachingController* live = m_newWindow ? m_newWindow() : nullptr) return live->openExample(name);
+        emit statusMessage(tr("Examples run in a live window; this one shows a session file."));
+        return false;
+    }
     // The Loop inspector shows the example's passes and, paused, what waits.
     if (!m_loopDock->isVisible()) m_loopDock->show();
     m_loopInspector->setTracing(true);
@@ -87,6 +94,10 @@ bool TeachingController::openExample(const QString& name) {
 }
 
 void TeachingController::setReadOnly() {
+    m_readOnly = true;
+    for (QAction* a : m_examplesMenu->actions())
+        if (a->objectName().startsWith(QLatin1String("example-")))
+            a->setToolTip(tr("%1 — opens in a new window: this one shows a session file").arg(a->toolTip()));
     m_loopDock->hide();
     for (QAction* a : loopActions()) a->setEnabled(false);
 }

@@ -13,11 +13,14 @@
 #include "ui/teaching/ExamplePane.h"
 #include "ui/teaching/LoopInspector.h"
 #include "ui/MainWindow.h"
+#include "ui/session/SessionController.h"
 #include "ui/teaching/WalkThrough.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
+#include <QPointer>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -37,6 +40,9 @@ class TestExamplePane : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    // Each window starts from no saved layout (a window closed with the
+    // example dock open would show it in the next).
+    void init() { QSettings().clear(); }
     void stepsOnePassAtATimeAndHighlightsTheHook();
     void everyExampleRunsToTheEnd_data();
     void everyExampleRunsToTheEnd();
@@ -44,6 +50,7 @@ private slots:
     void stopClosesTheExamplesChannels();
     void examplesMenuShowsChannelsAndConversation();
     void closingTheWindowWhileAnExampleRuns();
+    void exampleFromAReadOnlyWindowRunsInALiveOne();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -202,6 +209,35 @@ void TestExamplePane::closingTheWindowWhileAnExampleRuns() {
     QTRY_VERIFY(w->examplePane()->host()->port() != 0);
     QVERIFY(w->examplePane()->host()->isRunning());
     delete w;  // ASan (CI) catches a use after free here
+}
+
+// Issue 18, bug 3: an example started from a read-only session window
+// opened dead (panes up, nothing running, Step doing nothing).
+void TestExamplePane::exampleFromAReadOnlyWindowRunsInALiveOne() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.sessionController()->showSession(QStringLiteral("recorded.lwsession"), engine::LoadedSession{});
+    QVERIFY(w.sessionController()->isReadOnly());
+    auto* a = w.findChild<QAction*>(QStringLiteral("example-echo"));
+    QVERIFY(a);
+    QVERIFY2(a->toolTip().contains(QLatin1String("new window")), qPrintable(a->toolTip()));
+    a->trigger();
+    // A live window of its own runs it, and steps; the read-only one runs nothing.
+    QPointer<ui::MainWindow> live;
+    for (QWidget* top : QApplication::topLevelWidgets())
+        if (auto* m = qobject_cast<ui::MainWindow*>(top); m && m != &w && m->isVisible()) live = m;
+    QVERIFY(live);
+    QVERIFY(!live->sessionController()->isReadOnly());
+    QVERIFY(live->examplePane()->host()->isRunning());
+    QTRY_VERIFY(live->examplePane()->host()->port() != 0);
+    live->examplePane()->stepAction()->trigger();
+    QTRY_VERIFY(live->examplePane()->passRows() >= 1);
+    QVERIFY(!w.examplePane()->host()->isRunning());
+    QVERIFY(!w.exampleDock()->isVisible());
+    live->close();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QTRY_VERIFY(!live);
 }
 
 QTEST_MAIN(TestExamplePane)
