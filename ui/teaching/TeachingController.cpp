@@ -62,6 +62,11 @@ TeachingController::TeachingController(EngineBridge* bridge, QMainWindow* window
         a->setToolTip(QString::fromUtf8(e.summary.data(), static_cast<qsizetype>(e.summary.size())));
         connect(a, &QAction::triggered, this, [this, name] { openExample(name); });
     }
+    // The example's end gives the loop back as it was (ExampleHost resumes
+    // a loop that ran): slow motion started during the example stops too.
+    connect(m_examplePane->host(), &ExampleHost::finished, this, [this] {
+        if (!m_slowBefore && m_loopInspector->slowMotionAction()->isChecked()) m_loopInspector->setSlowMotion(false);
+    });
     m_examplesMenu->addSeparator();
     QAction* pane = m_exampleDock->toggleViewAction();
     pane->setText(tr("&About this example"));
@@ -90,6 +95,7 @@ bool TeachingController::openExample(const QString& name) {
         m_window->resizeDocks({m_exampleDock}, {std::max(360, m_window->height() / 2)}, Qt::Vertical);
     }
     m_exampleDock->raise();
+    if (!m_examplePane->host()->isRunning()) m_slowBefore = m_loopInspector->slowMotionAction()->isChecked();
     return m_examplePane->start(name);
 }
 

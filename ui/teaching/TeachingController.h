@@ -71,6 +71,7 @@ private:
     QMenu* m_loopMenu = nullptr;
     QMenu* m_examplesMenu = nullptr;
     bool m_readOnly = false;
+    bool m_slowBefore = false;  // the loop's slow motion was on before the example
     std::function<TeachingController*()> m_newWindow;
 };
 

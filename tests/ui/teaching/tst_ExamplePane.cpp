@@ -51,6 +51,8 @@ private slots:
     void examplesMenuShowsChannelsAndConversation();
     void closingTheWindowWhileAnExampleRuns();
     void exampleFromAReadOnlyWindowRunsInALiveOne();
+    void loopRunsAgainAfterTheExample();
+    void slowMotionStopsWithTheExample();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -238,6 +240,55 @@ void TestExamplePane::exampleFromAReadOnlyWindowRunsInALiveOne() {
     live->close();
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     QTRY_VERIFY(!live);
+}
+
+// Issue 18, bug 4: after an example, the loop stayed paused (and slow
+// motion went on stepping idle passes): a later Connect sat on "connecting"
+// until F8. The loop goes back to what it did before the example.
+void TestExamplePane::loopRunsAgainAfterTheExample() {
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QVERIFY(!pane.host()->isPaused());
+    QSignalSpy finished(pane.host(), &ui::ExampleHost::finished);
+    QVERIFY(pane.start(QStringLiteral("echo")));  // paused at its start
+    QVERIFY(pane.host()->isPaused());
+    pane.host()->setDelay(1);  // slow motion to the end
+    QVERIFY(finished.wait(20000));
+    QTRY_VERIFY(!pane.host()->isPaused());
+
+    // A listener and a client opened now get going without anyone stepping.
+    const engine::ChannelId server = bridge.openServer(QStringLiteral("127.0.0.1"), 0);
+    QTRY_VERIFY(bridge.channelModel()->info(server) && !bridge.channelModel()->info(server)->local.isEmpty());
+    const QString local = bridge.channelModel()->info(server)->local;
+    const auto port = static_cast<std::uint16_t>(local.mid(local.lastIndexOf(u':') + 1).toUInt());
+    const engine::ChannelId client = bridge.openClient(QStringLiteral("127.0.0.1"), port);
+    QTRY_VERIFY(bridge.channelModel()->info(client) &&
+                bridge.channelModel()->info(client)->phase == engine::ChannelPhase::Connected);
+
+    // A loop paused before the example stays paused after it.
+    pane.host()->pause();
+    QTRY_VERIFY(pane.host()->isPaused());
+    finished.clear();
+    QVERIFY(pane.start(QStringLiteral("echo")));
+    pane.host()->setDelay(1);
+    QVERIFY(finished.wait(20000));
+    QVERIFY(pane.host()->isPaused());
+    pane.host()->resume();
+}
+
+// The same in the window, stepped to the end with the Loop menu's slow
+// motion: that stops with the example, and the loop runs again.
+void TestExamplePane::slowMotionStopsWithTheExample() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy finished(w.examplePane()->host(), &ui::ExampleHost::finished);
+    QVERIFY(w.openExample(QStringLiteral("echo")));
+    w.loopInspector()->setSlowMotionDelay(1);
+    w.loopInspector()->setSlowMotion(true);
+    QVERIFY(finished.wait(20000));
+    QVERIFY(!w.loopInspector()->slowMotionAction()->isChecked());
+    QTRY_VERIFY(!w.loopInspector()->isPaused());
 }
 
 QTEST_MAIN(TestExamplePane)
