@@ -83,6 +83,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     buildToolBar();
 
     statusBar()->insertPermanentWidget(0, m_sessionController->recordingIndicator());
+    // A paused loop moves nothing (a Connect stays "connecting"): always say so.
+    m_loopPaused = new QLabel(tr("<b>⏸ Loop paused</b> (F8 resumes)"), this);
+    m_loopPaused->setObjectName(QStringLiteral("loopPausedLabel"));
+    m_loopPaused->setToolTip(tr("The engine's loop is paused: nothing is read, sent or connected until you step "
+                                "(F7) or resume (F8)"));
+    m_loopPaused->hide();
+    statusBar()->insertPermanentWidget(0, m_loopPaused);
     m_figures = new StatusBarWidgets(this);
     statusBar()->addPermanentWidget(m_figures);
     statusBar()->setSizeGripEnabled(true);
@@ -402,6 +409,12 @@ void MainWindow::connectParts() {
         notify(tr("The engine stopped; open channels are closed."), int(NotificationBanner::Severity::Warning), 0);
     });
     connect(m_banner, &NotificationBanner::showRequested, this, &MainWindow::revealEvent);
+    connect(m_bridge.get(), &EngineBridge::batchReceived, this, [this](const std::vector<engine::Event>& batch) {
+        for (const engine::Event& e : batch) {
+            if (e.kind == engine::EventKind::Paused) m_loopPaused->show();
+            if (e.kind == engine::EventKind::Resumed) m_loopPaused->hide();
+        }
+    });
 
     // What the controllers report: the banner and the status bar.
     const auto noticeToBanner = [this](const QString& text, NotificationBanner::Severity severity, std::uint64_t seq) {

@@ -35,6 +35,7 @@
 
 class QAction;
 class QDockWidget;
+class QLabel;
 class QMessageBox;
 class QTimer;
 class QTreeView;
@@ -167,6 +168,7 @@ private:
     PayloadView* m_payload = nullptr;
     NotificationBanner* m_banner = nullptr;
     StatusBarWidgets* m_figures = nullptr;
+    QLabel* m_loopPaused = nullptr;  // in the status bar while the loop is paused
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;

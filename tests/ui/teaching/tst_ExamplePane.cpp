@@ -19,6 +19,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
+#include <QLabel>
 #include <QPointer>
 #include <QSettings>
 #include <QSignalSpy>
@@ -53,6 +54,7 @@ private slots:
     void exampleFromAReadOnlyWindowRunsInALiveOne();
     void loopRunsAgainAfterTheExample();
     void slowMotionStopsWithTheExample();
+    void pausedLoopIsShownInTheStatusBar();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -289,6 +291,21 @@ void TestExamplePane::slowMotionStopsWithTheExample() {
     QVERIFY(finished.wait(20000));
     QVERIFY(!w.loopInspector()->slowMotionAction()->isChecked());
     QTRY_VERIFY(!w.loopInspector()->isPaused());
+}
+
+// A paused loop is said in the status bar for as long as it is paused.
+void TestExamplePane::pausedLoopIsShownInTheStatusBar() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* label = w.findChild<QLabel*>(QStringLiteral("loopPausedLabel"));
+    QVERIFY(label);
+    QVERIFY(!label->isVisible());
+    w.loopInspector()->pause();
+    QTRY_VERIFY(label->isVisible());
+    QVERIFY(label->text().contains(QLatin1String("paused")));
+    w.loopInspector()->resume();
+    QTRY_VERIFY(!label->isVisible());
 }
 
 QTEST_MAIN(TestExamplePane)
