@@ -84,7 +84,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
 
     statusBar()->insertPermanentWidget(0, m_sessionController->recordingIndicator());
     // A paused loop moves nothing (a Connect stays "connecting"): always say so.
-    m_loopPaused = new QLabel(tr("<b>⏸ Loop paused</b> (F8 resumes)"), this);
+    m_loopPaused = new QLabel(tr("<b>Loop paused</b> (F8 resumes)"), this);
     m_loopPaused->setObjectName(QStringLiteral("loopPausedLabel"));
     m_loopPaused->setToolTip(tr("The engine's loop is paused: nothing is read, sent or connected until you step "
                                 "(F7) or resume (F8)"));
