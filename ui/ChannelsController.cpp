@@ -462,16 +462,23 @@ void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
                 emit notice(tr("%1: %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)), Severity::Warning,
                             e.seq);
             break;
-        case K::Closed:
+        case K::Closed: {
             // Closed on an error, or by the peer with an errno (a reset: asyncore
             // turns ECONNRESET into handle_close, so no `error` event precedes it).
-            if ((e.closeReason() == engine::CloseReason::Error || e.error != 0) && !errored.contains(e.channel)) {
+            const bool onError = e.closeReason() == engine::CloseReason::Error || e.error != 0;
+            if (onError && !errored.contains(e.channel)) {
                 QString detail = QString::fromStdString(e.info);
                 if (detail.isEmpty()) detail = tr("closed on error");
                 const QString who = e.closeReason() == engine::CloseReason::Peer ? tr("closed by the peer: ") : QString();
                 emit notice(tr("%1: %2%3").arg(channelLabel(e.channel), who, detail), Severity::Error, e.seq);
+            } else if (!onError && m_established.contains(e.channel)) {
+                // The status bar may still say "connected": it is not any more.
+                emit statusMessage(e.closeReason() == engine::CloseReason::Peer
+                                       ? tr("%1: closed by the peer").arg(channelLabel(e.channel))
+                                       : tr("%1: closed").arg(channelLabel(e.channel)));
             }
             break;
+        }
         case K::Listening:
             if (m_listenParams.contains(e.channel))
                 emit statusMessage(tr("%1: listening on %2").arg(channelLabel(e.channel), QString::fromStdString(e.info)));
@@ -563,9 +570,18 @@ void ChannelsController::refreshCurrent() {
         return;
     }
     const bool canSend = info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected;
+    QString whyNot;
+    if (info->role == engine::ChannelRole::Listener)
+        whyNot = tr("%1 is a listener: select one of its connections to send").arg(channelLabel(info->id));
+    else if (info->phase == engine::ChannelPhase::Closed)
+        whyNot = m_clientParams.contains(info->id)
+                     ? tr("%1 is closed: Reconnect (Ctrl+R) or select another channel").arg(channelLabel(info->id))
+                     : tr("%1 is closed: select another channel").arg(channelLabel(info->id));
+    else if (!canSend)
+        whyNot = tr("%1 is not connected yet").arg(channelLabel(info->id));
     composer->setTarget(info->id, channelTitle(*info),
                         info->terminatorKnown ? std::optional<engine::Terminator>(info->terminator) : std::nullopt,
-                        canSend);
+                        canSend, whyNot);
     if (info->hasSnapshot) {
         // Buffered bytes, or what the producers still hold if they can tell (a file, a repeat).
         std::uint64_t held = 0;

@@ -35,6 +35,8 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QStatusBar>
 #include <QTableView>
@@ -81,6 +83,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     buildToolBar();
 
     statusBar()->insertPermanentWidget(0, m_sessionController->recordingIndicator());
+    // A paused loop moves nothing (a Connect stays "connecting"): always say so.
+    m_loopPaused = new QLabel(tr("<b>Loop paused</b> (F8 resumes)"), this);
+    m_loopPaused->setObjectName(QStringLiteral("loopPausedLabel"));
+    m_loopPaused->setToolTip(tr("The engine's loop is paused: nothing is read, sent or connected until you step "
+                                "(F7) or resume (F8)"));
+    m_loopPaused->hide();
+    statusBar()->insertPermanentWidget(0, m_loopPaused);
     m_figures = new StatusBarWidgets(this);
     statusBar()->addPermanentWidget(m_figures);
     statusBar()->setSizeGripEnabled(true);
@@ -196,6 +205,15 @@ void MainWindow::buildControllers() {
         window->setAttribute(Qt::WA_DeleteOnClose);
         return window->sessionController();
     });
+    // An example asked for in a read-only window runs in a new live one.
+    m_teachingController->setWindowFactory([] {
+        auto* window = new MainWindow;
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+        window->raise();
+        window->activateWindow();
+        return window->teachingController();
+    });
 
     ChannelsController::Views views;
     views.channels = m_channels;
@@ -215,7 +233,12 @@ void MainWindow::buildActions() {
     make(QStringLiteral("clearLog"), tr("C&lear log"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete),
          tr("Forget every logged event (channels stay open)"), [this] { m_bridge->clearLog(); });
     make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, tr("Close every channel and quit"),
-         [this] { close(); });
+         [this] {
+             if (quitNeedsConfirmation())
+                 askToQuit();
+             else
+                 close();
+         });
 
     make(QStringLiteral("find"), tr("&Find…"), QKeySequence::Find, tr("Search the conversation"),
          [this] { m_conversation->showFindBar(); });
@@ -342,6 +365,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("reconnect")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
+    channel->addAction(m_composer->appendTerminatorAction());
     channel->addAction(action(QStringLiteral("sendFile")));
     channel->addAction(action(QStringLiteral("startTls")));
     channel->addSeparator();
@@ -369,7 +393,7 @@ void MainWindow::buildToolBar() {
     bar->addAction(action(QStringLiteral("discard")));
     bar->addAction(action(QStringLiteral("reconnect")));
     bar->addSeparator();
-    bar->addAction(action(QStringLiteral("messages")));
+    // "Messages view" is not here: the conversation's filter bar has it.
     bar->addAction(action(QStringLiteral("selectedOnly")));
     bar->addAction(action(QStringLiteral("clearLog")));
 }
@@ -385,6 +409,12 @@ void MainWindow::connectParts() {
         notify(tr("The engine stopped; open channels are closed."), int(NotificationBanner::Severity::Warning), 0);
     });
     connect(m_banner, &NotificationBanner::showRequested, this, &MainWindow::revealEvent);
+    connect(m_bridge.get(), &EngineBridge::batchReceived, this, [this](const std::vector<engine::Event>& batch) {
+        for (const engine::Event& e : batch) {
+            if (e.kind == engine::EventKind::Paused) m_loopPaused->show();
+            if (e.kind == engine::EventKind::Resumed) m_loopPaused->hide();
+        }
+    });
 
     // What the controllers report: the banner and the status bar.
     const auto noticeToBanner = [this](const QString& text, NotificationBanner::Severity severity, std::uint64_t seq) {
@@ -394,6 +424,7 @@ void MainWindow::connectParts() {
     connect(m_channelsController.get(), &ChannelsController::statusMessage, this, &MainWindow::showStatus);
     connect(m_sessionController.get(), &SessionController::notice, this, noticeToBanner);
     connect(m_sessionController.get(), &SessionController::statusMessage, this, &MainWindow::showStatus);
+    connect(m_teachingController.get(), &TeachingController::statusMessage, this, &MainWindow::showStatus);
 
     // Channels.
     connect(m_channelsController.get(), &ChannelsController::currentTitleChanged, this, &MainWindow::updateTitle);
@@ -430,6 +461,8 @@ void MainWindow::connectParts() {
 }
 
 void MainWindow::enterReadOnly() {
+    // The window shows another session now: nothing from before stays in the Bytes pane.
+    m_payload->clear();
     m_channelsController->setReadOnly();
     m_composer->disconnect(this);
     m_teachingController->setReadOnly();
@@ -525,7 +558,41 @@ void MainWindow::saveSettings() {
     settings::setComposerHistory(m_composer->history());
 }
 
+bool MainWindow::quitNeedsConfirmation() const {
+    return !m_quitConfirmed && !m_sessionController->isReadOnly() && m_bridge->channelModel()->openChannels() > 0;
+}
+
+QMessageBox* MainWindow::askToQuit() {
+    if (auto* open = findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) {
+        open->raise();
+        return open;
+    }
+    const int n = m_bridge->channelModel()->openChannels();
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Quit Linewright"),
+                                n == 1 ? tr("1 channel is open. Close it and quit?")
+                                       : tr("%1 channels are open. Close them and quit?").arg(n),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("quitConfirm"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* quit = box->addButton(tr("Close channels and &quit"), QMessageBox::AcceptRole);
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(quit);
+    connect(box, &QMessageBox::finished, this, [this, box, quit] {
+        if (box->clickedButton() != quit) return;
+        m_quitConfirmed = true;
+        close();
+    });
+    box->open();  // window-modal, not blocking
+    return box;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    // The window's close button asks too; a close() from the program does not.
+    if (event->spontaneous() && quitNeedsConfirmation()) {
+        event->ignore();
+        askToQuit();
+        return;
+    }
     saveSettings();
     m_sessionController->shutdown();
     m_channelsController->closeDialogs();

@@ -35,6 +35,8 @@
 
 class QAction;
 class QDockWidget;
+class QLabel;
+class QMessageBox;
 class QTimer;
 class QTreeView;
 
@@ -143,6 +145,11 @@ private:
     void showShortcuts();
     void showAbout();
 
+    /// Quit (Ctrl+Q) or the window's close button while channels are open
+    /// (not read-only, not confirmed yet): ask first.
+    bool quitNeedsConfirmation() const;
+    QMessageBox* askToQuit();
+
     void enterReadOnly();
     void updateTitle(const QString& channelTitle);
     void updateStatus();
@@ -161,10 +168,12 @@ private:
     PayloadView* m_payload = nullptr;
     NotificationBanner* m_banner = nullptr;
     StatusBarWidgets* m_figures = nullptr;
+    QLabel* m_loopPaused = nullptr;  // in the status bar while the loop is paused
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
     QTimer* m_statusTimer = nullptr;
+    bool m_quitConfirmed = false;  // "Close channels and quit" was chosen
     ActionSet m_actions{this};  // the window's own: clear log, quit, find, filter, focus, view, help
 
     // The controllers: children of the window, held here so that they go

@@ -19,6 +19,7 @@
 #include "ui/views/TerminatorEdit.h"
 
 #include <QAction>
+#include <QAbstractButton>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -27,11 +28,16 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QMenu>
+#include <QMessageBox>
+#include <QMenuBar>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeView>
 
 #include <netinet/in.h>
@@ -156,12 +162,17 @@ private slots:
     void init();
     void listenConnectAndTalkBothWays();
     void terminatorChangeIsHonoured();
+    void terminatorAppliesOnlyWhenChosen();
+    void closedChannelViewsAreNotStale();
     void connectionRefusedIsNonModal();
     void portInUseAndUnreadableFile();
     void messagesModeFindAndCopy();
     void repeatEveryIntervalUntilStop();
     void peerResetIsReported();
     void settingsPersist();
+    void quitAsksWhileChannelsAreOpen();
+    void oneMessagesToggle();
+    void tabAroundTheMessageFieldSkipsTheTerminatorBox();
 
 private:
     // Shows the window, listens through the dialog on 127.0.0.1:0, connects
@@ -284,7 +295,8 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     QTRY_COMPARE(edit->choice(), ui::TerminatorEdit::Crlf);
     const qsizetype before = static_cast<qsizetype>(w.bridge()->store().size());
     edit->presetBox()->setFocus();
-    QTest::keyClick(edit->presetBox(), Qt::Key_Down);  // \r\n -> \n
+    QTest::keyClick(edit->presetBox(), Qt::Key_Down);    // \r\n -> \n
+    QTest::keyClick(edit->presetBox(), Qt::Key_Return);  // chosen
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("\n"), before), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(w.inspector()->terminatorInForce(), QStringLiteral("\\n"), kWaitMs);
 
@@ -319,6 +331,84 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     QTest::qWait(0);
     w.bridge()->drainNow();
     QVERIFY(!hasEvent(w, p.accepted, EventKind::TerminatorSet, end));
+}
+
+// Issue 18, bug 2: Ctrl+T then the arrow keys applied every preset passed
+// over (a set_terminator row each, the composer's "+ terminator" following).
+void tst_MainWindow::terminatorAppliesOnlyWhenChosen() {
+    MainWindow w;
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(w.currentChannel(), p.client);
+    ui::TerminatorEdit* edit = w.inspector()->terminatorEdit();
+    QTRY_COMPARE(edit->choice(), ui::TerminatorEdit::Crlf);
+    auto* append = w.composer()->findChild<QCheckBox*>();
+    QVERIFY(append);
+    QCOMPARE(append->text(), QStringLiteral("+ \\r\\n"));
+    const qsizetype before = static_cast<qsizetype>(w.bridge()->store().size());
+
+    // Ctrl+T from the composer, then pass over \n, \r\n\r\n, \0 and back to \n.
+    w.composer()->editor()->setFocus();
+    QTest::keyClick(w.composer()->editor(), Qt::Key_T, Qt::ControlModifier);
+    QCOMPARE(QApplication::focusWidget(), edit->presetBox());
+    for (Qt::Key k : {Qt::Key_Down, Qt::Key_Down, Qt::Key_Down, Qt::Key_Up, Qt::Key_Up})
+        QTest::keyClick(QApplication::focusWidget(), k);
+    QCOMPARE(edit->choice(), ui::TerminatorEdit::Lf);
+    // Enter chooses it: one set_terminator, \n (the engine runs commands in
+    // order, so any earlier one would be logged before it).
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::TerminatorSet, QByteArray("\n"), before), kWaitMs);
+    int sets = 0;
+    const ui::EventLogStore& store = w.bridge()->store();
+    for (std::size_t row = static_cast<std::size_t>(before); row < store.size(); ++row)
+        sets += store.record(row).kind == EventKind::TerminatorSet ? 1 : 0;
+    QCOMPARE(sets, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(append->text(), QStringLiteral("+ \\n"), kWaitMs);
+    // Leaving the editor afterwards applies nothing more.
+    w.composer()->editor()->setFocus();
+    w.composer()->editor()->setText(QStringLiteral("ping"));
+    QTest::keyClick(w.composer()->editor(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Sent, QByteArray("ping\n"), before), kWaitMs);
+    sets = 0;
+    for (std::size_t row = static_cast<std::size_t>(before); row < store.size(); ++row)
+        sets += store.record(row).kind == EventKind::TerminatorSet ? 1 : 0;
+    QCOMPARE(sets, 1);
+}
+
+// Issue 18, bug 5: after a channel closed, the inspector still said "Message
+// being collected", the status bar "connected", the composer "cannot send now".
+void tst_MainWindow::closedChannelViewsAreNotStale() {
+    MainWindow w;
+    Pair p;
+    openPair(w, p);
+    if (QTest::currentTestFailed()) return;
+    // Half a message reaches the accepted side.
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    typeInComposer(w, "partial");
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("partial")), kWaitMs);
+    w.selectChannel(p.accepted);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
+                              qPrintable(w.inspector()->inputNoteText()), kWaitMs);
+    // The client goes (the accepted side is closed by its peer); then the status bar says so.
+    w.selectChannel(p.client);
+    QVERIFY2(w.statusBar()->currentMessage().contains(QLatin1String("connected")), qPrintable(w.statusBar()->currentMessage()));
+    w.closeChannel();
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->phase == engine::ChannelPhase::Closed, kWaitMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.statusBar()->currentMessage().contains(QLatin1String("closed")),
+                              qPrintable(w.statusBar()->currentMessage()), kWaitMs);
+    QVERIFY(!w.statusBar()->currentMessage().contains(QLatin1String("connected")));
+    // The client's composer says why it cannot send.
+    QVERIFY2(w.composer()->editor()->placeholderText().contains(QLatin1String("closed")),
+             qPrintable(w.composer()->editor()->placeholderText()));
+    // The accepted side: nothing buffered or being collected any more.
+    w.selectChannel(p.accepted);
+    QVERIFY2(!w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
+             qPrintable(w.inspector()->inputNoteText()));
+    QCOMPARE(w.inspector()->inputBufferText(), QString());
+    QVERIFY2(w.composer()->editor()->placeholderText().contains(QLatin1String("closed")),
+             qPrintable(w.composer()->editor()->placeholderText()));
 }
 
 void tst_MainWindow::connectionRefusedIsNonModal() {
@@ -512,6 +602,118 @@ void tst_MainWindow::settingsPersist() {
     auto* dialog = again.openListenDialog();
     QVERIFY(dialog->echoBox()->isChecked());  // the last Listen… is offered again
     dialog->reject();
+}
+
+// Issue 18, bug 8: Shift+Tab / Tab around the message field landed on the
+// "+ terminator" box, where typed spaces toggled it (Tab goes there first).
+void tst_MainWindow::tabAroundTheMessageFieldSkipsTheTerminatorBox() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    ui::ConnectParams cp;
+    cp.port = portOf(info(w, listener)->local);
+    const ChannelId client = w.connectTo(cp);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    auto* append = w.composer()->findChild<QCheckBox*>();
+    QVERIFY(append);
+    QTRY_VERIFY(append->isEnabled());
+    QVERIFY(append->isChecked());
+    QWidget* field = w.composer()->editor();
+    QWidget* send = w.composer()->sendButton();
+    QTRY_VERIFY(send->isEnabled());
+
+    // Tab out of the field and Shift+Tab back from Send: the box is passed over.
+    field->setFocus();
+    QTest::keyClicks(field, "abc");
+    QTest::keyClick(field, Qt::Key_Tab);
+    QVERIFY(QApplication::focusWidget() != append);
+    QCOMPARE(QApplication::focusWidget(), send);
+    QTest::keyClick(send, Qt::Key_Backtab, Qt::ShiftModifier);
+    QCOMPARE(QApplication::focusWidget(), field);
+    QTest::keyClicks(field, " d");
+    QVERIFY(append->isChecked());
+    QCOMPARE(w.composer()->editor()->text(), QStringLiteral("abc d"));
+    // The keyboard still reaches it: Channel ▸ Append the terminator.
+    QAction* toggle = w.composer()->appendTerminatorAction();
+    QVERIFY(w.menuBar()->findChildren<QMenu*>().size() > 0);
+    bool inMenu = false;
+    for (QMenu* m : w.menuBar()->findChildren<QMenu*>()) inMenu |= m->actions().contains(toggle);
+    QVERIFY(inMenu);
+    toggle->trigger();
+    QVERIFY(!append->isChecked());
+    QVERIFY(!w.composer()->appendTerminator());
+    append->click();
+    QVERIFY(toggle->isChecked());
+}
+
+// Issue 18, bug 8: Ctrl+Q quit at once while channels were open.
+void tst_MainWindow::quitAsksWhileChannelsAreOpen() {
+    {
+        // Nothing open: Ctrl+Q closes the window, no question.
+        MainWindow w;
+        QVERIFY(shown(w));
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        w.action(QStringLiteral("quit"))->trigger();  // Ctrl+Q (QKeySequence::Quit: none on offscreen)
+        QTRY_VERIFY(!w.isVisible());
+        QVERIFY(!w.findChild<QMessageBox*>(QStringLiteral("quitConfirm")));
+    }
+    MainWindow w;
+    QVERIFY(shown(w));
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    QTRY_COMPARE(w.bridge()->channelModel()->openChannels(), 1);
+
+    // Ctrl+Q asks; Cancel keeps the window and the channel.
+    w.action(QStringLiteral("quit"))->trigger();
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY((box = w.findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) && box->isVisible());
+    QVERIFY(w.isVisible());
+    QVERIFY2(box->text().contains(QLatin1String("1 channel is open")), qPrintable(box->text()));
+    box->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(!w.findChild<QMessageBox*>(QStringLiteral("quitConfirm")));
+    QVERIFY(w.isVisible());
+    QCOMPARE(info(w, listener)->phase, engine::ChannelPhase::Listening);
+
+    // Again, and quit: the window closes.
+    w.action(QStringLiteral("quit"))->trigger();
+    QTRY_VERIFY((box = w.findChild<QMessageBox*>(QStringLiteral("quitConfirm"))) && box->isVisible());
+    QVERIFY(w.isVisible());
+    box->defaultButton()->click();
+    QTRY_VERIFY(!w.isVisible());
+}
+
+// Issue 18, bug 8: "Messages" (filter bar) and "Messages view" (toolbar) were
+// two toggles for one thing.
+void tst_MainWindow::oneMessagesToggle() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    QAction* messages = w.action(QStringLiteral("messages"));
+    QVERIFY(messages);
+    QList<QAbstractButton*> toggles;
+    for (QAbstractButton* b : w.findChildren<QAbstractButton*>())
+        if (b->isVisibleTo(&w) && b->isCheckable() && b->text().remove(u'&').startsWith(QLatin1String("Messages")))
+            toggles << b;
+    QCOMPARE(toggles.size(), 1);
+    auto* button = qobject_cast<QToolButton*>(toggles.front());
+    QVERIFY(button);
+    QCOMPARE(button->defaultAction(), messages);
+    QCOMPARE(button->text().remove(u'&'), messages->text().remove(u'&'));
+    // Button, action and view agree whichever is used.
+    button->click();
+    QVERIFY(messages->isChecked());
+    QVERIFY(w.conversation()->messagesMode());
+    messages->trigger();
+    QVERIFY(!button->isChecked());
+    QVERIFY(!w.conversation()->messagesMode());
+    w.conversation()->setMessagesMode(true);
+    QVERIFY(button->isChecked() && messages->isChecked());
 }
 
 QTEST_MAIN(tst_MainWindow)

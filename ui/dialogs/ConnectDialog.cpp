@@ -6,6 +6,7 @@
 #include "ui/views/TerminatorEdit.h"
 
 #include <QComboBox>
+#include <QCompleter>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLineEdit>
@@ -48,6 +49,10 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     m_host->lineEdit()->setPlaceholderText(tr("host name or address, or host:port"));
     m_host->setMinimumContentsLength(28);
     m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    // Recent targets are offered in a list under the field, never filled in
+    // ahead of the typing: what is typed stays as typed until one is chosen.
+    m_host->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    m_host->completer()->setFilterMode(Qt::MatchContains);
 
     m_port = new QSpinBox(this);
     m_port->setRange(1, 65535);

@@ -7,6 +7,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QPushButton>
@@ -31,6 +32,10 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_host->setItemData(3, tr("Every IPv6 interface: other machines can connect"), Qt::ToolTipRole);
     m_host->setMinimumContentsLength(20);
     m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    // Recent targets are offered in a list under the field, never filled in
+    // ahead of the typing: what is typed stays as typed until one is chosen.
+    m_host->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    m_host->completer()->setFilterMode(Qt::MatchContains);
 
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);

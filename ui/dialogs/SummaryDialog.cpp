@@ -10,6 +10,7 @@
 #include <QDialogButtonBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -20,6 +21,9 @@ namespace {
 QString sv(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size())); }
 
 QString seconds(std::int64_t us) { return QStringLiteral("%1 s").arg(static_cast<double>(us) / 1e6, 0, 'f', 3); }
+
+// A count with the locale's thousands separators, as the inspector shows them.
+QString num(std::uint64_t v) { return QLocale().toString(static_cast<qulonglong>(v)); }
 
 }  // namespace
 
@@ -69,11 +73,11 @@ SummaryDialog::SummaryDialog(const SessionFigures& f, QWidget* parent) : QDialog
     if (!f.tool.isEmpty()) lines << tr("Recorded by: %1").arg(f.tool);
     lines << tr("Started: %1 (UTC)").arg(f.start.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
     lines << tr("Duration: %1").arg(seconds(f.durationUs));
-    lines << tr("Events: %1%2").arg(f.events).arg(f.complete ? QString() : tr(" (incomplete: no `stopped` event)"));
-    lines << tr("Channels: %1 (%2 connections, %3 listeners)").arg(f.channels.size()).arg(connections).arg(listeners);
-    lines << tr("Bytes: %1 in, %2 out").arg(bi).arg(bo);
-    lines << tr("Messages: %1 in (found_terminator), %2 out (push)").arg(mi).arg(mo);
-    if (f.errors || f.warnings) lines << tr("Errors: %1, warnings: %2").arg(f.errors).arg(f.warnings);
+    lines << tr("Events: %1%2").arg(num(f.events), f.complete ? QString() : tr(" (incomplete: no `stopped` event)"));
+    lines << tr("Channels: %1 (%2 connections, %3 listeners)").arg(num(f.channels.size()), num(connections), num(listeners));
+    lines << tr("Bytes: %1 in, %2 out").arg(num(bi), num(bo));
+    lines << tr("Messages: %1 in (found_terminator), %2 out (push)").arg(num(mi), num(mo));
+    if (f.errors || f.warnings) lines << tr("Errors: %1, warnings: %2").arg(num(f.errors), num(f.warnings));
     for (const QString& n : f.notes) lines << tr("Note: %1").arg(n);
     m_headerText = lines.join(QLatin1Char('\n'));
 
@@ -94,12 +98,12 @@ SummaryDialog::SummaryDialog(const SessionFigures& f, QWidget* parent) : QDialog
     };
     for (const auto& c : f.channels) {
         const QString lasted = c.openedUs >= 0 && c.closedUs >= 0 ? seconds(c.closedUs - c.openedUs) : tr("still open");
-        add({channelLabel(c.id), c.role, c.state, c.address, QString::number(c.bytesIn), QString::number(c.bytesOut),
-             QString::number(c.messagesIn), QString::number(c.messagesOut),
+        add({channelLabel(c.id), c.role, c.state, c.address, num(c.bytesIn), num(c.bytesOut), num(c.messagesIn),
+             num(c.messagesOut),
              c.openedUs >= 0 ? seconds(c.openedUs) : QString(), lasted});
     }
-    QTreeWidgetItem* total = add({tr("total"), QString(), QString(), QString(), QString::number(bi), QString::number(bo),
-                                  QString::number(mi), QString::number(mo), QString(), seconds(f.durationUs)});
+    QTreeWidgetItem* total = add({tr("total"), QString(), QString(), QString(), num(bi), num(bo), num(mi), num(mo),
+                                  QString(), seconds(f.durationUs)});
     QFont bold = total->font(0);
     bold.setBold(true);
     for (int col = 0; col < m_table->columnCount(); ++col) total->setFont(col, bold);

@@ -233,13 +233,27 @@ void SessionController::showSession(const QString& path, engine::LoadedSession s
     emit sessionShown();
 }
 
+QString SessionController::openDialogDirectory() const {
+    const QByteArray last = settings::bytesValue(kLastSessionDir);
+    QString dir = last.isEmpty() ? SessionCapture::defaultDirectory() : QString::fromUtf8(last);
+    // The sessions folder is made with the first recording: make it now, so
+    // that the dialog opens in it. A path that is not there would be taken as
+    // the folder above it with its name as the file name.
+    if (last.isEmpty() && !QFileInfo(dir).isDir()) QDir().mkpath(dir);
+    // The folder last used may be gone: the nearest one above that is there.
+    QFileInfo info(dir);
+    while (!info.isDir()) {
+        const QString up = info.absolutePath();
+        if (up == info.absoluteFilePath()) return QDir::homePath();
+        info.setFile(up);
+    }
+    return info.absoluteFilePath();
+}
+
 void SessionController::openSession(const QString& requested, bool quietErrors) {
     QString path = requested;
     if (path.isEmpty()) {
-        QString dir = settings::bytesValue(kLastSessionDir).isEmpty()
-                          ? SessionCapture::defaultDirectory()
-                          : QString::fromUtf8(settings::bytesValue(kLastSessionDir));
-        path = QFileDialog::getOpenFileName(m_window, tr("Open Session"), dir, kSessionFilter);
+        path = QFileDialog::getOpenFileName(m_window, tr("Open Session"), openDialogDirectory(), kSessionFilter);
         if (path.isEmpty()) return;
         settings::setBytesValue(kLastSessionDir, QFileInfo(path).absolutePath().toUtf8());
     }

@@ -80,6 +80,11 @@ public:
     /// once; sessionOpened() or sessionOpenFailed() follows. `quietErrors`:
     /// no dialog (the caller reports the failure).
     void openSession(const QString& path = QString(), bool quietErrors = false);
+    /// Where Open Session's file dialog starts: the folder last opened from,
+    /// else the sessions folder (made if it is not there yet); a folder
+    /// that is gone gives the nearest one above it. Always a folder that
+    /// exists, so the dialog never takes its name for a file name.
+    QString openDialogDirectory() const;
     /// Shows a loaded session read-only in this window.
     void showSession(const QString& path, engine::LoadedSession session);
     /// File ▸ Save Session As…: the whole log so far, on a worker.

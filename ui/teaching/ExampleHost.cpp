@@ -44,10 +44,10 @@ ExampleHost::ExampleHost(EngineBridge* bridge, QObject* parent)
     });
 }
 
-ExampleHost::~ExampleHost() { stop(); }
+ExampleHost::~ExampleHost() { stopHosted(); }
 
 bool ExampleHost::start(const QString& name, bool paused, QString* error) {
-    stop();
+    stopHosted();
     if (!m_bridge) {
         if (error) *error = tr("the engine has stopped");
         return false;
@@ -64,6 +64,11 @@ bool ExampleHost::start(const QString& name, bool paused, QString* error) {
     m_log->take();
     engine::Reactor& r = *m_reactor;
     r.setLoopTrace(true);  // the passes are what the pane shows
+    // What the loop was doing before the first of a run of examples comes back when they end.
+    if (!m_restorePending) {
+        m_pausedBefore = m_paused;
+        m_restorePending = true;
+    }
     if (paused) {
         r.pause();
         m_paused = true;
@@ -86,10 +91,24 @@ bool ExampleHost::start(const QString& name, bool paused, QString* error) {
 }
 
 void ExampleHost::stop() {
+    stopHosted();
+    restoreLoop();
+}
+
+void ExampleHost::stopHosted() {
     m_slow->stop();
     // (with the bridge gone, so is its Reactor, which stopped the example)
     if (m_running && m_bridge) m_reactor->stopHost(m_hostId);
     m_running = false;
+}
+
+void ExampleHost::restoreLoop() {
+    m_slow->stop();
+    if (!m_restorePending) return;
+    m_restorePending = false;
+    // The example paused the loop (or it was stepped through): a loop that
+    // ran before runs again, or a later Connect would wait for F8.
+    if (!m_pausedBefore && m_paused && m_bridge) resume();
 }
 
 void ExampleHost::pause() {
@@ -147,13 +166,13 @@ void ExampleHost::onBatch(const std::vector<engine::Event>& batch) {
             case engine::HostPhase::Done:
                 flushLog();
                 m_running = false;
-                m_slow->stop();
+                restoreLoop();
                 emit finished(e.size != 0);
                 break;
             case engine::HostPhase::Failed:
                 flushLog();
                 m_running = false;
-                m_slow->stop();
+                restoreLoop();
                 emit logLine(tr("Could not start: %1").arg(utf8(e.info)));
                 emit finished(false);
                 break;

@@ -9,7 +9,8 @@
 // channel id → Python class name), turns each traced loop pass that touched
 // them into an ExamplePass (`passDone`: readable()/writable(), ready, the
 // hooks in order, named "EchoHandler#7"), and reports the end (`finished`
-// with ok()). The example's log lines (its logging sink runs on the loop
+// with ok()); then the loop goes back to what it did before the example
+// (a loop that ran runs again). The example's log lines (its logging sink runs on the loop
 // thread) are queued under a lock and handed over as `logLine` with the next
 // batch. stop() stops the hosted work, which closes its dispatchers.
 // What it owns: the slow-motion timer and the log queue; not the bridge, and
@@ -67,6 +68,8 @@ public:
     /// set, for an unknown name; a failure in the loop (a port in use)
     /// arrives as a log line and `finished(false)`.
     bool start(const QString& name, bool paused, QString* error = nullptr);
+    /// Stops the example, and the loop goes back to what it did before the
+    /// example (running, or paused). So does the example's own end.
     void stop();
     bool isRunning() const noexcept { return m_running; }
     QString name() const { return m_name; }
@@ -100,7 +103,11 @@ private:
     void onBatch(const std::vector<engine::Event>& batch);
     void flushLog();
     QString label(engine::ChannelId id) const;
+    void stopHosted();
+    void restoreLoop();
 
+    bool m_pausedBefore = false;    // the loop was paused before the example started
+    bool m_restorePending = false;  // ... and that state comes back when it ends
     QPointer<EngineBridge> m_bridge;  // the window may destroy it before us: check before using m_reactor
     engine::Reactor* m_reactor;       // the bridge's
     QTimer* m_slow;

@@ -62,6 +62,11 @@ TeachingController::TeachingController(EngineBridge* bridge, QMainWindow* window
         a->setToolTip(QString::fromUtf8(e.summary.data(), static_cast<qsizetype>(e.summary.size())));
         connect(a, &QAction::triggered, this, [this, name] { openExample(name); });
     }
+    // The example's end gives the loop back as it was (ExampleHost resumes
+    // a loop that ran): slow motion started during the example stops too.
+    connect(m_examplePane->host(), &ExampleHost::finished, this, [this] {
+        if (!m_slowBefore && m_loopInspector->slowMotionAction()->isChecked()) m_loopInspector->setSlowMotion(false);
+    });
     m_examplesMenu->addSeparator();
     QAction* pane = m_exampleDock->toggleViewAction();
     pane->setText(tr("&About this example"));
@@ -74,6 +79,13 @@ QList<QAction*> TeachingController::loopActions() const {
 }
 
 bool TeachingController::openExample(const QString& name) {
+    if (m_readOnly) {
+        // A session file's window has no engine running: the example gets a
+        // live window of its own (and says so), else the reason.
+        if (TeachingController* live = m_newWindow ? m_newWindow() : nullptr) return live->openExample(name);
+        emit statusMessage(tr("Examples run in a live window; this one shows a session file."));
+        return false;
+    }
     // The Loop inspector shows the example's passes and, paused, what waits.
     if (!m_loopDock->isVisible()) m_loopDock->show();
     m_loopInspector->setTracing(true);
@@ -83,10 +95,15 @@ bool TeachingController::openExample(const QString& name) {
         m_window->resizeDocks({m_exampleDock}, {std::max(360, m_window->height() / 2)}, Qt::Vertical);
     }
     m_exampleDock->raise();
+    if (!m_examplePane->host()->isRunning()) m_slowBefore = m_loopInspector->slowMotionAction()->isChecked();
     return m_examplePane->start(name);
 }
 
 void TeachingController::setReadOnly() {
+    m_readOnly = true;
+    for (QAction* a : m_examplesMenu->actions())
+        if (a->objectName().startsWith(QLatin1String("example-")))
+            a->setToolTip(tr("%1 — opens in a new window: this one shows a session file").arg(a->toolTip()));
     m_loopDock->hide();
     for (QAction* a : loopActions()) a->setEnabled(false);
 }

@@ -20,6 +20,8 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
+
 class QAction;
 class QDockWidget;
 class QMainWindow;
@@ -47,9 +49,18 @@ public:
 
     /// Examples ▸ NAME: runs the built-in example, paused, in the example
     /// pane, with the Loop inspector open. False if there is no such example.
+    /// In a read-only window (no engine runs there) it runs in a new live
+    /// window from the factory, or, without one, says why it cannot.
     bool openExample(const QString& name);
-    /// A session file is shown: the Loop dock closes and its controls are off.
+    /// A session file is shown: the Loop dock closes and its controls are
+    /// off; examples go to a live window (setWindowFactory()).
     void setReadOnly();
+    /// Makes a new live window (shown) and returns its teaching controller.
+    void setWindowFactory(std::function<TeachingController*()> factory) { m_newWindow = std::move(factory); }
+
+signals:
+    /// A passing message (the status bar).
+    void statusMessage(const QString& text);
 
 private:
     QMainWindow* m_window;
@@ -59,6 +70,9 @@ private:
     QDockWidget* m_exampleDock = nullptr;
     QMenu* m_loopMenu = nullptr;
     QMenu* m_examplesMenu = nullptr;
+    bool m_readOnly = false;
+    bool m_slowBefore = false;  // the loop's slow motion was on before the example
+    std::function<TeachingController*()> m_newWindow;
 };
 
 }  // namespace ui

@@ -93,7 +93,7 @@ ChannelInspector::ChannelInspector(QWidget* parent) : QWidget(parent) {
     m_termEdit = new TerminatorEdit(termBox);
     m_termEdit->setStacked(true);
     m_applyTerm = new QPushButton(tr("Set &terminator"), termBox);
-    m_applyTerm->setToolTip(tr("set_terminator() with the value above (presets apply at once; Enter in the field applies)"));
+    m_applyTerm->setToolTip(tr("set_terminator() with the value above (a preset applies when chosen: a click, or Enter; Enter in the count or custom field applies)"));
     auto* termCol = new QVBoxLayout(termBox);
     auto* forceRow = new QHBoxLayout;
     forceRow->addWidget(new QLabel(tr("In force:"), termBox));
@@ -297,7 +297,9 @@ void ChannelInspector::showChannel(const ChannelInfo* info) {
     // Fifo.
     m_fifo->clear();
     const QLocale locale;
-    if (info->hasSnapshot) {
+    if (closed) {
+        m_fifoSummary->setText(tr("Closed: nothing queued any more."));
+    } else if (info->hasSnapshot) {
         QList<QTreeWidgetItem*> items;
         int n = 0;
         for (const engine::FifoEntryState& f : s.fifo) {
@@ -328,13 +330,24 @@ void ChannelInspector::showChannel(const ChannelInfo* info) {
     m_counters->setText(QStringLiteral("<table>") + row.arg(tr("bytes in"), num(info->bytesIn)) +
                         row.arg(tr("bytes out"), num(info->bytesOut)) + row.arg(tr("messages in"), num(info->messagesIn)) +
                         row.arg(tr("messages out"), num(info->messagesOut)) + QStringLiteral("</table>"));
-    m_snapshotNote->setText(info->hasSnapshot ? tr("Figures from the latest snapshot.") : tr("No snapshot yet."));
+    m_snapshotNote->setText(closed              ? tr("Closed: the counters are final.")
+                            : info->hasSnapshot ? tr("Figures from the latest snapshot.")
+                                                : tr("No snapshot yet."));
     m_updating = false;
     updateButtons();
 }
 
 void ChannelInspector::renderInputBuffer(const ChannelInfo& info) {
     const engine::ChannelState& s = info.last;
+    if (info.phase == engine::ChannelPhase::Closed) {
+        // Whatever the last snapshot held went with the channel.
+        m_inputBuffer->setText(QStringLiteral("<span style=\"color:%1\">%2</span>")
+                                   .arg(ViewColors::forPalette(palette()).muted.name(), tr("(closed)")));
+        m_inputNote->setText(tr("The channel is closed: nothing is buffered or collected any more."));
+        m_inputText.clear();
+        m_heldBack.clear();
+        return;
+    }
     if (!info.hasSnapshot) {
         m_inputBuffer->setText(tr("<i>unknown</i>"));
         m_inputNote->setText(QString());
@@ -495,6 +508,10 @@ QString ChannelInspector::inputBufferText() const {
 QString ChannelInspector::heldBackText() const {
     return m_heldBack;
 }
+
+QString ChannelInspector::inputNoteText() const { return m_inputNote->text(); }
+
+QString ChannelInspector::fifoSummaryText() const { return m_fifoSummary->text(); }
 
 void ChannelInspector::updateButtons() {
     m_applyTerm->setEnabled(m_channel != 0 && m_termEdit->isEnabled() && m_termEdit->isValid());

@@ -11,8 +11,9 @@
 // words), and the peer's certificate chain, leaf first (subject, issuer,
 // validity, SANs, SHA-256 fingerprint), or that TLS has ended.
 // The figures come from the channel's latest snapshot (the owner asks the
-// engine for one when the channel has been busy); the inspector only emits
-// what the user asks for.
+// engine for one when the channel has been busy); once the channel has
+// closed, the buffers and the fifo say so instead of showing that snapshot.
+// The inspector only emits what the user asks for.
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
@@ -50,6 +51,9 @@ public:
     /// The input buffer as shown (escaped), and the held-back part.
     QString inputBufferText() const;
     QString heldBackText() const;
+    /// The notes under the input buffer and the fifo, as shown.
+    QString inputNoteText() const;
+    QString fifoSummaryText() const;
     /// The TLS section as shown (plain text of the status; the chain widget).
     QString tlsStatusText() const;
     QTreeWidget* tlsChain() const { return m_tlsChain; }

@@ -5,6 +5,7 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/ViewColors.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -37,6 +38,16 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_appendTerm = new QCheckBox(tr("+ terminator"), this);
     m_appendTerm->setChecked(true);
     m_appendTerm->setToolTip(tr("Append the channel's terminator to what you send"));
+    // Not a Tab stop: a stray Tab or Shift+Tab around the message field must
+    // not leave the typing on it, where a space toggles it. The keyboard
+    // reaches it through appendTerminatorAction() (Channel menu).
+    m_appendTerm->setFocusPolicy(Qt::ClickFocus);
+    m_appendAction = new QAction(tr("&Append the terminator to messages"), this);
+    m_appendAction->setCheckable(true);
+    m_appendAction->setChecked(true);
+    m_appendAction->setToolTip(tr("What “+ terminator” beside the message field does"));
+    connect(m_appendAction, &QAction::toggled, m_appendTerm, &QCheckBox::setChecked);
+    connect(m_appendTerm, &QCheckBox::toggled, m_appendAction, &QAction::setChecked);
 
     m_send = new QPushButton(tr("&Send"), this);
     m_send->setToolTip(tr("Push the message (Enter)"));
@@ -143,10 +154,20 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
 }
 
 void Composer::setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
-                         bool canSend) {
+                         bool canSend, const QString& whyNot) {
+    const bool changed = id != m_target || (canSend && id != 0) != m_canSend || whyNot != m_whyNot;
     m_target = id;
     m_terminator = terminator;
     m_canSend = canSend && id != 0;
+    m_whyNot = m_canSend ? QString() : whyNot;
+    // A "cannot send" note was about what the target was: say what it is now, or nothing.
+    if (changed && m_noteAboutTarget) {
+        if (m_target != 0 && !m_canSend)
+            showNote(cannotSendText(), true);
+        else
+            showNote({}, false);
+        m_noteAboutTarget = m_target != 0 && !m_canSend;
+    }
     m_targetLabel->setText(id == 0 ? tr("No channel") : label);
     QString term;
     if (terminator && terminator->isBytes() && !terminator->bytesValue().empty()) {
@@ -154,17 +175,22 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
         m_appendTerm->setText(tr("+ %1").arg(term));
         m_appendTerm->setToolTip(tr("Append the channel's terminator (%1) to what you send").arg(term));
         m_appendTerm->setEnabled(true);
+        m_appendAction->setEnabled(true);
     } else {
         m_appendTerm->setText(tr("+ terminator"));
         m_appendTerm->setToolTip(tr("The channel has no byte terminator in force; nothing would be appended"));
         m_appendTerm->setEnabled(false);
+        m_appendAction->setEnabled(false);
     }
-    if (id == 0)
-        m_edit->setPlaceholderText(tr("Select a channel to send to"));
-    else if (!m_canSend)
-        m_edit->setPlaceholderText(tr("This channel cannot send now"));
-    else
-        m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    const QString placeholder = id == 0       ? tr("Select a channel to send to")
+                                : !m_canSend ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
+                                             : tr("Type a message; Enter sends");
+    if (placeholder != m_edit->placeholderText()) {
+        m_edit->setPlaceholderText(placeholder);
+        // QPlainTextEdit repaints only when the placeholder shows or hides,
+        // not when its text changes: the old words would stay on screen.
+        m_edit->viewport()->update();
+    }
     if (id == 0) setFifo(0, 0);
     updateActions();
 }
@@ -226,11 +252,13 @@ bool Composer::send() {
     }
     if (m_target == 0) {
         showNote(tr("Select a channel to send to (Channels panel, or Alt+↑/↓)."), true);
+        m_noteAboutTarget = true;
         emit notice(tr("Select a channel first"));
         return false;
     }
     if (!m_canSend) {
-        showNote(tr("This channel cannot send now (not connected, closed, or a listener)."), true);
+        showNote(cannotSendText(), true);
+        m_noteAboutTarget = true;
         return false;
     }
     if (bytes->isEmpty()) {
@@ -247,6 +275,7 @@ bool Composer::send() {
 void Composer::sendFile(const QString& path) {
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before sending a file."), true);
+        m_noteAboutTarget = true;
         return;
     }
     if (path.isEmpty()) return;
@@ -261,6 +290,7 @@ bool Composer::repeat(std::uint64_t copies, int intervalMs) {
     }
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before repeating."), true);
+        m_noteAboutTarget = true;
         return false;
     }
     if (bytes->isEmpty()) {
@@ -305,6 +335,7 @@ void Composer::navigateHistory(int step) {
 void Composer::chooseFile() {
     if (m_target == 0 || !m_canSend) {
         showNote(tr("Select a connected channel before sending a file."), true);
+        m_noteAboutTarget = true;
         return;
     }
     auto* dialog = new QFileDialog(this, tr("Send a file"));
@@ -335,7 +366,15 @@ void Composer::addToHistory(const QString& text) {
     m_draft.clear();
 }
 
+QString Composer::cannotSendText() const {
+    return m_whyNot.isEmpty() ? tr("This channel cannot send now (not connected, closed, or a listener).")
+                              : tr("%1.").arg(m_whyNot);
+}
+
+QString Composer::noteText() const { return m_note->isHidden() ? QString() : m_note->text(); }
+
 void Composer::showNote(const QString& text, bool error) {
+    m_noteAboutTarget = false;
     m_note->setText(text);
     m_note->setVisible(!text.isEmpty());
     QPalette p;  // only the role set here is the label's own; the rest follows the window

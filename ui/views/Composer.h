@@ -22,6 +22,7 @@
 
 #include <optional>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -42,9 +43,11 @@ public:
     explicit Composer(QWidget* parent = nullptr);
 
     /// The channel the composer sends to (0: none). `canSend` is false while
-    /// the channel cannot push (not connected yet, closed, a listener).
+    /// the channel cannot push (not connected yet, closed, a listener);
+    /// `whyNot` then says why, in the field and in the note a refused send
+    /// shows. A note about the target never outlives a change of it.
     void setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
-                   bool canSend);
+                   bool canSend, const QString& whyNot = QString());
     engine::ChannelId target() const { return m_target; }
 
     /// The target's producer fifo, from its latest snapshot: the bytes still
@@ -54,6 +57,9 @@ public:
     void setFifo(std::uint64_t pendingBytes, std::uint64_t entries);
 
     void setAppendTerminator(bool on);
+    /// "+ terminator" as a checkable action (for a menu: the box itself is
+    /// not a Tab stop).
+    QAction* appendTerminatorAction() const { return m_appendAction; }
     bool appendTerminator() const;
     void setSyntax(ByteSyntax syntax);
     ByteSyntax syntax() const;
@@ -66,6 +72,8 @@ public:
     std::optional<QByteArray> message() const;
 
     EscapeEdit* editor() const { return m_edit; }
+    /// The note under the line ("" when hidden).
+    QString noteText() const;
     QPushButton* sendButton() const { return m_send; }
 
     /// Sends the current text (what Enter does). False if nothing was sent.
@@ -93,15 +101,19 @@ private:
     void updateActions();
     void addToHistory(const QString& text);
     void showNote(const QString& text, bool error);
+    QString cannotSendText() const;
 
     engine::ChannelId m_target = 0;
     std::optional<engine::Terminator> m_terminator;
     bool m_canSend = false;
+    QString m_whyNot;
+    bool m_noteAboutTarget = false;  // the note shown says the target cannot take a send
 
     QLabel* m_targetLabel = nullptr;
     QComboBox* m_syntaxBox = nullptr;
     EscapeEdit* m_edit = nullptr;
     QCheckBox* m_appendTerm = nullptr;
+    QAction* m_appendAction = nullptr;
     QPushButton* m_send = nullptr;
     QToolButton* m_fileButton = nullptr;
     QSpinBox* m_copies = nullptr;

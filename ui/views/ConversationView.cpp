@@ -111,8 +111,10 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     m_messagesAction = new QAction(tr("&Messages view"), this);
     m_messagesAction->setCheckable(true);
     m_messagesAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
-    m_messagesAction->setToolTip(tr("One row per complete message (everything between two found_terminator calls)"));
+    m_messagesAction->setToolTip(
+        tr("One row per complete message (everything between two found_terminator calls) (Ctrl+M)"));
     connect(m_messagesAction, &QAction::toggled, this, &ConversationView::setMessagesMode);
+    m_modeButton->setDefaultAction(m_messagesAction);
 
     m_followAction = new QAction(tr("&Follow new events"), this);
     m_followAction->setCheckable(true);
@@ -167,17 +169,25 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     connect(m_model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
         const QModelIndex cur = m_table->currentIndex();
         m_keepSeq = cur.isValid() ? cur.data(EventLogModel::SeqRole).toULongLong() : 0;
+        m_hadCurrent = cur.isValid();
     });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         updateCountLabel();
+        bool kept = false;
         if (m_keepSeq != 0) {
             const int row = m_model->viewRowForSeq(m_keepSeq);
             if (row >= 0) {
                 m_table->selectionModel()->setCurrentIndex(m_model->index(row, 0), QItemSelectionModel::ClearAndSelect |
                                                                                         QItemSelectionModel::Rows);
                 if (!m_follow) m_table->scrollTo(m_model->index(row, 0), QAbstractItemView::PositionAtCenter);
+                kept = true;
             }
         }
+        // The row shown is gone (filtered out, another session): a reset
+        // drops the current index without a word, so say it here, or the
+        // Bytes pane goes on showing a row that is not there.
+        if (m_hadCurrent && !kept) emit currentRowChanged(QModelIndex());
+        m_hadCurrent = false;
         if (m_follow) m_table->scrollToBottom();
     });
     connect(m_model, &EventLogModel::filterApplied, this, &ConversationView::onFilterApplied);
@@ -195,8 +205,9 @@ void ConversationView::buildFilterBar() {
     row->setContentsMargins(4, 3, 4, 3);
     row->setSpacing(4);
 
-    m_modeButton = toolButton(tr("Messages"), tr("Show one row per complete message (Ctrl+M)"), m_filterBar, true);
-    connect(m_modeButton, &QToolButton::toggled, this, &ConversationView::setMessagesMode);
+    // Its action (messagesAction(), made with the other actions) is set on it
+    // there: one toggle, the same in the View menu.
+    m_modeButton = toolButton(tr("Messages view"), tr("Show one row per complete message (Ctrl+M)"), m_filterBar, true);
 
     m_kindsButton = toolButton(tr("Kinds"), tr("Which event kinds to show"), m_filterBar);
     m_kindsButton->setPopupMode(QToolButton::InstantPopup);

@@ -147,6 +147,7 @@ private:
     bool m_follow = true;
     bool m_applying = false;
     std::uint64_t m_keepSeq = 0;  // the selected row's seq across a filter change
+    bool m_hadCurrent = false;    // a row was current before the reset
 };
 
 }  // namespace ui

@@ -5,19 +5,56 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/ViewColors.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
+#include <QFocusEvent>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QScopedValueRollback>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QVBoxLayout>
+#include <QWheelEvent>
 
+#include <functional>
 #include <limits>
 
 namespace ui {
 namespace {
+
+// The presets list. Browsing it on the keyboard or with the wheel while it
+// is closed (arrows, Page Up/Down, Home/End, a letter, a wheel turn) moves
+// the choice without choosing: QComboBox says `activated` for those too, so
+// the list tells them apart (browsing()); Enter and leaving it are reported.
+class PresetBox : public QComboBox {
+public:
+    using QComboBox::QComboBox;
+
+    bool browsing() const { return m_browsing; }
+    std::function<void()> onEnter;
+    std::function<void()> onFocusLeft;
+
+protected:
+    void keyPressEvent(QKeyEvent* e) override {
+        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter) && onEnter) onEnter();
+        const QScopedValueRollback<bool> browse(m_browsing, true);
+        QComboBox::keyPressEvent(e);  // Enter stays ignored: a dialog's default button still sees it
+    }
+    void wheelEvent(QWheelEvent* e) override {
+        const QScopedValueRollback<bool> browse(m_browsing, true);
+        QComboBox::wheelEvent(e);
+    }
+    void focusOutEvent(QFocusEvent* e) override {
+        QComboBox::focusOutEvent(e);
+        // Its own list opening takes the focus for a while: that is not leaving.
+        if (e->reason() != Qt::PopupFocusReason && onFocusLeft) onFocusLeft();
+    }
+
+private:
+    bool m_browsing = false;
+};
 
 std::string presetBytes(int choice) {
     switch (choice) {
@@ -32,7 +69,8 @@ std::string presetBytes(int choice) {
 }  // namespace
 
 TerminatorEdit::TerminatorEdit(QWidget* parent) : QWidget(parent) {
-    m_presets = new QComboBox(this);
+    auto* presets = new PresetBox(this);
+    m_presets = presets;
     m_presets->addItem(tr("\\r\\n  (CRLF)"));
     m_presets->addItem(tr("\\n  (LF)"));
     m_presets->addItem(tr("\\r\\n\\r\\n  (blank line)"));
@@ -84,6 +122,14 @@ TerminatorEdit::TerminatorEdit(QWidget* parent) : QWidget(parent) {
     col->addWidget(m_error);
 
     setFocusProxy(m_presets);
+    presets->onEnter = [this] { commitBrowsed(); };
+    presets->onFocusLeft = [this] {
+        // Leaving for the field of the choice (Byte count, Custom) is not
+        // leaving the editor: Enter there applies.
+        QWidget* to = QApplication::focusWidget();
+        if (to && (to == m_custom || to == m_count || m_count->isAncestorOf(to))) return;
+        commitBrowsed();
+    };
     connect(m_presets, &QComboBox::activated, this, &TerminatorEdit::onPresetActivated);
     connect(m_presets, &QComboBox::currentIndexChanged, this, [this](int) { updateState(); });
     connect(m_custom, &EscapeEdit::edited, this, &TerminatorEdit::updateState);
@@ -97,6 +143,7 @@ TerminatorEdit::Choice TerminatorEdit::choice() const {
 }
 
 void TerminatorEdit::setChoice(Choice c) {
+    m_browsed = false;
     m_presets->setCurrentIndex(static_cast<int>(c));
     updateState();
 }
@@ -142,6 +189,7 @@ void TerminatorEdit::setTerminator(const engine::Terminator& t) {
         }
         if (c == Custom) m_custom->setText(QString::fromStdString(engine::renderEscaped(t.bytesValue())));
     }
+    m_browsed = false;
     m_presets->setCurrentIndex(c);
     updateState();
 }
@@ -163,6 +211,12 @@ void TerminatorEdit::setStacked(bool stacked) {
 
 void TerminatorEdit::onPresetActivated(int index) {
     updateState();
+    if (static_cast<PresetBox*>(m_presets)->browsing()) {
+        // Passing over it: applied when chosen (Enter, leaving the list).
+        m_browsed = true;
+        return;
+    }
+    m_browsed = false;
     if (index == Custom) {
         m_custom->setFocus();
         return;
@@ -188,6 +242,14 @@ void TerminatorEdit::updateState() {
         m_lastValid = valid;
         emit validityChanged(valid);
     }
+}
+
+void TerminatorEdit::commitBrowsed() {
+    if (!m_browsed) return;
+    m_browsed = false;
+    // Byte count and Custom apply with Enter in their field.
+    if (choice() == Count || choice() == Custom) return;
+    commitIfValid();
 }
 
 void TerminatorEdit::commitIfValid() {

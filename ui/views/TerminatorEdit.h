@@ -5,8 +5,10 @@
 // count" (a spin box), "None" (collect everything) and "Custom" (an
 // EscapeEdit whose mistakes are marked in place), plus a one-line error note.
 // terminator() is what the fields stand for, or nullopt while the custom text
-// is invalid. committed() fires when the user means it: a preset chosen, or
-// Enter in the custom or count field.
+// is invalid. committed() fires when the user means it, once: a preset
+// chosen in the open list (click, Enter), or, after browsing the closed list
+// with the arrow keys or the wheel (which only moves the choice), Enter on it
+// or leaving it; Enter in the custom or count field.
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
@@ -60,8 +62,8 @@ public:
 signals:
     /// Any field changed (the value may be invalid).
     void changed();
-    /// A preset was chosen, or Enter pressed in the custom/count field, and
-    /// the value is valid.
+    /// A preset was chosen (not merely passed over with the arrow keys), or
+    /// Enter pressed in the custom/count field, and the value is valid.
     void committed(const engine::Terminator& terminator);
     void validityChanged(bool valid);
 
@@ -72,6 +74,7 @@ private:
     void onPresetActivated(int index);
     void updateState();
     void commitIfValid();
+    void commitBrowsed();
     bool eventFilter(QObject* watched, QEvent* event) override;
 
     QComboBox* m_presets = nullptr;
@@ -82,6 +85,7 @@ private:
     QBoxLayout* m_row = nullptr;
     bool m_showError = true;
     bool m_lastValid = true;
+    bool m_browsed = false;  // the presets were browsed to another value, not chosen yet
 };
 
 }  // namespace ui

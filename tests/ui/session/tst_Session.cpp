@@ -20,6 +20,7 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
 #include "ui/MainWindow.h"
+#include "ui/Settings.h"
 #include "ui/session/SessionController.h"
 #include "ui/session/MockDialog.h"
 #include "ui/views/NotificationBanner.h"
@@ -50,6 +51,11 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QLocale>
+#include <QFileDialog>
+#include <QScopeGuard>
+#include <QTimer>
+#include <QFileInfo>
 #include <QTest>
 #include <QMetaType>
 #include <QTreeWidget>
@@ -208,6 +214,7 @@ private slots:
     void ignoreRulesParse();
     void fileArgument();
     void sessionsFolderAndName();
+    void openDialogStartsInTheSessionsFolder();
 
 private:
     // A window talking to `server`: three lines and their replies, then QUIT
@@ -434,7 +441,7 @@ void tst_Session::readOnlyWindowShowsSameRows() {
     QVERIFY(!ro->capture()->isRecording());
     // The summary counts the same.
     ui::SummaryDialog* sum = ro->sessionController()->openSummary();
-    QVERIFY(sum->headerText().contains(QStringLiteral("Events: %1").arg(liveEvents)));
+    QVERIFY(sum->headerText().contains(QStringLiteral("Events: %1").arg(QLocale().toString(static_cast<qulonglong>(liveEvents)))));
     QVERIFY(sum->table()->topLevelItemCount() >= 2);  // the channel and the total
     const ui::ChannelInfo* ci = info(*live, live->bridge()->channelModel()->channels().front());
     QTreeWidgetItem* first = sum->table()->topLevelItem(0);
@@ -880,6 +887,54 @@ void tst_Session::sessionsFolderAndName() {
         qputenv("LINEWRIGHT_SESSIONS_DIR", saved);
     const QDateTime t(QDate(2026, 11, 24), QTime(14, 10, 3), Qt::UTC);
     QCOMPARE(ui::SessionCapture::defaultFileName(t), QStringLiteral("linewright-2026-11-24T14-10-03Z.lwsession"));
+}
+
+// Issue 18, bug 8: when the sessions folder did not exist yet, Open Session
+// started in the folder above it with "sessions-3" as the file name.
+void tst_Session::openDialogStartsInTheSessionsFolder() {
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    const QString sessions = home.filePath(QStringLiteral("data/sessions-3"));
+    const QByteArray before = qgetenv("LINEWRIGHT_SESSIONS_DIR");
+    qputenv("LINEWRIGHT_SESSIONS_DIR", QFile::encodeName(sessions));
+    const auto restore = qScopeGuard([&] { qputenv("LINEWRIGHT_SESSIONS_DIR", before); });
+    QVERIFY(!QFileInfo::exists(sessions));
+
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QString shownDir, shownName;
+    bool seen = false;
+    // The dialog is modal: look at it from the event loop it runs, then cancel.
+    QTimer::singleShot(0, &w, [&] {
+        QTRY_VERIFY(qobject_cast<QFileDialog*>(QApplication::activeModalWidget()));
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        shownDir = dialog->directory().absolutePath();
+        if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))) shownName = name->text();
+        seen = true;
+        dialog->reject();
+    });
+    w.action(QStringLiteral("openSession"))->trigger();
+    QVERIFY(seen);
+    QCOMPARE(shownName, QString());
+    QCOMPARE(shownDir, QFileInfo(sessions).absoluteFilePath());
+
+    // A folder last opened from that is gone: the nearest one above it, no file name.
+    ui::settings::setBytesValue(QStringLiteral("session/lastDirectory"),
+                                home.filePath(QStringLiteral("gone/deeper")).toUtf8());
+    seen = false;
+    QTimer::singleShot(0, &w, [&] {
+        QTRY_VERIFY(qobject_cast<QFileDialog*>(QApplication::activeModalWidget()));
+        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        shownDir = dialog->directory().absolutePath();
+        if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))) shownName = name->text();
+        seen = true;
+        dialog->reject();
+    });
+    w.action(QStringLiteral("openSession"))->trigger();
+    QVERIFY(seen);
+    QCOMPARE(shownName, QString());
+    QCOMPARE(shownDir, QFileInfo(home.path()).absoluteFilePath());
 }
 
 QTEST_MAIN(tst_Session)

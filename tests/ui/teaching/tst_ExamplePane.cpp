@@ -13,11 +13,15 @@
 #include "ui/teaching/ExamplePane.h"
 #include "ui/teaching/LoopInspector.h"
 #include "ui/MainWindow.h"
+#include "ui/session/SessionController.h"
 #include "ui/teaching/WalkThrough.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
+#include <QLabel>
+#include <QPointer>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -37,6 +41,9 @@ class TestExamplePane : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    // Each window starts from no saved layout (a window closed with the
+    // example dock open would show it in the next).
+    void init() { QSettings().clear(); }
     void stepsOnePassAtATimeAndHighlightsTheHook();
     void everyExampleRunsToTheEnd_data();
     void everyExampleRunsToTheEnd();
@@ -44,6 +51,10 @@ private slots:
     void stopClosesTheExamplesChannels();
     void examplesMenuShowsChannelsAndConversation();
     void closingTheWindowWhileAnExampleRuns();
+    void exampleFromAReadOnlyWindowRunsInALiveOne();
+    void loopRunsAgainAfterTheExample();
+    void slowMotionStopsWithTheExample();
+    void pausedLoopIsShownInTheStatusBar();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -202,6 +213,99 @@ void TestExamplePane::closingTheWindowWhileAnExampleRuns() {
     QTRY_VERIFY(w->examplePane()->host()->port() != 0);
     QVERIFY(w->examplePane()->host()->isRunning());
     delete w;  // ASan (CI) catches a use after free here
+}
+
+// Issue 18, bug 3: an example started from a read-only session window
+// opened dead (panes up, nothing running, Step doing nothing).
+void TestExamplePane::exampleFromAReadOnlyWindowRunsInALiveOne() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.sessionController()->showSession(QStringLiteral("recorded.lwsession"), engine::LoadedSession{});
+    QVERIFY(w.sessionController()->isReadOnly());
+    auto* a = w.findChild<QAction*>(QStringLiteral("example-echo"));
+    QVERIFY(a);
+    QVERIFY2(a->toolTip().contains(QLatin1String("new window")), qPrintable(a->toolTip()));
+    a->trigger();
+    // A live window of its own runs it, and steps; the read-only one runs nothing.
+    QPointer<ui::MainWindow> live;
+    for (QWidget* top : QApplication::topLevelWidgets())
+        if (auto* m = qobject_cast<ui::MainWindow*>(top); m && m != &w && m->isVisible()) live = m;
+    QVERIFY(live);
+    QVERIFY(!live->sessionController()->isReadOnly());
+    QVERIFY(live->examplePane()->host()->isRunning());
+    QTRY_VERIFY(live->examplePane()->host()->port() != 0);
+    live->examplePane()->stepAction()->trigger();
+    QTRY_VERIFY(live->examplePane()->passRows() >= 1);
+    QVERIFY(!w.examplePane()->host()->isRunning());
+    QVERIFY(!w.exampleDock()->isVisible());
+    live->close();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QTRY_VERIFY(!live);
+}
+
+// Issue 18, bug 4: after an example, the loop stayed paused (and slow
+// motion went on stepping idle passes): a later Connect sat on "connecting"
+// until F8. The loop goes back to what it did before the example.
+void TestExamplePane::loopRunsAgainAfterTheExample() {
+    ui::EngineBridge bridge;
+    ExamplePane pane(&bridge);
+    QVERIFY(!pane.host()->isPaused());
+    QSignalSpy finished(pane.host(), &ui::ExampleHost::finished);
+    QVERIFY(pane.start(QStringLiteral("echo")));  // paused at its start
+    QVERIFY(pane.host()->isPaused());
+    pane.host()->setDelay(1);  // slow motion to the end
+    QVERIFY(finished.wait(20000));
+    QTRY_VERIFY(!pane.host()->isPaused());
+
+    // A listener and a client opened now get going without anyone stepping.
+    const engine::ChannelId server = bridge.openServer(QStringLiteral("127.0.0.1"), 0);
+    QTRY_VERIFY(bridge.channelModel()->info(server) && !bridge.channelModel()->info(server)->local.isEmpty());
+    const QString local = bridge.channelModel()->info(server)->local;
+    const auto port = static_cast<std::uint16_t>(local.mid(local.lastIndexOf(u':') + 1).toUInt());
+    const engine::ChannelId client = bridge.openClient(QStringLiteral("127.0.0.1"), port);
+    QTRY_VERIFY(bridge.channelModel()->info(client) &&
+                bridge.channelModel()->info(client)->phase == engine::ChannelPhase::Connected);
+
+    // A loop paused before the example stays paused after it.
+    pane.host()->pause();
+    QTRY_VERIFY(pane.host()->isPaused());
+    finished.clear();
+    QVERIFY(pane.start(QStringLiteral("echo")));
+    pane.host()->setDelay(1);
+    QVERIFY(finished.wait(20000));
+    QVERIFY(pane.host()->isPaused());
+    pane.host()->resume();
+}
+
+// The same in the window, stepped to the end with the Loop menu's slow
+// motion: that stops with the example, and the loop runs again.
+void TestExamplePane::slowMotionStopsWithTheExample() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy finished(w.examplePane()->host(), &ui::ExampleHost::finished);
+    QVERIFY(w.openExample(QStringLiteral("echo")));
+    w.loopInspector()->setSlowMotionDelay(1);
+    w.loopInspector()->setSlowMotion(true);
+    QVERIFY(finished.wait(20000));
+    QVERIFY(!w.loopInspector()->slowMotionAction()->isChecked());
+    QTRY_VERIFY(!w.loopInspector()->isPaused());
+}
+
+// A paused loop is said in the status bar for as long as it is paused.
+void TestExamplePane::pausedLoopIsShownInTheStatusBar() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    auto* label = w.findChild<QLabel*>(QStringLiteral("loopPausedLabel"));
+    QVERIFY(label);
+    QVERIFY(!label->isVisible());
+    w.loopInspector()->pause();
+    QTRY_VERIFY(label->isVisible());
+    QVERIFY(label->text().contains(QLatin1String("paused")));
+    w.loopInspector()->resume();
+    QTRY_VERIFY(!label->isVisible());
 }
 
 QTEST_MAIN(TestExamplePane)

@@ -33,6 +33,7 @@ private slots:
     void verifiedChain();
     void unverifiedIsSaid();
     void tlsEnded();
+    void closedChannelShowsNoStaleBuffers();
 };
 
 void tst_ChannelInspector::plaintextHasNoTlsSection() {
@@ -103,6 +104,39 @@ void tst_ChannelInspector::tlsEnded() {
     inspector.showChannel(model.info(1));
     QVERIFY(inspector.tlsStatusText().contains(QStringLiteral("without close_notify")));
     QCOMPARE(inspector.tlsChain()->topLevelItemCount(), 2);  // what was negotiated stays
+}
+
+// Issue 18, bug 5: a closed channel's inspector went on showing its last
+// snapshot ("Message being collected: 49 bytes", the input buffer, the fifo).
+void tst_ChannelInspector::closedChannelShowsNoStaleBuffers() {
+    ChannelModel model;
+    testsupport::EventScript script;
+    script.connected(1, "127.0.0.1:7000", "127.0.0.1:50000");
+    auto state = std::make_shared<engine::ChannelState>();
+    state->role = engine::ChannelRole::Client;
+    state->phase = engine::ChannelPhase::Connected;
+    state->terminator = engine::Terminator::bytes("\r\n");
+    state->residue = "abc\r";
+    state->pendingMessage = 49;
+    state->fifoEntries = 1;
+    state->queuedBytes = 10;
+    state->fifo = {engine::FifoEntryState{"bytes", 10}};
+    script.add(engine::EventKind::ChannelState, 1).state = state;
+    model.applyEvents(script.take());
+    ui::ChannelInspector inspector;
+    inspector.showChannel(model.info(1));
+    QCOMPARE(inspector.inputBufferText(), QStringLiteral("abc\\r"));
+    QVERIFY2(inspector.inputNoteText().contains(QLatin1String("being collected")), qPrintable(inspector.inputNoteText()));
+
+    script.add(engine::EventKind::Closed, 1).sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+    model.applyEvents(script.take());
+    QCOMPARE(model.info(1)->phase, engine::ChannelPhase::Closed);
+    inspector.showChannel(model.info(1));
+    QCOMPARE(inspector.inputBufferText(), QString());
+    QCOMPARE(inspector.heldBackText(), QString());
+    QVERIFY2(!inspector.inputNoteText().contains(QLatin1String("being collected")), qPrintable(inspector.inputNoteText()));
+    QVERIFY2(inspector.inputNoteText().contains(QLatin1String("closed")), qPrintable(inspector.inputNoteText()));
+    QVERIFY2(inspector.fifoSummaryText().startsWith(QLatin1String("Closed")), qPrintable(inspector.fifoSummaryText()));
 }
 
 QTEST_MAIN(tst_ChannelInspector)

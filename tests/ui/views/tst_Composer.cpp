@@ -6,7 +6,9 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QLabel>
 #include <QMimeData>
+#include <QPaintEvent>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -28,6 +30,8 @@ private slots:
     void switchingSyntaxCarriesTheBytes();
     void history();
     void noTargetNoSend();
+    void cannotSendNoteFollowsTheTarget();
+    void placeholderChangeIsRepainted();
     void repeatAndStop();
     void pastedLineBreaksBecomeEscapes();
 
@@ -194,6 +198,78 @@ void tst_Composer::noTargetNoSend() {
     QVERIFY(!c.sendButton()->isEnabled());
     QTest::keyClick(c.editor(), Qt::Key_Return);
     QCOMPARE(spy.size(), 0);
+}
+
+// The note under the line, as shown ("" when none).
+static QString shownNote(const Composer& c) {
+    for (const QLabel* l : c.findChildren<QLabel*>())
+        if (l->wordWrap() && !l->isHidden()) return l->text();
+    return {};
+}
+
+// Issue 18, bug 5: "cannot send now" stayed after the channel changed state.
+void tst_Composer::cannotSendNoteFollowsTheTarget() {
+    Composer c;
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), false);  // connecting
+    show(c);
+    QTest::keyClicks(c.editor(), "hello");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QVERIFY2(shownNote(c).contains(QLatin1String("cannot send")), qPrintable(shownNote(c)));
+    // Connected: the note goes, the text is still there to send.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
+    QCOMPARE(shownNote(c), QString());
+    QCOMPARE(c.editor()->text(), QStringLiteral("hello"));
+    // Closed, with the reason: the field and a refused send say it.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), false, QStringLiteral("#2 is closed"));
+    QCOMPARE(shownNote(c), QString());  // nothing was refused yet
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("#2 is closed"));
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(shownNote(c), QStringLiteral("#2 is closed."));
+    QCOMPARE(c.noteText(), shownNote(c));
+    // Another channel that cannot send either: the note says why for that one.
+    c.setTarget(4, QStringLiteral("#4"), Terminator::bytes("\n"), false, QStringLiteral("#4 is a listener"));
+    QCOMPARE(shownNote(c), QStringLiteral("#4 is a listener."));
+    // No channel at all: the note about #4 goes.
+    c.setTarget(0, QString(), std::nullopt, false);
+    QCOMPARE(shownNote(c), QString());
+}
+
+namespace {
+// Counts the paint events a widget gets that are wider than a text cursor
+// (the placeholder's words, not the cursor blinking).
+class PaintCounter : public QObject {
+public:
+    int paints = 0;
+    bool eventFilter(QObject*, QEvent* e) override {
+        if (e->type() == QEvent::Paint && static_cast<QPaintEvent*>(e)->region().boundingRect().width() > 40) ++paints;
+        return false;
+    }
+};
+}  // namespace
+
+// Issue 18, bug 5, seen under Xvfb: selecting a connection after its
+// listener left "#1 is a listener…" (before: "cannot send now") on screen in
+// the empty field: QPlainTextEdit does not repaint when only the
+// placeholder's words change.
+void tst_Composer::placeholderChangeIsRepainted() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), false, QStringLiteral("#1 is a listener"));
+    show(c);
+    QVERIFY(c.editor()->text().isEmpty());
+    PaintCounter counter;
+    c.editor()->viewport()->installEventFilter(&counter);
+    QTRY_VERIFY(c.editor()->viewport()->isVisible());
+    QCoreApplication::processEvents();
+    counter.paints = 0;
+    // Only the words change (nothing else around them does).
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), false, QStringLiteral("#1 is closed"));
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("#1 is closed"));
+    QTRY_VERIFY(counter.paints > 0);
+    QCoreApplication::processEvents();
+    counter.paints = 0;
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends"));
+    QTRY_VERIFY(counter.paints > 0);
 }
 
 void tst_Composer::repeatAndStop() {

@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QScrollBar>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 
@@ -41,6 +42,7 @@ private slots:
     void delegatePieces();
     void messagesInProgress();
     void filters();
+    void filteredOutRowIsNoLongerShown();
     void findWrapsAround();
     void copyFormats();
     void followsTheTail();
@@ -156,6 +158,32 @@ void tst_ConversationView::filters() {
     // The default hides snapshots only.
     QVERIFY(!ui::ConversationView::defaultKinds().contains(EventKind::ChannelState));
     QVERIFY(ui::ConversationView::defaultKinds().contains(EventKind::Collect));
+}
+
+// Issue 18, bug 5: the Bytes pane (which follows currentRowChanged) kept
+// showing a row that a new filter had taken away.
+void tst_ConversationView::filteredOutRowIsNoLongerShown() {
+    QSignalSpy current(m_view.get(), &ui::ConversationView::currentRowChanged);
+    const int error = rowOf(EventKind::Error);
+    m_view->selectRow(error);
+    QVERIFY(!current.isEmpty());
+    QCOMPARE(current.constLast().at(0).value<QModelIndex>().row(), error);
+    // A filter that keeps the row: it stays current (and is said again, at its new place).
+    m_view->setKinds({EventKind::Error, EventKind::Sent});
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    QCOMPARE(m_model->rowCount(), 2);
+    QVERIFY(current.constLast().at(0).value<QModelIndex>().isValid());
+    QCOMPARE(current.constLast().at(0).value<QModelIndex>().data(ui::EventLogModel::KindRole).toInt(), int(EventKind::Error));
+    // A filter that takes it away: nothing is current any more, and that is said.
+    current.clear();
+    m_view->setKinds({EventKind::Sent});
+    m_view->applyFilterNow();
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    QCOMPARE(m_model->rowCount(), 1);
+    QCOMPARE(m_view->currentRow(), -1);
+    QVERIFY(!current.isEmpty());
+    QVERIFY(!current.constLast().at(0).value<QModelIndex>().isValid());
 }
 
 void tst_ConversationView::findWrapsAround() {

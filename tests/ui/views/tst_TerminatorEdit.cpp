@@ -4,13 +4,16 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
+#include <QVBoxLayout>
 
 using engine::Terminator;
 using ui::TerminatorEdit;
@@ -25,6 +28,7 @@ private slots:
     void customInvalidEscapeIsMarkedInPlace();
     void customEmptyIsInvalid();
     void presetChosenByKeyboardCommits();
+    void browsingPresetsAppliesOnlyWhenChosen();
     void enterInCustomCommits();
     void enterInCountCommits();
 };
@@ -123,12 +127,78 @@ void tst_TerminatorEdit::presetChosenByKeyboardCommits() {
     TerminatorEdit edit;
     edit.setChoice(TerminatorEdit::Crlf);
     edit.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&edit));
+    QVERIFY(QTest::qWaitForWindowActive(&edit));
     QSignalSpy committed(&edit, &TerminatorEdit::committed);
     edit.presetBox()->setFocus();
-    QTest::keyClick(edit.presetBox(), Qt::Key_Down);  // \r\n -> \n
+    QTest::keyClick(edit.presetBox(), Qt::Key_Down);  // \r\n -> \n: passed over, not chosen
+    QCOMPARE(committed.size(), 0);
+    QTest::keyClick(edit.presetBox(), Qt::Key_Return);  // chosen
     QCOMPARE(committed.size(), 1);
     QVERIFY(committed.at(0).at(0).value<Terminator>() == Terminator::bytes("\n"));
+}
+
+// Issue 18, bug 2: arrowing through the closed list applied every preset it
+// passed over. It applies what is chosen, once: Enter, leaving the list, or
+// a pick in the open list.
+void tst_TerminatorEdit::browsingPresetsAppliesOnlyWhenChosen() {
+    QWidget window;
+    auto* edit = new TerminatorEdit(&window);
+    auto* elsewhere = new QLineEdit(&window);
+    auto* col = new QVBoxLayout(&window);
+    col->addWidget(edit);
+    col->addWidget(elsewhere);
+    edit->setChoice(TerminatorEdit::Crlf);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QSignalSpy committed(edit, &TerminatorEdit::committed);
+    QComboBox* presets = edit->presetBox();
+    presets->setFocus();
+    QVERIFY(presets->hasFocus());
+
+    // Down, Down, Down: \n, \r\n\r\n, \0 — shown, none applied.
+    for (int i = 0; i < 3; ++i) QTest::keyClick(presets, Qt::Key_Down);
+    QCOMPARE(edit->choice(), TerminatorEdit::Nul);
+    QCOMPARE(committed.size(), 0);
+    // Up: \r\n\r\n. Enter applies it, once.
+    QTest::keyClick(presets, Qt::Key_Up);
+    QCOMPARE(committed.size(), 0);
+    QTest::keyClick(presets, Qt::Key_Return);
+    QCOMPARE(committed.size(), 1);
+    QVERIFY(committed.at(0).at(0).value<Terminator>() == Terminator::bytes("\r\n\r\n"));
+    QTest::keyClick(presets, Qt::Key_Return);
+    elsewhere->setFocus();
+    QCOMPARE(committed.size(), 1);
+
+    // Browsing, then leaving the list: the value left on applies, once.
+    presets->setFocus();
+    QTest::keyClick(presets, Qt::Key_Up);  // \n
+    QTest::keyClick(presets, Qt::Key_Up);  // \r\n
+    QCOMPARE(committed.size(), 1);
+    elsewhere->setFocus();
+    QCOMPARE(committed.size(), 2);
+    QVERIFY(committed.at(1).at(0).value<Terminator>() == Terminator::bytes("\r\n"));
+    presets->setFocus();
+    elsewhere->setFocus();
+    QCOMPARE(committed.size(), 2);
+
+    // Browsing onto Byte count only shows the count; Enter there applies it.
+    presets->setFocus();
+    for (int i = 0; i < 4; ++i) QTest::keyClick(presets, Qt::Key_Down);
+    QCOMPARE(edit->choice(), TerminatorEdit::Count);
+    QVERIFY(presets->hasFocus());  // the focus did not jump into the count while passing
+    QTest::keyClick(presets, Qt::Key_Return);
+    QCOMPARE(committed.size(), 2);
+
+    // The open list: a pick applies at once.
+    presets->showPopup();
+    QAbstractItemView* list = presets->view();
+    QTRY_VERIFY(list->isVisible());
+    list->setCurrentIndex(list->model()->index(int(TerminatorEdit::Lf), 0));
+    QTest::keyClick(list, Qt::Key_Return);
+    QCOMPARE(committed.size(), 3);
+    QVERIFY(committed.at(2).at(0).value<Terminator>() == Terminator::bytes("\n"));
+    elsewhere->setFocus();
+    QCOMPARE(committed.size(), 3);
 }
 
 void tst_TerminatorEdit::enterInCustomCommits() {
