@@ -28,7 +28,8 @@ const char* const kProgramDescription =
     "connect opens one client channel; listen accepts connections (each one its\n"
     "own channel, with the listener's terminator and buffer sizes). Received\n"
     "messages are printed one per line on stdout, bytes escaped (\\r \\n \\t \\0 \\\\\n"
-    "\\xNN); status goes to stderr.\n"
+    "\\xNN); status goes to stderr. udp listen and udp send do the same with UDP\n"
+    "datagrams (linewright-cli udp --help).\n"
     "\n"
     "listen binds 127.0.0.1 unless a host is given; all interfaces only when\n"
     "asked (0.0.0.0:PORT or [::]:PORT). Port 0 picks a free port; the line\n"
@@ -79,12 +80,15 @@ public:
         addSessionCommand(*m_root, Mode::Connect, m_defs, *m_help, m_result.session);
         addSessionCommand(*m_root, Mode::Listen, m_defs, *m_help, m_result.session);
         addSessionCommand(*m_root, Mode::Proxy, m_defs, *m_help, m_result.session);
+        m_udp = addUdpCommand(*m_root, m_defs, *m_help, m_result.udp);
         addToolCommands(*m_root, m_defs, *m_help, m_result.tool);
         m_example = addExampleCommand(*m_root, m_defs, *m_help, m_result.example);
         m_commands = m_root->get_subcommands({});
+        m_all = m_commands;
+        for (CLI::App* sub : m_udp->get_subcommands({})) m_all.push_back(sub);
 
         m_defs.setGroup("Other");
-        for (CLI::App* app : m_commands) m_defs.flag(*app, "-h,--help", "this help.", [] {});
+        for (CLI::App* app : m_all) m_defs.flag(*app, "-h,--help", "this help.", [] {});
         m_defs.flag(*m_root, "-h,--help", "this help.", [] {});
         m_version = m_defs.flag(*m_root, "-V,--version", "the version, and the backends available here.", [] {});
 
@@ -92,6 +96,8 @@ public:
         page.usage = {"connect HOST PORT [options]",
                       "listen [HOST:]PORT [options]",
                       "proxy [HOST:]LISTEN_PORT --to HOST:PORT [options]",
+                      "udp listen [HOST:]PORT [options]",
+                      "udp send HOST PORT [options]",
                       "replay FILE --to HOST:PORT [options]",
                       "mock FILE --listen [HOST:]PORT [options]",
                       "export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT",
@@ -137,17 +143,22 @@ private:
             return m_root->get_option_no_throw(name);
         }
         if (const CLI::Option* o = m_root->get_option_no_throw(name)) return o;
-        for (const CLI::App* sub : m_commands)
+        for (const CLI::App* sub : m_all)
             if (const CLI::Option* o = sub->get_option_no_throw(name)) return o;
         return nullptr;
+    }
+
+    /// "udp send" for udp's send, else the command's name.
+    std::string pathOf(const CLI::App* app) const {
+        return app->get_parent() == m_root.get() ? app->get_name() : app->get_parent()->get_name() + " " + app->get_name();
     }
 
     /// Why `written` is not an option of `app`.
     std::string notAnOption(const CLI::App* app, const std::string& written) const {
         if (app)
             if (const CLI::Option* elsewhere = find(nullptr, written))
-                return "option " + longName(elsewhere) + " does not apply to " + app->get_name() +
-                       " (see linewright-cli " + app->get_name() + " --help)";
+                return "option " + longName(elsewhere) + " does not apply to " + pathOf(app) +
+                       " (see linewright-cli " + pathOf(app) + " --help)";
         return "unknown option " + quote(written) + " (see --help)";
     }
 
@@ -157,7 +168,7 @@ private:
     void checkConsistent() const {
         std::map<std::string, bool> kinds;
         std::vector<const CLI::App*> apps{m_root.get()};
-        for (const CLI::App* a : m_commands) apps.push_back(a);
+        for (const CLI::App* a : m_all) apps.push_back(a);
         for (const CLI::App* a : apps)
             for (const CLI::Option* o : a->get_options({})) {
                 std::vector<std::string> names;
@@ -171,10 +182,10 @@ private:
             }
     }
 
-    std::string commandList() const {
+    static std::string commandList(const std::vector<CLI::App*>& apps) {
         std::string s;
-        for (std::size_t i = 0; i < m_commands.size(); ++i)
-            s += (i == 0 ? "" : i + 1 == m_commands.size() ? " or " : ", ") + m_commands[i]->get_name();
+        for (std::size_t i = 0; i < apps.size(); ++i)
+            s += (i == 0 ? "" : i + 1 == apps.size() ? " or " : ", ") + apps[i]->get_name();
         return s;
     }
 
@@ -182,6 +193,8 @@ private:
     OptionDefiner m_defs;
     std::unique_ptr<CLI::App> m_root;
     std::vector<CLI::App*> m_commands;
+    std::vector<CLI::App*> m_all;  ///< m_commands and udp's listen and send.
+    CLI::App* m_udp = nullptr;     ///< Its subcommand is the word after it.
     CLI::App* m_example = nullptr;
     const CLI::Option* m_version = nullptr;
     ParsedCommandLine m_result;
@@ -217,15 +230,27 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
         const std::string& a = args[i];
         if (ended || a.size() < 2 || a[0] != '-') {
             if (!firstOther) firstOther = a;
-            if (cmd) {
+            if (cmd == m_udp) {  // udp's subcommand
+                cmd = nullptr;
+                for (CLI::App* sub : m_udp->get_subcommands({}))
+                    if (sub->get_name() == a) cmd = sub;
+                if (!cmd) {
+                    cmd = m_udp;
+                    mistake("unknown udp command " + quote(a) + ": expected " + commandList(m_udp->get_subcommands({})) +
+                            " (see linewright-cli udp --help)");
+                    continue;
+                }
+            } else if (cmd) {
                 positionals.push_back(a);
                 continue;
+            } else {
+                cmd = command(a);
             }
-            cmd = command(a);
             if (!cmd) {
-                mistake("unknown command " + quote(a) + ": expected " + commandList() + " (see --help)");
+                mistake("unknown command " + quote(a) + ": expected " + commandList(m_commands) + " (see --help)");
                 continue;
             }
+            if (cmd == m_udp) continue;  // the options are resolved once its subcommand is known
             // The options that came before the command word, now that it is known.
             for (Given& g : given) {
                 g.option = find(cmd, g.written);
@@ -252,7 +277,7 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
             g.written = a.substr(0, 2);
             if (a.size() > 2) attached = a.substr(2);
         }
-        g.option = find(cmd, g.written);
+        g.option = find(cmd == m_udp ? nullptr : cmd, g.written);
         if (!g.option) {
             mistake(notAnOption(cmd, g.written));
             continue;
@@ -305,9 +330,11 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
     if (!cmd)
         return fail(nullptr,
                     "missing command: expected 'connect HOST PORT', 'listen [HOST:]PORT' or a session tool (see --help)");
+    if (cmd == m_udp) return fail(cmd, "udp needs a subcommand: expected 'udp listen [HOST:]PORT' or 'udp send HOST PORT' (see linewright-cli udp --help)");
 
     // --- CLI11: each option checked and stored, in command-line order.
     std::vector<std::string> plain{cmd->get_name()};
+    if (cmd->get_parent() == m_udp) plain.insert(plain.begin(), m_udp->get_name());
     for (const Given& g : given) {
         plain.push_back(longName(g.option));
         if (g.value) plain.push_back(*g.value);
@@ -321,7 +348,10 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
 
     // --- The positional arguments and the checks across options.
     std::string why;
-    if (cmd->get_name() == "connect" || cmd->get_name() == "listen" || cmd->get_name() == "proxy") {
+    if (cmd->get_parent() == m_udp) {
+        why = finishUdp(cmd->get_name() == "listen", positionals, m_result.udp);
+        m_result.kind = ParsedCommandLine::Kind::Udp;
+    } else if (cmd->get_name() == "connect" || cmd->get_name() == "listen" || cmd->get_name() == "proxy") {
         why = finishSession(cmd->get_name() == "connect"  ? Mode::Connect
                             : cmd->get_name() == "listen" ? Mode::Listen
                                                           : Mode::Proxy,

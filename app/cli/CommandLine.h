@@ -5,10 +5,12 @@
 // What it does: parseCommandLine() reads
 //   linewright-cli connect HOST PORT [options]        (CliOptions.h)
 //   linewright-cli listen [HOST:]PORT [options]
+//   linewright-cli udp listen [HOST:]PORT | udp send HOST PORT  (UdpOptions.h)
 //   linewright-cli replay|mock|export|import|reframe|summary FILE …  (ToolOptions.h)
 //   linewright-cli example NAME [options]             (ExampleCommand.h)
 //   linewright-cli --help | --version                 (and COMMAND --help)
-// The commands are CLI11 subcommands; their options are defined once per
+// The commands are CLI11 subcommands (udp has its own: the word after
+// `udp` picks listen or send, and options may come before either word); their options are defined once per
 // option group (OptionGroups.h) and the help pages are generated from those
 // definitions (HelpFormatter.h).
 // The syntax is GNU's, as before CLI11: options anywhere after the program
@@ -35,15 +37,17 @@
 #include "app/cli/CliOptions.h"
 #include "app/cli/ExampleCommand.h"
 #include "app/cli/ToolOptions.h"
+#include "app/cli/UdpOptions.h"
 
 #include <string>
 
 namespace cli {
 
 struct ParsedCommandLine {
-    enum class Kind { Session, Tool, Example, Help, Version, Error };
+    enum class Kind { Session, Udp, Tool, Example, Help, Version, Error };
     Kind kind = Kind::Error;
     CliOptions session;   ///< Kind::Session (connect, listen).
+    UdpOptions udp;       ///< Kind::Udp (udp listen, udp send).
     ToolOptions tool;     ///< Kind::Tool.
     ExampleArgs example;  ///< Kind::Example.
     /// Help, Version: what to print on stdout. Error: the message, one line,

@@ -147,8 +147,71 @@ void addFamilyOptions(OptionDefiner& d, CLI::App& app, int& family) {
     d.flag(app, "-6,--ipv6", "resolve HOST to IPv6 addresses only.", [&family] { family = engine::kAfInet6; });
 }
 
-namespace {
-}  // namespace
+// The wording of these is that of connect and listen (CliOptions.cpp).
+void addSendOption(OptionDefiner& d, CLI::App& app, std::string description, std::vector<std::string>& sends) {
+    d.repeatable(
+        app, "-s,--send", "TEXT", std::move(description),
+        [](const std::string& v) {
+            engine::EscapeError e;
+            return engine::parseEscaped(v, &e) ? std::string() : e.message;
+        },
+        [&sends](const std::string& v) { sends.push_back(*engine::parseEscaped(v, nullptr)); });
+}
+
+void addRepeatOption(OptionDefiner& d, CLI::App& app, std::string description, std::uint64_t& repeat, bool& given) {
+    d.value(
+        app, "--repeat", "N", std::move(description),
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 ? std::string() : "expected a number of copies of at least 1, got " + quote(v);
+        },
+        [&repeat, &given](const std::string& v) {
+            repeat = *parseCount(v);
+            given = true;
+        });
+}
+
+void addIntervalOption(OptionDefiner& d, CLI::App& app, std::string description, std::chrono::milliseconds& interval) {
+    d.value(
+        app, "--interval", "MS", std::move(description),
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 && *n <= 86400000ull
+                       ? std::string()
+                       : "expected milliseconds between copies (1 to 86400000), got " + quote(v);
+        },
+        [&interval](const std::string& v) {
+            interval = std::chrono::milliseconds(static_cast<long long>(*parseCount(v)));
+        });
+}
+
+void addCountOption(OptionDefiner& d, CLI::App& app, std::string description, std::uint64_t& count) {
+    d.value(
+        app, "-c,--count", "N", std::move(description),
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 ? std::string() : "expected a number of messages of at least 1, got " + quote(v);
+        },
+        [&count](const std::string& v) { count = *parseCount(v); });
+}
+
+void addJsonOption(OptionDefiner& d, CLI::App& app, std::string description, bool& json) {
+    d.flag(app, "-j,--json", std::move(description), [&json] { json = true; });
+}
+
+void addStatsOption(OptionDefiner& d, CLI::App& app, std::string description, bool& stats) {
+    d.flag(app, "--stats", std::move(description), [&stats] { stats = true; });
+}
+
+void addRecordOptions(OptionDefiner& d, CLI::App& app, std::string description, std::string& path, bool& force) {
+    d.value(
+        app, "-r,--record", "FILE", std::move(description),
+        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        [&path](const std::string& v) { path = v; });
+    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
+           [&force] { force = true; });
+}
+
 
 void addSizeOption(OptionDefiner& d, CLI::App& app, const std::string& names, std::string description, std::size_t max,
              std::size_t& out) {

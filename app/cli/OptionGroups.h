@@ -27,9 +27,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -95,6 +97,21 @@ void addChannelOption(OptionDefiner& d, CLI::App& app, std::string description,
                       std::optional<engine::ChannelId>& channel);
 /// -4, --ipv4 and -6, --ipv6: the last one given wins.
 void addFamilyOptions(OptionDefiner& d, CLI::App& app, int& family);
+
+/// -s, --send TEXT (repeatable; escapes allowed): each value unescaped, appended to `sends`.
+void addSendOption(OptionDefiner& d, CLI::App& app, std::string description, std::vector<std::string>& sends);
+/// --repeat N (at least 1); `given` is set when it appears.
+void addRepeatOption(OptionDefiner& d, CLI::App& app, std::string description, std::uint64_t& repeat, bool& given);
+/// --interval MS (1 to 86400000 milliseconds).
+void addIntervalOption(OptionDefiner& d, CLI::App& app, std::string description, std::chrono::milliseconds& interval);
+/// -c, --count N (at least 1).
+void addCountOption(OptionDefiner& d, CLI::App& app, std::string description, std::uint64_t& count);
+/// -j, --json.
+void addJsonOption(OptionDefiner& d, CLI::App& app, std::string description, bool& json);
+/// --stats.
+void addStatsOption(OptionDefiner& d, CLI::App& app, std::string description, bool& stats);
+/// -r, --record FILE (not empty) and --force.
+void addRecordOptions(OptionDefiner& d, CLI::App& app, std::string description, std::string& path, bool& force);
 
 /// The largest --in-buffer / --out-buffer (bytes per recv / per send and
 /// file chunk): each channel holds one of each.

@@ -1,6 +1,8 @@
 // UdpCommand.cpp — linewright-cli udp listen / udp send.
 #include "app/cli/UdpCommand.h"
 
+#include "app/cli/UdpOptions.h"
+
 #include "app/Version.h"
 #include "app/cli/EventPrinter.h"
 #include "app/cli/JsonLinesWriter.h"
@@ -38,232 +40,6 @@ namespace {
 
 constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr std::size_t kEventBacklog = std::size_t{4} << 20;  // as CliSession
-
-const char* const kUsage =
-    "usage: linewright-cli udp listen [HOST:]PORT [options]\n"
-    "       linewright-cli udp send HOST PORT [options]\n"
-    "Try 'linewright-cli udp --help' for more information.\n";
-
-const char* const kHelp =
-    "Usage: linewright-cli udp listen [HOST:]PORT [options]\n"
-    "       linewright-cli udp send HOST PORT [options]\n"
-    "\n"
-    "UDP: each datagram is one message (or, with --terminator, cut into several;\n"
-    "nothing carries over from one datagram to the next).\n"
-    "listen binds [HOST:]PORT (HOST defaults to 127.0.0.1; 0.0.0.0 or :: for every\n"
-    "interface; PORT 0 picks a free one) and prints every message with its sender.\n"
-    "send connects a UDP socket to HOST PORT, sends --send data or stdin lines (one\n"
-    "datagram per line), prints the replies, and ends once everything is sent and\n"
-    "--wait has passed (or --count replies came).\n"
-    "\n"
-    "Framing:\n"
-    "  -t, --terminator SPEC   cut each datagram at SPEC (escaped bytes, count:N) or\n"
-    "                          'none' (the default: a datagram is a message)\n"
-    "Sending:\n"
-    "  -s, --send DATA         send DATA (escapes: \\r \\n \\t \\0 \\\\ \\xNN) as one datagram;\n"
-    "                          repeatable (send only)\n"
-    "  -r, --repeat N          send each --send N times\n"
-    "  -i, --interval SECS     one copy every SECS seconds (decimal)\n"
-    "  -e, --echo              send every datagram back to its sender (listen only)\n"
-    "      --stdin / --no-stdin  read stdin lines (default: send without --send)\n"
-    "      --wait SECS         send: after the last datagram, wait this long for\n"
-    "                          replies and ICMP errors (default 0.25)\n"
-    "Addressing:\n"
-    "  -4, -6                  IPv4 / IPv6 only\n"
-    "      --broadcast         allow sending to a broadcast address (SO_BROADCAST)\n"
-    "      --multicast GROUP   listen: join multicast GROUP (bind 0.0.0.0:PORT or [::]:PORT)\n"
-    "      --multicast-if IF   the interface: an IPv4 address or an IPv6 interface index\n"
-    "      --multicast-ttl N   TTL / hop limit of multicast sent (0-255)\n"
-    "      --no-multicast-loop do not receive our own multicast\n"
-    "Output:\n"
-    "  -j, --json              every event as a JSON line on stdout (docs/session-format.md)\n"
-    "  -q, --quiet             no message lines; errors only\n"
-    "      --record FILE       record the session (JSON Lines) to FILE\n"
-    "      --force             --record may overwrite FILE\n"
-    "      --stats             totals on stderr at the end\n"
-    "Stopping:\n"
-    "  -c, --count N           stop after N messages received\n"
-    "      --timeout SECS      stop after SECS seconds (1 if --count was not reached)\n"
-    "\n"
-    "Exit status: 0 success, 1 a runtime failure, 2 a usage error.\n";
-
-struct UdpOptions {
-    bool listen = true;
-    std::string host;
-    std::uint16_t port = 0;
-    int family = 0;
-    engine::DatagramOptions dgram;
-    std::vector<std::string> sends;
-    std::uint64_t repeat = 1;
-    std::chrono::milliseconds interval{0};
-    std::optional<bool> stdinWanted;
-    std::chrono::milliseconds wait{250};
-    bool json = false;
-    bool quiet = false;
-    bool stats = false;
-    std::string recordPath;
-    bool force = false;
-    std::uint64_t count = 0;
-    std::optional<std::chrono::milliseconds> timeout;
-    std::string timeoutText;
-};
-
-struct UsageError {
-    std::string text;
-};
-
-// Reads `udp listen|send …` (argv[1] is "udp").
-UdpOptions parse(int argc, const char* const* argv, bool& help) {
-    UdpOptions o;
-    std::vector<std::string> positionals;
-    bool optionsEnded = false;
-    help = false;
-    for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (optionsEnded || arg == "-" || arg.empty() || arg[0] != '-') {
-            positionals.push_back(arg);
-            continue;
-        }
-        if (arg == "--") {
-            optionsEnded = true;
-            continue;
-        }
-        std::string name = arg;
-        std::optional<std::string> inlineValue;
-        if (arg.rfind("--", 0) == 0) {
-            if (const auto eq = arg.find('='); eq != std::string::npos) {
-                name = arg.substr(0, eq);
-                inlineValue = arg.substr(eq + 1);
-            }
-        } else if (arg.size() > 2) {
-            name = arg.substr(0, 2);  // -sVALUE
-            inlineValue = arg.substr(2);
-        }
-        auto flag = [&] {
-            if (inlineValue) throw UsageError{"option " + name + " takes no value"};
-        };
-        auto value = [&]() -> std::string {
-            if (inlineValue) return *inlineValue;
-            if (i + 1 >= argc) throw UsageError{"option " + name + " needs a value"};
-            return argv[++i];
-        };
-        auto seconds = [&](const std::string& v) {
-            auto s = parseSeconds(v);
-            if (!s) throw UsageError{name + ": " + quote(v) + " is not a number of seconds (e.g. 2 or 0.5)"};
-            return *s;
-        };
-        auto number = [&](const std::string& v) {
-            auto n = parseCount(v);
-            if (!n) throw UsageError{name + ": " + quote(v) + " is not a whole number"};
-            return *n;
-        };
-        if (name == "-h" || name == "--help") {
-            help = true;
-            return o;
-        } else if (name == "-4" || name == "-6") {
-            flag();
-            o.family = name == "-4" ? engine::kAfInet : engine::kAfInet6;
-        } else if (name == "-t" || name == "--terminator") {
-            const std::string v = value();
-            std::string why;
-            auto t = engine::parseTerminatorSpec(v, &why);
-            if (!t) throw UsageError{name + ": " + why};
-            o.dgram.terminator = *t;
-        } else if (name == "-s" || name == "--send") {
-            const std::string v = value();
-            engine::EscapeError e;
-            auto bytes = engine::parseEscaped(v, &e);
-            if (!bytes) throw UsageError{name + ": " + e.message};
-            o.sends.push_back(std::move(*bytes));
-        } else if (name == "-r" || name == "--repeat") {
-            o.repeat = number(value());
-            if (o.repeat == 0) throw UsageError{name + ": must be at least 1"};
-        } else if (name == "-i" || name == "--interval") {
-            o.interval = seconds(value());
-        } else if (name == "-e" || name == "--echo") {
-            flag();
-            o.dgram.echo = true;
-        } else if (name == "--stdin" || name == "--no-stdin") {
-            flag();
-            o.stdinWanted = name == "--stdin";
-        } else if (name == "--wait") {
-            o.wait = seconds(value());
-        } else if (name == "--broadcast") {
-            flag();
-            o.dgram.broadcast = true;
-        } else if (name == "--multicast") {
-            o.dgram.multicastGroup = value();
-        } else if (name == "--multicast-if") {
-            o.dgram.multicastInterface = value();
-        } else if (name == "--multicast-ttl") {
-            const auto n = number(value());
-            if (n > 255) throw UsageError{name + ": at most 255"};
-            o.dgram.multicastTtl = static_cast<int>(n);
-        } else if (name == "--no-multicast-loop") {
-            flag();
-            o.dgram.multicastLoop = 0;
-        } else if (name == "-j" || name == "--json") {
-            flag();
-            o.json = true;
-        } else if (name == "-q" || name == "--quiet") {
-            flag();
-            o.quiet = true;
-        } else if (name == "--stats") {
-            flag();
-            o.stats = true;
-        } else if (name == "--record") {
-            o.recordPath = value();
-            if (o.recordPath.empty()) throw UsageError{"--record: the file name is empty"};
-        } else if (name == "--force") {
-            flag();
-            o.force = true;
-        } else if (name == "-c" || name == "--count") {
-            o.count = number(value());
-            if (o.count == 0) throw UsageError{name + ": must be at least 1"};
-        } else if (name == "--timeout") {
-            o.timeoutText = value();
-            o.timeout = seconds(o.timeoutText);
-        } else {
-            throw UsageError{"unknown option " + quote(name) + " for udp"};
-        }
-    }
-    if (positionals.empty()) throw UsageError{"udp needs a subcommand: listen or send"};
-    const std::string sub = positionals[0];
-    if (sub == "listen") {
-        o.listen = true;
-        if (positionals.size() != 2) throw UsageError{"udp listen takes one argument, [HOST:]PORT"};
-        std::string portText;
-        if (!engine::splitHostPort(positionals[1], o.host, portText))
-            throw UsageError{"udp listen: " + quote(positionals[1]) + " is not [HOST:]PORT"};
-        const auto p = engine::parsePort(portText, true);
-        if (!p) throw UsageError{"udp listen: " + quote(portText) + " is not a port (0-65535)"};
-        o.port = *p;
-        if (o.host.empty()) {
-            if (!o.dgram.multicastGroup.empty())
-                o.host = o.dgram.multicastGroup.find(':') != std::string::npos ? "::" : "0.0.0.0";
-            else
-                o.host = o.family == engine::kAfInet6 ? "::1" : "127.0.0.1";
-        }
-        if (!o.sends.empty()) throw UsageError{"udp listen: --send is for udp send (a listener replies with --echo)"};
-        if (o.repeat != 1 || o.interval.count() != 0) throw UsageError{"udp listen: --repeat and --interval are for udp send"};
-    } else if (sub == "send") {
-        o.listen = false;
-        if (positionals.size() != 3) throw UsageError{"udp send takes two arguments, HOST and PORT"};
-        o.host = positionals[1];
-        const auto p = engine::parsePort(positionals[2]);
-        if (!p) throw UsageError{"udp send: " + quote(positionals[2]) + " is not a port (1-65535)"};
-        o.port = *p;
-        if (o.dgram.echo) throw UsageError{"udp send: --echo is for udp listen"};
-        if (!o.dgram.multicastGroup.empty())
-            throw UsageError{"udp send: --multicast joins a group to listen; to send to one, give the group as HOST"};
-    } else {
-        throw UsageError{"unknown udp subcommand " + quote(sub) + "; use listen or send"};
-    }
-    if (o.json && o.quiet) throw UsageError{"--json and --quiet cannot be used together"};
-    if ((o.repeat != 1 || o.interval.count() != 0) && o.sends.empty())
-        throw UsageError{"--repeat and --interval repeat --send data; give --send"};
-    return o;
-}
 
 class UdpSession {
 public:
@@ -419,7 +195,8 @@ int UdpSession::run() {
 void UdpSession::startSending() {
     m_sendsStarted = true;
     for (const std::string& data : m_o.sends) {
-        m_expected += m_o.repeat;
+        // --interval without --repeat: copies until the end (never all sent).
+        m_expected += m_o.repeat == 0 ? std::uint64_t{1} << 62 : m_o.repeat;
         if (m_o.repeat > 1 || m_o.interval.count() > 0)
             m_reactor->pushRepeat(m_main, data, m_o.repeat, m_o.interval);
         else
@@ -517,24 +294,9 @@ void UdpSession::onEvent(const Event& e) {
 
 }  // namespace
 
-bool isUdpCommand(int argc, const char* const* argv) { return argc >= 2 && std::string_view(argv[1]) == "udp"; }
-
-int runUdpCommand(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
-    UdpOptions o;
-    bool help = false;
+int runUdpCommand(const UdpOptions& options, std::FILE* out, std::FILE* err) {
     try {
-        o = parse(argc, argv, help);
-    } catch (const UsageError& e) {
-        std::fprintf(err, "linewright-cli: udp: %s\n%s",
-                     engine::terminalSafe(e.text, engine::TerminalText::Line).c_str(), kUsage);
-        return 2;
-    }
-    if (help) {
-        std::fputs(kHelp, out);
-        return 0;
-    }
-    try {
-        UdpSession session(std::move(o), out, err);
+        UdpSession session(options, out, err);
         return session.run();
     } catch (const std::exception& e) {
         std::fprintf(err, "linewright-cli: %s\n", e.what());

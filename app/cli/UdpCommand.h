@@ -2,8 +2,8 @@
 // `linewright-cli udp send HOST PORT`: UDP channels of the Reactor
 // (engine/reactor/DatagramChannel.h) from the command line.
 //
-// What it does: reads its own command line (GNU syntax, as the TCP commands:
-// `--opt value`, `--opt=value`, `--` ends the options), opens one UDP channel
+// What it does: given the parsed command line (UdpOptions.h, on CLI11 as
+// every command: CommandLine.h), opens one UDP channel
 // (bound for listen, connected for send), sends --send data (--repeat,
 // --interval) or stdin lines (one datagram each), and consumes the events:
 // each message received is a line on stdout ("PEER < bytes", escaped), or a
@@ -24,9 +24,9 @@
 
 namespace cli {
 
-/// True when argv names the udp command (its first argument is "udp").
-bool isUdpCommand(int argc, const char* const* argv);
-/// Runs `linewright-cli udp …`; returns the exit status.
-int runUdpCommand(int argc, const char* const* argv, std::FILE* out, std::FILE* err);
+struct UdpOptions;
+
+/// Runs `linewright-cli udp listen|send` as parsed; returns the exit status.
+int runUdpCommand(const UdpOptions& options, std::FILE* out, std::FILE* err);
 
 }  // namespace cli

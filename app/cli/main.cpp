@@ -54,8 +54,6 @@ int main(int argc, char** argv) {
     raiseOpenFileLimit();
     tuneAllocator();
 
-    // `udp listen|send` reads its own command line (UdpCommand.h).
-    if (cli::isUdpCommand(argc, argv)) return cli::runUdpCommand(argc, argv, stdout, stderr);
     const cli::ParsedCommandLine parsed = cli::parseCommandLine(argc, argv);
     switch (parsed.kind) {
     case cli::ParsedCommandLine::Kind::Help:
@@ -65,6 +63,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: %s\n%s", parsed.prefix.c_str(),
                      engine::terminalSafe(parsed.text, engine::TerminalText::Multiline).c_str(), parsed.usage.c_str());
         return 2;
+    case cli::ParsedCommandLine::Kind::Udp: return cli::runUdpCommand(parsed.udp, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Example: return cli::runExampleCommand(parsed.example, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Tool:
         try {

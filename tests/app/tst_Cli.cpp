@@ -159,7 +159,7 @@ void TestCli::badInput_data() {
     QTest::addColumn<QString>("mentions");
     QTest::newRow("nothing") << QStringList{} << "missing command";
     QTest::newRow("unknown command") << QStringList{"dial", "x", "1"} << "unknown command 'dial'";
-    QTest::newRow("unknown command lists all") << QStringList{"dial"} << "connect, listen, proxy, replay, mock, export, import, reframe, summary or example";
+    QTest::newRow("unknown command lists all") << QStringList{"dial"} << "connect, listen, proxy, udp, replay, mock, export, import, reframe, summary or example";
     QTest::newRow("option value missing") << QStringList{"connect", "h", "1", "-t"} << "option --terminator needs a value";
     QTest::newRow("long flag given a value") << QStringList{"connect", "h", "1", "--echo=yes"} << "option --echo takes no value";
     QTest::newRow("short flags together") << QStringList{"connect", "h", "1", "-eq"} << "write short options separately";
@@ -810,7 +810,7 @@ void TestCli::gnuSyntaxAndHelpPerCommand() {
     QCOMPARE(p.readAllStandardOutput(), QByteArray("< B\n"));
 
     // Every command has its --help, generated from its options.
-    for (const char* cmd : {"connect", "listen", "replay", "mock", "export", "import", "reframe", "summary", "example"}) {
+    for (const char* cmd : {"connect", "listen", "udp", "replay", "mock", "export", "import", "reframe", "summary", "example"}) {
         const Run h = runCli({cmd, "--help"});
         QCOMPARE(h.status, 0);
         QVERIFY2(h.out.startsWith(QByteArray("Usage: linewright-cli ") + cmd), h.out.constData());

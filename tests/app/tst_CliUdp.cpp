@@ -74,11 +74,66 @@ private slots:
               QStringList{"udp", "send", "127.0.0.1", "9", "--repeat", "3"}}) {
             const Run r = cli(args);
             QVERIFY2(r.status == 2, qPrintable(args.join(' ') + "\n" + r.all()));
-            QVERIFY2(r.err.startsWith("linewright-cli: udp: "), qPrintable(r.all()));
+            // One line, in the style of every command.
+            QVERIFY2(r.err.startsWith("linewright-cli: ") && r.err.count('\n') == 1, qPrintable(r.all()));
+            QVERIFY(r.out.isEmpty());
         }
         const Run help = cli({"udp", "--help"});
         QCOMPARE(help.status, 0);
         QVERIFY(help.out.contains("udp listen [HOST:]PORT"));
+    }
+
+    // udp is a command like the others (CLI11): the shared options keep
+    // their names, checks and wording; options may come before the command
+    // words; each subcommand has its help, and the program's help lists udp.
+    void sameCommandLineAsTheTcpCommands() {
+        const QList<QPair<QStringList, QStringList>> pairs{
+            {{"listen", "0", "--count", "0"}, {"udp", "listen", "0", "--count", "0"}},
+            {{"listen", "0", "-w", "soon"}, {"udp", "listen", "0", "--timeout", "soon"}},
+            {{"listen", "0", "-t", "\\q"}, {"udp", "listen", "0", "-t", "\\q"}},
+            {{"listen", "0", "--record="}, {"udp", "listen", "0", "--record="}},
+            {{"listen", "0", "--json=yes"}, {"udp", "listen", "0", "--json=yes"}},
+            {{"listen", "0", "-q", "-c"}, {"udp", "listen", "0", "-q", "-c"}},
+            {{"listen", "70000"}, {"udp", "listen", "70000"}},
+            {{"connect", "h", "0"}, {"udp", "send", "h", "0"}},
+            {{"connect", "h", "1", "--repeat", "0"}, {"udp", "send", "h", "1", "--repeat", "0"}},
+            {{"connect", "h", "1", "--interval", "x"}, {"udp", "send", "h", "1", "--interval", "x"}},
+            {{"connect", "h", "1", "--send", "\\xZZ"}, {"udp", "send", "h", "1", "--send", "\\xZZ"}},
+            {{"connect", "h", "1", "--interval", "5"}, {"udp", "send", "h", "1", "--interval", "5"}},
+        };
+        for (const auto& [tcp, udp] : pairs) {
+            const Run a = cli(tcp);
+            const Run b = cli(udp);
+            QVERIFY2(a.status == 2 && b.status == 2, qPrintable(a.all() + b.all()));
+            QVERIFY2(a.err == b.err, qPrintable(tcp.join(' ') + ": " + a.err + udp.join(' ') + ": " + b.err));
+        }
+        const Run echo = cli({"udp", "send", "h", "9", "--echo"});
+        QCOMPARE(echo.status, 2);
+        QCOMPARE(echo.err, QByteArray("linewright-cli: option --echo does not apply to udp send (see linewright-cli udp "
+                                      "send --help)\n"));
+        const Run sub = cli({"udp", "frobnicate", "1"});
+        QVERIFY2(sub.err.contains("unknown udp command 'frobnicate': expected listen or send"), sub.err.constData());
+
+        // GNU syntax, options before the command words too.
+        Background server(kCli, {"--echo", "udp", "-q", "listen", "--terminator=none", "0"}, kWait);
+        const quint16 port = server.port();
+        QVERIFY2(port != 0, server.err().constData());
+        const Run r = cli({"-c1", "udp", "--send=hi", "send", "-w", "10", "--", "127.0.0.1", QString::number(port)});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QCOMPARE(r.out, QByteArray("< hi\n"));
+        QCOMPARE(server.stop(), 0);
+
+        for (const QStringList& args : {QStringList{"udp", "listen", "--help"}, QStringList{"udp", "send", "-h"}}) {
+            const Run h = cli(args);
+            QCOMPARE(h.status, 0);
+            QVERIFY2(h.out.startsWith("Usage: linewright-cli udp " + args[1].toUtf8()), h.out.constData());
+            QVERIFY2(h.out.contains("-c, --count N") && h.out.contains("-w, --timeout S") &&
+                         h.out.contains("-r, --record FILE") && h.out.contains("-4, --ipv4"),
+                     h.out.constData());
+        }
+        const Run top = cli({"--help"});
+        QVERIFY(top.out.contains("udp send HOST PORT [options]"));
+        QVERIFY(QRegularExpression(R"(\n  udp +UDP)").match(QString::fromUtf8(top.out)).hasMatch());
     }
 
     void echoBothFamilies_data() {

@@ -1,0 +1,192 @@
+// UdpOptions.cpp — udp listen and udp send on CLI11: their options, help
+// pages and checks.
+#include "app/cli/UdpOptions.h"
+
+#include "app/cli/HelpFormatter.h"
+#include "app/cli/OptionGroups.h"
+#include "app/cli/Values.h"
+
+#include "engine/net/Address.h"
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+namespace {
+
+void addFraming(OptionDefiner& d, CLI::App& app, UdpOptions& o) {
+    d.setGroup("Framing");
+    addTerminatorOption(d, app,
+                        "cut each datagram into messages at T: escaped bytes ('\\r\\n', '\\n'), count:N, or none "
+                        "(the default: a datagram is a message). Nothing carries over from one datagram to the next.",
+                        [&o](const engine::Terminator& t) { o.dgram.terminator = t; });
+}
+
+void addAddressing(OptionDefiner& d, CLI::App& app, UdpOptions& o, bool listen) {
+    d.setGroup("Addressing");
+    addFamilyOptions(d, app, o.family);
+    d.flag(app, "--broadcast", "allow sending to a broadcast address (SO_BROADCAST).",
+           [&o] { o.dgram.broadcast = true; });
+    if (listen)
+        d.value(
+            app, "--multicast", "GROUP",
+            "join the multicast GROUP (a numeric address); without a HOST, bind 0.0.0.0:PORT or [::]:PORT.",
+            [](const std::string& v) {
+                return engine::Address::fromNumeric(v, 1) ? std::string()
+                                                          : "expected a numeric multicast address, got " + quote(v);
+            },
+            [&o](const std::string& v) { o.dgram.multicastGroup = v; });
+    d.value(
+        app, "--multicast-if", "IF",
+        "the interface for the group and for multicast sent: an IPv4 address, or an IPv6 interface index.",
+        [](const std::string& v) { return v.empty() ? std::string("expected an interface") : std::string(); },
+        [&o](const std::string& v) { o.dgram.multicastInterface = v; });
+    d.value(
+        app, "--multicast-ttl", "N", "TTL (hop limit) of the multicast sent, 0 to 255 (default 1).",
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n <= 255 ? std::string() : "expected a TTL from 0 to 255, got " + quote(v);
+        },
+        [&o](const std::string& v) { o.dgram.multicastTtl = static_cast<int>(*parseCount(v)); });
+    d.flag(app, "--no-multicast-loop", "do not receive our own multicast.", [&o] { o.dgram.multicastLoop = 0; });
+}
+
+void addOutputAndStopping(OptionDefiner& d, CLI::App& app, UdpOptions& o, bool listen) {
+    d.setGroup("Output");
+    addJsonOption(d, app, "the event stream on stdout as JSON Lines (the session format of docs/session-format.md).",
+                  o.json);
+    addQuietOption(d, app,
+                   listen ? "no per-message output; the \"listening on\" line and failures still go to stderr."
+                          : "no per-message output; failures still go to stderr.",
+                   o.quiet);
+    addStatsOption(d, app, "final counters on stderr.", o.stats);
+    addRecordOptions(d, app, "write the session (every event) to FILE.", o.recordPath, o.force);
+
+    d.setGroup("Stopping");
+    addCountOption(d, app, "stop after N messages received (in all).", o.count);
+    addTimeoutOption(d, app,
+                     "stop after S seconds (decimals allowed). That is a failure if --count was not reached; "
+                     "otherwise the planned end.",
+                     [&o](std::chrono::milliseconds t, const std::string& text) {
+                         o.timeout = t;
+                         o.timeoutText = text;
+                     });
+}
+
+const char* const kStoppingNote = "  SIGINT/SIGTERM stop cleanly (a second one exits at once).\n";
+const char* const kFooter = "Exit status: 0 success; 1 a runtime failure, with one line on stderr; 2 a usage\n"
+                            "error. See docs/udp.md.\n";
+
+CLI::App* addListen(CLI::App& udp, OptionDefiner& d, HelpFormatter& help, UdpOptions& o) {
+    CLI::App* app = udp.add_subcommand("listen", "bind [HOST:]PORT and print every datagram with its sender.");
+    addFraming(d, *app, o);
+    d.setGroup("Replying");
+    d.flag(*app, "-e,--echo", "send every datagram back, byte for byte, to its sender.",
+           [&o] { o.dgram.echo = true; });
+    addAddressing(d, *app, o, true);
+    addOutputAndStopping(d, *app, o, true);
+    HelpPage page;
+    page.usage = {"udp listen [HOST:]PORT [options]"};
+    page.description =
+        "Binds [HOST:]PORT (127.0.0.1 unless a host is given; 0.0.0.0 or [::] for every\n"
+        "interface; port 0 picks a free port, and the line \"linewright-cli: listening on\n"
+        "HOST:PORT (udp)\" on stderr says which) and prints every message on stdout, one\n"
+        "per line, after its sender: \"HOST:PORT < bytes\", bytes escaped.\n";
+    page.groupNotes["Stopping"] = kStoppingNote;
+    page.footer = kFooter;
+    help.setPage(app, std::move(page));
+    return app;
+}
+
+CLI::App* addSend(CLI::App& udp, OptionDefiner& d, HelpFormatter& help, UdpOptions& o) {
+    CLI::App* app = udp.add_subcommand("send", "send datagrams to HOST PORT and print the replies.");
+    addFraming(d, *app, o);
+    d.setGroup("Sending");
+    addSendOption(d, *app, "send TEXT (escapes allowed) as one datagram. Repeatable.", o.sends);
+    addRepeatOption(d, *app, "send each --send N times.", o.repeat, o.repeatGiven);
+    addIntervalOption(d, *app, "send each --send once every MS milliseconds (N times with --repeat, else until the end).",
+                      o.interval);
+    d.flag(*app, "-i,--stdin",
+           "send each line read from stdin as one datagram, its line ending kept (the default without --send).",
+           [&o] { o.stdinWanted = true; });
+    d.flag(*app, "--no-stdin", "do not read stdin.", [&o] { o.stdinWanted = false; });
+    d.value(
+        *app, "--wait", "S",
+        "once everything is sent, wait S seconds for replies and ICMP errors before ending (default 0.25).",
+        checkSeconds, [&o](const std::string& v) { o.wait = *parseSeconds(v); });
+    addAddressing(d, *app, o, false);
+    addOutputAndStopping(d, *app, o, false);
+    HelpPage page;
+    page.usage = {"udp send HOST PORT [options]"};
+    page.description =
+        "Connects a UDP socket to HOST PORT (a name, or an IPv4 or IPv6 literal), sends the\n"
+        "--send data or else stdin, one datagram per line, and prints each reply on stdout\n"
+        "(\"< bytes\", escaped). It ends once everything is sent and --wait has passed, or\n"
+        "--count replies came, or --timeout. ICMP port unreachable is a failure.\n";
+    page.groupNotes["Stopping"] = kStoppingNote;
+    page.footer = kFooter;
+    help.setPage(app, std::move(page));
+    return app;
+}
+
+}  // namespace
+
+CLI::App* addUdpCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help, UdpOptions& o) {
+    CLI::App* udp = program.add_subcommand("udp", "UDP: udp listen [HOST:]PORT, udp send HOST PORT.");
+    addListen(*udp, d, help, o);
+    addSend(*udp, d, help, o);
+    HelpPage page;
+    page.usage = {"udp listen [HOST:]PORT [options]", "udp send HOST PORT [options]"};
+    page.description =
+        "UDP: each datagram is one message (or, with --terminator, cut into several).\n"
+        "Each subcommand has its own --help (linewright-cli udp send --help).\n";
+    page.listCommands = true;
+    page.footer = kFooter;
+    help.setPage(udp, std::move(page));
+    return udp;
+}
+
+std::string finishUdp(bool listen, const std::vector<std::string>& p, UdpOptions& o) {
+    o.listen = listen;
+    if (listen) {
+        if (p.size() != 1)
+            return std::string(p.empty() ? "udp listen needs" : "udp listen takes only") +
+                   " one [HOST:]PORT: linewright-cli udp listen [HOST:]PORT [options]";
+        std::string host, port;
+        if (!engine::splitHostPort(p[0], host, port))
+            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
+        const auto n = engine::parsePort(port, true);
+        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
+        o.port = *n;
+        o.host = host;
+        if (o.host.empty()) {
+            if (!o.dgram.multicastGroup.empty())
+                o.host = o.dgram.multicastGroup.find(':') != std::string::npos ? "::" : "0.0.0.0";
+            else
+                o.host = o.family == engine::kAfInet6 ? "::1" : "127.0.0.1";
+        }
+    } else {
+        if (p.size() != 2)
+            return std::string(p.size() < 2 ? "udp send needs" : "udp send takes only") +
+                   " a HOST and a PORT: linewright-cli udp send HOST PORT [options]";
+        o.host = p[0];
+        if (o.host.empty()) return "udp send: the HOST is empty";
+        const auto port = engine::parsePort(p[1]);
+        if (!port) return "invalid port " + quote(p[1]) + ": expected a number from 1 to 65535";
+        o.port = *port;
+    }
+    if (o.family != 0) {
+        std::string host = o.host;
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        if (const auto numeric = engine::Address::fromNumeric(host, 1); numeric && numeric->family() != o.family)
+            return quote(o.host) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") + " address, but " +
+                   (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
+    }
+    if (o.json && o.quiet) return "--json and --quiet cannot be used together";
+    if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
+    if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";
+    if (o.interval.count() > 0 && !o.repeatGiven) o.repeat = 0;  // paced: until the end
+    return {};
+}
+
+}  // namespace cli
