@@ -1,0 +1,206 @@
+// ProgramRunner.cpp — one stream's program: matching, actions, terminators, groups.
+#include "engine/program/ProgramRunner.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace engine::program {
+
+ProgramRunner::ProgramRunner(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage)
+    : m_program(std::move(program)), m_sender(sender), m_maxMessage(std::max<std::size_t>(maxMessage, 1)) {
+    m_maxCount = m_maxMessage;
+    if (m_program->maxCount() && m_program->maxCount() < m_maxCount) m_maxCount = m_program->maxCount();
+    m_base = initialTerminator();
+    // Each runner its own random sequence ({{random}}, {{uuid}}).
+    m_ctx.rngState ^= static_cast<std::uint64_t>(
+        std::chrono::steady_clock::now().time_since_epoch().count()) ^ reinterpret_cast<std::uintptr_t>(this);
+}
+
+Terminator ProgramRunner::initialTerminator() const {
+    const TerminatorSpec& s = m_program->initialTerminator();
+    switch (s.kind) {
+    case TerminatorSpec::Kind::Bytes: return Terminator::bytes(s.bytes);
+    case TerminatorSpec::Kind::None: return Terminator::none();
+    case TerminatorSpec::Kind::Count: {
+        const auto n = s.count.evaluate({}, nullptr).value_or(0);
+        return n > 0 ? Terminator::count(std::min<std::int64_t>(n, static_cast<std::int64_t>(m_maxCount)))
+                     : Terminator::none();
+    }
+    }
+    return Terminator::none();
+}
+
+void ProgramRunner::collect(std::string_view data) {
+    const std::size_t room = m_maxMessage - std::min(m_maxMessage, m_body.size());
+    if (data.size() > room) {
+        m_bodyTruncated = true;
+        data = data.substr(0, room);
+    }
+    m_body.append(data);
+}
+
+void ProgramRunner::abandonMessage() {
+    m_body.clear();
+    m_bodyTruncated = false;
+}
+
+bool ProgramRunner::matches(const Rule& r, std::string_view s, std::vector<std::string_view>& caps) const {
+    if (!r.state.empty() && r.state != m_state) return false;
+    if (r.from != Sender::Any && r.from != m_sender) return false;
+    caps.clear();
+    switch (r.match) {
+    case Rule::Match::Any: break;
+    case Rule::Match::Equals:
+        if (s != r.literal) return false;
+        break;
+    case Rule::Match::Prefix:
+        if (s.substr(0, r.literal.size()) != r.literal) return false;
+        break;
+    case Rule::Match::Suffix:
+        if (s.size() < r.literal.size() || s.substr(s.size() - r.literal.size()) != r.literal) return false;
+        break;
+    case Rule::Match::Contains:
+        if (s.find(r.literal) == std::string_view::npos) return false;
+        break;
+    case Rule::Match::Regex: {
+        auto m = r.pattern->find(s);
+        if (!m) return false;
+        caps.push_back(s.substr(m->range.first, m->range.second - m->range.first));
+        for (const auto& g : m->groups)
+            caps.push_back(g ? s.substr(g->first, g->second - g->first) : std::string_view());
+        return true;
+    }
+    }
+    caps.push_back(s);
+    return true;
+}
+
+std::optional<Terminator> ProgramRunner::evalTerminator(const Rule& r, const TerminatorSpec& spec,
+                                                        const std::vector<std::string_view>& caps, Verdict& v) const {
+    switch (spec.kind) {
+    case TerminatorSpec::Kind::Bytes: return Terminator::bytes(spec.bytes);
+    case TerminatorSpec::Kind::None: return Terminator::none();
+    case TerminatorSpec::Kind::Count: {
+        std::string why;
+        const auto n = spec.count.evaluate(caps, &why);
+        if (!n) {
+            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count " + why +
+                               "; the terminator stays as it was");
+            return std::nullopt;
+        }
+        if (*n < 0) {
+            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count '" + spec.count.text + "' is " +
+                               std::to_string(*n) + ", below 0; the terminator stays as it was");
+            return std::nullopt;
+        }
+        if (static_cast<std::uint64_t>(*n) > m_maxCount) {
+            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count '" + spec.count.text + "' is " +
+                               std::to_string(*n) + ", over the max message size " + std::to_string(m_maxCount) +
+                               "; the terminator stays as it was");
+            return std::nullopt;
+        }
+        return Terminator::count(*n);
+    }
+    }
+    return std::nullopt;
+}
+
+void ProgramRunner::run(const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule) {
+    for (const Action& a : r.actions) {
+        switch (a.kind) {
+        case Action::Kind::Terminator:
+            if (auto t = evalTerminator(r, a.terminator, caps, v)) {
+                if (t->isCount() && t->countValue() == 0) {
+                    v.errors.push_back(m_program->where(r) + ": rule " + r.name +
+                                       ": a count of 0 frames nothing; the terminator stays as it was");
+                } else {
+                    m_base = std::move(*t);
+                    m_hasOneShot = false;
+                }
+            }
+            break;
+        case Action::Kind::Next:
+            if (auto t = evalTerminator(r, a.terminator, caps, v)) {
+                // A count of 0 announces nothing: no message to frame.
+                if (t->isCount() && t->countValue() == 0) break;
+                m_oneShot = std::move(*t);
+                m_hasOneShot = true;
+                if (messageRule) ++m_outstanding;  // the announced message joins this one's group
+            }
+            break;
+        case Action::Kind::State: m_state = a.text; break;
+        case Action::Kind::Group: {
+            std::string why;
+            const auto n = a.expr.evaluate(caps, &why);
+            if (!n || *n < 0) {
+                v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": group " +
+                                   (n ? "'" + a.expr.text + "' is below 0" : why));
+            } else if (messageRule) {
+                m_outstanding = std::min<std::int64_t>(m_outstanding + *n, std::int64_t{1} << 40);
+            }
+            break;
+        }
+        case Action::Kind::GroupOpen:
+            if (messageRule) m_groupOpen = true;
+            break;
+        case Action::Kind::GroupClose:
+            if (messageRule) m_groupOpen = false;
+            break;
+        case Action::Kind::Reply: v.replies.push_back(a.reply.render(caps, m_ctx)); break;
+        case Action::Kind::Close: v.close = true; break;
+        case Action::Kind::Mark: v.mark = a.text; break;
+        }
+    }
+}
+
+Verdict ProgramRunner::found(std::string_view terminatorBytes) {
+    Verdict v;
+    // The one-shot terminator framed this message: back to the one in force.
+    m_hasOneShot = false;
+    // Its group: the current one while it expects messages, else a new one.
+    if (m_outstanding > 0) {
+        --m_outstanding;
+    } else if (!m_groupOpen) {
+        ++m_groupId;
+        m_groupBytes.clear();
+        m_groupTooBig = false;
+    }
+    if (m_groupId == 0) ++m_groupId;
+    v.group = m_groupId;
+    const bool keepGroup = m_program->matchesGroups();
+    if (keepGroup && !m_groupTooBig) {
+        if (m_bodyTruncated || m_groupBytes.size() + m_body.size() + terminatorBytes.size() > m_maxMessage) {
+            m_groupTooBig = true;
+            m_groupBytes.clear();
+        } else {
+            m_groupBytes.append(m_body);
+            m_groupBytes.append(terminatorBytes);
+        }
+    }
+
+    std::vector<std::string_view> caps;
+    for (const Rule& r : m_program->rules()) {
+        if (r.onGroup) continue;
+        if (matches(r, m_body, caps)) {
+            v.rule = &r;
+            run(r, caps, v, true);
+            break;
+        }
+    }
+    v.groupComplete = m_outstanding == 0 && !m_groupOpen;
+    if (v.groupComplete && keepGroup && !m_groupTooBig) {
+        for (const Rule& r : m_program->rules()) {
+            if (!r.onGroup) continue;
+            if (matches(r, m_groupBytes, caps)) {
+                v.groupRule = &r;
+                run(r, caps, v, false);
+                break;
+            }
+        }
+    }
+    m_body.clear();
+    m_bodyTruncated = false;
+    return v;
+}
+
+}  // namespace engine::program
