@@ -402,6 +402,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
             if (sawTerminator) return fail(lineNo, "the starting terminator is given twice");
             if (!readTerminator(r, p.m_initial, true, true)) return fail(lineNo, "terminator: " + why);
             sawTerminator = true;
+            p.m_terminatorGiven = true;
         } else if (keyword == "max-count") {
             const std::string_view n = r.word();
             std::uint64_t v = 0;

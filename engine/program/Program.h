@@ -105,6 +105,8 @@ public:
     const std::string& file() const noexcept { return m_file; }
     /// The terminator to start with (`terminator` at the top; "\r\n" when not given).
     const TerminatorSpec& initialTerminator() const noexcept { return m_initial; }
+    /// Whether the file gives its starting terminator (else "\r\n" is assumed).
+    bool terminatorGiven() const noexcept { return m_terminatorGiven; }
     /// The largest count a rule may set (0: the channel's max message).
     std::uint64_t maxCount() const noexcept { return m_maxCount; }
     const std::vector<Rule>& rules() const noexcept { return m_rules; }
@@ -122,6 +124,7 @@ private:
     std::string m_file;
     TerminatorSpec m_initial;
     std::uint64_t m_maxCount = 0;
+    bool m_terminatorGiven = false;
     std::vector<Rule> m_rules;
     bool m_answers = false;
     bool m_groupRules = false;

@@ -52,7 +52,11 @@ Loop& idleLoop() {
 
 ProgramFramer::ProgramFramer(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage,
                              std::size_t readSize)
-    : m_runner(std::move(program), sender, maxMessage), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
+    : ProgramFramer(std::vector<std::shared_ptr<const Program>>{std::move(program)}, sender, maxMessage, readSize) {}
+
+ProgramFramer::ProgramFramer(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
+                             std::size_t maxMessage, std::size_t readSize)
+    : m_runner(std::move(programs), sender, maxMessage), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
     m_chat->acInBufferSize = std::max<std::size_t>(readSize, 1);
     m_chat->set(m_runner.initialTerminator());
 }
@@ -81,7 +85,7 @@ void ProgramFramer::onFound() {
         m.body = std::exchange(m_body, std::string());
         m.terminatorBytes = std::string(termBytes);
         m.group = v.group;
-        if (v.rule) m.rule = v.rule->name;
+        m.rule = std::move(v.rules);
         m.mark = std::move(v.mark);
         m.replies = std::move(v.replies);
         m_messages.push_back(std::move(m));

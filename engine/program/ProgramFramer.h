@@ -38,6 +38,9 @@ public:
     /// `readSize`: ac_in_buffer_size, the most one handleRead() takes of a chunk.
     ProgramFramer(std::shared_ptr<const Program> program, Sender sender,
                   std::size_t maxMessage = ProgramRunner::kDefaultMaxMessage, std::size_t readSize = 65536);
+    /// Several programs as layers (ProgramRunner.h): a preset, then rules.
+    ProgramFramer(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
+                  std::size_t maxMessage = ProgramRunner::kDefaultMaxMessage, std::size_t readSize = 65536);
     ~ProgramFramer();
     ProgramFramer(const ProgramFramer&) = delete;
     ProgramFramer& operator=(const ProgramFramer&) = delete;

@@ -3,13 +3,21 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace engine::program {
 
 ProgramRunner::ProgramRunner(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage)
-    : m_program(std::move(program)), m_sender(sender), m_maxMessage(std::max<std::size_t>(maxMessage, 1)) {
+    : ProgramRunner(std::vector<std::shared_ptr<const Program>>{std::move(program)}, sender, maxMessage) {}
+
+ProgramRunner::ProgramRunner(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
+                             std::size_t maxMessage)
+    : m_programs(std::move(programs)), m_sender(sender), m_maxMessage(std::max<std::size_t>(maxMessage, 1)) {
+    if (m_programs.empty()) throw std::invalid_argument("ProgramRunner: no program");
+    m_states.assign(m_programs.size(), "start");
     m_maxCount = m_maxMessage;
-    if (m_program->maxCount() && m_program->maxCount() < m_maxCount) m_maxCount = m_program->maxCount();
+    for (const auto& p : m_programs)
+        if (p->maxCount() && p->maxCount() < m_maxCount) m_maxCount = p->maxCount();
     m_base = initialTerminator();
     // Each runner its own random sequence ({{random}}, {{uuid}}).
     m_ctx.rngState ^= static_cast<std::uint64_t>(
@@ -17,7 +25,13 @@ ProgramRunner::ProgramRunner(std::shared_ptr<const Program> program, Sender send
 }
 
 Terminator ProgramRunner::initialTerminator() const {
-    const TerminatorSpec& s = m_program->initialTerminator();
+    const Program* first = m_programs.front().get();
+    for (const auto& p : m_programs)
+        if (p->terminatorGiven()) {
+            first = p.get();
+            break;
+        }
+    const TerminatorSpec& s = first->initialTerminator();
     switch (s.kind) {
     case TerminatorSpec::Kind::Bytes: return Terminator::bytes(s.bytes);
     case TerminatorSpec::Kind::None: return Terminator::none();
@@ -44,8 +58,9 @@ void ProgramRunner::abandonMessage() {
     m_bodyTruncated = false;
 }
 
-bool ProgramRunner::matches(const Rule& r, std::string_view s, std::vector<std::string_view>& caps) const {
-    if (!r.state.empty() && r.state != m_state) return false;
+bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string_view s,
+                            std::vector<std::string_view>& caps) const {
+    if (!r.state.empty() && r.state != state) return false;
     if (r.from != Sender::Any && r.from != m_sender) return false;
     caps.clear();
     switch (r.match) {
@@ -75,7 +90,7 @@ bool ProgramRunner::matches(const Rule& r, std::string_view s, std::vector<std::
     return true;
 }
 
-std::optional<Terminator> ProgramRunner::evalTerminator(const Rule& r, const TerminatorSpec& spec,
+std::optional<Terminator> ProgramRunner::evalTerminator(std::size_t layer, const Rule& r, const TerminatorSpec& spec,
                                                         const std::vector<std::string_view>& caps, Verdict& v) const {
     switch (spec.kind) {
     case TerminatorSpec::Kind::Bytes: return Terminator::bytes(spec.bytes);
@@ -84,17 +99,17 @@ std::optional<Terminator> ProgramRunner::evalTerminator(const Rule& r, const Ter
         std::string why;
         const auto n = spec.count.evaluate(caps, &why);
         if (!n) {
-            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count " + why +
+            v.errors.push_back(where(layer, r) + ": count " + why +
                                "; the terminator stays as it was");
             return std::nullopt;
         }
         if (*n < 0) {
-            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count '" + spec.count.text + "' is " +
+            v.errors.push_back(where(layer, r) + ": count '" + spec.count.text + "' is " +
                                std::to_string(*n) + ", below 0; the terminator stays as it was");
             return std::nullopt;
         }
         if (static_cast<std::uint64_t>(*n) > m_maxCount) {
-            v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": count '" + spec.count.text + "' is " +
+            v.errors.push_back(where(layer, r) + ": count '" + spec.count.text + "' is " +
                                std::to_string(*n) + ", over the max message size " + std::to_string(m_maxCount) +
                                "; the terminator stays as it was");
             return std::nullopt;
@@ -105,13 +120,13 @@ std::optional<Terminator> ProgramRunner::evalTerminator(const Rule& r, const Ter
     return std::nullopt;
 }
 
-void ProgramRunner::run(const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule) {
+void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule) {
     for (const Action& a : r.actions) {
         switch (a.kind) {
         case Action::Kind::Terminator:
-            if (auto t = evalTerminator(r, a.terminator, caps, v)) {
+            if (auto t = evalTerminator(layer, r, a.terminator, caps, v)) {
                 if (t->isCount() && t->countValue() == 0) {
-                    v.errors.push_back(m_program->where(r) + ": rule " + r.name +
+                    v.errors.push_back(where(layer, r) +
                                        ": a count of 0 frames nothing; the terminator stays as it was");
                 } else {
                     m_base = std::move(*t);
@@ -120,7 +135,7 @@ void ProgramRunner::run(const Rule& r, const std::vector<std::string_view>& caps
             }
             break;
         case Action::Kind::Next:
-            if (auto t = evalTerminator(r, a.terminator, caps, v)) {
+            if (auto t = evalTerminator(layer, r, a.terminator, caps, v)) {
                 // A count of 0 announces nothing: no message to frame.
                 if (t->isCount() && t->countValue() == 0) break;
                 m_oneShot = std::move(*t);
@@ -128,12 +143,12 @@ void ProgramRunner::run(const Rule& r, const std::vector<std::string_view>& caps
                 if (messageRule) ++m_outstanding;  // the announced message joins this one's group
             }
             break;
-        case Action::Kind::State: m_state = a.text; break;
+        case Action::Kind::State: m_states[layer] = a.text; break;
         case Action::Kind::Group: {
             std::string why;
             const auto n = a.expr.evaluate(caps, &why);
             if (!n || *n < 0) {
-                v.errors.push_back(m_program->where(r) + ": rule " + r.name + ": group " +
+                v.errors.push_back(where(layer, r) + ": group " +
                                    (n ? "'" + a.expr.text + "' is below 0" : why));
             } else if (messageRule) {
                 m_outstanding = std::min<std::int64_t>(m_outstanding + *n, std::int64_t{1} << 40);
@@ -167,7 +182,8 @@ Verdict ProgramRunner::found(std::string_view terminatorBytes) {
     }
     if (m_groupId == 0) ++m_groupId;
     v.group = m_groupId;
-    const bool keepGroup = m_program->matchesGroups();
+    bool keepGroup = false;
+    for (const auto& p : m_programs) keepGroup = keepGroup || p->matchesGroups();
     if (keepGroup && !m_groupTooBig) {
         if (m_bodyTruncated || m_groupBytes.size() + m_body.size() + terminatorBytes.size() > m_maxMessage) {
             m_groupTooBig = true;
@@ -179,22 +195,33 @@ Verdict ProgramRunner::found(std::string_view terminatorBytes) {
     }
 
     std::vector<std::string_view> caps;
-    for (const Rule& r : m_program->rules()) {
-        if (r.onGroup) continue;
-        if (matches(r, m_body, caps)) {
-            v.rule = &r;
-            run(r, caps, v, true);
-            break;
+    for (std::size_t layer = 0; layer < m_programs.size(); ++layer) {
+        // The state this message is matched in: a rule's `state` applies from the next message on.
+        const std::string state = m_states[layer];
+        for (const Rule& r : m_programs[layer]->rules()) {
+            if (r.onGroup) continue;
+            if (matches(r, state, m_body, caps)) {
+                if (!v.rule) v.rule = &r;
+                if (!v.rules.empty()) v.rules += ',';
+                v.rules += r.name;
+                run(layer, r, caps, v, true);
+                break;
+            }
         }
     }
     v.groupComplete = m_outstanding == 0 && !m_groupOpen;
     if (v.groupComplete && keepGroup && !m_groupTooBig) {
-        for (const Rule& r : m_program->rules()) {
-            if (!r.onGroup) continue;
-            if (matches(r, m_groupBytes, caps)) {
-                v.groupRule = &r;
-                run(r, caps, v, false);
-                break;
+        for (std::size_t layer = 0; layer < m_programs.size(); ++layer) {
+            const std::string state = m_states[layer];
+            for (const Rule& r : m_programs[layer]->rules()) {
+                if (!r.onGroup) continue;
+                if (matches(r, state, m_groupBytes, caps)) {
+                    if (!v.groupRule) v.groupRule = &r;
+                    if (!v.rules.empty()) v.rules += ',';
+                    v.rules += r.name;
+                    run(layer, r, caps, v, false);
+                    break;
+                }
             }
         }
     }

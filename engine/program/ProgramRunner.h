@@ -26,7 +26,13 @@
 // Errors (a count over the max message size, a capture that is not a
 // number) do not stop it: the action is skipped, the terminator in force
 // stays, and Verdict::errors says "FILE:LINE: …".
-// What it owns: its state; it shares the Program.
+// Layers: a runner may run several programs on one stream (a preset that
+// frames and a rules file that answers, `--preset redis --rules r.lwp`):
+// each message goes through every program in turn and each carries out its
+// own first matching rule; each program has its own state, the terminator
+// and the groups are the stream's. The first program's starting terminator
+// is used unless only a later one gives one.
+// What it owns: its state; it shares the Programs.
 // Threads: one thread at a time (a channel's: the loop thread).
 #pragma once
 
@@ -44,7 +50,8 @@ namespace engine::program {
 
 /// What found() decided for one message.
 struct Verdict {
-    const Rule* rule = nullptr;        ///< the rule that matched it (null: none)
+    const Rule* rule = nullptr;        ///< the first rule that matched it (null: none)
+    std::string rules;                 ///< every program's matching rule, by name, joined by commas
     const Rule* groupRule = nullptr;   ///< the group rule that matched the group it completed (null: none)
     std::uint64_t group = 0;           ///< its group
     bool groupComplete = false;        ///< it completes its group
@@ -62,8 +69,11 @@ public:
     /// apply only to a client's bytes). `maxMessage`: the channel's max
     /// message size, the largest count (unless the program's max-count is lower).
     ProgramRunner(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage = kDefaultMaxMessage);
+    /// Several programs run as layers (see above); at least one.
+    ProgramRunner(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
+                  std::size_t maxMessage = kDefaultMaxMessage);
 
-    const Program& program() const noexcept { return *m_program; }
+    const Program& program() const noexcept { return *m_programs.front(); }
     /// The terminator for the first message.
     Terminator initialTerminator() const;
     /// A run of the current message's bytes (collect_incoming_data()).
@@ -76,7 +86,8 @@ public:
     void abandonMessage();
     /// The terminator to set now (after found()).
     const Terminator& nextTerminator() const noexcept { return m_hasOneShot ? m_oneShot : m_base; }
-    const std::string& state() const noexcept { return m_state; }
+    /// The first program's state.
+    const std::string& state() const noexcept { return m_states.front(); }
     /// Bytes it holds now (the current message, the current group).
     std::size_t heldBytes() const noexcept { return m_body.size() + m_groupBytes.size(); }
 
@@ -84,16 +95,18 @@ public:
     RenderContext& renderContext() noexcept { return m_ctx; }
 
 private:
-    bool matches(const Rule& r, std::string_view subject, std::vector<std::string_view>& caps) const;
-    void run(const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule);
-    std::optional<Terminator> evalTerminator(const Rule& r, const TerminatorSpec& spec,
+    bool matches(const Rule& r, const std::string& state, std::string_view subject,
+                 std::vector<std::string_view>& caps) const;
+    void run(std::size_t layer, const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule);
+    std::optional<Terminator> evalTerminator(std::size_t layer, const Rule& r, const TerminatorSpec& spec,
                                              const std::vector<std::string_view>& caps, Verdict& v) const;
+    std::string where(std::size_t layer, const Rule& r) const { return m_programs[layer]->where(r) + ": rule " + r.name; }
 
-    std::shared_ptr<const Program> m_program;
+    std::vector<std::shared_ptr<const Program>> m_programs;
     Sender m_sender;
     std::uint64_t m_maxCount;
     std::size_t m_maxMessage;
-    std::string m_state = "start";
+    std::vector<std::string> m_states;  // one per program
     Terminator m_base;
     Terminator m_oneShot;
     bool m_hasOneShot = false;

@@ -132,6 +132,10 @@ public:
     /// of a STARTTLS dialogue (`counted` false) is reported, not counted: it
     /// is not one of the session's messages (--count, messagesIn).
     void terminatorFound(const Terminator& inForce, bool counted = true);
+    /// terminatorFound() with a protocol program's verdict on the message:
+    /// its group (0: none), the rule that matched it and its mark ("": none).
+    void terminatorFound(const Terminator& inForce, bool counted, std::uint64_t group, std::string_view rule,
+                         std::string_view mark);
     /// The message in progress is over without a terminator (passed on, or discarded).
     void messageEnded() noexcept { m_counters.pending = 0; }
     /// `push` of `size` bytes (`copies` for a repeat, `info` a file's path),
@@ -174,6 +178,7 @@ public:
                                 std::uint64_t waiting);
 
 private:
+    Event* foundEvent(const Terminator& inForce, bool counted);
     ChannelContext& m_ctx;
     const ChannelId m_id;
     const ChannelRole m_role;

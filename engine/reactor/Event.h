@@ -112,6 +112,7 @@ enum class WarningCode : std::uint8_t {
     InputBudget,    ///< "input_budget": a listener's connections hold more unframed input than its budget; reading paused on the largest holders.
     InputResumed,   ///< "input_resumed": that input fell below 3/4 of the budget; reading resumed.
     TlsUnverified,  ///< "tls_unverified": a TLS client did not verify the server's certificate (--insecure); info says what the check would have found.
+    Program,        ///< "program": a protocol program's action could not be carried out ("FILE:LINE: …"); the terminator stayed.
 };
 std::string_view warningCodeName(WarningCode c) noexcept;
 std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept;

@@ -89,6 +89,23 @@ private slots:
         QCOMPARE(f.messages().back().group, std::uint64_t{1});
     }
 
+    void layersEachRunTheirFirstMatch() {
+        // The smtp preset frames (DATA sets CRLF.CRLF); a rules file answers the same messages.
+        auto rules = lwtest::program("rule hello: from client, regex \"(?i)^EHLO (.*)$\" => reply \"250 hi $1\\r\\n\"\n"
+                                     "rule data: from client, regex \"(?i)^DATA$\" => reply \"354 go\\r\\n\"\n"
+                                     "rule queued: from client, contains \"\\r\\n\" => reply \"250 queued\\r\\n\"\n");
+        QVERIFY(rules);
+        ProgramFramer f({lwtest::preset("smtp"), rules}, Sender::Client);
+        f.feed("EHLO me\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n");
+        QCOMPARE(f.messages().size(), std::size_t{3});
+        QCOMPARE(f.messages()[0].replies, std::vector<std::string>{"250 hi me\r\n"});
+        QCOMPARE(f.messages()[1].rule, std::string("data,data"));
+        QCOMPARE(f.messages()[1].replies, std::vector<std::string>{"354 go\r\n"});
+        QCOMPARE(f.messages()[2].body, std::string("Subject: x\r\n\r\nbody"));
+        QCOMPARE(f.messages()[2].replies, std::vector<std::string>{"250 queued\r\n"});
+        QCOMPARE(f.messages()[2].group, f.messages()[1].group);
+    }
+
     void nonNumericCaptureIsAnErrorNamingTheLine() {
         auto p = lwtest::program("# line 1\nrule bulk: regex \"^\\$(.*)$\" => count $1+2\n");
         QVERIFY(p);
