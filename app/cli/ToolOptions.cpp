@@ -398,8 +398,8 @@ void addToolCommands(CLI::App& program, OptionDefiner& d, HelpFormatter& help, T
     addExport(program, d, help, o);
     addImport(program, d, help, o);
     addReframe(program, d, help, o);
-    addPresets(program, help);
     addSummary(program, help);
+    addPresets(program, help);
 }
 
 std::optional<Tool> toolOf(std::string_view name) {
