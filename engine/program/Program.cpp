@@ -2,6 +2,7 @@
 #include "engine/program/Program.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
@@ -304,6 +305,116 @@ std::string_view stripComment(std::string_view line) {
 
 bool validName(std::string_view w) { return !w.empty() && w.size() <= 64; }
 
+// The bytes an anchored pattern's match must begin with, read conservatively
+// from its start: optional flags "(?is)", then '^', then one literal byte, an
+// escape or a [class], not followed by a quantifier that allows zero. Any
+// other shape (no anchor, multi-line mode, alternation anywhere, a group, a
+// negated class, \w …) gives nullopt: RE2 alone decides.
+std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p) {
+    if (p.find('|') != std::string_view::npos) return std::nullopt;
+    bool icase = false;
+    std::size_t i = 0;
+    if (p.substr(0, 2) == "(?") {
+        const std::size_t close = p.find(')');
+        if (close == std::string_view::npos) return std::nullopt;
+        for (char f : p.substr(2, close - 2)) {
+            if (f == 'i') icase = true;
+            else if (f != 's' && f != 'U') return std::nullopt;  // m (multi-line) moves '^'; ':' is a group
+        }
+        i = close + 1;
+    }
+    if (i >= p.size() || p[i] != '^') return std::nullopt;
+    ++i;
+    std::bitset<256> set;
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    // One escape at p[j] == '\\': the byte, or -1 for "not simple"; `used` its length.
+    auto escape = [&](std::size_t j, std::size_t& used) -> int {
+        if (j + 1 >= p.size()) return -1;
+        const char c = p[j + 1];
+        used = 2;
+        if (c == 'r') return '\r';
+        if (c == 'n') return '\n';
+        if (c == 't') return '\t';
+        if (c == 'x' && j + 3 < p.size() && hex(p[j + 2]) >= 0 && hex(p[j + 3]) >= 0) {
+            used = 4;
+            return hex(p[j + 2]) * 16 + hex(p[j + 3]);
+        }
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x80 && !std::isalnum(u)) return c;  // escaped punctuation
+        return -1;
+    };
+    auto add = [&](int b) {
+        set.set(static_cast<std::size_t>(b));
+        if (icase && b < 0x80 && std::isalpha(b)) {
+            set.set(static_cast<std::size_t>(std::tolower(b)));
+            set.set(static_cast<std::size_t>(std::toupper(b)));
+        }
+    };
+    if (i >= p.size()) return std::nullopt;
+    const char c = p[i];
+    if (c == '[') {
+        std::size_t j = i + 1;
+        if (j < p.size() && p[j] == '^') return std::nullopt;
+        bool first = true;
+        while (j < p.size() && (p[j] != ']' || first)) {
+            first = false;
+            int lo;
+            std::size_t used = 1;
+            if (p[j] == '\\') {
+                lo = escape(j, used);
+                if (lo < 0) return std::nullopt;
+            } else if (p[j] == '[') {
+                return std::nullopt;  // [[:digit:]]
+            } else {
+                lo = static_cast<unsigned char>(p[j]);
+            }
+            j += used;
+            if (j + 1 < p.size() && p[j] == '-' && p[j + 1] != ']') {
+                int hi;
+                std::size_t used2 = 1;
+                if (p[j + 1] == '\\') {
+                    hi = escape(j + 1, used2);
+                    if (hi < 0) return std::nullopt;
+                } else {
+                    hi = static_cast<unsigned char>(p[j + 1]);
+                }
+                if (hi < lo) return std::nullopt;
+                for (int b = lo; b <= hi; ++b) add(b);
+                j += 1 + used2;
+            } else {
+                add(lo);
+            }
+        }
+        if (j >= p.size()) return std::nullopt;
+        i = j + 1;
+    } else if (c == '\\') {
+        std::size_t used = 0;
+        if (i + 1 < p.size() && p[i + 1] == 'd') {
+            for (int b = '0'; b <= '9'; ++b) add(b);
+            used = 2;
+        } else {
+            const int b = escape(i, used);
+            if (b < 0) return std::nullopt;
+            add(b);
+        }
+        i += used;
+    } else if (std::string_view(".()*+?{}$^").find(c) != std::string_view::npos) {
+        return std::nullopt;
+    } else {
+        add(static_cast<unsigned char>(c));
+        ++i;
+    }
+    // Not optional: no ?, * or {0 after it.
+    if (i < p.size() && (p[i] == '?' || p[i] == '*' || (p[i] == '{' && i + 1 < p.size() && p[i + 1] == '0')))
+        return std::nullopt;
+    return set;
+}
+
 }  // namespace
 
 // --- The parser ----------------------------------------------------------------------------------
@@ -453,6 +564,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                     std::string perr;
                     rule.pattern = Pattern::compile(*raw, &perr, limits);
                     if (!rule.pattern) return fail(lineNo, "the regex does not compile: " + perr);
+                    rule.firstBytes = requiredFirstBytes(*raw);
                     break;
                 } else {
                     return fail(lineNo, (w.empty() ? std::string("a matcher") : "'" + shown(w) + "'") +

@@ -27,6 +27,7 @@
 #include "engine/asyncore/Pattern.h"
 #include "engine/program/Template.h"
 
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -89,6 +90,11 @@ struct Rule {
     Match match = Match::Any;
     std::string literal;        ///< Equals … Contains
     std::optional<Pattern> pattern;  ///< Regex
+    /// Regex: the bytes a match must start the message with, when the
+    /// pattern says so plainly (`^` then a byte, an escape or a class, not
+    /// optional); a message starting otherwise is not matched at all. Empty
+    /// when not known (every message goes to RE2).
+    std::optional<std::bitset<256>> firstBytes;
     std::vector<Action> actions;
 };
 

@@ -66,7 +66,10 @@ ProgramFramer::~ProgramFramer() = default;
 void ProgramFramer::feed(std::string_view bytes) {
     if (m_finished || bytes.empty()) return;
     m_input = bytes;
-    while (!m_input.empty()) m_chat->handleRead();
+    while (!m_input.empty()) {
+        m_chat->handleRead();
+        m_runner.detach();  // the next recv overwrites the chat's buffer
+    }
 }
 
 void ProgramFramer::onCollect(std::string_view data) {
@@ -77,7 +80,7 @@ void ProgramFramer::onCollect(std::string_view data) {
 void ProgramFramer::onFound() {
     const Terminator& t = m_chat->inForce();
     const std::string_view termBytes = t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
-    Verdict v = m_runner.found(termBytes);
+    Verdict& v = m_runner.found(termBytes);
     ++m_count;
     for (std::string& e : v.errors) m_errors.push_back(std::move(e));
     if (m_keep) {
@@ -90,8 +93,10 @@ void ProgramFramer::onFound() {
         m.replies = std::move(v.replies);
         m_messages.push_back(std::move(m));
     }
-    // Inside found_terminator(): the next step of handle_read()'s loop uses it.
-    m_chat->set(m_runner.nextTerminator());
+    // Inside found_terminator(): the next step of handle_read()'s loop uses it
+    // (set only when it changes: the usual line after line costs nothing; a
+    // count has counted down to 0 in the chat, R8, so it is always set again).
+    if (t.isCount() || !(m_runner.nextTerminator() == t)) m_chat->set(m_runner.nextTerminator());
 }
 
 void ProgramFramer::finish() {

@@ -45,6 +45,13 @@ Terminator ProgramRunner::initialTerminator() const {
 }
 
 void ProgramRunner::collect(std::string_view data) {
+    if (m_body.empty() && !m_inView && !m_bodyTruncated) {
+        m_view = data.substr(0, std::min(data.size(), m_maxMessage));
+        m_bodyTruncated = data.size() > m_maxMessage;
+        m_inView = true;
+        return;
+    }
+    detach();
     const std::size_t room = m_maxMessage - std::min(m_maxMessage, m_body.size());
     if (data.size() > room) {
         m_bodyTruncated = true;
@@ -53,7 +60,16 @@ void ProgramRunner::collect(std::string_view data) {
     m_body.append(data);
 }
 
+void ProgramRunner::detach() {
+    if (!m_inView) return;
+    m_body.assign(m_view);
+    m_inView = false;
+    m_view = {};
+}
+
 void ProgramRunner::abandonMessage() {
+    m_inView = false;
+    m_view = {};
     m_body.clear();
     m_bodyTruncated = false;
 }
@@ -65,6 +81,7 @@ bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string
     caps.clear();
     switch (r.match) {
     case Rule::Match::Any: break;
+    // (Literal matchers: `caps` is set to the whole message below.)
     case Rule::Match::Equals:
         if (s != r.literal) return false;
         break;
@@ -78,12 +95,15 @@ bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string
         if (s.find(r.literal) == std::string_view::npos) return false;
         break;
     case Rule::Match::Regex: {
-        auto m = r.pattern->find(s);
-        if (!m) return false;
-        caps.push_back(s.substr(m->range.first, m->range.second - m->range.first));
-        for (const auto& g : m->groups)
-            caps.push_back(g ? s.substr(g->first, g->second - g->first) : std::string_view());
-        return true;
+        // Most messages fail most rules: the first byte when the pattern
+        // fixes it, else a yes/no (RE2's DFA, no captures); the captures only
+        // for a message that may match.
+        if (r.firstBytes) {
+            if (s.empty() || !(*r.firstBytes)[static_cast<unsigned char>(s.front())]) return false;
+        } else if (!r.pattern->contains(s)) {
+            return false;
+        }
+        return r.pattern->findViews(s, caps);
     }
     }
     caps.push_back(s);
@@ -168,8 +188,18 @@ void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std:
     }
 }
 
-Verdict ProgramRunner::found(std::string_view terminatorBytes) {
-    Verdict v;
+Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
+    // One verdict, reused: its vectors keep their capacity from message to message.
+    Verdict& v = m_verdict;
+    v.rule = nullptr;
+    v.groupRule = nullptr;
+    v.rules.clear();
+    v.group = 0;
+    v.groupComplete = false;
+    v.mark.clear();
+    v.replies.clear();
+    v.close = false;
+    v.errors.clear();
     // The one-shot terminator framed this message: back to the one in force.
     m_hasOneShot = false;
     // Its group: the current one while it expects messages, else a new one.
@@ -184,23 +214,24 @@ Verdict ProgramRunner::found(std::string_view terminatorBytes) {
     v.group = m_groupId;
     bool keepGroup = false;
     for (const auto& p : m_programs) keepGroup = keepGroup || p->matchesGroups();
+    const std::string_view body = m_inView ? m_view : std::string_view(m_body);
     if (keepGroup && !m_groupTooBig) {
-        if (m_bodyTruncated || m_groupBytes.size() + m_body.size() + terminatorBytes.size() > m_maxMessage) {
+        if (m_bodyTruncated || m_groupBytes.size() + body.size() + terminatorBytes.size() > m_maxMessage) {
             m_groupTooBig = true;
             m_groupBytes.clear();
         } else {
-            m_groupBytes.append(m_body);
+            m_groupBytes.append(body);
             m_groupBytes.append(terminatorBytes);
         }
     }
 
-    std::vector<std::string_view> caps;
+    std::vector<std::string_view>& caps = m_caps;  // reused: no allocation per message
     for (std::size_t layer = 0; layer < m_programs.size(); ++layer) {
         // The state this message is matched in: a rule's `state` applies from the next message on.
         const std::string state = m_states[layer];
         for (const Rule& r : m_programs[layer]->rules()) {
             if (r.onGroup) continue;
-            if (matches(r, state, m_body, caps)) {
+            if (matches(r, state, body, caps)) {
                 if (!v.rule) v.rule = &r;
                 if (!v.rules.empty()) v.rules += ',';
                 v.rules += r.name;
@@ -226,6 +257,8 @@ Verdict ProgramRunner::found(std::string_view terminatorBytes) {
         }
     }
     m_body.clear();
+    m_inView = false;
+    m_view = {};
     m_bodyTruncated = false;
     return v;
 }

@@ -76,11 +76,18 @@ public:
     const Program& program() const noexcept { return *m_programs.front(); }
     /// The terminator for the first message.
     Terminator initialTerminator() const;
-    /// A run of the current message's bytes (collect_incoming_data()).
+    /// A run of the current message's bytes (collect_incoming_data()). A
+    /// message that comes in one run is not copied: `data` must stay valid
+    /// until found() or detach(), which AsyncChat's view into its input
+    /// buffer does until the next recv — the owner calls detach() at the end
+    /// of each handleRead().
     void collect(std::string_view data);
+    /// The views collect() was given are about to go (the next recv): keep a copy of what is pending.
+    void detach();
     /// found_terminator(): `terminatorBytes` are the bytes the terminator in
-    /// force consumed ("" for a count).
-    Verdict found(std::string_view terminatorBytes);
+    /// force consumed ("" for a count). The verdict is valid until the next
+    /// found() (its strings may be moved from).
+    Verdict& found(std::string_view terminatorBytes);
     /// The message so far was passed on without its terminator (the
     /// channel's max message): forget it.
     void abandonMessage();
@@ -111,6 +118,8 @@ private:
     Terminator m_oneShot;
     bool m_hasOneShot = false;
     std::string m_body;
+    std::string_view m_view;   // the message so far, when it came in one run not yet copied
+    bool m_inView = false;
     bool m_bodyTruncated = false;
     std::uint64_t m_groupId = 0;
     std::int64_t m_outstanding = 0;
@@ -118,6 +127,8 @@ private:
     std::string m_groupBytes;
     bool m_groupTooBig = false;
     RenderContext m_ctx;
+    Verdict m_verdict;
+    std::vector<std::string_view> m_caps;
 };
 
 }  // namespace engine::program

@@ -450,8 +450,9 @@ void Channel::foundTerminator() {
 
 void Channel::runProgram(bool counted) {
     // The bytes the terminator in force consumed (none for a count), before the program switches it.
-    const std::string consumed = m_countTerminator ? std::string() : m_termBytes;
-    program::Verdict v = m_program->found(consumed);
+    // (A view: the terminator is switched only after its last use below.)
+    const std::string_view consumed = m_countTerminator ? std::string_view() : std::string_view(m_termBytes);
+    program::Verdict& v = m_program->found(consumed);
     m_report.terminatorFound(getTerminator(), counted, v.group, v.rules,
                              v.mark);
     for (std::string& e : v.errors) m_report.warning(WarningCode::Program, std::move(e));
@@ -468,8 +469,12 @@ void Channel::runProgram(bool counted) {
     }
     // Inside found_terminator: handle_read()'s loop frames the bytes still buffered with it.
     const Terminator& next = m_program->nextTerminator();
-    AsyncChat::setTerminator(next);
-    cacheTerminator(next);
+    // Set again unless it is the bytes terminator already in force (a count has counted down to 0, R8).
+    const bool same = next.isBytes() && m_frames && !m_countTerminator && next.bytesValue() == m_termBytes;
+    if (!same) {
+        AsyncChat::setTerminator(next);
+        cacheTerminator(next);
+    }
     if (!m_programClosing && !m_proxied) {
         for (std::string& r : v.replies) {
             if (isClosed() || m_halfClosed) break;
@@ -533,6 +538,7 @@ void Channel::handleRead() {
     // TLS upgrade waits: the peer's next bytes are TLS.
     if (m_budgetPaused || m_tlsHold) return;
     AsyncChat::handleRead();
+    if (m_program) m_program->detach();  // the next recv overwrites what the program was shown
     if (m_echoReady) flushEcho();
     updateBudget();
     if (m_tls) tlsAfterRead();
@@ -689,6 +695,7 @@ void Channel::handleClose() {
         for (int i = 0; i < 4096 && !isClosed() && !m_peerEof; ++i) {
             const std::uint64_t before = m_report.counters().bytesIn;
             AsyncChat::handleRead();
+            if (m_program) m_program->detach();
             if (m_report.counters().bytesIn == before) break;
         }
         if (isClosed() || m_peerEof) return;

@@ -1,6 +1,7 @@
 // tst_Program.cpp — the program file format: what it reads, and every
 // mistake refused as "FILE:LINE: what is wrong".
 #include "engine/program/Program.h"
+#include "engine/program/ProgramRunner.h"
 
 #include "PresetFiles.h"
 
@@ -122,6 +123,33 @@ private slots:
         // A regex over Pattern's limits.
         QCOMPARE(refusal("rule a: regex \"" + std::string(5000, 'a') + "\"\n").substr(0, 58),
                  std::string("bad.lwp:1: the regex does not compile: pattern too long (5"));
+    }
+
+    void firstBytePrefilterIsConservative() {
+        auto firstBytes = [](const std::string& regex) -> std::string {
+            std::string error;
+            auto p = Program::parse("rule r: regex \"" + regex + "\"\n", "f.lwp", &error);
+            if (!p) return "(refused) " + error;
+            const auto& f = p->rules()[0].firstBytes;
+            if (!f) return "(any)";
+            std::string out;
+            for (int b = 0; b < 256; ++b)
+                if ((*f)[static_cast<std::size_t>(b)]) out += static_cast<char>(b);
+            return out;
+        };
+        QCOMPARE(firstBytes("^[$=!]([0-9]+)$"), std::string("!$="));
+        QCOMPARE(firstBytes("^\\$([0-9]+)$"), std::string("$"));
+        QCOMPARE(firstBytes("(?is)^get"), std::string("Gg"));
+        QCOMPARE(firstBytes("^[0-3x]"), std::string("0123x"));
+        QCOMPARE(firstBytes("^\\x0b"), std::string("\x0b"));
+        QCOMPARE(firstBytes("^\\d+"), std::string("0123456789"));
+        for (const char* any : {"^a?b", "^a*b", "^a{0,2}b", "^(a)", "a|^b", "(?m)^x", "x", "^[^a]", "^\\w", "^.", "^[[:digit:]]"})
+            QVERIFY2(firstBytes(any) == "(any)", any);
+        // The prefilter never hides a match: case-insensitive, and a class with escapes.
+        auto p = lwtest::program("rule get: regex \"(?i)^get (.*)$\" => mark \"$1\"\n");
+        engine::program::ProgramRunner r(p, Sender::Any);
+        r.collect("GeT x");
+        QCOMPARE(r.found("\n").mark, std::string("$1"));
     }
 
     void manyRulesStayBounded() {

@@ -167,7 +167,8 @@ private slots:
         // maxMessage bytes; the runner never holds more.
         auto p = lwtest::program("terminator none\nrule a: any\n");
         ProgramRunner r(p, Sender::Server, 1000);
-        for (int i = 0; i < 100; ++i) r.collect(std::string(1000, 'x'));
+        const std::string chunk(1000, 'x');  // collect()'s data stays valid until found() or detach()
+        for (int i = 0; i < 100; ++i) r.collect(chunk);
         QVERIFY(r.heldBytes() <= 1000);
     }
 };
