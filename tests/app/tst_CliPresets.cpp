@@ -155,6 +155,15 @@ private slots:
         QVERIFY(f.sizes.contains(100002));   // the big value, one message
         QVERIFY(r.out.contains("\"rule\":\"array\""));
 
+        // One byte per recv (--in-buffer 1): the program switches the terminator
+        // between reads instead of within one; the framing is the same.
+        const Run bytewise = runCli({"connect", "127.0.0.1", p, "--preset", "redis", "--json", "--send-file",
+                                     cmds.fileName(), "--count", "29", "--timeout", "20", "--in-buffer", "1"});
+        QVERIFY2(bytewise.status == 0, qPrintable(bytewise.all()));
+        const Framing b = framingOf(bytewise.out);
+        QCOMPARE(b.sizes, f.sizes);
+        QCOMPARE(b.groups, f.groups);
+
         // The recording, framed again offline with the preset: the same messages and groups.
         const Run re = runCli({"reframe", record, "--preset", "redis"});
         QVERIFY2(re.status == 0, qPrintable(re.all()));
