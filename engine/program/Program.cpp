@@ -310,7 +310,7 @@ bool validName(std::string_view w) { return !w.empty() && w.size() <= 64; }
 // escape or a [class], not followed by a quantifier that allows zero. Any
 // other shape (no anchor, multi-line mode, alternation anywhere, a group, a
 // negated class, \w …) gives nullopt: RE2 alone decides.
-std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p) {
+std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p, std::size_t* atomEnd = nullptr) {
     if (p.find('|') != std::string_view::npos) return std::nullopt;
     bool icase = false;
     std::size_t i = 0;
@@ -412,6 +412,7 @@ std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p) {
     // Not optional: no ?, * or {0 after it.
     if (i < p.size() && (p[i] == '?' || p[i] == '*' || (p[i] == '{' && i + 1 < p.size() && p[i + 1] == '0')))
         return std::nullopt;
+    if (atomEnd) *atomEnd = i;
     return set;
 }
 
@@ -564,7 +565,12 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                     std::string perr;
                     rule.pattern = Pattern::compile(*raw, &perr, limits);
                     if (!rule.pattern) return fail(lineNo, "the regex does not compile: " + perr);
-                    rule.firstBytes = requiredFirstBytes(*raw);
+                    std::size_t atomEnd = 0;
+                    rule.firstBytes = requiredFirstBytes(*raw, &atomEnd);
+                    if (rule.firstBytes) {
+                        const std::string_view tail = raw->substr(atomEnd);
+                        rule.digitsTail = tail == "([0-9]+)$" || tail == "(\\d+)$";
+                    }
                     break;
                 } else {
                     return fail(lineNo, (w.empty() ? std::string("a matcher") : "'" + shown(w) + "'") +

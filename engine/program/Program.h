@@ -95,6 +95,10 @@ struct Rule {
     /// optional); a message starting otherwise is not matched at all. Empty
     /// when not known (every message goes to RE2).
     std::optional<std::bitset<256>> firstBytes;
+    /// Regex: the pattern is exactly that first byte then `([0-9]+)$` (or
+    /// `(\d+)$`) — a RESP header, a length line — which the runner matches
+    /// by hand, with RE2's result ($0 the message, $1 the digits).
+    bool digitsTail = false;
     std::vector<Action> actions;
 };
 

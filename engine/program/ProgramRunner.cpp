@@ -100,6 +100,13 @@ bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string
         // for a message that may match.
         if (r.firstBytes) {
             if (s.empty() || !(*r.firstBytes)[static_cast<unsigned char>(s.front())]) return false;
+            if (r.digitsTail) {
+                // ^X([0-9]+)$ by hand: what RE2 would answer, without it.
+                if (s.size() < 2 || !std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                    return false;
+                caps.assign({s, s.substr(1)});
+                return true;
+            }
         } else if (!r.pattern->contains(s)) {
             return false;
         }

@@ -106,6 +106,36 @@ private slots:
         QCOMPARE(f.messages()[2].group, f.messages()[1].group);
     }
 
+    void headerFastPathAnswersAsRe2() {
+        // ^X([0-9]+)$ is matched by hand (Rule::digitsTail); every subject gets RE2's answer.
+        for (const char* re : {"^[$=!]([0-9]+)$", "^\\*(\\d+)$", "^%([0-9]+)$", "(?i)^[a]([0-9]+)$"}) {
+            std::string error;
+            auto fast = engine::program::Program::parse(std::string("rule r: regex \"") + re + "\" => mark \"m\"\n", "f.lwp", &error);
+            QVERIFY2(fast, error.c_str());
+            QVERIFY2(fast->rules()[0].digitsTail, re);
+            auto pattern = engine::Pattern::compile(re);
+            QVERIFY(pattern);
+            auto p = std::make_shared<const engine::program::Program>(std::move(*fast));
+            ProgramRunner r(p, Sender::Any);
+            const std::vector<std::string> subjects = {"", "$", "$5", "$05", "=12", "!0", "$-1", "$5 ", "$5\r", "*3", "*",
+                                                       "%2", "a7", "A7", "$12345678901234567890", "x5", "$5x", "$\n5",
+                                                       std::string("$5\0", 3), "\xff" "5"};
+            for (const std::string& subject : subjects) {
+                std::vector<std::string_view> viaRe2;
+                const bool expected = pattern->findViews(subject, viaRe2);
+                r.collect(subject);
+                const auto& v = r.found("\r\n");
+                QVERIFY2((v.rule != nullptr) == expected, qPrintable(QString::fromStdString(std::string(re) + " on " + subject)));
+            }
+        }
+        // Near misses keep RE2: not digitsTail.
+        for (const char* re : {"^[$]([0-9]+)", "^[$]([0-9]*)$", "^[$]([0-9]+)$x", "^[$]([1-9]+)$"}) {
+            auto p = engine::program::Program::parse(std::string("rule r: regex \"") + re + "\"\n", "f.lwp", nullptr);
+            QVERIFY(p);
+            QVERIFY2(!p->rules()[0].digitsTail, re);
+        }
+    }
+
     void nonNumericCaptureIsAnErrorNamingTheLine() {
         auto p = lwtest::program("# line 1\nrule bulk: regex \"^\\$(.*)$\" => count $1+2\n");
         QVERIFY(p);
