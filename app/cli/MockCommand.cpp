@@ -19,6 +19,22 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     so.requestTerminator = o.requestTerminator;
     std::vector<engine::ReplayScript> scripts;
     std::string why;
+    const bool startTls = o.tls.config.startTls != engine::StartTlsProtocol::None;
+    const auto noUpgrade = [](const engine::ReplayScript& s) {
+        return "channel " + std::to_string(s.channel) +
+               " was not upgraded with STARTTLS (the recording has no starttls event)";
+    };
+    // A STARTTLS recording served without --starttls-after (or with --tls):
+    // the client's handshake would meet plaintext answers; say so once.
+    bool noted = false;
+    const auto noteUpgraded = [&](const engine::ReplayScript& s) {
+        if (startTls || !s.startTls || o.quiet || noted) return;
+        noted = true;
+        sayTo(err, "note: channel " + std::to_string(s.channel) + " was upgraded with STARTTLS after request " +
+                       std::to_string(s.startTls->requests) + "; " +
+                       (o.tls.config.enabled ? "--tls serves it over TLS from the first byte"
+                                             : "without --starttls-after it is served in plaintext throughout"));
+    };
     if (o.channel) {
         const engine::Conversation* c = pickConversation(conversations, o, err);
         if (!c) return 1;
@@ -27,6 +43,11 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
             sayTo(err, o.input + ": " + why);
             return 1;
         }
+        if (startTls && !s->startTls) {
+            sayTo(err, o.input + ": " + noUpgrade(*s) + "; serve it without --starttls-after, or with --tls");
+            return 1;
+        }
+        noteUpgraded(*s);
         scripts.push_back(std::move(*s));
     } else {
         for (const engine::Conversation& c : conversations) {
@@ -36,6 +57,12 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
                 sayTo(err, "note: " + o.input + ": " + why + "; not served");
                 continue;
             }
+            if (startTls && !s->startTls) {
+                why = noUpgrade(*s);
+                sayTo(err, "note: " + o.input + ": " + why + "; not served with --starttls-after");
+                continue;
+            }
+            noteUpgraded(*s);
             scripts.push_back(std::move(*s));
         }
         if (scripts.empty()) {
@@ -56,7 +83,11 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     for (const engine::ReplayScript& s : scripts) {
         if (!description.empty()) description += ", ";
         description += "channel " + std::to_string(s.channel) + " (" + std::to_string(s.requests.size()) +
-                       " client messages framed by " + s.requestFramingSource + ")";
+                       " client messages framed by " + s.requestFramingSource +
+                       (startTls && s.startTls ? "; STARTTLS after request " + std::to_string(s.startTls->requests) +
+                                                     " and reply " + std::to_string(s.startTls->replies) + ", as recorded"
+                                               : std::string()) +
+                       ")";
     }
     engine::Mocker mock(std::move(scripts), mo);
     const bool quiet = o.quiet;
@@ -73,6 +104,10 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
             case engine::MockEvent::Kind::Mismatch:
             case engine::MockEvent::Kind::Unexpected:
                 sayTo(err, "client " + std::to_string(e.client) + ": " + e.text);
+                break;
+            case engine::MockEvent::Kind::Upgraded:
+                sayTo(err, "client " + std::to_string(e.client) + ": STARTTLS after request " + std::to_string(e.index) +
+                               (e.tls ? ": " + engine::tlsHandshakeText(*e.tls) : std::string()));
                 break;
             case engine::MockEvent::Kind::ClientClosed: sayTo(err, e.text); break;
             case engine::MockEvent::Kind::Error: sayTo(err, "error: " + e.text); break;
@@ -106,7 +141,7 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
                        std::to_string(s.clientsCompleted) + " sent every recorded message), " +
                        std::to_string(s.requests) + " messages received, " + std::to_string(s.mismatches) +
                        " differing from the recording, " + std::to_string(s.unexpected) + " beyond it" +
-                       (o.tls.config.enabled ? ", " + std::to_string(s.tlsFailures) +
+                       (o.tls.config.wanted() ? ", " + std::to_string(s.tlsFailures) +
                                                    (s.tlsFailures == 1 ? " failed TLS handshake" : " failed TLS handshakes")
                                              : std::string()));
     return 0;

@@ -15,8 +15,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cli {
@@ -160,6 +162,16 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
     auto detail = [&t](const char* name) {
         if (t.firstDetail.empty()) t.firstDetail = name;
     };
+    // An option with a value that sets a detail of the configuration (`set`)
+    // and counts as one for that check.
+    auto detailValue = [&d, &app, detail](const char* name, const char* metavar, std::string description,
+                                          OptionDefiner::Check check, std::function<void(const std::string&)> set) {
+        d.value(app, name, metavar, std::move(description), std::move(check),
+                [detail, name, set = std::move(set)](const std::string& v) {
+                    set(v);
+                    detail(name);
+                });
+    };
     d.flag(app, "--tls",
            client ? "TLS from the first byte: verify the server's certificate chain (system store, or --cafile) and "
                     "its host name; SNI is the host as given."
@@ -199,61 +211,37 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
                    t.config.verify = false;
                    detail("--insecure");
                });
-    d.value(app, "--cafile", "FILE",
-            client ? "trust the CA certificates in FILE (PEM) instead of the system store."
-                   : "ask every client for a certificate and verify it against the CA certificates in FILE (PEM); "
-                     "a client without one fails the handshake.",
-            checkInputFile, [&t, detail](const std::string& v) {
-                t.config.caFile = v;
-                detail("--cafile");
-            });
-    d.value(app, "--cert", "FILE",
-            client ? "present the certificate (chain) in FILE (PEM) when the server asks for one; needs --key."
-                   : "the server's certificate (chain) in FILE (PEM); needs --key.",
-            checkInputFile, [&t, detail](const std::string& v) {
-                t.config.certFile = v;
-                detail("--cert");
-            });
-    d.value(app, "--key", "FILE", "the private key of --cert, in FILE (PEM, unencrypted).", checkInputFile,
-            [&t, detail](const std::string& v) {
-                t.config.keyFile = v;
-                detail("--key");
-            });
-    d.value(app, "--alpn", "LIST",
-            client ? "offer these ALPN protocols, comma separated, in preference order (h2,http/1.1)."
-                   : "accept these ALPN protocols, comma separated, in preference order; a client offering none of "
-                     "them gets no ALPN.",
-            checkAlpn, [&t, detail](const std::string& v) {
-                t.config.alpn = splitAlpn(v);
-                detail("--alpn");
-            });
+    detailValue("--cafile", "FILE",
+                client ? "trust the CA certificates in FILE (PEM) instead of the system store."
+                       : "ask every client for a certificate and verify it against the CA certificates in FILE "
+                         "(PEM); a client without one fails the handshake.",
+                checkInputFile, [&t](const std::string& v) { t.config.caFile = v; });
+    detailValue("--cert", "FILE",
+                client ? "present the certificate (chain) in FILE (PEM) when the server asks for one; needs --key."
+                       : "the server's certificate (chain) in FILE (PEM); needs --key.",
+                checkInputFile, [&t](const std::string& v) { t.config.certFile = v; });
+    detailValue("--key", "FILE", "the private key of --cert, in FILE (PEM, unencrypted).", checkInputFile,
+                [&t](const std::string& v) { t.config.keyFile = v; });
+    detailValue("--alpn", "LIST",
+                client ? "offer these ALPN protocols, comma separated, in preference order (h2,http/1.1)."
+                       : "accept these ALPN protocols, comma separated, in preference order; a client offering none "
+                         "of them gets no ALPN.",
+                checkAlpn, [&t](const std::string& v) { t.config.alpn = splitAlpn(v); });
     if (client)
-        d.value(app, "--sni", "NAME",
-                "send NAME as SNI and check the certificate against it instead of the host as given (connect to "
-                "an address, verify a name).",
-                checkServerName, [&t, detail](const std::string& v) {
-                    t.config.serverName = v;
-                    detail("--sni");
-                });
-    d.value(app, "--tls-min", "V", "the lowest TLS version to accept: 1.0, 1.1, 1.2 or 1.3.", checkVersion,
-            [&t, detail](const std::string& v) {
-                t.config.minVersion = *engine::parseTlsVersion(v);
-                detail("--tls-min");
-            });
-    d.value(app, "--tls-max", "V", "the highest TLS version to offer: 1.0, 1.1, 1.2 or 1.3.", checkVersion,
-            [&t, detail](const std::string& v) {
-                t.config.maxVersion = *engine::parseTlsVersion(v);
-                detail("--tls-max");
-            });
-    d.value(
-        app, "--keylog", "FILE",
+        detailValue("--sni", "NAME",
+                    "send NAME as SNI and check the certificate against it instead of the host as given (connect "
+                    "to an address, verify a name).",
+                    checkServerName, [&t](const std::string& v) { t.config.serverName = v; });
+    detailValue("--tls-min", "V", "the lowest TLS version to accept: 1.0, 1.1, 1.2 or 1.3.", checkVersion,
+                [&t](const std::string& v) { t.config.minVersion = *engine::parseTlsVersion(v); });
+    detailValue("--tls-max", "V", "the highest TLS version to offer: 1.0, 1.1, 1.2 or 1.3.", checkVersion,
+                [&t](const std::string& v) { t.config.maxVersion = *engine::parseTlsVersion(v); });
+    detailValue(
+        "--keylog", "FILE",
         "append the session secrets to FILE in the NSS key log format, for Wireshark to decrypt a capture of this "
         "traffic (default: $SSLKEYLOGFILE when set). Created 0600; a symbolic link is refused.",
         [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
-        [&t, detail](const std::string& v) {
-            t.config.keyLogFile = v;
-            detail("--keylog");
-        });
+        [&t](const std::string& v) { t.config.keyLogFile = v; });
     d.value(
         app, "--tls-timeout", "MS", "fail a handshake not done within MS milliseconds (default 10000).",
         [](const std::string& v) {

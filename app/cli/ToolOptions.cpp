@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 namespace cli {
 
@@ -36,8 +37,8 @@ std::string usageOf(Tool t) {
 }
 
 // replay and mock take the TLS options of connect and listen and run TLS
-// from the first byte (engine::Replayer, engine::Mocker); STARTTLS is
-// checked as for connect/listen, then refused.
+// from the first byte or STARTTLS where the recording did (engine::Replayer,
+// engine::Mocker).
 const char* const kReplayTlsNote =
     "  --tls: the replay's connection runs a TLS client handshake (verified\n"
     "  unless --insecure; the host name checked and sent as SNI) before the\n"
@@ -51,9 +52,10 @@ const char* const kMockTlsNote =
     "  --tls: every client is served over TLS, with --cert/--key or, without\n"
     "  them, a generated self-signed certificate whose SHA-256 fingerprint is\n"
     "  printed. A client whose handshake fails gets an error line and is not\n"
-    "  served; the mock goes on. --starttls-after is not supported by mock\n"
-    "  (status 2). See docs/tls.md.\n";
-const char* const kToolStartTlsMissing = "the mock server runs TLS from the first byte only (--tls); see docs/tls.md";
+    "  served; the mock goes on. --starttls-after REGEX serves a recording made\n"
+    "  with STARTTLS: the plaintext dialogue, then, after the client's request\n"
+    "  at the recorded starttls event (it must match REGEX) and the go-ahead,\n"
+    "  the TLS server handshake and the rest inside TLS. See docs/tls.md.\n";
 
 std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
 
@@ -69,11 +71,20 @@ std::string checkAddress(const std::string& v, bool listener) {
     return {};
 }
 
-void storeAddress(const std::string& v, bool listener, std::string& host, std::uint16_t& port) {
-    std::string h, p;
-    engine::splitHostPort(v, h, p);
-    host = h.empty() ? std::string("127.0.0.1") : h;
-    port = *engine::parsePort(p, listener);
+/// An address option (checkAddress): stores the host (127.0.0.1 when none
+/// is given) and the port, and notes that it was given.
+void addAddressOption(OptionDefiner& d, CLI::App& app, const std::string& names, const std::string& metavar,
+                      std::string description, bool listener, std::string& host, std::uint16_t& port, bool& given) {
+    d.value(
+        app, names, metavar, std::move(description),
+        [listener](const std::string& v) { return checkAddress(v, listener); },
+        [listener, &host, &port, &given](const std::string& v) {
+            std::string h, p;
+            engine::splitHostPort(v, h, p);
+            host = h.empty() ? std::string("127.0.0.1") : h;
+            port = *engine::parsePort(p, listener);
+            given = true;
+        });
 }
 
 std::string checkIgnore(const std::string& v, bool perReply) {
@@ -141,13 +152,7 @@ void addReplay(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     CLI::App& app = *addTool(program, help, Tool::Replay, "replay a recorded client against a server, comparing the replies.",
                              std::move(page));
     d.setGroup("Options");
-    d.value(
-        app, "--to", "HOST:PORT", "the server (IPv6: [::1]:7000).",
-        [](const std::string& v) { return checkAddress(v, false); },
-        [&o](const std::string& v) {
-            storeAddress(v, false, o.host, o.port);
-            o.toGiven = true;
-        });
+    addAddressOption(d, app, "--to", "HOST:PORT", "the server (IPv6: [::1]:7000).", false, o.host, o.port, o.toGiven);
     addChannelOption(d, app,
                      "the recorded connection to replay (default: the first that carried bytes; `summary FILE` lists "
                      "them).",
@@ -220,13 +225,8 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
     page.groupNotes["TLS"] = kMockTlsNote;
     CLI::App& app = *addTool(program, help, Tool::Mock, "serve a recorded server to clients.", std::move(page));
     d.setGroup("Options");
-    d.value(
-        app, "-l,--listen", "[HOST:]PORT", "127.0.0.1 unless a host is given; 0: any port.",
-        [](const std::string& v) { return checkAddress(v, true); },
-        [&o](const std::string& v) {
-            storeAddress(v, true, o.listenHost, o.listenPort);
-            o.listenGiven = true;
-        });
+    addAddressOption(d, app, "-l,--listen", "[HOST:]PORT", "127.0.0.1 unless a host is given; 0: any port.", true,
+                     o.listenHost, o.listenPort, o.listenGiven);
     addChannelOption(d, app, "serve only this recorded connection.", o.channel);
     d.value(
         app, "--clients", "N", "stop after N clients have come and gone.",
@@ -445,10 +445,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         break;
     case Tool::Mock:
         if (!o.listenGiven) return "mock needs an address to listen on: --listen [HOST:]PORT (0 for any free port)";
-        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls,
-                                        o.tls.config.startTls != engine::StartTlsProtocol::None ? kToolStartTlsMissing : "");
-            !why.empty())
-            return why;
+        if (std::string why = finishTls(TlsRole::Server, cmd, o.tls); !why.empty()) return why;
         break;
     case Tool::Export:
         if (o.pcapngOut.empty() && o.textOut.empty() && o.rawClientOut.empty() && o.rawServerOut.empty())

@@ -1,5 +1,5 @@
 // main.cpp — linewright-cli: parse the command line (CommandLine.h), run one
-// session (connect, listen), one of the session tools (replay, mock,
+// session (connect, listen, udp), one of the session tools (replay, mock,
 // export, import, reframe, summary) or an example.
 //
 // Exit status: 0 success, 1 a runtime failure (one line on stderr), 2 a
@@ -8,6 +8,7 @@
 #include "app/cli/CommandLine.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
+#include "app/cli/UdpCommand.h"
 
 #include "engine/asyncore/Escape.h"
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     raiseOpenFileLimit();
     tuneAllocator();
 
+    // `udp listen|send` reads its own command line (UdpCommand.h).
+    if (cli::isUdpCommand(argc, argv)) return cli::runUdpCommand(argc, argv, stdout, stderr);
     const cli::ParsedCommandLine parsed = cli::parseCommandLine(argc, argv);
     switch (parsed.kind) {
     case cli::ParsedCommandLine::Kind::Help:

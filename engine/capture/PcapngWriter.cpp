@@ -1,4 +1,4 @@
-// PcapngWriter.cpp — packet synthesis (Ethernet, IPv4/IPv6, TCP) and pcapng blocks.
+// PcapngWriter.cpp — packet synthesis (Ethernet, IPv4/IPv6, TCP, UDP) and pcapng blocks.
 #include "engine/capture/PcapngWriter.h"
 
 #include "engine/net/Address.h"
@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <set>
 #include <tuple>
 
 namespace engine {
@@ -371,10 +373,101 @@ void exportConversation(const Conversation& c, std::size_t index, std::int64_t b
     if (nextTls < c.tls.size()) noteTls(packets.back(), std::numeric_limits<std::uint64_t>::max());
 }
 
+// One UDP packet from `s` to `d`.
+Packet udpPacket(const Endpoint& s, const Endpoint& d, std::int64_t unixUs, std::size_t order, std::uint16_t ipId,
+                 std::string_view payload) {
+    std::string udp(8, '\0');
+    be16(udp, 0, s.port);
+    be16(udp, 2, d.port);
+    be16(udp, 4, static_cast<std::uint32_t>(8 + payload.size()));
+    udp.append(payload);
+    std::uint32_t sum = 0;
+    const std::size_t alen = s.family == kAfInet ? 4 : 16;
+    sum = sumBytes(sum, s.ip.data(), alen);
+    sum = sumBytes(sum, d.ip.data(), alen);
+    const auto len = static_cast<std::uint32_t>(udp.size());
+    sum += len >> 16;
+    sum += len & 0xffff;
+    sum += 17;
+    sum = sumBytes(sum, ubytes(udp), udp.size());
+    std::uint16_t ck = fold(sum);
+    if (ck == 0) ck = 0xffff;  // 0 means "no checksum" in UDP
+    be16(udp, 6, ck);
+
+    std::string ip;
+    if (s.family == kAfInet) {
+        ip.assign(20, '\0');
+        ip[0] = 0x45;
+        be16(ip, 2, static_cast<std::uint32_t>(20 + udp.size()));
+        be16(ip, 4, ipId);
+        ip[8] = 64;
+        ip[9] = 17;
+        std::memcpy(ip.data() + 12, s.ip.data(), 4);
+        std::memcpy(ip.data() + 16, d.ip.data(), 4);
+        be16(ip, 10, fold(sumBytes(0, ubytes(ip), 20)));
+    } else {
+        ip.assign(40, '\0');
+        ip[0] = 0x60;
+        be16(ip, 4, static_cast<std::uint32_t>(udp.size()));
+        ip[6] = 17;
+        ip[7] = 64;
+        std::memcpy(ip.data() + 8, s.ip.data(), 16);
+        std::memcpy(ip.data() + 24, d.ip.data(), 16);
+    }
+    Packet p;
+    p.unixUs = unixUs;
+    p.conversation = std::numeric_limits<std::size_t>::max();  // after the TCP ones at the same instant
+    p.order = order;
+    p.frame.append(reinterpret_cast<const char*>(d.mac.data()), 6);
+    p.frame.append(reinterpret_cast<const char*>(s.mac.data()), 6);
+    p.frame.push_back(s.family == kAfInet ? '\x08' : '\x86');
+    p.frame.push_back(s.family == kAfInet ? '\x00' : '\xdd');
+    p.frame += ip;
+    p.frame += udp;
+    return p;
+}
+
+bool unspecified(const Endpoint& e) {
+    const std::size_t n = e.family == kAfInet ? 4 : 16;
+    for (std::size_t i = 0; i < n; ++i)
+        if (e.ip[i] != 0) return false;
+    return true;
+}
+
 }  // namespace
 
+std::vector<RecordedDatagram> extractDatagrams(const std::vector<Event>& events, std::vector<std::string>* notes) {
+    std::map<ChannelId, std::string> local;
+    std::set<ChannelId> framed;
+    std::vector<RecordedDatagram> out;
+    for (const Event& e : events) {
+        switch (e.kind) {
+        case EventKind::Listening: local[e.channel] = e.info; break;
+        case EventKind::Connected: local[e.channel] = e.aux; break;
+        case EventKind::Datagram:
+        case EventKind::DatagramSent:
+            if (e.kind == EventKind::Datagram && e.datagramSize() != 0) {
+                framed.insert(e.channel);
+                break;
+            }
+            out.push_back({e.channel, e.tUs, e.kind == EventKind::DatagramSent, local[e.channel], e.info, e.data});
+            break;
+        default: break;
+        }
+    }
+    if (!framed.empty()) {
+        std::erase_if(out, [&](const RecordedDatagram& d) { return framed.count(d.channel) != 0; });
+        if (notes)
+            for (const ChannelId c : framed)
+                notes->push_back("channel " + std::to_string(c) +
+                                 ": its datagrams were cut into messages by a terminator and cannot be rebuilt; left out");
+    }
+    return out;
+}
+
 std::string PcapngWriter::render(const SessionHeader& header, const std::vector<Conversation>& conversations,
-                                 const PcapngExportOptions& options, PcapngExportStats* statsOut) {
+                                 const PcapngExportOptions& options, PcapngExportStats* statsOut,
+                                 const std::vector<RecordedDatagram>& datagrams) {
     PcapngExportStats stats;
     std::vector<Packet> packets;
     std::size_t index = 0;
@@ -389,6 +482,27 @@ std::string PcapngWriter::render(const SessionHeader& header, const std::vector<
         if (!c.connectedEver()) continue;  // never connected: no packets to show
         exportConversation(c, index++, header.startUnixUs, options, packets, stats);
         ++stats.conversations;
+    }
+    {
+        std::uint16_t ipId = 1;
+        std::set<std::string> noted;
+        for (const RecordedDatagram& d : datagrams) {
+            if (options.channel && d.channel != *options.channel) continue;
+            Endpoint me, them;
+            if (!parseEndpoint(d.local, me) || !parseEndpoint(d.peer, them) || me.family != them.family) {
+                const std::string note = "channel " + std::to_string(d.channel) + ": a datagram between " +
+                                         terminalSafe(d.local) + " and " + terminalSafe(d.peer) +
+                                         " has no usable addresses; left out";
+                if (noted.insert(note).second) stats.notes.push_back(note);
+                continue;
+            }
+            if (unspecified(me)) me.ip = them.ip;  // bound to every interface: it answered on the address used
+            me.mac = {0x02, 0, 0, 0, 0, 0x01};
+            them.mac = {0x02, 0, 0, 0, 0, 0x02};
+            packets.push_back(d.sent ? udpPacket(me, them, header.startUnixUs + d.tUs, packets.size(), ipId++, d.data)
+                                     : udpPacket(them, me, header.startUnixUs + d.tUs, packets.size(), ipId++, d.data));
+            ++stats.datagrams;
+        }
     }
     std::stable_sort(packets.begin(), packets.end(), [](const Packet& a, const Packet& b) {
         return std::tie(a.unixUs, a.conversation, a.order) < std::tie(b.unixUs, b.conversation, b.order);
@@ -441,10 +555,11 @@ std::string PcapngWriter::render(const SessionHeader& header, const std::vector<
 
 bool PcapngWriter::write(const std::string& path, const SessionHeader& header,
                          const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
-                         PcapngExportStats* statsOut, std::string* error) {
+                         PcapngExportStats* statsOut, std::string* error,
+                         const std::vector<RecordedDatagram>& datagrams) {
     PcapngExportStats stats;
-    const std::string bytes = render(header, conversations, options, &stats);
-    if (stats.conversations == 0) {
+    const std::string bytes = render(header, conversations, options, &stats, datagrams);
+    if (stats.conversations == 0 && stats.datagrams == 0) {
         if (error) {
             *error = options.channel ? "channel " + std::to_string(*options.channel) + " is not a connection with traffic to export"
                                      : std::string("the session has no connection to export");

@@ -29,6 +29,14 @@
 // the session (the header's start/tool/version in the section comment, an
 // address in a note) goes through terminalSafe(): no control bytes in
 // comments or notes.
+// UDP channels (`datagram` / `datagram_sent` events) are exported too, when
+// their datagrams are passed in (extractDatagrams()): each datagram one UDP
+// packet between the channel's address (its `listening` or `connected`
+// local address) and the recorded peer, with a right UDP checksum, so
+// Wireshark decodes what runs on top (syslog, DNS, …). A datagram a
+// terminator cut into several messages cannot be rebuilt from them (the
+// terminators are not in the events): such channels are left out, with a
+// note.
 // What it owns: nothing beyond a call.
 // Threads: any.
 #pragma once
@@ -58,19 +66,36 @@ struct PcapngExportStats {
     std::size_t conversations = 0;
     std::size_t packets = 0;
     std::size_t comments = 0;
+    std::size_t datagrams = 0;  ///< UDP packets written.
     std::vector<std::string> notes;
 };
+
+/// One recorded UDP datagram, as extractDatagrams() finds it.
+struct RecordedDatagram {
+    ChannelId channel = 0;
+    std::int64_t tUs = 0;
+    bool sent = false;    ///< datagram_sent (else datagram: received)
+    std::string local;    ///< The channel's address ("127.0.0.1:5140").
+    std::string peer;     ///< The other end.
+    std::string data;
+};
+
+/// The datagrams of a session's UDP channels, in order. Channels whose
+/// datagrams a terminator cut into messages are left out with a note in `notes`.
+std::vector<RecordedDatagram> extractDatagrams(const std::vector<Event>& events, std::vector<std::string>* notes = nullptr);
 
 class PcapngWriter {
 public:
     /// The capture's bytes.
     static std::string render(const SessionHeader& header, const std::vector<Conversation>& conversations,
-                              const PcapngExportOptions& options, PcapngExportStats* stats = nullptr);
+                              const PcapngExportOptions& options, PcapngExportStats* stats = nullptr,
+                              const std::vector<RecordedDatagram>& datagrams = {});
     /// Writes render()'s bytes to `path`. False with `error` when there is
     /// nothing to export or the file cannot be written.
     static bool write(const std::string& path, const SessionHeader& header,
                       const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
-                      PcapngExportStats* stats, std::string* error);
+                      PcapngExportStats* stats, std::string* error,
+                      const std::vector<RecordedDatagram>& datagrams = {});
 };
 
 }  // namespace engine

@@ -44,6 +44,7 @@ inline constexpr bool kIsWindows = false;
 inline constexpr int kAfInet = AF_INET;
 inline constexpr int kAfInet6 = AF_INET6;
 inline constexpr int kSockStream = SOCK_STREAM;
+inline constexpr int kSockDgram = SOCK_DGRAM;
 
 /// Starts the socket library for the lifetime of the process (WSAStartup on
 /// Windows, and SIGPIPE ignored on POSIX so a write to a closed peer returns

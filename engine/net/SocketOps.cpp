@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #endif
 
@@ -391,6 +392,195 @@ void shutdownWrite(NativeSocket s, std::error_code& ec) {
 #else
     if (::shutdown(s, SHUT_WR) != 0) ec = lastError();
 #endif
+}
+
+// --- Datagrams ------------------------------------------------------------------------------------
+
+std::size_t maxUdpPayload(int family) noexcept {
+    return family == AF_INET6 ? kMaxUdpPayloadV6 : kMaxUdpPayloadV4;
+}
+
+std::size_t sendTo(NativeSocket s, const void* data, std::size_t len, const Address& to, std::error_code& ec) {
+    if (to.isEmpty()) return send(s, data, len, ec);
+    ec.clear();
+#if defined(_WIN32)
+    const int n = ::sendto(s, static_cast<const char*>(data), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len),
+                           0, to.sockaddrPtr(), static_cast<SockLen>(to.sockaddrLen()));
+    if (n == SOCKET_ERROR) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#else
+#if defined(MSG_NOSIGNAL)
+    constexpr int flags = MSG_NOSIGNAL;
+#else
+    constexpr int flags = 0;
+#endif
+    const ssize_t n = retryEintr(
+        [&] { return ::sendto(s, data, len, flags, to.sockaddrPtr(), static_cast<SockLen>(to.sockaddrLen())); });
+    if (n < 0) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+#endif
+}
+
+std::size_t recvFrom(NativeSocket s, void* buf, std::size_t len, Address* peer, bool& truncated,
+                     std::size_t& fullSize, std::error_code& ec) {
+    ec.clear();
+    truncated = false;
+    fullSize = 0;
+    sockaddr_storage ss{};
+#if defined(_WIN32)
+    SockLen slen = sizeof ss;
+    const int n = ::recvfrom(s, static_cast<char*>(buf), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0,
+                             reinterpret_cast<sockaddr*>(&ss), &slen);
+    std::size_t got = 0;
+    if (n == SOCKET_ERROR) {
+        ec = lastError();
+        if (ec.value() != WSAEMSGSIZE) return 0;
+        // The buffer holds the first `len` bytes; the rest is gone.
+        ec.clear();
+        truncated = true;
+        got = len;
+        fullSize = len + 1;
+    } else {
+        got = static_cast<std::size_t>(n);
+        fullSize = got;
+    }
+#else
+    iovec iov{buf, len};
+    msghdr msg{};
+    msg.msg_name = &ss;
+    msg.msg_namelen = sizeof ss;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+#if defined(__linux__)
+    constexpr int flags = MSG_TRUNC;  // Linux: the return value is the datagram's real size
+#else
+    constexpr int flags = 0;
+#endif
+    const ssize_t n = retryEintr([&] { return ::recvmsg(s, &msg, flags); });
+    if (n < 0) {
+        ec = lastError();
+        return 0;
+    }
+    const SockLen slen = msg.msg_namelen;
+    std::size_t got = static_cast<std::size_t>(n);
+    if ((msg.msg_flags & MSG_TRUNC) != 0 || got > len) {
+        truncated = true;
+        fullSize = got > len ? got : len + 1;
+        got = len;
+    } else {
+        fullSize = got;
+    }
+#endif
+    if (peer) {
+        *peer = slen > 0 ? Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(slen))
+                         : Address();
+    }
+    return got;
+}
+
+bool isPortUnreachable(const std::error_code& ec) {
+#if defined(_WIN32)
+    if (ec.value() == WSAECONNRESET) return true;
+#endif
+    return ec == std::errc::connection_refused;
+}
+
+void setBroadcast(NativeSocket s, bool on, std::error_code& ec) {
+    setIntOption(s, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0, ec);
+}
+
+void setReceiveBuffer(NativeSocket s, int bytes, std::error_code& ec) {
+    setIntOption(s, SOL_SOCKET, SO_RCVBUF, bytes, ec);
+}
+
+void setSendBuffer(NativeSocket s, int bytes, std::error_code& ec) {
+    setIntOption(s, SOL_SOCKET, SO_SNDBUF, bytes, ec);
+}
+
+namespace {
+template <class T>
+void setRawOption(NativeSocket s, int level, int name, const T& value, std::error_code& ec) {
+    ec.clear();
+#if defined(_WIN32)
+    const char* p = reinterpret_cast<const char*>(&value);
+#else
+    const void* p = &value;
+#endif
+    if (::setsockopt(s, level, name, p, static_cast<SockLen>(sizeof value)) != 0) ec = lastError();
+}
+in_addr v4Of(const Address& a) {
+    in_addr out{};
+    if (a.family() == AF_INET) out = reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr;
+    else out.s_addr = htonl(INADDR_ANY);
+    return out;
+}
+// macOS takes an unsigned char for the IPv4 multicast TTL and loop options;
+// Linux takes either; Windows takes a DWORD.
+#if defined(__APPLE__)
+using McastByte = unsigned char;
+#else
+using McastByte = int;
+#endif
+}  // namespace
+
+void setMulticastMembership(NativeSocket s, const Address& group, bool join, const Address& v4Interface,
+                            unsigned v6Interface, std::error_code& ec) {
+    if (group.family() == AF_INET) {
+        ip_mreq m{};
+        m.imr_multiaddr = v4Of(group);
+        m.imr_interface = v4Of(v4Interface);
+        setRawOption(s, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, m, ec);
+    } else if (group.family() == AF_INET6) {
+        ipv6_mreq m{};
+        m.ipv6mr_multiaddr = reinterpret_cast<const sockaddr_in6*>(group.sockaddrPtr())->sin6_addr;
+        m.ipv6mr_interface = v6Interface;
+        setRawOption(s, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, m, ec);
+    } else {
+        ec = std::make_error_code(std::errc::address_family_not_supported);
+    }
+}
+
+void setMulticastInterface(NativeSocket s, int family, const Address& v4Interface, unsigned v6Interface,
+                           std::error_code& ec) {
+    if (family == AF_INET6) {
+        setRawOption(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, v6Interface, ec);
+    } else {
+        setRawOption(s, IPPROTO_IP, IP_MULTICAST_IF, v4Of(v4Interface), ec);
+    }
+}
+
+void setMulticastTtl(NativeSocket s, int family, int ttl, std::error_code& ec) {
+    if (ttl < 0 || ttl > 255) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return;
+    }
+    if (family == AF_INET6)
+        setRawOption(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, ec);
+    else
+        setRawOption(s, IPPROTO_IP, IP_MULTICAST_TTL, static_cast<McastByte>(ttl), ec);
+}
+
+void setMulticastLoop(NativeSocket s, int family, bool on, std::error_code& ec) {
+    if (family == AF_INET6)
+        setRawOption(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, static_cast<unsigned>(on ? 1 : 0), ec);
+    else
+        setRawOption(s, IPPROTO_IP, IP_MULTICAST_LOOP, static_cast<McastByte>(on ? 1 : 0), ec);
+}
+
+bool isMulticast(const Address& a) noexcept {
+    if (a.family() == AF_INET) {
+        const auto addr = ntohl(reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr.s_addr);
+        return (addr >> 28) == 0xE;
+    }
+    if (a.family() == AF_INET6)
+        return reinterpret_cast<const sockaddr_in6*>(a.sockaddrPtr())->sin6_addr.s6_addr[0] == 0xff;
+    return false;
 }
 
 bool socketPair(NativeSocket out[2], std::error_code& ec) {

@@ -63,6 +63,49 @@ void shutdownWrite(NativeSocket s, std::error_code& ec);
 /// them; dispatchers make their end non-blocking when they adopt it.
 bool socketPair(NativeSocket out[2], std::error_code& ec);
 
+// --- Datagrams (UDP) -----------------------------------------------------------
+
+/// The largest UDP payload over IPv4 (65,535 - 20 - 8) and over IPv6 without
+/// jumbograms (65,535 - 8).
+inline constexpr std::size_t kMaxUdpPayloadV4 = 65507;
+inline constexpr std::size_t kMaxUdpPayloadV6 = 65527;
+/// kMaxUdpPayloadV4 or kMaxUdpPayloadV6 for `family`.
+std::size_t maxUdpPayload(int family) noexcept;
+
+/// sendto(); `to` empty means send() on a connected socket. Bytes sent (a
+/// datagram goes whole or not at all); 0 with ec set on failure.
+std::size_t sendTo(NativeSocket s, const void* data, std::size_t len, const Address& to, std::error_code& ec);
+/// One datagram: recvmsg()/recvfrom(). Fills at most `len` bytes of `buf`,
+/// the sender into `peer` (when not null). `fullSize` is the datagram's real
+/// size where the system tells it (Linux), else `len` + 1 when it did not
+/// fit; `truncated` says the datagram was larger than `len` (MSG_TRUNC,
+/// WSAEMSGSIZE): the rest is lost. Returns the bytes stored.
+std::size_t recvFrom(NativeSocket s, void* buf, std::size_t len, Address* peer, bool& truncated,
+                     std::size_t& fullSize, std::error_code& ec);
+/// True for the error a connected UDP socket reports after an ICMP port
+/// unreachable: ECONNREFUSED (WSAECONNRESET on Windows).
+bool isPortUnreachable(const std::error_code& ec);
+/// SO_BROADCAST.
+void setBroadcast(NativeSocket s, bool on, std::error_code& ec);
+/// SO_RCVBUF / SO_SNDBUF (the system may round or cap the value).
+void setReceiveBuffer(NativeSocket s, int bytes, std::error_code& ec);
+void setSendBuffer(NativeSocket s, int bytes, std::error_code& ec);
+/// Joins (or leaves) multicast group `group` (its port is ignored). IPv4:
+/// on the interface whose address is `v4Interface` (empty: the system's
+/// choice); IPv6: on interface index `v6Interface` (0: the system's choice).
+void setMulticastMembership(NativeSocket s, const Address& group, bool join, const Address& v4Interface,
+                            unsigned v6Interface, std::error_code& ec);
+/// The interface outgoing multicast leaves by (IP_MULTICAST_IF /
+/// IPV6_MULTICAST_IF), for a socket of `family`.
+void setMulticastInterface(NativeSocket s, int family, const Address& v4Interface, unsigned v6Interface,
+                           std::error_code& ec);
+/// IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS (0..255).
+void setMulticastTtl(NativeSocket s, int family, int ttl, std::error_code& ec);
+/// IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP: whether our own multicast comes back to us.
+void setMulticastLoop(NativeSocket s, int family, bool on, std::error_code& ec);
+/// True when `a` is a multicast address (224.0.0.0/4, ff00::/8).
+bool isMulticast(const Address& a) noexcept;
+
 /// The last socket error as an error_code (errno, or WSAGetLastError()).
 std::error_code lastError();
 /// An errno / WSA error number (e.g. from pendingError()) as an error_code.

@@ -552,7 +552,7 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
         if (len > 0) m_peerEof = true;
     } else if (!layer()) {
         // (With a TLS layer these are ciphertext: the layer's plaintext is
-        // counted as it is received, PlainCounter.)
+        // counted as it is received, tls::PlainTap.)
         if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
         m_report.received(n);
         if (m_proxyPeer) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));

@@ -241,7 +241,6 @@ private:
 
     // TLS (ChannelTls.cpp).
     struct Tls;
-    class PlainCounter;
     class UpgradeMarker;
     /// Makes m_tls for `config` in `role` (a TlsContext); false after an
     /// `error` (the caller decides whether the channel closes).

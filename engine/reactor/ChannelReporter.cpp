@@ -63,6 +63,29 @@ void ChannelReporter::accepted(std::string peer, std::string local, ChannelId up
     e.aux = std::move(local);
 }
 
+void ChannelReporter::datagram(std::string_view message, std::string peer, std::size_t wholeSize) {
+    ++m_counters.messagesIn;
+    ++m_ctx.totals.messagesIn;
+    if (m_ctx.level < EventLevel::Messages) return;
+    Event& e = emit(EventKind::Datagram);
+    e.size = static_cast<std::int64_t>(message.size());
+    e.count = static_cast<std::int64_t>(wholeSize);
+    e.data.assign(message);
+    e.info = std::move(peer);
+}
+
+void ChannelReporter::datagramSent(std::string_view bytes, std::string peer) {
+    m_counters.bytesOut += bytes.size();
+    m_ctx.totals.bytesOut += bytes.size();
+    ++m_counters.messagesOut;
+    ++m_ctx.totals.messagesOut;
+    if (m_ctx.level < EventLevel::Full) return;
+    Event& e = emit(EventKind::DatagramSent);
+    e.size = static_cast<std::int64_t>(bytes.size());
+    e.data.assign(bytes);
+    e.info = std::move(peer);
+}
+
 void ChannelReporter::terminatorFound(const Terminator& inForce, bool counted) { foundEvent(inForce, counted); }
 
 Event* ChannelReporter::foundEvent(const Terminator& inForce, bool counted) {

@@ -136,6 +136,13 @@ public:
     /// its group (0: none), the rule that matched it and its mark ("": none).
     void terminatorFound(const Terminator& inForce, bool counted, std::uint64_t group, std::string_view rule,
                          std::string_view mark);
+    /// UDP: one message of a datagram from `peer`, counted as a message in,
+    /// and `datagram` (EventLevel::Messages); `wholeSize` the datagram's size
+    /// when a terminator cut it (0: the message is the datagram).
+    void datagram(std::string_view message, std::string peer, std::size_t wholeSize);
+    /// UDP: a datagram sent to `peer`: its bytes and one message out counted,
+    /// and `datagram_sent` (EventLevel::Full).
+    void datagramSent(std::string_view bytes, std::string peer);
     /// The message in progress is over without a terminator (passed on, or discarded).
     void messageEnded() noexcept { m_counters.pending = 0; }
     /// `push` of `size` bytes (`copies` for a repeat, `info` a file's path),

@@ -20,6 +20,7 @@
 #include "engine/reactor/Channel.h"
 
 #include "engine/reactor/ChannelTls.h"
+#include "engine/tls/PlainTap.h"
 
 #include <exception>
 #include <stdexcept>
@@ -211,7 +212,13 @@ void Channel::tlsInstall(bool startTls) {
     if (!t.stash.empty()) layer->prependInput(std::exchange(t.stash, std::string()));
     t.layer = layer.get();
     t.stage = Tls::Stage::Handshake;
-    setLayer(std::make_unique<PlainCounter>(*this, std::move(layer)));
+    // The plaintext is counted, and its end seen, by the layer: rawRecv sees ciphertext now.
+    setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
+        if (n > 0)
+            m_report.received(n);
+        else
+            m_peerEof = true;
+    }));
 }
 
 // --- What the layer tells -------------------------------------------------------------------------

@@ -94,6 +94,31 @@ struct ChannelOptions {
     std::vector<std::shared_ptr<const program::Program>> programs;
 };
 
+/// What a UDP channel (DatagramChannel.h) starts with.
+struct DatagramOptions {
+    static constexpr std::size_t kDefaultQueueLimit = 4u << 20;  // 4 MiB
+    /// Framing within a datagram: none (each datagram one message), bytes,
+    /// or a count. Nothing carries over from one datagram to the next.
+    Terminator terminator = Terminator::none();
+    /// Each datagram received goes back, byte for byte, to its sender.
+    bool echo = false;
+    /// SO_BROADCAST (needed to send to a broadcast address).
+    bool broadcast = false;
+    /// A bound channel joins this multicast group (a numeric address; "": none).
+    std::string multicastGroup;
+    /// The interface for the group and for outgoing multicast: an IPv4
+    /// address, or an IPv6 interface index as a number ("": the system's choice).
+    std::string multicastInterface;
+    /// IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS (-1: the system's default, 1).
+    int multicastTtl = -1;
+    /// IP_MULTICAST_LOOP (-1: the system's default, on; 0 off; 1 on).
+    int multicastLoop = -1;
+    /// Datagrams waiting for the socket, in bytes, at most; an echoing
+    /// channel stops reading while its replies fill half of it, and a push
+    /// past it is dropped with an `error`.
+    std::size_t queueLimit = kDefaultQueueLimit;
+};
+
 /// Every channel, for commands that take "one channel or all" (Snapshot).
 inline constexpr ChannelId kAllChannels = 0;
 
@@ -120,7 +145,31 @@ struct OpenServer {
     int backlog = kDefaultBacklog;
     ChannelOptions options;
 };
-/// push(bytes).
+/// A UDP channel (DatagramChannel.h). Bind: bound to HOST:PORT (port 0:
+/// any free port), receives from anyone and replies to the sender of the
+/// last datagram (`listening`; the default host is loopback). Connect: bound
+/// to an ephemeral port and connected to HOST:PORT (a name is resolved off
+/// the loop thread, the first address is used): sends there, receives only
+/// from there, and hears ICMP port unreachable (`connecting`, `connected`).
+/// Push sends one datagram per push; PushTo to a given address.
+struct OpenDatagram {
+    enum class Mode : std::uint8_t { Bind, Connect };
+    ChannelId id = 0;
+    Mode mode = Mode::Bind;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    int family = 0;
+    DatagramOptions options;
+};
+/// One datagram from UDP channel `channel` to `to` (a numeric "HOST:PORT",
+/// "[V6]:PORT").
+struct PushTo {
+    ChannelId channel = 0;
+    std::string data;
+    std::string to;
+};
+/// push(bytes). On a UDP channel: one datagram, to the connected peer or,
+/// for a bound channel, to the sender of the last datagram received.
 struct Push {
     ChannelId channel = 0;
     std::string data;
@@ -222,7 +271,7 @@ struct StopHost {
 
 }  // namespace cmd
 
-using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::Push, cmd::PushFile, cmd::PushRepeat,
+using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram, cmd::PushTo, cmd::Push, cmd::PushFile, cmd::PushRepeat,
                              cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,

@@ -28,11 +28,9 @@ constexpr std::array<std::string_view, 6> kPhaseNames = {
 };
 constexpr std::array<std::string_view, 6> kReadyNames = {"in", "pri", "out", "err", "hup", "nval"};
 
-bool sameState(const std::shared_ptr<const ChannelState>& a, const std::shared_ptr<const ChannelState>& b) {
-    if (!a || !b) return !a && !b;
-    return *a == *b;
-}
-bool sameTrace(const std::shared_ptr<const LoopTrace>& a, const std::shared_ptr<const LoopTrace>& b) {
+// Both null, or both set and equal.
+template <class T>
+bool samePointee(const std::shared_ptr<const T>& a, const std::shared_ptr<const T>& b) {
     if (!a || !b) return !a && !b;
     return *a == *b;
 }
@@ -48,30 +46,19 @@ std::string_view eventLevelName(EventLevel l) noexcept {
     return "?";
 }
 
-std::string_view hostPhaseName(HostPhase p) noexcept { return nameOf(kHostPhaseNames, p); }
-std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept {
-    return lookup<HostPhase>(kHostPhaseNames, name);
-}
-std::string_view closeReasonName(CloseReason r) noexcept { return nameOf(kCloseReasonNames, r); }
-std::optional<CloseReason> parseCloseReason(std::string_view name) noexcept {
-    return lookup<CloseReason>(kCloseReasonNames, name);
-}
-std::string_view producerKindName(ProducerKind k) noexcept { return nameOf(kProducerKindNames, k); }
-std::optional<ProducerKind> parseProducerKind(std::string_view name) noexcept {
-    return lookup<ProducerKind>(kProducerKindNames, name);
-}
-std::string_view warningCodeName(WarningCode c) noexcept { return nameOf(kWarningCodeNames, c); }
-std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept {
-    return lookup<WarningCode>(kWarningCodeNames, name);
-}
-std::string_view channelRoleName(ChannelRole r) noexcept { return nameOf(kRoleNames, r); }
-std::optional<ChannelRole> parseChannelRole(std::string_view name) noexcept {
-    return lookup<ChannelRole>(kRoleNames, name);
-}
-std::string_view channelPhaseName(ChannelPhase p) noexcept { return nameOf(kPhaseNames, p); }
-std::optional<ChannelPhase> parseChannelPhase(std::string_view name) noexcept {
-    return lookup<ChannelPhase>(kPhaseNames, name);
-}
+// An enum's name and its parse, both from the one table of names.
+#define LW_ENUM_NAMES(Enum, nameFn, parseFn, names)                                               \
+    std::string_view nameFn(Enum value) noexcept { return nameOf(names, value); }                 \
+    std::optional<Enum> parseFn(std::string_view name) noexcept { return lookup<Enum>(names, name); }
+
+LW_ENUM_NAMES(HostPhase, hostPhaseName, parseHostPhase, kHostPhaseNames)
+LW_ENUM_NAMES(CloseReason, closeReasonName, parseCloseReason, kCloseReasonNames)
+LW_ENUM_NAMES(ProducerKind, producerKindName, parseProducerKind, kProducerKindNames)
+LW_ENUM_NAMES(WarningCode, warningCodeName, parseWarningCode, kWarningCodeNames)
+LW_ENUM_NAMES(ChannelRole, channelRoleName, parseChannelRole, kRoleNames)
+LW_ENUM_NAMES(ChannelPhase, channelPhaseName, parseChannelPhase, kPhaseNames)
+
+#undef LW_ENUM_NAMES
 
 std::vector<std::string_view> readyBitNames(unsigned bits) {
     std::vector<std::string_view> out;
@@ -113,8 +100,8 @@ void Event::setTerminator(const Terminator& t) {
 bool operator==(const Event& a, const Event& b) {
     return a.seq == b.seq && a.tUs == b.tUs && a.size == b.size && a.count == b.count && a.channel == b.channel &&
            a.parent == b.parent && a.error == b.error && a.kind == b.kind && a.sub == b.sub && a.data == b.data &&
-           a.info == b.info && a.aux == b.aux && sameState(a.state, b.state) && sameTrace(a.trace, b.trace) &&
-           (a.tls == b.tls || (a.tls && b.tls && *a.tls == *b.tls));
+           a.info == b.info && a.aux == b.aux && samePointee(a.state, b.state) && samePointee(a.trace, b.trace) &&
+           (a.tls == b.tls || samePointee(a.tls, b.tls));
 }
 
 }  // namespace engine

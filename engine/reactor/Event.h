@@ -84,8 +84,11 @@ enum class EventKind : std::uint8_t {
     TlsHandshake,       ///< "tls_handshake": a TLS handshake finished (TlsHandshakeInfo attached).
     TlsClose,           ///< "tls_close": the TLS session ended (sub: TlsCloseKind).
     StartTls,           ///< "starttls": a STARTTLS upgrade: info = the protocol ("smtp", "after-match"); the handshake starts now.
+    // UDP (DatagramChannel; kept after StartTls so the numbers above stay).
+    Datagram,           ///< "datagram": one message received in a datagram (the whole datagram unless a terminator frames it), with its sender.
+    DatagramSent,       ///< "datagram_sent": one datagram sent, with its destination.
 };
-inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::StartTls) + 1;
+inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::DatagramSent) + 1;
 std::string_view eventKindName(EventKind k) noexcept;
 std::optional<EventKind> parseEventKind(std::string_view name) noexcept;
 
@@ -112,6 +115,8 @@ enum class WarningCode : std::uint8_t {
     InputBudget,    ///< "input_budget": a listener's connections hold more unframed input than its budget; reading paused on the largest holders.
     InputResumed,   ///< "input_resumed": that input fell below 3/4 of the budget; reading resumed.
     TlsUnverified,  ///< "tls_unverified": a TLS client did not verify the server's certificate (--insecure); info says what the check would have found.
+    Oversized,      ///< "oversized": a datagram larger than the receive buffer was truncated and dropped; size = its size where known.
+    Unreachable,    ///< "unreachable": ICMP port (or host) unreachable for a UDP channel's peer; the channel stays open.
     Program,        ///< "program": a protocol program's action could not be carried out ("FILE:LINE: …"); the terminator stayed.
 };
 std::string_view warningCodeName(WarningCode c) noexcept;
@@ -256,7 +261,7 @@ struct Event {
     /// collect, sent, received: the exact bytes; warning: the bytes concerned (a residue).
     std::string_view bytes() const noexcept {
         return kind == EventKind::Collect || kind == EventKind::Sent || kind == EventKind::Received ||
-                       kind == EventKind::Warning
+                       kind == EventKind::Warning || isDatagram()
                    ? std::string_view(data)
                    : std::string_view();
     }
@@ -281,8 +286,13 @@ struct Event {
                    ? size
                    : 0;
     }
-    /// accepted, connected: the remote address.
-    std::string_view peer() const noexcept { return isConnection() ? std::string_view(info) : std::string_view(); }
+    /// accepted, connected: the remote address; datagram: its sender; datagram_sent: its destination.
+    std::string_view peer() const noexcept {
+        return isConnection() || isDatagram() ? std::string_view(info) : std::string_view();
+    }
+    /// datagram: the size of the whole datagram when a terminator cut it into
+    /// several messages, else 0 (the message is the datagram).
+    std::int64_t datagramSize() const noexcept { return kind == EventKind::Datagram ? count : 0; }
     /// accepted, connected: the local address.
     std::string_view local() const noexcept { return isConnection() ? std::string_view(aux) : std::string_view(); }
     /// accepted: the listener; hosted (dispatcher): the listener that accepted it, 0 if none.
@@ -386,6 +396,7 @@ struct Event {
 private:
     bool isConnection() const noexcept { return kind == EventKind::Accepted || kind == EventKind::Connected; }
     bool isWater() const noexcept { return kind == EventKind::HighWater || kind == EventKind::LowWater; }
+    bool isDatagram() const noexcept { return kind == EventKind::Datagram || kind == EventKind::DatagramSent; }
     bool hasTerminator() const noexcept {
         return kind == EventKind::FoundTerminator || kind == EventKind::TerminatorSet;
     }

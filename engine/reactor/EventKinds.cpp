@@ -93,6 +93,11 @@ constexpr EventField kHosted[] = {
 constexpr EventField kTlsHandshake[] = {group("version", S::Tls)};  // version, cipher, …, peer_chain
 constexpr EventField kTlsClose[] = {name("kind", kTlsCloseKindNames), text("by", S::Info, P::IfSet)};  // by: "peer", "local"
 constexpr EventField kStartTls[] = {text("protocol", S::Info)};
+// datagram, datagram_sent: the bytes and the other end ("datagram": the whole
+// datagram's size when a terminator cut it into several messages).
+constexpr EventField kDatagram[] = {number("size", S::Size), bytes(), text("peer", S::Info),
+                                    number("datagram", S::Count, P::IfSet)};
+constexpr EventField kDatagramSent[] = {number("size", S::Size), bytes(), text("peer", S::Info)};
 
 // The methods of the kinds whose method depends on the qualifier.
 constexpr std::string_view kPushMethods[] = {"push"};  // bytes; any producer: push_with_producer
@@ -139,6 +144,8 @@ constexpr std::array<EventKindInfo, kEventKindCount> kKinds = {{
     {K::TlsHandshake, "tls_handshake", kTlsHandshake, false, F::None, "do_handshake"},
     {K::TlsClose, "tls_close", kTlsClose, false, F::None, "SSL_shutdown"},
     {K::StartTls, "starttls", kStartTls, false, F::None, "starttls"},
+    {K::Datagram, "datagram", kDatagram, true, F::In, "recvfrom"},
+    {K::DatagramSent, "datagram_sent", kDatagramSent, true, F::Out, "sendto"},
 }};
 
 constexpr EventKindInfo kUnknown{K::Warning, "?", {}, false, F::None, "?"};

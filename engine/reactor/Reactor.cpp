@@ -31,6 +31,7 @@
 #include "engine/net/SocketOps.h"
 #include "engine/net/ThreadSafety.h"
 #include "engine/reactor/Channel.h"
+#include "engine/reactor/DatagramChannel.h"
 #include "engine/reactor/EventQueue.h"
 #include "engine/reactor/HostedWorkRunner.h"
 #include "engine/reactor/LoopPreview.h"
@@ -102,6 +103,7 @@ private:
         ChannelId id = 0;
         std::string host;
         int backlog = 0;  // listeners
+        bool datagram = false;  // a UDP channel (m_datagrams)
     };
     struct RepeatJob {
         ChannelId id = 0;
@@ -126,6 +128,8 @@ private:
     void run(Command& command);
     void execute(cmd::OpenClient& c);
     void execute(cmd::OpenServer& c);
+    void execute(cmd::OpenDatagram& c);
+    void execute(cmd::PushTo& c);
     void execute(cmd::Push& c);
     void execute(cmd::PushFile& c);
     void execute(cmd::PushRepeat& c);
@@ -160,6 +164,12 @@ private:
     void emitError(ChannelId channel, int error, std::string message);
     void emitSnapshot(Channel& ch);
     void scheduleRepeat(std::shared_ptr<RepeatJob> job);
+    /// The live UDP channel `id`, or nullptr (not one).
+    DatagramChannel* datagram(ChannelId id);
+    /// An `error` saying `what` is not for a UDP channel, when `id` is one; true then.
+    bool refuseForDatagram(ChannelId id, std::string_view what);
+    void datagramClosed(DatagramChannel& ch);
+    void scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job);
 
     // Any thread.
     std::atomic<ChannelId> m_nextId{1};
@@ -178,6 +188,8 @@ private:
     LoopPreview m_preview;
     std::map<ChannelId, std::unique_ptr<Channel>> m_channels;
     std::vector<std::unique_ptr<Channel>> m_graveyard;
+    std::map<ChannelId, std::unique_ptr<DatagramChannel>> m_datagrams;
+    std::vector<std::unique_ptr<DatagramChannel>> m_datagramGraveyard;
     std::unordered_map<std::uint64_t, PendingResolve> m_resolving;
     std::uint64_t m_nextTicket = 1;
     bool m_paused = false;
@@ -223,6 +235,7 @@ ChannelId Reactor::Impl::post(Command command) {
         // channel can never overtake the command that opens it.
         if (auto* c = std::get_if<cmd::OpenClient>(&command); c && c->id == 0) c->id = m_nextId++;
         if (auto* s = std::get_if<cmd::OpenServer>(&command); s && s->id == 0) s->id = m_nextId++;
+        if (auto* d = std::get_if<cmd::OpenDatagram>(&command); d && d->id == 0) d->id = m_nextId++;
         id = std::visit(CommandChannel{}, command);
         return [this, c = std::move(command)]() mutable { run(c); };
     });
@@ -265,6 +278,7 @@ void Reactor::Impl::run(Command& command) {
 
 void Reactor::Impl::beforeWait() {
     m_graveyard.clear();  // channels the commands closed
+    m_datagramGraveyard.clear();
     m_ctx.inputPaused = m_events.backlogged();
     if (m_ctx.inputPaused && !m_backlogWarned) {
         m_backlogWarned = true;
@@ -290,6 +304,7 @@ void Reactor::Impl::afterPass() {
     ++m_ctx.totals.passes;
     if (m_steps > 0) --m_steps;
     m_graveyard.clear();
+    m_datagramGraveyard.clear();
     publish();
 }
 
@@ -319,6 +334,12 @@ void Reactor::Impl::teardown() {
         if (auto it = m_channels.find(id); it != m_channels.end()) it->second->closeLocally("shutdown");
     m_graveyard.clear();
     m_channels.clear();
+    std::vector<ChannelId> udp;
+    for (const auto& [id, ch] : m_datagrams) udp.push_back(id);
+    for (const ChannelId id : udp)
+        if (auto it = m_datagrams.find(id); it != m_datagrams.end()) it->second->closeLocally("shutdown");
+    m_datagramGraveyard.clear();
+    m_datagrams.clear();
     m_thread.timers() = TimerQueue();
     m_thread.loop().setObserver(nullptr);
     m_resolver.reset();  // no resolver callback runs after this
@@ -489,6 +510,17 @@ void Reactor::Impl::execute(Resolved& r) {
     if (it == m_resolving.end()) return;
     const PendingResolve pending = it->second;
     m_resolving.erase(it);
+    if (pending.datagram) {
+        DatagramChannel* d = datagram(pending.id);
+        if (!d) return;  // closed while resolving
+        if (r.addresses.empty())
+            d->openFailed(r.error);
+        else if (d->role() == ChannelRole::Listener)
+            d->bindTo(r.addresses.front());
+        else
+            d->connectToPeer(r.addresses.front(), pending.host);
+        return;
+    }
     auto ch = m_channels.find(pending.id);
     if (ch == m_channels.end()) return;  // closed while resolving
     Channel& channel = *ch->second;
@@ -502,11 +534,113 @@ void Reactor::Impl::execute(Resolved& r) {
         channel.connectTo(std::move(r.addresses), pending.host);
 }
 
+// --- UDP channels ------------------------------------------------------------------------------
+
+DatagramChannel* Reactor::Impl::datagram(ChannelId id) {
+    auto it = m_datagrams.find(id);
+    return it == m_datagrams.end() ? nullptr : it->second.get();
+}
+
+bool Reactor::Impl::refuseForDatagram(ChannelId id, std::string_view what) {
+    if (!datagram(id)) return false;
+    emitError(id, 0, "cannot " + std::string(what) + ": channel " + std::to_string(id) + " is a UDP channel");
+    return true;
+}
+
+void Reactor::Impl::datagramClosed(DatagramChannel& ch) {
+    const ChannelId id = ch.channelId();
+    m_thread.timers().cancelOwner(id);
+    auto it = m_datagrams.find(id);
+    if (it == m_datagrams.end()) return;
+    m_datagramGraveyard.push_back(std::move(it->second));  // destroyed after the pass
+    m_datagrams.erase(it);
+    --m_ctx.totals.channelsOpen;
+}
+
+void Reactor::Impl::execute(cmd::OpenDatagram& c) {
+    ++m_ctx.totals.channelsOpened;
+    const ChannelRole role = c.mode == cmd::OpenDatagram::Mode::Bind ? ChannelRole::Listener : ChannelRole::Client;
+    auto owned = std::make_unique<DatagramChannel>(m_ctx, m_thread.loop(), c.id, role, c.options,
+                                                   [this](DatagramChannel& ch) { datagramClosed(ch); });
+    DatagramChannel& d = *owned;
+    m_datagrams.emplace(c.id, std::move(owned));
+    ++m_ctx.totals.channelsOpen;
+    m_ctx.totals.peakChannels = std::max(m_ctx.totals.peakChannels, m_ctx.totals.channelsOpen);
+    std::string host = c.host;
+    if (host.empty()) {
+        if (role == ChannelRole::Client) {
+            d.openFailed("cannot send over UDP: no host given");
+            return;
+        }
+        host = c.family == kAfInet6 ? "::1" : "127.0.0.1";
+    }
+    if (role == ChannelRole::Client && c.port == 0) {
+        d.openFailed("cannot send over UDP to " + host + ": port 0 is not a port one can send to");
+        return;
+    }
+    if (auto numeric = Address::fromNumeric(stripBrackets(host), c.port)) {
+        if (c.family != 0 && numeric->family() != c.family) {
+            d.openFailed("cannot open UDP " + host + ": not an address of the requested family");
+            return;
+        }
+        if (role == ChannelRole::Listener)
+            d.bindTo(*numeric);
+        else
+            d.connectToPeer(*numeric, host);
+        return;
+    }
+    const std::uint64_t ticket = m_nextTicket++;
+    m_resolving.emplace(ticket, PendingResolve{c.id, host, 0, true});
+    m_resolver->resolve(ticket, host, c.port, c.family);
+}
+
+void Reactor::Impl::execute(cmd::PushTo& c) {
+    DatagramChannel* d = datagram(c.channel);
+    if (!d) {
+        if (find(c.channel, "send a datagram"))
+            emitError(c.channel, 0, "cannot send a datagram: channel " + std::to_string(c.channel) + " is not a UDP channel");
+        return;
+    }
+    std::string host, port;
+    std::optional<std::uint16_t> p;
+    std::optional<Address> to;
+    if (splitHostPort(c.to, host, port) && (p = parsePort(port))) to = Address::fromNumeric(stripBrackets(host), *p);
+    if (!to) {
+        emitError(c.channel, 0, "cannot send a datagram to \"" + c.to + "\": give a numeric HOST:PORT (\"[V6]:PORT\" for IPv6)");
+        return;
+    }
+    d->pushDatagram(std::move(c.data), *to);
+}
+
+void Reactor::Impl::scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job) {
+    // With an interval: one datagram now, the next `interval` later. Without
+    // one: a burst per loop pass, as long as the send queue has room, so
+    // that a million copies never pile up in memory.
+    DatagramChannel* d = datagram(job->id);
+    if (!d) return;
+    const std::size_t burst = job->interval.count() > 0 ? 1 : 256;
+    for (std::size_t i = 0; i < burst; ++i) {
+        if (job->interval.count() <= 0 && d->queuedBytes() + job->data.size() > d->options().queueLimit / 2) break;
+        ++job->sent;
+        d->pushDatagram(job->data);
+        if (!datagram(job->id)) return;  // closed by what it reported
+        if (job->copies != 0 && job->sent >= job->copies) return;
+    }
+    const auto when = TimerQueue::Clock::now() + job->interval;
+    const ChannelId owner = job->id;
+    m_thread.timers().add(when, owner, [this, job = std::move(job)]() mutable { scheduleDatagramRepeat(std::move(job)); });
+}
+
 void Reactor::Impl::execute(cmd::Push& c) {
+    if (DatagramChannel* d = datagram(c.channel)) {
+        d->pushDatagram(std::move(c.data));
+        return;
+    }
     if (Channel* ch = findSender(c.channel, "push")) ch->pushBytes(std::move(c.data));
 }
 
 void Reactor::Impl::execute(cmd::PushFile& c) {
+    if (refuseForDatagram(c.channel, "push a file")) return;
     Channel* ch = findSender(c.channel, "push a file");
     if (!ch) return;
     std::unique_ptr<FileProducer> producer;
@@ -521,6 +655,19 @@ void Reactor::Impl::execute(cmd::PushFile& c) {
 }
 
 void Reactor::Impl::execute(cmd::PushRepeat& c) {
+    if (datagram(c.channel)) {
+        if (c.copies == 0 && c.interval.count() <= 0) {
+            emitError(c.channel, 0, "cannot push repeated data: without an interval the number of copies must be at least 1");
+            return;
+        }
+        auto job = std::make_shared<RepeatJob>();
+        job->id = c.channel;
+        job->data = std::move(c.data);
+        job->copies = c.copies;
+        job->interval = c.interval;
+        scheduleDatagramRepeat(std::move(job));
+        return;
+    }
     Channel* ch = findSender(c.channel, "push repeated data");
     if (!ch) return;
     if (c.data.empty()) {
@@ -558,10 +705,15 @@ void Reactor::Impl::scheduleRepeat(std::shared_ptr<RepeatJob> job) {
 }
 
 void Reactor::Impl::execute(cmd::SetTerminator& c) {
+    if (DatagramChannel* d = datagram(c.channel)) {
+        d->applyTerminator(c.terminator);
+        return;
+    }
     if (Channel* ch = find(c.channel, "set the terminator")) ch->applyTerminator(c.terminator);
 }
 
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
+    if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
     Channel* ch = find(c.channel, "set the buffer sizes");
     if (!ch) return;
     if (c.inBufferSize == 0 || c.outBufferSize == 0) {
@@ -572,6 +724,7 @@ void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
 }
 
 void Reactor::Impl::execute(cmd::SetLimits& c) {
+    if (refuseForDatagram(c.channel, "set the limits")) return;
     Channel* ch = find(c.channel, "set the limits");
     if (!ch) return;
     if (c.maxMessage == 0 || c.highWater == 0) {
@@ -582,6 +735,26 @@ void Reactor::Impl::execute(cmd::SetLimits& c) {
 }
 
 void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
+    if (DatagramChannel* d = datagram(c.channel)) {
+        // What is queued usually went at once; close when the queue is empty.
+        if (d->queuedDatagrams() == 0) {
+            d->closeLocally("close_when_done");
+            return;
+        }
+        const ChannelId id = c.channel;
+        auto poll = std::make_shared<std::function<void()>>();
+        *poll = [this, id, poll] {
+            DatagramChannel* ch = datagram(id);
+            if (!ch) return;
+            if (ch->queuedDatagrams() == 0) {
+                ch->closeLocally("close_when_done");
+                return;
+            }
+            m_thread.timers().add(TimerQueue::Clock::now() + std::chrono::milliseconds(1), id, *poll);
+        };
+        (*poll)();
+        return;
+    }
     Channel* ch = find(c.channel, "close when done");
     if (!ch) return;
     if (ch->role() == ChannelRole::Listener)
@@ -591,6 +764,7 @@ void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
 }
 
 void Reactor::Impl::execute(cmd::HalfClose& c) {
+    if (refuseForDatagram(c.channel, "half-close")) return;
     Channel* ch = find(c.channel, "half-close");
     if (!ch) return;
     if (ch->role() == ChannelRole::Listener) {
@@ -601,6 +775,11 @@ void Reactor::Impl::execute(cmd::HalfClose& c) {
 }
 
 void Reactor::Impl::execute(cmd::DiscardBuffers& c) {
+    if (DatagramChannel* d = datagram(c.channel)) {
+        m_thread.timers().cancelOwner(c.channel);
+        d->discard();
+        return;
+    }
     Channel* ch = find(c.channel, "discard the buffers");
     if (!ch) return;
     m_thread.timers().cancelOwner(c.channel);  // paced repeats stop too
@@ -609,16 +788,22 @@ void Reactor::Impl::execute(cmd::DiscardBuffers& c) {
 
 void Reactor::Impl::execute(cmd::Close& c) {
     if (m_hosting->close(c.channel)) return;
+    if (DatagramChannel* d = datagram(c.channel)) {
+        d->closeLocally("close");
+        return;
+    }
     if (Channel* ch = find(c.channel, "close")) ch->closeLocally("close");
 }
 
 void Reactor::Impl::execute(cmd::StartTls& c) {
+    if (refuseForDatagram(c.channel, "start TLS")) return;
     if (Channel* ch = find(c.channel, "start TLS")) ch->startTlsNow(c.tls);
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {
     if (c.channel == kAllChannels) {
         for (auto& [id, ch] : m_channels) emitSnapshot(*ch);
+        for (auto& [id, d] : m_datagrams) d->reporter().snapshot(d->snapshot());
         m_hosting->snapshotAll();
         return;
     }
@@ -627,7 +812,9 @@ void Reactor::Impl::execute(cmd::Snapshot& c) {
     // channel that existed and has closed, its `closed` event already carried
     // the final state, so there is nothing to report. An id that never
     // existed is still an error.
-    if (auto it = m_channels.find(c.channel); it != m_channels.end()) {
+    if (DatagramChannel* d = datagram(c.channel)) {
+        d->reporter().snapshot(d->snapshot());
+    } else if (auto it = m_channels.find(c.channel); it != m_channels.end()) {
         emitSnapshot(*it->second);
     } else if (c.channel == 0 || c.channel >= m_nextId.load()) {
         find(c.channel, "take a snapshot");
@@ -690,6 +877,15 @@ ChannelId Reactor::openClient(std::string host, std::uint16_t port, ChannelOptio
 
 ChannelId Reactor::openServer(std::string host, std::uint16_t port, ChannelOptions options, int backlog) {
     return post(cmd::OpenServer{0, std::move(host), port, backlog, std::move(options)});
+}
+
+ChannelId Reactor::openDatagram(cmd::OpenDatagram::Mode mode, std::string host, std::uint16_t port,
+                               DatagramOptions options, int family) {
+    return post(cmd::OpenDatagram{0, mode, std::move(host), port, family, std::move(options)});
+}
+
+void Reactor::pushTo(ChannelId channel, std::string data, std::string to) {
+    post(cmd::PushTo{channel, std::move(data), std::move(to)});
 }
 
 void Reactor::push(ChannelId channel, std::string data) { post(cmd::Push{channel, std::move(data)}); }

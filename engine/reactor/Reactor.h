@@ -21,7 +21,8 @@
 // default), and the connections a listener accepts, which inherit its
 // terminator, buffer sizes and limits, and share its input budget (past
 // ChannelOptions::maxBuffered of unframed input, its largest holders stop
-// reading: InputBudget.h). Ids are small integers handed out by
+// reading: InputBudget.h), and UDP channels (DatagramChannel.h: bound, or
+// connected to one peer; a datagram is a message). Ids are small integers handed out by
 // the Reactor, never reused; commands naming a channel that is gone produce
 // an `error` event, never a crash.
 // For teaching, the loop can be paused, stepped one pass at a time, and
@@ -91,6 +92,11 @@ public:
     ChannelId openClient(std::string host, std::uint16_t port, ChannelOptions options = {}, int family = 0);
     ChannelId openServer(std::string host, std::uint16_t port, ChannelOptions options = {},
                          int backlog = cmd::OpenServer::kDefaultBacklog);
+    /// A UDP channel (cmd::OpenDatagram): bound (Mode::Bind) or connected to one peer.
+    ChannelId openDatagram(cmd::OpenDatagram::Mode mode, std::string host, std::uint16_t port,
+                           DatagramOptions options = {}, int family = 0);
+    /// One datagram from UDP channel `channel` to `to` (numeric "HOST:PORT").
+    void pushTo(ChannelId channel, std::string data, std::string to);
     void push(ChannelId channel, std::string data);
     void pushFile(ChannelId channel, std::string path);
     void pushRepeat(ChannelId channel, std::string data, std::uint64_t copies,

@@ -3,11 +3,12 @@
 #include "engine/replay/Mocker.h"
 
 #include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Pattern.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/net/SocketOps.h"
 #include "engine/net/ThreadSafety.h"
 #include "engine/reactor/LoopThread.h"
-#include "engine/replay/ReplayTls.h"
+#include "engine/tls/PlainTap.h"
 #include "engine/tls/TlsContext.h"
 #include "engine/tls/TlsLayer.h"
 
@@ -92,7 +93,9 @@ private:
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> m_ranges;
     MockOptions m_options;
     Observer m_observer;
-    std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by start() when options.tls.enabled; read-only after
+    std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by start() when options.tls.wanted(); read-only after
+    bool m_startTls = false;                         // STARTTLS at each script's recorded point
+    std::optional<Pattern> m_startTlsPattern;        // tls.startTlsAfter, checked against the request there
 
     // The mock thread, its Loop; what follows is its state.
     LoopThread m_loop;
@@ -144,10 +147,14 @@ class Mocker::Impl::Client final : public AsyncChat, private tls::TlsLayer::List
 public:
     Client(Impl& owner, Socket sock, std::uint64_t number, std::size_t script, Loop* loop)
         : AsyncChat(std::move(sock), loop), m_owner(owner), m_number(number), m_scriptIndex(script),
-          m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]), m_served(!owner.m_tlsContext) {
+          m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]), m_served(!owner.m_tlsContext || owner.m_startTls) {
         acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
         acOutBufferSize = 65536;
         setTerminator(m_script.requestFraming.forMessage(0));
+        if (owner.m_startTls && m_script.startTls) {
+            m_upgradeAt = m_script.startTls->requests;
+            m_goAheadReplies = m_script.startTls->replies;
+        }
     }
 
     std::uint64_t number() const noexcept { return m_number; }
@@ -155,6 +162,7 @@ public:
 
     void begin() {
         answer(0);  // the greeting
+        if (m_upgradeAt == 0) beginUpgrade();
         maybeEnd();
     }
 
@@ -172,7 +180,7 @@ public:
             return false;
         }
         m_tls = layer.get();
-        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
             if (n == 0)
                 m_eof = true;
             else
@@ -181,9 +189,20 @@ public:
         return true;
     }
 
-    bool readable() override { return !m_eof; }
+    bool readable() override { return !m_eof && !m_upgradeQueued; }
+    void handleRead() override {
+        AsyncChat::handleRead();
+        tryUpgrade();
+    }
     void collectIncomingData(std::string_view data) override {
         if (m_closed) return;
+        if (m_upgradeQueued) {
+            // STARTTLS: after the request that asked for it, the rest of
+            // this read is the client's first TLS bytes (the terminator is
+            // none now, so all of it comes here).
+            m_stash.append(data);
+            return;
+        }
         const std::size_t limit = requestLimit();
         if (data.size() > limit - std::min(m_request.size(), limit)) {
             cutOff(m_request.size() + data.size(), limit);
@@ -207,6 +226,7 @@ public:
             return;
         }
         AsyncChat::handleWrite();
+        tryUpgrade();
     }
     void handleClose() override {
         if (m_closed) return;
@@ -252,7 +272,7 @@ public:
         end();
     }
     void handleError() override {
-        if (!m_served && m_tlsFailure.empty()) {
+        if ((!m_served || handshaking()) && m_tlsFailure.empty()) {
             m_tlsFailure = "TLS handshake failed";
             try {
                 if (auto p = std::current_exception()) std::rethrow_exception(p);
@@ -284,8 +304,60 @@ protected:
 private:
     using Clock = std::chrono::steady_clock;
 
+    bool handshaking() const noexcept { return m_tls && !m_tls->handshakeDone(); }
+
+    // STARTTLS: from the request at the recorded point on, nothing more is
+    // framed as plaintext; the layer goes in once the go-ahead has left.
+    void beginUpgrade() {
+        m_upgradeQueued = true;
+        setTerminator(nullptr);
+    }
+    void tryUpgrade() {
+        if (!m_upgradeQueued || m_closed || m_closing || !connected || !producerFifo().empty()) return;
+        m_upgradeQueued = false;
+        std::unique_ptr<tls::TlsLayer> layer;
+        try {
+            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
+                                                   static_cast<tls::TlsLayer::Listener*>(this));
+        } catch (const std::exception& e) {
+            m_tlsFailure = std::string("cannot start TLS: ") + e.what();
+            m_upgradeFailed = true;
+            end();
+            return;
+        }
+        layer->setStartTls(true);
+        if (!m_stash.empty()) layer->prependInput(std::exchange(m_stash, std::string()));
+        m_tls = layer.get();
+        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
+            if (n == 0)
+                m_eof = true;
+            else
+                m_owner.count([n](MockStats& s) { s.bytesIn += n; });
+        }));
+        setTerminator(m_script.requestFraming.forMessage(m_received));
+    }
+
     // tls::TlsLayer::Listener: called from inside the layer's calls.
     void handshakeDone(const TlsHandshakeInfo& info) override {
+        if (info.startTls) {
+            MockEvent e;
+            e.kind = MockEvent::Kind::Upgraded;
+            e.client = m_number;
+            e.index = m_received;
+            e.tls = std::make_shared<const TlsHandshakeInfo>(info);
+            m_owner.emit(std::move(e));
+            if (!m_held.empty()) {
+                MockEvent a;
+                a.kind = MockEvent::Kind::Answered;
+                a.client = m_number;
+                a.index = m_received;
+                a.bytes = m_held;
+                push(std::exchange(m_held, std::string()));
+                m_owner.emit(std::move(a));
+            }
+            maybeEnd();
+            return;
+        }
         m_served = true;
         m_owner.served(*this, std::make_shared<const TlsHandshakeInfo>(info));
     }
@@ -315,6 +387,24 @@ private:
         e.bytes = request;
         e.kind = MockEvent::Kind::Request;
         m_owner.emit(std::move(e));
+        if (i == m_upgradeAt && m_owner.m_startTlsPattern && !m_owner.m_startTlsPattern->contains(request)) {
+            // The recording upgraded after this request; this client did not ask for it.
+            std::string text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): request " +
+                               std::to_string(i) + " \"";
+            appendEscaped(text, std::string_view(request).substr(0, 64));
+            text += "\" does not ask for the upgrade (it does not match the STARTTLS pattern '" +
+                    Pattern::excerpt(m_owner.m_options.tls.startTlsAfter) +
+                    "'; the recording's STARTTLS came after it); closing the connection";
+            m_cutOff = "request " + std::to_string(i) + " did not ask for STARTTLS";
+            MockEvent err;
+            err.kind = MockEvent::Kind::Error;
+            err.client = m_number;
+            err.index = i;
+            err.text = std::move(text);
+            m_owner.emit(std::move(err));
+            end();
+            return;
+        }
         const std::string& recorded = m_script.requests[i - 1].bytes;
         if (request != recorded) {
             ++m_mismatches;
@@ -324,6 +414,7 @@ private:
             warn(MockEvent::Kind::Mismatch, i, std::move(request), [&] { return text; });
         }
         answer(i);
+        if (i == m_upgradeAt) beginUpgrade();
         maybeEnd();
     }
 
@@ -395,8 +486,12 @@ private:
 
     void answer(std::size_t slot) {
         const auto [from, to] = m_ranges[slot];
+        // STARTTLS: the replies recorded after the upgrade that answer the
+        // same request go out once the handshake is done.
+        const std::size_t plainEnd = slot == m_upgradeAt ? std::clamp(m_goAheadReplies, from, to) : to;
         std::string out;
-        for (std::size_t k = from; k < to; ++k) out += m_script.replies[k].message.wire();
+        for (std::size_t k = from; k < plainEnd; ++k) out += m_script.replies[k].message.wire();
+        for (std::size_t k = plainEnd; k < to; ++k) m_held += m_script.replies[k].message.wire();
         if (out.empty()) return;
         MockEvent e;
         e.kind = MockEvent::Kind::Answered;
@@ -434,6 +529,16 @@ private:
             m_owner.count([](MockStats& s) { ++s.tlsFailures; });
             m_owner.clientGone(*this);
             return;
+        }
+        if (m_upgradeFailed || handshaking()) {
+            // STARTTLS: served in plaintext, but the upgrade did not complete.
+            MockEvent e;
+            e.kind = MockEvent::Kind::Error;
+            e.client = m_number;
+            e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): STARTTLS: " +
+                     (m_tlsFailure.empty() ? std::string("closed before its TLS handshake was done") : m_tlsFailure);
+            m_owner.emit(std::move(e));
+            m_owner.count([](MockStats& s) { ++s.tlsFailures; });
         }
         summarise();  // what was not reported yet, before the client's report
         const bool complete = m_received >= m_script.requests.size();
@@ -480,6 +585,14 @@ private:
     bool m_closeAfterFlush = false;  // TLS: end() once the layer has sent what it holds
     tls::TlsLayer* m_tls = nullptr;  // inside the PlainTap the dispatcher owns; null without TLS
     std::string m_tlsFailure;        // why the handshake failed ("" if it did not)
+    // STARTTLS (the owner's m_startTls): the upgrade follows request m_upgradeAt
+    // (npos: none) once replies [0, m_goAheadReplies) are out.
+    std::size_t m_upgradeAt = static_cast<std::size_t>(-1);
+    std::size_t m_goAheadReplies = 0;
+    bool m_upgradeQueued = false;  // the request came: read nothing more in plaintext, upgrade once flushed
+    bool m_upgradeFailed = false;
+    std::string m_stash;           // bytes read after that request: the client's first TLS bytes
+    std::string m_held;            // replies after the recorded point answering that request
 };
 
 Mocker::Impl::Impl(std::vector<ReplayScript> scripts, MockOptions options)
@@ -499,11 +612,30 @@ bool Mocker::Impl::start(Observer observer, std::string* error) {
         return false;
     }
     m_launched = true;
-    if (m_options.tls.startTls != StartTlsProtocol::None) {
-        if (error) *error = "the mock does not run STARTTLS: only TLS from the first byte (tls.enabled)";
-        return false;
+    m_startTls = m_options.tls.startTls != StartTlsProtocol::None;
+    if (m_startTls) {
+        if (m_options.tls.enabled) {
+            if (error) *error = "TLS from the first byte and a STARTTLS upgrade exclude each other";
+            return false;
+        }
+        for (std::size_t i = 0; i < m_scripts.size(); ++i) {
+            if (m_scripts[i].startTls) continue;
+            if (error)
+                *error = "conversation " + std::to_string(i + 1) + " (channel " + std::to_string(m_scripts[i].channel) +
+                         ") was not upgraded with STARTTLS (its recording has no starttls event): serve it without "
+                         "STARTTLS, or with TLS from the first byte";
+            return false;
+        }
+        if (!m_options.tls.startTlsAfter.empty()) {
+            std::string why;
+            m_startTlsPattern = Pattern::compile(m_options.tls.startTlsAfter, &why);
+            if (!m_startTlsPattern) {
+                if (error) *error = "the STARTTLS pattern: " + why;
+                return false;
+            }
+        }
     }
-    if (m_options.tls.enabled) {
+    if (m_options.tls.enabled || m_startTls) {
         try {
             m_tlsContext = tls::TlsContext::create(m_options.tls, tls::TlsRole::Server);
         } catch (const std::exception& e) {
@@ -599,7 +731,7 @@ void Mocker::Impl::accepted(Socket sock, const Address& peer) {
         return;
     }
     m_clients.push_back(c);
-    if (m_tlsContext) {
+    if (m_tlsContext && !m_startTls) {
         c->startTls();  // served() once the handshake is done
         return;
     }

@@ -32,8 +32,21 @@
 // once its handshake is done; one whose handshake fails (a plaintext client,
 // a certificate it refused, the handshake timeout) gets an Error event
 // ("client 2 (127.0.0.1:50412): TLS handshake failed: … ; not served") and
-// no Accepted/ClientClosed, and the mock goes on serving. STARTTLS
-// (tls.startTls) is not supported: start() refuses it.
+// no Accepted/ClientClosed, and the mock goes on serving.
+// STARTTLS (tls.startTls != None, tls.enabled false, `mock --starttls-after`):
+// every script must hold a STARTTLS point (ReplayScript::startTls, the
+// recording's `starttls` event), else start() refuses. A client is served in
+// plaintext from the start (Accepted without tls); once it has sent the
+// requests before the recorded point and the replies before it have gone
+// out (the go-ahead last), the mock reads nothing more as plaintext — bytes
+// that came in the same read are the client's first TLS bytes — and runs
+// the TLS server handshake; then Upgraded (with what it negotiated), the
+// recorded replies after the point that answer the same request, and the
+// rest inside TLS. With tls.startTlsAfter set, the client's request at the
+// point must match it (partial match), else the client gets an Error
+// ("… does not ask for the upgrade …") and is closed; so is one whose
+// handshake fails (an Error "client 2 (…): STARTTLS: TLS handshake failed:
+// …", counted in tlsFailures).
 // What it owns: the mock thread (a LoopThread: the thread and its Loop),
 // the listener and the clients.
 // Threads: start(), stop(), wait() and stats() may be called from any
@@ -79,7 +92,9 @@ struct MockOptions {
     std::chrono::milliseconds summaryInterval{1000};
     /// TLS from the first byte when tls.enabled (a server: certFile/keyFile
     /// or a generated certificate, caFile to ask for client certificates,
-    /// alpn, versions, keyLogFile, handshakeTimeoutMs). tls.startTls must be None.
+    /// alpn, versions, keyLogFile, handshakeTimeoutMs). Or tls.startTls !=
+    /// None (with enabled false): STARTTLS at each script's recorded point,
+    /// tls.startTlsAfter (when not empty) checked against the request there.
     TlsConfig tls;
 };
 
@@ -91,6 +106,7 @@ struct MockEvent {
         Mismatch,      ///< client, index: 1-based request; text: how it differs from the recording.
         Unexpected,    ///< client, index: 1-based request the recording does not have; bytes: it.
         Answered,      ///< client, index: 1-based request (0: the greeting); bytes: what was sent.
+        Upgraded,      ///< STARTTLS: client, index: the request after which; tls: what the handshake negotiated.
         ClientClosed,  ///< client, text: a one-line report of that client.
         Error,         ///< text: what failed.
         Stopped,
@@ -104,7 +120,7 @@ struct MockEvent {
     /// stands for that many requests of its kind not reported one by one;
     /// index is the last of them, bytes is empty, text says how many.
     std::uint64_t summarised = 0;
-    /// Accepted over TLS: what the client's handshake negotiated; else null.
+    /// Accepted over TLS, or Upgraded: what the client's handshake negotiated; else null.
     std::shared_ptr<const TlsHandshakeInfo> tls;
 };
 
@@ -117,7 +133,8 @@ struct MockStats {
     std::uint64_t unexpected = 0;        ///< Requests beyond the recording.
     std::uint64_t bytesIn = 0;
     std::uint64_t bytesOut = 0;
-    /// TLS: connections whose handshake failed (not served, not in `clients`).
+    /// TLS: connections whose handshake failed (not served, not in `clients`;
+    /// STARTTLS: served in plaintext first, so in `clients` too).
     std::uint64_t tlsFailures = 0;
 };
 
@@ -134,7 +151,8 @@ public:
     /// Binds and listens, then serves on the mock thread. Returns once
     /// listening (true) or failed (false, `error` like "cannot listen on
     /// 127.0.0.1:7000: Address already in use", or "cannot serve with TLS:
-    /// cannot load certificate file …"). Once.
+    /// cannot load certificate file …", or for STARTTLS "conversation 1
+    /// (channel 3) was not upgraded with STARTTLS …"). Once.
     bool start(Observer observer, std::string* error);
     /// The address and port it listens on (after a successful start()).
     std::string address() const;

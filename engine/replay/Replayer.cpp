@@ -9,7 +9,7 @@
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
-#include "engine/replay/ReplayTls.h"
+#include "engine/tls/PlainTap.h"
 #include "engine/tls/TlsContext.h"
 #include "engine/tls/TlsLayer.h"
 
@@ -222,6 +222,7 @@ private:
 
     void begin();  // the loop thread's first step: resolve, connect
     void emit(ReplayEvent e);
+    void emitConnected(std::shared_ptr<const TlsHandshakeInfo> tls);  // Connected, to the client's address
     void connectNext();
     void onConnected(std::shared_ptr<const TlsHandshakeInfo> tls);
     void onUpgraded(std::shared_ptr<const TlsHandshakeInfo> tls);
@@ -434,7 +435,7 @@ private:
         }
         layer->setStartTls(upgrade);
         m_tls = layer.get();
-        setLayer(std::make_unique<replaytls::PlainTap>(std::move(layer), [this](std::size_t n) {
+        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
             if (n == 0)
                 m_eof = true;
             else
@@ -664,16 +665,20 @@ void Replayer::Impl::onUpgraded(std::shared_ptr<const TlsHandshakeInfo> tls) {
         m_result.tls = tls;
     }
     // Connected again, now over TLS (tls->startTls says it was an upgrade).
-    ReplayEvent e;
-    e.kind = ReplayEvent::Kind::Connected;
-    e.text = m_client->addr.toString();
-    e.tls = std::move(tls);
-    emit(std::move(e));
+    emitConnected(std::move(tls));
     if (m_options.pacing == Pacing::Fast)
         while (m_nextRequest < m_script.requests.size() && m_phase == Phase::Running) sendRequest(m_nextRequest++);
     else if (m_options.pacing == Pacing::Original)
         sendDue();
     pump();
+}
+
+void Replayer::Impl::emitConnected(std::shared_ptr<const TlsHandshakeInfo> tls) {
+    ReplayEvent e;
+    e.kind = ReplayEvent::Kind::Connected;
+    e.text = m_client->addr.toString();
+    e.tls = std::move(tls);
+    emit(std::move(e));
 }
 
 void Replayer::Impl::sendDue() {
@@ -689,11 +694,7 @@ void Replayer::Impl::onConnected(std::shared_ptr<const TlsHandshakeInfo> tls) {
         m_result.target = m_client->addr.toString();
         m_result.tls = tls;
     }
-    ReplayEvent e;
-    e.kind = ReplayEvent::Kind::Connected;
-    e.text = m_client->addr.toString();
-    e.tls = std::move(tls);
-    emit(std::move(e));
+    emitConnected(std::move(tls));
     const auto now = Clock::now();
     switch (m_options.pacing) {
     case Pacing::Fast:

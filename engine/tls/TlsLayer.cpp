@@ -11,6 +11,7 @@
 // (kMaxPendingOutput).
 #include "engine/tls/TlsLayer.h"
 
+#include "engine/asyncore/Escape.h"
 #include "engine/net/SocketOps.h"
 #include "engine/tls/Certificate.h"
 
@@ -31,23 +32,26 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kWriteChunk = 64 * 1024;
 
-std::string printable(std::string_view s) {
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c < 0x7f) {
-            out += ch;
-        } else {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
+std::error_code wouldBlock() { return std::make_error_code(std::errc::operation_would_block); }
+
+int createBio(BIO* b) {
+    BIO_set_init(b, 1);
+    return 1;
 }
 
-std::error_code wouldBlock() { return std::make_error_code(std::errc::operation_would_block); }
+// A source/sink BIO method of our own, called `name`, with the callbacks
+// given (`read` or `write` may be null); null when OpenSSL cannot make it.
+BIO_METHOD* newBioMethod(const char* name, int (*read)(BIO*, char*, int), int (*write)(BIO*, const char*, int),
+                         long (*ctrl)(BIO*, int, long, void*)) {
+    BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, name);
+    if (meth) {
+        if (read) BIO_meth_set_read(meth, read);
+        if (write) BIO_meth_set_write(meth, write);
+        BIO_meth_set_ctrl(meth, ctrl);
+        BIO_meth_set_create(meth, &createBio);
+    }
+    return meth;
+}
 
 }  // namespace
 
@@ -76,20 +80,8 @@ struct TlsLayer::InputSource {
         default: return 0;
         }
     }
-    static int create(BIO* b) {
-        BIO_set_init(b, 1);
-        return 1;
-    }
     static const BIO_METHOD* method() {
-        static BIO_METHOD* const m = [] {
-            BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "linewright TLS input");
-            if (meth) {
-                BIO_meth_set_read(meth, &InputSource::read);
-                BIO_meth_set_ctrl(meth, &InputSource::ctrl);
-                BIO_meth_set_create(meth, &InputSource::create);
-            }
-            return meth;
-        }();
+        static BIO_METHOD* const m = newBioMethod("linewright TLS input", &read, nullptr, &ctrl);
         return m;
     }
 };
@@ -114,20 +106,8 @@ struct TlsLayer::OutputSink {
         default: return 0;
         }
     }
-    static int create(BIO* b) {
-        BIO_set_init(b, 1);
-        return 1;
-    }
     static const BIO_METHOD* method() {
-        static BIO_METHOD* const m = [] {
-            BIO_METHOD* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "linewright TLS output");
-            if (meth) {
-                BIO_meth_set_write(meth, &OutputSink::write);
-                BIO_meth_set_ctrl(meth, &OutputSink::ctrl);
-                BIO_meth_set_create(meth, &OutputSink::create);
-            }
-            return meth;
-        }();
+        static BIO_METHOD* const m = newBioMethod("linewright TLS output", nullptr, &write, &ctrl);
         return m;
     }
 };
@@ -347,9 +327,9 @@ void TlsLayer::finishHandshake() {
     const unsigned char* alpn = nullptr;
     unsigned alpnLen = 0;
     SSL_get0_alpn_selected(m_ssl, &alpn, &alpnLen);
-    m_info.alpn = alpn ? printable(std::string_view(reinterpret_cast<const char*>(alpn), alpnLen)) : "";
+    m_info.alpn = alpn ? printableAscii(std::string_view(reinterpret_cast<const char*>(alpn), alpnLen)) : "";
     const char* sni = SSL_get_servername(m_ssl, TLSEXT_NAMETYPE_host_name);
-    m_info.serverName = sni ? printable(sni) : "";
+    m_info.serverName = sni ? printableAscii(sni) : "";
     m_info.resumed = SSL_session_reused(m_ssl) == 1;
     m_info.peerChain = peerChainInfo(m_ssl);
     const long vr = SSL_get_verify_result(m_ssl);
@@ -558,16 +538,7 @@ bool TlsLayer::requestKeyUpdate(bool updatePeer, std::string* why) {
         return false;
     }
     // The KeyUpdate message goes out with the next write; force it now.
-    ERR_clear_error();
-    SSL_do_handshake(m_ssl);
-    ERR_clear_error();
-    try {
-        flush();
-    } catch (const std::system_error& e) {
-        if (why) *why = e.what();
-        return false;
-    }
-    return true;
+    return sendHandshakeNow(why);
 }
 
 bool TlsLayer::renegotiate(std::string* why) {
@@ -580,8 +551,12 @@ bool TlsLayer::renegotiate(std::string* why) {
         if (why) *why = takeErrors();
         return false;
     }
+    return sendHandshakeNow(why);  // the ClientHello / HelloRequest
+}
+
+bool TlsLayer::sendHandshakeNow(std::string* why) {
     ERR_clear_error();
-    SSL_do_handshake(m_ssl);  // sends the ClientHello / HelloRequest
+    SSL_do_handshake(m_ssl);
     ERR_clear_error();
     try {
         flush();

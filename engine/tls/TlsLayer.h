@@ -129,6 +129,7 @@ private:
     void driveHandshake();
     bool readTransport();           // socket → read BIO; false on would-block
     void flush();                   // write BIO → socket, as far as it goes
+    bool sendHandshakeNow(std::string* why);  // a queued handshake message out now (flush); false: why
     struct OutputSink;              // the write BIO: OpenSSL's ciphertext → m_out
     void takeOutput(const char* data, std::size_t len);
     struct InputSource;             // the read BIO: m_inBuf → OpenSSL

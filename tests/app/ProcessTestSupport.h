@@ -1,5 +1,6 @@
 // ProcessTestSupport.h — running a program as a user runs it, for the
-// end-to-end tests in tests/app (tst_Cli, tst_CliReplay).
+// end-to-end tests in tests/app (tst_Cli, tst_CliProxy, tst_CliTls,
+// tst_CliReplay, tst_CliReplayTls; PeerTestSupport.h for their peers).
 //
 // lines(): text split into lines (no empty last one). Run: a finished run's
 // exit status and both outputs. runProcess(): runs a program to its end with

@@ -29,6 +29,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <memory>
@@ -45,6 +46,7 @@ namespace {
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 10000;
 
+using lwtest::freePort;
 using lwtest::lines;
 using lwtest::Run;
 
@@ -85,13 +87,6 @@ void resetOnClose(QTcpSocket& s) {
     lg.l_linger = 0;
     ::setsockopt(static_cast<decltype(::socket(0, 0, 0))>(s.socketDescriptor()), SOL_SOCKET, SO_LINGER,
                  reinterpret_cast<const char*>(&lg), sizeof lg);
-}
-
-/// A port that was free a moment ago.
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
 }
 
 }  // namespace

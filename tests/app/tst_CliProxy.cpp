@@ -20,6 +20,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <random>
@@ -31,15 +32,10 @@ const QString kPeers = QStringLiteral(LW_PROXY_PEERS);
 constexpr int kWait = 20000;
 
 using lwtest::Background;
+using lwtest::freePort;
 using lwtest::Run;
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
-
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
 
 #define REQUIRE_PROGRAM(name)                                                                  \
     do {                                                                                       \
@@ -143,6 +139,21 @@ struct Peer {
     quint16 port() { return p.waitFor(QRegularExpression(QStringLiteral("port (\\d+)"))).toUShort(); }
     Background p;
 };
+
+/// Connects `c` to the proxy on `proxyPort` and sends `line`; then waits
+/// for `upstream` to take the proxy's connection and reads from it, into
+/// `got`, as many bytes as `line` has. The upstream's side of the
+/// connection, or null when none came (`got` then stays empty).
+QTcpSocket* sendThrough(quint16 proxyPort, QTcpSocket& c, QTcpServer& upstream, const QByteArray& line,
+                        QByteArray& got) {
+    c.connectToHost(QHostAddress::LocalHost, proxyPort);
+    if (!c.waitForConnected(kWait)) return nullptr;
+    c.write(line);
+    if (!c.waitForBytesWritten(kWait) || !upstream.waitForNewConnection(kWait)) return nullptr;
+    QTcpSocket* s = upstream.nextPendingConnection();
+    while (got.size() < line.size() && s->waitForReadyRead(kWait)) got += s->readAll();
+    return s;
+}
 
 qint64 rssKiB(qint64 pid) {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
@@ -287,14 +298,8 @@ void TestCliProxy::upstreamRefusedThenServed() {
     QTcpServer server;
     QVERIFY(server.listen(QHostAddress::LocalHost, upstream));
     QTcpSocket c;
-    c.connectToHost(QHostAddress::LocalHost, proxy.port);
-    QVERIFY(c.waitForConnected(kWait));
-    c.write("hello\n");
-    QVERIFY(c.waitForBytesWritten(kWait));
-    QVERIFY(server.waitForNewConnection(kWait));
-    QTcpSocket* s = server.nextPendingConnection();
     QByteArray got;
-    while (got.size() < 6 && s->waitForReadyRead(kWait)) got += s->readAll();
+    QTcpSocket* s = sendThrough(proxy.port, c, server, "hello\n", got);
     QCOMPARE(got, QByteArray("hello\n"));
     s->write("world\r\n");
     QVERIFY(s->waitForBytesWritten(kWait));
@@ -364,14 +369,8 @@ void TestCliProxy::jsonAndRecordLinkBothLegs() {
     Proxy proxy(server.serverPort(), {"--json", "--record", file, "-t", "\\r\\n"});
     QVERIFY(proxy.port != 0);
     QTcpSocket c;
-    c.connectToHost(QHostAddress::LocalHost, proxy.port);
-    QVERIFY(c.waitForConnected(kWait));
-    c.write("PING\r\n");
-    QVERIFY(c.waitForBytesWritten(kWait));
-    QVERIFY(server.waitForNewConnection(kWait));
-    QTcpSocket* s = server.nextPendingConnection();
     QByteArray got;
-    while (got.size() < 6 && s->waitForReadyRead(kWait)) got += s->readAll();
+    sendThrough(proxy.port, c, server, "PING\r\n", got);
     QCOMPARE(got, QByteArray("PING\r\n"));
     // The accepted leg (channel 2) names its upstream leg (3), which names it back.
     QVERIFY(proxy.waitStdout(QStringLiteral("\"event\":\"accepted\",\"parent\":1,")));

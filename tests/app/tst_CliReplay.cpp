@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #if !defined(_WIN32)
@@ -44,7 +45,9 @@ const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
 using lwtest::lines;
+using lwtest::readFile;
 using lwtest::Run;
+using lwtest::tool;
 
 Run run(const QString& program, const QStringList& args, const QByteArray& input = {}, int timeoutMs = kWait) {
     return lwtest::runProcess(program, args, input, timeoutMs, kWait);
@@ -59,21 +62,10 @@ public:
 };
 
 /// The CPython asynchat line server (replay/line_server.py).
-class PythonServer : public Background {
+class PythonServer : public lwtest::PythonServer {
 public:
-    explicit PythonServer(const QStringList& extra = {})
-        : Background(kPython, QStringList{kScripts + "/line_server.py"} + extra) {
-        port = waitFor(QRegularExpression(R"(^(\d+)\n)")).toUShort();
-    }
-    quint16 port = 0;
+    explicit PythonServer(const QStringList& extra = {}) : lwtest::PythonServer(kPython, kScripts, kWait, extra) {}
 };
-
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
-
-QByteArray readFile(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 /// tshark's "follow,tcp,raw" output, as the bytes of each node.
 struct Follow {
@@ -128,16 +120,10 @@ void TestCliReplay::initTestCase() {
 }
 
 QString TestCliReplay::recordAgainstPython(quint16 port, const QString& name) {
-    const QString path = m_dir.filePath(name);
     // Each line of stdin goes out with the terminator; at the end of stdin the
     // client half-closes; the server answers QUIT and closes.
-    const Run r = cli({"connect", "127.0.0.1", QString::number(port), "-t", "\\r\\n", "--record", path, "--quiet"},
-                      "HELO linewright\nMAIL FROM:<a@b.c>\nRCPT TO:<d@e.f>\nDATA\nQUIT\n");
-    if (r.status != 0) {
-        QTest::qFail(("recording failed: " + r.all()).toUtf8().constData(), __FILE__, __LINE__);
-        return {};
-    }
-    return path;
+    return lwtest::recordWithCli(kCli, port, m_dir.filePath(name),
+                                 "HELO linewright\nMAIL FROM:<a@b.c>\nRCPT TO:<d@e.f>\nDATA\nQUIT\n", kWait);
 }
 
 void TestCliReplay::recordThenReplayAgainstCPython() {

@@ -18,7 +18,13 @@
 // aiosmtpd replayed with --starttls at every pace: the dialogue in
 // plaintext, the upgrade where the recording has it, the mail inside TLS;
 // a wrong CA there, and --starttls for a recording that has no upgrade, end
-// it with one line.
+// it with one line. `mock --starttls-after` serving a STARTTLS conversation
+// recorded on the server side (listen --starttls-after, typed replies, swaks
+// as the client): swaks --tls and openssl s_client -starttls smtp complete
+// the mail over it, verified; a client that stays in plaintext after the
+// go-ahead, and one that does not ask for the upgrade where the recording
+// did, each get one error line and the mock goes on; a recording without
+// an upgrade is refused with one line.
 // openssl and Python 3 with asynchat are required: when one is missing the
 // test fails and says which package to install. Every wait has a deadline;
 // nothing sleeps.
@@ -34,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 namespace {
@@ -43,8 +50,13 @@ const QString kPython = QStringLiteral(LW_PYTHON);
 const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
+using lwtest::freePort;
 using lwtest::lines;
+using lwtest::readFile;
 using lwtest::Run;
+using lwtest::tool;
+
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 Run run(const QString& program, const QStringList& args, const QByteArray& input = {}) {
     // No key log from the environment: only what a test asks for.
@@ -55,51 +67,23 @@ Run run(const QString& program, const QStringList& args, const QByteArray& input
 
 Run cli(const QStringList& args, const QByteArray& input = {}) { return run(kCli, args, input); }
 
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
-
-/// A port that was free a moment ago (for openssl s_server, which cannot say which it took).
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-/// Waits until something accepts connections on 127.0.0.1:port.
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
-
-bool writeFile(const QString& path, const QByteArray& data) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-    return f.write(data) == data.size();
-}
-
-QByteArray readFile(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-/// The CPython asynchat line server (replay/line_server.py): "220 ready",
-/// "250 <line>" for each line, "221 bye" and close for QUIT.
-class PythonServer : public lwtest::Background {
+/// The CPython asynchat line server (replay/line_server.py).
+class PythonServer : public lwtest::PythonServer {
 public:
-    PythonServer() : lwtest::Background(kPython, {kScripts + "/line_server.py"}, kWait) {
-        port = waitFor(QRegularExpression(R"(^(\d+)\n)")).toUShort();
-    }
-    quint16 port = 0;
+    PythonServer() : lwtest::PythonServer(kPython, kScripts, kWait) {}
 };
 
 /// linewright-cli in the background (listen, mock); port() once it listens.
 class Cli : public lwtest::Background {
 public:
     explicit Cli(const QStringList& args) : lwtest::Background(kCli, args, kWait) {}
+};
+
+/// `linewright-cli listen --tls --echo` (CRLF lines) with `cert` and `key`.
+class TlsEcho : public Cli {
+public:
+    TlsEcho(const QString& cert, const QString& key)
+        : Cli({"listen", "0", "--tls", "--cert", cert, "--key", key, "--echo", "-t", "\\r\\n", "--quiet"}) {}
 };
 
 }  // namespace
@@ -116,6 +100,7 @@ private slots:
     void mockWithGeneratedCertificate();
     void clientCertificates();
     void replayStartTlsAgainstAiosmtpd();
+    void mockServesStartTls();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -139,22 +124,8 @@ void TestCliReplayTls::initTestCase() {
 }
 
 void TestCliReplayTls::makeCertificates() {
-    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
-    const QList<QStringList> steps = {
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
-        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=replayer"},
-        QStringList{"x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("client.pem"), "-days", "2"},
-    };
-    QVERIFY(writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n"));
-    for (const QStringList& args : steps) {
-        const Run r = run(tool("openssl"), args);
-        QVERIFY2(r.status == 0, qPrintable("openssl " + args.join(' ') + ": " + r.all()));
-    }
+    const QString failed = lwtest::makeTestPki(tool("openssl"), m_dir.path(), true, kWait);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
 QString TestCliReplayTls::recordCleartext(const QString& name) {
@@ -163,14 +134,7 @@ QString TestCliReplayTls::recordCleartext(const QString& name) {
         QTest::qFail("the CPython line server did not start", __FILE__, __LINE__);
         return {};
     }
-    const QString file = path(name);
-    const Run r = cli({"connect", "127.0.0.1", QString::number(server.port), "-t", "\\r\\n", "--record", file, "--quiet"},
-                      "HELO linewright\nQUIT\n");
-    if (r.status != 0) {
-        QTest::qFail(("recording failed: " + r.all()).toUtf8().constData(), __FILE__, __LINE__);
-        return {};
-    }
-    return file;
+    return lwtest::recordWithCli(kCli, server.port, path(name), "HELO linewright\nQUIT\n", kWait);
 }
 
 QString TestCliReplayTls::recordEcho(const QString& name) {
@@ -180,16 +144,9 @@ QString TestCliReplayTls::recordEcho(const QString& name) {
         QTest::qFail("linewright-cli listen --echo did not start", __FILE__, __LINE__);
         return {};
     }
-    const QString file = path(name);
     // Each line of stdin is one request; at its end the client half-closes
     // and the echo server closes.
-    const Run rec = cli({"connect", "127.0.0.1", QString::number(port), "-t", "\\r\\n", "--record", file, "--quiet"},
-                        "one\ntwo\n");
-    if (rec.status != 0) {
-        QTest::qFail(("recording failed: " + rec.all()).toUtf8().constData(), __FILE__, __LINE__);
-        return {};
-    }
-    return file;
+    return lwtest::recordWithCli(kCli, port, path(name), "one\ntwo\n", kWait);
 }
 
 // Recorded over TLS against openssl s_server -rev (each line comes back
@@ -234,8 +191,7 @@ void TestCliReplayTls::replayOverTlsAgainstOpensslServer() {
 void TestCliReplayTls::replayRefusesWhatItCannotVerify() {
     const QString session = recordEcho("refuse.jsonl");
     QVERIFY(!session.isEmpty());
-    Cli tls({"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--echo", "-t", "\\r\\n",
-             "--quiet"});
+    TlsEcho tls(path("server.pem"), path("server.key"));
     const quint16 port = tls.port();
     QVERIFY(port);
     const QString to = "127.0.0.1:" + QString::number(port);
@@ -281,8 +237,7 @@ void TestCliReplayTls::replayRefusesWhatItCannotVerify() {
 void TestCliReplayTls::cleartextRecordingReplayedOverTls() {
     const QString session = recordEcho("echo.jsonl");
     QVERIFY(!session.isEmpty());
-    Cli tls({"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--echo", "-t", "\\r\\n",
-             "--quiet"});
+    TlsEcho tls(path("server.pem"), path("server.key"));
     const quint16 port = tls.port();
     QVERIFY(port);
     for (const char* pace : {"lockstep", "fast", "original"}) {
@@ -464,6 +419,122 @@ void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     QVERIFY2(lines(none.err) == QStringList{"linewright-cli: " + plain +
                                             ": channel 1 was not upgraded with STARTTLS (the recording has no starttls "
                                             "event); replay it without --starttls, or with --tls against a TLS port"},
+             qPrintable(none.all()));
+}
+
+// Recorded on the server side, where each reply's request is known: listen
+// --starttls-after with the replies typed on stdin as swaks's commands come.
+// Then the mock serves that conversation to real STARTTLS clients.
+void TestCliReplayTls::mockServesStartTls() {
+    const QString swaks = tool("swaks");
+    if (swaks.isEmpty() || run(QStringLiteral("/usr/bin/perl"), {"-MNet::SSLeay", "-e", "1"}).status != 0)
+        QSKIP("swaks and Net::SSLeay (Debian packages swaks, libnet-ssleay-perl) are needed");
+    const QStringList swaksArgs = {"--to", "b@example.com", "--from", "a@example.com", "--helo", "client.example",
+                                   "--data", "Subject: mock\\n\\nover STARTTLS\\n", "--tls", "--tls-verify",
+                                   "--tls-ca-path", path("ca.pem"), "--timeout", "10"};
+    const QString session = path("smtp-server.jsonl");
+    {
+        Cli server({"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
+                    "--stdin", "--cert", path("server.pem"), "--key", path("server.key"), "--record", session});
+        const quint16 port = server.port();
+        QVERIFY(port);
+        lwtest::Background client(swaks, QStringList{"--server", "127.0.0.1:" + QString::number(port)} + swaksArgs, kWait);
+        // (what the server received so far, the reply to type then)
+        const QList<QPair<QString, QByteArray>> dialogue = {
+            {R"(< EHLO client\.example\n)", "250-lw\n250 STARTTLS\n"},
+            {R"(< STARTTLS\n)", "220 go ahead\n"},
+            {R"((?s)EHLO.*< EHLO client\.example\n)", "250-lw\n250 AUTH PLAIN\n"},
+            {R"(< MAIL FROM:<a@example\.com>\n)", "250 OK\n"},
+            {R"(< RCPT TO:<b@example\.com>\n)", "250 OK\n"},
+            {R"(< DATA\n)", "354 go on\n"},
+            {R"(< \.\n)", "250 queued\n"},
+            {R"(< QUIT\n)", "221 bye\n"},
+        };
+        for (const auto& [received, reply] : dialogue) {
+            QVERIFY2(server.waitFor(QRegularExpression("(" + received + ")")).size() > 0,
+                     qPrintable(received + "\n" + server.out() + server.err()));
+            server.process().write(reply);
+            QVERIFY(server.process().waitForBytesWritten(kWait));
+        }
+        QCOMPARE(client.finish(), 0);
+        QVERIFY2(client.out().contains("<~  221 bye"), (client.out() + server.out() + server.err()).constData());
+        QVERIFY(server.waitFor(QRegularExpression("(closed by peer)")).size() > 0);
+        QCOMPARE(server.stop(), 0);
+    }
+
+    Cli mock({"mock", session, "--listen", "0", "--starttls-after", "^STARTTLS", "--cert", path("server.pem"), "--key",
+              path("server.key"), "--clients", "4"});
+    const quint16 port = mock.port();
+    QVERIFY(port);
+    QVERIFY2(mock.waitFor(QRegularExpression(R"((; STARTTLS after request 2 and reply 4, as recorded\) of ))")).size() > 0,
+             mock.err().constData());
+
+    // 1: swaks, the same mail: every reply as recorded, the upgrade verified.
+    const Run s = run(swaks, QStringList{"--server", "127.0.0.1:" + QString::number(port)} + swaksArgs);
+    QVERIFY2(s.status == 0, qPrintable(s.all()));
+    QVERIFY2(s.out.contains("=== TLS started with cipher") && s.out.contains("<~  250 queued") &&
+                 s.out.contains("<~  221 bye"),
+             qPrintable(s.all()));
+    QVERIFY2(mock.waitFor(QRegularExpression(R"((client 1 \(127\.0\.0\.1:\d+, conversation 1\): 12 of 12 recorded requests, as recorded))"))
+                 .size() > 0,
+             mock.err().constData());
+
+    // 2: openssl s_client -starttls smtp: its own EHLO (differs, answered),
+    // STARTTLS, the handshake verified, then the mail typed inside TLS.
+    const Run o = run(tool("openssl"),
+                      {"s_client", "-connect", "127.0.0.1:" + QString::number(port), "-starttls", "smtp", "-CAfile",
+                       path("ca.pem"), "-verify_return_error", "-crlf", "-quiet", "-no_ign_eof"},
+                      "EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+                      "Subject: mock\n\nover STARTTLS\n\n.\nQUIT\n");
+    QVERIFY2(o.status == 0, qPrintable(o.all()));
+    QVERIFY2(!mock.waitFor(QRegularExpression(R"((client 2 \(127\.0\.0\.1:\d+, conversation 1\): 12 of 12 recorded requests, 1 differing))"))
+                  .isEmpty(),
+             mock.err().constData());
+
+    // 3: a client that goes on in plaintext after the go-ahead (in the same
+    // write as STARTTLS): the handshake fails, one error line.
+    {
+        QTcpSocket c;
+        c.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(c.waitForConnected(kWait));
+        c.write("EHLO x\r\nSTARTTLS\r\nEHLO again\r\n");
+        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY2(!mock.waitFor(QRegularExpression(R"(error: (client 3 \(127\.0\.0\.1:\d+\): STARTTLS: TLS handshake failed: [^\n]+)\n)"))
+                      .isEmpty(),
+                 mock.err().constData());
+    }
+    // 4: a client whose second request is not STARTTLS: told off and closed.
+    {
+        QTcpSocket c;
+        c.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(c.waitForConnected(kWait));
+        c.write("EHLO x\r\nMAIL FROM:<a@b>\r\n");
+        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY2(!mock.waitFor(QRegularExpression(R"((error: client 4 \(127\.0\.0\.1:\d+\): request 2 "MAIL FROM:<a@b>\\r\\n" does not ask for the upgrade \(it does not match the STARTTLS pattern '\^STARTTLS')[^\n]*; closing the connection\n)"))
+                      .isEmpty(),
+                 mock.err().constData());
+        QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    }
+    // --clients 4: it ends by itself (perhaps already).
+    QVERIFY2(!mock.waitFor(QRegularExpression(R"((mock stopped: [^\n]*)\n)")).isEmpty(), mock.err().constData());
+    QVERIFY(mock.process().state() == QProcess::NotRunning || mock.process().waitForFinished(kWait));
+    QCOMPARE(mock.process().exitCode(), 0);
+    QVERIFY2(mock.err().contains("4 clients served (2 sent every recorded message), ") &&
+                 mock.err().contains(", 1 failed TLS handshake\n"),
+             mock.err().constData());
+    QVERIFY2(QRegularExpression(R"(client 1: STARTTLS after request 2: TLS 1\.[23] \S+, server, after STARTTLS)")
+                 .match(QString::fromUtf8(mock.err()))
+                 .hasMatch(),
+             mock.err().constData());
+
+    // A recording without an upgrade cannot be served with one.
+    const QString plain = recordEcho("no-starttls-mock.jsonl");
+    QVERIFY(!plain.isEmpty());
+    const Run none = cli({"mock", plain, "--listen", "0", "--starttls-after", "^STARTTLS", "--channel", "1", "-q"});
+    QCOMPARE(none.status, 1);
+    QVERIFY2(lines(none.err) == QStringList{"linewright-cli: " + plain +
+                                            ": channel 1 was not upgraded with STARTTLS (the recording has no starttls "
+                                            "event); serve it without --starttls-after, or with --tls"},
              qPrintable(none.all()));
 }
 

@@ -24,9 +24,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 namespace {
@@ -34,8 +36,11 @@ namespace {
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
+using lwtest::freePort;
 using lwtest::lines;
 using lwtest::Run;
+using lwtest::tool;
+using lwtest::writeFile;
 
 /// Runs linewright-cli to its end; `env` entries ("NAME=value", "NAME=" to
 /// remove) change its environment.
@@ -52,23 +57,7 @@ Run runCli(const QStringList& args, const QStringList& env = {}, const QByteArra
     return lwtest::runProcess(kCli, args, input, timeoutMs, kWait, &e);
 }
 
-/// A port that was free a moment ago.
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-/// Waits until something accepts connections on 127.0.0.1:port.
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 /// A peer program running in the background, ended (by its PID, through
 /// QProcess) when the test is done with it.
@@ -101,14 +90,92 @@ private:
     QByteArray m_out;
 };
 
-/// A program from PATH, or "" (the test then QSKIPs, naming the package).
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
-
-bool writeFile(const QString& path, const QByteArray& data) {
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-    return f.write(data) == data.size();
+/// The port of the linewright-cli `listener` from its "listening on
+/// 127.0.0.1:PORT" line, once it printed it; "" if it did not.
+QString listeningPort(Peer& listener) {
+    static const QRegularExpression re(R"(listening on 127\.0\.0\.1:(\d+))");
+    QString port;
+    const bool ended = QTest::qWaitFor(
+        [&] {
+            port = re.match(QString::fromUtf8(listener.output())).captured(1);
+            return !port.isEmpty() || !listener.running();
+        },
+        kWait);
+    return ended ? port : QString();
 }
+
+/// Starts swaks (`swaks`, its path) as `client`: one mail from a@example.com
+/// to b@example.com over STARTTLS to 127.0.0.1:port, its outputs merged.
+bool startSwaks(QProcess& client, const QString& swaks, const QString& port) {
+    client.setProcessChannelMode(QProcess::MergedChannels);
+    client.start(swaks, {"--server", "127.0.0.1", "--port", port, "--tls", "--from", "a@example.com", "--to",
+                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
+    return client.waitForStarted(kWait);
+}
+
+/// Plays the server at the `listener`'s terminal: waits for each line it
+/// prints (`expect`, in order) and types the reply. "" when every line came,
+/// else the line missing, the listener's output and, with `more`, what it
+/// gives (the client's output).
+QByteArray answerLines(Peer& listener, const QList<QPair<QByteArray, QByteArray>>& script,
+                       const std::function<QByteArray()>& more = {}) {
+    qsizetype from = 0;
+    for (const auto& [expect, reply] : script) {
+        qsizetype at = -1;
+        const bool seen = QTest::qWaitFor(
+                              [&] {
+                                  at = listener.output().indexOf(expect + "\n", from);
+                                  return at >= 0 || !listener.running();
+                              },
+                              kWait) &&
+                          at >= 0;
+        if (!seen) return expect + "\n--- listener:\n" + listener.output() + (more ? "\n--- swaks:\n" + more() : QByteArray());
+        from = at + expect.size();
+        listener.process().write(reply);
+    }
+    return {};
+}
+
+/// A person at the terminal of `linewright-cli listen --starttls-after
+/// ^STARTTLS` (CRLF, "220 lw ESMTP" on accept, replies from stdin, `extra`)
+/// plays the SMTP server for swaks (`swaks`, its path; startSwaks). started:
+/// both run.
+class SwaksAgainstListener {
+public:
+    SwaksAgainstListener(const QString& swaks, const QStringList& extra)
+        : listener(kCli, QStringList{"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send",
+                                     "220 lw ESMTP\\r\\n", "--stdin"} +
+                             extra) {
+        const QString port = listeningPort(listener);
+        started = !port.isEmpty() && startSwaks(client, swaks, port);
+    }
+    Peer listener;
+    QProcess client;
+    bool started = false;
+};
+
+/// The listener's replies up to the upgrade: EHLO, STARTTLS, EHLO again inside TLS.
+const QList<QPair<QByteArray, QByteArray>> kUpgradeDialogue = {
+    {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
+    {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
+    {"#2 < EHLO swaks.example", "250 lw\n"},
+};
+
+/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
+bool hasAiosmtpd() {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
+}
+
+/// aiosmtpd on 127.0.0.1:port, STARTTLS required with `cert` and `key`:
+/// MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
+class Aiosmtpd : public Peer {
+public:
+    Aiosmtpd(quint16 port, const QString& cert, const QString& key)
+        : Peer(QStringLiteral("/usr/bin/python3"),
+               {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert", cert, "--tlskey", key}) {}
+};
 
 }  // namespace
 
@@ -335,15 +402,18 @@ void TestCliTls::helpListsTlsOptionsPerCommand() {
     }
 }
 
-// mock runs TLS from the first byte (tst_CliReplayTls), not STARTTLS;
-// replay runs both.
+// mock and replay run TLS from the first byte and STARTTLS
+// (tst_CliReplayTls), one at a time; a bad pattern is refused as it is read.
 void TestCliTls::toolsRefuseStartTls_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("line");
-    QTest::newRow("mock --starttls-after")
-        << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "^STARTTLS"}
-        << "mock --starttls-after is not supported yet: the mock server runs TLS from the first byte only (--tls); "
-           "see docs/tls.md";
+    QTest::newRow("mock --tls --starttls-after")
+        << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--starttls-after", "^STARTTLS"}
+        << "--tls starts TLS with the first byte, --starttls-after upgrades a plaintext connection later: give one of "
+           "them";
+    QTest::newRow("mock --starttls-after (")
+        << QStringList{"mock", "@FILE", "--listen", "0", "--starttls-after", "("}
+        << "--starttls-after: '(' is not a valid regular expression: missing ): (";
     // The other checks come first.
     QTest::newRow("mock --key alone") << QStringList{"mock", "@FILE", "--listen", "0", "--tls", "--key", "@FILE"}
                                       << "--key is the private key of a certificate: add --cert FILE";
@@ -363,23 +433,10 @@ bool TestCliTls::makeCertificates() {
     if (m_certs) return true;
     const QString openssl = tool("openssl");
     if (openssl.isEmpty()) return false;
-    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
-    const QList<QStringList> steps = {
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
-        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
-        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
-        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
-                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
-    };
-    if (!writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")) return false;
-    for (const QStringList& args : steps) {
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(openssl, args);
-        if (!p.waitForFinished(kWait) || p.exitCode() != 0) {
-            qWarning("openssl %s: %s", qPrintable(args.join(' ')), p.readAll().constData());
-            return false;
-        }
+    const QString failed = lwtest::makeTestPki(openssl, m_dir.path(), false, kWait);
+    if (!failed.isEmpty()) {
+        qWarning("%s", qPrintable(failed));
+        return false;
     }
     m_certs = true;
     return true;
@@ -586,17 +643,9 @@ void TestCliTls::redisOverTls() {
 
 void TestCliTls::smtpStartTlsWithAiosmtpd() {
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    const QString python = QStringLiteral("/usr/bin/python3");
-    {
-        QProcess probe;
-        probe.start(python, {"-c", "import aiosmtpd"});
-        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
-            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
-    }
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
     const quint16 port = freePort();
-    // STARTTLS required: MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
-    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
-                         path("server.pem"), "--tlskey", path("server.key")});
+    Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
 
     QProcess cli;
@@ -683,11 +732,10 @@ void TestCliTls::curlAgainstListenTls() {
     Peer listener(kCli, {"listen", "0", "--tls", "--cert", path("server.pem"), "--key", path("server.key"), "-t", "\\r\\n",
                          "--send", "HTTP/1.1 200 OK\\r\\nContent-Length: 15\\r\\nConnection: close\\r\\n\\r\\nhello over tls\\n",
                          "--count", "5"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QProcess c;
-    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + m.captured(1) + "/canned"});
+    c.start(curl, {"-sS", "--cacert", path("ca.pem"), "https://localhost:" + port + "/canned"});
     QVERIFY(c.waitForFinished(kWait));
     QVERIFY2(c.exitCode() == 0, c.readAllStandardError().constData());
     QCOMPARE(c.readAllStandardOutput(), QByteArray("hello over tls\n"));
@@ -702,13 +750,13 @@ void TestCliTls::curlAgainstListenTls() {
     const QString text = QString::fromUtf8(selfSigned.output());
     const auto fp = QRegularExpression(R"(SHA-256 fingerprint ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\n)").match(text);
     QVERIFY2(fp.hasMatch(), qPrintable(text));
-    const auto port = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
+    const auto selfSignedPort = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(text).captured(1);
     QProcess refused;
-    refused.start(curl, {"-sS", "https://127.0.0.1:" + port + "/"});
+    refused.start(curl, {"-sS", "https://127.0.0.1:" + selfSignedPort + "/"});
     QVERIFY(refused.waitForFinished(kWait));
     QCOMPARE(refused.exitCode(), 60);  // CURLE_PEER_FAILED_VERIFICATION
     QProcess insecure;
-    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + port + "/"});
+    insecure.start(curl, {"-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:" + selfSignedPort + "/"});
     QVERIFY(insecure.waitForFinished(kWait));
     QCOMPARE(insecure.readAllStandardOutput(), QByteArray("204"));
 }
@@ -719,21 +767,10 @@ void TestCliTls::swaksAgainstListenStartTls() {
     // A person at the listener's terminal plays the SMTP server: the greeting
     // on accept, then each reply typed on stdin. The upgrade happens after
     // the client's STARTTLS line matched and the next reply (220) went out.
-    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
-                         "--stdin"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
-    QProcess client;
-    client.setProcessChannelMode(QProcess::MergedChannels);
-    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
-                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
-    QVERIFY(client.waitForStarted(kWait));
+    SwaksAgainstListener smtp(swaks, {});
+    QVERIFY2(smtp.started, smtp.listener.output().constData());
     // What to answer to each command the listener prints.
-    const QList<QPair<QByteArray, QByteArray>> script = {
-        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
-        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
-        {"#2 < EHLO swaks.example", "250 lw\n"},
+    const QList<QPair<QByteArray, QByteArray>> script = kUpgradeDialogue + QList<QPair<QByteArray, QByteArray>>{
         {"#2 < MAIL FROM:<a@example.com>", "250 ok\n"},
         {"#2 < RCPT TO:<b@example.com>", "250 ok\n"},
         {"#2 < DATA", "354 go on\n"},
@@ -741,25 +778,14 @@ void TestCliTls::swaksAgainstListenStartTls() {
         {"#2 < QUIT", "221 bye\n"},
     };
     QByteArray said;  // what swaks said
-    qsizetype from = 0;
-    for (const auto& [expect, reply] : script) {
-        qsizetype at = -1;
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         at = listener.output().indexOf(expect + "\n", from);
-                         return at >= 0 || !listener.running();
-                     },
-                     kWait) && at >= 0,
-                 (expect + "\n--- listener:\n" + listener.output() + "\n--- swaks:\n" + (said += client.readAll())).constData());
-        from = at + expect.size();
-        listener.process().write(reply);
-    }
-    QVERIFY(QTest::qWaitFor([&] { return client.state() == QProcess::NotRunning; }, kWait));
-    said += client.readAll();
-    QVERIFY2(client.exitCode() == 0, said.constData());
+    const QByteArray missing = answerLines(smtp.listener, script, [&] { return said += smtp.client.readAll(); });
+    QVERIFY2(missing.isEmpty(), missing.constData());
+    QVERIFY(QTest::qWaitFor([&] { return smtp.client.state() == QProcess::NotRunning; }, kWait));
+    said += smtp.client.readAll();
+    QVERIFY2(smtp.client.exitCode() == 0, said.constData());
     QVERIFY2(said.contains("TLS started"), said.constData());
     QVERIFY2(said.contains("sent through linewright"), said.constData());
-    QVERIFY2(listener.output().contains("#2 < sent through linewright"), listener.output().constData());
+    QVERIFY2(smtp.listener.output().contains("#2 < sent through linewright"), smtp.listener.output().constData());
 }
 
 void TestCliTls::countSkipsStartTlsDialogueClient() {
@@ -767,16 +793,9 @@ void TestCliTls::countSkipsStartTlsDialogueClient() {
     // lines (the 220 greeting, the EHLO replies, "220 Ready to start TLS"):
     // with --count 1 the run ends at the first line after the upgrade.
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    const QString python = QStringLiteral("/usr/bin/python3");
-    {
-        QProcess probe;
-        probe.start(python, {"-c", "import aiosmtpd"});
-        if (!probe.waitForFinished(kWait) || probe.exitCode() != 0)
-            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
-    }
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
     const quint16 port = freePort();
-    Peer server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
-                         path("server.pem"), "--tlskey", path("server.key")});
+    Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
     const Run r = runCli({"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
                           "-t", "\\r\\n", "--send", "NOOP\\r\\n", "--count", "1", "--json", "--stats"});
@@ -797,42 +816,18 @@ void TestCliTls::countSkipsStartTlsDialogueListener() {
     // The listener's side: EHLO and STARTTLS before the upgrade are the
     // dialogue; --count 2 ends the run at the second command inside TLS
     // (MAIL FROM), not at STARTTLS.
-    Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--send", "220 lw ESMTP\\r\\n",
-                         "--stdin", "--count", "2", "--stats"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
-    QProcess client;
-    client.setProcessChannelMode(QProcess::MergedChannels);
-    client.start(swaks, {"--server", "127.0.0.1", "--port", m.captured(1), "--tls", "--from", "a@example.com", "--to",
-                         "b@example.com", "--helo", "swaks.example", "--body", "sent through linewright"});
-    QVERIFY(client.waitForStarted(kWait));
-    const QList<QPair<QByteArray, QByteArray>> script = {
-        {"#2 < EHLO swaks.example", "250-lw\n250 STARTTLS\n"},
-        {"#2 < STARTTLS", "220 2.0.0 go ahead\n"},
-        {"#2 < EHLO swaks.example", "250 lw\n"},
-    };
-    qsizetype from = 0;
-    for (const auto& [expect, reply] : script) {
-        qsizetype at = -1;
-        QVERIFY2(QTest::qWaitFor(
-                     [&] {
-                         at = listener.output().indexOf(expect + "\n", from);
-                         return at >= 0 || !listener.running();
-                     },
-                     kWait) && at >= 0,
-                 (expect + "\n--- listener:\n" + listener.output()).constData());
-        from = at + expect.size();
-        listener.process().write(reply);
-    }
+    SwaksAgainstListener smtp(swaks, {"--count", "2", "--stats"});
+    QVERIFY2(smtp.started, smtp.listener.output().constData());
+    const QByteArray missing = answerLines(smtp.listener, kUpgradeDialogue);
+    QVERIFY2(missing.isEmpty(), missing.constData());
     // MAIL FROM is the second message: the listener stops by itself.
-    QVERIFY2(QTest::qWaitFor([&] { return !listener.running(); }, kWait), listener.output().constData());
-    QCOMPARE(listener.process().exitStatus(), QProcess::NormalExit);
-    QVERIFY2(listener.process().exitCode() == 0, listener.output().constData());
-    const QByteArray out = listener.output();
+    QVERIFY2(QTest::qWaitFor([&] { return !smtp.listener.running(); }, kWait), smtp.listener.output().constData());
+    QCOMPARE(smtp.listener.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(smtp.listener.process().exitCode() == 0, smtp.listener.output().constData());
+    const QByteArray out = smtp.listener.output();
     QVERIFY2(out.contains("#2 < MAIL FROM:<a@example.com>") && !out.contains("RCPT TO"), out.constData());
     QVERIFY2(out.contains("messages: 2 in"), out.constData());
-    QVERIFY(client.state() == QProcess::NotRunning || client.waitForFinished(kWait));
+    QVERIFY(smtp.client.state() == QProcess::NotRunning || smtp.client.waitForFinished(kWait));
 }
 
 void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
@@ -842,11 +837,10 @@ void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
     // saying so; the listener goes on serving.
     Peer listener(kCli, {"listen", "0", "--starttls-after", "^STARTTLS", "-t", "\\r\\n", "--echo", "--tls-timeout",
                          "300"});
-    QVERIFY(QTest::qWaitFor([&] { return listener.output().contains("listening on"); }, kWait));
-    const auto m = QRegularExpression(R"(listening on 127\.0\.0\.1:(\d+))").match(QString::fromUtf8(listener.output()));
-    QVERIFY(m.hasMatch());
+    const QString port = listeningPort(listener);
+    QVERIFY2(!port.isEmpty(), listener.output().constData());
     QTcpSocket s;
-    s.connectToHost(QHostAddress::LocalHost, m.captured(1).toUShort());
+    s.connectToHost(QHostAddress::LocalHost, port.toUShort());
     QVERIFY(s.waitForConnected(kWait));
     s.write("STARTTLS\r\n");
     QByteArray got;

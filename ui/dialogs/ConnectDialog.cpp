@@ -10,7 +10,11 @@
 #include <QFormLayout>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSpinBox>
+#include <QStyle>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace ui {
@@ -83,18 +87,67 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
 
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Client, this);
 
+    // The fields scroll when the screen is too small for them (a large
+    // QT_SCALE_FACTOR); the buttons stay in view below.
+    auto* content = new QWidget;
+    auto* fields = new QVBoxLayout(content);
+    fields->setContentsMargins(0, 0, 0, 0);
+    fields->addLayout(form);
+    fields->addWidget(m_tls);
+    fields->addStretch(1);
+    m_scroll = new QScrollArea(this);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setWidget(content);
     auto* col = new QVBoxLayout(this);
-    col->addLayout(form);
-    col->addWidget(m_tls);
+    col->addWidget(m_scroll, 1);
     col->addWidget(m_buttons);
-    col->setSizeConstraint(QLayout::SetFixedSize);  // shrinks back when the TLS fields hide
 
     connect(m_host, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
     connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ConnectDialog::validate);
+    // Once the box has shown or hidden its fields (the layouts settle first).
+    connect(m_tls, &TlsOptionsBox::changed, this, [this] { QTimer::singleShot(0, this, &ConnectDialog::fitToContents); });
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ConnectDialog::accept);
     setParams(ConnectParams{});
+    m_fittedHint = sizeHint();
+    resize(m_fittedHint);
+}
+
+QSize ConnectDialog::sizeHint() const {
+    QWidget* content = m_scroll->widget();
+    const QMargins m = layout()->contentsMargins();
+    const int spacing = qMax(0, layout()->spacing());
+    const int scrollBar = style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, m_scroll);
+    const QSize c = content->sizeHint().expandedTo(content->minimumSizeHint());
+    const QSize b = m_buttons->sizeHint();
+    int w = qMax(c.width() + scrollBar, b.width()) + m.left() + m.right();
+    int h = c.height() + spacing + b.height() + m.top() + m.bottom();
+    if (const QScreen* s = screen()) {
+        // Room for the window frame and title bar, which sizeHint() does not include.
+        const QRect avail = s->availableGeometry();
+        const int frame = 2 * style()->pixelMetric(QStyle::PM_TitleBarHeight);
+        w = qMin(w, avail.width() - frame / 2);
+        h = qMin(h, avail.height() - frame);
+    }
+    return {w, h};
+}
+
+void ConnectDialog::fitToContents() {
+    const QSize hint = sizeHint();
+    if (hint == m_fittedHint) return;  // typing in a field changes nothing here
+    m_fittedHint = hint;
+    resize(hint);
+    // Grown in place, it may now reach past the screen's edge: move it back in.
+    const QScreen* s = screen();
+    if (!isVisible() || !s) return;
+    const QRect avail = s->availableGeometry();
+    const QRect frame = frameGeometry();
+    QPoint to = pos();
+    if (frame.bottom() > avail.bottom()) to.ry() -= qMin(frame.bottom() - avail.bottom(), frame.top() - avail.top());
+    if (frame.right() > avail.right()) to.rx() -= qMin(frame.right() - avail.right(), frame.left() - avail.left());
+    if (to != pos()) move(to);
 }
 
 void ConnectDialog::setRecentTargets(const QList<RecentTarget>& recent) {

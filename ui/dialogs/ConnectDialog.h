@@ -5,6 +5,11 @@
 // buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
 // invalid, and says why in a tooltip. The dialog only collects parameters;
 // the main window opens the channel.
+// Size: the fields and the TLS box sit in a scroll area above the buttons;
+// the dialog asks for the size of all of it (sizeHint()), bounded by the
+// screen's available area, so with a large QT_SCALE_FACTOR or a small
+// screen it fits and scrolls instead of being clipped, and it is resizable.
+// It grows or shrinks to that size when the TLS fields show or hide.
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
@@ -17,6 +22,7 @@
 
 class QComboBox;
 class QDialogButtonBox;
+class QScrollArea;
 class QSpinBox;
 
 namespace ui {
@@ -44,10 +50,14 @@ public:
     QString problem() const;
 
     void accept() override;
+    /// All the fields and the buttons, bounded by the screen's available area.
+    QSize sizeHint() const override;
+    QScrollArea* scrollArea() const { return m_scroll; }
 
 private:
     void validate();
     void recentChosen(int index);
+    void fitToContents();
 
     QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
@@ -57,6 +67,8 @@ private:
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
+    QScrollArea* m_scroll = nullptr;
+    QSize m_fittedHint;  // the sizeHint() the dialog was last resized to
     QList<RecentTarget> m_recent;
 };
 

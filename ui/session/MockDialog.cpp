@@ -2,7 +2,10 @@
 #include "ui/session/MockDialog.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 #include "engine/replay/ReplayScript.h"
+#include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/model/ChannelParams.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/SessionDialogParts.h"
 
@@ -53,6 +56,11 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
     m_port->setValue(0);
     m_port->setSpecialValueText(tr("any free port"));
     addPairRow(form, this, tr("&Listen on:"), m_host, tr("port"), m_port);
+    m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Server, this);
+    m_tls->setConfig(serverTlsDefaults());  // no client certificates asked for, as the Listen dialog
+    m_tls->setToolTip(tr("Serve over TLS from the first byte, or upgrade with STARTTLS where each recorded "
+                         "connection did (its starttls event)"));
+    form->addRow(m_tls);
 
     m_status = new QLabel(tr("Not serving."), this);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -68,6 +76,7 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
     connect(m_stop, &QPushButton::clicked, this, &MockDialog::stop);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
+    connect(m_tls, &TlsOptionsBox::changed, this, [this] { m_start->setEnabled(!m_mocker && !m_choices.empty() && m_tls->problem().isEmpty()); });
 
     auto* col = new QVBoxLayout(this);
     col->addLayout(form);
@@ -95,6 +104,12 @@ engine::MockStats MockDialog::stats() const { return m_mocker ? m_mocker->stats(
 
 bool MockDialog::start() {
     if (m_mocker || m_choices.empty()) return false;
+    if (const QString why = m_tls->problem(); !why.isEmpty()) {
+        m_status->setText(tr("Cannot serve: %1").arg(why.toHtmlEscaped()));
+        return false;
+    }
+    const engine::TlsConfig tls = m_tls->config();
+    const bool startTls = tls.startTls != engine::StartTlsProtocol::None;
     std::vector<engine::ReplayScript> scripts;
     QStringList skipped;
     const int pick = m_conversation->currentIndex();
@@ -103,7 +118,9 @@ bool MockDialog::start() {
         const engine::Conversation& c = m_conversations[m_choices[i]];
         std::string why;
         auto script = engine::ReplayScript::build(c, {}, &why);
-        if (script)
+        if (script && startTls && !script->startTls)
+            skipped << tr("%1: not upgraded with STARTTLS (the recording has no starttls event)").arg(channelLabel(c.channel));
+        else if (script)
             scripts.push_back(std::move(*script));
         else
             skipped << tr("%1: %2").arg(channelLabel(c.channel), qs(why));
@@ -115,6 +132,8 @@ bool MockDialog::start() {
     engine::MockOptions o;
     o.host = m_host->text().trimmed().toStdString();
     o.port = static_cast<std::uint16_t>(m_port->value());
+    o.tls = tls;
+    const std::size_t firstUpgrade = startTls && scripts.front().startTls ? scripts.front().startTls->requests : 0;
     auto mocker = std::make_unique<engine::Mocker>(std::move(scripts), o);
     m_logged = std::make_shared<std::atomic<std::size_t>>(0);
     auto logged = m_logged;
@@ -137,6 +156,12 @@ bool MockDialog::start() {
     m_log->clear();
     QString text = tr("<b>Serving</b> on %1 — point a client at it; Stop ends every connection.")
                        .arg(qs(m_mocker->address()).toHtmlEscaped());
+    if (startTls)
+        text += tr("<br>STARTTLS where each recorded connection upgraded (the first: after request %1).")
+                    .arg(firstUpgrade);
+    if (const std::string fp = m_mocker->tlsFingerprint(); !fp.empty())
+        text += tr("<br>TLS: no certificate given, so a self-signed one was generated; SHA-256 fingerprint %1")
+                    .arg(qs(fp).toHtmlEscaped());
     if (!skipped.isEmpty()) text += tr("<br>Left out: %1").arg(skipped.join(QStringLiteral("; ")).toHtmlEscaped());
     m_status->setText(text);
     setServing(true);
@@ -162,6 +187,7 @@ void MockDialog::setServing(bool on) {
     m_conversation->setEnabled(!on);
     m_host->setEnabled(!on);
     m_port->setEnabled(!on);
+    m_tls->setEnabled(!on);
     if (on)
         m_tick->start();
     else
@@ -172,7 +198,7 @@ void MockDialog::updateFigures() {
     if (!m_mocker) return;
     const engine::MockStats s = m_mocker->stats();
     m_figures->setText(tr("Clients: %1 (%2 gone, %3 sent every recorded request) · requests: %4 · differing: %5 · "
-                          "beyond the recording: %6 · bytes in %7, out %8")
+                          "beyond the recording: %6 · bytes in %7, out %8%9")
                            .arg(s.clients)
                            .arg(s.clientsFinished)
                            .arg(s.clientsCompleted)
@@ -180,7 +206,8 @@ void MockDialog::updateFigures() {
                            .arg(s.mismatches)
                            .arg(s.unexpected)
                            .arg(s.bytesIn)
-                           .arg(s.bytesOut));
+                           .arg(s.bytesOut)
+                           .arg(m_tls->isChecked() ? tr(" · failed TLS handshakes: %1").arg(s.tlsFailures) : QString()));
 }
 
 void MockDialog::onEvent(const engine::MockEvent& e) {
@@ -189,11 +216,18 @@ void MockDialog::onEvent(const engine::MockEvent& e) {
     const QString who = tr("client %1").arg(e.client);
     switch (e.kind) {
     case K::Listening: line = tr("listening on %1").arg(qs(e.text)); break;
-    case K::Accepted: line = tr("%1 connected from %2 (serves recorded connection %3)").arg(who, qs(e.text)).arg(e.index + 1); break;
+    case K::Accepted:
+        line = tr("%1 connected from %2 (serves recorded connection %3)").arg(who, qs(e.text)).arg(e.index + 1);
+        if (e.tls) line += QStringLiteral(": ") + qs(engine::tlsHandshakeText(*e.tls));
+        break;
     case K::Request: line = tr("%1 > %2 %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
     case K::Mismatch: line = tr("%1 ! request %2 differs: %3").arg(who).arg(e.index).arg(qs(e.text)); break;
     case K::Unexpected: line = tr("%1 ! request %2 is beyond the recording: %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
     case K::Answered: line = tr("%1 < %2 %3").arg(who).arg(e.index).arg(shortEscaped(e.bytes)); break;
+    case K::Upgraded:
+        line = tr("%1 upgraded with STARTTLS after request %2").arg(who).arg(e.index);
+        if (e.tls) line += QStringLiteral(": ") + qs(engine::tlsHandshakeText(*e.tls));
+        break;
     case K::ClientClosed: line = tr("%1 gone: %2").arg(who, qs(e.text)); break;
     case K::Error: line = tr("error: %1").arg(qs(e.text)); break;
     case K::Stopped: line = tr("stopped"); break;

@@ -9,6 +9,14 @@
 // the clients, requests, mismatches and bytes, and a log of the first few
 // thousand steps (a client connected, a request and its answer, a request
 // that differs from the recording). Stop closes every connection.
+// TLS (the TlsOptionsBox of the Listen dialog, server side): from the first
+// byte, with a certificate and key or a generated certificate whose
+// fingerprint the status shows, or STARTTLS after a message matches — the
+// upgrade at each conversation's recorded `starttls` event, the pattern
+// checked against the client's request there (engine::MockOptions::tls, as
+// `linewright-cli mock --tls` / `--starttls-after`). With STARTTLS,
+// conversations recorded without an upgrade are left out (one chosen alone
+// is refused).
 // The Mocker's observer runs on the mock thread: it only posts queued calls
 // (the log, capped) and the figures come from Mocker::stats() on a 200 ms
 // timer, so the mock never waits for the UI.
@@ -35,6 +43,8 @@ class QTimer;
 
 namespace ui {
 
+class TlsOptionsBox;
+
 class MockDialog : public QDialog {
     Q_OBJECT
 public:
@@ -46,6 +56,7 @@ public:
     QSpinBox* portBox() const { return m_port; }
     QLabel* statusLabel() const { return m_status; }
     QListWidget* log() const { return m_log; }
+    TlsOptionsBox* tlsBox() const { return m_tls; }
 
     /// Starts serving. False (and the reason shown) if it cannot.
     bool start();
@@ -76,6 +87,7 @@ private:
     QPushButton* m_stop = nullptr;
     QLabel* m_status = nullptr;
     QLabel* m_figures = nullptr;
+    TlsOptionsBox* m_tls = nullptr;
     QListWidget* m_log = nullptr;
     QTimer* m_tick = nullptr;
     std::shared_ptr<std::atomic<std::size_t>> m_logged;

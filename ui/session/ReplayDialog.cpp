@@ -2,8 +2,10 @@
 #include "ui/session/ReplayDialog.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/TlsText.h"
 #include "engine/replay/ReplayScript.h"
 #include "ui/dialogs/ConnectDialog.h"
+#include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/session/DivergenceView.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/SessionDialogParts.h"
@@ -116,6 +118,10 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     form->addRow(tr("&Ignore:"), m_ignore);
     m_keepGoing = new QCheckBox(tr("Report every divergence (do not stop at the first)"), this);
     form->addRow(QString(), m_keepGoing);
+    m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Client, this);
+    m_tls->setToolTip(tr("Replay over TLS from the first byte, or with a STARTTLS upgrade where the recording has "
+                         "it (the recorded dialogue is replayed, whichever protocol is chosen)"));
+    form->addRow(m_tls);
 
     // --- Progress ---
     auto* progressBox = new QGroupBox(tr("Progress"), this);
@@ -177,6 +183,8 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
             [this] { m_speed->setEnabled(m_pacing->currentData().toInt() == int(engine::Pacing::Original)); });
     m_speed->setEnabled(false);
     connect(m_conversation, &QComboBox::currentIndexChanged, this, &ReplayDialog::onConversationChanged);
+    connect(m_tls, &TlsOptionsBox::changed, this,
+            [this] { m_start->setEnabled(!m_running && !m_choices.empty() && m_tls->problem().isEmpty()); });
     connect(m_divergenceChoice, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (m_lastResult && i >= 0 && static_cast<std::size_t>(i) < m_lastResult->divergences.size())
             m_divergence->setDivergence(m_lastResult->divergences[static_cast<std::size_t>(i)]);
@@ -216,13 +224,22 @@ void ReplayDialog::onConversationChanged() {
     m_requestsTotal = script ? script->requests.size() : 0;
     m_repliesTotal = script ? script->replies.size() : 0;
     if (!m_running) updateCounters();
-    if (script)
-        m_scriptInfo->setText(tr("%1 requests, %2 replies framed by %3; the server %4.")
+    if (script) {
+        QString tls;
+        if (script->startTls)
+            tls = tr(" Upgraded with STARTTLS after request %1 and reply %2: choose a STARTTLS start under TLS to "
+                     "replay the upgrade.")
+                      .arg(script->startTls->requests)
+                      .arg(script->startTls->replies);
+        else if (c.tlsHandshake())
+            tls = tr(" Recorded over TLS: turn TLS on to replay it over TLS.");
+        m_scriptInfo->setText(tr("%1 requests, %2 replies framed by %3; the server %4.%5")
                                   .arg(script->requests.size())
                                   .arg(script->replies.size())
                                   .arg(qs(script->replyFramingSource))
-                                  .arg(script->serverCloses ? tr("closes at the end") : tr("does not close")));
-    else
+                                  .arg(script->serverCloses ? tr("closes at the end") : tr("does not close"))
+                                  .arg(tls));
+    } else
         m_scriptInfo->setText(tr("Cannot be replayed: %1").arg(qs(why)));
 }
 
@@ -249,6 +266,11 @@ bool ReplayDialog::start() {
     o.timeout = std::chrono::milliseconds(m_timeout->value() * 1000);
     o.ignore = parseIgnoreRules(m_ignore->toPlainText());
     o.keepGoing = m_keepGoing->isChecked();
+    if (const QString tlsProblem = m_tls->problem(); !tlsProblem.isEmpty()) {
+        showError(tlsProblem);
+        return false;
+    }
+    o.tls = m_tls->config();
     if (o.host.empty()) {
         showError(tr("Which host? Type the server's address."));
         return false;
@@ -298,11 +320,11 @@ void ReplayDialog::cancel() {
 
 void ReplayDialog::setRunning(bool on) {
     m_running = on;
-    m_start->setEnabled(!on && !m_choices.empty());
+    m_start->setEnabled(!on && !m_choices.empty() && m_tls->problem().isEmpty());
     m_cancel->setEnabled(on);
     for (QWidget* w : {static_cast<QWidget*>(m_conversation), static_cast<QWidget*>(m_host),
                        static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_pacing), static_cast<QWidget*>(m_timeout),
-                       static_cast<QWidget*>(m_ignore), static_cast<QWidget*>(m_keepGoing)})
+                       static_cast<QWidget*>(m_ignore), static_cast<QWidget*>(m_keepGoing), static_cast<QWidget*>(m_tls)})
         w->setEnabled(!on);
     m_speed->setEnabled(!on && m_pacing->currentData().toInt() == int(engine::Pacing::Original));
     if (on)
@@ -319,7 +341,10 @@ void ReplayDialog::onEvent(const engine::ReplayEvent& e) {
     };
     switch (e.kind) {
     case K::Connecting: log(tr("connecting to %1").arg(qs(e.text))); break;
-    case K::Connected: log(tr("connected to %1").arg(qs(e.text))); break;
+    case K::Connected:
+        log(tr("connected to %1").arg(qs(e.text)) +
+            (e.tls ? QStringLiteral(": ") + qs(engine::tlsHandshakeText(*e.tls)) : QString()));
+        break;
     case K::RequestSent: log(QStringLiteral("> %1 %2").arg(e.index).arg(shortEscaped(e.bytes))); break;
     case K::ReplyMatched: log(QStringLiteral("< %1 %2").arg(e.index).arg(shortEscaped(e.bytes))); break;
     case K::Diverged: log(QStringLiteral("! %1 %2").arg(e.index).arg(qs(e.text))); break;

@@ -17,6 +17,14 @@
 // (connect, divergence, the end, the first log lines), so the engine thread
 // never waits for the UI and a fast replay cannot flood the event queue; a
 // 100 ms timer shows the counters.
+// TLS (the TlsOptionsBox of the Connect dialog, client side): from the first
+// byte, or STARTTLS — whichever dialogue is chosen, the recorded one is
+// replayed and the handshake runs at the recording's `starttls` event — with
+// verification, CA file, client certificate, SNI, ALPN, versions and key log
+// as for a connection (engine::ReplayOptions::tls, as `linewright-cli replay
+// --tls` / `--starttls`). The log shows the handshake; a failed one is the
+// result ("Could not replay: … TLS handshake failed: …"). The conversation's
+// line says when it was recorded over TLS or upgraded with STARTTLS.
 // What it owns: the conversations (copies), the Replayer while one runs.
 // Threads: GUI thread. The destructor cancels a running replay and joins it.
 #pragma once
@@ -48,6 +56,7 @@ class QTimer;
 namespace ui {
 
 class DivergenceView;
+class TlsOptionsBox;
 
 class ReplayDialog : public QDialog {
     Q_OBJECT
@@ -64,6 +73,8 @@ public:
     QComboBox* pacingBox() const { return m_pacing; }
     QDoubleSpinBox* speedBox() const { return m_speed; }
     QPlainTextEdit* ignoreEdit() const { return m_ignore; }
+    TlsOptionsBox* tlsBox() const { return m_tls; }
+    QLabel* scriptInfoLabel() const { return m_scriptInfo; }
     QPushButton* startButton() const { return m_start; }
     QPushButton* cancelButton() const { return m_cancel; }
     QProgressBar* progressBar() const { return m_progress; }
@@ -111,6 +122,7 @@ private:
     QSpinBox* m_timeout = nullptr;
     QCheckBox* m_keepGoing = nullptr;
     QPlainTextEdit* m_ignore = nullptr;
+    TlsOptionsBox* m_tls = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
     QPushButton* m_close = nullptr;

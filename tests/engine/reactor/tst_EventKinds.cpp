@@ -84,8 +84,10 @@ void TestEventKinds::methodsAndFlows() {
         if (k.flow == engine::EventFlow::Out) out.insert(k.kind);
         QCOMPARE(engine::eventFlow(k.kind), k.flow);
     }
-    QCOMPARE(in, (std::set<EventKind>{EventKind::Collect, EventKind::FoundTerminator, EventKind::Received}));
-    QCOMPARE(out, (std::set<EventKind>{EventKind::Push, EventKind::Sent, EventKind::ProducerExhausted}));
+    QCOMPARE(in, (std::set<EventKind>{EventKind::Collect, EventKind::FoundTerminator, EventKind::Received,
+                                            EventKind::Datagram}));
+    QCOMPARE(out, (std::set<EventKind>{EventKind::Push, EventKind::Sent, EventKind::ProducerExhausted,
+                                             EventKind::DatagramSent}));
 }
 
 QTEST_GUILESS_MAIN(TestEventKinds)

@@ -211,6 +211,19 @@ ChannelOptions lineOptions(std::string_view terminator = "\n", bool echo = false
     return o;
 }
 
+/// What most tests start with: a reactor (`ro`), its events, a server
+/// (127.0.0.1, any port, `o`), one raw peer connected to it and the
+/// server's channel for that peer (ch).
+struct Served {
+    explicit Served(const ChannelOptions& o = lineOptions(), const ReactorOptions& ro = options())
+        : r(ro), ev(r), server(r.openServer("127.0.0.1", 0, o)), p(listeningPort(ev, server)), ch(acceptedId(ev)) {}
+    Reactor r;
+    Events ev;
+    ChannelId server;
+    Peer p;
+    ChannelId ch;
+};
+
 std::string tempPath(const char* name) {
     return (std::filesystem::temp_directory_path() /
             (std::string("lw-reactor-") + std::to_string(QCoreApplication::applicationPid()) + "-" + name))
@@ -434,59 +447,47 @@ void TestReactor::commandsOnGoneChannels() {
 }
 
 void TestReactor::closeWhenDoneFlushesFirst() {
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
+    Served f(lineOptions());
     const std::string big(300000, 'z');
-    r.push(ch, big);
-    r.closeWhenDone(ch);
-    QVERIFY(p.receiveToEof());
-    QCOMPARE(p.received().size(), big.size());
-    QVERIFY(ev.waitFor(EventKind::Closed, ch));
-    const Event& c = ev.first(EventKind::Closed, ch);
+    f.r.push(f.ch, big);
+    f.r.closeWhenDone(f.ch);
+    QVERIFY(f.p.receiveToEof());
+    QCOMPARE(f.p.received().size(), big.size());
+    QVERIFY(f.ev.waitFor(EventKind::Closed, f.ch));
+    const Event& c = f.ev.first(EventKind::Closed, f.ch);
     QCOMPARE(c.closeReason(), engine::CloseReason::Local);
     QCOMPARE(c.info, std::string("close_when_done"));
-    QVERIFY(ev.first(EventKind::CloseWhenDone, ch).seq < c.seq);
-    QCOMPARE(ev.count(EventKind::Warning, ch), std::size_t(0));  // nothing left unsent
+    QVERIFY(f.ev.first(EventKind::CloseWhenDone, f.ch).seq < c.seq);
+    QCOMPARE(f.ev.count(EventKind::Warning, f.ch), std::size_t(0));  // nothing left unsent
 }
 
 void TestReactor::residueAndUnterminatedAtEof() {
     // R15: at EOF asynchat keeps the held-back "\r" of "abc\r" in its input
     // buffer and never delivers it. The reactor reports it, bytes included.
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions("\r\n"));
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    p.send("one\r\nabc\r");
-    QVERIFY(ev.waitUntil([&] { return ev.collected(ch) == "oneabc"; }));
-    p.closeNow();
-    QVERIFY(ev.waitFor(EventKind::Closed, ch));
-    const auto warnings = ev.of(EventKind::Warning, ch);
+    Served f(lineOptions("\r\n"));
+    f.p.send("one\r\nabc\r");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.ch) == "oneabc"; }));
+    f.p.closeNow();
+    QVERIFY(f.ev.waitFor(EventKind::Closed, f.ch));
+    const auto warnings = f.ev.of(EventKind::Warning, f.ch);
     QCOMPARE(warnings.size(), std::size_t(2));
     QCOMPARE(warnings[0]->warningCode(), engine::WarningCode::Residue);
     QCOMPARE(warnings[0]->data, std::string("\r"));
     QCOMPARE(warnings[1]->warningCode(), engine::WarningCode::Unterminated);
     QCOMPARE(warnings[1]->size, 3);
-    QVERIFY(warnings[1]->seq < ev.first(EventKind::Closed, ch).seq);
+    QVERIFY(warnings[1]->seq < f.ev.first(EventKind::Closed, f.ch).seq);
 }
 
 void TestReactor::peerReset() {
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    p.send("partial");
-    QVERIFY(ev.waitUntil([&] { return ev.collected(ch) == "partial"; }));
-    p.reset();
-    QVERIFY(ev.waitFor(EventKind::Closed, ch));
-    const Event& c = ev.first(EventKind::Closed, ch);
+    Served f(lineOptions());
+    f.p.send("partial");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.ch) == "partial"; }));
+    f.p.reset();
+    QVERIFY(f.ev.waitFor(EventKind::Closed, f.ch));
+    const Event& c = f.ev.first(EventKind::Closed, f.ch);
     QCOMPARE(c.closeReason(), engine::CloseReason::Peer);
     QCOMPARE(c.error, static_cast<int>(std::errc::connection_reset));
-    QCOMPARE(ev.first(EventKind::Warning, ch).warningCode(), engine::WarningCode::Unterminated);
+    QCOMPARE(f.ev.first(EventKind::Warning, f.ch).warningCode(), engine::WarningCode::Unterminated);
 }
 
 void TestReactor::countTerminatorFramesRecords() {
@@ -582,24 +583,20 @@ void TestReactor::undrainedEventsPauseReading() {
     o.eventBacklogLimit = 64 * 1024;
     std::atomic<int> notified{0};
     o.eventsAvailable = [&notified] { ++notified; };
-    Reactor r(o);
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
+    Served f(lineOptions(), o);
 
     // Nothing drains the events now: the reactor must stop reading, so the
     // peer's writes get stuck.
     constexpr std::size_t kCap = 256u << 20;
     std::string_view rest;
     const std::string block(64 * 1024, 'b');
-    const std::size_t sent = p.floodUntilStuck(block, kCap, rest);
+    const std::size_t sent = f.p.floodUntilStuck(block, kCap, rest);
     QVERIFY2(sent < kCap, "the reactor kept reading into an undrained event queue");
-    QVERIFY(r.stats().bytesIn < sent);
+    QVERIFY(f.r.stats().bytesIn < sent);
     // Draining lets it read again, and everything arrives.
-    QVERIFY(ev.waitUntil([&] { return r.stats().bytesIn == sent; }, 60s));
-    QVERIFY(ev.waitUntil([&] { return ev.collected(ch).size() == sent; }));
-    QCOMPARE(ev.first(EventKind::Warning, engine::kReactorChannel).warningCode(), engine::WarningCode::Backlog);
+    QVERIFY(f.ev.waitUntil([&] { return f.r.stats().bytesIn == sent; }, 60s));
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.ch).size() == sent; }));
+    QCOMPARE(f.ev.first(EventKind::Warning, engine::kReactorChannel).warningCode(), engine::WarningCode::Backlog);
     QVERIFY(notified.load() > 0);
 }
 
@@ -611,20 +608,16 @@ void TestReactor::pushFileAndRepeat() {
         std::ofstream f(path, std::ios::binary);
         f << content;
     }
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    r.pushFile(ch, path);
-    r.pushRepeat(ch, "ab", 1000);
-    QCOMPARE(p.receive(content.size() + 2000), content + [] {
+    Served f(lineOptions());
+    f.r.pushFile(f.ch, path);
+    f.r.pushRepeat(f.ch, "ab", 1000);
+    QCOMPARE(f.p.receive(content.size() + 2000), content + [] {
         std::string s;
         for (int i = 0; i < 1000; ++i) s += "ab";
         return s;
     }());
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::ProducerExhausted, ch) == 2; }));
-    const auto pushes = ev.of(EventKind::Push, ch);
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::ProducerExhausted, f.ch) == 2; }));
+    const auto pushes = f.ev.of(EventKind::Push, f.ch);
     QCOMPARE(pushes.size(), std::size_t(2));
     QCOMPARE(pushes[0]->producerKind(), engine::ProducerKind::File);
     QCOMPARE(pushes[0]->size, static_cast<std::int64_t>(content.size()));
@@ -633,119 +626,103 @@ void TestReactor::pushFileAndRepeat() {
     QCOMPARE(pushes[1]->size, 2000);
     QCOMPARE(pushes[1]->count, 1000);
     // Files stream in ac_out_buffer_size chunks: one send() never exceeds it.
-    for (const Event* s : ev.of(EventKind::Sent, ch)) QVERIFY(s->size <= 4096);
+    for (const Event* s : f.ev.of(EventKind::Sent, f.ch)) QVERIFY(s->size <= 4096);
     std::filesystem::remove(path);
 }
 
 void TestReactor::pushFileMissing() {
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    r.pushFile(ch, "/nonexistent/dir/file.txt");
-    QVERIFY(ev.waitFor(EventKind::Error, ch));
-    const Event& e = ev.first(EventKind::Error, ch);
+    Served f(lineOptions());
+    f.r.pushFile(f.ch, "/nonexistent/dir/file.txt");
+    QVERIFY(f.ev.waitFor(EventKind::Error, f.ch));
+    const Event& e = f.ev.first(EventKind::Error, f.ch);
     QCOMPARE(e.error, static_cast<int>(std::errc::no_such_file_or_directory));
     QVERIFY(QString::fromStdString(e.info).contains("/nonexistent/dir/file.txt"));
     // The channel is unharmed.
-    r.push(ch, "still here");
-    QCOMPARE(p.receive(10), std::string("still here"));
+    f.r.push(f.ch, "still here");
+    QCOMPARE(f.p.receive(10), std::string("still here"));
 }
 
 void TestReactor::pacedRepeatStopsOnDiscard() {
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    r.pushRepeat(ch, "tick\n", 3, 5ms);
-    QCOMPARE(p.receive(15), std::string("tick\ntick\ntick\n"));
-    const auto pushes = ev.of(EventKind::Push, ch);
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::Push, ch) == 3; }));
-    for (std::size_t i = 0; i < 3; ++i) QCOMPARE(ev.of(EventKind::Push, ch)[i]->count, std::int64_t(i + 1));
+    Served f(lineOptions());
+    f.r.pushRepeat(f.ch, "tick\n", 3, 5ms);
+    QCOMPARE(f.p.receive(15), std::string("tick\ntick\ntick\n"));
+    const auto pushes = f.ev.of(EventKind::Push, f.ch);
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::Push, f.ch) == 3; }));
+    for (std::size_t i = 0; i < 3; ++i) QCOMPARE(f.ev.of(EventKind::Push, f.ch)[i]->count, std::int64_t(i + 1));
 
-    r.pushRepeat(ch, "tock\n", 0, 5ms);  // until stopped
-    QVERIFY(p.receive(15 + 10).size() >= 25);
-    r.discardBuffers(ch);
-    QVERIFY(ev.waitFor(EventKind::Discarded, ch));
-    const std::size_t pushed = ev.count(EventKind::Push, ch);
+    f.r.pushRepeat(f.ch, "tock\n", 0, 5ms);  // until stopped
+    QVERIFY(f.p.receive(15 + 10).size() >= 25);
+    f.r.discardBuffers(f.ch);
+    QVERIFY(f.ev.waitFor(EventKind::Discarded, f.ch));
+    const std::size_t pushed = f.ev.count(EventKind::Push, f.ch);
     // A snapshot round trip later, no more pushes have come.
-    r.snapshot(ch);
-    QVERIFY(ev.waitFor(EventKind::ChannelState, ch));
-    r.snapshot(ch);
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::ChannelState, ch) == 2; }));
-    QCOMPARE(ev.count(EventKind::Push, ch), pushed);
+    f.r.snapshot(f.ch);
+    QVERIFY(f.ev.waitFor(EventKind::ChannelState, f.ch));
+    f.r.snapshot(f.ch);
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::ChannelState, f.ch) == 2; }));
+    QCOMPARE(f.ev.count(EventKind::Push, f.ch), pushed);
 }
 
 void TestReactor::pauseStepResumeWithTrace() {
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions());
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    r.pause();
-    r.setLoopTrace(true);
-    QVERIFY(ev.waitFor(EventKind::Paused));
-    p.send("while paused\n");
+    Served f(lineOptions());
+    f.r.pause();
+    f.r.setLoopTrace(true);
+    QVERIFY(f.ev.waitFor(EventKind::Paused));
+    f.p.send("while paused\n");
     // Commands still run while paused; the loop does not.
-    r.snapshot(ch);
-    QVERIFY(ev.waitFor(EventKind::ChannelState, ch));
-    QCOMPARE(stateOf(ev.first(EventKind::ChannelState, ch)).bytesIn, 0u);
-    QCOMPARE(ev.count(EventKind::Collect), std::size_t(0));
-    QCOMPARE(ev.count(EventKind::Loop), std::size_t(0));
+    f.r.snapshot(f.ch);
+    QVERIFY(f.ev.waitFor(EventKind::ChannelState, f.ch));
+    QCOMPARE(stateOf(f.ev.first(EventKind::ChannelState, f.ch)).bytesIn, 0u);
+    QCOMPARE(f.ev.count(EventKind::Collect), std::size_t(0));
+    QCOMPARE(f.ev.count(EventKind::Loop), std::size_t(0));
 
     // One step: exactly one pass, which waits for the data and dispatches it.
-    r.step();
-    QVERIFY(ev.waitFor(EventKind::Loop));
-    QVERIFY(ev.waitFor(EventKind::FoundTerminator, ch));
-    QCOMPARE(ev.count(EventKind::Loop), std::size_t(1));
-    const engine::LoopTrace& t = traceOf(ev.first(EventKind::Loop));
+    f.r.step();
+    QVERIFY(f.ev.waitFor(EventKind::Loop));
+    QVERIFY(f.ev.waitFor(EventKind::FoundTerminator, f.ch));
+    QCOMPARE(f.ev.count(EventKind::Loop), std::size_t(1));
+    const engine::LoopTrace& t = traceOf(f.ev.first(EventKind::Loop));
     bool polledCh = false, readyCh = false, read = false, found = false;
-    for (const auto& x : t.polled) polledCh = polledCh || (x.channel == ch && x.readable && !x.writable);
-    for (const auto& x : t.ready) readyCh = readyCh || (x.channel == ch && (x.bits & engine::kReadyIn));
+    for (const auto& x : t.polled) polledCh = polledCh || (x.channel == f.ch && x.readable && !x.writable);
+    for (const auto& x : t.ready) readyCh = readyCh || (x.channel == f.ch && (x.bits & engine::kReadyIn));
     for (const auto& x : t.dispatched) {
-        read = read || (x.channel == ch && x.hook == engine::Hook::HandleRead);
-        found = found || (x.channel == ch && x.hook == engine::Hook::FoundTerminator);
+        read = read || (x.channel == f.ch && x.hook == engine::Hook::HandleRead);
+        found = found || (x.channel == f.ch && x.hook == engine::Hook::FoundTerminator);
     }
     QVERIFY(polledCh);
     QVERIFY(readyCh);
     QVERIFY(read);
     QVERIFY(found);
     // The loop event closes its pass: it comes after the pass's own events.
-    QVERIFY(ev.first(EventKind::FoundTerminator, ch).seq < ev.first(EventKind::Loop).seq);
+    QVERIFY(f.ev.first(EventKind::FoundTerminator, f.ch).seq < f.ev.first(EventKind::Loop).seq);
 
-    r.step();  // a step while nothing is ready waits; a command ends it
-    r.resume();
-    QVERIFY(ev.waitFor(EventKind::Resumed));
-    r.setLoopTrace(false);
-    p.send("after\n");
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::FoundTerminator, ch) == 2; }));
-    const std::size_t loops = ev.count(EventKind::Loop);
-    p.send("more\n");
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::FoundTerminator, ch) == 3; }));
-    QCOMPARE(ev.count(EventKind::Loop), loops);  // trace off: no more loop events
+    f.r.step();  // a step while nothing is ready waits; a command ends it
+    f.r.resume();
+    QVERIFY(f.ev.waitFor(EventKind::Resumed));
+    f.r.setLoopTrace(false);
+    f.p.send("after\n");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::FoundTerminator, f.ch) == 2; }));
+    const std::size_t loops = f.ev.count(EventKind::Loop);
+    f.p.send("more\n");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::FoundTerminator, f.ch) == 3; }));
+    QCOMPARE(f.ev.count(EventKind::Loop), loops);  // trace off: no more loop events
 
-    r.step();  // not paused: refused
-    QVERIFY(ev.waitFor(EventKind::Error, engine::kReactorChannel));
+    f.r.step();  // not paused: refused
+    QVERIFY(f.ev.waitFor(EventKind::Error, engine::kReactorChannel));
 }
 
 void TestReactor::snapshotShowsState() {
-    Reactor r(options(engine::defaultBackend(), EventLevel::Lifecycle));
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions("\r\n"));
-    Peer p(listeningPort(ev, server));
-    const ChannelId ch = acceptedId(ev);
-    r.setBufferSizes(ch, 100, 200);
-    r.setLimits(ch, 1000, 2000);
-    p.send("abc\r\nde\r");
-    QVERIFY(ev.waitUntil([&] { return r.stats().bytesIn == 8; }));
-    r.snapshot();
-    QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::ChannelState) == 2; }));
-    const auto& s = stateOf(ev.first(EventKind::ChannelState, ch));
+    Served f(lineOptions("\r\n"), options(engine::defaultBackend(), EventLevel::Lifecycle));
+    f.r.setBufferSizes(f.ch, 100, 200);
+    f.r.setLimits(f.ch, 1000, 2000);
+    f.p.send("abc\r\nde\r");
+    QVERIFY(f.ev.waitUntil([&] { return f.r.stats().bytesIn == 8; }));
+    f.r.snapshot();
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::ChannelState) == 2; }));
+    const auto& s = stateOf(f.ev.first(EventKind::ChannelState, f.ch));
     QCOMPARE(s.role, engine::ChannelRole::Accepted);
     QCOMPARE(s.phase, engine::ChannelPhase::Connected);
-    QCOMPARE(s.parent, server);
+    QCOMPARE(s.parent, f.server);
     QCOMPARE(s.bytesIn, 8u);
     QCOMPARE(s.messagesIn, 1u);
     QCOMPARE(s.residue, std::string("\r"));  // the held-back terminator prefix
@@ -758,12 +735,12 @@ void TestReactor::snapshotShowsState() {
     QVERIFY(s.readable);
     QVERIFY(!s.writable);
     QVERIFY(!s.peer.empty());
-    const auto& l = stateOf(ev.first(EventKind::ChannelState, server));
+    const auto& l = stateOf(f.ev.first(EventKind::ChannelState, f.server));
     QCOMPARE(l.role, engine::ChannelRole::Listener);
     QCOMPARE(l.phase, engine::ChannelPhase::Listening);
     QVERIFY(!l.writable);
-    QVERIFY(ev.find(EventKind::BuffersSet, ch));
-    QVERIFY(ev.find(EventKind::LimitsSet, ch));
+    QVERIFY(f.ev.find(EventKind::BuffersSet, f.ch));
+    QVERIFY(f.ev.find(EventKind::LimitsSet, f.ch));
 }
 
 void TestReactor::halfCloseAfterQueueDrains() {
@@ -862,37 +839,34 @@ void TestReactor::shutdownWithChannelsOpen() {
 
 void TestReactor::commandsRaceWithPeerClose() {
     for (int round = 0; round < 20; ++round) {
-        Reactor r(options(engine::defaultBackend(), round % 2 ? EventLevel::Lifecycle : EventLevel::Full));
-        Events ev(r);
-        const ChannelId server = r.openServer("127.0.0.1", 0, lineOptions("\n", true));
-        Peer p(listeningPort(ev, server));
-        const ChannelId ch = acceptedId(ev);
+        Served f(lineOptions("\n", true),
+                 options(engine::defaultBackend(), round % 2 ? EventLevel::Lifecycle : EventLevel::Full));
         std::atomic<bool> go{true};
         std::thread poster([&] {
             for (int i = 0; go.load() && i < 2000; ++i) {
-                r.push(ch, "x\n");
-                if (i % 100 == 0) r.snapshot(ch);
-                if (i == 1500) r.closeWhenDone(ch);
+                f.r.push(f.ch, "x\n");
+                if (i % 100 == 0) f.r.snapshot(f.ch);
+                if (i == 1500) f.r.closeWhenDone(f.ch);
             }
         });
-        p.send("a\nb\nc\n");
+        f.p.send("a\nb\nc\n");
         if (round % 2)
-            p.reset();
+            f.p.reset();
         else
-            p.closeNow();
-        QVERIFY(ev.waitFor(EventKind::Closed, ch));
+            f.p.closeNow();
+        QVERIFY(f.ev.waitFor(EventKind::Closed, f.ch));
         go = false;
         poster.join();
-        r.push(ch, "after close\n");
-        r.shutdown();
-        QVERIFY(ev.waitStopped());
-        QCOMPARE(ev.count(EventKind::Closed, ch), std::size_t(1));
+        f.r.push(f.ch, "after close\n");
+        f.r.shutdown();
+        QVERIFY(f.ev.waitStopped());
+        QCOMPARE(f.ev.count(EventKind::Closed, f.ch), std::size_t(1));
         // After `closed` only command errors, and (R16: asynchat goes on
         // parsing what it had read when a send inside found_terminator hit
         // the reset) the rest of that read's collect / found_terminator.
-        const std::uint64_t closedSeq = ev.first(EventKind::Closed, ch).seq;
-        for (const Event& e : ev.all)
-            if (e.channel == ch && e.seq > closedSeq)
+        const std::uint64_t closedSeq = f.ev.first(EventKind::Closed, f.ch).seq;
+        for (const Event& e : f.ev.all)
+            if (e.channel == f.ch && e.seq > closedSeq)
                 QVERIFY2(e.kind == EventKind::Error || e.kind == EventKind::Collect ||
                              e.kind == EventKind::FoundTerminator,
                          std::string(engine::eventKindName(e.kind)).c_str());

@@ -6,7 +6,11 @@
 // one gives an error naming the line, no crash; Save As and Export write
 // what the engine's readers read back; the replay dialog passes against the
 // recorded server and, against one that changes a reply, reports that reply
-// and the byte offset side by side; main's FILE argument check.
+// and the byte offset side by side; the mock dialog serves over TLS (a
+// generated certificate) and the replay dialog replays over TLS against it,
+// both with the TLS options of the Connect/Listen dialogs, and STARTTLS for
+// a recording without an upgrade is refused in words; main's FILE argument
+// check.
 #include "engine/capture/EventJson.h"
 #include "engine/capture/SessionReader.h"
 #include "ui/model/ChannelModel.h"
@@ -23,8 +27,10 @@
 #include "ui/session/SessionCapture.h"
 #include "ui/session/SessionJobs.h"
 #include "ui/dialogs/SummaryDialog.h"
+#include "ui/dialogs/TlsOptionsBox.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
@@ -197,6 +203,7 @@ private slots:
     void saveAsAfterClearingTheLog();
     void replayPassesThenReportsChangedReply();
     void mockServesRecordedServer();
+    void replayAndMockOverTls();
     void divergenceViewHighlights();
     void ignoreRulesParse();
     void fileArgument();
@@ -742,6 +749,72 @@ void tst_Session::mockServesRecordedServer() {
     QVERIFY(!dialog->isServing());
     QCOMPARE(dialog->port(), quint16(0));
     dialog->close();
+}
+
+// The Mock dialog serves the recording over TLS (no certificate given: a
+// generated one, its fingerprint shown); the Replay dialog replays it over
+// TLS against the mock (verification off for the generated certificate) and
+// passes. STARTTLS for a recording without an upgrade: the mock leaves it
+// out and says so; the replay fails and says why.
+void tst_Session::replayAndMockOverTls() {
+    qunsetenv("SSLKEYLOGFILE");
+    LineServer server;
+    MainWindow w;
+    w.capture()->setRecording(false);
+    talk(w, server);
+    if (QTest::currentTestFailed()) return;
+
+    auto* mock = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); });
+    QVERIFY(mock);
+    ui::TlsOptionsBox* serverTls = mock->tlsBox();
+    QVERIFY(serverTls);
+    // STARTTLS first: this recording has no starttls event.
+    serverTls->setChecked(true);
+    serverTls->startBox()->setCurrentIndex(serverTls->startBox()->findData(int(engine::StartTlsProtocol::AfterMatch)));
+    serverTls->patternEdit()->setText(QStringLiteral("^STARTTLS"));
+    QVERIFY2(serverTls->problem().isEmpty(), qPrintable(serverTls->problem()));
+    QVERIFY(!mock->start());
+    QVERIFY2(mock->statusLabel()->text().contains(QStringLiteral("not upgraded with STARTTLS")),
+             qPrintable(mock->statusLabel()->text()));
+    // TLS from the first byte, a generated certificate.
+    serverTls->startBox()->setCurrentIndex(0);
+    QVERIFY(mock->start());
+    QVERIFY(!serverTls->isEnabled());  // not while serving
+    const quint16 port = mock->port();
+    QVERIFY(port != 0);
+    QVERIFY2(mock->statusLabel()->text().contains(QStringLiteral("SHA-256 fingerprint")), qPrintable(mock->statusLabel()->text()));
+
+    auto* replay = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); });
+    QVERIFY(replay);
+    replay->setTarget(QStringLiteral("127.0.0.1"), port);
+    ui::TlsOptionsBox* clientTls = replay->tlsBox();
+    QVERIFY(clientTls);
+    QSignalSpy finished(replay, &ui::ReplayDialog::finished);
+    // STARTTLS (SMTP) for a recording without an upgrade: the replay fails, in words.
+    clientTls->setChecked(true);
+    clientTls->startBox()->setCurrentIndex(clientTls->startBox()->findData(int(engine::StartTlsProtocol::Smtp)));
+    clientTls->verifyBox()->setChecked(false);
+    QVERIFY(replay->start());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kWaitMs);
+    QCOMPARE(replay->result()->status, engine::ReplayResult::Status::Failed);
+    QVERIFY2(replay->resultLabel()->text().contains(QStringLiteral("not upgraded with STARTTLS")),
+             qPrintable(replay->resultLabel()->text()));
+    // Over TLS from the first byte: it passes, and the mock served it over TLS.
+    clientTls->startBox()->setCurrentIndex(0);
+    QVERIFY(replay->start());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kWaitMs);
+    QVERIFY2(replay->result()->status == engine::ReplayResult::Status::Passed, qPrintable(replay->resultLabel()->text()));
+    QVERIFY(replay->result()->tls);
+    QVERIFY(replay->result()->tls->verifySkipped);
+    QTRY_COMPARE_WITH_TIMEOUT(mock->stats().clientsFinished, std::uint64_t(1), kWaitMs);
+    QCOMPARE(mock->stats().tlsFailures, std::uint64_t(0));
+    QTRY_VERIFY_WITH_TIMEOUT(!mock->log()->findItems(QStringLiteral("connected from"), Qt::MatchContains).isEmpty(), kWaitMs);
+    const QString accepted = mock->log()->findItems(QStringLiteral("connected from"), Qt::MatchContains).first()->text();
+    QVERIFY2(accepted.contains(QStringLiteral("TLS 1.")) && accepted.contains(QStringLiteral("server")), qPrintable(accepted));
+    replay->close();
+    mock->stop();
+    QVERIFY(serverTls->isEnabled());
+    mock->close();
 }
 
 void tst_Session::divergenceViewHighlights() {

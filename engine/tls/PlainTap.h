@@ -1,11 +1,11 @@
-// ReplayTls.h — the TLS layer under a replayer's or a mock's connection
-// (Replayer.cpp, Mocker.cpp), internal to engine/replay.
+// PlainTap.h — the layer a dispatcher over TLS is given: the TlsLayer, plus
+// a report of the plaintext it delivers (bytes received, end of stream).
 //
-// What it does: PlainTap is the layer those dispatchers are given: the
-// engine/tls TlsLayer, plus a report of the plaintext it delivers (bytes
-// counted, end of stream) — once a layer is in place a dispatcher's rawRecv
-// sees ciphertext, so the counting and the end of file the replay and the
-// mock need move here, as in the reactor's channels (ChannelTls.h).
+// What it does: once a layer is in place a dispatcher's rawRecv sees
+// ciphertext, so the counting and the end of file the reactor's channels
+// (engine/reactor ChannelTls.cpp), the replayer and the mock
+// (engine/replay Replayer.cpp, Mocker.cpp) need move here. Every other call
+// goes straight to the TlsLayer.
 // What it owns: the TlsLayer.
 // Threads: the connection's loop thread only.
 #pragma once
@@ -18,14 +18,15 @@
 #include <memory>
 #include <utility>
 
-namespace engine::replaytls {
+namespace engine::tls {
 
 class PlainTap final : public StreamLayer {
 public:
-    /// `received(n)` after each plaintext read: n bytes, or 0 for the end of stream.
-    PlainTap(std::unique_ptr<tls::TlsLayer> inner, std::function<void(std::size_t)> received)
+    /// `received(n)` after each plaintext read that did not fail: n bytes,
+    /// or 0 for the end of stream (a read of 0 bytes asks nothing: no call).
+    PlainTap(std::unique_ptr<TlsLayer> inner, std::function<void(std::size_t)> received)
         : m_inner(std::move(inner)), m_received(std::move(received)) {}
-    tls::TlsLayer& inner() noexcept { return *m_inner; }
+    TlsLayer& inner() noexcept { return *m_inner; }
 
     void attach(StreamTransport& t) override { m_inner->attach(t); }
     std::string_view name() const noexcept override { return m_inner->name(); }
@@ -48,8 +49,8 @@ public:
     void onDeadline() override { m_inner->onDeadline(); }
 
 private:
-    std::unique_ptr<tls::TlsLayer> m_inner;
+    std::unique_ptr<TlsLayer> m_inner;
     std::function<void(std::size_t)> m_received;
 };
 
-}  // namespace engine::replaytls
+}  // namespace engine::tls

@@ -1,0 +1,121 @@
+// PeerTestSupport.h — what the end-to-end tests in tests/app (tst_Cli,
+// tst_CliProxy, tst_CliTls, tst_CliReplay, tst_CliReplayTls) need around
+// the programs they run: peer programs from PATH, loopback ports, files, a
+// test PKI made with the openssl command, the CPython line server and a
+// recording made with `linewright-cli connect --record`.
+//
+// tool(): a program from PATH, or "". freePort(): a port that was free a
+// moment ago. waitForPort(): waits until something accepts on it.
+// writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
+// certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
+// asked, a client certificate. PythonServer: replay/line_server.py in the
+// background. recordWithCli(): a session recorded by linewright-cli.
+// Every wait has a deadline, nothing sleeps.
+// Threads: the test's thread.
+#pragma once
+
+#include "ProcessTestSupport.h"
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QHostAddress>
+#include <QList>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QString>
+#include <QStringList>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+namespace lwtest {
+
+/// A program from PATH, or "" (the test then says which package to install).
+inline QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
+
+/// A port that was free a moment ago (for peers that cannot say which they took).
+inline quint16 freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+/// Waits up to `waitMs` until something accepts connections on 127.0.0.1:port.
+inline bool waitForPort(quint16 port, int waitMs) {
+    return QTest::qWaitFor(
+        [port] {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, port);
+            return s.waitForConnected(200);
+        },
+        waitMs);
+}
+
+inline bool writeFile(const QString& path, const QByteArray& data) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+    return f.write(data) == data.size();
+}
+
+inline QByteArray readFile(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// Makes, with `openssl` (its path), the test PKI in `dir`: ca.pem/.key
+/// (Linewright Test CA), wrongca.pem/.key (an unrelated CA), server.pem/.key
+/// (CN=localhost, signed by ca.pem, for localhost and 127.0.0.1) and, with
+/// `clientCertificate`, client.pem/.key (CN=replayer, signed by ca.pem).
+/// "" when done, else what failed (the openssl command line and its output).
+inline QString makeTestPki(const QString& openssl, const QString& dir, bool clientCertificate, int waitMs) {
+    const auto path = [&dir](const char* name) { return QDir(dir).filePath(QString::fromLatin1(name)); };
+    const QStringList ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
+    QList<QStringList> steps = {
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=Linewright Test CA"},
+        QStringList{"req", "-x509"} + ec + QStringList{"-keyout", path("wrongca.key"), "-out", path("wrongca.pem"), "-days", "2", "-subj", "/CN=Some Other CA"},
+        QStringList{"req"} + ec + QStringList{"-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost/O=Linewright Test"},
+        QStringList{"x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                    "-out", path("server.pem"), "-days", "2", "-extfile", path("ext.cnf")},
+    };
+    if (clientCertificate) {
+        steps += QStringList{"req"} + ec + QStringList{"-keyout", path("client.key"), "-out", path("client.csr"), "-subj", "/CN=replayer"};
+        steps += QStringList{"x509", "-req", "-in", path("client.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial",
+                             "-out", path("client.pem"), "-days", "2"};
+    }
+    if (!writeFile(path("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")) return "cannot write " + path("ext.cnf");
+    for (const QStringList& args : steps) {
+        const Run r = runProcess(openssl, args, {}, waitMs, waitMs);
+        if (r.status != 0) return "openssl " + args.join(' ') + ": " + r.all();
+    }
+    return {};
+}
+
+/// The CPython asynchat line server (replay/line_server.py in `scripts`, run
+/// by `python`): "220 ready", "250 <line>" for each line, "221 bye" and close
+/// for QUIT; `extra` are its arguments. port is 0 when it did not start.
+class PythonServer : public Background {
+public:
+    PythonServer(const QString& python, const QString& scripts, int waitMs, const QStringList& extra = {})
+        : Background(python, QStringList{scripts + "/line_server.py"} + extra, waitMs) {
+        port = waitFor(QRegularExpression(R"(^(\d+)\n)")).toUShort();
+    }
+    quint16 port = 0;
+};
+
+/// Records into `file` a dialogue with 127.0.0.1:port: `linewright-cli
+/// connect -t \r\n --record file --quiet` (`cli`, its path), each line of
+/// `input` one request, its end a half-close. `file`, or "" after a QTest
+/// failure that says why.
+inline QString recordWithCli(const QString& cli, quint16 port, const QString& file, const QByteArray& input,
+                             int waitMs) {
+    const Run r = runProcess(cli, {"connect", "127.0.0.1", QString::number(port), "-t", "\\r\\n", "--record", file, "--quiet"},
+                             input, waitMs, waitMs);
+    if (r.status != 0) {
+        QTest::qFail(("recording failed: " + r.all()).toUtf8().constData(), __FILE__, __LINE__);
+        return {};
+    }
+    return file;
+}
+
+}  // namespace lwtest

@@ -1,0 +1,117 @@
+// tst_ConnectDialogScale.cpp — the Connect… dialog with all its TLS fields
+// fits a 1600x1000 screen at QT_SCALE_FACTOR=2 (800x500 logical): its size
+// is bounded by the screen, the fields scroll, the buttons stay in view; it
+// grows when the TLS fields show and shrinks back when they hide.
+// The offscreen platform is given that screen (its configfile), and the
+// scale factor is set, before the application starts (see main()).
+#include "ui/dialogs/ConnectDialog.h"
+#include "ui/dialogs/TlsOptionsBox.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QTemporaryDir>
+#include <QTest>
+
+using ui::ConnectDialog;
+using ui::TlsOptionsBox;
+
+class tst_ConnectDialogScale : public QObject {
+    Q_OBJECT
+private slots:
+    void theScreenIsScaled();
+    void fitsWithEveryTlsField();
+    void shrinksWhenTlsIsOff();
+};
+
+namespace {
+
+const QRect kLogicalScreen(0, 0, 800, 500);  // 1600x1000 at scale 2
+
+/// The tallest the dialog gets: TLS on, STARTTLS after a match (the
+/// pattern row), verification off (the warning).
+void everyField(ConnectDialog& d) {
+    TlsOptionsBox* tls = d.tlsBox();
+    tls->setChecked(true);
+    tls->startBox()->setCurrentIndex(tls->startBox()->findData(int(engine::StartTlsProtocol::AfterMatch)));
+    tls->patternEdit()->setText(QStringLiteral("^220"));
+    tls->verifyBox()->setChecked(false);
+}
+
+}  // namespace
+
+void tst_ConnectDialogScale::theScreenIsScaled() {
+    QScreen* s = QGuiApplication::primaryScreen();
+    QVERIFY(s);
+    QCOMPARE(s->devicePixelRatio(), 2.0);
+    QCOMPARE(s->availableGeometry(), kLogicalScreen);
+}
+
+void tst_ConnectDialogScale::fitsWithEveryTlsField() {
+    ConnectDialog d;
+    everyField(d);
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QTRY_COMPARE(d.size(), d.sizeHint());  // it fitted itself to the TLS fields
+    const QRect avail = d.screen()->availableGeometry();
+    QVERIFY2(d.sizeHint().height() <= avail.height() && d.sizeHint().width() <= avail.width(),
+             qPrintable(QStringLiteral("%1x%2").arg(d.sizeHint().width()).arg(d.sizeHint().height())));
+    QVERIFY2(d.height() <= avail.height() && d.width() <= avail.width(),
+             qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
+    // The buttons are inside the dialog, whole.
+    QPushButton* ok = d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    const QRect okRect(ok->mapTo(&d, QPoint(0, 0)), ok->size());
+    QVERIFY2(d.rect().contains(okRect), qPrintable(QStringLiteral("OK at %1,%2 in %3x%4")
+                                                        .arg(okRect.right()).arg(okRect.bottom()).arg(d.width()).arg(d.height())));
+    // Every field can be reached: the last one scrolls into view.
+    auto* scroll = d.findChild<QScrollArea*>();
+    QVERIFY(scroll);
+    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);  // it does not all fit at this scale
+    QLineEdit* last = d.tlsBox()->keyLogEdit();
+    scroll->ensureWidgetVisible(last);
+    const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
+    QVERIFY(scroll->viewport()->rect().contains(inViewport));
+    QVERIFY(d.tlsBox()->insecureWarning()->isVisible());
+}
+
+void tst_ConnectDialogScale::shrinksWhenTlsIsOff() {
+    ConnectDialog d;
+    d.move(100, 150);  // low on the screen: grown in place, it would reach past the bottom
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    const int plain = d.height();
+    everyField(d);
+    QTRY_VERIFY(d.height() > plain);
+    QVERIFY(d.height() <= d.screen()->availableGeometry().height());
+    // Grown in place, it was moved back onto the screen: the buttons can be clicked.
+    QTRY_VERIFY2(d.screen()->availableGeometry().contains(d.frameGeometry()),
+                 qPrintable(QStringLiteral("%1,%2 %3x%4").arg(d.x()).arg(d.y()).arg(d.width()).arg(d.height())));
+    d.tlsBox()->setChecked(false);
+    QTRY_COMPARE(d.height(), plain);
+    QCOMPARE(d.findChild<QScrollArea*>()->verticalScrollBar()->maximum(), 0);  // without TLS it all fits
+}
+
+int main(int argc, char** argv) {
+    // A 1600x1000 screen at scale 2, whatever the environment says.
+    QTemporaryDir dir;
+    const QString config = dir.filePath(QStringLiteral("screen.json"));
+    QFile f(config);
+    if (!dir.isValid() || !f.open(QIODevice::WriteOnly)) return 2;
+    f.write(R"({"screens":[{"name":"big","x":0,"y":0,"width":1600,"height":1000,"logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})");
+    f.close();
+    qputenv("QT_QPA_PLATFORM", ("offscreen:configfile=" + config).toLocal8Bit());
+    qputenv("QT_SCALE_FACTOR", "2");
+    QApplication app(argc, argv);
+    tst_ConnectDialogScale t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_ConnectDialogScale.moc"
