@@ -8,6 +8,8 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/net/Address.h"
+#include "engine/program/Presets.h"
+#include "engine/program/ProgramRunner.h"
 #include "engine/reactor/Reactor.h"
 
 #include <CLI/CLI.hpp>
@@ -36,13 +38,66 @@ std::string checkReadableFile(const std::string& v) {
     return "cannot read " + quote(v) + ": " + why;
 }
 
+std::string checkName(const std::string& v) {
+    return v.empty() ? std::string("expected a preset name (linewright-cli presets lists them)") : std::string();
+}
+
+// --preset, --program, --rules: protocol programs (docs/presets.md).
+void addProgramOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, bool proxy) {
+    d.value(app, "-p,--preset", "NAME",
+            std::string("frame with the preset NAME (redis, memcached, http, smtp, …: linewright-cli presets lists "
+                        "them): a protocol program that switches the terminator inside found_terminator, so bulk "
+                        "strings, value blocks and bodies are framed whole, and groups the messages of one reply. ") +
+                (proxy ? "Both directions." : "Replaces --terminator."),
+            checkName, [&o](const std::string& v) { o.preset = v; });
+    d.repeatable(app, "--program", "FILE", "run the protocol program in FILE (the preset language, docs/presets.md).",
+                 checkReadableFile, [&o](const std::string& v) { o.programFiles.push_back(v); });
+    d.repeatable(app, "--rules", "FILE",
+                 std::string("run the rules in FILE after the preset and programs: each message goes through every "
+                             "program, each running its first matching rule (replies, close, marks). ") +
+                     (proxy ? "A proxy only frames and marks: replies and close are not carried out." : "Repeatable."),
+                 checkReadableFile, [&o](const std::string& v) { o.rulesFiles.push_back(v); });
+}
+
+// Loads --preset, --program and --rules into o.programs; "" or the message.
+std::string finishPrograms(CliOptions& o) {
+    o.programs.clear();
+    std::string error;
+    if (!o.preset.empty()) {
+        auto p = engine::program::loadPreset(o.preset, engine::program::userPresetDir(), &error);
+        if (!p) return "--preset: " + error;
+        o.programs.push_back(std::move(p));
+    }
+    for (const std::string& f : o.programFiles) {
+        auto p = engine::program::loadProgramFile(f, &error);
+        if (!p) return "--program: " + error;
+        o.programs.push_back(std::move(p));
+    }
+    for (const std::string& f : o.rulesFiles) {
+        auto p = engine::program::loadProgramFile(f, &error);
+        if (!p) return "--rules: " + error;
+        o.programs.push_back(std::move(p));
+    }
+    if (o.programs.empty()) return {};
+    if (o.terminatorGiven)
+        return "--terminator and a protocol program (--preset, --program, --rules) both set the framing; give one";
+    // What the channels start with (they take it from the program; the printer and --stdin see it here).
+    o.terminator = engine::program::ProgramRunner(o.programs, engine::program::Sender::Any).initialTerminator();
+    o.serverTerminator = o.terminator;
+    return {};
+}
+
 void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode) {
     d.setGroup("Framing");
     addTerminatorOption(d, app,
                         "escaped bytes ('\\r\\n', '\\n', '\\x00', '\\r\\n\\r\\n'), count:N (records of N bytes) or "
                         "none (no framing). Default: '\\n' (also frames CRLF lines; the CR stays in the message).",
-                        [&o](const engine::Terminator& t) { o.terminator = t; });
+                        [&o](const engine::Terminator& t) {
+                            o.terminator = t;
+                            o.terminatorGiven = true;
+                        });
     addMaxMessageOption(d, app, o.maxMessage);
+    addProgramOptions(app, d, o, false);
 
     d.setGroup("Sending");
     d.repeatable(
@@ -158,12 +213,20 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
                         [&o](const engine::Terminator& t) {
                             o.terminator = t;
                             o.serverTerminator = t;
+                            o.terminatorGiven = true;
                         });
     d.value(app, "--client-terminator", "T", "frame what the client sends (client → server) with T.", checkTerminator,
-            [&o](const std::string& v) { o.terminator = *engine::parseTerminatorSpec(v, nullptr); });
+            [&o](const std::string& v) {
+                o.terminator = *engine::parseTerminatorSpec(v, nullptr);
+                o.terminatorGiven = true;
+            });
     d.value(app, "--server-terminator", "T", "frame what the server sends (server → client) with T.", checkTerminator,
-            [&o](const std::string& v) { o.serverTerminator = *engine::parseTerminatorSpec(v, nullptr); });
+            [&o](const std::string& v) {
+                o.serverTerminator = *engine::parseTerminatorSpec(v, nullptr);
+                o.terminatorGiven = true;
+            });
     addMaxMessageOption(d, app, o.maxMessage);
+    addProgramOptions(app, d, o, true);
 
     d.setGroup("Output");
     d.flag(app, "-j,--json",
@@ -286,7 +349,7 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
                 return "--to " + quote(o.toHost) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") +
                        " address, but " + (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
         }
-        return {};
+        return finishPrograms(o);
     } else {
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +
@@ -311,6 +374,7 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
     if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
     if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";
     if (o.interval.count() > 0 && !o.repeatGiven) o.repeat = 0;  // paced: until the end
+    if (std::string e = finishPrograms(o); !e.empty()) return e;
     return finishTls(mode == Mode::Connect ? TlsRole::Client : TlsRole::Server, mode == Mode::Connect ? "connect" : "listen",
                      o.tls, kChannelsRunTls ? "" : "this build's engine does not run TLS on its channels yet");
 }

@@ -25,9 +25,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace engine::program {
+class Program;
+}
 
 namespace cli {
 
@@ -50,6 +55,13 @@ struct CliOptions {
     std::string toHost;
     std::uint16_t toPort = 0;
     engine::Terminator serverTerminator = engine::Terminator::bytes("\n");
+    bool terminatorGiven = false;  ///< -t / --client-terminator / --server-terminator given
+    /// --preset NAME, --program FILE, --rules FILE (repeatable) as given; finishSession()
+    /// loads them, in that order, into `programs` (the layers of engine/program/ProgramRunner.h).
+    std::string preset;
+    std::vector<std::string> programFiles;
+    std::vector<std::string> rulesFiles;
+    std::vector<std::shared_ptr<const engine::program::Program>> programs;
     bool echo = false;
     std::vector<std::string> sends;      ///< --send, unescaped.
     std::vector<std::string> sendFiles;  ///< --send-file paths.

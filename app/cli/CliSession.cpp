@@ -100,6 +100,7 @@ int CliSession::run() {
     co.highWater = m_o.highWater;
     co.maxBuffered = m_o.maxBuffered;
     co.echo = m_o.echo;
+    co.programs = m_o.programs;
     co.tls = m_o.tls.config;
     if (m_o.tls.wanted() && !co.tls.keyLogFile.empty() && !m_o.quiet)
         say("TLS key log: appending session secrets to " + co.tls.keyLogFile +

@@ -63,7 +63,11 @@ const char* const kProgramFooter =
     "\n"
     "  Talk to an SMTP server by hand, recording the session:\n"
     "\n"
-    "    linewright-cli connect 127.0.0.1 25 -t '\\r\\n' --json --record smtp.lwsession\n";
+    "    linewright-cli connect 127.0.0.1 25 -t '\\r\\n' --json --record smtp.lwsession\n"
+    "\n"
+    "  Frame Redis replies whole (bulk strings by length, an array as one group):\n"
+    "\n"
+    "    linewright-cli connect 127.0.0.1 6379 --preset redis --json\n";
 
 bool takesValue(const CLI::Option* o) { return o->get_items_expected_max() > 0; }
 
@@ -102,8 +106,9 @@ public:
                       "mock FILE --listen [HOST:]PORT [options]",
                       "export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT",
                       "import CAPTURE --list | --stream N -o SESSION",
-                      "reframe FILE --terminator T",
+                      "reframe FILE --terminator T | --preset NAME",
                       "summary FILE",
+                      "presets",
                       "example NAME [options]",
                       "--help | --version"};
         page.description = kProgramDescription;

@@ -4,8 +4,37 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/Reframer.h"
+#include "engine/program/Presets.h"
+#include "engine/program/ProgramFramer.h"
+
+#include <algorithm>
 
 namespace cli {
+
+int runPresets(const ToolOptions&, std::FILE* out, std::FILE* err) {
+    const auto dir = engine::program::userPresetDir();
+    const auto presets = engine::program::listPresets(dir);
+    std::size_t width = 4;
+    for (const auto& p : presets) width = std::max(width, p.name.size());
+    int status = 0;
+    for (const auto& p : presets) {
+        std::string line = engine::terminalSafe(p.name);
+        line.append(width + 2 - std::min(width, p.name.size()), ' ');
+        if (!p.error.empty()) {
+            line += "[does not parse] " + engine::terminalSafe(p.error);
+            status = 1;
+        } else {
+            line += engine::terminalSafe(p.description);
+        }
+        if (p.user) line += "  (" + engine::terminalSafe(p.source) + (p.replacesBuiltin ? "; replaces the built-in one)" : ")");
+        std::fprintf(out, "%s\n", line.c_str());
+    }
+    std::fflush(out);
+    sayTo(err, "user presets: " + (dir.empty() ? std::string("(no folder: neither HOME nor LINEWRIGHT_PRESETS is set)")
+                                               : engine::terminalSafe(dir.string())) +
+                   " (*.lwp; LINEWRIGHT_PRESETS names another folder)");
+    return status;
+}
 
 int runReframe(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     auto session = loadSession(o.input, err);
@@ -25,6 +54,67 @@ int runReframe(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         sayTo(err, o.input + ": the bytes " + which + " channel " + std::to_string(c->channel) +
                        " are not in the session (level '" + session->header.level + "')");
         return 1;
+    }
+
+    if (!o.reframeTerminator) {
+        // A protocol program: the runner switches the terminator inside found_terminator.
+        std::vector<std::shared_ptr<const engine::program::Program>> programs;
+        std::string error;
+        if (!o.reframePreset.empty()) {
+            auto p = engine::program::loadPreset(o.reframePreset, engine::program::userPresetDir(), &error);
+            if (!p) {
+                sayTo(err, "--preset: " + engine::terminalSafe(error));
+                return 2;
+            }
+            programs.push_back(std::move(p));
+        }
+        for (const std::string& f : o.reframePrograms) {
+            auto p = engine::program::loadProgramFile(f, &error);
+            if (!p) {
+                sayTo(err, engine::terminalSafe(error));
+                return 2;
+            }
+            programs.push_back(std::move(p));
+        }
+        // Who sent these bytes: the recorded channel's peer for what it received.
+        const bool clientChannel = c->role == engine::ChannelRole::Client;
+        const bool fromServer = d == &c->serverToClient() || (d == &c->in && clientChannel) ||
+                                (d == &c->out && !clientChannel);
+        engine::program::ProgramFramer framer(programs,
+                                              fromServer ? engine::program::Sender::Server
+                                                         : engine::program::Sender::Client);
+        for (const engine::StreamChunk& ch : d->chunks)
+            framer.feed(std::string_view(d->bytes).substr(static_cast<std::size_t>(ch.offset),
+                                                          static_cast<std::size_t>(ch.size)));
+        framer.finish();
+        std::uint64_t groups = 0, lastGroup = 0;
+        std::size_t terminated = 0;
+        for (const auto& m : framer.messages()) {
+            std::string line = "< ";
+            if (m.terminated) {
+                ++terminated;
+                if (m.group != lastGroup) ++groups;
+                lastGroup = m.group;
+                line = "[" + std::to_string(m.group) + "] < ";
+            }
+            engine::appendEscaped(line, m.body);
+            if (!m.terminated) line += "  [unterminated]";
+            if (!m.rule.empty()) line += "  (" + engine::terminalSafe(m.rule) + ")";
+            if (!m.mark.empty()) line += "  mark: " + engine::terminalSafe(m.mark);
+            for (const auto& r : m.replies) {
+                line += "  reply: ";
+                engine::appendEscaped(line, r);
+            }
+            std::fprintf(out, "%s\n", line.c_str());
+        }
+        std::fflush(out);
+        for (const auto& e : framer.errors()) sayTo(err, "warning: " + engine::terminalSafe(e));
+        sayTo(err, std::to_string(framer.messages().size()) + " messages in " + std::to_string(groups) +
+                       " groups from the " + std::to_string(d->bytes.size()) + " bytes " + which + " channel " +
+                       std::to_string(c->channel) + " with " +
+                       (o.reframePreset.empty() ? std::string("the program") : "the preset " + engine::terminalSafe(o.reframePreset)) +
+                       " (" + std::to_string(terminated) + " terminated)");
+        return 0;
     }
 
     // Chunk by chunk, as they were read or written.

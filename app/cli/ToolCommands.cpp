@@ -70,6 +70,7 @@ int runTool(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     case Tool::Import: return runImport(o, out, err);
     case Tool::Reframe: return runReframe(o, out, err);
     case Tool::Summary: return runSummary(o, out, err);
+    case Tool::Presets: return runPresets(o, out, err);
     }
     return 1;
 }

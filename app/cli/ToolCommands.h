@@ -34,6 +34,7 @@ int runMock(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runExport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runImport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runReframe(const ToolOptions& options, std::FILE* out, std::FILE* err);
+int runPresets(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runSummary(const ToolOptions& options, std::FILE* out, std::FILE* err);
 
 /// "linewright-cli: LINE\n" on `err`, flushed; LINE goes through

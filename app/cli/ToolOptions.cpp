@@ -29,8 +29,9 @@ std::string usageOf(Tool t) {
     case Tool::Mock: return "linewright-cli mock FILE --listen [HOST:]PORT [options]";
     case Tool::Export: return "linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT";
     case Tool::Import: return "linewright-cli import CAPTURE --list | --stream N -o SESSION [options]";
-    case Tool::Reframe: return "linewright-cli reframe FILE --terminator T [options]";
+    case Tool::Reframe: return "linewright-cli reframe FILE --terminator T | --preset NAME [options]";
     case Tool::Summary: return "linewright-cli summary FILE";
+    case Tool::Presets: return "linewright-cli presets";
     }
     return {};
 }
@@ -307,14 +308,18 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
            [&o] { o.force = true; });
 }
 
+std::string readable(const std::string& path);
+
 void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
     HelpPage page;
-    page.usage = {"reframe FILE --terminator T [options]"};
+    page.usage = {"reframe FILE --terminator T [options]", "reframe FILE --preset NAME [options]"};
     page.description =
         "Frames a recorded byte stream again with another terminator, offline, with\n"
         "asynchat's own framing loop, and prints the messages that come out, one per\n"
         "line, escaped (the tail the stream ends in is marked [unterminated]). A\n"
-        "summary on stderr compares with the recorded framing.\n";
+        "summary on stderr compares with the recorded framing. With --preset (or\n"
+        "--program/--rules) a protocol program switches the terminator as it goes;\n"
+        "each message is then shown with its group and the rule that matched it.\n";
     CLI::App& app = *addTool(program, help, Tool::Reframe, "frame a recorded byte stream again with another terminator.",
                              std::move(page));
     d.setGroup("Options");
@@ -323,6 +328,14 @@ void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOp
                             o.terminator = t;
                             o.reframeTerminator = t;
                         });
+    d.value(
+        app, "-p,--preset", "NAME", "frame with the preset NAME (linewright-cli presets lists them).",
+        [](const std::string& v) { return v.empty() ? std::string("expected a preset name") : std::string(); },
+        [&o](const std::string& v) { o.reframePreset = v; });
+    d.repeatable(app, "--program", "FILE", "frame with the protocol program in FILE (after --preset).", readable,
+                 [&o](const std::string& v) { o.reframePrograms.push_back(v); });
+    d.repeatable(app, "--rules", "FILE", "run the rules in FILE too (their replies are shown, not sent).", readable,
+                 [&o](const std::string& v) { o.reframePrograms.push_back(v); });
     addChannelOption(d, app, "the connection (default: the first that carried bytes).", o.channel);
     d.value(
         app, "--direction", "D",
@@ -340,6 +353,17 @@ void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOp
                           : v == "client" || v == "client-to-server"    ? ReframeDirection::ClientToServer
                                                                          : ReframeDirection::ServerToClient;
         });
+}
+
+void addPresets(CLI::App& program, HelpFormatter& help) {
+    HelpPage page;
+    page.usage = {"presets"};
+    page.description =
+        "Lists the protocol presets: the built-in ones and the user's (*.lwp files in\n"
+        "the presets folder named at the end, which replace a built-in one of the same\n"
+        "name). Use one with connect/listen/proxy/reframe --preset NAME; copy one to\n"
+        "the folder to change it. The language is in docs/presets.md.\n";
+    addTool(program, help, Tool::Presets, "list the protocol presets (built-in and the user's).", std::move(page));
 }
 
 void addSummary(CLI::App& program, HelpFormatter& help) {
@@ -375,10 +399,11 @@ void addToolCommands(CLI::App& program, OptionDefiner& d, HelpFormatter& help, T
     addImport(program, d, help, o);
     addReframe(program, d, help, o);
     addSummary(program, help);
+    addPresets(program, help);
 }
 
 std::optional<Tool> toolOf(std::string_view name) {
-    for (Tool t : {Tool::Replay, Tool::Mock, Tool::Export, Tool::Import, Tool::Reframe, Tool::Summary})
+    for (Tool t : {Tool::Replay, Tool::Mock, Tool::Export, Tool::Import, Tool::Reframe, Tool::Summary, Tool::Presets})
         if (toolName(t) == name) return t;
     return std::nullopt;
 }
@@ -391,6 +416,7 @@ std::string_view toolName(Tool tool) {
     case Tool::Import: return "import";
     case Tool::Reframe: return "reframe";
     case Tool::Summary: return "summary";
+    case Tool::Presets: return "presets";
     }
     return "?";
 }
@@ -398,6 +424,8 @@ std::string_view toolName(Tool tool) {
 std::string finishTool(Tool tool, const std::vector<std::string>& positionals, ToolOptions& o) {
     o.tool = tool;
     const std::string cmd(toolName(tool));
+    if (tool == Tool::Presets)
+        return positionals.empty() ? std::string() : "presets takes no arguments, but got " + quote(positionals[0]);
     if (positionals.empty()) return cmd + " needs a file: " + usageOf(tool);
     if (positionals.size() > 1)
         return cmd + " takes one file, but got " + quote(positionals[1]) + " as well: " + usageOf(tool);
@@ -430,9 +458,14 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         if (o.stream && o.output.empty()) return "import --stream needs the session file to write: -o SESSION";
         break;
     case Tool::Reframe:
-        if (!o.reframeTerminator) return "reframe needs the terminator to try: --terminator T";
+        if (o.reframeTerminator && (!o.reframePreset.empty() || !o.reframePrograms.empty()))
+            return "reframe: --terminator and a protocol program (--preset, --program, --rules) both set the framing; "
+                   "give one";
+        if (!o.reframeTerminator && o.reframePreset.empty() && o.reframePrograms.empty())
+            return "reframe needs the terminator to try (--terminator T) or a protocol program (--preset NAME)";
         break;
     case Tool::Summary: break;
+    case Tool::Presets: break;
     }
     return readable(o.input);
 }

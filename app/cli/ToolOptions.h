@@ -38,7 +38,7 @@
 
 namespace cli {
 
-enum class Tool { Replay, Mock, Export, Import, Reframe, Summary };
+enum class Tool { Replay, Mock, Export, Import, Reframe, Summary, Presets };
 
 /// Which bytes `reframe` frames.
 enum class ReframeDirection { Received, Sent, ClientToServer, ServerToClient };
@@ -97,6 +97,8 @@ struct ToolOptions {
 
     // reframe
     std::optional<engine::Terminator> reframeTerminator;
+    std::string reframePreset;        ///< --preset NAME
+    std::vector<std::string> reframePrograms;  ///< --program FILE, --rules FILE (layers after the preset)
     ReframeDirection direction = ReframeDirection::Received;
 };
 

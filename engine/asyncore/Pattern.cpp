@@ -77,6 +77,29 @@ std::optional<PatternMatch> Pattern::find(std::string_view subject, std::size_t 
     return m;
 }
 
+bool Pattern::findViews(std::string_view subject, std::vector<std::string_view>& captures) const {
+    captures.clear();
+    const int n = 1 + std::max(0, m_re->NumberOfCapturingGroups());
+    constexpr int kOnStack = 16;
+    re2::StringPiece stackSub[kOnStack];
+    std::vector<re2::StringPiece> heapSub;
+    re2::StringPiece* sub = stackSub;
+    if (n > kOnStack) {
+        heapSub.resize(static_cast<std::size_t>(n));
+        sub = heapSub.data();
+    }
+    const re2::StringPiece text(subject.data(), subject.size());
+    if (!m_re->Match(text, 0, subject.size(), re2::RE2::UNANCHORED, sub, n)) return false;
+    captures.reserve(static_cast<std::size_t>(n));
+    for (int g = 0; g < n; ++g) {
+        if (sub[g].data() == nullptr)
+            captures.emplace_back();
+        else
+            captures.emplace_back(subject.substr(offsetIn(subject, sub[g]), sub[g].size()));
+    }
+    return true;
+}
+
 std::vector<ByteRange> Pattern::findAll(std::string_view subject) const {
     std::vector<ByteRange> out;
     const re2::StringPiece text(subject.data(), subject.size());

@@ -79,6 +79,12 @@ public:
     /// The leftmost match that starts at or after `from` (nullopt: none, or
     /// `from` past the end), with its groups.
     std::optional<PatternMatch> find(std::string_view subject, std::size_t from = 0) const;
+    /// find() from the start, for hot paths (protocol programs match every
+    /// message): the whole match then groups 1…n as views into `subject`
+    /// (an empty view for a group that took no part), written into
+    /// `captures` (resized; its capacity is reused, so a steady stream of
+    /// matches allocates nothing). False, and `captures` cleared, when it does not match.
+    bool findViews(std::string_view subject, std::vector<std::string_view>& captures) const;
     /// Every non-empty match, left to right, not overlapping (after an empty
     /// match the search goes on one byte further).
     std::vector<ByteRange> findAll(std::string_view subject) const;

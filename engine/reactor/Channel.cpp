@@ -1,6 +1,8 @@
 // Channel.cpp — asynchat hooks → events and counters; commands → asynchat.
 #include "engine/reactor/Channel.h"
 
+#include "engine/program/ProgramRunner.h"
+
 #include "engine/asyncore/Escape.h"
 #include "engine/asyncore/FileProducer.h"
 #include "engine/net/SocketOps.h"
@@ -112,14 +114,25 @@ Channel::~Channel() {
 void Channel::applyOptions() {
     acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
-    AsyncChat::setTerminator(m_opts.terminator);
-    cacheTerminator();
+    if (!m_opts.programs.empty() && role() != ChannelRole::Listener) {
+        // What this channel receives comes from the server (a client) or the client (an accepted connection).
+        m_program = std::make_unique<program::ProgramRunner>(
+            m_opts.programs, role() == ChannelRole::Client ? program::Sender::Server : program::Sender::Client,
+            m_opts.maxMessage);
+        const Terminator first = m_program->initialTerminator();
+        AsyncChat::setTerminator(first);
+        cacheTerminator(first);
+    } else {
+        AsyncChat::setTerminator(m_opts.terminator);
+        cacheTerminator();
+    }
     useStoredTerminator();  // Channel never overrides getTerminator(): read it in place
     m_batchEcho = m_opts.echo && m_ctx.level < EventLevel::Full;
 }
 
-void Channel::cacheTerminator() {
-    const Terminator& t = m_opts.terminator;
+void Channel::cacheTerminator() { cacheTerminator(m_opts.terminator); }
+
+void Channel::cacheTerminator(const Terminator& t) {
     m_frames = t.framesInput();
     m_countTerminator = m_frames && t.isCount();
     m_termBytes = t.isBytes() ? t.bytesValue() : std::string();
@@ -256,6 +269,8 @@ void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind
 }
 
 void Channel::applyTerminator(const Terminator& t) {
+    // Set by hand, the terminator replaces the program's framing (its rules no longer run).
+    m_program.reset();
     m_opts.terminator = t;
     AsyncChat::setTerminator(t);
     cacheTerminator();
@@ -375,6 +390,7 @@ ChannelState Channel::snapshot() {
 
 void Channel::collectIncomingData(std::string_view data) {
     m_report.collected(data);
+    if (m_program) m_program->collect(data);
     if (m_opts.echo) {
         if (!m_frames) {
             // Nothing frames the input: each chunk goes back as it comes.
@@ -398,6 +414,7 @@ void Channel::collectIncomingData(std::string_view data) {
                              static_cast<std::int64_t>(pending));
             passOnPartial();
             m_report.messageEnded();
+            if (m_program) m_program->abandonMessage();
         }
     }
 }
@@ -406,7 +423,12 @@ void Channel::foundTerminator() {
     // The terminator in force: 0 for a count (R8). Lines received while a
     // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)
     // are delivered and reported, but they are not the session's messages.
-    m_report.terminatorFound(getTerminator(), !(m_tls && m_tls->stage == Tls::Stage::Dialogue));
+    const bool counted = !(m_tls && m_tls->stage == Tls::Stage::Dialogue);
+    if (m_program && counted) {
+        runProgram(counted);
+        return;
+    }
+    m_report.terminatorFound(getTerminator(), counted);
     if (m_opts.echo) {
         if (m_batchEcho) {
             m_echoOut.append(m_termBytes);
@@ -419,6 +441,50 @@ void Channel::foundTerminator() {
         }
     }
     if (m_countTerminator) AsyncChat::setTerminator(m_opts.terminator);  // fixed-size records
+    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
+        m_ctx.limitReported = true;
+        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
+            static_cast<std::int64_t>(m_ctx.messageLimit);
+    }
+}
+
+void Channel::runProgram(bool counted) {
+    // The bytes the terminator in force consumed (none for a count), before the program switches it.
+    // (A view: the terminator is switched only after its last use below.)
+    const std::string_view consumed = m_countTerminator ? std::string_view() : std::string_view(m_termBytes);
+    program::Verdict& v = m_program->found(consumed);
+    m_report.terminatorFound(getTerminator(), counted, v.group, v.rules,
+                             v.mark);
+    for (std::string& e : v.errors) m_report.warning(WarningCode::Program, std::move(e));
+    if (m_opts.echo) {
+        if (m_batchEcho) {
+            m_echoOut.append(consumed);
+            m_echoReady = m_echoOut.size();
+            ++m_echoReplies;
+        } else {
+            m_message.append(consumed);
+            echoReply(m_message);
+            m_message.clear();
+        }
+    }
+    // Inside found_terminator: handle_read()'s loop frames the bytes still buffered with it.
+    const Terminator& next = m_program->nextTerminator();
+    // Set again unless it is the bytes terminator already in force (a count has counted down to 0, R8).
+    const bool same = next.isBytes() && m_frames && !m_countTerminator && next.bytesValue() == m_termBytes;
+    if (!same) {
+        AsyncChat::setTerminator(next);
+        cacheTerminator(next);
+    }
+    if (!m_programClosing && !m_proxied) {
+        for (std::string& r : v.replies) {
+            if (isClosed() || m_halfClosed) break;
+            pushBytes(std::move(r));
+        }
+        if (v.close && !isClosed()) {
+            m_programClosing = true;
+            requestCloseWhenDone();
+        }
+    }
     if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
         m_ctx.limitReported = true;
         m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
@@ -472,6 +538,7 @@ void Channel::handleRead() {
     // TLS upgrade waits: the peer's next bytes are TLS.
     if (m_budgetPaused || m_tlsHold) return;
     AsyncChat::handleRead();
+    if (m_program) m_program->detach();  // the next recv overwrites what the program was shown
     if (m_echoReady) flushEcho();
     updateBudget();
     if (m_tls) tlsAfterRead();
@@ -628,6 +695,7 @@ void Channel::handleClose() {
         for (int i = 0; i < 4096 && !isClosed() && !m_peerEof; ++i) {
             const std::uint64_t before = m_report.counters().bytesIn;
             AsyncChat::handleRead();
+            if (m_program) m_program->detach();
             if (m_report.counters().bytesIn == before) break;
         }
         if (isClosed() || m_peerEof) return;

@@ -74,6 +74,9 @@
 namespace engine {
 
 class Channel;
+namespace program {
+class ProgramRunner;
+}
 namespace tls {
 class TlsContext;
 class TlsLayer;
@@ -200,6 +203,10 @@ private:
     Event& emit(EventKind kind) { return m_report.emit(kind); }
     void applyOptions();  // both constructors: buffer sizes, terminator, echo batching
     void cacheTerminator();
+    void cacheTerminator(const Terminator& t);  // the terminator in force (a program's, or the configured one)
+    /// found_terminator() with a protocol program: its verdict reported,
+    /// its replies pushed, its terminator set (for the bytes still buffered).
+    void runProgram(bool counted);
     void attemptConnect();
     void echoReply(std::string_view reply);
     /// Max message reached: what an echo holds of the message goes out now.
@@ -305,6 +312,10 @@ private:
     bool m_proxyUpstream = false;    // the leg the reactor connects
     bool m_proxyPaused = false;      // the other leg's queue is above its high-water mark
     bool m_readEof = false;          // proxied: end-of-file read; waiting for the other way to end
+
+    // The protocol program's runner (ChannelOptions::program; null: none, or a listener).
+    std::unique_ptr<program::ProgramRunner> m_program;
+    bool m_programClosing = false;  // a rule closed the channel: later messages are not run
 
     // TLS: null for a cleartext channel that was never asked for TLS.
     std::unique_ptr<Tls> m_tls;

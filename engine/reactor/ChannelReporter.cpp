@@ -86,16 +86,30 @@ void ChannelReporter::datagramSent(std::string_view bytes, std::string peer) {
     e.info = std::move(peer);
 }
 
-void ChannelReporter::terminatorFound(const Terminator& inForce, bool counted) {
+void ChannelReporter::terminatorFound(const Terminator& inForce, bool counted) { foundEvent(inForce, counted); }
+
+Event* ChannelReporter::foundEvent(const Terminator& inForce, bool counted) {
     if (counted) {
         ++m_counters.messagesIn;
         ++m_ctx.totals.messagesIn;
     }
     const std::uint64_t size = std::exchange(m_counters.pending, 0);
-    if (m_ctx.level < EventLevel::Messages) return;
+    if (m_ctx.level < EventLevel::Messages) return nullptr;
     Event& e = emit(EventKind::FoundTerminator);
     e.setTerminator(inForce.isCount() ? Terminator::count(0) : inForce);
     e.size = static_cast<std::int64_t>(size);
+    return &e;
+}
+
+void ChannelReporter::terminatorFound(const Terminator& inForce, bool counted, std::uint64_t group,
+                                      std::string_view rule, std::string_view mark) {
+    Event* found = foundEvent(inForce, counted);
+    if (!found) return;
+    Event& e = *found;
+    // Kept in Event::parent (32 bits): past 2^32 - 1 groups on one channel the id is left out.
+    e.parent = group <= 0xffffffffu ? static_cast<ChannelId>(group) : 0;
+    e.info.assign(rule);
+    e.aux.assign(mark);
 }
 
 void ChannelReporter::pushed(ProducerKind kind, std::int64_t size, std::int64_t copies, std::string_view info,

@@ -132,6 +132,10 @@ public:
     /// of a STARTTLS dialogue (`counted` false) is reported, not counted: it
     /// is not one of the session's messages (--count, messagesIn).
     void terminatorFound(const Terminator& inForce, bool counted = true);
+    /// terminatorFound() with a protocol program's verdict on the message:
+    /// its group (0: none), the rule that matched it and its mark ("": none).
+    void terminatorFound(const Terminator& inForce, bool counted, std::uint64_t group, std::string_view rule,
+                         std::string_view mark);
     /// UDP: one message of a datagram from `peer`, counted as a message in,
     /// and `datagram` (EventLevel::Messages); `wholeSize` the datagram's size
     /// when a terminator cut it (0: the message is the datagram).
@@ -181,6 +185,7 @@ public:
                                 std::uint64_t waiting);
 
 private:
+    Event* foundEvent(const Terminator& inForce, bool counted);
     ChannelContext& m_ctx;
     const ChannelId m_id;
     const ChannelRole m_role;

@@ -16,11 +16,17 @@
 #include "engine/asyncore/Terminator.h"
 #include "engine/tls/TlsConfig.h"
 
+namespace engine::program {
+class Program;
+}
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace engine {
 
@@ -78,6 +84,14 @@ struct ChannelOptions {
     TlsConfig tls;
     /// A listener: proxy every connection it accepts to this upstream (ProxyTarget).
     ProxyTarget proxy;
+    /// Protocol programs (engine/program: a preset, a rules file; run as
+    /// layers, ProgramRunner.h) run in each found_terminator: they set the
+    /// terminator (their starting one replaces `terminator`), answer, close
+    /// and group the messages (found_terminator's `group`, `rule`, `mark`).
+    /// A listener's apply to each connection it accepts, each with a runner
+    /// of its own. The legs of a proxied connection are framed and marked,
+    /// never answered or closed by a program. Empty: none.
+    std::vector<std::shared_ptr<const program::Program>> programs;
 };
 
 /// What a UDP channel (DatagramChannel.h) starts with.

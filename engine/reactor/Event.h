@@ -117,6 +117,7 @@ enum class WarningCode : std::uint8_t {
     TlsUnverified,  ///< "tls_unverified": a TLS client did not verify the server's certificate (--insecure); info says what the check would have found.
     Oversized,      ///< "oversized": a datagram larger than the receive buffer was truncated and dropped; size = its size where known.
     Unreachable,    ///< "unreachable": ICMP port (or host) unreachable for a UDP channel's peer; the channel stays open.
+    Program,        ///< "program": a protocol program's action could not be carried out ("FILE:LINE: …"); the terminator stayed.
 };
 std::string_view warningCodeName(WarningCode c) noexcept;
 std::optional<WarningCode> parseWarningCode(std::string_view name) noexcept;

@@ -49,7 +49,10 @@ constexpr EventField kConnecting[] = {text("address", S::Info), text("host", S::
                                       number("proxy_for", S::Parent, P::IfSet)};
 constexpr EventField kConnected[] = {text("peer", S::Info), text("local", S::Aux)};
 constexpr EventField kStreamBytes[] = {number("size", S::Size), bytes()};  // collect, sent, received
-constexpr EventField kFoundTerminator[] = {number("size", S::Size), terminator()};
+// group, rule, mark: a protocol program's verdict (engine/program), when one runs on the channel
+// (the group id is kept in `parent`, which found_terminator has no other use for).
+constexpr EventField kFoundTerminator[] = {number("size", S::Size), terminator(), number("group", S::Parent, P::IfSet),
+                                           text("rule", S::Info, P::IfSet), text("mark", S::Aux, P::IfSet)};
 constexpr EventField kTerminatorSet[] = {terminator()};
 constexpr EventField kBuffersSet[] = {number("in_buffer", S::Size), number("out_buffer", S::Count)};
 constexpr EventField kLimitsSet[] = {number("max_message", S::Size), number("high_water", S::Count)};
@@ -208,7 +211,7 @@ constexpr bool tableIsSound() {
 static_assert(tableIsSound(), "the event kind table is inconsistent (see kindIsSound)");
 static_assert(kProducerKindNames.size() == static_cast<std::size_t>(ProducerKind::Other) + 1);
 static_assert(kCloseReasonNames.size() == static_cast<std::size_t>(CloseReason::Error) + 1);
-static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::Unreachable) + 1);
+static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::Program) + 1);
 static_assert(kHostPhaseNames.size() == static_cast<std::size_t>(HostPhase::Failed) + 1);
 static_assert(kTlsCloseKindNames.size() == static_cast<std::size_t>(TlsCloseKind::Truncated) + 1);
 

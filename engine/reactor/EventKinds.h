@@ -28,9 +28,9 @@ namespace engine {
 /// The names of each qualifier of a kind, indexed by its value (Event::sub).
 inline constexpr std::array<std::string_view, 5> kProducerKindNames = {"bytes", "file", "repeat", "simple", "other"};
 inline constexpr std::array<std::string_view, 3> kCloseReasonNames = {"peer", "local", "error"};
-inline constexpr std::array<std::string_view, 13> kWarningCodeNames = {
+inline constexpr std::array<std::string_view, 14> kWarningCodeNames = {
     "no_terminator", "residue", "unterminated", "unsent", "accept_failed", "backlog", "log", "producer_error",
-    "input_budget", "input_resumed", "tls_unverified", "oversized", "unreachable",
+    "input_budget", "input_resumed", "tls_unverified", "oversized", "unreachable", "program",
 };
 inline constexpr std::array<std::string_view, 5> kHostPhaseNames = {"started", "dispatcher", "done", "stopped", "failed"};
 /// tls_close: TlsCloseKind (the same names as tlsCloseKindName()).

@@ -1,0 +1,123 @@
+// ProgramFramer.cpp — AsyncChat::handleRead() over an in-memory transport, run by a ProgramRunner.
+#include "engine/program/ProgramFramer.h"
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Loop.h"
+
+#include <algorithm>
+#include <cstring>
+#include <system_error>
+
+namespace engine::program {
+
+class ProgramFramer::Chat final : public AsyncChat {
+public:
+    Chat(ProgramFramer& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {}
+    void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
+    void foundTerminator() override { m_owner.onFound(); }
+    void handleClose() override {}
+    /// The terminator in force when found_terminator() runs (before the program switches it).
+    const Terminator& inForce() const noexcept { return m_inForce; }
+    void set(const Terminator& t) {
+        m_inForce = t;
+        setTerminator(t);
+    }
+
+protected:
+    std::string_view className() const override { return "ProgramFramer"; }
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        std::string_view& in = m_owner.m_input;
+        if (in.empty()) {
+            ec = std::make_error_code(std::errc::operation_would_block);
+            return 0;
+        }
+        ec.clear();
+        const std::size_t n = std::min(len, in.size());
+        std::memcpy(buf, in.data(), n);
+        in.remove_prefix(n);
+        return n;
+    }
+
+private:
+    ProgramFramer& m_owner;
+    Terminator m_inForce;
+};
+
+namespace {
+Loop& idleLoop() {
+    thread_local Loop loop;
+    return loop;
+}
+}  // namespace
+
+ProgramFramer::ProgramFramer(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage,
+                             std::size_t readSize)
+    : ProgramFramer(std::vector<std::shared_ptr<const Program>>{std::move(program)}, sender, maxMessage, readSize) {}
+
+ProgramFramer::ProgramFramer(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
+                             std::size_t maxMessage, std::size_t readSize)
+    : m_runner(std::move(programs), sender, maxMessage), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
+    m_chat->acInBufferSize = std::max<std::size_t>(readSize, 1);
+    m_chat->set(m_runner.initialTerminator());
+}
+
+ProgramFramer::~ProgramFramer() = default;
+
+void ProgramFramer::feed(std::string_view bytes) {
+    if (m_finished || bytes.empty()) return;
+    m_input = bytes;
+    while (!m_input.empty()) {
+        m_chat->handleRead();
+        m_runner.detach();  // the next recv overwrites the chat's buffer
+    }
+}
+
+void ProgramFramer::onCollect(std::string_view data) {
+    m_runner.collect(data);
+    if (m_keep) m_body.append(data);
+}
+
+void ProgramFramer::onFound() {
+    const Terminator& t = m_chat->inForce();
+    const std::string_view termBytes = t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
+    Verdict& v = m_runner.found(termBytes);
+    ++m_count;
+    for (std::string& e : v.errors) m_errors.push_back(std::move(e));
+    if (m_keep) {
+        ProgramMessage m;
+        m.body = std::exchange(m_body, std::string());
+        m.terminatorBytes = std::string(termBytes);
+        m.group = v.group;
+        m.rule = std::move(v.rules);
+        m.mark = std::move(v.mark);
+        m.replies = std::move(v.replies);
+        m_messages.push_back(std::move(m));
+    }
+    // Inside found_terminator(): the next step of handle_read()'s loop uses it
+    // (set only when it changes: the usual line after line costs nothing; a
+    // count has counted down to 0 in the chat, R8, so it is always set again).
+    if (t.isCount() || !(m_runner.nextTerminator() == t)) m_chat->set(m_runner.nextTerminator());
+}
+
+void ProgramFramer::finish() {
+    if (m_finished) return;
+    m_finished = true;
+    std::string tail = std::exchange(m_body, std::string());
+    tail.append(m_chat->inputBuffer());
+    if (!tail.empty() && m_keep) {
+        ProgramMessage m;
+        m.body = std::move(tail);
+        m.terminated = false;
+        m_messages.push_back(std::move(m));
+    }
+}
+
+std::vector<ProgramMessage> ProgramFramer::frame(std::shared_ptr<const Program> program, Sender sender,
+                                                 std::string_view stream, std::size_t readSize) {
+    ProgramFramer f(std::move(program), sender, ProgramRunner::kDefaultMaxMessage, readSize);
+    f.feed(stream);
+    f.finish();
+    return f.messages();
+}
+
+}  // namespace engine::program

@@ -1,0 +1,209 @@
+// program_frame.cpp — lw_program_frame: what a protocol program costs on
+// top of asynchat's framing, side by side on the same bytes, no sockets.
+//
+// What it does: builds a pipelined redis-like stream of server replies
+// (statuses, integers, bulk strings of 8-200 bytes some holding CRLFs,
+// arrays of 1-5 bulk strings, nulls), then frames it, in reads of --read
+// bytes (64 KiB by default), through asynchat's own handleRead() loop on an
+// in-memory transport:
+//   crlf    plain CRLF, hooks that only count (what a channel does without a program)
+//   empty   a ProgramRunner running a program with no rules (the runner's own cost)
+//   redis   the redis preset (resources/presets/redis.lwp)
+// and a rule-matching load: 100-byte lines through a program of 50 rules
+// (prefix, contains, regex; the last one matches), in messages per second
+// on one core. Prints one JSON line per case (median of --repeat runs):
+// ns per message, MB/s, messages, and for redis its groups. The redis run
+// must find every reply the generator wrote as one group (exit 1 if not).
+//
+//   lw_program_frame [--mb N] [--read B] [--repeat R]
+//
+// A benchmark, not a test (docs/performance.md has the figures).
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Loop.h"
+#include "engine/program/Presets.h"
+#include "engine/program/ProgramFramer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Stream {
+    std::string bytes;
+    std::uint64_t replies = 0;
+};
+
+Stream redisReplies(std::size_t target) {
+    Stream s;
+    std::mt19937 rng(7);
+    auto bulk = [&](std::string& out) {
+        const std::size_t n = 8 + rng() % 193;
+        std::string v(n, 'v');
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<char>('a' + rng() % 26);
+        if (n > 20 && rng() % 4 == 0) v.replace(n / 2, 2, "\r\n");
+        out += "$" + std::to_string(n) + "\r\n" + v + "\r\n";
+    };
+    while (s.bytes.size() < target) {
+        switch (rng() % 6) {
+        case 0: s.bytes += "+OK\r\n"; break;
+        case 1: s.bytes += ":" + std::to_string(rng() % 100000) + "\r\n"; break;
+        case 2:
+        case 3: bulk(s.bytes); break;
+        case 4: {
+            const auto n = static_cast<unsigned>(1 + rng() % 5);
+            s.bytes += "*" + std::to_string(n) + "\r\n";
+            for (unsigned i = 0; i < n; ++i) bulk(s.bytes);
+            break;
+        }
+        default: s.bytes += "$-1\r\n"; break;
+        }
+        ++s.replies;
+    }
+    return s;
+}
+
+// asynchat's loop on an in-memory transport, hooks that only count.
+class CountingChat final : public engine::AsyncChat {
+public:
+    explicit CountingChat(engine::Loop* loop) : AsyncChat(loop) {}
+    std::string_view in;
+    std::uint64_t messages = 0;
+    std::uint64_t collected = 0;
+    void collectIncomingData(std::string_view d) override { collected += d.size(); }
+    void foundTerminator() override { ++messages; }
+    void handleClose() override {}
+
+protected:
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        if (in.empty()) {
+            ec = std::make_error_code(std::errc::operation_would_block);
+            return 0;
+        }
+        ec.clear();
+        const std::size_t n = std::min(len, in.size());
+        std::memcpy(buf, in.data(), n);
+        in.remove_prefix(n);
+        return n;
+    }
+};
+
+struct Result {
+    double seconds = 0;
+    std::uint64_t messages = 0;
+    std::uint64_t groups = 0;
+};
+
+Result runCrlf(const std::string& bytes, std::size_t readSize) {
+    engine::Loop loop;
+    CountingChat chat(&loop);
+    chat.acInBufferSize = readSize;
+    chat.setTerminator("\r\n");
+    const auto t0 = Clock::now();
+    chat.in = bytes;
+    while (!chat.in.empty()) chat.handleRead();
+    return {std::chrono::duration<double>(Clock::now() - t0).count(), chat.messages, 0};
+}
+
+Result runProgram(std::shared_ptr<const engine::program::Program> p, const std::string& bytes, std::size_t readSize,
+                  bool countGroups) {
+    engine::program::ProgramFramer f(std::move(p), engine::program::Sender::Server, 4u << 20, readSize);
+    f.setKeepMessages(countGroups);
+    const auto t0 = Clock::now();
+    f.feed(bytes);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    Result r{s, f.messageCount(), 0};
+    if (countGroups) r.groups = f.messages().empty() ? 0 : f.messages().back().group;
+    return r;
+}
+
+template <class F>
+Result median(int repeat, F&& f) {
+    std::vector<Result> rs;
+    for (int i = 0; i < repeat; ++i) rs.push_back(f());
+    std::sort(rs.begin(), rs.end(), [](const Result& a, const Result& b) { return a.seconds < b.seconds; });
+    return rs[rs.size() / 2];
+}
+
+void print(const char* name, const Result& r, std::size_t bytes, const char* extra = "") {
+    std::printf("{\"case\":\"%s\",\"messages\":%llu,\"bytes\":%zu,\"ns_per_message\":%.1f,\"mb_per_s\":%.1f,"
+                "\"messages_per_s\":%.0f%s}\n",
+                name, static_cast<unsigned long long>(r.messages), bytes, r.seconds * 1e9 / static_cast<double>(r.messages),
+                static_cast<double>(bytes) / r.seconds / 1e6, static_cast<double>(r.messages) / r.seconds, extra);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t mb = 16, readSize = 65536;
+    int repeat = 5;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        const auto v = std::strtoull(argv[i + 1], nullptr, 10);
+        if (a == "--mb") mb = v;
+        else if (a == "--read") readSize = v;
+        else if (a == "--repeat") repeat = static_cast<int>(v);
+        else {
+            std::fprintf(stderr, "usage: lw_program_frame [--mb N] [--read B] [--repeat R]\n");
+            return 2;
+        }
+    }
+    if (!mb || !readSize || repeat < 1) return 2;
+    const Stream s = redisReplies(mb << 20);
+    std::string error;
+    auto redis = engine::program::loadPreset("redis", {}, &error);
+    auto empty = engine::program::Program::parse("terminator \"\\r\\n\"\n", "empty.lwp", &error);
+    if (!redis || !empty) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+    }
+    auto emptyProgram = std::make_shared<const engine::program::Program>(std::move(*empty));
+
+    const Result crlf = median(repeat, [&] { return runCrlf(s.bytes, readSize); });
+    const Result none = median(repeat, [&] { return runProgram(emptyProgram, s.bytes, readSize, false); });
+    const Result resp = median(repeat, [&] { return runProgram(redis, s.bytes, readSize, false); });
+    const Result check = runProgram(redis, s.bytes, readSize, true);
+    print("crlf", crlf, s.bytes.size());
+    print("empty", none, s.bytes.size());
+    char extra[128];
+    std::snprintf(extra, sizeof extra, ",\"groups\":%llu,\"replies\":%llu,\"vs_crlf\":%.2f",
+                  static_cast<unsigned long long>(check.groups), static_cast<unsigned long long>(s.replies),
+                  resp.seconds / crlf.seconds);
+    print("redis", resp, s.bytes.size(), extra);
+    if (check.groups != s.replies) {
+        std::fprintf(stderr, "redis: %llu groups for %llu replies\n", static_cast<unsigned long long>(check.groups),
+                     static_cast<unsigned long long>(s.replies));
+        return 1;
+    }
+
+    // 50 rules over 100-byte lines; the last rule matches every line.
+    std::string rules = "terminator \"\\n\"\n";
+    for (int i = 0; i < 16; ++i) rules += "rule p" + std::to_string(i) + ": prefix \"CMD" + std::to_string(i) + " \" => mark \"p\"\n";
+    for (int i = 0; i < 16; ++i) rules += "rule c" + std::to_string(i) + ": contains \"needle" + std::to_string(i) + "\" => mark \"c\"\n";
+    for (int i = 0; i < 17; ++i)
+        rules += "rule r" + std::to_string(i) + ": regex \"^GET key" + std::to_string(i) + ":([0-9]+)$\" => reply \"$1\"\n";
+    rules += "rule last: regex \"^line ([0-9]+) \" => mark \"line $1\"\n";
+    auto many = engine::program::Program::parse(rules, "fifty.lwp", &error);
+    if (!many) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+    }
+    auto fifty = std::make_shared<const engine::program::Program>(std::move(*many));
+    std::string lines;
+    for (std::uint64_t i = 0; lines.size() < (mb << 20) / 4; ++i) {
+        std::string l = "line " + std::to_string(i) + " ";
+        l.resize(99, 'x');
+        lines += l + "\n";
+    }
+    const Result fiftyRules = median(repeat, [&] { return runProgram(fifty, lines, readSize, false); });
+    print("50_rules", fiftyRules, lines.size(), ",\"rules\":50");
+    return 0;
+}
