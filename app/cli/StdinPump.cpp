@@ -2,6 +2,7 @@
 // a window of unacknowledged pushes.
 #include "app/cli/StdinPump.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -91,15 +92,22 @@ struct StdinPump::State {
                 lineStarted = false;
                 continue;
             }
-            pending.append(data, n);
-            n = 0;
+            // No newline: the line goes on. Its bytes are taken up to
+            // kChunk at most, so that a piece is exactly kChunk (one
+            // output slice, moved and not cut again downstream).
+            const std::size_t take = std::min(n, kChunk - std::min(kChunk, pending.size()));
+            pending.append(data, take);
+            data += take;
+            n -= take;
             if (pending.size() >= kChunk) {
                 // A long line: what there is goes now, but a CR at its end
                 // waits (it may be half of a CRLF).
-                // The piece is moved out, not copied.
+                // The piece is moved out, not copied; the next one gets a
+                // buffer of its own at full size (no regrowth copies).
                 const bool keepCr = pending.back() == '\r';
                 if (keepCr) pending.pop_back();
                 std::string piece = std::exchange(pending, std::string());
+                pending.reserve(kChunk);
                 if (keepCr) pending.push_back('\r');
                 lineStarted = true;
                 if (!emit(std::move(piece))) return false;
@@ -112,6 +120,7 @@ struct StdinPump::State {
         binaryStdin();
         std::vector<char> buf(kChunk);
         std::string pending;
+        pending.reserve(kChunk);
         bool lineStarted = false;
         for (;;) {
             const std::size_t n = readStdin(buf.data(), buf.size());
