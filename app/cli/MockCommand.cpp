@@ -79,11 +79,13 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     mo.maxClients = static_cast<std::size_t>(o.clients);
     mo.maxRequestBytes = o.maxRequestBytes;
     mo.tls = o.tls.config;
+    mo.match = o.match;
     std::string description;
     for (const engine::ReplayScript& s : scripts) {
         if (!description.empty()) description += ", ";
         description += "channel " + std::to_string(s.channel) + " (" + std::to_string(s.requests.size()) +
-                       " client messages framed by " + s.requestFramingSource +
+                       (o.match ? std::string(" client messages, matched by their bytes")
+                                : " client messages framed by " + s.requestFramingSource) +
                        (startTls && s.startTls ? "; STARTTLS after request " + std::to_string(s.startTls->requests) +
                                                      " and reply " + std::to_string(s.startTls->replies) + ", as recorded"
                                                : std::string()) +
@@ -124,7 +126,7 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     // Even when quiet: a client checks the certificate against it.
     if (const std::string fp = mock.tlsFingerprint(); !fp.empty())
         sayTo(err, "TLS: no --cert/--key given, so a self-signed certificate was generated; SHA-256 fingerprint " + fp);
-    if (!quiet) sayTo(err, "serving " + description + " of " + o.input);
+    if (!quiet) sayTo(err, "serving " + description + " of " + o.input + (o.match ? ", answering by match" : ""));
 
     std::atomic<bool> signalled{false};
     SignalWatcher signals([&](int) {
@@ -139,8 +141,10 @@ int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     if (!quiet)
         sayTo(err, "mock stopped: " + std::to_string(s.clients) + " clients served (" +
                        std::to_string(s.clientsCompleted) + " sent every recorded message), " +
-                       std::to_string(s.requests) + " messages received, " + std::to_string(s.mismatches) +
-                       " differing from the recording, " + std::to_string(s.unexpected) + " beyond it" +
+                       std::to_string(s.requests) + " messages received, " +
+                       (o.match ? std::to_string(s.unexpected) + " matching no recorded message"
+                                : std::to_string(s.mismatches) + " differing from the recording, " +
+                                      std::to_string(s.unexpected) + " beyond it") +
                        (o.tls.config.wanted() ? ", " + std::to_string(s.tlsFailures) +
                                                    (s.tlsFailures == 1 ? " failed TLS handshake" : " failed TLS handshakes")
                                              : std::string()));

@@ -239,6 +239,10 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
     d.value(app, "--request-terminator", "T",
             "frame the clients' messages with T (default: as the recording framed them).", checkTerminator,
             [&o](const std::string& v) { o.requestTerminator = engine::parseTerminatorSpec(v, nullptr); });
+    d.flag(app, "--match",
+           "answer each message with the recorded reply to the same recorded message, in any order (default: in "
+           "recorded order); one matching none gets no answer.",
+           [&o] { o.match = true; });
     addSizeOption(d, app, "--max-request",
                   "a client's message may grow to N bytes without its terminator (default 16M, at most " +
                       sizeText(kMaxLimitSize) + "); past that the client is told so and closed.",

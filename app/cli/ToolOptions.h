@@ -78,6 +78,7 @@ struct ToolOptions {
     std::uint64_t clients = 0;                   ///< --clients: stop after that many
     std::optional<engine::Terminator> requestTerminator;
     std::size_t maxRequestBytes = std::size_t{16} << 20;  ///< --max-request (engine::MockOptions)
+    bool match = false;  ///< --match (engine::MockOptions::match)
 
     // export
     std::string pcapngOut;

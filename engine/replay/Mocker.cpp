@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 namespace engine {
@@ -33,6 +34,31 @@ std::vector<std::pair<std::size_t, std::size_t>> answerRanges(const ReplayScript
         at = end;
     }
     return r;
+}
+
+// mock --match: the distinct recorded requests of a script, each with the
+// requests (1-based slots) that recorded it, in order.
+struct MatchEntry {
+    std::string bytes;
+    std::vector<std::size_t> slots;
+};
+struct MatchIndex {
+    std::vector<MatchEntry> entries;
+    std::size_t longest = 0;
+};
+
+MatchIndex matchIndex(const ReplayScript& s) {
+    MatchIndex m;
+    std::unordered_map<std::string, std::size_t> at;
+    for (std::size_t i = 0; i < s.requests.size(); ++i) {
+        const std::string& b = s.requests[i].bytes;
+        if (b.empty()) continue;
+        const auto [it, added] = at.emplace(b, m.entries.size());
+        if (added) m.entries.push_back({b, {}});
+        m.entries[it->second].slots.push_back(i + 1);
+        m.longest = std::max(m.longest, b.size());
+    }
+    return m;
 }
 
 std::string describeMismatch(std::string_view expected, std::string_view got) {
@@ -91,6 +117,7 @@ private:
 
     std::vector<ReplayScript> m_scripts;
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> m_ranges;
+    std::vector<MatchIndex> m_match;  // options.match: per script
     MockOptions m_options;
     Observer m_observer;
     std::shared_ptr<tls::TlsContext> m_tlsContext;  // made by start() when options.tls.wanted(); read-only after
@@ -150,7 +177,13 @@ public:
           m_script(owner.m_scripts[script]), m_ranges(owner.m_ranges[script]), m_served(!owner.m_tlsContext || owner.m_startTls) {
         acInBufferSize = std::max<std::size_t>(owner.m_options.inBufferSize, 1);
         acOutBufferSize = 65536;
-        setTerminator(m_script.requestFraming.forMessage(0));
+        if (owner.m_options.match) {
+            // The recorded requests frame the bytes (matchRequests()): asynchat hands over all that comes.
+            m_turns.assign(owner.m_match[script].entries.size(), 0);
+            setTerminator(nullptr);
+        } else {
+            setTerminator(m_script.requestFraming.forMessage(0));
+        }
         if (owner.m_startTls && m_script.startTls) {
             m_upgradeAt = m_script.startTls->requests;
             m_goAheadReplies = m_script.startTls->replies;
@@ -209,6 +242,7 @@ public:
             return;
         }
         m_request.append(data);
+        if (m_owner.m_options.match) matchRequests(false);
     }
     void foundTerminator() override {
         if (m_closed) return;  // cut off earlier in the same read
@@ -253,7 +287,10 @@ public:
             // the answers are out (the client may have only half-closed).
             m_peerEnded = true;
             std::string tail = std::exchange(m_request, std::string()) + std::string(inputBuffer());
-            if (!tail.empty()) {
+            if (m_owner.m_options.match) {
+                m_request = std::move(tail);
+                matchRequests(true);
+            } else if (!tail.empty()) {
                 ++m_received;
                 onRequest(std::move(tail));
             }
@@ -369,6 +406,72 @@ private:
         std::size_t lastIndex = 0;
     };
 
+    // mock --match: cut m_request into requests by the recorded ones and
+    // answer each. At the end of the stream (eof) what is left is a request.
+    void matchRequests(bool eof) {
+        const MatchIndex& index = m_owner.m_match[m_scriptIndex];
+        const Terminator& delimiter = m_script.requestFraming.forMessage(0);
+        while (!m_request.empty() && !m_closed) {
+            const std::string_view have(m_request);
+            const MatchEntry* best = nullptr;
+            std::size_t bestAt = 0;
+            bool couldGrow = false;  // a longer recorded request may still come
+            for (std::size_t k = 0; k < index.entries.size(); ++k) {
+                const std::string& r = index.entries[k].bytes;
+                if (have.starts_with(r)) {
+                    if (!best || r.size() > best->bytes.size()) {
+                        best = &index.entries[k];
+                        bestAt = k;
+                    }
+                } else if (r.size() > have.size() && std::string_view(r).starts_with(have)) {
+                    couldGrow = true;
+                }
+            }
+            if (couldGrow && !eof) return;
+            std::size_t take = 0;
+            std::size_t slot = 0;
+            if (best) {
+                take = best->bytes.size();
+                slot = best->slots[m_turns[bestAt]];
+                m_turns[bestAt] = (m_turns[bestAt] + 1) % best->slots.size();  // several occurrences: in turn
+            } else if (delimiter.isBytes() && !delimiter.bytesValue().empty()) {
+                const std::size_t end = have.find(delimiter.bytesValue());
+                if (end == std::string_view::npos && !eof) return;
+                take = end == std::string_view::npos ? have.size() : end + delimiter.bytesValue().size();
+            } else {
+                take = have.size();
+            }
+            std::string request = m_request.substr(0, take);
+            m_request.erase(0, take);
+            ++m_received;
+            onMatched(std::move(request), slot);
+        }
+    }
+
+    void onMatched(std::string request, std::size_t slot) {
+        m_owner.count([](MockStats& s) { ++s.requests; });
+        if (slot == 0) {
+            ++m_unexpected;
+            m_owner.count([](MockStats& s) { ++s.unexpected; });
+            const std::size_t i = m_received;
+            warn(MockEvent::Kind::Unexpected, i, request, [&] {
+                std::string text = "request " + std::to_string(i) + " \"";
+                appendEscaped(text, std::string_view(request).substr(0, 64));
+                if (request.size() > 64) text += "…";
+                return text + "\" matches no recorded request; not answered";
+            });
+            return;
+        }
+        ++m_matched;
+        MockEvent e;
+        e.client = m_number;
+        e.index = slot;
+        e.bytes = request;
+        e.kind = MockEvent::Kind::Request;
+        m_owner.emit(std::move(e));
+        answer(slot);
+    }
+
     void onRequest(std::string request) {
         const std::size_t i = m_received;  // 1-based
         m_owner.count([](MockStats& s) { ++s.requests; });
@@ -455,7 +558,10 @@ private:
             e.index = p.lastIndex;
             e.summarised = p.count;
             e.text = "… " + std::to_string(p.count) + " more " + (p.count == 1 ? "request " : "requests ") +
-                     (k == 0 ? "differing from the recording" : "beyond the recording") + " (the last: request " +
+                     (k == 0 ? "differing from the recording"
+                             : m_owner.m_options.match ? "matching no recorded request"
+                                                       : "beyond the recording") +
+                     " (the last: request " +
                      std::to_string(p.lastIndex) + ")" + (k == 0 ? "" : "; not answered");
             p = {};
             m_owner.emit(std::move(e));
@@ -464,6 +570,7 @@ private:
 
     // The longest request kept: the limit, or the longest recorded one.
     std::size_t requestLimit() const {
+        if (m_owner.m_options.match) return std::max(m_owner.m_options.maxRequestBytes, m_owner.m_match[m_scriptIndex].longest);
         const std::size_t next = m_received;  // 0-based index of the request in progress
         const std::size_t recorded = next < m_script.requests.size() ? m_script.requests[next].bytes.size() : 0;
         return std::max(m_owner.m_options.maxRequestBytes, recorded);
@@ -503,6 +610,7 @@ private:
     }
 
     void maybeEnd() {
+        if (m_owner.m_options.match) return;  // the client ends it
         if (m_received < m_script.requests.size() || m_closing) return;
         if (m_script.serverCloses) {
             m_closing = true;
@@ -541,6 +649,26 @@ private:
             m_owner.count([](MockStats& s) { ++s.tlsFailures; });
         }
         summarise();  // what was not reported yet, before the client's report
+        if (m_owner.m_options.match) {
+            const bool all = m_matched >= m_script.requests.size();
+            std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
+                                 std::to_string(m_scriptIndex + 1) + "): " + std::to_string(m_received) +
+                                 (m_received == 1 ? " request, " : " requests, ") + std::to_string(m_matched) +
+                                 " answered by match";
+            if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " matching no recorded request";
+            if (!m_cutOff.empty()) report += ", closed by the mock: " + m_cutOff;
+            MockEvent e;
+            e.kind = MockEvent::Kind::ClientClosed;
+            e.client = m_number;
+            e.text = std::move(report);
+            m_owner.emit(std::move(e));
+            m_owner.count([all](MockStats& s) {
+                ++s.clientsFinished;
+                if (all) ++s.clientsCompleted;
+            });
+            m_owner.clientGone(*this);
+            return;
+        }
         const bool complete = m_received >= m_script.requests.size();
         std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
                              std::to_string(m_scriptIndex + 1) + "): " + std::to_string(std::min(m_received, m_script.requests.size())) +
@@ -572,6 +700,8 @@ private:
     std::size_t m_received = 0;
     std::size_t m_mismatches = 0;
     std::size_t m_unexpected = 0;
+    std::size_t m_matched = 0;             // match: requests answered
+    std::vector<std::size_t> m_turns;      // match: per MatchEntry, the occurrence that answers next
     std::string m_firstMismatch;
     std::string m_cutOff;                  // why the mock closed it ("" if it did not)
     std::size_t m_warned = 0;              // warnings reported one by one
@@ -598,7 +728,10 @@ private:
 Mocker::Impl::Impl(std::vector<ReplayScript> scripts, MockOptions options)
     : m_scripts(std::move(scripts)), m_options(std::move(options)), m_loop(m_options.backend) {
     if (m_scripts.empty()) throw std::invalid_argument("a mock needs at least one recorded conversation");
-    for (const ReplayScript& s : m_scripts) m_ranges.push_back(answerRanges(s));
+    for (const ReplayScript& s : m_scripts) {
+        m_ranges.push_back(answerRanges(s));
+        if (m_options.match) m_match.push_back(matchIndex(s));
+    }
 }
 
 Mocker::Impl::~Impl() {
@@ -614,6 +747,10 @@ bool Mocker::Impl::start(Observer observer, std::string* error) {
     m_launched = true;
     m_startTls = m_options.tls.startTls != StartTlsProtocol::None;
     if (m_startTls) {
+        if (m_options.match) {
+            if (error) *error = "answering by match and a STARTTLS upgrade exclude each other";
+            return false;
+        }
         if (m_options.tls.enabled) {
             if (error) *error = "TLS from the first byte and a STARTTLS upgrade exclude each other";
             return false;

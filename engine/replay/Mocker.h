@@ -23,6 +23,9 @@
 // What a client can make it hold is bounded: a request may grow to
 // maxRequestBytes without its terminator; past that the client is told off
 // (MockEvent::Error) and closed.
+// With options.match (`mock --match`) the order does not matter: each
+// request is answered with what followed the same recorded request (see
+// MockOptions::match).
 // TLS (options.tls.enabled, `mock --tls`): every accepted connection first
 // runs a TLS server handshake (engine/tls TlsLayer) with options.tls's
 // certificate and key, or with neither an ephemeral self-signed certificate
@@ -96,15 +99,28 @@ struct MockOptions {
     /// None (with enabled false): STARTTLS at each script's recorded point,
     /// tls.startTlsAfter (when not empty) checked against the request there.
     TlsConfig tls;
+    /// Answer by match (`mock --match`) instead of in recorded order: a
+    /// client's bytes are cut into requests by the recorded requests
+    /// themselves (the longest recorded request the bytes start with), and
+    /// each is answered with the replies recorded after that request. When a
+    /// request was recorded several times, its occurrences answer in turn,
+    /// cycling (the first, the second, …, the first again). Bytes no recorded
+    /// request starts with are one unmatched request up to the request
+    /// framing's first terminator (bytes terminators; else all that came) and
+    /// get no answer: an Unexpected event ("request 3 matches no recorded
+    /// request; not answered"), counted in MockStats::unexpected. The greeting
+    /// still goes out on connect; the mock never closes a client by itself.
+    /// Excludes STARTTLS (start() refuses).
+    bool match = false;
 };
 
 struct MockEvent {
     enum class Kind : std::uint8_t {
         Listening,     ///< text: the address.
         Accepted,      ///< client, text: the client's address; index: the script (0-based); tls: over TLS.
-        Request,       ///< client, index: 1-based request; bytes: it.
+        Request,       ///< client, index: 1-based request (match: the recorded request it matched); bytes: it.
         Mismatch,      ///< client, index: 1-based request; text: how it differs from the recording.
-        Unexpected,    ///< client, index: 1-based request the recording does not have; bytes: it.
+        Unexpected,    ///< client, index: 1-based request the recording does not have (match: that matches none); bytes: it.
         Answered,      ///< client, index: 1-based request (0: the greeting); bytes: what was sent.
         Upgraded,      ///< STARTTLS: client, index: the request after which; tls: what the handshake negotiated.
         ClientClosed,  ///< client, text: a one-line report of that client.
@@ -130,7 +146,7 @@ struct MockStats {
     std::uint64_t clientsCompleted = 0;  ///< …that sent every recorded request.
     std::uint64_t requests = 0;          ///< Requests received, over all clients.
     std::uint64_t mismatches = 0;        ///< Requests that differed from the recording.
-    std::uint64_t unexpected = 0;        ///< Requests beyond the recording.
+    std::uint64_t unexpected = 0;        ///< Requests beyond the recording (match: matching no recorded request).
     std::uint64_t bytesIn = 0;
     std::uint64_t bytesOut = 0;
     /// TLS: connections whose handshake failed (not served, not in `clients`;

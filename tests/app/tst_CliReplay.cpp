@@ -95,6 +95,7 @@ private slots:
     void replayBoundsAStreamingServer();
     void serverSideRecordingReplays();
     void mockServedToCPythonClient();
+    void mockMatchAnswersRedisCliInAnyOrder();
     void exportReadByTshark();
     void exportIpv6ReadByTshark();
     void tcpdumpCaptureImportedAndReplayed();
@@ -229,6 +230,50 @@ void TestCliReplay::mockServedToCPythonClient() {
     QCOMPARE(mock.finish(), 0);  // --clients 2: it stops by itself
     QVERIFY2(mock.err().contains("client 2 (127.0.0.1:"), mock.err().constData());
     QVERIFY2(mock.err().contains("5 of 5 recorded requests, as recorded"), mock.err().constData());
+}
+
+// mock --match: a dialogue recorded against a real redis-server (PING, SET
+// k v, GET k, GET other; sent in lockstep by a rules file, each reply
+// sending the next command), served to redis-cli in another order: each
+// command gets the reply recorded for it, not the next one in the recording.
+void TestCliReplay::mockMatchAnswersRedisCliInAnyOrder() {
+    if (tool("redis-server").isEmpty() || tool("redis-cli").isEmpty()) QSKIP("redis-server or redis-cli is not installed");
+    const quint16 rport = lwtest::freePort();
+    Background redis("redis-server", {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"});
+    QVERIFY(!redis.waitFor(QRegularExpression("(Ready to accept connections)")).isEmpty());
+    const QString rules = m_dir.filePath("drive.lwp");
+    QVERIFY(lwtest::writeFile(
+        rules, "# each reply sends the next command, as redis-cli would\n"
+               "rule pong: equals \"+PONG\" => reply \"*3\\r\\n$$3\\r\\nSET\\r\\n$$1\\r\\nk\\r\\n$$1\\r\\nv\\r\\n\"\n"
+               "rule ok: equals \"+OK\" => reply \"*2\\r\\n$$3\\r\\nGET\\r\\n$$1\\r\\nk\\r\\n\"\n"
+               "rule value: regex \"^v\" => reply \"*2\\r\\n$$3\\r\\nGET\\r\\n$$5\\r\\nother\\r\\n\"\n"
+               "rule nil: regex \"^.-1$\" => close\n"));
+    const QString session = m_dir.filePath("redis-match.jsonl");
+    const Run rec = cli({"connect", "127.0.0.1", QString::number(rport), "--preset", "redis", "--rules", rules, "--send",
+                         "*1\\r\\n$4\\r\\nPING\\r\\n", "--no-stdin", "--timeout", "10", "--record", session, "-q"});
+    QVERIFY2(rec.status == 0, rec.all().toUtf8().constData());
+
+    Background mock(kCli, {"mock", session, "--listen", "0", "--match"});
+    const quint16 port = mock.waitFor(QRegularExpression(R"(mock listening on 127\.0\.0\.1:(\d+))")).toUShort();
+    QVERIFY(port);
+    const QString p = QString::number(port);
+    const auto ask = [&](const QStringList& command) { return run(tool("redis-cli"), QStringList{"-p", p} + command).out; };
+    QCOMPARE(ask({"GET", "k"}), QByteArray("v\n"));  // in recorded order this would be PONG
+    QCOMPARE(ask({"GET", "other"}), QByteArray("\n"));
+    QCOMPARE(ask({"SET", "k", "v"}), QByteArray("OK\n"));
+    QCOMPARE(ask({"PING"}), QByteArray("PONG\n"));
+    // A command the recording does not have: a note naming it, and no answer
+    // (redis-cli waits on; it is ended once the note is there).
+    {
+        Background waiting(tool("redis-cli"), {"-p", p, "GET", "nope"});
+        QVERIFY(!mock.waitFor(QRegularExpression(R"((client 5: request 1 "\*2\\r\\n\$3\\r\\nGET\\r\\n\$4\\r\\nnope\\r\\n" matches no recorded request; not answered))"))
+                     .isEmpty());
+    }
+    QVERIFY(!mock.waitFor(QRegularExpression(R"((client 5 \(127\.0\.0\.1:\d+, conversation 1\): 1 request, 0 answered by match, 1 matching no recorded request))"))
+                 .isEmpty());
+    QVERIFY2(mock.err().contains("client 1 (127.0.0.1:"), mock.err().constData());
+    QVERIFY2(mock.err().contains("1 request, 1 answered by match"), mock.err().constData());
 }
 
 void TestCliReplay::exportReadByTshark() {

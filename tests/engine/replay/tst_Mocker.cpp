@@ -162,6 +162,8 @@ private slots:
     void portInUse();
     void clientOverItsLimitIsClosed();
     void repeatedWarningsAreSummarised();
+    void answersByMatch();
+    void matchRefusesStartTls();
 };
 
 void TestMocker::servesTheRecordedServerSide() {
@@ -402,6 +404,78 @@ void TestMocker::repeatedWarningsAreSummarised() {
     QVERIFY2(closed.find("1 of 1 recorded requests, 1 differing (first: request 1 differs") != std::string::npos &&
                  closed.find("10000 beyond the recording") != std::string::npos,
              closed.c_str());
+}
+
+void TestMocker::answersByMatch() {
+    // A redis-like recording: PING, GET k (nil), SET k v, GET k (v).
+    lwtest::ScriptedServer::Options so;
+    so.terminator = engine::Terminator::bytes("\r\n");
+    lwtest::ScriptedServer server(
+        [](std::size_t i, const std::string& body) -> std::optional<std::string> {
+            if (body == "PING") return std::string("+PONG\r\n");
+            if (body.starts_with("SET")) return std::string("+OK\r\n");
+            return i == 2 ? std::string("$-1\r\n") : std::string("$1\r\nv\r\n");
+        },
+        so);
+    lwtest::ClientScript cs;
+    cs.terminator = engine::Terminator::bytes("\r\n");
+    cs.requests = {"PING\r\n", "GET k\r\n", "SET k v\r\n", "GET k\r\n"};
+    const ReplayScript script = scriptOf(lwtest::recordClient(server.port(), cs));
+    QCOMPARE(script.requests.size(), 4u);
+
+    EventLog log;
+    engine::MockOptions o;
+    o.match = true;
+    Mocker mock({script}, o);
+    std::string error;
+    QVERIFY2(mock.start(log.observer(), &error), error.c_str());
+    Client c(mock.port());
+    std::string expected;
+    const auto ask = [&](std::string_view request, std::string_view reply) {
+        c.send(request);
+        expected += reply;
+        return c.read(expected.size());
+    };
+    QCOMPARE(ask("GET k\r\n", "$-1\r\n"), expected);        // the first recorded GET k, not the reply to PING
+    QCOMPARE(ask("PING\r\n", "+PONG\r\n"), expected);
+    QCOMPARE(ask("GET k\r\n", "$1\r\nv\r\n"), expected);   // the second occurrence answers next…
+    QCOMPARE(ask("GET k\r\n", "$-1\r\n"), expected);        // …then the first again
+    QCOMPARE(ask("GET zz\r\n", ""), expected);               // no recorded match: no answer
+    QCOMPARE(ask("PING\r\nSET k v\r\n", "+PONG\r\n+OK\r\n"), expected);  // pipelined in one read
+    QCOMPARE(ask("GET k", ""), expected);                     // not complete yet
+    QCOMPARE(ask("\r\n", "$1\r\nv\r\n"), expected);
+    c.halfClose();
+    QVERIFY(c.waitForClose());
+    QCOMPARE(c.received(), expected);
+    QTRY_COMPARE_WITH_TIMEOUT(mock.stats().clientsFinished, 1u, 10000);
+    const engine::MockStats s = mock.stats();
+    QCOMPARE(s.requests, 8u);
+    QCOMPARE(s.unexpected, 1u);
+    QCOMPARE(s.mismatches, 0u);
+    bool noted = false;
+    for (const MockEvent& e : log.events()) {
+        if (e.kind == MockEvent::Kind::Unexpected) {
+            noted = true;
+            QCOMPARE(e.index, 5u);
+            QCOMPARE(e.bytes, std::string("GET zz\r\n"));
+            QVERIFY2(e.text == "request 5 \"GET zz\\r\\n\" matches no recorded request; not answered", e.text.c_str());
+        }
+        if (e.kind == MockEvent::Kind::ClientClosed)
+            QVERIFY2(e.text.find("8 requests, 7 answered by match, 1 matching no recorded request") != std::string::npos,
+                     e.text.c_str());
+    }
+    QVERIFY(noted);
+}
+
+void TestMocker::matchRefusesStartTls() {
+    engine::MockOptions o;
+    o.match = true;
+    o.tls.startTls = engine::StartTlsProtocol::Smtp;
+    Mocker mock({recordedEcho("a\n")}, o);
+    std::string error;
+    QVERIFY(!mock.start({}, &error));
+    QVERIFY2(error.find("answering by match and a STARTTLS upgrade exclude each other") != std::string::npos,
+             error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestMocker)
