@@ -100,36 +100,15 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
     addProgramOptions(app, d, o, false);
 
     d.setGroup("Sending");
-    d.repeatable(
-        app, "-s,--send", "TEXT",
-        "push TEXT (escapes allowed; nothing is appended: write the terminator yourself). Repeatable. In listen mode "
-        "it goes to every connection when accepted.",
-        [](const std::string& v) {
-            engine::EscapeError e;
-            return engine::parseEscaped(v, &e) ? std::string() : e.message;
-        },
-        [&o](const std::string& v) { o.sends.push_back(*engine::parseEscaped(v, nullptr)); });
+    addSendOption(d, app,
+                  "push TEXT (escapes allowed; nothing is appended: write the terminator yourself). Repeatable. In "
+                  "listen mode it goes to every connection when accepted.",
+                  o.sends);
     d.repeatable(app, "-f,--send-file", "FILE", "push FILE, streamed in --out-buffer chunks. Repeatable.",
                  checkReadableFile, [&o](const std::string& v) { o.sendFiles.push_back(v); });
-    d.value(
-        app, "--repeat", "N", "push each --send N times.",
-        [](const std::string& v) {
-            const auto n = parseCount(v);
-            return n && *n != 0 ? std::string() : "expected a number of copies of at least 1, got " + quote(v);
-        },
-        [&o](const std::string& v) {
-            o.repeat = *parseCount(v);
-            o.repeatGiven = true;
-        });
-    d.value(
-        app, "--interval", "MS", "push each --send once every MS milliseconds (N times with --repeat, else until the end).",
-        [](const std::string& v) {
-            const auto n = parseCount(v);
-            return n && *n != 0 && *n <= 86400000ull
-                       ? std::string()
-                       : "expected milliseconds between copies (1 to 86400000), got " + quote(v);
-        },
-        [&o](const std::string& v) { o.interval = std::chrono::milliseconds(static_cast<long long>(*parseCount(v))); });
+    addRepeatOption(d, app, "push each --send N times.", o.repeat, o.repeatGiven);
+    addIntervalOption(d, app, "push each --send once every MS milliseconds (N times with --repeat, else until the end).",
+                      o.interval);
     d.flag(app, "-e,--echo",
            "push every message back, followed by the terminator (with --terminator none: every chunk as it comes).",
            [&o] { o.echo = true; });
@@ -143,20 +122,14 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
     addTlsOptions(d, app, mode == Mode::Connect ? TlsRole::Client : TlsRole::Server, o.tls);
 
     d.setGroup("Output");
-    d.flag(app, "-j,--json",
-           "the event stream on stdout as JSON Lines (the session format of docs/session-format.md).",
-           [&o] { o.json = true; });
+    addJsonOption(d, app, "the event stream on stdout as JSON Lines (the session format of docs/session-format.md).",
+                  o.json);
     addQuietOption(d, app,
                    "no per-message or per-connection output; the \"listening on\" line and failures still go to "
                    "stderr.",
                    o.quiet);
-    d.flag(app, "--stats", "final counters on stderr.", [&o] { o.stats = true; });
-    d.value(
-        app, "-r,--record", "FILE", "write the session (every event) to FILE.",
-        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
-        [&o](const std::string& v) { o.recordPath = v; });
-    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
-           [&o] { o.force = true; });
+    addStatsOption(d, app, "final counters on stderr.", o.stats);
+    addRecordOptions(d, app, "write the session (every event) to FILE.", o.recordPath, o.force);
     d.flag(app, "--trace-loop", "one `loop` event per loop pass (with --json/--record).",
            [&o] { o.traceLoop = true; });
 
@@ -170,13 +143,7 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
     addFamilyOptions(d, app, o.family);
 
     d.setGroup("Stopping");
-    d.value(
-        app, "-c,--count", "N", "stop after N messages received (in all); queued replies are sent first.",
-        [](const std::string& v) {
-            const auto n = parseCount(v);
-            return n && *n != 0 ? std::string() : "expected a number of messages of at least 1, got " + quote(v);
-        },
-        [&o](const std::string& v) { o.count = *parseCount(v); });
+    addCountOption(d, app, "stop after N messages received (in all); queued replies are sent first.", o.count);
     addTimeoutOption(d, app,
                      "stop after S seconds (decimals allowed). That is a failure if --count was not reached or the "
                      "connection never came up; otherwise the planned end.",
@@ -229,19 +196,16 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
     addProgramOptions(app, d, o, true);
 
     d.setGroup("Output");
-    d.flag(app, "-j,--json",
-           "the event stream on stdout as JSON Lines (docs/session-format.md); each accepted connection's "
-           "`accepted` event names its upstream leg (\"upstream\"), whose `connecting` names it back (\"proxy_for\").",
-           [&o] { o.json = true; });
+    addJsonOption(d, app,
+                  "the event stream on stdout as JSON Lines (docs/session-format.md); each accepted connection's "
+                  "`accepted` event names its upstream leg (\"upstream\"), whose `connecting` names it back "
+                  "(\"proxy_for\").",
+                  o.json);
     addQuietOption(d, app, "no per-message or per-connection output; the \"listening on\" line and failures still go to stderr.",
                    o.quiet);
-    d.flag(app, "--stats", "final counters on stderr.", [&o] { o.stats = true; });
-    d.value(
-        app, "-r,--record", "FILE", "write the session (every event, both legs of every connection) to FILE.",
-        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
-        [&o](const std::string& v) { o.recordPath = v; });
-    d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
-           [&o] { o.force = true; });
+    addStatsOption(d, app, "final counters on stderr.", o.stats);
+    addRecordOptions(d, app, "write the session (every event, both legs of every connection) to FILE.", o.recordPath,
+                     o.force);
 
     d.setGroup("Engine");
     addBackendOption(d, app, "select, poll or epoll (default: epoll where available).", [&o](engine::Backend b) {
