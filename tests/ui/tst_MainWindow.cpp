@@ -11,7 +11,6 @@
 #include "ui/model/EngineBridge.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/model/EventLogModel.h"
-#include "ui/model/Formatters.h"
 #include "ui/dialogs/ListenDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/views/NotificationBanner.h"
@@ -38,8 +37,6 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QStandardPaths>
-#include <QTabWidget>
-#include <QPlainTextEdit>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -183,7 +180,6 @@ private slots:
     void statusBarDoesNotSetTheMinimumWidth();
     void resetLayoutRestoresDefaults();
     void quitHasCtrlQ();
-    void hexTabFitsOneRow();
 
 private:
     // Shows the window, listens through the dialog on 127.0.0.1:0, connects
@@ -795,23 +791,6 @@ void tst_MainWindow::quitHasCtrlQ() {
     QVERIFY(w.action(QStringLiteral("quit"))->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
     QVERIFY(ui::quitShortcuts({}).contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
     QCOMPARE(ui::quitShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Q)}).size(), 1);
-}
-
-// Issue 18, bug 6: the Hex tab of the Bytes pane was too narrow for one
-// 16-byte row.
-void tst_MainWindow::hexTabFitsOneRow() {
-    MainWindow w;
-    QVERIFY(shown(w));
-    auto* tabs = w.payloadView()->findChild<QTabWidget*>();
-    QVERIFY(tabs);
-    auto* hex = qobject_cast<QPlainTextEdit*>(tabs->widget(1));
-    QVERIFY(hex);
-    QCOMPARE(tabs->tabText(1), QStringLiteral("Hex"));
-    const QString row = ui::hexDump(std::string_view("0123456789abcdef", 16)).section(QLatin1Char('\n'), 0, 0);
-    QVERIFY(row.size() > 60);
-    const int needed = QFontMetrics(hex->font()).horizontalAdvance(row) + 2 * hex->frameWidth();
-    QVERIFY2(hex->minimumWidth() >= needed, qPrintable(QStringLiteral("%1 < %2").arg(hex->minimumWidth()).arg(needed)));
-    QVERIFY(w.payloadView()->minimumSizeHint().width() >= needed);
 }
 
 QTEST_MAIN(tst_MainWindow)

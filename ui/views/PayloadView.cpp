@@ -8,16 +8,13 @@
 #include "ui/views/ViewColors.h"
 
 #include <QFontDatabase>
-#include <QFontMetrics>
 #include <QLabel>
 #include <QPlainTextEdit>
-#include <QScrollBar>
 #include <QSyntaxHighlighter>
-#include <QTabWidget>
 #include <QTextBlock>
+#include <QTabWidget>
 #include <QTextCharFormat>
 #include <QVBoxLayout>
-#include <QtMath>
 
 namespace ui {
 namespace {
@@ -77,11 +74,6 @@ PayloadView::PayloadView(QWidget* parent) : QWidget(parent) {
     m_escaped = makeText(this, true);
     m_highlighter = new PayloadHighlighter(m_escaped->document());
     m_hex = makeText(this, false);
-    // One 16-byte row of the dump fits without wrapping or scrolling sideways.
-    const QString row = hexDump(std::string_view("0123456789abcdef", 16)).section(QLatin1Char('\n'), 0, 0);
-    m_hex->setMinimumWidth(QFontMetrics(m_hex->font()).horizontalAdvance(row) + 2 * m_hex->frameWidth() +
-                           2 * qCeil(m_hex->document()->documentMargin()) +
-                           m_hex->verticalScrollBar()->sizeHint().width() + 4);
     m_details = makeText(this, true);
     m_tabs = new QTabWidget(this);
     m_tabs->setDocumentMode(true);
