@@ -38,6 +38,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScreen>
+#include <QShowEvent>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTextBrowser>
@@ -232,13 +233,16 @@ void MainWindow::buildActions() {
     };
     make(QStringLiteral("clearLog"), tr("C&lear log"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete),
          tr("Forget every logged event (channels stay open)"), [this] { m_bridge->clearLog(); });
-    make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, tr("Close every channel and quit"),
+    QAction* quit = make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, tr("Close every channel and quit"),
          [this] {
              if (quitNeedsConfirmation())
                  askToQuit();
              else
                  close();
          });
+    quit->setShortcuts(quitShortcuts(QKeySequence::keyBindings(QKeySequence::Quit)));
+    make(QStringLiteral("resetLayout"), tr("&Reset layout"), QKeySequence(),
+         tr("Panels, toolbar and their sizes as on a first run"), [this] { resetLayout(); });
 
     make(QStringLiteral("find"), tr("&Find…"), QKeySequence::Find, tr("Search the conversation"),
          [this] { m_conversation->showFindBar(); });
@@ -337,6 +341,7 @@ void MainWindow::buildMenus() {
     QAction* by = m_payloadDock->toggleViewAction();
     by->setText(tr("Bytes panel"));
     view->addAction(by);
+    view->addAction(action(QStringLiteral("resetLayout")));
     view->addSeparator();
     QMenu* scheme = view->addMenu(tr("Colour &scheme"));
     auto* schemes = new QActionGroup(this);
@@ -522,14 +527,68 @@ QAction* MainWindow::action(const QString& name) const {
 
 // --- Settings -----------------------------------------------------------------------
 
+QList<QKeySequence> quitShortcuts(const QList<QKeySequence>& platform) {
+    if (!platform.isEmpty()) return platform;
+    return {QKeySequence(Qt::CTRL | Qt::Key_Q)};
+}
+
+void MainWindow::applyDefaultDockSizes() {
+    const bool narrow = width() < 1450;
+    const int side = qMax(160, width() / 5);
+    resizeDocks({m_channelsDock, m_inspectorDock}, {qMin(narrow ? 325 : 345, side), qMin(narrow ? 280 : 320, side)},
+                Qt::Horizontal);
+    resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
+}
+
+void MainWindow::fitToScreen() {
+    QScreen* s = screen();
+    if (!s) return;
+    const QRect avail = s->availableGeometry();
+    // The frame (title bar, borders) counts: it is what must stay on screen.
+    const QMargins frame(geometry().left() - frameGeometry().left(), geometry().top() - frameGeometry().top(),
+                         frameGeometry().right() - geometry().right(),
+                         frameGeometry().bottom() - geometry().bottom());
+    const QRect area = avail.marginsRemoved(frame);
+    if (area.isEmpty()) return;
+    QRect g = geometry();
+    if (isMaximized() || isFullScreen() || area.contains(g)) return;
+    g.setWidth(qMin(g.width(), area.width()));
+    g.setHeight(qMin(g.height(), area.height()));
+    g.moveLeft(qBound(area.left(), g.left(), area.right() - g.width() + 1));
+    g.moveTop(qBound(area.top(), g.top(), area.bottom() - g.height() + 1));
+    setGeometry(g);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (m_fittedOnShow) return;
+    m_fittedOnShow = true;
+    fitToScreen();
+}
+
+void MainWindow::resetLayout() {
+    settings::removeValue(kGeometry);
+    settings::removeValue(kState);
+    restoreState(m_defaultState);
+    for (QDockWidget* d : {m_channelsDock, m_inspectorDock, m_payloadDock}) d->show();
+    if (!isMaximized() && !isFullScreen()) {
+        const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 880);
+        resize(qMin(1400, avail.width()), qMin(880, avail.height()));
+        fitToScreen();
+    }
+    applyDefaultDockSizes();
+    showStatus(tr("Layout reset."));
+}
+
 void MainWindow::restoreSettings() {
+    m_defaultState = saveState();
     const QByteArray geometry = settings::bytesValue(kGeometry);
     if (geometry.isEmpty() || !restoreGeometry(geometry)) {
         const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 880);
         resize(qMin(1400, avail.width()), qMin(880, avail.height()));
-        const bool narrow = width() < 1450;
-        resizeDocks({m_channelsDock, m_inspectorDock}, {narrow ? 325 : 345, narrow ? 280 : 320}, Qt::Horizontal);
-        resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
+        applyDefaultDockSizes();
+    } else {
+        fitToScreen();
     }
     restoreState(settings::bytesValue(kState));
     m_conversation->restoreHeaderState(settings::bytesValue(kHeader));

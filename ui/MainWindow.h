@@ -28,6 +28,8 @@
 #include "ui/model/ChannelParams.h"
 
 #include <QMainWindow>
+#include <QKeySequence>
+#include <QList>
 #include <QPalette>
 
 #include <cstdint>
@@ -62,6 +64,10 @@ class StatusBarWidgets;
 class SummaryDialog;
 class TeachingController;
 class UiLatencyMonitor;
+
+/// The Quit action's keys: the platform's standard Quit sequence, or Ctrl+Q
+/// where the platform has none (Windows).
+QList<QKeySequence> quitShortcuts(const QList<QKeySequence>& platform);
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -131,6 +137,9 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    /// The first show fits the window to its screen again, frame included
+    /// (the frame is known only once the window is shown).
+    void showEvent(QShowEvent* event) override;
 
 private:
     void buildViews();
@@ -142,6 +151,14 @@ private:
     void connectParts();
     void restoreSettings();
     void saveSettings();
+    /// The dock sizes a window starts with (a first run, View > Reset layout).
+    void applyDefaultDockSizes();
+    /// View > Reset layout: docks, toolbar and their sizes as on a first run;
+    /// the saved geometry and state are forgotten.
+    void resetLayout();
+    /// Keeps the window inside its screen's available area (a geometry saved
+    /// on a larger screen or at another scale).
+    void fitToScreen();
     void showShortcuts();
     void showAbout();
 
@@ -173,6 +190,8 @@ private:
     QDockWidget* m_inspectorDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
     QTimer* m_statusTimer = nullptr;
+    QByteArray m_defaultState;  // saveState() before the saved one is restored
+    bool m_fittedOnShow = false;
     bool m_quitConfirmed = false;  // "Close channels and quit" was chosen
     ActionSet m_actions{this};  // the window's own: clear log, quit, find, filter, focus, view, help
 

@@ -235,5 +235,7 @@ void setBytesValue(const QString& key, const QByteArray& value) {
     QSettings().setValue(key, value);
 }
 
+void removeValue(const QString& key) { QSettings().remove(key); }
+
 }  // namespace settings
 }  // namespace ui

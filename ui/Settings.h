@@ -60,6 +60,8 @@ int intValue(const QString& key, int fallback);
 void setIntValue(const QString& key, int value);
 QByteArray bytesValue(const QString& key);
 void setBytesValue(const QString& key, const QByteArray& value);
+/// Forgets `key` (what a reset goes back to is the default).
+void removeValue(const QString& key);
 
 }  // namespace settings
 }  // namespace ui

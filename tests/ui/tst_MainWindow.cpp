@@ -23,11 +23,14 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QDockWidget>
+#include <QScreen>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QLayout>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMenuBar>
@@ -173,6 +176,10 @@ private slots:
     void quitAsksWhileChannelsAreOpen();
     void oneMessagesToggle();
     void tabAroundTheMessageFieldSkipsTheTerminatorBox();
+    void restoredGeometryFitsTheScreen();
+    void statusBarDoesNotSetTheMinimumWidth();
+    void resetLayoutRestoresDefaults();
+    void quitHasCtrlQ();
 
 private:
     // Shows the window, listens through the dialog on 127.0.0.1:0, connects
@@ -714,6 +721,76 @@ void tst_MainWindow::oneMessagesToggle() {
     QVERIFY(!w.conversation()->messagesMode());
     w.conversation()->setMessagesMode(true);
     QVERIFY(button->isChecked() && messages->isChecked());
+}
+
+// Issue 18, bug 6: a geometry saved on a larger screen (or at another scale)
+// came back larger than the screen and could not be shrunk.
+void tst_MainWindow::restoredGeometryFitsTheScreen() {
+    {
+        MainWindow w;
+        QVERIFY(shown(w));
+        w.setGeometry(QRect(QPoint(-400, -300), QSize(4000, 3000)));
+        w.close();  // saves the geometry
+    }
+    MainWindow again;
+    QVERIFY(shown(again));
+    const QRect avail = again.screen()->availableGeometry();
+    // Offscreen's screen (800 px) is narrower than the window's minimum
+    // width (the composer's tools and the filter bar set it): no wider than that minimum.
+    const QRect g = again.geometry();
+    QVERIFY2(g.top() >= avail.top() && g.left() >= avail.left() && g.bottom() <= avail.bottom() &&
+                 g.width() <= qMax(avail.width(), again.layout()->totalMinimumSize().width()),
+             qPrintable(QStringLiteral("window %1,%2 %3x%4 on %5x%6")
+                            .arg(again.x()).arg(again.y()).arg(again.width()).arg(again.height())
+                            .arg(avail.width()).arg(avail.height()) + QStringLiteral(" min %1 g %2,%3 %4x%5 avail %6,%7").arg(again.layout()->totalMinimumSize().width()).arg(g.x()).arg(g.y()).arg(g.width()).arg(g.height()).arg(avail.x()).arg(avail.y())));
+}
+
+// Issue 18, bug 6: the window could not be narrower than 1,080 px: the status
+// bar's six fixed-width figures set the minimum.
+void tst_MainWindow::statusBarDoesNotSetTheMinimumWidth() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    // The status bar's figures forced it (all six at full width); now they
+    // give way to the panels: the status bar is not what sets the minimum.
+    QVERIFY2(w.statusBar()->minimumSizeHint().width() < w.centralWidget()->minimumSizeHint().width(),
+             qPrintable(QStringLiteral("status bar %1, central %2")
+                            .arg(w.statusBar()->minimumSizeHint().width())
+                            .arg(w.centralWidget()->minimumSizeHint().width())));
+    QVERIFY(w.statusFigures()->sizeHint().width() > w.statusFigures()->minimumSizeHint().width());
+}
+
+// Issue 18, bug 6: View > Reset layout brings the docks back as they start and
+// forgets the saved state.
+void tst_MainWindow::resetLayoutRestoresDefaults() {
+    MainWindow w;
+    QVERIFY(shown(w));
+    auto* channels = w.findChild<QDockWidget*>(QStringLiteral("ChannelsDock"));
+    QVERIFY(channels);
+    QVERIFY(channels->isVisible());
+    const int defaultWidth = channels->width();
+    channels->hide();
+    w.close();  // saves the layout with the panel hidden
+    QVERIFY(QSettings().contains(QStringLiteral("window/state")));
+    MainWindow again;
+    QVERIFY(shown(again));
+    auto* ch2 = again.findChild<QDockWidget*>(QStringLiteral("ChannelsDock"));
+    QVERIFY(!ch2->isVisible());
+    QAction* reset = again.action(QStringLiteral("resetLayout"));
+    QVERIFY(reset);
+    reset->trigger();
+    QTRY_VERIFY(ch2->isVisible());
+    QTRY_VERIFY(qAbs(ch2->width() - defaultWidth) <= 4);
+    QVERIFY(!QSettings().contains(QStringLiteral("window/state")));
+    QVERIFY(!QSettings().contains(QStringLiteral("window/geometry")));
+}
+
+// Issue 18, bug 8 / docs/gui.md: Quit is Ctrl+Q on every platform (Windows'
+// standard Quit sequence is empty).
+void tst_MainWindow::quitHasCtrlQ() {
+    MainWindow w;
+    QVERIFY(w.action(QStringLiteral("quit"))->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
+    QVERIFY(ui::quitShortcuts({}).contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
+    QCOMPARE(ui::quitShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Q)}).size(), 1);
 }
 
 QTEST_MAIN(tst_MainWindow)

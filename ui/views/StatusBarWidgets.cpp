@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QResizeEvent>
 
 namespace ui {
 namespace {
@@ -74,6 +75,30 @@ void StatusBarWidgets::setFigures(const Figures& f) {
     else if (f.worstLagMs > 100)
         p.setColor(QPalette::WindowText, c.warning);
     m_lag->setPalette(p);
+}
+
+int StatusBarWidgets::widthOf(bool all) const {
+    const int spacing = layout()->spacing();
+    // Three separators, each with the spacing on both sides.
+    int w = m_channels->minimumWidth() + m_lag->minimumWidth() + 3 * (2 + 2 * spacing);
+    if (all)
+        for (const QLabel* l : {m_in, m_out, m_events, m_log}) w += l->minimumWidth() + spacing;
+    return w;
+}
+
+QSize StatusBarWidgets::sizeHint() const { return {widthOf(true), QWidget::sizeHint().height()}; }
+
+QSize StatusBarWidgets::minimumSizeHint() const { return {widthOf(false), QWidget::minimumSizeHint().height()}; }
+
+void StatusBarWidgets::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    const int spacing = layout()->spacing();
+    int used = widthOf(false);
+    for (QLabel* l : {m_in, m_out, m_events, m_log}) {
+        const bool fits = used + l->minimumWidth() + spacing <= event->size().width();
+        if (fits) used += l->minimumWidth() + spacing;
+        l->setVisible(fits);
+    }
 }
 
 QString StatusBarWidgets::channelsText() const {

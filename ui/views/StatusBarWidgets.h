@@ -34,10 +34,20 @@ public:
     };
     void setFigures(const Figures& f);
 
+    /// All the figures (what the bar asks for when there is room).
+    QSize sizeHint() const override;
+    /// Channels open and UI lag only: on a narrow window the rates, events/s
+    /// and the log size are left out (right to left) rather than widening it.
+    QSize minimumSizeHint() const override;
+
     QString channelsText() const;
     QString lagText() const;
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    int widthOf(bool all) const;
     QLabel* m_channels = nullptr;
     QLabel* m_in = nullptr;
     QLabel* m_out = nullptr;
