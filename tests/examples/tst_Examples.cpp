@@ -332,7 +332,9 @@ void TestExamples::cliServerOnlyAnswersCPython() {
 void TestExamples::cliExampleEscapesPeerBytes() {
     const QByteArray hostile = "\x1b[2J\x1b]52;c;aGk=\x07";
     QProcess server;
-    server.start(LW_CLI, {"example", "http", "--server-only"});
+    // --count 1: the server ends after the one connection (without it, it ran
+    // to its 30 s default timeout, as long as the wait below).
+    server.start(LW_CLI, {"example", "http", "--server-only", "--count", "1"});
     QVERIFY(server.waitForStarted(10000));
     const quint16 port = readListeningPort(server);
     QVERIFY(port != 0);

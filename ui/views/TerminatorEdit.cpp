@@ -138,6 +138,15 @@ TerminatorEdit::TerminatorEdit(QWidget* parent) : QWidget(parent) {
     updateState();
 }
 
+// The preset box outlives this object's own destructor body (children go in
+// ~QWidget), and losing the focus as they go would call back into a half
+// destroyed editor: its callbacks are cleared first.
+TerminatorEdit::~TerminatorEdit() {
+    auto* presets = static_cast<PresetBox*>(m_presets);
+    presets->onEnter = nullptr;
+    presets->onFocusLeft = nullptr;
+}
+
 TerminatorEdit::Choice TerminatorEdit::choice() const {
     return static_cast<Choice>(m_presets->currentIndex());
 }

@@ -37,6 +37,7 @@ public:
     Q_ENUM(Choice)
 
     explicit TerminatorEdit(QWidget* parent = nullptr);
+    ~TerminatorEdit() override;
 
     std::optional<engine::Terminator> terminator() const;
     void setTerminator(const engine::Terminator& t);
