@@ -109,9 +109,15 @@ install_deps() {
 }
 
 configure() {
-    local preset=$1
-    say "configuring ($preset, LW_WERROR=$werror)"
-    cmake --preset "$preset" --log-level=WARNING -DLW_WERROR="$werror"
+    local preset=$1 extra=()
+    # CI never runs a debugger: line tables only (-g1) keep backtraces and
+    # sanitizer reports readable and cut the default build's compile time by
+    # about a quarter (a test TU: 16.1 s -> 11.9 s CPU). Elsewhere full -g.
+    if [[ $preset == default ]]; then
+        extra=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 $([[ ${CI:-} == true ]] && echo -g1 || echo -g) -DNDEBUG")
+    fi
+    say "configuring ($preset, LW_WERROR=$werror${extra:+, ${extra[*]}})"
+    cmake --preset "$preset" --log-level=WARNING -DLW_WERROR="$werror" "${extra[@]}"
 }
 
 # build PRESET [TARGET...]: everything, or just the targets named.
