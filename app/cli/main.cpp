@@ -11,6 +11,7 @@
 #include "app/cli/UdpCommand.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/net/FileOps.h"
 
 #include <cstdio>
 #include <exception>
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     cli::SignalWatcher::blockSignals();
     raiseOpenFileLimit();
     tuneAllocator();
+    // Bytes out as they are (Windows would write "\n" as "\r\n").
+    engine::fileops::setStdioBinary();
 
     const cli::ParsedCommandLine parsed = cli::parseCommandLine(argc, argv);
     switch (parsed.kind) {

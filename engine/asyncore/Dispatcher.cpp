@@ -74,8 +74,12 @@ void Dispatcher::setReuseAddr() {
 }
 
 void Dispatcher::listen(int backlog) {
+    // asyncore caps the backlog at 5 on Windows (D-list conformance).
+    listenUncapped(kIsWindows && backlog > 5 ? 5 : backlog);
+}
+
+void Dispatcher::listenUncapped(int backlog) {
     accepting = true;
-    if constexpr (kIsWindows) backlog = backlog > 5 ? 5 : backlog;
     std::error_code ec;
     sockops::listen(m_socket.get(), backlog, ec);
     if (ec) throw std::system_error(ec, "listen");

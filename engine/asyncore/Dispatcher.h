@@ -87,7 +87,11 @@ public:
     void addChannel();
     void delChannel();
     void setReuseAddr();
+    /// asyncore's listen(): on Windows the backlog is capped at 5, as Python does.
     void listen(int backlog);
+    /// listen() without that cap, for servers that take many clients at once
+    /// (the reactor's Channel, the Mocker); the same as listen() elsewhere.
+    void listenUncapped(int backlog);
     void bind(const Address& a);
     void connect(const Address& a);
     struct Accepted {

@@ -181,16 +181,7 @@ public:
         for (std::size_t k = 0; k < m_fds.size() && n > 0; ++k) {
             const short re = m_fds[k].revents;
             if (!re) continue;
-            unsigned bits = 0;
-            if (re & (POLLIN | POLLRDNORM)) bits |= kReadyIn;
-#if !defined(_WIN32)
-            if (re & POLLPRI) bits |= kReadyPri;
-#endif
-            if (re & (POLLOUT | POLLWRNORM)) bits |= kReadyOut;
-            if (re & POLLERR) bits |= kReadyErr;
-            if (re & POLLHUP) bits |= kReadyHup;
-            if (re & POLLNVAL) bits |= kReadyNval;
-            entries[m_index[k]].ready = bits;
+            entries[m_index[k]].ready = sockops::readyFromPoll(re);
             ++readyCount;
         }
         return readyCount;

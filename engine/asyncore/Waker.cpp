@@ -16,9 +16,11 @@
 
 namespace engine {
 
+#if !defined(_WIN32)
 namespace {
 [[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 }  // namespace
+#endif
 
 Waker::Waker(Loop& loop) : Dispatcher(&loop) {
 #if defined(__linux__)

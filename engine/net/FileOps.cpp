@@ -4,7 +4,9 @@
 #include <cerrno>
 
 #if defined(_WIN32)
+#include <fcntl.h>
 #include <filesystem>
+#include <io.h>
 #include <system_error>
 #else
 #include <fcntl.h>
@@ -40,6 +42,12 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode
     return r;
 }
 
+void setStdioBinary() noexcept {
+    std::fflush(stdout);
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+}
+
 OpenedFile openAppendNoFollow(const std::string& path, unsigned /*mode*/) {
     OpenedFile r;
     std::error_code ec;
@@ -59,6 +67,8 @@ OpenedFile openAppendNoFollow(const std::string& path, unsigned /*mode*/) {
 }
 
 #else
+
+void setStdioBinary() noexcept {}
 
 namespace {
 int openRetrying(const char* path, int flags, mode_t mode) {

@@ -41,4 +41,9 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned mode);
 /// device or FIFO refused as Failed (EINVAL).
 OpenedFile openAppendNoFollow(const std::string& path, unsigned mode);
 
+/// Puts stdin and stdout in binary mode, so bytes pass as they are: on
+/// Windows _setmode(_O_BINARY) (text mode writes "\n" as "\r\n" and stops
+/// reading at ^Z); nothing elsewhere, where there is no text mode.
+void setStdioBinary() noexcept;
+
 }  // namespace engine::fileops

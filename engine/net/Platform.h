@@ -20,6 +20,12 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
+// Winsock's default fd_set holds 64 sockets, too few for a listener with
+// clients on the select backend; engine/CMakeLists.txt also defines it for
+// every file, in case <winsock2.h> comes in first through another header.
+#ifndef FD_SETSIZE
+#define FD_SETSIZE 1024
+#endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #else

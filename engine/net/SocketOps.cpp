@@ -4,6 +4,7 @@
 #include "engine/net/SocketOps.h"
 
 #include "engine/net/Address.h"
+#include "engine/net/NetErrors.h"
 #include "engine/net/ReadyBits.h"
 #include "engine/net/Socket.h"
 
@@ -11,9 +12,10 @@
 #include <cstring>
 #include <mutex>
 
-#if defined(_WIN32)
-#pragma comment(lib, "ws2_32.lib")
-#else
+#if defined(_MSC_VER)
+#pragma comment(lib, "ws2_32.lib")  // MSVC only; CMake links ws2_32 for every compiler
+#endif
+#if !defined(_WIN32)
 #include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
@@ -56,7 +58,9 @@ namespace {
 
 #if defined(_WIN32)
 using SockLen = int;
-inline std::error_code fromNative(int e) { return std::error_code(e, std::system_category()); }
+// Winsock numbers in their own category, which maps them to std::errc
+// (NetErrors.h): MinGW's system_category() does not.
+inline std::error_code fromNative(int e) { return std::error_code(e, winsockCategory()); }
 #else
 using SockLen = socklen_t;
 inline std::error_code fromNative(int e) { return std::error_code(e, std::generic_category()); }
@@ -95,20 +99,14 @@ bool isConnectInProgress(const std::error_code& ec) {
         isWouldBlock(ec))
         return true;
 #if defined(_WIN32)
-    if (ec.value() == WSAEINVAL) return true;  // asyncore treats WSAEINVAL as "in progress" on Windows
+    if (ec == std::error_code(WSAEINVAL, winsockCategory())) return true;  // asyncore treats WSAEINVAL as "in progress" on Windows
 #endif
     return false;
 }
 
 bool isDisconnect(const std::error_code& ec) {
-    return ec == std::errc::connection_reset || ec == std::errc::not_connected ||
-#if defined(ESHUTDOWN)
-           (ec.value() == ESHUTDOWN &&
-            (ec.category() == std::generic_category() || ec.category() == std::system_category())) ||
-#endif
-#if defined(_WIN32)
-           ec.value() == WSAESHUTDOWN ||
-#endif
+    // ESHUTDOWN has no std::errc: by name, errno and WSAESHUTDOWN alike.
+    return ec == std::errc::connection_reset || ec == std::errc::not_connected || errorName(ec) == "ESHUTDOWN" ||
            ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
            ec == std::errc::bad_file_descriptor;
 }
@@ -167,7 +165,7 @@ void setNonBlocking(NativeSocket s, bool on, std::error_code& ec) {
     ec.clear();
 #if defined(_WIN32)
     u_long mode = on ? 1 : 0;
-    if (::ioctlsocket(s, FIONBIO, &mode) != 0) ec = lastError();
+    if (::ioctlsocket(s, static_cast<long>(FIONBIO), &mode) != 0) ec = lastError();
 #else
     int flags = ::fcntl(s, F_GETFL, 0);
     if (flags < 0) {
@@ -351,15 +349,26 @@ unsigned readinessNow(NativeSocket s, bool read, bool write, std::error_code& ec
         return 0;
     }
     if (r == 0) return 0;
+    return readyFromPoll(p.revents);
+}
+
+unsigned readyFromPoll(int revents) noexcept {
     unsigned bits = 0;
-    if (p.revents & (POLLIN | POLLRDNORM)) bits |= kReadyIn;
+    if (revents & (POLLIN | POLLRDNORM)) bits |= kReadyIn;
 #if !defined(_WIN32)
-    if (p.revents & POLLPRI) bits |= kReadyPri;
+    if (revents & POLLPRI) bits |= kReadyPri;
 #endif
-    if (p.revents & (POLLOUT | POLLWRNORM)) bits |= kReadyOut;
-    if (p.revents & POLLERR) bits |= kReadyErr;
-    if (p.revents & POLLHUP) bits |= kReadyHup;
-    if (p.revents & POLLNVAL) bits |= kReadyNval;
+    if (revents & (POLLOUT | POLLWRNORM)) bits |= kReadyOut;
+    if (revents & POLLERR) bits |= kReadyErr;
+#if defined(_WIN32)
+    // WSAPoll reports a peer's FIN (an orderly shutdown) as POLLHUP, where
+    // poll() on Linux reports it as POLLIN: readable, so the read returns 0
+    // and the channel ends with `eof` on both. With POLLERR it stays a hangup.
+    if (revents & POLLHUP) bits |= (revents & POLLERR) ? kReadyHup : kReadyIn;
+#else
+    if (revents & POLLHUP) bits |= kReadyHup;
+#endif
+    if (revents & POLLNVAL) bits |= kReadyNval;
     return bits;
 }
 
@@ -440,7 +449,7 @@ std::size_t recvFrom(NativeSocket s, void* buf, std::size_t len, Address* peer, 
     std::size_t got = 0;
     if (n == SOCKET_ERROR) {
         ec = lastError();
-        if (ec.value() != WSAEMSGSIZE) return 0;
+        if (ec != std::error_code(WSAEMSGSIZE, winsockCategory())) return 0;
         // The buffer holds the first `len` bytes; the rest is gone.
         ec.clear();
         truncated = true;
@@ -486,7 +495,7 @@ std::size_t recvFrom(NativeSocket s, void* buf, std::size_t len, Address* peer, 
 
 bool isPortUnreachable(const std::error_code& ec) {
 #if defined(_WIN32)
-    if (ec.value() == WSAECONNRESET) return true;
+    if (ec == std::error_code(WSAECONNRESET, winsockCategory())) return true;
 #endif
     return ec == std::errc::connection_refused;
 }

@@ -10,6 +10,7 @@
 // one thread at a time (in practice: its loop's thread).
 #pragma once
 
+#include "engine/net/NetErrors.h"
 #include "engine/net/Platform.h"
 
 #include <cstddef>
@@ -53,6 +54,10 @@ std::size_t bytesAvailable(NativeSocket s, std::error_code& ec);
 /// Readiness now, without waiting (poll() / WSAPoll() with a zero timeout),
 /// for reading and/or writing: ReadyBits (ReadyBits.h), 0 when nothing is ready.
 unsigned readinessNow(NativeSocket s, bool read, bool write, std::error_code& ec);
+/// ReadyBits for poll()/WSAPoll() `revents`, the same on every platform: on
+/// Windows a POLLHUP without POLLERR (WSAPoll's report of a peer's FIN) is
+/// readable, as poll() reports a FIN on Linux, so it reads as `eof`.
+unsigned readyFromPoll(int revents) noexcept;
 Address localAddress(NativeSocket s, std::error_code& ec);
 Address peerAddress(NativeSocket s, std::error_code& ec);
 /// shutdown(SHUT_WR).
@@ -118,7 +123,9 @@ bool isConnectInProgress(const std::error_code& ec);
 /// asyncore._DISCONNECTED: ECONNRESET, ENOTCONN, ESHUTDOWN, ECONNABORTED,
 /// EPIPE, EBADF (D12). ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH are not in it.
 bool isDisconnect(const std::error_code& ec);
-/// Human-readable text for an error code ("Connection refused").
+/// Human-readable text for an error code ("Connection refused"); Winsock
+/// codes get the Linux texts (NetErrors.h). errorName() (NetErrors.h) gives
+/// the portable symbolic name ("ECONNREFUSED").
 std::string describe(const std::error_code& ec);
 
 }  // namespace sockops

@@ -169,7 +169,7 @@ void Channel::listenOn(const Address& address, int backlog) {
             sockops::setV6Only(socketHandle(), true, ignored);
         }
         bind(address);
-        listen(backlog);
+        listenUncapped(backlog);
     } catch (const std::system_error& e) {
         std::string message = "cannot listen on " + address.toString() + ": " + sockops::describe(e.code());
         m_report.error(e.code().value(), message);
@@ -677,15 +677,19 @@ void Channel::dropPendingConnection(const std::error_code& why) {
 void Channel::handleClose() {
     if (isClosed()) return;
     if (m_phase == ChannelPhase::Connecting) {
-        // A failed connect reported as an exceptional condition (Windows).
-        const std::string message = "connect to " + m_attempt.toString() + ": connection failed";
-        m_report.error(0, message);
+        // A failed connect reported as an exceptional condition (Windows):
+        // SO_ERROR says why (WSAECONNREFUSED: "Connection refused", as on Linux).
+        std::error_code soEc;
+        const int err = sockops::pendingError(socketHandle(), soEc);
+        const std::string message = "connect to " + m_attempt.toString() + ": " +
+                                    (err ? sockops::describe(sockops::errorFromNative(err)) : "connection failed");
+        m_report.error(err, message);
         closeNoThrow();
         if (m_nextCandidate < m_candidates.size()) {
             attemptConnect();
             return;
         }
-        finish(CloseReason::Error, message, 0);
+        finish(CloseReason::Error, message, err);
         return;
     }
     if (!m_peerEof && !m_ioError && m_proxyPeer && !m_readEof && !m_closeWhenDone) {

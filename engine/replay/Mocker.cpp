@@ -817,7 +817,7 @@ void Mocker::Impl::listen() {
             m_listener->createSocket(a.family());
             m_listener->setReuseAddr();
             m_listener->bind(a);
-            m_listener->listen(128);
+            m_listener->listenUncapped(128);
             std::error_code ec;
             const Address local = sockops::localAddress(m_listener->socketHandle(), ec);
             MutexLock lock(m_mutex);
