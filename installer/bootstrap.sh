@@ -7,6 +7,7 @@
 #   installer/bootstrap.sh asan [ARGS...]  the same under AddressSanitizer + UBSan (build/asan)
 #   installer/bootstrap.sh tsan [ARGS...]  build under ThreadSanitizer, run the 'threaded' tests (build/tsan)
 #   installer/bootstrap.sh package         build (default) and make the packages in build/default/packages
+#   installer/bootstrap.sh windows         cross-build engine/net for Windows (MinGW-w64), run its checks under Wine
 #
 # CI=true turns warnings into errors (LW_WERROR=ON); so does LW_WERROR=ON.
 set -euo pipefail
@@ -67,6 +68,12 @@ DEPS=(
     python3-aiosmtpd
     socat
 )
+# `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
+# compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).
+WINDOWS_DEPS=(
+    mingw-w64
+    wine
+)
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -75,16 +82,19 @@ die() { say "$*" >&2; exit 1; }
 
 usage() {
     echo "usage:"
-    sed -n '5,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '5,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
+# install_deps [PKG...]: the given packages, DEPS when none are given.
 install_deps() {
+    local wanted=("${DEPS[@]}")
+    (($# > 0)) && wanted=("$@")
     if ! command -v dpkg-query >/dev/null 2>&1; then
-        say "not a Debian system; make sure these are installed: ${DEPS[*]}"
+        say "not a Debian system; make sure these are installed: ${wanted[*]}"
         return
     fi
     local missing=() pkg
-    for pkg in "${DEPS[@]}"; do
+    for pkg in "${wanted[@]}"; do
         [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == *"install ok installed"* ]] \
             || missing+=("$pkg")
     done
@@ -211,6 +221,10 @@ case $cmd in
         cpack --config build/default/CPackConfig.cmake
         say "packages:"
         ls -l build/default/packages/*.* | sed 's/^/  /'
+        ;;
+    windows)
+        install_deps cmake ninja-build ccache "${WINDOWS_DEPS[@]}"
+        tests/windows/run_wine_suite.sh
         ;;
     -h | --help | help)
         usage
