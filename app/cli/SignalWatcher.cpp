@@ -1,6 +1,8 @@
 // SignalWatcher.cpp — sigwait() on POSIX, SetConsoleCtrlHandler on Windows.
 #include "app/cli/SignalWatcher.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 
@@ -23,12 +25,21 @@ std::mutex g_mutex;
 std::function<void(int)>* g_callback = nullptr;
 std::atomic<int>* g_seen = nullptr;
 
+std::condition_variable g_released;
+
+// Ctrl-C and Ctrl-Break: the callback starts a clean stop and the process
+// goes on. Closing the console window, logging off or shutting down: Windows
+// ends the process as soon as this handler returns (and after 5 s at the
+// latest), so the handler waits for the clean stop to finish, that is for
+// the SignalWatcher to be destroyed at the end of main, up to 4.5 s.
 BOOL WINAPI onConsoleEvent(DWORD type) {
-    if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT) return FALSE;
-    std::lock_guard<std::mutex> lock(g_mutex);
+    const bool closing = type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT;
+    if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && !closing) return FALSE;
+    std::unique_lock<std::mutex> lock(g_mutex);
     if (!g_callback) return FALSE;
-    if (++*g_seen > 1) std::_Exit(130);
+    if (++*g_seen > 1 && !closing) std::_Exit(130);
     (*g_callback)(type == CTRL_C_EVENT ? 2 : 15);
+    if (closing) g_released.wait_for(lock, std::chrono::milliseconds(4500), [] { return g_callback == nullptr; });
     return TRUE;
 }
 }  // namespace
@@ -44,9 +55,12 @@ SignalWatcher::SignalWatcher(std::function<void(int)> onSignal) : m_onSignal(std
 
 SignalWatcher::~SignalWatcher() {
     SetConsoleCtrlHandler(onConsoleEvent, FALSE);
-    std::lock_guard<std::mutex> lock(g_mutex);
-    g_callback = nullptr;
-    g_seen = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        g_callback = nullptr;
+        g_seen = nullptr;
+    }
+    g_released.notify_all();  // a console-close handler waiting for the clean stop may return now
 }
 
 #else

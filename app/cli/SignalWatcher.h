@@ -7,7 +7,10 @@
 // thread then takes them with sigwait() and calls the callback, where
 // anything may be done (a signal handler could do next to nothing). A second
 // signal exits at once (status 130), for when a clean stop hangs. On Windows
-// a console control handler does the same.
+// a console control handler does the same for Ctrl-C and Ctrl-Break; when
+// the console window closes (or the user logs off) it starts the same clean
+// stop and holds Windows' kill back until the watcher is destroyed (4.5 s
+// at most), so the session file is complete.
 // What it owns: its thread (POSIX).
 // Threads: construct and destroy on the main thread; the callback runs on
 // the watcher's thread.

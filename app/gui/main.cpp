@@ -27,6 +27,13 @@
 #include <cstring>
 #include <exception>
 
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#endif
+
 namespace {
 
 constexpr const char* kUsage =
@@ -57,6 +64,17 @@ bool wants(int argc, char** argv, const char* a, const char* b) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(_WIN32)
+    // linewright.exe is a GUI program (WIN32_EXECUTABLE): it has no console,
+    // so --help, --version and errors would go nowhere. Started from a
+    // console (cmd, PowerShell), write to that one. Untested here: there is
+    // no Qt for MinGW on this machine (docs/install.md, "Windows").
+    if (::AttachConsole(ATTACH_PARENT_PROCESS)) {
+        std::FILE* ignored = nullptr;
+        freopen_s(&ignored, "CONOUT$", "w", stdout);
+        freopen_s(&ignored, "CONOUT$", "w", stderr);
+    }
+#endif
     // Answered before QApplication, which needs a display.
     if (wants(argc, argv, "--version", "-v")) {
         std::printf("linewright %s\nQt %s (Widgets)\n", lw::kVersion, qVersion());
