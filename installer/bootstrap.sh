@@ -223,7 +223,7 @@ case $cmd in
         ls -l build/default/packages/*.* | sed 's/^/  /'
         ;;
     windows)
-        install_deps cmake ninja-build ccache "${WINDOWS_DEPS[@]}"
+        install_deps cmake ninja-build "${WINDOWS_DEPS[@]}"
         tests/windows/run_wine_suite.sh
         ;;
     -h | --help | help)
