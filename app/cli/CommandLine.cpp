@@ -87,6 +87,7 @@ public:
         m_udp = addUdpCommand(*m_root, m_defs, *m_help, m_result.udp);
         addToolCommands(*m_root, m_defs, *m_help, m_result.tool);
         m_example = addExampleCommand(*m_root, m_defs, *m_help, m_result.example);
+        m_run = addRunCommand(*m_root, m_defs, *m_help, m_result.run);
         m_commands = m_root->get_subcommands({});
         m_all = m_commands;
         for (CLI::App* sub : m_udp->get_subcommands({})) m_all.push_back(sub);
@@ -110,6 +111,7 @@ public:
                       "summary FILE",
                       "presets",
                       "example NAME [options]",
+                      "run SCRIPT [--to HOST:PORT] [--json] [--parallel N --iterations M]",
                       "--help | --version"};
         page.description = kProgramDescription;
         page.listCommands = true;
@@ -201,6 +203,7 @@ private:
     std::vector<CLI::App*> m_all;  ///< m_commands and udp's listen and send.
     CLI::App* m_udp = nullptr;     ///< Its subcommand is the word after it.
     CLI::App* m_example = nullptr;
+    CLI::App* m_run = nullptr;
     const CLI::Option* m_version = nullptr;
     ParsedCommandLine m_result;
 };
@@ -365,6 +368,9 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
     } else if (cmd == m_example) {
         why = finishExample(positionals, m_result.example);
         m_result.kind = ParsedCommandLine::Kind::Example;
+    } else if (cmd == m_run) {
+        why = finishRun(positionals, m_result.run);
+        m_result.kind = ParsedCommandLine::Kind::Run;
     } else {
         why = finishTool(*toolOf(cmd->get_name()), positionals, m_result.tool);
         m_result.kind = ParsedCommandLine::Kind::Tool;
