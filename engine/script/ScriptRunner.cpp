@@ -120,7 +120,7 @@ public:
         if (m_state != State::Connecting) return;
         m_connected = true;
         const auto now = Clock::now();
-        passStep(now, {});
+        passStep(now, "to " + m_target);
         advance(now);
     }
     void onData(std::string_view data) {
@@ -192,6 +192,7 @@ private:
                     fail(now, "cannot resolve " + key + ": " + m_resolveError[key], "a connection", "nothing");
                     return;
                 }
+                m_target = it->second.front().toString();
                 try {
                     makeChat(it->second.front());
                 } catch (const std::exception& e) {
@@ -509,6 +510,7 @@ private:
     bool m_peerClosed = false;
     bool m_connected = false;
     std::string m_closedHow;
+    std::string m_target;  // the address connected to, for messages
 
 public:
     static void reap();

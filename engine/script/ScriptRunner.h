@@ -67,7 +67,7 @@ struct StepDone {
     std::size_t line = 0;
     const Step* statement = nullptr;
     double ms = 0;
-    std::string detail;  ///< Expect: the message it matched (escaped, cut)
+    std::string detail;  ///< Expect: the message it matched (escaped, cut); Connect: "to ADDRESS"
 };
 
 struct RunResult {

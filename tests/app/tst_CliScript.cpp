@@ -127,6 +127,7 @@ private slots:
         QVERIFY2(r.out.contains("'hello-from-linewright'"), qPrintable(r.all()));
         QVERIFY2(r.out.contains("assert \"${n}\" == \"3\""), qPrintable(r.all()));
         QVERIFY2(r.out.contains("\npassed: "), qPrintable(r.all()));
+        QVERIFY2(r.out.contains("to " + redis.to().toUtf8() + "\n"), qPrintable(r.all()));
         QVERIFY(r.err.isEmpty());
 
         // --json: one object per passed step, then the result.
@@ -148,6 +149,34 @@ private slots:
         QVERIFY2(r.err.contains("linewright-cli: step 3 (line 3) failed: expect \"+OK\""), qPrintable(r.all()));
         QVERIFY2(r.err.contains("expected: equals '+OK'"), qPrintable(r.all()));
         QVERIFY2(r.err.contains("got:      '-WRONGPASS"), qPrintable(r.all()));
+    }
+
+    void redisPresetFramesBulkStrings() {
+        REQUIRE_PROGRAM("redis-server");
+        Redis redis;
+        QVERIFY(redis.ready());
+        QTemporaryDir dir;
+        // A value with a CRLF inside: by lines it would be two messages; the
+        // redis preset frames the bulk string's body by its length, as one.
+        const QString path = writeScript(dir,
+            "connect 127.0.0.1:1\n"
+            "send \"AUTH linewright-test\"\n"
+            "expect \"+OK\"\n"
+            "send raw \"*3\\r\\n$3\\r\\nSET\\r\\n$7\\r\\nlw:crlf\\r\\n$4\\r\\na\\r\\nb\\r\\n\"\n"
+            "expect \"+OK\"\n"
+            "preset redis\n"
+            "send \"GET lw:crlf\"\n"
+            "expect \"$4\"\n"
+            "expect \"a\\r\\nb\\r\\n\" as body\n"
+            "assert \"${body}\" =~ \"^a\\r\\nb\"\n"
+            "terminator \"\\r\\n\"\n"
+            "send \"GET lw:crlf\"\n"
+            "expect \"$4\"\n"
+            "expect \"a\"\n"
+            "expect \"b\"\n");
+        const Run r = runCli({"run", path, "--to", redis.to()});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.contains("'a\\r\\nb\\r\\n'"), qPrintable(r.all()));
     }
 
     void redisLoad() {
