@@ -179,6 +179,49 @@ private slots:
         QVERIFY2(r.out.contains("'a\\r\\nb\\r\\n'"), qPrintable(r.all()));
     }
 
+    void scriptFromRecording() {
+        REQUIRE_PROGRAM("redis-server");
+        Redis redis;
+        QVERIFY(redis.ready());
+        QTemporaryDir dir;
+        const QString session = dir.filePath("s.lwsession");
+        const QString port = QString::number(redis.port);
+        Run r = runCli({"connect", "127.0.0.1", port, "-t", "\\r\\n", "--send", "AUTH linewright-test\\r\\n", "--send",
+                        "INCR lw:c\\r\\n", "--send", "SET lw:k x\\r\\ny\\r\\n", "--send", "GET lw:k\\r\\n", "--count", "5",
+                        "--record", session, "--quiet", "--timeout", "10"});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        const QString script = dir.filePath("s.lws");
+        r = runCli({"script", session, "-o", script});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QCOMPARE(r.err, "linewright-cli: wrote " + script.toUtf8() + " from channel 1 (4 sends)\n");
+        QFile made(script);
+        QVERIFY(made.open(QIODevice::ReadOnly));
+        const QByteArray text = made.readAll();
+        QVERIFY2(text.contains("connect 127.0.0.1:" + port.toUtf8() + "\n"), text.constData());
+        QVERIFY2(text.contains("send raw \"INCR lw:c\\r\\n\"\n"), text.constData());
+        QVERIFY2(text.contains("expect regex \"^:[0-9]+$\"\n"), text.constData());  // the counter, loosened
+        QVERIFY2(text.contains("expect \"+OK\"\n"), text.constData());
+        // The counter has moved on since the recording: the script still passes
+        // (run twice), the --exact one fails on it.
+        for (int i = 0; i < 2; ++i) {
+            r = runCli({"run", script, "--quiet"});
+            QVERIFY2(r.status == 0, qPrintable(r.all()));
+        }
+        const QString exact = dir.filePath("exact.lws");
+        QCOMPARE(runCli({"script", session, "-o", exact, "--exact"}).status, 0);
+        r = runCli({"run", exact});
+        QCOMPARE(r.status, 1);
+        QVERIFY2(r.err.contains("expected: equals ':1'"), qPrintable(r.all()));
+        // An existing output is kept unless --force; a channel that is not there is said.
+        r = runCli({"script", session, "-o", script});
+        QCOMPARE(r.status, 1);
+        QVERIFY2(r.err.contains("already exists; it is not overwritten (--force overwrites it)"), qPrintable(r.all()));
+        QCOMPARE(runCli({"script", session, "-o", script, "--force"}).status, 0);
+        r = runCli({"script", session, "-o", dir.filePath("x.lws"), "--channel", "9"});
+        QCOMPARE(r.status, 1);
+        QCOMPARE(runCli({"script", session}).status, 2);
+    }
+
     void redisLoad() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;

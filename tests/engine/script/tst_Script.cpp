@@ -3,6 +3,7 @@
 // need no peer (a refused connect, percentiles). The runs against real
 // peers are in tests/app/tst_CliScript.cpp.
 #include "engine/script/Script.h"
+#include "engine/script/ScriptMaker.h"
 #include "engine/script/ScriptRunner.h"
 
 #include "engine/net/Address.h"
@@ -136,6 +137,16 @@ private slots:
         QCOMPARE(r.failure->step, std::size_t{2});
         QCOMPARE(r.failure->line, std::size_t{2});
         QVERIFY2(r.failure->reason.find("connect failed") == 0, r.failure->reason.c_str());
+    }
+
+    void quotedTextReadsBack() {
+        std::string bytes;
+        for (int c = 0; c < 256; ++c) bytes += static_cast<char>(c);
+        bytes += "${x} \"q\" \\ $$ {";
+        const std::string text = "connect a:1\nsend raw \"" + engine::script::quoteText(bytes) + "\"\n";
+        const Script s = parse(text.c_str());
+        QCOMPARE(s.steps()[1].text.parts.size(), std::size_t{1});
+        QVERIFY(s.steps()[1].text.parts[0].text == bytes);
     }
 
     void percentiles() {
