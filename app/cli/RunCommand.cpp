@@ -3,6 +3,7 @@
 
 #include "app/cli/HelpFormatter.h"
 #include "app/cli/OptionGroups.h"
+#include "app/cli/SignalWatcher.h"
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
@@ -129,6 +130,9 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
     o.port = a.toPort;
     o.defaultTimeoutMs = a.timeoutMs;
     o.backend = a.backend;
+    std::atomic<bool> stop{false};
+    SignalWatcher signals([&stop](int) { stop = true; });  // Ctrl-C: the step running fails as "interrupted"
+    o.cancel = &stop;
     engine::script::ScriptRunner runner(*script, o);
 
     if (a.load) {

@@ -86,9 +86,13 @@ public:
     std::function<void(const StepDone&)> onStep;
     std::vector<std::uint32_t>* latencies = nullptr;
 
-    /// Time passed: a deadline may have come.
+    /// Time passed: a deadline may have come, or a stop was asked for.
     void tick(Clock::time_point now) {
         if (m_state == State::Done) return;
+        if (m_options.cancel && m_options.cancel->load()) {
+            fail(now, "interrupted", "", "");
+            return;
+        }
         if (!deadline() || now < m_deadline) return;
         const Step& st = m_script.steps()[m_pc];
         switch (m_state) {
@@ -623,7 +627,8 @@ ScriptRunner::~ScriptRunner() = default;
 namespace {
 
 template <class Sessions>
-void drive(Loop& loop, Backend backend, Sessions& sessions, const std::function<bool(Clock::time_point)>& after) {
+void drive(Loop& loop, Backend backend, const std::atomic<bool>* cancel, Sessions& sessions,
+           const std::function<bool(Clock::time_point)>& after) {
     for (;;) {
         const auto now = Clock::now();
         for (auto& s : sessions) s->tick(now);
@@ -631,8 +636,9 @@ void drive(Loop& loop, Backend backend, Sessions& sessions, const std::function<
         std::optional<Clock::time_point> next;
         for (auto& s : sessions)
             if (auto d = s->deadline()) next = next ? std::min(*next, *d) : *d;
-        double wait = 1.0;
-        if (next) wait = std::clamp(std::chrono::duration<double>(*next - now).count(), 0.0, 1.0);
+        const double most = cancel ? 0.1 : 1.0;
+        double wait = most;
+        if (next) wait = std::clamp(std::chrono::duration<double>(*next - now).count(), 0.0, most);
         loop.poll(wait, backend);
         ScriptRunner::Session::reap();
     }
@@ -649,7 +655,7 @@ RunResult ScriptRunner::run(const std::function<void(const StepDone&)>& onStep) 
     s.onStep = onStep;
     const auto t0 = Clock::now();
     s.start(t0);
-    drive(loop, m_options.backend, sessions, [&](Clock::time_point) { return !s.done(); });
+    drive(loop, m_options.backend, m_options.cancel, sessions, [&](Clock::time_point) { return !s.done(); });
     RunResult r;
     r.passed = s.passed();
     r.failure = s.failure();
@@ -675,7 +681,9 @@ LoadResult ScriptRunner::runLoad(std::size_t parallel, std::size_t iterations) {
         sessions.back()->latencies = &r.expectUs;
     }
     for (std::size_t i = 0; i < parallel && iterations > 0; ++i) sessions[i]->start(t0);
-    drive(loop, m_options.backend, sessions, [&](Clock::time_point now) {
+    drive(loop, m_options.backend, m_options.cancel, sessions, [&](Clock::time_point now) {
+        if (m_options.cancel && m_options.cancel->load())  // the iteration running is the last
+            for (auto& l : left) l = std::min<std::size_t>(l, 1);
         bool running = false;
         for (std::size_t i = 0; i < parallel; ++i) {
             Session& s = *sessions[i];

@@ -29,6 +29,7 @@
 #include "engine/asyncore/Loop.h"
 #include "engine/script/Script.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,9 @@ struct RunOptions {
     /// The largest message an expect reads.
     std::size_t maxMessage = 1u << 20;
     Backend backend = defaultBackend();
+    /// Set (from any thread) to stop: the step running fails as "interrupted"
+    /// within 100 ms. Null: never.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Why a step failed.

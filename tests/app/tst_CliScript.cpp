@@ -313,6 +313,23 @@ private slots:
         QVERIFY(!r.err.contains('\x1b'));
     }
 
+    void sigtermStopsTheStepWaiting() {
+        QTcpServer peer;
+        QVERIFY(peer.listen(QHostAddress::LocalHost, 0));
+        QTemporaryDir dir;
+        const QString path = writeScript(dir, "connect 127.0.0.1:1\nexpect \"never\" timeout 60\n");
+        QProcess p;
+        p.start(kCli, {"run", path, "--to", QStringLiteral("127.0.0.1:%1").arg(peer.serverPort())});
+        QVERIFY(p.waitForStarted(kWait));
+        QVERIFY(peer.waitForNewConnection(kWait));
+        QVERIFY(p.waitForReadyRead(kWait));  // the connect step's line: the expect waits now
+        p.terminate();
+        QVERIFY(p.waitForFinished(10000));   // not the expect's 60 s
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains("step 2 (line 2) failed: expect \"never\" timeout 60\n  reason:   interrupted"), err.constData());
+    }
+
     void peerClosesMidScript() {
         QTcpServer peer;
         QVERIFY(peer.listen(QHostAddress::LocalHost, 0));
