@@ -49,12 +49,17 @@ std::string matcherName(program::Rule::Match m) {
 
 class ScriptRunner::Session {
 public:
-    enum class State { Running, Connecting, Expecting, ExpectingClose, Waiting, Done };
+    enum class State { Running, Connecting, Expecting, ExpectingClose, Waiting, Flushing, Done };
+    /// A send waits while this much is queued and not yet sent (a peer that does not read).
+    static constexpr std::size_t kMaxUnsent = std::size_t{1} << 20;
 
     Session(const Script& script, const RunOptions& options, Loop& loop,
             std::map<std::string, std::vector<Address>>& resolved)
         : m_script(script), m_options(options), m_loop(loop), m_resolved(resolved) {}
-    ~Session() { dropChat(); }
+    ~Session() {
+        dropChat();
+        reap();  // never inside a hook: the runner destroys sessions after its loop's last pass
+    }
 
     void start(Clock::time_point now) {
         m_pc = 0;
@@ -77,7 +82,7 @@ public:
     std::uint64_t stepsRun() const noexcept { return m_stepsRun; }
     std::optional<Clock::time_point> deadline() const {
         if (m_state == State::Connecting || m_state == State::Expecting || m_state == State::ExpectingClose ||
-            m_state == State::Waiting)
+            m_state == State::Waiting || m_state == State::Flushing)
             return m_deadline;
         return std::nullopt;
     }
@@ -111,6 +116,12 @@ public:
             fail(now, "timed out after " + std::to_string(st.ms >= 0 ? st.ms : m_timeoutMs) + " ms",
                  "the peer to close the connection", pendingText());
             return;
+        case State::Flushing:
+            fail(now,
+                 "the peer did not read for " + std::to_string(m_timeoutMs) + " ms (" + std::to_string(m_unsent) +
+                     " bytes wait to be sent)",
+                 "the peer to read", "");
+            return;
         default: return;
         }
     }
@@ -131,6 +142,14 @@ public:
         bytesReceived += data.size();
         m_in.append(data);
     }
+    void onSent(std::size_t n) {
+        m_unsent -= std::min(m_unsent, n);
+        if (m_state == State::Flushing && m_unsent <= kMaxUnsent / 4) {
+            const auto now = Clock::now();
+            passStep(now, {});
+            advance(now);
+        }
+    }
     void afterRead() {
         if (m_state == State::Expecting) advance(Clock::now());
     }
@@ -145,6 +164,10 @@ public:
         if (m_state == State::ExpectingClose) {
             passStep(now, {});
             advance(now);
+            return;
+        }
+        if (m_state == State::Flushing) {
+            fail(now, "the peer closed the connection (" + m_closedHow + ")", "to send", "");
             return;
         }
         if (m_state == State::Expecting) advance(now);  // what is buffered first, then the close
@@ -179,6 +202,7 @@ private:
                 dropChat();
                 m_peerClosed = false;
                 m_connected = false;
+                m_unsent = 0;
                 m_in.clear();
                 m_pos = 0;
                 m_scan = 0;
@@ -256,7 +280,13 @@ private:
                 std::string bytes = render(st.text);
                 if (!st.raw) bytes += sendTerminator();
                 bytesSent += bytes.size();
+                m_unsent += bytes.size();
                 pushToChat(std::move(bytes));
+                if (m_unsent > kMaxUnsent) {
+                    m_state = State::Flushing;
+                    m_deadline = now + std::chrono::milliseconds(m_timeoutMs);
+                    return;
+                }
                 break;
             }
             case Step::Kind::Expect:
@@ -515,6 +545,7 @@ private:
     bool m_connected = false;
     std::string m_closedHow;
     std::string m_target;  // the address connected to, for messages
+    std::size_t m_unsent = 0;  // pushed, not yet sent
 
 public:
     static void reap();
@@ -577,7 +608,9 @@ public:
 
 protected:
     std::string_view className() const override { return "ScriptChat"; }
-    void onSent(std::string_view written) override { (void)written; }
+    void onSent(std::string_view written) override {
+        if (!m_closed) m_s.onSent(written.size());
+    }
     std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
         const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
         if (ec) {

@@ -22,6 +22,9 @@
 // sends more without the terminator fails the step ("no terminator in the
 // first N bytes"); while no expect is waiting the connection stops reading
 // once maxMessage bytes wait unread, so a flooding peer is held back by TCP.
+// A send waits (the script pauses) while more than 1 MiB it queued has not
+// gone out, and fails when the timeout passes: a peer that does not read
+// cannot make the runner queue without bound.
 // What it owns: the loop and the connections of a run (made and destroyed in run()/runLoad()).
 // Threads: one thread (the caller's); the Script is shared read-only.
 #pragma once

@@ -330,6 +330,25 @@ private slots:
         QVERIFY2(err.contains("step 2 (line 2) failed: expect \"never\" timeout 60\n  reason:   interrupted"), err.constData());
     }
 
+    void peerThatDoesNotReadHoldsTheSends() {
+        // A script that sends 100 MB in a repeat to a peer that reads
+        // nothing: the sends wait (1 MiB queued at most), the step fails
+        // when the timeout passes, the memory stays small.
+        QTcpServer peer;
+        QVERIFY(peer.listen(QHostAddress::LocalHost, 0));
+        peer.pauseAccepting();  // the kernel completes the connection; nobody reads it
+        QTemporaryDir dir;
+        const QString path = writeScript(dir,
+            "connect 127.0.0.1:1\ntimeout 1\nrepeat 100000 {\n  send raw \"" + QByteArray(1000, 'x') + "\"\n}\n");
+        qint64 peak = 0;
+        const Run r = runCliServing({"run", path, "--quiet", "--to", QStringLiteral("127.0.0.1:%1").arg(peer.serverPort())},
+                                    [&](qint64 pid) { peak = std::max(peak, peakRssKiB(pid)); });
+        QVERIFY2(r.status == 1, qPrintable(r.all()));
+        QVERIFY2(r.err.contains("(line 4) failed: send raw"), qPrintable(r.all()));
+        QVERIFY2(r.err.contains("reason:   the peer did not read for 1000 ms ("), qPrintable(r.all()));
+        if (peak) QVERIFY2(peak < 48 * 1024, qPrintable(QStringLiteral("peak RSS %1 KiB").arg(peak)));
+    }
+
     void peerClosesMidScript() {
         QTcpServer peer;
         QVERIFY(peer.listen(QHostAddress::LocalHost, 0));
