@@ -304,7 +304,18 @@ private:
                 m_state = State::Waiting;
                 m_deadline = now + std::chrono::milliseconds(st.ms);
                 return;
-            case Step::Kind::Set: m_vars[st.name] = render(st.text); break;
+            case Step::Kind::Set: {
+                std::string v = render(st.text);
+                if (v.size() > m_options.maxMessage) {
+                    fail(now,
+                         "${" + st.name + "} would be " + std::to_string(v.size()) + " bytes, above the max message (" +
+                             std::to_string(m_options.maxMessage) + " bytes)",
+                         "", "");
+                    return;
+                }
+                m_vars[st.name] = std::move(v);
+                break;
+            }
             case Step::Kind::Assert: {
                 const std::string a = render(st.text);
                 bool ok = false;

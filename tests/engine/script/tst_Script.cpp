@@ -149,6 +149,18 @@ private slots:
         QVERIFY(s.steps()[1].text.parts[0].text == bytes);
     }
 
+    void variablesAreBounded() {
+        // Doubling a variable in a repeat: refused at the max message, before any connect.
+        const Script s = parse("set x \"abcd\"\nrepeat 40 {\n  set x \"${x}${x}\"\n}\nconnect 127.0.0.1:9\n");
+        engine::script::ScriptRunner runner(s, {});
+        const auto r = runner.run();
+        QVERIFY(!r.passed);
+        QVERIFY(r.failure);
+        QCOMPARE(r.failure->line, std::size_t{3});
+        // 4 bytes doubled 18 times is exactly 1 MiB (allowed); the 19th doubling is refused.
+        QCOMPARE(r.failure->reason, std::string("${x} would be 2097152 bytes, above the max message (1048576 bytes)"));
+    }
+
     void percentiles() {
         std::vector<std::uint32_t> v;
         for (std::uint32_t i = 1; i <= 100; ++i) v.push_back(i);
