@@ -314,6 +314,9 @@ private slots:
     }
 
     void sigtermStopsTheStepWaiting() {
+#if defined(Q_OS_WIN)
+        QSKIP("QProcess::terminate() sends no signal on Windows");
+#endif
         QTcpServer peer;
         QVERIFY(peer.listen(QHostAddress::LocalHost, 0));
         QTemporaryDir dir;
