@@ -1,13 +1,18 @@
 // RunCommand.cpp — `linewright-cli run SCRIPT`.
 #include "app/cli/RunCommand.h"
 
+#include "app/Version.h"
 #include "app/cli/HelpFormatter.h"
 #include "app/cli/OptionGroups.h"
 #include "app/cli/SignalWatcher.h"
+#include "app/cli/ToolCommands.h"
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/capture/EventJson.h"
 #include "engine/capture/JsonWriter.h"
+#include "engine/capture/OutputFile.h"
+#include "engine/capture/SessionRecorder.h"
 #include "engine/net/Address.h"
 #include "engine/script/Script.h"
 #include "engine/script/ScriptRunner.h"
@@ -84,6 +89,12 @@ CLI::App* addRunCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help
         });
     addJsonOption(d, *app, "one JSON object per passed step on stdout, then the result (or the failure).", a.json);
     addQuietOption(d, *app, "no line per passed step; the result line and failures still print.", a.quiet);
+    d.value(*app, "--record", "FILE",
+            "write the run as a session file (replay, export --pcapng for Wireshark, script; not with a load).",
+            [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+            [&a](const std::string& v) { a.record = v; });
+    d.flag(*app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
+           [&a] { a.force = true; });
     addTimeoutOption(d, *app, "how long an expect or a connect waits, until the script's own `timeout` (default 5).",
                      [&a](std::chrono::milliseconds t, const std::string&) { a.timeoutMs = t.count(); });
     const auto count = [](std::uint64_t max) {
@@ -115,6 +126,7 @@ std::string finishRun(const std::vector<std::string>& positionals, RunArgs& a) {
     if (positionals.size() > 1)
         return "one script at a time (got " + quote(positionals[0]) + " and " + quote(positionals[1]) + ")";
     a.script = positionals[0];
+    if (a.load && !a.record.empty()) return "--record records one run, not a load (--parallel/--iterations)";
     return {};
 }
 
@@ -133,6 +145,18 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
     std::atomic<bool> stop{false};
     SignalWatcher signals([&stop](int) { stop = true; });  // Ctrl-C: the step running fails as "interrupted"
     o.cancel = &stop;
+    std::vector<engine::Event> events;
+    if (!a.record.empty()) {
+        // Made (or refused) before the run, as connect --record does: exit 2.
+        std::string recordError;
+        std::FILE* f = engine::openForWriting(a.record, outputFile(a.force), &recordError);
+        if (!f) {
+            std::fprintf(err, "linewright-cli: --record: %s\n", safe(outputError(recordError)).c_str());
+            return 2;
+        }
+        std::fclose(f);
+        o.record = &events;
+    }
     engine::script::ScriptRunner runner(*script, o);
 
     if (a.load) {
@@ -205,6 +229,14 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
         std::fflush(out);
     };
     const auto r = runner.run(onStep);
+    bool recorded = true;
+    if (!a.record.empty()) {
+        const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, r.startedAt,
+                                                          std::string(engine::backendName(a.backend)), "full");
+        std::string recordError;
+        recorded = engine::SessionRecorder::writeFile(a.record, header, events, &recordError, outputFile(true));
+        if (!recorded) std::fprintf(err, "linewright-cli: --record: %s\n", safe(outputError(recordError)).c_str());
+    }
     if (a.json) {
         std::string line;
         engine::JsonObjectWriter j(line);
@@ -226,7 +258,7 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
     }
     std::fflush(out);
     if (r.failure) printFailure(*r.failure, err);
-    return r.passed ? 0 : 1;
+    return r.passed && recorded ? 0 : 1;
 }
 
 }  // namespace cli

@@ -35,6 +35,8 @@ struct RunArgs {
     std::size_t parallel = 1;
     std::size_t iterations = 1;
     bool load = false;  ///< --parallel or --iterations given
+    std::string record;  ///< --record FILE: the run as a session file
+    bool force = false;  ///< --force: --record may overwrite
     engine::Backend backend = engine::defaultBackend();
 };
 

@@ -91,6 +91,25 @@ public:
     std::function<void(const StepDone&)> onStep;
     std::vector<std::uint32_t>* latencies = nullptr;
 
+    /// A session event, when recording (RunOptions::record).
+    void emit(Event e, bool reactor = false) {
+        if (!m_options.record) return;
+        e.seq = ++m_seq;
+        e.tUs = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_t0).count();
+        e.channel = reactor ? 0 : m_channel;
+        m_options.record->push_back(std::move(e));
+    }
+    void setRecordStart(Clock::time_point t0) { m_t0 = t0; }
+    void recordClose(CloseReason reason, std::string detail) {
+        if (!m_options.record || m_closeRecorded || m_channel == 0) return;
+        m_closeRecorded = true;
+        Event e;
+        e.kind = EventKind::Closed;
+        e.sub = static_cast<std::uint8_t>(reason);
+        e.info = std::move(detail);
+        emit(std::move(e));
+    }
+
     /// Time passed: a deadline may have come, or a stop was asked for.
     void tick(Clock::time_point now) {
         if (m_state == State::Done) return;
@@ -134,6 +153,12 @@ public:
     void onConnected() {
         if (m_state != State::Connecting) return;
         m_connected = true;
+        {
+            Event e;
+            e.kind = EventKind::Connected;
+            e.info = m_target;
+            emit(std::move(e));
+        }
         const auto now = Clock::now();
         passStep(now, "to " + m_target);
         advance(now);
@@ -142,7 +167,15 @@ public:
         bytesReceived += data.size();
         m_in.append(data);
     }
-    void onSent(std::size_t n) {
+    void onSent(std::string_view written) {
+        const std::size_t n = written.size();
+        if (n) {
+            Event e;
+            e.kind = EventKind::Sent;
+            e.size = static_cast<std::int64_t>(n);
+            e.data = std::string(written);
+            emit(std::move(e));
+        }
         m_unsent -= std::min(m_unsent, n);
         if (m_state == State::Flushing && m_unsent <= kMaxUnsent / 4) {
             const auto now = Clock::now();
@@ -155,6 +188,7 @@ public:
     }
     void onClosed(std::string how) {
         m_peerClosed = true;
+        recordClose(how == "closed" ? CloseReason::Peer : CloseReason::Error, how == "closed" ? "eof" : how);
         m_closedHow = std::move(how);
         const auto now = Clock::now();
         if (m_state == State::Connecting) {
@@ -221,6 +255,16 @@ private:
                     return;
                 }
                 m_target = it->second.front().toString();
+                ++m_channel;
+                m_closeRecorded = false;
+                {
+                    Event e;
+                    e.kind = EventKind::Connecting;
+                    e.info = m_target;
+                    e.aux = host;
+                    e.size = port;
+                    emit(std::move(e));
+                }
                 try {
                     makeChat(it->second.front());
                 } catch (const std::exception& e) {
@@ -281,6 +325,13 @@ private:
                 if (!st.raw) bytes += sendTerminator();
                 bytesSent += bytes.size();
                 m_unsent += bytes.size();
+                {
+                    Event e;
+                    e.kind = EventKind::Push;
+                    e.sub = static_cast<std::uint8_t>(ProducerKind::Bytes);
+                    e.size = static_cast<std::int64_t>(bytes.size());
+                    emit(std::move(e));
+                }
                 pushToChat(std::move(bytes));
                 if (m_unsent > kMaxUnsent) {
                     m_state = State::Flushing;
@@ -440,6 +491,22 @@ private:
         }
         m_scan = m_pos;
         m_oneShot.reset();
+        if (m_options.record) {
+            if (!msg.empty()) {
+                Event e;
+                e.kind = EventKind::Collect;
+                e.size = static_cast<std::int64_t>(msg.size());
+                e.data = std::string(msg);
+                emit(std::move(e));
+            }
+            if (t.framesInput()) {  // asynchat calls found_terminator (a count as count 0, R8)
+                Event e;
+                e.kind = EventKind::FoundTerminator;
+                e.size = static_cast<std::int64_t>(msg.size());
+                e.setTerminator(t.isCount() ? Terminator::count(0) : t);
+                emit(std::move(e));
+            }
+        }
         if (m_program && !oneShot) {
             m_program->collect(msg);
             m_program->found(termBytes);
@@ -557,6 +624,11 @@ private:
     std::string m_closedHow;
     std::string m_target;  // the address connected to, for messages
     std::size_t m_unsent = 0;  // pushed, not yet sent
+    // Recording (RunOptions::record)
+    std::uint64_t m_seq = 0;
+    Clock::time_point m_t0 = Clock::now();
+    ChannelId m_channel = 0;
+    bool m_closeRecorded = false;
 
 public:
     static void reap();
@@ -620,7 +692,7 @@ public:
 protected:
     std::string_view className() const override { return "ScriptChat"; }
     void onSent(std::string_view written) override {
-        if (!m_closed) m_s.onSent(written.size());
+        if (!m_closed) m_s.onSent(written);
     }
     std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
         const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
@@ -656,6 +728,7 @@ void ScriptRunner::Session::pushToChat(std::string bytes) { m_chat->push(std::mo
 
 void ScriptRunner::Session::dropChat() {
     if (!m_chat) return;
+    recordClose(CloseReason::Local, "close");
     m_chat->shut();
     // Not deleted here: this may run inside one of its own hooks.
     graveyard().push_back(std::move(m_chat));
@@ -698,9 +771,16 @@ RunResult ScriptRunner::run(const std::function<void(const StepDone&)>& onStep) 
     Session& s = *sessions.front();
     s.onStep = onStep;
     const auto t0 = Clock::now();
+    RunResult r;
+    r.startedAt = std::chrono::system_clock::now();
+    s.setRecordStart(t0);
     s.start(t0);
     drive(loop, m_options.backend, m_options.cancel, sessions, [&](Clock::time_point) { return !s.done(); });
-    RunResult r;
+    if (m_options.record) {
+        Event e;
+        e.kind = EventKind::Stopped;
+        s.emit(std::move(e), true);
+    }
     r.passed = s.passed();
     r.failure = s.failure();
     r.stepsRun = s.stepsRun();
@@ -713,6 +793,8 @@ RunResult ScriptRunner::run(const std::function<void(const StepDone&)>& onStep) 
 }
 
 LoadResult ScriptRunner::runLoad(std::size_t parallel, std::size_t iterations) {
+    RunOptions options = m_options;
+    options.record = nullptr;  // a load is not recorded
     Loop loop;
     std::map<std::string, std::vector<Address>> resolved;
     std::vector<std::unique_ptr<Session>> sessions;
@@ -721,7 +803,7 @@ LoadResult ScriptRunner::runLoad(std::size_t parallel, std::size_t iterations) {
     r.expectUs.reserve(parallel * iterations * 4);
     const auto t0 = Clock::now();
     for (std::size_t i = 0; i < parallel; ++i) {
-        sessions.push_back(std::make_unique<Session>(m_script, m_options, loop, resolved));
+        sessions.push_back(std::make_unique<Session>(m_script, options, loop, resolved));
         sessions.back()->latencies = &r.expectUs;
     }
     for (std::size_t i = 0; i < parallel && iterations > 0; ++i) sessions[i]->start(t0);

@@ -30,6 +30,7 @@
 #pragma once
 
 #include "engine/asyncore/Loop.h"
+#include "engine/reactor/Event.h"
 #include "engine/script/Script.h"
 
 #include <atomic>
@@ -55,6 +56,10 @@ struct RunOptions {
     /// Set (from any thread) to stop: the step running fails as "interrupted"
     /// within 100 ms. Null: never.
     const std::atomic<bool>* cancel = nullptr;
+    /// run() only: where to put the run as session events (connecting,
+    /// connected, push, sent, collect, found_terminator, closed, stopped;
+    /// docs/session-format.md), for `run --record`. Null: not recorded.
+    std::vector<Event>* record = nullptr;
 };
 
 /// Why a step failed.
@@ -84,6 +89,7 @@ struct RunResult {
     double elapsedMs = 0;
     std::uint64_t bytesSent = 0;
     std::uint64_t bytesReceived = 0;
+    std::chrono::system_clock::time_point startedAt;  ///< t_us 0 of the recorded events
 };
 
 struct LoadResult {

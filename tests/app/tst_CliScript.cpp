@@ -222,6 +222,37 @@ private slots:
         QCOMPARE(runCli({"script", session}).status, 2);
     }
 
+    void recordedRunMakesAScriptThatPasses() {
+        REQUIRE_PROGRAM("redis-server");
+        Redis redis;
+        QVERIFY(redis.ready());
+        QTemporaryDir dir;
+        const QString session = dir.filePath("run.lwsession");
+        Run r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to(), "--quiet", "--record", session});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        r = runCli({"summary", session});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.contains("complete: it ends with 'stopped'"), qPrintable(r.all()));
+        QVERIFY2(r.out.contains("10 sent (push)"), qPrintable(r.all()));   // PING AUTH SET GET DEL INCRx3 INFO QUIT
+        QVERIFY2(r.out.contains("closed by peer (eof)"), qPrintable(r.all()));
+        // The recording, made a script again, passes against the same server.
+        const QString script = dir.filePath("again.lws");
+        QCOMPARE(runCli({"script", session, "-o", script}).status, 0);
+        r = runCli({"run", script, "--quiet"});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.startsWith("passed: 26 steps"), qPrintable(r.all()));
+        // It exports for Wireshark like any recording.
+        QCOMPARE(runCli({"export", session, "--pcapng", dir.filePath("run.pcapng")}).status, 0);
+        // An existing file is kept; a load is not recorded.
+        r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to(), "--quiet", "--record", session});
+        QCOMPARE(r.status, 2);
+        QVERIFY(r.out.isEmpty());  // refused before the run
+        QVERIFY2(r.err.contains("--record: '" + session.toUtf8() + "' already exists"), qPrintable(r.all()));
+        r = runCli({"run", kScripts + "/redis.lws", "--record", session, "--parallel", "2"});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("--record records one run, not a load"), qPrintable(r.all()));
+    }
+
     void redisLoad() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
