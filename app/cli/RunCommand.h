@@ -10,6 +10,8 @@
 // line, expected, got, waited) and exit 1 — or, with --parallel/--iterations,
 // on N connections M times each, printing throughput and the expects'
 // latency percentiles (p50/p90/p99/max); exit 1 if any iteration failed.
+// --record FILE writes one run as a session file (made before the run, exit
+// 2 when refused; written at its end).
 // What it owns: nothing beyond the call; RunArgs is a value type.
 // Threads: main thread (the script runs in a loop on it).
 #pragma once

@@ -157,6 +157,7 @@ public:
             Event e;
             e.kind = EventKind::Connected;
             e.info = m_target;
+            e.aux = localAddress();
             emit(std::move(e));
         }
         const auto now = Clock::now();
@@ -591,6 +592,7 @@ private:
     }
 
     void makeChat(const Address& a);
+    std::string localAddress() const;
     void pushToChat(std::string bytes);
     void dropChat();
 
@@ -722,6 +724,13 @@ void ScriptRunner::Session::makeChat(const Address& a) {
     m_chat = std::make_unique<Chat>(*this, &m_loop);
     m_chat->createSocket(a.family());
     m_chat->connect(a);
+}
+
+std::string ScriptRunner::Session::localAddress() const {
+    if (!m_chat) return {};
+    std::error_code ec;
+    const Address a = sockops::localAddress(m_chat->socketHandle(), ec);
+    return ec || a.isEmpty() ? std::string() : a.toString();
 }
 
 void ScriptRunner::Session::pushToChat(std::string bytes) { m_chat->push(std::move(bytes)); }
