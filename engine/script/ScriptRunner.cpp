@@ -334,6 +334,7 @@ private:
                     emit(std::move(e));
                 }
                 pushToChat(std::move(bytes));
+                if (m_state == State::Done) return;  // the push found the connection gone (a send error)
                 if (m_unsent > kMaxUnsent) {
                     m_state = State::Flushing;
                     m_deadline = now + std::chrono::milliseconds(m_timeoutMs);
@@ -563,6 +564,7 @@ private:
     }
 
     void passStep(Clock::time_point now, std::string detail) {
+        if (m_state == State::Done) return;  // failed meanwhile (inside a hook it caused)
         ++m_stepsRun;
         if (onStep) {
             StepDone d;
