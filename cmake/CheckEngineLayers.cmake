@@ -7,7 +7,7 @@
 #
 # Also runs as a script on another tree (tests/engine/layers checks that it
 # refuses an upward include):  cmake -DLW_LAYER_ROOT=DIR -P CheckEngineLayers.cmake
-set(LW_ENGINE_LAYERS net asyncore program tls reactor capture replay)
+set(LW_ENGINE_LAYERS net asyncore program tls reactor capture replay script)
 if(DEFINED LW_LAYER_ROOT)
     set(_lw_root "${LW_LAYER_ROOT}")
 else()

@@ -87,6 +87,8 @@ public:
         m_udp = addUdpCommand(*m_root, m_defs, *m_help, m_result.udp);
         addToolCommands(*m_root, m_defs, *m_help, m_result.tool);
         m_example = addExampleCommand(*m_root, m_defs, *m_help, m_result.example);
+        m_run = addRunCommand(*m_root, m_defs, *m_help, m_result.run);
+        m_script = addScriptCommand(*m_root, m_defs, *m_help, m_result.script);
         m_commands = m_root->get_subcommands({});
         m_all = m_commands;
         for (CLI::App* sub : m_udp->get_subcommands({})) m_all.push_back(sub);
@@ -110,6 +112,8 @@ public:
                       "summary FILE",
                       "presets",
                       "example NAME [options]",
+                      "run SCRIPT [--to HOST:PORT] [--json] [--parallel N --iterations M]",
+                      "script SESSION -o SCRIPT [--channel N] [--exact]",
                       "--help | --version"};
         page.description = kProgramDescription;
         page.listCommands = true;
@@ -201,6 +205,8 @@ private:
     std::vector<CLI::App*> m_all;  ///< m_commands and udp's listen and send.
     CLI::App* m_udp = nullptr;     ///< Its subcommand is the word after it.
     CLI::App* m_example = nullptr;
+    CLI::App* m_run = nullptr;
+    CLI::App* m_script = nullptr;
     const CLI::Option* m_version = nullptr;
     ParsedCommandLine m_result;
 };
@@ -365,6 +371,12 @@ ParsedCommandLine Program::parse(const std::vector<std::string>& args) {
     } else if (cmd == m_example) {
         why = finishExample(positionals, m_result.example);
         m_result.kind = ParsedCommandLine::Kind::Example;
+    } else if (cmd == m_run) {
+        why = finishRun(positionals, m_result.run);
+        m_result.kind = ParsedCommandLine::Kind::Run;
+    } else if (cmd == m_script) {
+        why = finishScript(positionals, m_result.script);
+        m_result.kind = ParsedCommandLine::Kind::Script;
     } else {
         why = finishTool(*toolOf(cmd->get_name()), positionals, m_result.tool);
         m_result.kind = ParsedCommandLine::Kind::Tool;

@@ -8,6 +8,8 @@
 //   linewright-cli udp listen [HOST:]PORT | udp send HOST PORT  (UdpOptions.h)
 //   linewright-cli replay|mock|export|import|reframe|summary FILE …  (ToolOptions.h)
 //   linewright-cli example NAME [options]             (ExampleCommand.h)
+//   linewright-cli run SCRIPT [options]               (RunCommand.h)
+//   linewright-cli script SESSION -o SCRIPT           (ScriptCommand.h)
 //   linewright-cli --help | --version                 (and COMMAND --help)
 // The commands are CLI11 subcommands (udp has its own: the word after
 // `udp` picks listen or send, and options may come before either word); their options are defined once per
@@ -36,6 +38,8 @@
 
 #include "app/cli/CliOptions.h"
 #include "app/cli/ExampleCommand.h"
+#include "app/cli/RunCommand.h"
+#include "app/cli/ScriptCommand.h"
 #include "app/cli/ToolOptions.h"
 #include "app/cli/UdpOptions.h"
 
@@ -44,12 +48,14 @@
 namespace cli {
 
 struct ParsedCommandLine {
-    enum class Kind { Session, Udp, Tool, Example, Help, Version, Error };
+    enum class Kind { Session, Udp, Tool, Example, Run, Script, Help, Version, Error };
     Kind kind = Kind::Error;
     CliOptions session;   ///< Kind::Session (connect, listen).
     UdpOptions udp;       ///< Kind::Udp (udp listen, udp send).
     ToolOptions tool;     ///< Kind::Tool.
     ExampleArgs example;  ///< Kind::Example.
+    RunArgs run;          ///< Kind::Run.
+    ScriptArgs script;    ///< Kind::Script.
     /// Help, Version: what to print on stdout. Error: the message, one line,
     /// without the prefix.
     std::string text;

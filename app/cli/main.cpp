@@ -6,6 +6,8 @@
 // usage error (one line on stderr). See --help and docs/cli.md.
 #include "app/cli/CliSession.h"
 #include "app/cli/CommandLine.h"
+#include "app/cli/RunCommand.h"
+#include "app/cli/ScriptCommand.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/ToolCommands.h"
 #include "app/cli/UdpCommand.h"
@@ -68,6 +70,20 @@ int main(int argc, char** argv) {
         return 2;
     case cli::ParsedCommandLine::Kind::Udp: return cli::runUdpCommand(parsed.udp, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Example: return cli::runExampleCommand(parsed.example, stdout, stderr);
+    case cli::ParsedCommandLine::Kind::Script:
+        try {
+            return cli::runScriptCommand(parsed.script, stdout, stderr);
+        } catch (const std::exception& e) {
+            cli::sayTo(stderr, e.what());
+            return 1;
+        }
+    case cli::ParsedCommandLine::Kind::Run:
+        try {
+            return cli::runRunCommand(parsed.run, stdout, stderr);
+        } catch (const std::exception& e) {
+            cli::sayTo(stderr, e.what());
+            return 1;
+        }
     case cli::ParsedCommandLine::Kind::Tool:
         try {
             return cli::runTool(parsed.tool, stdout, stderr);

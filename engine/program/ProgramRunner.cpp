@@ -78,6 +78,10 @@ bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string
                             std::vector<std::string_view>& caps) const {
     if (!r.state.empty() && r.state != state) return false;
     if (r.from != Sender::Any && r.from != m_sender) return false;
+    return matchMessage(r, s, caps);
+}
+
+bool ProgramRunner::matchMessage(const Rule& r, std::string_view s, std::vector<std::string_view>& caps) {
     caps.clear();
     switch (r.match) {
     case Rule::Match::Any: break;

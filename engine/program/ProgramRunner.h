@@ -98,6 +98,12 @@ public:
     /// Bytes it holds now (the current message, the current group).
     std::size_t heldBytes() const noexcept { return m_body.size() + m_groupBytes.size(); }
 
+    /// A rule's matcher (equals, prefix, suffix, contains, regex, any) on one
+    /// message, without its state and sender: true and `captures` ($0 the
+    /// match, or the message for a literal matcher; then the groups) when it
+    /// matches. Shared with conversation scripts' expect (engine/script).
+    static bool matchMessage(const Rule& r, std::string_view message, std::vector<std::string_view>& captures);
+
     /// Macros' sources ({{counter}}, the clock, the random source).
     RenderContext& renderContext() noexcept { return m_ctx; }
 

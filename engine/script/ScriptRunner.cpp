@@ -1,0 +1,855 @@
+// ScriptRunner.cpp — a script's steps on AsyncChat connections in one loop.
+#include "engine/script/ScriptRunner.h"
+
+#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/Escape.h"
+#include "engine/net/Address.h"
+#include "engine/net/SocketOps.h"
+#include "engine/program/ProgramRunner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <system_error>
+#include <unordered_map>
+
+namespace engine::script {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t, Clock::time_point now) {
+    return std::chrono::duration<double, std::milli>(now - t).count();
+}
+
+std::string shortEscaped(std::string_view bytes, std::size_t limit = 200) {
+    std::string out = renderEscaped(bytes.substr(0, limit));
+    if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+    return out;
+}
+
+std::string matcherName(program::Rule::Match m) {
+    using M = program::Rule::Match;
+    switch (m) {
+    case M::Equals: return "equals";
+    case M::Prefix: return "prefix";
+    case M::Suffix: return "suffix";
+    case M::Contains: return "contains";
+    case M::Regex: return "regex";
+    case M::Any: return "any";
+    }
+    return "?";
+}
+
+}  // namespace
+
+// --- One connection running the script ---------------------------------------------------------
+
+class ScriptRunner::Session {
+public:
+    enum class State { Running, Connecting, Expecting, ExpectingClose, Waiting, Flushing, Done };
+    /// A send waits while this much is queued and not yet sent (a peer that does not read).
+    static constexpr std::size_t kMaxUnsent = std::size_t{1} << 20;
+
+    Session(const Script& script, const RunOptions& options, Loop& loop,
+            std::map<std::string, std::vector<Address>>& resolved)
+        : m_script(script), m_options(options), m_loop(loop), m_resolved(resolved) {}
+    ~Session() {
+        dropChat();
+        reap();  // never inside a hook: the runner destroys sessions after its loop's last pass
+    }
+
+    void start(Clock::time_point now) {
+        m_pc = 0;
+        m_vars.clear();
+        m_repeats.clear();
+        m_framing = Terminator::bytes("\r\n");
+        m_oneShot.reset();
+        m_program.reset();
+        m_timeoutMs = m_options.defaultTimeoutMs;
+        m_failure.reset();
+        m_stepsRun = 0;
+        m_started = now;
+        m_state = State::Running;
+        advance(now);
+    }
+
+    bool done() const noexcept { return m_state == State::Done; }
+    bool passed() const noexcept { return m_state == State::Done && !m_failure; }
+    const std::optional<StepFailure>& failure() const noexcept { return m_failure; }
+    std::uint64_t stepsRun() const noexcept { return m_stepsRun; }
+    std::optional<Clock::time_point> deadline() const {
+        if (m_state == State::Connecting || m_state == State::Expecting || m_state == State::ExpectingClose ||
+            m_state == State::Waiting || m_state == State::Flushing)
+            return m_deadline;
+        return std::nullopt;
+    }
+    std::uint64_t bytesSent = 0;
+    std::uint64_t bytesReceived = 0;
+    std::function<void(const StepDone&)> onStep;
+    std::vector<std::uint32_t>* latencies = nullptr;
+
+    /// A session event, when recording (RunOptions::record).
+    void emit(Event e, bool reactor = false) {
+        if (!m_options.record) return;
+        e.seq = ++m_seq;
+        e.tUs = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_t0).count();
+        e.channel = reactor ? 0 : m_channel;
+        m_options.record->push_back(std::move(e));
+    }
+    void setRecordStart(Clock::time_point t0) { m_t0 = t0; }
+    void recordClose(CloseReason reason, std::string detail) {
+        if (!m_options.record || m_closeRecorded || m_channel == 0) return;
+        m_closeRecorded = true;
+        Event e;
+        e.kind = EventKind::Closed;
+        e.sub = static_cast<std::uint8_t>(reason);
+        e.info = std::move(detail);
+        emit(std::move(e));
+    }
+
+    /// Time passed: a deadline may have come, or a stop was asked for.
+    void tick(Clock::time_point now) {
+        if (m_state == State::Done) return;
+        if (m_options.cancel && m_options.cancel->load()) {
+            fail(now, "interrupted", "", "");
+            return;
+        }
+        if (!deadline() || now < m_deadline) return;
+        const Step& st = m_script.steps()[m_pc];
+        switch (m_state) {
+        case State::Waiting:
+            passStep(now, {});
+            advance(now);
+            return;
+        case State::Connecting:
+            fail(now, "no connection within " + std::to_string(m_timeoutMs) + " ms", "a connection", "nothing");
+            return;
+        case State::Expecting:
+            fail(now, "timed out after " + std::to_string(st.ms >= 0 ? st.ms : m_timeoutMs) + " ms",
+                 expectedText(st), pendingText());
+            return;
+        case State::ExpectingClose:
+            fail(now, "timed out after " + std::to_string(st.ms >= 0 ? st.ms : m_timeoutMs) + " ms",
+                 "the peer to close the connection", pendingText());
+            return;
+        case State::Flushing:
+            fail(now,
+                 "the peer did not read for " + std::to_string(m_timeoutMs) + " ms (" + std::to_string(m_unsent) +
+                     " bytes wait to be sent)",
+                 "the peer to read", "");
+            return;
+        default: return;
+        }
+    }
+
+    // --- Called by the connection -------------------------------------------------------------
+    bool wantsRead() const noexcept {
+        return m_state == State::Expecting || m_state == State::ExpectingClose ||
+               m_in.size() - m_pos < m_options.maxMessage;
+    }
+    void onConnected() {
+        if (m_state != State::Connecting) return;
+        m_connected = true;
+        {
+            Event e;
+            e.kind = EventKind::Connected;
+            e.info = m_target;
+            e.aux = localAddress();
+            emit(std::move(e));
+        }
+        const auto now = Clock::now();
+        passStep(now, "to " + m_target);
+        advance(now);
+    }
+    void onData(std::string_view data) {
+        bytesReceived += data.size();
+        m_in.append(data);
+    }
+    void onSent(std::string_view written) {
+        const std::size_t n = written.size();
+        if (n) {
+            Event e;
+            e.kind = EventKind::Sent;
+            e.size = static_cast<std::int64_t>(n);
+            e.data = std::string(written);
+            emit(std::move(e));
+        }
+        m_unsent -= std::min(m_unsent, n);
+        if (m_state == State::Flushing && m_unsent <= kMaxUnsent / 4) {
+            const auto now = Clock::now();
+            passStep(now, {});
+            advance(now);
+        }
+    }
+    void afterRead() {
+        if (m_state == State::Expecting) advance(Clock::now());
+    }
+    void onClosed(std::string how) {
+        m_peerClosed = true;
+        recordClose(how == "closed" ? CloseReason::Peer : CloseReason::Error, how == "closed" ? "eof" : how);
+        m_closedHow = std::move(how);
+        const auto now = Clock::now();
+        if (m_state == State::Connecting) {
+            fail(now, "connect failed: " + m_closedHow, "a connection", "nothing");
+            return;
+        }
+        if (m_state == State::ExpectingClose) {
+            passStep(now, {});
+            advance(now);
+            return;
+        }
+        if (m_state == State::Flushing) {
+            fail(now, "the peer closed the connection (" + m_closedHow + ")", "to send", "");
+            return;
+        }
+        if (m_state == State::Expecting) advance(now);  // what is buffered first, then the close
+    }
+
+    class Chat;
+
+private:
+    struct Repeat {
+        std::size_t begin;
+        std::uint64_t remaining;
+    };
+
+    const Step& step() const { return m_script.steps()[m_pc]; }
+
+    void advance(Clock::time_point now) {
+        const auto& steps = m_script.steps();
+        while (m_state == State::Running || m_state == State::Expecting) {
+            if (m_pc >= steps.size()) {
+                dropChat();
+                m_state = State::Done;
+                return;
+            }
+            const Step& st = steps[m_pc];
+            if (m_state == State::Expecting) {
+                if (!tryExpect(st, now)) return;
+                continue;
+            }
+            m_stepStart = now;
+            switch (st.kind) {
+            case Step::Kind::Connect: {
+                dropChat();
+                m_peerClosed = false;
+                m_connected = false;
+                m_unsent = 0;
+                m_in.clear();
+                m_pos = 0;
+                m_scan = 0;
+                const std::string host = m_options.host.empty() ? st.host : m_options.host;
+                const std::uint16_t port = m_options.host.empty() ? st.port : m_options.port;
+                const std::string key = host + ":" + std::to_string(port);
+                auto it = m_resolved.find(key);
+                if (it == m_resolved.end()) {
+                    std::string why;
+                    auto addrs = Address::resolve(host, port, 0, why);
+                    it = m_resolved.emplace(key, std::move(addrs)).first;
+                    if (it->second.empty()) m_resolveError[key] = why;
+                }
+                if (it->second.empty()) {
+                    fail(now, "cannot resolve " + key + ": " + m_resolveError[key], "a connection", "nothing");
+                    return;
+                }
+                m_target = it->second.front().toString();
+                ++m_channel;
+                m_closeRecorded = false;
+                {
+                    Event e;
+                    e.kind = EventKind::Connecting;
+                    e.info = m_target;
+                    e.aux = host;
+                    e.size = port;
+                    emit(std::move(e));
+                }
+                try {
+                    makeChat(it->second.front());
+                } catch (const std::exception& e) {
+                    fail(now, "connect to " + it->second.front().toString() + ": " + e.what(), "a connection",
+                         "nothing");
+                    return;
+                }
+                m_state = State::Connecting;
+                m_deadline = now + std::chrono::milliseconds(m_timeoutMs);
+                return;
+            }
+            case Step::Kind::Timeout: m_timeoutMs = st.ms; break;
+            case Step::Kind::Terminator:
+                m_scan = m_pos;  // a new terminator is searched for from the start
+                if (!st.countVariable.empty()) {
+                    const std::string v = variable(st.countVariable);
+                    std::uint64_t n = 0;
+                    bool ok = !v.empty() && v.size() <= 10;
+                    for (char c : v) {
+                        if (c < '0' || c > '9') ok = false;
+                        else n = n * 10 + static_cast<std::uint64_t>(c - '0');
+                    }
+                    if (!ok || n > m_options.maxMessage) {
+                        fail(now, "${" + st.countVariable + "} is '" + shortEscaped(v, 40) +
+                                      "', not a count from 0 to " + std::to_string(m_options.maxMessage),
+                             "a count", shortEscaped(v, 40));
+                        return;
+                    }
+                    m_oneShot = Terminator::count(static_cast<long long>(n));
+                } else if (st.terminator.isCount()) {
+                    if (st.terminator.countValue() > m_options.maxMessage) {
+                        fail(now, "count " + std::to_string(st.terminator.countValue()) + " is above the max message (" +
+                                      std::to_string(m_options.maxMessage) + " bytes)",
+                             "a count", "");
+                        return;
+                    }
+                    m_oneShot = st.terminator;
+                } else {
+                    m_program.reset();
+                    m_oneShot.reset();
+                    m_framing = st.terminator;
+                }
+                break;
+            case Step::Kind::Preset:
+                m_scan = m_pos;
+                m_oneShot.reset();
+                m_program = std::make_unique<program::ProgramRunner>(st.program, program::Sender::Server,
+                                                                     m_options.maxMessage);
+                break;
+            case Step::Kind::Send: {
+                if (!m_chat || !m_connected || m_peerClosed) {
+                    fail(now, m_peerClosed ? "the peer closed the connection (" + m_closedHow + ")"
+                                           : std::string("not connected"),
+                         "to send", "");
+                    return;
+                }
+                std::string bytes = render(st.text);
+                if (!st.raw) bytes += sendTerminator();
+                bytesSent += bytes.size();
+                m_unsent += bytes.size();
+                {
+                    Event e;
+                    e.kind = EventKind::Push;
+                    e.sub = static_cast<std::uint8_t>(ProducerKind::Bytes);
+                    e.size = static_cast<std::int64_t>(bytes.size());
+                    emit(std::move(e));
+                }
+                pushToChat(std::move(bytes));
+                if (m_state == State::Done) return;  // the push found the connection gone (a send error)
+                if (m_unsent > kMaxUnsent) {
+                    m_state = State::Flushing;
+                    m_deadline = now + std::chrono::milliseconds(m_timeoutMs);
+                    return;
+                }
+                break;
+            }
+            case Step::Kind::Expect:
+                m_state = State::Expecting;
+                m_seen = 0;
+                m_lastSeen.clear();
+                m_deadline = now + std::chrono::milliseconds(st.ms >= 0 ? st.ms : m_timeoutMs);
+                continue;
+            case Step::Kind::ExpectClose:
+                if (m_peerClosed || !m_chat) break;
+                m_state = State::ExpectingClose;
+                m_deadline = now + std::chrono::milliseconds(st.ms >= 0 ? st.ms : m_timeoutMs);
+                return;
+            case Step::Kind::Wait:
+                m_state = State::Waiting;
+                m_deadline = now + std::chrono::milliseconds(st.ms);
+                return;
+            case Step::Kind::Set: {
+                std::string v = render(st.text);
+                if (v.size() > m_options.maxMessage) {
+                    fail(now,
+                         "${" + st.name + "} would be " + std::to_string(v.size()) + " bytes, above the max message (" +
+                             std::to_string(m_options.maxMessage) + " bytes)",
+                         "", "");
+                    return;
+                }
+                m_vars[st.name] = std::move(v);
+                break;
+            }
+            case Step::Kind::Assert: {
+                const std::string a = render(st.text);
+                bool ok = false;
+                std::string expected;
+                if (st.compare == Step::Compare::Matches) {
+                    std::vector<std::string_view> caps;
+                    ok = program::ProgramRunner::matchMessage(st.rule, a, caps);
+                    expected = "a match of regex '" + printableAscii(st.other.source) + "'";
+                } else {
+                    const std::string b = render(st.other);
+                    ok = (a == b) == (st.compare == Step::Compare::Equal);
+                    expected = (st.compare == Step::Compare::Equal ? "'" : "not '") + shortEscaped(b) + "'";
+                }
+                if (!ok) {
+                    fail(now, "assertion failed", expected, "'" + shortEscaped(a) + "'");
+                    return;
+                }
+                break;
+            }
+            case Step::Kind::RepeatBegin:
+                if (st.count == 0) {
+                    m_pc = st.jump + 1;
+                    ++m_stepsRun;
+                    continue;
+                }
+                m_repeats.push_back({m_pc, st.count});
+                break;
+            case Step::Kind::RepeatEnd:
+                if (!m_repeats.empty() && --m_repeats.back().remaining > 0) {
+                    m_pc = m_repeats.back().begin + 1;
+                    continue;
+                }
+                if (!m_repeats.empty()) m_repeats.pop_back();
+                break;
+            case Step::Kind::Close: dropChat(); break;
+            }
+            passStep(now, {});
+        }
+    }
+
+    // The expect at m_pc: reads messages; true when it matched (m_pc moved on).
+    bool tryExpect(const Step& st, Clock::time_point now) {
+        for (;;) {
+            std::string_view msg;
+            std::string error;
+            if (!frame(msg, error)) {
+                if (!error.empty()) {
+                    fail(now, error, expectedText(st), pendingText());
+                    return false;
+                }
+                if (m_peerClosed || !m_chat) {
+                    fail(now, m_chat ? "the peer closed the connection (" + m_closedHow + ")" : std::string("not connected"), expectedText(st),
+                         m_seen ? "'" + m_lastSeen + "' then the close" : pendingText());
+                    return false;
+                }
+                return false;
+            }
+            ++m_seen;
+            program::Rule literal;
+            const program::Rule* rule = &st.rule;
+            if (st.rule.match != program::Rule::Match::Regex && !st.text.isLiteral()) {
+                literal.match = st.rule.match;
+                literal.literal = render(st.text);
+                rule = &literal;
+            }
+            if (program::ProgramRunner::matchMessage(*rule, msg, m_caps)) {
+                if (st.rule.match == program::Rule::Match::Regex) {
+                    for (std::size_t i = 0; i < st.captures.size(); ++i)
+                        m_vars[st.captures[i]] = i + 1 < m_caps.size() ? std::string(m_caps[i + 1]) : std::string();
+                } else if (!st.captures.empty()) {
+                    m_vars[st.captures[0]] = std::string(msg);
+                }
+                const auto t = Clock::now();
+                if (latencies) {
+                    const double us = std::chrono::duration<double, std::micro>(t - m_stepStart).count();
+                    latencies->push_back(static_cast<std::uint32_t>(std::min(us, 4.0e9)));
+                }
+                m_state = State::Running;
+                passStep(t, "'" + shortEscaped(msg) + "'");
+                return true;
+            }
+            m_lastSeen = shortEscaped(msg);
+            if (m_seen >= st.within) {
+                fail(now,
+                     st.within == 1 ? std::string("the next message did not match")
+                                    : "none of the next " + std::to_string(st.within) + " messages matched",
+                     expectedText(st), "'" + m_lastSeen + "'");
+                return false;
+            }
+        }
+    }
+
+    // The next message by the framing in force, as a view valid until the next frame().
+    bool frame(std::string_view& msg, std::string& error) {
+        compact();
+        const std::string_view avail = std::string_view(m_in).substr(m_pos);
+        const bool oneShot = m_oneShot.has_value();
+        Terminator t = oneShot ? *m_oneShot : m_program ? m_program->nextTerminator() : m_framing;
+        std::string_view termBytes;
+        if (t.isBytes() && !t.bytesValue().empty()) {
+            const std::string& tb = t.bytesValue();
+            const std::size_t from = m_scan > m_pos + tb.size() ? m_scan - m_pos - tb.size() : 0;
+            const std::size_t at = findTerminator(avail.substr(from), tb);
+            if (at == std::string_view::npos) {
+                m_scan = m_in.size();
+                if (avail.size() > m_options.maxMessage + tb.size())
+                    error = "no terminator '" + renderEscaped(tb) + "' in the first " +
+                            std::to_string(m_options.maxMessage) + " bytes (the max message)";
+                return false;
+            }
+            msg = avail.substr(0, from + at);
+            termBytes = avail.substr(from + at, tb.size());
+            m_pos += from + at + tb.size();
+        } else if (t.isCount()) {
+            if (avail.size() < t.countValue()) return false;
+            msg = avail.substr(0, t.countValue());
+            m_pos += t.countValue();
+        } else {
+            if (avail.empty()) return false;
+            msg = avail.substr(0, std::min(avail.size(), m_options.maxMessage));
+            m_pos += msg.size();
+        }
+        m_scan = m_pos;
+        m_oneShot.reset();
+        if (m_options.record) {
+            if (!msg.empty()) {
+                Event e;
+                e.kind = EventKind::Collect;
+                e.size = static_cast<std::int64_t>(msg.size());
+                e.data = std::string(msg);
+                emit(std::move(e));
+            }
+            if (t.framesInput()) {  // asynchat calls found_terminator (a count as count 0, R8)
+                Event e;
+                e.kind = EventKind::FoundTerminator;
+                e.size = static_cast<std::int64_t>(msg.size());
+                e.setTerminator(t.isCount() ? Terminator::count(0) : t);
+                emit(std::move(e));
+            }
+        }
+        if (m_program && !oneShot) {
+            m_program->collect(msg);
+            m_program->found(termBytes);
+        }
+        return true;
+    }
+
+    void compact() {
+        if (m_pos > 65536 && m_pos * 2 > m_in.size()) {
+            m_in.erase(0, m_pos);
+            m_scan -= std::min(m_scan, m_pos);
+            m_pos = 0;
+        } else if (m_pos == m_in.size()) {
+            m_in.clear();
+            m_pos = m_scan = 0;
+        }
+    }
+
+    std::string sendTerminator() const {
+        if (m_program) {
+            const Terminator& t = m_program->initialTerminator();
+            return t.isBytes() ? t.bytesValue() : std::string();
+        }
+        return m_framing.isBytes() ? m_framing.bytesValue() : std::string();
+    }
+
+    std::string variable(const std::string& name) const {
+        const auto it = m_vars.find(name);
+        return it == m_vars.end() ? std::string() : it->second;
+    }
+
+    std::string render(const Text& t) const {
+        std::string out;
+        for (const auto& p : t.parts) out += p.variable ? variable(p.text) : p.text;
+        return out;
+    }
+
+    std::string expectedText(const Step& st) const {
+        std::string s = matcherName(st.rule.match) + " '";
+        if (st.rule.match == program::Rule::Match::Regex)
+            s += printableAscii(st.text.source);
+        else
+            s += shortEscaped(render(st.text));
+        s += "'";
+        if (st.within > 1) s += " within " + std::to_string(st.within) + " messages";
+        return s;
+    }
+
+    std::string pendingText() const {
+        const std::string_view rest = std::string_view(m_in).substr(m_pos);
+        if (rest.empty()) return m_seen ? "'" + m_lastSeen + "' (then nothing)" : "nothing";
+        return "'" + shortEscaped(rest) + "' (no complete message)";
+    }
+
+    void passStep(Clock::time_point now, std::string detail) {
+        if (m_state == State::Done) return;  // failed meanwhile (inside a hook it caused)
+        ++m_stepsRun;
+        if (onStep) {
+            StepDone d;
+            d.step = m_pc + 1;
+            d.line = step().line;
+            d.statement = &step();
+            d.ms = msSince(m_stepStart, now);
+            d.detail = std::move(detail);
+            onStep(d);
+        }
+        m_state = State::Running;
+        ++m_pc;
+    }
+
+    void fail(Clock::time_point now, std::string reason, std::string expected, std::string got) {
+        StepFailure f;
+        f.step = m_pc + 1;
+        f.line = m_pc < m_script.steps().size() ? step().line : 0;
+        f.statement = m_pc < m_script.steps().size() ? describeStep(step()) : "";
+        f.reason = std::move(reason);
+        f.expected = std::move(expected);
+        f.got = std::move(got);
+        f.waitedMs = msSince(m_stepStart, now);
+        m_failure = std::move(f);
+        m_state = State::Done;
+        dropChat();
+    }
+
+    void makeChat(const Address& a);
+    std::string localAddress() const;
+    void pushToChat(std::string bytes);
+    void dropChat();
+
+    const Script& m_script;
+    const RunOptions& m_options;
+    Loop& m_loop;
+    std::map<std::string, std::vector<Address>>& m_resolved;
+    std::map<std::string, std::string> m_resolveError;
+    std::unique_ptr<Chat> m_chat;
+    State m_state = State::Done;
+    std::size_t m_pc = 0;
+    std::unordered_map<std::string, std::string> m_vars;
+    std::vector<Repeat> m_repeats;
+    Terminator m_framing;
+    std::optional<Terminator> m_oneShot;
+    std::unique_ptr<program::ProgramRunner> m_program;
+    std::int64_t m_timeoutMs = 5000;
+    Clock::time_point m_started;
+    Clock::time_point m_stepStart;
+    Clock::time_point m_deadline;
+    std::optional<StepFailure> m_failure;
+    std::uint64_t m_stepsRun = 0;
+    std::string m_in;
+    std::size_t m_pos = 0;
+    std::size_t m_scan = 0;
+    std::size_t m_seen = 0;
+    std::string m_lastSeen;
+    std::vector<std::string_view> m_caps;
+    bool m_peerClosed = false;
+    bool m_connected = false;
+    std::string m_closedHow;
+    std::string m_target;  // the address connected to, for messages
+    std::size_t m_unsent = 0;  // pushed, not yet sent
+    // Recording (RunOptions::record)
+    std::uint64_t m_seq = 0;
+    Clock::time_point m_t0 = Clock::now();
+    ChannelId m_channel = 0;
+    bool m_closeRecorded = false;
+
+public:
+    static void reap();
+};
+
+// The connection: an AsyncChat that collects everything (terminator None)
+// and leaves the framing to the session.
+class ScriptRunner::Session::Chat final : public AsyncChat {
+public:
+    Chat(Session& s, Loop* loop) : AsyncChat(loop), m_s(s) {
+        acInBufferSize = 65536;
+        acOutBufferSize = 65536;
+        setTerminator(nullptr);
+        useStoredTerminator();
+    }
+    bool readable() override { return !m_closed && connected && m_s.wantsRead(); }
+    void collectIncomingData(std::string_view data) override { m_s.onData(data); }
+    void foundTerminator() override {}
+    void handleConnect() override { m_s.onConnected(); }
+    void handleRead() override {
+        AsyncChat::handleRead();
+        if (!m_closed) m_s.afterRead();
+    }
+    void handleClose() override {
+        if (m_closed) return;
+        m_closed = true;
+        std::string how = m_eof ? "closed" : "reset";
+        if (!connected) {
+            std::error_code ec;
+            const int err = rawPendingError(ec);
+            how = err ? sockops::describe(sockops::errorFromNative(err)) : std::string("connection failed");
+        } else if (!m_eof && m_error) {
+            how = sockops::describe(m_error);
+        }
+        closeNoThrow();
+        m_s.onClosed(std::move(how));
+    }
+    void handleError() override {
+        std::string what = "error";
+        try {
+            if (auto p = std::current_exception()) std::rethrow_exception(p);
+        } catch (const std::system_error& e) {
+            what = sockops::describe(e.code());
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+        }
+        if (m_closed) return;
+        m_closed = true;
+        closeNoThrow();
+        m_s.onClosed(std::move(what));
+    }
+    void initiateSendIfAny() {
+        if (connected && !producerFifo().empty()) initiateSend();
+    }
+    void shut() {
+        m_closed = true;
+        closeNoThrow();
+    }
+
+protected:
+    std::string_view className() const override { return "ScriptChat"; }
+    void onSent(std::string_view written) override {
+        if (!m_closed) m_s.onSent(written);
+    }
+    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
+        const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
+        if (ec) {
+            if (!sockops::isWouldBlock(ec)) m_error = ec;
+        } else if (n == 0 && len > 0) {
+            m_eof = true;
+        }
+        return n;
+    }
+
+private:
+    Session& m_s;
+    bool m_closed = false;
+    bool m_eof = false;
+    std::error_code m_error;
+};
+
+namespace {
+std::vector<std::unique_ptr<ScriptRunner::Session::Chat>>& graveyard() {
+    static thread_local std::vector<std::unique_ptr<ScriptRunner::Session::Chat>> g;
+    return g;
+}
+}  // namespace
+
+void ScriptRunner::Session::makeChat(const Address& a) {
+    m_chat = std::make_unique<Chat>(*this, &m_loop);
+    m_chat->createSocket(a.family());
+    m_chat->connect(a);
+}
+
+std::string ScriptRunner::Session::localAddress() const {
+    if (!m_chat) return {};
+    std::error_code ec;
+    const Address a = sockops::localAddress(m_chat->socketHandle(), ec);
+    return ec || a.isEmpty() ? std::string() : a.toString();
+}
+
+void ScriptRunner::Session::pushToChat(std::string bytes) { m_chat->push(std::move(bytes)); }
+
+void ScriptRunner::Session::dropChat() {
+    if (!m_chat) return;
+    recordClose(CloseReason::Local, "close");
+    m_chat->shut();
+    // Not deleted here: this may run inside one of its own hooks.
+    graveyard().push_back(std::move(m_chat));
+}
+
+void ScriptRunner::Session::reap() { graveyard().clear(); }
+
+// --- The runner ---------------------------------------------------------------------------------
+
+ScriptRunner::ScriptRunner(const Script& script, RunOptions options) : m_script(script), m_options(std::move(options)) {}
+ScriptRunner::~ScriptRunner() = default;
+
+namespace {
+
+template <class Sessions>
+void drive(Loop& loop, Backend backend, const std::atomic<bool>* cancel, Sessions& sessions,
+           const std::function<bool(Clock::time_point)>& after) {
+    for (;;) {
+        const auto now = Clock::now();
+        for (auto& s : sessions) s->tick(now);
+        if (!after(now)) return;
+        std::optional<Clock::time_point> next;
+        for (auto& s : sessions)
+            if (auto d = s->deadline()) next = next ? std::min(*next, *d) : *d;
+        const double most = cancel ? 0.1 : 1.0;
+        double wait = most;
+        if (next) wait = std::clamp(std::chrono::duration<double>(*next - now).count(), 0.0, most);
+        loop.poll(wait, backend);
+        ScriptRunner::Session::reap();
+    }
+}
+
+}  // namespace
+
+RunResult ScriptRunner::run(const std::function<void(const StepDone&)>& onStep) {
+    Loop loop;
+    std::map<std::string, std::vector<Address>> resolved;
+    std::vector<std::unique_ptr<Session>> sessions;
+    sessions.push_back(std::make_unique<Session>(m_script, m_options, loop, resolved));
+    Session& s = *sessions.front();
+    s.onStep = onStep;
+    const auto t0 = Clock::now();
+    RunResult r;
+    r.startedAt = std::chrono::system_clock::now();
+    s.setRecordStart(t0);
+    s.start(t0);
+    drive(loop, m_options.backend, m_options.cancel, sessions, [&](Clock::time_point) { return !s.done(); });
+    if (m_options.record) {
+        Event e;
+        e.kind = EventKind::Stopped;
+        s.emit(std::move(e), true);
+    }
+    r.passed = s.passed();
+    r.failure = s.failure();
+    r.stepsRun = s.stepsRun();
+    r.elapsedMs = msSince(t0, Clock::now());
+    r.bytesSent = s.bytesSent;
+    r.bytesReceived = s.bytesReceived;
+    sessions.clear();
+    Session::reap();
+    return r;
+}
+
+LoadResult ScriptRunner::runLoad(std::size_t parallel, std::size_t iterations) {
+    RunOptions options = m_options;
+    options.record = nullptr;  // a load is not recorded
+    Loop loop;
+    std::map<std::string, std::vector<Address>> resolved;
+    std::vector<std::unique_ptr<Session>> sessions;
+    std::vector<std::size_t> left(parallel, iterations);
+    LoadResult r;
+    r.expectUs.reserve(parallel * iterations * 4);
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < parallel; ++i) {
+        sessions.push_back(std::make_unique<Session>(m_script, options, loop, resolved));
+        sessions.back()->latencies = &r.expectUs;
+    }
+    for (std::size_t i = 0; i < parallel && iterations > 0; ++i) sessions[i]->start(t0);
+    drive(loop, m_options.backend, m_options.cancel, sessions, [&](Clock::time_point now) {
+        if (m_options.cancel && m_options.cancel->load())  // the iteration running is the last
+            for (auto& l : left) l = std::min<std::size_t>(l, 1);
+        bool running = false;
+        for (std::size_t i = 0; i < parallel; ++i) {
+            Session& s = *sessions[i];
+            while (left[i] > 0 && s.done()) {
+                if (s.passed()) {
+                    ++r.iterationsPassed;
+                } else {
+                    ++r.iterationsFailed;
+                    if (!r.firstFailure) r.firstFailure = s.failure();
+                }
+                if (--left[i] > 0) s.start(now);
+            }
+            running = running || left[i] > 0;
+        }
+        return running;
+    });
+    r.elapsedMs = msSince(t0, Clock::now());
+    r.expects = r.expectUs.size();
+    std::sort(r.expectUs.begin(), r.expectUs.end());
+    sessions.clear();
+    Session::reap();
+    return r;
+}
+
+std::uint32_t ScriptRunner::percentile(const std::vector<std::uint32_t>& sorted, double p) {
+    if (sorted.empty()) return 0;
+    const double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
+    const std::size_t i = rank < 1 ? 0 : std::min(sorted.size() - 1, static_cast<std::size_t>(rank) - 1);
+    return sorted[i];
+}
+
+}  // namespace engine::script

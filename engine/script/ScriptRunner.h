@@ -1,0 +1,124 @@
+// ScriptRunner.h — runs a conversation Script against a live server, on an
+// async_chat channel, and reports the first step that fails.
+//
+// What it does: run() runs the script once; runLoad() runs it on `parallel`
+// connections at once, `iterations` times each, and measures the time each
+// expect took (from the step's start — right after the sends before it — to
+// its match). Both run an engine::Loop of their own on the calling thread
+// (every connection in that one loop) until the script is done or fails.
+// Each connection is an AsyncChat whose own terminator is None: it collects
+// what arrives, and the runner frames it by the script's terminator (or
+// preset program) when an expect reads it — so a `terminator` statement
+// applies to the bytes already received, as asynchat's re-read terminator
+// does inside found_terminator. A `terminator count N` frames the next
+// message only; the terminator before it is back after.
+// An expect reads the next framed message (or one of the next `within`),
+// matches it with the reply rules' matcher (ProgramRunner::matchMessage),
+// and stores its captures in variables. It fails on a message that does not
+// match (the last of `within`), when its timeout passes, or when the peer
+// closes first; the failure says the step, its line, what was expected,
+// what came instead (escaped, cut at 200 bytes) and how long it waited.
+// Bounded memory: at most maxMessage bytes of one message; a peer that
+// sends more without the terminator fails the step ("no terminator in the
+// first N bytes"); while no expect is waiting the connection stops reading
+// once maxMessage bytes wait unread, so a flooding peer is held back by TCP.
+// A send waits (the script pauses) while more than 1 MiB it queued has not
+// gone out, and fails when the timeout passes: a peer that does not read
+// cannot make the runner queue without bound.
+// What it owns: the loop and the connections of a run (made and destroyed in run()/runLoad()).
+// Threads: one thread (the caller's); the Script is shared read-only.
+#pragma once
+
+#include "engine/asyncore/Loop.h"
+#include "engine/reactor/Event.h"
+#include "engine/script/Script.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace engine::script {
+
+struct RunOptions {
+    /// --to: replaces every connect's target ("" keeps the script's).
+    std::string host;
+    std::uint16_t port = 0;
+    /// An expect's (and a connect's) timeout until a `timeout` statement.
+    std::int64_t defaultTimeoutMs = 5000;
+    /// The largest message an expect reads.
+    std::size_t maxMessage = 1u << 20;
+    Backend backend = defaultBackend();
+    /// Set (from any thread) to stop: the step running fails as "interrupted"
+    /// within 100 ms. Null: never.
+    const std::atomic<bool>* cancel = nullptr;
+    /// run() only: where to put the run as session events (connecting,
+    /// connected, push, sent, collect, found_terminator, closed, stopped;
+    /// docs/session-format.md), for `run --record`. Null: not recorded.
+    std::vector<Event>* record = nullptr;
+};
+
+/// Why a step failed.
+struct StepFailure {
+    std::size_t step = 0;      ///< the statement's index in the script, 1-based
+    std::size_t line = 0;
+    std::string statement;     ///< as written, printable
+    std::string reason;        ///< "timed out after 1000 ms", "the peer closed the connection", …
+    std::string expected;      ///< printable ("prefix '+OK'")
+    std::string got;           ///< escaped ("nothing" when nothing came)
+    double waitedMs = 0;
+};
+
+/// One step done (for --json and progress output).
+struct StepDone {
+    std::size_t step = 0;
+    std::size_t line = 0;
+    const Step* statement = nullptr;
+    double ms = 0;
+    std::string detail;  ///< Expect: the message it matched (escaped, cut); Connect: "to ADDRESS"
+};
+
+struct RunResult {
+    bool passed = false;
+    std::optional<StepFailure> failure;
+    std::uint64_t stepsRun = 0;
+    double elapsedMs = 0;
+    std::uint64_t bytesSent = 0;
+    std::uint64_t bytesReceived = 0;
+    std::chrono::system_clock::time_point startedAt;  ///< t_us 0 of the recorded events
+};
+
+struct LoadResult {
+    std::uint64_t iterationsPassed = 0;
+    std::uint64_t iterationsFailed = 0;
+    std::uint64_t expects = 0;           ///< expects that matched
+    double elapsedMs = 0;
+    std::vector<std::uint32_t> expectUs;  ///< each matched expect's wait, µs (sorted)
+    std::optional<StepFailure> firstFailure;
+};
+
+class ScriptRunner {
+public:
+    ScriptRunner(const Script& script, RunOptions options);
+    ~ScriptRunner();
+
+    /// Runs the script once; `onStep` hears each step that passes.
+    RunResult run(const std::function<void(const StepDone&)>& onStep = {});
+    /// `parallel` connections, each running the script `iterations` times.
+    LoadResult runLoad(std::size_t parallel, std::size_t iterations);
+
+    /// The percentile `p` (0 … 100) of sorted values (0 for none).
+    static std::uint32_t percentile(const std::vector<std::uint32_t>& sorted, double p);
+
+    class Session;
+
+private:
+    const Script& m_script;
+    RunOptions m_options;
+};
+
+}  // namespace engine::script
