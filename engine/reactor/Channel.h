@@ -132,6 +132,8 @@ public:
     void pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size, std::int64_t copies,
                       std::string_view info);
     void applyTerminator(const Terminator& t);
+    /// A proxying listener: the upstream legs of later connections start with `t`.
+    void setProxyServerTerminator(const Terminator& t) { m_opts.proxy.serverTerminator = t; }
     void applyBufferSizes(std::size_t in, std::size_t out);
     void applyLimits(std::size_t maxMessage, std::size_t highWater);
     void requestCloseWhenDone();

@@ -193,6 +193,13 @@ struct SetTerminator {
     ChannelId channel = 0;
     Terminator terminator;
 };
+/// A proxying listener (ChannelOptions::proxy): the terminator its
+/// connections' upstream legs start with (server → client framing). The
+/// legs already open keep theirs (SetTerminator changes one leg).
+struct SetProxyServerTerminator {
+    ChannelId listener = 0;
+    Terminator terminator;
+};
 /// ac_in_buffer_size / ac_out_buffer_size (each ≥ 1).
 struct SetBufferSizes {
     ChannelId channel = 0;
@@ -272,7 +279,7 @@ struct StopHost {
 }  // namespace cmd
 
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram, cmd::PushTo, cmd::Push, cmd::PushFile, cmd::PushRepeat,
-                             cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
+                             cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
                              cmd::Host, cmd::StopHost>;
