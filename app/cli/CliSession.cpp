@@ -110,6 +110,10 @@ int CliSession::run() {
         co.proxy.port = m_o.toPort;
         co.proxy.family = m_o.family;
         co.proxy.serverTerminator = m_o.serverTerminator;
+        // Nobody observes the messages (--quiet, no --stats, --json, --record,
+        // programs or commands): the legs forward without framing.
+        co.frameProxied = !m_o.quiet || m_o.json || !m_o.recordPath.empty() || m_o.stats || !m_o.programs.empty() ||
+                          m_o.proxyCommands;
         m_printer.setProxy(m_o.serverTerminator.framesInput());
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);
     } else if (m_o.mode == Mode::Listen) {

@@ -233,6 +233,8 @@ private:
     // Proxying.
     /// Bytes the other leg read: queued as they are.
     void proxyForward(std::string_view bytes);
+    /// handleRead() of an unobserved proxy leg (ChannelOptions::frameProxied false).
+    void relayRead();
     /// End-of-file from our peer: half-close the other leg, read no more.
     void proxyEof();
     /// Both ways are over (end-of-file read, ours sent): close.

@@ -79,6 +79,12 @@ struct ChannelOptions {
     std::size_t maxBuffered = kDefaultMaxBuffered;
     /// Each found_terminator pushes the message back, then the terminator.
     bool echo = false;
+    /// A proxying listener's legs (both take it from the listener): false
+    /// forwards what each leg reads without framing it at all, for a user
+    /// that observes no message (no message events wanted, no programs, no
+    /// message counts read): the bytes and the connection lifecycle are the
+    /// same, the framing work is saved. true: both directions framed.
+    bool frameProxied = true;
     /// TLS from the first byte, or a STARTTLS upgrade later (TlsConfig.h).
     /// A listener's value applies to the connections it accepts.
     TlsConfig tls;
