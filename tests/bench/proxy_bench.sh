@@ -10,14 +10,18 @@
 # BUILD_DIR is a configured build tree holding lw_loadgen and lw_raw_echo
 # (built with `cmake --build BUILD_DIR --target lw_loadgen lw_raw_echo` when
 # missing). linewright-cli is $LW_CLI, else BUILD_DIR/app/linewright-cli.
-# The server behind every relay is lw_raw_echo (no framing); the proxy frames
-# both directions with '\r\n' (-t '\r\n' --quiet: every line is cut as a
-# message and counted, nothing printed). The client is lw_loadgen:
+# The server behind every relay is lw_raw_echo (no framing). Two proxies:
+#   proxy     -t '\r\n' --quiet: nothing observes the messages, so the legs
+#             forward without framing (ChannelOptions::frameProxied false)
+#   proxy-f   -t '\r\n' --quiet --stats: both directions framed, every line
+#             cut as a message and counted (the --stats line), nothing printed
+# The client is lw_loadgen:
 #   bulk      --bytes (default 1 GiB) through the relay into lw_raw_echo
-#             --discard; MB/s; ratio proxy / socat (target >= 0.8)
+#             --discard; MB/s; ratios proxy(-f) / socat (target >= 0.8)
 #   lines     pipelined 64-byte CRLF lines, --conns connections (default 4)
 #             of --lines lines each (default 200000), echoed through the
-#             relay and checked; lines/s; ratio proxy / socat (target >= 1.0)
+#             relay and checked; lines/s; ratios proxy(-f) / socat (target
+#             >= 1.0)
 #   fanout    --fanout connections at once (default 1000), each one request
 #             line and its echo; p50/p99 latency, direct, socat, proxy
 #   --quick   a smoke run (64 MiB, 20000 lines, 200 connections, one round)
@@ -30,7 +34,7 @@
 set -u -o pipefail
 
 usage() {
-    sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -107,6 +111,10 @@ start_relay() {
             RELAY_PORT="$(free_port)"
             start_bg proxy "$CLI" proxy "127.0.0.1:$RELAY_PORT" --to "127.0.0.1:$ECHO_PORT" -t '\r\n' --quiet
             ;;
+        proxy-f)
+            RELAY_PORT="$(free_port)"
+            start_bg proxy "$CLI" proxy "127.0.0.1:$RELAY_PORT" --to "127.0.0.1:$ECHO_PORT" -t '\r\n' --quiet --stats
+            ;;
     esac
     RELAY_PID=$LAST_PID
     wait_listening "$RELAY_PORT" "$RELAY_PID" || { echo "proxy_bench.sh: $1 did not listen" >&2; exit 1; }
@@ -123,10 +131,10 @@ run_one() {
 }
 
 # One round of every scenario; the relays' order rotated by ROUND.
-KINDS=(direct socat proxy)
+KINDS=(direct socat proxy proxy-f)
 for round in $(seq 1 "$REPEAT"); do
     order=()
-    for i in 0 1 2; do order+=("${KINDS[$(((i + round - 1) % 3))]}"); done
+    for i in 0 1 2 3; do order+=("${KINDS[$(((i + round - 1) % 4))]}"); done
     echo "== round $round: ${order[*]}"
     start_echo --discard
     for kind in "${order[@]}"; do
@@ -153,14 +161,16 @@ def med(scenario, peer, key):
     v = [r["result"].get(key) for r in runs if r["scenario"] == scenario and r["peer"] == peer]
     v = [x for x in v if isinstance(x, (int, float))]
     return statistics.median(v) if v else float("nan")
-for peer in ("direct", "socat", "proxy"):
-    print(f"  bulk   {peer:7s} {med('bulk', peer, 'mb_per_s'):9.1f} MB/s")
-print(f"  bulk   proxy/socat {med('bulk','proxy','mb_per_s') / med('bulk','socat','mb_per_s'):.2f}x (target >= 0.8)")
-for peer in ("direct", "socat", "proxy"):
-    print(f"  lines  {peer:7s} {med('lines', peer, 'lines_per_s'):11.0f} lines/s")
-print(f"  lines  proxy/socat {med('lines','proxy','lines_per_s') / med('lines','socat','lines_per_s'):.2f}x (target >= 1.0)")
-for peer in ("direct", "socat", "proxy"):
-    print(f"  fanout {peer:7s} p50 {med('fanout', peer, 'latency_p50_ms'):8.2f} ms  p99 {med('fanout', peer, 'latency_p99_ms'):8.2f} ms"
+for peer in ("direct", "socat", "proxy", "proxy-f"):
+    print(f"  bulk   {peer:8s} {med('bulk', peer, 'mb_per_s'):9.1f} MB/s")
+for p in ("proxy", "proxy-f"):
+    print(f"  bulk   {p}/socat {med('bulk',p,'mb_per_s') / med('bulk','socat','mb_per_s'):.2f}x (target >= 0.8)")
+for peer in ("direct", "socat", "proxy", "proxy-f"):
+    print(f"  lines  {peer:8s} {med('lines', peer, 'lines_per_s'):11.0f} lines/s")
+for p in ("proxy", "proxy-f"):
+    print(f"  lines  {p}/socat {med('lines',p,'lines_per_s') / med('lines','socat','lines_per_s'):.2f}x (target >= 1.0)")
+for peer in ("direct", "socat", "proxy", "proxy-f"):
+    print(f"  fanout {peer:8s} p50 {med('fanout', peer, 'latency_p50_ms'):8.2f} ms  p99 {med('fanout', peer, 'latency_p99_ms'):8.2f} ms"
           f"  served {med('fanout', peer, 'served'):.0f}")
 EOF
 [ "$FAILED" = 0 ] || { echo "proxy_bench.sh: some runs failed (see above)" >&2; exit 1; }
