@@ -193,6 +193,7 @@ private slots:
     void upstreamResetsMidMessage();
     void clientWithoutTerminatorBoundsMemory();
     void thousandConcurrentPairs();
+    void statusLinesEscapeArguments();
 };
 
 void TestCliProxy::usageErrors_data() {
@@ -675,6 +676,37 @@ void TestCliProxy::thousandConcurrentPairs() {
     QCOMPARE(proxy.stop(), 0);
     QVERIFY2(proxy.err().contains("connections: 1000 accepted"), proxy.err().constData());
     server.p.process().closeWriteChannel();
+}
+
+// An argument with control bytes (here a --to host with an escape sequence
+// and a CR) comes back in the status lines that quote it escaped, never raw.
+void TestCliProxy::statusLinesEscapeArguments() {
+    QProcess p;
+    p.start(kCli, {"proxy", "0", "--to", QString::fromLatin1("bad\x1b[31mhost\r.invalid:80"), "--timeout", "20"});
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    static const QRegularExpression listening(QStringLiteral("listening on \\S+:(\\d+)"));
+    QString port;
+    while (port.isEmpty() && t.elapsed() < kWait && p.state() != QProcess::NotRunning) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+        port = listening.match(QString::fromUtf8(err)).captured(1);
+    }
+    QVERIFY(!port.isEmpty());
+    QTcpSocket c;
+    c.connectToHost(QHostAddress::LocalHost, port.toUShort());
+    QVERIFY(c.waitForConnected(kWait));
+    QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    while (!err.contains("the upstream could not be reached") && t.elapsed() < kWait && p.state() != QProcess::NotRunning) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    p.terminate();
+    QVERIFY(p.waitForFinished(kWait));
+    err += p.readAllStandardError();
+    QVERIFY2(err.contains("bad\\x1b[31mhost\\r.invalid"), err.constData());
+    QVERIFY2(!err.contains('\x1b') && !err.contains('\r'), err.toPercentEncoding().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliProxy)
