@@ -174,8 +174,8 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
 
     d.setGroup("Framing");
     addTerminatorOption(d, app,
-                        "frame both directions with T: escaped bytes ('\r\n', '\n', '\r\n\r\n'), count:N or none. "
-                        "Default: '\n' (also frames CRLF lines). Framing only cuts messages for display and "
+                        "frame both directions with T: escaped bytes ('\\r\\n', '\\n', '\\r\\n\\r\\n'), count:N or none. "
+                        "Default: '\\n' (also frames CRLF lines). Framing only cuts messages for display and "
                         "recording; the bytes are forwarded exactly as received.",
                         [&o](const engine::Terminator& t) {
                             o.terminator = t;
@@ -194,6 +194,12 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
             });
     addMaxMessageOption(d, app, o.maxMessage);
     addProgramOptions(app, d, o, true);
+    d.flag(app, "--commands",
+           "read commands from stdin, one a line, each applied at once: 'terminator T' (both directions), "
+           "'client-terminator T', 'server-terminator T'; prefixed '#N ' they change connection N only, else "
+           "every open connection and the ones still to come. As asynchat's set_terminator, a change applies "
+           "to bytes already buffered.",
+           [&o] { o.proxyCommands = true; });
 
     d.setGroup("Output");
     addJsonOption(d, app,

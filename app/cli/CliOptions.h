@@ -73,6 +73,8 @@ struct CliOptions {
     TlsOptions tls;  ///< --tls, --starttls, … (TlsOptions.h): ChannelOptions::tls.
 
     bool json = false;
+    /// proxy --commands: stdin carries terminator commands (CliSession::proxyCommand).
+    bool proxyCommands = false;
     bool quiet = false;
     bool stats = false;
     std::string recordPath;
@@ -92,6 +94,7 @@ struct CliOptions {
     /// Whether stdin lines are pushed.
     bool readsStdin() const {
         if (stdinMode != StdinMode::Auto) return stdinMode == StdinMode::On;
+        if (mode == Mode::Proxy) return proxyCommands;
         return mode == Mode::Connect && sends.empty() && sendFiles.empty();
     }
 };

@@ -110,6 +110,10 @@ int CliSession::run() {
         co.proxy.port = m_o.toPort;
         co.proxy.family = m_o.family;
         co.proxy.serverTerminator = m_o.serverTerminator;
+        // Nobody observes the messages (--quiet, no --stats, --json, --record,
+        // programs or commands): the legs forward without framing.
+        co.frameProxied = !m_o.quiet || m_o.json || !m_o.recordPath.empty() || m_o.stats || !m_o.programs.empty() ||
+                          m_o.proxyCommands;
         m_printer.setProxy(m_o.serverTerminator.framesInput());
         m_main = m_reactor->openServer(m_o.host, m_o.port, co);
     } else if (m_o.mode == Mode::Listen) {
@@ -161,7 +165,9 @@ int CliSession::run() {
 
 void CliSession::startStdin() {
     if (!m_o.readsStdin() || m_pump) return;
-    const std::string ending = m_o.terminator.isBytes() ? m_o.terminator.bytesValue() : std::string("\n");
+    const std::string ending = m_o.mode == Mode::Proxy     ? std::string("\n")
+                               : m_o.terminator.isBytes() ? m_o.terminator.bytesValue()
+                                                          : std::string("\n");
     m_pump = std::make_unique<StdinPump>(
         ending, [this](std::string bytes) { return onStdinLine(std::move(bytes)); }, [this] { onStdinEof(); });
     m_pump->start();
@@ -223,6 +229,7 @@ void CliSession::onEvent(const Event& e) {
     case EventKind::Accepted: {
         std::lock_guard<std::mutex> lock(m_liveMutex);
         m_live.insert(ch);
+        if (e.upstream() != 0) m_pairs[ch] = e.upstream();
         if (m_finishing) {
             m_reactor->closeWhenDone(ch);
         } else {
@@ -252,6 +259,7 @@ void CliSession::onEvent(const Event& e) {
         {
             std::lock_guard<std::mutex> lock(m_liveMutex);
             m_live.erase(ch);
+            m_pairs.erase(ch);
             noneLeft = m_live.empty();
         }
         if (ch == m_main) {
@@ -306,6 +314,10 @@ std::size_t CliSession::onStdinLine(std::string bytes) {
         m_reactor->push(m_main, std::move(bytes));
         return 1;
     }
+    if (m_o.mode == Mode::Proxy) {
+        proxyCommand(std::move(bytes));
+        return 0;  // no push to acknowledge
+    }
     std::lock_guard<std::mutex> lock(m_liveMutex);
     const std::size_t n = m_live.size();
     std::size_t left = n;
@@ -316,6 +328,78 @@ std::size_t CliSession::onStdinLine(std::string bytes) {
             m_reactor->push(id, bytes);
     }
     return n;
+}
+
+void CliSession::proxyCommand(std::string line) {
+    // Runs on the pump's thread: only thread-safe calls here.
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    const auto trim = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+        return s;
+    };
+    std::string_view rest = trim(line);
+    if (rest.empty()) return;
+    const std::string usage =
+        "expected 'terminator T', 'client-terminator T' or 'server-terminator T', optionally after '#N '";
+    std::optional<ChannelId> pair;
+    if (rest.front() == '#') {
+        const std::size_t end = rest.find_first_of(" \t");
+        const std::string_view number = rest.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1);
+        ChannelId n = 0;
+        bool ok = !number.empty() && number.size() <= 18;
+        for (const char c : number) ok = ok && c >= '0' && c <= '9';
+        if (ok)
+            for (const char c : number) n = n * 10 + static_cast<ChannelId>(c - '0');
+        if (!ok || end == std::string_view::npos) {
+            say("command " + std::string(rest) + ": " + usage);
+            return;
+        }
+        pair = n;
+        rest = trim(rest.substr(end));
+    }
+    const std::size_t space = rest.find_first_of(" \t");
+    const std::string verb(rest.substr(0, space));
+    const std::string spec(space == std::string_view::npos ? std::string_view() : trim(rest.substr(space)));
+    const bool client = verb == "terminator" || verb == "client-terminator";
+    const bool server = verb == "terminator" || verb == "server-terminator";
+    if ((!client && !server) || spec.empty()) {
+        say("command " + line + ": " + usage);
+        return;
+    }
+    std::string error;
+    const auto t = engine::parseTerminatorSpec(spec, &error);
+    if (!t) {
+        say("command " + line + ": " + error);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_liveMutex);
+    if (pair) {
+        const auto it = m_pairs.find(*pair);
+        if (it == m_pairs.end()) {
+            std::string open;
+            for (const auto& [a, u] : m_pairs) open += (open.empty() ? "#" : ", #") + std::to_string(a);
+            say("command " + line + ": no open proxied connection #" + std::to_string(*pair) +
+                (open.empty() ? std::string(" (none is open)") : " (open: " + open + ")"));
+            return;
+        }
+        if (client) m_reactor->setTerminator(it->first, *t);
+        if (server) m_reactor->setTerminator(it->second, *t);
+        return;
+    }
+    // Every open pair, and the connections still to come.
+    if (client) {
+        m_reactor->setTerminator(m_main, *t);
+        m_printer.setClientFramed(t->framesInput());
+    }
+    if (server) {
+        m_reactor->setProxyServerTerminator(m_main, *t);
+        m_printer.setServerFramed(t->framesInput());
+    }
+    for (const auto& [accepted, upstream] : m_pairs) {
+        if (client) m_reactor->setTerminator(accepted, *t);
+        if (server) m_reactor->setTerminator(upstream, *t);
+    }
 }
 
 void CliSession::onStdinEof() {

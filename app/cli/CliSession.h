@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -62,6 +63,8 @@ private:
     void beginFinish();
     void requestStop();
     std::size_t onStdinLine(std::string bytes);
+    /// proxy --commands: one line of stdin (pump thread).
+    void proxyCommand(std::string line);
     void onStdinEof();
     void printStats(std::chrono::steady_clock::duration elapsed);
     int conclude();
@@ -78,6 +81,7 @@ private:
     engine::ChannelId m_main = 0;  // the client, or the listener
     std::mutex m_liveMutex;
     std::set<engine::ChannelId> m_live;  // guarded by m_liveMutex: accepted channels (listen) still open
+    std::map<engine::ChannelId, engine::ChannelId> m_pairs;  // guarded by m_liveMutex: proxy, accepted leg → upstream leg
     std::set<engine::ChannelId> m_aboveHighWater;
 
     /// connect --starttls PROTO: --send and stdin wait for the handshake.

@@ -81,7 +81,9 @@ void EventPrinter::flushOut() {
 }
 
 void EventPrinter::status(engine::ChannelId ch, const std::string& text) {
-    m_errBuf += "linewright-cli: " + (ch ? channelTag(ch) : std::string()) + text + "\n";
+    // A status line may quote what a peer, a name server or an argument said
+    // (an address, an error): escaped as every other line, one line.
+    m_errBuf += "linewright-cli: " + (ch ? channelTag(ch) : std::string()) + engine::terminalSafe(text) + "\n";
 }
 
 void EventPrinter::print(const std::vector<Event>& events) {
@@ -99,7 +101,7 @@ void EventPrinter::one(const Event& e) {
     switch (e.kind) {
     case EventKind::Collect: {
         auto f = m_framed.find(ch);
-        const bool framed = f == m_framed.end() ? m_framedDefault : f->second;
+        const bool framed = f == m_framed.end() ? m_framedDefault.load() : f->second;
         if (framed)
             collectPart(ch, e.data);
         else
@@ -107,7 +109,11 @@ void EventPrinter::one(const Event& e) {
         break;
     }
     case EventKind::FoundTerminator: endMessage(ch, nullptr, true); break;
-    case EventKind::TerminatorSet: m_framed[ch] = e.terminator().framesInput(); break;
+    case EventKind::TerminatorSet:
+        m_framed[ch] = e.terminator().framesInput();
+        // A proxy's terminators change by command (proxy --commands): say when each took effect.
+        if (m_proxy) status(ch, "terminator set to '" + engine::terminatorSpec(e.terminator()) + "'");
+        break;
     case EventKind::Connected:
         status(legOf(ch) ? ch : 0, "connected to " + e.info + " (from " + e.aux + ")");
         break;

@@ -22,6 +22,7 @@
 
 #include "engine/reactor/Event.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -50,6 +51,10 @@ public:
         m_proxy = true;
         m_serverFramed = serverFramed;
     }
+    /// Proxy mode: the framing of the connections accepted from now on,
+    /// changed by a command (any thread: read when a connection comes).
+    void setClientFramed(bool framed) { m_framedDefault = framed; }
+    void setServerFramed(bool framed) { m_serverFramed = framed; }
 
     void print(const std::vector<engine::Event>& events);
     /// Whether the error `message` was already written to stderr.
@@ -85,7 +90,7 @@ private:
     std::FILE* m_err;
     bool m_listen;
     std::unordered_map<engine::ChannelId, bool> m_framed;  // per channel, after terminator_set
-    bool m_framedDefault;
+    std::atomic<bool> m_framedDefault;
     std::unordered_map<engine::ChannelId, std::string> m_partial;
     std::unordered_set<engine::ChannelId> m_continued;  // printed a piece of the current message
     std::size_t m_held = 0;  // the sizes in m_partial
@@ -96,7 +101,7 @@ private:
     std::string m_errBuf;
     bool m_outFailed = false;
     bool m_proxy = false;
-    bool m_serverFramed = true;
+    std::atomic<bool> m_serverFramed{true};
     std::unordered_map<engine::ChannelId, Leg> m_legs;
 };
 

@@ -1,6 +1,8 @@
 // HelpFormatter.cpp — GNU-style help pages from CLI11's definitions.
 #include "app/cli/HelpFormatter.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -98,7 +100,10 @@ std::string HelpFormatter::make_help(const CLI::App* app, std::string, CLI::AppF
         if (const auto note = page.groupNotes.find(group); note != page.groupNotes.end()) out += note->second;
     }
     if (!page.footer.empty()) out += "\n" + page.footer;
-    return out;
+    // The texts are ours, but an escape written in one unescaped (a "\r\n"
+    // meant as the four characters) would reach the terminal raw: the page
+    // goes through the same gate as every other line.
+    return engine::terminalSafe(out, engine::TerminalText::Multiline);
 }
 
 }  // namespace cli

@@ -40,6 +40,7 @@ struct Builder {
     bool sawSent = false;
     bool sawPush = false;
     bool sawCollect = false;
+    ChannelId upstream = 0;  // accepted by a proxying listener: its upstream leg
 
     void appendIn(std::string_view data, const Event& e) {
         if (data.empty()) return;
@@ -149,6 +150,52 @@ void noteConnected(Conversation& c, const Event& e) {
     c.connectedSeq = e.seq;
 }
 
+/// One proxied connection from its two legs: the accepted leg `a` (the real
+/// client on its far side) received what the client sent; the upstream leg
+/// `u` (the real server on its far side) received what the server sent. The
+/// result reads as a recording made by the client: out is the client's
+/// stream as the accepted leg framed it, in the server's as the upstream leg
+/// framed it, local the client's address, peer the server's.
+Conversation joinProxyLegs(const Conversation& a, const Conversation& u, bool sawCollect) {
+    Conversation c;
+    c.channel = a.channel;
+    c.proxyUpstream = u.channel;
+    c.role = ChannelRole::Client;
+    c.parent = a.parent;
+    c.local = a.peer;
+    c.peer = u.peer;
+    c.proxyAddress = a.local;
+    c.firstUs = a.firstUs;
+    c.firstSeq = a.firstSeq;
+    c.connectedUs = u.connectedUs;
+    c.connectedSeq = u.connectedSeq;
+    // The client's half-close reached the server as the upstream leg's.
+    c.halfClosedUs = u.halfClosedUs;
+    c.halfClosedSeq = u.halfClosedSeq;
+    // How the server's side ended says who closed first: a `closed` by the
+    // peer on the upstream leg is the server's close; a local close there
+    // follows the client's.
+    c.closed = u.closed || a.closed;
+    const Conversation& ender = u.closed ? u : a;
+    c.closeReason = ender.closeReason;
+    if (!u.closed && a.closed && a.closeReason == CloseReason::Peer) c.closeReason = CloseReason::Local;
+    c.closeDetail = ender.closeDetail;
+    c.closeErrno = ender.closeErrno;
+    c.closedUs = ender.closedUs;
+    c.closedSeq = ender.closedSeq;
+    c.closedBytesIn = u.closedBytesIn;
+    c.closedBytesOut = a.closedBytesIn;
+    c.lastUs = std::max(a.lastUs, u.lastUs);
+    c.inputTerminator = u.inputTerminator;
+    c.in = u.in;
+    c.out = a.in;
+    // What the accepted leg received is what the client sent: recorded with
+    // its collect events, framed by the accepted leg's terminators.
+    c.out.recorded = a.in.recorded || sawCollect;
+    c.tls = u.tls;
+    return c;
+}
+
 }  // namespace
 
 std::vector<Conversation> extractConversations(const std::vector<Event>& events, std::string_view level) {
@@ -177,6 +224,7 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
             b.isConnection = true;
             c.role = ChannelRole::Accepted;
             c.parent = e.listener();
+            b.upstream = e.upstream();
             noteConnected(c, e);
             break;
         case EventKind::Connecting:
@@ -285,8 +333,23 @@ std::vector<Conversation> extractConversations(const std::vector<Event>& events,
             c.in.recorded = level == "full" || level == "messages";
             c.out.recorded = level == "full";
         }
-        out.push_back(std::move(c));
     }
+
+    // Proxied connections: the accepted leg and its upstream leg become one
+    // conversation between the real client and the real server.
+    std::vector<bool> absorbed(builders.size(), false);
+    for (std::size_t i = 0; i < builders.size(); ++i) {
+        Builder& a = builders[i];
+        if (!a.isConnection || a.upstream == 0) continue;
+        auto it = index.find(a.upstream);
+        if (it == index.end() || !builders[it->second].isConnection) continue;
+        const Builder& u = builders[it->second];
+        if (u.c.role != ChannelRole::Client) continue;
+        a.c = joinProxyLegs(a.c, u.c, a.sawCollect);
+        absorbed[it->second] = true;
+    }
+    for (std::size_t i = 0; i < builders.size(); ++i)
+        if (builders[i].isConnection && !absorbed[i]) out.push_back(std::move(builders[i].c));
     return out;
 }
 

@@ -94,6 +94,12 @@ struct Conversation {
     ChannelId channel = 0;
     ChannelRole role = ChannelRole::Client;  ///< Client or Accepted.
     ChannelId parent = 0;                    ///< Accepted: the listener.
+    /// A proxied connection (both legs joined, see extractConversations):
+    /// the upstream leg's channel; `channel` is the accepted leg's, role is
+    /// Client (the conversation reads as recorded by the real client: local
+    /// the client's address, peer the server's). 0 for any other connection.
+    ChannelId proxyUpstream = 0;
+    std::string proxyAddress;                ///< Proxied: the proxy's listening address the client reached.
     std::string local;                       ///< "127.0.0.1:50412", "[::1]:7000"; "" if never known.
     std::string peer;
     std::int64_t firstUs = 0;                ///< The channel's first event.
@@ -138,6 +144,9 @@ struct Conversation {
 };
 
 /// Every connection of a session, in the order their channels appeared.
+/// A proxied connection (an `accepted` naming its `upstream` leg) is one
+/// conversation between the real client and the real server: the two legs'
+/// received streams joined, reading as a client-side recording.
 /// `level` is the header's level ("" when not recorded: then `sent` events
 /// count as recorded when there are any, or when nothing was pushed).
 std::vector<Conversation> extractConversations(const std::vector<Event>& events, std::string_view level = "full");

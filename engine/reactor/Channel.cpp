@@ -537,6 +537,11 @@ void Channel::handleRead() {
     // the socket readable: the bytes stay in the socket. Likewise while a
     // TLS upgrade waits: the peer's next bytes are TLS.
     if (m_budgetPaused || m_tlsHold) return;
+    if (m_proxied && !m_opts.frameProxied && !m_tls && !m_program) {
+        relayRead();
+        updateBudget();
+        return;
+    }
     AsyncChat::handleRead();
     if (m_program) m_program->detach();  // the next recv overwrites what the program was shown
     if (m_echoReady) flushEcho();
@@ -808,6 +813,20 @@ void Channel::linkProxy(Channel& other, bool upstream) {
     m_proxyPeerId = other.channelId();
     m_proxied = true;
     m_proxyUpstream = upstream;
+}
+
+void Channel::relayRead() {
+    // An unobserved proxy leg (ChannelOptions::frameProxied false): one
+    // recv, no framing; rawRecv() forwards what it read to the other leg
+    // and counts it; end-of-file and errors go the usual way.
+    char buf[64 * 1024];
+    const std::size_t want = std::min(sizeof buf, std::max<std::size_t>(acInBufferSize, 1));
+    try {
+        bool wouldBlock = false;
+        recvOrWouldBlock(buf, want, wouldBlock);
+    } catch (const std::system_error&) {
+        handleError();
+    }
 }
 
 void Channel::proxyForward(std::string_view bytes) {

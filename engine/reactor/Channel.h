@@ -132,6 +132,8 @@ public:
     void pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size, std::int64_t copies,
                       std::string_view info);
     void applyTerminator(const Terminator& t);
+    /// A proxying listener: the upstream legs of later connections start with `t`.
+    void setProxyServerTerminator(const Terminator& t) { m_opts.proxy.serverTerminator = t; }
     void applyBufferSizes(std::size_t in, std::size_t out);
     void applyLimits(std::size_t maxMessage, std::size_t highWater);
     void requestCloseWhenDone();
@@ -231,6 +233,8 @@ private:
     // Proxying.
     /// Bytes the other leg read: queued as they are.
     void proxyForward(std::string_view bytes);
+    /// handleRead() of an unobserved proxy leg (ChannelOptions::frameProxied false).
+    void relayRead();
     /// End-of-file from our peer: half-close the other leg, read no more.
     void proxyEof();
     /// Both ways are over (end-of-file read, ours sent): close.

@@ -79,6 +79,12 @@ struct ChannelOptions {
     std::size_t maxBuffered = kDefaultMaxBuffered;
     /// Each found_terminator pushes the message back, then the terminator.
     bool echo = false;
+    /// A proxying listener's legs (both take it from the listener): false
+    /// forwards what each leg reads without framing it at all, for a user
+    /// that observes no message (no message events wanted, no programs, no
+    /// message counts read): the bytes and the connection lifecycle are the
+    /// same, the framing work is saved. true: both directions framed.
+    bool frameProxied = true;
     /// TLS from the first byte, or a STARTTLS upgrade later (TlsConfig.h).
     /// A listener's value applies to the connections it accepts.
     TlsConfig tls;
@@ -193,6 +199,13 @@ struct SetTerminator {
     ChannelId channel = 0;
     Terminator terminator;
 };
+/// A proxying listener (ChannelOptions::proxy): the terminator its
+/// connections' upstream legs start with (server → client framing). The
+/// legs already open keep theirs (SetTerminator changes one leg).
+struct SetProxyServerTerminator {
+    ChannelId listener = 0;
+    Terminator terminator;
+};
 /// ac_in_buffer_size / ac_out_buffer_size (each ≥ 1).
 struct SetBufferSizes {
     ChannelId channel = 0;
@@ -272,7 +285,7 @@ struct StopHost {
 }  // namespace cmd
 
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram, cmd::PushTo, cmd::Push, cmd::PushFile, cmd::PushRepeat,
-                             cmd::SetTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
+                             cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
                              cmd::Host, cmd::StopHost>;

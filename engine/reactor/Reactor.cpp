@@ -134,6 +134,7 @@ private:
     void execute(cmd::PushFile& c);
     void execute(cmd::PushRepeat& c);
     void execute(cmd::SetTerminator& c);
+    void execute(cmd::SetProxyServerTerminator& c);
     void execute(cmd::SetBufferSizes& c);
     void execute(cmd::SetLimits& c);
     void execute(cmd::CloseWhenDone& c);
@@ -712,6 +713,18 @@ void Reactor::Impl::execute(cmd::SetTerminator& c) {
     if (Channel* ch = find(c.channel, "set the terminator")) ch->applyTerminator(c.terminator);
 }
 
+void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
+    if (refuseForDatagram(c.listener, "set a proxy's server terminator")) return;
+    Channel* ch = find(c.listener, "set a proxy's server terminator");
+    if (!ch) return;
+    if (ch->role() != ChannelRole::Listener || !ch->options().proxy.wanted()) {
+        emitError(c.listener, 0, "cannot set a proxy's server terminator: channel " + std::to_string(c.listener) +
+                                     " is not a proxying listener");
+        return;
+    }
+    ch->setProxyServerTerminator(c.terminator);
+}
+
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
     if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
     Channel* ch = find(c.channel, "set the buffer sizes");
@@ -895,6 +908,9 @@ void Reactor::pushRepeat(ChannelId channel, std::string data, std::uint64_t copi
 }
 void Reactor::setTerminator(ChannelId channel, Terminator terminator) {
     post(cmd::SetTerminator{channel, std::move(terminator)});
+}
+void Reactor::setProxyServerTerminator(ChannelId listener, Terminator terminator) {
+    post(cmd::SetProxyServerTerminator{listener, std::move(terminator)});
 }
 void Reactor::setBufferSizes(ChannelId channel, std::size_t in, std::size_t out) {
     post(cmd::SetBufferSizes{channel, in, out});

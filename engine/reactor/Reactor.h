@@ -102,6 +102,9 @@ public:
     void pushRepeat(ChannelId channel, std::string data, std::uint64_t copies,
                     std::chrono::milliseconds interval = std::chrono::milliseconds(0));
     void setTerminator(ChannelId channel, Terminator terminator);
+    /// A proxying listener: the server → client terminator of the
+    /// connections it accepts from now on (cmd::SetProxyServerTerminator).
+    void setProxyServerTerminator(ChannelId listener, Terminator terminator);
     void setBufferSizes(ChannelId channel, std::size_t inBufferSize, std::size_t outBufferSize);
     void setLimits(ChannelId channel, std::size_t maxMessage, std::size_t highWater);
     void closeWhenDone(ChannelId channel);

@@ -30,6 +30,8 @@ namespace {
 
 const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kPeers = QStringLiteral(LW_PROXY_PEERS);
+const QString kPython = QStringLiteral(LW_PYTHON);
+const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 20000;
 
 using lwtest::Background;
@@ -98,6 +100,11 @@ public:
         return m_p.state() == QProcess::NotRunning && m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -1;
     }
     qint64 pid() const { return m_p.processId(); }
+    /// Writes `line` to the proxy's stdin (proxy --commands).
+    bool command(const QByteArray& line) {
+        m_p.write(line);
+        return m_p.waitForBytesWritten(kWait);
+    }
     const QByteArray& out() const { return m_out; }
     const QByteArray& err() const { return m_err; }
     quint16 port = 0;
@@ -156,12 +163,14 @@ QTcpSocket* sendThrough(quint16 proxyPort, QTcpSocket& c, QTcpServer& upstream, 
     return s;
 }
 
-qint64 rssKiB(qint64 pid) {
+/// A figure of /proc/PID/status in KiB: VmRSS (now) or VmHWM (the peak).
+qint64 statusKiB(qint64 pid, const char* field) {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
     if (!f.open(QIODevice::ReadOnly)) return -1;
-    const auto m = QRegularExpression(QStringLiteral("VmRSS:\\s+(\\d+) kB")).match(QString::fromLatin1(f.readAll()));
+    const auto m = QRegularExpression(QString::fromLatin1(field) + QStringLiteral(":\\s+(\\d+) kB")).match(QString::fromLatin1(f.readAll()));
     return m.hasMatch() ? m.captured(1).toLongLong() : -1;
 }
+qint64 rssKiB(qint64 pid) { return statusKiB(pid, "VmRSS"); }
 
 }  // namespace
 
@@ -177,6 +186,14 @@ private slots:
     void halfCloseIsPropagated();
     void neverReadingClientBoundsMemory();
     void jsonAndRecordLinkBothLegs();
+    void recordedProxyReplaysMocksAndExports();
+    void commandsChangeTerminatorsLive();
+    void swaksThroughProxyToAiosmtpd();
+    void silentUpstream();
+    void upstreamResetsMidMessage();
+    void clientWithoutTerminatorBoundsMemory();
+    void thousandConcurrentPairs();
+    void statusLinesEscapeArguments();
 };
 
 void TestCliProxy::usageErrors_data() {
@@ -208,6 +225,12 @@ void TestCliProxy::helpNamesTheOptions() {
         QVERIFY2(r.out.contains(o), o);
     const Run top = runCli({"--help"});
     QVERIFY(top.out.contains("proxy [HOST:]LISTEN_PORT --to HOST:PORT"));
+    // No raw control bytes (a CR from an escape written unescaped): only
+    // line breaks; the escapes read as escapes.
+    for (const QByteArray& page : {r.out, top.out})
+        for (const char c : page)
+            QVERIFY2(c == '\n' || static_cast<unsigned char>(c) >= 0x20, qPrintable(QString::number(c)));
+    QVERIFY(r.out.contains("('\\r\\n',"));
 }
 
 void TestCliProxy::redisCliAndBenchmark() {
@@ -399,6 +422,291 @@ void TestCliProxy::jsonAndRecordLinkBothLegs() {
     }
     QVERIFY2(seen.contains("2:collect"), recorded.constData());
     QVERIFY2(seen.contains("3:connected"), recorded.constData());
+}
+
+// A proxied recording is one conversation between the real client and the
+// real server: replay sends the client's side to a server, mock serves the
+// server's side, export writes one TCP stream between the two real parties.
+void TestCliProxy::recordedProxyReplaysMocksAndExports() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring (Debian: apt-get install python3)");
+    REQUIRE_PROGRAM("tshark");
+    QTemporaryDir dir;
+    const QString file = dir.filePath("proxied.lwsession");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    const QStringList dialogue{"HELO linewright", "MAIL FROM:<a@b.c>", "RCPT TO:<d@e.f>", "DATA", "QUIT"};
+    const QStringList replies{"220 ready", "250 HELO linewright", "250 MAIL FROM:<a@b.c>", "250 RCPT TO:<d@e.f>",
+                              "250 DATA", "221 bye"};
+    QString clientPort;
+    {
+        Proxy proxy(server.port, {"-t", "\\r\\n", "--record", file});
+        QVERIFY(proxy.port != 0);
+        const Run c = runWith(proxy, kPython, QStringList{kScripts + "/line_client.py", QString::number(proxy.port)} + dialogue);
+        QVERIFY2(c.status == 0, qPrintable(c.all()));
+        QCOMPARE(QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts), replies);
+        clientPort = proxy.waitFor(QRegularExpression(QStringLiteral("#2 accepted from 127\\.0\\.0\\.1:(\\d+)")));
+        QVERIFY(!clientPort.isEmpty());
+        QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 closed)"))).size() > 0);
+        QCOMPARE(proxy.stop(), 0);
+    }
+
+    // replay: the client's five requests against the same kind of server.
+    lwtest::PythonServer fresh(kPython, kScripts, kWait);
+    QVERIFY(fresh.port != 0);
+    const Run replay = runCli({"replay", file, "--to", QStringLiteral("127.0.0.1:%1").arg(fresh.port)});
+    QVERIFY2(replay.status == 0, qPrintable(replay.all()));
+    QVERIFY2(replay.err.contains("5 of 5 requests sent, 6 of 6 replies matched, 0 divergences"), qPrintable(replay.all()));
+
+    // mock: the server's side, served to the same CPython client.
+    {
+        lwtest::Background mock(kCli, {"mock", file, "--listen", "0", "--clients", "1"}, kWait);
+        const quint16 port = mock.waitFor(QRegularExpression(QStringLiteral("mock listening on 127\\.0\\.0\\.1:(\\d+)"))).toUShort();
+        QVERIFY(port != 0);
+        const Run c = lwtest::runProcess(kPython, QStringList{kScripts + "/line_client.py", QString::number(port)} + dialogue, {},
+                                         kWait, kWait);
+        QVERIFY2(c.status == 0, qPrintable(c.all()));
+        QCOMPARE(QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts), replies);
+        QCOMPARE(mock.finish(), 0);
+    }
+
+    // export --pcapng: one TCP stream, between the real client and the real server.
+    const QString pcap = dir.filePath("proxied.pcapng");
+    const Run ex = runCli({"export", file, "--pcapng", pcap});
+    QVERIFY2(ex.status == 0, qPrintable(ex.all()));
+    const Run conv = lwtest::runProcess(QStandardPaths::findExecutable("tshark"), {"-r", pcap, "-q", "-z", "conv,tcp"}, {},
+                                        kWait, kWait);
+    QVERIFY2(conv.status == 0, qPrintable(conv.all()));
+    QStringList rows;
+    for (const QString& l : QString::fromUtf8(conv.out).split('\n'))
+        if (l.contains("<->")) rows << l.simplified();
+    QVERIFY2(rows.size() == 1, qPrintable(conv.all()));
+    const QString a = QStringLiteral("127.0.0.1:%1").arg(clientPort), b = QStringLiteral("127.0.0.1:%1").arg(server.port);
+    QVERIFY2((rows[0].startsWith(a + " <-> " + b) || rows[0].startsWith(b + " <-> " + a)), qPrintable(rows[0]));
+    const Run text = lwtest::runProcess(QStandardPaths::findExecutable("tshark"), {"-r", pcap, "-q", "-z", "follow,tcp,ascii,0"},
+                                        {}, kWait, kWait);
+    QVERIFY2(text.out.contains("HELO linewright") && text.out.contains("221 bye"), qPrintable(text.all()));
+}
+
+// proxy --commands: terminators change live, for one pair or for all (and
+// the pairs still to come), with asynchat's semantics: the new terminator
+// frames the bytes already buffered (here the held-back "\r" of a "\r\n"
+// terminator ends a message once "\r" is the terminator).
+void TestCliProxy::commandsChangeTerminatorsLive() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    Proxy proxy(server.serverPort(), {"-t", "\\r\\n", "--commands"});
+    QVERIFY(proxy.port != 0);
+    QTcpSocket c;
+    QByteArray got;
+    QTcpSocket* s = sendThrough(proxy.port, c, server, "abc\r", got);
+    QVERIFY(s);
+    QCOMPARE(got, QByteArray("abc\r"));  // the proxy has read it; "\r" waits as a partial terminator
+
+    // A bad command is refused with a message; the proxy goes on.
+    QVERIFY(proxy.command("#2 terminator count:x\n"));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(command #2 terminator count:x: )"))).size() > 0);
+    QVERIFY(proxy.command("frobnicate\n"));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(command frobnicate: expected)"))).size() > 0);
+    QVERIFY(proxy.command("#9 terminator \\n\n"));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(no open proxied connection #9 \\(open: #2\\))"))).size() > 0);
+
+    // One pair, client → server only.
+    QVERIFY(proxy.command("#2 client-terminator \\r\n"));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 terminator set to '\\\\r')"))).size() > 0);
+    c.write("def\r");
+    QVERIFY(c.waitForBytesWritten(kWait));
+    QVERIFY(proxy.waitStdout("#2 > abc\n"));
+    QVERIFY(proxy.waitStdout("#2 > def\n"));
+    QVERIFY(!proxy.out().contains("#2 > abc\\r"));
+
+    // Every pair and the ones to come, server → client only.
+    QVERIFY(proxy.command("server-terminator count:3\n"));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 upstream: terminator set to 'count:3')"))).size() > 0);
+    s->write("xyzuvw");
+    QVERIFY(s->waitForBytesWritten(kWait));
+    QVERIFY(proxy.waitStdout("#2 < xyz\n"));
+    QVERIFY(proxy.waitStdout("#2 < uvw\n"));
+    QTcpSocket c2;
+    QByteArray got2;
+    QTcpSocket* s2 = sendThrough(proxy.port, c2, server, "hi\r\n", got2);
+    QVERIFY(s2);
+    QVERIFY(proxy.waitStdout("#4 > hi\n"));  // the new pair's client side: still '\r\n'
+    s2->write("123456");
+    QVERIFY(s2->waitForBytesWritten(kWait));
+    QVERIFY(proxy.waitStdout("#4 < 123\n"));
+    QVERIFY(proxy.waitStdout("#4 < 456\n"));
+    // The bytes are forwarded unchanged whatever the framing.
+    QByteArray back;
+    while (back.size() < 6 && c.waitForReadyRead(kWait)) back += c.readAll();
+    QCOMPARE(back, QByteArray("xyzuvw"));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// swaks → proxy --preset smtp → aiosmtpd (Debian's /usr/bin/python3): a
+// whole mail transaction, the message body framed as one message (the
+// preset switches the client side to "\r\n.\r\n" after DATA, and back).
+void TestCliProxy::swaksThroughProxyToAiosmtpd() {
+    REQUIRE_PROGRAM("swaks");
+    if (lwtest::runProcess(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"}, {}, kWait, kWait).status != 0)
+        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    const quint16 sport = freePort();
+    Background smtpd(QStringLiteral("/usr/bin/python3"), {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(sport)},
+                     kWait);
+    QVERIFY(lwtest::waitForPort(sport, kWait));
+    Proxy proxy(sport, {"--preset", "smtp"});
+    QVERIFY(proxy.port != 0);
+    const Run swaks = runWith(proxy, "swaks", {"--server", "127.0.0.1", "--port", QString::number(proxy.port), "--from",
+                                               "a@example.org", "--to", "b@example.org", "--header", "Subject: proxied",
+                                               "--body", "first line\nsecond line", "--helo", "swaks.example"});
+    QVERIFY2(swaks.status == 0, qPrintable(swaks.all()));
+    QVERIFY2(swaks.out.contains("<-  250 OK") || swaks.out.contains("<-  250 "), qPrintable(swaks.all()));
+    QVERIFY(proxy.waitStdout("#2 > EHLO swaks.example\n"));
+    QVERIFY(proxy.waitStdout("#2 > DATA\n"));
+    QVERIFY(proxy.waitStdout("#2 < 221 "));
+    QCOMPARE(proxy.stop(), 0);
+    // The body is one message: headers and lines joined by escaped CRLFs, up
+    // to (not including) the "\r\n.\r\n" that ended it; QUIT framed by
+    // "\r\n" again.
+    QByteArray body;
+    for (const QByteArray& line : proxy.out().split('\n'))
+        if (line.startsWith("#2 > ") && line.contains("Subject: proxied")) body = line;
+    QVERIFY2(!body.isEmpty(), proxy.out().constData());
+    QVERIFY2(body.contains("\\r\\nfirst line\\r\\nsecond line") && !body.endsWith("\\r\\n."), body.constData());
+    QVERIFY(proxy.out().contains("\n#2 > QUIT\n"));
+    // The server's multi-line EHLO reply arrived, each line a message.
+    QVERIFY(proxy.out().contains("#2 < 250-"));
+}
+
+// An upstream that takes the request and never answers: the request is
+// forwarded and framed, the client's end-of-file reaches it as a
+// half-close, and the proxy stops cleanly with the pair still open.
+void TestCliProxy::silentUpstream() {
+    REQUIRE_PROGRAM("python3");
+    Peer server({"silent-server"});
+    const quint16 sport = server.port();
+    QVERIFY(sport != 0);
+    Proxy proxy(sport, {"-t", "\\n"});
+    QVERIFY(proxy.port != 0);
+    QTcpSocket c;
+    c.connectToHost(QHostAddress::LocalHost, proxy.port);
+    QVERIFY(c.waitForConnected(kWait));
+    c.write("anyone there?\n");
+    QVERIFY(c.waitForBytesWritten(kWait));
+    QVERIFY(proxy.waitStdout("#2 > anyone there?\n"));
+    c.disconnectFromHost();
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 upstream: sent end-of-file)"))).size() > 0);
+    QVERIFY(!proxy.err().contains("#2 upstream: closed"));  // the server has not closed: the pair waits for it
+    QCOMPARE(proxy.stop(), 0);
+    server.p.process().closeWriteChannel();
+}
+
+// An upstream that sends half a message and resets the connection: the
+// client gets the bytes that came, then its connection closes; the proxy
+// prints the unterminated message, says the upstream was reset, and keeps
+// serving.
+void TestCliProxy::upstreamResetsMidMessage() {
+    REQUIRE_PROGRAM("python3");
+    Peer server({"reset-server"});
+    const quint16 sport = server.port();
+    QVERIFY(sport != 0);
+    Proxy proxy(sport, {"-t", "\\n"});
+    QVERIFY(proxy.port != 0);
+    QTcpSocket c;
+    c.connectToHost(QHostAddress::LocalHost, proxy.port);
+    QVERIFY(c.waitForConnected(kWait));
+    c.write("GET /\n");
+    QVERIFY(c.waitForBytesWritten(kWait));
+    QByteArray back;
+    while (c.state() == QAbstractSocket::ConnectedState && c.waitForReadyRead(kWait)) back += c.readAll();
+    back += c.readAll();
+    QCOMPARE(back, QByteArray("partial reply"));
+    QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    QVERIFY(proxy.waitStdout("#2 < partial reply  [unterminated]\n"));
+    QVERIFY2(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 upstream: closed[^\\n]*[Rr]eset)"))).size() > 0,
+             proxy.err().constData());
+    // Still serving: the next client is taken (and, the server being gone, refused upstream with a message).
+    QTcpSocket c2;
+    c2.connectToHost(QHostAddress::LocalHost, proxy.port);
+    QVERIFY(c2.waitForConnected(kWait));
+    QVERIFY(c2.state() == QAbstractSocket::UnconnectedState || c2.waitForDisconnected(kWait));
+    QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(the upstream could not be reached)"))).size() > 0);
+    QCOMPARE(proxy.stop(), 0);
+    server.p.process().closeWriteChannel();
+}
+
+// A client that sends 256 MiB without a terminator anywhere: every byte is
+// forwarded, and the proxy's peak resident size stays bounded (it holds no
+// message, only what is in flight).
+void TestCliProxy::clientWithoutTerminatorBoundsMemory() {
+    REQUIRE_PROGRAM("python3");
+    Peer server({"discard-server"});
+    const quint16 sport = server.port();
+    QVERIFY(sport != 0);
+    Proxy proxy(sport, {"-t", "\\r\\n", "--quiet"});
+    QVERIFY(proxy.port != 0);
+    constexpr qint64 kBytes = 256ll << 20;
+    const Run client = runWith(proxy, "python3", {kPeers, "blast-client", QString::number(proxy.port), QString::number(kBytes)},
+                               120000);
+    QVERIFY2(client.status == 0, qPrintable(client.all()));
+    QCOMPARE(server.p.waitFor(QRegularExpression(QStringLiteral("got (\\d+)"))).toLongLong(), kBytes);
+#if defined(__linux__)
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr qint64 kBoundKiB = 256 * 1024;
+#else
+    constexpr qint64 kBoundKiB = 64 * 1024;
+#endif
+    const qint64 peak = statusKiB(proxy.pid(), "VmHWM");
+    QVERIFY2(peak > 0 && peak < kBoundKiB, qPrintable(QString::number(peak)));
+#endif
+    QCOMPARE(proxy.stop(), 0);
+    server.p.process().closeWriteChannel();
+}
+
+// 1,000 proxied connections open at once, each a request and its echo.
+void TestCliProxy::thousandConcurrentPairs() {
+    REQUIRE_PROGRAM("python3");
+    Peer server({"echo-server"});
+    const quint16 sport = server.port();
+    QVERIFY(sport != 0);
+    Proxy proxy(sport, {"-t", "\\r\\n", "--quiet", "--stats"});
+    QVERIFY(proxy.port != 0);
+    const Run clients = runWith(proxy, "python3", {kPeers, "many-clients", QString::number(proxy.port), "1000"}, 120000);
+    QVERIFY2(clients.status == 0, qPrintable(clients.all()));
+    QCOMPARE(clients.out, QByteArray("ok 1000\n"));
+    QCOMPARE(proxy.stop(), 0);
+    QVERIFY2(proxy.err().contains("connections: 1000 accepted"), proxy.err().constData());
+    server.p.process().closeWriteChannel();
+}
+
+// An argument with control bytes (here a --to host with an escape sequence
+// and a CR) comes back in the status lines that quote it escaped, never raw.
+void TestCliProxy::statusLinesEscapeArguments() {
+    QProcess p;
+    p.start(kCli, {"proxy", "0", "--to", QString::fromLatin1("bad\x1b[31mhost\r.invalid:80"), "--timeout", "20"});
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    static const QRegularExpression listening(QStringLiteral("listening on \\S+:(\\d+)"));
+    QString port;
+    while (port.isEmpty() && t.elapsed() < kWait && p.state() != QProcess::NotRunning) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+        port = listening.match(QString::fromUtf8(err)).captured(1);
+    }
+    QVERIFY(!port.isEmpty());
+    QTcpSocket c;
+    c.connectToHost(QHostAddress::LocalHost, port.toUShort());
+    QVERIFY(c.waitForConnected(kWait));
+    QVERIFY(c.state() == QAbstractSocket::UnconnectedState || c.waitForDisconnected(kWait));
+    while (!err.contains("the upstream could not be reached") && t.elapsed() < kWait && p.state() != QProcess::NotRunning) {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+    }
+    p.terminate();
+    QVERIFY(p.waitForFinished(kWait));
+    err += p.readAllStandardError();
+    QVERIFY2(err.contains("bad\\x1b[31mhost\\r.invalid"), err.constData());
+    QVERIFY2(!err.contains('\x1b') && !err.contains('\r'), err.toPercentEncoding().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliProxy)

@@ -9,7 +9,8 @@
 // a partial terminator at close. On hand-made events: a count terminator's
 // records, a file push of unknown size resolved by its producer_exhausted,
 // pushes never sent, levels that leave bytes out; selectConversation();
-// the TLS marks of a STARTTLS session.
+// the TLS marks of a STARTTLS session; a proxy's two legs joined into one
+// conversation between the real client and the real server.
 #include "engine/capture/Conversation.h"
 
 #include "ReplayTestSupport.h"
@@ -90,6 +91,7 @@ private slots:
     void levelsThatLeaveBytesOut();
     void selectingAConversation();
     void tlsMarks();
+    void proxiedLegsAreOneConversation();
 };
 
 void TestConversation::bothSidesOfARealConnection() {
@@ -296,6 +298,55 @@ void TestConversation::tlsMarks() {
     QVERIFY(ps.at(0).tls.empty());
     QVERIFY(!ps.at(0).tlsHandshake());
     QCOMPARE(ps.at(0).in.bytes, c.in.bytes);
+}
+
+
+// A proxy's accepted leg (2: the real client on its far side) and upstream
+// leg (3: the real server there) read as one conversation recorded by the
+// client: out is what leg 2 received, in what leg 3 received, each framed
+// as its leg framed it; the addresses are the two real parties'.
+void TestConversation::proxiedLegsAreOneConversation() {
+    Builder b;
+    Event& listening = b.add(EventKind::Listening, 1);
+    listening.info = "127.0.0.1:6000";
+    Event& accepted = b.add(EventKind::Accepted, 2);
+    accepted.parent = 1;
+    accepted.count = 3;  // upstream leg
+    accepted.info = "127.0.0.1:50000";  // the real client
+    accepted.aux = "127.0.0.1:6000";    // the proxy
+    Event& connecting = b.add(EventKind::Connecting, 3);
+    connecting.parent = 2;
+    Event& connected = b.add(EventKind::Connected, 3);
+    connected.info = "127.0.0.1:7000";  // the real server
+    connected.aux = "127.0.0.1:51000";  // the proxy's side
+    b.collect("220 hi", 3);
+    b.found(Terminator::bytes("\r\n"), 6, 3);
+    b.collect("HELO x", 2);
+    b.found(Terminator::bytes("\r\n"), 6, 2);
+    b.sent("HELO x\r\n", 3);  // forwarded (left out of the join)
+    b.collect("250 ok", 3);
+    b.found(Terminator::bytes("\r\n"), 6, 3);
+    b.collect("QUIT", 2);
+    b.found(Terminator::bytes("\n"), 4, 2);
+    b.collect("221", 3);
+    Event& closed = b.add(EventKind::Closed, 3);
+    closed.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+
+    const auto all = engine::extractConversations(b.events);
+    QCOMPARE(all.size(), std::size_t{1});
+    const Conversation& c = all.front();
+    QCOMPARE(c.channel, ChannelId{2});
+    QCOMPARE(c.proxyUpstream, ChannelId{3});
+    QVERIFY(c.localIsClient());
+    QCOMPARE(c.clientAddress(), std::string("127.0.0.1:50000"));
+    QCOMPARE(c.serverAddress(), std::string("127.0.0.1:7000"));
+    QCOMPARE(c.proxyAddress, std::string("127.0.0.1:6000"));
+    QCOMPARE(c.clientToServer().bytes, std::string("HELO x\r\nQUIT\n"));
+    QCOMPARE(messagesOf(c.clientToServer()), std::string("[HELO x\r\n][QUIT\n]"));
+    QCOMPARE(c.serverToClient().bytes, std::string("220 hi\r\n250 ok\r\n221"));
+    QCOMPARE(messagesOf(c.serverToClient()), std::string("[220 hi\r\n][250 ok\r\n][221~]"));
+    QVERIFY(c.in.recorded && c.out.recorded);
+    QVERIFY(c.serverClosed());
 }
 
 QTEST_GUILESS_MAIN(TestConversation)
