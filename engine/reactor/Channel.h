@@ -132,6 +132,8 @@ public:
     void pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind, std::int64_t size, std::int64_t copies,
                       std::string_view info);
     void applyTerminator(const Terminator& t);
+    /// cmd::SetPrograms: a connection's runner replaced (or removed), a listener's options changed.
+    void applyPrograms(std::vector<std::shared_ptr<const program::Program>> programs);
     void applyBufferSizes(std::size_t in, std::size_t out);
     void applyLimits(std::size_t maxMessage, std::size_t highWater);
     void requestCloseWhenDone();

@@ -134,6 +134,7 @@ private:
     void execute(cmd::PushFile& c);
     void execute(cmd::PushRepeat& c);
     void execute(cmd::SetTerminator& c);
+    void execute(cmd::SetPrograms& c);
     void execute(cmd::SetBufferSizes& c);
     void execute(cmd::SetLimits& c);
     void execute(cmd::CloseWhenDone& c);
@@ -712,6 +713,11 @@ void Reactor::Impl::execute(cmd::SetTerminator& c) {
     if (Channel* ch = find(c.channel, "set the terminator")) ch->applyTerminator(c.terminator);
 }
 
+void Reactor::Impl::execute(cmd::SetPrograms& c) {
+    if (refuseForDatagram(c.channel, "set protocol programs")) return;
+    if (Channel* ch = find(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
+}
+
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
     if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
     Channel* ch = find(c.channel, "set the buffer sizes");
@@ -895,6 +901,9 @@ void Reactor::pushRepeat(ChannelId channel, std::string data, std::uint64_t copi
 }
 void Reactor::setTerminator(ChannelId channel, Terminator terminator) {
     post(cmd::SetTerminator{channel, std::move(terminator)});
+}
+void Reactor::setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs) {
+    post(cmd::SetPrograms{channel, std::move(programs)});
 }
 void Reactor::setBufferSizes(ChannelId channel, std::size_t in, std::size_t out) {
     post(cmd::SetBufferSizes{channel, in, out});

@@ -102,6 +102,8 @@ public:
     void pushRepeat(ChannelId channel, std::string data, std::uint64_t copies,
                     std::chrono::milliseconds interval = std::chrono::milliseconds(0));
     void setTerminator(ChannelId channel, Terminator terminator);
+    /// The channel's protocol programs from now on (cmd::SetPrograms; empty: none).
+    void setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs);
     void setBufferSizes(ChannelId channel, std::size_t inBufferSize, std::size_t outBufferSize);
     void setLimits(ChannelId channel, std::size_t maxMessage, std::size_t highWater);
     void closeWhenDone(ChannelId channel);
