@@ -370,6 +370,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("reconnect")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
+    channel->addAction(action(QStringLiteral("protocolPreset")));
     channel->addAction(m_composer->appendTerminatorAction());
     channel->addAction(action(QStringLiteral("sendFile")));
     channel->addAction(action(QStringLiteral("startTls")));

@@ -3,7 +3,18 @@
 
 #include "engine/net/Platform.h"
 
+#include <QFileInfo>
+#include <QStringList>
+
 namespace ui {
+
+QString ProtocolChoice::label() const {
+    QStringList parts;
+    if (!preset.isEmpty()) parts << preset;
+    if (!rulesFile.isEmpty()) parts << QFileInfo(rulesFile).fileName();
+    if (!rulesText.trimmed().isEmpty()) parts << QStringLiteral("rules");
+    return parts.join(QStringLiteral(" + "));
+}
 
 int engineFamily(Family f) {
     switch (f) {
@@ -20,6 +31,7 @@ engine::ChannelOptions ConnectParams::options() const {
     o.inBufferSize = inBufferSize;
     o.outBufferSize = outBufferSize;
     o.tls = tls;
+    o.programs = protocol.programs;
     return o;
 }
 
@@ -36,6 +48,7 @@ engine::ChannelOptions ListenParams::options() const {
     o.outBufferSize = outBufferSize;
     o.echo = echo;
     o.tls = tls;
+    o.programs = protocol.programs;
     return o;
 }
 
