@@ -164,7 +164,7 @@ void ChannelsController::buildActions() {
          tr("Upgrade the selected connection to TLS now (STARTTLS by hand): as the TLS client if it connected, "
             "as the server if it was accepted"),
          [this] { openStartTlsDialog(); });
-    make(QStringLiteral("protocolPreset"), tr("Protocol &preset…"), QKeySequence(),
+    make(QStringLiteral("protocolPreset"), tr("Protocol &preset…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
          tr("Frame the selected channel as a protocol does (a preset) and answer with rules, from its next message"),
          [this] { openProtocolDialog(); });
     make(QStringLiteral("editTerminator"), tr("Set &terminator…"), QKeySequence(Qt::CTRL | Qt::Key_T),

@@ -696,7 +696,7 @@ void MainWindow::showShortcuts() {
     };
     section(tr("Channels"));
     for (const char* name : {"connect", "listen", "close", "closeWhenDone", "discard", "reconnect", "editTerminator",
-                             "sendFile", "startTls", "prevChannel", "nextChannel"}) {
+                             "protocolPreset", "sendFile", "startTls", "prevChannel", "nextChannel"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     }

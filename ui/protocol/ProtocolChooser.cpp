@@ -23,7 +23,7 @@ ProtocolChooser::ProtocolChooser(QWidget* parent, std::filesystem::path userDir)
     m_presets->setMinimumContentsLength(14);
 
     m_rules = new QLineEdit(this);
-    m_rules->setPlaceholderText(tr("rules file (optional): replies, marks"));
+    m_rules->setPlaceholderText(tr("rules file (optional)"));
     m_rules->setClearButtonEnabled(true);
     m_rules->setToolTip(tr("A rules file (.lwp) run after the preset: it answers, marks or closes (docs/presets.md)"));
     m_browse = new QPushButton(tr("Bro&wse…"), this);
@@ -45,6 +45,9 @@ ProtocolChooser::ProtocolChooser(QWidget* parent, std::filesystem::path userDir)
     col->addWidget(m_rulesRow);
     col->addWidget(m_note);
 
+    // As wide as the dialog's field column: the preset's description and the note fit on their lines.
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_presets->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     reloadPresets();
     connect(m_presets, &QComboBox::currentIndexChanged, this, [this] { load(); });
     connect(m_rules, &QLineEdit::textChanged, this, [this] { load(); });

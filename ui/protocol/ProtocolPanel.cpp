@@ -37,14 +37,17 @@ ProtocolPanel::ProtocolPanel(QWidget* parent) : QGroupBox(tr("Protocol"), parent
     m_change = new QPushButton(tr("C&hange…"), this);
     m_change->setToolTip(tr("Choose another preset or edit the rules of this channel (Channel ▸ Protocol preset…)"));
     m_table = new QTableWidget(0, ColumnCount, this);
-    m_table->setHorizontalHeaderLabels({tr("Program"), tr("Rule"), tr("Line"), tr("Match"), tr("Hits"), tr("Last fields")});
+    m_table->setHorizontalHeaderLabels({tr("Rule"), tr("Hits"), tr("Last fields"), tr("Match"), tr("Line"), tr("Program")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(false);
+    // The rule, its hits and its fields sized to what they hold; the matcher (a regex may be long) is cut to a
+    // width the user can drag; the rest scrolls.
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(CapturesCol, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(MatchCol, QHeaderView::Interactive);
+    m_table->horizontalHeader()->resizeSection(MatchCol, m_table->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 18);
     m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() + 4 * m_table->verticalHeader()->defaultSectionSize());
 
     auto* top = new QHBoxLayout;

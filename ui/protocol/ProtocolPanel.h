@@ -4,8 +4,8 @@
 //
 // What it does: showChannel() renders a ProtocolTracker's ChannelProtocol
 // (null: "none", with a hint to choose one). One row per rule, programs in
-// order: the program, the rule's name, its line, its matcher, its hits and
-// its last captures ($1=… $2=…; $0, the whole message, in the tooltip).
+// order: the rule's name, its hits, its last captures ($1=… $2=…; $0, the
+// whole message, in the tooltip), its matcher, its line and its program.
 // "Change…" asks for the Protocol dialog (Channel ▸ Protocol preset…).
 // What it owns: its child widgets.
 // Threads: GUI thread only.
@@ -24,7 +24,8 @@ struct ChannelProtocol;
 class ProtocolPanel : public QGroupBox {
     Q_OBJECT
 public:
-    enum Column { ProgramCol, RuleCol, LineCol, MatchCol, HitsCol, CapturesCol, ColumnCount };
+    /// What a narrow inspector shows first comes first: the rule, its hits, its fields.
+    enum Column { RuleCol, HitsCol, CapturesCol, MatchCol, LineCol, ProgramCol, ColumnCount };
     explicit ProtocolPanel(QWidget* parent = nullptr);
 
     /// `p` null: the channel runs no programs. `canChange`: a live channel (Change… enabled).
