@@ -6,8 +6,9 @@
 // end in one window, on loopback: a listener opened with a rules file
 // answers PING, a live client channel switched to the redis preset through
 // Channel ▸ Protocol preset… frames a bulk string holding CRLFs as one
-// message, and the inspector's Protocol section counts each rule's hits and
-// shows the fields it captured.
+// message, the inspector's Protocol section counts each rule's hits and
+// shows the fields it captured, and the conversation's Method column names
+// the rule that matched each message.
 #include "engine/program/Program.h"
 #include "ui/ChannelsController.h"
 #include "ui/MainWindow.h"
@@ -15,6 +16,7 @@
 #include "ui/dialogs/ListenDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/protocol/ProtocolDialog.h"
@@ -87,6 +89,17 @@ QString cell(ui::ProtocolPanel* panel, const QString& rule, int column) {
         if (t->item(row, ui::ProtocolPanel::RuleCol) && t->item(row, ui::ProtocolPanel::RuleCol)->text() == rule)
             return t->item(row, column) ? t->item(row, column)->text() : QString();
     return {};
+}
+
+/// The Method column of the conversation's rows of `channel`.
+QStringList methodsOf(MainWindow& w, ChannelId channel) {
+    QStringList out;
+    const ui::EventLogModel* m = w.bridge()->eventModel();
+    for (int row = 0; row < m->rowCount(); ++row) {
+        if (m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() != channel) continue;
+        out << m->index(row, ui::EventLogModel::ColMethod).data().toString();
+    }
+    return out;
 }
 
 void clickOk(QDialog* dialog) {
@@ -289,6 +302,9 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     QCOMPARE(cell(w.inspector()->protocolPanel(), QStringLiteral("bulk"), ui::ProtocolPanel::CapturesCol),
              QStringLiteral("$1=11"));
     QVERIFY(dataOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
+    // The conversation names the rule that framed each message.
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).contains(QStringLiteral("found_terminator [bulk]")), kWaitMs);
+    QVERIFY(methodsOf(w, accepted).contains(QStringLiteral("found_terminator [echo]")));
 }
 
 QTEST_MAIN(tst_ProtocolPresets)
