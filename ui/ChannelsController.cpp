@@ -436,7 +436,9 @@ void ChannelsController::applyProtocol(engine::ChannelId channel, const Protocol
     const bool listener = info && info->role == engine::ChannelRole::Listener;
     m_bridge->reactor().setPrograms(channel, choice.programs);
     m_protocols.setChoice(channel, choice, listener);
+    // Reconnect opens it again with what it runs now.
     if (listener && m_listenParams.contains(channel)) m_listenParams[channel].protocol = choice;
+    if (!listener && m_clientParams.contains(channel)) m_clientParams[channel].protocol = choice;
     emit statusMessage(choice.isEmpty() ? tr("%1: no preset or rules").arg(channelLabel(channel))
                                         : tr("%1: protocol %2").arg(channelLabel(channel), choice.label()));
     if (channel == m_current) refreshCurrent();
