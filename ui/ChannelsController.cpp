@@ -212,10 +212,19 @@ void ChannelsController::rebuildRecentMenu() {
         if (n <= 9) label = QStringLiteral("&%1  %2").arg(n).arg(label);
         QAction* a = m_recentMenu->addAction(label);
         connect(a, &QAction::triggered, this, [this, t] {
-            if (t.kind == RecentTarget::Kind::Connect)
-                connectTo(t.connectParams());
-            else
-                listenOn(t.listenParams());
+            // A preset or rules file that no longer loads: the dialog, which says why, instead of a channel without them.
+            const auto broken = [](const ProtocolChoice& c) {
+                return (!c.preset.isEmpty() || !c.rulesFile.isEmpty()) && c.programs.empty();
+            };
+            if (t.kind == RecentTarget::Kind::Connect) {
+                const ConnectParams p = t.connectParams();
+                if (!broken(p.protocol)) connectTo(p);
+                else if (ConnectDialog* d = openConnectDialog()) d->setParams(p);
+            } else {
+                const ListenParams p = t.listenParams();
+                if (!broken(p.protocol)) listenOn(p);
+                else if (ListenDialog* d = openListenDialog()) d->setParams(p);
+            }
         });
     }
     m_recentMenu->addSeparator();

@@ -2,6 +2,7 @@
 #include "ui/model/ChannelParams.h"
 
 #include "engine/net/Platform.h"
+#include "engine/program/Presets.h"
 
 #include <QFileInfo>
 #include <QStringList>
@@ -23,6 +24,25 @@ int engineFamily(Family f) {
     case Family::Any: break;
     }
     return 0;
+}
+
+QString loadProtocol(ProtocolChoice& c) {
+    c.programs.clear();
+    std::string error;
+    if (!c.preset.isEmpty()) {
+        auto p = engine::program::loadPreset(c.preset.toStdString(), engine::program::userPresetDir(), &error);
+        if (!p) return QString::fromStdString(error);
+        c.programs.push_back(std::move(p));
+    }
+    if (!c.rulesFile.isEmpty()) {
+        auto p = engine::program::loadProgramFile(std::filesystem::path(c.rulesFile.toStdString()), &error);
+        if (!p) {
+            c.programs.clear();
+            return QString::fromStdString(error);
+        }
+        c.programs.push_back(std::move(p));
+    }
+    return {};
 }
 
 engine::ChannelOptions ConnectParams::options() const {

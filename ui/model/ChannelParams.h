@@ -37,6 +37,12 @@ struct ProtocolChoice {
     QString label() const;
 };
 
+/// Loads `c.preset` (the user's presets folder first, then the built-in ones)
+/// and `c.rulesFile` into `c.programs` (what File ▸ Recent reopens); "" when
+/// they load, else the first error ("unknown preset …", "FILE:LINE: …"), and
+/// then no programs.
+QString loadProtocol(ProtocolChoice& c);
+
 /// The address family choice: any, IPv4 only, IPv6 only.
 enum class Family { Any, IPv4, IPv6 };
 

@@ -12,6 +12,7 @@
 #include "engine/program/Program.h"
 #include "ui/ChannelsController.h"
 #include "ui/MainWindow.h"
+#include "ui/Settings.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/ListenDialog.h"
 #include "ui/model/ChannelModel.h"
@@ -209,6 +210,16 @@ void tst_ProtocolPresets::dialogsCarryTheChoice() {
     QCOMPARE(lo.programs.front()->name(), std::string("smtp"));
     ld.protocolChooser()->presetBox()->setCurrentIndex(0);
     QVERIFY(ld.params().options().programs.empty());
+
+    // File > Recent keeps the preset and loads it again.
+    ui::settings::addRecentTarget(ui::RecentTarget::from(cp));
+    const QList<ui::RecentTarget> recent = ui::settings::recentTargets();
+    QCOMPARE(recent.size(), 1);
+    QCOMPARE(recent.front().preset, QStringLiteral("http"));
+    QVERIFY(recent.front().label().contains(QStringLiteral("http")));
+    const ui::ConnectParams back = recent.front().connectParams();
+    QCOMPARE(back.protocol.programs.size(), std::size_t(1));
+    QCOMPARE(back.protocol.programs.front()->name(), std::string("http"));
 }
 
 void tst_ProtocolPresets::rulesEditorShowsTheErrorLine() {
