@@ -85,8 +85,10 @@ QString ProtocolDialog::problem() const {
 
 void ProtocolDialog::validate() {
     const QString why = problem();
-    m_problem->setText(why);
-    m_problem->setVisible(!why.isEmpty());
+    // The rules' own error is under the editor already: only the preset's is said here.
+    m_problem->setText(m_chooser->problem().isEmpty() ? QString() : why);
+    m_problem->setVisible(!m_problem->text().isEmpty());
+    m_buttons->button(QDialogButtonBox::Ok)->setToolTip(why);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(why.isEmpty());
     m_rules->applyButton()->setEnabled(why.isEmpty());
 }
