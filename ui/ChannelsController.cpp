@@ -11,6 +11,8 @@
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
 #include "ui/model/Formatters.h"
+#include "ui/protocol/ProtocolDialog.h"
+#include "ui/protocol/ProtocolPanel.h"
 #include "ui/views/ChannelInspector.h"
 #include "ui/views/Composer.h"
 #include "ui/views/ConversationView.h"
@@ -52,7 +54,8 @@ std::uint16_t portOf(const QString& address) {
 
 // The actions that change the live session: off in a read-only window.
 const char* const kLiveActions[] = {"connect",   "listen",   "sendFile",       "close",       "closeWhenDone",
-                                    "discard",   "reconnect", "editTerminator", "removeClosed", "startTls"};
+                                    "discard",   "reconnect", "editTerminator", "removeClosed", "startTls",
+                                    "protocolPreset"};
 
 }  // namespace
 
@@ -109,12 +112,16 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
     connect(m_views.inspector, &ChannelInspector::terminatorApplyRequested, this,
             [this](engine::ChannelId id, const engine::Terminator& t) {
                 m_bridge->reactor().setTerminator(id, t);
+                // Set by hand, the terminator replaces a connection's programs (the engine drops them).
+                const ChannelInfo* info = m_bridge->channelModel()->info(id);
+                if (info && info->role != engine::ChannelRole::Listener) m_protocols.setChoice(id, {});
                 emit statusMessage(tr("%1: set_terminator(%2)").arg(channelLabel(id), terminatorText(t)));
             });
     connect(m_views.inspector, &ChannelInspector::bufferSizesApplyRequested, this,
             [this](engine::ChannelId id, std::size_t in, std::size_t out) {
                 m_bridge->reactor().setBufferSizes(id, in, out);
             });
+    connect(m_views.inspector->protocolPanel(), &ProtocolPanel::changeRequested, this, [this] { openProtocolDialog(); });
     connect(m_views.inspector, &ChannelInspector::refreshRequested, this,
             [this](engine::ChannelId id) { m_bridge->reactor().snapshot(id); });
 }
@@ -157,6 +164,9 @@ void ChannelsController::buildActions() {
          tr("Upgrade the selected connection to TLS now (STARTTLS by hand): as the TLS client if it connected, "
             "as the server if it was accepted"),
          [this] { openStartTlsDialog(); });
+    make(QStringLiteral("protocolPreset"), tr("Protocol &preset…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
+         tr("Frame the selected channel as a protocol does (a preset) and answer with rules, from its next message"),
+         [this] { openProtocolDialog(); });
     make(QStringLiteral("editTerminator"), tr("Set &terminator…"), QKeySequence(Qt::CTRL | Qt::Key_T),
          tr("Edit the selected channel's terminator in the inspector"), [this] { emit terminatorEditRequested(); });
     make(QStringLiteral("prevChannel"), tr("&Previous channel"), QKeySequence(Qt::ALT | Qt::Key_Up),
@@ -165,7 +175,8 @@ void ChannelsController::buildActions() {
          tr("Select the channel below"), [this] { moveChannelSelection(+1); });
 
     // The Channels list's context menu.
-    for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "startTls", "editTerminator", "sendFile"})
+    for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "startTls", "protocolPreset", "editTerminator",
+                             "sendFile"})
         m_views.channels->addAction(action(QLatin1String(name)));
 }
 
@@ -201,10 +212,19 @@ void ChannelsController::rebuildRecentMenu() {
         if (n <= 9) label = QStringLiteral("&%1  %2").arg(n).arg(label);
         QAction* a = m_recentMenu->addAction(label);
         connect(a, &QAction::triggered, this, [this, t] {
-            if (t.kind == RecentTarget::Kind::Connect)
-                connectTo(t.connectParams());
-            else
-                listenOn(t.listenParams());
+            // A preset or rules file that no longer loads: the dialog, which says why, instead of a channel without them.
+            const auto broken = [](const ProtocolChoice& c) {
+                return (!c.preset.isEmpty() || !c.rulesFile.isEmpty()) && c.programs.empty();
+            };
+            if (t.kind == RecentTarget::Kind::Connect) {
+                const ConnectParams p = t.connectParams();
+                if (!broken(p.protocol)) connectTo(p);
+                else if (ConnectDialog* d = openConnectDialog()) d->setParams(p);
+            } else {
+                const ListenParams p = t.listenParams();
+                if (!broken(p.protocol)) listenOn(p);
+                else if (ListenDialog* d = openListenDialog()) d->setParams(p);
+            }
         });
     }
     m_recentMenu->addSeparator();
@@ -231,6 +251,7 @@ void ChannelsController::closeDialogs() {
     if (m_connectDialog) m_connectDialog->close();
     if (m_listenDialog) m_listenDialog->close();
     if (m_startTlsDialog) m_startTlsDialog->close();
+    if (m_protocolDialog) m_protocolDialog->close();
 }
 
 // --- Opening channels ----------------------------------------------------------------
@@ -296,6 +317,7 @@ ListenDialog* ChannelsController::openListenDialog() {
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
     const engine::ChannelId id = m_bridge->openServer(params.host, params.port, params.options());
     m_listenParams.insert(id, params);
+    m_protocols.setChoice(id, params.protocol, true);
     m_lastListen = params;
     m_lastListener = id;
     m_listenedSinceConnect = true;
@@ -309,6 +331,7 @@ engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
     const engine::ChannelId id =
         m_bridge->openClient(params.host, params.port, params.options(), engineFamily(params.family));
     m_clientParams.insert(id, params);
+    m_protocols.setChoice(id, params.protocol);
     m_lastConnect = params;
     m_listenedSinceConnect = false;
     settings::addRecentTarget(RecentTarget::from(params));
@@ -397,6 +420,39 @@ void ChannelsController::startTls(engine::ChannelId channel, const engine::TlsCo
     emit statusMessage(tr("%1: starting TLS…").arg(channelLabel(channel)));
 }
 
+ProtocolDialog* ChannelsController::openProtocolDialog() {
+    if (m_readOnly) return nullptr;
+    const ChannelInfo* info = currentInfo();
+    if (!info || info->phase == engine::ChannelPhase::Closed) {
+        emit statusMessage(tr("Protocol preset… needs an open channel."));
+        return nullptr;
+    }
+    if (m_protocolDialog) m_protocolDialog->close();
+    const bool listener = info->role == engine::ChannelRole::Listener;
+    auto* dialog = new ProtocolDialog(info->id, channelTitle(*info), listener, m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (const ChannelProtocol* p = m_protocols.find(info->id)) dialog->setChoice(p->choice);
+    connect(dialog, &ProtocolDialog::applyRequested, this, &ChannelsController::applyProtocol);
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    m_protocolDialog = dialog;
+    dialog->open();
+    return dialog;
+}
+
+void ChannelsController::applyProtocol(engine::ChannelId channel, const ProtocolChoice& choice) {
+    if (m_readOnly || channel == 0) return;
+    const ChannelInfo* info = m_bridge->channelModel()->info(channel);
+    const bool listener = info && info->role == engine::ChannelRole::Listener;
+    m_bridge->reactor().setPrograms(channel, choice.programs);
+    m_protocols.setChoice(channel, choice, listener);
+    // Reconnect opens it again with what it runs now.
+    if (listener && m_listenParams.contains(channel)) m_listenParams[channel].protocol = choice;
+    if (!listener && m_clientParams.contains(channel)) m_clientParams[channel].protocol = choice;
+    emit statusMessage(choice.isEmpty() ? tr("%1: no preset or rules").arg(channelLabel(channel))
+                                        : tr("%1: protocol %2").arg(channelLabel(channel), choice.label()));
+    if (channel == m_current) refreshCurrent();
+}
+
 void ChannelsController::selectChannel(engine::ChannelId id) {
     const QModelIndex idx = m_bridge->channelModel()->indexForChannel(id);
     if (idx.isValid()) {
@@ -423,6 +479,7 @@ void ChannelsController::moveChannelSelection(int step) {
 
 void ChannelsController::onBatch(const std::vector<engine::Event>& batch) {
     using K = engine::EventKind;
+    m_protocols.feed(batch);
     QSet<engine::ChannelId> errored;
     for (const engine::Event& e : batch) {
         if (e.channel == m_current && m_current != 0) {
@@ -563,6 +620,9 @@ void ChannelsController::refreshCurrent() {
     const ChannelInfo* info = currentInfo();
     Composer* composer = m_views.composer;
     m_views.inspector->showChannel(info);
+    m_views.inspector->protocolPanel()->showChannel(
+        info ? m_protocols.find(info->id) : nullptr,
+        !m_readOnly && info && info->phase != engine::ChannelPhase::Closed);
     if (!info) {
         composer->setTarget(0, QString(), std::nullopt, false);
         updateChannelActions();
@@ -609,6 +669,7 @@ void ChannelsController::updateChannelActions() {
         ->setEnabled(info && (m_clientParams.contains(info->id) || m_listenParams.contains(info->id)));
     action(QStringLiteral("editTerminator"))->setEnabled(open);
     action(QStringLiteral("startTls"))->setEnabled(canStartTls(info));
+    action(QStringLiteral("protocolPreset"))->setEnabled(open);
     action(QStringLiteral("sendFile"))->setEnabled(open && stream && info->phase == engine::ChannelPhase::Connected);
 }
 

@@ -26,6 +26,7 @@
 #include "engine/reactor/Event.h"
 #include "ui/ActionSet.h"
 #include "ui/model/ChannelParams.h"
+#include "ui/protocol/ProtocolTracker.h"
 #include "ui/views/NotificationBanner.h"
 
 #include <QHash>
@@ -52,6 +53,7 @@ class ConversationView;
 class EngineBridge;
 class ListenDialog;
 class TlsUpgradeDialog;
+class ProtocolDialog;
 struct ChannelInfo;
 
 class ChannelsController : public QObject {
@@ -96,8 +98,16 @@ public:
     /// Posts the upgrade (what the dialog's Start does).
     void startTls(engine::ChannelId channel, const engine::TlsConfig& tls);
 
+    /// Channel ▸ Protocol preset…: the selected open channel's preset and
+    /// rules, changed live; nullptr if none is selected or it is closed.
+    ProtocolDialog* openProtocolDialog();
+    /// Posts cmd::SetPrograms (what the dialog's Apply does) and follows the new choice.
+    void applyProtocol(engine::ChannelId channel, const ProtocolChoice& choice);
+    /// The programs each channel runs, their rules' hits and last captures.
+    const ProtocolTracker& protocols() const { return m_protocols; }
+
     /// connect, listen, sendFile, removeClosed, close, closeWhenDone,
-    /// discard, reconnect, startTls, editTerminator, prevChannel, nextChannel; or nullptr.
+    /// discard, reconnect, startTls, protocolPreset, editTerminator, prevChannel, nextChannel; or nullptr.
     QAction* action(const QString& name) const { return m_actions.value(name); }
     /// File ▸ Recent (rebuilt each time it opens).
     QMenu* recentMenu() const { return m_recentMenu; }
@@ -160,6 +170,8 @@ private:
     QPointer<ConnectDialog> m_connectDialog;
     QPointer<ListenDialog> m_listenDialog;
     QPointer<TlsUpgradeDialog> m_startTlsDialog;
+    QPointer<ProtocolDialog> m_protocolDialog;
+    ProtocolTracker m_protocols;
     engine::TlsConfig m_lastUpgrade;  // what Start TLS… offers when the channel has nothing better
 };
 

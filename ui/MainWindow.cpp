@@ -370,6 +370,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("reconnect")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
+    channel->addAction(action(QStringLiteral("protocolPreset")));
     channel->addAction(m_composer->appendTerminatorAction());
     channel->addAction(action(QStringLiteral("sendFile")));
     channel->addAction(action(QStringLiteral("startTls")));
@@ -695,7 +696,7 @@ void MainWindow::showShortcuts() {
     };
     section(tr("Channels"));
     for (const char* name : {"connect", "listen", "close", "closeWhenDone", "discard", "reconnect", "editTerminator",
-                             "sendFile", "startTls", "prevChannel", "nextChannel"}) {
+                             "protocolPreset", "sendFile", "startTls", "prevChannel", "nextChannel"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     }

@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QSettings>
 
 namespace ui {
@@ -83,6 +84,8 @@ QString RecentTarget::label() const {
     s += QStringLiteral("   ") + terminatorSpec;
     if (kind == Kind::Listen && echo) s += QCoreApplication::translate("ui::RecentTarget", "   echo");
     if (tls.wanted()) s += QStringLiteral("   ") + tlsLabel(tls);
+    if (!preset.isEmpty()) s += QStringLiteral("   ") + preset;
+    if (!rulesFile.isEmpty()) s += QStringLiteral("   ") + QFileInfo(rulesFile).fileName();
     if (family == Family::IPv4) s += QStringLiteral("   IPv4");
     if (family == Family::IPv6) s += QStringLiteral("   IPv6");
     return s;
@@ -97,6 +100,9 @@ ConnectParams RecentTarget::connectParams() const {
     p.inBufferSize = inBufferSize;
     p.outBufferSize = outBufferSize;
     p.tls = tls;
+    p.protocol.preset = preset;
+    p.protocol.rulesFile = rulesFile;
+    loadProtocol(p.protocol);  // what does not load any more: no programs (the dialog says why)
     return p;
 }
 
@@ -109,6 +115,9 @@ ListenParams RecentTarget::listenParams() const {
     p.inBufferSize = inBufferSize;
     p.outBufferSize = outBufferSize;
     p.tls = tls;
+    p.protocol.preset = preset;
+    p.protocol.rulesFile = rulesFile;
+    loadProtocol(p.protocol);  // what does not load any more: no programs (the dialog says why)
     return p;
 }
 
@@ -122,6 +131,8 @@ RecentTarget RecentTarget::from(const ConnectParams& p) {
     t.inBufferSize = p.inBufferSize;
     t.outBufferSize = p.outBufferSize;
     t.tls = p.tls;
+    t.preset = p.protocol.preset;
+    t.rulesFile = p.protocol.rulesFile;
     return t;
 }
 
@@ -135,6 +146,8 @@ RecentTarget RecentTarget::from(const ListenParams& p) {
     t.inBufferSize = p.inBufferSize;
     t.outBufferSize = p.outBufferSize;
     t.tls = p.tls;
+    t.preset = p.protocol.preset;
+    t.rulesFile = p.protocol.rulesFile;
     return t;
 }
 
@@ -164,6 +177,8 @@ QList<RecentTarget> recentTargets() {
         t.inBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("inBuffer"), 4096).toLongLong()));
         t.outBufferSize = static_cast<std::size_t>(qMax(1LL, s.value(QStringLiteral("outBuffer"), 4096).toLongLong()));
         t.tls = readTls(s, t.kind == RecentTarget::Kind::Listen ? serverTlsDefaults() : engine::TlsConfig{});
+        t.preset = s.value(QStringLiteral("preset")).toString();
+        t.rulesFile = s.value(QStringLiteral("rules")).toString();
         out.append(t);
     }
     s.endArray();
@@ -187,6 +202,8 @@ static void writeRecent(const QList<RecentTarget>& list) {
         s.setValue(QStringLiteral("inBuffer"), static_cast<qlonglong>(t.inBufferSize));
         s.setValue(QStringLiteral("outBuffer"), static_cast<qlonglong>(t.outBufferSize));
         writeTls(s, t.tls);
+        s.setValue(QStringLiteral("preset"), t.preset);
+        s.setValue(QStringLiteral("rules"), t.rulesFile);
     }
     s.endArray();
 }

@@ -31,6 +31,9 @@ struct RecentTarget {
     std::size_t outBufferSize = 4096;
     /// TLS / STARTTLS as last chosen (every field, so the dialog comes back as it was).
     engine::TlsConfig tls;
+    /// The protocol preset and rules file ("": none); connectParams() / listenParams() load them.
+    QString preset;
+    QString rulesFile;
 
     /// "Connect 127.0.0.1:7000  \r\n" — what the Recent menu shows.
     QString label() const;

@@ -277,6 +277,30 @@ void Channel::applyTerminator(const Terminator& t) {
     emit(EventKind::TerminatorSet).setTerminator(t);
 }
 
+void Channel::applyPrograms(std::vector<std::shared_ptr<const program::Program>> programs) {
+    m_opts.programs = std::move(programs);
+    if (role() == ChannelRole::Listener) {
+        // Handed on to the connections it accepts from now on.
+        emit(EventKind::TerminatorSet).setTerminator(m_opts.terminator);
+        return;
+    }
+    m_programClosing = false;
+    if (m_opts.programs.empty()) {
+        m_program.reset();
+        AsyncChat::setTerminator(m_opts.terminator);
+        cacheTerminator();
+        emit(EventKind::TerminatorSet).setTerminator(m_opts.terminator);
+        return;
+    }
+    m_program = std::make_unique<program::ProgramRunner>(
+        m_opts.programs, role() == ChannelRole::Client ? program::Sender::Server : program::Sender::Client,
+        m_opts.maxMessage);
+    const Terminator first = m_program->initialTerminator();
+    AsyncChat::setTerminator(first);
+    cacheTerminator(first);
+    emit(EventKind::TerminatorSet).setTerminator(first);
+}
+
 void Channel::applyBufferSizes(std::size_t in, std::size_t out) {
     m_opts.inBufferSize = std::max<std::size_t>(in, 1);
     m_opts.outBufferSize = std::max<std::size_t>(out, 1);

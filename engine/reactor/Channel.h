@@ -134,6 +134,8 @@ public:
     void applyTerminator(const Terminator& t);
     /// A proxying listener: the upstream legs of later connections start with `t`.
     void setProxyServerTerminator(const Terminator& t) { m_opts.proxy.serverTerminator = t; }
+    /// cmd::SetPrograms: a connection's runner replaced (or removed), a listener's options changed.
+    void applyPrograms(std::vector<std::shared_ptr<const program::Program>> programs);
     void applyBufferSizes(std::size_t in, std::size_t out);
     void applyLimits(std::size_t maxMessage, std::size_t highWater);
     void requestCloseWhenDone();

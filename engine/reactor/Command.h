@@ -206,6 +206,20 @@ struct SetProxyServerTerminator {
     ChannelId listener = 0;
     Terminator terminator;
 };
+/// Replace a live channel's protocol programs (ChannelOptions::programs;
+/// empty: none, back to the terminator last set by hand or at open). A
+/// connection gets a new runner at once: its starting terminator is in force
+/// from the next byte framed (`terminator_set` says which), its rules see
+/// the messages that end from now on (the bytes of a message already under
+/// way were collected for the old runner: that message is framed by the new
+/// terminator but its rules see only the part that arrives afterwards), its
+/// state, groups and counter start afresh. On a listener: what every
+/// connection it accepts from now on runs (those already accepted keep
+/// theirs). A UDP channel: an `error` event.
+struct SetPrograms {
+    ChannelId channel = 0;
+    std::vector<std::shared_ptr<const program::Program>> programs;
+};
 /// ac_in_buffer_size / ac_out_buffer_size (each ≥ 1).
 struct SetBufferSizes {
     ChannelId channel = 0;
@@ -285,7 +299,7 @@ struct StopHost {
 }  // namespace cmd
 
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram, cmd::PushTo, cmd::Push, cmd::PushFile, cmd::PushRepeat,
-                             cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
+                             cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetPrograms, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
                              cmd::Host, cmd::StopHost>;

@@ -135,6 +135,7 @@ private:
     void execute(cmd::PushRepeat& c);
     void execute(cmd::SetTerminator& c);
     void execute(cmd::SetProxyServerTerminator& c);
+    void execute(cmd::SetPrograms& c);
     void execute(cmd::SetBufferSizes& c);
     void execute(cmd::SetLimits& c);
     void execute(cmd::CloseWhenDone& c);
@@ -725,6 +726,11 @@ void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
     ch->setProxyServerTerminator(c.terminator);
 }
 
+void Reactor::Impl::execute(cmd::SetPrograms& c) {
+    if (refuseForDatagram(c.channel, "set protocol programs")) return;
+    if (Channel* ch = find(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
+}
+
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
     if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
     Channel* ch = find(c.channel, "set the buffer sizes");
@@ -911,6 +917,9 @@ void Reactor::setTerminator(ChannelId channel, Terminator terminator) {
 }
 void Reactor::setProxyServerTerminator(ChannelId listener, Terminator terminator) {
     post(cmd::SetProxyServerTerminator{listener, std::move(terminator)});
+}
+void Reactor::setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs) {
+    post(cmd::SetPrograms{channel, std::move(programs)});
 }
 void Reactor::setBufferSizes(ChannelId channel, std::size_t in, std::size_t out) {
     post(cmd::SetBufferSizes{channel, in, out});

@@ -105,6 +105,8 @@ public:
     /// A proxying listener: the server → client terminator of the
     /// connections it accepts from now on (cmd::SetProxyServerTerminator).
     void setProxyServerTerminator(ChannelId listener, Terminator terminator);
+    /// The channel's protocol programs from now on (cmd::SetPrograms; empty: none).
+    void setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs);
     void setBufferSizes(ChannelId channel, std::size_t inBufferSize, std::size_t outBufferSize);
     void setLimits(ChannelId channel, std::size_t maxMessage, std::size_t highWater);
     void closeWhenDone(ChannelId channel);

@@ -2,6 +2,7 @@
 #include "ui/dialogs/ConnectDialog.h"
 
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
@@ -82,6 +83,8 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Family:"), m_family);
     form->addRow(tr("&Terminator:"), m_terminator);
+    m_protocol = new ProtocolChooser(this);
+    form->addRow(tr("P&rotocol:"), m_protocol);
     form->addRow(tr("&In buffer:"), m_inBuffer);
     form->addRow(tr("&Out buffer:"), m_outBuffer);
 
@@ -112,6 +115,8 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ConnectDialog::validate);
+    connect(m_protocol, &ProtocolChooser::changed, this, &ConnectDialog::validate);
+    connect(m_protocol, &ProtocolChooser::changed, this, [this] { QTimer::singleShot(0, this, &ConnectDialog::fitToContents); });
     // Once the box has shown or hidden its fields (the layouts settle first).
     connect(m_tls, &TlsOptionsBox::changed, this, [this] { QTimer::singleShot(0, this, &ConnectDialog::fitToContents); });
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ConnectDialog::accept);
@@ -180,6 +185,7 @@ void ConnectDialog::setParams(const ConnectParams& p) {
     m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
+    m_protocol->setChoice(p.protocol);
     validate();
 }
 
@@ -200,6 +206,7 @@ ConnectParams ConnectDialog::params() const {
     p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
     p.tls = m_tls->config();
+    p.protocol = m_protocol->choice();
     return p;
 }
 
@@ -212,6 +219,8 @@ QString ConnectDialog::problem() const {
         return tr("Enter the host to connect to.");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
+    if (!m_protocol->problem().isEmpty())
+        return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
     return m_tls->problem();
 }
 

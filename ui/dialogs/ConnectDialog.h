@@ -29,6 +29,7 @@ namespace ui {
 
 class TerminatorEdit;
 class TlsOptionsBox;
+class ProtocolChooser;
 
 class ConnectDialog : public QDialog {
     Q_OBJECT
@@ -46,6 +47,7 @@ public:
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    ProtocolChooser* protocolChooser() const { return m_protocol; }
     /// Why OK is off ("" when the input is valid).
     QString problem() const;
 
@@ -66,6 +68,7 @@ private:
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
+    ProtocolChooser* m_protocol = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     QScrollArea* m_scroll = nullptr;
     QSize m_fittedHint;  // the sizeHint() the dialog was last resized to

@@ -1,7 +1,9 @@
 // ListenDialog.cpp — listening channel parameters.
 #include "ui/dialogs/ListenDialog.h"
 
+#include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
@@ -64,6 +66,8 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("&Host:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Terminator:"), m_terminator);
+    m_protocol = new ProtocolChooser(this);
+    form->addRow(tr("P&rotocol:"), m_protocol);
     form->addRow(QString(), m_echo);
     form->addRow(tr("&In buffer:"), m_inBuffer);
     form->addRow(tr("&Out buffer:"), m_outBuffer);
@@ -75,17 +79,25 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
 
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Server, this);
 
-    auto* col = new QVBoxLayout(this);
+    // The fields scroll when the screen is too small for them (QT_SCALE_FACTOR=2); the buttons stay in
+    // view; it grows when the TLS fields show and shrinks back when they hide.
+    auto* fields = new QWidget;
+    auto* col = new QVBoxLayout(fields);
+    col->setContentsMargins(0, 0, 0, 0);
     col->addLayout(form);
     col->addWidget(m_tls);
-    col->addWidget(m_buttons);
-    col->setSizeConstraint(QLayout::SetFixedSize);  // shrinks back when the TLS fields hide
+    col->addStretch(1);
+    m_fit = new DialogFit(this, fields, m_buttons);
+    connect(m_tls, &TlsOptionsBox::changed, m_fit, &DialogFit::refit);
+    connect(m_protocol, &ProtocolChooser::changed, m_fit, &DialogFit::refit);
 
     connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
     connect(m_terminator, &TerminatorEdit::changed, this, &ListenDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ListenDialog::validate);
+    connect(m_protocol, &ProtocolChooser::changed, this, &ListenDialog::validate);
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ListenDialog::accept);
     setParams(ListenParams{});
+    m_fit->refitNow();
 }
 
 void ListenDialog::setParams(const ListenParams& p) {
@@ -96,6 +108,7 @@ void ListenDialog::setParams(const ListenParams& p) {
     m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
+    m_protocol->setChoice(p.protocol);
     validate();
 }
 
@@ -108,6 +121,7 @@ ListenParams ListenDialog::params() const {
     p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
     p.tls = m_tls->config();
+    p.protocol = m_protocol->choice();
     return p;
 }
 
@@ -120,6 +134,8 @@ QString ListenDialog::problem() const {
         return tr("Enter the address to listen on (127.0.0.1 for this machine only).");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
+    if (!m_protocol->problem().isEmpty())
+        return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
     return m_tls->problem();
 }
 

@@ -24,6 +24,8 @@ namespace ui {
 
 class TerminatorEdit;
 class TlsOptionsBox;
+class DialogFit;
+class ProtocolChooser;
 
 class ListenDialog : public QDialog {
     Q_OBJECT
@@ -39,6 +41,8 @@ public:
     QCheckBox* echoBox() const { return m_echo; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    DialogFit* fit() const { return m_fit; }
+    ProtocolChooser* protocolChooser() const { return m_protocol; }
     /// Why OK is off ("" when the input is valid).
     QString problem() const;
 
@@ -54,7 +58,9 @@ private:
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
+    ProtocolChooser* m_protocol = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
+    DialogFit* m_fit = nullptr;
 };
 
 }  // namespace ui

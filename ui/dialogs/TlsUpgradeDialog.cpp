@@ -1,6 +1,7 @@
 // TlsUpgradeDialog.cpp — the options of a TLS upgrade of a live channel.
 #include "ui/dialogs/TlsUpgradeDialog.h"
 
+#include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/TlsOptionsBox.h"
 
 #include <QDialogButtonBox>
@@ -30,12 +31,17 @@ TlsUpgradeDialog::TlsUpgradeDialog(engine::ChannelId channel, const QString& tit
     connect(m_buttons, &QDialogButtonBox::accepted, this, &TlsUpgradeDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &TlsUpgradeDialog::reject);
     connect(m_tls, &TlsOptionsBox::changed, this, &TlsUpgradeDialog::validate);
-    auto* col = new QVBoxLayout(this);
+    // The fields scroll when the screen is too small for them (QT_SCALE_FACTOR=2); the buttons stay in view.
+    auto* fields = new QWidget;
+    auto* col = new QVBoxLayout(fields);
+    col->setContentsMargins(0, 0, 0, 0);
     col->addWidget(intro);
     col->addWidget(m_tls);
-    col->addWidget(m_buttons);
-    col->setSizeConstraint(QLayout::SetFixedSize);
+    col->addStretch(1);
+    m_fit = new DialogFit(this, fields, m_buttons);
+    connect(m_tls, &TlsOptionsBox::changed, m_fit, &DialogFit::refit);
     validate();
+    m_fit->refitNow();
 }
 
 void TlsUpgradeDialog::setConfig(const engine::TlsConfig& config) {

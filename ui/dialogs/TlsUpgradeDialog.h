@@ -21,6 +21,7 @@ class QLabel;
 namespace ui {
 
 class TlsOptionsBox;
+class DialogFit;
 
 class TlsUpgradeDialog : public QDialog {
     Q_OBJECT
@@ -34,6 +35,7 @@ public:
     /// enabled = true, startTls = None: the upgrade is now.
     engine::TlsConfig config() const;
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    DialogFit* fit() const { return m_fit; }
     QString problem() const;
 
     void accept() override;
@@ -44,6 +46,7 @@ private:
     engine::ChannelId m_channel;
     TlsOptionsBox* m_tls = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
+    DialogFit* m_fit = nullptr;
 };
 
 }  // namespace ui

@@ -2,8 +2,20 @@
 #include "ui/model/ChannelParams.h"
 
 #include "engine/net/Platform.h"
+#include "engine/program/Presets.h"
+
+#include <QFileInfo>
+#include <QStringList>
 
 namespace ui {
+
+QString ProtocolChoice::label() const {
+    QStringList parts;
+    if (!preset.isEmpty()) parts << preset;
+    if (!rulesFile.isEmpty()) parts << QFileInfo(rulesFile).fileName();
+    if (!rulesText.trimmed().isEmpty()) parts << QStringLiteral("rules");
+    return parts.join(QStringLiteral(" + "));
+}
 
 int engineFamily(Family f) {
     switch (f) {
@@ -14,12 +26,32 @@ int engineFamily(Family f) {
     return 0;
 }
 
+QString loadProtocol(ProtocolChoice& c) {
+    c.programs.clear();
+    std::string error;
+    if (!c.preset.isEmpty()) {
+        auto p = engine::program::loadPreset(c.preset.toStdString(), engine::program::userPresetDir(), &error);
+        if (!p) return QString::fromStdString(error);
+        c.programs.push_back(std::move(p));
+    }
+    if (!c.rulesFile.isEmpty()) {
+        auto p = engine::program::loadProgramFile(std::filesystem::path(c.rulesFile.toStdString()), &error);
+        if (!p) {
+            c.programs.clear();
+            return QString::fromStdString(error);
+        }
+        c.programs.push_back(std::move(p));
+    }
+    return {};
+}
+
 engine::ChannelOptions ConnectParams::options() const {
     engine::ChannelOptions o;
     o.terminator = terminator;
     o.inBufferSize = inBufferSize;
     o.outBufferSize = outBufferSize;
     o.tls = tls;
+    o.programs = protocol.programs;
     return o;
 }
 
@@ -36,6 +68,7 @@ engine::ChannelOptions ListenParams::options() const {
     o.outBufferSize = outBufferSize;
     o.echo = echo;
     o.tls = tls;
+    o.programs = protocol.programs;
     return o;
 }
 

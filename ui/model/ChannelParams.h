@@ -14,8 +14,34 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace engine::program {
+class Program;
+}
 
 namespace ui {
+
+/// A channel's protocol programs as chosen (ui/protocol/ProtocolChooser): a
+/// preset by name and a rules file, run as layers (the preset frames, the
+/// rules answer), and the programs as loaded when chosen.
+struct ProtocolChoice {
+    QString preset;     ///< "": none
+    QString rulesFile;  ///< "": none
+    QString rulesText;  ///< rules typed in the Protocol dialog's editor (then rulesFile is "")
+    std::vector<std::shared_ptr<const engine::program::Program>> programs;
+
+    bool isEmpty() const { return programs.empty(); }
+    /// "redis", "redis + ping.lwp", "ping.lwp", or "" for none.
+    QString label() const;
+};
+
+/// Loads `c.preset` (the user's presets folder first, then the built-in ones)
+/// and `c.rulesFile` into `c.programs` (what File ▸ Recent reopens); "" when
+/// they load, else the first error ("unknown preset …", "FILE:LINE: …"), and
+/// then no programs.
+QString loadProtocol(ProtocolChoice& c);
 
 /// The address family choice: any, IPv4 only, IPv6 only.
 enum class Family { Any, IPv4, IPv6 };
@@ -32,6 +58,8 @@ struct ConnectParams {
     std::size_t outBufferSize = 4096;
     /// TLS / STARTTLS (off by default; verification on once TLS is on).
     engine::TlsConfig tls;
+    /// Protocol programs (none by default): their starting terminator replaces `terminator`.
+    ProtocolChoice protocol;
 
     engine::ChannelOptions options() const;
 };
@@ -49,6 +77,8 @@ struct ListenParams {
     std::size_t outBufferSize = 4096;
     /// TLS for every connection it accepts (from the first byte, or STARTTLS after a match).
     engine::TlsConfig tls = serverTlsDefaults();
+    /// Protocol programs every accepted connection runs (none by default).
+    ProtocolChoice protocol;
 
     engine::ChannelOptions options() const;
 };

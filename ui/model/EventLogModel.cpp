@@ -439,6 +439,15 @@ std::uint64_t messageSize(const EventLogStore& s, const ViewEntry& e) {
 
 }  // namespace
 
+QString EventLogModel::withRule(const QString& method, std::uint64_t row) const {
+    // A protocol program's verdict: the rules that matched the message (found_terminator's `rule`).
+    if (m_store->record(row).kind != EventKind::FoundTerminator) return method;
+    const std::string_view rule = m_store->info(row);
+    if (rule.empty()) return method;
+    return method + QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) +
+           QLatin1Char(']');
+}
+
 QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) const {
     const LogRecord& r = m_store->record(e.row);
     const bool message = e.type != RowType::Event;
@@ -459,8 +468,8 @@ QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) co
     case ColDirection: return directionName(message ? Direction::In : direction(r.kind));
     case ColMethod:
         switch (e.type) {
-        case RowType::Event: return methodName(r);
-        case RowType::Message: return QStringLiteral("found_terminator");
+        case RowType::Event: return withRule(methodName(r), e.row);
+        case RowType::Message: return withRule(QStringLiteral("found_terminator"), e.row);
         case RowType::Unterminated: return QStringLiteral("collect_incoming_data (unterminated)");
         case RowType::InProgress: return QStringLiteral("collect_incoming_data …");
         }

@@ -189,6 +189,8 @@ private:
     void updateTrailer();
     const ViewEntry* entry(int viewRow, ViewEntry& scratch) const;
     QVariant cellText(const ViewEntry& e, int column, int viewRow) const;
+    /// `method`, with the protocol rules that matched the message when `row` is a found_terminator a program judged.
+    QString withRule(const QString& method, std::uint64_t row) const;
     QByteArray entryBytes(const ViewEntry& e, std::size_t maxBytes, bool* cut = nullptr) const;
     QByteArray entryTerminator(const ViewEntry& e) const;
     std::int64_t entryTime(const ViewEntry& e) const;

@@ -5,6 +5,7 @@
 #include "ui/model/ChannelModel.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/model/Formatters.h"
+#include "ui/protocol/ProtocolPanel.h"
 #include "ui/views/TerminatorEdit.h"
 #include "ui/views/ViewColors.h"
 
@@ -176,6 +177,8 @@ ChannelInspector::ChannelInspector(QWidget* parent) : QWidget(parent) {
     body->addWidget(m_addresses);
     body->addWidget(tlsBox);
     body->addWidget(termBox);
+    m_protocol = new ProtocolPanel(m_body);
+    body->addWidget(m_protocol);
     body->addWidget(inBox);
     body->addWidget(bufBox);
     body->addWidget(fifoBox);

@@ -33,6 +33,7 @@ namespace ui {
 
 struct ChannelInfo;
 class TerminatorEdit;
+class ProtocolPanel;
 
 class ChannelInspector : public QWidget {
     Q_OBJECT
@@ -45,6 +46,8 @@ public:
     engine::ChannelId channel() const { return m_channel; }
 
     TerminatorEdit* terminatorEdit() const { return m_termEdit; }
+    /// The Protocol section (ui/protocol/ProtocolPanel: preset, rules, hits); the channels controller fills it.
+    ProtocolPanel* protocolPanel() const { return m_protocol; }
     QPushButton* applyTerminatorButton() const { return m_applyTerm; }
     /// The terminator text in force, as shown ("\r\n", "count:5", "none").
     QString terminatorInForce() const;
@@ -89,6 +92,7 @@ private:
     QLabel* m_termInForce = nullptr;
     TerminatorEdit* m_termEdit = nullptr;
     QPushButton* m_applyTerm = nullptr;
+    ProtocolPanel* m_protocol = nullptr;
     QLabel* m_inputBuffer = nullptr;
     QLabel* m_inputNote = nullptr;
     QSpinBox* m_inSize = nullptr;

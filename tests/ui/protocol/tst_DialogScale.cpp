@@ -1,0 +1,139 @@
+// tst_DialogScale.cpp — the Listen, Start TLS and Protocol dialogs, with
+// every field showing (TLS on, STARTTLS after a match, verification off, a
+// protocol chooser with its note), fit a 1600x1000 screen at
+// QT_SCALE_FACTOR=2 (800x500 logical) through DialogFit: bounded by the
+// screen, the fields scroll, the buttons stay whole and in view, and the
+// Listen dialog shrinks back when the TLS fields hide.
+// The offscreen platform is given that screen (its configfile), and the
+// scale factor is set, before the application starts (see main()).
+#include "ui/dialogs/DialogFit.h"
+#include "ui/dialogs/ListenDialog.h"
+#include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/dialogs/TlsUpgradeDialog.h"
+#include "ui/protocol/ProtocolChooser.h"
+#include "ui/protocol/ProtocolDialog.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QTemporaryDir>
+#include <QTest>
+
+using ui::TlsOptionsBox;
+
+class tst_DialogScale : public QObject {
+    Q_OBJECT
+private slots:
+    void theScreenIsScaled();
+    void listenFitsWithEveryField();
+    void listenShrinksWhenTlsIsOff();
+    void startTlsFits();
+    void protocolDialogFits();
+};
+
+namespace {
+
+const QRect kLogicalScreen(0, 0, 800, 500);  // 1600x1000 at scale 2
+
+void everyField(TlsOptionsBox* tls) {
+    tls->setChecked(true);
+    const int match = tls->startBox()->findData(int(engine::StartTlsProtocol::AfterMatch));
+    if (match >= 0) tls->startBox()->setCurrentIndex(match);
+    tls->patternEdit()->setText(QStringLiteral("^220"));
+    tls->verifyBox()->setChecked(false);
+}
+
+// `d` is inside the screen, its OK button whole inside it.
+void fitsTheScreen(QDialog& d) {
+    const QRect avail = d.screen()->availableGeometry();
+    QVERIFY2(d.height() <= avail.height() && d.width() <= avail.width(),
+             qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
+    QPushButton* ok = d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    const QRect okRect(ok->mapTo(&d, QPoint(0, 0)), ok->size());
+    QVERIFY2(d.rect().contains(okRect), qPrintable(QStringLiteral("OK at %1,%2 in %3x%4")
+                                                        .arg(okRect.right()).arg(okRect.bottom()).arg(d.width()).arg(d.height())));
+    QTRY_VERIFY2(avail.contains(d.frameGeometry()),
+                 qPrintable(QStringLiteral("%1,%2 %3x%4").arg(d.x()).arg(d.y()).arg(d.width()).arg(d.height())));
+}
+
+}  // namespace
+
+void tst_DialogScale::theScreenIsScaled() {
+    QScreen* s = QGuiApplication::primaryScreen();
+    QVERIFY(s);
+    QCOMPARE(s->devicePixelRatio(), 2.0);
+    QCOMPARE(s->availableGeometry(), kLogicalScreen);
+}
+
+void tst_DialogScale::listenFitsWithEveryField() {
+    ui::ListenDialog d;
+    d.move(100, 150);  // low on the screen: grown in place, it would reach past the bottom
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    everyField(d.tlsBox());
+    d.protocolChooser()->rulesEdit()->setText(QStringLiteral("/nonexistent/rules.lwp"));  // its note shows
+    QVERIFY(d.fit());
+    QTRY_COMPARE(d.size(), d.fit()->fittedSize());
+    fitsTheScreen(d);
+    auto* scroll = d.findChild<QScrollArea*>();
+    QVERIFY(scroll);
+    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);  // it does not all fit at this scale
+    QLineEdit* last = d.tlsBox()->keyLogEdit();
+    scroll->ensureWidgetVisible(last);
+    const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
+    QVERIFY(scroll->viewport()->rect().contains(inViewport));
+}
+
+void tst_DialogScale::listenShrinksWhenTlsIsOff() {
+    ui::ListenDialog d;
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    const int plain = d.height();
+    everyField(d.tlsBox());
+    QTRY_VERIFY(d.height() > plain);
+    d.tlsBox()->setChecked(false);
+    QTRY_COMPARE(d.height(), plain);
+}
+
+void tst_DialogScale::startTlsFits() {
+    for (const bool server : {false, true}) {
+        ui::TlsUpgradeDialog d(7, QStringLiteral("#7 127.0.0.1:25"), server);
+        d.move(50, 120);
+        d.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&d));
+        everyField(d.tlsBox());
+        QTRY_COMPARE(d.size(), d.fit()->fittedSize());
+        fitsTheScreen(d);
+    }
+}
+
+void tst_DialogScale::protocolDialogFits() {
+    ui::ProtocolDialog d(3, QStringLiteral("#3 127.0.0.1:6379"), false);
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    fitsTheScreen(d);
+}
+
+int main(int argc, char** argv) {
+    // A 1600x1000 screen at scale 2, whatever the environment says.
+    QTemporaryDir dir;
+    const QString config = dir.filePath(QStringLiteral("screen.json"));
+    QFile f(config);
+    if (!dir.isValid() || !f.open(QIODevice::WriteOnly)) return 2;
+    f.write(R"({"screens":[{"name":"big","x":0,"y":0,"width":1600,"height":1000,"logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})");
+    f.close();
+    qputenv("QT_QPA_PLATFORM", ("offscreen:configfile=" + config).toLocal8Bit());
+    qputenv("QT_SCALE_FACTOR", "2");
+    QApplication app(argc, argv);
+    tst_DialogScale t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "tst_DialogScale.moc"
