@@ -146,6 +146,10 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
     split->addWidget(m_view);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    // The picture is the point: room for a few channel boxes and their ★
+    // rows before the table gets any (the table scrolls).
+    pictureArea->setMinimumHeight(fontMetrics().height() * 9);
+    m_view->setMinimumHeight(fontMetrics().height() * 4);
 
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
