@@ -317,8 +317,9 @@ void LoopInspector::addPass(const engine::Event& e) {
     ++m_passesSeen;
     m_last = e.trace;
     m_traces[t.pass] = e.trace;
-    // The picture follows the latest pass unless an older row is being looked at.
-    {
+    // The picture follows the latest pass that did something (idle passes
+    // fold, as in the table) unless an older row is being looked at.
+    if (!(t.ready.empty() && t.dispatched.empty() && m_picture->trace())) {
         QTreeWidgetItem* cur = m_view->currentItem();
         if (cur && cur->parent()) cur = cur->parent();
         const int n = m_view->topLevelItemCount();

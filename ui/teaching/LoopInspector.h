@@ -20,8 +20,8 @@
 // "(TLS wants write)", with a tool tip that says why. The trace is switched on only while the
 // inspector is visible (setTracing), so with the inspector closed the engine
 // records nothing and pays nothing.
-// Above the rows, the LoopPicture draws one pass (the latest, or the row
-// selected) as boxes: readable()/writable() → what the backend reported →
+// Above the rows, the LoopPicture draws one pass (the latest that did
+// something, or the row selected) as boxes: readable()/writable() → what the backend reported →
 // the hooks → what the pass left (terminator, held-back bytes, fifo). A
 // pass's key moments (a terminator found, set_terminator() inside a hook, a
 // channel closed) are ★ rows under its row and in the picture. The backend

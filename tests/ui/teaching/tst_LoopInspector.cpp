@@ -320,6 +320,9 @@ void TestLoopInspector::idlePassesFold() {
     QVERIFY(inspector.rowText(0).contains(QStringLiteral("9 idle passes")));
     QVERIFY(inspector.rowText(1).startsWith(QStringLiteral("10 |")));
     QVERIFY(inspector.rowText(2).contains(QStringLiteral("40 idle passes")));
+    // The picture keeps the last pass that did something.
+    QVERIFY2(inspector.picture()->lines().first().startsWith(QStringLiteral("Pass 10 ")),
+             qPrintable(inspector.picture()->lines().first()));
 }
 
 void TestLoopInspector::slowMotionSteps() {
