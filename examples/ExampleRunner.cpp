@@ -57,6 +57,7 @@ class Running final : public RunningExample {
 public:
     std::unique_ptr<Server> server;
     std::unique_ptr<Client> client;
+    std::unique_ptr<Client> second;  ///< a second client beside the first (the http example's POST)
     engine::Loop* map = nullptr;
     unsigned count = 0;
     std::function<bool(const Client&)> clientDone;
@@ -65,7 +66,7 @@ public:
 
     bool done() const override {
         if (client)
-            return clientDone(*client);
+            return clientDone(*client) && (!second || clientDone(*second));
         if (!server)
             return true;
         // Server only: done once it closed (the asynchat EchoServer does after
@@ -75,7 +76,9 @@ public:
             return map->empty();
         return count != 0 && served && served(*server) >= count && map->size() == 1;
     }
-    bool ok() const override { return client ? clientOk(*client) : done(); }
+    bool ok() const override {
+        return client ? clientOk(*client) && (!second || clientOk(*second)) : done();
+    }
     std::uint16_t port() const override { return m_port; }
     std::vector<engine::Dispatcher*> dispatchers() const override {
         std::vector<engine::Dispatcher*> out;
@@ -83,6 +86,8 @@ public:
             out.push_back(server.get());
         if (client)
             out.push_back(client.get());
+        if (second)
+            out.push_back(second.get());
         return out;
     }
     std::uint16_t m_port = 0;
@@ -112,6 +117,8 @@ std::string defaultEchoMessage() {
            "nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.";
 }
 
+std::string defaultHttpBody() { return "name=linewright&loop=asyncore&terminator=count"; }
+
 std::string sourceDirectory() { return LW_EXAMPLES_SOURCE_DIR; }
 
 const std::vector<ExampleInfo>& allExamples() {
@@ -139,7 +146,8 @@ const std::vector<ExampleInfo>& allExamples() {
          "The asynchat documentation's http_request_handler reads the request headers up to \"\\r\\n\\r\\n\", "
          "then a POST body with a count terminator (its Content-Length), and answers. The asyncore "
          "documentation's HTTPClient, pointed at it, writes \"GET / HTTP/1.0\\r\\n\\r\\n\" from its buffer and "
-         "prints what it reads until the server closes.",
+         "prints what it reads until the server closes; a second HTTPClient POSTs a small form with a "
+         "Content-Length, so the handler switches to a count terminator inside found_terminator().",
          {"HttpRequestHandler.h", "HttpRequestHandler.cpp", "HttpServer.h", "HttpServer.cpp", "HttpClient.h",
           "HttpClient.cpp"},
          {{"http_server", "HttpServer", "HttpServer.cpp"},
@@ -187,6 +195,10 @@ std::unique_ptr<RunningExample> startExample(std::string_view name, engine::Loop
         if (wantClient) {
             r->client = std::make_unique<HttpClient>(o.host, o.connectPort.value_or(r->m_port), o.path, &map);
             r->client->print = o.print;
+            if (wantServer && !o.body.empty()) {
+                r->second = std::make_unique<HttpClient>(o.host, r->m_port, o.path, &map, o.body);
+                r->second->print = o.print;
+            }
         }
         r->clientDone = [](const HttpClient& c) { return c.closed(); };
         r->clientOk = [](const HttpClient& c) { return c.response().rfind("HTTP/1.", 0) == 0; };

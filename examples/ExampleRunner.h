@@ -48,6 +48,9 @@ struct ExampleInfo {
 const std::vector<ExampleInfo>& allExamples();
 const ExampleInfo* findExample(std::string_view name);
 
+/// The http example's POST body: a small form.
+std::string defaultHttpBody();
+
 struct ExampleOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;  ///< 0: any free port
@@ -61,6 +64,9 @@ struct ExampleOptions {
     std::string message;
     /// The HTTP client's path.
     std::string path = "/";
+    /// The http example's second request: a POST of this body, sent beside
+    /// the GET when the example runs its own server (empty: GET only).
+    std::string body = defaultHttpBody();
     LogSink logger = logToStderr;
     /// Where the HTTP client prints what it reads (nullptr: stdout).
     std::function<void(std::string_view)> print;

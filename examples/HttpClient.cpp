@@ -9,14 +9,19 @@
 
 namespace examples {
 
-HttpClient::HttpClient(const std::string& host, std::uint16_t port, const std::string& path, engine::Loop* map)
+HttpClient::HttpClient(const std::string& host, std::uint16_t port, const std::string& path, engine::Loop* map,
+                       const std::string& body)
     : Dispatcher(map) {
     createSocket(engine::kAfInet, engine::kSockStream);
     const auto a = engine::Address::fromNumeric(host, port);
     if (!a)
         throw std::invalid_argument("HTTPClient: not a numeric address: " + host);
     connect(*a);
-    buffer = "GET " + path + " HTTP/1.0\r\n\r\n";
+    if (body.empty())
+        buffer = "GET " + path + " HTTP/1.0\r\n\r\n";
+    else
+        buffer = "POST " + path + " HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 void HttpClient::handleClose() {

@@ -22,6 +22,9 @@
 //             sent = self.send(self.buffer)
 //             self.buffer = self.buffer[sent:]
 //
+// Given a body, it sends "POST <path> HTTP/1.0" with a Content-Length
+// header and the body instead (the request that makes http_request_handler
+// switch to a count terminator inside found_terminator()).
 // What it owns: its socket, the request not yet sent, the response read.
 // Threads: loop thread only.
 #pragma once
@@ -36,7 +39,9 @@ namespace examples {
 
 class HttpClient : public engine::Dispatcher {
 public:
-    HttpClient(const std::string& host, std::uint16_t port, const std::string& path, engine::Loop* map);
+    /// GET `path`; with a non-empty `body`, POST it (Content-Length: its size).
+    HttpClient(const std::string& host, std::uint16_t port, const std::string& path, engine::Loop* map,
+               const std::string& body = {});
 
     void handleConnect() override {}
     void handleClose() override;

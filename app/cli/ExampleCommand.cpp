@@ -108,6 +108,10 @@ CLI::App* addExampleCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& 
             [&a](const std::string& v) { a.options.message = v; });
     d.value(*app, "--path", "PATH", "the HTTP client's path (default /).", nullptr,
             [&a](const std::string& v) { a.options.path = v; });
+    d.value(*app, "--body", "TEXT",
+            "the http example's POST body, sent by a second client beside the GET (default: a small form; "
+            "\"\": GET only).",
+            nullptr, [&a](const std::string& v) { a.options.body = v; });
     addBackendOption(d, *app, "select | poll | epoll (default select, like asyncore).",
                      [&a](engine::Backend b) { a.backend = b; });
     d.flag(*app, "--trace",

@@ -157,6 +157,29 @@ void writeTrace(JsonObjectWriter& w, const LoopTrace& t) {
         e.unum("channel", d.channel);
         e.str("hook", hookName(d.hook));
     });
+    // What the pass did (`loop` events): written only when there is any, so
+    // that traces from before stay as they were.
+    if (!t.terminatorChanges.empty()) {
+        writeObjects(w, "terminator_changes", t.terminatorChanges,
+                     [](JsonObjectWriter& e, const LoopTrace::TerminatorChange& c) {
+                         e.unum("channel", c.channel);
+                         e.str("hook", hookName(c.hook));
+                         e.unum("hook_index", c.hookIndex);
+                         writeTerminator(e, "from", c.from, false);
+                         writeTerminator(e, "to", c.to, false);
+                     });
+    }
+    if (!t.after.empty()) {
+        writeObjects(w, "after", t.after, [](JsonObjectWriter& e, const LoopTrace::After& a) {
+            e.unum("channel", a.channel);
+            e.boolean("open", a.open);
+            writeTerminator(e, "terminator", a.terminator, false);
+            e.unum("in_buffered", a.inBuffered);
+            writeBytes(e, "held_b64", "held", a.held, false);
+            e.unum("queued", a.queuedBytes);
+            e.unum("fifo_entries", a.fifoEntries);
+        });
+    }
     if (t.waiting.empty()) return;
     writeObjects(w, "waiting", t.waiting, [](JsonObjectWriter& e, const LoopTrace::Waiting& wt) {
         e.unum("channel", wt.channel);
@@ -580,6 +603,33 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
         const Hook h = named<Hook>(e, "hook", &parseHook);
         t.dispatched.push_back({ch, h});
     });
+    readObjects(
+        r, "terminator_changes",
+        [&](JsonFields& e) {
+            LoopTrace::TerminatorChange c;
+            c.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+            c.hook = named<Hook>(e, "hook", &parseHook);
+            c.hookIndex = narrow<std::uint64_t>(e, e.num("hook_index"), "hook_index");
+            c.from = readTerminator(e, "from");
+            c.to = readTerminator(e, "to");
+            t.terminatorChanges.push_back(std::move(c));
+        },
+        {.required = false});
+    readObjects(
+        r, "after",
+        [&](JsonFields& e) {
+            LoopTrace::After a;
+            a.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+            a.open = e.boolean("open");
+            a.terminator = readTerminator(e, "terminator");
+            a.inBuffered = narrow<std::uint64_t>(e, e.num("in_buffered"), "in_buffered");
+            a.held = readBytes(e, "held_b64");
+            if (a.held.size() > LoopTrace::kHeldShown) e.fail("field 'held_b64' is longer than " + std::to_string(LoopTrace::kHeldShown) + " bytes");
+            a.queuedBytes = narrow<std::uint64_t>(e, e.num("queued"), "queued");
+            a.fifoEntries = narrow<std::uint64_t>(e, e.num("fifo_entries"), "fifo_entries");
+            t.after.push_back(std::move(a));
+        },
+        {.required = false});
     readObjects(
         r, "waiting",
         [&](JsonFields& e) {

@@ -140,7 +140,6 @@ void Channel::cacheTerminator(const Terminator& t) {
 
 // --- Commands -------------------------------------------------------------------------
 
-namespace {
 // select() cannot watch descriptors at or past FD_SETSIZE on POSIX (Windows'
 // fd_set is a list and has no such bound per descriptor).
 bool backendCanWatch(Backend backend, NativeSocket fd) {
@@ -152,6 +151,7 @@ bool backendCanWatch(Backend backend, NativeSocket fd) {
     }
 }
 
+namespace {
 std::system_error selectLimitError(NativeSocket fd) {
     return std::system_error(std::make_error_code(std::errc::too_many_files_open),
                              "select() cannot watch descriptor " + std::to_string(static_cast<long long>(fd)) +

@@ -82,6 +82,9 @@ class TlsContext;
 class TlsLayer;
 }  // namespace tls
 
+/// Whether `backend` can watch descriptor `fd` (select(): below FD_SETSIZE on POSIX).
+bool backendCanWatch(Backend backend, NativeSocket fd);
+
 /// What a Channel needs its owner to do. Implemented by the Reactor.
 class ChannelHost {
 public:

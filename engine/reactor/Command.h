@@ -275,6 +275,12 @@ struct Step {};
 struct SetLoopTrace {
     bool on = true;
 };
+/// Wait in `backend` from the next pass on (select, poll, epoll). Refused
+/// with an `error` event when it is not available here, or when select()
+/// cannot watch a descriptor the loop has (FD_SETSIZE).
+struct SetBackend {
+    Backend backend = Backend::Select;
+};
 /// Emit `limit_reached` once `messages` messages have been received in all
 /// (0: no limit). The reactor only reports it; what to do is the caller's.
 struct SetMessageLimit {
@@ -301,7 +307,7 @@ struct StopHost {
 using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram, cmd::PushTo, cmd::Push, cmd::PushFile, cmd::PushRepeat,
                              cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetPrograms, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
-                             cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetMessageLimit, cmd::Shutdown,
+                             cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetBackend, cmd::SetMessageLimit, cmd::Shutdown,
                              cmd::Host, cmd::StopHost>;
 
 }  // namespace engine

@@ -213,6 +213,30 @@ struct LoopTrace {
         std::string next;          ///< What the next step will do with it, in asyncore's terms.
         friend bool operator==(const Waiting&, const Waiting&) = default;
     };
+    /// `loop` events: one channel as the pass left it (every channel of the
+    /// Loop, and those that closed during the pass).
+    struct After {
+        ChannelId channel = 0;
+        bool open = true;                ///< False: it closed during the pass.
+        Terminator terminator;           ///< get_terminator() (None for a plain dispatcher).
+        std::uint64_t inBuffered = 0;    ///< Bytes in the input buffer: a held-back partial terminator.
+        std::string held;                ///< Its first kHeldShown bytes.
+        std::uint64_t queuedBytes = 0;   ///< The producer fifo's bytes (dispatcher_with_send: out_buffer).
+        std::uint64_t fifoEntries = 0;   ///< Entries in the fifo (data, producers, the close marker).
+        friend bool operator==(const After&, const After&) = default;
+    };
+    static constexpr std::size_t kHeldShown = 32;
+    /// `loop` events: a hook changed the terminator (set_terminator() inside
+    /// found_terminator(), the heart of the ECHO-length and http examples).
+    /// A count terminator counting down as bytes arrive is not a change.
+    struct TerminatorChange {
+        ChannelId channel = 0;
+        Hook hook = Hook::FoundTerminator;  ///< The hook it changed in.
+        std::uint64_t hookIndex = 0;        ///< That hook's place in `dispatched`.
+        Terminator from;
+        Terminator to;
+        friend bool operator==(const TerminatorChange&, const TerminatorChange&) = default;
+    };
     std::uint64_t pass = 0;        ///< `preview`: the pass the next step will be.
     Backend backend = Backend::Poll;
     std::uint64_t waitedUs = 0;
@@ -220,6 +244,8 @@ struct LoopTrace {
     std::vector<Ready> ready;
     std::vector<Dispatched> dispatched;
     std::vector<Waiting> waiting;  ///< `preview` only.
+    std::vector<After> after;                          ///< `loop` only.
+    std::vector<TerminatorChange> terminatorChanges;   ///< `loop` only.
     friend bool operator==(const LoopTrace&, const LoopTrace&) = default;
 };
 

@@ -131,7 +131,7 @@ void LoopThread::passes() {
             const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - TimerQueue::Clock::now()).count();
             timeout = ms <= 0 ? 0.0 : (static_cast<double>(ms) + 0.5) / 1000.0;
         }
-        m_loop->poll(timeout, m_backend);
+        m_loop->poll(timeout, backend());
         m_timers.runExpired(TimerQueue::Clock::now());
         if (m_hooks.afterPass) m_hooks.afterPass();
     }

@@ -29,6 +29,8 @@
 // and finished() then report the end.
 // Owners whose hooks use their own members quit() and join() in their
 // destructor, before those members go.
+// The backend can change while the thread runs (setBackend(), taken at the
+// next pass).
 // What it owns: the std::thread, the Loop, its Waker, the TimerQueue, the
 // queued tasks and the hooks.
 // Threads: post(), postMade(), wake(), quit(), wait(), finished(),
@@ -147,7 +149,11 @@ public:
         assertInLoopThread();
         return m_waker.get();
     }
-    Backend backend() const noexcept { return m_backend; }
+    /// The backend the passes wait in (any thread).
+    Backend backend() const noexcept { return m_backend.load(std::memory_order_relaxed); }
+    /// Waits in `b` from the next pass on (any thread; the owner checks that
+    /// `b` is available and can watch the loop's descriptors).
+    void setBackend(Backend b) noexcept { m_backend.store(b, std::memory_order_relaxed); }
 
 private:
     void run(std::promise<void>& started);
@@ -157,7 +163,7 @@ private:
     void end() LW_EXCLUDES(m_mutex);
     bool enqueueLocked(Task& task) LW_REQUIRES(m_mutex);
 
-    const Backend m_backend;
+    std::atomic<Backend> m_backend;  // read each pass; setBackend() from any thread
     Hooks m_hooks;  // set by start() before the thread exists; read by it only
     std::thread m_thread;
     bool m_launched = false;  // the owner's thread

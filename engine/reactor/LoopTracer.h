@@ -4,11 +4,17 @@
 // answered to readable()/writable() (and, for a channel with a TLS layer, when
 // that layer wants the socket while the application does not), which channels the wait reported ready
 // (and with which bits), and every hook dispatched, then emits it all as one
-// `loop` event when the pass ends. Channels are named by their id, and so are
+// `loop` event when the pass ends. It also records what the pass did: each
+// terminator a hook changed (set_terminator() inside found_terminator(),
+// found by comparing get_terminator() before and after the channel's hooks;
+// a count terminator counting down, or set again to the same count once it
+// was found — a channel reading fixed-size records — is not a change), and, at the end, every
+// channel as the pass left it (`after`: its terminator, the input buffer's
+// held-back bytes, the producer fifo, or closed). Channels are named by their id, and so are
 // hosted dispatchers (Reactor::host; their DispatcherTap gives the id); the
 // Reactor's own Waker is left out. Installed on the Loop only while the trace is on, so
 // with the trace off the loop pays one null-pointer test per hook.
-// What it owns: the trace of the pass in progress.
+// What it owns: the trace of the pass in progress; not the Loop.
 // Threads: loop thread only.
 #pragma once
 
@@ -16,11 +22,13 @@
 #include "engine/reactor/EventQueue.h"
 #include "engine/asyncore/Loop.h"
 
+#include <map>
+
 namespace engine {
 
 class LoopTracer final : public LoopObserver {
 public:
-    explicit LoopTracer(EventQueue& events) : m_events(events) {}
+    LoopTracer(EventQueue& events, Loop& loop) : m_events(events), m_loop(loop) {}
 
     void passBegin(std::uint64_t pass, Backend backend) override;
     void polled(const Dispatcher& d, bool readable, bool writable) override;
@@ -30,8 +38,17 @@ public:
     void passEnd(std::uint64_t pass, std::uint64_t waitedUs) override;
 
 private:
+    /// Records a change of `d`'s terminator since it was last seen.
+    void checkTerminator(ChannelId id, const Dispatcher& d);
+
     EventQueue& m_events;
+    Loop& m_loop;
     LoopTrace m_trace;
+    struct Seen {
+        Terminator last;   // as last seen this pass
+        Terminator armed;  // as last set (a count before it counted down)
+    };
+    std::map<ChannelId, Seen> m_terminators;
     bool m_inPass = false;
 };
 

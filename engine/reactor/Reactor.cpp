@@ -83,6 +83,8 @@ public:
     ChannelId post(Command command);
     HostId postHost(std::string label, HostFactory factory);
     ReactorStats stats() const LW_EXCLUDES(m_statsMutex);
+    /// The backend the loop waits in now (any thread).
+    Backend backend() const noexcept { return m_thread.backend(); }
 
     // ChannelHost (loop thread)
     void acceptConnection(Channel& listener, Socket sock, const Address& peer) override;
@@ -148,6 +150,7 @@ private:
     void execute(cmd::Resume& c);
     void execute(cmd::Step& c);
     void execute(cmd::SetLoopTrace& c);
+    void execute(cmd::SetBackend& c);
     void execute(cmd::SetMessageLimit& c);
     void execute(cmd::Shutdown& c);
     void execute(cmd::Host& c);
@@ -259,7 +262,7 @@ ReactorStats Reactor::Impl::stats() const {
 
 void Reactor::Impl::started() {
     m_thread.assertInLoopThread();
-    m_tracer = std::make_unique<LoopTracer>(m_events);
+    m_tracer = std::make_unique<LoopTracer>(m_events, m_thread.loop());
     m_resolver = std::make_unique<Resolver>([this](std::uint64_t ticket, std::vector<Address> addresses,
                                                    std::string error) {
         m_thread.post([this, r = Resolved{ticket, std::move(addresses), std::move(error)}]() mutable {
@@ -291,7 +294,7 @@ void Reactor::Impl::beforeWait() {
         m_backlogWarned = false;
     }
     m_hosting->settle();
-    if (previewing()) m_preview.update(m_thread.loop(), m_opts.backend);
+    if (previewing()) m_preview.update(m_thread.loop(), m_thread.backend());
     publish();  // what the commands (and the last pass's hosted work) produced, before waiting
 }
 
@@ -867,6 +870,24 @@ void Reactor::Impl::execute(cmd::SetLoopTrace& c) {
     if (!c.on) m_preview.reset();
 }
 
+void Reactor::Impl::execute(cmd::SetBackend& c) {
+    const std::string name(backendName(c.backend));
+    if (!backendAvailable(c.backend)) {
+        emitError(kReactorChannel, 0, "cannot switch to " + name + ": the backend is not available here");
+        return;
+    }
+    for (Dispatcher* d : m_thread.loop().channels()) {
+        const NativeSocket fd = d->fileno();
+        if (fd != kInvalidSocket && !backendCanWatch(c.backend, fd)) {
+            emitError(kReactorChannel, 0,
+                      "cannot switch to " + name + ": descriptor " + std::to_string(fd) + " is past its limit");
+            return;
+        }
+    }
+    m_ctx.backend = c.backend;  // what new channels check their descriptors against
+    m_thread.setBackend(c.backend);
+}
+
 void Reactor::Impl::execute(cmd::SetMessageLimit& c) {
     m_ctx.messageLimit = c.messages;
     m_ctx.limitReported = false;
@@ -936,6 +957,7 @@ void Reactor::pause() { post(cmd::Pause{}); }
 void Reactor::resume() { post(cmd::Resume{}); }
 void Reactor::step() { post(cmd::Step{}); }
 void Reactor::setLoopTrace(bool on) { post(cmd::SetLoopTrace{on}); }
+void Reactor::setBackend(Backend backend) { post(cmd::SetBackend{backend}); }
 void Reactor::setMessageLimit(std::uint64_t messages) { post(cmd::SetMessageLimit{messages}); }
 void Reactor::shutdown() { post(cmd::Shutdown{}); }
 HostId Reactor::host(std::string label, HostFactory factory) { return m_impl->postHost(std::move(label), std::move(factory)); }
@@ -950,7 +972,7 @@ bool Reactor::finished() const { return m_impl->m_events.finished(); }
 ReactorStats Reactor::stats() const { return m_impl->stats(); }
 
 std::chrono::system_clock::time_point Reactor::startedAt() const noexcept { return m_impl->m_wallStart; }
-Backend Reactor::backend() const noexcept { return m_impl->m_opts.backend; }
+Backend Reactor::backend() const noexcept { return m_impl->backend(); }
 EventLevel Reactor::level() const noexcept { return m_impl->m_opts.level; }
 
 }  // namespace engine

@@ -26,7 +26,8 @@
 // the Reactor, never reused; commands naming a channel that is gone produce
 // an `error` event, never a crash.
 // For teaching, the loop can be paused, stepped one pass at a time, and
-// traced (a `loop` event per pass); all of it costs nothing while off. While
+// traced (a `loop` event per pass); all of it costs nothing while off. The
+// backend can be changed while it runs (setBackend). While
 // paused with the trace on, a `preview` event says, per channel, how many
 // bytes wait in its socket (FIONREAD), what readable()/writable() and a
 // zero-timeout poll answer, and what the next step will do (refreshed when
@@ -118,6 +119,10 @@ public:
     void resume();
     void step();
     void setLoopTrace(bool on);
+    /// Waits in `backend` from the next pass on (cmd::SetBackend): a teacher
+    /// shows select, poll and epoll on the same channels. Refused with an
+    /// `error` event if not available or (select) a descriptor is past FD_SETSIZE.
+    void setBackend(Backend backend);
     void setMessageLimit(std::uint64_t messages);
     /// Runs `factory` on the loop thread, in the Reactor's Loop, and hosts
     /// what it makes until it is done() or stopHost(): every dispatcher it
@@ -151,6 +156,7 @@ public:
     ReactorStats stats() const;
     /// The wall-clock time of t_us = 0.
     std::chrono::system_clock::time_point startedAt() const noexcept;
+    /// The backend the loop waits in now (setBackend() changes it once it ran).
     Backend backend() const noexcept;
     EventLevel level() const noexcept;
 

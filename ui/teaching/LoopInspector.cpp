@@ -4,12 +4,16 @@
 #include "engine/asyncore/Escape.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/teaching/LoopPicture.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QFont>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollArea>
 #include <QScrollBar>
+#include <QSplitter>
 #include <QSpinBox>
 #include <QTimer>
 #include <QToolBar>
@@ -68,6 +72,8 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
       m_bridge(bridge),
       m_toolBar(new QToolBar(tr("Loop"), this)),
       m_delay(new QSpinBox(this)),
+      m_backend(new QComboBox(this)),
+      m_picture(new LoopPicture(this)),
       m_status(new QLabel(this)),
       m_view(new QTreeWidget(this)),
       m_slowTimer(new QTimer(this)) {
@@ -96,6 +102,20 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
     m_toolBar->addSeparator();
     m_toolBar->addAction(m_slow);
     m_toolBar->addWidget(m_delay);
+    m_toolBar->addSeparator();
+    m_backend->setObjectName(QStringLiteral("loopBackend"));
+    m_backend->setToolTip(tr("The backend the loop waits in: select (asyncore's default), poll, or epoll. "
+                             "Changing it takes effect at the next pass, on the same channels."));
+    for (engine::Backend b : {engine::Backend::Select, engine::Backend::Poll, engine::Backend::Epoll}) {
+        if (!engine::backendAvailable(b)) continue;
+        const std::string_view n = engine::backendName(b);
+        m_backend->addItem(QString::fromLatin1(n.data(), static_cast<qsizetype>(n.size())), static_cast<int>(b));
+    }
+    m_backend->setCurrentIndex(m_backend->findData(static_cast<int>(m_bridge->reactor().backend())));
+    m_toolBar->addWidget(m_backend);
+    connect(m_backend, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        setBackend(static_cast<engine::Backend>(m_backend->itemData(index).toInt()));
+    });
 
     m_view->setColumnCount(ColCount);
     m_view->setHeaderLabels({tr("Pass"), tr("Time"), tr("Backend"), tr("readable()"), tr("writable()"),
@@ -106,6 +126,30 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
     m_view->setWordWrap(false);
     m_view->header()->setStretchLastSection(true);
     m_view->setObjectName(QStringLiteral("loopPasses"));
+    connect(m_view, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
+        if (!item) return;
+        if (item->parent()) item = item->parent();
+        const auto it = m_traces.find(item->data(ColPass, Qt::UserRole).toULongLong());
+        if (it != m_traces.end()) m_picture->setTrace(it->second);
+    });
+
+    m_picture->setNamer([this](engine::ChannelId id) { return channelName(id); });
+    auto* pictureArea = new QScrollArea(this);
+    pictureArea->setObjectName(QStringLiteral("loopPictureArea"));
+    pictureArea->setWidget(m_picture);
+    pictureArea->setWidgetResizable(true);
+    pictureArea->setBackgroundRole(QPalette::Base);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("loopSplit"));
+    split->setChildrenCollapsible(false);
+    split->addWidget(pictureArea);
+    split->addWidget(m_view);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    // The picture is the point: room for a few channel boxes and their ★
+    // rows before the table gets any (the table scrolls).
+    pictureArea->setMinimumHeight(fontMetrics().height() * 9);
+    m_view->setMinimumHeight(fontMetrics().height() * 4);
 
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -114,7 +158,7 @@ LoopInspector::LoopInspector(EngineBridge* bridge, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_toolBar);
     layout->addWidget(m_status);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
 
     connect(m_pause, &QAction::triggered, this, &LoopInspector::pause);
     connect(m_step, &QAction::triggered, this, &LoopInspector::step);
@@ -173,8 +217,16 @@ void LoopInspector::setSlowMotion(bool on) {
     updateState();
 }
 
+void LoopInspector::setBackend(engine::Backend backend) {
+    m_bridge->reactor().setBackend(backend);
+    const int i = m_backend->findData(static_cast<int>(backend));
+    if (i >= 0) m_backend->setCurrentIndex(i);
+}
+
 void LoopInspector::clear() {
     m_view->clear();
+    m_traces.clear();
+    m_picture->setTrace(nullptr);
     m_idleRow = nullptr;
     m_idleCount = 0;
 }
@@ -187,6 +239,17 @@ QString LoopInspector::rowText(int row) const {
     QStringList cols;
     for (int c = 0; c < ColCount; ++c) cols << it->text(c);
     return cols.join(QStringLiteral(" | "));
+}
+
+QStringList LoopInspector::keyMomentRows(int row) const {
+    QStringList out;
+    if (const QTreeWidgetItem* it = m_view->topLevelItem(row))
+        for (int i = 0; i < it->childCount(); ++i) out << it->child(i)->text(ColHooks);
+    return out;
+}
+
+void LoopInspector::selectRow(int row) {
+    if (QTreeWidgetItem* it = m_view->topLevelItem(row)) m_view->setCurrentItem(it);
 }
 
 QString LoopInspector::channelName(engine::ChannelId id) const {
@@ -238,6 +301,7 @@ void LoopInspector::onBatch(const std::vector<engine::Event>& batch) {
         while (m_view->topLevelItemCount() > kMaxRows) {
             QTreeWidgetItem* first = m_view->takeTopLevelItem(0);
             if (first == m_idleRow) m_idleRow = nullptr;
+            m_traces.erase(m_traces.begin(), m_traces.upper_bound(first->data(ColPass, Qt::UserRole).toULongLong()));
             delete first;
         }
         if (m_follow) m_view->scrollToBottom();
@@ -252,6 +316,17 @@ void LoopInspector::addPass(const engine::Event& e) {
     const engine::LoopTrace& t = *e.trace;
     ++m_passesSeen;
     m_last = e.trace;
+    m_traces[t.pass] = e.trace;
+    // The picture follows the latest pass that did something (idle passes
+    // fold, as in the table) unless an older row is being looked at.
+    if (!(t.ready.empty() && t.dispatched.empty() && m_picture->trace())) {
+        QTreeWidgetItem* cur = m_view->currentItem();
+        if (cur && cur->parent()) cur = cur->parent();
+        const int n = m_view->topLevelItemCount();
+        if (!cur || (n > 0 && cur == m_view->topLevelItem(n - 1))) m_picture->setTrace(e.trace);
+    }
+    if (const int i = m_backend->findData(static_cast<int>(t.backend)); i >= 0 && i != m_backend->currentIndex())
+        m_backend->setCurrentIndex(i);
     const QString backend = [&] {
         const std::string_view n = engine::backendName(t.backend);
         return QString::fromLatin1(n.data(), static_cast<qsizetype>(n.size()));
@@ -269,10 +344,14 @@ void LoopInspector::addPass(const engine::Event& e) {
         m_idleRow->setText(ColPass, QStringLiteral("%1–%2").arg(m_idleFirst).arg(t.pass));
         m_idleRow->setText(ColTime, timeText(e.tUs));
         m_idleRow->setText(ColHooks, tr("%1 idle passes: nothing ready, no hook").arg(m_idleCount));
+        // The run shows its last pass; the ones before it are let go.
+        m_traces.erase(m_idleRow->data(ColPass, Qt::UserRole).toULongLong());
+        m_idleRow->setData(ColPass, Qt::UserRole, QVariant::fromValue<qulonglong>(t.pass));
         return;
     }
     auto* item = new QTreeWidgetItem;
     item->setText(ColPass, QString::number(t.pass));
+    item->setData(ColPass, Qt::UserRole, QVariant::fromValue<qulonglong>(t.pass));
     item->setText(ColTime, timeText(e.tUs));
     item->setText(ColBackend, backend);
     item->setText(ColReadable, sets.readable.join(QStringLiteral(", ")));
@@ -299,6 +378,21 @@ void LoopInspector::addPass(const engine::Event& e) {
         m_idleRow = nullptr;
     }
     m_view->addTopLevelItem(item);
+    // The pass's key moments, as ★ rows under it (the picture draws them too).
+    if (!idle) {
+        const QStringList stars =
+            LoopPicture::keyMomentsOf(t, [this](engine::ChannelId id) { return channelName(id); });
+        for (const QString& s : stars) {
+            auto* star = new QTreeWidgetItem(item);
+            star->setText(ColPass, QStringLiteral("★"));
+            star->setText(ColHooks, s);
+            star->setToolTip(ColHooks, s);
+            QFont f = star->font(ColHooks);
+            f.setBold(true);
+            star->setFont(ColHooks, f);
+        }
+        if (!stars.isEmpty()) item->setExpanded(true);
+    }
 }
 
 LoopInspector::PolledSets LoopInspector::polledSets(const std::vector<engine::LoopTrace::Polled>& polled) const {

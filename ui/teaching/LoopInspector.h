@@ -20,6 +20,13 @@
 // "(TLS wants write)", with a tool tip that says why. The trace is switched on only while the
 // inspector is visible (setTracing), so with the inspector closed the engine
 // records nothing and pays nothing.
+// Above the rows, the LoopPicture draws one pass (the latest that did
+// something, or the row selected) as boxes: readable()/writable() → what the backend reported →
+// the hooks → what the pass left (terminator, held-back bytes, fifo). A
+// pass's key moments (a terminator found, set_terminator() inside a hook, a
+// channel closed) are ★ rows under its row and in the picture. The backend
+// chooser (select / poll / epoll) switches the Reactor's backend live
+// (Reactor::setBackend); the next passes show it.
 // What it owns: its widgets and actions; not the bridge.
 // Threads: GUI thread.
 #pragma once
@@ -35,6 +42,7 @@
 #include <vector>
 
 class QAction;
+class QComboBox;
 class QLabel;
 class QSpinBox;
 class QTimer;
@@ -45,6 +53,7 @@ class QTreeWidgetItem;
 namespace ui {
 
 class EngineBridge;
+class LoopPicture;
 
 class LoopInspector : public QWidget {
     Q_OBJECT
@@ -59,6 +68,9 @@ public:
     QAction* resumeAction() const { return m_resume; }
     QAction* slowMotionAction() const { return m_slow; }
     QToolBar* toolBar() const { return m_toolBar; }
+    LoopPicture* picture() const { return m_picture; }
+    /// The backend chooser (select, poll, epoll: those available here).
+    QComboBox* backendChooser() const { return m_backend; }
 
     /// Turns the Reactor's loop trace on or off (the dock does this as it is
     /// shown and hidden).
@@ -74,6 +86,10 @@ public:
     std::uint64_t passesSeen() const noexcept { return m_passesSeen; }
     /// The text of row `row`, columns joined by " | " (for tests).
     QString rowText(int row) const;
+    /// The ★ rows under pass row `row` (its key moments), for tests.
+    QStringList keyMomentRows(int row) const;
+    /// Shows pass row `row` in the picture (as selecting it does).
+    void selectRow(int row);
     /// The "next step" text shown while paused.
     QString nextStepText() const;
     /// Its part from the Reactor's `preview` (per channel: bytes waiting in
@@ -86,6 +102,8 @@ public slots:
     void resume();
     void setSlowMotion(bool on);
     void clear();
+    /// Waits in `backend` from the next pass on (the chooser does this).
+    void setBackend(engine::Backend backend);
 
 signals:
     /// A traced pass ran `hook` on `channel` (for the example pane).
@@ -114,6 +132,8 @@ private:
     QAction* m_resume;
     QAction* m_slow;
     QSpinBox* m_delay;
+    QComboBox* m_backend;
+    LoopPicture* m_picture;
     QLabel* m_status;
     QTreeWidget* m_view;
     QTimer* m_slowTimer;
@@ -125,6 +145,9 @@ private:
     bool m_paused = false;
     bool m_follow = true;
     std::shared_ptr<const engine::LoopTrace> m_last;
+    // The traces of the rows still in the view, by pass (the picture of a
+    // selected row; an idle run shows its last pass).
+    std::map<std::uint64_t, std::shared_ptr<const engine::LoopTrace>> m_traces;
     std::shared_ptr<const engine::LoopTrace> m_preview;  // the latest `preview` while paused
     // While paused: the latest snapshot of each channel (asked for after
     // each pass), to say what is waiting and what the next step will do.

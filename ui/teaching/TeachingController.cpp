@@ -36,6 +36,11 @@ TeachingController::TeachingController(EngineBridge* bridge, QMainWindow* window
 
     m_loopMenu = new QMenu(tr("&Loop"), window);
     m_loopMenu->addAction(panel);
+    m_teachingLayout = m_loopMenu->addAction(tr("&Teaching layout"));
+    m_teachingLayout->setObjectName(QStringLiteral("teachingLayout"));
+    m_teachingLayout->setToolTip(tr("The example's source and the loop picture side by side, as large as the window "
+                                    "allows (fits a 1280×720 projector); other panels close"));
+    connect(m_teachingLayout, &QAction::triggered, this, &TeachingController::teachingLayout);
     m_loopMenu->addSeparator();
     for (QAction* a : {m_loopInspector->pauseAction(), m_loopInspector->stepAction(), m_loopInspector->resumeAction(),
                        m_loopInspector->slowMotionAction()}) {
@@ -97,6 +102,22 @@ bool TeachingController::openExample(const QString& name) {
     m_exampleDock->raise();
     if (!m_examplePane->host()->isRunning()) m_slowBefore = m_loopInspector->slowMotionAction()->isChecked();
     return m_examplePane->start(name);
+}
+
+void TeachingController::teachingLayout() {
+    // The panels that are not about the loop close (the View menu brings
+    // them back); the Channels list stays: its states are part of the lesson.
+    for (QDockWidget* d : m_window->findChildren<QDockWidget*>(Qt::FindDirectChildrenOnly))
+        if (d != m_loopDock && d != m_exampleDock && d->objectName() != QLatin1String("ChannelsDock")) d->hide();
+    m_window->addDockWidget(Qt::BottomDockWidgetArea, m_exampleDock);
+    m_window->splitDockWidget(m_exampleDock, m_loopDock, Qt::Horizontal);
+    m_exampleDock->show();
+    m_loopDock->show();
+    const int w = m_window->width();
+    const int h = m_window->height();
+    // The picture wants the width; the source needs about 70 columns.
+    m_window->resizeDocks({m_exampleDock, m_loopDock}, {w * 2 / 5, w * 3 / 5}, Qt::Horizontal);
+    m_window->resizeDocks({m_loopDock}, {h * 3 / 5}, Qt::Vertical);
 }
 
 void TeachingController::setReadOnly() {

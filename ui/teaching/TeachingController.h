@@ -11,6 +11,10 @@
 // port with its client, paused at the start, shown in the example pane ("About
 // this example", a dock of its own). The window places the docks and the
 // two menus; setReadOnly() turns the loop controls off for a session file.
+// Loop ▸ Teaching layout (teachingLayout()) arranges the window for a class
+// or a projector (1280×720): the example's source and the Loop inspector side
+// by side along the bottom, taking most of the height, the Channels panel
+// kept, the other panels closed (the View menu brings them back).
 // What it owns: the inspector, the pane, their docks and the two menus
 // (children of the window, made here).
 // Threads: GUI thread.
@@ -44,6 +48,10 @@ public:
     QDockWidget* exampleDock() const { return m_exampleDock; }
     QMenu* loopMenu() const { return m_loopMenu; }
     QMenu* examplesMenu() const { return m_examplesMenu; }
+    /// Loop ▸ Teaching layout.
+    QAction* teachingLayoutAction() const { return m_teachingLayout; }
+    /// What it does (see above).
+    void teachingLayout();
     /// The panel's toggle and the loop controls, in menu order.
     QList<QAction*> loopActions() const;
 
@@ -70,6 +78,7 @@ private:
     QDockWidget* m_exampleDock = nullptr;
     QMenu* m_loopMenu = nullptr;
     QMenu* m_examplesMenu = nullptr;
+    QAction* m_teachingLayout = nullptr;
     bool m_readOnly = false;
     bool m_slowBefore = false;  // the loop's slow motion was on before the example
     std::function<TeachingController*()> m_newWindow;

@@ -49,9 +49,10 @@ std::vector<TourStep> tour(const QString& name) {
                          "rest comes, so found_terminator() still sees the whole header block once."),
              QStringLiteral("found_terminator")},
             {QObject::tr("A GET has no body: found_terminator() sets the terminator to None and answers at "
-                         "once. For a POST it would read Content-Length and call set_terminator(int(clen)) — "
-                         "a count terminator — so the body may contain \"\\r\\n\\r\\n\" freely. Try it: "
-                         "linewright-cli example http --server-only, then curl --data-binary."),
+                         "once. The second HTTPClient sends a POST: found_terminator() reads its Content-Length "
+                         "and calls set_terminator(int(clen)) — a count terminator, marked ★ in the loop "
+                         "picture — so the body may contain \"\\r\\n\\r\\n\" freely; the next "
+                         "found_terminator() comes when that many bytes have arrived."),
              QStringLiteral("found_terminator")},
             {QObject::tr("handle_request() pushes the response and calls close_when_done(). The client's "
                          "handle_read prints what arrives; when the server closes, recv() returns b\"\" and "

@@ -176,7 +176,13 @@ std::vector<Event> oneOfEach() {
         t->waitedUs = 250;
         t->polled = {{1, true, false}, {3, true, true}, {4, false, false, true, false}, {5, true, false, false, true}};
         t->ready = {{3, engine::kReadyIn | engine::kReadyOut}};
-        t->dispatched = {{3, engine::Hook::HandleReadEvent}, {3, engine::Hook::CollectIncomingData}};
+        t->dispatched = {{3, engine::Hook::HandleReadEvent}, {3, engine::Hook::CollectIncomingData},
+                         {3, engine::Hook::FoundTerminator}};
+        // What the pass did: a terminator set inside found_terminator, and
+        // the channels as it left them (one held "\r" back, one closed).
+        t->terminatorChanges = {{3, engine::Hook::FoundTerminator, 2, engine::Terminator::bytes("\n"),
+                                 engine::Terminator::count(231)}};
+        t->after = {{3, true, engine::Terminator::bytes("\r\n"), 1, "\r", 12, 2}, {4, false, {}, 0, {}, 0, 0}};
         e.trace = t;
     }
     v.push_back(e);

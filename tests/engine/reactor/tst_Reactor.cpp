@@ -254,6 +254,8 @@ private slots:
     void pushFileMissing();
     void pacedRepeatStopsOnDiscard();
     void pauseStepResumeWithTrace();
+    void traceShowsTheHeldBackPartialTerminator();
+    void backendChosenWhileRunning();
     void snapshotShowsState();
     void halfCloseAfterQueueDrains();
     void namesAndIpv6();
@@ -709,6 +711,79 @@ void TestReactor::pauseStepResumeWithTrace() {
 
     f.r.step();  // not paused: refused
     QVERIFY(f.ev.waitFor(EventKind::Error, engine::kReactorChannel));
+}
+
+// The `after` part of a pass: what the input buffer holds back. "abc\r" with
+// the terminator "\r\n": "abc" is collected, the "\r" (a prefix of the
+// terminator) stays in the buffer until the rest comes.
+void TestReactor::traceShowsTheHeldBackPartialTerminator() {
+    Served f(lineOptions("\r\n"));
+    f.r.setLoopTrace(true);
+    f.p.send("abc\r");
+    const auto heldBack = [&](std::string_view held) {
+        for (const Event* e : f.ev.of(EventKind::Loop))
+            for (const auto& a : traceOf(*e).after)
+                if (a.channel == f.ch && a.open && a.held == held && a.inBuffered == held.size() &&
+                    a.terminator == Terminator::bytes("\r\n"))
+                    return true;
+        return false;
+    };
+    QVERIFY(f.ev.waitUntil([&] { return heldBack("\r"); }));
+    QCOMPARE(f.ev.collected(f.ch), std::string("abc"));
+    f.p.send("\n");
+    QVERIFY(f.ev.waitFor(EventKind::FoundTerminator, f.ch));
+    // The pass that found it left the buffer empty.
+    QVERIFY(f.ev.waitUntil([&] {
+        const auto loops = f.ev.of(EventKind::Loop);
+        for (const Event* e : loops) {
+            const auto& t = traceOf(*e);
+            const bool found = std::any_of(t.dispatched.begin(), t.dispatched.end(), [&](const auto& d) {
+                return d.channel == f.ch && d.hook == engine::Hook::FoundTerminator;
+            });
+            if (found)
+                return std::any_of(t.after.begin(), t.after.end(),
+                                   [&](const auto& a) { return a.channel == f.ch && a.inBuffered == 0; });
+        }
+        return false;
+    }));
+    // Commands change terminators between passes: not a hook's change.
+    f.r.setTerminator(f.ch, Terminator::count(5));
+    f.p.send("12345");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::FoundTerminator, f.ch) == 2; }));
+    for (const Event* e : f.ev.of(EventKind::Loop)) QVERIFY(traceOf(*e).terminatorChanges.empty());
+}
+
+// Reactor::setBackend: the loop waits in another backend from the next pass
+// on, on the same channels, and says so in its trace.
+void TestReactor::backendChosenWhileRunning() {
+    Served f(lineOptions("\n", /*echo=*/true));
+    f.r.setLoopTrace(true);
+    int lines = 0;
+    std::string echoed;
+    for (auto [name, b] : backends()) {
+        f.r.setBackend(b);
+        // A pass in `b` happens once the peer sends something.
+        const std::string line = "line in " + std::string(engine::backendName(b)) + "\n";
+        f.p.send(line);
+        ++lines;
+        QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::FoundTerminator, f.ch) == std::size_t(lines); }));
+        QCOMPARE(f.r.backend(), b);
+        const Event* found = f.ev.of(EventKind::FoundTerminator, f.ch).back();
+        QVERIFY(f.ev.waitUntil([&] {
+            for (const Event* e : f.ev.of(EventKind::Loop))
+                if (e->seq > found->seq) return true;
+            return false;
+        }));
+        // The pass that dispatched it waited in `b`.
+        const Event* pass = nullptr;
+        for (const Event* e : f.ev.of(EventKind::Loop))
+            if (!pass && e->seq > found->seq) pass = e;
+        QVERIFY(pass != nullptr);
+        QCOMPARE(engine::backendName(traceOf(*pass).backend), engine::backendName(b));
+        echoed += line;
+        QCOMPARE(f.p.receive(echoed.size()), echoed);
+    }
+    QVERIFY(lines >= 2);
 }
 
 void TestReactor::snapshotShowsState() {

@@ -101,6 +101,8 @@ private slots:
     void everyExampleFinishes_data();
     void everyExampleFinishes();
     void traceNamesHostedDispatchers();
+    void traceShowsTerminatorChangedInAHook_data();
+    void traceShowsTerminatorChangedInAHook();
     void stepIsOnePassWithAnExampleHosted();
     void previewCountsWaitingBytes();
     void previewOfAHostedHandler();
@@ -210,6 +212,52 @@ void TestReactorHost::everyExampleFinishes() {
     const std::string text = engine::Transcript::render(
         engine::eventjson::makeHeader("tst", "1", r.startedAt()), ev.all, engine::TranscriptOptions{});
     QVERIFY2(text.find("example started") != std::string::npos, text.c_str());
+}
+
+void TestReactorHost::traceShowsTerminatorChangedInAHook_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("from");      // the string terminator set in __init__
+    QTest::addColumn<qlonglong>("count");   // the count set inside found_terminator()
+    QTest::newRow("echo-length") << "echo-length" << "\n" << qlonglong(examples::defaultEchoMessage().size());
+    QTest::newRow("http POST") << "http" << "\r\n\r\n" << qlonglong(examples::defaultHttpBody().size());
+}
+
+// set_terminator() inside found_terminator() — the switch from the command
+// line (or the headers) to a count terminator — is in the trace of the pass
+// it happened in, with the hook it happened in; and the handler's `after`
+// says it closed in the pass that closed it.
+void TestReactorHost::traceShowsTerminatorChangedInAHook() {
+    QFETCH(QString, name);
+    QFETCH(QString, from);
+    QFETCH(qlonglong, count);
+    Reactor r(tracingLoop());
+    Events ev(r);
+    r.host(name.toStdString(), example(name.toStdString()));
+    QVERIFY(ev.waitHosted(HostPhase::Done, 20s));
+    std::vector<ChannelId> handlers;
+    const std::string handlerClass = name == QLatin1String("http") ? "http_request_handler" : "EchoHandler";
+    for (const Event& e : ev.all)
+        if (e.kind == EventKind::Hosted && static_cast<HostPhase>(e.sub) == HostPhase::Dispatcher &&
+            e.info == handlerClass)
+            handlers.push_back(e.channel);
+    QVERIFY(!handlers.empty());
+    const auto isHandler = [&](ChannelId c) { return std::find(handlers.begin(), handlers.end(), c) != handlers.end(); };
+    bool switched = false, closed = false;
+    for (const Event* e : ev.of(EventKind::Loop)) {
+        const engine::LoopTrace& t = *e->trace;
+        for (const auto& c : t.terminatorChanges) {
+            QVERIFY(c.hookIndex < t.dispatched.size());
+            QCOMPARE(t.dispatched[c.hookIndex].channel, c.channel);
+            QCOMPARE(t.dispatched[c.hookIndex].hook, c.hook);
+            if (isHandler(c.channel) && c.hook == engine::Hook::FoundTerminator &&
+                c.from == engine::Terminator::bytes(from.toStdString()) && c.to == engine::Terminator::count(count))
+                switched = true;
+        }
+        for (const auto& a : t.after)
+            if (isHandler(a.channel) && !a.open) closed = true;
+    }
+    QVERIFY(switched);
+    QVERIFY(closed);
 }
 
 void TestReactorHost::traceNamesHostedDispatchers() {

@@ -12,6 +12,9 @@
 #include "ui/teaching/ExampleHost.h"
 #include "ui/teaching/ExamplePane.h"
 #include "ui/teaching/LoopInspector.h"
+#include "examples/ExampleRunner.h"
+#include "ui/teaching/LoopPicture.h"
+#include "ui/teaching/TeachingController.h"
 #include "ui/MainWindow.h"
 #include "ui/session/SessionController.h"
 #include "ui/teaching/WalkThrough.h"
@@ -55,6 +58,8 @@ private slots:
     void loopRunsAgainAfterTheExample();
     void slowMotionStopsWithTheExample();
     void pausedLoopIsShownInTheStatusBar();
+    void httpPostSwitchesToACountTerminatorInThePicture();
+    void teachingLayoutFitsAProjector();
 };
 
 void TestExamplePane::stepsOnePassAtATimeAndHighlightsTheHook() {
@@ -306,6 +311,62 @@ void TestExamplePane::pausedLoopIsShownInTheStatusBar() {
     QVERIFY(label->text().contains(QLatin1String("paused")));
     w.loopInspector()->resume();
     QTRY_VERIFY(!label->isVisible());
+}
+
+// The http example's second client POSTs a body: the Loop inspector shows
+// set_terminator(<Content-Length>) inside found_terminator as a ★ row.
+void TestExamplePane::httpPostSwitchesToACountTerminatorInThePicture() {
+    ui::MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.openExample(QStringLiteral("http")));
+    ExamplePane* pane = w.examplePane();
+    QSignalSpy finished(pane->host(), &ui::ExampleHost::finished);
+    pane->host()->resume();
+    QVERIFY(finished.wait(20000));
+    QVERIFY(finished.first().first().toBool());
+    ui::LoopInspector* loop = w.loopInspector();
+    const QString want = QStringLiteral("set_terminator(%1) inside found_terminator — it was b\"\\r\\n\\r\\n\"")
+                             .arg(examples::defaultHttpBody().size());
+    int row = -1;
+    QTRY_VERIFY([&] {
+        for (int r = 0; r < loop->rowCount(); ++r)
+            for (const QString& s : loop->keyMomentRows(r))
+                if (s.startsWith(QStringLiteral("★ http_request_handler#")) && s.contains(want)) row = r;
+        return row >= 0;
+    }());
+    loop->selectRow(row);
+    QVERIFY(loop->picture()->keyMoments().join(QLatin1Char('\n')).contains(want));
+}
+
+// Loop ▸ Teaching layout at 1280×720: the example's source and the Loop
+// inspector side by side, most of the height, the panels not about the loop
+// closed; the loop picture's scroll area and the source get real room.
+void TestExamplePane::teachingLayoutFitsAProjector() {
+    ui::MainWindow w;
+    w.resize(1280, 720);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QAction* layout = w.findChild<QAction*>(QStringLiteral("teachingLayout"));
+    QVERIFY(layout);
+    QVERIFY(w.openExample(QStringLiteral("echo-length")));
+    layout->trigger();
+    QTRY_VERIFY(w.loopDock()->isVisible() && w.exampleDock()->isVisible());
+    QVERIFY(w.tabifiedDockWidgets(w.loopDock()).isEmpty());
+    QCOMPARE(w.dockWidgetArea(w.loopDock()), Qt::BottomDockWidgetArea);
+    QCOMPARE(w.dockWidgetArea(w.exampleDock()), Qt::BottomDockWidgetArea);
+    auto* inspectorDock = w.findChild<QDockWidget*>(QStringLiteral("InspectorDock"));
+    QVERIFY(inspectorDock && !inspectorDock->isVisible());
+    QTRY_VERIFY(w.exampleDock()->geometry().right() < w.loopDock()->geometry().left());
+    QVERIFY2(w.loopDock()->height() >= w.height() / 2,
+             qPrintable(QStringLiteral("%1 of %2").arg(w.loopDock()->height()).arg(w.height())));
+    // Side by side across the window (the offscreen screen may be smaller than 1280×720).
+    QVERIFY2(w.loopDock()->width() >= w.width() * 2 / 5 && w.exampleDock()->width() >= w.width() / 4,
+             qPrintable(QStringLiteral("loop %1, example %2, window %3")
+                            .arg(w.loopDock()->width())
+                            .arg(w.exampleDock()->width())
+                            .arg(w.width())));
+    w.examplePane()->stop();
 }
 
 QTEST_MAIN(TestExamplePane)

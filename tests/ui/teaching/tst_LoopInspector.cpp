@@ -5,10 +5,12 @@
 // is QTRY_* or a blocking wait on the peer's socket, never a sleep.
 #include "ui/model/EngineBridge.h"
 #include "ui/teaching/LoopInspector.h"
+#include "ui/teaching/LoopPicture.h"
 #include "ui/MainWindow.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -83,6 +85,9 @@ private slots:
     void slowMotionSteps();
     void mainWindowTracesOnlyWhileTheDockIsOpen();
     void tlsLayerWantsAreMarked();
+    void pictureShowsOnePassAndItsKeyMoments();
+    void terminatorChangedInAHookIsAKeyMoment();
+    void backendChosenLive();
     void tlsHandshakeShowsLayerWants();
 };
 
@@ -162,6 +167,134 @@ void TestLoopInspector::stepRunsExactlyOnePass() {
     QVERIFY(inspector.resumeAction() && !inspector.resumeAction()->isEnabled());
 }
 
+// The picture of a stepped pass: the channel's box with its answers, what
+// the backend reported, the hooks, what the input buffer holds back; the
+// key moments (terminator found, closed) as ★ rows in the picture and under
+// the pass's row.
+void TestLoopInspector::pictureShowsOnePassAndItsKeyMoments() {
+    EngineBridge bridge;
+    Counter c(bridge, this);
+    LoopInspector inspector(&bridge);
+    inspector.setTracing(true);
+    Pair p;
+    QVERIFY(p.server.listen(QHostAddress::LocalHost, 0));
+    engine::ChannelOptions o;
+    o.terminator = engine::Terminator::bytes("\r\n");
+    p.client = bridge.openClient(QStringLiteral("127.0.0.1"), p.server.serverPort(), o);
+    QVERIFY(p.server.waitForNewConnection(10000));
+    p.peer.reset(p.server.nextPendingConnection());
+    QVERIFY(p.peer && clientConnects(bridge, p));
+    inspector.pause();
+    QTRY_COMPARE(c.paused, 1);
+    QVERIFY(barrier(bridge, c));
+
+    p.peer->write("PING\r\nHALF\r");
+    QVERIFY(p.peer->waitForBytesWritten(10000));
+    const std::uint64_t passes = inspector.passesSeen();
+    inspector.step();
+    QTRY_COMPARE(inspector.passesSeen(), passes + 1);
+    QVERIFY(barrier(bridge, c));
+    const QString name = QStringLiteral("#%1 client").arg(p.client);
+    const QString all = inspector.picture()->lines().join(QLatin1Char('\n'));
+    QString box;
+    for (const QString& l : inspector.picture()->lines())
+        if (l.startsWith(name + QStringLiteral(" → "))) box = l;
+    QVERIFY2(box.contains(QStringLiteral(" → readable() True, writable() False → ready: in → handle_read_event, handle_read, ")),
+             qPrintable(all));
+    QVERIFY2(box.contains(QStringLiteral("found_terminator, collect_incoming_data")), qPrintable(all));
+    QVERIFY2(box.endsWith(QStringLiteral(" → terminator b\"\\r\\n\", in buffer: 1 B \"\\r\", fifo empty")),
+             qPrintable(all));
+    QVERIFY2(inspector.picture()->keyMoments().join(QLatin1Char('\n')).contains(name + QStringLiteral(": found_terminator")),
+             qPrintable(all));
+    const int row = inspector.rowCount() - 1;
+    QVERIFY(!inspector.keyMomentRows(row).isEmpty());
+    QVERIFY(inspector.keyMomentRows(row).first().startsWith(QStringLiteral("★")));
+    QVERIFY(inspector.picture()->sizeHint().width() > 300);
+
+    // The peer goes away: the pass that reads the end of file closes it.
+    p.peer->close();
+    bool closed = false;
+    for (int i = 0; i < 5 && !closed; ++i) {
+        const std::uint64_t before = inspector.passesSeen();
+        inspector.step();
+        QTRY_COMPARE(inspector.passesSeen(), before + 1);
+        closed = inspector.picture()->keyMoments().join(QLatin1Char('\n')).contains(name + QStringLiteral(": closed"));
+    }
+    QVERIFY2(closed, qPrintable(inspector.picture()->lines().join(QLatin1Char('\n'))));
+    // Selecting an older row shows that pass.
+    inspector.selectRow(row);
+    QVERIFY(inspector.picture()->lines().join(QLatin1Char('\n')).contains(QStringLiteral("in buffer: 1 B")));
+    inspector.resume();
+}
+
+// set_terminator() inside found_terminator(), from the trace's
+// terminatorChanges: a ★ row right after the found_terminator one.
+void TestLoopInspector::terminatorChangedInAHookIsAKeyMoment() {
+    EngineBridge bridge;
+    LoopInspector inspector(&bridge);
+    engine::Event e;
+    e.kind = engine::EventKind::Loop;
+    auto t = std::make_shared<engine::LoopTrace>();
+    t->pass = 7;
+    t->polled.push_back({9, true, false});
+    t->ready.push_back({9, engine::kReadyIn});
+    t->dispatched = {{9, engine::Hook::HandleRead}, {9, engine::Hook::CollectIncomingData},
+                     {9, engine::Hook::FoundTerminator}};
+    engine::LoopTrace::TerminatorChange change;
+    change.channel = 9;
+    change.hook = engine::Hook::FoundTerminator;
+    change.hookIndex = 2;
+    change.from = engine::Terminator::bytes("\n");
+    change.to = engine::Terminator::count(231);
+    t->terminatorChanges.push_back(change);
+    engine::LoopTrace::After after;
+    after.channel = 9;
+    after.terminator = engine::Terminator::count(231);
+    t->after.push_back(after);
+    e.trace = t;
+    emit bridge.batchReceived({e});
+    QCOMPARE(inspector.rowCount(), 1);
+    const QStringList stars = inspector.keyMomentRows(0);
+    QCOMPARE(stars.size(), 2);
+    QVERIFY2(stars[0].contains(QStringLiteral("#9: found_terminator")), qPrintable(stars.join(QLatin1Char('\n'))));
+    QCOMPARE(stars[1], QStringLiteral("★ #9: set_terminator(231) inside found_terminator — it was b\"\\n\""));
+    QCOMPARE(inspector.picture()->keyMoments(), stars);
+    QVERIFY(inspector.picture()->lines().join(QLatin1Char('\n')).contains(QStringLiteral("terminator 231")));
+}
+
+// The backend chooser switches the Reactor's backend: the next passes wait
+// in it (the Backend column says so) on the same channel.
+void TestLoopInspector::backendChosenLive() {
+    EngineBridge bridge;
+    Counter c(bridge, this);
+    LoopInspector inspector(&bridge);
+    inspector.setTracing(true);
+    Pair p;
+    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
+    QComboBox* chooser = inspector.backendChooser();
+    QVERIFY(chooser->findText(QStringLiteral("select")) >= 0);
+    QVERIFY(chooser->findText(QStringLiteral("poll")) >= 0);
+    QCOMPARE(chooser->currentText(), QString::fromLatin1(engine::backendName(bridge.reactor().backend()).data()));
+    int lines = 0;
+    for (int i = 0; i < chooser->count(); ++i) {
+        const QString name = chooser->itemText(i);
+        chooser->setCurrentIndex(i);
+        emit chooser->activated(i);
+        QTRY_COMPARE(QString::fromLatin1(engine::backendName(bridge.reactor().backend()).data()), name);
+        p.peer->write("line\n");
+        QVERIFY(p.peer->waitForBytesWritten(10000));
+        ++lines;
+        QTRY_VERIFY(bridge.channelModel()->info(p.client)->messagesIn == std::uint64_t(lines));
+        QVERIFY(barrier(bridge, c));
+        bool seen = false;
+        for (int r = 0; r < inspector.rowCount(); ++r)
+            seen |= inspector.rowText(r).contains(QStringLiteral(" | ") + name + QStringLiteral(" | ")) &&
+                    inspector.rowText(r).contains(QStringLiteral("found_terminator"));
+        QVERIFY2(seen, qPrintable(name));
+        QCOMPARE(chooser->currentText(), name);
+    }
+}
+
 void TestLoopInspector::idlePassesFold() {
     // A client that is not yet connected is writable; once connected and
     // quiet, passes are idle only when a timeout ends the wait. Rather than
@@ -187,6 +320,9 @@ void TestLoopInspector::idlePassesFold() {
     QVERIFY(inspector.rowText(0).contains(QStringLiteral("9 idle passes")));
     QVERIFY(inspector.rowText(1).startsWith(QStringLiteral("10 |")));
     QVERIFY(inspector.rowText(2).contains(QStringLiteral("40 idle passes")));
+    // The picture keeps the last pass that did something.
+    QVERIFY2(inspector.picture()->lines().first().startsWith(QStringLiteral("Pass 10 ")),
+             qPrintable(inspector.picture()->lines().first()));
 }
 
 void TestLoopInspector::slowMotionSteps() {
