@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/views/ViewColors.h"
 
 #include <QAction>
 #include <QFont>
@@ -291,7 +292,7 @@ void LoopInspector::addPass(const engine::Event& e) {
     item->setToolTip(ColHooks, hooks.join(QLatin1Char('\n')));
     item->setToolTip(ColPass, tr("waited %1 µs in the backend").arg(t.waitedUs));
     if (idle) {
-        item->setForeground(ColHooks, palette().color(QPalette::PlaceholderText));
+        item->setForeground(ColHooks, ViewColors::forPalette(palette()).quiet);  // readable in dark palettes too
         m_idleRow = item;
         m_idleFirst = t.pass;
         m_idleCount = 1;

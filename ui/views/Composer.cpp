@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "ui/views/EscapeEdit.h"
+#include "ui/views/FlowLayout.h"
 #include "ui/views/ViewColors.h"
 
 #include <QAction>
@@ -88,7 +89,8 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_fifoBar->setFormat(tr("fifo empty"));
     m_fifoBar->setToolTip(tr("The producer fifo: bytes still to send, against the most queued since it was last empty"));
     m_fifoBar->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("999.9 MiB queued · 999 entries")) + 12);
-    m_fifoBar->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    // Fills what its line leaves (the tools wrap when the window is narrow).
+    m_fifoBar->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 
     m_note = new QLabel(this);
     m_note->setTextFormat(Qt::PlainText);
@@ -103,7 +105,9 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     line->addWidget(m_appendTerm);
     line->addWidget(m_send);
 
-    auto* tools = new QHBoxLayout;
+    // Wraps onto more lines where the window is narrow (a small screen,
+    // QT_SCALE_FACTOR=2) instead of setting the window's minimum width.
+    auto* tools = new FlowLayout(nullptr, 6, 4);
     tools->setContentsMargins(0, 0, 0, 0);
     tools->addWidget(m_fileButton);
     tools->addSpacing(8);
@@ -111,7 +115,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     tools->addWidget(m_interval);
     tools->addWidget(m_repeatButton);
     tools->addWidget(m_stopButton);
-    tools->addStretch(1);
+    tools->addSpacing(8);
     tools->addWidget(m_fifoBar);
 
     auto* col = new QVBoxLayout(this);
