@@ -26,6 +26,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_targetLabel = new QLabel(tr("No channel"), this);
     m_targetLabel->setTextFormat(Qt::PlainText);
     m_targetLabel->setToolTip(tr("The channel Enter pushes to (select one under Channels)"));
+    m_targetLabel->setMaximumWidth(m_targetLabel->fontMetrics().horizontalAdvance(QStringLiteral("#00 127.0.0.1:0")));
 
     m_syntaxBox = new QComboBox(this);
     m_syntaxBox->addItem(tr("Text"));
@@ -97,11 +98,12 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_note->setWordWrap(true);
     m_note->setVisible(false);
 
-    auto* line = new QHBoxLayout;
+    // Wraps too ("+ terminator" and Send go under the field) on a very narrow window.
+    auto* line = new FlowLayout(nullptr, 6, 4);
     line->setContentsMargins(0, 0, 0, 0);
     line->addWidget(m_targetLabel);
     line->addWidget(m_syntaxBox);
-    line->addWidget(m_edit, 1);
+    line->addWidget(m_edit);  // expanding: takes what its line leaves
     line->addWidget(m_appendTerm);
     line->addWidget(m_send);
 
@@ -172,7 +174,12 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
             showNote({}, false);
         m_noteAboutTarget = m_target != 0 && !m_canSend;
     }
-    m_targetLabel->setText(id == 0 ? tr("No channel") : label);
+    // Capped (elided in the middle, whole in the tooltip): on a narrow window
+    // the message field keeps the room, not the address.
+    const QString full = id == 0 ? tr("No channel") : label;
+    m_targetLabel->setText(m_targetLabel->fontMetrics().elidedText(full, Qt::ElideMiddle, m_targetLabel->maximumWidth()));
+    m_targetLabel->setToolTip(full == m_targetLabel->text() ? tr("The channel Enter pushes to (select one under Channels)")
+                                                            : tr("%1: the channel Enter pushes to").arg(full));
     QString term;
     if (terminator && terminator->isBytes() && !terminator->bytesValue().empty()) {
         term = QString::fromStdString(engine::renderEscaped(terminator->bytesValue()));

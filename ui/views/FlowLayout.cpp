@@ -162,8 +162,13 @@ int FlowLayout::doLayout(const QRect& rect, bool testOnly) const {
         const bool spacer = item->spacerItem() != nullptr;
         if (item->isEmpty() && !spacer) continue;
         if (spacer && line.isEmpty()) continue;  // no gap at the start of a line
-        // At its size hint, or narrower down to its minimum when alone it would not fit.
-        const int w = std::clamp(avail, item->minimumSize().width(), std::max(item->minimumSize().width(), item->sizeHint().width()));
+        // At its size hint, or narrower down to its minimum when alone it would
+        // not fit. An expanding item counts at its minimum (it takes the spare
+        // width of its line anyway), as in a QHBoxLayout: it wraps only when
+        // even that does not fit.
+        const int minW = item->minimumSize().width();
+        const bool expands = !spacer && (item->expandingDirections() & Qt::Horizontal);
+        const int w = expands ? minW : std::clamp(avail, minW, std::max(minW, item->sizeHint().width()));
         const int need = line.isEmpty() ? w : lineWidth + hs + w;
         if (!line.isEmpty() && need > avail) {
             flush();

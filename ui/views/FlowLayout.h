@@ -2,8 +2,8 @@
 //
 // What it does: lays its items out left to right at their size hints and
 // starts a new line when the next one does not fit (after Qt's "Flow Layout"
-// example). Items whose horizontal size policy expands (a filter field) share
-// what is left of their line, so on a wide window it looks like a QHBoxLayout
+// example). Items whose horizontal size policy expands (a filter field) count
+// at their minimum width and share what is left of their line, so on a wide window it looks like a QHBoxLayout
 // and on a narrow one (a small screen, QT_SCALE_FACTOR=2) it costs height
 // instead of setting the window's minimum width. Its minimum width is its
 // widest item's; its height follows the width (heightForWidth).
