@@ -255,7 +255,7 @@ bool ExamplePane::showHook(const QString& pythonClass, const QString& hook) {
             QTextEdit::ExtraSelection sel;
             sel.cursor = cur;
             sel.cursor.select(QTextCursor::LineUnderCursor);
-            sel.format.setBackground(ViewColors::forPalette(palette()).lineHighlight);  // text reads on it, light or dark
+            sel.format.setBackground(ViewColors::current().lineHighlight);  // text reads on it, light or dark
             sel.format.setProperty(QTextFormat::FullWidthSelection, true);
             m_source->setExtraSelections({sel});
             m_source->setTextCursor(cur);

@@ -292,7 +292,7 @@ void LoopInspector::addPass(const engine::Event& e) {
     item->setToolTip(ColHooks, hooks.join(QLatin1Char('\n')));
     item->setToolTip(ColPass, tr("waited %1 µs in the backend").arg(t.waitedUs));
     if (idle) {
-        item->setForeground(ColHooks, ViewColors::forPalette(palette()).quiet);  // readable in dark palettes too
+        item->setForeground(ColHooks, ViewColors::current().quiet);  // readable in dark palettes too
         m_idleRow = item;
         m_idleFirst = t.pass;
         m_idleCount = 1;
