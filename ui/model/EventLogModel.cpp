@@ -5,6 +5,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "ui/model/Formatters.h"
+#include "ui/views/ViewColors.h"
 
 #include <QColor>
 #include <QGuiApplication>
@@ -88,7 +89,10 @@ struct Tones {
         key = p.cacheKey();
         const QColor base = p.color(QPalette::Base);
         const bool dark = base.lightness() < 128;
-        const auto hue = [dark](int h, int s = 170) { return QColor::fromHsl(h, s, dark ? 178 : 92); };
+        // Each hue made readable (4.5:1) on Base, whatever the palette.
+        const auto hue = [dark, &base](int h, int s = 170) {
+            return ViewColors::readableOn(QColor::fromHsl(h, s, dark ? 178 : 92), base);
+        };
         const auto tint = [&base](const QColor& c, float amount) {
             return QColor::fromRgbF(base.redF() + (c.redF() - base.redF()) * amount,
                                     base.greenF() + (c.greenF() - base.greenF()) * amount,
@@ -97,7 +101,7 @@ struct Tones {
         in = hue(212);
         out = hue(128, 140);
         lifecycle = hue(276, 110);
-        quiet = p.color(QPalette::PlaceholderText);
+        quiet = ViewColors::forPalette(p).quiet;  // PlaceholderText can be unreadable (dark palettes)
         error = hue(0, 200);
         warning = hue(32, 200);
         terminator = hue(320, 160);

@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "ui/session/SessionDialogParts.h"
+#include "ui/views/ViewColors.h"
 
 #include <QGridLayout>
 #include <QLabel>
@@ -74,9 +75,11 @@ QString DivergenceView::renderHtml(const std::string& bytes, const std::vector<s
     const std::size_t from = centre > kContext ? centre - kContext : 0;
     const std::size_t to = std::min(bytes.size(), centre + kContext);
     const QPalette pal;
-    const QString bad = QStringLiteral("background-color:#f4b6b6;color:#000");
-    const QString grey = QStringLiteral("color:%1").arg(pal.color(QPalette::Disabled, QPalette::Text).name());
-    const QString esc = QStringLiteral("color:%1").arg(pal.color(QPalette::Link).name());
+    const ViewColors colors = ViewColors::forPalette(pal);  // readable in light and dark palettes
+    const QString bad =
+        QStringLiteral("background-color:%1;color:%2").arg(colors.errorBg.name(), pal.color(QPalette::Text).name());
+    const QString grey = QStringLiteral("color:%1").arg(colors.muted.name());
+    const QString esc = QStringLiteral("color:%1").arg(colors.escape.name());
     QString html = QStringLiteral("<pre style=\"white-space:pre-wrap;margin:0\">");
     if (from > 0) html += QObject::tr("<i>(%1 bytes before)</i>\n").arg(from);
     auto hi = std::lower_bound(highlight.begin(), highlight.end(), from);

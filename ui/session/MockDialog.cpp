@@ -8,6 +8,7 @@
 #include "ui/model/ChannelParams.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/SessionDialogParts.h"
+#include "ui/views/ViewColors.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -149,7 +150,7 @@ bool MockDialog::start() {
         },
         &error);
     if (!ok) {
-        m_status->setText(QStringLiteral("<b style=\"color:#b00\">%1</b>").arg(qs(error).toHtmlEscaped()));
+        m_status->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(qs(error).toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
         return false;
     }
     m_mocker = std::move(mocker);

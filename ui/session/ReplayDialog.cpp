@@ -9,6 +9,7 @@
 #include "ui/session/DivergenceView.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/SessionDialogParts.h"
+#include "ui/views/ViewColors.h"
 
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -244,7 +245,7 @@ void ReplayDialog::onConversationChanged() {
 }
 
 void ReplayDialog::showError(const QString& text) {
-    m_result->setText(QStringLiteral("<b style=\"color:#b00\">%1</b>").arg(text.toHtmlEscaped()));
+    m_result->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(text.toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
 }
 
 bool ReplayDialog::start() {
@@ -385,11 +386,12 @@ void ReplayDialog::onFinished() {
     const QString summary = qs(r.summary()).toHtmlEscaped();
     switch (r.status) {
     case engine::ReplayResult::Status::Passed:
-        m_result->setText(QStringLiteral("<b style=\"color:#1a7f37\">%1</b><br>%2").arg(tr("PASSED"), summary));
+        m_result->setText(QStringLiteral("<b style=\"color:%3\">%1</b><br>%2").arg(tr("PASSED"), summary, ViewColors::forPalette(palette()).good.name()));
         break;
     case engine::ReplayResult::Status::Diverged: {
-        m_result->setText(QStringLiteral("<b style=\"color:#b00\">%1</b> — %2<br>%3")
-                              .arg(tr("FAILED"), qs(r.divergences.front().summary).toHtmlEscaped(), summary));
+        m_result->setText(QStringLiteral("<b style=\"color:%4\">%1</b> — %2<br>%3")
+                              .arg(tr("FAILED"), qs(r.divergences.front().summary).toHtmlEscaped(), summary,
+                                   ViewColors::forPalette(palette()).error.name()));
         if (r.divergences.size() > 1) {
             for (const engine::Divergence& d : r.divergences) m_divergenceChoice->addItem(qs(d.summary));
             m_divergenceChoice->show();
@@ -399,8 +401,9 @@ void ReplayDialog::onFinished() {
         break;
     }
     case engine::ReplayResult::Status::Failed:
-        m_result->setText(QStringLiteral("<b style=\"color:#b00\">%1</b> %2").arg(tr("Could not replay:"),
-                                                                                   qs(r.error).toHtmlEscaped()));
+        m_result->setText(QStringLiteral("<b style=\"color:%3\">%1</b> %2").arg(tr("Could not replay:"),
+                                                                                   qs(r.error).toHtmlEscaped(),
+                                                                                   ViewColors::forPalette(palette()).error.name()));
         break;
     case engine::ReplayResult::Status::Cancelled:
         m_result->setText(QStringLiteral("<b>%1</b><br>%2").arg(tr("Cancelled."), summary));

@@ -14,6 +14,7 @@
 #include "ui/session/ReplayDialog.h"
 #include "ui/session/SessionCapture.h"
 #include "ui/session/SessionJobs.h"
+#include "ui/views/ViewColors.h"
 
 #include <QAction>
 #include <QDesktopServices>
@@ -21,6 +22,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QMainWindow>
 #include <QMenu>
@@ -35,6 +37,8 @@ namespace {
 
 const QString kRecordByDefault = QStringLiteral("session/recordByDefault");
 const QString kLastSessionDir = QStringLiteral("session/lastDirectory");
+// The recording indicator is at most this many average characters wide.
+constexpr int kRecordLabelChars = 36;
 const QString kSessionFilter = QObject::tr("Linewright sessions (*.lwsession *.jsonl);;All files (*)");
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
@@ -68,6 +72,9 @@ SessionController::SessionController(EngineBridge* bridge, QMainWindow* window,
     buildActions();
     m_recordLabel = new QLabel(window);
     m_recordLabel->setObjectName(QStringLiteral("recordingIndicator"));
+    // Capped: a long session name is elided (the tooltip has it whole), so the
+    // status bar's messages keep their room beside it.
+    m_recordLabel->setMaximumWidth(m_recordLabel->fontMetrics().horizontalAdvance(QLatin1Char('x')) * kRecordLabelChars);
     updateRecordingStatus();
 }
 
@@ -154,17 +161,25 @@ QString SessionController::readOnlyTitle() const {
 void SessionController::updateRecordingStatus() {
     if (!m_recordLabel) return;
     if (m_readOnly) {
-        m_recordLabel->setText(tr("<b>READ-ONLY</b> %1").arg(QFileInfo(m_sessionFile).fileName().toHtmlEscaped()));
+        const QFontMetrics fm(m_recordLabel->font());
+        const QString prefix = tr("READ-ONLY");
+        const int room = m_recordLabel->maximumWidth() - fm.horizontalAdvance(prefix + QStringLiteral("  ")) * 6 / 5;
+        const QString name = fm.elidedText(QFileInfo(m_sessionFile).fileName(), Qt::ElideMiddle, qMax(room, 0));
+        m_recordLabel->setText(QStringLiteral("<b>%1</b> %2").arg(prefix.toHtmlEscaped(), name.toHtmlEscaped()));
         m_recordLabel->setToolTip(QDir::toNativeSeparators(m_sessionFile));
         return;
     }
     const QString file = QDir::toNativeSeparators(m_capture->path());
     if (m_capture->hasFailed()) {
-        m_recordLabel->setText(tr("<span style=\"color:#c00\">●</span> not recording (failed)"));
+        m_recordLabel->setText(QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                                   .arg(ViewColors::forPalette(m_recordLabel->palette()).error.name(),
+                                        tr("not recording (failed)")));
         m_recordLabel->setToolTip(m_capture->errorText());
     } else if (m_capture->isRecording()) {
         m_recordLabel->setText(
-            tr("<span style=\"color:#d00\">●</span> REC %1").arg(formatBytes(m_capture->bytesWritten())));
+            QStringLiteral("<span style=\"color:%1\">●</span> %2")
+                .arg(ViewColors::forPalette(m_recordLabel->palette()).error.name(),
+                     tr("REC %1").arg(formatBytes(m_capture->bytesWritten()))));
         m_recordLabel->setToolTip(file.isEmpty() ? tr("Recording: the file is created with the first event, in %1")
                                                        .arg(QDir::toNativeSeparators(SessionCapture::defaultDirectory()))
                                                  : tr("Recording to %1 (%2 events written)")

@@ -4,6 +4,7 @@
 #include "examples/ExampleRunner.h"
 #include "ui/teaching/ExampleHost.h"
 #include "ui/teaching/WalkThrough.h"
+#include "ui/views/ViewColors.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -254,7 +255,7 @@ bool ExamplePane::showHook(const QString& pythonClass, const QString& hook) {
             QTextEdit::ExtraSelection sel;
             sel.cursor = cur;
             sel.cursor.select(QTextCursor::LineUnderCursor);
-            sel.format.setBackground(palette().color(QPalette::Highlight).lighter(170));
+            sel.format.setBackground(ViewColors::current().lineHighlight);  // text reads on it, light or dark
             sel.format.setProperty(QTextFormat::FullWidthSelection, true);
             m_source->setExtraSelections({sel});
             m_source->setTextCursor(cur);

@@ -5,6 +5,7 @@
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
 #include "ui/teaching/LoopPicture.h"
+#include "ui/views/ViewColors.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -370,7 +371,7 @@ void LoopInspector::addPass(const engine::Event& e) {
     item->setToolTip(ColHooks, hooks.join(QLatin1Char('\n')));
     item->setToolTip(ColPass, tr("waited %1 µs in the backend").arg(t.waitedUs));
     if (idle) {
-        item->setForeground(ColHooks, palette().color(QPalette::PlaceholderText));
+        item->setForeground(ColHooks, ViewColors::current().quiet);  // readable in dark palettes too
         m_idleRow = item;
         m_idleFirst = t.pass;
         m_idleCount = 1;

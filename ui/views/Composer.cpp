@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "ui/views/EscapeEdit.h"
+#include "ui/views/FlowLayout.h"
 #include "ui/views/ViewColors.h"
 
 #include <QAction>
@@ -25,6 +26,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_targetLabel = new QLabel(tr("No channel"), this);
     m_targetLabel->setTextFormat(Qt::PlainText);
     m_targetLabel->setToolTip(tr("The channel Enter pushes to (select one under Channels)"));
+    m_targetLabel->setMaximumWidth(m_targetLabel->fontMetrics().horizontalAdvance(QStringLiteral("#00 127.0.0.1:0")));
 
     m_syntaxBox = new QComboBox(this);
     m_syntaxBox->addItem(tr("Text"));
@@ -88,22 +90,26 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_fifoBar->setFormat(tr("fifo empty"));
     m_fifoBar->setToolTip(tr("The producer fifo: bytes still to send, against the most queued since it was last empty"));
     m_fifoBar->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("999.9 MiB queued · 999 entries")) + 12);
-    m_fifoBar->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    // Fills what its line leaves (the tools wrap when the window is narrow).
+    m_fifoBar->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 
     m_note = new QLabel(this);
     m_note->setTextFormat(Qt::PlainText);
     m_note->setWordWrap(true);
     m_note->setVisible(false);
 
-    auto* line = new QHBoxLayout;
+    // Wraps too ("+ terminator" and Send go under the field) on a very narrow window.
+    auto* line = new FlowLayout(nullptr, 6, 4);
     line->setContentsMargins(0, 0, 0, 0);
     line->addWidget(m_targetLabel);
     line->addWidget(m_syntaxBox);
-    line->addWidget(m_edit, 1);
+    line->addWidget(m_edit);  // expanding: takes what its line leaves
     line->addWidget(m_appendTerm);
     line->addWidget(m_send);
 
-    auto* tools = new QHBoxLayout;
+    // Wraps onto more lines where the window is narrow (a small screen,
+    // QT_SCALE_FACTOR=2) instead of setting the window's minimum width.
+    auto* tools = new FlowLayout(nullptr, 6, 4);
     tools->setContentsMargins(0, 0, 0, 0);
     tools->addWidget(m_fileButton);
     tools->addSpacing(8);
@@ -111,7 +117,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     tools->addWidget(m_interval);
     tools->addWidget(m_repeatButton);
     tools->addWidget(m_stopButton);
-    tools->addStretch(1);
+    tools->addSpacing(8);
     tools->addWidget(m_fifoBar);
 
     auto* col = new QVBoxLayout(this);
@@ -168,7 +174,12 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
             showNote({}, false);
         m_noteAboutTarget = m_target != 0 && !m_canSend;
     }
-    m_targetLabel->setText(id == 0 ? tr("No channel") : label);
+    // Capped (elided in the middle, whole in the tooltip): on a narrow window
+    // the message field keeps the room, not the address.
+    const QString full = id == 0 ? tr("No channel") : label;
+    m_targetLabel->setText(m_targetLabel->fontMetrics().elidedText(full, Qt::ElideMiddle, m_targetLabel->maximumWidth()));
+    m_targetLabel->setToolTip(full == m_targetLabel->text() ? tr("The channel Enter pushes to (select one under Channels)")
+                                                            : tr("%1: the channel Enter pushes to").arg(full));
     QString term;
     if (terminator && terminator->isBytes() && !terminator->bytesValue().empty()) {
         term = QString::fromStdString(engine::renderEscaped(terminator->bytesValue()));

@@ -2,6 +2,7 @@
 #include "ui/views/ConversationView.h"
 
 #include "ui/views/EventDelegate.h"
+#include "ui/views/FlowLayout.h"
 #include "ui/model/Formatters.h"
 
 #include <QAction>
@@ -201,9 +202,10 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
 
 void ConversationView::buildFilterBar() {
     m_filterBar = new QWidget(this);
-    auto* row = new QHBoxLayout(m_filterBar);
+    // Wraps onto a second line where the window is narrow (a small screen,
+    // QT_SCALE_FACTOR=2) instead of setting the window's minimum width.
+    auto* row = new FlowLayout(m_filterBar, 4, 3);
     row->setContentsMargins(4, 3, 4, 3);
-    row->setSpacing(4);
 
     // Its action (messagesAction(), made with the other actions) is set on it
     // there: one toggle, the same in the View menu.
@@ -253,7 +255,7 @@ void ConversationView::buildFilterBar() {
     row->addWidget(m_modeButton);
     row->addWidget(m_kindsButton);
     row->addWidget(m_direction);
-    row->addWidget(m_filterText, 1);
+    row->addWidget(m_filterText);  // expanding: takes what its line leaves
     row->addWidget(m_caseButton);
     row->addWidget(m_scope);
     row->addWidget(m_followButton);

@@ -8,13 +8,17 @@
 #include "ui/views/ViewColors.h"
 
 #include <QFontDatabase>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QStyle>
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
 #include <QTabWidget>
 #include <QTextCharFormat>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace ui {
 namespace {
@@ -86,6 +90,20 @@ PayloadView::PayloadView(QWidget* parent) : QWidget(parent) {
     col->addWidget(m_header);
     col->addWidget(m_tabs, 1);
     clear();
+}
+
+int PayloadView::hexRowWidth() const {
+    const QString row = hexDump(std::string_view("0123456789abcdef", 16)).section(QLatin1Char('\n'), 0, 0);
+    const int text = QFontMetrics(m_hex->font()).horizontalAdvance(row);
+    const int chrome = 2 * m_hex->frameWidth() + 2 * int(m_hex->document()->documentMargin()) +
+                       style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, m_hex);
+    const QMargins m = layout()->contentsMargins();
+    return text + chrome + m.left() + m.right() + 4;
+}
+
+QSize PayloadView::sizeHint() const {
+    const QSize base = QWidget::sizeHint();
+    return QSize(std::max(base.width(), hexRowWidth()), base.height());
 }
 
 void PayloadView::clear() {

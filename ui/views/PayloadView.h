@@ -37,6 +37,13 @@ public:
     QString escapedText() const;
     QString hexText() const;
 
+    /// Wide enough for one 16-byte row of the hex dump (its Hex tab), so the
+    /// Bytes panel starts at that width; a hint only, not a minimum: the
+    /// panel can still be narrowed (the dump then scrolls sideways).
+    QSize sizeHint() const override;
+    /// The width the hex dump's 16-byte row needs, frame and scroll bar included.
+    int hexRowWidth() const;
+
 private:
     QLabel* m_header = nullptr;
     QTabWidget* m_tabs = nullptr;
