@@ -84,7 +84,7 @@ def matches(how, want, msg):
 class Base:
     def __init__(self):
         self.timeout = 5.0
-        self.framing = None  # bytes: the terminator in force; None or b'': no framing
+        self.framing = b'\r\n'  # the terminator in force (the default); None or b'': no framing
         self.once = None     # a count for the next message only
         self.vars = {}
 
