@@ -7,6 +7,9 @@
 //     same program against a server with another password fails at AUTH;
 //   * examples/scripts/smtp.lws against aiosmtpd (/usr/bin/python3 -m
 //     aiosmtpd), which prints the message it was given;
+//   * examples/scripts/http.lws (two requests on one keep-alive connection,
+//     bodies framed by Content-Length) against /usr/bin/python3 -m
+//     http.server; a 404 fails the status assert;
 //   * a recording whose bytes hold quotes, backslashes, newlines, a NUL and
 //     Python code: the program made from it is printable ASCII, compiles,
 //     runs against the same echo peer (socat) and passes, and the code in
@@ -166,6 +169,37 @@ private slots:
         // the name captured from EHLO's reply in its body.
         QVERIFY2(smtpd.waitStdout("Subject: a conversation script"), smtpd.out().constData());
         QVERIFY2(smtpd.waitStdout("Sent by linewright-cli run, from "), smtpd.out().constData());
+    }
+
+    void httpProgramPasses_data() { flavors(); }
+    void httpProgramPasses() {
+        QFETCH(QString, flavor);
+        REQUIRE_FLAVOR(flavor);
+        QTemporaryDir root;
+        QVERIFY(QDir(root.path()).mkdir("www"));
+        const QString www = root.filePath("www");
+        QFile page(www + "/a.txt");
+        QVERIFY(page.open(QIODevice::WriteOnly));
+        page.write("hello\r\nworld\r\n");
+        page.close();
+        const QString program = root.filePath("http.py");
+        Run r = runCli({"script", kScripts + "/http.lws", "--python", flavor, "-o", program});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        const quint16 port = freePort();
+        Background http(kDebianPython,
+                        {"-m", "http.server", "--protocol", "HTTP/1.1", "--bind", "127.0.0.1", "--directory", www,
+                         QString::number(port)},
+                        kWait);
+        QVERIFY(waitForPort(port));
+        r = runPython({program, QStringLiteral("127.0.0.1:%1").arg(port)});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        QVERIFY2(r.out.startsWith("passed: "), qPrintable(r.all()));
+        // Without the directory the server answers 404: the assert on the status fails.
+        QVERIFY(QDir(www).removeRecursively());
+        r = runPython({program, QStringLiteral("127.0.0.1:%1").arg(port)});
+        QCOMPARE(r.status, 1);
+        QVERIFY2(r.err.contains("http.lws:") && r.err.contains(": assertion failed"), qPrintable(r.all()));
+        QVERIFY2(r.err.contains("got:      b'404'"), qPrintable(r.all()));
     }
 
     void hostileRecordingIsSafe_data() { flavors(); }
