@@ -66,6 +66,7 @@ DEPS=(
     # swaks --tls (tst_CliTls) needs Net::SSLeay, only a Recommends of swaks
     libnet-ssleay-perl
     python3-aiosmtpd
+    python3-pwntools
     socat
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross

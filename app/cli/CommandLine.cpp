@@ -114,6 +114,7 @@ public:
                       "example NAME [options]",
                       "run SCRIPT [--to HOST:PORT] [--json] [--parallel N --iterations M]",
                       "script SESSION -o SCRIPT [--channel N] [--exact]",
+                      "script SCRIPT.lws|SESSION --python pwntools|asyncio -o PROGRAM.py",
                       "--help | --version"};
         page.description = kProgramDescription;
         page.listCommands = true;
