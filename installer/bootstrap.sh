@@ -73,6 +73,11 @@ DEPS=(
 WINDOWS_DEPS=(
     mingw-w64
     wine
+    # RE2's MinGW build (tests/windows/build_re2.sh): its source is fetched
+    # with curl, its Unicode tables generated from unicode-data by python3
+    unicode-data
+    curl
+    python3
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
