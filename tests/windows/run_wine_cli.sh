@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/windows/run_wine_cli.sh — OPT-IN, not in .ci/run (too young and too
-# slow to gate CI: about 13 min cold on the shared 2-core machine). Cross-builds
+# slow to gate CI: about 14 min cold on the shared 2-core machine). Cross-builds
 # the whole engine and linewright-cli for Windows (MinGW-w64, -Werror) against
 # RE2 and OpenSSL built from Debian's sources into BUILD_DIR/deps
 # (build_re2.sh, build_openssl.sh) and CLI11's headers, then under Wine:
