@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 build=${1:-build/windows-cross}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)  # absolute: WINEPREFIX must be
 for tool in x86_64-w64-mingw32-g++-posix wine; do
     command -v "$tool" >/dev/null || { echo "run_wine_suite: $tool not found (apt-get install mingw-w64 wine)" >&2; exit 1; }
 done
@@ -36,7 +38,7 @@ cmake --preset windows-cross -B "$build" --log-level=WARNING "${launcher[@]}" \
     -DLW_ENGINE_BELOW_TLS=ON -Dre2_DIR="$re2_prefix/lib/cmake/re2"
 cmake --build "$build" -j2
 
-export WINEPREFIX=$PWD/$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEPREFIX=$build/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 mkdir -p "$WINEPREFIX"
 # One program, bounded: every wait inside has its own 5 s deadline.
 out=$(timeout 120 wine "$build/tests/windows/net_checks.exe" 2>&1) || {
