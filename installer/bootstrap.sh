@@ -7,7 +7,7 @@
 #   installer/bootstrap.sh asan [ARGS...]  the same under AddressSanitizer + UBSan (build/asan)
 #   installer/bootstrap.sh tsan [ARGS...]  build under ThreadSanitizer, run the 'threaded' tests (build/tsan)
 #   installer/bootstrap.sh package         build (default) and make the packages in build/default/packages
-#   installer/bootstrap.sh windows         cross-build engine/net for Windows (MinGW-w64), run its checks under Wine
+#   installer/bootstrap.sh windows         cross-build engine/net, asyncore, program (+ RE2) for Windows (MinGW-w64), run their checks under Wine
 #
 # CI=true turns warnings into errors (LW_WERROR=ON); so does LW_WERROR=ON.
 set -euo pipefail
@@ -74,6 +74,11 @@ DEPS=(
 WINDOWS_DEPS=(
     mingw-w64
     wine
+    # RE2's MinGW build (tests/windows/build_re2.sh): its source is fetched
+    # with curl, its Unicode tables generated from unicode-data by python3
+    unicode-data
+    curl
+    python3
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
