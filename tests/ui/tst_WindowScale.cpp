@@ -13,10 +13,10 @@
 #include "ui/views/ConversationView.h"
 #include "ui/views/FlowLayout.h"
 #include "ui/views/PayloadView.h"
+#include "OffscreenScreen.h"
 
 #include <QApplication>
 #include <QDockWidget>
-#include <QFile>
 #include <QLabel>
 #include <QLayout>
 #include <QLineEdit>
@@ -24,7 +24,6 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QTemporaryDir>
 #include <QTest>
 
 #ifndef LW_TEST_SCALE
@@ -175,21 +174,7 @@ void tst_WindowScale::hexTabHintIsNotAMinimum() {
 
 int main(int argc, char** argv) {
     // An 800x500 logical screen, whatever the environment says.
-    QTemporaryDir dir;
-    const QString config = dir.filePath(QStringLiteral("screen.json"));
-    QFile f(config);
-    if (!dir.isValid() || !f.open(QIODevice::WriteOnly)) return 2;
-    const int w = 800 * LW_TEST_SCALE, h = 500 * LW_TEST_SCALE;
-    f.write(QStringLiteral(R"({"screens":[{"name":"small","x":0,"y":0,"width":%1,"height":%2,"logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})")
-                .arg(w)
-                .arg(h)
-                .toUtf8());
-    f.close();
-    qputenv("QT_QPA_PLATFORM", ("offscreen:configfile=" + config).toLocal8Bit());
-    qputenv("QT_SCALE_FACTOR", QByteArray::number(LW_TEST_SCALE));
-    QApplication app(argc, argv);
-    tst_WindowScale t;
-    return QTest::qExec(&t, argc, argv);
+    return lwtest::runOnOffscreenScreen<tst_WindowScale>(argc, argv, 800 * LW_TEST_SCALE, 500 * LW_TEST_SCALE, LW_TEST_SCALE);
 }
 
 #include "tst_WindowScale.moc"

@@ -12,18 +12,17 @@
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/protocol/ProtocolDialog.h"
+#include "../OffscreenScreen.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFile>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
-#include <QTemporaryDir>
 #include <QTest>
 
 using ui::TlsOptionsBox;
@@ -123,17 +122,7 @@ void tst_DialogScale::protocolDialogFits() {
 
 int main(int argc, char** argv) {
     // A 1600x1000 screen at scale 2, whatever the environment says.
-    QTemporaryDir dir;
-    const QString config = dir.filePath(QStringLiteral("screen.json"));
-    QFile f(config);
-    if (!dir.isValid() || !f.open(QIODevice::WriteOnly)) return 2;
-    f.write(R"({"screens":[{"name":"big","x":0,"y":0,"width":1600,"height":1000,"logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})");
-    f.close();
-    qputenv("QT_QPA_PLATFORM", ("offscreen:configfile=" + config).toLocal8Bit());
-    qputenv("QT_SCALE_FACTOR", "2");
-    QApplication app(argc, argv);
-    tst_DialogScale t;
-    return QTest::qExec(&t, argc, argv);
+    return lwtest::runOnOffscreenScreen<tst_DialogScale>(argc, argv, 1600, 1000, 2);
 }
 
 #include "tst_DialogScale.moc"

@@ -18,17 +18,16 @@
 #include "ui/MainWindow.h"
 #include "ui/session/SessionController.h"
 #include "ui/teaching/WalkThrough.h"
+#include "../OffscreenScreen.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
-#include <QFile>
 #include <QLabel>
 #include <QPointer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTest>
 
 using ui::ExamplePane;
@@ -375,19 +374,6 @@ void TestExamplePane::teachingLayoutFitsAProjector() {
 // 1280x720 projector window teachingLayoutFitsAProjector() lays out: the
 // window would be clamped to the screen and the test would measure that).
 int main(int argc, char** argv) {
-    QTemporaryDir dir;
-    const QString config = dir.filePath(QStringLiteral("screen.json"));
-    QFile f(config);
-    if (!dir.isValid() || !f.open(QIODevice::WriteOnly)) return 2;
-    f.write(R"({"screens":[{"name":"wide","x":0,"y":0,"width":1600,"height":1000,"logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})");
-    f.close();
-    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
-    if (platform.isEmpty() || platform == "offscreen")
-        qputenv("QT_QPA_PLATFORM", ("offscreen:configfile=" + config).toLocal8Bit());
-    QApplication app(argc, argv);
-    app.setAttribute(Qt::AA_Use96Dpi, true);
-    TestExamplePane t;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&t, argc, argv);
+    return lwtest::runOnOffscreenScreen<TestExamplePane>(argc, argv, 1600, 1000);
 }
 #include "tst_ExamplePane.moc"
