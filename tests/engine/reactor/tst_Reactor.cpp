@@ -717,8 +717,12 @@ void TestReactor::pauseStepResumeWithTrace() {
 // the terminator "\r\n": "abc" is collected, the "\r" (a prefix of the
 // terminator) stays in the buffer until the rest comes.
 void TestReactor::traceShowsTheHeldBackPartialTerminator() {
-    Served f(lineOptions("\r\n"));
-    f.r.setLoopTrace(true);
+    // Traced from the start: a trace turned on by command (setLoopTrace) is
+    // on from the pass after the one that runs it, and bytes sent at once can
+    // be read in that very pass, which no trace shows.
+    ReactorOptions traced = options();
+    traced.traceLoop = true;
+    Served f(lineOptions("\r\n"), traced);
     f.p.send("abc\r");
     const auto heldBack = [&](std::string_view held) {
         for (const Event* e : f.ev.of(EventKind::Loop))
@@ -746,8 +750,13 @@ void TestReactor::traceShowsTheHeldBackPartialTerminator() {
         }
         return false;
     }));
-    // Commands change terminators between passes: not a hook's change.
+    // Commands change terminators between passes: not a hook's change. The
+    // bytes go out once the change is in force (terminator_set): sent at once
+    // they can be read in the pass that runs the command, before it, and a
+    // count set after they were buffered frames them only at the next read.
+    const std::size_t sets = f.ev.count(EventKind::TerminatorSet, f.ch);
     f.r.setTerminator(f.ch, Terminator::count(5));
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::TerminatorSet, f.ch) > sets; }));
     f.p.send("12345");
     QVERIFY(f.ev.waitUntil([&] { return f.ev.count(EventKind::FoundTerminator, f.ch) == 2; }));
     for (const Event* e : f.ev.of(EventKind::Loop)) QVERIFY(traceOf(*e).terminatorChanges.empty());
@@ -762,6 +771,10 @@ void TestReactor::backendChosenWhileRunning() {
     std::string echoed;
     for (auto [name, b] : backends()) {
         f.r.setBackend(b);
+        // The line goes out once the switch is made (backend() says so): sent
+        // at once it can arrive in the very pass that runs the command, which
+        // still waited in the old backend.
+        QVERIFY(f.ev.waitUntil([&] { return f.r.backend() == b; }));
         // A pass in `b` happens once the peer sends something.
         const std::string line = "line in " + std::string(engine::backendName(b)) + "\n";
         f.p.send(line);
