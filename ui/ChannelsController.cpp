@@ -630,13 +630,23 @@ void ChannelsController::updateScope() {
         return;
     }
     QSet<engine::ChannelId> set{info->id};
+    QString label = channelLabel(info->id);
+    if (info->proxyPeer != 0) {
+        // A leg of a proxied connection: the pair, both directions interleaved.
+        set.insert(info->proxyPeer);
+        const engine::ChannelId client = info->proxyUpstream ? info->proxyPeer : info->id;
+        const engine::ChannelId server = info->proxyUpstream ? info->id : info->proxyPeer;
+        label = tr("%1 ⇄ %2").arg(channelLabel(client), channelLabel(server));
+    }
     if (info->role == engine::ChannelRole::Listener) {
         for (engine::ChannelId id : m_bridge->channelModel()->channels()) {
             const ChannelInfo* child = m_bridge->channelModel()->info(id);
-            if (child && child->parent == info->id) set.insert(id);
+            if (!child || child->parent != info->id) continue;
+            set.insert(id);
+            if (child->proxyPeer != 0) set.insert(child->proxyPeer);  // a proxy's upstream legs too
         }
     }
-    m_views.conversation->setSelectedChannels(set, channelLabel(info->id));
+    m_views.conversation->setSelectedChannels(set, label);
 }
 
 const ChannelInfo* ChannelsController::currentInfo() const {

@@ -2,13 +2,19 @@
 // real peers nobody here wrote, on loopback: File ▸ Proxy… opens the dialog,
 // OK starts the engine's proxy (the command the CLI posts) in front of a
 // redis-server, and redis-cli talks to the server through it; the dialog's
-// checks (a server is needed, host:port in the server field). A peer
+// checks (a server is needed, host:port in the server field). The pair: the
+// client's leg and the server's leg of one proxied connection are grouped in
+// the channel list (the server leg beneath the client leg, each naming the
+// other and its direction), and selecting either shows one conversation of
+// both, client → server and server → client interleaved in order, framed. A peer
 // program missing is a QSKIP naming it. Every wait has a deadline.
 #include "ui/MainWindow.h"
 #include "ui/dialogs/ProxyDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
+#include "ui/views/ConversationView.h"
 #include "ui/views/TerminatorEdit.h"
 #include "../app/PeerTestSupport.h"
 
@@ -20,6 +26,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTest>
 
 using engine::ChannelId;
@@ -94,6 +101,7 @@ private slots:
     void init();
     void dialogChecksItsInput();
     void proxyDialogStartsTheEngineProxy();
+    void pairIsShownAsOne();
 
 private:
     // Opens a proxy through File ▸ Proxy… to 127.0.0.1:`to` (typed as host:port);
@@ -182,6 +190,75 @@ void tst_ProxyWindow::proxyDialogStartsTheEngineProxy() {
     for (ChannelId id : w.bridge()->channelModel()->channels())
         if (hasEvent(w, id, EventKind::Collect, "+PONG")) pong = info(w, id)->role == engine::ChannelRole::Client;
     QVERIFY(pong);  // the server's reply framed on the upstream leg
+}
+
+void tst_ProxyWindow::pairIsShownAsOne() {
+    REQUIRE_PROGRAM("redis-server");
+    Redis redis;
+    QVERIFY(redis.ready());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    std::uint16_t port = 0;
+    const ChannelId listener = openProxy(w, redis.port, port);
+    QVERIFY(listener != 0);
+
+    // One client connection, three requests one after the other (redis's inline commands).
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(client.waitForConnected(kWaitMs));
+    QByteArray got;
+    const auto ask = [&](const QByteArray& request, const QByteArray& reply) {
+        client.write(request);
+        return QTest::qWaitFor([&] {
+            got += client.readAll();
+            return got.endsWith(reply);
+        }, kWaitMs);
+    };
+    QVERIFY(ask("PING\r\n", "+PONG\r\n"));
+    QVERIFY(ask("ECHO hi\r\n", "$2\r\nhi\r\n"));
+    QVERIFY(ask("PING\r\n", "+PONG\r\n"));
+
+    // The pair in the channel list: the server leg beneath the client leg.
+    ui::ChannelModel* model = w.bridge()->channelModel();
+    QTRY_VERIFY_WITH_TIMEOUT(childrenOf(w, listener, engine::ChannelRole::Accepted).size() == 1, kWaitMs);
+    const ChannelId clientLeg = childrenOf(w, listener, engine::ChannelRole::Accepted).first();
+    const ChannelId serverLeg = info(w, clientLeg)->proxyPeer;
+    QVERIFY(serverLeg != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, serverLeg) != nullptr, kWaitMs);
+    QCOMPARE(info(w, serverLeg)->proxyPeer, clientLeg);
+    QVERIFY(info(w, serverLeg)->proxyUpstream);
+    QCOMPARE(model->indexForChannel(serverLeg).parent(), model->indexForChannel(clientLeg));
+    QCOMPARE(model->indexForChannel(clientLeg).parent(), model->indexForChannel(listener));
+    QVERIFY(model->indexForChannel(clientLeg).data().toString().contains(QStringLiteral("client → server")));
+    QVERIFY(model->indexForChannel(serverLeg).data().toString().contains(QStringLiteral("server → client")));
+    QCOMPARE(info(w, serverLeg)->peer, QStringLiteral("127.0.0.1:%1").arg(redis.port));
+
+    // Selecting the server leg shows the pair's conversation, messages only.
+    w.selectChannel(serverLeg);
+    ui::ConversationView* view = w.conversation();
+    view->setScopeToSelection(true);
+    view->setMessagesMode(true);
+    view->applyFilterNow();
+    const ui::EventLogModel* m = w.bridge()->eventModel();
+    const QStringList want = {"C→S PING", "S→C +PONG", "C→S ECHO hi", "S→C $2", "S→C hi", "C→S PING", "S→C +PONG"};
+    QStringList seen;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            seen.clear();
+            for (int row = 0; row < m->rowCount(); ++row) {
+                const ChannelId ch = m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt();
+                if (ch != clientLeg && ch != serverLeg) return false;  // only the pair
+                if (m->index(row, 0).data(ui::EventLogModel::RowTypeRole).toInt() != int(ui::EventLogModel::RowType::Message))
+                    continue;
+                seen << m->index(row, ui::EventLogModel::ColDirection).data().toString() + QLatin1Char(' ') +
+                            m->index(row, 0).data(ui::EventLogModel::BytesRole).toByteArray();
+            }
+            return seen == want;
+        }(),
+        kWaitMs);
+    // The Channel column names the legs.
+    QVERIFY(m->index(0, ui::EventLogModel::ColChannel).data().toString().contains(QStringLiteral("client")));
 }
 
 QTEST_MAIN(tst_ProxyWindow)
