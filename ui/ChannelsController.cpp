@@ -7,6 +7,7 @@
 #include "ui/Settings.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/ListenDialog.h"
+#include "ui/dialogs/ProxyDialog.h"
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
@@ -53,7 +54,7 @@ std::uint16_t portOf(const QString& address) {
 }
 
 // The actions that change the live session: off in a read-only window.
-const char* const kLiveActions[] = {"connect",   "listen",   "sendFile",       "close",       "closeWhenDone",
+const char* const kLiveActions[] = {"connect",   "listen",   "proxy",    "sendFile",       "close",       "closeWhenDone",
                                     "discard",   "reconnect", "editTerminator", "removeClosed", "startTls",
                                     "protocolPreset"};
 
@@ -142,6 +143,9 @@ void ChannelsController::buildActions() {
          tr("Open a client channel to a host and port"), [this] { openConnectDialog(); });
     make(QStringLiteral("listen"), tr("&Listen…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
          tr("Open a listening channel (a server)"), [this] { openListenDialog(); });
+    make(QStringLiteral("proxy"), tr("&Proxy…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_X),
+         tr("Stand between a real client and a real server: listen, connect each client to the server, frame both ways"),
+         [this] { openProxyDialog(); });
     // Ctrl+O opens a session (as everywhere): Send file… is Ctrl+Shift+O.
     make(QStringLiteral("sendFile"), tr("Send &file…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
          tr("Push a file to the selected channel (a file producer)"), [this] { m_views.composer->chooseFile(); });
@@ -250,6 +254,7 @@ void ChannelsController::setReadOnly() {
 void ChannelsController::closeDialogs() {
     if (m_connectDialog) m_connectDialog->close();
     if (m_listenDialog) m_listenDialog->close();
+    if (m_proxyDialog) m_proxyDialog->close();
     if (m_startTlsDialog) m_startTlsDialog->close();
     if (m_protocolDialog) m_protocolDialog->close();
 }
@@ -312,6 +317,34 @@ ListenDialog* ChannelsController::openListenDialog() {
     dialog->portBox()->setFocus();
     dialog->portBox()->selectAll();
     return dialog;
+}
+
+ProxyDialog* ChannelsController::openProxyDialog() {
+    if (m_proxyDialog) {
+        m_proxyDialog->raise();
+        m_proxyDialog->activateWindow();
+        return m_proxyDialog;
+    }
+    auto* dialog = new ProxyDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setParams(m_lastProxy);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { proxyTo(dialog->params()); });
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    m_proxyDialog = dialog;
+    dialog->open();
+    dialog->portBox()->setFocus();
+    dialog->portBox()->selectAll();
+    return dialog;
+}
+
+engine::ChannelId ChannelsController::proxyTo(const ProxyParams& params) {
+    const engine::ChannelId id = m_bridge->openServer(params.host, params.port, params.options());
+    m_protocols.setChoice(id, params.protocol, true);
+    m_lastProxy = params;
+    emit statusMessage(tr("%1: proxying %2 to %3…")
+                           .arg(channelLabel(id), hostPort(params.host, params.port), hostPort(params.toHost, params.toPort)));
+    selectChannel(id);
+    return id;
 }
 
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
@@ -597,13 +630,23 @@ void ChannelsController::updateScope() {
         return;
     }
     QSet<engine::ChannelId> set{info->id};
+    QString label = channelLabel(info->id);
+    if (info->proxyPeer != 0) {
+        // A leg of a proxied connection: the pair, both directions interleaved.
+        set.insert(info->proxyPeer);
+        const engine::ChannelId client = info->proxyUpstream ? info->proxyPeer : info->id;
+        const engine::ChannelId server = info->proxyUpstream ? info->id : info->proxyPeer;
+        label = tr("%1 ⇄ %2").arg(channelLabel(client), channelLabel(server));
+    }
     if (info->role == engine::ChannelRole::Listener) {
         for (engine::ChannelId id : m_bridge->channelModel()->channels()) {
             const ChannelInfo* child = m_bridge->channelModel()->info(id);
-            if (child && child->parent == info->id) set.insert(id);
+            if (!child || child->parent != info->id) continue;
+            set.insert(id);
+            if (child->proxyPeer != 0) set.insert(child->proxyPeer);  // a proxy's upstream legs too
         }
     }
-    m_views.conversation->setSelectedChannels(set, channelLabel(info->id));
+    m_views.conversation->setSelectedChannels(set, label);
 }
 
 const ChannelInfo* ChannelsController::currentInfo() const {

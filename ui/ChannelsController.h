@@ -2,7 +2,7 @@
 // selected one, and the commands sent to it.
 //
 // What it does: opens listening and client channels (the Connect… and
-// Listen… dialogs, File ▸ Recent, the command line through MainWindow),
+// Listen… dialogs, the Proxy… dialog, File ▸ Recent, the command line through MainWindow),
 // remembers how each was opened so that Reconnect opens it again, and turns
 // the Channel menu (close, close when done, discard buffers, reconnect,
 // previous / next channel), the composer (push, push a file, a paced
@@ -52,6 +52,7 @@ class ConnectDialog;
 class ConversationView;
 class EngineBridge;
 class ListenDialog;
+class ProxyDialog;
 class TlsUpgradeDialog;
 class ProtocolDialog;
 struct ChannelInfo;
@@ -76,9 +77,13 @@ public:
     /// OK), remembers it under Recent, and selects it.
     engine::ChannelId listenOn(const ListenParams& params);
     engine::ChannelId connectTo(const ConnectParams& params);
-    /// The Connect… / Listen… dialogs (window-modal, opened without blocking).
+    /// Opens a framing proxy (a proxying listener, cmd::OpenServer with
+    /// ChannelOptions::proxy: what `linewright-cli proxy` posts) and selects it.
+    engine::ChannelId proxyTo(const ProxyParams& params);
+    /// The Connect… / Listen… / Proxy… dialogs (window-modal, opened without blocking).
     ConnectDialog* openConnectDialog();
     ListenDialog* openListenDialog();
+    ProxyDialog* openProxyDialog();
 
     void selectChannel(engine::ChannelId id);
     engine::ChannelId currentChannel() const { return m_current; }
@@ -106,7 +111,7 @@ public:
     /// The programs each channel runs, their rules' hits and last captures.
     const ProtocolTracker& protocols() const { return m_protocols; }
 
-    /// connect, listen, sendFile, removeClosed, close, closeWhenDone,
+    /// connect, listen, proxy, sendFile, removeClosed, close, closeWhenDone,
     /// discard, reconnect, startTls, protocolPreset, editTerminator, prevChannel, nextChannel; or nullptr.
     QAction* action(const QString& name) const { return m_actions.value(name); }
     /// File ▸ Recent (rebuilt each time it opens).
@@ -169,6 +174,8 @@ private:
     ListenParams m_lastListen;
     QPointer<ConnectDialog> m_connectDialog;
     QPointer<ListenDialog> m_listenDialog;
+    QPointer<ProxyDialog> m_proxyDialog;
+    ProxyParams m_lastProxy;
     QPointer<TlsUpgradeDialog> m_startTlsDialog;
     QPointer<ProtocolDialog> m_protocolDialog;
     ProtocolTracker m_protocols;

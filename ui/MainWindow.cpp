@@ -305,6 +305,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(action(QStringLiteral("connect")));
     file->addAction(action(QStringLiteral("listen")));
+    file->addAction(action(QStringLiteral("proxy")));
     file->addMenu(m_channelsController->recentMenu());
     file->addSeparator();
     file->addAction(action(QStringLiteral("sendFile")));
@@ -393,6 +394,7 @@ void MainWindow::buildToolBar() {
     bar->setMovable(false);
     bar->addAction(action(QStringLiteral("connect")));
     bar->addAction(action(QStringLiteral("listen")));
+    bar->addAction(action(QStringLiteral("proxy")));
     bar->addSeparator();
     bar->addAction(action(QStringLiteral("close")));
     bar->addAction(action(QStringLiteral("closeWhenDone")));
@@ -673,6 +675,8 @@ void MainWindow::selectChannel(engine::ChannelId id) { m_channelsController->sel
 engine::ChannelId MainWindow::currentChannel() const { return m_channelsController->currentChannel(); }
 ConnectDialog* MainWindow::openConnectDialog() { return m_channelsController->openConnectDialog(); }
 ListenDialog* MainWindow::openListenDialog() { return m_channelsController->openListenDialog(); }
+ProxyDialog* MainWindow::openProxyDialog() { return m_channelsController->openProxyDialog(); }
+engine::ChannelId MainWindow::proxyTo(const ProxyParams& params) { return m_channelsController->proxyTo(params); }
 void MainWindow::closeChannel() { m_channelsController->closeChannel(); }
 void MainWindow::closeChannelWhenDone() { m_channelsController->closeChannelWhenDone(); }
 void MainWindow::discardBuffers() { m_channelsController->discardBuffers(); }
@@ -695,7 +699,7 @@ void MainWindow::showShortcuts() {
         html += QStringLiteral("<tr><td colspan=2><br><i>%1</i></td></tr>").arg(title.toHtmlEscaped());
     };
     section(tr("Channels"));
-    for (const char* name : {"connect", "listen", "close", "closeWhenDone", "discard", "reconnect", "editTerminator",
+    for (const char* name : {"connect", "listen", "proxy", "close", "closeWhenDone", "discard", "reconnect", "editTerminator",
                              "protocolPreset", "sendFile", "startTls", "prevChannel", "nextChannel"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));

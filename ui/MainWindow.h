@@ -53,6 +53,7 @@ class ConversationView;
 class EngineBridge;
 class ExamplePane;
 class ListenDialog;
+class ProxyDialog;
 class LoopInspector;
 class MockDialog;
 class NotificationBanner;
@@ -104,6 +105,8 @@ public:
     /// OK), remembers it under Recent, and selects it.
     engine::ChannelId listenOn(const ListenParams& params);
     engine::ChannelId connectTo(const ConnectParams& params);
+    /// Opens a framing proxy (what the Proxy… dialog does on OK) and selects it.
+    engine::ChannelId proxyTo(const ProxyParams& params);
 
     void selectChannel(engine::ChannelId id);
     engine::ChannelId currentChannel() const;
@@ -111,6 +114,7 @@ public:
     /// The Connect… / Listen… dialogs (window-modal, opened without blocking).
     ConnectDialog* openConnectDialog();
     ListenDialog* openListenDialog();
+    ProxyDialog* openProxyDialog();
 
     /// Channel actions on the selected channel.
     void closeChannel();

@@ -414,6 +414,7 @@ ChannelState Channel::snapshot() {
 
 void Channel::collectIncomingData(std::string_view data) {
     m_report.collected(data);
+    if (m_intercept) interceptCollect(data);
     if (m_program) m_program->collect(data);
     if (m_opts.echo) {
         if (!m_frames) {
@@ -448,6 +449,7 @@ void Channel::foundTerminator() {
     // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)
     // are delivered and reported, but they are not the session's messages.
     const bool counted = !(m_tls && m_tls->stage == Tls::Stage::Dialogue);
+    if (m_intercept) interceptFound(m_countTerminator ? std::string_view() : std::string_view(m_termBytes));
     if (m_program && counted) {
         runProgram(counted);
         return;
@@ -584,7 +586,7 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
         // counted as it is received, tls::PlainTap.)
         if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
         m_report.received(n);
-        if (m_proxyPeer) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
+        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
     }
     return n;
 }
@@ -837,6 +839,8 @@ void Channel::linkProxy(Channel& other, bool upstream) {
     m_proxyPeerId = other.channelId();
     m_proxied = true;
     m_proxyUpstream = upstream;
+    // A listener with intercept on: the pair starts holding.
+    if (m_opts.intercept) setIntercept(true);
 }
 
 void Channel::relayRead() {
@@ -864,6 +868,7 @@ void Channel::proxyForward(std::string_view bytes) {
 
 void Channel::proxyEof() {
     m_readEof = true;
+    if (m_intercept && interceptDeferEof()) return;  // afterRelease() passes it on
     if (m_proxyPeer) m_proxyPeer->requestHalfClose();
     proxyMaybeDone();
 }

@@ -29,6 +29,8 @@
 //   * accept() running out of descriptors (EMFILE) closes the pending
 //     connection through a reserved descriptor instead of closing the
 //     listener (asyncore's D9), and says so (`accept_failed`).
+//   * intercept (setIntercept(), ChannelIntercept.cpp): a proxy leg holds
+//     each message it frames instead of forwarding it (cmd::SetIntercept).
 //   * proxying (ChannelOptions::proxy, linkProxy()): two channels linked as
 //     the legs of one proxied connection. What one leg reads is forwarded
 //     to the other at the read, exactly as received, before it is framed;
@@ -65,6 +67,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -167,6 +170,22 @@ public:
     /// Reading paused because the other leg's queue is above its high-water mark.
     bool isProxyPaused() const noexcept { return m_proxyPaused; }
 
+    // --- Intercept on a proxy leg (ChannelIntercept.cpp; cmd::SetIntercept) ----------------
+    /// A leg's hold queue holds at most this many messages / bytes (then it stops reading).
+    static constexpr std::size_t kMaxHeldMessages = 1024;
+    static constexpr std::size_t kMaxHeldBytes = 16u << 20;
+    /// Holds each message framed from now on (on), or forwards what is held
+    /// and stops holding (off). False (nothing changed) when it cannot: not a
+    /// proxy leg, one that does not frame, or closed.
+    bool setIntercept(bool on);
+    bool isIntercepting() const noexcept { return m_intercept; }
+    /// Messages held now.
+    std::size_t heldMessages() const noexcept { return m_held.size(); }
+    /// cmd::ReleaseHeld on this leg.
+    void releaseHeld(std::uint64_t message, cmd::ReleaseHeld::Action action, std::string data);
+    /// A proxying listener: the pairs it accepts from now on start with intercept `on`.
+    void setInterceptOption(bool on) { m_opts.intercept = on; }
+
     // --- TLS (ChannelTls.cpp) --------------------------------------------------------------
     /// cmd::StartTls: the TLS handshake starts once the output queued so far
     /// has been sent (client role for a client, server for an accepted
@@ -184,7 +203,8 @@ public:
 
     // --- async_chat / asyncore hooks --------------------------------------------------
     bool readable() override {
-        return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused && !m_tlsHold && !m_proxyPaused && !m_readEof;
+        return !m_ctx.inputPaused && !m_readPaused && !m_budgetPaused && !m_tlsHold && !m_proxyPaused && !m_readEof &&
+               !m_holdFull;
     }
     bool writable() override { return AsyncChat::writable() || m_tlsCloseAfterFlush; }
     void collectIncomingData(std::string_view data) override;
@@ -247,6 +267,17 @@ private:
     /// The other leg has closed (`neverConnected`: an upstream that never
     /// got through, `why` saying what happened).
     void proxyPeerClosed(bool neverConnected, const std::string& why);
+
+    // Intercept (ChannelIntercept.cpp).
+    void reportIntercept(InterceptAction action, std::uint64_t message, std::string_view bytes);
+    void interceptCollect(std::string_view data);       // collect_incoming_data under intercept
+    void interceptFound(std::string_view terminator);   // found_terminator under intercept
+    void holdMessage();                                 // m_holding becomes a held message
+    void forwardHeld(std::string_view bytes);
+    void afterRelease();                                // room again; a deferred end-of-file
+    /// End-of-file read while intercepting: what is under way is held too;
+    /// true when the other leg's half-close waits for the held messages.
+    bool interceptDeferEof();
 
     // TLS (ChannelTls.cpp).
     struct Tls;
@@ -321,6 +352,20 @@ private:
     bool m_proxyUpstream = false;    // the leg the reactor connects
     bool m_proxyPaused = false;      // the other leg's queue is above its high-water mark
     bool m_readEof = false;          // proxied: end-of-file read; waiting for the other way to end
+
+    // Intercept: messages framed and held, not forwarded (loop thread only).
+    struct Held {
+        std::uint64_t id = 0;
+        std::string bytes;  // the message and its terminator, as read
+    };
+    std::deque<Held> m_held;
+    std::size_t m_heldBytes = 0;
+    std::string m_holding;             // the message being framed
+    std::size_t m_alreadyForwarded = 0;  // bytes read and forwarded before intercept went on, not yet framed
+    std::uint64_t m_nextHeld = 1;
+    bool m_intercept = false;
+    bool m_holdFull = false;           // the hold queue is full: read nothing
+    bool m_eofAfterHeld = false;       // end-of-file read: the other leg's half-close waits for the queue
 
     // The protocol program's runner (ChannelOptions::program; null: none, or a listener).
     std::unique_ptr<program::ProgramRunner> m_program;

@@ -90,6 +90,9 @@ struct ChannelOptions {
     TlsConfig tls;
     /// A listener: proxy every connection it accepts to this upstream (ProxyTarget).
     ProxyTarget proxy;
+    /// A proxying listener: the legs of the connections it accepts start
+    /// with intercept on (cmd::SetIntercept; needs frameProxied).
+    bool intercept = false;
     /// Protocol programs (engine/program: a preset, a rules file; run as
     /// layers, ProgramRunner.h) run in each found_terminator: they set the
     /// terminator (their starting one replaces `terminator`), answer, close
@@ -206,6 +209,36 @@ struct SetProxyServerTerminator {
     ChannelId listener = 0;
     Terminator terminator;
 };
+/// Intercept on a framing proxy. `channel`: a proxying listener (every pair
+/// it has and every pair it accepts later) or either leg of one proxied
+/// connection (both legs). On: each message a leg frames (the terminator in
+/// force cuts it; with none, each read) is held on the loop thread instead
+/// of forwarded, and an `intercept` event (held) carries it with its number;
+/// ReleaseHeld forwards, edits or drops it. The bytes a leg had read and
+/// forwarded before are not held again. A leg's hold queue takes at most
+/// Channel::kMaxHeldMessages messages or kMaxHeldBytes bytes: when full the
+/// leg stops reading (its peer's sends wait in TCP; nothing is dropped) until
+/// releases bring it under 3/4 of both (`intercept` full, then room).
+/// End-of-file from a peer waits until what that leg holds is released. Off:
+/// what is held is forwarded in order, then bytes flow as read again.
+/// Injecting a message is a Push on a leg (to the client: the accepted leg;
+/// to the server: the upstream leg). Not a proxy, or one that does not frame
+/// (frameProxied false): an `error` event.
+struct SetIntercept {
+    ChannelId channel = 0;
+    bool on = true;
+};
+/// One held message of leg `channel` (its `intercept` held event's
+/// message number; 0: every message it holds, in order — not for Edit):
+/// forwarded as it was, forwarded as `data` instead, or dropped. A number
+/// the leg does not hold: an `error` event.
+struct ReleaseHeld {
+    enum class Action : std::uint8_t { Forward, Edit, Drop };
+    ChannelId channel = 0;
+    std::uint64_t message = 0;
+    Action action = Action::Forward;
+    std::string data;  ///< Edit: the bytes that go instead (terminator included).
+};
 /// Replace a live channel's protocol programs (ChannelOptions::programs;
 /// empty: none, back to the terminator last set by hand or at open). A
 /// connection gets a new runner at once: its starting terminator is in force
@@ -308,6 +341,6 @@ using Command = std::variant<cmd::OpenClient, cmd::OpenServer, cmd::OpenDatagram
                              cmd::SetTerminator, cmd::SetProxyServerTerminator, cmd::SetPrograms, cmd::SetBufferSizes, cmd::SetLimits, cmd::CloseWhenDone,
                              cmd::HalfClose, cmd::DiscardBuffers, cmd::Close, cmd::StartTls, cmd::Snapshot, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::SetLoopTrace, cmd::SetBackend, cmd::SetMessageLimit, cmd::Shutdown,
-                             cmd::Host, cmd::StopHost>;
+                             cmd::Host, cmd::StopHost, cmd::SetIntercept, cmd::ReleaseHeld>;
 
 }  // namespace engine

@@ -87,8 +87,10 @@ enum class EventKind : std::uint8_t {
     // UDP (DatagramChannel; kept after StartTls so the numbers above stay).
     Datagram,           ///< "datagram": one message received in a datagram (the whole datagram unless a terminator frames it), with its sender.
     DatagramSent,       ///< "datagram_sent": one datagram sent, with its destination.
+    // Intercept on a framing proxy (kept after DatagramSent so the numbers above stay).
+    Intercept,          ///< "intercept": a proxy leg's intercept (sub: InterceptAction): on/off, a message held, forwarded, edited, dropped; the hold queue full / with room.
 };
-inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::DatagramSent) + 1;
+inline constexpr std::size_t kEventKindCount = static_cast<std::size_t>(EventKind::Intercept) + 1;
 std::string_view eventKindName(EventKind k) noexcept;
 std::optional<EventKind> parseEventKind(std::string_view name) noexcept;
 
@@ -132,6 +134,22 @@ enum class HostPhase : std::uint8_t {
 };
 std::string_view hostPhaseName(HostPhase p) noexcept;
 std::optional<HostPhase> parseHostPhase(std::string_view name) noexcept;
+
+/// What an `intercept` event reports (cmd::SetIntercept, cmd::ReleaseHeld).
+/// message: the held message's number on its leg (1, 2, …); held: the
+/// messages the leg holds after the event; data: the bytes concerned.
+enum class InterceptAction : std::uint8_t {
+    On,         ///< "on": the leg holds each message it frames from now on (a listener: its pairs do).
+    Off,        ///< "off": it no longer does; what it held went first, in order (data: the bytes under way, forwarded too).
+    Held,       ///< "held": a message (data: its bytes, terminator included) is held, not forwarded.
+    Forwarded,  ///< "forwarded": a held message went to the other leg as it was.
+    Edited,     ///< "edited": a held message went as `data` instead.
+    Dropped,    ///< "dropped": a held message was dropped (data: what it was).
+    Full,       ///< "full": the hold queue is full: the leg reads nothing until there is room.
+    Room,       ///< "room": the queue is below 3/4 of its limits again: the leg reads.
+};
+std::string_view interceptActionName(InterceptAction a) noexcept;
+std::optional<InterceptAction> parseInterceptAction(std::string_view name) noexcept;
 
 /// What a channel is for.
 enum class ChannelRole : std::uint8_t { Client, Listener, Accepted };
@@ -287,7 +305,7 @@ struct Event {
     /// collect, sent, received: the exact bytes; warning: the bytes concerned (a residue).
     std::string_view bytes() const noexcept {
         return kind == EventKind::Collect || kind == EventKind::Sent || kind == EventKind::Received ||
-                       kind == EventKind::Warning || isDatagram()
+                       kind == EventKind::Warning || kind == EventKind::Intercept || isDatagram()
                    ? std::string_view(data)
                    : std::string_view();
     }
@@ -405,6 +423,12 @@ struct Event {
     const TlsHandshakeInfo* tlsInfo() const noexcept { return kind == EventKind::TlsHandshake ? tls.get() : nullptr; }
     /// tls_close: how the TLS session ended.
     TlsCloseKind tlsCloseKind() const noexcept { return static_cast<TlsCloseKind>(sub); }
+    /// intercept: what happened.
+    InterceptAction interceptAction() const noexcept { return static_cast<InterceptAction>(sub); }
+    /// intercept: the held message concerned (0: none, for on/off/full/room).
+    std::uint64_t heldMessage() const noexcept {
+        return kind == EventKind::Intercept ? static_cast<std::uint64_t>(count) : 0;
+    }
     /// starttls: the dialogue ("smtp", "imap", "pop3", "ftp", "after-match").
     std::string_view startTlsProtocol() const noexcept {
         return kind == EventKind::StartTls ? std::string_view(info) : std::string_view();

@@ -99,6 +99,11 @@ constexpr EventField kDatagram[] = {number("size", S::Size), bytes(), text("peer
                                     number("datagram", S::Count, P::IfSet)};
 constexpr EventField kDatagramSent[] = {number("size", S::Size), bytes(), text("peer", S::Info)};
 
+// intercept: the action, the held message (by its number on the leg), the
+// messages held after it, and the bytes concerned.
+constexpr EventField kIntercept[] = {name("action", kInterceptActionNames), number("message", S::Count, P::IfSet),
+                                     number("held", S::Size), bytes(P::IfSet)};
+
 // The methods of the kinds whose method depends on the qualifier.
 constexpr std::string_view kPushMethods[] = {"push"};  // bytes; any producer: push_with_producer
 constexpr std::string_view kClosedMethods[] = {"handle_close", "close"};  // peer, local; error: handle_close
@@ -146,6 +151,7 @@ constexpr std::array<EventKindInfo, kEventKindCount> kKinds = {{
     {K::StartTls, "starttls", kStartTls, false, F::None, "starttls"},
     {K::Datagram, "datagram", kDatagram, true, F::In, "recvfrom"},
     {K::DatagramSent, "datagram_sent", kDatagramSent, true, F::Out, "sendto"},
+    {K::Intercept, "intercept", kIntercept, false, F::None, "intercept"},
 }};
 
 constexpr EventKindInfo kUnknown{K::Warning, "?", {}, false, F::None, "?"};
@@ -214,6 +220,7 @@ static_assert(kCloseReasonNames.size() == static_cast<std::size_t>(CloseReason::
 static_assert(kWarningCodeNames.size() == static_cast<std::size_t>(WarningCode::Program) + 1);
 static_assert(kHostPhaseNames.size() == static_cast<std::size_t>(HostPhase::Failed) + 1);
 static_assert(kTlsCloseKindNames.size() == static_cast<std::size_t>(TlsCloseKind::Truncated) + 1);
+static_assert(kInterceptActionNames.size() == static_cast<std::size_t>(InterceptAction::Room) + 1);
 
 }  // namespace
 
@@ -238,5 +245,16 @@ std::string_view eventMethodName(EventKind k, std::uint8_t sub) noexcept {
 }
 
 EventFlow eventFlow(EventKind k) noexcept { return eventKindInfo(k).flow; }
+
+std::string_view interceptActionName(InterceptAction a) noexcept {
+    const auto i = static_cast<std::size_t>(a);
+    return i < kInterceptActionNames.size() ? kInterceptActionNames[i] : std::string_view("?");
+}
+
+std::optional<InterceptAction> parseInterceptAction(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kInterceptActionNames.size(); ++i)
+        if (kInterceptActionNames[i] == name) return static_cast<InterceptAction>(i);
+    return std::nullopt;
+}
 
 }  // namespace engine

@@ -35,6 +35,9 @@ inline constexpr std::array<std::string_view, 14> kWarningCodeNames = {
 inline constexpr std::array<std::string_view, 5> kHostPhaseNames = {"started", "dispatcher", "done", "stopped", "failed"};
 /// tls_close: TlsCloseKind (the same names as tlsCloseKindName()).
 inline constexpr std::array<std::string_view, 2> kTlsCloseKindNames = {"close_notify", "truncated"};
+/// intercept: InterceptAction.
+inline constexpr std::array<std::string_view, 8> kInterceptActionNames = {"on",      "off",     "held", "forwarded",
+                                                                         "edited", "dropped", "full", "room"};
 
 /// Where a field's value lives in an Event.
 enum class EventSlot : std::uint8_t {

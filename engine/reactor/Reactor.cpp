@@ -155,6 +155,8 @@ private:
     void execute(cmd::Shutdown& c);
     void execute(cmd::Host& c);
     void execute(cmd::StopHost& c);
+    void execute(cmd::SetIntercept& c);
+    void execute(cmd::ReleaseHeld& c);
     void execute(Resolved& r);
 
     Channel& addChannel(std::unique_ptr<Channel> ch);
@@ -729,6 +731,41 @@ void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
     ch->setProxyServerTerminator(c.terminator);
 }
 
+void Reactor::Impl::execute(cmd::SetIntercept& c) {
+    if (refuseForDatagram(c.channel, "intercept")) return;
+    Channel* ch = find(c.channel, "intercept");
+    if (!ch) return;
+    const auto refuse = [&](const std::string& why) {
+        emitError(c.channel, 0, "cannot intercept on channel " + std::to_string(c.channel) + ": " + why);
+    };
+    if (!ch->options().frameProxied) return refuse("its proxy does not frame messages");
+    if (ch->role() == ChannelRole::Listener) {
+        if (!ch->options().proxy.wanted()) return refuse("it is not a proxying listener");
+        ch->setInterceptOption(c.on);
+        Event& e = ch->reporter().emit(EventKind::Intercept);
+        e.sub = static_cast<std::uint8_t>(c.on ? InterceptAction::On : InterceptAction::Off);
+        // (Ids first: forwarding what was held may close a leg, which leaves m_channels.)
+        std::vector<ChannelId> legs;
+        for (const auto& [id, leg] : m_channels)
+            if (leg->parentId() == c.channel && leg->proxyPeer()) legs.push_back(id);
+        for (ChannelId id : legs) {
+            const auto it = m_channels.find(id);
+            if (it == m_channels.end()) continue;
+            it->second->setIntercept(c.on);
+            if (Channel* up = it->second->proxyPeer()) up->setIntercept(c.on);
+        }
+        return;
+    }
+    if (!ch->proxyPeer()) return refuse("it is not a leg of an open proxied connection");
+    ch->setIntercept(c.on);
+    if (Channel* other = ch->proxyPeer()) other->setIntercept(c.on);
+}
+
+void Reactor::Impl::execute(cmd::ReleaseHeld& c) {
+    if (refuseForDatagram(c.channel, "release a held message")) return;
+    if (Channel* ch = find(c.channel, "release a held message")) ch->releaseHeld(c.message, c.action, std::move(c.data));
+}
+
 void Reactor::Impl::execute(cmd::SetPrograms& c) {
     if (refuseForDatagram(c.channel, "set protocol programs")) return;
     if (Channel* ch = find(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
@@ -938,6 +975,10 @@ void Reactor::setTerminator(ChannelId channel, Terminator terminator) {
 }
 void Reactor::setProxyServerTerminator(ChannelId listener, Terminator terminator) {
     post(cmd::SetProxyServerTerminator{listener, std::move(terminator)});
+}
+void Reactor::setIntercept(ChannelId channel, bool on) { post(cmd::SetIntercept{channel, on}); }
+void Reactor::releaseHeld(ChannelId channel, std::uint64_t message, cmd::ReleaseHeld::Action action, std::string data) {
+    post(cmd::ReleaseHeld{channel, message, action, std::move(data)});
 }
 void Reactor::setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs) {
     post(cmd::SetPrograms{channel, std::move(programs)});

@@ -106,6 +106,11 @@ public:
     /// A proxying listener: the server → client terminator of the
     /// connections it accepts from now on (cmd::SetProxyServerTerminator).
     void setProxyServerTerminator(ChannelId listener, Terminator terminator);
+    /// Intercept on a framing proxy (cmd::SetIntercept): a proxying listener
+    /// (all its pairs) or a leg (its pair).
+    void setIntercept(ChannelId channel, bool on);
+    /// A held message of proxy leg `channel` (cmd::ReleaseHeld; message 0: all).
+    void releaseHeld(ChannelId channel, std::uint64_t message, cmd::ReleaseHeld::Action action, std::string data = {});
     /// The channel's protocol programs from now on (cmd::SetPrograms; empty: none).
     void setPrograms(ChannelId channel, std::vector<std::shared_ptr<const program::Program>> programs);
     void setBufferSizes(ChannelId channel, std::size_t inBufferSize, std::size_t outBufferSize);

@@ -1,6 +1,7 @@
 // ConnectDialog.cpp — client channel parameters.
 #include "ui/dialogs/ConnectDialog.h"
 
+#include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
@@ -44,25 +45,13 @@ bool splitHostPort(const QString& text, QString& host, std::uint16_t& port) {
 ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Connect"));
 
-    m_host = new QComboBox(this);
-    m_host->setEditable(true);
-    m_host->setInsertPolicy(QComboBox::NoInsert);
-    m_host->lineEdit()->setPlaceholderText(tr("host name or address, or host:port"));
-    m_host->setMinimumContentsLength(28);
-    m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    // Recent targets are offered in a list under the field, never filled in
-    // ahead of the typing: what is typed stays as typed until one is chosen.
-    m_host->completer()->setCompletionMode(QCompleter::PopupCompletion);
-    m_host->completer()->setFilterMode(Qt::MatchContains);
+    m_host = fields::newTargetHostBox(this);
 
     m_port = new QSpinBox(this);
     m_port->setRange(1, 65535);
     m_port->setValue(7000);
 
-    m_family = new QComboBox(this);
-    m_family->addItem(tr("Any (try every address)"));
-    m_family->addItem(tr("IPv4 only"));
-    m_family->addItem(tr("IPv6 only"));
+    m_family = fields::newFamilyBox(this);
 
     m_terminator = new TerminatorEdit(this);
 
@@ -180,7 +169,7 @@ void ConnectDialog::recentChosen(int index) {
 void ConnectDialog::setParams(const ConnectParams& p) {
     m_host->setEditText(p.host);
     m_port->setValue(p.port == 0 ? 7000 : p.port);
-    m_family->setCurrentIndex(p.family == Family::IPv4 ? 1 : (p.family == Family::IPv6 ? 2 : 0));
+    fields::setFamily(m_family, p.family);
     m_terminator->setTerminator(p.terminator);
     m_inBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.inBufferSize, static_cast<std::size_t>(m_inBuffer->maximum()))));
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
@@ -201,7 +190,7 @@ ConnectParams ConnectDialog::params() const {
     }
     p.host = host;
     p.port = port;
-    p.family = m_family->currentIndex() == 1 ? Family::IPv4 : (m_family->currentIndex() == 2 ? Family::IPv6 : Family::Any);
+    p.family = fields::familyOf(m_family);
     if (const auto t = m_terminator->terminator()) p.terminator = *t;
     p.inBufferSize = static_cast<std::size_t>(m_inBuffer->value());
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());

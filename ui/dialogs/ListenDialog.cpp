@@ -1,6 +1,7 @@
 // ListenDialog.cpp — listening channel parameters.
 #include "ui/dialogs/ListenDialog.h"
 
+#include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/protocol/ProtocolChooser.h"
@@ -21,23 +22,7 @@ namespace ui {
 ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Listen"));
 
-    m_host = new QComboBox(this);
-    m_host->setEditable(true);
-    m_host->setInsertPolicy(QComboBox::NoInsert);
-    m_host->addItem(QStringLiteral("127.0.0.1"));
-    m_host->addItem(QStringLiteral("::1"));
-    m_host->addItem(QStringLiteral("0.0.0.0"));
-    m_host->addItem(QStringLiteral("::"));
-    m_host->setItemData(0, tr("IPv4 loopback: only this machine can connect"), Qt::ToolTipRole);
-    m_host->setItemData(1, tr("IPv6 loopback: only this machine can connect"), Qt::ToolTipRole);
-    m_host->setItemData(2, tr("Every IPv4 interface: other machines can connect"), Qt::ToolTipRole);
-    m_host->setItemData(3, tr("Every IPv6 interface: other machines can connect"), Qt::ToolTipRole);
-    m_host->setMinimumContentsLength(20);
-    m_host->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    // Recent targets are offered in a list under the field, never filled in
-    // ahead of the typing: what is typed stays as typed until one is chosen.
-    m_host->completer()->setCompletionMode(QCompleter::PopupCompletion);
-    m_host->completer()->setFilterMode(Qt::MatchContains);
+    m_host = fields::newListenHostBox(this);
 
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);

@@ -131,6 +131,13 @@ int ChannelModel::nodeFor(engine::ChannelId id, engine::ChannelRole role, engine
     case engine::ChannelRole::Accepted: node.info.phase = engine::ChannelPhase::Connected; break;
     case engine::ChannelRole::Client: node.info.phase = engine::ChannelPhase::Connecting; break;
     }
+    if (auto up = m_upstreamOf.find(id); up != m_upstreamOf.end()) {
+        // A proxy's upstream leg: beneath the accepted leg it serves.
+        node.info.proxyPeer = up->second;
+        node.info.proxyUpstream = true;
+        if (auto a = m_byId.find(up->second); a != m_byId.end() && m_nodes[static_cast<std::size_t>(a->second)].alive)
+            node.parentNode = a->second;
+    }
     if (role == engine::ChannelRole::Accepted && parent != 0) {
         if (auto p = m_byId.find(parent); p != m_byId.end() && m_nodes[static_cast<std::size_t>(p->second)].alive) {
             const Node& listener = m_nodes[static_cast<std::size_t>(p->second)];
@@ -209,6 +216,10 @@ void ChannelModel::applyOne(const engine::Event& e) {
         break;
     case K::Accepted:
         setPhase(n, engine::ChannelPhase::Connected);
+        if (e.upstream() != 0) {
+            i.proxyPeer = e.upstream();
+            m_upstreamOf[e.upstream()] = e.channel;
+        }
         i.peer = utf8(e.peer());
         i.local = utf8(e.local());
         break;
@@ -425,6 +436,11 @@ int ChannelModel::removeClosed() {
             end = a;
         }
     };
+    // Proxies: the upstream legs beneath accepted legs first, so a closed pair goes as a whole.
+    for (int t : m_top) {
+        const std::vector<int> kids = m_nodes[static_cast<std::size_t>(t)].children;
+        for (int c : kids) sweep(m_nodes[static_cast<std::size_t>(c)].children, c);
+    }
     for (int t : m_top) sweep(m_nodes[static_cast<std::size_t>(t)].children, t);
     sweep(m_top, -1);
     return removed;
@@ -437,6 +453,7 @@ void ChannelModel::clear() {
     m_top.clear();
     m_pending.clear();
     m_touched.clear();
+    m_upstreamOf.clear();
     m_open = 0;
     endResetModel();
 }
@@ -532,6 +549,11 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case ColName:
+            // A proxied connection's legs say which way their messages go.
+            if (i.proxyPeer != 0 && i.proxyUpstream)
+                return tr("%1 server → client").arg(channelLabel(i.id));
+            if (i.proxyPeer != 0)
+                return tr("%1 client → server ⇄ %2").arg(channelLabel(i.id), channelLabel(i.proxyPeer));
             return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
         case ColState: {
             QString s = latin1(engine::channelPhaseName(i.phase));
@@ -558,6 +580,10 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
         lines << QStringLiteral("%1 %2, %3").arg(channelLabel(i.id), latin1(engine::channelRoleName(i.role)),
                                                   latin1(engine::channelPhaseName(i.phase)));
         if (i.parent) lines << tr("accepted by %1").arg(channelLabel(i.parent));
+        if (i.proxyPeer != 0)
+            lines << (i.proxyUpstream
+                          ? tr("proxy: the leg to the real server (server → client) of the client leg %1").arg(channelLabel(i.proxyPeer))
+                          : tr("proxy: the real client's leg (client → server); the server leg is %1").arg(channelLabel(i.proxyPeer)));
         if (!i.local.isEmpty()) lines << tr("local %1").arg(i.local);
         if (!i.peer.isEmpty()) lines << tr("peer %1").arg(i.peer);
         if (!i.host.isEmpty()) lines << tr("host %1").arg(i.host);
@@ -612,6 +638,7 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     case IsOpenRole: return i.phase != engine::ChannelPhase::Closed;
     case SortRole: return value(index.column());
     case TlsPhaseRole: return static_cast<int>(i.tlsPhase);
+    case ProxyPeerRole: return static_cast<uint>(i.proxyPeer);
     case TlsVerifiedRole: return i.tlsPhase == TlsPhase::Established && i.tls && tlsVerified(*i.tls);
     default: return QVariant();
     }

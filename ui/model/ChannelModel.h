@@ -13,6 +13,9 @@
 // A terminator is known from terminator_set, found_terminator, snapshots,
 // the listener (for an accepted channel), or setOptions() (the bridge tells
 // what a channel was opened with).
+// A proxied connection is a pair: the accepted leg under its proxying
+// listener, its upstream leg (the reactor's connection to the real server)
+// beneath the accepted leg; each names the other (ChannelInfo::proxyPeer).
 // Closed channels stay (phase "closed") until removeClosed().
 // What it owns: the ChannelInfo of every channel.
 // Threads: GUI thread only.
@@ -48,6 +51,13 @@ struct ChannelInfo {
     engine::ChannelRole role = engine::ChannelRole::Client;
     engine::ChannelPhase phase = engine::ChannelPhase::Connecting;
     engine::ChannelId parent = 0;  ///< The listener of an accepted channel, else 0.
+    /// A leg of a proxied connection: the other leg (0: not proxied). The
+    /// accepted leg (the real client's; its messages go client → server)
+    /// names its upstream leg, which the tree shows beneath it; the upstream
+    /// leg (connected to the real server; its messages go server → client)
+    /// names the accepted one.
+    engine::ChannelId proxyPeer = 0;
+    bool proxyUpstream = false;    ///< This leg is the one connected to the real server.
     QString peer;                  ///< "127.0.0.1:7000"; for a connecting client, the address being tried.
     QString local;
     QString host;                  ///< A client's host as given ("localhost"), if known.
@@ -89,6 +99,7 @@ public:
         SortRole,   ///< The raw value of the column (numbers as qulonglong) for sorting proxies.
         TlsPhaseRole,    ///< int (ui::TlsPhase).
         TlsVerifiedRole, ///< bool: a TLS peer whose certificate was verified (false: none, or unverified).
+        ProxyPeerRole,   ///< uint: the other leg of a proxied connection (0: not proxied).
     };
     /// "TLS 1.3", "TLS 1.3 — UNVERIFIED", "TLS closed", "TLS…", "" (what the
     /// State column adds after the phase, and the inspector's headline).
@@ -156,6 +167,9 @@ private:
     std::vector<int> m_top;
     std::vector<int> m_pending;  ///< Created this batch, not announced yet (creation order).
     std::vector<int> m_touched;  ///< Announced nodes changed this batch.
+    /// Proxied connections: upstream leg → accepted leg (from `accepted`), so
+    /// the upstream leg is put beneath its accepted leg whatever its first event.
+    std::unordered_map<engine::ChannelId, engine::ChannelId> m_upstreamOf;
     int m_open = 0;
 };
 

@@ -72,6 +72,18 @@ engine::ChannelOptions ListenParams::options() const {
     return o;
 }
 
+engine::ChannelOptions ProxyParams::options() const {
+    engine::ChannelOptions o;
+    o.terminator = clientTerminator;
+    o.programs = protocol.programs;
+    o.proxy.host = toHost.toStdString();
+    o.proxy.port = toPort;
+    o.proxy.family = engineFamily(family);
+    o.proxy.serverTerminator = serverTerminator;
+    o.frameProxied = true;  // the window shows every message
+    return o;
+}
+
 QString hostPort(const QString& host, std::uint16_t port) {
     if (host.contains(u':')) return QStringLiteral("[%1]:%2").arg(host).arg(port);
     return QStringLiteral("%1:%2").arg(host).arg(port);

@@ -83,6 +83,25 @@ struct ListenParams {
     engine::ChannelOptions options() const;
 };
 
+/// A framing proxy (ProxyDialog; the engine's ChannelOptions::proxy, what
+/// `linewright-cli proxy` opens): a listener on host:port whose every
+/// connection gets its own upstream connection to toHost:toPort, the two
+/// legs linked; each direction framed with its own terminator (a preset
+/// frames both, as `proxy --preset` does).
+struct ProxyParams {
+    QString host = QStringLiteral("127.0.0.1");
+    std::uint16_t port = 7001;  ///< 0: any free port.
+    QString toHost = QStringLiteral("127.0.0.1");
+    std::uint16_t toPort = 7000;
+    Family family = Family::Any;  ///< Of the upstream connections.
+    engine::Terminator clientTerminator = engine::Terminator::bytes("\r\n");  ///< client → server
+    engine::Terminator serverTerminator = engine::Terminator::bytes("\r\n");  ///< server → client
+    /// Protocol programs both legs run (framing and marks only: a proxy answers nothing).
+    ProtocolChoice protocol;
+
+    engine::ChannelOptions options() const;
+};
+
 /// "host:port", with brackets around an IPv6 host.
 QString hostPort(const QString& host, std::uint16_t port);
 

@@ -47,6 +47,10 @@ namespace {
 
 enum class Tone { In, Out, Lifecycle, Quiet, Error, Warning, Terminator };
 
+// On a leg of a proxied connection (`upstream`: the leg to the real server),
+// bytes going `d` travel from the client to the server.
+bool proxyToServer(bool upstream, Direction d) noexcept { return upstream ? d == Direction::Out : d == Direction::In; }
+
 Tone toneOf(const LogRecord& r) noexcept {
     switch (r.kind) {
     case EventKind::Collect:
@@ -282,6 +286,7 @@ void EventLogModel::scanLabels() {
     // ("EchoHandler#7"), from their `hosted` event.
     if (m_labelGeneration != m_store->generation()) {
         m_labels.clear();
+        m_proxyLegs.clear();
         m_labelScanned = 0;
         m_labelGeneration = m_store->generation();
     }
@@ -291,6 +296,14 @@ void EventLogModel::scanLabels() {
         if (r.kind == engine::EventKind::Hosted && static_cast<engine::HostPhase>(r.sub) == engine::HostPhase::Dispatcher) {
             const std::string_view info = m_store->info(m_labelScanned);
             m_labels.insert(r.channel, QString::fromUtf8(info.data(), static_cast<qsizetype>(info.size())));
+        }
+        // A proxied connection: its accepted leg names its upstream leg.
+        if (r.kind == engine::EventKind::Accepted && r.count > 0) {
+            const auto upstream = static_cast<engine::ChannelId>(r.count);
+            m_proxyLegs.insert(r.channel, false);
+            m_proxyLegs.insert(upstream, true);
+            m_labels.insert(r.channel, tr("client"));
+            m_labels.insert(upstream, tr("server"));
         }
     }
 }
@@ -469,7 +482,13 @@ QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) co
         return label == m_labels.constEnd() ? channelLabel(r.channel)
                                             : channelLabel(r.channel) + QLatin1Char(' ') + *label;
     }
-    case ColDirection: return directionName(message ? Direction::In : direction(r.kind));
+    case ColDirection: {
+        const Direction d = message ? Direction::In : direction(r.kind);
+        // A proxy leg: which way the bytes go between the real client and the real server.
+        if (const auto leg = m_proxyLegs.constFind(r.channel); leg != m_proxyLegs.constEnd() && d != Direction::None)
+            return proxyToServer(*leg, d) ? QStringLiteral("C→S") : QStringLiteral("S→C");
+        return directionName(d);
+    }
     case ColMethod:
         switch (e.type) {
         case RowType::Event: return withRule(methodName(r), e.row);
@@ -562,7 +581,12 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
         const Tones& t = tones();
         if (e->type == RowType::InProgress) return t.quiet;
         if (idx.column() == ColData && !message && r.kind == EventKind::FoundTerminator) return t.terminator;
-        return t.of(message ? Tone::In : toneOf(r));
+        const Tone tone = message ? Tone::In : toneOf(r);
+        // A proxied pair: client → server in the "in" colour, server → client in the "out" one.
+        if ((tone == Tone::In || tone == Tone::Out) && m_proxyLegs.contains(r.channel))
+            return t.of(proxyToServer(m_proxyLegs.value(r.channel), message ? Direction::In : direction(r.kind)) ? Tone::In
+                                                                                                                 : Tone::Out);
+        return t.of(tone);
     }
     case Qt::BackgroundRole: {
         const Tones& t = tones();

@@ -210,6 +210,9 @@ private:
     // Hosted examples' channels: channel → Python class name (scanLabels()).
     void scanLabels();
     QHash<engine::ChannelId, QString> m_labels;
+    /// The legs of proxied connections (from `accepted` with an upstream):
+    /// true for the upstream leg (to the real server), false for the client's.
+    QHash<engine::ChannelId, bool> m_proxyLegs;
     std::size_t m_labelScanned = 0;
     std::uint64_t m_labelGeneration = ~std::uint64_t(0);
 };

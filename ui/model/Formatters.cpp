@@ -237,6 +237,12 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
         case engine::HostPhase::Failed: return u(e.label());
         }
         return u(e.label());
+    case K::Intercept: {
+        QString s = latin1(engine::interceptActionName(e.interceptAction()));
+        if (e.heldMessage() != 0) s += QStringLiteral(" #%1").arg(e.heldMessage());
+        if (!store.data(row).empty()) s += QStringLiteral(" ") + escapedPreview(store.data(row), maxBytes);
+        return s + QStringLiteral(" (%1 held)").arg(e.size);
+    }
     case K::TlsHandshake:
         if (const engine::TlsHandshakeInfo* t = store.tls(row)) return tlsHandshakeSummary(*t);
         return QStringLiteral("TLS handshake");

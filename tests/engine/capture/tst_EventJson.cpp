@@ -293,6 +293,15 @@ std::vector<Event> oneOfEach() {
     e.info = "127.0.0.1:9 is unreachable";
     e.size = 1;
     v.push_back(e);
+    e = base(EventKind::Intercept);  // a proxy leg holds its third message
+    e.sub = static_cast<std::uint8_t>(engine::InterceptAction::Held);
+    e.count = 3;
+    e.size = 2;
+    e.data = "PING\r\n";
+    v.push_back(e);
+    e = base(EventKind::Intercept);
+    e.sub = static_cast<std::uint8_t>(engine::InterceptAction::On);
+    v.push_back(e);
     return v;
 }
 
@@ -753,7 +762,7 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
     const std::vector<Accessor> accessors = {
         {"bytes", [](const Event& e) { return std::string(e.bytes()); },
          {{K::Collect, "data_b64"}, {K::Sent, "data_b64"}, {K::Received, "data_b64"}, {K::Warning, "data_b64"},
-          {K::Datagram, "data_b64"}, {K::DatagramSent, "data_b64"}}},
+          {K::Datagram, "data_b64"}, {K::DatagramSent, "data_b64"}, {K::Intercept, "data_b64"}}},
         {"address", [](const Event& e) { return std::string(e.address()); }, {{K::Listening, "address"}, {K::Connecting, "address"}}},
         {"host", [](const Event& e) { return std::string(e.host()); }, {{K::Connecting, "host"}}},
         {"port", [&](const Event& e) { return n(e.port()); }, {{K::Listening, "port"}, {K::Connecting, "port"}, {K::Hosted, "port"}}},

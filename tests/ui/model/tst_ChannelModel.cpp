@@ -56,6 +56,7 @@ private slots:
     void tlsCloseShowsEnded();
     void tlsListenerPassesItOn();
     void tlsStartTlsAndRequested();
+    void proxiedPairIsGrouped();
 };
 
 void tst_ChannelModel::listenerWithAcceptedChildren() {
@@ -447,6 +448,47 @@ void tst_ChannelModel::tlsStartTlsAndRequested() {
     f.script.closed(1, engine::CloseReason::Error);
     f.feed();
     QCOMPARE(f.cell(1, ChannelModel::ColState), QStringLiteral("closed · TLS failed"));
+}
+
+
+// A proxied connection (the engine's `accepted` naming its upstream leg, the
+// upstream leg's `connecting` naming the accepted one): the server leg sits
+// beneath the client leg, each names the other and the way its messages go;
+// removeClosed() takes a closed pair as a whole. Also when the upstream
+// leg's first event is not its `connecting` (a name that does not resolve).
+void tst_ChannelModel::proxiedPairIsGrouped() {
+    Fixture f;
+    f.script.listening(1, "127.0.0.1:7001", 7001);
+    f.script.accepted(2, 1, "127.0.0.1:50001", "127.0.0.1:7001").count = 3;
+    f.script.connecting(3, "127.0.0.1:6379", "127.0.0.1").parent = 2;
+    f.script.accepted(4, 1, "127.0.0.1:50002", "127.0.0.1:7001").count = 5;
+    f.feed();
+    f.script.add(engine::EventKind::Error, 5).info = "no such host";  // #5's first event
+    f.feed();
+    const QModelIndex listener = f.model.indexForChannel(1);
+    QCOMPARE(f.model.rowCount(listener), 2);  // the client legs
+    const QModelIndex client = f.model.indexForChannel(2);
+    const QModelIndex server = f.model.indexForChannel(3);
+    QCOMPARE(client.parent(), listener);
+    QCOMPARE(server.parent(), client);
+    QCOMPARE(f.model.rowCount(client), 1);
+    QCOMPARE(f.model.indexForChannel(5).parent(), f.model.indexForChannel(4));
+    QCOMPARE(f.model.info(2)->proxyPeer, engine::ChannelId{3});
+    QVERIFY(!f.model.info(2)->proxyUpstream);
+    QCOMPARE(f.model.info(3)->proxyPeer, engine::ChannelId{2});
+    QVERIFY(f.model.info(3)->proxyUpstream);
+    QCOMPARE(client.data(ChannelModel::ProxyPeerRole).toUInt(), 3u);
+    QCOMPARE(client.data().toString(), QStringLiteral("#2 client → server ⇄ #3"));
+    QCOMPARE(server.data().toString(), QStringLiteral("#3 server → client"));
+    QVERIFY(server.data(Qt::ToolTipRole).toString().contains(QStringLiteral("real server")));
+    // A closed pair goes as a whole; an open one stays.
+    f.script.closed(2, engine::CloseReason::Peer);
+    f.script.closed(3, engine::CloseReason::Peer);
+    f.feed();
+    QCOMPARE(f.model.removeClosed(), 2);
+    QVERIFY(f.model.info(2) == nullptr && f.model.info(3) == nullptr);
+    QCOMPARE(f.model.rowCount(listener), 1);
+    QCOMPARE(f.model.indexForChannel(5).parent(), f.model.indexForChannel(4));
 }
 
 QTEST_MAIN(tst_ChannelModel)

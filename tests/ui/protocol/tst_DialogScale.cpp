@@ -1,4 +1,4 @@
-// tst_DialogScale.cpp — the Listen, Start TLS and Protocol dialogs, with
+// tst_DialogScale.cpp — the Listen, Proxy, Start TLS and Protocol dialogs, with
 // every field showing (TLS on, STARTTLS after a match, verification off, a
 // protocol chooser with its note), fit a 1600x1000 screen at
 // QT_SCALE_FACTOR=2 (800x500 logical) through DialogFit: bounded by the
@@ -8,6 +8,7 @@
 // scale factor is set, before the application starts (see main()).
 #include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/ListenDialog.h"
+#include "ui/dialogs/ProxyDialog.h"
 #include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/protocol/ProtocolChooser.h"
@@ -35,6 +36,7 @@ private slots:
     void listenShrinksWhenTlsIsOff();
     void startTlsFits();
     void protocolDialogFits();
+    void proxyDialogFits();
 };
 
 namespace {
@@ -118,6 +120,22 @@ void tst_DialogScale::protocolDialogFits() {
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     fitsTheScreen(d);
+}
+
+void tst_DialogScale::proxyDialogFits() {
+    ui::ProxyDialog d;
+    d.move(100, 150);
+    d.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    d.protocolChooser()->rulesEdit()->setText(QStringLiteral("/nonexistent/rules.lwp"));  // its note shows
+    QTRY_COMPARE(d.size(), d.fit()->fittedSize());
+    fitsTheScreen(d);
+    auto* scroll = d.findChild<QScrollArea*>();
+    QVERIFY(scroll);
+    QWidget* last = d.protocolChooser()->rulesEdit();  // the last field
+    scroll->ensureWidgetVisible(last);
+    const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
+    QVERIFY(scroll->viewport()->rect().contains(inViewport));
 }
 
 int main(int argc, char** argv) {

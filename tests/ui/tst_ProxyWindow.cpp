@@ -1,0 +1,265 @@
+// tst_ProxyWindow.cpp — the framing proxy in the window, end to end against
+// real peers nobody here wrote, on loopback: File ▸ Proxy… opens the dialog,
+// OK starts the engine's proxy (the command the CLI posts) in front of a
+// redis-server, and redis-cli talks to the server through it; the dialog's
+// checks (a server is needed, host:port in the server field). The pair: the
+// client's leg and the server's leg of one proxied connection are grouped in
+// the channel list (the server leg beneath the client leg, each naming the
+// other and its direction), and selecting either shows one conversation of
+// both, client → server and server → client interleaved in order, framed. A peer
+// program missing is a QSKIP naming it. Every wait has a deadline.
+#include "ui/MainWindow.h"
+#include "ui/dialogs/ProxyDialog.h"
+#include "ui/model/ChannelModel.h"
+#include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
+#include "ui/model/EventLogStore.h"
+#include "ui/views/ConversationView.h"
+#include "ui/views/TerminatorEdit.h"
+#include "../app/PeerTestSupport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTcpSocket>
+#include <QTest>
+
+using engine::ChannelId;
+using engine::EventKind;
+using ui::MainWindow;
+
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+#define REQUIRE_PROGRAM(name)                                                     \
+    do {                                                                          \
+        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed here");   \
+    } while (false)
+
+const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
+
+std::uint16_t portOf(const QString& address) {
+    return static_cast<std::uint16_t>(address.mid(address.lastIndexOf(u':') + 1).toUInt());
+}
+
+bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray& data) {
+    const ui::EventLogStore& s = w.bridge()->store();
+    for (std::size_t row = 0; row < s.size(); ++row) {
+        const ui::LogRecord& r = s.record(row);
+        if (r.channel != channel || r.kind != kind) continue;
+        const std::string_view d = s.data(row);
+        if (QByteArray(d.data(), static_cast<qsizetype>(d.size())) == data) return true;
+    }
+    return false;
+}
+
+bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind) {
+    const ui::EventLogStore& s = w.bridge()->store();
+    for (std::size_t row = 0; row < s.size(); ++row)
+        if (s.record(row).channel == channel && s.record(row).kind == kind) return true;
+    return false;
+}
+
+// The channels of role `role` under `parent` in the channel model.
+QList<ChannelId> childrenOf(MainWindow& w, ChannelId parent, engine::ChannelRole role) {
+    QList<ChannelId> out;
+    for (ChannelId id : w.bridge()->channelModel()->channels()) {
+        const ui::ChannelInfo* i = info(w, id);
+        if (i && i->parent == parent && i->role == role) out << id;
+    }
+    return out;
+}
+
+QPushButton* okOf(QDialog* d) { return d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok); }
+
+// A redis-server on a free loopback port, no persistence.
+struct Redis {
+    quint16 port = lwtest::freePort();
+    lwtest::Background proc{QStringLiteral("redis-server"),
+                            {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
+                            kWaitMs};
+    bool ready() { return !proc.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
+};
+
+lwtest::Run redisCli(quint16 port, const QStringList& args) {
+    return lwtest::runProcess(QStringLiteral("redis-cli"), QStringList{"-p", QString::number(port)} + args, {}, kWaitMs,
+                              kWaitMs);
+}
+
+}  // namespace
+
+class tst_ProxyWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void dialogChecksItsInput();
+    void proxyDialogStartsTheEngineProxy();
+    void pairIsShownAsOne();
+
+private:
+    // Opens a proxy through File ▸ Proxy… to 127.0.0.1:`to` (typed as host:port);
+    // the listener, and its port through `port`.
+    ChannelId openProxy(MainWindow& w, quint16 to, std::uint16_t& port);
+};
+
+void tst_ProxyWindow::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(QStringLiteral("Linewright"));
+    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+}
+
+void tst_ProxyWindow::init() { QSettings().clear(); }
+
+void tst_ProxyWindow::dialogChecksItsInput() {
+    ui::ProxyDialog d;
+    QCOMPARE(d.hostBox()->currentText(), QStringLiteral("127.0.0.1"));  // loopback unless asked
+    QVERIFY(okOf(&d)->isEnabled());
+    d.toHostBox()->setEditText(QString());
+    QVERIFY(!okOf(&d)->isEnabled());
+    QVERIFY(d.problem().contains(QStringLiteral("server")));
+    d.toHostBox()->setEditText(QStringLiteral("example.org:6380"));
+    QVERIFY(okOf(&d)->isEnabled());
+    d.clientTerminatorEdit()->setTerminator(engine::Terminator::bytes("\n"));
+    const ui::ProxyParams p = d.params();
+    QCOMPARE(p.toHost, QStringLiteral("example.org"));
+    QCOMPARE(p.toPort, std::uint16_t(6380));
+    QCOMPARE(p.clientTerminator.bytesValue(), std::string("\n"));
+    QCOMPARE(p.serverTerminator.bytesValue(), std::string("\r\n"));
+    const engine::ChannelOptions o = p.options();
+    QVERIFY(o.proxy.wanted());
+    QCOMPARE(o.proxy.host, std::string("example.org"));
+    QCOMPARE(o.proxy.port, std::uint16_t(6380));
+    QCOMPARE(o.terminator.bytesValue(), std::string("\n"));
+    QCOMPARE(o.proxy.serverTerminator.bytesValue(), std::string("\r\n"));
+    // Round trip.
+    ui::ProxyDialog again;
+    again.setParams(p);
+    QCOMPARE(again.params().toPort, std::uint16_t(6380));
+    QCOMPARE(again.params().clientTerminator.bytesValue(), std::string("\n"));
+}
+
+ChannelId tst_ProxyWindow::openProxy(MainWindow& w, quint16 to, std::uint16_t& port) {
+    port = 0;
+    w.action(QStringLiteral("proxy"))->trigger();
+    auto* d = w.findChild<ui::ProxyDialog*>();
+    if (!d) return 0;
+    d->portBox()->setValue(0);
+    d->toHostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(to));
+    if (!okOf(d)->isEnabled()) return 0;
+    QTest::mouseClick(okOf(d), Qt::LeftButton);
+    const ChannelId listener = w.currentChannel();
+    if (!QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs)) return 0;
+    port = portOf(info(w, listener)->local);
+    return listener;
+}
+
+void tst_ProxyWindow::proxyDialogStartsTheEngineProxy() {
+    REQUIRE_PROGRAM("redis-server");
+    REQUIRE_PROGRAM("redis-cli");
+    Redis redis;
+    QVERIFY(redis.ready());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    std::uint16_t port = 0;
+    const ChannelId listener = openProxy(w, redis.port, port);
+    QVERIFY(listener != 0);
+    QVERIFY(port != 0);
+    QCOMPARE(info(w, listener)->role, engine::ChannelRole::Listener);
+
+    // A real client through the window's proxy to a real server.
+    QCOMPARE(redisCli(port, {"PING"}).out, QByteArray("PONG\n"));
+    QCOMPARE(redisCli(port, {"SET", "viaGui", "a\r\nb"}).out, QByteArray("OK\n"));
+    QCOMPARE(redisCli(port, {"--no-raw", "GET", "viaGui"}).out, QByteArray("\"a\\r\\nb\"\n"));
+    // The server saw the client's bytes: the value is there directly too.
+    QCOMPARE(redisCli(redis.port, {"--no-raw", "GET", "viaGui"}).out, QByteArray("\"a\\r\\nb\"\n"));
+
+    // Each client connection became an accepted leg with an upstream leg; both framed by \r\n.
+    QTRY_VERIFY_WITH_TIMEOUT(childrenOf(w, listener, engine::ChannelRole::Accepted).size() == 3, kWaitMs);
+    const ChannelId first = childrenOf(w, listener, engine::ChannelRole::Accepted).first();
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, first, EventKind::Collect, "PING"), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, first, EventKind::Closed), kWaitMs);
+    bool pong = false;
+    for (ChannelId id : w.bridge()->channelModel()->channels())
+        if (hasEvent(w, id, EventKind::Collect, "+PONG")) pong = info(w, id)->role == engine::ChannelRole::Client;
+    QVERIFY(pong);  // the server's reply framed on the upstream leg
+}
+
+void tst_ProxyWindow::pairIsShownAsOne() {
+    REQUIRE_PROGRAM("redis-server");
+    Redis redis;
+    QVERIFY(redis.ready());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    std::uint16_t port = 0;
+    const ChannelId listener = openProxy(w, redis.port, port);
+    QVERIFY(listener != 0);
+
+    // One client connection, three requests one after the other (redis's inline commands).
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(client.waitForConnected(kWaitMs));
+    QByteArray got;
+    const auto ask = [&](const QByteArray& request, const QByteArray& reply) {
+        client.write(request);
+        return QTest::qWaitFor([&] {
+            got += client.readAll();
+            return got.endsWith(reply);
+        }, kWaitMs);
+    };
+    QVERIFY(ask("PING\r\n", "+PONG\r\n"));
+    QVERIFY(ask("ECHO hi\r\n", "$2\r\nhi\r\n"));
+    QVERIFY(ask("PING\r\n", "+PONG\r\n"));
+
+    // The pair in the channel list: the server leg beneath the client leg.
+    ui::ChannelModel* model = w.bridge()->channelModel();
+    QTRY_VERIFY_WITH_TIMEOUT(childrenOf(w, listener, engine::ChannelRole::Accepted).size() == 1, kWaitMs);
+    const ChannelId clientLeg = childrenOf(w, listener, engine::ChannelRole::Accepted).first();
+    const ChannelId serverLeg = info(w, clientLeg)->proxyPeer;
+    QVERIFY(serverLeg != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, serverLeg) != nullptr, kWaitMs);
+    QCOMPARE(info(w, serverLeg)->proxyPeer, clientLeg);
+    QVERIFY(info(w, serverLeg)->proxyUpstream);
+    QCOMPARE(model->indexForChannel(serverLeg).parent(), model->indexForChannel(clientLeg));
+    QCOMPARE(model->indexForChannel(clientLeg).parent(), model->indexForChannel(listener));
+    QVERIFY(model->indexForChannel(clientLeg).data().toString().contains(QStringLiteral("client → server")));
+    QVERIFY(model->indexForChannel(serverLeg).data().toString().contains(QStringLiteral("server → client")));
+    QCOMPARE(info(w, serverLeg)->peer, QStringLiteral("127.0.0.1:%1").arg(redis.port));
+
+    // Selecting the server leg shows the pair's conversation, messages only.
+    w.selectChannel(serverLeg);
+    ui::ConversationView* view = w.conversation();
+    view->setScopeToSelection(true);
+    view->setMessagesMode(true);
+    view->applyFilterNow();
+    const ui::EventLogModel* m = w.bridge()->eventModel();
+    const QStringList want = {"C→S PING", "S→C +PONG", "C→S ECHO hi", "S→C $2", "S→C hi", "C→S PING", "S→C +PONG"};
+    QStringList seen;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            seen.clear();
+            for (int row = 0; row < m->rowCount(); ++row) {
+                const ChannelId ch = m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt();
+                if (ch != clientLeg && ch != serverLeg) return false;  // only the pair
+                if (m->index(row, 0).data(ui::EventLogModel::RowTypeRole).toInt() != int(ui::EventLogModel::RowType::Message))
+                    continue;
+                seen << m->index(row, ui::EventLogModel::ColDirection).data().toString() + QLatin1Char(' ') +
+                            m->index(row, 0).data(ui::EventLogModel::BytesRole).toByteArray();
+            }
+            return seen == want;
+        }(),
+        kWaitMs);
+    // The Channel column names the legs.
+    QVERIFY(m->index(0, ui::EventLogModel::ColChannel).data().toString().contains(QStringLiteral("client")));
+}
+
+QTEST_MAIN(tst_ProxyWindow)
+#include "tst_ProxyWindow.moc"

@@ -1,0 +1,68 @@
+// AddressFields.cpp — the address fields the Connect, Listen and Proxy dialogs share.
+#include "ui/dialogs/AddressFields.h"
+
+#include <QComboBox>
+#include <QCompleter>
+#include <QLineEdit>
+
+namespace ui::fields {
+
+namespace {
+// Recent targets are offered in a list under the field, never filled in
+// ahead of the typing: what is typed stays as typed until one is chosen.
+void popupCompletion(QComboBox* box) {
+    box->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    box->completer()->setFilterMode(Qt::MatchContains);
+}
+}  // namespace
+
+QComboBox* newListenHostBox(QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    box->setEditable(true);
+    box->setInsertPolicy(QComboBox::NoInsert);
+    box->addItem(QStringLiteral("127.0.0.1"));
+    box->addItem(QStringLiteral("::1"));
+    box->addItem(QStringLiteral("0.0.0.0"));
+    box->addItem(QStringLiteral("::"));
+    box->setItemData(0, QComboBox::tr("IPv4 loopback: only this machine can connect"), Qt::ToolTipRole);
+    box->setItemData(1, QComboBox::tr("IPv6 loopback: only this machine can connect"), Qt::ToolTipRole);
+    box->setItemData(2, QComboBox::tr("Every IPv4 interface: other machines can connect"), Qt::ToolTipRole);
+    box->setItemData(3, QComboBox::tr("Every IPv6 interface: other machines can connect"), Qt::ToolTipRole);
+    box->setMinimumContentsLength(20);
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    popupCompletion(box);
+    return box;
+}
+
+QComboBox* newTargetHostBox(QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    box->setEditable(true);
+    box->setInsertPolicy(QComboBox::NoInsert);
+    box->lineEdit()->setPlaceholderText(QComboBox::tr("host name or address, or host:port"));
+    box->setMinimumContentsLength(28);
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    popupCompletion(box);
+    return box;
+}
+
+QComboBox* newFamilyBox(QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    box->addItem(QComboBox::tr("Any (try every address)"));
+    box->addItem(QComboBox::tr("IPv4 only"));
+    box->addItem(QComboBox::tr("IPv6 only"));
+    return box;
+}
+
+Family familyOf(const QComboBox* box) {
+    switch (box->currentIndex()) {
+    case 1: return Family::IPv4;
+    case 2: return Family::IPv6;
+    default: return Family::Any;
+    }
+}
+
+void setFamily(QComboBox* box, Family f) {
+    box->setCurrentIndex(f == Family::IPv4 ? 1 : (f == Family::IPv6 ? 2 : 0));
+}
+
+}  // namespace ui::fields
