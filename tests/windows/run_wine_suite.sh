@@ -12,7 +12,8 @@
 #                       listen --echo (poll, select) byte-exact and with 200
 #                       concurrent connections, connect to a CPython asynchat
 #                       server, --json, --record, summary, export --pcapng
-#                       (tshark), replay, mock.
+#                       (tshark), replay, mock; and the recorded session read
+#                       by the Linux build (build/default, when it is there).
 #
 #   tests/windows/run_wine_suite.sh [BUILD_DIR]   (default build/windows-cross)
 #
@@ -88,5 +89,12 @@ for prog in net_checks pattern_checks; do
     echo "$prog.exe: $summary"
 done
 
+linux_cli=()
+if [[ -x build/default/app/linewright-cli ]]; then
+    linux_cli=("$PWD/build/default/app/linewright-cli")
+else
+    echo "run_wine_suite: build/default/app/linewright-cli not built: the session portability check is SKIPPED"
+fi
 mkdir -p "$build/cli-checks"
-timeout 900 python3 tests/windows/wine_cli_checks.py "$build/app/linewright-cli.exe" "$build/cli-checks"
+timeout 900 python3 tests/windows/wine_cli_checks.py "$build/app/linewright-cli.exe" "$build/cli-checks" \
+    "${linux_cli[@]}"

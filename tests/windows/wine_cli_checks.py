@@ -2,13 +2,15 @@
 """tests/windows/wine_cli_checks.py - linewright-cli.exe under Wine, against
 native Linux peers (this Python, CPython's asynchat, tshark).
 
-    wine_cli_checks.py CLI_EXE WORK_DIR
+    wine_cli_checks.py CLI_EXE WORK_DIR [LINUX_CLI]
 
 Run by tests/windows/run_wine_suite.sh (CI's Windows step) with WINEPREFIX and
 WINEDEBUG set. Needs a Python with asynchat (3.11; it is gone from 3.12) and
 tshark. Every wait has a deadline and waits on something (a listener's
 "listening on" line, a socket, a process's end); nothing sleeps. Prints one
 "ok - ..." line per check and fails at the first mismatch with what differed.
+LINUX_CLI (the native linewright-cli), when given, reads the session the .exe
+recorded: its summary and pcapng export must be byte-equal to the .exe's.
 """
 import warnings
 
@@ -26,6 +28,7 @@ import threading
 import time
 
 CLI, WORK = sys.argv[1], sys.argv[2]
+LINUX_CLI = sys.argv[3] if len(sys.argv) > 3 else None
 TIMEOUT = 120  # any one program's whole run under Wine, generous for 2 loaded cores
 passed = 0
 
@@ -291,5 +294,38 @@ srv = Server(["mock", session, "--listen", "127.0.0.1:0", "--clients", "1"], "mo
 exchange(srv.port, [(wire, wire)])
 srv.finish()
 ok("mock serves the recorded replies to a native client, byte-exact")
+
+# --- an error recorded portably: a refused connect ----------------------------
+refused = os.path.join(WORK, "refused.lwsession")
+if os.path.exists(refused):
+    os.remove(refused)
+closed = socket.socket()
+closed.bind(("127.0.0.1", 0))
+closed_port = closed.getsockname()[1]
+closed.close()  # nothing listens there now: a connect is refused
+_, err = run(["connect", "127.0.0.1", str(closed_port), "--record", refused, "--no-stdin"], "refused connect",
+             status=1)
+if "Connection refused" not in err:
+    fail("refused connect: %s" % err[-500:])
+names = [json.loads(line).get("errno_name") for line in open(refused, "rb").read().split(b"\n")[1:] if line]
+if "ECONNREFUSED" not in names:
+    fail("the refused connect's session has no errno_name ECONNREFUSED: %s" % open(refused, "rb").read()[:800])
+ok("a refused connect: 'Connection refused' (status 1), recorded with errno_name ECONNREFUSED")
+refused_summary, _ = run(["summary", refused], "summary of the refused connect")
+
+# --- the same sessions read by the Linux build --------------------------------
+if LINUX_CLI:
+    for f, text in ((session, summary), (refused, refused_summary)):
+        native = subprocess.run([LINUX_CLI, "summary", f], capture_output=True, timeout=TIMEOUT)
+        if native.returncode != 0 or native.stdout != text:
+            fail("the Linux build's summary of %s differs:\n--- wine\n%s\n--- linux\n%s%s" %
+                 (f, text.decode("utf-8", "replace"), native.stdout.decode("utf-8", "replace"),
+                  native.stderr.decode("utf-8", "replace")))
+    pcap_linux = os.path.join(WORK, "linux.pcapng")
+    native = subprocess.run([LINUX_CLI, "export", session, "--pcapng", pcap_linux, "--force"],
+                            capture_output=True, timeout=TIMEOUT)
+    if native.returncode != 0 or open(pcap_linux, "rb").read() != open(pcap, "rb").read():
+        fail("the Linux build's pcapng export of the Wine recording differs from the .exe's")
+    ok("the sessions recorded under Wine read identically with the Linux build (summaries, pcapng byte-equal)")
 
 print("%d passed, 0 failed" % passed)
