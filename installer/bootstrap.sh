@@ -7,7 +7,7 @@
 #   installer/bootstrap.sh asan [ARGS...]  the same under AddressSanitizer + UBSan (build/asan)
 #   installer/bootstrap.sh tsan [ARGS...]  build under ThreadSanitizer, run the 'threaded' tests (build/tsan)
 #   installer/bootstrap.sh package         build (default) and make the packages in build/default/packages
-#   installer/bootstrap.sh windows         cross-build engine/net, asyncore, program (+ RE2) for Windows (MinGW-w64), run their checks under Wine
+#   installer/bootstrap.sh windows         cross-build the engine and linewright-cli for Windows (MinGW-w64), run their checks under Wine
 #
 # CI=true turns warnings into errors (LW_WERROR=ON); so does LW_WERROR=ON.
 set -euo pipefail
@@ -79,6 +79,9 @@ WINDOWS_DEPS=(
     unicode-data
     curl
     python3
+    # tests/windows/wine_cli_checks.py: tshark reads the .exe's pcapng export
+    # (python3 is Debian's 3.11, which still has asynchat for the echo server)
+    tshark
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

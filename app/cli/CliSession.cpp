@@ -131,19 +131,22 @@ int CliSession::run() {
     if (!m_holdUntilTls) startStdin();
 
     const auto start = std::chrono::steady_clock::now();
-    const auto deadline = m_o.timeout ? std::optional(start + *m_o.timeout) : std::nullopt;
+    // A flag and a plain time point rather than an optional: GCC at -O1 (the
+    // MinGW cross-build) warns that an optional's value may be uninitialized.
+    const bool hasDeadline = m_o.timeout.has_value();
+    const auto deadline = start + m_o.timeout.value_or(std::chrono::milliseconds(0));
     std::vector<Event> batch;
     while (!m_stopped) {
         const auto now = std::chrono::steady_clock::now();
         auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
-        if (deadline && !m_timedOut) wait = std::min(wait, *deadline - now);
+        if (hasDeadline && !m_timedOut) wait = std::min(wait, deadline - now);
         if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
         const auto waitMs = std::max<std::chrono::milliseconds>(
             std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(wait));
         if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
 
         const auto after = std::chrono::steady_clock::now();
-        if (deadline && !m_timedOut && !m_stopped && after >= *deadline) {
+        if (hasDeadline && !m_timedOut && !m_stopped && after >= deadline) {
             m_timedOut = true;
             requestStop();
         }

@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/Reframer.h"
+#include "engine/net/NetErrors.h"
 
 #include <algorithm>
 #include <chrono>
@@ -286,6 +287,7 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
             e.sub = static_cast<std::uint8_t>(byServer ? CloseReason::Peer : CloseReason::Local);
             e.info = byServer ? "Connection reset by peer" : "close";
             e.error = byServer ? static_cast<int>(std::errc::connection_reset) : 0;
+            e.aux = sockops::errorName(e.error);
         } else {
             e.sub = static_cast<std::uint8_t>(CloseReason::Peer);
             e.info = "eof";

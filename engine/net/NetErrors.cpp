@@ -116,5 +116,13 @@ std::string_view errorName(const std::error_code& ec) noexcept {
     return e ? std::string_view(e->name) : std::string_view();
 }
 
+std::string_view errorName(int code) noexcept {
+    if (code == 0) return {};
+#if defined(_WIN32)
+    if (code >= 10000) return errorName(std::error_code(code, winsockCategory()));
+#endif
+    return errorName(std::error_code(code, std::generic_category()));
+}
+
 }  // namespace sockops
 }  // namespace engine

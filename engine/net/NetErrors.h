@@ -28,6 +28,10 @@ namespace sockops {
 /// (generic/system category with an errno value, or winsockCategory()); empty
 /// when the error is not a known socket error.
 std::string_view errorName(const std::error_code& ec) noexcept;
+/// The same for an error number as events carry it (Event::error): on
+/// Windows a Winsock code (>= 10000) or else a C runtime errno value, on
+/// POSIX an errno value. Empty for 0 and for unknown numbers.
+std::string_view errorName(int code) noexcept;
 
 }  // namespace sockops
 }  // namespace engine

@@ -6,6 +6,7 @@
 #include "engine/asyncore/DispatcherTap.h"
 #include "engine/asyncore/DispatcherWithSend.h"
 #include "engine/net/Address.h"
+#include "engine/net/NetErrors.h"
 #include "engine/reactor/Channel.h"
 
 #include <utility>
@@ -125,6 +126,7 @@ void ChannelReporter::pushed(ProducerKind kind, std::int64_t size, std::int64_t 
 void ChannelReporter::error(int code, std::string message) {
     Event& e = emit(EventKind::Error);
     e.error = code;
+    e.aux = sockops::errorName(code);
     e.info = std::move(message);
 }
 
@@ -157,6 +159,7 @@ void ChannelReporter::closed(CloseReason reason, int error, std::string detail, 
     Event& e = emit(EventKind::Closed);
     e.sub = static_cast<std::uint8_t>(reason);
     e.error = error;
+    e.aux = sockops::errorName(error);
     e.info = std::move(detail);
     e.state = std::make_shared<const ChannelState>(std::move(last));
 }

@@ -399,6 +399,12 @@ struct Event {
     std::string_view detail() const noexcept { return kind == EventKind::Closed ? std::string_view(info) : std::string_view(); }
     /// error, closed: the system error value (errno), 0 if none.
     std::int32_t errorCode() const noexcept { return kind == EventKind::Error || kind == EventKind::Closed ? error : 0; }
+    /// error, closed: the error's portable name ("ECONNRESET"; sockops::errorName()), the same whichever
+    /// platform recorded it (the number is the platform's: 104 on Linux, 10054 on Windows); "" if none
+    /// or unknown, and in files written before the name was recorded.
+    std::string_view errorName() const noexcept {
+        return kind == EventKind::Error || kind == EventKind::Closed ? std::string_view(aux) : std::string_view();
+    }
     /// error, warning: the message.
     std::string_view message() const noexcept {
         return kind == EventKind::Error || kind == EventKind::Warning ? std::string_view(info) : std::string_view();

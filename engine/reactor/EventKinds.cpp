@@ -69,9 +69,11 @@ constexpr EventField kClosed[] = {
     name("reason", kCloseReasonNames),
     text("detail", S::Info),
     number("errno", S::Error, P::IfSet),
+    text("errno_name", S::Aux, P::IfSet),  // the errno's portable name ("ECONNRESET"), the same on every platform
     group("bytes_in", S::Counters, P::IfSet),  // bytes_in, bytes_out, messages_in, messages_out
 };
-constexpr EventField kError[] = {number("errno", S::Error), text("message", S::Info)};
+constexpr EventField kError[] = {number("errno", S::Error), text("errno_name", S::Aux, P::IfSet),
+                                 text("message", S::Info)};
 constexpr EventField kWarning[] = {
     name("code", kWarningCodeNames),
     text("message", S::Info),

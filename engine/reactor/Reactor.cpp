@@ -27,6 +27,7 @@
 #include "engine/asyncore/FileProducer.h"
 #include "engine/asyncore/RepeatProducer.h"
 #include "engine/asyncore/TimerQueue.h"
+#include "engine/net/NetErrors.h"
 #include "engine/net/Resolver.h"
 #include "engine/net/SocketOps.h"
 #include "engine/net/ThreadSafety.h"
@@ -464,6 +465,7 @@ Channel* Reactor::Impl::findSender(ChannelId id, std::string_view what) {
 void Reactor::Impl::emitError(ChannelId channel, int error, std::string message) {
     Event& e = m_events.emplace(EventKind::Error, channel);
     e.error = error;
+    e.aux = sockops::errorName(error);
     e.info = std::move(message);
 }
 

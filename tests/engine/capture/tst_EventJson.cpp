@@ -13,11 +13,13 @@
 #include "engine/capture/Base64.h"
 #include "engine/capture/JsonReader.h"
 #include "engine/capture/JsonWriter.h"
+#include "engine/net/NetErrors.h"
 #include "engine/reactor/EventKinds.h"
 
 #include <QTest>
 
 #include <algorithm>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
@@ -474,6 +476,7 @@ private slots:
     void bytesOnlyLeavesOutTheRendering();
     void bytesOnlyRoundTrips();
     void closedKeepsItsCounters();
+    void errorNamesArePortable();
     void jsonStringsAreValid();
     void decodeErrors_data();
     void decodeErrors();
@@ -618,6 +621,36 @@ void TestEventJson::closedKeepsItsCounters() {
     QVERIFY(back->state);
     QCOMPARE(back->state->messagesOut, 4u);
     QCOMPARE(back->closeReason(), engine::CloseReason::Peer);
+}
+
+void TestEventJson::errorNamesArePortable() {
+    // A reset recorded on Windows (WSAECONNRESET) carries the same name as on Linux.
+    Event e = base(EventKind::Closed);
+    e.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+    e.error = 10054;
+    e.aux = "ECONNRESET";
+    e.info = "Connection reset by peer";
+    const std::string line = ej::encodeEvent(e);
+    QCOMPARE(line, std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"closed","reason":"peer",)"
+                               R"("detail":"Connection reset by peer","errno":10054,"errno_name":"ECONNRESET"})"));
+    const auto back = ej::decodeEvent(line);
+    QVERIFY(back.has_value());
+    QCOMPARE(back->errorName(), std::string_view("ECONNRESET"));
+    QCOMPARE(back->errorCode(), 10054);
+    QCOMPARE(ej::encodeEvent(*back), line);
+    // A file written before names were recorded: the number alone, no name.
+    const auto old = ej::decodeEvent(R"({"seq":2,"t_us":4179,"channel":1,"event":"error","errno":111,)"
+                                     R"("message":"connect to 127.0.0.1:1: Connection refused"})");
+    QVERIFY(old.has_value());
+    QCOMPARE(old->errorCode(), 111);
+    QVERIFY(old->errorName().empty());
+    // The names the reactor gives: from an errno value, and a Winsock code on Windows.
+    QCOMPARE(engine::sockops::errorName(ECONNREFUSED), std::string_view("ECONNREFUSED"));
+    QCOMPARE(engine::sockops::errorName(static_cast<int>(std::errc::connection_reset)), std::string_view("ECONNRESET"));
+    QVERIFY(engine::sockops::errorName(0).empty());
+#if defined(_WIN32)
+    QCOMPARE(engine::sockops::errorName(10061), std::string_view("ECONNREFUSED"));
+#endif
 }
 
 void TestEventJson::jsonStringsAreValid() {
@@ -785,6 +818,8 @@ void TestEventJson::accessorsReadWhatTheTableSays() {
         {"mark", [&](const Event& e) { return n(e.mark()); }, {{K::HighWater, "mark"}, {K::LowWater, "mark"}}},
         {"detail", [](const Event& e) { return std::string(e.detail()); }, {{K::Closed, "detail"}}},
         {"errorCode", [&](const Event& e) { return n(e.errorCode()); }, {{K::Error, "errno"}, {K::Closed, "errno"}}},
+        {"errorName", [](const Event& e) { return std::string(e.errorName()); },
+         {{K::Error, "errno_name"}, {K::Closed, "errno_name"}}},
         {"message", [](const Event& e) { return std::string(e.message()); }, {{K::Error, "message"}, {K::Warning, "message"}}},
         {"warningSize", [&](const Event& e) { return n(e.warningSize()); }, {{K::Warning, "size"}}},
         {"messageLimit", [&](const Event& e) { return n(e.messageLimit()); }, {{K::LimitReached, "messages"}}},
