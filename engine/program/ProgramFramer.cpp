@@ -82,7 +82,8 @@ void ProgramFramer::onFound() {
     const std::string_view termBytes = t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
     Verdict& v = m_runner.found(termBytes);
     ++m_count;
-    for (std::string& e : v.errors) m_errors.push_back(std::move(e));
+    for (std::string& e : v.errors)
+        if (m_keep || m_errors.size() < kMaxErrors) m_errors.push_back(std::move(e));
     if (m_keep) {
         ProgramMessage m;
         m.body = std::exchange(m_body, std::string());

@@ -74,10 +74,22 @@ void ProgramRunner::abandonMessage() {
     m_bodyTruncated = false;
 }
 
+bool ProgramRunner::tells() const noexcept {
+    for (const auto& p : m_programs)
+        if (p->tells()) return true;
+    return false;
+}
+
 bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string_view s,
                             std::vector<std::string_view>& caps) const {
     if (!r.state.empty() && r.state != state) return false;
     if (r.from != Sender::Any && r.from != m_sender) return false;
+    if (!r.heard.empty()) {
+        // Only a runner that knows its side hears notes.
+        if (m_sender == Sender::Any) return false;
+        const auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+        if (q.empty() || (r.heard != "any" && q.front() != r.heard)) return false;
+    }
     return matchMessage(r, s, caps);
 }
 
@@ -195,6 +207,13 @@ void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std:
         case Action::Kind::Reply: v.replies.push_back(a.reply.render(caps, m_ctx)); break;
         case Action::Kind::Close: v.close = true; break;
         case Action::Kind::Mark: v.mark = a.text; break;
+        case Action::Kind::Tell: {
+            if (m_sender == Sender::Any) break;  // no other side to tell
+            auto& q = m_sender == Sender::Server ? m_notes->forClient : m_notes->forServer;
+            if (q.size() >= kMaxNotes) q.pop_front();
+            q.push_back(a.text);
+            break;
+        }
         }
     }
 }
@@ -243,6 +262,10 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
         for (const Rule& r : m_programs[layer]->rules()) {
             if (r.onGroup) continue;
             if (matches(r, state, body, caps)) {
+                if (!r.heard.empty()) {  // the note it heard is taken
+                    auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+                    q.pop_front();
+                }
                 if (!v.rule) v.rule = &r;
                 if (!v.rules.empty()) v.rules += ',';
                 v.rules += r.name;
@@ -258,6 +281,10 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
             for (const Rule& r : m_programs[layer]->rules()) {
                 if (!r.onGroup) continue;
                 if (matches(r, state, m_groupBytes, caps)) {
+                    if (!r.heard.empty()) {
+                        auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+                        q.pop_front();
+                    }
                     if (!v.groupRule) v.groupRule = &r;
                     if (!v.rules.empty()) v.rules += ',';
                     v.rules += r.name;
