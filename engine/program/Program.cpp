@@ -688,7 +688,24 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
     for (const auto& [note, line] : notesHeard)
         if (!notesTold.count(note))
             return fail(line, "note '" + note + "' is never told (no rule has 'tell " + note + "')");
+    p.buildCandidates();
     return p;
+}
+
+void Program::buildCandidates() {
+    // At most 1 Mi entries (4 MiB): past that every rule is tried.
+    std::size_t entries = 0;
+    for (const Rule& r : m_rules)
+        if (!r.onGroup) entries += r.firstBytes ? r.firstBytes->count() : 256;
+    if (entries > (std::size_t{1} << 20)) return;
+    m_byFirstByte.assign(256, {});
+    for (std::uint32_t i = 0; i < m_rules.size(); ++i) {
+        const Rule& r = m_rules[i];
+        if (r.onGroup) continue;
+        if (!r.firstBytes) m_noFirstByte.push_back(i);
+        for (std::size_t b = 0; b < 256; ++b)
+            if (!r.firstBytes || (*r.firstBytes)[b]) m_byFirstByte[b].push_back(i);
+    }
 }
 
 }  // namespace engine::program

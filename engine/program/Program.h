@@ -132,6 +132,16 @@ public:
     /// other direction's bytes must then be framed too (ProgramRunner::shareNotes).
     bool tells() const noexcept { return m_tells; }
 
+    /// The message rules (not `group` ones) that may match a message, by
+    /// index in rules(), in order: a rule whose regex fixes the first byte
+    /// is left out for messages starting otherwise (Rule::firstBytes), so
+    /// most messages meet few rules. Null when the program is too large for
+    /// the table (then every rule is tried).
+    const std::vector<std::uint32_t>* candidates(std::string_view message) const noexcept {
+        if (m_byFirstByte.empty()) return nullptr;
+        return message.empty() ? &m_noFirstByte : &m_byFirstByte[static_cast<unsigned char>(message.front())];
+    }
+
     /// "FILE:LINE" of a rule, for messages.
     std::string where(const Rule& r) const { return m_file + ":" + std::to_string(r.line); }
 
@@ -146,6 +156,9 @@ private:
     bool m_answers = false;
     bool m_groupRules = false;
     bool m_tells = false;
+    std::vector<std::vector<std::uint32_t>> m_byFirstByte;  // 256 lists, or none
+    std::vector<std::uint32_t> m_noFirstByte;               // for an empty message
+    void buildCandidates();
 };
 
 }  // namespace engine::program

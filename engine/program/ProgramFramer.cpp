@@ -97,7 +97,8 @@ void ProgramFramer::onFound() {
     // Inside found_terminator(): the next step of handle_read()'s loop uses it
     // (set only when it changes: the usual line after line costs nothing; a
     // count has counted down to 0 in the chat, R8, so it is always set again).
-    if (t.isCount() || !(m_runner.nextTerminator() == t)) m_chat->set(m_runner.nextTerminator());
+    if (t.isCount() || (m_runner.terminatorChanged() && !(m_runner.nextTerminator() == t)))
+        m_chat->set(m_runner.nextTerminator());
 }
 
 void ProgramFramer::finish() {

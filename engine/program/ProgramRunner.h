@@ -110,6 +110,9 @@ public:
     void abandonMessage();
     /// The terminator to set now (after found()).
     const Terminator& nextTerminator() const noexcept { return m_hasOneShot ? m_oneShot : m_base; }
+    /// Whether the last found() may have changed the terminator (a rule set
+    /// one, or a one-shot one ran out); false: the one in force stays.
+    bool terminatorChanged() const noexcept { return m_terminatorChanged; }
     /// The first program's state.
     const std::string& state() const noexcept { return m_states.front(); }
     /// Bytes it holds now (the current message, the current group).
@@ -146,6 +149,8 @@ private:
     Terminator m_base;
     Terminator m_oneShot;
     bool m_hasOneShot = false;
+    bool m_terminatorChanged = false;
+    bool m_keepGroup = false;  // some program matches whole groups
     std::string m_body;
     std::string_view m_view;   // the message so far, when it came in one run not yet copied
     bool m_inView = false;
