@@ -68,6 +68,10 @@ DEPS=(
     python3-aiosmtpd
     python3-pwntools
     socat
+    # the pop3 preset against a real POP3 server (tests/app/tst_CliPresets.cpp
+    # runs its own dovecot on loopback; note: on a machine with systemd the
+    # package also enables a system dovecot on port 110)
+    dovecot-pop3d
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
 # compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).

@@ -8,6 +8,7 @@
 #include "engine/program/ProgramFramer.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace cli {
 
@@ -83,9 +84,28 @@ int runReframe(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         engine::program::ProgramFramer framer(programs,
                                               fromServer ? engine::program::Sender::Server
                                                          : engine::program::Sender::Client);
-        for (const engine::StreamChunk& ch : d->chunks)
-            framer.feed(std::string_view(d->bytes).substr(static_cast<std::size_t>(ch.offset),
-                                                          static_cast<std::size_t>(ch.size)));
+        // A program that tells the other direction something (`tell`, POP3)
+        // needs the other direction's bytes too, framed beside these in the
+        // recorded order (by the events' seq).
+        const engine::StreamDirection* other = d == &c->in ? &c->out : &c->in;
+        std::unique_ptr<engine::program::ProgramFramer> otherFramer;
+        if (framer.runner().tells() && other->recorded) {
+            otherFramer = std::make_unique<engine::program::ProgramFramer>(
+                programs, fromServer ? engine::program::Sender::Client : engine::program::Sender::Server);
+            otherFramer->setKeepMessages(false);
+            otherFramer->runner().shareNotes(framer.runner().notes());
+        }
+        auto chunkOf = [](const engine::StreamDirection& dir, const engine::StreamChunk& ch) {
+            return std::string_view(dir.bytes).substr(static_cast<std::size_t>(ch.offset),
+                                                      static_cast<std::size_t>(ch.size));
+        };
+        std::size_t j = 0;
+        for (const engine::StreamChunk& ch : d->chunks) {
+            if (otherFramer)
+                for (; j < other->chunks.size() && other->chunks[j].seq < ch.seq; ++j)
+                    otherFramer->feed(chunkOf(*other, other->chunks[j]));
+            framer.feed(chunkOf(*d, ch));
+        }
         framer.finish();
         std::uint64_t groups = 0, lastGroup = 0;
         std::size_t terminated = 0;

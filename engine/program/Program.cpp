@@ -434,6 +434,8 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
     };
     std::set<std::string> statesEntered{"start"};
     std::vector<std::pair<std::string, std::size_t>> statesUsed;
+    std::set<std::string> notesTold;
+    std::vector<std::pair<std::string, std::size_t>> notesHeard;
     bool sawTerminator = false;
 
     // A terminator spec: "…" | none | count EXPR; `constant`: no captures allowed.
@@ -542,6 +544,11 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                     if (s == "client") rule.from = Sender::Client;
                     else if (s == "server") rule.from = Sender::Server;
                     else return fail(lineNo, "from needs client or server");
+                } else if (w == "heard") {
+                    const std::string_view s = r.word();
+                    if (!validName(s)) return fail(lineNo, "heard needs a note's name (or any)");
+                    rule.heard = std::string(s);
+                    if (rule.heard != "any") notesHeard.emplace_back(rule.heard, lineNo);
                 } else if (w == "group") {
                     rule.onGroup = true;
                 } else if (w == "any") {
@@ -576,7 +583,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                     return fail(lineNo, (w.empty() ? std::string("a matcher") : "'" + shown(w) + "'") +
                                             (w.empty() ? " is expected" : " is not a matcher") +
                                             "; use any, equals, prefix, suffix, contains or regex (after optional "
-                                            "in STATE, from client|server, group)");
+                                            "in STATE, from client|server, heard WORD, group)");
                 }
                 r.eat(",");
             }
@@ -646,10 +653,17 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                         auto m = decodeLiteral(*raw, &why);
                         if (!m) return fail(lineNo, why);
                         a.text = std::move(*m);
+                    } else if (w == "tell") {
+                        a.kind = Action::Kind::Tell;
+                        const std::string_view s = r.word();
+                        if (!validName(s) || s == "any") return fail(lineNo, "tell needs a note's name (a word)");
+                        a.text = std::string(s);
+                        notesTold.insert(a.text);
+                        p.m_tells = true;
                     } else {
                         return fail(lineNo, (w.empty() ? std::string("an action is expected")
                                                        : "unknown action '" + shown(w) + "'") +
-                                                "; use terminator, next, count, state, group, reply, close or mark");
+                                                "; use terminator, next, count, state, group, reply, close, mark or tell");
                     }
                     rule.actions.push_back(std::move(a));
                     if (r.atEnd()) break;
@@ -671,7 +685,27 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
         if (!statesEntered.count(state))
             return fail(line, "state '" + state + "' is never entered (no rule has 'state " + state +
                                   "'; the first state is 'start')");
+    for (const auto& [note, line] : notesHeard)
+        if (!notesTold.count(note))
+            return fail(line, "note '" + note + "' is never told (no rule has 'tell " + note + "')");
+    p.buildCandidates();
     return p;
+}
+
+void Program::buildCandidates() {
+    // At most 1 Mi entries (4 MiB): past that every rule is tried.
+    std::size_t entries = 0;
+    for (const Rule& r : m_rules)
+        if (!r.onGroup) entries += r.firstBytes ? r.firstBytes->count() : 256;
+    if (entries > (std::size_t{1} << 20)) return;
+    m_byFirstByte.assign(256, {});
+    for (std::uint32_t i = 0; i < m_rules.size(); ++i) {
+        const Rule& r = m_rules[i];
+        if (r.onGroup) continue;
+        if (!r.firstBytes) m_noFirstByte.push_back(i);
+        for (std::size_t b = 0; b < 256; ++b)
+            if (!r.firstBytes || (*r.firstBytes)[b]) m_byFirstByte[b].push_back(i);
+    }
 }
 
 }  // namespace engine::program

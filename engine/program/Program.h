@@ -9,13 +9,14 @@
 //   description "RESP2/RESP3"           one line of help
 //   terminator "\r\n"                   the terminator to start with
 //   max-count 1048576                   the largest count a rule may set (else the channel's max message)
-//   rule NAME: [in STATE,] [from client|server,] [group,] MATCH [=> ACTION; ACTION …]
+//   rule NAME: [in STATE,] [from client|server,] [heard WORD|any,] [group,] MATCH [=> ACTION; ACTION …]
 // MATCH is `any`, `equals "…"`, `prefix "…"`, `suffix "…"`, `contains "…"`
 // or `regex "…"` (RE2 through engine/asyncore/Pattern, with captures).
 // ACTIONs: `terminator "…" | none | count EXPR` (from now on),
 // `next "…" | count EXPR` and `count EXPR` (for the next message only),
 // `state NAME`, `group EXPR | open | close`, `reply "TEMPLATE"`, `close`,
-// `mark "TEXT"`. EXPR is a sum of products of numbers, captures ($N) and
+// `mark "TEXT"`, `tell WORD` (a note to the other direction: `heard WORD`
+// there matches only while that note is the first one waiting, and takes it). EXPR is a sum of products of numbers, captures ($N) and
 // functions of a capture: dec($1) (the same as $1), hex($1), len($1),
 // u8/be16/le16/be32/le32($1) (a binary number at the capture's start).
 // Every mistake is refused with "FILE:LINE: what is wrong".
@@ -72,10 +73,10 @@ struct TerminatorSpec {
 };
 
 struct Action {
-    enum class Kind : std::uint8_t { Terminator, Next, State, Group, GroupOpen, GroupClose, Reply, Close, Mark };
+    enum class Kind : std::uint8_t { Terminator, Next, State, Group, GroupOpen, GroupClose, Reply, Close, Mark, Tell };
     Kind kind = Kind::Close;
     TerminatorSpec terminator;  ///< Terminator, Next
-    std::string text;           ///< State: the name; Mark: the text
+    std::string text;           ///< State: the name; Mark: the text; Tell: the note
     Expr expr;                  ///< Group
     Template reply;             ///< Reply
 };
@@ -86,6 +87,9 @@ struct Rule {
     std::string name;
     std::string state;          ///< "" in every state
     Sender from = Sender::Any;
+    /// `heard WORD`: only while the first note the other direction told this
+    /// one is WORD ("any": any note); a match takes the note. "" no condition.
+    std::string heard;
     bool onGroup = false;       ///< matches a finished message group, not one message
     Match match = Match::Any;
     std::string literal;        ///< Equals … Contains
@@ -124,6 +128,19 @@ public:
     bool answers() const noexcept { return m_answers; }
     /// Whether any rule matches whole groups (the runner then keeps each group's bytes).
     bool matchesGroups() const noexcept { return m_groupRules; }
+    /// Whether any rule tells the other direction something (`tell`): the
+    /// other direction's bytes must then be framed too (ProgramRunner::shareNotes).
+    bool tells() const noexcept { return m_tells; }
+
+    /// The message rules (not `group` ones) that may match a message, by
+    /// index in rules(), in order: a rule whose regex fixes the first byte
+    /// is left out for messages starting otherwise (Rule::firstBytes), so
+    /// most messages meet few rules. Null when the program is too large for
+    /// the table (then every rule is tried).
+    const std::vector<std::uint32_t>* candidates(std::string_view message) const noexcept {
+        if (m_byFirstByte.empty()) return nullptr;
+        return message.empty() ? &m_noFirstByte : &m_byFirstByte[static_cast<unsigned char>(message.front())];
+    }
 
     /// "FILE:LINE" of a rule, for messages.
     std::string where(const Rule& r) const { return m_file + ":" + std::to_string(r.line); }
@@ -138,6 +155,10 @@ private:
     std::vector<Rule> m_rules;
     bool m_answers = false;
     bool m_groupRules = false;
+    bool m_tells = false;
+    std::vector<std::vector<std::uint32_t>> m_byFirstByte;  // 256 lists, or none
+    std::vector<std::uint32_t> m_noFirstByte;               // for an empty message
+    void buildCandidates();
 };
 
 }  // namespace engine::program

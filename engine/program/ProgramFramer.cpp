@@ -82,7 +82,8 @@ void ProgramFramer::onFound() {
     const std::string_view termBytes = t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
     Verdict& v = m_runner.found(termBytes);
     ++m_count;
-    for (std::string& e : v.errors) m_errors.push_back(std::move(e));
+    for (std::string& e : v.errors)
+        if (m_keep || m_errors.size() < kMaxErrors) m_errors.push_back(std::move(e));
     if (m_keep) {
         ProgramMessage m;
         m.body = std::exchange(m_body, std::string());
@@ -96,7 +97,8 @@ void ProgramFramer::onFound() {
     // Inside found_terminator(): the next step of handle_read()'s loop uses it
     // (set only when it changes: the usual line after line costs nothing; a
     // count has counted down to 0 in the chat, R8, so it is always set again).
-    if (t.isCount() || !(m_runner.nextTerminator() == t)) m_chat->set(m_runner.nextTerminator());
+    if (t.isCount() || (m_runner.terminatorChanged() && !(m_runner.nextTerminator() == t)))
+        m_chat->set(m_runner.nextTerminator());
 }
 
 void ProgramFramer::finish() {

@@ -52,7 +52,9 @@ public:
     /// Every runtime error of the program so far ("FILE:LINE: …").
     const std::vector<std::string>& errors() const noexcept { return m_errors; }
     ProgramRunner& runner() noexcept { return m_runner; }
-    /// Whether messages() keeps the messages (default true; a benchmark turns it off).
+    /// Whether messages() keeps the messages (default true; a benchmark or a
+    /// channel framing what it sends turns it off: then at most kMaxErrors errors are kept).
+    static constexpr std::size_t kMaxErrors = 100;
     void setKeepMessages(bool keep) noexcept { m_keep = keep; }
     std::uint64_t messageCount() const noexcept { return m_count; }
 

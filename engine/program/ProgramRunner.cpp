@@ -19,6 +19,7 @@ ProgramRunner::ProgramRunner(std::vector<std::shared_ptr<const Program>> program
     for (const auto& p : m_programs)
         if (p->maxCount() && p->maxCount() < m_maxCount) m_maxCount = p->maxCount();
     m_base = initialTerminator();
+    for (const auto& p : m_programs) m_keepGroup = m_keepGroup || p->matchesGroups();
     // Each runner its own random sequence ({{random}}, {{uuid}}).
     m_ctx.rngState ^= static_cast<std::uint64_t>(
         std::chrono::steady_clock::now().time_since_epoch().count()) ^ reinterpret_cast<std::uintptr_t>(this);
@@ -74,10 +75,22 @@ void ProgramRunner::abandonMessage() {
     m_bodyTruncated = false;
 }
 
+bool ProgramRunner::tells() const noexcept {
+    for (const auto& p : m_programs)
+        if (p->tells()) return true;
+    return false;
+}
+
 bool ProgramRunner::matches(const Rule& r, const std::string& state, std::string_view s,
                             std::vector<std::string_view>& caps) const {
     if (!r.state.empty() && r.state != state) return false;
     if (r.from != Sender::Any && r.from != m_sender) return false;
+    if (!r.heard.empty()) {
+        // Only a runner that knows its side hears notes.
+        if (m_sender == Sender::Any) return false;
+        const auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+        if (q.empty() || (r.heard != "any" && q.front() != r.heard)) return false;
+    }
     return matchMessage(r, s, caps);
 }
 
@@ -162,6 +175,7 @@ void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std:
                 } else {
                     m_base = std::move(*t);
                     m_hasOneShot = false;
+                    m_terminatorChanged = true;
                 }
             }
             break;
@@ -171,6 +185,7 @@ void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std:
                 if (t->isCount() && t->countValue() == 0) break;
                 m_oneShot = std::move(*t);
                 m_hasOneShot = true;
+                m_terminatorChanged = true;
                 if (messageRule) ++m_outstanding;  // the announced message joins this one's group
             }
             break;
@@ -195,6 +210,13 @@ void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std:
         case Action::Kind::Reply: v.replies.push_back(a.reply.render(caps, m_ctx)); break;
         case Action::Kind::Close: v.close = true; break;
         case Action::Kind::Mark: v.mark = a.text; break;
+        case Action::Kind::Tell: {
+            if (m_sender == Sender::Any) break;  // no other side to tell
+            auto& q = m_sender == Sender::Server ? m_notes->forClient : m_notes->forServer;
+            if (q.size() >= kMaxNotes) q.pop_front();
+            q.push_back(a.text);
+            break;
+        }
         }
     }
 }
@@ -212,6 +234,7 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
     v.close = false;
     v.errors.clear();
     // The one-shot terminator framed this message: back to the one in force.
+    m_terminatorChanged = m_hasOneShot;
     m_hasOneShot = false;
     // Its group: the current one while it expects messages, else a new one.
     if (m_outstanding > 0) {
@@ -223,8 +246,7 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
     }
     if (m_groupId == 0) ++m_groupId;
     v.group = m_groupId;
-    bool keepGroup = false;
-    for (const auto& p : m_programs) keepGroup = keepGroup || p->matchesGroups();
+    const bool keepGroup = m_keepGroup;
     const std::string_view body = m_inView ? m_view : std::string_view(m_body);
     if (keepGroup && !m_groupTooBig) {
         if (m_bodyTruncated || m_groupBytes.size() + body.size() + terminatorBytes.size() > m_maxMessage) {
@@ -238,11 +260,20 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
 
     std::vector<std::string_view>& caps = m_caps;  // reused: no allocation per message
     for (std::size_t layer = 0; layer < m_programs.size(); ++layer) {
-        // The state this message is matched in: a rule's `state` applies from the next message on.
-        const std::string state = m_states[layer];
-        for (const Rule& r : m_programs[layer]->rules()) {
+        // The state this message is matched in: a rule's `state` applies from
+        // the next message on (run() changes it only after the last match, then the loop ends).
+        const std::string& state = m_states[layer];
+        const std::vector<Rule>& rules = m_programs[layer]->rules();
+        const std::vector<std::uint32_t>* candidates = m_programs[layer]->candidates(body);
+        const std::size_t n = candidates ? candidates->size() : rules.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            const Rule& r = candidates ? rules[(*candidates)[k]] : rules[k];
             if (r.onGroup) continue;
             if (matches(r, state, body, caps)) {
+                if (!r.heard.empty()) {  // the note it heard is taken
+                    auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+                    q.pop_front();
+                }
                 if (!v.rule) v.rule = &r;
                 if (!v.rules.empty()) v.rules += ',';
                 v.rules += r.name;
@@ -254,10 +285,14 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
     v.groupComplete = m_outstanding == 0 && !m_groupOpen;
     if (v.groupComplete && keepGroup && !m_groupTooBig) {
         for (std::size_t layer = 0; layer < m_programs.size(); ++layer) {
-            const std::string state = m_states[layer];
+            const std::string& state = m_states[layer];  // (as above)
             for (const Rule& r : m_programs[layer]->rules()) {
                 if (!r.onGroup) continue;
                 if (matches(r, state, m_groupBytes, caps)) {
+                    if (!r.heard.empty()) {
+                        auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+                        q.pop_front();
+                    }
                     if (!v.groupRule) v.groupRule = &r;
                     if (!v.rules.empty()) v.rules += ',';
                     v.rules += r.name;

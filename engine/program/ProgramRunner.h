@@ -32,7 +32,16 @@
 // own first matching rule; each program has its own state, the terminator
 // and the groups are the stream's. The first program's starting terminator
 // is used unless only a later one gives one.
-// What it owns: its state; it shares the Programs.
+// Notes between the directions: some protocols say in one direction how
+// the other is framed (POP3: whether a +OK has a multi-line body depends on
+// the client's command). A rule's `tell WORD` queues a note for the other
+// direction; a rule with `heard WORD` matches only while that note is the
+// first one waiting for its direction, and takes it. The two directions'
+// runners share one Notes (shareNotes()); where only one direction is
+// received (a connect or listen channel), the owner frames what it sends
+// with a second runner for the other side, which tells the first.
+// At most kMaxNotes wait per direction; past that the oldest is dropped.
+// What it owns: its state; it shares the Programs and the Notes.
 // Threads: one thread at a time (a channel's: the loop thread).
 #pragma once
 
@@ -41,6 +50,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,8 +71,15 @@ struct Verdict {
     std::vector<std::string> errors;   ///< "FILE:LINE: …" of actions that could not be carried out
 };
 
+/// The notes two directions' runners tell each other (`tell` / `heard`).
+struct Notes {
+    std::deque<std::string> forClient;  ///< told by the server's bytes, heard in the client's
+    std::deque<std::string> forServer;  ///< told by the client's bytes, heard in the server's
+};
+
 class ProgramRunner {
 public:
+    static constexpr std::size_t kMaxNotes = 4096;
     static constexpr std::size_t kDefaultMaxMessage = 4u << 20;
 
     /// `sender`: who sent the bytes this runner frames (rules `from client`
@@ -93,6 +110,9 @@ public:
     void abandonMessage();
     /// The terminator to set now (after found()).
     const Terminator& nextTerminator() const noexcept { return m_hasOneShot ? m_oneShot : m_base; }
+    /// Whether the last found() may have changed the terminator (a rule set
+    /// one, or a one-shot one ran out); false: the one in force stays.
+    bool terminatorChanged() const noexcept { return m_terminatorChanged; }
     /// The first program's state.
     const std::string& state() const noexcept { return m_states.front(); }
     /// Bytes it holds now (the current message, the current group).
@@ -103,6 +123,12 @@ public:
     /// match, or the message for a literal matcher; then the groups) when it
     /// matches. Shared with conversation scripts' expect (engine/script).
     static bool matchMessage(const Rule& r, std::string_view message, std::vector<std::string_view>& captures);
+
+    /// Share the notes with the other direction's runner (its own until then).
+    void shareNotes(std::shared_ptr<Notes> notes) noexcept { m_notes = std::move(notes); }
+    const std::shared_ptr<Notes>& notes() const noexcept { return m_notes; }
+    /// Whether any of its programs tells the other direction something.
+    bool tells() const noexcept;
 
     /// Macros' sources ({{counter}}, the clock, the random source).
     RenderContext& renderContext() noexcept { return m_ctx; }
@@ -123,6 +149,8 @@ private:
     Terminator m_base;
     Terminator m_oneShot;
     bool m_hasOneShot = false;
+    bool m_terminatorChanged = false;
+    bool m_keepGroup = false;  // some program matches whole groups
     std::string m_body;
     std::string_view m_view;   // the message so far, when it came in one run not yet copied
     bool m_inView = false;
@@ -133,6 +161,7 @@ private:
     std::string m_groupBytes;
     bool m_groupTooBig = false;
     RenderContext m_ctx;
+    std::shared_ptr<Notes> m_notes = std::make_shared<Notes>();
     Verdict m_verdict;
     std::vector<std::string_view> m_caps;
 };

@@ -1,6 +1,7 @@
 // Channel.cpp — asynchat hooks → events and counters; commands → asynchat.
 #include "engine/reactor/Channel.h"
 
+#include "engine/program/ProgramFramer.h"
 #include "engine/program/ProgramRunner.h"
 
 #include "engine/asyncore/Escape.h"
@@ -122,6 +123,7 @@ void Channel::applyOptions() {
         const Terminator first = m_program->initialTerminator();
         AsyncChat::setTerminator(first);
         cacheTerminator(first);
+        wireNotes();
     } else {
         AsyncChat::setTerminator(m_opts.terminator);
         cacheTerminator();
@@ -271,6 +273,7 @@ void Channel::pushProducer(std::unique_ptr<Producer> producer, ProducerKind kind
 void Channel::applyTerminator(const Terminator& t) {
     // Set by hand, the terminator replaces the program's framing (its rules no longer run).
     m_program.reset();
+    m_sentFramer.reset();
     m_opts.terminator = t;
     AsyncChat::setTerminator(t);
     cacheTerminator();
@@ -287,6 +290,7 @@ void Channel::applyPrograms(std::vector<std::shared_ptr<const program::Program>>
     m_programClosing = false;
     if (m_opts.programs.empty()) {
         m_program.reset();
+        m_sentFramer.reset();
         AsyncChat::setTerminator(m_opts.terminator);
         cacheTerminator();
         emit(EventKind::TerminatorSet).setTerminator(m_opts.terminator);
@@ -298,7 +302,23 @@ void Channel::applyPrograms(std::vector<std::shared_ptr<const program::Program>>
     const Terminator first = m_program->initialTerminator();
     AsyncChat::setTerminator(first);
     cacheTerminator(first);
+    wireNotes();
     emit(EventKind::TerminatorSet).setTerminator(first);
+}
+
+void Channel::wireNotes() {
+    m_sentFramer.reset();
+    if (!m_program || !m_program->tells()) return;
+    if (m_proxied) {
+        // The other leg frames the other direction: one set of notes for both.
+        if (m_proxyPeer && m_proxyPeer->m_program) m_program->shareNotes(m_proxyPeer->m_program->notes());
+        return;
+    }
+    m_sentFramer = std::make_unique<program::ProgramFramer>(
+        m_opts.programs, role() == ChannelRole::Client ? program::Sender::Client : program::Sender::Server,
+        m_opts.maxMessage);
+    m_sentFramer->setKeepMessages(false);
+    m_sentFramer->runner().shareNotes(m_program->notes());
 }
 
 void Channel::applyBufferSizes(std::size_t in, std::size_t out) {
@@ -612,6 +632,9 @@ std::size_t Channel::rawSend(const void* data, std::size_t len, std::error_code&
 void Channel::onSent(std::string_view written) {
     if (written.empty()) return;
     m_report.sent(written);
+    // What went out, framed for the other side: its notes (`tell`) are there
+    // before the peer can answer them.
+    if (m_sentFramer) m_sentFramer->feed(written);
     // initiateSend() drops the written bytes from the fifo after this call.
     if (m_aboveHigh) checkWater(written.size());
 }
@@ -839,6 +862,7 @@ void Channel::linkProxy(Channel& other, bool upstream) {
     m_proxyPeerId = other.channelId();
     m_proxied = true;
     m_proxyUpstream = upstream;
+    wireNotes();
     // A listener with intercept on: the pair starts holding.
     if (m_opts.intercept) setIntercept(true);
 }

@@ -79,6 +79,7 @@ namespace engine {
 class Channel;
 namespace program {
 class ProgramRunner;
+class ProgramFramer;
 }
 namespace tls {
 class TlsContext;
@@ -370,6 +371,11 @@ private:
     // The protocol program's runner (ChannelOptions::program; null: none, or a listener).
     std::unique_ptr<program::ProgramRunner> m_program;
     bool m_programClosing = false;  // a rule closed the channel: later messages are not run
+    // When a program tells the other direction something (`tell`, POP3): what
+    // this channel sends, framed by the same programs for the other side, so
+    // that its notes reach m_program (a proxy leg shares its peer leg's notes instead).
+    std::unique_ptr<program::ProgramFramer> m_sentFramer;
+    void wireNotes();
 
     // TLS: null for a cleartext channel that was never asked for TLS.
     std::unique_ptr<Tls> m_tls;

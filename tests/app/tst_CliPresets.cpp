@@ -7,6 +7,10 @@
 //   * listen --preset redis --rules minimal-redis.lwp acting as a minimal
 //     Redis that redis-cli (PING, SET, GET, ECHO) and redis-benchmark
 //     -t ping,set,get -n 10000 talk to without errors;
+//   * connect --preset pop3 --json to Debian's dovecot (its own config in a
+//     temporary folder, loopback, a random port): pipelined commands, each
+//     reply one group, multi-line ones up to '.', dot-stuffing kept; the
+//     recording reframed with the preset gives the same groups;
 //   * presets lists built-in and user presets; bad programs exit 2 naming
 //     the file and line.
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
@@ -16,11 +20,17 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QSet>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
+#include <QTcpSocket>
 #include <QTest>
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace {
 
@@ -83,7 +93,7 @@ private slots:
         env.insert("LINEWRIGHT_PRESETS", dir.path());
         Run r = runCli({"presets"}, &env);
         QVERIFY2(r.status == 0, qPrintable(r.all()));
-        for (const char* n : {"redis ", "memcached ", "http ", "smtp ", "imap ", "ftp ", "mllp ", "stomp ", "netstring ",
+        for (const char* n : {"redis ", "memcached ", "http ", "smtp ", "imap ", "ftp ", "pop3 ", "mllp ", "stomp ", "netstring ",
                               "length-be32 ", "mine "})
             QVERIFY2(r.out.contains(n), n);
         QVERIFY(r.out.contains("my own  (" + dir.filePath("mine.lwp").toUtf8() + ")"));
@@ -168,6 +178,111 @@ private slots:
         const Run re = runCli({"reframe", record, "--preset", "redis"});
         QVERIFY2(re.status == 0, qPrintable(re.all()));
         QVERIFY2(re.err.contains("29 messages in 5 groups"), qPrintable(re.all()));
+    }
+
+    void pop3RepliesAreOneGroupEach() {
+        const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
+        if (!QFile::exists(dovecot)) QSKIP("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
+        // Dovecot's own configuration in a temporary folder: POP3 only, on a
+        // random loopback port, any user with the password "secret", one
+        // Maildir. As root (CI) its processes run as the package's users
+        // dovecot and dovenull (its login process refuses root); else as us.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const bool root = ::geteuid() == 0;
+        const passwd* me = ::getpwuid(::geteuid());
+        const group* myGroup = ::getgrgid(::getegid());
+        QVERIFY(me && myGroup);
+        const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
+        const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
+        const QString login = root ? QStringLiteral("dovenull") : user;
+        const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
+        if (!mail) QSKIP("dovecot-pop3d's user 'dovecot' is missing");
+        const QString maildir = dir.filePath("mail/a/Maildir");
+        for (const char* sub : {"cur", "new", "tmp"}) QVERIFY(QDir().mkpath(maildir + "/" + sub));
+        QFile msg(maildir + "/new/1.host");
+        QVERIFY(msg.open(QIODevice::WriteOnly));
+        msg.write("From: x@y\r\nSubject: hi\r\n\r\n.dot line\r\nbody\r\n");  // ".dot" goes out as "..dot"
+        msg.close();
+        QVERIFY(QDir().mkpath(dir.filePath("run")));
+        if (root) {
+            QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                  QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+            for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
+                                     maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
+                QCOMPARE(::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid), 0);
+        }
+        const quint16 port = freePort();
+        const QString conf = dir.filePath("dovecot.conf");
+        QFile c(conf);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(QStringLiteral(
+                    "protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
+                    "log_path = /dev/stderr\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain\n"
+                    "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
+                    "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
+                    "passdb {\n  driver = static\n  args = password=secret\n}\n"
+                    "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
+                    "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
+                    "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
+                    "service anvil {\n  chroot =\n}\n")
+                    .arg(dir.path(), user, grp, login, QString::number(port))
+                    .toUtf8());
+        c.close();
+        Background server(dovecot, {"-F", "-c", conf}, kWait);
+        QVERIFY(server.started());
+        QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+        // Listening once a connection is accepted (its greeting read).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                QTcpSocket s;
+                s.connectToHost(QHostAddress::LocalHost, port);
+                return s.waitForConnected(1000) && s.waitForReadyRead(2000) && s.readAll().startsWith("+OK");
+            }(),
+            kWait);
+
+        // Sent at once, before the greeting: pipelined (dovecot says PIPELINING).
+        QFile cmds(dir.filePath("cmds.txt"));
+        QVERIFY(cmds.open(QIODevice::WriteOnly));
+        cmds.write("CAPA\r\nUSER a\r\nPASS secret\r\nSTAT\r\nLIST\r\nRETR 1\r\nTOP 1 0\r\nUIDL\r\nLIST 9\r\nQUIT\r\n");
+        cmds.close();
+        const QString record = dir.filePath("pop3.lwsession");
+        const Run r = runCli({"connect", "127.0.0.1", QString::number(port), "--preset", "pop3", "--json", "--send-file",
+                              cmds.fileName(), "--timeout", "20", "--record", record});
+        QVERIFY2(r.status == 0, qPrintable(r.all()));
+        // group → its messages' bytes, in order.
+        QMap<qint64, QList<QByteArray>> groups;
+        int messages = 0;
+        QByteArray pending;  // the collect events' bytes of the message under way
+        for (const QByteArray& line : r.out.split('\n')) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            const QString event = o.value("event").toString();
+            if (event == QStringLiteral("collect")) {
+                pending += o.contains("text") ? o.value("text").toString().toUtf8()
+                                              : QByteArray::fromBase64(o.value("data_b64").toString().toLatin1());
+            } else if (event == QStringLiteral("found_terminator")) {
+                ++messages;
+                groups[o.value("group").toInteger()].append(std::exchange(pending, QByteArray()));
+            }
+        }
+        QCOMPARE(groups.size(), 11);  // the greeting and one per command
+        QStringList shapes;
+        for (const auto& g : groups) {
+            QVERIFY2(g.front().startsWith("+OK") || g.front().startsWith("-ERR"), g.front().constData());
+            shapes << (g.size() == 1 ? QStringLiteral("1") : g.back() == "." ? QStringLiteral("multi") : QStringLiteral("?"));
+        }
+        // greeting CAPA USER PASS STAT LIST RETR TOP UIDL "LIST 9" QUIT
+        QCOMPARE(shapes, QStringList({"1", "multi", "1", "1", "1", "multi", "multi", "multi", "multi", "1", "1"}));
+        const auto retr = groups.values().at(6);
+        QCOMPARE(retr.mid(1), QList<QByteArray>({"From: x@y", "Subject: hi", "", "..dot line", "body", "."}));
+        QVERIFY(groups.values().at(9).front().startsWith("-ERR"));
+
+        // The recording framed again with the preset (the client's bytes beside the server's): the same.
+        const Run re = runCli({"reframe", record, "--preset", "pop3"});
+        QVERIFY2(re.status == 0, qPrintable(re.all()));
+        QVERIFY2(re.err.contains(QStringLiteral("%1 messages in 11 groups").arg(messages).toUtf8()), qPrintable(re.all()));
+        QVERIFY2(re.out.contains("< ..dot line  (line)"), qPrintable(re.all()));
+        QCOMPARE(server.stop(), 0);
     }
 
     void listenRulesActAsMinimalRedis() {

@@ -35,7 +35,7 @@ public:
         m_comment.setFontItalic(true);
         m_keywords.setPattern(QStringLiteral(
             "\\b(name|description|terminator|max-count|rule|in|from|client|server|group|any|equals|prefix|suffix|"
-            "contains|regex|next|count|none|state|open|close|reply|mark|dec|hex|len|u8|be16|le16|be32|le32)\\b"));
+            "contains|regex|next|count|none|state|open|close|reply|mark|tell|heard|dec|hex|len|u8|be16|le16|be32|le32)\\b"));
         m_captures.setPattern(QStringLiteral("\\$[0-9]+|\\{\\{[a-z]+\\}\\}"));
     }
 

@@ -93,7 +93,7 @@ private slots:
                              "function of a capture (dec hex len u8 be16 le16 be32 le32, as hex($1)), joined by + - *"));
         QCOMPARE(refusal("rule a: any => count $1 +\n"), std::string("bad.lwp:1: count: '$1 +' is not a count expression; write a number, a capture ($1), a function of a capture (dec hex len u8 be16 le16 be32 le32, as hex($1)), joined by + - *"));
         QCOMPARE(refusal("rule a: any => jump\n"),
-                 std::string("bad.lwp:1: unknown action 'jump'; use terminator, next, count, state, group, reply, close or mark"));
+                 std::string("bad.lwp:1: unknown action 'jump'; use terminator, next, count, state, group, reply, close, mark or tell"));
         QCOMPARE(refusal("rule a: any close\n"), std::string("bad.lwp:1: '=>' expected before the actions"));
         QCOMPARE(refusal("rule a any\n"), std::string("bad.lwp:1: ':' expected after the rule's name 'a'"));
         QCOMPARE(refusal("rule a: equals \"x\n"),
@@ -102,7 +102,7 @@ private slots:
                  std::string("bad.lwp:1: unknown escape '\\q' at column 1; use \\r \\n \\t \\0 \\\\ \\\" or \\xNN"));
         QCOMPARE(refusal("rule a: whatever \"x\"\n"),
                  std::string("bad.lwp:1: 'whatever' is not a matcher; use any, equals, prefix, suffix, contains or "
-                             "regex (after optional in STATE, from client|server, group)"));
+                             "regex (after optional in STATE, from client|server, heard WORD, group)"));
         QCOMPARE(refusal("rule a: from nobody, any\n"), std::string("bad.lwp:1: from needs client or server"));
         QCOMPARE(refusal("rule a: any => state body\nrule b: in bdoy, any\n"),
                  std::string("bad.lwp:2: state 'bdoy' is never entered (no rule has 'state bdoy'; the first state is 'start')"));
@@ -115,11 +115,15 @@ private slots:
                  std::string("bad.lwp:1: reply: unknown macro {{bogus}} at column 1; use {{N}} {{len N}} {{counter}} "
                              "{{date}} {{time}} {{unixtime}} {{random}} {{uuid}}"));
         QCOMPARE(refusal("rule a: any => close extra\n"), std::string("bad.lwp:1: ';' expected between actions, found 'extra'"));
+        QCOMPARE(refusal("rule a: any => tell multi\nrule b: heard mutli, any\n"),
+                 std::string("bad.lwp:2: note 'mutli' is never told (no rule has 'tell mutli')"));
+        QCOMPARE(refusal("rule a: any => tell any\n"), std::string("bad.lwp:1: tell needs a note's name (a word)"));
+        QCOMPARE(refusal("rule a: heard, any\n"), std::string("bad.lwp:1: heard needs a note's name (or any)"));
         // A control byte in a mistake is shown escaped, never raw.
         QCOMPARE(refusal("\x1b[2J x\n"), std::string("bad.lwp:1: a statement is expected (name, description, terminator, max-count or rule)"));
         QCOMPARE(refusal("rule a: \x1b[2J\n"),
                  std::string("bad.lwp:1: a matcher is expected; use any, equals, prefix, suffix, contains or regex "
-                             "(after optional in STATE, from client|server, group)"));
+                             "(after optional in STATE, from client|server, heard WORD, group)"));
         // A regex over Pattern's limits.
         QCOMPARE(refusal("rule a: regex \"" + std::string(5000, 'a') + "\"\n").substr(0, 58),
                  std::string("bad.lwp:1: the regex does not compile: pattern too long (5"));

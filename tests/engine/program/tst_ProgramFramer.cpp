@@ -43,6 +43,27 @@ std::vector<ProgramMessage> frameSplit(const std::string& name, Sender s, const 
     return f.messages();
 }
 
+// POP3: whether +OK has a body depends on the client's command, so the
+// client's bytes are framed beside the server's and tell it (`tell`/`heard`).
+std::vector<std::string> framePop3(const std::vector<std::pair<Sender, std::string>>& exchange,
+                                     std::size_t readSize, bool oneByteFeeds) {
+    ProgramFramer client(lwtest::preset("pop3"), Sender::Client);
+    ProgramFramer server(lwtest::preset("pop3"), Sender::Server, 4u << 20, readSize);
+    server.runner().shareNotes(client.runner().notes());
+    for (const auto& [who, bytes] : exchange) {
+        ProgramFramer& f = who == Sender::Client ? client : server;
+        if (oneByteFeeds)
+            for (char c : bytes) f.feed(std::string_view(&c, 1));
+        else
+            f.feed(bytes);
+    }
+    server.finish();
+    if (!server.errors().empty()) throw std::runtime_error(server.errors().front());
+    auto out = describe(server.messages());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] += "|" + server.messages()[i].rule;
+    return out;
+}
+
 }  // namespace
 
 class TestProgramFramer : public QObject {
@@ -154,6 +175,63 @@ private slots:
     void ftp() {
         check("ftp", Sender::Server, "220-Welcome\r\n220-to x\r\n220 Ready\r\n331 Password\r\n",
               {"220-Welcome|1", "220-to x|1", "220 Ready|1", "331 Password|2"});
+    }
+
+    void pop3() {
+        const std::string greeting = "+OK Dovecot ready.\r\n";
+        const std::vector<std::string> commands = {"CAPA\r\n", "USER a\r\n", "PASS b\r\n", "STAT\r\n", "LIST\r\n",
+                                                   "LIST 1\r\n", "RETR 1\r\n", "TOP 1 0\r\n", "UIDL\r\n", "DELE 9\r\n",
+                                                   "UIDL\r\n", "QUIT\r\n"};
+        const std::vector<std::string> replies = {
+            "+OK\r\nCAPA\r\nTOP\r\nUIDL\r\n.\r\n", "+OK\r\n", "+OK Logged in.\r\n", "+OK 1 25\r\n",
+            "+OK 1 messages:\r\n1 25\r\n.\r\n", "+OK 1 25\r\n",
+            // RETR: dot-stuffed lines stay as sent; a line "+OK" in the body is body.
+            "+OK 25 octets\r\n+OK not a reply\r\n..hidden\r\n\r\n..\r\n.\r\n", "+OK\r\n+OK not a reply\r\n.\r\n",
+            "+OK\r\n.\r\n",  // an empty multi-line reply
+            "-ERR no such message\r\n", "-ERR not now\r\n",  // -ERR to a multi-line command has no body
+            "+OK Logging out.\r\n"};
+        const std::vector<std::string> expected = {
+            "+OK Dovecot ready.|1|greeting",
+            "+OK|2|body", "CAPA|2|line", "TOP|2|line", "UIDL|2|line", ".|2|end",
+            "+OK|3|reply", "+OK Logged in.|4|reply", "+OK 1 25|5|reply",
+            "+OK 1 messages:|6|body", "1 25|6|line", ".|6|end", "+OK 1 25|7|reply",
+            "+OK 25 octets|8|body", "+OK not a reply|8|line", "..hidden|8|line", "|8|line", "..|8|line", ".|8|end",
+            "+OK|9|body", "+OK not a reply|9|line", ".|9|end",
+            "+OK|10|body", ".|10|end",
+            "-ERR no such message|11|reply", "-ERR not now|12|reply", "+OK Logging out.|13|reply"};
+        // Command after command, and pipelined (every command before any reply).
+        std::vector<std::pair<Sender, std::string>> lockstep{{Sender::Server, greeting}}, pipelined{{Sender::Server, greeting}};
+        std::string allCommands, allReplies;
+        for (std::size_t i = 0; i < commands.size(); ++i) {
+            lockstep.emplace_back(Sender::Client, commands[i]);
+            lockstep.emplace_back(Sender::Server, replies[i]);
+            allCommands += commands[i];
+            allReplies += replies[i];
+        }
+        pipelined.emplace_back(Sender::Client, allCommands);
+        pipelined.emplace_back(Sender::Server, allReplies);
+        QCOMPARE(framePop3(lockstep, 65536, false), expected);
+        QCOMPARE(framePop3(lockstep, 1, false), expected);   // 1-byte reads
+        QCOMPARE(framePop3(lockstep, 65536, true), expected);  // 1-byte feeds
+        QCOMPARE(framePop3(pipelined, 65536, false), expected);
+        QCOMPARE(framePop3(pipelined, 1, true), expected);
+        // Random cuttings of the server's bytes (after the pipelined commands).
+        std::mt19937 rng(20261207);
+        const std::string serverBytes = greeting + allReplies;
+        for (int round = 0; round < 200; ++round) {
+            // Typed ahead of the greeting, too: the first line is the greeting all the same.
+            std::vector<std::pair<Sender, std::string>> cut{{Sender::Client, allCommands}};
+            std::size_t at = 0;
+            while (at < serverBytes.size()) {
+                const std::size_t n = std::uniform_int_distribution<std::size_t>(1, 40)(rng);
+                cut.emplace_back(Sender::Server, serverBytes.substr(at, n));
+                at += n;
+            }
+            QCOMPARE(framePop3(cut, 65536, false), expected);
+        }
+        // Without the client's bytes every line is its own message and group.
+        QCOMPARE(ProgramFramer::frame(lwtest::preset("pop3"), Sender::Server, "+OK\r\nCAPA\r\n.\r\n").size(), 3u);
+        QCOMPARE(ProgramFramer::frame(lwtest::preset("pop3"), Sender::Server, "+OK\r\nCAPA\r\n.\r\n").back().group, 3u);
     }
 
     void mllp() {
