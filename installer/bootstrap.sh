@@ -68,6 +68,9 @@ DEPS=(
     python3-aiosmtpd
     python3-pwntools
     socat
+    # UDP (issue 16): tests/ui/tst_UdpWindow asks dnsmasq a DNS query from the
+    # window; logger (util-linux, essential) sends syslog over UDP
+    dnsmasq-base
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
 # compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).

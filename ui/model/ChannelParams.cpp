@@ -55,6 +55,12 @@ engine::ChannelOptions ConnectParams::options() const {
     return o;
 }
 
+engine::DatagramOptions ConnectParams::datagramOptions() const {
+    engine::DatagramOptions o;
+    o.terminator = terminator;
+    return o;
+}
+
 engine::TlsConfig serverTlsDefaults() {
     engine::TlsConfig c;
     c.verify = false;
@@ -69,6 +75,13 @@ engine::ChannelOptions ListenParams::options() const {
     o.echo = echo;
     o.tls = tls;
     o.programs = protocol.programs;
+    return o;
+}
+
+engine::DatagramOptions ListenParams::datagramOptions() const {
+    engine::DatagramOptions o;
+    o.terminator = terminator;
+    o.echo = echo;
     return o;
 }
 

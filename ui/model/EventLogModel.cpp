@@ -50,7 +50,9 @@ enum class Tone { In, Out, Lifecycle, Quiet, Error, Warning, Terminator };
 Tone toneOf(const LogRecord& r) noexcept {
     switch (r.kind) {
     case EventKind::Collect:
+    case EventKind::Datagram:
     case EventKind::FoundTerminator: return Tone::In;
+    case EventKind::DatagramSent:
     case EventKind::Push:
     case EventKind::Sent:
     case EventKind::ProducerExhausted: return Tone::Out;
@@ -134,6 +136,8 @@ bool sizeIsBytes(const LogRecord& r) noexcept {
     switch (r.kind) {
     case EventKind::Collect:
     case EventKind::Sent:
+    case EventKind::Datagram:
+    case EventKind::DatagramSent:
     case EventKind::FoundTerminator:
     case EventKind::Discarded:
     case EventKind::HighWater:
