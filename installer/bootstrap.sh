@@ -72,6 +72,9 @@ DEPS=(
     # runs its own dovecot on loopback; note: on a machine with systemd the
     # package also enables a system dovecot on port 110)
     dovecot-pop3d
+    # UDP (issue 16): tests/ui/tst_UdpWindow asks dnsmasq a DNS query from the
+    # window; logger (util-linux, essential) sends syslog over UDP
+    dnsmasq-base
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
 # compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).

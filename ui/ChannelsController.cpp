@@ -11,6 +11,7 @@
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/model/EventLogModel.h"
 #include "ui/model/Formatters.h"
 #include "ui/protocol/ProtocolDialog.h"
 #include "ui/protocol/ProtocolPanel.h"
@@ -27,6 +28,7 @@
 #include <QMenu>
 #include <QSpinBox>
 #include <QTimer>
+#include <QTableView>
 #include <QTreeView>
 
 #include <chrono>
@@ -94,7 +96,14 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
     // Composer → engine.
     Composer* composer = m_views.composer;
     connect(composer, &Composer::sendRequested, this, [this, composer](const QByteArray& bytes) {
-        if (composer->target() != 0) m_bridge->reactor().push(composer->target(), toStd(bytes));
+        if (composer->target() == 0) return;
+        // A bound UDP channel: to the address in "To", else (empty) to the last sender.
+        const QString to = composer->destination();
+        if (!to.isEmpty()) {
+            m_bridge->reactor().pushTo(composer->target(), toStd(bytes), to.toStdString());
+            return;
+        }
+        m_bridge->reactor().push(composer->target(), toStd(bytes));
     });
     connect(composer, &Composer::sendFileRequested, this, [this, composer](const QString& path) {
         if (composer->target() == 0) return;
@@ -108,6 +117,10 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
                                                std::chrono::milliseconds(intervalMs));
             });
     connect(composer, &Composer::stopRequested, this, &ChannelsController::discardBuffers);
+
+    // A datagram selected in the conversation: replies go to its sender.
+    connect(m_views.conversation->table()->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) { replyToSelectedDatagram(current); });
 
     // Inspector → engine.
     connect(m_views.inspector, &ChannelInspector::terminatorApplyRequested, this,
@@ -347,28 +360,48 @@ engine::ChannelId ChannelsController::proxyTo(const ProxyParams& params) {
     return id;
 }
 
+void ChannelsController::replyToSelectedDatagram(const QModelIndex& current) {
+    if (!current.isValid() || m_current == 0) return;
+    const ChannelInfo* info = currentInfo();
+    if (!info || !info->udp || info->role != engine::ChannelRole::Listener) return;
+    const auto kind = static_cast<engine::EventKind>(current.data(EventLogModel::KindRole).toInt());
+    if (kind != engine::EventKind::Datagram && kind != engine::EventKind::DatagramSent) return;
+    if (current.data(EventLogModel::ChannelRole).toUInt() != info->id) return;
+    const qlonglong row = current.data(EventLogModel::StoreRowRole).toLongLong();
+    if (row < 0 || static_cast<std::size_t>(row) >= m_bridge->store().size()) return;
+    const engine::Event e = m_bridge->store().event(static_cast<std::size_t>(row));
+    if (e.peer().empty()) return;
+    m_views.composer->setDestination(QString::fromUtf8(e.peer().data(), static_cast<qsizetype>(e.peer().size())));
+}
+
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
-    const engine::ChannelId id = m_bridge->openServer(params.host, params.port, params.options());
+    const engine::ChannelId id =
+        params.udp ? m_bridge->openDatagram(true, params.host, params.port, params.datagramOptions())
+                   : m_bridge->openServer(params.host, params.port, params.options());
     m_listenParams.insert(id, params);
     m_protocols.setChoice(id, params.protocol, true);
     m_lastListen = params;
     m_lastListener = id;
     m_listenedSinceConnect = true;
     settings::addRecentTarget(RecentTarget::from(params));
-    emit statusMessage(tr("%1: listening on %2…").arg(channelLabel(id), hostPort(params.host, params.port)));
+    emit statusMessage((params.udp ? tr("%1: binding UDP %2…") : tr("%1: listening on %2…"))
+                           .arg(channelLabel(id), hostPort(params.host, params.port)));
     selectChannel(id);
     return id;
 }
 
 engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
     const engine::ChannelId id =
-        m_bridge->openClient(params.host, params.port, params.options(), engineFamily(params.family));
+        params.udp
+            ? m_bridge->openDatagram(false, params.host, params.port, params.datagramOptions(), engineFamily(params.family))
+            : m_bridge->openClient(params.host, params.port, params.options(), engineFamily(params.family));
     m_clientParams.insert(id, params);
     m_protocols.setChoice(id, params.protocol);
     m_lastConnect = params;
     m_listenedSinceConnect = false;
     settings::addRecentTarget(RecentTarget::from(params));
-    emit statusMessage(tr("%1: connecting to %2…").arg(channelLabel(id), hostPort(params.host, params.port)));
+    emit statusMessage((params.udp ? tr("%1: UDP to %2…") : tr("%1: connecting to %2…"))
+                           .arg(channelLabel(id), hostPort(params.host, params.port)));
     selectChannel(id);
     m_views.composer->focusEditor();
     return id;
@@ -415,7 +448,7 @@ engine::ChannelId ChannelsController::reconnectChannel() {
 namespace {
 // Whether `info` is a live connection that Start TLS can upgrade.
 bool canStartTls(const ChannelInfo* info) {
-    return info && info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected &&
+    return info && !info->udp && info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected &&
            info->tlsPhase != TlsPhase::Established && info->tlsPhase != TlsPhase::Handshaking;
 }
 }  // namespace
@@ -616,7 +649,9 @@ void ChannelsController::onEventsAppended() {
 
 void ChannelsController::selectionChanged() {
     const QModelIndex idx = m_views.channels->currentIndex();
+    const engine::ChannelId before = m_current;
     if (idx.isValid()) m_current = static_cast<engine::ChannelId>(idx.data(ChannelModel::ChannelIdRole).toUInt());
+    if (m_current != before) m_views.composer->setDestination(QString());  // another channel's peer is no reply address
     m_snapshotDirty = true;
     updateScope();
     refreshCurrent();
@@ -668,13 +703,22 @@ void ChannelsController::refreshCurrent() {
         !m_readOnly && info && info->phase != engine::ChannelPhase::Closed);
     if (!info) {
         composer->setTarget(0, QString(), std::nullopt, false);
+        composer->setDestinationShown(false);
         updateChannelActions();
         emit currentTitleChanged(QString());
         return;
     }
-    const bool canSend = info->role != engine::ChannelRole::Listener && info->phase == engine::ChannelPhase::Connected;
+    // A bound UDP channel sends too: to the "To" address or the last sender.
+    const bool boundUdp = info->udp && info->role == engine::ChannelRole::Listener;
+    const bool canSend = boundUdp ? info->phase == engine::ChannelPhase::Listening
+                                  : info->role != engine::ChannelRole::Listener &&
+                                        info->phase == engine::ChannelPhase::Connected;
     QString whyNot;
-    if (info->role == engine::ChannelRole::Listener)
+    if (boundUdp && info->phase == engine::ChannelPhase::Closed)
+        whyNot = tr("%1 is closed: Reconnect (Ctrl+R) or select another channel").arg(channelLabel(info->id));
+    else if (boundUdp && !canSend)
+        whyNot = tr("%1 is not bound yet").arg(channelLabel(info->id));
+    else if (info->role == engine::ChannelRole::Listener)
         whyNot = tr("%1 is a listener: select one of its connections to send").arg(channelLabel(info->id));
     else if (info->phase == engine::ChannelPhase::Closed)
         whyNot = m_clientParams.contains(info->id)
@@ -685,6 +729,7 @@ void ChannelsController::refreshCurrent() {
     composer->setTarget(info->id, channelTitle(*info),
                         info->terminatorKnown ? std::optional<engine::Terminator>(info->terminator) : std::nullopt,
                         canSend, whyNot);
+    composer->setDestinationShown(boundUdp && canSend, info->lastSender);
     if (info->hasSnapshot) {
         // Buffered bytes, or what the producers still hold if they can tell (a file, a repeat).
         std::uint64_t held = 0;
@@ -704,7 +749,7 @@ void ChannelsController::updateChannelActions() {
     }
     const ChannelInfo* info = currentInfo();
     const bool open = info && info->phase != engine::ChannelPhase::Closed;
-    const bool stream = info && info->role != engine::ChannelRole::Listener;
+    const bool stream = info && info->role != engine::ChannelRole::Listener && !info->udp;
     action(QStringLiteral("close"))->setEnabled(open);
     action(QStringLiteral("closeWhenDone"))->setEnabled(open && stream);
     action(QStringLiteral("discard"))->setEnabled(open && stream);
@@ -712,7 +757,7 @@ void ChannelsController::updateChannelActions() {
         ->setEnabled(info && (m_clientParams.contains(info->id) || m_listenParams.contains(info->id)));
     action(QStringLiteral("editTerminator"))->setEnabled(open);
     action(QStringLiteral("startTls"))->setEnabled(canStartTls(info));
-    action(QStringLiteral("protocolPreset"))->setEnabled(open);
+    action(QStringLiteral("protocolPreset"))->setEnabled(open && !info->udp);
     action(QStringLiteral("sendFile"))->setEnabled(open && stream && info->phase == engine::ChannelPhase::Connected);
 }
 

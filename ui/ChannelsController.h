@@ -40,6 +40,7 @@
 
 class QAction;
 class QMenu;
+class QModelIndex;
 class QTimer;
 class QTreeView;
 class QWidget;
@@ -147,6 +148,9 @@ private:
     void updateScope();
     void requestSnapshot();
     void moveChannelSelection(int step);
+    /// A datagram of the selected bound UDP channel became current in the
+    /// conversation: the composer's "To" takes its sender (or destination).
+    void replyToSelectedDatagram(const QModelIndex& current);
     QString channelTitle(const ChannelInfo& info) const;
     ConnectParams defaultConnectParams() const;
 

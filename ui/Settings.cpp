@@ -79,8 +79,13 @@ engine::TlsConfig readTls(const QSettings& s, const engine::TlsConfig& fallback)
 
 QString RecentTarget::label() const {
     const QString where = hostPort(host, port);
-    QString s = kind == Kind::Connect ? QCoreApplication::translate("ui::RecentTarget", "Connect %1").arg(where)
-                                      : QCoreApplication::translate("ui::RecentTarget", "Listen %1").arg(where);
+    QString s;
+    if (udp)
+        s = kind == Kind::Connect ? QCoreApplication::translate("ui::RecentTarget", "UDP to %1").arg(where)
+                                  : QCoreApplication::translate("ui::RecentTarget", "UDP bind %1").arg(where);
+    else
+        s = kind == Kind::Connect ? QCoreApplication::translate("ui::RecentTarget", "Connect %1").arg(where)
+                                  : QCoreApplication::translate("ui::RecentTarget", "Listen %1").arg(where);
     s += QStringLiteral("   ") + terminatorSpec;
     if (kind == Kind::Listen && echo) s += QCoreApplication::translate("ui::RecentTarget", "   echo");
     if (tls.wanted()) s += QStringLiteral("   ") + tlsLabel(tls);
@@ -93,6 +98,7 @@ QString RecentTarget::label() const {
 
 ConnectParams RecentTarget::connectParams() const {
     ConnectParams p;
+    p.udp = udp;
     p.host = host;
     p.port = port;
     p.family = family;
@@ -108,6 +114,7 @@ ConnectParams RecentTarget::connectParams() const {
 
 ListenParams RecentTarget::listenParams() const {
     ListenParams p;
+    p.udp = udp;
     p.host = host;
     p.port = port;
     p.terminator = terminatorFrom(terminatorSpec);
@@ -124,6 +131,7 @@ ListenParams RecentTarget::listenParams() const {
 RecentTarget RecentTarget::from(const ConnectParams& p) {
     RecentTarget t;
     t.kind = Kind::Connect;
+    t.udp = p.udp;
     t.host = p.host;
     t.port = p.port;
     t.family = p.family;
@@ -139,6 +147,7 @@ RecentTarget RecentTarget::from(const ConnectParams& p) {
 RecentTarget RecentTarget::from(const ListenParams& p) {
     RecentTarget t;
     t.kind = Kind::Listen;
+    t.udp = p.udp;
     t.host = p.host;
     t.port = p.port;
     t.terminatorSpec = specOf(p.terminator);
@@ -152,7 +161,7 @@ RecentTarget RecentTarget::from(const ListenParams& p) {
 }
 
 bool RecentTarget::sameEndpoint(const RecentTarget& o) const {
-    return kind == o.kind && host == o.host && port == o.port;
+    return kind == o.kind && udp == o.udp && host == o.host && port == o.port;
 }
 
 namespace settings {
@@ -166,6 +175,7 @@ QList<RecentTarget> recentTargets() {
         RecentTarget t;
         t.kind = s.value(QStringLiteral("kind")).toString() == QLatin1String("listen") ? RecentTarget::Kind::Listen
                                                                                       : RecentTarget::Kind::Connect;
+        t.udp = s.value(QStringLiteral("udp"), false).toBool();
         t.host = s.value(QStringLiteral("host")).toString();
         const int port = s.value(QStringLiteral("port")).toInt();
         if (t.host.isEmpty() || port < 0 || port > 65535) continue;
@@ -194,6 +204,7 @@ static void writeRecent(const QList<RecentTarget>& list) {
         s.setArrayIndex(i);
         s.setValue(QStringLiteral("kind"),
                    t.kind == RecentTarget::Kind::Listen ? QStringLiteral("listen") : QStringLiteral("connect"));
+        s.setValue(QStringLiteral("udp"), t.udp);
         s.setValue(QStringLiteral("host"), t.host);
         s.setValue(QStringLiteral("port"), static_cast<int>(t.port));
         s.setValue(QStringLiteral("family"), t.family == Family::IPv4 ? 4 : (t.family == Family::IPv6 ? 6 : 0));

@@ -22,6 +22,7 @@ namespace ui {
 struct RecentTarget {
     enum class Kind { Connect, Listen };
     Kind kind = Kind::Connect;
+    bool udp = false;  ///< A UDP channel (connected / bound) instead of TCP.
     QString host;
     std::uint16_t port = 0;
     Family family = Family::Any;

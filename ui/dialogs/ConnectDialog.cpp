@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
 #include <QTimer>
@@ -45,6 +46,14 @@ bool splitHostPort(const QString& text, QString& host, std::uint16_t& port) {
 ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Connect"));
 
+    m_transport = new QComboBox(this);
+    m_transport->setObjectName(QStringLiteral("transport"));
+    m_transport->addItem(tr("TCP (connect)"));
+    m_transport->addItem(tr("UDP (send datagrams to the host)"));
+    m_transport->setItemData(1, tr("A UDP socket connected to the host and port: each send is one datagram, each "
+                                   "datagram from there is one message; a closed port is reported as unreachable"),
+                             Qt::ToolTipRole);
+
     m_host = fields::newTargetHostBox(this);
 
     m_port = new QSpinBox(this);
@@ -67,7 +76,9 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     m_outBuffer->setToolTip(tr("ac_out_buffer_size: the most one send() is given"));
 
     auto* form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->addRow(tr("Tra&nsport:"), m_transport);
     form->addRow(tr("&Host:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Family:"), m_family);
@@ -100,6 +111,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     col->addWidget(m_scroll, 1);
     col->addWidget(m_buttons);
 
+    connect(m_transport, &QComboBox::currentIndexChanged, this, &ConnectDialog::transportChanged);
     connect(m_host, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
     connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
@@ -166,7 +178,34 @@ void ConnectDialog::recentChosen(int index) {
     setParams(m_recent.at(index).connectParams());
 }
 
+bool ConnectDialog::isUdp() const { return m_transport->currentIndex() == 1; }
+
+void ConnectDialog::transportChanged() {
+    const bool udp = isUdp();
+    // A datagram is a message: CRLF framing within it is rarely what one wants over UDP.
+    if (const auto t = m_terminator->terminator()) {
+        if (udp && *t == engine::Terminator::bytes("\r\n")) m_terminator->setTerminator(engine::Terminator::none());
+        if (!udp && t->isNone()) m_terminator->setTerminator(engine::Terminator::bytes("\r\n"));
+    }
+    showTransport(udp);
+    validate();
+    QTimer::singleShot(0, this, &ConnectDialog::fitToContents);
+}
+
+void ConnectDialog::showTransport(bool udp) {
+    m_form->setRowVisible(m_protocol, !udp);
+    m_form->setRowVisible(m_inBuffer, !udp);
+    m_form->setRowVisible(m_outBuffer, !udp);
+    m_tls->setVisible(!udp);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Open UDP") : tr("&Connect"));
+    setWindowTitle(udp ? tr("Connect (UDP)") : tr("Connect"));
+}
+
 void ConnectDialog::setParams(const ConnectParams& p) {
+    {
+        const QSignalBlocker block(m_transport);
+        m_transport->setCurrentIndex(p.udp ? 1 : 0);
+    }
     m_host->setEditText(p.host);
     m_port->setValue(p.port == 0 ? 7000 : p.port);
     fields::setFamily(m_family, p.family);
@@ -175,11 +214,13 @@ void ConnectDialog::setParams(const ConnectParams& p) {
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
     m_protocol->setChoice(p.protocol);
+    showTransport(p.udp);
     validate();
 }
 
 ConnectParams ConnectDialog::params() const {
     ConnectParams p;
+    p.udp = isUdp();
     QString host = m_host->currentText().trimmed();
     std::uint16_t port = static_cast<std::uint16_t>(m_port->value());
     QString splitHost;
@@ -208,6 +249,7 @@ QString ConnectDialog::problem() const {
         return tr("Enter the host to connect to.");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
+    if (isUdp()) return {};  // no protocol or TLS over UDP
     if (!m_protocol->problem().isEmpty())
         return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
     return m_tls->problem();

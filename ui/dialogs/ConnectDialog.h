@@ -1,6 +1,8 @@
 // ConnectDialog.h — "Connect…": the parameters of a new client channel.
 //
-// What it does: host (with the recent targets to pick from; "host:port" may
+// What it does: TCP or UDP (a datagram channel connected to the host: TLS,
+// protocol and buffer sizes hide, the terminator frames within a datagram and
+// defaults to none), host (with the recent targets to pick from; "host:port" may
 // be typed in one go), port, address family, terminator and the asynchat
 // buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
 // invalid, and says why in a tooltip. The dialog only collects parameters;
@@ -21,6 +23,7 @@
 #include <QList>
 
 class QComboBox;
+class QFormLayout;
 class QDialogButtonBox;
 class QScrollArea;
 class QSpinBox;
@@ -43,6 +46,9 @@ public:
     /// The connect targets the host box offers (newest first).
     void setRecentTargets(const QList<RecentTarget>& recent);
 
+    /// TCP or UDP (a datagram channel connected to the host: it sends there).
+    QComboBox* transportBox() const { return m_transport; }
+    bool isUdp() const;
     QComboBox* hostBox() const { return m_host; }
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
@@ -60,7 +66,11 @@ private:
     void validate();
     void recentChosen(int index);
     void fitToContents();
+    void transportChanged();
+    void showTransport(bool udp);
 
+    QComboBox* m_transport = nullptr;
+    QFormLayout* m_form = nullptr;
     QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
     QComboBox* m_family = nullptr;

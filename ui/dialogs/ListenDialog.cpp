@@ -14,6 +14,7 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -21,6 +22,15 @@ namespace ui {
 
 ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Listen"));
+
+    m_transport = new QComboBox(this);
+    m_transport->setObjectName(QStringLiteral("transport"));
+    m_transport->addItem(tr("TCP (listen for connections)"));
+    m_transport->addItem(tr("UDP (bind: receive datagrams from anyone)"));
+    m_transport->setItemData(1, tr("A bound UDP socket: every datagram is a message with its sender's address; the "
+                                   "composer replies to the sender of the selected datagram, to an address you give, "
+                                   "or to the last sender"),
+                             Qt::ToolTipRole);
 
     m_host = fields::newListenHostBox(this);
 
@@ -47,7 +57,9 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_outBuffer->setToolTip(tr("ac_out_buffer_size of each accepted connection"));
 
     auto* form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    form->addRow(tr("Tra&nsport:"), m_transport);
     form->addRow(tr("&Host:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Terminator:"), m_terminator);
@@ -76,6 +88,7 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     connect(m_tls, &TlsOptionsBox::changed, m_fit, &DialogFit::refit);
     connect(m_protocol, &ProtocolChooser::changed, m_fit, &DialogFit::refit);
 
+    connect(m_transport, &QComboBox::currentIndexChanged, this, &ListenDialog::transportChanged);
     connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
     connect(m_terminator, &TerminatorEdit::changed, this, &ListenDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ListenDialog::validate);
@@ -85,7 +98,35 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_fit->refitNow();
 }
 
+bool ListenDialog::isUdp() const { return m_transport->currentIndex() == 1; }
+
+void ListenDialog::transportChanged() {
+    const bool udp = isUdp();
+    // A datagram is a message: CRLF framing within it is rarely what one wants over UDP.
+    if (const auto t = m_terminator->terminator()) {
+        if (udp && *t == engine::Terminator::bytes("\r\n")) m_terminator->setTerminator(engine::Terminator::none());
+        if (!udp && t->isNone()) m_terminator->setTerminator(engine::Terminator::bytes("\r\n"));
+    }
+    showTransport(udp);
+    validate();
+    m_fit->refit();
+}
+
+void ListenDialog::showTransport(bool udp) {
+    m_form->setRowVisible(m_protocol, !udp);
+    m_form->setRowVisible(m_inBuffer, !udp);
+    m_form->setRowVisible(m_outBuffer, !udp);
+    m_tls->setVisible(!udp);
+    m_echo->setText(udp ? tr("&Echo every datagram back to its sender") : tr("&Echo every message back"));
+    m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Bind") : tr("&Listen"));
+    setWindowTitle(udp ? tr("Listen (UDP)") : tr("Listen"));
+}
+
 void ListenDialog::setParams(const ListenParams& p) {
+    {
+        const QSignalBlocker block(m_transport);
+        m_transport->setCurrentIndex(p.udp ? 1 : 0);
+    }
     m_host->setEditText(p.host.isEmpty() ? QStringLiteral("127.0.0.1") : p.host);
     m_port->setValue(p.port);
     m_terminator->setTerminator(p.terminator);
@@ -94,11 +135,13 @@ void ListenDialog::setParams(const ListenParams& p) {
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
     m_protocol->setChoice(p.protocol);
+    showTransport(p.udp);
     validate();
 }
 
 ListenParams ListenDialog::params() const {
     ListenParams p;
+    p.udp = isUdp();
     p.host = m_host->currentText().trimmed();
     p.port = static_cast<std::uint16_t>(m_port->value());
     if (const auto t = m_terminator->terminator()) p.terminator = *t;
@@ -119,6 +162,7 @@ QString ListenDialog::problem() const {
         return tr("Enter the address to listen on (127.0.0.1 for this machine only).");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
+    if (isUdp()) return {};  // no protocol or TLS over UDP
     if (!m_protocol->problem().isEmpty())
         return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
     return m_tls->problem();

@@ -2,7 +2,8 @@
 //
 // What it does: host (loopback by default; all interfaces only when chosen),
 // port (0: any free port, the `listening` event tells which), terminator,
-// echo, the buffer sizes every accepted connection inherits, and TLS or STARTTLS
+// echo, TCP or UDP (a bound datagram channel: no TLS, protocol or buffers, the
+// terminator frames within a datagram and defaults to none), the buffer sizes every accepted connection inherits, and TLS or STARTTLS
 // for them (TlsOptionsBox; OK stays off while its input is wrong). The dialog
 // only collects parameters; the main window opens the channel.
 // What it owns: its child widgets.
@@ -17,6 +18,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QDialogButtonBox;
 class QSpinBox;
 
@@ -36,6 +38,8 @@ public:
     ListenParams params() const;
     bool isInputValid() const;
 
+    QComboBox* transportBox() const { return m_transport; }
+    bool isUdp() const;
     QComboBox* hostBox() const { return m_host; }
     QSpinBox* portBox() const { return m_port; }
     QCheckBox* echoBox() const { return m_echo; }
@@ -50,7 +54,11 @@ public:
 
 private:
     void validate();
+    void transportChanged();
+    void showTransport(bool udp);
 
+    QComboBox* m_transport = nullptr;
+    QFormLayout* m_form = nullptr;
     QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
     TerminatorEdit* m_terminator = nullptr;

@@ -230,6 +230,17 @@ void ChannelModel::applyOne(const engine::Event& e) {
         break;
     case K::Collect:
     case K::Received: i.bytesIn += e.bytes().size(); break;
+    case K::Datagram:
+        i.udp = true;
+        ++i.messagesIn;
+        i.bytesIn += e.bytes().size();
+        if (!e.peer().empty()) i.lastSender = utf8(e.peer());
+        break;
+    case K::DatagramSent:
+        i.udp = true;
+        ++i.messagesOut;
+        i.bytesOut += e.bytes().size();
+        break;
     case K::Hosted:
         if (e.hostPhase() != engine::HostPhase::Dispatcher) return;
         i.label = utf8(e.label());
@@ -308,6 +319,23 @@ void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, co
         i.tlsInsecure = role != engine::ChannelRole::Listener && !options.tls.verify;
         if (i.tlsPhase == TlsPhase::None) i.tlsPhase = TlsPhase::Requested;
     }
+    if (!address.isEmpty()) {
+        if (role == engine::ChannelRole::Listener)
+            i.local = address;
+        else if (i.host.isEmpty())
+            i.host = address;
+    }
+    touch(n);
+    flush();
+}
+
+void ChannelModel::setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::Terminator& terminator,
+                               const QString& address) {
+    const int n = nodeFor(id, role, 0, -1);
+    ChannelInfo& i = m_nodes[static_cast<std::size_t>(n)].info;
+    i.udp = true;
+    i.terminator = terminator;
+    i.terminatorKnown = true;
     if (!address.isEmpty()) {
         if (role == engine::ChannelRole::Listener)
             i.local = address;
@@ -554,6 +582,9 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
                 return tr("%1 server → client").arg(channelLabel(i.id));
             if (i.proxyPeer != 0)
                 return tr("%1 client → server ⇄ %2").arg(channelLabel(i.id), channelLabel(i.proxyPeer));
+            if (i.udp)
+                return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id),
+                                                     i.role == engine::ChannelRole::Listener ? tr("UDP bound") : tr("UDP"));
             return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
         case ColState: {
             QString s = latin1(engine::channelPhaseName(i.phase));

@@ -83,6 +83,11 @@ struct ChannelInfo {
     bool tlsAsked = false;       ///< Opened with ChannelOptions::tls.wanted() (a listener: for its connections).
     bool tlsInsecure = false;    ///< … with verification turned off (a client).
     QString tlsStartedBy;        ///< The STARTTLS dialogue that upgraded it ("smtp", "after-match"), if any.
+    // --- UDP ---
+    /// A datagram channel (opened as one, or seen sending / receiving datagrams):
+    /// a Listener role is a bound socket, a Client one connected to its peer.
+    bool udp = false;
+    QString lastSender;          ///< A bound UDP channel: the sender of the latest datagram (where a plain send goes).
 };
 
 class ChannelModel : public QAbstractItemModel {
@@ -118,6 +123,10 @@ public:
 
     /// A TLS upgrade of live channel `id` was asked for (Start TLS): it shows
     /// a pending padlock until its `tls_handshake`. Unknown channels are ignored.
+    /// A UDP channel was opened (bound: `role` Listener; connected: Client)
+    /// with `terminator` framing within its datagrams.
+    void setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::Terminator& terminator,
+                     const QString& address);
     void setTlsRequested(engine::ChannelId id, const engine::TlsConfig& tls);
 
     QModelIndex indexForChannel(engine::ChannelId id) const;

@@ -55,6 +55,12 @@ engine::ChannelOptions ConnectParams::options() const {
     return o;
 }
 
+engine::DatagramOptions ConnectParams::datagramOptions() const {
+    engine::DatagramOptions o;
+    o.terminator = terminator;
+    return o;
+}
+
 engine::TlsConfig serverTlsDefaults() {
     engine::TlsConfig c;
     c.verify = false;
@@ -81,6 +87,13 @@ engine::ChannelOptions ProxyParams::options() const {
     o.proxy.family = engineFamily(family);
     o.proxy.serverTerminator = serverTerminator;
     o.frameProxied = true;  // the window shows every message
+    return o;
+}
+
+engine::DatagramOptions ListenParams::datagramOptions() const {
+    engine::DatagramOptions o;
+    o.terminator = terminator;
+    o.echo = echo;
     return o;
 }
 

@@ -50,6 +50,11 @@ enum class Family { Any, IPv4, IPv6 };
 int engineFamily(Family f);
 
 struct ConnectParams {
+    /// UDP instead of TCP: a datagram channel connected to HOST:PORT (it sends
+    /// there and hears only from there); the terminator then frames within a
+    /// datagram (none: each datagram one message); TLS, the protocol and the
+    /// buffer sizes do not apply.
+    bool udp = false;
     QString host = QStringLiteral("127.0.0.1");
     std::uint16_t port = 7000;
     Family family = Family::Any;
@@ -62,6 +67,8 @@ struct ConnectParams {
     ProtocolChoice protocol;
 
     engine::ChannelOptions options() const;
+    /// What a UDP channel (udp) is opened with.
+    engine::DatagramOptions datagramOptions() const;
 };
 
 /// A listener's TLS defaults: off, and no client certificate asked for
@@ -69,6 +76,11 @@ struct ConnectParams {
 engine::TlsConfig serverTlsDefaults();
 
 struct ListenParams {
+    /// UDP instead of TCP: a datagram channel bound to HOST:PORT that hears
+    /// anyone and replies to a chosen address or the last sender; `echo` sends
+    /// each datagram back to its sender; TLS, the protocol and the buffer sizes
+    /// do not apply.
+    bool udp = false;
     QString host = QStringLiteral("127.0.0.1");
     std::uint16_t port = 7000;  ///< 0: any free port.
     engine::Terminator terminator = engine::Terminator::bytes("\r\n");
@@ -81,6 +93,8 @@ struct ListenParams {
     ProtocolChoice protocol;
 
     engine::ChannelOptions options() const;
+    /// What a UDP channel (udp) is opened with.
+    engine::DatagramOptions datagramOptions() const;
 };
 
 /// A framing proxy (ProxyDialog; the engine's ChannelOptions::proxy, what

@@ -183,6 +183,17 @@ engine::ChannelId EngineBridge::openServer(const QString& host, std::uint16_t po
     return id;
 }
 
+engine::ChannelId EngineBridge::openDatagram(bool bind, const QString& host, std::uint16_t port,
+                                             const engine::DatagramOptions& options, int family) {
+    using Mode = engine::cmd::OpenDatagram::Mode;
+    const engine::ChannelId id =
+        m_reactor->openDatagram(bind ? Mode::Bind : Mode::Connect, host.toStdString(), port, options, family);
+    const engine::ChannelRole role = bind ? engine::ChannelRole::Listener : engine::ChannelRole::Client;
+    m_channels->setDatagram(id, role, options.terminator,
+                            !bind ? host : (port ? QStringLiteral("%1:%2").arg(host).arg(port) : QString()));
+    return id;
+}
+
 void EngineBridge::startTls(engine::ChannelId channel, const engine::TlsConfig& tls) {
     noteKeyLog(tls, true);  // Start TLS: TLS now, whatever `enabled` says
     m_reactor->post(engine::cmd::StartTls{channel, tls});

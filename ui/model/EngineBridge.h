@@ -100,6 +100,11 @@ public:
     engine::ChannelId openServer(const QString& host, std::uint16_t port, const engine::ChannelOptions& options = {},
                                  int backlog = engine::cmd::OpenServer::kDefaultBacklog);
 
+    /// Reactor::openDatagram (a UDP channel: `bind` true → bound to HOST:PORT,
+    /// else connected to it), also telling the channel model it is one.
+    engine::ChannelId openDatagram(bool bind, const QString& host, std::uint16_t port,
+                                   const engine::DatagramOptions& options, int family = 0);
+
     /// Every TLS key log file this window's channels were opened with, in
     /// the order first asked (see TlsKeyLog).
     const std::vector<TlsKeyLog>& tlsKeyLogs() const noexcept { return m_keyLogs; }

@@ -54,7 +54,9 @@ bool proxyToServer(bool upstream, Direction d) noexcept { return upstream ? d ==
 Tone toneOf(const LogRecord& r) noexcept {
     switch (r.kind) {
     case EventKind::Collect:
+    case EventKind::Datagram:
     case EventKind::FoundTerminator: return Tone::In;
+    case EventKind::DatagramSent:
     case EventKind::Push:
     case EventKind::Sent:
     case EventKind::ProducerExhausted: return Tone::Out;
@@ -138,6 +140,8 @@ bool sizeIsBytes(const LogRecord& r) noexcept {
     switch (r.kind) {
     case EventKind::Collect:
     case EventKind::Sent:
+    case EventKind::Datagram:
+    case EventKind::DatagramSent:
     case EventKind::FoundTerminator:
     case EventKind::Discarded:
     case EventKind::HighWater:

@@ -221,7 +221,7 @@ QString eventSummary(const EventLogStore& store, std::size_t row, std::size_t ma
     case K::Received:
     case K::Sent: return escapedPreview(store.data(row), maxBytes);
     case K::Datagram:
-    case K::DatagramSent:  // UDP (the GUI does not open UDP channels yet; a loaded session may have them)
+    case K::DatagramSent:  // UDP: the peer (sender / destination) before the bytes
         return QStringLiteral("%1 %2 %3")
             .arg(u(e.peer()), e.kind == K::Datagram ? QStringLiteral("<") : QStringLiteral(">"),
                  escapedPreview(store.data(row), maxBytes));

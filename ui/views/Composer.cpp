@@ -12,6 +12,7 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
@@ -93,6 +94,18 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     // Fills what its line leaves (the tools wrap when the window is narrow).
     m_fifoBar->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 
+    m_to = new QLineEdit(this);
+    m_to->setObjectName(QStringLiteral("destination"));
+    m_to->setToolTip(tr("Where each datagram goes (HOST:PORT, [V6]:PORT); empty: the sender of the last datagram. "
+                        "Selecting a datagram in the conversation puts its sender here."));
+    m_to->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("[::ffff:127.0.0.1]:65535")) / 2 + 12);
+    m_to->setMaximumWidth(fontMetrics().horizontalAdvance(QStringLiteral("[::ffff:127.0.0.1]:65535")) + 24);
+    m_to->setAccessibleName(tr("Destination"));
+    m_toLabel = new QLabel(tr("T&o:"), this);
+    m_toLabel->setBuddy(m_to);
+    m_to->setVisible(false);
+    m_toLabel->setVisible(false);
+
     m_note = new QLabel(this);
     m_note->setTextFormat(Qt::PlainText);
     m_note->setWordWrap(true);
@@ -103,6 +116,8 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     line->setContentsMargins(0, 0, 0, 0);
     line->addWidget(m_targetLabel);
     line->addWidget(m_syntaxBox);
+    line->addWidget(m_toLabel);
+    line->addWidget(m_to);
     line->addWidget(m_edit);  // expanding: takes what its line leaves
     line->addWidget(m_appendTerm);
     line->addWidget(m_send);
@@ -158,6 +173,23 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     });
     updateActions();
 }
+
+void Composer::setDestinationShown(bool shown, const QString& lastSender) {
+    m_to->setVisible(shown);
+    m_toLabel->setVisible(shown);
+    if (!shown) {
+        m_to->clear();
+        return;
+    }
+    const QString hint = lastSender.isEmpty() ? tr("HOST:PORT") : tr("%1 (last sender)").arg(lastSender);
+    if (m_to->placeholderText() != hint) m_to->setPlaceholderText(hint);
+}
+
+void Composer::setDestination(const QString& address) {
+    if (!m_to->isHidden()) m_to->setText(address);
+}
+
+QString Composer::destination() const { return m_to->isHidden() ? QString() : m_to->text().trimmed(); }
 
 void Composer::setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
                          bool canSend, const QString& whyNot) {

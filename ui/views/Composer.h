@@ -5,7 +5,10 @@
 // target channel's terminator; Enter sends; Up/Down page through the
 // history. Below it: send a file (a file producer), send N copies or one
 // every T ms (a repeat producer), stop (discard_buffers), and a gauge of the
-// target's producer fifo filling and draining.
+// target's producer fifo filling and draining. For a bound UDP channel a
+// "To" field beside the line: the address each datagram goes to (empty: the
+// sender of the last datagram received); the owner fills it with the sender
+// of the datagram selected in the conversation.
 // The composer only asks: its signals say what to push, the owner (the main
 // window) posts it to the engine.
 // What it owns: its child widgets and the history list.
@@ -26,6 +29,7 @@ class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -49,6 +53,15 @@ public:
     void setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
                    bool canSend, const QString& whyNot = QString());
     engine::ChannelId target() const { return m_target; }
+
+    /// Shows the "To" field (a bound UDP target) or hides it (anything else).
+    /// Shown, `lastSender` is its hint (where an empty field sends).
+    void setDestinationShown(bool shown, const QString& lastSender = QString());
+    /// Puts `address` ("HOST:PORT") in the "To" field.
+    void setDestination(const QString& address);
+    /// The "To" field's address, trimmed ("" when hidden or empty: the last sender).
+    QString destination() const;
+    QLineEdit* destinationEdit() const { return m_to; }
 
     /// The target's producer fifo, from its latest snapshot: the bytes still
     /// to send (buffered plus what its producers still hold) and its entries.
@@ -110,6 +123,8 @@ private:
     bool m_noteAboutTarget = false;  // the note shown says the target cannot take a send
 
     QLabel* m_targetLabel = nullptr;
+    QLabel* m_toLabel = nullptr;
+    QLineEdit* m_to = nullptr;
     QComboBox* m_syntaxBox = nullptr;
     EscapeEdit* m_edit = nullptr;
     QCheckBox* m_appendTerm = nullptr;

@@ -38,7 +38,8 @@ struct KindGroup {
 
 const KindGroup kGroups[] = {
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Data"),
-     {K::Collect, K::FoundTerminator, K::Received, K::Push, K::Sent, K::ProducerExhausted}},
+     {K::Collect, K::FoundTerminator, K::Received, K::Push, K::Sent, K::ProducerExhausted, K::Datagram,
+      K::DatagramSent}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Connection"),
      {K::Listening, K::Accepted, K::Connecting, K::Connected, K::CloseWhenDone, K::HalfClosed, K::Closed}},
     {QT_TRANSLATE_NOOP("ui::ConversationView", "Settings and flow"),
@@ -271,7 +272,7 @@ void ConversationView::buildKindsMenu() {
     connect(def, &QAction::triggered, this, [this] { setKinds(defaultKinds()); });
     QAction* dataOnly = m_kindsMenu->addAction(tr("Data only"));
     connect(dataOnly, &QAction::triggered, this, [this] {
-        setKinds({K::Collect, K::FoundTerminator, K::Push, K::Sent, K::ProducerExhausted});
+        setKinds({K::Collect, K::FoundTerminator, K::Push, K::Sent, K::ProducerExhausted, K::Datagram, K::DatagramSent});
     });
     QAction* problems = m_kindsMenu->addAction(tr("Problems only"));
     connect(problems, &QAction::triggered, this, [this] { setKinds({K::Error, K::Warning}); });
