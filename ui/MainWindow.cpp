@@ -194,6 +194,7 @@ void MainWindow::buildDocks() {
     m_scriptDock->setObjectName(QStringLiteral("ScriptDock"));
     m_scriptDock->setWidget(m_scriptPane);
     addDockWidget(Qt::RightDockWidgetArea, m_scriptDock);
+    tabifyDockWidget(m_inspectorDock, m_scriptDock);  // the right column's full height, a tab beside the inspector
     m_scriptDock->hide();
     // Make from channel: the conversation of the selected channel (or the
     // first that carried bytes) among the events the window holds.

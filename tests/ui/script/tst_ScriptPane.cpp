@@ -268,12 +268,14 @@ private slots:
         // The window's own conversation is not touched by the script's run.
         QVERIFY(pane->conversation() != w.conversation());
         if (const QByteArray dir = qgetenv("LW_SCRIPT_SHOT_DIR"); !dir.isEmpty()) {
+            if (qgetenv("LW_SCRIPT_SHOT_SCHEME") == "dark") w.action(QStringLiteral("scheme2"))->trigger();
             w.resize(1400, 880);
             w.scriptDock()->raise();
             QVERIFY(pane->jumpTo(pane->results()->topLevelItem(2)));
             QCoreApplication::sendPostedEvents();
             QCoreApplication::processEvents();
-            w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/script-pane.png"));
+            w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/script-pane-%1.png")
+                                                   .arg(QString::fromUtf8(qgetenv("LW_SCRIPT_SHOT_SCHEME"))));
         }
     }
 
