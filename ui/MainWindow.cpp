@@ -11,6 +11,7 @@
 #include "ui/model/UiLatencyMonitor.h"
 #include "ui/session/MockDialog.h"
 #include "ui/session/ReplayDialog.h"
+#include "ui/script/ScriptPane.h"
 #include "ui/session/SessionController.h"
 #include "ui/teaching/LoopInspector.h"
 #include "ui/teaching/TeachingController.h"
@@ -187,6 +188,25 @@ void MainWindow::buildDocks() {
     m_payloadDock->setWidget(m_payload);
     addDockWidget(Qt::LeftDockWidgetArea, m_payloadDock);
     splitDockWidget(m_channelsDock, m_payloadDock, Qt::Vertical);
+
+    m_scriptPane = new ScriptPane(this);
+    m_scriptDock = new QDockWidget(tr("Script"), this);
+    m_scriptDock->setObjectName(QStringLiteral("ScriptDock"));
+    m_scriptDock->setWidget(m_scriptPane);
+    addDockWidget(Qt::RightDockWidgetArea, m_scriptDock);
+    tabifyDockWidget(m_inspectorDock, m_scriptDock);  // the right column's full height, a tab beside the inspector
+    m_scriptDock->hide();
+    // Make from channel: the conversation of the selected channel (or the
+    // first that carried bytes) among the events the window holds.
+    m_scriptPane->setEventSource([this](std::optional<engine::ChannelId>& channel) {
+        const EventLogStore& store = m_bridge->store();
+        std::vector<engine::Event> events;
+        const std::size_t n = store.size();
+        events.reserve(n);
+        for (std::size_t row = 0; row < n; ++row) events.push_back(store.event(row));
+        if (const engine::ChannelId id = currentChannel()) channel = id;
+        return events;
+    });
 }
 
 void MainWindow::buildControllers() {
@@ -361,6 +381,25 @@ void MainWindow::buildMenus() {
         connect(a, &QAction::triggered, this, [this, value] {
             applyColorScheme(value, m_systemPalette);
             settings::setIntValue(kColorScheme, static_cast<int>(value));
+        });
+    }
+
+    QMenu* script = menuBar()->addMenu(tr("&Script"));
+    {
+        QAction* pane = m_scriptDock->toggleViewAction();
+        pane->setText(tr("Script &pane"));
+        pane->setObjectName(QStringLiteral("scriptPane"));
+        m_actions.insert(pane->objectName(), pane);
+        script->addAction(pane);
+        script->addSeparator();
+        for (QAction* a : {m_scriptPane->runAction(), m_scriptPane->stepAction(), m_scriptPane->stopAction(),
+                           m_scriptPane->makeAction()}) {
+            m_actions.insert(a->objectName(), a);
+            script->addAction(a);
+        }
+        // From the menu, the pane shows first (its shortcuts stay the pane's own).
+        connect(script, &QMenu::triggered, this, [this](QAction* a) {
+            if (a != m_scriptDock->toggleViewAction()) m_scriptDock->show();
         });
     }
 

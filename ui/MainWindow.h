@@ -16,6 +16,8 @@
 //  - SessionController (ui/session): recording, open / save / export,
 //    summary, replay, mock, the read-only window;
 //  - TeachingController (ui/teaching): the Loop inspector and the examples.
+// The script pane (ui/script/ScriptPane, in a dock) runs conversation
+// scripts on a thread of its own and makes them from the window's events.
 // The functions below that belong to one of them forward to it.
 // What it owns: the EngineBridge (and through it the engine), every panel,
 // the controllers (they go before the bridge: see the members).
@@ -59,6 +61,7 @@ class MockDialog;
 class NotificationBanner;
 class PayloadView;
 class ReplayDialog;
+class ScriptPane;
 class SessionCapture;
 class SessionController;
 class StatusBarWidgets;
@@ -99,6 +102,11 @@ public:
     QDockWidget* exampleDock() const;
     /// Examples ▸ NAME: runs the built-in example, paused, in the example pane.
     bool openExample(const QString& name);
+
+    // --- Scripts (ui/script) ---------------------------------------------------------------
+    /// The script pane (edit, run and step a conversation script) and its dock (hidden until opened).
+    ScriptPane* scriptPane() const { return m_scriptPane; }
+    QDockWidget* scriptDock() const { return m_scriptDock; }
 
     // --- Channels (ChannelsController) ----------------------------------------------------
     /// Opens a listening channel / a client channel (what the dialogs do on
@@ -193,6 +201,8 @@ private:
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;
     QDockWidget* m_payloadDock = nullptr;
+    ScriptPane* m_scriptPane = nullptr;
+    QDockWidget* m_scriptDock = nullptr;
     QTimer* m_statusTimer = nullptr;
     QByteArray m_defaultState;  // saveState() before the saved one is restored
     bool m_fittedOnShow = false;

@@ -218,7 +218,10 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
             j.str("statement", s.statement->source);
             j.num("us", static_cast<std::int64_t>(s.ms * 1000));
             if (!s.detail.empty())
-                j.str(s.statement->kind == engine::script::Step::Kind::Connect ? "connected" : "matched", s.detail);
+                j.str(s.statement->kind == engine::script::Step::Kind::Connect    ? "connected"
+                      : s.statement->kind == engine::script::Step::Kind::StartTls ? "tls"
+                                                                                   : "matched",
+                      s.detail);
             j.end();
             std::fprintf(out, "%s\n", line.c_str());
         } else {

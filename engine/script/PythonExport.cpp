@@ -39,6 +39,7 @@ std::string commentText(std::string_view s) {
 
 // Shared by both flavors; `A` is "await " for asyncio.
 const char* const kCommonTop = R"PY(import re
+import ssl
 import sys
 import time
 
@@ -60,6 +61,20 @@ def target(host, port):
         return host, port
     h, _, p = TARGET.rpartition(':')
     return h.strip('[]'), int(p)
+
+
+def tls_context(insecure, cafile, cert, key, where):
+    """The client TLS context of a `connect ... tls` or a `starttls`."""
+    try:
+        ctx = ssl.create_default_context(cafile=cafile)
+        if cert:
+            ctx.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as e:
+        fail(where, 'TLS: %s' % e, 'a TLS configuration', 'nothing')
+    if insecure:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 def regex(pattern, where):
@@ -126,13 +141,31 @@ class Conversation(Base):
         super().__init__()
         self.io = None
 
-    def connect(self, host, port, where):
+    def connect(self, host, port, where, tls=None, sni=None):
         self.close()
         host, port = target(host, port)
+        self.host = host
         try:
             self.io = remote(host, port, timeout=self.timeout)
         except Exception as e:  # pwntools raises its own on a refusal
             fail(where, 'could not connect to %s:%d (%s)' % (host, port, e), 'a connection', 'nothing')
+        if tls is not None:
+            self.handshake(tls, sni, where)
+
+    def handshake(self, ctx, sni, where):
+        try:
+            self.io.sock.settimeout(self.timeout)
+            self.io.sock = ctx.wrap_socket(self.io.sock, server_hostname=sni or self.host)
+        except (OSError, ssl.SSLError) as e:
+            fail(where, 'TLS handshake failed: %s' % e, 'a TLS handshake', 'nothing')
+
+    def starttls(self, ctx, sni, where):
+        if self.io is None:
+            fail(where, 'not connected', 'a connection to upgrade', 'nothing')
+        if len(self.io.buffer):
+            fail(where, 'bytes came before the TLS handshake and were not read', 'nothing before the handshake',
+                 show(self.io.buffer.get()))
+        self.handshake(ctx, sni, where)
 
     def close(self):
         if self.io is not None:
@@ -212,15 +245,27 @@ class Conversation(Base):
         self.reader = None
         self.writer = None
 
-    async def connect(self, host, port, where):
+    async def connect(self, host, port, where, tls=None, sni=None):
         await self.close()
         host, port = target(host, port)
+        self.host = host
         try:
             self.reader, self.writer = await asyncio.wait_for(
-                asyncio.open_connection(host, port, limit=1 << 20), self.timeout)
+                asyncio.open_connection(host, port, limit=1 << 20, ssl=tls,
+                                        server_hostname=(sni or host) if tls else None), self.timeout)
         except (OSError, asyncio.TimeoutError) as e:
             fail(where, 'could not connect to %s:%d (%s)' % (host, port, e or 'timed out'),
                  'a connection', 'nothing')
+
+    async def starttls(self, ctx, sni, where):
+        if self.writer is None:
+            fail(where, 'not connected', 'a connection to upgrade', 'nothing')
+        if not hasattr(self.writer, 'start_tls'):
+            fail(where, 'starttls needs Python 3.11 or later (StreamWriter.start_tls)', 'a TLS handshake', 'nothing')
+        try:
+            await asyncio.wait_for(self.writer.start_tls(ctx, server_hostname=sni or self.host), self.timeout)
+        except (OSError, ssl.SSLError, asyncio.TimeoutError) as e:
+            fail(where, 'TLS handshake failed: %s' % (e or 'timed out'), 'a TLS handshake', 'nothing')
 
     async def close(self):
         if self.writer is not None:
@@ -315,6 +360,13 @@ std::string textExpr(const Text& t) {
     return out;
 }
 
+// The arguments `tls_context(…), SNI` of a connect … tls or a starttls.
+std::string tlsArgs(const TlsConfig& c, const std::string& where) {
+    auto opt = [](const std::string& v) { return v.empty() ? std::string("None") : pythonStr(v); };
+    return "tls_context(" + std::string(c.verify ? "False" : "True") + ", " + opt(c.caFile) + ", " + opt(c.certFile) +
+           ", " + opt(c.keyFile) + ", " + where + "), " + opt(c.serverName);
+}
+
 const char* matchName(program::Rule::Match m) {
     switch (m) {
     case program::Rule::Match::Equals: return "equals";
@@ -402,11 +454,18 @@ std::optional<std::string> exportPython(const Script& script, PythonFlavor flavo
         if (!emptyBlock.empty()) emptyBlock.back() = false;
         switch (st.kind) {
         case Step::Kind::Connect:
-            if (st.tls) {
-                if (error) *error = script.where(st) + ": connect … tls cannot be exported to Python yet";
+            line(A + "s.connect(" + pythonStr(st.host) + ", " + std::to_string(st.port) + ", " + where +
+                 (st.tls ? ", " + tlsArgs(st.tlsConfig, where) : std::string()) + ")");
+            break;
+        case Step::Kind::StartTls:
+            if (st.tlsConfig.startTls != StartTlsProtocol::None) {
+                if (error)
+                    *error = script.where(st) + ": starttls " + std::string(startTlsProtocolName(st.tlsConfig.startTls)) +
+                             " (the built-in dialogue) cannot be exported to Python; write the dialogue as send and "
+                             "expect steps followed by a plain 'starttls'";
                 return std::nullopt;
             }
-            line(A + "s.connect(" + pythonStr(st.host) + ", " + std::to_string(st.port) + ", " + where + ")");
+            line(A + "s.starttls(" + tlsArgs(st.tlsConfig, where) + ", " + where + ")");
             break;
         case Step::Kind::Timeout: line("s.timeout = " + seconds(st.ms)); break;
         case Step::Kind::Terminator:

@@ -18,8 +18,13 @@
 // a Python literal whose characters are printable ASCII only (\xNN for the
 // rest, \' and \\ escaped), so no script or recording can inject code; the
 // comments that echo statements keep printable ASCII only.
+// TLS: `connect … tls` and a plain `starttls` become an ssl context
+// (cafile, insecure, cert/key; SNI and the name checked: sni or the host):
+// pwntools wraps the tube's socket (a starttls with bytes unread in the
+// tube's buffer fails, as the runner does); asyncio passes ssl= to
+// open_connection and upgrades with StreamWriter.start_tls (Python 3.11+).
 // Refused with "FILE:LINE: …": `preset` (framing by a protocol program)
-// and `connect … tls`.
+// and `starttls smtp|imap|pop3|ftp` (the built-in dialogues).
 // What it owns: nothing; pure functions.
 // Threads: any.
 #pragma once

@@ -85,6 +85,8 @@ public:
         skip();
         return m_s.substr(m_i);
     }
+    /// Puts back a word just read by word().
+    static void unread(Reader& r, std::string_view w) { r.m_i -= w.size(); }
 
 private:
     std::string_view m_s;
@@ -146,6 +148,45 @@ std::optional<Text> parseText(std::string_view raw, std::string& error) {
     }
     if (!flush()) return std::nullopt;
     return t;
+}
+
+// The TLS options after `connect … tls` or `starttls [PROTO]`, to the end of the line.
+bool parseTlsOptions(Reader& r, TlsConfig& c, std::string& why) {
+    while (!r.atEnd()) {
+        const std::string_view w = r.word();
+        std::string* file = nullptr;
+        if (w == "insecure") {
+            c.verify = false;
+            continue;
+        }
+        if (w == "cafile") file = &c.caFile;
+        else if (w == "sni") file = &c.serverName;
+        else if (w == "cert") file = &c.certFile;
+        else if (w == "key") file = &c.keyFile;
+        else {
+            why = "unknown TLS option '" + printableAscii(w.substr(0, 40)) +
+                  "' (the options are insecure, cafile \"FILE\", sni \"NAME\", cert \"FILE\", key \"FILE\")";
+            return false;
+        }
+        auto q = r.quoted(why);
+        if (!q) {
+            why = std::string(w) + ": " + why;
+            return false;
+        }
+        auto bytes = program::decodeLiteral(*q, &why);
+        if (!bytes) return false;
+        if (bytes->empty() || bytes->find('\0') != std::string::npos) {
+            why = std::string(w) + " needs a non-empty value without NUL bytes";
+            return false;
+        }
+        *file = std::move(*bytes);
+    }
+    if (c.certFile.empty() != c.keyFile.empty()) {
+        why = c.certFile.empty() ? "key \"FILE\" is the private key of a certificate: add cert \"FILE\""
+                                 : "cert \"FILE\" needs its private key: add key \"FILE\"";
+        return false;
+    }
+    return true;
 }
 
 std::optional<std::int64_t> parseMs(std::string_view w) {
@@ -248,9 +289,23 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             if (!r.atEnd()) {
                 const std::string_view w = r.word();
                 if (w != "tls") return fail("connect HOST:PORT takes only 'tls' after it (got '" + printableAscii(w) + "')");
-                return fail("connect … tls: TLS is not supported by scripts yet (plain TCP only)");
+                st.tls = true;
+                st.tlsConfig.enabled = true;
+                if (!parseTlsOptions(r, st.tlsConfig, why)) return fail("connect … tls: " + why);
             }
             connected = true;
+        } else if (kw == "starttls") {
+            st.kind = Step::Kind::StartTls;
+            if (!connected) return fail("starttls before any connect");
+            if (r.peek() != '\0') {
+                const std::string_view w = r.word();
+                if (w == "smtp") st.tlsConfig.startTls = StartTlsProtocol::Smtp;
+                else if (w == "imap") st.tlsConfig.startTls = StartTlsProtocol::Imap;
+                else if (w == "pop3") st.tlsConfig.startTls = StartTlsProtocol::Pop3;
+                else if (w == "ftp") st.tlsConfig.startTls = StartTlsProtocol::Ftp;
+                else Reader::unread(r, w);
+            }
+            if (!parseTlsOptions(r, st.tlsConfig, why)) return fail("starttls: " + why);
         } else if (kw == "timeout") {
             st.kind = Step::Kind::Timeout;
             const auto ms = parseMs(r.word());
@@ -412,8 +467,8 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             return fail("a statement is expected, not '" + printableAscii(line.substr(0, 40)) + "'");
         } else {
             return fail("unknown statement '" + printableAscii(kw.substr(0, 40)) +
-                        "'; the statements are connect, timeout, terminator, preset, send, expect, wait, set, "
-                        "assert, repeat, close");
+                        "'; the statements are connect, starttls, timeout, terminator, preset, send, expect, wait, "
+                        "set, assert, repeat, close");
         }
         s.m_steps.push_back(std::move(st));
         if (nl == text.size()) break;

@@ -3,7 +3,21 @@
 //
 // What it does: Script::parse() reads a script. One statement per line; '#'
 // starts a comment outside quotes; blank lines are ignored:
-//   connect HOST:PORT [tls]            open the connection (`--to` may replace the target)
+//   connect HOST:PORT [tls [OPTIONS]]  open the connection (`--to` may replace the target);
+//                                      with tls, TLS from the first byte (the handshake is part
+//                                      of the step). OPTIONS: insecure (no certificate or host
+//                                      name check), cafile "FILE" (trusted CAs; default: the
+//                                      system store), sni "NAME" (the name sent and checked;
+//                                      default: the connect host), cert "FILE" key "FILE"
+//                                      (a client certificate), as the CLI's connect --tls has them
+//   starttls [smtp|imap|pop3|ftp] [OPTIONS]
+//                                      upgrade the connection to TLS: with a protocol, run its
+//                                      built-in dialogue (engine/tls/StartTlsDialog: greeting,
+//                                      EHLO/STARTTLS, …) first; alone, right now, once what was
+//                                      sent has gone out (after `send "STARTTLS"` and an expect
+//                                      of the go-ahead). Bytes the peer sent and the script did
+//                                      not read before the handshake fail the step (they would
+//                                      pass as protected). OPTIONS as for connect … tls
 //   timeout SECONDS                    how long each later expect waits (default 5)
 //   terminator "BYTES" | none | count N | count ${VAR}
 //                                      how the peer's bytes are cut into messages from now on
@@ -33,6 +47,7 @@
 #include "engine/asyncore/Pattern.h"
 #include "engine/asyncore/Terminator.h"
 #include "engine/program/Program.h"
+#include "engine/tls/TlsConfig.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -57,7 +72,8 @@ struct Text {
 
 struct Step {
     enum class Kind : std::uint8_t {
-        Connect, Timeout, Terminator, Preset, Send, Expect, ExpectClose, Wait, Set, Assert, RepeatBegin, RepeatEnd, Close
+        Connect, Timeout, Terminator, Preset, Send, Expect, ExpectClose, Wait, Set, Assert, RepeatBegin, RepeatEnd, Close,
+        StartTls
     };
     enum class Compare : std::uint8_t { Equal, NotEqual, Matches };
     Kind kind = Kind::Close;
@@ -67,6 +83,9 @@ struct Step {
     std::string host;
     std::uint16_t port = 0;
     bool tls = false;
+    // Connect with tls, StartTls: what TLS to use (enabled for connect … tls;
+    // startTls: the built-in dialogue, None for `starttls` alone).
+    TlsConfig tlsConfig;
     // Timeout, Wait, Expect's own timeout (ms; Expect: -1 = the one in force)
     std::int64_t ms = -1;
     // Terminator

@@ -6,6 +6,10 @@
 #include "engine/net/Address.h"
 #include "engine/net/SocketOps.h"
 #include "engine/program/ProgramRunner.h"
+#include "engine/tls/PlainTap.h"
+#include "engine/tls/StartTlsDialog.h"
+#include "engine/tls/TlsContext.h"
+#include "engine/tls/TlsLayer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -49,7 +53,7 @@ std::string matcherName(program::Rule::Match m) {
 
 class ScriptRunner::Session {
 public:
-    enum class State { Running, Connecting, Expecting, ExpectingClose, Waiting, Flushing, Done };
+    enum class State { Running, Connecting, Expecting, ExpectingClose, Waiting, Flushing, StartTls, Held, Done };
     /// A send waits while this much is queued and not yet sent (a peer that does not read).
     static constexpr std::size_t kMaxUnsent = std::size_t{1} << 20;
 
@@ -70,7 +74,9 @@ public:
         m_program.reset();
         m_timeoutMs = m_options.defaultTimeoutMs;
         m_failure.reset();
+        m_dialog.reset();
         m_stepsRun = 0;
+        m_stepsBegun = 0;
         m_started = now;
         m_state = State::Running;
         advance(now);
@@ -82,7 +88,7 @@ public:
     std::uint64_t stepsRun() const noexcept { return m_stepsRun; }
     std::optional<Clock::time_point> deadline() const {
         if (m_state == State::Connecting || m_state == State::Expecting || m_state == State::ExpectingClose ||
-            m_state == State::Waiting || m_state == State::Flushing)
+            m_state == State::Waiting || m_state == State::Flushing || m_state == State::StartTls)
             return m_deadline;
         return std::nullopt;
     }
@@ -117,6 +123,12 @@ public:
             fail(now, "interrupted", "", "");
             return;
         }
+        if (m_state == State::Held) {
+            if (m_options.stepBudget && m_stepsBegun >= m_options.stepBudget->load()) return;
+            m_state = State::Running;
+            advance(now);
+            return;
+        }
         if (!deadline() || now < m_deadline) return;
         const Step& st = m_script.steps()[m_pc];
         switch (m_state) {
@@ -125,7 +137,16 @@ public:
             advance(now);
             return;
         case State::Connecting:
-            fail(now, "no connection within " + std::to_string(m_timeoutMs) + " ms", "a connection", "nothing");
+            fail(now,
+                 (m_connected ? "no TLS handshake within " : "no connection within ") + std::to_string(m_timeoutMs) +
+                     " ms",
+                 "a connection", "nothing");
+            return;
+        case State::StartTls:
+            fail(now, "the STARTTLS upgrade was not done within " + std::to_string(m_timeoutMs) + " ms",
+                 m_dialog ? std::string(startTlsProtocolName(m_dialog->protocol())) + " STARTTLS dialogue"
+                          : std::string("a TLS handshake"),
+                 pendingText());
             return;
         case State::Expecting:
             fail(now, "timed out after " + std::to_string(st.ms >= 0 ? st.ms : m_timeoutMs) + " ms",
@@ -147,7 +168,8 @@ public:
 
     // --- Called by the connection -------------------------------------------------------------
     bool wantsRead() const noexcept {
-        return m_state == State::Expecting || m_state == State::ExpectingClose ||
+        return m_state == State::Expecting || m_state == State::ExpectingClose || m_state == State::StartTls ||
+               (m_state == State::Held && m_connected && m_in.size() - m_pos < m_options.maxMessage) ||
                m_in.size() - m_pos < m_options.maxMessage;
     }
     void onConnected() {
@@ -160,8 +182,23 @@ public:
             e.aux = localAddress();
             emit(std::move(e));
         }
+        if (step().tls) {  // the handshake is part of the step: onTlsReady() passes it
+            chatStartTls();
+            return;
+        }
         const auto now = Clock::now();
         passStep(now, "to " + m_target);
+        advance(now);
+    }
+    /// The TLS handshake of a `connect … tls` or a `starttls` completed.
+    void onTlsReady(const TlsHandshakeInfo& info) {
+        if (m_state != State::Connecting && m_state != State::StartTls) return;
+        std::string detail = m_state == State::Connecting ? "to " + m_target + " over " : std::string("upgraded to ");
+        detail += info.version + " (" + info.cipher + ")";
+        if (info.verifySkipped) detail += ", not verified (insecure): " + info.verifyResult;
+        m_dialog.reset();
+        const auto now = Clock::now();
+        passStep(now, std::move(detail));
         advance(now);
     }
     void onData(std::string_view data) {
@@ -186,6 +223,7 @@ public:
     }
     void afterRead() {
         if (m_state == State::Expecting) advance(Clock::now());
+        else if (m_state == State::StartTls && m_dialog && !m_dialog->finished()) dialogue(Clock::now());
     }
     void onClosed(std::string how) {
         m_peerClosed = true;
@@ -193,7 +231,17 @@ public:
         m_closedHow = std::move(how);
         const auto now = Clock::now();
         if (m_state == State::Connecting) {
-            fail(now, "connect failed: " + m_closedHow, "a connection", "nothing");
+            fail(now, (m_connected ? "TLS handshake failed: " : "connect failed: ") + m_closedHow, "a connection",
+                 "nothing");
+            return;
+        }
+        if (m_state == State::StartTls) {
+            fail(now,
+                 (m_chat && chatTlsStarted() ? "TLS handshake failed: " : "the peer closed the connection: ") +
+                     m_closedHow,
+                 m_dialog ? std::string(startTlsProtocolName(m_dialog->protocol())) + " STARTTLS dialogue"
+                          : std::string("a TLS handshake"),
+                 pendingText());
             return;
         }
         if (m_state == State::ExpectingClose) {
@@ -220,6 +268,7 @@ private:
 
     void advance(Clock::time_point now) {
         const auto& steps = m_script.steps();
+        const bool stepping = m_options.stepBudget || m_options.onBegin;
         while (m_state == State::Running || m_state == State::Expecting) {
             if (m_pc >= steps.size()) {
                 dropChat();
@@ -230,6 +279,15 @@ private:
             if (m_state == State::Expecting) {
                 if (!tryExpect(st, now)) return;
                 continue;
+            }
+            if (stepping && st.kind != Step::Kind::RepeatEnd) {
+                if (m_options.stepBudget && m_stepsBegun >= m_options.stepBudget->load()) {
+                    m_state = State::Held;
+                    if (m_options.onHeld) m_options.onHeld(m_pc);
+                    return;
+                }
+                ++m_stepsBegun;
+                if (m_options.onBegin) m_options.onBegin(m_pc);
             }
             m_stepStart = now;
             switch (st.kind) {
@@ -256,6 +314,8 @@ private:
                     return;
                 }
                 m_target = it->second.front().toString();
+                m_host = host;
+                if (st.tls && !tlsContext()) return;  // failed: the CA file, certificate, …
                 ++m_channel;
                 m_closeRecorded = false;
                 {
@@ -404,9 +464,113 @@ private:
                 if (!m_repeats.empty()) m_repeats.pop_back();
                 break;
             case Step::Kind::Close: dropChat(); break;
+            case Step::Kind::StartTls: {
+                if (!m_chat || !m_connected || m_peerClosed) {
+                    fail(now, m_peerClosed ? "the peer closed the connection (" + m_closedHow + ")"
+                                           : std::string("not connected"),
+                         "a connection to upgrade", "");
+                    return;
+                }
+                if (chatTlsStarted()) {
+                    fail(now, "the connection is already over TLS", "a plaintext connection", "");
+                    return;
+                }
+                if (!tlsContext()) return;
+                m_state = State::StartTls;
+                m_deadline = now + std::chrono::milliseconds(m_timeoutMs);
+                if (st.tlsConfig.startTls == StartTlsProtocol::None) {
+                    upgrade(now);
+                    return;
+                }
+                m_dialog.emplace(st.tlsConfig.startTls, std::string_view{}, false);
+                if (!dialogueStep(now, m_dialog->start())) return;
+                dialogue(now);
+                return;
+            }
             }
             passStep(now, {});
         }
+    }
+
+    // The TLS context of the step at m_pc (made once per step and kept); null
+    // after failing the step with OpenSSL's reason (a CA file that does not load, …).
+    std::shared_ptr<const tls::TlsContext> tlsContext() {
+        auto& c = m_tlsContexts[m_pc];
+        if (c) return c;
+        TlsConfig config = step().tlsConfig;
+        config.enabled = true;
+        config.startTls = StartTlsProtocol::None;
+        config.handshakeTimeoutMs = static_cast<std::uint32_t>(std::min<std::int64_t>(m_timeoutMs, 86400000));
+        try {
+            c = tls::TlsContext::create(config, tls::TlsRole::Client);
+        } catch (const std::exception& e) {
+            fail(Clock::now(), std::string("TLS: ") + e.what(), "a TLS configuration", "");
+            m_tlsContexts.erase(m_pc);
+            return nullptr;
+        }
+        return c;
+    }
+
+    // STARTTLS, built-in dialogue: each received line to it, what it says sent.
+    void dialogue(Clock::time_point now) {
+        while (m_state == State::StartTls && m_dialog && !m_dialog->finished()) {
+            const std::size_t nl = m_in.find('\n', m_pos);
+            if (nl == std::string::npos) {
+                if (m_in.size() - m_pos > kMaxDialogueLine)
+                    fail(now, "a line above " + std::to_string(kMaxDialogueLine) + " bytes in the STARTTLS dialogue",
+                         std::string(startTlsProtocolName(m_dialog->protocol())) + " STARTTLS dialogue", pendingText());
+                else if (m_peerClosed)
+                    fail(now, "the peer closed the connection (" + m_closedHow + ")",
+                         std::string(startTlsProtocolName(m_dialog->protocol())) + " STARTTLS dialogue", pendingText());
+                return;
+            }
+            const std::string line = m_in.substr(m_pos, nl + 1 - m_pos);
+            m_pos = nl + 1;
+            if (m_options.record) {
+                Event e;
+                e.kind = EventKind::Collect;
+                e.size = static_cast<std::int64_t>(line.size());
+                e.data = line;
+                emit(std::move(e));
+            }
+            if (!dialogueStep(now, m_dialog->onLine(line))) return;
+        }
+    }
+    // One step of the dialogue; false when the step failed.
+    bool dialogueStep(Clock::time_point now, const tls::StartTlsDialog::Step& d) {
+        if (!d.send.empty()) {
+            bytesSent += d.send.size();
+            m_unsent += d.send.size();
+            Event e;
+            e.kind = EventKind::Push;
+            e.sub = static_cast<std::uint8_t>(ProducerKind::Bytes);
+            e.size = static_cast<std::int64_t>(d.send.size());
+            emit(std::move(e));
+            pushToChat(d.send);
+            if (m_state == State::Done) return false;
+        }
+        if (d.failed) {
+            fail(now, d.reason, std::string(startTlsProtocolName(m_dialog->protocol())) + " STARTTLS dialogue",
+                 pendingText());
+            return false;
+        }
+        if (d.upgrade) upgrade(now);
+        return m_state != State::Done;
+    }
+    // The handshake, once what was sent has gone out. Bytes the peer sent that
+    // the script did not read would pass as if TLS protected them: refused.
+    void upgrade(Clock::time_point now) {
+        compact();
+        if (m_pos < m_in.size()) {
+            fail(now,
+                 std::to_string(m_in.size() - m_pos) +
+                     " bytes came before the TLS handshake and were not read (refused: they would pass as protected)",
+                 "nothing before the handshake", pendingText());
+            return;
+        }
+        m_in.clear();
+        m_pos = m_scan = 0;
+        if (auto c = tlsContext()) chatUpgrade(std::move(c));
     }
 
     // The expect at m_pc: reads messages; true when it matched (m_pc moved on).
@@ -597,6 +761,9 @@ private:
     std::string localAddress() const;
     void pushToChat(std::string bytes);
     void dropChat();
+    void chatStartTls();
+    void chatUpgrade(std::shared_ptr<const tls::TlsContext> context);
+    bool chatTlsStarted() const;
 
     const Script& m_script;
     const RunOptions& m_options;
@@ -617,6 +784,7 @@ private:
     Clock::time_point m_deadline;
     std::optional<StepFailure> m_failure;
     std::uint64_t m_stepsRun = 0;
+    std::uint64_t m_stepsBegun = 0;  // steps begun (stepping: against RunOptions::stepBudget)
     std::string m_in;
     std::size_t m_pos = 0;
     std::size_t m_scan = 0;
@@ -627,6 +795,10 @@ private:
     bool m_connected = false;
     std::string m_closedHow;
     std::string m_target;  // the address connected to, for messages
+    std::string m_host;    // the host connected to (TLS: SNI and the name checked)
+    std::map<std::size_t, std::shared_ptr<const tls::TlsContext>> m_tlsContexts;  // by step index
+    std::optional<tls::StartTlsDialog> m_dialog;  // a built-in STARTTLS dialogue running
+    static constexpr std::size_t kMaxDialogueLine = 64 * 1024;
     std::size_t m_unsent = 0;  // pushed, not yet sent
     // Recording (RunOptions::record)
     std::uint64_t m_seq = 0;
@@ -640,7 +812,7 @@ public:
 
 // The connection: an AsyncChat that collects everything (terminator None)
 // and leaves the framing to the session.
-class ScriptRunner::Session::Chat final : public AsyncChat {
+class ScriptRunner::Session::Chat final : public AsyncChat, private tls::TlsLayer::Listener {
 public:
     Chat(Session& s, Loop* loop) : AsyncChat(loop), m_s(s) {
         acInBufferSize = 65536;
@@ -656,11 +828,28 @@ public:
         AsyncChat::handleRead();
         if (!m_closed) m_s.afterRead();
     }
+    void handleWrite() override {
+        AsyncChat::handleWrite();
+        tryUpgrade();
+    }
     void handleClose() override {
         if (m_closed) return;
+        if (m_tls && m_tls->handshakeDone() && !m_eof) {
+            // A hangup while TLS may still hold plaintext: read it first.
+            for (int i = 0; i < 4096 && !m_eof && !m_closed && connected; ++i) {
+                const std::uint64_t before = m_s.bytesReceived;
+                handleRead();
+                if (m_s.bytesReceived == before) break;
+            }
+            if (m_closed) return;
+        }
         m_closed = true;
         std::string how = m_eof ? "closed" : "reset";
-        if (!connected) {
+        if (m_tls && !m_tls->handshakeDone()) {
+            how = !m_tlsFailure.empty() ? m_tlsFailure
+                  : m_eof || !m_error   ? std::string("the peer closed the connection during the handshake")
+                                        : sockops::describe(m_error);
+        } else if (!connected) {
             std::error_code ec;
             const int err = rawPendingError(ec);
             how = err ? sockops::describe(sockops::errorFromNative(err)) : std::string("connection failed");
@@ -681,10 +870,36 @@ public:
         } catch (...) {
         }
         if (m_closed) return;
+        if (!m_tlsFailure.empty()) what = m_tlsFailure;
         m_closed = true;
         closeNoThrow();
         m_s.onClosed(std::move(what));
     }
+    /// TLS on this connection now (`upgrade`: STARTTLS, else from the first byte).
+    void startTls(std::shared_ptr<const tls::TlsContext> context, const std::string& host, bool upgrade) {
+        std::unique_ptr<tls::TlsLayer> layer;
+        try {
+            layer = std::make_unique<tls::TlsLayer>(std::move(context), host, static_cast<tls::TlsLayer::Listener*>(this));
+        } catch (const std::exception& e) {
+            m_tlsFailure = std::string("cannot start TLS: ") + e.what();
+            m_closed = true;
+            closeNoThrow();
+            m_s.onClosed(m_tlsFailure);
+            return;
+        }
+        layer->setStartTls(upgrade);
+        m_tls = layer.get();
+        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
+            if (n == 0) m_eof = true;
+        }));
+    }
+    /// STARTTLS: the handshake once what was queued (the upgrade command) has gone out.
+    void upgradeWhenFlushed(std::shared_ptr<const tls::TlsContext> context, std::string host) {
+        m_upgradeContext = std::move(context);
+        m_upgradeHost = std::move(host);
+        tryUpgrade();
+    }
+    bool tlsStarted() const noexcept { return m_tls != nullptr || m_upgradeContext != nullptr; }
     void initiateSendIfAny() {
         if (connected && !producerFifo().empty()) initiateSend();
     }
@@ -702,14 +917,29 @@ protected:
         const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
         if (ec) {
             if (!sockops::isWouldBlock(ec)) m_error = ec;
-        } else if (n == 0 && len > 0) {
+        } else if (n == 0 && len > 0 && !m_tls) {  // over TLS the PlainTap sees the end of the plaintext
             m_eof = true;
         }
         return n;
     }
 
 private:
+    void tryUpgrade() {
+        if (!m_upgradeContext || m_tls || m_closed || !connected || !producerFifo().empty()) return;
+        startTls(m_upgradeContext, m_upgradeHost, true);
+        if (!m_closed) initiateSendIfAny();
+    }
+    // tls::TlsLayer::Listener: called from inside the layer's calls.
+    void handshakeDone(const TlsHandshakeInfo& info) override {
+        if (!m_closed) m_s.onTlsReady(info);
+    }
+    void failed(const std::string& reason) override { m_tlsFailure = reason; }
+
     Session& m_s;
+    tls::TlsLayer* m_tls = nullptr;  // inside the PlainTap the dispatcher owns; null before TLS
+    std::string m_tlsFailure;
+    std::shared_ptr<const tls::TlsContext> m_upgradeContext;
+    std::string m_upgradeHost;
     bool m_closed = false;
     bool m_eof = false;
     std::error_code m_error;
@@ -736,6 +966,16 @@ std::string ScriptRunner::Session::localAddress() const {
 }
 
 void ScriptRunner::Session::pushToChat(std::string bytes) { m_chat->push(std::move(bytes)); }
+
+void ScriptRunner::Session::chatStartTls() {
+    if (auto c = tlsContext()) m_chat->startTls(std::move(c), m_host, false);
+}
+
+void ScriptRunner::Session::chatUpgrade(std::shared_ptr<const tls::TlsContext> context) {
+    m_chat->upgradeWhenFlushed(std::move(context), m_host);
+}
+
+bool ScriptRunner::Session::chatTlsStarted() const { return m_chat && m_chat->tlsStarted(); }
 
 void ScriptRunner::Session::dropChat() {
     if (!m_chat) return;
@@ -805,7 +1045,10 @@ RunResult ScriptRunner::run(const std::function<void(const StepDone&)>& onStep) 
 
 LoadResult ScriptRunner::runLoad(std::size_t parallel, std::size_t iterations) {
     RunOptions options = m_options;
-    options.record = nullptr;  // a load is not recorded
+    options.record = nullptr;  // a load is not recorded, stepped or followed
+    options.stepBudget = nullptr;
+    options.onBegin = nullptr;
+    options.onHeld = nullptr;
     Loop loop;
     std::map<std::string, std::vector<Address>> resolved;
     std::vector<std::unique_ptr<Session>> sessions;

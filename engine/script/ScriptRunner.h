@@ -25,6 +25,13 @@
 // A send waits (the script pauses) while more than 1 MiB it queued has not
 // gone out, and fails when the timeout passes: a peer that does not read
 // cannot make the runner queue without bound.
+// TLS: `connect … tls` runs the handshake as part of the connect step (the
+// step passes with the version and cipher); `starttls` runs a built-in
+// dialogue (engine/tls/StartTlsDialog) or upgrades at once, after what was
+// queued has gone out; unread bytes at that point fail the step. The TLS
+// contexts are made once per step (engine/tls/TlsContext) and kept for the
+// iterations of a load.
+// Stepping: RunOptions::stepBudget holds the run before each step past it.
 // What it owns: the loop and the connections of a run (made and destroyed in run()/runLoad()).
 // Threads: one thread (the caller's); the Script is shared read-only.
 #pragma once
@@ -56,6 +63,18 @@ struct RunOptions {
     /// Set (from any thread) to stop: the step running fails as "interrupted"
     /// within 100 ms. Null: never.
     const std::atomic<bool>* cancel = nullptr;
+    /// run() only, for stepping (the window's Step button): the number of
+    /// steps the run may start; the run waits (its connection still
+    /// served, reads held back by TCP) before the step past it until the
+    /// value grows. Set from any thread; seen within 100 ms (cancel must be
+    /// set too, for the short polls). Null: no limit.
+    const std::atomic<std::uint64_t>* stepBudget = nullptr;
+    /// run() only: called on the run's thread as each step starts (its
+    /// index in the script, 0-based), for marking the current step.
+    std::function<void(std::size_t)> onBegin;
+    /// run() only: called on the run's thread when stepBudget holds the run
+    /// before the step at this index (0-based).
+    std::function<void(std::size_t)> onHeld;
     /// run() only: where to put the run as session events (connecting,
     /// connected, push, sent, collect, found_terminator, closed, stopped;
     /// docs/session-format.md), for `run --record`. Null: not recorded.

@@ -111,7 +111,7 @@ void tst_WindowScale::rowsWrapInsteadOfClipping() {
     MainWindow w;
     QVERIFY(shown(w));
     w.resize(kLogicalScreen.size() - QSize(20, 40));  // less the frame
-    auto* conversation = w.findChild<ui::ConversationView*>();
+    auto* conversation = w.conversation();  // the window's (the script pane has one of its own)
     auto* composer = w.findChild<ui::Composer*>();
     QVERIFY(conversation && composer);
     QWidget* filterBar = nullptr;

@@ -72,9 +72,25 @@ private slots:
 
     void refusals() {
         std::string why;
-        // (`connect … tls` is refused by the parser until scripts have TLS.)
         QVERIFY(!exportPython(parse("connect 127.0.0.1:7\npreset redis\n"), PythonFlavor::Pwntools, &why));
         QCOMPARE(why, std::string("t.lws:2: preset (framing by a protocol program) cannot be exported to Python"));
+        for (const PythonFlavor f : {PythonFlavor::Pwntools, PythonFlavor::Asyncio}) {
+            QVERIFY(!exportPython(parse("connect 127.0.0.1:25\n\nstarttls smtp\n"), f, &why));
+            QCOMPARE(why, std::string("t.lws:3: starttls smtp (the built-in dialogue) cannot be exported to Python; "
+                                      "write the dialogue as send and expect steps followed by a plain 'starttls'"));
+        }
+    }
+
+    void tlsBecomesAnSslContext() {
+        std::string why;
+        const auto py = exportPython(parse("connect 127.0.0.1:465 tls cafile \"/tmp/c'a.pem\" sni \"mx\"\n"
+                                           "close\nconnect 127.0.0.1:25\nstarttls insecure\n"),
+                                     PythonFlavor::Asyncio, &why);
+        QVERIFY2(py, why.c_str());
+        QVERIFY(py->find("await s.connect('127.0.0.1', 465, 't.lws:1', tls_context(False, '/tmp/c\\'a.pem', None, "
+                         "None, 't.lws:1'), 'mx')") != std::string::npos);
+        QVERIFY(py->find("await s.starttls(tls_context(True, None, None, None, 't.lws:4'), None, 't.lws:4')") !=
+                std::string::npos);
         QVERIFY(pythonFlavor("pwntools") && pythonFlavor("asyncio") && !pythonFlavor("Pwntools"));
     }
 };

@@ -93,7 +93,7 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("message");
         QTest::newRow("unknown") << "connect a:1\nsned \"x\"\n"
-                                 << "t.lws:2: unknown statement 'sned'; the statements are connect, timeout, terminator, preset, send, expect, wait, set, assert, repeat, close";
+                                 << "t.lws:2: unknown statement 'sned'; the statements are connect, starttls, timeout, terminator, preset, send, expect, wait, set, assert, repeat, close";
         QTest::newRow("no connect") << "send \"x\"\n" << "t.lws:1: send before any connect";
         QTest::newRow("never connects") << "# nothing\nwait 1\n" << "t.lws:2: the script never connects (write 'connect HOST:PORT' first)";
         QTest::newRow("port") << "connect host:99999\n" << "t.lws:1: connect: '99999' is not a port (1 to 65535)";
@@ -110,8 +110,41 @@ private slots:
         QTest::newRow("timeout") << "connect a:1\ntimeout soon\n" << "t.lws:2: timeout needs a number of seconds above 0 (e.g. 5, 0.5, 200ms)";
         QTest::newRow("trailing") << "connect a:1\nsend \"x\" \"y\"\n" << "t.lws:2: unexpected '\"y\"' at the end of the line";
         QTest::newRow("assert op") << "connect a:1\nassert \"a\" < \"b\"\n" << "t.lws:2: assert \"A\" takes ==, != or =~ then \"B\"";
-        QTest::newRow("control bytes") << "connect a:1\n\x1b[2J\n" << "t.lws:2: unknown statement '\\x1b[2J'; the statements are connect, timeout, terminator, preset, send, expect, wait, set, assert, repeat, close";
+        QTest::newRow("tls option") << "connect a:1 tls verify\n"
+                                    << "t.lws:1: connect … tls: unknown TLS option 'verify' (the options are insecure, cafile \"FILE\", sni \"NAME\", cert \"FILE\", key \"FILE\")";
+        QTest::newRow("tls cafile") << "connect a:1 tls cafile\n" << "t.lws:1: connect … tls: cafile: a quoted string \"…\" is expected";
+        QTest::newRow("tls key alone") << "connect a:1 tls key \"k.pem\"\n"
+                                       << "t.lws:1: connect … tls: key \"FILE\" is the private key of a certificate: add cert \"FILE\"";
+        QTest::newRow("starttls first") << "starttls smtp\nconnect a:1\n" << "t.lws:1: starttls before any connect";
+        QTest::newRow("starttls proto") << "connect a:1\nstarttls smtps\n"
+                                        << "t.lws:2: starttls: unknown TLS option 'smtps'";
+        QTest::newRow("control bytes") << "connect a:1\n\x1b[2J\n" << "t.lws:2: unknown statement '\\x1b[2J'; the statements are connect, starttls, timeout, terminator, preset, send, expect, wait, set, assert, repeat, close";
     }
+    void tlsOptions() {
+        const Script s = parse(
+            "connect localhost:465 tls cafile \"/tmp/ca.pem\" sni \"mail.example\"\n"
+            "close\n"
+            "connect 127.0.0.1:25\n"
+            "starttls smtp insecure\n"
+            "send \"STARTTLS\"\n"
+            "starttls cert \"c.pem\" key \"k.pem\"\n");
+        const auto& st = s.steps();
+        QCOMPARE(st.size(), std::size_t{6});
+        QVERIFY(st[0].tls);
+        QVERIFY(st[0].tlsConfig.enabled);
+        QVERIFY(st[0].tlsConfig.verify);
+        QCOMPARE(st[0].tlsConfig.caFile, std::string("/tmp/ca.pem"));
+        QCOMPARE(st[0].tlsConfig.serverName, std::string("mail.example"));
+        QVERIFY(!st[2].tls);
+        QCOMPARE(st[3].kind, Step::Kind::StartTls);
+        QCOMPARE(st[3].tlsConfig.startTls, engine::StartTlsProtocol::Smtp);
+        QVERIFY(!st[3].tlsConfig.verify);
+        QCOMPARE(st[5].kind, Step::Kind::StartTls);
+        QCOMPARE(st[5].tlsConfig.startTls, engine::StartTlsProtocol::None);
+        QCOMPARE(st[5].tlsConfig.certFile, std::string("c.pem"));
+        QCOMPARE(st[5].tlsConfig.keyFile, std::string("k.pem"));
+    }
+
     void errorsNameTheLine() {
         QFETCH(QString, text);
         QFETCH(QString, message);
