@@ -342,6 +342,8 @@ void MainWindow::buildMenus() {
     edit->addAction(action(QStringLiteral("findNext")));
     edit->addAction(action(QStringLiteral("findPrevious")));
     edit->addAction(action(QStringLiteral("filter")));
+    edit->addSeparator();
+    edit->addAction(action(QStringLiteral("preferences")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(QStringLiteral("messages")));

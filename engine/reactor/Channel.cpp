@@ -153,6 +153,11 @@ bool backendCanWatch(Backend backend, NativeSocket fd) {
     }
 }
 
+std::string backendLimitText(Backend backend, NativeSocket fd) {
+    return "descriptor " + std::to_string(static_cast<long long>(fd)) + " is past what " +
+           std::string(backendName(backend)) + "() can watch, FD_SETSIZE (" + std::to_string(FD_SETSIZE) + ")";
+}
+
 namespace {
 std::system_error selectLimitError(NativeSocket fd) {
     return std::system_error(std::make_error_code(std::errc::too_many_files_open),

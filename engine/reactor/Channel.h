@@ -86,6 +86,9 @@ class TlsContext;
 class TlsLayer;
 }  // namespace tls
 
+/// "descriptor 1030 is past what select() can watch, FD_SETSIZE (1024)":
+/// why backendCanWatch() said no.
+std::string backendLimitText(Backend backend, NativeSocket fd);
 /// Whether `backend` can watch descriptor `fd` (select(): below FD_SETSIZE on POSIX).
 bool backendCanWatch(Backend backend, NativeSocket fd);
 

@@ -919,7 +919,8 @@ void Reactor::Impl::execute(cmd::SetBackend& c) {
         const NativeSocket fd = d->fileno();
         if (fd != kInvalidSocket && !backendCanWatch(c.backend, fd)) {
             emitError(kReactorChannel, 0,
-                      "cannot switch to " + name + ": descriptor " + std::to_string(fd) + " is past its limit");
+                      "cannot switch to " + name + ": " + backendLimitText(c.backend, fd) + "; the loop stays in " +
+                          std::string(backendName(m_ctx.backend)) + " (poll and epoll have no such limit)");
             return;
         }
     }

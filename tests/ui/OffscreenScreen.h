@@ -7,6 +7,11 @@
 #pragma once
 
 #include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QPushButton>
+#include <QRect>
+#include <QScreen>
 #include <QByteArray>
 #include <QFile>
 #include <QString>
@@ -14,6 +19,23 @@
 #include <QTest>
 
 namespace lwtest {
+
+// The layout tests' check that dialog `d` fits its screen: no larger than the
+// available area, its OK button whole inside it, and (once the dialog has
+// refitted itself) its frame on the screen. QVERIFY/QTRY inside: call it
+// straight from a test function (a failure returns from this helper only,
+// which QTest still records as the test's failure).
+inline void dialogFitsTheScreen(QDialog& d) {
+    const QRect avail = d.screen()->availableGeometry();
+    QVERIFY2(d.height() <= avail.height() && d.width() <= avail.width(),
+             qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
+    QPushButton* ok = d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    const QRect okRect(ok->mapTo(&d, QPoint(0, 0)), ok->size());
+    QVERIFY2(d.rect().contains(okRect), qPrintable(QStringLiteral("OK at %1,%2 in %3x%4")
+                                                        .arg(okRect.right()).arg(okRect.bottom()).arg(d.width()).arg(d.height())));
+    QTRY_VERIFY2(avail.contains(d.frameGeometry()),
+                 qPrintable(QStringLiteral("%1,%2 %3x%4").arg(d.x()).arg(d.y()).arg(d.width()).arg(d.height())));
+}
 
 // Runs the test class T on one WIDTHxHEIGHT (physical pixels) offscreen
 // screen at QT_SCALE_FACTOR `scale`; returns what QTest::qExec returns, 2 when

@@ -4,6 +4,7 @@
 #include "engine/reactor/Reactor.h"
 #include "engine/capture/SessionRecorder.h"
 #include "ui/model/EngineBridge.h"
+#include "ui/model/Formatters.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -16,6 +17,17 @@
 #include <utility>
 
 namespace ui {
+namespace {
+// The files being recorded into, by every SessionCapture (GUI thread only).
+QSet<QString>& recordingPaths() {
+    static QSet<QString> paths;
+    return paths;
+}
+QString canonical(const QString& path) {
+    const QString c = QFileInfo(path).canonicalFilePath();
+    return c.isEmpty() ? QFileInfo(path).absoluteFilePath() : c;
+}
+}  // namespace
 
 SessionCapture::SessionCapture(EngineBridge* bridge, bool recording, QObject* parent)
     : QObject(parent), m_bridge(bridge), m_recording(recording) {
@@ -37,6 +49,37 @@ SessionCapture::SessionCapture(EngineBridge* bridge, bool recording, QObject* pa
 
 SessionCapture::~SessionCapture() {
     if (m_recorder) m_recorder->close();
+    if (!m_path.isEmpty()) recordingPaths().remove(canonical(m_path));
+}
+
+QSet<QString> SessionCapture::openPaths() { return recordingPaths(); }
+
+void SessionCapture::setSizeLimits(std::uint64_t warnBytes, std::uint64_t stopBytes) {
+    m_warnBytes = warnBytes;
+    m_stopBytes = stopBytes;
+    checkSize();
+}
+
+void SessionCapture::checkSize() {
+    if (!m_recorder || !m_recording || m_finished) return;
+    const std::uint64_t size = m_recorder->bytesWritten();
+    if (m_stopBytes > 0 && size >= m_stopBytes && !m_stoppedAtLimit) {
+        m_stoppedAtLimit = true;  // turned on again by the user: this file goes on without the limit
+        m_recording = false;
+        emit stateChanged();
+        emit stoppedAtLimit(tr("Recording stopped: %1 reached %2, the size set in Edit ▸ Preferences. The file is "
+                               "kept; File ▸ Record session continues it without the limit.")
+                                .arg(QFileInfo(m_path).fileName(), formatBytes(m_stopBytes)));
+        return;
+    }
+    if (!m_warned && m_warnBytes > 0 && size >= m_warnBytes) {
+        m_warned = true;
+        emit sizeWarning(m_stopBytes > m_warnBytes
+                             ? tr("This session's recording has passed %1; it stops at %2 (Edit ▸ Preferences).")
+                                   .arg(formatBytes(m_warnBytes), formatBytes(m_stopBytes))
+                             : tr("This session's recording has passed %1 (Edit ▸ Preferences sets the limits).")
+                                   .arg(formatBytes(m_warnBytes)));
+    }
 }
 
 QString SessionCapture::defaultDirectory() {
@@ -63,7 +106,10 @@ void SessionCapture::setRecording(bool on) {
         m_failed = false;
         m_error.clear();
         m_recorder.reset();
+        if (!m_path.isEmpty()) recordingPaths().remove(canonical(m_path));
         m_path.clear();
+        m_warned = false;
+        m_stoppedAtLimit = false;
     }
     emit stateChanged();
 }
@@ -108,6 +154,7 @@ bool SessionCapture::openFile() {
     }
     m_recorder = std::move(recorder);
     m_path = path;
+    recordingPaths().insert(canonical(path));
     m_health->start();
     emit stateChanged();
     return true;
@@ -121,6 +168,7 @@ void SessionCapture::take(std::vector<engine::Event>&& batch) {
     if (!m_recorder && !openFile()) return;
     m_appended += batch.size();
     m_recorder->append(std::move(batch));
+    checkSize();
 }
 
 void SessionCapture::checkHealth() {
@@ -129,6 +177,7 @@ void SessionCapture::checkHealth() {
         fail(tr("Recording stopped: %1").arg(QString::fromStdString(m_recorder->error())));
         return;
     }
+    checkSize();
     emit stateChanged();  // the size
 }
 
@@ -153,6 +202,7 @@ void SessionCapture::finish() {
     m_recording = false;
     m_health->stop();
     if (m_recorder) m_recorder->close();
+    if (!m_path.isEmpty()) recordingPaths().remove(canonical(m_path));
 }
 
 }  // namespace ui

@@ -18,6 +18,13 @@
 // disk. The recorder bounds what is queued (64 MiB): past that the bridge's
 // drain gate holds the events back in the reactor, which stops reading —
 // the engine slows down, no event is lost, and the GUI thread never waits.
+// Size limits (setSizeLimits, from the retention policy in Preferences): a
+// recording that passes the warning size says so once (sizeWarning); one
+// that reaches the stop size turns recording off (stoppedAtLimit) — the file
+// is kept and File ▸ Record session continues it, without the limit. The sizes are what the
+// recorder has written (it trails what is queued by at most its bound).
+// openPaths() names the files the windows of this process record into, so
+// that retention never removes one.
 // What it owns: the SessionRecorder (its thread, the file).
 // Threads: GUI thread only. The recorder's thread never calls back.
 #pragma once
@@ -27,6 +34,7 @@
 
 #include <QDateTime>
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 #include <cstdint>
@@ -59,6 +67,13 @@ public:
     /// Where the next file goes (before the first batch; ignored afterwards).
     void setDirectory(const QString& dir) { m_directory = dir; }
     void setPath(const QString& path) { m_requestedPath = path; }
+    /// The folder new files go to (setDirectory, else defaultDirectory()).
+    QString directoryForNewFiles() const { return m_directory; }
+
+    /// Warn once past `warnBytes`; stop recording at `stopBytes` (0: never).
+    void setSizeLimits(std::uint64_t warnBytes, std::uint64_t stopBytes);
+    /// The files this process's windows are recording into (open, not finished).
+    static QSet<QString> openPaths();
 
     bool isRecording() const noexcept { return m_recording; }
     /// Turns appending on or off (the file stays the same).
@@ -92,12 +107,17 @@ signals:
     void stateChanged();
     /// The file could not be created or written: recording is off.
     void failed(const QString& message);
+    /// The recording passed the warning size (once per file).
+    void sizeWarning(const QString& message);
+    /// The recording reached the stop size: recording is off.
+    void stoppedAtLimit(const QString& message);
 
 private:
     void take(std::vector<engine::Event>&& batch);
     bool openFile();
     void checkHealth();
     void fail(const QString& message);
+    void checkSize();
 
     EngineBridge* m_bridge = nullptr;
     std::shared_ptr<engine::SessionRecorder> m_recorder;  // shared with a Save As job that copies the file
@@ -112,6 +132,10 @@ private:
     bool m_failed = false;
     bool m_gaps = false;
     bool m_finished = false;
+    bool m_warned = false;
+    bool m_stoppedAtLimit = false;
+    std::uint64_t m_warnBytes = 0;
+    std::uint64_t m_stopBytes = 0;
 };
 
 }  // namespace ui

@@ -11,7 +11,10 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/MockDialog.h"
+#include "ui/session/RecordingRetention.h"
+#include "ui/session/RecordingsDialog.h"
 #include "ui/session/ReplayDialog.h"
+#include "ui/dialogs/PreferencesDialog.h"
 #include "ui/session/SessionCapture.h"
 #include "ui/session/SessionJobs.h"
 #include "ui/views/ViewColors.h"
@@ -69,6 +72,14 @@ SessionController::SessionController(EngineBridge* bridge, QMainWindow* window,
         emit notice(message, Severity::Error, 0);
         if (QAction* a = action(QStringLiteral("recordSession"))) a->setChecked(false);
     });
+    connect(m_capture, &SessionCapture::sizeWarning, this,
+            [this](const QString& message) { emit notice(message, Severity::Warning, 0); });
+    connect(m_capture, &SessionCapture::stoppedAtLimit, this, [this](const QString& message) {
+        emit notice(message, Severity::Warning, 0);
+        if (QAction* a = action(QStringLiteral("recordSession"))) a->setChecked(false);
+    });
+    const RetentionPolicy policy = RetentionPolicy::fromSettings();
+    m_capture->setSizeLimits(static_cast<std::uint64_t>(policy.warnBytes), static_cast<std::uint64_t>(policy.stopBytes));
     buildActions();
     m_recordLabel = new QLabel(window);
     m_recordLabel->setObjectName(QStringLiteral("recordingIndicator"));
@@ -76,9 +87,47 @@ SessionController::SessionController(EngineBridge* bridge, QMainWindow* window,
     // status bar's messages keep their room beside it.
     m_recordLabel->setMaximumWidth(m_recordLabel->fontMetrics().horizontalAdvance(QLatin1Char('x')) * kRecordLabelChars);
     updateRecordingStatus();
+    applyRetention(policy);
 }
 
 SessionController::~SessionController() = default;
+
+void SessionController::applyRetention(const RetentionPolicy& policy) {
+    const QString dir = m_capture->directoryForNewFiles();
+    const QSet<QString> keep = SessionCapture::openPaths();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    m_jobs->run<RetentionResult>(
+        [dir, policy, keep, now](const std::atomic<bool>&, const BackgroundJobs::Progress&) {
+            return enforceRetention(dir, policy, now, keep);
+        },
+        [this](RetentionResult& r) {
+            if (r.removed > 0)
+                emit statusMessage(tr("Deleted %1 (%2), as Edit ▸ Preferences says")
+                                       .arg(r.removed == 1 ? tr("1 old recording") : tr("%1 old recordings").arg(r.removed),
+                                            formatBytes(static_cast<std::uint64_t>(r.bytesFreed))));
+            if (!r.errors.isEmpty()) emit statusMessage(r.errors.join(QStringLiteral("; ")));
+            emit retentionApplied(r.removed);
+        });
+}
+
+RecordingsDialog* SessionController::openRecordingsDialog() {
+    auto* d = new RecordingsDialog(m_capture->directoryForNewFiles(), SessionCapture::openPaths(), m_window);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &RecordingsDialog::openRequested, this, [this](const QString& path) { openSession(path); });
+    d->show();
+    return d;
+}
+
+PreferencesDialog* SessionController::openPreferences() {
+    auto* d = new PreferencesDialog(RetentionPolicy::fromSettings(), m_window);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &PreferencesDialog::policyChanged, this, [this](const RetentionPolicy& p) {
+        m_capture->setSizeLimits(static_cast<std::uint64_t>(p.warnBytes), static_cast<std::uint64_t>(p.stopBytes));
+        applyRetention(p);
+    });
+    d->show();
+    return d;
+}
 
 void SessionController::buildActions() {
     const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip) {
@@ -133,14 +182,13 @@ void SessionController::buildActions() {
     byDefault->setCheckable(true);
     byDefault->setChecked(settings::boolValue(kRecordByDefault, true));
     connect(byDefault, &QAction::toggled, this, [](bool on) { settings::setBoolValue(kRecordByDefault, on); });
-    connect(make(QStringLiteral("showSessions"), tr("Show recorded sessions…"), QKeySequence(),
-                 tr("Open the folder the sessions are recorded in")),
-            &QAction::triggered, this, [this] {
-                const QString dir = SessionCapture::defaultDirectory();
-                QDir().mkpath(dir);
-                if (!QDesktopServices::openUrl(QUrl::fromLocalFile(dir)))
-                    emit statusMessage(tr("Sessions are recorded in %1").arg(QDir::toNativeSeparators(dir)));
-            });
+    connect(make(QStringLiteral("showSessions"), tr("Recorded sessio&ns…"), QKeySequence(),
+                 tr("The recorded sessions with their sizes and dates; delete old ones")),
+            &QAction::triggered, this, [this] { openRecordingsDialog(); });
+    QAction* prefs = make(QStringLiteral("preferences"), tr("&Preferences…"), QKeySequence::Preferences,
+                          tr("How much the recorded sessions may keep"));
+    prefs->setMenuRole(QAction::PreferencesRole);
+    connect(prefs, &QAction::triggered, this, [this] { openPreferences(); });
 }
 
 void SessionController::shutdown() {

@@ -4,7 +4,9 @@
 //
 // What it does: records the live session (SessionCapture; File ▸ Record
 // session, Record new sessions by default, Show recorded sessions, and the
-// REC indicator for the status bar), and runs everything slow on
+// REC indicator for the status bar; the retention policy of Edit ▸
+// Preferences: size limits for the recording, old recordings deleted on a
+// worker when the window opens, File ▸ Recorded sessions… lists them), and runs everything slow on
 // BackgroundJobs with a progress dialog — reading a session, saving, exporting
 // (pcapng, transcript, raw bytes), gathering the conversations for the
 // Replay… and Serve as mock… dialogs — the GUI thread only handing batches
@@ -26,6 +28,7 @@
 #include "engine/capture/SessionReader.h"
 #include "engine/reactor/Event.h"
 #include "ui/ActionSet.h"
+#include "ui/session/RecordingRetention.h"
 #include "ui/views/NotificationBanner.h"
 
 #include <QObject>
@@ -47,6 +50,8 @@ enum class ExportKind;
 class BackgroundJobs;
 class EngineBridge;
 class MockDialog;
+class PreferencesDialog;
+class RecordingsDialog;
 class ReplayDialog;
 class SessionCapture;
 class SummaryDialog;
@@ -97,12 +102,19 @@ public:
     void openMockDialog();
     /// File ▸ Summary…
     SummaryDialog* openSummary();
+    /// Deletes, on a worker, the recordings `policy` no longer keeps (never
+    /// one a window records into); retentionApplied() follows.
+    void applyRetention(const RetentionPolicy& policy);
+    /// File ▸ Recorded sessions…: the sessions folder's files (not modal).
+    RecordingsDialog* openRecordingsDialog();
+    /// Edit ▸ Preferences… (not modal); OK applies the new limits to this window's recording and the folder.
+    PreferencesDialog* openPreferences();
     /// Ends the recording (the live file ends with `stopped`) and joins the jobs.
     void shutdown();
 
     /// openSession, saveSessionAs, exportPcapng, exportTranscript,
     /// exportRawClient, exportRawServer, summary, replay, mock,
-    /// recordSession, recordByDefault, showSessions; or nullptr.
+    /// recordSession, recordByDefault, showSessions, preferences; or nullptr.
     QAction* action(const QString& name) const { return m_actions.value(name); }
     QMenu* exportMenu() const { return m_exportMenu; }
     /// "● REC 1.2 MiB" / "○ not recording" / "READ-ONLY name", for the status bar.
@@ -123,6 +135,8 @@ signals:
     void readOnlyStarted();
     /// showSession() loaded the events.
     void sessionShown();
+    /// applyRetention() is done: `removed` files were deleted.
+    void retentionApplied(int removed);
 
 private:
     void buildActions();

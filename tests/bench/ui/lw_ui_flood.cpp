@@ -18,10 +18,21 @@
 //     log as it grows. UiLatencyMonitor measures the worst event-loop delay
 //     (< 100 ms).
 //
+//  3. Bursts (--bursts all,periodic,channels), each in a real MainWindow
+//     (1400x880, listening, recording as the GUI does unless --no-record):
+//     all: 200,000 lines from one client as fast as loopback takes them;
+//     periodic: bursts of 50,000 lines every second (250,000 lines);
+//     channels: 10 clients at once, 20,000 lines each. Measured from the
+//     first byte until every line is framed: the worst event-loop delay and
+//     the worst time from a key press in the composer to its repaint (a
+//     press every 100 ms) — both < 100 ms. (--skip-log --skip-flood for
+//     the bursts alone.)
+//
 // Prints a table with PASS / FAIL per target; exits 1 if one fails.
 // Usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N]
 //                    [--scrolls N] [--skip-log] [--skip-flood]
 //                    [--flood-messages] [--flood-filter TEXT] [--record FILE]
+//                    [--bursts all,periodic,channels] [--no-record]
 // (--flood-messages / --flood-filter: the view shows messages / a filtered
 // log during the flood; --record: the flood is recorded to FILE by a
 // SessionCapture, as the GUI records every session).
@@ -32,12 +43,19 @@
 #include "ui/model/EventLogStore.h"
 #include "ui/session/SessionCapture.h"
 #include "ui/model/UiLatencyMonitor.h"
+#include "ui/MainWindow.h"
+#include "ui/model/ChannelModel.h"
+#include "ui/model/ChannelParams.h"
+#include "ui/views/Composer.h"
+#include "ui/views/EscapeEdit.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEvent>
 #include <QEventLoop>
 #include <QHeaderView>
+#include <QKeyEvent>
+#include <QPlainTextEdit>
 #include <QScrollBar>
 #include <QTableView>
 #include <QTimer>
@@ -77,6 +95,8 @@ struct Options {
     bool floodMessages = false;  // the view in messages mode during the flood
     QString floodFilter;         // a text filter active during the flood
     QString record;              // record the flood to this file
+    QStringList bursts;          // burst patterns to run in a MainWindow: all, periodic, channels
+    bool noRecord = false;       // the burst windows do not record
 };
 
 struct Result {
@@ -530,6 +550,207 @@ void floodBenchmark(const Options& o, QTableView& view) {
     view.setModel(nullptr);
 }
 
+// --- 3. Bursts, in the window --------------------------------------------------------------
+
+/// Sends `lines` 64-byte lines to 127.0.0.1:port as fast as loopback takes
+/// them, in bursts of `burstLines` every `periodMs` (0: all at once).
+class BurstClient {
+public:
+    BurstClient(std::uint16_t port, std::uint64_t lines, std::uint64_t burstLines, int periodMs)
+        : m_port(port), m_lines(lines), m_burst(burstLines ? burstLines : lines), m_periodMs(periodMs) {}
+    ~BurstClient() {
+        if (m_thread.joinable()) m_thread.join();
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    bool connect() {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (m_fd < 0) return false;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(m_port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    void start() { m_thread = std::thread([this] { run(); }); }
+    bool finished() const { return m_done.load(std::memory_order_acquire); }
+    std::uint64_t linesSent() const { return m_sent.load(std::memory_order_acquire); }
+
+private:
+    void run() {
+        const auto start = Clock::now();
+        std::uint64_t sent = 0;
+        std::string buf;
+        for (int burst = 0; sent < m_lines; ++burst) {
+            if (m_periodMs > 0) std::this_thread::sleep_until(start + std::chrono::milliseconds(burst * m_periodMs));
+            const std::uint64_t end = std::min(m_lines, sent + m_burst);
+            while (sent < end) {
+                const std::uint64_t n = std::min<std::uint64_t>(end - sent, 4096);
+                buf.clear();
+                for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
+                std::size_t off = 0;
+                while (off < buf.size()) {
+                    const ssize_t w = ::send(m_fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
+                    if (w <= 0) {
+                        m_done.store(true, std::memory_order_release);
+                        return;
+                    }
+                    off += static_cast<std::size_t>(w);
+                }
+                sent += n;
+                m_sent.store(sent, std::memory_order_release);
+            }
+        }
+        m_done.store(true, std::memory_order_release);
+    }
+
+    std::uint16_t m_port;
+    std::uint64_t m_lines;
+    std::uint64_t m_burst;
+    int m_periodMs;
+    int m_fd = -1;
+    std::thread m_thread;
+    std::atomic<bool> m_done{false};
+    std::atomic<std::uint64_t> m_sent{0};
+};
+
+/// The probe a person feels: every 100 ms a key press ("x") is posted to
+/// `target` (the composer's editor); the time until `target` next paints is
+/// one sample. One press at a time: a press is not posted while one waits.
+class KeyProbe : public QObject {
+public:
+    explicit KeyProbe(QWidget* target) : m_target(target) {
+        m_target->installEventFilter(this);
+        for (QWidget* w : m_target->findChildren<QWidget*>()) w->installEventFilter(this);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { press(); });
+        m_timer.start(100);
+    }
+    qint64 worstMs() const { return m_worst; }
+    std::size_t samples() const { return m_samples; }
+    double meanMs() const { return m_samples ? static_cast<double>(m_sum) / static_cast<double>(m_samples) : 0.0; }
+    bool eventFilter(QObject* o, QEvent* e) override {
+        if (e->type() == QEvent::Paint && m_waiting) {
+            m_waiting = false;
+            const qint64 ms = m_clock.elapsed();
+            m_worst = std::max(m_worst, ms);
+            m_sum += ms;
+            ++m_samples;
+        }
+        return QObject::eventFilter(o, e);
+    }
+
+private:
+    void press() {
+        if (m_waiting) return;
+        if (m_samples % 50 == 49) {
+            if (auto* edit = qobject_cast<QPlainTextEdit*>(m_target)) edit->clear();
+        }
+        m_waiting = true;
+        m_clock.start();
+        QCoreApplication::postEvent(m_target, new QKeyEvent(QEvent::KeyPress, Qt::Key_X, Qt::NoModifier, QStringLiteral("x")));
+        QCoreApplication::postEvent(m_target, new QKeyEvent(QEvent::KeyRelease, Qt::Key_X, Qt::NoModifier, QStringLiteral("x")));
+    }
+
+    QWidget* m_target;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    bool m_waiting = false;
+    qint64 m_worst = 0;
+    qint64 m_sum = 0;
+    std::size_t m_samples = 0;
+};
+
+struct BurstPattern {
+    std::string name;
+    int clients;
+    std::uint64_t linesEach;
+    std::uint64_t burstLines;  // 0: all at once
+    int periodMs;
+};
+
+/// Each pattern into a listening channel of a real MainWindow (shown, the
+/// conversation following the end, recording on as the GUI does by default
+/// unless --no-record): the worst event-loop delay (UiLatencyMonitor) and
+/// the worst key-press-to-repaint (KeyProbe) from the first byte until every
+/// line is framed and shown.
+void burstBenchmark(const Options& o) {
+    const std::vector<BurstPattern> all = {
+        {"all", 1, 200000, 0, 0},
+        {"periodic", 1, 250000, 50000, 1000},
+        {"channels", 10, 20000, 0, 0},
+    };
+    for (const BurstPattern& p : all) {
+        if (!o.bursts.contains(QString::fromStdString(p.name))) continue;
+        std::printf("burst %s: %d client(s) x %llu lines%s…\n", p.name.c_str(), p.clients,
+                    static_cast<unsigned long long>(p.linesEach),
+                    p.burstLines ? qPrintable(QStringLiteral(" in bursts of %1 every %2 ms").arg(p.burstLines).arg(p.periodMs))
+                                 : " at once");
+        std::fflush(stdout);
+        ui::MainWindow w;
+        w.resize(1400, 880);
+        w.show();
+        if (!o.record.isEmpty()) w.capture()->setPath(o.record + QStringLiteral(".") + QString::fromStdString(p.name));
+        if (o.noRecord) w.capture()->setRecording(false);
+        runFor(200);
+        ui::ListenParams lp;
+        lp.host = QStringLiteral("127.0.0.1");
+        lp.port = 0;
+        const engine::ChannelId server = w.listenOn(lp);
+        std::uint16_t port = 0;
+        runUntil(
+            [&] {
+                const ui::EventLogStore& s = w.bridge()->store();
+                for (std::size_t i = 0; i < s.size(); ++i)
+                    if (s.record(i).kind == engine::EventKind::Listening && s.record(i).channel == server)
+                        port = static_cast<std::uint16_t>(s.record(i).size);
+                return port != 0;
+            },
+            10000);
+        if (!port) {
+            report("burst " + p.name + ": server listening", "no", "yes", false);
+            continue;
+        }
+        std::vector<std::unique_ptr<BurstClient>> clients;
+        for (int i = 0; i < p.clients; ++i) {
+            clients.push_back(std::make_unique<BurstClient>(port, p.linesEach, p.burstLines, p.periodMs));
+            if (!clients.back()->connect()) {
+                report("burst " + p.name + ": client connected", "no", "yes", false);
+                return;
+            }
+        }
+        runUntil([&] { return w.bridge()->channelModel()->openChannels() >= 1 + p.clients; }, 10000);
+        w.composer()->editor()->setFocus();
+        runFor(300);
+        KeyProbe probe(w.composer()->editor());
+        ui::UiLatencyMonitor monitor;
+        QElapsedTimer wall;
+        wall.start();
+        for (auto& c : clients) c->start();
+        const std::uint64_t lines = p.linesEach * static_cast<std::uint64_t>(p.clients);
+        const auto framed = [&w] {
+            std::uint64_t n = 0;
+            for (engine::ChannelId c : w.bridge()->channelModel()->channels())
+                if (const ui::ChannelInfo* i = w.bridge()->channelModel()->info(c); i && i->role == engine::ChannelRole::Accepted)
+                    n += i->messagesIn;
+            return n;
+        };
+        const bool done = runUntil([&] { return framed() >= lines; }, 120000);
+        runFor(300);  // the last repaint
+        const double seconds = static_cast<double>(wall.nsecsElapsed()) / 1e9;
+        report("burst " + p.name + ": worst UI event-loop delay", std::to_string(monitor.worstEverMs()) + " ms", "< 100 ms",
+               done && monitor.worstEverMs() < 100);
+        report("burst " + p.name + ": worst key press to repaint", std::to_string(probe.worstMs()) + " ms", "< 100 ms",
+               done && probe.worstMs() < 100);
+        info("burst " + p.name + ": lines framed / sent",
+             std::to_string(framed()) + " / " + std::to_string(lines) + " in " + num(seconds, 2) + " s; " +
+                 std::to_string(w.bridge()->store().size()) + " events in the log; key probe " +
+                 std::to_string(probe.samples()) + " presses, mean " + num(probe.meanMs(), 1) + " ms");
+        for (auto& c : clients) runUntil([&] { return c->finished(); }, 10000);
+        w.bridge()->reactor().close(server);
+        w.close();
+        runFor(100);
+    }
+}
+
 std::string machine() {
     std::string cpu = "?";
     std::ifstream in("/proc/cpuinfo");
@@ -562,10 +783,13 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--flood-messages")) o.floodMessages = true;
         else if (a == QLatin1String("--flood-filter")) o.floodFilter = next();
         else if (a == QLatin1String("--record")) o.record = next();
+        else if (a == QLatin1String("--bursts")) o.bursts = next().split(QLatin1Char(','), Qt::SkipEmptyParts);
+        else if (a == QLatin1String("--no-record")) o.noRecord = true;
         else {
             std::fprintf(stderr,
                          "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
-                         "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE]\n");
+                         "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE] "
+                         "[--bursts all,periodic,channels] [--no-record]\n");
             return 2;
         }
     }
@@ -579,6 +803,10 @@ int main(int argc, char** argv) {
 
     if (o.log) logBenchmark(o, view);
     if (o.flood) floodBenchmark(o, view);
+    if (!o.bursts.isEmpty()) {
+        view.hide();
+        burstBenchmark(o);
+    }
 
     std::printf("\nGUI flood benchmark — %s\n\n", machine().c_str());
     std::size_t w = 0;

@@ -40,7 +40,10 @@
 #if defined(_WIN32)
 #include <winsock2.h>
 #else
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #endif
 
@@ -256,6 +259,7 @@ private slots:
     void pauseStepResumeWithTrace();
     void traceShowsTheHeldBackPartialTerminator();
     void backendChosenWhileRunning();
+    void selectRefusedPastFdSetSize();
     void snapshotShowsState();
     void halfCloseAfterQueueDrains();
     void namesAndIpv6();
@@ -797,6 +801,55 @@ void TestReactor::backendChosenWhileRunning() {
         QCOMPARE(f.p.receive(echoed.size()), echoed);
     }
     QVERIFY(lines >= 2);
+}
+
+// Reactor::setBackend(select) while a channel's descriptor is at or past
+// FD_SETSIZE: refused with an error event that says why and what to use
+// instead; the loop stays in its backend and the channels keep working.
+void TestReactor::selectRefusedPastFdSetSize() {
+#if defined(_WIN32)
+    QSKIP("Winsock's select has no per-descriptor bound");
+#else
+    rlimit saved{};
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const rlim_t want = FD_SETSIZE + 256;
+    if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < want) QSKIP("RLIMIT_NOFILE's hard limit is below FD_SETSIZE + 256");
+    rlimit raised = saved;
+    if (raised.rlim_cur < want) raised.rlim_cur = want;
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &raised), 0);
+    // Every descriptor below FD_SETSIZE taken: the reactor's sockets land past it.
+    std::vector<int> fillers;
+    const auto release = [&] {
+        for (int fd : fillers) ::close(fd);
+        fillers.clear();
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+    };
+    for (;;) {
+        const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) break;
+        fillers.push_back(fd);
+        if (fd >= FD_SETSIZE - 1) break;
+    }
+    if (fillers.empty() || fillers.back() < FD_SETSIZE - 1) {
+        release();
+        QFAIL("could not take the descriptors below FD_SETSIZE");
+    }
+    {
+        Served f(lineOptions("\n", /*echo=*/true), options(Backend::Poll));
+        f.r.setBackend(Backend::Select);
+        QVERIFY(f.ev.waitFor(EventKind::Error, engine::kReactorChannel));
+        const QString why = QString::fromStdString(f.ev.first(EventKind::Error, engine::kReactorChannel).info);
+        QVERIFY2(why.contains(QStringLiteral("cannot switch to select")), qPrintable(why));
+        QVERIFY2(why.contains(QStringLiteral("FD_SETSIZE (%1)").arg(FD_SETSIZE)), qPrintable(why));
+        QVERIFY2(why.contains(QStringLiteral("poll")), qPrintable(why));
+        QCOMPARE(engine::backendName(f.r.backend()), engine::backendName(Backend::Poll));
+        // The channels go on in poll.
+        f.p.send("still here\n");
+        QCOMPARE(f.p.receive(11), std::string("still here\n"));
+        QCOMPARE(engine::backendName(f.r.backend()), engine::backendName(Backend::Poll));
+    }
+    release();
+#endif
 }
 
 void TestReactor::snapshotShowsState() {

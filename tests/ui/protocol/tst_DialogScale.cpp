@@ -51,18 +51,6 @@ void everyField(TlsOptionsBox* tls) {
     tls->verifyBox()->setChecked(false);
 }
 
-// `d` is inside the screen, its OK button whole inside it.
-void fitsTheScreen(QDialog& d) {
-    const QRect avail = d.screen()->availableGeometry();
-    QVERIFY2(d.height() <= avail.height() && d.width() <= avail.width(),
-             qPrintable(QStringLiteral("%1x%2").arg(d.width()).arg(d.height())));
-    QPushButton* ok = d.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
-    const QRect okRect(ok->mapTo(&d, QPoint(0, 0)), ok->size());
-    QVERIFY2(d.rect().contains(okRect), qPrintable(QStringLiteral("OK at %1,%2 in %3x%4")
-                                                        .arg(okRect.right()).arg(okRect.bottom()).arg(d.width()).arg(d.height())));
-    QTRY_VERIFY2(avail.contains(d.frameGeometry()),
-                 qPrintable(QStringLiteral("%1,%2 %3x%4").arg(d.x()).arg(d.y()).arg(d.width()).arg(d.height())));
-}
 
 }  // namespace
 
@@ -82,7 +70,7 @@ void tst_DialogScale::listenFitsWithEveryField() {
     d.protocolChooser()->rulesEdit()->setText(QStringLiteral("/nonexistent/rules.lwp"));  // its note shows
     QVERIFY(d.fit());
     QTRY_COMPARE(d.size(), d.fit()->fittedSize());
-    fitsTheScreen(d);
+    lwtest::dialogFitsTheScreen(d);
     auto* scroll = d.findChild<QScrollArea*>();
     QVERIFY(scroll);
     QVERIFY(scroll->verticalScrollBar()->maximum() > 0);  // it does not all fit at this scale
@@ -111,7 +99,7 @@ void tst_DialogScale::startTlsFits() {
         QVERIFY(QTest::qWaitForWindowExposed(&d));
         everyField(d.tlsBox());
         QTRY_COMPARE(d.size(), d.fit()->fittedSize());
-        fitsTheScreen(d);
+        lwtest::dialogFitsTheScreen(d);
     }
 }
 
@@ -119,7 +107,7 @@ void tst_DialogScale::protocolDialogFits() {
     ui::ProtocolDialog d(3, QStringLiteral("#3 127.0.0.1:6379"), false);
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
-    fitsTheScreen(d);
+    lwtest::dialogFitsTheScreen(d);
 }
 
 void tst_DialogScale::proxyDialogFits() {
