@@ -83,6 +83,10 @@ private slots:
     void upstreamWrongCa();
     void upstreamPlaintextServer();
     void upstreamHandshakeStall();
+    void clientTlsCurl();
+    void clientTlsOpensslAndGnutls();
+    void clientTlsGeneratedCertificateRecordReplay();
+    void clientPlaintextOnTlsLeg();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -249,6 +253,122 @@ void TestCliProxyTls::upstreamHandshakeStall() {
     QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(timed out|timeout)[^\\n]*)")).size() > 0,
              qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// curl --cacert → proxy --tls --cert/--key → python3 -m http.server (cleartext):
+// the body byte for byte.
+void TestCliProxyTls::clientTlsCurl() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir www;
+    QByteArray body;
+    for (int i = 0; i < 40000; ++i) body += QByteArray::number(i * 7919) + (i % 13 ? ' ' : '\n');
+    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
+    QVERIFY(proxy.listenPort != 0);
+    const QString out = www.filePath("got.txt");
+    const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", path("ca.pem"), "-o", out,
+                                                    QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+    QVERIFY(lwtest::readFile(out) == body);
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// openssl s_client and gnutls-cli verify the proxy's certificate (--cert/--key,
+// from the test's CA) and get the cleartext server's reply through it.
+void TestCliProxyTls::clientTlsOpensslAndGnutls() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir www;
+    QVERIFY(lwtest::writeFile(www.filePath("hello.txt"), "hello through the TLS proxy\n"));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
+    QVERIFY(proxy.listenPort != 0);
+    const QByteArray request = "GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    const Run s = lwtest::runProcess(tool("openssl"),
+                                     {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                      "-servername", "localhost", "-CAfile", path("ca.pem"), "-verify_return_error",
+                                      "-verify_hostname", "localhost", "-ign_eof"},
+                                     request, kWait, kWait);
+    QVERIFY2(s.status == 0, qPrintable(s.all()));
+    QVERIFY2(s.out.contains("Verify return code: 0 (ok)"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("hello through the TLS proxy"), qPrintable(s.all()));
+    // The accepted leg's handshake (this end the server), and the request in plaintext.
+    QVERIFY2(proxy.waitStdout("\"tls_handshake\""), qPrintable(proxy.out() + proxy.err()));
+    QVERIFY2(proxy.waitStdout("\"text\":\"GET /hello.txt HTTP/1.0"), qPrintable(proxy.out()));
+
+    if (tool("gnutls-cli").isEmpty()) return;  // openssl's check above stands; gnutls-cli is optional here
+    Background g(tool("gnutls-cli"), {"--x509cafile", path("ca.pem"), "-p", QString::number(proxy.listenPort), "localhost"},
+                 kWait);
+    QVERIFY(g.process().waitForStarted(kWait));
+    g.process().write(request);
+    QVERIFY2(g.waitStdout("hello through the TLS proxy"), qPrintable(g.out() + g.err()));
+    QCOMPARE(g.finish(), 0);  // the server closes after its reply (HTTP/1.0)
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// proxy --tls without --cert/--key: a generated certificate whose printed
+// fingerprint is the one the client sees; the session recorded through the
+// TLS leg holds the plaintext and the TLS events, and replays against a
+// plaintext server.
+void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    const QString file = m_dir.filePath("proxied-tls.lwsession");
+    QString fingerprint;
+    {
+        Proxy proxy(server.port, {"--tls", "-t", "\\r\\n", "--record", file, "--force"});
+        QVERIFY(proxy.listenPort != 0);
+        fingerprint = proxy.waitFor(QRegularExpression("SHA-256 fingerprint ([0-9A-F:]+)"));
+        QVERIFY2(!fingerprint.isEmpty(), qPrintable(proxy.err()));
+        const Run c = lwtest::runProcess(kPython,
+                                         {kScripts + "/tls_line_client.py", "--fingerprint",
+                                          QString::number(proxy.listenPort), "HELO linewright", "QUIT"},
+                                         {}, kWait, kWait);
+        QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+        const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(got, QStringList({"sha256 " + fingerprint, "220 ready", "250 HELO linewright", "221 bye"}));
+        QVERIFY(proxy.waitFor(QRegularExpression("(#\\d+ closed)")).size() > 0);
+        QCOMPARE(proxy.stop(), 0);
+    }
+    const QByteArray recorded = lwtest::readFile(file);
+    QVERIFY2(recorded.contains("\"tls_handshake\""), recorded.left(2000).constData());
+    QVERIFY2(recorded.contains("HELO linewright"), recorded.left(2000).constData());
+    lwtest::PythonServer fresh(kPython, kScripts, kWait);
+    QVERIFY(fresh.port != 0);
+    const Run replay = runCli({"replay", file, "--to", QStringLiteral("127.0.0.1:%1").arg(fresh.port)});
+    QVERIFY2(replay.status == 0, qPrintable(replay.all()));
+    QVERIFY2(replay.err.contains("2 of 2 requests sent, 3 of 3 replies matched, 0 divergences"), qPrintable(replay.all()));
+}
+
+// A plaintext client on the proxy's TLS leg: one error line, its connection
+// closed (the client sees the end of the stream), the upstream leg closed,
+// the proxy serving on.
+void TestCliProxyTls::clientPlaintextOnTlsLeg() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    Proxy proxy(server.port, {"--tls"});
+    QVERIFY(proxy.listenPort != 0);
+    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
+                                     kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all()));
+    QVERIFY2(!c.out.contains("220 ready"), qPrintable(c.all()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(TLS|SSL|handshake|http request|wrong version)[^\\n]*)")).size() > 0,
+             qPrintable(proxy.err()));
+    // Both legs of that connection closed.
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: closed)")).size() > 0, qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
 }
 
