@@ -171,6 +171,9 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
             o.toHost = host;
             o.toPort = *engine::parsePort(port);
         });
+    addTlsOptions(d, app, TlsRole::Client, o.toTls, TlsLeg::ProxyUpstream);
+    addTlsOptions(d, app, TlsRole::Server, o.tls, TlsLeg::ProxyClient);
+    addSharedTlsOptions(d, app, o.tls, o.toTls, o.keyLogGiven);
 
     d.setGroup("Framing");
     addTerminatorOption(d, app,
@@ -249,6 +252,12 @@ CLI::App* addProxyCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& he
         "other sends it stops the proxy reading from the other side (--high-water).\n";
     page.groupNotes["Engine"] = "Sizes take K, M, G suffixes (powers of 1024).\n";
     page.groupNotes["Stopping"] = "  SIGINT/SIGTERM stop cleanly (a second one exits at once).\n";
+    page.groupNotes["Upstream TLS"] =
+        "  TLS towards the server: the connect command's options, named --to-….\n"
+        "  Verification is on unless --to-insecure. A failed handshake closes that\n"
+        "  client's connection with one error line; the proxy goes on. See docs/tls.md.\n";
+    page.groupNotes["TLS"] = "  TLS towards the client: the listen command's options. Framing, output\n"
+                             "  and recordings see the plaintext of both legs.\n";
     page.footer = "Exit status: 0 success; 1 a runtime failure, with one line on stderr; 2 a usage\n"
                   "error. See docs/proxy.md.\n";
     help.setPage(app, std::move(page));
@@ -319,7 +328,13 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
                 return "--to " + quote(o.toHost) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") +
                        " address, but " + (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
         }
-        return finishPrograms(o);
+        if (std::string e = finishPrograms(o); !e.empty()) return e;
+        if (o.keyLogGiven && !o.tls.wanted() && !o.toTls.wanted())
+            return "--keylog records TLS secrets, but TLS is not on: add --tls (towards the client) or --to-tls "
+                   "(towards the server)";
+        if (std::string e = finishTls(TlsRole::Client, "proxy", o.toTls, {}, TlsLeg::ProxyUpstream); !e.empty())
+            return e;
+        return finishTls(TlsRole::Server, "proxy", o.tls, {}, TlsLeg::ProxyClient);
     } else {
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +

@@ -71,6 +71,9 @@ struct CliOptions {
     StdinMode stdinMode = StdinMode::Auto;
 
     TlsOptions tls;  ///< --tls, --starttls, … (TlsOptions.h): ChannelOptions::tls.
+    /// proxy: --to-tls, --to-cafile, … (the upstream leg's, ProxyTarget::tls).
+    TlsOptions toTls;
+    bool keyLogGiven = false;  ///< proxy: --keylog given (for both legs).
 
     bool json = false;
     /// proxy --commands: stdin carries terminator commands (CliSession::proxyCommand).

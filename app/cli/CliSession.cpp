@@ -102,14 +102,17 @@ int CliSession::run() {
     co.echo = m_o.echo;
     co.programs = m_o.programs;
     co.tls = m_o.tls.config;
-    if (m_o.tls.wanted() && !co.tls.keyLogFile.empty() && !m_o.quiet)
-        say("TLS key log: appending session secrets to " + co.tls.keyLogFile +
-            (m_o.tls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
+    // (A proxy: either leg's; both legs share one key log.)
+    const TlsOptions& keyLogTls = m_o.tls.wanted() || m_o.mode != Mode::Proxy ? m_o.tls : m_o.toTls;
+    if (keyLogTls.wanted() && !keyLogTls.config.keyLogFile.empty() && !m_o.quiet)
+        say("TLS key log: appending session secrets to " + keyLogTls.config.keyLogFile +
+            (keyLogTls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
     if (m_o.mode == Mode::Proxy) {
         co.proxy.host = m_o.toHost;
         co.proxy.port = m_o.toPort;
         co.proxy.family = m_o.family;
         co.proxy.serverTerminator = m_o.serverTerminator;
+        co.proxy.tls = m_o.toTls.config;
         // Nobody observes the messages (--quiet, no --stats, --json, --record,
         // programs or commands): the legs forward without framing.
         co.frameProxied = !m_o.quiet || m_o.json || !m_o.recordPath.empty() || m_o.stats || !m_o.programs.empty() ||

@@ -155,30 +155,36 @@ std::string checkKeyLogFile(const std::string& path, bool create) {
     return "cannot create " + quote(path) + ": " + std::strerror(created.error ? created.error : EIO);
 }
 
-void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t) {
+void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t, TlsLeg leg) {
     const bool client = role == TlsRole::Client;
-    d.setGroup("TLS");
+    const bool upstream = leg == TlsLeg::ProxyUpstream;
+    const bool own = leg == TlsLeg::Own;  // not a proxy: STARTTLS, --keylog and --tls-timeout here
+    // A proxy's upstream options are the connect options, named "--to-…".
+    auto name = [upstream](const char* n) { return upstream ? "--to-" + std::string(n + 2) : std::string(n); };
+    d.setGroup(upstream ? "Upstream TLS" : "TLS");
     // Remembers the first option that configures TLS without turning it on.
-    auto detail = [&t](const char* name) {
-        if (t.firstDetail.empty()) t.firstDetail = name;
+    auto detail = [&t](const std::string& option) {
+        if (t.firstDetail.empty()) t.firstDetail = option;
     };
     // An option with a value that sets a detail of the configuration (`set`)
     // and counts as one for that check.
-    auto detailValue = [&d, &app, detail](const char* name, const char* metavar, std::string description,
-                                          OptionDefiner::Check check, std::function<void(const std::string&)> set) {
-        d.value(app, name, metavar, std::move(description), std::move(check),
-                [detail, name, set = std::move(set)](const std::string& v) {
+    auto detailValue = [&d, &app, detail, name](const char* option, const char* metavar, std::string description,
+                                                OptionDefiner::Check check, std::function<void(const std::string&)> set) {
+        d.value(app, name(option), metavar, std::move(description), std::move(check),
+                [detail, shown = name(option), set = std::move(set)](const std::string& v) {
                     set(v);
-                    detail(name);
+                    detail(shown);
                 });
     };
-    d.flag(app, "--tls",
-           client ? "TLS from the first byte: verify the server's certificate chain (system store, or --cafile) and "
+    d.flag(app, name("--tls"),
+           upstream ? "TLS towards the --to server from the first byte: verify its certificate chain (system store, "
+                      "or --to-cafile) and its host name; SNI is the --to host."
+           : client ? "TLS from the first byte: verify the server's certificate chain (system store, or --cafile) and "
                     "its host name; SNI is the host as given."
                   : "TLS from the first byte on every accepted connection, with --cert/--key or, without them, a "
                     "generated self-signed certificate whose SHA-256 fingerprint is printed.",
            [&t] { t.config.enabled = true; });
-    if (client)
+    if (client && own)
         d.value(
             app, "--starttls", "PROTO",
             "start in plaintext and upgrade with the protocol's own dialogue: smtp (EHLO, STARTTLS), imap (a1 "
@@ -192,6 +198,7 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
                 t.config.startTls = *engine::parseStartTlsProtocol(v);
                 t.startTlsGiven = true;
             });
+    if (own) {
     d.value(app, "--starttls-after", "REGEX",
             client ? "start in plaintext and upgrade once a received message matches REGEX (RE2, partial match); "
                      "send the protocol's upgrade command yourself (--send or stdin)."
@@ -203,13 +210,14 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
                 t.config.startTlsAfter = v;
                 t.afterGiven = true;
             });
+    }
     if (client)
-        d.flag(app, "--insecure",
+        d.flag(app, name("--insecure"),
                "do not verify the server's certificate or host name (every handshake line then says UNVERIFIED, "
                "with what the check would have found).",
-               [&t, detail] {
+               [&t, detail, shown = name("--insecure")] {
                    t.config.verify = false;
-                   detail("--insecure");
+                   detail(shown);
                });
     detailValue("--cafile", "FILE",
                 client ? "trust the CA certificates in FILE (PEM) instead of the system store."
@@ -217,7 +225,8 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
                          "(PEM); a client without one fails the handshake.",
                 checkInputFile, [&t](const std::string& v) { t.config.caFile = v; });
     detailValue("--cert", "FILE",
-                client ? "present the certificate (chain) in FILE (PEM) when the server asks for one; needs --key."
+                client ? "present the certificate (chain) in FILE (PEM) when the server asks for one; needs " +
+                             name("--key") + "."
                        : "the server's certificate (chain) in FILE (PEM); needs --key.",
                 checkInputFile, [&t](const std::string& v) { t.config.certFile = v; });
     detailValue("--key", "FILE", "the private key of --cert, in FILE (PEM, unencrypted).", checkInputFile,
@@ -236,6 +245,7 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
                 [&t](const std::string& v) { t.config.minVersion = *engine::parseTlsVersion(v); });
     detailValue("--tls-max", "V", "the highest TLS version to offer: 1.0, 1.1, 1.2 or 1.3.", checkVersion,
                 [&t](const std::string& v) { t.config.maxVersion = *engine::parseTlsVersion(v); });
+    if (!own) return;  // a proxy defines --keylog and --tls-timeout once, for both legs
     detailValue(
         "--keylog", "FILE",
         "append the session secrets to FILE in the NSS key log format, for Wireshark to decrypt a capture of this "
@@ -256,8 +266,36 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
         });
 }
 
-std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t, std::string_view notSupported) {
+void addSharedTlsOptions(OptionDefiner& d, CLI::App& app, TlsOptions& a, TlsOptions& b, bool& keyLogGiven) {
+    d.setGroup("TLS");
+    d.value(
+        app, "--keylog", "FILE",
+        "append the session secrets of both legs to FILE in the NSS key log format, for Wireshark to decrypt a "
+        "capture of this traffic (default: $SSLKEYLOGFILE when set). Created 0600; a symbolic link is refused.",
+        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        [&a, &b, &keyLogGiven](const std::string& v) {
+            a.config.keyLogFile = v;
+            b.config.keyLogFile = v;
+            keyLogGiven = true;
+        });
+    d.value(
+        app, "--tls-timeout", "MS", "fail a handshake (either leg) not done within MS milliseconds (default 10000).",
+        [](const std::string& v) {
+            const auto n = parseCount(v);
+            return n && *n != 0 && *n <= kMaxTlsTimeoutMs
+                       ? std::string()
+                       : "expected milliseconds from 1 to " + std::to_string(kMaxTlsTimeoutMs) + ", got " + quote(v);
+        },
+        [&a, &b](const std::string& v) {
+            a.config.handshakeTimeoutMs = b.config.handshakeTimeoutMs = static_cast<std::uint32_t>(*parseCount(v));
+        });
+}
+
+std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t, std::string_view notSupported,
+                      TlsLeg leg) {
     engine::TlsConfig& c = t.config;
+    const bool upstream = leg == TlsLeg::ProxyUpstream;
+    auto n = [upstream](const char* o) { return upstream ? "--to-" + std::string(o + 2) : std::string(o); };
     if (c.enabled && (t.startTlsGiven || t.afterGiven))
         return std::string("--tls starts TLS with the first byte, ") + (t.startTlsGiven ? "--starttls" : "--starttls-after") +
                " upgrades a plaintext connection later: give one of them";
@@ -265,16 +303,18 @@ std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t, s
         return "--starttls runs the protocol's own dialogue, --starttls-after waits for a message: give one of them";
     if (!c.wanted()) {
         if (!t.firstDetail.empty())
-            return t.firstDetail + " configures TLS, but TLS is not on: add --tls" +
-                   (role == TlsRole::Client ? std::string(", --starttls PROTO") : std::string()) +
-                   " or --starttls-after REGEX";
+            return t.firstDetail + " configures TLS, but TLS is not on: add " + n("--tls") +
+                   (leg != TlsLeg::Own ? std::string()
+                                       : (role == TlsRole::Client ? std::string(", --starttls PROTO") : std::string()) +
+                                             " or --starttls-after REGEX");
         return {};
     }
-    if (!c.keyFile.empty() && c.certFile.empty()) return "--key is the private key of a certificate: add --cert FILE";
-    if (!c.certFile.empty() && c.keyFile.empty()) return "--cert needs its private key: add --key FILE";
+    if (!c.keyFile.empty() && c.certFile.empty())
+        return n("--key") + " is the private key of a certificate: add " + n("--cert") + " FILE";
+    if (!c.certFile.empty() && c.keyFile.empty()) return n("--cert") + " needs its private key: add " + n("--key") + " FILE";
     if (c.minVersion != engine::TlsVersion::Any && c.maxVersion != engine::TlsVersion::Any &&
         c.minVersion > c.maxVersion)
-        return "--tls-min " + std::string(engine::tlsVersionName(c.minVersion)) + " is above --tls-max " +
+        return n("--tls-min") + " " + std::string(engine::tlsVersionName(c.minVersion)) + " is above " + n("--tls-max") + " " +
                std::string(engine::tlsVersionName(c.maxVersion));
     if (c.keyLogFile.empty()) {
         const std::string env = keyLogEnvironment();

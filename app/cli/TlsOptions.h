@@ -59,8 +59,19 @@ struct TlsOptions {
     bool wanted() const noexcept { return config.wanted(); }
 };
 
+/// Which set of TLS options addTlsOptions() defines.
+enum class TlsLeg {
+    Own,            ///< connect, listen, replay, mock: every option of the role.
+    ProxyClient,    ///< proxy, towards the client (server role): no --starttls-after, --keylog, --tls-timeout.
+    ProxyUpstream,  ///< proxy, towards --to (client role): "--to-tls", "--to-cafile", … (group "Upstream TLS").
+};
+
 /// Defines the TLS options of `role` on `app` (group "TLS"), stored into `t`.
-void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t);
+/// A proxy defines two sets (TlsLeg), and --keylog / --tls-timeout itself.
+void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t, TlsLeg leg = TlsLeg::Own);
+/// A proxy's --keylog and --tls-timeout (group "TLS"): one value for both
+/// legs, stored into `a` and `b`; `keyLogGiven` set by --keylog.
+void addSharedTlsOptions(OptionDefiner& d, CLI::App& app, TlsOptions& a, TlsOptions& b, bool& keyLogGiven);
 /// The checks across TLS options, once all are parsed; `command` names the
 /// command in messages ("connect"). "" when all is well, else the message.
 /// `notSupported` non-empty: this command cannot run TLS yet, and asking for
@@ -68,7 +79,7 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t)
 /// log file is created). Last, the key log file (--keylog, else
 /// $SSLKEYLOGFILE) is checked and, when new, created 0600.
 std::string finishTls(TlsRole role, const std::string& command, TlsOptions& t,
-                      std::string_view notSupported = {});
+                      std::string_view notSupported = {}, TlsLeg leg = TlsLeg::Own);
 
 /// "" when `path` may be opened to append a key log to, else why not
 /// ("'k.log' is a symbolic link; links are not followed (name the file

@@ -38,6 +38,9 @@
 //     makes the other close once its queue is sent (an upstream that never
 //     connected: at once, with an `error`), and a leg above its high-water
 //     mark stops the other reading until it drains to half the mark.
+//     Either leg may run TLS (the accepted one as its listener's TLS server,
+//     the upstream one as ProxyTarget::tls's client): a TLS leg forwards the
+//     plaintext its layer delivers (tls::PlainTap::onPlain).
 //   * TLS (ChannelOptions::tls, ChannelTls.cpp): a TlsLayer under the
 //     dispatcher from the first byte (a client once connected; every
 //     connection a TLS listener accepts, with the listener's one context),

@@ -213,12 +213,18 @@ void Channel::tlsInstall(bool startTls) {
     t.layer = layer.get();
     t.stage = Tls::Stage::Handshake;
     // The plaintext is counted, and its end seen, by the layer: rawRecv sees ciphertext now.
-    setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
+    auto tap = std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
         if (n > 0)
             m_report.received(n);
         else
             m_peerEof = true;
-    }));
+    });
+    // A proxy leg forwards the plaintext it reads, as rawRecv() does without
+    // TLS (an accepted leg gets its layer before it is linked: checked per read).
+    tap->onPlain([this](std::string_view bytes) {
+        if (m_proxyPeer) m_proxyPeer->proxyForward(bytes);
+    });
+    setLayer(std::move(tap));
 }
 
 // --- What the layer tells -------------------------------------------------------------------------

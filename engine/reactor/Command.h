@@ -42,11 +42,18 @@ namespace engine {
 /// close once its queue is sent; an upstream that cannot be reached closes
 /// the accepted leg with an `error`. A leg whose queue passes the high-water
 /// mark stops the other leg reading until it drains to half the mark.
+/// TLS: `tls` is the upstream leg's (this end the TLS client, as a
+/// connecting channel's ChannelOptions::tls); the listener's own
+/// ChannelOptions::tls is the accepted leg's (this end the TLS server). Each
+/// leg forwards the plaintext it reads, so framing, events and recordings
+/// see plaintext on both legs.
 struct ProxyTarget {
     std::string host;        ///< A name or a numeric address.
     std::uint16_t port = 0;  ///< 0: not a proxy.
     int family = 0;          ///< 0 (any), kAfInet or kAfInet6.
     Terminator serverTerminator = Terminator::bytes("\n");
+    /// TLS towards the upstream (enabled: from the first byte).
+    TlsConfig tls;
     bool wanted() const noexcept { return port != 0; }
 };
 

@@ -402,15 +402,14 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
     ch->joinBudget(listener.inputBudget());
     ++m_ctx.totals.accepted;
     Channel& added = addChannel(std::move(ch));
-    if (!proxy.wanted()) {
-        added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
-        return;
-    }
-    // A proxied connection: its upstream leg, framed with the server's terminator.
+    added.inheritTls(listener);  // TLS from the first byte, or STARTTLS's server side (may close it)
+    if (!proxy.wanted()) return;
+    // A proxied connection: its upstream leg, framed with the server's
+    // terminator, in TLS when the proxy target says so.
     ChannelOptions o = listener.options();
     o.terminator = proxy.serverTerminator;
     o.echo = false;
-    o.tls = TlsConfig{};
+    o.tls = proxy.tls;
     o.proxy = ProxyTarget{};
     ++m_ctx.totals.channelsOpened;
     Channel& up = addChannel(std::make_unique<Channel>(m_ctx, m_thread.loop(), upstreamId, ChannelRole::Client, o));

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 namespace engine::tls {
@@ -27,6 +28,9 @@ public:
     PlainTap(std::unique_ptr<TlsLayer> inner, std::function<void(std::size_t)> received)
         : m_inner(std::move(inner)), m_received(std::move(received)) {}
     TlsLayer& inner() noexcept { return *m_inner; }
+    /// `plain(bytes)` after `received`, with the plaintext each read delivered
+    /// (a proxy leg forwards it to the other leg); none by default.
+    void onPlain(std::function<void(std::string_view)> plain) { m_plain = std::move(plain); }
 
     void attach(StreamTransport& t) override { m_inner->attach(t); }
     std::string_view name() const noexcept override { return m_inner->name(); }
@@ -36,6 +40,7 @@ public:
     std::size_t recv(void* buf, std::size_t len, std::error_code& ec) override {
         const std::size_t n = m_inner->recv(buf, len, ec);
         if (!ec && (n > 0 || len > 0) && m_received) m_received(n);
+        if (!ec && n > 0 && m_plain) m_plain(std::string_view(static_cast<const char*>(buf), n));
         return n;
     }
     void shutdownWrite() override { m_inner->shutdownWrite(); }
@@ -51,6 +56,7 @@ public:
 private:
     std::unique_ptr<TlsLayer> m_inner;
     std::function<void(std::size_t)> m_received;
+    std::function<void(std::string_view)> m_plain;
 };
 
 }  // namespace engine::tls

@@ -1,0 +1,376 @@
+// tst_CliProxyTls.cpp — `linewright-cli proxy` with TLS on its legs, end to
+// end against real peers nobody here wrote, on loopback:
+//   * towards the server (--to-tls): a cleartext CPython client → proxy →
+//     `openssl s_server -rev` (TLS 1.2 and 1.3), and redis-cli → proxy →
+//     redis-server --tls-port with the test's own CA (PING/SET/GET); a wrong
+//     CA: one error line naming the verification failure, the client's
+//     connection closed, the proxy still serving.
+//   * towards the client (--tls): openssl s_client, curl --cacert and
+//     gnutls-cli through the proxy to a cleartext python3 -m http.server;
+//     the generated certificate's fingerprint printed and presented.
+//   * bad input: a plaintext client on the TLS leg, a plaintext server on
+//     the TLS upstream, an upstream that never answers the handshake
+//     (--tls-timeout): each one error line, nothing hangs.
+//   * a proxied TLS recording holds the plaintext and the TLS events, and
+//     replays against a plaintext server.
+// The certificates are made with the openssl command (lwtest::makeTestPki).
+// A peer program missing is a QSKIP naming it. Every wait has a deadline.
+#include <QByteArray>
+#include <QDir>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "PeerTestSupport.h"
+#include "ProcessTestSupport.h"
+
+namespace {
+
+const QString kCli = QStringLiteral(LW_CLI_PATH);
+const QString kPython = QStringLiteral(LW_PYTHON);
+const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
+constexpr int kWait = 20000;
+
+using lwtest::Background;
+using lwtest::freePort;
+using lwtest::Run;
+using lwtest::tool;
+
+#define REQUIRE_PROGRAM(name)                                                                  \
+    do {                                                                                       \
+        if (tool(name).isEmpty()) QSKIP(name " is not installed");                             \
+    } while (0)
+
+/// A cleartext CPython client: connects to 127.0.0.1:PORT, sends LINE + "\n",
+/// prints the first line that comes back (or nothing at end of stream).
+const char* kLineClient = R"(import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while b"\n" not in buf:
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+print(buf.decode("latin-1").split("\n")[0])
+)";
+
+Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
+
+/// `linewright-cli proxy 0 --to 127.0.0.1:TO EXTRA…` in the background.
+struct Proxy : Background {
+    Proxy(quint16 to, const QStringList& extra)
+        : Background(kCli, QStringList{"proxy", "0", "--to", QStringLiteral("127.0.0.1:%1").arg(to)} + extra, kWait) {
+        listenPort = port();
+    }
+    quint16 listenPort = 0;
+};
+
+}  // namespace
+
+class TestCliProxyTls : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void usageErrors_data();
+    void usageErrors();
+    void upstreamOpensslServer_data();
+    void upstreamOpensslServer();
+    void upstreamRedisTls();
+    void upstreamWrongCa();
+    void upstreamPlaintextServer();
+    void upstreamHandshakeStall();
+    void clientTlsCurl();
+    void clientTlsOpensslAndGnutls();
+    void clientTlsGeneratedCertificateRecordReplay();
+    void clientPlaintextOnTlsLeg();
+
+private:
+    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+    QTemporaryDir m_dir;
+    bool m_pki = false;
+};
+
+void TestCliProxyTls::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    const QString openssl = tool("openssl");
+    if (openssl.isEmpty()) return;  // each case that needs it skips
+    const QString failed = lwtest::makeTestPki(openssl, m_dir.path(), false, kWait);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    m_pki = true;
+}
+
+void TestCliProxyTls::usageErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("to-cafile without to-tls") << QStringList{"--to-cafile", "ca.pem"}
+                                              << "--to-cafile configures TLS, but TLS is not on: add --to-tls";
+    QTest::newRow("to-key without to-cert") << QStringList{"--to-tls", "--to-key", "server.key"}
+                                            << "--to-key is the private key of a certificate: add --to-cert FILE";
+    QTest::newRow("to-tls-min above max") << QStringList{"--to-tls", "--to-tls-min", "1.3", "--to-tls-max", "1.2"}
+                                          << "--to-tls-min 1.3 is above --to-tls-max 1.2";
+    QTest::newRow("cert without tls") << QStringList{"--cert", "server.pem", "--key", "server.key"}
+                                      << "--cert configures TLS, but TLS is not on: add --tls";
+    QTest::newRow("keylog without any tls") << QStringList{"--keylog", "k.log"}
+                                            << "--keylog records TLS secrets, but TLS is not on";
+    QTest::newRow("bad to-tls-max") << QStringList{"--to-tls", "--to-tls-max", "2.0"}
+                                    << "expected a TLS version: 1.0, 1.1, 1.2 or 1.3";
+}
+
+void TestCliProxyTls::usageErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    for (QString& a : args)
+        if (a.endsWith(".pem") || a.endsWith(".key") || a.endsWith(".log")) a = m_dir.filePath(a);
+    const Run r = runCli(QStringList{"proxy", "0", "--to", "127.0.0.1:1"} + args);
+    QCOMPARE(r.status, 2);
+    QVERIFY2(QString::fromUtf8(r.err).contains(message), qPrintable(r.all()));
+    QCOMPARE(lwtest::lines(r.err).size(), 1);
+}
+
+// A cleartext CPython client → proxy --to-tls → openssl s_server -rev, in TLS 1.2 and 1.3.
+void TestCliProxyTls::upstreamOpensslServer_data() {
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<QString>("flag");
+    QTest::newRow("TLS 1.2") << "1.2" << "-tls1_2";
+    QTest::newRow("TLS 1.3") << "1.3" << "-tls1_3";
+}
+
+void TestCliProxyTls::upstreamOpensslServer() {
+    QFETCH(QString, version);
+    QFETCH(QString, flag);
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    const quint16 port = freePort();
+    Background server(tool("openssl"), {"s_server", "-accept", "127.0.0.1:" + QString::number(port), "-cert",
+                                        path("server.pem"), "-key", path("server.key"), "-rev", flag},
+                      kWait);
+    QVERIFY(server.waitStdout("ACCEPT"));
+    Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "--to-sni", "localhost", "--to-tls-min", version,
+                       "--to-tls-max", version, "--json"});
+    QVERIFY(proxy.listenPort != 0);
+    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello proxy"}, {},
+                                     kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all()));
+    QCOMPARE(c.out.trimmed(), QByteArray("yxorp olleh"));
+    // The upstream leg's handshake, in the version asked for, verified; the
+    // plaintext of both directions framed.
+    QVERIFY2(proxy.waitStdout("\"tls_handshake\""), qPrintable(proxy.out() + proxy.err()));
+    QVERIFY2(proxy.waitStdout("\"TLSv" + version.toLatin1() + "\""), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("\"text\":\"hello proxy\""), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("\"text\":\"yxorp olleh\""), qPrintable(proxy.out()));
+    QVERIFY2(!proxy.out().contains("\"tls_unverified\""), qPrintable(proxy.out()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// redis-cli (cleartext) → proxy --to-tls → redis-server --tls-port, verified against the test's CA.
+void TestCliProxyTls::upstreamRedisTls() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("redis-server");
+    REQUIRE_PROGRAM("redis-cli");
+    const quint16 port = freePort();
+    Background redis(tool("redis-server"),
+                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
+                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
+                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
+                     kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "-t", "\\r\\n"});
+    QVERIFY(proxy.listenPort != 0);
+    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
+    Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    QVERIFY2(r.status == 0 && r.out.trimmed() == "PONG", qPrintable(r.all()));
+    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"SET", "proxied", "over tls"}, {}, kWait, kWait);
+    QVERIFY2(r.status == 0 && r.out.trimmed() == "OK", qPrintable(r.all()));
+    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"GET", "proxied"}, {}, kWait, kWait);
+    QVERIFY2(r.status == 0 && r.out.trimmed() == "over tls", qPrintable(r.all()));
+    // The proxy's plain output: the messages of both directions, in plaintext.
+    QVERIFY2(proxy.waitStdout("> GET\n"), qPrintable(proxy.out() + proxy.err()));
+    QVERIFY2(proxy.waitStdout("< over tls\n"), qPrintable(proxy.out()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// The server's certificate is not from the CA given: one error line, the
+// client's connection closed (redis-cli fails), the proxy serves on.
+void TestCliProxyTls::upstreamWrongCa() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("redis-server");
+    REQUIRE_PROGRAM("redis-cli");
+    const quint16 port = freePort();
+    Background redis(tool("redis-server"),
+                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
+                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
+                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
+                     kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--to-tls", "--to-cafile", path("wrongca.pem")});
+    QVERIFY(proxy.listenPort != 0);
+    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
+    const Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    QVERIFY2(r.status != 0 || !r.out.contains("PONG"), qPrintable(r.all()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(certificate verify failed|unable to get local issuer)")).size() > 0,
+             qPrintable(proxy.err()));
+    QStringList errorLines;
+    for (const QString& l : QString::fromUtf8(proxy.err()).split('\n'))
+        if (l.contains("error: TLS handshake failed: certificate verify failed")) errorLines << l;
+    QVERIFY2(errorLines.size() == 1, qPrintable(proxy.err()));
+    // Still serving: the next client gets the same clear failure, not a hang.
+    const Run again = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    QVERIFY2(again.status != 0 || !again.out.contains("PONG"), qPrintable(again.all()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// --to-tls towards a plaintext server (a CPython line server that greets):
+// the handshake fails with one error line, the client's connection closes.
+void TestCliProxyTls::upstreamPlaintextServer() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    Proxy proxy(server.port, {"--to-tls", "--to-insecure"});
+    QVERIFY(proxy.listenPort != 0);
+    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO x"}, {},
+                                     kWait, kWait);
+    QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)")).size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// An upstream that accepts the connection and never answers the handshake:
+// --tls-timeout fails it, the client's connection closes.
+void TestCliProxyTls::upstreamHandshakeStall() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    Proxy proxy(silent.serverPort(), {"--to-tls", "--to-insecure", "--tls-timeout", "500"});
+    QVERIFY(proxy.listenPort != 0);
+    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello"}, {},
+                                     kWait, kWait);
+    QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(timed out|timeout)[^\\n]*)")).size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// curl --cacert → proxy --tls --cert/--key → python3 -m http.server (cleartext):
+// the body byte for byte.
+void TestCliProxyTls::clientTlsCurl() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir www;
+    QByteArray body;
+    for (int i = 0; i < 40000; ++i) body += QByteArray::number(i * 7919) + (i % 13 ? ' ' : '\n');
+    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
+    QVERIFY(proxy.listenPort != 0);
+    const QString out = www.filePath("got.txt");
+    const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", path("ca.pem"), "-o", out,
+                                                    QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+    QVERIFY(lwtest::readFile(out) == body);
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// openssl s_client and gnutls-cli verify the proxy's certificate (--cert/--key,
+// from the test's CA) and get the cleartext server's reply through it.
+void TestCliProxyTls::clientTlsOpensslAndGnutls() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir www;
+    QVERIFY(lwtest::writeFile(www.filePath("hello.txt"), "hello through the TLS proxy\n"));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
+    QVERIFY(proxy.listenPort != 0);
+    const QByteArray request = "GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    const Run s = lwtest::runProcess(tool("openssl"),
+                                     {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                      "-servername", "localhost", "-CAfile", path("ca.pem"), "-verify_return_error",
+                                      "-verify_hostname", "localhost", "-ign_eof"},
+                                     request, kWait, kWait);
+    QVERIFY2(s.status == 0, qPrintable(s.all()));
+    QVERIFY2(s.out.contains("Verify return code: 0 (ok)"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("hello through the TLS proxy"), qPrintable(s.all()));
+    // The accepted leg's handshake (this end the server), and the request in plaintext.
+    QVERIFY2(proxy.waitStdout("\"tls_handshake\""), qPrintable(proxy.out() + proxy.err()));
+    QVERIFY2(proxy.waitStdout("\"text\":\"GET /hello.txt HTTP/1.0"), qPrintable(proxy.out()));
+
+    if (tool("gnutls-cli").isEmpty()) return;  // openssl's check above stands; gnutls-cli is optional here
+    Background g(tool("gnutls-cli"), {"--x509cafile", path("ca.pem"), "-p", QString::number(proxy.listenPort), "localhost"},
+                 kWait);
+    QVERIFY(g.process().waitForStarted(kWait));
+    g.process().write(request);
+    QVERIFY2(g.waitStdout("hello through the TLS proxy"), qPrintable(g.out() + g.err()));
+    QCOMPARE(g.finish(), 0);  // the server closes after its reply (HTTP/1.0)
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// proxy --tls without --cert/--key: a generated certificate whose printed
+// fingerprint is the one the client sees; the session recorded through the
+// TLS leg holds the plaintext and the TLS events, and replays against a
+// plaintext server.
+void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    const QString file = m_dir.filePath("proxied-tls.lwsession");
+    QString fingerprint;
+    {
+        Proxy proxy(server.port, {"--tls", "-t", "\\r\\n", "--record", file, "--force"});
+        QVERIFY(proxy.listenPort != 0);
+        fingerprint = proxy.waitFor(QRegularExpression("SHA-256 fingerprint ([0-9A-F:]+)"));
+        QVERIFY2(!fingerprint.isEmpty(), qPrintable(proxy.err()));
+        const Run c = lwtest::runProcess(kPython,
+                                         {kScripts + "/tls_line_client.py", "--fingerprint",
+                                          QString::number(proxy.listenPort), "HELO linewright", "QUIT"},
+                                         {}, kWait, kWait);
+        QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+        const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(got, QStringList({"sha256 " + fingerprint, "220 ready", "250 HELO linewright", "221 bye"}));
+        QVERIFY(proxy.waitFor(QRegularExpression("(#\\d+ closed)")).size() > 0);
+        QCOMPARE(proxy.stop(), 0);
+    }
+    const QByteArray recorded = lwtest::readFile(file);
+    QVERIFY2(recorded.contains("\"tls_handshake\""), recorded.left(2000).constData());
+    QVERIFY2(recorded.contains("HELO linewright"), recorded.left(2000).constData());
+    lwtest::PythonServer fresh(kPython, kScripts, kWait);
+    QVERIFY(fresh.port != 0);
+    const Run replay = runCli({"replay", file, "--to", QStringLiteral("127.0.0.1:%1").arg(fresh.port)});
+    QVERIFY2(replay.status == 0, qPrintable(replay.all()));
+    QVERIFY2(replay.err.contains("2 of 2 requests sent, 3 of 3 replies matched, 0 divergences"), qPrintable(replay.all()));
+}
+
+// A plaintext client on the proxy's TLS leg: one error line, its connection
+// closed (the client sees the end of the stream), the upstream leg closed,
+// the proxy serving on.
+void TestCliProxyTls::clientPlaintextOnTlsLeg() {
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    lwtest::PythonServer server(kPython, kScripts, kWait);
+    QVERIFY(server.port != 0);
+    Proxy proxy(server.port, {"--tls"});
+    QVERIFY(proxy.listenPort != 0);
+    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
+                                     kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all()));
+    QVERIFY2(!c.out.contains("220 ready"), qPrintable(c.all()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(TLS|SSL|handshake|http request|wrong version)[^\\n]*)")).size() > 0,
+             qPrintable(proxy.err()));
+    // Both legs of that connection closed.
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: closed)")).size() > 0, qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestCliProxyTls)
+#include "tst_CliProxyTls.moc"
