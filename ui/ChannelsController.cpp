@@ -8,6 +8,7 @@
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/ListenDialog.h"
 #include "ui/dialogs/ProxyDialog.h"
+#include "ui/views/InterceptPane.h"
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/EngineBridge.h"
@@ -83,6 +84,17 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
 
     // Engine → channels.
     connect(m_bridge, &EngineBridge::batchReceived, this, &ChannelsController::onBatch);
+    if (InterceptPane* pane = m_views.intercept) {
+        // Intercept: the pane asks, the engine holds; nothing here waits for it.
+        connect(m_bridge, &EngineBridge::batchReceived, pane, &InterceptPane::applyEvents);
+        connect(pane, &InterceptPane::interceptRequested, this,
+                [this](engine::ChannelId target, bool on) { m_bridge->reactor().setIntercept(target, on); });
+        connect(pane, &InterceptPane::releaseRequested, this,
+                [this](engine::ChannelId leg, std::uint64_t message, engine::cmd::ReleaseHeld::Action action,
+                       const QByteArray& data) { m_bridge->reactor().releaseHeld(leg, message, action, data.toStdString()); });
+        connect(pane, &InterceptPane::injectRequested, this,
+                [this](engine::ChannelId leg, const QByteArray& data) { m_bridge->reactor().push(leg, data.toStdString()); });
+    }
     connect(m_bridge, &EngineBridge::eventsAppended, this, &ChannelsController::onEventsAppended);
 
     // The Channels list.
@@ -256,6 +268,7 @@ void ChannelsController::setReadOnly() {
     m_views.composer->disconnect(this);
     m_views.inspector->disconnect(this);
     m_views.composer->hide();
+    if (m_views.intercept) m_views.intercept->setEnabled(false);
     for (QWidget* w : m_views.inspector->findChildren<QWidget*>())
         if (qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QLineEdit*>(w) ||
             qobject_cast<QComboBox*>(w))
@@ -354,6 +367,10 @@ engine::ChannelId ChannelsController::proxyTo(const ProxyParams& params) {
     const engine::ChannelId id = m_bridge->openServer(params.host, params.port, params.options());
     m_protocols.setChoice(id, params.protocol, true);
     m_lastProxy = params;
+    m_proxies.insert(id);
+    // Its held messages show in the Intercept panel.
+    if (m_views.intercept)
+        if (QWidget* dock = m_views.intercept->parentWidget()) dock->show();
     emit statusMessage(tr("%1: proxying %2 to %3…")
                            .arg(channelLabel(id), hostPort(params.host, params.port), hostPort(params.toHost, params.toPort)));
     selectChannel(id);
@@ -662,6 +679,7 @@ void ChannelsController::updateScope() {
     const ChannelInfo* info = currentInfo();
     if (!info) {
         m_views.conversation->setSelectedChannels({}, QString());
+        if (m_views.intercept) m_views.intercept->showScope(0, {});
         return;
     }
     QSet<engine::ChannelId> set{info->id};
@@ -682,6 +700,18 @@ void ChannelsController::updateScope() {
         }
     }
     m_views.conversation->setSelectedChannels(set, label);
+    if (m_views.intercept) {
+        // Intercept acts on a proxy (all its pairs) or on one pair.
+        const bool proxy = info->proxyPeer != 0 ||
+                           (info->role == engine::ChannelRole::Listener &&
+                            (m_proxies.contains(info->id) || std::any_of(set.begin(), set.end(), [this](engine::ChannelId id) {
+                                 const ChannelInfo* c = m_bridge->channelModel()->info(id);
+                                 return c && c->proxyPeer != 0;
+                             })));
+        QSet<engine::ChannelId> legs = set;
+        legs.remove(info->role == engine::ChannelRole::Listener ? info->id : 0);
+        m_views.intercept->showScope(proxy ? info->id : 0, proxy ? legs : QSet<engine::ChannelId>{});
+    }
 }
 
 const ChannelInfo* ChannelsController::currentInfo() const {

@@ -48,6 +48,7 @@ class QWidget;
 namespace ui {
 
 class ChannelInspector;
+class InterceptPane;
 class Composer;
 class ConnectDialog;
 class ConversationView;
@@ -67,6 +68,7 @@ public:
         ConversationView* conversation = nullptr;
         Composer* composer = nullptr;
         ChannelInspector* inspector = nullptr;
+        InterceptPane* intercept = nullptr;  ///< Held messages of the selected proxy (may be null).
     };
 
     /// Makes its actions and the Recent menu in `window` and starts following
@@ -179,6 +181,7 @@ private:
     QPointer<ConnectDialog> m_connectDialog;
     QPointer<ListenDialog> m_listenDialog;
     QPointer<ProxyDialog> m_proxyDialog;
+    QSet<engine::ChannelId> m_proxies;  // the proxying listeners opened here
     ProxyParams m_lastProxy;
     QPointer<TlsUpgradeDialog> m_startTlsDialog;
     QPointer<ProtocolDialog> m_protocolDialog;

@@ -16,6 +16,7 @@
 #include "ui/teaching/LoopInspector.h"
 #include "ui/teaching/TeachingController.h"
 #include "ui/views/ChannelInspector.h"
+#include "ui/views/InterceptPane.h"
 #include "ui/views/ColorScheme.h"
 #include "ui/views/Composer.h"
 #include "ui/views/ConversationView.h"
@@ -207,6 +208,12 @@ void MainWindow::buildDocks() {
         if (const engine::ChannelId id = currentChannel()) channel = id;
         return events;
     });
+    m_interceptPane = new InterceptPane(this);
+    m_interceptDock = new QDockWidget(tr("Intercept"), this);
+    m_interceptDock->setObjectName(QStringLiteral("InterceptDock"));
+    m_interceptDock->setWidget(m_interceptPane);
+    addDockWidget(Qt::BottomDockWidgetArea, m_interceptDock);
+    m_interceptDock->hide();  // File ▸ Proxy… shows it
 }
 
 void MainWindow::buildControllers() {
@@ -241,6 +248,7 @@ void MainWindow::buildControllers() {
     views.conversation = m_conversation;
     views.composer = m_composer;
     views.inspector = m_inspector;
+    views.intercept = m_interceptPane;
     m_channelsController = std::make_unique<ChannelsController>(m_bridge.get(), this, views, this);
 }
 
@@ -364,6 +372,9 @@ void MainWindow::buildMenus() {
     QAction* by = m_payloadDock->toggleViewAction();
     by->setText(tr("Bytes panel"));
     view->addAction(by);
+    QAction* ip = m_interceptDock->toggleViewAction();
+    ip->setText(tr("Intercept panel"));
+    view->addAction(ip);
     view->addAction(action(QStringLiteral("resetLayout")));
     view->addSeparator();
     QMenu* scheme = view->addMenu(tr("Colour &scheme"));

@@ -59,6 +59,7 @@ class ProxyDialog;
 class LoopInspector;
 class MockDialog;
 class NotificationBanner;
+class InterceptPane;
 class PayloadView;
 class ReplayDialog;
 class ScriptPane;
@@ -81,6 +82,9 @@ public:
     ~MainWindow() override;
 
     EngineBridge* bridge() const { return m_bridge.get(); }
+    /// The Intercept panel (held messages of the selected proxy) and its dock.
+    InterceptPane* interceptPane() const { return m_interceptPane; }
+    QDockWidget* interceptDock() const { return m_interceptDock; }
     ConversationView* conversation() const { return m_conversation; }
     Composer* composer() const { return m_composer; }
     ChannelInspector* inspector() const { return m_inspector; }
@@ -203,6 +207,8 @@ private:
     QDockWidget* m_payloadDock = nullptr;
     ScriptPane* m_scriptPane = nullptr;
     QDockWidget* m_scriptDock = nullptr;
+    QDockWidget* m_interceptDock = nullptr;  // intercept on a proxy (hidden until a proxy opens)
+    InterceptPane* m_interceptPane = nullptr;
     QTimer* m_statusTimer = nullptr;
     QByteArray m_defaultState;  // saveState() before the saved one is restored
     bool m_fittedOnShow = false;

@@ -222,7 +222,7 @@ void Channel::tlsInstall(bool startTls) {
     // A proxy leg forwards the plaintext it reads, as rawRecv() does without
     // TLS (an accepted leg gets its layer before it is linked: checked per read).
     tap->onPlain([this](std::string_view bytes) {
-        if (m_proxyPeer) m_proxyPeer->proxyForward(bytes);
+        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(bytes);  // intercepting: held, then forwarded
     });
     setLayer(std::move(tap));
 }

@@ -6,7 +6,10 @@
 // client's leg and the server's leg of one proxied connection are grouped in
 // the channel list (the server leg beneath the client leg, each naming the
 // other and its direction), and selecting either shows one conversation of
-// both, client → server and server → client interleaved in order, framed. A peer
+// both, client → server and server → client interleaved in order, framed.
+// Intercept, driven through the Intercept panel's widgets: messages held in
+// the engine both ways, forwarded, edited then forwarded, dropped, injected
+// to either side, and off forwarding again. A peer
 // program missing is a QSKIP naming it. Every wait has a deadline.
 #include "ui/MainWindow.h"
 #include "ui/dialogs/ProxyDialog.h"
@@ -15,12 +18,17 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
 #include "ui/views/ConversationView.h"
+#include "ui/views/EscapeEdit.h"
+#include "ui/views/InterceptPane.h"
 #include "ui/views/TerminatorEdit.h"
 #include "../app/PeerTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
+#include <QTreeWidget>
 #include <QDialogButtonBox>
 #include <QPushButton>
 #include <QSettings>
@@ -102,6 +110,7 @@ private slots:
     void dialogChecksItsInput();
     void proxyDialogStartsTheEngineProxy();
     void pairIsShownAsOne();
+    void interceptInTheWindow();
 
 private:
     // Opens a proxy through File ▸ Proxy… to 127.0.0.1:`to` (typed as host:port);
@@ -259,6 +268,89 @@ void tst_ProxyWindow::pairIsShownAsOne() {
         kWaitMs);
     // The Channel column names the legs.
     QVERIFY(m->index(0, ui::EventLogModel::ColChannel).data().toString().contains(QStringLiteral("client")));
+}
+
+void tst_ProxyWindow::interceptInTheWindow() {
+    REQUIRE_PROGRAM("redis-server");
+    Redis redis;
+    QVERIFY(redis.ready());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    std::uint16_t port = 0;
+    const ChannelId listener = openProxy(w, redis.port, port);
+    QVERIFY(listener != 0);
+    ui::InterceptPane* pane = w.interceptPane();
+    QTRY_VERIFY(w.interceptDock()->isVisible());  // a proxy opened: the panel shows
+    QCOMPARE(pane->target(), listener);           // the proxy is selected
+    QVERIFY(pane->interceptBox()->isEnabled());
+    QTest::mouseClick(pane->interceptBox(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Intercept), kWaitMs);  // the engine said "on"
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(client.waitForConnected(kWaitMs));
+    QByteArray got;
+    const auto receives = [&](const QByteArray& want) {
+        return QTest::qWaitFor([&] {
+            got += client.readAll();
+            return got == want;
+        }, kWaitMs);
+    };
+    const auto click = [&](const char* name) {
+        QPushButton* b = pane->button(QLatin1String(name));
+        QVERIFY2(b && b->isEnabled(), name);
+        QTest::mouseClick(b, Qt::LeftButton);
+    };
+    const auto rowText = [&](int row, int column) { return pane->list()->topLevelItem(row)->text(column); };
+
+    // Held, then edited and forwarded: the server answers the edited command.
+    client.write("PING\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 1, kWaitMs);
+    QCOMPARE(rowText(0, 1), QStringLiteral("C→S"));
+    QCOMPARE(rowText(0, 2), QStringLiteral("PING\\r\\n"));
+    click("edit");
+    QCOMPARE(pane->editor()->text(), QStringLiteral("PING\\r\\n"));
+    pane->editor()->setText(QStringLiteral("ECHO edited\\r\\n"));
+    click("forwardEdited");
+    // The reply is held the other way: two framed messages, S→C.
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 2, kWaitMs);
+    QCOMPARE(rowText(0, 1), QStringLiteral("S→C"));
+    QCOMPARE(rowText(0, 2), QStringLiteral("$6\\r\\n"));
+    QCOMPARE(rowText(1, 2), QStringLiteral("edited\\r\\n"));
+    QVERIFY(client.readAll().isEmpty());
+    click("forwardAll");
+    QVERIFY(receives("$6\r\nedited\r\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 0, kWaitMs);
+
+    // Dropped: the server never sees it. Injected to the server instead; its
+    // reply is the only one (had PING gone, +PONG would come first).
+    got.clear();
+    client.write("PING\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 1, kWaitMs);
+    click("drop");
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 0, kWaitMs);
+    pane->injectTo()->setCurrentIndex(0);  // to the server
+    pane->injectEdit()->setText(QStringLiteral("ECHO x\\r\\n"));
+    click("inject");
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 2, kWaitMs);  // "$1", "x" held S→C
+    click("forward");
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 1, kWaitMs);  // gone once the engine says so
+    click("forward");
+    QVERIFY(receives("$1\r\nx\r\n"));
+    // Injected to the client.
+    pane->injectTo()->setCurrentIndex(1);
+    pane->injectEdit()->setText(QStringLiteral("+INJECTED\\r\\n"));
+    click("inject");
+    QVERIFY(receives("$1\r\nx\r\n+INJECTED\r\n"));
+
+    // Off: forwarded as read again.
+    got.clear();
+    QTest::mouseClick(pane->interceptBox(), Qt::LeftButton);
+    QTRY_VERIFY(!pane->interceptBox()->isChecked());
+    client.write("PING\r\n");
+    QVERIFY(receives("+PONG\r\n"));
+    QCOMPARE(pane->heldCount(), 0);
 }
 
 QTEST_MAIN(tst_ProxyWindow)

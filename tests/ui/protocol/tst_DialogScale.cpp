@@ -117,7 +117,7 @@ void tst_DialogScale::proxyDialogFits() {
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     d.protocolChooser()->rulesEdit()->setText(QStringLiteral("/nonexistent/rules.lwp"));  // its note shows
     QTRY_COMPARE(d.size(), d.fit()->fittedSize());
-    fitsTheScreen(d);
+    lwtest::dialogFitsTheScreen(d);
     auto* scroll = d.findChild<QScrollArea*>();
     QVERIFY(scroll);
     QWidget* last = d.protocolChooser()->rulesEdit();  // the last field
