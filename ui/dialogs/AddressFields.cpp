@@ -1,9 +1,13 @@
 // AddressFields.cpp — the address fields the Connect, Listen and Proxy dialogs share.
 #include "ui/dialogs/AddressFields.h"
 
+#include "ui/views/TerminatorEdit.h"
+
 #include <QComboBox>
 #include <QCompleter>
+#include <QFormLayout>
 #include <QLineEdit>
+#include <QSignalBlocker>
 
 namespace ui::fields {
 
@@ -63,6 +67,34 @@ Family familyOf(const QComboBox* box) {
 
 void setFamily(QComboBox* box, Family f) {
     box->setCurrentIndex(f == Family::IPv4 ? 1 : (f == Family::IPv6 ? 2 : 0));
+}
+
+QComboBox* newTransportBox(QWidget* parent, const QString& tcp, const QString& udp, const QString& udpToolTip) {
+    auto* box = new QComboBox(parent);
+    box->setObjectName(QStringLiteral("transport"));
+    box->addItem(tcp);
+    box->addItem(udp);
+    box->setItemData(1, udpToolTip, Qt::ToolTipRole);
+    return box;
+}
+
+bool isUdp(const QComboBox* transportBox) { return transportBox->currentIndex() == 1; }
+
+void setUdp(QComboBox* transportBox, bool udp) {
+    const QSignalBlocker block(transportBox);
+    transportBox->setCurrentIndex(udp ? 1 : 0);
+}
+
+void adaptFraming(TerminatorEdit* terminator, bool udp) {
+    const auto t = terminator->terminator();
+    if (!t) return;
+    if (udp && *t == engine::Terminator::bytes("\r\n")) terminator->setTerminator(engine::Terminator::none());
+    if (!udp && t->isNone()) terminator->setTerminator(engine::Terminator::bytes("\r\n"));
+}
+
+void showTcpOnly(QFormLayout* form, std::initializer_list<QWidget*> rows, QWidget* tls, bool udp) {
+    for (QWidget* row : rows) form->setRowVisible(row, !udp);
+    tls->setVisible(!udp);
 }
 
 }  // namespace ui::fields

@@ -6,15 +6,27 @@
 // can connect); newTargetHostBox() the editable "connect to" combo box (a
 // host name, an address or host:port; recent targets offered in a popup,
 // never filled in ahead of the typing); newFamilyBox() the address family
-// choice (any, IPv4 only, IPv6 only), with familyOf()/setFamily().
+// choice (any, IPv4 only, IPv6 only), with familyOf()/setFamily();
+// newTransportBox() the TCP/UDP choice of the Connect and Listen dialogs, with
+// isUdp()/setUdp(), and what both do when it changes: adaptFraming() (CRLF
+// becomes no terminator for UDP, where a datagram is a message, and back) and
+// showTcpOnly() (the rows that apply to TCP only, and the TLS box).
 // What it owns: nothing (the widgets belong to `parent`).
 // Threads: GUI thread only.
 #pragma once
 
 #include "ui/model/ChannelParams.h"
 
+#include <initializer_list>
+
 class QComboBox;
+class QFormLayout;
+class QString;
 class QWidget;
+
+namespace ui {
+class TerminatorEdit;
+}
 
 namespace ui::fields {
 
@@ -23,5 +35,16 @@ QComboBox* newTargetHostBox(QWidget* parent);
 QComboBox* newFamilyBox(QWidget* parent);
 Family familyOf(const QComboBox* box);
 void setFamily(QComboBox* box, Family f);
+
+// TCP (index 0) or UDP (index 1), each item with its dialog's own words.
+QComboBox* newTransportBox(QWidget* parent, const QString& tcp, const QString& udp, const QString& udpToolTip);
+bool isUdp(const QComboBox* transportBox);
+// Sets the choice without emitting currentIndexChanged.
+void setUdp(QComboBox* transportBox, bool udp);
+// On a change of transport: "\r\n" framing becomes none for UDP, none
+// becomes "\r\n" for TCP; any other terminator stays as chosen.
+void adaptFraming(TerminatorEdit* terminator, bool udp);
+// Shows the TCP-only rows of `form` and the TLS box for TCP, hides them for UDP.
+void showTcpOnly(QFormLayout* form, std::initializer_list<QWidget*> rows, QWidget* tls, bool udp);
 
 }  // namespace ui::fields

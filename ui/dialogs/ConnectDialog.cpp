@@ -15,7 +15,6 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
-#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
 #include <QTimer>
@@ -46,13 +45,9 @@ bool splitHostPort(const QString& text, QString& host, std::uint16_t& port) {
 ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Connect"));
 
-    m_transport = new QComboBox(this);
-    m_transport->setObjectName(QStringLiteral("transport"));
-    m_transport->addItem(tr("TCP (connect)"));
-    m_transport->addItem(tr("UDP (send datagrams to the host)"));
-    m_transport->setItemData(1, tr("A UDP socket connected to the host and port: each send is one datagram, each "
-                                   "datagram from there is one message; a closed port is reported as unreachable"),
-                             Qt::ToolTipRole);
+    m_transport = fields::newTransportBox(this, tr("TCP (connect)"), tr("UDP (send datagrams to the host)"),
+                                          tr("A UDP socket connected to the host and port: each send is one datagram, each "
+                                             "datagram from there is one message; a closed port is reported as unreachable"));
 
     m_host = fields::newTargetHostBox(this);
 
@@ -178,34 +173,24 @@ void ConnectDialog::recentChosen(int index) {
     setParams(m_recent.at(index).connectParams());
 }
 
-bool ConnectDialog::isUdp() const { return m_transport->currentIndex() == 1; }
+bool ConnectDialog::isUdp() const { return fields::isUdp(m_transport); }
 
 void ConnectDialog::transportChanged() {
     const bool udp = isUdp();
-    // A datagram is a message: CRLF framing within it is rarely what one wants over UDP.
-    if (const auto t = m_terminator->terminator()) {
-        if (udp && *t == engine::Terminator::bytes("\r\n")) m_terminator->setTerminator(engine::Terminator::none());
-        if (!udp && t->isNone()) m_terminator->setTerminator(engine::Terminator::bytes("\r\n"));
-    }
+    fields::adaptFraming(m_terminator, udp);
     showTransport(udp);
     validate();
     QTimer::singleShot(0, this, &ConnectDialog::fitToContents);
 }
 
 void ConnectDialog::showTransport(bool udp) {
-    m_form->setRowVisible(m_protocol, !udp);
-    m_form->setRowVisible(m_inBuffer, !udp);
-    m_form->setRowVisible(m_outBuffer, !udp);
-    m_tls->setVisible(!udp);
+    fields::showTcpOnly(m_form, {m_protocol, m_inBuffer, m_outBuffer}, m_tls, udp);
     m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Open UDP") : tr("&Connect"));
     setWindowTitle(udp ? tr("Connect (UDP)") : tr("Connect"));
 }
 
 void ConnectDialog::setParams(const ConnectParams& p) {
-    {
-        const QSignalBlocker block(m_transport);
-        m_transport->setCurrentIndex(p.udp ? 1 : 0);
-    }
+    fields::setUdp(m_transport, p.udp);
     m_host->setEditText(p.host);
     m_port->setValue(p.port == 0 ? 7000 : p.port);
     fields::setFamily(m_family, p.family);

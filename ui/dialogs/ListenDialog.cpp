@@ -14,7 +14,6 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QPushButton>
-#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -23,14 +22,10 @@ namespace ui {
 ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Listen"));
 
-    m_transport = new QComboBox(this);
-    m_transport->setObjectName(QStringLiteral("transport"));
-    m_transport->addItem(tr("TCP (listen for connections)"));
-    m_transport->addItem(tr("UDP (bind: receive datagrams from anyone)"));
-    m_transport->setItemData(1, tr("A bound UDP socket: every datagram is a message with its sender's address; the "
-                                   "composer replies to the sender of the selected datagram, to an address you give, "
-                                   "or to the last sender"),
-                             Qt::ToolTipRole);
+    m_transport = fields::newTransportBox(this, tr("TCP (listen for connections)"), tr("UDP (bind: receive datagrams from anyone)"),
+                                          tr("A bound UDP socket: every datagram is a message with its sender's address; the "
+                                             "composer replies to the sender of the selected datagram, to an address you give, "
+                                             "or to the last sender"));
 
     m_host = fields::newListenHostBox(this);
 
@@ -98,35 +93,25 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_fit->refitNow();
 }
 
-bool ListenDialog::isUdp() const { return m_transport->currentIndex() == 1; }
+bool ListenDialog::isUdp() const { return fields::isUdp(m_transport); }
 
 void ListenDialog::transportChanged() {
     const bool udp = isUdp();
-    // A datagram is a message: CRLF framing within it is rarely what one wants over UDP.
-    if (const auto t = m_terminator->terminator()) {
-        if (udp && *t == engine::Terminator::bytes("\r\n")) m_terminator->setTerminator(engine::Terminator::none());
-        if (!udp && t->isNone()) m_terminator->setTerminator(engine::Terminator::bytes("\r\n"));
-    }
+    fields::adaptFraming(m_terminator, udp);
     showTransport(udp);
     validate();
     m_fit->refit();
 }
 
 void ListenDialog::showTransport(bool udp) {
-    m_form->setRowVisible(m_protocol, !udp);
-    m_form->setRowVisible(m_inBuffer, !udp);
-    m_form->setRowVisible(m_outBuffer, !udp);
-    m_tls->setVisible(!udp);
+    fields::showTcpOnly(m_form, {m_protocol, m_inBuffer, m_outBuffer}, m_tls, udp);
     m_echo->setText(udp ? tr("&Echo every datagram back to its sender") : tr("&Echo every message back"));
     m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Bind") : tr("&Listen"));
     setWindowTitle(udp ? tr("Listen (UDP)") : tr("Listen"));
 }
 
 void ListenDialog::setParams(const ListenParams& p) {
-    {
-        const QSignalBlocker block(m_transport);
-        m_transport->setCurrentIndex(p.udp ? 1 : 0);
-    }
+    fields::setUdp(m_transport, p.udp);
     m_host->setEditText(p.host.isEmpty() ? QStringLiteral("127.0.0.1") : p.host);
     m_port->setValue(p.port);
     m_terminator->setTerminator(p.terminator);
