@@ -182,7 +182,9 @@ run_tests() {
     local preset=$1
     shift
     say "testing ($preset)"
-    "${san_wrap[@]}" ctest --preset "$preset" "$@"
+    # As many tests at once as there are cores: most of a test's time is
+    # spent waiting on its peers (tests never sleep, they wait on conditions).
+    "${san_wrap[@]}" ctest --preset "$preset" -j"$(nproc)" "$@"
 }
 
 # Passed on every configure, so that a build directory follows the current

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_fuzzers.sh BUILD_DIR SECONDS — runs every libFuzzer target built in
 # BUILD_DIR (configured with -DLW_FUZZ=ON, see tests/fuzz/CMakeLists.txt) for
-# SECONDS seconds each, starting from the committed corpus, and fails on the
+# SECONDS seconds (all at once), starting from the committed corpus, and fails on the
 # first crash, leak, timeout or out-of-memory, printing the input that
 # caused it. The committed corpus is only read: new inputs go to a temporary
 # directory (merge them in with -merge=1 when they are worth keeping).
@@ -16,22 +16,32 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-status=0
-found=0
-for target in SessionReader PcapReader; do
-    bin="$build/tests/fuzz/fuzz_$target"
-    if [[ ! -x $bin ]]; then
-        echo "run_fuzzers: $bin is missing (configure with CXX=clang++ -DLW_FUZZ=ON and build fuzz_$target)" >&2
+# The targets run at the same time (one core each): the wall time is SECONDS,
+# not SECONDS per target; each one's result is reported when all are done.
+targets=(SessionReader PcapReader)
+for target in "${targets[@]}"; do
+    if [[ ! -x $build/tests/fuzz/fuzz_$target ]]; then
+        echo "run_fuzzers: $build/tests/fuzz/fuzz_$target is missing (configure with CXX=clang++ -DLW_FUZZ=ON and build fuzz_$target)" >&2
         exit 2
     fi
-    found=$((found + 1))
+done
+
+declare -A pids
+for target in "${targets[@]}"; do
+    bin="$build/tests/fuzz/fuzz_$target"
     mkdir -p "$work/$target/new" "$work/$target/artifacts"
     dict=()
     [[ -f $here/$target.dict ]] && dict=(-dict="$here/$target.dict")
     echo "==> fuzz_$target for ${seconds}s"
-    if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 "${dict[@]}" -artifact_prefix="$work/$target/artifacts/" \
-        "$work/$target/new" "$here/corpus/$target" > "$work/$target/log" 2>&1; then
+        "$work/$target/new" "$here/corpus/$target" > "$work/$target/log" 2>&1 &
+    pids[$target]=$!
+done
+
+status=0
+for target in "${targets[@]}"; do
+    if ! wait "${pids[$target]}"; then
         status=1
         echo "run_fuzzers: fuzz_$target FAILED; the end of its log:" >&2
         tail -n 60 "$work/$target/log" >&2
@@ -45,4 +55,4 @@ for target in SessionReader PcapReader; do
         echo "==> fuzz_$target: no crash ($(ls "$work/$target/new" | wc -l) new inputs, not kept)"
     fi
 done
-exit $status
+exit "$status"
