@@ -1,12 +1,16 @@
 // AddressFields.cpp — the address fields the Connect, Listen and Proxy dialogs share.
 #include "ui/dialogs/AddressFields.h"
 
+#include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/TerminatorEdit.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QCompleter>
+#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalBlocker>
 
 namespace ui::fields {
@@ -95,6 +99,17 @@ void adaptFraming(TerminatorEdit* terminator, bool udp) {
 void showTcpOnly(QFormLayout* form, std::initializer_list<QWidget*> rows, QWidget* tls, bool udp) {
     for (QWidget* row : rows) form->setRowVisible(row, !udp);
     tls->setVisible(!udp);
+}
+
+QString protocolProblem(const ProtocolChooser* protocol) {
+    const QString why = protocol->problem();
+    return why.isEmpty() ? QString() : QCoreApplication::translate("ui::fields", "The protocol cannot be used: %1").arg(why);
+}
+
+void enableOkUnless(QDialogButtonBox* buttons, const QString& problem) {
+    QPushButton* ok = buttons->button(QDialogButtonBox::Ok);
+    ok->setEnabled(problem.isEmpty());
+    ok->setToolTip(problem);
 }
 
 }  // namespace ui::fields

@@ -10,7 +10,8 @@
 // newTransportBox() the TCP/UDP choice of the Connect and Listen dialogs, with
 // isUdp()/setUdp(), and what both do when it changes: adaptFraming() (CRLF
 // becomes no terminator for UDP, where a datagram is a message, and back) and
-// showTcpOnly() (the rows that apply to TCP only, and the TLS box).
+// showTcpOnly() (the rows that apply to TCP only, and the TLS box); and the
+// checks the three share: protocolProblem(), enableOkUnless().
 // What it owns: nothing (the widgets belong to `parent`).
 // Threads: GUI thread only.
 #pragma once
@@ -20,11 +21,13 @@
 #include <initializer_list>
 
 class QComboBox;
+class QDialogButtonBox;
 class QFormLayout;
 class QString;
 class QWidget;
 
 namespace ui {
+class ProtocolChooser;
 class TerminatorEdit;
 }
 
@@ -46,5 +49,11 @@ void setUdp(QComboBox* transportBox, bool udp);
 void adaptFraming(TerminatorEdit* terminator, bool udp);
 // Shows the TCP-only rows of `form` and the TLS box for TCP, hides them for UDP.
 void showTcpOnly(QFormLayout* form, std::initializer_list<QWidget*> rows, QWidget* tls, bool udp);
+
+// "The protocol cannot be used: …" when the chosen protocol cannot be loaded, else empty.
+QString protocolProblem(const ProtocolChooser* protocol);
+// The OK button of `buttons` is enabled when `problem` is empty; otherwise it
+// is disabled and says the problem as its tool tip.
+void enableOkUnless(QDialogButtonBox* buttons, const QString& problem);
 
 }  // namespace ui::fields

@@ -235,17 +235,11 @@ QString ConnectDialog::problem() const {
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
     if (isUdp()) return {};  // no protocol or TLS over UDP
-    if (!m_protocol->problem().isEmpty())
-        return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
+    if (const QString why = fields::protocolProblem(m_protocol); !why.isEmpty()) return why;
     return m_tls->problem();
 }
 
-void ConnectDialog::validate() {
-    const QString why = problem();
-    QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(why.isEmpty());
-    ok->setToolTip(why);
-}
+void ConnectDialog::validate() { fields::enableOkUnless(m_buttons, problem()); }
 
 void ConnectDialog::accept() {
     if (!isInputValid()) return;

@@ -123,17 +123,10 @@ QString ProxyDialog::problem() const {
         return tr("The client → server terminator is not valid.");
     if (!m_serverTerminator->isValid())
         return tr("The server → client terminator is not valid.");
-    if (!m_protocol->problem().isEmpty())
-        return tr("The protocol cannot be used: %1").arg(m_protocol->problem());
-    return {};
+    return fields::protocolProblem(m_protocol);
 }
 
-void ProxyDialog::validate() {
-    const QString why = problem();
-    QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
-    ok->setEnabled(why.isEmpty());
-    ok->setToolTip(why);
-}
+void ProxyDialog::validate() { fields::enableOkUnless(m_buttons, problem()); }
 
 void ProxyDialog::accept() {
     if (!isInputValid()) return;
