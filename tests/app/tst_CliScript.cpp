@@ -14,7 +14,7 @@
 //     peer that floods while an expect waits: a clear failure, the
 //     process's memory bounded (its peak RSS read from /proc while it runs).
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
-#include "ProcessTestSupport.h"
+#include "PeerTestSupport.h"
 
 #include <QDir>
 #include <QFile>
@@ -38,26 +38,12 @@ using lwtest::Run;
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
+using lwtest::freePort;
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 QString writeScript(const QTemporaryDir& dir, const QByteArray& text) {
     const QString path = dir.filePath("t.lws");
-    QFile f(path);
-    if (f.open(QIODevice::WriteOnly)) f.write(text);
+    lwtest::writeFile(path, text);
     return path;
 }
 

@@ -16,7 +16,7 @@
 //     the bytes never runs.
 // The pwntools cases are a QSKIP only when `/usr/bin/python3 -c 'import
 // pwn'` fails (python3-pwntools); each peer missing is a QSKIP naming it.
-#include "ProcessTestSupport.h"
+#include "PeerTestSupport.h"
 
 #include <QDir>
 #include <QFile>
@@ -39,26 +39,10 @@ using lwtest::Run;
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 Run runPython(const QStringList& args) { return lwtest::runProcess(kDebianPython, args, {}, kWait, kWait); }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
+using lwtest::freePort;
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
-
-QByteArray readFile(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+using lwtest::readFile;
 
 bool printableAscii(const QByteArray& text) {
     for (const char c : text)

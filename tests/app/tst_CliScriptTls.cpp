@@ -13,7 +13,7 @@
 //   * a peer that sends bytes after its STARTTLS go-ahead: the upgrade is
 //     refused (they would pass as protected).
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
-#include "ProcessTestSupport.h"
+#include "PeerTestSupport.h"
 
 #include <QFile>
 #include <QStandardPaths>
@@ -34,26 +34,12 @@ using lwtest::Run;
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 Run runPython(const QStringList& args) { return lwtest::runProcess(kDebianPython, args, {}, kWait, kWait); }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-bool waitForPort(quint16 port) {
-    return QTest::qWaitFor(
-        [port] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, port);
-            return s.waitForConnected(200);
-        },
-        kWait);
-}
+using lwtest::freePort;
+bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
 QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
     const QString path = dir.filePath(name);
-    QFile f(path);
-    if (f.open(QIODevice::WriteOnly)) f.write(text);
+    lwtest::writeFile(path, text);
     return path;
 }
 
