@@ -1,6 +1,8 @@
 // Program.cpp — the program file format: a line-by-line parser, and count expressions.
 #include "engine/program/Program.h"
 
+#include "engine/program/LineReader.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -216,91 +218,6 @@ std::optional<Expr> parseExpr(std::string_view s, std::string* error) {
         return fail("'" + e.text + "': unexpected '" + shown(s.substr(i, 1)) + "'");
     }
     return e;
-}
-
-// --- The line reader ----------------------------------------------------------------------------
-
-class LineReader {
-public:
-    explicit LineReader(std::string_view line) : m_s(line) {}
-    void skip() {
-        while (m_i < m_s.size() && (m_s[m_i] == ' ' || m_s[m_i] == '\t')) ++m_i;
-    }
-    bool atEnd() {
-        skip();
-        return m_i >= m_s.size();
-    }
-    char peek() {
-        skip();
-        return m_i < m_s.size() ? m_s[m_i] : '\0';
-    }
-    bool eat(std::string_view token) {
-        skip();
-        if (m_s.substr(m_i, token.size()) != token) return false;
-        m_i += token.size();
-        return true;
-    }
-    std::string_view word() {
-        skip();
-        const std::size_t start = m_i;
-        while (m_i < m_s.size()) {
-            const char c = m_s[m_i];
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                c == '.')
-                ++m_i;
-            else
-                break;
-        }
-        return m_s.substr(start, m_i - start);
-    }
-    /// The raw inside of a "…" string (escapes left as written); nullopt: no string here or not closed.
-    std::optional<std::string_view> quoted(std::string* error) {
-        skip();
-        if (m_i >= m_s.size() || m_s[m_i] != '"') {
-            if (error) *error = "a quoted string \"…\" is expected";
-            return std::nullopt;
-        }
-        const std::size_t start = ++m_i;
-        while (m_i < m_s.size() && m_s[m_i] != '"') m_i += m_s[m_i] == 0x5c ? std::size_t{2} : std::size_t{1};
-        if (m_i >= m_s.size()) {
-            if (error) *error = "the quoted string is not closed (a '\"' is missing)";
-            return std::nullopt;
-        }
-        return m_s.substr(start, m_i++ - start);
-    }
-    /// The text up to the next ';' (or the end), trimmed.
-    std::string_view untilSemicolon() {
-        skip();
-        const std::size_t start = m_i;
-        while (m_i < m_s.size() && m_s[m_i] != ';') ++m_i;
-        std::string_view r = m_s.substr(start, m_i - start);
-        while (!r.empty() && (r.back() == ' ' || r.back() == '\t')) r.remove_suffix(1);
-        return r;
-    }
-    std::string_view rest() {
-        skip();
-        return m_s.substr(m_i);
-    }
-
-private:
-    std::string_view m_s;
-    std::size_t m_i = 0;
-};
-
-// The line without its comment: '#' outside a quoted string.
-std::string_view stripComment(std::string_view line) {
-    bool inQuote = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (inQuote && c == '\\') {
-            ++i;
-        } else if (c == '"') {
-            inQuote = !inQuote;
-        } else if (c == '#' && !inQuote) {
-            return line.substr(0, i);
-        }
-    }
-    return line;
 }
 
 bool validName(std::string_view w) { return !w.empty() && w.size() <= 64; }

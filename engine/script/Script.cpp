@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/net/Address.h"
+#include "engine/program/LineReader.h"
 #include "engine/program/Presets.h"
 #include "engine/program/Template.h"
 
@@ -18,80 +19,14 @@ constexpr std::size_t kMaxScriptBytes = 1u << 20;
 constexpr std::uint64_t kMaxRepeat = 100000000;
 constexpr std::int64_t kMaxMs = 24LL * 3600 * 1000;
 
-// The line without its comment: '#' outside a quoted string.
-std::string_view stripComment(std::string_view line) {
-    bool inQuote = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (inQuote && c == '\\') {
-            ++i;
-        } else if (c == '"') {
-            inQuote = !inQuote;
-        } else if (c == '#' && !inQuote) {
-            return line.substr(0, i);
-        }
-    }
-    return line;
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
     return s;
 }
 
-class Reader {
-public:
-    explicit Reader(std::string_view s) : m_s(s) {}
-    void skip() {
-        while (m_i < m_s.size() && (m_s[m_i] == ' ' || m_s[m_i] == '\t')) ++m_i;
-    }
-    bool atEnd() {
-        skip();
-        return m_i >= m_s.size();
-    }
-    char peek() {
-        skip();
-        return m_i < m_s.size() ? m_s[m_i] : '\0';
-    }
-    bool eat(std::string_view token) {
-        skip();
-        if (m_s.substr(m_i, token.size()) != token) return false;
-        m_i += token.size();
-        return true;
-    }
-    /// A bare word: anything up to a blank or a quote.
-    std::string_view word() {
-        skip();
-        const std::size_t start = m_i;
-        while (m_i < m_s.size() && m_s[m_i] != ' ' && m_s[m_i] != '\t' && m_s[m_i] != '"' && m_s[m_i] != ',') ++m_i;
-        return m_s.substr(start, m_i - start);
-    }
-    std::optional<std::string_view> quoted(std::string& error) {
-        skip();
-        if (m_i >= m_s.size() || m_s[m_i] != '"') {
-            error = "a quoted string \"…\" is expected";
-            return std::nullopt;
-        }
-        const std::size_t start = ++m_i;
-        while (m_i < m_s.size() && m_s[m_i] != '"') m_i += m_s[m_i] == '\\' ? std::size_t{2} : std::size_t{1};
-        if (m_i >= m_s.size()) {
-            error = "the quoted string is not closed (a '\"' is missing)";
-            return std::nullopt;
-        }
-        return m_s.substr(start, m_i++ - start);
-    }
-    std::string_view rest() {
-        skip();
-        return m_s.substr(m_i);
-    }
-    /// Puts back a word just read by word().
-    static void unread(Reader& r, std::string_view w) { r.m_i -= w.size(); }
-
-private:
-    std::string_view m_s;
-    std::size_t m_i = 0;
-};
+using Reader = program::LineReader;
+using program::stripComment;
 
 bool validVariable(std::string_view n) {
     if (n.empty() || n.size() > 64) return false;
@@ -153,7 +88,7 @@ std::optional<Text> parseText(std::string_view raw, std::string& error) {
 // The TLS options after `connect … tls` or `starttls [PROTO]`, to the end of the line.
 bool parseTlsOptions(Reader& r, TlsConfig& c, std::string& why) {
     while (!r.atEnd()) {
-        const std::string_view w = r.word();
+        const std::string_view w = r.bareWord();
         std::string* file = nullptr;
         if (w == "insecure") {
             c.verify = false;
@@ -168,7 +103,7 @@ bool parseTlsOptions(Reader& r, TlsConfig& c, std::string& why) {
                   "' (the options are insecure, cafile \"FILE\", sni \"NAME\", cert \"FILE\", key \"FILE\")";
             return false;
         }
-        auto q = r.quoted(why);
+        auto q = r.quoted(&why);
         if (!q) {
             why = std::string(w) + ": " + why;
             return false;
@@ -263,9 +198,9 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
         st.line = lineNo;
         st.source = std::string(line);
         Reader r(line);
-        const std::string_view kw = r.word();
+        const std::string_view kw = r.bareWord();
         auto needText = [&](Text& out) -> bool {
-            auto q = r.quoted(why);
+            auto q = r.quoted(&why);
             if (!q) return false;
             auto t = parseText(*q, why);
             if (!t) return false;
@@ -279,7 +214,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
         };
         if (kw == "connect") {
             st.kind = Step::Kind::Connect;
-            const std::string_view target = r.word();
+            const std::string_view target = r.bareWord();
             std::string port;
             if (target.empty() || !splitHostPort(target, st.host, port) || st.host.empty())
                 return fail("connect needs HOST:PORT (got '" + printableAscii(target) + "')");
@@ -287,7 +222,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             if (!p) return fail("connect: '" + printableAscii(port) + "' is not a port (1 to 65535)");
             st.port = *p;
             if (!r.atEnd()) {
-                const std::string_view w = r.word();
+                const std::string_view w = r.bareWord();
                 if (w != "tls") return fail("connect HOST:PORT takes only 'tls' after it (got '" + printableAscii(w) + "')");
                 st.tls = true;
                 st.tlsConfig.enabled = true;
@@ -298,41 +233,41 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             st.kind = Step::Kind::StartTls;
             if (!connected) return fail("starttls before any connect");
             if (r.peek() != '\0') {
-                const std::string_view w = r.word();
+                const std::string_view w = r.bareWord();
                 if (w == "smtp") st.tlsConfig.startTls = StartTlsProtocol::Smtp;
                 else if (w == "imap") st.tlsConfig.startTls = StartTlsProtocol::Imap;
                 else if (w == "pop3") st.tlsConfig.startTls = StartTlsProtocol::Pop3;
                 else if (w == "ftp") st.tlsConfig.startTls = StartTlsProtocol::Ftp;
-                else Reader::unread(r, w);
+                else r.unread(w);
             }
             if (!parseTlsOptions(r, st.tlsConfig, why)) return fail("starttls: " + why);
         } else if (kw == "timeout") {
             st.kind = Step::Kind::Timeout;
-            const auto ms = parseMs(r.word());
+            const auto ms = parseMs(r.bareWord());
             if (!ms || *ms <= 0) return fail("timeout needs a number of seconds above 0 (e.g. 5, 0.5, 200ms)");
             st.ms = *ms;
             if (!needEnd()) return fail(why);
         } else if (kw == "wait") {
             st.kind = Step::Kind::Wait;
-            const auto ms = parseMs(r.word());
+            const auto ms = parseMs(r.bareWord());
             if (!ms) return fail("wait needs a number of seconds (e.g. 1, 0.25, 100ms)");
             st.ms = *ms;
             if (!needEnd()) return fail(why);
         } else if (kw == "terminator") {
             st.kind = Step::Kind::Terminator;
             if (r.peek() == '"') {
-                auto q = r.quoted(why);
+                auto q = r.quoted(&why);
                 if (!q) return fail(why);
                 auto bytes = program::decodeLiteral(*q, &why);
                 if (!bytes) return fail(why);
                 if (bytes->empty()) return fail("an empty terminator frames nothing; write 'terminator none'");
                 st.terminator = Terminator::bytes(*bytes);
             } else {
-                const std::string_view w = r.word();
+                const std::string_view w = r.bareWord();
                 if (w == "none") {
                     st.terminator = Terminator::none();
                 } else if (w == "count") {
-                    const std::string_view n = r.word();
+                    const std::string_view n = r.bareWord();
                     if (n.size() > 3 && n.substr(0, 2) == "${" && n.back() == '}') {
                         st.countVariable = std::string(n.substr(2, n.size() - 3));
                         if (!validVariable(st.countVariable))
@@ -349,7 +284,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             if (!needEnd()) return fail(why);
         } else if (kw == "preset") {
             st.kind = Step::Kind::Preset;
-            const std::string name(r.word());
+            const std::string name(r.bareWord());
             if (name.empty()) return fail("preset needs a name (see linewright-cli presets)");
             st.program = program::loadPreset(name, presetDir.empty() ? program::userPresetDir() : std::filesystem::path(presetDir), &why);
             if (!st.program) return fail(why);
@@ -366,7 +301,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             using M = program::Rule::Match;
             st.rule.match = M::Equals;
             if (r.peek() != '"') {
-                const std::string_view m = r.word();
+                const std::string_view m = r.bareWord();
                 if (m == "equals") st.rule.match = M::Equals;
                 else if (m == "prefix") st.rule.match = M::Prefix;
                 else if (m == "suffix") st.rule.match = M::Suffix;
@@ -378,7 +313,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
                                 printableAscii(m) + "')");
             }
             if (st.kind == Step::Kind::Expect) {
-                auto q = r.quoted(why);
+                auto q = r.quoted(&why);
                 if (!q) return fail("expect: " + why);
                 if (st.rule.match == M::Regex) {
                     auto p = Pattern::compile(*q, &why);
@@ -393,10 +328,10 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
                 }
             }
             while (!r.atEnd()) {
-                const std::string_view w = r.word();
+                const std::string_view w = r.bareWord();
                 if (w == "as" && st.kind == Step::Kind::Expect) {
                     do {
-                        const std::string_view v = r.word();
+                        const std::string_view v = r.bareWord();
                         if (!validVariable(v)) return fail("expect … as: '" + printableAscii(v) + "' is not a variable name");
                         st.captures.emplace_back(v);
                     } while (r.eat(","));
@@ -406,11 +341,11 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
                                     (st.rule.pattern ? "the regex has " + std::to_string(groups) + " group(s)"
                                                      : std::string("a text matcher stores only the message")));
                 } else if (w == "within" && st.kind == Step::Kind::Expect) {
-                    const auto n = parseNumber(r.word(), 1000000000);
+                    const auto n = parseNumber(r.bareWord(), 1000000000);
                     if (!n || *n == 0) return fail("within needs a number of messages (1 or more)");
                     st.within = *n;
                 } else if (w == "timeout") {
-                    const auto ms = parseMs(r.word());
+                    const auto ms = parseMs(r.bareWord());
                     if (!ms || *ms <= 0) return fail("timeout needs a number of seconds above 0");
                     st.ms = *ms;
                 } else {
@@ -419,7 +354,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             }
         } else if (kw == "set") {
             st.kind = Step::Kind::Set;
-            st.name = std::string(r.word());
+            st.name = std::string(r.bareWord());
             if (!validVariable(st.name)) return fail("set needs a variable name, then \"TEXT\"");
             if (!needText(st.text)) return fail("set: " + why);
             if (!needEnd()) return fail(why);
@@ -430,7 +365,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             else if (r.eat("!=")) st.compare = Step::Compare::NotEqual;
             else if (r.eat("=~")) st.compare = Step::Compare::Matches;
             else return fail("assert \"A\" takes ==, != or =~ then \"B\"");
-            auto q = r.quoted(why);
+            auto q = r.quoted(&why);
             if (!q) return fail("assert: " + why);
             if (st.compare == Step::Compare::Matches) {
                 auto p = Pattern::compile(*q, &why);
@@ -446,7 +381,7 @@ std::optional<Script> Script::parse(std::string_view text, std::string_view file
             if (!needEnd()) return fail(why);
         } else if (kw == "repeat") {
             st.kind = Step::Kind::RepeatBegin;
-            const auto n = parseNumber(r.word(), kMaxRepeat);
+            const auto n = parseNumber(r.bareWord(), kMaxRepeat);
             if (!n) return fail("repeat needs a number (0 to 100000000) then '{'");
             st.count = *n;
             if (!r.eat("{")) return fail("repeat N needs '{' at the end of the line");
