@@ -1,9 +1,8 @@
 // Reframer.cpp — AsyncChat::handleRead() over an in-memory transport.
 #include "engine/capture/Reframer.h"
 
-#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/FedChat.h"
 #include "engine/asyncore/Escape.h"
-#include "engine/asyncore/Loop.h"
 
 #include <algorithm>
 #include <cstring>
@@ -49,50 +48,22 @@ std::string TerminatorSchedule::describe() const {
 
 // --- The chat on an in-memory transport -----------------------------------------------------
 
-class Reframer::Chat final : public AsyncChat {
+class Reframer::Chat final : public FedChat {
 public:
-    Chat(Reframer& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {}
+    explicit Chat(Reframer& owner) : m_owner(owner) {}
 
     void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
     void foundTerminator() override { m_owner.onFound(); }
-    // There is no socket, so nothing to close: handleRead() only calls this
-    // when the transport reports end of file, which ours never does.
-    void handleClose() override {}
 
 protected:
     std::string_view className() const override { return "Reframer"; }
-
-    // The transport: hand out the fed bytes, then "would block" (R2: the
-    // framing loop returns quietly and waits for the next feed()).
-    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
-        std::string_view& in = m_owner.m_input;
-        if (in.empty()) {
-            ec = std::make_error_code(std::errc::operation_would_block);
-            return 0;
-        }
-        ec.clear();
-        const std::size_t n = std::min(len, in.size());
-        std::memcpy(buf, in.data(), n);
-        in.remove_prefix(n);
-        return n;
-    }
 
 private:
     Reframer& m_owner;
 };
 
-namespace {
-// The Loop the chat names as its map. It is never run and the chat never
-// registers in it (it has no socket); it only keeps the chat off the
-// thread's default map.
-Loop& idleLoop() {
-    thread_local Loop loop;
-    return loop;
-}
-}  // namespace
-
 Reframer::Reframer(TerminatorSchedule schedule, std::size_t readSize)
-    : m_schedule(std::move(schedule)), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
+    : m_schedule(std::move(schedule)), m_chat(std::make_unique<Chat>(*this)) {
     m_chat->acInBufferSize = std::max<std::size_t>(readSize, 1);
     m_chat->setTerminator(m_schedule.forMessage(0));
 }
@@ -105,11 +76,10 @@ std::string_view Reframer::residue() const { return m_chat->inputBuffer(); }
 
 void Reframer::feed(std::string_view bytes, std::int64_t tUs, std::uint64_t tag) {
     if (m_finished || bytes.empty()) return;
-    m_input = bytes;
     m_chunkUs = tUs;
     m_chunkTag = tag;
     m_fed += bytes.size();
-    while (!m_input.empty()) m_chat->handleRead();
+    m_chat->feed(bytes);
 }
 
 void Reframer::markStart() {

@@ -146,7 +146,6 @@ private:
     Hooks m_hooks;
     bool m_keep = true;
     bool m_finished = false;
-    std::string_view m_input;     // what the transport hands out next
     std::int64_t m_chunkUs = 0;
     std::uint64_t m_chunkTag = 0;
     std::uint64_t m_fed = 0;

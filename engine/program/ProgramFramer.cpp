@@ -1,8 +1,7 @@
 // ProgramFramer.cpp — AsyncChat::handleRead() over an in-memory transport, run by a ProgramRunner.
 #include "engine/program/ProgramFramer.h"
 
-#include "engine/asyncore/AsyncChat.h"
-#include "engine/asyncore/Loop.h"
+#include "engine/asyncore/FedChat.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,12 +9,11 @@
 
 namespace engine::program {
 
-class ProgramFramer::Chat final : public AsyncChat {
+class ProgramFramer::Chat final : public FedChat {
 public:
-    Chat(ProgramFramer& owner, Loop* loop) : AsyncChat(loop), m_owner(owner) {}
+    explicit Chat(ProgramFramer& owner) : m_owner(owner) {}
     void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
     void foundTerminator() override { m_owner.onFound(); }
-    void handleClose() override {}
     /// The terminator in force when found_terminator() runs (before the program switches it).
     const Terminator& inForce() const noexcept { return m_inForce; }
     void set(const Terminator& t) {
@@ -25,30 +23,11 @@ public:
 
 protected:
     std::string_view className() const override { return "ProgramFramer"; }
-    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
-        std::string_view& in = m_owner.m_input;
-        if (in.empty()) {
-            ec = std::make_error_code(std::errc::operation_would_block);
-            return 0;
-        }
-        ec.clear();
-        const std::size_t n = std::min(len, in.size());
-        std::memcpy(buf, in.data(), n);
-        in.remove_prefix(n);
-        return n;
-    }
 
 private:
     ProgramFramer& m_owner;
     Terminator m_inForce;
 };
-
-namespace {
-Loop& idleLoop() {
-    thread_local Loop loop;
-    return loop;
-}
-}  // namespace
 
 ProgramFramer::ProgramFramer(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage,
                              std::size_t readSize)
@@ -56,7 +35,7 @@ ProgramFramer::ProgramFramer(std::shared_ptr<const Program> program, Sender send
 
 ProgramFramer::ProgramFramer(std::vector<std::shared_ptr<const Program>> programs, Sender sender,
                              std::size_t maxMessage, std::size_t readSize)
-    : m_runner(std::move(programs), sender, maxMessage), m_chat(std::make_unique<Chat>(*this, &idleLoop())) {
+    : m_runner(std::move(programs), sender, maxMessage), m_chat(std::make_unique<Chat>(*this)) {
     m_chat->acInBufferSize = std::max<std::size_t>(readSize, 1);
     m_chat->set(m_runner.initialTerminator());
 }
@@ -65,8 +44,8 @@ ProgramFramer::~ProgramFramer() = default;
 
 void ProgramFramer::feed(std::string_view bytes) {
     if (m_finished || bytes.empty()) return;
-    m_input = bytes;
-    while (!m_input.empty()) {
+    m_chat->give(bytes);
+    while (m_chat->hasInput()) {
         m_chat->handleRead();
         m_runner.detach();  // the next recv overwrites the chat's buffer
     }

@@ -70,7 +70,6 @@ private:
 
     ProgramRunner m_runner;
     std::unique_ptr<Chat> m_chat;
-    std::string_view m_input;
     std::string m_body;
     std::vector<ProgramMessage> m_messages;
     std::vector<std::string> m_errors;

@@ -19,7 +19,7 @@
 //   lw_program_frame [--mb N] [--read B] [--repeat R]
 //
 // A benchmark, not a test (docs/performance.md has the figures).
-#include "engine/asyncore/AsyncChat.h"
+#include "engine/asyncore/FedChat.h"
 #include "engine/asyncore/Loop.h"
 #include "engine/program/Presets.h"
 #include "engine/program/ProgramFramer.h"
@@ -77,28 +77,13 @@ Stream redisReplies(std::size_t target) {
 }
 
 // asynchat's loop on an in-memory transport, hooks that only count.
-class CountingChat final : public engine::AsyncChat {
+class CountingChat final : public engine::FedChat {
 public:
-    explicit CountingChat(engine::Loop* loop) : AsyncChat(loop) {}
-    std::string_view in;
+    explicit CountingChat(engine::Loop* loop) : FedChat(loop) {}
     std::uint64_t messages = 0;
     std::uint64_t collected = 0;
     void collectIncomingData(std::string_view d) override { collected += d.size(); }
     void foundTerminator() override { ++messages; }
-    void handleClose() override {}
-
-protected:
-    std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
-        if (in.empty()) {
-            ec = std::make_error_code(std::errc::operation_would_block);
-            return 0;
-        }
-        ec.clear();
-        const std::size_t n = std::min(len, in.size());
-        std::memcpy(buf, in.data(), n);
-        in.remove_prefix(n);
-        return n;
-    }
 };
 
 struct Result {
@@ -113,8 +98,7 @@ Result runCrlf(const std::string& bytes, std::size_t readSize) {
     chat.acInBufferSize = readSize;
     chat.setTerminator("\r\n");
     const double t0 = cpuSeconds();
-    chat.in = bytes;
-    while (!chat.in.empty()) chat.handleRead();
+    chat.feed(bytes);
     return {cpuSeconds() - t0, chat.messages, 0};
 }
 
