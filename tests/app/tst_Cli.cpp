@@ -562,10 +562,11 @@ void TestCli::listenMemoryStaysNearItsBudget() {
     // is written every 256 KiB. With --echo, the replies waiting to be sent
     // are output, not input: outside the budget (each connection's bounded
     // by --high-water), here at most every client's line at once. Measured:
-    // 26 MB printed, 54-65 MB with --echo. With the output keeping each
+    // 25-27 MB printed, 52-55 MB with --echo. With the output keeping each
     // message until its end, a batch's output built in one string and
-    // 64 MiB of undrained events allowed (the CLI before 7ca32fd): 160 MB
-    // and 135 MB.
+    // 64 MiB of undrained events allowed (the CLI before 7ca32fd, simulated
+    // by setting those three sizes back): 122-175 MB and 135-157 MB, so
+    // both rows fail.
 #if !defined(__linux__) || defined(__SANITIZE_ADDRESS__)
     QSKIP("reads the peak resident size from /proc/PID/status (under ASan it holds the shadow memory)");
 #else
