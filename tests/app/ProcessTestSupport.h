@@ -7,13 +7,15 @@
 // some input on stdin, bounded by a deadline (killed when it passes).
 // Background: a program left running (a server, a mock, tcpdump) whose
 // outputs are collected while the test waits for something to appear in
-// them; killed when it goes out of scope. Each object owns its QProcess;
+// them; killed when it goes out of scope. statusKiB(): a memory figure of a
+// running process (Linux). Each object owns its QProcess;
 // every wait has a deadline, nothing sleeps.
 // Threads: the test's thread.
 #pragma once
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
@@ -23,6 +25,16 @@
 #include <functional>
 
 namespace lwtest {
+
+/// A figure of /proc/PID/status in KiB (Linux): VmRSS (now) or VmHWM (the
+/// peak); -1 if there is none.
+inline qint64 statusKiB(qint64 pid, const char* field) {
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    const auto m = QRegularExpression(QString::fromLatin1(field) + QStringLiteral(":\\s+(\\d+) kB"))
+                       .match(QString::fromLatin1(f.readAll()));
+    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
+}
 
 inline QStringList lines(const QByteArray& text) {
     QStringList out = QString::fromUtf8(text).split('\n');

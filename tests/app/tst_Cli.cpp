@@ -15,7 +15,8 @@
 // device refused early; seq gaps and negative times warned once per file;
 // --record and the exports keep existing files unless --force, never follow
 // a link, and create files 0600; a named pipe as input waits for its
-// writer, saying so.
+// writer, saying so. listen's peak memory stays near its input budget
+// (tens of connections each sending a 2 MiB line, printed or echoed).
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -119,6 +120,8 @@ private slots:
     void maxBufferedRefusesBadValues();
     void maxBufferedPausesAndSays_data();
     void maxBufferedPausesAndSays();
+    void listenMemoryStaysNearItsBudget_data();
+    void listenMemoryStaysNearItsBudget();
     // Hardening of the command line and of stdin.
     void stdinIsBinary();
     void stdinLongLineIsStreamed();
@@ -542,6 +545,106 @@ void TestCli::maxBufferedPausesAndSays() {
     QVERIFY(seenCount(paused) >= 1);
     QCOMPARE(seenCount(resumed), seenCount(paused));
     if (json) QVERIFY(out.contains(R"("size":)") || err.contains(R"("size":)"));
+}
+
+void TestCli::listenMemoryStaysNearItsBudget_data() {
+    QTest::addColumn<bool>("echo");
+    QTest::newRow("printed") << false;
+    QTest::newRow("echo") << true;
+}
+
+void TestCli::listenMemoryStaysNearItsBudget() {
+    // 32 connections each send one 2 MiB line (64 MiB in all) to a listener
+    // with a 16 MiB input budget, its human output going to /dev/null. What
+    // the process holds beyond the budget is small and fixed: the output
+    // holds less than a 64 KiB piece of a message per connection, at most
+    // 4 MiB of events wait between the engine and the output, and the output
+    // is written every 256 KiB. With --echo, the replies waiting to be sent
+    // are output, not input: outside the budget (each connection's bounded
+    // by --high-water), here at most every client's line at once. Measured:
+    // 25-27 MB printed, 52-55 MB with --echo. With the output keeping each
+    // message until its end, a batch's output built in one string and
+    // 64 MiB of undrained events allowed (the CLI before 7ca32fd, simulated
+    // by setting those three sizes back): 122-175 MB and 135-157 MB, so
+    // both rows fail.
+#if !defined(__linux__) || defined(__SANITIZE_ADDRESS__)
+    QSKIP("reads the peak resident size from /proc/PID/status (under ASan it holds the shadow memory)");
+#else
+    QFETCH(bool, echo);
+    constexpr int kClients = 32;
+    constexpr int kMessage = 2 << 20;
+    constexpr qint64 kBudgetKiB = 16 * 1024;
+    // The process's own size (about 8 MB), 32 x (a 64 KiB ac_in_buffer and
+    // read, a 64 KiB piece), the event backlog and a drained batch (4 MiB
+    // each): some 20 MB.
+    constexpr qint64 kOverheadKiB = 24 * 1024;
+    const qint64 kRepliesKiB = echo ? qint64{kClients} * (kMessage >> 10) : 0;
+    QStringList args{"listen", "127.0.0.1:0", "--max-buffered", "16M"};
+    if (echo) args << "--echo";
+    QProcess server;
+    server.setStandardOutputFile(QProcess::nullDevice());
+    server.start(kCli, args);
+    QVERIFY(server.waitForStarted(kWait));
+    QByteArray err;
+    QElapsedTimer t;
+    t.start();
+    const QRegularExpression listening(R"(listening on \S+:(\d+))");
+    quint16 port = 0;
+    while (port == 0 && t.elapsed() < kWait && server.state() == QProcess::Running) {
+        server.waitForReadyRead(100);
+        err += server.readAllStandardError();
+        if (const auto m = listening.match(QString::fromUtf8(err)); m.hasMatch()) port = m.captured(1).toUShort();
+    }
+    QVERIFY2(port != 0, err.constData());
+    const QByteArray line = QByteArray(kMessage, 'x') + '\n';
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    std::vector<qint64> echoed(std::size_t{kClients}, 0);
+    for (int i = 0; i < kClients; ++i) {
+        clients.push_back(std::make_unique<QTcpSocket>());
+        QVERIFY(connectTo(*clients.back(), port));
+        clients.back()->write(line);
+    }
+    // Until every line went out (and, with --echo, came back), bounded.
+    const auto done = [&] {
+        for (std::size_t i = 0; i < clients.size(); ++i)
+            if (clients[i]->bytesToWrite() > 0 || (echo && echoed[i] < line.size())) return false;
+        return true;
+    };
+    t.restart();
+    while (!done() && t.elapsed() < 60000) {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            clients[i]->waitForBytesWritten(0);
+            clients[i]->waitForReadyRead(0);
+            echoed[i] += clients[i]->readAll().size();
+        }
+        server.waitForReadyRead(5);
+        err += server.readAllStandardError();
+    }
+    QVERIFY2(done(), qPrintable(QString("not sent (or echoed) within 60 s; stderr: ") + QString::fromUtf8(err.right(2000))));
+    // Once each connection's end has been read, everything was framed and
+    // printed (or echoed): the peak is behind us.
+    for (auto& c : clients) c->disconnectFromHost();
+    t.restart();
+    while (err.count("closed by peer") < kClients && t.elapsed() < kWait) {
+        server.waitForReadyRead(50);
+        err += server.readAllStandardError();
+    }
+    QCOMPARE(err.count("closed by peer"), kClients);
+    // The budget was in play: the listener paused its largest holders.
+    QVERIFY2(err.contains("input budget exceeded"), err.right(2000).constData());
+    const qint64 peak = lwtest::statusKiB(server.processId(), "VmHWM");
+    QVERIFY(peak > 0);
+    qInfo("peak RSS %lld KiB for a %lld KiB budget", peak, kBudgetKiB);
+    QVERIFY2(peak < kBudgetKiB + kOverheadKiB + kRepliesKiB,
+             qPrintable(QString("peak RSS %1 KiB, over the budget (%2 KiB) plus %3 KiB (and %4 KiB of replies)")
+                            .arg(peak)
+                            .arg(kBudgetKiB)
+                            .arg(kOverheadKiB)
+                            .arg(kRepliesKiB)));
+    server.terminate();
+    QVERIFY(server.waitForFinished(kWait));
+    QCOMPARE(server.exitCode(), 0);
+#endif
 }
 
 void TestCli::greetingOnAccept() {

@@ -163,13 +163,7 @@ QTcpSocket* sendThrough(quint16 proxyPort, QTcpSocket& c, QTcpServer& upstream, 
     return s;
 }
 
-/// A figure of /proc/PID/status in KiB: VmRSS (now) or VmHWM (the peak).
-qint64 statusKiB(qint64 pid, const char* field) {
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return -1;
-    const auto m = QRegularExpression(QString::fromLatin1(field) + QStringLiteral(":\\s+(\\d+) kB")).match(QString::fromLatin1(f.readAll()));
-    return m.hasMatch() ? m.captured(1).toLongLong() : -1;
-}
+using lwtest::statusKiB;
 qint64 rssKiB(qint64 pid) { return statusKiB(pid, "VmRSS"); }
 
 }  // namespace
