@@ -220,6 +220,8 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
         "the server closed. Clients are served independently. With a session of\n"
         "several connections, client 1 gets the first, client 2 the second, and\n"
         "round again; --channel serves one to all.\n"
+        "A UDP session (datagram events) is served on a UDP socket: each sender's\n"
+        "n-th datagram gets the replies recorded after the n-th request.\n"
         "The line \"linewright-cli: mock listening on HOST:PORT\" goes to stderr.\n";
     page.footer = "SIGINT/SIGTERM stop it (status 0).\n";
     page.groupNotes["TLS"] = kMockTlsNote;
@@ -243,6 +245,22 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
            "answer each message with the recorded reply to the same recorded message, in any order (default: in "
            "recorded order); one matching none gets no answer.",
            [&o] { o.match = true; });
+    d.value(
+        app, "--copy-bytes", "OFFSET:LENGTH",
+        "UDP: copy these bytes of each request into its replies (DNS: 0:2, the transaction id); repeatable.",
+        [](const std::string& v) {
+            const std::size_t colon = v.find(':');
+            const auto a = colon == std::string::npos ? std::nullopt : parseCount(v.substr(0, colon));
+            const auto b = colon == std::string::npos ? std::nullopt : parseCount(v.substr(colon + 1));
+            return a && b && *b > 0 && *a <= 65535 && *b <= 65535
+                       ? std::string()
+                       : "expected OFFSET:LENGTH (bytes, e.g. 0:2), got " + quote(v);
+        },
+        [&o](const std::string& v) {
+            const std::size_t colon = v.find(':');
+            o.copyRanges.emplace_back(static_cast<std::size_t>(*parseCount(v.substr(0, colon))),
+                                      static_cast<std::size_t>(*parseCount(v.substr(colon + 1))));
+        });
     addSizeOption(d, app, "--max-request",
                   "a client's message may grow to N bytes without its terminator (default 16M, at most " +
                       sizeText(kMaxLimitSize) + "); past that the client is told so and closed.",

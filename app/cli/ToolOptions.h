@@ -93,6 +93,7 @@ struct ToolOptions {
     bool list = false;
     std::optional<std::size_t> stream;
     std::optional<std::size_t> udpFlow;  ///< import --udp-flow N
+    std::vector<std::pair<std::size_t, std::size_t>> copyRanges;  ///< mock --copy-bytes OFFSET:LENGTH (UDP)
     std::string output;                          ///< -o SESSION
     engine::Terminator terminator = engine::Terminator::bytes("\n");
     bool allowGaps = false;
