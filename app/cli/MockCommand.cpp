@@ -36,19 +36,9 @@ int runUdpMock(const engine::LoadedSession& session, const ToolOptions& o, std::
     const std::size_t replies = script->replies.size();
     const engine::ChannelId channel = script->channel;
     engine::UdpMock mock(std::move(*script), mo);
-    if (!mock.open(&why)) {
-        sayTo(err, why);
-        return 1;
-    }
-    sayTo(err, "mock listening on " + mock.address() + " (udp)");
-    if (!o.quiet)
-        sayTo(err, "serving UDP channel " + std::to_string(channel) + " of " + o.input + " (" + std::to_string(requests) +
-                       " requests, " + std::to_string(replies) + " replies)");
-    SignalWatcher signals([&](int) { mock.stop(); });
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (o.timeoutGiven) deadline = std::chrono::steady_clock::now() + o.timeout;
     const bool quiet = o.quiet;
-    mock.serve(
+    // The observer runs on the mock thread; stderr lines are whole writes.
+    const bool started = mock.start(
         [&](const engine::UdpMockEvent& e) {
             if (quiet) return;
             if (e.kind == engine::UdpMockEvent::Kind::Answered)
@@ -58,7 +48,20 @@ int runUdpMock(const engine::LoadedSession& session, const ToolOptions& o, std::
                 sayTo(err, e.peer + ": datagram " + std::to_string(e.index) + " is beyond the recording (" +
                                std::to_string(requests) + " requests); not answered");
         },
-        deadline);
+        &why);
+    if (!started) {
+        sayTo(err, why);
+        return 1;
+    }
+    sayTo(err, "mock listening on " + mock.address() + " (udp)");
+    if (!o.quiet)
+        sayTo(err, "serving UDP channel " + std::to_string(channel) + " of " + o.input + " (" + std::to_string(requests) +
+                       " requests, " + std::to_string(replies) + " replies)");
+    SignalWatcher signals([&](int) { mock.stop(); });
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    while (!mock.wait(std::chrono::milliseconds(200))) {
+        if (o.timeoutGiven && std::chrono::steady_clock::now() >= deadline) mock.stop();
+    }
     const engine::UdpMockStats s = mock.stats();
     if (!quiet)
         sayTo(err, "mock stopped: " + std::to_string(s.peers) + " peers, " + std::to_string(s.requests) +

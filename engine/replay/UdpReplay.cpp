@@ -305,98 +305,120 @@ ReplayResult runUdpReplay(const UdpScript& script, const ReplayOptions& options,
 
 class UdpMock::Socket : public DatagramDispatcher {
 public:
-    using DatagramDispatcher::DatagramDispatcher;
-    std::function<void(const Datagram&)> onDatagram;
-    void handleDatagram(const Datagram& d) override {
-        if (onDatagram) onDatagram(d);
-    }
+    Socket(UdpMock& owner, Loop* loop) : DatagramDispatcher(loop), m_owner(owner) {}
+    void handleDatagram(const Datagram& d) override { m_owner.onDatagram(d.data, d.peer); }
     void handleOversized(const Datagram&) override {}
     void handleUnreachable(const Address&, const std::error_code&) override {}
+
+private:
+    UdpMock& m_owner;
 };
 
 UdpMock::UdpMock(UdpScript script, UdpMockOptions options)
-    : m_script(std::move(script)), m_options(std::move(options)), m_loop(std::make_unique<Loop>()) {}
+    : m_script(std::move(script)), m_options(std::move(options)), m_loop(m_options.backend) {}
 
 UdpMock::~UdpMock() {
-    if (m_socket) m_socket->closeNoThrow();
+    m_loop.quit();
+    m_loop.join();
 }
 
-bool UdpMock::open(std::string* error) {
-    std::string why;
-    const std::vector<Address> addresses = Address::resolve(m_options.host, m_options.port, 0, why);
-    if (addresses.empty()) {
-        if (error) *error = "resolve " + terminalSafe(m_options.host) + ": " + why;
-        return false;
-    }
-    const Address& at = addresses.front();
-    m_socket = std::make_unique<Socket>(m_loop.get());
-    try {
-        m_socket->createDatagramSocket(at.family());
-        m_socket->bind(at);
-    } catch (const std::system_error& e) {
-        if (error)
-            *error = e.code() == std::errc::address_in_use ? "cannot bind UDP " + at.toString() + ": the port is in use"
-                                                           : "cannot bind UDP " + at.toString() + ": " + e.what();
-        m_socket->closeNoThrow();
+bool UdpMock::start(Observer observer, std::string* error) {
+    m_observer = std::move(observer);
+    LoopThread::Hooks hooks;
+    hooks.started = [this] { open(); };
+    hooks.stopping = [this] {
+        if (m_socket) m_socket->closeNoThrow();
         m_socket.reset();
+    };
+    try {
+        m_loop.start(std::move(hooks));  // returns once bound, or throws why not
+    } catch (const std::exception& e) {
+        if (error) *error = e.what();
         return false;
     }
     return true;
 }
 
-std::string UdpMock::address() const {
-    if (!m_socket) return {};
+void UdpMock::open() {
+    std::string why;
+    const std::vector<Address> addresses = Address::resolve(m_options.host, m_options.port, 0, why);
+    if (addresses.empty()) throw std::runtime_error("resolve " + terminalSafe(m_options.host) + ": " + why);
+    const Address& at = addresses.front();
+    m_socket = std::make_unique<Socket>(*this, &m_loop.loop());
+    try {
+        m_socket->createDatagramSocket(at.family());
+        m_socket->bind(at);
+    } catch (const std::system_error& e) {
+        m_socket->closeNoThrow();
+        m_socket.reset();
+        throw std::runtime_error(e.code() == std::errc::address_in_use
+                                     ? "cannot bind UDP " + at.toString() + ": the port is in use"
+                                     : "cannot bind UDP " + at.toString() + ": " + sockops::describe(e.code()));
+    }
     std::error_code ec;
-    return sockops::localAddress(m_socket->socketHandle(), ec).toString();
+    const std::string local = sockops::localAddress(m_socket->socketHandle(), ec).toString();
+    MutexLock lock(m_mutex);
+    m_address = local;
 }
 
-void UdpMock::serve(Observer observer, std::optional<std::chrono::steady_clock::time_point> deadline) {
-    if (!m_socket) return;
-    std::map<std::string, std::size_t> seen;  // peer → requests so far
-    std::deque<std::string> order;            // peers, oldest first
+std::string UdpMock::address() const {
+    MutexLock lock(m_mutex);
+    return m_address;
+}
+
+void UdpMock::stop() { m_loop.quit(); }
+
+bool UdpMock::wait(std::chrono::milliseconds timeout) const { return m_loop.wait(timeout); }
+
+UdpMockStats UdpMock::stats() const {
+    MutexLock lock(m_mutex);
+    return m_stats;
+}
+
+void UdpMock::onDatagram(const std::string& data, const Address& from) {
+    const std::string peer = from.toString();
     auto say = [&](UdpMockEvent e) {
-        if (observer) observer(e);
+        if (m_observer) m_observer(e);
     };
-    m_socket->onDatagram = [&](const DatagramDispatcher::Datagram& d) {
-        const std::string peer = d.peer.toString();
-        auto it = seen.find(peer);
-        if (it == seen.end()) {
-            if (seen.size() >= std::max<std::size_t>(m_options.maxPeers, 1)) {
-                seen.erase(order.front());
-                order.pop_front();
-            }
-            it = seen.emplace(peer, 0).first;
-            order.push_back(peer);
-            ++m_stats.peers;
+    auto it = m_seen.find(peer);
+    if (it == m_seen.end()) {
+        if (m_seen.size() >= std::max<std::size_t>(m_options.maxPeers, 1)) {
+            m_seen.erase(m_order.front());
+            m_order.pop_front();
         }
-        const std::size_t n = ++it->second;
-        if (n > m_script.requests.size()) {
-            ++m_stats.unexpected;
-            say({UdpMockEvent::Kind::Unexpected, peer, n, 0});
-            return;
-        }
-        ++m_stats.requests;
-        say({UdpMockEvent::Kind::Request, peer, n, 0});
-        std::size_t sent = 0;
-        for (const UdpScriptReply& reply : m_script.replies) {
-            // The replies recorded after request n (and, with the first, any before it).
-            if (reply.requestsBefore != n && !(n == 1 && reply.requestsBefore == 0)) continue;
-            std::string bytes = reply.bytes;
-            for (const auto& [offset, length] : m_options.copyRanges)
-                if (offset < bytes.size() && offset < d.data.size()) {
-                    const std::size_t k = std::min({length, bytes.size() - offset, d.data.size() - offset});
-                    bytes.replace(offset, k, d.data, offset, k);
-                }
-            if (m_socket->queue(std::move(bytes), d.peer) == DatagramDispatcher::SendResult::Sent) ++sent;
-        }
-        m_stats.replies += sent;
-        say({UdpMockEvent::Kind::Answered, peer, n, sent});
-    };
-    while (!m_stop.load()) {
-        if (deadline && std::chrono::steady_clock::now() >= *deadline) break;
-        m_loop->poll(0.1, m_options.backend);
+        it = m_seen.emplace(peer, 0).first;
+        m_order.push_back(peer);
+        MutexLock lock(m_mutex);
+        ++m_stats.peers;
     }
-    m_socket->onDatagram = nullptr;
+    const std::size_t n = ++it->second;
+    if (n > m_script.requests.size()) {
+        {
+            MutexLock lock(m_mutex);
+            ++m_stats.unexpected;
+        }
+        say({UdpMockEvent::Kind::Unexpected, peer, n, 0});
+        return;
+    }
+    say({UdpMockEvent::Kind::Request, peer, n, 0});
+    std::size_t sent = 0;
+    for (const UdpScriptReply& reply : m_script.replies) {
+        // The replies recorded after request n (and, with the first, any before it).
+        if (reply.requestsBefore != n && !(n == 1 && reply.requestsBefore == 0)) continue;
+        std::string bytes = reply.bytes;
+        for (const auto& [offset, length] : m_options.copyRanges)
+            if (offset < bytes.size() && offset < data.size()) {
+                const std::size_t k = std::min({length, bytes.size() - offset, data.size() - offset});
+                bytes.replace(offset, k, data, offset, k);
+            }
+        if (m_socket->queue(std::move(bytes), from) == DatagramDispatcher::SendResult::Sent) ++sent;
+    }
+    {
+        MutexLock lock(m_mutex);
+        ++m_stats.requests;
+        m_stats.replies += sent;
+    }
+    say({UdpMockEvent::Kind::Answered, peer, n, sent});
 }
 
 }  // namespace engine

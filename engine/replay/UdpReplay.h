@@ -24,20 +24,30 @@
 // What is bounded: one datagram at a time is held (65,535 bytes); a
 // divergence keeps the datagrams it compares; the mock keeps one counter per
 // peer, at most maxPeers (the oldest forgotten past it).
-// What it owns: its Loop and socket, for the duration of run() / serve().
-// Threads: runUdpReplay() and UdpMock::serve() run on the calling thread with
-// a Loop of their own (one loop per thread); UdpMock::stop() may be called
-// from any thread (a signal watcher), the rest on the serving thread.
+// What it owns: runUdpReplay(): its Loop and socket, for the call. UdpMock:
+// its thread (a LoopThread: the Loop, the socket, the per-peer counters).
+// Threads: runUdpReplay() runs on the calling thread with a Loop of its own
+// (no other thread touches it; `cancel` is read between passes of at most
+// 50 ms). UdpMock serves on its own LoopThread; start(), stop(), wait(),
+// address() and stats() may be called from any thread but the mock's (stop()
+// posts the quit through the LoopThread's door); the observer runs on the
+// mock thread.
 #pragma once
 
-#include "engine/replay/Replayer.h"
+#include "engine/net/Address.h"
+#include "engine/net/ThreadSafety.h"
 #include "engine/reactor/Event.h"
+#include "engine/reactor/LoopThread.h"
+#include "engine/replay/Replayer.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -105,28 +115,39 @@ class UdpMock {
 public:
     using Observer = std::function<void(const UdpMockEvent&)>;
     UdpMock(UdpScript script, UdpMockOptions options);
+    /// stop() and join.
     ~UdpMock();
     UdpMock(const UdpMock&) = delete;
     UdpMock& operator=(const UdpMock&) = delete;
 
-    /// Binds the socket. False with `error` set ("bind 127.0.0.1:53: Address already in use").
-    bool open(std::string* error);
-    /// "127.0.0.1:40123" once open.
-    std::string address() const;
-    /// Serves until stop() or `deadline` (if given). Call after open().
-    void serve(Observer observer, std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
-    /// Any thread: serve() returns within about 100 ms.
-    void stop() noexcept { m_stop = true; }
-    UdpMockStats stats() const { return m_stats; }
+    /// Starts the mock thread and binds the socket there (once). False with
+    /// `error` set ("cannot bind UDP 127.0.0.1:53: the port is in use"). The
+    /// observer runs on the mock thread and must return quickly.
+    bool start(Observer observer, std::string* error);
+    /// "127.0.0.1:40123" once started. Any thread.
+    std::string address() const LW_EXCLUDES(m_mutex);
+    /// Ends the serving (a posted quit: the thread wakes at once). Any thread.
+    void stop();
+    /// Waits up to `timeout` for the mock thread to end. True once it has.
+    bool wait(std::chrono::milliseconds timeout) const;
+    /// Any thread.
+    UdpMockStats stats() const LW_EXCLUDES(m_mutex);
 
 private:
     class Socket;
+    void open();       // the mock thread: bind
+    void onDatagram(const std::string& data, const Address& peer);  // the mock thread
+
     UdpScript m_script;
     UdpMockOptions m_options;
-    std::unique_ptr<Loop> m_loop;
-    std::unique_ptr<Socket> m_socket;
-    std::atomic<bool> m_stop{false};
-    UdpMockStats m_stats;
+    Observer m_observer;
+    LoopThread m_loop;
+    std::unique_ptr<Socket> m_socket;                 // the mock thread only
+    std::map<std::string, std::size_t> m_seen;        // the mock thread only: peer → requests so far
+    std::deque<std::string> m_order;                  // the mock thread only: peers, oldest first
+    mutable Mutex m_mutex;
+    std::string m_address LW_GUARDED_BY(m_mutex);
+    UdpMockStats m_stats LW_GUARDED_BY(m_mutex);
 };
 
 }  // namespace engine

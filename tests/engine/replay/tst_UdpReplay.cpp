@@ -9,13 +9,12 @@
 // reply that differs is reported at its first differing byte, and an
 // ignore rule (RE2) hides it; copyRanges puts the request's bytes into the
 // reply; a datagram past the recording is Unexpected at the mock; a closed
-// port fails the replay (ICMP). The mock serves on its own thread (its own
-// Loop); every wait has a deadline.
+// port fails the replay (ICMP); a port in use refused. The mock serves on
+// its own LoopThread; every wait has a deadline.
 #include "engine/replay/UdpReplay.h"
 
 #include <QTest>
 
-#include <thread>
 
 namespace {
 
@@ -53,18 +52,16 @@ std::vector<Event> clientSide() {
             ev(8, 1, EventKind::Closed)};
 }
 
-/// Serves `script` on a thread until the end of the scope.
+/// Serves `script` on its thread until the end of the scope.
 class MockThread {
 public:
     explicit MockThread(UdpScript script, engine::UdpMockOptions o = {}) : m_mock(std::move(script), std::move(o)) {
         std::string error;
-        m_open = m_mock.open(&error);
-        if (m_open) m_thread = std::thread([this] { m_mock.serve({}); });
+        m_open = m_mock.start({}, &error);
     }
-    ~MockThread() { stop(); }
     void stop() {
         m_mock.stop();
-        if (m_thread.joinable()) m_thread.join();
+        m_mock.wait(std::chrono::milliseconds(10000));
     }
     bool open() const { return m_open; }
     std::uint16_t port() const {
@@ -76,7 +73,6 @@ public:
 private:
     UdpMock m_mock;
     bool m_open = false;
-    std::thread m_thread;
 };
 
 engine::ReplayOptions to(std::uint16_t port) {
@@ -236,6 +232,21 @@ private slots:
         const ReplayResult r = engine::runUdpReplay(*s, to(port));
         QCOMPARE(r.status, ReplayResult::Status::Failed);
         QVERIFY2(r.error.find("ICMP port unreachable") != std::string::npos, r.error.c_str());
+    }
+
+    void portInUse() {
+        std::string error;
+        const auto s = UdpScript::build(clientSide(), 0, &error);
+        MockThread first(*s);
+        QVERIFY(first.open());
+        engine::UdpMockOptions o;
+        o.port = first.port();
+        UdpMock second(*s, o);
+        QVERIFY(!second.start({}, &error));
+        QCOMPARE(error, "cannot bind UDP 127.0.0.1:" + std::to_string(first.port()) + ": the port is in use");
+        QVERIFY(second.wait(std::chrono::milliseconds(1000)));
+        const ReplayResult r = engine::runUdpReplay(*s, to(first.port()));
+        QCOMPARE(r.status, ReplayResult::Status::Passed);
     }
 };
 
