@@ -75,6 +75,9 @@ DEPS=(
     # UDP (issue 16): tests/ui/tst_UdpWindow asks dnsmasq a DNS query from the
     # window; logger (util-linux, essential) sends syslog over UDP
     dnsmasq-base
+    # dig, the DNS client of tests/app/tst_CliUdpReplay: a query to dnsmasq captured,
+    # imported and replayed, and the recorded answer served to it by `mock`
+    dnsutils
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
 # compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).

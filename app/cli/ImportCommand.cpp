@@ -1,5 +1,5 @@
-// ImportCommand.cpp — `linewright-cli import`: TCP streams of a capture, and
-// one of them as a session.
+// ImportCommand.cpp — `linewright-cli import`: TCP streams and UDP flows of a
+// capture, and one of them as a session.
 #include "app/Version.h"
 #include "app/cli/ToolCommands.h"
 
@@ -62,10 +62,11 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         }
         std::string links;
         for (std::uint32_t t : listing->linkTypes) links += (links.empty() ? "" : ", ") + engine::linkTypeName(t);
-        std::fprintf(out, "capture: %s (%s, %s): %llu packets, %llu TCP, %llu other, %llu IP fragments, %llu malformed\n",
+        std::fprintf(out, "capture: %s (%s, %s): %llu packets, %llu TCP, %llu UDP, %llu other, %llu IP fragments, %llu malformed\n",
                      o.input.c_str(), listing->format == engine::CaptureFormat::Pcap ? "pcap" : "pcapng",
                      links.empty() ? "no interfaces" : links.c_str(), static_cast<unsigned long long>(listing->packets),
                      static_cast<unsigned long long>(listing->tcpPackets),
+                     static_cast<unsigned long long>(listing->udpPackets),
                      static_cast<unsigned long long>(listing->otherPackets),
                      static_cast<unsigned long long>(listing->fragments),
                      static_cast<unsigned long long>(listing->malformed));
@@ -86,6 +87,16 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
             for (const std::string& p : s.problems) std::fprintf(out, "  %s\n", p.c_str());
         }
         if (listing->streams.empty()) std::fprintf(out, "no TCP streams\n");
+        for (const engine::UdpFlowInfo& f : listing->udpFlows) {
+            std::string flags;
+            if (f.truncated) flags = "; INCOMPLETE (" + std::to_string(f.truncated) + " cut short by the snap length)";
+            std::fprintf(out, "udp flow %zu: %s -> %s, frames %llu-%llu, %llu datagrams (%llu bytes) from the client, %llu (%llu bytes) from the server, %s s%s\n",
+                         f.index, f.client.c_str(), f.server.c_str(), static_cast<unsigned long long>(f.firstFrame),
+                         static_cast<unsigned long long>(f.lastFrame), static_cast<unsigned long long>(f.datagrams[0]),
+                         static_cast<unsigned long long>(f.bytes[0]), static_cast<unsigned long long>(f.datagrams[1]),
+                         static_cast<unsigned long long>(f.bytes[1]), secondsText(f.durationSeconds()).c_str(),
+                         flags.c_str());
+        }
         std::fflush(out);
         return 0;
     }
@@ -95,6 +106,23 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     io.allowGaps = o.allowGaps;
     io.tool = "linewright-cli";
     io.toolVersion = lw::kVersion;
+    if (o.udpFlow) {
+        const auto flow = engine::CaptureImporter::importUdpFlow(o.input, *o.udpFlow, io, &why);
+        if (!flow) {
+            sayTo(err, aboutFile(o.input, why));
+            return 1;
+        }
+        if (!engine::SessionRecorder::writeFile(o.output, flow->header, flow->events, &why, outputFile(o.force))) {
+            sayTo(err, "--output: " + outputError(why));
+            return 1;
+        }
+        const engine::SessionSummary& s = flow->summary;
+        sayTo(err, "wrote " + o.output + ": UDP flow " + std::to_string(*o.udpFlow) + " as a session of " +
+                       std::to_string(s.events) + " events: " + std::to_string(s.messagesOut) + " datagrams (" +
+                       std::to_string(s.bytesOut) + " bytes) from the client, " + std::to_string(s.messagesIn) +
+                       " datagrams (" + std::to_string(s.bytesIn) + " bytes) from the server");
+        return 0;
+    }
     const auto session = engine::CaptureImporter::importStream(o.input, *o.stream, io, &why);
     if (!session) {
         sayTo(err, aboutFile(o.input, why));

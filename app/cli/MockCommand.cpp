@@ -5,15 +5,81 @@
 
 #include "engine/capture/TlsText.h"
 #include "engine/replay/Mocker.h"
+#include "engine/replay/UdpReplay.h"
 
 #include <atomic>
 #include <chrono>
 
 namespace cli {
 
+namespace {
+
+/// A recorded UDP channel served on a UDP socket.
+int runUdpMock(const engine::LoadedSession& session, const ToolOptions& o, std::FILE* err) {
+    std::string why;
+    auto script = engine::UdpScript::build(session.events, o.channel.value_or(0), &why);
+    if (!script) {
+        sayTo(err, o.input + ": " + why);
+        return 1;
+    }
+    if (o.tls.wanted() || o.match || o.requestTerminator) {
+        sayTo(err, o.input + ": channel " + std::to_string(script->channel) +
+                       " is UDP: TLS, --match and --request-terminator do not apply to it");
+        return 1;
+    }
+    engine::UdpMockOptions mo;
+    mo.host = o.listenHost;
+    mo.port = o.listenPort;
+    mo.backend = o.backend;
+    mo.copyRanges = o.copyRanges;
+    const std::size_t requests = script->requests.size();
+    const std::size_t replies = script->replies.size();
+    const engine::ChannelId channel = script->channel;
+    engine::UdpMock mock(std::move(*script), mo);
+    const bool quiet = o.quiet;
+    // The observer runs on the mock thread; stderr lines are whole writes.
+    const bool started = mock.start(
+        [&](const engine::UdpMockEvent& e) {
+            if (quiet) return;
+            if (e.kind == engine::UdpMockEvent::Kind::Answered)
+                sayTo(err, e.peer + ": request " + std::to_string(e.index) + " answered with " + std::to_string(e.count) +
+                               (e.count == 1 ? " datagram" : " datagrams"));
+            else if (e.kind == engine::UdpMockEvent::Kind::Unexpected)
+                sayTo(err, e.peer + ": datagram " + std::to_string(e.index) + " is beyond the recording (" +
+                               std::to_string(requests) + " requests); not answered");
+        },
+        &why);
+    if (!started) {
+        sayTo(err, why);
+        return 1;
+    }
+    sayTo(err, "mock listening on " + mock.address() + " (udp)");
+    if (!o.quiet)
+        sayTo(err, "serving UDP channel " + std::to_string(channel) + " of " + o.input + " (" + std::to_string(requests) +
+                       " requests, " + std::to_string(replies) + " replies)");
+    SignalWatcher signals([&](int) { mock.stop(); });
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    while (!mock.wait(std::chrono::milliseconds(200))) {
+        if (o.timeoutGiven && std::chrono::steady_clock::now() >= deadline) mock.stop();
+    }
+    const engine::UdpMockStats s = mock.stats();
+    if (!quiet)
+        sayTo(err, "mock stopped: " + std::to_string(s.peers) + " peers, " + std::to_string(s.requests) +
+                       " requests answered with " + std::to_string(s.replies) + " datagrams, " +
+                       std::to_string(s.unexpected) + " beyond the recording");
+    return 0;
+}
+
+}  // namespace
+
 int runMock(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
     auto session = loadSession(o.input, err);
     if (!session) return 1;
+    if (engine::UdpScript::isUdp(session->events, o.channel.value_or(0))) return runUdpMock(*session, o, err);
+    if (!o.copyRanges.empty()) {
+        sayTo(err, "mock: --copy-bytes applies to UDP sessions only");
+        return 2;
+    }
     const auto conversations = engine::extractConversations(session->events, session->header.level);
     engine::ReplayScriptOptions so;
     so.requestTerminator = o.requestTerminator;

@@ -6,14 +6,95 @@
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/TlsText.h"
 #include "engine/replay/Replayer.h"
+#include "engine/replay/UdpReplay.h"
 
 #include <atomic>
 
 namespace cli {
 
+namespace {
+
+int reportResult(const engine::ReplayResult& r, bool interrupted, std::FILE* err) {
+    switch (r.status) {
+    case engine::ReplayResult::Status::Passed:
+        sayTo(err, "replay passed: " + r.summary());
+        return 0;
+    case engine::ReplayResult::Status::Diverged: {
+        for (const engine::Divergence& d : r.divergences) {
+            std::string report = d.report();
+            if (!report.empty() && report.back() == '\n') report.pop_back();
+            std::string first = report.substr(0, report.find('\n'));
+            sayTo(err, "divergence: " + first);
+            if (report.size() > first.size()) std::fprintf(err, "%s\n",
+                             engine::terminalSafe(report.substr(first.size() + 1), engine::TerminalText::Multiline)
+                                 .c_str());
+        }
+        sayTo(err, "replay failed: " + r.summary());
+        return 1;
+    }
+    case engine::ReplayResult::Status::Failed: sayTo(err, r.error); return 1;
+    case engine::ReplayResult::Status::Cancelled:
+        sayTo(err, std::string("replay interrupted") + (interrupted ? " by a signal" : "") + ": " + r.summary());
+        return 1;
+    }
+    return 1;
+}
+
+void printEvent(const engine::ReplayEvent& e, bool quiet, std::FILE* out, std::FILE* err) {
+    if (quiet) return;
+    switch (e.kind) {
+    case engine::ReplayEvent::Kind::RequestSent: std::fprintf(out, "> %zu %s\n", e.index, shortEscaped(e.bytes).c_str()); break;
+    case engine::ReplayEvent::Kind::ReplyMatched: std::fprintf(out, "< %zu %s\n", e.index, shortEscaped(e.bytes).c_str()); break;
+    case engine::ReplayEvent::Kind::Diverged: std::fprintf(out, "! %zu %s\n", e.index, engine::terminalSafe(e.text).c_str()); break;
+    case engine::ReplayEvent::Kind::Connected: sayTo(err, "sending to " + e.text + " (udp)"); break;
+    default: break;
+    }
+    std::fflush(out);
+}
+
+/// A recorded UDP channel: its datagrams sent to the target, the replies compared.
+int runUdp(const engine::LoadedSession& session, const ToolOptions& o, std::FILE* out, std::FILE* err) {
+    std::string why;
+    auto script = engine::UdpScript::build(session.events, o.channel.value_or(0), &why);
+    if (!script) {
+        sayTo(err, o.input + ": " + why);
+        return 1;
+    }
+    if (o.tls.wanted()) {
+        sayTo(err, o.input + ": channel " + std::to_string(script->channel) + " is UDP; replay it without TLS options");
+        return 1;
+    }
+    if (!o.quiet)
+        sayTo(err, "replaying UDP channel " + std::to_string(script->channel) + " of " + o.input + " (recorded on the " +
+                       (script->recordedAsClient ? "client" : "server") + " side): " +
+                       std::to_string(script->requests.size()) + " datagrams to send, " +
+                       std::to_string(script->replies.size()) + " replies to compare, each waited for " +
+                       std::to_string(o.timeout.count()) + " ms at most; pace " +
+                       std::string(engine::pacingName(o.pacing)));
+    engine::ReplayOptions ro;
+    ro.host = o.host;
+    ro.port = o.port;
+    ro.family = o.family;
+    ro.pacing = o.pacing;
+    ro.speed = o.speed;
+    ro.timeout = o.timeout;
+    ro.ignore = o.ignore;
+    ro.keepGoing = o.keepGoing;
+    ro.maxDivergences = o.maxDivergences;
+    ro.backend = o.backend;
+    std::atomic<bool> interrupted{false};
+    SignalWatcher signals([&](int) { interrupted = true; });
+    const engine::ReplayResult r = engine::runUdpReplay(
+        *script, ro, [&](const engine::ReplayEvent& e) { printEvent(e, o.quiet, out, err); }, &interrupted);
+    return reportResult(r, interrupted, err);
+}
+
+}  // namespace
+
 int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     auto session = loadSession(o.input, err);
     if (!session) return 1;
+    if (engine::UdpScript::isUdp(session->events, o.channel.value_or(0))) return runUdp(*session, o, out, err);
     const auto conversations = engine::extractConversations(session->events, session->header.level);
     std::string why;
     const engine::Conversation* c = pickConversation(conversations, o, err);
@@ -113,29 +194,7 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         if (!quiet) std::fflush(out);
     });
 
-    switch (r.status) {
-    case engine::ReplayResult::Status::Passed:
-        sayTo(err, "replay passed: " + r.summary());
-        return 0;
-    case engine::ReplayResult::Status::Diverged: {
-        for (const engine::Divergence& d : r.divergences) {
-            std::string report = d.report();
-            if (!report.empty() && report.back() == '\n') report.pop_back();
-            std::string first = report.substr(0, report.find('\n'));
-            sayTo(err, "divergence: " + first);
-            if (report.size() > first.size()) std::fprintf(err, "%s\n",
-                             engine::terminalSafe(report.substr(first.size() + 1), engine::TerminalText::Multiline)
-                                 .c_str());
-        }
-        sayTo(err, "replay failed: " + r.summary());
-        return 1;
-    }
-    case engine::ReplayResult::Status::Failed: sayTo(err, r.error); return 1;
-    case engine::ReplayResult::Status::Cancelled:
-        sayTo(err, std::string("replay interrupted") + (interrupted ? " by a signal" : "") + ": " + r.summary());
-        return 1;
-    }
-    return 1;
+    return reportResult(r, interrupted, err);
 }
 
 }  // namespace cli

@@ -28,7 +28,7 @@ std::string usageOf(Tool t) {
     case Tool::Replay: return "linewright-cli replay FILE --to HOST:PORT [options]";
     case Tool::Mock: return "linewright-cli mock FILE --listen [HOST:]PORT [options]";
     case Tool::Export: return "linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT";
-    case Tool::Import: return "linewright-cli import CAPTURE --list | --stream N -o SESSION [options]";
+    case Tool::Import: return "linewright-cli import CAPTURE --list | --stream N | --udp-flow N -o SESSION [options]";
     case Tool::Reframe: return "linewright-cli reframe FILE --terminator T | --preset NAME [options]";
     case Tool::Summary: return "linewright-cli summary FILE";
     case Tool::Presets: return "linewright-cli presets";
@@ -220,6 +220,8 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
         "the server closed. Clients are served independently. With a session of\n"
         "several connections, client 1 gets the first, client 2 the second, and\n"
         "round again; --channel serves one to all.\n"
+        "A UDP session (datagram events) is served on a UDP socket: each sender's\n"
+        "n-th datagram gets the replies recorded after the n-th request.\n"
         "The line \"linewright-cli: mock listening on HOST:PORT\" goes to stderr.\n";
     page.footer = "SIGINT/SIGTERM stop it (status 0).\n";
     page.groupNotes["TLS"] = kMockTlsNote;
@@ -243,6 +245,22 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
            "answer each message with the recorded reply to the same recorded message, in any order (default: in "
            "recorded order); one matching none gets no answer.",
            [&o] { o.match = true; });
+    d.value(
+        app, "--copy-bytes", "OFFSET:LENGTH",
+        "UDP: copy these bytes of each request into its replies (DNS: 0:2, the transaction id); repeatable.",
+        [](const std::string& v) {
+            const std::size_t colon = v.find(':');
+            const auto a = colon == std::string::npos ? std::nullopt : parseCount(v.substr(0, colon));
+            const auto b = colon == std::string::npos ? std::nullopt : parseCount(v.substr(colon + 1));
+            return a && b && *b > 0 && *a <= 65535 && *b <= 65535
+                       ? std::string()
+                       : "expected OFFSET:LENGTH (bytes, e.g. 0:2), got " + quote(v);
+        },
+        [&o](const std::string& v) {
+            const std::size_t colon = v.find(':');
+            o.copyRanges.emplace_back(static_cast<std::size_t>(*parseCount(v.substr(0, colon))),
+                                      static_cast<std::size_t>(*parseCount(v.substr(colon + 1))));
+        });
     addSizeOption(d, app, "--max-request",
                   "a client's message may grow to N bytes without its terminator (default 16M, at most " +
                       sizeText(kMaxLimitSize) + "); past that the client is told so and closed.",
@@ -280,7 +298,8 @@ void addExport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
 
 void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
     HelpPage page;
-    page.usage = {"import CAPTURE --list", "import CAPTURE --stream N -o SESSION [options]"};
+    page.usage = {"import CAPTURE --list", "import CAPTURE --stream N -o SESSION [options]",
+                  "import CAPTURE --udp-flow N -o SESSION [options]"};
     page.description =
         "Reads a pcap or pcapng capture (tcpdump, Wireshark; Ethernet, raw IP,\n"
         "Linux cooked, loopback; IPv4 and IPv6), lists its TCP streams, and turns one\n"
@@ -289,11 +308,16 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
         "packets' timestamps. Out-of-order and retransmitted segments are put right;\n"
         "bytes the capture lost are reported (and refused unless --allow-gaps). The\n"
         "client is the side that sent the SYN (without a handshake: the side with\n"
-        "the higher port).\n";
-    CLI::App& app = *addTool(program, help, Tool::Import, "list the TCP streams of a capture, or import one as a session.",
+        "the higher port). UDP flows (one per pair of endpoints) are listed too, and\n"
+        "--udp-flow N imports one as a UDP session: the datagrams of the side that\n"
+        "sent the first one as datagram_sent, the other side's as datagram (a\n"
+        "datagram is a message; the terminator does not apply).\n";
+    CLI::App& app = *addTool(program, help, Tool::Import,
+                             "list the TCP streams and UDP flows of a capture, or import one as a session.",
                              std::move(page));
     d.setGroup("Options");
-    d.flag(app, "--list", "the TCP streams, numbered as Wireshark's tcp.stream.", [&o] { o.list = true; });
+    d.flag(app, "--list", "the TCP streams and UDP flows, numbered as Wireshark's tcp.stream and udp.stream.",
+           [&o] { o.list = true; });
     d.value(
         app, "--stream", "N", "the stream to import.",
         [](const std::string& v) {
@@ -301,6 +325,13 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
                                  : "expected a stream number (0, 1, … as --list shows them), got " + quote(v);
         },
         [&o](const std::string& v) { o.stream = static_cast<std::size_t>(*parseCount(v)); });
+    d.value(
+        app, "--udp-flow", "N", "the UDP flow to import.",
+        [](const std::string& v) {
+            return parseCount(v) ? std::string()
+                                 : "expected a UDP flow number (0, 1, … as --list shows them), got " + quote(v);
+        },
+        [&o](const std::string& v) { o.udpFlow = static_cast<std::size_t>(*parseCount(v)); });
     d.value(app, "-o,--output", "SESSION", "the session file to write.", checkFileName,
             [&o](const std::string& v) { o.output = v; });
     addTerminatorOption(d, app, "frames the messages (default '\\n').", [&o](const engine::Terminator& t) {
@@ -456,10 +487,14 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
             return "export needs at least one output: --pcapng OUT, --text OUT, --raw-client OUT or --raw-server OUT";
         break;
     case Tool::Import:
-        if (o.list && (o.stream || !o.output.empty()))
-            return "import: --list only lists the streams; leave out --stream and --output";
-        if (!o.list && !o.stream) return "import needs --list (to see the TCP streams) or --stream N -o SESSION";
+        if (o.list && (o.stream || o.udpFlow || !o.output.empty()))
+            return "import: --list only lists the streams; leave out --stream, --udp-flow and --output";
+        if (o.stream && o.udpFlow) return "import: --stream and --udp-flow both name what to import; give one";
+        if (!o.list && !o.stream && !o.udpFlow)
+            return "import needs --list (to see the TCP streams and UDP flows), --stream N -o SESSION or --udp-flow N -o "
+                   "SESSION";
         if (o.stream && o.output.empty()) return "import --stream needs the session file to write: -o SESSION";
+        if (o.udpFlow && o.output.empty()) return "import --udp-flow needs the session file to write: -o SESSION";
         break;
     case Tool::Reframe:
         if (o.reframeTerminator && (!o.reframePreset.empty() || !o.reframePrograms.empty()))

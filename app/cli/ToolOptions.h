@@ -6,7 +6,7 @@
 //   linewright-cli replay FILE --to HOST:PORT [options]
 //   linewright-cli mock FILE --listen [HOST:]PORT [options]
 //   linewright-cli export FILE --pcapng OUT | --text OUT | --raw-client OUT | --raw-server OUT
-//   linewright-cli import CAPTURE --list | --stream N -o SESSION [options]
+//   linewright-cli import CAPTURE --list | --stream N | --udp-flow N -o SESSION [options]
 //   linewright-cli reframe FILE --terminator T [options]
 //   linewright-cli summary FILE
 // with the same syntax as connect/listen (CommandLine.h). The options they
@@ -92,6 +92,8 @@ struct ToolOptions {
     // import
     bool list = false;
     std::optional<std::size_t> stream;
+    std::optional<std::size_t> udpFlow;  ///< import --udp-flow N
+    std::vector<std::pair<std::size_t, std::size_t>> copyRanges;  ///< mock --copy-bytes OFFSET:LENGTH (UDP)
     std::string output;                          ///< -o SESSION
     engine::Terminator terminator = engine::Terminator::bytes("\n");
     bool allowGaps = false;

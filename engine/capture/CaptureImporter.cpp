@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <system_error>
+#include <utility>
 
 namespace engine {
 
@@ -17,10 +19,54 @@ constexpr std::size_t kMaxNotes = 10;
 // The one channel of an imported session: the client.
 constexpr ChannelId kChannel = 1;
 
-bool scan(PcapReader& reader, TcpReassembler& reassembler, CaptureListing& listing, std::string* error,
-          const CaptureImporter::Progress& progress) {
+/// The UDP flows of a capture, in the order of their first datagram; the
+/// datagrams of one flow only (`keep`) are held.
+class UdpFlowTable {
+public:
+    void keepOnly(std::size_t index) { m_keep = index; }
+    void add(const UdpDatagram& d, std::uint64_t frame, std::int64_t ns) {
+        std::string from = d.source();
+        std::string to = d.destination();
+        auto key = from < to ? std::make_pair(from, to) : std::make_pair(to, from);
+        const auto [it, inserted] = m_index.try_emplace(std::move(key), m_flows.size());
+        if (inserted) {
+            UdpFlow f;
+            f.info.index = m_flows.size();
+            f.info.client = from;
+            f.info.server = to;
+            f.info.firstFrame = frame;
+            f.info.firstNs = ns;
+            m_flows.push_back(std::move(f));
+        }
+        UdpFlow& f = m_flows[it->second];
+        const int dir = from == f.info.client ? 0 : 1;
+        ++f.info.datagrams[dir];
+        f.info.bytes[dir] += d.payloadLength;
+        if (d.truncated()) ++f.info.truncated;
+        f.info.lastFrame = frame;
+        f.info.lastNs = std::max(f.info.lastNs, ns);
+        if (it->second == m_keep) f.datagrams.push_back({dir, std::string(d.payload), d.truncated(), ns, frame});
+    }
+    std::size_t count() const noexcept { return m_flows.size(); }
+    std::vector<UdpFlowInfo> infos() const {
+        std::vector<UdpFlowInfo> out;
+        out.reserve(m_flows.size());
+        for (const UdpFlow& f : m_flows) out.push_back(f.info);
+        return out;
+    }
+    const UdpFlow& flow(std::size_t i) const { return m_flows.at(i); }
+
+private:
+    std::size_t m_keep = static_cast<std::size_t>(-1);
+    std::map<std::pair<std::string, std::string>, std::size_t> m_index;
+    std::vector<UdpFlow> m_flows;
+};
+
+bool scan(PcapReader& reader, TcpReassembler& reassembler, UdpFlowTable& udp, CaptureListing& listing,
+          std::string* error, const CaptureImporter::Progress& progress) {
     CapturedPacket p;
     TcpSegment seg;
+    UdpDatagram datagram;
     std::string why;
     std::uint64_t reported = 0;
     while (reader.next(p)) {
@@ -32,10 +78,16 @@ bool scan(PcapReader& reader, TcpReassembler& reassembler, CaptureListing& listi
             }
         }
         ++listing.packets;
-        switch (PcapReader::decodeTcp(p, seg, &why)) {
+        DecodeResult r = PcapReader::decodeTcp(p, seg, &why);
+        if (r == DecodeResult::NotTcp) r = PcapReader::decodeUdp(p, datagram, &why);
+        switch (r) {
         case DecodeResult::Tcp:
             ++listing.tcpPackets;
             reassembler.add(seg, p.number, p.timestampNs);
+            break;
+        case DecodeResult::Udp:
+            ++listing.udpPackets;
+            udp.add(datagram, p.number, p.timestampNs);
             break;
         case DecodeResult::NotTcp: ++listing.otherPackets; break;
         case DecodeResult::Fragment: ++listing.fragments; break;
@@ -60,24 +112,66 @@ bool scan(PcapReader& reader, TcpReassembler& reassembler, CaptureListing& listi
 /// scan() of a reader that `opened` (else its error), keeping the payload of
 /// stream `keep` only.
 bool scanOpened(PcapReader& reader, bool opened, std::size_t keep, TcpReassembler& reassembler,
-                CaptureListing& listing, std::string* error, const CaptureImporter::Progress& progress) {
+                CaptureListing& listing, std::string* error, const CaptureImporter::Progress& progress,
+                UdpFlowTable* udpTable = nullptr) {
     if (!opened) {
         if (error) *error = reader.error();
         return false;
     }
     reassembler.keepOnly(keep);
-    return scan(reader, reassembler, listing, error, progress);
+    UdpFlowTable none;
+    return scan(reader, reassembler, udpTable ? *udpTable : none, listing, error, progress);
 }
 
 std::optional<CaptureListing> listFrom(PcapReader& reader, bool opened, std::string* error,
                                        const CaptureImporter::Progress& progress) {
     CaptureListing listing;
     TcpReassembler reassembler;
+    UdpFlowTable udp;
     // No stream's payload is kept: sizes only.
-    if (!scanOpened(reader, opened, static_cast<std::size_t>(-1), reassembler, listing, error, progress))
+    if (!scanOpened(reader, opened, static_cast<std::size_t>(-1), reassembler, listing, error, progress, &udp))
         return std::nullopt;
     listing.streams = reassembler.streams();
+    listing.udpFlows = udp.infos();
     return listing;
+}
+
+std::optional<LoadedSession> importUdpFrom(PcapReader& reader, bool opened, std::size_t index,
+                                           const CaptureImportOptions& options, std::string* error,
+                                           const CaptureImporter::Progress& progress) {
+    CaptureListing listing;
+    TcpReassembler reassembler;  // keeps no payload: sizes only
+    UdpFlowTable udp;
+    udp.keepOnly(index);
+    if (!scanOpened(reader, opened, static_cast<std::size_t>(-1), reassembler, listing, error, progress, &udp))
+        return std::nullopt;
+    if (index >= udp.count()) {
+        if (error) {
+            const std::size_t n = udp.count();
+            *error = n == 0 ? "the capture has no UDP flows" + std::string(listing.packets ? "" : " (it has no packets)")
+                            : "the capture has " + std::to_string(n) + " UDP flow" + (n == 1 ? "" : "s") + " (0" +
+                                  (n > 1 ? " to " + std::to_string(n - 1) : std::string()) + "); there is no flow " +
+                                  std::to_string(index);
+        }
+        return std::nullopt;
+    }
+    const UdpFlow& flow = udp.flow(index);
+    if (flow.info.truncated && !options.allowGaps) {
+        if (error) {
+            std::uint64_t frame = 0;
+            for (const UdpFlowDatagram& d : flow.datagrams)
+                if (d.truncated) {
+                    frame = d.frame;
+                    break;
+                }
+            *error = "UDP flow " + std::to_string(index) + " is incomplete: " + std::to_string(flow.info.truncated) +
+                     " datagram" + (flow.info.truncated == 1 ? " was" : "s were") +
+                     " cut short by the capture's snap length (the first in frame " + std::to_string(frame) +
+                     "). Import it anyway with --allow-gaps (those datagrams are left out)";
+        }
+        return std::nullopt;
+    }
+    return CaptureImporter::toSession(flow, options);
 }
 
 std::optional<LoadedSession> importFrom(PcapReader& reader, bool opened, std::size_t index,
@@ -158,6 +252,84 @@ std::optional<LoadedSession> CaptureImporter::importData(std::string data, std::
     PcapReader r;
     const bool ok = r.openData(std::move(data), std::move(name));
     return importFrom(r, ok, stream, options, error, {});
+}
+
+std::optional<LoadedSession> CaptureImporter::importUdpFlow(const std::string& path, std::size_t flow,
+                                                            const CaptureImportOptions& options, std::string* error,
+                                                            const Progress& progress) {
+    PcapReader r;
+    const bool ok = r.open(path);
+    return importUdpFrom(r, ok, flow, options, error, progress);
+}
+
+std::optional<LoadedSession> CaptureImporter::importUdpData(std::string data, std::string name, std::size_t flow,
+                                                            const CaptureImportOptions& options, std::string* error) {
+    PcapReader r;
+    const bool ok = r.openData(std::move(data), std::move(name));
+    return importUdpFrom(r, ok, flow, options, error, {});
+}
+
+LoadedSession CaptureImporter::toSession(const UdpFlow& flow, const CaptureImportOptions& options) {
+    LoadedSession s;
+    const std::int64_t t0 = flow.info.firstNs;
+    s.header = eventjson::makeHeader(
+        options.tool, options.toolVersion,
+        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(t0))),
+        std::string(), "full");
+    std::vector<Event>& ev = s.events;
+    std::uint64_t seq = 0;
+    std::int64_t lastUs = 0;
+    auto add = [&](EventKind kind, std::int64_t ns, ChannelId channel = kChannel) -> Event& {
+        Event e;
+        e.seq = ++seq;
+        e.tUs = std::max(lastUs, (ns - t0) / 1000);
+        lastUs = e.tUs;
+        e.channel = channel;
+        e.kind = kind;
+        ev.push_back(std::move(e));
+        return ev.back();
+    };
+    std::string serverHost;
+    std::int64_t serverPort = 0;
+    splitEndpoint(flow.info.server, serverHost, serverPort);
+    {
+        Event& e = add(EventKind::Connecting, t0);
+        e.info = flow.info.server;
+        e.aux = serverHost;
+        e.size = serverPort;
+    }
+    {
+        Event& e = add(EventKind::Connected, t0);
+        e.info = flow.info.server;
+        e.aux = flow.info.client;
+    }
+    auto state = std::make_shared<ChannelState>();
+    std::int64_t endNs = t0;
+    for (const UdpFlowDatagram& d : flow.datagrams) {
+        endNs = std::max(endNs, d.timestampNs);
+        if (d.truncated) continue;  // refused before, unless allowGaps: left out
+        Event& e = add(d.direction == 0 ? EventKind::DatagramSent : EventKind::Datagram, d.timestampNs);
+        e.size = static_cast<std::int64_t>(d.bytes.size());
+        e.data = d.bytes;
+        e.info = flow.info.server;
+        if (d.direction == 0) {
+            state->bytesOut += d.bytes.size();
+            ++state->messagesOut;
+        } else {
+            state->bytesIn += d.bytes.size();
+            ++state->messagesIn;
+        }
+    }
+    {
+        Event& e = add(EventKind::Closed, endNs);
+        e.sub = static_cast<std::uint8_t>(CloseReason::Local);
+        e.info = "close";
+        e.state = std::move(state);
+    }
+    add(EventKind::Stopped, endNs, kReactorChannel);
+    s.summary = SessionReader::summarize(s.events);
+    return s;
 }
 
 LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const CaptureImportOptions& options) {

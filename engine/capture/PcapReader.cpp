@@ -118,6 +118,8 @@ std::string endpointText(int family, const std::array<std::uint8_t, 16>& a, std:
 
 std::string TcpSegment::source() const { return endpointText(family, src, srcPort); }
 std::string TcpSegment::destination() const { return endpointText(family, dst, dstPort); }
+std::string UdpDatagram::source() const { return endpointText(family, src, srcPort); }
+std::string UdpDatagram::destination() const { return endpointText(family, dst, dstPort); }
 
 PcapReader::PcapReader() = default;
 PcapReader::~PcapReader() = default;
@@ -451,7 +453,27 @@ DecodeResult say(std::string* why, DecodeResult r, std::string text) {
     return r;
 }
 
-DecodeResult decodeIp(const unsigned char* p, std::size_t n, int hint, TcpSegment& out, std::string* why);
+DecodeResult decodeIp(const unsigned char* p, std::size_t n, int hint, TcpSegment& out, bool udp, std::string* why);
+
+DecodeResult decodeUdpHeader(const unsigned char* p, std::size_t captured, std::size_t claimed, TcpSegment& out,
+                             std::string* why) {
+    if (claimed < 8) return say(why, DecodeResult::Malformed, "the IP payload is too short for a UDP header");
+    if (captured < 8) return say(why, DecodeResult::Malformed, "the UDP header is cut short by the snap length");
+    const std::size_t length = beU16(p + 4);
+    // 0 is a UDP/IPv6 jumbogram's length (RFC 2675), not read here.
+    if (length < 8) return say(why, DecodeResult::Malformed, "UDP length " + std::to_string(length) + " is less than its header");
+    if (length > claimed)
+        return say(why, DecodeResult::Malformed,
+                   "UDP length " + std::to_string(length) + " runs past the IP payload of " + std::to_string(claimed) + " bytes");
+    out.srcPort = beU16(p);
+    out.dstPort = beU16(p + 2);
+    out.payloadLength = static_cast<std::uint32_t>(length - 8);
+    out.payload = std::string_view(reinterpret_cast<const char*>(p) + 8, std::min(captured, length) - 8);
+    return DecodeResult::Udp;
+}
+
+DecodeResult decodeTransport(const unsigned char* p, std::size_t captured, std::size_t claimed, TcpSegment& out, bool udp,
+                             std::string* why);
 
 DecodeResult decodeTcpHeader(const unsigned char* p, std::size_t captured, std::size_t claimed, TcpSegment& out,
                              std::string* why) {
@@ -472,7 +494,7 @@ DecodeResult decodeTcpHeader(const unsigned char* p, std::size_t captured, std::
     return DecodeResult::Tcp;
 }
 
-DecodeResult decodeIpv4(const unsigned char* p, std::size_t n, TcpSegment& out, std::string* why) {
+DecodeResult decodeIpv4(const unsigned char* p, std::size_t n, TcpSegment& out, bool udp, std::string* why) {
     if (n < 20) return say(why, DecodeResult::Malformed, "the IPv4 header is cut short");
     const std::size_t ihl = static_cast<std::size_t>(p[0] & 0x0f) * 4;
     const std::size_t total = beU16(p + 2);
@@ -481,7 +503,7 @@ DecodeResult decodeIpv4(const unsigned char* p, std::size_t n, TcpSegment& out, 
     if (n < ihl) return say(why, DecodeResult::Malformed, "the IPv4 header is cut short");
     const std::uint16_t frag = beU16(p + 6);
     if ((frag & 0x2000) || (frag & 0x1fff)) return say(why, DecodeResult::Fragment, "an IPv4 fragment");
-    if (p[9] != 6) return say(why, DecodeResult::NotTcp, "IPv4 protocol " + std::to_string(p[9]));
+    if (p[9] != (udp ? 17 : 6)) return say(why, DecodeResult::NotTcp, "IPv4 protocol " + std::to_string(p[9]));
     out.family = kAfInet;
     out.src = {};
     out.dst = {};
@@ -490,10 +512,10 @@ DecodeResult decodeIpv4(const unsigned char* p, std::size_t n, TcpSegment& out, 
     // The captured bytes may run past the IP packet (Ethernet padding) or
     // stop before its end (snap length): the IP length is the truth.
     const std::size_t captured = std::min(n, total) - ihl;
-    return decodeTcpHeader(p + ihl, captured, total - ihl, out, why);
+    return decodeTransport(p + ihl, captured, total - ihl, out, udp, why);
 }
 
-DecodeResult decodeIpv6(const unsigned char* p, std::size_t n, TcpSegment& out, std::string* why) {
+DecodeResult decodeIpv6(const unsigned char* p, std::size_t n, TcpSegment& out, bool udp, std::string* why) {
     if (n < 40) return say(why, DecodeResult::Malformed, "the IPv6 header is cut short");
     const std::size_t payload = beU16(p + 4);
     if (payload == 0) return say(why, DecodeResult::NotTcp, "an IPv6 jumbogram or an empty IPv6 packet");
@@ -505,9 +527,11 @@ DecodeResult decodeIpv6(const unsigned char* p, std::size_t n, TcpSegment& out, 
     const std::size_t end = 40 + payload;
     for (int hops = 0; hops < 16; ++hops) {
         switch (next) {
-        case 6: {
+        case 6:
+        case 17: {
+            if (next != (udp ? 17 : 6)) return say(why, DecodeResult::NotTcp, "IPv6 next header " + std::to_string(next));
             const std::size_t captured = std::min(n, end) > at ? std::min(n, end) - at : 0;
-            return decodeTcpHeader(p + at, captured, end - at, out, why);
+            return decodeTransport(p + at, captured, end - at, out, udp, why);
         }
         case 0:    // hop-by-hop options
         case 43:   // routing
@@ -534,20 +558,25 @@ DecodeResult decodeIpv6(const unsigned char* p, std::size_t n, TcpSegment& out, 
     return say(why, DecodeResult::Malformed, "too many IPv6 extension headers");
 }
 
+DecodeResult decodeTransport(const unsigned char* p, std::size_t captured, std::size_t claimed, TcpSegment& out, bool udp,
+                             std::string* why) {
+    return udp ? decodeUdpHeader(p, captured, claimed, out, why) : decodeTcpHeader(p, captured, claimed, out, why);
+}
+
 // hint: 4, 6, or 0 (read the version nibble).
-DecodeResult decodeIp(const unsigned char* p, std::size_t n, int hint, TcpSegment& out, std::string* why) {
+DecodeResult decodeIp(const unsigned char* p, std::size_t n, int hint, TcpSegment& out, bool udp, std::string* why) {
     if (n < 1) return say(why, DecodeResult::Malformed, "no IP header");
     const int version = p[0] >> 4;
     if (hint && version != hint)
         return say(why, DecodeResult::Malformed, "IP version " + std::to_string(version) + " where " + std::to_string(hint) + " was announced");
-    if (version == 4) return decodeIpv4(p, n, out, why);
-    if (version == 6) return decodeIpv6(p, n, out, why);
+    if (version == 4) return decodeIpv4(p, n, out, udp, why);
+    if (version == 6) return decodeIpv6(p, n, out, udp, why);
     return say(why, DecodeResult::NotTcp, "IP version " + std::to_string(version));
 }
 
-DecodeResult byEtherType(std::uint16_t type, const unsigned char* p, std::size_t n, TcpSegment& out, std::string* why) {
-    if (type == 0x0800) return decodeIp(p, n, 4, out, why);
-    if (type == 0x86dd) return decodeIp(p, n, 6, out, why);
+DecodeResult byEtherType(std::uint16_t type, const unsigned char* p, std::size_t n, TcpSegment& out, bool udp, std::string* why) {
+    if (type == 0x0800) return decodeIp(p, n, 4, out, udp, why);
+    if (type == 0x86dd) return decodeIp(p, n, 6, out, udp, why);
     char b[8];
     std::snprintf(b, sizeof b, "%04x", type);
     return say(why, DecodeResult::NotTcp, std::string("ethertype 0x") + b);
@@ -564,6 +593,24 @@ int loopbackFamily(std::uint32_t v) {
 }  // namespace
 
 DecodeResult PcapReader::decodeTcp(const CapturedPacket& pkt, TcpSegment& out, std::string* why) {
+    return decodeLink(pkt, out, false, why);
+}
+
+DecodeResult PcapReader::decodeUdp(const CapturedPacket& pkt, UdpDatagram& out, std::string* why) {
+    TcpSegment seg;
+    const DecodeResult r = decodeLink(pkt, seg, true, why);
+    out = UdpDatagram{};
+    out.family = seg.family;
+    out.src = seg.src;
+    out.dst = seg.dst;
+    out.srcPort = seg.srcPort;
+    out.dstPort = seg.dstPort;
+    out.payload = seg.payload;
+    out.payloadLength = seg.payloadLength;
+    return r;
+}
+
+DecodeResult PcapReader::decodeLink(const CapturedPacket& pkt, TcpSegment& out, bool udp, std::string* why) {
     out = TcpSegment{};
     const auto* p = reinterpret_cast<const unsigned char*>(pkt.data.data());
     const std::size_t n = pkt.data.size();
@@ -578,19 +625,19 @@ DecodeResult PcapReader::decodeTcp(const CapturedPacket& pkt, TcpSegment& out, s
             type = beU16(p + at);
         }
         at += 2;
-        return byEtherType(type, p + at, n - at, out, why);
+        return byEtherType(type, p + at, n - at, out, udp, why);
     }
     case linktype::kRaw:
     case linktype::kRawAlt12:
-    case linktype::kRawAlt14: return decodeIp(p, n, 0, out, why);
-    case linktype::kIpv4: return decodeIp(p, n, 4, out, why);
-    case linktype::kIpv6: return decodeIp(p, n, 6, out, why);
+    case linktype::kRawAlt14: return decodeIp(p, n, 0, out, udp, why);
+    case linktype::kIpv4: return decodeIp(p, n, 4, out, udp, why);
+    case linktype::kIpv6: return decodeIp(p, n, 6, out, udp, why);
     case linktype::kLinuxSll:
         if (n < 16) return say(why, DecodeResult::Malformed, "the Linux cooked (SLL) header is cut short");
-        return byEtherType(beU16(p + 14), p + 16, n - 16, out, why);
+        return byEtherType(beU16(p + 14), p + 16, n - 16, out, udp, why);
     case linktype::kLinuxSll2:
         if (n < 20) return say(why, DecodeResult::Malformed, "the Linux cooked (SLL2) header is cut short");
-        return byEtherType(beU16(p), p + 20, n - 20, out, why);
+        return byEtherType(beU16(p), p + 20, n - 20, out, udp, why);
     case linktype::kNull:
     case linktype::kLoop: {
         if (n < 4) return say(why, DecodeResult::Malformed, "the loopback header is cut short");
@@ -598,7 +645,7 @@ DecodeResult PcapReader::decodeTcp(const CapturedPacket& pkt, TcpSegment& out, s
         int v = pkt.linkType == linktype::kLoop ? loopbackFamily(beU32(p)) : loopbackFamily(leU32(p));
         if (!v && pkt.linkType == linktype::kNull) v = loopbackFamily(beU32(p));
         if (!v) return say(why, DecodeResult::NotTcp, "loopback family " + std::to_string(leU32(p)));
-        return decodeIp(p + 4, n - 4, v, out, why);
+        return decodeIp(p + 4, n - 4, v, out, udp, why);
     }
     default: return say(why, DecodeResult::NotTcp, "link type " + linkTypeName(pkt.linkType) + " is not read");
     }

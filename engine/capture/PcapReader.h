@@ -1,5 +1,5 @@
 // PcapReader.h — reads packet captures (pcap and pcapng) and decodes the
-// TCP segments in them.
+// TCP segments and UDP datagrams in them.
 //
 // What it does: open() recognises the format from the first bytes and
 // next() returns one captured packet at a time, with its timestamp in
@@ -20,7 +20,9 @@
 // raw IP, Linux cooked SLL and SLL2, BSD loopback (null/loop); IPv4 (not
 // fragments) and IPv6 (extension headers skipped, not fragments); TCP. The
 // payload's length comes from the IP header (Ethernet padding is not data);
-// a payload cut short by the snap length is marked so.
+// a payload cut short by the snap length is marked so. decodeUdp() does the
+// same for UDP: the payload's length is the UDP header's, checked against
+// the IP payload (a UDP length under 8 or past the IP packet is Malformed).
 // What it owns: the open file (or the bytes it was given).
 // Threads: one thread at a time.
 #pragma once
@@ -97,11 +99,28 @@ struct TcpSegment {
     std::string destination() const;
 };
 
+/// One UDP datagram, as decodeUdp() found it.
+struct UdpDatagram {
+    int family = 0;                          ///< kAfInet or kAfInet6.
+    std::array<std::uint8_t, 16> src{};      ///< 4 or 16 address bytes.
+    std::array<std::uint8_t, 16> dst{};
+    std::uint16_t srcPort = 0;
+    std::uint16_t dstPort = 0;
+    std::string_view payload;                ///< Into the packet's data.
+    std::uint32_t payloadLength = 0;         ///< As the UDP header says (≥ payload.size()).
+
+    /// The payload was cut short by the capture's snap length.
+    bool truncated() const noexcept { return payload.size() < payloadLength; }
+    std::string source() const;
+    std::string destination() const;
+};
+
 enum class DecodeResult : std::uint8_t {
-    Tcp,        ///< A TCP segment.
-    NotTcp,     ///< Another protocol, or a link type not read (why says which).
+    Tcp,        ///< A TCP segment (decodeTcp()).
+    NotTcp,     ///< Another protocol than the one asked for, or a link type not read (why says which).
     Fragment,   ///< An IP fragment (not reassembled).
     Malformed,  ///< Headers that do not add up (why says how).
+    Udp,        ///< A UDP datagram (decodeUdp()).
 };
 
 /// "a.b.c.d:port" / "[v6]:port" of raw address bytes.
@@ -138,8 +157,11 @@ public:
 
     /// Decodes the TCP segment in `p`. `why` says what it is otherwise.
     static DecodeResult decodeTcp(const CapturedPacket& p, TcpSegment& out, std::string* why = nullptr);
+    /// Decodes the UDP datagram in `p` (Udp); NotTcp for any other protocol.
+    static DecodeResult decodeUdp(const CapturedPacket& p, UdpDatagram& out, std::string* why = nullptr);
 
 private:
+    static DecodeResult decodeLink(const CapturedPacket& p, TcpSegment& out, bool udp, std::string* why);
     struct Interface {
         std::uint32_t linkType = 0;
         std::uint32_t snapLength = 0;

@@ -471,8 +471,13 @@ std::string PcapngWriter::render(const SessionHeader& header, const std::vector<
     PcapngExportStats stats;
     std::vector<Packet> packets;
     std::size_t index = 0;
+    // A connected UDP channel (udp send, an imported UDP flow) has connecting
+    // and connected events too: its datagrams are its packets, no TCP ones.
+    std::set<ChannelId> udpChannels;
+    for (const RecordedDatagram& d : datagrams) udpChannels.insert(d.channel);
     for (const Conversation& c : conversations) {
         if (options.channel && c.channel != *options.channel) continue;
+        if (udpChannels.count(c.channel) != 0) continue;
         const std::string who = "channel " + std::to_string(c.channel);
         if (!c.in.recorded || !c.out.recorded) {
             stats.notes.push_back(who + ": its bytes are not in the session (recorded at level '" +

@@ -201,6 +201,20 @@ std::optional<std::size_t> firstDifference(std::string_view expected, std::strin
 
 }  // namespace
 
+std::optional<std::size_t> replyDifference(std::string_view expected, std::string_view received,
+                                           const std::vector<IgnoreRule>& rules, std::size_t reply,
+                                           const PatternLimits& limits) {
+    std::vector<Rule> compiled;
+    for (const IgnoreRule& r : rules) {
+        if (r.reply != 0 && r.reply != reply) continue;
+        std::string why;
+        auto p = Pattern::compile(r.pattern, &why, limits);
+        if (!p) throw std::invalid_argument("--ignore " + r.pattern + ": " + why);
+        compiled.push_back({r.reply, std::move(*p)});
+    }
+    return firstDifference(expected, received, compiled, reply);
+}
+
 // --- The replay --------------------------------------------------------------------------------
 
 class Replayer::Impl {

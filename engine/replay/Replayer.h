@@ -203,6 +203,14 @@ struct ReplayResult {
 };
 std::string_view replayStatusName(ReplayResult::Status s) noexcept;
 
+/// Compares a received reply with the recorded one under the ignore rules
+/// that apply to reply `reply` (1-based), as the replay does: nullopt when
+/// they match, else the offset in `received` of the first difference.
+/// Throws std::invalid_argument when a rule's pattern does not compile.
+std::optional<std::size_t> replyDifference(std::string_view expected, std::string_view received,
+                                           const std::vector<IgnoreRule>& rules, std::size_t reply,
+                                           const PatternLimits& limits = {});
+
 class Replayer {
 public:
     using Observer = std::function<void(const ReplayEvent&)>;

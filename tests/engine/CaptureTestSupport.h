@@ -30,8 +30,13 @@ struct TcpPacket {
     std::uint32_t ack = 0;
     std::uint8_t flags = engine::TcpSegment::kAck;
     std::string payload;
+    /// A UDP datagram instead (seq, ack and flags unused).
+    bool udp = false;
+    /// The UDP header's length field; -1: the right one (8 + the payload).
+    int udpLength = -1;
 
     std::string ip() const {
+        if (udp) return ipOf(udpHeader(), 17);
         std::string tcp(20, '\0');
         put16(tcp, 0, sport);
         put16(tcp, 2, dport);
@@ -41,13 +46,23 @@ struct TcpPacket {
         tcp[13] = static_cast<char>(flags);
         put16(tcp, 14, 65535);
         tcp += payload;
+        return ipOf(tcp, 6);
+    }
+    std::string udpHeader() const {
+        std::string u(8, '\0');
+        put16(u, 0, sport);
+        put16(u, 2, dport);
+        put16(u, 4, udpLength >= 0 ? static_cast<std::uint32_t>(udpLength) : static_cast<std::uint32_t>(8 + payload.size()));
+        return u + payload;
+    }
+    std::string ipOf(const std::string& tcp, int protocol) const {
         std::string h;
         if (!ipv6) {
             h.assign(20, '\0');
             h[0] = 0x45;
             put16(h, 2, static_cast<std::uint32_t>(20 + tcp.size()));
             h[8] = 64;
-            h[9] = 6;
+            h[9] = static_cast<char>(protocol);
             for (int i = 0; i < 4; ++i) {
                 h[static_cast<std::size_t>(12 + i)] = static_cast<char>(src[static_cast<std::size_t>(i)]);
                 h[static_cast<std::size_t>(16 + i)] = static_cast<char>(dst[static_cast<std::size_t>(i)]);
@@ -56,7 +71,7 @@ struct TcpPacket {
             h.assign(40, '\0');
             h[0] = 0x60;
             put16(h, 4, static_cast<std::uint32_t>(tcp.size()));
-            h[6] = 6;
+            h[6] = static_cast<char>(protocol);
             h[7] = 64;
             for (int i = 0; i < 16; ++i) {
                 h[static_cast<std::size_t>(8 + i)] = static_cast<char>(src[static_cast<std::size_t>(i)]);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -19,11 +20,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     engine::TcpReassembler reassembler;
     engine::CapturedPacket p;
     engine::TcpSegment s;
+    engine::UdpDatagram u;
     std::string why;
+    std::size_t udpBytes = 0;
     while (reader.next(p)) {
         if (engine::PcapReader::decodeTcp(p, s, &why) == engine::DecodeResult::Tcp)
             reassembler.add(s, p.number, p.timestampNs);
+        else if (engine::PcapReader::decodeUdp(p, u, &why) == engine::DecodeResult::Udp) {
+            if (u.payload.size() > u.payloadLength || u.payload.data() < p.data.data() ||
+                u.payload.data() + u.payload.size() > p.data.data() + p.data.size())
+                std::abort();  // the payload must lie inside the packet, within the UDP length
+            udpBytes += u.payload.size();
+        }
     }
+    (void)udpBytes;
+    // The whole importer too: every UDP flow listed, the first imported.
+    (void)engine::CaptureImporter::listData(std::string(reinterpret_cast<const char*>(data), size), "fuzz", &why);
+    (void)engine::CaptureImporter::importUdpData(std::string(reinterpret_cast<const char*>(data), size), "fuzz", 0, {},
+                                                 &why);
     const std::size_t n = std::min<std::size_t>(reassembler.streamCount(), 8);
     for (std::size_t i = 0; i < n; ++i) {
         const engine::ReassembledStream stream = reassembler.stream(i);

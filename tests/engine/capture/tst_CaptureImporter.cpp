@@ -10,9 +10,16 @@
 // out-of-order and retransmitted segments; a stream with holes refused (and
 // imported with allowGaps); a reset; a missing stream; the round trip
 // session → pcapng (PcapngWriter) → import, which gives back the same bytes
-// and the same messages.
+// and the same messages. UDP flows: listed beside the TCP streams (one per
+// pair of endpoints, numbered in the order of their first datagram, IPv4 and
+// IPv6); one imported as the session `udp send` records (datagram_sent,
+// datagram); UDP lengths that do not fit refused as malformed; datagrams cut
+// by the snap length refused (left out with allowGaps); a missing flow; the
+// round trip session → pcapng → import, with no TCP packets made up for it.
 #include "engine/capture/CaptureImporter.h"
 #include "engine/capture/PcapngWriter.h"
+#include "engine/capture/SessionReader.h"
+#include "engine/capture/SessionRecorder.h"
 
 #include "CaptureTestSupport.h"
 #include "ReplayTestSupport.h"
@@ -92,12 +99,17 @@ private slots:
     void roundTripThroughPcapng();
     void roundTripIpv6();
     void progressAndCancel();
+    void udpFlowsListed();
+    void udpFlowImported();
+    void udpBadLengthsAreMalformed();
+    void udpTruncatedRefused();
+    void udpRoundTripThroughPcapng();
 };
 
 void TestCaptureImporter::listing() {
     Conn other;
     other.send(true, 1, SYN);
-    other.frames.back().bytes[20 + 9] = 17;  // a UDP packet
+    other.frames.back().bytes[20 + 9] = 47;  // a GRE packet
     const std::string data = lwtest::pcapFile(sample().frames, lt::kLinuxSll2);
     std::string error;
     const auto l = CaptureImporter::listData(data, "cap", &error);
@@ -292,6 +304,201 @@ void TestCaptureImporter::progressAndCancel() {
     QVERIFY(std::is_sorted(seen.begin(), seen.end()));
     QVERIFY(!CaptureImporter::importStream(path, 0, {}, &error, [](std::uint64_t, std::uint64_t) { return false; }));
     QCOMPARE(error, std::string("cancelled"));
+}
+
+namespace {
+
+Frame udpFrame(std::int64_t ns, std::uint16_t sport, std::uint16_t dport, std::string payload, bool ipv6 = false,
+               int udpLength = -1) {
+    TcpPacket p;
+    p.udp = true;
+    p.ipv6 = ipv6;
+    if (ipv6) {
+        p.src = {};
+        p.dst = {};
+        p.src[15] = 1;
+        p.dst[15] = 1;
+    }
+    p.sport = sport;
+    p.dport = dport;
+    p.payload = std::move(payload);
+    p.udpLength = udpLength;
+    return {ns, lt::kEthernet, p.frame(lt::kEthernet)};
+}
+
+/// A DNS-like exchange, a syslog line from another port, an IPv6 exchange,
+/// and the TCP sample in between.
+std::vector<Frame> udpSample() {
+    std::vector<Frame> f;
+    f.push_back(udpFrame(kT0, 40000, 53, std::string("\x12\x34" "query\0", 8)));
+    f.push_back(udpFrame(kT0 + 1000000, 40001, 514, "<13>hello syslog"));
+    f.push_back(udpFrame(kT0 + 2000000, 53, 40000, std::string("\x12\x34" "answer\0", 9)));
+    f.push_back(udpFrame(kT0 + 3000000, 40000, 53, "again"));
+    f.push_back(udpFrame(kT0 + 4000000, 50000, 7000, "v6 ping", true));
+    f.push_back(udpFrame(kT0 + 5000000, 7000, 50000, "v6 pong", true));
+    return f;
+}
+
+}  // namespace
+
+void TestCaptureImporter::udpFlowsListed() {
+    std::vector<Frame> frames = udpSample();
+    for (Frame f : sample().frames) {
+        f.bytes = std::string(12, '\x02') + std::string("\x08\x00", 2) + f.bytes.substr(20);
+        f.linkType = lt::kEthernet;
+        frames.push_back(f);
+    }
+    std::string error;
+    const auto l = CaptureImporter::listData(lwtest::pcapFile(frames, lt::kEthernet), "cap", &error);
+    QVERIFY2(l, error.c_str());
+    QCOMPARE(l->packets, 17u);
+    QCOMPARE(l->udpPackets, 6u);
+    QCOMPARE(l->tcpPackets, 11u);
+    QCOMPARE(l->malformed, 0u);
+    QCOMPARE(l->streams.size(), 1u);
+    QCOMPARE(l->udpFlows.size(), 3u);
+    const engine::UdpFlowInfo& dns = l->udpFlows[0];
+    QCOMPARE(dns.index, 0u);
+    QCOMPARE(dns.client, std::string("127.0.0.1:40000"));
+    QCOMPARE(dns.server, std::string("127.0.0.1:53"));
+    QCOMPARE(dns.datagrams[0], 2u);
+    QCOMPARE(dns.datagrams[1], 1u);
+    QCOMPARE(dns.bytes[0], 13u);
+    QCOMPARE(dns.bytes[1], 9u);
+    QCOMPARE(dns.firstFrame, 1u);
+    QCOMPARE(dns.lastFrame, 4u);
+    QCOMPARE(dns.durationSeconds(), 0.003);
+    QCOMPARE(l->udpFlows[1].client, std::string("127.0.0.1:40001"));
+    QCOMPARE(l->udpFlows[1].datagrams[1], 0u);
+    QCOMPARE(l->udpFlows[2].client, std::string("[::1]:50000"));
+    QCOMPARE(l->udpFlows[2].server, std::string("[::1]:7000"));
+}
+
+void TestCaptureImporter::udpFlowImported() {
+    const std::string data = lwtest::pcapFile(udpSample(), lt::kEthernet);
+    std::string error;
+    const auto s = CaptureImporter::importUdpData(data, "cap", 0, {}, &error);
+    QVERIFY2(s, error.c_str());
+    QCOMPARE(kinds(s->events), (std::vector<std::string>{"connecting", "connected", "datagram_sent", "datagram",
+                                                          "datagram_sent", "closed", "stopped"}));
+    const auto& ev = s->events;
+    QCOMPARE(ev[0].info, std::string("127.0.0.1:53"));
+    QCOMPARE(ev[0].aux, std::string("127.0.0.1"));
+    QCOMPARE(ev[0].size, 53);
+    QCOMPARE(ev[1].info, std::string("127.0.0.1:53"));
+    QCOMPARE(ev[1].aux, std::string("127.0.0.1:40000"));
+    QCOMPARE(ev[2].data, std::string("\x12\x34" "query\0", 8));
+    QCOMPARE(ev[2].info, std::string("127.0.0.1:53"));
+    QCOMPARE(ev[3].data, std::string("\x12\x34" "answer\0", 9));
+    QCOMPARE(ev[3].size, 9);
+    QCOMPARE(ev[3].tUs, 2000);
+    QCOMPARE(ev[4].data, std::string("again"));
+    QCOMPARE(ev[4].tUs, 3000);
+    QVERIFY(ev[5].state);
+    QCOMPARE(ev[5].state->bytesOut, 13u);
+    QCOMPARE(ev[5].state->bytesIn, 9u);
+    QCOMPARE(ev[5].state->messagesOut, 2u);
+    QCOMPARE(ev[5].state->messagesIn, 1u);
+    QCOMPARE(ev[6].channel, engine::kReactorChannel);
+    QCOMPARE(s->header.startUnixUs, kT0 / 1000);
+
+    // Written and read back as any session.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("udp.jsonl").toStdString();
+    QVERIFY2(engine::SessionRecorder::writeFile(path, s->header, s->events, &error), error.c_str());
+    const auto back = engine::SessionReader::load(path, &error);
+    QVERIFY2(back, error.c_str());
+    QCOMPARE(kinds(back->events), kinds(s->events));
+    QCOMPARE(back->events[3].data, ev[3].data);
+    QCOMPARE(back->events[3].info, ev[3].info);
+
+    const auto v6 = CaptureImporter::importUdpData(data, "cap", 2, {}, &error);
+    QVERIFY2(v6, error.c_str());
+    QCOMPARE(v6->events[0].aux, std::string("::1"));
+    QCOMPARE(v6->events[3].data, std::string("v6 pong"));
+
+    QVERIFY(!CaptureImporter::importUdpData(data, "cap", 3, {}, &error));
+    QCOMPARE(error, std::string("the capture has 3 UDP flows (0 to 2); there is no flow 3"));
+    QVERIFY(!CaptureImporter::importUdpData(lwtest::pcapFile(sample().frames, lt::kLinuxSll2), "cap", 0, {}, &error));
+    QCOMPARE(error, std::string("the capture has no UDP flows"));
+}
+
+void TestCaptureImporter::udpBadLengthsAreMalformed() {
+    std::vector<Frame> f;
+    f.push_back(udpFrame(kT0, 40000, 53, "short", false, 7));    // under its own header
+    f.push_back(udpFrame(kT0, 40000, 53, "long", false, 4000));  // past the IP packet
+    f.push_back(udpFrame(kT0, 40000, 53, "long", true, 65535));
+    f.push_back(udpFrame(kT0, 40000, 53, "fine", false, 10));   // shorter than the IP payload: 2 bytes, the rest padding
+    {
+        Frame cut = udpFrame(kT0, 40000, 53, "");  // the IP payload shorter than a UDP header
+        cut.bytes.resize(14 + 20 + 4);
+        cut.bytes[14 + 3] = 24;  // IPv4 total length 24
+        f.push_back(cut);
+    }
+    std::string error;
+    const std::string data = lwtest::pcapFile(f, lt::kEthernet);
+    const auto l = CaptureImporter::listData(data, "cap", &error);
+    QVERIFY2(l, error.c_str());
+    QCOMPARE(l->malformed, 4u);
+    QCOMPARE(l->udpPackets, 1u);
+    QCOMPARE(l->notes.size(), 4u);
+    QVERIFY2(l->notes[0].find("frame 1 (byte offset 24): UDP length 7 is less than its header") == 0, l->notes[0].c_str());
+    QVERIFY2(l->notes[1].find("UDP length 4000 runs past the IP payload of 12 bytes") != std::string::npos,
+             l->notes[1].c_str());
+    QVERIFY2(l->notes[3].find("too short for a UDP header") != std::string::npos, l->notes[3].c_str());
+    const auto s = CaptureImporter::importUdpData(data, "cap", 0, {}, &error);
+    QVERIFY2(s, error.c_str());
+    QCOMPARE(s->events.at(2).data, std::string("fi"));
+}
+
+void TestCaptureImporter::udpTruncatedRefused() {
+    std::vector<Frame> f = udpSample();
+    // The answer cut by a snap length of 14 + 20 + 8 + 3.
+    f[2].originalLength = static_cast<std::uint32_t>(f[2].bytes.size());
+    f[2].bytes.resize(14 + 20 + 8 + 3);
+    const std::string data = lwtest::pcapFile(f, lt::kEthernet);
+    std::string error;
+    const auto l = CaptureImporter::listData(data, "cap", &error);
+    QVERIFY2(l, error.c_str());
+    QCOMPARE(l->udpFlows.at(0).truncated, 1u);
+    QCOMPARE(l->udpFlows.at(0).bytes[1], 9u);  // as the UDP header says
+    QVERIFY(!CaptureImporter::importUdpData(data, "cap", 0, {}, &error));
+    QCOMPARE(error, std::string("UDP flow 0 is incomplete: 1 datagram was cut short by the capture's snap length (the "
+                                "first in frame 3). Import it anyway with --allow-gaps (those datagrams are left out)"));
+    CaptureImportOptions o;
+    o.allowGaps = true;
+    const auto s = CaptureImporter::importUdpData(data, "cap", 0, o, &error);
+    QVERIFY2(s, error.c_str());
+    QCOMPARE(kinds(s->events), (std::vector<std::string>{"connecting", "connected", "datagram_sent", "datagram_sent",
+                                                          "closed", "stopped"}));
+}
+
+void TestCaptureImporter::udpRoundTripThroughPcapng() {
+    const std::string data = lwtest::pcapFile(udpSample(), lt::kEthernet);
+    std::string error;
+    const auto s = CaptureImporter::importUdpData(data, "cap", 0, {}, &error);
+    QVERIFY2(s, error.c_str());
+    std::vector<std::string> notes;
+    const auto datagrams = engine::extractDatagrams(s->events, &notes);
+    QCOMPARE(datagrams.size(), 3u);
+    engine::PcapngExportStats stats;
+    const std::string capture =
+        engine::PcapngWriter::render(s->header, engine::extractConversations(s->events), {}, &stats, datagrams);
+    QCOMPARE(stats.datagrams, 3u);
+    QCOMPARE(stats.conversations, 0u);  // a connected UDP channel: no TCP packets made up
+    QCOMPARE(stats.packets, 3u);
+    const auto l = CaptureImporter::listData(capture, "export", &error);
+    QVERIFY2(l, error.c_str());
+    QCOMPARE(l->tcpPackets, 0u);
+    QCOMPARE(l->udpFlows.size(), 1u);
+    const auto back = CaptureImporter::importUdpData(capture, "export", 0, {}, &error);
+    QVERIFY2(back, error.c_str());
+    QCOMPARE(kinds(back->events), kinds(s->events));
+    for (std::size_t i = 0; i < s->events.size(); ++i) {
+        QCOMPARE(back->events[i].data, s->events[i].data);
+        QCOMPARE(back->events[i].info, s->events[i].info);
+        QCOMPARE(back->events[i].tUs, s->events[i].tUs);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCaptureImporter)
