@@ -348,12 +348,26 @@ void logBenchmark(const Options& o, QTableView& view) {
 
 // --- 2. The flood ------------------------------------------------------------------------
 
-/// Sends paced 64-byte lines to 127.0.0.1:port from a thread of its own.
-class FloodClient {
+/// How a LineSender paces its lines: `linesPerSec` > 0 — steadily at that
+/// rate for `seconds`; else `lines` lines as fast as loopback takes them, in
+/// bursts of `burstLines` every `periodMs` (burstLines 0: all at once).
+struct SendPlan {
+    std::uint64_t lines = 0;
+    std::uint64_t burstLines = 0;
+    int periodMs = 0;
+    double linesPerSec = 0;
+    double seconds = 0;
+};
+
+/// Sends 64-byte lines (payload()) to 127.0.0.1:port from a thread of its
+/// own, paced by a SendPlan: the one sender loop of the flood and of every
+/// burst pattern.
+class LineSender {
 public:
-    FloodClient(std::uint16_t port, double linesPerSec, double seconds)
-        : m_port(port), m_rate(linesPerSec), m_seconds(seconds) {}
-    ~FloodClient() {
+    LineSender(std::uint16_t port, const SendPlan& plan) : m_port(port), m_plan(plan) {
+        if (m_plan.burstLines == 0) m_plan.burstLines = m_plan.lines;
+    }
+    ~LineSender() {
         if (m_thread.joinable()) m_thread.join();
         if (m_fd >= 0) ::close(m_fd);
     }
@@ -375,19 +389,35 @@ public:
     double elapsedSeconds() const { return m_elapsed.load(std::memory_order_acquire); }
 
 private:
+    bool paced() const { return m_plan.linesPerSec > 0; }
+    /// Lines the plan has sent by `t` seconds after the start.
+    std::uint64_t due(double t) const {
+        if (paced()) return static_cast<std::uint64_t>(t * m_plan.linesPerSec);
+        if (m_plan.periodMs <= 0) return m_plan.lines;
+        const auto bursts = static_cast<std::uint64_t>(t * 1000.0 / m_plan.periodMs) + 1;
+        return std::min(m_plan.lines, bursts * m_plan.burstLines);
+    }
+    /// When the plan sends more after `sent` lines.
+    Clock::time_point nextAt(Clock::time_point start, std::uint64_t sent) const {
+        if (paced()) return Clock::now() + std::chrono::microseconds(200);
+        return start + std::chrono::milliseconds(static_cast<std::int64_t>(sent / m_plan.burstLines) * m_plan.periodMs);
+    }
+    bool finishedAt(Clock::time_point now, Clock::time_point end, std::uint64_t sent) const {
+        return paced() ? now >= end : sent >= m_plan.lines;
+    }
+
     void run() {
         const auto start = Clock::now();
-        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_seconds));
+        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_plan.seconds));
         std::uint64_t sent = 0;
         std::string buf;
-        for (auto now = start; now < end; now = Clock::now()) {
-            const double t = std::chrono::duration<double>(now - start).count();
-            const auto due = static_cast<std::uint64_t>(t * m_rate);
-            if (due <= sent) {
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
+        for (auto now = start; !finishedAt(now, end, sent); now = Clock::now()) {
+            const std::uint64_t target = due(std::chrono::duration<double>(now - start).count());
+            if (target <= sent) {
+                std::this_thread::sleep_until(nextAt(start, sent));
                 continue;
             }
-            const std::uint64_t n = std::min<std::uint64_t>(due - sent, 4096);
+            const std::uint64_t n = std::min<std::uint64_t>(target - sent, 4096);
             buf.clear();
             for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
             std::size_t off = 0;
@@ -407,8 +437,7 @@ private:
     }
 
     std::uint16_t m_port;
-    double m_rate;
-    double m_seconds;
+    SendPlan m_plan;
     int m_fd = -1;
     std::thread m_thread;
     std::atomic<bool> m_done{false};
@@ -453,7 +482,10 @@ void floodBenchmark(const Options& o, QTableView& view) {
         report("flood: server listening", "no", "yes", false);
         return;
     }
-    FloodClient client(port, o.rate / 2.0, o.seconds);  // 2 events per line
+    SendPlan plan;
+    plan.linesPerSec = o.rate / 2.0;  // 2 events per line
+    plan.seconds = o.seconds;
+    LineSender client(port, plan);
     if (!client.connect()) {
         report("flood: client connected", "no", "yes", false);
         return;
@@ -552,67 +584,6 @@ void floodBenchmark(const Options& o, QTableView& view) {
 
 // --- 3. Bursts, in the window --------------------------------------------------------------
 
-/// Sends `lines` 64-byte lines to 127.0.0.1:port as fast as loopback takes
-/// them, in bursts of `burstLines` every `periodMs` (0: all at once).
-class BurstClient {
-public:
-    BurstClient(std::uint16_t port, std::uint64_t lines, std::uint64_t burstLines, int periodMs)
-        : m_port(port), m_lines(lines), m_burst(burstLines ? burstLines : lines), m_periodMs(periodMs) {}
-    ~BurstClient() {
-        if (m_thread.joinable()) m_thread.join();
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    bool connect() {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (m_fd < 0) return false;
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(m_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        return ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    void start() { m_thread = std::thread([this] { run(); }); }
-    bool finished() const { return m_done.load(std::memory_order_acquire); }
-    std::uint64_t linesSent() const { return m_sent.load(std::memory_order_acquire); }
-
-private:
-    void run() {
-        const auto start = Clock::now();
-        std::uint64_t sent = 0;
-        std::string buf;
-        for (int burst = 0; sent < m_lines; ++burst) {
-            if (m_periodMs > 0) std::this_thread::sleep_until(start + std::chrono::milliseconds(burst * m_periodMs));
-            const std::uint64_t end = std::min(m_lines, sent + m_burst);
-            while (sent < end) {
-                const std::uint64_t n = std::min<std::uint64_t>(end - sent, 4096);
-                buf.clear();
-                for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
-                std::size_t off = 0;
-                while (off < buf.size()) {
-                    const ssize_t w = ::send(m_fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
-                    if (w <= 0) {
-                        m_done.store(true, std::memory_order_release);
-                        return;
-                    }
-                    off += static_cast<std::size_t>(w);
-                }
-                sent += n;
-                m_sent.store(sent, std::memory_order_release);
-            }
-        }
-        m_done.store(true, std::memory_order_release);
-    }
-
-    std::uint16_t m_port;
-    std::uint64_t m_lines;
-    std::uint64_t m_burst;
-    int m_periodMs;
-    int m_fd = -1;
-    std::thread m_thread;
-    std::atomic<bool> m_done{false};
-    std::atomic<std::uint64_t> m_sent{0};
-};
-
 /// The probe a person feels: every 100 ms a key press ("x") is posted to
 /// `target` (the composer's editor); the time until `target` next paints is
 /// one sample. One press at a time: a press is not posted while one waits.
@@ -709,9 +680,9 @@ void burstBenchmark(const Options& o) {
             report("burst " + p.name + ": server listening", "no", "yes", false);
             continue;
         }
-        std::vector<std::unique_ptr<BurstClient>> clients;
+        std::vector<std::unique_ptr<LineSender>> clients;
         for (int i = 0; i < p.clients; ++i) {
-            clients.push_back(std::make_unique<BurstClient>(port, p.linesEach, p.burstLines, p.periodMs));
+            clients.push_back(std::make_unique<LineSender>(port, SendPlan{p.linesEach, p.burstLines, p.periodMs, 0, 0}));
             if (!clients.back()->connect()) {
                 report("burst " + p.name + ": client connected", "no", "yes", false);
                 return;
