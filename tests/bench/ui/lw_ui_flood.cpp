@@ -28,11 +28,16 @@
 //     press every 100 ms) — both < 100 ms. (--skip-log --skip-flood for
 //     the bursts alone.)
 //
+//  4. Load (--load EVENTS): that many events handed to a shown MainWindow as
+//     a session file's are (EngineBridge::loadOffline): the time until
+//     loaded() and the worst event-loop delay meanwhile (a figure, no target).
+//
 // Prints a table with PASS / FAIL per target; exits 1 if one fails.
 // Usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N]
 //                    [--scrolls N] [--skip-log] [--skip-flood]
 //                    [--flood-messages] [--flood-filter TEXT] [--record FILE]
 //                    [--bursts all,periodic,channels] [--no-record]
+//                    [--load EVENTS]
 // (--flood-messages / --flood-filter: the view shows messages / a filtered
 // log during the flood; --record: the flood is recorded to FILE by a
 // SessionCapture, as the GUI records every session).
@@ -97,6 +102,7 @@ struct Options {
     QString record;              // record the flood to this file
     QStringList bursts;          // burst patterns to run in a MainWindow: all, periodic, channels
     bool noRecord = false;       // the burst windows do not record
+    std::size_t load = 0;        // events to load as a session file's (0: not measured)
 };
 
 struct Result {
@@ -751,6 +757,50 @@ void burstBenchmark(const Options& o) {
     }
 }
 
+// --- 4. A session file's events, at once ---------------------------------------------------
+
+/// `n` events (collect + found_terminator pairs of 64-byte lines) handed to a
+/// shown MainWindow's bridge as a session file's are (loadOffline): the time
+/// until loaded() and the worst event-loop delay meanwhile.
+void loadBenchmark(std::size_t n) {
+    std::printf("load: %zu events through loadOffline into a window…\n", n);
+    std::fflush(stdout);
+    ui::MainWindow w;
+    w.resize(1400, 880);
+    w.show();
+    w.capture()->setRecording(false);
+    runFor(200);
+    std::vector<engine::Event> events(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        engine::Event& e = events[i];
+        e.seq = i + 1;
+        e.tUs = static_cast<std::int64_t>(i) * 10;
+        e.channel = 2;
+        if (i % 2 == 0) {
+            e.kind = engine::EventKind::Collect;
+            e.data = payload(i / 2).substr(0, 62);
+        } else {
+            e.kind = engine::EventKind::FoundTerminator;
+            e.data = "\r\n";
+        }
+        e.size = static_cast<std::int64_t>(e.data.size());
+    }
+    bool loaded = false;
+    QObject::connect(w.bridge(), &ui::EngineBridge::loaded, &w, [&loaded] { loaded = true; });
+    ui::UiLatencyMonitor monitor;
+    QElapsedTimer t;
+    t.start();
+    w.bridge()->loadOffline(std::move(events), QDateTime::currentDateTime());
+    runUntil([&] { return loaded; }, 120000);
+    const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+    info("load: " + std::to_string(n) + " events until loaded()",
+         num(ms, 0) + " ms" + (loaded ? "" : " (NOT LOADED)") + ", worst event-loop delay " +
+             std::to_string(monitor.worstEverMs()) + " ms, " + std::to_string(w.bridge()->eventModel()->rowCount()) +
+             " rows");
+    w.close();
+    runFor(100);
+}
+
 std::string machine() {
     std::string cpu = "?";
     std::ifstream in("/proc/cpuinfo");
@@ -785,11 +835,12 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--record")) o.record = next();
         else if (a == QLatin1String("--bursts")) o.bursts = next().split(QLatin1Char(','), Qt::SkipEmptyParts);
         else if (a == QLatin1String("--no-record")) o.noRecord = true;
+        else if (a == QLatin1String("--load")) o.load = next().toULongLong();
         else {
             std::fprintf(stderr,
                          "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
                          "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE] "
-                         "[--bursts all,periodic,channels] [--no-record]\n");
+                         "[--bursts all,periodic,channels] [--no-record] [--load EVENTS]\n");
             return 2;
         }
     }
@@ -803,10 +854,9 @@ int main(int argc, char** argv) {
 
     if (o.log) logBenchmark(o, view);
     if (o.flood) floodBenchmark(o, view);
-    if (!o.bursts.isEmpty()) {
-        view.hide();
-        burstBenchmark(o);
-    }
+    if (!o.bursts.isEmpty() || o.load) view.hide();
+    if (!o.bursts.isEmpty()) burstBenchmark(o);
+    if (o.load) loadBenchmark(o.load);
 
     std::printf("\nGUI flood benchmark — %s\n\n", machine().c_str());
     std::size_t w = 0;
