@@ -65,6 +65,8 @@ void EngineBridge::onEventsAvailable() {
 }
 
 void EngineBridge::scheduleDrain() {
+    // Slices pending: the next one (and a drain) comes on the next turn anyway.
+    if (m_backlogEvents > 0 && m_soon.isActive()) return;
     const qint64 since = m_clock.elapsed() - m_lastDrainMs;
     if (since >= kMinDrainGapMs) {
         drainNow();
@@ -83,34 +85,57 @@ void EngineBridge::drainNow() {
         ++m_heldBack;  // the timer asks again in kDrainIntervalMs
         return;
     }
-    if (m_backlogPos >= m_backlog.size()) {
-        m_reactor->drain(m_backlog);
-        m_backlogPos = 0;
-    }
+    drainReactor();
     processSlice();
 }
 
-void EngineBridge::processSlice() {
-    if (m_backlogPos >= m_backlog.size()) return;
-    m_lastDrainMs = m_clock.elapsed();  // the pace applies to drains that bring work (and a repaint)
-    const std::size_t left = m_backlog.size() - m_backlogPos;
-    if (m_backlogPos == 0 && left <= kMaxEventsPerSlice) {
-        m_slice.swap(m_backlog);  // the common case: the whole drain at once
-        m_backlog.clear();
-    } else {
-        const std::size_t n = std::min(left, kMaxEventsPerSlice);
-        m_slice.clear();
-        m_slice.reserve(n);
-        const auto first = m_backlog.begin() + static_cast<std::ptrdiff_t>(m_backlogPos);
-        std::move(first, first + static_cast<std::ptrdiff_t>(n), std::back_inserter(m_slice));
-        m_backlogPos += n;
-        if (m_backlogPos >= m_backlog.size()) {
-            m_backlog.clear();
+void EngineBridge::drainReactor() {
+    if (m_backlogEvents >= kMaxBacklogEvents) return;
+    m_drained.clear();
+    m_reactor->drain(m_drained);
+    if (!m_drained.empty()) pushBacklog(std::move(m_drained));
+    m_drained = {};
+}
+
+void EngineBridge::pushBacklog(std::vector<engine::Event>&& events) {
+    if (events.empty()) return;
+    m_backlogEvents += events.size();
+    m_backlog.push_back(std::move(events));
+}
+
+void EngineBridge::takeSlice(std::size_t n) {
+    m_slice.clear();
+    // The common case: the oldest drain, whole, fits.
+    if (m_backlogPos == 0 && !m_backlog.empty() && m_backlog.front().size() <= n) {
+        m_slice.swap(m_backlog.front());
+        m_backlog.pop_front();
+        m_backlogEvents -= m_slice.size();
+        if (m_backlog.empty() || m_slice.size() == n) return;
+    }
+    // Else (and to fill it up) move events over, from one drain or several.
+    m_slice.reserve(std::min(n, m_slice.size() + m_backlogEvents));
+    while (m_slice.size() < n && !m_backlog.empty()) {
+        std::vector<engine::Event>& front = m_backlog.front();
+        const std::size_t k = std::min(n - m_slice.size(), front.size() - m_backlogPos);
+        const auto first = front.begin() + static_cast<std::ptrdiff_t>(m_backlogPos);
+        std::move(first, first + static_cast<std::ptrdiff_t>(k), std::back_inserter(m_slice));
+        m_backlogPos += k;
+        m_backlogEvents -= k;
+        if (m_backlogPos >= front.size()) {
+            m_backlog.pop_front();
             m_backlogPos = 0;
-        } else {
-            m_soon.start(0);  // the next slice on the next event-loop turn
         }
     }
+}
+
+void EngineBridge::processSlice() {
+    if (m_backlogEvents == 0) return;
+    m_lastDrainMs = m_clock.elapsed();  // the pace applies to drains that bring work (and a repaint)
+    QElapsedTimer cost;
+    cost.start();
+    takeSlice(m_sliceEvents);
+    const std::size_t taken = m_slice.size();
+    if (m_backlogEvents > 0) m_soon.start(0);  // the next slice on the next event-loop turn
 
     std::vector<engine::Event>& batch = m_slice;
     m_channels->applyEvents(batch);
@@ -136,8 +161,9 @@ void EngineBridge::processSlice() {
     }
     m_events->appendFromStore();
     emit eventsAppended(first, count);
+    measureSlice(taken, cost.nsecsElapsed());
     if (m_offline) {
-        if (m_backlogPos >= m_backlog.size()) emit loaded();
+        if (m_backlogEvents == 0) emit loaded();
         return;
     }
     for (const auto& [channel, message] : errors) emit channelError(channel, message);
@@ -146,10 +172,22 @@ void EngineBridge::processSlice() {
         emit reactorStopped();
     }
     // Nothing more can come: stop waking up; the rates drop to zero.
-    if (m_stopped && m_backlogPos >= m_backlog.size() && m_reactor->finished()) {
+    if (m_stopped && m_backlogEvents == 0 && m_reactor->finished()) {
         m_timer.stop();
         m_samples.clear();
     }
+}
+
+void EngineBridge::measureSlice(std::size_t events, qint64 ns) {
+    // Too few events say little about the cost of many (a fixed cost per
+    // slice dominates them).
+    if (events < kMinEventsPerSlice / 2) return;
+    const double per = static_cast<double>(std::max<qint64>(ns, 1)) / static_cast<double>(events);
+    // Smoothed, but a slower slice counts at once: the next one must not overrun as well.
+    m_nsPerEvent = m_nsPerEvent <= 0 || per > m_nsPerEvent ? per : 0.7 * m_nsPerEvent + 0.3 * per;
+    const double fit = static_cast<double>(kSliceBudgetMs) * 1e6 / m_nsPerEvent;
+    m_sliceEvents = static_cast<std::size_t>(
+        std::clamp(fit, static_cast<double>(kMinEventsPerSlice), static_cast<double>(kMaxEventsPerSlice)));
 }
 
 void EngineBridge::noteKeyLog(const engine::TlsConfig& tls, bool on) {
@@ -207,12 +245,14 @@ void EngineBridge::loadOffline(std::vector<engine::Event> events, const QDateTim
     m_samples.clear();
     m_startTime = start;
     m_events->setStartTime(start);
-    m_backlog = std::move(events);
+    m_backlog.clear();
     m_backlogPos = 0;
-    if (m_backlog.empty()) {
+    m_backlogEvents = 0;
+    if (events.empty()) {
         emit loaded();
         return;
     }
+    pushBacklog(std::move(events));
     processSlice();
 }
 
@@ -222,11 +262,13 @@ void EngineBridge::shutdownAndDrain(int timeoutMs) {
     QElapsedTimer clock;
     clock.start();
     while (!m_stopped && clock.elapsed() < timeoutMs) {
-        while (m_backlogPos < m_backlog.size()) processSlice();
+        while (m_backlogEvents > 0) processSlice();
         if (m_stopped) break;
-        if (m_reactor->waitAndDrain(m_backlog, std::chrono::milliseconds(50))) m_backlogPos = 0;
+        m_drained.clear();
+        if (m_reactor->waitAndDrain(m_drained, std::chrono::milliseconds(50))) pushBacklog(std::move(m_drained));
+        m_drained = {};
     }
-    while (m_backlogPos < m_backlog.size()) processSlice();
+    while (m_backlogEvents > 0) processSlice();
 }
 
 void EngineBridge::clearLog() {

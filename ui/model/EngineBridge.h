@@ -14,9 +14,15 @@
 //   4. emit eventsAppended(firstRow, count) — store rows [first, first+count);
 //   5. emit channelError(channel, message) for each `error` event of the
 //      batch, and reactorStopped() after the `stopped` event.
-// A huge backlog (the GUI was busy) is handed on in slices of at most
-// kMaxEventsPerSlice, one slice per event-loop turn, so one drain never
-// freezes the window.
+// Work per event-loop turn is bounded in time: a drain is handed on in
+// slices, one slice per turn (the window repaints and takes key presses in
+// between), each sized so that steps 1–5 take about kSliceBudgetMs — the
+// size follows the measured cost per event (between kMinEventsPerSlice and
+// kMaxEventsPerSlice). While slices are pending the reactor is drained
+// every turn as well (at most kMaxBacklogEvents held here, beyond that the
+// events wait in the reactor, whose backlog limit slows the peers), so its
+// queue never grows large: publishing into a large queue reallocates it
+// under the lock a drain waits for.
 // A batch sink (setBatchSink, the session recorder) gets each batch after
 // step 3, whole: the store copies from it instead of moving out of it. A
 // drain gate (setDrainGate) holds live drains back while the sink is behind.
@@ -80,6 +86,15 @@ public:
     static constexpr int kMinDrainGapMs = 16;
     /// The most events handed on per event-loop turn.
     static constexpr std::size_t kMaxEventsPerSlice = 50000;
+    /// The fewest a slice takes when there are that many (whatever a slow
+    /// turn measured: a flood still moves on).
+    static constexpr std::size_t kMinEventsPerSlice = 1000;
+    /// The time one slice (the models, the store, the recorder, every
+    /// listener of the signals) should take.
+    static constexpr int kSliceBudgetMs = 8;
+    /// Drained events held here, not yet handed on, above which the reactor
+    /// is not drained until they are.
+    static constexpr std::size_t kMaxBacklogEvents = 2 * kMaxEventsPerSlice;
 
     /// Starts the reactor. Throws what engine::Reactor's constructor throws
     /// (std::system_error, engine::BackendError). A `eventsAvailable` in
@@ -154,6 +169,10 @@ public:
     void clearLog();
     /// Drains now (normally the timer and the reactor's notifications do).
     void drainNow();
+    /// The size of the next slice (the cost per event measured so far).
+    std::size_t sliceEvents() const noexcept { return m_sliceEvents; }
+    /// Events drained and not yet handed on.
+    std::size_t backlogEvents() const noexcept { return m_backlogEvents; }
 
 signals:
     /// Store rows [firstRow, firstRow + count) are new.
@@ -176,6 +195,8 @@ private:
     void onEventsAvailable();
     void scheduleDrain();
     void processSlice();
+    /// Sizes the next slice from what the last one cost.
+    void measureSlice(std::size_t events, qint64 ns);
     void sampleRates();
 
     struct Sample {
@@ -194,8 +215,19 @@ private:
     QTimer m_soon;  // single-shot: the next drain, kept kMinDrainGapMs after the last
     QElapsedTimer m_clock;
     qint64 m_lastDrainMs = -1000;
-    std::vector<engine::Event> m_backlog;  // drained, not yet handed on
-    std::size_t m_backlogPos = 0;
+    /// Takes what the reactor has, unless kMaxBacklogEvents are held already.
+    void drainReactor();
+    /// Appends a drained (or loaded) batch to the backlog.
+    void pushBacklog(std::vector<engine::Event>&& events);
+    /// Moves up to `n` backlog events into m_slice.
+    void takeSlice(std::size_t n);
+
+    std::deque<std::vector<engine::Event>> m_backlog;  // drained, not yet handed on, oldest first
+    std::size_t m_backlogPos = 0;                       // handed on of m_backlog.front()
+    std::size_t m_backlogEvents = 0;                    // not yet handed on, in all of m_backlog
+    std::vector<engine::Event> m_drained;               // the reactor's drain target
+    std::size_t m_sliceEvents = 5000;                   // the next slice's size (adapts)
+    double m_nsPerEvent = 0;                            // measured cost of a slice, per event (0: none yet)
     std::vector<engine::Event> m_slice;
     std::deque<Sample> m_samples;
     quint64 m_totalEvents = 0;

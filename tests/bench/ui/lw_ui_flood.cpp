@@ -28,11 +28,16 @@
 //     press every 100 ms) — both < 100 ms. (--skip-log --skip-flood for
 //     the bursts alone.)
 //
+//  4. Load (--load EVENTS): that many events handed to a shown MainWindow as
+//     a session file's are (EngineBridge::loadOffline): the time until
+//     loaded() and the worst event-loop delay meanwhile (a figure, no target).
+//
 // Prints a table with PASS / FAIL per target; exits 1 if one fails.
 // Usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N]
 //                    [--scrolls N] [--skip-log] [--skip-flood]
 //                    [--flood-messages] [--flood-filter TEXT] [--record FILE]
 //                    [--bursts all,periodic,channels] [--no-record]
+//                    [--load EVENTS]
 // (--flood-messages / --flood-filter: the view shows messages / a filtered
 // log during the flood; --record: the flood is recorded to FILE by a
 // SessionCapture, as the GUI records every session).
@@ -97,6 +102,7 @@ struct Options {
     QString record;              // record the flood to this file
     QStringList bursts;          // burst patterns to run in a MainWindow: all, periodic, channels
     bool noRecord = false;       // the burst windows do not record
+    std::size_t load = 0;        // events to load as a session file's (0: not measured)
 };
 
 struct Result {
@@ -348,12 +354,26 @@ void logBenchmark(const Options& o, QTableView& view) {
 
 // --- 2. The flood ------------------------------------------------------------------------
 
-/// Sends paced 64-byte lines to 127.0.0.1:port from a thread of its own.
-class FloodClient {
+/// How a LineSender paces its lines: `linesPerSec` > 0 — steadily at that
+/// rate for `seconds`; else `lines` lines as fast as loopback takes them, in
+/// bursts of `burstLines` every `periodMs` (burstLines 0: all at once).
+struct SendPlan {
+    std::uint64_t lines = 0;
+    std::uint64_t burstLines = 0;
+    int periodMs = 0;
+    double linesPerSec = 0;
+    double seconds = 0;
+};
+
+/// Sends 64-byte lines (payload()) to 127.0.0.1:port from a thread of its
+/// own, paced by a SendPlan: the one sender loop of the flood and of every
+/// burst pattern.
+class LineSender {
 public:
-    FloodClient(std::uint16_t port, double linesPerSec, double seconds)
-        : m_port(port), m_rate(linesPerSec), m_seconds(seconds) {}
-    ~FloodClient() {
+    LineSender(std::uint16_t port, const SendPlan& plan) : m_port(port), m_plan(plan) {
+        if (m_plan.burstLines == 0) m_plan.burstLines = m_plan.lines;
+    }
+    ~LineSender() {
         if (m_thread.joinable()) m_thread.join();
         if (m_fd >= 0) ::close(m_fd);
     }
@@ -375,19 +395,35 @@ public:
     double elapsedSeconds() const { return m_elapsed.load(std::memory_order_acquire); }
 
 private:
+    bool paced() const { return m_plan.linesPerSec > 0; }
+    /// Lines the plan has sent by `t` seconds after the start.
+    std::uint64_t due(double t) const {
+        if (paced()) return static_cast<std::uint64_t>(t * m_plan.linesPerSec);
+        if (m_plan.periodMs <= 0) return m_plan.lines;
+        const auto bursts = static_cast<std::uint64_t>(t * 1000.0 / m_plan.periodMs) + 1;
+        return std::min(m_plan.lines, bursts * m_plan.burstLines);
+    }
+    /// When the plan sends more after `sent` lines.
+    Clock::time_point nextAt(Clock::time_point start, std::uint64_t sent) const {
+        if (paced()) return Clock::now() + std::chrono::microseconds(200);
+        return start + std::chrono::milliseconds(static_cast<std::int64_t>(sent / m_plan.burstLines) * m_plan.periodMs);
+    }
+    bool finishedAt(Clock::time_point now, Clock::time_point end, std::uint64_t sent) const {
+        return paced() ? now >= end : sent >= m_plan.lines;
+    }
+
     void run() {
         const auto start = Clock::now();
-        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_seconds));
+        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_plan.seconds));
         std::uint64_t sent = 0;
         std::string buf;
-        for (auto now = start; now < end; now = Clock::now()) {
-            const double t = std::chrono::duration<double>(now - start).count();
-            const auto due = static_cast<std::uint64_t>(t * m_rate);
-            if (due <= sent) {
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
+        for (auto now = start; !finishedAt(now, end, sent); now = Clock::now()) {
+            const std::uint64_t target = due(std::chrono::duration<double>(now - start).count());
+            if (target <= sent) {
+                std::this_thread::sleep_until(nextAt(start, sent));
                 continue;
             }
-            const std::uint64_t n = std::min<std::uint64_t>(due - sent, 4096);
+            const std::uint64_t n = std::min<std::uint64_t>(target - sent, 4096);
             buf.clear();
             for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
             std::size_t off = 0;
@@ -407,8 +443,7 @@ private:
     }
 
     std::uint16_t m_port;
-    double m_rate;
-    double m_seconds;
+    SendPlan m_plan;
     int m_fd = -1;
     std::thread m_thread;
     std::atomic<bool> m_done{false};
@@ -453,7 +488,10 @@ void floodBenchmark(const Options& o, QTableView& view) {
         report("flood: server listening", "no", "yes", false);
         return;
     }
-    FloodClient client(port, o.rate / 2.0, o.seconds);  // 2 events per line
+    SendPlan plan;
+    plan.linesPerSec = o.rate / 2.0;  // 2 events per line
+    plan.seconds = o.seconds;
+    LineSender client(port, plan);
     if (!client.connect()) {
         report("flood: client connected", "no", "yes", false);
         return;
@@ -552,67 +590,6 @@ void floodBenchmark(const Options& o, QTableView& view) {
 
 // --- 3. Bursts, in the window --------------------------------------------------------------
 
-/// Sends `lines` 64-byte lines to 127.0.0.1:port as fast as loopback takes
-/// them, in bursts of `burstLines` every `periodMs` (0: all at once).
-class BurstClient {
-public:
-    BurstClient(std::uint16_t port, std::uint64_t lines, std::uint64_t burstLines, int periodMs)
-        : m_port(port), m_lines(lines), m_burst(burstLines ? burstLines : lines), m_periodMs(periodMs) {}
-    ~BurstClient() {
-        if (m_thread.joinable()) m_thread.join();
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    bool connect() {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (m_fd < 0) return false;
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(m_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        return ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    void start() { m_thread = std::thread([this] { run(); }); }
-    bool finished() const { return m_done.load(std::memory_order_acquire); }
-    std::uint64_t linesSent() const { return m_sent.load(std::memory_order_acquire); }
-
-private:
-    void run() {
-        const auto start = Clock::now();
-        std::uint64_t sent = 0;
-        std::string buf;
-        for (int burst = 0; sent < m_lines; ++burst) {
-            if (m_periodMs > 0) std::this_thread::sleep_until(start + std::chrono::milliseconds(burst * m_periodMs));
-            const std::uint64_t end = std::min(m_lines, sent + m_burst);
-            while (sent < end) {
-                const std::uint64_t n = std::min<std::uint64_t>(end - sent, 4096);
-                buf.clear();
-                for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
-                std::size_t off = 0;
-                while (off < buf.size()) {
-                    const ssize_t w = ::send(m_fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
-                    if (w <= 0) {
-                        m_done.store(true, std::memory_order_release);
-                        return;
-                    }
-                    off += static_cast<std::size_t>(w);
-                }
-                sent += n;
-                m_sent.store(sent, std::memory_order_release);
-            }
-        }
-        m_done.store(true, std::memory_order_release);
-    }
-
-    std::uint16_t m_port;
-    std::uint64_t m_lines;
-    std::uint64_t m_burst;
-    int m_periodMs;
-    int m_fd = -1;
-    std::thread m_thread;
-    std::atomic<bool> m_done{false};
-    std::atomic<std::uint64_t> m_sent{0};
-};
-
 /// The probe a person feels: every 100 ms a key press ("x") is posted to
 /// `target` (the composer's editor); the time until `target` next paints is
 /// one sample. One press at a time: a press is not posted while one waits.
@@ -657,6 +634,31 @@ private:
     qint64 m_worst = 0;
     qint64 m_sum = 0;
     std::size_t m_samples = 0;
+};
+
+/// Separates the window's own work from waiting for a core: a precise
+/// 10 ms timer; at each tick, the GUI thread's CPU time since the last tick.
+/// On an idle machine a stall of N ms costs about N ms of CPU; on a loaded
+/// one the wall-clock delay can be many times what the thread computed.
+class CpuPerTurn : public QObject {
+public:
+    CpuPerTurn() {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const double cpu = threadCpuMs();
+            m_worst = std::max(m_worst, cpu - m_last);
+            m_last = cpu;
+        });
+        m_last = threadCpuMs();
+        m_timer.start(10);
+    }
+    /// The most CPU the GUI thread used between two ticks, in ms.
+    double worstMs() const { return m_worst; }
+
+private:
+    QTimer m_timer;
+    double m_last = 0;
+    double m_worst = 0;
 };
 
 struct BurstPattern {
@@ -709,9 +711,9 @@ void burstBenchmark(const Options& o) {
             report("burst " + p.name + ": server listening", "no", "yes", false);
             continue;
         }
-        std::vector<std::unique_ptr<BurstClient>> clients;
+        std::vector<std::unique_ptr<LineSender>> clients;
         for (int i = 0; i < p.clients; ++i) {
-            clients.push_back(std::make_unique<BurstClient>(port, p.linesEach, p.burstLines, p.periodMs));
+            clients.push_back(std::make_unique<LineSender>(port, SendPlan{p.linesEach, p.burstLines, p.periodMs, 0, 0}));
             if (!clients.back()->connect()) {
                 report("burst " + p.name + ": client connected", "no", "yes", false);
                 return;
@@ -722,6 +724,8 @@ void burstBenchmark(const Options& o) {
         runFor(300);
         KeyProbe probe(w.composer()->editor());
         ui::UiLatencyMonitor monitor;
+        CpuPerTurn cpu;
+        const double cpu0 = threadCpuMs();
         QElapsedTimer wall;
         wall.start();
         for (auto& c : clients) c->start();
@@ -744,11 +748,57 @@ void burstBenchmark(const Options& o) {
              std::to_string(framed()) + " / " + std::to_string(lines) + " in " + num(seconds, 2) + " s; " +
                  std::to_string(w.bridge()->store().size()) + " events in the log; key probe " +
                  std::to_string(probe.samples()) + " presses, mean " + num(probe.meanMs(), 1) + " ms");
+        info("burst " + p.name + ": GUI-thread CPU, most between two 10 ms ticks / in all",
+             num(cpu.worstMs(), 1) + " ms / " + num((threadCpuMs() - cpu0) / 1000.0, 2) + " s");
         for (auto& c : clients) runUntil([&] { return c->finished(); }, 10000);
         w.bridge()->reactor().close(server);
         w.close();
         runFor(100);
     }
+}
+
+// --- 4. A session file's events, at once ---------------------------------------------------
+
+/// `n` events (collect + found_terminator pairs of 64-byte lines) handed to a
+/// shown MainWindow's bridge as a session file's are (loadOffline): the time
+/// until loaded() and the worst event-loop delay meanwhile.
+void loadBenchmark(std::size_t n) {
+    std::printf("load: %zu events through loadOffline into a window…\n", n);
+    std::fflush(stdout);
+    ui::MainWindow w;
+    w.resize(1400, 880);
+    w.show();
+    w.capture()->setRecording(false);
+    runFor(200);
+    std::vector<engine::Event> events(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        engine::Event& e = events[i];
+        e.seq = i + 1;
+        e.tUs = static_cast<std::int64_t>(i) * 10;
+        e.channel = 2;
+        if (i % 2 == 0) {
+            e.kind = engine::EventKind::Collect;
+            e.data = payload(i / 2).substr(0, 62);
+        } else {
+            e.kind = engine::EventKind::FoundTerminator;
+            e.data = "\r\n";
+        }
+        e.size = static_cast<std::int64_t>(e.data.size());
+    }
+    bool loaded = false;
+    QObject::connect(w.bridge(), &ui::EngineBridge::loaded, &w, [&loaded] { loaded = true; });
+    ui::UiLatencyMonitor monitor;
+    QElapsedTimer t;
+    t.start();
+    w.bridge()->loadOffline(std::move(events), QDateTime::currentDateTime());
+    runUntil([&] { return loaded; }, 120000);
+    const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+    info("load: " + std::to_string(n) + " events until loaded()",
+         num(ms, 0) + " ms" + (loaded ? "" : " (NOT LOADED)") + ", worst event-loop delay " +
+             std::to_string(monitor.worstEverMs()) + " ms, " + std::to_string(w.bridge()->eventModel()->rowCount()) +
+             " rows");
+    w.close();
+    runFor(100);
 }
 
 std::string machine() {
@@ -785,11 +835,12 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--record")) o.record = next();
         else if (a == QLatin1String("--bursts")) o.bursts = next().split(QLatin1Char(','), Qt::SkipEmptyParts);
         else if (a == QLatin1String("--no-record")) o.noRecord = true;
+        else if (a == QLatin1String("--load")) o.load = next().toULongLong();
         else {
             std::fprintf(stderr,
                          "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
                          "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE] "
-                         "[--bursts all,periodic,channels] [--no-record]\n");
+                         "[--bursts all,periodic,channels] [--no-record] [--load EVENTS]\n");
             return 2;
         }
     }
@@ -803,10 +854,9 @@ int main(int argc, char** argv) {
 
     if (o.log) logBenchmark(o, view);
     if (o.flood) floodBenchmark(o, view);
-    if (!o.bursts.isEmpty()) {
-        view.hide();
-        burstBenchmark(o);
-    }
+    if (!o.bursts.isEmpty() || o.load) view.hide();
+    if (!o.bursts.isEmpty()) burstBenchmark(o);
+    if (o.load) loadBenchmark(o.load);
 
     std::printf("\nGUI flood benchmark — %s\n\n", machine().c_str());
     std::size_t w = 0;

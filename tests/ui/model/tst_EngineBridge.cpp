@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <memory>
+#include <numeric>
 #include <string>
 
 using engine::ChannelId;
@@ -86,6 +87,7 @@ private slots:
     void signalsInOrder();
     void connectionRefusedEmitsChannelError();
     void floodKeepsOrderAndCounts();
+    void bigBatchIsHandedOnOverManyTurns();
     void drainGateHoldsBackWithoutLoss();
     void ratesOverTheLastSecond();
     void clearLogKeepsChannels();
@@ -235,6 +237,63 @@ void tst_EngineBridge::floodKeepsOrderAndCounts() {
     std::uint64_t collected = 0;
     for (std::size_t r : rowsOf(bridge, EventKind::Collect, p.accepted)) collected += s.data(r).size();
     QCOMPARE(collected, kLines * 63);
+}
+
+// 200,000 events at once (a session file's, through the same slices as a
+// live drain) behind a listener that costs 2 µs an event: they are handed on
+// one slice per event-loop turn, each slice sized to the time budget from
+// the measured cost (so far smaller than kMaxEventsPerSlice), and the model
+// ends complete and in order.
+void tst_EngineBridge::bigBatchIsHandedOnOverManyTurns() {
+    EngineBridge bridge;
+    constexpr std::size_t kEvents = 200000;
+    constexpr qint64 kNsPerEvent = 2000;
+    std::vector<engine::Event> events(kEvents);
+    for (std::size_t i = 0; i < kEvents; ++i) {
+        engine::Event& e = events[i];
+        e.seq = i + 1;
+        e.tUs = static_cast<std::int64_t>(i);
+        e.kind = EventKind::Collect;
+        e.channel = 1;
+        e.data = "line " + std::to_string(i);
+        e.size = static_cast<std::int64_t>(e.data.size());
+    }
+    std::vector<qsizetype> slices;
+    int turn = 0;
+    std::vector<int> turns;  // the turn each slice came in
+    connect(&bridge, &EngineBridge::eventsAppended, this, [&](qsizetype first, qsizetype count) {
+        QCOMPARE(first, static_cast<qsizetype>(std::accumulate(slices.begin(), slices.end(), qsizetype{0})));
+        slices.push_back(count);
+        turns.push_back(turn);
+        QElapsedTimer busy;  // a slow listener: 2 µs an event
+        busy.start();
+        while (busy.nsecsElapsed() < kNsPerEvent * count) {
+        }
+    });
+    QSignalSpy loaded(&bridge, &EngineBridge::loaded);
+    bridge.loadOffline(std::move(events), QDateTime::currentDateTime());
+    // Turn the loop one pass at a time until everything is in.
+    QElapsedTimer deadline;
+    deadline.start();
+    while (loaded.isEmpty() && deadline.elapsed() < 60000) {
+        ++turn;
+        QCoreApplication::processEvents();
+    }
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(bridge.store().size(), kEvents);
+    QCOMPARE(bridge.eventModel()->rowCount(), int(kEvents));
+    QCOMPARE(std::accumulate(slices.begin(), slices.end(), qsizetype{0}), qsizetype(kEvents));
+    for (std::size_t i = 0; i < kEvents; i += 997) QCOMPARE(bridge.store().record(i).seq, std::uint64_t{i + 1});
+    // Never all at once, never more than one slice in one pass of the loop
+    // (the first came from loadOffline itself, before any pass).
+    const std::size_t fit = EngineBridge::kSliceBudgetMs * 1000000 / kNsPerEvent;  // 4,000 events
+    QVERIFY2(slices.size() >= kEvents / fit, qPrintable(QString::number(slices.size())));
+    for (std::size_t i = 1; i < turns.size(); ++i) QVERIFY2(turns[i] > turns[i - 1], qPrintable(QString::number(i)));
+    // After the first slice measured the cost, each one fits the budget.
+    for (std::size_t i = 1; i < slices.size(); ++i)
+        QVERIFY2(slices[i] <= qsizetype(std::max(fit, EngineBridge::kMinEventsPerSlice)),
+                 qPrintable(QStringLiteral("slice %1: %2 events").arg(i).arg(slices[i])));
+    QVERIFY(slices.front() <= qsizetype(EngineBridge::kMaxEventsPerSlice));
 }
 
 void tst_EngineBridge::drainGateHoldsBackWithoutLoss() {
