@@ -9,6 +9,7 @@
 #include "engine/net/SocketOps.h"
 #include "engine/reactor/Channel.h"
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <system_error>
@@ -229,8 +230,27 @@ void HostedWorkRunner::stopAll() {
 
 void HostedWorkRunner::settleNow() {
     m_thread.assertInLoopThread();
+    tickHosts();
     adoptPending();
     checkHosts();
+}
+
+void HostedWorkRunner::tickHosts() {
+    using Clock = std::chrono::steady_clock;
+    constexpr std::uint64_t kTickOwner = ~std::uint64_t{0};  // never a channel id
+    std::optional<Clock::time_point> next;
+    for (auto& [id, h] : m_hosts) {
+        if (!h.work) continue;
+        m_currentHost = id;  // what its tick makes (a connect) is its own
+        if (auto t = h.work->tick(m_paused)) next = next ? std::min(*next, *t) : *t;
+        adoptPending();
+    }
+    m_currentHost = 0;
+    if (!next) return;
+    const auto now = Clock::now();
+    if (m_tickArmed && *m_tickArmed > now && *m_tickArmed <= *next) return;  // an earlier one is on its way
+    m_tickArmed = *next;
+    m_thread.timers().add(*next, kTickOwner, [this] { m_tickArmed.reset(); });
 }
 
 void HostedWorkRunner::adoptPending() {
