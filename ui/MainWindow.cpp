@@ -478,8 +478,14 @@ void MainWindow::connectParts() {
     connect(m_banner, &NotificationBanner::showRequested, this, &MainWindow::revealEvent);
     connect(m_bridge.get(), &EngineBridge::batchReceived, this, [this](const std::vector<engine::Event>& batch) {
         for (const engine::Event& e : batch) {
-            if (e.kind == engine::EventKind::Paused) m_loopPaused->show();
-            if (e.kind == engine::EventKind::Resumed) m_loopPaused->hide();
+            if (e.kind == engine::EventKind::Paused) {
+                m_loopPaused->show();
+                m_scriptPane->setLoopPaused(true);
+            }
+            if (e.kind == engine::EventKind::Resumed) {
+                m_loopPaused->hide();
+                m_scriptPane->setLoopPaused(false);
+            }
         }
     });
 

@@ -203,6 +203,16 @@ ScriptPane::ScriptPane(QWidget* parent) : QWidget(parent) {
 
 ScriptPane::~ScriptPane() { m_job->detach(); }
 
+void ScriptPane::setLoopPaused(bool paused) {
+    if (paused == m_loopPaused) return;
+    m_loopPaused = paused;
+    if (!m_job->running()) return;
+    if (paused)
+        setStatus(tr("The window's loop is paused: the script waits with it (F7 steps the loop, F8 resumes)."), false);
+    else
+        setStatus(m_stepping ? tr("Stepping…") : tr("Running…"), false);
+}
+
 void ScriptPane::setReactor(engine::Reactor* reactor) {
     if (reactor == m_reactor) return;
     if (m_job->running()) {
@@ -331,7 +341,10 @@ bool ScriptPane::begin(bool stepping) {
     }
     if (!m_job->start(*reactor, std::move(*script), options, stepping, reactor == m_ownReactor.get())) return false;
     m_host = m_job->hostId();
-    setStatus(stepping ? tr("Stepping…") : tr("Running…"), false);
+    if (m_loopPaused)
+        setStatus(tr("The window's loop is paused: the script waits with it (F7 steps the loop, F8 resumes)."), false);
+    else
+        setStatus(stepping ? tr("Stepping…") : tr("Running…"), false);
     updateActions();
     return true;
 }
@@ -357,7 +370,7 @@ QTreeWidgetItem* ScriptPane::rowFor(std::size_t index, bool create) {
 void ScriptPane::onBegun(qulonglong index) {
     rowFor(static_cast<std::size_t>(index), true);
     if (m_script && index < m_script->steps().size()) markLine(m_script->steps()[index].line, false);
-    if (!m_stepping) setStatus(tr("Running…"), false);
+    if (!m_stepping && !m_loopPaused) setStatus(tr("Running…"), false);
 }
 
 void ScriptPane::onFinished(const engine::script::RunResult& result, const std::vector<engine::Event>& events) {

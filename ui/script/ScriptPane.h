@@ -134,6 +134,8 @@ public:
     /// the pane's own, made at the first run. A run going on is stopped
     /// (the window calls setReactor(nullptr) before its Reactor goes).
     void setReactor(engine::Reactor* reactor);
+    /// The window's loop was paused (or resumed): the status says a run waits with it.
+    void setLoopPaused(bool paused);
     /// The hosted work of the run going on, or of the last run (0: none yet).
     engine::HostId lastHostId() const noexcept { return m_host; }
     /// How the window shows a step's bytes in its own conversation: the
@@ -194,6 +196,7 @@ private:
     std::unique_ptr<engine::Reactor> m_ownReactor;     // without a window
     engine::HostId m_host = 0;
     bool m_stepping = false;
+    bool m_loopPaused = false;  // the window's loop (setLoopPaused)
 };
 
 }  // namespace ui

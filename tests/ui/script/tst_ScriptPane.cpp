@@ -305,6 +305,8 @@ private slots:
         auto* resume = w.findChild<QAction*>(QStringLiteral("loopResume"));
         QVERIFY(pause && resume);
         pause->trigger();
+        QTRY_VERIFY2_WITH_TIMEOUT(pane->statusText().startsWith(QLatin1String("The window's loop is paused")),
+                                  qPrintable(pane->statusText()), kWaitMs);
         // Longer than the expect's timeout: nothing may end while paused.
         QElapsedTimer paused;
         paused.start();
@@ -339,6 +341,8 @@ private slots:
         QSignalSpy done(pane, &ScriptPane::runFinished);
         pane->setScriptText(QString::fromUtf8(pingScript()));
         QVERIFY(pane->run());
+        QTRY_VERIFY2_WITH_TIMEOUT(pane->statusText().startsWith(QLatin1String("The window's loop is paused")),
+                                  qPrintable(pane->statusText()), kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(pane->results()->topLevelItemCount(), 1, kWaitMs);  // the connect began
         QElapsedTimer held;
         held.start();
