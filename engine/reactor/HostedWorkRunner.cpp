@@ -230,8 +230,8 @@ void HostedWorkRunner::stopAll() {
 
 void HostedWorkRunner::settleNow() {
     m_thread.assertInLoopThread();
-    tickHosts();
-    adoptPending();
+    adoptPending();  // what the pass's hooks made (as before ticks existed)
+    tickHosts();     // adopts what each tick makes as that work's
     checkHosts();
 }
 
