@@ -17,6 +17,10 @@
 
 namespace engine {
 
+namespace {
+constexpr std::uint64_t kTickOwner = ~std::uint64_t{0};  // the tick timer's owner: never a channel id
+}  // namespace
+
 // The tap the runner installs on each dispatcher of hosted work: it turns
 // what the dispatcher does into the events a Channel would emit, through a
 // ChannelReporter of its own.
@@ -135,6 +139,8 @@ HostedWorkRunner::HostedWorkRunner(ChannelContext& ctx, LoopThread& thread, std:
 }
 
 HostedWorkRunner::~HostedWorkRunner() {
+    // The tick timers name us (off the loop thread the loop has ended: no timer runs again).
+    if (m_thread.isInLoopThread()) m_thread.timers().cancelOwner(kTickOwner);
     if (!active() && m_pendingAdds.empty()) return;  // the usual case: stopAll() ran
     m_thread.assertInLoopThread();
     while (!m_hosts.empty()) endHost(m_hosts.begin()->first);
@@ -237,7 +243,6 @@ void HostedWorkRunner::settleNow() {
 
 void HostedWorkRunner::tickHosts() {
     using Clock = std::chrono::steady_clock;
-    constexpr std::uint64_t kTickOwner = ~std::uint64_t{0};  // never a channel id
     std::optional<Clock::time_point> next;
     for (auto& [id, h] : m_hosts) {
         if (!h.work) continue;
