@@ -26,8 +26,9 @@
 // running ("interrupted").
 // Make from channel turns a recorded connection into a script (engine
 // ScriptMaker: requests become sends, replies expects, changing digits
-// regexes): the window gives the events it holds and the selected channel
-// through setEventSource().
+// regexes): the window gives the selected channel's events through
+// setEventSource() — channelEvents() takes that channel's rows of its log
+// through an EventIndex, never a copy of the whole log.
 // What it owns: its widgets, the job, the run's event store and model, and
 // the Reactor of its own when it has no window's (not the window's).
 // Threads: GUI thread.
