@@ -110,6 +110,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
 
 MainWindow::~MainWindow() {
     m_sessionController->shutdown();  // the recording ends with `stopped`; jobs are joined
+    m_scriptPane->setReactor(nullptr);  // a script running in the window's loop is stopped before it goes
     // The bridge goes last of the members but the engine may still report
     // while it shuts down: nothing of ours may hear it by then (the
     // controllers go before it, and their connections with them).
@@ -198,15 +199,21 @@ void MainWindow::buildDocks() {
     tabifyDockWidget(m_inspectorDock, m_scriptDock);  // the right column's full height, a tab beside the inspector
     m_scriptDock->hide();
     // Make from channel: the conversation of the selected channel (or the
-    // first that carried bytes) among the events the window holds.
+    // first that carried bytes), its rows taken from the store through an
+    // EventIndex (not a copy of every event the window holds).
     m_scriptPane->setEventSource([this](std::optional<engine::ChannelId>& channel) {
-        const EventLogStore& store = m_bridge->store();
-        std::vector<engine::Event> events;
-        const std::size_t n = store.size();
-        events.reserve(n);
-        for (std::size_t row = 0; row < n; ++row) events.push_back(store.event(row));
         if (const engine::ChannelId id = currentChannel()) channel = id;
-        return events;
+        return ScriptPane::channelEvents(m_bridge->store(), channel);
+    });
+    // Scripts run in the window's own loop (a channel of the window; the
+    // Loop inspector's pause and step apply), and a result shows its bytes
+    // in the main conversation too.
+    m_scriptPane->setReactor(&m_bridge->reactor());
+    m_scriptPane->setMainJump([this](engine::HostId host, std::size_t connection, bool out, std::int64_t offset) {
+        const std::uint64_t seq = ScriptPane::seqForStepBytes(m_bridge->store(), host, connection, out, offset);
+        if (seq == 0) return false;
+        revealEvent(seq);
+        return true;
     });
     m_interceptPane = new InterceptPane(this);
     m_interceptDock = new QDockWidget(tr("Intercept"), this);
@@ -471,8 +478,14 @@ void MainWindow::connectParts() {
     connect(m_banner, &NotificationBanner::showRequested, this, &MainWindow::revealEvent);
     connect(m_bridge.get(), &EngineBridge::batchReceived, this, [this](const std::vector<engine::Event>& batch) {
         for (const engine::Event& e : batch) {
-            if (e.kind == engine::EventKind::Paused) m_loopPaused->show();
-            if (e.kind == engine::EventKind::Resumed) m_loopPaused->hide();
+            if (e.kind == engine::EventKind::Paused) {
+                m_loopPaused->show();
+                m_scriptPane->setLoopPaused(true);
+            }
+            if (e.kind == engine::EventKind::Resumed) {
+                m_loopPaused->hide();
+                m_scriptPane->setLoopPaused(false);
+            }
         }
     });
 

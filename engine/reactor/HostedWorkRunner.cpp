@@ -9,12 +9,17 @@
 #include "engine/net/SocketOps.h"
 #include "engine/reactor/Channel.h"
 
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
 namespace engine {
+
+namespace {
+constexpr std::uint64_t kTickOwner = ~std::uint64_t{0};  // the tick timer's owner: never a channel id
+}  // namespace
 
 // The tap the runner installs on each dispatcher of hosted work: it turns
 // what the dispatcher does into the events a Channel would emit, through a
@@ -134,6 +139,8 @@ HostedWorkRunner::HostedWorkRunner(ChannelContext& ctx, LoopThread& thread, std:
 }
 
 HostedWorkRunner::~HostedWorkRunner() {
+    // The tick timers name us (off the loop thread the loop has ended: no timer runs again).
+    if (m_thread.isInLoopThread()) m_thread.timers().cancelOwner(kTickOwner);
     if (!active() && m_pendingAdds.empty()) return;  // the usual case: stopAll() ran
     m_thread.assertInLoopThread();
     while (!m_hosts.empty()) endHost(m_hosts.begin()->first);
@@ -229,8 +236,26 @@ void HostedWorkRunner::stopAll() {
 
 void HostedWorkRunner::settleNow() {
     m_thread.assertInLoopThread();
-    adoptPending();
+    adoptPending();  // what the pass's hooks made (as before ticks existed)
+    tickHosts();     // adopts what each tick makes as that work's
     checkHosts();
+}
+
+void HostedWorkRunner::tickHosts() {
+    using Clock = std::chrono::steady_clock;
+    std::optional<Clock::time_point> next;
+    for (auto& [id, h] : m_hosts) {
+        if (!h.work) continue;
+        m_currentHost = id;  // what its tick makes (a connect) is its own
+        if (auto t = h.work->tick(m_paused)) next = next ? std::min(*next, *t) : *t;
+        adoptPending();
+    }
+    m_currentHost = 0;
+    if (!next) return;
+    const auto now = Clock::now();
+    if (m_tickArmed && *m_tickArmed > now && *m_tickArmed <= *next) return;  // an earlier one is on its way
+    m_tickArmed = *next;
+    m_thread.timers().add(*next, kTickOwner, [this] { m_tickArmed.reset(); });
 }
 
 void HostedWorkRunner::adoptPending() {

@@ -13,6 +13,9 @@
 // `hosted dispatcher` event with its Python class name. settle() also ends
 // the work whose done() turned true (`hosted done`, with ok()), closing its
 // dispatchers, and forgets the taps of dispatchers destroyed on their own.
+// Before that, settle() ticks each piece of work (HostedWork::tick, with
+// whether the Reactor is paused: setPaused()) and arms a loop timer for the
+// earliest time it asked for, so the loop's wait ends then.
 // stop() ends one piece of work by command (`hosted stopped`), stopAll() all
 // of them (the Reactor's shutdown). Commands that name a hosted dispatcher
 // are answered here: close() closes it, snapshot() reports its state; the
@@ -30,7 +33,9 @@
 
 #include <atomic>
 #include <map>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +66,8 @@ public:
         if (active()) settleNow();
     }
     bool active() const noexcept { return !m_hosts.empty() || !m_taps.empty(); }
+    /// The Reactor is paused (or not): passed to HostedWork::tick().
+    void setPaused(bool paused) noexcept { m_paused = paused; }
 
     // --- Commands naming a hosted dispatcher -----------------------------------------------------
     /// If `id` is an open hosted dispatcher: closes it (true).
@@ -90,6 +97,8 @@ private:
     void adoptPending();
     /// Reports and ends hosted work that is done; frees the taps of dead dispatchers.
     void checkHosts();
+    /// Ticks the work (HostedWork::tick) and arms a timer for the earliest time asked for.
+    void tickHosts();
     /// Closes every dispatcher of `id`, detaches their taps and destroys the work.
     void endHost(HostId id);
     void hostedEvent(HostPhase phase, HostId host, std::string info, std::int64_t size = 0);
@@ -103,6 +112,8 @@ private:
     std::vector<Dispatcher*> m_pendingAdds;  // registered, not yet looked at
     HostId m_currentHost = 0;                // the host whose factory is running
     ChannelId m_lastAcceptor = 0;            // a hosted listener accepted since adoptPending()
+    bool m_paused = false;                   // the Reactor is paused (tick())
+    std::optional<std::chrono::steady_clock::time_point> m_tickArmed;  // the tick timer armed
 };
 
 }  // namespace engine

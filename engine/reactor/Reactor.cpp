@@ -83,6 +83,8 @@ public:
     void start();
     ChannelId post(Command command);
     HostId postHost(std::string label, HostFactory factory);
+    /// Reactor::wake(): an empty task through the door.
+    void wake() { m_thread.post([] {}); }
     ReactorStats stats() const LW_EXCLUDES(m_statsMutex);
     /// The backend the loop waits in now (any thread).
     Backend backend() const noexcept { return m_thread.backend(); }
@@ -885,6 +887,7 @@ void Reactor::Impl::execute(cmd::Pause&) {
     if (m_paused) return;
     m_paused = true;
     m_steps = 0;
+    m_hosting->setPaused(true);
     m_events.emplace(EventKind::Paused, kReactorChannel);
 }
 
@@ -892,6 +895,7 @@ void Reactor::Impl::execute(cmd::Resume&) {
     if (!m_paused) return;
     m_paused = false;
     m_steps = 0;
+    m_hosting->setPaused(false);
     m_events.emplace(EventKind::Resumed, kReactorChannel);
 }
 
@@ -1005,6 +1009,7 @@ void Reactor::setMessageLimit(std::uint64_t messages) { post(cmd::SetMessageLimi
 void Reactor::shutdown() { post(cmd::Shutdown{}); }
 HostId Reactor::host(std::string label, HostFactory factory) { return m_impl->postHost(std::move(label), std::move(factory)); }
 void Reactor::stopHost(HostId host) { post(cmd::StopHost{host}); }
+void Reactor::wake() { m_impl->wake(); }
 
 void Reactor::drain(std::vector<Event>& out) { m_impl->m_events.drain(out); }
 bool Reactor::waitAndDrain(std::vector<Event>& out, std::chrono::milliseconds timeout) {

@@ -144,6 +144,10 @@ public:
     HostId host(std::string label, HostFactory factory);
     /// Closes the dispatchers of hosted work `host` and destroys it.
     void stopHost(HostId host);
+    /// Runs a pass's hooks again, also while paused, without a command: the
+    /// hosted work is ticked (HostedWork::tick) and sees what another thread
+    /// asked of it through its own atomics (a script's Step, Stop).
+    void wake();
     /// Closes every channel and stops the loop thread; `stopped` is the last
     /// event. Returns at once; the destructor (or finished()) tells when done.
     void shutdown();

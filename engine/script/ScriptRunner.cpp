@@ -12,6 +12,8 @@
 #include "engine/tls/TlsLayer.h"
 
 #include <algorithm>
+#include <limits>
+#include <stdexcept>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -83,6 +85,13 @@ public:
     }
 
     bool done() const noexcept { return m_state == State::Done; }
+    /// Takes `d` off the run's time (a paused loop's time): every deadline
+    /// and the step's start move on by it.
+    void shift(Clock::duration d) {
+        m_deadline += d;
+        m_stepStart += d;
+        m_started += d;
+    }
     bool passed() const noexcept { return m_state == State::Done && !m_failure; }
     const std::optional<StepFailure>& failure() const noexcept { return m_failure; }
     std::uint64_t stepsRun() const noexcept { return m_stepsRun; }
@@ -290,6 +299,7 @@ private:
                 if (m_options.onBegin) m_options.onBegin(m_pc);
             }
             m_stepStart = now;
+            m_stepOut = m_stepIn = -1;
             switch (st.kind) {
             case Step::Kind::Connect: {
                 dropChat();
@@ -299,6 +309,8 @@ private:
                 m_in.clear();
                 m_pos = 0;
                 m_scan = 0;
+                m_rxBase = bytesReceived;
+                m_txBase = bytesSent;
                 const std::string host = m_options.host.empty() ? st.host : m_options.host;
                 const std::uint16_t port = m_options.host.empty() ? st.port : m_options.port;
                 const std::string key = host + ":" + std::to_string(port);
@@ -384,6 +396,7 @@ private:
                 }
                 std::string bytes = render(st.text);
                 if (!st.raw) bytes += sendTerminator();
+                m_stepOut = static_cast<std::int64_t>(bytesSent - m_txBase);
                 bytesSent += bytes.size();
                 m_unsent += bytes.size();
                 {
@@ -611,6 +624,8 @@ private:
                     latencies->push_back(static_cast<std::uint32_t>(std::min(us, 4.0e9)));
                 }
                 m_state = State::Running;
+                m_stepIn = static_cast<std::int64_t>(bytesReceived - m_rxBase) -
+                           static_cast<std::int64_t>(m_in.size() - static_cast<std::size_t>(msg.data() - m_in.data()));
                 passStep(t, "'" + shortEscaped(msg) + "'");
                 return true;
             }
@@ -737,6 +752,9 @@ private:
             d.statement = &step();
             d.ms = msSince(m_stepStart, now);
             d.detail = std::move(detail);
+            d.connection = m_channel;
+            d.outOffset = m_stepOut;
+            d.inOffset = m_stepIn;
             onStep(d);
         }
         m_state = State::Running;
@@ -800,6 +818,10 @@ private:
     std::optional<tls::StartTlsDialog> m_dialog;  // a built-in STARTTLS dialogue running
     static constexpr std::size_t kMaxDialogueLine = 64 * 1024;
     std::size_t m_unsent = 0;  // pushed, not yet sent
+    std::uint64_t m_rxBase = 0;  // bytesReceived / bytesSent when the connection was made
+    std::uint64_t m_txBase = 0;
+    std::int64_t m_stepOut = -1;  // the step's StepDone::outOffset / inOffset
+    std::int64_t m_stepIn = -1;
     // Recording (RunOptions::record)
     std::uint64_t m_seq = 0;
     Clock::time_point m_t0 = Clock::now();
@@ -1094,5 +1116,179 @@ std::uint32_t ScriptRunner::percentile(const std::vector<std::uint32_t>& sorted,
     const std::size_t i = rank < 1 ? 0 : std::min(sorted.size() - 1, static_cast<std::size_t>(rank) - 1);
     return sorted[i];
 }
+
+// --- Hosted in a Reactor's loop -----------------------------------------------------------------
+
+struct HostedRun::Shared {
+    Script script;
+    RunOptions options;
+    std::atomic<bool> cancel{false};
+    std::atomic<std::uint64_t> budget{std::numeric_limits<std::uint64_t>::max()};
+    std::atomic<bool> made{false};
+    Mutex mutex;
+    std::vector<Report> reports LW_GUARDED_BY(mutex);
+    std::function<void()> notify LW_GUARDED_BY(mutex);
+
+    Shared(Script s, RunOptions o) : script(std::move(s)), options(std::move(o)) {}
+    void post(Report r) LW_EXCLUDES(mutex) {
+        MutexLock lock(mutex);
+        const bool first = reports.empty();
+        reports.push_back(std::move(r));
+        if (first && notify) notify();
+    }
+};
+
+namespace {
+
+// The run as hosted work: one Session in the Reactor's Loop, ticked before
+// every wait (HostedWorkRunner::settle), its clock stopped while the Reactor
+// is paused.
+class HostedScript final : public HostedWork {
+public:
+    using Report = HostedRun::Report;
+
+    HostedScript(std::shared_ptr<HostedRun::Shared> shared, Loop& loop)
+        : m_shared(std::move(shared)), m_options(makeOptions()),
+          m_session(m_shared->script, m_options, loop, m_resolved) {
+        m_session.onStep = [this](const StepDone& d) {
+            Report r;
+            r.kind = Report::Kind::Passed;
+            r.index = d.step - 1;
+            r.step = d;
+            r.events.swap(m_record);
+            m_shared->post(std::move(r));
+        };
+        m_t0 = Clock::now();
+        m_result.startedAt = std::chrono::system_clock::now();
+        m_session.setRecordStart(m_t0);
+        m_session.start(m_t0);
+    }
+    ~HostedScript() override {
+        if (!m_finished) {  // the Reactor ended the work (stopHost, shutdown)
+            StepFailure f;
+            f.reason = "stopped: the window's loop ended the script";
+            m_result.failure = std::move(f);
+            report(Clock::now(), false);
+        }
+    }
+
+    bool done() const override { return m_finished; }
+    bool ok() const override { return m_finished && m_result.passed; }
+
+    std::optional<Clock::time_point> tick(bool paused) override {
+        ScriptRunner::Session::reap();  // connections closed in the hooks of the last pass
+        if (m_finished) return std::nullopt;
+        const auto now = Clock::now();
+        if (paused) {
+            if (!m_pausedAt) m_pausedAt = now;
+            // Nothing runs out while paused; Stop still stops, and a run a
+            // stepped pass carried to its end ends.
+            if (!m_shared->cancel.load() && !m_session.done()) return std::nullopt;
+        } else if (m_pausedAt) {
+            m_session.shift(now - *m_pausedAt);
+            m_pausedTotal += now - *m_pausedAt;
+            m_pausedAt.reset();
+        }
+        m_session.tick(now);
+        if (m_session.done()) {
+            m_result.passed = m_session.passed();
+            m_result.failure = m_session.failure();
+            report(now, true);
+            return std::nullopt;
+        }
+        return m_session.deadline();
+    }
+
+private:
+    RunOptions makeOptions() {
+        RunOptions o = m_shared->options;
+        o.cancel = &m_shared->cancel;
+        o.stepBudget = &m_shared->budget;
+        o.record = &m_record;
+        HostedRun::Shared* sh = m_shared.get();
+        o.onBegin = [sh](std::size_t i) {
+            Report r;
+            r.kind = Report::Kind::Begun;
+            r.index = i;
+            sh->post(std::move(r));
+        };
+        o.onHeld = [sh](std::size_t i) {
+            Report r;
+            r.kind = Report::Kind::Held;
+            r.index = i;
+            sh->post(std::move(r));
+        };
+        return o;
+    }
+    void report(Clock::time_point now, bool stopped) {
+        m_finished = true;
+        if (stopped) {
+            Event e;
+            e.kind = EventKind::Stopped;
+            m_session.emit(std::move(e), true);
+        }
+        if (m_pausedAt) m_pausedTotal += now - *m_pausedAt;
+        m_result.stepsRun = m_session.stepsRun();
+        m_result.elapsedMs = msSince(m_t0 + m_pausedTotal, now);
+        m_result.bytesSent = m_session.bytesSent;
+        m_result.bytesReceived = m_session.bytesReceived;
+        Report r;
+        r.kind = Report::Kind::Finished;
+        r.result = m_result;
+        r.events.swap(m_record);
+        m_shared->post(std::move(r));
+    }
+
+    std::shared_ptr<HostedRun::Shared> m_shared;
+    std::vector<Event> m_record;
+    RunOptions m_options;
+    std::map<std::string, std::vector<Address>> m_resolved;
+    ScriptRunner::Session m_session;
+    Clock::time_point m_t0;
+    std::optional<Clock::time_point> m_pausedAt;
+    Clock::duration m_pausedTotal{};
+    RunResult m_result;
+    bool m_finished = false;
+};
+
+}  // namespace
+
+HostedRun::HostedRun(Script script, RunOptions options, bool stepping)
+    : m_shared(std::make_shared<Shared>(std::move(script), std::move(options))) {
+    if (stepping) m_shared->budget = 1;
+}
+
+HostedRun::~HostedRun() {
+    setNotify({});
+    stop();
+}
+
+const Script& HostedRun::script() const noexcept { return m_shared->script; }
+
+HostFactory HostedRun::factory() {
+    return [shared = m_shared](Loop& loop) -> std::unique_ptr<HostedWork> {
+        if (shared->made.exchange(true)) throw std::logic_error("a hosted run is made once");
+        return std::make_unique<HostedScript>(shared, loop);
+    };
+}
+
+void HostedRun::setNotify(std::function<void()> notify) {
+    MutexLock lock(m_shared->mutex);
+    m_shared->notify = std::move(notify);
+}
+
+void HostedRun::take(std::vector<Report>& out) {
+    out.clear();
+    MutexLock lock(m_shared->mutex);
+    out.swap(m_shared->reports);
+}
+
+void HostedRun::step() {
+    if (m_shared->budget.load() != std::numeric_limits<std::uint64_t>::max()) ++m_shared->budget;
+}
+
+void HostedRun::resume() { m_shared->budget = std::numeric_limits<std::uint64_t>::max(); }
+
+void HostedRun::stop() { m_shared->cancel = true; }
 
 }  // namespace engine::script

@@ -32,12 +32,19 @@
 // contexts are made once per step (engine/tls/TlsContext) and kept for the
 // iterations of a load.
 // Stepping: RunOptions::stepBudget holds the run before each step past it.
+// Hosted: HostedRun runs the script as HostedWork in a Reactor's loop (the
+// window's: its connection is then a channel of that Reactor, and pausing,
+// stepping and tracing the loop apply to it); what it does comes out as
+// reports, taken in batches by another thread.
 // What it owns: the loop and the connections of a run (made and destroyed in run()/runLoad()).
 // Threads: one thread (the caller's); the Script is shared read-only.
+// HostedRun: see its own comment.
 #pragma once
 
 #include "engine/asyncore/Loop.h"
+#include "engine/net/ThreadSafety.h"
 #include "engine/reactor/Event.h"
+#include "engine/reactor/HostedWork.h"
 #include "engine/script/Script.h"
 
 #include <atomic>
@@ -45,6 +52,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +107,15 @@ struct StepDone {
     const Step* statement = nullptr;
     double ms = 0;
     std::string detail;  ///< Expect: the message it matched (escaped, cut); Connect: "to ADDRESS"
+    /// Where the step's bytes are in its connection's streams, for finding
+    /// them in another record of the same connection (the window's channel):
+    /// the connection (1 for the script's first connect, 2 for the next …;
+    /// 0 before any), the offset of what a send pushed in the bytes sent on
+    /// it and of the message an expect matched in the bytes received
+    /// (plaintext; -1: none).
+    std::size_t connection = 0;
+    std::int64_t outOffset = -1;
+    std::int64_t inOffset = -1;
 };
 
 struct RunResult {
@@ -138,6 +155,60 @@ public:
 private:
     const Script& m_script;
     RunOptions m_options;
+};
+
+/// One run of a script hosted in a Reactor's loop (Reactor::host(factory())):
+/// how the window runs scripts. The script's connection is a dispatcher of
+/// that loop, so the Reactor reports it as a channel of its own (connecting,
+/// sent, collect, closed … in the window's conversation), and pausing the
+/// Reactor pauses the script: nothing runs but what a stepped pass reads and
+/// writes, and its timeouts do not run out (the paused time is taken off
+/// every deadline: HostedWork::tick). What the run does comes out as
+/// reports (a step begun, held, passed with its session events, the end),
+/// queued under a lock; `notify` hears on the loop thread when the queue
+/// goes from empty to not empty, and take() swaps the lot out.
+/// step() / resume() / stop() act as RunOptions::stepBudget / cancel do;
+/// the caller then wakes the loop (Reactor::wake()). If the Reactor ends
+/// the work first (stopHost, shutdown) the last report says so.
+/// What it owns: the Script and options (shared with the work in the loop),
+/// the reports not yet taken.
+/// Threads: step(), resume(), stop(), take(), setNotify(): any thread; the
+/// factory and the work it makes: the Reactor's loop thread.
+class HostedRun {
+public:
+    struct Report {
+        enum class Kind { Begun, Held, Passed, Finished };
+        Kind kind = Kind::Begun;
+        std::size_t index = 0;      ///< the step's index in the script, 0-based
+        StepDone step;              ///< Passed (statement: the script's, alive as long as the HostedRun)
+        std::vector<Event> events;  ///< Passed, Finished: the run's session events since the last report
+        RunResult result;           ///< Finished
+    };
+
+    HostedRun(Script script, RunOptions options, bool stepping);
+    ~HostedRun();
+    HostedRun(const HostedRun&) = delete;
+    HostedRun& operator=(const HostedRun&) = delete;
+
+    const Script& script() const noexcept;
+    /// For Reactor::host(): makes the run in the Reactor's loop (once).
+    HostFactory factory();
+    /// Called on the loop thread, under the queue's lock, when reports
+    /// become available; must be quick. Empty: no one hears.
+    void setNotify(std::function<void()> notify);
+    /// Moves the reports queued so far into `out` (cleared first).
+    void take(std::vector<Report>& out);
+    /// One more step may start (stepping).
+    void step();
+    /// No more holding.
+    void resume();
+    /// The step running fails as "interrupted".
+    void stop();
+
+    struct Shared;
+
+private:
+    std::shared_ptr<Shared> m_shared;
 };
 
 }  // namespace engine::script

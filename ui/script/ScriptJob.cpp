@@ -1,72 +1,105 @@
-// ScriptJob.cpp — a script's run on its own thread, reported in batches.
+// ScriptJob.cpp — a script's run hosted in a Reactor's loop, reported in batches.
 #include "ui/script/ScriptJob.h"
 
+#include "engine/reactor/Reactor.h"
+
 #include <QMetaObject>
+#include <QPointer>
 
 namespace ui {
 
 ScriptJob::ScriptJob(QObject* parent) : QObject(parent) {}
 
-ScriptJob::~ScriptJob() {
-    m_cancel = true;
-    join();
+ScriptJob::~ScriptJob() { detach(); }
+
+void ScriptJob::detach() {
+    if (!m_run) return;
+    m_run->setNotify({});  // after this no call from the loop thread names us
+    m_run->stop();
+    if (m_reactor) m_reactor->stopHost(m_host);
+    m_run.reset();
+    m_reactor = nullptr;
+    m_host = 0;
 }
 
-void ScriptJob::join() {
-    if (m_thread && m_thread->joinable()) m_thread->join();
-    m_thread.reset();
-}
-
-bool ScriptJob::start(engine::script::Script script, engine::script::RunOptions options, bool stepping) {
-    if (m_thread) return false;
-    m_script = std::make_unique<engine::script::Script>(std::move(script));
-    m_cancel = false;
-    m_budget = stepping ? 1 : std::numeric_limits<std::uint64_t>::max();
-    options.cancel = &m_cancel;
-    options.stepBudget = &m_budget;
-    // Every call below runs on the run's thread and posts to the GUI thread.
-    // The job outlives the thread (its destructor joins it); what is still
-    // queued when it goes is dropped by Qt.
+bool ScriptJob::start(engine::Reactor& reactor, engine::script::Script script, engine::script::RunOptions options,
+                      bool stepping, bool drainReactor) {
+    if (m_run) return false;
+    options.cancel = nullptr;
+    options.stepBudget = nullptr;
+    options.onBegin = nullptr;
+    options.onHeld = nullptr;
+    options.record = nullptr;
+    m_run = std::make_unique<engine::script::HostedRun>(std::move(script), std::move(options), stepping);
+    m_reactor = &reactor;
+    m_drainReactor = drainReactor;
+    // Called on the loop thread, under the run's lock, when a batch begins:
+    // one queued call, which takes the whole batch. setNotify({}) (detach)
+    // waits for that lock, so the job is alive whenever this runs.
     ScriptJob* self = this;
-    options.onBegin = [self](std::size_t i) {
-        QMetaObject::invokeMethod(self, [self, i] { emit self->stepBegun(i); }, Qt::QueuedConnection);
-    };
-    options.onHeld = [self](std::size_t i) {
-        QMetaObject::invokeMethod(self, [self, i] { emit self->held(i); }, Qt::QueuedConnection);
-    };
-    const engine::script::Script* s = m_script.get();
-    m_thread.emplace([self, s, options]() mutable {
-        std::vector<engine::Event> record;
-        options.record = &record;
-        engine::script::ScriptRunner runner(*s, options);
-        const auto result = runner.run([&](const engine::script::StepDone& d) {
-            Passed p;
-            p.index = d.step - 1;
-            p.line = d.line;
-            p.ms = d.ms;
-            p.detail = QString::fromStdString(d.detail);
-            std::vector<engine::Event> batch;
-            batch.swap(record);
-            QMetaObject::invokeMethod(
-                self, [self, p, batch = std::move(batch)] { emit self->stepPassed(p, batch); }, Qt::QueuedConnection);
-        });
-        QMetaObject::invokeMethod(
-            self,
-            [self, result, batch = std::move(record)] {
-                self->join();
-                emit self->finished(result, batch);
-            },
-            Qt::QueuedConnection);
-    });
+    m_run->setNotify([self] { QMetaObject::invokeMethod(self, &ScriptJob::takeReports, Qt::QueuedConnection); });
+    m_host = reactor.host(QStringLiteral("script").toStdString(), m_run->factory());
     return true;
 }
 
-void ScriptJob::step() {
-    if (m_budget.load() != std::numeric_limits<std::uint64_t>::max()) ++m_budget;
+void ScriptJob::takeReports() {
+    if (!m_run) return;
+    if (m_drainReactor && m_reactor) m_reactor->drain(m_scratch);
+    m_run->take(m_reports);
+    for (auto& r : m_reports) {
+        using K = engine::script::HostedRun::Report::Kind;
+        switch (r.kind) {
+        case K::Begun: emit stepBegun(r.index); break;
+        case K::Held: emit held(r.index); break;
+        case K::Passed: {
+            Passed p;
+            p.index = r.index;
+            p.line = r.step.line;
+            p.ms = r.step.ms;
+            p.detail = QString::fromStdString(r.step.detail);
+            p.connection = r.step.connection;
+            p.outOffset = r.step.outOffset;
+            p.inOffset = r.step.inOffset;
+            emit stepPassed(p, r.events);
+            break;
+        }
+        case K::Finished: {
+            // The run is over: forget it before anyone hears (a slot may start the next).
+            auto run = std::move(m_run);
+            run->setNotify({});
+            m_reactor = nullptr;
+            m_host = 0;
+            const engine::script::RunResult result = r.result;
+            const std::vector<engine::Event> events = std::move(r.events);
+            m_reports.clear();
+            emit finished(result, events);
+            return;
+        }
+        }
+        if (!m_run) return;  // a slot detached the job
+    }
 }
 
-void ScriptJob::resume() { m_budget = std::numeric_limits<std::uint64_t>::max(); }
+void ScriptJob::wake() {
+    if (m_reactor) m_reactor->wake();
+}
 
-void ScriptJob::stop() { m_cancel = true; }
+void ScriptJob::step() {
+    if (!m_run) return;
+    m_run->step();
+    wake();
+}
+
+void ScriptJob::resume() {
+    if (!m_run) return;
+    m_run->resume();
+    wake();
+}
+
+void ScriptJob::stop() {
+    if (!m_run) return;
+    m_run->stop();
+    wake();
+}
 
 }  // namespace ui

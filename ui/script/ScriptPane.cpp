@@ -4,9 +4,11 @@
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/Conversation.h"
 #include "engine/net/Address.h"
+#include "engine/reactor/Reactor.h"
 #include "engine/script/Script.h"
 #include "engine/script/ScriptMaker.h"
 #include "engine/script/ScriptRunner.h"
+#include "ui/model/EventIndex.h"
 #include "ui/model/EventLogModel.h"
 #include "ui/script/ScriptHighlighter.h"
 #include "ui/script/ScriptJob.h"
@@ -160,6 +162,9 @@ ScriptPane::ScriptPane(QWidget* parent) : QWidget(parent) {
         item->setText(ColDetail, p.detail);
         item->setToolTip(ColDetail, p.detail);
         item->setText(ColTime, ms(p.ms));
+        item->setData(ColStatement, kConnectionRole, QVariant::fromValue<qulonglong>(p.connection));
+        item->setData(ColStatement, kOutRole, QVariant::fromValue<qlonglong>(p.outOffset));
+        item->setData(ColStatement, kInRole, QVariant::fromValue<qlonglong>(p.inOffset));
         appendEvents(events, item);
     });
     connect(m_job, &ScriptJob::held, this, [this](qulonglong index) {
@@ -196,7 +201,29 @@ ScriptPane::ScriptPane(QWidget* parent) : QWidget(parent) {
     updateActions();
 }
 
-ScriptPane::~ScriptPane() = default;
+ScriptPane::~ScriptPane() { m_job->detach(); }
+
+void ScriptPane::setLoopPaused(bool paused) {
+    if (paused == m_loopPaused) return;
+    m_loopPaused = paused;
+    if (!m_job->running()) return;
+    if (paused)
+        setStatus(tr("The window's loop is paused: the script waits with it (F7 steps the loop, F8 resumes)."), false);
+    else
+        setStatus(m_stepping ? tr("Stepping…") : tr("Running…"), false);
+}
+
+void ScriptPane::setReactor(engine::Reactor* reactor) {
+    if (reactor == m_reactor) return;
+    if (m_job->running()) {
+        m_job->detach();
+        m_current = nullptr;
+        m_stepping = false;
+        setStatus(tr("Stopped: the window's loop went away."), true);
+        updateActions();
+    }
+    m_reactor = reactor;
+}
 
 QString ScriptPane::statusText() const { return m_status->text(); }
 
@@ -300,8 +327,24 @@ bool ScriptPane::begin(bool stepping) {
     m_model->appendFromStore();
     m_editor->setExtraSelections({});
     m_stepping = stepping;
-    if (!m_job->start(std::move(*script), options, stepping)) return false;
-    setStatus(stepping ? tr("Stepping…") : tr("Running…"), false);
+    engine::Reactor* reactor = m_reactor;
+    if (!reactor) {
+        if (!m_ownReactor) {
+            try {
+                m_ownReactor = std::make_unique<engine::Reactor>();
+            } catch (const std::exception& e) {
+                setStatus(tr("Cannot start a loop for the script: %1").arg(printable(e.what())), true);
+                return false;
+            }
+        }
+        reactor = m_ownReactor.get();
+    }
+    if (!m_job->start(*reactor, std::move(*script), options, stepping, reactor == m_ownReactor.get())) return false;
+    m_host = m_job->hostId();
+    if (m_loopPaused)
+        setStatus(tr("The window's loop is paused: the script waits with it (F7 steps the loop, F8 resumes)."), false);
+    else
+        setStatus(stepping ? tr("Stepping…") : tr("Running…"), false);
     updateActions();
     return true;
 }
@@ -327,7 +370,7 @@ QTreeWidgetItem* ScriptPane::rowFor(std::size_t index, bool create) {
 void ScriptPane::onBegun(qulonglong index) {
     rowFor(static_cast<std::size_t>(index), true);
     if (m_script && index < m_script->steps().size()) markLine(m_script->steps()[index].line, false);
-    if (!m_stepping) setStatus(tr("Running…"), false);
+    if (!m_stepping && !m_loopPaused) setStatus(tr("Running…"), false);
 }
 
 void ScriptPane::onFinished(const engine::script::RunResult& result, const std::vector<engine::Event>& events) {
@@ -374,6 +417,13 @@ void ScriptPane::appendEvents(const std::vector<engine::Event>& events, QTreeWid
 
 bool ScriptPane::jumpTo(QTreeWidgetItem* result) {
     if (!result) return false;
+    if (m_mainJump && m_host) {
+        const auto connection = result->data(ColStatement, kConnectionRole).toULongLong();
+        const auto out = result->data(ColStatement, kOutRole).toLongLong();
+        const auto in = result->data(ColStatement, kInRole).toLongLong();
+        if (connection > 0 && (in >= 0 || out >= 0))
+            m_mainJump(m_host, static_cast<std::size_t>(connection), in < 0, in >= 0 ? in : out);
+    }
     const auto seq = result->data(ColLine, kSeqRole).toULongLong();
     if (!seq) return false;
     const int row = m_model->viewRowForSeq(seq);
@@ -401,6 +451,77 @@ bool ScriptPane::makeFromEvents(const std::vector<engine::Event>& events, std::o
                   .arg(QString::fromStdString(c->peer)),
               false);
     return true;
+}
+
+std::vector<engine::Event> ScriptPane::channelEvents(const EventLogStore& store,
+                                                    std::optional<engine::ChannelId>& channel) {
+    const std::size_t n = store.size();
+    if (!channel) {  // the first connection that carried bytes
+        for (std::size_t row = 0; row < n; ++row) {
+            const LogRecord& r = store.record(row);
+            if (r.channel != 0 && (r.kind == engine::EventKind::Collect || r.kind == engine::EventKind::Sent ||
+                                   r.kind == engine::EventKind::Received)) {
+                channel = r.channel;
+                break;
+            }
+        }
+        if (!channel) return {};
+    }
+    EventMatcher::Spec spec;
+    spec.channels.push_back(*channel);
+    for (std::size_t row = 0; row < n; ++row) {  // a proxied connection: its upstream leg too
+        const LogRecord& r = store.record(row);
+        if (r.channel == *channel && r.kind == engine::EventKind::Accepted) {
+            if (const engine::ChannelId up = store.event(row).upstream()) spec.channels.push_back(up);
+            break;
+        }
+    }
+    EventIndex index(EventIndex::Mode::Events, std::make_shared<const EventMatcher>(spec), store.generation());
+    index.scan(store, n);
+    std::vector<engine::Event> events;
+    events.reserve(index.entries().size());
+    for (const EventIndex::Entry& e : index.entries()) events.push_back(store.event(static_cast<std::size_t>(e.row)));
+    return events;
+}
+
+std::uint64_t ScriptPane::seqForStepBytes(const EventLogStore& store, engine::HostId host, std::size_t connection,
+                                          bool out, std::int64_t offset) {
+    if (host == 0 || connection == 0 || offset < 0) return 0;
+    const std::size_t n = store.size();
+    // The channel: the connection-th `hosted dispatcher` event of the work.
+    engine::ChannelId channel = 0;
+    {
+        EventMatcher::Spec spec;
+        spec.kinds = {engine::EventKind::Hosted};
+        EventIndex index(EventIndex::Mode::Events, std::make_shared<const EventMatcher>(spec), store.generation());
+        index.scan(store, n);
+        std::size_t seen = 0;
+        for (const EventIndex::Entry& e : index.entries()) {
+            const LogRecord& r = store.record(static_cast<std::size_t>(e.row));
+            if (static_cast<engine::HostPhase>(r.sub) != engine::HostPhase::Dispatcher ||
+                static_cast<engine::HostId>(r.count) != host)
+                continue;
+            if (++seen == connection) {
+                channel = r.channel;
+                break;
+            }
+        }
+    }
+    if (channel == 0) return 0;
+    EventMatcher::Spec spec;
+    spec.channels = {channel};
+    spec.kinds = {out ? engine::EventKind::Sent : engine::EventKind::Collect};
+    EventIndex index(EventIndex::Mode::Events, std::make_shared<const EventMatcher>(spec), store.generation());
+    index.scan(store, n);
+    std::int64_t at = 0;
+    std::uint64_t last = 0;
+    for (const EventIndex::Entry& e : index.entries()) {
+        const LogRecord& r = store.record(static_cast<std::size_t>(e.row));
+        last = r.seq;
+        at += static_cast<std::int64_t>(r.dataLength);
+        if (offset < at) return r.seq;
+    }
+    return last;
 }
 
 bool ScriptPane::makeFromSource() {
