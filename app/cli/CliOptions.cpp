@@ -11,6 +11,7 @@
 #include "engine/program/Presets.h"
 #include "engine/program/ProgramRunner.h"
 #include "engine/reactor/Reactor.h"
+#include "engine/tls/LocalCa.h"
 
 #include <CLI/CLI.hpp>
 
@@ -334,7 +335,20 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
                    "(towards the server)";
         if (std::string e = finishTls(TlsRole::Client, "proxy", o.toTls, {}, TlsLeg::ProxyUpstream); !e.empty())
             return e;
-        return finishTls(TlsRole::Server, "proxy", o.tls, {}, TlsLeg::ProxyClient);
+        if (std::string e = finishTls(TlsRole::Server, "proxy", o.tls, {}, TlsLeg::ProxyClient); !e.empty()) return e;
+        engine::TlsConfig& c = o.tls.config;
+        if (c.enabled && c.certFile.empty()) {
+            // Certificates from the local CA, one per name the client asks for.
+            if (c.localCaDir.empty()) c.localCaDir = engine::tls::LocalCa::defaultDirectory();
+            if (c.localCaDir.empty())
+                return "proxy --tls without --cert/--key uses the local CA, but there is no folder for it (neither "
+                       "XDG_DATA_HOME nor HOME is set): name one with --ca-dir DIR";
+            c.localCaFallbackName = o.toHost;
+        } else if (!c.localCaDir.empty()) {
+            return "--ca-dir names the local CA that issues certificates when --cert/--key are not given: give one "
+                   "or the other";
+        }
+        return {};
     } else {
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +

@@ -7,6 +7,7 @@
 #include "app/cli/ToolCommands.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/EventJson.h"
+#include "engine/tls/LocalCa.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -108,6 +109,18 @@ int CliSession::run() {
         say("TLS key log: appending session secrets to " + keyLogTls.config.keyLogFile +
             (keyLogTls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
     if (m_o.mode == Mode::Proxy) {
+        if (!co.tls.localCaDir.empty()) {
+            // Opened (created) here first, to say which CA clients must trust.
+            try {
+                const auto ca = engine::tls::LocalCa::open(co.tls.localCaDir);
+                say(std::string("TLS: certificates for the names clients ask for, issued by the local CA in ") +
+                    ca->directory() + (ca->created() ? " (created now)" : "") + ", SHA-256 " + ca->fingerprint() +
+                    "; clients trust " + ca->certificatePath() + " (linewright-cli ca --export FILE)");
+            } catch (const std::exception& e) {
+                say(std::string("local CA: ") + e.what());
+                return 1;
+            }
+        }
         co.proxy.host = m_o.toHost;
         co.proxy.port = m_o.toPort;
         co.proxy.family = m_o.family;
