@@ -8,6 +8,10 @@
 //   * towards the client (--tls): openssl s_client, curl --cacert and
 //     gnutls-cli through the proxy to a cleartext python3 -m http.server;
 //     the generated certificate's fingerprint printed and presented.
+//   * the local CA (proxy --tls without --cert/--key, linewright-cli ca):
+//     created once (key 0600), exported; curl --cacert and openssl s_client
+//     -verify_return_error verify the certificates issued for two names (SNI);
+//     a second run reuses the CA; a key readable by others is refused.
 //   * bad input: a plaintext client on the TLS leg, a plaintext server on
 //     the TLS upstream, an upstream that never answers the handshake
 //     (--tls-timeout): each one error line, nothing hangs.
@@ -17,6 +21,8 @@
 // A peer program missing is a QSKIP naming it. Every wait has a deadline.
 #include <QByteArray>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -87,6 +93,8 @@ private slots:
     void clientTlsOpensslAndGnutls();
     void clientTlsGeneratedCertificateRecordReplay();
     void clientPlaintextOnTlsLeg();
+    void localCaIssuesPerName();
+    void localCaRefusesBadFolders();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -116,6 +124,11 @@ void TestCliProxyTls::usageErrors_data() {
                                       << "--cert configures TLS, but TLS is not on: add --tls";
     QTest::newRow("keylog without any tls") << QStringList{"--keylog", "k.log"}
                                             << "--keylog records TLS secrets, but TLS is not on";
+    QTest::newRow("ca-dir with cert") << QStringList{"--tls", "--cert", "server.pem", "--key", "server.key", "--ca-dir", "cadir"}
+                                      << "--ca-dir names the local CA that issues certificates when --cert/--key are not "
+                                         "given: give one or the other";
+    QTest::newRow("ca-dir without tls") << QStringList{"--ca-dir", "cadir"}
+                                        << "--ca-dir configures TLS, but TLS is not on: add --tls";
     QTest::newRow("bad to-tls-max") << QStringList{"--to-tls", "--to-tls-max", "2.0"}
                                     << "expected a TLS version: 1.0, 1.1, 1.2 or 1.3";
 }
@@ -317,8 +330,8 @@ void TestCliProxyTls::clientTlsOpensslAndGnutls() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-// proxy --tls without --cert/--key: a generated certificate whose printed
-// fingerprint is the one the client sees; the session recorded through the
+// proxy --tls without --cert/--key: a certificate from the local CA, which a
+// Python ssl client verifies against the CA's certificate; the session recorded through the
 // TLS leg holds the plaintext and the TLS events, and replays against a
 // plaintext server.
 void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
@@ -328,17 +341,19 @@ void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
     const QString file = m_dir.filePath("proxied-tls.lwsession");
     QString fingerprint;
     {
-        Proxy proxy(server.port, {"--tls", "-t", "\\r\\n", "--record", file, "--force"});
+        const QString caDir = m_dir.filePath("record-ca");
+        Proxy proxy(server.port, {"--tls", "--ca-dir", caDir, "-t", "\\r\\n", "--record", file, "--force"});
         QVERIFY(proxy.listenPort != 0);
-        fingerprint = proxy.waitFor(QRegularExpression("SHA-256 fingerprint ([0-9A-F:]+)"));
+        fingerprint = proxy.waitFor(QRegularExpression("issued by the local CA in [^\n]*SHA-256 ([0-9A-F:]+)"));
         QVERIFY2(!fingerprint.isEmpty(), qPrintable(proxy.err()));
+        // A Python ssl client verifies the certificate issued for "localhost" against the CA.
         const Run c = lwtest::runProcess(kPython,
-                                         {kScripts + "/tls_line_client.py", "--fingerprint",
+                                         {kScripts + "/tls_line_client.py", "--cafile", caDir + "/linewright-ca.pem",
                                           QString::number(proxy.listenPort), "HELO linewright", "QUIT"},
                                          {}, kWait, kWait);
         QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
         const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(got, QStringList({"sha256 " + fingerprint, "220 ready", "250 HELO linewright", "221 bye"}));
+        QCOMPARE(got, QStringList({"220 ready", "250 HELO linewright", "221 bye"}));
         QVERIFY(proxy.waitFor(QRegularExpression("(#\\d+ closed)")).size() > 0);
         QCOMPARE(proxy.stop(), 0);
     }
@@ -359,7 +374,7 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     lwtest::PythonServer server(kPython, kScripts, kWait);
     QVERIFY(server.port != 0);
-    Proxy proxy(server.port, {"--tls"});
+    Proxy proxy(server.port, {"--tls", "--ca-dir", m_dir.filePath("plain-ca")});
     QVERIFY(proxy.listenPort != 0);
     const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
                                      kWait, kWait);
@@ -370,6 +385,105 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     // Both legs of that connection closed.
     QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: closed)")).size() > 0, qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
+}
+
+// The local CA: `ca --export` creates it (key 0600, folder 0700) and writes
+// its certificate; proxy --tls (no --cert/--key) issues a certificate per
+// name the client asks for (SNI), which curl --cacert and openssl s_client
+// -verify_return_error verify, each for its own name, the body coming
+// through; a second proxy run reuses the same CA (no "created", the same
+// fingerprint, the exported certificate still verifies).
+void TestCliProxyTls::localCaIssuesPerName() {
+    REQUIRE_PROGRAM("curl");
+    REQUIRE_PROGRAM("openssl");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir home;
+    const QString caDir = home.filePath("ca");
+    const QString caPem = home.filePath("exported-ca.pem");
+    const Run created = runCli({"ca", "--ca-dir", caDir, "--export", caPem});
+    QVERIFY2(created.status == 0, qPrintable(created.all()));
+    QVERIFY2(created.err.contains("created a new local CA in"), qPrintable(created.all()));
+    const QString fingerprint =
+        QRegularExpression("SHA-256: +([0-9A-F:]+)").match(QString::fromUtf8(created.out)).captured(1);
+    QVERIFY2(fingerprint.size() == 95, qPrintable(created.all()));
+    QCOMPARE(QFileInfo(caDir + "/linewright-ca-key.pem").permissions() &
+                 (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+             QFileDevice::Permissions());
+    QCOMPARE(QFileInfo(caDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ExeOther | QFileDevice::ReadGroup),
+             QFileDevice::Permissions());
+    QCOMPARE(lwtest::readFile(caPem), lwtest::readFile(caDir + "/linewright-ca.pem"));
+    // The exported certificate is a CA.
+    const Run text = lwtest::runProcess(tool("openssl"), {"x509", "-in", caPem, "-noout", "-text"}, {}, kWait, kWait);
+    QVERIFY2(text.out.contains("CA:TRUE") && text.out.contains("Certificate Sign"), qPrintable(text.all()));
+
+    QTemporaryDir www;
+    QByteArray body;
+    for (int i = 0; i < 20000; ++i) body += QByteArray::number(i * 7907) + (i % 11 ? ' ' : '\n');
+    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    for (int run = 0; run < 2; ++run) {
+        Proxy proxy(port, {"--tls", "--ca-dir", caDir, "--quiet"});
+        QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+        QVERIFY2(proxy.err().contains("issued by the local CA in"), qPrintable(proxy.err()));
+        QVERIFY2(proxy.err().contains(fingerprint.toUtf8()), qPrintable(proxy.err()));
+        QVERIFY2(!proxy.err().contains("created now"), qPrintable(proxy.err()));  // made by `ca` above: reused
+        // curl asks for "localhost".
+        const QString out = www.filePath(QStringLiteral("got%1.txt").arg(run));
+        const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", caPem, "-o", out,
+                                                        QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
+                                         {}, kWait, kWait);
+        QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+        QVERIFY(lwtest::readFile(out) == body);
+        // openssl s_client asks for another name, and checks the certificate is for it.
+        const QString name = run == 0 ? "db.internal.example" : "Mail.Example.ORG";
+        const Run s = lwtest::runProcess(tool("openssl"),
+                                         {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                          "-servername", name, "-verify_hostname", name.toLower(), "-CAfile", caPem,
+                                          "-verify_return_error", "-ign_eof"},
+                                         "GET /body.txt HTTP/1.0\r\n\r\n", kWait, kWait);
+        QVERIFY2(s.status == 0, qPrintable(s.all() + proxy.err()));
+        QVERIFY2(s.out.contains("Verify return code: 0 (ok)"), qPrintable(s.all()));
+        QVERIFY2(s.out.contains(("Verified peername: " + name.toLower()).toUtf8()), qPrintable(s.all()));
+        QVERIFY2(s.out.contains("CN = Linewright local CA"), qPrintable(s.all()));
+        QVERIFY2(s.out.contains(body.right(200)), qPrintable(s.all()));
+        // The name curl asked for is not the one s_client's certificate is for.
+        const Run wrong = lwtest::runProcess(tool("openssl"),
+                                             {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                              "-servername", name, "-verify_hostname", "localhost", "-CAfile", caPem,
+                                              "-verify_return_error"},
+                                             "", kWait, kWait);
+        QVERIFY2(wrong.status != 0, qPrintable(wrong.all()));
+        QVERIFY2(wrong.all().contains("hostname mismatch"), qPrintable(wrong.all()));
+        QCOMPARE(proxy.stop(), 0);
+    }
+    // Still the same CA on disk.
+    QCOMPARE(lwtest::readFile(caPem), lwtest::readFile(caDir + "/linewright-ca.pem"));
+}
+
+// What the local CA refuses: a key readable by others, a key without its
+// certificate, a folder that is a file; each one line, status 1.
+void TestCliProxyTls::localCaRefusesBadFolders() {
+    QTemporaryDir home;
+    const QString caDir = home.filePath("ca");
+    QCOMPARE(runCli({"ca", "--ca-dir", caDir}).status, 0);
+    const QString key = caDir + "/linewright-ca-key.pem";
+    QVERIFY(QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+    Run r = runCli({"proxy", "0", "--to", "127.0.0.1:1", "--tls", "--ca-dir", caDir});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("can be read by others; make it readable by its owner only (chmod 600)"), qPrintable(r.all()));
+    QCOMPARE(lwtest::lines(r.err).size(), 1);
+    QVERIFY(QFile::remove(caDir + "/linewright-ca.pem"));
+    r = runCli({"ca", "--ca-dir", caDir});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("is incomplete: linewright-ca-key.pem without linewright-ca.pem"), qPrintable(r.all()));
+    QVERIFY(lwtest::writeFile(home.filePath("file"), "x"));
+    r = runCli({"ca", "--ca-dir", home.filePath("file"), "--export", "-"});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("is not a folder"), qPrintable(r.all()));
+    QVERIFY(r.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)
