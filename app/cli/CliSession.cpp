@@ -105,7 +105,7 @@ int CliSession::run() {
     co.tls = m_o.tls.config;
     // (A proxy: either leg's; both legs share one key log.)
     const TlsOptions& keyLogTls = m_o.tls.wanted() || m_o.mode != Mode::Proxy ? m_o.tls : m_o.toTls;
-    if (keyLogTls.wanted() && !keyLogTls.config.keyLogFile.empty() && !m_o.quiet)
+    if ((keyLogTls.wanted() || m_o.proxyStartTls != engine::StartTlsProtocol::None) && !keyLogTls.config.keyLogFile.empty() && !m_o.quiet)
         say("TLS key log: appending session secrets to " + keyLogTls.config.keyLogFile +
             (keyLogTls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
     if (m_o.mode == Mode::Proxy) {
@@ -126,6 +126,7 @@ int CliSession::run() {
         co.proxy.family = m_o.family;
         co.proxy.serverTerminator = m_o.serverTerminator;
         co.proxy.tls = m_o.toTls.config;
+        co.proxy.startTls = m_o.proxyStartTls;
         // Nobody observes the messages (--quiet, no --stats, --json, --record,
         // programs or commands): the legs forward without framing.
         co.frameProxied = !m_o.quiet || m_o.json || !m_o.recordPath.empty() || m_o.stats || !m_o.programs.empty() ||

@@ -591,6 +591,7 @@ void Channel::handleRead() {
     if (m_proxied && !m_opts.frameProxied && !m_tls && !m_program) {
         relayRead();
         updateBudget();
+        if (m_passTls == PassTls::Yes || m_passTls == PassTls::No) passAfterRead();
         return;
     }
     AsyncChat::handleRead();
@@ -598,6 +599,7 @@ void Channel::handleRead() {
     if (m_echoReady) flushEcho();
     updateBudget();
     if (m_tls) tlsAfterRead();
+    if (m_passTls == PassTls::Yes || m_passTls == PassTls::No) passAfterRead();
 }
 
 std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
@@ -609,7 +611,10 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
     } else if (!layer()) {
         // (With a TLS layer these are ciphertext: the layer's plaintext is
         // counted as it is received, tls::PlainTap.)
-        if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
+        if (m_tls && m_tls->dialog && !m_tls->dialog->finished())
+            n = tlsScan(static_cast<char*>(buf), n);
+        else if (m_passTls == (m_proxyUpstream ? PassTls::Asked : PassTls::Watching))
+            n = passScan(static_cast<char*>(buf), n);
         m_report.received(n);
         if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
     }
@@ -868,6 +873,11 @@ void Channel::linkProxy(Channel& other, bool upstream) {
     m_proxied = true;
     m_proxyUpstream = upstream;
     wireNotes();
+    // STARTTLS passed through: the accepted leg (its listener's options) watches both.
+    if (!upstream && m_opts.proxy.startTls != StartTlsProtocol::None && !m_tls) {
+        m_passProtocol = other.m_passProtocol = m_opts.proxy.startTls;
+        m_passTls = PassTls::Watching;
+    }
     // A listener with intercept on: the pair starts holding.
     if (m_opts.intercept) setIntercept(true);
 }
