@@ -616,7 +616,7 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
         else if (m_passTls == (m_proxyUpstream ? PassTls::Asked : PassTls::Watching))
             n = passScan(static_cast<char*>(buf), n);
         m_report.received(n);
-        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
+        forwardRead(std::string_view(static_cast<const char*>(buf), n));
     }
     return n;
 }
@@ -894,6 +894,12 @@ void Channel::relayRead() {
     } catch (const std::system_error&) {
         handleError();
     }
+}
+
+void Channel::forwardRead(std::string_view bytes) {
+    // Intercepting: each message is held as it is framed, and forwarded when
+    // released (ChannelIntercept.cpp), not here.
+    if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(bytes);
 }
 
 void Channel::proxyForward(std::string_view bytes) {

@@ -267,6 +267,9 @@ private:
     }
 
     // Proxying.
+    /// What this leg read (the bytes from the socket, or a TLS layer's
+    /// plaintext): to the other leg as read, unless intercept holds it.
+    void forwardRead(std::string_view bytes);
     /// Bytes the other leg read: queued as they are.
     void proxyForward(std::string_view bytes);
     /// handleRead() of an unobserved proxy leg (ChannelOptions::frameProxied false).

@@ -289,9 +289,7 @@ void Channel::tlsInstall(bool startTls) {
     });
     // A proxy leg forwards the plaintext it reads, as rawRecv() does without
     // TLS (an accepted leg gets its layer before it is linked: checked per read).
-    tap->onPlain([this](std::string_view bytes) {
-        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(bytes);  // intercepting: held, then forwarded
-    });
+    tap->onPlain([this](std::string_view bytes) { forwardRead(bytes); });
     setLayer(std::move(tap));
 }
 
@@ -380,7 +378,7 @@ void Channel::passAfterRead() {
         if (!client || client->isClosed()) return;
         client->m_passTls = PassTls::Watching;
         client->m_tlsHold = false;
-        if (!client->m_passStash.empty()) proxyForward(std::exchange(client->m_passStash, std::string()));
+        if (!client->m_passStash.empty()) client->forwardRead(std::exchange(client->m_passStash, std::string()));
         return;
     }
     // Yes: the server's reply has been forwarded to the client in plaintext;

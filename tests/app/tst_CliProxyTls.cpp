@@ -12,6 +12,10 @@
 //     created once (key 0600), exported; curl --cacert and openssl s_client
 //     -verify_return_error verify the certificates issued for two names (SNI);
 //     a second run reuses the CA; a key readable by others is refused.
+//   * STARTTLS passed through (--starttls smtp): swaks --tls --tls-verify
+//     through the proxy to Debian's aiosmtpd requiring STARTTLS, both legs
+//     upgraded, the mail delivered; a server that refuses STARTTLS: the
+//     dialogue goes on in plaintext.
 //   * bad input: a plaintext client on the TLS leg, a plaintext server on
 //     the TLS upstream, an upstream that never answers the handshake
 //     (--tls-timeout): each one error line, nothing hangs.
@@ -23,6 +27,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -95,6 +100,8 @@ private slots:
     void clientPlaintextOnTlsLeg();
     void localCaIssuesPerName();
     void localCaRefusesBadFolders();
+    void startTlsSmtpSwaks();
+    void startTlsRefusedStaysPlaintext();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -484,6 +491,105 @@ void TestCliProxyTls::localCaRefusesBadFolders() {
     QCOMPARE(r.status, 1);
     QVERIFY2(r.err.contains("is not a folder"), qPrintable(r.all()));
     QVERIFY(r.out.isEmpty());
+}
+
+namespace {
+
+/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
+bool hasAiosmtpd() {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
+}
+
+/// A plaintext SMTP client: sends each line after reading the reply to the
+/// one before (multi-line replies read whole), prints every reply line.
+const char* kSmtpClient = R"(import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline()
+        if not line:
+            print("EOF"); return
+        print(line.decode("latin-1").rstrip("\r\n"), flush=True)
+        if len(line) < 4 or line[3:4] != b"-":
+            return
+reply()
+for cmd in sys.argv[2:]:
+    s.sendall(cmd.encode() + b"\r\n")
+    reply()
+)";
+
+}  // namespace
+
+// swaks --tls (STARTTLS) with verification against the local CA → proxy
+// --starttls smtp → aiosmtpd requiring STARTTLS (MAIL before it is refused),
+// verified against the test's CA: the mail goes through, both legs say
+// STARTTLS and their handshake, the dialogue after the upgrade is framed in
+// plaintext, the server got the body.
+void TestCliProxyTls::startTlsSmtpSwaks() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("swaks");
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    const quint16 smtpPort = freePort();
+    Background smtp(QStringLiteral("/usr/bin/python3"),
+                    {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort), "--tlscert",
+                     path("server.pem"), "--tlskey", path("server.key")},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(smtpPort, kWait));
+    const QString caDir = m_dir.filePath("starttls-ca");
+    Proxy proxy(smtpPort, {"--starttls", "smtp", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run s = lwtest::runProcess(tool("swaks"),
+                                     {"--server", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort), "--tls",
+                                      "--tls-verify", "--tls-ca-path", caDir + "/linewright-ca.pem", "--to",
+                                      "rcpt@example.org", "--from", "sender@example.org", "--body",
+                                      "through the STARTTLS proxy", "--timeout", "15"},
+                                     {}, kWait, kWait);
+    QVERIFY2(s.status == 0, qPrintable(s.all() + proxy.err()));
+    QVERIFY2(s.out.contains("<-  220 Ready to start TLS"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("=== TLS started with cipher"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("<~  250 OK"), qPrintable(s.all()));  // after TLS: "~" lines
+    QVERIFY2(s.out.contains("<~  221 Bye"), qPrintable(s.all()));
+    // Both legs upgraded; the server's certificate verified against the test's CA.
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 TLS 1\\.[23] \\S+, server, after STARTTLS)")).size() > 0,
+             qPrintable(proxy.err()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, verified)")).size() > 0,
+             qPrintable(proxy.err()));
+    // Plaintext framing before and after the upgrade.
+    QVERIFY2(proxy.waitStdout("#2 > STARTTLS\n#2 < 220 Ready to start TLS\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > MAIL FROM:<sender@example.org>\n#2 < 250 OK\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > through the STARTTLS proxy\n"), qPrintable(proxy.out()));
+    QCOMPARE(proxy.stop(), 0);
+    QVERIFY2(smtp.waitStdout("through the STARTTLS proxy"), qPrintable(smtp.out() + smtp.err()));
+}
+
+// A server that refuses STARTTLS (aiosmtpd without a certificate): the
+// refusal reaches the client, the proxy's client leg reads on in plaintext,
+// and a whole transaction follows through the proxy.
+void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    const quint16 smtpPort = freePort();
+    Background smtp(QStringLiteral("/usr/bin/python3"),
+                    {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort)}, kWait);
+    QVERIFY(lwtest::waitForPort(smtpPort, kWait));
+    Proxy proxy(smtpPort, {"--starttls", "smtp", "--ca-dir", m_dir.filePath("refused-ca"), "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(kPython,
+                                     {"-c", kSmtpClient, QString::number(proxy.listenPort), "EHLO plain.example",
+                                      "STARTTLS", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "QUIT"},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+    const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(got.size() >= 6, qPrintable(c.all()));
+    QVERIFY2(!got.filter(QRegularExpression("^(454|502|500) ")).isEmpty(), qPrintable(c.all()));  // STARTTLS refused
+    QVERIFY2(got.contains("250 OK"), qPrintable(c.all()));
+    QCOMPARE(got.last(), QString("221 Bye"));
+    QVERIFY2(proxy.waitStdout("#2 > RCPT TO:<b@example.org>\n"), qPrintable(proxy.out()));
+    QVERIFY2(!proxy.err().contains("TLS handshake"), qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)
