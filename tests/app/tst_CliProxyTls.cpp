@@ -136,6 +136,13 @@ void TestCliProxyTls::usageErrors_data() {
                                          "given: give one or the other";
     QTest::newRow("ca-dir without tls") << QStringList{"--ca-dir", "cadir"}
                                         << "--ca-dir configures TLS, but TLS is not on: add --tls";
+    QTest::newRow("starttls with tls") << QStringList{"--starttls", "smtp", "--tls"}
+                                       << "--starttls upgrades both legs of a plaintext connection when the client asks; "
+                                          "--tls starts TLS with the first byte: give one or the other";
+    QTest::newRow("starttls with to-tls") << QStringList{"--starttls", "imap", "--to-tls"}
+                                          << "--to-tls starts TLS with the first byte: give one or the other";
+    QTest::newRow("bad starttls") << QStringList{"--starttls", "http"}
+                                  << "unknown protocol 'http'; expected smtp, imap, pop3 or ftp";
     QTest::newRow("bad to-tls-max") << QStringList{"--to-tls", "--to-tls-max", "2.0"}
                                     << "expected a TLS version: 1.0, 1.1, 1.2 or 1.3";
 }
