@@ -15,7 +15,8 @@
 //   * STARTTLS passed through (--starttls smtp): swaks --tls --tls-verify
 //     through the proxy to Debian's aiosmtpd requiring STARTTLS, both legs
 //     upgraded, the mail delivered; a server that refuses STARTTLS: the
-//     dialogue goes on in plaintext.
+//     dialogue goes on in plaintext; curl --ssl-reqd pop3:// through
+//     --starttls pop3 to Debian's dovecot (STLS), the message retrieved.
 //   * bad input: a plaintext client on the TLS leg, a plaintext server on
 //     the TLS upstream, an upstream that never answers the handshake
 //     (--tls-timeout): each one error line, nothing hangs.
@@ -37,6 +38,10 @@
 
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace {
 
@@ -102,6 +107,7 @@ private slots:
     void localCaRefusesBadFolders();
     void startTlsSmtpSwaks();
     void startTlsRefusedStaysPlaintext();
+    void startTlsPop3CurlDovecot();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -597,6 +603,86 @@ void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
     QVERIFY2(proxy.waitStdout("#2 > RCPT TO:<b@example.org>\n"), qPrintable(proxy.out()));
     QVERIFY2(!proxy.err().contains("TLS handshake"), qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
+}
+
+// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS,
+// verified against the local CA) → proxy --starttls pop3 → Debian's dovecot
+// offering STLS with the test's certificate (verified with --to-cafile): the
+// message comes back whole, and the proxy framed the dialogue in plaintext on
+// both sides of the upgrade.
+void TestCliProxyTls::startTlsPop3CurlDovecot() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
+    if (!QFile::exists(dovecot)) QSKIP("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
+    // Dovecot's own configuration in a temporary folder (as tst_CliPresets):
+    // POP3 with STLS, any user with the password "secret", one Maildir. As
+    // root its processes run as the package's users dovecot and dovenull.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const bool root = ::geteuid() == 0;
+    const passwd* me = ::getpwuid(::geteuid());
+    const group* myGroup = ::getgrgid(::getegid());
+    QVERIFY(me && myGroup);
+    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
+    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
+    const QString login = root ? QStringLiteral("dovenull") : user;
+    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
+    if (!mail) QSKIP("dovecot-pop3d's user 'dovecot' is missing");
+    const QString maildir = dir.filePath("mail/a/Maildir");
+    for (const char* sub : {"cur", "new", "tmp"}) QVERIFY(QDir().mkpath(maildir + "/" + sub));
+    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
+    QVERIFY(lwtest::writeFile(maildir + "/new/1.host", message));
+    QVERIFY(QDir().mkpath(dir.filePath("run")));
+    // Dovecot reads the key as root before dropping privileges; a copy it may read.
+    QVERIFY(QFile::copy(path("server.pem"), dir.filePath("server.pem")));
+    QVERIFY(QFile::copy(path("server.key"), dir.filePath("server.key")));
+    QVERIFY(QFile::setPermissions(dir.filePath("server.key"),
+                                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+    if (root) {
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
+                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
+                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
+            QCOMPARE(::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid), 0);
+    }
+    const quint16 port = freePort();
+    const QString conf = dir.filePath("dovecot.conf");
+    QVERIFY(lwtest::writeFile(
+        conf, QStringLiteral("protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
+                             "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
+                             "disable_plaintext_auth = no\nauth_mechanisms = plain\n"
+                             "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
+                             "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
+                             "passdb {\n  driver = static\n  args = password=secret\n}\n"
+                             "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
+                             "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
+                             "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
+                             "service anvil {\n  chroot =\n}\n")
+                  .arg(dir.path(), user, grp, login, QString::number(port))
+                  .toUtf8()));
+    Background server(dovecot, {"-F", "-c", conf}, kWait);
+    QVERIFY(server.started());
+    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    QVERIFY(lwtest::waitForPort(port, kWait));
+
+    const QString caDir = m_dir.filePath("pop3-ca");
+    Proxy proxy(port, {"--starttls", "pop3", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(tool("curl"),
+                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
+                                      QStringLiteral("pop3://localhost:%1/1").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.err()));
+    QCOMPARE(c.out, message);
+    QVERIFY2(proxy.waitStdout("#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > RETR 1\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitStdout("#2 < the body, through STLS and the proxy\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+    QCOMPARE(server.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)
