@@ -469,6 +469,28 @@ void Channel::collectIncomingData(std::string_view data) {
     }
 }
 
+std::size_t Channel::takeWholeRecords(std::string_view live, std::string_view terminator) {
+    // Only when collectIncomingData and foundTerminator would do nothing but
+    // count: no per-message events, echo, intercept, program, TLS (a STARTTLS
+    // dialogue's lines are not counted), message limit; and no record could
+    // pass the message limit (each one within this read, the first one with
+    // what was pending before).
+    if (m_ctx.level >= EventLevel::Messages || m_opts.echo || m_intercept || m_program || m_tls || !m_frames ||
+        m_countTerminator || m_ctx.messageLimit || live.size() > m_opts.maxMessage)
+        return 0;
+    std::size_t pos = 0, records = 0, first = 0;
+    for (;;) {
+        const std::size_t i = findTerminator(live.substr(pos), terminator);
+        if (i == std::string_view::npos) break;
+        if (records == 0) first = i;
+        pos += i + terminator.size();
+        ++records;
+    }
+    if (records == 0 || m_report.counters().pending + first > m_opts.maxMessage) return 0;
+    m_report.recordsCounted(records);
+    return pos;
+}
+
 void Channel::foundTerminator() {
     // The terminator in force: 0 for a count (R8). Lines received while a
     // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)

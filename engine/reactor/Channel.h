@@ -220,6 +220,10 @@ public:
     bool writable() override { return AsyncChat::writable() || m_tlsCloseAfterFlush; }
     void collectIncomingData(std::string_view data) override;
     void foundTerminator() override;
+    /// Below EventLevel::Messages, with nothing that acts per message (echo,
+    /// intercept, a program, TLS, --count): the records of a read counted at
+    /// once, as collectIncomingData + foundTerminator would count them.
+    std::size_t takeWholeRecords(std::string_view live, std::string_view terminator) override;
     void handleRead() override;
     void handleWrite() override;
     void handleConnect() override;
