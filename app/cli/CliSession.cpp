@@ -112,7 +112,8 @@ int CliSession::run() {
         if (!co.tls.localCaDir.empty()) {
             // Opened (created) here first, to say which CA clients must trust.
             try {
-                const auto ca = engine::tls::LocalCa::open(co.tls.localCaDir);
+                m_localCa = engine::tls::LocalCa::open(co.tls.localCaDir);
+                const auto& ca = m_localCa;
                 say(std::string("TLS: certificates for the names clients ask for, issued by the local CA in ") +
                     ca->directory() + (ca->created() ? " (created now)" : "") + ", SHA-256 " + ca->fingerprint() +
                     "; clients trust " + ca->certificatePath() + " (linewright-cli ca --export FILE)");

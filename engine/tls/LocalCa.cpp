@@ -20,6 +20,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -220,6 +223,23 @@ std::string LocalCa::keyPath() const { return (fs::path(m_dir) / kKeyFileName).s
 std::shared_ptr<LocalCa> LocalCa::open(const std::string& dir) {
     if (dir.empty())
         throw std::runtime_error("no folder for the local CA: set XDG_DATA_HOME or HOME, or name one (--ca-dir)");
+    // One instance per folder while any user holds it: the contexts of a
+    // listener and of each STARTTLS upgrade share its issued certificates.
+    static std::mutex openMutex;
+    static std::map<std::string, std::weak_ptr<LocalCa>> opened;
+    {
+        std::lock_guard<std::mutex> lock(openMutex);
+        if (const auto it = opened.find(dir); it != opened.end())
+            if (std::shared_ptr<LocalCa> held = it->second.lock()) return held;
+    }
+    std::shared_ptr<LocalCa> self = load(dir);
+    std::lock_guard<std::mutex> lock(openMutex);
+    for (auto it = opened.begin(); it != opened.end();) it = it->second.expired() ? opened.erase(it) : std::next(it);
+    opened[dir] = self;
+    return self;
+}
+
+std::shared_ptr<LocalCa> LocalCa::load(const std::string& dir) {
     ERR_clear_error();
     std::shared_ptr<LocalCa> self(new LocalCa());
     self->m_dir = dir;

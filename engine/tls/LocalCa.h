@@ -59,7 +59,9 @@ public:
     static constexpr const char* kKeyFileName = "linewright-ca-key.pem";
     static constexpr std::size_t kMaxCachedLeaves = 4096;
 
-    /// Loads or creates the CA in `dir`. Throws std::runtime_error.
+    /// Loads or creates the CA in `dir`. While a LocalCa of `dir` is alive,
+    /// open() returns that one (its created() as it was, its cache shared).
+    /// Throws std::runtime_error.
     static std::shared_ptr<LocalCa> open(const std::string& dir);
     static std::string defaultDirectory();
 
@@ -96,6 +98,7 @@ public:
 
 private:
     LocalCa() = default;
+    static std::shared_ptr<LocalCa> load(const std::string& dir);
     X509* issue(const std::string& name);
 
     std::string m_dir;

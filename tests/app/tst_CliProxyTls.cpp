@@ -574,6 +574,26 @@ void TestCliProxyTls::startTlsSmtpSwaks() {
     QVERIFY2(proxy.waitStdout("#2 > STARTTLS\n#2 < 220 Ready to start TLS\n"), qPrintable(proxy.out()));
     QVERIFY2(proxy.waitStdout("#2 > MAIL FROM:<sender@example.org>\n#2 < 250 OK\n"), qPrintable(proxy.out()));
     QVERIFY2(proxy.waitStdout("#2 > through the STARTTLS proxy\n"), qPrintable(proxy.out()));
+    // openssl s_client -starttls smtp asks for another name, twice: verified
+    // for it, and the same certificate both times (the connections share the
+    // local CA and the certificates it issued).
+    QByteArray firstCert;
+    for (int i = 0; i < 2; ++i) {
+        const Run o = lwtest::runProcess(tool("openssl"),
+                                         {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                          "-starttls", "smtp", "-servername", "mx.example", "-verify_hostname",
+                                          "mx.example", "-CAfile", caDir + "/linewright-ca.pem", "-verify_return_error"},
+                                         "QUIT\r\n", kWait, kWait);
+        QVERIFY2(o.status == 0 && o.out.contains("Verify return code: 0 (ok)"), qPrintable(o.all() + proxy.err()));
+        const qsizetype from = o.out.indexOf("-----BEGIN CERTIFICATE-----");
+        const qsizetype to = o.out.indexOf("-----END CERTIFICATE-----");
+        QVERIFY(from >= 0 && to > from);
+        const QByteArray cert = o.out.mid(from, to - from);
+        if (i == 0)
+            firstCert = cert;
+        else
+            QCOMPARE(cert, firstCert);
+    }
     QCOMPARE(proxy.stop(), 0);
     QVERIFY2(smtp.waitStdout("through the STARTTLS proxy"), qPrintable(smtp.out() + smtp.err()));
 }

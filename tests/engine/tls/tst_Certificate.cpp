@@ -198,7 +198,7 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const std::string caDir = dir.filePath("ca").toStdString();
-        const auto ca = LocalCa::open(caDir);
+        auto ca = LocalCa::open(caDir);
         QVERIFY(ca->created());
         QCOMPARE(X509_check_ca(ca->certificate()), 1);
 #if !defined(_WIN32)
@@ -208,10 +208,15 @@ private slots:
         QCOMPARE(::stat(caDir.c_str(), &st), 0);
         QCOMPARE(st.st_mode & 0777, 0700u);
 #endif
-        const auto again = LocalCa::open(caDir);
-        QVERIFY(!again->created());
-        QCOMPARE(again->fingerprint(), ca->fingerprint());
-        QCOMPARE(slurp(ca->certificatePath()), ca->certificatePem());
+        QCOMPARE(LocalCa::open(caDir).get(), ca.get());  // while one is held, the same one
+        const std::string fingerprint = ca->fingerprint();
+        const std::string pem = ca->certificatePem();
+        ca.reset();
+        ca = LocalCa::open(caDir);  // loaded again from the folder
+        QVERIFY(!ca->created());
+        QCOMPARE(ca->fingerprint(), fingerprint);
+        const auto again = ca;
+        QCOMPARE(slurp(ca->certificatePath()), pem);
 
         X509_STORE* store = X509_STORE_new();
         QVERIFY(X509_STORE_add_cert(store, again->certificate()) == 1);
