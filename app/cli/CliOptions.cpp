@@ -11,6 +11,7 @@
 #include "engine/program/Presets.h"
 #include "engine/program/ProgramRunner.h"
 #include "engine/reactor/Reactor.h"
+#include "engine/tls/LocalCa.h"
 
 #include <CLI/CLI.hpp>
 
@@ -174,6 +175,16 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
     addTlsOptions(d, app, TlsRole::Client, o.toTls, TlsLeg::ProxyUpstream);
     addTlsOptions(d, app, TlsRole::Server, o.tls, TlsLeg::ProxyClient);
     addSharedTlsOptions(d, app, o.tls, o.toTls, o.keyLogGiven);
+    d.value(
+        app, "--starttls", "PROTO",
+        "pass STARTTLS through: both legs start in plaintext; when the client sends the protocol's upgrade command "
+        "(smtp STARTTLS, imap TAG STARTTLS, pop3 STLS, ftp AUTH TLS) and the server says yes, both legs upgrade: "
+        "towards the server as --to-… say, towards the client with --cert/--key or the local CA.",
+        [](const std::string& v) {
+            return engine::parseStartTlsProtocol(v) ? std::string()
+                                                    : "unknown protocol " + quote(v) + "; expected smtp, imap, pop3 or ftp";
+        },
+        [&o](const std::string& v) { o.proxyStartTls = *engine::parseStartTlsProtocol(v); });
 
     d.setGroup("Framing");
     addTerminatorOption(d, app,
@@ -329,12 +340,35 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
                        " address, but " + (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
         }
         if (std::string e = finishPrograms(o); !e.empty()) return e;
+        const bool passTls = o.proxyStartTls != engine::StartTlsProtocol::None;
+        if (passTls) {
+            if (o.tls.config.enabled || o.toTls.config.enabled)
+                return std::string("--starttls upgrades both legs of a plaintext connection when the client asks; ") +
+                       (o.tls.config.enabled ? "--tls" : "--to-tls") +
+                       " starts TLS with the first byte: give one or the other";
+            // Both legs' TLS options apply to the upgrade: checked as for --tls / --to-tls.
+            o.tls.config.enabled = o.toTls.config.enabled = true;
+        }
         if (o.keyLogGiven && !o.tls.wanted() && !o.toTls.wanted())
             return "--keylog records TLS secrets, but TLS is not on: add --tls (towards the client) or --to-tls "
                    "(towards the server)";
         if (std::string e = finishTls(TlsRole::Client, "proxy", o.toTls, {}, TlsLeg::ProxyUpstream); !e.empty())
             return e;
-        return finishTls(TlsRole::Server, "proxy", o.tls, {}, TlsLeg::ProxyClient);
+        if (std::string e = finishTls(TlsRole::Server, "proxy", o.tls, {}, TlsLeg::ProxyClient); !e.empty()) return e;
+        engine::TlsConfig& c = o.tls.config;
+        if (c.enabled && c.certFile.empty()) {
+            // Certificates from the local CA, one per name the client asks for.
+            if (c.localCaDir.empty()) c.localCaDir = engine::tls::LocalCa::defaultDirectory();
+            if (c.localCaDir.empty())
+                return "proxy --tls without --cert/--key uses the local CA, but there is no folder for it (neither "
+                       "XDG_DATA_HOME nor HOME is set): name one with --ca-dir DIR";
+            c.localCaFallbackName = o.toHost;
+        } else if (!c.localCaDir.empty()) {
+            return "--ca-dir names the local CA that issues certificates when --cert/--key are not given: give one "
+                   "or the other";
+        }
+        if (passTls) o.tls.config.enabled = o.toTls.config.enabled = false;  // plaintext until the upgrade
+        return {};
     } else {
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +

@@ -78,6 +78,8 @@ struct CliOptions {
     bool json = false;
     /// proxy --commands: stdin carries terminator commands (CliSession::proxyCommand).
     bool proxyCommands = false;
+    /// proxy --starttls PROTO: STARTTLS passed through (engine::ProxyTarget::startTls).
+    engine::StartTlsProtocol proxyStartTls = engine::StartTlsProtocol::None;
     bool quiet = false;
     bool stats = false;
     std::string recordPath;

@@ -7,6 +7,7 @@
 #include "app/cli/ToolCommands.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/capture/EventJson.h"
+#include "engine/tls/LocalCa.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -104,15 +105,29 @@ int CliSession::run() {
     co.tls = m_o.tls.config;
     // (A proxy: either leg's; both legs share one key log.)
     const TlsOptions& keyLogTls = m_o.tls.wanted() || m_o.mode != Mode::Proxy ? m_o.tls : m_o.toTls;
-    if (keyLogTls.wanted() && !keyLogTls.config.keyLogFile.empty() && !m_o.quiet)
+    if ((keyLogTls.wanted() || m_o.proxyStartTls != engine::StartTlsProtocol::None) && !keyLogTls.config.keyLogFile.empty() && !m_o.quiet)
         say("TLS key log: appending session secrets to " + keyLogTls.config.keyLogFile +
             (keyLogTls.keyLogFromEnvironment ? " (from SSLKEYLOGFILE)" : ""));
     if (m_o.mode == Mode::Proxy) {
+        if (!co.tls.localCaDir.empty()) {
+            // Opened (created) here first, to say which CA clients must trust.
+            try {
+                m_localCa = engine::tls::LocalCa::open(co.tls.localCaDir);
+                const auto& ca = m_localCa;
+                say(std::string("TLS: certificates for the names clients ask for, issued by the local CA in ") +
+                    ca->directory() + (ca->created() ? " (created now)" : "") + ", SHA-256 " + ca->fingerprint() +
+                    "; clients trust " + ca->certificatePath() + " (linewright-cli ca --export FILE)");
+            } catch (const std::exception& e) {
+                say(std::string("local CA: ") + e.what());
+                return 1;
+            }
+        }
         co.proxy.host = m_o.toHost;
         co.proxy.port = m_o.toPort;
         co.proxy.family = m_o.family;
         co.proxy.serverTerminator = m_o.serverTerminator;
         co.proxy.tls = m_o.toTls.config;
+        co.proxy.startTls = m_o.proxyStartTls;
         // Nobody observes the messages (--quiet, no --stats, --json, --record,
         // programs or commands): the legs forward without framing.
         co.frameProxied = !m_o.quiet || m_o.json || !m_o.recordPath.empty() || m_o.stats || !m_o.programs.empty() ||

@@ -38,6 +38,10 @@
 #include <string>
 #include <vector>
 
+namespace engine::tls {
+class LocalCa;
+}
+
 namespace cli {
 
 class StdinPump;
@@ -76,6 +80,9 @@ private:
     JsonLinesWriter m_json;
     engine::SessionRecorder m_record;
     std::unique_ptr<engine::Reactor> m_reactor;
+    /// proxy --tls / --starttls without --cert/--key: the local CA, held for the run
+    /// (the reactor's TLS contexts open the same one: engine::tls::LocalCa::open).
+    std::shared_ptr<engine::tls::LocalCa> m_localCa;
     std::unique_ptr<StdinPump> m_pump;
 
     engine::ChannelId m_main = 0;  // the client, or the listener

@@ -111,6 +111,7 @@ public:
                       "reframe FILE --terminator T | --preset NAME",
                       "summary FILE",
                       "presets",
+                      "ca [--ca-dir DIR] [--export FILE]",
                       "example NAME [options]",
                       "run SCRIPT [--to HOST:PORT] [--json] [--parallel N --iterations M]",
                       "script SESSION -o SCRIPT [--channel N] [--exact]",

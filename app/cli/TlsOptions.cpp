@@ -181,6 +181,10 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
                       "or --to-cafile) and its host name; SNI is the --to host."
            : client ? "TLS from the first byte: verify the server's certificate chain (system store, or --cafile) and "
                     "its host name; SNI is the host as given."
+           : leg == TlsLeg::ProxyClient
+                  ? "TLS from the first byte towards every client, with --cert/--key or, without them, a certificate "
+                    "for the name the client asks for (SNI; else the --to host) issued by Linewright's local CA "
+                    "(--ca-dir; linewright-cli ca --export FILE gives its certificate to trust)."
                   : "TLS from the first byte on every accepted connection, with --cert/--key or, without them, a "
                     "generated self-signed certificate whose SHA-256 fingerprint is printed.",
            [&t] { t.config.enabled = true; });
@@ -231,6 +235,12 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
                 checkInputFile, [&t](const std::string& v) { t.config.certFile = v; });
     detailValue("--key", "FILE", "the private key of --cert, in FILE (PEM, unencrypted).", checkInputFile,
                 [&t](const std::string& v) { t.config.keyFile = v; });
+    if (leg == TlsLeg::ProxyClient)
+        detailValue("--ca-dir", "DIR",
+                    "the local CA's folder (default $XDG_DATA_HOME/linewright/ca, else ~/.local/share/linewright/ca); "
+                    "created with a new CA when it holds none.",
+                    [](const std::string& v) { return v.empty() ? std::string("expected a folder") : std::string(); },
+                    [&t](const std::string& v) { t.config.localCaDir = v; });
     detailValue("--alpn", "LIST",
                 client ? "offer these ALPN protocols, comma separated, in preference order (h2,http/1.1)."
                        : "accept these ALPN protocols, comma separated, in preference order; a client offering none "

@@ -71,6 +71,7 @@ int runTool(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     case Tool::Reframe: return runReframe(o, out, err);
     case Tool::Summary: return runSummary(o, out, err);
     case Tool::Presets: return runPresets(o, out, err);
+    case Tool::Ca: return runCa(o, out, err);
     }
     return 1;
 }

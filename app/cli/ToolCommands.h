@@ -35,6 +35,8 @@ int runExport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runImport(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runReframe(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runPresets(const ToolOptions& options, std::FILE* out, std::FILE* err);
+/// `ca`: opens (or creates) the local CA, prints what it is, exports its certificate.
+int runCa(const ToolOptions& options, std::FILE* out, std::FILE* err);
 int runSummary(const ToolOptions& options, std::FILE* out, std::FILE* err);
 
 /// "linewright-cli: LINE\n" on `err`, flushed; LINE goes through

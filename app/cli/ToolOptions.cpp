@@ -32,6 +32,7 @@ std::string usageOf(Tool t) {
     case Tool::Reframe: return "linewright-cli reframe FILE --terminator T | --preset NAME [options]";
     case Tool::Summary: return "linewright-cli summary FILE";
     case Tool::Presets: return "linewright-cli presets";
+    case Tool::Ca: return "linewright-cli ca [--ca-dir DIR] [--export FILE [--force]]";
     }
     return {};
 }
@@ -401,6 +402,30 @@ void addPresets(CLI::App& program, HelpFormatter& help) {
     addTool(program, help, Tool::Presets, "list the protocol presets (built-in and the user's).", std::move(page));
 }
 
+void addCa(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
+    HelpPage page;
+    page.usage = {"ca [--ca-dir DIR] [--export FILE [--force]]"};
+    page.description =
+        "Linewright's local certificate authority, which proxy --tls (without\n"
+        "--cert/--key) uses to issue a certificate for each server name a client asks\n"
+        "for. Creates it when it does not exist yet (an EC P-256 key, 0600, and a\n"
+        "certificate with CA:TRUE, valid ten years) in $XDG_DATA_HOME/linewright/ca\n"
+        "(else ~/.local/share/linewright/ca) or --ca-dir, and prints where it is and\n"
+        "its SHA-256 fingerprint. --export writes its certificate (PEM) for clients to\n"
+        "trust: curl --cacert FILE, openssl s_client -CAfile FILE, a browser's or the\n"
+        "system's store. Anyone with the key can impersonate any server to whoever\n"
+        "trusts the certificate: keep the folder private. See docs/proxy.md.\n";
+    CLI::App& app = *addTool(program, help, Tool::Ca, "create or show the local CA of proxy --tls; export its certificate.",
+                             std::move(page));
+    d.setGroup("Options");
+    d.value(app, "--ca-dir", "DIR", "the CA's folder (default $XDG_DATA_HOME/linewright/ca).",
+            [](const std::string& v) { return v.empty() ? std::string("expected a folder") : std::string(); },
+            [&o](const std::string& v) { o.caDir = v; });
+    d.value(app, "--export", "FILE", "write the CA certificate (PEM) to FILE (\"-\": stdout).", checkFileName,
+            [&o](const std::string& v) { o.caExport = v; });
+    d.flag(app, "--force", "overwrite FILE if it exists (never through a symbolic link).", [&o] { o.force = true; });
+}
+
 void addSummary(CLI::App& program, HelpFormatter& help) {
     HelpPage page;
     page.usage = {"summary FILE"};
@@ -435,10 +460,11 @@ void addToolCommands(CLI::App& program, OptionDefiner& d, HelpFormatter& help, T
     addReframe(program, d, help, o);
     addSummary(program, help);
     addPresets(program, help);
+    addCa(program, d, help, o);
 }
 
 std::optional<Tool> toolOf(std::string_view name) {
-    for (Tool t : {Tool::Replay, Tool::Mock, Tool::Export, Tool::Import, Tool::Reframe, Tool::Summary, Tool::Presets})
+    for (Tool t : {Tool::Replay, Tool::Mock, Tool::Export, Tool::Import, Tool::Reframe, Tool::Summary, Tool::Presets, Tool::Ca})
         if (toolName(t) == name) return t;
     return std::nullopt;
 }
@@ -452,6 +478,7 @@ std::string_view toolName(Tool tool) {
     case Tool::Reframe: return "reframe";
     case Tool::Summary: return "summary";
     case Tool::Presets: return "presets";
+    case Tool::Ca: return "ca";
     }
     return "?";
 }
@@ -461,6 +488,9 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
     const std::string cmd(toolName(tool));
     if (tool == Tool::Presets)
         return positionals.empty() ? std::string() : "presets takes no arguments, but got " + quote(positionals[0]);
+    if (tool == Tool::Ca)
+        return positionals.empty() ? std::string()
+                                   : "ca takes no arguments, but got " + quote(positionals[0]) + ": " + usageOf(tool);
     if (positionals.empty()) return cmd + " needs a file: " + usageOf(tool);
     if (positionals.size() > 1)
         return cmd + " takes one file, but got " + quote(positionals[1]) + " as well: " + usageOf(tool);
@@ -505,6 +535,7 @@ std::string finishTool(Tool tool, const std::vector<std::string>& positionals, T
         break;
     case Tool::Summary: break;
     case Tool::Presets: break;
+    case Tool::Ca: break;
     }
     return readable(o.input);
 }

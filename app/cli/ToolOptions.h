@@ -9,6 +9,7 @@
 //   linewright-cli import CAPTURE --list | --stream N | --udp-flow N -o SESSION [options]
 //   linewright-cli reframe FILE --terminator T [options]
 //   linewright-cli summary FILE
+//   linewright-cli ca [--ca-dir DIR] [--export FILE [--force]]
 // with the same syntax as connect/listen (CommandLine.h). The options they
 // share (--channel, --backend, --quiet, --timeout, --terminator, -4/-6) are
 // the shared groups of OptionGroups.h. What can be checked without reading
@@ -38,7 +39,7 @@
 
 namespace cli {
 
-enum class Tool { Replay, Mock, Export, Import, Reframe, Summary, Presets };
+enum class Tool { Replay, Mock, Export, Import, Reframe, Summary, Presets, Ca };
 
 /// Which bytes `reframe` frames.
 enum class ReframeDirection { Received, Sent, ClientToServer, ServerToClient };
@@ -86,6 +87,9 @@ struct ToolOptions {
     std::string rawClientOut;
     std::string rawServerOut;
     bool force = false;  ///< --force: export and import outputs may overwrite existing files.
+    // ca
+    std::string caDir;     ///< --ca-dir; empty: engine::tls::LocalCa::defaultDirectory()
+    std::string caExport;  ///< --export FILE ("-": stdout)
     bool comments = true;
     bool utc = false;
 

@@ -146,6 +146,10 @@ void AsyncChat::handleRead() {
         return;
     }
     m_inWr += got;
+    if (m_storedTerminator && !m_tap && m_terminator.isBytes() && !m_terminator.bytesValue().empty() &&
+        !map().observer()) {
+        if (const std::size_t taken = takeWholeRecords(live(), m_terminator.bytesValue())) consumeIn(taken);
+    }
 
     // Continue to search for self.terminator in self.ac_in_buffer, while
     // calling self.collect_incoming_data. The while loop is necessary because

@@ -123,6 +123,21 @@ protected:
     /// a subclass that overrides getTerminator() must leave it off.
     void useStoredTerminator(bool on = true) noexcept { m_storedTerminator = on; }
 
+    /// A fast path for a subclass whose hooks, for the whole records of one
+    /// read, would do nothing but count them. With useStoredTerminator() on,
+    /// a non-empty bytes terminator, no tap and no loop observer, handleRead()
+    /// offers it the input after each recv: it returns how many bytes from
+    /// the start of `live` it has taken as whole records — each one ending
+    /// at the next `terminator` found left to right, as the loop would cut
+    /// them — or 0, and the loop then frames them with
+    /// collect_incoming_data / found_terminator as usual. What is left after
+    /// the bytes taken is framed as usual. Default: 0 (never).
+    virtual std::size_t takeWholeRecords(std::string_view live, std::string_view terminator) {
+        (void)live;
+        (void)terminator;
+        return 0;
+    }
+
 private:
     Terminator m_terminator;  // None by default (A3)
     bool m_storedTerminator = false;  // useStoredTerminator()

@@ -469,6 +469,28 @@ void Channel::collectIncomingData(std::string_view data) {
     }
 }
 
+std::size_t Channel::takeWholeRecords(std::string_view live, std::string_view terminator) {
+    // Only when collectIncomingData and foundTerminator would do nothing but
+    // count: no per-message events, echo, intercept, program, TLS (a STARTTLS
+    // dialogue's lines are not counted), message limit; and no record could
+    // pass the message limit (each one within this read, the first one with
+    // what was pending before).
+    if (m_ctx.level >= EventLevel::Messages || m_opts.echo || m_intercept || m_program || m_tls || !m_frames ||
+        m_countTerminator || m_ctx.messageLimit || live.size() > m_opts.maxMessage)
+        return 0;
+    std::size_t pos = 0, records = 0, first = 0;
+    for (;;) {
+        const std::size_t i = findTerminator(live.substr(pos), terminator);
+        if (i == std::string_view::npos) break;
+        if (records == 0) first = i;
+        pos += i + terminator.size();
+        ++records;
+    }
+    if (records == 0 || m_report.counters().pending + first > m_opts.maxMessage) return 0;
+    m_report.recordsCounted(records);
+    return pos;
+}
+
 void Channel::foundTerminator() {
     // The terminator in force: 0 for a count (R8). Lines received while a
     // STARTTLS dialogue runs (the greeting, EHLO, STARTTLS, the go-ahead …)
@@ -591,6 +613,7 @@ void Channel::handleRead() {
     if (m_proxied && !m_opts.frameProxied && !m_tls && !m_program) {
         relayRead();
         updateBudget();
+        if (m_passTls == PassTls::Yes || m_passTls == PassTls::No) passAfterRead();
         return;
     }
     AsyncChat::handleRead();
@@ -598,6 +621,7 @@ void Channel::handleRead() {
     if (m_echoReady) flushEcho();
     updateBudget();
     if (m_tls) tlsAfterRead();
+    if (m_passTls == PassTls::Yes || m_passTls == PassTls::No) passAfterRead();
 }
 
 std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
@@ -609,9 +633,12 @@ std::size_t Channel::rawRecv(void* buf, std::size_t len, std::error_code& ec) {
     } else if (!layer()) {
         // (With a TLS layer these are ciphertext: the layer's plaintext is
         // counted as it is received, tls::PlainTap.)
-        if (m_tls && m_tls->dialog && !m_tls->dialog->finished()) n = tlsScan(static_cast<char*>(buf), n);
+        if (m_tls && m_tls->dialog && !m_tls->dialog->finished())
+            n = tlsScan(static_cast<char*>(buf), n);
+        else if (m_passTls == (m_proxyUpstream ? PassTls::Asked : PassTls::Watching))
+            n = passScan(static_cast<char*>(buf), n);
         m_report.received(n);
-        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(std::string_view(static_cast<const char*>(buf), n));
+        forwardRead(std::string_view(static_cast<const char*>(buf), n));
     }
     return n;
 }
@@ -868,6 +895,11 @@ void Channel::linkProxy(Channel& other, bool upstream) {
     m_proxied = true;
     m_proxyUpstream = upstream;
     wireNotes();
+    // STARTTLS passed through: the accepted leg (its listener's options) watches both.
+    if (!upstream && m_opts.proxy.startTls != StartTlsProtocol::None && !m_tls) {
+        m_passProtocol = other.m_passProtocol = m_opts.proxy.startTls;
+        m_passTls = PassTls::Watching;
+    }
     // A listener with intercept on: the pair starts holding.
     if (m_opts.intercept) setIntercept(true);
 }
@@ -884,6 +916,12 @@ void Channel::relayRead() {
     } catch (const std::system_error&) {
         handleError();
     }
+}
+
+void Channel::forwardRead(std::string_view bytes) {
+    // Intercepting: each message is held as it is framed, and forwarded when
+    // released (ChannelIntercept.cpp), not here.
+    if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(bytes);
 }
 
 void Channel::proxyForward(std::string_view bytes) {

@@ -41,6 +41,10 @@
 //     Either leg may run TLS (the accepted one as its listener's TLS server,
 //     the upstream one as ProxyTarget::tls's client): a TLS leg forwards the
 //     plaintext its layer delivers (tls::PlainTap::onPlain).
+//   * STARTTLS passed through (ProxyTarget::startTls, ChannelTls.cpp): the
+//     accepted leg scans the client's lines (before framing, as read) for
+//     the upgrade command, the upstream leg then the server's reply; on a
+//     yes both legs upgrade (the accepted one after the yes has gone out).
 //   * TLS (ChannelOptions::tls, ChannelTls.cpp): a TlsLayer under the
 //     dispatcher from the first byte (a client once connected; every
 //     connection a TLS listener accepts, with the listener's one context),
@@ -216,6 +220,10 @@ public:
     bool writable() override { return AsyncChat::writable() || m_tlsCloseAfterFlush; }
     void collectIncomingData(std::string_view data) override;
     void foundTerminator() override;
+    /// Below EventLevel::Messages, with nothing that acts per message (echo,
+    /// intercept, a program, TLS, --count): the records of a read counted at
+    /// once, as collectIncomingData + foundTerminator would count them.
+    std::size_t takeWholeRecords(std::string_view live, std::string_view terminator) override;
     void handleRead() override;
     void handleWrite() override;
     void handleConnect() override;
@@ -263,6 +271,9 @@ private:
     }
 
     // Proxying.
+    /// What this leg read (the bytes from the socket, or a TLS layer's
+    /// plaintext): to the other leg as read, unless intercept holds it.
+    void forwardRead(std::string_view bytes);
     /// Bytes the other leg read: queued as they are.
     void proxyForward(std::string_view bytes);
     /// handleRead() of an unobserved proxy leg (ChannelOptions::frameProxied false).
@@ -301,6 +312,10 @@ private:
     void tlsFinishing();          // finish(): `tls_close` for a session this end closes
     void tlsHandshakeDone(const TlsHandshakeInfo& info);
     void tlsClosed(TlsCloseKind kind);
+    // STARTTLS passed through by a proxy (ChannelTls.cpp).
+    std::size_t passScan(char* buf, std::size_t n);  // rawRecv: the client's command, or the server's reply
+    void passAfterRead();                            // handleRead: a yes upgrades both legs, a no resumes
+    void passUpgrade(const TlsConfig& config, std::string stash);  // this leg, as a STARTTLS upgrade
     /// Runs `f` (which may send through the TLS layer) outside the Loop's
     /// guard: an exception is handled as handleError() would be.
     template <class F>
@@ -387,6 +402,17 @@ private:
     std::unique_ptr<Tls> m_tls;
     bool m_tlsHold = false;             // an upgrade waits: read nothing (readable() false)
     bool m_tlsCloseAfterFlush = false;  // close_when_done reached: close once the layer has flushed
+
+    // STARTTLS passed through (ProxyTarget::startTls): Watching (the accepted
+    // leg, for the client's command), Asked (the accepted leg reads nothing;
+    // the upstream leg scans the server's reply), Yes/No (the upstream leg:
+    // decided in this read; passAfterRead acts).
+    enum class PassTls : std::uint8_t { Off, Watching, Asked, Yes, No };
+    PassTls m_passTls = PassTls::Off;
+    StartTlsProtocol m_passProtocol = StartTlsProtocol::None;
+    std::string m_passLine;   // the line being scanned (its first bytes only)
+    std::string m_passTag;    // imap: the tag of the client's STARTTLS
+    std::string m_passStash;  // bytes read after the decisive line (the peer's first TLS bytes)
 
     // Addresses as text, kept for events after the socket is gone.
     std::string m_peer;

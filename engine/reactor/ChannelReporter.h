@@ -145,6 +145,13 @@ public:
     void datagramSent(std::string_view bytes, std::string peer);
     /// The message in progress is over without a terminator (passed on, or discarded).
     void messageEnded() noexcept { m_counters.pending = 0; }
+    /// `n` whole records found below EventLevel::Messages (Channel::takeWholeRecords):
+    /// counted as n terminatorFound() calls would count them.
+    void recordsCounted(std::uint64_t n) noexcept {
+        m_counters.messagesIn += n;
+        m_ctx.totals.messagesIn += n;
+        m_counters.pending = 0;
+    }
     /// `push` of `size` bytes (`copies` for a repeat, `info` a file's path),
     /// counted as `messages` messages out.
     void pushed(ProducerKind kind, std::int64_t size, std::int64_t copies, std::string_view info,

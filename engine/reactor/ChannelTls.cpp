@@ -22,6 +22,7 @@
 #include "engine/reactor/ChannelTls.h"
 #include "engine/tls/PlainTap.h"
 
+#include <cctype>
 #include <exception>
 #include <stdexcept>
 #include <utility>
@@ -32,6 +33,73 @@ namespace {
 // A line longer than this while a STARTTLS dialogue runs fails it (no
 // server's reply line comes close; an endless one would grow without bound).
 constexpr std::size_t kMaxDialogueLine = 64 * 1024;
+
+// STARTTLS passed through: of a longer line only this much is kept (no
+// command or reply that decides is near it).
+constexpr std::size_t kMaxPassLine = 512;
+
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool sameWord(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+        if (std::tolower(x) != std::tolower(y)) return false;
+    }
+    return true;
+}
+
+bool startsWithWord(std::string_view s, std::string_view word) {
+    return s.size() >= word.size() && sameWord(s.substr(0, word.size()), word);
+}
+
+// The client's line asks for the upgrade; imap: `tag` is its tag.
+bool clientAsksTls(StartTlsProtocol p, std::string_view line, std::string& tag) {
+    line = trimmed(line);
+    switch (p) {
+    case StartTlsProtocol::Smtp: return sameWord(line, "STARTTLS");
+    case StartTlsProtocol::Pop3: return sameWord(line, "STLS");
+    case StartTlsProtocol::Ftp: return sameWord(line, "AUTH TLS") || sameWord(line, "AUTH SSL");
+    case StartTlsProtocol::Imap: {
+        const std::size_t sp = line.find(' ');
+        if (sp == std::string_view::npos || sp == 0 || !sameWord(trimmed(line.substr(sp + 1)), "STARTTLS")) return false;
+        tag.assign(line.substr(0, sp));
+        return true;
+    }
+    case StartTlsProtocol::None:
+    case StartTlsProtocol::AfterMatch: break;
+    }
+    return false;
+}
+
+// The server's reply line to the upgrade command: 0 not the final one yet,
+// 1 yes, -1 no.
+int serverVerdict(StartTlsProtocol p, std::string_view line, const std::string& tag) {
+    line = trimmed(line);
+    switch (p) {
+    case StartTlsProtocol::Smtp:
+    case StartTlsProtocol::Ftp: {
+        const bool coded = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
+                           std::isdigit(static_cast<unsigned char>(line[1])) &&
+                           std::isdigit(static_cast<unsigned char>(line[2]));
+        if (!coded) return p == StartTlsProtocol::Ftp ? 0 : -1;  // FTP's multi-line replies have uncoded lines
+        if (line.size() > 3 && line[3] == '-') return 0;
+        return line.substr(0, 3) == (p == StartTlsProtocol::Smtp ? "220" : "234") ? 1 : -1;
+    }
+    case StartTlsProtocol::Pop3: return startsWithWord(line, "+OK") ? 1 : -1;
+    case StartTlsProtocol::Imap:
+        if (line.size() > tag.size() && line[tag.size()] == ' ' && line.substr(0, tag.size()) == tag)
+            return startsWithWord(line.substr(tag.size() + 1), "OK") ? 1 : -1;
+        return 0;  // untagged (* …) or continuation lines
+    case StartTlsProtocol::None:
+    case StartTlsProtocol::AfterMatch: break;
+    }
+    return -1;
+}
 
 }  // namespace
 
@@ -221,9 +289,7 @@ void Channel::tlsInstall(bool startTls) {
     });
     // A proxy leg forwards the plaintext it reads, as rawRecv() does without
     // TLS (an accepted leg gets its layer before it is linked: checked per read).
-    tap->onPlain([this](std::string_view bytes) {
-        if (m_proxyPeer && !m_intercept) m_proxyPeer->proxyForward(bytes);  // intercepting: held, then forwarded
-    });
+    tap->onPlain([this](std::string_view bytes) { forwardRead(bytes); });
     setLayer(std::move(tap));
 }
 
@@ -260,6 +326,85 @@ void Channel::tlsFinishing() {
     e.sub = static_cast<std::uint8_t>(m_tls->layer->closeNotifySent() ? TlsCloseKind::CloseNotify
                                                                        : TlsCloseKind::Truncated);
     e.info = "local";
+}
+
+// --- STARTTLS passed through by a proxy ------------------------------------------------------------
+
+std::size_t Channel::passScan(char* buf, std::size_t n) {
+    std::size_t pos = 0;
+    while (pos < n) {
+        const std::string_view rest(buf + pos, n - pos);
+        const std::size_t nl = rest.find('\n');
+        const std::string_view part = nl == std::string_view::npos ? rest : rest.substr(0, nl + 1);
+        if (m_passLine.size() < kMaxPassLine) m_passLine.append(part.substr(0, kMaxPassLine - m_passLine.size()));
+        if (nl == std::string_view::npos) return n;
+        pos += nl + 1;
+        const std::string line = std::exchange(m_passLine, std::string());
+        if (!m_proxyUpstream) {
+            // The client's line: the upgrade command? Then it is the last
+            // plaintext this leg reads until the server has answered.
+            std::string tag;
+            if (!clientAsksTls(m_passProtocol, line, tag) || !m_proxyPeer) continue;
+            m_passTls = PassTls::Asked;
+            m_tlsHold = true;
+            m_passStash.assign(buf + pos, n - pos);
+            m_proxyPeer->m_passTls = PassTls::Asked;
+            m_proxyPeer->m_passTag = std::move(tag);
+            m_proxyPeer->m_passLine.clear();
+            return pos;
+        }
+        const int verdict = serverVerdict(m_passProtocol, line, m_passTag);
+        if (verdict == 0) continue;
+        if (verdict < 0) {
+            m_passTls = PassTls::No;
+            return n;  // the rest is plaintext as before
+        }
+        m_passTls = PassTls::Yes;
+        m_tlsHold = true;  // what follows is TLS
+        m_passStash.assign(buf + pos, n - pos);
+        return pos;
+    }
+    return n;
+}
+
+void Channel::passAfterRead() {
+    const bool yes = m_passTls == PassTls::Yes;
+    m_passTls = PassTls::Off;
+    Channel* client = m_proxyPeer;
+    if (isClosed()) return;
+    if (!yes) {
+        // Refused: the client's leg reads on in plaintext (and watches again);
+        // what it had read after its command goes on to the server.
+        if (!client || client->isClosed()) return;
+        client->m_passTls = PassTls::Watching;
+        client->m_tlsHold = false;
+        if (!client->m_passStash.empty()) client->forwardRead(std::exchange(client->m_passStash, std::string()));
+        return;
+    }
+    // Yes: the server's reply has been forwarded to the client in plaintext;
+    // the client's leg starts its handshake (as the server) once it has gone
+    // out, this one (as the client) at once.
+    passUpgrade(m_opts.tls, std::exchange(m_passStash, std::string()));
+    if (client && !client->isClosed()) {
+        client->m_passTls = PassTls::Off;
+        client->passUpgrade(client->m_opts.tls, std::exchange(client->m_passStash, std::string()));
+    }
+}
+
+void Channel::passUpgrade(const TlsConfig& config, std::string stash) {
+    TlsConfig c = config;
+    c.enabled = true;
+    c.startTls = StartTlsProtocol::None;
+    const bool server = role() == ChannelRole::Accepted;
+    if (!tlsSetUp(c, server, "start TLS")) {  // the error is reported
+        finish(CloseReason::Error, "STARTTLS " + std::string(startTlsProtocolName(m_passProtocol)) +
+                                       ": cannot start TLS on the proxy's " + (server ? "client" : "server") + " side",
+               0);
+        return;
+    }
+    m_tls->protocol = std::string(startTlsProtocolName(m_passProtocol));
+    m_tls->stash = std::move(stash);
+    guardedIo([&] { tlsQueueUpgrade(); });
 }
 
 }  // namespace engine

@@ -54,6 +54,16 @@ struct ProxyTarget {
     Terminator serverTerminator = Terminator::bytes("\n");
     /// TLS towards the upstream (enabled: from the first byte).
     TlsConfig tls;
+    /// STARTTLS passed through (smtp, imap, pop3, ftp; None: not watched):
+    /// both legs start in plaintext; the accepted leg watches the client's
+    /// lines for the protocol's upgrade command (STARTTLS, a1 STARTTLS, STLS,
+    /// AUTH TLS), reads nothing more once it came, and the upstream leg
+    /// watches the server's reply. A yes (220, OK, +OK, 234), forwarded to the
+    /// client in plaintext, makes both legs start TLS: the upstream as a
+    /// client with `tls` (enabled or not), the accepted leg as a server with
+    /// the listener's ChannelOptions::tls (its certificate, or the local CA)
+    /// once the yes has gone out. A no: the client's leg reads on in plaintext.
+    StartTlsProtocol startTls = StartTlsProtocol::None;
     bool wanted() const noexcept { return port != 0; }
 };
 

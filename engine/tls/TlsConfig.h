@@ -59,6 +59,14 @@ struct TlsConfig {
     /// is generated and its SHA-256 fingerprint reported.
     std::string certFile;
     std::string keyFile;
+    /// Server without certFile/keyFile: instead of a self-signed certificate,
+    /// a certificate per server name the client asks for (SNI), issued by
+    /// Linewright's local CA kept in this folder (engine/tls/LocalCa.h;
+    /// created there when missing). Empty: not used.
+    std::string localCaDir;
+    /// With localCaDir: the name the certificate is issued for when the
+    /// client sends no SNI (a proxy: its --to host); empty: "localhost".
+    std::string localCaFallbackName;
     /// Client: SNI and the name checked against the certificate; empty: the
     /// host as given to connect (no SNI when that is an IP address literal,
     /// which is then checked as an IP address).

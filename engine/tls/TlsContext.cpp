@@ -1,6 +1,8 @@
 // TlsContext.cpp — see TlsContext.h.
 #include "engine/tls/TlsContext.h"
 
+#include "engine/tls/LocalCa.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -209,6 +211,8 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsConfig& config, TlsRole 
         }
         if (SSL_CTX_check_private_key(ctx) != 1)
             fail("key '" + keyFile + "' does not match certificate '" + config.certFile + "'");
+    } else if (server && !config.localCaDir.empty()) {
+        LocalCa::open(config.localCaDir)->attach(ctx, config.localCaFallbackName);
     } else if (server) {
         const GeneratedCertificate gen = generateSelfSigned();
         useCertificate(ctx, gen);

@@ -13,7 +13,8 @@
 //            result the check would have given is reported (verifySkipped).
 //   server — config.certFile/keyFile, or with both empty an ephemeral
 //            self-signed certificate (generateSelfSigned) whose SHA-256
-//            fingerprint localFingerprint() gives; with config.verify and a
+//            fingerprint localFingerprint() gives, or with config.localCaDir
+//            a certificate per SNI name from the local CA (LocalCa.h); with config.verify and a
 //            caFile, asks for and verifies a client certificate; ALPN is
 //            chosen from the client's list in config.alpn's order (any of the
 //            client's when config.alpn is empty: none selected); min/max

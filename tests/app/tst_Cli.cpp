@@ -162,7 +162,7 @@ void TestCli::badInput_data() {
     QTest::addColumn<QString>("mentions");
     QTest::newRow("nothing") << QStringList{} << "missing command";
     QTest::newRow("unknown command") << QStringList{"dial", "x", "1"} << "unknown command 'dial'";
-    QTest::newRow("unknown command lists all") << QStringList{"dial"} << "connect, listen, proxy, udp, replay, mock, export, import, reframe, summary, presets, example, run or script";
+    QTest::newRow("unknown command lists all") << QStringList{"dial"} << "connect, listen, proxy, udp, replay, mock, export, import, reframe, summary, presets, ca, example, run or script";
     QTest::newRow("option value missing") << QStringList{"connect", "h", "1", "-t"} << "option --terminator needs a value";
     QTest::newRow("long flag given a value") << QStringList{"connect", "h", "1", "--echo=yes"} << "option --echo takes no value";
     QTest::newRow("short flags together") << QStringList{"connect", "h", "1", "-eq"} << "write short options separately";

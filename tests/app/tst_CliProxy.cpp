@@ -188,6 +188,7 @@ private slots:
     void clientWithoutTerminatorBoundsMemory();
     void thousandConcurrentPairs();
     void statusLinesEscapeArguments();
+    void quietStatsCountsAsFramingWould();
 };
 
 void TestCliProxy::usageErrors_data() {
@@ -700,6 +701,57 @@ void TestCliProxy::statusLinesEscapeArguments() {
     err += p.readAllStandardError();
     QVERIFY2(err.contains("bad\\x1b[31mhost\\r.invalid"), err.constData());
     QVERIFY2(!err.contains('\x1b') && !err.contains('\r'), err.toPercentEncoding().constData());
+}
+
+// --quiet --stats counts the records of each read at once
+// (Channel::takeWholeRecords) instead of framing them one by one: the count
+// must be the one the message-by-message framing gives (without --quiet,
+// every message printed). A CPython client sends 20,000 CRLF lines of
+// varied lengths, some with a lone CR inside, in chunks that cut lines and
+// CRLF pairs anywhere, then a tail without its terminator, through the
+// proxy to an echo server, and reads everything back: 40,000 messages both
+// ways, the tail counted in neither.
+void TestCliProxy::quietStatsCountsAsFramingWould() {
+    REQUIRE_PROGRAM("python3");
+    Peer server({"echo-server"});
+    const quint16 sport = server.port();
+    QVERIFY(sport != 0);
+    const char* client = R"(import random, socket, sys
+rng = random.Random(13)
+lines = []
+for i in range(20000):
+    body = ("x" * rng.randrange(0, 90)) + ("\r" if i % 7 == 0 else "") + str(i)
+    lines.append(body.encode() + b"\r\n")
+data = b"".join(lines) + b"tail without its terminator\r"
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+got = bytearray()
+pos = 0
+while pos < len(data):
+    n = rng.randrange(1, 3000)
+    s.sendall(data[pos:pos + n])
+    pos += n
+    while len(got) < pos - 65536:
+        got += s.recv(1 << 20)
+while len(got) < len(data):
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    got += d
+print("echoed" if bytes(got) == data else "mismatch %d of %d" % (len(got), len(data)))
+)";
+    for (const bool quiet : {true, false}) {
+        Proxy proxy(sport, quiet ? QStringList{"-t", "\\r\\n", "--quiet", "--stats"} : QStringList{"-t", "\\r\\n", "--stats"});
+        QVERIFY(proxy.port != 0);
+        const Run c = runWith(proxy, "python3", {"-c", QString::fromLatin1(client), QString::number(proxy.port)});
+        QVERIFY2(c.status == 0 && c.out == "echoed\n", qPrintable(c.all()));
+        // The pair closes (the client's close, half-closes both ways) before the stats are read.
+        QVERIFY2(quiet || !proxy.waitFor(QRegularExpression("(#\\d+ upstream: closed)")).isEmpty(), qPrintable(proxy.err()));
+        QCOMPARE(proxy.stop(), 0);
+        QVERIFY2(proxy.err().contains("; messages: 40000 in ("), qPrintable(proxy.err().right(600)));
+        if (!quiet) QVERIFY(proxy.out().contains("#2 > xxxxx"));
+    }
+    server.p.process().closeWriteChannel();
 }
 
 QTEST_GUILESS_MAIN(TestCliProxy)

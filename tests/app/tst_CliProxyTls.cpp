@@ -8,6 +8,15 @@
 //   * towards the client (--tls): openssl s_client, curl --cacert and
 //     gnutls-cli through the proxy to a cleartext python3 -m http.server;
 //     the generated certificate's fingerprint printed and presented.
+//   * the local CA (proxy --tls without --cert/--key, linewright-cli ca):
+//     created once (key 0600), exported; curl --cacert and openssl s_client
+//     -verify_return_error verify the certificates issued for two names (SNI);
+//     a second run reuses the CA; a key readable by others is refused.
+//   * STARTTLS passed through (--starttls smtp): swaks --tls --tls-verify
+//     through the proxy to Debian's aiosmtpd requiring STARTTLS, both legs
+//     upgraded, the mail delivered; a server that refuses STARTTLS: the
+//     dialogue goes on in plaintext; curl --ssl-reqd pop3:// through
+//     --starttls pop3 to Debian's dovecot (STLS), the message retrieved.
 //   * bad input: a plaintext client on the TLS leg, a plaintext server on
 //     the TLS upstream, an upstream that never answers the handshake
 //     (--tls-timeout): each one error line, nothing hangs.
@@ -17,6 +26,9 @@
 // A peer program missing is a QSKIP naming it. Every wait has a deadline.
 #include <QByteArray>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -26,6 +38,10 @@
 
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace {
 
@@ -87,6 +103,11 @@ private slots:
     void clientTlsOpensslAndGnutls();
     void clientTlsGeneratedCertificateRecordReplay();
     void clientPlaintextOnTlsLeg();
+    void localCaIssuesPerName();
+    void localCaRefusesBadFolders();
+    void startTlsSmtpSwaks();
+    void startTlsRefusedStaysPlaintext();
+    void startTlsPop3CurlDovecot();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -116,6 +137,18 @@ void TestCliProxyTls::usageErrors_data() {
                                       << "--cert configures TLS, but TLS is not on: add --tls";
     QTest::newRow("keylog without any tls") << QStringList{"--keylog", "k.log"}
                                             << "--keylog records TLS secrets, but TLS is not on";
+    QTest::newRow("ca-dir with cert") << QStringList{"--tls", "--cert", "server.pem", "--key", "server.key", "--ca-dir", "cadir"}
+                                      << "--ca-dir names the local CA that issues certificates when --cert/--key are not "
+                                         "given: give one or the other";
+    QTest::newRow("ca-dir without tls") << QStringList{"--ca-dir", "cadir"}
+                                        << "--ca-dir configures TLS, but TLS is not on: add --tls";
+    QTest::newRow("starttls with tls") << QStringList{"--starttls", "smtp", "--tls"}
+                                       << "--starttls upgrades both legs of a plaintext connection when the client asks; "
+                                          "--tls starts TLS with the first byte: give one or the other";
+    QTest::newRow("starttls with to-tls") << QStringList{"--starttls", "imap", "--to-tls"}
+                                          << "--to-tls starts TLS with the first byte: give one or the other";
+    QTest::newRow("bad starttls") << QStringList{"--starttls", "http"}
+                                  << "unknown protocol 'http'; expected smtp, imap, pop3 or ftp";
     QTest::newRow("bad to-tls-max") << QStringList{"--to-tls", "--to-tls-max", "2.0"}
                                     << "expected a TLS version: 1.0, 1.1, 1.2 or 1.3";
 }
@@ -317,8 +350,8 @@ void TestCliProxyTls::clientTlsOpensslAndGnutls() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-// proxy --tls without --cert/--key: a generated certificate whose printed
-// fingerprint is the one the client sees; the session recorded through the
+// proxy --tls without --cert/--key: a certificate from the local CA, which a
+// Python ssl client verifies against the CA's certificate; the session recorded through the
 // TLS leg holds the plaintext and the TLS events, and replays against a
 // plaintext server.
 void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
@@ -328,17 +361,19 @@ void TestCliProxyTls::clientTlsGeneratedCertificateRecordReplay() {
     const QString file = m_dir.filePath("proxied-tls.lwsession");
     QString fingerprint;
     {
-        Proxy proxy(server.port, {"--tls", "-t", "\\r\\n", "--record", file, "--force"});
+        const QString caDir = m_dir.filePath("record-ca");
+        Proxy proxy(server.port, {"--tls", "--ca-dir", caDir, "-t", "\\r\\n", "--record", file, "--force"});
         QVERIFY(proxy.listenPort != 0);
-        fingerprint = proxy.waitFor(QRegularExpression("SHA-256 fingerprint ([0-9A-F:]+)"));
+        fingerprint = proxy.waitFor(QRegularExpression("issued by the local CA in [^\n]*SHA-256 ([0-9A-F:]+)"));
         QVERIFY2(!fingerprint.isEmpty(), qPrintable(proxy.err()));
+        // A Python ssl client verifies the certificate issued for "localhost" against the CA.
         const Run c = lwtest::runProcess(kPython,
-                                         {kScripts + "/tls_line_client.py", "--fingerprint",
+                                         {kScripts + "/tls_line_client.py", "--cafile", caDir + "/linewright-ca.pem",
                                           QString::number(proxy.listenPort), "HELO linewright", "QUIT"},
                                          {}, kWait, kWait);
         QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
         const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
-        QCOMPARE(got, QStringList({"sha256 " + fingerprint, "220 ready", "250 HELO linewright", "221 bye"}));
+        QCOMPARE(got, QStringList({"220 ready", "250 HELO linewright", "221 bye"}));
         QVERIFY(proxy.waitFor(QRegularExpression("(#\\d+ closed)")).size() > 0);
         QCOMPARE(proxy.stop(), 0);
     }
@@ -359,7 +394,7 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     lwtest::PythonServer server(kPython, kScripts, kWait);
     QVERIFY(server.port != 0);
-    Proxy proxy(server.port, {"--tls"});
+    Proxy proxy(server.port, {"--tls", "--ca-dir", m_dir.filePath("plain-ca")});
     QVERIFY(proxy.listenPort != 0);
     const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
                                      kWait, kWait);
@@ -370,6 +405,304 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     // Both legs of that connection closed.
     QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: closed)")).size() > 0, qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
+}
+
+// The local CA: `ca --export` creates it (key 0600, folder 0700) and writes
+// its certificate; proxy --tls (no --cert/--key) issues a certificate per
+// name the client asks for (SNI), which curl --cacert and openssl s_client
+// -verify_return_error verify, each for its own name, the body coming
+// through; a second proxy run reuses the same CA (no "created", the same
+// fingerprint, the exported certificate still verifies).
+void TestCliProxyTls::localCaIssuesPerName() {
+    REQUIRE_PROGRAM("curl");
+    REQUIRE_PROGRAM("openssl");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    QTemporaryDir home;
+    const QString caDir = home.filePath("ca");
+    const QString caPem = home.filePath("exported-ca.pem");
+    const Run created = runCli({"ca", "--ca-dir", caDir, "--export", caPem});
+    QVERIFY2(created.status == 0, qPrintable(created.all()));
+    QVERIFY2(created.err.contains("created a new local CA in"), qPrintable(created.all()));
+    const QString fingerprint =
+        QRegularExpression("SHA-256: +([0-9A-F:]+)").match(QString::fromUtf8(created.out)).captured(1);
+    QVERIFY2(fingerprint.size() == 95, qPrintable(created.all()));
+    QCOMPARE(QFileInfo(caDir + "/linewright-ca-key.pem").permissions() &
+                 (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+             QFileDevice::Permissions());
+    QCOMPARE(QFileInfo(caDir).permissions() & (QFileDevice::ReadOther | QFileDevice::ExeOther | QFileDevice::ReadGroup),
+             QFileDevice::Permissions());
+    QCOMPARE(lwtest::readFile(caPem), lwtest::readFile(caDir + "/linewright-ca.pem"));
+    // The exported certificate is a CA.
+    const Run text = lwtest::runProcess(tool("openssl"), {"x509", "-in", caPem, "-noout", "-text"}, {}, kWait, kWait);
+    QVERIFY2(text.out.contains("CA:TRUE") && text.out.contains("Certificate Sign"), qPrintable(text.all()));
+
+    QTemporaryDir www;
+    QByteArray body;
+    for (int i = 0; i < 20000; ++i) body += QByteArray::number(i * 7907) + (i % 11 ? ' ' : '\n');
+    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
+    const quint16 port = freePort();
+    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(port, kWait));
+    for (int run = 0; run < 2; ++run) {
+        Proxy proxy(port, {"--tls", "--ca-dir", caDir, "--quiet"});
+        QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+        QVERIFY2(proxy.err().contains("issued by the local CA in"), qPrintable(proxy.err()));
+        QVERIFY2(proxy.err().contains(fingerprint.toUtf8()), qPrintable(proxy.err()));
+        QVERIFY2(!proxy.err().contains("created now"), qPrintable(proxy.err()));  // made by `ca` above: reused
+        // curl asks for "localhost".
+        const QString out = www.filePath(QStringLiteral("got%1.txt").arg(run));
+        const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", caPem, "-o", out,
+                                                        QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
+                                         {}, kWait, kWait);
+        QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+        QVERIFY(lwtest::readFile(out) == body);
+        // openssl s_client asks for another name, and checks the certificate is for it.
+        const QString name = run == 0 ? "db.internal.example" : "Mail.Example.ORG";
+        const Run s = lwtest::runProcess(tool("openssl"),
+                                         {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                          "-servername", name, "-verify_hostname", name.toLower(), "-CAfile", caPem,
+                                          "-verify_return_error", "-ign_eof"},
+                                         "GET /body.txt HTTP/1.0\r\n\r\n", kWait, kWait);
+        QVERIFY2(s.status == 0, qPrintable(s.all() + proxy.err()));
+        QVERIFY2(s.out.contains("Verify return code: 0 (ok)"), qPrintable(s.all()));
+        QVERIFY2(s.out.contains(("Verified peername: " + name.toLower()).toUtf8()), qPrintable(s.all()));
+        QVERIFY2(s.out.contains("CN = Linewright local CA"), qPrintable(s.all()));
+        QVERIFY2(s.out.contains(body.right(200)), qPrintable(s.all()));
+        // The name curl asked for is not the one s_client's certificate is for.
+        const Run wrong = lwtest::runProcess(tool("openssl"),
+                                             {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                              "-servername", name, "-verify_hostname", "localhost", "-CAfile", caPem,
+                                              "-verify_return_error"},
+                                             "", kWait, kWait);
+        QVERIFY2(wrong.status != 0, qPrintable(wrong.all()));
+        QVERIFY2(wrong.all().contains("hostname mismatch"), qPrintable(wrong.all()));
+        QCOMPARE(proxy.stop(), 0);
+    }
+    // Still the same CA on disk.
+    QCOMPARE(lwtest::readFile(caPem), lwtest::readFile(caDir + "/linewright-ca.pem"));
+}
+
+// What the local CA refuses: a key readable by others, a key without its
+// certificate, a folder that is a file; each one line, status 1.
+void TestCliProxyTls::localCaRefusesBadFolders() {
+    QTemporaryDir home;
+    const QString caDir = home.filePath("ca");
+    QCOMPARE(runCli({"ca", "--ca-dir", caDir}).status, 0);
+    const QString key = caDir + "/linewright-ca-key.pem";
+    QVERIFY(QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+    Run r = runCli({"proxy", "0", "--to", "127.0.0.1:1", "--tls", "--ca-dir", caDir});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("can be read by others; make it readable by its owner only (chmod 600)"), qPrintable(r.all()));
+    QCOMPARE(lwtest::lines(r.err).size(), 1);
+    QVERIFY(QFile::remove(caDir + "/linewright-ca.pem"));
+    r = runCli({"ca", "--ca-dir", caDir});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("is incomplete: linewright-ca-key.pem without linewright-ca.pem"), qPrintable(r.all()));
+    QVERIFY(lwtest::writeFile(home.filePath("file"), "x"));
+    r = runCli({"ca", "--ca-dir", home.filePath("file"), "--export", "-"});
+    QCOMPARE(r.status, 1);
+    QVERIFY2(r.err.contains("is not a folder"), qPrintable(r.all()));
+    QVERIFY(r.out.isEmpty());
+}
+
+namespace {
+
+/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
+bool hasAiosmtpd() {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
+}
+
+/// A plaintext SMTP client: sends each line after reading the reply to the
+/// one before (multi-line replies read whole), prints every reply line.
+const char* kSmtpClient = R"(import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline()
+        if not line:
+            print("EOF"); return
+        print(line.decode("latin-1").rstrip("\r\n"), flush=True)
+        if len(line) < 4 or line[3:4] != b"-":
+            return
+reply()
+for cmd in sys.argv[2:]:
+    s.sendall(cmd.encode() + b"\r\n")
+    reply()
+)";
+
+}  // namespace
+
+// swaks --tls (STARTTLS) with verification against the local CA → proxy
+// --starttls smtp → aiosmtpd requiring STARTTLS (MAIL before it is refused),
+// verified against the test's CA: the mail goes through, both legs say
+// STARTTLS and their handshake, the dialogue after the upgrade is framed in
+// plaintext, the server got the body.
+void TestCliProxyTls::startTlsSmtpSwaks() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("swaks");
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    const quint16 smtpPort = freePort();
+    Background smtp(QStringLiteral("/usr/bin/python3"),
+                    {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort), "--tlscert",
+                     path("server.pem"), "--tlskey", path("server.key")},
+                    kWait);
+    QVERIFY(lwtest::waitForPort(smtpPort, kWait));
+    const QString caDir = m_dir.filePath("starttls-ca");
+    Proxy proxy(smtpPort, {"--starttls", "smtp", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run s = lwtest::runProcess(tool("swaks"),
+                                     {"--server", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort), "--tls",
+                                      "--tls-verify", "--tls-ca-path", caDir + "/linewright-ca.pem", "--to",
+                                      "rcpt@example.org", "--from", "sender@example.org", "--body",
+                                      "through the STARTTLS proxy", "--timeout", "15"},
+                                     {}, kWait, kWait);
+    QVERIFY2(s.status == 0, qPrintable(s.all() + proxy.err()));
+    QVERIFY2(s.out.contains("<-  220 Ready to start TLS"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("=== TLS started with cipher"), qPrintable(s.all()));
+    QVERIFY2(s.out.contains("<~  250 OK"), qPrintable(s.all()));  // after TLS: "~" lines
+    QVERIFY2(s.out.contains("<~  221 Bye"), qPrintable(s.all()));
+    // Both legs upgraded; the server's certificate verified against the test's CA.
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 TLS 1\\.[23] \\S+, server, after STARTTLS)")).size() > 0,
+             qPrintable(proxy.err()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, verified)")).size() > 0,
+             qPrintable(proxy.err()));
+    // Plaintext framing before and after the upgrade.
+    QVERIFY2(proxy.waitStdout("#2 > STARTTLS\n#2 < 220 Ready to start TLS\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > MAIL FROM:<sender@example.org>\n#2 < 250 OK\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > through the STARTTLS proxy\n"), qPrintable(proxy.out()));
+    // openssl s_client -starttls smtp asks for another name, twice: verified
+    // for it, and the same certificate both times (the connections share the
+    // local CA and the certificates it issued).
+    QByteArray firstCert;
+    for (int i = 0; i < 2; ++i) {
+        const Run o = lwtest::runProcess(tool("openssl"),
+                                         {"s_client", "-connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort),
+                                          "-starttls", "smtp", "-servername", "mx.example", "-verify_hostname",
+                                          "mx.example", "-CAfile", caDir + "/linewright-ca.pem", "-verify_return_error"},
+                                         "QUIT\r\n", kWait, kWait);
+        QVERIFY2(o.status == 0 && o.out.contains("Verify return code: 0 (ok)"), qPrintable(o.all() + proxy.err()));
+        const qsizetype from = o.out.indexOf("-----BEGIN CERTIFICATE-----");
+        const qsizetype to = o.out.indexOf("-----END CERTIFICATE-----");
+        QVERIFY(from >= 0 && to > from);
+        const QByteArray cert = o.out.mid(from, to - from);
+        if (i == 0)
+            firstCert = cert;
+        else
+            QCOMPARE(cert, firstCert);
+    }
+    QCOMPARE(proxy.stop(), 0);
+    QVERIFY2(smtp.waitStdout("through the STARTTLS proxy"), qPrintable(smtp.out() + smtp.err()));
+}
+
+// A server that refuses STARTTLS (aiosmtpd without a certificate): the
+// refusal reaches the client, the proxy's client leg reads on in plaintext,
+// and a whole transaction follows through the proxy.
+void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
+    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    const quint16 smtpPort = freePort();
+    Background smtp(QStringLiteral("/usr/bin/python3"),
+                    {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort)}, kWait);
+    QVERIFY(lwtest::waitForPort(smtpPort, kWait));
+    Proxy proxy(smtpPort, {"--starttls", "smtp", "--ca-dir", m_dir.filePath("refused-ca"), "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(kPython,
+                                     {"-c", kSmtpClient, QString::number(proxy.listenPort), "EHLO plain.example",
+                                      "STARTTLS", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.org>", "QUIT"},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err()));
+    const QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(got.size() >= 6, qPrintable(c.all()));
+    QVERIFY2(!got.filter(QRegularExpression("^(454|502|500) ")).isEmpty(), qPrintable(c.all()));  // STARTTLS refused
+    QVERIFY2(got.contains("250 OK"), qPrintable(c.all()));
+    QCOMPARE(got.last(), QString("221 Bye"));
+    QVERIFY2(proxy.waitStdout("#2 > RCPT TO:<b@example.org>\n"), qPrintable(proxy.out()));
+    QVERIFY2(!proxy.err().contains("TLS handshake"), qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS,
+// verified against the local CA) → proxy --starttls pop3 → Debian's dovecot
+// offering STLS with the test's certificate (verified with --to-cafile): the
+// message comes back whole, and the proxy framed the dialogue in plaintext on
+// both sides of the upgrade.
+void TestCliProxyTls::startTlsPop3CurlDovecot() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
+    if (!QFile::exists(dovecot)) QSKIP("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
+    // Dovecot's own configuration in a temporary folder (as tst_CliPresets):
+    // POP3 with STLS, any user with the password "secret", one Maildir. As
+    // root its processes run as the package's users dovecot and dovenull.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const bool root = ::geteuid() == 0;
+    const passwd* me = ::getpwuid(::geteuid());
+    const group* myGroup = ::getgrgid(::getegid());
+    QVERIFY(me && myGroup);
+    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
+    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
+    const QString login = root ? QStringLiteral("dovenull") : user;
+    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
+    if (!mail) QSKIP("dovecot-pop3d's user 'dovecot' is missing");
+    const QString maildir = dir.filePath("mail/a/Maildir");
+    for (const char* sub : {"cur", "new", "tmp"}) QVERIFY(QDir().mkpath(maildir + "/" + sub));
+    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
+    QVERIFY(lwtest::writeFile(maildir + "/new/1.host", message));
+    QVERIFY(QDir().mkpath(dir.filePath("run")));
+    // Dovecot reads the key as root before dropping privileges; a copy it may read.
+    QVERIFY(QFile::copy(path("server.pem"), dir.filePath("server.pem")));
+    QVERIFY(QFile::copy(path("server.key"), dir.filePath("server.key")));
+    QVERIFY(QFile::setPermissions(dir.filePath("server.key"),
+                                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+    if (root) {
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
+                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
+                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
+            QCOMPARE(::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid), 0);
+    }
+    const quint16 port = freePort();
+    const QString conf = dir.filePath("dovecot.conf");
+    QVERIFY(lwtest::writeFile(
+        conf, QStringLiteral("protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
+                             "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
+                             "disable_plaintext_auth = no\nauth_mechanisms = plain\n"
+                             "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
+                             "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
+                             "passdb {\n  driver = static\n  args = password=secret\n}\n"
+                             "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
+                             "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
+                             "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
+                             "service anvil {\n  chroot =\n}\n")
+                  .arg(dir.path(), user, grp, login, QString::number(port))
+                  .toUtf8()));
+    Background server(dovecot, {"-F", "-c", conf}, kWait);
+    QVERIFY(server.started());
+    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    QVERIFY(lwtest::waitForPort(port, kWait));
+
+    const QString caDir = m_dir.filePath("pop3-ca");
+    Proxy proxy(port, {"--starttls", "pop3", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(tool("curl"),
+                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
+                                      QStringLiteral("pop3://localhost:%1/1").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.err()));
+    QCOMPARE(c.out, message);
+    QVERIFY2(proxy.waitStdout("#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > RETR 1\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitStdout("#2 < the body, through STLS and the proxy\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+    QCOMPARE(server.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)

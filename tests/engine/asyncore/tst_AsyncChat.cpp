@@ -35,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <random>
 #include <exception>
 #include <functional>
 #include <iterator>
@@ -473,6 +474,8 @@ private slots:
     void differential();
     void differentialStoredTerminator_data() { differential_data(); }
     void differentialStoredTerminator();
+    // takeWholeRecords(): a subclass that takes the records of a read at once frames as the loop would.
+    void takeWholeRecordsFramesAsTheLoop();
 
     // ---- Fast by construction: a 1 GiB message in bounded memory --------------------
     void gibibyteStreamsInBoundedMemory_data();
@@ -1583,6 +1586,88 @@ void TestAsyncChat::differentialStoredTerminator() {
     QFETCH(int, index);
     QFETCH(int, size);
     checkOracleCase(index, size, true);
+}
+
+namespace {
+
+// Counts records; with `take`, takes the whole records of each read at once
+// (AsyncChat::takeWholeRecords) as a subclass whose hooks only count would.
+class Counting : public engine::AsyncChat {
+public:
+    Counting(engine::Socket s, engine::Loop* loop, bool take) : AsyncChat(std::move(s), loop), m_take(take) {
+        useStoredTerminator();
+    }
+    std::uint64_t records = 0;
+    std::uint64_t taken = 0;
+    std::string pending;  // collected since the last record
+    void collectIncomingData(std::string_view d) override { pending.append(d); }
+    void foundTerminator() override {
+        ++records;
+        pending.clear();
+    }
+
+protected:
+    std::size_t takeWholeRecords(std::string_view live, std::string_view t) override {
+        if (!m_take) return 0;
+        std::size_t pos = 0, n = 0;
+        for (;;) {
+            const std::size_t i = engine::findTerminator(live.substr(pos), t);
+            if (i == std::string_view::npos) break;
+            pos += i + t.size();
+            ++n;
+        }
+        if (n) {
+            records += n;
+            taken += n;
+            pending.clear();
+        }
+        return pos;
+    }
+
+private:
+    bool m_take;
+};
+
+}  // namespace
+
+// The same random streams, cut into the same random reads, through a chat
+// that frames record by record and one that takes the whole records of
+// each read at once (the held-back partial terminator included in what it
+// is offered): the same record count after every read, the same
+// bytes collected of the record under way, the same held-back partial
+// terminator (inputBuffer()); and the fast path took every record.
+void TestAsyncChat::takeWholeRecordsFramesAsTheLoop() {
+    std::mt19937 rng(20261207);
+    for (const std::string term : {"\n", "\r\n", "abcab", "\r\n.\r\n"}) {
+        engine::Loop loop;
+        auto [a1, b1] = lwtest::socketPair();
+        auto [a2, b2] = lwtest::socketPair();
+        Counting slow(std::move(a1), &loop, false), fast(std::move(a2), &loop, true);
+        slow.setTerminator(Terminator::bytes(term));
+        fast.setTerminator(Terminator::bytes(term));
+        std::string alphabet = term + "x";
+        for (int chunk = 0; chunk < 3000; ++chunk) {
+            std::string data;
+            const std::size_t n = 1 + rng() % 300;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (rng() % 9 == 0)
+                    data += term;  // whole terminators often
+                else
+                    data += alphabet[rng() % alphabet.size()];
+            }
+            QVERIFY(data.size() < engine::AsyncChat::kAcInBufferSize);
+            QVERIFY(sendAll(b1.get(), data) && sendAll(b2.get(), data));
+            slow.handleRead();
+            fast.handleRead();
+            QCOMPARE(fast.records, slow.records);
+            QCOMPARE(qb(fast.pending), qb(slow.pending));
+            QCOMPARE(qb(fast.inputBuffer()), qb(slow.inputBuffer()));
+        }
+        // Every record went through the fast path (what is left after the
+        // last terminator of a read never holds a whole one).
+        QVERIFY2(fast.taken == fast.records, term.c_str());
+        QVERIFY(slow.records > 1000);
+    }
 }
 
 namespace {

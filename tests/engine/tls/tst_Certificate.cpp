@@ -4,6 +4,7 @@
 #include "TlsTestSupport.h"
 
 #include "engine/tls/Certificate.h"
+#include "engine/tls/LocalCa.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -11,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -186,6 +188,79 @@ private slots:
         QVERIFY(SSL_CTX_get_keylog_callback(ctx) == nullptr);
         KeyLog::attach(ctx, KeyLog::open(path));
         SSL_CTX_free(ctx);  // frees the log with it (no leak under ASan)
+    }
+
+    // The local CA: created once (key 0600), loaded again the same; each
+    // issued certificate verifies against it (OpenSSL's X509_verify_cert,
+    // strict), for its own name only, with the extensions a server
+    // certificate needs; each name issued once.
+    void localCaIssuesVerifiableCertificates() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string caDir = dir.filePath("ca").toStdString();
+        auto ca = LocalCa::open(caDir);
+        QVERIFY(ca->created());
+        QCOMPARE(X509_check_ca(ca->certificate()), 1);
+#if !defined(_WIN32)
+        struct stat st {};
+        QCOMPARE(::stat(ca->keyPath().c_str(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, 0600u);
+        QCOMPARE(::stat(caDir.c_str(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, 0700u);
+#endif
+        QCOMPARE(LocalCa::open(caDir).get(), ca.get());  // while one is held, the same one
+        const std::string fingerprint = ca->fingerprint();
+        const std::string pem = ca->certificatePem();
+        ca.reset();
+        ca = LocalCa::open(caDir);  // loaded again from the folder
+        QVERIFY(!ca->created());
+        QCOMPARE(ca->fingerprint(), fingerprint);
+        const auto again = ca;
+        QCOMPARE(slurp(ca->certificatePath()), pem);
+
+        X509_STORE* store = X509_STORE_new();
+        QVERIFY(X509_STORE_add_cert(store, again->certificate()) == 1);
+        for (const std::string name : {"localhost", "db.internal.example", "127.0.0.1"}) {
+            X509* leaf = ca->leafFor(name);
+            QVERIFY(leaf);
+            X509_STORE_CTX* vctx = X509_STORE_CTX_new();
+            QVERIFY(X509_STORE_CTX_init(vctx, store, leaf, nullptr) == 1);
+            X509_VERIFY_PARAM* vp = X509_STORE_CTX_get0_param(vctx);
+            X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_X509_STRICT);
+            X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+            if (name == "127.0.0.1")
+                X509_VERIFY_PARAM_set1_ip_asc(vp, name.c_str());
+            else
+                X509_VERIFY_PARAM_set1_host(vp, name.c_str(), 0);
+            const int ok = X509_verify_cert(vctx);
+            QVERIFY2(ok == 1, (name + ": " + verifyResultText(X509_STORE_CTX_get_error(vctx))).c_str());
+            X509_STORE_CTX_free(vctx);
+            const CertificateInfo info = certificateInfo(leaf);
+            QCOMPARE(info.subjectAltNames.size(), std::size_t(1));
+            QCOMPARE(info.subjectAltNames[0], (name == "127.0.0.1" ? "IP:" : "DNS:") + name);
+            QCOMPARE(X509_check_ca(leaf), 0);
+            QVERIFY(X509_get_extended_key_usage(leaf) & XKU_SSL_SERVER);
+            QVERIFY(ASN1_TIME_compare(X509_get0_notAfter(leaf), X509_get0_notAfter(ca->certificate())) <= 0);
+            QVERIFY(X509_check_private_key(leaf, ca->leafKey()) == 1);
+            X509_free(leaf);
+        }
+        // Another name does not verify with the localhost certificate.
+        X509* leaf = ca->leafFor("localhost");
+        X509_STORE_CTX* vctx = X509_STORE_CTX_new();
+        QVERIFY(X509_STORE_CTX_init(vctx, store, leaf, nullptr) == 1);
+        X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(vctx), "other.example", 0);
+        QCOMPARE(X509_verify_cert(vctx), 0);
+        QCOMPARE(X509_STORE_CTX_get_error(vctx), X509_V_ERR_HOSTNAME_MISMATCH);
+        X509_STORE_CTX_free(vctx);
+        X509_free(leaf);
+        X509_STORE_free(store);
+        QCOMPARE(ca->issued(), std::size_t(3));  // "localhost" came from the cache the second time
+
+        QVERIFY(LocalCa::plainHostName("a-b_c.example"));
+        QVERIFY(!LocalCa::plainHostName(""));
+        QVERIFY(!LocalCa::plainHostName("bad name"));
+        QVERIFY(!LocalCa::plainHostName("evil\r\nname"));
+        QVERIFY(!LocalCa::plainHostName(std::string(254, 'a')));
     }
 };
 
