@@ -62,6 +62,7 @@ const QString kMessagesMode = QStringLiteral("conversation/messagesMode");
 const QString kScope = QStringLiteral("conversation/selectedOnly");
 const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
+const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
 const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
@@ -653,6 +654,8 @@ void MainWindow::restoreSettings() {
     action(QStringLiteral("selectedOnly"))->setChecked(settings::boolValue(kScope, false));
     m_composer->setAppendTerminator(settings::boolValue(kAppendTerm, true));
     m_composer->setSyntax(settings::boolValue(kHexSyntax, false) ? ByteSyntax::Hex : ByteSyntax::Escaped);
+    m_composer->setLinesMode(settings::boolValue(kLinesOneMessage, false) ? Composer::LinesMode::OneMessage
+                                                                          : Composer::LinesMode::EachLine);
     m_composer->setHistory(settings::composerHistory());
     const int scheme = qBound(0, settings::intValue(kColorScheme, 0), 2);
     action(QStringLiteral("scheme%1").arg(scheme))->setChecked(true);
@@ -669,6 +672,7 @@ void MainWindow::saveSettings() {
     settings::setBoolValue(kScope, action(QStringLiteral("selectedOnly"))->isChecked());
     settings::setBoolValue(kAppendTerm, m_composer->appendTerminator());
     settings::setBoolValue(kHexSyntax, m_composer->syntax() == ByteSyntax::Hex);
+    settings::setBoolValue(kLinesOneMessage, m_composer->linesMode() == Composer::LinesMode::OneMessage);
     settings::setComposerHistory(m_composer->history());
 }
 
@@ -762,6 +766,7 @@ void MainWindow::showShortcuts() {
             row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     section(tr("Composer"));
     row(QStringLiteral("Enter"), tr("Send the message (with the terminator if “+ terminator” is on)"));
+    row(QStringLiteral("Shift+Enter"), tr("A new line (the “Lines” setting says how many lines go out)"));
     row(QStringLiteral("↑ / ↓"), tr("Earlier / later messages"));
     row(QStringLiteral("Ctrl+L"), tr("Focus the composer"));
     row(QStringLiteral("\\r \\n \\t \\0 \\\\ \\xNN"), tr("Escapes in text mode; invalid ones are underlined"));

@@ -35,7 +35,8 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_syntaxBox->setToolTip(tr("Type escaped text (\\r \\n \\t \\0 \\\\ \\xNN) or hex bytes (0d 0a)"));
 
     m_edit = new EscapeEdit(this);
-    m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    m_edit->setMultiLine(true);
+    m_edit->setPlaceholderText(tr("Type a message; Enter sends, Shift+Enter starts a new line"));
     m_edit->setAccessibleName(tr("Message"));
 
     m_appendTerm = new QCheckBox(tr("+ terminator"), this);
@@ -58,6 +59,14 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_fileButton = new QToolButton(this);
     m_fileButton->setText(tr("Send &file…"));
     m_fileButton->setToolTip(tr("push_with_producer(file_producer): stream a file to the channel"));
+
+    m_linesBox = new QComboBox(this);
+    m_linesBox->setObjectName(QStringLiteral("linesMode"));
+    m_linesBox->addItem(tr("Lines: each a message"));
+    m_linesBox->addItem(tr("Lines: one message"));
+    m_linesBox->setToolTip(tr("What Enter does with many lines (Shift+Enter, or a paste): push each line as a "
+                              "message with the terminator, or push them as one message joined by the terminator"));
+    m_linesBox->setAccessibleName(tr("Lines"));
 
     m_copies = new QSpinBox(this);
     m_copies->setRange(0, 99999999);
@@ -127,6 +136,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     auto* tools = new FlowLayout(nullptr, 6, 4);
     tools->setContentsMargins(0, 0, 0, 0);
     tools->addWidget(m_fileButton);
+    tools->addWidget(m_linesBox);
     tools->addSpacing(8);
     tools->addWidget(m_copies);
     tools->addWidget(m_interval);
@@ -146,6 +156,15 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
 
     connect(m_edit, &EscapeEdit::submitted, this, [this] { send(); });
     connect(m_edit, &EscapeEdit::historyRequested, this, &Composer::navigateHistory);
+    connect(m_edit, &EscapeEdit::pastedLines, this, [this](int lines) {
+        const bool each = linesMode() == LinesMode::EachLine;
+        showNote(each ? tr("Pasted %1 lines: Enter pushes them as %1 messages, each with the terminator "
+                           "(“Lines” below chooses).").arg(lines)
+                      : tr("Pasted %1 lines: Enter pushes them as one message, joined by the terminator "
+                           "(“Lines” below chooses).").arg(lines),
+                 false);
+    });
+    connect(m_linesBox, &QComboBox::currentIndexChanged, this, [this] { m_edit->setFocus(); });
     connect(m_edit, &EscapeEdit::edited, this, [this] {
         if (m_edit->isValid())
             showNote({}, false);
@@ -165,10 +184,16 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
         const ByteSyntax to = index == 1 ? ByteSyntax::Hex : ByteSyntax::Escaped;
         const ByteSyntax from = m_edit->syntax();
         if (from == to) return;
-        // Carry the bytes over when they read well; otherwise keep the text.
-        const ParsedBytes p = m_edit->parsed();
+        // Carry the bytes over, line by line, when they read well; otherwise keep the text.
+        const QList<ParsedBytes> lines = m_edit->parsedLines();
+        bool ok = true;
+        QStringList converted;
+        for (const ParsedBytes& p : lines) {
+            ok = ok && p.ok();
+            if (p.ok()) converted.append(bytesToText(*p.bytes, to));
+        }
         m_edit->setSyntax(to);
-        if (p.ok()) m_edit->setText(bytesToText(*p.bytes, to));
+        if (ok) m_edit->setText(converted.join(u'\n'));
         m_edit->setFocus();
     });
     updateActions();
@@ -227,7 +252,7 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
     }
     const QString placeholder = id == 0       ? tr("Select a channel to send to")
                                 : !m_canSend ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
-                                             : tr("Type a message; Enter sends");
+                                             : tr("Type a message; Enter sends, Shift+Enter starts a new line");
     if (placeholder != m_edit->placeholderText()) {
         m_edit->setPlaceholderText(placeholder);
         // QPlainTextEdit repaints only when the placeholder shows or hides,
@@ -270,25 +295,56 @@ ByteSyntax Composer::syntax() const {
     return m_edit->syntax();
 }
 
+void Composer::setLinesMode(LinesMode mode) {
+    m_linesBox->setCurrentIndex(mode == LinesMode::OneMessage ? 1 : 0);
+}
+
+Composer::LinesMode Composer::linesMode() const {
+    return m_linesBox->currentIndex() == 1 ? LinesMode::OneMessage : LinesMode::EachLine;
+}
+
+QByteArray Composer::terminatorToAppend() const {
+    if (!(m_appendTerm->isChecked() && m_appendTerm->isEnabled() && m_terminator && m_terminator->isBytes())) return {};
+    const std::string& t = m_terminator->bytesValue();
+    return QByteArray(t.data(), static_cast<qsizetype>(t.size()));
+}
+
 void Composer::setHistory(const QStringList& history) {
     m_history = history.mid(qMax<qsizetype>(0, history.size() - kHistoryLimit));
     m_historyPos = -1;
 }
 
-std::optional<QByteArray> Composer::message() const {
-    const ParsedBytes p = m_edit->parsed();
-    if (!p.ok()) return std::nullopt;
-    QByteArray out = *p.bytes;
-    if (m_appendTerm->isChecked() && m_appendTerm->isEnabled() && m_terminator && m_terminator->isBytes()) {
-        const std::string& t = m_terminator->bytesValue();
-        out.append(t.data(), static_cast<qsizetype>(t.size()));
+std::optional<QList<QByteArray>> Composer::messages() const {
+    const QList<ParsedBytes> lines = m_edit->parsedLines();
+    for (const ParsedBytes& p : lines)
+        if (!p.ok()) return std::nullopt;
+    const QByteArray term = terminatorToAppend();
+    QList<QByteArray> out;
+    if (lines.size() > 1 && linesMode() == LinesMode::EachLine) {
+        for (const ParsedBytes& p : lines) out.append(*p.bytes + term);
+        return out;
     }
+    QByteArray one;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (i > 0) one.append(term.isEmpty() ? QByteArray("\n") : term);
+        one.append(*lines.at(i).bytes);
+    }
+    out.append(one + term);
+    return out;
+}
+
+std::optional<QByteArray> Composer::message() const {
+    const auto all = messages();
+    if (!all) return std::nullopt;
+    QByteArray out;
+    for (const QByteArray& m : *all) out.append(m);
     return out;
 }
 
 bool Composer::send() {
     const auto bytes = message();
-    if (!bytes) {
+    const auto each = messages();
+    if (!bytes || !each) {
         showNote(m_edit->errorMessage(), true);
         m_edit->setFocus();
         return false;
@@ -309,7 +365,7 @@ bool Composer::send() {
         return false;
     }
     addToHistory(m_edit->text());
-    emit sendRequested(*bytes);
+    for (const QByteArray& m : *each) emit sendRequested(m);
     m_edit->setText({});
     showNote({}, false);
     return true;

@@ -3,7 +3,10 @@
 // What it does: one line of escaped text (`\r \n \t \0 \\ \xNN`) or hex, with
 // mistakes marked in place; "append terminator" (on by default) adds the
 // target channel's terminator; Enter sends; Up/Down page through the
-// history. Below it: send a file (a file producer), send N copies or one
+// history. Shift+Enter starts a new line (a paste keeps its lines); a text of
+// many lines goes out, as the "Lines" setting says, as one message per line
+// (each with the terminator appended, one push each) or as one message (the
+// lines joined by the terminator, or by "\n" without one: one push). Below it: send a file (a file producer), send N copies or one
 // every T ms (a repeat producer), stop (discard_buffers), and a gauge of the
 // target's producer fifo filling and draining. For a bound UDP channel a
 // "To" field beside the line: the address each datagram goes to (empty: the
@@ -44,6 +47,9 @@ class Composer : public QWidget {
 public:
     static constexpr int kHistoryLimit = 200;
 
+    /// What Enter does with a text of many lines.
+    enum class LinesMode { EachLine, OneMessage };
+
     explicit Composer(QWidget* parent = nullptr);
 
     /// The channel the composer sends to (0: none). `canSend` is false while
@@ -76,13 +82,20 @@ public:
     bool appendTerminator() const;
     void setSyntax(ByteSyntax syntax);
     ByteSyntax syntax() const;
+    void setLinesMode(LinesMode mode);
+    LinesMode linesMode() const;
 
     QStringList history() const { return m_history; }
     void setHistory(const QStringList& history);
 
     /// The bytes Enter would send now (with the terminator if appended), or
     /// nullopt when the text is invalid.
+    /// Many lines: all the bytes the messages add up to.
     std::optional<QByteArray> message() const;
+    /// The messages Enter would send now, one push each (one entry unless
+    /// the text has many lines and the mode is EachLine), or nullopt when
+    /// the text is invalid.
+    std::optional<QList<QByteArray>> messages() const;
 
     EscapeEdit* editor() const { return m_edit; }
     /// The note under the line ("" when hidden).
@@ -114,6 +127,7 @@ private:
     void updateActions();
     void addToHistory(const QString& text);
     void showNote(const QString& text, bool error);
+    QByteArray terminatorToAppend() const;
     QString cannotSendText() const;
 
     engine::ChannelId m_target = 0;
@@ -126,6 +140,7 @@ private:
     QLabel* m_toLabel = nullptr;
     QLineEdit* m_to = nullptr;
     QComboBox* m_syntaxBox = nullptr;
+    QComboBox* m_linesBox = nullptr;
     EscapeEdit* m_edit = nullptr;
     QCheckBox* m_appendTerm = nullptr;
     QAction* m_appendAction = nullptr;

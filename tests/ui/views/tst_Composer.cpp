@@ -33,7 +33,12 @@ private slots:
     void cannotSendNoteFollowsTheTarget();
     void placeholderChangeIsRepainted();
     void repeatAndStop();
-    void pastedLineBreaksBecomeEscapes();
+    void pastedLinesAreLines();
+    void pastedLinesAsOneMessage();
+    void shiftEnterStartsANewLine();
+    void upAndDownMoveBetweenLinesBeforeHistory();
+    void aMistakeOnOneLineBlocksAll();
+    void fieldGrowsWithItsLines();
 
 private:
     static void show(Composer& c) {
@@ -268,7 +273,7 @@ void tst_Composer::placeholderChangeIsRepainted() {
     QCoreApplication::processEvents();
     counter.paints = 0;
     c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
-    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends"));
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends, Shift+Enter starts a new line"));
     QTRY_VERIFY(counter.paints > 0);
 }
 
@@ -295,17 +300,124 @@ void tst_Composer::repeatAndStop() {
     QCOMPARE(stop.size(), 1);
 }
 
-void tst_Composer::pastedLineBreaksBecomeEscapes() {
+void tst_Composer::pastedLinesAreLines() {
     Composer c;
     c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
     show(c);
-    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b"));
+    QCOMPARE(c.linesMode(), Composer::LinesMode::EachLine);  // the default
+    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b\r\nQUIT\r\n"));
     c.editor()->paste();
-    QCOMPARE(c.editor()->text(), QStringLiteral("USER a\\r\\nPASS b"));
-    QCOMPARE(c.editor()->blockCount(), 1);
+    QCOMPARE(c.editor()->blockCount(), 3);  // the trailing break ends the last line
+    QCOMPARE(c.editor()->text(), QStringLiteral("USER a\nPASS b\nQUIT"));
+    QVERIFY2(c.noteText().contains(QStringLiteral("3 messages")), qPrintable(c.noteText()));
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 3);  // one push per line
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("USER a\r\n"));
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("PASS b\r\n"));
+    QCOMPARE(spy.at(2).at(0).toByteArray(), QByteArray("QUIT\r\n"));
+    QCOMPARE(c.editor()->text(), QString());
+    QCOMPARE(c.editor()->blockCount(), 1);
+    // A lone "\n" and a lone "\r" break lines too; other control bytes stay escapes.
+    QApplication::clipboard()->setText(QStringLiteral("a\nb\rc\td"));
+    c.editor()->paste();
+    QCOMPARE(c.editor()->text(), QStringLiteral("a\nb\nc\\td"));
+}
+
+void tst_Composer::pastedLinesAsOneMessage() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.setLinesMode(Composer::LinesMode::OneMessage);
+    QApplication::clipboard()->setText(QStringLiteral("USER a\nPASS b"));
+    c.editor()->paste();
+    QVERIFY2(c.noteText().contains(QStringLiteral("one message")), qPrintable(c.noteText()));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);  // one push, the lines joined by the terminator
     QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("USER a\r\nPASS b\r\n"));
+    // Without the terminator appended the lines are joined by "\n".
+    c.setAppendTerminator(false);
+    c.editor()->paste();
+    QCOMPARE(c.message().value(), QByteArray("USER a\nPASS b"));
+    // The repeat producer takes the whole text.
+    c.setLinesMode(Composer::LinesMode::EachLine);
+    c.setAppendTerminator(true);
+    QCOMPARE(c.message().value(), QByteArray("USER a\r\nPASS b\r\n"));
+    QCOMPARE(c.messages().value().size(), 2);
+}
+
+void tst_Composer::shiftEnterStartsANewLine() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "SET k 1");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QCOMPARE(spy.size(), 0);  // not sent
+    QTest::keyClicks(c.editor(), "GET k");
+    QCOMPARE(c.editor()->blockCount(), 2);
+    QTest::keyClick(c.editor(), Qt::Key_Enter, Qt::KeypadModifier | Qt::ShiftModifier);
+    QCOMPARE(c.editor()->blockCount(), 3);  // the keypad's Enter too
+    QTest::keyClick(c.editor(), Qt::Key_Backspace);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 2);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("SET k 1\n"));
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("GET k\n"));
+    // The history keeps the two lines as one entry, and gives them back as two lines.
+    QCOMPARE(c.history().constLast(), QStringLiteral("SET k 1\nGET k"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);
+    QCOMPARE(c.editor()->blockCount(), 2);
+    QCOMPARE(c.editor()->text(), QStringLiteral("SET k 1\nGET k"));
+}
+
+void tst_Composer::upAndDownMoveBetweenLinesBeforeHistory() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    c.setHistory({QStringLiteral("old")});
+    show(c);
+    QTest::keyClicks(c.editor(), "one");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(c.editor(), "two");
+    QTest::keyClick(c.editor(), Qt::Key_Up);  // to the first line, not the history
+    QCOMPARE(c.editor()->textCursor().blockNumber(), 0);
+    QCOMPARE(c.editor()->text(), QStringLiteral("one\ntwo"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);  // now the history
+    QCOMPARE(c.editor()->text(), QStringLiteral("old"));
+    QTest::keyClick(c.editor(), Qt::Key_Down);  // back to the draft
+    QCOMPARE(c.editor()->text(), QStringLiteral("one\ntwo"));
+}
+
+void tst_Composer::aMistakeOnOneLineBlocksAll() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    QTest::keyClicks(c.editor(), "fine");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(c.editor(), "bad \\xZZ");
+    QVERIFY(!c.editor()->isValid());
+    QVERIFY2(c.editor()->errorMessage().startsWith(QStringLiteral("Line 2")), qPrintable(c.editor()->errorMessage()));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);  // not the first line alone either
+    QVERIFY(!c.messages().has_value());
+    QVERIFY(!c.sendButton()->isEnabled());
+}
+
+void tst_Composer::fieldGrowsWithItsLines() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    const int one = c.editor()->height();
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    const int three = c.editor()->height();
+    QCOMPARE(three - one, 2 * c.editor()->fontMetrics().lineSpacing());
+    for (int i = 0; i < 20; ++i) QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QCOMPARE(c.editor()->height(),
+             one + (ui::EscapeEdit::kMaxVisibleLines - 1) * c.editor()->fontMetrics().lineSpacing());  // then it scrolls
+    c.editor()->setText({});
+    QCOMPARE(c.editor()->height(), one);
 }
 
 QTEST_MAIN(tst_Composer)
