@@ -154,6 +154,10 @@ private:
     /// conversation: the composer's "To" takes its sender (or destination).
     void replyToSelectedDatagram(const QModelIndex& current);
     QString channelTitle(const ChannelInfo& info) const;
+    /// Edits the selected channel's name (F2) in the Channels list.
+    void renameCurrentChannel();
+    /// The connections `listener` accepted that are connected now.
+    std::vector<engine::ChannelId> openConnectionsOf(engine::ChannelId listener) const;
     ConnectParams defaultConnectParams() const;
 
     EngineBridge* m_bridge;

@@ -19,6 +19,7 @@
 #include "ui/views/InterceptPane.h"
 #include "ui/views/ColorScheme.h"
 #include "ui/views/Composer.h"
+#include "ui/views/SnippetBar.h"
 #include "ui/views/ConversationView.h"
 #include "ui/views/EventDelegate.h"
 #include "ui/views/NotificationBanner.h"
@@ -63,6 +64,9 @@ const QString kScope = QStringLiteral("conversation/selectedOnly");
 const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
 const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
+const QString kSnippets = QStringLiteral("composer/snippets");
+// What a dock adds around its widget (frame, margins, the splitter's handle).
+constexpr int kDockChrome = 12;
 const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
@@ -156,6 +160,8 @@ void MainWindow::buildDocks() {
     m_channels->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_channels->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_channels->setExpandsOnDoubleClick(true);
+    // A channel's name is edited with F2 (Channel ▸ Rename…), not by a double-click (it expands).
+    m_channels->setEditTriggers(QAbstractItemView::EditKeyPressed);
     m_channels->setAccessibleName(tr("Channels"));
     m_channels->header()->setStretchLastSection(false);
     m_channels->header()->setSectionResizeMode(QHeaderView::Interactive);
@@ -315,6 +321,8 @@ void MainWindow::buildActions() {
     addAction(m_conversation->messagesAction());
     addAction(m_conversation->followAction());
     m_actions.insert(QStringLiteral("messages"), m_conversation->messagesAction());
+    addAction(m_conversation->compactAction());
+    m_actions.insert(QStringLiteral("compact"), m_conversation->compactAction());
     m_actions.insert(QStringLiteral("follow"), m_conversation->followAction());
 }
 
@@ -356,6 +364,7 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(QStringLiteral("messages")));
+    view->addAction(action(QStringLiteral("compact")));
     view->addAction(action(QStringLiteral("follow")));
     view->addAction(action(QStringLiteral("selectedOnly")));
     view->addSeparator();
@@ -422,6 +431,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("closeWhenDone")));
     channel->addAction(action(QStringLiteral("discard")));
     channel->addAction(action(QStringLiteral("reconnect")));
+    channel->addAction(action(QStringLiteral("renameChannel")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
     channel->addAction(action(QStringLiteral("protocolPreset")));
@@ -514,6 +524,9 @@ void MainWindow::connectParts() {
     connect(m_composer, &Composer::historyChanged, this,
             [this] { settings::setComposerHistory(m_composer->history()); });
     connect(m_composer, &Composer::notice, this, &MainWindow::showStatus);
+    // Snippets are kept as soon as they change (a crash keeps them too).
+    connect(m_composer->snippetBar(), &SnippetBar::changed, this,
+            [this] { settings::setBytesValue(kSnippets, SnippetBar::toJson(m_composer->snippetBar()->snippets())); });
 
     // Conversation.
     connect(m_conversation, &ConversationView::currentRowChanged, m_payload, &PayloadView::showRow);
@@ -591,8 +604,13 @@ QList<QKeySequence> quitShortcuts(const QList<QKeySequence>& platform) {
 void MainWindow::applyDefaultDockSizes() {
     const bool narrow = width() < 1450;
     const int side = qMax(160, width() / 5);
-    resizeDocks({m_channelsDock, m_inspectorDock}, {qMin(narrow ? 325 : 345, side), qMin(narrow ? 280 : 320, side)},
-                Qt::Horizontal);
+    // The left column holds the Bytes panel too: wide enough for one whole
+    // 16-byte row of its Hex tab when the window allows it (at most 45% of
+    // the window: the conversation keeps the rest), as at 1400x880.
+    int left = qMin(narrow ? 325 : 345, side);
+    const int hexRow = m_payload->hexRowWidth() + kDockChrome;
+    if (hexRow > left) left = qMax(left, qMin(hexRow, width() * 45 / 100));
+    resizeDocks({m_channelsDock, m_inspectorDock}, {left, qMin(narrow ? 280 : 320, side)}, Qt::Horizontal);
     resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
 }
 
@@ -657,6 +675,7 @@ void MainWindow::restoreSettings() {
     m_composer->setLinesMode(settings::boolValue(kLinesOneMessage, false) ? Composer::LinesMode::OneMessage
                                                                           : Composer::LinesMode::EachLine);
     m_composer->setHistory(settings::composerHistory());
+    m_composer->snippetBar()->setSnippets(SnippetBar::fromJson(settings::bytesValue(kSnippets)));
     const int scheme = qBound(0, settings::intValue(kColorScheme, 0), 2);
     action(QStringLiteral("scheme%1").arg(scheme))->setChecked(true);
     if (scheme != 0) applyColorScheme(static_cast<ColorScheme>(scheme), m_systemPalette);
@@ -771,7 +790,7 @@ void MainWindow::showShortcuts() {
     row(QStringLiteral("Ctrl+L"), tr("Focus the composer"));
     row(QStringLiteral("\\r \\n \\t \\0 \\\\ \\xNN"), tr("Escapes in text mode; invalid ones are underlined"));
     section(tr("Conversation"));
-    for (const char* name : {"find", "findNext", "findPrevious", "filter", "messages", "follow", "selectedOnly",
+    for (const char* name : {"find", "findNext", "findPrevious", "filter", "messages", "compact", "follow", "selectedOnly",
                              "focusConversation", "focusChannels", "focusInspector", "clearLog"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));

@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/FlowLayout.h"
+#include "ui/views/SnippetBar.h"
 #include "ui/views/ViewColors.h"
 
 #include <QAction>
@@ -115,6 +116,15 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_to->setVisible(false);
     m_toLabel->setVisible(false);
 
+    m_toAll = new QCheckBox(tr("to all"), this);
+    m_toAll->setObjectName(QStringLiteral("toAll"));
+    m_toAll->setToolTip(tr("The target is a listener: push to every connection it accepted that is open now"));
+    m_toAll->setFocusPolicy(Qt::ClickFocus);  // as "+ terminator": no Tab stop a typed space could toggle
+    m_toAll->setVisible(false);
+
+    m_snippets = new SnippetBar(this);
+    connect(m_snippets, &SnippetBar::clicked, this, [this](const QString& text) { sendText(text); });
+
     m_note = new QLabel(this);
     m_note->setTextFormat(Qt::PlainText);
     m_note->setWordWrap(true);
@@ -129,6 +139,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     line->addWidget(m_to);
     line->addWidget(m_edit);  // expanding: takes what its line leaves
     line->addWidget(m_appendTerm);
+    line->addWidget(m_toAll);
     line->addWidget(m_send);
 
     // Wraps onto more lines where the window is narrow (a small screen,
@@ -148,6 +159,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     auto* col = new QVBoxLayout(this);
     col->setContentsMargins(6, 4, 6, 4);
     col->setSpacing(4);
+    col->addWidget(m_snippets);
     col->addLayout(line);
     col->addWidget(m_note);
     col->addLayout(tools);
@@ -165,6 +177,10 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
                  false);
     });
     connect(m_linesBox, &QComboBox::currentIndexChanged, this, [this] { m_edit->setFocus(); });
+    connect(m_toAll, &QCheckBox::toggled, this, [this] {
+        updatePlaceholder();
+        updateActions();
+    });
     connect(m_edit, &EscapeEdit::edited, this, [this] {
         if (m_edit->isValid())
             showNote({}, false);
@@ -250,17 +266,51 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
         m_appendTerm->setEnabled(false);
         m_appendAction->setEnabled(false);
     }
-    const QString placeholder = id == 0       ? tr("Select a channel to send to")
-                                : !m_canSend ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
-                                             : tr("Type a message; Enter sends, Shift+Enter starts a new line");
+    if (changed) {
+        m_listenerOpen = -1;  // the owner says again when the new target is a listener
+        m_toAll->setVisible(false);
+        m_toAll->setChecked(false);  // "to all" is chosen for one listener, each time
+    }
+    updatePlaceholder();
+    if (id == 0) setFifo(0, 0);
+    updateActions();
+}
+
+void Composer::updatePlaceholder() {
+    const QString placeholder =
+        m_target == 0 ? tr("Select a channel to send to")
+        : toAll()     ? tr("Type a message; Enter sends it to all %1 connections").arg(m_listenerOpen)
+        : !m_canSend  ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
+                      : tr("Type a message; Enter sends, Shift+Enter starts a new line");
     if (placeholder != m_edit->placeholderText()) {
         m_edit->setPlaceholderText(placeholder);
         // QPlainTextEdit repaints only when the placeholder shows or hides,
         // not when its text changes: the old words would stay on screen.
         m_edit->viewport()->update();
     }
-    if (id == 0) setFifo(0, 0);
+}
+
+void Composer::setListenerConnections(int open) {
+    if (open == m_listenerOpen) return;
+    m_listenerOpen = open;
+    m_toAll->setVisible(open >= 0 && m_target != 0);
+    m_toAll->setText(open == 1 ? tr("to its 1 connection") : tr("to all %1 connections").arg(qMax(0, open)));
+    m_toAll->setEnabled(open > 0);
+    if (m_noteAboutTarget && toAll()) showNote({}, false);
+    updatePlaceholder();
     updateActions();
+}
+
+bool Composer::toAll() const {
+    return m_target != 0 && m_listenerOpen > 0 && !m_toAll->isHidden() && m_toAll->isChecked();
+}
+
+bool Composer::ready() const { return m_target != 0 && (m_canSend || toAll()); }
+
+void Composer::setSnippetScope(const QString& protocol, const QString& endpoint) {
+    m_snippetProtocol = protocol;
+    m_snippetEndpoint = endpoint;
+    m_snippets->setTarget(protocol, endpoint, ready());
 }
 
 void Composer::setFifo(std::uint64_t pendingBytes, std::uint64_t entries) {
@@ -314,8 +364,9 @@ void Composer::setHistory(const QStringList& history) {
     m_historyPos = -1;
 }
 
-std::optional<QList<QByteArray>> Composer::messages() const {
-    const QList<ParsedBytes> lines = m_edit->parsedLines();
+std::optional<QList<QByteArray>> Composer::messages() const { return messagesFor(m_edit->parsedLines()); }
+
+std::optional<QList<QByteArray>> Composer::messagesFor(const QList<ParsedBytes>& lines) const {
     for (const ParsedBytes& p : lines)
         if (!p.ok()) return std::nullopt;
     const QByteArray term = terminatorToAppend();
@@ -342,11 +393,27 @@ std::optional<QByteArray> Composer::message() const {
 }
 
 bool Composer::send() {
-    const auto bytes = message();
-    const auto each = messages();
-    if (!bytes || !each) {
-        showNote(m_edit->errorMessage(), true);
-        m_edit->setFocus();
+    if (!sendMessages(messages(), m_edit->errorMessage())) {
+        if (!m_edit->isValid()) m_edit->setFocus();
+        return false;
+    }
+    addToHistory(m_edit->text());
+    m_edit->setText({});
+    return true;
+}
+
+bool Composer::sendText(const QString& text) {
+    QList<ParsedBytes> lines;
+    for (const QString& line : text.split(u'\n')) lines.append(parseBytes(line, ByteSyntax::Escaped));
+    QString error;
+    for (const ParsedBytes& p : lines)
+        if (!p.ok() && error.isEmpty()) error = tr("The snippet does not read as bytes: %1").arg(p.error);
+    return sendMessages(messagesFor(lines), error);
+}
+
+bool Composer::sendMessages(const std::optional<QList<QByteArray>>& each, const QString& errorText) {
+    if (!each) {
+        showNote(errorText, true);
         return false;
     }
     if (m_target == 0) {
@@ -355,18 +422,18 @@ bool Composer::send() {
         emit notice(tr("Select a channel first"));
         return false;
     }
-    if (!m_canSend) {
+    if (!ready()) {
         showNote(cannotSendText(), true);
         m_noteAboutTarget = true;
         return false;
     }
-    if (bytes->isEmpty()) {
+    qsizetype total = 0;
+    for (const QByteArray& m : *each) total += m.size();
+    if (total == 0) {
         showNote(tr("Nothing to send."), false);
         return false;
     }
-    addToHistory(m_edit->text());
     for (const QByteArray& m : *each) emit sendRequested(m);
-    m_edit->setText({});
     showNote({}, false);
     return true;
 }
@@ -447,11 +514,14 @@ void Composer::chooseFile() {
 }
 
 void Composer::updateActions() {
-    const bool ready = m_target != 0 && m_canSend;
-    m_send->setEnabled(ready && m_edit->isValid());
-    m_repeatButton->setEnabled(ready && m_edit->isValid());
-    m_fileButton->setEnabled(ready);
-    m_stopButton->setEnabled(ready);
+    // Sending to all of a listener's connections is Enter and the snippets;
+    // a file, a repeat and Stop stay one channel's.
+    const bool one = m_target != 0 && m_canSend;
+    m_send->setEnabled(ready() && m_edit->isValid());
+    m_repeatButton->setEnabled(one && m_edit->isValid());
+    m_fileButton->setEnabled(one);
+    m_stopButton->setEnabled(one);
+    m_snippets->setTarget(m_snippetProtocol, m_snippetEndpoint, ready());
 }
 
 void Composer::addToHistory(const QString& text) {

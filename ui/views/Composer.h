@@ -12,6 +12,10 @@
 // "To" field beside the line: the address each datagram goes to (empty: the
 // sender of the last datagram received); the owner fills it with the sender
 // of the datagram selected in the conversation.
+// Above the line, the snippet strip (SnippetBar): saved messages, one click
+// sends them as the composer sends typed text. When the target is a
+// listener with open connections, "to all N connections" lets Enter and the
+// snippets push to every one of them (toAll(); the owner fans it out).
 // The composer only asks: its signals say what to push, the owner (the main
 // window) posts it to the engine.
 // What it owns: its child widgets and the history list.
@@ -41,6 +45,7 @@ class QToolButton;
 namespace ui {
 
 class EscapeEdit;
+class SnippetBar;
 
 class Composer : public QWidget {
     Q_OBJECT
@@ -59,6 +64,21 @@ public:
     void setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
                    bool canSend, const QString& whyNot = QString());
     engine::ChannelId target() const { return m_target; }
+
+    /// The target is a listener with `open` accepted connections open now
+    /// (-1: the target is no listener): shows "to all N connections".
+    void setListenerConnections(int open);
+    /// Sends go to all the listener's open connections (the box is shown and checked).
+    bool toAll() const;
+    QCheckBox* toAllBox() const { return m_toAll; }
+
+    /// The target's protocol ("" none) and endpoint, for the snippets that apply.
+    void setSnippetScope(const QString& protocol, const QString& endpoint);
+    SnippetBar* snippetBar() const { return m_snippets; }
+    /// Sends escaped `text` (lines separated by '\n') as typed text would go
+    /// (the Lines setting, "+ terminator"); what a snippet's click does. The
+    /// field is left alone. False if nothing was sent.
+    bool sendText(const QString& text);
 
     /// Shows the "To" field (a bound UDP target) or hides it (anything else).
     /// Shown, `lastSender` is its hint (where an empty field sends).
@@ -129,6 +149,10 @@ private:
     void showNote(const QString& text, bool error);
     QByteArray terminatorToAppend() const;
     QString cannotSendText() const;
+    bool ready() const;  // a send can go now (the target, or all of a listener's connections)
+    std::optional<QList<QByteArray>> messagesFor(const QList<ParsedBytes>& lines) const;
+    bool sendMessages(const std::optional<QList<QByteArray>>& each, const QString& errorText);
+    void updatePlaceholder();
 
     engine::ChannelId m_target = 0;
     std::optional<engine::Terminator> m_terminator;
@@ -152,6 +176,11 @@ private:
     QToolButton* m_stopButton = nullptr;
     QProgressBar* m_fifoBar = nullptr;
     QLabel* m_note = nullptr;
+    QCheckBox* m_toAll = nullptr;
+    SnippetBar* m_snippets = nullptr;
+    int m_listenerOpen = -1;
+    QString m_snippetProtocol;
+    QString m_snippetEndpoint;
 
     std::uint64_t m_fifoPeak = 0;
     QStringList m_history;

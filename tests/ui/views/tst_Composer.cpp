@@ -2,10 +2,16 @@
 // terminator, Enter, history, and mistakes that block sending.
 #include "ui/views/Composer.h"
 #include "ui/views/EscapeEdit.h"
+#include "ui/views/SnippetBar.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLineEdit>
+#include <QToolButton>
 #include <QLabel>
 #include <QMimeData>
 #include <QPaintEvent>
@@ -39,6 +45,10 @@ private slots:
     void upAndDownMoveBetweenLinesBeforeHistory();
     void aMistakeOnOneLineBlocksAll();
     void fieldGrowsWithItsLines();
+    void snippetClickSends();
+    void snippetsFollowTheScope();
+    void snippetEditorAddsEditsRemoves();
+    void toAllOnlyForAListenerWithConnections();
 
 private:
     static void show(Composer& c) {
@@ -418,6 +428,141 @@ void tst_Composer::fieldGrowsWithItsLines() {
              one + (ui::EscapeEdit::kMaxVisibleLines - 1) * c.editor()->fontMetrics().lineSpacing());  // then it scrolls
     c.editor()->setText({});
     QCOMPARE(c.editor()->height(), one);
+}
+
+void tst_Composer::snippetClickSends() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.snippetBar()->setSnippets({{QStringLiteral("PING"), QStringLiteral("PING"), QString()},
+                                 {QStringLiteral("login"), QStringLiteral("USER a\nPASS \\x62"), QString()}});
+    QCOMPARE(c.snippetBar()->buttons().size(), 2);
+    QTest::keyClicks(c.editor(), "typed");
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::mouseClick(c.snippetBar()->buttons().at(0), Qt::LeftButton);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("PING\r\n"));
+    QCOMPARE(c.editor()->text(), QStringLiteral("typed"));  // the field is left alone
+    QTest::mouseClick(c.snippetBar()->buttons().at(1), Qt::LeftButton);  // two lines: two messages
+    QCOMPARE(spy.size(), 3);
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("USER a\r\n"));
+    QCOMPARE(spy.at(2).at(0).toByteArray(), QByteArray("PASS b\r\n"));
+    // A target that cannot send: the buttons are disabled, and a call says why.
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is closed"));
+    QVERIFY(!c.snippetBar()->buttons().at(0)->isEnabled());
+    QVERIFY(!c.sendText(QStringLiteral("PING")));
+    QCOMPARE(spy.size(), 3);
+    QVERIFY(c.noteText().contains(QStringLiteral("closed")));
+}
+
+void tst_Composer::snippetsFollowTheScope() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.snippetBar()->setSnippets({{QStringLiteral("all"), QStringLiteral("A"), QString()},
+                                 {QStringLiteral("redis"), QStringLiteral("PING"), QStringLiteral("protocol:redis")},
+                                 {QStringLiteral("here"), QStringLiteral("H"), QStringLiteral("endpoint:127.0.0.1:6379")}});
+    const auto names = [&c] {
+        QStringList out;
+        for (QToolButton* b : c.snippetBar()->buttons()) out << b->text();
+        return out;
+    };
+    c.setSnippetScope(QString(), QStringLiteral("127.0.0.1:7000"));
+    QCOMPARE(names(), QStringList{QStringLiteral("all")});
+    c.setSnippetScope(QStringLiteral("redis"), QStringLiteral("127.0.0.1:7000"));
+    QCOMPARE(names(), (QStringList{QStringLiteral("all"), QStringLiteral("redis")}));
+    c.setSnippetScope(QString(), QStringLiteral("127.0.0.1:6379"));
+    QCOMPARE(names(), (QStringList{QStringLiteral("all"), QStringLiteral("here")}));
+    // Kept as JSON and read back; entries without a name or a text are dropped.
+    const QByteArray json = ui::SnippetBar::toJson(c.snippetBar()->snippets());
+    QCOMPARE(ui::SnippetBar::fromJson(json), c.snippetBar()->snippets());
+    QCOMPARE(ui::SnippetBar::fromJson(R"([{"name":"","text":"x"},{"name":"n","text":""},"junk",{"name":"ok","text":"t"}])").size(), 1);
+    QVERIFY(ui::SnippetBar::fromJson("not json").isEmpty());
+}
+
+void tst_Composer::snippetEditorAddsEditsRemoves() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    c.setSnippetScope(QStringLiteral("redis"), QStringLiteral("127.0.0.1:6379"));
+    show(c);
+    QSignalSpy changed(c.snippetBar(), &ui::SnippetBar::changed);
+    QTest::mouseClick(c.snippetBar()->addButton(), Qt::LeftButton);
+    auto* dialog = c.findChild<QDialog*>(QStringLiteral("snippetEditor"));
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible() && QApplication::activeModalWidget() == dialog);  // window-modal, not a nested loop
+    auto* save = dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save);
+    QVERIFY(!save->isEnabled());  // no name, no text
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("GET k"));
+    auto* text = dialog->findChild<ui::EscapeEdit*>(QStringLiteral("text"));
+    text->setFocus();
+    QTest::keyClicks(text, "GET \\xZ");
+    QVERIFY(!save->isEnabled());  // a mistake
+    QTest::keyClick(text, Qt::Key_Backspace);
+    QTest::keyClicks(text, "6b");
+    QVERIFY(save->isEnabled());
+    auto* scope = dialog->findChild<QComboBox*>(QStringLiteral("scope"));
+    scope->setCurrentIndex(scope->findData(QStringLiteral("protocol:redis")));
+    QTest::mouseClick(save, Qt::LeftButton);
+    QTRY_VERIFY(c.findChild<QDialog*>(QStringLiteral("snippetEditor")) == nullptr);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(c.snippetBar()->snippets().size(), 1);
+    QCOMPARE(c.snippetBar()->snippets().at(0),
+             (ui::Snippet{QStringLiteral("GET k"), QStringLiteral("GET \\x6b"), QStringLiteral("protocol:redis")}));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::mouseClick(c.snippetBar()->buttons().at(0), Qt::LeftButton);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("GET k\n"));
+    // Edit: the dialog opens on it; renamed.
+    dialog = c.snippetBar()->openEditor(0);
+    QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("name"))->text(), QStringLiteral("GET k"));
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("get"));
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save)->click();
+    QCOMPARE(c.snippetBar()->snippets().at(0).name, QStringLiteral("get"));
+    QCOMPARE(c.snippetBar()->buttons().at(0)->text(), QStringLiteral("get"));
+    // Cancel changes nothing; remove removes.
+    dialog = c.snippetBar()->openEditor(0);
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("nope"));
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Cancel)->click();
+    QCOMPARE(c.snippetBar()->snippets().at(0).name, QStringLiteral("get"));
+    c.snippetBar()->removeSnippet(0);
+    QVERIFY(c.snippetBar()->buttons().isEmpty());
+    QCOMPARE(changed.size(), 3);
+}
+
+void tst_Composer::toAllOnlyForAListenerWithConnections() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is a listener"));
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QVERIFY(c.toAllBox()->isHidden());  // the owner has not said it is a listener
+    c.setListenerConnections(0);
+    QVERIFY(!c.toAllBox()->isHidden());
+    QVERIFY(!c.toAllBox()->isEnabled());  // no connection yet
+    c.setListenerConnections(2);
+    QVERIFY(c.toAllBox()->isEnabled());
+    QVERIFY(c.toAllBox()->text().contains(QLatin1String("2")));
+    QTest::keyClicks(c.editor(), "hi");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);  // not checked: a listener cannot send
+    QVERIFY(!c.toAll());
+    c.toAllBox()->setChecked(true);
+    QVERIFY(c.toAll());
+    QVERIFY(c.sendButton()->isEnabled());
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("hi\r\n"));
+    // Another target (a client): the box goes, and with it the fan-out.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\r\n"), true);
+    QVERIFY(c.toAllBox()->isHidden());
+    QVERIFY(!c.toAll());
+    // The listener's connections all closed: nothing goes to all.
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is a listener"));
+    c.setListenerConnections(2);
+    QVERIFY(!c.toAllBox()->isChecked());  // chosen again for each selection
+    c.toAllBox()->setChecked(true);
+    QVERIFY(c.toAll());
+    c.setListenerConnections(0);
+    QVERIFY(!c.toAll());
+    QVERIFY(!c.sendText(QStringLiteral("x")));
 }
 
 QTEST_MAIN(tst_Composer)
