@@ -67,6 +67,8 @@ const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
 const QString kSnippets = QStringLiteral("composer/snippets");
 // What a dock adds around its widget (frame, margins, the splitter's handle).
 constexpr int kDockChrome = 12;
+// From this window width on, the first-run layout gives the Bytes column a whole hex row.
+constexpr int kWideEnoughForHexRow = 1280;
 const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
@@ -605,11 +607,12 @@ void MainWindow::applyDefaultDockSizes() {
     const bool narrow = width() < 1450;
     const int side = qMax(160, width() / 5);
     // The left column holds the Bytes panel too: wide enough for one whole
-    // 16-byte row of its Hex tab when the window allows it (at most 45% of
-    // the window: the conversation keeps the rest), as at 1400x880.
+    // 16-byte row of its Hex tab on a window of the default size or wider (at
+    // most 45% of it: the conversation keeps the rest); a smaller window keeps
+    // its room for the conversation and the dump scrolls sideways.
     int left = qMin(narrow ? 325 : 345, side);
     const int hexRow = m_payload->hexRowWidth() + kDockChrome;
-    if (hexRow > left) left = qMax(left, qMin(hexRow, width() * 45 / 100));
+    if (hexRow > left && width() >= kWideEnoughForHexRow) left = qMax(left, qMin(hexRow, width() * 45 / 100));
     resizeDocks({m_channelsDock, m_inspectorDock}, {left, qMin(narrow ? 280 : 320, side)}, Qt::Horizontal);
     resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
 }
@@ -638,6 +641,12 @@ void MainWindow::showEvent(QShowEvent* event) {
     if (m_fittedOnShow) return;
     m_fittedOnShow = true;
     fitToScreen();
+    // The first-run dock widths again once the layout has its real size (before
+    // the first show, resizeDocks() cannot give the Bytes column its hex row).
+    if (m_defaultDocksOnShow) {
+        m_defaultDocksOnShow = false;
+        QTimer::singleShot(0, this, [this] { applyDefaultDockSizes(); });
+    }
 }
 
 void MainWindow::resetLayout() {
@@ -664,7 +673,9 @@ void MainWindow::restoreSettings() {
     } else {
         fitToScreen();
     }
-    restoreState(settings::bytesValue(kState));
+    const QByteArray state = settings::bytesValue(kState);
+    m_defaultDocksOnShow = state.isEmpty();
+    restoreState(state);
     m_conversation->restoreHeaderState(settings::bytesValue(kHeader));
     const QByteArray ch = settings::bytesValue(kChannelsHeader);
     if (!ch.isEmpty()) m_channels->header()->restoreState(ch);
