@@ -65,10 +65,8 @@ const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
 const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
 const QString kSnippets = QStringLiteral("composer/snippets");
-// What a dock adds around its widget (frame, margins, the splitter's handle).
-constexpr int kDockChrome = 12;
-// From this window width on, the first-run layout gives the Bytes column a whole hex row.
-constexpr int kWideEnoughForHexRow = 1280;
+// From this screen width on, the Bytes panel starts under the conversation.
+constexpr int kBytesUnderFrom = 1280;
 const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
@@ -196,8 +194,21 @@ void MainWindow::buildDocks() {
     m_payloadDock = new QDockWidget(tr("Bytes"), this);
     m_payloadDock->setObjectName(QStringLiteral("BytesDock"));
     m_payloadDock->setWidget(m_payload);
-    addDockWidget(Qt::LeftDockWidgetArea, m_payloadDock);
-    splitDockWidget(m_channelsDock, m_payloadDock, Qt::Vertical);
+    // Under the conversation and the composer, as wide as they are (Wireshark's
+    // bytes pane): one whole 16-byte row of its Hex tab fits there, where the
+    // side column (a fifth of the window) was too narrow. The side columns
+    // keep the corners, so the Channels list has the whole height.
+    // On a small screen (narrower than kBytesUnderFrom) the height is worth
+    // more: there it shares the left column with Channels, as before.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 880);
+    if (avail.width() >= kBytesUnderFrom) {
+        addDockWidget(Qt::BottomDockWidgetArea, m_payloadDock);
+    } else {
+        addDockWidget(Qt::LeftDockWidgetArea, m_payloadDock);
+        splitDockWidget(m_channelsDock, m_payloadDock, Qt::Vertical);
+    }
 
     m_scriptPane = new ScriptPane(this);
     m_scriptDock = new QDockWidget(tr("Script"), this);
@@ -606,15 +617,12 @@ QList<QKeySequence> quitShortcuts(const QList<QKeySequence>& platform) {
 void MainWindow::applyDefaultDockSizes() {
     const bool narrow = width() < 1450;
     const int side = qMax(160, width() / 5);
-    // The left column holds the Bytes panel too: wide enough for one whole
-    // 16-byte row of its Hex tab on a window of the default size or wider (at
-    // most 45% of it: the conversation keeps the rest); a smaller window keeps
-    // its room for the conversation and the dump scrolls sideways.
-    int left = qMin(narrow ? 325 : 345, side);
-    const int hexRow = m_payload->hexRowWidth() + kDockChrome;
-    if (hexRow > left && width() >= kWideEnoughForHexRow) left = qMax(left, qMin(hexRow, width() * 45 / 100));
+    const int left = qMin(narrow ? 325 : 345, side);
     resizeDocks({m_channelsDock, m_inspectorDock}, {left, qMin(narrow ? 280 : 320, side)}, Qt::Horizontal);
-    resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
+    if (dockWidgetArea(m_payloadDock) == Qt::BottomDockWidgetArea)
+        resizeDocks({m_payloadDock}, {height() / 4}, Qt::Vertical);
+    else
+        resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
 }
 
 void MainWindow::fitToScreen() {

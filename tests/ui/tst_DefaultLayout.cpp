@@ -1,7 +1,7 @@
 // tst_DefaultLayout.cpp — the main window at its default size (1400x880) on a
 // 1920x1080 screen. Issue 18, item 6: the Bytes panel's Hex tab was too
-// narrow for one 16-byte row of its dump (the left column was a fifth of the
-// window, 280 px); the default layout now makes that column wide enough.
+// narrow for one 16-byte row of its dump (it shared the left column, a fifth
+// of the window: 280 px); it now sits under the conversation, as wide as it.
 // The offscreen platform is given the screen (its configfile) before the
 // application starts (see main()).
 #include "ui/MainWindow.h"
@@ -59,10 +59,17 @@ void tst_DefaultLayout::hexTabShowsAWholeRow() {
     QTRY_VERIFY2(hex->viewport()->width() - scrollBar >= need,
                  qPrintable(QStringLiteral("viewport %1 - scroll bar %2 < row %3")
                                 .arg(hex->viewport()->width()).arg(scrollBar).arg(need)));
-    // The conversation keeps most of the window.
+    // The conversation keeps more than half the window's width, and the side columns theirs.
+    QVERIFY2(w.centralWidget()->width() > w.width() / 2, qPrintable(QString::number(w.centralWidget()->width())));
     auto* channels = w.findChild<QDockWidget*>(QStringLiteral("ChannelsDock"));
     QVERIFY(channels);
-    QVERIFY2(channels->width() <= w.width() * 45 / 100, qPrintable(QString::number(channels->width())));
+    QVERIFY2(channels->width() >= 250 && channels->width() <= w.width() / 4, qPrintable(QString::number(channels->width())));
+    // The Bytes panel is under the conversation, not under the Channels list.
+    auto* bytesDock = w.findChild<QDockWidget*>(QStringLiteral("BytesDock"));
+    QVERIFY(bytesDock);
+    QCOMPARE(w.dockWidgetArea(bytesDock), Qt::BottomDockWidgetArea);
+    QVERIFY(bytesDock->geometry().left() >= channels->geometry().right());
+    QVERIFY2(channels->height() > w.height() / 2, qPrintable(QString::number(channels->height())));
 }
 
 int main(int argc, char** argv) {
