@@ -194,14 +194,12 @@ void MainWindow::buildDocks() {
     m_payloadDock = new QDockWidget(tr("Bytes"), this);
     m_payloadDock->setObjectName(QStringLiteral("BytesDock"));
     m_payloadDock->setWidget(m_payload);
-    // Under the conversation and the composer, as wide as they are (Wireshark's
-    // bytes pane): one whole 16-byte row of its Hex tab fits there, where the
-    // side column (a fifth of the window) was too narrow. The side columns
-    // keep the corners, so the Channels list has the whole height.
+    // Along the bottom of the window, under the conversation and the composer
+    // (Wireshark's bytes pane): one whole 16-byte row of its Hex tab fits
+    // there, where the side column (a fifth of the window) was too narrow.
+    // (The corners stay the bottom area's, as Loop ▸ Teaching layout expects.)
     // On a small screen (narrower than kBytesUnderFrom) the height is worth
     // more: there it shares the left column with Channels, as before.
-    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 880);
     if (avail.width() >= kBytesUnderFrom) {
         addDockWidget(Qt::BottomDockWidgetArea, m_payloadDock);
