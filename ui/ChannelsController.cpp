@@ -109,6 +109,11 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
     Composer* composer = m_views.composer;
     connect(composer, &Composer::sendRequested, this, [this, composer](const QByteArray& bytes) {
         if (composer->target() == 0) return;
+        if (composer->toAll()) {  // a listener: to every connection it accepted that is open
+            for (const engine::ChannelId id : openConnectionsOf(composer->target()))
+                m_bridge->reactor().push(id, toStd(bytes));
+            return;
+        }
         // A bound UDP channel: to the address in "To", else (empty) to the last sender.
         const QString to = composer->destination();
         if (!to.isEmpty()) {
@@ -198,6 +203,9 @@ void ChannelsController::buildActions() {
          [this] { openProtocolDialog(); });
     make(QStringLiteral("editTerminator"), tr("Set &terminator…"), QKeySequence(Qt::CTRL | Qt::Key_T),
          tr("Edit the selected channel's terminator in the inspector"), [this] { emit terminatorEditRequested(); });
+    make(QStringLiteral("renameChannel"), tr("Re&name…"), QKeySequence(Qt::Key_F2),
+         tr("Give the selected channel a name of your own (shown under Channels; not recorded)"),
+         [this] { renameCurrentChannel(); });
     make(QStringLiteral("prevChannel"), tr("&Previous channel"), QKeySequence(Qt::ALT | Qt::Key_Up),
          tr("Select the channel above"), [this] { moveChannelSelection(-1); });
     make(QStringLiteral("nextChannel"), tr("&Next channel"), QKeySequence(Qt::ALT | Qt::Key_Down),
@@ -205,7 +213,7 @@ void ChannelsController::buildActions() {
 
     // The Channels list's context menu.
     for (const char* name : {"close", "closeWhenDone", "discard", "reconnect", "startTls", "protocolPreset", "editTerminator",
-                             "sendFile"})
+                             "sendFile", "renameChannel"})
         m_views.channels->addAction(action(QLatin1String(name)));
 }
 
@@ -721,7 +729,34 @@ const ChannelInfo* ChannelsController::currentInfo() const {
 QString ChannelsController::channelTitle(const ChannelInfo& info) const {
     QString where = info.role == engine::ChannelRole::Listener ? info.local : info.peer;
     if (where.isEmpty()) where = info.host;
-    return where.isEmpty() ? channelLabel(info.id) : tr("%1 %2").arg(channelLabel(info.id), where);
+    const QString title = where.isEmpty() ? channelLabel(info.id) : tr("%1 %2").arg(channelLabel(info.id), where);
+    return info.userLabel.isEmpty() ? title : tr("%1 · %2").arg(info.userLabel, title);
+}
+
+void ChannelsController::renameCurrentChannel() {
+    const ChannelInfo* info = currentInfo();
+    if (!info) {
+        emit statusMessage(tr("Select a channel to name first"));
+        return;
+    }
+    // Edited in place, in the Name column (Enter keeps it, Esc does not; empty: no name).
+    const QModelIndex idx = m_bridge->channelModel()->indexForChannel(info->id);
+    if (!idx.isValid()) return;
+    m_views.channels->setFocus(Qt::ShortcutFocusReason);
+    m_views.channels->setCurrentIndex(idx);
+    m_views.channels->edit(idx.siblingAtColumn(ChannelModel::ColName));
+}
+
+std::vector<engine::ChannelId> ChannelsController::openConnectionsOf(engine::ChannelId listener) const {
+    std::vector<engine::ChannelId> out;
+    const ChannelModel* model = m_bridge->channelModel();
+    for (const engine::ChannelId id : model->channels()) {
+        const ChannelInfo* c = model->info(id);
+        if (c && c->parent == listener && c->role != engine::ChannelRole::Listener &&
+            c->phase == engine::ChannelPhase::Connected)
+            out.push_back(id);
+    }
+    return out;
 }
 
 void ChannelsController::refreshCurrent() {
@@ -734,6 +769,7 @@ void ChannelsController::refreshCurrent() {
     if (!info) {
         composer->setTarget(0, QString(), std::nullopt, false);
         composer->setDestinationShown(false);
+        composer->setSnippetScope(QString(), QString());
         updateChannelActions();
         emit currentTitleChanged(QString());
         return;
@@ -760,6 +796,21 @@ void ChannelsController::refreshCurrent() {
                         info->terminatorKnown ? std::optional<engine::Terminator>(info->terminator) : std::nullopt,
                         canSend, whyNot);
     composer->setDestinationShown(boundUdp && canSend, info->lastSender);
+    const bool tcpListener = info->role == engine::ChannelRole::Listener && !info->udp && !m_readOnly;
+    composer->setListenerConnections(
+        tcpListener && info->phase != engine::ChannelPhase::Closed ? static_cast<int>(openConnectionsOf(info->id).size())
+        : tcpListener                                             ? 0
+                                                                  : -1);
+    {
+        // Snippets kept for a protocol or an endpoint: a connection counts as its listener's.
+        const ChannelProtocol* proto = m_protocols.find(info->id);
+        if (!proto && info->parent != 0) proto = m_protocols.find(info->parent);
+        const ChannelInfo* owner = info->parent != 0 ? m_bridge->channelModel()->info(info->parent) : nullptr;
+        const QString endpoint = info->role == engine::ChannelRole::Listener ? info->local
+                                 : owner                                  ? owner->local
+                                                                          : info->peer;
+        composer->setSnippetScope(proto ? proto->choice.preset : QString(), endpoint);
+    }
     if (info->hasSnapshot) {
         // Buffered bytes, or what the producers still hold if they can tell (a file, a repeat).
         std::uint64_t held = 0;

@@ -5,10 +5,12 @@
 // Listen… dialogs, the Proxy… dialog, File ▸ Recent, the command line through MainWindow),
 // remembers how each was opened so that Reconnect opens it again, and turns
 // the Channel menu (close, close when done, discard buffers, reconnect,
-// previous / next channel), the composer (push, push a file, a paced
-// repeat, stop) and the inspector (set_terminator, buffer sizes, snapshot)
+// previous / next channel, rename), the composer (push — to every open
+// connection of a listener when its "to all" is chosen —, push a file, a
+// paced repeat, stop) and the inspector (set_terminator, buffer sizes, snapshot)
 // into engine commands. It follows the channel selected in the Channels
-// list: the composer's target, the inspector, the conversation's "selected
+// list: the composer's target (and the protocol and endpoint its snippets
+// are kept for, the count of a listener's open connections), the inspector, the conversation's "selected
 // channel only" scope and which channel actions are enabled; while that
 // channel is busy it asks for a snapshot (at most every 250 ms) and
 // refreshes those panels at most ten times a second (at once when its phase
@@ -154,6 +156,10 @@ private:
     /// conversation: the composer's "To" takes its sender (or destination).
     void replyToSelectedDatagram(const QModelIndex& current);
     QString channelTitle(const ChannelInfo& info) const;
+    /// Edits the selected channel's name (F2) in the Channels list.
+    void renameCurrentChannel();
+    /// The connections `listener` accepted that are connected now.
+    std::vector<engine::ChannelId> openConnectionsOf(engine::ChannelId listener) const;
     ConnectParams defaultConnectParams() const;
 
     EngineBridge* m_bridge;

@@ -19,6 +19,7 @@
 #include "ui/views/InterceptPane.h"
 #include "ui/views/ColorScheme.h"
 #include "ui/views/Composer.h"
+#include "ui/views/SnippetBar.h"
 #include "ui/views/ConversationView.h"
 #include "ui/views/EventDelegate.h"
 #include "ui/views/NotificationBanner.h"
@@ -62,6 +63,10 @@ const QString kMessagesMode = QStringLiteral("conversation/messagesMode");
 const QString kScope = QStringLiteral("conversation/selectedOnly");
 const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
+const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
+const QString kSnippets = QStringLiteral("composer/snippets");
+// From this screen width on, the Bytes panel starts under the conversation.
+constexpr int kBytesUnderFrom = 1280;
 const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
@@ -156,6 +161,8 @@ void MainWindow::buildDocks() {
     m_channels->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_channels->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_channels->setExpandsOnDoubleClick(true);
+    // A channel's name is edited with F2 (Channel ▸ Rename…), not by a double-click (it expands).
+    m_channels->setEditTriggers(QAbstractItemView::EditKeyPressed);
     m_channels->setAccessibleName(tr("Channels"));
     m_channels->header()->setStretchLastSection(false);
     m_channels->header()->setSectionResizeMode(QHeaderView::Interactive);
@@ -188,8 +195,19 @@ void MainWindow::buildDocks() {
     m_payloadDock = new QDockWidget(tr("Bytes"), this);
     m_payloadDock->setObjectName(QStringLiteral("BytesDock"));
     m_payloadDock->setWidget(m_payload);
-    addDockWidget(Qt::LeftDockWidgetArea, m_payloadDock);
-    splitDockWidget(m_channelsDock, m_payloadDock, Qt::Vertical);
+    // Along the bottom of the window, under the conversation and the composer
+    // (Wireshark's bytes pane): one whole 16-byte row of its Hex tab fits
+    // there, where the side column (a fifth of the window) was too narrow.
+    // (The corners stay the bottom area's, as Loop ▸ Teaching layout expects.)
+    // On a small screen (narrower than kBytesUnderFrom) the height is worth
+    // more: there it shares the left column with Channels, as before.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1400, 880);
+    if (avail.width() >= kBytesUnderFrom) {
+        addDockWidget(Qt::BottomDockWidgetArea, m_payloadDock);
+    } else {
+        addDockWidget(Qt::LeftDockWidgetArea, m_payloadDock);
+        splitDockWidget(m_channelsDock, m_payloadDock, Qt::Vertical);
+    }
 
     m_scriptPane = new ScriptPane(this);
     m_scriptDock = new QDockWidget(tr("Script"), this);
@@ -321,6 +339,8 @@ void MainWindow::buildActions() {
     addAction(m_conversation->messagesAction());
     addAction(m_conversation->followAction());
     m_actions.insert(QStringLiteral("messages"), m_conversation->messagesAction());
+    addAction(m_conversation->compactAction());
+    m_actions.insert(QStringLiteral("compact"), m_conversation->compactAction());
     m_actions.insert(QStringLiteral("follow"), m_conversation->followAction());
 }
 
@@ -362,6 +382,7 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(action(QStringLiteral("messages")));
+    view->addAction(action(QStringLiteral("compact")));
     view->addAction(action(QStringLiteral("follow")));
     view->addAction(action(QStringLiteral("selectedOnly")));
     view->addSeparator();
@@ -428,6 +449,7 @@ void MainWindow::buildMenus() {
     channel->addAction(action(QStringLiteral("closeWhenDone")));
     channel->addAction(action(QStringLiteral("discard")));
     channel->addAction(action(QStringLiteral("reconnect")));
+    channel->addAction(action(QStringLiteral("renameChannel")));
     channel->addSeparator();
     channel->addAction(action(QStringLiteral("editTerminator")));
     channel->addAction(action(QStringLiteral("protocolPreset")));
@@ -526,6 +548,9 @@ void MainWindow::connectParts() {
     connect(m_composer, &Composer::historyChanged, this,
             [this] { settings::setComposerHistory(m_composer->history()); });
     connect(m_composer, &Composer::notice, this, &MainWindow::showStatus);
+    // Snippets are kept as soon as they change (a crash keeps them too).
+    connect(m_composer->snippetBar(), &SnippetBar::changed, this,
+            [this] { settings::setBytesValue(kSnippets, SnippetBar::toJson(m_composer->snippetBar()->snippets())); });
 
     // Conversation.
     connect(m_conversation, &ConversationView::currentRowChanged, m_payload, &PayloadView::showRow);
@@ -603,9 +628,12 @@ QList<QKeySequence> quitShortcuts(const QList<QKeySequence>& platform) {
 void MainWindow::applyDefaultDockSizes() {
     const bool narrow = width() < 1450;
     const int side = qMax(160, width() / 5);
-    resizeDocks({m_channelsDock, m_inspectorDock}, {qMin(narrow ? 325 : 345, side), qMin(narrow ? 280 : 320, side)},
-                Qt::Horizontal);
-    resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
+    const int left = qMin(narrow ? 325 : 345, side);
+    resizeDocks({m_channelsDock, m_inspectorDock}, {left, qMin(narrow ? 280 : 320, side)}, Qt::Horizontal);
+    if (dockWidgetArea(m_payloadDock) == Qt::BottomDockWidgetArea)
+        resizeDocks({m_payloadDock}, {height() / 4}, Qt::Vertical);
+    else
+        resizeDocks({m_channelsDock, m_payloadDock}, {height() / 2, height() / 3}, Qt::Vertical);
 }
 
 void MainWindow::fitToScreen() {
@@ -632,6 +660,12 @@ void MainWindow::showEvent(QShowEvent* event) {
     if (m_fittedOnShow) return;
     m_fittedOnShow = true;
     fitToScreen();
+    // The first-run dock widths again once the layout has its real size (before
+    // the first show, resizeDocks() cannot give the Bytes column its hex row).
+    if (m_defaultDocksOnShow) {
+        m_defaultDocksOnShow = false;
+        QTimer::singleShot(0, this, [this] { applyDefaultDockSizes(); });
+    }
 }
 
 void MainWindow::resetLayout() {
@@ -658,7 +692,9 @@ void MainWindow::restoreSettings() {
     } else {
         fitToScreen();
     }
-    restoreState(settings::bytesValue(kState));
+    const QByteArray state = settings::bytesValue(kState);
+    m_defaultDocksOnShow = state.isEmpty();
+    restoreState(state);
     m_conversation->restoreHeaderState(settings::bytesValue(kHeader));
     const QByteArray ch = settings::bytesValue(kChannelsHeader);
     if (!ch.isEmpty()) m_channels->header()->restoreState(ch);
@@ -666,7 +702,10 @@ void MainWindow::restoreSettings() {
     action(QStringLiteral("selectedOnly"))->setChecked(settings::boolValue(kScope, false));
     m_composer->setAppendTerminator(settings::boolValue(kAppendTerm, true));
     m_composer->setSyntax(settings::boolValue(kHexSyntax, false) ? ByteSyntax::Hex : ByteSyntax::Escaped);
+    m_composer->setLinesMode(settings::boolValue(kLinesOneMessage, false) ? Composer::LinesMode::OneMessage
+                                                                          : Composer::LinesMode::EachLine);
     m_composer->setHistory(settings::composerHistory());
+    m_composer->snippetBar()->setSnippets(SnippetBar::fromJson(settings::bytesValue(kSnippets)));
     const int scheme = qBound(0, settings::intValue(kColorScheme, 0), 2);
     action(QStringLiteral("scheme%1").arg(scheme))->setChecked(true);
     if (scheme != 0) applyColorScheme(static_cast<ColorScheme>(scheme), m_systemPalette);
@@ -682,6 +721,7 @@ void MainWindow::saveSettings() {
     settings::setBoolValue(kScope, action(QStringLiteral("selectedOnly"))->isChecked());
     settings::setBoolValue(kAppendTerm, m_composer->appendTerminator());
     settings::setBoolValue(kHexSyntax, m_composer->syntax() == ByteSyntax::Hex);
+    settings::setBoolValue(kLinesOneMessage, m_composer->linesMode() == Composer::LinesMode::OneMessage);
     settings::setComposerHistory(m_composer->history());
 }
 
@@ -775,11 +815,12 @@ void MainWindow::showShortcuts() {
             row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
     section(tr("Composer"));
     row(QStringLiteral("Enter"), tr("Send the message (with the terminator if “+ terminator” is on)"));
+    row(QStringLiteral("Shift+Enter"), tr("A new line (the “Lines” setting says how many lines go out)"));
     row(QStringLiteral("↑ / ↓"), tr("Earlier / later messages"));
     row(QStringLiteral("Ctrl+L"), tr("Focus the composer"));
     row(QStringLiteral("\\r \\n \\t \\0 \\\\ \\xNN"), tr("Escapes in text mode; invalid ones are underlined"));
     section(tr("Conversation"));
-    for (const char* name : {"find", "findNext", "findPrevious", "filter", "messages", "follow", "selectedOnly",
+    for (const char* name : {"find", "findNext", "findPrevious", "filter", "messages", "compact", "follow", "selectedOnly",
                              "focusConversation", "focusChannels", "focusInspector", "clearLog"}) {
         QAction* a = action(QLatin1String(name));
         row(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));

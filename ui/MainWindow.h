@@ -212,6 +212,7 @@ private:
     QTimer* m_statusTimer = nullptr;
     QByteArray m_defaultState;  // saveState() before the saved one is restored
     bool m_fittedOnShow = false;
+    bool m_defaultDocksOnShow = false;  // no saved layout: applyDefaultDockSizes() again once shown
     bool m_quitConfirmed = false;  // "Close channels and quit" was chosen
     ActionSet m_actions{this};  // the window's own: clear log, quit, find, filter, focus, view, help
 

@@ -6,8 +6,10 @@
 #include "ui/views/ChannelInspector.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/views/Composer.h"
-#include "ui/dialogs/ConnectDialog.h"
+#include "ui/views/CompactModel.h"
 #include "ui/views/ConversationView.h"
+#include "ui/views/SnippetBar.h"
+#include "ui/dialogs/ConnectDialog.h"
 #include "ui/model/EngineBridge.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/model/EventLogModel.h"
@@ -180,6 +182,7 @@ private slots:
     void statusBarDoesNotSetTheMinimumWidth();
     void resetLayoutRestoresDefaults();
     void quitHasCtrlQ();
+    void toAllConnectionsSnippetsAndNames();
 
 private:
     // Shows the window, listens through the dialog on 127.0.0.1:0, connects
@@ -793,6 +796,95 @@ void tst_MainWindow::quitHasCtrlQ() {
     QVERIFY(w.action(QStringLiteral("quit"))->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
     QVERIFY(ui::quitShortcuts({}).contains(QKeySequence(Qt::CTRL | Qt::Key_Q)));
     QCOMPARE(ui::quitShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Q)}).size(), 1);
+}
+
+// A listener with two connections: "to all" pushes to both; a snippet sends
+// with one click and is kept for the next window; a channel's name shows.
+void tst_MainWindow::toAllConnectionsSnippetsAndNames() {
+    {
+        MainWindow w;
+        Pair p;
+        openPair(w, p);
+        if (QTest::currentTestFailed()) return;
+        // A second client to the same listener.
+        w.action(QStringLiteral("connect"))->trigger();
+        auto* dialog = w.findChild<ui::ConnectDialog*>();
+        QVERIFY(dialog);
+        dialog->hostBox()->setCurrentText(QStringLiteral("127.0.0.1"));
+        dialog->portBox()->setValue(int(portOf(info(w, p.listener)->local)));
+        clickOk(dialog);
+        const ChannelId second = w.currentChannel();
+        QVERIFY(second != 0 && second != p.client && second != p.listener);
+        QTRY_VERIFY_WITH_TIMEOUT(info(w, second) && info(w, second)->phase == engine::ChannelPhase::Connected, kWaitMs);
+        ChannelId accepted2 = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     for (ChannelId id : w.bridge()->channelModel()->channels())
+                                         if (info(w, id)->parent == p.listener && id != p.accepted &&
+                                             info(w, id)->phase == engine::ChannelPhase::Connected)
+                                             accepted2 = id;
+                                     return accepted2 != 0;
+                                 }()),
+                                 kWaitMs);
+
+        // The listener: "to all 2 connections".
+        w.selectChannel(p.listener);
+        ui::Composer* c = w.composer();
+        QCOMPARE(c->target(), p.listener);
+        QTRY_VERIFY_WITH_TIMEOUT(!c->toAllBox()->isHidden() && c->toAllBox()->isEnabled(), kWaitMs);
+        QVERIFY2(c->toAllBox()->text().contains(QLatin1String("2")), qPrintable(c->toAllBox()->text()));
+        c->toAllBox()->setChecked(true);
+        c->editor()->setFocus();
+        typeInComposer(w, "hi all");
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Sent, QByteArray("hi all\r\n")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, accepted2, EventKind::Sent, QByteArray("hi all\r\n")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("hi all")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, second, EventKind::Collect, QByteArray("hi all")), kWaitMs);
+        // One closes: the count follows, and only the open one gets the next message.
+        w.selectChannel(second);
+        w.action(QStringLiteral("close"))->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(info(w, accepted2)->phase == engine::ChannelPhase::Closed, kWaitMs);
+        w.selectChannel(p.listener);
+        QTRY_VERIFY_WITH_TIMEOUT(c->toAllBox()->text().contains(QLatin1String("1 connection")), kWaitMs);
+        QVERIFY(!c->toAll());  // chosen again for each selection of the listener
+        c->toAllBox()->setChecked(true);
+        QVERIFY(c->toAll());
+
+        // A snippet for this listener's endpoint: one click sends it to all.
+        c->snippetBar()->addSnippet({QStringLiteral("bye"), QStringLiteral("BYE"),
+                                     QStringLiteral("endpoint:") + info(w, p.listener)->local});
+        QCOMPARE(c->snippetBar()->buttons().size(), 1);
+        QTest::mouseClick(c->snippetBar()->buttons().at(0), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("BYE")), kWaitMs);
+        // Its connections count as the listener's endpoint; the client (another peer address) too.
+        w.selectChannel(p.accepted);
+        QCOMPARE(c->snippetBar()->buttons().size(), 1);
+        w.selectChannel(p.client);
+        QCOMPARE(c->snippetBar()->buttons().size(), 1);  // the client's peer is the listener's address
+
+        // A name: in the Channels list and the composer's title, not in the log.
+        QVERIFY(w.bridge()->channelModel()->setUserLabel(p.client, QStringLiteral("alice")));
+        const QModelIndex idx = w.bridge()->channelModel()->indexForChannel(p.client);
+        QCOMPARE(idx.data().toString(), QStringLiteral("alice · #%1 client").arg(p.client));
+        w.selectChannel(p.listener);
+        w.selectChannel(p.client);
+        QVERIFY(w.action(QStringLiteral("renameChannel")));
+        QVERIFY(!w.action(QStringLiteral("renameChannel"))->shortcut().isEmpty());
+
+        // Compact mode from the keyboard, with the typing in the composer, and back.
+        w.activateWindow();
+        c->editor()->setFocus();
+        QTRY_VERIFY(c->editor()->hasFocus());
+        QTest::keyClick(c->editor(), Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(w.conversation()->compactMode());
+        QVERIFY(w.action(QStringLiteral("compact"))->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(w.conversation()->compactModel()->rowCount() >= 2, kWaitMs);
+        QTest::keyClick(c->editor(), Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
+        QVERIFY(!w.conversation()->compactMode());
+    }
+    // The snippet is kept.
+    MainWindow again;
+    QCOMPARE(again.composer()->snippetBar()->snippets().size(), 1);
+    QCOMPARE(again.composer()->snippetBar()->snippets().at(0).text, QStringLiteral("BYE"));
 }
 
 QTEST_MAIN(tst_MainWindow)

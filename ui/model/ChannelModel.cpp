@@ -548,6 +548,48 @@ int ChannelModel::rowCount(const QModelIndex& parent) const {
 
 int ChannelModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 
+Qt::ItemFlags ChannelModel::flags(const QModelIndex& index) const {
+    Qt::ItemFlags f = QAbstractItemModel::flags(index);
+    if (index.isValid() && index.column() == ColName) f |= Qt::ItemIsEditable;
+    return f;
+}
+
+bool ChannelModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+    const Node* node = nodeOf(index);
+    if (!node || role != Qt::EditRole || index.column() != ColName) return false;
+    return setUserLabel(node->info.id, value.toString());
+}
+
+bool ChannelModel::setUserLabel(engine::ChannelId id, const QString& label) {
+    const auto it = m_byId.find(id);
+    if (it == m_byId.end()) return false;
+    Node& n = m_nodes[static_cast<std::size_t>(it->second)];
+    // One line, no control characters, not without end: it is a name in a list.
+    QString clean;
+    for (const QChar c : label.left(kMaxUserLabel))
+        clean.append(c.unicode() < 0x20 || c.unicode() == 0x7f ? QChar(u' ') : c);
+    clean = clean.trimmed();
+    if (clean == n.info.userLabel) return true;
+    n.info.userLabel = clean;
+    if (n.row >= 0) {
+        const QModelIndex i = indexOfNode(it->second, ColName);
+        emit dataChanged(i, i);
+    }
+    return true;
+}
+
+QString ChannelModel::nameText(const ChannelInfo& i) {
+    // A proxied connection's legs say which way their messages go.
+    if (i.proxyPeer != 0 && i.proxyUpstream)
+        return tr("%1 server → client").arg(channelLabel(i.id));
+    if (i.proxyPeer != 0)
+        return tr("%1 client → server ⇄ %2").arg(channelLabel(i.id), channelLabel(i.proxyPeer));
+    if (i.udp)
+        return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id),
+                                             i.role == engine::ChannelRole::Listener ? tr("UDP bound") : tr("UDP"));
+    return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
+}
+
 QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     const Node* node = nodeOf(index);
     if (!node) return QVariant();
@@ -573,19 +615,15 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
         default: return QVariant();
         }
     };
+    if (role == Qt::DisplayRole && index.column() == ColName && !i.userLabel.isEmpty()) {
+        return tr("%1 · %2").arg(i.userLabel, nameText(i));
+    }
+    if (role == Qt::EditRole && index.column() == ColName) return i.userLabel;
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case ColName:
-            // A proxied connection's legs say which way their messages go.
-            if (i.proxyPeer != 0 && i.proxyUpstream)
-                return tr("%1 server → client").arg(channelLabel(i.id));
-            if (i.proxyPeer != 0)
-                return tr("%1 client → server ⇄ %2").arg(channelLabel(i.id), channelLabel(i.proxyPeer));
-            if (i.udp)
-                return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id),
-                                                     i.role == engine::ChannelRole::Listener ? tr("UDP bound") : tr("UDP"));
-            return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
+            return nameText(i);
         case ColState: {
             QString s = latin1(engine::channelPhaseName(i.phase));
             if (i.halfClosed && i.phase != engine::ChannelPhase::Closed) s += tr(" (half-closed)");

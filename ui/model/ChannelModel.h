@@ -17,6 +17,9 @@
 // listener, its upstream leg (the reactor's connection to the real server)
 // beneath the accepted leg; each names the other (ChannelInfo::proxyPeer).
 // Closed channels stay (phase "closed") until removeClosed().
+// The user may name a channel (setUserLabel(), or editing the Name column:
+// F2): the name is shown before the channel's number in the Name column, for
+// this window only — it is not an event and is not recorded in the session.
 // What it owns: the ChannelInfo of every channel.
 // Threads: GUI thread only.
 #pragma once
@@ -62,6 +65,7 @@ struct ChannelInfo {
     QString local;
     QString host;                  ///< A client's host as given ("localhost"), if known.
     QString label;                 ///< A hosted example's dispatcher: its Python class ("EchoHandler"), else empty.
+    QString userLabel;             ///< The name the user gave it (Rename, F2): shown, never recorded; "" none.
     QString example;               ///< … and the example it belongs to ("echo-length").
     engine::ChannelState last;     ///< The latest snapshot (channel_state / closed), if any.
     bool hasSnapshot = false;
@@ -129,6 +133,12 @@ public:
                      const QString& address);
     void setTlsRequested(engine::ChannelId id, const engine::TlsConfig& tls);
 
+    /// Characters of a user's label kept.
+    static constexpr int kMaxUserLabel = 64;
+    /// Names channel `id` for display ("" removes the name; control characters
+    /// become spaces; cut at kMaxUserLabel). False for an unknown channel.
+    bool setUserLabel(engine::ChannelId id, const QString& label);
+
     QModelIndex indexForChannel(engine::ChannelId id) const;
     /// The channel's info, or nullptr if the model has never seen it.
     const ChannelInfo* info(engine::ChannelId id) const;
@@ -151,6 +161,9 @@ public:
     int columnCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    /// The Name column is editable (the user's label).
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
 private:
     struct Node {
@@ -162,6 +175,7 @@ private:
         bool changed = false;      ///< Changed in the current batch (announced nodes only).
     };
 
+    static QString nameText(const ChannelInfo& i);  // the Name column without the user's label
     int nodeFor(engine::ChannelId id, engine::ChannelRole role, engine::ChannelId parent, std::int64_t tUs);
     void applyOne(const engine::Event& e);
     void applySnapshot(Node& n, const engine::ChannelState& s);

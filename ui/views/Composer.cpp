@@ -4,6 +4,7 @@
 #include "engine/asyncore/Escape.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/FlowLayout.h"
+#include "ui/views/SnippetBar.h"
 #include "ui/views/ViewColors.h"
 
 #include <QAction>
@@ -35,7 +36,8 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_syntaxBox->setToolTip(tr("Type escaped text (\\r \\n \\t \\0 \\\\ \\xNN) or hex bytes (0d 0a)"));
 
     m_edit = new EscapeEdit(this);
-    m_edit->setPlaceholderText(tr("Type a message; Enter sends"));
+    m_edit->setMultiLine(true);
+    m_edit->setPlaceholderText(tr("Type a message; Enter sends, Shift+Enter starts a new line"));
     m_edit->setAccessibleName(tr("Message"));
 
     m_appendTerm = new QCheckBox(tr("+ terminator"), this);
@@ -58,6 +60,14 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_fileButton = new QToolButton(this);
     m_fileButton->setText(tr("Send &file…"));
     m_fileButton->setToolTip(tr("push_with_producer(file_producer): stream a file to the channel"));
+
+    m_linesBox = new QComboBox(this);
+    m_linesBox->setObjectName(QStringLiteral("linesMode"));
+    m_linesBox->addItem(tr("Lines: each a message"));
+    m_linesBox->addItem(tr("Lines: one message"));
+    m_linesBox->setToolTip(tr("What Enter does with many lines (Shift+Enter, or a paste): push each line as a "
+                              "message with the terminator, or push them as one message joined by the terminator"));
+    m_linesBox->setAccessibleName(tr("Lines"));
 
     m_copies = new QSpinBox(this);
     m_copies->setRange(0, 99999999);
@@ -106,6 +116,15 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_to->setVisible(false);
     m_toLabel->setVisible(false);
 
+    m_toAll = new QCheckBox(tr("to all"), this);
+    m_toAll->setObjectName(QStringLiteral("toAll"));
+    m_toAll->setToolTip(tr("The target is a listener: push to every connection it accepted that is open now"));
+    m_toAll->setFocusPolicy(Qt::ClickFocus);  // as "+ terminator": no Tab stop a typed space could toggle
+    m_toAll->setVisible(false);
+
+    m_snippets = new SnippetBar(this);
+    connect(m_snippets, &SnippetBar::clicked, this, [this](const QString& text) { sendText(text); });
+
     m_note = new QLabel(this);
     m_note->setTextFormat(Qt::PlainText);
     m_note->setWordWrap(true);
@@ -120,6 +139,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     line->addWidget(m_to);
     line->addWidget(m_edit);  // expanding: takes what its line leaves
     line->addWidget(m_appendTerm);
+    line->addWidget(m_toAll);
     line->addWidget(m_send);
 
     // Wraps onto more lines where the window is narrow (a small screen,
@@ -127,6 +147,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     auto* tools = new FlowLayout(nullptr, 6, 4);
     tools->setContentsMargins(0, 0, 0, 0);
     tools->addWidget(m_fileButton);
+    tools->addWidget(m_linesBox);
     tools->addSpacing(8);
     tools->addWidget(m_copies);
     tools->addWidget(m_interval);
@@ -138,6 +159,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     auto* col = new QVBoxLayout(this);
     col->setContentsMargins(6, 4, 6, 4);
     col->setSpacing(4);
+    col->addWidget(m_snippets);
     col->addLayout(line);
     col->addWidget(m_note);
     col->addLayout(tools);
@@ -146,6 +168,19 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
 
     connect(m_edit, &EscapeEdit::submitted, this, [this] { send(); });
     connect(m_edit, &EscapeEdit::historyRequested, this, &Composer::navigateHistory);
+    connect(m_edit, &EscapeEdit::pastedLines, this, [this](int lines) {
+        const bool each = linesMode() == LinesMode::EachLine;
+        showNote(each ? tr("Pasted %1 lines: Enter pushes them as %1 messages, each with the terminator "
+                           "(“Lines” below chooses).").arg(lines)
+                      : tr("Pasted %1 lines: Enter pushes them as one message, joined by the terminator "
+                           "(“Lines” below chooses).").arg(lines),
+                 false);
+    });
+    connect(m_linesBox, &QComboBox::currentIndexChanged, this, [this] { m_edit->setFocus(); });
+    connect(m_toAll, &QCheckBox::toggled, this, [this] {
+        updatePlaceholder();
+        updateActions();
+    });
     connect(m_edit, &EscapeEdit::edited, this, [this] {
         if (m_edit->isValid())
             showNote({}, false);
@@ -165,10 +200,16 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
         const ByteSyntax to = index == 1 ? ByteSyntax::Hex : ByteSyntax::Escaped;
         const ByteSyntax from = m_edit->syntax();
         if (from == to) return;
-        // Carry the bytes over when they read well; otherwise keep the text.
-        const ParsedBytes p = m_edit->parsed();
+        // Carry the bytes over, line by line, when they read well; otherwise keep the text.
+        const QList<ParsedBytes> lines = m_edit->parsedLines();
+        bool ok = true;
+        QStringList converted;
+        for (const ParsedBytes& p : lines) {
+            ok = ok && p.ok();
+            if (p.ok()) converted.append(bytesToText(*p.bytes, to));
+        }
         m_edit->setSyntax(to);
-        if (p.ok()) m_edit->setText(bytesToText(*p.bytes, to));
+        if (ok) m_edit->setText(converted.join(u'\n'));
         m_edit->setFocus();
     });
     updateActions();
@@ -225,17 +266,51 @@ void Composer::setTarget(engine::ChannelId id, const QString& label, const std::
         m_appendTerm->setEnabled(false);
         m_appendAction->setEnabled(false);
     }
-    const QString placeholder = id == 0       ? tr("Select a channel to send to")
-                                : !m_canSend ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
-                                             : tr("Type a message; Enter sends");
+    if (changed) {
+        m_listenerOpen = -1;  // the owner says again when the new target is a listener
+        m_toAll->setVisible(false);
+        m_toAll->setChecked(false);  // "to all" is chosen for one listener, each time
+    }
+    updatePlaceholder();
+    if (id == 0) setFifo(0, 0);
+    updateActions();
+}
+
+void Composer::updatePlaceholder() {
+    const QString placeholder =
+        m_target == 0 ? tr("Select a channel to send to")
+        : toAll()     ? tr("Type a message; Enter sends it to all %1 connections").arg(m_listenerOpen)
+        : !m_canSend  ? (m_whyNot.isEmpty() ? tr("This channel cannot send now") : m_whyNot)
+                      : tr("Type a message; Enter sends, Shift+Enter starts a new line");
     if (placeholder != m_edit->placeholderText()) {
         m_edit->setPlaceholderText(placeholder);
         // QPlainTextEdit repaints only when the placeholder shows or hides,
         // not when its text changes: the old words would stay on screen.
         m_edit->viewport()->update();
     }
-    if (id == 0) setFifo(0, 0);
+}
+
+void Composer::setListenerConnections(int open) {
+    if (open == m_listenerOpen) return;
+    m_listenerOpen = open;
+    m_toAll->setVisible(open >= 0 && m_target != 0);
+    m_toAll->setText(open == 1 ? tr("to its 1 connection") : tr("to all %1 connections").arg(qMax(0, open)));
+    m_toAll->setEnabled(open > 0);
+    if (m_noteAboutTarget && toAll()) showNote({}, false);
+    updatePlaceholder();
     updateActions();
+}
+
+bool Composer::toAll() const {
+    return m_target != 0 && m_listenerOpen > 0 && !m_toAll->isHidden() && m_toAll->isChecked();
+}
+
+bool Composer::ready() const { return m_target != 0 && (m_canSend || toAll()); }
+
+void Composer::setSnippetScope(const QString& protocol, const QString& endpoint) {
+    m_snippetProtocol = protocol;
+    m_snippetEndpoint = endpoint;
+    m_snippets->setTarget(protocol, endpoint, ready());
 }
 
 void Composer::setFifo(std::uint64_t pendingBytes, std::uint64_t entries) {
@@ -270,27 +345,75 @@ ByteSyntax Composer::syntax() const {
     return m_edit->syntax();
 }
 
+void Composer::setLinesMode(LinesMode mode) {
+    m_linesBox->setCurrentIndex(mode == LinesMode::OneMessage ? 1 : 0);
+}
+
+Composer::LinesMode Composer::linesMode() const {
+    return m_linesBox->currentIndex() == 1 ? LinesMode::OneMessage : LinesMode::EachLine;
+}
+
+QByteArray Composer::terminatorToAppend() const {
+    if (!(m_appendTerm->isChecked() && m_appendTerm->isEnabled() && m_terminator && m_terminator->isBytes())) return {};
+    const std::string& t = m_terminator->bytesValue();
+    return QByteArray(t.data(), static_cast<qsizetype>(t.size()));
+}
+
 void Composer::setHistory(const QStringList& history) {
     m_history = history.mid(qMax<qsizetype>(0, history.size() - kHistoryLimit));
     m_historyPos = -1;
 }
 
-std::optional<QByteArray> Composer::message() const {
-    const ParsedBytes p = m_edit->parsed();
-    if (!p.ok()) return std::nullopt;
-    QByteArray out = *p.bytes;
-    if (m_appendTerm->isChecked() && m_appendTerm->isEnabled() && m_terminator && m_terminator->isBytes()) {
-        const std::string& t = m_terminator->bytesValue();
-        out.append(t.data(), static_cast<qsizetype>(t.size()));
+std::optional<QList<QByteArray>> Composer::messages() const { return messagesFor(m_edit->parsedLines()); }
+
+std::optional<QList<QByteArray>> Composer::messagesFor(const QList<ParsedBytes>& lines) const {
+    for (const ParsedBytes& p : lines)
+        if (!p.ok()) return std::nullopt;
+    const QByteArray term = terminatorToAppend();
+    QList<QByteArray> out;
+    if (lines.size() > 1 && linesMode() == LinesMode::EachLine) {
+        for (const ParsedBytes& p : lines) out.append(*p.bytes + term);
+        return out;
     }
+    QByteArray one;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (i > 0) one.append(term.isEmpty() ? QByteArray("\n") : term);
+        one.append(*lines.at(i).bytes);
+    }
+    out.append(one + term);
+    return out;
+}
+
+std::optional<QByteArray> Composer::message() const {
+    const auto all = messages();
+    if (!all) return std::nullopt;
+    QByteArray out;
+    for (const QByteArray& m : *all) out.append(m);
     return out;
 }
 
 bool Composer::send() {
-    const auto bytes = message();
-    if (!bytes) {
-        showNote(m_edit->errorMessage(), true);
-        m_edit->setFocus();
+    if (!sendMessages(messages(), m_edit->errorMessage())) {
+        if (!m_edit->isValid()) m_edit->setFocus();
+        return false;
+    }
+    addToHistory(m_edit->text());
+    m_edit->setText({});
+    return true;
+}
+
+bool Composer::sendText(const QString& text) {
+    QList<ParsedBytes> lines;
+    for (const QString& line : text.split(u'\n')) lines.append(parseBytes(line, ByteSyntax::Escaped));
+    QString error;
+    for (const ParsedBytes& p : lines)
+        if (!p.ok() && error.isEmpty()) error = tr("The snippet does not read as bytes: %1").arg(p.error);
+    return sendMessages(messagesFor(lines), error);
+}
+
+bool Composer::sendMessages(const std::optional<QList<QByteArray>>& each, const QString& errorText) {
+    if (!each) {
+        showNote(errorText, true);
         return false;
     }
     if (m_target == 0) {
@@ -299,18 +422,18 @@ bool Composer::send() {
         emit notice(tr("Select a channel first"));
         return false;
     }
-    if (!m_canSend) {
+    if (!ready()) {
         showNote(cannotSendText(), true);
         m_noteAboutTarget = true;
         return false;
     }
-    if (bytes->isEmpty()) {
+    qsizetype total = 0;
+    for (const QByteArray& m : *each) total += m.size();
+    if (total == 0) {
         showNote(tr("Nothing to send."), false);
         return false;
     }
-    addToHistory(m_edit->text());
-    emit sendRequested(*bytes);
-    m_edit->setText({});
+    for (const QByteArray& m : *each) emit sendRequested(m);
     showNote({}, false);
     return true;
 }
@@ -391,11 +514,14 @@ void Composer::chooseFile() {
 }
 
 void Composer::updateActions() {
-    const bool ready = m_target != 0 && m_canSend;
-    m_send->setEnabled(ready && m_edit->isValid());
-    m_repeatButton->setEnabled(ready && m_edit->isValid());
-    m_fileButton->setEnabled(ready);
-    m_stopButton->setEnabled(ready);
+    // Sending to all of a listener's connections is Enter and the snippets;
+    // a file, a repeat and Stop stay one channel's.
+    const bool one = m_target != 0 && m_canSend;
+    m_send->setEnabled(ready() && m_edit->isValid());
+    m_repeatButton->setEnabled(one && m_edit->isValid());
+    m_fileButton->setEnabled(one);
+    m_stopButton->setEnabled(one);
+    m_snippets->setTarget(m_snippetProtocol, m_snippetEndpoint, ready());
 }
 
 void Composer::addToHistory(const QString& text) {

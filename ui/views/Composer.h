@@ -3,12 +3,19 @@
 // What it does: one line of escaped text (`\r \n \t \0 \\ \xNN`) or hex, with
 // mistakes marked in place; "append terminator" (on by default) adds the
 // target channel's terminator; Enter sends; Up/Down page through the
-// history. Below it: send a file (a file producer), send N copies or one
+// history. Shift+Enter starts a new line (a paste keeps its lines); a text of
+// many lines goes out, as the "Lines" setting says, as one message per line
+// (each with the terminator appended, one push each) or as one message (the
+// lines joined by the terminator, or by "\n" without one: one push). Below it: send a file (a file producer), send N copies or one
 // every T ms (a repeat producer), stop (discard_buffers), and a gauge of the
 // target's producer fifo filling and draining. For a bound UDP channel a
 // "To" field beside the line: the address each datagram goes to (empty: the
 // sender of the last datagram received); the owner fills it with the sender
 // of the datagram selected in the conversation.
+// Above the line, the snippet strip (SnippetBar): saved messages, one click
+// sends them as the composer sends typed text. When the target is a
+// listener with open connections, "to all N connections" lets Enter and the
+// snippets push to every one of them (toAll(); the owner fans it out).
 // The composer only asks: its signals say what to push, the owner (the main
 // window) posts it to the engine.
 // What it owns: its child widgets and the history list.
@@ -38,11 +45,15 @@ class QToolButton;
 namespace ui {
 
 class EscapeEdit;
+class SnippetBar;
 
 class Composer : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kHistoryLimit = 200;
+
+    /// What Enter does with a text of many lines.
+    enum class LinesMode { EachLine, OneMessage };
 
     explicit Composer(QWidget* parent = nullptr);
 
@@ -53,6 +64,21 @@ public:
     void setTarget(engine::ChannelId id, const QString& label, const std::optional<engine::Terminator>& terminator,
                    bool canSend, const QString& whyNot = QString());
     engine::ChannelId target() const { return m_target; }
+
+    /// The target is a listener with `open` accepted connections open now
+    /// (-1: the target is no listener): shows "to all N connections".
+    void setListenerConnections(int open);
+    /// Sends go to all the listener's open connections (the box is shown and checked).
+    bool toAll() const;
+    QCheckBox* toAllBox() const { return m_toAll; }
+
+    /// The target's protocol ("" none) and endpoint, for the snippets that apply.
+    void setSnippetScope(const QString& protocol, const QString& endpoint);
+    SnippetBar* snippetBar() const { return m_snippets; }
+    /// Sends escaped `text` (lines separated by '\n') as typed text would go
+    /// (the Lines setting, "+ terminator"); what a snippet's click does. The
+    /// field is left alone. False if nothing was sent.
+    bool sendText(const QString& text);
 
     /// Shows the "To" field (a bound UDP target) or hides it (anything else).
     /// Shown, `lastSender` is its hint (where an empty field sends).
@@ -76,13 +102,20 @@ public:
     bool appendTerminator() const;
     void setSyntax(ByteSyntax syntax);
     ByteSyntax syntax() const;
+    void setLinesMode(LinesMode mode);
+    LinesMode linesMode() const;
 
     QStringList history() const { return m_history; }
     void setHistory(const QStringList& history);
 
     /// The bytes Enter would send now (with the terminator if appended), or
     /// nullopt when the text is invalid.
+    /// Many lines: all the bytes the messages add up to.
     std::optional<QByteArray> message() const;
+    /// The messages Enter would send now, one push each (one entry unless
+    /// the text has many lines and the mode is EachLine), or nullopt when
+    /// the text is invalid.
+    std::optional<QList<QByteArray>> messages() const;
 
     EscapeEdit* editor() const { return m_edit; }
     /// The note under the line ("" when hidden).
@@ -114,7 +147,12 @@ private:
     void updateActions();
     void addToHistory(const QString& text);
     void showNote(const QString& text, bool error);
+    QByteArray terminatorToAppend() const;
     QString cannotSendText() const;
+    bool ready() const;  // a send can go now (the target, or all of a listener's connections)
+    std::optional<QList<QByteArray>> messagesFor(const QList<ParsedBytes>& lines) const;
+    bool sendMessages(const std::optional<QList<QByteArray>>& each, const QString& errorText);
+    void updatePlaceholder();
 
     engine::ChannelId m_target = 0;
     std::optional<engine::Terminator> m_terminator;
@@ -126,6 +164,7 @@ private:
     QLabel* m_toLabel = nullptr;
     QLineEdit* m_to = nullptr;
     QComboBox* m_syntaxBox = nullptr;
+    QComboBox* m_linesBox = nullptr;
     EscapeEdit* m_edit = nullptr;
     QCheckBox* m_appendTerm = nullptr;
     QAction* m_appendAction = nullptr;
@@ -137,6 +176,11 @@ private:
     QToolButton* m_stopButton = nullptr;
     QProgressBar* m_fifoBar = nullptr;
     QLabel* m_note = nullptr;
+    QCheckBox* m_toAll = nullptr;
+    SnippetBar* m_snippets = nullptr;
+    int m_listenerOpen = -1;
+    QString m_snippetProtocol;
+    QString m_snippetEndpoint;
 
     std::uint64_t m_fifoPeak = 0;
     QStringList m_history;

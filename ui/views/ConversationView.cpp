@@ -1,6 +1,7 @@
 // ConversationView.cpp — the event table, its filter bar and find bar.
 #include "ui/views/ConversationView.h"
 
+#include "ui/views/CompactModel.h"
 #include "ui/views/EventDelegate.h"
 #include "ui/views/FlowLayout.h"
 #include "ui/model/Formatters.h"
@@ -107,6 +108,27 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     col->setSpacing(0);
     col->addWidget(m_filterBar);
     col->addWidget(m_table, 1);
+
+    // Compact (Follow Stream): its own table over a filter of the same model, shown instead.
+    m_compact = new CompactModel(this);
+    m_compactTable = new QTableView(this);
+    m_compactTable->setObjectName(QStringLiteral("compactTable"));
+    m_compactTable->setModel(m_compact);
+    m_compactTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_compactTable->setWordWrap(false);
+    m_compactTable->setShowGrid(false);
+    m_compactTable->setTextElideMode(Qt::ElideRight);
+    m_compactTable->setTabKeyNavigation(false);
+    m_compactTable->verticalHeader()->setVisible(false);
+    m_compactTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_compactTable->horizontalHeader()->setHighlightSections(false);
+    m_compactTable->horizontalHeader()->setStretchLastSection(true);
+    m_compactTable->setAccessibleName(tr("Conversation, one row per message"));
+    m_compactTable->setVisible(false);
+    connect(m_compact, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_follow && m_compactOn) m_compactTable->scrollToBottom();
+    });
+    col->addWidget(m_compactTable, 1);
     col->addWidget(m_findBar);
 
     // Actions (the main window puts them in menus; they work here too).
@@ -117,6 +139,14 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
         tr("One row per complete message (everything between two found_terminator calls) (Ctrl+M)"));
     connect(m_messagesAction, &QAction::toggled, this, &ConversationView::setMessagesMode);
     m_modeButton->setDefaultAction(m_messagesAction);
+
+    m_compactAction = new QAction(tr("&Compact (Follow Stream)"), this);
+    m_compactAction->setCheckable(true);
+    m_compactAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+    m_compactAction->setToolTip(tr("One row per message, in and out in two colours, without the send rows that "
+                                   "repeat a push (Ctrl+Shift+M)"));
+    connect(m_compactAction, &QAction::toggled, this, &ConversationView::setCompactMode);
+    m_compactButton->setDefaultAction(m_compactAction);
 
     m_followAction = new QAction(tr("&Follow new events"), this);
     m_followAction->setCheckable(true);
@@ -211,6 +241,7 @@ void ConversationView::buildFilterBar() {
     // Its action (messagesAction(), made with the other actions) is set on it
     // there: one toggle, the same in the View menu.
     m_modeButton = toolButton(tr("Messages view"), tr("Show one row per complete message (Ctrl+M)"), m_filterBar, true);
+    m_compactButton = toolButton(tr("Compact"), tr("Follow Stream: one row per message (Ctrl+Shift+M)"), m_filterBar, true);
 
     m_kindsButton = toolButton(tr("Kinds"), tr("Which event kinds to show"), m_filterBar);
     m_kindsButton->setPopupMode(QToolButton::InstantPopup);
@@ -254,6 +285,7 @@ void ConversationView::buildFilterBar() {
     m_count->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("99 of 99")));
 
     row->addWidget(m_modeButton);
+    row->addWidget(m_compactButton);
     row->addWidget(m_kindsButton);
     row->addWidget(m_direction);
     row->addWidget(m_filterText);  // expanding: takes what its line leaves
@@ -393,11 +425,40 @@ bool ConversationView::messagesMode() const {
     return m_model->mode() == EventLogModel::Mode::Messages;
 }
 
+void ConversationView::setCompactMode(bool on) {
+    if (m_compactAction->isChecked() != on) m_compactAction->setChecked(on);
+    if (on == m_compactOn) return;
+    m_compactOn = on;
+    if (on) {
+        m_messagesBeforeCompact = messagesMode();
+        setMessagesMode(true);
+        m_compact->setColors(ViewColors::forPalette(palette()), palette().color(QPalette::Base));
+        m_compact->setSourceModel(m_model);
+        const QFontMetrics fm(m_compactTable->font());
+        m_compactTable->verticalHeader()->setDefaultSectionSize(fm.height() + 4);
+        // Time, Channel, direction, Size: as wide as their text; Data takes the rest.
+        m_compactTable->setColumnWidth(0, fm.horizontalAdvance(QStringLiteral("00:00:00.000000")) + 12);
+        m_compactTable->setColumnWidth(1, fm.horizontalAdvance(QStringLiteral("#0000 Accepted")) + 12);
+        m_compactTable->setColumnWidth(2, fm.horizontalAdvance(QStringLiteral("→→")) + 12);
+        m_compactTable->setColumnWidth(3, fm.horizontalAdvance(QStringLiteral("000000")) + 12);
+    } else {
+        m_compact->setSourceModel(nullptr);  // costs nothing while off
+        setMessagesMode(m_messagesBeforeCompact);
+    }
+    m_table->setVisible(!on);
+    m_compactTable->setVisible(on);
+    m_modeButton->setEnabled(!on);
+    m_messagesAction->setEnabled(!on);
+    if (on && m_follow) m_compactTable->scrollToBottom();
+    emit compactModeChanged(on);
+}
+
 void ConversationView::setFollowTail(bool on) {
     m_follow = on;
     if (m_followButton->isChecked() != on) m_followButton->setChecked(on);
     if (m_followAction && m_followAction->isChecked() != on) m_followAction->setChecked(on);
     if (on) m_table->scrollToBottom();
+    if (on && m_compactOn) m_compactTable->scrollToBottom();
 }
 
 void ConversationView::setFilterText(const QString& text) {
@@ -669,6 +730,7 @@ void ConversationView::changeEvent(QEvent* event) {
     if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) {
         m_delegate->setColors(ViewColors::forPalette(palette()));
         m_table->viewport()->update();
+        if (m_compact) m_compact->setColors(ViewColors::forPalette(palette()), palette().color(QPalette::Base));
     } else if (event->type() == QEvent::FontChange) {
         setColumnWidths();
     }

@@ -7,7 +7,11 @@
 // at the bottom. Above it a filter bar: Events / Messages, kinds,
 // direction, text (escaped, e.g. `\r\n`), case, and the channel scope (all
 // channels, or the one selected under Channels, with a listener's accepted
-// connections). Below it a find bar (next / previous, wraps around). Rows
+// connections). Below it a find bar (next / previous, wraps around).
+// Compact (Follow Stream) mode shows, in place of the table, a second table
+// over a CompactModel (a filter over the same model in Messages mode, not a
+// copy): one row per message, the two directions in two colours, no `send`
+// rows repeating the pushes; turning it off restores the mode it found. Rows
 // can be copied as lines, as raw text, escaped text, hex or base64.
 // What it owns: its child widgets; not the model.
 // Threads: GUI thread.
@@ -31,6 +35,7 @@ class QToolButton;
 
 namespace ui {
 
+class CompactModel;
 class EventDelegate;
 
 class ConversationView : public QWidget {
@@ -54,6 +59,11 @@ public:
 
     void setMessagesMode(bool on);
     bool messagesMode() const;
+    /// Compact (Follow Stream) mode: on, Messages mode and the compact table.
+    void setCompactMode(bool on);
+    bool compactMode() const { return m_compactOn; }
+    QTableView* compactTable() const { return m_compactTable; }
+    CompactModel* compactModel() const { return m_compact; }
     void setFollowTail(bool on);
     bool followTail() const { return m_follow; }
 
@@ -85,6 +95,7 @@ public:
 
     /// The actions (copy, find, filter, messages, follow) for menus and shortcuts.
     QAction* messagesAction() const { return m_messagesAction; }
+    QAction* compactAction() const { return m_compactAction; }
     QAction* followAction() const { return m_followAction; }
     QList<QAction*> copyActions() const { return m_copyActions; }
 
@@ -94,6 +105,7 @@ public:
 signals:
     void currentRowChanged(const QModelIndex& index);
     void messagesModeChanged(bool on);
+    void compactModeChanged(bool on);
     /// A short note for the status bar.
     void notice(const QString& text);
 
@@ -122,6 +134,12 @@ private:
 
     QWidget* m_filterBar = nullptr;
     QToolButton* m_modeButton = nullptr;
+    QToolButton* m_compactButton = nullptr;
+    QTableView* m_compactTable = nullptr;
+    CompactModel* m_compact = nullptr;
+    QAction* m_compactAction = nullptr;
+    bool m_compactOn = false;
+    bool m_messagesBeforeCompact = false;
     QToolButton* m_kindsButton = nullptr;
     QMenu* m_kindsMenu = nullptr;
     QList<QAction*> m_kindActions;

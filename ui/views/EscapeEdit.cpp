@@ -56,6 +56,31 @@ EscapeEdit::EscapeEdit(QWidget* parent) : QPlainTextEdit(parent) {
 
 EscapeEdit::~EscapeEdit() = default;
 
+void EscapeEdit::setMultiLine(bool on) {
+    if (m_multiLine == on) return;
+    m_multiLine = on;
+    if (on) {
+        connect(document(), &QTextDocument::blockCountChanged, this, &EscapeEdit::fitHeight);
+    } else {
+        disconnect(document(), &QTextDocument::blockCountChanged, this, &EscapeEdit::fitHeight);
+        setText(text());  // the line breaks become escapes
+    }
+    fitHeight();
+}
+
+int EscapeEdit::heightForLines(int lines) const {
+    return sizeHint().height() + (lines - 1) * fontMetrics().lineSpacing();
+}
+
+void EscapeEdit::fitHeight() {
+    const int lines = m_multiLine ? qBound(1, blockCount(), kMaxVisibleLines) : 1;
+    setVerticalScrollBarPolicy(m_multiLine && blockCount() > kMaxVisibleLines ? Qt::ScrollBarAsNeeded
+                                                                               : Qt::ScrollBarAlwaysOff);
+    const int h = heightForLines(lines);
+    if (h != height() || minimumHeight() != h) setFixedHeight(h);
+    ensureCursorVisible();
+}
+
 void EscapeEdit::setSyntax(ByteSyntax syntax) {
     if (m_syntax == syntax) return;
     m_syntax = syntax;
@@ -70,13 +95,43 @@ QString EscapeEdit::text() const {
 
 void EscapeEdit::setText(const QString& text) {
     QString line = text;
-    line.replace(u'\n', QStringLiteral("\\n"));
+    if (!m_multiLine) line.replace(u'\n', QStringLiteral("\\n"));
     setPlainText(line);
     moveCursor(QTextCursor::End);
 }
 
+QStringList EscapeEdit::lines() const {
+    if (!m_multiLine) return {toPlainText()};
+    return toPlainText().split(u'\n');
+}
+
+QList<ParsedBytes> EscapeEdit::parsedLines() const {
+    QList<ParsedBytes> out;
+    for (const QString& line : lines()) out.append(parseBytes(line, m_syntax));
+    return out;
+}
+
 ParsedBytes EscapeEdit::parsed() const {
-    return parseBytes(toPlainText(), m_syntax);
+    if (!m_multiLine) return parseBytes(toPlainText(), m_syntax);
+    const QList<ParsedBytes> each = parsedLines();
+    ParsedBytes joined;
+    QByteArray bytes;
+    int offset = 0;  // of the line in toPlainText()
+    const QStringList texts = lines();
+    for (qsizetype i = 0; i < each.size(); ++i) {
+        const ParsedBytes& p = each.at(i);
+        if (!p.ok()) {
+            ParsedBytes bad = p;
+            if (bad.errorStart >= 0) bad.errorStart += offset;
+            if (each.size() > 1) bad.error = tr("Line %1: %2").arg(i + 1).arg(p.error);
+            return bad;
+        }
+        if (i > 0) bytes.append('\n');
+        bytes.append(*p.bytes);
+        offset += static_cast<int>(texts.at(i).size()) + 1;
+    }
+    joined.bytes = bytes;
+    return joined;
 }
 
 QSize EscapeEdit::sizeHint() const {
@@ -128,17 +183,24 @@ void EscapeEdit::keyPressEvent(QKeyEvent* event) {
     switch (event->key()) {
     case Qt::Key_Return:
     case Qt::Key_Enter:
+        if (m_multiLine && (event->modifiers() & ~Qt::KeypadModifier) == Qt::ShiftModifier) {
+            textCursor().insertBlock();  // Shift+Enter: a new line
+            event->accept();
+            return;
+        }
         if (event->modifiers() & ~(Qt::KeypadModifier)) break;
         emit submitted();
         event->accept();
         return;
     case Qt::Key_Up:
         if (event->modifiers() != Qt::NoModifier) break;
+        if (m_multiLine && textCursor().blockNumber() > 0) break;  // moves up a line
         emit historyRequested(-1);
         event->accept();
         return;
     case Qt::Key_Down:
         if (event->modifiers() != Qt::NoModifier) break;
+        if (m_multiLine && textCursor().blockNumber() < blockCount() - 1) break;
         emit historyRequested(+1);
         event->accept();
         return;
@@ -166,8 +228,16 @@ void EscapeEdit::insertFromMimeData(const QMimeData* source) {
     const QString in = source->text();
     QString out;
     out.reserve(in.size());
+    char16_t prev = 0;
     for (const QChar c : in) {
         const char16_t u = c.unicode();
+        if (m_multiLine && (u == u'\r' || u == u'\n')) {
+            // A line break is a new line ("\r\n" and a lone "\r" too).
+            if (u == u'\r' || prev != u'\r') out.append(u'\n');
+            prev = u;
+            continue;
+        }
+        prev = u;
         if (m_syntax == ByteSyntax::Hex) {
             out.append(u < 0x20 ? QChar(u' ') : c);
             continue;
@@ -184,7 +254,11 @@ void EscapeEdit::insertFromMimeData(const QMimeData* source) {
                 out.append(c);
         }
     }
+    // One line break at the very end is the end of the last line, not an empty line after it.
+    if (m_multiLine && out.endsWith(u'\n')) out.chop(1);
     insertPlainText(out);
+    const int pasted = static_cast<int>(out.count(u'\n')) + 1;
+    if (m_multiLine && pasted > 1) emit pastedLines(pasted);
 }
 
 void EscapeEdit::changeEvent(QEvent* event) {
@@ -192,7 +266,7 @@ void EscapeEdit::changeEvent(QEvent* event) {
         m_highlighter->colors = ViewColors::forPalette(palette());
         m_highlighter->rehighlight();
     } else if (event->type() == QEvent::FontChange) {
-        setFixedHeight(sizeHint().height());
+        fitHeight();
     }
     QPlainTextEdit::changeEvent(event);
 }

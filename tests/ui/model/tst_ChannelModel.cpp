@@ -57,6 +57,7 @@ private slots:
     void tlsListenerPassesItOn();
     void tlsStartTlsAndRequested();
     void proxiedPairIsGrouped();
+    void userLabelIsShownOnly();
 };
 
 void tst_ChannelModel::listenerWithAcceptedChildren() {
@@ -489,6 +490,37 @@ void tst_ChannelModel::proxiedPairIsGrouped() {
     QVERIFY(f.model.info(2) == nullptr && f.model.info(3) == nullptr);
     QCOMPARE(f.model.rowCount(listener), 1);
     QCOMPARE(f.model.indexForChannel(5).parent(), f.model.indexForChannel(4));
+}
+
+void tst_ChannelModel::userLabelIsShownOnly() {
+    Fixture f;
+    f.script.listening(1, "127.0.0.1:7000", 7000);
+    f.script.accepted(2, 1, "127.0.0.1:50001", "127.0.0.1:7000");
+    f.feed();
+    const QModelIndex listener = f.model.index(0, ChannelModel::ColName);
+    const QModelIndex child = f.model.index(0, ChannelModel::ColName, listener);
+    QVERIFY(f.model.flags(child) & Qt::ItemIsEditable);
+    QVERIFY(!(f.model.flags(f.model.index(0, ChannelModel::ColPeer)) & Qt::ItemIsEditable));
+    QSignalSpy changed(&f.model, &QAbstractItemModel::dataChanged);
+    // Edited in the list (F2): the name goes before the channel's own.
+    QVERIFY(f.model.setData(child, QStringLiteral("  alice  ")));
+    QCOMPARE(child.data().toString(), QStringLiteral("alice · #2 accepted"));
+    QCOMPARE(child.data(Qt::EditRole).toString(), QStringLiteral("alice"));
+    QCOMPARE(f.model.info(2)->userLabel, QStringLiteral("alice"));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex(), child);
+    // Control characters become spaces; the length is capped.
+    QVERIFY(f.model.setUserLabel(1, QStringLiteral("smtp\r\n\x1b[31mx")));
+    QCOMPARE(listener.data().toString(), QStringLiteral("smtp   [31mx · #1 listener"));
+    QVERIFY(f.model.setUserLabel(1, QString(500, u'n')));
+    QCOMPARE(f.model.info(1)->userLabel.size(), ChannelModel::kMaxUserLabel);
+    // Events keep it (it is the model's, not the engine's); empty removes it.
+    f.script.line(2, "hello");
+    f.feed();
+    QCOMPARE(child.data().toString(), QStringLiteral("alice · #2 accepted"));
+    QVERIFY(f.model.setUserLabel(2, QString()));
+    QCOMPARE(child.data().toString(), QStringLiteral("#2 accepted"));
+    QVERIFY(!f.model.setUserLabel(99, QStringLiteral("nobody")));
 }
 
 QTEST_MAIN(tst_ChannelModel)

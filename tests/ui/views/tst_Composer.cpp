@@ -2,10 +2,16 @@
 // terminator, Enter, history, and mistakes that block sending.
 #include "ui/views/Composer.h"
 #include "ui/views/EscapeEdit.h"
+#include "ui/views/SnippetBar.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLineEdit>
+#include <QToolButton>
 #include <QLabel>
 #include <QMimeData>
 #include <QPaintEvent>
@@ -33,7 +39,16 @@ private slots:
     void cannotSendNoteFollowsTheTarget();
     void placeholderChangeIsRepainted();
     void repeatAndStop();
-    void pastedLineBreaksBecomeEscapes();
+    void pastedLinesAreLines();
+    void pastedLinesAsOneMessage();
+    void shiftEnterStartsANewLine();
+    void upAndDownMoveBetweenLinesBeforeHistory();
+    void aMistakeOnOneLineBlocksAll();
+    void fieldGrowsWithItsLines();
+    void snippetClickSends();
+    void snippetsFollowTheScope();
+    void snippetEditorAddsEditsRemoves();
+    void toAllOnlyForAListenerWithConnections();
 
 private:
     static void show(Composer& c) {
@@ -268,7 +283,7 @@ void tst_Composer::placeholderChangeIsRepainted() {
     QCoreApplication::processEvents();
     counter.paints = 0;
     c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\n"), true);
-    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends"));
+    QCOMPARE(c.editor()->placeholderText(), QStringLiteral("Type a message; Enter sends, Shift+Enter starts a new line"));
     QTRY_VERIFY(counter.paints > 0);
 }
 
@@ -295,17 +310,259 @@ void tst_Composer::repeatAndStop() {
     QCOMPARE(stop.size(), 1);
 }
 
-void tst_Composer::pastedLineBreaksBecomeEscapes() {
+void tst_Composer::pastedLinesAreLines() {
     Composer c;
     c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
     show(c);
-    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b"));
+    QCOMPARE(c.linesMode(), Composer::LinesMode::EachLine);  // the default
+    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b\r\nQUIT\r\n"));
     c.editor()->paste();
-    QCOMPARE(c.editor()->text(), QStringLiteral("USER a\\r\\nPASS b"));
-    QCOMPARE(c.editor()->blockCount(), 1);
+    QCOMPARE(c.editor()->blockCount(), 3);  // the trailing break ends the last line
+    QCOMPARE(c.editor()->text(), QStringLiteral("USER a\nPASS b\nQUIT"));
+    QVERIFY2(c.noteText().contains(QStringLiteral("3 messages")), qPrintable(c.noteText()));
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 3);  // one push per line
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("USER a\r\n"));
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("PASS b\r\n"));
+    QCOMPARE(spy.at(2).at(0).toByteArray(), QByteArray("QUIT\r\n"));
+    QCOMPARE(c.editor()->text(), QString());
+    QCOMPARE(c.editor()->blockCount(), 1);
+    // A lone "\n" and a lone "\r" break lines too; other control bytes stay escapes.
+    QApplication::clipboard()->setText(QStringLiteral("a\nb\rc\td"));
+    c.editor()->paste();
+    QCOMPARE(c.editor()->text(), QStringLiteral("a\nb\nc\\td"));
+}
+
+void tst_Composer::pastedLinesAsOneMessage() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.setLinesMode(Composer::LinesMode::OneMessage);
+    QApplication::clipboard()->setText(QStringLiteral("USER a\nPASS b"));
+    c.editor()->paste();
+    QVERIFY2(c.noteText().contains(QStringLiteral("one message")), qPrintable(c.noteText()));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);  // one push, the lines joined by the terminator
     QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("USER a\r\nPASS b\r\n"));
+    // Without the terminator appended the lines are joined by "\n".
+    c.setAppendTerminator(false);
+    c.editor()->paste();
+    QCOMPARE(c.message().value(), QByteArray("USER a\nPASS b"));
+    // The repeat producer takes the whole text.
+    c.setLinesMode(Composer::LinesMode::EachLine);
+    c.setAppendTerminator(true);
+    QCOMPARE(c.message().value(), QByteArray("USER a\r\nPASS b\r\n"));
+    QCOMPARE(c.messages().value().size(), 2);
+}
+
+void tst_Composer::shiftEnterStartsANewLine() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClicks(c.editor(), "SET k 1");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QCOMPARE(spy.size(), 0);  // not sent
+    QTest::keyClicks(c.editor(), "GET k");
+    QCOMPARE(c.editor()->blockCount(), 2);
+    QTest::keyClick(c.editor(), Qt::Key_Enter, Qt::KeypadModifier | Qt::ShiftModifier);
+    QCOMPARE(c.editor()->blockCount(), 3);  // the keypad's Enter too
+    QTest::keyClick(c.editor(), Qt::Key_Backspace);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 2);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("SET k 1\n"));
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("GET k\n"));
+    // The history keeps the two lines as one entry, and gives them back as two lines.
+    QCOMPARE(c.history().constLast(), QStringLiteral("SET k 1\nGET k"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);
+    QCOMPARE(c.editor()->blockCount(), 2);
+    QCOMPARE(c.editor()->text(), QStringLiteral("SET k 1\nGET k"));
+}
+
+void tst_Composer::upAndDownMoveBetweenLinesBeforeHistory() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    c.setHistory({QStringLiteral("old")});
+    show(c);
+    QTest::keyClicks(c.editor(), "one");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(c.editor(), "two");
+    QTest::keyClick(c.editor(), Qt::Key_Up);  // to the first line, not the history
+    QCOMPARE(c.editor()->textCursor().blockNumber(), 0);
+    QCOMPARE(c.editor()->text(), QStringLiteral("one\ntwo"));
+    QTest::keyClick(c.editor(), Qt::Key_Up);  // now the history
+    QCOMPARE(c.editor()->text(), QStringLiteral("old"));
+    QTest::keyClick(c.editor(), Qt::Key_Down);  // back to the draft
+    QCOMPARE(c.editor()->text(), QStringLiteral("one\ntwo"));
+}
+
+void tst_Composer::aMistakeOnOneLineBlocksAll() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    QTest::keyClicks(c.editor(), "fine");
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(c.editor(), "bad \\xZZ");
+    QVERIFY(!c.editor()->isValid());
+    QVERIFY2(c.editor()->errorMessage().startsWith(QStringLiteral("Line 2")), qPrintable(c.editor()->errorMessage()));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);  // not the first line alone either
+    QVERIFY(!c.messages().has_value());
+    QVERIFY(!c.sendButton()->isEnabled());
+}
+
+void tst_Composer::fieldGrowsWithItsLines() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    show(c);
+    const int one = c.editor()->height();
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    const int three = c.editor()->height();
+    QCOMPARE(three - one, 2 * c.editor()->fontMetrics().lineSpacing());
+    for (int i = 0; i < 20; ++i) QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
+    QCOMPARE(c.editor()->height(),
+             one + (ui::EscapeEdit::kMaxVisibleLines - 1) * c.editor()->fontMetrics().lineSpacing());  // then it scrolls
+    c.editor()->setText({});
+    QCOMPARE(c.editor()->height(), one);
+}
+
+void tst_Composer::snippetClickSends() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.snippetBar()->setSnippets({{QStringLiteral("PING"), QStringLiteral("PING"), QString()},
+                                 {QStringLiteral("login"), QStringLiteral("USER a\nPASS \\x62"), QString()}});
+    QCOMPARE(c.snippetBar()->buttons().size(), 2);
+    QTest::keyClicks(c.editor(), "typed");
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::mouseClick(c.snippetBar()->buttons().at(0), Qt::LeftButton);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("PING\r\n"));
+    QCOMPARE(c.editor()->text(), QStringLiteral("typed"));  // the field is left alone
+    QTest::mouseClick(c.snippetBar()->buttons().at(1), Qt::LeftButton);  // two lines: two messages
+    QCOMPARE(spy.size(), 3);
+    QCOMPARE(spy.at(1).at(0).toByteArray(), QByteArray("USER a\r\n"));
+    QCOMPARE(spy.at(2).at(0).toByteArray(), QByteArray("PASS b\r\n"));
+    // A target that cannot send: the buttons are disabled, and a call says why.
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is closed"));
+    QVERIFY(!c.snippetBar()->buttons().at(0)->isEnabled());
+    QVERIFY(!c.sendText(QStringLiteral("PING")));
+    QCOMPARE(spy.size(), 3);
+    QVERIFY(c.noteText().contains(QStringLiteral("closed")));
+}
+
+void tst_Composer::snippetsFollowTheScope() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    c.snippetBar()->setSnippets({{QStringLiteral("all"), QStringLiteral("A"), QString()},
+                                 {QStringLiteral("redis"), QStringLiteral("PING"), QStringLiteral("protocol:redis")},
+                                 {QStringLiteral("here"), QStringLiteral("H"), QStringLiteral("endpoint:127.0.0.1:6379")}});
+    const auto names = [&c] {
+        QStringList out;
+        for (QToolButton* b : c.snippetBar()->buttons()) out << b->text();
+        return out;
+    };
+    c.setSnippetScope(QString(), QStringLiteral("127.0.0.1:7000"));
+    QCOMPARE(names(), QStringList{QStringLiteral("all")});
+    c.setSnippetScope(QStringLiteral("redis"), QStringLiteral("127.0.0.1:7000"));
+    QCOMPARE(names(), (QStringList{QStringLiteral("all"), QStringLiteral("redis")}));
+    c.setSnippetScope(QString(), QStringLiteral("127.0.0.1:6379"));
+    QCOMPARE(names(), (QStringList{QStringLiteral("all"), QStringLiteral("here")}));
+    // Kept as JSON and read back; entries without a name or a text are dropped.
+    const QByteArray json = ui::SnippetBar::toJson(c.snippetBar()->snippets());
+    QCOMPARE(ui::SnippetBar::fromJson(json), c.snippetBar()->snippets());
+    QCOMPARE(ui::SnippetBar::fromJson(R"([{"name":"","text":"x"},{"name":"n","text":""},"junk",{"name":"ok","text":"t"}])").size(), 1);
+    QVERIFY(ui::SnippetBar::fromJson("not json").isEmpty());
+}
+
+void tst_Composer::snippetEditorAddsEditsRemoves() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
+    c.setSnippetScope(QStringLiteral("redis"), QStringLiteral("127.0.0.1:6379"));
+    show(c);
+    QSignalSpy changed(c.snippetBar(), &ui::SnippetBar::changed);
+    QTest::mouseClick(c.snippetBar()->addButton(), Qt::LeftButton);
+    auto* dialog = c.findChild<QDialog*>(QStringLiteral("snippetEditor"));
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible() && QApplication::activeModalWidget() == dialog);  // window-modal, not a nested loop
+    auto* save = dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save);
+    QVERIFY(!save->isEnabled());  // no name, no text
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("GET k"));
+    auto* text = dialog->findChild<ui::EscapeEdit*>(QStringLiteral("text"));
+    text->setFocus();
+    QTest::keyClicks(text, "GET \\xZ");
+    QVERIFY(!save->isEnabled());  // a mistake
+    QTest::keyClick(text, Qt::Key_Backspace);
+    QTest::keyClicks(text, "6b");
+    QVERIFY(save->isEnabled());
+    auto* scope = dialog->findChild<QComboBox*>(QStringLiteral("scope"));
+    scope->setCurrentIndex(scope->findData(QStringLiteral("protocol:redis")));
+    QTest::mouseClick(save, Qt::LeftButton);
+    QTRY_VERIFY(c.findChild<QDialog*>(QStringLiteral("snippetEditor")) == nullptr);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(c.snippetBar()->snippets().size(), 1);
+    QCOMPARE(c.snippetBar()->snippets().at(0),
+             (ui::Snippet{QStringLiteral("GET k"), QStringLiteral("GET \\x6b"), QStringLiteral("protocol:redis")}));
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::mouseClick(c.snippetBar()->buttons().at(0), Qt::LeftButton);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("GET k\n"));
+    // Edit: the dialog opens on it; renamed.
+    dialog = c.snippetBar()->openEditor(0);
+    QCOMPARE(dialog->findChild<QLineEdit*>(QStringLiteral("name"))->text(), QStringLiteral("GET k"));
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("get"));
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save)->click();
+    QCOMPARE(c.snippetBar()->snippets().at(0).name, QStringLiteral("get"));
+    QCOMPARE(c.snippetBar()->buttons().at(0)->text(), QStringLiteral("get"));
+    // Cancel changes nothing; remove removes.
+    dialog = c.snippetBar()->openEditor(0);
+    dialog->findChild<QLineEdit*>(QStringLiteral("name"))->setText(QStringLiteral("nope"));
+    dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Cancel)->click();
+    QCOMPARE(c.snippetBar()->snippets().at(0).name, QStringLiteral("get"));
+    c.snippetBar()->removeSnippet(0);
+    QVERIFY(c.snippetBar()->buttons().isEmpty());
+    QCOMPARE(changed.size(), 3);
+}
+
+void tst_Composer::toAllOnlyForAListenerWithConnections() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is a listener"));
+    show(c);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QVERIFY(c.toAllBox()->isHidden());  // the owner has not said it is a listener
+    c.setListenerConnections(0);
+    QVERIFY(!c.toAllBox()->isHidden());
+    QVERIFY(!c.toAllBox()->isEnabled());  // no connection yet
+    c.setListenerConnections(2);
+    QVERIFY(c.toAllBox()->isEnabled());
+    QVERIFY(c.toAllBox()->text().contains(QLatin1String("2")));
+    QTest::keyClicks(c.editor(), "hi");
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 0);  // not checked: a listener cannot send
+    QVERIFY(!c.toAll());
+    c.toAllBox()->setChecked(true);
+    QVERIFY(c.toAll());
+    QVERIFY(c.sendButton()->isEnabled());
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toByteArray(), QByteArray("hi\r\n"));
+    // Another target (a client): the box goes, and with it the fan-out.
+    c.setTarget(2, QStringLiteral("#2"), Terminator::bytes("\r\n"), true);
+    QVERIFY(c.toAllBox()->isHidden());
+    QVERIFY(!c.toAll());
+    // The listener's connections all closed: nothing goes to all.
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is a listener"));
+    c.setListenerConnections(2);
+    QVERIFY(!c.toAllBox()->isChecked());  // chosen again for each selection
+    c.toAllBox()->setChecked(true);
+    QVERIFY(c.toAll());
+    c.setListenerConnections(0);
+    QVERIFY(!c.toAll());
+    QVERIFY(!c.sendText(QStringLiteral("x")));
 }
 
 QTEST_MAIN(tst_Composer)

@@ -5,11 +5,13 @@
 #include "DataTestSupport.h"
 
 #include "engine/capture/TlsText.h"
+#include "ui/views/CompactModel.h"
 #include "ui/views/ConversationView.h"
 #include "ui/views/EventDelegate.h"
 #include "ui/model/EventLogModel.h"
 #include "ui/model/EventLogStore.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QScrollBar>
@@ -47,6 +49,7 @@ private slots:
     void copyFormats();
     void followsTheTail();
     void tlsRows();
+    void compactModeIsFollowStream();
 
 private:
     int rowOf(EventKind kind, int nth = 0) const;
@@ -294,6 +297,76 @@ void tst_ConversationView::tlsRows() {
     m_view->setKinds({EventKind::TlsHandshake});
     m_view->applyFilterNow();
     QTRY_COMPARE(m_model->rowCount(), 2);
+}
+
+void tst_ConversationView::compactModeIsFollowStream() {
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    QVERIFY(!m_view->messagesMode());
+    QSignalSpy changed(m_view.get(), &ui::ConversationView::compactModeChanged);
+    m_view->compactAction()->trigger();
+    QVERIFY(m_view->compactMode());
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(m_view->messagesMode());  // over the model in Messages mode ...
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    ui::CompactModel* c = m_view->compactModel();
+    QCOMPARE(c->sourceModel(), m_model.get());  // ... a filter of it, not a copy
+    QVERIFY(m_view->compactTable()->isVisible());
+    QVERIFY(!m_view->table()->isVisible());
+    // The sent bytes once (not the push row as well), the message, the one in progress;
+    // no listening / accepted / connected / error rows.
+    const auto rows = [c] {
+        QStringList out;
+        for (int r = 0; r < c->rowCount(); ++r) {
+            const QModelIndex i = c->index(r, 0);
+            out << QStringLiteral("%1:%2").arg(i.data(ui::EventLogModel::ChannelRole).toUInt())
+                       .arg(QString::fromLatin1(i.data(ui::EventLogModel::BytesRole).toByteArray()));
+        }
+        return out;
+    };
+    QCOMPARE(rows(), (QStringList{QStringLiteral("2:a\tb\r\nhello\r\n"), QStringLiteral("3:a\tb"),
+                                  QStringLiteral("3:hel")}));
+    QVERIFY(m_model->rowCount() > c->rowCount());
+    // Time, channel, direction, size, data.
+    QCOMPARE(c->columnCount(), 5);
+    // Two colours: out and in, each a tint of the base, not the same.
+    const QColor out = c->index(0, 0).data(Qt::BackgroundRole).value<QColor>();
+    const QColor in = c->index(1, 0).data(Qt::BackgroundRole).value<QColor>();
+    QCOMPARE(out, c->outgoingTint());
+    QCOMPARE(in, c->incomingTint());
+    QVERIFY(in != out);
+    QVERIFY(in != m_view->palette().color(QPalette::Base));
+    QCOMPARE(c->index(2, 0).data(Qt::BackgroundRole).value<QColor>(), in);  // in progress: in
+    // Text reads on both tints, in a dark palette too.
+    for (const bool dark : {false, true}) {
+        QPalette p;
+        p.setColor(QPalette::Base, dark ? QColor(30, 30, 30) : QColor(255, 255, 255));
+        p.setColor(QPalette::Text, dark ? QColor(230, 230, 230) : QColor(0, 0, 0));
+        p.setColor(QPalette::Window, p.color(QPalette::Base));
+        c->setColors(ui::ViewColors::forPalette(p), p.color(QPalette::Base));
+        QVERIFY(c->incomingTint() != c->outgoingTint());
+        QVERIFY2(ui::ViewColors::contrast(p.color(QPalette::Text), c->incomingTint()) >= ui::ViewColors::kReadable,
+                 dark ? "dark in" : "light in");
+        QVERIFY2(ui::ViewColors::contrast(p.color(QPalette::Text), c->outgoingTint()) >= ui::ViewColors::kReadable,
+                 dark ? "dark out" : "light out");
+    }
+    // New events arrive in it as they come.
+    m_script.push(3, 4);
+    m_script.sent(3, "ok\r\n");
+    m_script.collect(3, "lo");
+    m_script.found(3, Terminator::bytes("\r\n"), 5);
+    auto batch = m_script.take();
+    m_store->append(batch);
+    m_model->appendFromStore();
+    QTRY_COMPARE(rows(), (QStringList{QStringLiteral("2:a\tb\r\nhello\r\n"), QStringLiteral("3:a\tb"),
+                                      QStringLiteral("3:ok\r\n"), QStringLiteral("3:hello")}));
+    // Off: the mode it found (Events), the full table back, the filter detached.
+    m_view->setCompactMode(false);
+    QVERIFY(!m_view->messagesMode());
+    QVERIFY(m_view->table()->isVisible());
+    QVERIFY(!m_view->compactTable()->isVisible());
+    QCOMPARE(c->sourceModel(), nullptr);
+    QCOMPARE(changed.size(), 2);
 }
 
 QTEST_MAIN(tst_ConversationView)
