@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """tests/windows/wine_cli_checks.py - linewright-cli.exe under Wine, against
-native Linux peers (this Python, CPython's asynchat, tshark).
+native Linux peers (this Python, CPython's asynchat, tshark, openssl
+s_server).
 
     wine_cli_checks.py CLI_EXE WORK_DIR [LINUX_CLI]
 
 Run by tests/windows/run_wine_suite.sh (CI's Windows step) with WINEPREFIX and
 WINEDEBUG set. Needs a Python with asynchat (3.11; it is gone from 3.12) and
-tshark. Every wait has a deadline and waits on something (a listener's
+tshark and openssl. Every wait has a deadline and waits on something (a listener's
 "listening on" line, a socket, a process's end); nothing sleeps. Prints one
 "ok - ..." line per check and fails at the first mismatch with what differed.
 LINUX_CLI (the native linewright-cli), when given, reads the session the .exe
