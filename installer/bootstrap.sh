@@ -90,8 +90,10 @@ WINDOWS_DEPS=(
     curl
     python3
     # tests/windows/wine_cli_checks.py: tshark reads the .exe's pcapng export
-    # (python3 is Debian's 3.11, which still has asynchat for the echo server)
+    # (python3 is Debian's 3.11, which still has asynchat for the echo server);
+    # openssl s_server is the TLS peer of connect --tls
     tshark
+    openssl
 )
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

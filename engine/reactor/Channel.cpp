@@ -142,34 +142,53 @@ void Channel::cacheTerminator(const Terminator& t) {
 
 // --- Commands -------------------------------------------------------------------------
 
-// select() cannot watch descriptors at or past FD_SETSIZE on POSIX (Windows'
-// fd_set is a list and has no such bound per descriptor).
-bool backendCanWatch(Backend backend, NativeSocket fd) {
+// select()'s limit. POSIX fd_sets are bitmaps indexed by descriptor: one at
+// or past FD_SETSIZE cannot be watched, whatever the count. Winsock's are
+// arrays of at most FD_SETSIZE sockets of any value: what counts is how many
+// sockets the loop has (Poller.cpp's SelectPoller throws BackendError, which
+// stops the whole loop, past that).
+bool backendCanWatch(Backend backend, NativeSocket fd, std::size_t socketsInLoop) {
     if (backend != Backend::Select) return true;
     if constexpr (kIsWindows) {
-        return true;
+        (void)fd;
+        return socketsInLoop <= static_cast<std::size_t>(FD_SETSIZE);
     } else {
+        (void)socketsInLoop;
         return static_cast<long long>(fd) < static_cast<long long>(FD_SETSIZE);
     }
 }
 
-std::string backendLimitText(Backend backend, NativeSocket fd) {
-    return "descriptor " + std::to_string(static_cast<long long>(fd)) + " is past what " +
-           std::string(backendName(backend)) + "() can watch, FD_SETSIZE (" + std::to_string(FD_SETSIZE) + ")";
+std::string backendLimitText(Backend backend, NativeSocket fd, std::size_t socketsInLoop) {
+    if constexpr (kIsWindows) {
+        (void)fd;
+        return std::to_string(socketsInLoop) + " sockets are past what " + std::string(backendName(backend)) +
+               "() can watch, FD_SETSIZE (" + std::to_string(FD_SETSIZE) + ")";
+    } else {
+        (void)socketsInLoop;
+        return "descriptor " + std::to_string(static_cast<long long>(fd)) + " is past what " +
+               std::string(backendName(backend)) + "() can watch, FD_SETSIZE (" + std::to_string(FD_SETSIZE) + ")";
+    }
 }
 
 namespace {
 std::system_error selectLimitError(NativeSocket fd) {
-    return std::system_error(std::make_error_code(std::errc::too_many_files_open),
-                             "select() cannot watch descriptor " + std::to_string(static_cast<long long>(fd)) +
-                                 " (FD_SETSIZE); use the poll or epoll backend");
+    if constexpr (kIsWindows) {
+        (void)fd;
+        return std::system_error(std::make_error_code(std::errc::too_many_files_open),
+                                 "select() can watch at most " + std::to_string(FD_SETSIZE) +
+                                     " sockets (FD_SETSIZE) and the loop has that many; use the poll backend");
+    } else {
+        return std::system_error(std::make_error_code(std::errc::too_many_files_open),
+                                 "select() cannot watch descriptor " + std::to_string(static_cast<long long>(fd)) +
+                                     " (FD_SETSIZE); use the poll or epoll backend");
+    }
 }
 }  // namespace
 
 void Channel::listenOn(const Address& address, int backlog) {
     try {
         createSocket(address.family());
-        if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
+        if (!backendCanWatch(m_ctx.backend, socketHandle(), map().size())) throw selectLimitError(socketHandle());
         setReuseAddr();
         if (address.family() == kAfInet6) {
             std::error_code ignored;  // "::" means IPv6 only unless asked otherwise
@@ -216,7 +235,7 @@ void Channel::attemptConnect() {
         m_attempt = m_candidates[m_nextCandidate++];
         try {
             createSocket(m_attempt.family());
-            if (!backendCanWatch(m_ctx.backend, socketHandle())) throw selectLimitError(socketHandle());
+            if (!backendCanWatch(m_ctx.backend, socketHandle(), map().size())) throw selectLimitError(socketHandle());
             m_report.connecting(m_attempt, m_host, m_proxyUpstream ? m_proxyPeerId : 0);
             connect(m_attempt);  // completes later, or now (then handleConnect has run)
             return;
@@ -736,7 +755,8 @@ void Channel::handleAccept() {
 }
 
 void Channel::handleAccepted(Socket sock, const Address& peer) {
-    if (!backendCanWatch(m_ctx.backend, sock.get())) {
+    // (`sock` is not in the loop yet: the loop would have one more.)
+    if (!backendCanWatch(m_ctx.backend, sock.get(), map().size() + 1)) {
         m_report.warning(WarningCode::AcceptFailed, std::string(selectLimitError(sock.get()).what()) +
                                                         "; the connection from " + peer.toString() + " was closed");
         return;  // `sock` closes here

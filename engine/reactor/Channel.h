@@ -93,11 +93,16 @@ class TlsContext;
 class TlsLayer;
 }  // namespace tls
 
-/// "descriptor 1030 is past what select() can watch, FD_SETSIZE (1024)":
-/// why backendCanWatch() said no.
-std::string backendLimitText(Backend backend, NativeSocket fd);
-/// Whether `backend` can watch descriptor `fd` (select(): below FD_SETSIZE on POSIX).
-bool backendCanWatch(Backend backend, NativeSocket fd);
+/// Why backendCanWatch() said no: "descriptor 1030 is past what select() can
+/// watch, FD_SETSIZE (1024)" on POSIX, "1025 sockets are past what select()
+/// can watch, FD_SETSIZE (1024)" on Windows.
+std::string backendLimitText(Backend backend, NativeSocket fd, std::size_t socketsInLoop);
+/// Whether `backend` can watch descriptor `fd` in a loop that has
+/// `socketsInLoop` sockets, `fd` counted. select() on POSIX: `fd` below
+/// FD_SETSIZE (fd_set is a bitmap indexed by descriptor); on Windows: at most
+/// FD_SETSIZE sockets (fd_set is an array of sockets of any value). poll and
+/// epoll: always.
+bool backendCanWatch(Backend backend, NativeSocket fd, std::size_t socketsInLoop);
 
 /// What a Channel needs its owner to do. Implemented by the Reactor.
 class ChannelHost {

@@ -918,11 +918,13 @@ void Reactor::Impl::execute(cmd::SetBackend& c) {
         emitError(kReactorChannel, 0, "cannot switch to " + name + ": the backend is not available here");
         return;
     }
+    const std::size_t sockets = m_thread.loop().size();
     for (Dispatcher* d : m_thread.loop().channels()) {
         const NativeSocket fd = d->fileno();
-        if (fd != kInvalidSocket && !backendCanWatch(c.backend, fd)) {
+        if (fd != kInvalidSocket && !backendCanWatch(c.backend, fd, sockets)) {
             emitError(kReactorChannel, 0,
-                      "cannot switch to " + name + ": " + backendLimitText(c.backend, fd) + "; the loop stays in " +
+                      "cannot switch to " + name + ": " + backendLimitText(c.backend, fd, sockets) +
+                          "; the loop stays in " +
                           std::string(backendName(m_ctx.backend)) + " (poll and epoll have no such limit)");
             return;
         }
