@@ -187,9 +187,13 @@ run_tests() {
     local preset=$1
     shift
     say "testing ($preset)"
-    # As many tests at once as there are cores: most of a test's time is
-    # spent waiting on its peers (tests never sleep, they wait on conditions).
-    "${san_wrap[@]}" ctest --preset "$preset" -j"$(nproc)" "$@"
+    # The sanitizer runs take as many tests at once as there are cores (most
+    # of a test's time is spent waiting on its peers). The default run stays
+    # one at a time: twice in CI, with two at once, a dnsmasq peer (tst_UdpWindow,
+    # tst_CliUdpReplay) never answered, which was not seen one at a time.
+    local jobs=()
+    [[ $preset == default ]] || jobs=(-j"$(nproc)")
+    "${san_wrap[@]}" ctest --preset "$preset" "${jobs[@]}" "$@"
 }
 
 # Passed on every configure, so that a build directory follows the current
