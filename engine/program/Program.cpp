@@ -74,7 +74,6 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 if (f.group >= captures.size())
                     return fail("capture $" + std::to_string(f.group) + " took no part in the match");
                 const std::string_view c = captures[f.group];
-                const std::string name = f.fn == Fn::Dec ? "" : std::string(fnName(f.fn));
                 auto needBytes = [&](std::size_t n) -> bool { return c.size() >= n; };
                 const auto* u = reinterpret_cast<const unsigned char*>(c.data());
                 switch (f.fn) {
@@ -104,7 +103,7 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 case Fn::Le32: {
                     const std::size_t n = f.fn == Fn::U8 ? 1 : (f.fn == Fn::Be16 || f.fn == Fn::Le16) ? 2 : 4;
                     if (!needBytes(n))
-                        return fail(name + "($" + std::to_string(f.group) + ") needs " + std::to_string(n) +
+                        return fail(std::string(fnName(f.fn)) + "($" + std::to_string(f.group) + ") needs " + std::to_string(n) +
                                     " bytes; the capture has " + std::to_string(c.size()));
                     const bool le = f.fn == Fn::Le16 || f.fn == Fn::Le32;
                     for (std::size_t i = 0; i < n; ++i) v = v * 256 + u[le ? n - 1 - i : i];
@@ -112,8 +111,16 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 }
                 }
             }
-            if (v != 0 && (product > kExprMax / (v < 0 ? -v : v) || product < -kExprMax / (v < 0 ? -v : v)))
+            // |product × v| ≤ 2^53. Both under 2^31 (a count, a length): the
+            // product cannot overflow, so it is checked directly; else by a
+            // division (no multiplication that could overflow).
+            const std::int64_t av = v < 0 ? -v : v, ap = product < 0 ? -product : product;
+            constexpr std::int64_t kSmall = std::int64_t{1} << 31;
+            if (av < kSmall && ap < kSmall) {
+                if (ap * av > kExprMax) return fail("'" + text + "' is too large");
+            } else if (v != 0 && (product > kExprMax / av || product < -kExprMax / av)) {
                 return fail("'" + text + "' is too large");
+            }
             product *= v;
         }
         sum += t.negative ? -product : product;
