@@ -234,8 +234,36 @@ bool validName(std::string_view w) { return !w.empty() && w.size() <= 64; }
 // escape or a [class], not followed by a quantifier that allows zero. Any
 // other shape (no anchor, multi-line mode, alternation anywhere, a group, a
 // negated class, \w …) gives nullopt: RE2 alone decides.
+// Whether a regex has a '|' outside a character class and not escaped (an
+// alternation: then the first byte is not fixed). RESP's `^[|]…` has none.
+bool alternates(std::string_view p) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '\\') {
+            ++i;
+        } else if (p[i] == '|') {
+            return true;
+        } else if (p[i] == '[') {
+            std::size_t j = i + 1;
+            if (j < p.size() && p[j] == '^') ++j;
+            if (j < p.size() && p[j] == ']') ++j;  // a leading ']' is a member
+            for (; j < p.size() && p[j] != ']'; ++j) {
+                if (p[j] == '\\') {
+                    ++j;
+                } else if (p[j] == '[' && j + 1 < p.size() && p[j + 1] == ':') {
+                    const std::size_t close = p.find(":]", j + 2);
+                    if (close == std::string_view::npos) return true;  // (unsure: as if it did)
+                    j = close + 1;
+                }
+            }
+            if (j >= p.size()) return true;  // unclosed: unsure
+            i = j;
+        }
+    }
+    return false;
+}
+
 std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p, std::size_t* atomEnd = nullptr) {
-    if (p.find('|') != std::string_view::npos) return std::nullopt;
+    if (alternates(p)) return std::nullopt;
     bool icase = false;
     std::size_t i = 0;
     if (p.substr(0, 2) == "(?") {

@@ -147,7 +147,12 @@ private slots:
         QCOMPARE(firstBytes("^[0-3x]"), std::string("0123x"));
         QCOMPARE(firstBytes("^\\x0b"), std::string("\x0b"));
         QCOMPARE(firstBytes("^\\d+"), std::string("0123456789"));
-        for (const char* any : {"^a?b", "^a*b", "^a{0,2}b", "^(a)", "a|^b", "(?m)^x", "x", "^[^a]", "^\\w", "^.", "^[[:digit:]]"})
+        // A '|' in a class or escaped is no alternation (the redis preset's attribute rule).
+        QCOMPARE(firstBytes("^[|]([0-9]+)$"), std::string("|"));
+        QCOMPARE(firstBytes("^\\|x"), std::string("|"));
+        QCOMPARE(firstBytes("^[]|]x"), std::string("]|"));
+        for (const char* any : {"^a?b", "^a*b", "^a{0,2}b", "^(a)", "a|^b", "(?m)^x", "x", "^[^a]", "^\\w", "^.", "^[[:digit:]]",
+                                "^[a]|b", "^a[|]|b", "^[[:alpha:]|]x|y", "^\\\\|x"})
             QVERIFY2(firstBytes(any) == "(any)", any);
         // The prefilter never hides a match: case-insensitive, and a class with escapes.
         auto p = lwtest::program("rule get: regex \"(?i)^get (.*)$\" => mark \"$1\"\n");
