@@ -63,6 +63,24 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
         if (error) *error = std::move(why);
         return std::nullopt;
     };
+    // `$N+K` (a bulk string's count): its value without the general loop;
+    // anything unusual (not digits, too long) takes the loop for its message.
+    if (terms.size() == 2 && !terms[0].negative && terms[0].factors.size() == 1 && terms[1].factors.size() == 1 &&
+        terms[0].factors[0].fn == Fn::Dec && terms[1].factors[0].fn == Fn::Number &&
+        terms[0].factors[0].group < captures.size()) {
+        const std::string_view c = captures[terms[0].factors[0].group];
+        if (!c.empty() && c.size() <= 15) {
+            std::int64_t v = 0;
+            bool digits = true;
+            for (char ch : c) {
+                digits = digits && ch >= '0' && ch <= '9';
+                v = v * 10 + (ch - '0');
+            }
+            const std::int64_t k = terms[1].factors[0].number;
+            const std::int64_t sum = terms[1].negative ? v - k : v + k;
+            if (digits && k <= kExprMax && sum <= kExprMax && sum >= -kExprMax) return sum;
+        }
+    }
     std::int64_t sum = 0;
     for (const Term& t : terms) {
         std::int64_t product = 1;

@@ -121,9 +121,8 @@ bool ProgramRunner::matchMessage(const Rule& r, std::string_view s, std::vector<
                 // ^X([0-9]+)$ by hand: what RE2 would answer, without it.
                 if (s.size() < 2 || !std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
                     return false;
-                caps.resize(2);
-                caps[0] = s;
-                caps[1] = s.substr(1);
+                caps.push_back(s);  // (cleared above; its capacity stays)
+                caps.push_back(s.substr(1));
                 return true;
             }
         } else if (!r.pattern->contains(s)) {
