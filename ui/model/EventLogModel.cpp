@@ -462,11 +462,15 @@ std::uint64_t messageSize(const EventLogStore& s, const ViewEntry& e) {
 
 QString EventLogModel::withRule(const QString& method, std::uint64_t row) const {
     // A protocol program's verdict: the rules that matched the message (found_terminator's `rule`).
-    if (m_store->record(row).kind != EventKind::FoundTerminator) return method;
+    // Its message group (Event::parent, 0: no program) follows: "found_terminator [bulk] (group 5)".
+    const LogRecord& r = m_store->record(row);
+    if (r.kind != EventKind::FoundTerminator) return method;
     const std::string_view rule = m_store->info(row);
-    if (rule.empty()) return method;
-    return method + QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) +
-           QLatin1Char(']');
+    QString out = method;
+    if (!rule.empty())
+        out += QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) + QLatin1Char(']');
+    if (r.parent != 0) out += QStringLiteral(" (group %1)").arg(r.parent);
+    return out;
 }
 
 QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) const {
