@@ -21,6 +21,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QItemSelectionModel>
 #include <QPushButton>
 #include <QSettings>
@@ -74,6 +75,8 @@ void shot(MainWindow& w, int row, const char* name) {
     const QByteArray scheme = qgetenv("LW_FIELD_SHOT_SCHEME");
     w.action(scheme == "dark" ? QStringLiteral("scheme2") : QStringLiteral("scheme1"))->trigger();
     w.resize(1400, 880);
+    if (auto* bytes = w.findChild<QDockWidget*>(QStringLiteral("BytesDock")))
+        w.resizeDocks({bytes}, {400}, Qt::Vertical);
     w.conversation()->selectRow(row);
     w.payloadView()->showFieldsTab();
     w.payloadView()->fieldView()->tree()->expandAll();
