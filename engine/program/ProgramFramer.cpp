@@ -27,8 +27,19 @@ public:
             setTerminator(static_cast<long long>(t.countValue()));
             return;
         }
-        if (!(m_inForce == t)) m_inForce = t;
+        if (!same(m_inForce, t)) m_inForce = t;
         setTerminator(t);
+    }
+
+    /// operator== without a memcmp call for the usual two-byte terminator.
+    static bool same(const Terminator& a, const Terminator& b) noexcept {
+        if (a.kind() != b.kind() || a.countValue() != b.countValue()) return false;
+        const std::string& x = a.bytesValue();
+        const std::string& y = b.bytesValue();
+        if (x.size() != y.size()) return false;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (x[i] != y[i]) return false;
+        return true;
     }
 
 protected:
@@ -88,7 +99,7 @@ void ProgramFramer::onFound() {
     // Inside found_terminator(): the next step of handle_read()'s loop uses it
     // (set only when it changes: the usual line after line costs nothing; a
     // count has counted down to 0 in the chat, R8, so it is always set again).
-    if (counted || (m_runner.terminatorChanged() && !(m_runner.nextTerminator() == t)))
+    if (counted || (m_runner.terminatorChanged() && !Chat::same(m_runner.nextTerminator(), t)))
         m_chat->set(m_runner.nextTerminator());
 }
 
