@@ -5,8 +5,11 @@
 // reply as one RESP type tree whichever of its messages is selected, and the
 // conversation's Method column names the group; a channel to `python3 -m
 // http.server` with the http preset shows the response's start line, header
-// table and body. Peer programs missing are a QSKIP naming them. Every wait
-// has a deadline.
+// table and body; Select group selects the group's messages. Peer programs
+// missing are a QSKIP naming them. Every wait has a deadline. With
+// LW_FIELD_SHOT_DIR (and LW_FIELD_SHOT_SCHEME=light|dark) it also saves the
+// window with the Fields tab open (docs/images/fields-*.png were made so,
+// under xvfb-run).
 #include "ui/ChannelsController.h"
 #include "ui/MainWindow.h"
 #include "ui/model/ChannelModel.h"
