@@ -271,7 +271,8 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
             const Rule& r = candidates ? rules[(*candidates)[k]] : rules[k];
             if (r.onGroup) continue;
             bool hit;
-            if (candidates && r.digitsTail && r.state.empty() && r.from == Sender::Any && r.heard.empty()) {
+            if (candidates && r.match == Rule::Match::Regex && r.digitsTail && r.state.empty() && r.from == Sender::Any &&
+                r.heard.empty()) {
                 // The RESP header shape, in line: being a candidate, the
                 // message's first byte is one the rule's regex starts with
                 // (Rule::firstBytes); what is left of ^X([0-9]+)$ is the
