@@ -5,7 +5,8 @@
 // reply as one RESP type tree whichever of its messages is selected, and the
 // conversation's Method column names the group; a channel to `python3 -m
 // http.server` with the http preset shows the response's start line, header
-// table and body; Select group selects the group's messages. Peer programs
+// table and body; against aiosmtpd (python3-aiosmtpd) with the smtp preset,
+// EHLO's multi-line 250 reply is one group: code, class and its lines. Select group selects the group's messages. Peer programs
 // missing are a QSKIP naming them. Every wait has a deadline. With
 // LW_FIELD_SHOT_DIR (and LW_FIELD_SHOT_SCHEME=light|dark) it also saves the
 // window with the Fields tab open (docs/images/fields-*.png were made so,
@@ -26,6 +27,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QItemSelectionModel>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -126,6 +128,7 @@ private slots:
     void init() { QSettings().clear(); }
     void redisRepliesAreOneTypeTree();
     void httpResponseHasStartLineHeadersAndBody();
+    void smtpMultiLineReplyIsOneGroup();
 };
 
 void tst_FieldView::redisRepliesAreOneTypeTree() {
@@ -224,6 +227,36 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
     QCOMPARE(headers->childCount(), 5);
     QCOMPARE(headers->child(2)->text(0), QStringLiteral("Content-type"));
     QCOMPARE(headers->child(2)->text(1), QStringLiteral("text/plain"));
+}
+
+void tst_FieldView::smtpMultiLineReplyIsOneGroup() {
+    // aiosmtpd (Debian's python3-aiosmtpd) answers EHLO with a multi-line 250 reply.
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    if (!probe.waitForFinished(kWaitMs) || probe.exitCode() != 0) QSKIP("/usr/bin/python3 has no aiosmtpd (python3-aiosmtpd)");
+    const quint16 port = lwtest::freePort();
+    lwtest::Background smtp(QStringLiteral("/usr/bin/python3"),
+                            {"-m", "aiosmtpd", "-n", "-l", QStringLiteral("127.0.0.1:%1").arg(port)}, kWaitMs);
+    QVERIFY(lwtest::waitForPort(port, kWaitMs));
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.conversation()->setMessagesMode(true);
+    const ChannelId client = connectWith(w, port, QStringLiteral("smtp"));
+    QVERIFY(client != 0);
+    QTRY_VERIFY_WITH_TIMEOUT(foundCount(w, client) >= 1, kWaitMs);  // the 220 greeting
+    w.bridge()->reactor().push(client, "EHLO field.test\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(w, client, QStringLiteral("250 HELP")) >= 0, kWaitMs);
+    const int row = rowOf(w, client, QStringLiteral("250-8BITMIME"));
+    QVERIFY(row >= 0);
+    const QString tree = fieldsOf(w, row);
+    QVERIFY2(tree.startsWith(QStringLiteral("reply 250\n  code = 250\n  class = 2xx: completed\n  line = ")), qPrintable(tree));
+    QVERIFY2(tree.contains(QStringLiteral("\n  line = 8BITMIME\n")) && tree.endsWith(QStringLiteral("\n  line = HELP")),
+             qPrintable(tree));
+    QVERIFY2(!tree.contains(QStringLiteral("reply 220")), qPrintable(tree));  // the greeting is a group of its own
+    const ui::FieldView* fv = w.payloadView()->fieldView();
+    QVERIFY2(fv->shown().messages >= 3 && fv->noteText().contains(QStringLiteral("SMTP")), qPrintable(fv->noteText()));
+    QCOMPARE(fieldsOf(w, rowOf(w, client, QStringLiteral("250 HELP"))), tree);
 }
 
 QTEST_MAIN(tst_FieldView)
