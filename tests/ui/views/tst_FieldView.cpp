@@ -126,10 +126,75 @@ private slots:
         QApplication::setApplicationName(QStringLiteral("linewright-test"));
     }
     void init() { QSettings().clear(); }
+    void groupAtJoinsOneChannelsGroup();
     void redisRepliesAreOneTypeTree();
     void httpResponseHasStartLineHeadersAndBody();
     void smtpMultiLineReplyIsOneGroup();
 };
+
+void tst_FieldView::groupAtJoinsOneChannelsGroup() {
+    // Two channels interleaved; channel 1's group 1 is *2, $1, "a\r\n" (by
+    // count: no terminator bytes), $1, "b\r\n"; then :5 in group 2;
+    // channel 2 runs no program (group 0).
+    std::vector<engine::Event> batch;
+    std::uint64_t seq = 0;
+    auto add = [&](ChannelId ch, EventKind k, std::string data, ChannelId group = 0) {
+        engine::Event e;
+        e.seq = ++seq;
+        e.channel = ch;
+        e.kind = k;
+        e.data = std::move(data);
+        e.parent = group;
+        batch.push_back(std::move(e));
+    };
+    add(1, EventKind::Collect, "*");
+    add(2, EventKind::Collect, "+O");
+    add(1, EventKind::Collect, "2");
+    add(1, EventKind::FoundTerminator, "\r\n", 1);        // row 3
+    add(2, EventKind::Collect, "K");
+    add(2, EventKind::FoundTerminator, "\r\n");           // row 5
+    add(1, EventKind::Collect, "$1");
+    add(1, EventKind::FoundTerminator, "\r\n", 1);
+    add(1, EventKind::Collect, "a\r\n");
+    add(1, EventKind::FoundTerminator, "", 1);
+    add(2, EventKind::Collect, "-ERR");
+    add(1, EventKind::Collect, "$1");
+    add(1, EventKind::FoundTerminator, "\r\n", 1);
+    add(2, EventKind::FoundTerminator, "\r\n");           // row 13
+    add(1, EventKind::Collect, "b\r\n");
+    add(1, EventKind::FoundTerminator, "", 1);              // row 15
+    add(1, EventKind::Collect, ":5");
+    add(1, EventKind::FoundTerminator, "\r\n", 2);        // row 17
+    ui::EventLogStore store;
+    store.append(batch);
+    for (std::size_t row : {std::size_t{0}, std::size_t{3}, std::size_t{8}, std::size_t{15}}) {
+        ui::StoredGroup g;
+        QVERIFY(ui::FieldView::groupAt(store, row, g));
+        QCOMPARE(g.channel, ChannelId{1});
+        QCOMPARE(g.group, std::uint64_t{1});
+        QCOMPARE(g.messages, std::size_t{5});
+        QCOMPARE(g.bytes, std::string("*2\r\n$1\r\na\r\n$1\r\nb\r\n"));
+        QCOMPARE(g.firstRow, std::size_t{3});
+        QCOMPARE(g.lastRow, std::size_t{15});
+    }
+    ui::StoredGroup g;
+    QVERIFY(ui::FieldView::groupAt(store, 16, g));
+    QCOMPARE(g.bytes, std::string(":5\r\n"));
+    QCOMPARE(g.group, std::uint64_t{2});
+    // No group id: the message alone.
+    QVERIFY(ui::FieldView::groupAt(store, 10, g));
+    QCOMPARE(g.channel, ChannelId{2});
+    QCOMPARE(g.bytes, std::string("-ERR\r\n"));
+    QCOMPARE(g.messages, std::size_t{1});
+    QVERIFY(ui::FieldView::groupAt(store, 1, g));
+    QCOMPARE(g.bytes, std::string("+OK\r\n"));
+    // A collect with no found_terminator after it, and past the end.
+    add(2, EventKind::Collect, "half");
+    std::vector<engine::Event> more(batch.end() - 1, batch.end());
+    store.append(more);
+    QVERIFY(!ui::FieldView::groupAt(store, 18, g));
+    QVERIFY(!ui::FieldView::groupAt(store, 99, g));
+}
 
 void tst_FieldView::redisRepliesAreOneTypeTree() {
     REQUIRE_PROGRAM("redis-server");
