@@ -243,6 +243,13 @@ void tst_FieldView::redisRepliesAreOneTypeTree() {
     const ui::EventLogModel* m = w.bridge()->eventModel();
     const int row = rowOf(w, client, QStringLiteral("b\r\nc\r\n"));
     QCOMPARE(m->index(row, ui::EventLogModel::ColMethod).data().toString(), QStringLiteral("found_terminator (group 4)"));
+    // The reply's messages are one band (a background of their own); a reply alone in its group has none.
+    const QVariant band = m->index(row, ui::EventLogModel::ColData).data(Qt::BackgroundRole);
+    QVERIFY(band.isValid());
+    QCOMPARE(m->index(rowOf(w, client, QStringLiteral("*3")), ui::EventLogModel::ColTime).data(Qt::BackgroundRole), band);
+    QVERIFY(!m->index(rowOf(w, client, QStringLiteral(":3")), ui::EventLogModel::ColData).data(Qt::BackgroundRole).isValid());
+    // HGETALL's group (5, odd) and LRANGE's (4, even) alternate.
+    QVERIFY(m->index(rowOf(w, client, QStringLiteral("v2\r\n")), ui::EventLogModel::ColData).data(Qt::BackgroundRole) != band);
     // Select group: the reply's seven messages are selected in the conversation.
     w.conversation()->selectRow(row);
     w.payloadView()->showFieldsTab();
