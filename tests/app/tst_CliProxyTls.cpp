@@ -108,6 +108,8 @@ private slots:
     void startTlsSmtpSwaks();
     void startTlsRefusedStaysPlaintext();
     void startTlsPop3CurlDovecot();
+    void clientSniPassedUpstream_data();
+    void clientSniPassedUpstream();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -703,6 +705,147 @@ void TestCliProxyTls::startTlsPop3CurlDovecot() {
              qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
     QCOMPARE(server.stop(), 0);
+}
+
+namespace {
+
+// A TLS server (CPython's ssl) that says which name it was asked for:
+// argv PORT DIR MODE (MODE "tls": TLS from the first byte; "starttls": "220
+// sni test", then "220 go ahead" to a STARTTLS line, then TLS). It presents
+// DIR/server.pem (CN=localhost) unless the client's SNI is db.example, then
+// DIR/db.pem; to the first line inside TLS it answers "250 sni=NAME" (or
+// "250 sni=none") and closes. Prints READY once listening; serves one
+// connection at a time, forever.
+const char* kSniServer = R"(import socket, ssl, sys
+port, d, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def ctx(name):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(d + "/" + name + ".pem", d + "/" + name + ".key")
+    return c
+default, named = ctx("server"), ctx("db")
+asked = []
+def pick(sock, name, c):
+    asked.append(name)
+    if name == "db.example":
+        sock.context = named
+default.sni_callback = pick
+srv = socket.create_server(("127.0.0.1", port))
+print("READY", flush=True)
+while True:
+    conn, _ = srv.accept()
+    conn.settimeout(15)
+    try:
+        if mode == "starttls":
+            conn.sendall(b"220 sni test\r\n")
+            line = b""
+            while not line.endswith(b"\n"):
+                b = conn.recv(1)
+                if not b: raise EOFError()
+                line += b
+            if line.strip().upper() != b"STARTTLS":
+                conn.sendall(b"502 no\r\n")
+                continue
+            conn.sendall(b"220 go ahead\r\n")
+        del asked[:]
+        t = default.wrap_socket(conn, server_side=True)
+        data = b""
+        while b"\n" not in data:
+            b = t.recv(4096)
+            if not b: break
+            data += b
+        t.sendall(b"250 sni=" + (asked[0] or "none").encode() + b"\r\n")
+        t.close()
+    except Exception as e:
+        print("server:", e, flush=True)
+        conn.close()
+)";
+
+// Its client: argv PORT CAFILE NAME MODE; in "starttls" reads the greeting,
+// sends STARTTLS and reads the yes; then TLS asking for NAME, verified against
+// CAFILE; sends "HELLO" and prints the line that comes back, then the
+// certificate's CN.
+const char* kSniClient = R"(import socket, ssl, sys
+port, cafile, name, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=15)
+def line(sock):
+    got = b""
+    while not got.endswith(b"\n"):
+        b = sock.recv(1)
+        if not b: break
+        got += b
+    return got.decode("latin-1").strip()
+if mode == "starttls":
+    print(line(s))
+    s.sendall(b"STARTTLS\r\n")
+    print(line(s))
+t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname=name)
+t.sendall(b"HELLO\r\n")
+print(line(t))
+print(dict(x[0] for x in t.getpeercert()["subject"])["commonName"])
+)";
+
+}  // namespace
+
+void TestCliProxyTls::clientSniPassedUpstream_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("sni");  // --to-sni, or "" for none
+    QTest::addColumn<QString>("upstreamGot");
+    QTest::newRow("starttls: the client's name") << "starttls" << "" << "db.example";
+    QTest::newRow("starttls: --to-sni wins") << "starttls" << "localhost" << "localhost";
+    QTest::newRow("tls: the client's name") << "tls" << "" << "db.example";
+    QTest::newRow("tls: --to-sni wins") << "tls" << "localhost" << "localhost";
+}
+
+// The name the client asks the proxy for (SNI) is the name the proxy asks
+// the server for, after STARTTLS (`--starttls smtp`) and with `--tls
+// --to-tls`, unless --to-sni names one: a CPython TLS server that presents a
+// second certificate for db.example and answers with the SNI it got; the
+// upstream leg verifies that certificate against the name (the test CA), the
+// client the local CA's certificate for db.example.
+void TestCliProxyTls::clientSniPassedUpstream() {
+    QFETCH(QString, mode);
+    QFETCH(QString, sni);
+    QFETCH(QString, upstreamGot);
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    // The second certificate, for db.example, from the test CA.
+    if (!QFile::exists(path("db.pem"))) {
+        QVERIFY(lwtest::writeFile(path("db-ext.cnf"), "subjectAltName=DNS:db.example\n"));
+        for (const QStringList& args :
+             {QStringList{"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("db.key"),
+                          "-out", path("db.csr"), "-subj", "/CN=db.example"},
+              QStringList{"x509", "-req", "-in", path("db.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                          "-CAcreateserial", "-out", path("db.pem"), "-days", "2", "-extfile", path("db-ext.cnf")}}) {
+            const Run r = lwtest::runProcess(tool("openssl"), args, {}, kWait, kWait);
+            QVERIFY2(r.status == 0, qPrintable(r.all()));
+        }
+    }
+    const quint16 port = freePort();
+    Background server(kPython, {"-c", kSniServer, QString::number(port), m_dir.path(), mode}, kWait);
+    QVERIFY2(server.waitStdout("READY"), qPrintable(server.out() + server.err()));
+    const QString caDir = m_dir.filePath("sni-ca");
+    QStringList args = {"--ca-dir", caDir, "--to-cafile", path("ca.pem"), "-t", "\\r\\n"};
+    args += mode == "starttls" ? QStringList{"--starttls", "smtp"} : QStringList{"--tls", "--to-tls"};
+    if (!sni.isEmpty()) args += QStringList{"--to-sni", sni};
+    Proxy proxy(port, args);
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(kPython,
+                                     {"-c", kSniClient, QString::number(proxy.listenPort),
+                                      caDir + "/linewright-ca.pem", "db.example", mode},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.out()));
+    QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+    if (mode == "starttls") {
+        QCOMPARE(got.value(0), QString("220 sni test"));
+        QCOMPARE(got.value(1), QString("220 go ahead"));
+        got = got.mid(2);
+    }
+    QCOMPARE(got.value(0), "250 sni=" + upstreamGot);  // what the server was asked for
+    QCOMPARE(got.value(1), QString("db.example"));        // the proxy's certificate for the client's name
+    // The upstream leg verified the certificate for that name.
+    const QString subject = proxy.waitFor(QRegularExpression(R"(upstream: TLS [^\n]*verified \(([^)\n]*)\))"));
+    QVERIFY2(subject.contains("CN=" + upstreamGot), qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)

@@ -295,8 +295,8 @@ void ProxyDialog::updateTls() {
             g->setCheckable(true);
             g->setChecked(false);
         }
-        m_clientTls->setTitle(tr("TLS towards the &client (from the first byte)"));
-        m_serverTls->setTitle(tr("TLS towards the &server (from the first byte)"));
+        m_clientTls->setTitle(tr("TLS towards the cl&ient (from the first byte)"));
+        m_serverTls->setTitle(tr("TLS to&wards the server (from the first byte)"));
     }
     const bool clientOn = !m_clientTls->isCheckable() || m_clientTls->isChecked();
     m_clientFields->setVisible(clientOn);
