@@ -110,6 +110,8 @@ private slots:
     void startTlsPop3CurlDovecot();
     void clientSniPassedUpstream_data();
     void clientSniPassedUpstream();
+    void startTlsImapCurlDovecot();
+    void startTlsFtpPyftpdlib();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -845,6 +847,180 @@ void TestCliProxyTls::clientSniPassedUpstream() {
     // The upstream leg verified the certificate for that name.
     const QString subject = proxy.waitFor(QRegularExpression(R"(upstream: TLS [^\n]*verified \(([^)\n]*)\))"));
     QVERIFY2(subject.contains("CN=" + upstreamGot), qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+namespace {
+
+// Dovecot's own configuration in `dir` (as startTlsPop3CurlDovecot): one
+// protocol (pop3 or imap) on 127.0.0.1:port offering STARTTLS with the test
+// PKI's localhost certificate (copied from `pki`), any user with the
+// password "secret", one message in user a's Maildir. "" when it is set up,
+// else why not (skip: `skip` true).
+QString setUpDovecot(const QTemporaryDir& dir, const QString& pki, const QString& protocol, quint16 port,
+                     const QByteArray& message, bool& skip) {
+    skip = false;
+    const bool root = ::geteuid() == 0;
+    const passwd* me = ::getpwuid(::geteuid());
+    const group* myGroup = ::getgrgid(::getegid());
+    if (!me || !myGroup) return "who am I?";
+    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
+    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
+    const QString login = root ? QStringLiteral("dovenull") : user;
+    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
+    if (!mail) {
+        skip = true;
+        return "dovecot's user 'dovecot' is missing";
+    }
+    const QString maildir = dir.filePath("mail/a/Maildir");
+    for (const char* sub : {"cur", "new", "tmp"})
+        if (!QDir().mkpath(maildir + "/" + sub)) return "mkpath " + maildir;
+    if (!lwtest::writeFile(maildir + "/new/1.host", message) || !QDir().mkpath(dir.filePath("run")))
+        return "cannot write in " + dir.path();
+    if (!QFile::copy(pki + "/server.pem", dir.filePath("server.pem")) ||
+        !QFile::copy(pki + "/server.key", dir.filePath("server.key")) ||
+        !QFile::setPermissions(dir.filePath("server.key"),
+                               QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther))
+        return "cannot copy the certificate";
+    if (root) {
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
+                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
+                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
+            if (::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid) != 0) return "chown " + d;
+    }
+    const QString conf =
+        QStringLiteral("protocols = %6\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
+                       "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
+                       "disable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+                       "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
+                       "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
+                       "passdb {\n  driver = static\n  args = password=secret\n}\n"
+                       "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
+                       "service %6-login {\n  chroot =\n  inet_listener %6 {\n    address = 127.0.0.1\n"
+                       "    port = %5\n  }\n  inet_listener %6s {\n    port = 0\n  }\n}\n"
+                       "service anvil {\n  chroot =\n}\n")
+            .arg(dir.path(), user, grp, login, QString::number(port), protocol);
+    if (!lwtest::writeFile(dir.filePath("dovecot.conf"), conf.toUtf8())) return "cannot write dovecot.conf";
+    return {};
+}
+
+}  // namespace
+
+// curl --ssl-reqd imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH
+// inside TLS, verified against the local CA) → proxy --starttls imap →
+// Debian's dovecot (dovecot-imapd) offering STARTTLS with the test's
+// certificate (verified with --to-cafile): the message comes back whole,
+// the dialogue framed in plaintext on both sides of the upgrade.
+void TestCliProxyTls::startTlsImapCurlDovecot() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
+    if (!QFile::exists(dovecot) || !QFile::exists(QStringLiteral("/usr/lib/dovecot/imap")))
+        QSKIP("dovecot-imapd is not installed (/usr/sbin/dovecot, /usr/lib/dovecot/imap)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const quint16 port = freePort();
+    const QByteArray message = "From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n";
+    bool skip = false;
+    const QString failed = setUpDovecot(dir, m_dir.path(), QStringLiteral("imap"), port, message, skip);
+    if (skip) QSKIP(qPrintable(failed));
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    Background server(dovecot, {"-F", "-c", dir.filePath("dovecot.conf")}, kWait);
+    QVERIFY(server.started());
+    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    QVERIFY(lwtest::waitForPort(port, kWait));
+
+    const QString caDir = m_dir.filePath("imap-ca");
+    Proxy proxy(port, {"--starttls", "imap", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(tool("curl"),
+                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
+                                      QStringLiteral("imap://localhost:%1/INBOX;MAILINDEX=1").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
+    QCOMPARE(c.out, message);
+    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)")).isEmpty(),
+             qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 < Subject: imap\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+    QCOMPARE(server.stop(), 0);
+}
+
+// CPython's ftplib.FTP_TLS (AUTH TLS, then USER, PASS, PROT P and RETR inside
+// TLS, the control connection verified against the local CA) → proxy
+// --starttls ftp → Debian's pyftpdlib (python3-pyftpdlib, TLS_FTPHandler on
+// python3-openssl, TLS required on control and data) with the test's
+// certificate. The data connection goes from the client to the server
+// directly (the proxy carries the control connection), so the client trusts
+// both CAs. (curl --ssl-reqd ftp:// does not work with pyftpdlib even
+// directly: its data channel's handshake is reset, so curl falls back from
+// EPSV to PASV and misreads the replies; ftplib is the client here.)
+void TestCliProxyTls::startTlsFtpPyftpdlib() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    const QString python = QStringLiteral("/usr/bin/python3");
+    if (lwtest::runProcess(python, {"-c", "import pyftpdlib.handlers, OpenSSL; pyftpdlib.handlers.TLS_FTPHandler"}, {},
+                           kWait, kWait)
+            .status != 0)
+        QSKIP("pyftpdlib with TLS for /usr/bin/python3 (Debian packages python3-pyftpdlib python3-openssl) is needed");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray body;
+    for (int i = 0; i < 5000; ++i) body += "line " + QByteArray::number(i) + " of the file, through FTP over TLS\r\n";
+    QVERIFY(QDir().mkpath(dir.filePath("root")));
+    QVERIFY(lwtest::writeFile(dir.filePath("root/file.txt"), body));
+    const char* ftpServer = R"(import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import TLS_FTPHandler
+from pyftpdlib.servers import FTPServer
+port, root, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+a = DummyAuthorizer()
+a.add_user("a", "secret", root, perm="elr")
+class H(TLS_FTPHandler):
+    pass
+H.certfile, H.keyfile, H.authorizer = cert, key, a
+H.tls_control_required = True
+H.tls_data_required = True
+s = FTPServer(("127.0.0.1", port), H)
+print("READY", flush=True)
+s.serve_forever()
+)";
+    const quint16 port = freePort();
+    Background server(python, {"-c", ftpServer, QString::number(port), dir.filePath("root"), path("server.pem"),
+                               path("server.key")},
+                      kWait);
+    QVERIFY2(server.waitStdout("READY"), qPrintable(server.out() + server.err()));
+    const QString caDir = m_dir.filePath("ftp-ca");
+    Proxy proxy(port, {"--starttls", "ftp", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const QString bundle = dir.filePath("both-cas.pem");
+    QVERIFY(lwtest::writeFile(bundle, lwtest::readFile(caDir + "/linewright-ca.pem") + lwtest::readFile(path("ca.pem"))));
+    const QString out = dir.filePath("got.txt");
+    const char* ftpClient = R"(import ftplib, ssl, sys
+port, cafile, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+f = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=cafile), timeout=15)
+f.connect("localhost", port)
+f.auth()
+f.login("a", "secret")
+f.prot_p()
+with open(out, "wb") as o:
+    print(f.retrbinary("RETR file.txt", o.write))
+print(f.quit())
+)";
+    const Run c = lwtest::runProcess(python, {"-c", ftpClient, QString::number(proxy.listenPort), bundle, out}, {}, kWait,
+                                     kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
+    QVERIFY2(c.out.startsWith("226 "), qPrintable(c.all()));
+    QVERIFY(lwtest::readFile(out) == body);
+    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > AUTH TLS\\n#2 < 234)")).isEmpty(), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > PROT P\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitStdout("#2 > RETR file.txt\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
 }
 
