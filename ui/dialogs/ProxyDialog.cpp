@@ -296,7 +296,7 @@ void ProxyDialog::updateTls() {
             g->setChecked(false);
         }
         m_clientTls->setTitle(tr("TLS towards the cl&ient (from the first byte)"));
-        m_serverTls->setTitle(tr("TLS to&wards the server (from the first byte)"));
+        m_serverTls->setTitle(tr("TLS towar&ds the server (from the first byte)"));
     }
     const bool clientOn = !m_clientTls->isCheckable() || m_clientTls->isChecked();
     m_clientFields->setVisible(clientOn);
