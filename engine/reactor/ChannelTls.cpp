@@ -414,6 +414,15 @@ std::size_t Channel::passScan(char* buf, std::size_t n) {
 
 void Channel::passAfterRead() {
     const bool yes = m_passTls == PassTls::Yes;
+    if (yes && m_intercept && !isClosed()) {
+        // Intercept holds the server's yes: the client's leg upgrades only
+        // once it has gone out (forwarded, edited or dropped); afterRelease()
+        // comes back here when nothing is held any more. (This leg reads
+        // nothing meanwhile: m_tlsHold.) A part of a message not framed yet
+        // would never be: it is held as one.
+        if (!m_holding.empty()) holdMessage();
+        if (!m_held.empty()) return;
+    }
     m_passTls = PassTls::Off;
     Channel* client = m_proxyPeer;
     if (isClosed()) return;

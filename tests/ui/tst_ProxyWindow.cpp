@@ -35,6 +35,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QPushButton>
 #include <QSettings>
@@ -119,6 +120,7 @@ private slots:
     void interceptInTheWindow();
     void dialogTlsOnBothLegs();
     void tlsBothLegsThroughTheWindow();
+    void startTlsWhileInterceptHolds();
 
 private:
     // Opens a proxy through File ▸ Proxy… to 127.0.0.1:`to` (typed as host:port);
@@ -540,6 +542,117 @@ print(subject["commonName"] + " / " + issuer["commonName"])
     QVERIFY(upstream != 0);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, upstream, EventKind::TlsHandshake), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, upstream, EventKind::Collect, "yxorp olleh"), kWaitMs);
+}
+
+// STARTTLS passed through while intercept holds every message, the server's
+// yes among them: a CPython STARTTLS server (the test PKI's certificate) and
+// a CPython client that trusts only the exported local CA, through the
+// window's proxy (--starttls smtp); the test forwards what the Intercept
+// panel holds (Forward all) until the client is done. The client's leg
+// upgrades only once the held yes has gone out in plaintext; before, it
+// upgraded at once and the client, waiting for the yes, never got it.
+void tst_ProxyWindow::startTlsWhileInterceptHolds() {
+    REQUIRE_PROGRAM("openssl");
+    REQUIRE_PROGRAM("python3");
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString failed = lwtest::makeTestPki(lwtest::tool("openssl"), tmp.path(), false, kWaitMs);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    const char* serverScript = R"(import socket, ssl, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
+srv = socket.create_server(("127.0.0.1", port))
+print("READY", flush=True)
+conn, _ = srv.accept()
+conn.settimeout(20)
+def line(s):
+    got = b""
+    while not got.endswith(b"\n"):
+        b = s.recv(1)
+        if not b: break
+        got += b
+    return got
+conn.sendall(b"220 ready\r\n")
+if line(conn).strip().upper() != b"STARTTLS":
+    conn.sendall(b"502 no\r\n")
+    sys.exit(1)
+conn.sendall(b"220 go ahead\r\n")
+t = ctx.wrap_socket(conn, server_side=True)
+t.sendall(b"250 got " + line(t).strip() + b"\r\n")
+t.close()
+)";
+    const char* clientScript = R"(import socket, ssl, sys
+port, cafile = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+def line(s):
+    got = b""
+    while not got.endswith(b"\n"):
+        b = s.recv(1)
+        if not b: break
+        got += b
+    return got.decode("latin-1").strip()
+print(line(s), flush=True)
+s.sendall(b"STARTTLS\r\n")
+print(line(s), flush=True)
+t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname="localhost")
+t.sendall(b"HELLO\r\n")
+print(line(t))
+print("DONE", flush=True)
+)";
+    const quint16 upstreamPort = lwtest::freePort();
+    lwtest::Background server(lwtest::tool("python3"), {"-c", serverScript, QString::number(upstreamPort), tmp.path()},
+                              kWaitMs);
+    QVERIFY2(server.waitStdout("READY"), qPrintable(server.err()));
+
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.action(QStringLiteral("proxy"))->trigger();
+    auto* d = w.findChild<ui::ProxyDialog*>();
+    QVERIFY(d);
+    d->portBox()->setValue(0);
+    d->toHostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(upstreamPort));
+    d->startTlsBox()->setCurrentIndex(d->startTlsBox()->findData(static_cast<int>(engine::StartTlsProtocol::Smtp)));
+    d->caDirEdit()->setText(tmp.filePath(QStringLiteral("localca")));
+    const QString trusted = tmp.filePath(QStringLiteral("trust-this.pem"));
+    QCOMPARE(d->exportCaCertificate(trusted), QString());
+    d->serverTlsBox()->caFileEdit()->setText(tmp.filePath("ca.pem"));
+    QVERIFY2(okOf(d)->isEnabled(), qPrintable(d->problem()));
+    QTest::mouseClick(okOf(d), Qt::LeftButton);
+    const ChannelId listener = w.currentChannel();
+    QVERIFY(QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs));
+    const std::uint16_t port = portOf(info(w, listener)->local);
+    ui::InterceptPane* pane = w.interceptPane();
+    QCOMPARE(pane->target(), listener);
+    QTest::mouseClick(pane->interceptBox(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Intercept), kWaitMs);
+
+    lwtest::Background client(lwtest::tool("python3"), {"-c", clientScript, QString::number(port), trusted}, kWaitMs);
+    QVERIFY(client.started());
+    QByteArray out;
+    int forwarded = 0;
+    const bool done = QTest::qWaitFor([&] {
+        out += client.process().readAllStandardOutput();
+        QPushButton* all = pane->button(QStringLiteral("forwardAll"));
+        if (pane->heldCount() > 0 && all && all->isEnabled()) {
+            forwarded += pane->heldCount();
+            QTest::mouseClick(all, Qt::LeftButton);
+        }
+        return out.contains("DONE") || client.process().state() == QProcess::NotRunning;
+    }, kWaitMs);
+    out += client.process().readAllStandardOutput();
+    QVERIFY2(done && out.contains("DONE"),
+             qPrintable(out + client.process().readAllStandardError() + server.out() + server.err()));
+    QCOMPARE(out, QByteArray("220 ready\n220 go ahead\n250 got HELLO\nDONE\n"));
+    QVERIFY2(forwarded >= 5, qPrintable(QString::number(forwarded)));  // greeting, STARTTLS, yes, HELLO, reply: each held
+    // The plaintext on both sides of the upgrade, framed and held like the rest.
+    bool sawHello = false, sawYes = false;
+    for (ChannelId id : w.bridge()->channelModel()->channels()) {
+        sawHello = sawHello || hasEvent(w, id, EventKind::Collect, "HELLO");
+        sawYes = sawYes || hasEvent(w, id, EventKind::Collect, "220 go ahead");
+    }
+    QVERIFY(sawHello && sawYes);
 }
 
 QTEST_MAIN(tst_ProxyWindow)
