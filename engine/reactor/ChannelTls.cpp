@@ -294,8 +294,8 @@ void Channel::tlsInstall(bool startTls) {
     if (startTls) emit(EventKind::StartTls).info = t.protocol;
     std::unique_ptr<tls::TlsLayer> layer;
     try {
-        layer = std::make_unique<tls::TlsLayer>(t.context, t.server ? std::string() : t.hostOverride.empty() ? m_host : t.hostOverride,
-                                                &t);
+        const std::string& host = t.hostOverride.empty() ? m_host : t.hostOverride;
+        layer = std::make_unique<tls::TlsLayer>(t.context, t.server ? std::string() : host, &t);
     } catch (const std::exception& e) {
         const std::string message = std::string("cannot start TLS: ") + e.what();
         t.stage = Tls::Stage::Done;
