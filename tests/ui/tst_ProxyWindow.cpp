@@ -9,7 +9,12 @@
 // both, client → server and server → client interleaved in order, framed.
 // Intercept, driven through the Intercept panel's widgets: messages held in
 // the engine both ways, forwarded, edited then forwarded, dropped, injected
-// to either side, and off forwarding again. A peer
+// to either side, and off forwarding again. TLS: the dialog's TLS options
+// reach the engine's options as `proxy --tls / --to-tls / --starttls` set
+// them (the local CA shown, created and exported; wrong input refused); a
+// CPython TLS client trusting only the exported CA through the window's
+// proxy to `openssl s_server` (both legs TLS); STARTTLS passed through while
+// intercept holds every message, the server's yes among them. A peer
 // program missing is a QSKIP naming it. Every wait has a deadline.
 #include "ui/MainWindow.h"
 #include "ui/dialogs/ProxyDialog.h"
