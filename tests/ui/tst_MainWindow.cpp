@@ -19,6 +19,7 @@
 #include "ui/views/PayloadView.h"
 #include "ui/views/StatusBarWidgets.h"
 #include "ui/views/TerminatorEdit.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QAbstractButton>
@@ -52,6 +53,7 @@
 using engine::ChannelId;
 using engine::EventKind;
 using ui::MainWindow;
+using namespace uitest;
 
 namespace {
 
@@ -77,59 +79,19 @@ std::uint16_t closedPort() {
     return ntohs(a.sin_port);
 }
 
-std::uint16_t portOf(const QString& address) {
-    return static_cast<std::uint16_t>(address.mid(address.lastIndexOf(u':') + 1).toUInt());
-}
-
-// The first store row of `kind` on `channel` (with `data`, if given) at or after `from`, or -1.
-qsizetype findEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray* data = nullptr,
-                    qsizetype from = 0) {
-    const ui::EventLogStore& s = w.bridge()->store();
-    for (std::size_t row = static_cast<std::size_t>(from); row < s.size(); ++row) {
-        const ui::LogRecord& r = s.record(row);
-        if (r.channel != channel || r.kind != kind) continue;
-        if (data) {
-            const std::string_view d = s.data(row);
-            if (QByteArray(d.data(), static_cast<qsizetype>(d.size())) != *data) continue;
-        }
-        return static_cast<qsizetype>(row);
-    }
-    return -1;
-}
-
-bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray& data, qsizetype from = 0) {
-    return findEvent(w, channel, kind, &data, from) >= 0;
-}
-
-bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, qsizetype from = 0) {
-    return findEvent(w, channel, kind, nullptr, from) >= 0;
-}
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) {
-    return w.bridge()->channelModel()->info(id);
-}
-
-// The accepted connection of `listener` (0 while none).
-ChannelId acceptedOf(MainWindow& w, ChannelId listener) {
-    for (ChannelId id : w.bridge()->channelModel()->channels()) {
-        const ui::ChannelInfo* i = info(w, id);
-        if (i && i->parent == listener && i->role == engine::ChannelRole::Accepted) return id;
-    }
-    return 0;
-}
-
-void clickOk(QDialog* dialog) {
-    auto* box = dialog->findChild<QDialogButtonBox*>();
-    QVERIFY(box);
-    QPushButton* ok = box->button(QDialogButtonBox::Ok);
-    QVERIFY(ok->isEnabled());
-    QTest::mouseClick(ok, Qt::LeftButton);
-}
-
 // Shows `w` and waits until it is on screen.
 bool shown(MainWindow& w) {
     w.show();
     return QTest::qWaitForWindowExposed(&w);
+}
+
+// Opens a listener on 127.0.0.1, any free port, straight through the window
+// (no dialog) and waits until it listens: its id, or 0 if it never did.
+ChannelId listenAnywhere(MainWindow& w) {
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    return QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs) ? listener : 0;
 }
 
 // Types `text` into the composer and presses `key` (Return: send).
@@ -145,17 +107,6 @@ void typeCustomTerminator(MainWindow& w, ChannelId channel, ui::TerminatorEdit* 
     edit->customEdit()->setFocus();
     edit->customEdit()->selectAll();
     QTest::keyClicks(edit->customEdit(), text);
-}
-
-// The view rows (in the conversation) whose Method column reads `method`.
-QStringList methodsOf(MainWindow& w, ChannelId channel) {
-    QStringList out;
-    const ui::EventLogModel* m = w.bridge()->eventModel();
-    for (int row = 0; row < m->rowCount(); ++row) {
-        if (m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() != channel) continue;
-        out << m->index(row, ui::EventLogModel::ColMethod).data().toString();
-    }
-    return out;
 }
 
 }  // namespace
@@ -194,9 +145,7 @@ private:
 };
 
 void tst_MainWindow::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+    useTestSettings();
 }
 
 void tst_MainWindow::init() {
@@ -573,10 +522,8 @@ void tst_MainWindow::repeatEveryIntervalUntilStop() {
 void tst_MainWindow::peerResetIsReported() {
     MainWindow w;
     QVERIFY(shown(w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     // A peer of our own that aborts the connection (SO_LINGER 0: RST, not FIN).
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     const sockaddr_in a = loopbackV4(portOf(info(w, listener)->local));
@@ -620,10 +567,8 @@ void tst_MainWindow::tabAroundTheMessageFieldSkipsTheTerminatorBox() {
     MainWindow w;
     QVERIFY(shown(w));
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     ui::ConnectParams cp;
     cp.port = portOf(info(w, listener)->local);
     const ChannelId client = w.connectTo(cp);
@@ -674,10 +619,8 @@ void tst_MainWindow::quitAsksWhileChannelsAreOpen() {
     MainWindow w;
     QVERIFY(shown(w));
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     QTRY_COMPARE(w.bridge()->channelModel()->openChannels(), 1);
 
     // Ctrl+Q asks; Cancel keeps the window and the channel.

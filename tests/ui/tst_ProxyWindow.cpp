@@ -149,9 +149,7 @@ void tst_ProxyWindow::proxyDialogStartsTheEngineProxy() {
     REQUIRE_PROGRAM("redis-cli");
     ProxiedRedis p;
     QVERIFY(p.open());
-    MainWindow& w = p.w;
-    const std::uint16_t port = p.port;
-    const ChannelId listener = p.listener;
+    auto& [redis, w, port, listener] = p;
     QVERIFY(port != 0);
     QCOMPARE(info(w, listener)->role, engine::ChannelRole::Listener);
 
@@ -160,7 +158,7 @@ void tst_ProxyWindow::proxyDialogStartsTheEngineProxy() {
     QCOMPARE(redisCli(port, {"SET", "viaGui", "a\r\nb"}).out, QByteArray("OK\n"));
     QCOMPARE(redisCli(port, {"--no-raw", "GET", "viaGui"}).out, QByteArray("\"a\\r\\nb\"\n"));
     // The server saw the client's bytes: the value is there directly too.
-    QCOMPARE(redisCli(p.redis.port, {"--no-raw", "GET", "viaGui"}).out, QByteArray("\"a\\r\\nb\"\n"));
+    QCOMPARE(redisCli(redis.port, {"--no-raw", "GET", "viaGui"}).out, QByteArray("\"a\\r\\nb\"\n"));
 
     // Each client connection became an accepted leg with an upstream leg; both framed by \r\n.
     QTRY_VERIFY_WITH_TIMEOUT(childrenOf(w, listener, engine::ChannelRole::Accepted).size() == 3, kWaitMs);
@@ -177,9 +175,7 @@ void tst_ProxyWindow::pairIsShownAsOne() {
     REQUIRE_PROGRAM("redis-server");
     ProxiedRedis p;
     QVERIFY(p.open());
-    MainWindow& w = p.w;
-    const std::uint16_t port = p.port;
-    const ChannelId listener = p.listener;
+    auto& [redis, w, port, listener] = p;
 
     // One client connection, three requests one after the other (redis's inline commands).
     QTcpSocket client;
@@ -210,7 +206,7 @@ void tst_ProxyWindow::pairIsShownAsOne() {
     QCOMPARE(model->indexForChannel(clientLeg).parent(), model->indexForChannel(listener));
     QVERIFY(model->indexForChannel(clientLeg).data().toString().contains(QStringLiteral("client → server")));
     QVERIFY(model->indexForChannel(serverLeg).data().toString().contains(QStringLiteral("server → client")));
-    QCOMPARE(info(w, serverLeg)->peer, QStringLiteral("127.0.0.1:%1").arg(p.redis.port));
+    QCOMPARE(info(w, serverLeg)->peer, QStringLiteral("127.0.0.1:%1").arg(redis.port));
 
     // Selecting the server leg shows the pair's conversation, messages only.
     w.selectChannel(serverLeg);
@@ -243,9 +239,7 @@ void tst_ProxyWindow::interceptInTheWindow() {
     REQUIRE_PROGRAM("redis-server");
     ProxiedRedis p;
     QVERIFY(p.open());
-    MainWindow& w = p.w;
-    const std::uint16_t port = p.port;
-    const ChannelId listener = p.listener;
+    auto& [redis, w, port, listener] = p;
     ui::InterceptPane* pane = w.interceptPane();
     QTRY_VERIFY(w.interceptDock()->isVisible());  // a proxy opened: the panel shows
     QCOMPARE(pane->target(), listener);           // the proxy is selected
