@@ -100,6 +100,14 @@ void typeInComposer(MainWindow& w, const char* text, Qt::Key key = Qt::Key_Retur
     QTest::keyClick(w.composer()->editor(), key);
 }
 
+// Unticks "+ terminator" and sends `text` from the composer as typed: the
+// bytes go without the channel's terminator.
+void sendUnterminated(MainWindow& w, const char* text) {
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    typeInComposer(w, text);
+}
+
 // Selects `channel`, picks a custom terminator in the inspector and types `text` into it.
 void typeCustomTerminator(MainWindow& w, ChannelId channel, ui::TerminatorEdit* edit, const char* text) {
     w.selectChannel(channel);
@@ -275,9 +283,7 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     const qsizetype mid = static_cast<qsizetype>(w.bridge()->store().size());
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("END!"), before), kWaitMs);
     w.selectChannel(p.client);
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "abcEND!xy");
+    sendUnterminated(w, "abcEND!xy");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("END!"), mid), kWaitMs);
     QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("abc"), mid));
 
@@ -343,9 +349,7 @@ void tst_MainWindow::closedChannelViewsAreNotStale() {
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
     // Half a message reaches the accepted side.
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "partial");
+    sendUnterminated(w, "partial");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("partial")), kWaitMs);
     w.selectChannel(p.accepted);
     QTRY_VERIFY2_WITH_TIMEOUT(w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
@@ -446,9 +450,7 @@ void tst_MainWindow::messagesModeFindAndCopy() {
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
     // A message split over two pushes: "par" then "tial" + \r\n.
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "par");
+    sendUnterminated(w, "par");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("par")), kWaitMs);
     w.composer()->setAppendTerminator(true);
     typeInComposer(w, "tial");
