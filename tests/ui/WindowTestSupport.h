@@ -11,6 +11,7 @@
 // methodsOf(): the conversation's Method column of a channel. clickOk():
 // presses a dialog's enabled OK button.
 //
+// The names ChannelId, EventKind and MainWindow come along with them.
 // Nothing here waits: each test waits on these with its own deadline.
 // Threads: the test's (GUI) thread.
 #pragma once
@@ -37,6 +38,12 @@
 #include <string_view>
 
 namespace uitest {
+
+// The names every window test speaks in (a test's `using namespace uitest`
+// brings them along).
+using engine::ChannelId;
+using engine::EventKind;
+using ui::MainWindow;
 
 /// QStandardPaths in test mode, and the test application's organisation
 /// and name (QSettings then lives apart from the user's; a test that may run

@@ -50,10 +50,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
-using namespace uitest;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 

@@ -38,10 +38,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
-using namespace uitest;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 

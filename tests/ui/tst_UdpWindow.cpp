@@ -39,10 +39,7 @@
 #include <QTest>
 #include <QUdpSocket>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
-using namespace uitest;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 

@@ -70,10 +70,7 @@
 #include <sys/resource.h>
 #endif
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
-using namespace uitest;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
