@@ -307,7 +307,10 @@ void tst_ProxyWindow::interceptInTheWindow() {
     QTRY_VERIFY(!pane->interceptBox()->isChecked());
     client.write("PING\r\n");
     QVERIFY(receives("+PONG\r\n"));
-    QCOMPARE(pane->heldCount(), 0);
+    // The PING may have been read before the engine took "off" in: then it
+    // was held and forwarded by the resume, and the pane learns so one event
+    // later than the client gets its reply.
+    QTRY_COMPARE_WITH_TIMEOUT(pane->heldCount(), 0, kWaitMs);
 }
 
 QTEST_MAIN(tst_ProxyWindow)
