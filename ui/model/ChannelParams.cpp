@@ -46,15 +46,24 @@ QString loadProtocol(ProtocolChoice& c) {
     return {};
 }
 
-engine::ChannelOptions ConnectParams::options() const {
+namespace {
+
+// The options of a TCP connection or listener from the fields ConnectParams
+// and ListenParams (`Params`) share.
+template <class Params>
+engine::ChannelOptions streamOptions(const Params& p) {
     engine::ChannelOptions o;
-    o.terminator = terminator;
-    o.inBufferSize = inBufferSize;
-    o.outBufferSize = outBufferSize;
-    o.tls = tls;
-    o.programs = protocol.programs;
+    o.terminator = p.terminator;
+    o.inBufferSize = p.inBufferSize;
+    o.outBufferSize = p.outBufferSize;
+    o.tls = p.tls;
+    o.programs = p.protocol.programs;
     return o;
 }
+
+}  // namespace
+
+engine::ChannelOptions ConnectParams::options() const { return streamOptions(*this); }
 
 engine::DatagramOptions ConnectParams::datagramOptions() const {
     engine::DatagramOptions o;
@@ -69,13 +78,8 @@ engine::TlsConfig serverTlsDefaults() {
 }
 
 engine::ChannelOptions ListenParams::options() const {
-    engine::ChannelOptions o;
-    o.terminator = terminator;
-    o.inBufferSize = inBufferSize;
-    o.outBufferSize = outBufferSize;
+    engine::ChannelOptions o = streamOptions(*this);
     o.echo = echo;
-    o.tls = tls;
-    o.programs = protocol.programs;
     return o;
 }
 
