@@ -3,6 +3,7 @@
 
 #include "engine/net/Platform.h"
 #include "engine/program/Presets.h"
+#include "engine/tls/LocalCaInfo.h"
 
 #include <QFileInfo>
 #include <QStringList>
@@ -91,7 +92,30 @@ engine::ChannelOptions ProxyParams::options() const {
     o.proxy.family = engineFamily(family);
     o.proxy.serverTerminator = serverTerminator;
     o.frameProxied = true;  // the window shows every message
+    // TLS as `proxy --tls / --to-tls / --starttls` sets it up (app/cli/CliOptions.cpp).
+    o.proxy.startTls = startTls;
+    o.proxy.tls = serverTls;
+    if (clientTlsWanted()) {
+        o.tls = clientTls;
+        o.tls.startTls = engine::StartTlsProtocol::None;
+        o.tls.localCaDir = localCaDir();
+        if (!o.tls.localCaDir.empty()) o.tls.localCaFallbackName = toHost.toStdString();
+    } else {
+        o.tls = serverTlsDefaults();
+    }
+    o.proxy.tls.startTls = engine::StartTlsProtocol::None;
+    if (startTls != engine::StartTlsProtocol::None) {
+        // Plaintext until the client asks and the server agrees; then both
+        // legs upgrade with these settings.
+        o.tls.enabled = false;
+        o.proxy.tls.enabled = false;
+    }
     return o;
+}
+
+std::string ProxyParams::localCaDir() const {
+    if (!clientTlsWanted() || !clientTls.certFile.empty()) return {};
+    return clientTls.localCaDir.empty() ? engine::tls::defaultLocalCaDirectory() : clientTls.localCaDir;
 }
 
 engine::DatagramOptions ListenParams::datagramOptions() const {

@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QDialogButtonBox>
 #include <QLineEdit>
 #include <QPushButton>
@@ -107,6 +108,20 @@ void tst_DialogScale::proxyDialogFits() {
     scroll->ensureWidgetVisible(last);
     const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
     QVERIFY(scroll->viewport()->rect().contains(inViewport));
+
+    // TLS on both legs (STARTTLS: both groups show whole), verification off
+    // (its warning shows): still on the screen, and the last TLS field reachable.
+    d.startTlsBox()->setCurrentIndex(1);
+    d.serverTlsBox()->verifyBox()->setChecked(false);
+    QVERIFY(d.serverTlsBox()->insecureWarning()->isVisibleTo(&d));
+    QVERIFY(d.caDirEdit()->isVisibleTo(&d));
+    QTRY_COMPARE(d.size(), d.fit()->fittedSize());
+    lwtest::dialogFitsTheScreen(d);
+    QWidget* keyLog = d.serverTlsBox()->keyLogEdit();
+    scroll->ensureWidgetVisible(keyLog);
+    const QRect keyLogInViewport(keyLog->mapTo(scroll->viewport(), QPoint(0, 0)), keyLog->size());
+    QVERIFY(scroll->viewport()->rect().contains(keyLogInViewport));
+    QVERIFY(d.exportCaButton()->isVisibleTo(&d));
 }
 
 int main(int argc, char** argv) {
