@@ -372,27 +372,26 @@ unsigned readyFromPoll(int revents) noexcept {
     return bits;
 }
 
-Address localAddress(NativeSocket s, std::error_code& ec) {
+namespace {
+
+// The address getsockname() or getpeername() (`query`) gives for `s`.
+template <class Query>
+Address queryAddress(NativeSocket s, std::error_code& ec, Query query) {
     ec.clear();
     sockaddr_storage ss{};
     SockLen len = sizeof ss;
-    if (::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    if (query(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
         ec = lastError();
         return {};
     }
     return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
 }
 
-Address peerAddress(NativeSocket s, std::error_code& ec) {
-    ec.clear();
-    sockaddr_storage ss{};
-    SockLen len = sizeof ss;
-    if (::getpeername(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-        ec = lastError();
-        return {};
-    }
-    return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
-}
+}  // namespace
+
+Address localAddress(NativeSocket s, std::error_code& ec) { return queryAddress(s, ec, ::getsockname); }
+
+Address peerAddress(NativeSocket s, std::error_code& ec) { return queryAddress(s, ec, ::getpeername); }
 
 void shutdownWrite(NativeSocket s, std::error_code& ec) {
     ec.clear();

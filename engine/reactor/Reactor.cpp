@@ -178,6 +178,12 @@ private:
     DatagramChannel* datagram(ChannelId id);
     /// An `error` saying `what` is not for a UDP channel, when `id` is one; true then.
     bool refuseForDatagram(ChannelId id, std::string_view what);
+    /// find() for what only a TCP channel does: nullptr after an `error` when
+    /// `id` is a UDP channel.
+    Channel* findStream(ChannelId id, std::string_view what);
+    /// findStream() for setting two sizes: nullptr after an `error` unless
+    /// both are at least 1 byte.
+    Channel* findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second);
     void datagramClosed(DatagramChannel& ch);
     void scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job);
 
@@ -557,6 +563,19 @@ bool Reactor::Impl::refuseForDatagram(ChannelId id, std::string_view what) {
     return true;
 }
 
+Channel* Reactor::Impl::findStream(ChannelId id, std::string_view what) {
+    return refuseForDatagram(id, what) ? nullptr : find(id, what);
+}
+
+Channel* Reactor::Impl::findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second) {
+    Channel* ch = findStream(id, what);
+    if (ch && (first == 0 || second == 0)) {
+        emitError(id, 0, "cannot " + std::string(what) + ": both must be at least 1 byte");
+        return nullptr;
+    }
+    return ch;
+}
+
 void Reactor::Impl::datagramClosed(DatagramChannel& ch) {
     const ChannelId id = ch.channelId();
     m_thread.timers().cancelOwner(id);
@@ -723,8 +742,7 @@ void Reactor::Impl::execute(cmd::SetTerminator& c) {
 }
 
 void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
-    if (refuseForDatagram(c.listener, "set a proxy's server terminator")) return;
-    Channel* ch = find(c.listener, "set a proxy's server terminator");
+    Channel* ch = findStream(c.listener, "set a proxy's server terminator");
     if (!ch) return;
     if (ch->role() != ChannelRole::Listener || !ch->options().proxy.wanted()) {
         emitError(c.listener, 0, "cannot set a proxy's server terminator: channel " + std::to_string(c.listener) +
@@ -735,8 +753,7 @@ void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
 }
 
 void Reactor::Impl::execute(cmd::SetIntercept& c) {
-    if (refuseForDatagram(c.channel, "intercept")) return;
-    Channel* ch = find(c.channel, "intercept");
+    Channel* ch = findStream(c.channel, "intercept");
     if (!ch) return;
     const auto refuse = [&](const std::string& why) {
         emitError(c.channel, 0, "cannot intercept on channel " + std::to_string(c.channel) + ": " + why);
@@ -765,35 +782,21 @@ void Reactor::Impl::execute(cmd::SetIntercept& c) {
 }
 
 void Reactor::Impl::execute(cmd::ReleaseHeld& c) {
-    if (refuseForDatagram(c.channel, "release a held message")) return;
-    if (Channel* ch = find(c.channel, "release a held message")) ch->releaseHeld(c.message, c.action, std::move(c.data));
+    if (Channel* ch = findStream(c.channel, "release a held message")) ch->releaseHeld(c.message, c.action, std::move(c.data));
 }
 
 void Reactor::Impl::execute(cmd::SetPrograms& c) {
-    if (refuseForDatagram(c.channel, "set protocol programs")) return;
-    if (Channel* ch = find(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
+    if (Channel* ch = findStream(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
 }
 
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
-    if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
-    Channel* ch = find(c.channel, "set the buffer sizes");
-    if (!ch) return;
-    if (c.inBufferSize == 0 || c.outBufferSize == 0) {
-        emitError(c.channel, 0, "cannot set the buffer sizes: both must be at least 1 byte");
-        return;
-    }
-    ch->applyBufferSizes(c.inBufferSize, c.outBufferSize);
+    if (Channel* ch = findToResize(c.channel, "set the buffer sizes", c.inBufferSize, c.outBufferSize))
+        ch->applyBufferSizes(c.inBufferSize, c.outBufferSize);
 }
 
 void Reactor::Impl::execute(cmd::SetLimits& c) {
-    if (refuseForDatagram(c.channel, "set the limits")) return;
-    Channel* ch = find(c.channel, "set the limits");
-    if (!ch) return;
-    if (c.maxMessage == 0 || c.highWater == 0) {
-        emitError(c.channel, 0, "cannot set the limits: both must be at least 1 byte");
-        return;
-    }
-    ch->applyLimits(c.maxMessage, c.highWater);
+    if (Channel* ch = findToResize(c.channel, "set the limits", c.maxMessage, c.highWater))
+        ch->applyLimits(c.maxMessage, c.highWater);
 }
 
 void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
@@ -826,8 +829,7 @@ void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
 }
 
 void Reactor::Impl::execute(cmd::HalfClose& c) {
-    if (refuseForDatagram(c.channel, "half-close")) return;
-    Channel* ch = find(c.channel, "half-close");
+    Channel* ch = findStream(c.channel, "half-close");
     if (!ch) return;
     if (ch->role() == ChannelRole::Listener) {
         emitError(c.channel, 0, "cannot half-close: channel " + std::to_string(c.channel) + " is a listener");
@@ -858,8 +860,7 @@ void Reactor::Impl::execute(cmd::Close& c) {
 }
 
 void Reactor::Impl::execute(cmd::StartTls& c) {
-    if (refuseForDatagram(c.channel, "start TLS")) return;
-    if (Channel* ch = find(c.channel, "start TLS")) ch->startTlsNow(c.tls);
+    if (Channel* ch = findStream(c.channel, "start TLS")) ch->startTlsNow(c.tls);
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {
