@@ -186,6 +186,8 @@ private:
     Channel* findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second);
     void datagramClosed(DatagramChannel& ch);
     void scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job);
+    /// `again` (one of the two above) with `job`, once its interval has passed.
+    void repeatAfterInterval(std::shared_ptr<RepeatJob> job, void (Impl::*again)(std::shared_ptr<RepeatJob>));
 
     // Any thread.
     std::atomic<ChannelId> m_nextId{1};
@@ -655,9 +657,14 @@ void Reactor::Impl::scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job) {
         if (!datagram(job->id)) return;  // closed by what it reported
         if (job->copies != 0 && job->sent >= job->copies) return;
     }
+    repeatAfterInterval(std::move(job), &Impl::scheduleDatagramRepeat);
+}
+
+void Reactor::Impl::repeatAfterInterval(std::shared_ptr<RepeatJob> job,
+                                        void (Impl::*again)(std::shared_ptr<RepeatJob>)) {
     const auto when = TimerQueue::Clock::now() + job->interval;
     const ChannelId owner = job->id;
-    m_thread.timers().add(when, owner, [this, job = std::move(job)]() mutable { scheduleDatagramRepeat(std::move(job)); });
+    m_thread.timers().add(when, owner, [this, again, job = std::move(job)]() mutable { (this->*again)(std::move(job)); });
 }
 
 void Reactor::Impl::execute(cmd::Push& c) {
@@ -728,9 +735,7 @@ void Reactor::Impl::scheduleRepeat(std::shared_ptr<RepeatJob> job) {
     ++job->sent;
     it->second->pushBytes(job->data, ProducerKind::Repeat, static_cast<std::int64_t>(job->sent));
     if (job->copies != 0 && job->sent >= job->copies) return;
-    const auto when = TimerQueue::Clock::now() + job->interval;
-    const ChannelId owner = job->id;
-    m_thread.timers().add(when, owner, [this, job = std::move(job)]() mutable { scheduleRepeat(std::move(job)); });
+    repeatAfterInterval(std::move(job), &Impl::scheduleRepeat);
 }
 
 void Reactor::Impl::execute(cmd::SetTerminator& c) {

@@ -202,15 +202,26 @@ public:
     /// TLS: the server handshake comes first; the client is served once it
     /// is done (handshakeDone()). False when the layer could not be made
     /// (the client is closed and reported).
-    bool startTls() {
+    bool startTls() { return installTls(false); }
+
+    /// The server TLS layer over this client's socket, under a PlainTap that
+    /// counts the plaintext and notes its end; `upgrade`: after a plaintext
+    /// STARTTLS dialogue, the bytes already read (m_stash) fed to it first.
+    /// False (the client ended and reported) when it could not be made.
+    bool installTls(bool upgrade) {
         std::unique_ptr<tls::TlsLayer> layer;
         try {
             layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
                                                    static_cast<tls::TlsLayer::Listener*>(this));
         } catch (const std::exception& e) {
             m_tlsFailure = std::string("cannot start TLS: ") + e.what();
+            if (upgrade) m_upgradeFailed = true;
             end();
             return false;
+        }
+        if (upgrade) {
+            layer->setStartTls(true);
+            if (!m_stash.empty()) layer->prependInput(std::exchange(m_stash, std::string()));
         }
         m_tls = layer.get();
         setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
@@ -367,25 +378,7 @@ private:
     void tryUpgrade() {
         if (!m_upgradeQueued || m_closed || m_closing || !connected || !producerFifo().empty()) return;
         m_upgradeQueued = false;
-        std::unique_ptr<tls::TlsLayer> layer;
-        try {
-            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
-                                                   static_cast<tls::TlsLayer::Listener*>(this));
-        } catch (const std::exception& e) {
-            m_tlsFailure = std::string("cannot start TLS: ") + e.what();
-            m_upgradeFailed = true;
-            end();
-            return;
-        }
-        layer->setStartTls(true);
-        if (!m_stash.empty()) layer->prependInput(std::exchange(m_stash, std::string()));
-        m_tls = layer.get();
-        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
-            if (n == 0)
-                m_eof = true;
-            else
-                m_owner.count([n](MockStats& s) { s.bytesIn += n; });
-        }));
+        if (!installTls(true)) return;
         setTerminator(m_script.requestFraming.forMessage(m_received));
     }
 
