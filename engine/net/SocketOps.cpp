@@ -202,7 +202,9 @@ void setNonBlocking(NativeSocket s, bool on, std::error_code& ec) {
 }
 
 namespace {
-void setIntOption(NativeSocket s, int level, int name, int value, std::error_code& ec) {
+// setsockopt() with `value` as the option's bytes (an int for most options).
+template <class T>
+void setRawOption(NativeSocket s, int level, int name, const T& value, std::error_code& ec) {
     ec.clear();
 #if defined(_WIN32)
     const char* p = reinterpret_cast<const char*>(&value);
@@ -214,15 +216,15 @@ void setIntOption(NativeSocket s, int level, int name, int value, std::error_cod
 }  // namespace
 
 void setReuseAddr(NativeSocket s, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_REUSEADDR, 1, ec);
+    setRawOption(s, SOL_SOCKET, SO_REUSEADDR, 1, ec);
 }
 
 void setNoDelay(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, ec);
+    setRawOption(s, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, ec);
 }
 
 void setV6Only(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0, ec);
+    setRawOption(s, IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0, ec);
 }
 
 void bind(NativeSocket s, const Address& a, std::error_code& ec) {
@@ -488,28 +490,18 @@ bool isPortUnreachable(const std::error_code& ec) {
 }
 
 void setBroadcast(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0, ec);
+    setRawOption(s, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0, ec);
 }
 
 void setReceiveBuffer(NativeSocket s, int bytes, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_RCVBUF, bytes, ec);
+    setRawOption(s, SOL_SOCKET, SO_RCVBUF, bytes, ec);
 }
 
 void setSendBuffer(NativeSocket s, int bytes, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_SNDBUF, bytes, ec);
+    setRawOption(s, SOL_SOCKET, SO_SNDBUF, bytes, ec);
 }
 
 namespace {
-template <class T>
-void setRawOption(NativeSocket s, int level, int name, const T& value, std::error_code& ec) {
-    ec.clear();
-#if defined(_WIN32)
-    const char* p = reinterpret_cast<const char*>(&value);
-#else
-    const void* p = &value;
-#endif
-    if (::setsockopt(s, level, name, p, static_cast<SockLen>(sizeof value)) != 0) ec = lastError();
-}
 in_addr v4Of(const Address& a) {
     in_addr out{};
     if (a.family() == AF_INET) out = reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr;

@@ -117,6 +117,15 @@ private:
         std::uint64_t sent = 0;
         std::chrono::milliseconds interval{0};
     };
+    /// The job of `c` (its data moved out).
+    static std::shared_ptr<RepeatJob> repeatJob(cmd::PushRepeat& c) {
+        auto job = std::make_shared<RepeatJob>();
+        job->id = c.channel;
+        job->data = std::move(c.data);
+        job->copies = c.copies;
+        job->interval = c.interval;
+        return job;
+    }
 
     // The LoopThread's hooks (loop thread).
     void started();
@@ -696,12 +705,7 @@ void Reactor::Impl::execute(cmd::PushRepeat& c) {
             emitError(c.channel, 0, "cannot push repeated data: without an interval the number of copies must be at least 1");
             return;
         }
-        auto job = std::make_shared<RepeatJob>();
-        job->id = c.channel;
-        job->data = std::move(c.data);
-        job->copies = c.copies;
-        job->interval = c.interval;
-        scheduleDatagramRepeat(std::move(job));
+        scheduleDatagramRepeat(repeatJob(c));
         return;
     }
     Channel* ch = findSender(c.channel, "push repeated data");
@@ -720,12 +724,7 @@ void Reactor::Impl::execute(cmd::PushRepeat& c) {
         ch->pushProducer(std::move(producer), ProducerKind::Repeat, total, static_cast<std::int64_t>(c.copies), {});
         return;
     }
-    auto job = std::make_shared<RepeatJob>();
-    job->id = c.channel;
-    job->data = std::move(c.data);
-    job->copies = c.copies;
-    job->interval = c.interval;
-    scheduleRepeat(std::move(job));
+    scheduleRepeat(repeatJob(c));
 }
 
 void Reactor::Impl::scheduleRepeat(std::shared_ptr<RepeatJob> job) {

@@ -2,7 +2,7 @@
 # udp_bench.sh, proxy_bench.sh) share, sourced by each (bash) once HERE (this
 # folder) is set, and used once BUILD, LOGDIR, RUNS and PYTHON are set (by the
 # script, or by bench_paths):
-#   the paths of a run (bench_paths), the bench tools (find_tool,
+#   the usage text (usage), the paths of a run (bench_paths), the bench tools (find_tool,
 #   need_tools), the loud banner for a missing
 #   linewright-cli, the servers (started on loopback, stopped by the PID this
 #   script got when it started them; every server's PID in PIDS, all stopped
@@ -15,6 +15,13 @@
 
 export LW_BENCH_DIR="$HERE"
 LOGDIR="${LOGDIR:-}"
+
+# usage: the script's opening comment (what it does and how it is called) on
+# stderr, then exit 2. (A script that has a usage of its own keeps it.)
+declare -F usage >/dev/null || usage() {
+    awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
 
 # ---- the paths of a run ------------------------------------------------
 

@@ -45,11 +45,6 @@ set -u -o pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/bench_lib.sh"
 
-usage() {
-    sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
 ORIG_ARGS="$*"
 BUILD=""
 OUT=""

@@ -42,11 +42,6 @@ set -u -o pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/bench_lib.sh"
 
-usage() {
-    sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
 ORIG_ARGS="$*"
 BUILD="" OUT="" REPEAT=3 QUICK=0 STRICT=0
 COUNT=200000 SIZE=32 WINDOW=64 SECONDS_MAX=30
