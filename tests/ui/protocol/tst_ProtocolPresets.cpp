@@ -35,6 +35,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -269,8 +270,10 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
              QStringLiteral("$1=11"));
     QVERIFY(bytesOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
     // The conversation names the rule that framed each message.
-    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).contains(QStringLiteral("found_terminator [bulk]")), kWaitMs);
-    QVERIFY(methodsOf(w, accepted).contains(QStringLiteral("found_terminator [echo]")));
+    // (and the message group: the header and its bulk string are one)
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator \\[bulk\\] \\(group [0-9]+\\)$"))).size() == 1, kWaitMs);
+    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator \\[echo\\] \\(group 2\\)$"))).size() == 1,
+             qPrintable(methodsOf(w, accepted).join(u'|')));
 }
 
 QTEST_MAIN(tst_ProtocolPresets)
