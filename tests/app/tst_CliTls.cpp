@@ -10,7 +10,8 @@
 // --insecure), the key log file rules (--keylog and SSLKEYLOGFILE: never a
 // symbolic link, never a directory, a missing directory said so; an
 // existing file appended to, not truncated; SSLKEYLOGFILE ignored when TLS
-// is off); the help pages list the options per command.
+// is off); the help pages list the options per command; a --send-file
+// over TLS goes out whole before the end of stdin half-closes (socat).
 // Every wait has a deadline; nothing sleeps.
 #include <QByteArray>
 #include <QFile>
@@ -205,6 +206,7 @@ private slots:
     void countSkipsStartTlsDialogueClient();
     void countSkipsStartTlsDialogueListener();
     void startTlsListenerTimesOutWithoutClientHello();
+    void sendFileThenEndOfStdinOverTls();
 
 private:
     /// Makes a CA, a server certificate for localhost/127.0.0.1 signed by it,
@@ -864,6 +866,43 @@ void TestCliTls::startTlsListenerTimesOutWithoutClientHello() {
              listener.output().constData());
     QVERIFY2(listener.output().contains("the peer never started it"), listener.output().constData());
     QVERIFY(listener.running());
+}
+
+// `connect --tls --send-file FILE --stdin </dev/null`: the whole file goes
+// out through TLS, and only then does the end of stdin half-close (the way
+// tests/bench/tls_bench.sh feeds its bulk sender). 9 MiB take ~150 chunks
+// and loop passes, so a half-close that did not wait for the producer would
+// cut the file short. The peer is socat, writing what it decrypts to a file
+// and closing at end-of-file (`fork`: the port probe gets a child of its own).
+void TestCliTls::sendFileThenEndOfStdinOverTls() {
+    if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
+    const QString socat = tool("socat");
+    if (socat.isEmpty()) QSKIP("socat (Debian package socat) is needed");
+    QByteArray data;
+    data.reserve(9 << 20);
+    for (int i = 0; i < (9 << 20) / 256; ++i)
+        for (int b = 0; b < 256; ++b) data.append(static_cast<char>(b));
+    data.append("\r\nlast line without a newline");
+    const QString in = path("sendfile.in"), out = path("sendfile.out");
+    QVERIFY(writeFile(in, data));
+    const quint16 port = freePort();
+    Peer server(socat, {"-u",
+                        "OPENSSL-LISTEN:" + QString::number(port) + ",bind=127.0.0.1,reuseaddr,fork,cert=" + path("server.pem") +
+                            ",key=" + path("server.key") + ",verify=0",
+                        "CREATE:" + out});
+    QVERIFY2(waitForPort(port), server.output().constData());
+    const Run r = runCli({"connect", "localhost", QString::number(port), "--tls", "--cafile", path("ca.pem"),
+                          "--terminator", "none", "--send-file", in, "--stdin"});
+    QVERIFY2(r.status == 0, r.err.constData());
+    // The client ends when socat closes, which it does at end-of-file: the
+    // half-close came after the last byte.
+    QVERIFY2(r.err.contains("sent end-of-file (half-closed)") && r.err.contains("connection closed by peer"),
+             r.err.constData());
+    QFile got(out);
+    QVERIFY2(got.open(QIODevice::ReadOnly), qPrintable(out));
+    const QByteArray received = got.readAll();
+    QCOMPARE(received.size(), data.size());
+    QVERIFY(received == data);
 }
 
 QTEST_GUILESS_MAIN(TestCliTls)

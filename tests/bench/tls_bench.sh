@@ -16,14 +16,24 @@
 #
 # Scenarios (--only takes a comma-separated subset of bulk,lines,handshakes):
 #   bulk        --bytes (default 1 GiB) over one TLS connection into a receiver
-#               that discards: `head -c N /dev/zero | linewright-cli connect
-#               --tls` into `linewright-cli listen --tls -t count:N`, against
-#               `lw_tls_floor send` into `lw_tls_floor serve --discard`. Time
-#               is wall time around the client, which ends when the server has
-#               read everything and closed; both servers' byte counts are
-#               checked. The pipe carries zeros and one final newline. Unless --no-mixed, three more pairs locate a
-#               bottleneck: the floor sender fed by the same `head` pipe, the
-#               floor sender into linewright, linewright into the floor server.
+#               that discards: `linewright-cli connect --tls --send-file FEED
+#               --stdin </dev/null` (FEED: a file of N bytes made once per
+#               run in the scratch directory, read from the page cache; the
+#               empty stdin half-closes once the file has gone out) into
+#               `linewright-cli listen --tls -t count:N`, against
+#               `lw_tls_floor send` (bytes made in memory) into
+#               `lw_tls_floor serve --discard`. Time is wall time around the
+#               client, which ends when the server has read everything and
+#               closed; both servers' byte counts are checked. FEED and the
+#               pipe carry zeros and one final newline. Unless --no-mixed,
+#               more pairs locate a bottleneck: the floor sender reading the
+#               same FEED (`--stdin <FEED`), the pipe pairs of the history
+#               (`head -c N /dev/zero | linewright-cli connect --tls`, and the
+#               floor sender fed by the same pipe), linewright's in-memory
+#               producer (`--send UNIT --repeat N/64Ki --stdin </dev/null`,
+#               UNIT 64 KiB of 'x'; only when 64 KiB divides N), the floor
+#               sender into linewright, linewright (FEED) into the floor
+#               server.
 #               Target of issue 12: linewright >= 0.8x the floor.
 #   lines       pipelined CRLF lines (--conns, default 50, x --lines, default
 #               20000, x 64 B; at most 1024 unechoed) from `lw_tls_floor lines`
@@ -59,7 +69,7 @@
 set -u -o pipefail
 
 usage() {
-    sed -n '2,55p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,67p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -221,6 +231,17 @@ generate() {
     printf '\n'
 }
 
+# The bulk file feed (FEED): the same bytes as generate, made once per run,
+# then in the page cache; linewright reads it with --send-file, the floor
+# sender through its stdin.
+FEED=""
+UNIT="$(printf '%65536s' '' | tr ' ' x)"  # the lwrepeat pair's --send: 64 KiB of 'x'
+make_feed() {
+    FEED="$LOGDIR/bulk-feed.bin"
+    generate >"$FEED" || { echo "tls_bench.sh: cannot write the $BYTES-byte feed file $FEED" >&2; exit 1; }
+    cat "$FEED" >/dev/null  # in the page cache before the first run
+}
+
 # run_bulk PEER RUN: one bulk run of the pair PEER (sender-receiver).
 run_bulk() {
     local peer="$1" r="$2" skind sender json rc t0 t1 secs got
@@ -241,7 +262,13 @@ run_bulk() {
             timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
         floorpipe)
             generate | timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --stdin --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" >"$cout" 2>"$cerr"; rc=$? ;;
+        floorfile)
+            timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$FLOOR" send "$BYTES" --stdin --port "$SERVER_PORT" --timeout "$CLIENT_TIMEOUT" <"$FEED" >"$cout" 2>"$cerr"; rc=$? ;;
         lw)
+            timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$CLI" connect 127.0.0.1 "$SERVER_PORT" --tls --insecure --quiet --terminator none --send-file "$FEED" --stdin </dev/null >"$cout" 2>"$cerr"; rc=$? ;;
+        lwrepeat)
+            timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$CLI" connect 127.0.0.1 "$SERVER_PORT" --tls --insecure --quiet --terminator none --send "$UNIT" --repeat "$((BYTES / 65536))" --stdin </dev/null >"$cout" 2>"$cerr"; rc=$? ;;
+        lwpipe)
             generate | timed "$ctime" timeout -k 5 "$CLIENT_TIMEOUT" "$CLI" connect 127.0.0.1 "$SERVER_PORT" --tls --insecure --quiet --terminator none >"$cout" 2>"$cerr"; rc=$? ;;
     esac
     t1=$EPOCHREALTIME
@@ -309,11 +336,13 @@ START=$SECONDS
 
 if want bulk; then
     echo "== bulk: $BYTES bytes over one TLS connection, receiver discards"
+    make_feed
     pairs=(floor-floor)
     [ "$HAVE_CLI" = 1 ] && pairs+=(lw-lw)
     if [ "$MIXED" = 1 ]; then
-        pairs+=(floorpipe-floor)
-        [ "$HAVE_CLI" = 1 ] && pairs+=(floor-lw lw-floor)
+        pairs+=(floorfile-floor floorpipe-floor)
+        [ "$HAVE_CLI" = 1 ] && pairs+=(lwpipe-lw floor-lw lw-floor)
+        [ "$HAVE_CLI" = 1 ] && [ $((BYTES % 65536)) = 0 ] && pairs+=(lwrepeat-lw)
     fi
     for r in $(seq 1 "$REPEAT"); do
         while read -r p; do run_bulk "$p" "$r"; done < <(rotate "$r" "${pairs[@]}")
@@ -405,10 +434,13 @@ size_b = f"{n_b >> 30} GiB" if n_b >= 1 << 30 and n_b % (1 << 30) == 0 else f"{n
 
 bulk_names = {
     "floor-floor": "lw_tls_floor send -> lw_tls_floor serve --discard (the floor)",
-    "lw-lw": "head | linewright-cli connect --tls -> linewright-cli listen --tls -t count:N",
+    "lw-lw": "linewright-cli connect --tls --send-file FEED -> linewright-cli listen --tls -t count:N",
+    "floorfile-floor": "lw_tls_floor send --stdin <FEED -> lw_tls_floor serve --discard",
+    "lwrepeat-lw": "linewright-cli connect --tls --send UNIT --repeat N/64Ki (in memory) -> linewright-cli listen --tls -t count:N",
+    "lwpipe-lw": "head | linewright-cli connect --tls -> linewright-cli listen --tls -t count:N",
     "floorpipe-floor": "head | lw_tls_floor send --stdin -> lw_tls_floor serve --discard",
     "floor-lw": "lw_tls_floor send -> linewright-cli listen --tls",
-    "lw-floor": "head | linewright-cli connect --tls -> lw_tls_floor serve --discard",
+    "lw-floor": "linewright-cli connect --tls --send-file FEED -> lw_tls_floor serve --discard",
 }
 if any(r["scenario"] == "bulk" for r in runs):
     print()
@@ -475,6 +507,19 @@ if any(r["scenario"] == "handshakes" for r in runs):
     r_hs = ratio(vals.get("lw-tls"), vals.get("floor-tls"))
     print(f"  linewright / floor (TLS): {rc(r_hs)}")
     summary["handshakes"] = {"per_s": vals, "lw_over_floor": r_hs}
+
+if "bulk" in summary:
+    same = [("lw-lw", "floorfile-floor", "both read FEED"), ("lwrepeat-lw", "floor-floor", "both make the bytes in memory"),
+            ("lwpipe-lw", "floorpipe-floor", "both read the head pipe")]
+    pairs_cmp = []
+    for a, b, why in same:
+        ra = ratio(med("bulk", a, "mb_per_s"), med("bulk", b, "mb_per_s"))
+        rc_ = ratio(med("bulk", a, "cpu_ms_per_mb"), med("bulk", b, "cpu_ms_per_mb"))
+        if ra is None:
+            continue
+        pairs_cmp.append({"pair": a, "against": b, "feed": why, "rate_ratio": ra, "cpu_ratio": rc_})
+        print(f"  same feed: {a} / {b} ({why}): rate {rc(ra)}, CPU {rc(rc_)}")
+    summary["bulk_same_feed"] = pairs_cmp
 
 targets = []
 if "bulk" in summary:

@@ -24,8 +24,9 @@
 //               it answers with its own close_notify.
 //   send        one connection: a full handshake, then BYTES of plaintext as
 //               fast as the socket takes them (generated in memory; with
-//               --stdin read from stdin instead, at most BYTES, so the same
-//               generator pipe as `linewright-cli connect` can feed it), then
+//               --stdin read from stdin instead, 1 MiB at a time, at most
+//               BYTES, so the same file or pipe as `linewright-cli connect`
+//               can feed it), then
 //               close_notify and shutdown(SHUT_WR); the time runs until the
 //               server closes, i.e. until it has read everything.
 //   lines       --conns connections, each sending N pipelined lines of --size
