@@ -64,6 +64,7 @@ const QString kScope = QStringLiteral("conversation/selectedOnly");
 const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
 const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
+const QString kAskOnPaste = QStringLiteral("composer/askOnPaste");
 const QString kSnippets = QStringLiteral("composer/snippets");
 // From this screen width on, the Bytes panel starts under the conversation.
 constexpr int kBytesUnderFrom = 1280;
@@ -704,6 +705,7 @@ void MainWindow::restoreSettings() {
     m_composer->setSyntax(settings::boolValue(kHexSyntax, false) ? ByteSyntax::Hex : ByteSyntax::Escaped);
     m_composer->setLinesMode(settings::boolValue(kLinesOneMessage, false) ? Composer::LinesMode::OneMessage
                                                                           : Composer::LinesMode::EachLine);
+    m_composer->setAskOnPaste(settings::boolValue(kAskOnPaste, true));
     m_composer->setHistory(settings::composerHistory());
     m_composer->snippetBar()->setSnippets(SnippetBar::fromJson(settings::bytesValue(kSnippets)));
     const int scheme = qBound(0, settings::intValue(kColorScheme, 0), 2);
@@ -722,6 +724,7 @@ void MainWindow::saveSettings() {
     settings::setBoolValue(kAppendTerm, m_composer->appendTerminator());
     settings::setBoolValue(kHexSyntax, m_composer->syntax() == ByteSyntax::Hex);
     settings::setBoolValue(kLinesOneMessage, m_composer->linesMode() == Composer::LinesMode::OneMessage);
+    settings::setBoolValue(kAskOnPaste, m_composer->askOnPaste());
     settings::setComposerHistory(m_composer->history());
 }
 
