@@ -1,6 +1,7 @@
 // MainWindow.cpp — the layout, the window's own actions, menus and toolbar,
 // the settings, the status bar, and the glue between the controllers.
 #include "ui/MainWindow.h"
+#include "ui/views/RepaintThrottle.h"
 
 #include "ui/ChannelsController.h"
 #include "ui/Settings.h"
@@ -106,6 +107,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     m_statusTimer->setInterval(1000);
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     m_statusTimer->start();
+
+    // While a backlog drains (a slice every event-loop turn) the busy views
+    // repaint at most ~30 times a second; a key press still shows at once.
+    // (Not the status bar: its figures change once a second, and a release
+    // would repaint it whole.)
+    m_repaintThrottle = new RepaintThrottle(this);
+    m_repaintThrottle->watch(m_conversation);
+    m_repaintThrottle->watch(m_channels);
+    connect(m_bridge.get(), &EngineBridge::eventsAppended, m_repaintThrottle, &RepaintThrottle::dataArrived);
 
     connectParts();
     restoreSettings();
