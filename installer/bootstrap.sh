@@ -52,6 +52,8 @@ DEPS=(
     xvfb
     xauth
     x11-utils
+    # real key presses on an Xvfb display (tests/app/tst_GuiKeyboard)
+    xdotool
     # TLS (issue 12): real peers nobody here wrote, for the TLS/STARTTLS tests
     # (tests/engine/tls, tests/engine/reactor/tst_ChannelTls, tests/app/tst_CliTls)
     # and tests/bench/tls_bench.sh: openssl s_server/s_client and the openssl

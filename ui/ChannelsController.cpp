@@ -124,16 +124,38 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
     });
     connect(composer, &Composer::sendFileRequested, this, [this, composer](const QString& path) {
         if (composer->target() == 0) return;
+        if (composer->toAll()) {
+            const auto ids = openConnectionsOf(composer->target());
+            for (const engine::ChannelId id : ids) m_bridge->reactor().pushFile(id, path.toStdString());
+            emit statusMessage(tr("Sending %1 to all %2 connections of %3")
+                                   .arg(path)
+                                   .arg(ids.size())
+                                   .arg(channelLabel(composer->target())));
+            return;
+        }
         m_bridge->reactor().pushFile(composer->target(), path.toStdString());
         emit statusMessage(tr("Sending %1 to %2").arg(path, channelLabel(composer->target())));
     });
     connect(composer, &Composer::repeatRequested, this,
             [this, composer](const QByteArray& bytes, std::uint64_t copies, int intervalMs) {
                 if (composer->target() == 0) return;
+                if (composer->toAll()) {
+                    for (const engine::ChannelId id : openConnectionsOf(composer->target()))
+                        m_bridge->reactor().pushRepeat(id, toStd(bytes), copies, std::chrono::milliseconds(intervalMs));
+                    return;
+                }
                 m_bridge->reactor().pushRepeat(composer->target(), toStd(bytes), copies,
                                                std::chrono::milliseconds(intervalMs));
             });
-    connect(composer, &Composer::stopRequested, this, &ChannelsController::discardBuffers);
+    connect(composer, &Composer::stopRequested, this, [this, composer] {
+        if (composer->toAll()) {  // Stop ends the repeats and files sent to all
+            for (const engine::ChannelId id : openConnectionsOf(composer->target()))
+                m_bridge->reactor().discardBuffers(id);
+            emit statusMessage(tr("%1: discard_buffers() on all its connections").arg(channelLabel(composer->target())));
+            return;
+        }
+        discardBuffers();
+    });
 
     // A datagram selected in the conversation: replies go to its sender.
     connect(m_views.conversation->table()->selectionModel(), &QItemSelectionModel::currentChanged, this,

@@ -1,6 +1,7 @@
 // MainWindow.cpp — the layout, the window's own actions, menus and toolbar,
 // the settings, the status bar, and the glue between the controllers.
 #include "ui/MainWindow.h"
+#include "ui/views/RepaintThrottle.h"
 
 #include "ui/ChannelsController.h"
 #include "ui/Settings.h"
@@ -68,6 +69,7 @@ const QString kScope = QStringLiteral("conversation/selectedOnly");
 const QString kAppendTerm = QStringLiteral("composer/appendTerminator");
 const QString kHexSyntax = QStringLiteral("composer/hex");
 const QString kLinesOneMessage = QStringLiteral("composer/linesAsOneMessage");
+const QString kAskOnPaste = QStringLiteral("composer/askOnPaste");
 const QString kSnippets = QStringLiteral("composer/snippets");
 // From this screen width on, the Bytes panel starts under the conversation.
 constexpr int kBytesUnderFrom = 1280;
@@ -109,6 +111,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_bridge(std::mak
     m_statusTimer->setInterval(1000);
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     m_statusTimer->start();
+
+    // While a backlog drains (a slice every event-loop turn) the busy views
+    // repaint at most ~30 times a second; a key press still shows at once.
+    // (Not the status bar: its figures change once a second, and a release
+    // would repaint it whole.)
+    m_repaintThrottle = new RepaintThrottle(this);
+    m_repaintThrottle->watch(m_conversation);
+    m_repaintThrottle->watch(m_channels);
+    connect(m_bridge.get(), &EngineBridge::eventsAppended, m_repaintThrottle, &RepaintThrottle::dataArrived);
 
     connectParts();
     restoreSettings();
@@ -724,6 +735,7 @@ void MainWindow::restoreSettings() {
     m_composer->setSyntax(settings::boolValue(kHexSyntax, false) ? ByteSyntax::Hex : ByteSyntax::Escaped);
     m_composer->setLinesMode(settings::boolValue(kLinesOneMessage, false) ? Composer::LinesMode::OneMessage
                                                                           : Composer::LinesMode::EachLine);
+    m_composer->setAskOnPaste(settings::boolValue(kAskOnPaste, true));
     m_composer->setHistory(settings::composerHistory());
     m_composer->snippetBar()->setSnippets(SnippetBar::fromJson(settings::bytesValue(kSnippets)));
     const int scheme = qBound(0, settings::intValue(kColorScheme, 0), 2);
@@ -742,6 +754,7 @@ void MainWindow::saveSettings() {
     settings::setBoolValue(kAppendTerm, m_composer->appendTerminator());
     settings::setBoolValue(kHexSyntax, m_composer->syntax() == ByteSyntax::Hex);
     settings::setBoolValue(kLinesOneMessage, m_composer->linesMode() == Composer::LinesMode::OneMessage);
+    settings::setBoolValue(kAskOnPaste, m_composer->askOnPaste());
     settings::setComposerHistory(m_composer->history());
 }
 

@@ -65,6 +65,7 @@ class ReplayDialog;
 class ScriptPane;
 class SessionCapture;
 class SessionController;
+class RepaintThrottle;
 class StatusBarWidgets;
 class SummaryDialog;
 class TeachingController;
@@ -92,6 +93,8 @@ public:
     NotificationBanner* banner() const { return m_banner; }
     QTreeView* channelsView() const { return m_channels; }
     StatusBarWidgets* statusFigures() const { return m_figures; }
+    /// Caps the conversation's and the channel list's repaints while events pour in.
+    RepaintThrottle* repaintThrottle() const { return m_repaintThrottle; }
 
     ChannelsController* channelsController() const { return m_channelsController.get(); }
     SessionController* sessionController() const { return m_sessionController.get(); }
@@ -201,6 +204,7 @@ private:
     PayloadView* m_payload = nullptr;
     NotificationBanner* m_banner = nullptr;
     StatusBarWidgets* m_figures = nullptr;
+    RepaintThrottle* m_repaintThrottle = nullptr;
     QLabel* m_loopPaused = nullptr;  // in the status bar while the loop is paused
     QDockWidget* m_channelsDock = nullptr;
     QDockWidget* m_inspectorDock = nullptr;

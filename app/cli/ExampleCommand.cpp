@@ -9,6 +9,7 @@
 #include "engine/asyncore/Dispatcher.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/asyncore/Loop.h"
+#include "engine/reactor/LoopTracer.h"
 #include "examples/ExampleRunner.h"
 
 #include <CLI/CLI.hpp>
@@ -26,21 +27,50 @@ namespace cli {
 
 namespace {
 
-/// Prints one line per loop pass: what each channel answered, what was
-/// ready, and the hooks in the order they ran.
-class TraceLines final : public engine::LoopObserver {
+/// Prints each loop pass as the engine's LoopTracer records it: one line
+/// with what each channel answered, what was ready and the hooks in the
+/// order they ran; a line for each terminator a hook changed
+/// (set_terminator() inside found_terminator()); and a line with every
+/// channel as the pass left it (terminator, held-back input, producer fifo,
+/// or closed) — what the window's Loop inspector shows.
+class TraceLines {
 public:
     explicit TraceLines(std::FILE* err) : m_err(err) {}
-    void passBegin(std::uint64_t pass, engine::Backend backend) override {
-        m_line = "pass " + std::to_string(pass) + " [" + std::string(engine::backendName(backend)) + "]";
-        m_polled.clear();
-        m_ready.clear();
-        m_hooks.clear();
+    std::map<std::uint64_t, std::string> names;
+
+    void print(const engine::LoopTrace& t) const {
+        std::string line = "pass " + std::to_string(t.pass) + " [" + std::string(engine::backendName(t.backend)) +
+                           "] waited " + std::to_string(t.waitedUs) + " us; asked:";
+        for (const auto& p : t.polled)
+            line += " " + name(p.channel) + "(" + (p.readable ? "r" : "-") + (p.writable ? "w" : "-") + ")";
+        line += "; ready:";
+        if (t.ready.empty()) line += " -";
+        for (const auto& r : t.ready) line += " " + name(r.channel) + "(" + readyBits(r.bits) + ")";
+        line += "; hooks:";
+        if (t.dispatched.empty()) line += " -";
+        for (const auto& h : t.dispatched) line += " " + name(h.channel) + "." + std::string(engine::hookName(h.hook));
+        for (const auto& c : t.terminatorChanges)
+            line += "\n  set_terminator in " + name(c.channel) + "." + std::string(engine::hookName(c.hook)) + ": " +
+                    safe(c.from.describe()) + " -> " + safe(c.to.describe());
+        if (!t.after.empty()) {
+            line += "\n  after:";
+            for (const auto& a : t.after) {
+                line += " " + name(a.channel) + "(";
+                if (!a.open) {
+                    line += "closed)";
+                    continue;
+                }
+                line += "term " + safe(a.terminator.describe()) + ", in " + std::to_string(a.inBuffered) + " B";
+                if (a.inBuffered > 0)
+                    line += " '" + safe(engine::renderEscaped(a.held)) + (a.inBuffered > a.held.size() ? "…" : "") + "'";
+                line += ", fifo " + std::to_string(a.queuedBytes) + " B/" + std::to_string(a.fifoEntries) + ")";
+            }
+        }
+        std::fprintf(m_err, "%s\n", line.c_str());
     }
-    void polled(const engine::Dispatcher& d, bool r, bool w) override {
-        m_polled += " " + name(d) + "(" + (r ? "r" : "-") + (w ? "w" : "-") + ")";
-    }
-    void ready(const engine::Dispatcher& d, unsigned bits) override {
+
+private:
+    static std::string readyBits(unsigned bits) {
         std::string b;
         if (bits & engine::kReadyIn) b += "in,";
         if (bits & engine::kReadyOut) b += "out,";
@@ -48,25 +78,14 @@ public:
         if (bits & engine::kReadyErr) b += "err,";
         if (bits & engine::kReadyHup) b += "hup,";
         if (!b.empty()) b.pop_back();
-        m_ready += " " + name(d) + "(" + b + ")";
+        return b;
     }
-    void hook(const engine::Dispatcher& d, engine::Hook h) override {
-        m_hooks += " " + name(d) + "." + std::string(engine::hookName(h));
-    }
-    void passEnd(std::uint64_t, std::uint64_t waitedUs) override {
-        std::fprintf(m_err, "%s waited %llu us; asked:%s; ready:%s; hooks:%s\n", m_line.c_str(),
-                     static_cast<unsigned long long>(waitedUs), m_polled.c_str(),
-                     m_ready.empty() ? " -" : m_ready.c_str(), m_hooks.empty() ? " -" : m_hooks.c_str());
-    }
-    std::map<std::uint64_t, std::string> names;
-
-private:
-    std::string name(const engine::Dispatcher& d) const {
-        const auto it = names.find(d.id());
-        return it != names.end() ? it->second : "#" + std::to_string(d.id());
+    static std::string safe(std::string_view text) { return engine::terminalSafe(text); }
+    std::string name(std::uint64_t id) const {
+        const auto it = names.find(id);
+        return it != names.end() ? it->second : "#" + std::to_string(id);
     }
     std::FILE* m_err;
-    std::string m_line, m_polled, m_ready, m_hooks;
 };
 
 }  // namespace
@@ -115,7 +134,8 @@ CLI::App* addExampleCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& 
     addBackendOption(d, *app, "select | poll | epoll (default select, like asyncore).",
                      [&a](engine::Backend b) { a.backend = b; });
     d.flag(*app, "--trace",
-           "one line per loop pass on stderr: readable/writable, ready, and the hooks that ran, in order.",
+           "each loop pass on stderr: readable/writable, ready, the hooks that ran in order, each terminator "
+           "a hook changed, and every channel as the pass left it (after).",
            [&a] { a.trace = true; });
     addQuietOption(d, *app, "no example logging on stderr.", a.quiet);
     d.value(
@@ -171,8 +191,11 @@ int runExampleCommand(const ExampleArgs& a, std::FILE* out, std::FILE* err) {
         const auto ds = running->dispatchers();
         for (std::size_t k = 0; k < ds.size(); ++k)
             tracer.names[ds[k]->id()] = (k == 0 && !o.connectPort) ? "server" : "client";
+        engine::LoopTracer recorder(
+            map, [](const engine::Dispatcher& d) { return static_cast<engine::ChannelId>(d.id()); },
+            [&tracer](engine::LoopTrace&& t) { tracer.print(t); });
         if (trace)
-            map.setObserver(&tracer);
+            map.setObserver(&recorder);
         if (running->port() != 0) {
             std::fprintf(out, "listening on %s:%u\n", o.host.c_str(), static_cast<unsigned>(running->port()));
             std::fflush(out);

@@ -204,6 +204,12 @@ int main(int argc, char** argv) {
         return 1;
     }
     window->show();
+    // Ask for the keyboard focus: with no window manager (a bare X server,
+    // Xvfb, a kiosk) nothing else activates the window, and Qt then matches
+    // none of its window shortcuts although typed keys reach the focused
+    // field. Under a window manager this is what it would do anyway.
+    window->raise();
+    window->activateWindow();
     if (!sessionFile.isEmpty()) {
         // Read on a worker; an error deeper in the file is reported there (dialog) and here (stderr).
         QObject::connect(window.get(), &ui::MainWindow::sessionOpenFailed, window.get(),

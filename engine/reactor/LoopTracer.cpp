@@ -10,10 +10,6 @@
 
 namespace engine {
 namespace {
-// The channel id of a Reactor channel or of a hosted dispatcher; 0 for
-// anything else (the Waker).
-ChannelId idOf(const Dispatcher& d) { return ChannelReporter::idOf(d); }
-
 Terminator terminatorOf(const Dispatcher& d) {
     if (const auto* chat = dynamic_cast<const AsyncChat*>(&d)) return chat->getTerminator();
     return Terminator::none();
@@ -47,6 +43,15 @@ LoopTrace::After afterOf(ChannelId id, const Dispatcher& d) {
 }
 }  // namespace
 
+// A Reactor's loop: the channel id of a Reactor channel or of a hosted
+// dispatcher; 0 for anything else (the Waker).
+LoopTracer::LoopTracer(EventQueue& events, Loop& loop)
+    : LoopTracer(loop, [](const Dispatcher& d) { return ChannelReporter::idOf(d); },
+                 [&events](LoopTrace&& t) {
+                     events.emplace(EventKind::Loop, kReactorChannel).trace =
+                         std::make_shared<const LoopTrace>(std::move(t));
+                 }) {}
+
 void LoopTracer::passBegin(std::uint64_t pass, Backend backend) {
     m_trace = LoopTrace{};
     m_trace.pass = pass;
@@ -56,7 +61,7 @@ void LoopTracer::passBegin(std::uint64_t pass, Backend backend) {
 }
 
 void LoopTracer::polled(const Dispatcher& d, bool readable, bool writable) {
-    if (const ChannelId id = idOf(d)) {
+    if (const ChannelId id = m_idOf(d)) {
         m_trace.polled.push_back({id, readable, writable});
         Terminator t = terminatorOf(d);
         m_terminators[id] = Seen{t, t};
@@ -65,7 +70,7 @@ void LoopTracer::polled(const Dispatcher& d, bool readable, bool writable) {
 
 void LoopTracer::layerWants(const Dispatcher& d, bool read, bool write) {
     if (!read && !write) return;
-    const ChannelId id = idOf(d);
+    const ChannelId id = m_idOf(d);
     // polled() for this channel ran just before.
     if (id == 0 || m_trace.polled.empty() || m_trace.polled.back().channel != id) return;
     m_trace.polled.back().layerWantsRead = read;
@@ -73,7 +78,7 @@ void LoopTracer::layerWants(const Dispatcher& d, bool read, bool write) {
 }
 
 void LoopTracer::ready(const Dispatcher& d, unsigned bits) {
-    if (const ChannelId id = idOf(d)) m_trace.ready.push_back({id, bits});
+    if (const ChannelId id = m_idOf(d)) m_trace.ready.push_back({id, bits});
 }
 
 void LoopTracer::checkTerminator(ChannelId id, const Dispatcher& d) {
@@ -106,7 +111,7 @@ void LoopTracer::checkTerminator(ChannelId id, const Dispatcher& d) {
 
 void LoopTracer::hook(const Dispatcher& d, Hook h) {
     if (!m_inPass) return;  // hooks run by commands between passes are not part of one
-    if (const ChannelId id = idOf(d)) {
+    if (const ChannelId id = m_idOf(d)) {
         checkTerminator(id, d);
         m_trace.dispatched.push_back({id, h});
     }
@@ -122,7 +127,7 @@ void LoopTracer::passEnd(std::uint64_t pass, std::uint64_t waitedUs) {
     for (const auto& p : m_trace.polled) seen.emplace(p.channel, false);
     for (const auto& x : m_trace.dispatched) seen.emplace(x.channel, false);
     for (const Dispatcher* d : m_loop.channels()) {
-        const ChannelId id = idOf(*d);
+        const ChannelId id = m_idOf(*d);
         if (id == 0) continue;
         checkTerminator(id, *d);
         m_trace.after.push_back(afterOf(id, *d));
@@ -135,7 +140,7 @@ void LoopTracer::passEnd(std::uint64_t pass, std::uint64_t waitedUs) {
         a.open = false;
         m_trace.after.push_back(std::move(a));
     }
-    m_events.emplace(EventKind::Loop, kReactorChannel).trace = std::make_shared<const LoopTrace>(std::move(m_trace));
+    m_sink(std::move(m_trace));
     m_trace = LoopTrace{};
 }
 

@@ -14,6 +14,9 @@
 // hosted dispatchers (Reactor::host; their DispatcherTap gives the id); the
 // Reactor's own Waker is left out. Installed on the Loop only while the trace is on, so
 // with the trace off the loop pays one null-pointer test per hook.
+// The second constructor serves a loop outside any Reactor (the CLI's
+// `example --trace`): the ids come from a function of its own (0: leave the
+// dispatcher out) and each pass's trace goes to a function instead of a queue.
 // What it owns: the trace of the pass in progress; not the Loop.
 // Threads: loop thread only.
 #pragma once
@@ -22,13 +25,19 @@
 #include "engine/reactor/EventQueue.h"
 #include "engine/asyncore/Loop.h"
 
+#include <functional>
 #include <map>
 
 namespace engine {
 
 class LoopTracer final : public LoopObserver {
 public:
-    LoopTracer(EventQueue& events, Loop& loop) : m_events(events), m_loop(loop) {}
+    using IdOf = std::function<ChannelId(const Dispatcher&)>;
+    using Sink = std::function<void(LoopTrace&&)>;
+    /// A Reactor's loop: channels named by ChannelReporter::idOf, each pass a `loop` event on `events`.
+    LoopTracer(EventQueue& events, Loop& loop);
+    /// Any loop: channels named by `idOf`, each pass handed to `sink` at its end.
+    LoopTracer(Loop& loop, IdOf idOf, Sink sink) : m_loop(loop), m_idOf(std::move(idOf)), m_sink(std::move(sink)) {}
 
     void passBegin(std::uint64_t pass, Backend backend) override;
     void polled(const Dispatcher& d, bool readable, bool writable) override;
@@ -41,8 +50,9 @@ private:
     /// Records a change of `d`'s terminator since it was last seen.
     void checkTerminator(ChannelId id, const Dispatcher& d);
 
-    EventQueue& m_events;
     Loop& m_loop;
+    IdOf m_idOf;
+    Sink m_sink;
     LoopTrace m_trace;
     struct Seen {
         Terminator last;   // as last seen this pass

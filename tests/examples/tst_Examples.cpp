@@ -12,6 +12,8 @@
 #include "examples/ExampleRunner.h"
 
 #include <QProcess>
+#include <QRegularExpression>
+#include <QFile>
 #include <QtTest>
 
 #include <atomic>
@@ -317,6 +319,34 @@ void TestExamples::cliRunsEachExample() {
     QVERIFY(out.startsWith("listening on 127.0.0.1:"));
     QVERIFY(err.contains("pass 1 [select]"));
     QVERIFY(err.contains("hooks:"));
+    // What each pass did, as the window's Loop inspector shows it: every
+    // channel as the pass left it (one `after:` line a pass), and each
+    // terminator a hook changed, against golden/trace-NAME.txt (accepted
+    // connections' ids as "#?", the lines sorted: two connections of the
+    // http example may be accepted in either order).
+    const QList<QByteArray> lines = err.split('\n');
+    int passes = 0, afters = 0;
+    QByteArray lastAfter;
+    QStringList changes;
+    static const QRegularExpression id(QStringLiteral("#\\d+"));
+    for (const QByteArray& line : lines) {
+        if (line.startsWith("pass ")) ++passes;
+        if (line.startsWith("  after: ")) {
+            ++afters;
+            lastAfter = line;
+        }
+        if (line.startsWith("  set_terminator in "))
+            changes << QString::fromUtf8(line).replace(id, QStringLiteral("#?"));
+    }
+    QVERIFY(passes > 0);
+    QCOMPARE(afters, passes);
+    QVERIFY2(lastAfter.contains("client(closed)"), err.right(400).constData());  // the client ended the run
+    changes.sort();
+    QFile golden(QStringLiteral(LW_TRACE_GOLDEN "/trace-%1.txt").arg(name));
+    QVERIFY2(golden.open(QIODevice::ReadOnly), qPrintable(golden.fileName()));
+    QStringList expected = QString::fromUtf8(golden.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    expected.sort();
+    QCOMPARE(changes, expected);
 }
 
 void TestExamples::cliServerOnlyAnswersCPython() {

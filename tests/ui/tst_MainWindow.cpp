@@ -27,6 +27,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QDockWidget>
+#include <QFile>
 #include <QScreen>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -781,6 +782,21 @@ void tst_MainWindow::toAllConnectionsSnippetsAndNames() {
         QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, accepted2, EventKind::Sent, QByteArray("hi all\r\n")), kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("hi all")), kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, second, EventKind::Collect, QByteArray("hi all")), kWaitMs);
+        // Repeat and Send file go to all of them too.
+        QVERIFY(c->sendButton()->isEnabled());
+        c->editor()->setText(QStringLiteral("rep"));
+        QVERIFY(c->repeat(2, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("rep")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, second, EventKind::Collect, QByteArray("rep")), kWaitMs);
+        QTemporaryDir files;
+        QFile file(files.filePath(QStringLiteral("all.txt")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("FILE TO ALL\r\n");
+        file.close();
+        c->sendFile(file.fileName());
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.client, EventKind::Collect, QByteArray("FILE TO ALL")), kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, second, EventKind::Collect, QByteArray("FILE TO ALL")), kWaitMs);
+        c->editor()->setText(QString());
         // One closes: the count follows, and only the open one gets the next message.
         w.selectChannel(second);
         w.action(QStringLiteral("close"))->trigger();

@@ -6,6 +6,8 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/Formatters.h"
 
+#include <QFont>
+
 namespace ui {
 
 namespace {
@@ -31,8 +33,25 @@ void CompactModel::setColors(const ViewColors& colors, const QColor& base) {
     const double amount = colors.dark ? 0.28 : 0.18;
     m_in = mix(base, colors.incoming, amount);
     m_out = mix(base, colors.outgoing, amount);
+    m_mark = colors.lineHighlight;
     if (sourceModel() && rowCount() > 0)
         emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), {Qt::BackgroundRole});
+}
+
+void CompactModel::setHighlight(const QString& text, Qt::CaseSensitivity cs) {
+    if (text == m_highlight && cs == m_highlightCase) return;
+    m_highlight = text;
+    m_highlightCase = cs;
+    if (sourceModel() && rowCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), {Qt::BackgroundRole, Qt::FontRole});
+}
+
+bool CompactModel::isHighlighted(const QModelIndex& index) const {
+    if (m_highlight.isEmpty() || !index.isValid() || !sourceModel()) return false;
+    const QModelIndex src = sourceModel()->index(mapToSource(index).row(), EventLogModel::ColData);
+    QString text = src.data(EventLogModel::EscapedRole).toString();
+    if (text.isEmpty()) text = src.data().toString();
+    return text.contains(m_highlight, m_highlightCase);
 }
 
 bool CompactModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
@@ -54,6 +73,12 @@ bool CompactModel::filterAcceptsColumn(int sourceColumn, const QModelIndex&) con
 }
 
 QVariant CompactModel::data(const QModelIndex& index, int role) const {
+    if ((role == Qt::BackgroundRole || role == Qt::FontRole) && isHighlighted(index)) {
+        if (role == Qt::BackgroundRole) return m_mark;
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
     if (role == Qt::BackgroundRole && index.isValid()) {
         const auto d = static_cast<Direction>(index.data(EventLogModel::DirectionRole).toInt());
         if (d == Direction::In) return m_in;

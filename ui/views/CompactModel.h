@@ -10,7 +10,9 @@
 // drops every other row: the `push` rows (a push only says how many bytes
 // were queued: the sent row shows them), lifecycle and settings rows.
 // Columns: time, channel, direction, size, data. Each row's background is
-// tinted by its direction (in / out), from the palette's colours.
+// tinted by its direction (in / out), from the palette's colours; rows
+// whose data contain the find text (setHighlight()) are marked instead, in
+// the colour of a highlighted line and bold.
 // What it owns: nothing (not the source model).
 // Threads: GUI thread.
 #pragma once
@@ -30,6 +32,13 @@ public:
     void setColors(const ViewColors& colors, const QColor& base);
     QColor incomingTint() const { return m_in; }
     QColor outgoingTint() const { return m_out; }
+    QColor highlightTint() const { return m_mark; }
+
+    /// Marks the rows whose data (as escaped text) contain `text` ("" none).
+    void setHighlight(const QString& text, Qt::CaseSensitivity cs);
+    QString highlightText() const { return m_highlight; }
+    /// The row's data contains the highlight text.
+    bool isHighlighted(const QModelIndex& index) const;
 
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
@@ -40,6 +49,9 @@ protected:
 private:
     QColor m_in;
     QColor m_out;
+    QColor m_mark;
+    QString m_highlight;
+    Qt::CaseSensitivity m_highlightCase = Qt::CaseInsensitive;
 };
 
 }  // namespace ui

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -168,14 +169,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
 
     connect(m_edit, &EscapeEdit::submitted, this, [this] { send(); });
     connect(m_edit, &EscapeEdit::historyRequested, this, &Composer::navigateHistory);
-    connect(m_edit, &EscapeEdit::pastedLines, this, [this](int lines) {
-        const bool each = linesMode() == LinesMode::EachLine;
-        showNote(each ? tr("Pasted %1 lines: Enter pushes them as %1 messages, each with the terminator "
-                           "(“Lines” below chooses).").arg(lines)
-                      : tr("Pasted %1 lines: Enter pushes them as one message, joined by the terminator "
-                           "(“Lines” below chooses).").arg(lines),
-                 false);
-    });
+    connect(m_edit, &EscapeEdit::pastedLines, this, &Composer::onPastedLines);
     connect(m_linesBox, &QComboBox::currentIndexChanged, this, [this] { m_edit->setFocus(); });
     connect(m_toAll, &QCheckBox::toggled, this, [this] {
         updatePlaceholder();
@@ -194,7 +188,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
         repeat(static_cast<std::uint64_t>(m_copies->value()), m_interval->value());
     });
     connect(m_stopButton, &QToolButton::clicked, this, [this] {
-        if (m_target != 0) emit stopRequested();
+        if (ready()) emit stopRequested();
     });
     connect(m_syntaxBox, &QComboBox::currentIndexChanged, this, [this](int index) {
         const ByteSyntax to = index == 1 ? ByteSyntax::Hex : ByteSyntax::Escaped;
@@ -439,7 +433,7 @@ bool Composer::sendMessages(const std::optional<QList<QByteArray>>& each, const 
 }
 
 void Composer::sendFile(const QString& path) {
-    if (m_target == 0 || !m_canSend) {
+    if (!ready()) {
         showNote(tr("Select a connected channel before sending a file."), true);
         m_noteAboutTarget = true;
         return;
@@ -454,7 +448,7 @@ bool Composer::repeat(std::uint64_t copies, int intervalMs) {
         showNote(m_edit->errorMessage(), true);
         return false;
     }
-    if (m_target == 0 || !m_canSend) {
+    if (!ready()) {
         showNote(tr("Select a connected channel before repeating."), true);
         m_noteAboutTarget = true;
         return false;
@@ -499,7 +493,7 @@ void Composer::navigateHistory(int step) {
 }
 
 void Composer::chooseFile() {
-    if (m_target == 0 || !m_canSend) {
+    if (!ready()) {
         showNote(tr("Select a connected channel before sending a file."), true);
         m_noteAboutTarget = true;
         return;
@@ -514,13 +508,12 @@ void Composer::chooseFile() {
 }
 
 void Composer::updateActions() {
-    // Sending to all of a listener's connections is Enter and the snippets;
-    // a file, a repeat and Stop stay one channel's.
-    const bool one = m_target != 0 && m_canSend;
+    // "to all N connections": Enter, the snippets, a file, a repeat and
+    // Stop all go to every open connection of the listener.
     m_send->setEnabled(ready() && m_edit->isValid());
-    m_repeatButton->setEnabled(one && m_edit->isValid());
-    m_fileButton->setEnabled(one);
-    m_stopButton->setEnabled(one);
+    m_repeatButton->setEnabled(ready() && m_edit->isValid());
+    m_fileButton->setEnabled(ready());
+    m_stopButton->setEnabled(ready());
     m_snippets->setTarget(m_snippetProtocol, m_snippetEndpoint, ready());
 }
 
@@ -550,5 +543,55 @@ void Composer::showNote(const QString& text, bool error) {
     if (error) p.setColor(QPalette::WindowText, ViewColors::forPalette(palette()).error);
     m_note->setPalette(p);
 }
+
+void Composer::onPastedLines(int lines) {
+    const auto noteFor = [this](int n) {
+        showNote(linesMode() == LinesMode::EachLine
+                     ? tr("Pasted %1 lines: Enter pushes them as %1 messages, each with the terminator "
+                          "(“Lines” below chooses).").arg(n)
+                     : tr("Pasted %1 lines: Enter pushes them as one message, joined by the terminator "
+                          "(“Lines” below chooses).").arg(n),
+                 false);
+    };
+    if (!m_askOnPaste) {
+        noteFor(lines);
+        return;
+    }
+    if (m_pasteQuestion) return;  // one question at a time; its answer covers what is in the field
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Paste of many lines"),
+                                tr("You pasted %1 lines. How should Enter send them?").arg(lines), QMessageBox::NoButton,
+                                this);
+    box->setObjectName(QStringLiteral("pasteQuestion"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* each = box->addButton(tr("As %1 messages").arg(lines), QMessageBox::AcceptRole);
+    each->setObjectName(QStringLiteral("pasteEach"));
+    QPushButton* one = box->addButton(tr("As one message"), QMessageBox::AcceptRole);
+    one->setObjectName(QStringLiteral("pasteOne"));
+    QPushButton* cancel = box->addButton(tr("Cancel the paste"), QMessageBox::RejectRole);
+    cancel->setObjectName(QStringLiteral("pasteCancel"));
+    box->setDefaultButton(linesMode() == LinesMode::OneMessage ? one : each);
+    box->setEscapeButton(cancel);  // Escape and the close button cancel too
+    auto* remember = new QCheckBox(tr("Remember my choice (Lines below keeps it)"), box);
+    remember->setObjectName(QStringLiteral("pasteRemember"));
+    box->setCheckBox(remember);
+    m_pasteQuestion = box;
+    connect(box, &QMessageBox::buttonClicked, this, [this, each, one, remember, lines, noteFor](QAbstractButton* b) {
+        if (b == each || b == one) {
+            setLinesMode(b == one ? LinesMode::OneMessage : LinesMode::EachLine);
+            if (remember->isChecked()) {
+                m_askOnPaste = false;
+                emit askOnPasteChanged(false);
+            }
+            noteFor(lines);
+        } else {
+            m_edit->undo();  // the paste was one edit
+            showNote(tr("Paste cancelled."), false);
+        }
+    });
+    connect(box, &QObject::destroyed, this, [this] { m_edit->setFocus(); });
+    box->open();
+}
+
+void Composer::setAskOnPaste(bool on) { m_askOnPaste = on; }
 
 }  // namespace ui

@@ -15,7 +15,9 @@
 // Above the line, the snippet strip (SnippetBar): saved messages, one click
 // sends them as the composer sends typed text. When the target is a
 // listener with open connections, "to all N connections" lets Enter and the
-// snippets push to every one of them (toAll(); the owner fans it out).
+// snippets, Send file, Repeat and Stop go to every one of them (toAll();
+// the owner fans it out). A paste of many lines asks how to send them
+// (setAskOnPaste()).
 // The composer only asks: its signals say what to push, the owner (the main
 // window) posts it to the engine.
 // What it owns: its child widgets and the history list.
@@ -27,6 +29,7 @@
 #include "ui/views/ByteSyntax.h"
 
 #include <QByteArray>
+#include <QPointer>
 #include <QStringList>
 #include <QWidget>
 
@@ -37,6 +40,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -104,6 +108,11 @@ public:
     ByteSyntax syntax() const;
     void setLinesMode(LinesMode mode);
     LinesMode linesMode() const;
+    /// A paste of many lines asks how to send them (as many messages, as
+    /// one, or cancel the paste) while this is on (the default); "Remember my
+    /// choice" in that question turns it off, and a paste then follows Lines.
+    void setAskOnPaste(bool on);
+    bool askOnPaste() const { return m_askOnPaste; }
 
     QStringList history() const { return m_history; }
     void setHistory(const QStringList& history);
@@ -139,6 +148,8 @@ signals:
     void repeatRequested(const QByteArray& bytes, std::uint64_t copies, int intervalMs);
     void stopRequested();
     void historyChanged();
+    /// "Remember my choice" was ticked in the paste question (off: no more asking).
+    void askOnPasteChanged(bool on);
     /// A short note for the status bar ("select a connected channel first").
     void notice(const QString& text);
 
@@ -153,6 +164,7 @@ private:
     std::optional<QList<QByteArray>> messagesFor(const QList<ParsedBytes>& lines) const;
     bool sendMessages(const std::optional<QList<QByteArray>>& each, const QString& errorText);
     void updatePlaceholder();
+    void onPastedLines(int lines);
 
     engine::ChannelId m_target = 0;
     std::optional<engine::Terminator> m_terminator;
@@ -186,6 +198,8 @@ private:
     QStringList m_history;
     int m_historyPos = -1;  // -1: editing a fresh line
     QString m_draft;
+    bool m_askOnPaste = true;
+    QPointer<QMessageBox> m_pasteQuestion;
 };
 
 }  // namespace ui

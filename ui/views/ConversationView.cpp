@@ -173,8 +173,12 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
         const CopyFormat f = c.format;
         connect(a, &QAction::triggered, this, [this, f] { copySelection(f); });
         m_table->addAction(a);
+        m_compactTable->addAction(a);  // Compact mode copies the same way
         m_copyActions.append(a);
     }
+    m_compactTable->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_compactTable, &QTableView::customContextMenuRequested, this, &ConversationView::showContextMenu);
+    m_compactTable->installEventFilter(this);
 
     connect(m_table, &QTableView::customContextMenuRequested, this, &ConversationView::showContextMenu);
     connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this, [this](const QPoint& pos) {
@@ -330,6 +334,7 @@ void ConversationView::buildFindBar() {
     row->setSpacing(4);
     auto* label = new QLabel(tr("Find:"), m_findBar);
     m_findText = new QLineEdit(m_findBar);
+    m_findText->setObjectName(QStringLiteral("findText"));
     m_findText->setPlaceholderText(tr("Text or escapes (\\r\\n); Enter/F3 next, Shift+F3 previous"));
     m_findText->setClearButtonEnabled(true);
     label->setBuddy(m_findText);
@@ -350,11 +355,12 @@ void ConversationView::buildFindBar() {
     connect(next, &QToolButton::clicked, this, &ConversationView::findNext);
     connect(prev, &QToolButton::clicked, this, &ConversationView::findPrevious);
     connect(m_findText, &QLineEdit::returnPressed, this, &ConversationView::findNext);
-    connect(m_findText, &QLineEdit::textChanged, this, [this] { m_findStatus->clear(); });
-    connect(close, &QToolButton::clicked, this, [this] {
-        m_findBar->hide();
-        m_table->setFocus();
+    connect(m_findText, &QLineEdit::textChanged, this, [this] {
+        m_findStatus->clear();
+        updateHighlight();
     });
+    connect(m_findCase, &QToolButton::toggled, this, [this] { updateHighlight(); });
+    connect(close, &QToolButton::clicked, this, [this] { hideFindBar(); });
     m_findText->installEventFilter(this);
     m_findBar->hide();
 }
@@ -450,6 +456,7 @@ void ConversationView::setCompactMode(bool on) {
     m_modeButton->setEnabled(!on);
     m_messagesAction->setEnabled(!on);
     if (on && m_follow) m_compactTable->scrollToBottom();
+    updateHighlight();
     emit compactModeChanged(on);
 }
 
@@ -531,6 +538,20 @@ void ConversationView::showFindBar() {
     m_findBar->show();
     m_findText->setFocus(Qt::ShortcutFocusReason);
     m_findText->selectAll();
+    updateHighlight();
+}
+
+void ConversationView::hideFindBar() {
+    m_findBar->hide();
+    updateHighlight();
+    (m_compactOn ? m_compactTable : m_table)->setFocus();
+}
+
+void ConversationView::updateHighlight() {
+    // Compact mode marks every row with a match while the find bar is open.
+    const bool on = m_compactOn && !m_findBar->isHidden();
+    m_compact->setHighlight(on ? m_findText->text() : QString(),
+                            m_findCase->isChecked() ? Qt::CaseSensitive : Qt::CaseInsensitive);
 }
 
 void ConversationView::setFindText(const QString& text) {
@@ -551,11 +572,21 @@ bool ConversationView::find(bool backwards) {
         showFindBar();
         return false;
     }
-    const int from = m_table->currentIndex().isValid() ? m_table->currentIndex().row() : (backwards ? m_model->rowCount() : -1);
-    int row = m_model->findNext(text, from, backwards, m_findCase->isChecked());
+    updateHighlight();
+    const int current = currentRow();
+    const int from = current >= 0 ? current : (backwards ? m_model->rowCount() : -1);
+    // Compact mode: the next match among the rows it shows (rows of the
+    // model, found in the model, skipped while compact hides them).
+    const auto next = [&](int start) {
+        int row = m_model->findNext(text, start, backwards, m_findCase->isChecked());
+        while (m_compactOn && row >= 0 && !m_compact->mapFromSource(m_model->index(row, 0)).isValid())
+            row = m_model->findNext(text, row, backwards, m_findCase->isChecked());
+        return row;
+    };
+    int row = next(from);
     QString status;
     if (row < 0) {
-        row = m_model->findNext(text, backwards ? m_model->rowCount() : -1, backwards, m_findCase->isChecked());
+        row = next(backwards ? m_model->rowCount() : -1);
         if (row >= 0) status = backwards ? tr("Wrapped to the bottom") : tr("Wrapped to the top");
     }
     if (row < 0) {
@@ -571,18 +602,41 @@ bool ConversationView::find(bool backwards) {
 
 void ConversationView::selectRow(int viewRow) {
     if (viewRow < 0 || viewRow >= m_model->rowCount()) return;
+    if (m_compactOn) {
+        const QModelIndex at = m_compact->mapFromSource(m_model->index(viewRow, EventLogModel::ColData));
+        if (!at.isValid()) return;  // a row compact mode does not show
+        m_compactTable->selectionModel()->setCurrentIndex(at, QItemSelectionModel::ClearAndSelect |
+                                                                  QItemSelectionModel::Rows);
+        m_compactTable->scrollTo(at, QAbstractItemView::EnsureVisible);
+        return;
+    }
     const QModelIndex idx = m_model->index(viewRow, EventLogModel::ColData);
     m_table->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_table->scrollTo(idx, QAbstractItemView::EnsureVisible);
 }
 
 int ConversationView::currentRow() const {
+    if (m_compactOn) {
+        const QModelIndex cur = m_compactTable->currentIndex();
+        return cur.isValid() ? m_compact->mapToSource(cur).row() : -1;
+    }
     const QModelIndex cur = m_table->currentIndex();
     return cur.isValid() ? cur.row() : -1;
 }
 
 QList<int> ConversationView::selectedRows() const {
     QList<int> rows;
+    if (m_compactOn) {  // the model's rows behind the compact rows selected
+        const QItemSelection sel = m_compactTable->selectionModel()->selection();
+        for (const QItemSelectionRange& r : sel) {
+            for (int row = r.top(); row <= r.bottom() && rows.size() < kMaxCopyRows; ++row)
+                rows.append(m_compact->mapToSource(m_compact->index(row, 0)).row());
+        }
+        std::sort(rows.begin(), rows.end());
+        rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+        if (rows.isEmpty() && currentRow() >= 0) rows.append(currentRow());
+        return rows;
+    }
     const QItemSelection sel = m_table->selectionModel()->selection();
     for (const QItemSelectionRange& r : sel) {
         for (int row = r.top(); row <= r.bottom() && rows.size() < kMaxCopyRows; ++row) rows.append(row);
@@ -657,6 +711,11 @@ void ConversationView::showContextMenu(const QPoint& pos) {
     menu.addSeparator();
     menu.addAction(m_messagesAction);
     menu.addAction(m_followAction);
+    if (m_compactOn) {
+        menu.addAction(tr("&Find…"), this, &ConversationView::showFindBar);
+        menu.exec(m_compactTable->viewport()->mapToGlobal(pos));
+        return;
+    }
     menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
@@ -694,8 +753,11 @@ bool ConversationView::eventFilter(QObject* watched, QEvent* event) {
     if (event->type() == QEvent::KeyPress) {
         auto* key = static_cast<QKeyEvent*>(event);
         if (watched == m_findText && key->key() == Qt::Key_Escape) {
-            m_findBar->hide();
-            m_table->setFocus();
+            hideFindBar();
+            return true;
+        }
+        if (watched == m_compactTable && key->key() == Qt::Key_Escape && m_findBar->isVisible()) {
+            hideFindBar();
             return true;
         }
         if (watched == m_findText && (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) &&
@@ -710,7 +772,7 @@ bool ConversationView::eventFilter(QObject* watched, QEvent* event) {
                 return true;
             }
             if (key->key() == Qt::Key_Escape && m_findBar->isVisible()) {
-                m_findBar->hide();
+                hideFindBar();
                 return true;
             }
             // Moving the selection away from the last row stops following.

@@ -11,8 +11,10 @@
 // Compact (Follow Stream) mode shows, in place of the table, a second table
 // over a CompactModel (a filter over the same model in Messages mode, not a
 // copy): one row per message, the two directions in two colours, no `send`
-// rows repeating the pushes; turning it off restores the mode it found. Rows
-// can be copied as lines, as raw text, escaped text, hex or base64.
+// rows repeating the pushes; turning it off restores the mode it found. Find
+// and copy work there too: find moves among the compact rows and, while the
+// find bar is open, marks every row with a match. Rows can be copied as
+// lines, as raw text, escaped text, hex or base64.
 // What it owns: its child widgets; not the model.
 // Threads: GUI thread.
 #pragma once
@@ -89,8 +91,10 @@ public:
     void copySelection(CopyFormat format);
     /// The text copySelection() would put on the clipboard.
     QString selectionText(CopyFormat format) const;
-    /// Selects `viewRow` and scrolls to it.
+    /// Selects `viewRow` (a row of model()) and scrolls to it; in compact
+    /// mode, its compact row (none if compact mode does not show it).
     void selectRow(int viewRow);
+    /// The current row of model() (in compact mode: behind the compact row).
     int currentRow() const;
 
     /// The actions (copy, find, filter, messages, follow) for menus and shortcuts.
@@ -126,6 +130,8 @@ private:
     bool find(bool backwards);
     void setColumnWidths();
     void showContextMenu(const QPoint& pos);
+    void hideFindBar();
+    void updateHighlight();
     QList<int> selectedRows() const;
 
     EventLogModel* m_model;

@@ -49,11 +49,13 @@
 #include "ui/session/SessionCapture.h"
 #include "ui/model/UiLatencyMonitor.h"
 #include "ui/MainWindow.h"
+#include "ui/views/ConversationView.h"
 #include "ui/model/ChannelModel.h"
 #include "ui/model/ChannelParams.h"
 #include "ui/views/Composer.h"
 #include "ui/views/EscapeEdit.h"
 
+#include <QStatusBar>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEvent>
@@ -179,14 +181,32 @@ std::uint16_t listeningPort(const ui::EventLogStore& store, engine::ChannelId se
     return port;
 }
 
-/// Counts paint events of a widget.
+/// Counts paint events of a widget (and when they came).
 class PaintCounter : public QObject {
 public:
+    PaintCounter() { m_clock.start(); }
     int paints = 0;
     bool eventFilter(QObject* o, QEvent* e) override {
-        if (e->type() == QEvent::Paint) ++paints;
+        if (e->type() == QEvent::Paint) {
+            ++paints;
+            m_at.push_back(m_clock.elapsed());
+        }
         return QObject::eventFilter(o, e);
     }
+    /// The most paints within any `windowMs` (the peak rate while busy).
+    int peakIn(qint64 windowMs) const {
+        int best = 0;
+        std::size_t lo = 0;
+        for (std::size_t hi = 0; hi < m_at.size(); ++hi) {
+            while (m_at[hi] - m_at[lo] >= windowMs) ++lo;
+            best = std::max(best, static_cast<int>(hi - lo + 1));
+        }
+        return best;
+    }
+
+private:
+    QElapsedTimer m_clock;
+    std::vector<qint64> m_at;
 };
 
 void setUpView(QTableView& view) {
@@ -720,6 +740,10 @@ void burstBenchmark(const Options& o) {
         w.composer()->editor()->setFocus();
         runFor(300);
         KeyProbe probe(w.composer()->editor());
+        PaintCounter tablePaints;  // the conversation's repaints while the burst drains
+        w.conversation()->table()->viewport()->installEventFilter(&tablePaints);
+        PaintCounter statusPaints;
+        w.statusBar()->installEventFilter(&statusPaints);
         ui::UiLatencyMonitor monitor;
         CpuPerTurn cpu;
         const double cpu0 = threadCpuMs();
@@ -745,6 +769,10 @@ void burstBenchmark(const Options& o) {
              std::to_string(framed()) + " / " + std::to_string(lines) + " in " + num(seconds, 2) + " s; " +
                  std::to_string(w.bridge()->store().size()) + " events in the log; key probe " +
                  std::to_string(probe.samples()) + " presses, mean " + num(probe.meanMs(), 1) + " ms");
+        info("burst " + p.name + ": repaints, conversation / status bar: most in 500 ms; all",
+             std::to_string(tablePaints.peakIn(500)) + " / " + std::to_string(statusPaints.peakIn(500)) + "; " +
+                 std::to_string(tablePaints.paints) + " / " + std::to_string(statusPaints.paints) + " in " +
+                 num(seconds, 2) + " s");
         info("burst " + p.name + ": GUI-thread CPU, most between two 10 ms ticks / in all",
              num(cpu.worstMs(), 1) + " ms / " + num((threadCpuMs() - cpu0) / 1000.0, 2) + " s");
         for (auto& c : clients) runUntil([&] { return c->finished(); }, 10000);

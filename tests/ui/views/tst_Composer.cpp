@@ -17,6 +17,8 @@
 #include <QPaintEvent>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTextCursor>
+#include <QMessageBox>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
@@ -49,6 +51,8 @@ private slots:
     void snippetsFollowTheScope();
     void snippetEditorAddsEditsRemoves();
     void toAllOnlyForAListenerWithConnections();
+    void pasteOfManyLinesAsks();
+    void toAllCoversFileRepeatAndStop();
 
 private:
     static void show(Composer& c) {
@@ -312,6 +316,7 @@ void tst_Composer::repeatAndStop() {
 
 void tst_Composer::pastedLinesAreLines() {
     Composer c;
+    c.setAskOnPaste(false);  // as after "Remember my choice": a paste follows Lines
     c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
     show(c);
     QCOMPARE(c.linesMode(), Composer::LinesMode::EachLine);  // the default
@@ -336,6 +341,7 @@ void tst_Composer::pastedLinesAreLines() {
 
 void tst_Composer::pastedLinesAsOneMessage() {
     Composer c;
+    c.setAskOnPaste(false);
     c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
     show(c);
     c.setLinesMode(Composer::LinesMode::OneMessage);
@@ -563,6 +569,118 @@ void tst_Composer::toAllOnlyForAListenerWithConnections() {
     c.setListenerConnections(0);
     QVERIFY(!c.toAll());
     QVERIFY(!c.sendText(QStringLiteral("x")));
+}
+
+// A paste of many lines asks: as many messages, as one, or cancel (the
+// field as it was); "Remember my choice" stops the asking.
+void tst_Composer::pasteOfManyLinesAsks() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
+    show(c);
+    QVERIFY(c.askOnPaste());  // the default
+    QSignalSpy remembered(&c, &Composer::askOnPasteChanged);
+    const auto question = [&c] { return c.findChild<QMessageBox*>(QStringLiteral("pasteQuestion")); };
+    const auto answer = [&](const char* button, bool remember) {
+        QMessageBox* box = nullptr;
+        QTRY_VERIFY((box = question()) != nullptr && box->isVisible());
+        QVERIFY2(box->text().contains(QLatin1String("2 lines")), qPrintable(box->text()));
+        box->checkBox()->setChecked(remember);
+        auto* b = box->findChild<QPushButton*>(QString::fromLatin1(button));
+        QVERIFY(b);
+        b->click();
+        QTRY_VERIFY(question() == nullptr);
+    };
+    // One line: no question.
+    QApplication::clipboard()->setText(QStringLiteral("single"));
+    c.editor()->paste();
+    QVERIFY(question() == nullptr);
+    QCOMPARE(c.editor()->text(), QStringLiteral("single"));
+    c.editor()->setText(QString());
+
+    // As one message: the mode follows the answer.
+    QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b\r\n"));
+    c.editor()->paste();
+    answer("pasteOne", false);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(c.linesMode(), Composer::LinesMode::OneMessage);
+    QVERIFY2(c.noteText().contains(QStringLiteral("one message")), qPrintable(c.noteText()));
+    QCOMPARE(c.messages().value().size(), 1);
+    QCOMPARE(c.message().value(), QByteArray("USER a\r\nPASS b\r\n"));
+    QVERIFY(c.askOnPaste());
+    QCOMPARE(remembered.size(), 0);
+
+    // Cancel: the field is back as it was before the paste.
+    c.editor()->setText(QStringLiteral("kept"));
+    QTextCursor end = c.editor()->textCursor();
+    end.movePosition(QTextCursor::End);
+    c.editor()->setTextCursor(end);
+    c.editor()->paste();
+    QCOMPARE(c.editor()->text(), QStringLiteral("keptUSER a\nPASS b"));
+    answer("pasteCancel", false);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(c.editor()->text(), QStringLiteral("kept"));
+    QCOMPARE(c.linesMode(), Composer::LinesMode::OneMessage);  // unchanged
+    c.editor()->setText(QString());
+
+    // As many messages, remembered: no more questions, a paste follows Lines.
+    c.editor()->paste();
+    answer("pasteEach", true);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(c.linesMode(), Composer::LinesMode::EachLine);
+    QCOMPARE(c.messages().value().size(), 2);
+    QVERIFY(!c.askOnPaste());
+    QCOMPARE(remembered.size(), 1);
+    QCOMPARE(remembered.at(0).at(0).toBool(), false);
+    QSignalSpy spy(&c, &Composer::sendRequested);
+    QTest::keyClick(c.editor(), Qt::Key_Return);
+    QCOMPARE(spy.size(), 2);
+    c.editor()->paste();
+    QVERIFY(question() == nullptr);
+    QVERIFY2(c.noteText().contains(QStringLiteral("2 messages")), qPrintable(c.noteText()));
+}
+
+// "to all N connections" covers Send file, Repeat and Stop, not only Enter.
+void tst_Composer::toAllCoversFileRepeatAndStop() {
+    Composer c;
+    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), false, QStringLiteral("#1 is a listener"));
+    show(c);
+    QSignalSpy repeat(&c, &Composer::repeatRequested);
+    QSignalSpy file(&c, &Composer::sendFileRequested);
+    QSignalSpy stop(&c, &Composer::stopRequested);
+    c.setListenerConnections(2);
+    c.editor()->setText(QStringLiteral("ping"));
+    const auto button = [&c](const QString& text) -> QAbstractButton* {
+        for (QAbstractButton* b : c.findChildren<QAbstractButton*>())
+            if (b->text() == text) return b;
+        return nullptr;
+    };
+    QAbstractButton* repeatButton = button(Composer::tr("&Repeat"));
+    QAbstractButton* fileButton = button(Composer::tr("Send &file…"));
+    QAbstractButton* stopButton = button(Composer::tr("S&top"));
+    QVERIFY(repeatButton && fileButton && stopButton);
+    // Not checked: a listener cannot take them.
+    QVERIFY(!repeatButton->isEnabled());
+    QVERIFY(!fileButton->isEnabled());
+    QVERIFY(!c.repeat(3, 0));
+    c.sendFile(QStringLiteral("/etc/hostname"));
+    QCOMPARE(repeat.size(), 0);
+    QCOMPARE(file.size(), 0);
+    // Checked: all three go (the owner fans them out).
+    c.toAllBox()->setChecked(true);
+    QVERIFY(repeatButton->isEnabled());
+    QVERIFY(fileButton->isEnabled());
+    QVERIFY(stopButton->isEnabled());
+    QVERIFY(c.repeat(3, 0));
+    QCOMPARE(repeat.size(), 1);
+    QCOMPARE(repeat.at(0).at(0).toByteArray(), QByteArray("ping\r\n"));
+    c.sendFile(QStringLiteral("/etc/hostname"));
+    QCOMPARE(file.size(), 1);
+    stopButton->click();
+    QCOMPARE(stop.size(), 1);
+    // The connections all closed: nothing goes.
+    c.setListenerConnections(0);
+    QVERIFY(!c.repeat(3, 0));
+    QVERIFY(!repeatButton->isEnabled());
 }
 
 QTEST_MAIN(tst_Composer)

@@ -16,6 +16,8 @@
 #include <QClipboard>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QLineEdit>
+#include <QFont>
 #include <QTableView>
 #include <QTest>
 
@@ -50,6 +52,7 @@ private slots:
     void followsTheTail();
     void tlsRows();
     void compactModeIsFollowStream();
+    void compactModeFindsAndCopies();
 
 private:
     int rowOf(EventKind kind, int nth = 0) const;
@@ -367,6 +370,66 @@ void tst_ConversationView::compactModeIsFollowStream() {
     QVERIFY(!m_view->compactTable()->isVisible());
     QCOMPARE(c->sourceModel(), nullptr);
     QCOMPARE(changed.size(), 2);
+}
+
+// Compact mode has find (next / previous among its rows, every match marked
+// while the find bar is open) and copy (the selected compact rows, escaped or hex).
+void tst_ConversationView::compactModeFindsAndCopies() {
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    m_view->setCompactMode(true);
+    QTRY_VERIFY(!m_model->isApplyingFilter());
+    ui::CompactModel* c = m_view->compactModel();
+    QTableView* t = m_view->compactTable();
+    QTRY_COMPARE(c->rowCount(), 3);  // sent "a\tb\r\nhello\r\n", message "a\tb", in progress "hel"
+    const auto compactRow = [&] { return t->currentIndex().isValid() ? t->currentIndex().row() : -1; };
+
+    // Find: rows 0 and 2 hold "hel"; the model's rows compact mode hides are skipped.
+    m_view->showFindBar();
+    m_view->setFindText(QStringLiteral("hel"));
+    QVERIFY(m_view->findNext());
+    QCOMPARE(compactRow(), 0);
+    QCOMPARE(m_view->currentRow(), c->mapToSource(c->index(0, 0)).row());
+    QVERIFY(m_view->findNext());
+    QCOMPARE(compactRow(), 2);
+    QVERIFY(m_view->findNext());  // wraps around
+    QCOMPARE(compactRow(), 0);
+    QVERIFY(m_view->findPrevious());
+    QCOMPARE(compactRow(), 2);
+    m_view->setFindText(QStringLiteral("nowhere"));
+    QVERIFY(!m_view->findNext());
+
+    // Highlight: every row with a match, while the find bar is open.
+    m_view->setFindText(QStringLiteral("HELLO"));  // case-insensitive by default
+    QVERIFY(c->isHighlighted(c->index(0, 4)));
+    QVERIFY(!c->isHighlighted(c->index(1, 4)));
+    QVERIFY(!c->isHighlighted(c->index(2, 4)));  // "hel" is not "hello"
+    QCOMPARE(c->index(0, 0).data(Qt::BackgroundRole).value<QColor>(), c->highlightTint());
+    QVERIFY(c->index(0, 0).data(Qt::FontRole).value<QFont>().bold());
+    QCOMPARE(c->index(1, 0).data(Qt::BackgroundRole).value<QColor>(), c->incomingTint());
+    QVERIFY(c->highlightTint() != c->incomingTint() && c->highlightTint() != c->outgoingTint());
+    // Esc closes the find bar: the marks go.
+    auto* findText = m_view->findChild<QLineEdit*>(QStringLiteral("findText"));
+    QVERIFY(findText);
+    QTest::keyClick(findText, Qt::Key_Escape);
+    QTRY_VERIFY(!c->isHighlighted(c->index(0, 4)));
+    QCOMPARE(c->index(0, 0).data(Qt::BackgroundRole).value<QColor>(), c->outgoingTint());
+
+    // Copy: the compact rows selected, with their bytes (a message with its terminator).
+    t->selectionModel()->select(QItemSelection(c->index(0, 0), c->index(1, c->columnCount() - 1)),
+                                QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QCOMPARE(m_view->selectionText(ui::ConversationView::CopyFormat::Escaped),
+             QStringLiteral("a\\tb\\r\\nhello\\r\\n\na\\tb\\r\\n"));
+    QCOMPARE(m_view->selectionText(ui::ConversationView::CopyFormat::Hex),
+             QStringLiteral("61 09 62 0d 0a 68 65 6c 6c 6f 0d 0a\n61 09 62 0d 0a"));
+    // From the keyboard, with the focus in the compact table.
+    t->setFocus();
+    QTRY_VERIFY(t->hasFocus());
+    QApplication::clipboard()->clear();
+    QTest::keyClick(t, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("a\\tb\\r\\nhello\\r\\n\na\\tb\\r\\n"));
+    QTest::keyClick(t, Qt::Key_H, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("61 09 62 0d 0a 68 65 6c 6c 6f 0d 0a\n61 09 62 0d 0a"));
 }
 
 QTEST_MAIN(tst_ConversationView)
