@@ -25,6 +25,7 @@
 #include "ui/protocol/ProtocolDialog.h"
 #include "ui/protocol/ProtocolPanel.h"
 #include "ui/protocol/RulesEditor.h"
+#include "ui/views/ConversationView.h"
 #include "ui/views/ChannelInspector.h"
 #include "WindowTestSupport.h"
 #include "../app/PeerTestSupport.h"
@@ -44,6 +45,8 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QStyle>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -275,8 +278,9 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     QVERIFY(bytesOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
     // The conversation names the rule that framed each message.
     // (and the message group: the header and its bulk string are one)
-    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator \\[bulk\\] \\(group [0-9]+\\)$"))).size() == 1, kWaitMs);
-    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator \\[echo\\] \\(group 2\\)$"))).size() == 1,
+    // Its group first, then the rule: "found_terminator ·5 [bulk]".
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator ·[0-9]+ \\[bulk\\]$"))).size() == 1, kWaitMs);
+    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator ·2 \\[echo\\]$"))).size() == 1,
              qPrintable(methodsOf(w, accepted).join(u'|')));
 }
 
@@ -324,6 +328,32 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     QCOMPARE(cell(panel, QStringLiteral("map"), ui::ProtocolPanel::HitsCol), QStringLiteral("0"));
     QCOMPARE(cell(panel, QStringLiteral("bulk"), ui::ProtocolPanel::CapturesCol), QStringLiteral("$1=2"));  // HGETALL's last: $2 v2
     QCOMPARE(cell(panel, QStringLiteral("array"), ui::ProtocolPanel::CapturesCol), QStringLiteral("$1=4"));
+
+    // The conversation's Method column, at its default width, shows each
+    // message's group whole ("found_terminator ·4 [bulk]": the group before
+    // the rule); the tooltip spells the verdict out.
+    QTableView* table = w.conversation()->table();
+    const QFontMetrics fm(table->font());
+    const int margin = 2 * (table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, table) + 1);
+    const int width = table->columnWidth(ui::EventLogModel::ColMethod);
+    const QRegularExpression grouped(QStringLiteral("^found_terminator ·([0-9]+)( \\[[a-z]+\\])?$"));
+    int groups = 0;
+    for (const QString& m : methodsOf(w, client)) {
+        const QRegularExpressionMatch g = grouped.match(m);
+        if (!g.hasMatch()) continue;
+        ++groups;
+        const QString shown = QStringLiteral("found_terminator ·") + g.captured(1);
+        QVERIFY2(fm.horizontalAdvance(shown) + margin <= width,
+                 qPrintable(QStringLiteral("%1: %2 px + %3 in a column of %4 px")
+                                .arg(m).arg(fm.horizontalAdvance(shown)).arg(margin).arg(width)));
+    }
+    QCOMPARE(groups, 19);
+    const ui::EventLogModel* model = w.bridge()->eventModel();
+    QString tip;
+    for (int row = 0; row < model->rowCount() && tip.isEmpty(); ++row)
+        if (model->index(row, ui::EventLogModel::ColMethod).data().toString() == QStringLiteral("found_terminator ·4 [array]"))
+            tip = model->index(row, ui::EventLogModel::ColMethod).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.endsWith(QStringLiteral("\nmessage group 4 (·4); rule array")), qPrintable(tip));
 }
 
 QTEST_MAIN(tst_ProtocolPresets)

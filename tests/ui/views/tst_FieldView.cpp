@@ -242,7 +242,7 @@ void tst_FieldView::redisRepliesAreOneTypeTree() {
     // The conversation names the group in the Method column (DEL, RPUSH, HSET, then LRANGE: group 4).
     const ui::EventLogModel* m = w.bridge()->eventModel();
     const int row = rowOf(w, client, QStringLiteral("b\r\nc\r\n"));
-    QCOMPARE(m->index(row, ui::EventLogModel::ColMethod).data().toString(), QStringLiteral("found_terminator (group 4)"));
+    QCOMPARE(m->index(row, ui::EventLogModel::ColMethod).data().toString(), QStringLiteral("found_terminator ·4"));
     // The reply's messages are one band (a background of their own); a reply alone in its group has none.
     const QVariant band = m->index(row, ui::EventLogModel::ColData).data(Qt::BackgroundRole);
     QVERIFY(band.isValid());
