@@ -483,18 +483,35 @@ std::uint64_t messageSize(const EventLogStore& s, const ViewEntry& e) {
     return n;
 }
 
+/// A protocol program's verdict on a found_terminator, in full for a tooltip
+/// ("message group 4 (·4); rule bulk"); "" when no program judged it.
+QString verdictText(const EventLogStore& s, std::uint64_t row) {
+    const LogRecord& r = s.record(row);
+    if (r.kind != EventKind::FoundTerminator) return {};
+    const std::string_view rule = s.info(row);
+    QStringList parts;
+    if (r.parent != 0) parts << EventLogModel::tr("message group %1 (·%1)").arg(r.parent);
+    if (!rule.empty())
+        parts << EventLogModel::tr("rule %1").arg(QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())));
+    else if (r.parent != 0)
+        parts << EventLogModel::tr("no rule matched");
+    return parts.join(QStringLiteral("; "));
+}
+
 }  // namespace
 
 QString EventLogModel::withRule(const QString& method, std::uint64_t row) const {
-    // A protocol program's verdict: the rules that matched the message (found_terminator's `rule`).
-    // Its message group (Event::parent, 0: no program) follows: "found_terminator [bulk] (group 5)".
+    // A protocol program's verdict, short enough for the Method column at its
+    // default width: the message group first (Event::parent, 0: no program),
+    // then the rules that matched the message (found_terminator's `rule`):
+    // "found_terminator ·5 [bulk]". The tooltip spells it out (verdictText()).
     const LogRecord& r = m_store->record(row);
     if (r.kind != EventKind::FoundTerminator) return method;
     const std::string_view rule = m_store->info(row);
     QString out = method;
+    if (r.parent != 0) out += QStringLiteral(" \u00b7%1").arg(r.parent);
     if (!rule.empty())
         out += QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) + QLatin1Char(']');
-    if (r.parent != 0) out += QStringLiteral(" (group %1)").arg(r.parent);
     return out;
 }
 
@@ -579,7 +596,10 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
                              QStringLiteral("  (t = %1 µs, seq %2)").arg(r.tUs).arg(r.seq)
                        : QStringLiteral("t = %1 µs, seq %2").arg(r.tUs).arg(r.seq);
         case ColMethod: {
-            if (!message) return QStringLiteral("%1 event").arg(kindName(r.kind));
+            // A protocol program's verdict on a found_terminator: its group and rule, in full.
+            const QString verdict = verdictText(*m_store, e->row);
+            const QString then = verdict.isEmpty() ? QString() : QStringLiteral("\n") + verdict;
+            if (!message) return QStringLiteral("%1 event").arg(kindName(r.kind)) + then;
             int calls = 0;
             for (std::uint64_t i = e->first(); i <= e->row; ++i) {
                 const LogRecord& x = m_store->record(i);
@@ -588,7 +608,7 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
             const QString collected = tr("%n collect_incoming_data call(s), ", nullptr, calls) +
                                       tr("%1 bytes").arg(messageSize(*m_store, *e));
             switch (e->type) {
-            case RowType::Message: return collected + tr(", then found_terminator");
+            case RowType::Message: return collected + tr(", then found_terminator") + then;
             case RowType::Unterminated: return collected + tr(", never terminated");
             default: return collected + tr(", still collecting");
             }

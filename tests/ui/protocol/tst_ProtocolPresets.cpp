@@ -8,7 +8,9 @@
 // Channel ▸ Protocol preset… frames a bulk string holding CRLFs as one
 // message, the inspector's Protocol section counts each rule's hits and
 // shows the fields it captured, and the conversation's Method column names
-// the rule that matched each message.
+// the rule that matched each message. Against a real redis-server: a channel
+// opened with the redis preset counts all 19 messages of five replies and
+// each rule's hits (7 bulk, 2 array) in the inspector.
 #include "engine/program/Program.h"
 #include "ui/ChannelsController.h"
 #include "ui/MainWindow.h"
@@ -23,8 +25,10 @@
 #include "ui/protocol/ProtocolDialog.h"
 #include "ui/protocol/ProtocolPanel.h"
 #include "ui/protocol/RulesEditor.h"
+#include "ui/views/ConversationView.h"
 #include "ui/views/ChannelInspector.h"
 #include "WindowTestSupport.h"
+#include "../app/PeerTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -41,6 +45,8 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QStyle>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -81,6 +87,7 @@ private slots:
     void dialogsCarryTheChoice();
     void rulesEditorShowsTheErrorLine();
     void listenerAnswersAndLiveChannelSwitchesPreset();
+    void redisRepliesAreCountedInTheInspector();
 };
 
 void tst_ProtocolPresets::initTestCase() {
@@ -271,9 +278,82 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     QVERIFY(bytesOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
     // The conversation names the rule that framed each message.
     // (and the message group: the header and its bulk string are one)
-    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator \\[bulk\\] \\(group [0-9]+\\)$"))).size() == 1, kWaitMs);
-    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator \\[echo\\] \\(group 2\\)$"))).size() == 1,
+    // Its group first, then the rule: "found_terminator ·5 [bulk]".
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator ·[0-9]+ \\[bulk\\]$"))).size() == 1, kWaitMs);
+    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator ·2 \\[echo\\]$"))).size() == 1,
              qPrintable(methodsOf(w, accepted).join(u'|')));
+}
+
+void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
+    // A channel opened with the redis preset (as the Connect dialog opens it)
+    // to a real redis-server: the inspector's Protocol section counts every
+    // message framed and each rule's hits, as soon as the messages are in.
+    if (lwtest::tool("redis-server").isEmpty()) QSKIP("redis-server is not installed here");
+    const quint16 port = lwtest::freePort();
+    lwtest::Background redis(QStringLiteral("redis-server"),
+                             {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
+                             kWaitMs);
+    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    ui::ConnectParams cp;
+    cp.port = port;
+    cp.protocol.preset = QStringLiteral("redis");
+    QCOMPARE(ui::loadProtocol(cp.protocol), QString());
+    const ChannelId client = w.channelsController()->connectTo(cp);
+    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    ui::ProtocolPanel* panel = w.inspector()->protocolPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->summary()->text().startsWith(QStringLiteral("redis — 0 message(s)")), kWaitMs);
+
+    // DEL, RPUSH, HSET: :N each (no rule); LRANGE: *3 (array) and three bulk
+    // strings, each a $N header (bulk) and its body (no rule); HGETALL: *4 and four.
+    const auto resp = [](std::initializer_list<std::string> args) {
+        std::string s = "*" + std::to_string(args.size()) + "\r\n";
+        for (const std::string& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+        return s;
+    };
+    w.bridge()->reactor().push(client, resp({"DEL", "l", "h"}) + resp({"RPUSH", "l", "alpha", "b\r\nc", "12345"}) +
+                                           resp({"HSET", "h", "f1", "v1", "f2", "v2"}) + resp({"LRANGE", "l", "0", "-1"}) +
+                                           resp({"HGETALL", "h"}));
+    QTRY_COMPARE_WITH_TIMEOUT(bytesOf(w, client, EventKind::FoundTerminator).size(), qsizetype(3 + 7 + 9), kWaitMs);
+    // The panel follows without another event from the channel (within the
+    // selected channel's refresh, at most ten times a second: right after the
+    // messages are in it may still read 0, which is what a screenshot taken at
+    // once showed).
+    QTRY_COMPARE_WITH_TIMEOUT(panel->summary()->text(),
+                              QStringLiteral("redis — 19 message(s) framed, 10 matched by no rule."), kWaitMs);
+    QCOMPARE(cell(panel, QStringLiteral("bulk"), ui::ProtocolPanel::HitsCol), QStringLiteral("7"));
+    QCOMPARE(cell(panel, QStringLiteral("array"), ui::ProtocolPanel::HitsCol), QStringLiteral("2"));
+    QCOMPARE(cell(panel, QStringLiteral("map"), ui::ProtocolPanel::HitsCol), QStringLiteral("0"));
+    QCOMPARE(cell(panel, QStringLiteral("bulk"), ui::ProtocolPanel::CapturesCol), QStringLiteral("$1=2"));  // HGETALL's last: $2 v2
+    QCOMPARE(cell(panel, QStringLiteral("array"), ui::ProtocolPanel::CapturesCol), QStringLiteral("$1=4"));
+
+    // The conversation's Method column, at its default width, shows each
+    // message's group whole ("found_terminator ·4 [bulk]": the group before
+    // the rule); the tooltip spells the verdict out.
+    QTableView* table = w.conversation()->table();
+    const QFontMetrics fm(table->font());
+    const int margin = 2 * (table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, table) + 1);
+    const int width = table->columnWidth(ui::EventLogModel::ColMethod);
+    const QRegularExpression grouped(QStringLiteral("^found_terminator ·([0-9]+)( \\[[a-z]+\\])?$"));
+    int groups = 0;
+    for (const QString& m : methodsOf(w, client)) {
+        const QRegularExpressionMatch g = grouped.match(m);
+        if (!g.hasMatch()) continue;
+        ++groups;
+        const QString shown = QStringLiteral("found_terminator ·") + g.captured(1);
+        QVERIFY2(fm.horizontalAdvance(shown) + margin <= width,
+                 qPrintable(QStringLiteral("%1: %2 px + %3 in a column of %4 px")
+                                .arg(m).arg(fm.horizontalAdvance(shown)).arg(margin).arg(width)));
+    }
+    QCOMPARE(groups, 19);
+    const ui::EventLogModel* model = w.bridge()->eventModel();
+    QString tip;
+    for (int row = 0; row < model->rowCount() && tip.isEmpty(); ++row)
+        if (model->index(row, ui::EventLogModel::ColMethod).data().toString() == QStringLiteral("found_terminator ·4 [array]"))
+            tip = model->index(row, ui::EventLogModel::ColMethod).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.endsWith(QStringLiteral("\nmessage group 4 (·4); rule array")), qPrintable(tip));
 }
 
 QTEST_MAIN(tst_ProtocolPresets)
