@@ -72,26 +72,12 @@ CLI::App* addRunCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help
     help.setPage(app, std::move(page));
 
     d.setGroup("Options");
-    d.value(
-        *app, "--to", "HOST:PORT", "connect here instead of where the script's connect says.",
-        [](const std::string& v) {
-            std::string host, port;
-            if (!engine::splitHostPort(v, host, port) || host.empty())
-                return "expected HOST:PORT or [IPv6]:PORT, got " + quote(v);
-            if (!engine::parsePort(port)) return "invalid port " + quote(port) + ": expected a number from 1 to 65535";
-            return std::string();
-        },
-        [&a](const std::string& v) {
-            std::string host, port;
-            engine::splitHostPort(v, host, port);
-            a.toHost = host;
-            a.toPort = *engine::parsePort(port);
-        });
+    addToOption(d, *app, "connect here instead of where the script's connect says.", a.toHost, a.toPort);
     addJsonOption(d, *app, "one JSON object per passed step on stdout, then the result (or the failure).", a.json);
     addQuietOption(d, *app, "no line per passed step; the result line and failures still print.", a.quiet);
     d.value(*app, "--record", "FILE",
             "write the run as a session file (replay, export --pcapng for Wireshark, script; not with a load).",
-            [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+            checkFileName,
             [&a](const std::string& v) { a.record = v; });
     d.flag(*app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
            [&a] { a.force = true; });
