@@ -40,14 +40,20 @@ void printFailure(const engine::script::StepFailure& f, std::FILE* err) {
     std::fflush(err);
 }
 
-void jsonFailure(engine::JsonObjectWriter& o, const engine::script::StepFailure& f) {
-    o.unum("step", f.step);
-    o.unum("line", f.line);
-    o.str("statement", f.statement);
-    o.str("reason", f.reason);
-    o.str("expected", f.expected);
-    o.str("got", f.got);
-    o.num("waited_us", static_cast<std::int64_t>(f.waitedMs * 1000));
+/// The failure, if there was one, as the object `key` of the object `o` writes.
+void jsonFailure(engine::JsonObjectWriter& o, std::string_view key,
+                 const std::optional<engine::script::StepFailure>& failure) {
+    if (!failure) return;
+    o.key(key);
+    engine::JsonObjectWriter f(o.raw());
+    f.unum("step", failure->step);
+    f.unum("line", failure->line);
+    f.str("statement", failure->statement);
+    f.str("reason", failure->reason);
+    f.str("expected", failure->expected);
+    f.str("got", failure->got);
+    f.num("waited_us", static_cast<std::int64_t>(failure->waitedMs * 1000));
+    f.end();
 }
 
 }  // namespace
@@ -166,12 +172,7 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
             j.unum("p90_us", R::percentile(r.expectUs, 90));
             j.unum("p99_us", R::percentile(r.expectUs, 99));
             j.unum("max_us", r.expectUs.empty() ? 0 : r.expectUs.back());
-            if (r.firstFailure) {
-                j.key("first_failure");
-                engine::JsonObjectWriter f(j.raw());
-                jsonFailure(f, *r.firstFailure);
-                f.end();
-            }
+            jsonFailure(j, "first_failure", r.firstFailure);
             j.end();
             std::fprintf(out, "%s\n", line.c_str());
         } else {
@@ -234,12 +235,7 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
         j.num("elapsed_us", static_cast<std::int64_t>(r.elapsedMs * 1000));
         j.unum("bytes_sent", r.bytesSent);
         j.unum("bytes_received", r.bytesReceived);
-        if (r.failure) {
-            j.key("failure");
-            engine::JsonObjectWriter f(j.raw());
-            jsonFailure(f, *r.failure);
-            f.end();
-        }
+        jsonFailure(j, "failure", r.failure);
         j.end();
         std::fprintf(out, "%s\n", line.c_str());
     } else if (r.passed) {
