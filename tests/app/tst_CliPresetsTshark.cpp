@@ -19,6 +19,7 @@
 //     bodies, a 404 that closes, a POST): requests, responses and bodies per
 //     stream against `http`.
 // Random ports; every wait is for a condition, bounded.
+#include "CliTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDir>
@@ -38,7 +39,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 30000;
 
 using lwtest::Background;

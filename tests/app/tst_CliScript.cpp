@@ -14,6 +14,7 @@
 //     peer that floods while an expect waits: a clear failure, the
 //     process's memory bounded (its peak RSS read from /proc while it runs).
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 
 #include <QDir>
@@ -28,9 +29,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kScripts = QStringLiteral(LW_SCRIPTS_DIR);
-const QString kDebianPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWait = 30000;
 
 using lwtest::Background;
@@ -89,12 +88,6 @@ qint64 peakRssKiB(qint64 pid) {
         if (line.startsWith("VmHWM:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
     return 0;
 }
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 //     the bytes never runs.
 // The pwntools cases are a QSKIP only when `/usr/bin/python3 -c 'import
 // pwn'` fails (python3-pwntools); each peer missing is a QSKIP naming it.
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 
 #include <QDir>
@@ -28,9 +29,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kScripts = QStringLiteral(LW_SCRIPTS_DIR);
-const QString kDebianPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWait = 60000;
 
 using lwtest::Background;
@@ -49,12 +48,6 @@ bool printableAscii(const QByteArray& text) {
         if (c != '\n' && (c < 0x20 || c > 0x7e)) return false;
     return true;
 }
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
 
 #define REQUIRE_FLAVOR(flavor)                                                                            \
     do {                                                                                                  \

@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
@@ -33,7 +34,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
 using lwtest::freePort;
