@@ -9,7 +9,8 @@
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
 // asked, a client certificate. PythonServer: replay/line_server.py in the
-// background. recordWithCli(): a session recorded by linewright-cli.
+// background. RedisServer: redis-server in the background. recordWithCli():
+// a session recorded by linewright-cli.
 // Every wait has a deadline, nothing sleeps.
 // Threads: the test's thread.
 #pragma once
@@ -101,6 +102,26 @@ public:
         port = waitFor(QRegularExpression(R"(^(\d+)\n)")).toUShort();
     }
     quint16 port = 0;
+};
+
+/// redis-server on 127.0.0.1 at a port that was free, saving nothing
+/// (--save "", --appendonly no), asking for `password` (--requirepass) when
+/// one is given. ready(): it said "Ready to accept connections" (false at
+/// the deadline). to(): "127.0.0.1:PORT".
+class RedisServer : public Background {
+public:
+    explicit RedisServer(int waitMs, const QString& password = {}) : RedisServer(freePort(), waitMs, password) {}
+    bool ready() { return !waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
+    QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
+    const quint16 port;
+
+private:
+    RedisServer(quint16 p, int waitMs, const QString& password)
+        : Background(QStringLiteral("redis-server"),
+                     QStringList{"--port", QString::number(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"} +
+                         (password.isEmpty() ? QStringList() : QStringList{"--requirepass", password}),
+                     waitMs),
+          port(p) {}
 };
 
 /// Records into `file` a dialogue with 127.0.0.1:port: `linewright-cli

@@ -44,11 +44,7 @@ Run runCli(const QStringList& args, const QProcessEnvironment* env = nullptr) {
 }
 Run run(const QString& program, const QStringList& args) { return lwtest::runProcess(program, args, {}, kWait, kWait); }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
+using lwtest::freePort;
 
 struct Framing {
     int messages = 0;
@@ -119,12 +115,9 @@ private slots:
     void redisRepliesAreOneGroupEach() {
         REQUIRE_PROGRAM("redis-server");
         REQUIRE_PROGRAM("redis-cli");
-        const quint16 rport = freePort();
-        Background redis(QStringLiteral("redis-server"),
-                         {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                         kWait);
-        QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
-        const QString p = QString::number(rport);
+        lwtest::RedisServer redis(kWait);
+        QVERIFY(redis.ready());
+        const QString p = QString::number(redis.port);
         QCOMPARE(run("redis-cli", {"-p", p, "SET", "k", "a\r\nb"}).out, QByteArray("OK\n"));
         QCOMPARE(run("redis-cli", {"-p", p, "RPUSH", "l", "x", "y\r\n", "z"}).out, QByteArray("3\n"));
         QCOMPARE(run("redis-cli", {"-p", p, "HSET", "h", "f1", "v1", "f2", "x\r\ny"}).out, QByteArray("2\n"));

@@ -224,11 +224,9 @@ void TestCliProxy::redisCliAndBenchmark() {
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
     REQUIRE_PROGRAM("redis-benchmark");
-    const quint16 rport = freePort();
-    Background redis(QStringLiteral("redis-server"),
-                     {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                     kWait);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWait);
+    QVERIFY(redis.ready());
+    const quint16 rport = redis.port;
     Proxy proxy(rport, {"-t", "\\r\\n", "--stats"});
     QVERIFY(proxy.port != 0);
     const QString lp = QString::number(proxy.port);

@@ -94,14 +94,8 @@ qint64 peakRssKiB(qint64 pid) {
 class tst_CliScript : public QObject {
     Q_OBJECT
 
-    struct Redis {
-        quint16 port = freePort();
-        Background server{QStringLiteral("redis-server"),
-                          {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                           "--requirepass", "linewright-test"},
-                          kWait};
-        bool ready() { return !server.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
-        QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
+    struct Redis : lwtest::RedisServer {
+        Redis() : lwtest::RedisServer(kWait, QStringLiteral("linewright-test")) {}
     };
 
 private slots:

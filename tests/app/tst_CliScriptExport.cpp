@@ -61,16 +61,8 @@ bool printableAscii(const QByteArray& text) {
 class tst_CliScriptExport : public QObject {
     Q_OBJECT
 
-    struct Redis {
-        explicit Redis(const QString& password)
-            : server{QStringLiteral("redis-server"),
-                     {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                      "--requirepass", password},
-                     kWait} {}
-        quint16 port = freePort();
-        Background server;
-        bool ready() { return !server.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
-        QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
+    struct Redis : lwtest::RedisServer {
+        explicit Redis(const QString& password) : lwtest::RedisServer(kWait, password) {}
     };
 
     static void flavors() {
