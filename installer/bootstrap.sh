@@ -78,6 +78,12 @@ DEPS=(
     # dig, the DNS client of tests/app/tst_CliUdpReplay: a query to dnsmasq captured,
     # imported and replayed, and the recorded answer served to it by `mock`
     dnsutils
+    # STARTTLS passed through by the proxy (tests/app/tst_CliProxyTls.cpp):
+    # IMAP against dovecot's imap (curl --ssl-reqd imap://), FTP against
+    # pyftpdlib's TLS_FTPHandler (which needs pyOpenSSL) for /usr/bin/python3
+    dovecot-imapd
+    python3-pyftpdlib
+    python3-openssl
 )
 # `bootstrap.sh windows` only (CI's Windows step): the MinGW-w64 cross
 # compilers and Wine to run what they build (tests/windows/run_wine_suite.sh).

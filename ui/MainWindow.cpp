@@ -22,12 +22,16 @@
 #include "ui/views/SnippetBar.h"
 #include "ui/views/ConversationView.h"
 #include "ui/views/EventDelegate.h"
+#include "ui/views/FieldView.h"
 #include "ui/views/NotificationBanner.h"
 #include "ui/views/PayloadView.h"
 #include "ui/views/StatusBarWidgets.h"
 #include "ui/views/TerminatorEdit.h"
 
 #include <QAction>
+#include <QItemSelection>
+#include <QItemSelectionModel>
+#include <QTableView>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -275,6 +279,22 @@ void MainWindow::buildControllers() {
     views.inspector = m_inspector;
     views.intercept = m_interceptPane;
     m_channelsController = std::make_unique<ChannelsController>(m_bridge.get(), this, views, this);
+    // The Fields tab parses a channel's groups with its preset's parser (RESP for redis, …).
+    m_payload->fieldView()->setPresetLookup([this](engine::ChannelId ch) {
+        const ChannelProtocol* p = m_channelsController->protocols().find(ch);
+        return p ? p->choice.preset : QString();
+    });
+    // Fields ▸ Select group: the group's messages selected in the conversation (the current row stays).
+    connect(m_payload->fieldView(), &FieldView::selectGroupRequested, this, [this] {
+        const EventLogModel* model = m_bridge->eventModel();
+        QItemSelection sel;
+        for (std::size_t row : m_payload->fieldView()->groupRows(m_bridge->store())) {
+            const int v = model->viewRowForSeq(m_bridge->store().record(row).seq);
+            if (v >= 0) sel.select(model->index(v, 0), model->index(v, model->columnCount() - 1));
+        }
+        if (!sel.isEmpty())
+            m_conversation->table()->selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect);
+    });
 }
 
 void MainWindow::buildActions() {

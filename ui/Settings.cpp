@@ -23,6 +23,43 @@ QString specOf(const engine::Terminator& t) {
     return QString::fromStdString(engine::terminatorSpec(t));
 }
 
+// The fields ConnectParams and ListenParams (`Params`) share, from a recent
+// target; its protocol loaded (what does not load any more: no programs, the
+// dialog says why).
+template <class Params>
+Params sharedParams(const RecentTarget& t) {
+    Params p;
+    p.udp = t.udp;
+    p.host = t.host;
+    p.port = t.port;
+    p.terminator = terminatorFrom(t.terminatorSpec);
+    p.inBufferSize = t.inBufferSize;
+    p.outBufferSize = t.outBufferSize;
+    p.tls = t.tls;
+    p.protocol.preset = t.preset;
+    p.protocol.rulesFile = t.rulesFile;
+    loadProtocol(p.protocol);
+    return p;
+}
+
+// A recent target of `kind` with the fields ConnectParams and ListenParams
+// (`Params`) share.
+template <class Params>
+RecentTarget targetOf(RecentTarget::Kind kind, const Params& p) {
+    RecentTarget t;
+    t.kind = kind;
+    t.udp = p.udp;
+    t.host = p.host;
+    t.port = p.port;
+    t.terminatorSpec = specOf(p.terminator);
+    t.inBufferSize = p.inBufferSize;
+    t.outBufferSize = p.outBufferSize;
+    t.tls = p.tls;
+    t.preset = p.protocol.preset;
+    t.rulesFile = p.protocol.rulesFile;
+    return t;
+}
+
 QString qs(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
 
 // "tls", "starttls smtp", "starttls after-match" (the Recent menu's words); "" without TLS.
@@ -97,66 +134,26 @@ QString RecentTarget::label() const {
 }
 
 ConnectParams RecentTarget::connectParams() const {
-    ConnectParams p;
-    p.udp = udp;
-    p.host = host;
-    p.port = port;
+    ConnectParams p = sharedParams<ConnectParams>(*this);
     p.family = family;
-    p.terminator = terminatorFrom(terminatorSpec);
-    p.inBufferSize = inBufferSize;
-    p.outBufferSize = outBufferSize;
-    p.tls = tls;
-    p.protocol.preset = preset;
-    p.protocol.rulesFile = rulesFile;
-    loadProtocol(p.protocol);  // what does not load any more: no programs (the dialog says why)
     return p;
 }
 
 ListenParams RecentTarget::listenParams() const {
-    ListenParams p;
-    p.udp = udp;
-    p.host = host;
-    p.port = port;
-    p.terminator = terminatorFrom(terminatorSpec);
+    ListenParams p = sharedParams<ListenParams>(*this);
     p.echo = echo;
-    p.inBufferSize = inBufferSize;
-    p.outBufferSize = outBufferSize;
-    p.tls = tls;
-    p.protocol.preset = preset;
-    p.protocol.rulesFile = rulesFile;
-    loadProtocol(p.protocol);  // what does not load any more: no programs (the dialog says why)
     return p;
 }
 
 RecentTarget RecentTarget::from(const ConnectParams& p) {
-    RecentTarget t;
-    t.kind = Kind::Connect;
-    t.udp = p.udp;
-    t.host = p.host;
-    t.port = p.port;
+    RecentTarget t = targetOf(Kind::Connect, p);
     t.family = p.family;
-    t.terminatorSpec = specOf(p.terminator);
-    t.inBufferSize = p.inBufferSize;
-    t.outBufferSize = p.outBufferSize;
-    t.tls = p.tls;
-    t.preset = p.protocol.preset;
-    t.rulesFile = p.protocol.rulesFile;
     return t;
 }
 
 RecentTarget RecentTarget::from(const ListenParams& p) {
-    RecentTarget t;
-    t.kind = Kind::Listen;
-    t.udp = p.udp;
-    t.host = p.host;
-    t.port = p.port;
-    t.terminatorSpec = specOf(p.terminator);
+    RecentTarget t = targetOf(Kind::Listen, p);
     t.echo = p.echo;
-    t.inBufferSize = p.inBufferSize;
-    t.outBufferSize = p.outBufferSize;
-    t.tls = p.tls;
-    t.preset = p.protocol.preset;
-    t.rulesFile = p.protocol.rulesFile;
     return t;
 }
 

@@ -191,7 +191,8 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
     };
     d.flag(app, name("--tls"),
            upstream ? "TLS towards the --to server from the first byte: verify its certificate chain (system store, "
-                      "or --to-cafile) and its host name; SNI is the --to host."
+                      "or --to-cafile) and its host name; SNI is the name the client asked for (with --tls or "
+                      "--starttls), else the --to host."
            : client ? "TLS from the first byte: verify the server's certificate chain (system store, or --cafile) and "
                     "its host name; SNI is the host as given."
            : leg == TlsLeg::ProxyClient

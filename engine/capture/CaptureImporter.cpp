@@ -224,6 +224,59 @@ std::string quoted(const Terminator& t) {
     return "none";
 }
 
+/// The events of an imported session, one at a time: each gets the next
+/// sequence number and a time since the capture's start `t0` that never goes
+/// back. Owns the session it builds; finish() hands it over.
+class SessionBuilder {
+public:
+    SessionBuilder(const CaptureImportOptions& options, std::int64_t t0) : m_t0(t0) {
+        m_session.header = eventjson::makeHeader(
+            options.tool, options.toolVersion,
+            std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::nanoseconds(t0))),
+            std::string(), "full");
+    }
+
+    Event& add(EventKind kind, std::int64_t ns, ChannelId channel = kChannel) {
+        Event e;
+        e.seq = ++m_seq;
+        e.tUs = std::max(m_lastUs, (ns - m_t0) / 1000);
+        m_lastUs = e.tUs;
+        e.channel = channel;
+        e.kind = kind;
+        m_session.events.push_back(std::move(e));
+        return m_session.events.back();
+    }
+
+    /// The client's Connecting (to `server`) and Connected events.
+    void connect(const std::string& server, const std::string& client, std::int64_t connectingNs,
+                 std::int64_t connectedNs) {
+        std::string serverHost;
+        std::int64_t serverPort = 0;
+        splitEndpoint(server, serverHost, serverPort);
+        Event& connecting = add(EventKind::Connecting, connectingNs);
+        connecting.info = server;
+        connecting.aux = serverHost;
+        connecting.size = serverPort;
+        Event& connected = add(EventKind::Connected, connectedNs);
+        connected.info = server;
+        connected.aux = client;
+    }
+
+    /// The reactor's Stopped event at `endNs`, then the session with its summary.
+    LoadedSession finish(std::int64_t endNs) {
+        add(EventKind::Stopped, endNs, kReactorChannel);
+        m_session.summary = SessionReader::summarize(m_session.events);
+        return std::move(m_session);
+    }
+
+private:
+    LoadedSession m_session;
+    std::int64_t m_t0;
+    std::uint64_t m_seq = 0;
+    std::int64_t m_lastUs = 0;
+};
+
 }  // namespace
 
 std::optional<CaptureListing> CaptureImporter::list(const std::string& path, std::string* error,
@@ -270,46 +323,15 @@ std::optional<LoadedSession> CaptureImporter::importUdpData(std::string data, st
 }
 
 LoadedSession CaptureImporter::toSession(const UdpFlow& flow, const CaptureImportOptions& options) {
-    LoadedSession s;
     const std::int64_t t0 = flow.info.firstNs;
-    s.header = eventjson::makeHeader(
-        options.tool, options.toolVersion,
-        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(t0))),
-        std::string(), "full");
-    std::vector<Event>& ev = s.events;
-    std::uint64_t seq = 0;
-    std::int64_t lastUs = 0;
-    auto add = [&](EventKind kind, std::int64_t ns, ChannelId channel = kChannel) -> Event& {
-        Event e;
-        e.seq = ++seq;
-        e.tUs = std::max(lastUs, (ns - t0) / 1000);
-        lastUs = e.tUs;
-        e.channel = channel;
-        e.kind = kind;
-        ev.push_back(std::move(e));
-        return ev.back();
-    };
-    std::string serverHost;
-    std::int64_t serverPort = 0;
-    splitEndpoint(flow.info.server, serverHost, serverPort);
-    {
-        Event& e = add(EventKind::Connecting, t0);
-        e.info = flow.info.server;
-        e.aux = serverHost;
-        e.size = serverPort;
-    }
-    {
-        Event& e = add(EventKind::Connected, t0);
-        e.info = flow.info.server;
-        e.aux = flow.info.client;
-    }
+    SessionBuilder b(options, t0);
+    b.connect(flow.info.server, flow.info.client, t0, t0);
     auto state = std::make_shared<ChannelState>();
     std::int64_t endNs = t0;
     for (const UdpFlowDatagram& d : flow.datagrams) {
         endNs = std::max(endNs, d.timestampNs);
         if (d.truncated) continue;  // refused before, unless allowGaps: left out
-        Event& e = add(d.direction == 0 ? EventKind::DatagramSent : EventKind::Datagram, d.timestampNs);
+        Event& e = b.add(d.direction == 0 ? EventKind::DatagramSent : EventKind::Datagram, d.timestampNs);
         e.size = static_cast<std::int64_t>(d.bytes.size());
         e.data = d.bytes;
         e.info = flow.info.server;
@@ -322,53 +344,19 @@ LoadedSession CaptureImporter::toSession(const UdpFlow& flow, const CaptureImpor
         }
     }
     {
-        Event& e = add(EventKind::Closed, endNs);
+        Event& e = b.add(EventKind::Closed, endNs);
         e.sub = static_cast<std::uint8_t>(CloseReason::Local);
         e.info = "close";
         e.state = std::move(state);
     }
-    add(EventKind::Stopped, endNs, kReactorChannel);
-    s.summary = SessionReader::summarize(s.events);
-    return s;
+    return b.finish(endNs);
 }
 
 LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const CaptureImportOptions& options) {
-    LoadedSession s;
     const std::int64_t t0 = stream.info.firstNs;
-    s.header = eventjson::makeHeader(
-        options.tool, options.toolVersion,
-        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::nanoseconds(t0))),
-        std::string(), "full");
-
-    std::vector<Event>& ev = s.events;
-    std::uint64_t seq = 0;
-    std::int64_t lastUs = 0;
-    auto add = [&](EventKind kind, std::int64_t ns, ChannelId channel = kChannel) -> Event& {
-        Event e;
-        e.seq = ++seq;
-        e.tUs = std::max(lastUs, (ns - t0) / 1000);
-        lastUs = e.tUs;
-        e.channel = channel;
-        e.kind = kind;
-        ev.push_back(std::move(e));
-        return ev.back();
-    };
-
-    std::string serverHost;
-    std::int64_t serverPort = 0;
-    splitEndpoint(stream.info.server, serverHost, serverPort);
-    {
-        Event& e = add(EventKind::Connecting, stream.synNs >= 0 ? stream.synNs : t0);
-        e.info = stream.info.server;
-        e.aux = serverHost;
-        e.size = serverPort;
-    }
-    {
-        Event& e = add(EventKind::Connected, stream.establishedNs >= 0 ? stream.establishedNs : t0);
-        e.info = stream.info.server;
-        e.aux = stream.info.client;
-    }
+    SessionBuilder b(options, t0);
+    b.connect(stream.info.server, stream.info.client, stream.synNs >= 0 ? stream.synNs : t0,
+              stream.establishedNs >= 0 ? stream.establishedNs : t0);
 
     // The client's messages (one push each): its stream framed by the terminator.
     std::string c2s;
@@ -386,12 +374,12 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
     std::int64_t chunkNs = t0;
     std::uint64_t found = 0;
     framer.setHooks({[&](std::string_view data) {
-                         Event& e = add(EventKind::Collect, chunkNs);
+                         Event& e = b.add(EventKind::Collect, chunkNs);
                          e.size = static_cast<std::int64_t>(data.size());
                          e.data.assign(data);
                      },
                      [&](const Terminator& inForce, std::uint64_t bodySize) {
-                         Event& e = add(EventKind::FoundTerminator, chunkNs);
+                         Event& e = b.add(EventKind::FoundTerminator, chunkNs);
                          e.setTerminator(inForce);
                          e.size = static_cast<std::int64_t>(bodySize);
                          ++found;
@@ -403,7 +391,7 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
         if (halfClosed || stream.finNs[0] < 0 || stream.finNs[0] > beforeNs) return;
         if (stream.finNs[1] >= 0 && stream.finNs[1] < stream.finNs[0]) return;
         halfClosed = true;
-        add(EventKind::HalfClosed, stream.finNs[0]);
+        b.add(EventKind::HalfClosed, stream.finNs[0]);
     };
 
     std::uint64_t bytesIn = 0;
@@ -414,12 +402,12 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
         if (c.direction == 0) {
             const std::uint64_t end = c2sAt + c.bytes.size();
             while (nextPush < pushes.size() && pushes[nextPush].first < end) {
-                Event& e = add(EventKind::Push, c.timestampNs);
+                Event& e = b.add(EventKind::Push, c.timestampNs);
                 e.sub = static_cast<std::uint8_t>(ProducerKind::Bytes);
                 e.size = static_cast<std::int64_t>(pushes[nextPush].second);
                 ++nextPush;
             }
-            Event& e = add(EventKind::Sent, c.timestampNs);
+            Event& e = b.add(EventKind::Sent, c.timestampNs);
             e.size = static_cast<std::int64_t>(c.bytes.size());
             e.data = c.bytes;
             c2sAt = end;
@@ -439,7 +427,7 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
         const std::int64_t closeNs = std::max({stream.finNs[1], stream.resetNs, stream.finNs[0]});
         chunkNs = closeNs;
         if (const std::string_view residue = framer.residue(); !residue.empty()) {
-            Event& e = add(EventKind::Warning, closeNs);
+            Event& e = b.add(EventKind::Warning, closeNs);
             e.sub = static_cast<std::uint8_t>(WarningCode::Residue);
             e.info = std::to_string(residue.size()) + " byte(s) held back as a possible start of the terminator " +
                      quoted(options.terminator) + " were never delivered";
@@ -447,13 +435,13 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
             e.data.assign(residue);
         }
         if (options.terminator.framesInput() && framer.pendingBytes() > 0) {
-            Event& e = add(EventKind::Warning, closeNs);
+            Event& e = b.add(EventKind::Warning, closeNs);
             e.sub = static_cast<std::uint8_t>(WarningCode::Unterminated);
             e.info = "the last message (" + std::to_string(framer.pendingBytes()) + " bytes) never saw its terminator " +
                      quoted(options.terminator);
             e.size = static_cast<std::int64_t>(framer.pendingBytes());
         }
-        Event& e = add(EventKind::Closed, closeNs);
+        Event& e = b.add(EventKind::Closed, closeNs);
         if (reset && (!serverFin || stream.resetNs <= stream.finNs[1])) {
             const bool byServer = stream.resetFrom == 1;
             e.sub = static_cast<std::uint8_t>(byServer ? CloseReason::Peer : CloseReason::Local);
@@ -472,9 +460,7 @@ LoadedSession CaptureImporter::toSession(const ReassembledStream& stream, const 
         e.state = std::move(state);
         endNs = std::max(endNs, closeNs);
     }
-    add(EventKind::Stopped, endNs, kReactorChannel);
-    s.summary = SessionReader::summarize(s.events);
-    return s;
+    return b.finish(endNs);
 }
 
 }  // namespace engine

@@ -482,6 +482,12 @@ T narrow(JsonFields& r, std::int64_t v, std::string_view what) {
     return static_cast<T>(v);
 }
 
+/// The number field `key` of `r`, refused ("out of range") unless a T holds it.
+template <class T>
+T numField(JsonFields& r, std::string_view key) {
+    return narrow<T>(r, r.num(key), key);
+}
+
 /// KEY: [ {…}, … ]: `each(fields)` for each object, in order, until one
 /// fails ("in 'KEY': …", or "in 'KEY' ITEM N: …" when `item` names them).
 /// More than `max` objects is refused before any is read ("field 'KEY' has
@@ -549,25 +555,25 @@ unsigned readReadyBits(JsonFields& e) {
 bool readState(JsonFields& r, ChannelState& s, bool compact) {
     s.role = named<ChannelRole>(r, "role", &parseChannelRole);
     s.phase = named<ChannelPhase>(r, "state", &parseChannelPhase);
-    s.parent = narrow<ChannelId>(r, r.num("parent"), "parent");
+    s.parent = numField<ChannelId>(r, "parent");
     s.peer = r.str("peer");
     s.local = r.str("local");
-    s.bytesIn = narrow<std::uint64_t>(r, r.num("bytes_in"), "bytes_in");
-    s.bytesOut = narrow<std::uint64_t>(r, r.num("bytes_out"), "bytes_out");
-    s.messagesIn = narrow<std::uint64_t>(r, r.num("messages_in"), "messages_in");
-    s.messagesOut = narrow<std::uint64_t>(r, r.num("messages_out"), "messages_out");
+    s.bytesIn = numField<std::uint64_t>(r, "bytes_in");
+    s.bytesOut = numField<std::uint64_t>(r, "bytes_out");
+    s.messagesIn = numField<std::uint64_t>(r, "messages_in");
+    s.messagesOut = numField<std::uint64_t>(r, "messages_out");
     s.terminator = readTerminator(r, "terminator", compact);
-    s.inBufferSize = narrow<std::uint64_t>(r, r.num("in_buffer"), "in_buffer");
-    s.outBufferSize = narrow<std::uint64_t>(r, r.num("out_buffer"), "out_buffer");
-    s.maxMessage = narrow<std::uint64_t>(r, r.num("max_message"), "max_message");
-    s.highWater = narrow<std::uint64_t>(r, r.num("high_water"), "high_water");
+    s.inBufferSize = numField<std::uint64_t>(r, "in_buffer");
+    s.outBufferSize = numField<std::uint64_t>(r, "out_buffer");
+    s.maxMessage = numField<std::uint64_t>(r, "max_message");
+    s.highWater = numField<std::uint64_t>(r, "high_water");
     s.echo = r.boolean("echo");
     s.readable = r.boolean("readable");
     s.writable = r.boolean("writable");
     s.residue = readBytes(r, "residue_b64", true, compact ? "residue" : "");
-    s.pendingMessage = narrow<std::uint64_t>(r, r.num("pending_message"), "pending_message");
-    s.queuedBytes = narrow<std::uint64_t>(r, r.num("queued"), "queued");
-    s.fifoEntries = narrow<std::uint64_t>(r, r.num("fifo_entries"), "fifo_entries");
+    s.pendingMessage = numField<std::uint64_t>(r, "pending_message");
+    s.queuedBytes = numField<std::uint64_t>(r, "queued");
+    s.fifoEntries = numField<std::uint64_t>(r, "fifo_entries");
     readObjects(r, "fifo", [&](JsonFields& e) {
         FifoEntryState f;
         f.kind = e.str("kind");
@@ -578,16 +584,16 @@ bool readState(JsonFields& r, ChannelState& s, bool compact) {
 }
 
 bool readTrace(JsonFields& r, LoopTrace& t) {
-    t.pass = narrow<std::uint64_t>(r, r.num("pass"), "pass");
+    t.pass = numField<std::uint64_t>(r, "pass");
     const std::string backend = r.str("backend");
     if (auto b = parseBackend(backend))
         t.backend = *b;
     else if (r.ok())
         r.fail("unknown backend '" + backend + "'");
-    t.waitedUs = narrow<std::uint64_t>(r, r.num("waited_us"), "waited_us");
+    t.waitedUs = numField<std::uint64_t>(r, "waited_us");
     readObjects(r, "polled", [&](JsonFields& e) {
         LoopTrace::Polled p;
-        p.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+        p.channel = numField<ChannelId>(e, "channel");
         p.readable = e.boolean("readable");
         p.writable = e.boolean("writable");
         p.layerWantsRead = e.boolean("layer_wants_read", false);
@@ -595,11 +601,11 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
         t.polled.push_back(p);
     });
     readObjects(r, "ready", [&](JsonFields& e) {
-        const ChannelId ch = narrow<ChannelId>(e, e.num("channel"), "channel");
+        const ChannelId ch = numField<ChannelId>(e, "channel");
         t.ready.push_back({ch, readReadyBits(e)});
     });
     readObjects(r, "dispatched", [&](JsonFields& e) {
-        const ChannelId ch = narrow<ChannelId>(e, e.num("channel"), "channel");
+        const ChannelId ch = numField<ChannelId>(e, "channel");
         const Hook h = named<Hook>(e, "hook", &parseHook);
         t.dispatched.push_back({ch, h});
     });
@@ -607,9 +613,9 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
         r, "terminator_changes",
         [&](JsonFields& e) {
             LoopTrace::TerminatorChange c;
-            c.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+            c.channel = numField<ChannelId>(e, "channel");
             c.hook = named<Hook>(e, "hook", &parseHook);
-            c.hookIndex = narrow<std::uint64_t>(e, e.num("hook_index"), "hook_index");
+            c.hookIndex = numField<std::uint64_t>(e, "hook_index");
             c.from = readTerminator(e, "from");
             c.to = readTerminator(e, "to");
             t.terminatorChanges.push_back(std::move(c));
@@ -619,14 +625,14 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
         r, "after",
         [&](JsonFields& e) {
             LoopTrace::After a;
-            a.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
+            a.channel = numField<ChannelId>(e, "channel");
             a.open = e.boolean("open");
             a.terminator = readTerminator(e, "terminator");
-            a.inBuffered = narrow<std::uint64_t>(e, e.num("in_buffered"), "in_buffered");
+            a.inBuffered = numField<std::uint64_t>(e, "in_buffered");
             a.held = readBytes(e, "held_b64");
             if (a.held.size() > LoopTrace::kHeldShown) e.fail("field 'held_b64' is longer than " + std::to_string(LoopTrace::kHeldShown) + " bytes");
-            a.queuedBytes = narrow<std::uint64_t>(e, e.num("queued"), "queued");
-            a.fifoEntries = narrow<std::uint64_t>(e, e.num("fifo_entries"), "fifo_entries");
+            a.queuedBytes = numField<std::uint64_t>(e, "queued");
+            a.fifoEntries = numField<std::uint64_t>(e, "fifo_entries");
             t.after.push_back(std::move(a));
         },
         {.required = false});
@@ -634,8 +640,8 @@ bool readTrace(JsonFields& r, LoopTrace& t) {
         r, "waiting",
         [&](JsonFields& e) {
             LoopTrace::Waiting wt;
-            wt.channel = narrow<ChannelId>(e, e.num("channel"), "channel");
-            wt.bytes = narrow<std::uint64_t>(e, e.num("bytes"), "bytes");
+            wt.channel = numField<ChannelId>(e, "channel");
+            wt.bytes = numField<std::uint64_t>(e, "bytes");
             wt.readable = e.boolean("readable");
             wt.writable = e.boolean("writable");
             wt.bits = readReadyBits(e);
@@ -778,10 +784,10 @@ void readField(JsonFields& r, const EventField& f, Event& e, bool compact = fals
         case EventSlot::Counters: {
             auto s = std::make_shared<ChannelState>();
             s->phase = ChannelPhase::Closed;
-            s->bytesIn = narrow<std::uint64_t>(r, r.num("bytes_in"), "bytes_in");
-            s->bytesOut = narrow<std::uint64_t>(r, r.num("bytes_out"), "bytes_out");
-            s->messagesIn = narrow<std::uint64_t>(r, r.num("messages_in"), "messages_in");
-            s->messagesOut = narrow<std::uint64_t>(r, r.num("messages_out"), "messages_out");
+            s->bytesIn = numField<std::uint64_t>(r, "bytes_in");
+            s->bytesOut = numField<std::uint64_t>(r, "bytes_out");
+            s->messagesIn = numField<std::uint64_t>(r, "messages_in");
+            s->messagesOut = numField<std::uint64_t>(r, "messages_out");
             e.state = std::move(s);
             break;
         }
@@ -862,9 +868,9 @@ std::optional<Event> decodeEvent(std::string_view line, std::string* error) {
     if (!parseJsonObjectLine(line, j, error)) return std::nullopt;
     JsonFields r(j);
     Event e;
-    e.seq = narrow<std::uint64_t>(r, r.num("seq"), "seq");
+    e.seq = numField<std::uint64_t>(r, "seq");
     e.tUs = r.num("t_us");
-    e.channel = narrow<ChannelId>(r, r.num("channel"), "channel");
+    e.channel = numField<ChannelId>(r, "channel");
     if (!readKindAndFields(r, e, false, error) || !checked(r, e, error)) return std::nullopt;
     return e;
 }
@@ -874,7 +880,7 @@ std::optional<Event> decodeCompactEvent(std::string_view line, CompactContext& c
     if (!parseJsonObjectLine(line, j, error)) return std::nullopt;
     JsonFields r(j);
     Event e;
-    e.seq = r.has("seq") ? narrow<std::uint64_t>(r, r.num("seq"), "seq") : c.seq + 1;
+    e.seq = r.has("seq") ? numField<std::uint64_t>(r, "seq") : c.seq + 1;
     if (r.has("t_us")) {
         e.tUs = r.num("t_us");
     } else {
@@ -884,7 +890,7 @@ std::optional<Event> decodeCompactEvent(std::string_view line, CompactContext& c
         else
             e.tUs = c.tUs + dt;
     }
-    e.channel = r.has("channel") ? narrow<ChannelId>(r, r.num("channel"), "channel") : c.channel;
+    e.channel = r.has("channel") ? numField<ChannelId>(r, "channel") : c.channel;
     if (!readKindAndFields(r, e, true, error)) return std::nullopt;
     if (eventKindInfo(e.kind).sizeIsByteCount && !r.has("size")) e.size = static_cast<std::int64_t>(e.data.size());
     if (e.kind == EventKind::FoundTerminator && r.ok()) {

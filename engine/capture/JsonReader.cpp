@@ -150,23 +150,14 @@ private:
             ++m_i;
             return true;
         }
-        for (;;) {
+        for (bool more = true; more;) {
             JsonValue v;
             skipSpace();
             if (!parseValue(v, depth + 1)) return false;
             out.array.push_back(std::move(v));
-            skipSpace();
-            if (m_i >= m_s.size()) return fail("unterminated array");
-            if (m_s[m_i] == ',') {
-                ++m_i;
-                continue;
-            }
-            if (m_s[m_i] == ']') {
-                ++m_i;
-                return true;
-            }
-            return fail("expected ',' or ']'");
+            if (!afterElement(']', "array", more)) return false;
         }
+        return true;
     }
     bool parseObject(JsonValue& out, int depth) {
         out.type = JsonValue::Type::Object;
@@ -176,7 +167,7 @@ private:
             ++m_i;
             return true;
         }
-        for (;;) {
+        for (bool more = true; more;) {
             skipSpace();
             if (m_i >= m_s.size() || m_s[m_i] != '"') return fail("expected a field name");
             std::string name;
@@ -189,18 +180,19 @@ private:
             if (!parseValue(v, depth + 1)) return false;
             out.keys.push_back(std::move(name));
             out.values.push_back(std::move(v));
-            skipSpace();
-            if (m_i >= m_s.size()) return fail("unterminated object");
-            if (m_s[m_i] == ',') {
-                ++m_i;
-                continue;
-            }
-            if (m_s[m_i] == '}') {
-                ++m_i;
-                return true;
-            }
-            return fail("expected ',' or '}'");
+            if (!afterElement('}', "object", more)) return false;
         }
+        return true;
+    }
+    // After an element of an array or object (`what`): a ',' says `more`
+    // follow, `close` ends it; anything else, or the end of the text, fails.
+    bool afterElement(char close, const char* what, bool& more) {
+        skipSpace();
+        if (m_i >= m_s.size()) return fail(std::string("unterminated ") + what);
+        if (m_s[m_i] != ',' && m_s[m_i] != close) return fail(std::string("expected ',' or '") + close + "'");
+        more = m_s[m_i] == ',';
+        ++m_i;
+        return true;
     }
 
     std::string_view m_s;

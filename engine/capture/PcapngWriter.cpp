@@ -103,6 +103,60 @@ const unsigned char* ubytes(const std::string& s, std::size_t at = 0) {
     return reinterpret_cast<const unsigned char*>(s.data()) + at;
 }
 
+constexpr std::uint8_t kProtoTcp = 6;
+constexpr std::uint8_t kProtoUdp = 17;
+
+// The checksum of a TCP or UDP `segment` (`protocol`) from `s` to `d`: over
+// the IPv4/IPv6 pseudo-header and the segment, with its checksum field zero.
+std::uint16_t transportChecksum(const Endpoint& s, const Endpoint& d, std::uint8_t protocol,
+                                const std::string& segment) {
+    std::uint32_t sum = 0;
+    const std::size_t alen = s.family == kAfInet ? 4 : 16;
+    sum = sumBytes(sum, s.ip.data(), alen);
+    sum = sumBytes(sum, d.ip.data(), alen);
+    const auto len = static_cast<std::uint32_t>(segment.size());
+    sum += len >> 16;
+    sum += len & 0xffff;
+    sum += protocol;
+    sum = sumBytes(sum, ubytes(segment), segment.size());
+    return fold(sum);
+}
+
+// The Ethernet frame from `s` to `d` carrying `segment` (`protocol`) in an
+// IPv4 (identification `ipId`, "don't fragment" when asked) or IPv6 packet.
+std::string ethernetFrame(const Endpoint& s, const Endpoint& d, std::uint8_t protocol, std::uint32_t ipId,
+                          bool dontFragment, const std::string& segment) {
+    std::string ip;
+    if (s.family == kAfInet) {
+        ip.assign(20, '\0');
+        ip[0] = 0x45;
+        be16(ip, 2, static_cast<std::uint32_t>(20 + segment.size()));
+        be16(ip, 4, ipId);
+        if (dontFragment) be16(ip, 6, 0x4000);
+        ip[8] = 64;
+        ip[9] = static_cast<char>(protocol);
+        std::memcpy(ip.data() + 12, s.ip.data(), 4);
+        std::memcpy(ip.data() + 16, d.ip.data(), 4);
+        be16(ip, 10, fold(sumBytes(0, ubytes(ip), 20)));
+    } else {
+        ip.assign(40, '\0');
+        ip[0] = 0x60;
+        be16(ip, 4, static_cast<std::uint32_t>(segment.size()));
+        ip[6] = static_cast<char>(protocol);
+        ip[7] = 64;
+        std::memcpy(ip.data() + 8, s.ip.data(), 16);
+        std::memcpy(ip.data() + 24, d.ip.data(), 16);
+    }
+    std::string frame;
+    frame.append(reinterpret_cast<const char*>(d.mac.data()), 6);
+    frame.append(reinterpret_cast<const char*>(s.mac.data()), 6);
+    frame.push_back(s.family == kAfInet ? '\x08' : '\x86');
+    frame.push_back(s.family == kAfInet ? '\x00' : '\xdd');
+    frame += ip;
+    frame += segment;
+    return frame;
+}
+
 struct Packet {
     std::int64_t unixUs = 0;
     std::size_t conversation = 0;
@@ -144,55 +198,13 @@ public:
         tcp[13] = static_cast<char>(flags);
         be16(tcp, 14, 65535);
         tcp.append(payload);
-        // Checksum over the pseudo-header and the segment.
-        std::uint32_t sum = 0;
-        const std::size_t alen = s.family == kAfInet ? 4 : 16;
-        sum = sumBytes(sum, s.ip.data(), alen);
-        sum = sumBytes(sum, d.ip.data(), alen);
-        if (s.family == kAfInet) {
-            sum += 6;
-            sum += static_cast<std::uint32_t>(tcp.size());
-        } else {
-            const auto len = static_cast<std::uint32_t>(tcp.size());
-            sum += len >> 16;
-            sum += len & 0xffff;
-            sum += 6;
-        }
-        sum = sumBytes(sum, ubytes(tcp), tcp.size());
-        be16(tcp, 16, fold(sum));
-
-        std::string ip;
-        if (s.family == kAfInet) {
-            ip.assign(20, '\0');
-            ip[0] = 0x45;
-            be16(ip, 2, static_cast<std::uint32_t>(20 + tcp.size()));
-            be16(ip, 4, m_ipId[f]++);
-            be16(ip, 6, 0x4000);  // don't fragment
-            ip[8] = 64;
-            ip[9] = 6;
-            std::memcpy(ip.data() + 12, s.ip.data(), 4);
-            std::memcpy(ip.data() + 16, d.ip.data(), 4);
-            be16(ip, 10, fold(sumBytes(0, ubytes(ip), 20)));
-        } else {
-            ip.assign(40, '\0');
-            ip[0] = 0x60;
-            be16(ip, 4, static_cast<std::uint32_t>(tcp.size()));
-            ip[6] = 6;
-            ip[7] = 64;
-            std::memcpy(ip.data() + 8, s.ip.data(), 16);
-            std::memcpy(ip.data() + 24, d.ip.data(), 16);
-        }
+        be16(tcp, 16, transportChecksum(s, d, kProtoTcp, tcp));
 
         Packet p;
         p.unixUs = m_base + tUs;
         p.conversation = m_index;
         p.order = m_out.size();
-        p.frame.append(reinterpret_cast<const char*>(d.mac.data()), 6);
-        p.frame.append(reinterpret_cast<const char*>(s.mac.data()), 6);
-        p.frame.push_back(s.family == kAfInet ? '\x08' : '\x86');
-        p.frame.push_back(s.family == kAfInet ? '\x00' : '\xdd');
-        p.frame += ip;
-        p.frame += tcp;
+        p.frame = ethernetFrame(s, d, kProtoTcp, m_ipId[f]++, true, tcp);
         m_seq[f] += static_cast<std::uint32_t>(payload.size()) + ((flags & (kSyn | kFin)) ? 1u : 0u);
         m_out.push_back(std::move(p));
         return m_out.back();
@@ -381,49 +393,14 @@ Packet udpPacket(const Endpoint& s, const Endpoint& d, std::int64_t unixUs, std:
     be16(udp, 2, d.port);
     be16(udp, 4, static_cast<std::uint32_t>(8 + payload.size()));
     udp.append(payload);
-    std::uint32_t sum = 0;
-    const std::size_t alen = s.family == kAfInet ? 4 : 16;
-    sum = sumBytes(sum, s.ip.data(), alen);
-    sum = sumBytes(sum, d.ip.data(), alen);
-    const auto len = static_cast<std::uint32_t>(udp.size());
-    sum += len >> 16;
-    sum += len & 0xffff;
-    sum += 17;
-    sum = sumBytes(sum, ubytes(udp), udp.size());
-    std::uint16_t ck = fold(sum);
+    std::uint16_t ck = transportChecksum(s, d, kProtoUdp, udp);
     if (ck == 0) ck = 0xffff;  // 0 means "no checksum" in UDP
     be16(udp, 6, ck);
-
-    std::string ip;
-    if (s.family == kAfInet) {
-        ip.assign(20, '\0');
-        ip[0] = 0x45;
-        be16(ip, 2, static_cast<std::uint32_t>(20 + udp.size()));
-        be16(ip, 4, ipId);
-        ip[8] = 64;
-        ip[9] = 17;
-        std::memcpy(ip.data() + 12, s.ip.data(), 4);
-        std::memcpy(ip.data() + 16, d.ip.data(), 4);
-        be16(ip, 10, fold(sumBytes(0, ubytes(ip), 20)));
-    } else {
-        ip.assign(40, '\0');
-        ip[0] = 0x60;
-        be16(ip, 4, static_cast<std::uint32_t>(udp.size()));
-        ip[6] = 17;
-        ip[7] = 64;
-        std::memcpy(ip.data() + 8, s.ip.data(), 16);
-        std::memcpy(ip.data() + 24, d.ip.data(), 16);
-    }
     Packet p;
     p.unixUs = unixUs;
     p.conversation = std::numeric_limits<std::size_t>::max();  // after the TCP ones at the same instant
     p.order = order;
-    p.frame.append(reinterpret_cast<const char*>(d.mac.data()), 6);
-    p.frame.append(reinterpret_cast<const char*>(s.mac.data()), 6);
-    p.frame.push_back(s.family == kAfInet ? '\x08' : '\x86');
-    p.frame.push_back(s.family == kAfInet ? '\x00' : '\xdd');
-    p.frame += ip;
-    p.frame += udp;
+    p.frame = ethernetFrame(s, d, kProtoUdp, ipId, false, udp);
     return p;
 }
 

@@ -90,6 +90,30 @@ std::error_code lastError() {
 #endif
 }
 
+namespace {
+
+// What a send or receive call returned, as a byte count: 0 with `ec` set
+// when it failed (-1; SOCKET_ERROR on Windows).
+template <class N>
+std::size_t byteCount(N n, std::error_code& ec) {
+    if (n < 0) {
+        ec = lastError();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+}
+
+#if defined(_WIN32)
+// Winsock takes an int length: at most INT_MAX bytes a call.
+int winLen(std::size_t len) { return static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len); }
+#elif defined(MSG_NOSIGNAL)
+constexpr int kSendFlags = MSG_NOSIGNAL;  // EPIPE, not SIGPIPE (see ensureNetworkInitialized())
+#else
+constexpr int kSendFlags = 0;
+#endif
+
+}  // namespace
+
 bool isWouldBlock(const std::error_code& ec) {
     return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
 }
@@ -178,7 +202,9 @@ void setNonBlocking(NativeSocket s, bool on, std::error_code& ec) {
 }
 
 namespace {
-void setIntOption(NativeSocket s, int level, int name, int value, std::error_code& ec) {
+// setsockopt() with `value` as the option's bytes (an int for most options).
+template <class T>
+void setRawOption(NativeSocket s, int level, int name, const T& value, std::error_code& ec) {
     ec.clear();
 #if defined(_WIN32)
     const char* p = reinterpret_cast<const char*>(&value);
@@ -190,15 +216,15 @@ void setIntOption(NativeSocket s, int level, int name, int value, std::error_cod
 }  // namespace
 
 void setReuseAddr(NativeSocket s, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_REUSEADDR, 1, ec);
+    setRawOption(s, SOL_SOCKET, SO_REUSEADDR, 1, ec);
 }
 
 void setNoDelay(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, ec);
+    setRawOption(s, IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, ec);
 }
 
 void setV6Only(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0, ec);
+    setRawOption(s, IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0, ec);
 }
 
 void bind(NativeSocket s, const Address& a, std::error_code& ec) {
@@ -249,43 +275,18 @@ NativeSocket accept(NativeSocket s, Address* peer, std::error_code& ec) {
 std::size_t send(NativeSocket s, const void* data, std::size_t len, std::error_code& ec) {
     ec.clear();
 #if defined(_WIN32)
-    const int n = ::send(s, static_cast<const char*>(data), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0);
-    if (n == SOCKET_ERROR) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(::send(s, static_cast<const char*>(data), winLen(len), 0), ec);
 #else
-#if defined(MSG_NOSIGNAL)
-    constexpr int flags = MSG_NOSIGNAL;
-#else
-    constexpr int flags = 0;
-#endif
-    const ssize_t n = retryEintr([&] { return ::send(s, data, len, flags); });
-    if (n < 0) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(retryEintr([&] { return ::send(s, data, len, kSendFlags); }), ec);
 #endif
 }
 
 std::size_t recv(NativeSocket s, void* buf, std::size_t len, std::error_code& ec) {
     ec.clear();
 #if defined(_WIN32)
-    const int n = ::recv(s, static_cast<char*>(buf), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0);
-    if (n == SOCKET_ERROR) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(::recv(s, static_cast<char*>(buf), winLen(len), 0), ec);
 #else
-    const ssize_t n = retryEintr([&] { return ::recv(s, buf, len, 0); });
-    if (n < 0) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(retryEintr([&] { return ::recv(s, buf, len, 0); }), ec);
 #endif
 }
 
@@ -372,27 +373,26 @@ unsigned readyFromPoll(int revents) noexcept {
     return bits;
 }
 
-Address localAddress(NativeSocket s, std::error_code& ec) {
+namespace {
+
+// The address getsockname() or getpeername() (`query`) gives for `s`.
+template <class Query>
+Address queryAddress(NativeSocket s, std::error_code& ec, Query query) {
     ec.clear();
     sockaddr_storage ss{};
     SockLen len = sizeof ss;
-    if (::getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    if (query(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
         ec = lastError();
         return {};
     }
     return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
 }
 
-Address peerAddress(NativeSocket s, std::error_code& ec) {
-    ec.clear();
-    sockaddr_storage ss{};
-    SockLen len = sizeof ss;
-    if (::getpeername(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-        ec = lastError();
-        return {};
-    }
-    return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&ss), static_cast<std::size_t>(len));
-}
+}  // namespace
+
+Address localAddress(NativeSocket s, std::error_code& ec) { return queryAddress(s, ec, ::getsockname); }
+
+Address peerAddress(NativeSocket s, std::error_code& ec) { return queryAddress(s, ec, ::getpeername); }
 
 void shutdownWrite(NativeSocket s, std::error_code& ec) {
     ec.clear();
@@ -413,26 +413,15 @@ std::size_t sendTo(NativeSocket s, const void* data, std::size_t len, const Addr
     if (to.isEmpty()) return send(s, data, len, ec);
     ec.clear();
 #if defined(_WIN32)
-    const int n = ::sendto(s, static_cast<const char*>(data), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len),
-                           0, to.sockaddrPtr(), static_cast<SockLen>(to.sockaddrLen()));
-    if (n == SOCKET_ERROR) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(::sendto(s, static_cast<const char*>(data), winLen(len), 0, to.sockaddrPtr(),
+                              static_cast<SockLen>(to.sockaddrLen())),
+                     ec);
 #else
-#if defined(MSG_NOSIGNAL)
-    constexpr int flags = MSG_NOSIGNAL;
-#else
-    constexpr int flags = 0;
-#endif
-    const ssize_t n = retryEintr(
-        [&] { return ::sendto(s, data, len, flags, to.sockaddrPtr(), static_cast<SockLen>(to.sockaddrLen())); });
-    if (n < 0) {
-        ec = lastError();
-        return 0;
-    }
-    return static_cast<std::size_t>(n);
+    return byteCount(retryEintr([&] {
+                         return ::sendto(s, data, len, kSendFlags, to.sockaddrPtr(),
+                                         static_cast<SockLen>(to.sockaddrLen()));
+                     }),
+                     ec);
 #endif
 }
 
@@ -444,7 +433,7 @@ std::size_t recvFrom(NativeSocket s, void* buf, std::size_t len, Address* peer, 
     sockaddr_storage ss{};
 #if defined(_WIN32)
     SockLen slen = sizeof ss;
-    const int n = ::recvfrom(s, static_cast<char*>(buf), static_cast<int>(len > 0x7fffffff ? 0x7fffffff : len), 0,
+    const int n = ::recvfrom(s, static_cast<char*>(buf), winLen(len), 0,
                              reinterpret_cast<sockaddr*>(&ss), &slen);
     std::size_t got = 0;
     if (n == SOCKET_ERROR) {
@@ -501,28 +490,18 @@ bool isPortUnreachable(const std::error_code& ec) {
 }
 
 void setBroadcast(NativeSocket s, bool on, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0, ec);
+    setRawOption(s, SOL_SOCKET, SO_BROADCAST, on ? 1 : 0, ec);
 }
 
 void setReceiveBuffer(NativeSocket s, int bytes, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_RCVBUF, bytes, ec);
+    setRawOption(s, SOL_SOCKET, SO_RCVBUF, bytes, ec);
 }
 
 void setSendBuffer(NativeSocket s, int bytes, std::error_code& ec) {
-    setIntOption(s, SOL_SOCKET, SO_SNDBUF, bytes, ec);
+    setRawOption(s, SOL_SOCKET, SO_SNDBUF, bytes, ec);
 }
 
 namespace {
-template <class T>
-void setRawOption(NativeSocket s, int level, int name, const T& value, std::error_code& ec) {
-    ec.clear();
-#if defined(_WIN32)
-    const char* p = reinterpret_cast<const char*>(&value);
-#else
-    const void* p = &value;
-#endif
-    if (::setsockopt(s, level, name, p, static_cast<SockLen>(sizeof value)) != 0) ec = lastError();
-}
 in_addr v4Of(const Address& a) {
     in_addr out{};
     if (a.family() == AF_INET) out = reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr;

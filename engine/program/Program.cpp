@@ -63,6 +63,24 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
         if (error) *error = std::move(why);
         return std::nullopt;
     };
+    // `$N+K` (a bulk string's count): its value without the general loop;
+    // anything unusual (not digits, too long) takes the loop for its message.
+    if (terms.size() == 2 && !terms[0].negative && terms[0].factors.size() == 1 && terms[1].factors.size() == 1 &&
+        terms[0].factors[0].fn == Fn::Dec && terms[1].factors[0].fn == Fn::Number &&
+        terms[0].factors[0].group < captures.size()) {
+        const std::string_view c = captures[terms[0].factors[0].group];
+        if (!c.empty() && c.size() <= 15) {
+            std::int64_t v = 0;
+            bool digits = true;
+            for (char ch : c) {
+                digits = digits && ch >= '0' && ch <= '9';
+                v = v * 10 + (ch - '0');
+            }
+            const std::int64_t k = terms[1].factors[0].number;
+            const std::int64_t sum = terms[1].negative ? v - k : v + k;
+            if (digits && k <= kExprMax && sum <= kExprMax && sum >= -kExprMax) return sum;
+        }
+    }
     std::int64_t sum = 0;
     for (const Term& t : terms) {
         std::int64_t product = 1;
@@ -74,7 +92,6 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 if (f.group >= captures.size())
                     return fail("capture $" + std::to_string(f.group) + " took no part in the match");
                 const std::string_view c = captures[f.group];
-                const std::string name = f.fn == Fn::Dec ? "" : std::string(fnName(f.fn));
                 auto needBytes = [&](std::size_t n) -> bool { return c.size() >= n; };
                 const auto* u = reinterpret_cast<const unsigned char*>(c.data());
                 switch (f.fn) {
@@ -104,7 +121,7 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 case Fn::Le32: {
                     const std::size_t n = f.fn == Fn::U8 ? 1 : (f.fn == Fn::Be16 || f.fn == Fn::Le16) ? 2 : 4;
                     if (!needBytes(n))
-                        return fail(name + "($" + std::to_string(f.group) + ") needs " + std::to_string(n) +
+                        return fail(std::string(fnName(f.fn)) + "($" + std::to_string(f.group) + ") needs " + std::to_string(n) +
                                     " bytes; the capture has " + std::to_string(c.size()));
                     const bool le = f.fn == Fn::Le16 || f.fn == Fn::Le32;
                     for (std::size_t i = 0; i < n; ++i) v = v * 256 + u[le ? n - 1 - i : i];
@@ -112,8 +129,16 @@ std::optional<std::int64_t> Expr::evaluate(const std::vector<std::string_view>& 
                 }
                 }
             }
-            if (v != 0 && (product > kExprMax / (v < 0 ? -v : v) || product < -kExprMax / (v < 0 ? -v : v)))
+            // |product × v| ≤ 2^53. Both under 2^31 (a count, a length): the
+            // product cannot overflow, so it is checked directly; else by a
+            // division (no multiplication that could overflow).
+            const std::int64_t av = v < 0 ? -v : v, ap = product < 0 ? -product : product;
+            constexpr std::int64_t kSmall = std::int64_t{1} << 31;
+            if (av < kSmall && ap < kSmall) {
+                if (ap * av > kExprMax) return fail("'" + text + "' is too large");
+            } else if (v != 0 && (product > kExprMax / av || product < -kExprMax / av)) {
                 return fail("'" + text + "' is too large");
+            }
             product *= v;
         }
         sum += t.negative ? -product : product;
@@ -227,8 +252,36 @@ bool validName(std::string_view w) { return !w.empty() && w.size() <= 64; }
 // escape or a [class], not followed by a quantifier that allows zero. Any
 // other shape (no anchor, multi-line mode, alternation anywhere, a group, a
 // negated class, \w …) gives nullopt: RE2 alone decides.
+// Whether a regex has a '|' outside a character class and not escaped (an
+// alternation: then the first byte is not fixed). RESP's `^[|]…` has none.
+bool alternates(std::string_view p) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '\\') {
+            ++i;
+        } else if (p[i] == '|') {
+            return true;
+        } else if (p[i] == '[') {
+            std::size_t j = i + 1;
+            if (j < p.size() && p[j] == '^') ++j;
+            if (j < p.size() && p[j] == ']') ++j;  // a leading ']' is a member
+            for (; j < p.size() && p[j] != ']'; ++j) {
+                if (p[j] == '\\') {
+                    ++j;
+                } else if (p[j] == '[' && j + 1 < p.size() && p[j + 1] == ':') {
+                    const std::size_t close = p.find(":]", j + 2);
+                    if (close == std::string_view::npos) return true;  // (unsure: as if it did)
+                    j = close + 1;
+                }
+            }
+            if (j >= p.size()) return true;  // unclosed: unsure
+            i = j;
+        }
+    }
+    return false;
+}
+
 std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p, std::size_t* atomEnd = nullptr) {
-    if (p.find('|') != std::string_view::npos) return std::nullopt;
+    if (alternates(p)) return std::nullopt;
     bool icase = false;
     std::size_t i = 0;
     if (p.substr(0, 2) == "(?") {

@@ -11,14 +11,35 @@ namespace engine::program {
 
 class ProgramFramer::Chat final : public FedChat {
 public:
-    explicit Chat(ProgramFramer& owner) : m_owner(owner) {}
+    // Never overrides getTerminator(): handleRead() reads it in place, as a Channel's does.
+    explicit Chat(ProgramFramer& owner) : m_owner(owner) { useStoredTerminator(); }
     void collectIncomingData(std::string_view data) override { m_owner.onCollect(data); }
     void foundTerminator() override { m_owner.onFound(); }
-    /// The terminator in force when found_terminator() runs (before the program switches it).
+    /// The terminator in force when found_terminator() runs (before the
+    /// program switches it): a count (countInForce()), else m_inForce.
     const Terminator& inForce() const noexcept { return m_inForce; }
+    bool countInForce() const noexcept { return m_count; }
     void set(const Terminator& t) {
-        m_inForce = t;
+        // A count (a bulk string's body) and back to the bytes one, twice per
+        // counted message: the bytes one is copied only when it changes.
+        m_count = t.isCount();
+        if (m_count) {
+            setTerminator(static_cast<long long>(t.countValue()));
+            return;
+        }
+        if (!same(m_inForce, t)) m_inForce = t;
         setTerminator(t);
+    }
+
+    /// operator== without a memcmp call for the usual two-byte terminator.
+    static bool same(const Terminator& a, const Terminator& b) noexcept {
+        if (a.kind() != b.kind() || a.countValue() != b.countValue()) return false;
+        const std::string& x = a.bytesValue();
+        const std::string& y = b.bytesValue();
+        if (x.size() != y.size()) return false;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (x[i] != y[i]) return false;
+        return true;
     }
 
 protected:
@@ -27,6 +48,7 @@ protected:
 private:
     ProgramFramer& m_owner;
     Terminator m_inForce;
+    bool m_count = false;
 };
 
 ProgramFramer::ProgramFramer(std::shared_ptr<const Program> program, Sender sender, std::size_t maxMessage,
@@ -57,8 +79,9 @@ void ProgramFramer::onCollect(std::string_view data) {
 }
 
 void ProgramFramer::onFound() {
+    const bool counted = m_chat->countInForce();
     const Terminator& t = m_chat->inForce();
-    const std::string_view termBytes = t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
+    const std::string_view termBytes = !counted && t.isBytes() ? std::string_view(t.bytesValue()) : std::string_view();
     Verdict& v = m_runner.found(termBytes);
     ++m_count;
     for (std::string& e : v.errors)
@@ -76,7 +99,7 @@ void ProgramFramer::onFound() {
     // Inside found_terminator(): the next step of handle_read()'s loop uses it
     // (set only when it changes: the usual line after line costs nothing; a
     // count has counted down to 0 in the chat, R8, so it is always set again).
-    if (t.isCount() || (m_runner.terminatorChanged() && !(m_runner.nextTerminator() == t)))
+    if (counted || (m_runner.terminatorChanged() && !Chat::same(m_runner.nextTerminator(), t)))
         m_chat->set(m_runner.nextTerminator());
 }
 

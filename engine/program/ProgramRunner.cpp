@@ -121,7 +121,8 @@ bool ProgramRunner::matchMessage(const Rule& r, std::string_view s, std::vector<
                 // ^X([0-9]+)$ by hand: what RE2 would answer, without it.
                 if (s.size() < 2 || !std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
                     return false;
-                caps.assign({s, s.substr(1)});
+                caps.push_back(s);  // (cleared above; its capacity stays)
+                caps.push_back(s.substr(1));
                 return true;
             }
         } else if (!r.pattern->contains(s)) {
@@ -269,7 +270,24 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
         for (std::size_t k = 0; k < n; ++k) {
             const Rule& r = candidates ? rules[(*candidates)[k]] : rules[k];
             if (r.onGroup) continue;
-            if (matches(r, state, body, caps)) {
+            bool hit;
+            if (candidates && r.match == Rule::Match::Regex && r.digitsTail && r.state.empty() && r.from == Sender::Any &&
+                r.heard.empty()) {
+                // The RESP header shape, in line: being a candidate, the
+                // message's first byte is one the rule's regex starts with
+                // (Rule::firstBytes); what is left of ^X([0-9]+)$ is the
+                // digits (matchMessage's answer, without the calls).
+                hit = body.size() >= 2 &&
+                      std::all_of(body.begin() + 1, body.end(), [](char c) { return c >= '0' && c <= '9'; });
+                if (hit) {
+                    caps.clear();
+                    caps.push_back(body);
+                    caps.push_back(body.substr(1));
+                }
+            } else {
+                hit = matches(r, state, body, caps);
+            }
+            if (hit) {
                 if (!r.heard.empty()) {  // the note it heard is taken
                     auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
                     q.pop_front();

@@ -129,6 +129,12 @@ void Channel::afterRelease() {
         m_holdFull = false;
         reportIntercept(InterceptAction::Room, 0, {});
     }
+    // A STARTTLS yes passed through waited for the held messages (the yes
+    // among them) to go out: both legs upgrade now (ChannelTls.cpp).
+    if (m_passTls == PassTls::Yes && m_held.empty()) {
+        passAfterRead();
+        if (isClosed()) return;
+    }
     // End-of-file waited for the held messages: pass it on now.
     if (m_eofAfterHeld && m_held.empty() && m_holding.empty()) {
         m_eofAfterHeld = false;

@@ -101,6 +101,17 @@ int serverVerdict(StartTlsProtocol p, std::string_view line, const std::string& 
     return -1;
 }
 
+// The SNI a client sent, if it may be passed on as a host name ([A-Za-z0-9._-],
+// at most 253 bytes; a name with anything else is not used).
+std::string usableSni(const std::string& name) {
+    if (name.empty() || name.size() > 253) return {};
+    for (const char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+              c == '_'))
+            return {};
+    return name;
+}
+
 }  // namespace
 
 // --- Setting up -------------------------------------------------------------------------------
@@ -136,6 +147,21 @@ void Channel::tlsConnected() {
         const tls::StartTlsDialog::Step step = m_tls->dialog->start();
         if (!step.send.empty()) pushBytes(step.send);
         return;
+    }
+    // A proxy's upstream leg in TLS from the first byte, its client leg a TLS
+    // server too, no --to-sni: the server is asked for the name the client
+    // asked for, so this handshake waits for the client's (see below).
+    if (m_proxyUpstream && m_tls->config.serverName.empty() && m_proxyPeer && !m_proxyPeer->isClosed() &&
+        m_proxyPeer->m_tls && m_proxyPeer->m_tls->server) {
+        Tls& peer = *m_proxyPeer->m_tls;
+        if (peer.stage == Tls::Stage::Up) {
+            m_tls->hostOverride = usableSni(peer.receivedSni);
+        } else if (peer.stage == Tls::Stage::Pending || peer.stage == Tls::Stage::Handshake) {
+            peer.peerAwaitsSni = true;
+            peer.peerStartTls = false;
+            m_tlsHold = true;  // nothing read until this leg's layer is there
+            return;
+        }
     }
     tlsInstall(false);
 }
@@ -268,7 +294,8 @@ void Channel::tlsInstall(bool startTls) {
     if (startTls) emit(EventKind::StartTls).info = t.protocol;
     std::unique_ptr<tls::TlsLayer> layer;
     try {
-        layer = std::make_unique<tls::TlsLayer>(t.context, t.server ? std::string() : m_host, &t);
+        const std::string& host = t.hostOverride.empty() ? m_host : t.hostOverride;
+        layer = std::make_unique<tls::TlsLayer>(t.context, t.server ? std::string() : host, &t);
     } catch (const std::exception& e) {
         const std::string message = std::string("cannot start TLS: ") + e.what();
         t.stage = Tls::Stage::Done;
@@ -298,6 +325,24 @@ void Channel::tlsInstall(bool startTls) {
 void Channel::tlsHandshakeDone(const TlsHandshakeInfo& info) {
     Tls& t = *m_tls;
     t.stage = Tls::Stage::Up;
+    if (t.server) {
+        t.receivedSni = info.serverName;
+        // The client's SNI, upstream: a proxy's upstream leg waiting for this
+        // handshake starts its own now, asking the server for the same name
+        // (before any plaintext the client sends is forwarded to it).
+        Channel* up = m_proxyPeer;
+        if (std::exchange(t.peerAwaitsSni, false) && up && !up->isClosed()) {
+            const std::string name = usableSni(info.serverName);
+            if (t.peerStartTls) {
+                TlsConfig c = up->m_opts.tls;
+                if (!name.empty()) c.serverName = name;
+                up->passUpgrade(c, std::exchange(t.peerStash, std::string()));
+            } else if (up->m_tls && up->m_tls->stage == Tls::Stage::Pending) {
+                up->m_tls->hostOverride = name;
+                up->tlsInstall(false);
+            }
+        }
+    }
     auto shown = std::make_shared<TlsHandshakeInfo>(info);
     if (shown->server && shown->localFingerprint.empty()) shown->localFingerprint = t.context->localFingerprint();
     const bool unverified = !shown->server && shown->verifySkipped;
@@ -369,6 +414,15 @@ std::size_t Channel::passScan(char* buf, std::size_t n) {
 
 void Channel::passAfterRead() {
     const bool yes = m_passTls == PassTls::Yes;
+    if (yes && m_intercept && !isClosed()) {
+        // Intercept holds the server's yes: the client's leg upgrades only
+        // once it has gone out (forwarded, edited or dropped); afterRelease()
+        // comes back here when nothing is held any more. (This leg reads
+        // nothing meanwhile: m_tlsHold.) A part of a message not framed yet
+        // would never be: it is held as one.
+        if (!m_holding.empty()) holdMessage();
+        if (!m_held.empty()) return;
+    }
     m_passTls = PassTls::Off;
     Channel* client = m_proxyPeer;
     if (isClosed()) return;
@@ -383,12 +437,21 @@ void Channel::passAfterRead() {
     }
     // Yes: the server's reply has been forwarded to the client in plaintext;
     // the client's leg starts its handshake (as the server) once it has gone
-    // out, this one (as the client) at once.
-    passUpgrade(m_opts.tls, std::exchange(m_passStash, std::string()));
+    // out. This one (as the client) starts when the client's is done, asking
+    // the server for the name the client asked for (SNI); at once when
+    // --to-sni names one.
+    std::string stash = std::exchange(m_passStash, std::string());
     if (client && !client->isClosed()) {
         client->m_passTls = PassTls::Off;
         client->passUpgrade(client->m_opts.tls, std::exchange(client->m_passStash, std::string()));
+        if (m_opts.tls.serverName.empty() && client->m_tls && !client->isClosed()) {
+            client->m_tls->peerAwaitsSni = true;
+            client->m_tls->peerStartTls = true;
+            client->m_tls->peerStash = std::move(stash);
+            return;  // this leg reads nothing meanwhile (m_tlsHold)
+        }
     }
+    passUpgrade(m_opts.tls, std::move(stash));
 }
 
 void Channel::passUpgrade(const TlsConfig& config, std::string stash) {

@@ -38,6 +38,13 @@ struct Channel::Tls final : tls::TlsLayer::Listener {
     bool upgradeAfterRead = false; // the dialogue finished in this read
     tls::TlsLayer* layer = nullptr;  // inside the tls::PlainTap the dispatcher owns
     bool closeReported = false;
+    // A proxy passes the name its client asked for (SNI) on to the server
+    // (ChannelTls.cpp, "The client's SNI, upstream").
+    std::string hostOverride;      // an upstream leg: that name, instead of the --to host
+    std::string receivedSni;       // a TLS server leg: what its client sent, once the handshake is done
+    bool peerAwaitsSni = false;    // a client leg: its upstream leg's TLS starts when this handshake is done
+    bool peerStartTls = false;     // … as a STARTTLS upgrade (else TLS from the first byte)
+    std::string peerStash;         // … and the upstream's bytes after the server's yes, for its layer
 
     void handshakeDone(const TlsHandshakeInfo& info) override { ch.tlsHandshakeDone(info); }
     void failed(const std::string& reason) override {

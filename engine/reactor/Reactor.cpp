@@ -117,6 +117,15 @@ private:
         std::uint64_t sent = 0;
         std::chrono::milliseconds interval{0};
     };
+    /// The job of `c` (its data moved out).
+    static std::shared_ptr<RepeatJob> repeatJob(cmd::PushRepeat& c) {
+        auto job = std::make_shared<RepeatJob>();
+        job->id = c.channel;
+        job->data = std::move(c.data);
+        job->copies = c.copies;
+        job->interval = c.interval;
+        return job;
+    }
 
     // The LoopThread's hooks (loop thread).
     void started();
@@ -178,8 +187,16 @@ private:
     DatagramChannel* datagram(ChannelId id);
     /// An `error` saying `what` is not for a UDP channel, when `id` is one; true then.
     bool refuseForDatagram(ChannelId id, std::string_view what);
+    /// find() for what only a TCP channel does: nullptr after an `error` when
+    /// `id` is a UDP channel.
+    Channel* findStream(ChannelId id, std::string_view what);
+    /// findStream() for setting two sizes: nullptr after an `error` unless
+    /// both are at least 1 byte.
+    Channel* findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second);
     void datagramClosed(DatagramChannel& ch);
     void scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job);
+    /// `again` (one of the two above) with `job`, once its interval has passed.
+    void repeatAfterInterval(std::shared_ptr<RepeatJob> job, void (Impl::*again)(std::shared_ptr<RepeatJob>));
 
     // Any thread.
     std::atomic<ChannelId> m_nextId{1};
@@ -557,6 +574,19 @@ bool Reactor::Impl::refuseForDatagram(ChannelId id, std::string_view what) {
     return true;
 }
 
+Channel* Reactor::Impl::findStream(ChannelId id, std::string_view what) {
+    return refuseForDatagram(id, what) ? nullptr : find(id, what);
+}
+
+Channel* Reactor::Impl::findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second) {
+    Channel* ch = findStream(id, what);
+    if (ch && (first == 0 || second == 0)) {
+        emitError(id, 0, "cannot " + std::string(what) + ": both must be at least 1 byte");
+        return nullptr;
+    }
+    return ch;
+}
+
 void Reactor::Impl::datagramClosed(DatagramChannel& ch) {
     const ChannelId id = ch.channelId();
     m_thread.timers().cancelOwner(id);
@@ -636,9 +666,14 @@ void Reactor::Impl::scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job) {
         if (!datagram(job->id)) return;  // closed by what it reported
         if (job->copies != 0 && job->sent >= job->copies) return;
     }
+    repeatAfterInterval(std::move(job), &Impl::scheduleDatagramRepeat);
+}
+
+void Reactor::Impl::repeatAfterInterval(std::shared_ptr<RepeatJob> job,
+                                        void (Impl::*again)(std::shared_ptr<RepeatJob>)) {
     const auto when = TimerQueue::Clock::now() + job->interval;
     const ChannelId owner = job->id;
-    m_thread.timers().add(when, owner, [this, job = std::move(job)]() mutable { scheduleDatagramRepeat(std::move(job)); });
+    m_thread.timers().add(when, owner, [this, again, job = std::move(job)]() mutable { (this->*again)(std::move(job)); });
 }
 
 void Reactor::Impl::execute(cmd::Push& c) {
@@ -670,12 +705,7 @@ void Reactor::Impl::execute(cmd::PushRepeat& c) {
             emitError(c.channel, 0, "cannot push repeated data: without an interval the number of copies must be at least 1");
             return;
         }
-        auto job = std::make_shared<RepeatJob>();
-        job->id = c.channel;
-        job->data = std::move(c.data);
-        job->copies = c.copies;
-        job->interval = c.interval;
-        scheduleDatagramRepeat(std::move(job));
+        scheduleDatagramRepeat(repeatJob(c));
         return;
     }
     Channel* ch = findSender(c.channel, "push repeated data");
@@ -694,12 +724,7 @@ void Reactor::Impl::execute(cmd::PushRepeat& c) {
         ch->pushProducer(std::move(producer), ProducerKind::Repeat, total, static_cast<std::int64_t>(c.copies), {});
         return;
     }
-    auto job = std::make_shared<RepeatJob>();
-    job->id = c.channel;
-    job->data = std::move(c.data);
-    job->copies = c.copies;
-    job->interval = c.interval;
-    scheduleRepeat(std::move(job));
+    scheduleRepeat(repeatJob(c));
 }
 
 void Reactor::Impl::scheduleRepeat(std::shared_ptr<RepeatJob> job) {
@@ -709,9 +734,7 @@ void Reactor::Impl::scheduleRepeat(std::shared_ptr<RepeatJob> job) {
     ++job->sent;
     it->second->pushBytes(job->data, ProducerKind::Repeat, static_cast<std::int64_t>(job->sent));
     if (job->copies != 0 && job->sent >= job->copies) return;
-    const auto when = TimerQueue::Clock::now() + job->interval;
-    const ChannelId owner = job->id;
-    m_thread.timers().add(when, owner, [this, job = std::move(job)]() mutable { scheduleRepeat(std::move(job)); });
+    repeatAfterInterval(std::move(job), &Impl::scheduleRepeat);
 }
 
 void Reactor::Impl::execute(cmd::SetTerminator& c) {
@@ -723,8 +746,7 @@ void Reactor::Impl::execute(cmd::SetTerminator& c) {
 }
 
 void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
-    if (refuseForDatagram(c.listener, "set a proxy's server terminator")) return;
-    Channel* ch = find(c.listener, "set a proxy's server terminator");
+    Channel* ch = findStream(c.listener, "set a proxy's server terminator");
     if (!ch) return;
     if (ch->role() != ChannelRole::Listener || !ch->options().proxy.wanted()) {
         emitError(c.listener, 0, "cannot set a proxy's server terminator: channel " + std::to_string(c.listener) +
@@ -735,8 +757,7 @@ void Reactor::Impl::execute(cmd::SetProxyServerTerminator& c) {
 }
 
 void Reactor::Impl::execute(cmd::SetIntercept& c) {
-    if (refuseForDatagram(c.channel, "intercept")) return;
-    Channel* ch = find(c.channel, "intercept");
+    Channel* ch = findStream(c.channel, "intercept");
     if (!ch) return;
     const auto refuse = [&](const std::string& why) {
         emitError(c.channel, 0, "cannot intercept on channel " + std::to_string(c.channel) + ": " + why);
@@ -765,35 +786,21 @@ void Reactor::Impl::execute(cmd::SetIntercept& c) {
 }
 
 void Reactor::Impl::execute(cmd::ReleaseHeld& c) {
-    if (refuseForDatagram(c.channel, "release a held message")) return;
-    if (Channel* ch = find(c.channel, "release a held message")) ch->releaseHeld(c.message, c.action, std::move(c.data));
+    if (Channel* ch = findStream(c.channel, "release a held message")) ch->releaseHeld(c.message, c.action, std::move(c.data));
 }
 
 void Reactor::Impl::execute(cmd::SetPrograms& c) {
-    if (refuseForDatagram(c.channel, "set protocol programs")) return;
-    if (Channel* ch = find(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
+    if (Channel* ch = findStream(c.channel, "set protocol programs")) ch->applyPrograms(std::move(c.programs));
 }
 
 void Reactor::Impl::execute(cmd::SetBufferSizes& c) {
-    if (refuseForDatagram(c.channel, "set the buffer sizes")) return;
-    Channel* ch = find(c.channel, "set the buffer sizes");
-    if (!ch) return;
-    if (c.inBufferSize == 0 || c.outBufferSize == 0) {
-        emitError(c.channel, 0, "cannot set the buffer sizes: both must be at least 1 byte");
-        return;
-    }
-    ch->applyBufferSizes(c.inBufferSize, c.outBufferSize);
+    if (Channel* ch = findToResize(c.channel, "set the buffer sizes", c.inBufferSize, c.outBufferSize))
+        ch->applyBufferSizes(c.inBufferSize, c.outBufferSize);
 }
 
 void Reactor::Impl::execute(cmd::SetLimits& c) {
-    if (refuseForDatagram(c.channel, "set the limits")) return;
-    Channel* ch = find(c.channel, "set the limits");
-    if (!ch) return;
-    if (c.maxMessage == 0 || c.highWater == 0) {
-        emitError(c.channel, 0, "cannot set the limits: both must be at least 1 byte");
-        return;
-    }
-    ch->applyLimits(c.maxMessage, c.highWater);
+    if (Channel* ch = findToResize(c.channel, "set the limits", c.maxMessage, c.highWater))
+        ch->applyLimits(c.maxMessage, c.highWater);
 }
 
 void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
@@ -826,8 +833,7 @@ void Reactor::Impl::execute(cmd::CloseWhenDone& c) {
 }
 
 void Reactor::Impl::execute(cmd::HalfClose& c) {
-    if (refuseForDatagram(c.channel, "half-close")) return;
-    Channel* ch = find(c.channel, "half-close");
+    Channel* ch = findStream(c.channel, "half-close");
     if (!ch) return;
     if (ch->role() == ChannelRole::Listener) {
         emitError(c.channel, 0, "cannot half-close: channel " + std::to_string(c.channel) + " is a listener");
@@ -858,8 +864,7 @@ void Reactor::Impl::execute(cmd::Close& c) {
 }
 
 void Reactor::Impl::execute(cmd::StartTls& c) {
-    if (refuseForDatagram(c.channel, "start TLS")) return;
-    if (Channel* ch = find(c.channel, "start TLS")) ch->startTlsNow(c.tls);
+    if (Channel* ch = findStream(c.channel, "start TLS")) ch->startTlsNow(c.tls);
 }
 
 void Reactor::Impl::execute(cmd::Snapshot& c) {

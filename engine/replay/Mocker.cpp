@@ -202,15 +202,26 @@ public:
     /// TLS: the server handshake comes first; the client is served once it
     /// is done (handshakeDone()). False when the layer could not be made
     /// (the client is closed and reported).
-    bool startTls() {
+    bool startTls() { return installTls(false); }
+
+    /// The server TLS layer over this client's socket, under a PlainTap that
+    /// counts the plaintext and notes its end; `upgrade`: after a plaintext
+    /// STARTTLS dialogue, the bytes already read (m_stash) fed to it first.
+    /// False (the client ended and reported) when it could not be made.
+    bool installTls(bool upgrade) {
         std::unique_ptr<tls::TlsLayer> layer;
         try {
             layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
                                                    static_cast<tls::TlsLayer::Listener*>(this));
         } catch (const std::exception& e) {
             m_tlsFailure = std::string("cannot start TLS: ") + e.what();
+            if (upgrade) m_upgradeFailed = true;
             end();
             return false;
+        }
+        if (upgrade) {
+            layer->setStartTls(true);
+            if (!m_stash.empty()) layer->prependInput(std::exchange(m_stash, std::string()));
         }
         m_tls = layer.get();
         setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
@@ -326,6 +337,21 @@ public:
 
 protected:
     std::string_view className() const override { return "MockClient"; }
+
+    // An event of `kind` about this client and its request `index`.
+    MockEvent event(MockEvent::Kind kind, std::size_t index = 0) const {
+        MockEvent e;
+        e.kind = kind;
+        e.client = m_number;
+        e.index = index;
+        return e;
+    }
+    // "client 3 (127.0.0.1:40000": how each line about this client begins.
+    std::string label() const { return "client " + std::to_string(m_number) + " (" + addr.toString(); }
+    // Why its TLS failed, in words.
+    std::string tlsFailureText() const {
+        return m_tlsFailure.empty() ? std::string("closed before its TLS handshake was done") : m_tlsFailure;
+    }
     std::size_t rawRecv(void* buf, std::size_t len, std::error_code& ec) override {
         const std::size_t n = AsyncChat::rawRecv(buf, len, ec);
         if (m_tls) return n;  // ciphertext: the PlainTap counts the plaintext and sees its end
@@ -352,42 +378,18 @@ private:
     void tryUpgrade() {
         if (!m_upgradeQueued || m_closed || m_closing || !connected || !producerFifo().empty()) return;
         m_upgradeQueued = false;
-        std::unique_ptr<tls::TlsLayer> layer;
-        try {
-            layer = std::make_unique<tls::TlsLayer>(m_owner.m_tlsContext, std::string(),
-                                                   static_cast<tls::TlsLayer::Listener*>(this));
-        } catch (const std::exception& e) {
-            m_tlsFailure = std::string("cannot start TLS: ") + e.what();
-            m_upgradeFailed = true;
-            end();
-            return;
-        }
-        layer->setStartTls(true);
-        if (!m_stash.empty()) layer->prependInput(std::exchange(m_stash, std::string()));
-        m_tls = layer.get();
-        setLayer(std::make_unique<tls::PlainTap>(std::move(layer), [this](std::size_t n) {
-            if (n == 0)
-                m_eof = true;
-            else
-                m_owner.count([n](MockStats& s) { s.bytesIn += n; });
-        }));
+        if (!installTls(true)) return;
         setTerminator(m_script.requestFraming.forMessage(m_received));
     }
 
     // tls::TlsLayer::Listener: called from inside the layer's calls.
     void handshakeDone(const TlsHandshakeInfo& info) override {
         if (info.startTls) {
-            MockEvent e;
-            e.kind = MockEvent::Kind::Upgraded;
-            e.client = m_number;
-            e.index = m_received;
+            MockEvent e = event(MockEvent::Kind::Upgraded, m_received);
             e.tls = std::make_shared<const TlsHandshakeInfo>(info);
             m_owner.emit(std::move(e));
             if (!m_held.empty()) {
-                MockEvent a;
-                a.kind = MockEvent::Kind::Answered;
-                a.client = m_number;
-                a.index = m_received;
+                MockEvent a = event(MockEvent::Kind::Answered, m_received);
                 a.bytes = m_held;
                 push(std::exchange(m_held, std::string()));
                 m_owner.emit(std::move(a));
@@ -463,11 +465,8 @@ private:
             return;
         }
         ++m_matched;
-        MockEvent e;
-        e.client = m_number;
-        e.index = slot;
+        MockEvent e = event(MockEvent::Kind::Request, slot);
         e.bytes = request;
-        e.kind = MockEvent::Kind::Request;
         m_owner.emit(std::move(e));
         answer(slot);
     }
@@ -484,25 +483,18 @@ private:
             });
             return;
         }
-        MockEvent e;
-        e.client = m_number;
-        e.index = i;
+        MockEvent e = event(MockEvent::Kind::Request, i);
         e.bytes = request;
-        e.kind = MockEvent::Kind::Request;
         m_owner.emit(std::move(e));
         if (i == m_upgradeAt && m_owner.m_startTlsPattern && !m_owner.m_startTlsPattern->contains(request)) {
             // The recording upgraded after this request; this client did not ask for it.
-            std::string text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): request " +
-                               std::to_string(i) + " \"";
+            std::string text = label() + "): request " + std::to_string(i) + " \"";
             appendEscaped(text, std::string_view(request).substr(0, 64));
             text += "\" does not ask for the upgrade (it does not match the STARTTLS pattern '" +
                     Pattern::excerpt(m_owner.m_options.tls.startTlsAfter) +
                     "'; the recording's STARTTLS came after it); closing the connection";
             m_cutOff = "request " + std::to_string(i) + " did not ask for STARTTLS";
-            MockEvent err;
-            err.kind = MockEvent::Kind::Error;
-            err.client = m_number;
-            err.index = i;
+            MockEvent err = event(MockEvent::Kind::Error, i);
             err.text = std::move(text);
             m_owner.emit(std::move(err));
             end();
@@ -529,10 +521,7 @@ private:
         if (m_warned < o.warningsPerClient) {
             ++m_warned;
             if (m_warned == o.warningsPerClient) m_nextSummary = Clock::now() + o.summaryInterval;
-            MockEvent e;
-            e.kind = kind;
-            e.client = m_number;
-            e.index = index;
+            MockEvent e = event(kind, index);
             e.bytes = std::move(bytes);
             e.text = text();
             m_owner.emit(std::move(e));
@@ -552,10 +541,7 @@ private:
         for (int k = 0; k < 2; ++k) {
             Pending& p = m_pending[k];
             if (!p.count) continue;
-            MockEvent e;
-            e.kind = k == 0 ? MockEvent::Kind::Mismatch : MockEvent::Kind::Unexpected;
-            e.client = m_number;
-            e.index = p.lastIndex;
+            MockEvent e = event(k == 0 ? MockEvent::Kind::Mismatch : MockEvent::Kind::Unexpected, p.lastIndex);
             e.summarised = p.count;
             e.text = "… " + std::to_string(p.count) + " more " + (p.count == 1 ? "request " : "requests ") +
                      (k == 0 ? "differing from the recording"
@@ -581,12 +567,8 @@ private:
         m_request.shrink_to_fit();
         m_cutOff = "request " + std::to_string(m_received + 1) + " exceeds the limit of " + std::to_string(limit) +
                    " bytes";
-        MockEvent e;
-        e.kind = MockEvent::Kind::Error;
-        e.client = m_number;
-        e.index = m_received + 1;
-        e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): " + m_cutOff + " (" +
-                 std::to_string(size) + " bytes came without its terminator); closing the connection";
+        MockEvent e = event(MockEvent::Kind::Error, m_received + 1);
+        e.text = label() + "): " + m_cutOff + " (" + std::to_string(size) + " bytes came without its terminator); closing the connection";
         m_owner.emit(std::move(e));
         end();
     }
@@ -600,10 +582,7 @@ private:
         for (std::size_t k = from; k < plainEnd; ++k) out += m_script.replies[k].message.wire();
         for (std::size_t k = plainEnd; k < to; ++k) m_held += m_script.replies[k].message.wire();
         if (out.empty()) return;
-        MockEvent e;
-        e.kind = MockEvent::Kind::Answered;
-        e.client = m_number;
-        e.index = slot;
+        MockEvent e = event(MockEvent::Kind::Answered, slot);
         e.bytes = out;
         push(std::move(out));
         m_owner.emit(std::move(e));
@@ -626,13 +605,8 @@ private:
         if (!m_served) {
             // Over TLS, a client whose handshake did not complete was never
             // served: an error line of its own, and the mock goes on.
-            MockEvent e;
-            e.kind = MockEvent::Kind::Error;
-            e.client = m_number;
-            e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): " +
-                     (m_tlsFailure.empty() ? std::string("closed before its TLS handshake was done")
-                                           : m_tlsFailure) +
-                     "; not served";
+            MockEvent e = event(MockEvent::Kind::Error);
+            e.text = label() + "): " + tlsFailureText() + "; not served";
             m_owner.emit(std::move(e));
             m_owner.count([](MockStats& s) { ++s.tlsFailures; });
             m_owner.clientGone(*this);
@@ -640,55 +614,43 @@ private:
         }
         if (m_upgradeFailed || handshaking()) {
             // STARTTLS: served in plaintext, but the upgrade did not complete.
-            MockEvent e;
-            e.kind = MockEvent::Kind::Error;
-            e.client = m_number;
-            e.text = "client " + std::to_string(m_number) + " (" + addr.toString() + "): STARTTLS: " +
-                     (m_tlsFailure.empty() ? std::string("closed before its TLS handshake was done") : m_tlsFailure);
+            MockEvent e = event(MockEvent::Kind::Error);
+            e.text = label() + "): STARTTLS: " + tlsFailureText();
             m_owner.emit(std::move(e));
             m_owner.count([](MockStats& s) { ++s.tlsFailures; });
         }
         summarise();  // what was not reported yet, before the client's report
-        if (m_owner.m_options.match) {
-            const bool all = m_matched >= m_script.requests.size();
-            std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
-                                 std::to_string(m_scriptIndex + 1) + "): " + std::to_string(m_received) +
-                                 (m_received == 1 ? " request, " : " requests, ") + std::to_string(m_matched) +
-                                 " answered by match";
-            if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " matching no recorded request";
-            if (!m_cutOff.empty()) report += ", closed by the mock: " + m_cutOff;
-            MockEvent e;
-            e.kind = MockEvent::Kind::ClientClosed;
-            e.client = m_number;
-            e.text = std::move(report);
-            m_owner.emit(std::move(e));
-            m_owner.count([all](MockStats& s) {
-                ++s.clientsFinished;
-                if (all) ++s.clientsCompleted;
-            });
-            m_owner.clientGone(*this);
-            return;
-        }
-        const bool complete = m_received >= m_script.requests.size();
-        std::string report = "client " + std::to_string(m_number) + " (" + addr.toString() + ", conversation " +
-                             std::to_string(m_scriptIndex + 1) + "): " + std::to_string(std::min(m_received, m_script.requests.size())) +
-                             " of " + std::to_string(m_script.requests.size()) + " recorded requests";
-        if (m_mismatches) report += ", " + std::to_string(m_mismatches) + " differing (first: " + m_firstMismatch + ")";
-        if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " beyond the recording";
-        if (!m_cutOff.empty())
-            report += ", closed by the mock: " + m_cutOff;
-        else
-            report += complete ? (m_mismatches ? "" : ", as recorded") : ", closed early";
-        MockEvent e;
-        e.kind = MockEvent::Kind::ClientClosed;
-        e.client = m_number;
-        e.text = std::move(report);
+        const bool match = m_owner.m_options.match;
+        const bool complete = (match ? m_matched : m_received) >= m_script.requests.size();
+        MockEvent e = event(MockEvent::Kind::ClientClosed);
+        e.text = label() + ", conversation " + std::to_string(m_scriptIndex + 1) + "): " +
+                 (match ? matchReport() : replayReport(complete));
         m_owner.emit(std::move(e));
         m_owner.count([complete](MockStats& s) {
             ++s.clientsFinished;
             if (complete) ++s.clientsCompleted;
         });
         m_owner.clientGone(*this);
+    }
+
+    // The client's report, after "client 3 (address, conversation 1): ".
+    std::string matchReport() const {
+        std::string report = std::to_string(m_received) + (m_received == 1 ? " request, " : " requests, ") +
+                             std::to_string(m_matched) + " answered by match";
+        if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " matching no recorded request";
+        if (!m_cutOff.empty()) report += ", closed by the mock: " + m_cutOff;
+        return report;
+    }
+    std::string replayReport(bool complete) const {
+        std::string report = std::to_string(std::min(m_received, m_script.requests.size())) + " of " +
+                             std::to_string(m_script.requests.size()) + " recorded requests";
+        if (m_mismatches) report += ", " + std::to_string(m_mismatches) + " differing (first: " + m_firstMismatch + ")";
+        if (m_unexpected) report += ", " + std::to_string(m_unexpected) + " beyond the recording";
+        if (!m_cutOff.empty())
+            report += ", closed by the mock: " + m_cutOff;
+        else
+            report += complete ? (m_mismatches ? "" : ", as recorded") : ", closed early";
+        return report;
     }
 
     Impl& m_owner;

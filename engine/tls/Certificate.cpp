@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/net/FileOps.h"
+#include "engine/tls/X509Build.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -24,28 +25,13 @@
 namespace engine::tls {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-    void operator()(T* p) const noexcept { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-
-void gensFree(GENERAL_NAMES* g) { GENERAL_NAMES_free(g); }
-using GensPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, gensFree>>;
-
-[[noreturn]] void fail(const std::string& what) {
-    const std::string why = takeErrors();
-    throw std::runtime_error(why.empty() ? what : what + ": " + why);
-}
-
-std::string bioText(BIO* b) {
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(b, &data);
-    return n > 0 && data ? std::string(data, static_cast<std::size_t>(n)) : std::string();
-}
+using x509::BioPtr;
+using x509::BnPtr;
+using x509::fail;
+using x509::GensPtr;
+using x509::PkeyPtr;
+using x509::X509Ptr;
+using x509::bioText;
 
 // Printable ASCII only: anything else as \xHH, so peer text is safe to show.
 std::string printable(const unsigned char* p, std::size_t n) {
@@ -185,56 +171,21 @@ GeneratedCertificate generateSelfSigned(const std::vector<std::string>& names, s
     if (!key) fail("cannot generate an EC P-256 key");
     X509Ptr x(X509_new());
     if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make a certificate");
-    unsigned char serial[16];
-    if (RAND_bytes(serial, sizeof serial) != 1) fail("cannot draw a serial number");
-    serial[0] &= 0x7f;  // positive
-    BnPtr bn(BN_bin2bn(serial, sizeof serial, nullptr));
-    if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x.get()))) fail("cannot set the serial number");
+    x509::setRandomSerial(x.get());
     const long secs = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(validity).count());
     if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) || !X509_gmtime_adj(X509_getm_notAfter(x.get()), secs))
         fail("cannot set the validity");
     X509_NAME* name = X509_get_subject_name(x.get());
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Linewright"), -1, -1,
-                               0);
-    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(names[0].c_str()),
-                                   -1, -1, 0) != 1)
-        fail("cannot set the subject name");
+    x509::addName(name, "O", "Linewright");
+    x509::addName(name, "CN", names[0]);
     if (X509_set_issuer_name(x.get(), name) != 1 || X509_set_pubkey(x.get(), key.get()) != 1)
         fail("cannot set issuer or key");
-
-    GensPtr gens(sk_GENERAL_NAME_new_null());
-    for (const std::string& n : names) {
-        GENERAL_NAME* g = GENERAL_NAME_new();
-        if (!g) fail("out of memory");
-        if (ASN1_OCTET_STRING* ip = a2i_IPADDRESS(n.c_str())) {
-            GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
-        } else {
-            ERR_clear_error();
-            ASN1_IA5STRING* dns = ASN1_IA5STRING_new();
-            if (!dns || ASN1_STRING_set(dns, n.data(), static_cast<int>(n.size())) != 1) {
-                ASN1_IA5STRING_free(dns);
-                GENERAL_NAME_free(g);
-                fail("cannot set a subjectAltName");
-            }
-            GENERAL_NAME_set0_value(g, GEN_DNS, dns);
-        }
-        sk_GENERAL_NAME_push(gens.get(), g);
-    }
-    if (X509_add1_ext_i2d(x.get(), NID_subject_alt_name, gens.get(), 0, X509V3_ADD_DEFAULT) != 1)
-        fail("cannot add the subjectAltName");
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x.get(), x.get(), nullptr, nullptr, 0);
-    const std::pair<int, const char*> exts[] = {{NID_basic_constraints, "critical,CA:FALSE"},
-                                                {NID_key_usage, "critical,digitalSignature"},
-                                                {NID_ext_key_usage, "serverAuth,clientAuth"},
-                                                {NID_subject_key_identifier, "hash"}};
-    for (const auto& [nid, value] : exts) {
-        X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
-        if (!e) fail("cannot add a certificate extension");
-        X509_add_ext(x.get(), e, -1);
-        X509_EXTENSION_free(e);
-    }
+    x509::addSubjectAltNames(x.get(), names);
+    x509::addExtensions(x.get(), x.get(),
+                        {{NID_basic_constraints, "critical,CA:FALSE"},
+                         {NID_key_usage, "critical,digitalSignature"},
+                         {NID_ext_key_usage, "serverAuth,clientAuth"},
+                         {NID_subject_key_identifier, "hash"}});
     if (X509_sign(x.get(), key.get(), EVP_sha256()) <= 0) fail("cannot sign the certificate");
 
     GeneratedCertificate out;

@@ -3,6 +3,7 @@
 
 #include "engine/asyncore/Escape.h"
 #include "engine/net/FileOps.h"
+#include "engine/tls/X509Build.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -33,82 +34,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-    void operator()(T* p) const noexcept { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-void gensFree(GENERAL_NAMES* g) { GENERAL_NAMES_free(g); }
-using GensPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES, gensFree>>;
+using x509::addExtensions;
+using x509::addName;
+using x509::bioText;
+using x509::BioPtr;
+using x509::fail;
+using x509::PkeyPtr;
+using x509::X509Ptr;
 
 constexpr long kCaDays = 3650;
 constexpr long kLeafDays = 397;
 
-[[noreturn]] void fail(const std::string& what) {
-    const std::string why = takeErrors();
-    throw std::runtime_error(why.empty() ? what : what + ": " + why);
-}
-
 std::string quote(const std::string& s) { return "'" + printableAscii(s) + "'"; }
-
-std::string bioText(BIO* b) {
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(b, &data);
-    return n > 0 && data ? std::string(data, static_cast<std::size_t>(n)) : std::string();
-}
-
-void setSerial(X509* x) {
-    unsigned char serial[16];
-    if (RAND_bytes(serial, sizeof serial) != 1) fail("cannot draw a serial number");
-    serial[0] &= 0x7f;  // positive
-    serial[0] |= 0x01;  // and not zero
-    BnPtr bn(BN_bin2bn(serial, sizeof serial, nullptr));
-    if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x))) fail("cannot set the serial number");
-}
-
-void addName(X509_NAME* name, const char* field, const std::string& value) {
-    if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()),
-                                   -1, -1, 0) != 1)
-        fail("cannot set the certificate's " + std::string(field));
-}
-
-// Extensions in OpenSSL's configuration syntax; `issuer` signs `subject`.
-void addExtensions(X509* subject, X509* issuer, std::initializer_list<std::pair<int, const char*>> exts) {
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, subject, nullptr, nullptr, 0);
-    for (const auto& [nid, value] : exts) {
-        X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
-        if (!e) fail(std::string("cannot make the certificate extension ") + OBJ_nid2sn(nid));
-        const int ok = X509_add_ext(subject, e, -1);
-        X509_EXTENSION_free(e);
-        if (ok != 1) fail(std::string("cannot add the certificate extension ") + OBJ_nid2sn(nid));
-    }
-}
-
-void addSubjectAltName(X509* x, const std::string& n) {
-    GensPtr gens(sk_GENERAL_NAME_new_null());
-    GENERAL_NAME* g = GENERAL_NAME_new();
-    if (!gens || !g) fail("out of memory");
-    if (ASN1_OCTET_STRING* ip = a2i_IPADDRESS(n.c_str())) {
-        GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
-    } else {
-        ERR_clear_error();
-        ASN1_IA5STRING* dns = ASN1_IA5STRING_new();
-        if (!dns || ASN1_STRING_set(dns, n.data(), static_cast<int>(n.size())) != 1) {
-            ASN1_IA5STRING_free(dns);
-            GENERAL_NAME_free(g);
-            fail("cannot set a subjectAltName");
-        }
-        GENERAL_NAME_set0_value(g, GEN_DNS, dns);
-    }
-    sk_GENERAL_NAME_push(gens.get(), g);
-    if (X509_add1_ext_i2d(x, NID_subject_alt_name, gens.get(), 0, X509V3_ADD_DEFAULT) != 1)
-        fail("cannot add the subjectAltName");
-}
 
 std::string readSmallFile(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -266,7 +203,7 @@ std::shared_ptr<LocalCa> LocalCa::load(const std::string& dir) {
         if (!key) fail("cannot generate the local CA's key");
         X509Ptr x(X509_new());
         if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make the local CA's certificate");
-        setSerial(x.get());
+        x509::setRandomSerial(x.get());
         if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) ||
             !X509_gmtime_adj(X509_getm_notAfter(x.get()), kCaDays * 24 * 3600))
             fail("cannot set the validity");
@@ -351,7 +288,7 @@ X509* LocalCa::issue(const std::string& name) {
     if (name.empty()) throw std::runtime_error("no server name to issue a certificate for");
     X509Ptr x(X509_new());
     if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make a certificate");
-    setSerial(x.get());
+    x509::setRandomSerial(x.get());
     if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) ||
         !X509_gmtime_adj(X509_getm_notAfter(x.get()), kLeafDays * 24 * 3600))
         fail("cannot set the validity");
@@ -363,7 +300,7 @@ X509* LocalCa::issue(const std::string& name) {
     if (name.size() <= 64) addName(subject, "CN", name);  // ub-common-name; the SAN carries it anyway
     if (X509_set_issuer_name(x.get(), X509_get_subject_name(m_cert)) != 1 || X509_set_pubkey(x.get(), m_leafKey) != 1)
         fail("cannot set issuer or key");
-    addSubjectAltName(x.get(), name);
+    x509::addSubjectAltNames(x.get(), {name});
     addExtensions(x.get(), m_cert,
                   {{NID_basic_constraints, "critical,CA:FALSE"},
                    {NID_key_usage, "critical,digitalSignature,keyEncipherment"},

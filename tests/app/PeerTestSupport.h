@@ -9,8 +9,10 @@
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
 // asked, a client certificate. PythonServer: replay/line_server.py in the
-// background. RedisServer: redis-server in the background. recordWithCli():
-// a session recorded by linewright-cli.
+// background. RedisServer: a redis-server on a free loopback port, with a
+// password when asked (tests/app, and also tests/engine/script/tst_HostedRun,
+// tests/ui/script/tst_ScriptPane and tests/ui/tst_ProxyWindow).
+// recordWithCli(): a session recorded by linewright-cli.
 // Every wait has a deadline, nothing sleeps.
 // Threads: the test's thread.
 #pragma once
@@ -29,6 +31,8 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+
+#include <optional>
 
 namespace lwtest {
 
@@ -104,24 +108,39 @@ public:
     quint16 port = 0;
 };
 
-/// redis-server on 127.0.0.1 at a port that was free, saving nothing
-/// (--save "", --appendonly no), asking for `password` (--requirepass) when
-/// one is given. ready(): it said "Ready to accept connections" (false at
-/// the deadline). to(): "127.0.0.1:PORT".
-class RedisServer : public Background {
+/// A redis-server on a free loopback port, no persistence, asking for
+/// `password` (--requirepass) when one is given; stopped (by its pid,
+/// SIGTERM, then SIGKILL if it stays) when the object goes. Every wait is
+/// bounded by `waitMs`.
+class RedisServer {
 public:
-    explicit RedisServer(int waitMs, const QString& password = {}) : RedisServer(freePort(), waitMs, password) {}
-    bool ready() { return !waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
-    QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
-    const quint16 port;
+    explicit RedisServer(int waitMs, const QString& password = {}) : m_wait(waitMs), m_password(password) {}
+    ~RedisServer() {
+        if (m_proc && m_proc->process().state() != QProcess::NotRunning) m_proc->stop();
+    }
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    /// Starts it and waits for "Ready to accept connections"; false when
+    /// redis-server is not installed, did not start or never said it.
+    bool start() {
+        if (tool("redis-server").isEmpty()) return false;
+        m_proc.emplace(QStringLiteral("redis-server"),
+                       QStringList{"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"} +
+                           (m_password.isEmpty() ? QStringList() : QStringList{"--requirepass", m_password}),
+                       m_wait);
+        return m_proc->started() &&
+               !m_proc->waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty();
+    }
+    /// "127.0.0.1:PORT", as a script's `connect` names it.
+    QByteArray to() const { return "127.0.0.1:" + QByteArray::number(port); }
+
+    const quint16 port = freePort();
 
 private:
-    RedisServer(quint16 p, int waitMs, const QString& password)
-        : Background(QStringLiteral("redis-server"),
-                     QStringList{"--port", QString::number(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"} +
-                         (password.isEmpty() ? QStringList() : QStringList{"--requirepass", password}),
-                     waitMs),
-          port(p) {}
+    int m_wait;
+    QString m_password;
+    std::optional<Background> m_proc;
 };
 
 /// Records into `file` a dialogue with 127.0.0.1:port: `linewright-cli

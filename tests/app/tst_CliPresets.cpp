@@ -116,7 +116,7 @@ private slots:
         REQUIRE_PROGRAM("redis-server");
         REQUIRE_PROGRAM("redis-cli");
         lwtest::RedisServer redis(kWait);
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         const QString p = QString::number(redis.port);
         QCOMPARE(run("redis-cli", {"-p", p, "SET", "k", "a\r\nb"}).out, QByteArray("OK\n"));
         QCOMPARE(run("redis-cli", {"-p", p, "RPUSH", "l", "x", "y\r\n", "z"}).out, QByteArray("3\n"));

@@ -171,7 +171,7 @@ private slots:
         REQUIRE_CAPTURE();
         if (tool("redis-server").isEmpty() || tool("redis-cli").isEmpty()) QSKIP("redis-server/redis-cli not installed");
         lwtest::RedisServer redis(kWait);
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         const quint16 port = redis.port;
         const QString p = QString::number(port);
         const QString capture = m_dir.filePath("redis.pcap");

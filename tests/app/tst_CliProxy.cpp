@@ -225,7 +225,7 @@ void TestCliProxy::redisCliAndBenchmark() {
     REQUIRE_PROGRAM("redis-cli");
     REQUIRE_PROGRAM("redis-benchmark");
     lwtest::RedisServer redis(kWait);
-    QVERIFY(redis.ready());
+    QVERIFY(redis.start());
     const quint16 rport = redis.port;
     Proxy proxy(rport, {"-t", "\\r\\n", "--stats"});
     QVERIFY(proxy.port != 0);

@@ -98,6 +98,10 @@ private slots:
     void startTlsSmtpSwaks();
     void startTlsRefusedStaysPlaintext();
     void startTlsPop3CurlDovecot();
+    void clientSniPassedUpstream_data();
+    void clientSniPassedUpstream();
+    void startTlsImapCurlDovecot();
+    void startTlsFtpPyftpdlib();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -652,6 +656,321 @@ void TestCliProxyTls::startTlsPop3CurlDovecot() {
              qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
     QCOMPARE(server.stop(), 0);
+}
+
+namespace {
+
+// A TLS server (CPython's ssl) that says which name it was asked for:
+// argv PORT DIR MODE (MODE "tls": TLS from the first byte; "starttls": "220
+// sni test", then "220 go ahead" to a STARTTLS line, then TLS). It presents
+// DIR/server.pem (CN=localhost) unless the client's SNI is db.example, then
+// DIR/db.pem; to the first line inside TLS it answers "250 sni=NAME" (or
+// "250 sni=none") and closes. Prints READY once listening; serves one
+// connection at a time, forever.
+const char* kSniServer = R"(import socket, ssl, sys
+port, d, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def ctx(name):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    c.load_cert_chain(d + "/" + name + ".pem", d + "/" + name + ".key")
+    return c
+default, named = ctx("server"), ctx("db")
+asked = []
+def pick(sock, name, c):
+    asked.append(name)
+    if name == "db.example":
+        sock.context = named
+default.sni_callback = pick
+srv = socket.create_server(("127.0.0.1", port))
+print("READY", flush=True)
+while True:
+    conn, _ = srv.accept()
+    conn.settimeout(15)
+    try:
+        if mode == "starttls":
+            conn.sendall(b"220 sni test\r\n")
+            line = b""
+            while not line.endswith(b"\n"):
+                b = conn.recv(1)
+                if not b: raise EOFError()
+                line += b
+            if line.strip().upper() != b"STARTTLS":
+                conn.sendall(b"502 no\r\n")
+                continue
+            conn.sendall(b"220 go ahead\r\n")
+        del asked[:]
+        t = default.wrap_socket(conn, server_side=True)
+        data = b""
+        while b"\n" not in data:
+            b = t.recv(4096)
+            if not b: break
+            data += b
+        t.sendall(b"250 sni=" + (asked[0] or "none").encode() + b"\r\n")
+        t.close()
+    except Exception as e:
+        print("server:", e, flush=True)
+        conn.close()
+)";
+
+// Its client: argv PORT CAFILE NAME MODE; in "starttls" reads the greeting,
+// sends STARTTLS and reads the yes; then TLS asking for NAME, verified against
+// CAFILE; sends "HELLO" and prints the line that comes back, then the
+// certificate's CN.
+const char* kSniClient = R"(import socket, ssl, sys
+port, cafile, name, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=15)
+def line(sock):
+    got = b""
+    while not got.endswith(b"\n"):
+        b = sock.recv(1)
+        if not b: break
+        got += b
+    return got.decode("latin-1").strip()
+if mode == "starttls":
+    print(line(s))
+    s.sendall(b"STARTTLS\r\n")
+    print(line(s))
+t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname=name)
+t.sendall(b"HELLO\r\n")
+print(line(t))
+print(dict(x[0] for x in t.getpeercert()["subject"])["commonName"])
+)";
+
+}  // namespace
+
+void TestCliProxyTls::clientSniPassedUpstream_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("sni");  // --to-sni, or "" for none
+    QTest::addColumn<QString>("upstreamGot");
+    QTest::newRow("starttls: the client's name") << "starttls" << "" << "db.example";
+    QTest::newRow("starttls: --to-sni wins") << "starttls" << "localhost" << "localhost";
+    QTest::newRow("tls: the client's name") << "tls" << "" << "db.example";
+    QTest::newRow("tls: --to-sni wins") << "tls" << "localhost" << "localhost";
+}
+
+// The name the client asks the proxy for (SNI) is the name the proxy asks
+// the server for, after STARTTLS (`--starttls smtp`) and with `--tls
+// --to-tls`, unless --to-sni names one: a CPython TLS server that presents a
+// second certificate for db.example and answers with the SNI it got; the
+// upstream leg verifies that certificate against the name (the test CA), the
+// client the local CA's certificate for db.example.
+void TestCliProxyTls::clientSniPassedUpstream() {
+    QFETCH(QString, mode);
+    QFETCH(QString, sni);
+    QFETCH(QString, upstreamGot);
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
+    // The second certificate, for db.example, from the test CA.
+    if (!QFile::exists(path("db.pem"))) {
+        QVERIFY(lwtest::writeFile(path("db-ext.cnf"), "subjectAltName=DNS:db.example\n"));
+        for (const QStringList& args :
+             {QStringList{"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path("db.key"),
+                          "-out", path("db.csr"), "-subj", "/CN=db.example"},
+              QStringList{"x509", "-req", "-in", path("db.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                          "-CAcreateserial", "-out", path("db.pem"), "-days", "2", "-extfile", path("db-ext.cnf")}}) {
+            const Run r = lwtest::runProcess(tool("openssl"), args, {}, kWait, kWait);
+            QVERIFY2(r.status == 0, qPrintable(r.all()));
+        }
+    }
+    const quint16 port = freePort();
+    Background server(kPython, {"-c", kSniServer, QString::number(port), m_dir.path(), mode}, kWait);
+    QVERIFY2(server.waitStdout("READY"), qPrintable(server.out() + server.err()));
+    const QString caDir = m_dir.filePath("sni-ca");
+    QStringList args = {"--ca-dir", caDir, "--to-cafile", path("ca.pem"), "-t", "\\r\\n"};
+    args += mode == "starttls" ? QStringList{"--starttls", "smtp"} : QStringList{"--tls", "--to-tls"};
+    if (!sni.isEmpty()) args += QStringList{"--to-sni", sni};
+    Proxy proxy(port, args);
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(kPython,
+                                     {"-c", kSniClient, QString::number(proxy.listenPort),
+                                      caDir + "/linewright-ca.pem", "db.example", mode},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.out()));
+    QStringList got = QString::fromUtf8(c.out).split('\n', Qt::SkipEmptyParts);
+    if (mode == "starttls") {
+        QCOMPARE(got.value(0), QString("220 sni test"));
+        QCOMPARE(got.value(1), QString("220 go ahead"));
+        got = got.mid(2);
+    }
+    QCOMPARE(got.value(0), "250 sni=" + upstreamGot);  // what the server was asked for
+    QCOMPARE(got.value(1), QString("db.example"));        // the proxy's certificate for the client's name
+    // The upstream leg verified the certificate for that name.
+    const QString subject = proxy.waitFor(QRegularExpression(R"(upstream: TLS [^\n]*verified \(([^)\n]*)\))"));
+    QVERIFY2(subject.contains("CN=" + upstreamGot), qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+}
+
+namespace {
+
+// Dovecot's own configuration in `dir` (as startTlsPop3CurlDovecot): one
+// protocol (pop3 or imap) on 127.0.0.1:port offering STARTTLS with the test
+// PKI's localhost certificate (copied from `pki`), any user with the
+// password "secret", one message in user a's Maildir. "" when it is set up,
+// else why not (skip: `skip` true).
+QString setUpDovecot(const QTemporaryDir& dir, const QString& pki, const QString& protocol, quint16 port,
+                     const QByteArray& message, bool& skip) {
+    skip = false;
+    const bool root = ::geteuid() == 0;
+    const passwd* me = ::getpwuid(::geteuid());
+    const group* myGroup = ::getgrgid(::getegid());
+    if (!me || !myGroup) return "who am I?";
+    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
+    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
+    const QString login = root ? QStringLiteral("dovenull") : user;
+    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
+    if (!mail) {
+        skip = true;
+        return "dovecot's user 'dovecot' is missing";
+    }
+    const QString maildir = dir.filePath("mail/a/Maildir");
+    for (const char* sub : {"cur", "new", "tmp"})
+        if (!QDir().mkpath(maildir + "/" + sub)) return "mkpath " + maildir;
+    if (!lwtest::writeFile(maildir + "/new/1.host", message) || !QDir().mkpath(dir.filePath("run")))
+        return "cannot write in " + dir.path();
+    if (!QFile::copy(pki + "/server.pem", dir.filePath("server.pem")) ||
+        !QFile::copy(pki + "/server.key", dir.filePath("server.key")) ||
+        !QFile::setPermissions(dir.filePath("server.key"),
+                               QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther))
+        return "cannot copy the certificate";
+    if (root) {
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
+                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
+        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
+                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
+            if (::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid) != 0) return "chown " + d;
+    }
+    const QString conf =
+        QStringLiteral("protocols = %6\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
+                       "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
+                       "disable_plaintext_auth = no\nauth_mechanisms = plain login\n"
+                       "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
+                       "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
+                       "passdb {\n  driver = static\n  args = password=secret\n}\n"
+                       "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
+                       "service %6-login {\n  chroot =\n  inet_listener %6 {\n    address = 127.0.0.1\n"
+                       "    port = %5\n  }\n  inet_listener %6s {\n    port = 0\n  }\n}\n"
+                       "service anvil {\n  chroot =\n}\n")
+            .arg(dir.path(), user, grp, login, QString::number(port), protocol);
+    if (!lwtest::writeFile(dir.filePath("dovecot.conf"), conf.toUtf8())) return "cannot write dovecot.conf";
+    return {};
+}
+
+}  // namespace
+
+// curl --ssl-reqd imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH
+// inside TLS, verified against the local CA) → proxy --starttls imap →
+// Debian's dovecot (dovecot-imapd) offering STARTTLS with the test's
+// certificate (verified with --to-cafile): the message comes back whole,
+// the dialogue framed in plaintext on both sides of the upgrade.
+void TestCliProxyTls::startTlsImapCurlDovecot() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    REQUIRE_PROGRAM("curl");
+    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
+    if (!QFile::exists(dovecot) || !QFile::exists(QStringLiteral("/usr/lib/dovecot/imap")))
+        QSKIP("dovecot-imapd is not installed (/usr/sbin/dovecot, /usr/lib/dovecot/imap)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const quint16 port = freePort();
+    const QByteArray message = "From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n";
+    bool skip = false;
+    const QString failed = setUpDovecot(dir, m_dir.path(), QStringLiteral("imap"), port, message, skip);
+    if (skip) QSKIP(qPrintable(failed));
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    Background server(dovecot, {"-F", "-c", dir.filePath("dovecot.conf")}, kWait);
+    QVERIFY(server.started());
+    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    QVERIFY(lwtest::waitForPort(port, kWait));
+
+    const QString caDir = m_dir.filePath("imap-ca");
+    Proxy proxy(port, {"--starttls", "imap", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const Run c = lwtest::runProcess(tool("curl"),
+                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
+                                      QStringLiteral("imap://localhost:%1/INBOX;MAILINDEX=1").arg(proxy.listenPort)},
+                                     {}, kWait, kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
+    QCOMPARE(c.out, message);
+    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)")).isEmpty(),
+             qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 < Subject: imap\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
+    QCOMPARE(server.stop(), 0);
+}
+
+// CPython's ftplib.FTP_TLS (AUTH TLS, then USER, PASS, PROT P and RETR inside
+// TLS, the control connection verified against the local CA) → proxy
+// --starttls ftp → Debian's pyftpdlib (python3-pyftpdlib, TLS_FTPHandler on
+// python3-openssl, TLS required on control and data) with the test's
+// certificate. The data connection goes from the client to the server
+// directly (the proxy carries the control connection), so the client trusts
+// both CAs. (curl --ssl-reqd ftp:// does not work with pyftpdlib even
+// directly: its data channel's handshake is reset, so curl falls back from
+// EPSV to PASV and misreads the replies; ftplib is the client here.)
+void TestCliProxyTls::startTlsFtpPyftpdlib() {
+    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
+    const QString python = QStringLiteral("/usr/bin/python3");
+    if (lwtest::runProcess(python, {"-c", "import pyftpdlib.handlers, OpenSSL; pyftpdlib.handlers.TLS_FTPHandler"}, {},
+                           kWait, kWait)
+            .status != 0)
+        QSKIP("pyftpdlib with TLS for /usr/bin/python3 (Debian packages python3-pyftpdlib python3-openssl) is needed");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray body;
+    for (int i = 0; i < 5000; ++i) body += "line " + QByteArray::number(i) + " of the file, through FTP over TLS\r\n";
+    QVERIFY(QDir().mkpath(dir.filePath("root")));
+    QVERIFY(lwtest::writeFile(dir.filePath("root/file.txt"), body));
+    const char* ftpServer = R"(import sys
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import TLS_FTPHandler
+from pyftpdlib.servers import FTPServer
+port, root, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+a = DummyAuthorizer()
+a.add_user("a", "secret", root, perm="elr")
+class H(TLS_FTPHandler):
+    pass
+H.certfile, H.keyfile, H.authorizer = cert, key, a
+H.tls_control_required = True
+H.tls_data_required = True
+s = FTPServer(("127.0.0.1", port), H)
+print("READY", flush=True)
+s.serve_forever()
+)";
+    const quint16 port = freePort();
+    Background server(python, {"-c", ftpServer, QString::number(port), dir.filePath("root"), path("server.pem"),
+                               path("server.key")},
+                      kWait);
+    QVERIFY2(server.waitStdout("READY"), qPrintable(server.out() + server.err()));
+    const QString caDir = m_dir.filePath("ftp-ca");
+    Proxy proxy(port, {"--starttls", "ftp", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
+    const QString bundle = dir.filePath("both-cas.pem");
+    QVERIFY(lwtest::writeFile(bundle, lwtest::readFile(caDir + "/linewright-ca.pem") + lwtest::readFile(path("ca.pem"))));
+    const QString out = dir.filePath("got.txt");
+    const char* ftpClient = R"(import ftplib, ssl, sys
+port, cafile, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+f = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=cafile), timeout=15)
+f.connect("localhost", port)
+f.auth()
+f.login("a", "secret")
+f.prot_p()
+with open(out, "wb") as o:
+    print(f.retrbinary("RETR file.txt", o.write))
+print(f.quit())
+)";
+    const Run c = lwtest::runProcess(python, {"-c", ftpClient, QString::number(proxy.listenPort), bundle, out}, {}, kWait,
+                                     kWait);
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
+    QVERIFY2(c.out.startsWith("226 "), qPrintable(c.all()));
+    QVERIFY(lwtest::readFile(out) == body);
+    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > AUTH TLS\\n#2 < 234)")).isEmpty(), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitStdout("#2 > PROT P\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
+    QVERIFY2(proxy.waitStdout("#2 > RETR file.txt\n"), qPrintable(proxy.out()));
+    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
+                     .size() > 0,
+             qPrintable(proxy.err()));
+    QCOMPARE(proxy.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCliProxyTls)

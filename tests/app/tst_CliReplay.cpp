@@ -237,7 +237,7 @@ void TestCliReplay::mockServedToCPythonClient() {
 void TestCliReplay::mockMatchAnswersRedisCliInAnyOrder() {
     if (tool("redis-server").isEmpty() || tool("redis-cli").isEmpty()) QSKIP("redis-server or redis-cli is not installed");
     lwtest::RedisServer redis(kWait);
-    QVERIFY(redis.ready());
+    QVERIFY(redis.start());
     const quint16 rport = redis.port;
     const QString rules = m_dir.filePath("drive.lwp");
     QVERIFY(lwtest::writeFile(

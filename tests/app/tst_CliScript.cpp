@@ -102,14 +102,14 @@ private slots:
     void redisLoginSetGetInfo() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         Run r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to()});
         QVERIFY2(r.status == 0, qPrintable(r.all()));
         QVERIFY2(r.out.contains("expect \"${value}\""), qPrintable(r.all()));
         QVERIFY2(r.out.contains("'hello-from-linewright'"), qPrintable(r.all()));
         QVERIFY2(r.out.contains("assert \"${n}\" == \"3\""), qPrintable(r.all()));
         QVERIFY2(r.out.contains("\npassed: "), qPrintable(r.all()));
-        QVERIFY2(r.out.contains("to " + redis.to().toUtf8() + "\n"), qPrintable(r.all()));
+        QVERIFY2(r.out.contains("to " + redis.to() + "\n"), qPrintable(r.all()));
         QVERIFY(r.err.isEmpty());
 
         // --json: one object per passed step, then the result.
@@ -136,7 +136,7 @@ private slots:
     void redisPresetFramesBulkStrings() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         // A value with a CRLF inside: by lines it would be two messages; the
         // redis preset frames the bulk string's body by its length, as one.
@@ -164,7 +164,7 @@ private slots:
     void scriptFromRecording() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         const QString session = dir.filePath("s.lwsession");
         const QString port = QString::number(redis.port);
@@ -207,7 +207,7 @@ private slots:
     void recordedRunMakesAScriptThatPasses() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         const QString session = dir.filePath("run.lwsession");
         Run r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to(), "--quiet", "--record", session});
@@ -240,7 +240,7 @@ private slots:
     void redisLoad() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         const Run r = runCli({"run", kScripts + "/redis-bench.lws", "--to", redis.to(), "--parallel", "4",
                               "--iterations", "5"});
         QVERIFY2(r.status == 0, qPrintable(r.all()));

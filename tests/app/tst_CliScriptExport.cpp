@@ -98,14 +98,14 @@ private slots:
         QVERIFY(text.contains("s.send(b'AUTH ' + s.var('password'), True,"));
 
         Redis redis(QStringLiteral("linewright-test"));
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         r = runPython({program, redis.to()});
         QVERIFY2(r.status == 0, qPrintable(r.all()));
         QCOMPARE(r.out, QByteArray("passed: " + kScripts.toUtf8() + "/redis.lws\n"));
 
         // Another password: the first failing expect (AUTH's +OK, line 15) ends it.
         Redis other(QStringLiteral("another-password"));
-        QVERIFY(other.ready());
+        QVERIFY(other.start());
         r = runPython({program, other.to()});
         QCOMPARE(r.status, 1);
         QVERIFY2(r.err.contains("redis.lws:15: the next message did not match"), qPrintable(r.all()));

@@ -1,6 +1,9 @@
-# bench_lib.sh — what run_bench.sh and tls_bench.sh share, sourced by both
-# (bash) once BUILD, LOGDIR, RUNS and PYTHON are set:
-#   the bench tools (find_tool, need_tools), the loud banner for a missing
+# bench_lib.sh — what the bench scripts (run_bench.sh, tls_bench.sh,
+# udp_bench.sh, proxy_bench.sh) share, sourced by each (bash) once HERE (this
+# folder) is set, and used once BUILD, LOGDIR, RUNS and PYTHON are set (by the
+# script, or by bench_paths):
+#   the usage text (usage), the paths of a run (bench_paths), the bench tools (find_tool,
+#   need_tools), the loud banner for a missing
 #   linewright-cli, the servers (started on loopback, stopped by the PID this
 #   script got when it started them; every server's PID in PIDS, all stopped
 #   on exit), the record of every run (RUNS, one JSON line each), the
@@ -11,6 +14,32 @@
 # it runs nothing.
 
 export LW_BENCH_DIR="$HERE"
+LOGDIR="${LOGDIR:-}"
+
+# usage: the script's opening comment (what it does and how it is called) on
+# stderr, then exit 2. (A script that has a usage of its own keeps it.)
+declare -F usage >/dev/null || usage() {
+    awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+# ---- the paths of a run ------------------------------------------------
+
+# bench_paths SCRIPT RESULTS PREFIX: after the options, with BUILD the build
+# tree given (usage when none; exits 2 when it is not a directory): BUILD
+# made absolute, PYTHON (default python3), OUT (default BUILD/RESULTS), RUNS
+# (OUT's .runs.jsonl beside it, emptied) and LOGDIR (a new temporary folder
+# PREFIX.XXXXXX, removed on exit).
+bench_paths() {
+    [ -n "$BUILD" ] || usage
+    [ -d "$BUILD" ] || { echo "$1: no build directory $BUILD" >&2; exit 2; }
+    BUILD="$(cd "$BUILD" && pwd)"
+    PYTHON="${PYTHON:-python3}"
+    [ -n "$OUT" ] || OUT="$BUILD/$2"
+    RUNS="${OUT%.json}.runs.jsonl"
+    LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/$3.XXXXXX")"
+    : > "$RUNS"
+}
 
 # ---- the tools ---------------------------------------------------------
 
@@ -71,28 +100,35 @@ free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# Wait until 127.0.0.1:$1 accepts a connection (max ~10 s) while $2 lives.
-wait_listening() {
-    local i
+# wait_for PID CMD...: runs CMD every 0.1 s until it succeeds, then echoes
+# what it printed; 1 when PID is gone first or after ~10 s.
+wait_for() {
+    local pid="$1" i out; shift
     for i in $(seq 1 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        if out="$("$@")"; then
+            [ -z "$out" ] || echo "$out"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1
 }
 
-# Wait for the port number a server prints as its first stdout line.
-wait_port_line() { # file pid
-    local i p
-    for i in $(seq 1 100); do
-        p="$(head -n 1 "$1" 2>/dev/null)"
-        if [ -n "$p" ]; then echo "$p"; return 0; fi
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+# accepts_tcp PORT: 0 when 127.0.0.1:PORT accepts a connection.
+accepts_tcp() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# first_line FILE: FILE's first line; 1 while there is none.
+first_line() {
+    local p
+    p="$(head -n 1 "$1" 2>/dev/null)"
+    [ -n "$p" ] && echo "$p"
 }
+
+# Wait until 127.0.0.1:$1 accepts a connection (max ~10 s) while $2 lives.
+wait_listening() { wait_for "$2" accepts_tcp "$1"; }
+
+# Wait for the port number a server prints as its first stdout line.
+wait_port_line() { wait_for "$2" first_line "$1"; } # file pid
 
 # serve_cli CLI OUT ERR ARGS...: `CLI listen 127.0.0.1:PORT ARGS` on a free
 # port; sets SERVER_PID, and SERVER_PORT once it accepts connections.

@@ -11,12 +11,13 @@
 //   redis   the redis preset (resources/presets/redis.lwp)
 // and a rule-matching load: 100-byte lines through a program of 50 rules
 // (prefix, contains, regex; the last one matches), in messages per second
-// on one core. Times are the process's CPU time (std::clock), so a loaded
+// on one core. crlf, empty and redis run interleaved, one of each per round.
+// Times are the process's CPU time (std::clock), so a loaded
 // machine's other programs do not count. Prints one JSON line per case (median of --repeat runs):
 // ns per message, MB/s, messages, and for redis its groups. The redis run
 // must find every reply the generator wrote as one group (exit 1 if not).
 //
-//   lw_program_frame [--mb N] [--read B] [--repeat R]
+//   lw_program_frame [--mb N] [--read B] [--repeat R] [--only CASE]
 //
 // A benchmark, not a test (docs/performance.md has the figures).
 #include "engine/asyncore/FedChat.h"
@@ -79,7 +80,8 @@ Stream redisReplies(std::size_t target) {
 // asynchat's loop on an in-memory transport, hooks that only count.
 class CountingChat final : public engine::FedChat {
 public:
-    explicit CountingChat(engine::Loop* loop) : FedChat(loop) {}
+    // Reads its terminator in place, as a Channel does (useStoredTerminator).
+    explicit CountingChat(engine::Loop* loop) : FedChat(loop) { useStoredTerminator(); }
     std::uint64_t messages = 0;
     std::uint64_t collected = 0;
     void collectIncomingData(std::string_view d) override { collected += d.size(); }
@@ -114,10 +116,8 @@ Result runProgram(std::shared_ptr<const engine::program::Program> p, const std::
     return r;
 }
 
-template <class F>
-Result median(int repeat, F&& f) {
-    std::vector<Result> rs;
-    for (int i = 0; i < repeat; ++i) rs.push_back(f());
+Result median(std::vector<Result> rs) {
+    if (rs.empty()) return {};
     std::sort(rs.begin(), rs.end(), [](const Result& a, const Result& b) { return a.seconds < b.seconds; });
     return rs[rs.size() / 2];
 }
@@ -134,14 +134,16 @@ void print(const char* name, const Result& r, std::size_t bytes, const char* ext
 int main(int argc, char** argv) {
     std::size_t mb = 16, readSize = 65536;
     int repeat = 5;
+    std::string only;  // --only crlf|empty|redis|50_rules: that case alone, for a profile
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         const auto v = std::strtoull(argv[i + 1], nullptr, 10);
         if (a == "--mb") mb = v;
         else if (a == "--read") readSize = v;
         else if (a == "--repeat") repeat = static_cast<int>(v);
+        else if (a == "--only") only = argv[i + 1];
         else {
-            std::fprintf(stderr, "usage: lw_program_frame [--mb N] [--read B] [--repeat R]\n");
+            std::fprintf(stderr, "usage: lw_program_frame [--mb N] [--read B] [--repeat R] [--only crlf|empty|redis|50_rules]\n");
             return 2;
         }
     }
@@ -156,21 +158,30 @@ int main(int argc, char** argv) {
     }
     auto emptyProgram = std::make_shared<const engine::program::Program>(std::move(*empty));
 
-    const Result crlf = median(repeat, [&] { return runCrlf(s.bytes, readSize); });
-    const Result none = median(repeat, [&] { return runProgram(emptyProgram, s.bytes, readSize, false); });
-    const Result resp = median(repeat, [&] { return runProgram(redis, s.bytes, readSize, false); });
-    const Result check = runProgram(redis, s.bytes, readSize, true);
-    print("crlf", crlf, s.bytes.size());
-    print("empty", none, s.bytes.size());
-    char extra[128];
-    std::snprintf(extra, sizeof extra, ",\"groups\":%llu,\"replies\":%llu,\"vs_crlf\":%.2f",
-                  static_cast<unsigned long long>(check.groups), static_cast<unsigned long long>(s.replies),
-                  resp.seconds / crlf.seconds);
-    print("redis", resp, s.bytes.size(), extra);
-    if (check.groups != s.replies) {
-        std::fprintf(stderr, "redis: %llu groups for %llu replies\n", static_cast<unsigned long long>(check.groups),
-                     static_cast<unsigned long long>(s.replies));
-        return 1;
+    // The three cases interleaved, one run of each per round: on a shared
+    // machine a load spike then hits all three, not one.
+    std::vector<Result> crlfs, nones, resps;
+    for (int i = 0; i < repeat; ++i) {
+        if (only.empty() || only == "crlf") crlfs.push_back(runCrlf(s.bytes, readSize));
+        if (only.empty() || only == "empty") nones.push_back(runProgram(emptyProgram, s.bytes, readSize, false));
+        if (only.empty() || only == "redis") resps.push_back(runProgram(redis, s.bytes, readSize, false));
+    }
+    if (!only.empty() && only != "50_rules") return 0;  // (a profile of one case)
+    if (only.empty()) {
+        const Result crlf = median(crlfs), none = median(nones), resp = median(resps);
+        const Result check = runProgram(redis, s.bytes, readSize, true);
+        print("crlf", crlf, s.bytes.size());
+        print("empty", none, s.bytes.size());
+        char extra[128];
+        std::snprintf(extra, sizeof extra, ",\"groups\":%llu,\"replies\":%llu,\"vs_crlf\":%.2f",
+                      static_cast<unsigned long long>(check.groups), static_cast<unsigned long long>(s.replies),
+                      resp.seconds / crlf.seconds);
+        print("redis", resp, s.bytes.size(), extra);
+        if (check.groups != s.replies) {
+            std::fprintf(stderr, "redis: %llu groups for %llu replies\n", static_cast<unsigned long long>(check.groups),
+                         static_cast<unsigned long long>(s.replies));
+            return 1;
+        }
     }
 
     // 50 rules over 100-byte lines; the last rule matches every line.
@@ -192,7 +203,9 @@ int main(int argc, char** argv) {
         l.resize(99, 'x');
         lines += l + "\n";
     }
-    const Result fiftyRules = median(repeat, [&] { return runProgram(fifty, lines, readSize, false); });
+    std::vector<Result> fiftys;
+    for (int i = 0; i < repeat; ++i) fiftys.push_back(runProgram(fifty, lines, readSize, false));
+    const Result fiftyRules = median(fiftys);
     print("50_rules", fiftyRules, lines.size(), ",\"rules\":50");
     return 0;
 }

@@ -33,12 +33,10 @@
 
 set -u -o pipefail
 
-usage() {
-    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench_lib.sh
+. "$HERE/bench_lib.sh"
+
 BUILD="" REPEAT=3 BYTES=$((1 << 30)) LINES=200000 CONNS=4 FANOUT=1000
 posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
 while [ $# -gt 0 ]; do
@@ -60,8 +58,6 @@ BUILD="$(cd "$BUILD" && pwd)" || exit 2
 PYTHON="${PYTHON:-python3}"
 LOGDIR="$(mktemp -d)"
 RUNS="$LOGDIR/runs.jsonl"
-# shellcheck source=bench_lib.sh
-. "$HERE/bench_lib.sh"
 
 need_tools proxy_bench.sh lw_loadgen lw_raw_echo
 LOADGEN="$(find_tool lw_loadgen)"

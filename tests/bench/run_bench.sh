@@ -42,11 +42,8 @@
 # every target was met), 1 otherwise, 2 on bad usage.
 
 set -u -o pipefail
-
-usage() {
-    sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
 BUILD=""
@@ -73,20 +70,11 @@ while [ $# -gt 0 ]; do
         *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
     esac
 done
-[ -n "$BUILD" ] || usage
-[ -d "$BUILD" ] || { echo "run_bench.sh: no build directory $BUILD" >&2; exit 2; }
 case "$REPEAT" in ''|*[!0-9]*|0) echo "run_bench.sh: --repeat takes a positive number" >&2; exit 2 ;; esac
 case "$A_LINES_ARG" in ''|[1-9]|[1-9][0-9]*) ;; *) echo "run_bench.sh: --pipeline-lines takes a positive number" >&2; exit 2 ;; esac
 case ",$ONLY," in *,[!abcd,]*|*,[abcd][!,]*|,,) echo "run_bench.sh: --only takes a comma-separated subset of a,b,c,d" >&2; exit 2 ;; esac
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
-BUILD="$(cd "$BUILD" && pwd)"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON="${PYTHON:-python3}"
-[ -n "$OUT" ] || OUT="$BUILD/bench-results.json"
-RUNS="${OUT%.json}.runs.jsonl"
-LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-bench.XXXXXX")"
-: > "$RUNS"
-. "$HERE/bench_lib.sh"
+bench_paths run_bench.sh bench-results.json lw-bench
 
 # ---- the tools ---------------------------------------------------------
 

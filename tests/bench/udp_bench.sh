@@ -39,11 +39,8 @@
 # 2 on bad usage.
 
 set -u -o pipefail
-
-usage() {
-    sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
 BUILD="" OUT="" REPEAT=3 QUICK=0 STRICT=0
@@ -63,21 +60,12 @@ while [ $# -gt 0 ]; do
         *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
     esac
 done
-[ -n "$BUILD" ] || usage
-[ -d "$BUILD" ] || { echo "udp_bench.sh: no build directory $BUILD" >&2; exit 2; }
 for v in "$REPEAT" "$COUNT" "$SIZE" "$WINDOW" "$SECONDS_MAX"; do
     posnum "$v" || { echo "udp_bench.sh: --repeat, --count, --size, --window and --seconds take a positive number" >&2; exit 2; }
 done
 [ "$SIZE" -le 8192 ] || { echo "udp_bench.sh: --size is at most 8192 (socat's largest -b here)" >&2; exit 2; }
 if [ "$QUICK" = 1 ]; then COUNT=20000; REPEAT=1; fi
-BUILD="$(cd "$BUILD" && pwd)"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON="${PYTHON:-python3}"
-[ -n "$OUT" ] || OUT="$BUILD/udp-bench-results.json"
-RUNS="${OUT%.json}.runs.jsonl"
-LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-udp-bench.XXXXXX")"
-: > "$RUNS"
-. "$HERE/bench_lib.sh"
+bench_paths udp_bench.sh udp-bench-results.json lw-udp-bench
 
 need_tools udp_bench.sh lw_udp_floor
 FLOOR="$(find_tool lw_udp_floor)"
@@ -98,30 +86,19 @@ PEERS+=(floor)
 udp_free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-# Wait until something holds UDP 127.0.0.1:$1 (our bind fails) while $2 lives.
-wait_udp_bound() {
-    local i
-    for i in $(seq 1 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        "$PYTHON" -c 'import socket,sys
+# udp_bound PORT: 0 when something holds UDP 127.0.0.1:PORT (our bind fails).
+udp_bound() {
+    "$PYTHON" -c 'import socket,sys
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
 try: s.bind(("127.0.0.1",int(sys.argv[1])))
 except OSError: sys.exit(0)
-sys.exit(1)' "$1" && return 0
-        sleep 0.1
-    done
-    return 1
+sys.exit(1)' "$1"
 }
-# Wait for linewright's "listening on 127.0.0.1:PORT (udp)" in $1 while $2 lives.
-wait_listening_line() {
-    local i p
-    for i in $(seq 1 100); do
-        p="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (udp).*/\1/p' "$1" 2>/dev/null | head -n 1)"
-        if [ -n "$p" ]; then echo "$p"; return 0; fi
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+# listening_line FILE: the port of linewright's "listening on 127.0.0.1:PORT (udp)" in FILE.
+listening_line() {
+    local p
+    p="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (udp).*/\1/p' "$1" 2>/dev/null | head -n 1)"
+    [ -n "$p" ] && echo "$p"
 }
 
 start_peer() { # peer -> SERVER_PID, SERVER_PORT
@@ -131,7 +108,7 @@ start_peer() { # peer -> SERVER_PID, SERVER_PORT
         linewright)
             "$CLI" udp listen 127.0.0.1:0 --echo --quiet >"$out" 2>"$err" &
             SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            SERVER_PORT="$(wait_listening_line "$err" "$SERVER_PID")" || SERVER_PORT="" ;;
+            SERVER_PORT="$(wait_for "$SERVER_PID" listening_line "$err")" || SERVER_PORT="" ;;
         socat|socat-fork)
             SERVER_PORT="$(udp_free_port)"
             if [ "$1" = socat ]; then
@@ -140,7 +117,7 @@ start_peer() { # peer -> SERVER_PID, SERVER_PORT
                 socat "UDP-RECVFROM:$SERVER_PORT,bind=127.0.0.1,fork" EXEC:cat >"$out" 2>"$err" &
             fi
             SERVER_PID=$!; PIDS+=("$SERVER_PID")
-            wait_udp_bound "$SERVER_PORT" "$SERVER_PID" || SERVER_PORT="" ;;
+            wait_for "$SERVER_PID" udp_bound "$SERVER_PORT" || SERVER_PORT="" ;;
         floor) serve_port_line "$out" "$err" "$FLOOR" echo 127.0.0.1:0 ;;
     esac
     server_listening "$1" "$err"

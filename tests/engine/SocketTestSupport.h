@@ -35,6 +35,14 @@ Q_DECLARE_METATYPE(engine::Backend)
 
 namespace lwtest {
 
+// The engine's names the asyncore ports use throughout (with `using namespace lwtest;`).
+using engine::Address;
+using engine::Backend;
+using engine::Loop;
+using engine::NativeSocket;
+using engine::Socket;
+namespace sockops = engine::sockops;
+
 // --- Rows ----------------------------------------------------------------------
 
 inline bool ipv6Available() {

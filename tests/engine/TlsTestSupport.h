@@ -2,6 +2,7 @@
 // STARTTLS, for the tests of what stores and shows TLS events (Conversation,
 // Transcript, PcapngWriter, the CLI's printer). The peer's certificate says
 // hostile things (an ESC sequence, a BEL, a C1 CSI) that must come out escaped.
+// Also the SessionBuilder it is made with, which other hand-made sessions use.
 #pragma once
 
 #include "engine/capture/EventJson.h"
@@ -44,7 +45,8 @@ inline std::shared_ptr<engine::TlsHandshakeInfo> tlsClientHandshake() {
     return t;
 }
 
-class TlsSessionBuilder {
+/// The events of a hand-made session, numbered in the order they are added.
+class SessionBuilder {
 public:
     engine::Event& add(engine::EventKind k, std::int64_t tUs, engine::ChannelId ch = 1) {
         engine::Event e;
@@ -70,6 +72,18 @@ public:
         f.setTerminator(engine::Terminator::bytes("\r\n"));
         f.size = static_cast<std::int64_t>(line.size());
     }
+    /// Closed by the peer ("eof"), with the bytes received and sent in its state.
+    engine::Event& closedByPeer(std::int64_t tUs, std::uint64_t bytesIn, std::uint64_t bytesOut,
+                                engine::ChannelId ch = 1) {
+        engine::Event& cl = add(engine::EventKind::Closed, tUs, ch);
+        cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
+        cl.info = "eof";
+        auto st = std::make_shared<engine::ChannelState>();
+        st->bytesIn = bytesIn;
+        st->bytesOut = bytesOut;
+        cl.state = st;
+        return cl;
+    }
     std::vector<engine::Event> events;
 
 private:
@@ -80,7 +94,7 @@ private:
 /// "QUIT", "221 bye", tls_close (close_notify), closed by peer, stopped.
 inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = engine::TlsCloseKind::CloseNotify) {
     using K = engine::EventKind;
-    TlsSessionBuilder b;
+    SessionBuilder b;
     engine::Event& cg = b.add(K::Connecting, 100);
     cg.info = "127.0.0.1:2525";
     cg.aux = "localhost";
@@ -96,13 +110,7 @@ inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = e
     b.received(5000, "221 bye");
     engine::Event& tc = b.add(K::TlsClose, 6000);
     tc.sub = static_cast<std::uint8_t>(close);
-    engine::Event& cl = b.add(K::Closed, 6001);
-    cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
-    cl.info = "eof";
-    auto st = std::make_shared<engine::ChannelState>();
-    st->bytesIn = 23;
-    st->bytesOut = 16;
-    cl.state = st;
+    b.closedByPeer(6001, 23, 16);
     b.add(K::Stopped, 7000, 0);
     return b.events;
 }

@@ -9,6 +9,7 @@
 #include "ui/views/PayloadView.h"
 
 #include "OffscreenScreen.h"
+#include "WindowTestSupport.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -30,9 +31,7 @@ private slots:
 };
 
 void tst_DefaultLayout::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test-layout"));
+    uitest::useTestSettings(QStringLiteral("linewright-test-layout"));
 }
 
 void tst_DefaultLayout::init() { QSettings().clear(); }

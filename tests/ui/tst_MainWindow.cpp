@@ -19,6 +19,7 @@
 #include "ui/views/PayloadView.h"
 #include "ui/views/StatusBarWidgets.h"
 #include "ui/views/TerminatorEdit.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QAbstractButton>
@@ -49,9 +50,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
@@ -77,65 +76,33 @@ std::uint16_t closedPort() {
     return ntohs(a.sin_port);
 }
 
-std::uint16_t portOf(const QString& address) {
-    return static_cast<std::uint16_t>(address.mid(address.lastIndexOf(u':') + 1).toUInt());
-}
-
-// The first store row of `kind` on `channel` (with `data`, if given) at or after `from`, or -1.
-qsizetype findEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray* data = nullptr,
-                    qsizetype from = 0) {
-    const ui::EventLogStore& s = w.bridge()->store();
-    for (std::size_t row = static_cast<std::size_t>(from); row < s.size(); ++row) {
-        const ui::LogRecord& r = s.record(row);
-        if (r.channel != channel || r.kind != kind) continue;
-        if (data) {
-            const std::string_view d = s.data(row);
-            if (QByteArray(d.data(), static_cast<qsizetype>(d.size())) != *data) continue;
-        }
-        return static_cast<qsizetype>(row);
-    }
-    return -1;
-}
-
-bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray& data, qsizetype from = 0) {
-    return findEvent(w, channel, kind, &data, from) >= 0;
-}
-
-bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, qsizetype from = 0) {
-    return findEvent(w, channel, kind, nullptr, from) >= 0;
-}
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) {
-    return w.bridge()->channelModel()->info(id);
-}
-
-// The accepted connection of `listener` (0 while none).
-ChannelId acceptedOf(MainWindow& w, ChannelId listener) {
-    for (ChannelId id : w.bridge()->channelModel()->channels()) {
-        const ui::ChannelInfo* i = info(w, id);
-        if (i && i->parent == listener && i->role == engine::ChannelRole::Accepted) return id;
-    }
-    return 0;
-}
-
-void clickOk(QDialog* dialog) {
-    auto* box = dialog->findChild<QDialogButtonBox*>();
-    QVERIFY(box);
-    QPushButton* ok = box->button(QDialogButtonBox::Ok);
-    QVERIFY(ok->isEnabled());
-    QTest::mouseClick(ok, Qt::LeftButton);
-}
-
 // Shows `w` and waits until it is on screen.
 bool shown(MainWindow& w) {
     w.show();
     return QTest::qWaitForWindowExposed(&w);
 }
 
+// Opens a listener on 127.0.0.1, any free port, straight through the window
+// (no dialog) and waits until it listens: its id, or 0 if it never did.
+ChannelId listenAnywhere(MainWindow& w) {
+    ui::ListenParams lp;
+    lp.port = 0;
+    const ChannelId listener = w.listenOn(lp);
+    return QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs) ? listener : 0;
+}
+
 // Types `text` into the composer and presses `key` (Return: send).
 void typeInComposer(MainWindow& w, const char* text, Qt::Key key = Qt::Key_Return) {
     QTest::keyClicks(w.composer()->editor(), text);
     QTest::keyClick(w.composer()->editor(), key);
+}
+
+// Unticks "+ terminator" and sends `text` from the composer as typed: the
+// bytes go without the channel's terminator.
+void sendUnterminated(MainWindow& w, const char* text) {
+    w.composer()->setAppendTerminator(false);
+    w.composer()->editor()->setFocus();
+    typeInComposer(w, text);
 }
 
 // Selects `channel`, picks a custom terminator in the inspector and types `text` into it.
@@ -145,17 +112,6 @@ void typeCustomTerminator(MainWindow& w, ChannelId channel, ui::TerminatorEdit* 
     edit->customEdit()->setFocus();
     edit->customEdit()->selectAll();
     QTest::keyClicks(edit->customEdit(), text);
-}
-
-// The view rows (in the conversation) whose Method column reads `method`.
-QStringList methodsOf(MainWindow& w, ChannelId channel) {
-    QStringList out;
-    const ui::EventLogModel* m = w.bridge()->eventModel();
-    for (int row = 0; row < m->rowCount(); ++row) {
-        if (m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() != channel) continue;
-        out << m->index(row, ui::EventLogModel::ColMethod).data().toString();
-    }
-    return out;
 }
 
 }  // namespace
@@ -194,9 +150,7 @@ private:
 };
 
 void tst_MainWindow::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+    useTestSettings();
 }
 
 void tst_MainWindow::init() {
@@ -326,9 +280,7 @@ void tst_MainWindow::terminatorChangeIsHonoured() {
     const qsizetype mid = static_cast<qsizetype>(w.bridge()->store().size());
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::TerminatorSet, QByteArray("END!"), before), kWaitMs);
     w.selectChannel(p.client);
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "abcEND!xy");
+    sendUnterminated(w, "abcEND!xy");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::FoundTerminator, QByteArray("END!"), mid), kWaitMs);
     QVERIFY(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("abc"), mid));
 
@@ -394,9 +346,7 @@ void tst_MainWindow::closedChannelViewsAreNotStale() {
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
     // Half a message reaches the accepted side.
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "partial");
+    sendUnterminated(w, "partial");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("partial")), kWaitMs);
     w.selectChannel(p.accepted);
     QTRY_VERIFY2_WITH_TIMEOUT(w.inspector()->inputNoteText().contains(QLatin1String("being collected")),
@@ -497,9 +447,7 @@ void tst_MainWindow::messagesModeFindAndCopy() {
     openPair(w, p);
     if (QTest::currentTestFailed()) return;
     // A message split over two pushes: "par" then "tial" + \r\n.
-    w.composer()->setAppendTerminator(false);
-    w.composer()->editor()->setFocus();
-    typeInComposer(w, "par");
+    sendUnterminated(w, "par");
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, p.accepted, EventKind::Collect, QByteArray("par")), kWaitMs);
     w.composer()->setAppendTerminator(true);
     typeInComposer(w, "tial");
@@ -573,10 +521,8 @@ void tst_MainWindow::repeatEveryIntervalUntilStop() {
 void tst_MainWindow::peerResetIsReported() {
     MainWindow w;
     QVERIFY(shown(w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     // A peer of our own that aborts the connection (SO_LINGER 0: RST, not FIN).
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     const sockaddr_in a = loopbackV4(portOf(info(w, listener)->local));
@@ -620,10 +566,8 @@ void tst_MainWindow::tabAroundTheMessageFieldSkipsTheTerminatorBox() {
     MainWindow w;
     QVERIFY(shown(w));
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     ui::ConnectParams cp;
     cp.port = portOf(info(w, listener)->local);
     const ChannelId client = w.connectTo(cp);
@@ -674,10 +618,8 @@ void tst_MainWindow::quitAsksWhileChannelsAreOpen() {
     MainWindow w;
     QVERIFY(shown(w));
     QVERIFY(QTest::qWaitForWindowActive(&w));
-    ui::ListenParams lp;
-    lp.port = 0;
-    const ChannelId listener = w.listenOn(lp);
-    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, listener, EventKind::Listening), kWaitMs);
+    const ChannelId listener = listenAnywhere(w);
+    QVERIFY(listener != 0);
     QTRY_COMPARE(w.bridge()->channelModel()->openChannels(), 1);
 
     // Ctrl+Q asks; Cancel keeps the window and the channel.

@@ -22,6 +22,7 @@
 #include "ui/views/ConversationView.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -38,19 +39,11 @@
 #include <QTest>
 #include <QUdpSocket>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
 constexpr int kWaitMs = 15000;
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
-
-std::uint16_t portOf(const QString& address) {
-    return static_cast<std::uint16_t>(address.mid(address.lastIndexOf(u':') + 1).toUInt());
-}
 
 /// The conversation's rows of `kind` on `channel`: their Data column.
 QStringList rowsOf(MainWindow& w, ChannelId channel, EventKind kind) {
@@ -63,27 +56,6 @@ QStringList rowsOf(MainWindow& w, ChannelId channel, EventKind kind) {
         out << i.data().toString();
     }
     return out;
-}
-
-/// The bytes of the `kind` events of `channel` in the store, in order.
-QList<QByteArray> bytesOf(MainWindow& w, ChannelId channel, EventKind kind) {
-    QList<QByteArray> out;
-    const ui::EventLogStore& s = w.bridge()->store();
-    for (std::size_t row = 0; row < s.size(); ++row) {
-        const ui::LogRecord& r = s.record(row);
-        if (r.channel != channel || r.kind != kind) continue;
-        const std::string_view d = s.data(row);
-        out << QByteArray(d.data(), static_cast<qsizetype>(d.size()));
-    }
-    return out;
-}
-
-void clickOk(QDialog* dialog) {
-    auto* box = dialog->findChild<QDialogButtonBox*>();
-    QVERIFY(box);
-    QPushButton* ok = box->button(QDialogButtonBox::Ok);
-    QVERIFY2(ok->isEnabled(), qPrintable(ok->toolTip()));
-    QTest::mouseClick(ok, Qt::LeftButton);
 }
 
 /// A UDP port nobody uses now (bound and released; dnsmasq binds it next).
@@ -117,9 +89,7 @@ private slots:
 };
 
 void tst_UdpWindow::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+    useTestSettings();
 }
 
 void tst_UdpWindow::dialogsOfferUdp() {

@@ -14,6 +14,7 @@
 #include "ui/views/FlowLayout.h"
 #include "ui/views/PayloadView.h"
 #include "OffscreenScreen.h"
+#include "WindowTestSupport.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -78,9 +79,7 @@ QString clipped(QWidget* parent) {
 }  // namespace
 
 void tst_WindowScale::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test-scale"));
+    uitest::useTestSettings(QStringLiteral("linewright-test-scale"));
 }
 
 void tst_WindowScale::init() {
@@ -88,10 +87,7 @@ void tst_WindowScale::init() {
 }
 
 void tst_WindowScale::theScreenIsSmall() {
-    QScreen* s = QGuiApplication::primaryScreen();
-    QVERIFY(s);
-    QCOMPARE(s->devicePixelRatio(), qreal(LW_TEST_SCALE));
-    QCOMPARE(s->availableGeometry(), kLogicalScreen);
+    lwtest::screenIs(kLogicalScreen, qreal(LW_TEST_SCALE));
 }
 
 // Failed before: the minimum was 897x318 (logical) at either scale.

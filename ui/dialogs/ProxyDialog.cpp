@@ -4,19 +4,70 @@
 #include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/ConnectDialog.h"
 #include "ui/dialogs/DialogFit.h"
+#include "ui/dialogs/TlsOptionsBox.h"
+#include "engine/tls/LocalCaInfo.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace ui {
+namespace {
+
+// The certificate source box's entries.
+constexpr int kFromLocalCa = 0;
+constexpr int kOwnCertificate = 1;
+
+QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+// A line edit with a "…" button that picks a file (or a folder).
+QWidget* pickerRow(QWidget* parent, QLineEdit* edit, const QString& title, bool folder) {
+    auto* row = new QWidget(parent);
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    edit->setParent(row);
+    h->addWidget(edit, 1);
+    auto* pick = new QToolButton(row);
+    pick->setText(QStringLiteral("…"));
+    pick->setToolTip(folder ? ProxyDialog::tr("Choose a folder") : ProxyDialog::tr("Choose a file"));
+    h->addWidget(pick);
+    QObject::connect(pick, &QToolButton::clicked, row, [row, edit, title, folder] {
+        const QString start = edit->text().trimmed().isEmpty() ? QDir::homePath() : edit->text().trimmed();
+        const QString path =
+            folder ? QFileDialog::getExistingDirectory(row, title, start)
+                   : QFileDialog::getOpenFileName(row, title, start,
+                                                  ProxyDialog::tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)"));
+        if (!path.isEmpty()) edit->setText(QDir::toNativeSeparators(path));
+    });
+    return row;
+}
+
+// What is wrong with a file the TLS layer must read ("" if nothing).
+QString readableFileProblem(const QString& what, const QString& path) {
+    const QFileInfo fi(path);
+    if (!fi.exists()) return ProxyDialog::tr("%1: %2 does not exist.").arg(what, QDir::toNativeSeparators(path));
+    if (fi.isDir()) return ProxyDialog::tr("%1: %2 is a folder, not a file.").arg(what, QDir::toNativeSeparators(path));
+    if (!fi.isReadable()) return ProxyDialog::tr("%1: %2 cannot be read.").arg(what, QDir::toNativeSeparators(path));
+    return {};
+}
+
+}  // namespace
 
 ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Proxy"));
@@ -40,6 +91,62 @@ ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     m_protocol = new ProtocolChooser(this);
     m_protocol->setToolTip(tr("A preset frames both directions (a proxy only frames and marks: it answers nothing)"));
 
+    // --- TLS ---------------------------------------------------------------
+    m_startTls = new QComboBox(this);
+    m_startTls->addItem(tr("None"), static_cast<int>(engine::StartTlsProtocol::None));
+    m_startTls->addItem(tr("SMTP (STARTTLS)"), static_cast<int>(engine::StartTlsProtocol::Smtp));
+    m_startTls->addItem(tr("IMAP (a1 STARTTLS)"), static_cast<int>(engine::StartTlsProtocol::Imap));
+    m_startTls->addItem(tr("POP3 (STLS)"), static_cast<int>(engine::StartTlsProtocol::Pop3));
+    m_startTls->addItem(tr("FTP (AUTH TLS)"), static_cast<int>(engine::StartTlsProtocol::Ftp));
+    m_startTls->setToolTip(tr("Both legs start in plaintext; when the client asks for TLS and the server agrees, "
+                              "both are upgraded with the settings below"));
+
+    m_clientTls = new QGroupBox(this);
+    m_clientTls->setCheckable(true);
+    m_clientTls->setChecked(false);
+    m_clientTls->setToolTip(tr("The proxy is the TLS server the client talks to, as `proxy --tls`"));
+    auto* clientFields = new QWidget(m_clientTls);
+    m_clientFields = clientFields;
+    m_certSource = new QComboBox(clientFields);
+    m_certSource->addItem(tr("Issued by the local CA, one per name the client asks for"), kFromLocalCa);
+    m_certSource->addItem(tr("This certificate and key"), kOwnCertificate);
+    m_certFile = new QLineEdit;
+    m_certFile->setPlaceholderText(tr("the certificate (PEM) the client is shown"));
+    m_keyFile = new QLineEdit;
+    m_keyFile->setPlaceholderText(tr("its private key (PEM)"));
+    m_certRow = pickerRow(clientFields, m_certFile, tr("Certificate (PEM)"), false);
+    m_keyRow = pickerRow(clientFields, m_keyFile, tr("Private key (PEM)"), false);
+    m_caDir = new QLineEdit;
+    m_caDir->setPlaceholderText(QDir::toNativeSeparators(fromStd(engine::tls::defaultLocalCaDirectory())));
+    m_caDir->setToolTip(tr("The folder of Linewright's local CA (created there when missing; empty: the default)"));
+    m_caDirRow = pickerRow(clientFields, m_caDir, tr("Local CA folder"), true);
+    m_caInfo = new QLabel(clientFields);
+    m_caInfo->setWordWrap(true);
+    m_caInfo->setTextFormat(Qt::PlainText);
+    m_caInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_exportCa = new QPushButton(tr("E&xport CA certificate…"), clientFields);
+    m_exportCa->setToolTip(tr("Saves the CA's certificate (PEM) for the client to trust; creates the CA if needed"));
+    auto* exportRow = new QHBoxLayout;
+    exportRow->setContentsMargins(0, 0, 0, 0);
+    exportRow->addWidget(m_exportCa);
+    exportRow->addStretch(1);
+    auto* clientForm = new QFormLayout(clientFields);
+    clientForm->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    clientForm->setContentsMargins(0, 0, 0, 0);
+    clientForm->addRow(tr("Certificate:"), m_certSource);
+    clientForm->addRow(tr("Certificate file:"), m_certRow);
+    clientForm->addRow(tr("Key file:"), m_keyRow);
+    clientForm->addRow(tr("CA folder:"), m_caDirRow);
+    clientForm->addRow(m_caInfo);
+    clientForm->addRow(exportRow);
+    auto* clientCol = new QVBoxLayout(m_clientTls);
+    clientCol->addWidget(clientFields);
+
+    m_serverTls = new TlsOptionsBox(TlsOptionsBox::Mode::Upgrade, this);  // client side, no STARTTLS choice
+    m_serverTls->setCheckable(true);
+    m_serverTls->setChecked(false);
+    m_serverTls->setToolTip(tr("The proxy is the TLS client of the server, as `proxy --to-tls`"));
+
     auto* note = new QLabel(tr("Bytes are forwarded exactly as received; the terminators only decide where "
                                "messages are cut for display and recording."),
                             this);
@@ -55,6 +162,9 @@ ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("&Client → server:"), m_clientTerminator);
     form->addRow(tr("Ser&ver → client:"), m_serverTerminator);
     form->addRow(tr("P&rotocol:"), m_protocol);
+    form->addRow(tr("STARTTLS passed t&hrough:"), m_startTls);
+    form->addRow(m_clientTls);
+    form->addRow(m_serverTls);
     form->addRow(note);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -75,6 +185,31 @@ ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     connect(m_clientTerminator, &TerminatorEdit::changed, this, &ProxyDialog::validate);
     connect(m_serverTerminator, &TerminatorEdit::changed, this, &ProxyDialog::validate);
     connect(m_protocol, &ProtocolChooser::changed, this, &ProxyDialog::validate);
+    auto tlsChanged = [this] {
+        updateTls();
+        validate();
+    };
+    connect(m_startTls, &QComboBox::currentIndexChanged, this, tlsChanged);
+    connect(m_clientTls, &QGroupBox::toggled, this, tlsChanged);
+    connect(m_certSource, &QComboBox::currentIndexChanged, this, tlsChanged);
+    connect(m_certFile, &QLineEdit::textChanged, this, &ProxyDialog::validate);
+    connect(m_keyFile, &QLineEdit::textChanged, this, &ProxyDialog::validate);
+    connect(m_caDir, &QLineEdit::textChanged, this, [this] {
+        updateCaInfo();
+        validate();
+    });
+    connect(m_serverTls, &TlsOptionsBox::changed, this, [this] {
+        validate();
+        m_fit->refit();
+    });
+    connect(m_exportCa, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export the CA certificate"),
+                                                          QDir::home().filePath(QStringLiteral("linewright-ca.pem")),
+                                                          tr("PEM files (*.pem *.crt);;All files (*)"));
+        if (file.isEmpty()) return;
+        const QString why = exportCaCertificate(file);
+        if (!why.isEmpty()) QMessageBox::warning(this, tr("Export the CA certificate"), why);
+    });
     connect(m_clientTerminator->customEdit(), &EscapeEdit::submitted, this, &ProxyDialog::accept);
     connect(m_serverTerminator->customEdit(), &EscapeEdit::submitted, this, &ProxyDialog::accept);
     setParams(ProxyParams{});
@@ -90,6 +225,20 @@ void ProxyDialog::setParams(const ProxyParams& p) {
     m_clientTerminator->setTerminator(p.clientTerminator);
     m_serverTerminator->setTerminator(p.serverTerminator);
     m_protocol->setChoice(p.protocol);
+    {
+        const QSignalBlocker block(m_startTls);
+        const int i = m_startTls->findData(static_cast<int>(p.startTls));
+        m_startTls->setCurrentIndex(i < 0 ? 0 : i);
+    }
+    updateTls();  // (the groups lose their check box while STARTTLS is chosen)
+    if (m_clientTls->isCheckable()) m_clientTls->setChecked(p.clientTls.enabled);
+    m_certSource->setCurrentIndex(p.clientTls.certFile.empty() ? kFromLocalCa : kOwnCertificate);
+    m_certFile->setText(fromStd(p.clientTls.certFile));
+    m_keyFile->setText(fromStd(p.clientTls.keyFile));
+    m_caDir->setText(fromStd(p.clientTls.localCaDir));
+    m_serverTls->setConfig(p.serverTls);
+    updateTls();
+    updateCaInfo();
     validate();
 }
 
@@ -111,7 +260,111 @@ ProxyParams ProxyDialog::params() const {
     if (const auto t = m_clientTerminator->terminator()) p.clientTerminator = *t;
     if (const auto t = m_serverTerminator->terminator()) p.serverTerminator = *t;
     p.protocol = m_protocol->choice();
+    p.startTls = static_cast<engine::StartTlsProtocol>(m_startTls->currentData().toInt());
+    const bool pass = p.startTls != engine::StartTlsProtocol::None;
+    p.serverTls = m_serverTls->config();  // (enabled while STARTTLS is chosen; options() starts it in plaintext)
+    p.clientTls = serverTlsDefaults();
+    if (pass || m_clientTls->isChecked()) {
+        p.clientTls.enabled = true;
+        if (m_certSource->currentData().toInt() == kOwnCertificate) {
+            p.clientTls.certFile = m_certFile->text().trimmed().toStdString();
+            p.clientTls.keyFile = m_keyFile->text().trimmed().toStdString();
+        } else {
+            p.clientTls.localCaDir = m_caDir->text().trimmed().toStdString();
+        }
+        // One key log for both legs, as `proxy --keylog`.
+        if (p.serverTls.wanted()) p.clientTls.keyLogFile = p.serverTls.keyLogFile;
+    }
     return p;
+}
+
+void ProxyDialog::updateTls() {
+    const bool pass = m_startTls->currentData().toInt() != static_cast<int>(engine::StartTlsProtocol::None);
+    if (pass) {
+        // Both legs upgrade: their settings apply, so they show, without a check box.
+        for (QGroupBox* g : {static_cast<QGroupBox*>(m_clientTls), static_cast<QGroupBox*>(m_serverTls)}) {
+            if (!g->isCheckable()) continue;
+            g->setChecked(true);
+            g->setCheckable(false);
+        }
+        m_clientTls->setTitle(tr("TLS towards the client (after STARTTLS)"));
+        m_serverTls->setTitle(tr("TLS towards the server (after STARTTLS)"));
+    } else {
+        for (QGroupBox* g : {static_cast<QGroupBox*>(m_clientTls), static_cast<QGroupBox*>(m_serverTls)}) {
+            if (g->isCheckable()) continue;
+            g->setCheckable(true);
+            g->setChecked(false);
+        }
+        m_clientTls->setTitle(tr("TLS towards the cl&ient (from the first byte)"));
+        m_serverTls->setTitle(tr("TLS towar&ds the server (from the first byte)"));
+    }
+    const bool clientOn = !m_clientTls->isCheckable() || m_clientTls->isChecked();
+    m_clientFields->setVisible(clientOn);
+    const bool own = m_certSource->currentData().toInt() == kOwnCertificate;
+    if (auto* form = qobject_cast<QFormLayout*>(m_certRow->parentWidget()->layout())) {
+        form->setRowVisible(m_certRow, own);
+        form->setRowVisible(m_keyRow, own);
+        form->setRowVisible(m_caDirRow, !own);
+        form->setRowVisible(m_caInfo, !own);
+    }
+    m_exportCa->setVisible(!own);
+    if (m_fit) m_fit->refit();
+}
+
+void ProxyDialog::updateCaInfo() {
+    const QString typed = m_caDir->text().trimmed();
+    const std::string dir = typed.isEmpty() ? engine::tls::defaultLocalCaDirectory() : typed.toStdString();
+    m_caProblem.clear();
+    if (dir.empty()) {
+        m_caProblem = tr("There is no default folder for the local CA (neither XDG_DATA_HOME nor HOME is set): "
+                         "name one.");
+        m_caInfo->setText(m_caProblem);
+        return;
+    }
+    const engine::tls::LocalCaSummary ca = engine::tls::describeLocalCa(dir, false);
+    if (!ca.error.empty()) {
+        m_caProblem = tr("Local CA: %1").arg(fromStd(ca.error));
+        m_caInfo->setText(m_caProblem);
+    } else if (ca.exists) {
+        m_caInfo->setText(tr("Local CA in %1\nSHA-256 %2\nClients trust %3 (Export CA certificate… saves a copy).")
+                              .arg(QDir::toNativeSeparators(fromStd(ca.directory)), fromStd(ca.fingerprint),
+                                   QDir::toNativeSeparators(fromStd(ca.certificatePath))));
+    } else {
+        m_caInfo->setText(tr("No local CA in %1 yet: it is created there when the proxy starts (or by Export CA "
+                             "certificate…); clients then trust its certificate, %2.")
+                              .arg(QDir::toNativeSeparators(fromStd(dir)),
+                                   QDir::toNativeSeparators(fromStd(ca.certificatePath))));
+    }
+}
+
+QString ProxyDialog::exportCaCertificate(const QString& file) {
+    const QString typed = m_caDir->text().trimmed();
+    const std::string dir = typed.isEmpty() ? engine::tls::defaultLocalCaDirectory() : typed.toStdString();
+    const engine::tls::LocalCaSummary ca = engine::tls::describeLocalCa(dir, true);
+    updateCaInfo();
+    validate();
+    if (!ca.error.empty()) return tr("The local CA cannot be used: %1").arg(fromStd(ca.error));
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly) ||
+        out.write(ca.certificatePem.data(), static_cast<qint64>(ca.certificatePem.size())) !=
+            static_cast<qint64>(ca.certificatePem.size()) ||
+        !out.commit())
+        return tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(file), out.errorString());
+    return {};
+}
+
+QString ProxyDialog::clientTlsProblem() const {
+    const bool pass = m_startTls->currentData().toInt() != static_cast<int>(engine::StartTlsProtocol::None);
+    if (!pass && !m_clientTls->isChecked()) return {};
+    if (m_certSource->currentData().toInt() == kOwnCertificate) {
+        const QString cert = m_certFile->text().trimmed();
+        const QString key = m_keyFile->text().trimmed();
+        if (cert.isEmpty()) return tr("TLS towards the client: give the certificate file (or use the local CA).");
+        if (key.isEmpty()) return tr("TLS towards the client: give the certificate's key file too.");
+        if (QString p = readableFileProblem(tr("Certificate"), cert); !p.isEmpty()) return p;
+        return readableFileProblem(tr("Key"), key);
+    }
+    return m_caProblem;
 }
 
 QString ProxyDialog::problem() const {
@@ -123,6 +376,8 @@ QString ProxyDialog::problem() const {
         return tr("The client → server terminator is not valid.");
     if (!m_serverTerminator->isValid())
         return tr("The server → client terminator is not valid.");
+    if (QString p = clientTlsProblem(); !p.isEmpty()) return p;
+    if (QString p = m_serverTls->problem(); !p.isEmpty()) return tr("TLS towards the server: %1").arg(p);
     return fields::protocolProblem(m_protocol);
 }
 

@@ -5,7 +5,17 @@
 // proxied to (the Connect dialog's host field, host:port accepted, and its
 // family choice), the terminator of each direction (client → server,
 // server → client; TerminatorEdit) and a protocol preset that frames both
-// (ProtocolChooser, as the other dialogs have it). The fields scroll and
+// (ProtocolChooser, as the other dialogs have it). TLS on either leg, as
+// `proxy --tls / --to-tls / --starttls` have it: "TLS towards the client"
+// (the proxy is the TLS server: a certificate and key, or one certificate
+// per name the client asks for from Linewright's local CA; the CA's folder,
+// its SHA-256 fingerprint and where its certificate is show, and "Export CA
+// certificate…" saves it for the client to trust, creating the CA if
+// needed), "TLS towards the server" (the Connect dialog's TlsOptionsBox:
+// verification, CA file, SNI, …) and STARTTLS passed through (SMTP, IMAP,
+// POP3, FTP: both legs start in plaintext and are upgraded with those two
+// groups' settings when the client asks and the server agrees; the groups
+// then show without their check box). The fields scroll and
 // the buttons stay in view on a small screen (DialogFit). OK stays off while
 // the input is wrong, and says why. The dialog only collects parameters;
 // the window opens the proxy (ChannelsController::proxyTo).
@@ -19,6 +29,10 @@
 
 class QComboBox;
 class QDialogButtonBox;
+class QGroupBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace ui {
@@ -26,6 +40,7 @@ namespace ui {
 class DialogFit;
 class ProtocolChooser;
 class TerminatorEdit;
+class TlsOptionsBox;
 
 class ProxyDialog : public QDialog {
     Q_OBJECT
@@ -46,11 +61,31 @@ public:
     TerminatorEdit* serverTerminatorEdit() const { return m_serverTerminator; }
     ProtocolChooser* protocolChooser() const { return m_protocol; }
     DialogFit* fit() const { return m_fit; }
+    // TLS (see above).
+    QComboBox* startTlsBox() const { return m_startTls; }
+    QGroupBox* clientTlsBox() const { return m_clientTls; }
+    /// "From the local CA" (0) or "This certificate and key" (1).
+    QComboBox* certificateSourceBox() const { return m_certSource; }
+    QLineEdit* certFileEdit() const { return m_certFile; }
+    QLineEdit* keyFileEdit() const { return m_keyFile; }
+    QLineEdit* caDirEdit() const { return m_caDir; }
+    /// Where the CA is, its fingerprint (or that it is created on first use).
+    QLabel* caInfoLabel() const { return m_caInfo; }
+    QPushButton* exportCaButton() const { return m_exportCa; }
+    TlsOptionsBox* serverTlsBox() const { return m_serverTls; }
+
+    /// Writes the local CA's certificate (PEM) to `file`, creating the CA in
+    /// the folder shown if it is not there yet; "" on success, else why not.
+    /// (Export CA certificate… asks for the file, then calls this.)
+    QString exportCaCertificate(const QString& file);
 
     void accept() override;
 
 private:
     void validate();
+    void updateTls();
+    void updateCaInfo();
+    QString clientTlsProblem() const;
 
     QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
@@ -60,6 +95,20 @@ private:
     TerminatorEdit* m_clientTerminator = nullptr;
     TerminatorEdit* m_serverTerminator = nullptr;
     ProtocolChooser* m_protocol = nullptr;
+    QComboBox* m_startTls = nullptr;
+    QGroupBox* m_clientTls = nullptr;
+    QWidget* m_clientFields = nullptr;
+    QComboBox* m_certSource = nullptr;
+    QWidget* m_certRow = nullptr;
+    QWidget* m_keyRow = nullptr;
+    QLineEdit* m_certFile = nullptr;
+    QLineEdit* m_keyFile = nullptr;
+    QWidget* m_caDirRow = nullptr;
+    QLineEdit* m_caDir = nullptr;
+    QLabel* m_caInfo = nullptr;
+    QPushButton* m_exportCa = nullptr;
+    QString m_caProblem;
+    TlsOptionsBox* m_serverTls = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     DialogFit* m_fit = nullptr;
 };

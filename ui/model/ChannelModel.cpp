@@ -92,6 +92,16 @@ QIcon padlockIcon(Padlock kind) {
     return cache.icons[static_cast<int>(kind)];
 }
 
+// The address a channel was opened with: a listener's local address; a
+// connection's host, unless one is known already.
+void noteAddress(ChannelInfo& i, engine::ChannelRole role, const QString& address) {
+    if (address.isEmpty()) return;
+    if (role == engine::ChannelRole::Listener)
+        i.local = address;
+    else if (i.host.isEmpty())
+        i.host = address;
+}
+
 }  // namespace
 
 QString ChannelModel::tlsText(const ChannelInfo& i) {
@@ -319,12 +329,7 @@ void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, co
         i.tlsInsecure = role != engine::ChannelRole::Listener && !options.tls.verify;
         if (i.tlsPhase == TlsPhase::None) i.tlsPhase = TlsPhase::Requested;
     }
-    if (!address.isEmpty()) {
-        if (role == engine::ChannelRole::Listener)
-            i.local = address;
-        else if (i.host.isEmpty())
-            i.host = address;
-    }
+    noteAddress(i, role, address);
     touch(n);
     flush();
 }
@@ -336,12 +341,7 @@ void ChannelModel::setDatagram(engine::ChannelId id, engine::ChannelRole role, c
     i.udp = true;
     i.terminator = terminator;
     i.terminatorKnown = true;
-    if (!address.isEmpty()) {
-        if (role == engine::ChannelRole::Listener)
-            i.local = address;
-        else if (i.host.isEmpty())
-            i.host = address;
-    }
+    noteAddress(i, role, address);
     touch(n);
     flush();
 }

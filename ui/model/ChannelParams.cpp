@@ -3,6 +3,7 @@
 
 #include "engine/net/Platform.h"
 #include "engine/program/Presets.h"
+#include "engine/tls/LocalCaInfo.h"
 
 #include <QFileInfo>
 #include <QStringList>
@@ -45,15 +46,24 @@ QString loadProtocol(ProtocolChoice& c) {
     return {};
 }
 
-engine::ChannelOptions ConnectParams::options() const {
+namespace {
+
+// The options of a TCP connection or listener from the fields ConnectParams
+// and ListenParams (`Params`) share.
+template <class Params>
+engine::ChannelOptions streamOptions(const Params& p) {
     engine::ChannelOptions o;
-    o.terminator = terminator;
-    o.inBufferSize = inBufferSize;
-    o.outBufferSize = outBufferSize;
-    o.tls = tls;
-    o.programs = protocol.programs;
+    o.terminator = p.terminator;
+    o.inBufferSize = p.inBufferSize;
+    o.outBufferSize = p.outBufferSize;
+    o.tls = p.tls;
+    o.programs = p.protocol.programs;
     return o;
 }
+
+}  // namespace
+
+engine::ChannelOptions ConnectParams::options() const { return streamOptions(*this); }
 
 engine::DatagramOptions ConnectParams::datagramOptions() const {
     engine::DatagramOptions o;
@@ -68,13 +78,8 @@ engine::TlsConfig serverTlsDefaults() {
 }
 
 engine::ChannelOptions ListenParams::options() const {
-    engine::ChannelOptions o;
-    o.terminator = terminator;
-    o.inBufferSize = inBufferSize;
-    o.outBufferSize = outBufferSize;
+    engine::ChannelOptions o = streamOptions(*this);
     o.echo = echo;
-    o.tls = tls;
-    o.programs = protocol.programs;
     return o;
 }
 
@@ -87,7 +92,30 @@ engine::ChannelOptions ProxyParams::options() const {
     o.proxy.family = engineFamily(family);
     o.proxy.serverTerminator = serverTerminator;
     o.frameProxied = true;  // the window shows every message
+    // TLS as `proxy --tls / --to-tls / --starttls` sets it up (app/cli/CliOptions.cpp).
+    o.proxy.startTls = startTls;
+    o.proxy.tls = serverTls;
+    if (clientTlsWanted()) {
+        o.tls = clientTls;
+        o.tls.startTls = engine::StartTlsProtocol::None;
+        o.tls.localCaDir = localCaDir();
+        if (!o.tls.localCaDir.empty()) o.tls.localCaFallbackName = toHost.toStdString();
+    } else {
+        o.tls = serverTlsDefaults();
+    }
+    o.proxy.tls.startTls = engine::StartTlsProtocol::None;
+    if (startTls != engine::StartTlsProtocol::None) {
+        // Plaintext until the client asks and the server agrees; then both
+        // legs upgrade with these settings.
+        o.tls.enabled = false;
+        o.proxy.tls.enabled = false;
+    }
     return o;
+}
+
+std::string ProxyParams::localCaDir() const {
+    if (!clientTlsWanted() || !clientTls.certFile.empty()) return {};
+    return clientTls.localCaDir.empty() ? engine::tls::defaultLocalCaDirectory() : clientTls.localCaDir;
 }
 
 engine::DatagramOptions ListenParams::datagramOptions() const {

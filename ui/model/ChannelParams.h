@@ -112,6 +112,23 @@ struct ProxyParams {
     engine::Terminator serverTerminator = engine::Terminator::bytes("\r\n");  ///< server → client
     /// Protocol programs both legs run (framing and marks only: a proxy answers nothing).
     ProtocolChoice protocol;
+    /// TLS towards the client (the accepted leg is the TLS server; `proxy
+    /// --tls`): its certFile/keyFile, or, with none, a certificate per name
+    /// the client asks for from the local CA in localCaDir (empty: the
+    /// default folder, engine::tls::LocalCa::defaultDirectory()).
+    engine::TlsConfig clientTls = serverTlsDefaults();
+    /// TLS towards the server (the upstream leg is the TLS client; `proxy --to-tls`).
+    engine::TlsConfig serverTls;
+    /// STARTTLS passed through (smtp, imap, pop3, ftp; `proxy --starttls`):
+    /// both legs start in plaintext and are upgraded with clientTls and
+    /// serverTls (whatever their `enabled`) when the client asks and the
+    /// server agrees.
+    engine::StartTlsProtocol startTls = engine::StartTlsProtocol::None;
+
+    /// TLS is offered to the client (from the first byte, or after STARTTLS).
+    bool clientTlsWanted() const { return clientTls.enabled || startTls != engine::StartTlsProtocol::None; }
+    /// The local CA's folder the client leg uses ("" when it presents its own certificate or has no TLS).
+    std::string localCaDir() const;
 
     engine::ChannelOptions options() const;
 };

@@ -90,6 +90,7 @@ struct Tones {
     qint64 key = -1;
     QColor in, out, lifecycle, quiet, error, warning, terminator;
     QColor errorBg, warningBg, progressBg;
+    QColor groupBg, groupBg2;  // a message group of several messages, by the parity of its id
 
     void update(const QPalette& p) {
         key = p.cacheKey();
@@ -114,6 +115,8 @@ struct Tones {
         errorBg = tint(QColor(220, 40, 40), dark ? 0.22f : 0.12f);
         warningBg = tint(QColor(230, 150, 20), dark ? 0.18f : 0.12f);
         progressBg = tint(p.color(QPalette::Highlight), dark ? 0.18f : 0.10f);
+        groupBg = tint(QColor(30, 170, 150), dark ? 0.26f : 0.22f);
+        groupBg2 = tint(QColor(30, 170, 150), dark ? 0.14f : 0.12f);
     }
     const QColor& of(Tone t) const {
         switch (t) {
@@ -134,6 +137,28 @@ const Tones& tones() {
     const QPalette p = QGuiApplication::palette();
     if (t.key != p.cacheKey()) t.update(p);
     return t;
+}
+
+// Whether the found_terminator at `row` belongs to a message group of more
+// than one message (a protocol program's group id, Event::parent): the
+// channel's found_terminator just before or just after it has the same id.
+// Looks at most kGroupLook rows each way (a row is painted often).
+bool inMultiGroup(const EventLogStore& s, std::size_t row) {
+    constexpr std::size_t kGroupLook = 256;
+    const LogRecord& r = s.record(row);
+    for (std::size_t i = row, n = 0; i-- > 0 && n < kGroupLook; ++n) {
+        const LogRecord& o = s.record(i);
+        if (o.channel != r.channel || o.kind != EventKind::FoundTerminator) continue;
+        if (o.parent == r.parent) return true;
+        break;
+    }
+    const std::size_t size = s.size();
+    for (std::size_t i = row + 1, n = 0; i < size && n < kGroupLook; ++i, ++n) {
+        const LogRecord& o = s.record(i);
+        if (o.channel != r.channel || o.kind != EventKind::FoundTerminator) continue;
+        return o.parent == r.parent;
+    }
+    return false;
 }
 
 bool sizeIsBytes(const LogRecord& r) noexcept {
@@ -462,11 +487,15 @@ std::uint64_t messageSize(const EventLogStore& s, const ViewEntry& e) {
 
 QString EventLogModel::withRule(const QString& method, std::uint64_t row) const {
     // A protocol program's verdict: the rules that matched the message (found_terminator's `rule`).
-    if (m_store->record(row).kind != EventKind::FoundTerminator) return method;
+    // Its message group (Event::parent, 0: no program) follows: "found_terminator [bulk] (group 5)".
+    const LogRecord& r = m_store->record(row);
+    if (r.kind != EventKind::FoundTerminator) return method;
     const std::string_view rule = m_store->info(row);
-    if (rule.empty()) return method;
-    return method + QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) +
-           QLatin1Char(']');
+    QString out = method;
+    if (!rule.empty())
+        out += QStringLiteral(" [") + QString::fromUtf8(rule.data(), static_cast<qsizetype>(rule.size())) + QLatin1Char(']');
+    if (r.parent != 0) out += QStringLiteral(" (group %1)").arg(r.parent);
+    return out;
 }
 
 QVariant EventLogModel::cellText(const ViewEntry& e, int column, int viewRow) const {
@@ -596,6 +625,10 @@ QVariant EventLogModel::data(const QModelIndex& idx, int role) const {
         const Tones& t = tones();
         if (e->type == RowType::InProgress) return t.progressBg;
         if (e->type == RowType::Unterminated) return t.warningBg;
+        // A group of several messages (a RESP array and its elements, an
+        // HTTP message and its body) is one band; neighbouring groups alternate.
+        if (r.kind == EventKind::FoundTerminator && r.parent != 0 && inMultiGroup(*m_store, e->row))
+            return (r.parent & 1) ? t.groupBg : t.groupBg2;
         if (message) return QVariant();
         const Tone tone = toneOf(r);
         if (tone == Tone::Error) return t.errorBg;

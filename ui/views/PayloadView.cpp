@@ -5,6 +5,7 @@
 #include "ui/model/EventLogModel.h"
 #include "ui/model/Formatters.h"
 #include "ui/views/ByteSyntax.h"
+#include "ui/views/FieldView.h"
 #include "ui/views/ViewColors.h"
 
 #include <QFontDatabase>
@@ -84,6 +85,13 @@ PayloadView::PayloadView(QWidget* parent) : QWidget(parent) {
     m_tabs->addTab(m_escaped, tr("Escaped"));
     m_tabs->addTab(m_hex, tr("Hex"));
     m_tabs->addTab(m_details, tr("Details"));
+    m_fields = new FieldView(this);
+    m_tabs->addTab(m_fields, tr("Fields"));
+    // The group is found and parsed only while the Fields tab is open.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_fields && m_row.isValid())
+            m_fields->showRow(qobject_cast<const EventLogModel*>(m_row.model()), m_row.row());
+    });
     auto* col = new QVBoxLayout(this);
     col->setContentsMargins(4, 2, 4, 2);
     col->setSpacing(2);
@@ -111,6 +119,12 @@ void PayloadView::clear() {
     m_escaped->clear();
     m_hex->clear();
     m_details->clear();
+    m_fields->clear();
+    m_row = QPersistentModelIndex();
+}
+
+void PayloadView::showFieldsTab() {
+    m_tabs->setCurrentWidget(m_fields);
 }
 
 void PayloadView::showRow(const QModelIndex& index) {
@@ -180,9 +194,12 @@ void PayloadView::showRow(const QModelIndex& index) {
     const QString delta = cell(EventLogModel::ColDelta).toString();
     if (!delta.isEmpty()) details << tr("since the row above: %1 s").arg(delta);
     m_details->setPlainText(details.join(QLatin1Char('\n')));
+    m_row = index;
+    if (m_tabs->currentWidget() == m_fields) m_fields->showRow(model, row);
+    else m_fields->clear();
     // An event without bytes (listen, close, error…) is all details.
     const bool hasBytes = !bytes.isEmpty() || !term.isEmpty();
-    if (!hasBytes && m_tabs->currentWidget() != m_details) {
+    if (!hasBytes && m_tabs->currentWidget() != m_details && m_tabs->currentWidget() != m_fields) {
         m_tabs->setCurrentWidget(m_details);
         m_autoDetails = true;
     } else if (hasBytes && m_autoDetails) {

@@ -4,13 +4,15 @@
 // What it does: shows one row of the event log (an event or a whole
 // message): a header line (seq, time, channel, method, size), the escaped
 // bytes with the terminator marked, a `hexdump -C` style dump, and the
-// event's text details (addresses, error messages). Very large payloads are
-// shown up to a cap, with the rest counted.
+// event's text details (addresses, error messages), and the Fields tab
+// (FieldView: the message's group parsed as RESP, HTTP or SMTP). Very large
+// payloads are shown up to a cap, with the rest counted.
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
 
 #include <QModelIndex>
+#include <QPersistentModelIndex>
 #include <QWidget>
 
 class QLabel;
@@ -19,6 +21,7 @@ class QTabWidget;
 
 namespace ui {
 
+class FieldView;
 class PayloadHighlighter;
 
 class PayloadView : public QWidget {
@@ -36,6 +39,10 @@ public:
     QString headerText() const;
     QString escapedText() const;
     QString hexText() const;
+    /// The Fields tab.
+    FieldView* fieldView() const { return m_fields; }
+    /// Makes the Fields tab the current one.
+    void showFieldsTab();
 
     /// Wide enough for one 16-byte row of the hex dump (its Hex tab), so the
     /// Bytes panel starts at that width; a hint only, not a minimum: the
@@ -50,6 +57,8 @@ private:
     QPlainTextEdit* m_escaped = nullptr;
     QPlainTextEdit* m_hex = nullptr;
     QPlainTextEdit* m_details = nullptr;
+    FieldView* m_fields = nullptr;
+    QPersistentModelIndex m_row;  // the row shown: the Fields tab parses it when it is opened
     PayloadHighlighter* m_highlighter = nullptr;
     bool m_autoDetails = false;  // Details was chosen for a row without bytes, not by the user
 };

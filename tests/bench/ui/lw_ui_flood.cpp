@@ -164,6 +164,21 @@ void runFor(int ms) {
     loop.exec();
 }
 
+/// Runs the event loop until `store` holds the Listening event of `server`
+/// (10 s at most): the port it listens on, or 0.
+std::uint16_t listeningPort(const ui::EventLogStore& store, engine::ChannelId server) {
+    std::uint16_t port = 0;
+    runUntil(
+        [&] {
+            for (std::size_t i = 0; i < store.size(); ++i)
+                if (store.record(i).kind == engine::EventKind::Listening && store.record(i).channel == server)
+                    port = static_cast<std::uint16_t>(store.record(i).size);
+            return port != 0;
+        },
+        10000);
+    return port;
+}
+
 /// Counts paint events of a widget.
 class PaintCounter : public QObject {
 public:
@@ -474,16 +489,7 @@ void floodBenchmark(const Options& o, QTableView& view) {
     engine::ChannelOptions opts;
     opts.terminator = engine::Terminator::bytes("\r\n");
     const engine::ChannelId server = bridge.openServer(QStringLiteral("127.0.0.1"), 0, opts);
-    std::uint16_t port = 0;
-    runUntil(
-        [&] {
-            const ui::EventLogStore& s = bridge.store();
-            for (std::size_t i = 0; i < s.size(); ++i)
-                if (s.record(i).kind == engine::EventKind::Listening && s.record(i).channel == server)
-                    port = static_cast<std::uint16_t>(s.record(i).size);
-            return port != 0;
-        },
-        10000);
+    const std::uint16_t port = listeningPort(bridge.store(), server);
     if (!port) {
         report("flood: server listening", "no", "yes", false);
         return;
@@ -697,16 +703,7 @@ void burstBenchmark(const Options& o) {
         lp.host = QStringLiteral("127.0.0.1");
         lp.port = 0;
         const engine::ChannelId server = w.listenOn(lp);
-        std::uint16_t port = 0;
-        runUntil(
-            [&] {
-                const ui::EventLogStore& s = w.bridge()->store();
-                for (std::size_t i = 0; i < s.size(); ++i)
-                    if (s.record(i).kind == engine::EventKind::Listening && s.record(i).channel == server)
-                        port = static_cast<std::uint16_t>(s.record(i).size);
-                return port != 0;
-            },
-            10000);
+        const std::uint16_t port = listeningPort(w.bridge()->store(), server);
         if (!port) {
             report("burst " + p.name + ": server listening", "no", "yes", false);
             continue;

@@ -53,13 +53,6 @@ namespace {
 
 using namespace lwtest;
 
-using engine::Address;
-using engine::Backend;
-using engine::Loop;
-using engine::NativeSocket;
-using engine::Socket;
-namespace sockops = engine::sockops;
-
 #if !defined(_WIN32)
 /// Lowers RLIMIT_NOFILE for its lifetime (and restores it).
 class NoFileLimit {

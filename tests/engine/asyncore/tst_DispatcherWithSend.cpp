@@ -34,13 +34,7 @@ namespace {
 
 using namespace lwtest;
 
-using engine::Address;
-using engine::Backend;
 using engine::DispatcherWithSend;
-using engine::Loop;
-using engine::NativeSocket;
-using engine::Socket;
-namespace sockops = engine::sockops;
 
 /// Reads what is there now (the socketpair peers are blocking: make it not).
 std::string drain(NativeSocket s) {

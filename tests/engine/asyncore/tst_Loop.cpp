@@ -59,12 +59,6 @@ namespace {
 
 using namespace lwtest;
 
-using engine::Address;
-using engine::Backend;
-using engine::Loop;
-using engine::NativeSocket;
-using engine::Socket;
-namespace sockops = engine::sockops;
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t0) {

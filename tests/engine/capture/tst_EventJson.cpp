@@ -690,6 +690,15 @@ void TestEventJson::decodeErrors_data() {
                            << QString("whole numbers");
     QTest::newRow("negative channel") << std::string(R"({"seq":1,"t_us":0,"channel":-1,"event":"stopped"})")
                                       << QString("out of range");
+    // The JSON itself: where an array or object goes on or ends.
+    QTest::newRow("array without comma") << std::string(R"({"seq":1,"t_us":0,"channel":0,"event":"stopped","x":[1 2]})")
+                                         << QString("expected ',' or ']'");
+    QTest::newRow("object without comma") << std::string(R"({"seq":1,"t_us":0 "channel":0,"event":"stopped"})")
+                                          << QString("expected ',' or '}'");
+    QTest::newRow("unterminated array") << std::string(R"({"seq":1,"t_us":0,"channel":0,"event":"stopped","x":[1,2)")
+                                        << QString("unterminated array");
+    QTest::newRow("unterminated object") << std::string(R"({"seq":1,"t_us":0,"channel":0,"event":"stopped")")
+                                         << QString("unterminated object");
 }
 
 void TestEventJson::decodeErrors() {

@@ -26,61 +26,38 @@ using engine::EventKind;
 using engine::Terminator;
 using engine::Transcript;
 
-class Builder {
-public:
-    Event& add(EventKind k, engine::ChannelId ch, std::int64_t tUs) {
-        Event e;
-        e.seq = ++m_seq;
-        e.tUs = tUs;
-        e.channel = ch;
-        e.kind = k;
-        events.push_back(std::move(e));
-        return events.back();
-    }
-    std::vector<Event> events;
-
-private:
-    std::uint64_t m_seq = 0;
-};
-
 std::vector<Event> sample() {
-    Builder b;
-    Event& l = b.add(EventKind::Listening, 1, 412);
+    lwtest::SessionBuilder b;
+    Event& l = b.add(EventKind::Listening, 412);
     l.info = "127.0.0.1:7000";
     l.size = 7000;
-    Event& a = b.add(EventKind::Accepted, 2, 90311);
+    Event& a = b.add(EventKind::Accepted, 90311, 2);
     a.parent = 1;
     a.info = "127.0.0.1:50412";
     a.aux = "127.0.0.1:7000";
-    Event& c1 = b.add(EventKind::Collect, 2, 90502);
+    Event& c1 = b.add(EventKind::Collect, 90502, 2);
     c1.data = "he";
     c1.size = 2;
-    Event& c2 = b.add(EventKind::Collect, 2, 90600);
+    Event& c2 = b.add(EventKind::Collect, 90600, 2);
     c2.data = std::string("llo\0\xff", 5);
     c2.size = 5;
-    Event& f = b.add(EventKind::FoundTerminator, 2, 90601);
+    Event& f = b.add(EventKind::FoundTerminator, 90601, 2);
     f.setTerminator(Terminator::bytes("\r\n"));
     f.size = 7;
-    Event& p = b.add(EventKind::Push, 2, 90700);
+    Event& p = b.add(EventKind::Push, 90700, 2);
     p.size = 4;
-    Event& s = b.add(EventKind::Sent, 2, 90750);
+    Event& s = b.add(EventKind::Sent, 90750, 2);
     s.data = "ok\r\n";
     s.size = 4;
-    Event& t = b.add(EventKind::Collect, 2, 100000);
+    Event& t = b.add(EventKind::Collect, 100000, 2);
     t.data = "tail";
     t.size = 4;
-    Event& w = b.add(EventKind::Warning, 2, 5123000);
+    Event& w = b.add(EventKind::Warning, 5123000, 2);
     w.sub = static_cast<std::uint8_t>(engine::WarningCode::Unterminated);
     w.info = "the last message (4 bytes) never saw its terminator '\\r\\n'";
     w.size = 4;
-    Event& cl = b.add(EventKind::Closed, 2, 5123001);
-    cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
-    cl.info = "eof";
-    auto st = std::make_shared<engine::ChannelState>();
-    st->bytesIn = 13;
-    st->bytesOut = 4;
-    cl.state = st;
-    b.add(EventKind::Stopped, 0, 5123007);
+    b.closedByPeer(5123001, 13, 4, 2);
+    b.add(EventKind::Stopped, 5123007, 0);
     return b.events;
 }
 

@@ -64,6 +64,30 @@ private slots:
         QVERIFY(p->matchesGroups());
     }
 
+    void countShortcutAnswersAsTheGeneralPath() {
+        // `$1+K` / `$1-K` take a shortcut; `1*$1+K` is the same value through the general loop.
+        for (const char* k : {"2", "0", "9007199254740992", "9999999999999999"})
+            for (const char* sign : {"+", "-"}) {
+                const std::string fast = std::string("$1") + sign + k, slow = std::string("1*$1") + sign + k;
+                auto parse = [](const std::string& e) {
+                    return Program::parse("rule r: regex \"^(.*)$\" => count " + e + "\n", "e.lwp", nullptr);
+                };
+                auto pf = parse(fast), ps = parse(slow);
+                QVERIFY(pf && ps);
+                const engine::program::Expr& ef = pf->rules()[0].actions[0].terminator.count;
+                const engine::program::Expr& es = ps->rules()[0].actions[0].terminator.count;
+                for (const char* cap : {"5", "0", "007", "999999999999999", "1000000000000000", "", "12a", "-3", " 4",
+                                        "9007199254740990", "\xff"}) {
+                    const std::vector<std::string_view> caps = {cap, cap};
+                    std::string whyF, whyS;
+                    const auto vf = ef.evaluate(caps, &whyF), vs = es.evaluate(caps, &whyS);
+                    QVERIFY2(vf == vs, qPrintable(QString::fromStdString(fast + " on '" + cap + "'")));
+                    QCOMPARE(whyF.empty(), whyS.empty());
+                }
+                QVERIFY(!ef.evaluate({"x"}, nullptr));  // no $1 at all
+            }
+    }
+
     void everyShippedPresetParses() {
         const QStringList files = QDir(QStringLiteral(LW_PRESETS_DIR)).entryList({QStringLiteral("*.lwp")});
         QVERIFY(files.size() >= 10);
@@ -147,7 +171,12 @@ private slots:
         QCOMPARE(firstBytes("^[0-3x]"), std::string("0123x"));
         QCOMPARE(firstBytes("^\\x0b"), std::string("\x0b"));
         QCOMPARE(firstBytes("^\\d+"), std::string("0123456789"));
-        for (const char* any : {"^a?b", "^a*b", "^a{0,2}b", "^(a)", "a|^b", "(?m)^x", "x", "^[^a]", "^\\w", "^.", "^[[:digit:]]"})
+        // A '|' in a class or escaped is no alternation (the redis preset's attribute rule).
+        QCOMPARE(firstBytes("^[|]([0-9]+)$"), std::string("|"));
+        QCOMPARE(firstBytes("^\\|x"), std::string("|"));
+        QCOMPARE(firstBytes("^[]|]x"), std::string("]|"));
+        for (const char* any : {"^a?b", "^a*b", "^a{0,2}b", "^(a)", "a|^b", "(?m)^x", "x", "^[^a]", "^\\w", "^.", "^[[:digit:]]",
+                                "^[a]|b", "^a[|]|b", "^[[:alpha:]|]x|y", "^\\\\|x"})
             QVERIFY2(firstBytes(any) == "(any)", any);
         // The prefilter never hides a match: case-insensitive, and a class with escapes.
         auto p = lwtest::program("rule get: regex \"(?i)^get (.*)$\" => mark \"$1\"\n");

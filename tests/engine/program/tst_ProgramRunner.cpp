@@ -108,7 +108,7 @@ private slots:
 
     void headerFastPathAnswersAsRe2() {
         // ^X([0-9]+)$ is matched by hand (Rule::digitsTail); every subject gets RE2's answer.
-        for (const char* re : {"^[$=!]([0-9]+)$", "^\\*(\\d+)$", "^%([0-9]+)$", "(?i)^[a]([0-9]+)$"}) {
+        for (const char* re : {"^[$=!]([0-9]+)$", "^\\*(\\d+)$", "^%([0-9]+)$", "(?i)^[a]([0-9]+)$", "^[|]([0-9]+)$"}) {
             std::string error;
             auto fast = engine::program::Program::parse(std::string("rule r: regex \"") + re + "\" => mark \"m\"\n", "f.lwp", &error);
             QVERIFY2(fast, error.c_str());
@@ -119,7 +119,7 @@ private slots:
             ProgramRunner r(p, Sender::Any);
             const std::vector<std::string> subjects = {"", "$", "$5", "$05", "=12", "!0", "$-1", "$5 ", "$5\r", "*3", "*",
                                                        "%2", "a7", "A7", "$12345678901234567890", "x5", "$5x", "$\n5",
-                                                       std::string("$5\0", 3), "\xff" "5"};
+                                                       std::string("$5\0", 3), "\xff" "5", "|2", "|", "|x"};
             for (const std::string& subject : subjects) {
                 std::vector<std::string_view> viaRe2;
                 const bool expected = pattern->findViews(subject, viaRe2);

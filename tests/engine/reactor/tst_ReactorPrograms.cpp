@@ -69,6 +69,26 @@ ChannelId connectClient(Reactor& r, Events& ev, std::uint16_t port) {
     return c;
 }
 
+// A reactor with a CRLF listener on loopback (`server` on `port`) and one
+// client connected to it: `client` ours, `conn` the listener's side.
+struct Loopback {
+    Reactor r;
+    Events ev{r};
+    ChannelId server = 0;
+    std::uint16_t port = 0;
+    ChannelId client = 0;
+    ChannelId conn = 0;
+
+    Loopback() {
+        port = listen(r, ev, server);
+        if (port == 0) return;
+        client = connectClient(r, ev, port);
+        conn = accepted(ev, 0);
+    }
+    /// Listening, connected and accepted.
+    bool ok() const { return port != 0 && conn != 0; }
+};
+
 }  // namespace
 
 class TestReactorPrograms : public QObject {
@@ -82,14 +102,9 @@ private slots:
 };
 
 void TestReactorPrograms::connectionGetsProgramLive() {
-    Reactor r;
-    Events ev(r);
-    ChannelId server = 0;
-    const std::uint16_t port = listen(r, ev, server);
-    QVERIFY(port != 0);
-    const ChannelId client = connectClient(r, ev, port);
-    const ChannelId conn = accepted(ev, 0);
-    QVERIFY(conn != 0);
+    Loopback t;
+    QVERIFY(t.ok());
+    auto& [r, ev, server, port, client, conn] = t;
 
     // Before: plain CRLF framing, nobody answers.
     r.push(client, "PING\r\n");
@@ -115,13 +130,9 @@ void TestReactorPrograms::connectionGetsProgramLive() {
 }
 
 void TestReactorPrograms::clearedProgramsFrameAsBefore() {
-    Reactor r;
-    Events ev(r);
-    ChannelId server = 0;
-    const std::uint16_t port = listen(r, ev, server);
-    QVERIFY(port != 0);
-    const ChannelId client = connectClient(r, ev, port);
-    const ChannelId conn = accepted(ev, 0);
+    Loopback t;
+    QVERIFY(t.ok());
+    auto& [r, ev, server, port, client, conn] = t;
     r.setPrograms(conn, {parse(kPingProgram)});
     r.push(client, "PING\r\n");
     QVERIFY(ev.waitUntil([&] { return ev.collected(client) == "+PONG"; }));
@@ -141,13 +152,9 @@ void TestReactorPrograms::clearedProgramsFrameAsBefore() {
 }
 
 void TestReactorPrograms::listenerHandsProgramsToNewConnections() {
-    Reactor r;
-    Events ev(r);
-    ChannelId server = 0;
-    const std::uint16_t port = listen(r, ev, server);
-    QVERIFY(port != 0);
-    const ChannelId before = connectClient(r, ev, port);
-    QVERIFY(accepted(ev, 0) != 0);
+    Loopback t;
+    QVERIFY(t.ok());
+    auto& [r, ev, server, port, before, first] = t;
 
     r.setPrograms(server, {parse(kPingProgram)});
     QVERIFY(ev.waitFor(EventKind::TerminatorSet, server));
@@ -158,7 +165,6 @@ void TestReactorPrograms::listenerHandsProgramsToNewConnections() {
     QVERIFY(ev.waitUntil([&] { return ev.collected(after) == "+PONG"; }));
     // The connection accepted before keeps plain framing.
     r.push(before, "PING\r\n");
-    const ChannelId first = accepted(ev, 0);
     QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::FoundTerminator, first) == 1; }));
     QCOMPARE(found(ev, first).front().second, std::string());
     QCOMPARE(ev.collected(before), std::string());
@@ -169,16 +175,11 @@ void TestReactorPrograms::presetByNameRunsLive() {
     std::string error;
     auto redis = engine::program::loadPreset("redis", "/nonexistent-user-dir", &error);
     QVERIFY2(redis, error.c_str());
-    Reactor r;
-    Events ev(r);
-    ChannelId server = 0;
-    const std::uint16_t port = listen(r, ev, server);
-    QVERIFY(port != 0);
-    const ChannelId client = connectClient(r, ev, port);
-    QVERIFY(accepted(ev, 0) != 0);
+    Loopback t;
+    QVERIFY(t.ok());
+    auto& [r, ev, server, port, client, conn] = t;
     r.setPrograms(client, {redis});
     QVERIFY(ev.waitFor(EventKind::TerminatorSet, client));
-    const ChannelId conn = accepted(ev, 0);
     r.push(conn, "$11\r\nhello\r\nworld\r\n");
     QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::FoundTerminator, client) == 2; }));
     const auto f = found(ev, client);

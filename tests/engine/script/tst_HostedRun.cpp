@@ -11,10 +11,9 @@
 #include "engine/script/Script.h"
 #include "engine/script/ScriptRunner.h"
 
+#include "../../app/PeerTestSupport.h"
+
 #include <QElapsedTimer>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QTest>
 
 #include <optional>
@@ -29,41 +28,6 @@ using engine::script::HostedRun;
 using Report = HostedRun::Report;
 
 constexpr int kWaitMs = 30000;
-
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-// redis-server on a free loopback port, stopped (by its pid) with the object.
-struct Redis {
-    quint16 port = freePort();
-    QProcess p;
-    QByteArray out;
-    bool start() {
-        if (QStandardPaths::findExecutable(QStringLiteral("redis-server")).isEmpty()) return false;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral("redis-server"), {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "",
-                                                 "--appendonly", "no"});
-        if (!p.waitForStarted(kWaitMs)) return false;
-        return QTest::qWaitFor(
-                   [this] {
-                       out += p.readAll();
-                       return out.contains("Ready to accept connections") || p.state() == QProcess::NotRunning;
-                   },
-                   kWaitMs) &&
-               out.contains("Ready to accept connections");
-    }
-    ~Redis() {
-        if (p.state() != QProcess::NotRunning) {
-            p.terminate();
-            if (!p.waitForFinished(kWaitMs)) p.kill();
-            p.waitForFinished(kWaitMs);
-        }
-    }
-    std::string to() const { return "127.0.0.1:" + std::to_string(port); }
-};
 
 engine::script::Script parse(const std::string& text) {
     std::string why;
@@ -128,7 +92,8 @@ struct Watch {
 class tst_HostedRun : public QObject {
     Q_OBJECT
 
-    Redis m_redis;
+    lwtest::RedisServer m_redis{kWaitMs};
+    std::string redisTarget() const { return m_redis.to().toStdString(); }
 
 private slots:
     void initTestCase() {
@@ -137,7 +102,7 @@ private slots:
 
     void passesAsAChannelOfTheReactor() {
         engine::Reactor reactor;
-        HostedRun run(parse("connect " + m_redis.to() +
+        HostedRun run(parse("connect " + redisTarget() +
                             "\nsend \"PING\"\nexpect \"+PONG\"\nsend \"SET hosted-key hi\"\nexpect \"+OK\"\nclose\n"),
                       {}, false);
         Watch w{reactor, run, {}, {}};
@@ -178,7 +143,7 @@ private slots:
 
     void aPausedReactorStopsTheScriptsClock() {
         engine::Reactor reactor;
-        HostedRun run(parse("connect " + m_redis.to() +
+        HostedRun run(parse("connect " + redisTarget() +
                             "\nsend \"PING\"\nexpect \"+PONG\"\nexpect \"never\" timeout 500ms\n"),
                       {}, false);
         Watch w{reactor, run, {}, {}};
@@ -207,7 +172,7 @@ private slots:
 
     void stopEndsAPausedRun() {
         engine::Reactor reactor;
-        HostedRun run(parse("connect " + m_redis.to() + "\nexpect \"never\" timeout 60s\n"), {}, false);
+        HostedRun run(parse("connect " + redisTarget() + "\nexpect \"never\" timeout 60s\n"), {}, false);
         Watch w{reactor, run, {}, {}};
         reactor.host("script", run.factory());
         QVERIFY(w.waitFor([&] { return w.began(1); }));
@@ -223,7 +188,7 @@ private slots:
 
     void theReactorEndingTheWorkEndsTheRun() {
         engine::Reactor reactor;
-        HostedRun run(parse("connect " + m_redis.to() + "\nexpect \"never\" timeout 60s\n"), {}, false);
+        HostedRun run(parse("connect " + redisTarget() + "\nexpect \"never\" timeout 60s\n"), {}, false);
         Watch w{reactor, run, {}, {}};
         const engine::HostId host = reactor.host("script", run.factory());
         QVERIFY(w.waitFor([&] { return w.began(1); }));

@@ -35,28 +35,15 @@ namespace {
 
 const QRect kLogicalScreen(0, 0, 800, 500);  // 1600x1000 at scale 2
 
-/// The tallest the dialog gets: TLS on, STARTTLS after a match (the
-/// pattern row), verification off (the warning).
-void everyField(ConnectDialog& d) {
-    TlsOptionsBox* tls = d.tlsBox();
-    tls->setChecked(true);
-    tls->startBox()->setCurrentIndex(tls->startBox()->findData(int(engine::StartTlsProtocol::AfterMatch)));
-    tls->patternEdit()->setText(QStringLiteral("^220"));
-    tls->verifyBox()->setChecked(false);
-}
-
 }  // namespace
 
 void tst_ConnectDialogScale::theScreenIsScaled() {
-    QScreen* s = QGuiApplication::primaryScreen();
-    QVERIFY(s);
-    QCOMPARE(s->devicePixelRatio(), 2.0);
-    QCOMPARE(s->availableGeometry(), kLogicalScreen);
+    lwtest::screenIs(kLogicalScreen, 2.0);
 }
 
 void tst_ConnectDialogScale::fitsWithEveryTlsField() {
     ConnectDialog d;
-    everyField(d);
+    lwtest::everyTlsField(d.tlsBox());
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     QTRY_COMPARE(d.size(), d.sizeHint());  // it fitted itself to the TLS fields
@@ -67,13 +54,8 @@ void tst_ConnectDialogScale::fitsWithEveryTlsField() {
     lwtest::dialogFitsTheScreen(d);
     if (QTest::currentTestFailed()) return;
     // Every field can be reached: the last one scrolls into view.
-    auto* scroll = d.findChild<QScrollArea*>();
-    QVERIFY(scroll);
-    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);  // it does not all fit at this scale
-    QLineEdit* last = d.tlsBox()->keyLogEdit();
-    scroll->ensureWidgetVisible(last);
-    const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
-    QVERIFY(scroll->viewport()->rect().contains(inViewport));
+    lwtest::lastTlsFieldScrollsIntoView(d, d.tlsBox());
+    if (QTest::currentTestFailed()) return;
     QVERIFY(d.tlsBox()->insecureWarning()->isVisible());
 }
 
@@ -83,7 +65,7 @@ void tst_ConnectDialogScale::shrinksWhenTlsIsOff() {
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     const int plain = d.height();
-    everyField(d);
+    lwtest::everyTlsField(d.tlsBox());
     QTRY_VERIFY(d.height() > plain);
     QVERIFY(d.height() <= d.screen()->availableGeometry().height());
     // Grown in place, it was moved back onto the screen: the buttons can be clicked.

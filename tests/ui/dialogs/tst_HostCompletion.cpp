@@ -47,6 +47,18 @@ RecentTarget connectTarget(const QString& host, std::uint16_t port) {
     return t;
 }
 
+// Shows `d` and gives its host field, emptied, the focus: a user about to
+// type. The field, or nullptr if the dialog never became active.
+template <class Dialog>
+QComboBox* readyToType(Dialog& d) {
+    d.show();
+    if (!QTest::qWaitForWindowActive(&d)) return nullptr;
+    QComboBox* host = d.hostBox();
+    host->setFocus();
+    host->lineEdit()->clear();
+    return host;
+}
+
 }  // namespace
 
 class tst_HostCompletion : public QObject {
@@ -65,11 +77,8 @@ void tst_HostCompletion::initTestCase() {
 void tst_HostCompletion::connectKeepsWhatIsTyped() {
     ConnectDialog d;
     d.setRecentTargets({connectTarget(QStringLiteral("127.0.0.1"), 16379)});
-    d.show();
-    QVERIFY(QTest::qWaitForWindowActive(&d));
-    QComboBox* host = d.hostBox();
-    host->setFocus();
-    host->lineEdit()->clear();
+    QComboBox* host = readyToType(d);
+    QVERIFY(host);
     QSignalSpy accepted(&d, &QDialog::accepted);
 
     type(host, QStringLiteral("127.0.0.1:1"));
@@ -91,11 +100,8 @@ void tst_HostCompletion::connectOffersRecentTargetsToChoose() {
     ConnectDialog d;
     d.setRecentTargets({connectTarget(QStringLiteral("127.0.0.1"), 16379),
                         connectTarget(QStringLiteral("example.invalid"), 25)});
-    d.show();
-    QVERIFY(QTest::qWaitForWindowActive(&d));
-    QComboBox* host = d.hostBox();
-    host->setFocus();
-    host->lineEdit()->clear();
+    QComboBox* host = readyToType(d);
+    QVERIFY(host);
 
     // A part of a target (here its port) offers it, in a list.
     type(host, QStringLiteral("6379"));
@@ -114,11 +120,8 @@ void tst_HostCompletion::connectOffersRecentTargetsToChoose() {
 
 void tst_HostCompletion::listenKeepsWhatIsTyped() {
     ListenDialog d;
-    d.show();
-    QVERIFY(QTest::qWaitForWindowActive(&d));
-    QComboBox* host = d.hostBox();
-    host->setFocus();
-    host->lineEdit()->clear();
+    QComboBox* host = readyToType(d);
+    QVERIFY(host);
     QSignalSpy accepted(&d, &QDialog::accepted);
 
     // "::" (every IPv6 interface) must not become the offered "::1".

@@ -8,6 +8,7 @@
 #include "ui/dialogs/TlsOptionsBox.h"
 #include "ui/dialogs/TlsUpgradeDialog.h"
 #include "ui/Settings.h"
+#include "WindowTestSupport.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -64,9 +65,7 @@ private slots:
 };
 
 void tst_TlsDialogs::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test-tls"));
+    uitest::useTestSettings(QStringLiteral("linewright-test-tls"));
 }
 
 void tst_TlsDialogs::init() { QSettings().clear(); }

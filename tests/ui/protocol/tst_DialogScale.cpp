@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QDialogButtonBox>
 #include <QLineEdit>
 #include <QPushButton>
@@ -43,22 +44,11 @@ namespace {
 
 const QRect kLogicalScreen(0, 0, 800, 500);  // 1600x1000 at scale 2
 
-void everyField(TlsOptionsBox* tls) {
-    tls->setChecked(true);
-    const int match = tls->startBox()->findData(int(engine::StartTlsProtocol::AfterMatch));
-    if (match >= 0) tls->startBox()->setCurrentIndex(match);
-    tls->patternEdit()->setText(QStringLiteral("^220"));
-    tls->verifyBox()->setChecked(false);
-}
-
 
 }  // namespace
 
 void tst_DialogScale::theScreenIsScaled() {
-    QScreen* s = QGuiApplication::primaryScreen();
-    QVERIFY(s);
-    QCOMPARE(s->devicePixelRatio(), 2.0);
-    QCOMPARE(s->availableGeometry(), kLogicalScreen);
+    lwtest::screenIs(kLogicalScreen, 2.0);
 }
 
 void tst_DialogScale::listenFitsWithEveryField() {
@@ -66,18 +56,12 @@ void tst_DialogScale::listenFitsWithEveryField() {
     d.move(100, 150);  // low on the screen: grown in place, it would reach past the bottom
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
-    everyField(d.tlsBox());
+    lwtest::everyTlsField(d.tlsBox());
     d.protocolChooser()->rulesEdit()->setText(QStringLiteral("/nonexistent/rules.lwp"));  // its note shows
     QVERIFY(d.fit());
     QTRY_COMPARE(d.size(), d.fit()->fittedSize());
     lwtest::dialogFitsTheScreen(d);
-    auto* scroll = d.findChild<QScrollArea*>();
-    QVERIFY(scroll);
-    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);  // it does not all fit at this scale
-    QLineEdit* last = d.tlsBox()->keyLogEdit();
-    scroll->ensureWidgetVisible(last);
-    const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
-    QVERIFY(scroll->viewport()->rect().contains(inViewport));
+    lwtest::lastTlsFieldScrollsIntoView(d, d.tlsBox());
 }
 
 void tst_DialogScale::listenShrinksWhenTlsIsOff() {
@@ -85,7 +69,7 @@ void tst_DialogScale::listenShrinksWhenTlsIsOff() {
     d.show();
     QVERIFY(QTest::qWaitForWindowExposed(&d));
     const int plain = d.height();
-    everyField(d.tlsBox());
+    lwtest::everyTlsField(d.tlsBox());
     QTRY_VERIFY(d.height() > plain);
     d.tlsBox()->setChecked(false);
     QTRY_COMPARE(d.height(), plain);
@@ -97,7 +81,7 @@ void tst_DialogScale::startTlsFits() {
         d.move(50, 120);
         d.show();
         QVERIFY(QTest::qWaitForWindowExposed(&d));
-        everyField(d.tlsBox());
+        lwtest::everyTlsField(d.tlsBox());
         QTRY_COMPARE(d.size(), d.fit()->fittedSize());
         lwtest::dialogFitsTheScreen(d);
     }
@@ -124,6 +108,20 @@ void tst_DialogScale::proxyDialogFits() {
     scroll->ensureWidgetVisible(last);
     const QRect inViewport(last->mapTo(scroll->viewport(), QPoint(0, 0)), last->size());
     QVERIFY(scroll->viewport()->rect().contains(inViewport));
+
+    // TLS on both legs (STARTTLS: both groups show whole), verification off
+    // (its warning shows): still on the screen, and the last TLS field reachable.
+    d.startTlsBox()->setCurrentIndex(1);
+    d.serverTlsBox()->verifyBox()->setChecked(false);
+    QVERIFY(d.serverTlsBox()->insecureWarning()->isVisibleTo(&d));
+    QVERIFY(d.caDirEdit()->isVisibleTo(&d));
+    QTRY_COMPARE(d.size(), d.fit()->fittedSize());
+    lwtest::dialogFitsTheScreen(d);
+    QWidget* keyLog = d.serverTlsBox()->keyLogEdit();
+    scroll->ensureWidgetVisible(keyLog);
+    const QRect keyLogInViewport(keyLog->mapTo(scroll->viewport(), QPoint(0, 0)), keyLog->size());
+    QVERIFY(scroll->viewport()->rect().contains(keyLogInViewport));
+    QVERIFY(d.exportCaButton()->isVisibleTo(&d));
 }
 
 int main(int argc, char** argv) {

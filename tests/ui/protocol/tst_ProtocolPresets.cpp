@@ -24,6 +24,7 @@
 #include "ui/protocol/ProtocolPanel.h"
 #include "ui/protocol/RulesEditor.h"
 #include "ui/views/ChannelInspector.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -34,6 +35,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -43,9 +45,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
@@ -60,29 +60,6 @@ QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArra
 
 int presetRow(const QComboBox* box, const QString& name) { return box->findData(name); }
 
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
-
-ChannelId acceptedOf(MainWindow& w, ChannelId listener) {
-    for (ChannelId id : w.bridge()->channelModel()->channels()) {
-        const ui::ChannelInfo* i = info(w, id);
-        if (i && i->parent == listener && i->role == engine::ChannelRole::Accepted) return id;
-    }
-    return 0;
-}
-
-/// The bytes of `kind` events of `channel`, in order.
-QList<QByteArray> dataOf(MainWindow& w, ChannelId channel, EventKind kind) {
-    QList<QByteArray> out;
-    const ui::EventLogStore& s = w.bridge()->store();
-    for (std::size_t row = 0; row < s.size(); ++row) {
-        const ui::LogRecord& r = s.record(row);
-        if (r.channel != channel || r.kind != kind) continue;
-        const std::string_view d = s.data(row);
-        out << QByteArray(d.data(), static_cast<qsizetype>(d.size()));
-    }
-    return out;
-}
-
 /// The text of the Protocol table's cell in the row of rule `rule`, or a null string.
 QString cell(ui::ProtocolPanel* panel, const QString& rule, int column) {
     QTableWidget* t = panel->table();
@@ -90,25 +67,6 @@ QString cell(ui::ProtocolPanel* panel, const QString& rule, int column) {
         if (t->item(row, ui::ProtocolPanel::RuleCol) && t->item(row, ui::ProtocolPanel::RuleCol)->text() == rule)
             return t->item(row, column) ? t->item(row, column)->text() : QString();
     return {};
-}
-
-/// The Method column of the conversation's rows of `channel`.
-QStringList methodsOf(MainWindow& w, ChannelId channel) {
-    QStringList out;
-    const ui::EventLogModel* m = w.bridge()->eventModel();
-    for (int row = 0; row < m->rowCount(); ++row) {
-        if (m->index(row, 0).data(ui::EventLogModel::ChannelRole).toUInt() != channel) continue;
-        out << m->index(row, ui::EventLogModel::ColMethod).data().toString();
-    }
-    return out;
-}
-
-void clickOk(QDialog* dialog) {
-    auto* box = dialog->findChild<QDialogButtonBox*>();
-    QVERIFY(box);
-    QPushButton* ok = box->button(QDialogButtonBox::Ok);
-    QVERIFY2(ok->isEnabled(), qPrintable(ok->toolTip()));
-    QTest::mouseClick(ok, Qt::LeftButton);
 }
 
 }  // namespace
@@ -126,9 +84,7 @@ private slots:
 };
 
 void tst_ProtocolPresets::initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test"));
+    useTestSettings();
 }
 
 void tst_ProtocolPresets::chooserListsBuiltinAndUserPresets() {
@@ -284,7 +240,7 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     const ChannelId accepted = acceptedOf(w, listener);
 
     w.bridge()->reactor().push(client, "PING\r\nECHO hi there\r\n");
-    QTRY_COMPARE_WITH_TIMEOUT(dataOf(w, client, EventKind::Collect).join(), QByteArray("+PONGhi there"), kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bytesOf(w, client, EventKind::Collect).join(), QByteArray("+PONGhi there"), kWaitMs);
 
     // The accepted connection's inspector counts each rule's hits and shows its fields.
     w.channelsController()->selectChannel(accepted);
@@ -304,18 +260,20 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     dialog->chooser()->presetBox()->setCurrentIndex(presetRow(dialog->chooser()->presetBox(), QStringLiteral("redis")));
     clickOk(dialog);
     // Posted before the bytes below: the reactor carries out commands in order.
-    const qsizetype before = dataOf(w, client, EventKind::FoundTerminator).size();
+    const qsizetype before = bytesOf(w, client, EventKind::FoundTerminator).size();
     w.bridge()->reactor().push(accepted, "$11\r\nhello\r\nworld\r\n");
     // Two messages: "$11" and the 13 bytes of the bulk string (with its CRLFs), not four lines.
-    QTRY_COMPARE_WITH_TIMEOUT(dataOf(w, client, EventKind::FoundTerminator).size(), before + 2, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bytesOf(w, client, EventKind::FoundTerminator).size(), before + 2, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(cell(w.inspector()->protocolPanel(), QStringLiteral("bulk"), ui::ProtocolPanel::HitsCol),
                               QStringLiteral("1"), kWaitMs);
     QCOMPARE(cell(w.inspector()->protocolPanel(), QStringLiteral("bulk"), ui::ProtocolPanel::CapturesCol),
              QStringLiteral("$1=11"));
-    QVERIFY(dataOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
+    QVERIFY(bytesOf(w, client, EventKind::Collect).join().endsWith("$11hello\r\nworld\r\n"));
     // The conversation names the rule that framed each message.
-    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).contains(QStringLiteral("found_terminator [bulk]")), kWaitMs);
-    QVERIFY(methodsOf(w, accepted).contains(QStringLiteral("found_terminator [echo]")));
+    // (and the message group: the header and its bulk string are one)
+    QTRY_VERIFY_WITH_TIMEOUT(methodsOf(w, client).filter(QRegularExpression(QStringLiteral("^found_terminator \\[bulk\\] \\(group [0-9]+\\)$"))).size() == 1, kWaitMs);
+    QVERIFY2(methodsOf(w, accepted).filter(QRegularExpression(QStringLiteral("^found_terminator \\[echo\\] \\(group 2\\)$"))).size() == 1,
+             qPrintable(methodsOf(w, accepted).join(u'|')));
 }
 
 QTEST_MAIN(tst_ProtocolPresets)

@@ -23,17 +23,16 @@
 #include "ui/views/Composer.h"
 #include "ui/views/ConversationView.h"
 #include "ui/views/EscapeEdit.h"
+#include "../../app/PeerTestSupport.h"
 
 #include <QAction>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QPlainTextEdit>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
-#include <QTcpServer>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextLayout>
@@ -44,41 +43,6 @@ using ui::ScriptPane;
 namespace {
 
 constexpr int kWaitMs = 30000;
-
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-// redis-server on a free loopback port, stopped (by its pid, SIGTERM) with the object.
-struct Redis {
-    quint16 port = freePort();
-    QProcess p;
-    QByteArray out;
-    bool start() {
-        if (QStandardPaths::findExecutable(QStringLiteral("redis-server")).isEmpty()) return false;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral("redis-server"), {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "",
-                                                 "--appendonly", "no"});
-        if (!p.waitForStarted(kWaitMs)) return false;
-        return QTest::qWaitFor(
-            [this] {
-                out += p.readAll();
-                return out.contains("Ready to accept connections") || p.state() == QProcess::NotRunning;
-            },
-            kWaitMs) &&
-               out.contains("Ready to accept connections");
-    }
-    ~Redis() {
-        if (p.state() != QProcess::NotRunning) {
-            p.terminate();
-            if (!p.waitForFinished(kWaitMs)) p.kill();
-            p.waitForFinished(kWaitMs);
-        }
-    }
-    QByteArray to() const { return "127.0.0.1:" + QByteArray::number(port); }
-};
 
 QString column(QTreeWidget* t, int row, int col) {
     QTreeWidgetItem* i = t->topLevelItem(row);
@@ -98,7 +62,7 @@ QString currentMessage(ScriptPane& pane) {
 class tst_ScriptPane : public QObject {
     Q_OBJECT
 
-    Redis m_redis;
+    lwtest::RedisServer m_redis{kWaitMs};
 
     QByteArray pingScript() const {
         return "# ping, set, get\n"

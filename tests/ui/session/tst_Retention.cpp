@@ -8,6 +8,7 @@
 #include "ui/session/SessionCapture.h"
 #include "ui/session/SessionController.h"
 #include "ui/views/NotificationBanner.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -67,9 +68,7 @@ class tst_Retention : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("Linewright"));
-        QApplication::setApplicationName(QStringLiteral("linewright-test-retention"));
+        uitest::useTestSettings(QStringLiteral("linewright-test-retention"));
     }
     void planRemovesExpiredThenOldestUntilTheTotalFits();
     void planNeverRemovesOpenOrRecentFiles();

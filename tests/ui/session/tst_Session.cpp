@@ -30,6 +30,7 @@
 #include "ui/session/SessionJobs.h"
 #include "ui/dialogs/SummaryDialog.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -69,9 +70,7 @@
 #include <sys/resource.h>
 #endif
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
@@ -110,19 +109,6 @@ public:
 private:
     QTcpServer m_server;
 };
-
-bool hasEvent(MainWindow& w, ChannelId channel, EventKind kind, const QByteArray& data = {}) {
-    const ui::EventLogStore& s = w.bridge()->store();
-    for (std::size_t row = 0; row < s.size(); ++row) {
-        const ui::LogRecord& r = s.record(row);
-        if (r.channel != channel || r.kind != kind) continue;
-        if (!data.isEmpty() && QByteArray(s.data(row).data(), qsizetype(s.data(row).size())) != data) continue;
-        return true;
-    }
-    return false;
-}
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
 
 bool isConnected(MainWindow& w, ChannelId id) {
     return info(w, id) && info(w, id)->phase == engine::ChannelPhase::Connected;
@@ -228,9 +214,7 @@ void tst_Session::initTestCase() {
     qRegisterMetaType<ui::MainWindow*>();
     qRegisterMetaType<ui::ReplayDialog*>();
     qRegisterMetaType<ui::MockDialog*>();
-    QStandardPaths::setTestModeEnabled(true);
-    QApplication::setOrganizationName(QStringLiteral("Linewright"));
-    QApplication::setApplicationName(QStringLiteral("linewright-test-session"));
+    useTestSettings(QStringLiteral("linewright-test-session"));
     QVERIFY(m_dir.isValid());
 }
 
@@ -907,16 +891,21 @@ void tst_Session::openDialogStartsInTheSessionsFolder() {
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QString shownDir, shownName;
     bool seen = false;
-    // The dialog is modal: look at it from the event loop it runs, then cancel.
-    QTimer::singleShot(0, &w, [&] {
-        QTRY_VERIFY(qobject_cast<QFileDialog*>(QApplication::activeModalWidget()));
-        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
-        shownDir = dialog->directory().absolutePath();
-        if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))) shownName = name->text();
-        seen = true;
-        dialog->reject();
-    });
-    w.action(QStringLiteral("openSession"))->trigger();
+    // File ▸ Open Session, noting where its dialog starts. The dialog is
+    // modal: look at it from the event loop it runs, then cancel.
+    const auto openSession = [&] {
+        seen = false;
+        QTimer::singleShot(0, &w, [&] {
+            QTRY_VERIFY(qobject_cast<QFileDialog*>(QApplication::activeModalWidget()));
+            auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+            shownDir = dialog->directory().absolutePath();
+            if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))) shownName = name->text();
+            seen = true;
+            dialog->reject();
+        });
+        w.action(QStringLiteral("openSession"))->trigger();
+    };
+    openSession();
     QVERIFY(seen);
     QCOMPARE(shownName, QString());
     QCOMPARE(shownDir, QFileInfo(sessions).absoluteFilePath());
@@ -924,16 +913,7 @@ void tst_Session::openDialogStartsInTheSessionsFolder() {
     // A folder last opened from that is gone: the nearest one above it, no file name.
     ui::settings::setBytesValue(QStringLiteral("session/lastDirectory"),
                                 home.filePath(QStringLiteral("gone/deeper")).toUtf8());
-    seen = false;
-    QTimer::singleShot(0, &w, [&] {
-        QTRY_VERIFY(qobject_cast<QFileDialog*>(QApplication::activeModalWidget()));
-        auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
-        shownDir = dialog->directory().absolutePath();
-        if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"))) shownName = name->text();
-        seen = true;
-        dialog->reject();
-    });
-    w.action(QStringLiteral("openSession"))->trigger();
+    openSession();
     QVERIFY(seen);
     QCOMPARE(shownName, QString());
     QCOMPARE(shownDir, QFileInfo(home.path()).absoluteFilePath());

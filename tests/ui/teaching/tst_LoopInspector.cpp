@@ -73,6 +73,26 @@ bool barrier(EngineBridge& bridge, Counter& c) {
     return QTest::qWaitFor([&] { return c.snapshots > before; }, 10000);
 }
 
+/// A bridge with a tracing inspector (and a Counter of its events) whose
+/// client channel connects to a QTcpServer peer; built in this order.
+struct TracedClient {
+    EngineBridge bridge;
+    Counter c;
+    LoopInspector inspector;
+    Pair p;
+    explicit TracedClient(QObject* ctx) : c(bridge, ctx), inspector(&bridge) { inspector.setTracing(true); }
+    bool connect() { return connectPair(bridge, p) && clientConnects(bridge, p); }
+};
+
+/// An event of `kind` (a loop pass, or a preview while paused) carrying `trace`.
+engine::Event traceEvent(std::shared_ptr<const engine::LoopTrace> trace,
+                         engine::EventKind kind = engine::EventKind::Loop) {
+    engine::Event e;
+    e.kind = kind;
+    e.trace = std::move(trace);
+    return e;
+}
+
 }  // namespace
 
 class TestLoopInspector : public QObject {
@@ -109,12 +129,9 @@ void TestLoopInspector::traceIsEmptyWhileOff() {
 }
 
 void TestLoopInspector::stepRunsExactlyOnePass() {
-    EngineBridge bridge;
-    Counter c(bridge, this);
-    LoopInspector inspector(&bridge);
-    inspector.setTracing(true);
-    Pair p;
-    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
+    TracedClient traced(this);
+    QVERIFY(traced.connect());
+    auto& [bridge, c, inspector, p] = traced;
 
     inspector.pause();
     QTRY_COMPARE(c.paused, 1);
@@ -232,8 +249,6 @@ void TestLoopInspector::pictureShowsOnePassAndItsKeyMoments() {
 void TestLoopInspector::terminatorChangedInAHookIsAKeyMoment() {
     EngineBridge bridge;
     LoopInspector inspector(&bridge);
-    engine::Event e;
-    e.kind = engine::EventKind::Loop;
     auto t = std::make_shared<engine::LoopTrace>();
     t->pass = 7;
     t->polled.push_back({9, true, false});
@@ -251,8 +266,7 @@ void TestLoopInspector::terminatorChangedInAHookIsAKeyMoment() {
     after.channel = 9;
     after.terminator = engine::Terminator::count(231);
     t->after.push_back(after);
-    e.trace = t;
-    emit bridge.batchReceived({e});
+    emit bridge.batchReceived({traceEvent(t)});
     QCOMPARE(inspector.rowCount(), 1);
     const QStringList stars = inspector.keyMomentRows(0);
     QCOMPARE(stars.size(), 2);
@@ -265,12 +279,9 @@ void TestLoopInspector::terminatorChangedInAHookIsAKeyMoment() {
 // The backend chooser switches the Reactor's backend: the next passes wait
 // in it (the Backend column says so) on the same channel.
 void TestLoopInspector::backendChosenLive() {
-    EngineBridge bridge;
-    Counter c(bridge, this);
-    LoopInspector inspector(&bridge);
-    inspector.setTracing(true);
-    Pair p;
-    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
+    TracedClient traced(this);
+    QVERIFY(traced.connect());
+    auto& [bridge, c, inspector, p] = traced;
     QComboBox* chooser = inspector.backendChooser();
     QVERIFY(chooser->findText(QStringLiteral("select")) >= 0);
     QVERIFY(chooser->findText(QStringLiteral("poll")) >= 0);
@@ -304,13 +315,10 @@ void TestLoopInspector::idlePassesFold() {
     LoopInspector inspector(&bridge);
     std::vector<engine::Event> batch;
     for (std::uint64_t pass = 1; pass <= 50; ++pass) {
-        engine::Event e;
-        e.kind = engine::EventKind::Loop;
         auto t = std::make_shared<engine::LoopTrace>();
         t->pass = pass;
         if (pass == 10) t->ready.push_back({1, engine::kReadyIn});
-        e.trace = t;
-        batch.push_back(std::move(e));
+        batch.push_back(traceEvent(t));
     }
     emit bridge.batchReceived(batch);
     // 1–9 idle, 10 busy, 11–50 idle: three rows for fifty passes.
@@ -326,12 +334,9 @@ void TestLoopInspector::idlePassesFold() {
 }
 
 void TestLoopInspector::slowMotionSteps() {
-    EngineBridge bridge;
-    Counter c(bridge, this);
-    LoopInspector inspector(&bridge);
-    inspector.setTracing(true);
-    Pair p;
-    QVERIFY(connectPair(bridge, p) && clientConnects(bridge, p));
+    TracedClient traced(this);
+    QVERIFY(traced.connect());
+    auto& [bridge, c, inspector, p] = traced;
     inspector.setSlowMotionDelay(50);
     inspector.setSlowMotion(true);
     QVERIFY(inspector.isPaused());
@@ -370,14 +375,11 @@ void TestLoopInspector::tlsLayerWantsAreMarked() {
     // are listed, marked, with a tool tip that says why; a plain channel is not.
     EngineBridge bridge;
     LoopInspector inspector(&bridge);
-    engine::Event e;
-    e.kind = engine::EventKind::Loop;
     auto t = std::make_shared<engine::LoopTrace>();
     t->pass = 7;
     t->polled = {{2, false, false, true, false}, {3, true, false, false, true}, {4, true, false}};
     t->ready = {{3, engine::kReadyOut}};
-    e.trace = t;
-    emit bridge.batchReceived({e});
+    emit bridge.batchReceived({traceEvent(t)});
     QCOMPARE(inspector.rowCount(), 1);
     const QString row = inspector.rowText(0);
     QVERIFY2(row.contains(QStringLiteral("| #2 (TLS wants read), #3, #4 |")), qPrintable(row));
@@ -392,20 +394,16 @@ void TestLoopInspector::tlsLayerWantsAreMarked() {
     t = std::make_shared<engine::LoopTrace>(*t);
     t->pass = 8;
     t->polled = {{4, true, false}};
-    e.trace = t;
-    emit bridge.batchReceived({e});
+    emit bridge.batchReceived({traceEvent(t)});
     QCOMPARE(inspector.rowCount(), 2);
     QVERIFY(!inspector.rowText(1).contains(QStringLiteral("TLS")));
     QVERIFY(view->topLevelItem(1)->toolTip(3).isEmpty());
     // Paused, the preview says it of a waiting channel.
     inspector.pause();
-    engine::Event pv;
-    pv.kind = engine::EventKind::Preview;
     auto pt = std::make_shared<engine::LoopTrace>();
     pt->pass = 9;
     pt->waiting = {{2, 0, false, false, 0, true, false, "the TLS layer reads"}};
-    pv.trace = pt;
-    emit bridge.batchReceived({pv});
+    emit bridge.batchReceived({traceEvent(pt, engine::EventKind::Preview)});
     QVERIFY2(inspector.previewText().contains(QStringLiteral("its TLS layer wants the socket readable")),
              qPrintable(inspector.previewText()));
     inspector.resume();

@@ -24,6 +24,15 @@ QStringList entryLines(QTreeWidgetItem* cert) {
     return out;
 }
 
+// Channel 1 connected to 127.0.0.1:7443 and through a TLS handshake,
+// verified or not (testsupport::sampleTls).
+testsupport::EventScript tlsClient(bool verified) {
+    testsupport::EventScript script;
+    script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
+    script.tlsHandshake(1, testsupport::sampleTls(verified));
+    return script;
+}
+
 }  // namespace
 
 class tst_ChannelInspector : public QObject {
@@ -48,10 +57,7 @@ void tst_ChannelInspector::plaintextHasNoTlsSection() {
 
 void tst_ChannelInspector::verifiedChain() {
     ChannelModel model;
-    testsupport::EventScript script;
-    script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
-    script.tlsHandshake(1, testsupport::sampleTls(true));
-    model.applyEvents(script.take());
+    model.applyEvents(tlsClient(true).take());
     ui::ChannelInspector inspector;
     inspector.showChannel(model.info(1));
     QVERIFY(inspector.tlsSectionVisible());
@@ -80,10 +86,7 @@ void tst_ChannelInspector::verifiedChain() {
 
 void tst_ChannelInspector::unverifiedIsSaid() {
     ChannelModel model;
-    testsupport::EventScript script;
-    script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
-    script.tlsHandshake(1, testsupport::sampleTls(false));
-    model.applyEvents(script.take());
+    model.applyEvents(tlsClient(false).take());
     ui::ChannelInspector inspector;
     inspector.showChannel(model.info(1));
     const QString status = inspector.tlsStatusText();
@@ -95,9 +98,7 @@ void tst_ChannelInspector::unverifiedIsSaid() {
 
 void tst_ChannelInspector::tlsEnded() {
     ChannelModel model;
-    testsupport::EventScript script;
-    script.connected(1, "127.0.0.1:7443", "127.0.0.1:50000");
-    script.tlsHandshake(1, testsupport::sampleTls(true));
+    testsupport::EventScript script = tlsClient(true);
     script.tlsClose(1, engine::TlsCloseKind::Truncated);
     model.applyEvents(script.take());
     ui::ChannelInspector inspector;
