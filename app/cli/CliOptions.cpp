@@ -148,30 +148,14 @@ void addSessionOptions(CLI::App& app, OptionDefiner& d, CliOptions& o, Mode mode
     addTimeoutOption(d, app,
                      "stop after S seconds (decimals allowed). That is a failure if --count was not reached or the "
                      "connection never came up; otherwise the planned end.",
-                     [&o](std::chrono::milliseconds t, const std::string& text) {
-                         o.timeout = t;
-                         o.timeoutText = text;
-                     });
+                     o.timeout, o.timeoutText);
 }
 
 void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
     d.setGroup("Upstream");
-    d.value(
-        app, "--to", "HOST:PORT",
-        "the server every accepted connection is proxied to (required): a name, an IPv4 address, or [IPv6]:PORT.",
-        [](const std::string& v) {
-            std::string host, port;
-            if (!engine::splitHostPort(v, host, port) || host.empty())
-                return "expected HOST:PORT or [IPv6]:PORT, got " + quote(v);
-            if (!engine::parsePort(port)) return "invalid port " + quote(port) + ": expected a number from 1 to 65535";
-            return std::string();
-        },
-        [&o](const std::string& v) {
-            std::string host, port;
-            engine::splitHostPort(v, host, port);
-            o.toHost = host;
-            o.toPort = *engine::parsePort(port);
-        });
+    addToOption(d, app,
+                "the server every accepted connection is proxied to (required): a name, an IPv4 address, or [IPv6]:PORT.",
+                o.toHost, o.toPort);
     addTlsOptions(d, app, TlsRole::Client, o.toTls, TlsLeg::ProxyUpstream);
     addTlsOptions(d, app, TlsRole::Server, o.tls, TlsLeg::ProxyClient);
     addSharedTlsOptions(d, app, o.tls, o.toTls, o.keyLogGiven);
@@ -180,10 +164,7 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
         "pass STARTTLS through: both legs start in plaintext; when the client sends the protocol's upgrade command "
         "(smtp STARTTLS, imap TAG STARTTLS, pop3 STLS, ftp AUTH TLS) and the server says yes, both legs upgrade: "
         "towards the server as --to-… say, towards the client with --cert/--key or the local CA.",
-        [](const std::string& v) {
-            return engine::parseStartTlsProtocol(v) ? std::string()
-                                                    : "unknown protocol " + quote(v) + "; expected smtp, imap, pop3 or ftp";
-        },
+        checkStartTlsProtocol,
         [&o](const std::string& v) { o.proxyStartTls = *engine::parseStartTlsProtocol(v); });
 
     d.setGroup("Framing");
@@ -238,10 +219,7 @@ void addProxyOptions(CLI::App& app, OptionDefiner& d, CliOptions& o) {
 
     d.setGroup("Stopping");
     addTimeoutOption(d, app, "stop after S seconds (decimals allowed).",
-                     [&o](std::chrono::milliseconds t, const std::string& text) {
-                         o.timeout = t;
-                         o.timeoutText = text;
-                     });
+                     o.timeout, o.timeoutText);
 }
 
 CLI::App* addProxyCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help, CliOptions& o) {
@@ -311,34 +289,16 @@ CLI::App* addSessionCommand(CLI::App& program, Mode mode, OptionDefiner& d, Help
 std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptions& o) {
     o.mode = mode;
     if (mode == Mode::Connect) {
-        if (p.size() != 2)
-            return std::string(p.size() < 2 ? "connect needs" : "connect takes only") +
-                   " a HOST and a PORT: linewright-cli connect HOST PORT [options]";
-        o.host = p[0];
-        if (o.host.empty()) return "connect: the HOST is empty";
-        const auto port = engine::parsePort(p[1]);
-        if (!port) return "invalid port " + quote(p[1]) + ": expected a number from 1 to 65535";
-        o.port = *port;
+        if (std::string e = parseHostAndPort("connect", p, o.host, o.port); !e.empty()) return e;
     } else if (mode == Mode::Proxy) {
         if (p.size() != 1)
             return std::string(p.empty() ? "proxy needs" : "proxy takes only") +
                    " one [HOST:]LISTEN_PORT: linewright-cli proxy [HOST:]LISTEN_PORT --to HOST:PORT [options]";
-        std::string host, port;
-        if (!engine::splitHostPort(p[0], host, port))
-            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
-        const auto n = engine::parsePort(port, true);
-        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
-        o.host = host.empty() ? std::string("127.0.0.1") : host;
-        o.port = *n;
+        if (std::string e = parseListenAddress(p[0], o.host, o.port); !e.empty()) return e;
+        if (o.host.empty()) o.host = "127.0.0.1";
         if (o.toPort == 0) return "proxy needs --to HOST:PORT: the server to proxy to";
         if (!o.backendGiven) o.backend = engine::defaultBackend();
-        if (o.family != 0) {
-            std::string to = o.toHost;
-            if (to.size() >= 2 && to.front() == '[' && to.back() == ']') to = to.substr(1, to.size() - 2);
-            if (const auto numeric = engine::Address::fromNumeric(to, 1); numeric && numeric->family() != o.family)
-                return "--to " + quote(o.toHost) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") +
-                       " address, but " + (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
-        }
+        if (std::string e = familyConflict(o.toHost, o.family); !e.empty()) return "--to " + e;
         if (std::string e = finishPrograms(o); !e.empty()) return e;
         const bool passTls = o.proxyStartTls != engine::StartTlsProtocol::None;
         if (passTls) {
@@ -373,23 +333,12 @@ std::string finishSession(Mode mode, const std::vector<std::string>& p, CliOptio
         if (p.size() != 1)
             return std::string(p.empty() ? "listen needs" : "listen takes only") +
                    " one [HOST:]PORT: linewright-cli listen [HOST:]PORT [options]";
-        std::string host, port;
-        if (!engine::splitHostPort(p[0], host, port))
-            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
-        const auto n = engine::parsePort(port, true);
-        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
-        o.host = host.empty() ? std::string("127.0.0.1") : host;
-        o.port = *n;
+        if (std::string e = parseListenAddress(p[0], o.host, o.port); !e.empty()) return e;
+        if (o.host.empty()) o.host = "127.0.0.1";
     }
 
     if (!o.backendGiven) o.backend = engine::defaultBackend();
-    if (o.family != 0) {
-        std::string host = o.host;
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        if (const auto numeric = engine::Address::fromNumeric(host, 1); numeric && numeric->family() != o.family)
-            return quote(o.host) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") + " address, but " +
-                   (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
-    }
+    if (std::string e = familyConflict(o.host, o.family); !e.empty()) return e;
     if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
     if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";
     if (o.interval.count() > 0 && !o.repeatGiven) o.repeat = 0;  // paced: until the end

@@ -41,6 +41,23 @@ std::optional<std::string> deviceHeaderProblem(const std::string& path) {
 std::string aboutFile(const std::string& path, const std::string& why) {
     return why.compare(0, path.size() + 2, path + ": ") == 0 ? why : path + ": " + why;
 }
+/// An imported session (a stream, a UDP flow) written to --output; false
+/// after saying why the import or the writing failed.
+bool writeImported(const std::optional<engine::LoadedSession>& session, const std::string& why, const ToolOptions& o,
+                   std::FILE* err) {
+    if (!session) {
+        sayTo(err, aboutFile(o.input, why));
+        return false;
+    }
+    std::string writeWhy;
+    if (!engine::SessionRecorder::writeFile(o.output, session->header, session->events, &writeWhy,
+                                            outputFile(o.force))) {
+        sayTo(err, "--output: " + outputError(writeWhy));
+        return false;
+    }
+    return true;
+}
+
 std::string secondsText(double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6f", s);
@@ -108,14 +125,7 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     io.toolVersion = lw::kVersion;
     if (o.udpFlow) {
         const auto flow = engine::CaptureImporter::importUdpFlow(o.input, *o.udpFlow, io, &why);
-        if (!flow) {
-            sayTo(err, aboutFile(o.input, why));
-            return 1;
-        }
-        if (!engine::SessionRecorder::writeFile(o.output, flow->header, flow->events, &why, outputFile(o.force))) {
-            sayTo(err, "--output: " + outputError(why));
-            return 1;
-        }
+        if (!writeImported(flow, why, o, err)) return 1;
         const engine::SessionSummary& s = flow->summary;
         sayTo(err, "wrote " + o.output + ": UDP flow " + std::to_string(*o.udpFlow) + " as a session of " +
                        std::to_string(s.events) + " events: " + std::to_string(s.messagesOut) + " datagrams (" +
@@ -124,14 +134,7 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
         return 0;
     }
     const auto session = engine::CaptureImporter::importStream(o.input, *o.stream, io, &why);
-    if (!session) {
-        sayTo(err, aboutFile(o.input, why));
-        return 1;
-    }
-    if (!engine::SessionRecorder::writeFile(o.output, session->header, session->events, &why, outputFile(o.force))) {
-        sayTo(err, "--output: " + outputError(why));
-        return 1;
-    }
+    if (!writeImported(session, why, o, err)) return 1;
     const engine::SessionSummary& s = session->summary;
     sayTo(err, "wrote " + o.output + ": stream " + std::to_string(*o.stream) + " as a session of " +
                    std::to_string(s.events) + " events: " + std::to_string(s.bytesOut) + " bytes in " +

@@ -4,6 +4,7 @@
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
+#include "engine/net/Address.h"
 #include "engine/net/Platform.h"
 
 #include <CLI/CLI.hpp>
@@ -106,6 +107,10 @@ std::string checkSeconds(const std::string& value) {
                                : "expected a number of seconds greater than 0 (e.g. 5 or 0.5), got " + quote(value);
 }
 
+std::string checkFileName(const std::string& value) {
+    return value.empty() ? std::string("expected a file name") : std::string();
+}
+
 // --- Shared groups -------------------------------------------------------------------------------
 
 void addTerminatorOption(OptionDefiner& d, CLI::App& app, std::string description,
@@ -130,6 +135,14 @@ void addTimeoutOption(OptionDefiner& d, CLI::App& app, std::string description,
             [store = std::move(store)](const std::string& v) { store(*parseSeconds(v), v); });
 }
 
+void addTimeoutOption(OptionDefiner& d, CLI::App& app, std::string description,
+                      std::optional<std::chrono::milliseconds>& timeout, std::string& text) {
+    addTimeoutOption(d, app, std::move(description), [&timeout, &text](std::chrono::milliseconds t, const std::string& v) {
+        timeout = t;
+        text = v;
+    });
+}
+
 void addChannelOption(OptionDefiner& d, CLI::App& app, std::string description,
                       std::optional<engine::ChannelId>& channel) {
     d.value(
@@ -145,6 +158,57 @@ void addChannelOption(OptionDefiner& d, CLI::App& app, std::string description,
 void addFamilyOptions(OptionDefiner& d, CLI::App& app, int& family) {
     d.flag(app, "-4,--ipv4", "resolve HOST to IPv4 addresses only.", [&family] { family = engine::kAfInet; });
     d.flag(app, "-6,--ipv6", "resolve HOST to IPv6 addresses only.", [&family] { family = engine::kAfInet6; });
+}
+
+void addToOption(OptionDefiner& d, CLI::App& app, std::string description, std::string& host, std::uint16_t& port) {
+    d.value(
+        app, "--to", "HOST:PORT", std::move(description),
+        [](const std::string& v) {
+            std::string h, p;
+            if (!engine::splitHostPort(v, h, p) || h.empty()) return "expected HOST:PORT or [IPv6]:PORT, got " + quote(v);
+            if (!engine::parsePort(p)) return "invalid port " + quote(p) + ": expected a number from 1 to 65535";
+            return std::string();
+        },
+        [&host, &port](const std::string& v) {
+            std::string h, p;
+            engine::splitHostPort(v, h, p);
+            host = h;
+            port = *engine::parsePort(p);
+        });
+}
+
+std::string parseHostAndPort(const std::string& command, const std::vector<std::string>& args, std::string& host,
+                             std::uint16_t& port) {
+    if (args.size() != 2)
+        return command + (args.size() < 2 ? " needs" : " takes only") + " a HOST and a PORT: linewright-cli " + command +
+               " HOST PORT [options]";
+    if (args[0].empty()) return command + ": the HOST is empty";
+    const auto n = engine::parsePort(args[1]);
+    if (!n) return "invalid port " + quote(args[1]) + ": expected a number from 1 to 65535";
+    host = args[0];
+    port = *n;
+    return {};
+}
+
+std::string parseListenAddress(const std::string& text, std::string& host, std::uint16_t& port) {
+    std::string h, p;
+    if (!engine::splitHostPort(text, h, p))
+        return "invalid address " + quote(text) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
+    const auto n = engine::parsePort(p, true);
+    if (!n) return "invalid port " + quote(p) + ": expected a number from 1 to 65535 (or 0 for any free port)";
+    host = h;
+    port = *n;
+    return {};
+}
+
+std::string familyConflict(const std::string& host, int family) {
+    if (family == 0) return {};
+    std::string bare = host;
+    if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+    if (const auto numeric = engine::Address::fromNumeric(bare, 1); numeric && numeric->family() != family)
+        return quote(host) + " is not an " + (family == engine::kAfInet ? "IPv4" : "IPv6") + " address, but " +
+               (family == engine::kAfInet ? "-4" : "-6") + " asks for one";
+    return {};
 }
 
 // The wording of these is that of connect and listen (CliOptions.cpp).
@@ -206,8 +270,7 @@ void addStatsOption(OptionDefiner& d, CLI::App& app, std::string description, bo
 void addRecordOptions(OptionDefiner& d, CLI::App& app, std::string description, std::string& path, bool& force) {
     d.value(
         app, "-r,--record", "FILE", std::move(description),
-        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
-        [&path](const std::string& v) { path = v; });
+        checkFileName, [&path](const std::string& v) { path = v; });
     d.flag(app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
            [&force] { force = true; });
 }

@@ -78,6 +78,24 @@ std::string checkBackend(const std::string& value);
 std::string checkSize(const std::string& value, std::size_t max);
 /// Seconds greater than 0 (decimal).
 std::string checkSeconds(const std::string& value);
+/// "expected a file name" for an empty value, else "".
+std::string checkFileName(const std::string& value);
+
+// --- Addresses every command words the same -------------------------------------------------
+
+/// A client's HOST PORT arguments (`command` names it in messages:
+/// "connect", "udp send"): "" with `host` and `port` set, else why not
+/// ("connect needs a HOST and a PORT: linewright-cli connect HOST PORT [options]").
+std::string parseHostAndPort(const std::string& command, const std::vector<std::string>& args, std::string& host,
+                             std::uint16_t& port);
+/// A listener's [HOST:]PORT (PORT, HOST:PORT or [IPv6]:PORT; port 0 picks a
+/// free one): "" with `host` (empty when none is given) and `port` set,
+/// else why not ("invalid address 'x': expected PORT, HOST:PORT or [IPv6]:PORT").
+std::string parseListenAddress(const std::string& text, std::string& host, std::uint16_t& port);
+/// Why `host` (brackets allowed) cannot be used with -4/-6 (`family`
+/// kAfInet/kAfInet6; 0: either): "'::1' is not an IPv4 address, but -4 asks
+/// for one" when it is a numeric address of the other family, else "".
+std::string familyConflict(const std::string& host, int family);
 
 // --- Shared option groups --------------------------------------------------------------------
 
@@ -92,11 +110,16 @@ void addQuietOption(OptionDefiner& d, CLI::App& app, std::string description, bo
 /// -w, --timeout S: seconds, decimals allowed; `store` gets the time and the text as given.
 void addTimeoutOption(OptionDefiner& d, CLI::App& app, std::string description,
                       std::function<void(std::chrono::milliseconds, const std::string&)> store);
+/// The same, stored in `timeout` and `text`.
+void addTimeoutOption(OptionDefiner& d, CLI::App& app, std::string description,
+                      std::optional<std::chrono::milliseconds>& timeout, std::string& text);
 /// --channel N: a recorded connection.
 void addChannelOption(OptionDefiner& d, CLI::App& app, std::string description,
                       std::optional<engine::ChannelId>& channel);
 /// -4, --ipv4 and -6, --ipv6: the last one given wins.
 void addFamilyOptions(OptionDefiner& d, CLI::App& app, int& family);
+/// --to HOST:PORT (a name, an IPv4 address or [IPv6]:PORT; port 1 to 65535).
+void addToOption(OptionDefiner& d, CLI::App& app, std::string description, std::string& host, std::uint16_t& port);
 
 /// -s, --send TEXT (repeatable; escapes allowed): each value unescaped, appended to `sends`.
 void addSendOption(OptionDefiner& d, CLI::App& app, std::string description, std::vector<std::string>& sends);

@@ -52,6 +52,25 @@ void printEvent(const engine::ReplayEvent& e, bool quiet, std::FILE* out, std::F
     std::fflush(out);
 }
 
+/// The replay's options, as the command line gave them (TCP and UDP alike;
+/// runUdpReplay() reads no reply limit and no TLS, and TLS is refused for UDP).
+engine::ReplayOptions replayOptionsFrom(const ToolOptions& o) {
+    engine::ReplayOptions ro;
+    ro.host = o.host;
+    ro.port = o.port;
+    ro.family = o.family;
+    ro.pacing = o.pacing;
+    ro.speed = o.speed;
+    ro.timeout = o.timeout;
+    ro.ignore = o.ignore;
+    ro.keepGoing = o.keepGoing;
+    ro.maxDivergences = o.maxDivergences;
+    ro.maxReplyBytes = o.maxReplyBytes;
+    ro.backend = o.backend;
+    ro.tls = o.tls.config;
+    return ro;
+}
+
 /// A recorded UDP channel: its datagrams sent to the target, the replies compared.
 int runUdp(const engine::LoadedSession& session, const ToolOptions& o, std::FILE* out, std::FILE* err) {
     std::string why;
@@ -71,17 +90,7 @@ int runUdp(const engine::LoadedSession& session, const ToolOptions& o, std::FILE
                        std::to_string(script->replies.size()) + " replies to compare, each waited for " +
                        std::to_string(o.timeout.count()) + " ms at most; pace " +
                        std::string(engine::pacingName(o.pacing)));
-    engine::ReplayOptions ro;
-    ro.host = o.host;
-    ro.port = o.port;
-    ro.family = o.family;
-    ro.pacing = o.pacing;
-    ro.speed = o.speed;
-    ro.timeout = o.timeout;
-    ro.ignore = o.ignore;
-    ro.keepGoing = o.keepGoing;
-    ro.maxDivergences = o.maxDivergences;
-    ro.backend = o.backend;
+    const engine::ReplayOptions ro = replayOptionsFrom(o);
     std::atomic<bool> interrupted{false};
     SignalWatcher signals([&](int) { interrupted = true; });
     const engine::ReplayResult r = engine::runUdpReplay(
@@ -140,19 +149,7 @@ int runReplay(const ToolOptions& o, std::FILE* out, std::FILE* err) {
                        "from the first byte (--starttls PROTO upgrades where it did)");
     }
 
-    engine::ReplayOptions ro;
-    ro.host = o.host;
-    ro.port = o.port;
-    ro.family = o.family;
-    ro.pacing = o.pacing;
-    ro.speed = o.speed;
-    ro.timeout = o.timeout;
-    ro.ignore = o.ignore;
-    ro.keepGoing = o.keepGoing;
-    ro.maxDivergences = o.maxDivergences;
-    ro.maxReplyBytes = o.maxReplyBytes;
-    ro.backend = o.backend;
-    ro.tls = o.tls.config;
+    const engine::ReplayOptions ro = replayOptionsFrom(o);
     engine::Replayer replayer(std::move(*script), ro);
     std::atomic<bool> interrupted{false};
     SignalWatcher signals([&](int) {

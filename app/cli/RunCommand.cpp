@@ -40,14 +40,20 @@ void printFailure(const engine::script::StepFailure& f, std::FILE* err) {
     std::fflush(err);
 }
 
-void jsonFailure(engine::JsonObjectWriter& o, const engine::script::StepFailure& f) {
-    o.unum("step", f.step);
-    o.unum("line", f.line);
-    o.str("statement", f.statement);
-    o.str("reason", f.reason);
-    o.str("expected", f.expected);
-    o.str("got", f.got);
-    o.num("waited_us", static_cast<std::int64_t>(f.waitedMs * 1000));
+/// The failure, if there was one, as the object `key` of the object `o` writes.
+void jsonFailure(engine::JsonObjectWriter& o, std::string_view key,
+                 const std::optional<engine::script::StepFailure>& failure) {
+    if (!failure) return;
+    o.key(key);
+    engine::JsonObjectWriter f(o.raw());
+    f.unum("step", failure->step);
+    f.unum("line", failure->line);
+    f.str("statement", failure->statement);
+    f.str("reason", failure->reason);
+    f.str("expected", failure->expected);
+    f.str("got", failure->got);
+    f.num("waited_us", static_cast<std::int64_t>(failure->waitedMs * 1000));
+    f.end();
 }
 
 }  // namespace
@@ -72,26 +78,12 @@ CLI::App* addRunCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& help
     help.setPage(app, std::move(page));
 
     d.setGroup("Options");
-    d.value(
-        *app, "--to", "HOST:PORT", "connect here instead of where the script's connect says.",
-        [](const std::string& v) {
-            std::string host, port;
-            if (!engine::splitHostPort(v, host, port) || host.empty())
-                return "expected HOST:PORT or [IPv6]:PORT, got " + quote(v);
-            if (!engine::parsePort(port)) return "invalid port " + quote(port) + ": expected a number from 1 to 65535";
-            return std::string();
-        },
-        [&a](const std::string& v) {
-            std::string host, port;
-            engine::splitHostPort(v, host, port);
-            a.toHost = host;
-            a.toPort = *engine::parsePort(port);
-        });
+    addToOption(d, *app, "connect here instead of where the script's connect says.", a.toHost, a.toPort);
     addJsonOption(d, *app, "one JSON object per passed step on stdout, then the result (or the failure).", a.json);
     addQuietOption(d, *app, "no line per passed step; the result line and failures still print.", a.quiet);
     d.value(*app, "--record", "FILE",
             "write the run as a session file (replay, export --pcapng for Wireshark, script; not with a load).",
-            [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+            checkFileName,
             [&a](const std::string& v) { a.record = v; });
     d.flag(*app, "--force", "let --record overwrite an existing file (never through a symbolic link).",
            [&a] { a.force = true; });
@@ -180,12 +172,7 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
             j.unum("p90_us", R::percentile(r.expectUs, 90));
             j.unum("p99_us", R::percentile(r.expectUs, 99));
             j.unum("max_us", r.expectUs.empty() ? 0 : r.expectUs.back());
-            if (r.firstFailure) {
-                j.key("first_failure");
-                engine::JsonObjectWriter f(j.raw());
-                jsonFailure(f, *r.firstFailure);
-                f.end();
-            }
+            jsonFailure(j, "first_failure", r.firstFailure);
             j.end();
             std::fprintf(out, "%s\n", line.c_str());
         } else {
@@ -248,12 +235,7 @@ int runRunCommand(const RunArgs& a, std::FILE* out, std::FILE* err) {
         j.num("elapsed_us", static_cast<std::int64_t>(r.elapsedMs * 1000));
         j.unum("bytes_sent", r.bytesSent);
         j.unum("bytes_received", r.bytesReceived);
-        if (r.failure) {
-            j.key("failure");
-            engine::JsonObjectWriter f(j.raw());
-            jsonFailure(f, *r.failure);
-            f.end();
-        }
+        jsonFailure(j, "failure", r.failure);
         j.end();
         std::fprintf(out, "%s\n", line.c_str());
     } else if (r.passed) {

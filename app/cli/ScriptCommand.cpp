@@ -32,7 +32,7 @@ CLI::App* addScriptCommand(CLI::App& program, OptionDefiner& d, HelpFormatter& h
     help.setPage(app, std::move(page));
     d.setGroup("Options");
     d.value(*app, "-o,--output", "SCRIPT", "the script file to write (required).",
-            [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+            checkFileName,
             [&a](const std::string& v) { a.output = v; });
     addChannelOption(d, *app, "the recorded connection (default: the first that carried bytes).", a.channel);
     d.value(*app, "--python", "FLAVOR", "write a Python program: pwntools or asyncio (docs/scripts.md).",

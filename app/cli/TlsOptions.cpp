@@ -32,6 +32,14 @@ constexpr std::size_t kMaxAlpnName = 255;
 constexpr std::size_t kMaxAlpnWire = 65535;
 constexpr std::uint64_t kMaxTlsTimeoutMs = 3600000;  // an hour
 
+/// --tls-timeout MS: 1 to kMaxTlsTimeoutMs.
+std::string checkTlsTimeout(const std::string& v) {
+    const auto n = parseCount(v);
+    return n && *n != 0 && *n <= kMaxTlsTimeoutMs
+               ? std::string()
+               : "expected milliseconds from 1 to " + std::to_string(kMaxTlsTimeoutMs) + ", got " + quote(v);
+}
+
 /// A file TLS reads (CA, certificate, key): there, a file, readable, not empty.
 std::string checkInputFile(const std::string& v) {
     if (v.empty()) return "expected a file name";
@@ -119,6 +127,11 @@ std::string keyLogEnvironment() {
 
 }  // namespace
 
+std::string checkStartTlsProtocol(const std::string& value) {
+    return engine::parseStartTlsProtocol(value) ? std::string()
+                                                : "unknown protocol " + quote(value) + "; expected smtp, imap, pop3 or ftp";
+}
+
 std::string checkKeyLogFile(const std::string& path, bool create) {
     if (path.empty()) return "expected a file name";
     const std::string isLink = quote(path) + " is a symbolic link; links are not followed (name the file itself)";
@@ -194,11 +207,7 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
             app, "--starttls", "PROTO",
             "start in plaintext and upgrade with the protocol's own dialogue: smtp (EHLO, STARTTLS), imap (a1 "
             "STARTTLS), pop3 (STLS) or ftp (AUTH TLS).",
-            [](const std::string& v) {
-                return engine::parseStartTlsProtocol(v) ? std::string()
-                                                        : "unknown protocol " + quote(v) +
-                                                              "; expected smtp, imap, pop3 or ftp";
-            },
+            checkStartTlsProtocol,
             [&t](const std::string& v) {
                 t.config.startTls = *engine::parseStartTlsProtocol(v);
                 t.startTlsGiven = true;
@@ -261,16 +270,11 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
         "--keylog", "FILE",
         "append the session secrets to FILE in the NSS key log format, for Wireshark to decrypt a capture of this "
         "traffic (default: $SSLKEYLOGFILE when set). Created 0600; a symbolic link is refused.",
-        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        checkFileName,
         [&t](const std::string& v) { t.config.keyLogFile = v; });
     d.value(
         app, "--tls-timeout", "MS", "fail a handshake not done within MS milliseconds (default 10000).",
-        [](const std::string& v) {
-            const auto n = parseCount(v);
-            return n && *n != 0 && *n <= kMaxTlsTimeoutMs
-                       ? std::string()
-                       : "expected milliseconds from 1 to " + std::to_string(kMaxTlsTimeoutMs) + ", got " + quote(v);
-        },
+        checkTlsTimeout,
         [&t, detail](const std::string& v) {
             t.config.handshakeTimeoutMs = static_cast<std::uint32_t>(*parseCount(v));
             detail("--tls-timeout");
@@ -283,7 +287,7 @@ void addSharedTlsOptions(OptionDefiner& d, CLI::App& app, TlsOptions& a, TlsOpti
         app, "--keylog", "FILE",
         "append the session secrets of both legs to FILE in the NSS key log format, for Wireshark to decrypt a "
         "capture of this traffic (default: $SSLKEYLOGFILE when set). Created 0600; a symbolic link is refused.",
-        [](const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); },
+        checkFileName,
         [&a, &b, &keyLogGiven](const std::string& v) {
             a.config.keyLogFile = v;
             b.config.keyLogFile = v;
@@ -291,12 +295,7 @@ void addSharedTlsOptions(OptionDefiner& d, CLI::App& app, TlsOptions& a, TlsOpti
         });
     d.value(
         app, "--tls-timeout", "MS", "fail a handshake (either leg) not done within MS milliseconds (default 10000).",
-        [](const std::string& v) {
-            const auto n = parseCount(v);
-            return n && *n != 0 && *n <= kMaxTlsTimeoutMs
-                       ? std::string()
-                       : "expected milliseconds from 1 to " + std::to_string(kMaxTlsTimeoutMs) + ", got " + quote(v);
-        },
+        checkTlsTimeout,
         [&a, &b](const std::string& v) {
             a.config.handshakeTimeoutMs = b.config.handshakeTimeoutMs = static_cast<std::uint32_t>(*parseCount(v));
         });

@@ -72,6 +72,8 @@ void addTlsOptions(OptionDefiner& d, CLI::App& app, TlsRole role, TlsOptions& t,
 /// A proxy's --keylog and --tls-timeout (group "TLS"): one value for both
 /// legs, stored into `a` and `b`; `keyLogGiven` set by --keylog.
 void addSharedTlsOptions(OptionDefiner& d, CLI::App& app, TlsOptions& a, TlsOptions& b, bool& keyLogGiven);
+/// --starttls PROTO: "" for smtp, imap, pop3 or ftp, else "unknown protocol 'x'; expected …".
+std::string checkStartTlsProtocol(const std::string& value);
 /// The checks across TLS options, once all are parsed; `command` names the
 /// command in messages ("connect"). "" when all is well, else the message.
 /// `notSupported` non-empty: this command cannot run TLS yet, and asking for

@@ -58,8 +58,6 @@ const char* const kMockTlsNote =
     "  at the recorded starttls event (it must match REGEX) and the go-ahead,\n"
     "  the TLS server handshake and the rest inside TLS. See docs/tls.md.\n";
 
-std::string checkFileName(const std::string& v) { return v.empty() ? std::string("expected a file name") : std::string(); }
-
 /// HOST:PORT, PORT or [IPv6]:PORT; port 0 only for a listener.
 std::string checkAddress(const std::string& v, bool listener) {
     std::string host, port;

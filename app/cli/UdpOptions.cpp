@@ -67,10 +67,7 @@ void addOutputAndStopping(OptionDefiner& d, CLI::App& app, UdpOptions& o, bool l
     addTimeoutOption(d, app,
                      "stop after S seconds (decimals allowed). That is a failure if --count was not reached; "
                      "otherwise the planned end.",
-                     [&o](std::chrono::milliseconds t, const std::string& text) {
-                         o.timeout = t;
-                         o.timeoutText = text;
-                     });
+                     o.timeout, o.timeoutText);
 }
 
 const char* const kStoppingNote = "  SIGINT/SIGTERM stop cleanly (a second one exits at once).\n";
@@ -152,13 +149,7 @@ std::string finishUdp(bool listen, const std::vector<std::string>& p, UdpOptions
         if (p.size() != 1)
             return std::string(p.empty() ? "udp listen needs" : "udp listen takes only") +
                    " one [HOST:]PORT: linewright-cli udp listen [HOST:]PORT [options]";
-        std::string host, port;
-        if (!engine::splitHostPort(p[0], host, port))
-            return "invalid address " + quote(p[0]) + ": expected PORT, HOST:PORT or [IPv6]:PORT";
-        const auto n = engine::parsePort(port, true);
-        if (!n) return "invalid port " + quote(port) + ": expected a number from 1 to 65535 (or 0 for any free port)";
-        o.port = *n;
-        o.host = host;
+        if (std::string e = parseListenAddress(p[0], o.host, o.port); !e.empty()) return e;
         if (o.host.empty()) {
             if (!o.dgram.multicastGroup.empty())
                 o.host = o.dgram.multicastGroup.find(':') != std::string::npos ? "::" : "0.0.0.0";
@@ -166,22 +157,9 @@ std::string finishUdp(bool listen, const std::vector<std::string>& p, UdpOptions
                 o.host = o.family == engine::kAfInet6 ? "::1" : "127.0.0.1";
         }
     } else {
-        if (p.size() != 2)
-            return std::string(p.size() < 2 ? "udp send needs" : "udp send takes only") +
-                   " a HOST and a PORT: linewright-cli udp send HOST PORT [options]";
-        o.host = p[0];
-        if (o.host.empty()) return "udp send: the HOST is empty";
-        const auto port = engine::parsePort(p[1]);
-        if (!port) return "invalid port " + quote(p[1]) + ": expected a number from 1 to 65535";
-        o.port = *port;
+        if (std::string e = parseHostAndPort("udp send", p, o.host, o.port); !e.empty()) return e;
     }
-    if (o.family != 0) {
-        std::string host = o.host;
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        if (const auto numeric = engine::Address::fromNumeric(host, 1); numeric && numeric->family() != o.family)
-            return quote(o.host) + " is not an " + (o.family == engine::kAfInet ? "IPv4" : "IPv6") + " address, but " +
-                   (o.family == engine::kAfInet ? "-4" : "-6") + " asks for one";
-    }
+    if (std::string e = familyConflict(o.host, o.family); !e.empty()) return e;
     if (o.json && o.quiet) return "--json and --quiet cannot be used together";
     if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
     if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";

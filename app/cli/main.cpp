@@ -49,6 +49,17 @@ void tuneAllocator() {
 #endif
 }
 
+/// A command's run; an exception it lets out is said in one line (status 1).
+template <class Command>
+int runGuarded(Command command) {
+    try {
+        return command();
+    } catch (const std::exception& e) {
+        cli::sayTo(stderr, e.what());
+        return 1;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,26 +82,11 @@ int main(int argc, char** argv) {
     case cli::ParsedCommandLine::Kind::Udp: return cli::runUdpCommand(parsed.udp, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Example: return cli::runExampleCommand(parsed.example, stdout, stderr);
     case cli::ParsedCommandLine::Kind::Script:
-        try {
-            return cli::runScriptCommand(parsed.script, stdout, stderr);
-        } catch (const std::exception& e) {
-            cli::sayTo(stderr, e.what());
-            return 1;
-        }
+        return runGuarded([&] { return cli::runScriptCommand(parsed.script, stdout, stderr); });
     case cli::ParsedCommandLine::Kind::Run:
-        try {
-            return cli::runRunCommand(parsed.run, stdout, stderr);
-        } catch (const std::exception& e) {
-            cli::sayTo(stderr, e.what());
-            return 1;
-        }
+        return runGuarded([&] { return cli::runRunCommand(parsed.run, stdout, stderr); });
     case cli::ParsedCommandLine::Kind::Tool:
-        try {
-            return cli::runTool(parsed.tool, stdout, stderr);
-        } catch (const std::exception& e) {
-            cli::sayTo(stderr, e.what());
-            return 1;
-        }
+        return runGuarded([&] { return cli::runTool(parsed.tool, stdout, stderr); });
     case cli::ParsedCommandLine::Kind::Session: break;
     }
     try {

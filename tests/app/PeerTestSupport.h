@@ -9,10 +9,10 @@
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
 // asked, a client certificate. PythonServer: replay/line_server.py in the
-// background. RedisServer: a redis-server on a free loopback port (also for
-// tests/engine/script/tst_HostedRun, tests/ui/script/tst_ScriptPane and
-// tests/ui/tst_ProxyWindow). recordWithCli(): a session recorded by
-// linewright-cli.
+// background. RedisServer: a redis-server on a free loopback port, with a
+// password when asked (tests/app, and also tests/engine/script/tst_HostedRun,
+// tests/ui/script/tst_ScriptPane and tests/ui/tst_ProxyWindow).
+// recordWithCli(): a session recorded by linewright-cli.
 // Every wait has a deadline, nothing sleeps.
 // Threads: the test's thread.
 #pragma once
@@ -108,12 +108,13 @@ public:
     quint16 port = 0;
 };
 
-/// A redis-server on a free loopback port, no persistence; stopped (by its
-/// pid, SIGTERM, then SIGKILL if it stays) when the object goes. Every wait
-/// is bounded by `waitMs`.
+/// A redis-server on a free loopback port, no persistence, asking for
+/// `password` (--requirepass) when one is given; stopped (by its pid,
+/// SIGTERM, then SIGKILL if it stays) when the object goes. Every wait is
+/// bounded by `waitMs`.
 class RedisServer {
 public:
-    explicit RedisServer(int waitMs) : m_wait(waitMs) {}
+    explicit RedisServer(int waitMs, const QString& password = {}) : m_wait(waitMs), m_password(password) {}
     ~RedisServer() {
         if (m_proc && m_proc->process().state() != QProcess::NotRunning) m_proc->stop();
     }
@@ -125,7 +126,8 @@ public:
     bool start() {
         if (tool("redis-server").isEmpty()) return false;
         m_proc.emplace(QStringLiteral("redis-server"),
-                       QStringList{"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
+                       QStringList{"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"} +
+                           (m_password.isEmpty() ? QStringList() : QStringList{"--requirepass", m_password}),
                        m_wait);
         return m_proc->started() &&
                !m_proc->waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty();
@@ -137,6 +139,7 @@ public:
 
 private:
     int m_wait;
+    QString m_password;
     std::optional<Background> m_proc;
 };
 

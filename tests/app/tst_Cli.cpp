@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
@@ -44,7 +45,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 10000;
 
 using lwtest::freePort;
@@ -980,10 +980,7 @@ void TestCli::sessionFileTextIsEscaped() {
                              "address", "peer", "local", "detail", "event"};
     for (const QString& field : fields) {
         const QString path = dir.filePath(field + ".jsonl");
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(craftedSession(field));
-        f.close();
+        QVERIFY(lwtest::writeFile(path, craftedSession(field)));
         const QString pcapng = dir.filePath(field + ".pcapng");
         const QList<QStringList> runs{{"summary", path},
                                       {"export", path, "--text", "-"},
@@ -1017,10 +1014,7 @@ void TestCli::sessionFileTextIsEscaped() {
 #if !defined(_WIN32)
     // The file's own name is quoted too.
     const QString named = dir.filePath(QString::fromLatin1("n\x1b]52;c;aGk=\x07.jsonl"));
-    QFile f(named);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(craftedSession("event"));
-    f.close();
+    QVERIFY(lwtest::writeFile(named, craftedSession("event")));
     const Run r = runCli({"summary", named});
     QCOMPARE(r.status, 1);
     QVERIFY2(controlBytesIn(r.err).isEmpty(), qPrintable(controlBytesIn(r.err)));
@@ -1050,10 +1044,7 @@ void TestCli::seqGapsAndNegativeTimesWarnOnce() {
     for (int seq = 1; seq <= 99; seq += 2)
         text += QStringLiteral(R"({"seq":%1,"t_us":%2,"channel":0,"event":"paused"})").arg(seq).arg(-seq).toUtf8() + "\n";
     text += R"({"seq":100,"t_us":5,"channel":0,"event":"stopped"})" "\n";
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(text);
-    f.close();
+    QVERIFY(lwtest::writeFile(path, text));
     const Run r = runCli({"summary", path});
     QCOMPARE(r.status, 0);
     const QStringList err = lines(r.err);
@@ -1072,10 +1063,7 @@ void TestCli::recordKeepsExistingFiles() {
     // a new file is created 0600.
     QTemporaryDir dir;
     const QString session = dir.filePath("talk.jsonl");
-    QFile f(session);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("the earlier recording\n");
-    f.close();
+    QVERIFY(lwtest::writeFile(session, "the earlier recording\n"));
     const quint16 port = freePort();
     const QStringList connect{"connect", "127.0.0.1", QString::number(port), "--no-stdin", "--record"};
     const Run kept = runCli(connect + QStringList{session});

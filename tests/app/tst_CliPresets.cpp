@@ -14,6 +14,9 @@
 //   * presets lists built-in and user presets; bad programs exit 2 naming
 //     the file and line.
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
+#include "CliTestSupport.h"
+#include "DovecotTestSupport.h"
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDir>
@@ -28,13 +31,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kRules = QStringLiteral(LW_RULES_DIR);
 constexpr int kWait = 30000;
 
@@ -46,17 +44,7 @@ Run runCli(const QStringList& args, const QProcessEnvironment* env = nullptr) {
 }
 Run run(const QString& program, const QStringList& args) { return lwtest::runProcess(program, args, {}, kWait, kWait); }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
+using lwtest::freePort;
 
 struct Framing {
     int messages = 0;
@@ -99,10 +87,7 @@ private slots:
         QVERIFY(r.out.contains("my own  (" + dir.filePath("mine.lwp").toUtf8() + ")"));
         QVERIFY(r.err.contains(dir.path().toUtf8()));
         // A user preset that does not parse is listed as such, with its line; the status says so.
-        QFile bad(dir.filePath("broken.lwp"));
-        QVERIFY(bad.open(QIODevice::WriteOnly));
-        bad.write("name broken\n\nrule x: regex \"(\"\n");
-        bad.close();
+        QVERIFY(lwtest::writeFile(dir.filePath("broken.lwp"), "name broken\n\nrule x: regex \"(\"\n"));
         r = runCli({"presets"}, &env);
         QCOMPARE(r.status, 1);
         QVERIFY2(r.out.contains("broken.lwp:3: the regex does not compile"), qPrintable(r.all()));
@@ -114,10 +99,8 @@ private slots:
     void badProgramsExitTwoNamingTheLine() {
         QTemporaryDir dir;
         const QString file = dir.filePath("bad.lwp");
-        QFile f(file);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("# rules\nrule ok: equals \"PING\" => reply \"+PONG\\r\\n\"\nrule bad: regex \"a(b\" => close\n");
-        f.close();
+        QVERIFY(lwtest::writeFile(
+            file, "# rules\nrule ok: equals \"PING\" => reply \"+PONG\\r\\n\"\nrule bad: regex \"a(b\" => close\n"));
         Run r = runCli({"listen", "0", "--rules", file});
         QCOMPARE(r.status, 2);
         QCOMPARE(r.err, QByteArray("linewright-cli: --rules: " + file.toUtf8() + ":3: the regex does not compile: missing ): a(b\n"));
@@ -132,12 +115,9 @@ private slots:
     void redisRepliesAreOneGroupEach() {
         REQUIRE_PROGRAM("redis-server");
         REQUIRE_PROGRAM("redis-cli");
-        const quint16 rport = freePort();
-        Background redis(QStringLiteral("redis-server"),
-                         {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                         kWait);
-        QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
-        const QString p = QString::number(rport);
+        lwtest::RedisServer redis(kWait);
+        QVERIFY(redis.start());
+        const QString p = QString::number(redis.port);
         QCOMPARE(run("redis-cli", {"-p", p, "SET", "k", "a\r\nb"}).out, QByteArray("OK\n"));
         QCOMPARE(run("redis-cli", {"-p", p, "RPUSH", "l", "x", "y\r\n", "z"}).out, QByteArray("3\n"));
         QCOMPARE(run("redis-cli", {"-p", p, "HSET", "h", "f1", "v1", "f2", "x\r\ny"}).out, QByteArray("2\n"));
@@ -181,57 +161,17 @@ private slots:
     }
 
     void pop3RepliesAreOneGroupEach() {
-        const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
-        if (!QFile::exists(dovecot)) QSKIP("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
-        // Dovecot's own configuration in a temporary folder: POP3 only, on a
-        // random loopback port, any user with the password "secret", one
-        // Maildir. As root (CI) its processes run as the package's users
-        // dovecot and dovenull (its login process refuses root); else as us.
+        // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
+        // POP3 only, on a random loopback port, any user with the password
+        // "secret", one Maildir.
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const bool root = ::geteuid() == 0;
-        const passwd* me = ::getpwuid(::geteuid());
-        const group* myGroup = ::getgrgid(::getegid());
-        QVERIFY(me && myGroup);
-        const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
-        const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
-        const QString login = root ? QStringLiteral("dovenull") : user;
-        const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
-        if (!mail) QSKIP("dovecot-pop3d's user 'dovecot' is missing");
-        const QString maildir = dir.filePath("mail/a/Maildir");
-        for (const char* sub : {"cur", "new", "tmp"}) QVERIFY(QDir().mkpath(maildir + "/" + sub));
-        QFile msg(maildir + "/new/1.host");
-        QVERIFY(msg.open(QIODevice::WriteOnly));
-        msg.write("From: x@y\r\nSubject: hi\r\n\r\n.dot line\r\nbody\r\n");  // ".dot" goes out as "..dot"
-        msg.close();
-        QVERIFY(QDir().mkpath(dir.filePath("run")));
-        if (root) {
-            QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                                  QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
-            for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
-                                     maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
-                QCOMPARE(::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid), 0);
-        }
         const quint16 port = freePort();
-        const QString conf = dir.filePath("dovecot.conf");
-        QFile c(conf);
-        QVERIFY(c.open(QIODevice::WriteOnly));
-        c.write(QStringLiteral(
-                    "protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
-                    "log_path = /dev/stderr\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain\n"
-                    "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
-                    "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
-                    "passdb {\n  driver = static\n  args = password=secret\n}\n"
-                    "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
-                    "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
-                    "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
-                    "service anvil {\n  chroot =\n}\n")
-                    .arg(dir.path(), user, grp, login, QString::number(port))
-                    .toUtf8());
-        c.close();
-        Background server(dovecot, {"-F", "-c", conf}, kWait);
-        QVERIFY(server.started());
-        QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+        lwtest::DovecotPop3 dovecot(dir.path(), port, "From: x@y\r\nSubject: hi\r\n\r\n.dot line\r\nbody\r\n",
+                                    kWait);  // ".dot" goes out as "..dot"
+        if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
+        QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
+        Background& server = *dovecot.server;
         // Listening once a connection is accepted (its greeting read).
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {

@@ -19,6 +19,8 @@
 //     bodies, a 404 that closes, a POST): requests, responses and bodies per
 //     stream against `http`.
 // Random ports; every wait is for a condition, bounded.
+#include "CliTestSupport.h"
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDir>
@@ -38,7 +40,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 30000;
 
 using lwtest::Background;
@@ -49,13 +50,8 @@ Run run(const QString& program, const QStringList& args, const QByteArray& input
     return lwtest::runProcess(program, args, input, kWait, kWait);
 }
 
-quint16 freePort() {
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
-
-QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
+using lwtest::freePort;
+using lwtest::tool;
 
 /// tcpdump on lo for one port, to a pcap file.
 class Capture {
@@ -174,11 +170,10 @@ private slots:
     void redisAgreesWithTsharkResp() {
         REQUIRE_CAPTURE();
         if (tool("redis-server").isEmpty() || tool("redis-cli").isEmpty()) QSKIP("redis-server/redis-cli not installed");
-        const quint16 port = freePort();
+        lwtest::RedisServer redis(kWait);
+        QVERIFY(redis.start());
+        const quint16 port = redis.port;
         const QString p = QString::number(port);
-        Background redis(tool("redis-server"),
-                         {"--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, kWait);
-        QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
         const QString capture = m_dir.filePath("redis.pcap");
         Capture cap(capture, port);
         QVERIFY(cap.listening());

@@ -21,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
@@ -28,10 +29,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kPeers = QStringLiteral(LW_PROXY_PEERS);
-const QString kPython = QStringLiteral(LW_PYTHON);
-const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 20000;
 
 using lwtest::Background;
@@ -39,12 +37,6 @@ using lwtest::freePort;
 using lwtest::Run;
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
 
 /// A proxy to 127.0.0.1:`to`, on a free port. Its output must be read
 /// while clients run (pump()): a proxy whose stdout pipe is full stops
@@ -232,11 +224,9 @@ void TestCliProxy::redisCliAndBenchmark() {
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
     REQUIRE_PROGRAM("redis-benchmark");
-    const quint16 rport = freePort();
-    Background redis(QStringLiteral("redis-server"),
-                     {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                     kWait);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWait);
+    QVERIFY(redis.start());
+    const quint16 rport = redis.port;
     Proxy proxy(rport, {"-t", "\\r\\n", "--stats"});
     QVERIFY(proxy.port != 0);
     const QString lp = QString::number(proxy.port);

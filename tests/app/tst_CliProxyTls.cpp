@@ -36,29 +36,19 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
+#include "DovecotTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
-const QString kPython = QStringLiteral(LW_PYTHON);
-const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 20000;
 
 using lwtest::Background;
 using lwtest::freePort;
 using lwtest::Run;
 using lwtest::tool;
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (tool(name).isEmpty()) QSKIP(name " is not installed");                             \
-    } while (0)
 
 /// A cleartext CPython client: connects to 127.0.0.1:PORT, sends LINE + "\n",
 /// prints the first line that comes back (or nothing at end of stream).
@@ -637,57 +627,16 @@ void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
 void TestCliProxyTls::startTlsPop3CurlDovecot() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("curl");
-    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
-    if (!QFile::exists(dovecot)) QSKIP("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
-    // Dovecot's own configuration in a temporary folder (as tst_CliPresets):
-    // POP3 with STLS, any user with the password "secret", one Maildir. As
-    // root its processes run as the package's users dovecot and dovenull.
+    // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
+    // POP3 with STLS, any user with the password "secret", one Maildir.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const bool root = ::geteuid() == 0;
-    const passwd* me = ::getpwuid(::geteuid());
-    const group* myGroup = ::getgrgid(::getegid());
-    QVERIFY(me && myGroup);
-    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
-    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
-    const QString login = root ? QStringLiteral("dovenull") : user;
-    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
-    if (!mail) QSKIP("dovecot-pop3d's user 'dovecot' is missing");
-    const QString maildir = dir.filePath("mail/a/Maildir");
-    for (const char* sub : {"cur", "new", "tmp"}) QVERIFY(QDir().mkpath(maildir + "/" + sub));
-    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
-    QVERIFY(lwtest::writeFile(maildir + "/new/1.host", message));
-    QVERIFY(QDir().mkpath(dir.filePath("run")));
-    // Dovecot reads the key as root before dropping privileges; a copy it may read.
-    QVERIFY(QFile::copy(path("server.pem"), dir.filePath("server.pem")));
-    QVERIFY(QFile::copy(path("server.key"), dir.filePath("server.key")));
-    QVERIFY(QFile::setPermissions(dir.filePath("server.key"),
-                                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
-    if (root) {
-        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
-                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
-        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
-                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
-            QCOMPARE(::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid), 0);
-    }
     const quint16 port = freePort();
-    const QString conf = dir.filePath("dovecot.conf");
-    QVERIFY(lwtest::writeFile(
-        conf, QStringLiteral("protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
-                             "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
-                             "disable_plaintext_auth = no\nauth_mechanisms = plain\n"
-                             "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
-                             "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
-                             "passdb {\n  driver = static\n  args = password=secret\n}\n"
-                             "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
-                             "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
-                             "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
-                             "service anvil {\n  chroot =\n}\n")
-                  .arg(dir.path(), user, grp, login, QString::number(port))
-                  .toUtf8()));
-    Background server(dovecot, {"-F", "-c", conf}, kWait);
-    QVERIFY(server.started());
-    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
+    lwtest::DovecotPop3 dovecot(dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
+    if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
+    QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
+    Background& server = *dovecot.server;
     QVERIFY(lwtest::waitForPort(port, kWait));
 
     const QString caDir = m_dir.filePath("pop3-ca");

@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
@@ -39,9 +40,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
-const QString kPython = QStringLiteral(LW_PYTHON);
-const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
 using lwtest::lines;
@@ -238,10 +236,9 @@ void TestCliReplay::mockServedToCPythonClient() {
 // command gets the reply recorded for it, not the next one in the recording.
 void TestCliReplay::mockMatchAnswersRedisCliInAnyOrder() {
     if (tool("redis-server").isEmpty() || tool("redis-cli").isEmpty()) QSKIP("redis-server or redis-cli is not installed");
-    const quint16 rport = lwtest::freePort();
-    Background redis("redis-server", {"--port", QString::number(rport), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"});
-    QVERIFY(!redis.waitFor(QRegularExpression("(Ready to accept connections)")).isEmpty());
+    lwtest::RedisServer redis(kWait);
+    QVERIFY(redis.start());
+    const quint16 rport = redis.port;
     const QString rules = m_dir.filePath("drive.lwp");
     QVERIFY(lwtest::writeFile(
         rules, "# each reply sends the next command, as redis-cli would\n"

@@ -40,14 +40,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
-const QString kPython = QStringLiteral(LW_PYTHON);
-const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 constexpr int kWait = 15000;
 
 using lwtest::freePort;

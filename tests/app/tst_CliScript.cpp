@@ -14,6 +14,7 @@
 //     peer that floods while an expect waits: a clear failure, the
 //     process's memory bounded (its peak RSS read from /proc while it runs).
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 
 #include <QDir>
@@ -28,9 +29,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kScripts = QStringLiteral(LW_SCRIPTS_DIR);
-const QString kDebianPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWait = 30000;
 
 using lwtest::Background;
@@ -90,39 +89,27 @@ qint64 peakRssKiB(qint64 pid) {
     return 0;
 }
 
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
-
 }  // namespace
 
 class tst_CliScript : public QObject {
     Q_OBJECT
 
-    struct Redis {
-        quint16 port = freePort();
-        Background server{QStringLiteral("redis-server"),
-                          {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                           "--requirepass", "linewright-test"},
-                          kWait};
-        bool ready() { return !server.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
-        QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
+    struct Redis : lwtest::RedisServer {
+        Redis() : lwtest::RedisServer(kWait, QStringLiteral("linewright-test")) {}
     };
 
 private slots:
     void redisLoginSetGetInfo() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         Run r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to()});
         QVERIFY2(r.status == 0, qPrintable(r.all()));
         QVERIFY2(r.out.contains("expect \"${value}\""), qPrintable(r.all()));
         QVERIFY2(r.out.contains("'hello-from-linewright'"), qPrintable(r.all()));
         QVERIFY2(r.out.contains("assert \"${n}\" == \"3\""), qPrintable(r.all()));
         QVERIFY2(r.out.contains("\npassed: "), qPrintable(r.all()));
-        QVERIFY2(r.out.contains("to " + redis.to().toUtf8() + "\n"), qPrintable(r.all()));
+        QVERIFY2(r.out.contains("to " + redis.to() + "\n"), qPrintable(r.all()));
         QVERIFY(r.err.isEmpty());
 
         // --json: one object per passed step, then the result.
@@ -149,7 +136,7 @@ private slots:
     void redisPresetFramesBulkStrings() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         // A value with a CRLF inside: by lines it would be two messages; the
         // redis preset frames the bulk string's body by its length, as one.
@@ -177,7 +164,7 @@ private slots:
     void scriptFromRecording() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         const QString session = dir.filePath("s.lwsession");
         const QString port = QString::number(redis.port);
@@ -220,7 +207,7 @@ private slots:
     void recordedRunMakesAScriptThatPasses() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         QTemporaryDir dir;
         const QString session = dir.filePath("run.lwsession");
         Run r = runCli({"run", kScripts + "/redis.lws", "--to", redis.to(), "--quiet", "--record", session});
@@ -253,7 +240,7 @@ private slots:
     void redisLoad() {
         REQUIRE_PROGRAM("redis-server");
         Redis redis;
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         const Run r = runCli({"run", kScripts + "/redis-bench.lws", "--to", redis.to(), "--parallel", "4",
                               "--iterations", "5"});
         QVERIFY2(r.status == 0, qPrintable(r.all()));

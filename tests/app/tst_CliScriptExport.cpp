@@ -16,6 +16,7 @@
 //     the bytes never runs.
 // The pwntools cases are a QSKIP only when `/usr/bin/python3 -c 'import
 // pwn'` fails (python3-pwntools); each peer missing is a QSKIP naming it.
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 
 #include <QDir>
@@ -28,9 +29,7 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 const QString kScripts = QStringLiteral(LW_SCRIPTS_DIR);
-const QString kDebianPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWait = 60000;
 
 using lwtest::Background;
@@ -50,12 +49,6 @@ bool printableAscii(const QByteArray& text) {
     return true;
 }
 
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
-
 #define REQUIRE_FLAVOR(flavor)                                                                            \
     do {                                                                                                  \
         if (!QFile::exists(kDebianPython)) QSKIP("/usr/bin/python3 (Debian's) is not installed");          \
@@ -68,16 +61,8 @@ bool printableAscii(const QByteArray& text) {
 class tst_CliScriptExport : public QObject {
     Q_OBJECT
 
-    struct Redis {
-        explicit Redis(const QString& password)
-            : server{QStringLiteral("redis-server"),
-                     {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                      "--requirepass", password},
-                     kWait} {}
-        quint16 port = freePort();
-        Background server;
-        bool ready() { return !server.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty(); }
-        QString to() const { return QStringLiteral("127.0.0.1:%1").arg(port); }
+    struct Redis : lwtest::RedisServer {
+        explicit Redis(const QString& password) : lwtest::RedisServer(kWait, password) {}
     };
 
     static void flavors() {
@@ -113,14 +98,14 @@ private slots:
         QVERIFY(text.contains("s.send(b'AUTH ' + s.var('password'), True,"));
 
         Redis redis(QStringLiteral("linewright-test"));
-        QVERIFY(redis.ready());
+        QVERIFY(redis.start());
         r = runPython({program, redis.to()});
         QVERIFY2(r.status == 0, qPrintable(r.all()));
         QCOMPARE(r.out, QByteArray("passed: " + kScripts.toUtf8() + "/redis.lws\n"));
 
         // Another password: the first failing expect (AUTH's +OK, line 15) ends it.
         Redis other(QStringLiteral("another-password"));
-        QVERIFY(other.ready());
+        QVERIFY(other.start());
         r = runPython({program, other.to()});
         QCOMPARE(r.status, 1);
         QVERIFY2(r.err.contains("redis.lws:15: the next message did not match"), qPrintable(r.all()));

@@ -13,6 +13,7 @@
 //   * a peer that sends bytes after its STARTTLS go-ahead: the upgrade is
 //     refused (they would pass as protected).
 // Each peer missing is a QSKIP naming it. Random ports; every wait bounded.
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 
 #include <QFile>
@@ -24,8 +25,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
-const QString kDebianPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWait = 60000;
 
 using lwtest::Background;
@@ -42,12 +41,6 @@ QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArra
     lwtest::writeFile(path, text);
     return path;
 }
-
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)
 
 }  // namespace
 

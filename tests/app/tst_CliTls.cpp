@@ -25,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "CliTestSupport.h"
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
@@ -34,7 +35,6 @@
 
 namespace {
 
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
 using lwtest::freePort;

@@ -4,6 +4,7 @@
 // on the loopback interface), against
 // logger(1) (syslog over UDP) and socat both ways, the usage errors, and a
 // recorded session. Waits are on outputs and exits, with deadlines.
+#include "CliTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDeadlineTimer>
@@ -20,7 +21,6 @@
 using namespace lwtest;
 
 namespace {
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 10000;
 
 Run cli(const QStringList& args, const QByteArray& input = {}, int timeoutMs = 20000) {

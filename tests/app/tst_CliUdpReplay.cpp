@@ -8,6 +8,7 @@
 // listen --echo` recordings replayed against an echo server and a closed
 // port; a reply that never comes (the per-reply timeout). Waits are on
 // outputs and exits, with deadlines; nothing sleeps.
+#include "CliTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDeadlineTimer>
@@ -26,7 +27,6 @@
 using namespace lwtest;
 
 namespace {
-const QString kCli = QStringLiteral(LW_CLI_PATH);
 constexpr int kWait = 15000;
 
 Run cli(const QStringList& args, const QByteArray& input = {}) { return runProcess(kCli, args, input, 30000, kWait); }

@@ -19,39 +19,34 @@ using engine::EventKind;
 
 namespace {
 
-Event collect(engine::ChannelId ch, std::string bytes) {
+/// An event of `kind` on channel `ch`, with its sub-code and text.
+template <class Sub = std::uint8_t>
+Event event(EventKind kind, engine::ChannelId ch, Sub sub = {}, std::string info = {}) {
     Event e;
-    e.kind = EventKind::Collect;
+    e.kind = kind;
     e.channel = ch;
+    e.sub = static_cast<std::uint8_t>(sub);
+    e.info = std::move(info);
+    return e;
+}
+
+Event collect(engine::ChannelId ch, std::string bytes) {
+    Event e = event(EventKind::Collect, ch);
     e.size = static_cast<std::int64_t>(bytes.size());
     e.data = std::move(bytes);
     return e;
 }
 
 Event found(engine::ChannelId ch) {
-    Event e;
-    e.kind = EventKind::FoundTerminator;
-    e.channel = ch;
+    Event e = event(EventKind::FoundTerminator, ch);
     e.setTerminator(engine::Terminator::bytes("\n"));
     return e;
 }
 
-Event closed(engine::ChannelId ch) {
-    Event e;
-    e.kind = EventKind::Closed;
-    e.channel = ch;
-    e.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
-    e.info = "eof";
-    return e;
-}
+Event closed(engine::ChannelId ch) { return event(EventKind::Closed, ch, engine::CloseReason::Peer, "eof"); }
 
 Event noTerminator(engine::ChannelId ch) {
-    Event e;
-    e.kind = EventKind::Warning;
-    e.channel = ch;
-    e.sub = static_cast<std::uint8_t>(engine::WarningCode::NoTerminator);
-    e.info = "no terminator";
-    return e;
+    return event(EventKind::Warning, ch, engine::WarningCode::NoTerminator, "no terminator");
 }
 
 // A file the printer writes to, read back.
