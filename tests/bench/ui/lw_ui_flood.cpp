@@ -28,7 +28,16 @@
 //     press every 100 ms) — both < 100 ms. (--skip-log --skip-flood for
 //     the bursts alone.)
 //
-//  4. Load (--load EVENTS): that many events handed to a shown MainWindow as
+//  4. UDP (--udp): a bound UDP channel of a real MainWindow (1400x880,
+//     listening as Listen… ▸ UDP does, recording as the GUI does unless
+//     --no-record) takes 64-byte datagrams at --udp-rate datagrams/s (default
+//     100,000) for --seconds from a sender thread (sendmmsg, paced every
+//     millisecond). The worst event-loop delay and key-press-to-repaint (<
+//     100 ms), and the count: every datagram the kernel delivered to the
+//     socket (sent minus the socket's drop counter in /proc/net/udp) is one
+//     message in the window (none lost after delivery).
+//
+//  5. Load (--load EVENTS): that many events handed to a shown MainWindow as
 //     a session file's are (EngineBridge::loadOffline): the time until
 //     loaded() and the worst event-loop delay meanwhile (a figure, no target).
 //
@@ -37,7 +46,7 @@
 //                    [--scrolls N] [--skip-log] [--skip-flood]
 //                    [--flood-messages] [--flood-filter TEXT] [--record FILE]
 //                    [--bursts all,periodic,channels] [--no-record]
-//                    [--load EVENTS]
+//                    [--load EVENTS] [--udp] [--udp-rate DATAGRAMS_PER_S]
 // (--flood-messages / --flood-filter: the view shows messages / a filtered
 // log during the flood; --record: the flood is recorded to FILE by a
 // SessionCapture, as the GUI records every session).
@@ -77,6 +86,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +115,8 @@ struct Options {
     QStringList bursts;          // burst patterns to run in a MainWindow: all, periodic, channels
     bool noRecord = false;       // the burst windows do not record
     std::size_t load = 0;        // events to load as a session file's (0: not measured)
+    bool udp = false;            // the UDP flood into a window
+    double udpRate = 100000;     // datagrams/s of the UDP flood
 };
 
 struct Result {
@@ -782,7 +794,187 @@ void burstBenchmark(const Options& o) {
     }
 }
 
-// --- 4. A session file's events, at once ---------------------------------------------------
+// --- 4. UDP datagrams into a window --------------------------------------------------------
+
+/// Sends 64-byte datagrams (payload()) to 127.0.0.1:port from a thread of its
+/// own at `perSec` for `seconds`, sendmmsg in batches, paced every millisecond.
+class DatagramSender {
+public:
+    DatagramSender(std::uint16_t port, double perSec, double seconds)
+        : m_port(port), m_perSec(perSec), m_seconds(seconds) {}
+    ~DatagramSender() {
+        if (m_thread.joinable()) m_thread.join();
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    bool connect() {
+        m_fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        if (m_fd < 0) return false;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(m_port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int buf = 4 << 20;
+        ::setsockopt(m_fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+        return ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    void start() { m_thread = std::thread([this] { run(); }); }
+    bool finished() const { return m_done.load(std::memory_order_acquire); }
+    std::uint64_t sent() const { return m_sent.load(std::memory_order_acquire); }
+    std::uint64_t failed() const { return m_failed.load(std::memory_order_acquire); }
+
+private:
+    void run() {
+        constexpr std::size_t kBatch = 256;
+        std::vector<std::string> bufs(kBatch);
+        std::vector<iovec> iov(kBatch);
+        std::vector<mmsghdr> msgs(kBatch);
+        const auto start = Clock::now();
+        const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_seconds));
+        std::uint64_t sent = 0;
+        for (auto now = start; now < end; now = Clock::now()) {
+            const auto due = static_cast<std::uint64_t>(std::chrono::duration<double>(now - start).count() * m_perSec);
+            while (sent < due) {
+                const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(due - sent, kBatch));
+                for (std::size_t i = 0; i < n; ++i) {
+                    bufs[i] = payload(sent + i);
+                    iov[i] = {bufs[i].data(), bufs[i].size()};
+                    msgs[i] = {};
+                    msgs[i].msg_hdr.msg_iov = &iov[i];
+                    msgs[i].msg_hdr.msg_iovlen = 1;
+                }
+                const int w = ::sendmmsg(m_fd, msgs.data(), static_cast<unsigned>(n), 0);
+                if (w <= 0) {
+                    // A full send buffer (or ECONNREFUSED after the window closed): counted, not retried.
+                    m_failed.fetch_add(n, std::memory_order_acq_rel);
+                    sent += n;
+                    continue;
+                }
+                sent += static_cast<std::uint64_t>(w);
+                m_sent.fetch_add(static_cast<std::uint64_t>(w), std::memory_order_acq_rel);
+            }
+            std::this_thread::sleep_until(now + std::chrono::milliseconds(1));
+        }
+        m_done.store(true, std::memory_order_release);
+    }
+
+    std::uint16_t m_port;
+    double m_perSec;
+    double m_seconds;
+    int m_fd = -1;
+    std::thread m_thread;
+    std::atomic<std::uint64_t> m_sent{0};
+    std::atomic<std::uint64_t> m_failed{0};
+    std::atomic<bool> m_done{false};
+};
+
+/// The drop counter of the UDP socket bound to 127.0.0.1:port (the last
+/// column of /proc/net/udp): datagrams the kernel did not deliver to it (its
+/// receive buffer was full). -1 when the socket is not listed.
+long long udpSocketDrops(std::uint16_t port) {
+    std::ifstream in("/proc/net/udp");
+    std::string line;
+    char want[32];
+    std::snprintf(want, sizeof want, "0100007F:%04X", port);
+    while (std::getline(in, line)) {
+        // "sl local_address rem_address …": the local address is the second field.
+        std::istringstream fields(line);
+        std::string sl, local;
+        if (!(fields >> sl >> local) || local != want) continue;
+        std::string field, drops;  // the last field (the line ends in blanks)
+        while (fields >> field) drops = field;
+        return std::atoll(drops.c_str());
+    }
+    return -1;
+}
+
+/// The system's UDP receive-buffer drops (RcvbufErrors in /proc/net/snmp),
+/// every socket's: a cross-check of udpSocketDrops().
+long long udpRcvbufErrors() {
+    std::ifstream in("/proc/net/snmp");
+    std::string header, values;
+    while (std::getline(in, header)) {
+        if (header.rfind("Udp:", 0) != 0 || !std::getline(in, values)) continue;
+        std::istringstream h(header), v(values);
+        std::string name, value;
+        while (h >> name && v >> value)
+            if (name == "RcvbufErrors") return std::atoll(value.c_str());
+    }
+    return -1;
+}
+
+void udpBenchmark(const Options& o) {
+    std::printf("udp: %.0f datagrams/s for %.0f s into a bound UDP channel of a window…\n", o.udpRate, o.seconds);
+    std::fflush(stdout);
+    ui::MainWindow w;
+    w.resize(1400, 880);
+    w.show();
+    if (!o.record.isEmpty()) w.capture()->setPath(o.record + QStringLiteral(".udp"));
+    if (o.noRecord) w.capture()->setRecording(false);
+    runFor(200);
+    ui::ListenParams lp;
+    lp.udp = true;
+    lp.host = QStringLiteral("127.0.0.1");
+    lp.port = 0;
+    lp.terminator = engine::Terminator::none();
+    const engine::ChannelId server = w.listenOn(lp);
+    const std::uint16_t port = listeningPort(w.bridge()->store(), server);
+    if (!port) {
+        report("udp: channel bound", "no", "yes", false);
+        return;
+    }
+    DatagramSender sender(port, o.udpRate, o.seconds);
+    if (!sender.connect()) {
+        report("udp: sender socket", "no", "yes", false);
+        return;
+    }
+    const long long drops0 = std::max(0LL, udpSocketDrops(port));
+    const long long rcvbuf0 = udpRcvbufErrors();
+    w.composer()->editor()->setFocus();
+    runFor(300);
+    KeyProbe probe(w.composer()->editor());
+    ui::UiLatencyMonitor monitor;
+    CpuPerTurn cpu;
+    const double cpu0 = threadCpuMs();
+    QElapsedTimer wall;
+    wall.start();
+    sender.start();
+    const auto received = [&w, server] {
+        const ui::ChannelInfo* i = w.bridge()->channelModel()->info(server);
+        return i ? i->messagesIn : 0;
+    };
+    const auto drops = [&] { return std::max(0LL, udpSocketDrops(port) - drops0); };
+    runUntil([&] { return sender.finished(); }, static_cast<int>(o.seconds * 1000) + 30000);
+    // Everything the kernel delivered is in the window once received + drops
+    // reach what was sent (bounded: a lost datagram would leave it short).
+    const std::uint64_t sent = sender.sent();
+    const bool settled = runUntil([&] { return received() + static_cast<std::uint64_t>(drops()) >= sent; }, 30000);
+    runFor(300);
+    const double seconds = static_cast<double>(wall.nsecsElapsed()) / 1e9;
+    const std::uint64_t got = received();
+    const auto dropped = static_cast<std::uint64_t>(drops());
+    const std::uint64_t delivered = sent >= dropped ? sent - dropped : 0;
+    report("udp: worst UI event-loop delay", std::to_string(monitor.worstEverMs()) + " ms", "< 100 ms",
+           monitor.worstEverMs() < 100);
+    report("udp: worst key press to repaint", std::to_string(probe.worstMs()) + " ms", "< 100 ms", probe.worstMs() < 100);
+    report("udp: delivered by the kernel but not shown", std::to_string(delivered > got ? delivered - got : 0), "0",
+           settled && got == delivered);
+    info("udp: datagrams sent / dropped by the kernel / shown",
+         std::to_string(sent) + " / " + std::to_string(dropped) + " / " + std::to_string(got) + " in " +
+             num(seconds, 2) + " s (" + num(static_cast<double>(sent) / o.seconds, 0) + "/s offered; " +
+             std::to_string(sender.failed()) + " not sent: the sender's buffer was full); " +
+             std::to_string(w.bridge()->store().size()) + " events in the log; key probe " +
+             std::to_string(probe.samples()) + " presses, mean " + num(probe.meanMs(), 1) + " ms");
+    info("udp: the socket's drop counter / the system's RcvbufErrors, during the run",
+         std::to_string(udpSocketDrops(port)) + " - " + std::to_string(drops0) + " / " +
+             std::to_string(udpRcvbufErrors() - rcvbuf0));
+    info("udp: GUI-thread CPU, most between two 10 ms ticks / in all",
+         num(cpu.worstMs(), 1) + " ms / " + num((threadCpuMs() - cpu0) / 1000.0, 2) + " s");
+    w.bridge()->reactor().close(server);
+    w.close();
+    runFor(100);
+}
+
+// --- 5. A session file's events, at once ---------------------------------------------------
 
 /// `n` events (collect + found_terminator pairs of 64-byte lines) handed to a
 /// shown MainWindow's bridge as a session file's are (loadOffline): the time
@@ -861,15 +1053,18 @@ int main(int argc, char** argv) {
         else if (a == QLatin1String("--bursts")) o.bursts = next().split(QLatin1Char(','), Qt::SkipEmptyParts);
         else if (a == QLatin1String("--no-record")) o.noRecord = true;
         else if (a == QLatin1String("--load")) o.load = next().toULongLong();
+        else if (a == QLatin1String("--udp")) o.udp = true;
+        else if (a == QLatin1String("--udp-rate")) o.udpRate = next().toDouble();
         else {
             std::fprintf(stderr,
                          "usage: lw_ui_flood [--rate EVENTS_PER_S] [--seconds S] [--rows N] [--scrolls N] "
                          "[--skip-log] [--skip-flood] [--flood-messages] [--flood-filter TEXT] [--record FILE] "
-                         "[--bursts all,periodic,channels] [--no-record] [--load EVENTS]\n");
+                         "[--bursts all,periodic,channels] [--no-record] [--load EVENTS] [--udp] "
+                         "[--udp-rate DATAGRAMS_PER_S]\n");
             return 2;
         }
     }
-    if (o.rate <= 0 || o.seconds <= 0 || o.rows < 20 || o.scrolls < 1) {
+    if (o.rate <= 0 || o.udpRate <= 0 || o.seconds <= 0 || o.rows < 20 || o.scrolls < 1) {
         std::fprintf(stderr, "lw_ui_flood: --rate, --seconds, --scrolls must be positive and --rows at least 20\n");
         return 2;
     }
@@ -879,8 +1074,9 @@ int main(int argc, char** argv) {
 
     if (o.log) logBenchmark(o, view);
     if (o.flood) floodBenchmark(o, view);
-    if (!o.bursts.isEmpty() || o.load) view.hide();
+    if (!o.bursts.isEmpty() || o.load || o.udp) view.hide();
     if (!o.bursts.isEmpty()) burstBenchmark(o);
+    if (o.udp) udpBenchmark(o);
     if (o.load) loadBenchmark(o.load);
 
     std::printf("\nGUI flood benchmark — %s\n\n", machine().c_str());
