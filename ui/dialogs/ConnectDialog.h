@@ -32,6 +32,7 @@ namespace ui {
 
 class TerminatorEdit;
 class TlsOptionsBox;
+class UdpOptionsBox;
 class ProtocolChooser;
 
 class ConnectDialog : public QDialog {
@@ -53,6 +54,7 @@ public:
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    UdpOptionsBox* udpBox() const { return m_udp; }
     ProtocolChooser* protocolChooser() const { return m_protocol; }
     /// Why OK is off ("" when the input is valid).
     QString problem() const;
@@ -78,6 +80,7 @@ private:
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
+    UdpOptionsBox* m_udp = nullptr;
     ProtocolChooser* m_protocol = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     QScrollArea* m_scroll = nullptr;
