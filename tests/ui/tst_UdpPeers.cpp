@@ -28,11 +28,13 @@
 #include "ui/views/EscapeEdit.h"
 #include "WindowTestSupport.h"
 
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
@@ -108,6 +110,8 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
+    // Every insertion and change the rows announce is checked against what the model then says.
+    QAbstractItemModelTester tester(w.bridge()->channelModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const ChannelId bound = bindUdp(w);
     const std::uint16_t port = boundPort(w, bound);
     QVERIFY(port != 0);
@@ -165,9 +169,23 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     QVERIFY(!a.hasPendingDatagrams());
 
     if (const QByteArray dir = qgetenv("LW_UDP_SHOT_DIR"); !dir.isEmpty()) {
-        w.resize(1400, 820);
+        w.resize(1600, 840);
+        if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("ChannelsDock")))
+            w.resizeDocks({dock}, {680}, Qt::Horizontal);
+        if (auto* inspector = w.findChild<QDockWidget*>(QStringLiteral("InspectorDock")))
+            w.resizeDocks({inspector}, {200}, Qt::Horizontal);
+        if (auto* bytes = w.findChild<QDockWidget*>(QStringLiteral("BytesDock")))
+            w.resizeDocks({bytes}, {160}, Qt::Vertical);
         list->expandAll();
+        for (int c = 0; c < ui::ChannelModel::ColumnCount; ++c) list->resizeColumnToContents(c);
         list->setCurrentIndex(bRow);
+        // The status bar's figures are sampled about once a second: wait (bounded) for them.
+        const auto statusCaughtUp = [&w] {
+            for (const QLabel* l : w.findChildren<QLabel*>())
+                if (l->text() == QStringLiteral("1 channel open")) return true;
+            return false;
+        };
+        if (!QTest::qWaitFor(statusCaughtUp, kWaitMs)) qWarning("shot: the status bar did not catch up");
         QCoreApplication::sendPostedEvents();
         QCoreApplication::processEvents();
         QVERIFY(w.grab().save(QString::fromUtf8(dir) + QStringLiteral("/udp-peers.png")));
@@ -189,6 +207,7 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
 
 void tst_UdpPeers::peerRowsStayBounded() {
     MainWindow w;
+    QAbstractItemModelTester tester(w.bridge()->channelModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const ChannelId bound = bindUdp(w);
     const std::uint16_t port = boundPort(w, bound);
     QVERIFY(port != 0);

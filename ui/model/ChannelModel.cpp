@@ -727,7 +727,7 @@ QVariant ChannelModel::peerData(const Node& node, int row, int column, int role)
         switch (column) {
         case ColName: return others ? tr("… other senders (beyond %1)").arg(kMaxPeers) : p.address;
         case ColState: return closed ? tr("closed · last %1").arg(seen) : tr("seen %1").arg(seen);
-        case ColPeer: return p.address;
+        case ColPeer: return QString();  // the Name column has it
         case ColBytesIn:
         case ColBytesOut:
         case ColMsgsIn:
