@@ -2,10 +2,11 @@
 //
 // What it does: TCP or UDP (a datagram channel connected to the host: TLS,
 // protocol and buffer sizes hide, the terminator frames within a datagram and
-// defaults to none), host (with the recent targets to pick from; "host:port" may
+// defaults to none; UdpOptionsBox: broadcast, and the interface, TTL and
+// loop of multicast sent to a group), host (with the recent targets to pick from; "host:port" may
 // be typed in one go), port, address family, terminator and the asynchat
 // buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
-// invalid, and says why in a tooltip. The dialog only collects parameters;
+// invalid, and says why in a tooltip (for UDP also below the UDP options). The dialog only collects parameters;
 // the main window opens the channel.
 // Size: the fields and the TLS box sit in a scroll area above the buttons;
 // the dialog asks for the size of all of it (sizeHint()), bounded by the

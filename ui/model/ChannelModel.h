@@ -155,7 +155,8 @@ public:
     /// A TLS upgrade of live channel `id` was asked for (Start TLS): it shows
     /// a pending padlock until its `tls_handshake`. Unknown channels are ignored.
     /// A UDP channel was opened (bound: `role` Listener; connected: Client)
-    /// with `terminator` framing within its datagrams.
+    /// with `options`: its terminator frames within a datagram; its broadcast
+    /// and multicast options are shown in its tool tip (ChannelInfo::udpOptions).
     void setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::DatagramOptions& options,
                      const QString& address);
     /// When the session started (the peers' "last seen" times are shown from it).
