@@ -422,6 +422,13 @@ void ChannelsController::replyToSelectedDatagram(const QModelIndex& current) {
 }
 
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
+    if (params.udp) {
+        // The dialog checks these; Recent and the command line come here directly.
+        if (const QString why = udpOptionsProblem(params.udpOptions, true, params.host); !why.isEmpty()) {
+            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
+            return 0;
+        }
+    }
     const engine::ChannelId id =
         params.udp ? m_bridge->openDatagram(true, params.host, params.port, params.datagramOptions())
                    : m_bridge->openServer(params.host, params.port, params.options());
@@ -438,6 +445,12 @@ engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
 }
 
 engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
+    if (params.udp) {
+        if (const QString why = udpOptionsProblem(params.udpOptions, false, params.host); !why.isEmpty()) {
+            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
+            return 0;
+        }
+    }
     const engine::ChannelId id =
         params.udp
             ? m_bridge->openDatagram(false, params.host, params.port, params.datagramOptions(), engineFamily(params.family))
@@ -702,6 +715,9 @@ void ChannelsController::selectionChanged() {
     m_snapshotDirty = true;
     updateScope();
     refreshCurrent();
+    // A peer row of a bound UDP channel: replies go to that peer.
+    if (const QString peer = idx.data(ChannelModel::PeerAddressRole).toString(); !peer.isEmpty())
+        m_views.composer->setDestination(peer);
     requestSnapshot();
 }
 

@@ -9,7 +9,8 @@
 // connection of a listener when its "to all" is chosen —, push a file, a
 // paced repeat, stop) and the inspector (set_terminator, buffer sizes, snapshot)
 // into engine commands. It follows the channel selected in the Channels
-// list: the composer's target (and the protocol and endpoint its snippets
+// list (a peer row beneath a bound UDP channel selects that channel and puts
+// the peer's address in the composer's To): the composer's target (and the protocol and endpoint its snippets
 // are kept for, the count of a listener's open connections), the inspector, the conversation's "selected
 // channel only" scope and which channel actions are enabled; while that
 // channel is busy it asks for a snapshot (at most every 250 ms) and

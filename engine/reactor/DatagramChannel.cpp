@@ -7,6 +7,7 @@
 #include <charconv>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 
 namespace engine {
 
@@ -155,7 +156,20 @@ void DatagramChannel::pushDatagram(std::string data, const Address& to) {
         return;
     }
     const std::size_t size = data.size();
-    switch (queue(std::move(data), dest)) {
+    SendResult result = SendResult::Sent;
+    try {
+        result = queue(std::move(data), dest);
+    } catch (const std::system_error& e) {
+        // The system refused this one datagram (EACCES: a broadcast address
+        // without SO_BROADCAST; EADDRNOTAVAIL, ENETUNREACH, …): an `error`;
+        // the channel stays open, as for a datagram too large.
+        std::string why = "cannot send a datagram of " + std::to_string(size) + " bytes: " + e.what();
+        if (e.code() == std::errc::permission_denied)
+            why += " (a broadcast address needs SO_BROADCAST: the broadcast option)";
+        m_report.error(e.code().value(), why + "; nothing was sent");
+        return;
+    }
+    switch (result) {
     case SendResult::Sent:
     case SendResult::WouldBlock:  // (queue() does not return it)
         return;

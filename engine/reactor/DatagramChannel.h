@@ -8,8 +8,10 @@
 // (the whole datagram, or each piece a terminator cuts it into: nothing
 // carries over between datagrams), `datagram_sent` per datagram sent with
 // its destination, `oversized` and `unreachable` warnings (the channel
-// stays open), an `error` for a datagram too large to send or a full send
-// queue (the datagram is dropped, the channel stays open), `closed` last.
+// stays open), an `error` for a datagram too large to send, a full send
+// queue or a send the system refuses at once (EACCES: a broadcast address
+// without SO_BROADCAST) — the datagram is dropped, the channel stays open —,
+// `closed` last.
 // Counters: bytes and messages in and out, as a TCP channel's (a message in
 // is one `datagram` event). With echo, each datagram goes back whole to its
 // sender.

@@ -3,6 +3,7 @@
 
 #include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/dialogs/UdpOptionsBox.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
@@ -89,6 +90,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     connect(m_buttons, &QDialogButtonBox::rejected, this, &ConnectDialog::reject);
 
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Client, this);
+    m_udp = new UdpOptionsBox(false, this);
 
     // The fields scroll when the screen is too small for them (a large
     // QT_SCALE_FACTOR); the buttons stay in view below.
@@ -97,6 +99,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     fields->setContentsMargins(0, 0, 0, 0);
     fields->addLayout(form);
     fields->addWidget(m_tls);
+    fields->addWidget(m_udp);
     fields->addStretch(1);
     m_scroll = new QScrollArea(this);
     m_scroll->setFrameShape(QFrame::NoFrame);
@@ -111,6 +114,8 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     connect(m_terminator, &TerminatorEdit::changed, this, &ConnectDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ConnectDialog::validate);
+    connect(m_udp, &UdpOptionsBox::changed, this, &ConnectDialog::validate);
+    connect(m_udp, &UdpOptionsBox::changed, this, [this] { QTimer::singleShot(0, this, &ConnectDialog::fitToContents); });
     connect(m_protocol, &ProtocolChooser::changed, this, &ConnectDialog::validate);
     connect(m_protocol, &ProtocolChooser::changed, this, [this] { QTimer::singleShot(0, this, &ConnectDialog::fitToContents); });
     // Once the box has shown or hidden its fields (the layouts settle first).
@@ -185,6 +190,7 @@ void ConnectDialog::transportChanged() {
 
 void ConnectDialog::showTransport(bool udp) {
     fields::showTcpOnly(m_form, {m_protocol, m_inBuffer, m_outBuffer}, m_tls, udp);
+    m_udp->setVisible(udp);
     m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Open UDP") : tr("&Connect"));
     setWindowTitle(udp ? tr("Connect (UDP)") : tr("Connect"));
 }
@@ -199,6 +205,7 @@ void ConnectDialog::setParams(const ConnectParams& p) {
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
     m_protocol->setChoice(p.protocol);
+    m_udp->setOptions(p.udpOptions);
     showTransport(p.udp);
     validate();
 }
@@ -222,6 +229,7 @@ ConnectParams ConnectDialog::params() const {
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
     p.tls = m_tls->config();
     p.protocol = m_protocol->choice();
+    if (p.udp) p.udpOptions = m_udp->options();
     return p;
 }
 
@@ -234,12 +242,16 @@ QString ConnectDialog::problem() const {
         return tr("Enter the host to connect to.");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
-    if (isUdp()) return {};  // no protocol or TLS over UDP
+    if (isUdp()) return m_udp->problem(params().host);  // no protocol or TLS over UDP
     if (const QString why = fields::protocolProblem(m_protocol); !why.isEmpty()) return why;
     return m_tls->problem();
 }
 
-void ConnectDialog::validate() { fields::enableOkUnless(m_buttons, problem()); }
+void ConnectDialog::validate() {
+    const QString why = problem();
+    fields::enableOkUnless(m_buttons, why);
+    m_udp->showProblem(isUdp() ? why : QString());
+}
 
 void ConnectDialog::accept() {
     if (!isInputValid()) return;

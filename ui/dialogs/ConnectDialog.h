@@ -2,10 +2,11 @@
 //
 // What it does: TCP or UDP (a datagram channel connected to the host: TLS,
 // protocol and buffer sizes hide, the terminator frames within a datagram and
-// defaults to none), host (with the recent targets to pick from; "host:port" may
+// defaults to none; UdpOptionsBox: broadcast, and the interface, TTL and
+// loop of multicast sent to a group), host (with the recent targets to pick from; "host:port" may
 // be typed in one go), port, address family, terminator and the asynchat
 // buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
-// invalid, and says why in a tooltip. The dialog only collects parameters;
+// invalid, and says why in a tooltip (for UDP also below the UDP options). The dialog only collects parameters;
 // the main window opens the channel.
 // Size: the fields and the TLS box sit in a scroll area above the buttons;
 // the dialog asks for the size of all of it (sizeHint()), bounded by the
@@ -32,6 +33,7 @@ namespace ui {
 
 class TerminatorEdit;
 class TlsOptionsBox;
+class UdpOptionsBox;
 class ProtocolChooser;
 
 class ConnectDialog : public QDialog {
@@ -53,6 +55,7 @@ public:
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    UdpOptionsBox* udpBox() const { return m_udp; }
     ProtocolChooser* protocolChooser() const { return m_protocol; }
     /// Why OK is off ("" when the input is valid).
     QString problem() const;
@@ -78,6 +81,7 @@ private:
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
+    UdpOptionsBox* m_udp = nullptr;
     ProtocolChooser* m_protocol = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     QScrollArea* m_scroll = nullptr;

@@ -4,6 +4,7 @@
 #include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "ui/dialogs/UdpOptionsBox.h"
 #include "ui/protocol/ProtocolChooser.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
@@ -70,6 +71,7 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     connect(m_buttons, &QDialogButtonBox::rejected, this, &ListenDialog::reject);
 
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Server, this);
+    m_udp = new UdpOptionsBox(true, this);
 
     // The fields scroll when the screen is too small for them (QT_SCALE_FACTOR=2); the buttons stay in
     // view; it grows when the TLS fields show and shrinks back when they hide.
@@ -78,6 +80,7 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     col->setContentsMargins(0, 0, 0, 0);
     col->addLayout(form);
     col->addWidget(m_tls);
+    col->addWidget(m_udp);
     col->addStretch(1);
     m_fit = new DialogFit(this, fields, m_buttons);
     connect(m_tls, &TlsOptionsBox::changed, m_fit, &DialogFit::refit);
@@ -87,6 +90,8 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
     connect(m_terminator, &TerminatorEdit::changed, this, &ListenDialog::validate);
     connect(m_tls, &TlsOptionsBox::changed, this, &ListenDialog::validate);
+    connect(m_udp, &UdpOptionsBox::changed, this, &ListenDialog::validate);
+    connect(m_udp, &UdpOptionsBox::changed, m_fit, &DialogFit::refit);
     connect(m_protocol, &ProtocolChooser::changed, this, &ListenDialog::validate);
     connect(m_terminator->customEdit(), &EscapeEdit::submitted, this, &ListenDialog::accept);
     setParams(ListenParams{});
@@ -105,6 +110,7 @@ void ListenDialog::transportChanged() {
 
 void ListenDialog::showTransport(bool udp) {
     fields::showTcpOnly(m_form, {m_protocol, m_inBuffer, m_outBuffer}, m_tls, udp);
+    m_udp->setVisible(udp);
     m_echo->setText(udp ? tr("&Echo every datagram back to its sender") : tr("&Echo every message back"));
     m_buttons->button(QDialogButtonBox::Ok)->setText(udp ? tr("&Bind") : tr("&Listen"));
     setWindowTitle(udp ? tr("Listen (UDP)") : tr("Listen"));
@@ -120,6 +126,7 @@ void ListenDialog::setParams(const ListenParams& p) {
     m_outBuffer->setValue(static_cast<int>(qMin<std::size_t>(p.outBufferSize, static_cast<std::size_t>(m_outBuffer->maximum()))));
     m_tls->setConfig(p.tls);
     m_protocol->setChoice(p.protocol);
+    m_udp->setOptions(p.udpOptions);
     showTransport(p.udp);
     validate();
 }
@@ -135,6 +142,7 @@ ListenParams ListenDialog::params() const {
     p.outBufferSize = static_cast<std::size_t>(m_outBuffer->value());
     p.tls = m_tls->config();
     p.protocol = m_protocol->choice();
+    if (p.udp) p.udpOptions = m_udp->options();
     return p;
 }
 
@@ -147,12 +155,16 @@ QString ListenDialog::problem() const {
         return tr("Enter the address to listen on (127.0.0.1 for this machine only).");
     if (!m_terminator->isValid())
         return tr("The terminator is not valid.");
-    if (isUdp()) return {};  // no protocol or TLS over UDP
+    if (isUdp()) return m_udp->problem(m_host->currentText().trimmed());  // no protocol or TLS over UDP
     if (const QString why = fields::protocolProblem(m_protocol); !why.isEmpty()) return why;
     return m_tls->problem();
 }
 
-void ListenDialog::validate() { fields::enableOkUnless(m_buttons, problem()); }
+void ListenDialog::validate() {
+    const QString why = problem();
+    fields::enableOkUnless(m_buttons, why);
+    m_udp->showProblem(isUdp() ? why : QString());
+}
 
 void ListenDialog::accept() {
     if (!isInputValid()) return;

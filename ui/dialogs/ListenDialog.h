@@ -3,7 +3,8 @@
 // What it does: host (loopback by default; all interfaces only when chosen),
 // port (0: any free port, the `listening` event tells which), terminator,
 // echo, TCP or UDP (a bound datagram channel: no TLS, protocol or buffers, the
-// terminator frames within a datagram and defaults to none), the buffer sizes every accepted connection inherits, and TLS or STARTTLS
+// terminator frames within a datagram and defaults to none; UdpOptionsBox:
+// a multicast group to join, broadcast, multicast TTL / interface / loop), the buffer sizes every accepted connection inherits, and TLS or STARTTLS
 // for them (TlsOptionsBox; OK stays off while its input is wrong). The dialog
 // only collects parameters; the main window opens the channel.
 // What it owns: its child widgets.
@@ -26,6 +27,7 @@ namespace ui {
 
 class TerminatorEdit;
 class TlsOptionsBox;
+class UdpOptionsBox;
 class DialogFit;
 class ProtocolChooser;
 
@@ -45,6 +47,7 @@ public:
     QCheckBox* echoBox() const { return m_echo; }
     TerminatorEdit* terminatorEdit() const { return m_terminator; }
     TlsOptionsBox* tlsBox() const { return m_tls; }
+    UdpOptionsBox* udpBox() const { return m_udp; }
     DialogFit* fit() const { return m_fit; }
     ProtocolChooser* protocolChooser() const { return m_protocol; }
     /// Why OK is off ("" when the input is valid).
@@ -66,6 +69,7 @@ private:
     QSpinBox* m_inBuffer = nullptr;
     QSpinBox* m_outBuffer = nullptr;
     TlsOptionsBox* m_tls = nullptr;
+    UdpOptionsBox* m_udp = nullptr;
     ProtocolChooser* m_protocol = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
     DialogFit* m_fit = nullptr;

@@ -1,6 +1,7 @@
 // ChannelModel.cpp — the channel tree, folded from events.
 #include "ui/model/ChannelModel.h"
 
+#include "ui/model/ChannelParams.h"
 #include "ui/model/Formatters.h"
 
 #include <QGuiApplication>
@@ -11,6 +12,7 @@
 #include <QPixmap>
 
 #include <algorithm>
+#include <limits>
 
 namespace ui {
 namespace {
@@ -245,11 +247,13 @@ void ChannelModel::applyOne(const engine::Event& e) {
         ++i.messagesIn;
         i.bytesIn += e.bytes().size();
         if (!e.peer().empty()) i.lastSender = utf8(e.peer());
+        if (i.role == engine::ChannelRole::Listener) notePeer(id, e, true);
         break;
     case K::DatagramSent:
         i.udp = true;
         ++i.messagesOut;
         i.bytesOut += e.bytes().size();
+        if (i.role == engine::ChannelRole::Listener) notePeer(id, e, false);
         break;
     case K::Hosted:
         if (e.hostPhase() != engine::HostPhase::Dispatcher) return;
@@ -303,6 +307,11 @@ void ChannelModel::applyOne(const engine::Event& e) {
         if (state) applySnapshot(n, *state);
         setPhase(n, engine::ChannelPhase::Closed);
         i.closedUs = e.tUs;
+        // Its peer rows grey with it.
+        if (n.peerRows > 0) {
+            touchPeerRow(id, 0);
+            touchPeerRow(id, n.peerRows - 1);
+        }
         if (e.closeReason() == engine::CloseReason::Error && i.lastErrorText.isEmpty()) {
             i.lastError = e.errorCode();
             i.lastErrorText = utf8(e.detail());
@@ -311,6 +320,52 @@ void ChannelModel::applyOne(const engine::Event& e) {
     default: return;  // nothing shown changes
     }
     touch(id);
+}
+
+void ChannelModel::notePeer(int node, const engine::Event& e, bool in) {
+    const std::string_view address = e.peer();
+    if (address.empty()) return;
+    Node& n = m_nodes[static_cast<std::size_t>(node)];
+    UdpPeer* p = nullptr;
+    int row = -1;
+    if (const auto it = n.peerIndex.find(address); it != n.peerIndex.end()) {
+        row = it->second;
+        p = &n.peers[static_cast<std::size_t>(row)];
+    } else if (!in) {
+        return;  // a send to an address that has not sent anything makes no row
+    } else if (n.peers.size() < static_cast<std::size_t>(kMaxPeers)) {
+        row = static_cast<int>(n.peers.size());
+        n.peers.push_back(UdpPeer{utf8(address)});
+        n.peerIndex.emplace(std::string(address), row);
+        p = &n.peers.back();
+    } else {
+        // Beyond the bound: counted together, nothing kept per address.
+        n.hasOthers = true;
+        row = kMaxPeers;
+        p = &n.others;
+    }
+    if (p->firstUs < 0) p->firstUs = e.tUs;
+    p->lastUs = e.tUs;
+    if (in) {
+        ++p->datagramsIn;
+        p->bytesIn += e.bytes().size();
+    } else {
+        ++p->datagramsOut;
+        p->bytesOut += e.bytes().size();
+    }
+    touchPeerRow(node, row);
+}
+
+void ChannelModel::touchPeerRow(int node, int row) {
+    Node& n = m_nodes[static_cast<std::size_t>(node)];
+    if (row < n.peerRows) {
+        n.peerChangedLo = n.peerChangedLo < 0 ? row : std::min(n.peerChangedLo, row);
+        n.peerChangedHi = std::max(n.peerChangedHi, row);
+    }
+    if (!n.peersDirty) {
+        n.peersDirty = true;
+        m_peersTouched.push_back(node);
+    }
 }
 
 void ChannelModel::applyEvents(const std::vector<engine::Event>& batch) {
@@ -334,12 +389,15 @@ void ChannelModel::setOptions(engine::ChannelId id, engine::ChannelRole role, co
     flush();
 }
 
-void ChannelModel::setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::Terminator& terminator,
+void ChannelModel::setStartTime(const QDateTime& start) { m_startTime = start; }
+
+void ChannelModel::setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::DatagramOptions& options,
                                const QString& address) {
     const int n = nodeFor(id, role, 0, -1);
     ChannelInfo& i = m_nodes[static_cast<std::size_t>(n)].info;
     i.udp = true;
-    i.terminator = terminator;
+    i.udpOptions = UdpSocketOptions::describe(options);
+    i.terminator = options.terminator;
     i.terminatorKnown = true;
     noteAddress(i, role, address);
     touch(n);
@@ -398,6 +456,22 @@ void ChannelModel::flush() {
             touch(p);
         }
     }
+    // Peer rows: the new ones in one insertion per channel, the changed ones in one dataChanged.
+    for (int node : m_peersTouched) {
+        Node& n = m_nodes[static_cast<std::size_t>(node)];
+        n.peersDirty = false;
+        if (!n.alive || n.row < 0) continue;
+        const QModelIndex parentIndex = indexOfNode(node, 0);
+        if (n.peerChangedHi >= 0)
+            emit dataChanged(index(n.peerChangedLo, 0, parentIndex), index(n.peerChangedHi, ColumnCount - 1, parentIndex));
+        n.peerChangedLo = n.peerChangedHi = -1;
+        if (const int wanted = n.peerRowsWanted(); wanted > n.peerRows) {
+            beginInsertRows(parentIndex, n.peerRows, wanted - 1);
+            n.peerRows = wanted;
+            endInsertRows();
+        }
+    }
+    m_peersTouched.clear();
     if (m_touched.empty()) return;
     // Changed rows: one dataChanged per run of adjacent rows under one parent.
     std::sort(m_touched.begin(), m_touched.end(), [this](int a, int b) {
@@ -444,6 +518,11 @@ int ChannelModel::removeClosed() {
         node.row = -1;
         m_byId.erase(node.info.id);
         node.info = ChannelInfo{};
+        node.peers.clear();
+        node.peerIndex.clear();
+        node.others = UdpPeer{};
+        node.hasOthers = false;
+        node.peerRows = 0;
         ++removed;
     };
     // Removes the runs of removable entries of `list` (children of `parent`), last run first.
@@ -481,6 +560,7 @@ void ChannelModel::clear() {
     m_top.clear();
     m_pending.clear();
     m_touched.clear();
+    m_peersTouched.clear();
     m_upstreamOf.clear();
     m_open = 0;
     endResetModel();
@@ -504,6 +584,37 @@ const ChannelInfo* ChannelModel::info(engine::ChannelId id) const {
     return it == m_byId.end() ? nullptr : &m_nodes[static_cast<std::size_t>(it->second)].info;
 }
 
+const std::vector<UdpPeer>* ChannelModel::peers(engine::ChannelId id) const {
+    auto it = m_byId.find(id);
+    return it == m_byId.end() ? nullptr : &m_nodes[static_cast<std::size_t>(it->second)].peers;
+}
+
+const UdpPeer* ChannelModel::otherSenders(engine::ChannelId id) const {
+    auto it = m_byId.find(id);
+    if (it == m_byId.end()) return nullptr;
+    const Node& n = m_nodes[static_cast<std::size_t>(it->second)];
+    return n.hasOthers ? &n.others : nullptr;
+}
+
+QModelIndex ChannelModel::indexForPeer(engine::ChannelId id, const QString& address) const {
+    auto it = m_byId.find(id);
+    if (it == m_byId.end()) return QModelIndex();
+    const Node& n = m_nodes[static_cast<std::size_t>(it->second)];
+    const QByteArray key = address.toUtf8();
+    const auto p = n.peerIndex.find(std::string_view(key.constData(), static_cast<std::size_t>(key.size())));
+    if (p == n.peerIndex.end() || p->second >= n.peerRows || n.row < 0) return QModelIndex();
+    return createIndex(p->second, 0, static_cast<quintptr>(it->second + 1) | kPeerBit);
+}
+
+int ChannelModel::peerNodeOf(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this || (index.internalId() & kPeerBit) == 0) return -1;
+    const auto node = static_cast<long long>(index.internalId() & ~kPeerBit) - 1;
+    if (node < 0 || static_cast<std::size_t>(node) >= m_nodes.size()) return -1;
+    const Node& n = m_nodes[static_cast<std::size_t>(node)];
+    if (!n.alive || index.row() < 0 || index.row() >= n.peerRows) return -1;
+    return static_cast<int>(node);
+}
+
 std::vector<engine::ChannelId> ChannelModel::channels() const {
     std::vector<engine::ChannelId> v;
     v.reserve(m_byId.size());
@@ -513,7 +624,7 @@ std::vector<engine::ChannelId> ChannelModel::channels() const {
 }
 
 const ChannelModel::Node* ChannelModel::nodeOf(const QModelIndex& index) const {
-    if (!index.isValid() || index.model() != this) return nullptr;
+    if (!index.isValid() || index.model() != this || (index.internalId() & kPeerBit) != 0) return nullptr;
     const auto parentNode = static_cast<long long>(index.internalId()) - 1;
     const std::vector<int>& list =
         parentNode < 0 ? m_top : m_nodes[static_cast<std::size_t>(parentNode)].children;
@@ -529,28 +640,31 @@ QModelIndex ChannelModel::index(int row, int column, const QModelIndex& parent) 
     }
     if (parent.column() != 0) return QModelIndex();
     const Node* p = nodeOf(parent);
-    if (!p || static_cast<std::size_t>(row) >= p->children.size()) return QModelIndex();
+    if (!p) return QModelIndex();
+    if (p->children.empty() && row < p->peerRows)  // a bound UDP channel: its peers
+        return createIndex(row, column, static_cast<quintptr>(p - m_nodes.data() + 1) | kPeerBit);
+    if (static_cast<std::size_t>(row) >= p->children.size()) return QModelIndex();
     const int pnode = m_nodes[static_cast<std::size_t>(p->children[static_cast<std::size_t>(row)])].parentNode;
     return createIndex(row, column, static_cast<quintptr>(pnode + 1));
 }
 
 QModelIndex ChannelModel::parent(const QModelIndex& child) const {
     if (!child.isValid() || child.internalId() == 0) return QModelIndex();
-    return indexOfNode(static_cast<int>(child.internalId() - 1), 0);
+    return indexOfNode(static_cast<int>((child.internalId() & ~kPeerBit) - 1), 0);
 }
 
 int ChannelModel::rowCount(const QModelIndex& parent) const {
     if (!parent.isValid()) return static_cast<int>(m_top.size());
     if (parent.column() != 0) return 0;
-    const Node* p = nodeOf(parent);
-    return p ? static_cast<int>(p->children.size()) : 0;
+    const Node* p = nodeOf(parent);  // nullptr for a peer row: it has none
+    return p ? static_cast<int>(p->children.size()) + (p->children.empty() ? p->peerRows : 0) : 0;
 }
 
 int ChannelModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 
 Qt::ItemFlags ChannelModel::flags(const QModelIndex& index) const {
     Qt::ItemFlags f = QAbstractItemModel::flags(index);
-    if (index.isValid() && index.column() == ColName) f |= Qt::ItemIsEditable;
+    if (index.isValid() && index.column() == ColName && nodeOf(index)) f |= Qt::ItemIsEditable;
     return f;
 }
 
@@ -590,7 +704,76 @@ QString ChannelModel::nameText(const ChannelInfo& i) {
     return QStringLiteral("%1%2 %3").arg(i.label, channelLabel(i.id), latin1(engine::channelRoleName(i.role)));
 }
 
+QVariant ChannelModel::peerData(const Node& node, int row, int column, int role) const {
+    const ChannelInfo& c = node.info;
+    const bool others = row >= static_cast<int>(node.peers.size());
+    const UdpPeer& p = others ? node.others : node.peers[static_cast<std::size_t>(row)];
+    const bool closed = c.phase == engine::ChannelPhase::Closed;
+    const auto value = [&](int col) -> QVariant {
+        switch (col) {
+        case ColName:
+        case ColPeer: return p.address;
+        case ColState: return static_cast<qlonglong>(p.lastUs);
+        case ColBytesIn: return static_cast<qulonglong>(p.bytesIn);
+        case ColBytesOut: return static_cast<qulonglong>(p.bytesOut);
+        case ColMsgsIn: return static_cast<qulonglong>(p.datagramsIn);
+        case ColMsgsOut: return static_cast<qulonglong>(p.datagramsOut);
+        default: return QString();
+        }
+    };
+    const QString seen = p.lastUs < 0 ? QString() : formatTimeUs(p.lastUs, m_startTime);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case ColName: return others ? tr("… other senders (beyond %1)").arg(kMaxPeers) : p.address;
+        case ColState: return closed ? tr("closed · last %1").arg(seen) : tr("seen %1").arg(seen);
+        case ColPeer: return QString();  // the Name column has it
+        case ColBytesIn:
+        case ColBytesOut:
+        case ColMsgsIn:
+        case ColMsgsOut: return QString::number(value(column).toULongLong());
+        default: return QString();
+        }
+    case Qt::ToolTipRole: {
+        QStringList lines;
+        if (others)
+            lines << tr("Datagrams from senders beyond the first %1 of %2, counted together (no row each, so "
+                        "a flood from many source ports stays bounded)")
+                         .arg(kMaxPeers)
+                         .arg(channelLabel(c.id));
+        else
+            lines << tr("peer %1 of %2 (UDP bound)").arg(p.address, channelLabel(c.id));
+        lines << tr("in: %n datagram(s)", nullptr, static_cast<int>(std::min<std::uint64_t>(p.datagramsIn, std::numeric_limits<int>::max())))
+                         + tr(", %1").arg(formatBytes(p.bytesIn));
+        if (!others)
+            lines << tr("out: %n datagram(s)", nullptr, static_cast<int>(std::min<std::uint64_t>(p.datagramsOut, std::numeric_limits<int>::max())))
+                             + tr(", %1").arg(formatBytes(p.bytesOut));
+        if (p.firstUs >= 0) lines << tr("first seen %1, last %2").arg(formatTimeUs(p.firstUs, m_startTime), seen);
+        if (closed) lines << tr("%1 is closed").arg(channelLabel(c.id));
+        else if (!others) lines << tr("Select it to reply to it: the composer's To takes its address");
+        return lines.join(QLatin1Char('\n'));
+    }
+    case Qt::TextAlignmentRole:
+        if (column >= ColBytesIn && column <= ColMsgsOut)
+            return QVariant::fromValue(Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
+        return QVariant();
+    case Qt::ForegroundRole:
+        if (closed || others) return QGuiApplication::palette().color(QPalette::PlaceholderText);
+        return QVariant();
+    case ChannelIdRole: return static_cast<uint>(c.id);
+    case RoleRole: return static_cast<int>(c.role);
+    case PhaseRole: return static_cast<int>(c.phase);
+    case IsOpenRole: return !closed;
+    case SortRole: return value(column);
+    case PeerAddressRole: return others ? QString() : p.address;
+    case IsPeerRowRole: return true;
+    default: return QVariant();
+    }
+}
+
 QVariant ChannelModel::data(const QModelIndex& index, int role) const {
+    if (const int peerNode = peerNodeOf(index); peerNode >= 0)
+        return peerData(m_nodes[static_cast<std::size_t>(peerNode)], index.row(), index.column(), role);
     const Node* node = nodeOf(index);
     if (!node) return QVariant();
     const ChannelInfo& i = node->info;
@@ -677,6 +860,11 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
             lines << (i.lastError ? tr("last error [errno %1] %2").arg(i.lastError).arg(i.lastErrorText)
                                   : tr("last error %1").arg(i.lastErrorText));
         if (listener && !node->children.empty()) lines << tr("%n connection(s) shown", nullptr, static_cast<int>(node->children.size()));
+        if (i.udp) lines << (i.udpOptions.isEmpty() ? tr("UDP options: none (no broadcast, no multicast group)")
+                                                    : tr("UDP options: %1").arg(i.udpOptions));
+        if (!node->peers.empty())
+            lines << tr("%n peer(s) shown", nullptr, static_cast<int>(node->peers.size())) +
+                         (node->hasOthers ? tr(" (the first %1; later senders counted together)").arg(kMaxPeers) : QString());
         return lines.join(QLatin1Char('\n'));
     }
     case Qt::TextAlignmentRole:
@@ -708,6 +896,8 @@ QVariant ChannelModel::data(const QModelIndex& index, int role) const {
     case SortRole: return value(index.column());
     case TlsPhaseRole: return static_cast<int>(i.tlsPhase);
     case ProxyPeerRole: return static_cast<uint>(i.proxyPeer);
+    case PeerAddressRole: return QString();
+    case IsPeerRowRole: return false;
     case TlsVerifiedRole: return i.tlsPhase == TlsPhase::Established && i.tls && tlsVerified(*i.tls);
     default: return QVariant();
     }

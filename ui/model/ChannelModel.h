@@ -16,6 +16,14 @@
 // A proxied connection is a pair: the accepted leg under its proxying
 // listener, its upstream leg (the reactor's connection to the real server)
 // beneath the accepted leg; each names the other (ChannelInfo::proxyPeer).
+// A bound UDP channel has one child row per address that sent it a datagram
+// (UdpPeer: datagrams and bytes in and out, first and last seen), created as
+// the `datagram` events come; a `datagram_sent` counts for the row of its
+// destination if there is one (a send creates no row). At most kMaxPeers
+// rows per channel: datagrams from further addresses are counted in one last
+// row, "… other senders", so a flood from many source ports cannot grow the
+// model. Peer rows are not channels: ChannelIdRole gives their channel's id,
+// PeerAddressRole their address; they grey with their channel when it closes.
 // Closed channels stay (phase "closed") until removeClosed().
 // The user may name a channel (setUserLabel(), or editing the Name column:
 // F2): the name is shown before the channel's number in the Name column, for
@@ -29,10 +37,13 @@
 #include "engine/asyncore/Terminator.h"
 
 #include <QAbstractItemModel>
+#include <QDateTime>
 #include <QString>
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,6 +58,17 @@ enum class TlsPhase : std::uint8_t {
     Established,  ///< tls_handshake came: ChannelInfo::tls says what was negotiated.
     Closed,       ///< tls_close, close_notify: the TLS session ended cleanly.
     Truncated,    ///< tls_close, truncated: it ended without close_notify.
+};
+
+/// One sender of a bound UDP channel (a row beneath it).
+struct UdpPeer {
+    QString address;             ///< "127.0.0.1:40123" ("" for the "other senders" row).
+    std::uint64_t datagramsIn = 0;
+    std::uint64_t datagramsOut = 0;
+    std::uint64_t bytesIn = 0;
+    std::uint64_t bytesOut = 0;
+    std::int64_t firstUs = -1;   ///< t_us of its first datagram.
+    std::int64_t lastUs = -1;    ///< … and of its latest one (in or out).
 };
 
 struct ChannelInfo {
@@ -92,6 +114,7 @@ struct ChannelInfo {
     /// a Listener role is a bound socket, a Client one connected to its peer.
     bool udp = false;
     QString lastSender;          ///< A bound UDP channel: the sender of the latest datagram (where a plain send goes).
+    QString udpOptions;          ///< Broadcast / multicast it was opened with, in words (UdpSocketOptions::describe); "" none.
 };
 
 class ChannelModel : public QAbstractItemModel {
@@ -109,7 +132,11 @@ public:
         TlsPhaseRole,    ///< int (ui::TlsPhase).
         TlsVerifiedRole, ///< bool: a TLS peer whose certificate was verified (false: none, or unverified).
         ProxyPeerRole,   ///< uint: the other leg of a proxied connection (0: not proxied).
+        PeerAddressRole, ///< QString: a UDP peer row's address ("" on channel rows and the "other senders" row).
+        IsPeerRowRole,   ///< bool: a row beneath a bound UDP channel (a peer, or "other senders").
     };
+    /// Peer rows kept beneath one bound UDP channel.
+    static constexpr int kMaxPeers = 1000;
     /// "TLS 1.3", "TLS 1.3 — UNVERIFIED", "TLS closed", "TLS…", "" (what the
     /// State column adds after the phase, and the inspector's headline).
     static QString tlsText(const ChannelInfo& info);
@@ -128,9 +155,12 @@ public:
     /// A TLS upgrade of live channel `id` was asked for (Start TLS): it shows
     /// a pending padlock until its `tls_handshake`. Unknown channels are ignored.
     /// A UDP channel was opened (bound: `role` Listener; connected: Client)
-    /// with `terminator` framing within its datagrams.
-    void setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::Terminator& terminator,
+    /// with `options`: its terminator frames within a datagram; its broadcast
+    /// and multicast options are shown in its tool tip (ChannelInfo::udpOptions).
+    void setDatagram(engine::ChannelId id, engine::ChannelRole role, const engine::DatagramOptions& options,
                      const QString& address);
+    /// When the session started (the peers' "last seen" times are shown from it).
+    void setStartTime(const QDateTime& start);
     void setTlsRequested(engine::ChannelId id, const engine::TlsConfig& tls);
 
     /// Characters of a user's label kept.
@@ -144,6 +174,12 @@ public:
     const ChannelInfo* info(engine::ChannelId id) const;
     /// Every channel id known, in the order they appeared.
     std::vector<engine::ChannelId> channels() const;
+    /// A bound UDP channel's peers (row order; at most kMaxPeers), or nullptr.
+    const std::vector<UdpPeer>* peers(engine::ChannelId id) const;
+    /// Datagrams (and bytes) from senders beyond kMaxPeers: the "other senders" row (nullptr: none yet).
+    const UdpPeer* otherSenders(engine::ChannelId id) const;
+    /// A peer row's index (column 0), or invalid.
+    QModelIndex indexForPeer(engine::ChannelId id, const QString& address) const;
     /// Channels not closed.
     int openChannels() const noexcept { return m_open; }
     /// Channels known (open or closed, not removed).
@@ -166,6 +202,10 @@ public:
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
 private:
+    struct StringHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
     struct Node {
         ChannelInfo info;
         int parentNode = -1;       ///< -1: top level.
@@ -173,7 +213,18 @@ private:
         std::vector<int> children; ///< Node numbers, in row order.
         bool alive = true;
         bool changed = false;      ///< Changed in the current batch (announced nodes only).
+        // --- a bound UDP channel's peers (rows beneath it, not channels) ---
+        std::vector<UdpPeer> peers;                       ///< Row order.
+        std::unordered_map<std::string, int, StringHash, std::equal_to<>> peerIndex;  ///< address → row.
+        UdpPeer others;                                   ///< Senders beyond kMaxPeers, together.
+        bool hasOthers = false;
+        int peerRows = 0;                                 ///< Rows announced to the views.
+        int peerChangedLo = -1, peerChangedHi = -1;       ///< Announced rows changed this batch.
+        bool peersDirty = false;                          ///< In m_peersTouched.
+        int peerRowsWanted() const { return static_cast<int>(peers.size()) + (hasOthers ? 1 : 0); }
     };
+    /// internalId() of a peer row: its channel's node + 1, with this bit.
+    static constexpr quintptr kPeerBit = quintptr(1) << (sizeof(quintptr) * 8 - 1);
 
     static QString nameText(const ChannelInfo& i);  // the Name column without the user's label
     int nodeFor(engine::ChannelId id, engine::ChannelRole role, engine::ChannelId parent, std::int64_t tUs);
@@ -181,6 +232,11 @@ private:
     void applySnapshot(Node& n, const engine::ChannelState& s);
     void setPhase(Node& n, engine::ChannelPhase phase);
     void touch(int node);
+    void notePeer(int node, const engine::Event& e, bool in);
+    void touchPeerRow(int node, int row);
+    /// The channel node of a peer row (and the row), or -1.
+    int peerNodeOf(const QModelIndex& index) const;
+    QVariant peerData(const Node& node, int row, int column, int role) const;
     void flush();
     const Node* nodeOf(const QModelIndex& index) const;
     QModelIndex indexOfNode(int node, int column) const;
@@ -190,6 +246,8 @@ private:
     std::vector<int> m_top;
     std::vector<int> m_pending;  ///< Created this batch, not announced yet (creation order).
     std::vector<int> m_touched;  ///< Announced nodes changed this batch.
+    std::vector<int> m_peersTouched;  ///< Nodes whose peers changed or grew this batch.
+    QDateTime m_startTime;
     /// Proxied connections: upstream leg → accepted leg (from `accepted`), so
     /// the upstream leg is put beneath its accepted leg whatever its first event.
     std::unordered_map<engine::ChannelId, engine::ChannelId> m_upstreamOf;

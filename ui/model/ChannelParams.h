@@ -43,6 +43,33 @@ struct ProtocolChoice {
 /// then no programs.
 QString loadProtocol(ProtocolChoice& c);
 
+/// The socket options of a UDP channel beyond its address (the Connect and
+/// Listen dialogs' UDP options; `linewright-cli udp --broadcast --multicast
+/// --multicast-if --multicast-ttl --no-multicast-loop`).
+struct UdpSocketOptions {
+    bool broadcast = false;        ///< SO_BROADCAST: sends to a broadcast address are allowed.
+    QString multicastGroup;        ///< A bound channel joins this group (a numeric address; "": none).
+    QString multicastInterface;    ///< An IPv4 address or an IPv6 interface index ("": the system's choice).
+    int multicastTtl = -1;         ///< TTL / hop limit of the multicast sent, 0–255 (-1: the system's default, 1).
+    bool multicastLoop = true;     ///< Our own multicast comes back to us (the system's default).
+
+    bool isDefault() const {
+        return !broadcast && multicastGroup.isEmpty() && multicastInterface.isEmpty() && multicastTtl < 0 &&
+               multicastLoop;
+    }
+    /// Copies them into `o`.
+    void applyTo(engine::DatagramOptions& o) const;
+    /// "broadcast, multicast group 239.1.2.3 on 127.0.0.1, TTL 0, no loop"; "" when all are defaults.
+    static QString describe(const engine::DatagramOptions& o);
+};
+
+/// What is wrong with `o` for a UDP channel, in one sentence ("" when
+/// nothing): a group that is not a numeric multicast address, a bad
+/// interface, a TTL outside 0–255, and — bound (`bind`), with a group — a
+/// host that would not hear the group (not the wildcard 0.0.0.0 / :: or the
+/// group itself) or of another family than the group.
+QString udpOptionsProblem(const UdpSocketOptions& o, bool bind, const QString& host);
+
 /// The address family choice: any, IPv4 only, IPv6 only.
 enum class Family { Any, IPv4, IPv6 };
 
@@ -65,6 +92,8 @@ struct ConnectParams {
     engine::TlsConfig tls;
     /// Protocol programs (none by default): their starting terminator replaces `terminator`.
     ProtocolChoice protocol;
+    /// UDP: broadcast, and multicast sent to a group (the group field does not apply).
+    UdpSocketOptions udpOptions;
 
     engine::ChannelOptions options() const;
     /// What a UDP channel (udp) is opened with.
@@ -91,6 +120,8 @@ struct ListenParams {
     engine::TlsConfig tls = serverTlsDefaults();
     /// Protocol programs every accepted connection runs (none by default).
     ProtocolChoice protocol;
+    /// UDP: the multicast group joined, broadcast, and multicast sent.
+    UdpSocketOptions udpOptions;
 
     engine::ChannelOptions options() const;
     /// What a UDP channel (udp) is opened with.

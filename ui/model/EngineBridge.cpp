@@ -28,6 +28,7 @@ EngineBridge::EngineBridge(engine::ReactorOptions options, QObject* parent) : QO
     m_reactor = std::make_unique<engine::Reactor>(std::move(options));
     m_startTime = toDateTime(m_reactor->startedAt());
     m_events->setStartTime(m_startTime);
+    m_channels->setStartTime(m_startTime);
 
     m_timer.setInterval(kDrainIntervalMs);
     connect(&m_timer, &QTimer::timeout, this, [this] {
@@ -227,7 +228,7 @@ engine::ChannelId EngineBridge::openDatagram(bool bind, const QString& host, std
     const engine::ChannelId id =
         m_reactor->openDatagram(bind ? Mode::Bind : Mode::Connect, host.toStdString(), port, options, family);
     const engine::ChannelRole role = bind ? engine::ChannelRole::Listener : engine::ChannelRole::Client;
-    m_channels->setDatagram(id, role, options.terminator,
+    m_channels->setDatagram(id, role, options,
                             !bind ? host : (port ? QStringLiteral("%1:%2").arg(host).arg(port) : QString()));
     return id;
 }
@@ -245,6 +246,7 @@ void EngineBridge::loadOffline(std::vector<engine::Event> events, const QDateTim
     m_samples.clear();
     m_startTime = start;
     m_events->setStartTime(start);
+    m_channels->setStartTime(start);
     m_backlog.clear();
     m_backlogPos = 0;
     m_backlogEvents = 0;

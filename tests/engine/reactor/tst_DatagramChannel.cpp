@@ -1,7 +1,8 @@
 // tst_DatagramChannel.cpp — UDP channels in a Reactor (DatagramChannel):
 // bound and connected, IPv4 and IPv6, `datagram` events with the peer, echo
 // byte-exact, replies to the last sender, PushTo, the largest datagram and a
-// larger one refused, ICMP port unreachable as a warning that does not close,
+// larger one refused, a broadcast send refused without SO_BROADCAST (an
+// error, the channel open) and sent with it, ICMP port unreachable as a warning that does not close,
 // a port in use, terminator framing within a datagram, paced repeats, the
 // session format's round trip of the new kinds, and a flood that stays within
 // the event backlog. Waits are on events, with deadlines; nothing sleeps.
@@ -95,6 +96,38 @@ private slots:
         // A bad destination is an error, not a crash.
         r.pushTo(sender, "x", "not-an-address");
         QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::Error, sender) == 2; }));
+    }
+
+    void broadcastNeedsSoBroadcast() {
+        // Linux refuses a send to a broadcast address (127.255.255.255 is one
+        // on lo) without SO_BROADCAST: EACCES, an `error` on the channel, which
+        // stays open (before, the exception stopped the whole reactor).
+        Reactor r;
+        Events ev(r);
+        const ChannelId sink = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
+        const std::uint16_t port = boundPort(ev, sink);
+        QVERIFY(port != 0);
+        const std::string to = "127.255.255.255:" + std::to_string(port);
+        const ChannelId plain = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
+        QVERIFY(boundPort(ev, plain) != 0);
+        r.pushTo(plain, "all?", to);
+        QVERIFY(ev.waitFor(EventKind::Error, plain));
+        const engine::Event& e = ev.first(EventKind::Error, plain);
+        const std::string msg(e.message());
+        QCOMPARE(e.errorCode(), EACCES);
+        QVERIFY2(msg.find("SO_BROADCAST") != std::string::npos && msg.find("127.255.255.255") != std::string::npos,
+                 msg.c_str());
+        QVERIFY(!ev.find(EventKind::Closed, plain));
+        r.pushTo(plain, "you", "127.0.0.1:" + std::to_string(port));
+        QVERIFY(ev.waitUntil([&] { return ev.count(EventKind::Datagram, sink) == 1; }));
+        // With the option the same send leaves.
+        DatagramOptions o;
+        o.broadcast = true;
+        const ChannelId loud = r.openDatagram(Mode::Bind, "127.0.0.1", 0, o);
+        QVERIFY(boundPort(ev, loud) != 0);
+        r.pushTo(loud, "all!", to);
+        QVERIFY(ev.waitFor(EventKind::DatagramSent, loud));
+        QVERIFY(!ev.find(EventKind::Error, loud));
     }
 
     void unreachableIsAWarning() {
