@@ -22,6 +22,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -114,6 +115,16 @@ void writeUdpSession(const QString& path) {
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
     QCOMPARE(f.write(text.data(), static_cast<qint64>(text.size())), static_cast<qint64>(text.size()));
+}
+
+/// With LW_UDP_SESSION_SHOT_DIR set: `dialog` saved there as NAME.png (how
+/// the dialogs were looked at; nothing is checked).
+void shot(QWidget* dialog, const char* name) {
+    const QByteArray dir = qgetenv("LW_UDP_SESSION_SHOT_DIR");
+    if (dir.isEmpty()) return;
+    QCoreApplication::sendPostedEvents();
+    QCoreApplication::processEvents();
+    dialog->grab().save(QString::fromUtf8(dir) + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".png"));
 }
 
 /// Runs `open` and returns the `Dialog` that `opened` announced: nullptr
@@ -295,7 +306,8 @@ void tst_UdpSession::replayPassesDivergesAndMisses() {
         QVERIFY(!view->isHidden());
         QVERIFY2(view->headline()->text().contains(QStringLiteral("missing")), qPrintable(view->headline()->text()));
         QVERIFY(view->expectedPane()->toPlainText().contains(QStringLiteral("AAping 1")));
-        QCOMPARE(silent.received, 1);  // lockstep: the second request waits for the first reply
+        QCOMPARE(silent.received, 1);
+        shot(dialog, "udp-replay-missing");  // lockstep: the second request waits for the first reply
 
         // Report every divergence: both replies missing, the choice lists them.
         dialog->keepGoingBox()->setChecked(true);
@@ -380,6 +392,7 @@ void tst_UdpSession::mockAnswersAndStops() {
     QCOMPARE(dialog->udpStats().replies, std::uint64_t(2));
     QTRY_VERIFY_WITH_TIMEOUT(dialog->figuresLabel()->text().contains(QStringLiteral("requests answered: 2")), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(dialog->log()->count() >= 3, kWaitMs);
+    shot(dialog, "udp-mock");
 
     // Stop: the port is no longer served (it can be bound again).
     QSignalSpy stopped(dialog, &ui::MockDialog::stopped);
