@@ -517,6 +517,7 @@ void SessionController::gatherConversations(
     struct Outcome {
         std::vector<engine::Conversation> conversations;
         std::vector<engine::UdpScript> udp;
+        std::vector<std::string> udpLeftOut;  // why a UDP channel cannot be replayed
         std::string error;
     };
     QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Gathering the conversations…"));
@@ -527,8 +528,11 @@ void SessionController::gatherConversations(
             if (!events) return o;
             o.conversations = engine::extractConversations(*events, level);
             // UDP channels: their datagrams, as `linewright-cli replay` and `mock` read them.
-            for (const engine::ChannelId id : engine::UdpScript::channels(*events))
-                if (auto script = engine::UdpScript::build(*events, id, nullptr)) o.udp.push_back(std::move(*script));
+            for (const engine::ChannelId id : engine::UdpScript::channels(*events)) {
+                std::string why;
+                if (auto script = engine::UdpScript::build(*events, id, &why)) o.udp.push_back(std::move(*script));
+                else o.udpLeftOut.push_back(std::move(why));
+            }
             return o;
         },
         [this, progress, done = std::move(done)](Outcome& o) {
@@ -537,6 +541,8 @@ void SessionController::gatherConversations(
                 emit statusMessage(tr("Cannot gather the conversations: %1").arg(qs(o.error)));
                 return;
             }
+            for (const std::string& why : o.udpLeftOut)
+                emit statusMessage(tr("Not offered: UDP %1").arg(qs(why)));  // "channel 3: its datagrams were cut…"
             done(std::move(o.conversations), std::move(o.udp));
         },
         [progress](int permille) {

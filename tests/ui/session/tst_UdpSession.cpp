@@ -8,7 +8,8 @@
 // thread runs meanwhile (a QTimer fires during the replay) — and a closed
 // port in words; Serve as mock… answers a QUdpSocket client's datagram with
 // the recorded reply, its first two bytes copied from the request ("0:2"),
-// and Stop stops it.
+// and Stop stops it. A UDP channel whose datagrams a terminator cut is not
+// offered, and the status bar says why.
 #include "engine/capture/EventJson.h"
 #include "engine/capture/PcapReader.h"
 #include "ui/MainWindow.h"
@@ -27,6 +28,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QMetaType>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -81,7 +83,7 @@ private:
     QUdpSocket m_socket;
 };
 
-engine::Event event(std::uint64_t seq, EventKind kind, std::string info, std::string data = {}, std::string aux = {}) {
+engine::Event recorded(std::uint64_t seq, EventKind kind, std::string info, std::string data = {}, std::string aux = {}) {
     engine::Event e;
     e.seq = seq;
     e.tUs = static_cast<std::int64_t>(seq) * 1000;
@@ -96,25 +98,27 @@ engine::Event event(std::uint64_t seq, EventKind kind, std::string info, std::st
 
 /// A session file of a connected UDP channel (`udp send` to 127.0.0.1:5300,
 /// recorded as the client): the two requests sent, each echoed.
-void writeUdpSession(const QString& path) {
-    const std::string server = "127.0.0.1:5300";
-    const std::string local = "127.0.0.1:40001";
+void writeEvents(const QString& path, const std::vector<engine::Event>& events) {
     std::string text =
         R"({"format":"linewright-session","version":1,"tool":"linewright-cli","tool_version":"0.1.0","start":"2026-05-01T12:00:00.000000Z","start_unix_us":1777636800000000,"backend":"epoll","level":"full"})"
         "\n";
-    engine::Event connecting = event(1, EventKind::Connecting, server, {}, "127.0.0.1");
-    connecting.size = 5300;
-    std::uint64_t seq = 1;
-    for (const engine::Event& e :
-         {connecting, event(++seq, EventKind::Connected, server, {}, local),
-          event(++seq, EventKind::DatagramSent, server, kRequest1.toStdString()),
-          event(++seq, EventKind::Datagram, server, kRequest1.toStdString()),
-          event(++seq, EventKind::DatagramSent, server, kRequest2.toStdString()),
-          event(++seq, EventKind::Datagram, server, kRequest2.toStdString())})
-        engine::eventjson::appendEvent(text, e);
+    for (const engine::Event& e : events) engine::eventjson::appendEvent(text, e);
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
     QCOMPARE(f.write(text.data(), static_cast<qint64>(text.size())), static_cast<qint64>(text.size()));
+}
+
+void writeUdpSession(const QString& path) {
+    const std::string server = "127.0.0.1:5300";
+    const std::string local = "127.0.0.1:40001";
+    engine::Event connecting = recorded(1, EventKind::Connecting, server, {}, "127.0.0.1");
+    connecting.size = 5300;
+    std::uint64_t seq = 1;
+    writeEvents(path, {connecting, recorded(++seq, EventKind::Connected, server, {}, local),
+                       recorded(++seq, EventKind::DatagramSent, server, kRequest1.toStdString()),
+                       recorded(++seq, EventKind::Datagram, server, kRequest1.toStdString()),
+                       recorded(++seq, EventKind::DatagramSent, server, kRequest2.toStdString()),
+                       recorded(++seq, EventKind::Datagram, server, kRequest2.toStdString())});
 }
 
 /// With LW_UDP_SESSION_SHOT_DIR set: `dialog` saved there as NAME.png (how
@@ -147,6 +151,7 @@ private slots:
     void exportWritesTheDatagrams();
     void replayPassesDivergesAndMisses();
     void mockAnswersAndStops();
+    void cutDatagramsAreNotOffered();
 
 private:
     /// A window with the UDP session open (read-only), owned by the caller.
@@ -403,6 +408,32 @@ void tst_UdpSession::mockAnswersAndStops() {
     QVERIFY(dialog->statusLabel()->text().contains(QStringLiteral("Stopped")));
     QUdpSocket again;
     QVERIFY2(again.bind(QHostAddress::LocalHost, port), qPrintable(again.errorString()));
+    dialog->close();
+}
+
+void tst_UdpSession::cutDatagramsAreNotOffered() {
+    // `udp listen --terminator`: its datagrams were cut into messages, which cannot be rebuilt.
+    const QString path = m_dir.filePath(QStringLiteral("cut.lwsession"));
+    engine::Event listening = recorded(1, EventKind::Listening, "127.0.0.1:7000");
+    listening.size = 7000;
+    engine::Event cut = recorded(2, EventKind::Datagram, "127.0.0.1:40002", "a");
+    cut.count = 4;  // a message of a 4-byte datagram
+    writeEvents(path, {listening, cut});
+    MainWindow w;
+    QSignalSpy opened(&w, &MainWindow::sessionOpened);
+    w.sessionController()->openSession(path);
+    QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->store().size(), std::size_t(2), kWaitMs);
+    QSignalSpy status(w.sessionController(), &ui::SessionController::statusMessage);
+    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened,
+                                                     [&w] { w.sessionController()->openReplayDialog(); });
+    QVERIFY(dialog);
+    QCOMPARE(dialog->conversationBox()->count(), 0);
+    QVERIFY(!dialog->startButton()->isEnabled());
+    QStringList said;
+    for (const QList<QVariant>& args : status) said << args.at(0).toString();
+    QVERIFY2(said.join(u'|').contains(QStringLiteral("Not offered: UDP channel 1: its datagrams were cut into messages")),
+             qPrintable(said.join(u'|')));
     dialog->close();
 }
 
