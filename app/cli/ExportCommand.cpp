@@ -21,20 +21,14 @@ int runExport(const ToolOptions& o, std::FILE* /*out*/, std::FILE* err) {
         po.application = "linewright-cli";
         po.file = outputFile(o.force);
         engine::PcapngExportStats stats;
-        std::vector<std::string> udpNotes;
-        const auto datagrams = engine::extractDatagrams(session->events, &udpNotes);
         const bool ok =
-            engine::PcapngWriter::write(o.pcapngOut, session->header, conversations, po, &stats, &why, datagrams);
-        for (const std::string& n : udpNotes) sayTo(err, "note: " + n);
+            engine::PcapngWriter::writeSession(o.pcapngOut, session->header, session->events, conversations, po, &stats, &why);
         for (const std::string& n : stats.notes) sayTo(err, "note: " + n);
         if (!ok) {
             sayTo(err, "--pcapng: " + outputError(why));
             return 1;
         }
-        sayTo(err, "wrote " + o.pcapngOut + ": " + std::to_string(stats.conversations) + " connection" +
-                       (stats.conversations == 1 ? "" : "s") + ", " + std::to_string(stats.packets) + " packets, " +
-                       std::to_string(stats.comments) + " found_terminator comments" +
-                       (stats.datagrams ? ", " + std::to_string(stats.datagrams) + " UDP datagrams" : std::string()));
+        sayTo(err, "wrote " + o.pcapngOut + ": " + stats.summary());
     }
     if (!o.textOut.empty()) {
         // A channel the session never mentions is refused as the other

@@ -10,6 +10,7 @@
 #include "engine/asyncore/Pattern.h"
 #include "engine/net/Address.h"
 #include "engine/reactor/Reactor.h"
+#include "engine/replay/UdpReplay.h"
 
 #include <CLI/CLI.hpp>
 
@@ -248,18 +249,10 @@ void addMock(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptio
         app, "--copy-bytes", "OFFSET:LENGTH",
         "UDP: copy these bytes of each request into its replies (DNS: 0:2, the transaction id); repeatable.",
         [](const std::string& v) {
-            const std::size_t colon = v.find(':');
-            const auto a = colon == std::string::npos ? std::nullopt : parseCount(v.substr(0, colon));
-            const auto b = colon == std::string::npos ? std::nullopt : parseCount(v.substr(colon + 1));
-            return a && b && *b > 0 && *a <= 65535 && *b <= 65535
-                       ? std::string()
-                       : "expected OFFSET:LENGTH (bytes, e.g. 0:2), got " + quote(v);
+            return engine::parseCopyRange(v) ? std::string()
+                                             : "expected OFFSET:LENGTH (bytes, e.g. 0:2), got " + quote(v);
         },
-        [&o](const std::string& v) {
-            const std::size_t colon = v.find(':');
-            o.copyRanges.emplace_back(static_cast<std::size_t>(*parseCount(v.substr(0, colon))),
-                                      static_cast<std::size_t>(*parseCount(v.substr(colon + 1))));
-        });
+        [&o](const std::string& v) { o.copyRanges.push_back(*engine::parseCopyRange(v)); });
     addSizeOption(d, app, "--max-request",
                   "a client's message may grow to N bytes without its terminator (default 16M, at most " +
                       sizeText(kMaxLimitSize) + "); past that the client is told so and closed.",

@@ -442,6 +442,24 @@ std::vector<RecordedDatagram> extractDatagrams(const std::vector<Event>& events,
     return out;
 }
 
+std::string PcapngExportStats::summary() const {
+    return std::to_string(conversations) + " connection" + (conversations == 1 ? "" : "s") + ", " +
+           std::to_string(packets) + " packets, " + std::to_string(comments) + " found_terminator comments" +
+           (datagrams ? ", " + std::to_string(datagrams) + " UDP datagrams" : std::string());
+}
+
+bool PcapngWriter::writeSession(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
+                                const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
+                                PcapngExportStats* statsOut, std::string* error) {
+    std::vector<std::string> udpNotes;
+    const std::vector<RecordedDatagram> datagrams = extractDatagrams(events, &udpNotes);
+    PcapngExportStats stats;
+    const bool ok = write(path, header, conversations, options, &stats, error, datagrams);
+    stats.notes.insert(stats.notes.begin(), udpNotes.begin(), udpNotes.end());
+    if (statsOut) *statsOut = std::move(stats);
+    return ok;
+}
+
 std::string PcapngWriter::render(const SessionHeader& header, const std::vector<Conversation>& conversations,
                                  const PcapngExportOptions& options, PcapngExportStats* statsOut,
                                  const std::vector<RecordedDatagram>& datagrams) {

@@ -68,6 +68,11 @@ struct PcapngExportStats {
     std::size_t comments = 0;
     std::size_t datagrams = 0;  ///< UDP packets written.
     std::vector<std::string> notes;
+
+    /// "2 connections, 9 packets, 3 found_terminator comments, 2 UDP
+    /// datagrams" (the datagrams only when there are some): what an export
+    /// says it wrote.
+    std::string summary() const;
 };
 
 /// One recorded UDP datagram, as extractDatagrams() finds it.
@@ -96,6 +101,13 @@ public:
                       const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
                       PcapngExportStats* stats, std::string* error,
                       const std::vector<RecordedDatagram>& datagrams = {});
+    /// A session's capture, as `linewright-cli export --pcapng` and the
+    /// window's Export write it: the TCP `conversations` (extractConversations()
+    /// of `events`) and the UDP datagrams of `events` (extractDatagrams()).
+    /// stats->notes gets extractDatagrams()'s notes first, then write()'s.
+    static bool writeSession(const std::string& path, const SessionHeader& header, const std::vector<Event>& events,
+                             const std::vector<Conversation>& conversations, const PcapngExportOptions& options,
+                             PcapngExportStats* stats, std::string* error);
 };
 
 }  // namespace engine

@@ -7,6 +7,7 @@
 #include "engine/net/SocketOps.h"
 
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <map>
 #include <stdexcept>
@@ -32,6 +33,28 @@ bool UdpScript::isUdp(const std::vector<Event>& events, ChannelId channel) {
     for (const Event& e : events)
         if (isDatagram(e) && (channel == 0 || e.channel == channel)) return true;
     return false;
+}
+
+std::vector<ChannelId> UdpScript::channels(const std::vector<Event>& events) {
+    std::vector<ChannelId> out;
+    for (const Event& e : events)
+        if (isDatagram(e) && std::find(out.begin(), out.end(), e.channel) == out.end()) out.push_back(e.channel);
+    return out;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> parseCopyRange(std::string_view text) {
+    auto number = [](std::string_view t) -> std::optional<std::uint64_t> {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (t.empty() || ec != std::errc() || end != t.data() + t.size()) return std::nullopt;
+        return v;
+    };
+    const std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    const auto offset = number(text.substr(0, colon));
+    const auto length = number(text.substr(colon + 1));
+    if (!offset || !length || *offset > 65535 || *length == 0 || *length > 65535) return std::nullopt;
+    return std::pair{static_cast<std::size_t>(*offset), static_cast<std::size_t>(*length)};
 }
 
 std::optional<UdpScript> UdpScript::build(const std::vector<Event>& events, ChannelId channel, std::string* error) {

@@ -50,6 +50,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,8 @@ struct UdpScript {
 
     /// Whether `channel` (0: the first channel with datagrams) of `events` is a UDP channel.
     static bool isUdp(const std::vector<Event>& events, ChannelId channel = 0);
+    /// The UDP channels of `events` (those with datagrams), in the order of their first datagram.
+    static std::vector<ChannelId> channels(const std::vector<Event>& events);
     /// The script of UDP channel `channel` (0: the first with datagrams).
     /// nullopt and `error` set when there is none, or it has no datagrams, or
     /// the recording's level left their bytes out.
@@ -91,6 +94,10 @@ struct UdpMockOptions {
     std::vector<std::pair<std::size_t, std::size_t>> copyRanges;
     std::size_t maxPeers = 4096;
 };
+
+/// "OFFSET:LENGTH" (decimal bytes, OFFSET ≤ 65535, 0 < LENGTH ≤ 65535) as
+/// UdpMockOptions::copyRanges takes it; nullopt when it is not that.
+std::optional<std::pair<std::size_t, std::size_t>> parseCopyRange(std::string_view text);
 
 struct UdpMockEvent {
     enum class Kind : std::uint8_t {

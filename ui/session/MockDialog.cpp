@@ -19,6 +19,7 @@
 #include <QListWidget>
 #include <QMetaObject>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -36,19 +37,33 @@ QString shortEscaped(const std::string& bytes) { return ui::shortEscaped(bytes, 
 }  // namespace
 
 MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString sessionName, QWidget* parent)
-    : QDialog(parent), m_conversations(std::move(conversations)),
+    : MockDialog(std::move(conversations), {}, std::move(sessionName), parent) {}
+
+MockDialog::MockDialog(std::vector<engine::Conversation> conversations, std::vector<engine::UdpScript> udp,
+                       QString sessionName, QWidget* parent)
+    : QDialog(parent), m_conversations(std::move(conversations)), m_udp(std::move(udp)),
       m_logged(std::make_shared<std::atomic<std::size_t>>(0)) {
     setWindowTitle(tr("Serve as mock — %1").arg(sessionName));
     setObjectName(QStringLiteral("MockDialog"));
     auto* form = new QFormLayout;
     m_conversation = new QComboBox(this);
-    m_conversation->addItem(tr("Every recorded connection, in turn (client k gets connection k)"));
-    for (std::size_t i = 0; i < m_conversations.size(); ++i) {
-        const engine::Conversation& c = m_conversations[i];
-        if (!c.hasTraffic()) continue;
+    for (std::size_t i = 0; i < m_conversations.size(); ++i)
+        if (m_conversations[i].hasTraffic()) m_choices.push_back(i);
+    if (!m_choices.empty())
+        m_conversation->addItem(tr("Every recorded connection, in turn (client k gets connection k)"), 0);
+    for (std::size_t k = 0; k < m_choices.size(); ++k) {
+        const engine::Conversation& c = m_conversations[m_choices[k]];
         m_conversation->addItem(tr("%1 — server %2, client %3")
-                                    .arg(channelLabel(c.channel), qs(c.serverAddress()), qs(c.clientAddress())));
-        m_choices.push_back(i);
+                                    .arg(channelLabel(c.channel), qs(c.serverAddress()), qs(c.clientAddress())),
+                                static_cast<int>(k + 1));
+    }
+    for (std::size_t i = 0; i < m_udp.size(); ++i) {
+        const engine::UdpScript& u = m_udp[i];
+        m_conversation->addItem(tr("%1 UDP — server %2, client %3 (%4 requests, %5 replies)")
+                                    .arg(channelLabel(u.channel), qs(u.serverAddress), qs(u.clientAddress))
+                                    .arg(u.requests.size())
+                                    .arg(u.replies.size()),
+                                entryOfUdp(i));
     }
     form->addRow(tr("Ser&ve:"), m_conversation);
     m_host = new QLineEdit(QStringLiteral("127.0.0.1"), this);
@@ -57,11 +72,15 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
     m_port->setValue(0);
     m_port->setSpecialValueText(tr("any free port"));
     addPairRow(form, this, tr("&Listen on:"), m_host, tr("port"), m_port);
+    m_copyBytes = new QLineEdit(this);
+    m_copyBytes->setObjectName(QStringLiteral("copyBytes"));
+    m_copyBytes->setPlaceholderText(tr("UDP: OFFSET:LENGTH of each request copied into its replies, e.g. 0:2 (DNS)"));
+    m_copyBytes->setToolTip(tr("UDP only: these bytes of each request are copied into its replies at the same offsets "
+                               "(DNS: 0:2, the transaction id a resolver picks anew each time). Several: 0:2, 4:2"));
+    form->addRow(tr("&Copy bytes:"), m_copyBytes);
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Server, this);
     m_tls->setConfig(serverTlsDefaults());  // no client certificates asked for, as the Listen dialog
-    m_tls->setToolTip(tr("Serve over TLS from the first byte, or upgrade with STARTTLS where each recorded "
-                         "connection did (its starttls event)"));
-    form->addRow(m_tls);
+    form->addRow(m_tls);  // its tooltip: onChoiceChanged()
 
     m_status = new QLabel(tr("Not serving."), this);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -77,7 +96,8 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
     connect(m_start, &QPushButton::clicked, this, [this] { start(); });
     connect(m_stop, &QPushButton::clicked, this, &MockDialog::stop);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
-    connect(m_tls, &TlsOptionsBox::changed, this, [this] { m_start->setEnabled(!m_mocker && !m_choices.empty() && m_tls->problem().isEmpty()); });
+    connect(m_tls, &TlsOptionsBox::changed, this, [this] { setServing(isServing()); });
+    connect(m_conversation, &QComboBox::currentIndexChanged, this, &MockDialog::onChoiceChanged);
 
     auto* col = new QVBoxLayout(this);
     col->addLayout(form);
@@ -90,21 +110,114 @@ MockDialog::MockDialog(std::vector<engine::Conversation> conversations, QString 
     connect(m_tick, &QTimer::timeout, this, [this] {
         updateFigures();
         if (m_mocker && m_mocker->finished()) stop();  // it ended by itself (an error)
+        if (m_udpMock && m_udpMock->wait(std::chrono::milliseconds(0))) stop();
     });
-    if (m_choices.empty()) {
+    onChoiceChanged();
+    if (m_conversation->count() == 0) {
         m_start->setEnabled(false);
-        m_status->setText(tr("This session has no connection that carried bytes: nothing to serve."));
+        m_status->setText(tr("This session has no connection that carried bytes and no UDP channel to serve: nothing "
+                             "to serve."));
     }
     resize(820, 560);
 }
 
-MockDialog::~MockDialog() { m_mocker.reset(); }
+MockDialog::~MockDialog() {
+    m_mocker.reset();
+    m_udpMock.reset();
+}
 
-quint16 MockDialog::port() const { return m_mocker ? m_mocker->port() : 0; }
+quint16 MockDialog::port() const {
+    if (m_mocker) return m_mocker->port();
+    if (!m_udpMock) return 0;
+    const std::string a = m_udpMock->address();  // "127.0.0.1:40123", "[::1]:40123"
+    return QString::fromStdString(a.substr(a.rfind(':') + 1)).toUShort();
+}
 engine::MockStats MockDialog::stats() const { return m_mocker ? m_mocker->stats() : engine::MockStats{}; }
+engine::UdpMockStats MockDialog::udpStats() const { return m_udpMock ? m_udpMock->stats() : engine::UdpMockStats{}; }
+
+std::optional<std::vector<std::pair<std::size_t, std::size_t>>> MockDialog::parseCopyRanges(const QString& text,
+                                                                                            QString* error) {
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    for (const QString& part : text.split(separators, Qt::SkipEmptyParts)) {
+        const auto range = engine::parseCopyRange(part.toStdString());
+        if (!range) {
+            if (error) *error = tr("Copy bytes: expected OFFSET:LENGTH (bytes, e.g. 0:2), got '%1'").arg(part);
+            return std::nullopt;
+        }
+        out.push_back(*range);
+    }
+    return out;
+}
+
+void MockDialog::onChoiceChanged() {
+    const bool udp = m_conversation->currentData().toInt() < 0;
+    m_tls->setToolTip(udp ? tr("TLS does not apply to a UDP channel")
+                          : tr("Serve over TLS from the first byte, or upgrade with STARTTLS where each recorded "
+                               "connection did (its starttls event)"));
+    setServing(isServing());
+}
+
+bool MockDialog::startUdp(const engine::UdpScript& script) {
+    QString why;
+    const auto ranges = parseCopyRanges(m_copyBytes->text(), &why);
+    if (!ranges) {
+        m_status->setText(tr("Cannot serve: %1").arg(why.toHtmlEscaped()));
+        return false;
+    }
+    engine::UdpMockOptions o;
+    o.host = m_host->text().trimmed().toStdString();
+    o.port = static_cast<std::uint16_t>(m_port->value());
+    o.copyRanges = *ranges;
+    auto mock = std::make_unique<engine::UdpMock>(script, o);
+    m_logged = std::make_shared<std::atomic<std::size_t>>(0);
+    auto logged = m_logged;
+    std::string error;
+    // The mock thread: a queued call per event until the log is full; the figures come from stats().
+    const bool ok = mock->start(
+        [this, logged](const engine::UdpMockEvent& e) {
+            if (logged->fetch_add(1) < kMaxLogLines)
+                QMetaObject::invokeMethod(this, [this, e] { onUdpEvent(e); }, Qt::QueuedConnection);
+        },
+        &error);
+    if (!ok) {
+        m_status->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(qs(error).toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
+        return false;
+    }
+    m_udpMock = std::move(mock);
+    m_log->clear();
+    m_status->setText(tr("<b>Serving</b> UDP %1 on %2 — send it the recorded requests; each sender's n-th datagram "
+                         "is answered with the replies recorded after the n-th request%3.")
+                          .arg(channelLabel(script.channel), qs(m_udpMock->address()).toHtmlEscaped(),
+                               ranges->empty() ? QString()
+                                               : tr(" (copying %1 of each request)")
+                                                     .arg(m_copyBytes->text().trimmed().toHtmlEscaped())));
+    addLogLine(tr("listening on %1 (udp)").arg(qs(m_udpMock->address())));
+    setServing(true);
+    updateFigures();
+    emit serving(port());
+    return true;
+}
+
+void MockDialog::onUdpEvent(const engine::UdpMockEvent& e) {
+    using K = engine::UdpMockEvent::Kind;
+    switch (e.kind) {
+    case K::Request: addLogLine(tr("%1 > request %2").arg(qs(e.peer)).arg(e.index)); break;
+    case K::Answered:
+        addLogLine(tr("%1 < request %2 answered with %n datagram(s)", nullptr, static_cast<int>(e.count))
+                       .arg(qs(e.peer))
+                       .arg(e.index));
+        break;
+    case K::Unexpected:
+        addLogLine(tr("%1 ! datagram %2 is beyond the recording; not answered").arg(qs(e.peer)).arg(e.index));
+        break;
+    }
+}
 
 bool MockDialog::start() {
-    if (m_mocker || m_choices.empty()) return false;
+    if (isServing() || m_conversation->count() == 0) return false;
+    if (const int entry = m_conversation->currentData().toInt(); entry < 0)
+        return startUdp(m_udp[static_cast<std::size_t>(-entry - 1)]);
     if (const QString why = m_tls->problem(); !why.isEmpty()) {
         m_status->setText(tr("Cannot serve: %1").arg(why.toHtmlEscaped()));
         return false;
@@ -113,7 +226,7 @@ bool MockDialog::start() {
     const bool startTls = tls.startTls != engine::StartTlsProtocol::None;
     std::vector<engine::ReplayScript> scripts;
     QStringList skipped;
-    const int pick = m_conversation->currentIndex();
+    const int pick = m_conversation->currentData().toInt();
     for (std::size_t i = 0; i < m_choices.size(); ++i) {
         if (pick > 0 && static_cast<std::size_t>(pick - 1) != i) continue;
         const engine::Conversation& c = m_conversations[m_choices[i]];
@@ -172,23 +285,32 @@ bool MockDialog::start() {
 }
 
 void MockDialog::stop() {
-    if (!m_mocker) return;
-    m_mocker->stop();
-    m_mocker->wait(std::chrono::milliseconds(2000));
+    if (!isServing()) return;
+    if (m_mocker) {
+        m_mocker->stop();
+        m_mocker->wait(std::chrono::milliseconds(2000));
+    }
+    if (m_udpMock) {
+        m_udpMock->stop();
+        m_udpMock->wait(std::chrono::milliseconds(2000));
+    }
     updateFigures();
     m_mocker.reset();  // joins; pending queued calls still run (they only touch the log)
+    m_udpMock.reset();
     m_status->setText(tr("Stopped."));
     setServing(false);
     emit stopped();
 }
 
 void MockDialog::setServing(bool on) {
-    m_start->setEnabled(!on);
+    const bool udp = m_conversation->currentData().toInt() < 0;
+    m_start->setEnabled(!on && m_conversation->count() > 0 && (udp || m_tls->problem().isEmpty()));
     m_stop->setEnabled(on);
     m_conversation->setEnabled(!on);
     m_host->setEnabled(!on);
     m_port->setEnabled(!on);
-    m_tls->setEnabled(!on);
+    m_tls->setEnabled(!on && !udp);  // TLS does not apply to UDP (its tooltip says so)
+    m_copyBytes->setEnabled(!on && udp);
     if (on)
         m_tick->start();
     else
@@ -196,6 +318,15 @@ void MockDialog::setServing(bool on) {
 }
 
 void MockDialog::updateFigures() {
+    if (m_udpMock) {
+        const engine::UdpMockStats s = m_udpMock->stats();
+        m_figures->setText(tr("Peers: %1 · requests answered: %2 · reply datagrams: %3 · beyond the recording: %4")
+                               .arg(s.peers)
+                               .arg(s.requests)
+                               .arg(s.replies)
+                               .arg(s.unexpected));
+        return;
+    }
     if (!m_mocker) return;
     const engine::MockStats s = m_mocker->stats();
     m_figures->setText(tr("Clients: %1 (%2 gone, %3 sent every recorded request) · requests: %4 · differing: %5 · "
@@ -233,6 +364,10 @@ void MockDialog::onEvent(const engine::MockEvent& e) {
     case K::Error: line = tr("error: %1").arg(qs(e.text)); break;
     case K::Stopped: line = tr("stopped"); break;
     }
+    addLogLine(line);
+}
+
+void MockDialog::addLogLine(const QString& line) {
     if (static_cast<std::size_t>(m_log->count()) < kMaxLogLines + 10) {
         m_log->addItem(line);
         if (static_cast<std::size_t>(m_log->count()) == kMaxLogLines) m_log->addItem(tr("… (the rest is counted above)"));

@@ -9,6 +9,7 @@
 #include "ui/session/DivergenceView.h"
 #include "ui/model/Formatters.h"
 #include "ui/session/SessionDialogParts.h"
+#include "ui/session/SessionJobs.h"
 #include "ui/views/ViewColors.h"
 
 #include <QCheckBox>
@@ -43,6 +44,11 @@ QString qs(const std::string& s) { return QString::fromStdString(s); }
 /// A request or a reply in the log: its first 200 bytes, escaped.
 QString shortEscaped(const std::string& bytes) { return ui::shortEscaped(bytes, 200); }
 
+QString tlsToolTip() {
+    return ReplayDialog::tr("Replay over TLS from the first byte, or with a STARTTLS upgrade where the recording has "
+                            "it (the recorded dialogue is replayed, whichever protocol is chosen)");
+}
+
 }  // namespace
 
 std::vector<engine::IgnoreRule> ReplayDialog::parseIgnoreRules(const QString& text) {
@@ -65,8 +71,12 @@ std::vector<engine::IgnoreRule> ReplayDialog::parseIgnoreRules(const QString& te
 }
 
 ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QString sessionName, QWidget* parent)
-    : QDialog(parent), m_conversations(std::move(conversations)), m_sessionName(std::move(sessionName)),
-      m_shared(std::make_shared<Shared>()) {
+    : ReplayDialog(std::move(conversations), {}, std::move(sessionName), parent) {}
+
+ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, std::vector<engine::UdpScript> udp,
+                           QString sessionName, QWidget* parent)
+    : QDialog(parent), m_conversations(std::move(conversations)), m_udp(std::move(udp)),
+      m_sessionName(std::move(sessionName)), m_shared(std::make_shared<Shared>()), m_jobs(new BackgroundJobs(this)) {
     setWindowTitle(tr("Replay — %1").arg(m_sessionName));
     setObjectName(QStringLiteral("ReplayDialog"));
 
@@ -82,7 +92,17 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
                                     .arg(channelLabel(c.channel), who, side)
                                     .arg(c.clientToServer().bytes.size())
                                     .arg(c.serverToClient().bytes.size()));
-        m_choices.push_back(i);
+        m_choices.push_back({false, i});
+    }
+    for (std::size_t i = 0; i < m_udp.size(); ++i) {
+        const engine::UdpScript& u = m_udp[i];
+        const QString who = u.recordedAsClient ? tr("to %1").arg(qs(u.serverAddress)) : tr("from %1").arg(qs(u.clientAddress));
+        m_conversation->addItem(tr("%1 UDP %2 (%3): %4 datagrams to send, %5 replies")
+                                    .arg(channelLabel(u.channel), who,
+                                         u.recordedAsClient ? tr("recorded as client") : tr("recorded as server"))
+                                    .arg(u.requests.size())
+                                    .arg(u.replies.size()));
+        m_choices.push_back({true, i});
     }
     form->addRow(tr("&Conversation:"), m_conversation);
     m_scriptInfo = new QLabel(this);
@@ -111,7 +131,8 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     m_timeout->setRange(1, 3600);
     m_timeout->setValue(5);
     m_timeout->setSuffix(tr(" s"));
-    m_timeout->setToolTip(tr("The longest wait for the connection, a reply that is due, or a recorded close"));
+    m_timeout->setToolTip(tr("The longest wait for the connection, a reply that is due, or a recorded close (UDP: "
+                             "for each reply once it is due; one that does not come is missing)"));
     form->addRow(tr("&Timeout:"), m_timeout);
     m_ignore = new QPlainTextEdit(this);
     m_ignore->setPlaceholderText(tr("One regular expression per line, e.g. Date: [^\\r]*   —   N:REGEX for reply N only"));
@@ -120,8 +141,7 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     m_keepGoing = new QCheckBox(tr("Report every divergence (do not stop at the first)"), this);
     form->addRow(QString(), m_keepGoing);
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Client, this);
-    m_tls->setToolTip(tr("Replay over TLS from the first byte, or with a STARTTLS upgrade where the recording has "
-                         "it (the recorded dialogue is replayed, whichever protocol is chosen)"));
+    m_tls->setToolTip(tlsToolTip());
     form->addRow(m_tls);
 
     // --- Progress ---
@@ -184,8 +204,7 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
             [this] { m_speed->setEnabled(m_pacing->currentData().toInt() == int(engine::Pacing::Original)); });
     m_speed->setEnabled(false);
     connect(m_conversation, &QComboBox::currentIndexChanged, this, &ReplayDialog::onConversationChanged);
-    connect(m_tls, &TlsOptionsBox::changed, this,
-            [this] { m_start->setEnabled(!m_running && !m_choices.empty() && m_tls->problem().isEmpty()); });
+    connect(m_tls, &TlsOptionsBox::changed, this, [this] { setRunning(m_running); });
     connect(m_divergenceChoice, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (m_lastResult && i >= 0 && static_cast<std::size_t>(i) < m_lastResult->divergences.size())
             m_divergence->setDivergence(m_lastResult->divergences[static_cast<std::size_t>(i)]);
@@ -193,7 +212,8 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
     onConversationChanged();
     if (m_choices.empty()) {
         m_start->setEnabled(false);
-        m_result->setText(tr("This session has no connection that carried bytes: nothing to replay."));
+        m_result->setText(tr("This session has no connection that carried bytes and no UDP datagrams to send: "
+                             "nothing to replay."));
     }
     resize(980, 820);
 }
@@ -201,11 +221,25 @@ ReplayDialog::ReplayDialog(std::vector<engine::Conversation> conversations, QStr
 ReplayDialog::~ReplayDialog() {
     // Cancels and joins: no observer call can come after this.
     m_replayer.reset();
+    m_jobs->shutdown();
+}
+
+const ReplayDialog::Choice* ReplayDialog::chosen() const {
+    const int i = m_conversation->currentIndex();
+    return i < 0 || static_cast<std::size_t>(i) >= m_choices.size() ? nullptr : &m_choices[static_cast<std::size_t>(i)];
+}
+
+bool ReplayDialog::udpChosen() const {
+    const Choice* c = chosen();
+    return c && c->udp;
 }
 
 void ReplayDialog::selectChannel(engine::ChannelId channel) {
-    for (std::size_t i = 0; i < m_choices.size(); ++i)
-        if (m_conversations[m_choices[i]].channel == channel) m_conversation->setCurrentIndex(static_cast<int>(i));
+    for (std::size_t i = 0; i < m_choices.size(); ++i) {
+        const Choice& c = m_choices[i];
+        if ((c.udp ? m_udp[c.index].channel : m_conversations[c.index].channel) == channel)
+            m_conversation->setCurrentIndex(static_cast<int>(i));
+    }
 }
 
 void ReplayDialog::setTarget(const QString& host, quint16 port) {
@@ -214,11 +248,28 @@ void ReplayDialog::setTarget(const QString& host, quint16 port) {
 }
 
 void ReplayDialog::onConversationChanged() {
-    const int i = m_conversation->currentIndex();
-    if (i < 0 || static_cast<std::size_t>(i) >= m_choices.size()) return;
-    const engine::Conversation& c = m_conversations[m_choices[static_cast<std::size_t>(i)]];
+    const Choice* choice = chosen();
+    if (!choice) return;
     QString host;
     std::uint16_t port = 0;
+    if (choice->udp) {
+        const engine::UdpScript& u = m_udp[choice->index];
+        if (splitHostPort(qs(u.serverAddress), host, port) && port != 0) setTarget(host, port);
+        m_requestsTotal = u.requests.size();
+        m_repliesTotal = u.replies.size();
+        if (!m_running) updateCounters();
+        m_tls->setToolTip(tr("TLS does not apply to a UDP channel"));
+        m_scriptInfo->setText(tr("UDP: %1 datagrams to send, %2 replies to compare, each waited for the timeout at "
+                                 "most once it is due (UDP may drop it: a missing reply is a divergence). TLS does "
+                                 "not apply.")
+                                  .arg(u.requests.size())
+                                  .arg(u.replies.size()));
+        setRunning(m_running);
+        return;
+    }
+    m_tls->setToolTip(tlsToolTip());
+    setRunning(m_running);
+    const engine::Conversation& c = m_conversations[choice->index];
     if (splitHostPort(qs(c.serverAddress()), host, port) && port != 0) setTarget(host, port);
     std::string why;
     const auto script = engine::ReplayScript::build(c, {}, &why);
@@ -248,17 +299,7 @@ void ReplayDialog::showError(const QString& text) {
     m_result->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(text.toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
 }
 
-bool ReplayDialog::start() {
-    if (m_running) return false;
-    const int i = m_conversation->currentIndex();
-    if (i < 0 || static_cast<std::size_t>(i) >= m_choices.size()) return false;
-    const engine::Conversation& c = m_conversations[m_choices[static_cast<std::size_t>(i)]];
-    std::string why;
-    auto script = engine::ReplayScript::build(c, {}, &why);
-    if (!script) {
-        showError(tr("Cannot replay %1: %2").arg(channelLabel(c.channel), qs(why)));
-        return false;
-    }
+engine::ReplayOptions ReplayDialog::formOptions() const {
     engine::ReplayOptions o;
     o.host = m_host->text().trimmed().toStdString();
     o.port = static_cast<std::uint16_t>(m_port->value());
@@ -267,6 +308,76 @@ bool ReplayDialog::start() {
     o.timeout = std::chrono::milliseconds(m_timeout->value() * 1000);
     o.ignore = parseIgnoreRules(m_ignore->toPlainText());
     o.keepGoing = m_keepGoing->isChecked();
+    return o;
+}
+
+void ReplayDialog::beginRun(const QString& what, std::uint16_t port) {
+    m_shared = std::make_shared<Shared>();
+    m_lastResult.reset();
+    m_log->clear();
+    m_divergence->hide();
+    m_divergence->clear();
+    m_divergenceChoice->hide();
+    m_divergenceChoice->clear();
+    m_result->setText(tr("Replaying %1 to %2:%3…").arg(what, m_host->text()).arg(port));
+    m_progress->setRange(0, static_cast<int>(qMax<std::size_t>(1, m_requestsTotal + m_repliesTotal)));
+    m_progress->setValue(0);
+    setRunning(true);
+    m_clock.start();
+}
+
+engine::Replayer::Observer ReplayDialog::makeObserver() {
+    // The replay's thread: counters, and a queued call for what the log shows.
+    std::shared_ptr<Shared> shared = m_shared;
+    return [this, shared](const engine::ReplayEvent& e) {
+        using K = engine::ReplayEvent::Kind;
+        if (e.kind == K::RequestSent) shared->sent.store(e.index);
+        if (e.kind == K::ReplyMatched) shared->matched.fetch_add(1);
+        const bool rare = e.kind != K::RequestSent && e.kind != K::ReplyMatched;
+        if (rare || shared->logged.fetch_add(1) < kMaxLogLines)
+            QMetaObject::invokeMethod(this, [this, e] { onEvent(e); }, Qt::QueuedConnection);
+    };
+}
+
+bool ReplayDialog::startUdp(const engine::UdpScript& script) {
+    const engine::ReplayOptions o = formOptions();
+    if (o.host.empty()) {
+        showError(tr("Which host? Type the server's address."));
+        return false;
+    }
+    if (const auto bad = engine::Replayer::checkOptions(o)) {
+        showError(qs(*bad));
+        return false;
+    }
+    m_replayer.reset();  // a TCP replay before this one: its result is not this one's
+    m_requestsTotal = script.requests.size();
+    m_repliesTotal = script.replies.size();
+    beginRun(tr("UDP %1").arg(channelLabel(script.channel)), o.port);
+    // runUdpReplay() runs on the worker with a Loop of its own; its observer
+    // (there) is the Replayer's. The result comes back with the job.
+    engine::Replayer::Observer observer = makeObserver();
+    m_udpCancel = m_jobs->run<engine::ReplayResult>(
+        [script, o, observer](const std::atomic<bool>& cancel, const BackgroundJobs::Progress&) {
+            return engine::runUdpReplay(script, o, observer, &cancel);
+        },
+        [this](engine::ReplayResult& r) { showResult(r); });
+    updateCounters();
+    return true;
+}
+
+bool ReplayDialog::start() {
+    if (m_running) return false;
+    const Choice* choice = chosen();
+    if (!choice) return false;
+    if (choice->udp) return startUdp(m_udp[choice->index]);
+    const engine::Conversation& c = m_conversations[choice->index];
+    std::string why;
+    auto script = engine::ReplayScript::build(c, {}, &why);
+    if (!script) {
+        showError(tr("Cannot replay %1: %2").arg(channelLabel(c.channel), qs(why)));
+        return false;
+    }
+    engine::ReplayOptions o = formOptions();
     if (const QString tlsProblem = m_tls->problem(); !tlsProblem.isEmpty()) {
         showError(tlsProblem);
         return false;
@@ -288,45 +399,29 @@ bool ReplayDialog::start() {
         showError(QString::fromLocal8Bit(e.what()));
         return false;
     }
-    m_shared = std::make_shared<Shared>();
-    m_lastResult.reset();
-    m_log->clear();
-    m_divergence->hide();
-    m_divergence->clear();
-    m_divergenceChoice->hide();
-    m_divergenceChoice->clear();
-    m_result->setText(tr("Replaying %1 to %2:%3…").arg(channelLabel(c.channel), m_host->text()).arg(o.port));
-    m_progress->setRange(0, static_cast<int>(qMax<std::size_t>(1, m_requestsTotal + m_repliesTotal)));
-    m_progress->setValue(0);
-    setRunning(true);
-    m_clock.start();
+    beginRun(channelLabel(c.channel), o.port);
 
-    // The replay thread: counters, and a queued call for what the log shows.
-    std::shared_ptr<Shared> shared = m_shared;
-    m_replayer->start([this, shared](const engine::ReplayEvent& e) {
-        using K = engine::ReplayEvent::Kind;
-        if (e.kind == K::RequestSent) shared->sent.store(e.index);
-        if (e.kind == K::ReplyMatched) shared->matched.fetch_add(1);
-        const bool rare = e.kind != K::RequestSent && e.kind != K::ReplyMatched;
-        if (rare || shared->logged.fetch_add(1) < kMaxLogLines)
-            QMetaObject::invokeMethod(this, [this, e] { onEvent(e); }, Qt::QueuedConnection);
-    });
+    m_replayer->start(makeObserver());
     updateCounters();
     return true;
 }
 
 void ReplayDialog::cancel() {
-    if (m_replayer && m_running) m_replayer->cancel();
+    if (!m_running) return;
+    if (m_replayer) m_replayer->cancel();
+    if (m_udpCancel) m_udpCancel->store(true);
 }
 
 void ReplayDialog::setRunning(bool on) {
     m_running = on;
-    m_start->setEnabled(!on && !m_choices.empty() && m_tls->problem().isEmpty());
+    const bool udp = udpChosen();
+    m_start->setEnabled(!on && !m_choices.empty() && (udp || m_tls->problem().isEmpty()));
     m_cancel->setEnabled(on);
     for (QWidget* w : {static_cast<QWidget*>(m_conversation), static_cast<QWidget*>(m_host),
                        static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_pacing), static_cast<QWidget*>(m_timeout),
-                       static_cast<QWidget*>(m_ignore), static_cast<QWidget*>(m_keepGoing), static_cast<QWidget*>(m_tls)})
+                       static_cast<QWidget*>(m_ignore), static_cast<QWidget*>(m_keepGoing)})
         w->setEnabled(!on);
+    m_tls->setEnabled(!on && !udp);  // TLS does not apply to UDP (its tooltip says so)
     m_speed->setEnabled(!on && m_pacing->currentData().toInt() == int(engine::Pacing::Original));
     if (on)
         m_tick->start();
@@ -374,9 +469,12 @@ void ReplayDialog::updateCounters() {
 }
 
 void ReplayDialog::onFinished() {
-    if (!m_replayer) return;
+    if (!m_replayer) return;  // a UDP replay: its result comes with its job (showResult)
     m_replayer->wait(std::chrono::milliseconds(2000));  // Finished is its last word: at once
-    engine::ReplayResult r = m_replayer->result();
+    showResult(m_replayer->result());
+}
+
+void ReplayDialog::showResult(const engine::ReplayResult& r) {
     m_lastResult = r;
     setRunning(false);
     // The counters from the result (exact).

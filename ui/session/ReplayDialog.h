@@ -25,17 +25,28 @@
 // --tls` / `--starttls`). The log shows the handshake; a failed one is the
 // result ("Could not replay: … TLS handshake failed: …"). The conversation's
 // line says when it was recorded over TLS or upgraded with STARTTLS.
-// What it owns: the conversations (copies), the Replayer while one runs.
+// UDP: the session's UDP channels (engine::UdpScript, as `linewright-cli
+// replay` reads them) are offered too. One of them is replayed with
+// engine::runUdpReplay() on a BackgroundJobs worker (it runs on its calling
+// thread with a Loop of its own; Cancel sets its cancel flag): its datagrams
+// are sent to the target and each reply is waited for the timeout at most
+// (a missing one is a divergence, shown like any other). Target, pacing,
+// timeout, ignore rules and "report every divergence" apply; the TLS box is
+// disabled, with the reason in its tooltip and the channel's line.
+// What it owns: the conversations and UDP scripts (copies), the Replayer
+// while one runs, the UDP replay's worker (m_jobs).
 // Threads: GUI thread. The destructor cancels a running replay and joins it.
 #pragma once
 
 #include "engine/capture/Conversation.h"
 #include "engine/replay/Replayer.h"
+#include "engine/replay/UdpReplay.h"
 
 #include <QDialog>
 #include <QElapsedTimer>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,6 +66,7 @@ class QTimer;
 
 namespace ui {
 
+class BackgroundJobs;
 class DivergenceView;
 class TlsOptionsBox;
 
@@ -62,6 +74,9 @@ class ReplayDialog : public QDialog {
     Q_OBJECT
 public:
     ReplayDialog(std::vector<engine::Conversation> conversations, QString sessionName, QWidget* parent = nullptr);
+    /// With the session's UDP channels as well (after the conversations in the list).
+    ReplayDialog(std::vector<engine::Conversation> conversations, std::vector<engine::UdpScript> udp,
+                 QString sessionName, QWidget* parent = nullptr);
     ~ReplayDialog() override;
 
     /// Parses the ignore rules (one per line; "N:REGEX" for reply N).
@@ -73,6 +88,10 @@ public:
     QComboBox* pacingBox() const { return m_pacing; }
     QDoubleSpinBox* speedBox() const { return m_speed; }
     QPlainTextEdit* ignoreEdit() const { return m_ignore; }
+    QSpinBox* timeoutBox() const { return m_timeout; }
+    QCheckBox* keepGoingBox() const { return m_keepGoing; }
+    /// Whether the chosen channel is a UDP one.
+    bool udpChosen() const;
     TlsOptionsBox* tlsBox() const { return m_tls; }
     QLabel* scriptInfoLabel() const { return m_scriptInfo; }
     QPushButton* startButton() const { return m_start; }
@@ -105,12 +124,26 @@ private:
     void onConversationChanged();
     void onEvent(const engine::ReplayEvent& e);
     void onFinished();
+    void showResult(const engine::ReplayResult& r);
+    /// The form's options (TCP and UDP alike; TLS not included).
+    engine::ReplayOptions formOptions() const;
+    /// Clears the last result and shows that `what` is being replayed.
+    void beginRun(const QString& what, std::uint16_t port);
+    bool startUdp(const engine::UdpScript& script);
+    /// The observer of a replay that beginRun() began (it runs on the replay's thread).
+    engine::Replayer::Observer makeObserver();
     void updateCounters();
     void showError(const QString& text);
     void setRunning(bool on);
 
-    std::vector<std::size_t> m_choices;  // indices into m_conversations, one per combo entry
+    struct Choice {
+        bool udp = false;
+        std::size_t index = 0;  // into m_conversations, or m_udp
+    };
+    const Choice* chosen() const;
+    std::vector<Choice> m_choices;  // one per combo entry
     std::vector<engine::Conversation> m_conversations;
+    std::vector<engine::UdpScript> m_udp;
     QString m_sessionName;
 
     QComboBox* m_conversation = nullptr;
@@ -143,6 +176,8 @@ private:
     };
     std::shared_ptr<Shared> m_shared;
     std::unique_ptr<engine::Replayer> m_replayer;  // destroyed (joined) first in the destructor
+    BackgroundJobs* m_jobs = nullptr;               // the UDP replay's worker; shut down in the destructor
+    std::shared_ptr<std::atomic<bool>> m_udpCancel;
     std::size_t m_requestsTotal = 0;
     std::size_t m_repliesTotal = 0;
     bool m_running = false;

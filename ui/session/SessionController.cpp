@@ -4,6 +4,7 @@
 #include "ui/session/SessionController.h"
 
 #include "engine/capture/Conversation.h"
+#include "engine/replay/UdpReplay.h"
 #include "ui/Settings.h"
 #include "ui/dialogs/SummaryDialog.h"
 #include "ui/model/ChannelModel.h"
@@ -507,13 +508,16 @@ SummaryDialog* SessionController::openSummary() {
     return dialog;
 }
 
-void SessionController::gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done) {
+void SessionController::gatherConversations(
+    std::function<void(std::vector<engine::Conversation>&&, std::vector<engine::UdpScript>&&)> done) {
     const EventLogStore& store = m_bridge->store();
     const std::string level = m_readOnly ? m_loadedHeader.level : m_capture->header().level;
     const std::uint64_t generation = store.generation();
     const std::size_t rows = store.size();
     struct Outcome {
         std::vector<engine::Conversation> conversations;
+        std::vector<engine::UdpScript> udp;
+        std::vector<std::string> udpLeftOut;  // why a UDP channel cannot be replayed
         std::string error;
     };
     QPointer<QProgressDialog> progress = makeProgress(m_window, tr("Gathering the conversations…"));
@@ -521,7 +525,14 @@ void SessionController::gatherConversations(std::function<void(std::vector<engin
         [&store, level, generation, rows](const std::atomic<bool>& cancel, const BackgroundJobs::Progress& report) {
             Outcome o;
             auto events = collectEvents(store, generation, rows, cancel, report, &o.error);
-            if (events) o.conversations = engine::extractConversations(*events, level);
+            if (!events) return o;
+            o.conversations = engine::extractConversations(*events, level);
+            // UDP channels: their datagrams, as `linewright-cli replay` and `mock` read them.
+            for (const engine::ChannelId id : engine::UdpScript::channels(*events)) {
+                std::string why;
+                if (auto script = engine::UdpScript::build(*events, id, &why)) o.udp.push_back(std::move(*script));
+                else o.udpLeftOut.push_back(std::move(why));
+            }
             return o;
         },
         [this, progress, done = std::move(done)](Outcome& o) {
@@ -530,7 +541,9 @@ void SessionController::gatherConversations(std::function<void(std::vector<engin
                 emit statusMessage(tr("Cannot gather the conversations: %1").arg(qs(o.error)));
                 return;
             }
-            done(std::move(o.conversations));
+            for (const std::string& why : o.udpLeftOut)
+                emit statusMessage(tr("Not offered: UDP %1").arg(qs(why)));  // "channel 3: its datagrams were cut…"
+            done(std::move(o.conversations), std::move(o.udp));
         },
         [progress](int permille) {
             if (progress) progress->setValue(permille);
@@ -543,8 +556,8 @@ QString SessionController::sessionName() const {
 }
 
 void SessionController::openReplayDialog() {
-    gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
-        auto* dialog = new ReplayDialog(std::move(conversations), sessionName(), m_window);
+    gatherConversations([this](std::vector<engine::Conversation>&& conversations, std::vector<engine::UdpScript>&& udp) {
+        auto* dialog = new ReplayDialog(std::move(conversations), std::move(udp), sessionName(), m_window);
         if (const engine::ChannelId current = m_currentChannel(); current != 0) dialog->selectChannel(current);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
@@ -553,8 +566,8 @@ void SessionController::openReplayDialog() {
 }
 
 void SessionController::openMockDialog() {
-    gatherConversations([this](std::vector<engine::Conversation>&& conversations) {
-        auto* dialog = new MockDialog(std::move(conversations), sessionName(), m_window);
+    gatherConversations([this](std::vector<engine::Conversation>&& conversations, std::vector<engine::UdpScript>&& udp) {
+        auto* dialog = new MockDialog(std::move(conversations), std::move(udp), sessionName(), m_window);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->show();
         emit mockDialogOpened(dialog);

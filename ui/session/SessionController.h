@@ -44,6 +44,10 @@ class QLabel;
 class QMainWindow;
 class QMenu;
 
+namespace engine {
+struct UdpScript;
+}
+
 namespace ui {
 
 enum class ExportKind;
@@ -143,8 +147,10 @@ private:
     void updateRecordingStatus();
     bool isPristine() const;
     QString sessionName() const;
-    /// Rebuilds the log's conversations on a worker; `done` on the GUI thread.
-    void gatherConversations(std::function<void(std::vector<engine::Conversation>&&)> done);
+    /// Rebuilds the log's conversations and the scripts of its UDP channels
+    /// (those that can be replayed) on a worker; `done` on the GUI thread.
+    void gatherConversations(
+        std::function<void(std::vector<engine::Conversation>&&, std::vector<engine::UdpScript>&&)> done);
 
     EngineBridge* m_bridge;
     QMainWindow* m_window;

@@ -293,14 +293,13 @@ ExportResult exportEvents(ExportKind kind, const QString& path, const engine::Se
         po.application = "linewright";
         po.file = file;
         engine::PcapngExportStats stats;
-        r.ok = engine::PcapngWriter::write(out, header, conversations, po, &stats, &why);
+        // TCP connections and UDP datagrams, as `linewright-cli export --pcapng` writes them.
+        r.ok = engine::PcapngWriter::writeSession(out, header, events, conversations, po, &stats, &why);
         for (const std::string& n : stats.notes) r.notes << QString::fromStdString(n);
-        r.message = r.ok ? QObject::tr("Exported %1: %2 connection(s), %3 packets, %4 found_terminator comments")
-                               .arg(path)
-                               .arg(stats.conversations)
-                               .arg(stats.packets)
-                               .arg(stats.comments)
+        r.message = r.ok ? QObject::tr("Exported %1: %2").arg(path, QString::fromStdString(stats.summary()))
                          : QString::fromStdString(why);
+        // What was left out is said in the message too (the CLI's "note:" lines).
+        if (r.ok && !r.notes.isEmpty()) r.message += QObject::tr(" Note: %1.").arg(r.notes.join(QStringLiteral("; ")));
         if (r.ok) r.message += writeKeyLogBeside(path, conversations, only, keyLogs, file);
         break;
     }

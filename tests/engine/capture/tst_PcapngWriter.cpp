@@ -13,7 +13,10 @@
 // session: the plaintext streams as for any connection, the upgrade and the
 // handshake noted on the first packet after them, the TLS close on the
 // peer's FIN, what the certificate says escaped; tshark reads those
-// comments back (skipped when tshark is not installed).
+// comments back (skipped when tshark is not installed). writeSession(): a
+// session's TCP connections and UDP datagrams in one call (what `export
+// --pcapng` and the window's Export use), the notes of a channel whose
+// datagrams a terminator cut first, and its summary line.
 #include "engine/capture/PcapngWriter.h"
 #include "engine/capture/PcapReader.h"
 #include "engine/capture/TcpReassembler.h"
@@ -118,6 +121,7 @@ private slots:
     void notes();
     void writeErrors();
     void tlsNotes();
+    void writeSessionWithDatagrams();
 };
 
 void TestPcapngWriter::packetsOfAConnection() {
@@ -334,6 +338,62 @@ void TestPcapngWriter::tlsNotes() {
     QVERIFY2(out.contains("channel 1: STARTTLS (smtp): TLS handshake begins"), qPrintable(out));
     QVERIFY2(out.contains("channel 1: TLS 1.3 TLS_AES_256_GCM_SHA384, after STARTTLS"), qPrintable(out));
     QVERIFY2(out.contains("channel 1: TLS closed (close_notify)"), qPrintable(out));
+}
+
+void TestPcapngWriter::writeSessionWithDatagrams() {
+    auto ev = [](std::uint64_t seq, engine::ChannelId ch, engine::EventKind kind, std::string info, std::string data = {},
+                 std::string aux = {}) {
+        engine::Event e;
+        e.seq = seq;
+        e.tUs = static_cast<std::int64_t>(seq) * 100;
+        e.channel = ch;
+        e.kind = kind;
+        e.info = std::move(info);
+        e.aux = std::move(aux);
+        e.size = static_cast<std::int64_t>(data.size());
+        e.data = std::move(data);
+        return e;
+    };
+    const std::string srv = "127.0.0.1:5300";
+    engine::Event framed = ev(6, 2, engine::EventKind::Datagram, "127.0.0.1:9", "a");
+    framed.count = 4;  // a message of a 4-byte datagram a terminator cut
+    const std::vector<engine::Event> events{ev(1, 1, engine::EventKind::Connecting, srv, {}, "127.0.0.1"),
+                                            ev(2, 1, engine::EventKind::Connected, srv, {}, "127.0.0.1:40001"),
+                                            ev(3, 1, engine::EventKind::DatagramSent, srv, "ping"),
+                                            ev(4, 1, engine::EventKind::Datagram, srv, "pong"),
+                                            ev(5, 2, engine::EventKind::Listening, "127.0.0.1:7000"),
+                                            framed};
+    engine::SessionHeader header;
+    header.startUnixUs = 1'777'636'800'000'000;
+    header.level = "full";
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = dir.filePath("udp.pcapng").toStdString();
+    engine::PcapngExportStats stats;
+    std::string error;
+    QVERIFY2(PcapngWriter::writeSession(path, header, events, engine::extractConversations(events, header.level), {},
+                                        &stats, &error),
+             error.c_str());
+    QCOMPARE(stats.datagrams, 2u);
+    QCOMPARE(stats.summary(), std::string("0 connections, 2 packets, 0 found_terminator comments, 2 UDP datagrams"));
+    QCOMPARE(stats.notes.size(), 1u);
+    QVERIFY2(stats.notes[0].find("channel 2: its datagrams were cut into messages") == 0, stats.notes[0].c_str());
+    PcapReader reader;
+    QVERIFY2(reader.open(path), reader.error().c_str());
+    CapturedPacket p;
+    std::vector<std::string> seen;
+    while (reader.next(p)) {
+        engine::UdpDatagram d;
+        QCOMPARE(PcapReader::decodeUdp(p, d), engine::DecodeResult::Udp);
+        seen.push_back(d.source() + ">" + d.destination() + " " + std::string(d.payload));
+    }
+    QCOMPARE(seen, (std::vector<std::string>{"127.0.0.1:40001>127.0.0.1:5300 ping", "127.0.0.1:5300>127.0.0.1:40001 pong"}));
+    // The summary of a TCP-only export has no UDP part.
+    engine::PcapngExportStats tcp;
+    tcp.conversations = 1;
+    tcp.packets = 9;
+    tcp.comments = 3;
+    QCOMPARE(tcp.summary(), std::string("1 connection, 9 packets, 3 found_terminator comments"));
 }
 
 QTEST_GUILESS_MAIN(TestPcapngWriter)

@@ -10,7 +10,8 @@
 // ignore rule (RE2) hides it; copyRanges puts the request's bytes into the
 // reply; a datagram past the recording is Unexpected at the mock; a closed
 // port fails the replay (ICMP); a port in use refused. The mock serves on
-// its own LoopThread; every wait has a deadline.
+// its own LoopThread; every wait has a deadline. channels() lists the UDP
+// channels of a session; parseCopyRange() reads OFFSET:LENGTH.
 #include "engine/replay/UdpReplay.h"
 
 #include <QTest>
@@ -140,6 +141,20 @@ private slots:
                                    ev(2, 1, EventKind::Datagram, "x", "127.0.0.1:9")},
                                   0, &error));
         QVERIFY2(error.find("has no datagrams sent") != std::string::npos, error.c_str());
+    }
+
+    void channelsAndCopyRanges() {
+        std::vector<Event> events = clientSide();
+        events.push_back(ev(9, 4, EventKind::Collect, "tcp bytes"));
+        events.push_back(ev(10, 3, EventKind::Datagram, "x", "127.0.0.1:9"));
+        events.push_back(ev(11, 1, EventKind::DatagramSent, "again", "127.0.0.1:53"));
+        QCOMPARE(UdpScript::channels(events), (std::vector<ChannelId>{1, 3}));
+        QVERIFY(UdpScript::channels({ev(1, 1, EventKind::Collect, "x")}).empty());
+        using Range = std::optional<std::pair<std::size_t, std::size_t>>;
+        QCOMPARE(engine::parseCopyRange("0:2"), (Range{{0u, 2u}}));
+        QCOMPARE(engine::parseCopyRange("65535:65535"), (Range{{65535u, 65535u}}));
+        for (const char* bad : {"", "0", "0:", ":2", "0:0", "0-2", "a:2", "65536:1", "0:65536", " 0:2", "-1:2", "0:2x"})
+            QVERIFY2(!engine::parseCopyRange(bad), bad);
     }
 
     void replayAgainstItsMock() {
