@@ -523,9 +523,20 @@ if "bulk" in summary:
 
 targets = []
 if "bulk" in summary:
-    v = next((b["over_floor"] for b in summary["bulk"] if b["pair"] == "lw-lw"), None)
-    targets.append({"target": "bulk: linewright connect --tls -> listen --tls >= 0.8x the floor",
-                    "met": None if v is None else v >= 0.8})
+    # The floor fed the way linewright is fed: a file (lw-lw / floorfile-floor)
+    # and bytes made in memory (lwrepeat-lw / floor-floor). Reading a file
+    # costs the floor itself a quarter of its rate, so lw-lw against the
+    # in-memory floor (printed above as "x of the floor") mixes two feeds.
+    # The stdin pipe pair is printed, not a target: it measures the stdin pump.
+    fed = {c["pair"]: c["rate_ratio"] for c in summary.get("bulk_same_feed", [])}
+    worst = min((fed[p] for p in ("lw-lw", "lwrepeat-lw") if p in fed), default=None)
+    mixed = next((b["over_floor"] for b in summary["bulk"] if b["pair"] == "lw-lw"), None)
+    targets.append({"target": "bulk: linewright connect --tls -> listen --tls >= 0.8x the floor fed the same way "
+                              f"(file: lw-lw / floorfile-floor; memory: lwrepeat-lw / floor-floor; the lower: {rc(worst)}; "
+                              f"lw-lw over the in-memory floor: {rc(mixed)})",
+                    "met": None if worst is None or len([p for p in ("lw-lw", "lwrepeat-lw") if p in fed]) < 2
+                    else worst >= 0.8,
+                    "value": worst, "lw_lw_over_in_memory_floor": mixed})
     print_targets("target of issue 12:", targets)
 print_failed(runs)
 if not have_cli:
