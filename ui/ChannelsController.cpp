@@ -100,9 +100,12 @@ ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, co
     // The Channels list.
     QTreeView* list = m_views.channels;
     connect(list->selectionModel(), &QItemSelectionModel::currentChanged, this, &ChannelsController::selectionChanged);
+    // A listener (or a bound UDP channel) opens up when its first child row
+    // comes; one the person collapsed stays collapsed as more come.
     connect(m_bridge->channelModel(), &QAbstractItemModel::rowsInserted, this,
-            [list](const QModelIndex& parentIndex, int, int) {
-                if (parentIndex.isValid()) list->expand(parentIndex);
+            [list](const QModelIndex& parentIndex, int first, int last) {
+                if (parentIndex.isValid() && first == 0 && list->model()->rowCount(parentIndex) == last + 1)
+                    list->expand(parentIndex);
             });
 
     // Composer → engine.

@@ -162,8 +162,17 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     QByteArray got(static_cast<qsizetype>(b.pendingDatagramSize()), '\0');
     QCOMPARE(b.readDatagram(got.data(), got.size()), qint64(10));
     QCOMPARE(got, QByteArray("reply to b"));
-    QTRY_COMPARE_WITH_TIMEOUT(peerColumn(w, bound, ui::ChannelModel::ColMsgsOut), QStringList({"0", "1"}), kWaitMs);
-    QCOMPARE(peerColumn(w, bound, ui::ChannelModel::ColBytesOut), QStringList({"0", "10"}));
+    // The channel opened up with its first peer; collapsed, a new sender leaves it collapsed.
+    QVERIFY(list->isExpanded(parent));
+    list->collapse(parent);
+    QUdpSocket third;
+    QVERIFY(third.bind(QHostAddress::LocalHost, 0));
+    QCOMPARE(third.writeDatagram("c", QHostAddress::LocalHost, port), qint64(1));
+    QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(parent), 3, kWaitMs);
+    QVERIFY(!list->isExpanded(parent));
+    list->expand(parent);
+    QTRY_COMPARE_WITH_TIMEOUT(peerColumn(w, bound, ui::ChannelModel::ColMsgsOut), QStringList({"0", "1", "0"}), kWaitMs);
+    QCOMPARE(peerColumn(w, bound, ui::ChannelModel::ColBytesOut), QStringList({"0", "10", "0"}));
     // Sent once, to b: the one datagram_sent names b, and a got nothing.
     QCOMPARE(bytesOf(w, bound, EventKind::DatagramSent).size(), 1);
     QVERIFY(!a.hasPendingDatagrams());
@@ -194,11 +203,11 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     // Closed, the rows stay, greyed and saying so.
     w.action(QStringLiteral("close"))->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(info(w, bound)->phase, engine::ChannelPhase::Closed, kWaitMs);
-    QCOMPARE(m->rowCount(parent), 2);
+    QCOMPARE(m->rowCount(parent), 3);
     QTRY_VERIFY_WITH_TIMEOUT(!bRow.data(ui::ChannelModel::IsOpenRole).toBool(), kWaitMs);
     QVERIFY(peerColumn(w, bound, ui::ChannelModel::ColState).at(1).startsWith(QStringLiteral("closed")));
     QCOMPARE(bRow.data(Qt::ForegroundRole).value<QColor>(), QGuiApplication::palette().color(QPalette::PlaceholderText));
-    QCOMPARE(peerColumn(w, bound, ui::ChannelModel::ColMsgsIn), QStringList({"3", "1"}));
+    QCOMPARE(peerColumn(w, bound, ui::ChannelModel::ColMsgsIn), QStringList({"3", "1", "1"}));
     // Removing closed channels takes their rows along.
     w.action(QStringLiteral("removeClosed"))->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!m->indexForChannel(bound).isValid(), kWaitMs);
