@@ -339,16 +339,22 @@ engine::Replayer::Observer ReplayDialog::makeObserver() {
     };
 }
 
-bool ReplayDialog::startUdp(const engine::UdpScript& script) {
-    const engine::ReplayOptions o = formOptions();
+std::optional<engine::ReplayOptions> ReplayDialog::checked(engine::ReplayOptions o) {
     if (o.host.empty()) {
         showError(tr("Which host? Type the server's address."));
-        return false;
+        return std::nullopt;
     }
     if (const auto bad = engine::Replayer::checkOptions(o)) {
         showError(qs(*bad));
-        return false;
+        return std::nullopt;
     }
+    return o;
+}
+
+bool ReplayDialog::startUdp(const engine::UdpScript& script) {
+    const auto form = checked(formOptions());
+    if (!form) return false;
+    const engine::ReplayOptions& o = *form;
     m_replayer.reset();  // a TCP replay before this one: its result is not this one's
     m_requestsTotal = script.requests.size();
     m_repliesTotal = script.replies.size();
@@ -383,14 +389,7 @@ bool ReplayDialog::start() {
         return false;
     }
     o.tls = m_tls->config();
-    if (o.host.empty()) {
-        showError(tr("Which host? Type the server's address."));
-        return false;
-    }
-    if (const auto bad = engine::Replayer::checkOptions(o)) {
-        showError(qs(*bad));
-        return false;
-    }
+    if (!checked(o)) return false;
     m_requestsTotal = script->requests.size();
     m_repliesTotal = script->replies.size();
     try {

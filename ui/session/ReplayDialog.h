@@ -127,6 +127,9 @@ private:
     void showResult(const engine::ReplayResult& r);
     /// The form's options (TCP and UDP alike; TLS not included).
     engine::ReplayOptions formOptions() const;
+    /// `o`, or nothing once the error line says what is wrong with it (no
+    /// host, or what Replayer::checkOptions() refuses).
+    std::optional<engine::ReplayOptions> checked(engine::ReplayOptions o);
     /// Clears the last result and shows that `what` is being replayed.
     void beginRun(const QString& what, std::uint16_t port);
     bool startUdp(const engine::UdpScript& script);
