@@ -18,6 +18,9 @@
 #include <QThread>
 #include <QUdpSocket>
 
+#include <memory>
+#include <optional>
+
 using namespace lwtest;
 
 namespace {
@@ -49,13 +52,35 @@ quint16 freePort() {
     return s.localPort();
 }
 
-// Waits until something holds UDP `port` on 127.0.0.1 (our bind fails), up to the deadline.
+// Whether a UDP socket is bound to 127.0.0.1:`port`, read from /proc/net/udp
+// (its local-address field, "0100007F:PORT" in hex). Unknown (nullopt) where
+// there is no such file.
+std::optional<bool> boundInProcNet(quint16 port) {
+    QFile f(QStringLiteral("/proc/net/udp"));
+    if (!f.open(QIODevice::ReadOnly)) return std::nullopt;
+    const QByteArray want = "0100007F:" + QByteArray::number(port, 16).toUpper().rightJustified(4, '0');
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() > 1 && fields.at(1) == want) return true;
+    }
+    return false;
+}
+
+// Waits until something holds UDP `port` on 127.0.0.1, up to the deadline.
+// Where /proc/net/udp tells, it is read: probing by binding the port would
+// hold it for a moment, and a peer binding it in that moment fails and ends.
+// Elsewhere the probe binds (without SO_REUSEADDR, so that a holder makes it
+// fail).
 bool portTaken(quint16 port) {
     QDeadlineTimer deadline(kWait);
     while (!deadline.hasExpired()) {
-        QUdpSocket s;  // without SO_REUSEADDR, so that a holder makes it fail
-        if (!s.bind(QHostAddress::LocalHost, port, QAbstractSocket::DontShareAddress)) return true;
-        s.close();
+        if (const auto bound = boundInProcNet(port)) {
+            if (*bound) return true;
+        } else {
+            QUdpSocket s;
+            if (!s.bind(QHostAddress::LocalHost, port, QAbstractSocket::DontShareAddress)) return true;
+            s.close();
+        }
         QThread::yieldCurrentThread();
     }
     return false;
@@ -254,18 +279,33 @@ private slots:
     void weSendToSocat() {
         const QString socat = QStandardPaths::findExecutable("socat");
         if (socat.isEmpty()) QSKIP("socat is not installed");
-        const quint16 port = freePort();
-        QVERIFY(port != 0);
-        // One datagram in, echoed back by socat's PIPE, then socat ends.
-        Background peer(socat, {"-T", "10", "UDP-RECVFROM:" + QString::number(port) + ",bind=127.0.0.1", "PIPE"},
-                        kWait);
-        QVERIFY(peer.started());
-        QVERIFY(portTaken(port));
+        // One datagram in, echoed back by socat's PIPE, then socat ends. A
+        // port free a moment ago can be taken before socat binds it (other
+        // tests run at the same time): socat then ends, and is started again
+        // on another port, three times at most.
+        quint16 port = 0;
+        std::unique_ptr<Background> peer;
+        QByteArray said;
+        for (int attempt = 0; attempt < 3 && !peer; ++attempt) {
+            port = freePort();
+            QVERIFY(port != 0);
+            auto p = std::make_unique<Background>(
+                socat, QStringList{"-T", "10", "UDP-RECVFROM:" + QString::number(port) + ",bind=127.0.0.1", "PIPE"},
+                kWait);
+            QVERIFY(p->started());
+            if (portTaken(port) && p->process().state() == QProcess::Running) {
+                peer = std::move(p);
+            } else {
+                p->finish(kWait);
+                said += "port " + QByteArray::number(port) + ": " + p->err() + "\n";
+            }
+        }
+        QVERIFY2(peer, ("socat did not bind on three ports: " + said).constData());
         const Run r = cli({"udp", "send", "127.0.0.1", QString::number(port), "--send", "hello socat\\n", "--count",
                            "1", "--timeout", "10"});
         QVERIFY2(r.status == 0, qPrintable(r.all()));
         QCOMPARE(r.out, QByteArray("< hello socat\\n\n"));
-        QCOMPARE(peer.finish(kWait), 0);
+        QCOMPARE(peer->finish(kWait), 0);
     }
 
     void stdinLinesAndRecord() {
