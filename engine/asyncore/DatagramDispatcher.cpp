@@ -43,7 +43,8 @@ DatagramDispatcher::SendResult DatagramDispatcher::sendNow(std::string_view data
         return SendResult::Unreachable;
     }
     if (ec == std::errc::message_size) return SendResult::TooLarge;
-    throw std::system_error(ec, "sendto " + (to.isEmpty() ? addr : to).toString());
+    handleRefused(to.isEmpty() ? addr : to, data.size(), ec);
+    return SendResult::Refused;
 }
 
 DatagramDispatcher::SendResult DatagramDispatcher::sendTo(std::string_view data, const Address& to) {
@@ -180,6 +181,12 @@ void DatagramDispatcher::handleOversized(const Datagram& d) {
 
 void DatagramDispatcher::handleUnreachable(const Address& peer, const std::error_code& ec) {
     logInfo("unreachable: " + peer.toString() + ": " + sockops::describe(ec), "warning");
+}
+
+void DatagramDispatcher::handleRefused(const Address& to, std::size_t size, const std::error_code& ec) {
+    logInfo("a datagram of " + std::to_string(size) + " bytes to " + to.toString() + " was refused: " +
+                sockops::describe(ec),
+            "warning");
 }
 
 void DatagramDispatcher::handleSent(std::string_view data, const Address& to) {

@@ -24,6 +24,10 @@
 //   * a datagram larger than UDP can carry (65,507 bytes over IPv4, 65,527
 //     over IPv6): sendTo()/queue() refuse it with SendResult::TooLarge,
 //     before any system call.
+//   * a datagram the system refuses to send (EACCES: a broadcast address
+//     without SO_BROADCAST; EADDRNOTAVAIL, ENETUNREACH, …), at once or from
+//     the queue: handleRefused(), SendResult::Refused; it is dropped and the
+//     socket stays open.
 // Options: SO_BROADCAST, multicast join/leave (an interface address for
 // IPv4, an interface index for IPv6), the outgoing multicast interface,
 // TTL / hop limit and loop; socket buffer sizes. All go through
@@ -61,6 +65,8 @@ public:
         TooLarge,    ///< Larger than a UDP datagram can be; refused before any system call.
         Unreachable, ///< The peer's port is closed (ICMP); handleUnreachable() has run.
         QueueFull,   ///< queue: the queue is at its limit; the datagram was dropped.
+        Refused,     ///< The system refused this one datagram (EACCES: a broadcast address without
+                     ///< SO_BROADCAST; EADDRNOTAVAIL, …); handleRefused() has run. The socket stays open.
     };
     /// Receive buffer: one datagram of the largest size UDP carries, plus one
     /// byte, so that a larger one (possible over IPv6 jumbograms or other
@@ -137,6 +143,9 @@ public:
     virtual void handleOversized(const Datagram& d);
     /// ICMP port unreachable for `peer` (the connected peer; empty if not connected).
     virtual void handleUnreachable(const Address& peer, const std::error_code& ec);
+    /// The system refused to send one datagram of `size` bytes to `to` (sent
+    /// at once or from the queue), for `ec`; it is dropped. Default: logInfo.
+    virtual void handleRefused(const Address& to, std::size_t size, const std::error_code& ec);
     /// A datagram sent (by sendTo or from the queue).
     virtual void handleSent(std::string_view data, const Address& to);
     /// The socket really is in trouble (not an ICMP error). Default: as

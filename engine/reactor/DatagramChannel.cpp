@@ -156,25 +156,13 @@ void DatagramChannel::pushDatagram(std::string data, const Address& to) {
         return;
     }
     const std::size_t size = data.size();
-    SendResult result = SendResult::Sent;
-    try {
-        result = queue(std::move(data), dest);
-    } catch (const std::system_error& e) {
-        // The system refused this one datagram (EACCES: a broadcast address
-        // without SO_BROADCAST; EADDRNOTAVAIL, ENETUNREACH, …): an `error`;
-        // the channel stays open, as for a datagram too large.
-        std::string why = "cannot send a datagram of " + std::to_string(size) + " bytes: " + e.what();
-        if (e.code() == std::errc::permission_denied)
-            why += " (a broadcast address needs SO_BROADCAST: the broadcast option)";
-        m_report.error(e.code().value(), why + "; nothing was sent");
-        return;
-    }
-    switch (result) {
+    switch (queue(std::move(data), dest)) {
     case SendResult::Sent:
     case SendResult::WouldBlock:  // (queue() does not return it)
         return;
     case SendResult::Unreachable:
-        return;  // reported by handleUnreachable()
+    case SendResult::Refused:
+        return;  // reported by handleUnreachable() / handleRefused()
     case SendResult::TooLarge:
         m_report.error(static_cast<int>(std::errc::message_size),
                        "cannot send a datagram of " + std::to_string(size) + " bytes: UDP over " +
@@ -263,6 +251,17 @@ void DatagramChannel::handleUnreachable(const Address& peer, const std::error_co
                          (sockops::isPortUnreachable(ec) ? ", nothing listens on that port" : "") +
                          "); the channel stays open",
                      static_cast<std::int64_t>(m_unreachable));
+}
+
+void DatagramChannel::handleRefused(const Address& to, std::size_t size, const std::error_code& ec) {
+    // The system refused this one datagram (EACCES: a broadcast address
+    // without SO_BROADCAST; EADDRNOTAVAIL, ENETUNREACH, …), sent at once or
+    // from the queue: an `error`; the channel stays open, as for a datagram
+    // too large.
+    std::string why = "cannot send a datagram of " + std::to_string(size) + " bytes: sendto " + to.toString() + ": " +
+                      sockops::describe(ec);
+    if (ec == std::errc::permission_denied) why += " (a broadcast address needs SO_BROADCAST: the broadcast option)";
+    m_report.error(ec.value(), why + "; nothing was sent");
 }
 
 void DatagramChannel::handleSent(std::string_view data, const Address& to) { m_report.datagramSent(data, to.toString()); }

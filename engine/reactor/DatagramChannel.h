@@ -78,6 +78,7 @@ public:
     void handleMessage(std::string_view message, const Datagram& d, bool terminated) override;
     void handleOversized(const Datagram& d) override;
     void handleUnreachable(const Address& peer, const std::error_code& ec) override;
+    void handleRefused(const Address& to, std::size_t size, const std::error_code& ec) override;
     void handleSent(std::string_view data, const Address& to) override;
     void handleDatagramClose() override;
     void handleError() override;

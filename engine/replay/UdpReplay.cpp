@@ -126,6 +126,10 @@ public:
     void handleUnreachable(const Address& peer, const std::error_code& ec) override {
         unreachable = "send to " + peer.toString() + ": " + ec.message() + " (ICMP port unreachable: nothing listens there)";
     }
+    std::string refused;
+    void handleRefused(const Address& to, std::size_t, const std::error_code& ec) override {
+        refused = "send to " + to.toString() + ": " + ec.message();
+    }
 };
 
 double secondsUntil(Clock::time_point t) {
@@ -307,6 +311,8 @@ ReplayResult runUdpReplay(const UdpScript& script, const ReplayOptions& options,
                           ? "request " + std::to_string(i + 1) + " is larger than a UDP datagram can be"
                       : sent == DatagramDispatcher::SendResult::Unreachable
                           ? (sock.unreachable.empty() ? "send to " + r.target + ": ICMP port unreachable" : sock.unreachable)
+                      : sent == DatagramDispatcher::SendResult::Refused
+                          ? "request " + std::to_string(i + 1) + " could not be sent: " + sock.refused
                           : "request " + std::to_string(i + 1) + " could not be sent (the socket buffer stayed full)";
             break;
         }
