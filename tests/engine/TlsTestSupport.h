@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lwtest {
@@ -71,14 +72,20 @@ inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = e
     return b.events;
 }
 
-inline engine::SessionHeader tlsSessionHeader() {
+/// The header linewright-cli writes for a session at the full level that
+/// started at `start` (`startUnixUs`: the same instant).
+inline engine::SessionHeader cliSessionHeader(std::string start, std::int64_t startUnixUs) {
     engine::SessionHeader h;
     h.tool = "linewright-cli";
     h.toolVersion = "0.1.0";
-    h.start = "2026-05-01T12:00:00.000000Z";
-    h.startUnixUs = 1777636800000000;
+    h.start = std::move(start);
+    h.startUnixUs = startUnixUs;
     h.level = "full";
     return h;
+}
+
+inline engine::SessionHeader tlsSessionHeader() {
+    return cliSessionHeader("2026-05-01T12:00:00.000000Z", 1777636800000000);
 }
 
 }  // namespace lwtest
