@@ -109,6 +109,11 @@ struct Channel {
     }
     Probe* operator->() const { return probe.get(); }
     Probe& operator*() const { return *probe; }
+    /// readable() and writable() both false: the loop waits on nothing of it.
+    void wantNothing() const {
+        probe->readableFn = [] { return false; };
+        probe->writableFn = [] { return false; };
+    }
 };
 
 /// Records what a LoopObserver sees.
@@ -297,8 +302,7 @@ void TestLoop::idlePassWaitsForTimeout() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     const auto t0 = Clock::now();
     loop.poll(0.15, backend);
     const double took = secondsSince(t0);
@@ -315,8 +319,7 @@ void TestLoop::idlePassWithoutTimeoutIsRefused() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     QVERIFY_THROWS_EXCEPTION(engine::BackendError, loop.poll(std::nullopt, backend));
     QCOMPARE(loop.get(c->fileno()), c.probe.get());  // nothing was closed
 }
@@ -327,8 +330,7 @@ void TestLoop::uninterestedChannelGetsNoHangup() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     c.peer.reset();
     loop.loop(0.01, backend, 3);
     QCOMPARE(c->n("close"), 0);
@@ -566,8 +568,7 @@ void TestLoop::exitNowPropagates() {
     QVERIFY_THROWS_EXCEPTION(engine::ExitNow, loop.poll(1.0, backend));
     QCOMPARE(c->n("error"), where == "handle_error" ? 1 : 0);
     // The loop is still usable afterwards.
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     loop.poll(0.0, backend);
 }
 
