@@ -286,6 +286,16 @@ class tst_ChannelTls : public QObject {
         }
         return t;
     }
+    /// A server channel's options: STARTTLS after a received line that
+    /// matches `after` (serverTls(generated) then).
+    ChannelOptions afterMatchOptions(const std::string& after, bool generated = false) const {
+        ChannelOptions o;
+        o.tls = serverTls(generated);
+        o.tls.enabled = false;
+        o.tls.startTls = StartTlsProtocol::AfterMatch;
+        o.tls.startTlsAfter = after;
+        return o;
+    }
     void needOpenssl() {
         if (m_openssl.isEmpty()) QSKIP("openssl (the command) is not installed: apt install openssl");
     }
@@ -631,12 +641,8 @@ private slots:
         needOpenssl();
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
+        ChannelOptions o = afterMatchOptions("^STARTTLS", true);
         o.terminator = engine::Terminator::bytes("\r\n");
-        o.tls = serverTls(true);
-        o.tls.enabled = false;
-        o.tls.startTls = StartTlsProtocol::AfterMatch;
-        o.tls.startTlsAfter = "^STARTTLS";
         const ChannelId l = r.openServer("127.0.0.1", 0, o);
         const quint16 port = listeningPort(ev, l);
         QVERIFY(port != 0);
@@ -678,12 +684,8 @@ private slots:
         needPython();
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
+        ChannelOptions o = afterMatchOptions("^STARTTLS$");
         o.echo = true;  // the echoed STARTTLS line is the go-ahead
-        o.tls = serverTls();
-        o.tls.enabled = false;
-        o.tls.startTls = StartTlsProtocol::AfterMatch;
-        o.tls.startTlsAfter = "^STARTTLS$";
         const ChannelId l = r.openServer("127.0.0.1", 0, o);
         const quint16 port = listeningPort(ev, l);
         QVERIFY(port != 0);
