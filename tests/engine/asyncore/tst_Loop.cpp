@@ -129,6 +129,18 @@ struct Recorder : engine::LoopObserver {
     void passEnd(std::uint64_t pass, std::uint64_t) override { ended.push_back(pass); }
 };
 
+/// A Recorder that is `loop`'s observer while it lives: set on
+/// construction, unset on the way out (also when a check fails first).
+struct Recording : Recorder {
+    explicit Recording(Loop& loop) : m_loop(loop) { m_loop.setObserver(this); }
+    ~Recording() override { m_loop.setObserver(nullptr); }
+    Recording(const Recording&) = delete;
+    Recording& operator=(const Recording&) = delete;
+
+private:
+    Loop& m_loop;
+};
+
 /// A tiny dispatcher for the scale tests: the sender writes one byte once,
 /// the receiver reads it and counts.
 class Pinger : public engine::Dispatcher {
@@ -646,8 +658,7 @@ void TestLoop::readwriteSingleFlags() {
     QFETCH(QString, flag);
     QFETCH(QString, handler);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Socket keep;
     std::unique_ptr<Probe> p;
     if (flag == "PRI") {
@@ -678,7 +689,6 @@ void TestLoop::readwriteSingleFlags() {
     QCOMPARE(rec.bits[p.get()], want);  // really that flag alone
     for (const char* h : {"read_event", "write_event", "expt_event", "close", "error"})
         QCOMPARE(p->n(h), handler == h ? 1 : 0);
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::readwriteFlagOrder() {
@@ -687,8 +697,7 @@ void TestLoop::readwriteFlagOrder() {
     QFETCH_GLOBAL(Backend, backend);
     LW_SKIP_SELECT(backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Journal j;
     Channel c(loop, &j, "c");
     c->traceEvents = true;
@@ -708,7 +717,6 @@ void TestLoop::readwriteFlagOrder() {
     if (bits & engine::kReadyPri) want.insert(want.end(), {"c:expt_event", "c:expt"});
     if (bits & (engine::kReadyHup | engine::kReadyErr | engine::kReadyNval)) want.push_back("c:close");
     QCOMPARE(j, want);
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::readwriteExceptionSkipsRemainingFlags() {
@@ -738,8 +746,7 @@ void TestLoop::peerResetClosesOnce() {
     // calls it twice; its select backend once. Ours: once on every backend.
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     auto [cl, sv] = tcpPair();
     Probe p(std::move(sv), &loop);
     p.onRead = [&] { (void)p.recv(1024); };
@@ -760,7 +767,6 @@ void TestLoop::peerResetClosesOnce() {
         QVERIFY2((bits & engine::kReadyHup) && (bits & engine::kReadyErr) && (bits & engine::kReadyIn),
                  QByteArray::number(bits).constData());  // the case that used to double-close
     }
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::peerResetWithoutRecvClosesOnce() {
@@ -783,8 +789,7 @@ void TestLoop::orderlyShutdownClosesOnce() {
     // L9: a FIN is POLLIN alone on Linux; recv() returns b'' → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     auto [cl, sv] = tcpPair();
     Probe p(std::move(sv), &loop);
     p.writableFn = [] { return false; };
@@ -796,7 +801,6 @@ void TestLoop::orderlyShutdownClosesOnce() {
     QCOMPARE(p.n("error"), 0);
     QVERIFY(loop.empty());
     if (backend != Backend::Select) QCOMPARE(rec.bits[&p], unsigned{engine::kReadyIn});
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::handleCloseTwiceIsSafe() {
@@ -1100,8 +1104,7 @@ void TestLoop::adoptedDispatcherDeletedAfterPass() {
 void TestLoop::observerSeesThePass() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Channel c(loop);
     c->writableFn = [] { return false; };
     c->onRead = [&] { (void)c->recv(10); };
@@ -1114,7 +1117,6 @@ void TestLoop::observerSeesThePass() {
     QCOMPARE(rec.polledList[0].second, (std::pair<bool, bool>{true, false}));
     QVERIFY(rec.bits[c.probe.get()] & engine::kReadyIn);
     QCOMPARE(rec.hooks, (std::vector<std::string>{"handle_read_event", "handle_read"}));
-    loop.setObserver(nullptr);
 }
 
 // =================================================================================
