@@ -2,8 +2,9 @@
 # udp_bench.sh, proxy_bench.sh) share, sourced by each (bash) once HERE (this
 # folder) is set, and used once BUILD, LOGDIR, RUNS and PYTHON are set (by the
 # script, or by bench_paths):
-#   the usage text (usage), the paths of a run (bench_paths), the bench tools (find_tool,
-#   need_tools), the loud banner for a missing
+#   the usage text (usage), the check of a positive number (posnum), the
+#   paths of a run (bench_paths), the bench tools (find_tool, need_tools),
+#   the loud banner for a missing
 #   linewright-cli, the servers (started on loopback, stopped by the PID this
 #   script got when it started them; every server's PID in PIDS, all stopped
 #   on exit), the record of every run (RUNS, one JSON line each), the
@@ -22,6 +23,9 @@ declare -F usage >/dev/null || usage() {
     awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
+
+# posnum V: whether V is a positive whole number (digits, no leading 0).
+posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
 
 # ---- the paths of a run ------------------------------------------------
 

@@ -38,7 +38,6 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/bench_lib.sh"
 
 BUILD="" REPEAT=3 BYTES=$((1 << 30)) LINES=200000 CONNS=4 FANOUT=1000
-posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --repeat) REPEAT="${2:-}"; shift 2 || usage ;;

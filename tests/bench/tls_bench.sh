@@ -72,6 +72,8 @@ usage() {
     sed -n '2,67p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
 BUILD=""
@@ -83,7 +85,6 @@ ONLY="bulk,lines,handshakes"
 BYTES_ARG="" LINES_ARG="" CONNS_ARG="" HS_ARG="" CONC_ARG=""
 MIXED=1
 RSA=0
-posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="${2:-}"; shift 2 || usage ;;
@@ -103,8 +104,6 @@ while [ $# -gt 0 ]; do
         *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
     esac
 done
-[ -n "$BUILD" ] || usage
-[ -d "$BUILD" ] || { echo "tls_bench.sh: no build directory $BUILD" >&2; exit 2; }
 posnum "$REPEAT" || { echo "tls_bench.sh: --repeat takes a positive number" >&2; exit 2; }
 for v in "$BYTES_ARG" "$LINES_ARG" "$CONNS_ARG" "$HS_ARG" "$CONC_ARG"; do
     [ -z "$v" ] || posnum "$v" || { echo "tls_bench.sh: --bytes, --lines, --conns, --handshakes and --concurrency take a positive number" >&2; exit 2; }
@@ -113,14 +112,7 @@ for s in ${ONLY//,/ }; do
     case "$s" in bulk|lines|handshakes) ;; *) echo "tls_bench.sh: --only takes a comma-separated subset of bulk,lines,handshakes" >&2; exit 2 ;; esac
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
-BUILD="$(cd "$BUILD" && pwd)"
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PYTHON="${PYTHON:-python3}"
-[ -n "$OUT" ] || OUT="$BUILD/tls-bench-results.json"
-RUNS="${OUT%.json}.runs.jsonl"
-LOGDIR="$(mktemp -d "${TMPDIR:-/tmp}/lw-tls-bench.XXXXXX")"
-: > "$RUNS"
-. "$HERE/bench_lib.sh"
+bench_paths tls_bench.sh tls-bench-results.json lw-tls-bench
 
 # ---- the tools ---------------------------------------------------------
 

@@ -45,7 +45,6 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ORIG_ARGS="$*"
 BUILD="" OUT="" REPEAT=3 QUICK=0 STRICT=0
 COUNT=200000 SIZE=32 WINDOW=64 SECONDS_MAX=30
-posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) OUT="${2:-}"; shift 2 || usage ;;

@@ -2,15 +2,17 @@
 // STARTTLS, for the tests of what stores and shows TLS events (Conversation,
 // Transcript, PcapngWriter, the CLI's printer). The peer's certificate says
 // hostile things (an ESC sequence, a BEL, a C1 CSI) that must come out escaped.
-// Also the SessionBuilder it is made with, which other hand-made sessions use.
+// Made with the SessionBuilder of tests/support/SessionBuilder.h.
 #pragma once
 
 #include "engine/capture/EventJson.h"
 #include "engine/reactor/Event.h"
 #include "engine/tls/TlsInfo.h"
+#include "SessionBuilder.h"
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lwtest {
@@ -45,51 +47,6 @@ inline std::shared_ptr<engine::TlsHandshakeInfo> tlsClientHandshake() {
     return t;
 }
 
-/// The events of a hand-made session, numbered in the order they are added.
-class SessionBuilder {
-public:
-    engine::Event& add(engine::EventKind k, std::int64_t tUs, engine::ChannelId ch = 1) {
-        engine::Event e;
-        e.seq = ++m_seq;
-        e.tUs = tUs;
-        e.channel = ch;
-        e.kind = k;
-        events.push_back(std::move(e));
-        return events.back();
-    }
-    void sent(std::int64_t tUs, const std::string& bytes) {
-        engine::Event& p = add(engine::EventKind::Push, tUs);
-        p.size = static_cast<std::int64_t>(bytes.size());
-        engine::Event& s = add(engine::EventKind::Sent, tUs + 1);
-        s.data = bytes;
-        s.size = static_cast<std::int64_t>(bytes.size());
-    }
-    void received(std::int64_t tUs, const std::string& line) {  // without its "\r\n"
-        engine::Event& c = add(engine::EventKind::Collect, tUs);
-        c.data = line;
-        c.size = static_cast<std::int64_t>(line.size());
-        engine::Event& f = add(engine::EventKind::FoundTerminator, tUs + 1);
-        f.setTerminator(engine::Terminator::bytes("\r\n"));
-        f.size = static_cast<std::int64_t>(line.size());
-    }
-    /// Closed by the peer ("eof"), with the bytes received and sent in its state.
-    engine::Event& closedByPeer(std::int64_t tUs, std::uint64_t bytesIn, std::uint64_t bytesOut,
-                                engine::ChannelId ch = 1) {
-        engine::Event& cl = add(engine::EventKind::Closed, tUs, ch);
-        cl.sub = static_cast<std::uint8_t>(engine::CloseReason::Peer);
-        cl.info = "eof";
-        auto st = std::make_shared<engine::ChannelState>();
-        st->bytesIn = bytesIn;
-        st->bytesOut = bytesOut;
-        cl.state = st;
-        return cl;
-    }
-    std::vector<engine::Event> events;
-
-private:
-    std::uint64_t m_seq = 0;
-};
-
 /// connect, "STARTTLS", "220 go ahead", starttls smtp, the handshake,
 /// "QUIT", "221 bye", tls_close (close_notify), closed by peer, stopped.
 inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = engine::TlsCloseKind::CloseNotify) {
@@ -115,14 +72,20 @@ inline std::vector<engine::Event> startTlsSession(engine::TlsCloseKind close = e
     return b.events;
 }
 
-inline engine::SessionHeader tlsSessionHeader() {
+/// The header linewright-cli writes for a session at the full level that
+/// started at `start` (`startUnixUs`: the same instant).
+inline engine::SessionHeader cliSessionHeader(std::string start, std::int64_t startUnixUs) {
     engine::SessionHeader h;
     h.tool = "linewright-cli";
     h.toolVersion = "0.1.0";
-    h.start = "2026-05-01T12:00:00.000000Z";
-    h.startUnixUs = 1777636800000000;
+    h.start = std::move(start);
+    h.startUnixUs = startUnixUs;
     h.level = "full";
     return h;
+}
+
+inline engine::SessionHeader tlsSessionHeader() {
+    return cliSessionHeader("2026-05-01T12:00:00.000000Z", 1777636800000000);
 }
 
 }  // namespace lwtest

@@ -109,6 +109,11 @@ struct Channel {
     }
     Probe* operator->() const { return probe.get(); }
     Probe& operator*() const { return *probe; }
+    /// readable() and writable() both false: the loop waits on nothing of it.
+    void wantNothing() const {
+        probe->readableFn = [] { return false; };
+        probe->writableFn = [] { return false; };
+    }
 };
 
 /// Records what a LoopObserver sees.
@@ -122,6 +127,18 @@ struct Recorder : engine::LoopObserver {
     void ready(const engine::Dispatcher& d, unsigned b) override { bits[&d] |= b; }
     void hook(const engine::Dispatcher&, engine::Hook h) override { hooks.emplace_back(engine::hookName(h)); }
     void passEnd(std::uint64_t pass, std::uint64_t) override { ended.push_back(pass); }
+};
+
+/// A Recorder that is `loop`'s observer while it lives: set on
+/// construction, unset on the way out (also when a check fails first).
+struct Recording : Recorder {
+    explicit Recording(Loop& loop) : m_loop(loop) { m_loop.setObserver(this); }
+    ~Recording() override { m_loop.setObserver(nullptr); }
+    Recording(const Recording&) = delete;
+    Recording& operator=(const Recording&) = delete;
+
+private:
+    Loop& m_loop;
 };
 
 /// A tiny dispatcher for the scale tests: the sender writes one byte once,
@@ -297,8 +314,7 @@ void TestLoop::idlePassWaitsForTimeout() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     const auto t0 = Clock::now();
     loop.poll(0.15, backend);
     const double took = secondsSince(t0);
@@ -315,8 +331,7 @@ void TestLoop::idlePassWithoutTimeoutIsRefused() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     QVERIFY_THROWS_EXCEPTION(engine::BackendError, loop.poll(std::nullopt, backend));
     QCOMPARE(loop.get(c->fileno()), c.probe.get());  // nothing was closed
 }
@@ -327,8 +342,7 @@ void TestLoop::uninterestedChannelGetsNoHangup() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
     Channel c(loop);
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     c.peer.reset();
     loop.loop(0.01, backend, 3);
     QCOMPARE(c->n("close"), 0);
@@ -566,8 +580,7 @@ void TestLoop::exitNowPropagates() {
     QVERIFY_THROWS_EXCEPTION(engine::ExitNow, loop.poll(1.0, backend));
     QCOMPARE(c->n("error"), where == "handle_error" ? 1 : 0);
     // The loop is still usable afterwards.
-    c->readableFn = [] { return false; };
-    c->writableFn = [] { return false; };
+    c.wantNothing();
     loop.poll(0.0, backend);
 }
 
@@ -645,8 +658,7 @@ void TestLoop::readwriteSingleFlags() {
     QFETCH(QString, flag);
     QFETCH(QString, handler);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Socket keep;
     std::unique_ptr<Probe> p;
     if (flag == "PRI") {
@@ -677,7 +689,6 @@ void TestLoop::readwriteSingleFlags() {
     QCOMPARE(rec.bits[p.get()], want);  // really that flag alone
     for (const char* h : {"read_event", "write_event", "expt_event", "close", "error"})
         QCOMPARE(p->n(h), handler == h ? 1 : 0);
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::readwriteFlagOrder() {
@@ -686,8 +697,7 @@ void TestLoop::readwriteFlagOrder() {
     QFETCH_GLOBAL(Backend, backend);
     LW_SKIP_SELECT(backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Journal j;
     Channel c(loop, &j, "c");
     c->traceEvents = true;
@@ -707,7 +717,6 @@ void TestLoop::readwriteFlagOrder() {
     if (bits & engine::kReadyPri) want.insert(want.end(), {"c:expt_event", "c:expt"});
     if (bits & (engine::kReadyHup | engine::kReadyErr | engine::kReadyNval)) want.push_back("c:close");
     QCOMPARE(j, want);
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::readwriteExceptionSkipsRemainingFlags() {
@@ -737,8 +746,7 @@ void TestLoop::peerResetClosesOnce() {
     // calls it twice; its select backend once. Ours: once on every backend.
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     auto [cl, sv] = tcpPair();
     Probe p(std::move(sv), &loop);
     p.onRead = [&] { (void)p.recv(1024); };
@@ -759,7 +767,6 @@ void TestLoop::peerResetClosesOnce() {
         QVERIFY2((bits & engine::kReadyHup) && (bits & engine::kReadyErr) && (bits & engine::kReadyIn),
                  QByteArray::number(bits).constData());  // the case that used to double-close
     }
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::peerResetWithoutRecvClosesOnce() {
@@ -782,8 +789,7 @@ void TestLoop::orderlyShutdownClosesOnce() {
     // L9: a FIN is POLLIN alone on Linux; recv() returns b'' → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     auto [cl, sv] = tcpPair();
     Probe p(std::move(sv), &loop);
     p.writableFn = [] { return false; };
@@ -795,7 +801,6 @@ void TestLoop::orderlyShutdownClosesOnce() {
     QCOMPARE(p.n("error"), 0);
     QVERIFY(loop.empty());
     if (backend != Backend::Select) QCOMPARE(rec.bits[&p], unsigned{engine::kReadyIn});
-    loop.setObserver(nullptr);
 }
 
 void TestLoop::handleCloseTwiceIsSafe() {
@@ -1099,8 +1104,7 @@ void TestLoop::adoptedDispatcherDeletedAfterPass() {
 void TestLoop::observerSeesThePass() {
     QFETCH_GLOBAL(Backend, backend);
     Loop loop;
-    Recorder rec;
-    loop.setObserver(&rec);
+    Recording rec(loop);
     Channel c(loop);
     c->writableFn = [] { return false; };
     c->onRead = [&] { (void)c->recv(10); };
@@ -1113,7 +1117,6 @@ void TestLoop::observerSeesThePass() {
     QCOMPARE(rec.polledList[0].second, (std::pair<bool, bool>{true, false}));
     QVERIFY(rec.bits[c.probe.get()] & engine::kReadyIn);
     QCOMPARE(rec.hooks, (std::vector<std::string>{"handle_read_event", "handle_read"}));
-    loop.setObserver(nullptr);
 }
 
 // =================================================================================

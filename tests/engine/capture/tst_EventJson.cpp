@@ -463,6 +463,34 @@ std::string decodeError(const std::string& line) {
     return error;
 }
 
+/// The rows of decodeErrors and tlsDecodeErrors: decoding `line` fails with an
+/// error that mentions `mentions` (and, given `under`, is shorter than that).
+void checkDecodeError(std::size_t under = std::string::npos) {
+    QFETCH(std::string, line);
+    QFETCH(QString, mentions);
+    const std::string error = decodeError(line);
+    QVERIFY2(QString::fromStdString(error).contains(mentions), error.c_str());
+    if (under != std::string::npos) QVERIFY2(error.size() < under, error.c_str());
+}
+
+/// A collect of "a\r\n\0" (seq 7, t_us 1234) and a found_terminator of "\r\n":
+/// bytes that each rendering writes its own way.
+Event collectOfBytes() {
+    Event e = base(EventKind::Collect);
+    e.seq = 7;
+    e.tUs = 1234;
+    e.data = std::string("a\r\n\0", 4);
+    e.size = 4;
+    return e;
+}
+
+Event foundCrlf() {
+    Event f = base(EventKind::FoundTerminator);
+    f.setTerminator(Terminator::bytes("\r\n"));
+    f.size = 1;
+    return f;
+}
+
 }  // namespace
 
 class TestEventJson : public QObject {
@@ -524,16 +552,10 @@ void TestEventJson::headerErrors() {
 }
 
 void TestEventJson::exactEventLine() {
-    Event e = base(EventKind::Collect);
-    e.seq = 7;
-    e.tUs = 1234;
-    e.data = std::string("a\r\n\0", 4);
-    e.size = 4;
+    const Event e = collectOfBytes();
     QCOMPARE(ej::encodeEvent(e),
              std::string(R"({"seq":7,"t_us":1234,"channel":3,"event":"collect","size":4,"data_b64":"YQ0KAA==","text":"a\\r\\n\\0"})"));
-    Event f = base(EventKind::FoundTerminator);
-    f.setTerminator(Terminator::bytes("\r\n"));
-    f.size = 1;
+    const Event f = foundCrlf();
     QCOMPARE(ej::encodeEvent(f), std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"found_terminator",)"
                                              R"("size":1,"terminator":{"kind":"bytes","data_b64":"DQo=","text":"\\r\\n"}})"));
     std::string line;
@@ -562,16 +584,10 @@ void TestEventJson::everyKindRoundTrips() {
 void TestEventJson::bytesOnlyLeavesOutTheRendering() {
     // The compact form of docs/session-format.md ("Compact files"): the
     // exact base64 without its escaped rendering, everywhere bytes appear.
-    Event e = base(EventKind::Collect);
-    e.seq = 7;
-    e.tUs = 1234;
-    e.data = std::string("a\r\n\0", 4);
-    e.size = 4;
+    const Event e = collectOfBytes();
     QCOMPARE(ej::encodeEvent(e, ej::Rendering::BytesOnly),
              std::string(R"({"seq":7,"t_us":1234,"channel":3,"event":"collect","size":4,"data_b64":"YQ0KAA=="})"));
-    Event f = base(EventKind::FoundTerminator);
-    f.setTerminator(Terminator::bytes("\r\n"));
-    f.size = 1;
+    const Event f = foundCrlf();
     QCOMPARE(ej::encodeEvent(f, ej::Rendering::BytesOnly),
              std::string(R"({"seq":42,"t_us":123456,"channel":3,"event":"found_terminator",)"
                          R"("size":1,"terminator":{"kind":"bytes","data_b64":"DQo="}})"));
@@ -702,10 +718,7 @@ void TestEventJson::decodeErrors_data() {
 }
 
 void TestEventJson::decodeErrors() {
-    QFETCH(std::string, line);
-    QFETCH(QString, mentions);
-    const std::string error = decodeError(line);
-    QVERIFY2(QString::fromStdString(error).contains(mentions), error.c_str());
+    checkDecodeError();
 }
 
 void TestEventJson::unknownFieldsAreIgnored() {
@@ -1055,11 +1068,7 @@ void TestEventJson::tlsDecodeErrors_data() {
 }
 
 void TestEventJson::tlsDecodeErrors() {
-    QFETCH(std::string, line);
-    QFETCH(QString, mentions);
-    const std::string error = decodeError(line);
-    QVERIFY2(QString::fromStdString(error).contains(mentions), error.c_str());
-    QVERIFY2(error.size() < 400, error.c_str());  // says what is wrong, does not quote the file back
+    checkDecodeError(400);  // says what is wrong, does not quote the file back
 }
 
 void TestEventJson::tlsWriterStaysWithinTheLimits() {

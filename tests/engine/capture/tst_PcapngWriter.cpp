@@ -341,28 +341,16 @@ void TestPcapngWriter::tlsNotes() {
 }
 
 void TestPcapngWriter::writeSessionWithDatagrams() {
-    auto ev = [](std::uint64_t seq, engine::ChannelId ch, engine::EventKind kind, std::string info, std::string data = {},
-                 std::string aux = {}) {
-        engine::Event e;
-        e.seq = seq;
-        e.tUs = static_cast<std::int64_t>(seq) * 100;
-        e.channel = ch;
-        e.kind = kind;
-        e.info = std::move(info);
-        e.aux = std::move(aux);
-        e.size = static_cast<std::int64_t>(data.size());
-        e.data = std::move(data);
-        return e;
-    };
+    using K = engine::EventKind;
     const std::string srv = "127.0.0.1:5300";
-    engine::Event framed = ev(6, 2, engine::EventKind::Datagram, "127.0.0.1:9", "a");
-    framed.count = 4;  // a message of a 4-byte datagram a terminator cut
-    const std::vector<engine::Event> events{ev(1, 1, engine::EventKind::Connecting, srv, {}, "127.0.0.1"),
-                                            ev(2, 1, engine::EventKind::Connected, srv, {}, "127.0.0.1:40001"),
-                                            ev(3, 1, engine::EventKind::DatagramSent, srv, "ping"),
-                                            ev(4, 1, engine::EventKind::Datagram, srv, "pong"),
-                                            ev(5, 2, engine::EventKind::Listening, "127.0.0.1:7000"),
-                                            framed};
+    lwtest::SessionBuilder b;
+    b.add(K::Connecting, 100, 1, srv, {}, "127.0.0.1");
+    b.add(K::Connected, 200, 1, srv, {}, "127.0.0.1:40001");
+    b.add(K::DatagramSent, 300, 1, srv, "ping");
+    b.add(K::Datagram, 400, 1, srv, "pong");
+    b.add(K::Listening, 500, 2, "127.0.0.1:7000");
+    b.add(K::Datagram, 600, 2, "127.0.0.1:9", "a").count = 4;  // a message of a 4-byte datagram a terminator cut
+    const std::vector<engine::Event>& events = b.events;
     engine::SessionHeader header;
     header.startUnixUs = 1'777'636'800'000'000;
     header.level = "full";

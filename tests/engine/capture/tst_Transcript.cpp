@@ -62,13 +62,7 @@ std::vector<Event> sample() {
 }
 
 engine::SessionHeader header() {
-    engine::SessionHeader h;
-    h.tool = "linewright-cli";
-    h.toolVersion = "0.1.0";
-    h.start = "2026-05-01T12:00:00.123456Z";
-    h.startUnixUs = 1777636800123456;
-    h.level = "full";
-    return h;
+    return lwtest::cliSessionHeader("2026-05-01T12:00:00.123456Z", 1777636800123456);
 }
 
 }  // namespace

@@ -271,6 +271,12 @@ class tst_ChannelTls : public QObject {
         t.caFile = m_ca.toStdString();
         return t;
     }
+    /// A client channel's options: TLS from the first byte (clientTls()).
+    ChannelOptions clientOptions() const {
+        ChannelOptions o;
+        o.tls = clientTls();
+        return o;
+    }
     TlsConfig serverTls(bool generated = false) const {
         TlsConfig t;
         t.enabled = true;
@@ -279,6 +285,16 @@ class tst_ChannelTls : public QObject {
             t.keyFile = m_key.toStdString();
         }
         return t;
+    }
+    /// A server channel's options: STARTTLS after a received line that
+    /// matches `after` (serverTls(generated) then).
+    ChannelOptions afterMatchOptions(const std::string& after, bool generated = false) const {
+        ChannelOptions o;
+        o.tls = serverTls(generated);
+        o.tls.enabled = false;
+        o.tls.startTls = StartTlsProtocol::AfterMatch;
+        o.tls.startTlsAfter = after;
+        return o;
     }
     void needOpenssl() {
         if (m_openssl.isEmpty()) QSKIP("openssl (the command) is not installed: apt install openssl");
@@ -330,9 +346,7 @@ private slots:
         Reactor r;
         Events ev(r);
         ev.peers.push_back(&s);
-        ChannelOptions o;
-        o.tls = clientTls();
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = r.openClient("127.0.0.1", port, clientOptions());
         QVERIFY2(ev.waitFor(EventKind::TlsHandshake, c), (dump(ev) + ev.errors()).c_str());
         const engine::TlsHandshakeInfo* hs = handshakeOf(ev, c);
         QVERIFY(hs);
@@ -377,8 +391,7 @@ private slots:
         QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
-        o.tls = clientTls();
+        ChannelOptions o = clientOptions();
         o.tls.serverName = serverName.toStdString();
         // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
         if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
@@ -399,8 +412,7 @@ private slots:
         QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
-        o.tls = clientTls();
+        ChannelOptions o = clientOptions();
         o.tls.caFile.clear();  // the system store does not know our CA …
         o.tls.verify = false;  // … and we do not ask
         o.tls.serverName = "wrong.example";
@@ -473,8 +485,7 @@ private slots:
         QVERIFY(port != 0);
         QVERIFY(ev.get(EventKind::Listening, l).aux.empty());  // not generated: no fingerprint to show
 
-        ChannelOptions co;
-        co.tls = clientTls();
+        ChannelOptions co = clientOptions();
         co.tls.serverName = "localhost";
         const ChannelId c = r.openClient("127.0.0.1", port, co);
         // Pushed before the handshake: waits for it.
@@ -509,9 +520,7 @@ private slots:
         const ChannelId l = r.openServer("127.0.0.1", 0, so);
         const quint16 port = listeningPort(ev, l);
         QVERIFY(port != 0);
-        ChannelOptions co;
-        co.tls = clientTls();
-        const ChannelId c = r.openClient("127.0.0.1", port, co);
+        const ChannelId c = r.openClient("127.0.0.1", port, clientOptions());
         r.push(c, "last words\n");
         r.halfClose(c);  // after the push: close_notify, then shutdown(SHUT_WR)
         QVERIFY(ev.waitUntil([&] { return ev.accepted(l) != 0; }));
@@ -542,9 +551,7 @@ private slots:
         Reactor r;
         Events ev(r);
         ev.peers.push_back(&py);
-        ChannelOptions o;
-        o.tls = clientTls();
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = r.openClient("127.0.0.1", port, clientOptions());
         QVERIFY2(ev.waitFor(EventKind::Closed, c), dump(ev).c_str());
         QCOMPARE(ev.collected(c), std::string("bye\r\n"));
         QCOMPARE(tlsCloseOf(ev, c), ended.toStdString());
@@ -556,8 +563,7 @@ private slots:
         lwtest::RawListener raw(engine::kAfInet);
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
-        o.tls = clientTls();
+        ChannelOptions o = clientOptions();
         o.tls.caFile.clear();
         const ChannelId c = r.openClient("127.0.0.1", raw.addr.port(), o);
         engine::Socket peer = raw.acceptOne();
@@ -635,12 +641,8 @@ private slots:
         needOpenssl();
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
+        ChannelOptions o = afterMatchOptions("^STARTTLS", true);
         o.terminator = engine::Terminator::bytes("\r\n");
-        o.tls = serverTls(true);
-        o.tls.enabled = false;
-        o.tls.startTls = StartTlsProtocol::AfterMatch;
-        o.tls.startTlsAfter = "^STARTTLS";
         const ChannelId l = r.openServer("127.0.0.1", 0, o);
         const quint16 port = listeningPort(ev, l);
         QVERIFY(port != 0);
@@ -682,12 +684,8 @@ private slots:
         needPython();
         Reactor r;
         Events ev(r);
-        ChannelOptions o;
+        ChannelOptions o = afterMatchOptions("^STARTTLS$");
         o.echo = true;  // the echoed STARTTLS line is the go-ahead
-        o.tls = serverTls();
-        o.tls.enabled = false;
-        o.tls.startTls = StartTlsProtocol::AfterMatch;
-        o.tls.startTlsAfter = "^STARTTLS$";
         const ChannelId l = r.openServer("127.0.0.1", 0, o);
         const quint16 port = listeningPort(ev, l);
         QVERIFY(port != 0);

@@ -19,6 +19,7 @@
 #include "ui/session/ReplayDialog.h"
 #include "ui/session/SessionController.h"
 #include "ui/session/SessionJobs.h"
+#include "SessionBuilder.h"
 #include "WindowTestSupport.h"
 
 #include <QCheckBox>
@@ -83,19 +84,6 @@ private:
     QUdpSocket m_socket;
 };
 
-engine::Event recorded(std::uint64_t seq, EventKind kind, std::string info, std::string data = {}, std::string aux = {}) {
-    engine::Event e;
-    e.seq = seq;
-    e.tUs = static_cast<std::int64_t>(seq) * 1000;
-    e.channel = 1;
-    e.kind = kind;
-    e.info = std::move(info);
-    e.aux = std::move(aux);
-    e.size = static_cast<std::int64_t>(data.size());
-    e.data = std::move(data);
-    return e;
-}
-
 /// A session file of a connected UDP channel (`udp send` to 127.0.0.1:5300,
 /// recorded as the client): the two requests sent, each echoed.
 void writeEvents(const QString& path, const std::vector<engine::Event>& events) {
@@ -111,14 +99,14 @@ void writeEvents(const QString& path, const std::vector<engine::Event>& events) 
 void writeUdpSession(const QString& path) {
     const std::string server = "127.0.0.1:5300";
     const std::string local = "127.0.0.1:40001";
-    engine::Event connecting = recorded(1, EventKind::Connecting, server, {}, "127.0.0.1");
-    connecting.size = 5300;
-    std::uint64_t seq = 1;
-    writeEvents(path, {connecting, recorded(++seq, EventKind::Connected, server, {}, local),
-                       recorded(++seq, EventKind::DatagramSent, server, kRequest1.toStdString()),
-                       recorded(++seq, EventKind::Datagram, server, kRequest1.toStdString()),
-                       recorded(++seq, EventKind::DatagramSent, server, kRequest2.toStdString()),
-                       recorded(++seq, EventKind::Datagram, server, kRequest2.toStdString())});
+    lwtest::SessionBuilder b;  // t_us 1000·seq, on channel 1
+    b.add(EventKind::Connecting, 1000, 1, server, {}, "127.0.0.1").size = 5300;
+    b.add(EventKind::Connected, 2000, 1, server, {}, local);
+    b.add(EventKind::DatagramSent, 3000, 1, server, kRequest1.toStdString());
+    b.add(EventKind::Datagram, 4000, 1, server, kRequest1.toStdString());
+    b.add(EventKind::DatagramSent, 5000, 1, server, kRequest2.toStdString());
+    b.add(EventKind::Datagram, 6000, 1, server, kRequest2.toStdString());
+    writeEvents(path, b.events);
 }
 
 /// With LW_UDP_SESSION_SHOT_DIR set: `dialog` saved there as NAME.png (how
@@ -414,11 +402,10 @@ void tst_UdpSession::mockAnswersAndStops() {
 void tst_UdpSession::cutDatagramsAreNotOffered() {
     // `udp listen --terminator`: its datagrams were cut into messages, which cannot be rebuilt.
     const QString path = m_dir.filePath(QStringLiteral("cut.lwsession"));
-    engine::Event listening = recorded(1, EventKind::Listening, "127.0.0.1:7000");
-    listening.size = 7000;
-    engine::Event cut = recorded(2, EventKind::Datagram, "127.0.0.1:40002", "a");
-    cut.count = 4;  // a message of a 4-byte datagram
-    writeEvents(path, {listening, cut});
+    lwtest::SessionBuilder b;
+    b.add(EventKind::Listening, 1000, 1, "127.0.0.1:7000").size = 7000;
+    b.add(EventKind::Datagram, 2000, 1, "127.0.0.1:40002", "a").count = 4;  // a message of a 4-byte datagram
+    writeEvents(path, b.events);
     MainWindow w;
     QSignalSpy opened(&w, &MainWindow::sessionOpened);
     w.sessionController()->openSession(path);
