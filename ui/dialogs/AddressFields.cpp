@@ -6,6 +6,7 @@
 
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDialog>
 #include <QCompleter>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -110,6 +111,14 @@ void enableOkUnless(QDialogButtonBox* buttons, const QString& problem) {
     QPushButton* ok = buttons->button(QDialogButtonBox::Ok);
     ok->setEnabled(problem.isEmpty());
     ok->setToolTip(problem);
+}
+
+QDialogButtonBox* newOkCancel(QDialog* dialog, const QString& ok) {
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(ok);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    return buttons;
 }
 
 }  // namespace ui::fields
