@@ -198,11 +198,7 @@ ChannelsController::~ChannelsController() {
 
 void ChannelsController::buildActions() {
     const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
-                             auto slot) {
-        QAction* a = m_actions.add(name, text, key, tip);
-        connect(a, &QAction::triggered, this, slot);
-        return a;
-    };
+                             auto slot) { return m_actions.add(name, text, key, tip, this, slot); };
     make(QStringLiteral("connect"), tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
          tr("Open a client channel to a host and port"), [this] { openConnectDialog(); });
     make(QStringLiteral("listen"), tr("&Listen…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
