@@ -33,6 +33,7 @@ void ChannelFields::addBelow(QDialog* dialog, const QString& ok, bool bind, cons
     // the TLS fields show and shrinks back when they hide.
     fit = new DialogFit(dialog, dialogfit::column(form, {tls, udp}), buttons);
 
+    QObject::connect(host, &QComboBox::editTextChanged, dialog, validate);
     QObject::connect(terminator, &TerminatorEdit::changed, dialog, validate);
     QObject::connect(tls, &TlsOptionsBox::changed, dialog, validate);
     QObject::connect(udp, &UdpOptionsBox::changed, dialog, validate);
@@ -57,10 +58,12 @@ void ChannelFields::showTransport(QDialog* dialog, bool udpChosen, const QString
     dialog->setWindowTitle(title);
 }
 
-QString ChannelFields::problem(const QString& host) const {
+QString ChannelFields::problem(const QString& noHost, const QString& udpHost) const {
+    if (host->currentText().trimmed().isEmpty())
+        return noHost;
     if (!terminator->isValid())
         return QDialog::tr("The terminator is not valid.");
-    if (isUdp()) return udp->problem(host);  // no protocol or TLS over UDP
+    if (isUdp()) return udp->problem(udpHost);  // no protocol or TLS over UDP
     if (const QString why = fields::protocolProblem(protocol); !why.isEmpty()) return why;
     return tls->problem();
 }

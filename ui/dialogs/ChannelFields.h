@@ -1,20 +1,20 @@
 // ChannelFields.h — what the Connect and Listen dialogs ask alike of a new
-// channel: the TCP/UDP choice, the terminator, the protocol, the asynchat
-// buffer sizes, the TLS and UDP options and the OK / Cancel buttons; laid
-// out, filled, read and checked once here, while each dialog keeps its own
-// address fields (host, port, family; echo).
+// channel: the TCP/UDP choice, the host, the terminator, the protocol, the
+// asynchat buffer sizes, the TLS and UDP options and the OK / Cancel buttons;
+// laid out, filled, read and checked once here, while each dialog keeps its
+// own fields (port, family; echo).
 //
 // What it does: newBufferBox() makes an in or out buffer size box. A
 // ChannelFields holds the shared widgets: the dialog makes the transport box,
-// terminator, buffer boxes and protocol chooser itself (in its own tab order)
-// and adds them to its form; addBelow() makes the buttons and the TLS and UDP
-// boxes, lays the form and the boxes out in a DialogFit above the buttons,
-// refits the dialog when a box changes and validates it on every change
-// (and shows the TCP or the UDP fields when the transport changes).
-// set() and read() are the fields ConnectParams and ListenParams share;
-// problem() what is wrong with them (once the host is given), showProblem()
-// says it (OK off with a tool tip; for UDP also below the UDP options),
-// showTransport() shows the TCP or the UDP fields.
+// host box, terminator, buffer boxes and protocol chooser itself (in its own
+// tab order) and adds them to its form; addBelow() makes the buttons and the
+// TLS and UDP boxes, lays the form and the boxes out in a DialogFit above the
+// buttons, refits the dialog when a box changes, validates it on every change
+// and shows the TCP or the UDP fields when the transport changes. set() and
+// read() are the fields ConnectParams and ListenParams share (but the host
+// and the port); problem() says what is wrong (no host, then the shared
+// fields), showProblem() says it (OK off with a tool tip; for UDP also below
+// the UDP options), showTransport() shows the TCP or the UDP fields.
 // What it owns: nothing (the widgets belong to the dialog).
 // Threads: GUI thread only.
 #pragma once
@@ -44,6 +44,7 @@ QSpinBox* newBufferBox(QWidget* parent, const QString& toolTip);
 
 struct ChannelFields {
     QComboBox* transport = nullptr;
+    QComboBox* host = nullptr;
     QFormLayout* form = nullptr;
     TerminatorEdit* terminator = nullptr;
     QSpinBox* inBuffer = nullptr;
@@ -57,9 +58,9 @@ struct ChannelFields {
     /// Makes the buttons (OK says `ok`; they accept or reject `dialog`), the
     /// TLS box and the UDP box (`bind`: a listener's: TLS server, a bound
     /// socket) and lays out `dialog`: the form and the boxes scrolling above
-    /// the buttons. `validate` runs when the terminator, the protocol or a
-    /// box changes; the dialog refits when the protocol or a box changes;
-    /// Enter in the custom terminator field accepts. A change of transport
+    /// the buttons. `validate` runs when the host, the terminator, the
+    /// protocol or a box changes; the dialog refits when the protocol or a
+    /// box changes; Enter in the custom terminator field accepts. A change of transport
     /// adapts the terminator (fields::adaptFraming()), calls `show` with
     /// whether UDP is chosen, validates and refits.
     void addBelow(QDialog* dialog, const QString& ok, bool bind, const std::function<void()>& validate,
@@ -69,9 +70,10 @@ struct ChannelFields {
     /// The TCP-only rows and the TLS box for TCP, the UDP box for UDP; the OK
     /// button says `ok` and `dialog` is titled `title`.
     void showTransport(QDialog* dialog, bool udpChosen, const QString& ok, const QString& title) const;
-    /// What is wrong with the shared fields ("" when nothing is); `host` is
-    /// the host the UDP options are checked against.
-    QString problem(const QString& host) const;
+    /// What is wrong with the shared fields ("" when nothing is): `noHost`
+    /// when no host is given; `udpHost` is the host the UDP options are
+    /// checked against.
+    QString problem(const QString& noHost, const QString& udpHost) const;
     /// OK enabled when `why` is empty, else disabled saying why (for UDP also below the UDP options).
     void showProblem(const QString& why) const;
 

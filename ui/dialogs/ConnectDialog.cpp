@@ -44,7 +44,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
                                                  tr("A UDP socket connected to the host and port: each send is one datagram, each "
                                                     "datagram from there is one message; a closed port is reported as unreachable"));
 
-    m_host = fields::newTargetHostBox(this);
+    m_fields.host = fields::newTargetHostBox(this);
 
     m_port = new QSpinBox(this);
     m_port->setRange(1, 65535);
@@ -61,7 +61,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     m_fields.form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     form->addRow(tr("Tra&nsport:"), m_fields.transport);
-    form->addRow(tr("&Host:"), m_host);
+    form->addRow(tr("&Host:"), m_fields.host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Family:"), m_family);
     form->addRow(tr("&Terminator:"), m_fields.terminator);
@@ -72,8 +72,7 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
 
     m_fields.addBelow(this, tr("&Connect"), false, [this] { validate(); }, [this](bool udp) { showTransport(udp); });
 
-    connect(m_host, &QComboBox::editTextChanged, this, &ConnectDialog::validate);
-    connect(m_host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
+    connect(m_fields.host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     setParams(ConnectParams{});
     m_fields.fit->refitNow();
 }
@@ -86,14 +85,14 @@ QScrollArea* ConnectDialog::scrollArea() const { return m_fields.fit->scrollArea
 
 void ConnectDialog::setRecentTargets(const QList<RecentTarget>& recent) {
     m_recent.clear();
-    const QString current = m_host->currentText();
-    m_host->clear();
+    const QString current = m_fields.host->currentText();
+    m_fields.host->clear();
     for (const RecentTarget& t : recent) {
         if (t.kind != RecentTarget::Kind::Connect) continue;
         m_recent.append(t);
-        m_host->addItem(hostPort(t.host, t.port));
+        m_fields.host->addItem(hostPort(t.host, t.port));
     }
-    m_host->setEditText(current);
+    m_fields.host->setEditText(current);
 }
 
 void ConnectDialog::recentChosen(int index) {
@@ -109,7 +108,7 @@ void ConnectDialog::showTransport(bool udp) {
 
 void ConnectDialog::setParams(const ConnectParams& p) {
     m_fields.set(p);
-    m_host->setEditText(p.host);
+    m_fields.host->setEditText(p.host);
     m_port->setValue(p.port == 0 ? 7000 : p.port);
     fields::setFamily(m_family, p.family);
     showTransport(p.udp);
@@ -119,7 +118,7 @@ void ConnectDialog::setParams(const ConnectParams& p) {
 ConnectParams ConnectDialog::params() const {
     ConnectParams p;
     m_fields.read(p);
-    targetOf(m_host, m_port, p.host, p.port);
+    targetOf(m_fields.host, m_port, p.host, p.port);
     p.family = fields::familyOf(m_family);
     return p;
 }
@@ -129,9 +128,7 @@ bool ConnectDialog::isInputValid() const {
 }
 
 QString ConnectDialog::problem() const {
-    if (m_host->currentText().trimmed().isEmpty())
-        return tr("Enter the host to connect to.");
-    return m_fields.problem(params().host);
+    return m_fields.problem(tr("Enter the host to connect to."), params().host);
 }
 
 void ConnectDialog::validate() {

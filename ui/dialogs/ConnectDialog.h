@@ -46,7 +46,7 @@ public:
     /// TCP or UDP (a datagram channel connected to the host: it sends there).
     QComboBox* transportBox() const { return m_fields.transport; }
     bool isUdp() const;
-    QComboBox* hostBox() const { return m_host; }
+    QComboBox* hostBox() const { return m_fields.host; }
     QSpinBox* portBox() const { return m_port; }
     TerminatorEdit* terminatorEdit() const { return m_fields.terminator; }
     TlsOptionsBox* tlsBox() const { return m_fields.tls; }
@@ -66,7 +66,6 @@ private:
     void showTransport(bool udp);
 
     ChannelFields m_fields;
-    QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
     QComboBox* m_family = nullptr;
     QList<RecentTarget> m_recent;

@@ -19,7 +19,7 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
                                                     "composer replies to the sender of the selected datagram, to an address you give, "
                                                     "or to the last sender"));
 
-    m_host = fields::newListenHostBox(this);
+    m_fields.host = fields::newListenHostBox(this);
 
     m_port = new QSpinBox(this);
     m_port->setRange(0, 65535);
@@ -39,7 +39,7 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_fields.form = form;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     form->addRow(tr("Tra&nsport:"), m_fields.transport);
-    form->addRow(tr("&Host:"), m_host);
+    form->addRow(tr("&Host:"), m_fields.host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Terminator:"), m_fields.terminator);
     m_fields.protocol = new ProtocolChooser(this);
@@ -50,7 +50,6 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
 
     m_fields.addBelow(this, tr("&Listen"), true, [this] { validate(); }, [this](bool udp) { showTransport(udp); });
 
-    connect(m_host, &QComboBox::editTextChanged, this, &ListenDialog::validate);
     setParams(ListenParams{});
     m_fields.fit->refitNow();
 }
@@ -64,7 +63,7 @@ void ListenDialog::showTransport(bool udp) {
 
 void ListenDialog::setParams(const ListenParams& p) {
     m_fields.set(p);
-    m_host->setEditText(p.host.isEmpty() ? QStringLiteral("127.0.0.1") : p.host);
+    m_fields.host->setEditText(p.host.isEmpty() ? QStringLiteral("127.0.0.1") : p.host);
     m_port->setValue(p.port);
     m_echo->setChecked(p.echo);
     showTransport(p.udp);
@@ -74,7 +73,7 @@ void ListenDialog::setParams(const ListenParams& p) {
 ListenParams ListenDialog::params() const {
     ListenParams p;
     m_fields.read(p);
-    p.host = m_host->currentText().trimmed();
+    p.host = m_fields.host->currentText().trimmed();
     p.port = static_cast<std::uint16_t>(m_port->value());
     p.echo = m_echo->isChecked();
     return p;
@@ -85,9 +84,8 @@ bool ListenDialog::isInputValid() const {
 }
 
 QString ListenDialog::problem() const {
-    if (m_host->currentText().trimmed().isEmpty())
-        return tr("Enter the address to listen on (127.0.0.1 for this machine only).");
-    return m_fields.problem(m_host->currentText().trimmed());
+    return m_fields.problem(tr("Enter the address to listen on (127.0.0.1 for this machine only)."),
+                            m_fields.host->currentText().trimmed());
 }
 
 void ListenDialog::validate() {

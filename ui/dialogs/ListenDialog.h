@@ -36,7 +36,7 @@ public:
 
     QComboBox* transportBox() const { return m_fields.transport; }
     bool isUdp() const;
-    QComboBox* hostBox() const { return m_host; }
+    QComboBox* hostBox() const { return m_fields.host; }
     QSpinBox* portBox() const { return m_port; }
     QCheckBox* echoBox() const { return m_echo; }
     TerminatorEdit* terminatorEdit() const { return m_fields.terminator; }
@@ -54,7 +54,6 @@ private:
     void showTransport(bool udp);
 
     ChannelFields m_fields;
-    QComboBox* m_host = nullptr;
     QSpinBox* m_port = nullptr;
     QCheckBox* m_echo = nullptr;
 };
