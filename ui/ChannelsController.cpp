@@ -415,14 +415,16 @@ void ChannelsController::replyToSelectedDatagram(const QModelIndex& current) {
     m_views.composer->setDestination(QString::fromUtf8(e.peer().data(), static_cast<qsizetype>(e.peer().size())));
 }
 
+bool ChannelsController::udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host) {
+    // The dialog checks these; Recent and the command line come here directly.
+    const QString why = udpOptionsProblem(options, bind, host);
+    if (why.isEmpty()) return false;
+    emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
+    return true;
+}
+
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
-    if (params.udp) {
-        // The dialog checks these; Recent and the command line come here directly.
-        if (const QString why = udpOptionsProblem(params.udpOptions, true, params.host); !why.isEmpty()) {
-            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
-            return 0;
-        }
-    }
+    if (params.udp && udpOptionsRefused(params.udpOptions, true, params.host)) return 0;
     const engine::ChannelId id =
         params.udp ? m_bridge->openDatagram(true, params.host, params.port, params.datagramOptions())
                    : m_bridge->openServer(params.host, params.port, params.options());
@@ -439,12 +441,7 @@ engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
 }
 
 engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
-    if (params.udp) {
-        if (const QString why = udpOptionsProblem(params.udpOptions, false, params.host); !why.isEmpty()) {
-            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
-            return 0;
-        }
-    }
+    if (params.udp && udpOptionsRefused(params.udpOptions, false, params.host)) return 0;
     const engine::ChannelId id =
         params.udp
             ? m_bridge->openDatagram(false, params.host, params.port, params.datagramOptions(), engineFamily(params.family))

@@ -162,6 +162,9 @@ private:
     /// The connections `listener` accepted that are connected now.
     std::vector<engine::ChannelId> openConnectionsOf(engine::ChannelId listener) const;
     ConnectParams defaultConnectParams() const;
+    /// True, with a notice saying why, when `options` cannot be used on a UDP
+    /// socket (`bind`: a bound one) for `host`.
+    bool udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host);
     /// Opens `dialog` window-modal as the one in `slot`, deleted when it
     /// closes; the window gets the keyboard back when it goes.
     template <class Dialog>
