@@ -10,11 +10,11 @@
 // Threads: GUI thread.
 #pragma once
 
+#include <QAction>
 #include <QHash>
 #include <QKeySequence>
 #include <QString>
 
-class QAction;
 class QWidget;
 
 namespace ui {
@@ -26,6 +26,14 @@ public:
 
     /// A new action named `name`; connect its triggered() signal yourself.
     QAction* add(const QString& name, const QString& text, const QKeySequence& key, const QString& tip);
+    /// The same, its triggered() signal connected to `slot` of `receiver`.
+    template <class Receiver, class Slot>
+    QAction* add(const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
+                 const Receiver* receiver, Slot slot) {
+        QAction* a = add(name, text, key, tip);
+        QObject::connect(a, &QAction::triggered, receiver, slot);
+        return a;
+    }
     /// Lists an action made elsewhere under `name`.
     void insert(const QString& name, QAction* action) { m_actions.insert(name, action); }
     /// The action named `name`, or nullptr.

@@ -61,6 +61,15 @@ const char* const kLiveActions[] = {"connect",   "listen",   "proxy",    "sendFi
                                     "discard",   "reconnect", "editTerminator", "removeClosed", "startTls",
                                     "protocolPreset"};
 
+// The dialog in `slot` raised (and returned) when there is one, else nullptr.
+template <class Dialog>
+Dialog* raised(const QPointer<Dialog>& slot) {
+    if (!slot) return nullptr;
+    slot->raise();
+    slot->activateWindow();
+    return slot;
+}
+
 }  // namespace
 
 ChannelsController::ChannelsController(EngineBridge* bridge, QWidget* window, const Views& views, QObject* parent)
@@ -189,11 +198,7 @@ ChannelsController::~ChannelsController() {
 
 void ChannelsController::buildActions() {
     const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
-                             auto slot) {
-        QAction* a = m_actions.add(name, text, key, tip);
-        connect(a, &QAction::triggered, this, slot);
-        return a;
-    };
+                             auto slot) { return m_actions.add(name, text, key, tip, this, slot); };
     make(QStringLiteral("connect"), tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
          tr("Open a client channel to a host and port"), [this] { openConnectDialog(); });
     make(QStringLiteral("listen"), tr("&Listen…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
@@ -340,60 +345,46 @@ ConnectParams ChannelsController::defaultConnectParams() const {
     return p;
 }
 
-ConnectDialog* ChannelsController::openConnectDialog() {
-    if (m_connectDialog) {
-        m_connectDialog->raise();
-        m_connectDialog->activateWindow();
-        return m_connectDialog;
-    }
-    auto* dialog = new ConnectDialog(m_window);
+template <class Dialog>
+Dialog* ChannelsController::openAsOnly(QPointer<Dialog>& slot, Dialog* dialog) {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // Without a window manager nobody hands the keyboard back when the dialog goes.
+    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
+    slot = dialog;
+    dialog->open();
+    return dialog;
+}
+
+ConnectDialog* ChannelsController::openConnectDialog() {
+    if (ConnectDialog* open = raised(m_connectDialog)) return open;
+    auto* dialog = new ConnectDialog(m_window);
     dialog->setRecentTargets(settings::recentTargets());
     dialog->setParams(defaultConnectParams());
     connect(dialog, &QDialog::accepted, this, [this, dialog] { connectTo(dialog->params()); });
-    // Without a window manager nobody hands the keyboard back when the dialog goes.
-    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
-    m_connectDialog = dialog;
-    dialog->open();
+    openAsOnly(m_connectDialog, dialog);
     dialog->hostBox()->setFocus();
     dialog->hostBox()->lineEdit()->selectAll();
     return dialog;
 }
 
-ListenDialog* ChannelsController::openListenDialog() {
-    if (m_listenDialog) {
-        m_listenDialog->raise();
-        m_listenDialog->activateWindow();
-        return m_listenDialog;
-    }
-    auto* dialog = new ListenDialog(m_window);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setParams(m_lastListen);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { listenOn(dialog->params()); });
-    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
-    m_listenDialog = dialog;
-    dialog->open();
+template <class Dialog, class Params, class Use>
+Dialog* ChannelsController::openPortFirst(QPointer<Dialog>& slot, const Params& params, Use use) {
+    if (Dialog* open = raised(slot)) return open;
+    auto* dialog = new Dialog(m_window);
+    dialog->setParams(params);
+    connect(dialog, &QDialog::accepted, this, [dialog, use] { use(dialog->params()); });
+    openAsOnly(slot, dialog);
     dialog->portBox()->setFocus();
     dialog->portBox()->selectAll();
     return dialog;
 }
 
+ListenDialog* ChannelsController::openListenDialog() {
+    return openPortFirst(m_listenDialog, m_lastListen, [this](const ListenParams& p) { listenOn(p); });
+}
+
 ProxyDialog* ChannelsController::openProxyDialog() {
-    if (m_proxyDialog) {
-        m_proxyDialog->raise();
-        m_proxyDialog->activateWindow();
-        return m_proxyDialog;
-    }
-    auto* dialog = new ProxyDialog(m_window);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setParams(m_lastProxy);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { proxyTo(dialog->params()); });
-    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
-    m_proxyDialog = dialog;
-    dialog->open();
-    dialog->portBox()->setFocus();
-    dialog->portBox()->selectAll();
-    return dialog;
+    return openPortFirst(m_proxyDialog, m_lastProxy, [this](const ProxyParams& p) { proxyTo(p); });
 }
 
 engine::ChannelId ChannelsController::proxyTo(const ProxyParams& params) {
@@ -424,14 +415,16 @@ void ChannelsController::replyToSelectedDatagram(const QModelIndex& current) {
     m_views.composer->setDestination(QString::fromUtf8(e.peer().data(), static_cast<qsizetype>(e.peer().size())));
 }
 
+bool ChannelsController::udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host) {
+    // The dialog checks these; Recent and the command line come here directly.
+    const QString why = udpOptionsProblem(options, bind, host);
+    if (why.isEmpty()) return false;
+    emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
+    return true;
+}
+
 engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
-    if (params.udp) {
-        // The dialog checks these; Recent and the command line come here directly.
-        if (const QString why = udpOptionsProblem(params.udpOptions, true, params.host); !why.isEmpty()) {
-            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
-            return 0;
-        }
-    }
+    if (params.udp && udpOptionsRefused(params.udpOptions, true, params.host)) return 0;
     const engine::ChannelId id =
         params.udp ? m_bridge->openDatagram(true, params.host, params.port, params.datagramOptions())
                    : m_bridge->openServer(params.host, params.port, params.options());
@@ -448,12 +441,7 @@ engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
 }
 
 engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
-    if (params.udp) {
-        if (const QString why = udpOptionsProblem(params.udpOptions, false, params.host); !why.isEmpty()) {
-            emit notice(tr("Nothing was opened: %1").arg(why), NotificationBanner::Severity::Error, 0);
-            return 0;
-        }
-    }
+    if (params.udp && udpOptionsRefused(params.udpOptions, false, params.host)) return 0;
     const engine::ChannelId id =
         params.udp
             ? m_bridge->openDatagram(false, params.host, params.port, params.datagramOptions(), engineFamily(params.family))
@@ -526,7 +514,6 @@ TlsUpgradeDialog* ChannelsController::openStartTlsDialog() {
     if (m_startTlsDialog) m_startTlsDialog->close();
     const bool server = info->role == engine::ChannelRole::Accepted;
     auto* dialog = new TlsUpgradeDialog(info->id, channelTitle(*info), server, m_window);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
     // What the channel was opened with (a STARTTLS client, a listener's connection), else the last upgrade's.
     engine::TlsConfig offer = m_lastUpgrade;
     if (m_clientParams.contains(info->id) && m_clientParams.value(info->id).tls.wanted())
@@ -536,10 +523,7 @@ TlsUpgradeDialog* ChannelsController::openStartTlsDialog() {
     if (server && offer == m_lastUpgrade && m_lastUpgrade == engine::TlsConfig{}) offer = serverTlsDefaults();
     dialog->setConfig(offer);
     connect(dialog, &QDialog::accepted, this, [this, dialog] { startTls(dialog->channel(), dialog->config()); });
-    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
-    m_startTlsDialog = dialog;
-    dialog->open();
-    return dialog;
+    return openAsOnly(m_startTlsDialog, dialog);
 }
 
 void ChannelsController::startTls(engine::ChannelId channel, const engine::TlsConfig& tls) {
@@ -559,13 +543,9 @@ ProtocolDialog* ChannelsController::openProtocolDialog() {
     if (m_protocolDialog) m_protocolDialog->close();
     const bool listener = info->role == engine::ChannelRole::Listener;
     auto* dialog = new ProtocolDialog(info->id, channelTitle(*info), listener, m_window);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (const ChannelProtocol* p = m_protocols.find(info->id)) dialog->setChoice(p->choice);
     connect(dialog, &ProtocolDialog::applyRequested, this, &ChannelsController::applyProtocol);
-    connect(dialog, &QDialog::finished, this, [this] { m_window->activateWindow(); });
-    m_protocolDialog = dialog;
-    dialog->open();
-    return dialog;
+    return openAsOnly(m_protocolDialog, dialog);
 }
 
 void ChannelsController::applyProtocol(engine::ChannelId channel, const ProtocolChoice& choice) {

@@ -162,6 +162,18 @@ private:
     /// The connections `listener` accepted that are connected now.
     std::vector<engine::ChannelId> openConnectionsOf(engine::ChannelId listener) const;
     ConnectParams defaultConnectParams() const;
+    /// True, with a notice saying why, when `options` cannot be used on a UDP
+    /// socket (`bind`: a bound one) for `host`.
+    bool udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host);
+    /// Opens `dialog` window-modal as the one in `slot`, deleted when it
+    /// closes; the window gets the keyboard back when it goes.
+    template <class Dialog>
+    Dialog* openAsOnly(QPointer<Dialog>& slot, Dialog* dialog);
+    /// The Listen or Proxy dialog in `slot` raised when it is open; otherwise
+    /// a new `Dialog` showing `params`, its parameters given to `use` when it
+    /// is accepted, opened (openAsOnly()) with its port selected.
+    template <class Dialog, class Params, class Use>
+    Dialog* openPortFirst(QPointer<Dialog>& slot, const Params& params, Use use);
 
     EngineBridge* m_bridge;
     QWidget* m_window;

@@ -55,6 +55,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <initializer_list>
+
 namespace ui {
 namespace {
 
@@ -77,6 +79,18 @@ const QString kColorScheme = QStringLiteral("view/colorScheme");
 
 QString latin1(std::string_view s) {
     return QString::fromLatin1(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+// The window's actions named in `names` added to `to` (a menu or a tool bar)
+// in order; "-" adds a separator.
+template <class Bar>
+void addNamed(Bar* to, const ui::MainWindow* window, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        if (qstrcmp(name, "-") == 0)
+            to->addSeparator();
+        else
+            to->addAction(window->action(QString::fromLatin1(name)));
+    }
 }
 
 }  // namespace
@@ -310,11 +324,7 @@ void MainWindow::buildControllers() {
 
 void MainWindow::buildActions() {
     const auto make = [this](const QString& name, const QString& text, const QKeySequence& key, const QString& tip,
-                             auto slot) {
-        QAction* a = m_actions.add(name, text, key, tip);
-        connect(a, &QAction::triggered, this, slot);
-        return a;
-    };
+                             auto slot) { return m_actions.add(name, text, key, tip, this, slot); };
     make(QStringLiteral("clearLog"), tr("C&lear log"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Delete),
          tr("Forget every logged event (channels stay open)"), [this] { m_bridge->clearLog(); });
     QAction* quit = make(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, tr("Close every channel and quit"),
@@ -377,65 +387,32 @@ void MainWindow::buildActions() {
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(action(QStringLiteral("openSession")));
-    file->addAction(action(QStringLiteral("saveSessionAs")));
+    addNamed(file, this, {"openSession", "saveSessionAs"});
     file->addMenu(m_sessionController->exportMenu());
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("summary")));
-    file->addAction(action(QStringLiteral("replay")));
-    file->addAction(action(QStringLiteral("mock")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("recordSession")));
-    file->addAction(action(QStringLiteral("recordByDefault")));
-    file->addAction(action(QStringLiteral("showSessions")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("connect")));
-    file->addAction(action(QStringLiteral("listen")));
-    file->addAction(action(QStringLiteral("proxy")));
+    addNamed(file, this, {"-", "summary", "replay", "mock", "-", "recordSession", "recordByDefault", "showSessions", "-",
+                          "connect", "listen", "proxy"});
     file->addMenu(m_channelsController->recentMenu());
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("sendFile")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("clearLog")));
-    file->addAction(action(QStringLiteral("removeClosed")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("quit")));
+    addNamed(file, this, {"-", "sendFile", "-", "clearLog", "removeClosed", "-", "quit"});
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     for (QAction* a : m_conversation->copyActions()) edit->addAction(a);
-    edit->addSeparator();
-    edit->addAction(action(QStringLiteral("find")));
-    edit->addAction(action(QStringLiteral("findNext")));
-    edit->addAction(action(QStringLiteral("findPrevious")));
-    edit->addAction(action(QStringLiteral("filter")));
-    edit->addSeparator();
-    edit->addAction(action(QStringLiteral("preferences")));
+    addNamed(edit, this, {"-", "find", "findNext", "findPrevious", "filter", "-", "preferences"});
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(action(QStringLiteral("messages")));
-    view->addAction(action(QStringLiteral("compact")));
-    view->addAction(action(QStringLiteral("follow")));
-    view->addAction(action(QStringLiteral("selectedOnly")));
-    view->addSeparator();
-    view->addAction(action(QStringLiteral("focusComposer")));
-    view->addAction(action(QStringLiteral("focusChannels")));
-    view->addAction(action(QStringLiteral("focusConversation")));
-    view->addAction(action(QStringLiteral("focusInspector")));
-    view->addSeparator();
-    QAction* ch = m_channelsDock->toggleViewAction();
-    ch->setText(tr("Channels panel"));
-    view->addAction(ch);
-    QAction* in = m_inspectorDock->toggleViewAction();
-    in->setText(tr("Inspector panel"));
-    view->addAction(in);
-    QAction* by = m_payloadDock->toggleViewAction();
-    by->setText(tr("Bytes panel"));
-    view->addAction(by);
-    QAction* ip = m_interceptDock->toggleViewAction();
-    ip->setText(tr("Intercept panel"));
-    view->addAction(ip);
-    view->addAction(action(QStringLiteral("resetLayout")));
-    view->addSeparator();
+    addNamed(view, this, {"messages", "compact", "follow", "selectedOnly", "-", "focusComposer", "focusChannels",
+                          "focusConversation", "focusInspector", "-"});
+    const std::pair<QDockWidget*, QString> panels[] = {
+        {m_channelsDock, tr("Channels panel")},
+        {m_inspectorDock, tr("Inspector panel")},
+        {m_payloadDock, tr("Bytes panel")},
+        {m_interceptDock, tr("Intercept panel")},
+    };
+    for (const auto& [dock, text] : panels) {
+        QAction* toggle = dock->toggleViewAction();
+        toggle->setText(text);
+        view->addAction(toggle);
+    }
+    addNamed(view, this, {"resetLayout", "-"});
     QMenu* scheme = view->addMenu(tr("Colour &scheme"));
     auto* schemes = new QActionGroup(this);
     const std::pair<ColorScheme, QString> choices[] = {
@@ -476,27 +453,16 @@ void MainWindow::buildMenus() {
     }
 
     QMenu* channel = menuBar()->addMenu(tr("&Channel"));
-    channel->addAction(action(QStringLiteral("close")));
-    channel->addAction(action(QStringLiteral("closeWhenDone")));
-    channel->addAction(action(QStringLiteral("discard")));
-    channel->addAction(action(QStringLiteral("reconnect")));
-    channel->addAction(action(QStringLiteral("renameChannel")));
-    channel->addSeparator();
-    channel->addAction(action(QStringLiteral("editTerminator")));
-    channel->addAction(action(QStringLiteral("protocolPreset")));
+    addNamed(channel, this, {"close", "closeWhenDone", "discard", "reconnect", "renameChannel", "-", "editTerminator",
+                             "protocolPreset"});
     channel->addAction(m_composer->appendTerminatorAction());
-    channel->addAction(action(QStringLiteral("sendFile")));
-    channel->addAction(action(QStringLiteral("startTls")));
-    channel->addSeparator();
-    channel->addAction(action(QStringLiteral("prevChannel")));
-    channel->addAction(action(QStringLiteral("nextChannel")));
+    addNamed(channel, this, {"sendFile", "startTls", "-", "prevChannel", "nextChannel"});
 
     menuBar()->addMenu(m_teachingController->loopMenu());
     menuBar()->addMenu(m_teachingController->examplesMenu());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(action(QStringLiteral("shortcuts")));
-    help->addAction(action(QStringLiteral("about")));
+    addNamed(help, this, {"shortcuts", "about"});
 }
 
 void MainWindow::buildToolBar() {
@@ -504,18 +470,9 @@ void MainWindow::buildToolBar() {
     bar->setObjectName(QStringLiteral("MainToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     bar->setMovable(false);
-    bar->addAction(action(QStringLiteral("connect")));
-    bar->addAction(action(QStringLiteral("listen")));
-    bar->addAction(action(QStringLiteral("proxy")));
-    bar->addSeparator();
-    bar->addAction(action(QStringLiteral("close")));
-    bar->addAction(action(QStringLiteral("closeWhenDone")));
-    bar->addAction(action(QStringLiteral("discard")));
-    bar->addAction(action(QStringLiteral("reconnect")));
-    bar->addSeparator();
     // "Messages view" is not here: the conversation's filter bar has it.
-    bar->addAction(action(QStringLiteral("selectedOnly")));
-    bar->addAction(action(QStringLiteral("clearLog")));
+    addNamed(bar, this, {"connect", "listen", "proxy", "-", "close", "closeWhenDone", "discard", "reconnect", "-",
+                         "selectedOnly", "clearLog"});
 }
 
 // --- The glue ------------------------------------------------------------------------

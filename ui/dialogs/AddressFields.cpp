@@ -6,6 +6,7 @@
 
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QDialog>
 #include <QCompleter>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -16,18 +17,23 @@
 namespace ui::fields {
 
 namespace {
-// Recent targets are offered in a list under the field, never filled in
+// An editable host box `minChars` characters wide. Its items (addresses,
+// recent targets) are offered in a list under the field, never filled in
 // ahead of the typing: what is typed stays as typed until one is chosen.
-void popupCompletion(QComboBox* box) {
+QComboBox* newHostBox(QWidget* parent, int minChars) {
+    auto* box = new QComboBox(parent);
+    box->setEditable(true);
+    box->setInsertPolicy(QComboBox::NoInsert);
+    box->setMinimumContentsLength(minChars);
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     box->completer()->setCompletionMode(QCompleter::PopupCompletion);
     box->completer()->setFilterMode(Qt::MatchContains);
+    return box;
 }
 }  // namespace
 
 QComboBox* newListenHostBox(QWidget* parent) {
-    auto* box = new QComboBox(parent);
-    box->setEditable(true);
-    box->setInsertPolicy(QComboBox::NoInsert);
+    QComboBox* box = newHostBox(parent, 20);
     box->addItem(QStringLiteral("127.0.0.1"));
     box->addItem(QStringLiteral("::1"));
     box->addItem(QStringLiteral("0.0.0.0"));
@@ -36,20 +42,12 @@ QComboBox* newListenHostBox(QWidget* parent) {
     box->setItemData(1, QComboBox::tr("IPv6 loopback: only this machine can connect"), Qt::ToolTipRole);
     box->setItemData(2, QComboBox::tr("Every IPv4 interface: other machines can connect"), Qt::ToolTipRole);
     box->setItemData(3, QComboBox::tr("Every IPv6 interface: other machines can connect"), Qt::ToolTipRole);
-    box->setMinimumContentsLength(20);
-    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    popupCompletion(box);
     return box;
 }
 
 QComboBox* newTargetHostBox(QWidget* parent) {
-    auto* box = new QComboBox(parent);
-    box->setEditable(true);
-    box->setInsertPolicy(QComboBox::NoInsert);
+    QComboBox* box = newHostBox(parent, 28);
     box->lineEdit()->setPlaceholderText(QComboBox::tr("host name or address, or host:port"));
-    box->setMinimumContentsLength(28);
-    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    popupCompletion(box);
     return box;
 }
 
@@ -110,6 +108,14 @@ void enableOkUnless(QDialogButtonBox* buttons, const QString& problem) {
     QPushButton* ok = buttons->button(QDialogButtonBox::Ok);
     ok->setEnabled(problem.isEmpty());
     ok->setToolTip(problem);
+}
+
+QDialogButtonBox* newOkCancel(QDialog* dialog, const QString& ok) {
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(ok);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    return buttons;
 }
 
 }  // namespace ui::fields

@@ -11,7 +11,8 @@
 // isUdp()/setUdp(), and what both do when it changes: adaptFraming() (CRLF
 // becomes no terminator for UDP, where a datagram is a message, and back) and
 // showTcpOnly() (the rows that apply to TCP only, and the TLS box); and the
-// checks the three share: protocolProblem(), enableOkUnless().
+// checks the three share: protocolProblem(), enableOkUnless(); and their
+// buttons: newOkCancel().
 // What it owns: nothing (the widgets belong to `parent`).
 // Threads: GUI thread only.
 #pragma once
@@ -21,6 +22,7 @@
 #include <initializer_list>
 
 class QComboBox;
+class QDialog;
 class QDialogButtonBox;
 class QFormLayout;
 class QString;
@@ -55,5 +57,7 @@ QString protocolProblem(const ProtocolChooser* protocol);
 // The OK button of `buttons` is enabled when `problem` is empty; otherwise it
 // is disabled and says the problem as its tool tip.
 void enableOkUnless(QDialogButtonBox* buttons, const QString& problem);
+// OK (saying `ok`) and Cancel, which accept and reject `dialog`.
+QDialogButtonBox* newOkCancel(QDialog* dialog, const QString& ok);
 
 }  // namespace ui::fields

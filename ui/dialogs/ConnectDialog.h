@@ -8,15 +8,17 @@
 // buffer sizes, and TLS or STARTTLS (TlsOptionsBox). The Connect button stays disabled while the input is
 // invalid, and says why in a tooltip (for UDP also below the UDP options). The dialog only collects parameters;
 // the main window opens the channel.
-// Size: the fields and the TLS box sit in a scroll area above the buttons;
-// the dialog asks for the size of all of it (sizeHint()), bounded by the
-// screen's available area, so with a large QT_SCALE_FACTOR or a small
-// screen it fits and scrolls instead of being clipped, and it is resizable.
-// It grows or shrinks to that size when the TLS fields show or hide.
+// Size: the fields and the TLS box sit in a scroll area above the buttons
+// (DialogFit); the dialog asks for the size of all of it (sizeHint()),
+// bounded by the screen's available area, so with a large QT_SCALE_FACTOR or
+// a small screen it fits and scrolls instead of being clipped, and it is
+// resizable. It grows or shrinks to that size when the TLS fields show or hide.
+// The fields it shares with the Listen dialog are a ChannelFields.
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
 
+#include "ui/dialogs/ChannelFields.h"
 #include "ui/model/ChannelParams.h"
 #include "ui/Settings.h"
 
@@ -24,17 +26,10 @@
 #include <QList>
 
 class QComboBox;
-class QFormLayout;
-class QDialogButtonBox;
 class QScrollArea;
 class QSpinBox;
 
 namespace ui {
-
-class TerminatorEdit;
-class TlsOptionsBox;
-class UdpOptionsBox;
-class ProtocolChooser;
 
 class ConnectDialog : public QDialog {
     Q_OBJECT
@@ -49,47 +44,37 @@ public:
     void setRecentTargets(const QList<RecentTarget>& recent);
 
     /// TCP or UDP (a datagram channel connected to the host: it sends there).
-    QComboBox* transportBox() const { return m_transport; }
+    QComboBox* transportBox() const { return m_fields.transport; }
     bool isUdp() const;
-    QComboBox* hostBox() const { return m_host; }
+    QComboBox* hostBox() const { return m_fields.host; }
     QSpinBox* portBox() const { return m_port; }
-    TerminatorEdit* terminatorEdit() const { return m_terminator; }
-    TlsOptionsBox* tlsBox() const { return m_tls; }
-    UdpOptionsBox* udpBox() const { return m_udp; }
-    ProtocolChooser* protocolChooser() const { return m_protocol; }
+    TerminatorEdit* terminatorEdit() const { return m_fields.terminator; }
+    TlsOptionsBox* tlsBox() const { return m_fields.tls; }
+    UdpOptionsBox* udpBox() const { return m_fields.udp; }
+    ProtocolChooser* protocolChooser() const { return m_fields.protocol; }
     /// Why OK is off ("" when the input is valid).
     QString problem() const;
 
     void accept() override;
     /// All the fields and the buttons, bounded by the screen's available area.
     QSize sizeHint() const override;
-    QScrollArea* scrollArea() const { return m_scroll; }
+    QScrollArea* scrollArea() const;
 
 private:
     void validate();
     void recentChosen(int index);
-    void fitToContents();
-    void transportChanged();
     void showTransport(bool udp);
 
-    QComboBox* m_transport = nullptr;
-    QFormLayout* m_form = nullptr;
-    QComboBox* m_host = nullptr;
+    ChannelFields m_fields;
     QSpinBox* m_port = nullptr;
     QComboBox* m_family = nullptr;
-    TerminatorEdit* m_terminator = nullptr;
-    QSpinBox* m_inBuffer = nullptr;
-    QSpinBox* m_outBuffer = nullptr;
-    TlsOptionsBox* m_tls = nullptr;
-    UdpOptionsBox* m_udp = nullptr;
-    ProtocolChooser* m_protocol = nullptr;
-    QDialogButtonBox* m_buttons = nullptr;
-    QScrollArea* m_scroll = nullptr;
-    QSize m_fittedHint;  // the sizeHint() the dialog was last resized to
     QList<RecentTarget> m_recent;
 };
 
 /// Splits "host:port" / "[v6]:port" into its parts; false if `text` has no port.
 bool splitHostPort(const QString& text, QString& host, std::uint16_t& port);
+/// The host and port a host box and a port box give: "host:port" typed in
+/// the host box wins over the port box.
+void targetOf(const QComboBox* hostBox, const QSpinBox* portBox, QString& host, std::uint16_t& port);
 
 }  // namespace ui

@@ -18,6 +18,16 @@ QSize dialogfit::boundedToScreen(const QWidget* w, QSize wanted) {
     return {qMin(wanted.width(), avail.width() - title), qMin(wanted.height(), avail.height() - 2 * title)};
 }
 
+QWidget* dialogfit::column(QLayout* form, std::initializer_list<QWidget*> below) {
+    auto* fields = new QWidget;
+    auto* col = new QVBoxLayout(fields);
+    col->setContentsMargins(0, 0, 0, 0);
+    if (form) col->addLayout(form);
+    for (QWidget* w : below) col->addWidget(w);
+    col->addStretch(1);
+    return fields;
+}
+
 DialogFit::DialogFit(QDialog* dialog, QWidget* fields, QWidget* buttons)
     : QObject(dialog), m_dialog(dialog), m_buttons(buttons) {
     m_scroll = new QScrollArea(dialog);

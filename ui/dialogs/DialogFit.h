@@ -8,8 +8,9 @@
 // for the window frame and title bar, which a size hint does not include);
 // refit() resizes to it once the layouts have settled (the next event loop
 // turn) and moves a visible dialog back inside the screen. The Listen,
-// Start TLS and Protocol dialogs use it (the Connect dialog does the same
-// by itself). boundedToScreen() bounds any size the same way.
+// Connect, Proxy, Start TLS and Protocol dialogs use it. column() makes
+// the `fields` widget of a form and the widgets below it. boundedToScreen()
+// bounds any size the same way.
 // What it owns: nothing (the scroll area belongs to the dialog).
 // Threads: GUI thread only.
 #pragma once
@@ -17,7 +18,10 @@
 #include <QObject>
 #include <QSize>
 
+#include <initializer_list>
+
 class QDialog;
+class QLayout;
 class QScrollArea;
 class QWidget;
 
@@ -26,6 +30,8 @@ namespace ui {
 namespace dialogfit {
 /// `wanted`, no larger than the available area of `w`'s screen less the window frame.
 QSize boundedToScreen(const QWidget* w, QSize wanted);
+/// A new widget holding `form` (if any) and then `below`, top-aligned (a stretch under them).
+QWidget* column(QLayout* form, std::initializer_list<QWidget*> below);
 }  // namespace dialogfit
 
 class DialogFit : public QObject {

@@ -24,7 +24,6 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSpinBox>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace ui {
@@ -35,37 +34,6 @@ constexpr int kFromLocalCa = 0;
 constexpr int kOwnCertificate = 1;
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
-
-// A line edit with a "…" button that picks a file (or a folder).
-QWidget* pickerRow(QWidget* parent, QLineEdit* edit, const QString& title, bool folder) {
-    auto* row = new QWidget(parent);
-    auto* h = new QHBoxLayout(row);
-    h->setContentsMargins(0, 0, 0, 0);
-    edit->setParent(row);
-    h->addWidget(edit, 1);
-    auto* pick = new QToolButton(row);
-    pick->setText(QStringLiteral("…"));
-    pick->setToolTip(folder ? ProxyDialog::tr("Choose a folder") : ProxyDialog::tr("Choose a file"));
-    h->addWidget(pick);
-    QObject::connect(pick, &QToolButton::clicked, row, [row, edit, title, folder] {
-        const QString start = edit->text().trimmed().isEmpty() ? QDir::homePath() : edit->text().trimmed();
-        const QString path =
-            folder ? QFileDialog::getExistingDirectory(row, title, start)
-                   : QFileDialog::getOpenFileName(row, title, start,
-                                                  ProxyDialog::tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)"));
-        if (!path.isEmpty()) edit->setText(QDir::toNativeSeparators(path));
-    });
-    return row;
-}
-
-// What is wrong with a file the TLS layer must read ("" if nothing).
-QString readableFileProblem(const QString& what, const QString& path) {
-    const QFileInfo fi(path);
-    if (!fi.exists()) return ProxyDialog::tr("%1: %2 does not exist.").arg(what, QDir::toNativeSeparators(path));
-    if (fi.isDir()) return ProxyDialog::tr("%1: %2 is a folder, not a file.").arg(what, QDir::toNativeSeparators(path));
-    if (!fi.isReadable()) return ProxyDialog::tr("%1: %2 cannot be read.").arg(what, QDir::toNativeSeparators(path));
-    return {};
-}
 
 }  // namespace
 
@@ -114,12 +82,12 @@ ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     m_certFile->setPlaceholderText(tr("the certificate (PEM) the client is shown"));
     m_keyFile = new QLineEdit;
     m_keyFile->setPlaceholderText(tr("its private key (PEM)"));
-    m_certRow = pickerRow(clientFields, m_certFile, tr("Certificate (PEM)"), false);
-    m_keyRow = pickerRow(clientFields, m_keyFile, tr("Private key (PEM)"), false);
+    m_certRow = TlsOptionsBox::fileRow(clientFields, m_certFile, tr("Certificate (PEM)"), TlsOptionsBox::Pick::OpenFile);
+    m_keyRow = TlsOptionsBox::fileRow(clientFields, m_keyFile, tr("Private key (PEM)"), TlsOptionsBox::Pick::OpenFile);
     m_caDir = new QLineEdit;
     m_caDir->setPlaceholderText(QDir::toNativeSeparators(fromStd(engine::tls::defaultLocalCaDirectory())));
     m_caDir->setToolTip(tr("The folder of Linewright's local CA (created there when missing; empty: the default)"));
-    m_caDirRow = pickerRow(clientFields, m_caDir, tr("Local CA folder"), true);
+    m_caDirRow = TlsOptionsBox::fileRow(clientFields, m_caDir, tr("Local CA folder"), TlsOptionsBox::Pick::Folder);
     m_caInfo = new QLabel(clientFields);
     m_caInfo->setWordWrap(true);
     m_caInfo->setTextFormat(Qt::PlainText);
@@ -167,17 +135,8 @@ ProxyDialog::ProxyDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(m_serverTls);
     form->addRow(note);
 
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Proxy"));
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &ProxyDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &ProxyDialog::reject);
-
-    auto* fieldsWidget = new QWidget;
-    auto* col = new QVBoxLayout(fieldsWidget);
-    col->setContentsMargins(0, 0, 0, 0);
-    col->addLayout(form);
-    col->addStretch(1);
-    m_fit = new DialogFit(this, fieldsWidget, m_buttons);
+    m_buttons = fields::newOkCancel(this, tr("&Proxy"));
+    m_fit = new DialogFit(this, dialogfit::column(form, {}), m_buttons);
     connect(m_protocol, &ProtocolChooser::changed, m_fit, &DialogFit::refit);
 
     connect(m_host, &QComboBox::editTextChanged, this, &ProxyDialog::validate);
@@ -246,16 +205,7 @@ ProxyParams ProxyDialog::params() const {
     ProxyParams p;
     p.host = m_host->currentText().trimmed();
     p.port = static_cast<std::uint16_t>(m_port->value());
-    QString to = m_toHost->currentText().trimmed();
-    std::uint16_t toPort = static_cast<std::uint16_t>(m_toPort->value());
-    QString splitHost;
-    std::uint16_t splitPort = 0;
-    if (splitHostPort(to, splitHost, splitPort)) {  // "host:port" typed in the server field
-        to = splitHost;
-        toPort = splitPort;
-    }
-    p.toHost = to;
-    p.toPort = toPort;
+    targetOf(m_toHost, m_toPort, p.toHost, p.toPort);  // "host:port" typed in the server field
     p.family = fields::familyOf(m_family);
     if (const auto t = m_clientTerminator->terminator()) p.clientTerminator = *t;
     if (const auto t = m_serverTerminator->terminator()) p.serverTerminator = *t;
@@ -361,8 +311,8 @@ QString ProxyDialog::clientTlsProblem() const {
         const QString key = m_keyFile->text().trimmed();
         if (cert.isEmpty()) return tr("TLS towards the client: give the certificate file (or use the local CA).");
         if (key.isEmpty()) return tr("TLS towards the client: give the certificate's key file too.");
-        if (QString p = readableFileProblem(tr("Certificate"), cert); !p.isEmpty()) return p;
-        return readableFileProblem(tr("Key"), key);
+        if (QString p = TlsOptionsBox::readableFileProblem(tr("Certificate"), cert); !p.isEmpty()) return p;
+        return TlsOptionsBox::readableFileProblem(tr("Key"), key);
     }
     return m_caProblem;
 }

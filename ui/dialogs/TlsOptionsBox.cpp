@@ -41,17 +41,16 @@ void selectData(QComboBox* box, int data) {
     box->setCurrentIndex(i < 0 ? 0 : i);
 }
 
-// What is wrong with a file the TLS layer must read ("" if nothing).
-QString readableFileProblem(const QString& what, const QString& path) {
+}  // namespace
+
+QString TlsOptionsBox::readableFileProblem(const QString& what, const QString& path) {
     if (path.isEmpty()) return {};
     const QFileInfo fi(path);
-    if (!fi.exists()) return TlsOptionsBox::tr("%1: %2 does not exist.").arg(what, QDir::toNativeSeparators(path));
-    if (fi.isDir()) return TlsOptionsBox::tr("%1: %2 is a folder, not a file.").arg(what, QDir::toNativeSeparators(path));
-    if (!fi.isReadable()) return TlsOptionsBox::tr("%1: %2 cannot be read.").arg(what, QDir::toNativeSeparators(path));
+    if (!fi.exists()) return tr("%1: %2 does not exist.").arg(what, QDir::toNativeSeparators(path));
+    if (fi.isDir()) return tr("%1: %2 is a folder, not a file.").arg(what, QDir::toNativeSeparators(path));
+    if (!fi.isReadable()) return tr("%1: %2 cannot be read.").arg(what, QDir::toNativeSeparators(path));
     return {};
 }
-
-}  // namespace
 
 std::vector<std::string> TlsOptionsBox::splitAlpn(const QString& text) {
     std::vector<std::string> out;
@@ -157,9 +156,9 @@ TlsOptionsBox::TlsOptionsBox(Mode mode, QWidget* parent) : QGroupBox(parent), m_
     form->addRow(m_patternLabel, m_pattern);
     form->addRow(QString(), m_verify);
     form->addRow(m_insecure);
-    form->addRow(tr("C&A file:"), fileRow(m_caFile, tr("CA certificates (PEM)"), false));
-    form->addRow(tr("Cer&tificate:"), fileRow(m_certFile, tr("Certificate (PEM)"), false));
-    form->addRow(tr("&Key:"), fileRow(m_keyFile, tr("Private key (PEM)"), false));
+    form->addRow(tr("C&A file:"), fileRow(m_fields, m_caFile, tr("CA certificates (PEM)"), Pick::OpenFile));
+    form->addRow(tr("Cer&tificate:"), fileRow(m_fields, m_certFile, tr("Certificate (PEM)"), Pick::OpenFile));
+    form->addRow(tr("&Key:"), fileRow(m_fields, m_keyFile, tr("Private key (PEM)"), Pick::OpenFile));
     form->addRow(m_serverNameLabel, m_serverName);
     form->addRow(tr("A&LPN:"), m_alpn);
     // Two boxes in a layout: the label needs its buddy set by hand, or its
@@ -167,7 +166,7 @@ TlsOptionsBox::TlsOptionsBox(Mode mode, QWidget* parent) : QGroupBox(parent), m_
     auto* versionsLabel = new QLabel(tr("&Versions:"), this);
     versionsLabel->setBuddy(m_minVersion);
     form->addRow(versionsLabel, versions);
-    form->addRow(tr("Key lo&g file:"), fileRow(m_keyLog, tr("Key log file (NSS format)"), true));
+    form->addRow(tr("Key lo&g file:"), fileRow(m_fields, m_keyLog, tr("Key log file (NSS format)"), Pick::SaveFile));
     m_fields->setLayout(form);
     if (mode == Mode::Upgrade) m_start->hide();
 
@@ -205,23 +204,25 @@ TlsOptionsBox::TlsOptionsBox(Mode mode, QWidget* parent) : QGroupBox(parent), m_
     setConfig(engine::TlsConfig{});
 }
 
-QWidget* TlsOptionsBox::fileRow(QLineEdit* edit, const QString& dialogTitle, bool save) {
-    auto* row = new QWidget(m_fields);
+QWidget* TlsOptionsBox::fileRow(QWidget* parent, QLineEdit* edit, const QString& title, Pick pick) {
+    auto* row = new QWidget(parent);
     auto* h = new QHBoxLayout(row);
     h->setContentsMargins(0, 0, 0, 0);
     edit->setParent(row);
     h->addWidget(edit, 1);
-    auto* pick = new QToolButton(row);
-    pick->setText(tr("…"));
-    pick->setToolTip(tr("Choose a file"));
-    h->addWidget(pick);
-    connect(pick, &QToolButton::clicked, this, [this, edit, dialogTitle, save] {
+    auto* button = new QToolButton(row);
+    button->setText(tr("…"));
+    button->setToolTip(pick == Pick::Folder ? tr("Choose a folder") : tr("Choose a file"));
+    h->addWidget(button);
+    connect(button, &QToolButton::clicked, row, [row, edit, title, pick] {
         const QString start = edit->text().trimmed().isEmpty() ? QDir::homePath() : edit->text().trimmed();
-        const QString path =
-            save ? QFileDialog::getSaveFileName(this, dialogTitle, start, QString(), nullptr,
-                                                QFileDialog::DontConfirmOverwrite)
-                 : QFileDialog::getOpenFileName(this, dialogTitle, start,
-                                                tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)"));
+        QString path;
+        if (pick == Pick::Folder)
+            path = QFileDialog::getExistingDirectory(row, title, start);
+        else if (pick == Pick::SaveFile)
+            path = QFileDialog::getSaveFileName(row, title, start, QString(), nullptr, QFileDialog::DontConfirmOverwrite);
+        else
+            path = QFileDialog::getOpenFileName(row, title, start, tr("PEM files (*.pem *.crt *.cer *.key);;All files (*)"));
         if (!path.isEmpty()) edit->setText(QDir::toNativeSeparators(path));
     });
     return row;

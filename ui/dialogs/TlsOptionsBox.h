@@ -68,6 +68,14 @@ public:
 
     /// "h2, http/1.1" → {"h2", "http/1.1"} (commas or spaces separate).
     static std::vector<std::string> splitAlpn(const QString& text);
+    /// What is wrong with a file the TLS layer must read, called `what` in
+    /// the message ("" if nothing, or if `path` is empty).
+    static QString readableFileProblem(const QString& what, const QString& path);
+    /// What the "…" button of a fileRow() picks.
+    enum class Pick { OpenFile, SaveFile, Folder };
+    /// `edit` in a new row (a child of `parent`) with a "…" button that picks
+    /// a file or a folder into it (dialogs titled `title`; PEM files offered first).
+    static QWidget* fileRow(QWidget* parent, QLineEdit* edit, const QString& title, Pick pick);
 
 signals:
     /// Any field changed (the dialog validates again).
@@ -76,7 +84,6 @@ signals:
 private:
     void updateVisibility();
     void emitChanged();
-    QWidget* fileRow(QLineEdit* edit, const QString& dialogTitle, bool save);
     bool serverSide() const { return m_mode == Mode::Server || (m_mode == Mode::Upgrade && m_serverSide); }
 
     Mode m_mode;

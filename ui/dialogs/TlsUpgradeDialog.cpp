@@ -1,6 +1,7 @@
 // TlsUpgradeDialog.cpp — the options of a TLS upgrade of a live channel.
 #include "ui/dialogs/TlsUpgradeDialog.h"
 
+#include "ui/dialogs/AddressFields.h"
 #include "ui/dialogs/DialogFit.h"
 #include "ui/dialogs/TlsOptionsBox.h"
 
@@ -26,19 +27,10 @@ TlsUpgradeDialog::TlsUpgradeDialog(engine::ChannelId channel, const QString& tit
                                 .arg(title.toHtmlEscaped()));
     m_tls = new TlsOptionsBox(TlsOptionsBox::Mode::Upgrade, this);
     m_tls->setServerSide(server);
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Start TLS"));
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &TlsUpgradeDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &TlsUpgradeDialog::reject);
+    m_buttons = fields::newOkCancel(this, tr("&Start TLS"));
     connect(m_tls, &TlsOptionsBox::changed, this, &TlsUpgradeDialog::validate);
     // The fields scroll when the screen is too small for them (QT_SCALE_FACTOR=2); the buttons stay in view.
-    auto* fields = new QWidget;
-    auto* col = new QVBoxLayout(fields);
-    col->setContentsMargins(0, 0, 0, 0);
-    col->addWidget(intro);
-    col->addWidget(m_tls);
-    col->addStretch(1);
-    m_fit = new DialogFit(this, fields, m_buttons);
+    m_fit = new DialogFit(this, dialogfit::column(nullptr, {intro, m_tls}), m_buttons);
     connect(m_tls, &TlsOptionsBox::changed, m_fit, &DialogFit::refit);
     validate();
     m_fit->refitNow();

@@ -211,24 +211,24 @@ std::shared_ptr<EventIndex> EventLogModel::newIndex() const {
 }
 
 void EventLogModel::setMode(Mode mode) {
-    if (mode == m_mode) {
-        if (!m_pendingJob) emit filterApplied(0, static_cast<qsizetype>(m_index->rows()));
-        return;
-    }
+    const bool changed = mode != m_mode;
     m_mode = mode;
-    m_jobClock.start();
-    rebuild();
+    reindex(changed);
 }
 
 void EventLogModel::setFilter(const EventFilter& filter) {
-    if (filter == m_filter) {
-        m_filter = filter;
+    const bool changed = !(filter == m_filter);
+    m_filter = filter;
+    reindex(changed);
+}
+
+void EventLogModel::reindex(bool changed) {
+    if (!changed) {
         // Nothing to redo; whoever waits for filterApplied still hears it
         // (now, or when the job already running for this filter ends).
         if (!m_pendingJob) emit filterApplied(0, static_cast<qsizetype>(m_index->rows()));
         return;
     }
-    m_filter = filter;
     m_jobClock.start();
     rebuild();
 }

@@ -181,6 +181,9 @@ private:
     /// The filter, compiled for EventIndex (the names and directions come from Formatters).
     static std::shared_ptr<const EventMatcher> compile(const EventFilter& filter);
     std::shared_ptr<EventIndex> newIndex() const;
+    /// After setMode() or setFilter(): the index built again when the mode or
+    /// the filter `changed`, else filterApplied() said again.
+    void reindex(bool changed);
     void rebuild();
     void installIndex(std::shared_ptr<EventIndex> index, qint64 ms);
     void resetEmpty();

@@ -59,6 +59,22 @@ std::size_t footprint(const engine::LoopTrace& t) {
            t.dispatched.capacity() * sizeof(engine::LoopTrace::Dispatched);
 }
 
+// The first of the rows [0, n) whose record is not `before` (which holds
+// for every record up to some row and for none from there on).
+template <class Records, class Before>
+std::size_t firstRowNot(const Records& records, std::size_t n, Before before) noexcept {
+    std::size_t lo = 0;
+    std::size_t hi = n;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (before(records[mid]))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 }  // namespace
 
 EventLogStore::EventLogStore() = default;
@@ -214,29 +230,12 @@ engine::Event EventLogStore::event(std::size_t row) const {
 
 std::size_t EventLogStore::rowForSeq(std::uint64_t seq) const noexcept {
     const std::size_t n = size();
-    std::size_t lo = 0;
-    std::size_t hi = n;
-    while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        if (m_records[mid].seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && m_records[lo].seq == seq ? lo : n;
+    const std::size_t row = firstRowNot(m_records, n, [seq](const LogRecord& r) { return r.seq < seq; });
+    return row < n && m_records[row].seq == seq ? row : n;
 }
 
 std::size_t EventLogStore::rowForTime(std::int64_t tUs) const noexcept {
-    std::size_t lo = 0;
-    std::size_t hi = size();
-    while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        if (m_records[mid].tUs < tUs)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return firstRowNot(m_records, size(), [tUs](const LogRecord& r) { return r.tUs < tUs; });
 }
 
 std::size_t EventLogStore::memoryBytes() const noexcept {

@@ -180,10 +180,7 @@ bool MockDialog::startUdp(const engine::UdpScript& script) {
                 QMetaObject::invokeMethod(this, [this, e] { onUdpEvent(e); }, Qt::QueuedConnection);
         },
         &error);
-    if (!ok) {
-        m_status->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(qs(error).toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
-        return false;
-    }
+    if (!ok) return notStarted(error);
     m_udpMock = std::move(mock);
     m_log->clear();
     m_status->setText(tr("<b>Serving</b> UDP %1 on %2 — send it the recorded requests; each sender's n-th datagram "
@@ -262,10 +259,7 @@ bool MockDialog::start() {
                 QMetaObject::invokeMethod(this, [this, e] { onEvent(e); }, Qt::QueuedConnection);
         },
         &error);
-    if (!ok) {
-        m_status->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(qs(error).toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
-        return false;
-    }
+    if (!ok) return notStarted(error);
     m_mocker = std::move(mocker);
     m_log->clear();
     QString text = tr("<b>Serving</b> on %1 — point a client at it; Stop ends every connection.")
@@ -282,6 +276,11 @@ bool MockDialog::start() {
     updateFigures();
     emit serving(m_mocker->port());
     return true;
+}
+
+bool MockDialog::notStarted(const std::string& error) {
+    m_status->setText(QStringLiteral("<b style=\"color:%2\">%1</b>").arg(qs(error).toHtmlEscaped(), ViewColors::forPalette(palette()).error.name()));
+    return false;
 }
 
 void MockDialog::stop() {

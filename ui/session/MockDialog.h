@@ -102,6 +102,8 @@ private:
     void onUdpEvent(const engine::UdpMockEvent& e);
     void onChoiceChanged();
     bool startUdp(const engine::UdpScript& script);
+    /// The mock did not start: `error` in the status line; false.
+    bool notStarted(const std::string& error);
     void addLogLine(const QString& line);
     void updateFigures();
     void setServing(bool on);

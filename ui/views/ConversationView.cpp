@@ -67,6 +67,20 @@ QToolButton* toolButton(const QString& text, const QString& tip, QWidget* parent
     return b;
 }
 
+// What the conversation's two tables share: whole rows of one line, no grid,
+// no row numbers, a fixed row height, the last column stretched; Tab leaves.
+void setUpRows(QTableView* t) {
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setWordWrap(false);
+    t->setShowGrid(false);
+    t->setTextElideMode(Qt::ElideRight);
+    t->setTabKeyNavigation(false);
+    t->verticalHeader()->setVisible(false);
+    t->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    t->horizontalHeader()->setHighlightSections(false);
+    t->horizontalHeader()->setStretchLastSection(true);
+}
+
 }  // namespace
 
 ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWidget(parent), m_model(model) {
@@ -74,20 +88,12 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     m_table->setModel(m_model);
     m_delegate = new EventDelegate(m_table);
     m_table->setItemDelegate(m_delegate);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    setUpRows(m_table);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setWordWrap(false);
-    m_table->setShowGrid(false);
     m_table->setAlternatingRowColors(true);
-    m_table->setTextElideMode(Qt::ElideRight);
     m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_table->setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setTabKeyNavigation(false);
-    m_table->verticalHeader()->setVisible(false);
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->horizontalHeader()->setHighlightSections(false);
-    m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setAccessibleName(tr("Conversation"));
@@ -114,15 +120,7 @@ ConversationView::ConversationView(EventLogModel* model, QWidget* parent) : QWid
     m_compactTable = new QTableView(this);
     m_compactTable->setObjectName(QStringLiteral("compactTable"));
     m_compactTable->setModel(m_compact);
-    m_compactTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_compactTable->setWordWrap(false);
-    m_compactTable->setShowGrid(false);
-    m_compactTable->setTextElideMode(Qt::ElideRight);
-    m_compactTable->setTabKeyNavigation(false);
-    m_compactTable->verticalHeader()->setVisible(false);
-    m_compactTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_compactTable->horizontalHeader()->setHighlightSections(false);
-    m_compactTable->horizontalHeader()->setStretchLastSection(true);
+    setUpRows(m_compactTable);
     m_compactTable->setAccessibleName(tr("Conversation, one row per message"));
     m_compactTable->setVisible(false);
     connect(m_compact, &QAbstractItemModel::rowsInserted, this, [this] {
