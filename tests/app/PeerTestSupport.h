@@ -4,7 +4,8 @@
 // test PKI made with the openssl command, the CPython line server and a
 // recording made with `linewright-cli connect --record`.
 //
-// tool(): a program from PATH, or "". freePort(): a port that was free a
+// tool(): a program from PATH, or "". REQUIRE_PROGRAM(name): the test
+// function QSKIPs when the program is not on PATH. freePort(): a port that was free a
 // moment ago. waitForPort(): waits until something accepts on it.
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
@@ -38,6 +39,12 @@ namespace lwtest {
 
 /// A program from PATH, or "" (the test then says which package to install).
 inline QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
+
+/// In a test function: QSKIP naming the program `name` (a string literal) when it is not on PATH.
+#define REQUIRE_PROGRAM(name)                                                                  \
+    do {                                                                                       \
+        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed");                     \
+    } while (0)
 
 /// A port that was free a moment ago (for peers that cannot say which they took).
 inline quint16 freePort() {

@@ -1,7 +1,7 @@
 // WindowTestSupport.h — what the tests that drive a whole MainWindow
 // (tst_MainWindow, tst_ProxyWindow, tst_UdpWindow, tst_ProtocolPresets,
 // tst_Session, tst_Retention, tst_DefaultLayout, tst_TlsDialogs,
-// tst_WindowScale) ask of it, written once:
+// tst_WindowScale, tst_FieldView) ask of it, written once:
 //
 // useTestSettings(): QStandardPaths' test mode and the test application's
 // names, so that no test reads or writes the user's settings. info(): a

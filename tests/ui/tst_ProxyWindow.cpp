@@ -56,11 +56,6 @@ namespace {
 
 constexpr int kWaitMs = 20000;
 
-#define REQUIRE_PROGRAM(name)                                                     \
-    do {                                                                          \
-        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed here");   \
-    } while (false)
-
 QPushButton* okOf(QDialog* d) { return d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok); }
 
 lwtest::Run redisCli(quint16 port, const QStringList& args) {

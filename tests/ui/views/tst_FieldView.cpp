@@ -25,6 +25,7 @@
 #include "ui/protocol/ProtocolTracker.h"
 #include "ui/views/ChannelInspector.h"
 #include "../app/PeerTestSupport.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -40,20 +41,11 @@
 #include <QTest>
 #include <QTreeWidget>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
 constexpr int kWaitMs = 20000;
-
-#define REQUIRE_PROGRAM(name)                                                   \
-    do {                                                                        \
-        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed here"); \
-    } while (false)
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
 
 int foundCount(MainWindow& w, ChannelId channel) {
     int n = 0;
@@ -132,11 +124,7 @@ std::string resp(const QStringList& args) {
 class tst_FieldView : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("Linewright"));
-        QApplication::setApplicationName(QStringLiteral("linewright-test"));
-    }
+    void initTestCase() { useTestSettings(); }
     void init() { QSettings().clear(); }
     void groupAtJoinsOneChannelsGroup();
     void redisRepliesAreOneTypeTree();
@@ -210,11 +198,9 @@ void tst_FieldView::groupAtJoinsOneChannelsGroup() {
 
 void tst_FieldView::redisRepliesAreOneTypeTree() {
     REQUIRE_PROGRAM("redis-server");
-    const quint16 port = lwtest::freePort();
-    lwtest::Background redis(QStringLiteral("redis-server"),
-                             {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                             kWaitMs);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWaitMs);
+    QVERIFY(redis.start());
+    const quint16 port = redis.port;
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
