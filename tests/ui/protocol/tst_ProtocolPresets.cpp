@@ -289,11 +289,9 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     // to a real redis-server: the inspector's Protocol section counts every
     // message framed and each rule's hits, as soon as the messages are in.
     if (lwtest::tool("redis-server").isEmpty()) QSKIP("redis-server is not installed here");
-    const quint16 port = lwtest::freePort();
-    lwtest::Background redis(QStringLiteral("redis-server"),
-                             {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                             kWaitMs);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWaitMs);
+    QVERIFY(redis.start());
+    const quint16 port = redis.port;
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
