@@ -75,6 +75,42 @@ struct Proxy : Background {
     quint16 listenPort = 0;
 };
 
+/// python3 -m http.server on a free loopback port, serving `dir`; `up` once
+/// it accepts.
+struct HttpServer {
+    explicit HttpServer(const QString& dir)
+        : http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, QString::number(port)}, kWait),
+          up(lwtest::waitForPort(port, kWait)) {}
+    const quint16 port = freePort();
+    Background http;
+    const bool up;
+};
+
+/// redis-server serving TLS only on a free loopback port with the test PKI
+/// in `pki` (no client certificates asked, no persistence), and a proxy
+/// --to-tls to it that verifies it against `cafile`, with `extra`. ready():
+/// redis accepts and the proxy listens. cli(): redis-cli ARGS through the
+/// proxy.
+struct RedisTlsBehindProxy {
+    RedisTlsBehindProxy(const QString& pki, const QString& cafile, const QStringList& extra)
+        : redis(tool("redis-server"),
+                {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
+                 pki + "/server.pem", "--tls-key-file", pki + "/server.key", "--tls-ca-cert-file", pki + "/ca.pem",
+                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", pki},
+                kWait),
+          up(lwtest::waitForPort(port, kWait)),
+          proxy(port, QStringList{"--to-tls", "--to-cafile", cafile} + extra) {}
+    bool ready() const { return up && proxy.listenPort != 0; }
+    Run cli(const QStringList& args) const {
+        const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
+        return lwtest::runProcess(tool("redis-cli"), to + args, {}, kWait, kWait);
+    }
+    const quint16 port = freePort();
+    Background redis;
+    const bool up;
+    Proxy proxy;
+};
+
 }  // namespace
 
 class TestCliProxyTls : public QObject {
@@ -199,21 +235,14 @@ void TestCliProxyTls::upstreamRedisTls() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
-    const quint16 port = freePort();
-    Background redis(tool("redis-server"),
-                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
-                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
-                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
-                     kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
-    Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "-t", "\\r\\n"});
-    QVERIFY(proxy.listenPort != 0);
-    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
-    Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    RedisTlsBehindProxy server(m_dir.path(), path("ca.pem"), {"-t", "\\r\\n"});
+    QVERIFY(server.ready());
+    Proxy& proxy = server.proxy;
+    Run r = server.cli({"PING"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "PONG", qPrintable(r.all()));
-    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"SET", "proxied", "over tls"}, {}, kWait, kWait);
+    r = server.cli({"SET", "proxied", "over tls"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "OK", qPrintable(r.all()));
-    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"GET", "proxied"}, {}, kWait, kWait);
+    r = server.cli({"GET", "proxied"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "over tls", qPrintable(r.all()));
     // The proxy's plain output: the messages of both directions, in plaintext.
     QVERIFY2(proxy.waitStdout("> GET\n"), qPrintable(proxy.out() + proxy.err()));
@@ -227,17 +256,10 @@ void TestCliProxyTls::upstreamWrongCa() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
-    const quint16 port = freePort();
-    Background redis(tool("redis-server"),
-                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
-                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
-                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
-                     kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
-    Proxy proxy(port, {"--to-tls", "--to-cafile", path("wrongca.pem")});
-    QVERIFY(proxy.listenPort != 0);
-    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
-    const Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    RedisTlsBehindProxy server(m_dir.path(), path("wrongca.pem"), {});
+    QVERIFY(server.ready());
+    Proxy& proxy = server.proxy;
+    const Run r = server.cli({"PING"});
     QVERIFY2(r.status != 0 || !r.out.contains("PONG"), qPrintable(r.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(certificate verify failed|unable to get local issuer)")).size() > 0,
              qPrintable(proxy.err()));
@@ -246,7 +268,7 @@ void TestCliProxyTls::upstreamWrongCa() {
         if (l.contains("error: TLS handshake failed: certificate verify failed")) errorLines << l;
     QVERIFY2(errorLines.size() == 1, qPrintable(proxy.err()));
     // Still serving: the next client gets the same clear failure, not a hang.
-    const Run again = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    const Run again = server.cli({"PING"});
     QVERIFY2(again.status != 0 || !again.out.contains("PONG"), qPrintable(again.all()));
     QCOMPARE(proxy.stop(), 0);
 }
@@ -293,10 +315,9 @@ void TestCliProxyTls::clientTlsCurl() {
     QByteArray body;
     for (int i = 0; i < 40000; ++i) body += QByteArray::number(i * 7919) + (i % 13 ? ' ' : '\n');
     QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
     QVERIFY(proxy.listenPort != 0);
     const QString out = www.filePath("got.txt");
@@ -315,10 +336,9 @@ void TestCliProxyTls::clientTlsOpensslAndGnutls() {
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     QTemporaryDir www;
     QVERIFY(lwtest::writeFile(www.filePath("hello.txt"), "hello through the TLS proxy\n"));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
     QVERIFY(proxy.listenPort != 0);
     const QByteArray request = "GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -434,10 +454,9 @@ void TestCliProxyTls::localCaIssuesPerName() {
     QByteArray body;
     for (int i = 0; i < 20000; ++i) body += QByteArray::number(i * 7907) + (i % 11 ? ' ' : '\n');
     QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     for (int run = 0; run < 2; ++run) {
         Proxy proxy(port, {"--tls", "--ca-dir", caDir, "--quiet"});
         QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
