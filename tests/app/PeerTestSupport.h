@@ -7,6 +7,7 @@
 // tool(): a program from PATH, or "". REQUIRE_PROGRAM(name): the test
 // function QSKIPs when the program is not on PATH. freePort(): a port that was free a
 // moment ago. waitForPort(): waits until something accepts on it.
+// connectAndSend(): a client socket connected there, bytes sent.
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
 // asked, a client certificate. PythonServer: replay/line_server.py in the
@@ -62,6 +63,15 @@ inline bool waitForPort(quint16 port, int waitMs) {
             return s.waitForConnected(200);
         },
         waitMs);
+}
+
+/// Connects `c` to 127.0.0.1:`port` and sends `bytes`, each step waiting
+/// up to `waitMs`; whether both happened.
+inline bool connectAndSend(QTcpSocket& c, quint16 port, const QByteArray& bytes, int waitMs) {
+    c.connectToHost(QHostAddress::LocalHost, port);
+    if (!c.waitForConnected(waitMs)) return false;
+    c.write(bytes);
+    return c.waitForBytesWritten(waitMs);
 }
 
 inline bool writeFile(const QString& path, const QByteArray& data) {

@@ -146,21 +146,13 @@ Run runWith(Proxy& proxy, const QString& program, const QStringList& args, int t
     return r;
 }
 
-/// Connects `c` to 127.0.0.1:`port` and sends `bytes`; whether both happened.
-bool connectAndSend(QTcpSocket& c, quint16 port, const QByteArray& bytes) {
-    c.connectToHost(QHostAddress::LocalHost, port);
-    if (!c.waitForConnected(kWait)) return false;
-    c.write(bytes);
-    return c.waitForBytesWritten(kWait);
-}
-
 /// Connects `c` to the proxy on `proxyPort` and sends `line`; then waits
 /// for `upstream` to take the proxy's connection and reads from it, into
 /// `got`, as many bytes as `line` has. The upstream's side of the
 /// connection, or null when none came (`got` then stays empty).
 QTcpSocket* sendThrough(quint16 proxyPort, QTcpSocket& c, QTcpServer& upstream, const QByteArray& line,
                         QByteArray& got) {
-    if (!connectAndSend(c, proxyPort, line) || !upstream.waitForNewConnection(kWait)) return nullptr;
+    if (!lwtest::connectAndSend(c, proxyPort, line, kWait) || !upstream.waitForNewConnection(kWait)) return nullptr;
     QTcpSocket* s = upstream.nextPendingConnection();
     while (got.size() < line.size() && s->waitForReadyRead(kWait)) got += s->readAll();
     return s;
@@ -578,7 +570,7 @@ void TestCliProxy::silentUpstream() {
     Proxy proxy(server, {"-t", "\\n"});
     QVERIFY(proxy.port != 0);
     QTcpSocket c;
-    QVERIFY(connectAndSend(c, proxy.port, "anyone there?\n"));
+    QVERIFY(lwtest::connectAndSend(c, proxy.port, "anyone there?\n", kWait));
     QVERIFY(proxy.waitStdout("#2 > anyone there?\n"));
     c.disconnectFromHost();
     QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 upstream: sent end-of-file)"))).size() > 0);
@@ -597,7 +589,7 @@ void TestCliProxy::upstreamResetsMidMessage() {
     Proxy proxy(server, {"-t", "\\n"});
     QVERIFY(proxy.port != 0);
     QTcpSocket c;
-    QVERIFY(connectAndSend(c, proxy.port, "GET /\n"));
+    QVERIFY(lwtest::connectAndSend(c, proxy.port, "GET /\n", kWait));
     QByteArray back;
     while (c.state() == QAbstractSocket::ConnectedState && c.waitForReadyRead(kWait)) back += c.readAll();
     back += c.readAll();
