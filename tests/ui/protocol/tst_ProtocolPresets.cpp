@@ -291,12 +291,11 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     if (lwtest::tool("redis-server").isEmpty()) QSKIP("redis-server is not installed here");
     lwtest::RedisServer redis(kWaitMs);
     QVERIFY(redis.start());
-    const quint16 port = redis.port;
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     ui::ConnectParams cp;
-    cp.port = port;
+    cp.port = redis.port;
     cp.protocol.preset = QStringLiteral("redis");
     QCOMPARE(ui::loadProtocol(cp.protocol), QString());
     const ChannelId client = w.channelsController()->connectTo(cp);

@@ -200,12 +200,11 @@ void tst_FieldView::redisRepliesAreOneTypeTree() {
     REQUIRE_PROGRAM("redis-server");
     lwtest::RedisServer redis(kWaitMs);
     QVERIFY(redis.start());
-    const quint16 port = redis.port;
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     w.conversation()->setMessagesMode(true);
-    const ChannelId client = connectWith(w, port, QStringLiteral("redis"));
+    const ChannelId client = connectWith(w, redis.port, QStringLiteral("redis"));
     QVERIFY(client != 0);
     QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
 
