@@ -652,7 +652,7 @@ void TestCliProxyTls::startTlsPop3CurlDovecot() {
     QVERIFY(dir.isValid());
     const quint16 port = freePort();
     const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
-    lwtest::DovecotPop3 dovecot(dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
+    lwtest::Dovecot dovecot("pop3", dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
     if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
     QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
     Background& server = *dovecot.server;
@@ -818,63 +818,6 @@ void TestCliProxyTls::clientSniPassedUpstream() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-namespace {
-
-// Dovecot's own configuration in `dir` (as startTlsPop3CurlDovecot): one
-// protocol (pop3 or imap) on 127.0.0.1:port offering STARTTLS with the test
-// PKI's localhost certificate (copied from `pki`), any user with the
-// password "secret", one message in user a's Maildir. "" when it is set up,
-// else why not (skip: `skip` true).
-QString setUpDovecot(const QTemporaryDir& dir, const QString& pki, const QString& protocol, quint16 port,
-                     const QByteArray& message, bool& skip) {
-    skip = false;
-    const bool root = ::geteuid() == 0;
-    const passwd* me = ::getpwuid(::geteuid());
-    const group* myGroup = ::getgrgid(::getegid());
-    if (!me || !myGroup) return "who am I?";
-    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
-    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
-    const QString login = root ? QStringLiteral("dovenull") : user;
-    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
-    if (!mail) {
-        skip = true;
-        return "dovecot's user 'dovecot' is missing";
-    }
-    const QString maildir = dir.filePath("mail/a/Maildir");
-    for (const char* sub : {"cur", "new", "tmp"})
-        if (!QDir().mkpath(maildir + "/" + sub)) return "mkpath " + maildir;
-    if (!lwtest::writeFile(maildir + "/new/1.host", message) || !QDir().mkpath(dir.filePath("run")))
-        return "cannot write in " + dir.path();
-    if (!QFile::copy(pki + "/server.pem", dir.filePath("server.pem")) ||
-        !QFile::copy(pki + "/server.key", dir.filePath("server.key")) ||
-        !QFile::setPermissions(dir.filePath("server.key"),
-                               QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther))
-        return "cannot copy the certificate";
-    if (root) {
-        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
-                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
-        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
-                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
-            if (::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid) != 0) return "chown " + d;
-    }
-    const QString conf =
-        QStringLiteral("protocols = %6\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
-                       "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
-                       "disable_plaintext_auth = no\nauth_mechanisms = plain login\n"
-                       "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
-                       "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
-                       "passdb {\n  driver = static\n  args = password=secret\n}\n"
-                       "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
-                       "service %6-login {\n  chroot =\n  inet_listener %6 {\n    address = 127.0.0.1\n"
-                       "    port = %5\n  }\n  inet_listener %6s {\n    port = 0\n  }\n}\n"
-                       "service anvil {\n  chroot =\n}\n")
-            .arg(dir.path(), user, grp, login, QString::number(port), protocol);
-    if (!lwtest::writeFile(dir.filePath("dovecot.conf"), conf.toUtf8())) return "cannot write dovecot.conf";
-    return {};
-}
-
-}  // namespace
-
 // curl --ssl-reqd imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH
 // inside TLS, verified against the local CA) → proxy --starttls imap →
 // Debian's dovecot (dovecot-imapd) offering STARTTLS with the test's
@@ -883,20 +826,16 @@ QString setUpDovecot(const QTemporaryDir& dir, const QString& pki, const QString
 void TestCliProxyTls::startTlsImapCurlDovecot() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("curl");
-    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
-    if (!QFile::exists(dovecot) || !QFile::exists(QStringLiteral("/usr/lib/dovecot/imap")))
-        QSKIP("dovecot-imapd is not installed (/usr/sbin/dovecot, /usr/lib/dovecot/imap)");
+    // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
+    // IMAP with STARTTLS, any user with the password "secret", one Maildir.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const quint16 port = freePort();
     const QByteArray message = "From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n";
-    bool skip = false;
-    const QString failed = setUpDovecot(dir, m_dir.path(), QStringLiteral("imap"), port, message, skip);
-    if (skip) QSKIP(qPrintable(failed));
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    Background server(dovecot, {"-F", "-c", dir.filePath("dovecot.conf")}, kWait);
-    QVERIFY(server.started());
-    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
+    lwtest::Dovecot dovecot("imap", dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
+    if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
+    QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
+    Background& server = *dovecot.server;
     QVERIFY(lwtest::waitForPort(port, kWait));
 
     const QString caDir = m_dir.filePath("imap-ca");
