@@ -527,14 +527,10 @@ void tst_ProxyWindow::startTlsWhileInterceptHolds() {
     REQUIRE_PROGRAM("python3");
     const TempPki tmp;
     QVERIFY2(tmp.failed.isEmpty(), qPrintable(tmp.failed));
-    const char* serverScript = R"(import socket, ssl, sys
-port, d = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
-srv = socket.create_server(("127.0.0.1", port))
-print("READY", flush=True)
-conn, _ = srv.accept()
-conn.settimeout(20)
+    // Both peers' Python begins with the imports and line(s): one line read
+    // byte by byte (nothing after it taken from the socket), its "\n"
+    // included, or what came before the end of the stream.
+    const QString head = QStringLiteral(R"(import socket, ssl, sys
 def line(s):
     got = b""
     while not got.endswith(b"\n"):
@@ -542,6 +538,14 @@ def line(s):
         if not b: break
         got += b
     return got
+)");
+    const QString serverScript = head + R"(port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
+srv = socket.create_server(("127.0.0.1", port))
+print("READY", flush=True)
+conn, _ = srv.accept()
+conn.settimeout(20)
 conn.sendall(b"220 ready\r\n")
 if line(conn).strip().upper() != b"STARTTLS":
     conn.sendall(b"502 no\r\n")
@@ -551,22 +555,15 @@ t = ctx.wrap_socket(conn, server_side=True)
 t.sendall(b"250 got " + line(t).strip() + b"\r\n")
 t.close()
 )";
-    const char* clientScript = R"(import socket, ssl, sys
-port, cafile = int(sys.argv[1]), sys.argv[2]
+    const QString clientScript = head + R"(port, cafile = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=20)
-def line(s):
-    got = b""
-    while not got.endswith(b"\n"):
-        b = s.recv(1)
-        if not b: break
-        got += b
-    return got.decode("latin-1").strip()
-print(line(s), flush=True)
+def text(b): return b.decode("latin-1").strip()
+print(text(line(s)), flush=True)
 s.sendall(b"STARTTLS\r\n")
-print(line(s), flush=True)
+print(text(line(s)), flush=True)
 t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname="localhost")
 t.sendall(b"HELLO\r\n")
-print(line(t))
+print(text(line(t)))
 print("DONE", flush=True)
 )";
     const quint16 upstreamPort = lwtest::freePort();
