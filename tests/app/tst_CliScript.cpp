@@ -80,14 +80,8 @@ constexpr bool kRssBounded = false;
 #else
 constexpr bool kRssBounded = true;
 #endif
-/// The peak resident set of a process, in KiB (Linux /proc; 0 elsewhere).
-qint64 peakRssKiB(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmHWM:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return 0;
-}
+/// The peak resident set of a process, in KiB (Linux /proc; -1 elsewhere).
+qint64 peakRssKiB(qint64 pid) { return lwtest::statusKiB(pid, "VmHWM"); }
 
 }  // namespace
 
