@@ -5,7 +5,9 @@
 // recording made with `linewright-cli connect --record`.
 //
 // tool(): a program from PATH, or "". REQUIRE_PROGRAM(name): the test
-// function QSKIPs when the program is not on PATH. freePort(): a port that was free a
+// function QSKIPs when the program is not on PATH. hasAiosmtpd(),
+// REQUIRE_AIOSMTPD(waitMs): whether Debian's Python has aiosmtpd, and the
+// QSKIP when it has not. freePort(): a port that was free a
 // moment ago. waitForPort(): waits until something accepts on it.
 // connectAndSend(): a client socket connected there, bytes sent.
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
@@ -45,6 +47,21 @@ inline QString tool(const char* name) { return QStandardPaths::findExecutable(QS
 #define REQUIRE_PROGRAM(name)                                                                  \
     do {                                                                                       \
         if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed");                     \
+    } while (0)
+
+/// Whether /usr/bin/python3 (Debian's, not the one first on PATH) has
+/// aiosmtpd (Debian package python3-aiosmtpd); asked within `waitMs`.
+inline bool hasAiosmtpd(int waitMs) {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(waitMs) && probe.exitCode() == 0;
+}
+
+/// In a test function: QSKIP when /usr/bin/python3 has no aiosmtpd.
+#define REQUIRE_AIOSMTPD(waitMs)                                                                    \
+    do {                                                                                            \
+        if (!lwtest::hasAiosmtpd(waitMs))                                                           \
+            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");     \
     } while (0)
 
 /// A port that was free a moment ago (for peers that cannot say which they took).

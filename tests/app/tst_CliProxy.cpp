@@ -531,8 +531,7 @@ void TestCliProxy::commandsChangeTerminatorsLive() {
 // preset switches the client side to "\r\n.\r\n" after DATA, and back).
 void TestCliProxy::swaksThroughProxyToAiosmtpd() {
     REQUIRE_PROGRAM("swaks");
-    if (lwtest::runProcess(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"}, {}, kWait, kWait).status != 0)
-        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 sport = freePort();
     Background smtpd(QStringLiteral("/usr/bin/python3"), {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(sport)},
                      kWait);

@@ -521,13 +521,6 @@ void TestCliProxyTls::localCaRefusesBadFolders() {
 
 namespace {
 
-/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
-bool hasAiosmtpd() {
-    QProcess probe;
-    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
-    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
-}
-
 /// A plaintext SMTP client: sends each line after reading the reply to the
 /// one before (multi-line replies read whole), prints every reply line.
 const char* kSmtpClient = R"(import socket, sys
@@ -557,7 +550,7 @@ for cmd in sys.argv[2:]:
 void TestCliProxyTls::startTlsSmtpSwaks() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("swaks");
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 smtpPort = freePort();
     Background smtp(QStringLiteral("/usr/bin/python3"),
                     {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort), "--tlscert",
@@ -615,7 +608,7 @@ void TestCliProxyTls::startTlsSmtpSwaks() {
 // refusal reaches the client, the proxy's client leg reads on in plaintext,
 // and a whole transaction follows through the proxy.
 void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     const quint16 smtpPort = freePort();
     Background smtp(QStringLiteral("/usr/bin/python3"),

@@ -347,8 +347,7 @@ void TestCliReplayTls::clientCertificates() {
 
 void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     const QString python = QStringLiteral("/usr/bin/python3");
-    if (run(python, {"-c", "import aiosmtpd"}).status != 0)
-        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 port = freePort();
     // STARTTLS offered (and required before MAIL), with the test CA's certificate.
     lwtest::Background server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",

@@ -300,9 +300,7 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
 
 void tst_FieldView::smtpMultiLineReplyIsOneGroup() {
     // aiosmtpd (Debian's python3-aiosmtpd) answers EHLO with a multi-line 250 reply.
-    QProcess probe;
-    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
-    if (!probe.waitForFinished(kWaitMs) || probe.exitCode() != 0) QSKIP("/usr/bin/python3 has no aiosmtpd (python3-aiosmtpd)");
+    REQUIRE_AIOSMTPD(kWaitMs);
     const quint16 port = lwtest::freePort();
     lwtest::Background smtp(QStringLiteral("/usr/bin/python3"),
                             {"-m", "aiosmtpd", "-n", "-l", QStringLiteral("127.0.0.1:%1").arg(port)}, kWaitMs);
