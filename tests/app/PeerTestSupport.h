@@ -7,8 +7,8 @@
 // tool(): a program from PATH, or "". REQUIRE_PROGRAM(name): the test
 // function QSKIPs when the program is not on PATH. hasAiosmtpd(),
 // REQUIRE_AIOSMTPD(waitMs): whether Debian's Python has aiosmtpd, and the
-// QSKIP when it has not. freePort(): a port that was free a
-// moment ago. waitForPort(): waits until something accepts on it.
+// QSKIP when it has not. freePort(), freeUdpPort(): a TCP or UDP port that
+// was free a moment ago. waitForPort(): waits until something accepts on it.
 // connectAndSend(): a client socket connected there, bytes sent.
 // writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
 // certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
@@ -34,6 +34,7 @@
 #include <QStringList>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QUdpSocket>
 #include <QTest>
 
 #include <optional>
@@ -69,6 +70,14 @@ inline quint16 freePort() {
     QTcpServer s;
     s.listen(QHostAddress::LocalHost, 0);
     return s.serverPort();
+}
+
+/// A UDP port that was free a moment ago (bound and released), 0 when none
+/// could be bound (for peers that cannot say which they took).
+inline quint16 freeUdpPort() {
+    QUdpSocket s;
+    if (!s.bind(QHostAddress::LocalHost, 0)) return 0;
+    return s.localPort();
 }
 
 /// Waits up to `waitMs` until something accepts connections on 127.0.0.1:port.
