@@ -133,10 +133,10 @@ private slots:
     void localCaRefusesBadFolders();
     void startTlsSmtpSwaks();
     void startTlsRefusedStaysPlaintext();
-    void startTlsPop3CurlDovecot();
+    void startTlsCurlDovecot_data();
+    void startTlsCurlDovecot();
     void clientSniPassedUpstream_data();
     void clientSniPassedUpstream();
-    void startTlsImapCurlDovecot();
     void startTlsFtpPyftpdlib();
 
 private:
@@ -631,38 +631,61 @@ void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS,
-// verified against the local CA) → proxy --starttls pop3 → Debian's dovecot
-// offering STLS with the test's certificate (verified with --to-cafile): the
-// message comes back whole, and the proxy framed the dialogue in plaintext on
-// both sides of the upgrade.
-void TestCliProxyTls::startTlsPop3CurlDovecot() {
+// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS) and
+// imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH inside TLS),
+// verified against the local CA → proxy --starttls pop3 or imap → Debian's
+// dovecot (dovecot-pop3d, dovecot-imapd) offering STARTTLS with the test's
+// certificate (verified with --to-cafile): the message comes back whole, and
+// the proxy framed the dialogue in plaintext on both sides of the upgrade.
+void TestCliProxyTls::startTlsCurlDovecot_data() {
+    QTest::addColumn<QString>("protocol");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addColumn<QString>("url");            // curl's, after localhost:PORT
+    QTest::addColumn<QString>("upgrade");        // the STARTTLS exchange in the proxy's output (a regex), or ""
+    QTest::addColumn<QByteArrayList>("framed");  // the proxy's stdout has each
+    QTest::newRow("pop3") << "pop3"
+                          << QByteArray("From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n")
+                          << "/1" << ""
+                          << QByteArrayList{"#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n",
+                                            "#2 > RETR 1\n",  // inside TLS, in plaintext here
+                                            "#2 < the body, through STLS and the proxy\n"};
+    QTest::newRow("imap") << "imap"
+                          << QByteArray("From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n")
+                          << "/INBOX;MAILINDEX=1" << "(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)"
+                          << QByteArrayList{"#2 < Subject: imap\n"};  // inside TLS, in plaintext here
+}
+
+void TestCliProxyTls::startTlsCurlDovecot() {
+    QFETCH(QString, protocol);
+    QFETCH(QByteArray, message);
+    QFETCH(QString, url);
+    QFETCH(QString, upgrade);
+    QFETCH(QByteArrayList, framed);
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("curl");
     // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
-    // POP3 with STLS, any user with the password "secret", one Maildir.
+    // the one protocol with STARTTLS, any user with the password "secret", one Maildir.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const quint16 port = freePort();
-    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
-    lwtest::Dovecot dovecot("pop3", dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
+    lwtest::Dovecot dovecot(protocol, dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
     if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
     QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
     Background& server = *dovecot.server;
     QVERIFY(lwtest::waitForPort(port, kWait));
 
-    const QString caDir = m_dir.filePath("pop3-ca");
-    Proxy proxy(port, {"--starttls", "pop3", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    const QString caDir = m_dir.filePath(protocol + "-ca");
+    Proxy proxy(port, {"--starttls", protocol, "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
     QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
     const Run c = lwtest::runProcess(tool("curl"),
                                      {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
-                                      QStringLiteral("pop3://localhost:%1/1").arg(proxy.listenPort)},
+                                      protocol + "://localhost:" + QString::number(proxy.listenPort) + url},
                                      {}, kWait, kWait);
-    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.err()));
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
     QCOMPARE(c.out, message);
-    QVERIFY2(proxy.waitStdout("#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n"), qPrintable(proxy.out()));
-    QVERIFY2(proxy.waitStdout("#2 > RETR 1\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
-    QVERIFY2(proxy.waitStdout("#2 < the body, through STLS and the proxy\n"), qPrintable(proxy.out()));
+    if (!upgrade.isEmpty())
+        QVERIFY2(!proxy.waitFor(QRegularExpression(upgrade)).isEmpty(), qPrintable(proxy.out()));
+    for (const QByteArray& line : framed) QVERIFY2(proxy.waitStdout(line), qPrintable(proxy.out()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
                      .size() > 0,
              qPrintable(proxy.err()));
@@ -809,45 +832,6 @@ void TestCliProxyTls::clientSniPassedUpstream() {
     const QString subject = proxy.waitFor(QRegularExpression(R"(upstream: TLS [^\n]*verified \(([^)\n]*)\))"));
     QVERIFY2(subject.contains("CN=" + upstreamGot), qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
-}
-
-// curl --ssl-reqd imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH
-// inside TLS, verified against the local CA) → proxy --starttls imap →
-// Debian's dovecot (dovecot-imapd) offering STARTTLS with the test's
-// certificate (verified with --to-cafile): the message comes back whole,
-// the dialogue framed in plaintext on both sides of the upgrade.
-void TestCliProxyTls::startTlsImapCurlDovecot() {
-    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
-    REQUIRE_PROGRAM("curl");
-    // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
-    // IMAP with STARTTLS, any user with the password "secret", one Maildir.
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const quint16 port = freePort();
-    const QByteArray message = "From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n";
-    lwtest::Dovecot dovecot("imap", dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
-    if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
-    QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
-    Background& server = *dovecot.server;
-    QVERIFY(lwtest::waitForPort(port, kWait));
-
-    const QString caDir = m_dir.filePath("imap-ca");
-    Proxy proxy(port, {"--starttls", "imap", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
-    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
-    const Run c = lwtest::runProcess(tool("curl"),
-                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
-                                      QStringLiteral("imap://localhost:%1/INBOX;MAILINDEX=1").arg(proxy.listenPort)},
-                                     {}, kWait, kWait);
-    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
-    QCOMPARE(c.out, message);
-    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)")).isEmpty(),
-             qPrintable(proxy.out()));
-    QVERIFY2(proxy.waitStdout("#2 < Subject: imap\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
-    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
-                     .size() > 0,
-             qPrintable(proxy.err()));
-    QCOMPARE(proxy.stop(), 0);
-    QCOMPARE(server.stop(), 0);
 }
 
 // CPython's ftplib.FTP_TLS (AUTH TLS, then USER, PASS, PROT P and RETR inside
