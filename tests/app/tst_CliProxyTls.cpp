@@ -66,6 +66,11 @@ print(buf.decode("latin-1").split("\n")[0])
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 
+/// kLineClient to 127.0.0.1:`port`, sending `line`.
+Run lineClient(quint16 port, const QString& line) {
+    return lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(port), line}, {}, kWait, kWait);
+}
+
 /// `linewright-cli proxy 0 --to 127.0.0.1:TO EXTRA…` in the background.
 struct Proxy : Background {
     Proxy(quint16 to, const QStringList& extra)
@@ -216,8 +221,7 @@ void TestCliProxyTls::upstreamOpensslServer() {
     Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "--to-sni", "localhost", "--to-tls-min", version,
                        "--to-tls-max", version, "--json"});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello proxy"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "hello proxy");
     QVERIFY2(c.status == 0, qPrintable(c.all()));
     QCOMPARE(c.out.trimmed(), QByteArray("yxorp olleh"));
     // The upstream leg's handshake, in the version asked for, verified; the
@@ -281,8 +285,7 @@ void TestCliProxyTls::upstreamPlaintextServer() {
     QVERIFY(server.port != 0);
     Proxy proxy(server.port, {"--to-tls", "--to-insecure"});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO x"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "HELO x");
     QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)")).size() > 0,
              qPrintable(proxy.err()));
@@ -297,8 +300,7 @@ void TestCliProxyTls::upstreamHandshakeStall() {
     QVERIFY(silent.listen(QHostAddress::LocalHost));
     Proxy proxy(silent.serverPort(), {"--to-tls", "--to-insecure", "--tls-timeout", "500"});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "hello");
     QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(timed out|timeout)[^\\n]*)")).size() > 0,
              qPrintable(proxy.err()));
@@ -410,8 +412,7 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     QVERIFY(server.port != 0);
     Proxy proxy(server.port, {"--tls", "--ca-dir", m_dir.filePath("plain-ca")});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "HELO plain");
     QVERIFY2(c.status == 0, qPrintable(c.all()));
     QVERIFY2(!c.out.contains("220 ready"), qPrintable(c.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(TLS|SSL|handshake|http request|wrong version)[^\\n]*)")).size() > 0,
