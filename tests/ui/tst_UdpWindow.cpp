@@ -288,7 +288,7 @@ void tst_UdpWindow::dnsmasqAnswersAQueryTypedInTheComposer() {
     connect->portBox()->setValue(port);
     clickOk(connect);
     const ChannelId channel = w.currentChannel();
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, channel) && info(w, channel)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, channel), kWaitMs);
     QVERIFY(info(w, channel)->udp);
     QVERIFY(w.bridge()->channelModel()->indexForChannel(channel).data().toString().contains(QStringLiteral("UDP")));
     // A connected UDP channel needs no "To": it sends to its peer.

@@ -242,7 +242,7 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     ui::ConnectParams cp;
     cp.port = port;
     const ChannelId client = w.channelsController()->connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, listener) != 0, kWaitMs);
     const ChannelId accepted = acceptedOf(w, listener);
 
@@ -299,7 +299,7 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     cp.protocol.preset = QStringLiteral("redis");
     QCOMPARE(ui::loadProtocol(cp.protocol), QString());
     const ChannelId client = w.channelsController()->connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     ui::ProtocolPanel* panel = w.inspector()->protocolPanel();
     QTRY_VERIFY_WITH_TIMEOUT(panel->summary()->text().startsWith(QStringLiteral("redis — 0 message(s)")), kWaitMs);
 

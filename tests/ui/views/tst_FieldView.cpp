@@ -206,7 +206,7 @@ void tst_FieldView::redisRepliesAreOneTypeTree() {
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, redis.port, QStringLiteral("redis"));
     QVERIFY(client != 0);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
 
     std::string cmds = resp({"DEL", "l", "h"}) + resp({"RPUSH", "l", "alpha", "b\r\nc", "12345"}) +
                        resp({"HSET", "h", "f1", "v1", "f2", "v2"}) + resp({"LRANGE", "l", "0", "-1"}) +
@@ -276,7 +276,7 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, static_cast<quint16>(p.toUInt()), QStringLiteral("http"));
     QVERIFY(client != 0);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     w.bridge()->reactor().push(client, "GET /f.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(w, client, QString::fromUtf8(body)) >= 0, kWaitMs);
 
