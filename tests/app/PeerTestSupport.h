@@ -10,9 +10,10 @@
 // QSKIP when it has not. freePort(), freeUdpPort(): a TCP or UDP port that
 // was free a moment ago. waitForPort(): waits until something accepts on it.
 // connectAndSend(): a client socket connected there, bytes sent.
-// writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
-// certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
-// asked, a client certificate. PythonServer: replay/line_server.py in the
+// writeFile()/readFile(): a whole file (writeFile also by its name in a
+// folder). makeTestPki(): a test CA, a server certificate it signed
+// (localhost, 127.0.0.1), an unrelated CA and, when asked, a client
+// certificate. PythonServer: replay/line_server.py in the
 // background. RedisServer: a redis-server on a free loopback port, with a
 // password when asked (tests/app, and also tests/engine/script/tst_HostedRun,
 // tests/ui/script/tst_ScriptPane and tests/ui/tst_ProxyWindow).
@@ -34,6 +35,7 @@
 #include <QStringList>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QUdpSocket>
 #include <QTest>
 
@@ -104,6 +106,12 @@ inline bool writeFile(const QString& path, const QByteArray& data) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
     return f.write(data) == data.size();
+}
+
+/// Writes `data` to the file `name` in `dir`; its path, or "" when it could not be written.
+inline QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& data) {
+    const QString path = dir.filePath(name);
+    return writeFile(path, data) ? path : QString();
 }
 
 inline QByteArray readFile(const QString& path) {

@@ -40,11 +40,7 @@ Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, 
 using lwtest::freePort;
 bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
-QString writeScript(const QTemporaryDir& dir, const QByteArray& text) {
-    const QString path = dir.filePath("t.lws");
-    lwtest::writeFile(path, text);
-    return path;
-}
+QString writeScript(const QTemporaryDir& dir, const QByteArray& text) { return lwtest::writeFile(dir, "t.lws", text); }
 
 /// linewright-cli running while this thread serves peers (QTcpServer): the
 /// events are processed while it runs. `watch` is called on each turn with its pid.

@@ -57,12 +57,7 @@ namespace {
 
 constexpr int kWaitMs = 10000;
 
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-    const QString path = dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) return {};
-    return path;
-}
+using lwtest::writeFile;
 
 int presetRow(const QComboBox* box, const QString& name) { return box->findData(name); }
 
