@@ -41,6 +41,8 @@
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
+#include <optional>
+
 namespace {
 
 constexpr int kWait = 20000;
@@ -128,8 +130,8 @@ private slots:
     void upstreamOpensslServer();
     void upstreamRedisTls();
     void upstreamWrongCa();
-    void upstreamPlaintextServer();
-    void upstreamHandshakeStall();
+    void upstreamHandshakeFails_data();
+    void upstreamHandshakeFails();
     void clientTlsCurl();
     void clientTlsOpensslAndGnutls();
     void clientTlsGeneratedCertificateRecordReplay();
@@ -277,33 +279,41 @@ void TestCliProxyTls::upstreamWrongCa() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-// --to-tls towards a plaintext server (a CPython line server that greets):
-// the handshake fails with one error line, the client's connection closes.
-void TestCliProxyTls::upstreamPlaintextServer() {
-    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    lwtest::PythonServer server(kPython, kScripts, kWait);
-    QVERIFY(server.port != 0);
-    Proxy proxy(server.port, {"--to-tls", "--to-insecure"});
-    QVERIFY(proxy.listenPort != 0);
-    const Run c = lineClient(proxy.listenPort, "HELO x");
-    QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
-    QVERIFY2(proxy.waitFor(QRegularExpression("(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)")).size() > 0,
-             qPrintable(proxy.err()));
-    QCOMPARE(proxy.stop(), 0);
+// An upstream leg whose handshake fails, --to-tls towards
+//   * a plaintext server (a CPython line server that greets), or
+//   * a server that accepts the connection and never answers the handshake
+//     (--tls-timeout fails it):
+// one error line, the client's connection closes with nothing read.
+void TestCliProxyTls::upstreamHandshakeFails_data() {
+    QTest::addColumn<bool>("silent");  // the upstream never answers (else it is the plaintext line server)
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("line");   // what the client sends
+    QTest::addColumn<QString>("error");  // the proxy's error line (a regex)
+    QTest::newRow("plaintext server") << false << QStringList{} << "HELO x"
+                                      << "(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)";
+    QTest::newRow("handshake stall") << true << QStringList{"--tls-timeout", "500"} << "hello"
+                                     << "(error[^\\n]*(timed out|timeout)[^\\n]*)";
 }
 
-// An upstream that accepts the connection and never answers the handshake:
-// --tls-timeout fails it, the client's connection closes.
-void TestCliProxyTls::upstreamHandshakeStall() {
+void TestCliProxyTls::upstreamHandshakeFails() {
+    QFETCH(bool, silent);
+    QFETCH(QStringList, extra);
+    QFETCH(QString, line);
+    QFETCH(QString, error);
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    QTcpServer silent;
-    QVERIFY(silent.listen(QHostAddress::LocalHost));
-    Proxy proxy(silent.serverPort(), {"--to-tls", "--to-insecure", "--tls-timeout", "500"});
+    std::optional<lwtest::PythonServer> server;
+    QTcpServer quiet;
+    if (silent)
+        QVERIFY(quiet.listen(QHostAddress::LocalHost));
+    else
+        server.emplace(kPython, kScripts, kWait);
+    const quint16 port = silent ? quiet.serverPort() : server->port;
+    QVERIFY(port != 0);
+    Proxy proxy(port, QStringList{"--to-tls", "--to-insecure"} + extra);
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lineClient(proxy.listenPort, "hello");
+    const Run c = lineClient(proxy.listenPort, line);
     QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
-    QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(timed out|timeout)[^\\n]*)")).size() > 0,
-             qPrintable(proxy.err()));
+    QVERIFY2(proxy.waitFor(QRegularExpression(error)).size() > 0, qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
 }
 
