@@ -4,15 +4,13 @@
 // with PYTHON, kPython, the Python 3 with asynchat that runs the peers
 // (LW_PYTHON, empty when CMake found none), and kScripts, the folder of
 // those peers, tests/app/replay (LW_REPLAY_SCRIPTS). kDebianPython:
-// Debian's own Python 3 (with aiosmtpd and pwntools). REQUIRE_PROGRAM(name):
-// the test function QSKIPs when the program is not on PATH.
+// Debian's own Python 3 (with aiosmtpd and pwntools). REQUIRE_PROGRAM(name)
+// is in PeerTestSupport.h.
 // Each test is one translation unit: these are defined once per test.
 // Threads: any (constants).
 #pragma once
 
-#include <QStandardPaths>
 #include <QString>
-#include <QTest>
 
 inline const QString kCli = QStringLiteral(LW_CLI_PATH);
 #if defined(LW_PYTHON) && defined(LW_REPLAY_SCRIPTS)
@@ -22,10 +20,3 @@ inline const QString kScripts = QStringLiteral(LW_REPLAY_SCRIPTS);
 
 /// /usr/bin/python3, not the one first on PATH: Debian's modules (aiosmtpd, pwntools) are there.
 inline const QString kDebianPython = QStringLiteral("/usr/bin/python3");
-
-/// In a test function: QSKIP naming the program `name` (a string literal) when it is not on PATH.
-#define REQUIRE_PROGRAM(name)                                                                  \
-    do {                                                                                       \
-        if (QStandardPaths::findExecutable(QStringLiteral(name)).isEmpty())                    \
-            QSKIP(name " is not installed");                                                  \
-    } while (0)

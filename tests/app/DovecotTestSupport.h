@@ -1,10 +1,12 @@
-// DovecotTestSupport.h — Debian's dovecot (dovecot-pop3d) as a POP3 peer for
-// the end-to-end tests in tests/app (tst_CliPresets, tst_CliProxyTls).
+// DovecotTestSupport.h — Debian's dovecot (dovecot-pop3d, dovecot-imapd) as
+// a POP3 or IMAP peer for the end-to-end tests in tests/app (tst_CliPresets,
+// tst_CliProxyTls).
 //
-// DovecotPop3: dovecot with a configuration of its own in a folder the
-// test owns: POP3 only, on 127.0.0.1:PORT, any user with the password
-// "secret", one Maildir (mail/a/Maildir) holding one message (new/1.host);
-// given a certificate and key, STLS with them (ssl = yes), else no TLS. As
+// Dovecot: dovecot with a configuration of its own in a folder the test
+// owns: one protocol (pop3 or imap) only, on 127.0.0.1:PORT, any user with
+// the password "secret", one Maildir (mail/a/Maildir) holding one message
+// (new/1.host); given a certificate and key, STARTTLS (POP3's STLS) with
+// them (ssl = yes), else no TLS. As
 // root (CI) its processes run as the package's users dovecot and dovenull
 // (its login process refuses root); else as the test's user. It is running
 // (it said "starting up") once constructed without `skipped` or `error`;
@@ -30,13 +32,14 @@
 
 namespace lwtest {
 
-class DovecotPop3 {
+class Dovecot {
 public:
-    /// Sets dovecot up in `dir` and starts it on `port`; with `certPem` and
-    /// `keyPem`, copies of them serve STLS.
-    DovecotPop3(const QString& dir, quint16 port, const QByteArray& message, int waitMs, const QString& certPem = {},
-                const QString& keyPem = {}) {
-        error = setUp(dir, port, message, waitMs, certPem, keyPem);
+    /// Sets dovecot up in `dir` and starts it on `port` for `protocol`
+    /// ("pop3" or "imap"); with `certPem` and `keyPem`, copies of them serve
+    /// STARTTLS.
+    Dovecot(const QString& protocol, const QString& dir, quint16 port, const QByteArray& message, int waitMs,
+            const QString& certPem = {}, const QString& keyPem = {}) {
+        error = setUp(protocol, dir, port, message, waitMs, certPem, keyPem);
     }
 
     QString skipped;  ///< Non-empty: dovecot or its user is missing (the test QSKIPs with this).
@@ -44,11 +47,12 @@ public:
     std::unique_ptr<Background> server;  ///< The running dovecot (its outputs), once started.
 
 private:
-    QString setUp(const QString& dirPath, quint16 port, const QByteArray& message, int waitMs, const QString& certPem,
-                  const QString& keyPem) {
+    QString setUp(const QString& protocol, const QString& dirPath, quint16 port, const QByteArray& message, int waitMs,
+                  const QString& certPem, const QString& keyPem) {
         const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
-        if (!QFile::exists(dovecot)) {
-            skipped = QStringLiteral("dovecot-pop3d is not installed (/usr/sbin/dovecot)");
+        const QString program = "/usr/lib/dovecot/" + protocol;  // what dovecot-pop3d or dovecot-imapd adds
+        if (!QFile::exists(dovecot) || !QFile::exists(program)) {
+            skipped = QStringLiteral("dovecot-%1d is not installed (%2, %3)").arg(protocol, dovecot, program);
             return {};
         }
         const QDir dir(dirPath);
@@ -61,7 +65,7 @@ private:
         const QString login = root ? QStringLiteral("dovenull") : user;
         const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
         if (!mail) {
-            skipped = QStringLiteral("dovecot-pop3d's user 'dovecot' is missing");
+            skipped = QStringLiteral("dovecot-%1d's user 'dovecot' is missing").arg(protocol);
             return {};
         }
         const QString maildir = dir.filePath("mail/a/Maildir");
@@ -87,19 +91,21 @@ private:
         const QString conf = dir.filePath("dovecot.conf");
         const QString ssl = tls ? QStringLiteral("ssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n")
                                 : QStringLiteral("ssl = no\n");
-        if (!writeFile(conf, (QStringLiteral("protocols = pop3\nlisten = 127.0.0.1\nbase_dir = %1/run\n"
+        // IMAP offers LOGIN as well (curl's imap:// may ask for it).
+        const QString mechanisms = protocol == QLatin1String("imap") ? QStringLiteral("plain login") : QStringLiteral("plain");
+        if (!writeFile(conf, (QStringLiteral("protocols = %6\nlisten = 127.0.0.1\nbase_dir = %1/run\n"
                                              "state_dir = %1/run\nlog_path = /dev/stderr\n") +
                               ssl +
                               QStringLiteral(
-                                  "disable_plaintext_auth = no\nauth_mechanisms = plain\n"
+                                  "disable_plaintext_auth = no\nauth_mechanisms = %7\n"
                                   "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
                                   "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
                                   "passdb {\n  driver = static\n  args = password=secret\n}\n"
                                   "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
-                                  "service pop3-login {\n  chroot =\n  inet_listener pop3 {\n    address = 127.0.0.1\n"
-                                  "    port = %5\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n"
+                                  "service %6-login {\n  chroot =\n  inet_listener %6 {\n    address = 127.0.0.1\n"
+                                  "    port = %5\n  }\n  inet_listener %6s {\n    port = 0\n  }\n}\n"
                                   "service anvil {\n  chroot =\n}\n"))
-                                 .arg(dirPath, user, grp, login, QString::number(port))
+                                 .arg(dirPath, user, grp, login, QString::number(port), protocol, mechanisms)
                                  .toUtf8()))
             return "cannot write " + conf;
         server = std::make_unique<Background>(dovecot, QStringList{"-F", "-c", conf}, waitMs);

@@ -4,11 +4,16 @@
 // test PKI made with the openssl command, the CPython line server and a
 // recording made with `linewright-cli connect --record`.
 //
-// tool(): a program from PATH, or "". freePort(): a port that was free a
-// moment ago. waitForPort(): waits until something accepts on it.
-// writeFile()/readFile(): a whole file. makeTestPki(): a test CA, a server
-// certificate it signed (localhost, 127.0.0.1), an unrelated CA and, when
-// asked, a client certificate. PythonServer: replay/line_server.py in the
+// tool(): a program from PATH, or "". REQUIRE_PROGRAM(name): the test
+// function QSKIPs when the program is not on PATH. hasAiosmtpd(),
+// REQUIRE_AIOSMTPD(waitMs): whether Debian's Python has aiosmtpd, and the
+// QSKIP when it has not. freePort(), freeUdpPort(): a TCP or UDP port that
+// was free a moment ago. waitForPort(): waits until something accepts on it.
+// connectAndSend(): a client socket connected there, bytes sent.
+// writeFile()/readFile(): a whole file (writeFile also by its name in a
+// folder). makeTestPki(): a test CA, a server certificate it signed
+// (localhost, 127.0.0.1), an unrelated CA and, when asked, a client
+// certificate. PythonServer: replay/line_server.py in the
 // background. RedisServer: a redis-server on a free loopback port, with a
 // password when asked (tests/app, and also tests/engine/script/tst_HostedRun,
 // tests/ui/script/tst_ScriptPane and tests/ui/tst_ProxyWindow).
@@ -30,6 +35,8 @@
 #include <QStringList>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QUdpSocket>
 #include <QTest>
 
 #include <optional>
@@ -39,11 +46,40 @@ namespace lwtest {
 /// A program from PATH, or "" (the test then says which package to install).
 inline QString tool(const char* name) { return QStandardPaths::findExecutable(QString::fromLatin1(name)); }
 
+/// In a test function: QSKIP naming the program `name` (a string literal) when it is not on PATH.
+#define REQUIRE_PROGRAM(name)                                                                  \
+    do {                                                                                       \
+        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed");                     \
+    } while (0)
+
+/// Whether /usr/bin/python3 (Debian's, not the one first on PATH) has
+/// aiosmtpd (Debian package python3-aiosmtpd); asked within `waitMs`.
+inline bool hasAiosmtpd(int waitMs) {
+    QProcess probe;
+    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
+    return probe.waitForFinished(waitMs) && probe.exitCode() == 0;
+}
+
+/// In a test function: QSKIP when /usr/bin/python3 has no aiosmtpd.
+#define REQUIRE_AIOSMTPD(waitMs)                                                                    \
+    do {                                                                                            \
+        if (!lwtest::hasAiosmtpd(waitMs))                                                           \
+            QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");     \
+    } while (0)
+
 /// A port that was free a moment ago (for peers that cannot say which they took).
 inline quint16 freePort() {
     QTcpServer s;
     s.listen(QHostAddress::LocalHost, 0);
     return s.serverPort();
+}
+
+/// A UDP port that was free a moment ago (bound and released), 0 when none
+/// could be bound (for peers that cannot say which they took).
+inline quint16 freeUdpPort() {
+    QUdpSocket s;
+    if (!s.bind(QHostAddress::LocalHost, 0)) return 0;
+    return s.localPort();
 }
 
 /// Waits up to `waitMs` until something accepts connections on 127.0.0.1:port.
@@ -57,10 +93,25 @@ inline bool waitForPort(quint16 port, int waitMs) {
         waitMs);
 }
 
+/// Connects `c` to 127.0.0.1:`port` and sends `bytes`, each step waiting
+/// up to `waitMs`; whether both happened.
+inline bool connectAndSend(QTcpSocket& c, quint16 port, const QByteArray& bytes, int waitMs) {
+    c.connectToHost(QHostAddress::LocalHost, port);
+    if (!c.waitForConnected(waitMs)) return false;
+    c.write(bytes);
+    return c.waitForBytesWritten(waitMs);
+}
+
 inline bool writeFile(const QString& path, const QByteArray& data) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
     return f.write(data) == data.size();
+}
+
+/// Writes `data` to the file `name` in `dir`; its path, or "" when it could not be written.
+inline QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& data) {
+    const QString path = dir.filePath(name);
+    return writeFile(path, data) ? path : QString();
 }
 
 inline QByteArray readFile(const QString& path) {

@@ -167,8 +167,8 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const quint16 port = freePort();
-        lwtest::DovecotPop3 dovecot(dir.path(), port, "From: x@y\r\nSubject: hi\r\n\r\n.dot line\r\nbody\r\n",
-                                    kWait);  // ".dot" goes out as "..dot"
+        lwtest::Dovecot dovecot("pop3", dir.path(), port, "From: x@y\r\nSubject: hi\r\n\r\n.dot line\r\nbody\r\n",
+                                kWait);  // ".dot" goes out as "..dot"
         if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
         QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
         Background& server = *dovecot.server;

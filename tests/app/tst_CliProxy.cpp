@@ -38,18 +38,22 @@ using lwtest::Run;
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 
-/// A proxy to 127.0.0.1:`to`, on a free port. Its output must be read
+/// A python3 peer of proxy/peers.py; the port it prints (0 for a client).
+struct Peer {
+    explicit Peer(QStringList args) : p(QStringLiteral("python3"), QStringList{kPeers} + args, kWait) {}
+    quint16 port() { return p.waitFor(QRegularExpression(QStringLiteral("port (\\d+)"))).toUShort(); }
+    Background p;
+};
+
+/// A proxy to 127.0.0.1:`to`, or to the port `server` prints (not started,
+/// port 0, when it prints none), on a free port. Its output must be read
 /// while clients run (pump()): a proxy whose stdout pipe is full stops
 /// forwarding, as it should.
 class Proxy {
 public:
-    Proxy(quint16 to, const QStringList& extra) {
-        m_p.start(kCli, QStringList{QStringLiteral("proxy"), QStringLiteral("0"), QStringLiteral("--to"),
-                                    QStringLiteral("127.0.0.1:%1").arg(to)} +
-                            extra);
-        static const QRegularExpression re(QStringLiteral("listening on \\S+:(\\d+)"));
-        const QString p = waitFor(re);
-        port = p.toUShort();
+    Proxy(quint16 to, const QStringList& extra) { start(to, extra); }
+    Proxy(Peer& server, const QStringList& extra) {
+        if (const quint16 to = server.port()) start(to, extra);
     }
     ~Proxy() {
         if (m_p.state() != QProcess::NotRunning) {
@@ -102,6 +106,15 @@ public:
     quint16 port = 0;
 
 private:
+    void start(quint16 to, const QStringList& extra) {
+        m_p.start(kCli, QStringList{QStringLiteral("proxy"), QStringLiteral("0"), QStringLiteral("--to"),
+                                    QStringLiteral("127.0.0.1:%1").arg(to)} +
+                            extra);
+        static const QRegularExpression re(QStringLiteral("listening on \\S+:(\\d+)"));
+        const QString p = waitFor(re);
+        port = p.toUShort();
+    }
+
     QProcess m_p;
     QByteArray m_out;
     QByteArray m_err;
@@ -133,23 +146,13 @@ Run runWith(Proxy& proxy, const QString& program, const QStringList& args, int t
     return r;
 }
 
-/// A python3 peer of proxy/peers.py; the port it prints (0 for a client).
-struct Peer {
-    explicit Peer(QStringList args) : p(QStringLiteral("python3"), QStringList{kPeers} + args, kWait) {}
-    quint16 port() { return p.waitFor(QRegularExpression(QStringLiteral("port (\\d+)"))).toUShort(); }
-    Background p;
-};
-
 /// Connects `c` to the proxy on `proxyPort` and sends `line`; then waits
 /// for `upstream` to take the proxy's connection and reads from it, into
 /// `got`, as many bytes as `line` has. The upstream's side of the
 /// connection, or null when none came (`got` then stays empty).
 QTcpSocket* sendThrough(quint16 proxyPort, QTcpSocket& c, QTcpServer& upstream, const QByteArray& line,
                         QByteArray& got) {
-    c.connectToHost(QHostAddress::LocalHost, proxyPort);
-    if (!c.waitForConnected(kWait)) return nullptr;
-    c.write(line);
-    if (!c.waitForBytesWritten(kWait) || !upstream.waitForNewConnection(kWait)) return nullptr;
+    if (!lwtest::connectAndSend(c, proxyPort, line, kWait) || !upstream.waitForNewConnection(kWait)) return nullptr;
     QTcpSocket* s = upstream.nextPendingConnection();
     while (got.size() < line.size() && s->waitForReadyRead(kWait)) got += s->readAll();
     return s;
@@ -323,9 +326,7 @@ void TestCliProxy::upstreamRefusedThenServed() {
 void TestCliProxy::halfCloseIsPropagated() {
     REQUIRE_PROGRAM("python3");
     Peer server({"halfclose-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {});
+    Proxy proxy(server, {});
     QVERIFY(proxy.port != 0);
     // The client shuts down its writing side; the server sees end-of-file
     // only if the proxy passes it on, and only then answers.
@@ -340,9 +341,7 @@ void TestCliProxy::halfCloseIsPropagated() {
 void TestCliProxy::neverReadingClientBoundsMemory() {
     REQUIRE_PROGRAM("python3");
     Peer server({"flood-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {"-t", "none", "--quiet", "--high-water", "4M"});
+    Proxy proxy(server, {"-t", "none", "--quiet", "--high-water", "4M"});
     QVERIFY(proxy.port != 0);
     Peer client({"noread-client", QString::number(proxy.port)});
     QVERIFY(!client.p.waitFor(QRegularExpression(QStringLiteral("(connected)"))).isEmpty());
@@ -532,8 +531,7 @@ void TestCliProxy::commandsChangeTerminatorsLive() {
 // preset switches the client side to "\r\n.\r\n" after DATA, and back).
 void TestCliProxy::swaksThroughProxyToAiosmtpd() {
     REQUIRE_PROGRAM("swaks");
-    if (lwtest::runProcess(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"}, {}, kWait, kWait).status != 0)
-        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 sport = freePort();
     Background smtpd(QStringLiteral("/usr/bin/python3"), {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(sport)},
                      kWait);
@@ -568,15 +566,10 @@ void TestCliProxy::swaksThroughProxyToAiosmtpd() {
 void TestCliProxy::silentUpstream() {
     REQUIRE_PROGRAM("python3");
     Peer server({"silent-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {"-t", "\\n"});
+    Proxy proxy(server, {"-t", "\\n"});
     QVERIFY(proxy.port != 0);
     QTcpSocket c;
-    c.connectToHost(QHostAddress::LocalHost, proxy.port);
-    QVERIFY(c.waitForConnected(kWait));
-    c.write("anyone there?\n");
-    QVERIFY(c.waitForBytesWritten(kWait));
+    QVERIFY(lwtest::connectAndSend(c, proxy.port, "anyone there?\n", kWait));
     QVERIFY(proxy.waitStdout("#2 > anyone there?\n"));
     c.disconnectFromHost();
     QVERIFY(proxy.waitFor(QRegularExpression(QStringLiteral("(#2 upstream: sent end-of-file)"))).size() > 0);
@@ -592,15 +585,10 @@ void TestCliProxy::silentUpstream() {
 void TestCliProxy::upstreamResetsMidMessage() {
     REQUIRE_PROGRAM("python3");
     Peer server({"reset-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {"-t", "\\n"});
+    Proxy proxy(server, {"-t", "\\n"});
     QVERIFY(proxy.port != 0);
     QTcpSocket c;
-    c.connectToHost(QHostAddress::LocalHost, proxy.port);
-    QVERIFY(c.waitForConnected(kWait));
-    c.write("GET /\n");
-    QVERIFY(c.waitForBytesWritten(kWait));
+    QVERIFY(lwtest::connectAndSend(c, proxy.port, "GET /\n", kWait));
     QByteArray back;
     while (c.state() == QAbstractSocket::ConnectedState && c.waitForReadyRead(kWait)) back += c.readAll();
     back += c.readAll();
@@ -625,9 +613,7 @@ void TestCliProxy::upstreamResetsMidMessage() {
 void TestCliProxy::clientWithoutTerminatorBoundsMemory() {
     REQUIRE_PROGRAM("python3");
     Peer server({"discard-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {"-t", "\\r\\n", "--quiet"});
+    Proxy proxy(server, {"-t", "\\r\\n", "--quiet"});
     QVERIFY(proxy.port != 0);
     constexpr qint64 kBytes = 256ll << 20;
     const Run client = runWith(proxy, "python3", {kPeers, "blast-client", QString::number(proxy.port), QString::number(kBytes)},
@@ -650,9 +636,7 @@ void TestCliProxy::clientWithoutTerminatorBoundsMemory() {
 void TestCliProxy::thousandConcurrentPairs() {
     REQUIRE_PROGRAM("python3");
     Peer server({"echo-server"});
-    const quint16 sport = server.port();
-    QVERIFY(sport != 0);
-    Proxy proxy(sport, {"-t", "\\r\\n", "--quiet", "--stats"});
+    Proxy proxy(server, {"-t", "\\r\\n", "--quiet", "--stats"});
     QVERIFY(proxy.port != 0);
     const Run clients = runWith(proxy, "python3", {kPeers, "many-clients", QString::number(proxy.port), "1000"}, 120000);
     QVERIFY2(clients.status == 0, qPrintable(clients.all()));

@@ -41,6 +41,8 @@
 #include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
+#include <optional>
+
 namespace {
 
 constexpr int kWait = 20000;
@@ -66,6 +68,11 @@ print(buf.decode("latin-1").split("\n")[0])
 
 Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, kWait, kWait); }
 
+/// kLineClient to 127.0.0.1:`port`, sending `line`.
+Run lineClient(quint16 port, const QString& line) {
+    return lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(port), line}, {}, kWait, kWait);
+}
+
 /// `linewright-cli proxy 0 --to 127.0.0.1:TO EXTRA…` in the background.
 struct Proxy : Background {
     Proxy(quint16 to, const QStringList& extra)
@@ -73,6 +80,42 @@ struct Proxy : Background {
         listenPort = port();
     }
     quint16 listenPort = 0;
+};
+
+/// python3 -m http.server on a free loopback port, serving `dir`; `up` once
+/// it accepts.
+struct HttpServer {
+    explicit HttpServer(const QString& dir)
+        : http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, QString::number(port)}, kWait),
+          up(lwtest::waitForPort(port, kWait)) {}
+    const quint16 port = freePort();
+    Background http;
+    const bool up;
+};
+
+/// redis-server serving TLS only on a free loopback port with the test PKI
+/// in `pki` (no client certificates asked, no persistence), and a proxy
+/// --to-tls to it that verifies it against `cafile`, with `extra`. ready():
+/// redis accepts and the proxy listens. cli(): redis-cli ARGS through the
+/// proxy.
+struct RedisTlsBehindProxy {
+    RedisTlsBehindProxy(const QString& pki, const QString& cafile, const QStringList& extra)
+        : redis(tool("redis-server"),
+                {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
+                 pki + "/server.pem", "--tls-key-file", pki + "/server.key", "--tls-ca-cert-file", pki + "/ca.pem",
+                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", pki},
+                kWait),
+          up(lwtest::waitForPort(port, kWait)),
+          proxy(port, QStringList{"--to-tls", "--to-cafile", cafile} + extra) {}
+    bool ready() const { return up && proxy.listenPort != 0; }
+    Run cli(const QStringList& args) const {
+        const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
+        return lwtest::runProcess(tool("redis-cli"), to + args, {}, kWait, kWait);
+    }
+    const quint16 port = freePort();
+    Background redis;
+    const bool up;
+    Proxy proxy;
 };
 
 }  // namespace
@@ -87,8 +130,8 @@ private slots:
     void upstreamOpensslServer();
     void upstreamRedisTls();
     void upstreamWrongCa();
-    void upstreamPlaintextServer();
-    void upstreamHandshakeStall();
+    void upstreamHandshakeFails_data();
+    void upstreamHandshakeFails();
     void clientTlsCurl();
     void clientTlsOpensslAndGnutls();
     void clientTlsGeneratedCertificateRecordReplay();
@@ -97,10 +140,10 @@ private slots:
     void localCaRefusesBadFolders();
     void startTlsSmtpSwaks();
     void startTlsRefusedStaysPlaintext();
-    void startTlsPop3CurlDovecot();
+    void startTlsCurlDovecot_data();
+    void startTlsCurlDovecot();
     void clientSniPassedUpstream_data();
     void clientSniPassedUpstream();
-    void startTlsImapCurlDovecot();
     void startTlsFtpPyftpdlib();
 
 private:
@@ -180,8 +223,7 @@ void TestCliProxyTls::upstreamOpensslServer() {
     Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "--to-sni", "localhost", "--to-tls-min", version,
                        "--to-tls-max", version, "--json"});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello proxy"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "hello proxy");
     QVERIFY2(c.status == 0, qPrintable(c.all()));
     QCOMPARE(c.out.trimmed(), QByteArray("yxorp olleh"));
     // The upstream leg's handshake, in the version asked for, verified; the
@@ -199,21 +241,14 @@ void TestCliProxyTls::upstreamRedisTls() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
-    const quint16 port = freePort();
-    Background redis(tool("redis-server"),
-                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
-                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
-                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
-                     kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
-    Proxy proxy(port, {"--to-tls", "--to-cafile", path("ca.pem"), "-t", "\\r\\n"});
-    QVERIFY(proxy.listenPort != 0);
-    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
-    Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    RedisTlsBehindProxy server(m_dir.path(), path("ca.pem"), {"-t", "\\r\\n"});
+    QVERIFY(server.ready());
+    Proxy& proxy = server.proxy;
+    Run r = server.cli({"PING"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "PONG", qPrintable(r.all()));
-    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"SET", "proxied", "over tls"}, {}, kWait, kWait);
+    r = server.cli({"SET", "proxied", "over tls"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "OK", qPrintable(r.all()));
-    r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"GET", "proxied"}, {}, kWait, kWait);
+    r = server.cli({"GET", "proxied"});
     QVERIFY2(r.status == 0 && r.out.trimmed() == "over tls", qPrintable(r.all()));
     // The proxy's plain output: the messages of both directions, in plaintext.
     QVERIFY2(proxy.waitStdout("> GET\n"), qPrintable(proxy.out() + proxy.err()));
@@ -227,17 +262,10 @@ void TestCliProxyTls::upstreamWrongCa() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("redis-server");
     REQUIRE_PROGRAM("redis-cli");
-    const quint16 port = freePort();
-    Background redis(tool("redis-server"),
-                     {"--port", "0", "--tls-port", QString::number(port), "--bind", "127.0.0.1", "--tls-cert-file",
-                      path("server.pem"), "--tls-key-file", path("server.key"), "--tls-ca-cert-file", path("ca.pem"),
-                      "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", m_dir.path()},
-                     kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
-    Proxy proxy(port, {"--to-tls", "--to-cafile", path("wrongca.pem")});
-    QVERIFY(proxy.listenPort != 0);
-    const QStringList to{"-h", "127.0.0.1", "-p", QString::number(proxy.listenPort)};
-    const Run r = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    RedisTlsBehindProxy server(m_dir.path(), path("wrongca.pem"), {});
+    QVERIFY(server.ready());
+    Proxy& proxy = server.proxy;
+    const Run r = server.cli({"PING"});
     QVERIFY2(r.status != 0 || !r.out.contains("PONG"), qPrintable(r.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(certificate verify failed|unable to get local issuer)")).size() > 0,
              qPrintable(proxy.err()));
@@ -246,40 +274,46 @@ void TestCliProxyTls::upstreamWrongCa() {
         if (l.contains("error: TLS handshake failed: certificate verify failed")) errorLines << l;
     QVERIFY2(errorLines.size() == 1, qPrintable(proxy.err()));
     // Still serving: the next client gets the same clear failure, not a hang.
-    const Run again = lwtest::runProcess(tool("redis-cli"), to + QStringList{"PING"}, {}, kWait, kWait);
+    const Run again = server.cli({"PING"});
     QVERIFY2(again.status != 0 || !again.out.contains("PONG"), qPrintable(again.all()));
     QCOMPARE(proxy.stop(), 0);
 }
 
-// --to-tls towards a plaintext server (a CPython line server that greets):
-// the handshake fails with one error line, the client's connection closes.
-void TestCliProxyTls::upstreamPlaintextServer() {
-    QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    lwtest::PythonServer server(kPython, kScripts, kWait);
-    QVERIFY(server.port != 0);
-    Proxy proxy(server.port, {"--to-tls", "--to-insecure"});
-    QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO x"}, {},
-                                     kWait, kWait);
-    QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
-    QVERIFY2(proxy.waitFor(QRegularExpression("(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)")).size() > 0,
-             qPrintable(proxy.err()));
-    QCOMPARE(proxy.stop(), 0);
+// An upstream leg whose handshake fails, --to-tls towards
+//   * a plaintext server (a CPython line server that greets), or
+//   * a server that accepts the connection and never answers the handshake
+//     (--tls-timeout fails it):
+// one error line, the client's connection closes with nothing read.
+void TestCliProxyTls::upstreamHandshakeFails_data() {
+    QTest::addColumn<bool>("silent");  // the upstream never answers (else it is the plaintext line server)
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("line");   // what the client sends
+    QTest::addColumn<QString>("error");  // the proxy's error line (a regex)
+    QTest::newRow("plaintext server") << false << QStringList{} << "HELO x"
+                                      << "(error.*(TLS|SSL|handshake|wrong version)[^\\n]*)";
+    QTest::newRow("handshake stall") << true << QStringList{"--tls-timeout", "500"} << "hello"
+                                     << "(error[^\\n]*(timed out|timeout)[^\\n]*)";
 }
 
-// An upstream that accepts the connection and never answers the handshake:
-// --tls-timeout fails it, the client's connection closes.
-void TestCliProxyTls::upstreamHandshakeStall() {
+void TestCliProxyTls::upstreamHandshakeFails() {
+    QFETCH(bool, silent);
+    QFETCH(QStringList, extra);
+    QFETCH(QString, line);
+    QFETCH(QString, error);
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    QTcpServer silent;
-    QVERIFY(silent.listen(QHostAddress::LocalHost));
-    Proxy proxy(silent.serverPort(), {"--to-tls", "--to-insecure", "--tls-timeout", "500"});
+    std::optional<lwtest::PythonServer> server;
+    QTcpServer quiet;
+    if (silent)
+        QVERIFY(quiet.listen(QHostAddress::LocalHost));
+    else
+        server.emplace(kPython, kScripts, kWait);
+    const quint16 port = silent ? quiet.serverPort() : server->port;
+    QVERIFY(port != 0);
+    Proxy proxy(port, QStringList{"--to-tls", "--to-insecure"} + extra);
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "hello"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, line);
     QVERIFY2(c.status == 0 && c.out.trimmed().isEmpty(), qPrintable(c.all()));
-    QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(timed out|timeout)[^\\n]*)")).size() > 0,
-             qPrintable(proxy.err()));
+    QVERIFY2(proxy.waitFor(QRegularExpression(error)).size() > 0, qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
 }
 
@@ -293,10 +327,9 @@ void TestCliProxyTls::clientTlsCurl() {
     QByteArray body;
     for (int i = 0; i < 40000; ++i) body += QByteArray::number(i * 7919) + (i % 13 ? ' ' : '\n');
     QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
     QVERIFY(proxy.listenPort != 0);
     const QString out = www.filePath("got.txt");
@@ -315,10 +348,9 @@ void TestCliProxyTls::clientTlsOpensslAndGnutls() {
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     QTemporaryDir www;
     QVERIFY(lwtest::writeFile(www.filePath("hello.txt"), "hello through the TLS proxy\n"));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
     QVERIFY(proxy.listenPort != 0);
     const QByteArray request = "GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -390,8 +422,7 @@ void TestCliProxyTls::clientPlaintextOnTlsLeg() {
     QVERIFY(server.port != 0);
     Proxy proxy(server.port, {"--tls", "--ca-dir", m_dir.filePath("plain-ca")});
     QVERIFY(proxy.listenPort != 0);
-    const Run c = lwtest::runProcess(kPython, {"-c", kLineClient, QString::number(proxy.listenPort), "HELO plain"}, {},
-                                     kWait, kWait);
+    const Run c = lineClient(proxy.listenPort, "HELO plain");
     QVERIFY2(c.status == 0, qPrintable(c.all()));
     QVERIFY2(!c.out.contains("220 ready"), qPrintable(c.all()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(error[^\\n]*(TLS|SSL|handshake|http request|wrong version)[^\\n]*)")).size() > 0,
@@ -434,10 +465,9 @@ void TestCliProxyTls::localCaIssuesPerName() {
     QByteArray body;
     for (int i = 0; i < 20000; ++i) body += QByteArray::number(i * 7907) + (i % 11 ? ' ' : '\n');
     QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const quint16 port = freePort();
-    Background http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
-                    kWait);
-    QVERIFY(lwtest::waitForPort(port, kWait));
+    const HttpServer http(www.path());
+    QVERIFY(http.up);
+    const quint16 port = http.port;
     for (int run = 0; run < 2; ++run) {
         Proxy proxy(port, {"--tls", "--ca-dir", caDir, "--quiet"});
         QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
@@ -502,13 +532,6 @@ void TestCliProxyTls::localCaRefusesBadFolders() {
 
 namespace {
 
-/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
-bool hasAiosmtpd() {
-    QProcess probe;
-    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
-    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
-}
-
 /// A plaintext SMTP client: sends each line after reading the reply to the
 /// one before (multi-line replies read whole), prints every reply line.
 const char* kSmtpClient = R"(import socket, sys
@@ -538,7 +561,7 @@ for cmd in sys.argv[2:]:
 void TestCliProxyTls::startTlsSmtpSwaks() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("swaks");
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 smtpPort = freePort();
     Background smtp(QStringLiteral("/usr/bin/python3"),
                     {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(smtpPort), "--tlscert",
@@ -596,7 +619,7 @@ void TestCliProxyTls::startTlsSmtpSwaks() {
 // refusal reaches the client, the proxy's client leg reads on in plaintext,
 // and a whole transaction follows through the proxy.
 void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
     const quint16 smtpPort = freePort();
     Background smtp(QStringLiteral("/usr/bin/python3"),
@@ -619,38 +642,61 @@ void TestCliProxyTls::startTlsRefusedStaysPlaintext() {
     QCOMPARE(proxy.stop(), 0);
 }
 
-// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS,
-// verified against the local CA) → proxy --starttls pop3 → Debian's dovecot
-// offering STLS with the test's certificate (verified with --to-cafile): the
-// message comes back whole, and the proxy framed the dialogue in plaintext on
-// both sides of the upgrade.
-void TestCliProxyTls::startTlsPop3CurlDovecot() {
+// curl --ssl-reqd pop3:// (CAPA, STLS, then AUTH and RETR inside TLS) and
+// imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH inside TLS),
+// verified against the local CA → proxy --starttls pop3 or imap → Debian's
+// dovecot (dovecot-pop3d, dovecot-imapd) offering STARTTLS with the test's
+// certificate (verified with --to-cafile): the message comes back whole, and
+// the proxy framed the dialogue in plaintext on both sides of the upgrade.
+void TestCliProxyTls::startTlsCurlDovecot_data() {
+    QTest::addColumn<QString>("protocol");
+    QTest::addColumn<QByteArray>("message");
+    QTest::addColumn<QString>("url");            // curl's, after localhost:PORT
+    QTest::addColumn<QString>("upgrade");        // the STARTTLS exchange in the proxy's output (a regex), or ""
+    QTest::addColumn<QByteArrayList>("framed");  // the proxy's stdout has each
+    QTest::newRow("pop3") << "pop3"
+                          << QByteArray("From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n")
+                          << "/1" << ""
+                          << QByteArrayList{"#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n",
+                                            "#2 > RETR 1\n",  // inside TLS, in plaintext here
+                                            "#2 < the body, through STLS and the proxy\n"};
+    QTest::newRow("imap") << "imap"
+                          << QByteArray("From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n")
+                          << "/INBOX;MAILINDEX=1" << "(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)"
+                          << QByteArrayList{"#2 < Subject: imap\n"};  // inside TLS, in plaintext here
+}
+
+void TestCliProxyTls::startTlsCurlDovecot() {
+    QFETCH(QString, protocol);
+    QFETCH(QByteArray, message);
+    QFETCH(QString, url);
+    QFETCH(QString, upgrade);
+    QFETCH(QByteArrayList, framed);
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("curl");
     // Dovecot's own configuration in a temporary folder (DovecotTestSupport.h):
-    // POP3 with STLS, any user with the password "secret", one Maildir.
+    // the one protocol with STARTTLS, any user with the password "secret", one Maildir.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const quint16 port = freePort();
-    const QByteArray message = "From: x@y\r\nSubject: stls\r\n\r\nthe body, through STLS and the proxy\r\n";
-    lwtest::DovecotPop3 dovecot(dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
+    lwtest::Dovecot dovecot(protocol, dir.path(), port, message, kWait, path("server.pem"), path("server.key"));
     if (!dovecot.skipped.isEmpty()) QSKIP(qPrintable(dovecot.skipped));
     QVERIFY2(dovecot.error.isEmpty(), qPrintable(dovecot.error));
     Background& server = *dovecot.server;
     QVERIFY(lwtest::waitForPort(port, kWait));
 
-    const QString caDir = m_dir.filePath("pop3-ca");
-    Proxy proxy(port, {"--starttls", "pop3", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
+    const QString caDir = m_dir.filePath(protocol + "-ca");
+    Proxy proxy(port, {"--starttls", protocol, "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
     QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
     const Run c = lwtest::runProcess(tool("curl"),
                                      {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
-                                      QStringLiteral("pop3://localhost:%1/1").arg(proxy.listenPort)},
+                                      protocol + "://localhost:" + QString::number(proxy.listenPort) + url},
                                      {}, kWait, kWait);
-    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.err() + server.err()));
+    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
     QCOMPARE(c.out, message);
-    QVERIFY2(proxy.waitStdout("#2 > STLS\n#2 < +OK Begin TLS negotiation now.\n"), qPrintable(proxy.out()));
-    QVERIFY2(proxy.waitStdout("#2 > RETR 1\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
-    QVERIFY2(proxy.waitStdout("#2 < the body, through STLS and the proxy\n"), qPrintable(proxy.out()));
+    if (!upgrade.isEmpty())
+        QVERIFY2(!proxy.waitFor(QRegularExpression(upgrade)).isEmpty(), qPrintable(proxy.out()));
+    for (const QByteArray& line : framed) QVERIFY2(proxy.waitStdout(line), qPrintable(proxy.out()));
     QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
                      .size() > 0,
              qPrintable(proxy.err()));
@@ -797,106 +843,6 @@ void TestCliProxyTls::clientSniPassedUpstream() {
     const QString subject = proxy.waitFor(QRegularExpression(R"(upstream: TLS [^\n]*verified \(([^)\n]*)\))"));
     QVERIFY2(subject.contains("CN=" + upstreamGot), qPrintable(proxy.err()));
     QCOMPARE(proxy.stop(), 0);
-}
-
-namespace {
-
-// Dovecot's own configuration in `dir` (as startTlsPop3CurlDovecot): one
-// protocol (pop3 or imap) on 127.0.0.1:port offering STARTTLS with the test
-// PKI's localhost certificate (copied from `pki`), any user with the
-// password "secret", one message in user a's Maildir. "" when it is set up,
-// else why not (skip: `skip` true).
-QString setUpDovecot(const QTemporaryDir& dir, const QString& pki, const QString& protocol, quint16 port,
-                     const QByteArray& message, bool& skip) {
-    skip = false;
-    const bool root = ::geteuid() == 0;
-    const passwd* me = ::getpwuid(::geteuid());
-    const group* myGroup = ::getgrgid(::getegid());
-    if (!me || !myGroup) return "who am I?";
-    const QString user = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(me->pw_name);
-    const QString grp = root ? QStringLiteral("dovecot") : QString::fromLocal8Bit(myGroup->gr_name);
-    const QString login = root ? QStringLiteral("dovenull") : user;
-    const passwd* mail = ::getpwnam(user.toLocal8Bit().constData());
-    if (!mail) {
-        skip = true;
-        return "dovecot's user 'dovecot' is missing";
-    }
-    const QString maildir = dir.filePath("mail/a/Maildir");
-    for (const char* sub : {"cur", "new", "tmp"})
-        if (!QDir().mkpath(maildir + "/" + sub)) return "mkpath " + maildir;
-    if (!lwtest::writeFile(maildir + "/new/1.host", message) || !QDir().mkpath(dir.filePath("run")))
-        return "cannot write in " + dir.path();
-    if (!QFile::copy(pki + "/server.pem", dir.filePath("server.pem")) ||
-        !QFile::copy(pki + "/server.key", dir.filePath("server.key")) ||
-        !QFile::setPermissions(dir.filePath("server.key"),
-                               QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther))
-        return "cannot copy the certificate";
-    if (root) {
-        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup |
-                                              QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther);
-        for (const QString& d : {dir.filePath("mail"), dir.filePath("mail/a"), maildir, maildir + "/cur",
-                                 maildir + "/new", maildir + "/tmp", maildir + "/new/1.host"})
-            if (::chown(d.toLocal8Bit().constData(), mail->pw_uid, mail->pw_gid) != 0) return "chown " + d;
-    }
-    const QString conf =
-        QStringLiteral("protocols = %6\nlisten = 127.0.0.1\nbase_dir = %1/run\nstate_dir = %1/run\n"
-                       "log_path = /dev/stderr\nssl = yes\nssl_cert = <%1/server.pem\nssl_key = <%1/server.key\n"
-                       "disable_plaintext_auth = no\nauth_mechanisms = plain login\n"
-                       "default_internal_user = %2\ndefault_internal_group = %3\ndefault_login_user = %4\n"
-                       "first_valid_uid = 0\nmail_location = maildir:%1/mail/%u/Maildir\n"
-                       "passdb {\n  driver = static\n  args = password=secret\n}\n"
-                       "userdb {\n  driver = static\n  args = uid=%2 gid=%3 home=%1/mail/%u\n}\n"
-                       "service %6-login {\n  chroot =\n  inet_listener %6 {\n    address = 127.0.0.1\n"
-                       "    port = %5\n  }\n  inet_listener %6s {\n    port = 0\n  }\n}\n"
-                       "service anvil {\n  chroot =\n}\n")
-            .arg(dir.path(), user, grp, login, QString::number(port), protocol);
-    if (!lwtest::writeFile(dir.filePath("dovecot.conf"), conf.toUtf8())) return "cannot write dovecot.conf";
-    return {};
-}
-
-}  // namespace
-
-// curl --ssl-reqd imap:// (CAPABILITY, "A002 STARTTLS", then LOGIN and FETCH
-// inside TLS, verified against the local CA) → proxy --starttls imap →
-// Debian's dovecot (dovecot-imapd) offering STARTTLS with the test's
-// certificate (verified with --to-cafile): the message comes back whole,
-// the dialogue framed in plaintext on both sides of the upgrade.
-void TestCliProxyTls::startTlsImapCurlDovecot() {
-    if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
-    REQUIRE_PROGRAM("curl");
-    const QString dovecot = QStringLiteral("/usr/sbin/dovecot");
-    if (!QFile::exists(dovecot) || !QFile::exists(QStringLiteral("/usr/lib/dovecot/imap")))
-        QSKIP("dovecot-imapd is not installed (/usr/sbin/dovecot, /usr/lib/dovecot/imap)");
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const quint16 port = freePort();
-    const QByteArray message = "From: x@y\r\nSubject: imap\r\n\r\nthe body, through IMAP STARTTLS and the proxy\r\n";
-    bool skip = false;
-    const QString failed = setUpDovecot(dir, m_dir.path(), QStringLiteral("imap"), port, message, skip);
-    if (skip) QSKIP(qPrintable(failed));
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    Background server(dovecot, {"-F", "-c", dir.filePath("dovecot.conf")}, kWait);
-    QVERIFY(server.started());
-    QVERIFY2(!server.waitFor(QRegularExpression(QStringLiteral("(starting up)"))).isEmpty(), server.err().constData());
-    QVERIFY(lwtest::waitForPort(port, kWait));
-
-    const QString caDir = m_dir.filePath("imap-ca");
-    Proxy proxy(port, {"--starttls", "imap", "--to-cafile", path("ca.pem"), "--ca-dir", caDir, "-t", "\\r\\n"});
-    QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
-    const Run c = lwtest::runProcess(tool("curl"),
-                                     {"-sS", "--ssl-reqd", "--cacert", caDir + "/linewright-ca.pem", "-u", "a:secret",
-                                      QStringLiteral("imap://localhost:%1/INBOX;MAILINDEX=1").arg(proxy.listenPort)},
-                                     {}, kWait, kWait);
-    QVERIFY2(c.status == 0, qPrintable(c.all() + proxy.out() + proxy.err() + server.err()));
-    QCOMPARE(c.out, message);
-    QVERIFY2(!proxy.waitFor(QRegularExpression("(#2 > (\\w+) STARTTLS\\n#2 < \\2 OK)")).isEmpty(),
-             qPrintable(proxy.out()));
-    QVERIFY2(proxy.waitStdout("#2 < Subject: imap\n"), qPrintable(proxy.out()));  // inside TLS, in plaintext here
-    QVERIFY2(proxy.waitFor(QRegularExpression("(#2 upstream: TLS 1\\.[23] \\S+, after STARTTLS, [^\\n]*verified)"))
-                     .size() > 0,
-             qPrintable(proxy.err()));
-    QCOMPARE(proxy.stop(), 0);
-    QCOMPARE(server.stop(), 0);
 }
 
 // CPython's ftplib.FTP_TLS (AUTH TLS, then USER, PASS, PROT P and RETR inside

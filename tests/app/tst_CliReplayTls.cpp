@@ -347,8 +347,7 @@ void TestCliReplayTls::clientCertificates() {
 
 void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     const QString python = QStringLiteral("/usr/bin/python3");
-    if (run(python, {"-c", "import aiosmtpd"}).status != 0)
-        QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 port = freePort();
     // STARTTLS offered (and required before MAIL), with the test CA's certificate.
     lwtest::Background server(python, {"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + QString::number(port), "--tlscert",
@@ -493,10 +492,7 @@ void TestCliReplayTls::mockServesStartTls() {
     // write as STARTTLS): the handshake fails, one error line.
     {
         QTcpSocket c;
-        c.connectToHost(QHostAddress::LocalHost, port);
-        QVERIFY(c.waitForConnected(kWait));
-        c.write("EHLO x\r\nSTARTTLS\r\nEHLO again\r\n");
-        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY(lwtest::connectAndSend(c, port, "EHLO x\r\nSTARTTLS\r\nEHLO again\r\n", kWait));
         QVERIFY2(!mock.waitFor(QRegularExpression(R"(error: (client 3 \(127\.0\.0\.1:\d+\): STARTTLS: TLS handshake failed: [^\n]+)\n)"))
                       .isEmpty(),
                  mock.err().constData());
@@ -504,10 +500,7 @@ void TestCliReplayTls::mockServesStartTls() {
     // 4: a client whose second request is not STARTTLS: told off and closed.
     {
         QTcpSocket c;
-        c.connectToHost(QHostAddress::LocalHost, port);
-        QVERIFY(c.waitForConnected(kWait));
-        c.write("EHLO x\r\nMAIL FROM:<a@b>\r\n");
-        QVERIFY(c.waitForBytesWritten(kWait));
+        QVERIFY(lwtest::connectAndSend(c, port, "EHLO x\r\nMAIL FROM:<a@b>\r\n", kWait));
         QVERIFY2(!mock.waitFor(QRegularExpression(R"((error: client 4 \(127\.0\.0\.1:\d+\): request 2 "MAIL FROM:<a@b>\\r\\n" does not ask for the upgrade \(it does not match the STARTTLS pattern '\^STARTTLS')[^\n]*; closing the connection\n)"))
                       .isEmpty(),
                  mock.err().constData());

@@ -40,11 +40,7 @@ Run runCli(const QStringList& args) { return lwtest::runProcess(kCli, args, {}, 
 using lwtest::freePort;
 bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
-QString writeScript(const QTemporaryDir& dir, const QByteArray& text) {
-    const QString path = dir.filePath("t.lws");
-    lwtest::writeFile(path, text);
-    return path;
-}
+QString writeScript(const QTemporaryDir& dir, const QByteArray& text) { return lwtest::writeFile(dir, "t.lws", text); }
 
 /// linewright-cli running while this thread serves peers (QTcpServer): the
 /// events are processed while it runs. `watch` is called on each turn with its pid.
@@ -80,14 +76,8 @@ constexpr bool kRssBounded = false;
 #else
 constexpr bool kRssBounded = true;
 #endif
-/// The peak resident set of a process, in KiB (Linux /proc; 0 elsewhere).
-qint64 peakRssKiB(qint64 pid) {
-    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!f.open(QIODevice::ReadOnly)) return 0;
-    for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmHWM:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
-    return 0;
-}
+/// The peak resident set of a process, in KiB (Linux /proc; -1 elsewhere).
+qint64 peakRssKiB(qint64 pid) { return lwtest::statusKiB(pid, "VmHWM"); }
 
 }  // namespace
 

@@ -36,11 +36,7 @@ Run runPython(const QStringList& args) { return lwtest::runProcess(kDebianPython
 using lwtest::freePort;
 bool waitForPort(quint16 port) { return lwtest::waitForPort(port, kWait); }
 
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-    const QString path = dir.filePath(name);
-    lwtest::writeFile(path, text);
-    return path;
-}
+using lwtest::writeFile;
 
 }  // namespace
 

@@ -162,13 +162,6 @@ const QList<QPair<QByteArray, QByteArray>> kUpgradeDialogue = {
     {"#2 < EHLO swaks.example", "250 lw\n"},
 };
 
-/// Whether /usr/bin/python3 has aiosmtpd (Debian package python3-aiosmtpd).
-bool hasAiosmtpd() {
-    QProcess probe;
-    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
-    return probe.waitForFinished(kWait) && probe.exitCode() == 0;
-}
-
 /// aiosmtpd on 127.0.0.1:port, STARTTLS required with `cert` and `key`:
 /// MAIL before STARTTLS is refused ("530 Must issue a STARTTLS command first").
 class Aiosmtpd : public Peer {
@@ -645,7 +638,7 @@ void TestCliTls::redisOverTls() {
 
 void TestCliTls::smtpStartTlsWithAiosmtpd() {
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 port = freePort();
     Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
@@ -795,7 +788,7 @@ void TestCliTls::countSkipsStartTlsDialogueClient() {
     // lines (the 220 greeting, the EHLO replies, "220 Ready to start TLS"):
     // with --count 1 the run ends at the first line after the upgrade.
     if (!makeCertificates()) QSKIP("openssl (Debian package openssl) is needed");
-    if (!hasAiosmtpd()) QSKIP("aiosmtpd for /usr/bin/python3 (Debian package python3-aiosmtpd) is needed");
+    REQUIRE_AIOSMTPD(kWait);
     const quint16 port = freePort();
     Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());

@@ -5,6 +5,7 @@
 // logger(1) (syslog over UDP) and socat both ways, the usage errors, and a
 // recorded session. Waits are on outputs and exits, with deadlines.
 #include "CliTestSupport.h"
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDeadlineTimer>
@@ -43,13 +44,6 @@ QList<QJsonObject> eventsOf(const QByteArray& out, const QString& kind) {
 bool ipv6Loopback() {
     QUdpSocket s;
     return s.bind(QHostAddress::LocalHostIPv6, 0);
-}
-
-// A port that is free now (bound and released).
-quint16 freePort() {
-    QUdpSocket s;
-    if (!s.bind(QHostAddress::LocalHost, 0)) return 0;
-    return s.localPort();
 }
 
 // Whether a UDP socket is bound to 127.0.0.1:`port`, read from /proc/net/udp
@@ -212,7 +206,7 @@ private slots:
     }
 
     void closedPortIsUnreachable() {
-        const quint16 port = freePort();
+        const quint16 port = freeUdpPort();
         QVERIFY(port != 0);
         const Run r = cli({"udp", "send", "127.0.0.1", QString::number(port), "--send", "anyone?", "--wait", "2"});
         QCOMPARE(r.status, 1);
@@ -287,7 +281,7 @@ private slots:
         std::unique_ptr<Background> peer;
         QByteArray said;
         for (int attempt = 0; attempt < 3 && !peer; ++attempt) {
-            port = freePort();
+            port = freeUdpPort();
             QVERIFY(port != 0);
             auto p = std::make_unique<Background>(
                 socat, QStringList{"-T", "10", "UDP-RECVFROM:" + QString::number(port) + ",bind=127.0.0.1", "PIPE"},

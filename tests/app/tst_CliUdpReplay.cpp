@@ -9,6 +9,7 @@
 // port; a reply that never comes (the per-reply timeout). Waits are on
 // outputs and exits, with deadlines; nothing sleeps.
 #include "CliTestSupport.h"
+#include "PeerTestSupport.h"
 #include "ProcessTestSupport.h"
 
 #include <QDeadlineTimer>
@@ -37,17 +38,6 @@ Run run(const QString& program, const QStringList& args) { return runProcess(pro
 QString sbin(const QString& name) {
     return QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"),
                                                  QStringLiteral("/usr/bin"), QStringLiteral("/bin")});
-}
-
-quint16 freeUdpPort() {
-    QUdpSocket s;
-    if (!s.bind(QHostAddress::LocalHost, 0)) return 0;
-    return s.localPort();
-}
-
-bool writeFile(const QString& path, const QByteArray& bytes) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
 }
 
 /// dnsmasq on 127.0.0.1:port answering from `hosts` only.

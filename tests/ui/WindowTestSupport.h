@@ -1,11 +1,12 @@
 // WindowTestSupport.h — what the tests that drive a whole MainWindow
 // (tst_MainWindow, tst_ProxyWindow, tst_UdpWindow, tst_ProtocolPresets,
 // tst_Session, tst_Retention, tst_DefaultLayout, tst_TlsDialogs,
-// tst_WindowScale) ask of it, written once:
+// tst_WindowScale, tst_FieldView) ask of it, written once:
 //
 // useTestSettings(): QStandardPaths' test mode and the test application's
 // names, so that no test reads or writes the user's settings. info(): a
-// channel's row in the channel model. portOf(): the port of "host:port".
+// channel's row in the channel model; isConnected(): whether it says the
+// channel is connected. portOf(): the port of "host:port".
 // childrenOf()/acceptedOf(): the channels of a role under a parent.
 // findEvent()/hasEvent()/bytesOf(): the store's events of a channel.
 // methodsOf(): the conversation's Method column of a channel. clickOk():
@@ -57,6 +58,11 @@ inline void useTestSettings(const QString& applicationName = QStringLiteral("lin
 /// The channel model's row of `id`, or nullptr.
 inline const ui::ChannelInfo* info(ui::MainWindow& w, engine::ChannelId id) {
     return w.bridge()->channelModel()->info(id);
+}
+
+/// Whether the channel model has `id` and says it is connected.
+inline bool isConnected(ui::MainWindow& w, engine::ChannelId id) {
+    return info(w, id) && info(w, id)->phase == engine::ChannelPhase::Connected;
 }
 
 /// The port of "host:port" (0 if there is none).

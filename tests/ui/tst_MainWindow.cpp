@@ -182,10 +182,10 @@ void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
     clickOk(dialog);
     p.client = w.currentChannel();
     QVERIFY(p.client != p.listener);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.client) && info(w, p.client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, p.client), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, p.listener) != 0, kWaitMs);
     p.accepted = acceptedOf(w, p.listener);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, p.accepted)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, p.accepted), kWaitMs);
 }
 
 void tst_MainWindow::listenConnectAndTalkBothWays() {
@@ -244,7 +244,7 @@ void tst_MainWindow::listenConnectAndTalkBothWays() {
     // Reconnect opens a new client to the same listener.
     const ChannelId again = w.reconnectChannel();
     QVERIFY(again != 0 && again != p.client);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, again) && info(w, again)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, again), kWaitMs);
     QVERIFY(QApplication::activeModalWidget() == nullptr);
 }
 
@@ -423,7 +423,7 @@ void tst_MainWindow::portInUseAndUnreadableFile() {
     ui::ConnectParams cp;
     cp.port = lp.port;
     const ChannelId client = w.connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     QTemporaryDir dir;
     w.composer()->sendFile(dir.filePath(QStringLiteral("missing.bin")));
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::Error), kWaitMs);
@@ -572,7 +572,7 @@ void tst_MainWindow::tabAroundTheMessageFieldSkipsTheTerminatorBox() {
     ui::ConnectParams cp;
     cp.port = portOf(info(w, listener)->local);
     const ChannelId client = w.connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     auto* append = w.composer()->findChild<QCheckBox*>();
     QVERIFY(append);
     QTRY_VERIFY(append->isEnabled());
@@ -758,7 +758,7 @@ void tst_MainWindow::toAllConnectionsSnippetsAndNames() {
         clickOk(dialog);
         const ChannelId second = w.currentChannel();
         QVERIFY(second != 0 && second != p.client && second != p.listener);
-        QTRY_VERIFY_WITH_TIMEOUT(info(w, second) && info(w, second)->phase == engine::ChannelPhase::Connected, kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, second), kWaitMs);
         ChannelId accepted2 = 0;
         QTRY_VERIFY_WITH_TIMEOUT(([&] {
                                      for (ChannelId id : w.bridge()->channelModel()->channels())

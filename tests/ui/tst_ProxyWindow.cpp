@@ -56,11 +56,6 @@ namespace {
 
 constexpr int kWaitMs = 20000;
 
-#define REQUIRE_PROGRAM(name)                                                     \
-    do {                                                                          \
-        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed here");   \
-    } while (false)
-
 QPushButton* okOf(QDialog* d) { return d->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok); }
 
 lwtest::Run redisCli(quint16 port, const QStringList& args) {
@@ -120,15 +115,24 @@ void tst_ProxyWindow::dialogChecksItsInput() {
 
 namespace {
 
-// Opens a proxy through File ▸ Proxy… to 127.0.0.1:`to` (typed as host:port);
-// the listener, and its port through `port`.
-ChannelId openProxy(MainWindow& w, quint16 to, std::uint16_t& port) {
-    port = 0;
+// Shows `w` and opens File ▸ Proxy… with 127.0.0.1:`to` typed in (as
+// host:port) and any free port to listen on; the dialog, or null when the
+// window was not exposed or no dialog came.
+ui::ProxyDialog* showProxyDialog(MainWindow& w, quint16 to) {
+    w.show();
+    if (!QTest::qWaitForWindowExposed(&w)) return nullptr;
     w.action(QStringLiteral("proxy"))->trigger();
     auto* d = w.findChild<ui::ProxyDialog*>();
-    if (!d) return 0;
+    if (!d) return nullptr;
     d->portBox()->setValue(0);
     d->toHostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(to));
+    return d;
+}
+
+// Presses the proxy dialog's OK; the listener once it listens, and its
+// port through `port` (0, and 0, when OK was disabled or it never listened).
+ChannelId startProxy(MainWindow& w, ui::ProxyDialog* d, std::uint16_t& port) {
+    port = 0;
     if (!okOf(d)->isEnabled()) return 0;
     QTest::mouseClick(okOf(d), Qt::LeftButton);
     const ChannelId listener = w.currentChannel();
@@ -136,6 +140,16 @@ ChannelId openProxy(MainWindow& w, quint16 to, std::uint16_t& port) {
     port = portOf(info(w, listener)->local);
     return listener;
 }
+
+// A test PKI (lwtest::makeTestPki) in a temporary folder of its own;
+// `failed` says why there is none.
+struct TempPki {
+    QTemporaryDir dir;
+    const QString failed = dir.isValid() ? lwtest::makeTestPki(lwtest::tool("openssl"), dir.path(), false, kWaitMs)
+                                         : QStringLiteral("no temporary folder");
+    QString path() const { return dir.path(); }
+    QString filePath(const QString& name) const { return dir.filePath(name); }
+};
 
 // A redis-server and a shown window whose proxy listens on `port` and
 // forwards to it; the window goes before the server.
@@ -147,9 +161,9 @@ struct ProxiedRedis {
     /// Starts both and opens the proxy; false when any step failed.
     bool open() {
         if (!redis.start()) return false;
-        w.show();
-        if (!QTest::qWaitForWindowExposed(&w)) return false;
-        listener = openProxy(w, redis.port, port);
+        ui::ProxyDialog* d = showProxyDialog(w, redis.port);
+        if (!d) return false;
+        listener = startProxy(w, d, port);
         return listener != 0;
     }
 };
@@ -437,10 +451,8 @@ void tst_ProxyWindow::dialogTlsOnBothLegs() {
 void tst_ProxyWindow::tlsBothLegsThroughTheWindow() {
     REQUIRE_PROGRAM("openssl");
     REQUIRE_PROGRAM("python3");
-    QTemporaryDir tmp;
-    QVERIFY(tmp.isValid());
-    const QString failed = lwtest::makeTestPki(lwtest::tool("openssl"), tmp.path(), false, kWaitMs);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    const TempPki tmp;
+    QVERIFY2(tmp.failed.isEmpty(), qPrintable(tmp.failed));
     const quint16 upstreamPort = lwtest::freePort();
     lwtest::Background server(lwtest::tool("openssl"),
                               {"s_server", "-accept", QStringLiteral("127.0.0.1:%1").arg(upstreamPort), "-cert",
@@ -449,13 +461,8 @@ void tst_ProxyWindow::tlsBothLegsThroughTheWindow() {
     QVERIFY(server.waitStdout("ACCEPT"));
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
-    w.action(QStringLiteral("proxy"))->trigger();
-    auto* d = w.findChild<ui::ProxyDialog*>();
+    ui::ProxyDialog* d = showProxyDialog(w, upstreamPort);
     QVERIFY(d);
-    d->portBox()->setValue(0);
-    d->toHostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(upstreamPort));
     d->clientTerminatorEdit()->setTerminator(engine::Terminator::bytes("\n"));
     d->serverTerminatorEdit()->setTerminator(engine::Terminator::bytes("\n"));
     d->clientTlsBox()->setChecked(true);
@@ -466,10 +473,9 @@ void tst_ProxyWindow::tlsBothLegsThroughTheWindow() {
     d->serverTlsBox()->caFileEdit()->setText(tmp.filePath("ca.pem"));
     d->serverTlsBox()->serverNameEdit()->setText(QStringLiteral("localhost"));
     QVERIFY2(okOf(d)->isEnabled(), qPrintable(d->problem()));
-    QTest::mouseClick(okOf(d), Qt::LeftButton);
-    const ChannelId listener = w.currentChannel();
-    QVERIFY(QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs));
-    const std::uint16_t port = portOf(info(w, listener)->local);
+    std::uint16_t port = 0;
+    const ChannelId listener = startProxy(w, d, port);
+    QVERIFY(listener != 0);
     QVERIFY(port != 0);
 
     const char* client = R"(import socket, ssl, sys
@@ -519,18 +525,12 @@ print(subject["commonName"] + " / " + issuer["commonName"])
 void tst_ProxyWindow::startTlsWhileInterceptHolds() {
     REQUIRE_PROGRAM("openssl");
     REQUIRE_PROGRAM("python3");
-    QTemporaryDir tmp;
-    QVERIFY(tmp.isValid());
-    const QString failed = lwtest::makeTestPki(lwtest::tool("openssl"), tmp.path(), false, kWaitMs);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    const char* serverScript = R"(import socket, ssl, sys
-port, d = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
-srv = socket.create_server(("127.0.0.1", port))
-print("READY", flush=True)
-conn, _ = srv.accept()
-conn.settimeout(20)
+    const TempPki tmp;
+    QVERIFY2(tmp.failed.isEmpty(), qPrintable(tmp.failed));
+    // Both peers' Python begins with the imports and line(s): one line read
+    // byte by byte (nothing after it taken from the socket), its "\n"
+    // included, or what came before the end of the stream.
+    const QString head = QStringLiteral(R"(import socket, ssl, sys
 def line(s):
     got = b""
     while not got.endswith(b"\n"):
@@ -538,6 +538,14 @@ def line(s):
         if not b: break
         got += b
     return got
+)");
+    const QString serverScript = head + R"(port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(d + "/server.pem", d + "/server.key")
+srv = socket.create_server(("127.0.0.1", port))
+print("READY", flush=True)
+conn, _ = srv.accept()
+conn.settimeout(20)
 conn.sendall(b"220 ready\r\n")
 if line(conn).strip().upper() != b"STARTTLS":
     conn.sendall(b"502 no\r\n")
@@ -547,22 +555,15 @@ t = ctx.wrap_socket(conn, server_side=True)
 t.sendall(b"250 got " + line(t).strip() + b"\r\n")
 t.close()
 )";
-    const char* clientScript = R"(import socket, ssl, sys
-port, cafile = int(sys.argv[1]), sys.argv[2]
+    const QString clientScript = head + R"(port, cafile = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=20)
-def line(s):
-    got = b""
-    while not got.endswith(b"\n"):
-        b = s.recv(1)
-        if not b: break
-        got += b
-    return got.decode("latin-1").strip()
-print(line(s), flush=True)
+def text(b): return b.decode("latin-1").strip()
+print(text(line(s)), flush=True)
 s.sendall(b"STARTTLS\r\n")
-print(line(s), flush=True)
+print(text(line(s)), flush=True)
 t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname="localhost")
 t.sendall(b"HELLO\r\n")
-print(line(t))
+print(text(line(t)))
 print("DONE", flush=True)
 )";
     const quint16 upstreamPort = lwtest::freePort();
@@ -571,23 +572,17 @@ print("DONE", flush=True)
     QVERIFY2(server.waitStdout("READY"), qPrintable(server.err()));
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
-    w.action(QStringLiteral("proxy"))->trigger();
-    auto* d = w.findChild<ui::ProxyDialog*>();
+    ui::ProxyDialog* d = showProxyDialog(w, upstreamPort);
     QVERIFY(d);
-    d->portBox()->setValue(0);
-    d->toHostBox()->setEditText(QStringLiteral("127.0.0.1:%1").arg(upstreamPort));
     d->startTlsBox()->setCurrentIndex(d->startTlsBox()->findData(static_cast<int>(engine::StartTlsProtocol::Smtp)));
     d->caDirEdit()->setText(tmp.filePath(QStringLiteral("localca")));
     const QString trusted = tmp.filePath(QStringLiteral("trust-this.pem"));
     QCOMPARE(d->exportCaCertificate(trusted), QString());
     d->serverTlsBox()->caFileEdit()->setText(tmp.filePath("ca.pem"));
     QVERIFY2(okOf(d)->isEnabled(), qPrintable(d->problem()));
-    QTest::mouseClick(okOf(d), Qt::LeftButton);
-    const ChannelId listener = w.currentChannel();
-    QVERIFY(QTest::qWaitFor([&] { return hasEvent(w, listener, EventKind::Listening); }, kWaitMs));
-    const std::uint16_t port = portOf(info(w, listener)->local);
+    std::uint16_t port = 0;
+    const ChannelId listener = startProxy(w, d, port);
+    QVERIFY(listener != 0);
     ui::InterceptPane* pane = w.interceptPane();
     QCOMPARE(pane->target(), listener);
     QTest::mouseClick(pane->interceptBox(), Qt::LeftButton);

@@ -374,7 +374,7 @@ void tst_UdpPeers::broadcastNeedsTheOption() {
     QCOMPARE(cp.datagramOptions().multicastLoop, 0);
     clickOk(connect);
     const ChannelId client = w.currentChannel();
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     const QString tip = w.bridge()->channelModel()->indexForChannel(client).data(Qt::ToolTipRole).toString();
     QVERIFY2(tip.contains(QStringLiteral("multicast TTL 0")) && tip.contains(QStringLiteral("multicast loop off")),
              qPrintable(tip));

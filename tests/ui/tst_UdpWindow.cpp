@@ -22,6 +22,7 @@
 #include "ui/views/ConversationView.h"
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
+#include "../app/PeerTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAction>
@@ -56,13 +57,6 @@ QStringList rowsOf(MainWindow& w, ChannelId channel, EventKind kind) {
         out << i.data().toString();
     }
     return out;
-}
-
-/// A UDP port nobody uses now (bound and released; dnsmasq binds it next).
-std::uint16_t freeUdpPort() {
-    QUdpSocket s;
-    if (!s.bind(QHostAddress::LocalHost, 0)) return 0;
-    return s.localPort();
 }
 
 /// A DNS query (RFC 1035) for `name`, type A, class IN, with id `id`.
@@ -256,7 +250,7 @@ void tst_UdpWindow::dnsmasqAnswersAQueryTypedInTheComposer() {
     std::uint16_t port = 0;
     QByteArray dnsmasqSaid;
     for (int attempt = 0; attempt < 3 && port == 0; ++attempt) {
-        const std::uint16_t tryPort = freeUdpPort();
+        const std::uint16_t tryPort = lwtest::freeUdpPort();  // dnsmasq binds it next
         QVERIFY(tryPort != 0);
         server.start(dnsmasq, {QStringLiteral("--no-daemon"), QStringLiteral("--port=%1").arg(tryPort),
                                QStringLiteral("--listen-address=127.0.0.1"), QStringLiteral("--no-resolv"),
@@ -294,7 +288,7 @@ void tst_UdpWindow::dnsmasqAnswersAQueryTypedInTheComposer() {
     connect->portBox()->setValue(port);
     clickOk(connect);
     const ChannelId channel = w.currentChannel();
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, channel) && info(w, channel)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, channel), kWaitMs);
     QVERIFY(info(w, channel)->udp);
     QVERIFY(w.bridge()->channelModel()->indexForChannel(channel).data().toString().contains(QStringLiteral("UDP")));
     // A connected UDP channel needs no "To": it sends to its peer.

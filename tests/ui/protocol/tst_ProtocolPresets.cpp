@@ -57,12 +57,7 @@ namespace {
 
 constexpr int kWaitMs = 10000;
 
-QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text) {
-    const QString path = dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) return {};
-    return path;
-}
+using lwtest::writeFile;
 
 int presetRow(const QComboBox* box, const QString& name) { return box->findData(name); }
 
@@ -242,7 +237,7 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
     ui::ConnectParams cp;
     cp.port = port;
     const ChannelId client = w.channelsController()->connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(acceptedOf(w, listener) != 0, kWaitMs);
     const ChannelId accepted = acceptedOf(w, listener);
 
@@ -289,20 +284,17 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     // to a real redis-server: the inspector's Protocol section counts every
     // message framed and each rule's hits, as soon as the messages are in.
     if (lwtest::tool("redis-server").isEmpty()) QSKIP("redis-server is not installed here");
-    const quint16 port = lwtest::freePort();
-    lwtest::Background redis(QStringLiteral("redis-server"),
-                             {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                             kWaitMs);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWaitMs);
+    QVERIFY(redis.start());
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     ui::ConnectParams cp;
-    cp.port = port;
+    cp.port = redis.port;
     cp.protocol.preset = QStringLiteral("redis");
     QCOMPARE(ui::loadProtocol(cp.protocol), QString());
     const ChannelId client = w.channelsController()->connectTo(cp);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     ui::ProtocolPanel* panel = w.inspector()->protocolPanel();
     QTRY_VERIFY_WITH_TIMEOUT(panel->summary()->text().startsWith(QStringLiteral("redis — 0 message(s)")), kWaitMs);
 

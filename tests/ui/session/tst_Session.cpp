@@ -110,10 +110,6 @@ private:
     QTcpServer m_server;
 };
 
-bool isConnected(MainWindow& w, ChannelId id) {
-    return info(w, id) && info(w, id)->phase == engine::ChannelPhase::Connected;
-}
-
 /// Connect parameters for a client of `server` (127.0.0.1).
 ui::ConnectParams clientOf(const LineServer& server) {
     ui::ConnectParams p;

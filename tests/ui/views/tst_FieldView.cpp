@@ -25,6 +25,7 @@
 #include "ui/protocol/ProtocolTracker.h"
 #include "ui/views/ChannelInspector.h"
 #include "../app/PeerTestSupport.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -40,20 +41,11 @@
 #include <QTest>
 #include <QTreeWidget>
 
-using engine::ChannelId;
-using engine::EventKind;
-using ui::MainWindow;
+using namespace uitest;  // and with it ChannelId, EventKind and MainWindow
 
 namespace {
 
 constexpr int kWaitMs = 20000;
-
-#define REQUIRE_PROGRAM(name)                                                   \
-    do {                                                                        \
-        if (lwtest::tool(name).isEmpty()) QSKIP(name " is not installed here"); \
-    } while (false)
-
-const ui::ChannelInfo* info(MainWindow& w, ChannelId id) { return w.bridge()->channelModel()->info(id); }
 
 int foundCount(MainWindow& w, ChannelId channel) {
     int n = 0;
@@ -132,11 +124,7 @@ std::string resp(const QStringList& args) {
 class tst_FieldView : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QApplication::setOrganizationName(QStringLiteral("Linewright"));
-        QApplication::setApplicationName(QStringLiteral("linewright-test"));
-    }
+    void initTestCase() { useTestSettings(); }
     void init() { QSettings().clear(); }
     void groupAtJoinsOneChannelsGroup();
     void redisRepliesAreOneTypeTree();
@@ -210,18 +198,15 @@ void tst_FieldView::groupAtJoinsOneChannelsGroup() {
 
 void tst_FieldView::redisRepliesAreOneTypeTree() {
     REQUIRE_PROGRAM("redis-server");
-    const quint16 port = lwtest::freePort();
-    lwtest::Background redis(QStringLiteral("redis-server"),
-                             {"--port", QString::number(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"},
-                             kWaitMs);
-    QVERIFY(!redis.waitFor(QRegularExpression(QStringLiteral("(Ready to accept connections)"))).isEmpty());
+    lwtest::RedisServer redis(kWaitMs);
+    QVERIFY(redis.start());
     MainWindow w;
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     w.conversation()->setMessagesMode(true);
-    const ChannelId client = connectWith(w, port, QStringLiteral("redis"));
+    const ChannelId client = connectWith(w, redis.port, QStringLiteral("redis"));
     QVERIFY(client != 0);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
 
     std::string cmds = resp({"DEL", "l", "h"}) + resp({"RPUSH", "l", "alpha", "b\r\nc", "12345"}) +
                        resp({"HSET", "h", "f1", "v1", "f2", "v2"}) + resp({"LRANGE", "l", "0", "-1"}) +
@@ -291,7 +276,7 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, static_cast<quint16>(p.toUInt()), QStringLiteral("http"));
     QVERIFY(client != 0);
-    QTRY_VERIFY_WITH_TIMEOUT(info(w, client) && info(w, client)->phase == engine::ChannelPhase::Connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isConnected(w, client), kWaitMs);
     w.bridge()->reactor().push(client, "GET /f.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(w, client, QString::fromUtf8(body)) >= 0, kWaitMs);
 
@@ -315,9 +300,7 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
 
 void tst_FieldView::smtpMultiLineReplyIsOneGroup() {
     // aiosmtpd (Debian's python3-aiosmtpd) answers EHLO with a multi-line 250 reply.
-    QProcess probe;
-    probe.start(QStringLiteral("/usr/bin/python3"), {"-c", "import aiosmtpd"});
-    if (!probe.waitForFinished(kWaitMs) || probe.exitCode() != 0) QSKIP("/usr/bin/python3 has no aiosmtpd (python3-aiosmtpd)");
+    REQUIRE_AIOSMTPD(kWaitMs);
     const quint16 port = lwtest::freePort();
     lwtest::Background smtp(QStringLiteral("/usr/bin/python3"),
                             {"-m", "aiosmtpd", "-n", "-l", QStringLiteral("127.0.0.1:%1").arg(port)}, kWaitMs);
