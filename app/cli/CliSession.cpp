@@ -1,12 +1,10 @@
 // CliSession.cpp — the consumer loop of linewright-cli.
 #include "app/cli/CliSession.h"
 
-#include "app/Version.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
 #include "app/cli/ToolCommands.h"
 #include "engine/asyncore/Escape.h"
-#include "engine/capture/EventJson.h"
 #include "engine/tls/LocalCa.h"
 
 #include <algorithm>
@@ -46,14 +44,9 @@ CliSession::~CliSession() {
     if (m_pump) m_pump->stop();
 }
 
-void CliSession::say(const std::string& line) {
-    std::fprintf(m_err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
-    std::fflush(m_err);
-}
+void CliSession::say(const std::string& line) { sayTo(m_err, line); }
 
 int CliSession::run() {
-    if (m_o.json) m_json.adopt(m_out, "stdout");
-
     engine::ReactorOptions ro;
     ro.backend = m_o.backend;
     ro.level = (m_o.json || !m_o.recordPath.empty()) ? engine::EventLevel::Full
@@ -70,27 +63,8 @@ int CliSession::run() {
     // recorder keeps its own queue within 100 ms of event time and makes
     // this loop wait when it is behind.
     ro.eventBacklogLimit = kEventBacklog;
-    try {
-        m_reactor = std::make_unique<engine::Reactor>(ro);
-    } catch (const std::exception& e) {
-        say(std::string("cannot start the reactor: ") + e.what());
-        return 1;
-    }
-    const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
-                                                      std::string(engine::backendName(ro.backend)),
-                                                      std::string(engine::eventLevelName(ro.level)));
-    // Outputs before anything touches the network: an unwritable --record
-    // file is a usage error. (The header needs the reactor's start time; the
-    // reactor has opened no channel yet.)
-    std::string recordError;
-    // The file is created 0600, never through a symbolic link, and an
-    // existing one is kept unless --force: a run that fails (a refused
-    // connect) cannot destroy an earlier recording.
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError, outputFile(m_o.force))) {
-        say("--record: " + outputError(recordError));
-        return 2;
-    }
-    m_json.writeHeader(header);
+    if (int status = m_outputs.start(m_reactor, ro, m_o.json, m_out, m_o.recordPath, m_o.force, m_err); status != 0)
+        return status;
     if (m_o.count) m_reactor->setMessageLimit(m_o.count);
 
     engine::ChannelOptions co;
@@ -176,10 +150,8 @@ int CliSession::run() {
     }
     const auto elapsed = std::chrono::steady_clock::now() - start;
     if (m_pump) m_pump->stop();
-    m_json.close();
-    m_record.close();
-    if (m_failure.empty() && m_json.failed()) m_failure = m_json.error();
-    if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
+    m_outputs.close();
+    if (m_failure.empty()) m_failure = m_outputs.error();
     if (m_o.stats) printStats(elapsed);
     return conclude();
 }
@@ -205,8 +177,7 @@ void CliSession::pushSends(ChannelId ch) {
 }
 
 void CliSession::handle(const std::vector<Event>& batch) {
-    m_json.writeEvents(batch);
-    m_record.append(batch);  // encoded and written on the recorder's thread
+    m_outputs.append(batch);
     if (human()) m_printer.print(batch);
     std::size_t pushAnswers = 0;  // every push command is answered by a push event, or an error
     for (const Event& e : batch) {
@@ -217,11 +188,8 @@ void CliSession::handle(const std::vector<Event>& batch) {
     // pump may go on.
     if (m_pump && pushAnswers > 0) m_pump->acknowledge(pushAnswers);
     if (m_failure.empty()) {
-        if (m_json.failed())
-            m_failure = m_json.error();
-        else if (m_record.failed())
-            m_failure = m_record.error();
-        else if (m_printer.outputFailed())
+        m_failure = m_outputs.error();
+        if (m_failure.empty() && m_printer.outputFailed())
             m_failure = std::string("cannot write stdout: ") + std::strerror(errno ? errno : EPIPE);
         if (!m_failure.empty()) requestStop();
     }

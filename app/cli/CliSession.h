@@ -22,10 +22,9 @@
 
 #include "app/cli/CliOptions.h"
 #include "app/cli/EventPrinter.h"
-#include "app/cli/JsonLinesWriter.h"
+#include "app/cli/SessionOutputs.h"
 
 #include "engine/reactor/Reactor.h"
-#include "engine/capture/SessionRecorder.h"
 
 #include <atomic>
 #include <chrono>
@@ -77,8 +76,7 @@ private:
     std::FILE* m_out;
     std::FILE* m_err;
     EventPrinter m_printer;
-    JsonLinesWriter m_json;
-    engine::SessionRecorder m_record;
+    SessionOutputs m_outputs;
     std::unique_ptr<engine::Reactor> m_reactor;
     /// proxy --tls / --starttls without --cert/--key: the local CA, held for the run
     /// (the reactor's TLS contexts open the same one: engine::tls::LocalCa::open).

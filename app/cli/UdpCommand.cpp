@@ -3,17 +3,14 @@
 
 #include "app/cli/UdpOptions.h"
 
-#include "app/Version.h"
 #include "app/cli/EventPrinter.h"
-#include "app/cli/JsonLinesWriter.h"
+#include "app/cli/SessionOutputs.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
 #include "app/cli/ToolCommands.h"
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
-#include "engine/capture/EventJson.h"
-#include "engine/capture/SessionRecorder.h"
 #include "engine/net/Address.h"
 #include "engine/reactor/Reactor.h"
 
@@ -53,10 +50,7 @@ public:
 private:
     bool human() const { return !m_o.quiet && !m_o.json; }
     bool readsStdin() const { return m_o.stdinWanted.value_or(!m_o.listen && m_o.sends.empty()); }
-    void say(const std::string& line) {
-        std::fprintf(m_err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
-        std::fflush(m_err);
-    }
+    void say(const std::string& line) { sayTo(m_err, line); }
     void handle(const std::vector<Event>& batch);
     void onEvent(const Event& e);
     void startSending();
@@ -74,8 +68,7 @@ private:
     std::FILE* m_out;
     std::FILE* m_err;
     EventPrinter m_printer;
-    JsonLinesWriter m_json;
-    engine::SessionRecorder m_record;
+    SessionOutputs m_outputs;
     std::unique_ptr<engine::Reactor> m_reactor;
     std::unique_ptr<StdinPump> m_pump;
     ChannelId m_main = 0;
@@ -94,7 +87,6 @@ private:
 };
 
 int UdpSession::run() {
-    if (m_o.json) m_json.adopt(m_out, "stdout");
     engine::ReactorOptions ro;
     // send: datagram_sent answers each send (the stdin pump's pacing and the
     // end of `udp send` count on it), so its level is always Full. listen:
@@ -104,21 +96,8 @@ int UdpSession::run() {
                : m_o.quiet                                          ? engine::EventLevel::Lifecycle
                                                                     : engine::EventLevel::Messages;
     ro.eventBacklogLimit = kEventBacklog;
-    try {
-        m_reactor = std::make_unique<engine::Reactor>(ro);
-    } catch (const std::exception& e) {
-        say(std::string("cannot start the reactor: ") + e.what());
-        return 1;
-    }
-    const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
-                                                      std::string(engine::backendName(m_reactor->backend())),
-                                                      std::string(engine::eventLevelName(ro.level)));
-    std::string recordError;
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError, outputFile(m_o.force))) {
-        say("--record: " + outputError(recordError));
-        return 2;
-    }
-    m_json.writeHeader(header);
+    if (int status = m_outputs.start(m_reactor, ro, m_o.json, m_out, m_o.recordPath, m_o.force, m_err); status != 0)
+        return status;
     if (m_o.count) m_reactor->setMessageLimit(m_o.count);
     using Mode = engine::cmd::OpenDatagram::Mode;
     m_main = m_reactor->openDatagram(m_o.listen ? Mode::Bind : Mode::Connect, m_o.host, m_o.port, m_o.dgram,
@@ -158,10 +137,8 @@ int UdpSession::run() {
         }
     }
     if (m_pump) m_pump->stop();
-    m_json.close();
-    m_record.close();
-    if (m_failure.empty() && m_json.failed()) m_failure = m_json.error();
-    if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
+    m_outputs.close();
+    if (m_failure.empty()) m_failure = m_outputs.error();
     if (m_o.stats) {
         const engine::ReactorStats s = m_reactor->stats();
         const double secs =
@@ -216,8 +193,7 @@ void UdpSession::startSending() {
 }
 
 void UdpSession::handle(const std::vector<Event>& batch) {
-    m_json.writeEvents(batch);
-    m_record.append(batch);
+    m_outputs.append(batch);
     std::size_t answers = 0;
     std::string lines;
     for (const Event& e : batch) {
@@ -253,10 +229,7 @@ void UdpSession::handle(const std::vector<Event>& batch) {
         if (!status.empty()) m_printer.print(status);
     }
     if (m_failure.empty()) {
-        if (m_json.failed())
-            m_failure = m_json.error();
-        else if (m_record.failed())
-            m_failure = m_record.error();
+        m_failure = m_outputs.error();
         if (!m_failure.empty()) requestStop();
     }
 }
