@@ -207,11 +207,7 @@ void DatagramChannel::handleDatagram(const Datagram& d) {
 void DatagramChannel::handleMessage(std::string_view message, const Datagram& d, bool terminated) {
     (void)terminated;
     m_report.datagram(message, d.peer.toString(), terminator().framesInput() ? d.data.size() : 0);
-    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
-        m_ctx.limitReported = true;
-        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
-            static_cast<std::int64_t>(m_ctx.messageLimit);
-    }
+    m_ctx.checkMessageLimit();
 }
 
 void DatagramChannel::handleOversized(const Datagram& d) {
