@@ -19,8 +19,6 @@ using engine::Event;
 using engine::EventKind;
 
 namespace {
-// How long a requested stop may take before the run is abandoned.
-constexpr auto kStopGrace = std::chrono::seconds(5);
 // Bytes of undrained events past which the reactor stops reading.
 constexpr std::size_t kEventBacklog = std::size_t{4} << 20;
 
@@ -122,33 +120,16 @@ int CliSession::run() {
 
     if (!m_holdUntilTls) startStdin();
 
-    const auto start = std::chrono::steady_clock::now();
-    // A flag and a plain time point rather than an optional: GCC at -O1 (the
-    // MinGW cross-build) warns that an optional's value may be uninitialized.
-    const bool hasDeadline = m_o.timeout.has_value();
-    const auto deadline = start + m_o.timeout.value_or(std::chrono::milliseconds(0));
+    m_clock.begin(m_o.timeout);
     std::vector<Event> batch;
     while (!m_stopped) {
-        const auto now = std::chrono::steady_clock::now();
-        auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
-        if (hasDeadline && !m_timedOut) wait = std::min(wait, deadline - now);
-        if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
-        const auto waitMs = std::max<std::chrono::milliseconds>(
-            std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(wait));
-        if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
+        if (m_reactor->waitAndDrain(batch, m_clock.wait(std::chrono::steady_clock::now()))) handle(batch);
 
         const auto after = std::chrono::steady_clock::now();
-        if (hasDeadline && !m_timedOut && !m_stopped && after >= deadline) {
-            m_timedOut = true;
-            requestStop();
-        }
-        if (m_stopRequested && !m_stopped && after >= *m_stopRequested + kStopGrace) {
-            say("the engine did not stop within 5 s; giving up");
-            std::fflush(nullptr);
-            std::_Exit(1);
-        }
+        if (!m_stopped && m_clock.timeoutPassed(after)) requestStop();
+        if (!m_stopped) m_clock.abandonIfOverdue(after, m_err);
     }
-    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const auto elapsed = std::chrono::steady_clock::now() - m_clock.start();
     if (m_pump) m_pump->stop();
     m_outputs.close();
     if (m_failure.empty()) m_failure = m_outputs.error();
@@ -291,8 +272,8 @@ void CliSession::beginFinish() {
 }
 
 void CliSession::requestStop() {
-    if (m_stopRequested) return;
-    m_stopRequested = std::chrono::steady_clock::now();
+    if (m_clock.stopRequested()) return;
+    m_clock.stop();
     m_reactor->shutdown();
 }
 
@@ -418,7 +399,7 @@ int CliSession::conclude() {
         if (!(human() && m_printer.alreadySaid(m_failure))) say(m_failure);
         return 1;
     }
-    if (m_timedOut) {
+    if (m_clock.timedOut()) {
         if (m_o.count && !m_limitReached) {
             say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
                 std::to_string(m_o.count) + " messages received");

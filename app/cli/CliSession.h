@@ -23,6 +23,7 @@
 #include "app/cli/CliOptions.h"
 #include "app/cli/EventPrinter.h"
 #include "app/cli/SessionOutputs.h"
+#include "app/cli/StopClock.h"
 
 #include "engine/reactor/Reactor.h"
 
@@ -97,9 +98,8 @@ private:
     bool m_limitReached = false;
     bool m_finishing = false;
     bool m_stopped = false;
-    bool m_timedOut = false;
     std::atomic<int> m_signal{0};
-    std::optional<std::chrono::steady_clock::time_point> m_stopRequested;
+    StopClock m_clock;
     std::string m_failure;
 };
 

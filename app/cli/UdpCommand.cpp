@@ -7,6 +7,7 @@
 #include "app/cli/SessionOutputs.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
+#include "app/cli/StopClock.h"
 #include "app/cli/ToolCommands.h"
 #include "app/cli/Values.h"
 
@@ -35,7 +36,6 @@ using engine::EventKind;
 
 namespace {
 
-constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr std::size_t kEventBacklog = std::size_t{4} << 20;  // as CliSession
 
 class UdpSession {
@@ -55,8 +55,8 @@ private:
     void onEvent(const Event& e);
     void startSending();
     void requestStop() {
-        if (m_stopRequested) return;
-        m_stopRequested = std::chrono::steady_clock::now();
+        if (m_clock.stopRequested()) return;
+        m_clock.stop();
         m_reactor->shutdown();
     }
     bool allSent() const {
@@ -79,8 +79,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> m_lingerUntil;
     bool m_limitReached = false;
     bool m_stopped = false;
-    bool m_timedOut = false;
-    std::optional<std::chrono::steady_clock::time_point> m_stopRequested;
+    StopClock m_clock;
     std::string m_failure;
     std::string m_unreachable;  // send: the last unreachable warning
     std::string m_sendError;    // send: the first datagram that could not be sent
@@ -105,36 +104,22 @@ int UdpSession::run() {
 
     SignalWatcher signals([this](int) { m_reactor->shutdown(); });
 
-    const auto start = std::chrono::steady_clock::now();
-    // (a time point and a flag rather than an optional: GCC 12 warns, wrongly, that it may be uninitialized)
-    const bool hasDeadline = m_o.timeout.has_value();
-    const auto deadline = start + m_o.timeout.value_or(std::chrono::milliseconds(0));
+    m_clock.begin(m_o.timeout);
     std::vector<Event> batch;
     while (!m_stopped) {
         const auto now = std::chrono::steady_clock::now();
-        auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
-        if (hasDeadline && !m_timedOut) wait = std::min(wait, deadline - now);
-        if (m_lingerUntil) wait = std::min(wait, *m_lingerUntil - now);
-        if (m_pump && !m_stopRequested) wait = std::min<std::chrono::steady_clock::duration>(wait, std::chrono::milliseconds(50));
-        if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
-        const auto waitMs = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(0),
-                                                                std::chrono::ceil<std::chrono::milliseconds>(wait));
-        if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
+        auto cap = std::chrono::steady_clock::duration(std::chrono::hours(1));
+        if (m_lingerUntil) cap = std::min(cap, *m_lingerUntil - now);
+        if (m_pump && !m_clock.stopRequested()) cap = std::min<std::chrono::steady_clock::duration>(cap, std::chrono::milliseconds(50));
+        if (m_reactor->waitAndDrain(batch, m_clock.wait(now, cap))) handle(batch);
         const auto after = std::chrono::steady_clock::now();
         // send: once everything went out, wait --wait for replies, then stop.
-        if (!m_o.listen && !m_stopRequested && !m_o.count && allSent()) {
+        if (!m_o.listen && !m_clock.stopRequested() && !m_o.count && allSent()) {
             if (!m_lingerUntil) m_lingerUntil = after + m_o.wait;
             if (after >= *m_lingerUntil) requestStop();
         }
-        if (hasDeadline && !m_timedOut && !m_stopped && after >= deadline) {
-            m_timedOut = true;
-            requestStop();
-        }
-        if (m_stopRequested && !m_stopped && after >= *m_stopRequested + kStopGrace) {
-            say("the engine did not stop within 5 s; giving up");
-            std::fflush(nullptr);
-            std::_Exit(1);
-        }
+        if (!m_stopped && m_clock.timeoutPassed(after)) requestStop();
+        if (!m_stopped) m_clock.abandonIfOverdue(after, m_err);
     }
     if (m_pump) m_pump->stop();
     m_outputs.close();
@@ -142,7 +127,7 @@ int UdpSession::run() {
     if (m_o.stats) {
         const engine::ReactorStats s = m_reactor->stats();
         const double secs =
-            std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_clock.start()).count());
         char rate[64];
         std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(s.messagesIn) / secs);
         say("stats: messages: " + std::to_string(s.messagesIn) + " in (" + rate + "/s), " +
@@ -161,7 +146,7 @@ int UdpSession::run() {
         if (!human()) say(m_unreachable);  // (a person has seen the warning line)
         return 1;
     }
-    if (m_timedOut && m_o.count && !m_limitReached) {
+    if (m_clock.timedOut() && m_o.count && !m_limitReached) {
         say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
             std::to_string(m_o.count) + " messages received");
         return 1;
