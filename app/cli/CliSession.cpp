@@ -1,12 +1,10 @@
 // CliSession.cpp — the consumer loop of linewright-cli.
 #include "app/cli/CliSession.h"
 
-#include "app/Version.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
 #include "app/cli/ToolCommands.h"
 #include "engine/asyncore/Escape.h"
-#include "engine/capture/EventJson.h"
 #include "engine/tls/LocalCa.h"
 
 #include <algorithm>
@@ -21,8 +19,6 @@ using engine::Event;
 using engine::EventKind;
 
 namespace {
-// How long a requested stop may take before the run is abandoned.
-constexpr auto kStopGrace = std::chrono::seconds(5);
 // Bytes of undrained events past which the reactor stops reading.
 constexpr std::size_t kEventBacklog = std::size_t{4} << 20;
 
@@ -46,14 +42,9 @@ CliSession::~CliSession() {
     if (m_pump) m_pump->stop();
 }
 
-void CliSession::say(const std::string& line) {
-    std::fprintf(m_err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
-    std::fflush(m_err);
-}
+void CliSession::say(const std::string& line) { sayTo(m_err, line); }
 
 int CliSession::run() {
-    if (m_o.json) m_json.adopt(m_out, "stdout");
-
     engine::ReactorOptions ro;
     ro.backend = m_o.backend;
     ro.level = (m_o.json || !m_o.recordPath.empty()) ? engine::EventLevel::Full
@@ -70,27 +61,8 @@ int CliSession::run() {
     // recorder keeps its own queue within 100 ms of event time and makes
     // this loop wait when it is behind.
     ro.eventBacklogLimit = kEventBacklog;
-    try {
-        m_reactor = std::make_unique<engine::Reactor>(ro);
-    } catch (const std::exception& e) {
-        say(std::string("cannot start the reactor: ") + e.what());
-        return 1;
-    }
-    const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
-                                                      std::string(engine::backendName(ro.backend)),
-                                                      std::string(engine::eventLevelName(ro.level)));
-    // Outputs before anything touches the network: an unwritable --record
-    // file is a usage error. (The header needs the reactor's start time; the
-    // reactor has opened no channel yet.)
-    std::string recordError;
-    // The file is created 0600, never through a symbolic link, and an
-    // existing one is kept unless --force: a run that fails (a refused
-    // connect) cannot destroy an earlier recording.
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError, outputFile(m_o.force))) {
-        say("--record: " + outputError(recordError));
-        return 2;
-    }
-    m_json.writeHeader(header);
+    if (int status = m_outputs.start(m_reactor, ro, m_o.json, m_out, m_o.recordPath, m_o.force, m_err); status != 0)
+        return status;
     if (m_o.count) m_reactor->setMessageLimit(m_o.count);
 
     engine::ChannelOptions co;
@@ -148,38 +120,19 @@ int CliSession::run() {
 
     if (!m_holdUntilTls) startStdin();
 
-    const auto start = std::chrono::steady_clock::now();
-    // A flag and a plain time point rather than an optional: GCC at -O1 (the
-    // MinGW cross-build) warns that an optional's value may be uninitialized.
-    const bool hasDeadline = m_o.timeout.has_value();
-    const auto deadline = start + m_o.timeout.value_or(std::chrono::milliseconds(0));
+    m_clock.begin(m_o.timeout);
     std::vector<Event> batch;
     while (!m_stopped) {
-        const auto now = std::chrono::steady_clock::now();
-        auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
-        if (hasDeadline && !m_timedOut) wait = std::min(wait, deadline - now);
-        if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
-        const auto waitMs = std::max<std::chrono::milliseconds>(
-            std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(wait));
-        if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
+        if (m_reactor->waitAndDrain(batch, m_clock.wait(std::chrono::steady_clock::now()))) handle(batch);
 
         const auto after = std::chrono::steady_clock::now();
-        if (hasDeadline && !m_timedOut && !m_stopped && after >= deadline) {
-            m_timedOut = true;
-            requestStop();
-        }
-        if (m_stopRequested && !m_stopped && after >= *m_stopRequested + kStopGrace) {
-            say("the engine did not stop within 5 s; giving up");
-            std::fflush(nullptr);
-            std::_Exit(1);
-        }
+        if (!m_stopped && m_clock.timeoutPassed(after)) requestStop();
+        if (!m_stopped) m_clock.abandonIfOverdue(after, m_err);
     }
-    const auto elapsed = std::chrono::steady_clock::now() - start;
+    const auto elapsed = std::chrono::steady_clock::now() - m_clock.start();
     if (m_pump) m_pump->stop();
-    m_json.close();
-    m_record.close();
-    if (m_failure.empty() && m_json.failed()) m_failure = m_json.error();
-    if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
+    m_outputs.close();
+    if (m_failure.empty()) m_failure = m_outputs.error();
     if (m_o.stats) printStats(elapsed);
     return conclude();
 }
@@ -205,8 +158,7 @@ void CliSession::pushSends(ChannelId ch) {
 }
 
 void CliSession::handle(const std::vector<Event>& batch) {
-    m_json.writeEvents(batch);
-    m_record.append(batch);  // encoded and written on the recorder's thread
+    m_outputs.append(batch);
     if (human()) m_printer.print(batch);
     std::size_t pushAnswers = 0;  // every push command is answered by a push event, or an error
     for (const Event& e : batch) {
@@ -217,11 +169,8 @@ void CliSession::handle(const std::vector<Event>& batch) {
     // pump may go on.
     if (m_pump && pushAnswers > 0) m_pump->acknowledge(pushAnswers);
     if (m_failure.empty()) {
-        if (m_json.failed())
-            m_failure = m_json.error();
-        else if (m_record.failed())
-            m_failure = m_record.error();
-        else if (m_printer.outputFailed())
+        m_failure = m_outputs.error();
+        if (m_failure.empty() && m_printer.outputFailed())
             m_failure = std::string("cannot write stdout: ") + std::strerror(errno ? errno : EPIPE);
         if (!m_failure.empty()) requestStop();
     }
@@ -323,8 +272,8 @@ void CliSession::beginFinish() {
 }
 
 void CliSession::requestStop() {
-    if (m_stopRequested) return;
-    m_stopRequested = std::chrono::steady_clock::now();
+    if (m_clock.stopRequested()) return;
+    m_clock.stop();
     m_reactor->shutdown();
 }
 
@@ -450,7 +399,7 @@ int CliSession::conclude() {
         if (!(human() && m_printer.alreadySaid(m_failure))) say(m_failure);
         return 1;
     }
-    if (m_timedOut) {
+    if (m_clock.timedOut()) {
         if (m_o.count && !m_limitReached) {
             say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
                 std::to_string(m_o.count) + " messages received");

@@ -22,10 +22,10 @@
 
 #include "app/cli/CliOptions.h"
 #include "app/cli/EventPrinter.h"
-#include "app/cli/JsonLinesWriter.h"
+#include "app/cli/SessionOutputs.h"
+#include "app/cli/StopClock.h"
 
 #include "engine/reactor/Reactor.h"
-#include "engine/capture/SessionRecorder.h"
 
 #include <atomic>
 #include <chrono>
@@ -77,8 +77,7 @@ private:
     std::FILE* m_out;
     std::FILE* m_err;
     EventPrinter m_printer;
-    JsonLinesWriter m_json;
-    engine::SessionRecorder m_record;
+    SessionOutputs m_outputs;
     std::unique_ptr<engine::Reactor> m_reactor;
     /// proxy --tls / --starttls without --cert/--key: the local CA, held for the run
     /// (the reactor's TLS contexts open the same one: engine::tls::LocalCa::open).
@@ -99,9 +98,8 @@ private:
     bool m_limitReached = false;
     bool m_finishing = false;
     bool m_stopped = false;
-    bool m_timedOut = false;
     std::atomic<int> m_signal{0};
-    std::optional<std::chrono::steady_clock::time_point> m_stopRequested;
+    StopClock m_clock;
     std::string m_failure;
 };
 

@@ -3,17 +3,15 @@
 
 #include "app/cli/UdpOptions.h"
 
-#include "app/Version.h"
 #include "app/cli/EventPrinter.h"
-#include "app/cli/JsonLinesWriter.h"
+#include "app/cli/SessionOutputs.h"
 #include "app/cli/SignalWatcher.h"
 #include "app/cli/StdinPump.h"
+#include "app/cli/StopClock.h"
 #include "app/cli/ToolCommands.h"
 #include "app/cli/Values.h"
 
 #include "engine/asyncore/Escape.h"
-#include "engine/capture/EventJson.h"
-#include "engine/capture/SessionRecorder.h"
 #include "engine/net/Address.h"
 #include "engine/reactor/Reactor.h"
 
@@ -38,7 +36,6 @@ using engine::EventKind;
 
 namespace {
 
-constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr std::size_t kEventBacklog = std::size_t{4} << 20;  // as CliSession
 
 class UdpSession {
@@ -53,16 +50,13 @@ public:
 private:
     bool human() const { return !m_o.quiet && !m_o.json; }
     bool readsStdin() const { return m_o.stdinWanted.value_or(!m_o.listen && m_o.sends.empty()); }
-    void say(const std::string& line) {
-        std::fprintf(m_err, "linewright-cli: %s\n", engine::terminalSafe(line, engine::TerminalText::Multiline).c_str());
-        std::fflush(m_err);
-    }
+    void say(const std::string& line) { sayTo(m_err, line); }
     void handle(const std::vector<Event>& batch);
     void onEvent(const Event& e);
     void startSending();
     void requestStop() {
-        if (m_stopRequested) return;
-        m_stopRequested = std::chrono::steady_clock::now();
+        if (m_clock.stopRequested()) return;
+        m_clock.stop();
         m_reactor->shutdown();
     }
     bool allSent() const {
@@ -74,8 +68,7 @@ private:
     std::FILE* m_out;
     std::FILE* m_err;
     EventPrinter m_printer;
-    JsonLinesWriter m_json;
-    engine::SessionRecorder m_record;
+    SessionOutputs m_outputs;
     std::unique_ptr<engine::Reactor> m_reactor;
     std::unique_ptr<StdinPump> m_pump;
     ChannelId m_main = 0;
@@ -86,15 +79,13 @@ private:
     std::optional<std::chrono::steady_clock::time_point> m_lingerUntil;
     bool m_limitReached = false;
     bool m_stopped = false;
-    bool m_timedOut = false;
-    std::optional<std::chrono::steady_clock::time_point> m_stopRequested;
+    StopClock m_clock;
     std::string m_failure;
     std::string m_unreachable;  // send: the last unreachable warning
     std::string m_sendError;    // send: the first datagram that could not be sent
 };
 
 int UdpSession::run() {
-    if (m_o.json) m_json.adopt(m_out, "stdout");
     engine::ReactorOptions ro;
     // send: datagram_sent answers each send (the stdin pump's pacing and the
     // end of `udp send` count on it), so its level is always Full. listen:
@@ -104,21 +95,8 @@ int UdpSession::run() {
                : m_o.quiet                                          ? engine::EventLevel::Lifecycle
                                                                     : engine::EventLevel::Messages;
     ro.eventBacklogLimit = kEventBacklog;
-    try {
-        m_reactor = std::make_unique<engine::Reactor>(ro);
-    } catch (const std::exception& e) {
-        say(std::string("cannot start the reactor: ") + e.what());
-        return 1;
-    }
-    const auto header = engine::eventjson::makeHeader("linewright-cli", lw::kVersion, m_reactor->startedAt(),
-                                                      std::string(engine::backendName(m_reactor->backend())),
-                                                      std::string(engine::eventLevelName(ro.level)));
-    std::string recordError;
-    if (!m_o.recordPath.empty() && !m_record.open(m_o.recordPath, header, &recordError, outputFile(m_o.force))) {
-        say("--record: " + outputError(recordError));
-        return 2;
-    }
-    m_json.writeHeader(header);
+    if (int status = m_outputs.start(m_reactor, ro, m_o.json, m_out, m_o.recordPath, m_o.force, m_err); status != 0)
+        return status;
     if (m_o.count) m_reactor->setMessageLimit(m_o.count);
     using Mode = engine::cmd::OpenDatagram::Mode;
     m_main = m_reactor->openDatagram(m_o.listen ? Mode::Bind : Mode::Connect, m_o.host, m_o.port, m_o.dgram,
@@ -126,46 +104,30 @@ int UdpSession::run() {
 
     SignalWatcher signals([this](int) { m_reactor->shutdown(); });
 
-    const auto start = std::chrono::steady_clock::now();
-    // (a time point and a flag rather than an optional: GCC 12 warns, wrongly, that it may be uninitialized)
-    const bool hasDeadline = m_o.timeout.has_value();
-    const auto deadline = start + m_o.timeout.value_or(std::chrono::milliseconds(0));
+    m_clock.begin(m_o.timeout);
     std::vector<Event> batch;
     while (!m_stopped) {
         const auto now = std::chrono::steady_clock::now();
-        auto wait = std::chrono::steady_clock::duration(std::chrono::hours(1));
-        if (hasDeadline && !m_timedOut) wait = std::min(wait, deadline - now);
-        if (m_lingerUntil) wait = std::min(wait, *m_lingerUntil - now);
-        if (m_pump && !m_stopRequested) wait = std::min<std::chrono::steady_clock::duration>(wait, std::chrono::milliseconds(50));
-        if (m_stopRequested) wait = std::min(wait, *m_stopRequested + kStopGrace - now);
-        const auto waitMs = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(0),
-                                                                std::chrono::ceil<std::chrono::milliseconds>(wait));
-        if (m_reactor->waitAndDrain(batch, waitMs)) handle(batch);
+        auto cap = std::chrono::steady_clock::duration(std::chrono::hours(1));
+        if (m_lingerUntil) cap = std::min(cap, *m_lingerUntil - now);
+        if (m_pump && !m_clock.stopRequested()) cap = std::min<std::chrono::steady_clock::duration>(cap, std::chrono::milliseconds(50));
+        if (m_reactor->waitAndDrain(batch, m_clock.wait(now, cap))) handle(batch);
         const auto after = std::chrono::steady_clock::now();
         // send: once everything went out, wait --wait for replies, then stop.
-        if (!m_o.listen && !m_stopRequested && !m_o.count && allSent()) {
+        if (!m_o.listen && !m_clock.stopRequested() && !m_o.count && allSent()) {
             if (!m_lingerUntil) m_lingerUntil = after + m_o.wait;
             if (after >= *m_lingerUntil) requestStop();
         }
-        if (hasDeadline && !m_timedOut && !m_stopped && after >= deadline) {
-            m_timedOut = true;
-            requestStop();
-        }
-        if (m_stopRequested && !m_stopped && after >= *m_stopRequested + kStopGrace) {
-            say("the engine did not stop within 5 s; giving up");
-            std::fflush(nullptr);
-            std::_Exit(1);
-        }
+        if (!m_stopped && m_clock.timeoutPassed(after)) requestStop();
+        if (!m_stopped) m_clock.abandonIfOverdue(after, m_err);
     }
     if (m_pump) m_pump->stop();
-    m_json.close();
-    m_record.close();
-    if (m_failure.empty() && m_json.failed()) m_failure = m_json.error();
-    if (m_failure.empty() && m_record.failed()) m_failure = m_record.error();
+    m_outputs.close();
+    if (m_failure.empty()) m_failure = m_outputs.error();
     if (m_o.stats) {
         const engine::ReactorStats s = m_reactor->stats();
         const double secs =
-            std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_clock.start()).count());
         char rate[64];
         std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(s.messagesIn) / secs);
         say("stats: messages: " + std::to_string(s.messagesIn) + " in (" + rate + "/s), " +
@@ -184,7 +146,7 @@ int UdpSession::run() {
         if (!human()) say(m_unreachable);  // (a person has seen the warning line)
         return 1;
     }
-    if (m_timedOut && m_o.count && !m_limitReached) {
+    if (m_clock.timedOut() && m_o.count && !m_limitReached) {
         say("timed out after " + m_o.timeoutText + " s: " + std::to_string(m_reactor->stats().messagesIn) + " of " +
             std::to_string(m_o.count) + " messages received");
         return 1;
@@ -216,8 +178,7 @@ void UdpSession::startSending() {
 }
 
 void UdpSession::handle(const std::vector<Event>& batch) {
-    m_json.writeEvents(batch);
-    m_record.append(batch);
+    m_outputs.append(batch);
     std::size_t answers = 0;
     std::string lines;
     for (const Event& e : batch) {
@@ -253,10 +214,7 @@ void UdpSession::handle(const std::vector<Event>& batch) {
         if (!status.empty()) m_printer.print(status);
     }
     if (m_failure.empty()) {
-        if (m_json.failed())
-            m_failure = m_json.error();
-        else if (m_record.failed())
-            m_failure = m_record.error();
+        m_failure = m_outputs.error();
         if (!m_failure.empty()) requestStop();
     }
 }

@@ -6,7 +6,8 @@
 #include "app/cli/OptionGroups.h"
 #include "app/cli/Values.h"
 
-#include "engine/net/Address.h"
+#include "engine/net/Platform.h"
+#include "engine/reactor/DatagramOptions.h"
 
 #include <CLI/CLI.hpp>
 
@@ -31,10 +32,7 @@ void addAddressing(OptionDefiner& d, CLI::App& app, UdpOptions& o, bool listen) 
         d.value(
             app, "--multicast", "GROUP",
             "join the multicast GROUP (a numeric address); without a HOST, bind 0.0.0.0:PORT or [::]:PORT.",
-            [](const std::string& v) {
-                return engine::Address::fromNumeric(v, 1) ? std::string()
-                                                          : "expected a numeric multicast address, got " + quote(v);
-            },
+            nullptr,  // checked with the host and the interface in finishUdp()
             [&o](const std::string& v) { o.dgram.multicastGroup = v; });
     d.value(
         app, "--multicast-if", "IF",
@@ -160,6 +158,7 @@ std::string finishUdp(bool listen, const std::vector<std::string>& p, UdpOptions
         if (std::string e = parseHostAndPort("udp send", p, o.host, o.port); !e.empty()) return e;
     }
     if (std::string e = familyConflict(o.host, o.family); !e.empty()) return e;
+    if (std::string e = engine::datagramOptionsProblem(o.dgram, listen, o.host); !e.empty()) return e;
     if (o.json && o.quiet) return "--json and --quiet cannot be used together";
     if (o.interval.count() > 0 && o.sends.empty()) return "--interval paces the --send data, but there is no --send";
     if (o.repeatGiven && o.sends.empty()) return "--repeat repeats the --send data, but there is no --send";

@@ -6,7 +6,6 @@
 #include <system_error>
 
 namespace engine {
-namespace {
 
 int hexValue(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -14,6 +13,8 @@ int hexValue(char c) noexcept {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
+
+namespace {
 
 // A byte as the user would see it in an error message.
 std::string shown(char c) {

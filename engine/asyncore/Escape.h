@@ -36,6 +36,9 @@ struct EscapeError {
     std::string message;       ///< A full sentence naming the position.
 };
 
+/// The value of the hex digit `c` (0-9, a-f, A-F), or -1 when it is none.
+int hexValue(char c) noexcept;
+
 /// Decodes escaped text. On a mistake returns nullopt and fills `error`
 /// (if given), e.g. "unknown escape '\q' at position 3; use \r \n \t \0 \\ or \xNN".
 std::optional<std::string> parseEscaped(std::string_view text, EscapeError* error = nullptr);

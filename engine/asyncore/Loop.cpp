@@ -14,10 +14,12 @@
 
 #include "engine/asyncore/Dispatcher.h"
 #include "engine/asyncore/Poller.h"
+#include "engine/net/EnumNames.h"
 #include "engine/net/SocketOps.h"
 
 #include "engine/asyncore/StreamLayer.h"
 
+#include <array>
 #include <cassert>
 #include <chrono>
 #include <cstdio>
@@ -25,21 +27,11 @@
 
 namespace engine {
 
-std::string_view backendName(Backend b) noexcept {
-    switch (b) {
-    case Backend::Select: return "select";
-    case Backend::Poll: return "poll";
-    case Backend::Epoll: return "epoll";
-    }
-    return "?";
-}
+namespace {
+constexpr std::array<std::string_view, 3> kBackendNames = {"select", "poll", "epoll"};
+}  // namespace
 
-std::optional<Backend> parseBackend(std::string_view name) noexcept {
-    if (name == "select") return Backend::Select;
-    if (name == "poll") return Backend::Poll;
-    if (name == "epoll") return Backend::Epoll;
-    return std::nullopt;
-}
+LW_ENUM_NAMES(Backend, backendName, parseBackend, kBackendNames)
 
 bool backendAvailable(Backend b) noexcept {
 #if defined(__linux__)

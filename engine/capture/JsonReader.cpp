@@ -1,6 +1,8 @@
 // JsonReader.cpp — a strict JSON parser for one line, and field access.
 #include "engine/capture/JsonReader.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <charconv>
 #include <utility>
 
@@ -92,10 +94,7 @@ private:
         v = 0;
         for (int k = 0; k < 4; ++k) {
             const char c = m_s[m_i++];
-            int d = -1;
-            if (c >= '0' && c <= '9') d = c - '0';
-            if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+            const int d = hexValue(c);
             if (d < 0) return fail("invalid \\u escape");
             v = v * 16 + static_cast<unsigned>(d);
         }

@@ -18,7 +18,11 @@ namespace engine::fileops {
 
 #if defined(_WIN32)
 
-OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode*/) {
+namespace {
+// Opens `path` with std::fopen, in `existingMode` if it exists and else in
+// `newMode`, unless it is a symbolic link (never written through) or, with
+// `keepExisting`, an existing regular file.
+OpenedFile fopenNoFollow(const std::string& path, bool keepExisting, const char* newMode, const char* existingMode) {
     OpenedFile r;
     std::error_code ec;
     const auto st = std::filesystem::symlink_status(path, ec);
@@ -27,12 +31,12 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode
         return r;
     }
     const bool exists = !ec && std::filesystem::exists(st);
-    if (exists && std::filesystem::is_regular_file(st) && !overwrite) {
+    if (exists && std::filesystem::is_regular_file(st) && keepExisting) {
         r.outcome = OpenOutcome::Exists;
         return r;
     }
     errno = 0;
-    r.file = std::fopen(path.c_str(), exists ? "wb" : "wbx");
+    r.file = std::fopen(path.c_str(), exists ? existingMode : newMode);
     if (!r.file) {
         r.error = errno ? errno : EIO;
         r.outcome = r.error == EEXIST ? OpenOutcome::Exists : OpenOutcome::Failed;
@@ -40,6 +44,11 @@ OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode
     }
     r.outcome = OpenOutcome::Opened;
     return r;
+}
+}  // namespace
+
+OpenedFile openNoFollow(const std::string& path, bool overwrite, unsigned /*mode*/) {
+    return fopenNoFollow(path, !overwrite, "wbx", "wb");
 }
 
 void setStdioBinary() noexcept {
@@ -49,21 +58,7 @@ void setStdioBinary() noexcept {
 }
 
 OpenedFile openAppendNoFollow(const std::string& path, unsigned /*mode*/) {
-    OpenedFile r;
-    std::error_code ec;
-    const auto st = std::filesystem::symlink_status(path, ec);
-    if (!ec && std::filesystem::is_symlink(st)) {
-        r.outcome = OpenOutcome::Symlink;
-        return r;
-    }
-    errno = 0;
-    r.file = std::fopen(path.c_str(), "ab");
-    if (!r.file) {
-        r.error = errno ? errno : EIO;
-        return r;
-    }
-    r.outcome = OpenOutcome::Opened;
-    return r;
+    return fopenNoFollow(path, false, "ab", "ab");
 }
 
 #else

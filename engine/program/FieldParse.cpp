@@ -1,6 +1,8 @@
 // FieldParse.cpp — bounded RESP / HTTP / SMTP field parsers for one message group.
 #include "engine/program/FieldParse.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -195,10 +197,7 @@ std::optional<std::uint64_t> hexNumber(std::string_view s) {
     if (s.empty() || s.size() > 15) return std::nullopt;
     std::uint64_t v = 0;
     for (char c : s) {
-        int d = -1;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+        const int d = hexValue(c);
         if (d < 0) return std::nullopt;
         v = v * 16 + static_cast<std::uint64_t>(d);
     }

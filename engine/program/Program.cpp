@@ -3,6 +3,9 @@
 
 #include "engine/program/LineReader.h"
 
+#include "engine/asyncore/Escape.h"
+#include "engine/net/EnumNames.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -10,14 +13,11 @@
 
 namespace engine::program {
 
-std::string_view senderName(Sender s) noexcept {
-    switch (s) {
-    case Sender::Any: return "any";
-    case Sender::Client: return "client";
-    case Sender::Server: return "server";
-    }
-    return "any";
-}
+namespace {
+constexpr std::array<std::string_view, 3> kSenderNames = {"any", "client", "server"};
+}  // namespace
+
+std::string_view senderName(Sender s) noexcept { return enumName(kSenderNames, s, "any"); }
 
 // --- Expressions -------------------------------------------------------------------------------
 
@@ -296,12 +296,6 @@ std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p, std::size
     if (i >= p.size() || p[i] != '^') return std::nullopt;
     ++i;
     std::bitset<256> set;
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
     // One escape at p[j] == '\\': the byte, or -1 for "not simple"; `used` its length.
     auto escape = [&](std::size_t j, std::size_t& used) -> int {
         if (j + 1 >= p.size()) return -1;
@@ -310,9 +304,9 @@ std::optional<std::bitset<256>> requiredFirstBytes(std::string_view p, std::size
         if (c == 'r') return '\r';
         if (c == 'n') return '\n';
         if (c == 't') return '\t';
-        if (c == 'x' && j + 3 < p.size() && hex(p[j + 2]) >= 0 && hex(p[j + 3]) >= 0) {
+        if (c == 'x' && j + 3 < p.size() && hexValue(p[j + 2]) >= 0 && hexValue(p[j + 3]) >= 0) {
             used = 4;
-            return hex(p[j + 2]) * 16 + hex(p[j + 3]);
+            return hexValue(p[j + 2]) * 16 + hexValue(p[j + 3]);
         }
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x80 && !std::isalnum(u)) return c;  // escaped punctuation
@@ -511,9 +505,10 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                     statesUsed.emplace_back(rule.state, lineNo);
                 } else if (w == "from") {
                     const std::string_view s = r.word();
-                    if (s == "client") rule.from = Sender::Client;
-                    else if (s == "server") rule.from = Sender::Server;
-                    else return fail(lineNo, "from needs client or server");
+                    // client or server: the rows after "any"
+                    const auto from = parseEnumName<Sender>(kSenderNames, s, 1);
+                    if (!from) return fail(lineNo, "from needs client or server");
+                    rule.from = *from;
                 } else if (w == "heard") {
                     const std::string_view s = r.word();
                     if (!validName(s)) return fail(lineNo, "heard needs a note's name (or any)");

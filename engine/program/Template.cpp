@@ -1,6 +1,8 @@
 // Template.cpp — reply templates: parsing and rendering.
 #include "engine/program/Template.h"
 
+#include "engine/asyncore/Escape.h"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -8,13 +10,6 @@
 namespace engine::program {
 
 namespace {
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 std::string printableChar(char c) {
     const auto u = static_cast<unsigned char>(c);

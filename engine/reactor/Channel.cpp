@@ -116,14 +116,7 @@ void Channel::applyOptions() {
     acInBufferSize = std::max<std::size_t>(m_opts.inBufferSize, 1);
     acOutBufferSize = std::max<std::size_t>(m_opts.outBufferSize, 1);
     if (!m_opts.programs.empty() && role() != ChannelRole::Listener) {
-        // What this channel receives comes from the server (a client) or the client (an accepted connection).
-        m_program = std::make_unique<program::ProgramRunner>(
-            m_opts.programs, role() == ChannelRole::Client ? program::Sender::Server : program::Sender::Client,
-            m_opts.maxMessage);
-        const Terminator first = m_program->initialTerminator();
-        AsyncChat::setTerminator(first);
-        cacheTerminator(first);
-        wireNotes();
+        startPrograms();
     } else {
         AsyncChat::setTerminator(m_opts.terminator);
         cacheTerminator();
@@ -320,14 +313,19 @@ void Channel::applyPrograms(std::vector<std::shared_ptr<const program::Program>>
         emit(EventKind::TerminatorSet).setTerminator(m_opts.terminator);
         return;
     }
+    emit(EventKind::TerminatorSet).setTerminator(startPrograms());
+}
+
+Terminator Channel::startPrograms() {
+    // What this channel receives comes from the server (a client) or the client (an accepted connection).
     m_program = std::make_unique<program::ProgramRunner>(
         m_opts.programs, role() == ChannelRole::Client ? program::Sender::Server : program::Sender::Client,
         m_opts.maxMessage);
-    const Terminator first = m_program->initialTerminator();
+    Terminator first = m_program->initialTerminator();
     AsyncChat::setTerminator(first);
     cacheTerminator(first);
     wireNotes();
-    emit(EventKind::TerminatorSet).setTerminator(first);
+    return first;
 }
 
 void Channel::wireNotes() {
@@ -521,23 +519,19 @@ void Channel::foundTerminator() {
         return;
     }
     m_report.terminatorFound(getTerminator(), counted);
-    if (m_opts.echo) {
-        if (m_batchEcho) {
-            m_echoOut.append(m_termBytes);
-            m_echoReady = m_echoOut.size();
-            ++m_echoReplies;
-        } else {
-            m_message.append(m_termBytes);
-            echoReply(m_message);
-            m_message.clear();
-        }
-    }
+    if (m_opts.echo) echoFound(m_termBytes);
     if (m_countTerminator) AsyncChat::setTerminator(m_opts.terminator);  // fixed-size records
-    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
-        m_ctx.limitReported = true;
-        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
-            static_cast<std::int64_t>(m_ctx.messageLimit);
+    m_ctx.checkMessageLimit();
+}
+
+void Channel::echoFound(std::string_view consumed) {
+    if (m_batchEcho) {
+        echoReply(consumed);  // the message's bytes went to m_echoOut as they came
+        return;
     }
+    m_message.append(consumed);
+    echoReply(m_message);
+    m_message.clear();
 }
 
 void Channel::runProgram(bool counted) {
@@ -548,17 +542,7 @@ void Channel::runProgram(bool counted) {
     m_report.terminatorFound(getTerminator(), counted, v.group, v.rules,
                              v.mark);
     for (std::string& e : v.errors) m_report.warning(WarningCode::Program, std::move(e));
-    if (m_opts.echo) {
-        if (m_batchEcho) {
-            m_echoOut.append(consumed);
-            m_echoReady = m_echoOut.size();
-            ++m_echoReplies;
-        } else {
-            m_message.append(consumed);
-            echoReply(m_message);
-            m_message.clear();
-        }
-    }
+    if (m_opts.echo) echoFound(consumed);
     // Inside found_terminator: handle_read()'s loop frames the bytes still buffered with it.
     const Terminator& next = m_program->nextTerminator();
     // Set again unless it is the bytes terminator already in force (a count has counted down to 0, R8).
@@ -577,11 +561,7 @@ void Channel::runProgram(bool counted) {
             requestCloseWhenDone();
         }
     }
-    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
-        m_ctx.limitReported = true;
-        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
-            static_cast<std::int64_t>(m_ctx.messageLimit);
-    }
+    m_ctx.checkMessageLimit();
 }
 
 void Channel::echoReply(std::string_view reply) {

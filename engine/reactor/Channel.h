@@ -254,8 +254,14 @@ private:
     /// found_terminator() with a protocol program: its verdict reported,
     /// its replies pushed, its terminator set (for the bytes still buffered).
     void runProgram(bool counted);
+    /// A new runner of the options' programs: its first terminator set
+    /// (and returned), its notes wired.
+    Terminator startPrograms();
     void attemptConnect();
     void echoReply(std::string_view reply);
+    /// Echo, in found_terminator: the message and the terminator's bytes it
+    /// `consumed` (none for a count) go back, batched or pushed now.
+    void echoFound(std::string_view consumed);
     /// Max message reached: what an echo holds of the message goes out now.
     void passOnPartial();
     void flushEcho();

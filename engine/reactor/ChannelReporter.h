@@ -52,6 +52,13 @@ struct ChannelContext {
     /// found_terminator count at which `limit_reached` is emitted (0: never).
     std::uint64_t messageLimit = 0;
     bool limitReported = false;
+    /// `limit_reached`, once, when the messages in have reached messageLimit.
+    void checkMessageLimit() {
+        if (messageLimit && !limitReported && totals.messagesIn >= messageLimit) {
+            limitReported = true;
+            events.emplace(EventKind::LimitReached, kReactorChannel).count = static_cast<std::int64_t>(messageLimit);
+        }
+    }
     /// A spare descriptor, given up to accept-and-close a connection when
     /// accept() fails with EMFILE (muduo's and libuv's trick).
     Socket reserve;

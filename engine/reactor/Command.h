@@ -11,6 +11,7 @@
 #pragma once
 
 #include "engine/asyncore/BufferSizes.h"
+#include "engine/reactor/DatagramOptions.h"
 #include "engine/reactor/Event.h"
 #include "engine/reactor/HostedWork.h"
 #include "engine/asyncore/Terminator.h"
@@ -118,31 +119,6 @@ struct ChannelOptions {
     /// of its own. The legs of a proxied connection are framed and marked,
     /// never answered or closed by a program. Empty: none.
     std::vector<std::shared_ptr<const program::Program>> programs;
-};
-
-/// What a UDP channel (DatagramChannel.h) starts with.
-struct DatagramOptions {
-    static constexpr std::size_t kDefaultQueueLimit = 4u << 20;  // 4 MiB
-    /// Framing within a datagram: none (each datagram one message), bytes,
-    /// or a count. Nothing carries over from one datagram to the next.
-    Terminator terminator = Terminator::none();
-    /// Each datagram received goes back, byte for byte, to its sender.
-    bool echo = false;
-    /// SO_BROADCAST (needed to send to a broadcast address).
-    bool broadcast = false;
-    /// A bound channel joins this multicast group (a numeric address; "": none).
-    std::string multicastGroup;
-    /// The interface for the group and for outgoing multicast: an IPv4
-    /// address, or an IPv6 interface index as a number ("": the system's choice).
-    std::string multicastInterface;
-    /// IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS (-1: the system's default, 1).
-    int multicastTtl = -1;
-    /// IP_MULTICAST_LOOP (-1: the system's default, on; 0 off; 1 on).
-    int multicastLoop = -1;
-    /// Datagrams waiting for the socket, in bytes, at most; an echoing
-    /// channel stops reading while its replies fill half of it, and a push
-    /// past it is dropped with an `error`.
-    std::size_t queueLimit = kDefaultQueueLimit;
 };
 
 /// Every channel, for commands that take "one channel or all" (Snapshot).

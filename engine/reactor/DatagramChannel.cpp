@@ -4,7 +4,6 @@
 #include "engine/net/SocketOps.h"
 #include "engine/reactor/EventQueue.h"
 
-#include <charconv>
 #include <exception>
 #include <stdexcept>
 #include <system_error>
@@ -27,30 +26,15 @@ DatagramChannel::~DatagramChannel() {
     setTap(nullptr);
 }
 
-namespace {
-// The multicast interface as given: an IPv4 address, or an IPv6 interface index.
-bool parseInterface(const std::string& text, Address& v4, unsigned& v6index) {
-    if (text.empty()) return true;
-    if (auto a = Address::fromNumeric(text, 0); a && a->family() == kAfInet) {
-        v4 = *a;
-        return true;
-    }
-    unsigned n = 0;
-    const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
-    v6index = n;
-    return true;
-}
-}  // namespace
-
-void DatagramChannel::setup() {
+void DatagramChannel::setup(const Address* bound) {
     // The options that apply to both modes; any refusal is an error that closes.
+    if (std::string why = datagramOptionsProblem(m_opts, bound != nullptr, bound ? bound->host() : std::string());
+        !why.empty())
+        throw std::runtime_error(why);
     if (m_opts.broadcast) setBroadcast(true);
     Address v4If;
     unsigned v6If = 0;
-    if (!parseInterface(m_opts.multicastInterface, v4If, v6If))
-        throw std::runtime_error("the multicast interface \"" + m_opts.multicastInterface +
-                                 "\" is neither an IPv4 address nor an interface index");
+    parseMulticastInterface(m_opts.multicastInterface, v4If, v6If);
     if (!m_opts.multicastInterface.empty()) setMulticastInterface(v4If, v6If);
     if (m_opts.multicastTtl >= 0) setMulticastTtl(m_opts.multicastTtl);
     if (m_opts.multicastLoop >= 0) setMulticastLoop(m_opts.multicastLoop != 0);
@@ -60,19 +44,15 @@ void DatagramChannel::bindTo(const Address& address) {
     try {
         createDatagramSocket(address.family());
         if (!m_opts.multicastGroup.empty()) setReuseAddr();  // several receivers of one group on one host
-        setup();
+        setup(&address);
+        // With a group (of the address's family: setup() checked it), bound to
+        // the wildcard or the group itself so that the group's datagrams arrive.
+        bind(address);
         if (!m_opts.multicastGroup.empty()) {
-            const auto group = Address::fromNumeric(m_opts.multicastGroup, 0);
-            if (!group || !sockops::isMulticast(*group) || group->family() != address.family())
-                throw std::runtime_error("\"" + m_opts.multicastGroup + "\" is not a multicast group of the address's family");
-            // Bound to the wildcard (or the group) so that the group's datagrams arrive.
-            bind(address);
             Address v4If;
             unsigned v6If = 0;
-            parseInterface(m_opts.multicastInterface, v4If, v6If);
-            joinGroup(*group, v4If, v6If);
-        } else {
-            bind(address);
+            parseMulticastInterface(m_opts.multicastInterface, v4If, v6If);
+            joinGroup(*Address::fromNumeric(m_opts.multicastGroup, 0), v4If, v6If);
         }
         std::error_code ec;
         const Address local = sockops::localAddress(socketHandle(), ec);
@@ -93,7 +73,7 @@ void DatagramChannel::bindTo(const Address& address) {
 void DatagramChannel::connectToPeer(const Address& peer, const std::string& host) {
     try {
         createDatagramSocket(peer.family());
-        setup();
+        setup(nullptr);
         m_phase = ChannelPhase::Connecting;
         m_report.connecting(peer, host);
         connectPeer(peer);
@@ -227,11 +207,7 @@ void DatagramChannel::handleDatagram(const Datagram& d) {
 void DatagramChannel::handleMessage(std::string_view message, const Datagram& d, bool terminated) {
     (void)terminated;
     m_report.datagram(message, d.peer.toString(), terminator().framesInput() ? d.data.size() : 0);
-    if (m_ctx.messageLimit && !m_ctx.limitReported && m_ctx.totals.messagesIn >= m_ctx.messageLimit) {
-        m_ctx.limitReported = true;
-        m_ctx.events.emplace(EventKind::LimitReached, kReactorChannel).count =
-            static_cast<std::int64_t>(m_ctx.messageLimit);
-    }
+    m_ctx.checkMessageLimit();
 }
 
 void DatagramChannel::handleOversized(const Datagram& d) {

@@ -92,7 +92,8 @@ private:
         ChannelId id = 0;
         std::uint32_t traceId() const override { return id; }
     };
-    void setup();
+    // The options of both modes; throws with datagramOptionsProblem() for `bound` (nullptr: connected).
+    void setup(const Address* bound);
     void fail(int code, std::string message);
     void finish(CloseReason reason, int error, std::string detail);
 

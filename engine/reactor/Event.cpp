@@ -2,6 +2,7 @@
 // names are in the kind table, EventKinds.cpp.)
 #include "engine/reactor/Event.h"
 
+#include "engine/net/EnumNames.h"
 #include "engine/reactor/EventKinds.h"
 
 #include <array>
@@ -9,23 +10,11 @@
 namespace engine {
 namespace {
 
-template <class E, std::size_t N>
-std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view name) noexcept {
-    for (std::size_t i = 0; i < N; ++i)
-        if (names[i] == name) return static_cast<E>(i);
-    return std::nullopt;
-}
-
-template <class E, std::size_t N>
-std::string_view nameOf(const std::array<std::string_view, N>& names, E e) noexcept {
-    const auto i = static_cast<std::size_t>(e);
-    return i < N ? names[i] : std::string_view("?");
-}
-
 constexpr std::array<std::string_view, 3> kRoleNames = {"client", "listener", "accepted"};
 constexpr std::array<std::string_view, 6> kPhaseNames = {
     "resolving", "connecting", "connected", "listening", "closing", "closed",
 };
+constexpr std::array<std::string_view, 3> kLevelNames = {"lifecycle", "messages", "full"};
 constexpr std::array<std::string_view, 6> kReadyNames = {"in", "pri", "out", "err", "hup", "nval"};
 
 // Both null, or both set and equal.
@@ -37,19 +26,7 @@ bool samePointee(const std::shared_ptr<const T>& a, const std::shared_ptr<const 
 
 }  // namespace
 
-std::string_view eventLevelName(EventLevel l) noexcept {
-    switch (l) {
-    case EventLevel::Lifecycle: return "lifecycle";
-    case EventLevel::Messages: return "messages";
-    case EventLevel::Full: return "full";
-    }
-    return "?";
-}
-
-// An enum's name and its parse, both from the one table of names.
-#define LW_ENUM_NAMES(Enum, nameFn, parseFn, names)                                               \
-    std::string_view nameFn(Enum value) noexcept { return nameOf(names, value); }                 \
-    std::optional<Enum> parseFn(std::string_view name) noexcept { return lookup<Enum>(names, name); }
+std::string_view eventLevelName(EventLevel l) noexcept { return enumName(kLevelNames, l); }
 
 LW_ENUM_NAMES(HostPhase, hostPhaseName, parseHostPhase, kHostPhaseNames)
 LW_ENUM_NAMES(CloseReason, closeReasonName, parseCloseReason, kCloseReasonNames)
@@ -57,8 +34,6 @@ LW_ENUM_NAMES(ProducerKind, producerKindName, parseProducerKind, kProducerKindNa
 LW_ENUM_NAMES(WarningCode, warningCodeName, parseWarningCode, kWarningCodeNames)
 LW_ENUM_NAMES(ChannelRole, channelRoleName, parseChannelRole, kRoleNames)
 LW_ENUM_NAMES(ChannelPhase, channelPhaseName, parseChannelPhase, kPhaseNames)
-
-#undef LW_ENUM_NAMES
 
 std::vector<std::string_view> readyBitNames(unsigned bits) {
     std::vector<std::string_view> out;

@@ -34,6 +34,16 @@ void LoopThread::start(Hooks hooks) {
     }
 }
 
+bool LoopThread::tryStart(Hooks hooks, std::string* error) {
+    try {
+        start(std::move(hooks));
+    } catch (const std::exception& e) {
+        if (error) *error = e.what();
+        return false;
+    }
+    return true;
+}
+
 bool LoopThread::post(Task task) {
     MutexLock lock(m_mutex);
     return enqueueLocked(task);

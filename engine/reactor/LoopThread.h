@@ -53,6 +53,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -97,6 +98,9 @@ public:
     /// `started` hook are done; throws what they threw (std::system_error if
     /// the Waker's descriptors cannot be made), the thread having ended.
     void start(Hooks hooks = {});
+    /// start() for a caller that reports rather than throws: false, with
+    /// what was thrown in `error` (if given), when the thread did not start.
+    bool tryStart(Hooks hooks, std::string* error);
 
     /// Queues `task` for the loop thread and wakes it. Never blocks beyond a
     /// short lock. False once the loop has ended (the task is destroyed).

@@ -941,10 +941,7 @@ void Reactor::Impl::execute(cmd::SetBackend& c) {
 void Reactor::Impl::execute(cmd::SetMessageLimit& c) {
     m_ctx.messageLimit = c.messages;
     m_ctx.limitReported = false;
-    if (c.messages != 0 && m_ctx.totals.messagesIn >= c.messages) {
-        m_ctx.limitReported = true;
-        m_events.emplace(EventKind::LimitReached, kReactorChannel).count = static_cast<std::int64_t>(c.messages);
-    }
+    m_ctx.checkMessageLimit();  // already reached: at once
 }
 
 void Reactor::Impl::execute(cmd::Shutdown&) { m_thread.quit(); }

@@ -758,13 +758,7 @@ bool Mocker::Impl::start(Observer observer, std::string* error) {
         emit(std::move(err));
     };
     hooks.stopping = [this] { closeAll(); };
-    try {
-        m_loop.start(std::move(hooks));  // returns once listening, or throws why not
-    } catch (const std::exception& e) {
-        if (error) *error = e.what();
-        return false;
-    }
-    return true;
+    return m_loop.tryStart(std::move(hooks), error);  // returns once listening, or false with why not
 }
 
 void Mocker::Impl::listen() {

@@ -6,6 +6,7 @@
 #include "engine/asyncore/AsyncChat.h"
 #include "engine/asyncore/Escape.h"
 #include "engine/asyncore/Pattern.h"
+#include "engine/net/EnumNames.h"
 #include "engine/net/SocketOps.h"
 #include "engine/asyncore/TimerQueue.h"
 #include "engine/reactor/LoopThread.h"
@@ -24,21 +25,11 @@
 
 namespace engine {
 
-std::string_view pacingName(Pacing p) noexcept {
-    switch (p) {
-    case Pacing::Original: return "original";
-    case Pacing::Fast: return "fast";
-    case Pacing::Lockstep: return "lockstep";
-    }
-    return "?";
-}
+namespace {
+constexpr std::array<std::string_view, 3> kPacingNames = {"original", "fast", "lockstep"};
+}  // namespace
 
-std::optional<Pacing> parsePacing(std::string_view name) noexcept {
-    if (name == "original") return Pacing::Original;
-    if (name == "fast") return Pacing::Fast;
-    if (name == "lockstep") return Pacing::Lockstep;
-    return std::nullopt;
-}
+LW_ENUM_NAMES(Pacing, pacingName, parsePacing, kPacingNames)
 
 std::string_view divergenceKindName(Divergence::Kind k) noexcept {
     switch (k) {
@@ -536,13 +527,9 @@ void Replayer::Impl::start(Observer observer) {
         if (m_client) m_client->abandon();
         m_client.reset();
     };
-    try {
-        m_loop.start(std::move(hooks));
-    } catch (const std::exception& e) {
-        // The thread could not start (its Waker's descriptors): it has ended,
-        // so finishing here races with nothing.
-        finish(ReplayResult::Status::Failed, e.what());
-    }
+    // The thread could not start (its Waker's descriptors): it has ended,
+    // so finishing here races with nothing.
+    if (std::string why; !m_loop.tryStart(std::move(hooks), &why)) finish(ReplayResult::Status::Failed, why);
 }
 
 void Replayer::Impl::cancel() {

@@ -359,13 +359,7 @@ bool UdpMock::start(Observer observer, std::string* error) {
         if (m_socket) m_socket->closeNoThrow();
         m_socket.reset();
     };
-    try {
-        m_loop.start(std::move(hooks));  // returns once bound, or throws why not
-    } catch (const std::exception& e) {
-        if (error) *error = e.what();
-        return false;
-    }
-    return true;
+    return m_loop.tryStart(std::move(hooks), error);  // returns once bound, or false with why not
 }
 
 void UdpMock::open() {

@@ -203,19 +203,9 @@ class Conversation(Base):
         except EOFError:
             fail(where, 'the peer closed the connection', expected, 'the close')
 
-    def expect(self, how, want, names, within, timeout, where, expected):
-        t = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + t
-        msg = b''
-        for _ in range(within):
-            msg = self.message(max(0.0, deadline - time.monotonic()), where, expected)
-            m = matches(how, want, msg)
-            if m:
-                self.matched(how, m, msg, names)
-                return
-        fail(where, 'the next message did not match' if within == 1 else
-             'none of the next %d messages matched' % within, expected, show(msg))
+)PY";
 
+const char* const kPwntoolsEnd = R"PY(
     def expect_close(self, timeout, where, expected):
         t = self.timeout if timeout is None else timeout
         if self.io is None:
@@ -309,19 +299,9 @@ class Conversation(Base):
         except OSError as e:
             fail(where, 'the connection failed (%s)' % e, expected, 'nothing')
 
-    async def expect(self, how, want, names, within, timeout, where, expected):
-        t = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + t
-        msg = b''
-        for _ in range(within):
-            msg = await self.message(max(0.0, deadline - time.monotonic()), where, expected)
-            m = matches(how, want, msg)
-            if m:
-                self.matched(how, m, msg, names)
-                return
-        fail(where, 'the next message did not match' if within == 1 else
-             'none of the next %d messages matched' % within, expected, show(msg))
+)PY";
 
+const char* const kAsyncioEnd = R"PY(
     async def expect_close(self, timeout, where, expected):
         t = self.timeout if timeout is None else timeout
         if self.reader is None:
@@ -365,6 +345,24 @@ std::string tlsArgs(const TlsConfig& c, const std::string& where) {
     auto opt = [](const std::string& v) { return v.empty() ? std::string("None") : pythonStr(v); };
     return "tls_context(" + std::string(c.verify ? "False" : "True") + ", " + opt(c.caFile) + ", " + opt(c.certFile) +
            ", " + opt(c.keyFile) + ", " + where + "), " + opt(c.serverName);
+}
+
+// Conversation.expect(), the same in both but for `A` ("await " with
+// asyncio, else "") before the wait for a message.
+std::string expectMethod(const std::string& A) {
+    return "    " + std::string(A.empty() ? "" : "async ") +
+           "def expect(self, how, want, names, within, timeout, where, expected):\n"
+           "        t = self.timeout if timeout is None else timeout\n"
+           "        deadline = time.monotonic() + t\n"
+           "        msg = b''\n"
+           "        for _ in range(within):\n"
+           "            msg = " + A + "self.message(max(0.0, deadline - time.monotonic()), where, expected)\n"
+           "            m = matches(how, want, msg)\n"
+           "            if m:\n"
+           "                self.matched(how, m, msg, names)\n"
+           "                return\n"
+           "        fail(where, 'the next message did not match' if within == 1 else\n"
+           "             'none of the next %d messages matched' % within, expected, show(msg))\n";
 }
 
 const char* matchName(program::Rule::Match m) {
@@ -534,6 +532,8 @@ std::optional<std::string> exportPython(const Script& script, PythonFlavor flavo
                       "connect's target)\n";
     out += kCommonTop;
     out += aio ? kAsyncio : kPwntools;
+    out += expectMethod(A);
+    out += aio ? kAsyncioEnd : kPwntoolsEnd;
     out += regexes;
     out += body;
     out += "    " + A + "s.close()\n    print('passed: ' + " + pythonStr(script.file()) + ")\n\n\n";

@@ -1,17 +1,14 @@
 // ChannelParams.cpp — dialog parameters to engine options.
 #include "ui/model/ChannelParams.h"
 
-#include "engine/net/Address.h"
 #include "engine/net/Platform.h"
-#include "engine/net/SocketOps.h"
 #include "engine/program/Presets.h"
+#include "engine/reactor/DatagramOptions.h"
 #include "engine/tls/LocalCaInfo.h"
 
 #include <QFileInfo>
 #include <QObject>
 #include <QStringList>
-
-#include <optional>
 
 namespace ui {
 
@@ -152,48 +149,9 @@ QString UdpSocketOptions::describe(const engine::DatagramOptions& o) {
 }
 
 QString udpOptionsProblem(const UdpSocketOptions& o, bool bind, const QString& hostText) {
-    const QString group = o.multicastGroup.trimmed();
-    const QString iface = o.multicastInterface.trimmed();
-    if (o.multicastTtl > 255) return QObject::tr("The multicast TTL goes from 0 to 255.");
-    std::optional<engine::Address> groupAddress;
-    if (bind && !group.isEmpty()) {
-        groupAddress = engine::Address::fromNumeric(group.toStdString(), 0);
-        if (!groupAddress)
-            return QObject::tr("The multicast group \"%1\" is not a numeric address (a group is 224.0.0.0 to "
-                               "239.255.255.255, or ff00::/8 for IPv6).")
-                .arg(group);
-        if (!engine::sockops::isMulticast(*groupAddress))
-            return QObject::tr("%1 is not a multicast address: a group is 224.0.0.0 to 239.255.255.255 (IPv4) or "
-                               "ff00::/8 (IPv6).")
-                .arg(group);
-    }
-    if (!iface.isEmpty()) {
-        const auto a = engine::Address::fromNumeric(iface.toStdString(), 0);
-        bool index = false;
-        iface.toUInt(&index);
-        if (!(a && a->family() == engine::kAfInet) && !index)
-            return QObject::tr("The multicast interface \"%1\" is neither an IPv4 address (such as 127.0.0.1) nor an "
-                               "IPv6 interface index (a number).")
-                .arg(iface);
-        if (groupAddress && groupAddress->family() == engine::kAfInet && !a)
-            return QObject::tr("An IPv4 group takes the interface's IPv4 address (such as 127.0.0.1), not an index.");
-        if (groupAddress && groupAddress->family() == engine::kAfInet6 && a)
-            return QObject::tr("An IPv6 group takes the interface's index (a number), not an address.");
-    }
-    if (groupAddress) {
-        const QString host = hostText.trimmed();
-        const auto h = engine::Address::fromNumeric(host.toStdString(), 0);
-        if (h && h->family() != groupAddress->family())
-            return QObject::tr("The group %1 and the host %2 are of different address families.").arg(group, host);
-        const bool wildcard = host == QLatin1String("0.0.0.0") || host == QLatin1String("::") ||
-                              host == QLatin1String("[::]");
-        if (!wildcard && host != group)
-            return QObject::tr("To hear the group %1, bind %2 (every interface) or the group address itself: a "
-                               "socket bound to %3 hears only datagrams sent to %3.")
-                .arg(group, groupAddress->family() == engine::kAfInet6 ? QStringLiteral("::") : QStringLiteral("0.0.0.0"),
-                     host);
-    }
-    return {};
+    engine::DatagramOptions d;
+    o.applyTo(d);
+    return QString::fromStdString(engine::datagramOptionsProblem(d, bind, hostText.trimmed().toStdString()));
 }
 
 QString hostPort(const QString& host, std::uint16_t port) {
