@@ -26,21 +26,13 @@ inline std::shared_ptr<engine::TlsHandshakeInfo> tlsClientHandshake() {
     t->startTls = true;
     t->verified = true;
     t->verifyResult = "ok";
-    engine::CertificateInfo leaf;
-    leaf.subject = "CN=localhost\x1b]0;pwned\x07,O=Evil\xc2\x9b" "2J";
-    leaf.issuer = "CN=Test CA";
-    leaf.notBefore = "2026-01-01T00:00:00Z";
-    leaf.notAfter = "2027-01-01T00:00:00Z";
+    engine::CertificateInfo leaf = certificate("CN=localhost\x1b]0;pwned\x07,O=Evil\xc2\x9b" "2J", "CN=Test CA",
+                                               "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", "AA:BB:CC");
     leaf.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1"};
-    leaf.sha256 = "AA:BB:CC";
     leaf.serial = "01";
     leaf.keyType = "EC P-256";
-    engine::CertificateInfo ca;
-    ca.subject = "CN=Test CA";
-    ca.issuer = "CN=Test CA";
-    ca.notBefore = "2026-01-01T00:00:00Z";
-    ca.notAfter = "2036-01-01T00:00:00Z";
-    ca.sha256 = "DD:EE:FF";
+    engine::CertificateInfo ca =
+        certificate("CN=Test CA", "CN=Test CA", "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", "DD:EE:FF");
     ca.serial = "02";
     ca.keyType = "RSA 2048";
     t->peerChain = {leaf, ca};

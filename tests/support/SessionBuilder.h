@@ -1,7 +1,8 @@
 // SessionBuilder.h — the events of a hand-made session, built by the tests
 // of what stores, exports and shows sessions (engine tests and UI tests alike:
-// tests/support is on the include path of every Qt test). Qt-free: engine
-// types only. Single-threaded, a value the test owns.
+// tests/support is on the include path of every Qt test), and certificate(),
+// one certificate of a hand-made TLS chain. Qt-free: engine types only.
+// Single-threaded, a value the test owns.
 #pragma once
 
 #include "engine/reactor/Event.h"
@@ -64,10 +65,25 @@ public:
         cl.state = st;
         return cl;
     }
+    /// The seq of the last event added (0 before the first).
+    std::uint64_t lastSeq() const { return m_seq; }
     std::vector<engine::Event> events;
 
 private:
     std::uint64_t m_seq = 0;
 };
+
+/// A certificate of a hand-made chain: whom it names, who signed it, when it
+/// is valid and its SHA-256 fingerprint (the other fields left empty).
+inline engine::CertificateInfo certificate(std::string subject, std::string issuer, std::string notBefore,
+                                           std::string notAfter, std::string sha256) {
+    engine::CertificateInfo c;
+    c.subject = std::move(subject);
+    c.issuer = std::move(issuer);
+    c.notBefore = std::move(notBefore);
+    c.notAfter = std::move(notAfter);
+    c.sha256 = std::move(sha256);
+    return c;
+}
 
 }  // namespace lwtest

@@ -4,6 +4,7 @@
 
 #include "engine/reactor/Event.h"
 #include "engine/asyncore/Terminator.h"
+#include "SessionBuilder.h"
 
 #include <cstdint>
 #include <memory>
@@ -20,44 +21,31 @@ inline engine::TlsHandshakeInfo sampleTls(bool verified = true) {
     t.cipher = "TLS_AES_256_GCM_SHA384";
     t.alpn = "h2";
     t.serverName = "localhost";
-    engine::CertificateInfo leaf;
-    leaf.subject = "CN=localhost,O=Linewright Test";
-    leaf.issuer = "CN=Linewright Test CA";
-    leaf.notBefore = "2026-12-01T00:00:00Z";
-    leaf.notAfter = "2027-12-01T00:00:00Z";
+    engine::CertificateInfo leaf = lwtest::certificate("CN=localhost,O=Linewright Test", "CN=Linewright Test CA",
+                                                       "2026-12-01T00:00:00Z", "2027-12-01T00:00:00Z", "AB:CD:EF:01");
     leaf.subjectAltNames = {"DNS:localhost", "IP:127.0.0.1"};
-    leaf.sha256 = "AB:CD:EF:01";
     leaf.keyType = "EC P-256";
-    engine::CertificateInfo ca;
-    ca.subject = "CN=Linewright Test CA";
-    ca.issuer = "CN=Linewright Test CA";
-    ca.notBefore = "2026-01-01T00:00:00Z";
-    ca.notAfter = "2036-01-01T00:00:00Z";
-    ca.sha256 = "12:34:56:78";
-    t.peerChain = {leaf, ca};
+    t.peerChain = {leaf, lwtest::certificate("CN=Linewright Test CA", "CN=Linewright Test CA", "2026-01-01T00:00:00Z",
+                                             "2036-01-01T00:00:00Z", "12:34:56:78")};
     t.verified = verified;
     t.verifySkipped = !verified;
     t.verifyResult = verified ? "ok" : "self-signed certificate in certificate chain";
     return t;
 }
 
-/// Appends events with consecutive seq numbers (from 1) and t_us 1000·seq.
+/// Appends events with consecutive seq numbers (from 1) and t_us 1000·seq
+/// (a lwtest::SessionBuilder that numbers the times itself).
 class EventScript {
 public:
     std::vector<engine::Event> take() {
         std::vector<engine::Event> out;
-        out.swap(m_events);
+        out.swap(m_builder.events);
         return out;
     }
-    std::uint64_t lastSeq() const { return m_seq; }
+    std::uint64_t lastSeq() const { return m_builder.lastSeq(); }
 
     engine::Event& add(engine::EventKind kind, engine::ChannelId channel) {
-        engine::Event& e = m_events.emplace_back();
-        e.seq = ++m_seq;
-        e.tUs = static_cast<std::int64_t>(m_seq) * 1000;
-        e.kind = kind;
-        e.channel = channel;
-        return e;
+        return m_builder.add(kind, static_cast<std::int64_t>(lastSeq() + 1) * 1000, channel);
     }
     engine::Event& listening(engine::ChannelId ch, std::string local, std::int64_t port) {
         engine::Event& e = add(engine::EventKind::Listening, ch);
@@ -155,8 +143,7 @@ public:
     }
 
 private:
-    std::vector<engine::Event> m_events;
-    std::uint64_t m_seq = 0;
+    lwtest::SessionBuilder m_builder;
 };
 
 }  // namespace testsupport

@@ -10,10 +10,12 @@
 // childrenOf()/acceptedOf(): the channels of a role under a parent.
 // findEvent()/hasEvent()/bytesOf(): the store's events of a channel.
 // methodsOf(): the conversation's Method column of a channel. clickOk():
-// presses a dialog's enabled OK button.
+// presses a dialog's enabled OK button. announcedDialog(): the dialog a
+// window's signal announced after an action opened it.
 //
 // The names ChannelId, EventKind and MainWindow come along with them.
-// Nothing here waits: each test waits on these with its own deadline.
+// Nothing here waits but announcedDialog(), with the deadline the test gives
+// it; each test waits on the others with its own deadline.
 // Threads: the test's (GUI) thread.
 #pragma once
 
@@ -30,12 +32,14 @@
 #include <QDialogButtonBox>
 #include <QList>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QString>
 #include <QStringList>
 #include <QTest>
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 namespace uitest {
@@ -148,6 +152,17 @@ inline void clickOk(QDialog* dialog) {
     QPushButton* ok = box->button(QDialogButtonBox::Ok);
     QVERIFY2(ok->isEnabled(), qPrintable(ok->toolTip()));
     QTest::mouseClick(ok, Qt::LeftButton);
+}
+
+/// Runs `open` and returns the `Dialog` that `opened` announced: nullptr
+/// unless it came, once, within `timeoutMs`.
+template <typename Dialog>
+Dialog* announcedDialog(MainWindow& w, void (MainWindow::*opened)(Dialog*), const std::function<void()>& open,
+                        int timeoutMs) {
+    QSignalSpy spy(&w, opened);
+    open();
+    if (!QTest::qWaitFor([&] { return spy.count() == 1; }, timeoutMs)) return nullptr;
+    return spy.at(0).at(0).value<Dialog*>();
 }
 
 }  // namespace uitest

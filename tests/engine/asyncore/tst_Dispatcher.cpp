@@ -99,6 +99,26 @@ struct Server {
     }
 };
 
+/// The running test's "backend" (a global row) and "family" (its own row).
+Backend rowBackend() {
+    QFETCH_GLOBAL(Backend, backend);
+    return backend;
+}
+int rowFamily() {
+    QFETCH(int, family);
+    return family;
+}
+
+/// What a TestDispatcherLoop case over a family sets up first: its backend
+/// and family, a Loop, and a Server listening on loopback on it. Owns the
+/// loop and the server; the test's thread only.
+struct ServedLoop {
+    Backend backend = rowBackend();
+    int family = rowFamily();
+    Loop loop;
+    Server server{loop, family};
+};
+
 /// An async_chat whose handleConnect() pushes a greeting (E3).
 class GreetingChat : public engine::AsyncChat {
 public:
@@ -448,24 +468,21 @@ void TestDispatcher::setReuseAddr() {
 void TestDispatcherLoop::handleConnect() {
     // test_handle_connect + D6 + E3: connect() returns at once (in progress);
     // handleConnect() runs on the first event with connected still false.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    Probe client(&loop, nullptr, "client");
-    connectTo(client, server.address);
+    ServedLoop t;
+    Probe client(&t.loop, nullptr, "client");
+    connectTo(client, t.server.address);
     QVERIFY(client.connecting);
     QVERIFY(!client.connected);
-    QVERIFY(client.addr == server.address);
+    QVERIFY(client.addr == t.server.address);
     QCOMPARE(client.n("connect"), 0);  // not synchronous for TCP
-    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("connect") > 0; }, backend));
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return client.n("connect") > 0; }, t.backend));
     QCOMPARE(client.n("connect"), 1);
     QVERIFY(!client.connectedInConnect);  // E3: connected is set after handle_connect
     QVERIFY(client.connectingInConnect);
     QVERIFY(client.connected);
     QVERIFY(!client.connecting);
     QCOMPARE(client.n("error"), 0);
-    QCOMPARE(server.probe.n("error"), 0);
+    QCOMPARE(t.server.probe.n("error"), 0);
 }
 
 void TestDispatcher::connectSynchronousOnIsConn() {
@@ -729,30 +746,27 @@ void TestDispatcherLoop::quickConnect() {
     // connecting. The handler built from the accepted socket must not raise:
     // getpeername() fails with ENOTCONN and it is simply not connected.
     // CPython 3.11 on Linux: handler connected=False, then one handle_close.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
+    ServedLoop t;
     bool connectedAtStart = true;
-    server.configure = [&connectedAtStart](Probe& h) {
+    t.server.configure = [&connectedAtStart](Probe& h) {
         connectedAtStart = h.connected;
         h.writableFn = [] { return false; };
         h.onRead = [&h] { (void)h.recv(10); };
     };
     {
-        Socket c = rawConnect(server.address);
+        Socket c = rawConnect(t.server.address);
         abortSocket(c);
     }
-    QVERIFY(lwtest::runUntil(loop, [&] { return !server.handlers.empty(); }, backend));
-    loop.loop(0.01, backend, 5);
-    QCOMPARE(server.probe.n("error"), 0);
-    QCOMPARE(server.handlers.size(), std::size_t{1});
-    Probe& h = *server.handlers[0];
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return !t.server.handlers.empty(); }, t.backend));
+    t.loop.loop(0.01, t.backend, 5);
+    QCOMPARE(t.server.probe.n("error"), 0);
+    QCOMPARE(t.server.handlers.size(), std::size_t{1});
+    Probe& h = *t.server.handlers[0];
     QVERIFY(!connectedAtStart);  // getpeername: ENOTCONN
     QVERIFY(h.addr.isEmpty());
     QCOMPARE(h.n("error"), 0);
     QCOMPARE(h.n("close"), 1);
-    QCOMPARE(loop.get(h.fileno()), nullptr);
+    QCOMPARE(t.loop.get(h.fileno()), nullptr);
 }
 
 // =================================================================================
@@ -761,32 +775,26 @@ void TestDispatcherLoop::quickConnect() {
 
 void TestDispatcherLoop::handleRead() {
     // test_handle_read: handle_read is called on data received.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    server.configure = [](Probe& h) {
+    ServedLoop t;
+    t.server.configure = [](Probe& h) {
         h.writableFn = [] { return false; };
         h.send(std::string(1024, 'x'));
     };
-    Probe client(&loop);
-    connectTo(client, server.address);
+    Probe client(&t.loop);
+    connectTo(client, t.server.address);
     std::string got;
     client.onRead = [&] { got += client.recv(4096); };
-    QVERIFY(lwtest::runUntil(loop, [&] { return got.size() >= 1024; }, backend));
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return got.size() >= 1024; }, t.backend));
     QCOMPARE(got, std::string(1024, 'x'));
     QCOMPARE(client.n("error"), 0);
 }
 
 void TestDispatcherLoop::handleWrite() {
     // test_handle_write: a connected dispatcher is writable by default (W4).
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    Probe client(&loop);
-    connectTo(client, server.address);
-    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("write") > 0; }, backend));
+    ServedLoop t;
+    Probe client(&t.loop);
+    connectTo(client, t.server.address);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return client.n("write") > 0; }, t.backend));
     QCOMPARE(client.n("connect"), 1);  // E2: connect event first, then handle_write
     QCOMPARE(client.n("error"), 0);
 }
@@ -794,43 +802,37 @@ void TestDispatcherLoop::handleWrite() {
 void TestDispatcherLoop::handleClose() {
     // test_handle_close (and L9): the peer closes; a recv() returns b'' and
     // handle_close runs exactly once.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    server.configure = [](Probe& h) { h.close(); };
-    Probe client(&loop);
-    client.createSocket(family);
+    ServedLoop t;
+    t.server.configure = [](Probe& h) { h.close(); };
+    Probe client(&t.loop);
+    client.createSocket(t.family);
     client.writableFn = [&] { return !client.connected; };
     client.onRead = [&] { (void)client.recv(1024); };
     client.onClose = [&] { client.close(); };
-    client.connect(server.address);
-    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("close") > 0; }, backend));
-    loop.loop(0.01, backend, 3);
+    client.connect(t.server.address);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return client.n("close") > 0; }, t.backend));
+    t.loop.loop(0.01, t.backend, 3);
     QCOMPARE(client.n("close"), 1);
     QCOMPARE(client.n("error"), 0);
     QVERIFY(!client.connected);
-    QCOMPARE(loop.get(client.fileno()), nullptr);
+    QCOMPARE(t.loop.get(client.fileno()), nullptr);
 }
 
 void TestDispatcherLoop::handleCloseAfterConnBroken() {
     // test_handle_close_after_conn_broken (bpo-5661, bpo-11265): sending to a
     // connection the peer has closed gives ECONNRESET/EPIPE, which closes the
     // channel instead of raising.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
     const std::string data(128, '\0');
-    Loop loop;
-    Server server(loop, family);
-    server.configure = [&data](Probe& h) {
+    ServedLoop t;
+    t.server.configure = [&data](Probe& h) {
         h.writableFn = [] { return false; };
         h.onRead = [&h, &data] {
             (void)h.recv(data.size());
             h.close();
         };
     };
-    Probe client(&loop);
-    client.createSocket(family);
+    Probe client(&t.loop);
+    client.createSocket(t.family);
     bool flag = false;
     client.onWrite = [&] { (void)client.send(data); };
     client.onClose = [&] {
@@ -838,32 +840,29 @@ void TestDispatcherLoop::handleCloseAfterConnBroken() {
         client.close();
     };
     client.onExpt = client.onClose;
-    client.connect(server.address);
-    QVERIFY(lwtest::runUntil(loop, [&] { return flag; }, backend));
+    client.connect(t.server.address);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return flag; }, t.backend));
     QCOMPARE(client.n("error"), 0);
-    QCOMPARE(server.probe.n("error"), 0);
+    QCOMPARE(t.server.probe.n("error"), 0);
     QCOMPARE(client.n("close") + client.n("expt"), 1);
 }
 
 #if !defined(_WIN32)
 void TestDispatcherLoop::handleExpt() {
     // test_handle_expt / E6: out-of-band data reaches handle_expt (SO_ERROR 0).
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    server.configure = [](Probe& h) {
+    ServedLoop t;
+    t.server.configure = [](Probe& h) {
         h.writableFn = [] { return false; };
         const char oob = '\xf4';
         QCOMPARE(::send(h.socketHandle(), &oob, 1, MSG_OOB), ssize_t{1});
     };
-    Probe client(&loop);
-    client.createSocket(family);
+    Probe client(&t.loop);
+    client.createSocket(t.family);
     client.writableFn = [&] { return !client.connected; };
     char got = 0;
     client.onExpt = [&] { (void)::recv(client.socketHandle(), &got, 1, MSG_OOB); };
-    client.connect(server.address);
-    QVERIFY(lwtest::runUntil(loop, [&] { return client.n("expt") > 0; }, backend));
+    client.connect(t.server.address);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return client.n("expt") > 0; }, t.backend));
     QCOMPARE(got, '\xf4');
     QCOMPARE(client.n("close"), 0);
     QCOMPARE(client.n("error"), 0);
@@ -891,12 +890,9 @@ void TestDispatcherLoop::defaultHandleExptFiresAgain() {
 void TestDispatcherLoop::handleErrorInsideCatch() {
     // test_handle_error + E8: handle_error runs inside the except block, so
     // the exception can be re-raised and inspected there.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    Probe client(&loop);
-    client.createSocket(family);
+    ServedLoop t;
+    Probe client(&t.loop);
+    client.createSocket(t.family);
     client.onWrite = [] { throw std::domain_error("float division by zero"); };
     bool flag = false;
     bool rightType = false;
@@ -909,8 +905,8 @@ void TestDispatcherLoop::handleErrorInsideCatch() {
         } catch (...) {
         }
     };
-    client.connect(server.address);
-    QVERIFY(lwtest::runUntil(loop, [&] { return flag; }, backend));
+    client.connect(t.server.address);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return flag; }, t.backend));
     QVERIFY(rightType);
     QVERIFY(client.lastError != nullptr);
 }
@@ -942,36 +938,33 @@ void TestDispatcherLoop::defaultHandleErrorLogsAndCloses() {
 void TestDispatcherLoop::connectionAttributes() {
     // test_connection_attributes + D13: connected/accepting through a
     // connection's life.
-    QFETCH_GLOBAL(Backend, backend);
-    QFETCH(int, family);
-    Loop loop;
-    Server server(loop, family);
-    server.configure = [](Probe& h) { h.writableFn = [] { return false; }; };
-    Probe client(&loop);
-    client.createSocket(family);
+    ServedLoop t;
+    t.server.configure = [](Probe& h) { h.writableFn = [] { return false; }; };
+    Probe client(&t.loop);
+    client.createSocket(t.family);
     client.writableFn = [&] { return !client.connected; };
-    client.connect(server.address);
-    QVERIFY(!server.probe.connected);
-    QVERIFY(server.probe.accepting);
+    client.connect(t.server.address);
+    QVERIFY(!t.server.probe.connected);
+    QVERIFY(t.server.probe.accepting);
     QVERIFY(!client.accepting);
 
-    QVERIFY(lwtest::runUntil(loop, [&] { return client.connected && !server.handlers.empty(); }, backend));
-    QVERIFY(!server.probe.connected);
-    QVERIFY(server.probe.accepting);
+    QVERIFY(lwtest::runUntil(t.loop, [&] { return client.connected && !t.server.handlers.empty(); }, t.backend));
+    QVERIFY(!t.server.probe.connected);
+    QVERIFY(t.server.probe.accepting);
     QVERIFY(client.connected);
     QVERIFY(!client.accepting);
 
     client.close();
-    QVERIFY(!server.probe.connected);
-    QVERIFY(server.probe.accepting);
+    QVERIFY(!t.server.probe.connected);
+    QVERIFY(t.server.probe.accepting);
     QVERIFY(!client.connected);
     QVERIFY(!client.accepting);
 
-    server.probe.close();
-    QVERIFY(!server.probe.connected);
-    QVERIFY(!server.probe.accepting);
+    t.server.probe.close();
+    QVERIFY(!t.server.probe.connected);
+    QVERIFY(!t.server.probe.accepting);
     QCOMPARE(client.n("close"), 0);  // close() never calls handle_close
-    QCOMPARE(server.probe.n("close"), 0);
+    QCOMPARE(t.server.probe.n("close"), 0);
 }
 
 // =================================================================================

@@ -72,6 +72,14 @@ Event base(EventKind k, engine::ChannelId ch = 3) {
     return e;
 }
 
+/// base(k) with its sub-kind (a producer kind, a warning code, ...) set to `c`.
+template <class Code>
+Event coded(EventKind k, Code c) {
+    Event e = base(k);
+    e.sub = static_cast<std::uint8_t>(c);
+    return e;
+}
+
 // One event of every kind, with the fields that kind uses filled in.
 std::vector<Event> oneOfEach() {
     std::vector<Event> v;
@@ -121,17 +129,14 @@ std::vector<Event> oneOfEach() {
     e.size = 1 << 20;
     e.count = 1 << 22;
     v.push_back(e);
-    e = base(EventKind::Push);
-    e.sub = static_cast<std::uint8_t>(engine::ProducerKind::Bytes);
+    e = coded(EventKind::Push, engine::ProducerKind::Bytes);
     e.size = 10;
     v.push_back(e);
-    e = base(EventKind::Push);
-    e.sub = static_cast<std::uint8_t>(engine::ProducerKind::File);
+    e = coded(EventKind::Push, engine::ProducerKind::File);
     e.size = -1;
     e.info = "/tmp/a file";
     v.push_back(e);
-    e = base(EventKind::Push);
-    e.sub = static_cast<std::uint8_t>(engine::ProducerKind::Repeat);
+    e = coded(EventKind::Push, engine::ProducerKind::Repeat);
     e.size = 300;
     e.count = 100;
     v.push_back(e);
@@ -139,8 +144,7 @@ std::vector<Event> oneOfEach() {
     e.data = "hello";
     e.size = 5;
     v.push_back(e);
-    e = base(EventKind::ProducerExhausted);
-    e.sub = static_cast<std::uint8_t>(engine::ProducerKind::Simple);
+    e = coded(EventKind::ProducerExhausted, engine::ProducerKind::Simple);
     v.push_back(e);
     v.push_back(base(EventKind::CloseWhenDone));
     v.push_back(base(EventKind::HalfClosed));
@@ -160,14 +164,12 @@ std::vector<Event> oneOfEach() {
     e.error = 111;
     e.info = "connect to 127.0.0.1:9: Connection refused";
     v.push_back(e);
-    e = base(EventKind::Warning);
-    e.sub = static_cast<std::uint8_t>(engine::WarningCode::Residue);
+    e = coded(EventKind::Warning, engine::WarningCode::Residue);
     e.info = "1 byte(s) held back";
     e.size = 1;
     e.data = "\r";
     v.push_back(e);
-    e = base(EventKind::Warning);
-    e.sub = static_cast<std::uint8_t>(engine::WarningCode::Backlog);
+    e = coded(EventKind::Warning, engine::WarningCode::Backlog);
     e.info = "quote \" backslash \\ tab \t";
     v.push_back(e);
     e = base(EventKind::Loop, 0);
@@ -268,11 +270,9 @@ std::vector<Event> oneOfEach() {
         e.tls = t;
     }
     v.push_back(e);
-    e = base(EventKind::TlsClose);
-    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::CloseNotify);
+    e = coded(EventKind::TlsClose, engine::TlsCloseKind::CloseNotify);
     v.push_back(e);
-    e = base(EventKind::TlsClose);
-    e.sub = static_cast<std::uint8_t>(engine::TlsCloseKind::Truncated);
+    e = coded(EventKind::TlsClose, engine::TlsCloseKind::Truncated);
     e.info = "the peer closed the connection without close_notify";
     v.push_back(e);
     e = base(EventKind::StartTls);
@@ -290,19 +290,16 @@ std::vector<Event> oneOfEach() {
     e.size = 5;
     e.info = "127.0.0.1:40000";
     v.push_back(e);
-    e = base(EventKind::Warning);
-    e.sub = static_cast<std::uint8_t>(engine::WarningCode::Unreachable);
+    e = coded(EventKind::Warning, engine::WarningCode::Unreachable);
     e.info = "127.0.0.1:9 is unreachable";
     e.size = 1;
     v.push_back(e);
-    e = base(EventKind::Intercept);  // a proxy leg holds its third message
-    e.sub = static_cast<std::uint8_t>(engine::InterceptAction::Held);
+    e = coded(EventKind::Intercept, engine::InterceptAction::Held);  // a proxy leg holds its third message
     e.count = 3;
     e.size = 2;
     e.data = "PING\r\n";
     v.push_back(e);
-    e = base(EventKind::Intercept);
-    e.sub = static_cast<std::uint8_t>(engine::InterceptAction::On);
+    e = coded(EventKind::Intercept, engine::InterceptAction::On);
     v.push_back(e);
     return v;
 }

@@ -31,6 +31,17 @@ std::uint16_t boundPort(Events& ev, ChannelId id) {
     const auto* e = ev.find(EventKind::Listening, id);
     return e ? static_cast<std::uint16_t>(e->port()) : 0;
 }
+
+/// A datagram channel bound on `host`, port 0 (the system picks), and the
+/// port its `listening` event reports (0: it closed instead, or no event).
+struct Bound {
+    ChannelId id;
+    std::uint16_t port;
+};
+Bound bindDatagram(Reactor& r, Events& ev, const std::string& host = "127.0.0.1", const DatagramOptions& o = {}) {
+    const ChannelId id = r.openDatagram(Mode::Bind, host, 0, o);
+    return {id, boundPort(ev, id)};
+}
 }  // namespace
 
 class TestDatagramChannel : public QObject {
@@ -44,8 +55,7 @@ private slots:
         Events ev(r);
         DatagramOptions echo;
         echo.echo = true;
-        const ChannelId server = r.openDatagram(Mode::Bind, host, 0, echo);
-        const std::uint16_t port = boundPort(ev, server);
+        const auto [server, port] = bindDatagram(r, ev, host, echo);
         QVERIFY(port != 0);
         const ChannelId client = r.openDatagram(Mode::Connect, host, port);
         QVERIFY(ev.waitFor(EventKind::Connected, client));
@@ -75,11 +85,10 @@ private slots:
     void bigDatagramsAndPushTo() {
         Reactor r;
         Events ev(r);
-        const ChannelId server = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        const std::uint16_t port = boundPort(ev, server);
+        const auto [server, port] = bindDatagram(r, ev);
         QVERIFY(port != 0);
-        const ChannelId sender = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        QVERIFY(boundPort(ev, sender) != 0);
+        const auto [sender, senderPort] = bindDatagram(r, ev);
+        QVERIFY(senderPort != 0);
         const std::string to = "127.0.0.1:" + std::to_string(port);
         r.pushTo(sender, std::string(65507, 'M'), to);
         QVERIFY(ev.waitFor(EventKind::Datagram, server));
@@ -104,12 +113,11 @@ private slots:
         // stays open (before, the exception stopped the whole reactor).
         Reactor r;
         Events ev(r);
-        const ChannelId sink = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        const std::uint16_t port = boundPort(ev, sink);
+        const auto [sink, port] = bindDatagram(r, ev);
         QVERIFY(port != 0);
         const std::string to = "127.255.255.255:" + std::to_string(port);
-        const ChannelId plain = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        QVERIFY(boundPort(ev, plain) != 0);
+        const auto [plain, plainPort] = bindDatagram(r, ev);
+        QVERIFY(plainPort != 0);
         r.pushTo(plain, "all?", to);
         QVERIFY(ev.waitFor(EventKind::Error, plain));
         const engine::Event& e = ev.first(EventKind::Error, plain);
@@ -123,8 +131,8 @@ private slots:
         // With the option the same send leaves.
         DatagramOptions o;
         o.broadcast = true;
-        const ChannelId loud = r.openDatagram(Mode::Bind, "127.0.0.1", 0, o);
-        QVERIFY(boundPort(ev, loud) != 0);
+        const auto [loud, loudPort] = bindDatagram(r, ev, "127.0.0.1", o);
+        QVERIFY(loudPort != 0);
         r.pushTo(loud, "all!", to);
         QVERIFY(ev.waitFor(EventKind::DatagramSent, loud));
         QVERIFY(!ev.find(EventKind::Error, loud));
@@ -134,8 +142,7 @@ private slots:
         Reactor r;
         Events ev(r);
         // A port bound and closed again: nothing listens there.
-        const ChannelId gone = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        const std::uint16_t port = boundPort(ev, gone);
+        const auto [gone, port] = bindDatagram(r, ev);
         QVERIFY(port != 0);
         r.close(gone);
         QVERIFY(ev.waitFor(EventKind::Closed, gone));
@@ -156,8 +163,7 @@ private slots:
     void portInUse() {
         Reactor r;
         Events ev(r);
-        const ChannelId a = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        const std::uint16_t port = boundPort(ev, a);
+        const auto [a, port] = bindDatagram(r, ev);
         QVERIFY(port != 0);
         const ChannelId b = r.openDatagram(Mode::Bind, "127.0.0.1", port);
         QVERIFY(ev.waitFor(EventKind::Closed, b));
@@ -170,8 +176,7 @@ private slots:
         Events ev(r);
         DatagramOptions lines;
         lines.terminator = engine::Terminator::bytes("\n");
-        const ChannelId server = r.openDatagram(Mode::Bind, "127.0.0.1", 0, lines);
-        const std::uint16_t port = boundPort(ev, server);
+        const auto [server, port] = bindDatagram(r, ev, "127.0.0.1", lines);
         const ChannelId client = r.openDatagram(Mode::Connect, "localhost", port, {}, engine::kAfInet);
         QVERIFY(ev.waitFor(EventKind::Connected, client));
         r.push(client, "a\nb\nc");
@@ -214,8 +219,7 @@ private slots:
         o.level = engine::EventLevel::Messages;  // datagram events, no datagram_sent
         Reactor r(o);
         Events ev(r);
-        const ChannelId server = r.openDatagram(Mode::Bind, "127.0.0.1", 0);
-        const std::uint16_t port = boundPort(ev, server);
+        const auto [server, port] = bindDatagram(r, ev);
         const ChannelId client = r.openDatagram(Mode::Connect, "127.0.0.1", port);
         QVERIFY(ev.waitFor(EventKind::Connected, client));
         r.pushRepeat(client, std::string(1000, 'f'), 20000);

@@ -32,6 +32,10 @@ struct Fixture {
     QAbstractItemModelTester tester{&model, QAbstractItemModelTester::FailureReportingMode::QtTest};
     EventScript script;
 
+    Fixture() = default;
+    /// A model that starts in `mode` (set once the tester watches it).
+    explicit Fixture(Mode mode) { model.setMode(mode); }
+
     /// Moves what `script` holds into the store and tells the model.
     void feed() {
         std::vector<engine::Event> batch = script.take();
@@ -179,8 +183,7 @@ void tst_EventLogModel::columnsAndRoles() {
 }
 
 void tst_EventLogModel::messagesModeCollapsesCollects() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     f.script.connected(1, "p", "l");
     f.script.collect(1, "hel");
     f.script.collect(2, "other ");   // interleaved channel
@@ -223,8 +226,7 @@ void tst_EventLogModel::messagesModeCollapsesCollects() {
 }
 
 void tst_EventLogModel::messagesModeInProgressRows() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     f.script.collect(1, "par");
     f.script.collect(3, "xy");
     f.feed();
@@ -272,8 +274,7 @@ void tst_EventLogModel::messagesModeInProgressRows() {
 }
 
 void tst_EventLogModel::messagesModeUnterminatedMessages() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     f.script.collect(1, "no end");
     f.script.closed(1, engine::CloseReason::Peer, "eof");
     f.script.collect(2, "dropped");
@@ -294,8 +295,7 @@ void tst_EventLogModel::messagesModeUnterminatedMessages() {
 }
 
 void tst_EventLogModel::messagesModeLongMessageIsCut() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     const std::string chunk(4096, 'm');
     for (int i = 0; i < 10; ++i) f.script.collect(1, chunk);
     f.script.found(1, Terminator::bytes("\r\n"), 40960);
@@ -390,8 +390,7 @@ void tst_EventLogModel::filterText() {
 }
 
 void tst_EventLogModel::filterTextAcrossCollects() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     f.model.setFilter(textFilter(QStringLiteral("lo wo")));
     f.script.collect(1, "hel");
     f.script.collect(2, "lo wo");  // another channel: its own match
@@ -439,8 +438,7 @@ void tst_EventLogModel::filterAppliesToNewRows() {
 }
 
 void tst_EventLogModel::filterInMessagesModeWithNewRows() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     EventFilter fl;
     fl.channels = {1};
     f.model.setFilter(fl);
@@ -534,8 +532,7 @@ void tst_EventLogModel::workerCatchesUpWithAppends() {
 }
 
 void tst_EventLogModel::storeClearedResets() {
-    Fixture f;
-    f.model.setMode(Mode::Messages);
+    Fixture f(Mode::Messages);
     f.script.line(1, "a");
     f.script.collect(1, "b");
     f.feed();

@@ -118,16 +118,6 @@ ui::ConnectParams clientOf(const LineServer& server) {
     return p;
 }
 
-/// Runs `open` and returns the `Dialog` that `opened` announced: nullptr
-/// unless it came, once, within kWaitMs.
-template <typename Dialog>
-Dialog* announcedDialog(MainWindow& w, void (MainWindow::*opened)(Dialog*), const std::function<void()>& open) {
-    QSignalSpy spy(&w, opened);
-    open();
-    if (!QTest::qWaitFor([&] { return spy.count() == 1; }, kWaitMs)) return nullptr;
-    return spy.at(0).at(0).value<Dialog*>();
-}
-
 std::optional<engine::LoadedSession> load(const QString& path) {
     std::string error;
     auto s = engine::SessionReader::load(QFile::encodeName(path).toStdString(), &error);
@@ -203,6 +193,8 @@ private:
     // A window talking to `server`: three lines and their replies, then QUIT
     // (the server closes). Returns the client channel.
     ChannelId talk(MainWindow& w, LineServer& server);
+    // talk() with the window's recording off. False if it failed.
+    bool talkUnrecorded(MainWindow& w, LineServer& server);
     QTemporaryDir m_dir;
 };
 
@@ -232,6 +224,12 @@ ChannelId tst_Session::talk(MainWindow& w, LineServer& server) {
     w.bridge()->reactor().push(c, "QUIT\r\n");
     [&] { QTRY_VERIFY_WITH_TIMEOUT(info(w, c)->phase == engine::ChannelPhase::Closed, kWaitMs); }();
     return c;
+}
+
+bool tst_Session::talkUnrecorded(MainWindow& w, LineServer& server) {
+    w.capture()->setRecording(false);
+    talk(w, server);
+    return !QTest::currentTestFailed();
 }
 
 void tst_Session::recordedSessionReopensIdentical() {
@@ -472,9 +470,7 @@ void tst_Session::corruptFileGivesError() {
 void tst_Session::saveAsAndExport() {
     LineServer server;
     MainWindow w;
-    w.capture()->setRecording(false);
-    talk(w, server);
-    if (QTest::currentTestFailed()) return;
+    if (!talkUnrecorded(w, server)) return;
     QVERIFY(w.capture()->path().isEmpty());  // never recorded: Save As still has everything
     const auto shown = storeEvents(w);
 
@@ -655,11 +651,9 @@ void tst_Session::saveAsAfterClearingTheLog() {
 void tst_Session::replayPassesThenReportsChangedReply() {
     LineServer server;
     MainWindow w;
-    w.capture()->setRecording(false);
-    talk(w, server);
-    if (QTest::currentTestFailed()) return;
+    if (!talkUnrecorded(w, server)) return;
 
-    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); });
+    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     // The target defaults to the recorded server.
@@ -711,10 +705,8 @@ void tst_Session::replayPassesThenReportsChangedReply() {
 void tst_Session::mockServesRecordedServer() {
     LineServer server;
     MainWindow w;
-    w.capture()->setRecording(false);
-    talk(w, server);
-    if (QTest::currentTestFailed()) return;
-    auto* dialog = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); });
+    if (!talkUnrecorded(w, server)) return;
+    auto* dialog = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 2);  // every connection, or the one
     QVERIFY(dialog->start());
@@ -748,11 +740,9 @@ void tst_Session::replayAndMockOverTls() {
     qunsetenv("SSLKEYLOGFILE");
     LineServer server;
     MainWindow w;
-    w.capture()->setRecording(false);
-    talk(w, server);
-    if (QTest::currentTestFailed()) return;
+    if (!talkUnrecorded(w, server)) return;
 
-    auto* mock = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); });
+    auto* mock = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
     QVERIFY(mock);
     ui::TlsOptionsBox* serverTls = mock->tlsBox();
     QVERIFY(serverTls);
@@ -772,7 +762,7 @@ void tst_Session::replayAndMockOverTls() {
     QVERIFY(port != 0);
     QVERIFY2(mock->statusLabel()->text().contains(QStringLiteral("SHA-256 fingerprint")), qPrintable(mock->statusLabel()->text()));
 
-    auto* replay = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); });
+    auto* replay = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
     QVERIFY(replay);
     replay->setTarget(QStringLiteral("127.0.0.1"), port);
     ui::TlsOptionsBox* clientTls = replay->tlsBox();

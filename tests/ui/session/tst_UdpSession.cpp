@@ -119,16 +119,6 @@ void shot(QWidget* dialog, const char* name) {
     dialog->grab().save(QString::fromUtf8(dir) + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".png"));
 }
 
-/// Runs `open` and returns the `Dialog` that `opened` announced: nullptr
-/// unless it came, once, within kWaitMs.
-template <typename Dialog>
-Dialog* announcedDialog(MainWindow& w, void (MainWindow::*opened)(Dialog*), const std::function<void()>& open) {
-    QSignalSpy spy(&w, opened);
-    open();
-    if (!QTest::qWaitFor([&] { return spy.count() == 1; }, kWaitMs)) return nullptr;
-    return spy.at(0).at(0).value<Dialog*>();
-}
-
 }  // namespace
 
 class tst_UdpSession : public QObject {
@@ -218,7 +208,7 @@ void tst_UdpSession::replayPassesDivergesAndMisses() {
     auto w = openSession();
     QVERIFY(w);
     auto* dialog = announcedDialog<ui::ReplayDialog>(*w, &MainWindow::replayDialogOpened,
-                                                     [&w] { w->sessionController()->openReplayDialog(); });
+                                                     [&w] { w->sessionController()->openReplayDialog(); }, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     QVERIFY(dialog->udpChosen());
@@ -341,7 +331,7 @@ void tst_UdpSession::mockAnswersAndStops() {
     auto w = openSession();
     QVERIFY(w);
     auto* dialog = announcedDialog<ui::MockDialog>(*w, &MainWindow::mockDialogOpened,
-                                                   [&w] { w->sessionController()->openMockDialog(); });
+                                                   [&w] { w->sessionController()->openMockDialog(); }, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);  // the UDP channel (no TCP connection: no "every connection")
     QVERIFY(dialog->conversationBox()->currentText().contains(QStringLiteral("UDP")));
@@ -413,7 +403,7 @@ void tst_UdpSession::cutDatagramsAreNotOffered() {
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->store().size(), std::size_t(2), kWaitMs);
     QSignalSpy status(w.sessionController(), &ui::SessionController::statusMessage);
     auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened,
-                                                     [&w] { w.sessionController()->openReplayDialog(); });
+                                                     [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 0);
     QVERIFY(!dialog->startButton()->isEnabled());
