@@ -16,7 +16,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #if !defined(_WIN32)
 #include <fcntl.h>
@@ -64,25 +63,6 @@ struct FifoWriter {
     int fd = -1;
 };
 
-/// Stops the reactor when it goes and waits (bounded) for its end; while it
-/// waits it opens and closes the FIFOs for writing between drains, so that a
-/// loop thread blocked in opening one (the defect) returns and the reactor
-/// ends instead of hanging the test.
-struct Unblocker {
-    ~Unblocker() {
-        r.shutdown();
-        ev.waitUntil([&] {
-            for (const std::string& f : fifos) {
-                const int w = ::open(f.c_str(), O_WRONLY | O_NONBLOCK);
-                if (w >= 0) ::close(w);
-            }
-            return ev.find(EventKind::Stopped) != nullptr;
-        });
-    }
-    Reactor& r;
-    Events& ev;
-    std::vector<std::string> fifos;
-};
 #endif
 
 ChannelOptions rawOptions(bool echo) {
@@ -91,6 +71,41 @@ ChannelOptions rawOptions(bool echo) {
     o.echo = echo;
     return o;
 }
+
+#if !defined(_WIN32)
+/// What each test starts with: a named pipe (FIFO) in a temporary directory,
+/// a reactor with an echo server, and two clients of it (`a`, `b`) connected.
+/// When it goes it stops the reactor and waits (bounded) for its end; while
+/// it waits it opens and closes the FIFO for writing between drains, so that
+/// a loop thread blocked in opening it (the defect) returns and the reactor
+/// ends instead of hanging the test.
+struct Echoed {
+    Echoed() : ev(r) {
+        if (!dir.isValid() || ::mkfifo(fifo.c_str(), 0600) != 0) return;
+        const ChannelId server = r.openServer("127.0.0.1", 0, rawOptions(true));
+        if (!ev.waitFor(EventKind::Listening, server)) return;
+        const auto port = static_cast<std::uint16_t>(ev.first(EventKind::Listening, server).size);
+        a = r.openClient("127.0.0.1", port, rawOptions(false));
+        b = r.openClient("127.0.0.1", port, rawOptions(false));
+        ready = ev.waitUntil([&] { return ev.find(EventKind::Connected, a) && ev.find(EventKind::Connected, b); });
+    }
+    ~Echoed() {
+        r.shutdown();
+        ev.waitUntil([&] {
+            const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+            if (w >= 0) ::close(w);
+            return ev.find(EventKind::Stopped) != nullptr;
+        });
+    }
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pipe").toStdString();
+    Reactor r;
+    Events ev;
+    ChannelId a = 0;
+    ChannelId b = 0;
+    bool ready = false;  // the FIFO made and both clients connected
+};
+#endif
 
 }  // namespace
 
@@ -107,40 +122,27 @@ void TestPushFileFifo::fifoDoesNotFreezeTheLoop() {
 #if defined(_WIN32)
     QSKIP("no named pipes here");
 #else
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
-
-    Reactor r;
-    Events ev(r);
-    const Unblocker unblock{r, ev, {fifo}};
-    FifoWriter writer(fifo);
-    const ChannelId server = r.openServer("127.0.0.1", 0, rawOptions(true));
-    QVERIFY(ev.waitFor(EventKind::Listening, server));
-    const auto port = static_cast<std::uint16_t>(ev.first(EventKind::Listening, server).size);
-    const ChannelId a = r.openClient("127.0.0.1", port, rawOptions(false));
-    const ChannelId b = r.openClient("127.0.0.1", port, rawOptions(false));
-    QVERIFY(ev.waitUntil([&] { return ev.find(EventKind::Connected, a) && ev.find(EventKind::Connected, b); }));
-
-    r.pushFile(a, fifo);
+    Echoed f;
+    QVERIFY(f.ready);
+    FifoWriter writer(f.fifo);
+    f.r.pushFile(f.a, f.fifo);
     // Nobody writes to the FIFO: another channel of the reactor still echoes.
-    r.push(b, "ping");
-    QVERIFY2(ev.waitUntil([&] { return ev.collected(b) == "ping"; }, 3s), "the loop is stuck on the FIFO");
+    f.r.push(f.b, "ping");
+    QVERIFY2(f.ev.waitUntil([&] { return f.ev.collected(f.b) == "ping"; }, 3s), "the loop is stuck on the FIFO");
 
     // The writer comes; its bytes (more than the read-ahead) arrive whole.
     std::string content;
     for (int i = 0; i < 200000; ++i) content.push_back(static_cast<char>('a' + i * 7 % 26));
-    QVERIFY(ev.waitUntil([&] { return writer.open(); }, 5s));
+    QVERIFY(f.ev.waitUntil([&] { return writer.open(); }, 5s));
     QVERIFY(writer.write(content.substr(0, 1000)));
-    QVERIFY(ev.waitUntil([&] { return ev.collected(a).size() == 1000; }, 5s));
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.a).size() == 1000; }, 5s));
     QVERIFY(writer.write(content.substr(1000)));
     writer.close();
-    QVERIFY(ev.waitUntil([&] { return ev.collected(a).size() >= content.size(); }, 10s));
-    QCOMPARE(ev.collected(a), content);
-    QVERIFY(ev.waitFor(EventKind::ProducerExhausted, a));
-    QCOMPARE(ev.count(EventKind::Error, a), std::size_t(0));
-    QCOMPARE(ev.first(EventKind::Push, a).size, std::int64_t(-1));  // a pipe has no size
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.a).size() >= content.size(); }, 10s));
+    QCOMPARE(f.ev.collected(f.a), content);
+    QVERIFY(f.ev.waitFor(EventKind::ProducerExhausted, f.a));
+    QCOMPARE(f.ev.count(EventKind::Error, f.a), std::size_t(0));
+    QCOMPARE(f.ev.first(EventKind::Push, f.a).size, std::int64_t(-1));  // a pipe has no size
 #endif
 }
 
@@ -148,29 +150,17 @@ void TestPushFileFifo::closedWhileTheFifoWaits() {
 #if defined(_WIN32)
     QSKIP("no named pipes here");
 #else
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const std::string fifo = dir.filePath("pipe").toStdString();
-    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
-
-    Reactor r;
-    Events ev(r);
-    const Unblocker unblock{r, ev, {fifo}};
-    const ChannelId server = r.openServer("127.0.0.1", 0, rawOptions(true));
-    QVERIFY(ev.waitFor(EventKind::Listening, server));
-    const auto port = static_cast<std::uint16_t>(ev.first(EventKind::Listening, server).size);
-    const ChannelId a = r.openClient("127.0.0.1", port, rawOptions(false));
-    const ChannelId b = r.openClient("127.0.0.1", port, rawOptions(false));
-    QVERIFY(ev.waitUntil([&] { return ev.find(EventKind::Connected, a) && ev.find(EventKind::Connected, b); }));
+    Echoed f;
+    QVERIFY(f.ready);
 
     // One channel closed while its FIFO waits, one left waiting at the stop.
-    r.pushFile(a, fifo);
-    r.pushFile(b, fifo);
-    r.close(a);
-    QVERIFY2(ev.waitFor(EventKind::Closed, a, 3s), "the loop is stuck on the FIFO");
-    r.shutdown();
-    QVERIFY2(ev.waitStopped(3s), "the reactor did not stop while a FIFO waited");
-    QTRY_VERIFY_WITH_TIMEOUT(r.finished(), 3000);
+    f.r.pushFile(f.a, f.fifo);
+    f.r.pushFile(f.b, f.fifo);
+    f.r.close(f.a);
+    QVERIFY2(f.ev.waitFor(EventKind::Closed, f.a, 3s), "the loop is stuck on the FIFO");
+    f.r.shutdown();
+    QVERIFY2(f.ev.waitStopped(3s), "the reactor did not stop while a FIFO waited");
+    QTRY_VERIFY_WITH_TIMEOUT(f.r.finished(), 3000);
 #endif
 }
 
@@ -193,20 +183,15 @@ void TestPushFileFifo::openErrorIsAnErrorEvent() {
     QVERIFY(s >= 0);
     QCOMPARE(::bind(s, reinterpret_cast<const sockaddr*>(&sun), sizeof sun), 0);
 
-    Reactor r;
-    Events ev(r);
-    const ChannelId server = r.openServer("127.0.0.1", 0, rawOptions(true));
-    QVERIFY(ev.waitFor(EventKind::Listening, server));
-    const auto port = static_cast<std::uint16_t>(ev.first(EventKind::Listening, server).size);
-    const ChannelId a = r.openClient("127.0.0.1", port, rawOptions(false));
-    QVERIFY(ev.waitFor(EventKind::Connected, a));
-    r.pushFile(a, path);
-    QVERIFY(ev.waitFor(EventKind::Error, a));
-    const auto& e = ev.first(EventKind::Error, a);
+    Echoed f;
+    QVERIFY(f.ready);
+    f.r.pushFile(f.a, path);
+    QVERIFY(f.ev.waitFor(EventKind::Error, f.a));
+    const auto& e = f.ev.first(EventKind::Error, f.a);
     QCOMPARE(e.error, ENXIO);
     QCOMPARE(e.info, "cannot read '" + path + "': " + std::strerror(ENXIO));
-    r.push(a, "still here");
-    QVERIFY(ev.waitUntil([&] { return ev.collected(a) == "still here"; }));
+    f.r.push(f.a, "still here");
+    QVERIFY(f.ev.waitUntil([&] { return f.ev.collected(f.a) == "still here"; }));
     ::close(s);
 #endif
 }
