@@ -205,6 +205,13 @@ void AsyncChat::closeWhenDone() {
     m_fifo.appendClose();
 }
 
+bool AsyncChat::writable() {
+    if (!connected) return true;  // W1
+    if (m_fifo.empty()) return false;
+    const Fifo::Entry& first = m_fifo.front();
+    return first.kind != Fifo::Entry::Kind::Producer || first.producer->ready();
+}
+
 void AsyncChat::initiateSend() {
     trace(Hook::InitiateSend);
     while (!m_fifo.empty() && connected) {
@@ -217,7 +224,9 @@ void AsyncChat::initiateSend() {
             return;
         }
         if (first.kind == Fifo::Entry::Kind::Producer) {
-            // handle classic producer behavior
+            // handle classic producer behavior; one whose data is not there
+            // yet stays at the head until it is (Producer::ready())
+            if (!first.producer->ready()) return;
             std::string data = first.producer->more();
             if (!data.empty()) {
                 m_fifo.prependData(std::move(data));

@@ -89,7 +89,9 @@ public:
 
     // --- Predicates (W) -----------------------------------------------------------
     bool readable() override { return true; }                                      // W2, R18
-    bool writable() override { return !m_fifo.empty() || !connected; }            // W1
+    /// W1: `self.producer_fifo or not self.connected`, except that a head
+    /// producer that is not ready() does not ask for a write (Producer.h).
+    bool writable() override;
 
     // --- Dispatcher hooks ---------------------------------------------------------
     void handleRead() override;

@@ -5,6 +5,13 @@
 // first time that happens, even if it would produce more later (P10).
 // more() is called lazily, only when the producer reaches the head of the
 // channel's fifo (P9).
+// Beyond asynchat (an extension of this engine, used only by FileProducer):
+// ready() may say "not ready yet" — its data is being read on another thread.
+// async_chat's initiate_send then stops at that producer for this pass without
+// calling more() and without dropping it, and writable() does not ask for a
+// write because of it (no busy loop); the producer has the loop woken when it
+// becomes ready. Every other producer is always ready, so the asynchat
+// semantics above are unchanged.
 // What it owns: whatever its subclass holds (SimpleProducer: its bytes).
 // Threads: a producer belongs to the channel it was pushed to and is only
 // called on that channel's loop thread.
@@ -23,6 +30,9 @@ public:
     virtual std::string more() = 0;
     /// A short name for logs and events ("simple", "file", "repeat").
     virtual std::string_view kind() const { return "producer"; }
+    /// False while the next more() has nothing to give yet (not "exhausted":
+    /// later); true by default, as in asynchat (see above).
+    virtual bool ready() const { return true; }
     /// Bytes this producer will still yield, if known; -1 if unknown.
     virtual long long remaining() const { return -1; }
 };

@@ -678,7 +678,10 @@ void Channel::onProducerExhausted(const Producer& p) {
     }
     if (m_ctx.level == EventLevel::Full)
         emit(EventKind::ProducerExhausted).sub = static_cast<std::uint8_t>(producerKindOf(p.kind()));
-    if (const auto* f = dynamic_cast<const FileProducer*>(&p); f && f->error())
+    const auto* f = dynamic_cast<const FileProducer*>(&p);
+    if (f && f->openError())  // the words of a push whose file could not be opened
+        m_report.error(f->openError().value(), "cannot read '" + f->path() + "': " + f->openError().message());
+    else if (f && f->error())
         m_report.warning(WarningCode::ProducerError,
                          "reading '" + f->path() + "' failed: " + f->error().message() + "; the file was sent only in part");
 }

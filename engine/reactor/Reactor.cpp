@@ -690,7 +690,9 @@ void Reactor::Impl::execute(cmd::PushFile& c) {
     if (!ch) return;
     std::unique_ptr<FileProducer> producer;
     try {
-        producer = std::make_unique<FileProducer>(c.path, ch->acOutBufferSize);
+        // Opened and read on the producer's own thread: each chunk it has
+        // read wakes the loop, whose next pass sends it.
+        producer = std::make_unique<FileProducer>(c.path, ch->acOutBufferSize, [t = &m_thread] { t->wake(); });
     } catch (const std::system_error& e) {
         emitError(c.channel, e.code().value(), e.what());
         return;
