@@ -261,17 +261,21 @@ protected:
 // A producer that hands out a fixed list of chunks ("" included), then "".
 class ScriptProducer final : public engine::Producer {
 public:
-    ScriptProducer(std::vector<std::string> chunks, int* calls) : m_chunks(std::move(chunks)), m_calls(calls) {}
+    /// `ready`, if given, is what ready() says (a file producer's "not read yet").
+    ScriptProducer(std::vector<std::string> chunks, int* calls, const bool* ready = nullptr)
+        : m_chunks(std::move(chunks)), m_calls(calls), m_ready(ready) {}
     std::string more() override {
         ++*m_calls;
         if (m_next >= m_chunks.size()) return {};
         return m_chunks[m_next++];
     }
+    bool ready() const override { return !m_ready || *m_ready; }
 
 private:
     std::vector<std::string> m_chunks;
     std::size_t m_next = 0;
     int* m_calls;
+    const bool* m_ready;
 };
 
 std::vector<std::string> fifoView(const engine::Fifo& f) {
@@ -454,6 +458,7 @@ private slots:
 
     // ---- W --------------------------------------------------------------------
     void writablePredicate();
+    void notReadyProducerWaitsAtTheHead();
     void discardBuffersClearsEverything();
     void dispatcherDefaults();
 
@@ -1356,6 +1361,31 @@ void TestAsyncChat::writablePredicate() {
     engine::Loop loop;
     Probe noSocket(&loop);
     QVERIFY(noSocket.writable());  // never connected
+}
+
+// W1, extended: a producer that is not ready (a file still being read on its
+// reader thread) is not asked for more(), stays at the head with what follows
+// it (the close marker too), and does not make the channel writable, so the
+// loop does not spin; once ready, it is sent as any producer.
+void TestAsyncChat::notReadyProducerWaitsAtTheHead() {
+    Pair p;
+    int calls = 0;
+    bool ready = false;
+    p.chat->pushWithProducer(std::make_unique<ScriptProducer>(std::vector<std::string>{"one"}, &calls, &ready));
+    p.chat->closeWhenDone();
+    QCOMPARE(calls, 0);
+    QCOMPARE(fifoText(p.chat->producerFifo()), QByteArray("<producer>,<close>"));
+    QVERIFY(!p.chat->writable());
+    p.chat->initiateSend();
+    QCOMPARE(calls, 0);
+    QCOMPARE(p.chat->closes, 0);
+    QVERIFY(p.chat->sendCalls.empty());
+    ready = true;
+    QVERIFY(p.chat->writable());
+    p.chat->initiateSend();
+    QCOMPARE(calls, 1);
+    QCOMPARE(callsText(p.chat->sendCalls), QByteArray("one"));
+    QCOMPARE(qb(p.peerReads()), QByteArray("one"));
 }
 
 // W3: discard_buffers() empties the input buffer, `incoming` and the whole
