@@ -415,6 +415,12 @@ void ChannelsController::replyToSelectedDatagram(const QModelIndex& current) {
     m_views.composer->setDestination(QString::fromUtf8(e.peer().data(), static_cast<qsizetype>(e.peer().size())));
 }
 
+void ChannelsController::opened(engine::ChannelId id, const RecentTarget& target, const QString& status) {
+    settings::addRecentTarget(target);
+    emit statusMessage(status.arg(channelLabel(id), hostPort(target.host, target.port)));
+    selectChannel(id);
+}
+
 bool ChannelsController::udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host) {
     // The dialog checks these; Recent and the command line come here directly.
     const QString why = udpOptionsProblem(options, bind, host);
@@ -433,10 +439,7 @@ engine::ChannelId ChannelsController::listenOn(const ListenParams& params) {
     m_lastListen = params;
     m_lastListener = id;
     m_listenedSinceConnect = true;
-    settings::addRecentTarget(RecentTarget::from(params));
-    emit statusMessage((params.udp ? tr("%1: binding UDP %2…") : tr("%1: listening on %2…"))
-                           .arg(channelLabel(id), hostPort(params.host, params.port)));
-    selectChannel(id);
+    opened(id, RecentTarget::from(params), params.udp ? tr("%1: binding UDP %2…") : tr("%1: listening on %2…"));
     return id;
 }
 
@@ -450,10 +453,7 @@ engine::ChannelId ChannelsController::connectTo(const ConnectParams& params) {
     m_protocols.setChoice(id, params.protocol);
     m_lastConnect = params;
     m_listenedSinceConnect = false;
-    settings::addRecentTarget(RecentTarget::from(params));
-    emit statusMessage((params.udp ? tr("%1: UDP to %2…") : tr("%1: connecting to %2…"))
-                           .arg(channelLabel(id), hostPort(params.host, params.port)));
-    selectChannel(id);
+    opened(id, RecentTarget::from(params), params.udp ? tr("%1: UDP to %2…") : tr("%1: connecting to %2…"));
     m_views.composer->focusEditor();
     return id;
 }

@@ -61,6 +61,7 @@ class ProxyDialog;
 class TlsUpgradeDialog;
 class ProtocolDialog;
 struct ChannelInfo;
+struct RecentTarget;
 
 class ChannelsController : public QObject {
     Q_OBJECT
@@ -165,6 +166,10 @@ private:
     /// True, with a notice saying why, when `options` cannot be used on a UDP
     /// socket (`bind`: a bound one) for `host`.
     bool udpOptionsRefused(const UdpSocketOptions& options, bool bind, const QString& host);
+    /// A channel opened as `id` from `target`'s parameters: `target` becomes
+    /// the newest recent target, the status bar says `status` (%1 the channel,
+    /// %2 host:port) and the channel is selected.
+    void opened(engine::ChannelId id, const RecentTarget& target, const QString& status);
     /// Opens `dialog` window-modal as the one in `slot`, deleted when it
     /// closes; the window gets the keyboard back when it goes.
     template <class Dialog>

@@ -19,6 +19,7 @@
 #include "ui/views/ChannelInspector.h"
 #include "ui/views/InterceptPane.h"
 #include "ui/views/ColorScheme.h"
+#include "ui/views/ColumnWidths.h"
 #include "ui/views/Composer.h"
 #include "ui/views/SnippetBar.h"
 #include "ui/views/ConversationView.h"
@@ -197,17 +198,19 @@ void MainWindow::buildDocks() {
     m_channels->header()->setSectionResizeMode(QHeaderView::Interactive);
     {
         const QFontMetrics fm(m_channels->font());
-        auto w = [&](const char* s) { return fm.horizontalAdvance(QString::fromLatin1(s)) + 10; };
+        const int pad = 10;
         QHeaderView* h = m_channels->header();
         // An accepted connection sits one level down: the root decoration plus one indent.
-        h->resizeSection(ChannelModel::ColName, w("#00 accepted") + 2 * m_channels->indentation() - 6);
-        h->resizeSection(ChannelModel::ColState, w("connected"));
-        h->resizeSection(ChannelModel::ColPeer, w("127.0.0.1:00000"));
-        h->resizeSection(ChannelModel::ColBytesIn, w("000000"));
-        h->resizeSection(ChannelModel::ColBytesOut, w("000000"));
-        h->resizeSection(ChannelModel::ColMsgsIn, w("0000"));
-        h->resizeSection(ChannelModel::ColMsgsOut, w("0000"));
-        h->resizeSection(ChannelModel::ColTerminator, w("\\r\\n\\r\\n"));
+        h->resizeSection(ChannelModel::ColName,
+                         fm.horizontalAdvance(QStringLiteral("#00 accepted")) + pad + 2 * m_channels->indentation() - 6);
+        fitColumns(h, fm, pad,
+                   {{ChannelModel::ColState, "connected"},
+                    {ChannelModel::ColPeer, "127.0.0.1:00000"},
+                    {ChannelModel::ColBytesIn, "000000"},
+                    {ChannelModel::ColBytesOut, "000000"},
+                    {ChannelModel::ColMsgsIn, "0000"},
+                    {ChannelModel::ColMsgsOut, "0000"},
+                    {ChannelModel::ColTerminator, "\\r\\n\\r\\n"}});
     }
     m_channelsDock = new QDockWidget(tr("Channels"), this);
     m_channelsDock->setObjectName(QStringLiteral("ChannelsDock"));

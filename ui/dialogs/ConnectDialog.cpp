@@ -37,7 +37,7 @@ void targetOf(const QComboBox* hostBox, const QSpinBox* portBox, QString& host, 
     port = static_cast<std::uint16_t>(portBox->value());
 }
 
-ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
+ConnectDialog::ConnectDialog(QWidget* parent) : ChannelDialog(parent) {
     setWindowTitle(tr("Connect"));
 
     m_fields.transport = fields::newTransportBox(this, tr("TCP (connect)"), tr("UDP (send datagrams to the host)"),
@@ -57,20 +57,8 @@ ConnectDialog::ConnectDialog(QWidget* parent) : QDialog(parent) {
     m_fields.inBuffer = fields::newBufferBox(this, tr("ac_in_buffer_size: the most one recv() reads"));
     m_fields.outBuffer = fields::newBufferBox(this, tr("ac_out_buffer_size: the most one send() is given"));
 
-    auto* form = new QFormLayout;
-    m_fields.form = form;
-    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
-    form->addRow(tr("Tra&nsport:"), m_fields.transport);
-    form->addRow(tr("&Host:"), m_fields.host);
-    form->addRow(tr("&Port:"), m_port);
-    form->addRow(tr("&Family:"), m_family);
-    form->addRow(tr("&Terminator:"), m_fields.terminator);
-    m_fields.protocol = new ProtocolChooser(this);
-    form->addRow(tr("P&rotocol:"), m_fields.protocol);
-    form->addRow(tr("&In buffer:"), m_fields.inBuffer);
-    form->addRow(tr("&Out buffer:"), m_fields.outBuffer);
-
-    m_fields.addBelow(this, tr("&Connect"), false, [this] { validate(); }, [this](bool udp) { showTransport(udp); });
+    addForm()->insertRow(3, tr("&Family:"), m_family);  // below the port
+    addBelow(tr("&Connect"), false);
 
     connect(m_fields.host, &QComboBox::activated, this, &ConnectDialog::recentChosen);
     setParams(ConnectParams{});
@@ -100,8 +88,6 @@ void ConnectDialog::recentChosen(int index) {
     setParams(m_recent.at(index).connectParams());
 }
 
-bool ConnectDialog::isUdp() const { return m_fields.isUdp(); }
-
 void ConnectDialog::showTransport(bool udp) {
     m_fields.showTransport(this, udp, udp ? tr("&Open UDP") : tr("&Connect"), udp ? tr("Connect (UDP)") : tr("Connect"));
 }
@@ -123,21 +109,8 @@ ConnectParams ConnectDialog::params() const {
     return p;
 }
 
-bool ConnectDialog::isInputValid() const {
-    return problem().isEmpty();
-}
-
 QString ConnectDialog::problem() const {
     return m_fields.problem(tr("Enter the host to connect to."), params().host);
-}
-
-void ConnectDialog::validate() {
-    m_fields.showProblem(problem());
-}
-
-void ConnectDialog::accept() {
-    if (!isInputValid()) return;
-    QDialog::accept();
 }
 
 }  // namespace ui

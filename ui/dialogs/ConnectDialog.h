@@ -13,16 +13,15 @@
 // bounded by the screen's available area, so with a large QT_SCALE_FACTOR or
 // a small screen it fits and scrolls instead of being clipped, and it is
 // resizable. It grows or shrinks to that size when the TLS fields show or hide.
-// The fields it shares with the Listen dialog are a ChannelFields.
+// The fields it shares with the Listen dialog are a ChannelFields (ChannelDialog).
 // What it owns: its child widgets.
 // Threads: GUI thread.
 #pragma once
 
-#include "ui/dialogs/ChannelFields.h"
+#include "ui/dialogs/ChannelDialog.h"
 #include "ui/model/ChannelParams.h"
 #include "ui/Settings.h"
 
-#include <QDialog>
 #include <QList>
 
 class QComboBox;
@@ -31,7 +30,7 @@ class QSpinBox;
 
 namespace ui {
 
-class ConnectDialog : public QDialog {
+class ConnectDialog : public ChannelDialog {
     Q_OBJECT
 public:
     explicit ConnectDialog(QWidget* parent = nullptr);
@@ -39,34 +38,19 @@ public:
     void setParams(const ConnectParams& p);
     /// The parameters as entered (check isInputValid() first).
     ConnectParams params() const;
-    bool isInputValid() const;
     /// The connect targets the host box offers (newest first).
     void setRecentTargets(const QList<RecentTarget>& recent);
 
-    /// TCP or UDP (a datagram channel connected to the host: it sends there).
-    QComboBox* transportBox() const { return m_fields.transport; }
-    bool isUdp() const;
-    QComboBox* hostBox() const { return m_fields.host; }
-    QSpinBox* portBox() const { return m_port; }
-    TerminatorEdit* terminatorEdit() const { return m_fields.terminator; }
-    TlsOptionsBox* tlsBox() const { return m_fields.tls; }
-    UdpOptionsBox* udpBox() const { return m_fields.udp; }
-    ProtocolChooser* protocolChooser() const { return m_fields.protocol; }
-    /// Why OK is off ("" when the input is valid).
-    QString problem() const;
+    QString problem() const override;
 
-    void accept() override;
     /// All the fields and the buttons, bounded by the screen's available area.
     QSize sizeHint() const override;
     QScrollArea* scrollArea() const;
 
 private:
-    void validate();
     void recentChosen(int index);
-    void showTransport(bool udp);
+    void showTransport(bool udp) override;
 
-    ChannelFields m_fields;
-    QSpinBox* m_port = nullptr;
     QComboBox* m_family = nullptr;
     QList<RecentTarget> m_recent;
 };

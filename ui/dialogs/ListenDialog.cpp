@@ -11,7 +11,7 @@
 
 namespace ui {
 
-ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
+ListenDialog::ListenDialog(QWidget* parent) : ChannelDialog(parent) {
     setWindowTitle(tr("Listen"));
 
     m_fields.transport = fields::newTransportBox(this, tr("TCP (listen for connections)"), tr("UDP (bind: receive datagrams from anyone)"),
@@ -35,26 +35,12 @@ ListenDialog::ListenDialog(QWidget* parent) : QDialog(parent) {
     m_fields.inBuffer = fields::newBufferBox(this, tr("ac_in_buffer_size of each accepted connection"));
     m_fields.outBuffer = fields::newBufferBox(this, tr("ac_out_buffer_size of each accepted connection"));
 
-    auto* form = new QFormLayout;
-    m_fields.form = form;
-    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
-    form->addRow(tr("Tra&nsport:"), m_fields.transport);
-    form->addRow(tr("&Host:"), m_fields.host);
-    form->addRow(tr("&Port:"), m_port);
-    form->addRow(tr("&Terminator:"), m_fields.terminator);
-    m_fields.protocol = new ProtocolChooser(this);
-    form->addRow(tr("P&rotocol:"), m_fields.protocol);
-    form->addRow(QString(), m_echo);
-    form->addRow(tr("&In buffer:"), m_fields.inBuffer);
-    form->addRow(tr("&Out buffer:"), m_fields.outBuffer);
-
-    m_fields.addBelow(this, tr("&Listen"), true, [this] { validate(); }, [this](bool udp) { showTransport(udp); });
+    addForm()->insertRow(5, QString(), m_echo);  // below the protocol
+    addBelow(tr("&Listen"), true);
 
     setParams(ListenParams{});
     m_fields.fit->refitNow();
 }
-
-bool ListenDialog::isUdp() const { return m_fields.isUdp(); }
 
 void ListenDialog::showTransport(bool udp) {
     m_echo->setText(udp ? tr("&Echo every datagram back to its sender") : tr("&Echo every message back"));
@@ -79,22 +65,9 @@ ListenParams ListenDialog::params() const {
     return p;
 }
 
-bool ListenDialog::isInputValid() const {
-    return problem().isEmpty();
-}
-
 QString ListenDialog::problem() const {
     return m_fields.problem(tr("Enter the address to listen on (127.0.0.1 for this machine only)."),
                             m_fields.host->currentText().trimmed());
-}
-
-void ListenDialog::validate() {
-    m_fields.showProblem(problem());
-}
-
-void ListenDialog::accept() {
-    if (!isInputValid()) return;
-    QDialog::accept();
 }
 
 }  // namespace ui

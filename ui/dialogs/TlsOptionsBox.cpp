@@ -183,18 +183,13 @@ TlsOptionsBox::TlsOptionsBox(Mode mode, QWidget* parent) : QGroupBox(parent), m_
     col->addWidget(m_fields);
     col->addWidget(m_problem);
 
-    connect(this, &QGroupBox::toggled, this, [this] {
+    const auto showAndEmit = [this] {
         updateVisibility();
         emitChanged();
-    });
-    connect(m_start, &QComboBox::currentIndexChanged, this, [this] {
-        updateVisibility();
-        emitChanged();
-    });
-    connect(m_verify, &QCheckBox::toggled, this, [this] {
-        updateVisibility();
-        emitChanged();
-    });
+    };
+    connect(this, &QGroupBox::toggled, this, showAndEmit);
+    connect(m_start, &QComboBox::currentIndexChanged, this, showAndEmit);
+    connect(m_verify, &QCheckBox::toggled, this, showAndEmit);
     for (QLineEdit* e : {m_pattern, m_caFile, m_certFile, m_keyFile, m_serverName, m_alpn, m_keyLog})
         connect(e, &QLineEdit::textChanged, this, &TlsOptionsBox::emitChanged);
     for (QComboBox* b : {m_minVersion, m_maxVersion})

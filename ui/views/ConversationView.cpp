@@ -1,6 +1,7 @@
 // ConversationView.cpp — the event table, its filter bar and find bar.
 #include "ui/views/ConversationView.h"
 
+#include "ui/views/ColumnWidths.h"
 #include "ui/views/CompactModel.h"
 #include "ui/views/EventDelegate.h"
 #include "ui/views/FlowLayout.h"
@@ -441,10 +442,8 @@ void ConversationView::setCompactMode(bool on) {
         const QFontMetrics fm(m_compactTable->font());
         m_compactTable->verticalHeader()->setDefaultSectionSize(fm.height() + 4);
         // Time, Channel, direction, Size: as wide as their text; Data takes the rest.
-        m_compactTable->setColumnWidth(0, fm.horizontalAdvance(QStringLiteral("00:00:00.000000")) + 12);
-        m_compactTable->setColumnWidth(1, fm.horizontalAdvance(QStringLiteral("#0000 Accepted")) + 12);
-        m_compactTable->setColumnWidth(2, fm.horizontalAdvance(QStringLiteral("→→")) + 12);
-        m_compactTable->setColumnWidth(3, fm.horizontalAdvance(QStringLiteral("000000")) + 12);
+        fitColumns(m_compactTable->horizontalHeader(), fm, 12,
+                   {{0, "00:00:00.000000"}, {1, "#0000 Accepted"}, {2, "→→"}, {3, "000000"}});
     } else {
         m_compact->setSourceModel(nullptr);  // costs nothing while off
         setMessagesMode(m_messagesBeforeCompact);
@@ -719,15 +718,14 @@ void ConversationView::showContextMenu(const QPoint& pos) {
 
 void ConversationView::setColumnWidths() {
     const QFontMetrics fm(m_table->font());
-    const int pad = fm.horizontalAdvance(QLatin1Char('x')) * 2;
-    auto w = [&](const char* sample) { return fm.horizontalAdvance(QString::fromLatin1(sample)) + pad; };
     QHeaderView* h = m_table->horizontalHeader();
-    h->resizeSection(EventLogModel::ColTime, w("00:00:00.000000"));
-    h->resizeSection(EventLogModel::ColDelta, w("+00.000000"));
-    h->resizeSection(EventLogModel::ColChannel, w("#0000"));
-    h->resizeSection(EventLogModel::ColDirection, w("out"));
-    h->resizeSection(EventLogModel::ColMethod, w("collect_incoming_data"));
-    h->resizeSection(EventLogModel::ColSize, w("0000000"));
+    fitColumns(h, fm, fm.horizontalAdvance(QLatin1Char('x')) * 2,
+               {{EventLogModel::ColTime, "00:00:00.000000"},
+                {EventLogModel::ColDelta, "+00.000000"},
+                {EventLogModel::ColChannel, "#0000"},
+                {EventLogModel::ColDirection, "out"},
+                {EventLogModel::ColMethod, "collect_incoming_data"},
+                {EventLogModel::ColSize, "0000000"}});
     h->setMinimumSectionSize(fm.horizontalAdvance(QStringLiteral("xx")) + 4);
     m_table->verticalHeader()->setDefaultSectionSize(qMax(fm.height(), QFontMetrics(m_table->font()).height()) + 6);
     m_table->verticalHeader()->setMinimumSectionSize(fm.height() + 2);
