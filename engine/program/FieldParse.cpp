@@ -66,6 +66,25 @@ class Resp {
 public:
     Resp(std::string_view b, Builder& out) : m_b(b), m_out(out) {}
 
+    // The length or count (`noun`) a header `line` announces for `what`;
+    // nullopt when the value ends at its header: -1 is a null (pushed to
+    // `into`, `ok` true), anything else not a number (failed, `ok` false).
+    std::optional<std::uint64_t> announced(std::string_view line, std::size_t start, const char* what, const char* noun,
+                                           std::vector<Field>& into, bool& ok) {
+        const auto n = decimal(line);
+        if (!n || *n < -1) {
+            m_out.fail(start, std::string(what) + " " + noun + " is not a number");
+            ok = false;
+            return std::nullopt;
+        }
+        if (*n == -1) {
+            into.push_back(m_out.make(std::string("null ") + what));
+            ok = true;
+            return std::nullopt;
+        }
+        return static_cast<std::uint64_t>(*n);
+    }
+
     // One value at m_pos into `into`; false when the parse must stop.
     bool value(std::vector<Field>& into, std::size_t depth) {
         if (m_out.full()) {
@@ -97,16 +116,10 @@ public:
         case '!':
         case '=': {
             const char* what = type == '$' ? "bulk string" : type == '!' ? "blob error" : "verbatim string";
-            const auto n = decimal(line);
-            if (!n || *n < -1) {
-                m_out.fail(start, std::string(what) + " length is not a number");
-                return false;
-            }
-            if (*n == -1) {
-                into.push_back(m_out.make(std::string("null ") + what));
-                return true;
-            }
-            const auto len = static_cast<std::uint64_t>(*n);
+            bool ok = false;
+            const auto n = announced(line, start, what, "length", into, ok);
+            if (!n) return ok;
+            const std::uint64_t len = *n;
             if (len > m_b.size() - m_pos || m_b.size() - m_pos - len < 2) {
                 m_out.fail(start, std::string(what) + " of " + std::to_string(len) + " bytes: the group ends early");
                 return false;
@@ -127,21 +140,15 @@ public:
         case '|': {
             const char* what = type == '*' ? "array" : type == '~' ? "set" : type == '>' ? "push"
                                : type == '%' ? "map" : "attribute";
-            const auto n = decimal(line);
-            if (!n || *n < -1) {
-                m_out.fail(start, std::string(what) + " count is not a number");
-                return false;
-            }
-            if (*n == -1) {
-                into.push_back(m_out.make(std::string("null ") + what));
-                return true;
-            }
+            bool ok = false;
+            const auto n = announced(line, start, what, "count", into, ok);
+            if (!n) return ok;
             const bool pairs = type == '%' || type == '|';
-            const auto count = static_cast<std::uint64_t>(*n);
+            const std::uint64_t count = *n;
             Field f = m_out.make(std::string(what) + " (" +
                                  plural(count, pairs ? "pair" : "element", pairs ? "pairs" : "elements") + ")");
             const std::uint64_t items = pairs ? count * 2 : count;  // count < 10^18: no overflow
-            bool ok = true;
+            ok = true;
             for (std::uint64_t i = 0; i < items && ok; ++i) {
                 if (m_pos >= m_b.size()) {
                     m_out.fail(m_pos, std::string(what) + " announced " + std::to_string(count) + ", the group ends after " +
