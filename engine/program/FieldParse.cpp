@@ -279,15 +279,21 @@ bool httpMessage(std::string_view b, std::size_t& pos, Builder& out) {
     if (chunked) {
         std::string body;
         std::uint64_t chunks = 0, total = 0;
-        bool done = false;
-        while (!done) {
+        // The body's next line; at its end, nullopt and the body failed (`missing`: what was not there).
+        auto bodyLine = [&](const char* missing) {
             const std::size_t at = pos;
             auto l = lineAt(b, pos);
             if (!l) {
-                out.fail(at, "chunked body ends early (no chunk size line)");
+                out.fail(at, std::string("chunked body ends early (") + missing + ")");
                 ok = false;
-                break;
             }
+            return l;
+        };
+        bool done = false;
+        while (!done) {
+            const std::size_t at = pos;
+            auto l = bodyLine("no chunk size line");
+            if (!l) break;
             const std::string_view sizeText = trim(l->substr(0, l->find(';')));
             const auto size = hexNumber(sizeText);
             if (!size) {
@@ -298,14 +304,8 @@ bool httpMessage(std::string_view b, std::size_t& pos, Builder& out) {
             if (*size == 0) {
                 // Trailers up to the empty line.
                 for (;;) {
-                    const std::size_t ta = pos;
-                    auto t = lineAt(b, pos);
-                    if (!t) {
-                        out.fail(ta, "chunked body ends early (no empty line after the last chunk)");
-                        ok = false;
-                        break;
-                    }
-                    if (t->empty()) break;
+                    auto t = bodyLine("no empty line after the last chunk");
+                    if (!t || t->empty()) break;
                 }
                 done = true;
                 break;
