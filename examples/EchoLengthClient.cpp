@@ -4,7 +4,6 @@
 #include "engine/net/Address.h"
 
 #include <memory>
-#include <stdexcept>
 
 namespace examples {
 
@@ -22,11 +21,9 @@ EchoLengthClient::EchoLengthClient(const std::string& host, std::uint16_t port, 
     acInBufferSize = 64;
     acOutBufferSize = 64;
     createSocket(engine::kAfInet, engine::kSockStream);
-    const auto a = engine::Address::fromNumeric(host, port);
-    if (!a)
-        throw std::invalid_argument("EchoClient: not a numeric address: " + host);
+    const engine::Address a = numericAddress("EchoClient", host, port);
     logger("EchoClient", "connecting to ('" + host + "', " + std::to_string(port) + ")");
-    connect(*a);
+    connect(a);
 }
 
 void EchoLengthClient::handleConnect() {

@@ -3,17 +3,13 @@
 
 #include "examples/EchoLengthHandler.h"
 
-#include <stdexcept>
 
 namespace examples {
 
 EchoLengthServer::EchoLengthServer(const std::string& host, std::uint16_t port, engine::Loop* map)
     : Dispatcher(map) {
     createSocket(engine::kAfInet, engine::kSockStream);
-    const auto a = engine::Address::fromNumeric(host, port);
-    if (!a)
-        throw std::invalid_argument("EchoServer: not a numeric address: " + host);
-    bind(*a);
+    bind(numericAddress("EchoServer", host, port));
     m_port = boundPort(*this);
     listen(1);
 }

@@ -3,7 +3,6 @@
 
 #include "engine/net/Address.h"
 
-#include <stdexcept>
 
 namespace examples {
 
@@ -17,10 +16,7 @@ AsyncoreEchoServer::AsyncoreEchoServer(const std::string& host, std::uint16_t po
     : Dispatcher(map) {
     createSocket(engine::kAfInet, engine::kSockStream);
     setReuseAddr();
-    const auto a = engine::Address::fromNumeric(host, port);
-    if (!a)
-        throw std::invalid_argument("EchoServer: not a numeric address: " + host);
-    bind(*a);
+    bind(numericAddress("EchoServer", host, port));
     listen(5);
 }
 

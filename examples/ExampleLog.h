@@ -8,6 +8,7 @@
 // Threads: the loop thread of the example that calls it.
 #pragma once
 #include "engine/asyncore/Escape.h"
+#include "engine/net/Address.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -32,5 +33,10 @@ inline void logToStderr(std::string_view name, std::string_view message) {
 
 /// Bound port of a listening dispatcher, for "port 0 = any free port".
 std::uint16_t boundPort(const engine::Dispatcher& d);
+
+/// The (host, port) an example binds or connects to: `host` must be a
+/// numeric address, else std::invalid_argument "WHO: not a numeric address:
+/// HOST" (without "WHO: " when `who` is empty).
+engine::Address numericAddress(std::string_view who, const std::string& host, std::uint16_t port);
 
 }  // namespace examples

@@ -25,10 +25,7 @@ public:
     EchoSendClient(const std::string& host, std::uint16_t port, std::string message, engine::Loop* map)
         : DispatcherWithSend(map), m_message(std::move(message)) {
         createSocket(engine::kAfInet, engine::kSockStream);
-        const auto a = engine::Address::fromNumeric(host, port);
-        if (!a)
-            throw std::invalid_argument("not a numeric address: " + host);
-        connect(*a);
+        connect(numericAddress("", host, port));
     }
     void handleConnect() override { send(m_message); }
     void handleRead() override {

@@ -5,7 +5,6 @@
 #include "engine/asyncore/Escape.h"
 
 #include <cstdio>
-#include <stdexcept>
 
 namespace examples {
 
@@ -13,10 +12,7 @@ HttpClient::HttpClient(const std::string& host, std::uint16_t port, const std::s
                        const std::string& body)
     : Dispatcher(map) {
     createSocket(engine::kAfInet, engine::kSockStream);
-    const auto a = engine::Address::fromNumeric(host, port);
-    if (!a)
-        throw std::invalid_argument("HTTPClient: not a numeric address: " + host);
-    connect(*a);
+    connect(numericAddress("HTTPClient", host, port));
     if (body.empty())
         buffer = "GET " + path + " HTTP/1.0\r\n\r\n";
     else

@@ -3,17 +3,13 @@
 
 #include "examples/HttpRequestHandler.h"
 
-#include <stdexcept>
 
 namespace examples {
 
 HttpServer::HttpServer(const std::string& host, std::uint16_t port, engine::Loop* map) : Dispatcher(map) {
     createSocket(engine::kAfInet, engine::kSockStream);
     setReuseAddr();
-    const auto a = engine::Address::fromNumeric(host, port);
-    if (!a)
-        throw std::invalid_argument("http_server: not a numeric address: " + host);
-    bind(*a);
+    bind(numericAddress("http_server", host, port));
     listen(5);
 }
 

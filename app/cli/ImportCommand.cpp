@@ -123,24 +123,21 @@ int runImport(const ToolOptions& o, std::FILE* out, std::FILE* err) {
     io.allowGaps = o.allowGaps;
     io.tool = "linewright-cli";
     io.toolVersion = lw::kVersion;
-    if (o.udpFlow) {
-        const auto flow = engine::CaptureImporter::importUdpFlow(o.input, *o.udpFlow, io, &why);
-        if (!writeImported(flow, why, o, err)) return 1;
-        const engine::SessionSummary& s = flow->summary;
+    const auto session = o.udpFlow ? engine::CaptureImporter::importUdpFlow(o.input, *o.udpFlow, io, &why)
+                                   : engine::CaptureImporter::importStream(o.input, *o.stream, io, &why);
+    if (!writeImported(session, why, o, err)) return 1;
+    const engine::SessionSummary& s = session->summary;
+    if (o.udpFlow)
         sayTo(err, "wrote " + o.output + ": UDP flow " + std::to_string(*o.udpFlow) + " as a session of " +
                        std::to_string(s.events) + " events: " + std::to_string(s.messagesOut) + " datagrams (" +
                        std::to_string(s.bytesOut) + " bytes) from the client, " + std::to_string(s.messagesIn) +
                        " datagrams (" + std::to_string(s.bytesIn) + " bytes) from the server");
-        return 0;
-    }
-    const auto session = engine::CaptureImporter::importStream(o.input, *o.stream, io, &why);
-    if (!writeImported(session, why, o, err)) return 1;
-    const engine::SessionSummary& s = session->summary;
-    sayTo(err, "wrote " + o.output + ": stream " + std::to_string(*o.stream) + " as a session of " +
-                   std::to_string(s.events) + " events: " + std::to_string(s.bytesOut) + " bytes in " +
-                   std::to_string(s.messagesOut) + " messages from the client, " + std::to_string(s.bytesIn) +
-                   " bytes in " + std::to_string(s.messagesIn) + " messages (framed by " + terminatorText(o.terminator) +
-                   ") from the server");
+    else
+        sayTo(err, "wrote " + o.output + ": stream " + std::to_string(*o.stream) + " as a session of " +
+                       std::to_string(s.events) + " events: " + std::to_string(s.bytesOut) + " bytes in " +
+                       std::to_string(s.messagesOut) + " messages from the client, " + std::to_string(s.bytesIn) +
+                       " bytes in " + std::to_string(s.messagesIn) + " messages (framed by " +
+                       terminatorText(o.terminator) + ") from the server");
     return 0;
 }
 

@@ -120,6 +120,15 @@ CLI::App* addTool(CLI::App& program, HelpFormatter& help, Tool tool, std::string
     return app;
 }
 
+// A tool without options: its one usage line and its description.
+void addPlainTool(CLI::App& program, HelpFormatter& help, Tool tool, std::string summary, std::string usage,
+                  std::string description) {
+    HelpPage page;
+    page.usage = {std::move(usage)};
+    page.description = std::move(description);
+    addTool(program, help, tool, std::move(summary), std::move(page));
+}
+
 void addBackend(OptionDefiner& d, CLI::App& app, ToolOptions& o) {
     addBackendOption(d, app, "select, poll or epoll.", [&o](engine::Backend b) {
         o.backend = b;
@@ -288,6 +297,18 @@ void addExport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
            [&o] { o.force = true; });
 }
 
+// import's --stream N or --udp-flow N: which of the `noun`s --list shows.
+void addImportIndex(OptionDefiner& d, CLI::App& app, const std::string& name, const std::string& noun,
+                    std::optional<std::size_t>& index) {
+    d.value(
+        app, name, "N", "the " + noun + " to import.",
+        [noun](const std::string& v) {
+            return parseCount(v) ? std::string()
+                                 : "expected a " + noun + " number (0, 1, … as --list shows them), got " + quote(v);
+        },
+        [&index](const std::string& v) { index = static_cast<std::size_t>(*parseCount(v)); });
+}
+
 void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
     HelpPage page;
     page.usage = {"import CAPTURE --list", "import CAPTURE --stream N -o SESSION [options]",
@@ -310,20 +331,8 @@ void addImport(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOpt
     d.setGroup("Options");
     d.flag(app, "--list", "the TCP streams and UDP flows, numbered as Wireshark's tcp.stream and udp.stream.",
            [&o] { o.list = true; });
-    d.value(
-        app, "--stream", "N", "the stream to import.",
-        [](const std::string& v) {
-            return parseCount(v) ? std::string()
-                                 : "expected a stream number (0, 1, … as --list shows them), got " + quote(v);
-        },
-        [&o](const std::string& v) { o.stream = static_cast<std::size_t>(*parseCount(v)); });
-    d.value(
-        app, "--udp-flow", "N", "the UDP flow to import.",
-        [](const std::string& v) {
-            return parseCount(v) ? std::string()
-                                 : "expected a UDP flow number (0, 1, … as --list shows them), got " + quote(v);
-        },
-        [&o](const std::string& v) { o.udpFlow = static_cast<std::size_t>(*parseCount(v)); });
+    addImportIndex(d, app, "--stream", "stream", o.stream);
+    addImportIndex(d, app, "--udp-flow", "UDP flow", o.udpFlow);
     d.value(app, "-o,--output", "SESSION", "the session file to write.", checkFileName,
             [&o](const std::string& v) { o.output = v; });
     addTerminatorOption(d, app, "frames the messages (default '\\n').", [&o](const engine::Terminator& t) {
@@ -383,14 +392,11 @@ void addReframe(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOp
 }
 
 void addPresets(CLI::App& program, HelpFormatter& help) {
-    HelpPage page;
-    page.usage = {"presets"};
-    page.description =
-        "Lists the protocol presets: the built-in ones and the user's (*.lwp files in\n"
-        "the presets folder named at the end, which replace a built-in one of the same\n"
-        "name). Use one with connect/listen/proxy/reframe --preset NAME; copy one to\n"
-        "the folder to change it. The language is in docs/presets.md.\n";
-    addTool(program, help, Tool::Presets, "list the protocol presets (built-in and the user's).", std::move(page));
+    addPlainTool(program, help, Tool::Presets, "list the protocol presets (built-in and the user's).", "presets",
+                 "Lists the protocol presets: the built-in ones and the user's (*.lwp files in\n"
+                 "the presets folder named at the end, which replace a built-in one of the same\n"
+                 "name). Use one with connect/listen/proxy/reframe --preset NAME; copy one to\n"
+                 "the folder to change it. The language is in docs/presets.md.\n");
 }
 
 void addCa(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions& o) {
@@ -418,14 +424,11 @@ void addCa(CLI::App& program, OptionDefiner& d, HelpFormatter& help, ToolOptions
 }
 
 void addSummary(CLI::App& program, HelpFormatter& help) {
-    HelpPage page;
-    page.usage = {"summary FILE"};
-    page.description =
-        "Checks a session file and prints what it holds: who wrote it, when, how\n"
-        "long it lasted, its channels, bytes and messages, and each connection. A\n"
-        "file cut short (a recorder killed with kill -9) is read up to its last\n"
-        "complete line and said so; a corrupted file is an error naming the line.\n";
-    addTool(program, help, Tool::Summary, "check a session file and say what it holds.", std::move(page));
+    addPlainTool(program, help, Tool::Summary, "check a session file and say what it holds.", "summary FILE",
+                 "Checks a session file and prints what it holds: who wrote it, when, how\n"
+                 "long it lasted, its channels, bytes and messages, and each connection. A\n"
+                 "file cut short (a recorder killed with kill -9) is read up to its last\n"
+                 "complete line and said so; a corrupted file is an error naming the line.\n");
 }
 
 std::string readable(const std::string& path) {

@@ -72,24 +72,31 @@ const char* const kStoppingNote = "  SIGINT/SIGTERM stop cleanly (a second one e
 const char* const kFooter = "Exit status: 0 success; 1 a runtime failure, with one line on stderr; 2 a usage\n"
                             "error. See docs/udp.md.\n";
 
+// What listen and send end with: the addressing, output and stopping
+// options, and the help page (`usage`, `description`, the common notes).
+void finishSubcommand(OptionDefiner& d, HelpFormatter& help, CLI::App& app, UdpOptions& o, bool listen,
+                      std::string usage, std::string description) {
+    addAddressing(d, app, o, listen);
+    addOutputAndStopping(d, app, o, listen);
+    HelpPage page;
+    page.usage = {std::move(usage)};
+    page.description = std::move(description);
+    page.groupNotes["Stopping"] = kStoppingNote;
+    page.footer = kFooter;
+    help.setPage(&app, std::move(page));
+}
+
 CLI::App* addListen(CLI::App& udp, OptionDefiner& d, HelpFormatter& help, UdpOptions& o) {
     CLI::App* app = udp.add_subcommand("listen", "bind [HOST:]PORT and print every datagram with its sender.");
     addFraming(d, *app, o);
     d.setGroup("Replying");
     d.flag(*app, "-e,--echo", "send every datagram back, byte for byte, to its sender.",
            [&o] { o.dgram.echo = true; });
-    addAddressing(d, *app, o, true);
-    addOutputAndStopping(d, *app, o, true);
-    HelpPage page;
-    page.usage = {"udp listen [HOST:]PORT [options]"};
-    page.description =
-        "Binds [HOST:]PORT (127.0.0.1 unless a host is given; 0.0.0.0 or [::] for every\n"
-        "interface; port 0 picks a free port, and the line \"linewright-cli: listening on\n"
-        "HOST:PORT (udp)\" on stderr says which) and prints every message on stdout, one\n"
-        "per line, after its sender: \"HOST:PORT < bytes\", bytes escaped.\n";
-    page.groupNotes["Stopping"] = kStoppingNote;
-    page.footer = kFooter;
-    help.setPage(app, std::move(page));
+    finishSubcommand(d, help, *app, o, true, "udp listen [HOST:]PORT [options]",
+                     "Binds [HOST:]PORT (127.0.0.1 unless a host is given; 0.0.0.0 or [::] for every\n"
+                     "interface; port 0 picks a free port, and the line \"linewright-cli: listening on\n"
+                     "HOST:PORT (udp)\" on stderr says which) and prints every message on stdout, one\n"
+                     "per line, after its sender: \"HOST:PORT < bytes\", bytes escaped.\n");
     return app;
 }
 
@@ -109,18 +116,11 @@ CLI::App* addSend(CLI::App& udp, OptionDefiner& d, HelpFormatter& help, UdpOptio
         *app, "--wait", "S",
         "once everything is sent, wait S seconds for replies and ICMP errors before ending (default 0.25).",
         checkSeconds, [&o](const std::string& v) { o.wait = *parseSeconds(v); });
-    addAddressing(d, *app, o, false);
-    addOutputAndStopping(d, *app, o, false);
-    HelpPage page;
-    page.usage = {"udp send HOST PORT [options]"};
-    page.description =
-        "Connects a UDP socket to HOST PORT (a name, or an IPv4 or IPv6 literal), sends the\n"
-        "--send data or else stdin, one datagram per line, and prints each reply on stdout\n"
-        "(\"< bytes\", escaped). It ends once everything is sent and --wait has passed, or\n"
-        "--count replies came, or --timeout. ICMP port unreachable is a failure.\n";
-    page.groupNotes["Stopping"] = kStoppingNote;
-    page.footer = kFooter;
-    help.setPage(app, std::move(page));
+    finishSubcommand(d, help, *app, o, false, "udp send HOST PORT [options]",
+                     "Connects a UDP socket to HOST PORT (a name, or an IPv4 or IPv6 literal), sends the\n"
+                     "--send data or else stdin, one datagram per line, and prints each reply on stdout\n"
+                     "(\"< bytes\", escaped). It ends once everything is sent and --wait has passed, or\n"
+                     "--count replies came, or --timeout. ICMP port unreachable is a failure.\n");
     return app;
 }
 

@@ -228,10 +228,15 @@ void Dispatcher::handleReadEvent() {
     }
 }
 
-void Dispatcher::handleConnectEvent() {
+int Dispatcher::pendingError() {
     std::error_code ec;
     const int err = rawPendingError(ec);
     if (ec) throw std::system_error(ec, "getsockopt(SO_ERROR)");
+    return err;
+}
+
+void Dispatcher::handleConnectEvent() {
+    const int err = pendingError();
     if (err != 0) throw std::system_error(sockops::errorFromNative(err), "connect");
     if (m_tap) m_tap->connected(*this);
     trace(Hook::HandleConnect);
@@ -253,10 +258,7 @@ void Dispatcher::handleWriteEvent() {
 void Dispatcher::handleExptEvent() {
     // handle_expt_event() is called if there might be an error on the socket,
     // or if there is OOB data; check for the error condition first.
-    std::error_code ec;
-    const int err = rawPendingError(ec);
-    if (ec) throw std::system_error(ec, "getsockopt(SO_ERROR)");
-    if (err != 0) {
+    if (pendingError() != 0) {
         // we can get here when select.select() says that there is an
         // exceptional condition on the socket; with the error set, close it.
         trace(Hook::HandleClose);

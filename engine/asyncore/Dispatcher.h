@@ -183,6 +183,9 @@ private:
     std::size_t transportSend(const void* data, std::size_t len, std::error_code& ec) override;
     std::size_t transportRecv(void* buf, std::size_t len, std::error_code& ec) override;
     void transportShutdownWrite(std::error_code& ec) override;
+    /// The socket's pending error (getsockopt SO_ERROR); throws when it
+    /// cannot be read.
+    int pendingError();
     Loop* m_map;  // never null: the constructor falls back to the thread's default map
     NativeSocket m_fileno = kInvalidSocket;
     std::uint64_t m_serial = 0;  // registration serial in m_map, 0 when not registered

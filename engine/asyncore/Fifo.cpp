@@ -3,12 +3,16 @@
 
 namespace engine {
 
-void Fifo::appendData(std::string data) {
+Fifo::Entry Fifo::dataEntry(std::string data) {
     m_bytes += data.size();
     Entry e;
     e.kind = Entry::Kind::Data;
     e.data = std::move(data);
-    m_entries.push_back(std::move(e));
+    return e;
+}
+
+void Fifo::appendData(std::string data) {
+    m_entries.push_back(dataEntry(std::move(data)));
 }
 
 void Fifo::appendProducer(std::unique_ptr<Producer> p) {
@@ -25,11 +29,7 @@ void Fifo::appendClose() {
 }
 
 void Fifo::prependData(std::string data) {
-    m_bytes += data.size();
-    Entry e;
-    e.kind = Entry::Kind::Data;
-    e.data = std::move(data);
-    m_entries.push_front(std::move(e));
+    m_entries.push_front(dataEntry(std::move(data)));
 }
 
 void Fifo::popFront() {

@@ -61,6 +61,9 @@ public:
     auto end() const { return m_entries.end(); }
 
 private:
+    /// A data entry for `data`, its bytes counted as queued.
+    Entry dataEntry(std::string data);
+
     std::deque<Entry> m_entries;
     std::size_t m_bytes = 0;
 };

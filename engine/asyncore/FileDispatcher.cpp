@@ -22,10 +22,15 @@ FileWrapper::~FileWrapper() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
-std::size_t FileWrapper::recvInto(void* buf, std::size_t n, std::error_code& ec) {
+namespace {
+
+// Runs a read() or write() again while a signal interrupts it: the bytes it
+// moved, or 0 with `ec` set.
+template <class Io>
+std::size_t retryingIo(Io io, std::error_code& ec) {
     ec.clear();
     for (;;) {
-        const ssize_t r = ::read(m_fd, buf, n);
+        const ssize_t r = io();
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             ec = sockops::lastError();
@@ -35,17 +40,14 @@ std::size_t FileWrapper::recvInto(void* buf, std::size_t n, std::error_code& ec)
     }
 }
 
+}  // namespace
+
+std::size_t FileWrapper::recvInto(void* buf, std::size_t n, std::error_code& ec) {
+    return retryingIo([&] { return ::read(m_fd, buf, n); }, ec);
+}
+
 std::size_t FileWrapper::sendFrom(const void* data, std::size_t n, std::error_code& ec) {
-    ec.clear();
-    for (;;) {
-        const ssize_t r = ::write(m_fd, data, n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            ec = sockops::lastError();
-            return 0;
-        }
-        return static_cast<std::size_t>(r);
-    }
+    return retryingIo([&] { return ::write(m_fd, data, n); }, ec);
 }
 
 std::string FileWrapper::recv(std::size_t n) {

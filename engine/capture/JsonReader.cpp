@@ -143,12 +143,7 @@ private:
     }
     bool parseArray(JsonValue& out, int depth) {
         out.type = JsonValue::Type::Array;
-        ++m_i;
-        skipSpace();
-        if (m_i < m_s.size() && m_s[m_i] == ']') {
-            ++m_i;
-            return true;
-        }
+        if (emptyAfterOpening(']')) return true;
         for (bool more = true; more;) {
             JsonValue v;
             skipSpace();
@@ -160,12 +155,7 @@ private:
     }
     bool parseObject(JsonValue& out, int depth) {
         out.type = JsonValue::Type::Object;
-        ++m_i;
-        skipSpace();
-        if (m_i < m_s.size() && m_s[m_i] == '}') {
-            ++m_i;
-            return true;
-        }
+        if (emptyAfterOpening('}')) return true;
         for (bool more = true; more;) {
             skipSpace();
             if (m_i >= m_s.size() || m_s[m_i] != '"') return fail("expected a field name");
@@ -182,6 +172,17 @@ private:
             if (!afterElement('}', "object", more)) return false;
         }
         return true;
+    }
+    // At an array's or object's opening bracket: steps past it, and past
+    // `close` too when that follows at once (true: it is empty).
+    bool emptyAfterOpening(char close) {
+        ++m_i;
+        skipSpace();
+        if (m_i < m_s.size() && m_s[m_i] == close) {
+            ++m_i;
+            return true;
+        }
+        return false;
     }
     // After an element of an array or object (`what`): a ',' says `more`
     // follow, `close` ends it; anything else, or the end of the text, fails.

@@ -100,18 +100,18 @@ bool linkTypeSupported(std::uint32_t type) noexcept {
 }
 
 std::string endpointText(int family, const std::array<std::uint8_t, 16>& a, std::uint16_t port) {
+    // The port as a sockaddr holds it: big-endian.
+    const unsigned char pb[2] = {static_cast<unsigned char>(port >> 8), static_cast<unsigned char>(port & 0xff)};
     if (family == kAfInet) {
         sockaddr_in in{};
         in.sin_family = AF_INET;
         std::memcpy(&in.sin_addr, a.data(), 4);
-        const unsigned char pb[2] = {static_cast<unsigned char>(port >> 8), static_cast<unsigned char>(port & 0xff)};
         std::memcpy(&in.sin_port, pb, 2);
         return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in).toString();
     }
     sockaddr_in6 in6{};
     in6.sin6_family = AF_INET6;
     std::memcpy(&in6.sin6_addr, a.data(), 16);
-    const unsigned char pb[2] = {static_cast<unsigned char>(port >> 8), static_cast<unsigned char>(port & 0xff)};
     std::memcpy(&in6.sin6_port, pb, 2);
     return Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&in6), sizeof in6).toString();
 }
@@ -255,6 +255,17 @@ bool PcapReader::nextPcap(CapturedPacket& out) {
     return true;
 }
 
+bool PcapReader::checkBlockLength(const std::string& where, std::uint64_t blockStart, std::uint32_t length,
+                                  std::uint32_t minimum) {
+    if (length < minimum || length % 4 != 0 || length > kMaxRecord)
+        return fail(where + ": block length " + std::to_string(length) + " is invalid (at least " +
+                    std::to_string(minimum) + ", a multiple of 4): the capture is corrupted");
+    if (length > m_size - blockStart)
+        return fail(where + ": the block says " + std::to_string(length) + " bytes, but only " +
+                    std::to_string(m_size - blockStart) + " remain: the capture is truncated");
+    return true;
+}
+
 bool PcapReader::readSectionHeader(std::uint64_t blockStart) {
     const std::string where = "the section header block at byte offset " + std::to_string(blockStart);
     unsigned char h[12];  // type, length, byte-order magic
@@ -270,12 +281,7 @@ bool PcapReader::readSectionHeader(std::uint64_t blockStart) {
     else
         return fail(where + ": unknown byte-order magic " + hex(h + 8, 4) + ": the capture is corrupted");
     const std::uint32_t length = u32(h + 4);
-    if (length < 28 || length % 4 != 0 || length > kMaxRecord)
-        return fail(where + ": block length " + std::to_string(length) +
-                    " is invalid (at least 28, a multiple of 4): the capture is corrupted");
-    if (length > m_size - blockStart)
-        return fail(where + ": the block says " + std::to_string(length) + " bytes, but only " +
-                    std::to_string(m_size - blockStart) + " remain: the capture is truncated");
+    if (!checkBlockLength(where, blockStart, length, 28)) return false;
     std::string rest(length - 12, '\0');
     if (!readExact(rest.data(), rest.size())) return fail(where + ": read error");
     const auto* b = bytes(rest);
@@ -365,12 +371,7 @@ bool PcapReader::nextPcapng(CapturedPacket& out) {
         if (m_offset == 8 && at == 0) return fail("the file does not start with a section header block");
         const std::uint32_t type = u32(h);
         const std::uint32_t length = u32(h + 4);
-        if (length < 12 || length % 4 != 0 || length > kMaxRecord)
-            return fail(where + ": block length " + std::to_string(length) +
-                        " is invalid (at least 12, a multiple of 4): the capture is corrupted");
-        if (length > m_size - at)
-            return fail(where + ": the block says " + std::to_string(length) + " bytes, but only " +
-                        std::to_string(m_size - at) + " remain: the capture is truncated");
+        if (!checkBlockLength(where, at, length, 12)) return false;
         std::string body(length - 12, '\0');
         unsigned char trailer[4];
         if (!readExact(body.data(), body.size()) || !readExact(trailer, 4)) return fail(where + ": read error");
@@ -535,17 +536,13 @@ DecodeResult decodeIpv6(const unsigned char* p, std::size_t n, TcpSegment& out, 
         }
         case 0:    // hop-by-hop options
         case 43:   // routing
-        case 60: { // destination options
+        case 60:   // destination options
+        case 51: { // authentication header
             if (at + 8 > std::min(n, end)) return say(why, DecodeResult::Malformed, "an IPv6 extension header is cut short");
-            const std::size_t len = (static_cast<std::size_t>(p[at + 1]) + 1) * 8;
-            next = p[at];
-            at += len;
-            if (at > end) return say(why, DecodeResult::Malformed, "an IPv6 extension header runs past the packet");
-            break;
-        }
-        case 51: {  // authentication header
-            if (at + 8 > std::min(n, end)) return say(why, DecodeResult::Malformed, "an IPv6 extension header is cut short");
-            const std::size_t len = (static_cast<std::size_t>(p[at + 1]) + 2) * 4;
+            // The length field counts 8-byte units after the first; the authentication
+            // header's counts 4-byte units after the first two.
+            const auto units = static_cast<std::size_t>(p[at + 1]);
+            const std::size_t len = next == 51 ? (units + 2) * 4 : (units + 1) * 8;
             next = p[at];
             at += len;
             if (at > end) return say(why, DecodeResult::Malformed, "an IPv6 extension header runs past the packet");

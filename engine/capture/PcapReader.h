@@ -177,6 +177,10 @@ private:
     std::uint64_t u64(const unsigned char* p) const noexcept;
     bool nextPcap(CapturedPacket& out);
     bool nextPcapng(CapturedPacket& out);
+    /// A pcapng block's length field: at least `minimum`, a multiple of 4, no
+    /// more than kMaxRecord, and within the file (else fail(), naming `where`).
+    bool checkBlockLength(const std::string& where, std::uint64_t blockStart, std::uint32_t length,
+                          std::uint32_t minimum);
     bool readSectionHeader(std::uint64_t blockStart);
     bool readInterface(const std::string& body, std::uint64_t blockStart);
     std::int64_t pcapngTime(const Interface& itf, std::uint64_t ts) const;

@@ -51,22 +51,17 @@ Address Address::fromSockaddr(const sockaddr* sa, std::size_t len) {
 std::optional<Address> Address::fromNumeric(std::string_view hostText, std::uint16_t port) {
     std::string h(hostText);
     if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    Address a;
     sockaddr_in in{};
     if (::inet_pton(AF_INET, h.c_str(), &in.sin_addr) == 1) {
         in.sin_family = AF_INET;
         in.sin_port = htons(port);
-        std::memcpy(&a.m_storage, &in, sizeof in);
-        a.m_len = sizeof in;
-        return a;
+        return fromSockaddr(reinterpret_cast<const sockaddr*>(&in), sizeof in);
     }
     sockaddr_in6 in6{};
     if (::inet_pton(AF_INET6, h.c_str(), &in6.sin6_addr) == 1) {
         in6.sin6_family = AF_INET6;
         in6.sin6_port = htons(port);
-        std::memcpy(&a.m_storage, &in6, sizeof in6);
-        a.m_len = sizeof in6;
-        return a;
+        return fromSockaddr(reinterpret_cast<const sockaddr*>(&in6), sizeof in6);
     }
     return std::nullopt;
 }

@@ -66,6 +66,15 @@ using SockLen = socklen_t;
 inline std::error_code fromNative(int e) { return std::error_code(e, std::generic_category()); }
 #endif
 
+// Where the platform has SO_NOSIGPIPE (BSD, macOS): a send on `s` to a
+// closed peer fails with EPIPE instead of raising SIGPIPE.
+void setNoSigPipe([[maybe_unused]] NativeSocket s) {
+#if defined(SO_NOSIGPIPE)
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
+
 // Retries a syscall while it fails with EINTR (PEP 475 semantics).
 template <class F>
 auto retryEintr(F f) {
@@ -162,10 +171,7 @@ NativeSocket create(int family, int type, std::error_code& ec) {
     }
     ::fcntl(s, F_SETFD, FD_CLOEXEC);
 #endif
-#if defined(SO_NOSIGPIPE)
-    int one = 1;
-    ::setsockopt(s, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
+    setNoSigPipe(s);
     setNonBlocking(s, true, ec);
     if (ec) {
         std::error_code ignored;
@@ -261,10 +267,7 @@ NativeSocket accept(NativeSocket s, Address* peer, std::error_code& ec) {
 #if !defined(_WIN32)
     ::fcntl(c, F_SETFD, FD_CLOEXEC);
 #endif
-#if defined(SO_NOSIGPIPE)
-    int one = 1;
-    ::setsockopt(c, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
+    setNoSigPipe(c);
     std::error_code nb;
     setNonBlocking(c, true, nb);
 #endif

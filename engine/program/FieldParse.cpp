@@ -66,6 +66,25 @@ class Resp {
 public:
     Resp(std::string_view b, Builder& out) : m_b(b), m_out(out) {}
 
+    // The length or count (`noun`) a header `line` announces for `what`;
+    // nullopt when the value ends at its header: -1 is a null (pushed to
+    // `into`, `ok` true), anything else not a number (failed, `ok` false).
+    std::optional<std::uint64_t> announced(std::string_view line, std::size_t start, const char* what, const char* noun,
+                                           std::vector<Field>& into, bool& ok) {
+        const auto n = decimal(line);
+        if (!n || *n < -1) {
+            m_out.fail(start, std::string(what) + " " + noun + " is not a number");
+            ok = false;
+            return std::nullopt;
+        }
+        if (*n == -1) {
+            into.push_back(m_out.make(std::string("null ") + what));
+            ok = true;
+            return std::nullopt;
+        }
+        return static_cast<std::uint64_t>(*n);
+    }
+
     // One value at m_pos into `into`; false when the parse must stop.
     bool value(std::vector<Field>& into, std::size_t depth) {
         if (m_out.full()) {
@@ -97,16 +116,10 @@ public:
         case '!':
         case '=': {
             const char* what = type == '$' ? "bulk string" : type == '!' ? "blob error" : "verbatim string";
-            const auto n = decimal(line);
-            if (!n || *n < -1) {
-                m_out.fail(start, std::string(what) + " length is not a number");
-                return false;
-            }
-            if (*n == -1) {
-                into.push_back(m_out.make(std::string("null ") + what));
-                return true;
-            }
-            const auto len = static_cast<std::uint64_t>(*n);
+            bool ok = false;
+            const auto n = announced(line, start, what, "length", into, ok);
+            if (!n) return ok;
+            const std::uint64_t len = *n;
             if (len > m_b.size() - m_pos || m_b.size() - m_pos - len < 2) {
                 m_out.fail(start, std::string(what) + " of " + std::to_string(len) + " bytes: the group ends early");
                 return false;
@@ -127,21 +140,15 @@ public:
         case '|': {
             const char* what = type == '*' ? "array" : type == '~' ? "set" : type == '>' ? "push"
                                : type == '%' ? "map" : "attribute";
-            const auto n = decimal(line);
-            if (!n || *n < -1) {
-                m_out.fail(start, std::string(what) + " count is not a number");
-                return false;
-            }
-            if (*n == -1) {
-                into.push_back(m_out.make(std::string("null ") + what));
-                return true;
-            }
+            bool ok = false;
+            const auto n = announced(line, start, what, "count", into, ok);
+            if (!n) return ok;
             const bool pairs = type == '%' || type == '|';
-            const auto count = static_cast<std::uint64_t>(*n);
+            const std::uint64_t count = *n;
             Field f = m_out.make(std::string(what) + " (" +
                                  plural(count, pairs ? "pair" : "element", pairs ? "pairs" : "elements") + ")");
             const std::uint64_t items = pairs ? count * 2 : count;  // count < 10^18: no overflow
-            bool ok = true;
+            ok = true;
             for (std::uint64_t i = 0; i < items && ok; ++i) {
                 if (m_pos >= m_b.size()) {
                     m_out.fail(m_pos, std::string(what) + " announced " + std::to_string(count) + ", the group ends after " +
@@ -272,15 +279,21 @@ bool httpMessage(std::string_view b, std::size_t& pos, Builder& out) {
     if (chunked) {
         std::string body;
         std::uint64_t chunks = 0, total = 0;
-        bool done = false;
-        while (!done) {
+        // The body's next line; at its end, nullopt and the body failed (`missing`: what was not there).
+        auto bodyLine = [&](const char* missing) {
             const std::size_t at = pos;
             auto l = lineAt(b, pos);
             if (!l) {
-                out.fail(at, "chunked body ends early (no chunk size line)");
+                out.fail(at, std::string("chunked body ends early (") + missing + ")");
                 ok = false;
-                break;
             }
+            return l;
+        };
+        bool done = false;
+        while (!done) {
+            const std::size_t at = pos;
+            auto l = bodyLine("no chunk size line");
+            if (!l) break;
             const std::string_view sizeText = trim(l->substr(0, l->find(';')));
             const auto size = hexNumber(sizeText);
             if (!size) {
@@ -291,14 +304,8 @@ bool httpMessage(std::string_view b, std::size_t& pos, Builder& out) {
             if (*size == 0) {
                 // Trailers up to the empty line.
                 for (;;) {
-                    const std::size_t ta = pos;
-                    auto t = lineAt(b, pos);
-                    if (!t) {
-                        out.fail(ta, "chunked body ends early (no empty line after the last chunk)");
-                        ok = false;
-                        break;
-                    }
-                    if (t->empty()) break;
+                    auto t = bodyLine("no empty line after the last chunk");
+                    if (!t || t->empty()) break;
                 }
                 done = true;
                 break;

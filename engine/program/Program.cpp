@@ -402,12 +402,21 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
     std::vector<std::pair<std::string, std::size_t>> notesHeard;
     bool sawTerminator = false;
 
+    // A quoted literal, its escapes decoded; nullopt with `why` set (after
+    // "WHAT: " when it is not a quoted string, unless `what` is empty).
+    auto readLiteral = [&](LineReader& r, std::string_view what) -> std::optional<std::string> {
+        auto raw = r.quoted(&why);
+        if (!raw) {
+            if (!what.empty()) why = std::string(what) + ": " + why;
+            return std::nullopt;
+        }
+        return decodeLiteral(*raw, &why);
+    };
+
     // A terminator spec: "…" | none | count EXPR; `constant`: no captures allowed.
     auto readTerminator = [&](LineReader& r, TerminatorSpec& out, bool allowNone, bool constant) -> bool {
         if (r.peek() == '"') {
-            auto raw = r.quoted(&why);
-            if (!raw) return false;
-            auto bytes = decodeLiteral(*raw, &why);
+            auto bytes = readLiteral(r, "");
             if (!bytes) return false;
             if (bytes->empty()) {
                 why = "an empty terminator frames nothing; write none";
@@ -470,9 +479,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
             if (!validName(n)) return fail(lineNo, "name needs a word (up to 64 letters, digits, - _ .)");
             p.m_name = std::string(n);
         } else if (keyword == "description") {
-            auto raw = r.quoted(&why);
-            if (!raw) return fail(lineNo, "description: " + why);
-            auto d = decodeLiteral(*raw, &why);
+            auto d = readLiteral(r, "description");
             if (!d) return fail(lineNo, why);
             p.m_description = std::move(*d);
         } else if (keyword == "terminator") {
@@ -524,9 +531,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                                  : w == "prefix" ? Rule::Match::Prefix
                                  : w == "suffix" ? Rule::Match::Suffix
                                                  : Rule::Match::Contains;
-                    auto raw = r.quoted(&why);
-                    if (!raw) return fail(lineNo, std::string(w) + ": " + why);
-                    auto lit = decodeLiteral(*raw, &why);
+                    auto lit = readLiteral(r, w);
                     if (!lit) return fail(lineNo, why);
                     rule.literal = std::move(*lit);
                     break;
@@ -613,9 +618,7 @@ std::optional<Program> Program::parse(std::string_view text, std::string_view fi
                         p.m_answers = true;
                     } else if (w == "mark") {
                         a.kind = Action::Kind::Mark;
-                        auto raw = r.quoted(&why);
-                        if (!raw) return fail(lineNo, "mark: " + why);
-                        auto m = decodeLiteral(*raw, &why);
+                        auto m = readLiteral(r, "mark");
                         if (!m) return fail(lineNo, why);
                         a.text = std::move(*m);
                     } else if (w == "tell") {

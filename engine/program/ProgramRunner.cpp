@@ -166,6 +166,14 @@ std::optional<Terminator> ProgramRunner::evalTerminator(std::size_t layer, const
 }
 
 void ProgramRunner::run(std::size_t layer, const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule) {
+    if (!r.heard.empty()) {  // the note it heard is taken
+        auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
+        q.pop_front();
+    }
+    const Rule*& first = messageRule ? v.rule : v.groupRule;
+    if (!first) first = &r;
+    if (!v.rules.empty()) v.rules += ',';
+    v.rules += r.name;
     for (const Action& a : r.actions) {
         switch (a.kind) {
         case Action::Kind::Terminator:
@@ -288,13 +296,6 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
                 hit = matches(r, state, body, caps);
             }
             if (hit) {
-                if (!r.heard.empty()) {  // the note it heard is taken
-                    auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
-                    q.pop_front();
-                }
-                if (!v.rule) v.rule = &r;
-                if (!v.rules.empty()) v.rules += ',';
-                v.rules += r.name;
                 run(layer, r, caps, v, true);
                 break;
             }
@@ -307,13 +308,6 @@ Verdict& ProgramRunner::found(std::string_view terminatorBytes) {
             for (const Rule& r : m_programs[layer]->rules()) {
                 if (!r.onGroup) continue;
                 if (matches(r, state, m_groupBytes, caps)) {
-                    if (!r.heard.empty()) {
-                        auto& q = m_sender == Sender::Server ? m_notes->forServer : m_notes->forClient;
-                        q.pop_front();
-                    }
-                    if (!v.groupRule) v.groupRule = &r;
-                    if (!v.rules.empty()) v.rules += ',';
-                    v.rules += r.name;
                     run(layer, r, caps, v, false);
                     break;
                 }

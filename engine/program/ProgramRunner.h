@@ -136,6 +136,8 @@ public:
 private:
     bool matches(const Rule& r, const std::string& state, std::string_view subject,
                  std::vector<std::string_view>& caps) const;
+    /// Fires a rule that matched (a message rule, or else a group rule): takes
+    /// the note it heard, names it in `v`, and runs its actions.
     void run(std::size_t layer, const Rule& r, const std::vector<std::string_view>& caps, Verdict& v, bool messageRule);
     std::optional<Terminator> evalTerminator(std::size_t layer, const Rule& r, const TerminatorSpec& spec,
                                              const std::vector<std::string_view>& caps, Verdict& v) const;

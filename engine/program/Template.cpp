@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 namespace engine::program {
 
@@ -17,6 +18,17 @@ std::string printableChar(char c) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "\\x%02x", u);
     return buf;
+}
+
+// The macro without an argument called `name` ({{counter}}, {{date}}, …).
+std::optional<Template::PartKind> namedMacro(std::string_view name) {
+    using K = Template::PartKind;
+    static constexpr std::pair<std::string_view, K> kMacros[] = {{"counter", K::Counter}, {"date", K::Date},
+                                                                 {"time", K::Time},       {"unixtime", K::UnixTime},
+                                                                 {"random", K::Random},   {"uuid", K::Uuid}};
+    for (const auto& [macro, kind] : kMacros)
+        if (name == macro) return kind;
+    return std::nullopt;
 }
 
 // One escape at text[i] == '\\': appends its byte, returns the characters used (0: bad).
@@ -125,18 +137,8 @@ std::optional<Template> Template::parse(std::string_view text, std::string* erro
             } else if (name.substr(0, 4) == "len " && number(name.substr(4))) {
                 p.kind = PartKind::CaptureLength;
                 p.group = *number(name.substr(4));
-            } else if (name == "counter") {
-                p.kind = PartKind::Counter;
-            } else if (name == "date") {
-                p.kind = PartKind::Date;
-            } else if (name == "time") {
-                p.kind = PartKind::Time;
-            } else if (name == "unixtime") {
-                p.kind = PartKind::UnixTime;
-            } else if (name == "random") {
-                p.kind = PartKind::Random;
-            } else if (name == "uuid") {
-                p.kind = PartKind::Uuid;
+            } else if (const auto kind = namedMacro(name)) {
+                p.kind = *kind;
             } else {
                 std::string shown;
                 for (char ch : name.substr(0, 40)) shown += printableChar(ch);

@@ -2,6 +2,7 @@
 #include "engine/reactor/DatagramChannel.h"
 
 #include "engine/net/SocketOps.h"
+#include "engine/reactor/CurrentException.h"
 #include "engine/reactor/EventQueue.h"
 
 #include <exception>
@@ -250,16 +251,7 @@ void DatagramChannel::handleDatagramClose() {
 
 void DatagramChannel::handleError() {
     int code = 0;
-    std::string what = "unknown error";
-    try {
-        if (auto ep = std::current_exception()) std::rethrow_exception(ep);
-    } catch (const std::system_error& e) {
-        code = e.code().value();
-        what = e.what();
-    } catch (const std::exception& e) {
-        what = e.what();
-    } catch (...) {
-    }
+    std::string what = currentExceptionMessage(code, "unknown error");
     fail(code, std::move(what));
 }
 

@@ -8,6 +8,7 @@
 #include "engine/net/Address.h"
 #include "engine/net/SocketOps.h"
 #include "engine/reactor/Channel.h"
+#include "engine/reactor/CurrentException.h"
 
 #include <algorithm>
 #include <exception>
@@ -61,18 +62,7 @@ public:
     }
     void error(const Dispatcher&) override {
         int code = 0;
-        std::string what = "unknown exception";
-        if (auto ep = std::current_exception()) {
-            try {
-                std::rethrow_exception(ep);
-            } catch (const std::system_error& x) {
-                code = x.code().value();
-                what = x.what();
-            } catch (const std::exception& x) {
-                what = x.what();
-            } catch (...) {
-            }
-        }
+        const std::string what = currentExceptionMessage(code, "unknown exception");
         m_error = what;
         m_errno = code;
         m_report.error(code, m_class + ": " + what);

@@ -194,6 +194,10 @@ private:
     /// both are at least 1 byte.
     Channel* findToResize(ChannelId id, std::string_view what, std::size_t first, std::size_t second);
     void datagramClosed(DatagramChannel& ch);
+    // A closed channel or UDP socket leaves `live` for `graveyard` (destroyed
+    // after the pass), its timers cancelled.
+    template <class C>
+    void bury(ChannelId id, std::map<ChannelId, std::unique_ptr<C>>& live, std::vector<std::unique_ptr<C>>& graveyard);
     void scheduleDatagramRepeat(std::shared_ptr<RepeatJob> job);
     /// `again` (one of the two above) with `job`, once its interval has passed.
     void repeatAfterInterval(std::shared_ptr<RepeatJob> job, void (Impl::*again)(std::shared_ptr<RepeatJob>));
@@ -437,15 +441,20 @@ void Reactor::Impl::acceptConnection(Channel& listener, Socket sock, const Addre
     startConnect(up, proxy.host, proxy.port, proxy.family);
 }
 
+template <class C>
+void Reactor::Impl::bury(ChannelId id, std::map<ChannelId, std::unique_ptr<C>>& live,
+                         std::vector<std::unique_ptr<C>>& graveyard) {
+    m_thread.timers().cancelOwner(id);
+    auto it = live.find(id);
+    if (it == live.end()) return;
+    graveyard.push_back(std::move(it->second));
+    live.erase(it);
+    --m_ctx.totals.channelsOpen;
+}
+
 void Reactor::Impl::channelClosed(Channel& channel) {
     m_thread.assertInLoopThread();
-    const ChannelId id = channel.channelId();
-    m_thread.timers().cancelOwner(id);
-    auto it = m_channels.find(id);
-    if (it == m_channels.end()) return;
-    m_graveyard.push_back(std::move(it->second));  // destroyed after the pass
-    m_channels.erase(it);
-    --m_ctx.totals.channelsOpen;
+    bury(channel.channelId(), m_channels, m_graveyard);
 }
 
 Channel* Reactor::Impl::find(ChannelId id, std::string_view what) {
@@ -587,15 +596,7 @@ Channel* Reactor::Impl::findToResize(ChannelId id, std::string_view what, std::s
     return ch;
 }
 
-void Reactor::Impl::datagramClosed(DatagramChannel& ch) {
-    const ChannelId id = ch.channelId();
-    m_thread.timers().cancelOwner(id);
-    auto it = m_datagrams.find(id);
-    if (it == m_datagrams.end()) return;
-    m_datagramGraveyard.push_back(std::move(it->second));  // destroyed after the pass
-    m_datagrams.erase(it);
-    --m_ctx.totals.channelsOpen;
-}
+void Reactor::Impl::datagramClosed(DatagramChannel& ch) { bury(ch.channelId(), m_datagrams, m_datagramGraveyard); }
 
 void Reactor::Impl::execute(cmd::OpenDatagram& c) {
     ++m_ctx.totals.channelsOpened;

@@ -58,6 +58,30 @@ TerminatorSchedule bySizes(const std::vector<std::string_view>& messages) {
     return TerminatorSchedule(std::move(list), Terminator::none());
 }
 
+// How one direction's messages are framed, and where that framing comes
+// from: the given terminator; else, when the recording's side framed them
+// (`framedBy`, "client" or "server"; null when it did not), the terminators
+// it framed them with; else the channel's terminator when it ends each
+// message (and, when `alone`, each only there: see endsEach()); else their
+// recorded sizes.
+void chooseFraming(const std::optional<Terminator>& given, const char* framedBy, const Conversation& c,
+                   const std::vector<std::string_view>& messages, bool alone, const char* what,
+                   TerminatorSchedule& framing, std::string& source) {
+    if (given) {
+        framing = TerminatorSchedule(*given);
+        source = "the given terminator " + quoted(*given);
+    } else if (framedBy) {
+        framing = recordedSchedule(c);
+        source = "the terminators the " + std::string(framedBy) + " framed them with (" + framing.describe() + ")";
+    } else if (c.inputTerminator && endsEach(*c.inputTerminator, messages, alone)) {
+        framing = TerminatorSchedule(*c.inputTerminator);
+        source = "the channel's terminator " + quoted(*c.inputTerminator);
+    } else {
+        framing = bySizes(messages);
+        source = "the sizes of the recorded " + std::string(what);
+    }
+}
+
 // See the header: runs of requests sent back to back get one reply each.
 void dealOutPipelinedReplies(ReplayScript& s) {
     std::size_t i = 0;
@@ -159,34 +183,12 @@ std::optional<ReplayScript> ReplayScript::build(const Conversation& c, const Rep
     // Reply framing.
     std::vector<std::string_view> replyViews;
     for (const StreamMessage& m : s2c.messages) replyViews.push_back(s2c.messageBytes(m));
-    if (options.replyTerminator) {
-        s.replyFraming = TerminatorSchedule(*options.replyTerminator);
-        s.replyFramingSource = "the given terminator " + quoted(*options.replyTerminator);
-    } else if (s.recordedAsClient) {
-        s.replyFraming = recordedSchedule(c);
-        s.replyFramingSource = "the terminators the client framed them with (" + s.replyFraming.describe() + ")";
-    } else if (c.inputTerminator && endsEach(*c.inputTerminator, replyViews, false)) {
-        s.replyFraming = TerminatorSchedule(*c.inputTerminator);
-        s.replyFramingSource = "the channel's terminator " + quoted(*c.inputTerminator);
-    } else {
-        s.replyFraming = bySizes(replyViews);
-        s.replyFramingSource = "the sizes of the recorded replies";
-    }
+    chooseFraming(options.replyTerminator, s.recordedAsClient ? "client" : nullptr, c, replyViews, false, "replies",
+                  s.replyFraming, s.replyFramingSource);
 
     // Request framing (what a mock frames the client's messages with).
-    if (options.requestTerminator) {
-        s.requestFraming = TerminatorSchedule(*options.requestTerminator);
-        s.requestFramingSource = "the given terminator " + quoted(*options.requestTerminator);
-    } else if (!s.recordedAsClient) {
-        s.requestFraming = recordedSchedule(c);
-        s.requestFramingSource = "the terminators the server framed them with (" + s.requestFraming.describe() + ")";
-    } else if (c.inputTerminator && endsEach(*c.inputTerminator, requestViews, true)) {
-        s.requestFraming = TerminatorSchedule(*c.inputTerminator);
-        s.requestFramingSource = "the channel's terminator " + quoted(*c.inputTerminator);
-    } else {
-        s.requestFraming = bySizes(requestViews);
-        s.requestFramingSource = "the sizes of the recorded requests";
-    }
+    chooseFraming(options.requestTerminator, s.recordedAsClient ? nullptr : "server", c, requestViews, true, "requests",
+                  s.requestFraming, s.requestFramingSource);
 
     // The expected replies: the server's stream through asynchat's framing,
     // chunk by chunk so each reply knows when it was complete.

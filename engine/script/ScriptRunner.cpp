@@ -388,12 +388,7 @@ private:
                                                                      m_options.maxMessage);
                 break;
             case Step::Kind::Send: {
-                if (!m_chat || !m_connected || m_peerClosed) {
-                    fail(now, m_peerClosed ? "the peer closed the connection (" + m_closedHow + ")"
-                                           : std::string("not connected"),
-                         "to send", "");
-                    return;
-                }
+                if (!needConnection(now, "to send")) return;
                 std::string bytes = render(st.text);
                 if (!st.raw) bytes += sendTerminator();
                 m_stepOut = static_cast<std::int64_t>(bytesSent - m_txBase);
@@ -478,12 +473,7 @@ private:
                 break;
             case Step::Kind::Close: dropChat(); break;
             case Step::Kind::StartTls: {
-                if (!m_chat || !m_connected || m_peerClosed) {
-                    fail(now, m_peerClosed ? "the peer closed the connection (" + m_closedHow + ")"
-                                           : std::string("not connected"),
-                         "a connection to upgrade", "");
-                    return;
-                }
+                if (!needConnection(now, "a connection to upgrade")) return;
                 if (chatTlsStarted()) {
                     fail(now, "the connection is already over TLS", "a plaintext connection", "");
                     return;
@@ -522,6 +512,15 @@ private:
             return nullptr;
         }
         return c;
+    }
+
+    // True when the step has an open connection to use; else the step fails,
+    // having expected `wanted`.
+    bool needConnection(Clock::time_point now, std::string wanted) {
+        if (m_chat && m_connected && !m_peerClosed) return true;
+        fail(now, m_peerClosed ? "the peer closed the connection (" + m_closedHow + ")" : std::string("not connected"),
+             std::move(wanted), "");
+        return false;
     }
 
     // STARTTLS, built-in dialogue: each received line to it, what it says sent.

@@ -169,12 +169,8 @@ GeneratedCertificate generateSelfSigned(const std::vector<std::string>& names, s
     if (names.empty()) throw std::invalid_argument("generateSelfSigned: no names");
     PkeyPtr key(EVP_EC_gen("P-256"));
     if (!key) fail("cannot generate an EC P-256 key");
-    X509Ptr x(X509_new());
-    if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make a certificate");
-    x509::setRandomSerial(x.get());
     const long secs = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(validity).count());
-    if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) || !X509_gmtime_adj(X509_getm_notAfter(x.get()), secs))
-        fail("cannot set the validity");
+    X509Ptr x = x509::newCertificate(secs, "cannot make a certificate");
     X509_NAME* name = X509_get_subject_name(x.get());
     x509::addName(name, "O", "Linewright");
     x509::addName(name, "CN", names[0]);

@@ -201,12 +201,7 @@ std::shared_ptr<LocalCa> LocalCa::load(const std::string& dir) {
         // A new CA: EC P-256, self-signed, CA:TRUE.
         PkeyPtr key(EVP_EC_gen("P-256"));
         if (!key) fail("cannot generate the local CA's key");
-        X509Ptr x(X509_new());
-        if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make the local CA's certificate");
-        x509::setRandomSerial(x.get());
-        if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) ||
-            !X509_gmtime_adj(X509_getm_notAfter(x.get()), kCaDays * 24 * 3600))
-            fail("cannot set the validity");
+        X509Ptr x = x509::newCertificate(kCaDays * 24 * 3600, "cannot make the local CA's certificate");
         X509_NAME* name = X509_get_subject_name(x.get());
         addName(name, "O", "Linewright");
         addName(name, "OU", "local CA for linewright-cli proxy --tls");
@@ -286,12 +281,7 @@ X509* LocalCa::leafFor(const std::string& name) {
 
 X509* LocalCa::issue(const std::string& name) {
     if (name.empty()) throw std::runtime_error("no server name to issue a certificate for");
-    X509Ptr x(X509_new());
-    if (!x || X509_set_version(x.get(), 2) != 1) fail("cannot make a certificate");
-    x509::setRandomSerial(x.get());
-    if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) ||
-        !X509_gmtime_adj(X509_getm_notAfter(x.get()), kLeafDays * 24 * 3600))
-        fail("cannot set the validity");
+    X509Ptr x = x509::newCertificate(kLeafDays * 24 * 3600, "cannot make a certificate");
     if (ASN1_TIME_compare(X509_get0_notAfter(x.get()), X509_get0_notAfter(m_cert)) > 0 &&
         X509_set1_notAfter(x.get(), X509_get0_notAfter(m_cert)) != 1)
         fail("cannot set the validity");

@@ -101,6 +101,12 @@ StartTlsDialog::Step StartTlsDialog::onLine(std::string_view rawLine) {
         m_state = kDone;
         return step;
     };
+    // The line was the one awaited in this state: send `command`, await `next`.
+    auto answer = [&](int next, std::string command) {
+        m_state = next;
+        step.send = std::move(command);
+        return step;
+    };
 
     switch (m_protocol) {
     case StartTlsProtocol::None:
@@ -140,9 +146,7 @@ StartTlsDialog::Step StartTlsDialog::onLine(std::string_view rawLine) {
         if (m_state == kGreeting) {
             if (!smtp && r.code == 120) return step;  // FTP: "service ready in nnn minutes", 220 follows
             if (r.code != 220) return fail("STARTTLS " + name + ": the server's greeting was " + quote(line));
-            m_state = kReply1;
-            step.send = smtp ? "EHLO " + m_ehlo + "\r\n" : std::string("AUTH TLS\r\n");
-            return step;
+            return answer(kReply1, smtp ? "EHLO " + m_ehlo + "\r\n" : std::string("AUTH TLS\r\n"));
         }
         if (smtp && m_state == kReply1) {
             if (r.code != 250) return fail(refusal(name, line) + " (in reply to EHLO)");
@@ -150,9 +154,7 @@ StartTlsDialog::Step StartTlsDialog::onLine(std::string_view rawLine) {
             if (!m_starttlsOffered)
                 return fail("STARTTLS smtp: the server does not offer STARTTLS (its EHLO reply ended with " +
                             quote(line) + ")");
-            m_state = kReply2;
-            step.send = "STARTTLS\r\n";
-            return step;
+            return answer(kReply2, "STARTTLS\r\n");
         }
         // The reply to STARTTLS / AUTH TLS.
         if (r.code == (smtp ? 220 : 234)) return upgrade();
@@ -161,11 +163,7 @@ StartTlsDialog::Step StartTlsDialog::onLine(std::string_view rawLine) {
 
     case StartTlsProtocol::Imap:
         if (m_state == kGreeting) {
-            if (iequalsPrefix(line, "* OK")) {
-                m_state = kReply1;
-                step.send = "a1 STARTTLS\r\n";
-                return step;
-            }
+            if (iequalsPrefix(line, "* OK")) return answer(kReply1, "a1 STARTTLS\r\n");
             if (iequalsPrefix(line, "* PREAUTH"))
                 return fail("STARTTLS imap: the server greeted with PREAUTH (already authenticated; STARTTLS is "
                             "not allowed then): " + quote(line));
@@ -177,11 +175,7 @@ StartTlsDialog::Step StartTlsDialog::onLine(std::string_view rawLine) {
 
     case StartTlsProtocol::Pop3:
         if (m_state == kGreeting) {
-            if (iequalsPrefix(line, "+OK")) {
-                m_state = kReply1;
-                step.send = "STLS\r\n";
-                return step;
-            }
+            if (iequalsPrefix(line, "+OK")) return answer(kReply1, "STLS\r\n");
             return fail("STARTTLS pop3: the server's greeting was " + quote(line));
         }
         if (iequalsPrefix(line, "+OK")) return upgrade();

@@ -31,6 +31,16 @@ void setRandomSerial(X509* x) {
     if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x))) fail("cannot set the serial number");
 }
 
+X509Ptr newCertificate(long validSeconds, const std::string& cannotMake) {
+    X509Ptr x(X509_new());
+    if (!x || X509_set_version(x.get(), 2) != 1) fail(cannotMake);
+    setRandomSerial(x.get());
+    if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -3600) ||
+        !X509_gmtime_adj(X509_getm_notAfter(x.get()), validSeconds))
+        fail("cannot set the validity");
+    return x;
+}
+
 void addName(X509_NAME* name, const char* field, const std::string& value) {
     if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()),
                                    -1, -1, 0) != 1)

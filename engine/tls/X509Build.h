@@ -45,6 +45,11 @@ std::string bioText(BIO* b);
 /// A random positive, non-zero 128-bit serial number for `x`.
 void setRandomSerial(X509* x);
 
+/// A new X.509 v3 certificate with a random serial number (setRandomSerial()),
+/// valid from an hour ago (for clocks a little behind) until `validSeconds`
+/// from now; `cannotMake` is the failure when OpenSSL cannot make it.
+X509Ptr newCertificate(long validSeconds, const std::string& cannotMake);
+
 /// Adds `field` = `value` (UTF-8) to `name` ("O", "CN", ...).
 void addName(X509_NAME* name, const char* field, const std::string& value);
 
