@@ -3,8 +3,10 @@
 // tst_CliReplay, tst_CliReplayTls; PeerTestSupport.h for their peers).
 //
 // lines(): text split into lines (no empty last one). Run: a finished run's
-// exit status and both outputs. runProcess(): runs a program to its end with
-// some input on stdin, bounded by a deadline (killed when it passes).
+// exit status and both outputs; usageError(): the one line a run refused
+// as a usage error said. runProcess(): runs a program to its end with
+// some input on stdin, bounded by a deadline (killed when it passes);
+// typeUntil(): the same with stdin held open until a reply has come.
 // Background: a program left running (a server, a mock, tcpdump) whose
 // outputs are collected while the test waits for something to appear in
 // them; killed when it goes out of scope. statusKiB(): a memory figure of a
@@ -51,6 +53,14 @@ struct Run {
     QString all() const { return QString::fromUtf8(out + "\n---stderr---\n" + err); }
 };
 
+/// A usage error's one line: what a run that ended with exit status 2,
+/// printed nothing on stdout and one line on stderr said; a null string when
+/// the run is not that.
+inline QString usageError(const Run& r) {
+    const QStringList l = lines(r.err);
+    return r.status == 2 && r.out.isEmpty() && l.size() == 1 ? l.first() : QString();
+}
+
 /// Runs `program` with `args`, writes `input` to its stdin and closes it,
 /// and waits up to `timeoutMs` for it to end (`waitMs` for it to start and,
 /// when killed, to go). `env`, when given, is the program's environment.
@@ -74,6 +84,42 @@ inline Run runProcess(const QString& program, const QStringList& args, const QBy
     }
     r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+/// Runs `program` with `args` as a person types to it: writes `input` to
+/// its stdin, which stays open until its stdout shows `until` (a dialogue's
+/// last reply) or it ends, then closes stdin and waits for its end. Every
+/// wait is bounded by `waitMs`; status -1 also when `until` did not come in
+/// time. `env`, when given, is the program's environment.
+inline Run typeUntil(const QString& program, const QStringList& args, const QByteArray& input, const QByteArray& until,
+                     int waitMs, const QProcessEnvironment* env = nullptr) {
+    QProcess p;
+    if (env) p.setProcessEnvironment(*env);
+    p.start(program, args);
+    Run r;
+    if (!p.waitForStarted(waitMs)) {
+        r.err = "(could not start " + program.toUtf8() + ")";
+        return r;
+    }
+    p.write(input);
+    QElapsedTimer t;
+    t.start();
+    while (!r.out.contains(until) && p.state() != QProcess::NotRunning && t.elapsed() < waitMs) {
+        p.waitForReadyRead(100);
+        r.out += p.readAllStandardOutput();
+    }
+    const bool came = r.out.contains(until) || p.state() == QProcess::NotRunning;
+    p.closeWriteChannel();
+    if (!came || !(p.state() == QProcess::NotRunning || p.waitForFinished(waitMs))) {
+        p.kill();
+        p.waitForFinished(waitMs);
+        r.err = "(killed: '" + until + "' or the end did not come in time)\n" + p.readAllStandardError();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out += p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
 }
