@@ -26,6 +26,7 @@
 #include "ui/model/EventLogStore.h"
 #include "ui/views/Composer.h"
 #include "ui/views/EscapeEdit.h"
+#include "UdpTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAbstractItemModelTester>
@@ -156,12 +157,7 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     QCOMPARE(a.writeDatagram("three from a", QHostAddress::LocalHost, port), qint64(12));
     QTRY_COMPARE_WITH_TIMEOUT(info(w, bound)->lastSender, aAddress, kWaitMs);
     QCOMPARE(w.composer()->destination(), bAddress);
-    w.composer()->editor()->setText(QStringLiteral("reply to b"));
-    QVERIFY(w.composer()->send());
-    QTRY_VERIFY_WITH_TIMEOUT(b.hasPendingDatagrams(), kWaitMs);
-    QByteArray got(static_cast<qsizetype>(b.pendingDatagramSize()), '\0');
-    QCOMPARE(b.readDatagram(got.data(), got.size()), qint64(10));
-    QCOMPARE(got, QByteArray("reply to b"));
+    QCOMPARE(sendFromComposer(w, QStringLiteral("reply to b"), b, kWaitMs), QByteArray("reply to b"));
     // The channel opened up with its first peer; collapsed, a new sender leaves it collapsed.
     QVERIFY(list->isExpanded(parent));
     list->collapse(parent);

@@ -23,6 +23,7 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 #include "../app/PeerTestSupport.h"
+#include "UdpTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAction>
@@ -218,12 +219,7 @@ void tst_UdpWindow::loggerIntoABoundChannelAndRepliesFromTheComposer() {
     table->setCurrentIndex(table->model()->index(peerRow, ui::EventLogModel::ColData));
     QCOMPARE(w.composer()->destination(), peerAddress);
 
-    w.composer()->editor()->setText(QStringLiteral("hello back"));
-    QVERIFY(w.composer()->send());
-    QTRY_VERIFY_WITH_TIMEOUT(peer.hasPendingDatagrams(), kWaitMs);
-    QByteArray got(static_cast<qsizetype>(peer.pendingDatagramSize()), '\0');
-    QCOMPARE(peer.readDatagram(got.data(), got.size()), qint64(10));
-    QCOMPARE(got, QByteArray("hello back"));
+    QCOMPARE(sendFromComposer(w, QStringLiteral("hello back"), peer, kWaitMs), QByteArray("hello back"));
     QTRY_COMPARE_WITH_TIMEOUT(rowsOf(w, bound, EventKind::DatagramSent).size(), 1, kWaitMs);
     QVERIFY(rowsOf(w, bound, EventKind::DatagramSent).at(0).startsWith(peerAddress));
 }
