@@ -64,8 +64,11 @@ inline QString usageError(const Run& r) {
 /// Runs `program` with `args`, writes `input` to its stdin and closes it,
 /// and waits up to `timeoutMs` for it to end (`waitMs` for it to start and,
 /// when killed, to go). `env`, when given, is the program's environment.
+/// With `until`, stdin stays open (as a person typing would hold it) until
+/// the program's stdout shows `until` or it ends, for up to `waitMs`: the
+/// run is killed (-1) when neither came.
 inline Run runProcess(const QString& program, const QStringList& args, const QByteArray& input, int timeoutMs,
-                      int waitMs, const QProcessEnvironment* env = nullptr) {
+                      int waitMs, const QProcessEnvironment* env = nullptr, const QByteArray& until = {}) {
     QProcess p;
     if (env) p.setProcessEnvironment(*env);
     p.start(program, args);
@@ -75,53 +78,33 @@ inline Run runProcess(const QString& program, const QStringList& args, const QBy
         return r;
     }
     if (!input.isEmpty()) p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(waitMs);
-        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
-        return r;
-    }
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-/// Runs `program` with `args` as a person types to it: writes `input` to
-/// its stdin, which stays open until its stdout shows `until` (a dialogue's
-/// last reply) or it ends, then closes stdin and waits for its end. Every
-/// wait is bounded by `waitMs`; status -1 also when `until` did not come in
-/// time. `env`, when given, is the program's environment.
-inline Run typeUntil(const QString& program, const QStringList& args, const QByteArray& input, const QByteArray& until,
-                     int waitMs, const QProcessEnvironment* env = nullptr) {
-    QProcess p;
-    if (env) p.setProcessEnvironment(*env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(waitMs)) {
-        r.err = "(could not start " + program.toUtf8() + ")";
-        return r;
-    }
-    p.write(input);
     QElapsedTimer t;
     t.start();
-    while (!r.out.contains(until) && p.state() != QProcess::NotRunning && t.elapsed() < waitMs) {
+    const auto came = [&] { return until.isEmpty() || r.out.contains(until) || p.state() == QProcess::NotRunning; };
+    while (!came() && t.elapsed() < waitMs) {
         p.waitForReadyRead(100);
         r.out += p.readAllStandardOutput();
     }
-    const bool came = r.out.contains(until) || p.state() == QProcess::NotRunning;
+    const bool cameInTime = came();
     p.closeWriteChannel();
-    if (!came || !(p.state() == QProcess::NotRunning || p.waitForFinished(waitMs))) {
+    if (!cameInTime || !(p.state() == QProcess::NotRunning || p.waitForFinished(timeoutMs))) {
         p.kill();
         p.waitForFinished(waitMs);
-        r.err = "(killed: '" + until + "' or the end did not come in time)\n" + p.readAllStandardError();
+        r.err = (cameInTime ? "(killed: did not finish in time)\n" : "(killed: '" + until + "' did not come in time)\n") +
+                p.readAllStandardError();
         return r;
     }
     r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     r.out += p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+/// runProcess() as a person types to a program: stdin held open until its
+/// stdout shows `until` (a dialogue's last reply); every wait `waitMs`.
+inline Run typeUntil(const QString& program, const QStringList& args, const QByteArray& input, const QByteArray& until,
+                     int waitMs, const QProcessEnvironment* env = nullptr) {
+    return runProcess(program, args, input, waitMs, waitMs, env, until);
 }
 
 /// A program running in the background: a server, a mock, tcpdump.
