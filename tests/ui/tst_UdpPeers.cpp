@@ -109,8 +109,7 @@ private slots:
 
 void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     // Every insertion and change the rows announce is checked against what the model then says.
     QAbstractItemModelTester tester(w.bridge()->channelModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const ChannelId bound = bindUdp(w);
@@ -256,11 +255,9 @@ void tst_UdpPeers::peerRowsStayBounded() {
 
 void tst_UdpPeers::multicastGroupFromTheListenDialog() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     const QString group = QStringLiteral("239.255.77.%1").arg(1 + QCoreApplication::applicationPid() % 200);
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     QVERIFY(listen->udpBox()->isVisibleTo(listen));
@@ -313,8 +310,7 @@ void tst_UdpPeers::multicastGroupFromTheListenDialog() {
 
 void tst_UdpPeers::broadcastNeedsTheOption() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     // Somewhere for the broadcasts to go that belongs to this test.
     QUdpSocket sink;
     QVERIFY(sink.bind(QHostAddress::LocalHost, 0));
@@ -353,8 +349,7 @@ void tst_UdpPeers::broadcastNeedsTheOption() {
         }
     }
     // And from the Connect dialog: a UDP channel "connected" to the broadcast address.
-    w.action(QStringLiteral("connect"))->trigger();
-    auto* connect = w.findChild<ui::ConnectDialog*>();
+    auto* connect = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
     QVERIFY(connect);
     connect->transportBox()->setCurrentIndex(1);
     QVERIFY(connect->udpBox()->isVisibleTo(connect));
@@ -382,11 +377,9 @@ void tst_UdpPeers::broadcastNeedsTheOption() {
 
 void tst_UdpPeers::badOptionsAreRefusedBeforeAnythingOpens() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     const int before = w.bridge()->channelModel()->channelCount();
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     listen->hostBox()->setEditText(QStringLiteral("0.0.0.0"));

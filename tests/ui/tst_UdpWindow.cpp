@@ -149,11 +149,9 @@ void tst_UdpWindow::loggerIntoABoundChannelAndRepliesFromTheComposer() {
     const QString logger = QStandardPaths::findExecutable(QStringLiteral("logger"));
     if (logger.isEmpty()) QSKIP("logger (util-linux) is not installed");
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
 
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     listen->portBox()->setValue(0);
@@ -274,10 +272,8 @@ void tst_UdpWindow::dnsmasqAnswersAQueryTypedInTheComposer() {
     QVERIFY2(port != 0, ("dnsmasq did not answer on three ports: " + dnsmasqSaid).constData());
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
-    w.action(QStringLiteral("connect"))->trigger();
-    auto* connect = w.findChild<ui::ConnectDialog*>();
+    QVERIFY(shown(w));
+    auto* connect = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
     QVERIFY(connect);
     connect->transportBox()->setCurrentIndex(1);
     connect->hostBox()->setEditText(QStringLiteral("127.0.0.1"));

@@ -873,8 +873,7 @@ void tst_Session::openDialogStartsInTheSessionsFolder() {
     QVERIFY(!QFileInfo::exists(sessions));
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     QString shownDir, shownName;
     bool seen = false;
     // File ▸ Open Session, noting where its dialog starts. The dialog is
