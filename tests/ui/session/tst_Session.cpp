@@ -540,6 +540,18 @@ void tlsPair(MainWindow& w, const QString& keyLog) {
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::Sent), kWaitMs);
 }
 
+/// tlsPair() in `w` with its recording off, then the session exported as
+/// pcapng to `pcap`: `exported` (on w's sessionExported) holds the export's
+/// success, checked, and its message.
+void exportTlsPair(MainWindow& w, QSignalSpy& exported, const QString& keyLog, const QString& pcap) {
+    w.capture()->setRecording(false);
+    tlsPair(w, keyLog);
+    if (QTest::currentTestFailed()) return;
+    w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+    QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(exported.at(0).at(1).toString()));
+}
+
 }  // namespace
 
 // A pcapng export of a session whose TLS channels wrote a key log puts this
@@ -555,15 +567,11 @@ void tst_Session::pcapngExportWritesTheTlsKeyLogBeside() {
     }
     {
         MainWindow w;
-        w.capture()->setRecording(false);
-        tlsPair(w, keyLog);
-        if (QTest::currentTestFailed()) return;
         QSignalSpy exported(&w, &MainWindow::sessionExported);
         const QString pcap = m_dir.filePath(QStringLiteral("tls.pcapng"));
-        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        exportTlsPair(w, exported, keyLog, pcap);
+        if (QTest::currentTestFailed()) return;
         const QString message = exported.at(0).at(1).toString();
-        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
         const QString keys = m_dir.filePath(QStringLiteral("tls.keys"));
         QCOMPARE(ui::keyLogPathBeside(pcap), keys);
         QVERIFY2(message.contains(QDir::toNativeSeparators(keys)) && message.contains(QStringLiteral("NSS key log")),
@@ -592,15 +600,10 @@ void tst_Session::pcapngExportWritesTheTlsKeyLogBeside() {
     }
     {
         MainWindow w;
-        w.capture()->setRecording(false);
-        tlsPair(w, QString());
-        if (QTest::currentTestFailed()) return;
         QSignalSpy exported(&w, &MainWindow::sessionExported);
-        const QString pcap = m_dir.filePath(QStringLiteral("nokeys.pcapng"));
-        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        exportTlsPair(w, exported, QString(), m_dir.filePath(QStringLiteral("nokeys.pcapng")));
+        if (QTest::currentTestFailed()) return;
         const QString message = exported.at(0).at(1).toString();
-        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("No TLS key log was written")) &&
                      message.contains(QStringLiteral("Key log file in the TLS options")),
                  qPrintable(message));
