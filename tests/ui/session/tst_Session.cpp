@@ -30,6 +30,7 @@
 #include "ui/session/SessionJobs.h"
 #include "ui/dialogs/SummaryDialog.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "SessionTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAction>
@@ -656,7 +657,7 @@ void tst_Session::replayPassesThenReportsChangedReply() {
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
 
-    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* dialog = openReplayDialog(w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     // The target defaults to the recorded server.
@@ -709,7 +710,7 @@ void tst_Session::mockServesRecordedServer() {
     LineServer server;
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
-    auto* dialog = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
+    auto* dialog = openMockDialog(w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 2);  // every connection, or the one
     QVERIFY(dialog->start());
@@ -745,7 +746,7 @@ void tst_Session::replayAndMockOverTls() {
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
 
-    auto* mock = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
+    auto* mock = openMockDialog(w, kWaitMs);
     QVERIFY(mock);
     ui::TlsOptionsBox* serverTls = mock->tlsBox();
     QVERIFY(serverTls);
@@ -765,7 +766,7 @@ void tst_Session::replayAndMockOverTls() {
     QVERIFY(port != 0);
     QVERIFY2(mock->statusLabel()->text().contains(QStringLiteral("SHA-256 fingerprint")), qPrintable(mock->statusLabel()->text()));
 
-    auto* replay = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* replay = openReplayDialog(w, kWaitMs);
     QVERIFY(replay);
     replay->setTarget(QStringLiteral("127.0.0.1"), port);
     ui::TlsOptionsBox* clientTls = replay->tlsBox();
