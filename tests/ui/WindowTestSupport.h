@@ -1,7 +1,8 @@
 // WindowTestSupport.h — what the tests that drive a whole MainWindow
 // (tst_MainWindow, tst_ProxyWindow, tst_UdpWindow, tst_ProtocolPresets,
-// tst_Session, tst_Retention, tst_DefaultLayout, tst_TlsDialogs,
-// tst_WindowScale, tst_FieldView) ask of it, written once:
+// tst_Session, tst_UdpSession, tst_UdpPeers, tst_Retention,
+// tst_DefaultLayout, tst_TlsDialogs, tst_WindowScale, tst_FieldView,
+// tst_ScriptPane, tst_ExamplePane, tst_LoopInspector) ask of it, written once:
 //
 // useTestSettings(): QStandardPaths' test mode and the test application's
 // names, so that no test reads or writes the user's settings. shown():
