@@ -3,8 +3,10 @@
 // tst_CliReplay, tst_CliReplayTls; PeerTestSupport.h for their peers).
 //
 // lines(): text split into lines (no empty last one). Run: a finished run's
-// exit status and both outputs. runProcess(): runs a program to its end with
-// some input on stdin, bounded by a deadline (killed when it passes).
+// exit status and both outputs; usageError(): the one line a run refused
+// as a usage error said. runProcess(): runs a program to its end with
+// some input on stdin, bounded by a deadline (killed when it passes);
+// typeUntil(): the same with stdin held open until a reply has come.
 // Background: a program left running (a server, a mock, tcpdump) whose
 // outputs are collected while the test waits for something to appear in
 // them; killed when it goes out of scope. statusKiB(): a memory figure of a
@@ -51,11 +53,22 @@ struct Run {
     QString all() const { return QString::fromUtf8(out + "\n---stderr---\n" + err); }
 };
 
+/// A usage error's one line: what a run that ended with exit status 2,
+/// printed nothing on stdout and one line on stderr said; a null string when
+/// the run is not that.
+inline QString usageError(const Run& r) {
+    const QStringList l = lines(r.err);
+    return r.status == 2 && r.out.isEmpty() && l.size() == 1 ? l.first() : QString();
+}
+
 /// Runs `program` with `args`, writes `input` to its stdin and closes it,
 /// and waits up to `timeoutMs` for it to end (`waitMs` for it to start and,
 /// when killed, to go). `env`, when given, is the program's environment.
+/// With `until`, stdin stays open (as a person typing would hold it) until
+/// the program's stdout shows `until` or it ends, for up to `waitMs`: the
+/// run is killed (-1) when neither came.
 inline Run runProcess(const QString& program, const QStringList& args, const QByteArray& input, int timeoutMs,
-                      int waitMs, const QProcessEnvironment* env = nullptr) {
+                      int waitMs, const QProcessEnvironment* env = nullptr, const QByteArray& until = {}) {
     QProcess p;
     if (env) p.setProcessEnvironment(*env);
     p.start(program, args);
@@ -65,17 +78,33 @@ inline Run runProcess(const QString& program, const QStringList& args, const QBy
         return r;
     }
     if (!input.isEmpty()) p.write(input);
+    QElapsedTimer t;
+    t.start();
+    const auto came = [&] { return until.isEmpty() || r.out.contains(until) || p.state() == QProcess::NotRunning; };
+    while (!came() && t.elapsed() < waitMs) {
+        p.waitForReadyRead(100);
+        r.out += p.readAllStandardOutput();
+    }
+    const bool cameInTime = came();
     p.closeWriteChannel();
-    if (!p.waitForFinished(timeoutMs)) {
+    if (!cameInTime || !(p.state() == QProcess::NotRunning || p.waitForFinished(timeoutMs))) {
         p.kill();
         p.waitForFinished(waitMs);
-        r.err = "(killed: did not finish in time)\n" + p.readAllStandardError();
+        r.err = (cameInTime ? "(killed: did not finish in time)\n" : "(killed: '" + until + "' did not come in time)\n") +
+                p.readAllStandardError();
         return r;
     }
     r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
+    r.out += p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+/// runProcess() as a person types to a program: stdin held open until its
+/// stdout shows `until` (a dialogue's last reply); every wait `waitMs`.
+inline Run typeUntil(const QString& program, const QStringList& args, const QByteArray& input, const QByteArray& until,
+                     int waitMs, const QProcessEnvironment* env = nullptr) {
+    return runProcess(program, args, input, waitMs, waitMs, env, until);
 }
 
 /// A program running in the background: a server, a mock, tcpdump.

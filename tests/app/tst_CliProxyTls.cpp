@@ -82,16 +82,28 @@ struct Proxy : Background {
     quint16 listenPort = 0;
 };
 
-/// python3 -m http.server on a free loopback port, serving `dir`; `up` once
-/// it accepts.
+/// python3 -m http.server on a free loopback port, serving a temporary
+/// folder `www` that holds one file, `name` with `body`; `up` once the file
+/// is written and the server accepts.
 struct HttpServer {
-    explicit HttpServer(const QString& dir)
-        : http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, QString::number(port)}, kWait),
-          up(lwtest::waitForPort(port, kWait)) {}
+    HttpServer(const QString& name, const QByteArray& body)
+        : written(lwtest::writeFile(www.filePath(name), body)),
+          http(kPython, {"-m", "http.server", "--bind", "127.0.0.1", "--directory", www.path(), QString::number(port)},
+               kWait),
+          up(written && lwtest::waitForPort(port, kWait)) {}
+    QTemporaryDir www;
+    const bool written;
     const quint16 port = freePort();
     Background http;
     const bool up;
 };
+
+/// `count` numbers (i * `factor`), separated by spaces, a newline after every `perLine`.
+QByteArray numbers(int count, int factor, int perLine) {
+    QByteArray body;
+    for (int i = 0; i < count; ++i) body += QByteArray::number(i * factor) + (i % perLine ? ' ' : '\n');
+    return body;
+}
 
 /// redis-server serving TLS only on a free loopback port with the test PKI
 /// in `pki` (no client certificates asked, no persistence), and a proxy
@@ -323,16 +335,12 @@ void TestCliProxyTls::clientTlsCurl() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     REQUIRE_PROGRAM("curl");
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    QTemporaryDir www;
-    QByteArray body;
-    for (int i = 0; i < 40000; ++i) body += QByteArray::number(i * 7919) + (i % 13 ? ' ' : '\n');
-    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const HttpServer http(www.path());
+    const QByteArray body = numbers(40000, 7919, 13);
+    const HttpServer http("body.txt", body);
     QVERIFY(http.up);
-    const quint16 port = http.port;
-    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
+    Proxy proxy(http.port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--quiet"});
     QVERIFY(proxy.listenPort != 0);
-    const QString out = www.filePath("got.txt");
+    const QString out = http.www.filePath("got.txt");
     const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", path("ca.pem"), "-o", out,
                                                     QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
                                      {}, kWait, kWait);
@@ -346,12 +354,9 @@ void TestCliProxyTls::clientTlsCurl() {
 void TestCliProxyTls::clientTlsOpensslAndGnutls() {
     if (!m_pki) QSKIP("openssl (Debian package openssl) is needed");
     QVERIFY2(!kPython.isEmpty(), "Python 3 was not found when configuring");
-    QTemporaryDir www;
-    QVERIFY(lwtest::writeFile(www.filePath("hello.txt"), "hello through the TLS proxy\n"));
-    const HttpServer http(www.path());
+    const HttpServer http("hello.txt", "hello through the TLS proxy\n");
     QVERIFY(http.up);
-    const quint16 port = http.port;
-    Proxy proxy(port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
+    Proxy proxy(http.port, {"--tls", "--cert", path("server.pem"), "--key", path("server.key"), "--json"});
     QVERIFY(proxy.listenPort != 0);
     const QByteArray request = "GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
     const Run s = lwtest::runProcess(tool("openssl"),
@@ -461,21 +466,17 @@ void TestCliProxyTls::localCaIssuesPerName() {
     const Run text = lwtest::runProcess(tool("openssl"), {"x509", "-in", caPem, "-noout", "-text"}, {}, kWait, kWait);
     QVERIFY2(text.out.contains("CA:TRUE") && text.out.contains("Certificate Sign"), qPrintable(text.all()));
 
-    QTemporaryDir www;
-    QByteArray body;
-    for (int i = 0; i < 20000; ++i) body += QByteArray::number(i * 7907) + (i % 11 ? ' ' : '\n');
-    QVERIFY(lwtest::writeFile(www.filePath("body.txt"), body));
-    const HttpServer http(www.path());
+    const QByteArray body = numbers(20000, 7907, 11);
+    const HttpServer http("body.txt", body);
     QVERIFY(http.up);
-    const quint16 port = http.port;
     for (int run = 0; run < 2; ++run) {
-        Proxy proxy(port, {"--tls", "--ca-dir", caDir, "--quiet"});
+        Proxy proxy(http.port, {"--tls", "--ca-dir", caDir, "--quiet"});
         QVERIFY2(proxy.listenPort != 0, qPrintable(proxy.err()));
         QVERIFY2(proxy.err().contains("issued by the local CA in"), qPrintable(proxy.err()));
         QVERIFY2(proxy.err().contains(fingerprint.toUtf8()), qPrintable(proxy.err()));
         QVERIFY2(!proxy.err().contains("created now"), qPrintable(proxy.err()));  // made by `ca` above: reused
         // curl asks for "localhost".
-        const QString out = www.filePath(QStringLiteral("got%1.txt").arg(run));
+        const QString out = http.www.filePath(QStringLiteral("got%1.txt").arg(run));
         const Run c = lwtest::runProcess(tool("curl"), {"-sS", "--fail", "--cacert", caPem, "-o", out,
                                                         QStringLiteral("https://localhost:%1/body.txt").arg(proxy.listenPort)},
                                          {}, kWait, kWait);

@@ -320,12 +320,9 @@ void TestCliTls::usageErrors() {
         if (a == "@EMPTY") a = m_empty;
     }
     const Run r = runCli(args);
-    QCOMPARE(r.status, 2);
-    QVERIFY(r.out.isEmpty());
-    const QStringList l = lines(r.err);
-    QVERIFY2(l.size() == 1, r.err.constData());
-    QVERIFY2(l.first().startsWith("linewright-cli: "), r.err.constData());
-    const QString said = l.first().mid(16);
+    const QString l = lwtest::usageError(r);
+    QVERIFY2(l.startsWith("linewright-cli: "), qPrintable(r.all()));
+    const QString said = l.mid(16);
     if (line.startsWith('^'))
         QVERIFY2(QRegularExpression(line).match(said).hasMatch(), r.err.constData());
     else
@@ -643,30 +640,18 @@ void TestCliTls::smtpStartTlsWithAiosmtpd() {
     Aiosmtpd server(port, path("server.pem"), path("server.key"));
     QVERIFY2(waitForPort(port), server.output().constData());
 
-    QProcess cli;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("SSLKEYLOGFILE");
-    cli.setProcessEnvironment(env);
-    cli.start(kCli, {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
-                     "-t", "\\r\\n", "--json"});
-    QVERIFY(cli.waitForStarted(kWait));
     // Typed as a person would, after the upgrade; stdin stays open until the
     // server's goodbye (an asyncio TLS server takes close_notify for the end).
-    cli.write("EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
-              "Subject: over STARTTLS\n\nlinewright body line\n.\nQUIT\n");
-    QByteArray out;
-    QVERIFY2(QTest::qWaitFor(
-                 [&] {
-                     out += cli.readAllStandardOutput();
-                     return out.contains("\"text\":\"221 Bye\"") || cli.state() == QProcess::NotRunning;
-                 },
-                 kWait),
-             out.constData());
-    cli.closeWriteChannel();
-    QVERIFY(cli.state() == QProcess::NotRunning || cli.waitForFinished(kWait));
-    out += cli.readAllStandardOutput();
-    const QByteArray err = cli.readAllStandardError();
-    QVERIFY2(cli.exitCode() == 0, err.constData());
+    const Run r = lwtest::typeUntil(kCli,
+                                    {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile",
+                                     path("ca.pem"), "-t", "\\r\\n", "--json"},
+                                    "EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+                                    "Subject: over STARTTLS\n\nlinewright body line\n.\nQUIT\n",
+                                    "\"text\":\"221 Bye\"", kWait, &env);
+    QVERIFY2(r.status == 0, qPrintable(r.all()));
+    const QByteArray& out = r.out;
     // The dialogue in plaintext, then the handshake, then the mail inside TLS.
     const qsizetype starttls = out.indexOf("\"event\":\"starttls\"");
     const qsizetype handshake = out.indexOf("\"event\":\"tls_handshake\"");

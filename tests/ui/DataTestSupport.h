@@ -54,29 +54,18 @@ public:
         return e;
     }
     engine::Event& accepted(engine::ChannelId ch, engine::ChannelId listener, std::string peer, std::string local) {
-        engine::Event& e = add(engine::EventKind::Accepted, ch);
+        engine::Event& e = addInfoAux(engine::EventKind::Accepted, ch, std::move(peer), std::move(local));
         e.parent = listener;
-        e.info = std::move(peer);
-        e.aux = std::move(local);
         return e;
     }
     engine::Event& connecting(engine::ChannelId ch, std::string address, std::string host) {
-        engine::Event& e = add(engine::EventKind::Connecting, ch);
-        e.info = std::move(address);
-        e.aux = std::move(host);
-        return e;
+        return addInfoAux(engine::EventKind::Connecting, ch, std::move(address), std::move(host));
     }
     engine::Event& connected(engine::ChannelId ch, std::string peer, std::string local) {
-        engine::Event& e = add(engine::EventKind::Connected, ch);
-        e.info = std::move(peer);
-        e.aux = std::move(local);
-        return e;
+        return addInfoAux(engine::EventKind::Connected, ch, std::move(peer), std::move(local));
     }
     engine::Event& collect(engine::ChannelId ch, std::string bytes) {
-        engine::Event& e = add(engine::EventKind::Collect, ch);
-        e.size = static_cast<std::int64_t>(bytes.size());
-        e.data = std::move(bytes);
-        return e;
+        return addBytes(engine::EventKind::Collect, ch, std::move(bytes));
     }
     engine::Event& found(engine::ChannelId ch, const engine::Terminator& t, std::int64_t messageBytes) {
         engine::Event& e = add(engine::EventKind::FoundTerminator, ch);
@@ -96,10 +85,7 @@ public:
         return e;
     }
     engine::Event& sent(engine::ChannelId ch, std::string bytes) {
-        engine::Event& e = add(engine::EventKind::Sent, ch);
-        e.size = static_cast<std::int64_t>(bytes.size());
-        e.data = std::move(bytes);
-        return e;
+        return addBytes(engine::EventKind::Sent, ch, std::move(bytes));
     }
     engine::Event& error(engine::ChannelId ch, int err, std::string message) {
         engine::Event& e = add(engine::EventKind::Error, ch);
@@ -143,6 +129,21 @@ public:
     }
 
 private:
+    /// An event of `kind` with two addresses (or an address and a host name).
+    engine::Event& addInfoAux(engine::EventKind kind, engine::ChannelId ch, std::string info, std::string aux) {
+        engine::Event& e = add(kind, ch);
+        e.info = std::move(info);
+        e.aux = std::move(aux);
+        return e;
+    }
+    /// An event of `kind` that carries `bytes` (collect, sent).
+    engine::Event& addBytes(engine::EventKind kind, engine::ChannelId ch, std::string bytes) {
+        engine::Event& e = add(kind, ch);
+        e.size = static_cast<std::int64_t>(bytes.size());
+        e.data = std::move(bytes);
+        return e;
+    }
+
     lwtest::SessionBuilder m_builder;
 };
 

@@ -1,10 +1,13 @@
 // WindowTestSupport.h — what the tests that drive a whole MainWindow
 // (tst_MainWindow, tst_ProxyWindow, tst_UdpWindow, tst_ProtocolPresets,
-// tst_Session, tst_Retention, tst_DefaultLayout, tst_TlsDialogs,
-// tst_WindowScale, tst_FieldView) ask of it, written once:
+// tst_Session, tst_UdpSession, tst_UdpPeers, tst_Retention,
+// tst_DefaultLayout, tst_TlsDialogs, tst_WindowScale, tst_FieldView,
+// tst_ScriptPane, tst_ExamplePane, tst_LoopInspector) ask of it, written once:
 //
 // useTestSettings(): QStandardPaths' test mode and the test application's
-// names, so that no test reads or writes the user's settings. info(): a
+// names, so that no test reads or writes the user's settings. shown():
+// a widget shown and exposed. openedBy(): the dialog an action opened.
+// info(): a
 // channel's row in the channel model; isConnected(): whether it says the
 // channel is connected. portOf(): the port of "host:port".
 // childrenOf()/acceptedOf(): the channels of a role under a parent.
@@ -49,6 +52,20 @@ namespace uitest {
 using engine::ChannelId;
 using engine::EventKind;
 using ui::MainWindow;
+
+/// Shows `w` and waits until it is exposed (false if it never was).
+inline bool shown(QWidget& w) {
+    w.show();
+    return QTest::qWaitForWindowExposed(&w);
+}
+
+/// The dialog of type `Dialog` that triggering `w`'s action `name` opened
+/// (Listen, Connect…), or null.
+template <typename Dialog>
+Dialog* openedBy(ui::MainWindow& w, const QString& name) {
+    w.action(name)->trigger();
+    return w.findChild<Dialog*>();
+}
 
 /// QStandardPaths in test mode, and the test application's organisation
 /// and name (QSettings then lives apart from the user's; a test that may run

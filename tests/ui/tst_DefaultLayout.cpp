@@ -38,8 +38,7 @@ void tst_DefaultLayout::init() { QSettings().clear(); }
 
 void tst_DefaultLayout::hexTabShowsAWholeRow() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QCOMPARE(w.size(), QSize(1400, 880));  // the default size, nothing restored
     auto* bytes = w.findChild<ui::PayloadView*>();
     QVERIFY(bytes);

@@ -78,11 +78,6 @@ std::uint16_t closedPort() {
 }
 
 // Shows `w` and waits until it is on screen.
-bool shown(MainWindow& w) {
-    w.show();
-    return QTest::qWaitForWindowExposed(&w);
-}
-
 // Opens a listener on 127.0.0.1, any free port, straight through the window
 // (no dialog) and waits until it listens: its id, or 0 if it never did.
 ChannelId listenAnywhere(MainWindow& w) {
@@ -162,8 +157,7 @@ void tst_MainWindow::init() {
 
 void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
     QVERIFY(shown(w));
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     QCOMPARE(listen->hostBox()->currentText(), QStringLiteral("127.0.0.1"));  // the default host
     listen->portBox()->setValue(0);
@@ -173,8 +167,7 @@ void tst_MainWindow::openPair(MainWindow& w, Pair& p) {
     const std::uint16_t port = portOf(info(w, p.listener)->local);
     QVERIFY(port != 0);
 
-    w.action(QStringLiteral("connect"))->trigger();
-    auto* dialog = w.findChild<ui::ConnectDialog*>();
+    auto* dialog = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
     QVERIFY(dialog);
     // Offered: the listener just opened.
     QCOMPARE(dialog->portBox()->value(), int(port));
@@ -750,8 +743,7 @@ void tst_MainWindow::toAllConnectionsSnippetsAndNames() {
         openPair(w, p);
         if (QTest::currentTestFailed()) return;
         // A second client to the same listener.
-        w.action(QStringLiteral("connect"))->trigger();
-        auto* dialog = w.findChild<ui::ConnectDialog*>();
+        auto* dialog = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
         QVERIFY(dialog);
         dialog->hostBox()->setCurrentText(QStringLiteral("127.0.0.1"));
         dialog->portBox()->setValue(int(portOf(info(w, p.listener)->local)));

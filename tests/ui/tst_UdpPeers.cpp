@@ -26,6 +26,7 @@
 #include "ui/model/EventLogStore.h"
 #include "ui/views/Composer.h"
 #include "ui/views/EscapeEdit.h"
+#include "UdpTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAbstractItemModelTester>
@@ -108,8 +109,7 @@ private slots:
 
 void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     // Every insertion and change the rows announce is checked against what the model then says.
     QAbstractItemModelTester tester(w.bridge()->channelModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const ChannelId bound = bindUdp(w);
@@ -156,12 +156,7 @@ void tst_UdpPeers::twoSendersTwoPeerRowsAndAReplyToOne() {
     QCOMPARE(a.writeDatagram("three from a", QHostAddress::LocalHost, port), qint64(12));
     QTRY_COMPARE_WITH_TIMEOUT(info(w, bound)->lastSender, aAddress, kWaitMs);
     QCOMPARE(w.composer()->destination(), bAddress);
-    w.composer()->editor()->setText(QStringLiteral("reply to b"));
-    QVERIFY(w.composer()->send());
-    QTRY_VERIFY_WITH_TIMEOUT(b.hasPendingDatagrams(), kWaitMs);
-    QByteArray got(static_cast<qsizetype>(b.pendingDatagramSize()), '\0');
-    QCOMPARE(b.readDatagram(got.data(), got.size()), qint64(10));
-    QCOMPARE(got, QByteArray("reply to b"));
+    QCOMPARE(sendFromComposer(w, QStringLiteral("reply to b"), b, kWaitMs), QByteArray("reply to b"));
     // The channel opened up with its first peer; collapsed, a new sender leaves it collapsed.
     QVERIFY(list->isExpanded(parent));
     list->collapse(parent);
@@ -260,11 +255,9 @@ void tst_UdpPeers::peerRowsStayBounded() {
 
 void tst_UdpPeers::multicastGroupFromTheListenDialog() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     const QString group = QStringLiteral("239.255.77.%1").arg(1 + QCoreApplication::applicationPid() % 200);
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     QVERIFY(listen->udpBox()->isVisibleTo(listen));
@@ -317,8 +310,7 @@ void tst_UdpPeers::multicastGroupFromTheListenDialog() {
 
 void tst_UdpPeers::broadcastNeedsTheOption() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     // Somewhere for the broadcasts to go that belongs to this test.
     QUdpSocket sink;
     QVERIFY(sink.bind(QHostAddress::LocalHost, 0));
@@ -357,8 +349,7 @@ void tst_UdpPeers::broadcastNeedsTheOption() {
         }
     }
     // And from the Connect dialog: a UDP channel "connected" to the broadcast address.
-    w.action(QStringLiteral("connect"))->trigger();
-    auto* connect = w.findChild<ui::ConnectDialog*>();
+    auto* connect = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
     QVERIFY(connect);
     connect->transportBox()->setCurrentIndex(1);
     QVERIFY(connect->udpBox()->isVisibleTo(connect));
@@ -386,11 +377,9 @@ void tst_UdpPeers::broadcastNeedsTheOption() {
 
 void tst_UdpPeers::badOptionsAreRefusedBeforeAnythingOpens() {
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     const int before = w.bridge()->channelModel()->channelCount();
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     listen->hostBox()->setEditText(QStringLiteral("0.0.0.0"));

@@ -23,6 +23,7 @@
 #include "ui/views/EscapeEdit.h"
 #include "ui/views/TerminatorEdit.h"
 #include "../app/PeerTestSupport.h"
+#include "UdpTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAction>
@@ -148,11 +149,9 @@ void tst_UdpWindow::loggerIntoABoundChannelAndRepliesFromTheComposer() {
     const QString logger = QStandardPaths::findExecutable(QStringLiteral("logger"));
     if (logger.isEmpty()) QSKIP("logger (util-linux) is not installed");
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
 
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->transportBox()->setCurrentIndex(1);
     listen->portBox()->setValue(0);
@@ -218,12 +217,7 @@ void tst_UdpWindow::loggerIntoABoundChannelAndRepliesFromTheComposer() {
     table->setCurrentIndex(table->model()->index(peerRow, ui::EventLogModel::ColData));
     QCOMPARE(w.composer()->destination(), peerAddress);
 
-    w.composer()->editor()->setText(QStringLiteral("hello back"));
-    QVERIFY(w.composer()->send());
-    QTRY_VERIFY_WITH_TIMEOUT(peer.hasPendingDatagrams(), kWaitMs);
-    QByteArray got(static_cast<qsizetype>(peer.pendingDatagramSize()), '\0');
-    QCOMPARE(peer.readDatagram(got.data(), got.size()), qint64(10));
-    QCOMPARE(got, QByteArray("hello back"));
+    QCOMPARE(sendFromComposer(w, QStringLiteral("hello back"), peer, kWaitMs), QByteArray("hello back"));
     QTRY_COMPARE_WITH_TIMEOUT(rowsOf(w, bound, EventKind::DatagramSent).size(), 1, kWaitMs);
     QVERIFY(rowsOf(w, bound, EventKind::DatagramSent).at(0).startsWith(peerAddress));
 }
@@ -278,10 +272,8 @@ void tst_UdpWindow::dnsmasqAnswersAQueryTypedInTheComposer() {
     QVERIFY2(port != 0, ("dnsmasq did not answer on three ports: " + dnsmasqSaid).constData());
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
-    w.action(QStringLiteral("connect"))->trigger();
-    auto* connect = w.findChild<ui::ConnectDialog*>();
+    QVERIFY(shown(w));
+    auto* connect = openedBy<ui::ConnectDialog>(w, QStringLiteral("connect"));
     QVERIFY(connect);
     connect->transportBox()->setCurrentIndex(1);
     connect->hostBox()->setEditText(QStringLiteral("127.0.0.1"));

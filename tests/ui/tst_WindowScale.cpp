@@ -49,10 +49,7 @@ namespace {
 
 const QRect kLogicalScreen(0, 0, 800, 500);
 
-bool shown(QWidget& w) {
-    w.show();
-    return QTest::qWaitForWindowExposed(&w);
-}
+using uitest::shown;
 
 QString sizeText(const QSize& s) {
     return QStringLiteral("%1x%2").arg(s.width()).arg(s.height());

@@ -95,8 +95,7 @@ void tst_TlsDialogs::connectDefaultsAndTlsOn() {
 
 void tst_TlsDialogs::turningVerificationOffShowsAWarning() {
     ConnectDialog d;
-    d.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QVERIFY(uitest::shown(d));
     TlsOptionsBox* tls = d.tlsBox();
     tls->setChecked(true);
     QVERIFY(tls->verifyBox()->isChecked());
@@ -129,8 +128,7 @@ void tst_TlsDialogs::starttlsProtocols() {
 
 void tst_TlsDialogs::afterMatchPatternIsChecked() {
     ConnectDialog d;
-    d.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QVERIFY(uitest::shown(d));
     TlsOptionsBox* tls = d.tlsBox();
     tls->setChecked(true);
     QVERIFY(!tls->patternEdit()->isVisible());
@@ -250,8 +248,7 @@ void tst_TlsDialogs::versionsAlpnAndServerName() {
 
 void tst_TlsDialogs::listenerIsTheServerSide() {
     ListenDialog d;
-    d.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&d));
+    QVERIFY(uitest::shown(d));
     TlsOptionsBox* tls = d.tlsBox();
     QVERIFY(!tls->isChecked());
     tls->setChecked(true);
@@ -282,8 +279,7 @@ void tst_TlsDialogs::listenerIsTheServerSide() {
 
 void tst_TlsDialogs::startTlsDialogUpgradesNow() {
     ui::TlsUpgradeDialog client(7, QStringLiteral("#7 127.0.0.1:25"), false);
-    client.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&client));
+    QVERIFY(uitest::shown(client));
     QCOMPARE(client.channel(), engine::ChannelId{7});
     QVERIFY(!client.tlsBox()->isCheckable());
     QVERIFY(!client.tlsBox()->startBox()->isVisible());  // the upgrade is now: no STARTTLS choice
@@ -304,8 +300,7 @@ void tst_TlsDialogs::startTlsDialogUpgradesNow() {
     QVERIFY(okButton(client)->isEnabled());
 
     ui::TlsUpgradeDialog server(8, QStringLiteral("#8 127.0.0.1:50000"), true);
-    server.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&server));
+    QVERIFY(uitest::shown(server));
     server.setConfig(ui::serverTlsDefaults());
     QVERIFY(!server.tlsBox()->serverNameEdit()->isVisible());
     QVERIFY(!server.tlsBox()->insecureWarning()->isVisible());

@@ -219,12 +219,10 @@ void tst_ProtocolPresets::listenerAnswersAndLiveChannelSwitchesPreset() {
                                     "rule echo: regex \"^ECHO (.*)$\" => reply \"$1\\r\\n\"\n");
     QVERIFY(!rules.isEmpty());
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
 
     // Listen with the rules file: every accepted connection answers.
-    w.action(QStringLiteral("listen"))->trigger();
-    auto* listen = w.findChild<ui::ListenDialog*>();
+    auto* listen = openedBy<ui::ListenDialog>(w, QStringLiteral("listen"));
     QVERIFY(listen);
     listen->portBox()->setValue(0);
     listen->protocolChooser()->rulesEdit()->setText(rules);
@@ -287,8 +285,7 @@ void tst_ProtocolPresets::redisRepliesAreCountedInTheInspector() {
     lwtest::RedisServer redis(kWaitMs);
     QVERIFY(redis.start());
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     ui::ConnectParams cp;
     cp.port = redis.port;
     cp.protocol.preset = QStringLiteral("redis");

@@ -24,6 +24,7 @@
 #include "ui/views/ConversationView.h"
 #include "ui/views/EscapeEdit.h"
 #include "../../app/PeerTestSupport.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QDockWidget>
@@ -197,8 +198,7 @@ private slots:
 
     void makeFromWindowChannelThenRun() {
         ui::MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(uitest::shown(w));
         ui::ConnectParams params;
         params.host = QStringLiteral("127.0.0.1");
         params.port = m_redis.port;
@@ -255,8 +255,7 @@ private slots:
     // counted without the pause.
     void pausingTheWindowsLoopPausesTheScript() {
         ui::MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(uitest::shown(w));
         ScriptPane* pane = w.scriptPane();
         QSignalSpy done(pane, &ScriptPane::runFinished);
         pane->setScriptText(QStringLiteral("connect %1\nsend \"PING\"\nexpect \"+PONG\"\nexpect \"never\" timeout 3s\n")
@@ -293,8 +292,7 @@ private slots:
     // to its end while the loop stays paused.
     void theLoopsStepAdvancesAPausedScript() {
         ui::MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(uitest::shown(w));
         auto* pause = w.findChild<QAction*>(QStringLiteral("loopPause"));
         auto* step = w.findChild<QAction*>(QStringLiteral("loopStep"));
         auto* resume = w.findChild<QAction*>(QStringLiteral("loopResume"));
@@ -335,8 +333,7 @@ private slots:
     // the script's connection is a channel of the window.
     void aResultJumpsInTheWindowsConversation() {
         ui::MainWindow w;
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(uitest::shown(w));
         ScriptPane* pane = w.scriptPane();
         QSignalSpy done(pane, &ScriptPane::runFinished);
         pane->setScriptText(QString::fromUtf8(pingScript()));

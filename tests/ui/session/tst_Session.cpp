@@ -30,6 +30,7 @@
 #include "ui/session/SessionJobs.h"
 #include "ui/dialogs/SummaryDialog.h"
 #include "ui/dialogs/TlsOptionsBox.h"
+#include "SessionTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QAction>
@@ -540,6 +541,18 @@ void tlsPair(MainWindow& w, const QString& keyLog) {
     QTRY_VERIFY_WITH_TIMEOUT(hasEvent(w, client, EventKind::Sent), kWaitMs);
 }
 
+/// tlsPair() in `w` with its recording off, then the session exported as
+/// pcapng to `pcap`: `exported` (on w's sessionExported) holds the export's
+/// success, checked, and its message.
+void exportTlsPair(MainWindow& w, QSignalSpy& exported, const QString& keyLog, const QString& pcap) {
+    w.capture()->setRecording(false);
+    tlsPair(w, keyLog);
+    if (QTest::currentTestFailed()) return;
+    w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+    QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(exported.at(0).at(1).toString()));
+}
+
 }  // namespace
 
 // A pcapng export of a session whose TLS channels wrote a key log puts this
@@ -555,15 +568,11 @@ void tst_Session::pcapngExportWritesTheTlsKeyLogBeside() {
     }
     {
         MainWindow w;
-        w.capture()->setRecording(false);
-        tlsPair(w, keyLog);
-        if (QTest::currentTestFailed()) return;
         QSignalSpy exported(&w, &MainWindow::sessionExported);
         const QString pcap = m_dir.filePath(QStringLiteral("tls.pcapng"));
-        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        exportTlsPair(w, exported, keyLog, pcap);
+        if (QTest::currentTestFailed()) return;
         const QString message = exported.at(0).at(1).toString();
-        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
         const QString keys = m_dir.filePath(QStringLiteral("tls.keys"));
         QCOMPARE(ui::keyLogPathBeside(pcap), keys);
         QVERIFY2(message.contains(QDir::toNativeSeparators(keys)) && message.contains(QStringLiteral("NSS key log")),
@@ -592,15 +601,10 @@ void tst_Session::pcapngExportWritesTheTlsKeyLogBeside() {
     }
     {
         MainWindow w;
-        w.capture()->setRecording(false);
-        tlsPair(w, QString());
-        if (QTest::currentTestFailed()) return;
         QSignalSpy exported(&w, &MainWindow::sessionExported);
-        const QString pcap = m_dir.filePath(QStringLiteral("nokeys.pcapng"));
-        w.sessionController()->exportSession(ui::ExportKind::Pcapng, pcap);
-        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kWaitMs);
+        exportTlsPair(w, exported, QString(), m_dir.filePath(QStringLiteral("nokeys.pcapng")));
+        if (QTest::currentTestFailed()) return;
         const QString message = exported.at(0).at(1).toString();
-        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("No TLS key log was written")) &&
                      message.contains(QStringLiteral("Key log file in the TLS options")),
                  qPrintable(message));
@@ -653,7 +657,7 @@ void tst_Session::replayPassesThenReportsChangedReply() {
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
 
-    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* dialog = openReplayDialog(w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     // The target defaults to the recorded server.
@@ -706,7 +710,7 @@ void tst_Session::mockServesRecordedServer() {
     LineServer server;
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
-    auto* dialog = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
+    auto* dialog = openMockDialog(w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 2);  // every connection, or the one
     QVERIFY(dialog->start());
@@ -742,7 +746,7 @@ void tst_Session::replayAndMockOverTls() {
     MainWindow w;
     if (!talkUnrecorded(w, server)) return;
 
-    auto* mock = announcedDialog<ui::MockDialog>(w, &MainWindow::mockDialogOpened, [&w] { w.sessionController()->openMockDialog(); }, kWaitMs);
+    auto* mock = openMockDialog(w, kWaitMs);
     QVERIFY(mock);
     ui::TlsOptionsBox* serverTls = mock->tlsBox();
     QVERIFY(serverTls);
@@ -762,7 +766,7 @@ void tst_Session::replayAndMockOverTls() {
     QVERIFY(port != 0);
     QVERIFY2(mock->statusLabel()->text().contains(QStringLiteral("SHA-256 fingerprint")), qPrintable(mock->statusLabel()->text()));
 
-    auto* replay = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened, [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* replay = openReplayDialog(w, kWaitMs);
     QVERIFY(replay);
     replay->setTarget(QStringLiteral("127.0.0.1"), port);
     ui::TlsOptionsBox* clientTls = replay->tlsBox();
@@ -873,8 +877,7 @@ void tst_Session::openDialogStartsInTheSessionsFolder() {
     QVERIFY(!QFileInfo::exists(sessions));
 
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     QString shownDir, shownName;
     bool seen = false;
     // File ▸ Open Session, noting where its dialog starts. The dialog is

@@ -20,6 +20,7 @@
 #include "ui/session/SessionController.h"
 #include "ui/session/SessionJobs.h"
 #include "SessionBuilder.h"
+#include "SessionTestSupport.h"
 #include "WindowTestSupport.h"
 
 #include <QCheckBox>
@@ -207,8 +208,7 @@ void tst_UdpSession::exportWritesTheDatagrams() {
 void tst_UdpSession::replayPassesDivergesAndMisses() {
     auto w = openSession();
     QVERIFY(w);
-    auto* dialog = announcedDialog<ui::ReplayDialog>(*w, &MainWindow::replayDialogOpened,
-                                                     [&w] { w->sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* dialog = openReplayDialog(*w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);
     QVERIFY(dialog->udpChosen());
@@ -330,8 +330,7 @@ void tst_UdpSession::replayPassesDivergesAndMisses() {
 void tst_UdpSession::mockAnswersAndStops() {
     auto w = openSession();
     QVERIFY(w);
-    auto* dialog = announcedDialog<ui::MockDialog>(*w, &MainWindow::mockDialogOpened,
-                                                   [&w] { w->sessionController()->openMockDialog(); }, kWaitMs);
+    auto* dialog = openMockDialog(*w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 1);  // the UDP channel (no TCP connection: no "every connection")
     QVERIFY(dialog->conversationBox()->currentText().contains(QStringLiteral("UDP")));
@@ -402,8 +401,7 @@ void tst_UdpSession::cutDatagramsAreNotOffered() {
     QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(w.bridge()->store().size(), std::size_t(2), kWaitMs);
     QSignalSpy status(w.sessionController(), &ui::SessionController::statusMessage);
-    auto* dialog = announcedDialog<ui::ReplayDialog>(w, &MainWindow::replayDialogOpened,
-                                                     [&w] { w.sessionController()->openReplayDialog(); }, kWaitMs);
+    auto* dialog = openReplayDialog(w, kWaitMs);
     QVERIFY(dialog);
     QCOMPARE(dialog->conversationBox()->count(), 0);
     QVERIFY(!dialog->startButton()->isEnabled());

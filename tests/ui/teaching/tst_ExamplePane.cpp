@@ -19,6 +19,7 @@
 #include "ui/session/SessionController.h"
 #include "ui/teaching/WalkThrough.h"
 #include "../OffscreenScreen.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -148,8 +149,7 @@ void TestExamplePane::stopClosesTheExamplesChannels() {
 
 void TestExamplePane::examplesMenuShowsChannelsAndConversation() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QVERIFY(!w.exampleDock()->isVisible());
     auto* a = w.findChild<QAction*>(QStringLiteral("example-echo-length"));
     QVERIFY(a);
@@ -225,8 +225,7 @@ void TestExamplePane::closingTheWindowWhileAnExampleRuns() {
 // opened dead (panes up, nothing running, Step doing nothing).
 void TestExamplePane::exampleFromAReadOnlyWindowRunsInALiveOne() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     w.sessionController()->showSession(QStringLiteral("recorded.lwsession"), engine::LoadedSession{});
     QVERIFY(w.sessionController()->isReadOnly());
     auto* a = w.findChild<QAction*>(QStringLiteral("example-echo"));
@@ -288,8 +287,7 @@ void TestExamplePane::loopRunsAgainAfterTheExample() {
 // motion: that stops with the example, and the loop runs again.
 void TestExamplePane::slowMotionStopsWithTheExample() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QSignalSpy finished(w.examplePane()->host(), &ui::ExampleHost::finished);
     QVERIFY(w.openExample(QStringLiteral("echo")));
     w.loopInspector()->setSlowMotionDelay(1);
@@ -302,8 +300,7 @@ void TestExamplePane::slowMotionStopsWithTheExample() {
 // A paused loop is said in the status bar for as long as it is paused.
 void TestExamplePane::pausedLoopIsShownInTheStatusBar() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     auto* label = w.findChild<QLabel*>(QStringLiteral("loopPausedLabel"));
     QVERIFY(label);
     QVERIFY(!label->isVisible());
@@ -318,8 +315,7 @@ void TestExamplePane::pausedLoopIsShownInTheStatusBar() {
 // set_terminator(<Content-Length>) inside found_terminator as a ★ row.
 void TestExamplePane::httpPostSwitchesToACountTerminatorInThePicture() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QVERIFY(w.openExample(QStringLiteral("http")));
     ExamplePane* pane = w.examplePane();
     QSignalSpy finished(pane->host(), &ui::ExampleHost::finished);
@@ -346,8 +342,7 @@ void TestExamplePane::httpPostSwitchesToACountTerminatorInThePicture() {
 void TestExamplePane::teachingLayoutFitsAProjector() {
     ui::MainWindow w;
     w.resize(1280, 720);
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QAction* layout = w.findChild<QAction*>(QStringLiteral("teachingLayout"));
     QVERIFY(layout);
     QVERIFY(w.openExample(QStringLiteral("echo-length")));

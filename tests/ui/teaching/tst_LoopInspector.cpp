@@ -7,6 +7,7 @@
 #include "ui/teaching/LoopInspector.h"
 #include "ui/teaching/LoopPicture.h"
 #include "ui/MainWindow.h"
+#include "WindowTestSupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -352,8 +353,7 @@ void TestLoopInspector::slowMotionSteps() {
 
 void TestLoopInspector::mainWindowTracesOnlyWhileTheDockIsOpen() {
     ui::MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(uitest::shown(w));
     QVERIFY(w.loopDock());
     QVERIFY(!w.loopDock()->isVisible());
     QVERIFY(!w.loopInspector()->isTracing());

@@ -61,6 +61,11 @@ private:
         QVERIFY(QTest::qWaitForWindowExposed(&c));
         c.editor()->setFocus();
     }
+    /// show(), with #1 (connected, framed by `t`) as the target.
+    static void showWithTarget1(Composer& c, const Terminator& t) {
+        c.setTarget(1, QStringLiteral("#1"), t, true);
+        show(c);
+    }
 };
 
 void tst_Composer::enterSendsWithTerminator_data() {
@@ -93,8 +98,7 @@ void tst_Composer::enterSendsWithTerminator() {
 
 void tst_Composer::appendTerminatorOff() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\n"));
     c.setAppendTerminator(false);
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClicks(c.editor(), "GET / HTTP/1.0\\r\\n\\r\\n");
@@ -105,8 +109,7 @@ void tst_Composer::appendTerminatorOff() {
 
 void tst_Composer::countTerminatorAppendsNothing() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::count(4), true);
-    show(c);
+    showWithTarget1(c, Terminator::count(4));
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClicks(c.editor(), "abcd");
     QTest::keyClick(c.editor(), Qt::Key_Return);
@@ -117,8 +120,7 @@ void tst_Composer::countTerminatorAppendsNothing() {
 
 void tst_Composer::invalidEscapeBlocksSending() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClicks(c.editor(), "bad \\xZ1 escape");
     QVERIFY(!c.editor()->isValid());
@@ -143,8 +145,7 @@ void tst_Composer::invalidEscapeBlocksSending() {
 
 void tst_Composer::hexMode() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     c.setSyntax(ui::ByteSyntax::Hex);
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClicks(c.editor(), "68 69 00 0x7f");
@@ -165,8 +166,7 @@ void tst_Composer::hexMode() {
 
 void tst_Composer::switchingSyntaxCarriesTheBytes() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     QTest::keyClicks(c.editor(), "hi\\n");
     c.setSyntax(ui::ByteSyntax::Hex);
     QCOMPARE(c.editor()->text(), QStringLiteral("68 69 0a"));
@@ -176,8 +176,7 @@ void tst_Composer::switchingSyntaxCarriesTheBytes() {
 
 void tst_Composer::history() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     QSignalSpy changed(&c, &Composer::historyChanged);
     for (const char* line : {"one", "two", "three"}) {
         QTest::keyClicks(c.editor(), line);
@@ -317,8 +316,7 @@ void tst_Composer::repeatAndStop() {
 void tst_Composer::pastedLinesAreLines() {
     Composer c;
     c.setAskOnPaste(false);  // as after "Remember my choice": a paste follows Lines
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     QCOMPARE(c.linesMode(), Composer::LinesMode::EachLine);  // the default
     QApplication::clipboard()->setText(QStringLiteral("USER a\r\nPASS b\r\nQUIT\r\n"));
     c.editor()->paste();
@@ -342,8 +340,7 @@ void tst_Composer::pastedLinesAreLines() {
 void tst_Composer::pastedLinesAsOneMessage() {
     Composer c;
     c.setAskOnPaste(false);
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     c.setLinesMode(Composer::LinesMode::OneMessage);
     QApplication::clipboard()->setText(QStringLiteral("USER a\nPASS b"));
     c.editor()->paste();
@@ -365,8 +362,7 @@ void tst_Composer::pastedLinesAsOneMessage() {
 
 void tst_Composer::shiftEnterStartsANewLine() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\n"));
     QSignalSpy spy(&c, &Composer::sendRequested);
     QTest::keyClicks(c.editor(), "SET k 1");
     QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
@@ -406,8 +402,7 @@ void tst_Composer::upAndDownMoveBetweenLinesBeforeHistory() {
 
 void tst_Composer::aMistakeOnOneLineBlocksAll() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\n"));
     QTest::keyClicks(c.editor(), "fine");
     QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
     QTest::keyClicks(c.editor(), "bad \\xZZ");
@@ -422,8 +417,7 @@ void tst_Composer::aMistakeOnOneLineBlocksAll() {
 
 void tst_Composer::fieldGrowsWithItsLines() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\n"));
     const int one = c.editor()->height();
     QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
     QTest::keyClick(c.editor(), Qt::Key_Return, Qt::ShiftModifier);
@@ -438,8 +432,7 @@ void tst_Composer::fieldGrowsWithItsLines() {
 
 void tst_Composer::snippetClickSends() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     c.snippetBar()->setSnippets({{QStringLiteral("PING"), QStringLiteral("PING"), QString()},
                                  {QStringLiteral("login"), QStringLiteral("USER a\nPASS \\x62"), QString()}});
     QCOMPARE(c.snippetBar()->buttons().size(), 2);
@@ -463,8 +456,7 @@ void tst_Composer::snippetClickSends() {
 
 void tst_Composer::snippetsFollowTheScope() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     c.snippetBar()->setSnippets({{QStringLiteral("all"), QStringLiteral("A"), QString()},
                                  {QStringLiteral("redis"), QStringLiteral("PING"), QStringLiteral("protocol:redis")},
                                  {QStringLiteral("here"), QStringLiteral("H"), QStringLiteral("endpoint:127.0.0.1:6379")}});
@@ -575,8 +567,7 @@ void tst_Composer::toAllOnlyForAListenerWithConnections() {
 // field as it was); "Remember my choice" stops the asking.
 void tst_Composer::pasteOfManyLinesAsks() {
     Composer c;
-    c.setTarget(1, QStringLiteral("#1"), Terminator::bytes("\r\n"), true);
-    show(c);
+    showWithTarget1(c, Terminator::bytes("\r\n"));
     QVERIFY(c.askOnPaste());  // the default
     QSignalSpy remembered(&c, &Composer::askOnPasteChanged);
     const auto question = [&c] { return c.findChild<QMessageBox*>(QStringLiteral("pasteQuestion")); };

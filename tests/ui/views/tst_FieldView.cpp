@@ -201,8 +201,7 @@ void tst_FieldView::redisRepliesAreOneTypeTree() {
     lwtest::RedisServer redis(kWaitMs);
     QVERIFY(redis.start());
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, redis.port, QStringLiteral("redis"));
     QVERIFY(client != 0);
@@ -271,8 +270,7 @@ void tst_FieldView::httpResponseHasStartLineHeadersAndBody() {
     const QString p = http.waitFor(QRegularExpression(QStringLiteral("port ([0-9]+)")));
     QVERIFY2(!p.isEmpty(), "python3 -m http.server did not say its port");
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, static_cast<quint16>(p.toUInt()), QStringLiteral("http"));
     QVERIFY(client != 0);
@@ -306,8 +304,7 @@ void tst_FieldView::smtpMultiLineReplyIsOneGroup() {
                             {"-m", "aiosmtpd", "-n", "-l", QStringLiteral("127.0.0.1:%1").arg(port)}, kWaitMs);
     QVERIFY(lwtest::waitForPort(port, kWaitMs));
     MainWindow w;
-    w.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(shown(w));
     w.conversation()->setMessagesMode(true);
     const ChannelId client = connectWith(w, port, QStringLiteral("smtp"));
     QVERIFY(client != 0);
