@@ -376,6 +376,28 @@ struct Io {
         return -1;
     }
 
+    // One recv/send (`what`) on the plain socket, again after EINTR: its
+    // result when not negative, else -1 with st saying why (`blocked` when
+    // the socket would block).
+    template <class Call>
+    ssize_t plainCall(Call call, const char* what, IoStatus blocked, IoStatus& st)
+    {
+        for (;;) {
+            const ssize_t r = call();
+            if (r >= 0)
+                return r;
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                st = blocked;
+                return -1;
+            }
+            error = std::string(what) + ": " + std::strerror(errno);
+            st = IoStatus::Failed;
+            return -1;
+        }
+    }
+
     // true when the handshake is done (at once in plain mode).
     bool handshake(IoStatus& st)
     {
@@ -387,24 +409,11 @@ struct Io {
     {
         if (ssl)
             return sslCall([&] { return SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
-        for (;;) {
-            const ssize_t r = recv(fd, b, n, 0);
-            if (r > 0)
-                return r;
-            if (r == 0) {
-                st = IoStatus::Closed;
-                return -1;
-            }
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                st = IoStatus::WantRead;
-                return -1;
-            }
-            error = std::string("recv: ") + std::strerror(errno);
-            st = IoStatus::Failed;
-            return -1;
-        }
+        const ssize_t r = plainCall([&] { return recv(fd, b, n, 0); }, "recv", IoStatus::WantRead, st);
+        if (r != 0)
+            return r;
+        st = IoStatus::Closed;
+        return -1;
     }
 
     // > 0: bytes taken; else st says why (retry with the same bytes).
@@ -412,20 +421,7 @@ struct Io {
     {
         if (ssl)
             return sslCall([&] { return SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
-        for (;;) {
-            const ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
-            if (r >= 0)
-                return r;
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                st = IoStatus::WantWrite;
-                return -1;
-            }
-            error = std::string("send: ") + std::strerror(errno);
-            st = IoStatus::Failed;
-            return -1;
-        }
+        return plainCall([&] { return send(fd, b, n, MSG_NOSIGNAL); }, "send", IoStatus::WantWrite, st);
     }
 
     // Sends close_notify (TLS) and shuts the write side down. true when
