@@ -65,39 +65,6 @@ double secondsSince(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-#if !defined(_WIN32)
-/// Raises the soft RLIMIT_NOFILE to at least `want` (capped at the hard limit)
-/// for its lifetime. Returns the soft limit now in force.
-class NoFileAtLeast {
-public:
-    explicit NoFileAtLeast(rlim_t want) {
-        ::getrlimit(RLIMIT_NOFILE, &m_saved);
-        rlimit l = m_saved;
-        if (l.rlim_cur < want) {
-            l.rlim_cur = (l.rlim_max == RLIM_INFINITY || l.rlim_max >= want) ? want : l.rlim_max;
-            m_changed = ::setrlimit(RLIMIT_NOFILE, &l) == 0;
-        }
-        rlimit now{};
-        ::getrlimit(RLIMIT_NOFILE, &now);
-        m_soft = now.rlim_cur;
-        m_hard = now.rlim_max;
-    }
-    ~NoFileAtLeast() {
-        if (m_changed) ::setrlimit(RLIMIT_NOFILE, &m_saved);
-    }
-    NoFileAtLeast(const NoFileAtLeast&) = delete;
-    NoFileAtLeast& operator=(const NoFileAtLeast&) = delete;
-    rlim_t soft() const { return m_soft; }
-    rlim_t hard() const { return m_hard; }
-
-private:
-    rlimit m_saved{};
-    rlim_t m_soft = 0;
-    rlim_t m_hard = 0;
-    bool m_changed = false;
-};
-#endif
-
 /// A socketpair end wrapped in a Probe, with the peer kept for the test.
 struct Channel {
     Socket peer;
@@ -896,7 +863,7 @@ void TestLoop::selectRefusesFdPastFdSetSize() {
     // ValueError out of loop(); ours throws engine::BackendError. poll and
     // epoll have no such limit.
     QFETCH_GLOBAL(Backend, backend);
-    NoFileAtLeast limit(1600);
+    NoFileLimit limit(NoFileLimit::atLeast(1600));
     qInfo("RLIMIT_NOFILE soft=%llu hard=%llu, FD_SETSIZE=%d", static_cast<unsigned long long>(limit.soft()),
           static_cast<unsigned long long>(limit.hard()), FD_SETSIZE);
     int target = 1500;
@@ -1130,7 +1097,7 @@ void TestLoop::twoThousandChannels() {
     // FD_SETSIZE) with BackendError.
     QFETCH_GLOBAL(Backend, backend);
     constexpr int kPairs = 1000;
-    NoFileAtLeast limit(2 * kPairs + 200);
+    NoFileLimit limit(NoFileLimit::atLeast(2 * kPairs + 200));
     QVERIFY2(limit.soft() >= 2 * kPairs + 64, "RLIMIT_NOFILE too low for 2,000 channels");
     Loop loop;
     int received = 0;
@@ -1164,7 +1131,7 @@ void TestLoop::tenThousandChannelsOnEpoll() {
     // in-process (up to the hard limit). Otherwise as many as the limit
     // allows, with the limit printed.
     constexpr int kWanted = 10000;
-    NoFileAtLeast limit(kWanted + 256);
+    NoFileLimit limit(NoFileLimit::atLeast(kWanted + 256));
     int channels = kWanted;
     if (limit.soft() < static_cast<rlim_t>(kWanted + 128)) {
         channels = (static_cast<int>(limit.soft()) - 128) / 2 * 2;
