@@ -29,8 +29,10 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 using namespace engine;
 using namespace engine::tls;
@@ -627,25 +629,26 @@ private slots:
     void plaintextPeers() {
         QFETCH(Backend, backend);
         Loop loop;
-        {
-            // A TLS client meets a plaintext server that greets first.
+        // The TLS end `role` of a pair whose plaintext other end has sent
+        // `text`: why it failed, none when it did not fail in time.
+        const auto failsOnPlaintext = [&](TlsRole role, const char* text) -> std::optional<std::string> {
             auto [a, b] = lwtest::tcpPair();
-            lwtest::rawSend(b.get(), "220 mail.example ESMTP ready\r\n");
-            TlsApp c(std::move(a), &loop);
-            c.useTls(TlsContext::create(clientConfig(0), TlsRole::Client));
-            QVERIFY(lwtest::runUntil(loop, [&] { return c.errors > 0; }, backend));
-            QVERIFY2(c.failedReason.find("TLS handshake failed: ") == 0, c.failedReason.c_str());
-            qInfo("TLS client, plaintext server: %s", c.failedReason.c_str());
-        }
-        {
-            // A plaintext client on a TLS server.
-            auto [a, b] = lwtest::tcpPair();
-            lwtest::rawSend(a.get(), "EHLO plain.example\r\n");
-            TlsApp s(std::move(b), &loop);
-            s.useTls(TlsContext::create(serverConfig(0), TlsRole::Server));
-            QVERIFY(lwtest::runUntil(loop, [&] { return s.errors > 0; }, backend));
-            QVERIFY2(s.failedReason.find("TLS handshake failed: ") == 0, s.failedReason.c_str());
-            qInfo("plaintext client, TLS server: %s", s.failedReason.c_str());
+            const bool client = role == TlsRole::Client;
+            lwtest::rawSend((client ? b : a).get(), text);
+            TlsApp t(std::move(client ? a : b), &loop);
+            t.useTls(TlsContext::create(client ? clientConfig(0) : serverConfig(0), role));
+            if (!lwtest::runUntil(loop, [&] { return t.errors > 0; }, backend)) return std::nullopt;
+            return t.failedReason;
+        };
+        // A TLS client meets a plaintext server that greets first; a plaintext
+        // client meets a TLS server.
+        for (const auto& [role, text, what] :
+             {std::tuple{TlsRole::Client, "220 mail.example ESMTP ready\r\n", "TLS client, plaintext server"},
+              std::tuple{TlsRole::Server, "EHLO plain.example\r\n", "plaintext client, TLS server"}}) {
+            const std::optional<std::string> reason = failsOnPlaintext(role, text);
+            QVERIFY(reason);
+            QVERIFY2(reason->find("TLS handshake failed: ") == 0, reason->c_str());
+            qInfo("%s: %s", what, reason->c_str());
         }
         {
             // A plaintext server that closes on the ClientHello.
