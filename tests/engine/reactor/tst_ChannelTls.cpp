@@ -311,6 +311,15 @@ class tst_ChannelTls : public QObject {
         if (!s.start(m_openssl, args)) return 0;
         return s.waitPort("ACCEPT ");
     }
+    /// A client, on `r`, of a new s_server in `s`, with clientOptions()
+    /// changed by `adjust`: its channel, 0 when the server did not start.
+    ChannelId clientOfSServer(Peer& s, Reactor& r, const std::function<void(ChannelOptions&)>& adjust) {
+        const quint16 port = startSServer(s, {});
+        if (port == 0) return 0;
+        ChannelOptions o = clientOptions();
+        adjust(o);
+        return r.openClient("127.0.0.1", port, o);
+    }
 
 private slots:
     void initTestCase() {
@@ -387,15 +396,14 @@ private slots:
         QFETCH(QString, reason);
         needOpenssl();
         Peer s;
-        const quint16 port = startSServer(s, {});
-        QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o = clientOptions();
-        o.tls.serverName = serverName.toStdString();
-        // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
-        if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = clientOfSServer(s, r, [&](ChannelOptions& o) {
+            o.tls.serverName = serverName.toStdString();
+            // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
+            if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
+        });
+        QVERIFY(c != 0);
         QVERIFY(ev.waitFor(EventKind::Closed, c));
         const std::string errors = ev.errors(c);
         QVERIFY2(contains(errors, reason.toStdString()), (errors + dump(ev)).c_str());
@@ -408,15 +416,14 @@ private slots:
     void insecureWarns() {
         needOpenssl();
         Peer s;
-        const quint16 port = startSServer(s, {});
-        QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o = clientOptions();
-        o.tls.caFile.clear();  // the system store does not know our CA …
-        o.tls.verify = false;  // … and we do not ask
-        o.tls.serverName = "wrong.example";
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = clientOfSServer(s, r, [](ChannelOptions& o) {
+            o.tls.caFile.clear();  // the system store does not know our CA …
+            o.tls.verify = false;  // … and we do not ask
+            o.tls.serverName = "wrong.example";
+        });
+        QVERIFY(c != 0);
         QVERIFY2(ev.waitFor(EventKind::TlsHandshake, c), (dump(ev) + ev.errors()).c_str());
         const engine::TlsHandshakeInfo* hs = handshakeOf(ev, c);
         QVERIFY(hs);
