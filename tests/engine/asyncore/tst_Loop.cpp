@@ -108,6 +108,24 @@ private:
     Loop& m_loop;
 };
 
+/// The server end of a TCP pair as a Probe `p` on a Loop of its own whose
+/// passes are recorded (`rec`); `cl` is the client end.
+struct ServedPeer {
+    ServedPeer() : ServedPeer(tcpPair()) {}
+    explicit ServedPeer(std::pair<Socket, Socket> ends) : cl(std::move(ends.first)), p(std::move(ends.second), &loop) {}
+    /// Three passes of the loop on `backend` once the probe is readable;
+    /// false when it never is.
+    bool passesOnceReadable(Backend backend) {
+        if (!waitFd(p.socketHandle(), POLLIN)) return false;
+        loop.loop(0.05, backend, 3);
+        return true;
+    }
+    Loop loop;
+    Recording rec{loop};
+    Socket cl;
+    Probe p;
+};
+
 /// A tiny dispatcher for the scale tests: the sender writes one byte once,
 /// the receiver reads it and counts.
 class Pinger : public engine::Dispatcher {
@@ -712,10 +730,8 @@ void TestLoop::peerResetClosesOnce() {
     // POLLHUP must not call handle_close a second time. CPython's poll backend
     // calls it twice; its select backend once. Ours: once on every backend.
     QFETCH_GLOBAL(Backend, backend);
-    Loop loop;
-    Recording rec(loop);
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.onRead = [&] { (void)p.recv(1024); };
     int closesSeenInside = 0;
     p.onClose = [&] {
@@ -723,8 +739,7 @@ void TestLoop::peerResetClosesOnce() {
         p.close();
     };
     abortSocket(cl);
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("close"), 1);
     QCOMPARE(closesSeenInside, 1);
     QCOMPARE(p.n("error"), 0);
@@ -740,13 +755,11 @@ void TestLoop::peerResetWithoutRecvClosesOnce() {
     // L7/L8: a handler that does not read: POLLHUP|POLLERR → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
     LW_SKIP_SELECT(backend);
-    Loop loop;
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.writableFn = [] { return false; };
     abortSocket(cl);
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("read"), 1);
     QCOMPARE(p.n("close"), 1);
     QVERIFY(loop.empty());
@@ -755,15 +768,12 @@ void TestLoop::peerResetWithoutRecvClosesOnce() {
 void TestLoop::orderlyShutdownClosesOnce() {
     // L9: a FIN is POLLIN alone on Linux; recv() returns b'' → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
-    Loop loop;
-    Recording rec(loop);
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.writableFn = [] { return false; };
     p.onRead = [&] { (void)p.recv(1024); };
     cl.reset();
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("close"), 1);
     QCOMPARE(p.n("error"), 0);
     QVERIFY(loop.empty());
