@@ -5,6 +5,7 @@
 // tests never sleep to wait.
 // NoFileLimit: the soft RLIMIT_NOFILE set for a scope (POSIX).
 // mapped(): a function of each item of a list, as a vector.
+// inFlightWhat(): what() of the exception being handled.
 #pragma once
 
 #include "engine/asyncore/Loop.h"
@@ -14,7 +15,9 @@
 #include <chrono>
 #include <functional>
 #include <iterator>
+#include <exception>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -45,6 +48,16 @@ inline bool runUntil(engine::Loop& loop, const std::function<bool()>& done,
         loop.poll(0.05, backend);
     }
     return true;
+}
+
+/// In a handler (handleError()): what() of the exception being handled; an
+/// exception that is not a std::exception goes on.
+inline std::string inFlightWhat() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    }
 }
 
 /// f(item) for each item of `items`, in order.

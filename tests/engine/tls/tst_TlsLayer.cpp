@@ -84,11 +84,7 @@ public:
     }
     void handleError() override {
         ++errors;
-        try {
-            throw;
-        } catch (const std::exception& e) {
-            error = e.what();
-        }
+        error = lwtest::inFlightWhat();
         close();
     }
     void handshakeDone(const TlsHandshakeInfo& i) override { hs = i; }
