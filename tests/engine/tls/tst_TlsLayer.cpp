@@ -186,6 +186,27 @@ Pair tlsPair(Loop& loop, const TlsConfig& ccfg, const TlsConfig& scfg) {
     return p;
 }
 
+/// What a layer-against-layer case over backendVersionRows() sets up first:
+/// its backend and version (the row's), a Loop, and a pair at that version.
+struct VersionPair {
+    static Backend rowBackend() {
+        QFETCH(Backend, backend);
+        return backend;
+    }
+    static int rowVersion() {
+        QFETCH(int, version);
+        return version;
+    }
+    /// Runs the loop until both ends have handshaken.
+    bool handshaken() {
+        return lwtest::runUntil(loop, [this] { return p.client->hs && p.server->hs; }, backend);
+    }
+    Backend backend = rowBackend();
+    int version = rowVersion();
+    Loop loop;
+    Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
+};
+
 }  // namespace
 
 class tst_TlsLayer : public QObject {
@@ -456,11 +477,9 @@ private slots:
     // --- Layer against layer -------------------------------------------------------
     void pendingPlaintextWithIdleSocket_data() { backendVersionRows(); }
     void pendingPlaintextWithIdleSocket() {
-        QFETCH(Backend, backend);
-        QFETCH(int, version);
-        Loop loop;
-        Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
-        QVERIFY(lwtest::runUntil(loop, [&] { return p.client->hs && p.server->hs; }, backend));
+        VersionPair t;
+        auto& [backend, version, loop, p] = t;
+        QVERIFY(t.handshaken());
         // One 12 KiB record read 100 bytes at a time: after the first read the
         // rest sits decrypted inside OpenSSL while the socket is idle.
         p.client->readChunk = 100;
@@ -476,11 +495,9 @@ private slots:
 
     void bigTransferWhileKeysChange_data() { backendVersionRows(); }
     void bigTransferWhileKeysChange() {
-        QFETCH(Backend, backend);
-        QFETCH(int, version);
-        Loop loop;
-        Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
-        QVERIFY(lwtest::runUntil(loop, [&] { return p.client->hs && p.server->hs; }, backend));
+        VersionPair t;
+        auto& [backend, version, loop, p] = t;
+        QVERIFY(t.handshaken());
         const std::string data = pattern(3 * 1024 * 1024);
         p.client->out = data;
         p.server->readChunk = 7000;
