@@ -2,20 +2,21 @@
 # udp_bench.sh, proxy_bench.sh) share, sourced by each (bash) once HERE (this
 # folder) is set, and used once BUILD, LOGDIR, RUNS and PYTHON are set (by the
 # script, or by bench_paths):
-#   the usage text (usage), the check of a positive number (posnum), the
-#   paths of a run (bench_paths), the bench tools (find_tool, need_tools),
-#   the loud banner for a missing
+#   the usage text (usage), the options (bench_args), the check of a
+#   positive number (posnum), the paths of a run (bench_paths), the bench
+#   tools (find_tool, need_tools), the loud banner for a missing
 #   linewright-cli, the servers (started on loopback, stopped by the PID this
 #   script got when it started them; every server's PID in PIDS, all stopped
 #   on exit), the record of every run (RUNS, one JSON line each), the
 #   rotation of peers from one round to the next, the machine's CPU model,
 #   and the exit status after the summary.
-# It only defines functions and PIDS, sets the exit trap and exports
-# LW_BENCH_DIR (this folder: the summaries import bench_summary.py from it);
-# it runs nothing.
+# It only defines functions, PIDS and the defaults of the options every
+# script takes, sets the exit trap and exports LW_BENCH_DIR (this folder: the
+# summaries import bench_summary.py from it); it runs nothing.
 
 export LW_BENCH_DIR="$HERE"
 LOGDIR="${LOGDIR:-}"
+BUILD="" OUT="" REPEAT=3 QUICK=0 STRICT=0
 
 # usage: the script's opening comment (what it does and how it is called) on
 # stderr, then exit 2. (A script that has a usage of its own keeps it.)
@@ -26,6 +27,30 @@ declare -F usage >/dev/null || usage() {
 
 # posnum V: whether V is a positive whole number (digits, no leading 0).
 posnum() { case "$1" in ''|*[!0-9]*|0*) return 1 ;; esac; return 0; }
+
+# bench_args SCRIPT SPECS ARGS...: the options ARGS into the variables SPECS
+# names, and the one word that is not an option into BUILD (a second: usage).
+# SPECS, a word an option: --name=VAR takes a value into VAR; --name:VAR=V
+# sets VAR to V (an option may have several such words). -h/--help: usage;
+# an unknown option: SCRIPT says so, then usage.
+bench_args() {
+    local script="$1" specs="$2" spec took; shift 2
+    while [ $# -gt 0 ]; do
+        case "$1" in -h|--help) usage ;; esac
+        took=0
+        for spec in $specs; do
+            case "$spec" in
+                "$1="*) [ $# -ge 2 ] || usage; printf -v "${spec#*=}" '%s' "$2"; took=2 ;;
+                "$1:"*) spec="${spec#*:}"; printf -v "${spec%%=*}" '%s' "${spec#*=}"; took=1 ;;
+            esac
+        done
+        case "$took$1" in
+            0-*) echo "$script: unknown option $1" >&2; usage ;;
+            0*) [ -z "$BUILD" ] || usage; BUILD="$1"; took=1 ;;
+        esac
+        shift "$took"
+    done
+}
 
 # ---- the paths of a run ------------------------------------------------
 

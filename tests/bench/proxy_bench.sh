@@ -37,20 +37,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=bench_lib.sh
 . "$HERE/bench_lib.sh"
 
-BUILD="" REPEAT=3 BYTES=$((1 << 30)) LINES=200000 CONNS=4 FANOUT=1000
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
-        --bytes) BYTES="${2:-}"; shift 2 || usage ;;
-        --lines) LINES="${2:-}"; shift 2 || usage ;;
-        --conns) CONNS="${2:-}"; shift 2 || usage ;;
-        --fanout) FANOUT="${2:-}"; shift 2 || usage ;;
-        --quick) REPEAT=1 BYTES=$((64 << 20)) LINES=20000 FANOUT=200; shift ;;
-        -h|--help) usage ;;
-        -*) echo "proxy_bench.sh: unknown option $1" >&2; usage ;;
-        *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
-    esac
-done
+BYTES=$((1 << 30)) LINES=200000 CONNS=4 FANOUT=1000
+bench_args proxy_bench.sh "--repeat=REPEAT --bytes=BYTES --lines=LINES --conns=CONNS --fanout=FANOUT
+    --quick:REPEAT=1 --quick:BYTES=$((64 << 20)) --quick:LINES=20000 --quick:FANOUT=200" "$@"
 [ -n "$BUILD" ] || usage
 for n in "$REPEAT" "$BYTES" "$LINES" "$CONNS" "$FANOUT"; do posnum "$n" || usage; done
 BUILD="$(cd "$BUILD" && pwd)" || exit 2

@@ -46,30 +46,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
-BUILD=""
-OUT=""
-REPEAT=3
-QUICK=0
-STRICT=0
 CLI_OLD="${LW_CLI_OLD:-}"
 ONLY="a,b,c,d"
 A_LINES_ARG=""
 NO_CPYTHON=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --out) OUT="${2:-}"; shift 2 || usage ;;
-        --old-cli) CLI_OLD="${2:-}"; shift 2 || usage ;;
-        --only) ONLY="${2:-}"; shift 2 || usage ;;
-        --pipeline-lines) A_LINES_ARG="${2:-}"; shift 2 || usage ;;
-        --no-cpython) NO_CPYTHON=1; shift ;;
-        --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
-        --quick) QUICK=1; shift ;;
-        --strict) STRICT=1; shift ;;
-        -h|--help) usage ;;
-        -*) echo "run_bench.sh: unknown option $1" >&2; usage ;;
-        *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
-    esac
-done
+bench_args run_bench.sh "--out=OUT --old-cli=CLI_OLD --only=ONLY --pipeline-lines=A_LINES_ARG
+    --no-cpython:NO_CPYTHON=1 --repeat=REPEAT --quick:QUICK=1 --strict:STRICT=1" "$@"
 case "$REPEAT" in ''|*[!0-9]*|0) echo "run_bench.sh: --repeat takes a positive number" >&2; exit 2 ;; esac
 case "$A_LINES_ARG" in ''|[1-9]|[1-9][0-9]*) ;; *) echo "run_bench.sh: --pipeline-lines takes a positive number" >&2; exit 2 ;; esac
 case ",$ONLY," in *,[!abcd,]*|*,[abcd][!,]*|,,) echo "run_bench.sh: --only takes a comma-separated subset of a,b,c,d" >&2; exit 2 ;; esac

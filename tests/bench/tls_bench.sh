@@ -76,34 +76,13 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
-BUILD=""
-OUT=""
-REPEAT=3
-QUICK=0
-STRICT=0
 ONLY="bulk,lines,handshakes"
 BYTES_ARG="" LINES_ARG="" CONNS_ARG="" HS_ARG="" CONC_ARG=""
 MIXED=1
 RSA=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --out) OUT="${2:-}"; shift 2 || usage ;;
-        --only) ONLY="${2:-}"; shift 2 || usage ;;
-        --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
-        --bytes) BYTES_ARG="${2:-}"; shift 2 || usage ;;
-        --lines) LINES_ARG="${2:-}"; shift 2 || usage ;;
-        --conns) CONNS_ARG="${2:-}"; shift 2 || usage ;;
-        --handshakes) HS_ARG="${2:-}"; shift 2 || usage ;;
-        --concurrency) CONC_ARG="${2:-}"; shift 2 || usage ;;
-        --no-mixed) MIXED=0; shift ;;
-        --rsa) RSA=1; shift ;;
-        --quick) QUICK=1; shift ;;
-        --strict) STRICT=1; shift ;;
-        -h|--help) usage ;;
-        -*) echo "tls_bench.sh: unknown option $1" >&2; usage ;;
-        *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
-    esac
-done
+bench_args tls_bench.sh "--out=OUT --only=ONLY --repeat=REPEAT --bytes=BYTES_ARG --lines=LINES_ARG
+    --conns=CONNS_ARG --handshakes=HS_ARG --concurrency=CONC_ARG --no-mixed:MIXED=0 --rsa:RSA=1
+    --quick:QUICK=1 --strict:STRICT=1" "$@"
 posnum "$REPEAT" || { echo "tls_bench.sh: --repeat takes a positive number" >&2; exit 2; }
 for v in "$BYTES_ARG" "$LINES_ARG" "$CONNS_ARG" "$HS_ARG" "$CONC_ARG"; do
     [ -z "$v" ] || posnum "$v" || { echo "tls_bench.sh: --bytes, --lines, --conns, --handshakes and --concurrency take a positive number" >&2; exit 2; }
@@ -420,6 +399,14 @@ def fmt(v):
 def rc(r):
     return "n/a" if r is None else f"{r:.2f}x"
 
+def span(s):
+    """A spread from spread() as "min-max", or that no run completed."""
+    return '-'.join(fmt(x) for x in s) if s else 'no run completed'
+
+def ran(scen, peers):
+    """The peers of `peers` that scenario `scen` has a run of, in that order."""
+    return [p for p in peers if any(r["scenario"] == scen and r["peer"] == p for r in runs)]
+
 summary = {}
 n_b = int(env["LW_T_BYTES"])
 size_b = f"{n_b >> 30} GiB" if n_b >= 1 << 30 and n_b % (1 << 30) == 0 else f"{n_b / 1048576:.0f} MiB"
@@ -441,9 +428,8 @@ if any(r["scenario"] == "bulk" for r in runs):
     floor = med("bulk", "floor-floor", "mb_per_s")
     floor_cpu = med("bulk", "floor-floor", "cpu_ms_per_mb")
     summary["bulk"] = []
-    for peer, label in bulk_names.items():
-        if not any(r["scenario"] == "bulk" and r["peer"] == peer for r in runs):
-            continue
+    for peer in ran("bulk", bulk_names):
+        label = bulk_names[peer]
         v = med("bulk", peer, "mb_per_s")
         s = spread("bulk", peer, "mb_per_s")
         cpu = med("bulk", peer, "cpu_ms_per_mb")
@@ -452,7 +438,7 @@ if any(r["scenario"] == "bulk" for r in runs):
         c_srv = med_of("bulk", peer, lambda x: x["server_cpu_s"] * 1e3 / mb)
         cpu_txt = "n/a" if cpu is None else f"{cpu:.3f} ({c_cli:.3f} + {c_srv:.3f})" if c_cli is not None and c_srv is not None else f"{cpu:.3f}"
         print(f"  {peer:<16} {fmt(v):>9} MB/s {rc(ratio(v, floor)):>6} of the floor"
-              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]  CPU {cpu_txt} ms/MB"
+              f"  [{span(s)}]  CPU {cpu_txt} ms/MB"
               f" {rc(ratio(cpu, floor_cpu)):>6}")
         print(f"  {'':<16} {label}")
         summary["bulk"].append({"pair": peer, "what": label, "mb_per_s": v, "min_max": s,
@@ -464,13 +450,11 @@ if any(r["scenario"] == "lines" for r in runs):
     print()
     print(f"lines: {env['LW_T_CONNS']} conns x {env['LW_T_LINES']} lines x 64 B, echoed (lines/s, median [min-max])")
     vals = {}
-    for peer in ("lw-tls", "lw-plain", "floor-tls", "floor-plain"):
-        if not any(r["scenario"] == "lines" and r["peer"] == peer for r in runs):
-            continue
+    for peer in ran("lines", ("lw-tls", "lw-plain", "floor-tls", "floor-plain")):
         vals[peer] = med("lines", peer, "lines_per_s")
         s = spread("lines", peer, "lines_per_s")
         ns = med_of("lines", peer, lambda x: x["server_cpu_s"] * 1e9 / x["lines"])
-        print(f"  {peer:<12} {fmt(vals[peer]):>9}  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]"
+        print(f"  {peer:<12} {fmt(vals[peer]):>9}  [{span(s)}]"
               f"  server CPU {fmt(ns)} ns/line")
         vals[peer + "_server_ns_per_line"] = ns
     r_lw = ratio(vals.get("lw-tls"), vals.get("lw-plain"))
@@ -485,16 +469,14 @@ if any(r["scenario"] == "handshakes" for r in runs):
     print(f"handshakes: {env['LW_T_HS']} connections, at most {env['LW_T_CONC']} at once, one echoed line each "
           f"(median; certificate {env['LW_T_KEYTYPE']})")
     vals = {}
-    for peer in ("lw-tls", "floor-tls", "lw-plain", "floor-plain"):
-        if not any(r["scenario"] == "handshakes" and r["peer"] == peer for r in runs):
-            continue
+    for peer in ran("handshakes", ("lw-tls", "floor-tls", "lw-plain", "floor-plain")):
         vals[peer] = med("handshakes", peer, "handshakes_per_s")
         p99 = med("handshakes", peer, "handshake_p99_ms")
         s = spread("handshakes", peer, "handshakes_per_s")
         us = med_of("handshakes", peer, lambda x: x["server_cpu_s"] * 1e6 / x["done"])
         what = "connections/s (no TLS)" if peer.endswith("plain") else "handshakes/s"
         print(f"  {peer:<12} {fmt(vals[peer]):>9} {what:<22} handshake p99 {fmt(p99)} ms"
-              f"  [{'-'.join(fmt(x) for x in s) if s else 'no run completed'}]  server CPU {fmt(us)} us/conn")
+              f"  [{span(s)}]  server CPU {fmt(us)} us/conn")
         vals[peer + "_server_us_per_conn"] = us
     r_hs = ratio(vals.get("lw-tls"), vals.get("floor-tls"))
     print(f"  linewright / floor (TLS): {rc(r_hs)}")

@@ -299,6 +299,9 @@ SSL_CTX* makeContext(const Options& o, bool server)
 
 enum class IoStatus { Ok, WantRead, WantWrite, Closed /* close_notify, or FIN in plain */, Truncated /* FIN without close_notify */, Failed };
 
+// Whether a call that did not finish is to be retried once the socket is ready.
+bool wouldBlock(IoStatus st) { return st == IoStatus::WantRead || st == IoStatus::WantWrite; }
+
 struct Io {
     int fd = -1;
     SSL* ssl = nullptr; // null: plain
@@ -376,6 +379,28 @@ struct Io {
         return -1;
     }
 
+    // One recv/send (`what`) on the plain socket, again after EINTR: its
+    // result when not negative, else -1 with st saying why (`blocked` when
+    // the socket would block).
+    template <class Call>
+    ssize_t plainCall(Call call, const char* what, IoStatus blocked, IoStatus& st)
+    {
+        for (;;) {
+            const ssize_t r = call();
+            if (r >= 0)
+                return r;
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                st = blocked;
+                return -1;
+            }
+            error = std::string(what) + ": " + std::strerror(errno);
+            st = IoStatus::Failed;
+            return -1;
+        }
+    }
+
     // true when the handshake is done (at once in plain mode).
     bool handshake(IoStatus& st)
     {
@@ -387,24 +412,11 @@ struct Io {
     {
         if (ssl)
             return sslCall([&] { return SSL_read(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
-        for (;;) {
-            const ssize_t r = recv(fd, b, n, 0);
-            if (r > 0)
-                return r;
-            if (r == 0) {
-                st = IoStatus::Closed;
-                return -1;
-            }
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                st = IoStatus::WantRead;
-                return -1;
-            }
-            error = std::string("recv: ") + std::strerror(errno);
-            st = IoStatus::Failed;
-            return -1;
-        }
+        const ssize_t r = plainCall([&] { return recv(fd, b, n, 0); }, "recv", IoStatus::WantRead, st);
+        if (r != 0)
+            return r;
+        st = IoStatus::Closed;
+        return -1;
     }
 
     // > 0: bytes taken; else st says why (retry with the same bytes).
@@ -412,20 +424,7 @@ struct Io {
     {
         if (ssl)
             return sslCall([&] { return SSL_write(ssl, b, static_cast<int>(std::min<size_t>(n, 1u << 30))); }, st);
-        for (;;) {
-            const ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
-            if (r >= 0)
-                return r;
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                st = IoStatus::WantWrite;
-                return -1;
-            }
-            error = std::string("send: ") + std::strerror(errno);
-            st = IoStatus::Failed;
-            return -1;
-        }
+        return plainCall([&] { return send(fd, b, n, MSG_NOSIGNAL); }, "send", IoStatus::WantWrite, st);
     }
 
     // Sends close_notify (TLS) and shuts the write side down. true when
@@ -533,7 +532,7 @@ int runServe(const Options& o)
         IoStatus st = IoStatus::Ok;
         if (!c.ready) {
             if (!c.io.handshake(st)) {
-                if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                if (wouldBlock(st))
                     return setInterest(c, interestFor(st));
                 return finish(c, st);
             }
@@ -543,7 +542,7 @@ int runServe(const Options& o)
             while (c.len > 0) {
                 const ssize_t n = c.io.write(c.buf.get() + c.off, c.len, st);
                 if (n <= 0) {
-                    if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                    if (wouldBlock(st))
                         return setInterest(c, interestFor(st));
                     return finish(c, st);
                 }
@@ -552,7 +551,7 @@ int runServe(const Options& o)
             }
             const ssize_t n = c.io.read(o.discard ? sink.get() : c.buf.get(), o.buf, st);
             if (n <= 0) {
-                if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                if (wouldBlock(st))
                     return setInterest(c, interestFor(st));
                 return finish(c, st);
             }
@@ -638,16 +637,20 @@ int runSend(const Options& o)
     double handshakeS = 0, sentAt = 0;
     std::string error, endedBy;
 
+    // After a step that did not finish (`what`, the error's prefix): true to
+    // wait for the socket, false (with error set) when it failed.
+    auto waitOrFail = [&](IoStatus st, const char* what) {
+        if (wouldBlock(st))
+            return true;
+        error = what + io.error;
+        return false;
+    };
     // Drives the connection until it would block; false when it is over.
     auto pump = [&]() -> bool {
         IoStatus st = IoStatus::Ok;
         if (!ready) {
-            if (!io.handshake(st)) {
-                if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
-                    return true;
-                error = "handshake: " + io.error;
-                return false;
-            }
+            if (!io.handshake(st))
+                return waitOrFail(st, "handshake: ");
             ready = true;
             handshakeS = secondsSince(t0);
         }
@@ -677,7 +680,7 @@ int runSend(const Options& o)
             if (wlen > 0) {
                 const ssize_t n = io.write(wp, wlen, st);
                 if (n <= 0) {
-                    if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                    if (wouldBlock(st))
                         return true;
                     error = io.error.empty() ? std::string("the server closed the connection while we sent") : io.error;
                     return false;
@@ -688,12 +691,8 @@ int runSend(const Options& o)
                 continue;
             }
             if (inputEnd) {
-                if (!io.closeWrite(st)) {
-                    if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
-                        return true;
-                    error = "close_notify: " + io.error;
-                    return false;
-                }
+                if (!io.closeWrite(st))
+                    return waitOrFail(st, "close_notify: ");
                 shut = true;
                 sentAt = secondsSince(t0);
             }
@@ -705,7 +704,7 @@ int runSend(const Options& o)
                 received += static_cast<uint64_t>(n);
                 continue;
             }
-            if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+            if (wouldBlock(st))
                 return true;
             if (st == IoStatus::Failed && io.error.find("Connection reset") == std::string::npos) {
                 error = io.error;
@@ -797,7 +796,7 @@ int runLines(const Options& o)
         for (;;) {
             const ssize_t n = c.io.read(rbuf.data(), rbuf.size(), st);
             if (n <= 0) {
-                if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                if (wouldBlock(st))
                     break;
                 if (c.recvd < total)
                     error = st == IoStatus::Failed ? c.io.error : std::string("server closed the connection early");
@@ -937,7 +936,7 @@ int runHandshakes(const Options& o)
         }
         if (c.state == State::Handshaking) {
             if (!c.io.handshake(st)) {
-                if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                if (wouldBlock(st))
                     return;
                 return fail(c, "handshake: " + (st == IoStatus::Failed ? c.io.error : std::string(statusWord(st))));
             }
@@ -954,7 +953,7 @@ int runHandshakes(const Options& o)
             while (c.sent < o.size) {
                 const ssize_t r = c.io.write(line.data() + c.sent, o.size - c.sent, st);
                 if (r <= 0) {
-                    if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                    if (wouldBlock(st))
                         return;
                     return fail(c, "send: " + (st == IoStatus::Failed ? c.io.error : std::string(statusWord(st))));
                 }
@@ -966,7 +965,7 @@ int runHandshakes(const Options& o)
             for (;;) {
                 const ssize_t r = c.io.read(rbuf.data(), rbuf.size(), st);
                 if (r <= 0) {
-                    if (st == IoStatus::WantRead || st == IoStatus::WantWrite)
+                    if (wouldBlock(st))
                         return;
                     return fail(c, "waiting for the echo: " + (st == IoStatus::Failed ? c.io.error : std::string(statusWord(st))));
                 }

@@ -43,22 +43,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/bench_lib.sh"
 
 ORIG_ARGS="$*"
-BUILD="" OUT="" REPEAT=3 QUICK=0 STRICT=0
 COUNT=200000 SIZE=32 WINDOW=64 SECONDS_MAX=30
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --out) OUT="${2:-}"; shift 2 || usage ;;
-        --repeat) REPEAT="${2:-}"; shift 2 || usage ;;
-        --count) COUNT="${2:-}"; shift 2 || usage ;;
-        --size) SIZE="${2:-}"; shift 2 || usage ;;
-        --window) WINDOW="${2:-}"; shift 2 || usage ;;
-        --seconds) SECONDS_MAX="${2:-}"; shift 2 || usage ;;
-        --quick) QUICK=1; shift ;;
-        -h|--help) usage ;;
-        -*) echo "udp_bench.sh: unknown option $1" >&2; usage ;;
-        *) [ -z "$BUILD" ] || usage; BUILD="$1"; shift ;;
-    esac
-done
+bench_args udp_bench.sh "--out=OUT --repeat=REPEAT --count=COUNT --size=SIZE --window=WINDOW
+    --seconds=SECONDS_MAX --quick:QUICK=1" "$@"
 for v in "$REPEAT" "$COUNT" "$SIZE" "$WINDOW" "$SECONDS_MAX"; do
     posnum "$v" || { echo "udp_bench.sh: --repeat, --count, --size, --window and --seconds take a positive number" >&2; exit 2; }
 done

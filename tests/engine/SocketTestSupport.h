@@ -100,6 +100,16 @@ inline void familyRows() {
     if (ipv6Available()) QTest::newRow("ipv6") << engine::kAfInet6;
 }
 
+/// The running test's "backend" (a global row) and "family" (its own row).
+inline engine::Backend rowBackend() {
+    QFETCH_GLOBAL(engine::Backend, backend);
+    return backend;
+}
+inline int rowFamily() {
+    QFETCH(int, family);
+    return family;
+}
+
 // --- Raw socket helpers ----------------------------------------------------------
 
 /// Waits (bounded, no sleeping) until `fd` reports one of `events`.

@@ -401,6 +401,43 @@ void logBenchmark(const Options& o, QTableView& view) {
 
 // --- 2. The flood ------------------------------------------------------------------------
 
+/// What both senders (LineSender, DatagramSender) stand on: a socket
+/// connected to 127.0.0.1:port (connect()) and the thread that sends on it
+/// (start()), which sets `done` when it ends. When it goes it joins the
+/// thread, then closes the socket: declared last in its owner, it goes
+/// before what the thread uses.
+class LoopbackSending {
+public:
+    LoopbackSending() = default;
+    ~LoopbackSending() {
+        if (m_thread.joinable()) m_thread.join();
+        if (fd >= 0) ::close(fd);
+    }
+    LoopbackSending(const LoopbackSending&) = delete;
+    LoopbackSending& operator=(const LoopbackSending&) = delete;
+    /// A socket of `type`, its option `name` (at `level`) set to `value`,
+    /// connected to 127.0.0.1:port.
+    bool connect(int type, std::uint16_t port, int level, int name, int value) {
+        fd = ::socket(AF_INET, type, 0);
+        if (fd < 0) return false;
+        ::setsockopt(fd, level, name, &value, sizeof value);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    }
+    template <class Run>
+    void start(Run run) { m_thread = std::thread(std::move(run)); }
+    bool finished() const { return done.load(std::memory_order_acquire); }
+
+    int fd = -1;
+    std::atomic<bool> done{false};
+
+private:
+    std::thread m_thread;
+};
+
 /// How a LineSender paces its lines: `linesPerSec` > 0 — steadily at that
 /// rate for `seconds`; else `lines` lines as fast as loopback takes them, in
 /// bursts of `burstLines` every `periodMs` (burstLines 0: all at once).
@@ -420,24 +457,9 @@ public:
     LineSender(std::uint16_t port, const SendPlan& plan) : m_port(port), m_plan(plan) {
         if (m_plan.burstLines == 0) m_plan.burstLines = m_plan.lines;
     }
-    ~LineSender() {
-        if (m_thread.joinable()) m_thread.join();
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    bool connect() {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (m_fd < 0) return false;
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(m_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
-        int one = 1;
-        ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        return true;
-    }
-    void start() { m_thread = std::thread([this] { run(); }); }
-    bool finished() const { return m_done.load(std::memory_order_acquire); }
+    bool connect() { return m_io.connect(SOCK_STREAM, m_port, IPPROTO_TCP, TCP_NODELAY, 1); }
+    void start() { m_io.start([this] { run(); }); }
+    bool finished() const { return m_io.finished(); }
     std::uint64_t linesSent() const { return m_sent.load(std::memory_order_acquire); }
     double elapsedSeconds() const { return m_elapsed.load(std::memory_order_acquire); }
 
@@ -475,9 +497,9 @@ private:
             for (std::uint64_t i = 0; i < n; ++i) buf += payload(sent + i);
             std::size_t off = 0;
             while (off < buf.size()) {
-                const ssize_t w = ::send(m_fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
+                const ssize_t w = ::send(m_io.fd, buf.data() + off, buf.size() - off, MSG_NOSIGNAL);
                 if (w <= 0) {
-                    m_done.store(true, std::memory_order_release);
+                    m_io.done.store(true, std::memory_order_release);
                     return;
                 }
                 off += static_cast<std::size_t>(w);
@@ -486,16 +508,14 @@ private:
             m_sent.store(sent, std::memory_order_release);
         }
         m_elapsed.store(std::chrono::duration<double>(Clock::now() - start).count(), std::memory_order_release);
-        m_done.store(true, std::memory_order_release);
+        m_io.done.store(true, std::memory_order_release);
     }
 
     std::uint16_t m_port;
     SendPlan m_plan;
-    int m_fd = -1;
-    std::thread m_thread;
-    std::atomic<bool> m_done{false};
     std::atomic<std::uint64_t> m_sent{0};
     std::atomic<double> m_elapsed{0.0};
+    LoopbackSending m_io;  // last: it joins the thread first
 };
 
 void floodBenchmark(const Options& o, QTableView& view) {
@@ -802,23 +822,9 @@ class DatagramSender {
 public:
     DatagramSender(std::uint16_t port, double perSec, double seconds)
         : m_port(port), m_perSec(perSec), m_seconds(seconds) {}
-    ~DatagramSender() {
-        if (m_thread.joinable()) m_thread.join();
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    bool connect() {
-        m_fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-        if (m_fd < 0) return false;
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(m_port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int buf = 4 << 20;
-        ::setsockopt(m_fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-        return ::connect(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    }
-    void start() { m_thread = std::thread([this] { run(); }); }
-    bool finished() const { return m_done.load(std::memory_order_acquire); }
+    bool connect() { return m_io.connect(SOCK_DGRAM, m_port, SOL_SOCKET, SO_SNDBUF, 4 << 20); }
+    void start() { m_io.start([this] { run(); }); }
+    bool finished() const { return m_io.finished(); }
     std::uint64_t sent() const { return m_sent.load(std::memory_order_acquire); }
     std::uint64_t failed() const { return m_failed.load(std::memory_order_acquire); }
 
@@ -842,7 +848,7 @@ private:
                     msgs[i].msg_hdr.msg_iov = &iov[i];
                     msgs[i].msg_hdr.msg_iovlen = 1;
                 }
-                const int w = ::sendmmsg(m_fd, msgs.data(), static_cast<unsigned>(n), 0);
+                const int w = ::sendmmsg(m_io.fd, msgs.data(), static_cast<unsigned>(n), 0);
                 if (w <= 0) {
                     // A full send buffer (or ECONNREFUSED after the window closed): counted, not retried.
                     m_failed.fetch_add(n, std::memory_order_acq_rel);
@@ -854,17 +860,15 @@ private:
             }
             std::this_thread::sleep_until(now + std::chrono::milliseconds(1));
         }
-        m_done.store(true, std::memory_order_release);
+        m_io.done.store(true, std::memory_order_release);
     }
 
     std::uint16_t m_port;
     double m_perSec;
     double m_seconds;
-    int m_fd = -1;
-    std::thread m_thread;
     std::atomic<std::uint64_t> m_sent{0};
     std::atomic<std::uint64_t> m_failed{0};
-    std::atomic<bool> m_done{false};
+    LoopbackSending m_io;  // last: it joins the thread first
 };
 
 /// The drop counter of the UDP socket bound to 127.0.0.1:port (the last

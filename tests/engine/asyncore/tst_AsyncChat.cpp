@@ -38,6 +38,7 @@
 #include <random>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -56,6 +57,8 @@ using namespace std::string_literals;
 namespace {
 
 using lwtest::esc;
+using lwtest::kWhole;
+using lwtest::modeName;
 using lwtest::qb;
 using lwtest::Step;
 using lwtest::tdesc;
@@ -340,16 +343,6 @@ void makeNonBlocking(engine::NativeSocket s) {
     engine::sockops::setNonBlocking(s, true, ec);
 }
 
-constexpr std::size_t kWhole = std::size_t{1} << 20;
-
-const char* modeName(std::size_t readSize) {
-    switch (readSize) {
-    case 1: return "1-byte";
-    case 3: return "3-byte";
-    case 10: return "10-byte";
-    default: return "whole";
-    }
-}
 
 // A Probe on one end of a socketpair; the test holds the other end.
 struct Pair {
@@ -380,6 +373,13 @@ struct Pair {
         return sendAll(peer.get(), data) && lwtest::runUntil(loop, [this, target] { return chat->bytesIn >= target; });
     }
     std::string peerReads() { return drain(peer.get()); }
+    // Pushes each of `data` while the chat counts as not connected (queued
+    // only, P5), then counts it as connected again.
+    void queueThenConnect(std::initializer_list<std::string_view> data) {
+        chat->connected = false;
+        for (const std::string_view d : data) chat->push(d);
+        chat->connected = true;
+    }
 };
 
 // ---- The differential oracle ---------------------------------------------------
@@ -597,12 +597,7 @@ void TestAsyncChat::getTerminatorOverrideIsHonoured() {
 
 // R6: None, b'' and 0 pass each whole buffer to one collect call.
 void TestAsyncChat::falsyTerminatorCollectsWholeBuffer_data() {
-    QTest::addColumn<int>("which");
-    QTest::addColumn<qulonglong>("readSize");
-    const char* names[] = {"none", "empty-bytes", "count0"};
-    for (int w = 0; w < 3; ++w)
-        for (const std::size_t k : {std::size_t{1}, std::size_t{10}, kWhole})
-            QTest::addRow("%s/%s", names[w], modeName(k)) << w << static_cast<qulonglong>(k);
+    lwtest::addModeRows("which", {"none", "empty-bytes", "count0"});
 }
 
 void TestAsyncChat::falsyTerminatorCollectsWholeBuffer() {
@@ -656,12 +651,9 @@ void TestAsyncChat::terminatorChangedInsideCollect() {
 // So inside collect, get_terminator() is still n and the buffer still holds
 // the bytes being collected; a terminator set there is decremented by lb.
 void TestAsyncChat::collectSeesStateBeforeUpdate_data() {
-    QTest::addColumn<int>("which");
-    QTest::newRow("count 25 in 10-byte reads") << 0;
-    QTest::newRow("set count inside partial-count collect") << 1;
-    QTest::newRow("none: buffer inside collect") << 2;
-    QTest::newRow("bytes, no prefix: buffer inside collect") << 3;
-    QTest::newRow("bytes, found: buffer inside collect") << 4;
+    lwtest::addIndexRows("which", {"count 25 in 10-byte reads", "set count inside partial-count collect",
+                                   "none: buffer inside collect", "bytes, no prefix: buffer inside collect",
+                                   "bytes, found: buffer inside collect"});
 }
 
 void TestAsyncChat::collectSeesStateBeforeUpdate() {
@@ -869,17 +861,12 @@ void TestAsyncChat::countReplacedInsideCollect() {
 // the rest of the buffer and the final terminator must be the same. (The
 // hook's side is pinned against CPython by the tests above.)
 void TestAsyncChat::storedTerminatorFramesAsTheHook_data() {
-    QTest::addColumn<int>("scenario");
-    QTest::addColumn<qulonglong>("readSize");
-    const char* names[] = {"bytes->bytes in collect",      "count 25, state inside collect",
-                           "count set inside collect",     "count -> bytes in collect",
-                           "bytes -> count in collect",    "close in found",
-                           "discard in found",             "collect throws",
-                           "found throws",                 "crlfcrlf held back",
-                           "bytes -> None in found",       "collect changes it twice"};
-    for (int i = 0; i < static_cast<int>(std::size(names)); ++i)
-        for (const std::size_t k : {std::size_t{1}, std::size_t{3}, std::size_t{10}, kWhole})
-            QTest::addRow("%s/%s", names[i], modeName(k)) << i << static_cast<qulonglong>(k);
+    lwtest::addModeRows("scenario",
+                {"bytes->bytes in collect", "count 25, state inside collect", "count set inside collect",
+                 "count -> bytes in collect", "bytes -> count in collect", "close in found", "discard in found",
+                 "collect throws", "found throws", "crlfcrlf held back", "bytes -> None in found",
+                 "collect changes it twice"},
+                {1, 3, 10, kWhole});
 }
 
 void TestAsyncChat::storedTerminatorFramesAsTheHook() {
@@ -1160,10 +1147,7 @@ void TestAsyncChat::entriesAfterCloseMarkerNeverSent() {
 // [b''] [b'x'] then [b'', b'x'] [].
 void TestAsyncChat::emptyPushCostsOneSend() {
     Pair p;
-    p.chat->connected = false;
-    p.chat->push("");
-    p.chat->push("x");
-    p.chat->connected = true;
+    p.queueThenConnect({"", "x"});
     p.chat->initiateSend();
     QCOMPARE(p.chat->sendCalls.size(), std::size_t{1});
     QCOMPARE(p.chat->sendCalls[0].size(), std::size_t{0});
@@ -1184,11 +1168,7 @@ void TestAsyncChat::emptyPushCostsOneSend() {
 // [b'a'] [b'b', b'c'].
 void TestAsyncChat::atMostOneSendPerInitiateSend() {
     Pair p;
-    p.chat->connected = false;
-    p.chat->push("a");
-    p.chat->push("b");
-    p.chat->push("c");
-    p.chat->connected = true;
+    p.queueThenConnect({"a", "b", "c"});
     p.chat->initiateSend();
     QCOMPARE(callsText(p.chat->sendCalls), QByteArray("a"));
     QCOMPARE(fifoText(p.chat->producerFifo()), QByteArray("b,c"));
@@ -1300,10 +1280,7 @@ void TestAsyncChat::sendErrors() {
 // is still queued is not flushed.
 void TestAsyncChat::handleWriteAndHandleClose() {
     Pair p;
-    p.chat->connected = false;
-    p.chat->push("one");
-    p.chat->push("two");
-    p.chat->connected = true;
+    p.queueThenConnect({"one", "two"});
     p.chat->handleWrite();
     QCOMPARE(callsText(p.chat->sendCalls), QByteArray("one"));
     p.chat->handleClose();
@@ -1450,9 +1427,7 @@ bool echoServer(Pair& p, std::size_t chunk) {
 }
 
 std::vector<std::string> contents(const Probe& c) {
-    std::vector<std::string> out;
-    for (const auto& r : c.records) out.push_back(r.payload);
-    return out;
+    return lwtest::mapped(c.records, [](const auto& r) { return r.payload; });
 }
 }  // namespace
 

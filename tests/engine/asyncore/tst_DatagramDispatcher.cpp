@@ -67,6 +67,19 @@ Address boundLoopback(DatagramDispatcher& d, int family) {
     return localOf(d.socketHandle());
 }
 
+/// What a case sets up first: its backend (the global row's) and family (its
+/// row's, or given), and a server and a client Recorder on their own Loop,
+/// both bound on loopback: `at` is the server's address, `from` the client's.
+struct BoundPair {
+    BoundPair() : BoundPair(rowFamily()) {}
+    explicit BoundPair(int f) : family(f), at(boundLoopback(server, f)), from(boundLoopback(client, f)) {}
+    Backend backend = rowBackend();
+    int family;
+    Loop loop;
+    Recorder server{&loop}, client{&loop};
+    Address at, from;
+};
+
 }  // namespace
 
 class TestDatagramDispatcher : public QObject {
@@ -76,12 +89,8 @@ private slots:
 
     void messagesCarryTheirPeer_data() { familyRows(); }
     void messagesCarryTheirPeer() {
-        QFETCH_GLOBAL(Backend, backend);
-        QFETCH(int, family);
-        Loop loop;
-        Recorder server(&loop), client(&loop);
-        const Address at = boundLoopback(server, family);
-        const Address from = boundLoopback(client, family);
+        BoundPair bound;
+        auto& [backend, family, loop, server, client, at, from] = bound;
         QCOMPARE(client.sendTo("one", at), DatagramDispatcher::SendResult::Sent);
         QCOMPARE(client.sendTo("two\nlines\n", at), DatagramDispatcher::SendResult::Sent);
         QCOMPARE(client.sendTo("", at), DatagramDispatcher::SendResult::Sent);  // an empty datagram is one too
@@ -95,13 +104,9 @@ private slots:
 
     void echoIsByteExact_data() { familyRows(); }
     void echoIsByteExact() {
-        QFETCH_GLOBAL(Backend, backend);
-        QFETCH(int, family);
-        Loop loop;
-        Recorder server(&loop), client(&loop);
+        BoundPair bound;
+        auto& [backend, family, loop, server, client, at, from] = bound;
         server.echo = true;
-        const Address at = boundLoopback(server, family);
-        boundLoopback(client, family);
         client.connectPeer(at);
         std::string all;
         for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
@@ -116,12 +121,8 @@ private slots:
 
     void largestDatagramAndALargerOne_data() { familyRows(); }
     void largestDatagramAndALargerOne() {
-        QFETCH_GLOBAL(Backend, backend);
-        QFETCH(int, family);
-        Loop loop;
-        Recorder server(&loop), client(&loop);
-        const Address at = boundLoopback(server, family);
-        boundLoopback(client, family);
+        BoundPair bound;
+        auto& [backend, family, loop, server, client, at, from] = bound;
         const std::size_t max = engine::sockops::maxUdpPayload(family);
         QCOMPARE(max, std::size_t(family == engine::kAfInet ? 65507 : 65527));
         std::string big(65507, 'x');
@@ -138,11 +139,8 @@ private slots:
     }
 
     void terminatorFramesWithinADatagram() {
-        QFETCH_GLOBAL(Backend, backend);
-        Loop loop;
-        Recorder server(&loop), client(&loop);
-        const Address at = boundLoopback(server, engine::kAfInet);
-        boundLoopback(client, engine::kAfInet);
+        BoundPair bound(engine::kAfInet);
+        auto& [backend, family, loop, server, client, at, from] = bound;
         server.setTerminator(engine::Terminator::bytes("\r\n"));
         client.sendTo("a\r\nbb\r\nrest", at);
         client.sendTo("\r\n", at);  // a terminator alone: one empty message
@@ -198,10 +196,8 @@ private slots:
         // A datagram larger than the receive buffer cannot come over UDP/IPv4
         // loopback (65,507 fits); a raw recvFrom with a small buffer shows
         // the same path the dispatcher takes.
-        Loop loop;
-        Recorder server(&loop), client(&loop);
-        const Address at = boundLoopback(server, engine::kAfInet);
-        boundLoopback(client, engine::kAfInet);
+        BoundPair bound(engine::kAfInet);
+        auto& [backend, family, loop, server, client, at, from] = bound;
         client.sendTo(std::string(100, 'q'), at);
         QVERIFY(waitFd(server.socketHandle(), POLLIN));
         char buf[10];

@@ -53,30 +53,6 @@ namespace {
 
 using namespace lwtest;
 
-#if !defined(_WIN32)
-/// Lowers RLIMIT_NOFILE for its lifetime (and restores it).
-class NoFileLimit {
-public:
-    explicit NoFileLimit(rlim_t soft) {
-        ::getrlimit(RLIMIT_NOFILE, &m_saved);
-        rlimit l = m_saved;
-        l.rlim_cur = soft;
-        m_ok = ::setrlimit(RLIMIT_NOFILE, &l) == 0;
-    }
-    ~NoFileLimit() { restore(); }
-    void restore() {
-        if (m_ok) ::setrlimit(RLIMIT_NOFILE, &m_saved);
-        m_ok = false;
-    }
-    NoFileLimit(const NoFileLimit&) = delete;
-    NoFileLimit& operator=(const NoFileLimit&) = delete;
-
-private:
-    rlimit m_saved{};
-    bool m_ok = false;
-};
-#endif
-
 /// A listening Probe on loopback:0 (BaseServer). Accepted connections become
 /// Probes in `handlers` (BaseTestHandler) unless onAccepted is replaced.
 struct Server {
@@ -99,16 +75,6 @@ struct Server {
     }
 };
 
-/// The running test's "backend" (a global row) and "family" (its own row).
-Backend rowBackend() {
-    QFETCH_GLOBAL(Backend, backend);
-    return backend;
-}
-int rowFamily() {
-    QFETCH(int, family);
-    return family;
-}
-
 /// What a TestDispatcherLoop case over a family sets up first: its backend
 /// and family, a Loop, and a Server listening on loopback on it. Owns the
 /// loop and the server; the test's thread only.
@@ -118,6 +84,19 @@ struct ServedLoop {
     Loop loop;
     Server server{loop, family};
 };
+
+/// `event` (&Probe::handleReadEvent or handleWriteEvent) on a Probe `name`
+/// with a socket and the given connected and connecting flags, journalled
+/// in `j`: the flags {connected, connecting} it leaves.
+std::pair<bool, bool> eventOnSocket(Loop& loop, Journal& j, const char* name, bool connected, bool connecting,
+                                    void (Probe::*event)()) {
+    Probe d(&loop, &j, name);
+    d.createSocket();
+    d.connected = connected;
+    d.connecting = connecting;
+    (d.*event)();
+    return {d.connected, d.connecting};
+}
 
 /// An async_chat whose handleConnect() pushes a greeting (E3).
 class GreetingChat : public engine::AsyncChat {
@@ -1144,26 +1123,10 @@ void TestDispatcher::handleReadEventBranches() {
         d.onAccept = [] {};
         d.handleReadEvent();
     }
-    {
-        Probe d(&loop, &j, "conn");
-        d.createSocket();
-        d.connecting = true;
-        d.handleReadEvent();
-        QVERIFY(d.connected);
-    }
-    {
-        Probe d(&loop, &j, "udp");  // neither connected nor connecting
-        d.createSocket();
-        d.handleReadEvent();
-        QVERIFY(!d.connected);
-    }
-    {
-        Probe d(&loop, &j, "up");
-        d.createSocket();
-        d.connected = true;
-        d.connecting = true;  // ignored once connected
-        d.handleReadEvent();
-    }
+    const auto read = &Probe::handleReadEvent;
+    QVERIFY(eventOnSocket(loop, j, "conn", false, true, read).first);
+    QVERIFY(!eventOnSocket(loop, j, "udp", false, false, read).first);  // neither connected nor connecting
+    eventOnSocket(loop, j, "up", true, true, read);                      // connecting ignored once connected
     QCOMPARE(j, (Journal{"acc:accept", "conn:connect", "conn:read", "udp:read", "up:read"}));
 }
 
@@ -1177,25 +1140,12 @@ void TestDispatcher::handleWriteEventBranches() {
         listenOnLoopback(d);
         d.handleWriteEvent();
     }
-    {
-        Probe d(&loop, &j, "conn");
-        d.createSocket();
-        d.connecting = true;
-        d.handleWriteEvent();
-        QVERIFY(d.connected);
-        QVERIFY(!d.connecting);
-    }
-    {
-        Probe d(&loop, &j, "idle");
-        d.createSocket();
-        d.handleWriteEvent();
-    }
-    {
-        Probe d(&loop, &j, "up");
-        d.createSocket();
-        d.connected = true;
-        d.handleWriteEvent();
-    }
+    const auto write = &Probe::handleWriteEvent;
+    const auto [connected, connecting] = eventOnSocket(loop, j, "conn", false, true, write);
+    QVERIFY(connected);
+    QVERIFY(!connecting);
+    eventOnSocket(loop, j, "idle", false, false, write);
+    eventOnSocket(loop, j, "up", true, false, write);
     QCOMPARE(j, (Journal{"conn:connect", "conn:write", "idle:write", "up:write"}));
 }
 

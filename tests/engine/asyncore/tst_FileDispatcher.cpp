@@ -43,6 +43,26 @@ void backendRows() {
         if (engine::backendAvailable(b)) QTest::newRow(name) << b;
 }
 
+/// A pipe, p[0] its read end and p[1] its write end (throws when pipe()
+/// fails). It closes the ends still open when it goes.
+struct Pipe {
+    int fd[2] = {-1, -1};
+    Pipe() {
+        if (::pipe(fd) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    }
+    ~Pipe() {
+        for (const int f : fd)
+            if (f >= 0) ::close(f);
+    }
+    Pipe(const Pipe&) = delete;
+    Pipe& operator=(const Pipe&) = delete;
+    int operator[](int end) const { return fd[end]; }
+    void close(int end) {
+        ::close(fd[end]);
+        fd[end] = -1;
+    }
+};
+
 bool fdIsOpen(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
 bool isNonBlocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
@@ -79,6 +99,13 @@ public:
     void logInfo(std::string_view message, std::string_view type = "info") override {
         logs.emplace_back(std::string(type), std::string(message));
     }
+};
+
+/// A Reader of a new pipe's read end, on a Loop of its own.
+struct PipeReader {
+    Pipe p;
+    Loop loop;
+    Reader d{p[0], &loop};
 };
 
 }  // namespace
@@ -205,8 +232,7 @@ void TestFileDispatcher::wrapperDupFailureThrows() {
 void TestFileDispatcher::dispatcherAttributes() {
     // F6: connected from the start; the duplicate is registered; the original
     // is made non-blocking (and stays the caller's).
-    int p[2];
-    QCOMPARE(::pipe(p), 0);
+    Pipe p;
     QVERIFY(!isNonBlocking(p[0]));
     Loop loop;
     {
@@ -231,8 +257,6 @@ void TestFileDispatcher::dispatcherAttributes() {
         d.close();  // twice is fine
     }
     QVERIFY(fdIsOpen(p[0]));
-    ::close(p[0]);
-    ::close(p[1]);
 }
 
 void TestFileDispatcher::dispatcherReadsFileThenCloses() {
@@ -260,14 +284,13 @@ void TestFileDispatcher::dispatcherReadsPipeUntilEof() {
     // handle_read, so the last 9 bytes are never read (CPython 3.11: verified,
     // data == b"Come again? I want to buy som"); epoll behaves like poll.
     QFETCH(Backend, backend);
-    int p[2];
-    QCOMPARE(::pipe(p), 0);
+    Pipe p;
     Loop loop;
     Reader s(p[0], &loop);
-    ::close(p[0]);
+    p.close(0);
     const std::string msg = "Come again? I want to buy some cheese.";
     QCOMPARE(::write(p[1], msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
-    ::close(p[1]);
+    p.close(1);
     QVERIFY(lwtest::runUntil(loop, [&] { return loop.empty(); }, backend));
     if (backend == Backend::Select) {
         QCOMPARE(s.data, msg);
@@ -282,8 +305,7 @@ void TestFileDispatcher::dispatcherReadsPipeUntilEof() {
 
 void TestFileDispatcher::dispatcherSendsToPipe() {
     // send() on a file_dispatcher is os.write on the duplicate.
-    int p[2];
-    QCOMPARE(::pipe(p), 0);
+    Pipe p;
     Loop loop;
     FileDispatcher d(p[1], &loop);
     QCOMPARE(d.send("cheese"), std::size_t{6});
@@ -291,17 +313,13 @@ void TestFileDispatcher::dispatcherSendsToPipe() {
     QCOMPARE(::read(p[0], buf, sizeof buf), ssize_t{6});
     QCOMPARE(std::string(buf, 6), std::string("cheese"));
     d.close();
-    ::close(p[0]);
-    ::close(p[1]);
 }
 
 void TestFileDispatcher::dispatcherEventsSeeNoSocketError() {
     // file_wrapper's SO_ERROR is always 0: handle_expt_event → handle_expt,
     // handle_connect_event → handle_connect.
-    int p[2];
-    QCOMPARE(::pipe(p), 0);
-    Loop loop;
-    Reader d(p[0], &loop);
+    PipeReader r;
+    Reader& d = r.d;
     d.handleExptEvent();
     QCOMPARE(d.expts, 1);
     QCOMPARE(d.closes, 0);
@@ -311,23 +329,17 @@ void TestFileDispatcher::dispatcherEventsSeeNoSocketError() {
     QCOMPARE(d.connects, 1);
     QVERIFY(d.connected);
     d.close();
-    ::close(p[0]);
-    ::close(p[1]);
 }
 
 void TestFileDispatcher::dispatcherRecvAfterCloseIsDisconnect() {
     // After close(), os.read(-1) gives EBADF, a disconnect errno: recv()
     // calls handle_close and returns b'' (D11 on a file).
-    int p[2];
-    QCOMPARE(::pipe(p), 0);
-    Loop loop;
-    Reader d(p[0], &loop);
+    PipeReader r;
+    Reader& d = r.d;
     d.close();
     QCOMPARE(d.recv(10), std::string());
     QCOMPARE(d.closes, 1);
     QCOMPARE(d.errors, 0);
-    ::close(p[0]);
-    ::close(p[1]);
 }
 
 #else  // _WIN32

@@ -65,39 +65,6 @@ double secondsSince(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-#if !defined(_WIN32)
-/// Raises the soft RLIMIT_NOFILE to at least `want` (capped at the hard limit)
-/// for its lifetime. Returns the soft limit now in force.
-class NoFileAtLeast {
-public:
-    explicit NoFileAtLeast(rlim_t want) {
-        ::getrlimit(RLIMIT_NOFILE, &m_saved);
-        rlimit l = m_saved;
-        if (l.rlim_cur < want) {
-            l.rlim_cur = (l.rlim_max == RLIM_INFINITY || l.rlim_max >= want) ? want : l.rlim_max;
-            m_changed = ::setrlimit(RLIMIT_NOFILE, &l) == 0;
-        }
-        rlimit now{};
-        ::getrlimit(RLIMIT_NOFILE, &now);
-        m_soft = now.rlim_cur;
-        m_hard = now.rlim_max;
-    }
-    ~NoFileAtLeast() {
-        if (m_changed) ::setrlimit(RLIMIT_NOFILE, &m_saved);
-    }
-    NoFileAtLeast(const NoFileAtLeast&) = delete;
-    NoFileAtLeast& operator=(const NoFileAtLeast&) = delete;
-    rlim_t soft() const { return m_soft; }
-    rlim_t hard() const { return m_hard; }
-
-private:
-    rlimit m_saved{};
-    rlim_t m_soft = 0;
-    rlim_t m_hard = 0;
-    bool m_changed = false;
-};
-#endif
-
 /// A socketpair end wrapped in a Probe, with the peer kept for the test.
 struct Channel {
     Socket peer;
@@ -139,6 +106,24 @@ struct Recording : Recorder {
 
 private:
     Loop& m_loop;
+};
+
+/// The server end of a TCP pair as a Probe `p` on a Loop of its own whose
+/// passes are recorded (`rec`); `cl` is the client end.
+struct ServedPeer {
+    ServedPeer() : ServedPeer(tcpPair()) {}
+    explicit ServedPeer(std::pair<Socket, Socket> ends) : cl(std::move(ends.first)), p(std::move(ends.second), &loop) {}
+    /// Three passes of the loop on `backend` once the probe is readable;
+    /// false when it never is.
+    bool passesOnceReadable(Backend backend) {
+        if (!waitFd(p.socketHandle(), POLLIN)) return false;
+        loop.loop(0.05, backend, 3);
+        return true;
+    }
+    Loop loop;
+    Recording rec{loop};
+    Socket cl;
+    Probe p;
 };
 
 /// A tiny dispatcher for the scale tests: the sender writes one byte once,
@@ -745,10 +730,8 @@ void TestLoop::peerResetClosesOnce() {
     // POLLHUP must not call handle_close a second time. CPython's poll backend
     // calls it twice; its select backend once. Ours: once on every backend.
     QFETCH_GLOBAL(Backend, backend);
-    Loop loop;
-    Recording rec(loop);
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.onRead = [&] { (void)p.recv(1024); };
     int closesSeenInside = 0;
     p.onClose = [&] {
@@ -756,8 +739,7 @@ void TestLoop::peerResetClosesOnce() {
         p.close();
     };
     abortSocket(cl);
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("close"), 1);
     QCOMPARE(closesSeenInside, 1);
     QCOMPARE(p.n("error"), 0);
@@ -773,13 +755,11 @@ void TestLoop::peerResetWithoutRecvClosesOnce() {
     // L7/L8: a handler that does not read: POLLHUP|POLLERR → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
     LW_SKIP_SELECT(backend);
-    Loop loop;
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.writableFn = [] { return false; };
     abortSocket(cl);
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("read"), 1);
     QCOMPARE(p.n("close"), 1);
     QVERIFY(loop.empty());
@@ -788,15 +768,12 @@ void TestLoop::peerResetWithoutRecvClosesOnce() {
 void TestLoop::orderlyShutdownClosesOnce() {
     // L9: a FIN is POLLIN alone on Linux; recv() returns b'' → handle_close once.
     QFETCH_GLOBAL(Backend, backend);
-    Loop loop;
-    Recording rec(loop);
-    auto [cl, sv] = tcpPair();
-    Probe p(std::move(sv), &loop);
+    ServedPeer t;
+    auto& [loop, rec, cl, p] = t;
     p.writableFn = [] { return false; };
     p.onRead = [&] { (void)p.recv(1024); };
     cl.reset();
-    QVERIFY(waitFd(p.socketHandle(), POLLIN));
-    loop.loop(0.05, backend, 3);
+    QVERIFY(t.passesOnceReadable(backend));
     QCOMPARE(p.n("close"), 1);
     QCOMPARE(p.n("error"), 0);
     QVERIFY(loop.empty());
@@ -896,7 +873,7 @@ void TestLoop::selectRefusesFdPastFdSetSize() {
     // ValueError out of loop(); ours throws engine::BackendError. poll and
     // epoll have no such limit.
     QFETCH_GLOBAL(Backend, backend);
-    NoFileAtLeast limit(1600);
+    NoFileLimit limit(NoFileLimit::atLeast(1600));
     qInfo("RLIMIT_NOFILE soft=%llu hard=%llu, FD_SETSIZE=%d", static_cast<unsigned long long>(limit.soft()),
           static_cast<unsigned long long>(limit.hard()), FD_SETSIZE);
     int target = 1500;
@@ -1130,7 +1107,7 @@ void TestLoop::twoThousandChannels() {
     // FD_SETSIZE) with BackendError.
     QFETCH_GLOBAL(Backend, backend);
     constexpr int kPairs = 1000;
-    NoFileAtLeast limit(2 * kPairs + 200);
+    NoFileLimit limit(NoFileLimit::atLeast(2 * kPairs + 200));
     QVERIFY2(limit.soft() >= 2 * kPairs + 64, "RLIMIT_NOFILE too low for 2,000 channels");
     Loop loop;
     int received = 0;
@@ -1164,7 +1141,7 @@ void TestLoop::tenThousandChannelsOnEpoll() {
     // in-process (up to the hard limit). Otherwise as many as the limit
     // allows, with the limit printed.
     constexpr int kWanted = 10000;
-    NoFileAtLeast limit(kWanted + 256);
+    NoFileLimit limit(NoFileLimit::atLeast(kWanted + 256));
     int channels = kWanted;
     if (limit.soft() < static_cast<rlim_t>(kWanted + 128)) {
         channels = (static_cast<int>(limit.soft()) - 128) / 2 * 2;

@@ -103,11 +103,7 @@ public:
     void handleClose() override { close(); }
     void handleError() override {
         ++errors;
-        try {
-            throw;
-        } catch (const std::exception& e) {
-            lastError = e.what();
-        }
+        lastError = lwtest::inFlightWhat();
         close();
     }
 };

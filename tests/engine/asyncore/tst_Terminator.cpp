@@ -94,16 +94,6 @@ public:
     }
 };
 
-constexpr std::size_t kWhole = std::size_t{1} << 20;
-
-const char* modeName(std::size_t readSize) {
-    switch (readSize) {
-    case 1: return "1-byte";
-    case 10: return "10-byte";
-    default: return "whole";
-    }
-}
-
 // One end of a socketpair framed by a Framer; the other end is written in full
 // and shut down, so acInBufferSize alone decides how the stream is cut.
 struct Channel {
@@ -190,12 +180,6 @@ const std::vector<FramingCase>& framingCases() {
     return cases;
 }
 
-void addModeRows(const char* name, int index) {
-    for (const std::size_t size : {std::size_t{1}, std::size_t{10}, kWhole}) {
-        QTest::addRow("%s/%s", name, modeName(size)) << index << static_cast<qulonglong>(size);
-    }
-}
-
 }  // namespace
 
 class TestTerminator : public QObject {
@@ -267,15 +251,8 @@ void TestTerminator::kindsAndValues() {
 // A1: set_terminator() stores any accepted value as given; get_terminator()
 // returns it unchanged (no normalisation of b'' or 0 to None).
 void TestTerminator::setTerminatorStoresAsGiven_data() {
-    QTest::addColumn<int>("which");
-    QTest::newRow("const char*") << 0;
-    QTest::newRow("string_view with NUL") << 1;
-    QTest::newRow("empty bytes") << 2;
-    QTest::newRow("int") << 3;
-    QTest::newRow("long long") << 4;
-    QTest::newRow("zero") << 5;
-    QTest::newRow("nullptr") << 6;
-    QTest::newRow("Terminator") << 7;
+    lwtest::addIndexRows("which", {"const char*", "string_view with NUL", "empty bytes", "int", "long long", "zero",
+                                   "nullptr", "Terminator"});
 }
 
 void TestTerminator::setTerminatorStoresAsGiven() {
@@ -480,10 +457,9 @@ void TestTerminator::findTerminatorMatchesFind() {
 // the tail and the held-back rest are CPython's, and do not depend on the
 // chunking (R11). R14: collect_incoming_data() never gets empty bytes.
 void TestTerminator::framing_data() {
-    QTest::addColumn<int>("index");
-    QTest::addColumn<qulonglong>("readSize");
-    const auto& cases = framingCases();
-    for (std::size_t i = 0; i < cases.size(); ++i) addModeRows(cases[i].name, static_cast<int>(i));
+    std::vector<const char*> names;
+    for (const auto& c : framingCases()) names.push_back(c.name);
+    lwtest::addModeRows("index", names);
 }
 
 void TestTerminator::framing() {
@@ -504,9 +480,7 @@ void TestTerminator::framing() {
 // R7: a count n meets a buffer of lb < n bytes: everything is collected and
 // the terminator becomes n - lb, visible at the start of the next read.
 void TestTerminator::countTerminatorDecrements_data() {
-    QTest::addColumn<int>("index");
-    QTest::addColumn<qulonglong>("readSize");
-    addModeRows("count25", 0);
+    lwtest::addModeRows("index", {"count25"});
 }
 
 void TestTerminator::countTerminatorDecrements() {
@@ -539,9 +513,7 @@ void TestTerminator::countTerminatorDecrements() {
 // terminator already reads 0; with nothing new set, all later input is
 // collected and found_terminator() is never called again.
 void TestTerminator::countIsZeroInsideFoundTerminator_data() {
-    QTest::addColumn<int>("index");
-    QTest::addColumn<qulonglong>("readSize");
-    addModeRows("count6", 0);
+    lwtest::addModeRows("index", {"count6"});
 }
 
 void TestTerminator::countIsZeroInsideFoundTerminator() {
@@ -558,9 +530,7 @@ void TestTerminator::countIsZeroInsideFoundTerminator() {
 
 // R12: one handle_read() delivers every complete record its recv brought in.
 void TestTerminator::manyRecordsInOneRecv_data() {
-    QTest::addColumn<int>("index");
-    QTest::addColumn<qulonglong>("readSize");
-    addModeRows("7-lines", 0);
+    lwtest::addModeRows("index", {"7-lines"});
 }
 
 void TestTerminator::manyRecordsInOneRecv() {

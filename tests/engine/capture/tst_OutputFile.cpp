@@ -43,15 +43,25 @@ void writeText(const QString& path, const QByteArray& text) {
 
 std::string std8(const QString& s) { return QFile::encodeName(s).toStdString(); }
 
-// Opens, writes `text`, closes; the refusal and error as openForWriting() gave them.
-bool put(const QString& path, const char* text, bool overwrite, OutputRefusal* refusal, std::string* error) {
+/// What put() did: whether it wrote, and the refusal and error as
+/// openForWriting() gave them.
+struct Put {
+    bool written = false;
+    OutputRefusal refusal = static_cast<OutputRefusal>(-1);  // none of its values: openForWriting() sets it
+    std::string error;
+};
+
+// Opens, writes `text`, closes.
+Put put(const QString& path, const char* text, bool overwrite) {
     OutputFileOptions o;
     o.overwrite = overwrite;
-    std::FILE* f = engine::openForWriting(std8(path), o, error, refusal);
-    if (!f) return false;
+    Put r;
+    std::FILE* f = engine::openForWriting(std8(path), o, &r.error, &r.refusal);
+    if (!f) return r;
     std::fputs(text, f);
     std::fclose(f);
-    return true;
+    r.written = true;
+    return r;
 }
 
 }  // namespace
@@ -70,10 +80,9 @@ private slots:
 void TestOutputFile::createsNewFile0600() {
     QTemporaryDir dir;
     const QString path = dir.filePath("new.jsonl");
-    OutputRefusal refusal = OutputRefusal::Failed;
-    std::string error;
-    QVERIFY2(put(path, "one\n", false, &refusal, &error), error.c_str());
-    QCOMPARE(refusal, OutputRefusal::None);
+    const Put r = put(path, "one\n", false);
+    QVERIFY2(r.written, r.error.c_str());
+    QCOMPARE(r.refusal, OutputRefusal::None);
     QCOMPARE(readAll(path), QByteArray("one\n"));
 #if !defined(_WIN32)
     struct stat st {};
@@ -86,13 +95,12 @@ void TestOutputFile::refusesExistingUnlessOverwrite() {
     QTemporaryDir dir;
     const QString path = dir.filePath("old.jsonl");
     writeText(path, "the earlier recording\n");
-    OutputRefusal refusal = OutputRefusal::None;
-    std::string error;
-    QVERIFY(!put(path, "new\n", false, &refusal, &error));
-    QCOMPARE(refusal, OutputRefusal::Exists);
-    QCOMPARE(error, "'" + std8(path) + "' already exists; it is not overwritten");
+    const Put r = put(path, "new\n", false);
+    QVERIFY(!r.written);
+    QCOMPARE(r.refusal, OutputRefusal::Exists);
+    QCOMPARE(r.error, "'" + std8(path) + "' already exists; it is not overwritten");
     QCOMPARE(readAll(path), QByteArray("the earlier recording\n"));
-    QVERIFY(put(path, "new\n", true, &refusal, &error));
+    QVERIFY(put(path, "new\n", true).written);
     QCOMPARE(readAll(path), QByteArray("new\n"));
 }
 
@@ -105,38 +113,34 @@ void TestOutputFile::refusesSymlinks() {
     writeText(target, "keep me\n");
     const QString link = dir.filePath("link");
     QCOMPARE(::symlink(std8(target).c_str(), std8(link).c_str()), 0);
-    for (const bool overwrite : {false, true}) {
-        OutputRefusal refusal = OutputRefusal::None;
-        std::string error;
-        QVERIFY(!put(link, "x", overwrite, &refusal, &error));
-        QCOMPARE(refusal, OutputRefusal::Symlink);
-        QCOMPARE(error, "'" + std8(link) + "' is a symbolic link; links are not followed (name the file itself)");
-        QCOMPARE(readAll(target), QByteArray("keep me\n"));
-    }
-    // A dangling link does not create its target.
+    // A dangling link, too: it does not create its target.
     const QString nowhere = dir.filePath("nowhere");
     const QString dangling = dir.filePath("dangling");
     QCOMPARE(::symlink(std8(nowhere).c_str(), std8(dangling).c_str()), 0);
-    for (const bool overwrite : {false, true}) {
-        OutputRefusal refusal = OutputRefusal::None;
-        std::string error;
-        QVERIFY(!put(dangling, "x", overwrite, &refusal, &error));
-        QCOMPARE(refusal, OutputRefusal::Symlink);
-        QVERIFY(!QFileInfo::exists(nowhere));
+    for (const QString& through : {link, dangling}) {
+        for (const bool overwrite : {false, true}) {
+            const Put r = put(through, "x", overwrite);
+            QVERIFY(!r.written);
+            QCOMPARE(r.refusal, OutputRefusal::Symlink);
+            QCOMPARE(r.error,
+                     "'" + std8(through) + "' is a symbolic link; links are not followed (name the file itself)");
+            QCOMPARE(readAll(target), QByteArray("keep me\n"));
+            QVERIFY(!QFileInfo::exists(nowhere));
+        }
     }
 #endif
 }
 
 void TestOutputFile::devicesAndDirectories() {
-    OutputRefusal refusal = OutputRefusal::None;
-    std::string error;
 #if !defined(_WIN32)
-    QVERIFY2(put("/dev/null", "x", false, &refusal, &error), error.c_str());
+    const Put null = put("/dev/null", "x", false);
+    QVERIFY2(null.written, null.error.c_str());
 #endif
     QTemporaryDir dir;
-    QVERIFY(!put(dir.path(), "x", true, &refusal, &error));
-    QCOMPARE(refusal, OutputRefusal::Failed);
-    QVERIFY2(error.rfind("cannot write '" + std8(dir.path()) + "': ", 0) == 0, error.c_str());
+    const Put r = put(dir.path(), "x", true);
+    QVERIFY(!r.written);
+    QCOMPARE(r.refusal, OutputRefusal::Failed);
+    QVERIFY2(r.error.rfind("cannot write '" + std8(dir.path()) + "': ", 0) == 0, r.error.c_str());
 }
 
 void TestOutputFile::writersUseIt() {

@@ -28,6 +28,7 @@
 #include "engine/reactor/Reactor.h"
 #include "engine/tls/TlsInfo.h"
 
+#include "ReactorTestSupport.h"
 #include "SocketTestSupport.h"
 #include "tls/TlsTestSupport.h"  // lw_tls_test_support: the test PKI
 
@@ -56,7 +57,7 @@ using engine::TlsCloseKind;
 using engine::TlsConfig;
 using engine::WarningCode;
 
-constexpr ChannelId kAny = 0xffffffffu;
+constexpr ChannelId kAny = lwtest::kAnyChannel;
 
 /// A peer process; killed (its own pid, through QProcess) when it goes.
 class Peer {
@@ -115,10 +116,11 @@ public:
     QByteArray err;
 };
 
-/// The reactor's events on the test thread; waits also read the peers' output.
-class Events {
+/// The reactor's events on the test thread (finding and counting them as
+/// lwtest::Events does); waits also read the peers' output.
+class Events : public lwtest::Events {
 public:
-    explicit Events(Reactor& r) : m_r(r) {}
+    explicit Events(Reactor& r) : lwtest::Events(r), m_r(r) {}
     bool waitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 15s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (!pred()) {
@@ -130,11 +132,6 @@ public:
         }
         return true;
     }
-    const Event* find(EventKind k, ChannelId ch = kAny) const {
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) return &e;
-        return nullptr;
-    }
     /// The first event of kind `k` (of `ch`); an empty event stands in when
     /// there is none (the checks on it then fail).
     const Event& get(EventKind k, ChannelId ch = kAny) const {
@@ -144,12 +141,6 @@ public:
     }
     bool waitFor(EventKind k, ChannelId ch = kAny, std::chrono::milliseconds timeout = 15s) {
         return waitUntil([&] { return find(k, ch) != nullptr; }, timeout);
-    }
-    std::size_t count(EventKind k, ChannelId ch = kAny) const {
-        std::size_t n = 0;
-        for (const Event& e : all)
-            if (e.kind == k && (ch == kAny || e.channel == ch)) ++n;
-        return n;
     }
     /// The bytes `ch` received as framing saw them: each `collect`, and the
     /// terminator at each `found_terminator`.
@@ -186,7 +177,6 @@ public:
         return 0;
     }
     std::vector<Peer*> peers;
-    std::vector<Event> all;
 
 private:
     Reactor& m_r;
@@ -311,6 +301,15 @@ class tst_ChannelTls : public QObject {
         if (!s.start(m_openssl, args)) return 0;
         return s.waitPort("ACCEPT ");
     }
+    /// A client, on `r`, of a new s_server in `s`, with clientOptions()
+    /// changed by `adjust`: its channel, 0 when the server did not start.
+    ChannelId clientOfSServer(Peer& s, Reactor& r, const std::function<void(ChannelOptions&)>& adjust) {
+        const quint16 port = startSServer(s, {});
+        if (port == 0) return 0;
+        ChannelOptions o = clientOptions();
+        adjust(o);
+        return r.openClient("127.0.0.1", port, o);
+    }
 
 private slots:
     void initTestCase() {
@@ -387,15 +386,14 @@ private slots:
         QFETCH(QString, reason);
         needOpenssl();
         Peer s;
-        const quint16 port = startSServer(s, {});
-        QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o = clientOptions();
-        o.tls.serverName = serverName.toStdString();
-        // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
-        if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = clientOfSServer(s, r, [&](ChannelOptions& o) {
+            o.tls.serverName = serverName.toStdString();
+            // Without our CA: a CA file that holds a different CA, the server's chain is unknown.
+            if (!withCa) o.tls.caFile = lwtest::tls::pki().otherCaCert;
+        });
+        QVERIFY(c != 0);
         QVERIFY(ev.waitFor(EventKind::Closed, c));
         const std::string errors = ev.errors(c);
         QVERIFY2(contains(errors, reason.toStdString()), (errors + dump(ev)).c_str());
@@ -408,15 +406,14 @@ private slots:
     void insecureWarns() {
         needOpenssl();
         Peer s;
-        const quint16 port = startSServer(s, {});
-        QVERIFY(port != 0);
         Reactor r;
         Events ev(r);
-        ChannelOptions o = clientOptions();
-        o.tls.caFile.clear();  // the system store does not know our CA …
-        o.tls.verify = false;  // … and we do not ask
-        o.tls.serverName = "wrong.example";
-        const ChannelId c = r.openClient("127.0.0.1", port, o);
+        const ChannelId c = clientOfSServer(s, r, [](ChannelOptions& o) {
+            o.tls.caFile.clear();  // the system store does not know our CA …
+            o.tls.verify = false;  // … and we do not ask
+            o.tls.serverName = "wrong.example";
+        });
+        QVERIFY(c != 0);
         QVERIFY2(ev.waitFor(EventKind::TlsHandshake, c), (dump(ev) + ev.errors()).c_str());
         const engine::TlsHandshakeInfo* hs = handshakeOf(ev, c);
         QVERIFY(hs);

@@ -146,6 +146,18 @@ private:
     std::vector<MockEvent> m_events;
 };
 
+/// A Mocker (options `o`) serving the recorded echo of "ping\n", started
+/// with its events in `log`: `started` says whether it listens, `error` why not.
+struct PingMock {
+    explicit PingMock(const MockOptions& o = {}) : mock({recordedEcho("ping\n")}, o) {
+        started = mock.start(log.observer(), &error);
+    }
+    EventLog log;
+    Mocker mock;
+    std::string error;
+    bool started = false;
+};
+
 }  // namespace
 
 class TestMocker : public QObject {
@@ -255,11 +267,9 @@ void TestMocker::conversationsInTurn() {
 }
 
 void TestMocker::differingAndExtraMessages() {
-    const ReplayScript s = recordedEcho("ping\n");
-    EventLog log;
-    Mocker mock({s}, {});
-    std::string error;
-    QVERIFY(mock.start(log.observer(), &error));
+    PingMock m;
+    QVERIFY(m.started);
+    auto& [log, mock, error, started] = m;
     Client c(mock.port());
     c.send("pong\n");
     QCOMPARE(c.read(5), std::string("ping\n"));  // answered as recorded all the same
@@ -330,13 +340,11 @@ void TestMocker::portInUse() {
 }
 
 void TestMocker::clientOverItsLimitIsClosed() {
-    const ReplayScript s = recordedEcho("ping\n");
-    EventLog log;
     MockOptions o;
     o.maxRequestBytes = 64 * 1024;
-    Mocker mock({s}, o);
-    std::string error;
-    QVERIFY(mock.start(log.observer(), &error));
+    PingMock m(o);
+    QVERIFY(m.started);
+    auto& [log, mock, error, started] = m;
     Client c(mock.port());
     c.send(std::string(1 << 20, 'A'));  // a megabyte, no terminator (the send fails once the mock closes)
     QTRY_COMPARE_WITH_TIMEOUT(mock.stats().clientsFinished, 1u, 10000);
@@ -361,11 +369,9 @@ void TestMocker::clientOverItsLimitIsClosed() {
 }
 
 void TestMocker::repeatedWarningsAreSummarised() {
-    const ReplayScript s = recordedEcho("ping\n");
-    EventLog log;
-    Mocker mock({s}, {});
-    std::string error;
-    QVERIFY(mock.start(log.observer(), &error));
+    PingMock m;
+    QVERIFY(m.started);
+    auto& [log, mock, error, started] = m;
     const auto start = std::chrono::steady_clock::now();
     constexpr std::size_t kExtra = 10000;
     Client c(mock.port());

@@ -12,6 +12,7 @@
 #include "engine/replay/ReplayScript.h"
 
 #include "ReplayTestSupport.h"
+#include "TestSupport.h"
 
 #include <QTest>
 
@@ -21,30 +22,30 @@ using engine::ReplayScript;
 using engine::ReplayScriptOptions;
 using engine::Terminator;
 
+/// The script of conversation `c`; throws when it cannot be built.
+ReplayScript built(const engine::Conversation& c, const ReplayScriptOptions& o) {
+    std::string why;
+    auto s = ReplayScript::build(c, o, &why);
+    if (!s) throw std::runtime_error(why);
+    return *s;
+}
+
 ReplayScript scriptOf(const lwtest::Recorded& r, const ReplayScriptOptions& o = {}) {
     const auto cs = r.conversations();
     std::string why;
     const engine::Conversation* c = engine::selectConversation(cs, std::nullopt, &why);
     if (!c) throw std::runtime_error(why);
-    auto s = ReplayScript::build(*c, o, &why);
-    if (!s) throw std::runtime_error(why);
-    return *s;
+    return built(*c, o);
 }
 
 std::vector<std::string> requests(const ReplayScript& s) {
-    std::vector<std::string> out;
-    for (const auto& r : s.requests) out.push_back(r.bytes);
-    return out;
+    return lwtest::mapped(s.requests, [](const auto& r) { return r.bytes; });
 }
 std::vector<std::string> replies(const ReplayScript& s) {
-    std::vector<std::string> out;
-    for (const auto& r : s.replies) out.push_back(r.message.wire());
-    return out;
+    return lwtest::mapped(s.replies, [](const auto& r) { return r.message.wire(); });
 }
 std::vector<std::size_t> repliesBefore(const ReplayScript& s) {
-    std::vector<std::size_t> out;
-    for (const auto& r : s.requests) out.push_back(r.repliesBefore);
-    return out;
+    return lwtest::mapped(s.requests, [](const auto& r) { return r.repliesBefore; });
 }
 
 }  // namespace
@@ -169,17 +170,11 @@ std::vector<engine::Event> clientSideEvents(const std::vector<std::string>& step
 }
 
 ReplayScript clientSideScript(const std::vector<std::string>& steps, const std::string& terminator = "\n") {
-    const auto cs = engine::extractConversations(clientSideEvents(steps, terminator));
-    std::string why;
-    auto s = ReplayScript::build(cs.at(0), {}, &why);
-    if (!s) throw std::runtime_error(why);
-    return *s;
+    return built(engine::extractConversations(clientSideEvents(steps, terminator)).at(0), {});
 }
 
 std::vector<std::size_t> answers(const ReplayScript& s) {
-    std::vector<std::size_t> out;
-    for (const auto& r : s.replies) out.push_back(r.answers);
-    return out;
+    return lwtest::mapped(s.replies, [](const auto& r) { return r.answers; });
 }
 
 }  // namespace

@@ -87,13 +87,27 @@ struct Watch {
     }
 };
 
+/// A Reactor hosting a run of `script` (not stopping at the first failure),
+/// watched: `host` is the run's host.
+struct Hosted {
+    explicit Hosted(engine::script::Script script)
+        : run(std::move(script), {}, false), host(reactor.host("script", run.factory())) {}
+    engine::Reactor reactor;
+    HostedRun run;
+    Watch w{reactor, run, {}, {}};
+    engine::HostId host;
+};
+
 }  // namespace
 
 class tst_HostedRun : public QObject {
     Q_OBJECT
 
     lwtest::RedisServer m_redis{kWaitMs};
-    std::string redisTarget() const { return m_redis.to().toStdString(); }
+    /// The script that connects to the test's redis-server, then `steps`.
+    engine::script::Script redisScript(const std::string& steps) const {
+        return parse("connect " + m_redis.to().toStdString() + "\n" + steps);
+    }
 
 private slots:
     void initTestCase() {
@@ -101,12 +115,8 @@ private slots:
     }
 
     void passesAsAChannelOfTheReactor() {
-        engine::Reactor reactor;
-        HostedRun run(parse("connect " + redisTarget() +
-                            "\nsend \"PING\"\nexpect \"+PONG\"\nsend \"SET hosted-key hi\"\nexpect \"+OK\"\nclose\n"),
-                      {}, false);
-        Watch w{reactor, run, {}, {}};
-        const engine::HostId host = reactor.host("script", run.factory());
+        Hosted h(redisScript("send \"PING\"\nexpect \"+PONG\"\nsend \"SET hosted-key hi\"\nexpect \"+OK\"\nclose\n"));
+        auto& [reactor, run, w, host] = h;
         QVERIFY(w.waitFor([&] { return w.finished() != nullptr; }));
         const Report end = w.last();
         QVERIFY2(end.result.passed, end.result.failure ? end.result.failure->reason.c_str() : "not passed");
@@ -142,12 +152,8 @@ private slots:
     }
 
     void aPausedReactorStopsTheScriptsClock() {
-        engine::Reactor reactor;
-        HostedRun run(parse("connect " + redisTarget() +
-                            "\nsend \"PING\"\nexpect \"+PONG\"\nexpect \"never\" timeout 500ms\n"),
-                      {}, false);
-        Watch w{reactor, run, {}, {}};
-        reactor.host("script", run.factory());
+        Hosted h(redisScript("send \"PING\"\nexpect \"+PONG\"\nexpect \"never\" timeout 500ms\n"));
+        auto& [reactor, run, w, host] = h;
         QVERIFY(w.waitFor([&] { return w.began(3) || w.finished(); }));
         reactor.pause();
         QVERIFY(w.waitFor([&] { return w.sawEvent(EventKind::Paused); }));
@@ -171,10 +177,8 @@ private slots:
     }
 
     void stopEndsAPausedRun() {
-        engine::Reactor reactor;
-        HostedRun run(parse("connect " + redisTarget() + "\nexpect \"never\" timeout 60s\n"), {}, false);
-        Watch w{reactor, run, {}, {}};
-        reactor.host("script", run.factory());
+        Hosted h(redisScript("expect \"never\" timeout 60s\n"));
+        auto& [reactor, run, w, host] = h;
         QVERIFY(w.waitFor([&] { return w.began(1); }));
         reactor.pause();
         QVERIFY(w.waitFor([&] { return w.sawEvent(EventKind::Paused); }));
@@ -187,10 +191,8 @@ private slots:
     }
 
     void theReactorEndingTheWorkEndsTheRun() {
-        engine::Reactor reactor;
-        HostedRun run(parse("connect " + redisTarget() + "\nexpect \"never\" timeout 60s\n"), {}, false);
-        Watch w{reactor, run, {}, {}};
-        const engine::HostId host = reactor.host("script", run.factory());
+        Hosted h(redisScript("expect \"never\" timeout 60s\n"));
+        auto& [reactor, run, w, host] = h;
         QVERIFY(w.waitFor([&] { return w.began(1); }));
         reactor.stopHost(host);
         QVERIFY(w.waitFor([&] { return w.finished() != nullptr; }));

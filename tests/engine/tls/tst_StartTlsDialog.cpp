@@ -40,6 +40,19 @@ Run feed(StartTlsDialog& d, std::initializer_list<std::string_view> lines) {
     return r;
 }
 
+/// A new dialogue for `protocol` (no after-match, the client side) fed
+/// `lines` as feed() does: its last step.
+Step lastStep(StartTlsProtocol protocol, std::initializer_list<std::string_view> lines) {
+    StartTlsDialog d(protocol, "", false);
+    return feed(d, lines).last;
+}
+
+/// Checks that `s` failed and that its reason mentions each of `words`.
+void checkFailure(const Step& s, std::initializer_list<std::string_view> words) {
+    QVERIFY(s.failed);
+    for (const std::string_view w : words) QVERIFY2(s.reason.find(w) != std::string::npos, s.reason.c_str());
+}
+
 }  // namespace
 
 class tst_StartTlsDialog : public QObject {
@@ -81,54 +94,37 @@ private slots:
     void smtpNotOffered() {
         StartTlsDialog d(StartTlsProtocol::Smtp, "", false);
         Run r = feed(d, {"220 mx\r\n", "250-mx\r\n", "250-STARTTLSX\r\n", "250-8BITMIME\r\n", "250 SIZE 10\r\n"});
-        QVERIFY(r.last.failed);
+        checkFailure(r.last, {"does not offer STARTTLS", "250 SIZE 10"});
         QVERIFY(!r.last.upgrade);
-        QVERIFY2(r.last.reason.find("does not offer STARTTLS") != std::string::npos, r.last.reason.c_str());
-        QVERIFY2(r.last.reason.find("250 SIZE 10") != std::string::npos, r.last.reason.c_str());
         QVERIFY(r.sent.find("STARTTLS") == std::string::npos);  // only EHLO went out
     }
 
     void smtpRefused() {
         StartTlsDialog d(StartTlsProtocol::Smtp, "", false);
         Run r = feed(d, {"220 mx\r\n", "250 STARTTLS\r\n", "454 4.7.0 TLS not available due to local problem\r\n"});
-        QVERIFY(r.last.failed);
+        checkFailure(r.last, {"refused", "'454 4.7.0 TLS not available due to local problem'"});
         QVERIFY(d.finished());
-        QVERIFY2(r.last.reason.find("refused") != std::string::npos, r.last.reason.c_str());
-        QVERIFY2(r.last.reason.find("'454 4.7.0 TLS not available due to local problem'") != std::string::npos,
-                 r.last.reason.c_str());
         QVERIFY(d.onLine("220 late\r\n").send.empty());
     }
 
     void smtpBadGreeting() {
         StartTlsDialog d(StartTlsProtocol::Smtp, "", false);
-        Step s = d.onLine("554 no service here\r\n");
-        QVERIFY(s.failed);
-        QVERIFY2(s.reason.find("greeting") != std::string::npos, s.reason.c_str());
-        QVERIFY2(s.reason.find("554 no service here") != std::string::npos, s.reason.c_str());
-
-        StartTlsDialog d2(StartTlsProtocol::Smtp, "", false);
-        s = d2.onLine("HTTP/1.1 400 Bad Request\r\n");
-        QVERIFY(s.failed);
-        QVERIFY2(s.reason.find("unexpected reply") != std::string::npos, s.reason.c_str());
+        checkFailure(d.onLine("554 no service here\r\n"), {"greeting", "554 no service here"});
+        checkFailure(lastStep(StartTlsProtocol::Smtp, {"HTTP/1.1 400 Bad Request\r\n"}), {"unexpected reply"});
     }
 
     void smtpEhloRejected() {
-        StartTlsDialog d(StartTlsProtocol::Smtp, "", false);
-        Run r = feed(d, {"220 mx\r\n", "502 5.5.2 command not recognized\r\n"});
-        QVERIFY(r.last.failed);
-        QVERIFY2(r.last.reason.find("EHLO") != std::string::npos, r.last.reason.c_str());
+        checkFailure(lastStep(StartTlsProtocol::Smtp, {"220 mx\r\n", "502 5.5.2 command not recognized\r\n"}),
+                     {"EHLO"});
     }
 
     void reasonEscapesAndCuts() {
         StartTlsDialog d(StartTlsProtocol::Pop3, "", false);
         Step s = d.onLine(std::string("-ERR \x1b[2J\x07 bad\xff") + "\r\n");
-        QVERIFY(s.failed);
+        checkFailure(s, {"\\x1b[2J", "\\xff"});
         for (char c : s.reason) QVERIFY2(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f, s.reason.c_str());
-        QVERIFY2(s.reason.find("\\x1b[2J") != std::string::npos, s.reason.c_str());
-        QVERIFY2(s.reason.find("\\xff") != std::string::npos, s.reason.c_str());
 
-        StartTlsDialog d2(StartTlsProtocol::Smtp, "", false);
-        s = d2.onLine("554 " + std::string(100000, 'x') + "\r\n");
+        s = lastStep(StartTlsProtocol::Smtp, {"554 " + std::string(100000, 'x') + "\r\n"});
         QVERIFY(s.failed);
         QVERIFY2(s.reason.size() < 400, s.reason.c_str());
     }
@@ -141,17 +137,10 @@ private slots:
         s = d.onLine("a1 OK Begin TLS negotiation now\r\n");
         QVERIFY(s.upgrade);
 
-        StartTlsDialog refused(StartTlsProtocol::Imap, "", false);
-        Run r = feed(refused, {"* OK hi\r\n", "a1 NO STARTTLS not available\r\n"});
-        QVERIFY(r.last.failed);
-        QVERIFY2(r.last.reason.find("'a1 NO STARTTLS not available'") != std::string::npos, r.last.reason.c_str());
-
-        StartTlsDialog bye(StartTlsProtocol::Imap, "", false);
-        QVERIFY(bye.onLine("* BYE too busy\r\n").failed);
-        StartTlsDialog pre(StartTlsProtocol::Imap, "", false);
-        s = pre.onLine("* PREAUTH welcome\r\n");
-        QVERIFY(s.failed);
-        QVERIFY2(s.reason.find("PREAUTH") != std::string::npos, s.reason.c_str());
+        checkFailure(lastStep(StartTlsProtocol::Imap, {"* OK hi\r\n", "a1 NO STARTTLS not available\r\n"}),
+                     {"'a1 NO STARTTLS not available'"});
+        checkFailure(lastStep(StartTlsProtocol::Imap, {"* BYE too busy\r\n"}), {});
+        checkFailure(lastStep(StartTlsProtocol::Imap, {"* PREAUTH welcome\r\n"}), {"PREAUTH"});
     }
 
     void pop3() {
@@ -160,10 +149,8 @@ private slots:
         QCOMPARE(QString::fromStdString(s.send), QStringLiteral("STLS\r\n"));
         QVERIFY(d.onLine("+OK Begin TLS\r\n").upgrade);
 
-        StartTlsDialog refused(StartTlsProtocol::Pop3, "", false);
-        Run r = feed(refused, {"+OK ready\r\n", "-ERR STLS not supported\r\n"});
-        QVERIFY(r.last.failed);
-        QVERIFY2(r.last.reason.find("'-ERR STLS not supported'") != std::string::npos, r.last.reason.c_str());
+        checkFailure(lastStep(StartTlsProtocol::Pop3, {"+OK ready\r\n", "-ERR STLS not supported\r\n"}),
+                     {"'-ERR STLS not supported'"});
     }
 
     void ftp() {
@@ -173,10 +160,8 @@ private slots:
         QVERIFY(r.last.upgrade);
         QCOMPARE(QString::fromStdString(r.sent), QStringLiteral("AUTH TLS\r\n"));
 
-        StartTlsDialog refused(StartTlsProtocol::Ftp, "", false);
-        r = feed(refused, {"220 hi\r\n", "534 policy requires no TLS\r\n"});
-        QVERIFY(r.last.failed);
-        QVERIFY2(r.last.reason.find("534 policy requires no TLS") != std::string::npos, r.last.reason.c_str());
+        checkFailure(lastStep(StartTlsProtocol::Ftp, {"220 hi\r\n", "534 policy requires no TLS\r\n"}),
+                     {"534 policy requires no TLS"});
     }
 
     void afterMatchServerSide() {

@@ -29,8 +29,10 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 using namespace engine;
 using namespace engine::tls;
@@ -82,11 +84,7 @@ public:
     }
     void handleError() override {
         ++errors;
-        try {
-            throw;
-        } catch (const std::exception& e) {
-            error = e.what();
-        }
+        error = lwtest::inFlightWhat();
         close();
     }
     void handshakeDone(const TlsHandshakeInfo& i) override { hs = i; }
@@ -187,6 +185,27 @@ Pair tlsPair(Loop& loop, const TlsConfig& ccfg, const TlsConfig& scfg) {
     p.client->useTls(TlsContext::create(ccfg, TlsRole::Client));
     return p;
 }
+
+/// What a layer-against-layer case over backendVersionRows() sets up first:
+/// its backend and version (the row's), a Loop, and a pair at that version.
+struct VersionPair {
+    static Backend rowBackend() {
+        QFETCH(Backend, backend);
+        return backend;
+    }
+    static int rowVersion() {
+        QFETCH(int, version);
+        return version;
+    }
+    /// Runs the loop until both ends have handshaken.
+    bool handshaken() {
+        return lwtest::runUntil(loop, [this] { return p.client->hs && p.server->hs; }, backend);
+    }
+    Backend backend = rowBackend();
+    int version = rowVersion();
+    Loop loop;
+    Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
+};
 
 }  // namespace
 
@@ -458,11 +477,9 @@ private slots:
     // --- Layer against layer -------------------------------------------------------
     void pendingPlaintextWithIdleSocket_data() { backendVersionRows(); }
     void pendingPlaintextWithIdleSocket() {
-        QFETCH(Backend, backend);
-        QFETCH(int, version);
-        Loop loop;
-        Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
-        QVERIFY(lwtest::runUntil(loop, [&] { return p.client->hs && p.server->hs; }, backend));
+        VersionPair t;
+        auto& [backend, version, loop, p] = t;
+        QVERIFY(t.handshaken());
         // One 12 KiB record read 100 bytes at a time: after the first read the
         // rest sits decrypted inside OpenSSL while the socket is idle.
         p.client->readChunk = 100;
@@ -478,11 +495,9 @@ private slots:
 
     void bigTransferWhileKeysChange_data() { backendVersionRows(); }
     void bigTransferWhileKeysChange() {
-        QFETCH(Backend, backend);
-        QFETCH(int, version);
-        Loop loop;
-        Pair p = tlsPair(loop, clientConfig(version), serverConfig(version));
-        QVERIFY(lwtest::runUntil(loop, [&] { return p.client->hs && p.server->hs; }, backend));
+        VersionPair t;
+        auto& [backend, version, loop, p] = t;
+        QVERIFY(t.handshaken());
         const std::string data = pattern(3 * 1024 * 1024);
         p.client->out = data;
         p.server->readChunk = 7000;
@@ -627,25 +642,26 @@ private slots:
     void plaintextPeers() {
         QFETCH(Backend, backend);
         Loop loop;
-        {
-            // A TLS client meets a plaintext server that greets first.
+        // The TLS end `role` of a pair whose plaintext other end has sent
+        // `text`: why it failed, none when it did not fail in time.
+        const auto failsOnPlaintext = [&](TlsRole role, const char* text) -> std::optional<std::string> {
             auto [a, b] = lwtest::tcpPair();
-            lwtest::rawSend(b.get(), "220 mail.example ESMTP ready\r\n");
-            TlsApp c(std::move(a), &loop);
-            c.useTls(TlsContext::create(clientConfig(0), TlsRole::Client));
-            QVERIFY(lwtest::runUntil(loop, [&] { return c.errors > 0; }, backend));
-            QVERIFY2(c.failedReason.find("TLS handshake failed: ") == 0, c.failedReason.c_str());
-            qInfo("TLS client, plaintext server: %s", c.failedReason.c_str());
-        }
-        {
-            // A plaintext client on a TLS server.
-            auto [a, b] = lwtest::tcpPair();
-            lwtest::rawSend(a.get(), "EHLO plain.example\r\n");
-            TlsApp s(std::move(b), &loop);
-            s.useTls(TlsContext::create(serverConfig(0), TlsRole::Server));
-            QVERIFY(lwtest::runUntil(loop, [&] { return s.errors > 0; }, backend));
-            QVERIFY2(s.failedReason.find("TLS handshake failed: ") == 0, s.failedReason.c_str());
-            qInfo("plaintext client, TLS server: %s", s.failedReason.c_str());
+            const bool client = role == TlsRole::Client;
+            lwtest::rawSend((client ? b : a).get(), text);
+            TlsApp t(std::move(client ? a : b), &loop);
+            t.useTls(TlsContext::create(client ? clientConfig(0) : serverConfig(0), role));
+            if (!lwtest::runUntil(loop, [&] { return t.errors > 0; }, backend)) return std::nullopt;
+            return t.failedReason;
+        };
+        // A TLS client meets a plaintext server that greets first; a plaintext
+        // client meets a TLS server.
+        for (const auto& [role, text, what] :
+             {std::tuple{TlsRole::Client, "220 mail.example ESMTP ready\r\n", "TLS client, plaintext server"},
+              std::tuple{TlsRole::Server, "EHLO plain.example\r\n", "plaintext client, TLS server"}}) {
+            const std::optional<std::string> reason = failsOnPlaintext(role, text);
+            QVERIFY(reason);
+            QVERIFY2(reason->find("TLS handshake failed: ") == 0, reason->c_str());
+            qInfo("%s: %s", what, reason->c_str());
         }
         {
             // A plaintext server that closes on the ClientHello.
