@@ -77,7 +77,6 @@ std::uint16_t closedPort() {
     return ntohs(a.sin_port);
 }
 
-// Shows `w` and waits until it is on screen.
 // Opens a listener on 127.0.0.1, any free port, straight through the window
 // (no dialog) and waits until it listens: its id, or 0 if it never did.
 ChannelId listenAnywhere(MainWindow& w) {
