@@ -359,15 +359,26 @@ void TestCliReplayTls::replayStartTlsAgainstAiosmtpd() {
     // open until the goodbye, as a person would type it.
     const QString session = path("starttls.jsonl");
     {
+        QProcess c;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove("SSLKEYLOGFILE");
-        const Run c = lwtest::typeUntil(kCli,
-                                        {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile",
-                                         path("ca.pem"), "-t", "\\r\\n", "--record", session},
-                                        "EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
-                                        "Subject: replayed\n\nover STARTTLS\n.\nQUIT\n",
-                                        "221 Bye", kWait, &env);
-        QVERIFY2(c.status == 0 && c.out.contains("221 Bye"), qPrintable(c.all()));
+        c.setProcessEnvironment(env);
+        c.start(kCli, {"connect", "localhost", QString::number(port), "--starttls", "smtp", "--cafile", path("ca.pem"),
+                       "-t", "\\r\\n", "--record", session});
+        QVERIFY(c.waitForStarted(kWait));
+        c.write("EHLO client.example\nMAIL FROM:<a@example.com>\nRCPT TO:<b@example.com>\nDATA\n"
+                "Subject: replayed\n\nover STARTTLS\n.\nQUIT\n");
+        QByteArray out;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         out += c.readAllStandardOutput();
+                         return out.contains("221 Bye") || c.state() == QProcess::NotRunning;
+                     },
+                     kWait),
+                 out.constData());
+        c.closeWriteChannel();
+        QVERIFY(c.state() == QProcess::NotRunning || c.waitForFinished(kWait));
+        QVERIFY2(c.exitCode() == 0 && out.contains("221 Bye"), (out + c.readAllStandardError()).constData());
     }
 
     const QString to = "localhost:" + QString::number(port);
