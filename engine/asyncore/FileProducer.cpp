@@ -57,6 +57,7 @@ void FileProducer::run() {
             MutexLock lock(m_mutex);
             if (have) m_chunks.emplace_back(buf.get(), have);
             if (end) m_readError = readError;
+            if (have) m_ready.store(true, std::memory_order_release);
         }
         if (end) break;
         m_filled.notify_all();
@@ -66,15 +67,13 @@ void FileProducer::run() {
         MutexLock lock(m_mutex);
         m_openFailed = opened;
         m_ended = true;
+        m_ready.store(true, std::memory_order_release);
     }
     m_filled.notify_all();
     if (m_notify) m_notify();
 }
 
-bool FileProducer::ready() const {
-    MutexLock lock(m_mutex);
-    return !m_chunks.empty() || m_ended;
-}
+bool FileProducer::ready() const { return m_ready.load(std::memory_order_acquire); }
 
 std::string FileProducer::more() {
     std::string chunk;
@@ -88,6 +87,7 @@ std::string FileProducer::more() {
         }
         chunk = std::move(m_chunks.front());
         m_chunks.pop_front();
+        m_ready.store(!m_chunks.empty() || m_ended, std::memory_order_relaxed);
     }
     m_space.notify_one();
     m_taken += static_cast<long long>(chunk.size());

@@ -26,6 +26,7 @@
 #include "engine/net/FileReader.h"
 #include "engine/net/ThreadSafety.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -85,6 +86,11 @@ private:
     bool m_stop LW_GUARDED_BY(m_mutex) = false;   // the destructor asks the reader to end
     std::error_code m_readError LW_GUARDED_BY(m_mutex);
     std::error_code m_openFailed LW_GUARDED_BY(m_mutex);
+    // !m_chunks.empty() || m_ended, for ready() without the lock (asked on
+    // every writable() pass): written under m_mutex, read by the loop thread.
+    // Only the reader makes it true and only more() (loop thread) false, so
+    // the loop thread never sees a stale true.
+    std::atomic<bool> m_ready{false};
 
     std::thread m_thread;  // last: started once everything above exists
 };
